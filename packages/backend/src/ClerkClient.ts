@@ -1,0 +1,139 @@
+/**
+ * The configured connection to Clerk's Backend API that every operation uses.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { version } from "./internal/version.js"
+
+/**
+ * The API version this SDK is generated from; sent as `Clerk-API-Version`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const apiVersion = "2026-05-12"
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultApiUrl = "https://api.clerk.com/v1"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The instance's secret key (`sk_live_…` / `sk_test_…`). */
+  readonly secretKey: Redacted.Redacted<string>
+  /** Defaults to `https://api.clerk.com/v1`. Plain `http` is accepted for loopback hosts only. */
+  readonly apiUrl?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Sends requests whose URL is relative to the API root, with Clerk's headers set. */
+  readonly httpClient: HttpClient.HttpClient
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class ClerkClient extends Context.Tag("@effect-clerk/backend/ClerkClient")<ClerkClient, Service>() {}
+
+/**
+ * The configuration is wrong before any request is made: an empty secret key, or
+ * an API URL that would send the secret in clear text.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidClientOptions extends Data.TaggedError("InvalidClientOptions")<{ readonly message: string }> {}
+
+const isLoopback = (hostname: string) =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+
+const checkApiUrl = (apiUrl: string): Effect.Effect<string, InvalidClientOptions> => {
+  if (!URL.canParse(apiUrl)) return Effect.fail(new InvalidClientOptions({ message: `apiUrl is not a URL: ${apiUrl}` }))
+  const url = new URL(apiUrl)
+  const secure = url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname))
+  return secure
+    ? Effect.succeed(url.href.replace(/\/$/, ""))
+    : Effect.fail(
+        new InvalidClientOptions({ message: `apiUrl must use https (plain http only on loopback): ${url.origin}` })
+      )
+}
+
+/**
+ * Wraps an `HttpClient` with Clerk's base URL and headers. Trace propagation
+ * headers are never sent to Clerk; the secret only travels as a `Redacted` value,
+ * and `authorization` is among the header names `@effect/platform` redacts from spans.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  httpClient: HttpClient.HttpClient,
+  options: Options
+): Effect.Effect<Service, InvalidClientOptions> =>
+  Redacted.value(options.secretKey).trim() === ""
+    ? Effect.fail(new InvalidClientOptions({ message: "secretKey is empty" }))
+    : Effect.map(checkApiUrl(options.apiUrl ?? defaultApiUrl), (apiUrl) => ({
+        httpClient: httpClient.pipe(
+          HttpClient.mapRequest((request) =>
+            request.pipe(
+              HttpClientRequest.prependUrl(apiUrl),
+              HttpClientRequest.bearerToken(options.secretKey),
+              HttpClientRequest.setHeaders({
+                "clerk-api-version": apiVersion,
+                "user-agent": `@effect-clerk/backend/${version}`,
+                accept: "application/json"
+              })
+            )
+          ),
+          HttpClient.withTracerPropagation(false)
+        )
+      }))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<ClerkClient, InvalidClientOptions, HttpClient.HttpClient> =>
+  Layer.effect(
+    ClerkClient,
+    Effect.flatMap(HttpClient.HttpClient, (httpClient) => make(httpClient, options))
+  )
+
+/**
+ * Reads `CLERK_SECRET_KEY` (as a `Redacted`) and `CLERK_API_URL` (optional).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<
+  ClerkClient,
+  InvalidClientOptions | ConfigError.ConfigError,
+  HttpClient.HttpClient
+> = Layer.unwrapEffect(
+  Effect.map(
+    Config.all({
+      secretKey: Config.redacted("CLERK_SECRET_KEY"),
+      apiUrl: Config.string("CLERK_API_URL").pipe(Config.withDefault(defaultApiUrl))
+    }),
+    layer
+  )
+)

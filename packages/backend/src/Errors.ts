@@ -1,0 +1,362 @@
+/**
+ * The errors an operation can fail with. Clerk's documented statuses each have
+ * their own tag (prefixed `Clerk` so they never collide with `@effect/platform`'s
+ * `HttpApiError` tags in a user's server); everything else is an `SDKError`.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * One entry of Clerk's `errors` array. `meta` is kept whole: its keys vary by code.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ClerkErrorDetail extends Schema.Class<ClerkErrorDetail>("ClerkErrorDetail")({
+  code: Schema.String,
+  message: Schema.String,
+  longMessage: Schema.optional(Schema.String).pipe(Schema.fromKey("long_message")),
+  meta: Schema.optional(Schema.Unknown)
+}) {}
+
+const clerkErrorFields = {
+  errors: Schema.Array(ClerkErrorDetail),
+  meta: Schema.optional(Schema.Unknown),
+  clerkTraceId: Schema.optional(Schema.String)
+}
+
+/** Clerk's messages name the problem; the tag, status and trace id make it findable in logs. */
+const describe = (
+  tag: string,
+  error: { readonly status: number; readonly errors: ReadonlyArray<ClerkErrorDetail>; readonly clerkTraceId?: string | undefined }
+) => {
+  const first = error.errors[0]
+  const detail = first ? `${first.code}: ${first.longMessage ?? first.message}` : "no error details"
+  const trace = error.clerkTraceId === undefined ? "" : ` (clerk trace id ${error.clerkTraceId})`
+  return `${tag} ${error.status}: ${detail}${trace}`
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkBadRequest extends Schema.TaggedError<ClerkBadRequest>()("ClerkBadRequest", {
+  status: Schema.Literal(400),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkUnauthorized extends Schema.TaggedError<ClerkUnauthorized>()("ClerkUnauthorized", {
+  status: Schema.Literal(401),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkPaymentRequired extends Schema.TaggedError<ClerkPaymentRequired>()("ClerkPaymentRequired", {
+  status: Schema.Literal(402),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkForbidden extends Schema.TaggedError<ClerkForbidden>()("ClerkForbidden", {
+  status: Schema.Literal(403),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkNotFound extends Schema.TaggedError<ClerkNotFound>()("ClerkNotFound", {
+  status: Schema.Literal(404),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkConflict extends Schema.TaggedError<ClerkConflict>()("ClerkConflict", {
+  status: Schema.Literal(409),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkGone extends Schema.TaggedError<ClerkGone>()("ClerkGone", {
+  status: Schema.Literal(410),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkPayloadTooLarge extends Schema.TaggedError<ClerkPayloadTooLarge>()("ClerkPayloadTooLarge", {
+  status: Schema.Literal(413),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkUnprocessableEntity extends Schema.TaggedError<ClerkUnprocessableEntity>()("ClerkUnprocessableEntity", {
+  status: Schema.Literal(422),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkLocked extends Schema.TaggedError<ClerkLocked>()("ClerkLocked", {
+  status: Schema.Literal(423),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * Clerk's rate limit answer. `retryAfter` is the `Retry-After` header in seconds,
+ * when Clerk sent one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkTooManyRequests extends Schema.TaggedError<ClerkTooManyRequests>()("ClerkTooManyRequests", {
+  status: Schema.Literal(429),
+  ...clerkErrorFields,
+  retryAfter: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    const wait = this.retryAfter === undefined ? "" : `, retry after ${this.retryAfter}s`
+    return `${describe(this._tag, this)}${wait}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkInternalServerError extends Schema.TaggedError<ClerkInternalServerError>()("ClerkInternalServerError", {
+  status: Schema.Literal(500),
+  ...clerkErrorFields
+}) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * Every tagged Clerk error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ClerkErrors =
+  | ClerkBadRequest
+  | ClerkUnauthorized
+  | ClerkPaymentRequired
+  | ClerkForbidden
+  | ClerkNotFound
+  | ClerkConflict
+  | ClerkGone
+  | ClerkPayloadTooLarge
+  | ClerkUnprocessableEntity
+  | ClerkLocked
+  | ClerkTooManyRequests
+  | ClerkInternalServerError
+
+/**
+ * The tagged error of each status Clerk documents.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface ErrorByStatus {
+  400: ClerkBadRequest
+  401: ClerkUnauthorized
+  402: ClerkPaymentRequired
+  403: ClerkForbidden
+  404: ClerkNotFound
+  409: ClerkConflict
+  410: ClerkGone
+  413: ClerkPayloadTooLarge
+  422: ClerkUnprocessableEntity
+  423: ClerkLocked
+  429: ClerkTooManyRequests
+  500: ClerkInternalServerError
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ErrorStatus = keyof ErrorByStatus
+
+/**
+ * The error type of a list of statuses: `ErrorFor<404 | 422>` is
+ * `ClerkNotFound | ClerkUnprocessableEntity`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ErrorFor<S extends ErrorStatus> = ErrorByStatus[S]
+
+/**
+ * What Clerk's error body carries, decoded; `retryAfter` only matters for 429.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorFields {
+  readonly errors: ReadonlyArray<ClerkErrorDetail>
+  readonly meta?: unknown
+  readonly clerkTraceId?: string | undefined
+  readonly retryAfter?: number | undefined
+}
+
+/**
+ * Builds the tagged error of a documented status.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromStatus: { readonly [S in ErrorStatus]: (fields: ErrorFields) => ErrorFor<S> } = {
+  400: ({ retryAfter: _, ...fields }) => new ClerkBadRequest({ status: 400, ...fields }),
+  401: ({ retryAfter: _, ...fields }) => new ClerkUnauthorized({ status: 401, ...fields }),
+  402: ({ retryAfter: _, ...fields }) => new ClerkPaymentRequired({ status: 402, ...fields }),
+  403: ({ retryAfter: _, ...fields }) => new ClerkForbidden({ status: 403, ...fields }),
+  404: ({ retryAfter: _, ...fields }) => new ClerkNotFound({ status: 404, ...fields }),
+  409: ({ retryAfter: _, ...fields }) => new ClerkConflict({ status: 409, ...fields }),
+  410: ({ retryAfter: _, ...fields }) => new ClerkGone({ status: 410, ...fields }),
+  413: ({ retryAfter: _, ...fields }) => new ClerkPayloadTooLarge({ status: 413, ...fields }),
+  422: ({ retryAfter: _, ...fields }) => new ClerkUnprocessableEntity({ status: 422, ...fields }),
+  423: ({ retryAfter: _, ...fields }) => new ClerkLocked({ status: 423, ...fields }),
+  429: (fields) => new ClerkTooManyRequests({ status: 429, ...fields }),
+  500: ({ retryAfter: _, ...fields }) => new ClerkInternalServerError({ status: 500, ...fields })
+}
+
+/**
+ * Any answer that is neither a success nor a documented Clerk error: an undeclared
+ * status, or an error body that is not Clerk's error JSON (an HTML page from a proxy,
+ * truncated JSON, a wrong content type).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SDKError extends Schema.TaggedError<SDKError>()("SDKError", {
+  status: Schema.Number,
+  contentType: Schema.optional(Schema.String),
+  body: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `SDKError ${this.status}: ${this.reason}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export class ValidationIssue extends Schema.Class<ValidationIssue>("ValidationIssue")({
+  path: Schema.Array(Schema.Union(Schema.String, Schema.Number, Schema.Symbol)),
+  message: Schema.String
+}) {}
+
+const formatIssues = (issues: ReadonlyArray<ValidationIssue>) =>
+  issues.map((issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`).join("; ")
+
+/**
+ * A 2xx answer whose body the operation's Schema rejects. `body` is the parsed JSON
+ * (or the text when it is not JSON), so nothing Clerk sent is lost.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseValidationError extends Schema.TaggedError<ResponseValidationError>()(
+  "ResponseValidationError",
+  {
+    operationId: Schema.String,
+    status: Schema.Number,
+    body: Schema.Unknown,
+    issues: Schema.Array(ValidationIssue)
+  }
+) {
+  override get message() {
+    return `${this.operationId} answered ${this.status} with a body its schema rejects: ${formatIssues(this.issues)}`
+  }
+}
+
+/**
+ * Params that break the spec's own constraints (a missing required field, `limit`
+ * out of range, an unknown enum value). Nothing was sent. `field` names the first
+ * offending param in its camelCase form.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestValidationError extends Schema.TaggedError<RequestValidationError>()(
+  "RequestValidationError",
+  {
+    operationId: Schema.String,
+    field: Schema.String,
+    issues: Schema.Array(ValidationIssue)
+  }
+) {
+  override get message() {
+    return `Invalid params for ${this.operationId}: ${formatIssues(this.issues)}`
+  }
+}

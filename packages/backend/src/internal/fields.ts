@@ -1,0 +1,92 @@
+/**
+ * Building blocks of the generated schemas. Each model property is camelCase on the
+ * decoded side and keeps Clerk's wire name (snake_case) on the encoded side.
+ *
+ * Responses are decoded liberally (DESIGN.md "Decoding real responses"): a nullable
+ * property may also be absent, enums are open, free-form objects are kept as they are.
+ * Requests are encoded strictly: the generated params schemas carry the spec's
+ * constraints and use plain `Schema.Literal` enums.
+ */
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+
+/** A required property, renamed from `wireKey` on the wire. */
+export const required = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
+  Schema.propertySignature(schema).pipe(Schema.fromKey(wireKey))
+
+/** An optional property (`key?: A`), renamed from `wireKey` on the wire. */
+export const optional = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
+  Schema.optional(schema).pipe(Schema.fromKey(wireKey))
+
+/**
+ * A property the spec marks required and nullable. Real responses sometimes omit
+ * such properties, so an absent key decodes to `null` instead of failing.
+ */
+export const nullable = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
+  Schema.optionalWith(Schema.NullOr(schema), { default: () => null }).pipe(Schema.fromKey(wireKey))
+
+/** An optional property that may also be `null`. */
+export const optionalNullable = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
+  Schema.optional(Schema.NullOr(schema)).pipe(Schema.fromKey(wireKey))
+
+/**
+ * An enum in a response. Clerk adds values without a new API version, so any
+ * string decodes; the known literals stay in the type for completion.
+ */
+export const openEnum = <const Literals extends ReadonlyArray<string>>(
+  ...literals: Literals
+): Schema.Schema<Literals[number] | (string & {}), string> =>
+  Schema.declare((u: unknown): u is Literals[number] | (string & {}) => typeof u === "string", {
+    identifier: `OpenEnum<${literals.join(" | ")}>`,
+    jsonSchema: { type: "string" },
+    arbitrary: () => (fc) => fc.oneof(fc.constantFrom(...literals), fc.string()),
+    pretty: () => (s) => JSON.stringify(s),
+    equivalence: () => (a, b) => a === b
+  })
+
+/**
+ * A free-form JSON object such as `public_metadata`. It is user data: decoded as
+ * the very object `JSON.parse` produced, so no key is renamed or dropped and a
+ * `__proto__` key stays an own key instead of becoming a prototype.
+ */
+export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Schema.declare(
+  (u: unknown): u is { readonly [key: string]: unknown } => Predicate.isRecord(u),
+  {
+    identifier: "JsonObject",
+    jsonSchema: { type: "object" },
+    arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue()),
+    equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
+  }
+)
+
+/**
+ * A value substituted into a URL path. Percent-encoding keeps `/`, `?` and `#`
+ * inside the segment, but an empty, `.` or `..` segment would still change the
+ * route after URL normalisation, so those are refused before sending.
+ */
+export const PathSegment = Schema.String.pipe(
+  Schema.filter((s) => (s === "" || s === "." || s === ".." ? "must be a non-empty path segment other than '.' or '..'" : true), {
+    identifier: "PathSegment"
+  })
+)
+
+/**
+ * The last member of a discriminated union: an object whose discriminator is
+ * missing or not one of the known values. Clerk adds variants over time; one
+ * unknown variant must not fail the whole response, so it decodes to the raw object.
+ */
+const isKnown = (value: unknown, known: ReadonlyArray<string>) => typeof value === "string" && known.includes(value)
+
+export const unknownVariant = (discriminator: string, known: ReadonlyArray<string>) =>
+  Schema.declare(
+    (u: unknown): u is { readonly [key: string]: unknown } =>
+      Predicate.isRecord(u) && !isKnown(u[discriminator], known),
+    {
+      identifier: `UnknownVariant(${discriminator})`,
+      arbitrary: () => (fc) => fc.record({ [discriminator]: fc.constant(`unknown_${discriminator}`) }),
+      equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
+    }
+  )
+
+/** A file for the multipart upload operations. */
+export const Upload = Schema.Union(Schema.Uint8ArrayFromSelf, Schema.instanceOf(Blob))

@@ -1,0 +1,79 @@
+/**
+ * Turns an operation's encoded params (wire names, already validated) into an
+ * `HttpClientRequest`: path segments percent-encoded, query arrays as repeated keys,
+ * the remaining fields as a JSON body or multipart form.
+ */
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
+
+/** How the fields that are neither path nor query params travel. */
+export type BodyKind = "none" | "json" | "jsonArray" | "multipart"
+
+export interface RequestShape {
+  readonly method: HttpMethod
+  readonly path: string
+  readonly query: ReadonlyArray<string>
+  /** Query arrays the spec declares with `explode: false`: one comma-joined value. */
+  readonly commaQuery: ReadonlyArray<string>
+  readonly body: BodyKind
+}
+
+type Wire = { readonly [key: string]: unknown }
+
+const pathParam = /\{([^}]+)\}/g
+
+/** The wire names substituted into `path`, in the order they appear. */
+export const pathParamNames = (path: string): ReadonlyArray<string> =>
+  Array.from(path.matchAll(pathParam), (match) => match[1]!)
+
+const queryValue = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value))
+
+const appendQuery = (shape: RequestShape, wire: Wire): ReadonlyArray<readonly [string, string]> => {
+  const entries: Array<readonly [string, string]> = []
+  for (const name of shape.query) {
+    const value = wire[name]
+    if (value === undefined || value === null) continue
+    if (Array.isArray(value)) {
+      if (shape.commaQuery.includes(name)) entries.push([name, value.map(queryValue).join(",")])
+      else for (const item of value) entries.push([name, queryValue(item)])
+    } else {
+      entries.push([name, queryValue(value)])
+    }
+  }
+  return entries
+}
+
+const toFormData = (fields: Wire): FormData => {
+  const form = new FormData()
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue
+    if (value instanceof Blob) form.append(name, value, name)
+    else if (value instanceof Uint8Array) form.append(name, new Blob([value.slice()]), name)
+    else form.append(name, queryValue(value))
+  }
+  return form
+}
+
+const bodyFields = (shape: RequestShape, wire: Wire, inPath: ReadonlyArray<string>): Wire => {
+  const fields: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(wire)) {
+    if (value !== undefined && !inPath.includes(name) && !shape.query.includes(name)) fields[name] = value
+  }
+  return fields
+}
+
+export const build = (shape: RequestShape, wire: Wire): HttpClientRequest.HttpClientRequest => {
+  const inPath = pathParamNames(shape.path)
+  const url = shape.path.replace(pathParam, (_, name: string) => encodeURIComponent(String(wire[name])))
+  const request = HttpClientRequest.make(shape.method)(url, { urlParams: appendQuery(shape, wire) })
+  switch (shape.body) {
+    case "none":
+      return request
+    case "jsonArray":
+      return HttpClientRequest.bodyUnsafeJson(request, wire.body)
+    case "json":
+      return HttpClientRequest.bodyUnsafeJson(request, bodyFields(shape, wire, inPath))
+    case "multipart":
+      return HttpClientRequest.bodyFormData(request, toFormData(bodyFields(shape, wire, inPath)))
+  }
+}

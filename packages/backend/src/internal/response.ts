@@ -1,0 +1,90 @@
+/**
+ * Turns an `HttpClientResponse` into the operation's success value or one of the
+ * errors DESIGN.md names. The body is read once, as text, so whatever Clerk sent
+ * can be kept in the error when it is not what the spec promises.
+ */
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import {
+  ClerkErrorDetail,
+  type ErrorFor,
+  type ErrorStatus,
+  ResponseValidationError,
+  SDKError,
+  fromStatus
+} from "../Errors.js"
+import { toIssues } from "./issues.js"
+
+const ClerkErrorBody = Schema.Struct({
+  errors: Schema.Array(ClerkErrorDetail),
+  meta: Schema.optional(Schema.Unknown),
+  clerkTraceId: Schema.optional(Schema.String).pipe(Schema.fromKey("clerk_trace_id"))
+})
+const decodeClerkErrorBody = Schema.decodeUnknownOption(ClerkErrorBody)
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+/** `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed)
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000))
+}
+
+const isDeclared = <S extends ErrorStatus>(declared: ReadonlyArray<S>, status: number): status is S =>
+  (declared as ReadonlyArray<number>).includes(status)
+
+export const failure = <S extends ErrorStatus>(
+  declared: ReadonlyArray<S>,
+  response: HttpClientResponse.HttpClientResponse,
+  text: string,
+  now: number
+): ErrorFor<S> | SDKError => {
+  const status = response.status
+  const contentType = response.headers["content-type"]
+  const sdkError = (reason: string) => new SDKError({ status, contentType, body: text, reason })
+  const body = Option.flatMap(parseJson(text), decodeClerkErrorBody)
+  if (Option.isNone(body)) return sdkError("the body is not Clerk's error JSON")
+  if (!isDeclared(declared, status)) return sdkError(`status ${status} is not documented for this operation`)
+  const retryAfter = status === 429 ? parseRetryAfter(response.headers["retry-after"], now) : undefined
+  return fromStatus[status]({
+    errors: body.value.errors,
+    meta: body.value.meta,
+    clerkTraceId: body.value.clerkTraceId ?? response.headers["x-clerk-trace-id"],
+    retryAfter
+  })
+}
+
+export const success = <A, I>(
+  operationId: string,
+  decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>,
+  response: HttpClientResponse.HttpClientResponse,
+  text: string
+): Effect.Effect<A, ResponseValidationError | SDKError> => {
+  const json = parseJson(text)
+  if (Option.isNone(json)) {
+    const contentType = response.headers["content-type"]
+    return Effect.fail(
+      new SDKError({ status: response.status, contentType, body: text, reason: "a success body that is not JSON" })
+    )
+  }
+  return Either.match(decode(json.value), {
+    onLeft: (error) =>
+      Effect.fail(
+        new ResponseValidationError({ operationId, status: response.status, body: json.value, issues: toIssues(error) })
+      ),
+    onRight: Effect.succeed
+  })
+}

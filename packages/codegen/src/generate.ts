@@ -1,0 +1,61 @@
+/**
+ * The whole generation as a pure function from spec path to file contents, so the
+ * CLI and the staleness test share it.
+ */
+import { execFileSync } from "node:child_process"
+import { existsSync } from "node:fs"
+import { dirname, join, relative, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { indexModule, modelsModule, namespaceModule, operationsDoc } from "./emit.js"
+import { operationModels } from "./operations.js"
+import { applyOverlay, loadOverlay } from "./overlay.js"
+import { loadSpec } from "./spec.js"
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
+
+const overlayPath = join(repoRoot, "packages/codegen/overlay.yaml")
+const backendSrc = join(repoRoot, "packages/backend/src")
+
+/** The spec the user passed, else `CLERK_OPENAPI_SPEC`, else `../shared/openapi/` beside the repo. */
+export const specPath = (explicit?: string): string => {
+  const path = explicit ?? process.env.CLERK_OPENAPI_SPEC ?? join(repoRoot, "../shared/openapi/bapi-2026-05-12.yml")
+  if (!existsSync(path)) throw new Error(`Clerk's OpenAPI spec not found at ${path}; pass its path or set CLERK_OPENAPI_SPEC`)
+  return path
+}
+
+export interface GeneratedFile {
+  readonly path: string
+  readonly content: string
+}
+
+/** Formats with the repo's Biome settings, as if the file were at `path`. */
+const format = (path: string, content: string): string =>
+  execFileSync(join(repoRoot, "node_modules/.bin/biome"), ["format", `--stdin-file-path=${relative(repoRoot, path)}`], {
+    cwd: repoRoot,
+    input: content,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024
+  })
+
+export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
+  const parsed = loadSpec(spec)
+  applyOverlay(parsed, loadOverlay(overlayPath))
+  const operations = operationModels(parsed)
+  const namespaces = [...new Set(operations.map((operation) => operation.namespace))].sort()
+  const files: Array<GeneratedFile> = [
+    { path: join(backendSrc, "Models.ts"), content: modelsModule(parsed) },
+    { path: join(backendSrc, "index.ts"), content: indexModule(namespaces) },
+    ...namespaces.map((namespace) => ({
+      path: join(backendSrc, `${namespace}.ts`),
+      content: namespaceModule(
+        parsed,
+        namespace,
+        operations.filter((operation) => operation.namespace === namespace)
+      )
+    }))
+  ]
+  return [
+    ...files.map((file) => ({ path: file.path, content: format(file.path, file.content) })),
+    { path: join(repoRoot, "docs/operations.md"), content: operationsDoc(operations) }
+  ]
+}

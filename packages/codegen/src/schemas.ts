@@ -1,0 +1,205 @@
+/**
+ * JSON Schema (OpenAPI 3.0 dialect) to `effect/Schema` source code.
+ *
+ * Two modes, as DESIGN.md asks: `response` decodes liberally (open enums, no
+ * string or number constraints, nullable may be absent), `request` encodes
+ * strictly (literal enums, lengths, patterns, bounds) so bad params fail before
+ * anything is sent.
+ */
+import { camelCase, pascalCase } from "./naming.js"
+import { type JsonSchema, type Spec, refName, resolve } from "./spec.js"
+
+export type Mode = "response" | "request"
+
+export interface Context {
+  readonly spec: Spec
+  readonly mode: Mode
+  /** How generated code names a component schema in response mode (`User` or `Models.User`). */
+  readonly modelRef: (component: string) => string
+  /** Component refs being inlined (request mode), to stop on a cycle. */
+  readonly inlining?: ReadonlyArray<string>
+}
+
+export const modelName = (component: string): string => pascalCase(component)
+
+/** `anyOf: [{ required: [a] }, { required: [b] }]` only constrains presence; it has no shape of its own. */
+const isConstraintOnly = (schema: JsonSchema) =>
+  schema.$ref === undefined && schema.type === undefined && schema.properties === undefined && schema.required !== undefined
+
+const alternatives = (schema: JsonSchema): ReadonlyArray<JsonSchema> =>
+  (schema.oneOf ?? schema.anyOf ?? []).filter((member) => !isConstraintOnly(member))
+
+/** Whether `null` is a valid value, looking through single-member wrappers. */
+export const isNullable = (schema: JsonSchema): boolean => schema.nullable === true
+
+const literal = (value: unknown) => JSON.stringify(value)
+
+const regexLiteral = (pattern: string) => {
+  new RegExp(pattern)
+  return `/${pattern.replace(/\//g, "\\/")}/`
+}
+
+const pipeChecks = (base: string, checks: ReadonlyArray<string>) =>
+  checks.length === 0 ? base : `${base}.pipe(${checks.join(", ")})`
+
+const numberChecks = (schema: JsonSchema): ReadonlyArray<string> => {
+  const { minimum, maximum } = schema
+  if (minimum !== undefined && maximum !== undefined && !schema.exclusiveMinimum && !schema.exclusiveMaximum) {
+    return [`Schema.between(${minimum}, ${maximum})`]
+  }
+  const checks: Array<string> = []
+  if (minimum !== undefined)
+    checks.push(`Schema.${schema.exclusiveMinimum ? "greaterThan" : "greaterThanOrEqualTo"}(${minimum})`)
+  if (maximum !== undefined)
+    checks.push(`Schema.${schema.exclusiveMaximum ? "lessThan" : "lessThanOrEqualTo"}(${maximum})`)
+  return checks
+}
+
+const stringChecks = (schema: JsonSchema): ReadonlyArray<string> => [
+  ...(schema.minLength !== undefined ? [`Schema.minLength(${schema.minLength})`] : []),
+  ...(schema.maxLength !== undefined ? [`Schema.maxLength(${schema.maxLength})`] : []),
+  ...(schema.pattern !== undefined ? [`Schema.pattern(${regexLiteral(schema.pattern)})`] : [])
+]
+
+const arrayChecks = (schema: JsonSchema): ReadonlyArray<string> => [
+  ...(schema.minItems !== undefined ? [`Schema.minItems(${schema.minItems})`] : []),
+  ...(schema.maxItems !== undefined ? [`Schema.maxItems(${schema.maxItems})`] : [])
+]
+
+/** The values a union member's discriminator property can take. */
+const discriminatorValues = (ctx: Context, member: JsonSchema, property: string): ReadonlyArray<unknown> =>
+  resolve(ctx.spec, member).properties?.[property]?.enum ?? []
+
+/** A property schema `object` with a single value is a tag, kept strict so unions can decode by it. */
+const isTagProperty = (name: string | undefined) => name === "object"
+
+/**
+ * The Schema expression for `schema`, without its own nullability: property
+ * emitters decide how `null` is handled; everywhere else `emit` adds `NullOr`.
+ */
+export const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): string => {
+  if (schema.$ref !== undefined) {
+    const component = refName(schema.$ref)
+    if (ctx.mode === "response") return ctx.modelRef(component)
+    if (ctx.inlining?.includes(component)) throw new Error(`cyclic request schema through ${component}`)
+    return emitNonNull(resolve(ctx.spec, schema), { ...ctx, inlining: [...(ctx.inlining ?? []), component] })
+  }
+  if (schema.allOf !== undefined) {
+    if (schema.allOf.length === 1) return emitNonNull(schema.allOf[0]!, ctx, propertyName)
+    return emitObject(mergeAllOf(ctx, schema), ctx)
+  }
+  const members = alternatives(schema)
+  if (members.length === 1) return emitNonNull(members[0]!, ctx, propertyName)
+  if (members.length > 1) {
+    const emitted = members.map((member) => emit(member, ctx))
+    const tag = schema.discriminator?.propertyName
+    if (tag !== undefined && ctx.mode === "response") {
+      const known = members.flatMap((member) => discriminatorValues(ctx, member, tag))
+      emitted.push(`unknownVariant(${literal(tag)}, [${known.map(literal).join(", ")}])`)
+    }
+    return `Schema.Union(${emitted.join(", ")})`
+  }
+  if (schema.enum !== undefined) {
+    const values = schema.enum.filter((value) => value !== null)
+    const strict = ctx.mode === "request" || isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
+    return `${strict ? "Schema.Literal" : "openEnum"}(${values.map(literal).join(", ")})`
+  }
+  switch (schema.type) {
+    case "string":
+      if (schema.format === "binary") return "Upload"
+      return ctx.mode === "request" ? pipeChecks("Schema.String", stringChecks(schema)) : "Schema.String"
+    case "integer":
+      return ctx.mode === "request" ? pipeChecks("Schema.Int", numberChecks(schema)) : "Schema.Number"
+    case "number":
+      return ctx.mode === "request" ? pipeChecks("Schema.Number", numberChecks(schema)) : "Schema.Number"
+    case "boolean":
+      return "Schema.Boolean"
+    case "array": {
+      const items = `Schema.Array(${emit(schema.items ?? {}, ctx)})`
+      return ctx.mode === "request" ? pipeChecks(items, arrayChecks(schema)) : items
+    }
+    case "object":
+    case undefined:
+      if (schema.properties !== undefined && Object.keys(schema.properties).length > 0) return emitObject(schema, ctx)
+      if (typeof schema.additionalProperties === "object" && Object.keys(schema.additionalProperties).length > 0) {
+        return `Schema.Record({ key: Schema.String, value: ${emit(schema.additionalProperties, ctx)} })`
+      }
+      return schema.type === "object" ? "JsonObject" : "Schema.Unknown"
+    default:
+      throw new Error(`unsupported schema type ${schema.type}`)
+  }
+}
+
+/** The Schema expression for `schema`, `null` included where the spec allows it. */
+export const emit = (schema: JsonSchema, ctx: Context): string => {
+  const inner = emitNonNull(schema, ctx)
+  return isNullable(schema) ? `Schema.NullOr(${inner})` : inner
+}
+
+/** `allOf` of several object schemas: one object with every member's properties. */
+const mergeAllOf = (ctx: Context, schema: JsonSchema): JsonSchema => {
+  const members = (schema.allOf ?? []).map((member) => {
+    const resolved = resolve(ctx.spec, member)
+    return resolved.allOf !== undefined ? mergeAllOf(ctx, resolved) : resolved
+  })
+  return {
+    type: "object",
+    properties: Object.assign({}, ...members.map((member) => member.properties ?? {}), schema.properties ?? {}),
+    required: [...members.flatMap((member) => member.required ?? []), ...(schema.required ?? [])]
+  }
+}
+
+export interface Field {
+  readonly wireName: string
+  readonly schema: JsonSchema
+  readonly required: boolean
+}
+
+/** One `key: schema` line of a Struct, with the wire name and presence rules of its mode. */
+export const emitField = (field: Field, ctx: Context, valueExpression?: string): string => {
+  const key = camelCase(field.wireName)
+  const inner = valueExpression ?? emitNonNull(field.schema, ctx, field.wireName)
+  const wire = literal(field.wireName)
+  const renamed = key !== field.wireName
+  const nullable = isNullable(field.schema)
+  if (field.required && !nullable) return `${key}: ${renamed ? `required(${inner}, ${wire})` : inner}`
+  if (field.required && ctx.mode === "response") return `${key}: nullable(${inner}, ${wire})`
+  if (field.required) return `${key}: ${renamed ? `required(Schema.NullOr(${inner}), ${wire})` : `Schema.NullOr(${inner})`}`
+  if (nullable) return `${key}: optionalNullable(${inner}, ${wire})`
+  return `${key}: ${renamed ? `optional(${inner}, ${wire})` : `Schema.optional(${inner})`}`
+}
+
+export const fieldsOf = (schema: JsonSchema): ReadonlyArray<Field> =>
+  Object.entries(schema.properties ?? {}).map(([wireName, property]) => ({
+    wireName,
+    schema: property,
+    required: (schema.required ?? []).includes(wireName)
+  }))
+
+export const checkUniqueKeys = (fields: ReadonlyArray<Pick<Field, "wireName">>, where: string) => {
+  const seen = new Map<string, string>()
+  for (const { wireName } of fields) {
+    const key = camelCase(wireName)
+    const other = seen.get(key)
+    if (other !== undefined) throw new Error(`${where}: ${other} and ${wireName} both become ${key}`)
+    seen.set(key, wireName)
+  }
+}
+
+const emitObject = (schema: JsonSchema, ctx: Context): string => {
+  const fields = fieldsOf(schema)
+  checkUniqueKeys(fields, "object")
+  return `Schema.Struct({ ${fields.map((field) => emitField(field, ctx)).join(", ")} })`
+}
+
+/** Component names referenced (directly or nested) by `schema`, for ordering Models.ts. */
+export const references = (schema: unknown, into: Set<string> = new Set()): Set<string> => {
+  if (Array.isArray(schema)) for (const item of schema) references(item, into)
+  else if (typeof schema === "object" && schema !== null) {
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === "$ref" && typeof value === "string") into.add(refName(value))
+      else references(value, into)
+    }
+  }
+  return into
+}
