@@ -1,0 +1,294 @@
+/**
+ * An in-memory emulator of the Clerk Backend API, for tests and demos. One
+ * implementation, routed by the spec's paths, offered as an `HttpClient` (no
+ * sockets) and as a real HTTP server on 127.0.0.1.
+ *
+ * @since 0.1.0
+ */
+import { HttpClient } from "@effect/platform"
+import { Context, Data, Effect, Layer, type Scope } from "effect"
+import type { JWK } from "jose"
+import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
+import { makeHttpClient } from "./internal/client.js"
+import { makeSigningKeys } from "./internal/keys.js"
+import { snapshotJson } from "./internal/serialize.js"
+import { close, listen } from "./internal/server.js"
+import { sessionToken as signSessionToken } from "./internal/sessions.js"
+import { Store } from "./internal/store.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** When set, requests must carry exactly this secret key; otherwise any `Bearer` token is accepted. */
+  readonly secretKey?: string | undefined
+  /** The `iss` claim of session tokens. Defaults to `https://clerk.emulator.local`. */
+  readonly issuer?: string | undefined
+}
+
+/**
+ * A resource in its wire shape (snake_case, as the Backend API returns it).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Resource {
+  readonly id: string
+  readonly object: string
+  readonly [key: string]: unknown
+}
+
+/**
+ * Every stored resource in its wire shape, oldest first.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Snapshot {
+  readonly users: ReadonlyArray<Resource>
+  readonly organizations: ReadonlyArray<Resource>
+  readonly organizationMemberships: ReadonlyArray<Resource>
+  readonly organizationInvitations: ReadonlyArray<Resource>
+  readonly invitations: ReadonlyArray<Resource>
+  readonly sessions: ReadonlyArray<Resource>
+}
+
+/**
+ * A request the emulator refused, with Clerk's error body.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkEmulatorError extends Data.TaggedError("ClerkEmulatorError")<{
+  readonly status: number
+  readonly body: unknown
+}> {
+  override get message(): string {
+    return `Clerk emulator answered ${this.status}: ${JSON.stringify(this.body)}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Emulator {
+  /** The secret key the emulator's own clients send. */
+  readonly secretKey: string
+  readonly issuer: string
+  /** The public signing key, as `GET /jwks` serves it. */
+  readonly jwks: { readonly keys: ReadonlyArray<JWK> }
+  /** Calls an operation in process: `request("POST", "/users", { email_address: [...] })`. */
+  readonly request: (
+    method: string,
+    path: string,
+    body?: unknown
+  ) => Effect.Effect<unknown, ClerkEmulatorError>
+  /** Seeds fixtures through the same rules as the API; bodies are the API's snake_case request bodies. */
+  readonly seedUser: (body: Record<string, unknown>) => Effect.Effect<Resource, ClerkEmulatorError>
+  readonly seedOrganization: (body: Record<string, unknown>) => Effect.Effect<Resource, ClerkEmulatorError>
+  readonly seedMembership: (
+    organizationId: string,
+    body: { readonly user_id: string; readonly role: string }
+  ) => Effect.Effect<Resource, ClerkEmulatorError>
+  readonly seedSession: (
+    userId: string,
+    options?: { readonly activeOrganizationId?: string }
+  ) => Effect.Effect<Resource, ClerkEmulatorError>
+  /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
+  readonly sessionToken: (
+    sessionId: string,
+    options?: { readonly expiresInSeconds?: number; readonly azp?: string }
+  ) => Effect.Effect<string, ClerkEmulatorError>
+  readonly snapshot: Effect.Effect<Snapshot>
+  /** Answers a raw request; what both the HttpClient and the server use. */
+  readonly handle: (request: EmulatorRequest) => Effect.Effect<EmulatorResponse>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class ClerkEmulator extends Context.Tag("@effect-clerk/testing/ClerkEmulator")<
+  ClerkEmulator,
+  Emulator
+>() {}
+
+const isResource = (u: unknown): u is Resource =>
+  typeof u === "object" && u !== null && "id" in u && typeof u.id === "string" && "object" in u
+
+/**
+ * Creates an emulator with empty state and a fresh RS256 signing key.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Emulator> =>
+  Effect.gen(function* () {
+    const issuer = options.issuer ?? "https://clerk.emulator.local"
+    const keys = yield* makeSigningKeys(issuer)
+    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey }
+    const secretKey = options.secretKey ?? "sk_test_emulator"
+    const answer = (request: EmulatorRequest) => handle(state, request)
+
+    const request = (method: string, path: string, body?: unknown) =>
+      answer({
+        method,
+        url: new URL(path, "https://api.clerk.com/v1/"),
+        authorization: `Bearer ${secretKey}`,
+        body: body === undefined ? "" : JSON.stringify(body)
+      }).pipe(
+        Effect.flatMap((response) => {
+          const parsed: unknown = JSON.parse(response.body)
+          return response.status === 200
+            ? Effect.succeed(parsed)
+            : Effect.fail(new ClerkEmulatorError({ status: response.status, body: parsed }))
+        })
+      )
+    const resource = (method: string, path: string, body?: unknown) =>
+      request(method, path, body).pipe(
+        Effect.flatMap((json) =>
+          isResource(json)
+            ? Effect.succeed(json)
+            : Effect.dieMessage(`${method} ${path} did not answer a resource`)
+        )
+      )
+
+    return {
+      secretKey,
+      issuer,
+      jwks: { keys: [keys.publicJwk] },
+      request,
+      seedUser: (body) => resource("POST", "users", body),
+      seedOrganization: (body) => resource("POST", "organizations", body),
+      seedMembership: (organizationId, body) =>
+        resource("POST", `organizations/${encodeURIComponent(organizationId)}/memberships`, body),
+      seedSession: (userId, sessionOptions = {}) =>
+        resource("POST", "sessions", {
+          user_id: userId,
+          ...(sessionOptions.activeOrganizationId === undefined
+            ? {}
+            : { active_organization_id: sessionOptions.activeOrganizationId })
+        }),
+      sessionToken: (sessionId, tokenOptions = {}) =>
+        signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(
+          Effect.mapError((error) => new ClerkEmulatorError({ status: error.status, body: error.toBody("") }))
+        ),
+      snapshot: Effect.sync(() => snapshotJson(state.store)),
+      handle: answer
+    }
+  })
+
+/**
+ * An `HttpClient` answered by the given emulator, in process.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const httpClient = (emulator: Emulator): HttpClient.HttpClient => makeHttpClient(emulator.handle)
+
+/**
+ * Provides `HttpClient` from the `ClerkEmulator` in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHttpClient: Layer.Layer<HttpClient.HttpClient, never, ClerkEmulator> = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(ClerkEmulator, httpClient)
+)
+
+/**
+ * A fresh emulator and an `HttpClient` answered by it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (options: Options): Layer.Layer<ClerkEmulator | HttpClient.HttpClient> =>
+  layerHttpClient.pipe(Layer.provideMerge(Layer.effect(ClerkEmulator, make(options))))
+
+/**
+ * A fresh emulator accepting any secret key, and an `HttpClient` answered by it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<ClerkEmulator | HttpClient.HttpClient> = layerWith({})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServeOptions {
+  /** 0 (the default) picks a free port. */
+  readonly port?: number | undefined
+  readonly hostname?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerAddress {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  /** `url` with the API's `/v1` base path: what the SDK's `apiUrl` takes. */
+  readonly apiUrl: string
+  readonly port: number
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServeError extends Data.TaggedError("ServeError")<{ readonly cause: unknown }> {}
+
+const address = (hostname: string, port: number): ServerAddress => {
+  const url = `http://${hostname}:${port}`
+  return { url, apiUrl: `${url}/v1`, port }
+}
+
+/**
+ * Serves the `ClerkEmulator` in context over HTTP for the lifetime of the scope.
+ *
+ * @since 0.1.0
+ * @category servers
+ */
+export const serve = (
+  options: ServeOptions = {}
+): Effect.Effect<ServerAddress, ServeError, ClerkEmulator | Scope.Scope> =>
+  Effect.gen(function* () {
+    const emulator = yield* ClerkEmulator
+    const hostname = options.hostname ?? "127.0.0.1"
+    const listening = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => listen(emulator.handle, options.port ?? 0, hostname),
+        catch: (cause) => new ServeError({ cause })
+      }),
+      ({ server }) => Effect.promise(() => close(server))
+    )
+    return address(hostname, listening.port)
+  })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunningServer extends ServerAddress {
+  readonly emulator: Emulator
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Starts a fresh emulator behind an HTTP server, for code that does not use Effect.
+ *
+ * @since 0.1.0
+ * @category servers
+ */
+export const startServer = async (options: Options & ServeOptions = {}): Promise<RunningServer> => {
+  const emulator = await Effect.runPromise(make(options))
+  const hostname = options.hostname ?? "127.0.0.1"
+  const { server, port } = await listen(emulator.handle, options.port ?? 0, hostname)
+  return { ...address(hostname, port), emulator, close: () => close(server) }
+}

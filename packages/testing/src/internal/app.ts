@@ -1,0 +1,126 @@
+import { Cause, Effect } from "effect"
+import type { Handler } from "./context.js"
+import { ClerkApiError, malformedRequest, notEmulated, notFound, unauthenticated } from "./errors.js"
+import { handlers as identifications } from "./identifications.js"
+import { traceId } from "./ids.js"
+import { handlers as invitations } from "./invitations.js"
+import type { SigningKeys } from "./keys.js"
+import { handlers as memberships } from "./memberships.js"
+import { handlers as organizationInvitations } from "./organizationInvitations.js"
+import { handlers as organizations } from "./organizations.js"
+import { matchRoute } from "./router.js"
+import { handlers as sessions } from "./sessions.js"
+import type { Store } from "./store.js"
+import { handlers as users } from "./users.js"
+
+/** One request, whichever transport (in-process HttpClient or HTTP server) delivered it. */
+export interface EmulatorRequest {
+  readonly method: string
+  readonly url: URL
+  readonly authorization: string | undefined
+  readonly body: string
+}
+
+export interface EmulatorResponse {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: string
+}
+
+export interface EmulatorState {
+  readonly store: Store
+  readonly keys: SigningKeys
+  /** When set, only this secret key is accepted; otherwise any bearer token is. */
+  readonly secretKey: string | undefined
+}
+
+const handlers: Record<string, Handler> = {
+  ...users,
+  ...identifications,
+  ...organizations,
+  ...memberships,
+  ...organizationInvitations,
+  ...invitations,
+  ...sessions
+}
+
+/** The operationIds answered by the emulator; the rest answer 501. */
+export const emulatedOperations: ReadonlyArray<string> = Object.keys(handlers)
+
+// Clerk serves the API under `/v1`; requests without it are accepted too.
+const stripBasePath = (pathname: string): string =>
+  /^\/v1(\/|$)/.test(pathname) ? pathname.slice(3) || "/" : pathname
+
+const publicOperations = new Set(["GetPublicInterstitial"])
+
+const authenticate = (state: EmulatorState, authorization: string | undefined): void => {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
+  if (token === undefined) {
+    throw unauthenticated("The request is missing an Authorization header with a Bearer secret key.")
+  }
+  if (state.secretKey !== undefined && token !== state.secretKey) {
+    throw unauthenticated("The secret key provided is invalid.")
+  }
+}
+
+const parseBody = (text: string): unknown => {
+  if (text.trim() === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw malformedRequest("The request body is not valid JSON.")
+  }
+}
+
+const json = (status: number, body: unknown, clerkTraceId: string): EmulatorResponse => ({
+  status,
+  headers: { "content-type": "application/json", "x-clerk-trace-id": clerkTraceId },
+  body: JSON.stringify(body)
+})
+
+const route = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<unknown, ClerkApiError> =>
+  Effect.suspend(() => {
+    try {
+      const method = request.method.toUpperCase()
+      const match = matchRoute(method, stripBasePath(request.url.pathname))
+      if (match === undefined) throw notFound(`${method} ${request.url.pathname}`)
+      const { operationId } = match.route
+      if (!publicOperations.has(operationId)) authenticate(state, request.authorization)
+      const handler = handlers[operationId]
+      if (handler === undefined) throw notEmulated(operationId)
+      return handler({
+        store: state.store,
+        keys: state.keys,
+        params: match.params,
+        query: request.url.searchParams,
+        body: parseBody(request.body)
+      })
+    } catch (error) {
+      return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
+    }
+  })
+
+/** Answers a request like Clerk would: a JSON body, Clerk's error shape on failure. */
+export const handle = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<EmulatorResponse> => {
+  const clerkTraceId = traceId()
+  return route(state, request).pipe(
+    Effect.map((body) => json(200, body, clerkTraceId)),
+    Effect.catchAll((error) => Effect.succeed(json(error.status, error.toBody(clerkTraceId), clerkTraceId))),
+    Effect.catchAllCause((cause) =>
+      Effect.logError("Clerk emulator bug", cause).pipe(
+        Effect.as(
+          json(
+            500,
+            new ClerkApiError(
+              500,
+              "internal_clerk_error",
+              "Oops, an unexpected error occurred",
+              Cause.pretty(cause)
+            ).toBody(clerkTraceId),
+            clerkTraceId
+          )
+        )
+      )
+    )
+  )
+}

@@ -1,0 +1,62 @@
+/**
+ * An error the emulator answers with, shaped like Clerk's `ClerkErrors` body.
+ * Handlers throw it from synchronous code so that every store mutation of one
+ * request happens without yielding to another fiber.
+ */
+export class ClerkApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly longMessage: string,
+    readonly meta: Record<string, unknown> = {}
+  ) {
+    super(message)
+  }
+
+  toBody(clerkTraceId: string): unknown {
+    return {
+      errors: [{ message: this.message, long_message: this.longMessage, code: this.code, meta: this.meta }],
+      clerk_trace_id: clerkTraceId
+    }
+  }
+}
+
+export const notFound = (what = "Resource"): ClerkApiError =>
+  new ClerkApiError(404, "resource_not_found", "not found", `${what} not found`)
+
+export const unauthenticated = (longMessage: string): ClerkApiError =>
+  new ClerkApiError(401, "authentication_invalid", "Invalid authentication", longMessage)
+
+export const identifierExists = (param: string, label: string): ClerkApiError =>
+  new ClerkApiError(
+    422,
+    "form_identifier_exists",
+    `That ${label} is taken. Please try another.`,
+    `That ${label} is taken. Please try another.`,
+    { param_name: param }
+  )
+
+export const paramMissing = (param: string): ClerkApiError =>
+  new ClerkApiError(422, "form_param_missing", `${param} must be included.`, `${param} must be included.`, {
+    param_name: param
+  })
+
+export const paramInvalid = (param: string, longMessage: string): ClerkApiError =>
+  new ClerkApiError(422, "form_param_value_invalid", "is invalid", longMessage, { param_name: param })
+
+export const paramFormatInvalid = (param: string, longMessage: string): ClerkApiError =>
+  new ClerkApiError(422, "form_param_format_invalid", "is invalid", longMessage, { param_name: param })
+
+export const malformedRequest = (longMessage: string): ClerkApiError =>
+  new ClerkApiError(400, "malformed_request", "malformed request", longMessage)
+
+/** 501: the route exists in Clerk's API but this emulator does not implement it. */
+export const notEmulated = (operationId: string): ClerkApiError =>
+  new ClerkApiError(
+    501,
+    "operation_not_emulated",
+    `${operationId} is not emulated`,
+    `The Clerk emulator does not implement the operation ${operationId}.`,
+    { operation_id: operationId }
+  )

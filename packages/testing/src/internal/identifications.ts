@@ -1,0 +1,138 @@
+import { type Handler, type HandlerContext, param, sync } from "./context.js"
+import { identifierExists, notFound, paramFormatInvalid } from "./errors.js"
+import { bodyObject, optBoolean, reqString } from "./params.js"
+import type { IdentificationRecord, Store, UserRecord } from "./store.js"
+import { deletedJson, emailAddressJson, phoneNumberJson } from "./serialize.js"
+
+type Kind = IdentificationRecord["kind"]
+
+const labels: Record<Kind, string> = { email_address: "email address", phone_number: "phone number" }
+
+const normalize = (kind: Kind, raw: string): string => {
+  if (kind === "email_address") {
+    const email = raw.trim().toLowerCase()
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      throw paramFormatInvalid("email_address", "email_address must be a valid email address.")
+    }
+    return email
+  }
+  const phone = raw.replace(/[\s().-]/g, "")
+  if (!/^\+[1-9]\d{6,14}$/.test(phone)) {
+    throw paramFormatInvalid("phone_number", "phone_number must be a valid phone number in E.164 format.")
+  }
+  return phone
+}
+
+const primaryField = (kind: Kind) =>
+  kind === "email_address" ? ("primaryEmailAddressId" as const) : ("primaryPhoneNumberId" as const)
+
+/** Validates and checks uniqueness first, so a failing request changes nothing. */
+export const assertAvailable = (store: Store, kind: Kind, raw: string): string => {
+  const value = normalize(kind, raw)
+  if (store.findIdentification(kind, value) !== undefined) throw identifierExists(kind, labels[kind])
+  return value
+}
+
+export const addIdentification = (
+  store: Store,
+  user: UserRecord,
+  kind: Kind,
+  value: string,
+  options: {
+    readonly verified: boolean
+    readonly primary: boolean
+    readonly reservedForSecondFactor?: boolean
+  }
+): IdentificationRecord => {
+  const now = store.now()
+  const record: IdentificationRecord = {
+    id: store.newId("idn"),
+    kind,
+    userId: user.id,
+    value,
+    verified: options.verified,
+    reservedForSecondFactor: options.reservedForSecondFactor ?? false,
+    createdAt: now,
+    updatedAt: now
+  }
+  store.identifications.set(record.id, record)
+  // The first identification of a kind becomes the primary one.
+  if (options.primary || user[primaryField(kind)] === null) user[primaryField(kind)] = record.id
+  user.updatedAt = now
+  return record
+}
+
+/** Deleting the primary identification promotes the oldest remaining one, or clears it. */
+export const removeIdentification = (store: Store, record: IdentificationRecord): void => {
+  store.identifications.delete(record.id)
+  const user = store.users.get(record.userId)
+  if (user === undefined) return
+  const field = primaryField(record.kind)
+  if (user[field] === record.id) user[field] = store.identificationsOf(user.id, record.kind)[0]?.id ?? null
+  user.updatedAt = store.now()
+}
+
+const find = (ctx: HandlerContext, kind: Kind, pathParam: string): IdentificationRecord => {
+  const record = ctx.store.identifications.get(param(ctx, pathParam))
+  if (record === undefined || record.kind !== kind) throw notFound(labels[kind])
+  return record
+}
+
+const toJson = (store: Store, record: IdentificationRecord): unknown =>
+  record.kind === "email_address" ? emailAddressJson(record) : phoneNumberJson(store, record)
+
+const create = (kind: Kind): Handler =>
+  sync((ctx) => {
+    const body = bodyObject(ctx.body)
+    const userId = reqString(body, "user_id")
+    const raw = reqString(body, kind)
+    const user = ctx.store.users.get(userId)
+    if (user === undefined) throw notFound("user")
+    const value = assertAvailable(ctx.store, kind, raw)
+    const record = addIdentification(ctx.store, user, kind, value, {
+      verified: optBoolean(body, "verified") ?? false,
+      primary: optBoolean(body, "primary") ?? false,
+      reservedForSecondFactor: optBoolean(body, "reserved_for_second_factor") ?? false
+    })
+    return toJson(ctx.store, record)
+  })
+
+const update = (kind: Kind, pathParam: string): Handler =>
+  sync((ctx) => {
+    const record = find(ctx, kind, pathParam)
+    const body = bodyObject(ctx.body)
+    const user = ctx.store.users.get(record.userId)
+    const verified = optBoolean(body, "verified")
+    const primary = optBoolean(body, "primary")
+    const reserved = optBoolean(body, "reserved_for_second_factor")
+    const now = ctx.store.now()
+    if (typeof verified === "boolean") record.verified = verified
+    if (kind === "phone_number" && typeof reserved === "boolean") record.reservedForSecondFactor = reserved
+    if (primary === true && user !== undefined) {
+      user[primaryField(kind)] = record.id
+      user.updatedAt = now
+    }
+    record.updatedAt = now
+    return toJson(ctx.store, record)
+  })
+
+const get = (kind: Kind, pathParam: string): Handler =>
+  sync((ctx) => toJson(ctx.store, find(ctx, kind, pathParam)))
+
+const remove = (kind: Kind, pathParam: string): Handler =>
+  sync((ctx) => {
+    const record = find(ctx, kind, pathParam)
+    removeIdentification(ctx.store, record)
+    return deletedJson(kind, record.id)
+  })
+
+export const handlers: Record<string, Handler> = {
+  CreateEmailAddress: create("email_address"),
+  GetEmailAddress: get("email_address", "email_address_id"),
+  UpdateEmailAddress: update("email_address", "email_address_id"),
+  DeleteEmailAddress: remove("email_address", "email_address_id"),
+  CreatePhoneNumber: create("phone_number"),
+  GetPhoneNumber: get("phone_number", "phone_number_id"),
+  UpdatePhoneNumber: update("phone_number", "phone_number_id"),
+  DeletePhoneNumber: remove("phone_number", "phone_number_id")
+}

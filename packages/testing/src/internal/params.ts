@@ -1,0 +1,161 @@
+import { ClerkApiError, paramFormatInvalid, paramInvalid, paramMissing } from "./errors.js"
+import type { Metadata } from "./store.js"
+
+export type JsonObject = Record<string, unknown>
+
+const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
+
+export const bodyObject = (body: unknown): JsonObject => {
+  if (body === undefined) return {}
+  if (!isObject(body))
+    throw new ClerkApiError(
+      400,
+      "malformed_request",
+      "malformed request",
+      "The request body must be a JSON object."
+    )
+  return body
+}
+
+export const bodyArray = (body: unknown): Array<JsonObject> => {
+  if (!Array.isArray(body) || !body.every(isObject)) {
+    throw new ClerkApiError(
+      400,
+      "malformed_request",
+      "malformed request",
+      "The request body must be a JSON array of objects."
+    )
+  }
+  return body
+}
+
+const typeError = (key: string, type: string) => paramFormatInvalid(key, `${key} must be ${type}.`)
+
+/** `undefined` when absent, `null` when explicitly null. */
+export const optString = (o: JsonObject, key: string): string | null | undefined => {
+  const v = o[key]
+  if (v === undefined || v === null) return v
+  if (typeof v !== "string") throw typeError(key, "a string")
+  return v
+}
+
+export const reqString = (o: JsonObject, key: string): string => {
+  const v = optString(o, key)
+  if (v === undefined || v === null || v === "") throw paramMissing(key)
+  return v
+}
+
+export const optBoolean = (o: JsonObject, key: string): boolean | null | undefined => {
+  const v = o[key]
+  if (v === undefined || v === null) return v
+  if (typeof v !== "boolean") throw typeError(key, "a boolean")
+  return v
+}
+
+export const optInteger = (o: JsonObject, key: string): number | null | undefined => {
+  const v = o[key]
+  if (v === undefined || v === null) return v
+  if (typeof v !== "number" || !Number.isInteger(v)) throw typeError(key, "an integer")
+  return v
+}
+
+export const optStringArray = (o: JsonObject, key: string): ReadonlyArray<string> | undefined => {
+  const v = o[key]
+  if (v === undefined || v === null) return undefined
+  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) throw typeError(key, "an array of strings")
+  return v
+}
+
+export const optMetadata = (o: JsonObject, key: string): Metadata | undefined => {
+  const v = o[key]
+  if (v === undefined || v === null) return undefined
+  if (!isObject(v)) throw typeError(key, "an object")
+  return v
+}
+
+/** Clerk's metadata merge: objects merge recursively, a `null` value deletes the key. */
+export const mergeMetadata = (target: Metadata, patch: Metadata): Metadata => {
+  const out: Metadata = { ...target }
+  for (const [key, value] of Object.entries(patch)) {
+    const current = out[key]
+    if (value === null) delete out[key]
+    else if (isObject(value) && isObject(current)) out[key] = mergeMetadata(current, value)
+    else out[key] = value
+  }
+  return out
+}
+
+/** Repeated keys (`?user_id=a&user_id=b`) as sent for array parameters; `[]`-suffixed keys too. */
+export const queryList = (q: URLSearchParams, key: string): ReadonlyArray<string> => [
+  ...q.getAll(key),
+  ...q.getAll(`${key}[]`)
+]
+
+export const queryString = (q: URLSearchParams, key: string): string | undefined => q.get(key) ?? undefined
+
+export const queryBoolean = (q: URLSearchParams, key: string): boolean | undefined => {
+  const v = q.get(key)
+  if (v === null) return undefined
+  if (v === "true") return true
+  if (v === "false") return false
+  throw paramInvalid(key, `${key} must be true or false.`)
+}
+
+export const queryInteger = (q: URLSearchParams, key: string): number | undefined => {
+  const v = q.get(key)
+  if (v === null) return undefined
+  if (!/^-?\d+$/.test(v)) throw paramInvalid(key, `${key} must be an integer.`)
+  return Number(v)
+}
+
+export interface Page {
+  readonly limit: number
+  readonly offset: number
+}
+
+export const page = (q: URLSearchParams): Page => {
+  const limit = queryInteger(q, "limit") ?? 10
+  const offset = queryInteger(q, "offset") ?? 0
+  if (limit < 1 || limit > 500) throw paramInvalid("limit", "limit must be between 1 and 500.")
+  if (offset < 0) throw paramInvalid("offset", "offset must be greater than or equal to 0.")
+  return { limit, offset }
+}
+
+export const paginate = <A>(items: ReadonlyArray<A>, p: Page): Array<A> =>
+  items.slice(p.offset, p.offset + p.limit)
+
+type SortKey<A> = (a: A) => string | number | null
+
+/**
+ * Parses `order_by` (`field`, `+field` or `-field`) against the fields a list
+ * supports and sorts by it, nulls last, ties broken by id for a stable order.
+ */
+export const orderBy = <A extends { readonly id: string }>(
+  q: URLSearchParams,
+  items: ReadonlyArray<A>,
+  fields: Record<string, SortKey<A>>,
+  fallback: string
+): Array<A> => {
+  const raw = q.get("order_by") ?? fallback
+  const descending = raw.startsWith("-")
+  const field = raw.replace(/^[+-]/, "")
+  const key = fields[field]
+  if (key === undefined) {
+    throw paramInvalid(
+      "order_by",
+      `order_by must be one of ${Object.keys(fields).join(", ")}, optionally prefixed with + or -.`
+    )
+  }
+  const sign = descending ? -1 : 1
+  return [...items].sort((a, b) => {
+    const x = key(a)
+    const y = key(b)
+    if (x === y) return a.id < b.id ? -sign : a.id > b.id ? sign : 0
+    if (x === null) return 1
+    if (y === null) return -1
+    return (x < y ? -1 : 1) * sign
+  })
+}
+
+export const containsFold = (haystack: string | null, needle: string): boolean =>
+  haystack?.toLowerCase().includes(needle.toLowerCase()) ?? false

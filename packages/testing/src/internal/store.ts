@@ -1,0 +1,164 @@
+import { makeId } from "./ids.js"
+
+export type Metadata = Record<string, unknown>
+
+export interface UserRecord {
+  readonly id: string
+  externalId: string | null
+  username: string | null
+  firstName: string | null
+  lastName: string | null
+  locale: string | null
+  passwordEnabled: boolean
+  passwordLastUpdatedAt: number | null
+  primaryEmailAddressId: string | null
+  primaryPhoneNumberId: string | null
+  publicMetadata: Metadata
+  privateMetadata: Metadata
+  unsafeMetadata: Metadata
+  banned: boolean
+  locked: boolean
+  deleteSelfEnabled: boolean
+  createOrganizationEnabled: boolean
+  createOrganizationsLimit: number | null
+  bypassClientTrust: boolean
+  legalAcceptedAt: number | null
+  lastSignInAt: number | null
+  lastActiveAt: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface IdentificationRecord {
+  readonly id: string
+  readonly kind: "email_address" | "phone_number"
+  readonly userId: string
+  readonly value: string
+  verified: boolean
+  reservedForSecondFactor: boolean
+  readonly createdAt: number
+  updatedAt: number
+}
+
+export interface OrganizationRecord {
+  readonly id: string
+  name: string
+  slug: string
+  maxAllowedMemberships: number
+  adminDeleteEnabled: boolean
+  publicMetadata: Metadata
+  privateMetadata: Metadata
+  createdBy: string | null
+  roleSetKey: string | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface MembershipRecord {
+  readonly id: string
+  readonly organizationId: string
+  readonly userId: string
+  role: string
+  publicMetadata: Metadata
+  privateMetadata: Metadata
+  readonly createdAt: number
+  updatedAt: number
+}
+
+export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired"
+
+export interface OrganizationInvitationRecord {
+  readonly id: string
+  readonly organizationId: string
+  readonly emailAddress: string
+  readonly role: string
+  readonly inviterId: string | null
+  status: InvitationStatus
+  readonly publicMetadata: Metadata
+  readonly privateMetadata: Metadata
+  readonly expiresAt: number
+  readonly createdAt: number
+  updatedAt: number
+}
+
+export interface InvitationRecord {
+  readonly id: string
+  readonly emailAddress: string
+  readonly publicMetadata: Metadata
+  readonly url: string
+  status: InvitationStatus
+  readonly expiresAt: number
+  readonly createdAt: number
+  updatedAt: number
+}
+
+export type SessionStatus = "active" | "revoked" | "ended" | "expired" | "removed" | "abandoned" | "replaced"
+
+export interface SessionRecord {
+  readonly id: string
+  readonly userId: string
+  readonly clientId: string
+  status: SessionStatus
+  readonly lastActiveOrganizationId: string | null
+  readonly lastActiveAt: number
+  readonly expireAt: number
+  readonly abandonAt: number
+  readonly createdAt: number
+  updatedAt: number
+}
+
+/**
+ * The state of one emulator instance. Plain maps mutated synchronously: each
+ * request runs its mutations in one synchronous step, so concurrent requests
+ * never observe half-applied changes.
+ */
+export class Store {
+  readonly users = new Map<string, UserRecord>()
+  readonly identifications = new Map<string, IdentificationRecord>()
+  readonly organizations = new Map<string, OrganizationRecord>()
+  readonly memberships = new Map<string, MembershipRecord>()
+  readonly organizationInvitations = new Map<string, OrganizationInvitationRecord>()
+  readonly invitations = new Map<string, InvitationRecord>()
+  readonly sessions = new Map<string, SessionRecord>()
+  private lastNow = 0
+
+  /** Epoch ms, strictly increasing so that `created_at` ordering is total. */
+  now(): number {
+    this.lastNow = Math.max(Date.now(), this.lastNow + 1)
+    return this.lastNow
+  }
+
+  newId(prefix: string): string {
+    return makeId(prefix)
+  }
+
+  identificationsOf(userId: string, kind: IdentificationRecord["kind"]): Array<IdentificationRecord> {
+    return [...this.identifications.values()].filter((i) => i.userId === userId && i.kind === kind)
+  }
+
+  findIdentification(kind: IdentificationRecord["kind"], value: string): IdentificationRecord | undefined {
+    const wanted = normalizeIdentifier(kind, value)
+    for (const i of this.identifications.values()) {
+      if (i.kind === kind && normalizeIdentifier(kind, i.value) === wanted) return i
+    }
+    return undefined
+  }
+
+  membershipsOf(userId: string): Array<MembershipRecord> {
+    return [...this.memberships.values()].filter((m) => m.userId === userId)
+  }
+
+  membershipsIn(organizationId: string): Array<MembershipRecord> {
+    return [...this.memberships.values()].filter((m) => m.organizationId === organizationId)
+  }
+
+  findMembership(organizationId: string, userId: string): MembershipRecord | undefined {
+    for (const m of this.memberships.values()) {
+      if (m.organizationId === organizationId && m.userId === userId) return m
+    }
+    return undefined
+  }
+}
+
+export const normalizeIdentifier = (kind: IdentificationRecord["kind"], value: string): string =>
+  kind === "email_address" ? value.trim().toLowerCase() : value.replace(/[^\d+]/g, "")
