@@ -153,7 +153,10 @@ export const orderBy = <A extends { readonly id: string }>(
     if (x === y) return a.id < b.id ? -sign : a.id > b.id ? sign : 0
     if (x === null) return 1
     if (y === null) return -1
-    return (x < y ? -1 : 1) * sign
+    // Text sorts case-insensitively, as the database collation behind Clerk's lists does.
+    const [l, r] =
+      typeof x === "string" && typeof y === "string" ? [x.toLowerCase(), y.toLowerCase()] : [x, y]
+    return (l < r ? -1 : l > r ? 1 : 0) * sign
   })
 }
 
