@@ -10,6 +10,7 @@ import { indexModule, modelsModule, namespaceModule, operationsDoc } from "./emi
 import { operationModels } from "./operations.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
 import { loadSpec } from "./spec.js"
+import { loadWebhooksSpec, webhookEventsModule, webhooksSpecPath } from "./webhooks.js"
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 
@@ -52,7 +53,11 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
         namespace,
         operations.filter((operation) => operation.namespace === namespace)
       )
-    }))
+    })),
+    {
+      path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),
+      content: webhookEventsModule(loadWebhooksSpec(webhooksSpecPath(spec)))
+    }
   ]
   return [
     ...files.map((file) => ({ path: file.path, content: format(file.path, file.content) })),
