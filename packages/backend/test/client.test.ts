@@ -1,11 +1,16 @@
 import { readFileSync } from "node:fs"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
 import { ClerkClient, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 
@@ -167,6 +172,139 @@ describe("ClerkClient options", () => {
         apiUrl: "api.clerk.com/v1"
       })
       expect(error._tag).toBe("InvalidClientOptions")
+    })
+  )
+})
+
+describe("secret redaction", () => {
+  /** One failing call per error kind the SDK produces, each answered by its own fake. */
+  const failures = [
+    { name: "ClerkNotFound", answer: { status: 404, body: FakeClerk.clerkError("resource_not_found") } },
+    {
+      name: "ClerkUnauthorized",
+      answer: { status: 401, body: FakeClerk.clerkError("authentication_invalid") }
+    },
+    { name: "SDKError", answer: { status: 502, body: "<html>bad gateway</html>" } },
+    { name: "ResponseValidationError", answer: { status: 200, body: { object: "user" } } }
+  ] as const
+
+  const transportFailure = Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request) =>
+      Effect.fail(
+        new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error("ECONNRESET") })
+      )
+    )
+  )
+  const secretLayer = (httpClient: Layer.Layer<HttpClient.HttpClient>) =>
+    ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl: FakeClerk.apiUrl }).pipe(
+      Layer.provide(httpClient)
+    )
+
+  /** Every error kind, including one whose `request` carries the Authorization header. */
+  const allErrors = Effect.gen(function* () {
+    const errors: Array<unknown> = []
+    for (const { answer } of failures) {
+      errors.push(
+        yield* Effect.flip(Users.get({ userId }).pipe(Effect.provide(FakeClerk.make([answer]).layer)))
+      )
+    }
+    errors.push(yield* Effect.flip(Users.get({ userId }).pipe(Effect.provide(secretLayer(transportFailure)))))
+    errors.push(yield* Effect.flip(Users.list({ limit: 501 }).pipe(Effect.provide(FakeClerk.make().layer))))
+    errors.push(
+      yield* Effect.flip(
+        Users.get({ userId }).pipe(
+          Effect.provide(
+            ClerkClient.layer({
+              secretKey: Redacted.make(FakeClerk.secretKey),
+              apiUrl: "http://clerk.test"
+            }).pipe(Layer.provide(FakeClerk.make().httpClient))
+          )
+        )
+      )
+    )
+    return errors
+  })
+
+  const texts = (error: unknown) => [
+    (error as Error).message,
+    String(error),
+    JSON.stringify(error),
+    Cause.pretty(Cause.fail(error))
+  ]
+
+  it.effect("no error's message, string form or JSON form contains the secret", () =>
+    Effect.gen(function* () {
+      const errors = yield* allErrors
+      expect(errors.map((error) => (error as { _tag: string })._tag)).toEqual([
+        "ClerkNotFound",
+        "ClerkUnauthorized",
+        "SDKError",
+        "ResponseValidationError",
+        "RequestError",
+        "RequestValidationError",
+        "InvalidClientOptions"
+      ])
+      for (const error of errors.filter((error) => (error as { _tag: string })._tag !== "RequestError")) {
+        for (const text of texts(error)) expect(text).not.toContain(FakeClerk.secretKey)
+      }
+    })
+  )
+
+  // Known bug, reported: a transport failure's RequestError keeps the request with its
+  // `authorization` header, and `Headers` only redacts inside a logger, so JSON.stringify
+  // of the error shows the secret. Remove `.fails` once ClerkClient strips the header.
+  it.effect.fails("a transport failure's RequestError does not carry the secret", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Users.get({ userId }).pipe(Effect.provide(secretLayer(transportFailure)))
+      )
+      expect(error._tag).toBe("RequestError")
+      for (const text of texts(error)) expect(text).not.toContain(FakeClerk.secretKey)
+    })
+  )
+
+  it.effect("no log line contains the secret, at every level, including logged errors", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      const capture = Logger.map(Logger.logfmtLogger, (line) => {
+        lines.push(line)
+      })
+      yield* Effect.gen(function* () {
+        yield* Users.get({ userId }).pipe(Effect.provide(FakeClerk.make([{ body: FakeClerk.user() }]).layer))
+        for (const error of yield* allErrors) {
+          yield* Effect.logError("clerk call failed", Cause.fail(error))
+          yield* Effect.logDebug(error)
+        }
+      }).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
+        Effect.provide(Logger.minimumLogLevel(LogLevel.All))
+      )
+      // The capture works: the logged errors are there, with their details.
+      expect(lines.length).toBeGreaterThanOrEqual(14)
+      expect(lines.join("\n")).toContain("resource_not_found")
+      for (const line of lines) expect(line).not.toContain(FakeClerk.secretKey)
+    })
+  )
+
+  it.effect("no span attribute contains the secret; the authorization header is redacted", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.Span> = []
+      const native = yield* Effect.tracer
+      const recording = Tracer.make({
+        context: native.context,
+        span: (...args) => {
+          const span = native.span(...args)
+          spans.push(span)
+          return span
+        }
+      })
+      yield* Effect.either(allErrors).pipe(Effect.withTracer(recording))
+      const attributes = spans.flatMap((span) => [...span.attributes.entries()])
+      expect(attributes.map(([key]) => key)).toContain("http.request.header.authorization")
+      for (const [key, value] of attributes)
+        expect(`${key}=${String(value)}`).not.toContain(FakeClerk.secretKey)
+      expect(spans.map((span) => span.name)).toContain("Clerk.GetUser")
     })
   )
 })
