@@ -14,8 +14,8 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  userId: optional(Schema.String, "user_id"),
-  actor: Schema.optional(Schema.Struct({ sub: Schema.String })),
+  userId: required(Schema.String, "user_id"),
+  actor: Schema.Struct({ sub: Schema.String }),
   expiresInSeconds: optional(Schema.Int, "expires_in_seconds"),
   sessionMaxDurationInSeconds: optional(Schema.Int, "session_max_duration_in_seconds")
 })

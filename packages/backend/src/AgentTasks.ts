@@ -14,14 +14,14 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  onBehalfOf: optional(
+  onBehalfOf: required(
     Schema.Struct({ userId: optional(Schema.String, "user_id"), identifier: Schema.optional(Schema.String) }),
     "on_behalf_of"
   ),
-  permissions: Schema.optional(Schema.Literal("*")),
-  agentName: optional(Schema.String, "agent_name"),
-  taskDescription: optional(Schema.String, "task_description"),
-  redirectUrl: optional(Schema.String, "redirect_url"),
+  permissions: Schema.Literal("*"),
+  agentName: required(Schema.String, "agent_name"),
+  taskDescription: required(Schema.String, "task_description"),
+  redirectUrl: required(Schema.String, "redirect_url"),
   sessionMaxDurationInSeconds: optional(Schema.Int, "session_max_duration_in_seconds")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}

@@ -57,7 +57,7 @@ export const streamAllowlistIdentifiers = Pagination.stream(listAllowlistIdentif
  * @category params
  */
 export const CreateAllowlistIdentifierParams = Schema.Struct({
-  identifier: Schema.optional(Schema.String),
+  identifier: Schema.String,
   notify: Schema.optional(Schema.Boolean)
 })
 export interface CreateAllowlistIdentifierParams
@@ -142,7 +142,7 @@ export const listBlocklistIdentifiers = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const CreateBlocklistIdentifierParams = Schema.Struct({ identifier: Schema.optional(Schema.String) })
+export const CreateBlocklistIdentifierParams = Schema.Struct({ identifier: Schema.String })
 export interface CreateBlocklistIdentifierParams
   extends Schema.Schema.Type<typeof CreateBlocklistIdentifierParams> {}
 

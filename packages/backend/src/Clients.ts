@@ -53,7 +53,7 @@ export const stream = Pagination.stream(list, { items: (page) => page, maxPageSi
  * @since 0.1.0
  * @category params
  */
-export const VerifyParams = Schema.Struct({ token: Schema.optional(Schema.String) })
+export const VerifyParams = Schema.Struct({ token: Schema.String })
 export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
 
 /**

@@ -66,9 +66,9 @@ export const stream = Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  enterpriseConnectionId: optional(Schema.String, "enterprise_connection_id"),
+  enterpriseConnectionId: required(Schema.String, "enterprise_connection_id"),
   name: Schema.optional(Schema.String),
-  provider: Schema.optional(Schema.String),
+  provider: Schema.String,
   groupRoleMappings: optional(
     Schema.Array(
       Schema.Struct({

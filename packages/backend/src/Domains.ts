@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -40,8 +40,8 @@ export const list = Operation.make({
  * @category params
  */
 export const AddParams = Schema.Struct({
-  name: Schema.optional(Schema.String),
-  isSatellite: optional(Schema.Literal(true), "is_satellite"),
+  name: Schema.String,
+  isSatellite: required(Schema.Literal(true), "is_satellite"),
   proxyUrl: optionalNullable(Schema.String, "proxy_url")
 })
 export interface AddParams extends Schema.Schema.Type<typeof AddParams> {}

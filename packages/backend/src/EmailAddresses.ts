@@ -14,8 +14,8 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  userId: optional(Schema.String, "user_id"),
-  emailAddress: optional(Schema.String, "email_address"),
+  userId: required(Schema.String, "user_id"),
+  emailAddress: required(Schema.String, "email_address"),
   verified: optionalNullable(Schema.Boolean, "verified"),
   primary: optionalNullable(Schema.Boolean, "primary"),
   notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed")

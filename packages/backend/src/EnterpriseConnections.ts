@@ -58,19 +58,17 @@ export const stream = Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  name: Schema.optional(Schema.String),
-  provider: Schema.optional(
-    Schema.Literal(
-      "saml_custom",
-      "saml_okta",
-      "saml_google",
-      "saml_microsoft",
-      "oidc_custom",
-      "oidc_github_enterprise",
-      "oidc_gitlab"
-    )
+  name: Schema.String,
+  provider: Schema.Literal(
+    "saml_custom",
+    "saml_okta",
+    "saml_google",
+    "saml_microsoft",
+    "oidc_custom",
+    "oidc_github_enterprise",
+    "oidc_gitlab"
   ),
-  domains: Schema.optional(Schema.Array(Schema.String).pipe(Schema.minItems(1))),
+  domains: Schema.Array(Schema.String).pipe(Schema.minItems(1)),
   organizationId: optionalNullable(Schema.String, "organization_id"),
   allowOrganizationAccountLinking: optionalNullable(Schema.Boolean, "allow_organization_account_linking"),
   active: optionalNullable(Schema.Boolean, "active"),

@@ -56,7 +56,7 @@ export const stream = Pagination.stream(list, { items: (page) => page, maxPageSi
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  emailAddress: optional(Schema.String, "email_address"),
+  emailAddress: required(Schema.String, "email_address"),
   publicMetadata: optional(JsonObject, "public_metadata"),
   redirectUrl: optional(Schema.String, "redirect_url"),
   notify: optionalNullable(Schema.Boolean, "notify"),

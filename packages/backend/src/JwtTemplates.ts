@@ -53,8 +53,8 @@ export const stream = Pagination.stream(list, { items: (page) => page, maxPageSi
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  name: Schema.optional(Schema.String),
-  claims: Schema.optional(JsonObject),
+  name: Schema.String,
+  claims: JsonObject,
   lifetime: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "lifetime"),
   allowedClockSkew: optionalNullable(Schema.Int.pipe(Schema.between(0, 300)), "allowed_clock_skew"),
   customSigningKey: optional(Schema.Boolean, "custom_signing_key"),
@@ -114,8 +114,8 @@ export const get = Operation.make({
  */
 export const UpdateParams = Schema.Struct({
   templateId: required(PathSegment, "template_id"),
-  name: Schema.optional(Schema.String),
-  claims: Schema.optional(JsonObject),
+  name: Schema.String,
+  claims: JsonObject,
   lifetime: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "lifetime"),
   allowedClockSkew: optionalNullable(Schema.Int.pipe(Schema.between(0, 300)), "allowed_clock_skew"),
   customSigningKey: optional(Schema.Boolean, "custom_signing_key"),

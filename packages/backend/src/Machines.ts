@@ -68,7 +68,7 @@ export const stream = Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  name: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255))),
+  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255)),
   scopedMachines: optional(Schema.Array(Schema.String).pipe(Schema.maxItems(150)), "scoped_machines"),
   defaultTokenTtl: optional(Schema.Int.pipe(Schema.between(1, 315360000)), "default_token_ttl")
 })
@@ -285,7 +285,7 @@ export const rotateSecretKey = Operation.make({
  */
 export const CreateScopeParams = Schema.Struct({
   machineId: required(PathSegment, "machine_id"),
-  toMachineId: optional(Schema.String, "to_machine_id")
+  toMachineId: required(Schema.String, "to_machine_id")
 })
 export interface CreateScopeParams extends Schema.Schema.Type<typeof CreateScopeParams> {}
 

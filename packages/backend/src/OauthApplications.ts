@@ -58,7 +58,7 @@ export const stream = Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  name: Schema.optional(Schema.String),
+  name: Schema.String,
   redirectUris: optionalNullable(Schema.Array(Schema.String), "redirect_uris"),
   callbackUrl: optionalNullable(Schema.String.pipe(Schema.maxLength(1024)), "callback_url"),
   scopes: optionalNullable(Schema.String.pipe(Schema.maxLength(1024)), "scopes"),
@@ -184,7 +184,7 @@ export { deleteOAuthApplication as delete }
 export const UploadLogoParams = Schema.Struct({
   oauthApplicationId: required(PathSegment, "oauth_application_id"),
   uploaderUserId: optional(Schema.String, "uploader_user_id"),
-  file: Schema.optional(Upload)
+  file: Upload
 })
 export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams> {}
 

@@ -105,9 +105,9 @@ export const stream = Pagination.stream(list, {
  */
 export const CreateParams = Schema.Struct({
   organizationId: required(PathSegment, "organization_id"),
-  emailAddress: optional(Schema.String, "email_address"),
+  emailAddress: required(Schema.String, "email_address"),
   inviterUserId: optionalNullable(Schema.String, "inviter_user_id"),
-  role: Schema.optional(Schema.String),
+  role: Schema.String,
   publicMetadata: optionalNullable(JsonObject, "public_metadata"),
   privateMetadata: optionalNullable(JsonObject, "private_metadata"),
   redirectUrl: optionalNullable(Schema.String, "redirect_url"),

@@ -74,7 +74,7 @@ export const stream = Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  name: Schema.optional(Schema.String),
+  name: Schema.String,
   createdBy: optionalNullable(Schema.String, "created_by"),
   privateMetadata: optionalNullable(JsonObject, "private_metadata"),
   publicMetadata: optionalNullable(JsonObject, "public_metadata"),
@@ -271,7 +271,7 @@ export const mergeMetadata = Operation.make({
 export const UploadLogoParams = Schema.Struct({
   organizationId: required(PathSegment, "organization_id"),
   uploaderUserId: optional(Schema.String, "uploader_user_id"),
-  file: Schema.optional(Upload)
+  file: Upload
 })
 export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams> {}
 

@@ -14,8 +14,8 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  userId: optional(Schema.String, "user_id"),
-  phoneNumber: optional(Schema.String, "phone_number"),
+  userId: required(Schema.String, "user_id"),
+  phoneNumber: required(Schema.String, "phone_number"),
   verified: optionalNullable(Schema.Boolean, "verified"),
   primary: optionalNullable(Schema.Boolean, "primary"),
   reservedForSecondFactor: optionalNullable(Schema.Boolean, "reserved_for_second_factor")

@@ -52,7 +52,7 @@ export const stream = Pagination.stream(list, { items: (page) => page, maxPageSi
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({ url: Schema.optional(Schema.String) })
+export const CreateParams = Schema.Struct({ url: Schema.String })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**

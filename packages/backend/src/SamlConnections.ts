@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, optional, optionalNullable, presentAnyOf, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -60,10 +60,10 @@ export const stream = Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  name: Schema.optional(Schema.String),
+  name: Schema.String,
   domain: Schema.optional(Schema.String),
   domains: Schema.optional(Schema.Array(Schema.String)),
-  provider: Schema.optional(Schema.Literal("saml_custom", "saml_okta", "saml_google", "saml_microsoft")),
+  provider: Schema.Literal("saml_custom", "saml_okta", "saml_google", "saml_microsoft"),
   idpEntityId: optionalNullable(Schema.String, "idp_entity_id"),
   idpSsoUrl: optionalNullable(Schema.String, "idp_sso_url"),
   idpCertificate: optionalNullable(Schema.String, "idp_certificate"),
@@ -87,7 +87,7 @@ export const CreateParams = Schema.Struct({
     }),
     "login_hint"
   )
-})
+}).pipe(presentAnyOf([["domain"], ["domains"]]))
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**

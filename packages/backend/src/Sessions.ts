@@ -58,7 +58,7 @@ export const stream = Pagination.stream(list, { items: (page) => page, maxPageSi
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  userId: optional(Schema.String, "user_id"),
+  userId: required(Schema.String, "user_id"),
   activeOrganizationId: optional(Schema.String, "active_organization_id")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
@@ -114,9 +114,9 @@ export const get = Operation.make({
  */
 export const RefreshParams = Schema.Struct({
   sessionId: required(PathSegment, "session_id"),
-  expiredToken: optional(Schema.String, "expired_token"),
-  refreshToken: optional(Schema.String, "refresh_token"),
-  requestOrigin: optional(Schema.String, "request_origin"),
+  expiredToken: required(Schema.String, "expired_token"),
+  refreshToken: required(Schema.String, "refresh_token"),
+  requestOrigin: required(Schema.String, "request_origin"),
   requestHeaders: optionalNullable(JsonObject, "request_headers"),
   format: optionalNullable(Schema.Literal("token", "cookie"), "format"),
   requestOriginatingIp: optionalNullable(Schema.String, "request_originating_ip")

@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -14,7 +14,7 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  userId: optional(Schema.String, "user_id"),
+  userId: required(Schema.String, "user_id"),
   orgId: optionalNullable(Schema.String, "org_id"),
   expiresInSeconds: optionalNullable(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)), "expires_in_seconds")
 })

@@ -876,7 +876,7 @@ export const removePassword = Operation.make({
  */
 export const VerifyPasswordParams = Schema.Struct({
   userId: required(PathSegment, "user_id"),
-  password: Schema.optional(Schema.String)
+  password: Schema.String
 })
 export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPasswordParams> {}
 
@@ -912,7 +912,7 @@ export const verifyPassword = Operation.make({
  */
 export const VerifyTotpParams = Schema.Struct({
   userId: required(PathSegment, "user_id"),
-  code: Schema.optional(Schema.String)
+  code: Schema.String
 })
 export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpParams> {}
 

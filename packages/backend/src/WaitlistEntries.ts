@@ -69,7 +69,7 @@ export const stream = Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = Schema.Struct({
-  emailAddress: optional(Schema.String, "email_address"),
+  emailAddress: required(Schema.String, "email_address"),
   notify: optionalNullable(Schema.Boolean, "notify")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}

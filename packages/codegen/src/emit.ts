@@ -15,7 +15,18 @@ export const doc = (lines: ReadonlyArray<string>) => `/**\n${lines.map((line) =>
 
 /** Imports of the fields helpers that `code` uses, so modules import nothing unused. */
 export const fieldsImport = (code: string, from = "./internal/fields.js") => {
-  const helpers = ["JsonObject", "PathSegment", "Upload", "nullable", "openEnum", "optional", "optionalNullable", "required", "unknownVariant"]
+  const helpers = [
+    "JsonObject",
+    "PathSegment",
+    "Upload",
+    "nullable",
+    "openEnum",
+    "optional",
+    "optionalNullable",
+    "presentAnyOf",
+    "required",
+    "unknownVariant"
+  ]
   const used = helpers.filter((helper) => new RegExp(`(?<![.\\w])${helper}\\b`).test(code))
   return used.length === 0 ? "" : `import { ${used.join(", ")} } from "${from}"\n`
 }
@@ -68,7 +79,10 @@ const paramsSchema = (operation: OperationModel, ctx: Context): string => {
   const fields = operation.params.map((param) =>
     emitField(param, ctx, param.location === "path" ? "PathSegment" : undefined)
   )
-  return `Schema.Struct({ ${fields.join(", ")} })`
+  const struct = `Schema.Struct({ ${fields.join(", ")} })`
+  if (operation.bodyPresenceGroups.length === 0) return struct
+  const groups = operation.bodyPresenceGroups.map((group) => `[${group.map((name) => JSON.stringify(camelCase(name))).join(", ")}]`)
+  return `${struct}.pipe(presentAnyOf([${groups.join(", ")}]))`
 }
 
 const successSchema = (operation: OperationModel, ctx: Context): { code: string; named?: string } => {
@@ -85,7 +99,7 @@ const operationBlock = (operation: OperationModel, ctx: Context, requestCtx: Con
   const query = operation.params.filter((param) => param.location === "query").map((param) => JSON.stringify(param.wireName))
   const local = localName(operation)
   const lines: Array<string> = [
-    `${doc([since, "@category params"])}\nexport const ${paramsName} = ${paramsSchema(operation, requestCtx)}\n${typeAlias(paramsName, "Schema.Struct(")}`
+    `${doc([since, "@category params"])}\nexport const ${paramsName} = ${paramsSchema(operation, requestCtx)}\nexport interface ${paramsName} extends Schema.Schema.Type<typeof ${paramsName}> {}`
   ]
   if (success.named !== undefined) {
     lines.push(`${doc([since, "@category models"])}\nexport const ${success.code} = ${success.named}\n${typeAlias(success.code, success.named)}`)

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 import { indexModule, modelsModule, namespaceModule, operationsDoc } from "./emit.js"
 import { operationModels } from "./operations.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
-import { loadSpec } from "./spec.js"
+import { type Spec, loadSpec } from "./spec.js"
 import { loadWebhooksSpec, webhookEventsModule, webhooksSpecPath } from "./webhooks.js"
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
@@ -38,9 +38,15 @@ const format = (path: string, content: string): string =>
     maxBuffer: 64 * 1024 * 1024
   })
 
+/** The spec with the overlay's corrections applied: the contract the SDK is generated from. */
+export const loadCorrectedSpec = (path: string): Spec => {
+  const spec = loadSpec(path)
+  applyOverlay(spec, loadOverlay(overlayPath))
+  return spec
+}
+
 export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
-  const parsed = loadSpec(spec)
-  applyOverlay(parsed, loadOverlay(overlayPath))
+  const parsed = loadCorrectedSpec(spec)
   const operations = operationModels(parsed)
   const namespaces = [...new Set(operations.map((operation) => operation.namespace))].sort()
   const files: Array<GeneratedFile> = [

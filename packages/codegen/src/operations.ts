@@ -37,7 +37,8 @@ export interface OperationModel {
   readonly deprecated: boolean
   readonly params: ReadonlyArray<Param>
   readonly body: BodyKind
-  readonly bodyRequired: boolean
+  /** Body `anyOf` members that only list required names: at least one group must be present. */
+  readonly bodyPresenceGroups: ReadonlyArray<ReadonlyArray<string>>
   readonly commaQuery: ReadonlyArray<string>
   readonly success: Success
   readonly errorStatuses: ReadonlyArray<number>
@@ -106,7 +107,13 @@ const supersededParams = (parameters: ReadonlyArray<Parameter>) =>
       parameters.some((other) => other !== parameter && camelCase(other.name) === camelCase(parameter.name))
   )
 
-const paramsOf = (spec: Spec, operation: Operation): { params: Array<Param>; body: BodyKind; bodyRequired: boolean } => {
+interface ParamsOf {
+  readonly params: Array<Param>
+  readonly body: BodyKind
+  readonly bodyPresenceGroups: ReadonlyArray<ReadonlyArray<string>>
+}
+
+const paramsOf = (spec: Spec, operation: Operation): ParamsOf => {
   const parameters = (operation.parameters ?? []).map((raw) => resolve<Parameter>(spec, raw))
   const superseded = supersededParams(parameters)
   const params: Array<Param> = parameters.filter((parameter) => !superseded.includes(parameter)).map((parameter) => {
@@ -118,20 +125,22 @@ const paramsOf = (spec: Spec, operation: Operation): { params: Array<Param>; bod
       required: parameter.in === "path" || parameter.required === true
     }
   })
-  if (operation.requestBody === undefined) return { params, body: "none", bodyRequired: false }
+  if (operation.requestBody === undefined) return { params, body: "none", bodyPresenceGroups: [] }
   const requestBody = resolve(spec, operation.requestBody)
   const [contentType, media] = Object.entries(requestBody.content)[0]!
   const schema = resolve(spec, media.schema ?? {})
-  const bodyRequired = requestBody.required === true
   if (schema.type === "array") {
     params.push({ wireName: "body", location: "body", schema, required: true })
-    return { params, body: "jsonArray", bodyRequired }
+    return { params, body: "jsonArray", bodyPresenceGroups: [] }
   }
   const required = schema.required ?? []
   for (const [wireName, property] of Object.entries(schema.properties ?? {})) {
-    params.push({ wireName, location: "body", schema: property, required: bodyRequired && required.includes(wireName) })
+    params.push({ wireName, location: "body", schema: property, required: required.includes(wireName) })
   }
-  return { params, body: contentType === "multipart/form-data" ? "multipart" : "json", bodyRequired }
+  const bodyPresenceGroups = (schema.anyOf ?? []).flatMap((member) =>
+    member.properties === undefined && member.required !== undefined ? [member.required] : []
+  )
+  return { params, body: contentType === "multipart/form-data" ? "multipart" : "json", bodyPresenceGroups }
 }
 
 const successOf = (spec: Spec, operation: Operation): Success => {
@@ -164,7 +173,7 @@ export const operationModels = (spec: Spec): ReadonlyArray<OperationModel> => {
   const namespaces = namespaceNames(raw)
   const nameOf = methodNames(raw, namespaces)
   return raw.map(({ method, path, operation }) => {
-    const { params, body, bodyRequired } = paramsOf(spec, operation)
+    const { params, body, bodyPresenceGroups } = paramsOf(spec, operation)
     const success = successOf(spec, operation)
     const commaQuery = (operation.parameters ?? [])
       .map((raw) => resolve<Parameter>(spec, raw))
@@ -180,7 +189,7 @@ export const operationModels = (spec: Spec): ReadonlyArray<OperationModel> => {
       deprecated: operation.deprecated === true,
       params,
       body,
-      bodyRequired,
+      bodyPresenceGroups,
       commaQuery,
       success,
       errorStatuses: Object.keys(operation.responses)

@@ -14,6 +14,7 @@ interface Entry {
   readonly appendEnum?: ReadonlyArray<string>
   readonly unrequire?: ReadonlyArray<string>
   readonly renameKey?: { readonly from: string; readonly to: string }
+  readonly remove?: ReadonlyArray<string>
 }
 
 type Node = Record<string, unknown>
@@ -51,6 +52,12 @@ const applyTo = (node: Node, entry: Entry): boolean => {
     const required = Array.isArray(node.required) ? node.required : []
     node.required = required.filter((name) => !entry.unrequire!.includes(name))
     changed ||= (node.required as ReadonlyArray<unknown>).length !== required.length
+  }
+  for (const key of entry.remove ?? []) {
+    if (key in node) {
+      delete node[key]
+      changed = true
+    }
   }
   if (entry.renameKey && entry.renameKey.from in node) {
     node[entry.renameKey.to] = node[entry.renameKey.from]

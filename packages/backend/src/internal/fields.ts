@@ -90,3 +90,20 @@ export const unknownVariant = (discriminator: string, known: ReadonlyArray<strin
 
 /** A file for the multipart upload operations. */
 export const Upload = Schema.Union(Schema.Uint8ArrayFromSelf, Schema.instanceOf(Blob))
+
+/**
+ * Params whose spec says "at least one of these groups of fields is present"
+ * (`anyOf` of `required` lists), checked before sending.
+ */
+export const presentAnyOf =
+  (groups: ReadonlyArray<ReadonlyArray<string>>) =>
+  <A extends object, I, R>(self: Schema.Schema<A, I, R>): Schema.Schema<A, I, R> =>
+    self.pipe(
+      Schema.filter((params: A) => {
+        const present = (name: string) => Object.hasOwn(params, name) && Reflect.get(params, name) !== undefined
+        return (
+          groups.some((group) => group.every(present)) ||
+          `expected ${groups.map((group) => group.join(" and ")).join(", or ")} to be present`
+        )
+      })
+    )

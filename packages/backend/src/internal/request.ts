@@ -5,6 +5,7 @@
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
+import * as Effect from "effect/Effect"
 
 /** How the fields that are neither path nor query params travel. */
 export type BodyKind = "none" | "json" | "jsonArray" | "multipart"
@@ -62,18 +63,30 @@ const bodyFields = (shape: RequestShape, wire: Wire, inPath: ReadonlyArray<strin
   return fields
 }
 
-export const build = (shape: RequestShape, wire: Wire): HttpClientRequest.HttpClientRequest => {
+/**
+ * Multipart bodies are serialised here, with the platform's own `Response`, rather
+ * than handed to the HttpClient as `FormData`: transports disagree on which
+ * `FormData` class they accept (undici 7 rejects Node's global one).
+ */
+const multipart = (request: HttpClientRequest.HttpClientRequest, form: FormData) =>
+  Effect.promise(async () => {
+    const encoded = new Response(form)
+    const contentType = encoded.headers.get("content-type") ?? "multipart/form-data"
+    return HttpClientRequest.bodyUint8Array(request, new Uint8Array(await encoded.arrayBuffer()), contentType)
+  })
+
+export const build = (shape: RequestShape, wire: Wire): Effect.Effect<HttpClientRequest.HttpClientRequest> => {
   const inPath = pathParamNames(shape.path)
   const url = shape.path.replace(pathParam, (_, name: string) => encodeURIComponent(String(wire[name])))
   const request = HttpClientRequest.make(shape.method)(url, { urlParams: appendQuery(shape, wire) })
   switch (shape.body) {
     case "none":
-      return request
+      return Effect.succeed(request)
     case "jsonArray":
-      return HttpClientRequest.bodyUnsafeJson(request, wire.body)
+      return Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, wire.body))
     case "json":
-      return HttpClientRequest.bodyUnsafeJson(request, bodyFields(shape, wire, inPath))
+      return Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, bodyFields(shape, wire, inPath)))
     case "multipart":
-      return HttpClientRequest.bodyFormData(request, toFormData(bodyFields(shape, wire, inPath)))
+      return multipart(request, toFormData(bodyFields(shape, wire, inPath)))
   }
 }

@@ -67,7 +67,7 @@ export const failure = <S extends ErrorStatus>(
   })
 }
 
-export const success = <A, I>(
+export const success = <A>(
   operationId: string,
   decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>,
   response: HttpClientResponse.HttpClientResponse,
