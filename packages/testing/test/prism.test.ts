@@ -1,0 +1,251 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { resolve } from "node:path"
+import { ClerkEmulator } from "@effect-clerk/testing"
+import { describe, expect, layer } from "@effect/vitest"
+import { Context, Data, Duration, Effect, Layer } from "effect"
+import { at, str } from "./harness.js"
+import { repoRoot, requireSpec, specPath } from "./spec.js"
+
+// Prism in proxy mode validates every emulator response against the spec; with
+// --errors a violation turns into a 500 carrying an `sl-violations` header.
+// Prism routes the spec's paths without the server's `/v1` base path and
+// forwards them to the upstream URL joined with the request path, so with the
+// upstream `<emulator>/v1` the emulator receives `/v1/...`.
+
+class PrismError extends Data.TaggedError("PrismError")<{ readonly message: string }> {}
+
+const freePort = Effect.async<number, PrismError>((resume) => {
+  const probe = createServer()
+  probe.listen(0, "127.0.0.1", () => {
+    const address = probe.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    probe.close(() =>
+      resume(port > 0 ? Effect.succeed(port) : Effect.fail(new PrismError({ message: "no free port" })))
+    )
+  })
+})
+
+const waitForListening = (child: ChildProcess) =>
+  Effect.async<void, PrismError>((resume) => {
+    let output = ""
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes("Prism is listening")) resume(Effect.void)
+    }
+    child.stdout?.on("data", onData)
+    child.stderr?.on("data", onData)
+    child.once("exit", (code) =>
+      resume(Effect.fail(new PrismError({ message: `prism exited (${code}): ${output}` })))
+    )
+  }).pipe(
+    Effect.timeoutFail({
+      duration: Duration.seconds(60),
+      onTimeout: () => new PrismError({ message: "prism did not start within 60s" })
+    })
+  )
+
+interface Exchange {
+  readonly status: number
+  readonly violations: string | null
+  readonly body: unknown
+}
+
+class Prism extends Context.Tag("test/Prism")<
+  Prism,
+  { readonly send: (method: string, path: string, body?: unknown) => Effect.Effect<Exchange> }
+>() {}
+
+const PrismLive = Layer.scoped(
+  Prism,
+  Effect.gen(function* () {
+    const emulator = yield* Effect.acquireRelease(
+      Effect.promise(() => ClerkEmulator.startServer()),
+      (server) => Effect.promise(() => server.close())
+    )
+    const port = yield* freePort
+    const child = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        spawn(
+          process.execPath,
+          [
+            resolve(repoRoot, "node_modules/@stoplight/prism-cli/dist/index.js"),
+            "proxy",
+            specPath,
+            emulator.apiUrl,
+            "--errors",
+            "-p",
+            String(port),
+            "-h",
+            "127.0.0.1"
+          ],
+          { stdio: ["ignore", "pipe", "pipe"] }
+        )
+      ),
+      (child) => Effect.sync(() => child.kill())
+    )
+    yield* waitForListening(child)
+    const send = (method: string, path: string, body?: unknown) =>
+      Effect.promise(async (): Promise<Exchange> => {
+        const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+          method,
+          headers: { authorization: "Bearer sk_test_prism", "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) })
+        })
+        const text = await response.text()
+        return {
+          status: response.status,
+          violations: response.headers.get("sl-violations"),
+          body: text === "" ? undefined : JSON.parse(text)
+        }
+      })
+    return { send }
+  })
+)
+
+describe.runIf(requireSpec("prism proxy"))(
+  "emulator responses validate against the spec (Prism proxy)",
+  () => {
+    layer(PrismLive, { excludeTestServices: true, timeout: Duration.seconds(90) })((it) => {
+      /** Sends through Prism, expects the status and no violation, answers the body. */
+      const expectValid = (status: number, method: string, path: string, body?: unknown) =>
+        Effect.flatMap(Prism, (prism) => prism.send(method, path, body)).pipe(
+          Effect.tap((exchange) =>
+            Effect.sync(() => {
+              expect({
+                request: `${method} ${path}`,
+                violations: exchange.violations,
+                status: exchange.status
+              }).toEqual({
+                request: `${method} ${path}`,
+                violations: null,
+                status
+              })
+            })
+          ),
+          Effect.map((exchange) => exchange.body)
+        )
+      const valid = (method: string, path: string, body?: unknown) => expectValid(200, method, path, body)
+
+      it.effect("users, email addresses and phone numbers", () =>
+        Effect.gen(function* () {
+          const user = yield* valid("POST", "/users", {
+            email_address: ["ada@example.com"],
+            phone_number: ["+15555550100"],
+            username: "ada_l",
+            first_name: "Ada",
+            password: "correct horse battery",
+            public_metadata: { plan: "pro" }
+          })
+          const userId = str(user, "id")
+          yield* valid("GET", `/users/${userId}`)
+          yield* valid("GET", "/users?limit=5&order_by=-created_at&email_address=ada@example.com&query=ada")
+          yield* valid("GET", "/users/count?query=ada")
+          yield* valid("PATCH", `/users/${userId}`, { last_name: "Lovelace" })
+          yield* valid("PATCH", `/users/${userId}/metadata`, { public_metadata: { plan: null, seats: 2 } })
+          yield* valid("PUT", `/users/${userId}/metadata`, { private_metadata: { x: 1 } })
+          yield* valid("POST", `/users/${userId}/ban`)
+          yield* valid("POST", `/users/${userId}/unban`)
+          yield* valid("POST", "/users/ban", { user_ids: [userId] })
+          yield* valid("POST", "/users/unban", { user_ids: [userId] })
+          yield* valid("POST", `/users/${userId}/lock`)
+          yield* valid("POST", `/users/${userId}/unlock`)
+          yield* valid("DELETE", `/users/${userId}/profile_image`)
+          const email = yield* valid("POST", "/email_addresses", {
+            user_id: userId,
+            email_address: "second@example.com"
+          })
+          yield* valid("GET", `/email_addresses/${str(email, "id")}`)
+          yield* valid("PATCH", `/email_addresses/${str(email, "id")}`, { verified: true, primary: true })
+          yield* valid("DELETE", `/email_addresses/${str(email, "id")}`)
+          const phone = yield* valid("POST", "/phone_numbers", {
+            user_id: userId,
+            phone_number: "+15555550101"
+          })
+          yield* valid("GET", `/phone_numbers/${str(phone, "id")}`)
+          yield* valid("PATCH", `/phone_numbers/${str(phone, "id")}`, { reserved_for_second_factor: true })
+          yield* valid("DELETE", `/phone_numbers/${str(phone, "id")}`)
+          yield* expectValid(422, "POST", "/users", { email_address: ["ada@example.com"] })
+          yield* expectValid(404, "GET", "/users/user_missing")
+          yield* expectValid(404, "GET", "/email_addresses/idn_missing")
+          yield* valid("DELETE", `/users/${userId}`)
+        })
+      )
+
+      it.effect("organizations, memberships and organization invitations", () =>
+        Effect.gen(function* () {
+          const owner = yield* valid("POST", "/users", {
+            email_address: ["owner@example.com"],
+            first_name: "Olive"
+          })
+          const member = yield* valid("POST", "/users", { email_address: ["member@example.com"] })
+          const org = yield* valid("POST", "/organizations", { name: "Acme", created_by: str(owner, "id") })
+          const orgId = str(org, "id")
+          yield* valid("GET", `/organizations/${orgId}?include_members_count=true`)
+          yield* valid("GET", "/organizations?limit=10&include_members_count=true&order_by=-created_at")
+          yield* valid("PATCH", `/organizations/${orgId}`, { name: "Acme Corp" })
+          yield* valid("PATCH", `/organizations/${orgId}/metadata`, { public_metadata: { a: { b: 1 } } })
+          yield* valid("PUT", `/organizations/${orgId}/metadata`, { private_metadata: { c: 2 } })
+          const memberId = str(member, "id")
+          yield* valid("POST", `/organizations/${orgId}/memberships`, {
+            user_id: memberId,
+            role: "org:member"
+          })
+          yield* valid("GET", `/organizations/${orgId}/memberships?order_by=-created_at`)
+          yield* valid("PATCH", `/organizations/${orgId}/memberships/${memberId}`, { role: "org:admin" })
+          yield* valid("PATCH", `/organizations/${orgId}/memberships/${memberId}/metadata`, {
+            public_metadata: { t: 1 }
+          })
+          yield* valid("GET", `/users/${memberId}/organization_memberships`)
+          yield* valid("GET", "/organization_memberships")
+          yield* valid("DELETE", `/organizations/${orgId}/memberships/${memberId}`)
+          const invitation = yield* valid("POST", `/organizations/${orgId}/invitations`, {
+            email_address: "member@example.com",
+            role: "org:member",
+            inviter_user_id: str(owner, "id")
+          })
+          yield* valid("POST", `/organizations/${orgId}/invitations`, {
+            email_address: "x@example.com",
+            role: "org:member"
+          })
+          yield* valid("POST", `/organizations/${orgId}/invitations/bulk`, [
+            { email_address: "y@example.com", role: "org:member" }
+          ])
+          yield* valid("GET", `/organizations/${orgId}/invitations?status=pending`)
+          yield* valid("GET", `/organizations/${orgId}/invitations/pending`)
+          yield* valid("GET", `/organizations/${orgId}/invitations/${str(invitation, "id")}`)
+          yield* valid("GET", "/organization_invitations")
+          yield* valid("GET", `/users/${memberId}/organization_invitations`)
+          yield* valid("POST", `/organizations/${orgId}/invitations/${str(invitation, "id")}/revoke`, {})
+          yield* expectValid(404, "GET", "/organizations/org_missing")
+          yield* valid("DELETE", `/organizations/${orgId}`)
+        })
+      )
+
+      it.effect("invitations", () =>
+        Effect.gen(function* () {
+          const invitation = yield* valid("POST", "/invitations", { email_address: "guest@example.com" })
+          yield* valid("POST", "/invitations/bulk", [{ email_address: "guest2@example.com" }])
+          yield* valid("GET", "/invitations?status=pending")
+          yield* valid("POST", `/invitations/${str(invitation, "id")}/revoke`)
+          yield* expectValid(422, "POST", "/invitations", { email_address: "guest2@example.com" })
+        })
+      )
+
+      it.effect("sessions, tokens and JWKS", () =>
+        Effect.gen(function* () {
+          const user = yield* valid("POST", "/users", { first_name: "Sam" })
+          const session = yield* valid("POST", "/sessions", { user_id: str(user, "id") })
+          const sessionId = str(session, "id")
+          yield* valid("GET", `/sessions/${sessionId}`)
+          yield* valid("GET", `/sessions?user_id=${str(user, "id")}`)
+          const token = yield* valid("POST", `/sessions/${sessionId}/tokens`, { expires_in_seconds: 120 })
+          expect(at(token, "object")).toBe("token")
+          yield* valid("GET", "/jwks")
+          yield* valid("POST", `/sessions/${sessionId}/revoke`)
+          yield* expectValid(404, "GET", "/sessions/sess_missing")
+        })
+      )
+    })
+  }
+)
