@@ -19,8 +19,10 @@ const backendSrc = join(repoRoot, "packages/backend/src")
 
 /** The spec the user passed, else `CLERK_OPENAPI_SPEC`, else `../shared/openapi/` beside the repo. */
 export const specPath = (explicit?: string): string => {
-  const path = explicit ?? process.env.CLERK_OPENAPI_SPEC ?? join(repoRoot, "../shared/openapi/bapi-2026-05-12.yml")
-  if (!existsSync(path)) throw new Error(`Clerk's OpenAPI spec not found at ${path}; pass its path or set CLERK_OPENAPI_SPEC`)
+  const path =
+    explicit ?? process.env.CLERK_OPENAPI_SPEC ?? join(repoRoot, "../shared/openapi/bapi-2026-05-12.yml")
+  if (!existsSync(path))
+    throw new Error(`Clerk's OpenAPI spec not found at ${path}; pass its path or set CLERK_OPENAPI_SPEC`)
   return path
 }
 
@@ -31,12 +33,16 @@ export interface GeneratedFile {
 
 /** Formats with the repo's Biome settings, as if the file were at `path`. */
 const format = (path: string, content: string): string =>
-  execFileSync(join(repoRoot, "node_modules/.bin/biome"), ["format", `--stdin-file-path=${relative(repoRoot, path)}`], {
-    cwd: repoRoot,
-    input: content,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024
-  })
+  execFileSync(
+    join(repoRoot, "node_modules/.bin/biome"),
+    ["format", `--stdin-file-path=${relative(repoRoot, path)}`],
+    {
+      cwd: repoRoot,
+      input: content,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024
+    }
+  )
 
 /** The spec with the overlay's corrections applied: the contract the SDK is generated from. */
 export const loadCorrectedSpec = (path: string): Spec => {
@@ -56,7 +62,6 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
       path: join(backendSrc, `${namespace}.ts`),
       content: namespaceModule(
         parsed,
-        namespace,
         operations.filter((operation) => operation.namespace === namespace)
       )
     })),

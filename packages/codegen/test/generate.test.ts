@@ -1,0 +1,24 @@
+/**
+ * The committed generated files must be exactly what the generator produces from
+ * the spec and overlay: a stale file fails here, with the command that fixes it.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { generate, repoRoot } from "../src/generate.js"
+
+const specPath = process.env.CLERK_OPENAPI_SPEC ?? join(repoRoot, "../shared/openapi/bapi-2026-05-12.yml")
+const haveSpec = existsSync(specPath)
+if (!haveSpec && process.env.CI) throw new Error(`the generator test needs Clerk's spec at ${specPath}`)
+if (!haveSpec) console.log(`skipping the generator staleness test: no spec at ${specPath}`)
+
+describe.skipIf(!haveSpec)("generated files", () => {
+  it("are up to date (run `pnpm codegen` when this fails)", () => {
+    const files = generate(specPath)
+    expect(files.length).toBeGreaterThan(40)
+    const stale = files
+      .filter((file) => !existsSync(file.path) || readFileSync(file.path, "utf8") !== file.content)
+      .map((file) => file.path.slice(repoRoot.length + 1))
+    expect(stale).toEqual([])
+  }, 120_000)
+})
