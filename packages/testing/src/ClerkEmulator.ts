@@ -10,6 +10,7 @@ import { Context, Data, Effect, Layer, type Scope } from "effect"
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
+import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
 import { snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
@@ -79,7 +80,10 @@ export interface Emulator {
   readonly issuer: string
   /** The public signing key, as `GET /jwks` serves it. */
   readonly jwks: { readonly keys: ReadonlyArray<JWK> }
-  /** Calls an operation in process: `request("POST", "/users", { email_address: [...] })`. */
+  /**
+   * Calls an operation in process with the emulator's secret key, answering the
+   * 200 body: `request("POST", "users", { email_address: [...] })`.
+   */
   readonly request: (
     method: string,
     path: string,
@@ -173,7 +177,9 @@ export const make = (options: Options = {}): Effect.Effect<Emulator> =>
         }),
       sessionToken: (sessionId, tokenOptions = {}) =>
         signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(
-          Effect.mapError((error) => new ClerkEmulatorError({ status: error.status, body: error.toBody("") }))
+          Effect.mapError(
+            (error) => new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
+          )
         ),
       snapshot: Effect.sync(() => snapshotJson(state.store)),
       handle: answer

@@ -1,6 +1,6 @@
 import { type Handler, type HandlerContext, param, sync } from "./context.js"
 import { identifierExists, notFound, paramFormatInvalid } from "./errors.js"
-import { bodyObject, optBoolean, reqString } from "./params.js"
+import { bodyObject, normalizeEmail, optBoolean, reqString } from "./params.js"
 import type { IdentificationRecord, Store, UserRecord } from "./store.js"
 import { deletedJson, emailAddressJson, phoneNumberJson } from "./serialize.js"
 
@@ -9,13 +9,7 @@ type Kind = IdentificationRecord["kind"]
 const labels: Record<Kind, string> = { email_address: "email address", phone_number: "phone number" }
 
 const normalize = (kind: Kind, raw: string): string => {
-  if (kind === "email_address") {
-    const email = raw.trim().toLowerCase()
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-      throw paramFormatInvalid("email_address", "email_address must be a valid email address.")
-    }
-    return email
-  }
+  if (kind === "email_address") return normalizeEmail(raw)
   const phone = raw.replace(/[\s().-]/g, "")
   if (!/^\+[1-9]\d{6,14}$/.test(phone)) {
     throw paramFormatInvalid("phone_number", "phone_number must be a valid phone number in E.164 format.")

@@ -1,25 +1,26 @@
 import { type Handler, param, sync } from "./context.js"
 import { ClerkApiError, identifierExists, notFound, paramFormatInvalid, paramInvalid } from "./errors.js"
 import { randomBase62 } from "./ids.js"
-import { expiresInDays, queryStatus } from "./organizationInvitations.js"
 import {
   bodyArray,
   bodyObject,
   containsFold,
+  dayMillis,
+  expiresInDays,
   type JsonObject,
+  normalizeEmail,
   optBoolean,
   optMetadata,
   optString,
   orderBy,
   page,
   paginate,
+  queryInvitationStatus,
   queryString,
   reqString
 } from "./params.js"
 import { invitationJson } from "./serialize.js"
 import type { InvitationRecord, Store } from "./store.js"
-
-const day = 24 * 60 * 60 * 1000
 
 const parseUrl = (raw: string): URL => {
   try {
@@ -36,10 +37,7 @@ const readInvitation = (
   now: number,
   batch: ReadonlyArray<InvitationRecord>
 ) => {
-  const emailAddress = reqString(body, "email_address").trim().toLowerCase()
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(emailAddress)) {
-    throw paramFormatInvalid("email_address", "email_address must be a valid email address.")
-  }
+  const emailAddress = normalizeEmail(reqString(body, "email_address"))
   const ignoreExisting = optBoolean(body, "ignore_existing") ?? false
   if (!ignoreExisting) {
     if (store.findIdentification("email_address", emailAddress) !== undefined) {
@@ -68,7 +66,7 @@ const readInvitation = (
     publicMetadata: optMetadata(body, "public_metadata") ?? {},
     url: url.toString(),
     status: "pending",
-    expiresAt: now + expiresInDays(body, 30) * day,
+    expiresAt: now + expiresInDays(body, 30) * dayMillis,
     createdAt: now,
     updatedAt: now
   }
@@ -94,7 +92,7 @@ export const handlers: Record<string, Handler> = {
   }),
   ListInvitations: sync((ctx) => {
     const p = page(ctx.query)
-    const status = queryStatus(ctx.query)
+    const status = queryInvitationStatus(ctx.query)
     const text = queryString(ctx.query, "query")
     const matching = [...ctx.store.invitations.values()].filter(
       (i) =>

@@ -1,41 +1,26 @@
 import { type Handler, type HandlerContext, param, sync } from "./context.js"
-import { ClerkApiError, notFound, paramFormatInvalid, paramInvalid } from "./errors.js"
+import { ClerkApiError, notFound, paramInvalid } from "./errors.js"
 import { findUser, organizationParam, userParam } from "./lookups.js"
 import { checkRole } from "./memberships.js"
 import {
   bodyArray,
   bodyObject,
   containsFold,
+  dayMillis,
+  expiresInDays,
   type JsonObject,
-  optInteger,
+  normalizeEmail,
   optMetadata,
   optString,
   orderBy,
   page,
   paginate,
+  queryInvitationStatus,
   queryString,
   reqString
 } from "./params.js"
 import { organizationInvitationJson } from "./serialize.js"
-import type { InvitationStatus, OrganizationInvitationRecord, OrganizationRecord, Store } from "./store.js"
-
-const day = 24 * 60 * 60 * 1000
-const statuses: ReadonlyArray<InvitationStatus> = ["pending", "accepted", "revoked", "expired"]
-
-export const queryStatus = (q: URLSearchParams): InvitationStatus | undefined => {
-  const status = queryString(q, "status")
-  if (status === undefined) return undefined
-  const known = statuses.find((s) => s === status)
-  if (known === undefined) throw paramInvalid("status", `status must be one of ${statuses.join(", ")}.`)
-  return known
-}
-
-export const expiresInDays = (body: JsonObject, fallback: number): number => {
-  const days = optInteger(body, "expires_in_days") ?? fallback
-  if (days < 1 || days > 365)
-    throw paramInvalid("expires_in_days", "expires_in_days must be between 1 and 365.")
-  return days
-}
+import type { OrganizationInvitationRecord, OrganizationRecord, Store } from "./store.js"
 
 /** Reads and validates one invitation; the caller stores it only once the whole request is valid. */
 const readInvitation = (
@@ -44,10 +29,7 @@ const readInvitation = (
   body: JsonObject,
   now: number
 ): OrganizationInvitationRecord => {
-  const emailAddress = reqString(body, "email_address").trim().toLowerCase()
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(emailAddress)) {
-    throw paramFormatInvalid("email_address", "email_address must be a valid email address.")
-  }
+  const emailAddress = normalizeEmail(reqString(body, "email_address"))
   const role = checkRole(reqString(body, "role"))
   const inviterId = optString(body, "inviter_user_id") ?? null
   if (inviterId !== null) findUser(store, inviterId)
@@ -70,7 +52,7 @@ const readInvitation = (
     status: "pending",
     publicMetadata: optMetadata(body, "public_metadata") ?? {},
     privateMetadata: optMetadata(body, "private_metadata") ?? {},
-    expiresAt: now + expiresInDays(body, 30) * day,
+    expiresAt: now + expiresInDays(body, 30) * dayMillis,
     createdAt: now,
     updatedAt: now
   }
@@ -85,7 +67,7 @@ const listed = (
   withOrganization: boolean
 ): unknown => {
   const p = page(ctx.query)
-  const status = queryStatus(ctx.query)
+  const status = queryInvitationStatus(ctx.query)
   const text = queryString(ctx.query, "query")
   const email = queryString(ctx.query, "email_address")?.toLowerCase()
   const matching = invitations.filter(

@@ -4,12 +4,12 @@ import { randomBase62 } from "./ids.js"
 import {
   bodyObject,
   containsFold,
-  type JsonObject,
   mergeMetadata,
   optBoolean,
   optInteger,
   optMetadata,
   optString,
+  optTimestamp,
   orderBy,
   page,
   paginate,
@@ -51,14 +51,6 @@ const slugFromName = (store: Store, name: string): string => {
       .replace(/[^a-z0-9]+/g, "-")
       .replace(/^-|-$/g, "") || "organization"
   return slugTaken(store, base) ? `${base}-${randomBase62(8).toLowerCase()}` : base
-}
-
-const optTimestamp = (body: JsonObject, key: string): number | undefined => {
-  const raw = optString(body, key)
-  if (raw === undefined || raw === null) return undefined
-  const ms = Date.parse(raw)
-  if (Number.isNaN(ms)) throw paramFormatInvalid(key, `${key} must be an RFC3339 date.`)
-  return ms
 }
 
 const createOrganization = sync((ctx) => {
@@ -133,7 +125,7 @@ const updateOrganization = sync((ctx) => {
   const maxAllowed = optInteger(body, "max_allowed_memberships")
   const adminDeleteEnabled = optBoolean(body, "admin_delete_enabled")
   const roleSetKey = optString(body, "role_set_key")
-  const createdAt = optTimestamp(body, "created_at")
+  const createdAt = optTimestamp(body, "created_at") ?? undefined
   if (name) organization.name = name
   if (slug !== undefined) organization.slug = slug
   if (typeof maxAllowed === "number") organization.maxAllowedMemberships = maxAllowed

@@ -1,5 +1,5 @@
 import { ClerkApiError, paramFormatInvalid, paramInvalid, paramMissing } from "./errors.js"
-import type { Metadata } from "./store.js"
+import type { InvitationStatus, Metadata } from "./store.js"
 
 export type JsonObject = Record<string, unknown>
 
@@ -162,3 +162,40 @@ export const orderBy = <A extends { readonly id: string }>(
 
 export const containsFold = (haystack: string | null, needle: string): boolean =>
   haystack?.toLowerCase().includes(needle.toLowerCase()) ?? false
+
+export const dayMillis = 24 * 60 * 60 * 1000
+
+/** Clerk stores email addresses trimmed and lowercased. */
+export const normalizeEmail = (raw: string, key = "email_address"): string => {
+  const email = raw.trim().toLowerCase()
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    throw paramFormatInvalid(key, `${key} must be a valid email address.`)
+  return email
+}
+
+/** Body dates (`created_at`, `legal_accepted_at`) arrive as RFC 3339 strings and are stored as epoch ms. */
+export const optTimestamp = (o: JsonObject, key: string): number | null | undefined => {
+  const raw = optString(o, key)
+  if (raw === undefined || raw === null) return raw
+  const ms = Date.parse(raw)
+  if (Number.isNaN(ms)) throw paramFormatInvalid(key, `${key} must be an RFC 3339 date.`)
+  return ms
+}
+
+export const expiresInDays = (o: JsonObject, fallback: number): number => {
+  const days = optInteger(o, "expires_in_days") ?? fallback
+  if (days < 1 || days > 365)
+    throw paramInvalid("expires_in_days", "expires_in_days must be between 1 and 365.")
+  return days
+}
+
+const invitationStatuses: ReadonlyArray<InvitationStatus> = ["pending", "accepted", "revoked", "expired"]
+
+export const queryInvitationStatus = (q: URLSearchParams): InvitationStatus | undefined => {
+  const status = queryString(q, "status")
+  if (status === undefined) return undefined
+  const known = invitationStatuses.find((s) => s === status)
+  if (known === undefined)
+    throw paramInvalid("status", `status must be one of ${invitationStatuses.join(", ")}.`)
+  return known
+}

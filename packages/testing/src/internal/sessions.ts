@@ -4,11 +4,19 @@ import { ClerkApiError, notFound, paramInvalid } from "./errors.js"
 import { randomBase62 } from "./ids.js"
 import type { SigningKeys } from "./keys.js"
 import { findOrganization, findUser } from "./lookups.js"
-import { bodyObject, optInteger, optString, page, paginate, queryString, reqString } from "./params.js"
+import {
+  bodyObject,
+  dayMillis,
+  optInteger,
+  optString,
+  page,
+  paginate,
+  queryString,
+  reqString
+} from "./params.js"
 import { sessionJson } from "./serialize.js"
 import type { SessionRecord, SessionStatus, Store } from "./store.js"
 
-const day = 24 * 60 * 60 * 1000
 const statuses: ReadonlyArray<SessionStatus> = [
   "abandoned",
   "active",
@@ -39,8 +47,8 @@ export const createSession = (
     status: "active",
     lastActiveOrganizationId: activeOrganizationId,
     lastActiveAt: now,
-    expireAt: now + 7 * day,
-    abandonAt: now + 30 * day,
+    expireAt: now + 7 * dayMillis,
+    abandonAt: now + 30 * dayMillis,
     createdAt: now,
     updatedAt: now
   }

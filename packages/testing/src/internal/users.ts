@@ -12,6 +12,7 @@ import {
   optMetadata,
   optString,
   optStringArray,
+  optTimestamp,
   orderBy,
   page,
   paginate,
@@ -20,9 +21,8 @@ import {
   queryList,
   queryString
 } from "./params.js"
-import { membershipJson, userJson } from "./serialize.js"
+import { deletedJson, membershipJson, userJson } from "./serialize.js"
 import type { Metadata, Store, UserRecord } from "./store.js"
-import { deletedJson } from "./serialize.js"
 
 const normalizeUsername = (store: Store, raw: string, self?: string): string => {
   const username = raw.trim().toLowerCase()
@@ -68,14 +68,6 @@ const checkPassword = (password: string, skipChecks: boolean): void => {
       { param_name: "password" }
     )
   }
-}
-
-const optTimestamp = (body: JsonObject, key: string): number | null | undefined => {
-  const raw = optString(body, key)
-  if (raw === undefined || raw === null) return raw
-  const ms = Date.parse(raw)
-  if (Number.isNaN(ms)) throw paramInvalid(key, `${key} must be an RFC3339 date.`)
-  return ms
 }
 
 const createUser = sync((ctx) => {
