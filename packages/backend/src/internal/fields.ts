@@ -9,6 +9,7 @@
  */
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { GuardAnnotationId } from "./compiledDecoder.js"
 
 /** A required property, renamed from `wireKey` on the wire. */
 export const required = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
@@ -26,8 +27,10 @@ export const nullable = <S extends Schema.Schema.All, const K extends string>(sc
   Schema.optionalWith(Schema.NullOr(schema), { default: () => null }).pipe(Schema.fromKey(wireKey))
 
 /** An optional property that may also be `null`. */
-export const optionalNullable = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
-  Schema.optional(Schema.NullOr(schema)).pipe(Schema.fromKey(wireKey))
+export const optionalNullable = <S extends Schema.Schema.All, const K extends string>(
+  schema: S,
+  wireKey: K
+) => Schema.optional(Schema.NullOr(schema)).pipe(Schema.fromKey(wireKey))
 
 /**
  * An enum in a response. Clerk adds values without a new API version, so any
@@ -36,8 +39,9 @@ export const optionalNullable = <S extends Schema.Schema.All, const K extends st
 export const openEnum = <const Literals extends ReadonlyArray<string>>(
   ...literals: Literals
 ): Schema.Schema<Literals[number] | (string & {}), string> =>
-  Schema.declare((u: unknown): u is Literals[number] | (string & {}) => typeof u === "string", {
+  Schema.declare((u: unknown): u is Literals[number] | (string & {}) => Predicate.isString(u), {
     identifier: `OpenEnum<${literals.join(" | ")}>`,
+    [GuardAnnotationId]: Predicate.isString,
     jsonSchema: { type: "string" },
     arbitrary: () => (fc) => fc.oneof(fc.constantFrom(...literals), fc.string()),
     pretty: () => (s) => JSON.stringify(s),
@@ -50,9 +54,10 @@ export const openEnum = <const Literals extends ReadonlyArray<string>>(
  * `__proto__` key stays an own key instead of becoming a prototype.
  */
 export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Schema.declare(
-  (u: unknown): u is { readonly [key: string]: unknown } => Predicate.isRecord(u),
+  Predicate.isRecord,
   {
     identifier: "JsonObject",
+    [GuardAnnotationId]: Predicate.isRecord,
     jsonSchema: { type: "object" },
     arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue()),
     equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
@@ -65,9 +70,13 @@ export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Sc
  * route after URL normalisation, so those are refused before sending.
  */
 export const PathSegment = Schema.String.pipe(
-  Schema.filter((s) => (s === "" || s === "." || s === ".." ? "must be a non-empty path segment other than '.' or '..'" : true), {
-    identifier: "PathSegment"
-  })
+  Schema.filter(
+    (s) =>
+      s === "" || s === "." || s === ".." ? "must be a non-empty path segment other than '.' or '..'" : true,
+    {
+      identifier: "PathSegment"
+    }
+  )
 )
 
 /**
@@ -75,18 +84,19 @@ export const PathSegment = Schema.String.pipe(
  * missing or not one of the known values. Clerk adds variants over time; one
  * unknown variant must not fail the whole response, so it decodes to the raw object.
  */
-const isKnown = (value: unknown, known: ReadonlyArray<string>) => typeof value === "string" && known.includes(value)
+const isKnown = (value: unknown, known: ReadonlyArray<string>) =>
+  typeof value === "string" && known.includes(value)
 
-export const unknownVariant = (discriminator: string, known: ReadonlyArray<string>) =>
-  Schema.declare(
-    (u: unknown): u is { readonly [key: string]: unknown } =>
-      Predicate.isRecord(u) && !isKnown(u[discriminator], known),
-    {
-      identifier: `UnknownVariant(${discriminator})`,
-      arbitrary: () => (fc) => fc.record({ [discriminator]: fc.constant(`unknown_${discriminator}`) }),
-      equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
-    }
-  )
+export const unknownVariant = (discriminator: string, known: ReadonlyArray<string>) => {
+  const isUnknownVariant = (u: unknown): u is { readonly [key: string]: unknown } =>
+    Predicate.isRecord(u) && !isKnown(u[discriminator], known)
+  return Schema.declare(isUnknownVariant, {
+    identifier: `UnknownVariant(${discriminator})`,
+    [GuardAnnotationId]: isUnknownVariant,
+    arbitrary: () => (fc) => fc.record({ [discriminator]: fc.constant(`unknown_${discriminator}`) }),
+    equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
+  })
+}
 
 /** A file for the multipart upload operations. */
 export const Upload = Schema.Union(Schema.Uint8ArrayFromSelf, Schema.instanceOf(Blob))
@@ -100,7 +110,8 @@ export const presentAnyOf =
   <A extends object, I, R>(self: Schema.Schema<A, I, R>): Schema.Schema<A, I, R> =>
     self.pipe(
       Schema.filter((params: A) => {
-        const present = (name: string) => Object.hasOwn(params, name) && Reflect.get(params, name) !== undefined
+        const present = (name: string) =>
+          Object.hasOwn(params, name) && Reflect.get(params, name) !== undefined
         return (
           groups.some((group) => group.every(present)) ||
           `expected ${groups.map((group) => group.join(" and ")).join(", or ")} to be present`

@@ -1,0 +1,236 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Arbitrary from "effect/Arbitrary"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Models from "../src/Models.js"
+import { decodeUnknownEither, fastPath } from "../src/internal/compiledDecoder.js"
+import { JsonObject, nullable, openEnum, optional, required, unknownVariant } from "../src/internal/fields.js"
+
+const models = Object.entries(Models).flatMap(([name, value]) =>
+  Schema.isSchema(value) ? [[name, value as Schema.Schema<unknown, unknown>] as const] : []
+)
+
+/** The key order of every object in a value, so "equal" also means "same order". */
+const shape = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(shape)
+    : typeof value === "object" && value !== null
+      ? Reflect.ownKeys(value).map((key) => [String(key), shape(Reflect.get(value, key))])
+      : typeof value
+
+/** The fast path must take exactly Schema's decision, and build exactly Schema's value. */
+const agrees = <A, I>(schema: Schema.Schema<A, I>, input: unknown) => {
+  const expected = Schema.decodeUnknownEither(schema)(input)
+  const actual = fastPath(schema)(input)
+  expect(Option.isSome(actual)).toBe(Either.isRight(expected))
+  if (Option.isSome(actual) && Either.isRight(expected)) {
+    expect(actual.value).toStrictEqual(expected.right)
+    expect(shape(actual.value)).toStrictEqual(shape(expected.right))
+  }
+  return Either.isRight(expected)
+}
+
+type Path = ReadonlyArray<string | number>
+
+const pathsOf = (value: unknown, path: Path = []): Array<Path> => {
+  if (Array.isArray(value)) return [path, ...value.flatMap((item, i) => pathsOf(item, [...path, i]))]
+  if (typeof value === "object" && value !== null)
+    return [path, ...Object.keys(value).flatMap((key) => pathsOf(Reflect.get(value, key), [...path, key]))]
+  return [path]
+}
+
+const wrongType = (value: unknown): unknown =>
+  typeof value === "string"
+    ? 1
+    : typeof value === "number"
+      ? "1"
+      : typeof value === "boolean"
+        ? "true"
+        : Array.isArray(value)
+          ? {}
+          : value === null
+            ? 0
+            : typeof value === "object"
+              ? []
+              : "x"
+
+const mutations = ["drop", "null", "wrongType", "undefined", "unknownTag"] as const
+type Mutation = (typeof mutations)[number]
+
+/** Applies one mutation at `path` of a copy of `input`. */
+const mutate = (input: unknown, path: Path, mutation: Mutation): unknown => {
+  const root = { value: structuredClone(input) }
+  const full: Path = ["value", ...path]
+  let parent: unknown = root
+  for (const key of full.slice(0, -1)) parent = Reflect.get(parent as object, key)
+  const container = parent as Record<string | number, unknown>
+  const key = full[full.length - 1]!
+  const current = container[key]
+  switch (mutation) {
+    case "drop":
+      if (Array.isArray(container)) container.splice(Number(key), 1)
+      else delete container[key]
+      break
+    case "null":
+      container[key] = null
+      break
+    case "wrongType":
+      container[key] = wrongType(current)
+      break
+    case "undefined":
+      container[key] = undefined
+      break
+    case "unknownTag":
+      if (typeof current === "object" && current !== null && !Array.isArray(current))
+        Reflect.set(current, "object", "not_a_known_object")
+      else container[key] = wrongType(current)
+  }
+  return root.value
+}
+
+describe("compiled decoder", () => {
+  it("covers every model of Models.ts", () => {
+    expect(models.length).toBeGreaterThan(150)
+  })
+
+  for (const [name, schema] of models) {
+    const encoded = Arbitrary.make(Schema.encodedSchema(schema))
+
+    it.effect(`${name}: decodes valid wire values like Schema`, () =>
+      Effect.sync(() =>
+        FastCheck.assert(
+          FastCheck.property(encoded, (input) => {
+            expect(agrees(schema, input)).toBe(true)
+          }),
+          { numRuns: 20 }
+        )
+      )
+    )
+
+    it.effect(`${name}: accepts and rejects mutated values like Schema`, () =>
+      Effect.sync(() => {
+        let rejected = 0
+        FastCheck.assert(
+          FastCheck.property(
+            encoded,
+            FastCheck.nat(),
+            FastCheck.constantFrom(...mutations),
+            (input, n, mutation) => {
+              const paths = pathsOf(input)
+              if (!agrees(schema, mutate(input, paths[n % paths.length]!, mutation))) rejected++
+            }
+          ),
+          { numRuns: 30 }
+        )
+        // Mutations that still decode exist (dropping an optional key); most must not.
+        expect(rejected).toBeGreaterThan(0)
+      })
+    )
+  }
+
+  it.effect("decodes a list of users, the hot path, like Schema", () =>
+    Effect.sync(() =>
+      FastCheck.assert(
+        FastCheck.property(Arbitrary.make(Schema.encodedSchema(Schema.Array(Models.User))), (input) => {
+          expect(agrees(Schema.Array(Models.User), input)).toBe(true)
+        }),
+        { numRuns: 20 }
+      )
+    )
+  )
+
+  const Thing = Schema.Struct({
+    object: Schema.Literal("thing"),
+    id: Schema.String,
+    kind: openEnum("a", "b"),
+    createdAt: required(Schema.Number, "created_at"),
+    deletedAt: nullable(Schema.Number, "deleted_at"),
+    imageUrl: optional(Schema.String, "image_url"),
+    metadata: required(JsonObject, "public_metadata"),
+    tags: Schema.optional(Schema.Array(Schema.String)),
+    limits: Schema.Record({ key: Schema.String, value: Schema.Number })
+  })
+  const wire = JSON.parse(
+    '{"object":"thing","id":"t_1","kind":"c","created_at":1,"public_metadata":{"__proto__":1,"nested":{"a":[1]}},"limits":{"x":1},"extra":"ignored"}'
+  )
+
+  it.effect("renames, defaults an absent nullable to null, keeps open enums and metadata as sent", () =>
+    Effect.sync(() => {
+      const decoded = Either.getOrThrow(decodeUnknownEither(Thing)(wire))
+      expect(decoded).toStrictEqual({
+        object: "thing",
+        id: "t_1",
+        kind: "c",
+        createdAt: 1,
+        deletedAt: null,
+        metadata: JSON.parse('{"__proto__":1,"nested":{"a":[1]}}'),
+        limits: { x: 1 }
+      })
+      expect(Object.keys(decoded.metadata)).toStrictEqual(["__proto__", "nested"])
+      expect(Object.keys(decoded)).toStrictEqual([
+        "object",
+        "id",
+        "kind",
+        "createdAt",
+        "deletedAt",
+        "metadata",
+        "limits"
+      ])
+    })
+  )
+
+  it.effect("reports Schema's own error for an invalid value", () =>
+    Effect.sync(() => {
+      const input = { ...wire, created_at: "yesterday" }
+      const actual = decodeUnknownEither(Thing)(input)
+      const expected = Schema.decodeUnknownEither(Thing)(input)
+      expect(Either.isLeft(actual)).toBe(true)
+      expect(Either.flip(actual).pipe(Either.map(String))).toStrictEqual(
+        Either.flip(expected).pipe(Either.map(String))
+      )
+    })
+  )
+
+  const Verification = Schema.Union(
+    Schema.Struct({ object: Schema.Literal("otp"), attempts: Schema.Number }),
+    Schema.Struct({ object: Schema.Literal("admin"), strategy: Schema.String }),
+    unknownVariant("object", ["otp", "admin"])
+  )
+
+  it.effect("picks a union member by its discriminator and keeps unknown variants raw", () =>
+    Effect.sync(() => {
+      const decode = fastPath(Verification)
+      expect(decode({ object: "otp", attempts: 2, x: 1 })).toStrictEqual(
+        Option.some({ object: "otp", attempts: 2 })
+      )
+      expect(decode({ object: "new_kind", y: 1 })).toStrictEqual(Option.some({ object: "new_kind", y: 1 }))
+      expect(decode({ y: 1 })).toStrictEqual(Option.some({ y: 1 }))
+      // A known tag whose body is wrong must not fall through to the generic variant.
+      expect(decode({ object: "otp", attempts: "2" })).toStrictEqual(Option.none())
+      expect(decode(null)).toStrictEqual(Option.none())
+    })
+  )
+
+  interface Node {
+    readonly name: string
+    readonly children: ReadonlyArray<Node>
+  }
+  const Node: Schema.Schema<Node> = Schema.Struct({
+    name: Schema.String,
+    children: Schema.Array(Schema.suspend(() => Node))
+  })
+
+  it.effect("follows recursive schemas and checks refinements", () =>
+    Effect.sync(() => {
+      expect(agrees(Node, { name: "a", children: [{ name: "b", children: [] }] })).toBe(true)
+      expect(agrees(Node, { name: "a", children: [{ name: 1, children: [] }] })).toBe(false)
+      const Limit = Schema.Struct({ limit: Schema.Int.pipe(Schema.between(1, 500)) })
+      expect(agrees(Limit, { limit: 500 })).toBe(true)
+      expect(agrees(Limit, { limit: 501 })).toBe(false)
+      expect(agrees(Limit, { limit: 1.5 })).toBe(false)
+    })
+  )
+})
