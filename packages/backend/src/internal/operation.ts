@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import { ClerkClient } from "../ClerkClient.js"
 import type { ErrorFor, ErrorStatus, ResponseValidationError, SDKError } from "../Errors.js"
 import { RequestValidationError } from "../Errors.js"
+import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, build } from "./request.js"
 import { failure, success } from "./response.js"
@@ -52,7 +53,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   definition: Definition<P, PI, A, AI, S>
 ): Call<P, A, ErrorFor<S> | GenericError> => {
   const encodeParams = Schema.encodeUnknownEither(definition.params, { errors: "all" })
-  const decodeSuccess = definition.success === undefined ? undefined : Schema.decodeUnknownEither(definition.success)
+  const decodeSuccess = definition.success === undefined ? undefined : CompiledDecoder.decodeUnknownEither(definition.success)
   const spanAttributes = {
     "clerk.operation_id": definition.operationId,
     "http.request.method": definition.method,
