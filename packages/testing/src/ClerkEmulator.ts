@@ -18,6 +18,14 @@ import { sessionToken as signSessionToken } from "./internal/sessions.js"
 import { Store } from "./internal/store.js"
 
 /**
+ * A request as the emulator sees it, whichever transport delivered it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { EmulatorRequest, EmulatorResponse }
+
+/**
  * @since 0.1.0
  * @category models
  */

@@ -215,6 +215,7 @@ export const scenarios = (layer: Layer.Layer<ApiTag>) => {
         expect(
           yield* call("PATCH", `/users/${str(other, "id")}`, { body: { username: "TAKEN_NAME" } })
         ).toMatchObject(clerkError(422, "form_identifier_exists"))
+        expect(at(yield* ok("PATCH", path, { body: { username: null } }), "username")).toBeNull()
       }))
 
     test("ban, unban, lock and unlock", () =>

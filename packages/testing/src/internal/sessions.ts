@@ -108,7 +108,6 @@ export const sessionToken = (
       jti: randomBase62(20),
       nbf: iat - 10,
       sid: session.id,
-      sts: "active",
       sub: session.userId,
       v: 2,
       ...(organization && membership

@@ -79,9 +79,10 @@ const createUser = sync((ctx) => {
   const phones = (optStringArray(body, "phone_number") ?? []).map((p) =>
     assertAvailable(store, "phone_number", p)
   )
-  if (new Set(emails).size !== emails.length || new Set(phones).size !== phones.length) {
-    throw paramInvalid("email_address", "The same identifier was given twice.")
-  }
+  if (new Set(emails).size !== emails.length)
+    throw paramInvalid("email_address", "An email address is listed twice.")
+  if (new Set(phones).size !== phones.length)
+    throw paramInvalid("phone_number", "A phone number is listed twice.")
   const rawUsername = optString(body, "username")
   const username = rawUsername ? normalizeUsername(store, rawUsername) : null
   const password = optString(body, "password")
@@ -139,7 +140,13 @@ const updateUser = sync((ctx) => {
   const primaryEmail = primaryOf("primary_email_address_id", "email_address")
   const primaryPhone = primaryOf("primary_phone_number_id", "phone_number")
   const rawUsername = optString(body, "username")
-  const username = rawUsername ? normalizeUsername(store, rawUsername, user.id) : rawUsername
+  // An empty or null username clears it.
+  const username =
+    rawUsername === undefined
+      ? undefined
+      : rawUsername
+        ? normalizeUsername(store, rawUsername, user.id)
+        : null
   const password = optString(body, "password")
   if (password) checkPassword(password, optBoolean(body, "skip_password_checks") === true)
   const createdAt = optTimestamp(body, "created_at")
