@@ -57,8 +57,8 @@ export const BillingPayerEventPayload = Schema.Struct({
   firstName: required(Schema.String, "first_name"),
   lastName: required(Schema.String, "last_name"),
   email: Schema.String,
-  organizationId: required(Schema.String, "organization_id"),
-  organizationName: required(Schema.String, "organization_name"),
+  organizationId: optional(Schema.String, "organization_id"),
+  organizationName: optional(Schema.String, "organization_name"),
   imageUrl: required(Schema.String, "image_url"),
   createdAt: optional(Schema.Number, "created_at"),
   updatedAt: optional(Schema.Number, "updated_at")
@@ -168,7 +168,7 @@ export interface BillingSubscriptionCredits extends Schema.Schema.Type<typeof Bi
  */
 export const BillingSubscriptionItem = Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("commerce_subscription_item"),
+  object: Schema.optional(Schema.Literal("commerce_subscription_item")),
   status: openEnum(
     "abandoned",
     "active",
@@ -179,11 +179,11 @@ export const BillingSubscriptionItem = Schema.Struct({
     "past_due",
     "upcoming"
   ),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
+  createdAt: optional(Schema.Number, "created_at"),
+  updatedAt: optional(Schema.Number, "updated_at"),
   periodStart: required(Schema.Number, "period_start"),
   periodEnd: required(Schema.Number, "period_end"),
-  interval: openEnum("month", "annual"),
+  interval: Schema.optional(openEnum("month", "annual")),
   planId: nullable(Schema.String, "plan_id"),
   plan: nullable(BillingPlan, "plan"),
   payer: Schema.optional(BillingPayerEventPayload),
@@ -247,7 +247,7 @@ export interface BillingSubscriptionItemEventPlan
  * @category models
  */
 export const BillingSubscriptionItemEventPayload = Schema.Struct({
-  object: Schema.Literal("commerce_subscription_item"),
+  object: Schema.Literal("commerce_subscription_item", "subscription_item"),
   id: Schema.String,
   status: openEnum("abandoned", "active", "canceled", "ended", "incomplete", "past_due", "upcoming"),
   isFreeTrial: required(Schema.Boolean, "is_free_trial"),
@@ -317,7 +317,7 @@ export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
 export const DeletedObject = Schema.Struct({
   object: Schema.String,
   id: Schema.optional(Schema.String),
-  slug: Schema.optional(Schema.String),
+  slug: optionalNullable(Schema.String, "slug"),
   deleted: Schema.Boolean,
   externalId: optional(Schema.String, "external_id")
 })
@@ -648,7 +648,7 @@ export const Invitation = Schema.Struct({
   object: Schema.Literal("invitation"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
-  publicMetadata: required(JsonObject, "public_metadata"),
+  publicMetadata: optional(JsonObject, "public_metadata"),
   revoked: Schema.optional(Schema.Boolean),
   status: openEnum("pending", "accepted", "revoked", "expired"),
   url: Schema.optional(Schema.String),
@@ -780,7 +780,7 @@ export const OrganizationInvitation = Schema.Struct({
   roleName: required(Schema.String, "role_name"),
   organizationId: optional(Schema.String, "organization_id"),
   inviterId: nullable(Schema.String, "inviter_id"),
-  publicInviterData: required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+  publicInviterData: optional(OrganizationInvitationPublicUserData, "public_inviter_data"),
   status: Schema.optional(Schema.String),
   publicMetadata: required(JsonObject, "public_metadata"),
   privateMetadata: optional(JsonObject, "private_metadata"),
@@ -805,7 +805,7 @@ export const OrganizationInvitationAcceptedPayload = Schema.Struct({
   roleName: required(Schema.String, "role_name"),
   organizationId: optional(Schema.String, "organization_id"),
   inviterId: nullable(Schema.String, "inviter_id"),
-  publicInviterData: required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+  publicInviterData: optional(OrganizationInvitationPublicUserData, "public_inviter_data"),
   status: Schema.optional(Schema.String),
   publicMetadata: required(JsonObject, "public_metadata"),
   privateMetadata: optional(JsonObject, "private_metadata"),
@@ -814,12 +814,14 @@ export const OrganizationInvitationAcceptedPayload = Schema.Struct({
   createdAt: required(Schema.Number, "created_at"),
   updatedAt: required(Schema.Number, "updated_at"),
   userId: required(Schema.String, "user_id"),
-  data: Schema.Struct({
-    publicOrganizationData: optionalNullable(
-      OrganizationInvitationPublicOrganizationData,
-      "public_organization_data"
-    )
-  })
+  data: Schema.optional(
+    Schema.Struct({
+      publicOrganizationData: optionalNullable(
+        OrganizationInvitationPublicOrganizationData,
+        "public_organization_data"
+      )
+    })
+  )
 })
 export interface OrganizationInvitationAcceptedPayload
   extends Schema.Schema.Type<typeof OrganizationInvitationAcceptedPayload> {}
@@ -909,7 +911,7 @@ export const PaymentAttemptEventPayload = Schema.Struct({
   id: Schema.String,
   instanceId: required(Schema.String, "instance_id"),
   paymentId: required(Schema.String, "payment_id"),
-  invoiceId: required(Schema.String, "invoice_id"),
+  invoiceId: optional(Schema.String, "invoice_id"),
   statementId: required(Schema.String, "statement_id"),
   gatewayExternalId: required(Schema.String, "gateway_external_id"),
   status: openEnum("pending", "paid", "failed"),
@@ -986,7 +988,7 @@ export const Role = Schema.Struct({
   name: Schema.String,
   key: Schema.String,
   description: nullable(Schema.String, "description"),
-  isCreatorEligible: required(Schema.Boolean, "is_creator_eligible"),
+  isCreatorEligible: optional(Schema.Boolean, "is_creator_eligible"),
   permissions: Schema.Array(Permission),
   createdAt: required(Schema.Number, "created_at"),
   updatedAt: required(Schema.Number, "updated_at")
@@ -1246,7 +1248,7 @@ export const SmsEventPayload = Schema.Struct({
   status: Schema.String,
   data: JsonObject,
   deliveredByClerk: required(Schema.Boolean, "delivered_by_clerk"),
-  createdAtMs: required(Schema.Number, "created_at_ms")
+  createdAtMs: optional(Schema.Number, "created_at_ms")
 })
 export interface SmsEventPayload extends Schema.Schema.Type<typeof SmsEventPayload> {}
 
@@ -1281,7 +1283,7 @@ export interface SubscriptionEventPayload extends Schema.Schema.Type<typeof Subs
  * @category models
  */
 export const WaitlistEntry = Schema.Struct({
-  object: Schema.Literal("waitlist_entry"),
+  object: Schema.Literal("waitlist_entry", "waitlistEntry"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
   status: openEnum("pending", "invited", "rejected", "completed"),
@@ -1429,7 +1431,7 @@ export const OrganizationInvitationCreatedEvent = Schema.Struct({
     roleName: required(Schema.String, "role_name"),
     organizationId: optional(Schema.String, "organization_id"),
     inviterId: nullable(Schema.String, "inviter_id"),
-    publicInviterData: required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    publicInviterData: optional(OrganizationInvitationPublicUserData, "public_inviter_data"),
     status: Schema.optional(Schema.String),
     publicMetadata: required(JsonObject, "public_metadata"),
     privateMetadata: optional(JsonObject, "private_metadata"),
@@ -1481,7 +1483,7 @@ export const OrganizationInvitationRevokedEvent = Schema.Struct({
     roleName: required(Schema.String, "role_name"),
     organizationId: optional(Schema.String, "organization_id"),
     inviterId: nullable(Schema.String, "inviter_id"),
-    publicInviterData: required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    publicInviterData: optional(OrganizationInvitationPublicUserData, "public_inviter_data"),
     status: Schema.optional(Schema.String),
     publicMetadata: required(JsonObject, "public_metadata"),
     privateMetadata: optional(JsonObject, "private_metadata"),

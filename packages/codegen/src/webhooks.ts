@@ -8,8 +8,10 @@
  */
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { doc, fieldsImport, orderComponents, since, typeAlias } from "./emit.js"
 import { pascalCase } from "./naming.js"
+import { applyOverlay, loadOverlay } from "./overlay.js"
 import { type Context, checkUniqueKeys, emit, emitField, fieldsOf, modelName } from "./schemas.js"
 import { type JsonSchema, type Spec, loadSpec, refName } from "./spec.js"
 
@@ -142,9 +144,13 @@ ${body}
 `
 }
 
+const overlayPath = join(dirname(fileURLToPath(import.meta.url)), "../webhooks-overlay.yaml")
+
+/** The webhooks spec with `webhooks-overlay.yaml`'s corrections applied. */
 export const loadWebhooksSpec = (path: string): WebhooksSpec => {
   const spec = loadSpec(path) as WebhooksSpec
   if (spec["x-webhooks"] === undefined) throw new Error(`${path} has no x-webhooks`)
+  applyOverlay(spec, loadOverlay(overlayPath))
   return spec
 }
 
