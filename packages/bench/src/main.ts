@@ -1,0 +1,261 @@
+/**
+ * `pnpm bench`: this SDK against the floor (`fetch` + `JSON.parse`), Node's
+ * limit (`undici.request` + `JSON.parse`) and `@clerk/backend`, all against one
+ * local keep-alive server, in one run. Prints tables with ratios to the floor.
+ */
+import { execFileSync, fork } from "node:child_process"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Models from "@effect-clerk/backend/Models"
+import * as CompiledDecoder from "@effect-clerk/backend/internal/compiledDecoder"
+import * as Schema from "effect/Schema"
+import { allClients, type Client } from "./clients.js"
+import { best, bestSync, fixed, median, table, verdict } from "./measure.js"
+import { bundleSizes } from "./size.js"
+import { type StreamMode, streamModes } from "./streamChild.js"
+import { usersJson } from "./users.js"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const packageDir = join(here, "..")
+
+const startServerProcess = () =>
+  new Promise<{ origin: string; stop: () => void }>((resolve, reject) => {
+    const child = fork(join(here, "serverProcess.ts"), [], {
+      execArgv: ["--import", "tsx"],
+      stdio: "inherit"
+    })
+    child.once("error", reject)
+    child.once("message", (message) =>
+      resolve({ origin: (message as { origin: string }).origin, stop: () => child.disconnect() })
+    )
+  })
+
+interface Scenario {
+  readonly name: string
+  readonly ops: number
+  readonly rounds: number
+  readonly warmup: (client: Client) => Promise<void>
+  readonly run: (client: Client) => Promise<void>
+}
+
+const scenarios: ReadonlyArray<Scenario> = [
+  {
+    name: "get user ×2000 (sequential)",
+    ops: 2000,
+    rounds: 3,
+    warmup: (c) => c.gets(300),
+    run: (c) => c.gets(2000)
+  },
+  {
+    name: "list 500 users ×200",
+    ops: 200,
+    rounds: 2,
+    warmup: (c) => c.lists(10, 500),
+    run: (c) => c.lists(200, 500)
+  },
+  {
+    name: "get user ×4000, 16 concurrent",
+    ops: 4000,
+    rounds: 3,
+    warmup: (c) => c.concurrentGets(500, 16),
+    run: (c) => c.concurrentGets(4000, 16)
+  }
+]
+
+const runScenarios = async (origin: string) => {
+  const clients = allClients(origin)
+  const results = new Map<string, Map<string, number>>()
+  for (const scenario of scenarios) {
+    const byClient = new Map<string, number>()
+    for (const client of clients) await scenario.warmup(client)
+    // Rounds interleave the clients so that a noisy moment does not hit one of them only.
+    for (let round = 0; round < scenario.rounds; round++)
+      for (const client of clients) {
+        const ms = await best(1, () => scenario.run(client))
+        byClient.set(client.name, Math.min(byClient.get(client.name) ?? Number.POSITIVE_INFINITY, ms))
+      }
+    results.set(scenario.name, byClient)
+  }
+  for (const client of clients) await client.close()
+  const floorName = clients[0]!.name
+  const rows = scenarios.flatMap((scenario) => {
+    const byClient = results.get(scenario.name)!
+    const floor = byClient.get(floorName)!
+    return clients.map((client) => {
+      const ms = byClient.get(client.name)!
+      return [
+        scenario.name,
+        client.name,
+        fixed(ms, 1),
+        fixed((ms * 1000) / scenario.ops, 1),
+        fixed(ms / floor)
+      ]
+    })
+  })
+  console.log(table(["scenario", "client", "total ms", "µs/op", "× floor"], rows))
+  return results
+}
+
+const streamRun = (mode: StreamMode, total: number, origin: string) => {
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", join(here, "streamChild.ts"), mode, String(total), origin],
+    {
+      cwd: packageDir,
+      encoding: "utf8"
+    }
+  )
+  return JSON.parse(out) as { ms: number; items: number; peakRssMb: number }
+}
+
+const runStreams = (origin: string) => {
+  const results = new Map<string, { ms: number; items: number; peakRssMb: number }>()
+  const rows: Array<Array<string>> = []
+  for (const total of [20_000, 100_000])
+    for (const mode of streamModes) {
+      const result = streamRun(mode, total, origin)
+      results.set(`${mode}:${total}`, result)
+      rows.push([
+        `stream ${total.toLocaleString("en")} users`,
+        mode,
+        fixed(result.ms, 0),
+        fixed((result.items / result.ms) * 1000, 0),
+        fixed(result.peakRssMb, 0)
+      ])
+    }
+  console.log(table(["scenario", "how", "ms", "users/s", "peak RSS MB"], rows))
+  return results
+}
+
+const runDecode = () => {
+  const text = usersJson(0, 500)
+  const schema = Schema.Array(Models.User)
+  const compiled = CompiledDecoder.decodeUnknownEither(schema)
+  const interpreted = Schema.decodeUnknownEither(schema)
+  const parsed = JSON.parse(text)
+  if (compiled(parsed)._tag !== "Right") throw new Error("the bench users do not decode")
+  const parse = bestSync(() => JSON.parse(text))
+  const fast = bestSync(() => compiled(parsed))
+  const slow = bestSync(() => interpreted(parsed), 3, 5)
+  console.log(
+    table(
+      ["decode-only, 500 users", "ms", "× JSON.parse"],
+      [
+        [`JSON.parse (${fixed(text.length / 1e6)} MB)`, fixed(parse, 3), "1.00"],
+        ["compiled decoder", fixed(fast, 3), fixed(fast / parse)],
+        ["Schema.decodeUnknownEither", fixed(slow, 3), fixed(slow / parse)]
+      ]
+    )
+  )
+  return fast / parse
+}
+
+const importTime = (code: string, runs = 7) =>
+  median(
+    Array.from({ length: runs }, () =>
+      Number(
+        execFileSync(
+          process.execPath,
+          [
+            "--input-type=module",
+            "-e",
+            `const t = performance.now(); ${code}; process.stdout.write(String(performance.now() - t))`
+          ],
+          { cwd: packageDir, encoding: "utf8" }
+        )
+      )
+    )
+  )
+
+const runImports = () => {
+  const effectOnly = importTime(`await import("effect"); await import("@effect/platform")`)
+  const sdk = importTime(`await import("@effect-clerk/backend")`)
+  console.log(
+    table(
+      ["cold import (median of 7)", "ms"],
+      [
+        ["effect + @effect/platform", fixed(effectOnly, 1)],
+        ["@effect-clerk/backend", fixed(sdk, 1)]
+      ]
+    )
+  )
+}
+
+const runSizes = async () => {
+  const { sdk, effectOnly } = await bundleSizes(packageDir)
+  console.log(
+    table(
+      ["one-operation program (esbuild --minify)", "min bytes", "gzip bytes", "operations inside"],
+      [
+        [
+          "Users.get with @effect-clerk/backend",
+          String(sdk.minified),
+          String(sdk.gzip),
+          String(sdk.operations)
+        ],
+        ["same by hand, effect + @effect/platform", String(effectOnly.minified), String(effectOnly.gzip), "-"]
+      ]
+    )
+  )
+  return { share: sdk.gzip - effectOnly.gzip, operations: sdk.operations }
+}
+
+const main = async () => {
+  const server = await startServerProcess()
+  try {
+    const results = await runScenarios(server.origin)
+    console.log()
+    const streams = runStreams(server.origin)
+    console.log()
+    const decodeRatio = runDecode()
+    console.log()
+    runImports()
+    console.log()
+    const size = await runSizes()
+    const ratio = (scenario: string, client: string) =>
+      results.get(scenario)!.get(client)! / results.get(scenario)!.get("fetch + JSON.parse")!
+    const stream = (mode: StreamMode, total: number) => streams.get(`${mode}:${total}`)!
+    const sdk = "@effect-clerk/backend"
+    const targets: Array<[string, string, boolean]> = [
+      [
+        "list 500 ≤ 1.15× floor",
+        fixed(ratio("list 500 users ×200", sdk)),
+        ratio("list 500 users ×200", sdk) <= 1.15
+      ],
+      [
+        "get user ≤ 1.15× floor",
+        fixed(ratio("get user ×2000 (sequential)", sdk)),
+        ratio("get user ×2000 (sequential)", sdk) <= 1.15
+      ],
+      ...["list 500 users ×200", "get user ×2000 (sequential)"].map((scenario): [string, string, boolean] => [
+        `${scenario}: faster than @clerk/backend`,
+        `${fixed(ratio(scenario, sdk))} vs ${fixed(ratio(scenario, "@clerk/backend"))}`,
+        ratio(scenario, sdk) < ratio(scenario, "@clerk/backend")
+      ]),
+      ["decode 500 users ≤ 0.25× JSON.parse", fixed(decodeRatio), decodeRatio <= 0.25],
+      [
+        "stream 100k peak RSS ≤ 1.2× 20k",
+        fixed(stream("SDK Users.stream", 100_000).peakRssMb / stream("SDK Users.stream", 20_000).peakRssMb),
+        stream("SDK Users.stream", 100_000).peakRssMb <= 1.2 * stream("SDK Users.stream", 20_000).peakRssMb
+      ],
+      [
+        "stream 100k throughput ≥ 0.9× list loop",
+        fixed(stream("SDK list loop", 100_000).ms / stream("SDK Users.stream", 100_000).ms),
+        stream("SDK list loop", 100_000).ms / stream("SDK Users.stream", 100_000).ms >= 0.9
+      ],
+      ["one operation: SDK share ≤ 10 KB gzip", `${size.share} B`, size.share <= 10 * 1024],
+      ["one operation: 1 operation in the bundle", String(size.operations), size.operations === 1]
+    ]
+    console.log()
+    console.log(
+      table(
+        ["target", "measured", ""],
+        targets.map(([name, measured, ok]) => [name, measured, verdict(ok)])
+      )
+    )
+  } finally {
+    server.stop()
+  }
+}
+
+await main()
