@@ -1,0 +1,121 @@
+import { createServer } from "node:http"
+import {
+  Authenticated,
+  ClerkAuth,
+  ClerkAuthentication,
+  CurrentAuth,
+  clerkMiddleware,
+  layerClerkAuthentication
+} from "@effect-clerk/auth"
+import { ClerkEmulator } from "@effect-clerk/testing"
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpClient,
+  HttpClientRequest,
+  HttpRouter,
+  HttpServer,
+  HttpServerResponse
+} from "@effect/platform"
+import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer, Schema } from "effect"
+import { clientLayer } from "./support/client.js"
+
+class Api extends HttpApi.make("app").add(
+  HttpApiGroup.make("account")
+    .add(
+      HttpApiEndpoint.get("me", "/me").addSuccess(
+        Schema.Struct({ tokenType: Schema.String, userId: Schema.String })
+      )
+    )
+    .middleware(ClerkAuthentication)
+) {}
+
+const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
+  handlers.handle("me", () =>
+    Effect.map(Authenticated, (auth) => ({
+      tokenType: auth.tokenType,
+      userId: auth._tag === "SessionAuth" ? auth.userId : auth.subject
+    }))
+  )
+)
+
+/** A fresh emulator served on loopback, with a signed-in user, and `ClerkAuth` reading its JWKS. */
+const emulatorSession = Effect.gen(function* () {
+  const emulator = yield* ClerkEmulator.make()
+  const clerk = yield* Effect.provideService(ClerkEmulator.serve(), ClerkEmulator.ClerkEmulator, emulator)
+  const user = yield* emulator.seedUser({ email_address: ["ada@example.com"] })
+  const session = yield* emulator.seedSession(user.id)
+  const token = yield* emulator.sessionToken(session.id)
+  const clerkAuth = Layer.provide(ClerkAuth.layer(), clientLayer(clerk.apiUrl))
+  return { userId: user.id, token, clerkAuth }
+})
+
+const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
+  Effect.gen(function* () {
+    const context = yield* Layer.build(
+      Layer.provideMerge(app, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
+    )
+    const { address } = Context.get(context, HttpServer.HttpServer)
+    return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : yield* Effect.die("not TCP")
+  })
+
+const get = (url: string, headers: Record<string, string> = {}) =>
+  Effect.flatMap(HttpClient.HttpClient, (client) =>
+    client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers)))
+  ).pipe(
+    Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, text })))
+  )
+
+describe("middleware, end to end against the Clerk emulator", () => {
+  it.live("ClerkAuthentication lets a session minted by the emulator reach an HttpApi handler", () =>
+    Effect.gen(function* () {
+      const { userId, token, clerkAuth } = yield* emulatorSession
+      const base = yield* serve(
+        HttpApiBuilder.serve().pipe(
+          Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide(AccountLive))),
+          Layer.provide(layerClerkAuthentication),
+          Layer.provide(clerkAuth)
+        )
+      )
+      const signedIn = yield* get(`${base}/me`, { authorization: `Bearer ${token}` })
+      expect(signedIn.status).toBe(200)
+      expect(JSON.parse(signedIn.text)).toEqual({ tokenType: "session_token", userId })
+      expect((yield* get(`${base}/me`, { cookie: `__session=${token}` })).status).toBe(200)
+      expect((yield* get(`${base}/me`)).status).toBe(401)
+      const tampered = `${token.slice(0, -4)}AAAA`
+      expect((yield* get(`${base}/me`, { authorization: `Bearer ${tampered}` })).status).toBe(401)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici))
+  )
+
+  it.live("clerkMiddleware provides CurrentAuth to a plain router, signed in or not", () =>
+    Effect.gen(function* () {
+      const { userId, token, clerkAuth } = yield* emulatorSession
+      const router = HttpRouter.empty.pipe(
+        HttpRouter.get(
+          "/whoami",
+          Effect.flatMap(CurrentAuth, (auth) =>
+            HttpServerResponse.text(
+              auth._tag === "SessionAuth"
+                ? auth.userId
+                : `${auth._tag}:${auth._tag === "SignedOut" ? auth.reason : ""}`
+            )
+          )
+        )
+      )
+      const base = yield* serve(HttpServer.serve(clerkMiddleware(router)).pipe(Layer.provide(clerkAuth)))
+      expect(yield* get(`${base}/whoami`, { cookie: `__session=${token}` })).toEqual({
+        status: 200,
+        text: userId
+      })
+      expect(yield* get(`${base}/whoami`)).toEqual({ status: 200, text: "SignedOut:MissingToken" })
+      expect(yield* get(`${base}/whoami`, { authorization: "Bearer ak_123" })).toEqual({
+        status: 200,
+        text: "SignedOut:TokenTypeNotAccepted"
+      })
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici))
+  )
+})
