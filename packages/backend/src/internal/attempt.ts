@@ -1,0 +1,138 @@
+/**
+ * One attempt of an operation: send the request, read the whole answer within
+ * the timeout, and say what kind of failure it was when repeating might help.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
+import { type Failure, type FailureKind, type Service, isRepeatable } from "../RetryPolicy.js"
+import { parseRetryAfter } from "./response.js"
+
+export interface Answer {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly text: string
+  /** The body broke off mid-stream (a reset after the answer started). */
+  readonly broken: boolean
+}
+
+const readBody = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.match(response.text, {
+    // A body that breaks off is kept as a description: for a write it is still an answer that must not be repeated.
+    onFailure: (error) => ({ text: `<body unreadable: ${error.description ?? error.reason}>`, broken: true }),
+    onSuccess: (text) => ({ text, broken: false })
+  })
+
+/**
+ * A transport error keeps the request it failed to send, and `Headers` are only
+ * redacted inside a logger: the bearer token must not travel on in the error.
+ */
+const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError =>
+  error._tag === "RequestError"
+    ? new HttpClientError.RequestError({
+        // `HttpClientRequest` offers no way to drop a header; overwriting it is the next best.
+        request: HttpClientRequest.setHeader(error.request, "authorization", "<redacted>"),
+        reason: error.reason,
+        cause: error.cause,
+        ...(error.description === undefined ? {} : { description: error.description })
+      })
+    : error
+
+/**
+ * Sends `request` and reads its body, all within `timeout`; interruption (by the
+ * timeout or the caller) aborts the socket. The platform's own HTTP span is turned
+ * off: it records the full URL and query, which carry user ids and emails, while
+ * the operation's span already describes the request.
+ */
+export const exchange = (
+  httpClient: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  timeout: Duration.Duration
+): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
+  httpClient.execute(request).pipe(
+    Effect.flatMap((response) => Effect.map(readBody(response), (body) => ({ response, ...body }))),
+    Effect.scoped,
+    Effect.mapError(withoutSecret),
+    Effect.timeout(timeout),
+    Effect.locally(HttpClient.currentTracerDisabledWhen, () => true)
+  )
+
+/** Error codes raised before a connection existed (Node and undici): nothing was sent. */
+const notConnectedCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
+/** Transports nest the system error: undici throws it, fetch wraps it in `cause`, happy eyeballs in `errors`. */
+const neverConnected = (cause: unknown, depth = 0): boolean => {
+  if (depth > 5 || !Predicate.isObject(cause)) return false
+  if (Predicate.hasProperty(cause, "code") && notConnectedCodes.has(String(cause.code))) return true
+  if (Predicate.hasProperty(cause, "cause") && neverConnected(cause.cause, depth + 1)) return true
+  return (
+    Predicate.hasProperty(cause, "errors") &&
+    Array.isArray(cause.errors) &&
+    cause.errors.length > 0 &&
+    cause.errors.every((error) => neverConnected(error, depth + 1))
+  )
+}
+
+export const transportKind = (error: HttpClientError.HttpClientError): FailureKind | undefined => {
+  if (error._tag !== "RequestError" || error.reason !== "Transport") return undefined
+  return neverConnected(error.cause) ? "NotConnected" : "ConnectionLost"
+}
+
+/** 501 and 505 say the server will never do it; the others may pass. */
+export const statusKind = (status: number): FailureKind | undefined =>
+  status === 429
+    ? "RateLimited"
+    : status === 408 || status === 500 || status === 502 || status === 503 || status === 504
+      ? "Unavailable"
+      : undefined
+
+export const retryAfterOf = (response: HttpClientResponse.HttpClientResponse, now: number) => {
+  if (response.status !== 429 && response.status !== 503) return undefined
+  const seconds = parseRetryAfter(response.headers["retry-after"], now)
+  return seconds === undefined ? undefined : Duration.seconds(seconds)
+}
+
+export interface Context {
+  readonly operationId: string
+  readonly method: HttpMethod
+  readonly policy: Service
+}
+
+/**
+ * A failure the policy may repeat goes to the error channel, where `Effect.retry`
+ * sees it; any other is settled as a `Left` so the retry never sees it.
+ */
+export const failWith = <A, E>(
+  context: Context,
+  error: E,
+  kind: FailureKind | undefined,
+  attempt: number,
+  retryAfter?: Duration.Duration
+): Effect.Effect<Either.Either<A, E>, Failure<E>> => {
+  if (kind === undefined) return Effect.succeed(Either.left(error))
+  const failure: Failure<E> = {
+    kind,
+    operationId: context.operationId,
+    method: context.method,
+    attempt,
+    retryAfter,
+    error
+  }
+  return isRepeatable(failure, context.policy.replayWrites)
+    ? Effect.fail(failure)
+    : Effect.succeed(Either.left(error))
+}
