@@ -5,8 +5,12 @@
  * @since 0.1.0
  */
 export * as ClerkClient from "./ClerkClient.js"
+export type { CallOptions } from "./CallOptions.js"
 export * from "./Errors.js"
 export * as Models from "./Models.js"
+export * as RateLimit from "./RateLimit.js"
+export * as RetryPolicy from "./RetryPolicy.js"
+export * as Timeout from "./Timeout.js"
 export * as ActorTokens from "./ActorTokens.js"
 export * as AdminPortalLinkTokens from "./AdminPortalLinkTokens.js"
 export * as AgentTasks from "./AgentTasks.js"

@@ -178,8 +178,12 @@ export const indexModule = (namespaces: ReadonlyArray<string>): string =>
   `${header}
 ${doc(["The Clerk Backend API as Effects.", "", since])}
 export * as ClerkClient from "./ClerkClient.js"
+export type { CallOptions } from "./CallOptions.js"
 export * from "./Errors.js"
 export * as Models from "./Models.js"
+export * as RateLimit from "./RateLimit.js"
+export * as RetryPolicy from "./RetryPolicy.js"
+export * as Timeout from "./Timeout.js"
 ${namespaces.map((namespace) => `export * as ${namespace} from "./${namespace}.js"`).join("\n")}
 `
 
