@@ -1,9 +1,11 @@
 /**
  * `X.stream(params)` for Clerk's offset-paginated lists: a `Stream` of items
  * across all pages, requesting the next page while the consumer works on this one.
+ * Memory stays flat: at most the page being consumed and the next one are held.
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { ClerkClient } from "../ClerkClient.js"
@@ -27,9 +29,10 @@ export interface StreamOptions {
 }
 
 /** The list's params without `limit` and `offset`, optional where the list's are. */
-export type StreamCall<P, A, E> = {} extends StreamParams<P>
-  ? (params?: StreamParams<P>, options?: StreamOptions) => Stream.Stream<A, E, ClerkClient>
-  : (params: StreamParams<P>, options?: StreamOptions) => Stream.Stream<A, E, ClerkClient>
+export type StreamCall<P, A, E> =
+  {} extends StreamParams<P>
+    ? (params?: StreamParams<P>, options?: StreamOptions) => Stream.Stream<A, E, ClerkClient>
+    : (params: StreamParams<P>, options?: StreamOptions) => Stream.Stream<A, E, ClerkClient>
 
 type StreamParams<P> = Omit<NonNullable<P>, "limit" | "offset">
 
@@ -40,15 +43,27 @@ export const stream = <P extends Paged | undefined, Page, A, E>(
 ): StreamCall<P, A, E> => {
   const pages = (params: StreamParams<P> | undefined, options?: StreamOptions) => {
     const limit = options?.pageSize ?? shape.maxPageSize
-    return Stream.paginateChunkEffect(0, (offset) =>
-      Effect.map(list({ ...params, limit, offset } as P), (page) => {
-        const items = shape.items(page)
-        const seen = offset + items.length
-        const total = shape.totalCount?.(page)
-        const done = items.length < limit || (total !== undefined && seen >= total)
-        return [Chunk.unsafeFromArray(items), done ? Option.none() : Option.some(seen)] as const
+    return Stream.unwrapScoped(
+      Effect.gen(function* () {
+        const scope = yield* Effect.scope
+        // Forked into the stream's scope: ending or interrupting the stream
+        // interrupts the request in flight, which aborts its socket.
+        const request = (offset: number) => Effect.forkIn(list({ ...params, limit, offset } as P), scope)
+        const first = yield* request(0)
+        return Stream.paginateChunkEffect({ offset: 0, page: first }, ({ offset, page }) =>
+          Effect.gen(function* () {
+            const body = yield* Fiber.join(page)
+            const items = shape.items(body)
+            const seen = offset + items.length
+            const total = shape.totalCount?.(body)
+            const done = items.length < limit || (total !== undefined && seen >= total)
+            // The next page travels while the consumer works on this one: one page ahead, never more.
+            const next = done ? Option.none() : Option.some({ offset: seen, page: yield* request(seen) })
+            return [Chunk.unsafeFromArray(items), next] as const
+          })
+        )
       })
-    ).pipe(Stream.bufferChunks({ capacity: 1 }))
+    )
   }
   return pages as StreamCall<P, A, E>
 }

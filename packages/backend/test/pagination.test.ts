@@ -1,0 +1,275 @@
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { ClerkClient, M2m, Organizations, Users } from "../src/index.js"
+
+/** A list endpoint of `total` items, each page computed from `limit` and `offset`. */
+interface Listing {
+  readonly total: number
+  /** The page body for these items. */
+  readonly body: (items: ReadonlyArray<unknown>, total: number) => unknown
+  readonly item: (n: number) => unknown
+}
+
+const user = (n: number) => ({
+  id: `user_${n}`,
+  object: "user",
+  external_id: null,
+  primary_email_address_id: null,
+  primary_phone_number_id: null,
+  primary_web3_wallet_id: null,
+  username: null,
+  first_name: "Ada",
+  last_name: null,
+  has_image: false,
+  public_metadata: {},
+  email_addresses: [],
+  phone_numbers: [],
+  web3_wallets: [],
+  passkeys: [],
+  password_enabled: false,
+  two_factor_enabled: false,
+  totp_enabled: false,
+  backup_code_enabled: false,
+  mfa_enabled_at: null,
+  mfa_disabled_at: null,
+  external_accounts: [],
+  saml_accounts: [],
+  enterprise_accounts: [],
+  last_sign_in_at: null,
+  banned: false,
+  locked: false,
+  lockout_expires_in_seconds: null,
+  verification_attempts_remaining: null,
+  updated_at: 1,
+  created_at: 1,
+  delete_self_enabled: true,
+  create_organization_enabled: true,
+  last_active_at: null,
+  legal_accepted_at: null
+})
+
+const organization = (n: number) => ({
+  object: "organization",
+  id: `org_${n}`,
+  name: `Org ${n}`,
+  slug: `org-${n}`,
+  has_image: false,
+  max_allowed_memberships: 5,
+  admin_delete_enabled: true,
+  public_metadata: {},
+  created_at: 1,
+  updated_at: 1
+})
+
+const m2mToken = (n: number) => ({
+  object: "machine_to_machine_token",
+  id: `mt_${n}`,
+  subject: "mch_1",
+  revoked: false,
+  revocation_reason: null,
+  expired: false,
+  expiration: null,
+  last_used_at: null,
+  created_at: 1,
+  updated_at: 1
+})
+
+interface Served {
+  readonly path: string
+  readonly limit: number
+  readonly offset: number
+}
+
+interface ServerOptions {
+  readonly listings: Record<string, Listing>
+  /** Answer this offset with a 422 instead of a page. */
+  readonly failAt?: number
+  /** Never answer this offset; resolves `closed` when the client drops that request. */
+  readonly hangAt?: number
+}
+
+/** A real HTTP server on 127.0.0.1 serving offset-paginated lists, recording every request. */
+const serve = (options: ServerOptions) =>
+  Effect.gen(function* () {
+    const served: Array<Served> = []
+    const hanging = yield* Deferred.make<void>()
+    const closed = yield* Deferred.make<void>()
+    const server = Http.createServer((request, response) => {
+      const url = new URL(request.url ?? "/", "http://127.0.0.1")
+      const path = url.pathname.replace(/^\/v1/, "")
+      const listing = options.listings[path]
+      const limit = Number(url.searchParams.get("limit") ?? "10")
+      const offset = Number(url.searchParams.get("offset") ?? "0")
+      served.push({ path, limit, offset })
+      const send = (status: number, body: unknown) => {
+        response.writeHead(status, { "content-type": "application/json" })
+        response.end(JSON.stringify(body))
+      }
+      if (listing === undefined) return send(404, { errors: [{ code: "resource_not_found", message: "no" }] })
+      if (offset === options.hangAt) {
+        Deferred.unsafeDone(hanging, Exit.void)
+        response.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+        return
+      }
+      if (offset === options.failAt)
+        return send(422, {
+          errors: [{ code: "form_param_invalid", message: "bad offset", long_message: "no" }]
+        })
+      const count = Math.max(0, Math.min(limit, listing.total - offset))
+      send(
+        200,
+        listing.body(
+          Array.from({ length: count }, (_, i) => listing.item(offset + i)),
+          listing.total
+        )
+      )
+    })
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    const { port } = server.address() as AddressInfo
+    const layer = ClerkClient.layer({
+      secretKey: Redacted.make("sk_test_pagination"),
+      apiUrl: `http://127.0.0.1:${port}/v1`
+    }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    return { served, hanging, closed, layer }
+  })
+
+const users = (total: number): Listing => ({ total, body: (items) => items, item: user })
+const organizations = (total: number): Listing => ({
+  total,
+  body: (items, count) => ({ data: items, total_count: count }),
+  item: organization
+})
+const m2mTokens = (total: number): Listing => ({
+  total,
+  body: (items, count) => ({ m2m_tokens: items, total_count: count }),
+  item: m2mToken
+})
+
+const offsets = (served: ReadonlyArray<Served>) => served.map((request) => request.offset)
+
+describe("Pagination.stream", () => {
+  it.scoped("bare arrays: pages of the maximum size until a short page", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/users": users(1001) } })
+      const ids = yield* Stream.runCollect(Users.stream()).pipe(Effect.provide(layer))
+      expect([...ids].map((u) => u.id)).toEqual(Array.from({ length: 1001 }, (_, n) => `user_${n}`))
+      expect(served.map((r) => r.limit)).toEqual([500, 500, 500])
+      expect(offsets(served)).toEqual([0, 500, 1000])
+    })
+  )
+
+  it.scoped("bare arrays: an exact multiple of the page size ends on an empty page", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/users": users(6) } })
+      const items = yield* Stream.runCollect(Users.stream({}, { pageSize: 3 })).pipe(Effect.provide(layer))
+      expect(items.length).toBe(6)
+      expect(offsets(served)).toEqual([0, 3, 6])
+      expect(served.every((r) => r.limit === 3)).toBe(true)
+    })
+  )
+
+  it.scoped("{ data, total_count }: stops at the total without asking for an empty page", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/organizations": organizations(10) } })
+      const orgs = yield* Stream.runCollect(Organizations.stream({}, { pageSize: 5 })).pipe(
+        Effect.provide(layer)
+      )
+      expect([...orgs].map((o) => o.id)).toEqual(Array.from({ length: 10 }, (_, n) => `org_${n}`))
+      expect(offsets(served)).toEqual([0, 5])
+    })
+  )
+
+  it.scoped("{ m2m_tokens, total_count }: uses the operation's own maximum page size", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/m2m_tokens": m2mTokens(250) } })
+      const tokens = yield* Stream.runCollect(
+        M2m.streamTokens({ subject: "mch_2hT9sKd3LmQ8vXcR4nWzY7pBfGa" })
+      ).pipe(Effect.provide(layer))
+      expect(tokens.length).toBe(250)
+      expect(served.map((r) => [r.limit, r.offset])).toEqual([
+        [100, 0],
+        [100, 100],
+        [100, 200]
+      ])
+    })
+  )
+
+  it.scopedLive("fetches one page ahead of a slow consumer, no more", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/users": users(100) } })
+      const firstTaken = yield* Deferred.make<void>()
+      const fiber = yield* Users.stream({}, { pageSize: 5 }).pipe(
+        Stream.tap(() => Deferred.succeed(firstTaken, undefined).pipe(Effect.zipRight(Effect.never))),
+        Stream.runDrain,
+        Effect.provide(layer),
+        Effect.fork
+      )
+      yield* Deferred.await(firstTaken)
+      // Let the prefetch run as far as it will; it must stop on its own.
+      yield* Effect.sleep("200 millis")
+      // The page being consumed and the one after it: prefetching, but one page ahead only.
+      expect(offsets(served)).toEqual([0, 5])
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+
+  it.scoped("a failing page fails the stream with the list call's own error", () =>
+    Effect.gen(function* () {
+      const { layer } = yield* serve({ listings: { "/users": users(20) }, failAt: 10 })
+      const streamed = yield* Stream.runCollect(Users.stream({}, { pageSize: 5 })).pipe(
+        Effect.flip,
+        Effect.provide(layer)
+      )
+      const direct = yield* Users.list({ limit: 5, offset: 10 }).pipe(Effect.flip, Effect.provide(layer))
+      expect(streamed._tag).toBe("ClerkUnprocessableEntity")
+      expect(streamed).toStrictEqual(direct)
+    })
+  )
+
+  it.scoped("an invalid page size fails before any request", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/users": users(20) } })
+      const error = yield* Stream.runDrain(Users.stream({}, { pageSize: 501 })).pipe(
+        Effect.flip,
+        Effect.provide(layer)
+      )
+      expect(error._tag).toBe("RequestValidationError")
+      expect(served).toEqual([])
+    })
+  )
+
+  it.scopedLive("interrupting the stream aborts the request in flight", () =>
+    Effect.gen(function* () {
+      const { hanging, closed, layer } = yield* serve({ listings: { "/users": users(100) }, hangAt: 5 })
+      const fiber = yield* Users.stream({}, { pageSize: 5 }).pipe(
+        Stream.runDrain,
+        Effect.provide(layer),
+        Effect.fork
+      )
+      yield* Deferred.await(hanging)
+      yield* Fiber.interrupt(fiber)
+      // The server sees the client drop the request: the socket was closed, not left waiting.
+      yield* Deferred.await(closed).pipe(
+        Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "not closed" })
+      )
+    })
+  )
+})
