@@ -1,0 +1,141 @@
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { NodeHttpClient } from "@effect/platform-node"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { ClerkClient, RetryPolicy, Timeout, Users } from "../src/index.js"
+import * as FakeClerk from "./fakeClerk.js"
+
+/**
+ * A server that never finishes its answers: `/v1/users/slow-headers` never sends
+ * headers, `/v1/users/slow-body` sends headers and half a body. Every request and
+ * every closed connection is reported to the test.
+ */
+let server: Http.Server
+let apiUrl: string
+const requests: Array<string> = []
+const closed: Array<string> = []
+const closeWaiters: Array<() => void> = []
+
+beforeAll(async () => {
+  server = Http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`)
+    req.socket.once("close", () => {
+      closed.push(`${req.method} ${req.url}`)
+      for (const wake of closeWaiters.splice(0)) wake()
+    })
+    req.resume()
+    if (req.url?.endsWith("/slow-body")) {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "1000" })
+      res.write('{"id":"user_')
+    }
+    // Otherwise: no answer at all.
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+})
+
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+const clerk = () =>
+  ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl }).pipe(
+    Layer.provide(NodeHttpClient.layerUndici)
+  )
+
+/** Resolves once the server has seen `count` connections close in total. */
+const connectionsClosed = (count: number) =>
+  Effect.async<void>((resume) => {
+    const check = () => {
+      if (closed.length >= count) resume(Effect.void)
+      else closeWaiters.push(check)
+    }
+    check()
+  }).pipe(
+    Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error(`closed: ${closed.join(", ")}`) })
+  )
+
+const reset = () => {
+  requests.length = 0
+  closed.length = 0
+}
+
+describe("timeouts", () => {
+  it.live("a per-call timeout fails with TimeoutException and the server sees the socket closed", () =>
+    Effect.gen(function* () {
+      reset()
+      const error = yield* Effect.flip(
+        Users.get({ userId: "slow-headers" }, { timeout: "150 millis", retry: RetryPolicy.disabled })
+      )
+      expect(error._tag).toBe("TimeoutException")
+      yield* connectionsClosed(1)
+      expect(closed).toEqual(["GET /v1/users/slow-headers"])
+    }).pipe(Effect.provide(clerk()))
+  )
+
+  it.live("the timeout covers the body: a body that stops coming times out too", () =>
+    Effect.gen(function* () {
+      reset()
+      const error = yield* Effect.flip(
+        Users.get({ userId: "slow-body" }, { timeout: "150 millis", retry: RetryPolicy.disabled })
+      )
+      expect(error._tag).toBe("TimeoutException")
+      yield* connectionsClosed(1)
+      expect(closed).toEqual(["GET /v1/users/slow-body"])
+    }).pipe(Effect.provide(clerk()))
+  )
+
+  it.live("Timeout.layer sets the timeout of every call", () =>
+    Effect.gen(function* () {
+      reset()
+      const started = Date.now()
+      const error = yield* Effect.flip(Users.get({ userId: "slow-headers" }, { retry: RetryPolicy.disabled }))
+      expect(error._tag).toBe("TimeoutException")
+      // Far below the 60 s default: the Layer's 100 ms applied.
+      expect(Date.now() - started).toBeLessThan(5_000)
+      yield* connectionsClosed(1)
+    }).pipe(Effect.provide(Layer.merge(clerk(), Timeout.layer("100 millis"))))
+  )
+
+  it.live("a timed-out GET is tried again, a timed-out POST is not", () =>
+    Effect.gen(function* () {
+      reset()
+      const retry = RetryPolicy.make({ baseDelay: "1 millis", maxAttempts: 3 })
+      yield* Effect.flip(Users.get({ userId: "slow-headers" }, { timeout: "100 millis", retry }))
+      expect(requests).toEqual([
+        "GET /v1/users/slow-headers",
+        "GET /v1/users/slow-headers",
+        "GET /v1/users/slow-headers"
+      ])
+      requests.length = 0
+      const error = yield* Effect.flip(
+        Users.create({ emailAddress: ["ada@example.com"] }, { timeout: "100 millis", retry })
+      )
+      expect(error._tag).toBe("TimeoutException")
+      expect(requests).toEqual(["POST /v1/users"])
+    }).pipe(Effect.provide(clerk()))
+  )
+})
+
+describe("interruption", () => {
+  it.live("interrupting a call aborts its socket", () =>
+    Effect.gen(function* () {
+      reset()
+      const fiber = yield* Effect.fork(Users.get({ userId: "slow-headers" }))
+      // Give up on the call once the server has it.
+      yield* Effect.sleep("10 millis").pipe(
+        Effect.repeat({ until: () => requests.length > 0 }),
+        Effect.timeout("5 seconds")
+      )
+      yield* Fiber.interrupt(fiber)
+      yield* connectionsClosed(1)
+      expect(closed).toEqual(["GET /v1/users/slow-headers"])
+    }).pipe(Effect.provide(clerk()))
+  )
+})
