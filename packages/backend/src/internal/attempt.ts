@@ -74,22 +74,26 @@ const notConnectedCodes = new Set([
   "UND_ERR_CONNECT_TIMEOUT"
 ])
 
+/** Codes of a request the transport refused to send (an invalid header value): repeating cannot help. */
+const invalidRequestCodes = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_CHAR", "ERR_INVALID_HTTP_TOKEN"])
+
 /** Transports nest the system error: undici throws it, fetch wraps it in `cause`, happy eyeballs in `errors`. */
-const neverConnected = (cause: unknown, depth = 0): boolean => {
+const hasCode = (codes: ReadonlySet<string>, cause: unknown, depth = 0): boolean => {
   if (depth > 5 || !Predicate.isObject(cause)) return false
-  if (Predicate.hasProperty(cause, "code") && notConnectedCodes.has(String(cause.code))) return true
-  if (Predicate.hasProperty(cause, "cause") && neverConnected(cause.cause, depth + 1)) return true
+  if (Predicate.hasProperty(cause, "code") && codes.has(String(cause.code))) return true
+  if (Predicate.hasProperty(cause, "cause") && hasCode(codes, cause.cause, depth + 1)) return true
   return (
     Predicate.hasProperty(cause, "errors") &&
     Array.isArray(cause.errors) &&
     cause.errors.length > 0 &&
-    cause.errors.every((error) => neverConnected(error, depth + 1))
+    cause.errors.every((error) => hasCode(codes, error, depth + 1))
   )
 }
 
 export const transportKind = (error: HttpClientError.HttpClientError): FailureKind | undefined => {
   if (error._tag !== "RequestError" || error.reason !== "Transport") return undefined
-  return neverConnected(error.cause) ? "NotConnected" : "ConnectionLost"
+  if (hasCode(invalidRequestCodes, error.cause)) return undefined
+  return hasCode(notConnectedCodes, error.cause) ? "NotConnected" : "ConnectionLost"
 }
 
 /** 501 and 505 say the server will never do it; the others may pass. */
