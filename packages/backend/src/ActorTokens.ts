@@ -13,11 +13,11 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  userId: required(Schema.String, "user_id"),
-  actor: Schema.Struct({ sub: Schema.String }),
-  expiresInSeconds: optional(Schema.Int, "expires_in_seconds"),
-  sessionMaxDurationInSeconds: optional(Schema.Int, "session_max_duration_in_seconds")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  actor: /* @__PURE__ */ Schema.Struct({ sub: Schema.String }),
+  expiresInSeconds: /* @__PURE__ */ optional(Schema.Int, "expires_in_seconds"),
+  sessionMaxDurationInSeconds: /* @__PURE__ */ optional(Schema.Int, "session_max_duration_in_seconds")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -28,7 +28,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateActorToken",
   method: "POST",
   path: "/actor_tokens",
@@ -44,7 +44,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams = Schema.Struct({ actorTokenId: required(PathSegment, "actor_token_id") })
+export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+  actorTokenId: /* @__PURE__ */ required(PathSegment, "actor_token_id")
+})
 export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 
 /**
@@ -54,7 +56,7 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const revoke = Operation.make({
+export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeActorToken",
   method: "POST",
   path: "/actor_tokens/{actor_token_id}/revoke",

@@ -12,12 +12,23 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const CreateAdminPortalLinkTokenParams = Schema.Struct({
-  organizationId: optional(Schema.String.pipe(Schema.pattern(/^org_\w{27}$/)), "organization_id"),
-  itContactId: optional(Schema.String.pipe(Schema.minLength(1)), "it_contact_id"),
-  scopes: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1)))),
-  secondsUntilExpiration: optional(
-    Schema.Int.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(86400)),
+export const CreateAdminPortalLinkTokenParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^org_\w{27}$/)),
+    "organization_id"
+  ),
+  itContactId: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(1)),
+    "it_contact_id"
+  ),
+  scopes: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(1)))
+  ),
+  secondsUntilExpiration: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Int.pipe(
+      /* @__PURE__ */ Schema.greaterThan(0),
+      /* @__PURE__ */ Schema.lessThanOrEqualTo(86400)
+    ),
     "seconds_until_expiration"
   )
 })
@@ -28,21 +39,21 @@ export interface CreateAdminPortalLinkTokenParams
  * @since 0.1.0
  * @category models
  */
-export const CreateAdminPortalLinkTokenResponse = Schema.Struct({
-  object: Schema.Literal("admin_portal_link_token"),
+export const CreateAdminPortalLinkTokenResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
   id: Schema.String,
-  adminPortalLinkId: required(Schema.String, "admin_portal_link_id"),
-  instanceId: required(Schema.String, "instance_id"),
-  organizationId: nullable(Schema.String, "organization_id"),
-  itContactId: nullable(Schema.String, "it_contact_id"),
-  scopes: nullable(Schema.Array(Schema.String), "scopes"),
+  adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  organizationId: /* @__PURE__ */ nullable(Schema.String, "organization_id"),
+  itContactId: /* @__PURE__ */ nullable(Schema.String, "it_contact_id"),
+  scopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "scopes"),
   token: Schema.String,
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface CreateAdminPortalLinkTokenResponse
   extends Schema.Schema.Type<typeof CreateAdminPortalLinkTokenResponse> {}
@@ -54,7 +65,7 @@ export interface CreateAdminPortalLinkTokenResponse
  * @since 0.1.0
  * @category operations
  */
-export const createAdminPortalLinkToken = Operation.make({
+export const createAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
   operationId: "createAdminPortalLinkToken",
   method: "POST",
   path: "/admin_portal_link_tokens",
@@ -70,9 +81,9 @@ export const createAdminPortalLinkToken = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeAdminPortalLinkTokenParams = Schema.Struct({
-  adminPortalLinkTokenId: required(PathSegment, "adminPortalLinkTokenID"),
-  revocationReason: optionalNullable(Schema.String, "revocation_reason")
+export const RevokeAdminPortalLinkTokenParams = /* @__PURE__ */ Schema.Struct({
+  adminPortalLinkTokenId: /* @__PURE__ */ required(PathSegment, "adminPortalLinkTokenID"),
+  revocationReason: /* @__PURE__ */ optionalNullable(Schema.String, "revocation_reason")
 })
 export interface RevokeAdminPortalLinkTokenParams
   extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenParams> {}
@@ -81,20 +92,20 @@ export interface RevokeAdminPortalLinkTokenParams
  * @since 0.1.0
  * @category models
  */
-export const RevokeAdminPortalLinkTokenResponse = Schema.Struct({
-  object: Schema.Literal("admin_portal_link_token"),
+export const RevokeAdminPortalLinkTokenResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
   id: Schema.String,
-  adminPortalLinkId: required(Schema.String, "admin_portal_link_id"),
-  instanceId: required(Schema.String, "instance_id"),
-  organizationId: nullable(Schema.String, "organization_id"),
-  itContactId: nullable(Schema.String, "it_contact_id"),
-  scopes: nullable(Schema.Array(Schema.String), "scopes"),
+  adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  organizationId: /* @__PURE__ */ nullable(Schema.String, "organization_id"),
+  itContactId: /* @__PURE__ */ nullable(Schema.String, "it_contact_id"),
+  scopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "scopes"),
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface RevokeAdminPortalLinkTokenResponse
   extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenResponse> {}
@@ -106,7 +117,7 @@ export interface RevokeAdminPortalLinkTokenResponse
  * @since 0.1.0
  * @category operations
  */
-export const revokeAdminPortalLinkToken = Operation.make({
+export const revokeAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
   operationId: "revokeAdminPortalLinkToken",
   method: "POST",
   path: "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",

@@ -13,16 +13,19 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  onBehalfOf: required(
-    Schema.Struct({ userId: optional(Schema.String, "user_id"), identifier: Schema.optional(Schema.String) }),
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  onBehalfOf: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Struct({
+      userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
+      identifier: /* @__PURE__ */ Schema.optional(Schema.String)
+    }),
     "on_behalf_of"
   ),
-  permissions: Schema.Literal("*"),
-  agentName: required(Schema.String, "agent_name"),
-  taskDescription: required(Schema.String, "task_description"),
-  redirectUrl: required(Schema.String, "redirect_url"),
-  sessionMaxDurationInSeconds: optional(Schema.Int, "session_max_duration_in_seconds")
+  permissions: /* @__PURE__ */ Schema.Literal("*"),
+  agentName: /* @__PURE__ */ required(Schema.String, "agent_name"),
+  taskDescription: /* @__PURE__ */ required(Schema.String, "task_description"),
+  redirectUrl: /* @__PURE__ */ required(Schema.String, "redirect_url"),
+  sessionMaxDurationInSeconds: /* @__PURE__ */ optional(Schema.Int, "session_max_duration_in_seconds")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -33,7 +36,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateAgentTask",
   method: "POST",
   path: "/agents/tasks",
@@ -49,7 +52,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams = Schema.Struct({ agentTaskId: required(PathSegment, "agent_task_id") })
+export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+  agentTaskId: /* @__PURE__ */ required(PathSegment, "agent_task_id")
+})
 export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 
 /**
@@ -59,7 +64,7 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const revoke = Operation.make({
+export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeAgentTask",
   method: "POST",
   path: "/agents/tasks/{agent_task_id}/revoke",

@@ -14,10 +14,14 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListAllowlistIdentifiersParams = Schema.Struct({
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListAllowlistIdentifiersParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListAllowlistIdentifiersParams
   extends Schema.Schema.Type<typeof ListAllowlistIdentifiersParams> {}
@@ -29,7 +33,7 @@ export interface ListAllowlistIdentifiersParams
  * @since 0.1.0
  * @category operations
  */
-export const listAllowlistIdentifiers = Operation.make({
+export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
   operationId: "ListAllowlistIdentifiers",
   method: "GET",
   path: "/allowlist_identifiers",
@@ -37,7 +41,7 @@ export const listAllowlistIdentifiers = Operation.make({
   commaQuery: [],
   body: "none",
   params: ListAllowlistIdentifiersParams,
-  success: Schema.Array(Models.AllowlistIdentifier),
+  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
   errors: [401, 402, 429]
 })
 
@@ -47,7 +51,7 @@ export const listAllowlistIdentifiers = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAllowlistIdentifiers = Pagination.stream(listAllowlistIdentifiers, {
+export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.stream(listAllowlistIdentifiers, {
   items: (page) => page,
   maxPageSize: 500
 })
@@ -56,9 +60,9 @@ export const streamAllowlistIdentifiers = Pagination.stream(listAllowlistIdentif
  * @since 0.1.0
  * @category params
  */
-export const CreateAllowlistIdentifierParams = Schema.Struct({
+export const CreateAllowlistIdentifierParams = /* @__PURE__ */ Schema.Struct({
   identifier: Schema.String,
-  notify: Schema.optional(Schema.Boolean)
+  notify: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 export interface CreateAllowlistIdentifierParams
   extends Schema.Schema.Type<typeof CreateAllowlistIdentifierParams> {}
@@ -70,7 +74,7 @@ export interface CreateAllowlistIdentifierParams
  * @since 0.1.0
  * @category operations
  */
-export const createAllowlistIdentifier = Operation.make({
+export const createAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "CreateAllowlistIdentifier",
   method: "POST",
   path: "/allowlist_identifiers",
@@ -86,8 +90,8 @@ export const createAllowlistIdentifier = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteAllowlistIdentifierParams = Schema.Struct({
-  identifierId: required(PathSegment, "identifier_id")
+export const DeleteAllowlistIdentifierParams = /* @__PURE__ */ Schema.Struct({
+  identifierId: /* @__PURE__ */ required(PathSegment, "identifier_id")
 })
 export interface DeleteAllowlistIdentifierParams
   extends Schema.Schema.Type<typeof DeleteAllowlistIdentifierParams> {}
@@ -99,7 +103,7 @@ export interface DeleteAllowlistIdentifierParams
  * @since 0.1.0
  * @category operations
  */
-export const deleteAllowlistIdentifier = Operation.make({
+export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "DeleteAllowlistIdentifier",
   method: "DELETE",
   path: "/allowlist_identifiers/{identifier_id}",
@@ -115,7 +119,7 @@ export const deleteAllowlistIdentifier = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListBlocklistIdentifiersParams = Schema.Struct({})
+export const ListBlocklistIdentifiersParams = /* @__PURE__ */ Schema.Struct({})
 export interface ListBlocklistIdentifiersParams
   extends Schema.Schema.Type<typeof ListBlocklistIdentifiersParams> {}
 
@@ -126,7 +130,7 @@ export interface ListBlocklistIdentifiersParams
  * @since 0.1.0
  * @category operations
  */
-export const listBlocklistIdentifiers = Operation.make({
+export const listBlocklistIdentifiers = /* @__PURE__ */ Operation.make({
   operationId: "ListBlocklistIdentifiers",
   method: "GET",
   path: "/blocklist_identifiers",
@@ -142,7 +146,7 @@ export const listBlocklistIdentifiers = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const CreateBlocklistIdentifierParams = Schema.Struct({ identifier: Schema.String })
+export const CreateBlocklistIdentifierParams = /* @__PURE__ */ Schema.Struct({ identifier: Schema.String })
 export interface CreateBlocklistIdentifierParams
   extends Schema.Schema.Type<typeof CreateBlocklistIdentifierParams> {}
 
@@ -153,7 +157,7 @@ export interface CreateBlocklistIdentifierParams
  * @since 0.1.0
  * @category operations
  */
-export const createBlocklistIdentifier = Operation.make({
+export const createBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "CreateBlocklistIdentifier",
   method: "POST",
   path: "/blocklist_identifiers",
@@ -169,8 +173,8 @@ export const createBlocklistIdentifier = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteBlocklistIdentifierParams = Schema.Struct({
-  identifierId: required(PathSegment, "identifier_id")
+export const DeleteBlocklistIdentifierParams = /* @__PURE__ */ Schema.Struct({
+  identifierId: /* @__PURE__ */ required(PathSegment, "identifier_id")
 })
 export interface DeleteBlocklistIdentifierParams
   extends Schema.Schema.Type<typeof DeleteBlocklistIdentifierParams> {}
@@ -182,7 +186,7 @@ export interface DeleteBlocklistIdentifierParams
  * @since 0.1.0
  * @category operations
  */
-export const deleteBlocklistIdentifier = Operation.make({
+export const deleteBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "DeleteBlocklistIdentifier",
   method: "DELETE",
   path: "/blocklist_identifiers/{identifier_id}",

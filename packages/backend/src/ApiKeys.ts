@@ -13,13 +13,23 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const GetApiKeysParams = Schema.Struct({
-  type: Schema.optional(Schema.String.pipe(Schema.minLength(3))),
-  subject: Schema.String.pipe(Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
-  includeInvalid: optional(Schema.Literal("true", "false"), "include_invalid"),
-  limit: Schema.optional(Schema.Number.pipe(Schema.between(1, 100))),
-  offset: optionalNullable(Schema.Number.pipe(Schema.greaterThanOrEqualTo(0)), "offset"),
-  query: Schema.optional(Schema.String)
+export const GetApiKeysParams = /* @__PURE__ */ Schema.Struct({
+  type: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(3))
+  ),
+  subject: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
+  includeInvalid: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Literal("true", "false"),
+    "include_invalid"
+  ),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.between(1, 100))
+  ),
+  offset: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
+    "offset"
+  ),
+  query: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface GetApiKeysParams extends Schema.Schema.Type<typeof GetApiKeysParams> {}
 
@@ -27,28 +37,28 @@ export interface GetApiKeysParams extends Schema.Schema.Type<typeof GetApiKeysPa
  * @since 0.1.0
  * @category models
  */
-export const GetApiKeysResponse = Schema.Struct({
-  data: Schema.Array(
-    Schema.Struct({
-      object: Schema.Literal("api_key"),
+export const GetApiKeysResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(
+    /* @__PURE__ */ Schema.Struct({
+      object: /* @__PURE__ */ Schema.Literal("api_key"),
       id: Schema.String,
       type: Schema.String,
       subject: Schema.String,
       name: Schema.String,
-      description: optionalNullable(Schema.String, "description"),
-      claims: nullable(Schema.Unknown, "claims"),
-      scopes: Schema.Array(Schema.String),
+      description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+      claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+      scopes: /* @__PURE__ */ Schema.Array(Schema.String),
       revoked: Schema.Boolean,
-      revocationReason: nullable(Schema.String, "revocation_reason"),
+      revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
       expired: Schema.Boolean,
-      expiration: nullable(Schema.Number, "expiration"),
-      createdBy: nullable(Schema.String, "created_by"),
-      lastUsedAt: nullable(Schema.Number, "last_used_at"),
-      createdAt: required(Schema.Number, "created_at"),
-      updatedAt: required(Schema.Number, "updated_at")
+      expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+      createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+      lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+      createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+      updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
     })
   ),
-  totalCount: required(Schema.Number, "total_count")
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface GetApiKeysResponse extends Schema.Schema.Type<typeof GetApiKeysResponse> {}
 
@@ -59,7 +69,7 @@ export interface GetApiKeysResponse extends Schema.Schema.Type<typeof GetApiKeys
  * @since 0.1.0
  * @category operations
  */
-export const getApiKeys = Operation.make({
+export const getApiKeys = /* @__PURE__ */ Operation.make({
   operationId: "getApiKeys",
   method: "GET",
   path: "/api_keys",
@@ -77,7 +87,7 @@ export const getApiKeys = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamApiKeys = Pagination.stream(getApiKeys, {
+export const streamApiKeys = /* @__PURE__ */ Pagination.stream(getApiKeys, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 100
@@ -87,16 +97,30 @@ export const streamApiKeys = Pagination.stream(getApiKeys, {
  * @since 0.1.0
  * @category params
  */
-export const CreateApiKeyParams = Schema.Struct({
-  type: Schema.optional(Schema.String.pipe(Schema.minLength(3), Schema.maxLength(25))),
-  name: Schema.String.pipe(Schema.minLength(3), Schema.pattern(/^(\S(.*\S)?)?$/)),
-  description: optionalNullable(Schema.String.pipe(Schema.maxLength(255)), "description"),
-  subject: Schema.String.pipe(Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
-  claims: optionalNullable(Schema.Unknown, "claims"),
-  scopes: Schema.optional(Schema.Array(Schema.String)),
-  createdBy: optionalNullable(Schema.String.pipe(Schema.pattern(/^user_\w{27}$/)), "created_by"),
-  secondsUntilExpiration: optionalNullable(
-    Schema.Number.pipe(Schema.greaterThan(0)),
+export const CreateApiKeyParams = /* @__PURE__ */ Schema.Struct({
+  type: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.String.pipe(
+      /* @__PURE__ */ Schema.minLength(3),
+      /* @__PURE__ */ Schema.maxLength(25)
+    )
+  ),
+  name: /* @__PURE__ */ Schema.String.pipe(
+    /* @__PURE__ */ Schema.minLength(3),
+    /* @__PURE__ */ Schema.pattern(/^(\S(.*\S)?)?$/)
+  ),
+  description: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+    "description"
+  ),
+  subject: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
+  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  createdBy: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^user_\w{27}$/)),
+    "created_by"
+  ),
+  secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
     "seconds_until_expiration"
   )
 })
@@ -106,24 +130,24 @@ export interface CreateApiKeyParams extends Schema.Schema.Type<typeof CreateApiK
  * @since 0.1.0
  * @category models
  */
-export const CreateApiKeyResponse = Schema.Struct({
-  object: Schema.Literal("api_key"),
+export const CreateApiKeyResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("api_key"),
   id: Schema.String,
   type: Schema.String,
   subject: Schema.String,
   name: Schema.String,
-  description: optionalNullable(Schema.String, "description"),
-  claims: nullable(Schema.Unknown, "claims"),
-  scopes: Schema.Array(Schema.String),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
   secret: Schema.String,
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  createdBy: nullable(Schema.String, "created_by"),
-  lastUsedAt: nullable(Schema.Number, "last_used_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface CreateApiKeyResponse extends Schema.Schema.Type<typeof CreateApiKeyResponse> {}
 
@@ -134,7 +158,7 @@ export interface CreateApiKeyResponse extends Schema.Schema.Type<typeof CreateAp
  * @since 0.1.0
  * @category operations
  */
-export const createApiKey = Operation.make({
+export const createApiKey = /* @__PURE__ */ Operation.make({
   operationId: "createApiKey",
   method: "POST",
   path: "/api_keys",
@@ -150,30 +174,32 @@ export const createApiKey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetApiKeyParams = Schema.Struct({ apiKeyId: required(PathSegment, "apiKeyID") })
+export const GetApiKeyParams = /* @__PURE__ */ Schema.Struct({
+  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID")
+})
 export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const GetApiKeyResponse = Schema.Struct({
-  object: Schema.Literal("api_key"),
+export const GetApiKeyResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("api_key"),
   id: Schema.String,
   type: Schema.String,
   subject: Schema.String,
   name: Schema.String,
-  description: optionalNullable(Schema.String, "description"),
-  claims: nullable(Schema.Unknown, "claims"),
-  scopes: Schema.Array(Schema.String),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  createdBy: nullable(Schema.String, "created_by"),
-  lastUsedAt: nullable(Schema.Number, "last_used_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface GetApiKeyResponse extends Schema.Schema.Type<typeof GetApiKeyResponse> {}
 
@@ -184,7 +210,7 @@ export interface GetApiKeyResponse extends Schema.Schema.Type<typeof GetApiKeyRe
  * @since 0.1.0
  * @category operations
  */
-export const getApiKey = Operation.make({
+export const getApiKey = /* @__PURE__ */ Operation.make({
   operationId: "getApiKey",
   method: "GET",
   path: "/api_keys/{apiKeyID}",
@@ -200,14 +226,19 @@ export const getApiKey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateApiKeyParams = Schema.Struct({
-  apiKeyId: required(PathSegment, "apiKeyID"),
-  claims: optionalNullable(Schema.Unknown, "claims"),
-  scopes: Schema.optional(Schema.Array(Schema.String)),
-  description: optionalNullable(Schema.String.pipe(Schema.maxLength(255)), "description"),
-  subject: Schema.optional(Schema.String.pipe(Schema.pattern(/^(user|org|mch|scim)_\w{27}$/))),
-  secondsUntilExpiration: optionalNullable(
-    Schema.Number.pipe(Schema.greaterThan(0)),
+export const UpdateApiKeyParams = /* @__PURE__ */ Schema.Struct({
+  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID"),
+  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  description: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+    "description"
+  ),
+  subject: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/))
+  ),
+  secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
     "seconds_until_expiration"
   )
 })
@@ -217,23 +248,23 @@ export interface UpdateApiKeyParams extends Schema.Schema.Type<typeof UpdateApiK
  * @since 0.1.0
  * @category models
  */
-export const UpdateApiKeyResponse = Schema.Struct({
-  object: Schema.Literal("api_key"),
+export const UpdateApiKeyResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("api_key"),
   id: Schema.String,
   type: Schema.String,
   subject: Schema.String,
   name: Schema.String,
-  description: optionalNullable(Schema.String, "description"),
-  claims: nullable(Schema.Unknown, "claims"),
-  scopes: Schema.Array(Schema.String),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  createdBy: nullable(Schema.String, "created_by"),
-  lastUsedAt: nullable(Schema.Number, "last_used_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface UpdateApiKeyResponse extends Schema.Schema.Type<typeof UpdateApiKeyResponse> {}
 
@@ -244,7 +275,7 @@ export interface UpdateApiKeyResponse extends Schema.Schema.Type<typeof UpdateAp
  * @since 0.1.0
  * @category operations
  */
-export const updateApiKey = Operation.make({
+export const updateApiKey = /* @__PURE__ */ Operation.make({
   operationId: "updateApiKey",
   method: "PATCH",
   path: "/api_keys/{apiKeyID}",
@@ -260,17 +291,19 @@ export const updateApiKey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteApiKeyParams = Schema.Struct({ apiKeyId: required(PathSegment, "apiKeyID") })
+export const DeleteApiKeyParams = /* @__PURE__ */ Schema.Struct({
+  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID")
+})
 export interface DeleteApiKeyParams extends Schema.Schema.Type<typeof DeleteApiKeyParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const DeleteApiKeyResponse = Schema.Struct({
+export const DeleteApiKeyResponse = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("api_key"),
-  deleted: Schema.Literal(true)
+  object: /* @__PURE__ */ Schema.Literal("api_key"),
+  deleted: /* @__PURE__ */ Schema.Literal(true)
 })
 export interface DeleteApiKeyResponse extends Schema.Schema.Type<typeof DeleteApiKeyResponse> {}
 
@@ -281,7 +314,7 @@ export interface DeleteApiKeyResponse extends Schema.Schema.Type<typeof DeleteAp
  * @since 0.1.0
  * @category operations
  */
-export const deleteApiKey = Operation.make({
+export const deleteApiKey = /* @__PURE__ */ Operation.make({
   operationId: "deleteApiKey",
   method: "DELETE",
   path: "/api_keys/{apiKeyID}",
@@ -297,14 +330,16 @@ export const deleteApiKey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetApiKeySecretParams = Schema.Struct({ apiKeyId: required(PathSegment, "apiKeyID") })
+export const GetApiKeySecretParams = /* @__PURE__ */ Schema.Struct({
+  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID")
+})
 export interface GetApiKeySecretParams extends Schema.Schema.Type<typeof GetApiKeySecretParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const GetApiKeySecretResponse = Schema.Struct({ secret: Schema.String })
+export const GetApiKeySecretResponse = /* @__PURE__ */ Schema.Struct({ secret: Schema.String })
 export interface GetApiKeySecretResponse extends Schema.Schema.Type<typeof GetApiKeySecretResponse> {}
 
 /**
@@ -314,7 +349,7 @@ export interface GetApiKeySecretResponse extends Schema.Schema.Type<typeof GetAp
  * @since 0.1.0
  * @category operations
  */
-export const getApiKeySecret = Operation.make({
+export const getApiKeySecret = /* @__PURE__ */ Operation.make({
   operationId: "getApiKeySecret",
   method: "GET",
   path: "/api_keys/{apiKeyID}/secret",
@@ -330,9 +365,9 @@ export const getApiKeySecret = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeApiKeyParams = Schema.Struct({
-  apiKeyId: required(PathSegment, "apiKeyID"),
-  revocationReason: optionalNullable(Schema.String, "revocation_reason")
+export const RevokeApiKeyParams = /* @__PURE__ */ Schema.Struct({
+  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID"),
+  revocationReason: /* @__PURE__ */ optionalNullable(Schema.String, "revocation_reason")
 })
 export interface RevokeApiKeyParams extends Schema.Schema.Type<typeof RevokeApiKeyParams> {}
 
@@ -340,23 +375,23 @@ export interface RevokeApiKeyParams extends Schema.Schema.Type<typeof RevokeApiK
  * @since 0.1.0
  * @category models
  */
-export const RevokeApiKeyResponse = Schema.Struct({
-  object: Schema.Literal("api_key"),
+export const RevokeApiKeyResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("api_key"),
   id: Schema.String,
   type: Schema.String,
   subject: Schema.String,
   name: Schema.String,
-  description: optionalNullable(Schema.String, "description"),
-  claims: nullable(Schema.Unknown, "claims"),
-  scopes: Schema.Array(Schema.String),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  createdBy: nullable(Schema.String, "created_by"),
-  lastUsedAt: nullable(Schema.Number, "last_used_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface RevokeApiKeyResponse extends Schema.Schema.Type<typeof RevokeApiKeyResponse> {}
 
@@ -367,7 +402,7 @@ export interface RevokeApiKeyResponse extends Schema.Schema.Type<typeof RevokeAp
  * @since 0.1.0
  * @category operations
  */
-export const revokeApiKey = Operation.make({
+export const revokeApiKey = /* @__PURE__ */ Operation.make({
   operationId: "revokeApiKey",
   method: "POST",
   path: "/api_keys/{apiKeyID}/revoke",
@@ -383,30 +418,30 @@ export const revokeApiKey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const VerifyApiKeyParams = Schema.Struct({ secret: Schema.String })
+export const VerifyApiKeyParams = /* @__PURE__ */ Schema.Struct({ secret: Schema.String })
 export interface VerifyApiKeyParams extends Schema.Schema.Type<typeof VerifyApiKeyParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const VerifyApiKeyResponse = Schema.Struct({
-  object: Schema.Literal("api_key"),
+export const VerifyApiKeyResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("api_key"),
   id: Schema.String,
   type: Schema.String,
   subject: Schema.String,
   name: Schema.String,
-  description: optionalNullable(Schema.String, "description"),
-  claims: nullable(Schema.Unknown, "claims"),
-  scopes: Schema.Array(Schema.String),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  createdBy: nullable(Schema.String, "created_by"),
-  lastUsedAt: nullable(Schema.Number, "last_used_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface VerifyApiKeyResponse extends Schema.Schema.Type<typeof VerifyApiKeyResponse> {}
 
@@ -417,7 +452,7 @@ export interface VerifyApiKeyResponse extends Schema.Schema.Type<typeof VerifyAp
  * @since 0.1.0
  * @category operations
  */
-export const verifyApiKey = Operation.make({
+export const verifyApiKey = /* @__PURE__ */ Operation.make({
   operationId: "verifyApiKey",
   method: "POST",
   path: "/api_keys/verify",

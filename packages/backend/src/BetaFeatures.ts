@@ -12,11 +12,11 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const UpdateInstanceSettingsParams = Schema.Struct({
-  restrictedToAllowlist: optionalNullable(Schema.Boolean, "restricted_to_allowlist"),
-  fromEmailAddress: optionalNullable(Schema.String, "from_email_address"),
-  progressiveSignUp: optionalNullable(Schema.Boolean, "progressive_sign_up"),
-  testMode: optionalNullable(Schema.Boolean, "test_mode")
+export const UpdateInstanceSettingsParams = /* @__PURE__ */ Schema.Struct({
+  restrictedToAllowlist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "restricted_to_allowlist"),
+  fromEmailAddress: /* @__PURE__ */ optionalNullable(Schema.String, "from_email_address"),
+  progressiveSignUp: /* @__PURE__ */ optionalNullable(Schema.Boolean, "progressive_sign_up"),
+  testMode: /* @__PURE__ */ optionalNullable(Schema.Boolean, "test_mode")
 })
 export interface UpdateInstanceSettingsParams
   extends Schema.Schema.Type<typeof UpdateInstanceSettingsParams> {}
@@ -25,13 +25,13 @@ export interface UpdateInstanceSettingsParams
  * @since 0.1.0
  * @category models
  */
-export const UpdateInstanceSettingsResponse = Schema.Struct({
-  object: Schema.optional(Schema.Literal("instance_settings")),
-  id: Schema.optional(Schema.String),
-  restrictedToAllowlist: optional(Schema.Boolean, "restricted_to_allowlist"),
-  fromEmailAddress: optional(Schema.String, "from_email_address"),
-  progressiveSignUp: optional(Schema.Boolean, "progressive_sign_up"),
-  enhancedEmailDeliverability: optional(Schema.Boolean, "enhanced_email_deliverability")
+export const UpdateInstanceSettingsResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("instance_settings")),
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  restrictedToAllowlist: /* @__PURE__ */ optional(Schema.Boolean, "restricted_to_allowlist"),
+  fromEmailAddress: /* @__PURE__ */ optional(Schema.String, "from_email_address"),
+  progressiveSignUp: /* @__PURE__ */ optional(Schema.Boolean, "progressive_sign_up"),
+  enhancedEmailDeliverability: /* @__PURE__ */ optional(Schema.Boolean, "enhanced_email_deliverability")
 })
 export interface UpdateInstanceSettingsResponse
   extends Schema.Schema.Type<typeof UpdateInstanceSettingsResponse> {}
@@ -43,7 +43,7 @@ export interface UpdateInstanceSettingsResponse
  * @since 0.1.0
  * @category operations
  */
-export const updateInstanceSettings = Operation.make({
+export const updateInstanceSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceAuthConfig",
   method: "PATCH",
   path: "/beta_features/instance_settings",
@@ -59,9 +59,9 @@ export const updateInstanceSettings = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateProductionInstanceDomainParams = Schema.Struct({
-  homeUrl: optional(Schema.String, "home_url"),
-  isSecondary: optional(Schema.Boolean, "is_secondary")
+export const UpdateProductionInstanceDomainParams = /* @__PURE__ */ Schema.Struct({
+  homeUrl: /* @__PURE__ */ optional(Schema.String, "home_url"),
+  isSecondary: /* @__PURE__ */ optional(Schema.Boolean, "is_secondary")
 })
 export interface UpdateProductionInstanceDomainParams
   extends Schema.Schema.Type<typeof UpdateProductionInstanceDomainParams> {}
@@ -74,7 +74,7 @@ export interface UpdateProductionInstanceDomainParams
  * @since 0.1.0
  * @category operations
  */
-export const updateProductionInstanceDomain = Operation.make({
+export const updateProductionInstanceDomain = /* @__PURE__ */ Operation.make({
   operationId: "UpdateProductionInstanceDomain",
   method: "PUT",
   path: "/beta_features/domain",
@@ -90,9 +90,9 @@ export const updateProductionInstanceDomain = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ChangeDomainParams = Schema.Struct({
-  homeUrl: optional(Schema.String, "home_url"),
-  isSecondary: optional(Schema.Boolean, "is_secondary")
+export const ChangeDomainParams = /* @__PURE__ */ Schema.Struct({
+  homeUrl: /* @__PURE__ */ optional(Schema.String, "home_url"),
+  isSecondary: /* @__PURE__ */ optional(Schema.Boolean, "is_secondary")
 })
 export interface ChangeDomainParams extends Schema.Schema.Type<typeof ChangeDomainParams> {}
 
@@ -103,7 +103,7 @@ export interface ChangeDomainParams extends Schema.Schema.Type<typeof ChangeDoma
  * @since 0.1.0
  * @category operations
  */
-export const changeDomain = Operation.make({
+export const changeDomain = /* @__PURE__ */ Operation.make({
   operationId: "ChangeProductionInstanceDomain",
   method: "POST",
   path: "/instance/change_domain",

@@ -14,11 +14,15 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListPlansParams = Schema.Struct({
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  payerType: optional(Schema.Literal("user", "org"), "payer_type")
+export const ListPlansParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  payerType: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("user", "org"), "payer_type")
 })
 export interface ListPlansParams extends Schema.Schema.Type<typeof ListPlansParams> {}
 
@@ -29,7 +33,7 @@ export interface ListPlansParams extends Schema.Schema.Type<typeof ListPlansPara
  * @since 0.1.0
  * @category operations
  */
-export const listPlans = Operation.make({
+export const listPlans = /* @__PURE__ */ Operation.make({
   operationId: "GetCommercePlanList",
   method: "GET",
   path: "/billing/plans",
@@ -47,7 +51,7 @@ export const listPlans = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPlans = Pagination.stream(listPlans, {
+export const streamPlans = /* @__PURE__ */ Pagination.stream(listPlans, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -57,11 +61,15 @@ export const streamPlans = Pagination.stream(listPlans, {
  * @since 0.1.0
  * @category params
  */
-export const ListPricesParams = Schema.Struct({
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  planId: optional(Schema.String, "plan_id")
+export const ListPricesParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  planId: /* @__PURE__ */ optional(Schema.String, "plan_id")
 })
 export interface ListPricesParams extends Schema.Schema.Type<typeof ListPricesParams> {}
 
@@ -72,7 +80,7 @@ export interface ListPricesParams extends Schema.Schema.Type<typeof ListPricesPa
  * @since 0.1.0
  * @category operations
  */
-export const listPrices = Operation.make({
+export const listPrices = /* @__PURE__ */ Operation.make({
   operationId: "GetBillingPriceList",
   method: "GET",
   path: "/billing/prices",
@@ -90,7 +98,7 @@ export const listPrices = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPrices = Pagination.stream(listPrices, {
+export const streamPrices = /* @__PURE__ */ Pagination.stream(listPrices, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -100,13 +108,16 @@ export const streamPrices = Pagination.stream(listPrices, {
  * @since 0.1.0
  * @category params
  */
-export const CreatePriceParams = Schema.Struct({
-  planId: required(Schema.String, "plan_id"),
-  currency: Schema.optional(Schema.String),
-  amount: Schema.NullOr(Schema.Int),
-  annualMonthlyAmount: optionalNullable(Schema.Int, "annual_monthly_amount"),
-  description: Schema.optional(Schema.String),
-  supportedBillingPeriods: optional(Schema.Literal("month", "annual", "both"), "supported_billing_periods")
+export const CreatePriceParams = /* @__PURE__ */ Schema.Struct({
+  planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
+  currency: /* @__PURE__ */ Schema.optional(Schema.String),
+  amount: /* @__PURE__ */ Schema.NullOr(Schema.Int),
+  annualMonthlyAmount: /* @__PURE__ */ optionalNullable(Schema.Int, "annual_monthly_amount"),
+  description: /* @__PURE__ */ Schema.optional(Schema.String),
+  supportedBillingPeriods: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Literal("month", "annual", "both"),
+    "supported_billing_periods"
+  )
 })
 export interface CreatePriceParams extends Schema.Schema.Type<typeof CreatePriceParams> {}
 
@@ -117,7 +128,7 @@ export interface CreatePriceParams extends Schema.Schema.Type<typeof CreatePrice
  * @since 0.1.0
  * @category operations
  */
-export const createPrice = Operation.make({
+export const createPrice = /* @__PURE__ */ Operation.make({
   operationId: "CreateBillingPrice",
   method: "POST",
   path: "/billing/prices",
@@ -133,15 +144,21 @@ export const createPrice = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListSubscriptionItemsParams = Schema.Struct({
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  status: Schema.optional(Schema.Literal("active", "ended", "past_due", "upcoming", "free_trial")),
-  payerType: optional(Schema.Literal("user", "org"), "payer_type"),
-  planId: optional(Schema.String, "plan_id"),
-  includeFree: optional(Schema.Boolean, "include_free"),
-  query: Schema.optional(Schema.String)
+export const ListSubscriptionItemsParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  status: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Literal("active", "ended", "past_due", "upcoming", "free_trial")
+  ),
+  payerType: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("user", "org"), "payer_type"),
+  planId: /* @__PURE__ */ optional(Schema.String, "plan_id"),
+  includeFree: /* @__PURE__ */ optional(Schema.Boolean, "include_free"),
+  query: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface ListSubscriptionItemsParams extends Schema.Schema.Type<typeof ListSubscriptionItemsParams> {}
 
@@ -152,7 +169,7 @@ export interface ListSubscriptionItemsParams extends Schema.Schema.Type<typeof L
  * @since 0.1.0
  * @category operations
  */
-export const listSubscriptionItems = Operation.make({
+export const listSubscriptionItems = /* @__PURE__ */ Operation.make({
   operationId: "GetCommerceSubscriptionItemList",
   method: "GET",
   path: "/billing/subscription_items",
@@ -170,7 +187,7 @@ export const listSubscriptionItems = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamSubscriptionItems = Pagination.stream(listSubscriptionItems, {
+export const streamSubscriptionItems = /* @__PURE__ */ Pagination.stream(listSubscriptionItems, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -180,9 +197,9 @@ export const streamSubscriptionItems = Pagination.stream(listSubscriptionItems, 
  * @since 0.1.0
  * @category params
  */
-export const CancelSubscriptionItemParams = Schema.Struct({
-  subscriptionItemId: required(PathSegment, "subscription_item_id"),
-  endNow: optional(Schema.Boolean, "end_now")
+export const CancelSubscriptionItemParams = /* @__PURE__ */ Schema.Struct({
+  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
+  endNow: /* @__PURE__ */ optional(Schema.Boolean, "end_now")
 })
 export interface CancelSubscriptionItemParams
   extends Schema.Schema.Type<typeof CancelSubscriptionItemParams> {}
@@ -194,7 +211,7 @@ export interface CancelSubscriptionItemParams
  * @since 0.1.0
  * @category operations
  */
-export const cancelSubscriptionItem = Operation.make({
+export const cancelSubscriptionItem = /* @__PURE__ */ Operation.make({
   operationId: "CancelCommerceSubscriptionItem",
   method: "DELETE",
   path: "/billing/subscription_items/{subscription_item_id}",
@@ -210,9 +227,9 @@ export const cancelSubscriptionItem = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ExtendSubscriptionItemFreeTrialParams = Schema.Struct({
-  subscriptionItemId: required(PathSegment, "subscription_item_id"),
-  extendTo: required(Schema.String, "extend_to")
+export const ExtendSubscriptionItemFreeTrialParams = /* @__PURE__ */ Schema.Struct({
+  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
+  extendTo: /* @__PURE__ */ required(Schema.String, "extend_to")
 })
 export interface ExtendSubscriptionItemFreeTrialParams
   extends Schema.Schema.Type<typeof ExtendSubscriptionItemFreeTrialParams> {}
@@ -224,7 +241,7 @@ export interface ExtendSubscriptionItemFreeTrialParams
  * @since 0.1.0
  * @category operations
  */
-export const extendSubscriptionItemFreeTrial = Operation.make({
+export const extendSubscriptionItemFreeTrial = /* @__PURE__ */ Operation.make({
   operationId: "ExtendBillingSubscriptionItemFreeTrial",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
@@ -240,10 +257,10 @@ export const extendSubscriptionItemFreeTrial = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const CreatePriceTransitionParams = Schema.Struct({
-  subscriptionItemId: required(PathSegment, "subscription_item_id"),
-  fromPriceId: required(Schema.String, "from_price_id"),
-  toPriceId: required(Schema.String, "to_price_id")
+export const CreatePriceTransitionParams = /* @__PURE__ */ Schema.Struct({
+  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
+  fromPriceId: /* @__PURE__ */ required(Schema.String, "from_price_id"),
+  toPriceId: /* @__PURE__ */ required(Schema.String, "to_price_id")
 })
 export interface CreatePriceTransitionParams extends Schema.Schema.Type<typeof CreatePriceTransitionParams> {}
 
@@ -254,7 +271,7 @@ export interface CreatePriceTransitionParams extends Schema.Schema.Type<typeof C
  * @since 0.1.0
  * @category operations
  */
-export const createPriceTransition = Operation.make({
+export const createPriceTransition = /* @__PURE__ */ Operation.make({
   operationId: "CreateBillingPriceTransition",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/price_transition",
@@ -270,9 +287,9 @@ export const createPriceTransition = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ApplySubscriptionItemDiscountParams = Schema.Struct({
-  subscriptionItemId: required(PathSegment, "subscription_item_id"),
-  discountId: required(Schema.String, "discount_id")
+export const ApplySubscriptionItemDiscountParams = /* @__PURE__ */ Schema.Struct({
+  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
+  discountId: /* @__PURE__ */ required(Schema.String, "discount_id")
 })
 export interface ApplySubscriptionItemDiscountParams
   extends Schema.Schema.Type<typeof ApplySubscriptionItemDiscountParams> {}
@@ -284,7 +301,7 @@ export interface ApplySubscriptionItemDiscountParams
  * @since 0.1.0
  * @category operations
  */
-export const applySubscriptionItemDiscount = Operation.make({
+export const applySubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   operationId: "ApplyBillingSubscriptionItemDiscount",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/discounts",
@@ -300,9 +317,9 @@ export const applySubscriptionItemDiscount = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RemoveSubscriptionItemDiscountParams = Schema.Struct({
-  subscriptionItemId: required(PathSegment, "subscription_item_id"),
-  discountId: required(PathSegment, "discount_id")
+export const RemoveSubscriptionItemDiscountParams = /* @__PURE__ */ Schema.Struct({
+  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
+  discountId: /* @__PURE__ */ required(PathSegment, "discount_id")
 })
 export interface RemoveSubscriptionItemDiscountParams
   extends Schema.Schema.Type<typeof RemoveSubscriptionItemDiscountParams> {}
@@ -314,7 +331,7 @@ export interface RemoveSubscriptionItemDiscountParams
  * @since 0.1.0
  * @category operations
  */
-export const removeSubscriptionItemDiscount = Operation.make({
+export const removeSubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   operationId: "RemoveBillingSubscriptionItemDiscount",
   method: "DELETE",
   path: "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
@@ -330,10 +347,14 @@ export const removeSubscriptionItemDiscount = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListStatementsParams = Schema.Struct({
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListStatementsParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListStatementsParams extends Schema.Schema.Type<typeof ListStatementsParams> {}
 
@@ -344,7 +365,7 @@ export interface ListStatementsParams extends Schema.Schema.Type<typeof ListStat
  * @since 0.1.0
  * @category operations
  */
-export const listStatements = Operation.make({
+export const listStatements = /* @__PURE__ */ Operation.make({
   operationId: "GetBillingStatementList",
   method: "GET",
   path: "/billing/statements",
@@ -362,7 +383,7 @@ export const listStatements = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamStatements = Pagination.stream(listStatements, {
+export const streamStatements = /* @__PURE__ */ Pagination.stream(listStatements, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -372,7 +393,9 @@ export const streamStatements = Pagination.stream(listStatements, {
  * @since 0.1.0
  * @category params
  */
-export const GetStatementParams = Schema.Struct({ statementId: required(PathSegment, "statementID") })
+export const GetStatementParams = /* @__PURE__ */ Schema.Struct({
+  statementId: /* @__PURE__ */ required(PathSegment, "statementID")
+})
 export interface GetStatementParams extends Schema.Schema.Type<typeof GetStatementParams> {}
 
 /**
@@ -382,7 +405,7 @@ export interface GetStatementParams extends Schema.Schema.Type<typeof GetStateme
  * @since 0.1.0
  * @category operations
  */
-export const getStatement = Operation.make({
+export const getStatement = /* @__PURE__ */ Operation.make({
   operationId: "GetBillingStatement",
   method: "GET",
   path: "/billing/statements/{statementID}",
@@ -398,11 +421,15 @@ export const getStatement = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetStatementPaymentAttemptsParams = Schema.Struct({
-  statementId: required(PathSegment, "statementID"),
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const GetStatementPaymentAttemptsParams = /* @__PURE__ */ Schema.Struct({
+  statementId: /* @__PURE__ */ required(PathSegment, "statementID"),
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface GetStatementPaymentAttemptsParams
   extends Schema.Schema.Type<typeof GetStatementPaymentAttemptsParams> {}
@@ -414,7 +441,7 @@ export interface GetStatementPaymentAttemptsParams
  * @since 0.1.0
  * @category operations
  */
-export const getStatementPaymentAttempts = Operation.make({
+export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.make({
   operationId: "GetBillingStatementPaymentAttempts",
   method: "GET",
   path: "/billing/statements/{statementID}/payment_attempts",
@@ -432,7 +459,7 @@ export const getStatementPaymentAttempts = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamStatementPaymentAttempts = Pagination.stream(getStatementPaymentAttempts, {
+export const streamStatementPaymentAttempts = /* @__PURE__ */ Pagination.stream(getStatementPaymentAttempts, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500

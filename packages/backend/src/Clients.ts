@@ -14,10 +14,14 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -29,7 +33,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "GetClientList",
   method: "GET",
   path: "/clients",
@@ -37,7 +41,7 @@ export const list = Operation.make({
   commaQuery: [],
   body: "none",
   params: ListParams,
-  success: Schema.Array(Models.Client),
+  success: /* @__PURE__ */ Schema.Array(Models.Client),
   errors: [400, 401, 410, 422, 429]
 })
 
@@ -47,13 +51,13 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const VerifyParams = Schema.Struct({ token: Schema.String })
+export const VerifyParams = /* @__PURE__ */ Schema.Struct({ token: Schema.String })
 export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
 
 /**
@@ -63,7 +67,7 @@ export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const verify = Operation.make({
+export const verify = /* @__PURE__ */ Operation.make({
   operationId: "VerifyClient",
   method: "POST",
   path: "/clients/verify",
@@ -79,7 +83,9 @@ export const verify = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ clientId: required(PathSegment, "client_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  clientId: /* @__PURE__ */ required(PathSegment, "client_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -89,7 +95,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetClient",
   method: "GET",
   path: "/clients/{client_id}",

@@ -13,7 +13,7 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({})
+export const ListParams = /* @__PURE__ */ Schema.Struct({})
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
 /**
@@ -23,7 +23,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListDomains",
   method: "GET",
   path: "/domains",
@@ -39,10 +39,10 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const AddParams = Schema.Struct({
+export const AddParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  isSatellite: required(Schema.Literal(true), "is_satellite"),
-  proxyUrl: optionalNullable(Schema.String, "proxy_url")
+  isSatellite: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal(true), "is_satellite"),
+  proxyUrl: /* @__PURE__ */ optionalNullable(Schema.String, "proxy_url")
 })
 export interface AddParams extends Schema.Schema.Type<typeof AddParams> {}
 
@@ -53,7 +53,7 @@ export interface AddParams extends Schema.Schema.Type<typeof AddParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const add = Operation.make({
+export const add = /* @__PURE__ */ Operation.make({
   operationId: "AddDomain",
   method: "POST",
   path: "/domains",
@@ -69,11 +69,11 @@ export const add = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  domainId: required(PathSegment, "domain_id"),
-  name: optionalNullable(Schema.String, "name"),
-  proxyUrl: optionalNullable(Schema.String, "proxy_url"),
-  isSecondary: optionalNullable(Schema.Boolean, "is_secondary")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  domainId: /* @__PURE__ */ required(PathSegment, "domain_id"),
+  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+  proxyUrl: /* @__PURE__ */ optionalNullable(Schema.String, "proxy_url"),
+  isSecondary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_secondary")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -84,7 +84,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateDomain",
   method: "PATCH",
   path: "/domains/{domain_id}",
@@ -100,7 +100,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ domainId: required(PathSegment, "domain_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -110,7 +112,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteDomain = Operation.make({
+const deleteDomain = /* @__PURE__ */ Operation.make({
   operationId: "DeleteDomain",
   method: "DELETE",
   path: "/domains/{domain_id}",

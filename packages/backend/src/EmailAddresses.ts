@@ -13,12 +13,15 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  userId: required(Schema.String, "user_id"),
-  emailAddress: required(Schema.String, "email_address"),
-  verified: optionalNullable(Schema.Boolean, "verified"),
-  primary: optionalNullable(Schema.Boolean, "primary"),
-  notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
+  primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
+  notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "notify_primary_email_address_changed"
+  )
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -29,7 +32,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateEmailAddress",
   method: "POST",
   path: "/email_addresses",
@@ -45,7 +48,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ emailAddressId: required(PathSegment, "email_address_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -55,7 +60,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetEmailAddress",
   method: "GET",
   path: "/email_addresses/{email_address_id}",
@@ -71,11 +76,14 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  emailAddressId: required(PathSegment, "email_address_id"),
-  verified: optionalNullable(Schema.Boolean, "verified"),
-  primary: optionalNullable(Schema.Boolean, "primary"),
-  notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id"),
+  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
+  primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
+  notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "notify_primary_email_address_changed"
+  )
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -86,7 +94,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateEmailAddress",
   method: "PATCH",
   path: "/email_addresses/{email_address_id}",
@@ -102,7 +110,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ emailAddressId: required(PathSegment, "email_address_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -112,7 +122,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteEmailAddress = Operation.make({
+const deleteEmailAddress = /* @__PURE__ */ Operation.make({
   operationId: "DeleteEmailAddress",
   method: "DELETE",
   path: "/email_addresses/{email_address_id}",
@@ -129,8 +139,8 @@ export { deleteEmailAddress as delete }
  * @since 0.1.0
  * @category params
  */
-export const PrepareVerificationParams = Schema.Struct({
-  emailAddressId: required(PathSegment, "email_address_id")
+export const PrepareVerificationParams = /* @__PURE__ */ Schema.Struct({
+  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
 })
 export interface PrepareVerificationParams extends Schema.Schema.Type<typeof PrepareVerificationParams> {}
 
@@ -138,14 +148,14 @@ export interface PrepareVerificationParams extends Schema.Schema.Type<typeof Pre
  * @since 0.1.0
  * @category models
  */
-export const PrepareVerificationResponse = Schema.Struct({
-  object: Schema.optional(Schema.String),
-  id: Schema.optional(Schema.String),
-  status: Schema.optional(Schema.String),
-  strategy: Schema.optional(Schema.String),
-  attempts: optionalNullable(Schema.Number, "attempts"),
-  expireAt: optionalNullable(Schema.Number, "expire_at"),
-  channel: optionalNullable(Schema.String, "channel")
+export const PrepareVerificationResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(Schema.String),
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  status: /* @__PURE__ */ Schema.optional(Schema.String),
+  strategy: /* @__PURE__ */ Schema.optional(Schema.String),
+  attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
+  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
 })
 export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof PrepareVerificationResponse> {}
 
@@ -156,7 +166,7 @@ export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof P
  * @since 0.1.0
  * @category operations
  */
-export const prepareVerification = Operation.make({
+export const prepareVerification = /* @__PURE__ */ Operation.make({
   operationId: "PrepareEmailAddressVerification",
   method: "POST",
   path: "/email_addresses/{email_address_id}/prepare_verification",
@@ -172,9 +182,9 @@ export const prepareVerification = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const AttemptVerificationParams = Schema.Struct({
-  emailAddressId: required(PathSegment, "email_address_id"),
-  verificationId: required(Schema.String, "verification_id"),
+export const AttemptVerificationParams = /* @__PURE__ */ Schema.Struct({
+  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id"),
+  verificationId: /* @__PURE__ */ required(Schema.String, "verification_id"),
   code: Schema.String
 })
 export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams> {}
@@ -183,14 +193,14 @@ export interface AttemptVerificationParams extends Schema.Schema.Type<typeof Att
  * @since 0.1.0
  * @category models
  */
-export const AttemptVerificationResponse = Schema.Struct({
-  object: Schema.optional(Schema.String),
-  id: Schema.optional(Schema.String),
-  status: Schema.optional(Schema.String),
-  strategy: Schema.optional(Schema.String),
-  attempts: optionalNullable(Schema.Number, "attempts"),
-  expireAt: optionalNullable(Schema.Number, "expire_at"),
-  channel: optionalNullable(Schema.String, "channel")
+export const AttemptVerificationResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(Schema.String),
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  status: /* @__PURE__ */ Schema.optional(Schema.String),
+  strategy: /* @__PURE__ */ Schema.optional(Schema.String),
+  attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
+  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
 })
 export interface AttemptVerificationResponse extends Schema.Schema.Type<typeof AttemptVerificationResponse> {}
 
@@ -201,7 +211,7 @@ export interface AttemptVerificationResponse extends Schema.Schema.Type<typeof A
  * @since 0.1.0
  * @category operations
  */
-export const attemptVerification = Operation.make({
+export const attemptVerification = /* @__PURE__ */ Operation.make({
   operationId: "AttemptEmailAddressVerification",
   method: "POST",
   path: "/email_addresses/{email_address_id}/attempt_verification",
@@ -217,14 +227,17 @@ export const attemptVerification = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ReplaceForUserParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  emailAddress: required(Schema.String, "email_address"),
-  identificationStatus: optional(
-    Schema.Literal("verified", "reserved", "unverified"),
+export const ReplaceForUserParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  identificationStatus: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Literal("verified", "reserved", "unverified"),
     "identification_status"
   ),
-  notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed")
+  notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "notify_primary_email_address_changed"
+  )
 })
 export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceForUserParams> {}
 
@@ -235,7 +248,7 @@ export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceF
  * @since 0.1.0
  * @category operations
  */
-export const replaceForUser = Operation.make({
+export const replaceForUser = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceUserEmailAddress",
   method: "PUT",
   path: "/users/{user_id}/email_address",

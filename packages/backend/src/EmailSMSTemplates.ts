@@ -14,11 +14,15 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  templateType: required(PathSegment, "template_type"),
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -30,7 +34,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "GetTemplateList",
   method: "GET",
   path: "/templates/{template_type}",
@@ -38,7 +42,7 @@ export const list = Operation.make({
   commaQuery: [],
   body: "none",
   params: ListParams,
-  success: Schema.Array(Models.Template),
+  success: /* @__PURE__ */ Schema.Array(Models.Template),
   errors: [400, 401, 422, 429]
 })
 
@@ -48,14 +52,14 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({
-  templateType: required(PathSegment, "template_type"),
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
   slug: PathSegment
 })
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
@@ -68,7 +72,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetTemplate",
   method: "GET",
   path: "/templates/{template_type}/{slug}",
@@ -84,16 +88,16 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpsertParams = Schema.Struct({
-  templateType: required(PathSegment, "template_type"),
+export const UpsertParams = /* @__PURE__ */ Schema.Struct({
+  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
   slug: PathSegment,
-  name: Schema.optional(Schema.String),
-  subject: optionalNullable(Schema.String, "subject"),
-  markup: optionalNullable(Schema.String, "markup"),
-  body: Schema.optional(Schema.String),
-  deliveredByClerk: optionalNullable(Schema.Boolean, "delivered_by_clerk"),
-  fromEmailName: optional(Schema.String, "from_email_name"),
-  replyToEmailName: optional(Schema.String, "reply_to_email_name")
+  name: /* @__PURE__ */ Schema.optional(Schema.String),
+  subject: /* @__PURE__ */ optionalNullable(Schema.String, "subject"),
+  markup: /* @__PURE__ */ optionalNullable(Schema.String, "markup"),
+  body: /* @__PURE__ */ Schema.optional(Schema.String),
+  deliveredByClerk: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delivered_by_clerk"),
+  fromEmailName: /* @__PURE__ */ optional(Schema.String, "from_email_name"),
+  replyToEmailName: /* @__PURE__ */ optional(Schema.String, "reply_to_email_name")
 })
 export interface UpsertParams extends Schema.Schema.Type<typeof UpsertParams> {}
 
@@ -105,7 +109,7 @@ export interface UpsertParams extends Schema.Schema.Type<typeof UpsertParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const upsert = Operation.make({
+export const upsert = /* @__PURE__ */ Operation.make({
   operationId: "UpsertTemplate",
   method: "PUT",
   path: "/templates/{template_type}/{slug}",
@@ -121,8 +125,8 @@ export const upsert = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevertParams = Schema.Struct({
-  templateType: required(PathSegment, "template_type"),
+export const RevertParams = /* @__PURE__ */ Schema.Struct({
+  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
   slug: PathSegment
 })
 export interface RevertParams extends Schema.Schema.Type<typeof RevertParams> {}
@@ -135,7 +139,7 @@ export interface RevertParams extends Schema.Schema.Type<typeof RevertParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const revert = Operation.make({
+export const revert = /* @__PURE__ */ Operation.make({
   operationId: "RevertTemplate",
   method: "POST",
   path: "/templates/{template_type}/{slug}/revert",
@@ -151,13 +155,13 @@ export const revert = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const PreviewParams = Schema.Struct({
-  templateType: required(PathSegment, "template_type"),
+export const PreviewParams = /* @__PURE__ */ Schema.Struct({
+  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
   slug: PathSegment,
-  subject: optionalNullable(Schema.String, "subject"),
-  body: Schema.optional(Schema.String),
-  fromEmailName: optional(Schema.String, "from_email_name"),
-  replyToEmailName: optional(Schema.String, "reply_to_email_name")
+  subject: /* @__PURE__ */ optionalNullable(Schema.String, "subject"),
+  body: /* @__PURE__ */ Schema.optional(Schema.String),
+  fromEmailName: /* @__PURE__ */ optional(Schema.String, "from_email_name"),
+  replyToEmailName: /* @__PURE__ */ optional(Schema.String, "reply_to_email_name")
 })
 export interface PreviewParams extends Schema.Schema.Type<typeof PreviewParams> {}
 
@@ -169,7 +173,7 @@ export interface PreviewParams extends Schema.Schema.Type<typeof PreviewParams> 
  * @since 0.1.0
  * @category operations
  */
-export const preview = Operation.make({
+export const preview = /* @__PURE__ */ Operation.make({
   operationId: "PreviewTemplate",
   method: "POST",
   path: "/templates/{template_type}/{slug}/preview",
@@ -185,10 +189,10 @@ export const preview = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ToggleTemplateDeliveryParams = Schema.Struct({
-  templateType: required(PathSegment, "template_type"),
+export const ToggleTemplateDeliveryParams = /* @__PURE__ */ Schema.Struct({
+  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
   slug: PathSegment,
-  deliveredByClerk: optional(Schema.Boolean, "delivered_by_clerk")
+  deliveredByClerk: /* @__PURE__ */ optional(Schema.Boolean, "delivered_by_clerk")
 })
 export interface ToggleTemplateDeliveryParams
   extends Schema.Schema.Type<typeof ToggleTemplateDeliveryParams> {}
@@ -201,7 +205,7 @@ export interface ToggleTemplateDeliveryParams
  * @since 0.1.0
  * @category operations
  */
-export const toggleTemplateDelivery = Operation.make({
+export const toggleTemplateDelivery = /* @__PURE__ */ Operation.make({
   operationId: "ToggleTemplateDelivery",
   method: "POST",
   path: "/templates/{template_type}/{slug}/toggle_delivery",

@@ -14,11 +14,15 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  organizationId: optional(Schema.String, "organization_id"),
-  active: Schema.optional(Schema.Boolean)
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+  active: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -29,7 +33,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListEnterpriseConnections",
   method: "GET",
   path: "/enterprise_connections",
@@ -47,7 +51,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -57,9 +61,9 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  provider: Schema.Literal(
+  provider: /* @__PURE__ */ Schema.Literal(
     "saml_custom",
     "saml_okta",
     "saml_google",
@@ -68,60 +72,66 @@ export const CreateParams = Schema.Struct({
     "oidc_github_enterprise",
     "oidc_gitlab"
   ),
-  domains: Schema.Array(Schema.String).pipe(Schema.minItems(1)),
-  organizationId: optionalNullable(Schema.String, "organization_id"),
-  allowOrganizationAccountLinking: optionalNullable(Schema.Boolean, "allow_organization_account_linking"),
-  active: optionalNullable(Schema.Boolean, "active"),
-  saml: optionalNullable(
-    Schema.Struct({
-      idpEntityId: optionalNullable(Schema.String, "idp_entity_id"),
-      idpSsoUrl: optionalNullable(Schema.String, "idp_sso_url"),
-      idpCertificate: optionalNullable(Schema.String, "idp_certificate"),
-      idpMetadataUrl: optionalNullable(Schema.String, "idp_metadata_url"),
-      idpMetadata: optionalNullable(Schema.String, "idp_metadata"),
-      attributeMapping: optionalNullable(
-        Schema.Struct({
-          userId: optionalNullable(Schema.String, "user_id"),
-          emailAddress: optionalNullable(Schema.String, "email_address"),
-          firstName: optionalNullable(Schema.String, "first_name"),
-          lastName: optionalNullable(Schema.String, "last_name")
+  domains: /* @__PURE__ */ Schema.Array(Schema.String).pipe(/* @__PURE__ */ Schema.minItems(1)),
+  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  allowOrganizationAccountLinking: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "allow_organization_account_linking"
+  ),
+  active: /* @__PURE__ */ optionalNullable(Schema.Boolean, "active"),
+  saml: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
+      idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
+      idpCertificate: /* @__PURE__ */ optionalNullable(Schema.String, "idp_certificate"),
+      idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
+      idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
+      attributeMapping: /* @__PURE__ */ optionalNullable(
+        /* @__PURE__ */ Schema.Struct({
+          userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
+          emailAddress: /* @__PURE__ */ optionalNullable(Schema.String, "email_address"),
+          firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+          lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name")
         }),
         "attribute_mapping"
       ),
-      allowSubdomains: optionalNullable(Schema.Boolean, "allow_subdomains"),
-      allowIdpInitiated: optionalNullable(Schema.Boolean, "allow_idp_initiated"),
-      forceAuthn: optionalNullable(Schema.Boolean, "force_authn"),
-      loginHint: optionalNullable(
-        Schema.Struct({
-          mode: Schema.Literal("email_address", "custom_attribute", "off"),
-          source: Schema.optional(Schema.String)
+      allowSubdomains: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_subdomains"),
+      allowIdpInitiated: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_idp_initiated"),
+      forceAuthn: /* @__PURE__ */ optionalNullable(Schema.Boolean, "force_authn"),
+      loginHint: /* @__PURE__ */ optionalNullable(
+        /* @__PURE__ */ Schema.Struct({
+          mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
+          source: /* @__PURE__ */ Schema.optional(Schema.String)
         }),
         "login_hint"
       )
     }),
     "saml"
   ),
-  oidc: optionalNullable(
-    Schema.Struct({
-      clientId: optionalNullable(Schema.String, "client_id"),
-      clientSecret: optionalNullable(Schema.String, "client_secret"),
-      discoveryUrl: optionalNullable(Schema.String, "discovery_url"),
-      authUrl: optionalNullable(Schema.String, "auth_url"),
-      tokenUrl: optionalNullable(Schema.String, "token_url"),
-      userInfoUrl: optionalNullable(Schema.String, "user_info_url"),
-      requiresPkce: optionalNullable(Schema.Boolean, "requires_pkce")
+  oidc: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      clientId: /* @__PURE__ */ optionalNullable(Schema.String, "client_id"),
+      clientSecret: /* @__PURE__ */ optionalNullable(Schema.String, "client_secret"),
+      discoveryUrl: /* @__PURE__ */ optionalNullable(Schema.String, "discovery_url"),
+      authUrl: /* @__PURE__ */ optionalNullable(Schema.String, "auth_url"),
+      tokenUrl: /* @__PURE__ */ optionalNullable(Schema.String, "token_url"),
+      userInfoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "user_info_url"),
+      requiresPkce: /* @__PURE__ */ optionalNullable(Schema.Boolean, "requires_pkce")
     }),
     "oidc"
   ),
-  customAttributes: optional(
-    Schema.Array(
-      Schema.Struct({
-        name: Schema.String.pipe(Schema.minLength(1)),
-        key: Schema.String.pipe(Schema.minLength(1), Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)),
-        ssoPath: optional(Schema.String, "sso_path"),
-        scimPath: optional(Schema.String, "scim_path"),
-        directoryPath: optional(Schema.String, "directory_path"),
-        multiValued: optional(Schema.Boolean, "multi_valued")
+  customAttributes: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
+        name: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(1)),
+        key: /* @__PURE__ */ Schema.String.pipe(
+          /* @__PURE__ */ Schema.minLength(1),
+          /* @__PURE__ */ Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)
+        ),
+        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
+        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
+        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
       })
     ),
     "custom_attributes"
@@ -136,7 +146,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateEnterpriseConnection",
   method: "POST",
   path: "/enterprise_connections",
@@ -152,8 +162,8 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({
-  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id")
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
 })
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
@@ -164,7 +174,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetEnterpriseConnection",
   method: "GET",
   path: "/enterprise_connections/{enterprise_connection_id}",
@@ -180,66 +190,75 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id"),
-  name: optionalNullable(Schema.String, "name"),
-  domains: optionalNullable(Schema.Array(Schema.String), "domains"),
-  active: optionalNullable(Schema.Boolean, "active"),
-  syncUserAttributes: optionalNullable(Schema.Boolean, "sync_user_attributes"),
-  disableAdditionalIdentifications: optionalNullable(Schema.Boolean, "disable_additional_identifications"),
-  allowOrganizationAccountLinking: optionalNullable(Schema.Boolean, "allow_organization_account_linking"),
-  organizationId: optionalNullable(Schema.String, "organization_id"),
-  saml: optionalNullable(
-    Schema.Struct({
-      name: optionalNullable(Schema.String, "name"),
-      idpEntityId: optionalNullable(Schema.String, "idp_entity_id"),
-      idpSsoUrl: optionalNullable(Schema.String, "idp_sso_url"),
-      idpCertificate: optionalNullable(Schema.String, "idp_certificate"),
-      idpMetadataUrl: optionalNullable(Schema.String, "idp_metadata_url"),
-      idpMetadata: optionalNullable(Schema.String, "idp_metadata"),
-      attributeMapping: optionalNullable(
-        Schema.Struct({
-          userId: optionalNullable(Schema.String, "user_id"),
-          emailAddress: optionalNullable(Schema.String, "email_address"),
-          firstName: optionalNullable(Schema.String, "first_name"),
-          lastName: optionalNullable(Schema.String, "last_name")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id"),
+  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+  domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "domains"),
+  active: /* @__PURE__ */ optionalNullable(Schema.Boolean, "active"),
+  syncUserAttributes: /* @__PURE__ */ optionalNullable(Schema.Boolean, "sync_user_attributes"),
+  disableAdditionalIdentifications: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "disable_additional_identifications"
+  ),
+  allowOrganizationAccountLinking: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "allow_organization_account_linking"
+  ),
+  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  saml: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+      idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
+      idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
+      idpCertificate: /* @__PURE__ */ optionalNullable(Schema.String, "idp_certificate"),
+      idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
+      idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
+      attributeMapping: /* @__PURE__ */ optionalNullable(
+        /* @__PURE__ */ Schema.Struct({
+          userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
+          emailAddress: /* @__PURE__ */ optionalNullable(Schema.String, "email_address"),
+          firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+          lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name")
         }),
         "attribute_mapping"
       ),
-      allowSubdomains: optionalNullable(Schema.Boolean, "allow_subdomains"),
-      allowIdpInitiated: optionalNullable(Schema.Boolean, "allow_idp_initiated"),
-      forceAuthn: optionalNullable(Schema.Boolean, "force_authn"),
-      loginHint: optionalNullable(
-        Schema.Struct({
-          mode: Schema.Literal("email_address", "custom_attribute", "off"),
-          source: Schema.optional(Schema.String)
+      allowSubdomains: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_subdomains"),
+      allowIdpInitiated: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_idp_initiated"),
+      forceAuthn: /* @__PURE__ */ optionalNullable(Schema.Boolean, "force_authn"),
+      loginHint: /* @__PURE__ */ optionalNullable(
+        /* @__PURE__ */ Schema.Struct({
+          mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
+          source: /* @__PURE__ */ Schema.optional(Schema.String)
         }),
         "login_hint"
       )
     }),
     "saml"
   ),
-  oidc: optionalNullable(
-    Schema.Struct({
-      clientId: optionalNullable(Schema.String, "client_id"),
-      clientSecret: optionalNullable(Schema.String, "client_secret"),
-      discoveryUrl: optionalNullable(Schema.String, "discovery_url"),
-      authUrl: optionalNullable(Schema.String, "auth_url"),
-      tokenUrl: optionalNullable(Schema.String, "token_url"),
-      userInfoUrl: optionalNullable(Schema.String, "user_info_url"),
-      requiresPkce: optionalNullable(Schema.Boolean, "requires_pkce")
+  oidc: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      clientId: /* @__PURE__ */ optionalNullable(Schema.String, "client_id"),
+      clientSecret: /* @__PURE__ */ optionalNullable(Schema.String, "client_secret"),
+      discoveryUrl: /* @__PURE__ */ optionalNullable(Schema.String, "discovery_url"),
+      authUrl: /* @__PURE__ */ optionalNullable(Schema.String, "auth_url"),
+      tokenUrl: /* @__PURE__ */ optionalNullable(Schema.String, "token_url"),
+      userInfoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "user_info_url"),
+      requiresPkce: /* @__PURE__ */ optionalNullable(Schema.Boolean, "requires_pkce")
     }),
     "oidc"
   ),
-  customAttributes: optionalNullable(
-    Schema.Array(
-      Schema.Struct({
-        name: Schema.String.pipe(Schema.minLength(1)),
-        key: Schema.String.pipe(Schema.minLength(1), Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)),
-        ssoPath: optional(Schema.String, "sso_path"),
-        scimPath: optional(Schema.String, "scim_path"),
-        directoryPath: optional(Schema.String, "directory_path"),
-        multiValued: optional(Schema.Boolean, "multi_valued")
+  customAttributes: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
+        name: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(1)),
+        key: /* @__PURE__ */ Schema.String.pipe(
+          /* @__PURE__ */ Schema.minLength(1),
+          /* @__PURE__ */ Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)
+        ),
+        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
+        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
+        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
       })
     ),
     "custom_attributes"
@@ -254,7 +273,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateEnterpriseConnection",
   method: "PATCH",
   path: "/enterprise_connections/{enterprise_connection_id}",
@@ -270,8 +289,8 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({
-  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id")
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
 })
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
@@ -282,7 +301,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteEnterpriseConnection = Operation.make({
+const deleteEnterpriseConnection = /* @__PURE__ */ Operation.make({
   operationId: "DeleteEnterpriseConnection",
   method: "DELETE",
   path: "/enterprise_connections/{enterprise_connection_id}",
@@ -299,11 +318,17 @@ export { deleteEnterpriseConnection as delete }
  * @since 0.1.0
  * @category params
  */
-export const ListTestRunsParams = Schema.Struct({
-  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id"),
-  status: Schema.optional(Schema.Array(Schema.Literal("pending", "success", "failed"))),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListTestRunsParams = /* @__PURE__ */ Schema.Struct({
+  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id"),
+  status: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "success", "failed"))
+  ),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListTestRunsParams extends Schema.Schema.Type<typeof ListTestRunsParams> {}
 
@@ -314,7 +339,7 @@ export interface ListTestRunsParams extends Schema.Schema.Type<typeof ListTestRu
  * @since 0.1.0
  * @category operations
  */
-export const listTestRuns = Operation.make({
+export const listTestRuns = /* @__PURE__ */ Operation.make({
   operationId: "ListEnterpriseConnectionTestRuns",
   method: "GET",
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
@@ -332,7 +357,7 @@ export const listTestRuns = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamTestRuns = Pagination.stream(listTestRuns, {
+export const streamTestRuns = /* @__PURE__ */ Pagination.stream(listTestRuns, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -342,8 +367,8 @@ export const streamTestRuns = Pagination.stream(listTestRuns, {
  * @since 0.1.0
  * @category params
  */
-export const CreateTestRunParams = Schema.Struct({
-  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id")
+export const CreateTestRunParams = /* @__PURE__ */ Schema.Struct({
+  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
 })
 export interface CreateTestRunParams extends Schema.Schema.Type<typeof CreateTestRunParams> {}
 
@@ -354,7 +379,7 @@ export interface CreateTestRunParams extends Schema.Schema.Type<typeof CreateTes
  * @since 0.1.0
  * @category operations
  */
-export const createTestRun = Operation.make({
+export const createTestRun = /* @__PURE__ */ Operation.make({
   operationId: "CreateEnterpriseConnectionTestRun",
   method: "POST",
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",

@@ -13,7 +13,7 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({})
+export const GetParams = /* @__PURE__ */ Schema.Struct({})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -23,7 +23,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetInstance",
   method: "GET",
   path: "/instance",
@@ -39,17 +39,17 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  testMode: optionalNullable(Schema.Boolean, "test_mode"),
-  hibp: optionalNullable(Schema.Boolean, "hibp"),
-  supportEmail: optionalNullable(Schema.String, "support_email"),
-  clerkJsVersion: optionalNullable(Schema.String, "clerk_js_version"),
-  developmentOrigin: optionalNullable(Schema.String, "development_origin"),
-  allowedOrigins: optional(Schema.Array(Schema.String), "allowed_origins"),
-  cookielessDev: optionalNullable(Schema.Boolean, "cookieless_dev"),
-  urlBasedSessionSyncing: optionalNullable(Schema.Boolean, "url_based_session_syncing"),
-  preferredSignInStrategyWhenPasswordRequired: optionalNullable(
-    Schema.Literal("password", "otp", ""),
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  testMode: /* @__PURE__ */ optionalNullable(Schema.Boolean, "test_mode"),
+  hibp: /* @__PURE__ */ optionalNullable(Schema.Boolean, "hibp"),
+  supportEmail: /* @__PURE__ */ optionalNullable(Schema.String, "support_email"),
+  clerkJsVersion: /* @__PURE__ */ optionalNullable(Schema.String, "clerk_js_version"),
+  developmentOrigin: /* @__PURE__ */ optionalNullable(Schema.String, "development_origin"),
+  allowedOrigins: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "allowed_origins"),
+  cookielessDev: /* @__PURE__ */ optionalNullable(Schema.Boolean, "cookieless_dev"),
+  urlBasedSessionSyncing: /* @__PURE__ */ optionalNullable(Schema.Boolean, "url_based_session_syncing"),
+  preferredSignInStrategyWhenPasswordRequired: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Literal("password", "otp", ""),
     "preferred_sign_in_strategy_when_password_required"
   )
 })
@@ -62,7 +62,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstance",
   method: "PATCH",
   path: "/instance",
@@ -78,15 +78,18 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateRestrictionsParams = Schema.Struct({
-  allowlist: optionalNullable(Schema.Boolean, "allowlist"),
-  blocklist: optionalNullable(Schema.Boolean, "blocklist"),
-  allowlistBlocklistDisabledOnSignIn: optionalNullable(
+export const UpdateRestrictionsParams = /* @__PURE__ */ Schema.Struct({
+  allowlist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allowlist"),
+  blocklist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "blocklist"),
+  allowlistBlocklistDisabledOnSignIn: /* @__PURE__ */ optionalNullable(
     Schema.Boolean,
     "allowlist_blocklist_disabled_on_sign_in"
   ),
-  blockEmailSubaddresses: optionalNullable(Schema.Boolean, "block_email_subaddresses"),
-  blockDisposableEmailDomains: optionalNullable(Schema.Boolean, "block_disposable_email_domains")
+  blockEmailSubaddresses: /* @__PURE__ */ optionalNullable(Schema.Boolean, "block_email_subaddresses"),
+  blockDisposableEmailDomains: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "block_disposable_email_domains"
+  )
 })
 export interface UpdateRestrictionsParams extends Schema.Schema.Type<typeof UpdateRestrictionsParams> {}
 
@@ -97,7 +100,7 @@ export interface UpdateRestrictionsParams extends Schema.Schema.Type<typeof Upda
  * @since 0.1.0
  * @category operations
  */
-export const updateRestrictions = Operation.make({
+export const updateRestrictions = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceRestrictions",
   method: "PATCH",
   path: "/instance/restrictions",
@@ -113,7 +116,7 @@ export const updateRestrictions = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetInstanceProtectParams = Schema.Struct({})
+export const GetInstanceProtectParams = /* @__PURE__ */ Schema.Struct({})
 export interface GetInstanceProtectParams extends Schema.Schema.Type<typeof GetInstanceProtectParams> {}
 
 /**
@@ -123,7 +126,7 @@ export interface GetInstanceProtectParams extends Schema.Schema.Type<typeof GetI
  * @since 0.1.0
  * @category operations
  */
-export const getInstanceProtect = Operation.make({
+export const getInstanceProtect = /* @__PURE__ */ Operation.make({
   operationId: "GetInstanceProtect",
   method: "GET",
   path: "/instance/protect",
@@ -139,9 +142,9 @@ export const getInstanceProtect = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateInstanceProtectParams = Schema.Struct({
-  rulesEnabled: optionalNullable(Schema.Boolean, "rules_enabled"),
-  specterEnabled: optionalNullable(Schema.Boolean, "specter_enabled")
+export const UpdateInstanceProtectParams = /* @__PURE__ */ Schema.Struct({
+  rulesEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "rules_enabled"),
+  specterEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "specter_enabled")
 })
 export interface UpdateInstanceProtectParams extends Schema.Schema.Type<typeof UpdateInstanceProtectParams> {}
 
@@ -152,7 +155,7 @@ export interface UpdateInstanceProtectParams extends Schema.Schema.Type<typeof U
  * @since 0.1.0
  * @category operations
  */
-export const updateInstanceProtect = Operation.make({
+export const updateInstanceProtect = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceProtect",
   method: "PATCH",
   path: "/instance/protect",
@@ -168,7 +171,7 @@ export const updateInstanceProtect = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetCommunicationParams = Schema.Struct({})
+export const GetCommunicationParams = /* @__PURE__ */ Schema.Struct({})
 export interface GetCommunicationParams extends Schema.Schema.Type<typeof GetCommunicationParams> {}
 
 /**
@@ -178,7 +181,7 @@ export interface GetCommunicationParams extends Schema.Schema.Type<typeof GetCom
  * @since 0.1.0
  * @category operations
  */
-export const getCommunication = Operation.make({
+export const getCommunication = /* @__PURE__ */ Operation.make({
   operationId: "GetInstanceCommunication",
   method: "GET",
   path: "/instance/communication",
@@ -194,9 +197,11 @@ export const getCommunication = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateCommunicationParams = Schema.Struct({
-  blockedCountryCodes: optionalNullable(
-    Schema.Array(Schema.String.pipe(Schema.pattern(/^[A-Z]{2}$/))).pipe(Schema.maxItems(250)),
+export const UpdateCommunicationParams = /* @__PURE__ */ Schema.Struct({
+  blockedCountryCodes: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^[A-Z]{2}$/))
+    ).pipe(/* @__PURE__ */ Schema.maxItems(250)),
     "blocked_country_codes"
   )
 })
@@ -209,7 +214,7 @@ export interface UpdateCommunicationParams extends Schema.Schema.Type<typeof Upd
  * @since 0.1.0
  * @category operations
  */
-export const updateCommunication = Operation.make({
+export const updateCommunication = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceCommunication",
   method: "PATCH",
   path: "/instance/communication",
@@ -225,7 +230,7 @@ export const updateCommunication = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetOAuthApplicationSettingsParams = Schema.Struct({})
+export const GetOAuthApplicationSettingsParams = /* @__PURE__ */ Schema.Struct({})
 export interface GetOAuthApplicationSettingsParams
   extends Schema.Schema.Type<typeof GetOAuthApplicationSettingsParams> {}
 
@@ -236,7 +241,7 @@ export interface GetOAuthApplicationSettingsParams
  * @since 0.1.0
  * @category operations
  */
-export const getOAuthApplicationSettings = Operation.make({
+export const getOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   operationId: "GetInstanceOAuthApplicationSettings",
   method: "GET",
   path: "/instance/oauth_application_settings",
@@ -252,19 +257,25 @@ export const getOAuthApplicationSettings = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateOAuthApplicationSettingsParams = Schema.Struct({
-  dynamicOauthClientRegistration: optionalNullable(Schema.Boolean, "dynamic_oauth_client_registration"),
-  defaultScopes: optionalNullable(Schema.Array(Schema.String), "default_scopes"),
-  oauthJwtAccessTokens: optionalNullable(Schema.Boolean, "oauth_jwt_access_tokens"),
-  clientIdMetadataDocumentsAdvertised: optionalNullable(
+export const UpdateOAuthApplicationSettingsParams = /* @__PURE__ */ Schema.Struct({
+  dynamicOauthClientRegistration: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "dynamic_oauth_client_registration"
+  ),
+  defaultScopes: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Array(Schema.String),
+    "default_scopes"
+  ),
+  oauthJwtAccessTokens: /* @__PURE__ */ optionalNullable(Schema.Boolean, "oauth_jwt_access_tokens"),
+  clientIdMetadataDocumentsAdvertised: /* @__PURE__ */ optionalNullable(
     Schema.Boolean,
     "client_id_metadata_documents_advertised"
   ),
-  clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: optionalNullable(
+  clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: /* @__PURE__ */ optionalNullable(
     Schema.Boolean,
     "client_id_metadata_documents_only_allow_pre_registered_clients"
   ),
-  clientIdMetadataDocumentsBlockImplicitlyAllowedClients: optionalNullable(
+  clientIdMetadataDocumentsBlockImplicitlyAllowedClients: /* @__PURE__ */ optionalNullable(
     Schema.Boolean,
     "client_id_metadata_documents_block_implicitly_allowed_clients"
   )
@@ -279,7 +290,7 @@ export interface UpdateOAuthApplicationSettingsParams
  * @since 0.1.0
  * @category operations
  */
-export const updateOAuthApplicationSettings = Operation.make({
+export const updateOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceOAuthApplicationSettings",
   method: "PATCH",
   path: "/instance/oauth_application_settings",
@@ -295,7 +306,7 @@ export const updateOAuthApplicationSettings = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetOrganizationSettingsParams = Schema.Struct({})
+export const GetOrganizationSettingsParams = /* @__PURE__ */ Schema.Struct({})
 export interface GetOrganizationSettingsParams
   extends Schema.Schema.Type<typeof GetOrganizationSettingsParams> {}
 
@@ -306,7 +317,7 @@ export interface GetOrganizationSettingsParams
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationSettings = Operation.make({
+export const getOrganizationSettings = /* @__PURE__ */ Operation.make({
   operationId: "GetInstanceOrganizationSettings",
   method: "GET",
   path: "/instance/organization_settings",
@@ -322,15 +333,18 @@ export const getOrganizationSettings = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateOrganizationSettingsParams = Schema.Struct({
-  enabled: optionalNullable(Schema.Boolean, "enabled"),
-  maxAllowedMemberships: optionalNullable(Schema.Int, "max_allowed_memberships"),
-  adminDeleteEnabled: optionalNullable(Schema.Boolean, "admin_delete_enabled"),
-  domainsEnabled: optionalNullable(Schema.Boolean, "domains_enabled"),
-  slugDisabled: optionalNullable(Schema.Boolean, "slug_disabled"),
-  domainsEnrollmentModes: optional(Schema.Array(Schema.String), "domains_enrollment_modes"),
-  creatorRoleId: optionalNullable(Schema.String, "creator_role_id"),
-  domainsDefaultRoleId: optionalNullable(Schema.String, "domains_default_role_id")
+export const UpdateOrganizationSettingsParams = /* @__PURE__ */ Schema.Struct({
+  enabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "enabled"),
+  maxAllowedMemberships: /* @__PURE__ */ optionalNullable(Schema.Int, "max_allowed_memberships"),
+  adminDeleteEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "admin_delete_enabled"),
+  domainsEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "domains_enabled"),
+  slugDisabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "slug_disabled"),
+  domainsEnrollmentModes: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(Schema.String),
+    "domains_enrollment_modes"
+  ),
+  creatorRoleId: /* @__PURE__ */ optionalNullable(Schema.String, "creator_role_id"),
+  domainsDefaultRoleId: /* @__PURE__ */ optionalNullable(Schema.String, "domains_default_role_id")
 })
 export interface UpdateOrganizationSettingsParams
   extends Schema.Schema.Type<typeof UpdateOrganizationSettingsParams> {}
@@ -342,7 +356,7 @@ export interface UpdateOrganizationSettingsParams
  * @since 0.1.0
  * @category operations
  */
-export const updateOrganizationSettings = Operation.make({
+export const updateOrganizationSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceOrganizationSettings",
   method: "PATCH",
   path: "/instance/organization_settings",

@@ -14,13 +14,19 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  status: Schema.optional(Schema.Literal("pending", "accepted", "revoked", "expired")),
-  query: Schema.optional(Schema.String),
-  orderBy: optional(Schema.String, "order_by"),
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  status: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+  ),
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -31,7 +37,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListInvitations",
   method: "GET",
   path: "/invitations",
@@ -39,7 +45,7 @@ export const list = Operation.make({
   commaQuery: [],
   body: "none",
   params: ListParams,
-  success: Schema.Array(Models.Invitation),
+  success: /* @__PURE__ */ Schema.Array(Models.Invitation),
   errors: [429]
 })
 
@@ -49,20 +55,26 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  emailAddress: required(Schema.String, "email_address"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  redirectUrl: optional(Schema.String, "redirect_url"),
-  notify: optionalNullable(Schema.Boolean, "notify"),
-  ignoreExisting: optionalNullable(Schema.Boolean, "ignore_existing"),
-  expiresInDays: optionalNullable(Schema.Int.pipe(Schema.between(1, 365)), "expires_in_days"),
-  templateSlug: optional(Schema.Literal("invitation", "waitlist_invitation"), "template_slug")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  redirectUrl: /* @__PURE__ */ optional(Schema.String, "redirect_url"),
+  notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify"),
+  ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing"),
+  expiresInDays: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
+    "expires_in_days"
+  ),
+  templateSlug: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Literal("invitation", "waitlist_invitation"),
+    "template_slug"
+  )
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -73,7 +85,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateInvitation",
   method: "POST",
   path: "/invitations",
@@ -89,18 +101,24 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const BulkCreateParams = Schema.Struct({
-  body: Schema.Array(
-    Schema.Struct({
-      emailAddress: required(Schema.String, "email_address"),
-      publicMetadata: optionalNullable(JsonObject, "public_metadata"),
-      redirectUrl: optionalNullable(Schema.String, "redirect_url"),
-      notify: optionalNullable(Schema.Boolean, "notify"),
-      ignoreExisting: optionalNullable(Schema.Boolean, "ignore_existing"),
-      expiresInDays: optionalNullable(Schema.Int.pipe(Schema.between(1, 365)), "expires_in_days"),
-      templateSlug: optional(Schema.Literal("invitation", "waitlist_invitation"), "template_slug")
+export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
+  body: /* @__PURE__ */ Schema.Array(
+    /* @__PURE__ */ Schema.Struct({
+      emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+      publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
+      redirectUrl: /* @__PURE__ */ optionalNullable(Schema.String, "redirect_url"),
+      notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify"),
+      ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing"),
+      expiresInDays: /* @__PURE__ */ optionalNullable(
+        /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
+        "expires_in_days"
+      ),
+      templateSlug: /* @__PURE__ */ optional(
+        /* @__PURE__ */ Schema.Literal("invitation", "waitlist_invitation"),
+        "template_slug"
+      )
     })
-  ).pipe(Schema.minItems(1), Schema.maxItems(10))
+  ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(10))
 })
 export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams> {}
 
@@ -111,7 +129,7 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
  * @since 0.1.0
  * @category operations
  */
-export const bulkCreate = Operation.make({
+export const bulkCreate = /* @__PURE__ */ Operation.make({
   operationId: "CreateBulkInvitations",
   method: "POST",
   path: "/invitations/bulk",
@@ -119,7 +137,7 @@ export const bulkCreate = Operation.make({
   commaQuery: [],
   body: "jsonArray",
   params: BulkCreateParams,
-  success: Schema.Array(Models.Invitation),
+  success: /* @__PURE__ */ Schema.Array(Models.Invitation),
   errors: [400, 422, 429]
 })
 
@@ -127,24 +145,26 @@ export const bulkCreate = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams = Schema.Struct({ invitationId: required(PathSegment, "invitation_id") })
+export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+  invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id")
+})
 export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const RevokeResponse = Schema.Struct({
-  object: Schema.Literal("invitation"),
+export const RevokeResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("invitation"),
   id: Schema.String,
-  emailAddress: required(Schema.String, "email_address"),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  revoked: Schema.optional(Schema.Literal(true)),
-  status: openEnum("revoked"),
-  url: Schema.optional(Schema.String),
-  expiresAt: optionalNullable(Schema.Number, "expires_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  revoked: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal(true)),
+  status: /* @__PURE__ */ openEnum("revoked"),
+  url: /* @__PURE__ */ Schema.optional(Schema.String),
+  expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface RevokeResponse extends Schema.Schema.Type<typeof RevokeResponse> {}
 
@@ -155,7 +175,7 @@ export interface RevokeResponse extends Schema.Schema.Type<typeof RevokeResponse
  * @since 0.1.0
  * @category operations
  */
-export const revoke = Operation.make({
+export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeInvitation",
   method: "POST",
   path: "/invitations/{invitation_id}/revoke",

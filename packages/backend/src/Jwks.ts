@@ -12,7 +12,7 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const GetJWKSParams = Schema.Struct({})
+export const GetJWKSParams = /* @__PURE__ */ Schema.Struct({})
 export interface GetJWKSParams extends Schema.Schema.Type<typeof GetJWKSParams> {}
 
 /**
@@ -22,7 +22,7 @@ export interface GetJWKSParams extends Schema.Schema.Type<typeof GetJWKSParams> 
  * @since 0.1.0
  * @category operations
  */
-export const getJWKS = Operation.make({
+export const getJWKS = /* @__PURE__ */ Operation.make({
   operationId: "GetJWKS",
   method: "GET",
   path: "/jwks",

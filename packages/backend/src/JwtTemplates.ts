@@ -14,10 +14,14 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -28,7 +32,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListJWTTemplates",
   method: "GET",
   path: "/jwt_templates",
@@ -36,7 +40,7 @@ export const list = Operation.make({
   commaQuery: [],
   body: "none",
   params: ListParams,
-  success: Schema.Array(Models.JWTTemplate),
+  success: /* @__PURE__ */ Schema.Array(Models.JWTTemplate),
   errors: [429]
 })
 
@@ -46,20 +50,26 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
   claims: JsonObject,
-  lifetime: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "lifetime"),
-  allowedClockSkew: optionalNullable(Schema.Int.pipe(Schema.between(0, 300)), "allowed_clock_skew"),
-  customSigningKey: optional(Schema.Boolean, "custom_signing_key"),
-  signingAlgorithm: optionalNullable(Schema.String, "signing_algorithm"),
-  signingKey: optionalNullable(Schema.String, "signing_key")
+  lifetime: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
+    "lifetime"
+  ),
+  allowedClockSkew: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(0, 300)),
+    "allowed_clock_skew"
+  ),
+  customSigningKey: /* @__PURE__ */ optional(Schema.Boolean, "custom_signing_key"),
+  signingAlgorithm: /* @__PURE__ */ optionalNullable(Schema.String, "signing_algorithm"),
+  signingKey: /* @__PURE__ */ optionalNullable(Schema.String, "signing_key")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -70,7 +80,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateJWTTemplate",
   method: "POST",
   path: "/jwt_templates",
@@ -86,7 +96,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ templateId: required(PathSegment, "template_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  templateId: /* @__PURE__ */ required(PathSegment, "template_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -96,7 +108,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetJWTTemplate",
   method: "GET",
   path: "/jwt_templates/{template_id}",
@@ -112,15 +124,21 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  templateId: required(PathSegment, "template_id"),
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  templateId: /* @__PURE__ */ required(PathSegment, "template_id"),
   name: Schema.String,
   claims: JsonObject,
-  lifetime: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "lifetime"),
-  allowedClockSkew: optionalNullable(Schema.Int.pipe(Schema.between(0, 300)), "allowed_clock_skew"),
-  customSigningKey: optional(Schema.Boolean, "custom_signing_key"),
-  signingAlgorithm: optionalNullable(Schema.String, "signing_algorithm"),
-  signingKey: optionalNullable(Schema.String, "signing_key")
+  lifetime: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
+    "lifetime"
+  ),
+  allowedClockSkew: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(0, 300)),
+    "allowed_clock_skew"
+  ),
+  customSigningKey: /* @__PURE__ */ optional(Schema.Boolean, "custom_signing_key"),
+  signingAlgorithm: /* @__PURE__ */ optionalNullable(Schema.String, "signing_algorithm"),
+  signingKey: /* @__PURE__ */ optionalNullable(Schema.String, "signing_key")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -131,7 +149,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateJWTTemplate",
   method: "PATCH",
   path: "/jwt_templates/{template_id}",
@@ -147,7 +165,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ templateId: required(PathSegment, "template_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  templateId: /* @__PURE__ */ required(PathSegment, "template_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -157,7 +177,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteJWTTemplate = Operation.make({
+const deleteJWTTemplate = /* @__PURE__ */ Operation.make({
   operationId: "DeleteJWTTemplate",
   method: "DELETE",
   path: "/jwt_templates/{template_id}",

@@ -13,12 +13,17 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListTokensParams = Schema.Struct({
-  subject: Schema.String.pipe(Schema.pattern(/^mch_\w{27}$/)),
-  revoked: optionalNullable(Schema.Boolean, "revoked"),
-  expired: optionalNullable(Schema.Boolean, "expired"),
-  limit: Schema.optional(Schema.Number.pipe(Schema.between(1, 100))),
-  offset: optionalNullable(Schema.Number.pipe(Schema.greaterThanOrEqualTo(0)), "offset")
+export const ListTokensParams = /* @__PURE__ */ Schema.Struct({
+  subject: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^mch_\w{27}$/)),
+  revoked: /* @__PURE__ */ optionalNullable(Schema.Boolean, "revoked"),
+  expired: /* @__PURE__ */ optionalNullable(Schema.Boolean, "expired"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.between(1, 100))
+  ),
+  offset: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
+    "offset"
+  )
 })
 export interface ListTokensParams extends Schema.Schema.Type<typeof ListTokensParams> {}
 
@@ -26,27 +31,27 @@ export interface ListTokensParams extends Schema.Schema.Type<typeof ListTokensPa
  * @since 0.1.0
  * @category models
  */
-export const ListTokensResponse = Schema.Struct({
-  m2mTokens: required(
-    Schema.Array(
-      Schema.Struct({
-        object: Schema.Literal("machine_to_machine_token"),
+export const ListTokensResponse = /* @__PURE__ */ Schema.Struct({
+  m2mTokens: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
+        object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
         id: Schema.String,
         subject: Schema.String,
-        claims: optionalNullable(Schema.Unknown, "claims"),
-        scopes: Schema.optional(Schema.Array(Schema.String)),
+        claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+        scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
         revoked: Schema.Boolean,
-        revocationReason: nullable(Schema.String, "revocation_reason"),
+        revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
         expired: Schema.Boolean,
-        expiration: nullable(Schema.Number, "expiration"),
-        lastUsedAt: nullable(Schema.Number, "last_used_at"),
-        createdAt: required(Schema.Number, "created_at"),
-        updatedAt: required(Schema.Number, "updated_at")
+        expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+        lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+        createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+        updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
       })
     ),
     "m2m_tokens"
   ),
-  totalCount: required(Schema.Number, "total_count")
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface ListTokensResponse extends Schema.Schema.Type<typeof ListTokensResponse> {}
 
@@ -57,7 +62,7 @@ export interface ListTokensResponse extends Schema.Schema.Type<typeof ListTokens
  * @since 0.1.0
  * @category operations
  */
-export const listTokens = Operation.make({
+export const listTokens = /* @__PURE__ */ Operation.make({
   operationId: "getM2MTokens",
   method: "GET",
   path: "/m2m_tokens",
@@ -75,7 +80,7 @@ export const listTokens = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamTokens = Pagination.stream(listTokens, {
+export const streamTokens = /* @__PURE__ */ Pagination.stream(listTokens, {
   items: (page) => page.m2mTokens,
   totalCount: (page) => page.totalCount,
   maxPageSize: 100
@@ -85,15 +90,15 @@ export const streamTokens = Pagination.stream(listTokens, {
  * @since 0.1.0
  * @category params
  */
-export const CreateTokenParams = Schema.Struct({
-  tokenFormat: optional(Schema.Literal("opaque", "jwt"), "token_format"),
-  secondsUntilExpiration: optionalNullable(
-    Schema.Number.pipe(Schema.greaterThan(0)),
+export const CreateTokenParams = /* @__PURE__ */ Schema.Struct({
+  tokenFormat: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("opaque", "jwt"), "token_format"),
+  secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
     "seconds_until_expiration"
   ),
-  claims: optionalNullable(Schema.Unknown, "claims"),
-  minRemainingTtlSeconds: optional(
-    Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)),
+  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+  minRemainingTtlSeconds: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
     "min_remaining_ttl_seconds"
   )
 })
@@ -103,20 +108,20 @@ export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateToken
  * @since 0.1.0
  * @category models
  */
-export const CreateTokenResponse = Schema.Struct({
-  object: Schema.Literal("machine_to_machine_token"),
+export const CreateTokenResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
   id: Schema.String,
   subject: Schema.String,
-  claims: optionalNullable(Schema.Unknown, "claims"),
-  scopes: Schema.optional(Schema.Array(Schema.String)),
+  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
   token: Schema.String,
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  lastUsedAt: nullable(Schema.Number, "last_used_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse> {}
 
@@ -127,7 +132,7 @@ export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTok
  * @since 0.1.0
  * @category operations
  */
-export const createToken = Operation.make({
+export const createToken = /* @__PURE__ */ Operation.make({
   operationId: "createM2MToken",
   method: "POST",
   path: "/m2m_tokens",
@@ -143,9 +148,9 @@ export const createToken = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeTokenParams = Schema.Struct({
-  m2mTokenId: required(PathSegment, "m2m_token_id"),
-  revocationReason: optionalNullable(Schema.String, "revocation_reason")
+export const RevokeTokenParams = /* @__PURE__ */ Schema.Struct({
+  m2mTokenId: /* @__PURE__ */ required(PathSegment, "m2m_token_id"),
+  revocationReason: /* @__PURE__ */ optionalNullable(Schema.String, "revocation_reason")
 })
 export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams> {}
 
@@ -153,19 +158,19 @@ export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeToken
  * @since 0.1.0
  * @category models
  */
-export const RevokeTokenResponse = Schema.Struct({
-  object: Schema.Literal("machine_to_machine_token"),
+export const RevokeTokenResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
   id: Schema.String,
   subject: Schema.String,
-  claims: optionalNullable(Schema.Unknown, "claims"),
-  scopes: Schema.optional(Schema.Array(Schema.String)),
+  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  lastUsedAt: nullable(Schema.Number, "last_used_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface RevokeTokenResponse extends Schema.Schema.Type<typeof RevokeTokenResponse> {}
 
@@ -176,7 +181,7 @@ export interface RevokeTokenResponse extends Schema.Schema.Type<typeof RevokeTok
  * @since 0.1.0
  * @category operations
  */
-export const revokeToken = Operation.make({
+export const revokeToken = /* @__PURE__ */ Operation.make({
   operationId: "revokeM2MToken",
   method: "POST",
   path: "/m2m_tokens/{m2m_token_id}/revoke",
@@ -192,26 +197,26 @@ export const revokeToken = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const VerifyTokenParams = Schema.Struct({ token: Schema.String })
+export const VerifyTokenParams = /* @__PURE__ */ Schema.Struct({ token: Schema.String })
 export interface VerifyTokenParams extends Schema.Schema.Type<typeof VerifyTokenParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const VerifyTokenResponse = Schema.Struct({
-  object: Schema.Literal("machine_to_machine_token"),
+export const VerifyTokenResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
   id: Schema.String,
   subject: Schema.String,
-  claims: optionalNullable(Schema.Unknown, "claims"),
-  scopes: Schema.optional(Schema.Array(Schema.String)),
+  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
   revoked: Schema.Boolean,
-  revocationReason: nullable(Schema.String, "revocation_reason"),
+  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
   expired: Schema.Boolean,
-  expiration: nullable(Schema.Number, "expiration"),
-  lastUsedAt: nullable(Schema.Number, "last_used_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface VerifyTokenResponse extends Schema.Schema.Type<typeof VerifyTokenResponse> {}
 
@@ -222,7 +227,7 @@ export interface VerifyTokenResponse extends Schema.Schema.Type<typeof VerifyTok
  * @since 0.1.0
  * @category operations
  */
-export const verifyToken = Operation.make({
+export const verifyToken = /* @__PURE__ */ Operation.make({
   operationId: "verifyM2MToken",
   method: "POST",
   path: "/m2m_tokens/verify",

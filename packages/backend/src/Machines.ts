@@ -14,11 +14,15 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  query: Schema.optional(Schema.String),
-  orderBy: optional(Schema.String, "order_by")
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -26,9 +30,9 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category models
  */
-export const ListResponse = Schema.Struct({
-  data: Schema.Array(Models.Machine),
-  totalCount: required(Schema.Number, "total_count")
+export const ListResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(Models.Machine),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 
@@ -39,7 +43,7 @@ export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListMachines",
   method: "GET",
   path: "/machines",
@@ -57,7 +61,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -67,10 +71,19 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255)),
-  scopedMachines: optional(Schema.Array(Schema.String).pipe(Schema.maxItems(150)), "scoped_machines"),
-  defaultTokenTtl: optional(Schema.Int.pipe(Schema.between(1, 315360000)), "default_token_ttl")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  name: /* @__PURE__ */ Schema.String.pipe(
+    /* @__PURE__ */ Schema.minLength(1),
+    /* @__PURE__ */ Schema.maxLength(255)
+  ),
+  scopedMachines: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(Schema.String).pipe(/* @__PURE__ */ Schema.maxItems(150)),
+    "scoped_machines"
+  ),
+  defaultTokenTtl: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 315360000)),
+    "default_token_ttl"
+  )
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -78,16 +91,19 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category models
  */
-export const CreateResponse = Schema.Struct({
-  object: Schema.Literal("machine"),
+export const CreateResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine"),
   id: Schema.String,
   name: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  defaultTokenTtl: optional(Schema.Number, "default_token_ttl"),
-  scopedMachines: required(Schema.Array(Models.MachineWithoutScopedMachines), "scoped_machines"),
-  secretKey: required(Schema.String, "secret_key")
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl"),
+  scopedMachines: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(Models.MachineWithoutScopedMachines),
+    "scoped_machines"
+  ),
+  secretKey: /* @__PURE__ */ required(Schema.String, "secret_key")
 })
 export interface CreateResponse extends Schema.Schema.Type<typeof CreateResponse> {}
 
@@ -98,7 +114,7 @@ export interface CreateResponse extends Schema.Schema.Type<typeof CreateResponse
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateMachine",
   method: "POST",
   path: "/machines",
@@ -114,7 +130,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ machineId: required(PathSegment, "machine_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -124,7 +142,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetMachine",
   method: "GET",
   path: "/machines/{machine_id}",
@@ -140,10 +158,18 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  machineId: required(PathSegment, "machine_id"),
-  name: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255))),
-  defaultTokenTtl: optional(Schema.Int.pipe(Schema.between(1, 315360000)), "default_token_ttl")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
+  name: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.String.pipe(
+      /* @__PURE__ */ Schema.minLength(1),
+      /* @__PURE__ */ Schema.maxLength(255)
+    )
+  ),
+  defaultTokenTtl: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 315360000)),
+    "default_token_ttl"
+  )
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -154,7 +180,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateMachine",
   method: "PATCH",
   path: "/machines/{machine_id}",
@@ -170,17 +196,19 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ machineId: required(PathSegment, "machine_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const DeleteResponse = Schema.Struct({
-  object: Schema.Literal("machine"),
+export const DeleteResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine"),
   id: Schema.String,
-  deleted: Schema.Literal(true)
+  deleted: /* @__PURE__ */ Schema.Literal(true)
 })
 export interface DeleteResponse extends Schema.Schema.Type<typeof DeleteResponse> {}
 
@@ -191,7 +219,7 @@ export interface DeleteResponse extends Schema.Schema.Type<typeof DeleteResponse
  * @since 0.1.0
  * @category operations
  */
-const deleteMachine = Operation.make({
+const deleteMachine = /* @__PURE__ */ Operation.make({
   operationId: "DeleteMachine",
   method: "DELETE",
   path: "/machines/{machine_id}",
@@ -208,15 +236,17 @@ export { deleteMachine as delete }
  * @since 0.1.0
  * @category params
  */
-export const GetSecretKeyParams = Schema.Struct({ machineId: required(PathSegment, "machine_id") })
+export const GetSecretKeyParams = /* @__PURE__ */ Schema.Struct({
+  machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
+})
 export interface GetSecretKeyParams extends Schema.Schema.Type<typeof GetSecretKeyParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const GetSecretKeyResponse = Schema.Struct({
-  object: Schema.Literal("machine_secret_key"),
+export const GetSecretKeyResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine_secret_key"),
   secret: Schema.String
 })
 export interface GetSecretKeyResponse extends Schema.Schema.Type<typeof GetSecretKeyResponse> {}
@@ -228,7 +258,7 @@ export interface GetSecretKeyResponse extends Schema.Schema.Type<typeof GetSecre
  * @since 0.1.0
  * @category operations
  */
-export const getSecretKey = Operation.make({
+export const getSecretKey = /* @__PURE__ */ Operation.make({
   operationId: "GetMachineSecretKey",
   method: "GET",
   path: "/machines/{machine_id}/secret_key",
@@ -244,9 +274,12 @@ export const getSecretKey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RotateSecretKeyParams = Schema.Struct({
-  machineId: required(PathSegment, "machine_id"),
-  previousTokenTtl: required(Schema.Int.pipe(Schema.between(0, 28800)), "previous_token_ttl")
+export const RotateSecretKeyParams = /* @__PURE__ */ Schema.Struct({
+  machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
+  previousTokenTtl: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(0, 28800)),
+    "previous_token_ttl"
+  )
 })
 export interface RotateSecretKeyParams extends Schema.Schema.Type<typeof RotateSecretKeyParams> {}
 
@@ -254,8 +287,8 @@ export interface RotateSecretKeyParams extends Schema.Schema.Type<typeof RotateS
  * @since 0.1.0
  * @category models
  */
-export const RotateSecretKeyResponse = Schema.Struct({
-  object: Schema.Literal("machine_secret_key"),
+export const RotateSecretKeyResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine_secret_key"),
   secret: Schema.String
 })
 export interface RotateSecretKeyResponse extends Schema.Schema.Type<typeof RotateSecretKeyResponse> {}
@@ -267,7 +300,7 @@ export interface RotateSecretKeyResponse extends Schema.Schema.Type<typeof Rotat
  * @since 0.1.0
  * @category operations
  */
-export const rotateSecretKey = Operation.make({
+export const rotateSecretKey = /* @__PURE__ */ Operation.make({
   operationId: "RotateMachineSecretKey",
   method: "POST",
   path: "/machines/{machine_id}/secret_key/rotate",
@@ -283,9 +316,9 @@ export const rotateSecretKey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const CreateScopeParams = Schema.Struct({
-  machineId: required(PathSegment, "machine_id"),
-  toMachineId: required(Schema.String, "to_machine_id")
+export const CreateScopeParams = /* @__PURE__ */ Schema.Struct({
+  machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
+  toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id")
 })
 export interface CreateScopeParams extends Schema.Schema.Type<typeof CreateScopeParams> {}
 
@@ -296,7 +329,7 @@ export interface CreateScopeParams extends Schema.Schema.Type<typeof CreateScope
  * @since 0.1.0
  * @category operations
  */
-export const createScope = Operation.make({
+export const createScope = /* @__PURE__ */ Operation.make({
   operationId: "CreateMachineScope",
   method: "POST",
   path: "/machines/{machine_id}/scopes",
@@ -312,9 +345,9 @@ export const createScope = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteScopeParams = Schema.Struct({
-  machineId: required(PathSegment, "machine_id"),
-  otherMachineId: required(PathSegment, "other_machine_id")
+export const DeleteScopeParams = /* @__PURE__ */ Schema.Struct({
+  machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
+  otherMachineId: /* @__PURE__ */ required(PathSegment, "other_machine_id")
 })
 export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScopeParams> {}
 
@@ -322,11 +355,11 @@ export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScope
  * @since 0.1.0
  * @category models
  */
-export const DeleteScopeResponse = Schema.Struct({
-  object: Schema.Literal("machine_scope"),
-  fromMachineId: required(Schema.String, "from_machine_id"),
-  toMachineId: required(Schema.String, "to_machine_id"),
-  deleted: Schema.Literal(true)
+export const DeleteScopeResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine_scope"),
+  fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
+  toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
+  deleted: /* @__PURE__ */ Schema.Literal(true)
 })
 export interface DeleteScopeResponse extends Schema.Schema.Type<typeof DeleteScopeResponse> {}
 
@@ -337,7 +370,7 @@ export interface DeleteScopeResponse extends Schema.Schema.Type<typeof DeleteSco
  * @since 0.1.0
  * @category operations
  */
-export const deleteScope = Operation.make({
+export const deleteScope = /* @__PURE__ */ Operation.make({
   operationId: "DeleteMachineScope",
   method: "DELETE",
   path: "/machines/{machine_id}/scopes/{other_machine_id}",

@@ -12,13 +12,13 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const GetPublicInterstitialParams = Schema.Struct({
-  frontendApi: optional(Schema.String, "frontend_api"),
-  publishableKey: optional(Schema.String, "publishable_key"),
-  proxyUrl: optional(Schema.String, "proxy_url"),
-  domain: Schema.optional(Schema.String),
-  signInUrl: optional(Schema.String, "sign_in_url"),
-  useDomainForScript: optional(Schema.Boolean, "use_domain_for_script")
+export const GetPublicInterstitialParams = /* @__PURE__ */ Schema.Struct({
+  frontendApi: /* @__PURE__ */ optional(Schema.String, "frontend_api"),
+  publishableKey: /* @__PURE__ */ optional(Schema.String, "publishable_key"),
+  proxyUrl: /* @__PURE__ */ optional(Schema.String, "proxy_url"),
+  domain: /* @__PURE__ */ Schema.optional(Schema.String),
+  signInUrl: /* @__PURE__ */ optional(Schema.String, "sign_in_url"),
+  useDomainForScript: /* @__PURE__ */ optional(Schema.Boolean, "use_domain_for_script")
 })
 export interface GetPublicInterstitialParams extends Schema.Schema.Type<typeof GetPublicInterstitialParams> {}
 
@@ -29,7 +29,7 @@ export interface GetPublicInterstitialParams extends Schema.Schema.Type<typeof G
  * @since 0.1.0
  * @category operations
  */
-export const getPublicInterstitial = Operation.make({
+export const getPublicInterstitial = /* @__PURE__ */ Operation.make({
   operationId: "GetPublicInterstitial",
   method: "GET",
   path: "/public/interstitial",

@@ -21,16 +21,16 @@ import {
  * @since 0.1.0
  * @category models
  */
-export const ActorToken = Schema.Struct({
-  object: Schema.Literal("actor_token"),
+export const ActorToken = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("actor_token"),
   id: Schema.String,
-  status: openEnum("pending", "accepted", "revoked"),
-  userId: required(Schema.String, "user_id"),
+  status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked"),
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
   actor: JsonObject,
-  token: Schema.optional(Schema.String),
-  url: Schema.optional(Schema.String),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  token: /* @__PURE__ */ Schema.optional(Schema.String),
+  url: /* @__PURE__ */ Schema.optional(Schema.String),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface ActorToken extends Schema.Schema.Type<typeof ActorToken> {}
 
@@ -40,12 +40,12 @@ export interface ActorToken extends Schema.Schema.Type<typeof ActorToken> {}
  * @since 0.1.0
  * @category models
  */
-export const AdjustCreditBalanceRequest = Schema.Struct({
+export const AdjustCreditBalanceRequest = /* @__PURE__ */ Schema.Struct({
   amount: Schema.Number,
-  action: openEnum("increase", "decrease"),
-  currency: Schema.optional(Schema.String),
-  idempotencyKey: required(Schema.String, "idempotency_key"),
-  note: Schema.optional(Schema.String)
+  action: /* @__PURE__ */ openEnum("increase", "decrease"),
+  currency: /* @__PURE__ */ Schema.optional(Schema.String),
+  idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
+  note: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof AdjustCreditBalanceRequest> {}
 
@@ -55,12 +55,12 @@ export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof Ad
  * @since 0.1.0
  * @category models
  */
-export const AgentTask = Schema.Struct({
-  object: Schema.Literal("agent_task"),
-  agentId: required(Schema.String, "agent_id"),
-  agentTaskId: required(Schema.String, "agent_task_id"),
-  taskId: required(Schema.String, "task_id"),
-  url: Schema.optional(Schema.String)
+export const AgentTask = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("agent_task"),
+  agentId: /* @__PURE__ */ required(Schema.String, "agent_id"),
+  agentTaskId: /* @__PURE__ */ required(Schema.String, "agent_task_id"),
+  taskId: /* @__PURE__ */ required(Schema.String, "task_id"),
+  url: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface AgentTask extends Schema.Schema.Type<typeof AgentTask> {}
 
@@ -70,15 +70,18 @@ export interface AgentTask extends Schema.Schema.Type<typeof AgentTask> {}
  * @since 0.1.0
  * @category models
  */
-export const AllowlistIdentifier = Schema.Struct({
-  object: Schema.optional(Schema.Literal("allowlist_identifier")),
-  id: Schema.optional(Schema.String),
-  invitationId: optional(Schema.String, "invitation_id"),
-  identifier: Schema.optional(Schema.String),
-  identifierType: optional(openEnum("email_address", "phone_number", "web3_wallet"), "identifier_type"),
-  instanceId: optional(Schema.String, "instance_id"),
-  createdAt: optional(Schema.Number, "created_at"),
-  updatedAt: optional(Schema.Number, "updated_at")
+export const AllowlistIdentifier = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("allowlist_identifier")),
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  invitationId: /* @__PURE__ */ optional(Schema.String, "invitation_id"),
+  identifier: /* @__PURE__ */ Schema.optional(Schema.String),
+  identifierType: /* @__PURE__ */ optional(
+    /* @__PURE__ */ openEnum("email_address", "phone_number", "web3_wallet"),
+    "identifier_type"
+  ),
+  instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
+  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
 })
 export interface AllowlistIdentifier extends Schema.Schema.Type<typeof AllowlistIdentifier> {}
 
@@ -88,8 +91,8 @@ export interface AllowlistIdentifier extends Schema.Schema.Type<typeof Allowlist
  * @since 0.1.0
  * @category models
  */
-export const ApplyCommerceDiscountRequest = Schema.Struct({
-  discountId: required(Schema.String, "discount_id")
+export const ApplyCommerceDiscountRequest = /* @__PURE__ */ Schema.Struct({
+  discountId: /* @__PURE__ */ required(Schema.String, "discount_id")
 })
 export interface ApplyCommerceDiscountRequest
   extends Schema.Schema.Type<typeof ApplyCommerceDiscountRequest> {}
@@ -100,11 +103,11 @@ export interface ApplyCommerceDiscountRequest
  * @since 0.1.0
  * @category models
  */
-export const CommerceMoneyResponse = Schema.Struct({
+export const CommerceMoneyResponse = /* @__PURE__ */ Schema.Struct({
   amount: Schema.Number,
-  amountFormatted: required(Schema.String, "amount_formatted"),
+  amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
   currency: Schema.String,
-  currencySymbol: required(Schema.String, "currency_symbol")
+  currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol")
 })
 export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof CommerceMoneyResponse> {}
 
@@ -114,11 +117,11 @@ export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof Commerc
  * @since 0.1.0
  * @category models
  */
-export const BillingProrationDiscountDetail = Schema.Struct({
+export const BillingProrationDiscountDetail = /* @__PURE__ */ Schema.Struct({
   amount: CommerceMoneyResponse,
-  cycleDaysPassed: required(Schema.Number, "cycle_days_passed"),
-  cycleDaysTotal: required(Schema.Number, "cycle_days_total"),
-  cyclePassedPercent: required(Schema.Number, "cycle_passed_percent")
+  cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
+  cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
+  cyclePassedPercent: /* @__PURE__ */ required(Schema.Number, "cycle_passed_percent")
 })
 export interface BillingProrationDiscountDetail
   extends Schema.Schema.Type<typeof BillingProrationDiscountDetail> {}
@@ -129,8 +132,8 @@ export interface BillingProrationDiscountDetail
  * @since 0.1.0
  * @category models
  */
-export const BillingDiscountsResponse = Schema.Struct({
-  proration: nullable(BillingProrationDiscountDetail, "proration"),
+export const BillingDiscountsResponse = /* @__PURE__ */ Schema.Struct({
+  proration: /* @__PURE__ */ nullable(BillingProrationDiscountDetail, "proration"),
   total: CommerceMoneyResponse
 })
 export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof BillingDiscountsResponse> {}
@@ -141,20 +144,20 @@ export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof Bill
  * @since 0.1.0
  * @category models
  */
-export const CommercePayerResponse = Schema.Struct({
-  object: Schema.Literal("commerce_payer"),
+export const CommercePayerResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_payer"),
   id: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
-  userId: optionalNullable(Schema.String, "user_id"),
-  firstName: optionalNullable(Schema.String, "first_name"),
-  lastName: optionalNullable(Schema.String, "last_name"),
-  email: optionalNullable(Schema.String, "email"),
-  organizationId: optionalNullable(Schema.String, "organization_id"),
-  organizationName: optionalNullable(Schema.String, "organization_name"),
-  imageUrl: optional(Schema.String, "image_url"),
-  creditsBalance: optional(CommerceMoneyResponse, "credits_balance"),
-  createdAt: optional(Schema.Number, "created_at"),
-  updatedAt: optional(Schema.Number, "updated_at")
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
+  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
+  email: /* @__PURE__ */ optionalNullable(Schema.String, "email"),
+  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  organizationName: /* @__PURE__ */ optionalNullable(Schema.String, "organization_name"),
+  imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
+  creditsBalance: /* @__PURE__ */ optional(CommerceMoneyResponse, "credits_balance"),
+  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
 })
 export interface CommercePayerResponse extends Schema.Schema.Type<typeof CommercePayerResponse> {}
 
@@ -164,24 +167,27 @@ export interface CommercePayerResponse extends Schema.Schema.Type<typeof Commerc
  * @since 0.1.0
  * @category models
  */
-export const CommercePaymentMethodResponse = Schema.Struct({
-  object: Schema.Literal("commerce_payment_method"),
+export const CommercePaymentMethodResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_payment_method"),
   id: Schema.String,
-  payerId: required(Schema.String, "payer_id"),
-  paymentType: required(openEnum("card", "link", "payer-credits"), "payment_type"),
-  isDefault: optional(Schema.Boolean, "is_default"),
+  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+  paymentType: /* @__PURE__ */ required(
+    /* @__PURE__ */ openEnum("card", "link", "payer-credits"),
+    "payment_type"
+  ),
+  isDefault: /* @__PURE__ */ optional(Schema.Boolean, "is_default"),
   gateway: Schema.String,
-  gatewayExternalId: required(Schema.String, "gateway_external_id"),
-  gatewayExternalAccountId: nullable(Schema.String, "gateway_external_account_id"),
-  last4: nullable(Schema.String, "last4"),
-  status: openEnum("active", "disconnected"),
-  walletType: optionalNullable(Schema.String, "wallet_type"),
-  cardType: nullable(Schema.String, "card_type"),
-  expiryYear: optionalNullable(Schema.Number, "expiry_year"),
-  expiryMonth: optionalNullable(Schema.Number, "expiry_month"),
-  createdAt: optional(Schema.Number, "created_at"),
-  updatedAt: optional(Schema.Number, "updated_at"),
-  isRemovable: optional(Schema.Boolean, "is_removable")
+  gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
+  gatewayExternalAccountId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_account_id"),
+  last4: /* @__PURE__ */ nullable(Schema.String, "last4"),
+  status: /* @__PURE__ */ openEnum("active", "disconnected"),
+  walletType: /* @__PURE__ */ optionalNullable(Schema.String, "wallet_type"),
+  cardType: /* @__PURE__ */ nullable(Schema.String, "card_type"),
+  expiryYear: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_year"),
+  expiryMonth: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_month"),
+  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
+  isRemovable: /* @__PURE__ */ optional(Schema.Boolean, "is_removable")
 })
 export interface CommercePaymentMethodResponse
   extends Schema.Schema.Type<typeof CommercePaymentMethodResponse> {}
@@ -192,9 +198,9 @@ export interface CommercePaymentMethodResponse
  * @since 0.1.0
  * @category models
  */
-export const CommercePayerCreditResponse = Schema.Struct({
-  remainingBalance: required(CommerceMoneyResponse, "remaining_balance"),
-  appliedAmount: required(CommerceMoneyResponse, "applied_amount")
+export const CommercePayerCreditResponse = /* @__PURE__ */ Schema.Struct({
+  remainingBalance: /* @__PURE__ */ required(CommerceMoneyResponse, "remaining_balance"),
+  appliedAmount: /* @__PURE__ */ required(CommerceMoneyResponse, "applied_amount")
 })
 export interface CommercePayerCreditResponse extends Schema.Schema.Type<typeof CommercePayerCreditResponse> {}
 
@@ -204,11 +210,11 @@ export interface CommercePayerCreditResponse extends Schema.Schema.Type<typeof C
  * @since 0.1.0
  * @category models
  */
-export const CommerceProrationCreditDetailResponse = Schema.Struct({
+export const CommerceProrationCreditDetailResponse = /* @__PURE__ */ Schema.Struct({
   amount: CommerceMoneyResponse,
-  cycleDaysRemaining: required(Schema.Number, "cycle_days_remaining"),
-  cycleDaysTotal: required(Schema.Number, "cycle_days_total"),
-  cycleRemainingPercent: required(Schema.Number, "cycle_remaining_percent")
+  cycleDaysRemaining: /* @__PURE__ */ required(Schema.Number, "cycle_days_remaining"),
+  cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
+  cycleRemainingPercent: /* @__PURE__ */ required(Schema.Number, "cycle_remaining_percent")
 })
 export interface CommerceProrationCreditDetailResponse
   extends Schema.Schema.Type<typeof CommerceProrationCreditDetailResponse> {}
@@ -219,9 +225,9 @@ export interface CommerceProrationCreditDetailResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceCreditsResponse = Schema.Struct({
-  proration: nullable(CommerceProrationCreditDetailResponse, "proration"),
-  payer: nullable(CommercePayerCreditResponse, "payer"),
+export const CommerceCreditsResponse = /* @__PURE__ */ Schema.Struct({
+  proration: /* @__PURE__ */ nullable(CommerceProrationCreditDetailResponse, "proration"),
+  payer: /* @__PURE__ */ nullable(CommercePayerCreditResponse, "payer"),
   total: CommerceMoneyResponse
 })
 export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof CommerceCreditsResponse> {}
@@ -232,9 +238,9 @@ export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof Comme
  * @since 0.1.0
  * @category models
  */
-export const CommercePerUnitTotalTier2 = Schema.Struct({
-  quantity: optionalNullable(Schema.Number, "quantity"),
-  feePerBlock: required(CommerceMoneyResponse, "fee_per_block"),
+export const CommercePerUnitTotalTier2 = /* @__PURE__ */ Schema.Struct({
+  quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
+  feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
   total: CommerceMoneyResponse
 })
 export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof CommercePerUnitTotalTier2> {}
@@ -245,10 +251,10 @@ export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof Com
  * @since 0.1.0
  * @category models
  */
-export const CommercePerUnitTotal2 = Schema.Struct({
+export const CommercePerUnitTotal2 = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  blockSize: required(Schema.Number, "block_size"),
-  tiers: Schema.Array(CommercePerUnitTotalTier2)
+  blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
+  tiers: /* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2)
 })
 export interface CommercePerUnitTotal2 extends Schema.Schema.Type<typeof CommercePerUnitTotal2> {}
 
@@ -258,14 +264,17 @@ export interface CommercePerUnitTotal2 extends Schema.Schema.Type<typeof Commerc
  * @since 0.1.0
  * @category models
  */
-export const CommerceTotalsResponse2 = Schema.Struct({
+export const CommerceTotalsResponse2 = /* @__PURE__ */ Schema.Struct({
   subtotal: CommerceMoneyResponse,
-  baseFee: required(CommerceMoneyResponse, "base_fee"),
-  taxTotal: required(CommerceMoneyResponse, "tax_total"),
-  grandTotal: required(CommerceMoneyResponse, "grand_total"),
-  perUnitTotals: optional(Schema.Array(CommercePerUnitTotal2), "per_unit_totals"),
-  credits: optionalNullable(CommerceCreditsResponse, "credits"),
-  discounts: optionalNullable(BillingDiscountsResponse, "discounts")
+  baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
+  taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total"),
+  grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
+  perUnitTotals: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(CommercePerUnitTotal2),
+    "per_unit_totals"
+  ),
+  credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
+  discounts: /* @__PURE__ */ optionalNullable(BillingDiscountsResponse, "discounts")
 })
 export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof CommerceTotalsResponse2> {}
 
@@ -275,30 +284,30 @@ export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof Comme
  * @since 0.1.0
  * @category models
  */
-export const BillingPaymentAttempt = Schema.Struct({
-  object: Schema.Literal("commerce_payment"),
+export const BillingPaymentAttempt = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_payment"),
   id: Schema.String,
-  paymentId: required(Schema.String, "payment_id"),
-  instanceId: required(Schema.String, "instance_id"),
-  chargeType: required(Schema.String, "charge_type"),
-  payeeId: required(Schema.String, "payee_id"),
+  paymentId: /* @__PURE__ */ required(Schema.String, "payment_id"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  chargeType: /* @__PURE__ */ required(Schema.String, "charge_type"),
+  payeeId: /* @__PURE__ */ required(Schema.String, "payee_id"),
   payee: JsonObject,
-  payerId: required(Schema.String, "payer_id"),
+  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
   payer: CommercePayerResponse,
-  subscriptionItemId: optional(Schema.String, "subscription_item_id"),
-  subscriptionItem: optional(JsonObject, "subscription_item"),
+  subscriptionItemId: /* @__PURE__ */ optional(Schema.String, "subscription_item_id"),
+  subscriptionItem: /* @__PURE__ */ optional(JsonObject, "subscription_item"),
   amount: CommerceMoneyResponse,
-  totals: optionalNullable(CommerceTotalsResponse2, "totals"),
-  paymentMethodId: required(Schema.String, "payment_method_id"),
-  paymentMethod: required(CommercePaymentMethodResponse, "payment_method"),
-  statementId: required(Schema.String, "statement_id"),
-  gatewayExternalId: nullable(Schema.String, "gateway_external_id"),
-  gatewayExternalUrl: nullable(Schema.String, "gateway_external_url"),
-  status: openEnum("pending", "paid", "failed"),
-  paidAt: nullable(Schema.Number, "paid_at"),
-  failedAt: nullable(Schema.Number, "failed_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals"),
+  paymentMethodId: /* @__PURE__ */ required(Schema.String, "payment_method_id"),
+  paymentMethod: /* @__PURE__ */ required(CommercePaymentMethodResponse, "payment_method"),
+  statementId: /* @__PURE__ */ required(Schema.String, "statement_id"),
+  gatewayExternalId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_id"),
+  gatewayExternalUrl: /* @__PURE__ */ nullable(Schema.String, "gateway_external_url"),
+  status: /* @__PURE__ */ openEnum("pending", "paid", "failed"),
+  paidAt: /* @__PURE__ */ nullable(Schema.Number, "paid_at"),
+  failedAt: /* @__PURE__ */ nullable(Schema.Number, "failed_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof BillingPaymentAttempt> {}
 
@@ -308,21 +317,24 @@ export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof Billing
  * @since 0.1.0
  * @category models
  */
-export const BillingPriceResponse = Schema.Struct({
-  object: Schema.Literal("commerce_price"),
+export const BillingPriceResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_price"),
   id: Schema.String,
-  planId: required(Schema.String, "plan_id"),
-  instanceId: required(Schema.String, "instance_id"),
+  planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
   currency: Schema.String,
-  currencySymbol: required(Schema.String, "currency_symbol"),
+  currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol"),
   amount: Schema.Number,
-  annualMonthlyAmount: required(Schema.Number, "annual_monthly_amount"),
-  fee: nullable(CommerceMoneyResponse, "fee"),
-  annualMonthlyFee: nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-  description: optionalNullable(Schema.String, "description"),
-  isDefault: required(Schema.Boolean, "is_default"),
-  createdAt: required(Schema.Number, "created_at"),
-  supportedBillingPeriods: required(openEnum("month", "annual", "both"), "supported_billing_periods")
+  annualMonthlyAmount: /* @__PURE__ */ required(Schema.Number, "annual_monthly_amount"),
+  fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
+  annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  supportedBillingPeriods: /* @__PURE__ */ required(
+    /* @__PURE__ */ openEnum("month", "annual", "both"),
+    "supported_billing_periods"
+  )
 })
 export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingPriceResponse> {}
 
@@ -332,24 +344,24 @@ export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingP
  * @since 0.1.0
  * @category models
  */
-export const BillingStatement = Schema.Struct({
-  object: Schema.Literal("commerce_statement"),
+export const BillingStatement = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_statement"),
   id: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
   timestamp: Schema.Number,
   payer: CommercePayerResponse,
-  status: openEnum("open", "closed"),
-  totals: Schema.Struct({
-    grandTotal: required(CommerceMoneyResponse, "grand_total"),
+  status: /* @__PURE__ */ openEnum("open", "closed"),
+  totals: /* @__PURE__ */ Schema.Struct({
+    grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
     subtotal: CommerceMoneyResponse,
-    baseFee: required(CommerceMoneyResponse, "base_fee"),
-    taxTotal: required(CommerceMoneyResponse, "tax_total")
+    baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
+    taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total")
   }),
-  groups: Schema.Array(
-    Schema.Struct({
-      object: Schema.Literal("commerce_statement_group"),
+  groups: /* @__PURE__ */ Schema.Array(
+    /* @__PURE__ */ Schema.Struct({
+      object: /* @__PURE__ */ Schema.Literal("commerce_statement_group"),
       timestamp: Schema.Number,
-      items: Schema.Array(BillingPaymentAttempt)
+      items: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt)
     })
   )
 })
@@ -361,14 +373,17 @@ export interface BillingStatement extends Schema.Schema.Type<typeof BillingState
  * @since 0.1.0
  * @category models
  */
-export const BlocklistIdentifier = Schema.Struct({
-  object: Schema.optional(Schema.Literal("blocklist_identifier")),
-  id: Schema.optional(Schema.String),
-  identifier: Schema.optional(Schema.String),
-  identifierType: optional(openEnum("email_address", "phone_number", "web3_wallet"), "identifier_type"),
-  instanceId: optional(Schema.String, "instance_id"),
-  createdAt: optional(Schema.Number, "created_at"),
-  updatedAt: optional(Schema.Number, "updated_at")
+export const BlocklistIdentifier = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("blocklist_identifier")),
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  identifier: /* @__PURE__ */ Schema.optional(Schema.String),
+  identifierType: /* @__PURE__ */ optional(
+    /* @__PURE__ */ openEnum("email_address", "phone_number", "web3_wallet"),
+    "identifier_type"
+  ),
+  instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
+  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
 })
 export interface BlocklistIdentifier extends Schema.Schema.Type<typeof BlocklistIdentifier> {}
 
@@ -378,9 +393,9 @@ export interface BlocklistIdentifier extends Schema.Schema.Type<typeof Blocklist
  * @since 0.1.0
  * @category models
  */
-export const BlocklistIdentifiers = Schema.Struct({
-  data: Schema.Array(BlocklistIdentifier),
-  totalCount: required(Schema.Number, "total_count")
+export const BlocklistIdentifiers = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(BlocklistIdentifier),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof BlocklistIdentifiers> {}
 
@@ -390,7 +405,7 @@ export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof Blocklis
  * @since 0.1.0
  * @category models
  */
-export const CNameTarget = Schema.Struct({
+export const CNameTarget = /* @__PURE__ */ Schema.Struct({
   host: Schema.String,
   value: Schema.String,
   required: Schema.Boolean
@@ -403,11 +418,11 @@ export interface CNameTarget extends Schema.Schema.Type<typeof CNameTarget> {}
  * @since 0.1.0
  * @category models
  */
-export const ClerkError = Schema.Struct({
+export const ClerkError = /* @__PURE__ */ Schema.Struct({
   message: Schema.String,
-  longMessage: required(Schema.String, "long_message"),
+  longMessage: /* @__PURE__ */ required(Schema.String, "long_message"),
   code: Schema.String,
-  meta: Schema.optional(JsonObject)
+  meta: /* @__PURE__ */ Schema.optional(JsonObject)
 })
 export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
 
@@ -417,10 +432,10 @@ export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
  * @since 0.1.0
  * @category models
  */
-export const ClerkErrors = Schema.Struct({
-  errors: Schema.Array(ClerkError),
-  meta: Schema.optional(JsonObject),
-  clerkTraceId: optional(Schema.String, "clerk_trace_id")
+export const ClerkErrors = /* @__PURE__ */ Schema.Struct({
+  errors: /* @__PURE__ */ Schema.Array(ClerkError),
+  meta: /* @__PURE__ */ Schema.optional(JsonObject),
+  clerkTraceId: /* @__PURE__ */ optional(Schema.String, "clerk_trace_id")
 })
 export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors> {}
 
@@ -430,17 +445,17 @@ export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors> {}
  * @since 0.1.0
  * @category models
  */
-export const SessionActivityResponse = Schema.NullOr(
-  Schema.Struct({
+export const SessionActivityResponse = /* @__PURE__ */ Schema.NullOr(
+  /* @__PURE__ */ Schema.Struct({
     object: Schema.String,
     id: Schema.String,
-    deviceType: optional(Schema.String, "device_type"),
-    isMobile: required(Schema.Boolean, "is_mobile"),
-    browserName: optional(Schema.String, "browser_name"),
-    browserVersion: optional(Schema.String, "browser_version"),
-    ipAddress: optional(Schema.String, "ip_address"),
-    city: Schema.optional(Schema.String),
-    country: Schema.optional(Schema.String)
+    deviceType: /* @__PURE__ */ optional(Schema.String, "device_type"),
+    isMobile: /* @__PURE__ */ required(Schema.Boolean, "is_mobile"),
+    browserName: /* @__PURE__ */ optional(Schema.String, "browser_name"),
+    browserVersion: /* @__PURE__ */ optional(Schema.String, "browser_version"),
+    ipAddress: /* @__PURE__ */ optional(Schema.String, "ip_address"),
+    city: /* @__PURE__ */ Schema.optional(Schema.String),
+    country: /* @__PURE__ */ Schema.optional(Schema.String)
   })
 )
 export type SessionActivityResponse = typeof SessionActivityResponse.Type
@@ -451,7 +466,7 @@ export type SessionActivityResponse = typeof SessionActivityResponse.Type
  * @since 0.1.0
  * @category models
  */
-export const SessionTask = Schema.Struct({ key: Schema.String })
+export const SessionTask = /* @__PURE__ */ Schema.Struct({ key: Schema.String })
 export interface SessionTask extends Schema.Schema.Type<typeof SessionTask> {}
 
 /**
@@ -460,21 +475,30 @@ export interface SessionTask extends Schema.Schema.Type<typeof SessionTask> {}
  * @since 0.1.0
  * @category models
  */
-export const Session = Schema.Struct({
-  object: Schema.Literal("session"),
+export const Session = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("session"),
   id: Schema.String,
-  userId: required(Schema.String, "user_id"),
-  clientId: required(Schema.String, "client_id"),
-  actor: optionalNullable(JsonObject, "actor"),
-  status: openEnum("active", "revoked", "ended", "expired", "removed", "abandoned", "replaced", "pending"),
-  lastActiveOrganizationId: optionalNullable(Schema.String, "last_active_organization_id"),
-  lastActiveAt: required(Schema.Number, "last_active_at"),
-  latestActivity: optional(SessionActivityResponse, "latest_activity"),
-  expireAt: required(Schema.Number, "expire_at"),
-  abandonAt: required(Schema.Number, "abandon_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  tasks: optionalNullable(Schema.Array(SessionTask), "tasks")
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
+  actor: /* @__PURE__ */ optionalNullable(JsonObject, "actor"),
+  status: /* @__PURE__ */ openEnum(
+    "active",
+    "revoked",
+    "ended",
+    "expired",
+    "removed",
+    "abandoned",
+    "replaced",
+    "pending"
+  ),
+  lastActiveOrganizationId: /* @__PURE__ */ optionalNullable(Schema.String, "last_active_organization_id"),
+  lastActiveAt: /* @__PURE__ */ required(Schema.Number, "last_active_at"),
+  latestActivity: /* @__PURE__ */ optional(SessionActivityResponse, "latest_activity"),
+  expireAt: /* @__PURE__ */ required(Schema.Number, "expire_at"),
+  abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  tasks: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(SessionTask), "tasks")
 })
 export interface Session extends Schema.Schema.Type<typeof Session> {}
 
@@ -484,17 +508,17 @@ export interface Session extends Schema.Schema.Type<typeof Session> {}
  * @since 0.1.0
  * @category models
  */
-export const Client = Schema.Struct({
-  object: Schema.Literal("client"),
+export const Client = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("client"),
   id: Schema.String,
-  sessionIds: required(Schema.Array(Schema.String), "session_ids"),
-  sessions: Schema.Array(Session),
-  signInId: nullable(Schema.String, "sign_in_id"),
-  signUpId: nullable(Schema.String, "sign_up_id"),
-  lastActiveSessionId: nullable(Schema.String, "last_active_session_id"),
-  lastAuthenticationStrategy: nullable(Schema.String, "last_authentication_strategy"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  createdAt: required(Schema.Number, "created_at")
+  sessionIds: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "session_ids"),
+  sessions: /* @__PURE__ */ Schema.Array(Session),
+  signInId: /* @__PURE__ */ nullable(Schema.String, "sign_in_id"),
+  signUpId: /* @__PURE__ */ nullable(Schema.String, "sign_up_id"),
+  lastActiveSessionId: /* @__PURE__ */ nullable(Schema.String, "last_active_session_id"),
+  lastAuthenticationStrategy: /* @__PURE__ */ nullable(Schema.String, "last_authentication_strategy"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
 })
 export interface Client extends Schema.Schema.Type<typeof Client> {}
 
@@ -504,9 +528,9 @@ export interface Client extends Schema.Schema.Type<typeof Client> {}
  * @since 0.1.0
  * @category models
  */
-export const CommerceCreditBalanceResponse = Schema.Struct({
+export const CommerceCreditBalanceResponse = /* @__PURE__ */ Schema.Struct({
   object: Schema.String,
-  balance: nullable(CommerceMoneyResponse, "balance")
+  balance: /* @__PURE__ */ nullable(CommerceMoneyResponse, "balance")
 })
 export interface CommerceCreditBalanceResponse
   extends Schema.Schema.Type<typeof CommerceCreditBalanceResponse> {}
@@ -517,15 +541,15 @@ export interface CommerceCreditBalanceResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceCreditLedgerResponse = Schema.Struct({
+export const CommerceCreditLedgerResponse = /* @__PURE__ */ Schema.Struct({
   object: Schema.String,
   id: Schema.String,
-  payerId: required(Schema.String, "payer_id"),
+  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
   amount: CommerceMoneyResponse,
-  sourceType: required(Schema.String, "source_type"),
-  sourceId: required(Schema.String, "source_id"),
-  note: optionalNullable(Schema.String, "note"),
-  createdAt: required(Schema.String, "created_at")
+  sourceType: /* @__PURE__ */ required(Schema.String, "source_type"),
+  sourceId: /* @__PURE__ */ required(Schema.String, "source_id"),
+  note: /* @__PURE__ */ optionalNullable(Schema.String, "note"),
+  createdAt: /* @__PURE__ */ required(Schema.String, "created_at")
 })
 export interface CommerceCreditLedgerResponse
   extends Schema.Schema.Type<typeof CommerceCreditLedgerResponse> {}
@@ -536,23 +560,23 @@ export interface CommerceCreditLedgerResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceDiscountRedemptionResponse = Schema.Struct({
-  object: Schema.Literal("commerce_discount_redemption"),
+export const CommerceDiscountRedemptionResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_discount_redemption"),
   id: Schema.String,
-  subscriptionItemId: required(Schema.String, "subscription_item_id"),
-  discountId: required(Schema.String, "discount_id"),
-  name: Schema.optional(Schema.String),
-  source: openEnum("promotion", "manual", "promo_code"),
-  promoCode: optional(Schema.String, "promo_code"),
-  effect: Schema.optional(openEnum("percentage", "fixed_amount")),
-  percentOff: optionalNullable(Schema.Number, "percent_off"),
-  amountOff: optionalNullable(CommerceMoneyResponse, "amount_off"),
-  amount: optionalNullable(CommerceMoneyResponse, "amount"),
-  cyclesRemaining: nullable(Schema.Number, "cycles_remaining"),
-  cyclesApplied: required(Schema.Number, "cycles_applied"),
-  status: Schema.optional(openEnum("active", "exhausted", "removed")),
-  redeemedAt: required(Schema.Number, "redeemed_at"),
-  redeemedBy: nullable(Schema.String, "redeemed_by")
+  subscriptionItemId: /* @__PURE__ */ required(Schema.String, "subscription_item_id"),
+  discountId: /* @__PURE__ */ required(Schema.String, "discount_id"),
+  name: /* @__PURE__ */ Schema.optional(Schema.String),
+  source: /* @__PURE__ */ openEnum("promotion", "manual", "promo_code"),
+  promoCode: /* @__PURE__ */ optional(Schema.String, "promo_code"),
+  effect: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("percentage", "fixed_amount")),
+  percentOff: /* @__PURE__ */ optionalNullable(Schema.Number, "percent_off"),
+  amountOff: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount_off"),
+  amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
+  cyclesRemaining: /* @__PURE__ */ nullable(Schema.Number, "cycles_remaining"),
+  cyclesApplied: /* @__PURE__ */ required(Schema.Number, "cycles_applied"),
+  status: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("active", "exhausted", "removed")),
+  redeemedAt: /* @__PURE__ */ required(Schema.Number, "redeemed_at"),
+  redeemedBy: /* @__PURE__ */ nullable(Schema.String, "redeemed_by")
 })
 export interface CommerceDiscountRedemptionResponse
   extends Schema.Schema.Type<typeof CommerceDiscountRedemptionResponse> {}
@@ -563,11 +587,11 @@ export interface CommerceDiscountRedemptionResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceProrationDiscountResponse = Schema.Struct({
+export const CommerceProrationDiscountResponse = /* @__PURE__ */ Schema.Struct({
   amount: CommerceMoneyResponse,
-  cycleDaysPassed: required(Schema.Number, "cycle_days_passed"),
-  cycleDaysTotal: required(Schema.Number, "cycle_days_total"),
-  cyclePassedPercent: required(Schema.Number, "cycle_passed_percent")
+  cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
+  cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
+  cyclePassedPercent: /* @__PURE__ */ required(Schema.Number, "cycle_passed_percent")
 })
 export interface CommerceProrationDiscountResponse
   extends Schema.Schema.Type<typeof CommerceProrationDiscountResponse> {}
@@ -578,8 +602,8 @@ export interface CommerceProrationDiscountResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceDiscountsResponse = Schema.Struct({
-  proration: nullable(CommerceProrationDiscountResponse, "proration"),
+export const CommerceDiscountsResponse = /* @__PURE__ */ Schema.Struct({
+  proration: /* @__PURE__ */ nullable(CommerceProrationDiscountResponse, "proration"),
   total: CommerceMoneyResponse
 })
 export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof CommerceDiscountsResponse> {}
@@ -590,20 +614,20 @@ export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof Com
  * @since 0.1.0
  * @category models
  */
-export const CommercePayerResponse2 = Schema.Struct({
-  object: Schema.Literal("commerce_payer"),
+export const CommercePayerResponse2 = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_payer"),
   id: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
-  userId: optional(Schema.String, "user_id"),
-  firstName: required(Schema.String, "first_name"),
-  lastName: required(Schema.String, "last_name"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
+  firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ required(Schema.String, "last_name"),
   email: Schema.String,
-  organizationId: optional(Schema.String, "organization_id"),
-  organizationName: optional(Schema.String, "organization_name"),
-  imageUrl: required(Schema.String, "image_url"),
-  creditsBalance: optional(CommerceMoneyResponse, "credits_balance"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+  organizationName: /* @__PURE__ */ optional(Schema.String, "organization_name"),
+  imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
+  creditsBalance: /* @__PURE__ */ optional(CommerceMoneyResponse, "credits_balance"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof CommercePayerResponse2> {}
 
@@ -613,24 +637,27 @@ export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof Commer
  * @since 0.1.0
  * @category models
  */
-export const CommercePaymentSourceResponse = Schema.Struct({
-  object: Schema.Literal("commerce_source"),
+export const CommercePaymentSourceResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_source"),
   id: Schema.String,
-  payerId: required(Schema.String, "payer_id"),
-  paymentMethod: required(openEnum("card", "apple_pay", "google_pay"), "payment_method"),
-  isDefault: optionalNullable(Schema.Boolean, "is_default"),
+  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+  paymentMethod: /* @__PURE__ */ required(
+    /* @__PURE__ */ openEnum("card", "apple_pay", "google_pay"),
+    "payment_method"
+  ),
+  isDefault: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_default"),
   gateway: Schema.String,
-  gatewayExternalId: required(Schema.String, "gateway_external_id"),
-  gatewayExternalAccountId: optionalNullable(Schema.String, "gateway_external_account_id"),
+  gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
+  gatewayExternalAccountId: /* @__PURE__ */ optionalNullable(Schema.String, "gateway_external_account_id"),
   last4: Schema.String,
-  status: openEnum("active", "disconnected"),
-  walletType: required(Schema.String, "wallet_type"),
-  cardType: required(Schema.String, "card_type"),
-  expiryYear: optional(Schema.Number, "expiry_year"),
-  expiryMonth: optional(Schema.Number, "expiry_month"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  isRemovable: optionalNullable(Schema.Boolean, "is_removable")
+  status: /* @__PURE__ */ openEnum("active", "disconnected"),
+  walletType: /* @__PURE__ */ required(Schema.String, "wallet_type"),
+  cardType: /* @__PURE__ */ required(Schema.String, "card_type"),
+  expiryYear: /* @__PURE__ */ optional(Schema.Number, "expiry_year"),
+  expiryMonth: /* @__PURE__ */ optional(Schema.Number, "expiry_month"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  isRemovable: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_removable")
 })
 export interface CommercePaymentSourceResponse
   extends Schema.Schema.Type<typeof CommercePaymentSourceResponse> {}
@@ -641,9 +668,9 @@ export interface CommercePaymentSourceResponse
  * @since 0.1.0
  * @category models
  */
-export const CommercePerUnitTotalTier = Schema.Struct({
-  quantity: optionalNullable(Schema.Number, "quantity"),
-  feePerBlock: required(CommerceMoneyResponse, "fee_per_block"),
+export const CommercePerUnitTotalTier = /* @__PURE__ */ Schema.Struct({
+  quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
+  feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
   total: CommerceMoneyResponse
 })
 export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof CommercePerUnitTotalTier> {}
@@ -654,10 +681,10 @@ export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof Comm
  * @since 0.1.0
  * @category models
  */
-export const CommercePerUnitTotal = Schema.Struct({
+export const CommercePerUnitTotal = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  blockSize: required(Schema.Number, "block_size"),
-  tiers: Schema.Array(CommercePerUnitTotalTier)
+  blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
+  tiers: /* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier)
 })
 export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof CommercePerUnitTotal> {}
 
@@ -667,10 +694,10 @@ export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof Commerce
  * @since 0.1.0
  * @category models
  */
-export const CommercePlanUnitPriceTier = Schema.Struct({
-  startsAtBlock: required(Schema.Number, "starts_at_block"),
-  endsAfterBlock: optionalNullable(Schema.Number, "ends_after_block"),
-  feePerBlock: required(CommerceMoneyResponse, "fee_per_block")
+export const CommercePlanUnitPriceTier = /* @__PURE__ */ Schema.Struct({
+  startsAtBlock: /* @__PURE__ */ required(Schema.Number, "starts_at_block"),
+  endsAfterBlock: /* @__PURE__ */ optionalNullable(Schema.Number, "ends_after_block"),
+  feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block")
 })
 export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof CommercePlanUnitPriceTier> {}
 
@@ -680,10 +707,10 @@ export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof Com
  * @since 0.1.0
  * @category models
  */
-export const CommercePlanUnitPrice = Schema.Struct({
+export const CommercePlanUnitPrice = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  blockSize: required(Schema.Number, "block_size"),
-  tiers: Schema.Array(CommercePlanUnitPriceTier)
+  blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
+  tiers: /* @__PURE__ */ Schema.Array(CommercePlanUnitPriceTier)
 })
 export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof CommercePlanUnitPrice> {}
 
@@ -693,13 +720,13 @@ export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof Commerc
  * @since 0.1.0
  * @category models
  */
-export const FeatureResponse = Schema.Struct({
-  object: Schema.Literal("feature"),
+export const FeatureResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("feature"),
   id: Schema.String,
   name: Schema.String,
-  description: nullable(Schema.String, "description"),
+  description: /* @__PURE__ */ nullable(Schema.String, "description"),
   slug: Schema.String,
-  avatarUrl: nullable(Schema.String, "avatar_url")
+  avatarUrl: /* @__PURE__ */ nullable(Schema.String, "avatar_url")
 })
 export interface FeatureResponse extends Schema.Schema.Type<typeof FeatureResponse> {}
 
@@ -709,26 +736,26 @@ export interface FeatureResponse extends Schema.Schema.Type<typeof FeatureRespon
  * @since 0.1.0
  * @category models
  */
-export const CommercePlan = Schema.Struct({
-  object: Schema.Literal("commerce_plan"),
+export const CommercePlan = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_plan"),
   id: Schema.String,
   name: Schema.String,
-  fee: nullable(CommerceMoneyResponse, "fee"),
-  annualMonthlyFee: nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-  annualFee: nullable(CommerceMoneyResponse, "annual_fee"),
-  description: optionalNullable(Schema.String, "description"),
-  productId: required(Schema.String, "product_id"),
-  isDefault: required(Schema.Boolean, "is_default"),
-  isRecurring: required(Schema.Boolean, "is_recurring"),
-  publiclyVisible: required(Schema.Boolean, "publicly_visible"),
-  hasBaseFee: required(Schema.Boolean, "has_base_fee"),
-  forPayerType: required(Schema.String, "for_payer_type"),
+  fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
+  annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+  annualFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_fee"),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  productId: /* @__PURE__ */ required(Schema.String, "product_id"),
+  isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
+  isRecurring: /* @__PURE__ */ required(Schema.Boolean, "is_recurring"),
+  publiclyVisible: /* @__PURE__ */ required(Schema.Boolean, "publicly_visible"),
+  hasBaseFee: /* @__PURE__ */ required(Schema.Boolean, "has_base_fee"),
+  forPayerType: /* @__PURE__ */ required(Schema.String, "for_payer_type"),
   slug: Schema.String,
-  avatarUrl: optionalNullable(Schema.String, "avatar_url"),
-  features: Schema.optional(Schema.Array(FeatureResponse)),
-  freeTrialEnabled: required(Schema.Boolean, "free_trial_enabled"),
-  freeTrialDays: nullable(Schema.Number, "free_trial_days"),
-  unitPrices: optional(Schema.Array(CommercePlanUnitPrice), "unit_prices")
+  avatarUrl: /* @__PURE__ */ optionalNullable(Schema.String, "avatar_url"),
+  features: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(FeatureResponse)),
+  freeTrialEnabled: /* @__PURE__ */ required(Schema.Boolean, "free_trial_enabled"),
+  freeTrialDays: /* @__PURE__ */ nullable(Schema.Number, "free_trial_days"),
+  unitPrices: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(CommercePlanUnitPrice), "unit_prices")
 })
 export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan> {}
 
@@ -738,13 +765,13 @@ export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan> {}
  * @since 0.1.0
  * @category models
  */
-export const FeatureResponse2 = Schema.Struct({
-  object: Schema.Literal("feature"),
+export const FeatureResponse2 = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("feature"),
   id: Schema.String,
   name: Schema.String,
   description: Schema.String,
   slug: Schema.String,
-  avatarUrl: required(Schema.String, "avatar_url")
+  avatarUrl: /* @__PURE__ */ required(Schema.String, "avatar_url")
 })
 export interface FeatureResponse2 extends Schema.Schema.Type<typeof FeatureResponse2> {}
 
@@ -754,36 +781,36 @@ export interface FeatureResponse2 extends Schema.Schema.Type<typeof FeatureRespo
  * @since 0.1.0
  * @category models
  */
-export const CommercePlan2 = Schema.Struct({
-  object: Schema.Literal("commerce_plan"),
+export const CommercePlan2 = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_plan"),
   id: Schema.String,
   name: Schema.String,
-  fee: nullable(CommerceMoneyResponse, "fee"),
-  annualMonthlyFee: nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-  annualFee: nullable(CommerceMoneyResponse, "annual_fee"),
+  fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
+  annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+  annualFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_fee"),
   amount: Schema.Number,
-  amountFormatted: required(Schema.String, "amount_formatted"),
-  annualMonthlyAmount: required(Schema.Number, "annual_monthly_amount"),
-  annualMonthlyAmountFormatted: required(Schema.String, "annual_monthly_amount_formatted"),
-  annualAmount: required(Schema.Number, "annual_amount"),
-  annualAmountFormatted: required(Schema.String, "annual_amount_formatted"),
-  currencySymbol: required(Schema.String, "currency_symbol"),
+  amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
+  annualMonthlyAmount: /* @__PURE__ */ required(Schema.Number, "annual_monthly_amount"),
+  annualMonthlyAmountFormatted: /* @__PURE__ */ required(Schema.String, "annual_monthly_amount_formatted"),
+  annualAmount: /* @__PURE__ */ required(Schema.Number, "annual_amount"),
+  annualAmountFormatted: /* @__PURE__ */ required(Schema.String, "annual_amount_formatted"),
+  currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol"),
   currency: Schema.String,
-  description: Schema.optional(Schema.String),
-  productId: required(Schema.String, "product_id"),
-  isDefault: required(Schema.Boolean, "is_default"),
-  isRecurring: required(Schema.Boolean, "is_recurring"),
-  publiclyVisible: required(Schema.Boolean, "publicly_visible"),
-  hasBaseFee: required(Schema.Boolean, "has_base_fee"),
-  payerType: required(Schema.Array(Schema.String), "payer_type"),
-  forPayerType: required(Schema.String, "for_payer_type"),
+  description: /* @__PURE__ */ Schema.optional(Schema.String),
+  productId: /* @__PURE__ */ required(Schema.String, "product_id"),
+  isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
+  isRecurring: /* @__PURE__ */ required(Schema.Boolean, "is_recurring"),
+  publiclyVisible: /* @__PURE__ */ required(Schema.Boolean, "publicly_visible"),
+  hasBaseFee: /* @__PURE__ */ required(Schema.Boolean, "has_base_fee"),
+  payerType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "payer_type"),
+  forPayerType: /* @__PURE__ */ required(Schema.String, "for_payer_type"),
   slug: Schema.String,
-  avatarUrl: optional(Schema.String, "avatar_url"),
-  period: Schema.optional(Schema.String),
-  interval: Schema.optional(Schema.Number),
-  features: Schema.optional(Schema.Array(FeatureResponse2)),
-  freeTrialEnabled: optional(Schema.Boolean, "free_trial_enabled"),
-  freeTrialDays: optionalNullable(Schema.Number, "free_trial_days")
+  avatarUrl: /* @__PURE__ */ optional(Schema.String, "avatar_url"),
+  period: /* @__PURE__ */ Schema.optional(Schema.String),
+  interval: /* @__PURE__ */ Schema.optional(Schema.Number),
+  features: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(FeatureResponse2)),
+  freeTrialEnabled: /* @__PURE__ */ optional(Schema.Boolean, "free_trial_enabled"),
+  freeTrialDays: /* @__PURE__ */ optionalNullable(Schema.Number, "free_trial_days")
 })
 export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2> {}
 
@@ -793,19 +820,22 @@ export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2> 
  * @since 0.1.0
  * @category models
  */
-export const CommercePriceTransitionDetails = Schema.Struct({
-  previousPlan: required(CommercePlan2, "previous_plan"),
-  previousPrice: required(BillingPriceResponse, "previous_price"),
-  effectiveAt: required(Schema.Number, "effective_at"),
-  effectiveMode: required(openEnum("immediate", "end_of_period"), "effective_mode"),
-  nextBillingDate: optionalNullable(Schema.Number, "next_billing_date"),
-  chargedImmediately: required(Schema.Boolean, "charged_immediately"),
-  immediateCharge: optionalNullable(CommerceMoneyResponse, "immediate_charge"),
-  previousSubscriptionItemStatus: required(
-    openEnum("canceled", "ended", "abandoned"),
+export const CommercePriceTransitionDetails = /* @__PURE__ */ Schema.Struct({
+  previousPlan: /* @__PURE__ */ required(CommercePlan2, "previous_plan"),
+  previousPrice: /* @__PURE__ */ required(BillingPriceResponse, "previous_price"),
+  effectiveAt: /* @__PURE__ */ required(Schema.Number, "effective_at"),
+  effectiveMode: /* @__PURE__ */ required(
+    /* @__PURE__ */ openEnum("immediate", "end_of_period"),
+    "effective_mode"
+  ),
+  nextBillingDate: /* @__PURE__ */ optionalNullable(Schema.Number, "next_billing_date"),
+  chargedImmediately: /* @__PURE__ */ required(Schema.Boolean, "charged_immediately"),
+  immediateCharge: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "immediate_charge"),
+  previousSubscriptionItemStatus: /* @__PURE__ */ required(
+    /* @__PURE__ */ openEnum("canceled", "ended", "abandoned"),
     "previous_subscription_item_status"
   ),
-  previousSubscriptionItemId: required(Schema.String, "previous_subscription_item_id")
+  previousSubscriptionItemId: /* @__PURE__ */ required(Schema.String, "previous_subscription_item_id")
 })
 export interface CommercePriceTransitionDetails
   extends Schema.Schema.Type<typeof CommercePriceTransitionDetails> {}
@@ -816,9 +846,9 @@ export interface CommercePriceTransitionDetails
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionCreditResponse = Schema.Struct({
-  amount: optionalNullable(CommerceMoneyResponse, "amount"),
-  cycleRemainingPercent: optional(Schema.Number, "cycle_remaining_percent")
+export const CommerceSubscriptionCreditResponse = /* @__PURE__ */ Schema.Struct({
+  amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
+  cycleRemainingPercent: /* @__PURE__ */ optional(Schema.Number, "cycle_remaining_percent")
 })
 export interface CommerceSubscriptionCreditResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionCreditResponse> {}
@@ -829,14 +859,17 @@ export interface CommerceSubscriptionCreditResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceTotalsResponse = Schema.Struct({
+export const CommerceTotalsResponse = /* @__PURE__ */ Schema.Struct({
   subtotal: CommerceMoneyResponse,
-  baseFee: required(CommerceMoneyResponse, "base_fee"),
-  taxTotal: required(CommerceMoneyResponse, "tax_total"),
-  grandTotal: required(CommerceMoneyResponse, "grand_total"),
-  perUnitTotals: optional(Schema.Array(CommercePerUnitTotal), "per_unit_totals"),
-  credits: optionalNullable(CommerceCreditsResponse, "credits"),
-  discounts: optionalNullable(CommerceDiscountsResponse, "discounts")
+  baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
+  taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total"),
+  grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
+  perUnitTotals: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(CommercePerUnitTotal),
+    "per_unit_totals"
+  ),
+  credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
+  discounts: /* @__PURE__ */ optionalNullable(CommerceDiscountsResponse, "discounts")
 })
 export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof CommerceTotalsResponse> {}
 
@@ -846,11 +879,14 @@ export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof Commer
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionItemNextPaymentResponse = Schema.Struct({
-  amount: optionalNullable(CommerceMoneyResponse, "amount"),
-  date: optionalNullable(Schema.Number, "date"),
-  perUnitTotals: optional(Schema.Array(CommercePerUnitTotal), "per_unit_totals"),
-  totals: optionalNullable(CommerceTotalsResponse, "totals")
+export const CommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ Schema.Struct({
+  amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
+  date: /* @__PURE__ */ optionalNullable(Schema.Number, "date"),
+  perUnitTotals: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(CommercePerUnitTotal),
+    "per_unit_totals"
+  ),
+  totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse, "totals")
 })
 export interface CommerceSubscriptionItemNextPaymentResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionItemNextPaymentResponse> {}
@@ -861,33 +897,33 @@ export interface CommerceSubscriptionItemNextPaymentResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionItem2 = Schema.Struct({
-  object: Schema.Literal("commerce_subscription_item"),
+export const CommerceSubscriptionItem2 = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
   id: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
-  status: openEnum("active", "ended", "past_due", "upcoming", "incomplete", "abandoned"),
-  credit: optionalNullable(CommerceSubscriptionCreditResponse, "credit"),
-  planId: required(Schema.String, "plan_id"),
-  priceId: optional(Schema.String, "price_id"),
-  plan: nullable(CommercePlan2, "plan"),
-  planPeriod: required(openEnum("month", "annual"), "plan_period"),
-  paymentSourceId: required(Schema.String, "payment_source_id"),
-  paymentSource: optionalNullable(CommercePaymentSourceResponse, "payment_source"),
-  lifetimePaid: optionalNullable(CommerceMoneyResponse, "lifetime_paid"),
-  amount: optionalNullable(CommerceMoneyResponse, "amount"),
-  nextInvoice: optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_invoice"),
-  nextPayment: optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_payment"),
-  payerId: required(Schema.String, "payer_id"),
-  payer: optionalNullable(CommercePayerResponse2, "payer"),
-  isFreeTrial: required(Schema.Boolean, "is_free_trial"),
-  periodStart: optionalNullable(Schema.Number, "period_start"),
-  periodEnd: optionalNullable(Schema.Number, "period_end"),
-  prorationDate: required(Schema.String, "proration_date"),
-  canceledAt: optionalNullable(Schema.Number, "canceled_at"),
-  pastDueAt: optionalNullable(Schema.Number, "past_due_at"),
-  endedAt: optionalNullable(Schema.Number, "ended_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  status: /* @__PURE__ */ openEnum("active", "ended", "past_due", "upcoming", "incomplete", "abandoned"),
+  credit: /* @__PURE__ */ optionalNullable(CommerceSubscriptionCreditResponse, "credit"),
+  planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
+  priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
+  plan: /* @__PURE__ */ nullable(CommercePlan2, "plan"),
+  planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("month", "annual"), "plan_period"),
+  paymentSourceId: /* @__PURE__ */ required(Schema.String, "payment_source_id"),
+  paymentSource: /* @__PURE__ */ optionalNullable(CommercePaymentSourceResponse, "payment_source"),
+  lifetimePaid: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "lifetime_paid"),
+  amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
+  nextInvoice: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_invoice"),
+  nextPayment: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_payment"),
+  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+  payer: /* @__PURE__ */ optionalNullable(CommercePayerResponse2, "payer"),
+  isFreeTrial: /* @__PURE__ */ required(Schema.Boolean, "is_free_trial"),
+  periodStart: /* @__PURE__ */ optionalNullable(Schema.Number, "period_start"),
+  periodEnd: /* @__PURE__ */ optionalNullable(Schema.Number, "period_end"),
+  prorationDate: /* @__PURE__ */ required(Schema.String, "proration_date"),
+  canceledAt: /* @__PURE__ */ optionalNullable(Schema.Number, "canceled_at"),
+  pastDueAt: /* @__PURE__ */ optionalNullable(Schema.Number, "past_due_at"),
+  endedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "ended_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof CommerceSubscriptionItem2> {}
 
@@ -897,9 +933,9 @@ export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof Com
  * @since 0.1.0
  * @category models
  */
-export const CommercePriceTransitionResponse = Schema.Struct({
-  object: Schema.Literal("commerce_price_transition"),
-  subscriptionItem: required(CommerceSubscriptionItem2, "subscription_item"),
+export const CommercePriceTransitionResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_price_transition"),
+  subscriptionItem: /* @__PURE__ */ required(CommerceSubscriptionItem2, "subscription_item"),
   transition: CommercePriceTransitionDetails
 })
 export interface CommercePriceTransitionResponse
@@ -911,9 +947,9 @@ export interface CommercePriceTransitionResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionItemSeatsResponse = Schema.Struct({
-  quantity: nullable(Schema.Number, "quantity"),
-  tiers: Schema.optional(Schema.Array(CommercePerUnitTotalTier2))
+export const CommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ Schema.Struct({
+  quantity: /* @__PURE__ */ nullable(Schema.Number, "quantity"),
+  tiers: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2))
 })
 export interface CommerceSubscriptionItemSeatsResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionItemSeatsResponse> {}
@@ -924,11 +960,11 @@ export interface CommerceSubscriptionItemSeatsResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionItem = Schema.Struct({
-  object: Schema.Literal("commerce_subscription_item"),
+export const CommerceSubscriptionItem = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
   id: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
-  status: openEnum(
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  status: /* @__PURE__ */ openEnum(
     "active",
     "canceled",
     "expired",
@@ -938,28 +974,28 @@ export const CommerceSubscriptionItem = Schema.Struct({
     "incomplete",
     "abandoned"
   ),
-  credit: Schema.optional(CommerceSubscriptionCreditResponse),
-  credits: optionalNullable(CommerceCreditsResponse, "credits"),
-  planId: nullable(Schema.String, "plan_id"),
-  priceId: optional(Schema.String, "price_id"),
-  plan: optionalNullable(CommercePlan, "plan"),
-  planPeriod: required(openEnum("month", "annual"), "plan_period"),
-  paymentMethod: optional(CommercePaymentMethodResponse, "payment_method"),
-  lifetimePaid: optional(CommerceMoneyResponse, "lifetime_paid"),
-  nextPayment: optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_payment"),
-  payerId: required(Schema.String, "payer_id"),
-  payer: Schema.optional(CommercePayerResponse),
-  isFreeTrial: required(Schema.Boolean, "is_free_trial"),
-  periodStart: required(Schema.Number, "period_start"),
-  periodEnd: nullable(Schema.Number, "period_end"),
-  prorationDate: optional(Schema.String, "proration_date"),
-  canceledAt: nullable(Schema.Number, "canceled_at"),
-  pastDueAt: nullable(Schema.Number, "past_due_at"),
-  endedAt: nullable(Schema.Number, "ended_at"),
-  createdAt: optional(Schema.Number, "created_at"),
-  updatedAt: optional(Schema.Number, "updated_at"),
-  seats: optionalNullable(CommerceSubscriptionItemSeatsResponse, "seats"),
-  totals: optionalNullable(CommerceTotalsResponse2, "totals")
+  credit: /* @__PURE__ */ Schema.optional(CommerceSubscriptionCreditResponse),
+  credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
+  planId: /* @__PURE__ */ nullable(Schema.String, "plan_id"),
+  priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
+  plan: /* @__PURE__ */ optionalNullable(CommercePlan, "plan"),
+  planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("month", "annual"), "plan_period"),
+  paymentMethod: /* @__PURE__ */ optional(CommercePaymentMethodResponse, "payment_method"),
+  lifetimePaid: /* @__PURE__ */ optional(CommerceMoneyResponse, "lifetime_paid"),
+  nextPayment: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_payment"),
+  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+  payer: /* @__PURE__ */ Schema.optional(CommercePayerResponse),
+  isFreeTrial: /* @__PURE__ */ required(Schema.Boolean, "is_free_trial"),
+  periodStart: /* @__PURE__ */ required(Schema.Number, "period_start"),
+  periodEnd: /* @__PURE__ */ nullable(Schema.Number, "period_end"),
+  prorationDate: /* @__PURE__ */ optional(Schema.String, "proration_date"),
+  canceledAt: /* @__PURE__ */ nullable(Schema.Number, "canceled_at"),
+  pastDueAt: /* @__PURE__ */ nullable(Schema.Number, "past_due_at"),
+  endedAt: /* @__PURE__ */ nullable(Schema.Number, "ended_at"),
+  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
+  seats: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemSeatsResponse, "seats"),
+  totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals")
 })
 export interface CommerceSubscriptionItem extends Schema.Schema.Type<typeof CommerceSubscriptionItem> {}
 
@@ -969,11 +1005,14 @@ export interface CommerceSubscriptionItem extends Schema.Schema.Type<typeof Comm
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionNextPayment = Schema.Struct({
+export const CommerceSubscriptionNextPayment = /* @__PURE__ */ Schema.Struct({
   date: Schema.Number,
   amount: CommerceMoneyResponse,
-  perUnitTotals: optional(Schema.Array(CommercePerUnitTotal2), "per_unit_totals"),
-  totals: optionalNullable(CommerceTotalsResponse2, "totals")
+  perUnitTotals: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(CommercePerUnitTotal2),
+    "per_unit_totals"
+  ),
+  totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals")
 })
 export interface CommerceSubscriptionNextPayment
   extends Schema.Schema.Type<typeof CommerceSubscriptionNextPayment> {}
@@ -984,19 +1023,22 @@ export interface CommerceSubscriptionNextPayment
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscription = Schema.Struct({
-  object: Schema.Literal("commerce_subscription"),
+export const CommerceSubscription = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("commerce_subscription"),
   id: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
-  status: openEnum("active", "past_due", "canceled", "ended", "abandoned", "incomplete"),
-  payerId: required(Schema.String, "payer_id"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  activeAt: nullable(Schema.Number, "active_at"),
-  pastDueAt: nullable(Schema.Number, "past_due_at"),
-  subscriptionItems: required(Schema.Array(CommerceSubscriptionItem), "subscription_items"),
-  nextPayment: optional(CommerceSubscriptionNextPayment, "next_payment"),
-  eligibleForFreeTrial: optional(Schema.Boolean, "eligible_for_free_trial")
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  status: /* @__PURE__ */ openEnum("active", "past_due", "canceled", "ended", "abandoned", "incomplete"),
+  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  activeAt: /* @__PURE__ */ nullable(Schema.Number, "active_at"),
+  pastDueAt: /* @__PURE__ */ nullable(Schema.Number, "past_due_at"),
+  subscriptionItems: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
+    "subscription_items"
+  ),
+  nextPayment: /* @__PURE__ */ optional(CommerceSubscriptionNextPayment, "next_payment"),
+  eligibleForFreeTrial: /* @__PURE__ */ optional(Schema.Boolean, "eligible_for_free_trial")
 })
 export interface CommerceSubscription extends Schema.Schema.Type<typeof CommerceSubscription> {}
 
@@ -1006,9 +1048,9 @@ export interface CommerceSubscription extends Schema.Schema.Type<typeof Commerce
  * @since 0.1.0
  * @category models
  */
-export const Cookies = Schema.Struct({
-  object: Schema.Literal("cookies"),
-  cookies: Schema.Array(Schema.String)
+export const Cookies = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("cookies"),
+  cookies: /* @__PURE__ */ Schema.Array(Schema.String)
 })
 export interface Cookies extends Schema.Schema.Type<typeof Cookies> {}
 
@@ -1018,13 +1060,16 @@ export interface Cookies extends Schema.Schema.Type<typeof Cookies> {}
  * @since 0.1.0
  * @category models
  */
-export const CreateBillingPriceRequest = Schema.Struct({
-  planId: required(Schema.String, "plan_id"),
-  currency: Schema.optional(Schema.String),
-  amount: nullable(Schema.Number, "amount"),
-  annualMonthlyAmount: optionalNullable(Schema.Number, "annual_monthly_amount"),
-  description: Schema.optional(Schema.String),
-  supportedBillingPeriods: optional(openEnum("month", "annual", "both"), "supported_billing_periods")
+export const CreateBillingPriceRequest = /* @__PURE__ */ Schema.Struct({
+  planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
+  currency: /* @__PURE__ */ Schema.optional(Schema.String),
+  amount: /* @__PURE__ */ nullable(Schema.Number, "amount"),
+  annualMonthlyAmount: /* @__PURE__ */ optionalNullable(Schema.Number, "annual_monthly_amount"),
+  description: /* @__PURE__ */ Schema.optional(Schema.String),
+  supportedBillingPeriods: /* @__PURE__ */ optional(
+    /* @__PURE__ */ openEnum("month", "annual", "both"),
+    "supported_billing_periods"
+  )
 })
 export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof CreateBillingPriceRequest> {}
 
@@ -1034,12 +1079,12 @@ export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof Cre
  * @since 0.1.0
  * @category models
  */
-export const DeletedObject = Schema.Struct({
+export const DeletedObject = /* @__PURE__ */ Schema.Struct({
   object: Schema.String,
-  id: Schema.optional(Schema.String),
-  slug: Schema.optional(Schema.String),
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  slug: /* @__PURE__ */ Schema.optional(Schema.String),
   deleted: Schema.Boolean,
-  externalId: optional(Schema.String, "external_id")
+  externalId: /* @__PURE__ */ optional(Schema.String, "external_id")
 })
 export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject> {}
 
@@ -1049,35 +1094,35 @@ export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject> 
  * @since 0.1.0
  * @category models
  */
-export const Directory = Schema.Struct({
-  object: Schema.Literal("directory"),
+export const Directory = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("directory"),
   id: Schema.String,
   name: Schema.String,
-  enterpriseConnectionId: optionalNullable(Schema.String, "enterprise_connection_id"),
-  endpointUrl: required(Schema.String, "endpoint_url"),
+  enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
+  endpointUrl: /* @__PURE__ */ required(Schema.String, "endpoint_url"),
   provider: Schema.String,
   enabled: Schema.Boolean,
-  groupRoleMappingEnabled: required(Schema.Boolean, "group_role_mapping_enabled"),
-  attributeMapping: required(
-    Schema.Record({ key: Schema.String, value: Schema.String }),
+  groupRoleMappingEnabled: /* @__PURE__ */ required(Schema.Boolean, "group_role_mapping_enabled"),
+  attributeMapping: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
     "attribute_mapping"
   ),
-  customAttributes: optional(
-    Schema.Array(
-      Schema.Struct({
-        name: Schema.optional(Schema.String),
-        key: Schema.optional(Schema.String),
-        ssoPath: optional(Schema.String, "sso_path"),
-        scimPath: optional(Schema.String, "scim_path"),
-        directoryPath: optional(Schema.String, "directory_path"),
-        multiValued: optional(Schema.Boolean, "multi_valued")
+  customAttributes: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
+        name: /* @__PURE__ */ Schema.optional(Schema.String),
+        key: /* @__PURE__ */ Schema.optional(Schema.String),
+        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
+        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
+        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
       })
     ),
     "custom_attributes"
   ),
-  apiKey: optionalNullable(Schema.String, "api_key"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  apiKey: /* @__PURE__ */ optionalNullable(Schema.String, "api_key"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface Directory extends Schema.Schema.Type<typeof Directory> {}
 
@@ -1087,7 +1132,7 @@ export interface Directory extends Schema.Schema.Type<typeof Directory> {}
  * @since 0.1.0
  * @category models
  */
-export const Directories = Schema.Array(Directory)
+export const Directories = /* @__PURE__ */ Schema.Array(Directory)
 export type Directories = typeof Directories.Type
 
 /**
@@ -1096,15 +1141,15 @@ export type Directories = typeof Directories.Type
  * @since 0.1.0
  * @category models
  */
-export const Permission = Schema.Struct({
-  object: Schema.Literal("permission"),
+export const Permission = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("permission"),
   id: Schema.String,
   name: Schema.String,
   key: Schema.String,
   description: Schema.String,
   type: Schema.String,
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface Permission extends Schema.Schema.Type<typeof Permission> {}
 
@@ -1114,16 +1159,16 @@ export interface Permission extends Schema.Schema.Type<typeof Permission> {}
  * @since 0.1.0
  * @category models
  */
-export const Role = Schema.Struct({
-  object: Schema.Literal("role"),
+export const Role = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("role"),
   id: Schema.String,
   name: Schema.String,
   key: Schema.String,
-  description: nullable(Schema.String, "description"),
-  isCreatorEligible: required(Schema.Boolean, "is_creator_eligible"),
-  permissions: Schema.Array(Permission),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  description: /* @__PURE__ */ nullable(Schema.String, "description"),
+  isCreatorEligible: /* @__PURE__ */ required(Schema.Boolean, "is_creator_eligible"),
+  permissions: /* @__PURE__ */ Schema.Array(Permission),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface Role extends Schema.Schema.Type<typeof Role> {}
 
@@ -1133,19 +1178,19 @@ export interface Role extends Schema.Schema.Type<typeof Role> {}
  * @since 0.1.0
  * @category models
  */
-export const DirectoryGroupRoleMapping = Schema.Struct({
-  object: Schema.Literal("directory_group_role_mapping"),
+export const DirectoryGroupRoleMapping = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("directory_group_role_mapping"),
   id: Schema.String,
-  directoryId: required(Schema.String, "directory_id"),
-  scimDirectoryId: required(Schema.String, "scim_directory_id"),
-  directoryGroupId: required(Schema.String, "directory_group_id"),
-  scimGroupId: required(Schema.String, "scim_group_id"),
-  directoryGroupDisplayName: required(Schema.String, "directory_group_display_name"),
-  scimGroupDisplayName: required(Schema.String, "scim_group_display_name"),
-  role: Schema.optional(Role),
+  directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
+  scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
+  directoryGroupId: /* @__PURE__ */ required(Schema.String, "directory_group_id"),
+  scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
+  directoryGroupDisplayName: /* @__PURE__ */ required(Schema.String, "directory_group_display_name"),
+  scimGroupDisplayName: /* @__PURE__ */ required(Schema.String, "scim_group_display_name"),
+  role: /* @__PURE__ */ Schema.optional(Role),
   precedence: Schema.Number,
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface DirectoryGroupRoleMapping extends Schema.Schema.Type<typeof DirectoryGroupRoleMapping> {}
 
@@ -1155,7 +1200,7 @@ export interface DirectoryGroupRoleMapping extends Schema.Schema.Type<typeof Dir
  * @since 0.1.0
  * @category models
  */
-export const DirectoryGroupRoleMappings = Schema.Array(DirectoryGroupRoleMapping)
+export const DirectoryGroupRoleMappings = /* @__PURE__ */ Schema.Array(DirectoryGroupRoleMapping)
 export type DirectoryGroupRoleMappings = typeof DirectoryGroupRoleMappings.Type
 
 /**
@@ -1164,16 +1209,16 @@ export type DirectoryGroupRoleMappings = typeof DirectoryGroupRoleMappings.Type
  * @since 0.1.0
  * @category models
  */
-export const Domain = Schema.Struct({
-  object: Schema.Literal("domain"),
+export const Domain = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("domain"),
   id: Schema.String,
   name: Schema.String,
-  isSatellite: required(Schema.Boolean, "is_satellite"),
-  frontendApiUrl: required(Schema.String, "frontend_api_url"),
-  accountsPortalUrl: optionalNullable(Schema.String, "accounts_portal_url"),
-  proxyUrl: optionalNullable(Schema.String, "proxy_url"),
-  developmentOrigin: required(Schema.String, "development_origin"),
-  cnameTargets: optionalNullable(Schema.Array(CNameTarget), "cname_targets")
+  isSatellite: /* @__PURE__ */ required(Schema.Boolean, "is_satellite"),
+  frontendApiUrl: /* @__PURE__ */ required(Schema.String, "frontend_api_url"),
+  accountsPortalUrl: /* @__PURE__ */ optionalNullable(Schema.String, "accounts_portal_url"),
+  proxyUrl: /* @__PURE__ */ optionalNullable(Schema.String, "proxy_url"),
+  developmentOrigin: /* @__PURE__ */ required(Schema.String, "development_origin"),
+  cnameTargets: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(CNameTarget), "cname_targets")
 })
 export interface Domain extends Schema.Schema.Type<typeof Domain> {}
 
@@ -1183,9 +1228,9 @@ export interface Domain extends Schema.Schema.Type<typeof Domain> {}
  * @since 0.1.0
  * @category models
  */
-export const Domains = Schema.Struct({
-  data: Schema.Array(Domain),
-  totalCount: required(Schema.Number, "total_count")
+export const Domains = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(Domain),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface Domains extends Schema.Schema.Type<typeof Domains> {}
 
@@ -1195,7 +1240,7 @@ export interface Domains extends Schema.Schema.Type<typeof Domains> {}
  * @since 0.1.0
  * @category models
  */
-export const IdentificationLink = Schema.Struct({ type: Schema.String, id: Schema.String })
+export const IdentificationLink = /* @__PURE__ */ Schema.Struct({ type: Schema.String, id: Schema.String })
 export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink> {}
 
 /**
@@ -1204,13 +1249,13 @@ export interface IdentificationLink extends Schema.Schema.Type<typeof Identifica
  * @since 0.1.0
  * @category models
  */
-export const VerificationAdmin = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_admin")),
-  status: openEnum("verified"),
-  strategy: openEnum("admin"),
-  attempts: nullable(Schema.Number, "attempts"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+export const VerificationAdmin = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_admin")),
+  status: /* @__PURE__ */ openEnum("verified"),
+  strategy: /* @__PURE__ */ openEnum("admin"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin> {}
 
@@ -1220,13 +1265,13 @@ export interface VerificationAdmin extends Schema.Schema.Type<typeof Verificatio
  * @since 0.1.0
  * @category models
  */
-export const VerificationEmailLink = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_email_link")),
-  status: openEnum("unverified", "verified", "failed", "expired"),
-  strategy: openEnum("email_link"),
-  attempts: nullable(Schema.Number, "attempts"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+export const VerificationEmailLink = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_email_link")),
+  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
+  strategy: /* @__PURE__ */ openEnum("email_link"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink> {}
 
@@ -1236,14 +1281,14 @@ export interface VerificationEmailLink extends Schema.Schema.Type<typeof Verific
  * @since 0.1.0
  * @category models
  */
-export const VerificationFromOauth = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_from_oauth")),
-  status: openEnum("unverified", "verified"),
+export const VerificationFromOauth = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_from_oauth")),
+  status: /* @__PURE__ */ openEnum("unverified", "verified"),
   strategy: Schema.String,
-  error: optionalNullable(ClerkError, "error"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  attempts: nullable(Schema.Number, "attempts"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+  error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth> {}
 
@@ -1253,10 +1298,10 @@ export interface VerificationFromOauth extends Schema.Schema.Type<typeof Verific
  * @since 0.1.0
  * @category models
  */
-export const VerificationOtp = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_otp")),
-  status: openEnum("unverified", "verified", "failed", "expired"),
-  strategy: openEnum(
+export const VerificationOtp = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_otp")),
+  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
+  strategy: /* @__PURE__ */ openEnum(
     "phone_code",
     "email_code",
     "reset_password_email_code",
@@ -1266,10 +1311,10 @@ export const VerificationOtp = Schema.Struct({
     "email_link",
     "from_oauth_microsoft"
   ),
-  attempts: nullable(Schema.Number, "attempts"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  channel: optionalNullable(Schema.String, "channel"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp> {}
 
@@ -1279,15 +1324,18 @@ export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationO
  * @since 0.1.0
  * @category models
  */
-export const VerificationSaml = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_saml")),
-  status: openEnum("unverified", "verified", "failed", "expired", "transferable"),
-  strategy: openEnum("saml"),
-  externalVerificationRedirectUrl: optionalNullable(Schema.String, "external_verification_redirect_url"),
-  error: optionalNullable(ClerkError, "error"),
-  expireAt: optionalNullable(Schema.Number, "expire_at"),
-  attempts: nullable(Schema.Number, "attempts"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+export const VerificationSaml = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_saml")),
+  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired", "transferable"),
+  strategy: /* @__PURE__ */ openEnum("saml"),
+  externalVerificationRedirectUrl: /* @__PURE__ */ optionalNullable(
+    Schema.String,
+    "external_verification_redirect_url"
+  ),
+  error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
+  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml> {}
 
@@ -1297,12 +1345,12 @@ export interface VerificationSaml extends Schema.Schema.Type<typeof Verification
  * @since 0.1.0
  * @category models
  */
-export const VerificationScim = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_scim")),
-  status: openEnum("verified"),
-  strategy: openEnum("scim"),
-  attempts: nullable(Schema.Number, "attempts"),
-  expireAt: nullable(Schema.Number, "expire_at")
+export const VerificationScim = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_scim")),
+  status: /* @__PURE__ */ openEnum("verified"),
+  strategy: /* @__PURE__ */ openEnum("scim"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at")
 })
 export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim> {}
 
@@ -1312,13 +1360,13 @@ export interface VerificationScim extends Schema.Schema.Type<typeof Verification
  * @since 0.1.0
  * @category models
  */
-export const VerificationTicket = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_ticket")),
-  status: openEnum("unverified", "verified", "expired"),
-  strategy: openEnum("ticket"),
-  attempts: nullable(Schema.Number, "attempts"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+export const VerificationTicket = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_ticket")),
+  status: /* @__PURE__ */ openEnum("unverified", "verified", "expired"),
+  strategy: /* @__PURE__ */ openEnum("ticket"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket> {}
 
@@ -1328,13 +1376,13 @@ export interface VerificationTicket extends Schema.Schema.Type<typeof Verificati
  * @since 0.1.0
  * @category models
  */
-export const EmailAddress = Schema.Struct({
-  id: Schema.optional(Schema.String),
-  object: Schema.Literal("email_address"),
-  emailAddress: required(Schema.String, "email_address"),
+export const EmailAddress = /* @__PURE__ */ Schema.Struct({
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  object: /* @__PURE__ */ Schema.Literal("email_address"),
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
   reserved: Schema.Boolean,
-  verification: nullable(
-    Schema.Union(
+  verification: /* @__PURE__ */ nullable(
+    /* @__PURE__ */ Schema.Union(
       VerificationOtp,
       VerificationAdmin,
       VerificationFromOauth,
@@ -1342,7 +1390,7 @@ export const EmailAddress = Schema.Struct({
       VerificationSaml,
       VerificationEmailLink,
       VerificationScim,
-      unknownVariant("object", [
+      /* @__PURE__ */ unknownVariant("object", [
         "verification_otp",
         "verification_admin",
         "verification_from_oauth",
@@ -1354,10 +1402,10 @@ export const EmailAddress = Schema.Struct({
     ),
     "verification"
   ),
-  linkedTo: required(Schema.Array(IdentificationLink), "linked_to"),
-  matchesSsoConnection: optional(Schema.Boolean, "matches_sso_connection"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
+  matchesSsoConnection: /* @__PURE__ */ optional(Schema.Boolean, "matches_sso_connection"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress> {}
 
@@ -1367,21 +1415,24 @@ export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress> {}
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseAccountConnection = Schema.Struct({
+export const EnterpriseAccountConnection = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
   protocol: Schema.String,
   provider: Schema.String,
   name: Schema.String,
-  logoPublicUrl: nullable(Schema.String, "logo_public_url"),
-  domain: Schema.optional(Schema.String),
-  domains: Schema.optional(Schema.Array(Schema.String)),
+  logoPublicUrl: /* @__PURE__ */ nullable(Schema.String, "logo_public_url"),
+  domain: /* @__PURE__ */ Schema.optional(Schema.String),
+  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
   active: Schema.Boolean,
-  syncUserAttributes: required(Schema.Boolean, "sync_user_attributes"),
-  allowSubdomains: required(Schema.Boolean, "allow_subdomains"),
-  allowIdpInitiated: required(Schema.Boolean, "allow_idp_initiated"),
-  disableAdditionalIdentifications: required(Schema.Boolean, "disable_additional_identifications"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
+  allowSubdomains: /* @__PURE__ */ required(Schema.Boolean, "allow_subdomains"),
+  allowIdpInitiated: /* @__PURE__ */ required(Schema.Boolean, "allow_idp_initiated"),
+  disableAdditionalIdentifications: /* @__PURE__ */ required(
+    Schema.Boolean,
+    "disable_additional_identifications"
+  ),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof EnterpriseAccountConnection> {}
 
@@ -1391,15 +1442,18 @@ export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof E
  * @since 0.1.0
  * @category models
  */
-export const VerificationOauth = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_oauth")),
-  status: openEnum("unverified", "verified", "failed", "expired", "transferable"),
+export const VerificationOauth = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_oauth")),
+  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired", "transferable"),
   strategy: Schema.String,
-  externalVerificationRedirectUrl: optional(Schema.String, "external_verification_redirect_url"),
-  error: optionalNullable(ClerkError, "error"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  attempts: nullable(Schema.Number, "attempts"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+  externalVerificationRedirectUrl: /* @__PURE__ */ optional(
+    Schema.String,
+    "external_verification_redirect_url"
+  ),
+  error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth> {}
 
@@ -1409,29 +1463,36 @@ export interface VerificationOauth extends Schema.Schema.Type<typeof Verificatio
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseAccount = Schema.Struct({
+export const EnterpriseAccount = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("enterprise_account"),
-  protocol: Schema.optional(openEnum("oauth", "saml")),
+  object: /* @__PURE__ */ Schema.Literal("enterprise_account"),
+  protocol: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("oauth", "saml")),
   provider: Schema.String,
   active: Schema.Boolean,
-  emailAddress: required(Schema.String, "email_address"),
-  firstName: optionalNullable(Schema.String, "first_name"),
-  lastName: optionalNullable(Schema.String, "last_name"),
-  providerUserId: optionalNullable(Schema.String, "provider_user_id"),
-  enterpriseConnectionId: optionalNullable(Schema.String, "enterprise_connection_id"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  verification: nullable(
-    Schema.Union(
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
+  providerUserId: /* @__PURE__ */ optionalNullable(Schema.String, "provider_user_id"),
+  enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  verification: /* @__PURE__ */ nullable(
+    /* @__PURE__ */ Schema.Union(
       VerificationTicket,
       VerificationSaml,
       VerificationOauth,
-      unknownVariant("object", ["verification_ticket", "verification_saml", "verification_oauth"])
+      /* @__PURE__ */ unknownVariant("object", [
+        "verification_ticket",
+        "verification_saml",
+        "verification_oauth"
+      ])
     ),
     "verification"
   ),
-  enterpriseConnection: optionalNullable(EnterpriseAccountConnection, "enterprise_connection"),
-  lastAuthenticatedAt: optionalNullable(Schema.Number, "last_authenticated_at")
+  enterpriseConnection: /* @__PURE__ */ optionalNullable(
+    EnterpriseAccountConnection,
+    "enterprise_connection"
+  ),
+  lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at")
 })
 export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount> {}
 
@@ -1441,74 +1502,80 @@ export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseA
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnection = Schema.Struct({
-  object: Schema.Literal("enterprise_connection"),
+export const EnterpriseConnection = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("enterprise_connection"),
   id: Schema.String,
   name: Schema.String,
   provider: Schema.String,
-  logoPublicUrl: optionalNullable(Schema.String, "logo_public_url"),
+  logoPublicUrl: /* @__PURE__ */ optionalNullable(Schema.String, "logo_public_url"),
   active: Schema.Boolean,
-  domains: Schema.Array(Schema.String),
-  organizationId: optionalNullable(Schema.String, "organization_id"),
-  syncUserAttributes: optional(Schema.Boolean, "sync_user_attributes"),
-  disableAdditionalIdentifications: optional(Schema.Boolean, "disable_additional_identifications"),
-  allowOrganizationAccountLinking: optional(Schema.Boolean, "allow_organization_account_linking"),
-  customAttributes: optional(
-    Schema.Array(
-      Schema.Struct({
+  domains: /* @__PURE__ */ Schema.Array(Schema.String),
+  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  syncUserAttributes: /* @__PURE__ */ optional(Schema.Boolean, "sync_user_attributes"),
+  disableAdditionalIdentifications: /* @__PURE__ */ optional(
+    Schema.Boolean,
+    "disable_additional_identifications"
+  ),
+  allowOrganizationAccountLinking: /* @__PURE__ */ optional(
+    Schema.Boolean,
+    "allow_organization_account_linking"
+  ),
+  customAttributes: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
         name: Schema.String,
         key: Schema.String,
-        ssoPath: optional(Schema.String, "sso_path"),
-        scimPath: optional(Schema.String, "scim_path"),
-        directoryPath: optional(Schema.String, "directory_path"),
-        multiValued: optional(Schema.Boolean, "multi_valued")
+        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
+        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
+        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
       })
     ),
     "custom_attributes"
   ),
-  samlConnection: optionalNullable(
-    Schema.Struct({
-      id: Schema.optional(Schema.String),
-      name: Schema.optional(Schema.String),
-      idpEntityId: optionalNullable(Schema.String, "idp_entity_id"),
-      idpSsoUrl: optionalNullable(Schema.String, "idp_sso_url"),
-      idpMetadataUrl: optionalNullable(Schema.String, "idp_metadata_url"),
-      acsUrl: optionalNullable(Schema.String, "acs_url"),
-      spEntityId: optionalNullable(Schema.String, "sp_entity_id"),
-      spMetadataUrl: optionalNullable(Schema.String, "sp_metadata_url"),
-      active: Schema.optional(Schema.Boolean),
-      allowIdpInitiated: optional(Schema.Boolean, "allow_idp_initiated"),
-      allowSubdomains: optional(Schema.Boolean, "allow_subdomains"),
-      forceAuthn: optional(Schema.Boolean, "force_authn"),
-      loginHint: optional(
-        Schema.Struct({
-          mode: openEnum("email_address", "custom_attribute", "off"),
-          source: Schema.optional(Schema.String)
+  samlConnection: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      id: /* @__PURE__ */ Schema.optional(Schema.String),
+      name: /* @__PURE__ */ Schema.optional(Schema.String),
+      idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
+      idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
+      idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
+      acsUrl: /* @__PURE__ */ optionalNullable(Schema.String, "acs_url"),
+      spEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "sp_entity_id"),
+      spMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "sp_metadata_url"),
+      active: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+      allowIdpInitiated: /* @__PURE__ */ optional(Schema.Boolean, "allow_idp_initiated"),
+      allowSubdomains: /* @__PURE__ */ optional(Schema.Boolean, "allow_subdomains"),
+      forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
+      loginHint: /* @__PURE__ */ optional(
+        /* @__PURE__ */ Schema.Struct({
+          mode: /* @__PURE__ */ openEnum("email_address", "custom_attribute", "off"),
+          source: /* @__PURE__ */ Schema.optional(Schema.String)
         }),
         "login_hint"
       )
     }),
     "saml_connection"
   ),
-  oauthConfig: optionalNullable(
-    Schema.Struct({
-      id: Schema.optional(Schema.String),
-      name: Schema.optional(Schema.String),
-      providerKey: optional(Schema.String, "provider_key"),
-      clientId: optionalNullable(Schema.String, "client_id"),
-      discoveryUrl: optionalNullable(Schema.String, "discovery_url"),
-      authUrl: optionalNullable(Schema.String, "auth_url"),
-      tokenUrl: optionalNullable(Schema.String, "token_url"),
-      userInfoUrl: optionalNullable(Schema.String, "user_info_url"),
-      requiresPkce: optional(Schema.Boolean, "requires_pkce"),
-      logoPublicUrl: optionalNullable(Schema.String, "logo_public_url"),
-      createdAt: optional(Schema.Number, "created_at"),
-      updatedAt: optional(Schema.Number, "updated_at")
+  oauthConfig: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      id: /* @__PURE__ */ Schema.optional(Schema.String),
+      name: /* @__PURE__ */ Schema.optional(Schema.String),
+      providerKey: /* @__PURE__ */ optional(Schema.String, "provider_key"),
+      clientId: /* @__PURE__ */ optionalNullable(Schema.String, "client_id"),
+      discoveryUrl: /* @__PURE__ */ optionalNullable(Schema.String, "discovery_url"),
+      authUrl: /* @__PURE__ */ optionalNullable(Schema.String, "auth_url"),
+      tokenUrl: /* @__PURE__ */ optionalNullable(Schema.String, "token_url"),
+      userInfoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "user_info_url"),
+      requiresPkce: /* @__PURE__ */ optional(Schema.Boolean, "requires_pkce"),
+      logoPublicUrl: /* @__PURE__ */ optionalNullable(Schema.String, "logo_public_url"),
+      createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+      updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
     }),
     "oauth_config"
   ),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface EnterpriseConnection extends Schema.Schema.Type<typeof EnterpriseConnection> {}
 
@@ -1518,46 +1585,46 @@ export interface EnterpriseConnection extends Schema.Schema.Type<typeof Enterpri
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnectionTestRun = Schema.Struct({
+export const EnterpriseConnectionTestRun = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
-  status: openEnum("pending", "success", "failed"),
-  connectionType: required(openEnum("saml", "oauth"), "connection_type"),
-  parsedUserInfo: optionalNullable(
-    Schema.Struct({
-      emailAddress: optional(Schema.String, "email_address"),
-      firstName: optional(Schema.String, "first_name"),
-      lastName: optional(Schema.String, "last_name"),
-      userId: optional(Schema.String, "user_id")
+  status: /* @__PURE__ */ openEnum("pending", "success", "failed"),
+  connectionType: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("saml", "oauth"), "connection_type"),
+  parsedUserInfo: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
+      firstName: /* @__PURE__ */ optional(Schema.String, "first_name"),
+      lastName: /* @__PURE__ */ optional(Schema.String, "last_name"),
+      userId: /* @__PURE__ */ optional(Schema.String, "user_id")
     }),
     "parsed_user_info"
   ),
-  logs: Schema.optional(
-    Schema.Array(
-      Schema.Struct({
+  logs: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
         level: Schema.String,
-        code: Schema.optional(Schema.String),
-        shortMessage: optional(Schema.String, "short_message"),
+        code: /* @__PURE__ */ Schema.optional(Schema.String),
+        shortMessage: /* @__PURE__ */ optional(Schema.String, "short_message"),
         message: Schema.String
       })
     )
   ),
-  saml: optionalNullable(
-    Schema.Struct({
-      samlRequest: optional(Schema.String, "saml_request"),
-      samlResponse: optional(Schema.String, "saml_response"),
-      relayState: optional(Schema.String, "relay_state")
+  saml: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      samlRequest: /* @__PURE__ */ optional(Schema.String, "saml_request"),
+      samlResponse: /* @__PURE__ */ optional(Schema.String, "saml_response"),
+      relayState: /* @__PURE__ */ optional(Schema.String, "relay_state")
     }),
     "saml"
   ),
-  oauth: optionalNullable(
-    Schema.Struct({
-      idToken: optional(Schema.String, "id_token"),
-      accessToken: optional(Schema.String, "access_token"),
-      userInfo: optional(Schema.String, "user_info")
+  oauth: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      idToken: /* @__PURE__ */ optional(Schema.String, "id_token"),
+      accessToken: /* @__PURE__ */ optional(Schema.String, "access_token"),
+      userInfo: /* @__PURE__ */ optional(Schema.String, "user_info")
     }),
     "oauth"
   ),
-  createdAt: required(Schema.Number, "created_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
 })
 export interface EnterpriseConnectionTestRun extends Schema.Schema.Type<typeof EnterpriseConnectionTestRun> {}
 
@@ -1567,7 +1634,7 @@ export interface EnterpriseConnectionTestRun extends Schema.Schema.Type<typeof E
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnectionTestRunResponse = Schema.Struct({ url: Schema.String })
+export const EnterpriseConnectionTestRunResponse = /* @__PURE__ */ Schema.Struct({ url: Schema.String })
 export interface EnterpriseConnectionTestRunResponse
   extends Schema.Schema.Type<typeof EnterpriseConnectionTestRunResponse> {}
 
@@ -1577,9 +1644,9 @@ export interface EnterpriseConnectionTestRunResponse
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnectionTestRuns = Schema.Struct({
-  data: Schema.Array(EnterpriseConnectionTestRun),
-  totalCount: required(Schema.Number, "total_count")
+export const EnterpriseConnectionTestRuns = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(EnterpriseConnectionTestRun),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface EnterpriseConnectionTestRuns
   extends Schema.Schema.Type<typeof EnterpriseConnectionTestRuns> {}
@@ -1590,9 +1657,9 @@ export interface EnterpriseConnectionTestRuns
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnections = Schema.Struct({
-  data: Schema.Array(EnterpriseConnection),
-  totalCount: required(Schema.Number, "total_count")
+export const EnterpriseConnections = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(EnterpriseConnection),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface EnterpriseConnections extends Schema.Schema.Type<typeof EnterpriseConnections> {}
 
@@ -1602,7 +1669,9 @@ export interface EnterpriseConnections extends Schema.Schema.Type<typeof Enterpr
  * @since 0.1.0
  * @category models
  */
-export const ExtendFreeTrialRequest = Schema.Struct({ extendTo: required(Schema.String, "extend_to") })
+export const ExtendFreeTrialRequest = /* @__PURE__ */ Schema.Struct({
+  extendTo: /* @__PURE__ */ required(Schema.String, "extend_to")
+})
 export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof ExtendFreeTrialRequest> {}
 
 /**
@@ -1611,14 +1680,14 @@ export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof Extend
  * @since 0.1.0
  * @category models
  */
-export const VerificationGoogleOneTap = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_google_one_tap")),
-  status: openEnum("unverified", "verified"),
-  strategy: openEnum("google_one_tap"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  attempts: nullable(Schema.Number, "attempts"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client"),
-  error: optionalNullable(ClerkError, "error")
+export const VerificationGoogleOneTap = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_google_one_tap")),
+  status: /* @__PURE__ */ openEnum("unverified", "verified"),
+  strategy: /* @__PURE__ */ openEnum("google_one_tap"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client"),
+  error: /* @__PURE__ */ optionalNullable(ClerkError, "error")
 })
 export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap> {}
 
@@ -1628,30 +1697,30 @@ export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof Veri
  * @since 0.1.0
  * @category models
  */
-export const ExternalAccountWithVerification = Schema.Struct({
-  object: Schema.Literal("external_account", "facebook_account", "google_account"),
+export const ExternalAccountWithVerification = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("external_account", "facebook_account", "google_account"),
   id: Schema.String,
   provider: Schema.String,
-  identificationId: required(Schema.String, "identification_id"),
-  providerUserId: required(Schema.String, "provider_user_id"),
-  approvedScopes: required(Schema.String, "approved_scopes"),
-  emailAddress: required(Schema.String, "email_address"),
-  emailAddressVerified: optionalNullable(Schema.Boolean, "email_address_verified"),
-  firstName: required(Schema.String, "first_name"),
-  lastName: required(Schema.String, "last_name"),
-  avatarUrl: optional(Schema.String, "avatar_url"),
-  imageUrl: optionalNullable(Schema.String, "image_url"),
-  username: optionalNullable(Schema.String, "username"),
-  phoneNumber: optionalNullable(Schema.String, "phone_number"),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  label: optionalNullable(Schema.String, "label"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  verification: nullable(
-    Schema.Union(
+  identificationId: /* @__PURE__ */ required(Schema.String, "identification_id"),
+  providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
+  approvedScopes: /* @__PURE__ */ required(Schema.String, "approved_scopes"),
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  emailAddressVerified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "email_address_verified"),
+  firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ required(Schema.String, "last_name"),
+  avatarUrl: /* @__PURE__ */ optional(Schema.String, "avatar_url"),
+  imageUrl: /* @__PURE__ */ optionalNullable(Schema.String, "image_url"),
+  username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
+  phoneNumber: /* @__PURE__ */ optionalNullable(Schema.String, "phone_number"),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  label: /* @__PURE__ */ optionalNullable(Schema.String, "label"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  verification: /* @__PURE__ */ nullable(
+    /* @__PURE__ */ Schema.Union(
       VerificationOauth,
       VerificationGoogleOneTap,
-      unknownVariant("object", ["verification_oauth", "verification_google_one_tap"])
+      /* @__PURE__ */ unknownVariant("object", ["verification_oauth", "verification_google_one_tap"])
     ),
     "verification"
   )
@@ -1665,12 +1734,12 @@ export interface ExternalAccountWithVerification
  * @since 0.1.0
  * @category models
  */
-export const Instance = Schema.Struct({
-  object: Schema.Literal("instance"),
+export const Instance = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("instance"),
   id: Schema.String,
-  environmentType: required(Schema.String, "environment_type"),
-  allowedOrigins: nullable(Schema.Array(Schema.String), "allowed_origins"),
-  workspaceId: nullable(Schema.String, "workspace_id")
+  environmentType: /* @__PURE__ */ required(Schema.String, "environment_type"),
+  allowedOrigins: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "allowed_origins"),
+  workspaceId: /* @__PURE__ */ nullable(Schema.String, "workspace_id")
 })
 export interface Instance extends Schema.Schema.Type<typeof Instance> {}
 
@@ -1680,9 +1749,12 @@ export interface Instance extends Schema.Schema.Type<typeof Instance> {}
  * @since 0.1.0
  * @category models
  */
-export const InstanceCommunication = Schema.Struct({
-  object: Schema.Literal("instance_communication"),
-  blockedCountryCodes: required(Schema.Array(Schema.String), "blocked_country_codes")
+export const InstanceCommunication = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("instance_communication"),
+  blockedCountryCodes: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(Schema.String),
+    "blocked_country_codes"
+  )
 })
 export interface InstanceCommunication extends Schema.Schema.Type<typeof InstanceCommunication> {}
 
@@ -1692,11 +1764,11 @@ export interface InstanceCommunication extends Schema.Schema.Type<typeof Instanc
  * @since 0.1.0
  * @category models
  */
-export const InstanceProtect = Schema.Struct({
-  object: Schema.Literal("instance_protect"),
-  rulesEnabled: required(Schema.Boolean, "rules_enabled"),
-  specterEnabled: required(Schema.Boolean, "specter_enabled"),
-  checksBypassed: required(Schema.Boolean, "checks_bypassed")
+export const InstanceProtect = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("instance_protect"),
+  rulesEnabled: /* @__PURE__ */ required(Schema.Boolean, "rules_enabled"),
+  specterEnabled: /* @__PURE__ */ required(Schema.Boolean, "specter_enabled"),
+  checksBypassed: /* @__PURE__ */ required(Schema.Boolean, "checks_bypassed")
 })
 export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProtect> {}
 
@@ -1706,13 +1778,16 @@ export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProte
  * @since 0.1.0
  * @category models
  */
-export const InstanceRestrictions = Schema.Struct({
-  object: Schema.Literal("instance_restrictions"),
+export const InstanceRestrictions = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("instance_restrictions"),
   allowlist: Schema.Boolean,
   blocklist: Schema.Boolean,
-  allowlistBlocklistDisabledOnSignIn: required(Schema.Boolean, "allowlist_blocklist_disabled_on_sign_in"),
-  blockEmailSubaddresses: required(Schema.Boolean, "block_email_subaddresses"),
-  blockDisposableEmailDomains: required(Schema.Boolean, "block_disposable_email_domains")
+  allowlistBlocklistDisabledOnSignIn: /* @__PURE__ */ required(
+    Schema.Boolean,
+    "allowlist_blocklist_disabled_on_sign_in"
+  ),
+  blockEmailSubaddresses: /* @__PURE__ */ required(Schema.Boolean, "block_email_subaddresses"),
+  blockDisposableEmailDomains: /* @__PURE__ */ required(Schema.Boolean, "block_disposable_email_domains")
 })
 export interface InstanceRestrictions extends Schema.Schema.Type<typeof InstanceRestrictions> {}
 
@@ -1722,17 +1797,17 @@ export interface InstanceRestrictions extends Schema.Schema.Type<typeof Instance
  * @since 0.1.0
  * @category models
  */
-export const Invitation = Schema.Struct({
-  object: Schema.Literal("invitation"),
+export const Invitation = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("invitation"),
   id: Schema.String,
-  emailAddress: required(Schema.String, "email_address"),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  revoked: Schema.optional(Schema.Boolean),
-  status: openEnum("pending", "accepted", "revoked", "expired"),
-  url: Schema.optional(Schema.String),
-  expiresAt: optionalNullable(Schema.Number, "expires_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  revoked: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked", "expired"),
+  url: /* @__PURE__ */ Schema.optional(Schema.String),
+  expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface Invitation extends Schema.Schema.Type<typeof Invitation> {}
 
@@ -1742,19 +1817,19 @@ export interface Invitation extends Schema.Schema.Type<typeof Invitation> {}
  * @since 0.1.0
  * @category models
  */
-export const JWKSEcdsaPrivateKey = Schema.Struct({
+export const JWKSEcdsaPrivateKey = /* @__PURE__ */ Schema.Struct({
   kid: Schema.String,
   alg: Schema.String,
   use: Schema.String,
-  kty: openEnum("EC"),
+  kty: /* @__PURE__ */ openEnum("EC"),
   crv: Schema.String,
   x: Schema.String,
   y: Schema.String,
   d: Schema.String,
-  x5c: Schema.optional(Schema.Array(Schema.String)),
-  x5t: Schema.optional(Schema.String),
-  x5tS256: optional(Schema.String, "x5t#S256"),
-  x5u: Schema.optional(Schema.String)
+  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface JWKSEcdsaPrivateKey extends Schema.Schema.Type<typeof JWKSEcdsaPrivateKey> {}
 
@@ -1764,18 +1839,18 @@ export interface JWKSEcdsaPrivateKey extends Schema.Schema.Type<typeof JWKSEcdsa
  * @since 0.1.0
  * @category models
  */
-export const JWKSEcdsaPublicKey = Schema.Struct({
+export const JWKSEcdsaPublicKey = /* @__PURE__ */ Schema.Struct({
   kid: Schema.String,
   alg: Schema.String,
   use: Schema.String,
-  kty: openEnum("EC"),
+  kty: /* @__PURE__ */ openEnum("EC"),
   crv: Schema.String,
   x: Schema.String,
   y: Schema.String,
-  x5c: Schema.optional(Schema.Array(Schema.String)),
-  x5t: Schema.optional(Schema.String),
-  x5tS256: optional(Schema.String, "x5t#S256"),
-  x5u: Schema.optional(Schema.String)
+  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface JWKSEcdsaPublicKey extends Schema.Schema.Type<typeof JWKSEcdsaPublicKey> {}
 
@@ -1785,18 +1860,18 @@ export interface JWKSEcdsaPublicKey extends Schema.Schema.Type<typeof JWKSEcdsaP
  * @since 0.1.0
  * @category models
  */
-export const JWKSEd25519PrivateKey = Schema.Struct({
+export const JWKSEd25519PrivateKey = /* @__PURE__ */ Schema.Struct({
   kid: Schema.String,
   alg: Schema.String,
   use: Schema.String,
-  kty: openEnum("OKP"),
-  crv: openEnum("Ed25519"),
+  kty: /* @__PURE__ */ openEnum("OKP"),
+  crv: /* @__PURE__ */ openEnum("Ed25519"),
   x: Schema.String,
   d: Schema.String,
-  x5c: Schema.optional(Schema.Array(Schema.String)),
-  x5t: Schema.optional(Schema.String),
-  x5tS256: optional(Schema.String, "x5t#S256"),
-  x5u: Schema.optional(Schema.String)
+  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface JWKSEd25519PrivateKey extends Schema.Schema.Type<typeof JWKSEd25519PrivateKey> {}
 
@@ -1806,17 +1881,17 @@ export interface JWKSEd25519PrivateKey extends Schema.Schema.Type<typeof JWKSEd2
  * @since 0.1.0
  * @category models
  */
-export const JWKSEd25519PublicKey = Schema.Struct({
+export const JWKSEd25519PublicKey = /* @__PURE__ */ Schema.Struct({
   kid: Schema.String,
   alg: Schema.String,
   use: Schema.String,
-  kty: openEnum("OKP"),
-  crv: openEnum("Ed25519"),
+  kty: /* @__PURE__ */ openEnum("OKP"),
+  crv: /* @__PURE__ */ openEnum("Ed25519"),
   x: Schema.String,
-  x5c: Schema.optional(Schema.Array(Schema.String)),
-  x5t: Schema.optional(Schema.String),
-  x5tS256: optional(Schema.String, "x5t#S256"),
-  x5u: Schema.optional(Schema.String)
+  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface JWKSEd25519PublicKey extends Schema.Schema.Type<typeof JWKSEd25519PublicKey> {}
 
@@ -1826,23 +1901,23 @@ export interface JWKSEd25519PublicKey extends Schema.Schema.Type<typeof JWKSEd25
  * @since 0.1.0
  * @category models
  */
-export const JWKSRsaPrivateKey = Schema.Struct({
+export const JWKSRsaPrivateKey = /* @__PURE__ */ Schema.Struct({
   kid: Schema.String,
   alg: Schema.String,
   use: Schema.String,
-  kty: openEnum("RSA"),
+  kty: /* @__PURE__ */ openEnum("RSA"),
   n: Schema.String,
   e: Schema.String,
   d: Schema.String,
   p: Schema.String,
   q: Schema.String,
-  dp: Schema.optional(Schema.String),
-  dq: Schema.optional(Schema.String),
-  qi: Schema.optional(Schema.String),
-  x5c: Schema.optional(Schema.Array(Schema.String)),
-  x5t: Schema.optional(Schema.String),
-  x5tS256: optional(Schema.String, "x5t#S256"),
-  x5u: Schema.optional(Schema.String)
+  dp: /* @__PURE__ */ Schema.optional(Schema.String),
+  dq: /* @__PURE__ */ Schema.optional(Schema.String),
+  qi: /* @__PURE__ */ Schema.optional(Schema.String),
+  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface JWKSRsaPrivateKey extends Schema.Schema.Type<typeof JWKSRsaPrivateKey> {}
 
@@ -1852,17 +1927,17 @@ export interface JWKSRsaPrivateKey extends Schema.Schema.Type<typeof JWKSRsaPriv
  * @since 0.1.0
  * @category models
  */
-export const JWKSRsaPublicKey = Schema.Struct({
+export const JWKSRsaPublicKey = /* @__PURE__ */ Schema.Struct({
   kid: Schema.String,
   alg: Schema.String,
   use: Schema.String,
-  kty: openEnum("RSA"),
+  kty: /* @__PURE__ */ openEnum("RSA"),
   n: Schema.String,
   e: Schema.String,
-  x5c: Schema.optional(Schema.Array(Schema.String)),
-  x5t: Schema.optional(Schema.String),
-  x5tS256: optional(Schema.String, "x5t#S256"),
-  x5u: Schema.optional(Schema.String)
+  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface JWKSRsaPublicKey extends Schema.Schema.Type<typeof JWKSRsaPublicKey> {}
 
@@ -1872,16 +1947,16 @@ export interface JWKSRsaPublicKey extends Schema.Schema.Type<typeof JWKSRsaPubli
  * @since 0.1.0
  * @category models
  */
-export const JWKSSymmetricKey = Schema.Struct({
+export const JWKSSymmetricKey = /* @__PURE__ */ Schema.Struct({
   kid: Schema.String,
   alg: Schema.String,
   use: Schema.String,
-  kty: openEnum("oct"),
+  kty: /* @__PURE__ */ openEnum("oct"),
   k: Schema.String,
-  x5c: Schema.optional(Schema.Array(Schema.String)),
-  x5t: Schema.optional(Schema.String),
-  x5tS256: optional(Schema.String, "x5t#S256"),
-  x5u: Schema.optional(Schema.String)
+  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface JWKSSymmetricKey extends Schema.Schema.Type<typeof JWKSSymmetricKey> {}
 
@@ -1891,10 +1966,10 @@ export interface JWKSSymmetricKey extends Schema.Schema.Type<typeof JWKSSymmetri
  * @since 0.1.0
  * @category models
  */
-export const JWKS = Schema.Struct({
-  keys: Schema.optional(
-    Schema.Array(
-      Schema.Union(
+export const JWKS = /* @__PURE__ */ Schema.Struct({
+  keys: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Union(
         JWKSEd25519PublicKey,
         JWKSEcdsaPublicKey,
         JWKSRsaPublicKey,
@@ -1914,17 +1989,17 @@ export interface JWKS extends Schema.Schema.Type<typeof JWKS> {}
  * @since 0.1.0
  * @category models
  */
-export const JWTTemplate = Schema.Struct({
-  object: Schema.Literal("jwt_template"),
+export const JWTTemplate = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("jwt_template"),
   id: Schema.String,
   name: Schema.String,
   claims: JsonObject,
   lifetime: Schema.Number,
-  allowedClockSkew: required(Schema.Number, "allowed_clock_skew"),
-  customSigningKey: required(Schema.Boolean, "custom_signing_key"),
-  signingAlgorithm: required(Schema.String, "signing_algorithm"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  allowedClockSkew: /* @__PURE__ */ required(Schema.Number, "allowed_clock_skew"),
+  customSigningKey: /* @__PURE__ */ required(Schema.Boolean, "custom_signing_key"),
+  signingAlgorithm: /* @__PURE__ */ required(Schema.String, "signing_algorithm"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate> {}
 
@@ -1934,14 +2009,14 @@ export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate> {}
  * @since 0.1.0
  * @category models
  */
-export const MachineWithoutScopedMachines = Schema.Struct({
-  object: Schema.Literal("machine"),
+export const MachineWithoutScopedMachines = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine"),
   id: Schema.String,
   name: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  defaultTokenTtl: optional(Schema.Number, "default_token_ttl")
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl")
 })
 export interface MachineWithoutScopedMachines
   extends Schema.Schema.Type<typeof MachineWithoutScopedMachines> {}
@@ -1952,15 +2027,18 @@ export interface MachineWithoutScopedMachines
  * @since 0.1.0
  * @category models
  */
-export const Machine = Schema.Struct({
-  object: Schema.Literal("machine"),
+export const Machine = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine"),
   id: Schema.String,
   name: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  defaultTokenTtl: optional(Schema.Number, "default_token_ttl"),
-  scopedMachines: required(Schema.Array(MachineWithoutScopedMachines), "scoped_machines")
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl"),
+  scopedMachines: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(MachineWithoutScopedMachines),
+    "scoped_machines"
+  )
 })
 export interface Machine extends Schema.Schema.Type<typeof Machine> {}
 
@@ -1970,11 +2048,11 @@ export interface Machine extends Schema.Schema.Type<typeof Machine> {}
  * @since 0.1.0
  * @category models
  */
-export const MachineScope = Schema.Struct({
-  object: Schema.Literal("machine_scope"),
-  fromMachineId: required(Schema.String, "from_machine_id"),
-  toMachineId: required(Schema.String, "to_machine_id"),
-  createdAt: required(Schema.Number, "created_at")
+export const MachineScope = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("machine_scope"),
+  fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
+  toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
 })
 export interface MachineScope extends Schema.Schema.Type<typeof MachineScope> {}
 
@@ -1984,19 +2062,19 @@ export interface MachineScope extends Schema.Schema.Type<typeof MachineScope> {}
  * @since 0.1.0
  * @category models
  */
-export const OAuthAccessToken = Schema.Array(
-  Schema.Struct({
-    object: Schema.Literal("oauth_access_token"),
-    externalAccountId: required(Schema.String, "external_account_id"),
-    providerUserId: required(Schema.String, "provider_user_id"),
+export const OAuthAccessToken = /* @__PURE__ */ Schema.Array(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("oauth_access_token"),
+    externalAccountId: /* @__PURE__ */ required(Schema.String, "external_account_id"),
+    providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
     token: Schema.String,
-    expiresAt: nullable(Schema.Number, "expires_at"),
+    expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
     provider: Schema.String,
-    publicMetadata: required(JsonObject, "public_metadata"),
-    label: nullable(Schema.String, "label"),
-    scopes: Schema.optional(Schema.Array(Schema.String)),
-    idToken: optional(Schema.String, "id_token"),
-    tokenSecret: optional(Schema.String, "token_secret")
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    label: /* @__PURE__ */ nullable(Schema.String, "label"),
+    scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    idToken: /* @__PURE__ */ optional(Schema.String, "id_token"),
+    tokenSecret: /* @__PURE__ */ optional(Schema.String, "token_secret")
   })
 )
 export type OAuthAccessToken = typeof OAuthAccessToken.Type
@@ -2007,28 +2085,28 @@ export type OAuthAccessToken = typeof OAuthAccessToken.Type
  * @since 0.1.0
  * @category models
  */
-export const OAuthApplication = Schema.Struct({
-  object: Schema.Literal("oauth_application"),
+export const OAuthApplication = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("oauth_application"),
   id: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
   name: Schema.String,
-  clientId: required(Schema.String, "client_id"),
-  clientUri: nullable(Schema.String, "client_uri"),
-  clientImageUrl: nullable(Schema.String, "client_image_url"),
-  dynamicallyRegistered: required(Schema.Boolean, "dynamically_registered"),
-  consentScreenEnabled: required(Schema.Boolean, "consent_screen_enabled"),
-  pkceRequired: required(Schema.Boolean, "pkce_required"),
+  clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
+  clientUri: /* @__PURE__ */ nullable(Schema.String, "client_uri"),
+  clientImageUrl: /* @__PURE__ */ nullable(Schema.String, "client_image_url"),
+  dynamicallyRegistered: /* @__PURE__ */ required(Schema.Boolean, "dynamically_registered"),
+  consentScreenEnabled: /* @__PURE__ */ required(Schema.Boolean, "consent_screen_enabled"),
+  pkceRequired: /* @__PURE__ */ required(Schema.Boolean, "pkce_required"),
   public: Schema.Boolean,
   scopes: Schema.String,
-  redirectUris: required(Schema.Array(Schema.String), "redirect_uris"),
-  callbackUrl: required(Schema.String, "callback_url"),
-  authorizeUrl: required(Schema.String, "authorize_url"),
-  tokenFetchUrl: required(Schema.String, "token_fetch_url"),
-  userInfoUrl: required(Schema.String, "user_info_url"),
-  discoveryUrl: required(Schema.String, "discovery_url"),
-  tokenIntrospectionUrl: required(Schema.String, "token_introspection_url"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  redirectUris: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "redirect_uris"),
+  callbackUrl: /* @__PURE__ */ required(Schema.String, "callback_url"),
+  authorizeUrl: /* @__PURE__ */ required(Schema.String, "authorize_url"),
+  tokenFetchUrl: /* @__PURE__ */ required(Schema.String, "token_fetch_url"),
+  userInfoUrl: /* @__PURE__ */ required(Schema.String, "user_info_url"),
+  discoveryUrl: /* @__PURE__ */ required(Schema.String, "discovery_url"),
+  tokenIntrospectionUrl: /* @__PURE__ */ required(Schema.String, "token_introspection_url"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface OAuthApplication extends Schema.Schema.Type<typeof OAuthApplication> {}
 
@@ -2038,17 +2116,23 @@ export interface OAuthApplication extends Schema.Schema.Type<typeof OAuthApplica
  * @since 0.1.0
  * @category models
  */
-export const OAuthApplicationSettings = Schema.Struct({
-  object: Schema.Literal("oauth_application_settings"),
-  dynamicOauthClientRegistration: required(Schema.Boolean, "dynamic_oauth_client_registration"),
-  defaultScopes: nullable(Schema.Array(Schema.String), "default_scopes"),
-  oauthJwtAccessTokens: required(Schema.Boolean, "oauth_jwt_access_tokens"),
-  clientIdMetadataDocumentsAdvertised: required(Schema.Boolean, "client_id_metadata_documents_advertised"),
-  clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: required(
+export const OAuthApplicationSettings = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("oauth_application_settings"),
+  dynamicOauthClientRegistration: /* @__PURE__ */ required(
+    Schema.Boolean,
+    "dynamic_oauth_client_registration"
+  ),
+  defaultScopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "default_scopes"),
+  oauthJwtAccessTokens: /* @__PURE__ */ required(Schema.Boolean, "oauth_jwt_access_tokens"),
+  clientIdMetadataDocumentsAdvertised: /* @__PURE__ */ required(
+    Schema.Boolean,
+    "client_id_metadata_documents_advertised"
+  ),
+  clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: /* @__PURE__ */ required(
     Schema.Boolean,
     "client_id_metadata_documents_only_allow_pre_registered_clients"
   ),
-  clientIdMetadataDocumentsBlockImplicitlyAllowedClients: required(
+  clientIdMetadataDocumentsBlockImplicitlyAllowedClients: /* @__PURE__ */ required(
     Schema.Boolean,
     "client_id_metadata_documents_block_implicitly_allowed_clients"
   )
@@ -2061,29 +2145,29 @@ export interface OAuthApplicationSettings extends Schema.Schema.Type<typeof OAut
  * @since 0.1.0
  * @category models
  */
-export const OAuthApplicationWithSecret = Schema.Struct({
-  object: Schema.Literal("oauth_application"),
+export const OAuthApplicationWithSecret = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("oauth_application"),
   id: Schema.String,
-  instanceId: required(Schema.String, "instance_id"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
   name: Schema.String,
-  clientId: required(Schema.String, "client_id"),
-  clientUri: nullable(Schema.String, "client_uri"),
-  clientImageUrl: nullable(Schema.String, "client_image_url"),
-  dynamicallyRegistered: required(Schema.Boolean, "dynamically_registered"),
-  consentScreenEnabled: required(Schema.Boolean, "consent_screen_enabled"),
-  pkceRequired: required(Schema.Boolean, "pkce_required"),
+  clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
+  clientUri: /* @__PURE__ */ nullable(Schema.String, "client_uri"),
+  clientImageUrl: /* @__PURE__ */ nullable(Schema.String, "client_image_url"),
+  dynamicallyRegistered: /* @__PURE__ */ required(Schema.Boolean, "dynamically_registered"),
+  consentScreenEnabled: /* @__PURE__ */ required(Schema.Boolean, "consent_screen_enabled"),
+  pkceRequired: /* @__PURE__ */ required(Schema.Boolean, "pkce_required"),
   public: Schema.Boolean,
   scopes: Schema.String,
-  redirectUris: required(Schema.Array(Schema.String), "redirect_uris"),
-  callbackUrl: required(Schema.String, "callback_url"),
-  authorizeUrl: required(Schema.String, "authorize_url"),
-  tokenFetchUrl: required(Schema.String, "token_fetch_url"),
-  userInfoUrl: required(Schema.String, "user_info_url"),
-  discoveryUrl: required(Schema.String, "discovery_url"),
-  tokenIntrospectionUrl: required(Schema.String, "token_introspection_url"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  clientSecret: optional(Schema.String, "client_secret")
+  redirectUris: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "redirect_uris"),
+  callbackUrl: /* @__PURE__ */ required(Schema.String, "callback_url"),
+  authorizeUrl: /* @__PURE__ */ required(Schema.String, "authorize_url"),
+  tokenFetchUrl: /* @__PURE__ */ required(Schema.String, "token_fetch_url"),
+  userInfoUrl: /* @__PURE__ */ required(Schema.String, "user_info_url"),
+  discoveryUrl: /* @__PURE__ */ required(Schema.String, "discovery_url"),
+  tokenIntrospectionUrl: /* @__PURE__ */ required(Schema.String, "token_introspection_url"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  clientSecret: /* @__PURE__ */ optional(Schema.String, "client_secret")
 })
 export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OAuthApplicationWithSecret> {}
 
@@ -2093,9 +2177,9 @@ export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OA
  * @since 0.1.0
  * @category models
  */
-export const OAuthApplications = Schema.Struct({
-  data: Schema.Array(OAuthApplication),
-  totalCount: required(Schema.Number, "total_count")
+export const OAuthApplications = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(OAuthApplication),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplications> {}
 
@@ -2105,25 +2189,28 @@ export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplic
  * @since 0.1.0
  * @category models
  */
-export const Organization = Schema.Struct({
-  object: Schema.Literal("organization"),
+export const Organization = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("organization"),
   id: Schema.String,
   name: Schema.String,
   slug: Schema.String,
-  imageUrl: optional(Schema.String, "image_url"),
-  hasImage: required(Schema.Boolean, "has_image"),
-  membersCount: optional(Schema.Number, "members_count"),
-  missingMemberWithElevatedPermissions: optional(Schema.Boolean, "missing_member_with_elevated_permissions"),
-  pendingInvitationsCount: optional(Schema.Number, "pending_invitations_count"),
-  maxAllowedMemberships: required(Schema.Number, "max_allowed_memberships"),
-  adminDeleteEnabled: required(Schema.Boolean, "admin_delete_enabled"),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata"),
-  createdBy: optional(Schema.String, "created_by"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  lastActiveAt: optional(Schema.Number, "last_active_at"),
-  roleSetKey: optionalNullable(Schema.String, "role_set_key")
+  imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
+  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+  membersCount: /* @__PURE__ */ optional(Schema.Number, "members_count"),
+  missingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
+    Schema.Boolean,
+    "missing_member_with_elevated_permissions"
+  ),
+  pendingInvitationsCount: /* @__PURE__ */ optional(Schema.Number, "pending_invitations_count"),
+  maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
+  adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+  createdBy: /* @__PURE__ */ optional(Schema.String, "created_by"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  lastActiveAt: /* @__PURE__ */ optional(Schema.Number, "last_active_at"),
+  roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key")
 })
 export interface Organization extends Schema.Schema.Type<typeof Organization> {}
 
@@ -2133,12 +2220,12 @@ export interface Organization extends Schema.Schema.Type<typeof Organization> {}
  * @since 0.1.0
  * @category models
  */
-export const OrganizationDomainVerification = Schema.Struct({
+export const OrganizationDomainVerification = /* @__PURE__ */ Schema.Struct({
   status: Schema.String,
   strategy: Schema.String,
-  attempts: nullable(Schema.Number, "attempts"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  verifiedAt: nullable(Schema.Number, "verified_at")
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  verifiedAt: /* @__PURE__ */ nullable(Schema.Number, "verified_at")
 })
 export interface OrganizationDomainVerification
   extends Schema.Schema.Type<typeof OrganizationDomainVerification> {}
@@ -2149,12 +2236,12 @@ export interface OrganizationDomainVerification
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationPublicOrganizationData = Schema.Struct({
+export const OrganizationInvitationPublicOrganizationData = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   slug: Schema.String,
-  imageUrl: optional(Schema.String, "image_url"),
-  hasImage: required(Schema.Boolean, "has_image")
+  imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
+  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image")
 })
 export interface OrganizationInvitationPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData> {}
@@ -2165,27 +2252,35 @@ export interface OrganizationInvitationPublicOrganizationData
  * @since 0.1.0
  * @category models
  */
-export const OrganizationDomain = Schema.Struct({
-  object: Schema.Literal("organization_domain"),
+export const OrganizationDomain = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("organization_domain"),
   id: Schema.String,
-  organizationId: required(Schema.String, "organization_id"),
+  organizationId: /* @__PURE__ */ required(Schema.String, "organization_id"),
   name: Schema.String,
-  enrollmentMode: required(
-    openEnum("manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso"),
+  enrollmentMode: /* @__PURE__ */ required(
+    /* @__PURE__ */ openEnum(
+      "manual_invitation",
+      "automatic_invitation",
+      "automatic_suggestion",
+      "enterprise_sso"
+    ),
     "enrollment_mode"
   ),
-  affiliationEmailAddress: nullable(Schema.String, "affiliation_email_address"),
-  affiliationVerification: nullable(OrganizationDomainVerification, "affiliation_verification"),
-  ownershipVerification: nullable(OrganizationDomainVerification, "ownership_verification"),
-  verification: nullable(OrganizationDomainVerification, "verification"),
-  totalPendingInvitations: required(Schema.Number, "total_pending_invitations"),
-  totalPendingSuggestions: required(Schema.Number, "total_pending_suggestions"),
-  publicOrganizationData: optionalNullable(
+  affiliationEmailAddress: /* @__PURE__ */ nullable(Schema.String, "affiliation_email_address"),
+  affiliationVerification: /* @__PURE__ */ nullable(
+    OrganizationDomainVerification,
+    "affiliation_verification"
+  ),
+  ownershipVerification: /* @__PURE__ */ nullable(OrganizationDomainVerification, "ownership_verification"),
+  verification: /* @__PURE__ */ nullable(OrganizationDomainVerification, "verification"),
+  totalPendingInvitations: /* @__PURE__ */ required(Schema.Number, "total_pending_invitations"),
+  totalPendingSuggestions: /* @__PURE__ */ required(Schema.Number, "total_pending_suggestions"),
+  publicOrganizationData: /* @__PURE__ */ optionalNullable(
     OrganizationInvitationPublicOrganizationData,
     "public_organization_data"
   ),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain> {}
 
@@ -2195,9 +2290,9 @@ export interface OrganizationDomain extends Schema.Schema.Type<typeof Organizati
  * @since 0.1.0
  * @category models
  */
-export const OrganizationDomains = Schema.Struct({
-  data: Schema.Array(OrganizationDomain),
-  totalCount: required(Schema.Number, "total_count")
+export const OrganizationDomains = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(OrganizationDomain),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface OrganizationDomains extends Schema.Schema.Type<typeof OrganizationDomains> {}
 
@@ -2207,13 +2302,13 @@ export interface OrganizationDomains extends Schema.Schema.Type<typeof Organizat
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationPublicUserData = Schema.NullOr(
-  Schema.Struct({
-    userId: required(Schema.String, "user_id"),
-    firstName: nullable(Schema.String, "first_name"),
-    lastName: nullable(Schema.String, "last_name"),
-    imageUrl: required(Schema.String, "image_url"),
-    hasImage: required(Schema.Boolean, "has_image"),
+export const OrganizationInvitationPublicUserData = /* @__PURE__ */ Schema.NullOr(
+  /* @__PURE__ */ Schema.Struct({
+    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+    firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
+    imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
+    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
     identifier: Schema.String
   })
 )
@@ -2225,22 +2320,22 @@ export type OrganizationInvitationPublicUserData = typeof OrganizationInvitation
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitation = Schema.Struct({
-  object: Schema.Literal("organization_invitation"),
+export const OrganizationInvitation = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("organization_invitation"),
   id: Schema.String,
-  emailAddress: required(Schema.String, "email_address"),
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
   role: Schema.String,
-  roleName: required(Schema.String, "role_name"),
-  organizationId: optional(Schema.String, "organization_id"),
-  inviterId: nullable(Schema.String, "inviter_id"),
-  publicInviterData: required(OrganizationInvitationPublicUserData, "public_inviter_data"),
-  status: Schema.optional(Schema.String),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata"),
-  url: nullable(Schema.String, "url"),
-  expiresAt: nullable(Schema.Number, "expires_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
+  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+  inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
+  publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+  status: /* @__PURE__ */ Schema.optional(Schema.String),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+  url: /* @__PURE__ */ nullable(Schema.String, "url"),
+  expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation> {}
 
@@ -2250,23 +2345,26 @@ export interface OrganizationInvitation extends Schema.Schema.Type<typeof Organi
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationWithPublicOrganizationData = Schema.Struct({
-  object: Schema.Literal("organization_invitation"),
+export const OrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("organization_invitation"),
   id: Schema.String,
-  emailAddress: required(Schema.String, "email_address"),
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
   role: Schema.String,
-  roleName: required(Schema.String, "role_name"),
-  organizationId: optional(Schema.String, "organization_id"),
-  inviterId: nullable(Schema.String, "inviter_id"),
-  publicInviterData: required(OrganizationInvitationPublicUserData, "public_inviter_data"),
-  status: Schema.optional(Schema.String),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata"),
-  url: nullable(Schema.String, "url"),
-  expiresAt: nullable(Schema.Number, "expires_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  publicOrganizationData: optional(OrganizationInvitationPublicOrganizationData, "public_organization_data")
+  roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
+  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+  inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
+  publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+  status: /* @__PURE__ */ Schema.optional(Schema.String),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+  url: /* @__PURE__ */ nullable(Schema.String, "url"),
+  expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  publicOrganizationData: /* @__PURE__ */ optional(
+    OrganizationInvitationPublicOrganizationData,
+    "public_organization_data"
+  )
 })
 export interface OrganizationInvitationWithPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationWithPublicOrganizationData> {}
@@ -2277,9 +2375,9 @@ export interface OrganizationInvitationWithPublicOrganizationData
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitations = Schema.Struct({
-  data: Schema.Array(OrganizationInvitation),
-  totalCount: required(Schema.Number, "total_count")
+export const OrganizationInvitations = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(OrganizationInvitation),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface OrganizationInvitations extends Schema.Schema.Type<typeof OrganizationInvitations> {}
 
@@ -2289,9 +2387,9 @@ export interface OrganizationInvitations extends Schema.Schema.Type<typeof Organ
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationsWithPublicOrganizationData = Schema.Struct({
-  data: Schema.Array(OrganizationInvitationWithPublicOrganizationData),
-  totalCount: required(Schema.Number, "total_count")
+export const OrganizationInvitationsWithPublicOrganizationData = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(OrganizationInvitationWithPublicOrganizationData),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface OrganizationInvitationsWithPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationsWithPublicOrganizationData> {}
@@ -2302,17 +2400,17 @@ export interface OrganizationInvitationsWithPublicOrganizationData
  * @since 0.1.0
  * @category models
  */
-export const OrganizationMembershipPublicUserData = Schema.Struct({
-  userId: required(Schema.String, "user_id"),
-  firstName: nullable(Schema.String, "first_name"),
-  lastName: nullable(Schema.String, "last_name"),
-  profileImageUrl: nullable(Schema.String, "profile_image_url"),
-  imageUrl: required(Schema.String, "image_url"),
-  hasImage: required(Schema.Boolean, "has_image"),
-  identifier: optionalNullable(Schema.String, "identifier"),
-  username: optionalNullable(Schema.String, "username"),
-  banned: Schema.optional(Schema.Boolean),
-  deprovisioned: Schema.optional(Schema.Boolean)
+export const OrganizationMembershipPublicUserData = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
+  profileImageUrl: /* @__PURE__ */ nullable(Schema.String, "profile_image_url"),
+  imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
+  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+  identifier: /* @__PURE__ */ optionalNullable(Schema.String, "identifier"),
+  username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
+  banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  deprovisioned: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 export interface OrganizationMembershipPublicUserData
   extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData> {}
@@ -2323,18 +2421,18 @@ export interface OrganizationMembershipPublicUserData
  * @since 0.1.0
  * @category models
  */
-export const OrganizationMembership = Schema.Struct({
+export const OrganizationMembership = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("organization_membership"),
+  object: /* @__PURE__ */ Schema.Literal("organization_membership"),
   role: Schema.String,
-  roleName: optional(Schema.String, "role_name"),
-  permissions: nullable(Schema.Array(Schema.String), "permissions"),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata"),
+  roleName: /* @__PURE__ */ optional(Schema.String, "role_name"),
+  permissions: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions"),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
   organization: Organization,
-  publicUserData: optional(OrganizationMembershipPublicUserData, "public_user_data"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  publicUserData: /* @__PURE__ */ optional(OrganizationMembershipPublicUserData, "public_user_data"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership> {}
 
@@ -2344,9 +2442,9 @@ export interface OrganizationMembership extends Schema.Schema.Type<typeof Organi
  * @since 0.1.0
  * @category models
  */
-export const OrganizationMemberships = Schema.Struct({
-  data: Schema.Array(OrganizationMembership),
-  totalCount: required(Schema.Number, "total_count")
+export const OrganizationMemberships = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(OrganizationMembership),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface OrganizationMemberships extends Schema.Schema.Type<typeof OrganizationMemberships> {}
 
@@ -2356,24 +2454,26 @@ export interface OrganizationMemberships extends Schema.Schema.Type<typeof Organ
  * @since 0.1.0
  * @category models
  */
-export const OrganizationSettings = Schema.Struct({
-  object: Schema.Literal("organization_settings"),
+export const OrganizationSettings = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("organization_settings"),
   enabled: Schema.Boolean,
-  maxAllowedMemberships: required(Schema.Number, "max_allowed_memberships"),
-  maxAllowedRoles: required(Schema.Number, "max_allowed_roles"),
-  maxRoleSetsAllowed: optional(Schema.Number, "max_role_sets_allowed"),
-  maxAllowedDomains: required(Schema.Number, "max_allowed_domains"),
-  maxAllowedPermissions: optional(Schema.Number, "max_allowed_permissions"),
-  creatorRole: required(Schema.String, "creator_role"),
-  adminDeleteEnabled: required(Schema.Boolean, "admin_delete_enabled"),
-  domainsEnabled: required(Schema.Boolean, "domains_enabled"),
-  slugDisabled: optional(Schema.Boolean, "slug_disabled"),
-  domainsEnrollmentModes: required(
-    Schema.Array(openEnum("manual_invitation", "automatic_invitation", "automatic_suggestion")),
+  maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
+  maxAllowedRoles: /* @__PURE__ */ required(Schema.Number, "max_allowed_roles"),
+  maxRoleSetsAllowed: /* @__PURE__ */ optional(Schema.Number, "max_role_sets_allowed"),
+  maxAllowedDomains: /* @__PURE__ */ required(Schema.Number, "max_allowed_domains"),
+  maxAllowedPermissions: /* @__PURE__ */ optional(Schema.Number, "max_allowed_permissions"),
+  creatorRole: /* @__PURE__ */ required(Schema.String, "creator_role"),
+  adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
+  domainsEnabled: /* @__PURE__ */ required(Schema.Boolean, "domains_enabled"),
+  slugDisabled: /* @__PURE__ */ optional(Schema.Boolean, "slug_disabled"),
+  domainsEnrollmentModes: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ openEnum("manual_invitation", "automatic_invitation", "automatic_suggestion")
+    ),
     "domains_enrollment_modes"
   ),
-  domainsDefaultRole: required(Schema.String, "domains_default_role"),
-  initialRoleSetKey: optionalNullable(Schema.String, "initial_role_set_key")
+  domainsDefaultRole: /* @__PURE__ */ required(Schema.String, "domains_default_role"),
+  initialRoleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "initial_role_set_key")
 })
 export interface OrganizationSettings extends Schema.Schema.Type<typeof OrganizationSettings> {}
 
@@ -2383,26 +2483,29 @@ export interface OrganizationSettings extends Schema.Schema.Type<typeof Organiza
  * @since 0.1.0
  * @category models
  */
-export const OrganizationWithLogo = Schema.Struct({
-  object: Schema.Literal("organization"),
+export const OrganizationWithLogo = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("organization"),
   id: Schema.String,
   name: Schema.String,
   slug: Schema.String,
-  imageUrl: required(Schema.String, "image_url"),
-  hasImage: required(Schema.Boolean, "has_image"),
-  membersCount: optional(Schema.Number, "members_count"),
-  missingMemberWithElevatedPermissions: optional(Schema.Boolean, "missing_member_with_elevated_permissions"),
-  pendingInvitationsCount: optional(Schema.Number, "pending_invitations_count"),
-  maxAllowedMemberships: required(Schema.Number, "max_allowed_memberships"),
-  adminDeleteEnabled: required(Schema.Boolean, "admin_delete_enabled"),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata"),
-  createdBy: optional(Schema.String, "created_by"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  lastActiveAt: optional(Schema.Number, "last_active_at"),
-  roleSetKey: optionalNullable(Schema.String, "role_set_key"),
-  logoUrl: optional(Schema.String, "logo_url")
+  imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
+  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+  membersCount: /* @__PURE__ */ optional(Schema.Number, "members_count"),
+  missingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
+    Schema.Boolean,
+    "missing_member_with_elevated_permissions"
+  ),
+  pendingInvitationsCount: /* @__PURE__ */ optional(Schema.Number, "pending_invitations_count"),
+  maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
+  adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+  createdBy: /* @__PURE__ */ optional(Schema.String, "created_by"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  lastActiveAt: /* @__PURE__ */ optional(Schema.Number, "last_active_at"),
+  roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key"),
+  logoUrl: /* @__PURE__ */ optional(Schema.String, "logo_url")
 })
 export interface OrganizationWithLogo extends Schema.Schema.Type<typeof OrganizationWithLogo> {}
 
@@ -2412,9 +2515,9 @@ export interface OrganizationWithLogo extends Schema.Schema.Type<typeof Organiza
  * @since 0.1.0
  * @category models
  */
-export const Organizations = Schema.Struct({
-  data: Schema.Array(Organization),
-  totalCount: required(Schema.Number, "total_count")
+export const Organizations = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(Organization),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface Organizations extends Schema.Schema.Type<typeof Organizations> {}
 
@@ -2424,9 +2527,9 @@ export interface Organizations extends Schema.Schema.Type<typeof Organizations> 
  * @since 0.1.0
  * @category models
  */
-export const PaginatedBillingPaymentAttemptResponse = Schema.Struct({
-  data: Schema.Array(BillingPaymentAttempt),
-  totalCount: required(Schema.Number, "total_count")
+export const PaginatedBillingPaymentAttemptResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface PaginatedBillingPaymentAttemptResponse
   extends Schema.Schema.Type<typeof PaginatedBillingPaymentAttemptResponse> {}
@@ -2437,9 +2540,9 @@ export interface PaginatedBillingPaymentAttemptResponse
  * @since 0.1.0
  * @category models
  */
-export const PaginatedBillingPriceResponse = Schema.Struct({
-  data: Schema.Array(BillingPriceResponse),
-  totalCount: required(Schema.Number, "total_count")
+export const PaginatedBillingPriceResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(BillingPriceResponse),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface PaginatedBillingPriceResponse
   extends Schema.Schema.Type<typeof PaginatedBillingPriceResponse> {}
@@ -2450,9 +2553,9 @@ export interface PaginatedBillingPriceResponse
  * @since 0.1.0
  * @category models
  */
-export const PaginatedBillingStatementResponse = Schema.Struct({
-  data: Schema.Array(BillingStatement),
-  totalCount: required(Schema.Number, "total_count")
+export const PaginatedBillingStatementResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(BillingStatement),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface PaginatedBillingStatementResponse
   extends Schema.Schema.Type<typeof PaginatedBillingStatementResponse> {}
@@ -2463,9 +2566,9 @@ export interface PaginatedBillingStatementResponse
  * @since 0.1.0
  * @category models
  */
-export const PaginatedCommercePlanResponse = Schema.Struct({
-  data: Schema.Array(CommercePlan),
-  totalCount: required(Schema.Number, "total_count")
+export const PaginatedCommercePlanResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(CommercePlan),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface PaginatedCommercePlanResponse
   extends Schema.Schema.Type<typeof PaginatedCommercePlanResponse> {}
@@ -2476,9 +2579,9 @@ export interface PaginatedCommercePlanResponse
  * @since 0.1.0
  * @category models
  */
-export const PaginatedCommerceSubscriptionItemResponse = Schema.Struct({
-  data: Schema.Array(CommerceSubscriptionItem),
-  totalCount: required(Schema.Number, "total_count")
+export const PaginatedCommerceSubscriptionItemResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface PaginatedCommerceSubscriptionItemResponse
   extends Schema.Schema.Type<typeof PaginatedCommerceSubscriptionItemResponse> {}
@@ -2489,15 +2592,15 @@ export interface PaginatedCommerceSubscriptionItemResponse
  * @since 0.1.0
  * @category models
  */
-export const VerificationPasskey = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_passkey")),
-  status: openEnum("verified"),
-  strategy: openEnum("passkey"),
-  nonce: Schema.optional(openEnum("nonce")),
-  message: optionalNullable(Schema.String, "message"),
-  attempts: nullable(Schema.Number, "attempts"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+export const VerificationPasskey = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_passkey")),
+  status: /* @__PURE__ */ openEnum("verified"),
+  strategy: /* @__PURE__ */ openEnum("passkey"),
+  nonce: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("nonce")),
+  message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey> {}
 
@@ -2507,12 +2610,12 @@ export interface VerificationPasskey extends Schema.Schema.Type<typeof Verificat
  * @since 0.1.0
  * @category models
  */
-export const Passkey = Schema.Struct({
-  id: Schema.optional(Schema.String),
-  object: Schema.Literal("passkey"),
+export const Passkey = /* @__PURE__ */ Schema.Struct({
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  object: /* @__PURE__ */ Schema.Literal("passkey"),
   name: Schema.String,
-  lastUsedAt: required(Schema.Number, "last_used_at"),
-  verification: nullable(VerificationPasskey, "verification")
+  lastUsedAt: /* @__PURE__ */ required(Schema.Number, "last_used_at"),
+  verification: /* @__PURE__ */ nullable(VerificationPasskey, "verification")
 })
 export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
 
@@ -2531,9 +2634,9 @@ export type PasswordHasher = typeof PasswordHasher.Type
  * @since 0.1.0
  * @category models
  */
-export const Permissions = Schema.Struct({
-  data: Schema.Array(Permission),
-  totalCount: required(Schema.Number, "total_count")
+export const Permissions = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(Permission),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface Permissions extends Schema.Schema.Type<typeof Permissions> {}
 
@@ -2543,25 +2646,25 @@ export interface Permissions extends Schema.Schema.Type<typeof Permissions> {}
  * @since 0.1.0
  * @category models
  */
-export const PhoneNumber = Schema.Struct({
-  id: Schema.optional(Schema.String),
-  object: Schema.Literal("phone_number"),
-  phoneNumber: required(Schema.String, "phone_number"),
-  reservedForSecondFactor: optional(Schema.Boolean, "reserved_for_second_factor"),
-  defaultSecondFactor: optional(Schema.Boolean, "default_second_factor"),
+export const PhoneNumber = /* @__PURE__ */ Schema.Struct({
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  object: /* @__PURE__ */ Schema.Literal("phone_number"),
+  phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
+  reservedForSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "reserved_for_second_factor"),
+  defaultSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "default_second_factor"),
   reserved: Schema.Boolean,
-  verification: nullable(
-    Schema.Union(
+  verification: /* @__PURE__ */ nullable(
+    /* @__PURE__ */ Schema.Union(
       VerificationOtp,
       VerificationAdmin,
-      unknownVariant("object", ["verification_otp", "verification_admin"])
+      /* @__PURE__ */ unknownVariant("object", ["verification_otp", "verification_admin"])
     ),
     "verification"
   ),
-  linkedTo: required(Schema.Array(IdentificationLink), "linked_to"),
-  backupCodes: optionalNullable(Schema.Array(Schema.String), "backup_codes"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
+  backupCodes: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "backup_codes"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
 
@@ -2571,9 +2674,9 @@ export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
  * @since 0.1.0
  * @category models
  */
-export const PriceTransitionRequest = Schema.Struct({
-  fromPriceId: required(Schema.String, "from_price_id"),
-  toPriceId: required(Schema.String, "to_price_id")
+export const PriceTransitionRequest = /* @__PURE__ */ Schema.Struct({
+  fromPriceId: /* @__PURE__ */ required(Schema.String, "from_price_id"),
+  toPriceId: /* @__PURE__ */ required(Schema.String, "to_price_id")
 })
 export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceTransitionRequest> {}
 
@@ -2583,15 +2686,15 @@ export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceT
  * @since 0.1.0
  * @category models
  */
-export const ProxyCheck = Schema.Struct({
-  object: Schema.Literal("proxy_check"),
+export const ProxyCheck = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("proxy_check"),
   id: Schema.String,
-  domainId: required(Schema.String, "domain_id"),
-  lastRunAt: nullable(Schema.Number, "last_run_at"),
-  proxyUrl: required(Schema.String, "proxy_url"),
+  domainId: /* @__PURE__ */ required(Schema.String, "domain_id"),
+  lastRunAt: /* @__PURE__ */ nullable(Schema.Number, "last_run_at"),
+  proxyUrl: /* @__PURE__ */ required(Schema.String, "proxy_url"),
   successful: Schema.Boolean,
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface ProxyCheck extends Schema.Schema.Type<typeof ProxyCheck> {}
 
@@ -2601,7 +2704,10 @@ export interface ProxyCheck extends Schema.Schema.Type<typeof ProxyCheck> {}
  * @since 0.1.0
  * @category models
  */
-export const ReassignmentMappings = Schema.Record({ key: Schema.String, value: Schema.String })
+export const ReassignmentMappings = /* @__PURE__ */ Schema.Record({
+  key: Schema.String,
+  value: Schema.String
+})
 export type ReassignmentMappings = typeof ReassignmentMappings.Type
 
 /**
@@ -2610,12 +2716,12 @@ export type ReassignmentMappings = typeof ReassignmentMappings.Type
  * @since 0.1.0
  * @category models
  */
-export const RedirectURL = Schema.Struct({
-  object: Schema.Literal("redirect_url"),
+export const RedirectURL = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("redirect_url"),
   id: Schema.String,
   url: Schema.String,
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL> {}
 
@@ -2625,16 +2731,16 @@ export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL> {}
  * @since 0.1.0
  * @category models
  */
-export const RoleSetItem = Schema.Struct({
-  object: Schema.Literal("role_set_item"),
+export const RoleSetItem = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("role_set_item"),
   id: Schema.String,
   name: Schema.String,
   key: Schema.String,
-  description: nullable(Schema.String, "description"),
-  membersCount: optionalNullable(Schema.Number, "members_count"),
-  hasMembers: optionalNullable(Schema.Boolean, "has_members"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  description: /* @__PURE__ */ nullable(Schema.String, "description"),
+  membersCount: /* @__PURE__ */ optionalNullable(Schema.Number, "members_count"),
+  hasMembers: /* @__PURE__ */ optionalNullable(Schema.Boolean, "has_members"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface RoleSetItem extends Schema.Schema.Type<typeof RoleSetItem> {}
 
@@ -2644,21 +2750,24 @@ export interface RoleSetItem extends Schema.Schema.Type<typeof RoleSetItem> {}
  * @since 0.1.0
  * @category models
  */
-export const RoleSetMigration = Schema.Struct({
-  object: Schema.Literal("role_set_migration"),
+export const RoleSetMigration = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("role_set_migration"),
   id: Schema.String,
-  organizationId: optionalNullable(Schema.String, "organization_id"),
-  instanceId: required(Schema.String, "instance_id"),
-  sourceRoleSetId: required(Schema.String, "source_role_set_id"),
-  destRoleSetId: optionalNullable(Schema.String, "dest_role_set_id"),
-  triggerType: required(Schema.String, "trigger_type"),
+  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+  sourceRoleSetId: /* @__PURE__ */ required(Schema.String, "source_role_set_id"),
+  destRoleSetId: /* @__PURE__ */ optionalNullable(Schema.String, "dest_role_set_id"),
+  triggerType: /* @__PURE__ */ required(Schema.String, "trigger_type"),
   status: Schema.String,
-  migratedMembers: required(Schema.Number, "migrated_members"),
-  mappings: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.String }), "mappings"),
-  startedAt: optionalNullable(Schema.Number, "started_at"),
-  completedAt: optionalNullable(Schema.Number, "completed_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  migratedMembers: /* @__PURE__ */ required(Schema.Number, "migrated_members"),
+  mappings: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+    "mappings"
+  ),
+  startedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "started_at"),
+  completedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "completed_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigration> {}
 
@@ -2668,19 +2777,19 @@ export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigra
  * @since 0.1.0
  * @category models
  */
-export const RoleSet = Schema.Struct({
-  object: Schema.Literal("role_set"),
+export const RoleSet = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("role_set"),
   id: Schema.String,
   name: Schema.String,
   key: Schema.String,
-  description: nullable(Schema.String, "description"),
-  roles: Schema.Array(RoleSetItem),
-  defaultRole: optionalNullable(RoleSetItem, "default_role"),
-  creatorRole: optionalNullable(RoleSetItem, "creator_role"),
-  type: openEnum("initial", "custom"),
-  roleSetMigration: optionalNullable(RoleSetMigration, "role_set_migration"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  description: /* @__PURE__ */ nullable(Schema.String, "description"),
+  roles: /* @__PURE__ */ Schema.Array(RoleSetItem),
+  defaultRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "default_role"),
+  creatorRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "creator_role"),
+  type: /* @__PURE__ */ openEnum("initial", "custom"),
+  roleSetMigration: /* @__PURE__ */ optionalNullable(RoleSetMigration, "role_set_migration"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface RoleSet extends Schema.Schema.Type<typeof RoleSet> {}
 
@@ -2690,9 +2799,9 @@ export interface RoleSet extends Schema.Schema.Type<typeof RoleSet> {}
  * @since 0.1.0
  * @category models
  */
-export const RoleSets = Schema.Struct({
-  data: Schema.Array(RoleSet),
-  totalCount: required(Schema.Number, "total_count")
+export const RoleSets = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(RoleSet),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface RoleSets extends Schema.Schema.Type<typeof RoleSets> {}
 
@@ -2702,9 +2811,9 @@ export interface RoleSets extends Schema.Schema.Type<typeof RoleSets> {}
  * @since 0.1.0
  * @category models
  */
-export const Roles = Schema.Struct({
-  data: Schema.Array(Role),
-  totalCount: required(Schema.Number, "total_count")
+export const Roles = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(Role),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface Roles extends Schema.Schema.Type<typeof Roles> {}
 
@@ -2714,19 +2823,22 @@ export interface Roles extends Schema.Schema.Type<typeof Roles> {}
  * @since 0.1.0
  * @category models
  */
-export const SAMLAccountConnection = Schema.Struct({
+export const SAMLAccountConnection = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
-  domain: Schema.optional(Schema.String),
-  domains: Schema.optional(Schema.Array(Schema.String)),
+  domain: /* @__PURE__ */ Schema.optional(Schema.String),
+  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
   active: Schema.Boolean,
   provider: Schema.String,
-  syncUserAttributes: required(Schema.Boolean, "sync_user_attributes"),
-  allowSubdomains: optional(Schema.Boolean, "allow_subdomains"),
-  allowIdpInitiated: optional(Schema.Boolean, "allow_idp_initiated"),
-  disableAdditionalIdentifications: optional(Schema.Boolean, "disable_additional_identifications"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
+  allowSubdomains: /* @__PURE__ */ optional(Schema.Boolean, "allow_subdomains"),
+  allowIdpInitiated: /* @__PURE__ */ optional(Schema.Boolean, "allow_idp_initiated"),
+  disableAdditionalIdentifications: /* @__PURE__ */ optional(
+    Schema.Boolean,
+    "disable_additional_identifications"
+  ),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection> {}
 
@@ -2736,26 +2848,26 @@ export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAcc
  * @since 0.1.0
  * @category models
  */
-export const SAMLAccount = Schema.Struct({
+export const SAMLAccount = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("saml_account"),
+  object: /* @__PURE__ */ Schema.Literal("saml_account"),
   provider: Schema.String,
   active: Schema.Boolean,
-  emailAddress: required(Schema.String, "email_address"),
-  firstName: optionalNullable(Schema.String, "first_name"),
-  lastName: optionalNullable(Schema.String, "last_name"),
-  providerUserId: optionalNullable(Schema.String, "provider_user_id"),
-  lastAuthenticatedAt: optionalNullable(Schema.Number, "last_authenticated_at"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  verification: nullable(
-    Schema.Union(
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
+  providerUserId: /* @__PURE__ */ optionalNullable(Schema.String, "provider_user_id"),
+  lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  verification: /* @__PURE__ */ nullable(
+    /* @__PURE__ */ Schema.Union(
       VerificationSaml,
       VerificationTicket,
-      unknownVariant("object", ["verification_saml", "verification_ticket"])
+      /* @__PURE__ */ unknownVariant("object", ["verification_saml", "verification_ticket"])
     ),
     "verification"
   ),
-  samlConnection: optionalNullable(SAMLAccountConnection, "saml_connection")
+  samlConnection: /* @__PURE__ */ optionalNullable(SAMLAccountConnection, "saml_connection")
 })
 export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount> {}
 
@@ -2765,11 +2877,11 @@ export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount> {}
  * @since 0.1.0
  * @category models
  */
-export const SAMLConnectionAttributeMapping = Schema.Struct({
-  userId: required(Schema.String, "user_id"),
-  emailAddress: required(Schema.String, "email_address"),
-  firstName: required(Schema.String, "first_name"),
-  lastName: required(Schema.String, "last_name")
+export const SAMLConnectionAttributeMapping = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ required(Schema.String, "last_name")
 })
 export interface SAMLConnectionAttributeMapping
   extends Schema.Schema.Type<typeof SAMLConnectionAttributeMapping> {}
@@ -2780,9 +2892,9 @@ export interface SAMLConnectionAttributeMapping
  * @since 0.1.0
  * @category models
  */
-export const SAMLConnectionLoginHint = Schema.Struct({
-  mode: openEnum("email_address", "custom_attribute", "off"),
-  source: Schema.optional(Schema.String)
+export const SAMLConnectionLoginHint = /* @__PURE__ */ Schema.Struct({
+  mode: /* @__PURE__ */ openEnum("email_address", "custom_attribute", "off"),
+  source: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface SAMLConnectionLoginHint extends Schema.Schema.Type<typeof SAMLConnectionLoginHint> {}
 
@@ -2792,37 +2904,43 @@ export interface SAMLConnectionLoginHint extends Schema.Schema.Type<typeof SAMLC
  * @since 0.1.0
  * @category models
  */
-export const SAMLConnection = Schema.Struct({
-  object: Schema.Literal("saml_connection"),
+export const SAMLConnection = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("saml_connection"),
   id: Schema.String,
   name: Schema.String,
-  domain: Schema.optional(Schema.String),
-  domains: Schema.optional(Schema.Array(Schema.String)),
-  idpEntityId: nullable(Schema.String, "idp_entity_id"),
-  idpSsoUrl: nullable(Schema.String, "idp_sso_url"),
-  idpCertificate: nullable(Schema.String, "idp_certificate"),
-  idpCertificateIssuedAt: nullable(Schema.Number, "idp_certificate_issued_at"),
-  idpCertificateExpiresAt: nullable(Schema.Number, "idp_certificate_expires_at"),
-  idpMetadataUrl: optionalNullable(Schema.String, "idp_metadata_url"),
-  idpMetadata: optionalNullable(Schema.String, "idp_metadata"),
-  acsUrl: required(Schema.String, "acs_url"),
-  spEntityId: required(Schema.String, "sp_entity_id"),
-  spMetadataUrl: required(Schema.String, "sp_metadata_url"),
-  organizationId: optionalNullable(Schema.String, "organization_id"),
-  attributeMapping: optional(SAMLConnectionAttributeMapping, "attribute_mapping"),
+  domain: /* @__PURE__ */ Schema.optional(Schema.String),
+  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  idpEntityId: /* @__PURE__ */ nullable(Schema.String, "idp_entity_id"),
+  idpSsoUrl: /* @__PURE__ */ nullable(Schema.String, "idp_sso_url"),
+  idpCertificate: /* @__PURE__ */ nullable(Schema.String, "idp_certificate"),
+  idpCertificateIssuedAt: /* @__PURE__ */ nullable(Schema.Number, "idp_certificate_issued_at"),
+  idpCertificateExpiresAt: /* @__PURE__ */ nullable(Schema.Number, "idp_certificate_expires_at"),
+  idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
+  idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
+  acsUrl: /* @__PURE__ */ required(Schema.String, "acs_url"),
+  spEntityId: /* @__PURE__ */ required(Schema.String, "sp_entity_id"),
+  spMetadataUrl: /* @__PURE__ */ required(Schema.String, "sp_metadata_url"),
+  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  attributeMapping: /* @__PURE__ */ optional(SAMLConnectionAttributeMapping, "attribute_mapping"),
   active: Schema.Boolean,
   provider: Schema.String,
-  userCount: required(Schema.Number, "user_count"),
-  syncUserAttributes: required(Schema.Boolean, "sync_user_attributes"),
-  allowSubdomains: required(Schema.Boolean, "allow_subdomains"),
-  allowIdpInitiated: required(Schema.Boolean, "allow_idp_initiated"),
-  disableAdditionalIdentifications: required(Schema.Boolean, "disable_additional_identifications"),
-  allowOrganizationAccountLinking: required(Schema.Boolean, "allow_organization_account_linking"),
-  forceAuthn: required(Schema.Boolean, "force_authn"),
-  loginHint: required(SAMLConnectionLoginHint, "login_hint"),
-  enterpriseConnectionId: optionalNullable(Schema.String, "enterprise_connection_id"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  userCount: /* @__PURE__ */ required(Schema.Number, "user_count"),
+  syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
+  allowSubdomains: /* @__PURE__ */ required(Schema.Boolean, "allow_subdomains"),
+  allowIdpInitiated: /* @__PURE__ */ required(Schema.Boolean, "allow_idp_initiated"),
+  disableAdditionalIdentifications: /* @__PURE__ */ required(
+    Schema.Boolean,
+    "disable_additional_identifications"
+  ),
+  allowOrganizationAccountLinking: /* @__PURE__ */ required(
+    Schema.Boolean,
+    "allow_organization_account_linking"
+  ),
+  forceAuthn: /* @__PURE__ */ required(Schema.Boolean, "force_authn"),
+  loginHint: /* @__PURE__ */ required(SAMLConnectionLoginHint, "login_hint"),
+  enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection> {}
 
@@ -2832,9 +2950,9 @@ export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection
  * @since 0.1.0
  * @category models
  */
-export const SAMLConnections = Schema.Struct({
-  data: Schema.Array(SAMLConnection),
-  totalCount: required(Schema.Number, "total_count")
+export const SAMLConnections = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(SAMLConnection),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnections> {}
 
@@ -2844,35 +2962,35 @@ export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnectio
  * @since 0.1.0
  * @category models
  */
-export const SCIMDirectory = Schema.Struct({
-  object: Schema.Literal("scim_directory"),
+export const SCIMDirectory = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("scim_directory"),
   id: Schema.String,
   name: Schema.String,
-  enterpriseConnectionId: optionalNullable(Schema.String, "enterprise_connection_id"),
-  endpointUrl: required(Schema.String, "endpoint_url"),
+  enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
+  endpointUrl: /* @__PURE__ */ required(Schema.String, "endpoint_url"),
   provider: Schema.String,
   enabled: Schema.Boolean,
-  groupRoleMappingEnabled: required(Schema.Boolean, "group_role_mapping_enabled"),
-  attributeMapping: required(
-    Schema.Record({ key: Schema.String, value: Schema.String }),
+  groupRoleMappingEnabled: /* @__PURE__ */ required(Schema.Boolean, "group_role_mapping_enabled"),
+  attributeMapping: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
     "attribute_mapping"
   ),
-  customAttributes: optional(
-    Schema.Array(
-      Schema.Struct({
-        name: Schema.optional(Schema.String),
-        key: Schema.optional(Schema.String),
-        ssoPath: optional(Schema.String, "sso_path"),
-        scimPath: optional(Schema.String, "scim_path"),
-        directoryPath: optional(Schema.String, "directory_path"),
-        multiValued: optional(Schema.Boolean, "multi_valued")
+  customAttributes: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
+        name: /* @__PURE__ */ Schema.optional(Schema.String),
+        key: /* @__PURE__ */ Schema.optional(Schema.String),
+        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
+        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
+        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
       })
     ),
     "custom_attributes"
   ),
-  apiKey: optionalNullable(Schema.String, "api_key"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  apiKey: /* @__PURE__ */ optionalNullable(Schema.String, "api_key"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface SCIMDirectory extends Schema.Schema.Type<typeof SCIMDirectory> {}
 
@@ -2882,7 +3000,7 @@ export interface SCIMDirectory extends Schema.Schema.Type<typeof SCIMDirectory> 
  * @since 0.1.0
  * @category models
  */
-export const SCIMDirectories = Schema.Array(SCIMDirectory)
+export const SCIMDirectories = /* @__PURE__ */ Schema.Array(SCIMDirectory)
 export type SCIMDirectories = typeof SCIMDirectories.Type
 
 /**
@@ -2891,19 +3009,19 @@ export type SCIMDirectories = typeof SCIMDirectories.Type
  * @since 0.1.0
  * @category models
  */
-export const SCIMGroupRoleMapping = Schema.Struct({
-  object: Schema.Literal("scim_group_role_mapping"),
+export const SCIMGroupRoleMapping = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("scim_group_role_mapping"),
   id: Schema.String,
-  scimDirectoryId: required(Schema.String, "scim_directory_id"),
-  directoryId: required(Schema.String, "directory_id"),
-  scimGroupId: required(Schema.String, "scim_group_id"),
-  directoryGroupId: required(Schema.String, "directory_group_id"),
-  scimGroupDisplayName: required(Schema.String, "scim_group_display_name"),
-  directoryGroupDisplayName: required(Schema.String, "directory_group_display_name"),
-  role: Schema.optional(Role),
+  scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
+  directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
+  scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
+  directoryGroupId: /* @__PURE__ */ required(Schema.String, "directory_group_id"),
+  scimGroupDisplayName: /* @__PURE__ */ required(Schema.String, "scim_group_display_name"),
+  directoryGroupDisplayName: /* @__PURE__ */ required(Schema.String, "directory_group_display_name"),
+  role: /* @__PURE__ */ Schema.optional(Role),
   precedence: Schema.Number,
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface SCIMGroupRoleMapping extends Schema.Schema.Type<typeof SCIMGroupRoleMapping> {}
 
@@ -2913,7 +3031,7 @@ export interface SCIMGroupRoleMapping extends Schema.Schema.Type<typeof SCIMGrou
  * @since 0.1.0
  * @category models
  */
-export const SCIMGroupRoleMappings = Schema.Array(SCIMGroupRoleMapping)
+export const SCIMGroupRoleMappings = /* @__PURE__ */ Schema.Array(SCIMGroupRoleMapping)
 export type SCIMGroupRoleMappings = typeof SCIMGroupRoleMappings.Type
 
 /**
@@ -2922,10 +3040,10 @@ export type SCIMGroupRoleMappings = typeof SCIMGroupRoleMappings.Type
  * @since 0.1.0
  * @category models
  */
-export const SCIMUserMetadata = Schema.Struct({
-  directoryId: required(Schema.String, "directory_id"),
-  directoryEnabled: optional(Schema.Boolean, "directory_enabled"),
-  externalId: nullable(Schema.String, "external_id")
+export const SCIMUserMetadata = /* @__PURE__ */ Schema.Struct({
+  directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
+  directoryEnabled: /* @__PURE__ */ optional(Schema.Boolean, "directory_enabled"),
+  externalId: /* @__PURE__ */ nullable(Schema.String, "external_id")
 })
 export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata> {}
 
@@ -2935,7 +3053,10 @@ export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMeta
  * @since 0.1.0
  * @category models
  */
-export const Token = Schema.Struct({ object: Schema.Literal("token"), jwt: Schema.String })
+export const Token = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("token"),
+  jwt: Schema.String
+})
 export interface Token extends Schema.Schema.Type<typeof Token> {}
 
 /**
@@ -2944,7 +3065,7 @@ export interface Token extends Schema.Schema.Type<typeof Token> {}
  * @since 0.1.0
  * @category models
  */
-export const SessionRefresh = Schema.Union(Token, Cookies)
+export const SessionRefresh = /* @__PURE__ */ Schema.Union(Token, Cookies)
 export type SessionRefresh = typeof SessionRefresh.Type
 
 /**
@@ -2953,15 +3074,15 @@ export type SessionRefresh = typeof SessionRefresh.Type
  * @since 0.1.0
  * @category models
  */
-export const SignInToken = Schema.Struct({
-  object: Schema.Literal("sign_in_token"),
+export const SignInToken = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("sign_in_token"),
   id: Schema.String,
-  status: openEnum("pending", "accepted", "revoked"),
-  userId: required(Schema.String, "user_id"),
-  token: Schema.optional(Schema.String),
-  url: optionalNullable(Schema.String, "url"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked"),
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  token: /* @__PURE__ */ Schema.optional(Schema.String),
+  url: /* @__PURE__ */ optionalNullable(Schema.String, "url"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface SignInToken extends Schema.Schema.Type<typeof SignInToken> {}
 
@@ -2971,10 +3092,16 @@ export interface SignInToken extends Schema.Schema.Type<typeof SignInToken> {}
  * @since 0.1.0
  * @category models
  */
-export const SignUpVerification = Schema.NullOr(
-  Schema.Struct({
-    nextAction: optional(openEnum("needs_prepare", "needs_attempt", ""), "next_action"),
-    supportedStrategies: optional(Schema.Array(Schema.String), "supported_strategies")
+export const SignUpVerification = /* @__PURE__ */ Schema.NullOr(
+  /* @__PURE__ */ Schema.Struct({
+    nextAction: /* @__PURE__ */ optional(
+      /* @__PURE__ */ openEnum("needs_prepare", "needs_attempt", ""),
+      "next_action"
+    ),
+    supportedStrategies: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(Schema.String),
+      "supported_strategies"
+    )
   })
 )
 export type SignUpVerification = typeof SignUpVerification.Type
@@ -2985,11 +3112,11 @@ export type SignUpVerification = typeof SignUpVerification.Type
  * @since 0.1.0
  * @category models
  */
-export const SignUpVerifications = Schema.Struct({
-  emailAddress: required(SignUpVerification, "email_address"),
-  phoneNumber: required(SignUpVerification, "phone_number"),
-  web3Wallet: required(SignUpVerification, "web3_wallet"),
-  externalAccount: nullable(JsonObject, "external_account")
+export const SignUpVerifications = /* @__PURE__ */ Schema.Struct({
+  emailAddress: /* @__PURE__ */ required(SignUpVerification, "email_address"),
+  phoneNumber: /* @__PURE__ */ required(SignUpVerification, "phone_number"),
+  web3Wallet: /* @__PURE__ */ required(SignUpVerification, "web3_wallet"),
+  externalAccount: /* @__PURE__ */ nullable(JsonObject, "external_account")
 })
 export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVerifications> {}
 
@@ -2999,32 +3126,35 @@ export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVer
  * @since 0.1.0
  * @category models
  */
-export const SignUp = Schema.Struct({
-  object: Schema.Literal("sign_up_attempt"),
+export const SignUp = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("sign_up_attempt"),
   id: Schema.String,
-  status: openEnum("missing_requirements", "complete", "abandoned"),
-  requiredFields: required(Schema.Array(Schema.String), "required_fields"),
-  optionalFields: required(Schema.Array(Schema.String), "optional_fields"),
-  missingFields: required(Schema.Array(Schema.String), "missing_fields"),
-  unverifiedFields: required(Schema.Array(Schema.String), "unverified_fields"),
+  status: /* @__PURE__ */ openEnum("missing_requirements", "complete", "abandoned"),
+  requiredFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "required_fields"),
+  optionalFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "optional_fields"),
+  missingFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "missing_fields"),
+  unverifiedFields: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(Schema.String),
+    "unverified_fields"
+  ),
   verifications: SignUpVerifications,
-  username: nullable(Schema.String, "username"),
-  emailAddress: nullable(Schema.String, "email_address"),
-  phoneNumber: nullable(Schema.String, "phone_number"),
-  web3Wallet: nullable(Schema.String, "web3_wallet"),
-  passwordEnabled: required(Schema.Boolean, "password_enabled"),
-  firstName: nullable(Schema.String, "first_name"),
-  lastName: nullable(Schema.String, "last_name"),
-  unsafeMetadata: optional(JsonObject, "unsafe_metadata"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  customAction: required(Schema.Boolean, "custom_action"),
-  externalId: nullable(Schema.String, "external_id"),
-  createdSessionId: nullable(Schema.String, "created_session_id"),
-  createdUserId: nullable(Schema.String, "created_user_id"),
-  abandonAt: required(Schema.Number, "abandon_at"),
-  legalAcceptedAt: nullable(Schema.Number, "legal_accepted_at"),
-  locale: optionalNullable(Schema.String, "locale"),
-  externalAccount: optional(JsonObject, "external_account")
+  username: /* @__PURE__ */ nullable(Schema.String, "username"),
+  emailAddress: /* @__PURE__ */ nullable(Schema.String, "email_address"),
+  phoneNumber: /* @__PURE__ */ nullable(Schema.String, "phone_number"),
+  web3Wallet: /* @__PURE__ */ nullable(Schema.String, "web3_wallet"),
+  passwordEnabled: /* @__PURE__ */ required(Schema.Boolean, "password_enabled"),
+  firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
+  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  customAction: /* @__PURE__ */ required(Schema.Boolean, "custom_action"),
+  externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
+  createdSessionId: /* @__PURE__ */ nullable(Schema.String, "created_session_id"),
+  createdUserId: /* @__PURE__ */ nullable(Schema.String, "created_user_id"),
+  abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
+  legalAcceptedAt: /* @__PURE__ */ nullable(Schema.Number, "legal_accepted_at"),
+  locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
+  externalAccount: /* @__PURE__ */ optional(JsonObject, "external_account")
 })
 export interface SignUp extends Schema.Schema.Type<typeof SignUp> {}
 
@@ -3034,7 +3164,9 @@ export interface SignUp extends Schema.Schema.Type<typeof SignUp> {}
  * @since 0.1.0
  * @category models
  */
-export const SvixURL = Schema.Struct({ svixUrl: required(Schema.String, "svix_url") })
+export const SvixURL = /* @__PURE__ */ Schema.Struct({
+  svixUrl: /* @__PURE__ */ required(Schema.String, "svix_url")
+})
 export interface SvixURL extends Schema.Schema.Type<typeof SvixURL> {}
 
 /**
@@ -3043,31 +3175,37 @@ export interface SvixURL extends Schema.Schema.Type<typeof SvixURL> {}
  * @since 0.1.0
  * @category models
  */
-export const Template = Schema.Struct({
-  id: Schema.optional(Schema.String),
-  object: Schema.optional(Schema.Literal("template")),
-  instanceId: optionalNullable(Schema.String, "instance_id"),
-  resourceType: optional(Schema.String, "resource_type"),
-  templateType: optional(Schema.String, "template_type"),
-  name: Schema.optional(Schema.String),
-  slug: Schema.optional(Schema.String),
-  position: Schema.optional(Schema.Number),
-  canRevert: optional(Schema.Boolean, "can_revert"),
-  canDelete: optional(Schema.Boolean, "can_delete"),
-  canEditBody: optional(Schema.Boolean, "can_edit_body"),
-  canToggle: optional(Schema.Boolean, "can_toggle"),
-  subject: optionalNullable(Schema.String, "subject"),
-  markup: Schema.optional(Schema.String),
-  body: Schema.optional(Schema.String),
-  availableVariables: optional(Schema.Array(Schema.String), "available_variables"),
-  requiredVariables: optional(Schema.Array(Schema.String), "required_variables"),
-  fromEmailName: optional(Schema.String, "from_email_name"),
-  replyToEmailName: optional(Schema.String, "reply_to_email_name"),
-  deliveredByClerk: optional(Schema.Boolean, "delivered_by_clerk"),
-  enabled: Schema.optional(Schema.Boolean),
-  flaggedAsSuspicious: optional(Schema.Boolean, "flagged_as_suspicious"),
-  updatedAt: optional(Schema.Number, "updated_at"),
-  createdAt: optional(Schema.Number, "created_at")
+export const Template = /* @__PURE__ */ Schema.Struct({
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("template")),
+  instanceId: /* @__PURE__ */ optionalNullable(Schema.String, "instance_id"),
+  resourceType: /* @__PURE__ */ optional(Schema.String, "resource_type"),
+  templateType: /* @__PURE__ */ optional(Schema.String, "template_type"),
+  name: /* @__PURE__ */ Schema.optional(Schema.String),
+  slug: /* @__PURE__ */ Schema.optional(Schema.String),
+  position: /* @__PURE__ */ Schema.optional(Schema.Number),
+  canRevert: /* @__PURE__ */ optional(Schema.Boolean, "can_revert"),
+  canDelete: /* @__PURE__ */ optional(Schema.Boolean, "can_delete"),
+  canEditBody: /* @__PURE__ */ optional(Schema.Boolean, "can_edit_body"),
+  canToggle: /* @__PURE__ */ optional(Schema.Boolean, "can_toggle"),
+  subject: /* @__PURE__ */ optionalNullable(Schema.String, "subject"),
+  markup: /* @__PURE__ */ Schema.optional(Schema.String),
+  body: /* @__PURE__ */ Schema.optional(Schema.String),
+  availableVariables: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(Schema.String),
+    "available_variables"
+  ),
+  requiredVariables: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(Schema.String),
+    "required_variables"
+  ),
+  fromEmailName: /* @__PURE__ */ optional(Schema.String, "from_email_name"),
+  replyToEmailName: /* @__PURE__ */ optional(Schema.String, "reply_to_email_name"),
+  deliveredByClerk: /* @__PURE__ */ optional(Schema.Boolean, "delivered_by_clerk"),
+  enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  flaggedAsSuspicious: /* @__PURE__ */ optional(Schema.Boolean, "flagged_as_suspicious"),
+  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
+  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at")
 })
 export interface Template extends Schema.Schema.Type<typeof Template> {}
 
@@ -3077,10 +3215,10 @@ export interface Template extends Schema.Schema.Type<typeof Template> {}
  * @since 0.1.0
  * @category models
  */
-export const TestingToken = Schema.Struct({
-  object: Schema.Literal("testing_token"),
+export const TestingToken = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("testing_token"),
   token: Schema.String,
-  expiresAt: required(Schema.Number, "expires_at")
+  expiresAt: /* @__PURE__ */ required(Schema.Number, "expires_at")
 })
 export interface TestingToken extends Schema.Schema.Type<typeof TestingToken> {}
 
@@ -3090,9 +3228,9 @@ export interface TestingToken extends Schema.Schema.Type<typeof TestingToken> {}
  * @since 0.1.0
  * @category models
  */
-export const TotalCount = Schema.Struct({
-  object: Schema.Literal("total_count"),
-  totalCount: required(Schema.Number, "total_count")
+export const TotalCount = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("total_count"),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface TotalCount extends Schema.Schema.Type<typeof TotalCount> {}
 
@@ -3102,18 +3240,18 @@ export interface TotalCount extends Schema.Schema.Type<typeof TotalCount> {}
  * @since 0.1.0
  * @category models
  */
-export const TrustedDevice = Schema.Struct({
-  object: Schema.Literal("trusted_device"),
+export const TrustedDevice = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("trusted_device"),
   id: Schema.String,
-  platform: openEnum("ios", "android"),
-  appIdentifier: required(Schema.String, "app_identifier"),
-  name: optionalNullable(Schema.String, "name"),
-  algorithm: openEnum("ES256"),
-  status: openEnum("active", "revoked"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  lastUsedAt: optionalNullable(Schema.Number, "last_used_at"),
-  revokedAt: optionalNullable(Schema.Number, "revoked_at")
+  platform: /* @__PURE__ */ openEnum("ios", "android"),
+  appIdentifier: /* @__PURE__ */ required(Schema.String, "app_identifier"),
+  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+  algorithm: /* @__PURE__ */ openEnum("ES256"),
+  status: /* @__PURE__ */ openEnum("active", "revoked"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  lastUsedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_used_at"),
+  revokedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "revoked_at")
 })
 export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> {}
 
@@ -3123,21 +3261,21 @@ export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> 
  * @since 0.1.0
  * @category models
  */
-export const VerificationWeb3 = Schema.Struct({
-  object: Schema.optional(Schema.Literal("verification_web3")),
-  status: openEnum("unverified", "verified", "failed", "expired"),
-  strategy: openEnum(
+export const VerificationWeb3 = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_web3")),
+  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
+  strategy: /* @__PURE__ */ openEnum(
     "web3_metamask_signature",
     "web3_base_signature",
     "web3_coinbase_wallet_signature",
     "web3_okx_wallet_signature",
     "web3_solana_signature"
   ),
-  nonce: optionalNullable(Schema.String, "nonce"),
-  message: optionalNullable(Schema.String, "message"),
-  attempts: nullable(Schema.Number, "attempts"),
-  expireAt: nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
+  nonce: /* @__PURE__ */ optionalNullable(Schema.String, "nonce"),
+  message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
+  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
 })
 export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3> {}
 
@@ -3147,20 +3285,20 @@ export interface VerificationWeb3 extends Schema.Schema.Type<typeof Verification
  * @since 0.1.0
  * @category models
  */
-export const Web3Wallet = Schema.Struct({
-  id: Schema.optional(Schema.String),
-  object: Schema.Literal("web3_wallet"),
-  web3Wallet: required(Schema.String, "web3_wallet"),
-  verification: nullable(
-    Schema.Union(
+export const Web3Wallet = /* @__PURE__ */ Schema.Struct({
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  object: /* @__PURE__ */ Schema.Literal("web3_wallet"),
+  web3Wallet: /* @__PURE__ */ required(Schema.String, "web3_wallet"),
+  verification: /* @__PURE__ */ nullable(
+    /* @__PURE__ */ Schema.Union(
       VerificationWeb3,
       VerificationAdmin,
-      unknownVariant("object", ["verification_web3", "verification_admin"])
+      /* @__PURE__ */ unknownVariant("object", ["verification_web3", "verification_admin"])
     ),
     "verification"
   ),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at")
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
 export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet> {}
 
@@ -3170,53 +3308,62 @@ export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet> {}
  * @since 0.1.0
  * @category models
  */
-export const User = Schema.Struct({
+export const User = /* @__PURE__ */ Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("user"),
-  externalId: nullable(Schema.String, "external_id"),
-  primaryEmailAddressId: nullable(Schema.String, "primary_email_address_id"),
-  primaryPhoneNumberId: nullable(Schema.String, "primary_phone_number_id"),
-  primaryWeb3WalletId: nullable(Schema.String, "primary_web3_wallet_id"),
-  username: nullable(Schema.String, "username"),
-  firstName: nullable(Schema.String, "first_name"),
-  lastName: nullable(Schema.String, "last_name"),
-  locale: optionalNullable(Schema.String, "locale"),
-  profileImageUrl: optional(Schema.String, "profile_image_url"),
-  imageUrl: optional(Schema.String, "image_url"),
-  hasImage: required(Schema.Boolean, "has_image"),
-  publicMetadata: required(JsonObject, "public_metadata"),
-  privateMetadata: optionalNullable(JsonObject, "private_metadata"),
-  unsafeMetadata: optional(JsonObject, "unsafe_metadata"),
-  emailAddresses: required(Schema.Array(EmailAddress), "email_addresses"),
-  phoneNumbers: required(Schema.Array(PhoneNumber), "phone_numbers"),
-  web3Wallets: required(Schema.Array(Web3Wallet), "web3_wallets"),
-  passkeys: Schema.Array(Passkey),
-  passwordEnabled: required(Schema.Boolean, "password_enabled"),
-  twoFactorEnabled: required(Schema.Boolean, "two_factor_enabled"),
-  totpEnabled: required(Schema.Boolean, "totp_enabled"),
-  backupCodeEnabled: required(Schema.Boolean, "backup_code_enabled"),
-  mfaEnabledAt: nullable(Schema.Number, "mfa_enabled_at"),
-  mfaDisabledAt: nullable(Schema.Number, "mfa_disabled_at"),
-  passwordLastUpdatedAt: optionalNullable(Schema.Number, "password_last_updated_at"),
-  externalAccounts: required(Schema.Array(ExternalAccountWithVerification), "external_accounts"),
-  samlAccounts: required(Schema.Array(SAMLAccount), "saml_accounts"),
-  enterpriseAccounts: required(Schema.Array(EnterpriseAccount), "enterprise_accounts"),
-  organizationMemberships: optional(Schema.Array(OrganizationMembership), "organization_memberships"),
-  lastSignInAt: nullable(Schema.Number, "last_sign_in_at"),
+  object: /* @__PURE__ */ Schema.Literal("user"),
+  externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
+  primaryEmailAddressId: /* @__PURE__ */ nullable(Schema.String, "primary_email_address_id"),
+  primaryPhoneNumberId: /* @__PURE__ */ nullable(Schema.String, "primary_phone_number_id"),
+  primaryWeb3WalletId: /* @__PURE__ */ nullable(Schema.String, "primary_web3_wallet_id"),
+  username: /* @__PURE__ */ nullable(Schema.String, "username"),
+  firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
+  locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
+  profileImageUrl: /* @__PURE__ */ optional(Schema.String, "profile_image_url"),
+  imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
+  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
+  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
+  emailAddresses: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(EmailAddress), "email_addresses"),
+  phoneNumbers: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(PhoneNumber), "phone_numbers"),
+  web3Wallets: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Web3Wallet), "web3_wallets"),
+  passkeys: /* @__PURE__ */ Schema.Array(Passkey),
+  passwordEnabled: /* @__PURE__ */ required(Schema.Boolean, "password_enabled"),
+  twoFactorEnabled: /* @__PURE__ */ required(Schema.Boolean, "two_factor_enabled"),
+  totpEnabled: /* @__PURE__ */ required(Schema.Boolean, "totp_enabled"),
+  backupCodeEnabled: /* @__PURE__ */ required(Schema.Boolean, "backup_code_enabled"),
+  mfaEnabledAt: /* @__PURE__ */ nullable(Schema.Number, "mfa_enabled_at"),
+  mfaDisabledAt: /* @__PURE__ */ nullable(Schema.Number, "mfa_disabled_at"),
+  passwordLastUpdatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "password_last_updated_at"),
+  externalAccounts: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(ExternalAccountWithVerification),
+    "external_accounts"
+  ),
+  samlAccounts: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(SAMLAccount), "saml_accounts"),
+  enterpriseAccounts: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(EnterpriseAccount),
+    "enterprise_accounts"
+  ),
+  organizationMemberships: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(OrganizationMembership),
+    "organization_memberships"
+  ),
+  lastSignInAt: /* @__PURE__ */ nullable(Schema.Number, "last_sign_in_at"),
   banned: Schema.Boolean,
   locked: Schema.Boolean,
-  deprovisioned: Schema.optional(Schema.Boolean),
-  lockoutExpiresInSeconds: nullable(Schema.Number, "lockout_expires_in_seconds"),
-  verificationAttemptsRemaining: nullable(Schema.Number, "verification_attempts_remaining"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  createdAt: required(Schema.Number, "created_at"),
-  deleteSelfEnabled: required(Schema.Boolean, "delete_self_enabled"),
-  createOrganizationEnabled: required(Schema.Boolean, "create_organization_enabled"),
-  createOrganizationsLimit: optionalNullable(Schema.Number, "create_organizations_limit"),
-  lastActiveAt: nullable(Schema.Number, "last_active_at"),
-  legalAcceptedAt: nullable(Schema.Number, "legal_accepted_at"),
-  bypassClientTrust: optional(Schema.Boolean, "bypass_client_trust"),
-  scim: optionalNullable(SCIMUserMetadata, "scim")
+  deprovisioned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  lockoutExpiresInSeconds: /* @__PURE__ */ nullable(Schema.Number, "lockout_expires_in_seconds"),
+  verificationAttemptsRemaining: /* @__PURE__ */ nullable(Schema.Number, "verification_attempts_remaining"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  deleteSelfEnabled: /* @__PURE__ */ required(Schema.Boolean, "delete_self_enabled"),
+  createOrganizationEnabled: /* @__PURE__ */ required(Schema.Boolean, "create_organization_enabled"),
+  createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Number, "create_organizations_limit"),
+  lastActiveAt: /* @__PURE__ */ nullable(Schema.Number, "last_active_at"),
+  legalAcceptedAt: /* @__PURE__ */ nullable(Schema.Number, "legal_accepted_at"),
+  bypassClientTrust: /* @__PURE__ */ optional(Schema.Boolean, "bypass_client_trust"),
+  scim: /* @__PURE__ */ optionalNullable(SCIMUserMetadata, "scim")
 })
 export interface User extends Schema.Schema.Type<typeof User> {}
 
@@ -3226,14 +3373,14 @@ export interface User extends Schema.Schema.Type<typeof User> {}
  * @since 0.1.0
  * @category models
  */
-export const WaitlistEntry = Schema.Struct({
-  object: Schema.Literal("waitlist_entry"),
+export const WaitlistEntry = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("waitlist_entry"),
   id: Schema.String,
-  emailAddress: required(Schema.String, "email_address"),
-  status: openEnum("pending", "invited", "rejected", "completed"),
-  isLocked: optional(Schema.Boolean, "is_locked"),
-  createdAt: required(Schema.Number, "created_at"),
-  updatedAt: required(Schema.Number, "updated_at"),
-  invitation: optionalNullable(Invitation, "invitation")
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  status: /* @__PURE__ */ openEnum("pending", "invited", "rejected", "completed"),
+  isLocked: /* @__PURE__ */ optional(Schema.Boolean, "is_locked"),
+  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+  invitation: /* @__PURE__ */ optionalNullable(Invitation, "invitation")
 })
 export interface WaitlistEntry extends Schema.Schema.Type<typeof WaitlistEntry> {}

@@ -12,9 +12,9 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const VerifyParams = Schema.Struct({
-  accessToken: optional(Schema.String, "access_token"),
-  secret: Schema.optional(Schema.String)
+export const VerifyParams = /* @__PURE__ */ Schema.Struct({
+  accessToken: /* @__PURE__ */ optional(Schema.String, "access_token"),
+  secret: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
 
@@ -22,21 +22,21 @@ export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
  * @since 0.1.0
  * @category models
  */
-export const VerifyResponse = Schema.Union(
-  Schema.Struct({
-    object: Schema.Literal("clerk_idp_oauth_access_token"),
+export const VerifyResponse = /* @__PURE__ */ Schema.Union(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("clerk_idp_oauth_access_token"),
     id: Schema.String,
-    clientId: required(Schema.String, "client_id"),
+    clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
     subject: Schema.String,
-    scopes: Schema.Array(Schema.String),
+    scopes: /* @__PURE__ */ Schema.Array(Schema.String),
     revoked: Schema.Boolean,
-    revocationReason: nullable(Schema.String, "revocation_reason"),
+    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
     expired: Schema.Boolean,
-    expiration: nullable(Schema.Number, "expiration"),
-    createdAt: required(Schema.Number, "created_at"),
-    updatedAt: required(Schema.Number, "updated_at")
+    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
   }),
-  Schema.Struct({ active: Schema.Literal(false) })
+  /* @__PURE__ */ Schema.Struct({ active: /* @__PURE__ */ Schema.Literal(false) })
 )
 export type VerifyResponse = typeof VerifyResponse.Type
 
@@ -47,7 +47,7 @@ export type VerifyResponse = typeof VerifyResponse.Type
  * @since 0.1.0
  * @category operations
  */
-export const verify = Operation.make({
+export const verify = /* @__PURE__ */ Operation.make({
   operationId: "verifyOAuthAccessToken",
   method: "POST",
   path: "/oauth_applications/access_tokens/verify",

@@ -14,11 +14,15 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  orderBy: optional(Schema.String, "order_by"),
-  nameQuery: optional(Schema.String, "name_query")
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  nameQuery: /* @__PURE__ */ optional(Schema.String, "name_query")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -29,7 +33,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOAuthApplications",
   method: "GET",
   path: "/oauth_applications",
@@ -47,7 +51,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -57,14 +61,23 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  redirectUris: optionalNullable(Schema.Array(Schema.String), "redirect_uris"),
-  callbackUrl: optionalNullable(Schema.String.pipe(Schema.maxLength(1024)), "callback_url"),
-  scopes: optionalNullable(Schema.String.pipe(Schema.maxLength(1024)), "scopes"),
-  consentScreenEnabled: optionalNullable(Schema.Boolean, "consent_screen_enabled"),
-  pkceRequired: optionalNullable(Schema.Boolean, "pkce_required"),
-  public: optionalNullable(Schema.Boolean, "public")
+  redirectUris: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Array(Schema.String),
+    "redirect_uris"
+  ),
+  callbackUrl: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
+    "callback_url"
+  ),
+  scopes: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
+    "scopes"
+  ),
+  consentScreenEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "consent_screen_enabled"),
+  pkceRequired: /* @__PURE__ */ optionalNullable(Schema.Boolean, "pkce_required"),
+  public: /* @__PURE__ */ optionalNullable(Schema.Boolean, "public")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -75,7 +88,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOAuthApplication",
   method: "POST",
   path: "/oauth_applications",
@@ -91,7 +104,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ oauthApplicationId: required(PathSegment, "oauth_application_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -101,7 +116,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOAuthApplication",
   method: "GET",
   path: "/oauth_applications/{oauth_application_id}",
@@ -117,15 +132,24 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  oauthApplicationId: required(PathSegment, "oauth_application_id"),
-  name: optionalNullable(Schema.String, "name"),
-  redirectUris: optionalNullable(Schema.Array(Schema.String), "redirect_uris"),
-  callbackUrl: optionalNullable(Schema.String.pipe(Schema.maxLength(1024)), "callback_url"),
-  scopes: optionalNullable(Schema.String.pipe(Schema.maxLength(1024)), "scopes"),
-  consentScreenEnabled: optionalNullable(Schema.Boolean, "consent_screen_enabled"),
-  pkceRequired: optionalNullable(Schema.Boolean, "pkce_required"),
-  public: optionalNullable(Schema.Boolean, "public")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
+  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+  redirectUris: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Array(Schema.String),
+    "redirect_uris"
+  ),
+  callbackUrl: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
+    "callback_url"
+  ),
+  scopes: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
+    "scopes"
+  ),
+  consentScreenEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "consent_screen_enabled"),
+  pkceRequired: /* @__PURE__ */ optionalNullable(Schema.Boolean, "pkce_required"),
+  public: /* @__PURE__ */ optionalNullable(Schema.Boolean, "public")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -136,7 +160,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOAuthApplication",
   method: "PATCH",
   path: "/oauth_applications/{oauth_application_id}",
@@ -152,8 +176,8 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({
-  oauthApplicationId: required(PathSegment, "oauth_application_id")
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
 })
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
@@ -164,7 +188,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteOAuthApplication = Operation.make({
+const deleteOAuthApplication = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOAuthApplication",
   method: "DELETE",
   path: "/oauth_applications/{oauth_application_id}",
@@ -181,9 +205,9 @@ export { deleteOAuthApplication as delete }
  * @since 0.1.0
  * @category params
  */
-export const UploadLogoParams = Schema.Struct({
-  oauthApplicationId: required(PathSegment, "oauth_application_id"),
-  uploaderUserId: optional(Schema.String, "uploader_user_id"),
+export const UploadLogoParams = /* @__PURE__ */ Schema.Struct({
+  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
+  uploaderUserId: /* @__PURE__ */ optional(Schema.String, "uploader_user_id"),
   file: Upload
 })
 export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams> {}
@@ -195,7 +219,7 @@ export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoPa
  * @since 0.1.0
  * @category operations
  */
-export const uploadLogo = Operation.make({
+export const uploadLogo = /* @__PURE__ */ Operation.make({
   operationId: "UploadOAuthApplicationLogo",
   method: "PUT",
   path: "/oauth_applications/{oauth_application_id}/logo",
@@ -211,8 +235,8 @@ export const uploadLogo = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RotateSecretParams = Schema.Struct({
-  oauthApplicationId: required(PathSegment, "oauth_application_id")
+export const RotateSecretParams = /* @__PURE__ */ Schema.Struct({
+  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
 })
 export interface RotateSecretParams extends Schema.Schema.Type<typeof RotateSecretParams> {}
 
@@ -223,7 +247,7 @@ export interface RotateSecretParams extends Schema.Schema.Type<typeof RotateSecr
  * @since 0.1.0
  * @category operations
  */
-export const rotateSecret = Operation.make({
+export const rotateSecret = /* @__PURE__ */ Operation.make({
   operationId: "RotateOAuthApplicationSecret",
   method: "POST",
   path: "/oauth_applications/{oauth_application_id}/rotate_secret",
@@ -239,8 +263,8 @@ export const rotateSecret = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeTokenParams = Schema.Struct({
-  oauthApplicationId: required(PathSegment, "oauth_application_id"),
+export const RevokeTokenParams = /* @__PURE__ */ Schema.Struct({
+  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
   token: Schema.String
 })
 export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams> {}
@@ -252,7 +276,7 @@ export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeToken
  * @since 0.1.0
  * @category operations
  */
-export const revokeToken = Operation.make({
+export const revokeToken = /* @__PURE__ */ Operation.make({
   operationId: "RevokeOAuthApplicationToken",
   method: "POST",
   path: "/oauth_applications/{oauth_application_id}/revoke_token",

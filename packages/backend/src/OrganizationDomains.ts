@@ -14,12 +14,16 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  verified: Schema.optional(Schema.String),
-  enrollmentMode: optional(Schema.String, "enrollment_mode"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  verified: /* @__PURE__ */ Schema.optional(Schema.String),
+  enrollmentMode: /* @__PURE__ */ optional(Schema.String, "enrollment_mode"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -30,7 +34,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationDomains",
   method: "GET",
   path: "/organizations/{organization_id}/domains",
@@ -48,7 +52,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -58,11 +62,11 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  name: Schema.optional(Schema.String),
-  enrollmentMode: optional(Schema.String, "enrollment_mode"),
-  verified: optionalNullable(Schema.Boolean, "verified")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  name: /* @__PURE__ */ Schema.optional(Schema.String),
+  enrollmentMode: /* @__PURE__ */ optional(Schema.String, "enrollment_mode"),
+  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -73,7 +77,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationDomain",
   method: "POST",
   path: "/organizations/{organization_id}/domains",
@@ -89,11 +93,11 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  domainId: required(PathSegment, "domain_id"),
-  enrollmentMode: optionalNullable(Schema.String, "enrollment_mode"),
-  verified: optionalNullable(Schema.Boolean, "verified")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  domainId: /* @__PURE__ */ required(PathSegment, "domain_id"),
+  enrollmentMode: /* @__PURE__ */ optionalNullable(Schema.String, "enrollment_mode"),
+  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -104,7 +108,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationDomain",
   method: "PATCH",
   path: "/organizations/{organization_id}/domains/{domain_id}",
@@ -120,9 +124,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  domainId: required(PathSegment, "domain_id")
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
 })
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
@@ -133,7 +137,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganizationDomain = Operation.make({
+const deleteOrganizationDomain = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationDomain",
   method: "DELETE",
   path: "/organizations/{organization_id}/domains/{domain_id}",
@@ -150,9 +154,9 @@ export { deleteOrganizationDomain as delete }
  * @since 0.1.0
  * @category params
  */
-export const VerifyOwnershipParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  domainId: required(PathSegment, "domain_id")
+export const VerifyOwnershipParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
 })
 export interface VerifyOwnershipParams extends Schema.Schema.Type<typeof VerifyOwnershipParams> {}
 
@@ -163,7 +167,7 @@ export interface VerifyOwnershipParams extends Schema.Schema.Type<typeof VerifyO
  * @since 0.1.0
  * @category operations
  */
-export const verifyOwnership = Operation.make({
+export const verifyOwnership = /* @__PURE__ */ Operation.make({
   operationId: "VerifyOrganizationDomainOwnership",
   method: "POST",
   path: "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
@@ -179,12 +183,12 @@ export const verifyOwnership = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListAllParams = Schema.Struct({
-  organizationId: optional(Schema.String, "organization_id"),
-  verified: Schema.optional(Schema.Literal("true", "false")),
-  enrollmentMode: optional(
-    Schema.Array(
-      Schema.Literal(
+export const ListAllParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+  verified: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("true", "false")),
+  enrollmentMode: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Literal(
         "manual_invitation",
         "automatic_invitation",
         "automatic_suggestion",
@@ -197,11 +201,15 @@ export const ListAllParams = Schema.Struct({
     ),
     "enrollment_mode"
   ),
-  query: Schema.optional(Schema.String),
-  domains: Schema.optional(Schema.Array(Schema.String)),
-  orderBy: optional(Schema.String, "order_by"),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500)))
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  )
 })
 export interface ListAllParams extends Schema.Schema.Type<typeof ListAllParams> {}
 
@@ -212,7 +220,7 @@ export interface ListAllParams extends Schema.Schema.Type<typeof ListAllParams> 
  * @since 0.1.0
  * @category operations
  */
-export const listAll = Operation.make({
+export const listAll = /* @__PURE__ */ Operation.make({
   operationId: "ListAllOrganizationDomains",
   method: "GET",
   path: "/organization_domains",
@@ -239,7 +247,7 @@ export const listAll = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAll = Pagination.stream(listAll, {
+export const streamAll = /* @__PURE__ */ Pagination.stream(listAll, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500

@@ -14,12 +14,18 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const GetAllParams = Schema.Struct({
-  orderBy: optional(Schema.String, "order_by"),
-  status: Schema.optional(Schema.Literal("pending", "accepted", "revoked", "expired")),
-  query: Schema.optional(Schema.String),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const GetAllParams = /* @__PURE__ */ Schema.Struct({
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  status: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+  ),
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams> {}
 
@@ -30,7 +36,7 @@ export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const getAll = Operation.make({
+export const getAll = /* @__PURE__ */ Operation.make({
   operationId: "ListInstanceOrganizationInvitations",
   method: "GET",
   path: "/organization_invitations",
@@ -48,7 +54,7 @@ export const getAll = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAll = Pagination.stream(getAll, {
+export const streamAll = /* @__PURE__ */ Pagination.stream(getAll, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -58,13 +64,19 @@ export const streamAll = Pagination.stream(getAll, {
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  status: Schema.optional(Schema.Literal("pending", "accepted", "revoked", "expired")),
-  emailAddress: optional(Schema.String, "email_address"),
-  orderBy: optional(Schema.String, "order_by"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  status: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+  ),
+  emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -75,7 +87,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationInvitations",
   method: "GET",
   path: "/organizations/{organization_id}/invitations",
@@ -93,7 +105,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -103,16 +115,19 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  emailAddress: required(Schema.String, "email_address"),
-  inviterUserId: optionalNullable(Schema.String, "inviter_user_id"),
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  inviterUserId: /* @__PURE__ */ optionalNullable(Schema.String, "inviter_user_id"),
   role: Schema.String,
-  publicMetadata: optionalNullable(JsonObject, "public_metadata"),
-  privateMetadata: optionalNullable(JsonObject, "private_metadata"),
-  redirectUrl: optionalNullable(Schema.String, "redirect_url"),
-  expiresInDays: optionalNullable(Schema.Int.pipe(Schema.between(1, 365)), "expires_in_days"),
-  notify: optionalNullable(Schema.Boolean, "notify")
+  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
+  redirectUrl: /* @__PURE__ */ optionalNullable(Schema.String, "redirect_url"),
+  expiresInDays: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
+    "expires_in_days"
+  ),
+  notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -123,7 +138,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationInvitation",
   method: "POST",
   path: "/organizations/{organization_id}/invitations",
@@ -139,20 +154,23 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const BulkCreateParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  body: Schema.Array(
-    Schema.Struct({
-      emailAddress: required(Schema.String, "email_address"),
-      inviterUserId: optionalNullable(Schema.String, "inviter_user_id"),
+export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  body: /* @__PURE__ */ Schema.Array(
+    /* @__PURE__ */ Schema.Struct({
+      emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+      inviterUserId: /* @__PURE__ */ optionalNullable(Schema.String, "inviter_user_id"),
       role: Schema.String,
-      publicMetadata: optionalNullable(JsonObject, "public_metadata"),
-      privateMetadata: optionalNullable(JsonObject, "private_metadata"),
-      redirectUrl: optionalNullable(Schema.String, "redirect_url"),
-      expiresInDays: optionalNullable(Schema.Int.pipe(Schema.between(1, 365)), "expires_in_days"),
-      notify: optionalNullable(Schema.Boolean, "notify")
+      publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
+      privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
+      redirectUrl: /* @__PURE__ */ optionalNullable(Schema.String, "redirect_url"),
+      expiresInDays: /* @__PURE__ */ optionalNullable(
+        /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
+        "expires_in_days"
+      ),
+      notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
     })
-  ).pipe(Schema.minItems(1), Schema.maxItems(10))
+  ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(10))
 })
 export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams> {}
 
@@ -163,7 +181,7 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
  * @since 0.1.0
  * @category operations
  */
-export const bulkCreate = Operation.make({
+export const bulkCreate = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationInvitationBulk",
   method: "POST",
   path: "/organizations/{organization_id}/invitations/bulk",
@@ -179,10 +197,14 @@ export const bulkCreate = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListPendingParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListPendingParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListPendingParams extends Schema.Schema.Type<typeof ListPendingParams> {}
 
@@ -194,7 +216,7 @@ export interface ListPendingParams extends Schema.Schema.Type<typeof ListPending
  * @since 0.1.0
  * @category operations
  */
-export const listPending = Operation.make({
+export const listPending = /* @__PURE__ */ Operation.make({
   operationId: "ListPendingOrganizationInvitations",
   method: "GET",
   path: "/organizations/{organization_id}/invitations/pending",
@@ -212,7 +234,7 @@ export const listPending = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPending = Pagination.stream(listPending, {
+export const streamPending = /* @__PURE__ */ Pagination.stream(listPending, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -222,9 +244,9 @@ export const streamPending = Pagination.stream(listPending, {
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  invitationId: required(PathSegment, "invitation_id")
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id")
 })
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
@@ -235,7 +257,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationInvitation",
   method: "GET",
   path: "/organizations/{organization_id}/invitations/{invitation_id}",
@@ -251,10 +273,10 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  invitationId: required(PathSegment, "invitation_id"),
-  requestingUserId: optionalNullable(Schema.String, "requesting_user_id")
+export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id"),
+  requestingUserId: /* @__PURE__ */ optionalNullable(Schema.String, "requesting_user_id")
 })
 export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 
@@ -265,7 +287,7 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const revoke = Operation.make({
+export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeOrganizationInvitation",
   method: "POST",
   path: "/organizations/{organization_id}/invitations/{invitation_id}/revoke",

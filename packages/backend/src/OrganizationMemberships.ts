@@ -14,26 +14,30 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  orderBy: optional(Schema.String, "order_by"),
-  userId: optional(Schema.Array(Schema.String), "user_id"),
-  emailAddress: optional(Schema.Array(Schema.String), "email_address"),
-  phoneNumber: optional(Schema.Array(Schema.String), "phone_number"),
-  username: Schema.optional(Schema.Array(Schema.String)),
-  web3Wallet: optional(Schema.Array(Schema.String), "web3_wallet"),
-  role: Schema.optional(Schema.Array(Schema.String)),
-  query: Schema.optional(Schema.String),
-  emailAddressQuery: optional(Schema.String, "email_address_query"),
-  phoneNumberQuery: optional(Schema.String, "phone_number_query"),
-  usernameQuery: optional(Schema.String, "username_query"),
-  nameQuery: optional(Schema.String, "name_query"),
-  lastActiveAtBefore: optional(Schema.Int, "last_active_at_before"),
-  lastActiveAtAfter: optional(Schema.Int, "last_active_at_after"),
-  createdAtBefore: optional(Schema.Int, "created_at_before"),
-  createdAtAfter: optional(Schema.Int, "created_at_after"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "user_id"),
+  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "email_address"),
+  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "phone_number"),
+  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "web3_wallet"),
+  role: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  emailAddressQuery: /* @__PURE__ */ optional(Schema.String, "email_address_query"),
+  phoneNumberQuery: /* @__PURE__ */ optional(Schema.String, "phone_number_query"),
+  usernameQuery: /* @__PURE__ */ optional(Schema.String, "username_query"),
+  nameQuery: /* @__PURE__ */ optional(Schema.String, "name_query"),
+  lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
+  lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
+  createdAtBefore: /* @__PURE__ */ optional(Schema.Int, "created_at_before"),
+  createdAtAfter: /* @__PURE__ */ optional(Schema.Int, "created_at_after"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -44,7 +48,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationMemberships",
   method: "GET",
   path: "/organizations/{organization_id}/memberships",
@@ -81,7 +85,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -91,12 +95,12 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  userId: required(Schema.String, "user_id"),
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
   role: Schema.String,
-  publicMetadata: optionalNullable(JsonObject, "public_metadata"),
-  privateMetadata: optionalNullable(JsonObject, "private_metadata")
+  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -107,7 +111,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationMembership",
   method: "POST",
   path: "/organizations/{organization_id}/memberships",
@@ -123,9 +127,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  userId: required(PathSegment, "user_id"),
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   role: Schema.String
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
@@ -137,7 +141,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationMembership",
   method: "PATCH",
   path: "/organizations/{organization_id}/memberships/{user_id}",
@@ -153,9 +157,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  userId: required(PathSegment, "user_id")
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
@@ -166,7 +170,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganizationMembership = Operation.make({
+const deleteOrganizationMembership = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationMembership",
   method: "DELETE",
   path: "/organizations/{organization_id}/memberships/{user_id}",
@@ -183,11 +187,11 @@ export { deleteOrganizationMembership as delete }
  * @since 0.1.0
  * @category params
  */
-export const UpdateMetadataParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  userId: required(PathSegment, "user_id"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata")
+export const UpdateMetadataParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata")
 })
 export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams> {}
 
@@ -198,7 +202,7 @@ export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMe
  * @since 0.1.0
  * @category operations
  */
-export const updateMetadata = Operation.make({
+export const updateMetadata = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationMembershipMetadata",
   method: "PATCH",
   path: "/organizations/{organization_id}/memberships/{user_id}/metadata",
@@ -214,10 +218,14 @@ export const updateMetadata = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetInstanceOrganizationMembershipsParams = Schema.Struct({
-  orderBy: optional(Schema.String, "order_by"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const GetInstanceOrganizationMembershipsParams = /* @__PURE__ */ Schema.Struct({
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface GetInstanceOrganizationMembershipsParams
   extends Schema.Schema.Type<typeof GetInstanceOrganizationMembershipsParams> {}
@@ -229,7 +237,7 @@ export interface GetInstanceOrganizationMembershipsParams
  * @since 0.1.0
  * @category operations
  */
-export const getInstanceOrganizationMemberships = Operation.make({
+export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.make({
   operationId: "InstanceGetOrganizationMemberships",
   method: "GET",
   path: "/organization_memberships",
@@ -247,8 +255,7 @@ export const getInstanceOrganizationMemberships = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamInstanceOrganizationMemberships = Pagination.stream(getInstanceOrganizationMemberships, {
-  items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
-  maxPageSize: 500
-})
+export const streamInstanceOrganizationMemberships = /* @__PURE__ */ Pagination.stream(
+  getInstanceOrganizationMemberships,
+  { items: (page) => page.data, totalCount: (page) => page.totalCount, maxPageSize: 500 }
+)

@@ -14,11 +14,15 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  query: Schema.optional(Schema.String),
-  orderBy: optional(Schema.String, "order_by"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -29,7 +33,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationPermissions",
   method: "GET",
   path: "/organization_permissions",
@@ -47,7 +51,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -57,10 +61,10 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
   key: Schema.String,
-  description: Schema.optional(Schema.String)
+  description: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -71,7 +75,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationPermission",
   method: "POST",
   path: "/organization_permissions",
@@ -87,7 +91,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ permissionId: required(PathSegment, "permission_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -97,7 +103,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationPermission",
   method: "GET",
   path: "/organization_permissions/{permission_id}",
@@ -113,11 +119,11 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  permissionId: required(PathSegment, "permission_id"),
-  name: Schema.optional(Schema.String),
-  key: Schema.optional(Schema.String),
-  description: Schema.optional(Schema.String)
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id"),
+  name: /* @__PURE__ */ Schema.optional(Schema.String),
+  key: /* @__PURE__ */ Schema.optional(Schema.String),
+  description: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -128,7 +134,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationPermission",
   method: "PATCH",
   path: "/organization_permissions/{permission_id}",
@@ -144,7 +150,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ permissionId: required(PathSegment, "permission_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -154,7 +162,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganizationPermission = Operation.make({
+const deleteOrganizationPermission = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationPermission",
   method: "DELETE",
   path: "/organization_permissions/{permission_id}",

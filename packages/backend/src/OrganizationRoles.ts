@@ -14,11 +14,15 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  query: Schema.optional(Schema.String),
-  orderBy: optional(Schema.String, "order_by"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -29,7 +33,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationRoles",
   method: "GET",
   path: "/organization_roles",
@@ -47,7 +51,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -57,12 +61,12 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
   key: Schema.String,
-  description: optionalNullable(Schema.String, "description"),
-  permissions: optionalNullable(Schema.Array(Schema.String), "permissions"),
-  includeInInitialRoleSet: optionalNullable(Schema.Boolean, "include_in_initial_role_set")
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions"),
+  includeInInitialRoleSet: /* @__PURE__ */ optionalNullable(Schema.Boolean, "include_in_initial_role_set")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -73,7 +77,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationRole",
   method: "POST",
   path: "/organization_roles",
@@ -89,7 +93,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ organizationRoleId: required(PathSegment, "organization_role_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -99,7 +105,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationRole",
   method: "GET",
   path: "/organization_roles/{organization_role_id}",
@@ -115,12 +121,12 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  organizationRoleId: required(PathSegment, "organization_role_id"),
-  name: optionalNullable(Schema.String, "name"),
-  key: optionalNullable(Schema.String, "key"),
-  description: optionalNullable(Schema.String, "description"),
-  permissions: optionalNullable(Schema.Array(Schema.String), "permissions")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
+  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+  key: /* @__PURE__ */ optionalNullable(Schema.String, "key"),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -131,7 +137,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationRole",
   method: "PATCH",
   path: "/organization_roles/{organization_role_id}",
@@ -147,8 +153,8 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({
-  organizationRoleId: required(PathSegment, "organization_role_id")
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
 })
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
@@ -159,7 +165,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganizationRole = Operation.make({
+const deleteOrganizationRole = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationRole",
   method: "DELETE",
   path: "/organization_roles/{organization_role_id}",
@@ -176,9 +182,9 @@ export { deleteOrganizationRole as delete }
  * @since 0.1.0
  * @category params
  */
-export const AssignPermissionParams = Schema.Struct({
-  organizationRoleId: required(PathSegment, "organization_role_id"),
-  permissionId: required(PathSegment, "permission_id")
+export const AssignPermissionParams = /* @__PURE__ */ Schema.Struct({
+  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
+  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
 })
 export interface AssignPermissionParams extends Schema.Schema.Type<typeof AssignPermissionParams> {}
 
@@ -189,7 +195,7 @@ export interface AssignPermissionParams extends Schema.Schema.Type<typeof Assign
  * @since 0.1.0
  * @category operations
  */
-export const assignPermission = Operation.make({
+export const assignPermission = /* @__PURE__ */ Operation.make({
   operationId: "AssignPermissionToOrganizationRole",
   method: "POST",
   path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
@@ -205,9 +211,9 @@ export const assignPermission = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RemovePermissionParams = Schema.Struct({
-  organizationRoleId: required(PathSegment, "organization_role_id"),
-  permissionId: required(PathSegment, "permission_id")
+export const RemovePermissionParams = /* @__PURE__ */ Schema.Struct({
+  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
+  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
 })
 export interface RemovePermissionParams extends Schema.Schema.Type<typeof RemovePermissionParams> {}
 
@@ -218,7 +224,7 @@ export interface RemovePermissionParams extends Schema.Schema.Type<typeof Remove
  * @since 0.1.0
  * @category operations
  */
-export const removePermission = Operation.make({
+export const removePermission = /* @__PURE__ */ Operation.make({
   operationId: "RemovePermissionFromOrganizationRole",
   method: "DELETE",
   path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",

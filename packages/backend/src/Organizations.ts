@@ -14,18 +14,22 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  includeMembersCount: optional(Schema.Boolean, "include_members_count"),
-  includeMissingMemberWithElevatedPermissions: optional(
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  includeMembersCount: /* @__PURE__ */ optional(Schema.Boolean, "include_members_count"),
+  includeMissingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
     Schema.Boolean,
     "include_missing_member_with_elevated_permissions"
   ),
-  query: Schema.optional(Schema.String),
-  userId: optional(Schema.Array(Schema.String), "user_id"),
-  organizationId: optional(Schema.Array(Schema.String), "organization_id"),
-  orderBy: optional(Schema.String, "order_by"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "user_id"),
+  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "organization_id"),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -36,7 +40,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizations",
   method: "GET",
   path: "/organizations",
@@ -63,7 +67,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -73,18 +77,18 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  createdBy: optionalNullable(Schema.String, "created_by"),
-  privateMetadata: optionalNullable(JsonObject, "private_metadata"),
-  publicMetadata: optionalNullable(JsonObject, "public_metadata"),
-  slug: optionalNullable(Schema.String, "slug"),
-  maxAllowedMemberships: optionalNullable(
-    Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)),
+  createdBy: /* @__PURE__ */ optionalNullable(Schema.String, "created_by"),
+  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
+  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
+  slug: /* @__PURE__ */ optionalNullable(Schema.String, "slug"),
+  maxAllowedMemberships: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
     "max_allowed_memberships"
   ),
-  createdAt: optionalNullable(Schema.String, "created_at"),
-  roleSetKey: optionalNullable(Schema.String, "role_set_key")
+  createdAt: /* @__PURE__ */ optionalNullable(Schema.String, "created_at"),
+  roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -95,7 +99,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganization",
   method: "POST",
   path: "/organizations",
@@ -111,10 +115,10 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  includeMembersCount: optional(Schema.Boolean, "include_members_count"),
-  includeMissingMemberWithElevatedPermissions: optional(
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  includeMembersCount: /* @__PURE__ */ optional(Schema.Boolean, "include_members_count"),
+  includeMissingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
     Schema.Boolean,
     "include_missing_member_with_elevated_permissions"
   )
@@ -128,7 +132,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganization",
   method: "GET",
   path: "/organizations/{organization_id}",
@@ -144,17 +148,17 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  name: optionalNullable(Schema.String, "name"),
-  slug: optionalNullable(Schema.String, "slug"),
-  maxAllowedMemberships: optionalNullable(
-    Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)),
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+  slug: /* @__PURE__ */ optionalNullable(Schema.String, "slug"),
+  maxAllowedMemberships: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
     "max_allowed_memberships"
   ),
-  adminDeleteEnabled: optionalNullable(Schema.Boolean, "admin_delete_enabled"),
-  createdAt: optionalNullable(Schema.String, "created_at"),
-  roleSetKey: optionalNullable(Schema.String, "role_set_key")
+  adminDeleteEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "admin_delete_enabled"),
+  createdAt: /* @__PURE__ */ optionalNullable(Schema.String, "created_at"),
+  roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -165,7 +169,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganization",
   method: "PATCH",
   path: "/organizations/{organization_id}",
@@ -181,7 +185,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ organizationId: required(PathSegment, "organization_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -191,7 +197,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganization = Operation.make({
+const deleteOrganization = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganization",
   method: "DELETE",
   path: "/organizations/{organization_id}",
@@ -208,10 +214,10 @@ export { deleteOrganization as delete }
  * @since 0.1.0
  * @category params
  */
-export const ReplaceMetadataParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata")
+export const ReplaceMetadataParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata")
 })
 export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams> {}
 
@@ -222,7 +228,7 @@ export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof Replace
  * @since 0.1.0
  * @category operations
  */
-export const replaceMetadata = Operation.make({
+export const replaceMetadata = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceOrganizationMetadata",
   method: "PUT",
   path: "/organizations/{organization_id}/metadata",
@@ -238,10 +244,10 @@ export const replaceMetadata = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const MergeMetadataParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata")
+export const MergeMetadataParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata")
 })
 export interface MergeMetadataParams extends Schema.Schema.Type<typeof MergeMetadataParams> {}
 
@@ -252,7 +258,7 @@ export interface MergeMetadataParams extends Schema.Schema.Type<typeof MergeMeta
  * @since 0.1.0
  * @category operations
  */
-export const mergeMetadata = Operation.make({
+export const mergeMetadata = /* @__PURE__ */ Operation.make({
   operationId: "MergeOrganizationMetadata",
   method: "PATCH",
   path: "/organizations/{organization_id}/metadata",
@@ -268,9 +274,9 @@ export const mergeMetadata = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UploadLogoParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  uploaderUserId: optional(Schema.String, "uploader_user_id"),
+export const UploadLogoParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+  uploaderUserId: /* @__PURE__ */ optional(Schema.String, "uploader_user_id"),
   file: Upload
 })
 export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams> {}
@@ -282,7 +288,7 @@ export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoPa
  * @since 0.1.0
  * @category operations
  */
-export const uploadLogo = Operation.make({
+export const uploadLogo = /* @__PURE__ */ Operation.make({
   operationId: "UploadOrganizationLogo",
   method: "PUT",
   path: "/organizations/{organization_id}/logo",
@@ -298,7 +304,9 @@ export const uploadLogo = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteLogoParams = Schema.Struct({ organizationId: required(PathSegment, "organization_id") })
+export const DeleteLogoParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
+})
 export interface DeleteLogoParams extends Schema.Schema.Type<typeof DeleteLogoParams> {}
 
 /**
@@ -308,7 +316,7 @@ export interface DeleteLogoParams extends Schema.Schema.Type<typeof DeleteLogoPa
  * @since 0.1.0
  * @category operations
  */
-export const deleteLogo = Operation.make({
+export const deleteLogo = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationLogo",
   method: "DELETE",
   path: "/organizations/{organization_id}/logo",
@@ -324,8 +332,8 @@ export const deleteLogo = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetBillingSubscriptionParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id")
+export const GetBillingSubscriptionParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
 })
 export interface GetBillingSubscriptionParams
   extends Schema.Schema.Type<typeof GetBillingSubscriptionParams> {}
@@ -337,7 +345,7 @@ export interface GetBillingSubscriptionParams
  * @since 0.1.0
  * @category operations
  */
-export const getBillingSubscription = Operation.make({
+export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationBillingSubscription",
   method: "GET",
   path: "/organizations/{organization_id}/billing/subscription",
@@ -353,8 +361,8 @@ export const getBillingSubscription = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetBillingCreditBalanceParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id")
+export const GetBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
 })
 export interface GetBillingCreditBalanceParams
   extends Schema.Schema.Type<typeof GetBillingCreditBalanceParams> {}
@@ -366,7 +374,7 @@ export interface GetBillingCreditBalanceParams
  * @since 0.1.0
  * @category operations
  */
-export const getBillingCreditBalance = Operation.make({
+export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationBillingCreditBalance",
   method: "GET",
   path: "/organizations/{organization_id}/billing/credits",
@@ -382,13 +390,13 @@ export const getBillingCreditBalance = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const AdjustBillingCreditBalanceParams = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
+export const AdjustBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
+  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   amount: Schema.Int,
-  action: Schema.Literal("increase", "decrease"),
-  currency: Schema.optional(Schema.String),
-  idempotencyKey: required(Schema.String, "idempotency_key"),
-  note: Schema.optional(Schema.String)
+  action: /* @__PURE__ */ Schema.Literal("increase", "decrease"),
+  currency: /* @__PURE__ */ Schema.optional(Schema.String),
+  idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
+  note: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface AdjustBillingCreditBalanceParams
   extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams> {}
@@ -400,7 +408,7 @@ export interface AdjustBillingCreditBalanceParams
  * @since 0.1.0
  * @category operations
  */
-export const adjustBillingCreditBalance = Operation.make({
+export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
   operationId: "AdjustOrganizationBillingCreditBalance",
   method: "POST",
   path: "/organizations/{organization_id}/billing/credits",

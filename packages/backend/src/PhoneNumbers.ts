@@ -13,12 +13,12 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  userId: required(Schema.String, "user_id"),
-  phoneNumber: required(Schema.String, "phone_number"),
-  verified: optionalNullable(Schema.Boolean, "verified"),
-  primary: optionalNullable(Schema.Boolean, "primary"),
-  reservedForSecondFactor: optionalNullable(Schema.Boolean, "reserved_for_second_factor")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
+  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
+  primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
+  reservedForSecondFactor: /* @__PURE__ */ optionalNullable(Schema.Boolean, "reserved_for_second_factor")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -29,7 +29,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreatePhoneNumber",
   method: "POST",
   path: "/phone_numbers",
@@ -45,7 +45,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ phoneNumberId: required(PathSegment, "phone_number_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -55,7 +57,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetPhoneNumber",
   method: "GET",
   path: "/phone_numbers/{phone_number_id}",
@@ -71,11 +73,11 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  phoneNumberId: required(PathSegment, "phone_number_id"),
-  verified: optionalNullable(Schema.Boolean, "verified"),
-  primary: optionalNullable(Schema.Boolean, "primary"),
-  reservedForSecondFactor: optionalNullable(Schema.Boolean, "reserved_for_second_factor")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id"),
+  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
+  primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
+  reservedForSecondFactor: /* @__PURE__ */ optionalNullable(Schema.Boolean, "reserved_for_second_factor")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -86,7 +88,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdatePhoneNumber",
   method: "PATCH",
   path: "/phone_numbers/{phone_number_id}",
@@ -102,7 +104,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ phoneNumberId: required(PathSegment, "phone_number_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -112,7 +116,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deletePhoneNumber = Operation.make({
+const deletePhoneNumber = /* @__PURE__ */ Operation.make({
   operationId: "DeletePhoneNumber",
   method: "DELETE",
   path: "/phone_numbers/{phone_number_id}",
@@ -129,8 +133,8 @@ export { deletePhoneNumber as delete }
  * @since 0.1.0
  * @category params
  */
-export const PrepareVerificationParams = Schema.Struct({
-  phoneNumberId: required(PathSegment, "phone_number_id")
+export const PrepareVerificationParams = /* @__PURE__ */ Schema.Struct({
+  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
 })
 export interface PrepareVerificationParams extends Schema.Schema.Type<typeof PrepareVerificationParams> {}
 
@@ -138,14 +142,14 @@ export interface PrepareVerificationParams extends Schema.Schema.Type<typeof Pre
  * @since 0.1.0
  * @category models
  */
-export const PrepareVerificationResponse = Schema.Struct({
-  object: Schema.optional(Schema.String),
-  id: Schema.optional(Schema.String),
-  status: Schema.optional(Schema.String),
-  strategy: Schema.optional(Schema.String),
-  attempts: optionalNullable(Schema.Number, "attempts"),
-  expireAt: optionalNullable(Schema.Number, "expire_at"),
-  channel: optionalNullable(Schema.String, "channel")
+export const PrepareVerificationResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(Schema.String),
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  status: /* @__PURE__ */ Schema.optional(Schema.String),
+  strategy: /* @__PURE__ */ Schema.optional(Schema.String),
+  attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
+  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
 })
 export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof PrepareVerificationResponse> {}
 
@@ -156,7 +160,7 @@ export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof P
  * @since 0.1.0
  * @category operations
  */
-export const prepareVerification = Operation.make({
+export const prepareVerification = /* @__PURE__ */ Operation.make({
   operationId: "PreparePhoneNumberVerification",
   method: "POST",
   path: "/phone_numbers/{phone_number_id}/prepare_verification",
@@ -172,9 +176,9 @@ export const prepareVerification = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const AttemptVerificationParams = Schema.Struct({
-  phoneNumberId: required(PathSegment, "phone_number_id"),
-  verificationId: required(Schema.String, "verification_id"),
+export const AttemptVerificationParams = /* @__PURE__ */ Schema.Struct({
+  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id"),
+  verificationId: /* @__PURE__ */ required(Schema.String, "verification_id"),
   code: Schema.String
 })
 export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams> {}
@@ -183,14 +187,14 @@ export interface AttemptVerificationParams extends Schema.Schema.Type<typeof Att
  * @since 0.1.0
  * @category models
  */
-export const AttemptVerificationResponse = Schema.Struct({
-  object: Schema.optional(Schema.String),
-  id: Schema.optional(Schema.String),
-  status: Schema.optional(Schema.String),
-  strategy: Schema.optional(Schema.String),
-  attempts: optionalNullable(Schema.Number, "attempts"),
-  expireAt: optionalNullable(Schema.Number, "expire_at"),
-  channel: optionalNullable(Schema.String, "channel")
+export const AttemptVerificationResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(Schema.String),
+  id: /* @__PURE__ */ Schema.optional(Schema.String),
+  status: /* @__PURE__ */ Schema.optional(Schema.String),
+  strategy: /* @__PURE__ */ Schema.optional(Schema.String),
+  attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
+  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
+  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
 })
 export interface AttemptVerificationResponse extends Schema.Schema.Type<typeof AttemptVerificationResponse> {}
 
@@ -201,7 +205,7 @@ export interface AttemptVerificationResponse extends Schema.Schema.Type<typeof A
  * @since 0.1.0
  * @category operations
  */
-export const attemptVerification = Operation.make({
+export const attemptVerification = /* @__PURE__ */ Operation.make({
   operationId: "AttemptPhoneNumberVerification",
   method: "POST",
   path: "/phone_numbers/{phone_number_id}/attempt_verification",
@@ -217,11 +221,11 @@ export const attemptVerification = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ReplaceForUserParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  phoneNumber: required(Schema.String, "phone_number"),
-  identificationStatus: optional(
-    Schema.Literal("verified", "reserved", "unverified"),
+export const ReplaceForUserParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
+  identificationStatus: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Literal("verified", "reserved", "unverified"),
     "identification_status"
   )
 })
@@ -234,7 +238,7 @@ export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceF
  * @since 0.1.0
  * @category operations
  */
-export const replaceForUser = Operation.make({
+export const replaceForUser = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceUserPhoneNumber",
   method: "PUT",
   path: "/users/{user_id}/phone_number",

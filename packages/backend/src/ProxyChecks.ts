@@ -13,9 +13,9 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const VerifyParams = Schema.Struct({
-  domainId: optional(Schema.String, "domain_id"),
-  proxyUrl: optional(Schema.String, "proxy_url")
+export const VerifyParams = /* @__PURE__ */ Schema.Struct({
+  domainId: /* @__PURE__ */ optional(Schema.String, "domain_id"),
+  proxyUrl: /* @__PURE__ */ optional(Schema.String, "proxy_url")
 })
 export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
 
@@ -26,7 +26,7 @@ export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const verify = Operation.make({
+export const verify = /* @__PURE__ */ Operation.make({
   operationId: "VerifyDomainProxy",
   method: "POST",
   path: "/proxy_checks",

@@ -14,10 +14,14 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -28,7 +32,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListRedirectURLs",
   method: "GET",
   path: "/redirect_urls",
@@ -36,7 +40,7 @@ export const list = Operation.make({
   commaQuery: [],
   body: "none",
   params: ListParams,
-  success: Schema.Array(Models.RedirectURL),
+  success: /* @__PURE__ */ Schema.Array(Models.RedirectURL),
   errors: [429]
 })
 
@@ -46,13 +50,13 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({ url: Schema.String })
+export const CreateParams = /* @__PURE__ */ Schema.Struct({ url: Schema.String })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
@@ -62,7 +66,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateRedirectURL",
   method: "POST",
   path: "/redirect_urls",
@@ -78,7 +82,7 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ id: PathSegment })
+export const GetParams = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -88,7 +92,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetRedirectURL",
   method: "GET",
   path: "/redirect_urls/{id}",
@@ -104,7 +108,7 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ id: PathSegment })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -114,7 +118,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteRedirectURL = Operation.make({
+const deleteRedirectURL = /* @__PURE__ */ Operation.make({
   operationId: "DeleteRedirectURL",
   method: "DELETE",
   path: "/redirect_urls/{id}",

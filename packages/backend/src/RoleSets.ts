@@ -14,11 +14,15 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  query: Schema.optional(Schema.String),
-  orderBy: optional(Schema.String, "order_by"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -29,7 +33,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListRoleSets",
   method: "GET",
   path: "/role_sets",
@@ -47,7 +51,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -57,14 +61,14 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  key: Schema.optional(Schema.String),
-  description: optionalNullable(Schema.String, "description"),
-  defaultRoleKey: required(Schema.String, "default_role_key"),
-  creatorRoleKey: required(Schema.String, "creator_role_key"),
-  type: Schema.optional(Schema.Literal("initial", "custom")),
-  roles: Schema.Array(Schema.String)
+  key: /* @__PURE__ */ Schema.optional(Schema.String),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  defaultRoleKey: /* @__PURE__ */ required(Schema.String, "default_role_key"),
+  creatorRoleKey: /* @__PURE__ */ required(Schema.String, "creator_role_key"),
+  type: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("initial", "custom")),
+  roles: /* @__PURE__ */ Schema.Array(Schema.String)
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -75,7 +79,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateRoleSet",
   method: "POST",
   path: "/role_sets",
@@ -91,7 +95,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ roleSetKeyOrId: required(PathSegment, "role_set_key_or_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -101,7 +107,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetRoleSet",
   method: "GET",
   path: "/role_sets/{role_set_key_or_id}",
@@ -117,14 +123,14 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  roleSetKeyOrId: required(PathSegment, "role_set_key_or_id"),
-  name: optionalNullable(Schema.String, "name"),
-  key: optionalNullable(Schema.String, "key"),
-  description: optionalNullable(Schema.String, "description"),
-  type: optionalNullable(Schema.Literal("initial"), "type"),
-  defaultRoleKey: optionalNullable(Schema.String, "default_role_key"),
-  creatorRoleKey: optionalNullable(Schema.String, "creator_role_key")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
+  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+  key: /* @__PURE__ */ optionalNullable(Schema.String, "key"),
+  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  type: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Literal("initial"), "type"),
+  defaultRoleKey: /* @__PURE__ */ optionalNullable(Schema.String, "default_role_key"),
+  creatorRoleKey: /* @__PURE__ */ optionalNullable(Schema.String, "creator_role_key")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -135,7 +141,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateRoleSet",
   method: "PATCH",
   path: "/role_sets/{role_set_key_or_id}",
@@ -151,11 +157,11 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ReplaceParams = Schema.Struct({
-  roleSetKeyOrId: required(PathSegment, "role_set_key_or_id"),
-  destRoleSetKey: required(Schema.String, "dest_role_set_key"),
-  reassignmentMappings: optional(
-    Schema.Record({ key: Schema.String, value: Schema.String }),
+export const ReplaceParams = /* @__PURE__ */ Schema.Struct({
+  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
+  destRoleSetKey: /* @__PURE__ */ required(Schema.String, "dest_role_set_key"),
+  reassignmentMappings: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
     "reassignment_mappings"
   )
 })
@@ -168,7 +174,7 @@ export interface ReplaceParams extends Schema.Schema.Type<typeof ReplaceParams> 
  * @since 0.1.0
  * @category operations
  */
-export const replace = Operation.make({
+export const replace = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/replace",
@@ -184,11 +190,11 @@ export const replace = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const AddRolesParams = Schema.Struct({
-  roleSetKeyOrId: required(PathSegment, "role_set_key_or_id"),
-  roleKeys: required(Schema.Array(Schema.String), "role_keys"),
-  defaultRoleKey: optional(Schema.String, "default_role_key"),
-  creatorRoleKey: optional(Schema.String, "creator_role_key")
+export const AddRolesParams = /* @__PURE__ */ Schema.Struct({
+  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
+  roleKeys: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "role_keys"),
+  defaultRoleKey: /* @__PURE__ */ optional(Schema.String, "default_role_key"),
+  creatorRoleKey: /* @__PURE__ */ optional(Schema.String, "creator_role_key")
 })
 export interface AddRolesParams extends Schema.Schema.Type<typeof AddRolesParams> {}
 
@@ -199,7 +205,7 @@ export interface AddRolesParams extends Schema.Schema.Type<typeof AddRolesParams
  * @since 0.1.0
  * @category operations
  */
-export const addRoles = Operation.make({
+export const addRoles = /* @__PURE__ */ Operation.make({
   operationId: "AddRolesToRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/roles",
@@ -215,10 +221,10 @@ export const addRoles = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ReplaceRoleParams = Schema.Struct({
-  roleSetKeyOrId: required(PathSegment, "role_set_key_or_id"),
-  roleKey: required(Schema.String, "role_key"),
-  toRoleKey: required(Schema.String, "to_role_key")
+export const ReplaceRoleParams = /* @__PURE__ */ Schema.Struct({
+  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
+  roleKey: /* @__PURE__ */ required(Schema.String, "role_key"),
+  toRoleKey: /* @__PURE__ */ required(Schema.String, "to_role_key")
 })
 export interface ReplaceRoleParams extends Schema.Schema.Type<typeof ReplaceRoleParams> {}
 
@@ -229,7 +235,7 @@ export interface ReplaceRoleParams extends Schema.Schema.Type<typeof ReplaceRole
  * @since 0.1.0
  * @category operations
  */
-export const replaceRole = Operation.make({
+export const replaceRole = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceRoleInRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/roles/replace",

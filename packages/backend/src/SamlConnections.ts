@@ -14,12 +14,16 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  query: Schema.optional(Schema.String),
-  orderBy: optional(Schema.String, "order_by"),
-  organizationId: optional(Schema.Array(Schema.String), "organization_id")
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "organization_id")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -31,7 +35,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListSAMLConnections",
   method: "GET",
   path: "/saml_connections",
@@ -49,7 +53,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -59,35 +63,35 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
-  domain: Schema.optional(Schema.String),
-  domains: Schema.optional(Schema.Array(Schema.String)),
-  provider: Schema.Literal("saml_custom", "saml_okta", "saml_google", "saml_microsoft"),
-  idpEntityId: optionalNullable(Schema.String, "idp_entity_id"),
-  idpSsoUrl: optionalNullable(Schema.String, "idp_sso_url"),
-  idpCertificate: optionalNullable(Schema.String, "idp_certificate"),
-  idpMetadataUrl: optionalNullable(Schema.String, "idp_metadata_url"),
-  idpMetadata: optionalNullable(Schema.String, "idp_metadata"),
-  organizationId: optionalNullable(Schema.String, "organization_id"),
-  attributeMapping: optionalNullable(
-    Schema.Struct({
-      userId: optional(Schema.String, "user_id"),
-      emailAddress: optional(Schema.String, "email_address"),
-      firstName: optional(Schema.String, "first_name"),
-      lastName: optional(Schema.String, "last_name")
+  domain: /* @__PURE__ */ Schema.optional(Schema.String),
+  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  provider: /* @__PURE__ */ Schema.Literal("saml_custom", "saml_okta", "saml_google", "saml_microsoft"),
+  idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
+  idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
+  idpCertificate: /* @__PURE__ */ optionalNullable(Schema.String, "idp_certificate"),
+  idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
+  idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
+  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  attributeMapping: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
+      emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
+      firstName: /* @__PURE__ */ optional(Schema.String, "first_name"),
+      lastName: /* @__PURE__ */ optional(Schema.String, "last_name")
     }),
     "attribute_mapping"
   ),
-  forceAuthn: optional(Schema.Boolean, "force_authn"),
-  loginHint: optionalNullable(
-    Schema.Struct({
-      mode: Schema.Literal("email_address", "custom_attribute", "off"),
-      source: Schema.optional(Schema.String)
+  forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
+  loginHint: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
+      source: /* @__PURE__ */ Schema.optional(Schema.String)
     }),
     "login_hint"
   )
-}).pipe(presentAnyOf([["domain"], ["domains"]]))
+}).pipe(/* @__PURE__ */ presentAnyOf([["domain"], ["domains"]]))
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
@@ -98,7 +102,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSAMLConnection",
   method: "POST",
   path: "/saml_connections",
@@ -114,7 +118,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ samlConnectionId: required(PathSegment, "saml_connection_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -125,7 +131,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetSAMLConnection",
   method: "GET",
   path: "/saml_connections/{saml_connection_id}",
@@ -141,41 +147,50 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  samlConnectionId: required(PathSegment, "saml_connection_id"),
-  name: optionalNullable(Schema.String, "name"),
-  domain: optionalNullable(Schema.String, "domain"),
-  domains: optionalNullable(Schema.Array(Schema.String), "domains"),
-  idpEntityId: optionalNullable(Schema.String, "idp_entity_id"),
-  idpSsoUrl: optionalNullable(Schema.String, "idp_sso_url"),
-  idpCertificate: optionalNullable(Schema.String, "idp_certificate"),
-  idpMetadataUrl: optionalNullable(Schema.String, "idp_metadata_url"),
-  idpMetadata: optionalNullable(Schema.String, "idp_metadata"),
-  organizationId: optionalNullable(Schema.String, "organization_id"),
-  attributeMapping: optionalNullable(
-    Schema.Struct({
-      userId: optional(Schema.String, "user_id"),
-      emailAddress: optional(Schema.String, "email_address"),
-      firstName: optional(Schema.String, "first_name"),
-      lastName: optional(Schema.String, "last_name")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id"),
+  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+  domain: /* @__PURE__ */ optionalNullable(Schema.String, "domain"),
+  domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "domains"),
+  idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
+  idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
+  idpCertificate: /* @__PURE__ */ optionalNullable(Schema.String, "idp_certificate"),
+  idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
+  idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
+  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  attributeMapping: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
+      emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
+      firstName: /* @__PURE__ */ optional(Schema.String, "first_name"),
+      lastName: /* @__PURE__ */ optional(Schema.String, "last_name")
     }),
     "attribute_mapping"
   ),
-  active: optionalNullable(Schema.Boolean, "active"),
-  syncUserAttributes: optionalNullable(Schema.Boolean, "sync_user_attributes"),
-  allowSubdomains: optionalNullable(Schema.Boolean, "allow_subdomains"),
-  allowIdpInitiated: optionalNullable(Schema.Boolean, "allow_idp_initiated"),
-  disableAdditionalIdentifications: optionalNullable(Schema.Boolean, "disable_additional_identifications"),
-  allowOrganizationAccountLinking: optionalNullable(Schema.Boolean, "allow_organization_account_linking"),
-  forceAuthn: optional(Schema.Boolean, "force_authn"),
-  loginHint: optionalNullable(
-    Schema.Struct({
-      mode: Schema.Literal("email_address", "custom_attribute", "off"),
-      source: Schema.optional(Schema.String)
+  active: /* @__PURE__ */ optionalNullable(Schema.Boolean, "active"),
+  syncUserAttributes: /* @__PURE__ */ optionalNullable(Schema.Boolean, "sync_user_attributes"),
+  allowSubdomains: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_subdomains"),
+  allowIdpInitiated: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_idp_initiated"),
+  disableAdditionalIdentifications: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "disable_additional_identifications"
+  ),
+  allowOrganizationAccountLinking: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "allow_organization_account_linking"
+  ),
+  forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
+  loginHint: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Struct({
+      mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
+      source: /* @__PURE__ */ Schema.optional(Schema.String)
     }),
     "login_hint"
   ),
-  consentVerifiedDomainsDeletion: optionalNullable(Schema.Boolean, "consent_verified_domains_deletion")
+  consentVerifiedDomainsDeletion: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "consent_verified_domains_deletion"
+  )
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -187,7 +202,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSAMLConnection",
   method: "PATCH",
   path: "/saml_connections/{saml_connection_id}",
@@ -203,7 +218,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ samlConnectionId: required(PathSegment, "saml_connection_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -214,7 +231,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteSAMLConnection = Operation.make({
+const deleteSAMLConnection = /* @__PURE__ */ Operation.make({
   operationId: "DeleteSAMLConnection",
   method: "DELETE",
   path: "/saml_connections/{saml_connection_id}",

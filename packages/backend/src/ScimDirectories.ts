@@ -14,9 +14,13 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -24,9 +28,9 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category models
  */
-export const ListResponse = Schema.Struct({
+export const ListResponse = /* @__PURE__ */ Schema.Struct({
   data: Models.SCIMDirectories,
-  totalCount: required(Schema.Number, "total_count")
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 
@@ -37,7 +41,7 @@ export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListSCIMDirectories",
   method: "GET",
   path: "/scim_directories",
@@ -55,7 +59,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -65,17 +69,22 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  enterpriseConnectionId: required(Schema.String, "enterprise_connection_id"),
-  name: Schema.optional(Schema.String),
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  enterpriseConnectionId: /* @__PURE__ */ required(Schema.String, "enterprise_connection_id"),
+  name: /* @__PURE__ */ Schema.optional(Schema.String),
   provider: Schema.String,
-  groupRoleMappings: optional(
-    Schema.Array(
-      Schema.Struct({
-        scimGroupId: required(Schema.String, "scim_group_id"),
-        scimGroupDisplayName: optional(Schema.String.pipe(Schema.maxLength(255)), "scim_group_display_name"),
-        roleId: required(Schema.String, "role_id"),
-        precedence: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))
+  groupRoleMappings: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
+        scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
+        scimGroupDisplayName: /* @__PURE__ */ optional(
+          /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+          "scim_group_display_name"
+        ),
+        roleId: /* @__PURE__ */ required(Schema.String, "role_id"),
+        precedence: /* @__PURE__ */ Schema.optional(
+          /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
+        )
       })
     ),
     "group_role_mappings"
@@ -90,7 +99,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSCIMDirectory",
   method: "POST",
   path: "/scim_directories",
@@ -106,7 +115,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ scimDirectoryId: required(PathSegment, "scim_directory_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -116,7 +127,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetSCIMDirectory",
   method: "GET",
   path: "/scim_directories/{scim_directory_id}",
@@ -132,16 +143,19 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  scimDirectoryId: required(PathSegment, "scim_directory_id"),
-  name: Schema.optional(Schema.String),
-  enabled: Schema.optional(Schema.Boolean),
-  provider: Schema.optional(Schema.String),
-  attributeMapping: optional(
-    Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.String) }),
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
+  name: /* @__PURE__ */ Schema.optional(Schema.String),
+  enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  provider: /* @__PURE__ */ Schema.optional(Schema.String),
+  attributeMapping: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Record({
+      key: Schema.String,
+      value: /* @__PURE__ */ Schema.NullOr(Schema.String)
+    }),
     "attribute_mapping"
   ),
-  groupRoleMappingEnabled: optional(Schema.Boolean, "group_role_mapping_enabled")
+  groupRoleMappingEnabled: /* @__PURE__ */ optional(Schema.Boolean, "group_role_mapping_enabled")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -152,7 +166,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSCIMDirectory",
   method: "PATCH",
   path: "/scim_directories/{scim_directory_id}",
@@ -168,7 +182,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ scimDirectoryId: required(PathSegment, "scim_directory_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -178,7 +194,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteSCIMDirectory = Operation.make({
+const deleteSCIMDirectory = /* @__PURE__ */ Operation.make({
   operationId: "DeleteSCIMDirectory",
   method: "DELETE",
   path: "/scim_directories/{scim_directory_id}",
@@ -195,8 +211,8 @@ export { deleteSCIMDirectory as delete }
  * @since 0.1.0
  * @category params
  */
-export const RotateApiKeyParams = Schema.Struct({
-  scimDirectoryId: required(PathSegment, "scim_directory_id")
+export const RotateApiKeyParams = /* @__PURE__ */ Schema.Struct({
+  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id")
 })
 export interface RotateApiKeyParams extends Schema.Schema.Type<typeof RotateApiKeyParams> {}
 
@@ -207,7 +223,7 @@ export interface RotateApiKeyParams extends Schema.Schema.Type<typeof RotateApiK
  * @since 0.1.0
  * @category operations
  */
-export const rotateApiKey = Operation.make({
+export const rotateApiKey = /* @__PURE__ */ Operation.make({
   operationId: "RotateSCIMDirectoryAPIKey",
   method: "POST",
   path: "/scim_directories/{scim_directory_id}/rotate_api_key",
@@ -223,8 +239,8 @@ export const rotateApiKey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListGroupRoleMappingsParams = Schema.Struct({
-  scimDirectoryId: required(PathSegment, "scim_directory_id")
+export const ListGroupRoleMappingsParams = /* @__PURE__ */ Schema.Struct({
+  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id")
 })
 export interface ListGroupRoleMappingsParams extends Schema.Schema.Type<typeof ListGroupRoleMappingsParams> {}
 
@@ -232,9 +248,9 @@ export interface ListGroupRoleMappingsParams extends Schema.Schema.Type<typeof L
  * @since 0.1.0
  * @category models
  */
-export const ListGroupRoleMappingsResponse = Schema.Struct({
+export const ListGroupRoleMappingsResponse = /* @__PURE__ */ Schema.Struct({
   data: Models.SCIMGroupRoleMappings,
-  totalCount: required(Schema.Number, "total_count")
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface ListGroupRoleMappingsResponse
   extends Schema.Schema.Type<typeof ListGroupRoleMappingsResponse> {}
@@ -246,7 +262,7 @@ export interface ListGroupRoleMappingsResponse
  * @since 0.1.0
  * @category operations
  */
-export const listGroupRoleMappings = Operation.make({
+export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
   operationId: "ListSCIMGroupRoleMappings",
   method: "GET",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
@@ -262,11 +278,13 @@ export const listGroupRoleMappings = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const CreateGroupRoleMappingParams = Schema.Struct({
-  scimDirectoryId: required(PathSegment, "scim_directory_id"),
-  scimGroupId: required(Schema.String, "scim_group_id"),
-  roleId: required(Schema.String, "role_id"),
-  precedence: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))
+export const CreateGroupRoleMappingParams = /* @__PURE__ */ Schema.Struct({
+  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
+  scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
+  roleId: /* @__PURE__ */ required(Schema.String, "role_id"),
+  precedence: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
+  )
 })
 export interface CreateGroupRoleMappingParams
   extends Schema.Schema.Type<typeof CreateGroupRoleMappingParams> {}
@@ -278,7 +296,7 @@ export interface CreateGroupRoleMappingParams
  * @since 0.1.0
  * @category operations
  */
-export const createGroupRoleMapping = Operation.make({
+export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
   operationId: "CreateSCIMGroupRoleMapping",
   method: "POST",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
@@ -294,12 +312,12 @@ export const createGroupRoleMapping = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ReplaceGroupRoleMappingsParams = Schema.Struct({
-  scimDirectoryId: required(PathSegment, "scim_directory_id"),
-  mappings: Schema.Array(
-    Schema.Struct({
-      scimGroupId: required(Schema.String, "scim_group_id"),
-      roleId: required(Schema.String, "role_id")
+export const ReplaceGroupRoleMappingsParams = /* @__PURE__ */ Schema.Struct({
+  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
+  mappings: /* @__PURE__ */ Schema.Array(
+    /* @__PURE__ */ Schema.Struct({
+      scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
+      roleId: /* @__PURE__ */ required(Schema.String, "role_id")
     })
   )
 })
@@ -310,9 +328,9 @@ export interface ReplaceGroupRoleMappingsParams
  * @since 0.1.0
  * @category models
  */
-export const ReplaceGroupRoleMappingsResponse = Schema.Struct({
+export const ReplaceGroupRoleMappingsResponse = /* @__PURE__ */ Schema.Struct({
   data: Models.SCIMGroupRoleMappings,
-  totalCount: required(Schema.Number, "total_count")
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface ReplaceGroupRoleMappingsResponse
   extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsResponse> {}
@@ -324,7 +342,7 @@ export interface ReplaceGroupRoleMappingsResponse
  * @since 0.1.0
  * @category operations
  */
-export const replaceGroupRoleMappings = Operation.make({
+export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceSCIMGroupRoleMappings",
   method: "PUT",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
@@ -340,9 +358,9 @@ export const replaceGroupRoleMappings = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteGroupRoleMappingParams = Schema.Struct({
-  scimDirectoryId: required(PathSegment, "scim_directory_id"),
-  mappingId: required(PathSegment, "mapping_id")
+export const DeleteGroupRoleMappingParams = /* @__PURE__ */ Schema.Struct({
+  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
+  mappingId: /* @__PURE__ */ required(PathSegment, "mapping_id")
 })
 export interface DeleteGroupRoleMappingParams
   extends Schema.Schema.Type<typeof DeleteGroupRoleMappingParams> {}
@@ -351,10 +369,10 @@ export interface DeleteGroupRoleMappingParams
  * @since 0.1.0
  * @category models
  */
-export const DeleteGroupRoleMappingResponse = Schema.Struct({
-  object: Schema.Literal("scim_group_role_mapping"),
+export const DeleteGroupRoleMappingResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.Literal("scim_group_role_mapping"),
   id: Schema.String,
-  deleted: Schema.Literal(true)
+  deleted: /* @__PURE__ */ Schema.Literal(true)
 })
 export interface DeleteGroupRoleMappingResponse
   extends Schema.Schema.Type<typeof DeleteGroupRoleMappingResponse> {}
@@ -366,7 +384,7 @@ export interface DeleteGroupRoleMappingResponse
  * @since 0.1.0
  * @category operations
  */
-export const deleteGroupRoleMapping = Operation.make({
+export const deleteGroupRoleMapping = /* @__PURE__ */ Operation.make({
   operationId: "DeleteSCIMGroupRoleMapping",
   method: "DELETE",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",

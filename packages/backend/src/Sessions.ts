@@ -14,15 +14,27 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  clientId: optional(Schema.String, "client_id"),
-  userId: optional(Schema.String, "user_id"),
-  status: Schema.optional(
-    Schema.Literal("abandoned", "active", "ended", "expired", "removed", "replaced", "revoked")
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  clientId: /* @__PURE__ */ optional(Schema.String, "client_id"),
+  userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
+  status: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Literal(
+      "abandoned",
+      "active",
+      "ended",
+      "expired",
+      "removed",
+      "replaced",
+      "revoked"
+    )
   ),
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -33,7 +45,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "GetSessionList",
   method: "GET",
   path: "/sessions",
@@ -41,7 +53,7 @@ export const list = Operation.make({
   commaQuery: [],
   body: "none",
   params: ListParams,
-  success: Schema.Array(Models.Session),
+  success: /* @__PURE__ */ Schema.Array(Models.Session),
   errors: [400, 401, 422, 429]
 })
 
@@ -51,15 +63,15 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  userId: required(Schema.String, "user_id"),
-  activeOrganizationId: optional(Schema.String, "active_organization_id")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  activeOrganizationId: /* @__PURE__ */ optional(Schema.String, "active_organization_id")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -70,7 +82,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "createSession",
   method: "POST",
   path: "/sessions",
@@ -86,7 +98,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ sessionId: required(PathSegment, "session_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  sessionId: /* @__PURE__ */ required(PathSegment, "session_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -96,7 +110,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetSession",
   method: "GET",
   path: "/sessions/{session_id}",
@@ -112,14 +126,14 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RefreshParams = Schema.Struct({
-  sessionId: required(PathSegment, "session_id"),
-  expiredToken: required(Schema.String, "expired_token"),
-  refreshToken: required(Schema.String, "refresh_token"),
-  requestOrigin: required(Schema.String, "request_origin"),
-  requestHeaders: optionalNullable(JsonObject, "request_headers"),
-  format: optionalNullable(Schema.Literal("token", "cookie"), "format"),
-  requestOriginatingIp: optionalNullable(Schema.String, "request_originating_ip")
+export const RefreshParams = /* @__PURE__ */ Schema.Struct({
+  sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
+  expiredToken: /* @__PURE__ */ required(Schema.String, "expired_token"),
+  refreshToken: /* @__PURE__ */ required(Schema.String, "refresh_token"),
+  requestOrigin: /* @__PURE__ */ required(Schema.String, "request_origin"),
+  requestHeaders: /* @__PURE__ */ optionalNullable(JsonObject, "request_headers"),
+  format: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Literal("token", "cookie"), "format"),
+  requestOriginatingIp: /* @__PURE__ */ optionalNullable(Schema.String, "request_originating_ip")
 })
 export interface RefreshParams extends Schema.Schema.Type<typeof RefreshParams> {}
 
@@ -130,7 +144,7 @@ export interface RefreshParams extends Schema.Schema.Type<typeof RefreshParams> 
  * @since 0.1.0
  * @category operations
  */
-export const refresh = Operation.make({
+export const refresh = /* @__PURE__ */ Operation.make({
   operationId: "RefreshSession",
   method: "POST",
   path: "/sessions/{session_id}/refresh",
@@ -146,7 +160,9 @@ export const refresh = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams = Schema.Struct({ sessionId: required(PathSegment, "session_id") })
+export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+  sessionId: /* @__PURE__ */ required(PathSegment, "session_id")
+})
 export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 
 /**
@@ -156,7 +172,7 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const revoke = Operation.make({
+export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeSession",
   method: "POST",
   path: "/sessions/{session_id}/revoke",
@@ -172,9 +188,12 @@ export const revoke = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const CreateTokenParams = Schema.Struct({
-  sessionId: required(PathSegment, "session_id"),
-  expiresInSeconds: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "expires_in_seconds")
+export const CreateTokenParams = /* @__PURE__ */ Schema.Struct({
+  sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
+  expiresInSeconds: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
+    "expires_in_seconds"
+  )
 })
 export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateTokenParams> {}
 
@@ -182,9 +201,9 @@ export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateToken
  * @since 0.1.0
  * @category models
  */
-export const CreateTokenResponse = Schema.Struct({
-  object: Schema.optional(Schema.Literal("token")),
-  jwt: Schema.optional(Schema.String)
+export const CreateTokenResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("token")),
+  jwt: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse> {}
 
@@ -195,7 +214,7 @@ export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTok
  * @since 0.1.0
  * @category operations
  */
-export const createToken = Operation.make({
+export const createToken = /* @__PURE__ */ Operation.make({
   operationId: "CreateSessionToken",
   method: "POST",
   path: "/sessions/{session_id}/tokens",
@@ -211,10 +230,13 @@ export const createToken = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const CreateTokenFromTemplateParams = Schema.Struct({
-  sessionId: required(PathSegment, "session_id"),
-  templateName: required(PathSegment, "template_name"),
-  expiresInSeconds: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "expires_in_seconds")
+export const CreateTokenFromTemplateParams = /* @__PURE__ */ Schema.Struct({
+  sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
+  templateName: /* @__PURE__ */ required(PathSegment, "template_name"),
+  expiresInSeconds: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
+    "expires_in_seconds"
+  )
 })
 export interface CreateTokenFromTemplateParams
   extends Schema.Schema.Type<typeof CreateTokenFromTemplateParams> {}
@@ -223,9 +245,9 @@ export interface CreateTokenFromTemplateParams
  * @since 0.1.0
  * @category models
  */
-export const CreateTokenFromTemplateResponse = Schema.Struct({
-  object: Schema.optional(Schema.Literal("token")),
-  jwt: Schema.optional(Schema.String)
+export const CreateTokenFromTemplateResponse = /* @__PURE__ */ Schema.Struct({
+  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("token")),
+  jwt: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface CreateTokenFromTemplateResponse
   extends Schema.Schema.Type<typeof CreateTokenFromTemplateResponse> {}
@@ -237,7 +259,7 @@ export interface CreateTokenFromTemplateResponse
  * @since 0.1.0
  * @category operations
  */
-export const createTokenFromTemplate = Operation.make({
+export const createTokenFromTemplate = /* @__PURE__ */ Operation.make({
   operationId: "CreateSessionTokenFromTemplate",
   method: "POST",
   path: "/sessions/{session_id}/tokens/{template_name}",

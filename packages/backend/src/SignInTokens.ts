@@ -13,10 +13,13 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  userId: required(Schema.String, "user_id"),
-  orgId: optionalNullable(Schema.String, "org_id"),
-  expiresInSeconds: optionalNullable(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)), "expires_in_seconds")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+  orgId: /* @__PURE__ */ optionalNullable(Schema.String, "org_id"),
+  expiresInSeconds: /* @__PURE__ */ optionalNullable(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1)),
+    "expires_in_seconds"
+  )
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -27,7 +30,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSignInToken",
   method: "POST",
   path: "/sign_in_tokens",
@@ -43,7 +46,9 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams = Schema.Struct({ signInTokenId: required(PathSegment, "sign_in_token_id") })
+export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+  signInTokenId: /* @__PURE__ */ required(PathSegment, "sign_in_token_id")
+})
 export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 
 /**
@@ -53,7 +58,7 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const revoke = Operation.make({
+export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeSignInToken",
   method: "POST",
   path: "/sign_in_tokens/{sign_in_token_id}/revoke",

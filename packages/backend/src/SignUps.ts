@@ -13,7 +13,7 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ id: PathSegment })
+export const GetParams = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -23,7 +23,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetSignUp",
   method: "GET",
   path: "/sign_ups/{id}",
@@ -39,10 +39,10 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   id: PathSegment,
-  externalId: optionalNullable(Schema.String, "external_id"),
-  customAction: optionalNullable(Schema.Boolean, "custom_action")
+  externalId: /* @__PURE__ */ optionalNullable(Schema.String, "external_id"),
+  customAction: /* @__PURE__ */ optionalNullable(Schema.Boolean, "custom_action")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -53,7 +53,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSignUp",
   method: "PATCH",
   path: "/sign_ups/{id}",

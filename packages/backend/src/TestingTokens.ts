@@ -12,7 +12,7 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({})
+export const CreateParams = /* @__PURE__ */ Schema.Struct({})
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
@@ -22,7 +22,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateTestingToken",
   method: "POST",
   path: "/testing_tokens",

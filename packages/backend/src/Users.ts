@@ -22,33 +22,37 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  emailAddress: optional(Schema.Array(Schema.String), "email_address"),
-  phoneNumber: optional(Schema.Array(Schema.String), "phone_number"),
-  externalId: optional(Schema.Array(Schema.String), "external_id"),
-  username: Schema.optional(Schema.Array(Schema.String)),
-  web3Wallet: optional(Schema.Array(Schema.String), "web3_wallet"),
-  userId: optional(Schema.Array(Schema.String), "user_id"),
-  organizationId: optional(Schema.Array(Schema.String), "organization_id"),
-  query: Schema.optional(Schema.String),
-  emailAddressQuery: optional(Schema.String, "email_address_query"),
-  phoneNumberQuery: optional(Schema.String, "phone_number_query"),
-  usernameQuery: optional(Schema.String, "username_query"),
-  nameQuery: optional(Schema.String, "name_query"),
-  banned: Schema.optional(Schema.Boolean),
-  lastActiveAtBefore: optional(Schema.Int, "last_active_at_before"),
-  lastActiveAtAfter: optional(Schema.Int, "last_active_at_after"),
-  lastActiveAtSince: optional(Schema.Int, "last_active_at_since"),
-  createdAtBefore: optional(Schema.Int, "created_at_before"),
-  createdAtAfter: optional(Schema.Int, "created_at_after"),
-  lastSignInAtBefore: optional(Schema.Int, "last_sign_in_at_before"),
-  lastSignInAtAfter: optional(Schema.Int, "last_sign_in_at_after"),
-  provider: Schema.optional(Schema.String),
-  providerUserId: optional(Schema.Array(Schema.String), "provider_user_id"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  startingAfter: optional(Schema.String, "starting_after"),
-  orderBy: optional(Schema.String, "order_by")
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "email_address"),
+  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "phone_number"),
+  externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "external_id"),
+  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "web3_wallet"),
+  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "user_id"),
+  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "organization_id"),
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  emailAddressQuery: /* @__PURE__ */ optional(Schema.String, "email_address_query"),
+  phoneNumberQuery: /* @__PURE__ */ optional(Schema.String, "phone_number_query"),
+  usernameQuery: /* @__PURE__ */ optional(Schema.String, "username_query"),
+  nameQuery: /* @__PURE__ */ optional(Schema.String, "name_query"),
+  banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
+  lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
+  lastActiveAtSince: /* @__PURE__ */ optional(Schema.Int, "last_active_at_since"),
+  createdAtBefore: /* @__PURE__ */ optional(Schema.Int, "created_at_before"),
+  createdAtAfter: /* @__PURE__ */ optional(Schema.Int, "created_at_after"),
+  lastSignInAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_before"),
+  lastSignInAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_after"),
+  provider: /* @__PURE__ */ Schema.optional(Schema.String),
+  providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "provider_user_id"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  startingAfter: /* @__PURE__ */ optional(Schema.String, "starting_after"),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -59,7 +63,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "GetUserList",
   method: "GET",
   path: "/users",
@@ -94,7 +98,7 @@ export const list = Operation.make({
   commaQuery: [],
   body: "none",
   params: ListParams,
-  success: Schema.Array(Models.User),
+  success: /* @__PURE__ */ Schema.Array(Models.User),
   errors: [400, 401, 422, 429]
 })
 
@@ -104,49 +108,49 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  externalId: optionalNullable(Schema.String, "external_id"),
-  firstName: optionalNullable(Schema.String, "first_name"),
-  lastName: optionalNullable(Schema.String, "last_name"),
-  locale: optionalNullable(Schema.String, "locale"),
-  emailAddress: optional(Schema.Array(Schema.String), "email_address"),
-  emailAddressIdentificationStatus: optional(
-    Schema.Array(Schema.Literal("verified", "reserved")),
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  externalId: /* @__PURE__ */ optionalNullable(Schema.String, "external_id"),
+  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
+  locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
+  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "email_address"),
+  emailAddressIdentificationStatus: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("verified", "reserved")),
     "email_address_identification_status"
   ),
-  phoneNumber: optional(Schema.Array(Schema.String), "phone_number"),
-  phoneNumberIdentificationStatus: optional(
-    Schema.Array(Schema.Literal("verified", "reserved")),
+  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "phone_number"),
+  phoneNumberIdentificationStatus: /* @__PURE__ */ optional(
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("verified", "reserved")),
     "phone_number_identification_status"
   ),
-  web3Wallet: optional(Schema.Array(Schema.String), "web3_wallet"),
-  username: optionalNullable(Schema.String, "username"),
-  password: optionalNullable(Schema.String, "password"),
-  passwordDigest: optionalNullable(Schema.String, "password_digest"),
-  passwordHasher: optional(Schema.String, "password_hasher"),
-  skipPasswordChecks: optionalNullable(Schema.Boolean, "skip_password_checks"),
-  skipPasswordRequirement: optionalNullable(Schema.Boolean, "skip_password_requirement"),
-  totpSecret: optionalNullable(Schema.String, "totp_secret"),
-  backupCodes: optional(Schema.Array(Schema.String), "backup_codes"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata"),
-  unsafeMetadata: optional(JsonObject, "unsafe_metadata"),
-  deleteSelfEnabled: optionalNullable(Schema.Boolean, "delete_self_enabled"),
-  legalAcceptedAt: optionalNullable(Schema.String, "legal_accepted_at"),
-  skipLegalChecks: optionalNullable(Schema.Boolean, "skip_legal_checks"),
-  skipUserRequirement: optionalNullable(Schema.Boolean, "skip_user_requirement"),
-  createOrganizationEnabled: optionalNullable(Schema.Boolean, "create_organization_enabled"),
-  createOrganizationsLimit: optionalNullable(Schema.Int, "create_organizations_limit"),
-  createdAt: optionalNullable(Schema.String, "created_at"),
-  bypassClientTrust: optionalNullable(Schema.Boolean, "bypass_client_trust"),
-  banned: optionalNullable(Schema.Boolean, "banned"),
-  locked: optionalNullable(Schema.Boolean, "locked")
+  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "web3_wallet"),
+  username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
+  password: /* @__PURE__ */ optionalNullable(Schema.String, "password"),
+  passwordDigest: /* @__PURE__ */ optionalNullable(Schema.String, "password_digest"),
+  passwordHasher: /* @__PURE__ */ optional(Schema.String, "password_hasher"),
+  skipPasswordChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_checks"),
+  skipPasswordRequirement: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_requirement"),
+  totpSecret: /* @__PURE__ */ optionalNullable(Schema.String, "totp_secret"),
+  backupCodes: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "backup_codes"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
+  deleteSelfEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delete_self_enabled"),
+  legalAcceptedAt: /* @__PURE__ */ optionalNullable(Schema.String, "legal_accepted_at"),
+  skipLegalChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_legal_checks"),
+  skipUserRequirement: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_user_requirement"),
+  createOrganizationEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "create_organization_enabled"),
+  createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Int, "create_organizations_limit"),
+  createdAt: /* @__PURE__ */ optionalNullable(Schema.String, "created_at"),
+  bypassClientTrust: /* @__PURE__ */ optionalNullable(Schema.Boolean, "bypass_client_trust"),
+  banned: /* @__PURE__ */ optionalNullable(Schema.Boolean, "banned"),
+  locked: /* @__PURE__ */ optionalNullable(Schema.Boolean, "locked")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -157,7 +161,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateUser",
   method: "POST",
   path: "/users",
@@ -173,29 +177,29 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const CountParams = Schema.Struct({
-  emailAddress: optional(Schema.Array(Schema.String), "email_address"),
-  phoneNumber: optional(Schema.Array(Schema.String), "phone_number"),
-  externalId: optional(Schema.Array(Schema.String), "external_id"),
-  username: Schema.optional(Schema.Array(Schema.String)),
-  web3Wallet: optional(Schema.Array(Schema.String), "web3_wallet"),
-  userId: optional(Schema.Array(Schema.String), "user_id"),
-  organizationId: optional(Schema.Array(Schema.String), "organization_id"),
-  query: Schema.optional(Schema.String),
-  emailAddressQuery: optional(Schema.String, "email_address_query"),
-  phoneNumberQuery: optional(Schema.String, "phone_number_query"),
-  usernameQuery: optional(Schema.String, "username_query"),
-  nameQuery: optional(Schema.String, "name_query"),
-  banned: Schema.optional(Schema.Boolean),
-  lastActiveAtBefore: optional(Schema.Int, "last_active_at_before"),
-  lastActiveAtAfter: optional(Schema.Int, "last_active_at_after"),
-  lastActiveAtSince: optional(Schema.Int, "last_active_at_since"),
-  createdAtBefore: optional(Schema.Int, "created_at_before"),
-  createdAtAfter: optional(Schema.Int, "created_at_after"),
-  lastSignInAtBefore: optional(Schema.Int, "last_sign_in_at_before"),
-  lastSignInAtAfter: optional(Schema.Int, "last_sign_in_at_after"),
-  provider: Schema.optional(Schema.String),
-  providerUserId: optional(Schema.Array(Schema.String), "provider_user_id")
+export const CountParams = /* @__PURE__ */ Schema.Struct({
+  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "email_address"),
+  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "phone_number"),
+  externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "external_id"),
+  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "web3_wallet"),
+  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "user_id"),
+  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "organization_id"),
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  emailAddressQuery: /* @__PURE__ */ optional(Schema.String, "email_address_query"),
+  phoneNumberQuery: /* @__PURE__ */ optional(Schema.String, "phone_number_query"),
+  usernameQuery: /* @__PURE__ */ optional(Schema.String, "username_query"),
+  nameQuery: /* @__PURE__ */ optional(Schema.String, "name_query"),
+  banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
+  lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
+  lastActiveAtSince: /* @__PURE__ */ optional(Schema.Int, "last_active_at_since"),
+  createdAtBefore: /* @__PURE__ */ optional(Schema.Int, "created_at_before"),
+  createdAtAfter: /* @__PURE__ */ optional(Schema.Int, "created_at_after"),
+  lastSignInAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_before"),
+  lastSignInAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_after"),
+  provider: /* @__PURE__ */ Schema.optional(Schema.String),
+  providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "provider_user_id")
 })
 export interface CountParams extends Schema.Schema.Type<typeof CountParams> {}
 
@@ -206,7 +210,7 @@ export interface CountParams extends Schema.Schema.Type<typeof CountParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const count = Operation.make({
+export const count = /* @__PURE__ */ Operation.make({
   operationId: "GetUsersCount",
   method: "GET",
   path: "/users/count",
@@ -245,7 +249,9 @@ export const count = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const GetParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
@@ -255,7 +261,7 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const get = Operation.make({
+export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetUser",
   method: "GET",
   path: "/users/{user_id}",
@@ -271,32 +277,35 @@ export const get = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  externalId: optionalNullable(Schema.String, "external_id"),
-  firstName: optionalNullable(Schema.String, "first_name"),
-  lastName: optionalNullable(Schema.String, "last_name"),
-  locale: optionalNullable(Schema.String, "locale"),
-  primaryEmailAddressId: optionalNullable(Schema.String, "primary_email_address_id"),
-  notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed"),
-  primaryPhoneNumberId: optionalNullable(Schema.String, "primary_phone_number_id"),
-  primaryWeb3WalletId: optionalNullable(Schema.String, "primary_web3_wallet_id"),
-  username: optionalNullable(Schema.String, "username"),
-  profileImageId: optionalNullable(Schema.String, "profile_image_id"),
-  password: optionalNullable(Schema.String, "password"),
-  passwordDigest: optional(Schema.String, "password_digest"),
-  passwordHasher: optional(Schema.String, "password_hasher"),
-  skipPasswordChecks: optionalNullable(Schema.Boolean, "skip_password_checks"),
-  signOutOfOtherSessions: optionalNullable(Schema.Boolean, "sign_out_of_other_sessions"),
-  totpSecret: optionalNullable(Schema.String, "totp_secret"),
-  backupCodes: optional(Schema.Array(Schema.String), "backup_codes"),
-  deleteSelfEnabled: optionalNullable(Schema.Boolean, "delete_self_enabled"),
-  createOrganizationEnabled: optionalNullable(Schema.Boolean, "create_organization_enabled"),
-  legalAcceptedAt: optionalNullable(Schema.String, "legal_accepted_at"),
-  skipLegalChecks: optionalNullable(Schema.Boolean, "skip_legal_checks"),
-  createOrganizationsLimit: optionalNullable(Schema.Int, "create_organizations_limit"),
-  createdAt: optionalNullable(Schema.String, "created_at"),
-  bypassClientTrust: optionalNullable(Schema.Boolean, "bypass_client_trust")
+export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  externalId: /* @__PURE__ */ optionalNullable(Schema.String, "external_id"),
+  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
+  locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
+  primaryEmailAddressId: /* @__PURE__ */ optionalNullable(Schema.String, "primary_email_address_id"),
+  notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
+    Schema.Boolean,
+    "notify_primary_email_address_changed"
+  ),
+  primaryPhoneNumberId: /* @__PURE__ */ optionalNullable(Schema.String, "primary_phone_number_id"),
+  primaryWeb3WalletId: /* @__PURE__ */ optionalNullable(Schema.String, "primary_web3_wallet_id"),
+  username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
+  profileImageId: /* @__PURE__ */ optionalNullable(Schema.String, "profile_image_id"),
+  password: /* @__PURE__ */ optionalNullable(Schema.String, "password"),
+  passwordDigest: /* @__PURE__ */ optional(Schema.String, "password_digest"),
+  passwordHasher: /* @__PURE__ */ optional(Schema.String, "password_hasher"),
+  skipPasswordChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_checks"),
+  signOutOfOtherSessions: /* @__PURE__ */ optionalNullable(Schema.Boolean, "sign_out_of_other_sessions"),
+  totpSecret: /* @__PURE__ */ optionalNullable(Schema.String, "totp_secret"),
+  backupCodes: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "backup_codes"),
+  deleteSelfEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delete_self_enabled"),
+  createOrganizationEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "create_organization_enabled"),
+  legalAcceptedAt: /* @__PURE__ */ optionalNullable(Schema.String, "legal_accepted_at"),
+  skipLegalChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_legal_checks"),
+  createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Int, "create_organizations_limit"),
+  createdAt: /* @__PURE__ */ optionalNullable(Schema.String, "created_at"),
+  bypassClientTrust: /* @__PURE__ */ optionalNullable(Schema.Boolean, "bypass_client_trust")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
@@ -307,7 +316,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const update = Operation.make({
+export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateUser",
   method: "PATCH",
   path: "/users/{user_id}",
@@ -323,7 +332,9 @@ export const update = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -333,7 +344,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteUser = Operation.make({
+const deleteUser = /* @__PURE__ */ Operation.make({
   operationId: "DeleteUser",
   method: "DELETE",
   path: "/users/{user_id}",
@@ -350,7 +361,9 @@ export { deleteUser as delete }
  * @since 0.1.0
  * @category params
  */
-export const BanParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const BanParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface BanParams extends Schema.Schema.Type<typeof BanParams> {}
 
 /**
@@ -360,7 +373,7 @@ export interface BanParams extends Schema.Schema.Type<typeof BanParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const ban = Operation.make({
+export const ban = /* @__PURE__ */ Operation.make({
   operationId: "BanUser",
   method: "POST",
   path: "/users/{user_id}/ban",
@@ -376,7 +389,9 @@ export const ban = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UnbanParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const UnbanParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface UnbanParams extends Schema.Schema.Type<typeof UnbanParams> {}
 
 /**
@@ -386,7 +401,7 @@ export interface UnbanParams extends Schema.Schema.Type<typeof UnbanParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const unban = Operation.make({
+export const unban = /* @__PURE__ */ Operation.make({
   operationId: "UnbanUser",
   method: "POST",
   path: "/users/{user_id}/unban",
@@ -402,8 +417,14 @@ export const unban = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const BulkBanParams = Schema.Struct({
-  userIds: required(Schema.Array(Schema.String).pipe(Schema.minItems(1), Schema.maxItems(50)), "user_ids")
+export const BulkBanParams = /* @__PURE__ */ Schema.Struct({
+  userIds: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(Schema.String).pipe(
+      /* @__PURE__ */ Schema.minItems(1),
+      /* @__PURE__ */ Schema.maxItems(50)
+    ),
+    "user_ids"
+  )
 })
 export interface BulkBanParams extends Schema.Schema.Type<typeof BulkBanParams> {}
 
@@ -414,7 +435,7 @@ export interface BulkBanParams extends Schema.Schema.Type<typeof BulkBanParams> 
  * @since 0.1.0
  * @category operations
  */
-export const bulkBan = Operation.make({
+export const bulkBan = /* @__PURE__ */ Operation.make({
   operationId: "UsersBan",
   method: "POST",
   path: "/users/ban",
@@ -422,7 +443,7 @@ export const bulkBan = Operation.make({
   commaQuery: [],
   body: "json",
   params: BulkBanParams,
-  success: Schema.Array(Models.User),
+  success: /* @__PURE__ */ Schema.Array(Models.User),
   errors: [400, 402, 429]
 })
 
@@ -430,8 +451,14 @@ export const bulkBan = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const BulkUnbanParams = Schema.Struct({
-  userIds: required(Schema.Array(Schema.String).pipe(Schema.minItems(1), Schema.maxItems(50)), "user_ids")
+export const BulkUnbanParams = /* @__PURE__ */ Schema.Struct({
+  userIds: /* @__PURE__ */ required(
+    /* @__PURE__ */ Schema.Array(Schema.String).pipe(
+      /* @__PURE__ */ Schema.minItems(1),
+      /* @__PURE__ */ Schema.maxItems(50)
+    ),
+    "user_ids"
+  )
 })
 export interface BulkUnbanParams extends Schema.Schema.Type<typeof BulkUnbanParams> {}
 
@@ -442,7 +469,7 @@ export interface BulkUnbanParams extends Schema.Schema.Type<typeof BulkUnbanPara
  * @since 0.1.0
  * @category operations
  */
-export const bulkUnban = Operation.make({
+export const bulkUnban = /* @__PURE__ */ Operation.make({
   operationId: "UsersUnban",
   method: "POST",
   path: "/users/unban",
@@ -450,7 +477,7 @@ export const bulkUnban = Operation.make({
   commaQuery: [],
   body: "json",
   params: BulkUnbanParams,
-  success: Schema.Array(Models.User),
+  success: /* @__PURE__ */ Schema.Array(Models.User),
   errors: [400, 402, 429]
 })
 
@@ -458,7 +485,9 @@ export const bulkUnban = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const LockParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const LockParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface LockParams extends Schema.Schema.Type<typeof LockParams> {}
 
 /**
@@ -468,7 +497,7 @@ export interface LockParams extends Schema.Schema.Type<typeof LockParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const lock = Operation.make({
+export const lock = /* @__PURE__ */ Operation.make({
   operationId: "LockUser",
   method: "POST",
   path: "/users/{user_id}/lock",
@@ -484,7 +513,9 @@ export const lock = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UnlockParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const UnlockParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface UnlockParams extends Schema.Schema.Type<typeof UnlockParams> {}
 
 /**
@@ -494,7 +525,7 @@ export interface UnlockParams extends Schema.Schema.Type<typeof UnlockParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const unlock = Operation.make({
+export const unlock = /* @__PURE__ */ Operation.make({
   operationId: "UnlockUser",
   method: "POST",
   path: "/users/{user_id}/unlock",
@@ -510,9 +541,9 @@ export const unlock = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const SetProfileImageParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  file: Schema.optional(Upload)
+export const SetProfileImageParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  file: /* @__PURE__ */ Schema.optional(Upload)
 })
 export interface SetProfileImageParams extends Schema.Schema.Type<typeof SetProfileImageParams> {}
 
@@ -523,7 +554,7 @@ export interface SetProfileImageParams extends Schema.Schema.Type<typeof SetProf
  * @since 0.1.0
  * @category operations
  */
-export const setProfileImage = Operation.make({
+export const setProfileImage = /* @__PURE__ */ Operation.make({
   operationId: "SetUserProfileImage",
   method: "POST",
   path: "/users/{user_id}/profile_image",
@@ -539,7 +570,9 @@ export const setProfileImage = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteProfileImageParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const DeleteProfileImageParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface DeleteProfileImageParams extends Schema.Schema.Type<typeof DeleteProfileImageParams> {}
 
 /**
@@ -549,7 +582,7 @@ export interface DeleteProfileImageParams extends Schema.Schema.Type<typeof Dele
  * @since 0.1.0
  * @category operations
  */
-export const deleteProfileImage = Operation.make({
+export const deleteProfileImage = /* @__PURE__ */ Operation.make({
   operationId: "DeleteUserProfileImage",
   method: "DELETE",
   path: "/users/{user_id}/profile_image",
@@ -565,11 +598,11 @@ export const deleteProfileImage = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ReplaceMetadataParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata"),
-  unsafeMetadata: optional(JsonObject, "unsafe_metadata")
+export const ReplaceMetadataParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata")
 })
 export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams> {}
 
@@ -580,7 +613,7 @@ export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof Replace
  * @since 0.1.0
  * @category operations
  */
-export const replaceMetadata = Operation.make({
+export const replaceMetadata = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceUserMetadata",
   method: "PUT",
   path: "/users/{user_id}/metadata",
@@ -596,11 +629,11 @@ export const replaceMetadata = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UpdateMetadataParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  publicMetadata: optional(JsonObject, "public_metadata"),
-  privateMetadata: optional(JsonObject, "private_metadata"),
-  unsafeMetadata: optional(JsonObject, "unsafe_metadata")
+export const UpdateMetadataParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata")
 })
 export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams> {}
 
@@ -611,7 +644,7 @@ export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMe
  * @since 0.1.0
  * @category operations
  */
-export const updateMetadata = Operation.make({
+export const updateMetadata = /* @__PURE__ */ Operation.make({
   operationId: "UpdateUserMetadata",
   method: "PATCH",
   path: "/users/{user_id}/metadata",
@@ -627,7 +660,9 @@ export const updateMetadata = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetBillingSubscriptionParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const GetBillingSubscriptionParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface GetBillingSubscriptionParams
   extends Schema.Schema.Type<typeof GetBillingSubscriptionParams> {}
 
@@ -638,7 +673,7 @@ export interface GetBillingSubscriptionParams
  * @since 0.1.0
  * @category operations
  */
-export const getBillingSubscription = Operation.make({
+export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   operationId: "GetUserBillingSubscription",
   method: "GET",
   path: "/users/{user_id}/billing/subscription",
@@ -654,7 +689,9 @@ export const getBillingSubscription = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetBillingCreditBalanceParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const GetBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface GetBillingCreditBalanceParams
   extends Schema.Schema.Type<typeof GetBillingCreditBalanceParams> {}
 
@@ -665,7 +702,7 @@ export interface GetBillingCreditBalanceParams
  * @since 0.1.0
  * @category operations
  */
-export const getBillingCreditBalance = Operation.make({
+export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   operationId: "GetUserBillingCreditBalance",
   method: "GET",
   path: "/users/{user_id}/billing/credits",
@@ -681,13 +718,13 @@ export const getBillingCreditBalance = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const AdjustBillingCreditBalanceParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
+export const AdjustBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   amount: Schema.Int,
-  action: Schema.Literal("increase", "decrease"),
-  currency: Schema.optional(Schema.String),
-  idempotencyKey: required(Schema.String, "idempotency_key"),
-  note: Schema.optional(Schema.String)
+  action: /* @__PURE__ */ Schema.Literal("increase", "decrease"),
+  currency: /* @__PURE__ */ Schema.optional(Schema.String),
+  idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
+  note: /* @__PURE__ */ Schema.optional(Schema.String)
 })
 export interface AdjustBillingCreditBalanceParams
   extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams> {}
@@ -699,7 +736,7 @@ export interface AdjustBillingCreditBalanceParams
  * @since 0.1.0
  * @category operations
  */
-export const adjustBillingCreditBalance = Operation.make({
+export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
   operationId: "AdjustUserBillingCreditBalance",
   method: "POST",
   path: "/users/{user_id}/billing/credits",
@@ -715,12 +752,16 @@ export const adjustBillingCreditBalance = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GetOAuthAccessTokenParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
+export const GetOAuthAccessTokenParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   provider: PathSegment,
-  paginated: Schema.optional(Schema.Boolean),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface GetOAuthAccessTokenParams extends Schema.Schema.Type<typeof GetOAuthAccessTokenParams> {}
 
@@ -731,7 +772,7 @@ export interface GetOAuthAccessTokenParams extends Schema.Schema.Type<typeof Get
  * @since 0.1.0
  * @category operations
  */
-export const getOAuthAccessToken = Operation.make({
+export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
   operationId: "GetOAuthAccessToken",
   method: "GET",
   path: "/users/{user_id}/oauth_access_tokens/{provider}",
@@ -749,7 +790,7 @@ export const getOAuthAccessToken = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOAuthAccessToken = Pagination.stream(getOAuthAccessToken, {
+export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.stream(getOAuthAccessToken, {
   items: (page) => page,
   maxPageSize: 500
 })
@@ -758,10 +799,14 @@ export const streamOAuthAccessToken = Pagination.stream(getOAuthAccessToken, {
  * @since 0.1.0
  * @category params
  */
-export const GetOrganizationMembershipsParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+export const GetOrganizationMembershipsParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  )
 })
 export interface GetOrganizationMembershipsParams
   extends Schema.Schema.Type<typeof GetOrganizationMembershipsParams> {}
@@ -773,7 +818,7 @@ export interface GetOrganizationMembershipsParams
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationMemberships = Operation.make({
+export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
   operationId: "UsersGetOrganizationMemberships",
   method: "GET",
   path: "/users/{user_id}/organization_memberships",
@@ -791,7 +836,7 @@ export const getOrganizationMemberships = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOrganizationMemberships = Pagination.stream(getOrganizationMemberships, {
+export const streamOrganizationMemberships = /* @__PURE__ */ Pagination.stream(getOrganizationMemberships, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -801,11 +846,17 @@ export const streamOrganizationMemberships = Pagination.stream(getOrganizationMe
  * @since 0.1.0
  * @category params
  */
-export const GetOrganizationInvitationsParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  status: Schema.optional(Schema.Literal("pending", "accepted", "revoked", "expired"))
+export const GetOrganizationInvitationsParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  status: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+  )
 })
 export interface GetOrganizationInvitationsParams
   extends Schema.Schema.Type<typeof GetOrganizationInvitationsParams> {}
@@ -817,7 +868,7 @@ export interface GetOrganizationInvitationsParams
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationInvitations = Operation.make({
+export const getOrganizationInvitations = /* @__PURE__ */ Operation.make({
   operationId: "UsersGetOrganizationInvitations",
   method: "GET",
   path: "/users/{user_id}/organization_invitations",
@@ -835,7 +886,7 @@ export const getOrganizationInvitations = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOrganizationInvitations = Pagination.stream(getOrganizationInvitations, {
+export const streamOrganizationInvitations = /* @__PURE__ */ Pagination.stream(getOrganizationInvitations, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -845,9 +896,9 @@ export const streamOrganizationInvitations = Pagination.stream(getOrganizationIn
  * @since 0.1.0
  * @category params
  */
-export const RemovePasswordParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  signOutOfOtherSessions: optional(Schema.Boolean, "sign_out_of_other_sessions")
+export const RemovePasswordParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  signOutOfOtherSessions: /* @__PURE__ */ optional(Schema.Boolean, "sign_out_of_other_sessions")
 })
 export interface RemovePasswordParams extends Schema.Schema.Type<typeof RemovePasswordParams> {}
 
@@ -858,7 +909,7 @@ export interface RemovePasswordParams extends Schema.Schema.Type<typeof RemovePa
  * @since 0.1.0
  * @category operations
  */
-export const removePassword = Operation.make({
+export const removePassword = /* @__PURE__ */ Operation.make({
   operationId: "RemoveUserPassword",
   method: "POST",
   path: "/users/{user_id}/remove_password",
@@ -874,8 +925,8 @@ export const removePassword = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const VerifyPasswordParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
+export const VerifyPasswordParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   password: Schema.String
 })
 export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPasswordParams> {}
@@ -884,7 +935,9 @@ export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPa
  * @since 0.1.0
  * @category models
  */
-export const VerifyPasswordResponse = Schema.Struct({ verified: Schema.optional(Schema.Boolean) })
+export const VerifyPasswordResponse = /* @__PURE__ */ Schema.Struct({
+  verified: /* @__PURE__ */ Schema.optional(Schema.Boolean)
+})
 export interface VerifyPasswordResponse extends Schema.Schema.Type<typeof VerifyPasswordResponse> {}
 
 /**
@@ -894,7 +947,7 @@ export interface VerifyPasswordResponse extends Schema.Schema.Type<typeof Verify
  * @since 0.1.0
  * @category operations
  */
-export const verifyPassword = Operation.make({
+export const verifyPassword = /* @__PURE__ */ Operation.make({
   operationId: "VerifyPassword",
   method: "POST",
   path: "/users/{user_id}/verify_password",
@@ -910,8 +963,8 @@ export const verifyPassword = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const VerifyTotpParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
+export const VerifyTotpParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   code: Schema.String
 })
 export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpParams> {}
@@ -920,9 +973,9 @@ export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpPa
  * @since 0.1.0
  * @category models
  */
-export const VerifyTotpResponse = Schema.Struct({
-  verified: Schema.optional(Schema.Boolean),
-  codeType: optional(openEnum("totp", "backup_code"), "code_type")
+export const VerifyTotpResponse = /* @__PURE__ */ Schema.Struct({
+  verified: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  codeType: /* @__PURE__ */ optional(/* @__PURE__ */ openEnum("totp", "backup_code"), "code_type")
 })
 export interface VerifyTotpResponse extends Schema.Schema.Type<typeof VerifyTotpResponse> {}
 
@@ -933,7 +986,7 @@ export interface VerifyTotpResponse extends Schema.Schema.Type<typeof VerifyTotp
  * @since 0.1.0
  * @category operations
  */
-export const verifyTotp = Operation.make({
+export const verifyTotp = /* @__PURE__ */ Operation.make({
   operationId: "VerifyTOTP",
   method: "POST",
   path: "/users/{user_id}/verify_totp",
@@ -949,14 +1002,18 @@ export const verifyTotp = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DisableMfaParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const DisableMfaParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface DisableMfaParams extends Schema.Schema.Type<typeof DisableMfaParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const DisableMfaResponse = Schema.Struct({ userId: optional(Schema.String, "user_id") })
+export const DisableMfaResponse = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ optional(Schema.String, "user_id")
+})
 export interface DisableMfaResponse extends Schema.Schema.Type<typeof DisableMfaResponse> {}
 
 /**
@@ -966,7 +1023,7 @@ export interface DisableMfaResponse extends Schema.Schema.Type<typeof DisableMfa
  * @since 0.1.0
  * @category operations
  */
-export const disableMfa = Operation.make({
+export const disableMfa = /* @__PURE__ */ Operation.make({
   operationId: "DisableMFA",
   method: "DELETE",
   path: "/users/{user_id}/mfa",
@@ -982,14 +1039,18 @@ export const disableMfa = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteBackupCodesParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const DeleteBackupCodesParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface DeleteBackupCodesParams extends Schema.Schema.Type<typeof DeleteBackupCodesParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const DeleteBackupCodesResponse = Schema.Struct({ userId: optional(Schema.String, "user_id") })
+export const DeleteBackupCodesResponse = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ optional(Schema.String, "user_id")
+})
 export interface DeleteBackupCodesResponse extends Schema.Schema.Type<typeof DeleteBackupCodesResponse> {}
 
 /**
@@ -999,7 +1060,7 @@ export interface DeleteBackupCodesResponse extends Schema.Schema.Type<typeof Del
  * @since 0.1.0
  * @category operations
  */
-export const deleteBackupCodes = Operation.make({
+export const deleteBackupCodes = /* @__PURE__ */ Operation.make({
   operationId: "DeleteBackupCode",
   method: "DELETE",
   path: "/users/{user_id}/backup_code",
@@ -1015,9 +1076,9 @@ export const deleteBackupCodes = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeletePasskeyParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  passkeyIdentificationId: required(PathSegment, "passkey_identification_id")
+export const DeletePasskeyParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  passkeyIdentificationId: /* @__PURE__ */ required(PathSegment, "passkey_identification_id")
 })
 export interface DeletePasskeyParams extends Schema.Schema.Type<typeof DeletePasskeyParams> {}
 
@@ -1028,7 +1089,7 @@ export interface DeletePasskeyParams extends Schema.Schema.Type<typeof DeletePas
  * @since 0.1.0
  * @category operations
  */
-export const deletePasskey = Operation.make({
+export const deletePasskey = /* @__PURE__ */ Operation.make({
   operationId: "UserPasskeyDelete",
   method: "DELETE",
   path: "/users/{user_id}/passkeys/{passkey_identification_id}",
@@ -1044,16 +1105,18 @@ export const deletePasskey = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListTrustedDevicesParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const ListTrustedDevicesParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface ListTrustedDevicesParams extends Schema.Schema.Type<typeof ListTrustedDevicesParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const ListTrustedDevicesResponse = Schema.Struct({
-  data: Schema.Array(Models.TrustedDevice),
-  totalCount: required(Schema.Number, "total_count")
+export const ListTrustedDevicesResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(Models.TrustedDevice),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface ListTrustedDevicesResponse extends Schema.Schema.Type<typeof ListTrustedDevicesResponse> {}
 
@@ -1064,7 +1127,7 @@ export interface ListTrustedDevicesResponse extends Schema.Schema.Type<typeof Li
  * @since 0.1.0
  * @category operations
  */
-export const listTrustedDevices = Operation.make({
+export const listTrustedDevices = /* @__PURE__ */ Operation.make({
   operationId: "ListUserTrustedDevices",
   method: "GET",
   path: "/users/{user_id}/trusted_devices",
@@ -1080,9 +1143,9 @@ export const listTrustedDevices = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RevokeTrustedDeviceParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  trustedDeviceId: required(PathSegment, "trusted_device_id")
+export const RevokeTrustedDeviceParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  trustedDeviceId: /* @__PURE__ */ required(PathSegment, "trusted_device_id")
 })
 export interface RevokeTrustedDeviceParams extends Schema.Schema.Type<typeof RevokeTrustedDeviceParams> {}
 
@@ -1093,7 +1156,7 @@ export interface RevokeTrustedDeviceParams extends Schema.Schema.Type<typeof Rev
  * @since 0.1.0
  * @category operations
  */
-export const revokeTrustedDevice = Operation.make({
+export const revokeTrustedDevice = /* @__PURE__ */ Operation.make({
   operationId: "RevokeUserTrustedDevice",
   method: "DELETE",
   path: "/users/{user_id}/trusted_devices/{trusted_device_id}",
@@ -1109,9 +1172,9 @@ export const revokeTrustedDevice = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteWeb3WalletParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  web3WalletIdentificationId: required(PathSegment, "web3_wallet_identification_id")
+export const DeleteWeb3WalletParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  web3WalletIdentificationId: /* @__PURE__ */ required(PathSegment, "web3_wallet_identification_id")
 })
 export interface DeleteWeb3WalletParams extends Schema.Schema.Type<typeof DeleteWeb3WalletParams> {}
 
@@ -1122,7 +1185,7 @@ export interface DeleteWeb3WalletParams extends Schema.Schema.Type<typeof Delete
  * @since 0.1.0
  * @category operations
  */
-export const deleteWeb3Wallet = Operation.make({
+export const deleteWeb3Wallet = /* @__PURE__ */ Operation.make({
   operationId: "UserWeb3WalletDelete",
   method: "DELETE",
   path: "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
@@ -1138,14 +1201,18 @@ export const deleteWeb3Wallet = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteTOTPParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const DeleteTOTPParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface DeleteTOTPParams extends Schema.Schema.Type<typeof DeleteTOTPParams> {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const DeleteTOTPResponse = Schema.Struct({ userId: optional(Schema.String, "user_id") })
+export const DeleteTOTPResponse = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ optional(Schema.String, "user_id")
+})
 export interface DeleteTOTPResponse extends Schema.Schema.Type<typeof DeleteTOTPResponse> {}
 
 /**
@@ -1155,7 +1222,7 @@ export interface DeleteTOTPResponse extends Schema.Schema.Type<typeof DeleteTOTP
  * @since 0.1.0
  * @category operations
  */
-export const deleteTOTP = Operation.make({
+export const deleteTOTP = /* @__PURE__ */ Operation.make({
   operationId: "DeleteTOTP",
   method: "DELETE",
   path: "/users/{user_id}/totp",
@@ -1171,9 +1238,9 @@ export const deleteTOTP = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteExternalAccountParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  externalAccountId: required(PathSegment, "external_account_id")
+export const DeleteExternalAccountParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  externalAccountId: /* @__PURE__ */ required(PathSegment, "external_account_id")
 })
 export interface DeleteExternalAccountParams extends Schema.Schema.Type<typeof DeleteExternalAccountParams> {}
 
@@ -1184,7 +1251,7 @@ export interface DeleteExternalAccountParams extends Schema.Schema.Type<typeof D
  * @since 0.1.0
  * @category operations
  */
-export const deleteExternalAccount = Operation.make({
+export const deleteExternalAccount = /* @__PURE__ */ Operation.make({
   operationId: "DeleteExternalAccount",
   method: "DELETE",
   path: "/users/{user_id}/external_accounts/{external_account_id}",
@@ -1200,9 +1267,9 @@ export const deleteExternalAccount = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const SetPasswordCompromisedParams = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  revokeAllSessions: optionalNullable(Schema.Boolean, "revoke_all_sessions")
+export const SetPasswordCompromisedParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+  revokeAllSessions: /* @__PURE__ */ optionalNullable(Schema.Boolean, "revoke_all_sessions")
 })
 export interface SetPasswordCompromisedParams
   extends Schema.Schema.Type<typeof SetPasswordCompromisedParams> {}
@@ -1214,7 +1281,7 @@ export interface SetPasswordCompromisedParams
  * @since 0.1.0
  * @category operations
  */
-export const setPasswordCompromised = Operation.make({
+export const setPasswordCompromised = /* @__PURE__ */ Operation.make({
   operationId: "SetUserPasswordCompromised",
   method: "POST",
   path: "/users/{user_id}/password/set_compromised",
@@ -1230,7 +1297,9 @@ export const setPasswordCompromised = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const UnsetPasswordCompromisedParams = Schema.Struct({ userId: required(PathSegment, "user_id") })
+export const UnsetPasswordCompromisedParams = /* @__PURE__ */ Schema.Struct({
+  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+})
 export interface UnsetPasswordCompromisedParams
   extends Schema.Schema.Type<typeof UnsetPasswordCompromisedParams> {}
 
@@ -1241,7 +1310,7 @@ export interface UnsetPasswordCompromisedParams
  * @since 0.1.0
  * @category operations
  */
-export const unsetPasswordCompromised = Operation.make({
+export const unsetPasswordCompromised = /* @__PURE__ */ Operation.make({
   operationId: "UnsetUserPasswordCompromised",
   method: "POST",
   path: "/users/{user_id}/password/unset_compromised",

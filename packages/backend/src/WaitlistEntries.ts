@@ -14,12 +14,18 @@ import * as Pagination from "./internal/pagination.js"
  * @since 0.1.0
  * @category params
  */
-export const ListParams = Schema.Struct({
-  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
-  query: Schema.optional(Schema.String),
-  status: Schema.optional(Schema.Literal("pending", "invited", "completed", "rejected")),
-  orderBy: optional(Schema.String, "order_by")
+export const ListParams = /* @__PURE__ */ Schema.Struct({
+  limit: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
+  ),
+  offset: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
+  ),
+  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  status: /* @__PURE__ */ Schema.optional(
+    /* @__PURE__ */ Schema.Literal("pending", "invited", "completed", "rejected")
+  ),
+  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -27,9 +33,9 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category models
  */
-export const ListResponse = Schema.Struct({
-  data: Schema.Array(Models.WaitlistEntry),
-  totalCount: required(Schema.Number, "total_count")
+export const ListResponse = /* @__PURE__ */ Schema.Struct({
+  data: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry),
+  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
 })
 export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 
@@ -40,7 +46,7 @@ export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
+export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListWaitlistEntries",
   method: "GET",
   path: "/waitlist_entries",
@@ -58,7 +64,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
   totalCount: (page) => page.totalCount,
   maxPageSize: 500
@@ -68,9 +74,9 @@ export const stream = Pagination.stream(list, {
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = Schema.Struct({
-  emailAddress: required(Schema.String, "email_address"),
-  notify: optionalNullable(Schema.Boolean, "notify")
+export const CreateParams = /* @__PURE__ */ Schema.Struct({
+  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
@@ -81,7 +87,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const create = Operation.make({
+export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries",
@@ -97,13 +103,13 @@ export const create = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const BulkCreateParams = Schema.Struct({
-  body: Schema.Array(
-    Schema.Struct({
-      emailAddress: required(Schema.String, "email_address"),
-      notify: optionalNullable(Schema.Boolean, "notify")
+export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
+  body: /* @__PURE__ */ Schema.Array(
+    /* @__PURE__ */ Schema.Struct({
+      emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+      notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
     })
-  ).pipe(Schema.minItems(1), Schema.maxItems(50))
+  ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(50))
 })
 export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams> {}
 
@@ -114,7 +120,7 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
  * @since 0.1.0
  * @category operations
  */
-export const bulkCreate = Operation.make({
+export const bulkCreate = /* @__PURE__ */ Operation.make({
   operationId: "CreateBulkWaitlistEntries",
   method: "POST",
   path: "/waitlist_entries/bulk",
@@ -122,7 +128,7 @@ export const bulkCreate = Operation.make({
   commaQuery: [],
   body: "jsonArray",
   params: BulkCreateParams,
-  success: Schema.Array(Models.WaitlistEntry),
+  success: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry),
   errors: [400, 422, 429]
 })
 
@@ -130,7 +136,9 @@ export const bulkCreate = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = Schema.Struct({ waitlistEntryId: required(PathSegment, "waitlist_entry_id") })
+export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+  waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id")
+})
 export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 
 /**
@@ -140,7 +148,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category operations
  */
-const deleteWaitlistEntry = Operation.make({
+const deleteWaitlistEntry = /* @__PURE__ */ Operation.make({
   operationId: "DeleteWaitlistEntry",
   method: "DELETE",
   path: "/waitlist_entries/{waitlist_entry_id}",
@@ -157,9 +165,9 @@ export { deleteWaitlistEntry as delete }
  * @since 0.1.0
  * @category params
  */
-export const InviteParams = Schema.Struct({
-  waitlistEntryId: required(PathSegment, "waitlist_entry_id"),
-  ignoreExisting: optionalNullable(Schema.Boolean, "ignore_existing")
+export const InviteParams = /* @__PURE__ */ Schema.Struct({
+  waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id"),
+  ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing")
 })
 export interface InviteParams extends Schema.Schema.Type<typeof InviteParams> {}
 
@@ -170,7 +178,7 @@ export interface InviteParams extends Schema.Schema.Type<typeof InviteParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const invite = Operation.make({
+export const invite = /* @__PURE__ */ Operation.make({
   operationId: "InviteWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries/{waitlist_entry_id}/invite",
@@ -186,7 +194,9 @@ export const invite = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const RejectParams = Schema.Struct({ waitlistEntryId: required(PathSegment, "waitlist_entry_id") })
+export const RejectParams = /* @__PURE__ */ Schema.Struct({
+  waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id")
+})
 export interface RejectParams extends Schema.Schema.Type<typeof RejectParams> {}
 
 /**
@@ -196,7 +206,7 @@ export interface RejectParams extends Schema.Schema.Type<typeof RejectParams> {}
  * @since 0.1.0
  * @category operations
  */
-export const reject = Operation.make({
+export const reject = /* @__PURE__ */ Operation.make({
   operationId: "RejectWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries/{waitlist_entry_id}/reject",

@@ -12,7 +12,7 @@ import * as Operation from "./internal/operation.js"
  * @since 0.1.0
  * @category params
  */
-export const CreateSvixAppParams = Schema.Struct({})
+export const CreateSvixAppParams = /* @__PURE__ */ Schema.Struct({})
 export interface CreateSvixAppParams extends Schema.Schema.Type<typeof CreateSvixAppParams> {}
 
 /**
@@ -22,7 +22,7 @@ export interface CreateSvixAppParams extends Schema.Schema.Type<typeof CreateSvi
  * @since 0.1.0
  * @category operations
  */
-export const createSvixApp = Operation.make({
+export const createSvixApp = /* @__PURE__ */ Operation.make({
   operationId: "CreateSvixApp",
   method: "POST",
   path: "/webhooks/svix",
@@ -38,7 +38,7 @@ export const createSvixApp = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const DeleteSvixAppParams = Schema.Struct({})
+export const DeleteSvixAppParams = /* @__PURE__ */ Schema.Struct({})
 export interface DeleteSvixAppParams extends Schema.Schema.Type<typeof DeleteSvixAppParams> {}
 
 /**
@@ -48,7 +48,7 @@ export interface DeleteSvixAppParams extends Schema.Schema.Type<typeof DeleteSvi
  * @since 0.1.0
  * @category operations
  */
-export const deleteSvixApp = Operation.make({
+export const deleteSvixApp = /* @__PURE__ */ Operation.make({
   operationId: "DeleteSvixApp",
   method: "DELETE",
   path: "/webhooks/svix",
@@ -64,7 +64,7 @@ export const deleteSvixApp = Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const GenerateSvixAuthURLParams = Schema.Struct({})
+export const GenerateSvixAuthURLParams = /* @__PURE__ */ Schema.Struct({})
 export interface GenerateSvixAuthURLParams extends Schema.Schema.Type<typeof GenerateSvixAuthURLParams> {}
 
 /**
@@ -74,7 +74,7 @@ export interface GenerateSvixAuthURLParams extends Schema.Schema.Type<typeof Gen
  * @since 0.1.0
  * @category operations
  */
-export const generateSvixAuthURL = Operation.make({
+export const generateSvixAuthURL = /* @__PURE__ */ Operation.make({
   operationId: "GenerateSvixAuthURL",
   method: "POST",
   path: "/webhooks/svix_url",

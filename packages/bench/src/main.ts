@@ -182,18 +182,20 @@ const runImports = () => {
 }
 
 const runSizes = async () => {
-  const { sdk, effectOnly } = await bundleSizes(packageDir)
+  const { sdk, barrel, effectOnly } = await bundleSizes(packageDir)
+  const row = (name: string, size: { minified: number; gzip: number }, operations: string) => [
+    name,
+    String(size.minified),
+    String(size.gzip),
+    operations
+  ]
   console.log(
     table(
       ["one-operation program (esbuild --minify)", "min bytes", "gzip bytes", "operations inside"],
       [
-        [
-          "Users.get with @effect-clerk/backend",
-          String(sdk.minified),
-          String(sdk.gzip),
-          String(sdk.operations)
-        ],
-        ["same by hand, effect + @effect/platform", String(effectOnly.minified), String(effectOnly.gzip), "-"]
+        row("Users.get, deep imports", sdk, String(sdk.operations)),
+        row("Users.get, package index imports", barrel, String(barrel.operations)),
+        row("same by hand, effect + @effect/platform", effectOnly, "-")
       ]
     )
   )

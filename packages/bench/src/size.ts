@@ -7,7 +7,24 @@
 import { gzipSync } from "node:zlib"
 import * as esbuild from "esbuild"
 
+/** Deep imports, as a bundle-conscious program writes them (see `barrelProgram`). */
 const sdkProgram = `
+import * as ClerkClient from "@effect-clerk/backend/ClerkClient"
+import * as Users from "@effect-clerk/backend/Users"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+
+const layer = ClerkClient.layer({ secretKey: Redacted.make("sk_test_x") }).pipe(Layer.provide(FetchHttpClient.layer))
+Effect.runPromise(Effect.provide(Users.get({ userId: "user_1" }), layer)).then(console.log)
+`
+
+/**
+ * The same through the package index. esbuild turns \`export * as Users\` into an
+ * object holding every export of the namespace, so the whole namespace stays.
+ */
+const barrelProgram = `
 import { ClerkClient, Users } from "@effect-clerk/backend"
 import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer, Redacted } from "effect"
@@ -18,8 +35,13 @@ Effect.runPromise(Effect.provide(Users.get({ userId: "user_1" }), layer)).then(c
 
 /** The same call by hand: bearer request, status check, a decoded (abridged) user. */
 const effectOnlyProgram = `
-import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
-import { Effect, Redacted, Schema } from "effect"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 
 const secret = Redacted.make("sk_test_x")
 const User = Schema.Struct({
@@ -69,5 +91,6 @@ const bundle = async (contents: string, resolveDir: string) => {
 
 export const bundleSizes = async (resolveDir: string) => ({
   sdk: await bundle(sdkProgram, resolveDir),
+  barrel: await bundle(barrelProgram, resolveDir),
   effectOnly: await bundle(effectOnlyProgram, resolveDir)
 })

@@ -32,6 +32,17 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
   return used.length === 0 ? "" : `import { ${used.join(", ")} } from "${from}"\n`
 }
 
+/**
+ * Marks every schema, operation and stream constructor call as pure, so that a
+ * bundler drops the declarations a program does not use: a program calling one
+ * operation must not carry the other operations and their models.
+ */
+export const pure = (code: string) =>
+  code.replace(
+    /(?<![\w.$])((?:Schema|Operation|Pagination)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum|unknownVariant|presentAnyOf)\(/g,
+    "/* @__PURE__ */ $1("
+  )
+
 /** Components ordered so each is declared after the ones it references. */
 export const orderComponents = (spec: Spec): ReadonlyArray<string> => {
   const ordered: Array<string> = []
@@ -63,7 +74,7 @@ export const modelsModule = (spec: Spec): string => {
     const expression = emit(spec.components.schemas[component]!, ctx)
     return `${doc([`\`${component}\``, "", since, "@category models"])}\nexport const ${name} = ${expression}\n${typeAlias(name, expression)}`
   })
-  const body = declarations.join("\n\n")
+  const body = pure(declarations.join("\n\n"))
   return `${header}\n${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\nimport * as Schema from "effect/Schema"\n${fieldsImport(body)}\n${body}\n`
 }
 
@@ -163,7 +174,7 @@ export const ${streamName(operation.name)} = Pagination.stream(${local}, { items
 export const namespaceModule = (spec: Spec, operations: ReadonlyArray<OperationModel>): string => {
   const ctx: Context = { spec, mode: "response", modelRef: (component) => `Models.${modelName(component)}` }
   const requestCtx: Context = { ...ctx, mode: "request" }
-  const body = operations.map((operation) => operationBlock(operation, ctx, requestCtx)).join("\n\n")
+  const body = pure(operations.map((operation) => operationBlock(operation, ctx, requestCtx)).join("\n\n"))
   const imports = [
     `import * as Schema from "effect/Schema"`,
     ...(body.includes("Models.") ? [`import * as Models from "./Models.js"`] : []),
