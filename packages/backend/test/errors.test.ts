@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import {
@@ -315,7 +316,12 @@ describe("ResponseValidationError", () => {
 
 describe("error types", () => {
   it("each operation's E lists its declared statuses plus the generic errors", () => {
-    type Generic = RequestValidationError | SDKError | ResponseValidationError | HttpClientError.RequestError
+    type Generic =
+      | RequestValidationError
+      | SDKError
+      | ResponseValidationError
+      | HttpClientError.HttpClientError
+      | Cause.TimeoutException
     type GetError = Effect.Effect.Error<ReturnType<typeof Users.get>>
     expectTypeOf<GetError>().toEqualTypeOf<
       ClerkBadRequest | ClerkUnauthorized | ClerkNotFound | ClerkTooManyRequests | Generic

@@ -10,9 +10,16 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { ClerkClient } from "../src/index.js"
+import * as RetryPolicy from "../src/RetryPolicy.js"
 
 export const secretKey = "sk_test_fakeSecretValue0123456789"
 export const apiUrl = "https://api.clerk.test/v1"
+
+/**
+ * Unit tests look at one exchange at a time: every failure surfaces at once
+ * instead of being retried after real waits.
+ */
+export const noRetry: Layer.Layer<never> = RetryPolicy.layerService(RetryPolicy.disabled)
 
 export interface Answer {
   readonly status?: number
@@ -32,7 +39,7 @@ export interface Fake {
   readonly requests: ReadonlyArray<Recorded>
   /** The fake as the `HttpClient` service. */
   readonly httpClient: Layer.Layer<HttpClient.HttpClient>
-  /** `ClerkClient.layer` over the fake, with the test secret and API URL. */
+  /** `ClerkClient.layer` over the fake, with the test secret and API URL, and no retries. */
   readonly layer: Layer.Layer<ClerkClient.ClerkClient, ClerkClient.InvalidClientOptions>
 }
 
@@ -65,7 +72,10 @@ export const make = (answers: ReadonlyArray<Answer> | ((request: Recorded) => An
   return {
     requests,
     httpClient,
-    layer: ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl }).pipe(Layer.provide(httpClient))
+    layer: ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl }).pipe(
+      Layer.provide(httpClient),
+      Layer.merge(noRetry)
+    )
   }
 }
 
@@ -75,11 +85,18 @@ export const bodyText = (recorded: Recorded): string => {
   return new TextDecoder().decode(recorded.body.body)
 }
 
-/** The multipart body as the server would parse it, after a real serialisation. */
+/** The multipart body as a server would parse it, from the bytes and content type sent. */
 export const formData = (recorded: Recorded): Promise<FormData> => {
-  if (recorded.body._tag !== "FormData")
-    throw new Error(`expected a FormData body, got ${recorded.body._tag}`)
-  return new Request(recorded.url, { method: recorded.method, body: recorded.body.formData }).formData()
+  const body = recorded.body
+  if (body._tag !== "Uint8Array") throw new Error(`expected a serialised multipart body, got ${body._tag}`)
+  const contentType = recorded.headers["content-type"] ?? body.contentType
+  if (!contentType.startsWith("multipart/form-data; boundary="))
+    throw new Error(`not multipart: ${contentType}`)
+  return new Request(recorded.url, {
+    method: recorded.method,
+    body: new Blob([body.body.slice()]),
+    headers: { "content-type": contentType }
+  }).formData()
 }
 
 /** Clerk's error body. */
