@@ -1,0 +1,34 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { allClients } from "../src/clients.js"
+import { startServer } from "../src/server.js"
+import { runStream, streamModes } from "../src/streamChild.js"
+import { makeUser, usersJson } from "../src/users.js"
+
+describe("bench", () => {
+  it("generates users of about 2.8 KB of JSON", () => {
+    const size = usersJson(0, 100).length / 100
+    expect(size).toBeGreaterThan(2500)
+    expect(size).toBeLessThan(3000)
+    expect(makeUser(7)).toStrictEqual(makeUser(7))
+  })
+
+  it.live("runs every client and stream mode against the bench server, at tiny sizes", () =>
+    Effect.acquireUseRelease(
+      Effect.promise(startServer),
+      (server) =>
+        Effect.promise(async () => {
+          for (const client of allClients(server.origin)) {
+            await client.gets(3)
+            await client.concurrentGets(4, 2)
+            await client.lists(1, 5)
+            await client.close()
+          }
+          for (const mode of streamModes)
+            expect(await runStream(mode, `${server.origin}/t/1200/v1`)).toBe(1200)
+          expect(server.requests()).toBeGreaterThan(4 * 8)
+        }),
+      (server) => Effect.promise(server.close)
+    )
+  )
+})
