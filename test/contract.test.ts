@@ -21,14 +21,22 @@ import { paramsFor } from "./support/samples.js"
 const specPath = process.env.CLERK_OPENAPI_SPEC ?? join(repoRoot, "../shared/openapi/bapi-2026-05-12.yml")
 const haveSpec = existsSync(specPath)
 if (!haveSpec && process.env.CI) throw new Error(`the contract test needs Clerk's spec at ${specPath}`)
-if (!haveSpec) console.log(`skipping the Prism contract test: no spec at ${specPath} (set CLERK_OPENAPI_SPEC)`)
+if (!haveSpec)
+  console.log(`skipping the Prism contract test: no spec at ${specPath} (set CLERK_OPENAPI_SPEC)`)
 
-type AnyCall = (params: unknown) => Effect.Effect<unknown, { readonly _tag: string; readonly message: string }, Backend.ClerkClient.ClerkClient>
+type AnyCall = (
+  params: unknown
+) => Effect.Effect<
+  unknown,
+  { readonly _tag: string; readonly message: string },
+  Backend.ClerkClient.ClerkClient
+>
 
 const callOf = (operation: OperationModel): AnyCall => {
   const namespace = (Backend as unknown as Record<string, Record<string, AnyCall>>)[operation.namespace]
   const call = namespace?.[operation.name]
-  if (call === undefined) throw new Error(`${operation.namespace}.${operation.name} is missing from the package`)
+  if (call === undefined)
+    throw new Error(`${operation.namespace}.${operation.name} is missing from the package`)
   return call
 }
 
@@ -70,11 +78,13 @@ const runAll = (
   times: number
 ): Effect.Effect<ReadonlyArray<Outcome>> => {
   const violations = new Map<string, ReadonlyArray<string>>()
-  const clerk = Backend.ClerkClient.layer({ secretKey: Redacted.make("sk_test_contract"), apiUrl: prism.url }).pipe(
-    Layer.provide(recordingClient(violations)),
-    Layer.orDie
+  const clerk = Backend.ClerkClient.layer({
+    secretKey: Redacted.make("sk_test_contract"),
+    apiUrl: prism.url
+  }).pipe(Layer.provide(recordingClient(violations)), Layer.orDie)
+  const calls = operations.flatMap((operation) =>
+    Array.from({ length: times }, (_, round) => ({ operation, round }))
   )
-  const calls = operations.flatMap((operation) => Array.from({ length: times }, (_, round) => ({ operation, round })))
   return Effect.forEach(
     calls,
     ({ operation, round }) => {
@@ -99,7 +109,8 @@ const report = (label: string, outcomes: ReadonlyArray<Outcome>) => {
     `Prism ${label}: ${outcomes.length} calls, ${outcomes.length - rejected.length} requests accepted, ` +
       `${outcomes.length - failed.length} responses decoded (${((100 * (outcomes.length - failed.length)) / outcomes.length).toFixed(2)}%)`
   )
-  for (const outcome of rejected) console.log(`  request rejected ${outcome.call}: ${outcome.requestViolations.join("; ")}`)
+  for (const outcome of rejected)
+    console.log(`  request rejected ${outcome.call}: ${outcome.requestViolations.join("; ")}`)
   for (const outcome of failed) console.log(`  failed ${outcome.call}: ${outcome.failure}`)
   return { rejected, failed }
 }

@@ -12,7 +12,9 @@ export const freePort = (): Promise<number> =>
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => {
       const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))
+      )
     })
   })
 
@@ -25,7 +27,9 @@ export interface Prism {
 export const startPrism = async (spec: string, options: { readonly dynamic: boolean }): Promise<Prism> => {
   const port = await freePort()
   const args = ["mock", spec, "-h", "127.0.0.1", "-p", String(port), ...(options.dynamic ? ["-d"] : [])]
-  const child: ChildProcess = spawn(join(repoRoot, "node_modules/.bin/prism"), args, { stdio: ["ignore", "pipe", "pipe"] })
+  const child: ChildProcess = spawn(join(repoRoot, "node_modules/.bin/prism"), args, {
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let output = ""
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Prism did not start within 60 s:\n${output}`)), 60_000)

@@ -45,7 +45,9 @@ const requiredNames = (schema: JsonSchema): ReadonlyArray<string> => [
 export const sample = (spec: Spec, raw: JsonSchema): Sample => {
   const schema = resolve(spec, raw)
   if (schema.allOf !== undefined) return sample(spec, schema.allOf[0]!)
-  const alternatives = (schema.oneOf ?? schema.anyOf ?? []).filter((member) => member.required === undefined || member.properties !== undefined || member.$ref !== undefined)
+  const alternatives = (schema.oneOf ?? schema.anyOf ?? []).filter(
+    (member) => member.required === undefined || member.properties !== undefined || member.$ref !== undefined
+  )
   if (alternatives.length > 0 && schema.properties === undefined) return sample(spec, alternatives[0]!)
   if (schema.enum !== undefined) return schema.enum.find((value) => value !== null)
   switch (schema.type) {
@@ -61,7 +63,9 @@ export const sample = (spec: Spec, raw: JsonSchema): Sample => {
     default: {
       if (schema.properties === undefined) return {}
       const names = requiredNames(schema).filter((name) => schema.properties?.[name] !== undefined)
-      return Object.fromEntries(names.map((name) => [camelCase(name), sample(spec, schema.properties![name]!)]))
+      return Object.fromEntries(
+        names.map((name) => [camelCase(name), sample(spec, schema.properties![name]!)])
+      )
     }
   }
 }

@@ -61,19 +61,24 @@ export class ClerkClient extends Context.Tag("@effect-clerk/backend/ClerkClient"
  * @since 0.1.0
  * @category errors
  */
-export class InvalidClientOptions extends Data.TaggedError("InvalidClientOptions")<{ readonly message: string }> {}
+export class InvalidClientOptions extends Data.TaggedError("InvalidClientOptions")<{
+  readonly message: string
+}> {}
 
 const isLoopback = (hostname: string) =>
   hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 
 const checkApiUrl = (apiUrl: string): Effect.Effect<string, InvalidClientOptions> => {
-  if (!URL.canParse(apiUrl)) return Effect.fail(new InvalidClientOptions({ message: `apiUrl is not a URL: ${apiUrl}` }))
+  if (!URL.canParse(apiUrl))
+    return Effect.fail(new InvalidClientOptions({ message: `apiUrl is not a URL: ${apiUrl}` }))
   const url = new URL(apiUrl)
   const secure = url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname))
   return secure
     ? Effect.succeed(url.href.replace(/\/$/, ""))
     : Effect.fail(
-        new InvalidClientOptions({ message: `apiUrl must use https (plain http only on loopback): ${url.origin}` })
+        new InvalidClientOptions({
+          message: `apiUrl must use https (plain http only on loopback): ${url.origin}`
+        })
       )
 }
 
@@ -112,7 +117,9 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<ClerkClient, InvalidClientOptions, HttpClient.HttpClient> =>
+export const layer = (
+  options: Options
+): Layer.Layer<ClerkClient, InvalidClientOptions, HttpClient.HttpClient> =>
   Layer.effect(
     ClerkClient,
     Effect.flatMap(HttpClient.HttpClient, (httpClient) => make(httpClient, options))

@@ -29,7 +29,11 @@ const clerkErrorFields = {
 /** Clerk's messages name the problem; the tag, status and trace id make it findable in logs. */
 const describe = (
   tag: string,
-  error: { readonly status: number; readonly errors: ReadonlyArray<ClerkErrorDetail>; readonly clerkTraceId?: string | undefined }
+  error: {
+    readonly status: number
+    readonly errors: ReadonlyArray<ClerkErrorDetail>
+    readonly clerkTraceId?: string | undefined
+  }
 ) => {
   const first = error.errors[0]
   const detail = first ? `${first.code}: ${first.longMessage ?? first.message}` : "no error details"
@@ -145,10 +149,13 @@ export class ClerkPayloadTooLarge extends Schema.TaggedError<ClerkPayloadTooLarg
  * @since 0.1.0
  * @category errors
  */
-export class ClerkUnprocessableEntity extends Schema.TaggedError<ClerkUnprocessableEntity>()("ClerkUnprocessableEntity", {
-  status: Schema.Literal(422),
-  ...clerkErrorFields
-}) {
+export class ClerkUnprocessableEntity extends Schema.TaggedError<ClerkUnprocessableEntity>()(
+  "ClerkUnprocessableEntity",
+  {
+    status: Schema.Literal(422),
+    ...clerkErrorFields
+  }
+) {
   override get message() {
     return describe(this._tag, this)
   }
@@ -189,10 +196,13 @@ export class ClerkTooManyRequests extends Schema.TaggedError<ClerkTooManyRequest
  * @since 0.1.0
  * @category errors
  */
-export class ClerkInternalServerError extends Schema.TaggedError<ClerkInternalServerError>()("ClerkInternalServerError", {
-  status: Schema.Literal(500),
-  ...clerkErrorFields
-}) {
+export class ClerkInternalServerError extends Schema.TaggedError<ClerkInternalServerError>()(
+  "ClerkInternalServerError",
+  {
+    status: Schema.Literal(500),
+    ...clerkErrorFields
+  }
+) {
   override get message() {
     return describe(this._tag, this)
   }

@@ -8,7 +8,9 @@ import { generate, specPath } from "./generate.js"
 
 const check = process.argv.includes("--check")
 const files = generate(specPath(process.argv.find((arg) => arg.endsWith(".yml") || arg.endsWith(".yaml"))))
-const stale = files.filter((file) => !existsSync(file.path) || readFileSync(file.path, "utf8") !== file.content)
+const stale = files.filter(
+  (file) => !existsSync(file.path) || readFileSync(file.path, "utf8") !== file.content
+)
 if (check) {
   for (const file of stale) console.error(`stale: ${file.path}`)
   if (stale.length > 0) {

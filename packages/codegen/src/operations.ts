@@ -87,7 +87,8 @@ const namespaceNames = (operations: ReadonlyArray<RawOperation>): ReadonlyMap<st
 
 /** The name override, or the camelCase operationId; colliding names in a namespace all fall back to the operationId. */
 const methodNames = (operations: ReadonlyArray<RawOperation>, namespaces: ReadonlyMap<string, string>) => {
-  const preferred = (operation: Operation) => operation["x-speakeasy-name-override"] ?? camelCase(operation.operationId)
+  const preferred = (operation: Operation) =>
+    operation["x-speakeasy-name-override"] ?? camelCase(operation.operationId)
   const taken = new Map<string, number>()
   for (const { operation } of operations) {
     const key = `${namespaces.get(operation.tags[0]!)}.${preferred(operation)}`
@@ -95,7 +96,9 @@ const methodNames = (operations: ReadonlyArray<RawOperation>, namespaces: Readon
   }
   return (operation: Operation): string => {
     const name = preferred(operation)
-    return taken.get(`${namespaces.get(operation.tags[0]!)}.${name}`) === 1 ? name : camelCase(operation.operationId)
+    return taken.get(`${namespaces.get(operation.tags[0]!)}.${name}`) === 1
+      ? name
+      : camelCase(operation.operationId)
   }
 }
 
@@ -116,15 +119,18 @@ interface ParamsOf {
 const paramsOf = (spec: Spec, operation: Operation): ParamsOf => {
   const parameters = (operation.parameters ?? []).map((raw) => resolve<Parameter>(spec, raw))
   const superseded = supersededParams(parameters)
-  const params: Array<Param> = parameters.filter((parameter) => !superseded.includes(parameter)).map((parameter) => {
-    if (parameter.in !== "path" && parameter.in !== "query") throw new Error(`${operation.operationId}: ${parameter.in} params are not supported`)
-    return {
-      wireName: parameter.name,
-      location: parameter.in,
-      schema: parameter.schema,
-      required: parameter.in === "path" || parameter.required === true
-    }
-  })
+  const params: Array<Param> = parameters
+    .filter((parameter) => !superseded.includes(parameter))
+    .map((parameter) => {
+      if (parameter.in !== "path" && parameter.in !== "query")
+        throw new Error(`${operation.operationId}: ${parameter.in} params are not supported`)
+      return {
+        wireName: parameter.name,
+        location: parameter.in,
+        schema: parameter.schema,
+        required: parameter.in === "path" || parameter.required === true
+      }
+    })
   if (operation.requestBody === undefined) return { params, body: "none", bodyPresenceGroups: [] }
   const requestBody = resolve(spec, operation.requestBody)
   const [contentType, media] = Object.entries(requestBody.content)[0]!

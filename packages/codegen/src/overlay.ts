@@ -67,12 +67,14 @@ const applyTo = (node: Node, entry: Entry): boolean => {
   return changed
 }
 
-export const loadOverlay = (path: string): ReadonlyArray<Entry> => parse(readFileSync(path, "utf8")) as Array<Entry>
+export const loadOverlay = (path: string): ReadonlyArray<Entry> =>
+  parse(readFileSync(path, "utf8")) as Array<Entry>
 
 export const applyOverlay = (spec: Spec, entries: ReadonlyArray<Entry>): void => {
   for (const entry of entries) {
     const nodes = select(spec as unknown as Node, entry.target)
     const changed = nodes.filter((node) => applyTo(node, entry)).length
-    if (changed === 0) throw new Error(`overlay entry for ${entry.target} changes nothing; remove it or fix its target`)
+    if (changed === 0)
+      throw new Error(`overlay entry for ${entry.target} changes nothing; remove it or fix its target`)
   }
 }

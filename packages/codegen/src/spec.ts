@@ -56,7 +56,11 @@ export interface Operation {
   readonly "x-speakeasy-group"?: string
   readonly "x-speakeasy-name-override"?: string
   readonly parameters?: ReadonlyArray<Parameter>
-  readonly requestBody?: { readonly $ref?: string; readonly required?: boolean; readonly content: Readonly<Record<string, MediaType>> }
+  readonly requestBody?: {
+    readonly $ref?: string
+    readonly required?: boolean
+    readonly content: Readonly<Record<string, MediaType>>
+  }
   readonly responses: Readonly<Record<string, Response>>
   readonly deprecated?: boolean
 }

@@ -75,7 +75,10 @@ const multipart = (request: HttpClientRequest.HttpClientRequest, form: FormData)
     return HttpClientRequest.bodyUint8Array(request, new Uint8Array(await encoded.arrayBuffer()), contentType)
   })
 
-export const build = (shape: RequestShape, wire: Wire): Effect.Effect<HttpClientRequest.HttpClientRequest> => {
+export const build = (
+  shape: RequestShape,
+  wire: Wire
+): Effect.Effect<HttpClientRequest.HttpClientRequest> => {
   const inPath = pathParamNames(shape.path)
   const url = shape.path.replace(pathParam, (_, name: string) => encodeURIComponent(String(wire[name])))
   const request = HttpClientRequest.make(shape.method)(url, { urlParams: appendQuery(shape, wire) })

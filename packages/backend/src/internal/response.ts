@@ -7,7 +7,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import {
   ClerkErrorDetail,
@@ -77,13 +77,23 @@ export const success = <A>(
   if (Option.isNone(json)) {
     const contentType = response.headers["content-type"]
     return Effect.fail(
-      new SDKError({ status: response.status, contentType, body: text, reason: "a success body that is not JSON" })
+      new SDKError({
+        status: response.status,
+        contentType,
+        body: text,
+        reason: "a success body that is not JSON"
+      })
     )
   }
   return Either.match(decode(json.value), {
     onLeft: (error) =>
       Effect.fail(
-        new ResponseValidationError({ operationId, status: response.status, body: json.value, issues: toIssues(error) })
+        new ResponseValidationError({
+          operationId,
+          status: response.status,
+          body: json.value,
+          issues: toIssues(error)
+        })
       ),
     onRight: Effect.succeed
   })
