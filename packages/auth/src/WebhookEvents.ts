@@ -460,13 +460,6 @@ export const EmailAddress = Schema.Struct({
   reserved: Schema.Boolean,
   verification: nullable(
     Schema.Union(
-      VerificationOtp,
-      VerificationAdmin,
-      VerificationFromOauth,
-      VerificationTicket,
-      VerificationSaml,
-      VerificationEmailLink,
-      VerificationScim,
       unknownVariant("object", [
         "verification_otp",
         "verification_admin",
@@ -475,7 +468,14 @@ export const EmailAddress = Schema.Struct({
         "verification_saml",
         "verification_email_link",
         "verification_scim"
-      ])
+      ]),
+      VerificationOtp,
+      VerificationAdmin,
+      VerificationFromOauth,
+      VerificationTicket,
+      VerificationSaml,
+      VerificationEmailLink,
+      VerificationScim
     ),
     "verification"
   ),
@@ -572,10 +572,10 @@ export const EnterpriseAccount = Schema.Struct({
   publicMetadata: optional(JsonObject, "public_metadata"),
   verification: nullable(
     Schema.Union(
+      unknownVariant("object", ["verification_ticket", "verification_saml", "verification_oauth"]),
       VerificationTicket,
       VerificationSaml,
-      VerificationOauth,
-      unknownVariant("object", ["verification_ticket", "verification_saml", "verification_oauth"])
+      VerificationOauth
     ),
     "verification"
   ),
@@ -628,9 +628,9 @@ export const ExternalAccountWithVerification = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at"),
   verification: nullable(
     Schema.Union(
+      unknownVariant("object", ["verification_oauth", "verification_google_one_tap"]),
       VerificationOauth,
-      VerificationGoogleOneTap,
-      unknownVariant("object", ["verification_oauth", "verification_google_one_tap"])
+      VerificationGoogleOneTap
     ),
     "verification"
   )
@@ -897,7 +897,10 @@ export const Passkey = Schema.Struct({
   object: Schema.Literal("passkey"),
   name: Schema.String,
   lastUsedAt: required(Schema.Number, "last_used_at"),
-  verification: nullable(VerificationPasskey, "verification")
+  verification: nullable(
+    Schema.Union(unknownVariant("object", ["verification_passkey"]), VerificationPasskey),
+    "verification"
+  )
 })
 export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
 
@@ -963,9 +966,9 @@ export const PhoneNumber = Schema.Struct({
   reserved: Schema.Boolean,
   verification: nullable(
     Schema.Union(
+      unknownVariant("object", ["verification_otp", "verification_admin"]),
       VerificationOtp,
-      VerificationAdmin,
-      unknownVariant("object", ["verification_otp", "verification_admin"])
+      VerificationAdmin
     ),
     "verification"
   ),
@@ -1036,9 +1039,9 @@ export const SAMLAccount = Schema.Struct({
   publicMetadata: optional(JsonObject, "public_metadata"),
   verification: nullable(
     Schema.Union(
+      unknownVariant("object", ["verification_saml", "verification_ticket"]),
       VerificationSaml,
-      VerificationTicket,
-      unknownVariant("object", ["verification_saml", "verification_ticket"])
+      VerificationTicket
     ),
     "verification"
   ),
@@ -1139,9 +1142,9 @@ export const Web3Wallet = Schema.Struct({
   web3Wallet: required(Schema.String, "web3_wallet"),
   verification: nullable(
     Schema.Union(
+      unknownVariant("object", ["verification_web3", "verification_admin"]),
       VerificationWeb3,
-      VerificationAdmin,
-      unknownVariant("object", ["verification_web3", "verification_admin"])
+      VerificationAdmin
     ),
     "verification"
   ),

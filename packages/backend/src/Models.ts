@@ -1383,13 +1383,6 @@ export const EmailAddress = /* @__PURE__ */ Schema.Struct({
   reserved: Schema.Boolean,
   verification: /* @__PURE__ */ nullable(
     /* @__PURE__ */ Schema.Union(
-      VerificationOtp,
-      VerificationAdmin,
-      VerificationFromOauth,
-      VerificationTicket,
-      VerificationSaml,
-      VerificationEmailLink,
-      VerificationScim,
       /* @__PURE__ */ unknownVariant("object", [
         "verification_otp",
         "verification_admin",
@@ -1398,7 +1391,14 @@ export const EmailAddress = /* @__PURE__ */ Schema.Struct({
         "verification_saml",
         "verification_email_link",
         "verification_scim"
-      ])
+      ]),
+      VerificationOtp,
+      VerificationAdmin,
+      VerificationFromOauth,
+      VerificationTicket,
+      VerificationSaml,
+      VerificationEmailLink,
+      VerificationScim
     ),
     "verification"
   ),
@@ -1477,14 +1477,14 @@ export const EnterpriseAccount = /* @__PURE__ */ Schema.Struct({
   publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
   verification: /* @__PURE__ */ nullable(
     /* @__PURE__ */ Schema.Union(
-      VerificationTicket,
-      VerificationSaml,
-      VerificationOauth,
       /* @__PURE__ */ unknownVariant("object", [
         "verification_ticket",
         "verification_saml",
         "verification_oauth"
-      ])
+      ]),
+      VerificationTicket,
+      VerificationSaml,
+      VerificationOauth
     ),
     "verification"
   ),
@@ -1718,9 +1718,9 @@ export const ExternalAccountWithVerification = /* @__PURE__ */ Schema.Struct({
   updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
   verification: /* @__PURE__ */ nullable(
     /* @__PURE__ */ Schema.Union(
+      /* @__PURE__ */ unknownVariant("object", ["verification_oauth", "verification_google_one_tap"]),
       VerificationOauth,
-      VerificationGoogleOneTap,
-      /* @__PURE__ */ unknownVariant("object", ["verification_oauth", "verification_google_one_tap"])
+      VerificationGoogleOneTap
     ),
     "verification"
   )
@@ -2615,7 +2615,13 @@ export const Passkey = /* @__PURE__ */ Schema.Struct({
   object: /* @__PURE__ */ Schema.Literal("passkey"),
   name: Schema.String,
   lastUsedAt: /* @__PURE__ */ required(Schema.Number, "last_used_at"),
-  verification: /* @__PURE__ */ nullable(VerificationPasskey, "verification")
+  verification: /* @__PURE__ */ nullable(
+    /* @__PURE__ */ Schema.Union(
+      /* @__PURE__ */ unknownVariant("object", ["verification_passkey"]),
+      VerificationPasskey
+    ),
+    "verification"
+  )
 })
 export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
 
@@ -2655,9 +2661,9 @@ export const PhoneNumber = /* @__PURE__ */ Schema.Struct({
   reserved: Schema.Boolean,
   verification: /* @__PURE__ */ nullable(
     /* @__PURE__ */ Schema.Union(
+      /* @__PURE__ */ unknownVariant("object", ["verification_otp", "verification_admin"]),
       VerificationOtp,
-      VerificationAdmin,
-      /* @__PURE__ */ unknownVariant("object", ["verification_otp", "verification_admin"])
+      VerificationAdmin
     ),
     "verification"
   ),
@@ -2861,9 +2867,9 @@ export const SAMLAccount = /* @__PURE__ */ Schema.Struct({
   publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
   verification: /* @__PURE__ */ nullable(
     /* @__PURE__ */ Schema.Union(
+      /* @__PURE__ */ unknownVariant("object", ["verification_saml", "verification_ticket"]),
       VerificationSaml,
-      VerificationTicket,
-      /* @__PURE__ */ unknownVariant("object", ["verification_saml", "verification_ticket"])
+      VerificationTicket
     ),
     "verification"
   ),
@@ -3291,9 +3297,9 @@ export const Web3Wallet = /* @__PURE__ */ Schema.Struct({
   web3Wallet: /* @__PURE__ */ required(Schema.String, "web3_wallet"),
   verification: /* @__PURE__ */ nullable(
     /* @__PURE__ */ Schema.Union(
+      /* @__PURE__ */ unknownVariant("object", ["verification_web3", "verification_admin"]),
       VerificationWeb3,
-      VerificationAdmin,
-      /* @__PURE__ */ unknownVariant("object", ["verification_web3", "verification_admin"])
+      VerificationAdmin
     ),
     "verification"
   ),

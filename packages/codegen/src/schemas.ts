@@ -24,7 +24,10 @@ export const modelName = (component: string): string => pascalCase(component)
 
 /** `anyOf: [{ required: [a] }, { required: [b] }]` only constrains presence; it has no shape of its own. */
 const isConstraintOnly = (schema: JsonSchema) =>
-  schema.$ref === undefined && schema.type === undefined && schema.properties === undefined && schema.required !== undefined
+  schema.$ref === undefined &&
+  schema.type === undefined &&
+  schema.properties === undefined &&
+  schema.required !== undefined
 
 const alternatives = (schema: JsonSchema): ReadonlyArray<JsonSchema> =>
   (schema.oneOf ?? schema.anyOf ?? []).filter((member) => !isConstraintOnly(member))
@@ -44,7 +47,12 @@ const pipeChecks = (base: string, checks: ReadonlyArray<string>) =>
 
 const numberChecks = (schema: JsonSchema): ReadonlyArray<string> => {
   const { minimum, maximum } = schema
-  if (minimum !== undefined && maximum !== undefined && !schema.exclusiveMinimum && !schema.exclusiveMaximum) {
+  if (
+    minimum !== undefined &&
+    maximum !== undefined &&
+    !schema.exclusiveMinimum &&
+    !schema.exclusiveMaximum
+  ) {
     return [`Schema.between(${minimum}, ${maximum})`]
   }
   const checks: Array<string> = []
@@ -89,19 +97,20 @@ export const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: str
     return emitObject(mergeAllOf(ctx, schema), ctx)
   }
   const members = alternatives(schema)
-  if (members.length === 1) return emitNonNull(members[0]!, ctx, propertyName)
-  if (members.length > 1) {
-    const emitted = members.map((member) => emit(member, ctx))
-    const tag = schema.discriminator?.propertyName
-    if (tag !== undefined && ctx.mode === "response") {
-      const known = members.flatMap((member) => discriminatorValues(ctx, member, tag))
-      emitted.push(`unknownVariant(${literal(tag)}, [${known.map(literal).join(", ")}])`)
-    }
-    return `Schema.Union(${emitted.join(", ")})`
+  const tag = schema.discriminator?.propertyName
+  if (tag !== undefined && ctx.mode === "response") {
+    // First, so a variant whose tag is missing (the spec makes some optional) or unknown
+    // decodes to the generic variant instead of the first member its other fields fit.
+    const known = members.flatMap((member) => discriminatorValues(ctx, member, tag))
+    const fallback = `unknownVariant(${literal(tag)}, [${known.map(literal).join(", ")}])`
+    return `Schema.Union(${[fallback, ...members.map((member) => emit(member, ctx))].join(", ")})`
   }
+  if (members.length === 1) return emitNonNull(members[0]!, ctx, propertyName)
+  if (members.length > 1) return `Schema.Union(${members.map((member) => emit(member, ctx)).join(", ")})`
   if (schema.enum !== undefined) {
     const values = schema.enum.filter((value) => value !== null)
-    const strict = ctx.mode === "request" || isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
+    const strict =
+      ctx.mode === "request" || isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
     return `${strict ? "Schema.Literal" : "openEnum"}(${values.map(literal).join(", ")})`
   }
   switch (schema.type) {
@@ -120,8 +129,12 @@ export const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: str
     }
     case "object":
     case undefined:
-      if (schema.properties !== undefined && Object.keys(schema.properties).length > 0) return emitObject(schema, ctx)
-      if (typeof schema.additionalProperties === "object" && Object.keys(schema.additionalProperties).length > 0) {
+      if (schema.properties !== undefined && Object.keys(schema.properties).length > 0)
+        return emitObject(schema, ctx)
+      if (
+        typeof schema.additionalProperties === "object" &&
+        Object.keys(schema.additionalProperties).length > 0
+      ) {
         return `Schema.Record({ key: Schema.String, value: ${emit(schema.additionalProperties, ctx)} })`
       }
       return schema.type === "object" ? "JsonObject" : "Schema.Unknown"
@@ -144,7 +157,11 @@ const mergeAllOf = (ctx: Context, schema: JsonSchema): JsonSchema => {
   })
   return {
     type: "object",
-    properties: Object.assign({}, ...members.map((member) => member.properties ?? {}), schema.properties ?? {}),
+    properties: Object.assign(
+      {},
+      ...members.map((member) => member.properties ?? {}),
+      schema.properties ?? {}
+    ),
     required: [...members.flatMap((member) => member.required ?? []), ...(schema.required ?? [])]
   }
 }
@@ -164,7 +181,8 @@ export const emitField = (field: Field, ctx: Context, valueExpression?: string):
   const nullable = isNullable(field.schema)
   if (field.required && !nullable) return `${key}: ${renamed ? `required(${inner}, ${wire})` : inner}`
   if (field.required && ctx.mode === "response") return `${key}: nullable(${inner}, ${wire})`
-  if (field.required) return `${key}: ${renamed ? `required(Schema.NullOr(${inner}), ${wire})` : `Schema.NullOr(${inner})`}`
+  if (field.required)
+    return `${key}: ${renamed ? `required(Schema.NullOr(${inner}), ${wire})` : `Schema.NullOr(${inner})`}`
   if (nullable) return `${key}: optionalNullable(${inner}, ${wire})`
   return `${key}: ${renamed ? `optional(${inner}, ${wire})` : `Schema.optional(${inner})`}`
 }
