@@ -1,8 +1,22 @@
 import * as ParseResult from "effect/ParseResult"
 import { ValidationIssue } from "../Errors.js"
 
-/** Flattens a Schema parse error into path + message pairs for our error types. */
-export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<ValidationIssue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map(
-    (issue) => new ValidationIssue({ path: issue.path, message: issue.message })
-  )
+const samePath = (a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>) =>
+  a.length === b.length && a.every((key, index) => key === b[index])
+
+/**
+ * Flattens a Schema parse error into path + message pairs for our error types.
+ * An optional field that is present but wrong fails both union members
+ * (`X | undefined`); the "Expected undefined" half says nothing useful, so it is
+ * dropped where another issue names the same path.
+ */
+export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<ValidationIssue> => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  return issues
+    .filter(
+      (issue) =>
+        !issue.message.startsWith("Expected undefined") ||
+        !issues.some((other) => other !== issue && samePath(other.path, issue.path))
+    )
+    .map((issue) => new ValidationIssue({ path: issue.path, message: issue.message }))
+}
