@@ -12,8 +12,9 @@
  */
 import { ClerkClient, Organizations, OrganizationMemberships, Users } from "@effect-clerk/backend"
 import { ClerkEmulator } from "@effect-clerk/testing"
+import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Chunk, Console, Effect, Layer, Redacted, Stream } from "effect"
+import { Chunk, type ConfigError, Console, Effect, Layer, Redacted, Stream } from "effect"
 
 const runId = Date.now().toString(36)
 const email = (name: string) => `${name}+${runId}@example.com`
@@ -112,7 +113,11 @@ if (real && process.env.CLERK_SECRET_KEY === undefined) {
   process.exit(2)
 }
 
-const clerk = real ? ClerkClient.layerConfig : againstEmulator
+const clerk: Layer.Layer<
+  ClerkClient.ClerkClient,
+  ClerkClient.InvalidClientOptions | ConfigError.ConfigError | ClerkEmulator.ServeError,
+  HttpClient.HttpClient
+> = real ? ClerkClient.layerConfig : againstEmulator
 
 flow
   .pipe(
