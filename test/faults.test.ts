@@ -1,0 +1,183 @@
+import { ClerkClient, RetryPolicy, Timeout, Users } from "@effect-clerk/backend"
+import { NodeHttpClient } from "@effect/platform-node"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as FaultServer from "./faultServer.js"
+
+/**
+ * 5,000 calls of four kinds through the real SDK and undici against a server that
+ * injects every fault in `faultServer.ts`. Retry waits are tiny (except the
+ * `Retry-After` ones, which are real) so the run takes seconds. The server shares
+ * this process's event loop, so the attempt timeout is far above its answer time:
+ * only the slow faults should time out, and every 429 should reach the client.
+ */
+const calls = 5000
+const kinds = [
+  "get",
+  "get",
+  "get",
+  "get",
+  "create",
+  "create",
+  "update",
+  "delete",
+  "createIdempotent"
+] as const
+type Kind = (typeof kinds)[number]
+
+/** The error tags an operation documents; anything else is a bug. */
+const documented = new Set([
+  "ClerkTooManyRequests",
+  "ClerkNotFound",
+  "ClerkInternalServerError",
+  "SDKError",
+  "ResponseValidationError",
+  "RequestError",
+  "TimeoutException"
+])
+
+let server: FaultServer.FaultServer
+const unhandled: Array<unknown> = []
+const onUnhandled = (reason: unknown) => unhandled.push(reason)
+
+beforeAll(async () => {
+  process.on("unhandledRejection", onUnhandled)
+  server = await FaultServer.start({ seed: 20260512, slowMillis: 1200 })
+})
+
+afterAll(async () => {
+  process.off("unhandledRejection", onUnhandled)
+  await server.close()
+})
+
+const retry = RetryPolicy.make({ baseDelay: "1 millis", maxDelay: "5 millis", maxRetryAfter: "3 seconds" })
+const replayingRetry = RetryPolicy.make({
+  baseDelay: "1 millis",
+  maxDelay: "5 millis",
+  maxRetryAfter: "3 seconds",
+  replayWrites: true
+})
+
+const call = (kind: Kind, marker: string): Effect.Effect<unknown, unknown, ClerkClient.ClerkClient> => {
+  switch (kind) {
+    case "get":
+      return Users.get({ userId: marker })
+    case "create":
+      return Users.create({ externalId: marker, firstName: "Ada" })
+    case "createIdempotent":
+      // The caller's opt-in: Clerk rejects a second user with the same external id.
+      return Users.create({ externalId: marker, firstName: "Ada" }, { retry: replayingRetry })
+    case "update":
+      return Users.update({ userId: marker, firstName: "Grace" })
+    case "delete":
+      return Users.delete({ userId: marker })
+  }
+}
+
+const outcome = (exit: Exit.Exit<unknown, unknown>): string => {
+  if (Exit.isSuccess(exit)) return "Success"
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) return String((failure.value as { _tag?: unknown })._tag)
+  return Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "defect"
+}
+
+describe("fault injection", () => {
+  it.live(
+    `${calls} mixed calls end in success or a documented error, with no duplicate write`,
+    () =>
+      Effect.gen(function* () {
+        const kindOf = new Map<string, Kind>()
+        const outcomes = yield* Effect.forEach(
+          Array.from({ length: calls }, (_, i) => i),
+          (i) => {
+            const kind = kinds[i % kinds.length]!
+            const marker = `m${i}`
+            kindOf.set(marker, kind)
+            return Effect.map(Effect.exit(call(kind, marker)), (exit) => ({ kind, exit }))
+          },
+          { concurrency: 25 }
+        ).pipe(
+          Effect.provide(
+            Layer.mergeAll(
+              ClerkClient.layer({ secretKey: Redacted.make("sk_test_faults"), apiUrl: server.apiUrl }).pipe(
+                Layer.provide(NodeHttpClient.layerUndici)
+              ),
+              RetryPolicy.layerService(retry),
+              Timeout.layer("1 second")
+            )
+          )
+        )
+
+        const tally = new Map<string, number>()
+        for (const { exit } of outcomes) tally.set(outcome(exit), (tally.get(outcome(exit)) ?? 0) + 1)
+
+        // Writes Clerk carried out more than once for one logical call, and POST/PATCH
+        // requests sent again after an attempt that may have reached the server.
+        let duplicateWrites = 0
+        let replaysAfterDelivery = 0
+        let optedInDuplicates = 0
+        let retryAfterViolations = 0
+        let retryAfterChecked = 0
+        let retried = 0
+        const faultsSeen = new Set<string>()
+        for (const [marker, attempts] of server.attempts) {
+          for (const attempt of attempts) faultsSeen.add(attempt.fault)
+          const kind = kindOf.get(marker)
+          if (kind === undefined) continue
+          if (attempts.length > 1) retried++
+          attempts.slice(1).forEach((next, index) => {
+            const previous = attempts[index]!
+            if (previous.notBefore === undefined) return
+            retryAfterChecked++
+            if (next.arrivedAt < previous.notBefore) retryAfterViolations++
+          })
+          const committed = attempts.filter((attempt) => attempt.committed).length
+          if (kind === "createIdempotent") {
+            if (committed > 1) optedInDuplicates++
+          } else if (kind === "create" || kind === "update") {
+            if (committed > 1) duplicateWrites++
+            const repeatedAfter = attempts
+              .slice(0, -1)
+              .filter((attempt) => !attempt.fault.startsWith("rateLimited"))
+            if (repeatedAfter.length > 0) replaysAfterDelivery++
+          }
+        }
+        const defects = tally.get("defect") ?? 0
+
+        console.log(
+          [
+            `fault injection: ${calls} calls, ${[...server.attempts.values()].reduce((n, a) => n + a.length, 0)} requests, ${retried} calls retried`,
+            ...[...tally]
+              .sort(([, a], [, b]) => b - a)
+              .map(([name, count]) => `  ${name.padEnd(26)} ${count}`),
+            `  defects                    ${defects}`,
+            `  unhandled rejections       ${unhandled.length}`,
+            `  duplicate writes           ${duplicateWrites}`,
+            `  replays after delivery     ${replaysAfterDelivery}`,
+            `  opted-in replays (allowed) ${optedInDuplicates}`,
+            `  Retry-After waits checked  ${retryAfterChecked}, violated ${retryAfterViolations}`
+          ].join("\n")
+        )
+
+        expect(outcomes.length).toBe(calls)
+        expect([...tally.keys()].filter((name) => name !== "Success" && !documented.has(name))).toEqual([])
+        expect(defects).toBe(0)
+        expect(unhandled).toEqual([])
+        expect(duplicateWrites).toBe(0)
+        expect(replaysAfterDelivery).toBe(0)
+        expect(retryAfterViolations).toBe(0)
+        // The checks above are not vacuous: every fault happened, retries happened,
+        // Retry-After was answered and waited out, and most calls still succeeded.
+        expect(faultsSeen.size).toBe(18)
+        expect(retryAfterChecked).toBeGreaterThan(10)
+        expect(retried).toBeGreaterThan(calls / 10)
+        expect(tally.get("Success") ?? 0).toBeGreaterThan(calls / 2)
+      }),
+    110_000
+  )
+})
