@@ -65,6 +65,9 @@ export class InvalidClientOptions extends Data.TaggedError("InvalidClientOptions
   readonly message: string
 }> {}
 
+/** A key with CR/LF could inject headers; one with spaces is a copy-paste accident. */
+const isHeaderToken = (secret: string) => /^[\x21-\x7e]+$/.test(secret)
+
 const isLoopback = (hostname: string) =>
   hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 
@@ -94,8 +97,12 @@ export const make = (
   httpClient: HttpClient.HttpClient,
   options: Options
 ): Effect.Effect<Service, InvalidClientOptions> =>
-  Redacted.value(options.secretKey).trim() === ""
-    ? Effect.fail(new InvalidClientOptions({ message: "secretKey is empty" }))
+  !isHeaderToken(Redacted.value(options.secretKey))
+    ? Effect.fail(
+        new InvalidClientOptions({
+          message: "secretKey must be a non-empty key without spaces or control characters"
+        })
+      )
     : Effect.map(checkApiUrl(options.apiUrl ?? defaultApiUrl), (apiUrl) => ({
         httpClient: httpClient.pipe(
           HttpClient.mapRequest((request) =>

@@ -149,6 +149,19 @@ describe("ClerkClient options", () => {
     })
   )
 
+  it.effect(
+    "a secret key with CR/LF or spaces is InvalidClientOptions, and the message does not echo it",
+    () =>
+      Effect.gen(function* () {
+        for (const secret of ["sk_test_abc\r\nx-injected: 1", "sk_test_abc def", "sk_test_abc\n"]) {
+          const { error, requests } = yield* build({ secretKey: Redacted.make(secret) })
+          expect(error._tag).toBe("InvalidClientOptions")
+          expect(error.message).not.toContain("sk_test_abc")
+          expect(requests).toBe(0)
+        }
+      })
+  )
+
   it.effect("plain http to a non-loopback host is InvalidClientOptions", () =>
     Effect.gen(function* () {
       for (const apiUrl of [

@@ -9,7 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { ClerkClient, M2m, Organizations, Users } from "../src/index.js"
+import { ClerkClient, M2m, Organizations, RetryPolicy, Users } from "../src/index.js"
 
 /** A list endpoint of `total` items, each page computed from `limit` and `offset`. */
 interface Listing {
@@ -271,5 +271,20 @@ describe("Pagination.stream", () => {
         Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "not closed" })
       )
     })
+  )
+
+  it.scopedLive(
+    "call options reach every page request: a page slower than the timeout fails the stream",
+    () =>
+      Effect.gen(function* () {
+        const { served, layer } = yield* serve({ listings: { "/users": users(100) }, hangAt: 5 })
+        const error = yield* Users.stream(
+          {},
+          { pageSize: 5, timeout: "200 millis", retry: RetryPolicy.disabled }
+        ).pipe(Stream.runDrain, Effect.flip, Effect.provide(layer))
+        expect(error._tag).toBe("TimeoutException")
+        // Retries disabled per call: the hanging page was asked for exactly once.
+        expect(offsets(served)).toEqual([0, 5])
+      })
   )
 })

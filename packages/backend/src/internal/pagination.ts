@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
 
 export interface Paged {
@@ -23,7 +24,8 @@ export interface PageShape<Page, A> {
   readonly maxPageSize: number
 }
 
-export interface StreamOptions {
+/** The per-call options (retry, timeout) apply to each page request. */
+export interface StreamOptions extends CallOptions {
   /** Items per request; defaults to the operation's maximum `limit`. */
   readonly pageSize?: number
 }
@@ -38,17 +40,19 @@ type StreamParams<P> = Omit<NonNullable<P>, "limit" | "offset">
 
 /** `P` may include `undefined`: lists whose params are all optional take `params?`. */
 export const stream = <P extends Paged | undefined, Page, A, E>(
-  list: (params: P) => Effect.Effect<Page, E, ClerkClient>,
+  list: (params: P, options?: CallOptions) => Effect.Effect<Page, E, ClerkClient>,
   shape: PageShape<Page, A>
 ): StreamCall<P, A, E> => {
-  const pages = (params: StreamParams<P> | undefined, options?: StreamOptions) => {
-    const limit = options?.pageSize ?? shape.maxPageSize
+  const pages = (params: StreamParams<P> | undefined, options: StreamOptions = {}) => {
+    const { pageSize, ...callOptions } = options
+    const limit = pageSize ?? shape.maxPageSize
     return Stream.unwrapScoped(
       Effect.gen(function* () {
         const scope = yield* Effect.scope
         // Forked into the stream's scope: ending or interrupting the stream
         // interrupts the request in flight, which aborts its socket.
-        const request = (offset: number) => Effect.forkIn(list({ ...params, limit, offset } as P), scope)
+        const request = (offset: number) =>
+          Effect.forkIn(list({ ...params, limit, offset } as P, callOptions), scope)
         const first = yield* request(0)
         return Stream.paginateChunkEffect({ offset: 0, page: first }, ({ offset, page }) =>
           Effect.gen(function* () {
