@@ -183,7 +183,7 @@ export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyPara
  * @since 0.1.0
  * @category models
  */
-export const GetApiKeyResponse = /* @__PURE__ */ Schema.Struct({
+export const ApiKey = /* @__PURE__ */ Schema.Struct({
   object: /* @__PURE__ */ Schema.Literal("api_key"),
   id: Schema.String,
   type: Schema.String,
@@ -201,7 +201,7 @@ export const GetApiKeyResponse = /* @__PURE__ */ Schema.Struct({
   createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
   updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
-export interface GetApiKeyResponse extends Schema.Schema.Type<typeof GetApiKeyResponse> {}
+export interface ApiKey extends Schema.Schema.Type<typeof ApiKey> {}
 
 /**
  * `GET /api_keys/{apiKeyID}` (`getApiKey`)
@@ -218,7 +218,7 @@ export const getApiKey = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "none",
   params: GetApiKeyParams,
-  success: GetApiKeyResponse,
+  success: ApiKey,
   errors: [400, 404, 429]
 })
 
@@ -245,30 +245,6 @@ export const UpdateApiKeyParams = /* @__PURE__ */ Schema.Struct({
 export interface UpdateApiKeyParams extends Schema.Schema.Type<typeof UpdateApiKeyParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const UpdateApiKeyResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("api_key"),
-  id: Schema.String,
-  type: Schema.String,
-  subject: Schema.String,
-  name: Schema.String,
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
-export interface UpdateApiKeyResponse extends Schema.Schema.Type<typeof UpdateApiKeyResponse> {}
-
-/**
  * `PATCH /api_keys/{apiKeyID}` (`updateApiKey`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/patch/api_keys/{apiKeyID}
@@ -283,7 +259,7 @@ export const updateApiKey = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: UpdateApiKeyParams,
-  success: UpdateApiKeyResponse,
+  success: ApiKey,
   errors: [400, 404, 429]
 })
 
@@ -372,30 +348,6 @@ export const RevokeApiKeyParams = /* @__PURE__ */ Schema.Struct({
 export interface RevokeApiKeyParams extends Schema.Schema.Type<typeof RevokeApiKeyParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const RevokeApiKeyResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("api_key"),
-  id: Schema.String,
-  type: Schema.String,
-  subject: Schema.String,
-  name: Schema.String,
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
-export interface RevokeApiKeyResponse extends Schema.Schema.Type<typeof RevokeApiKeyResponse> {}
-
-/**
  * `POST /api_keys/{apiKeyID}/revoke` (`revokeApiKey`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/post/api_keys/{apiKeyID}/revoke
@@ -410,7 +362,7 @@ export const revokeApiKey = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: RevokeApiKeyParams,
-  success: RevokeApiKeyResponse,
+  success: ApiKey,
   errors: [400, 404, 429]
 })
 
@@ -420,30 +372,6 @@ export const revokeApiKey = /* @__PURE__ */ Operation.make({
  */
 export const VerifyApiKeyParams = /* @__PURE__ */ Schema.Struct({ secret: Schema.String })
 export interface VerifyApiKeyParams extends Schema.Schema.Type<typeof VerifyApiKeyParams> {}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export const VerifyApiKeyResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("api_key"),
-  id: Schema.String,
-  type: Schema.String,
-  subject: Schema.String,
-  name: Schema.String,
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
-export interface VerifyApiKeyResponse extends Schema.Schema.Type<typeof VerifyApiKeyResponse> {}
 
 /**
  * `POST /api_keys/verify` (`verifyApiKey`)
@@ -460,6 +388,6 @@ export const verifyApiKey = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: VerifyApiKeyParams,
-  success: VerifyApiKeyResponse,
+  success: ApiKey,
   errors: [400, 404, 429]
 })

@@ -332,17 +332,6 @@ export interface ReplaceGroupRoleMappingsParams
   extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const ReplaceGroupRoleMappingsResponse = /* @__PURE__ */ Schema.Struct({
-  data: Models.DirectoryGroupRoleMappings,
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
-export interface ReplaceGroupRoleMappingsResponse
-  extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsResponse> {}
-
-/**
  * `PUT /directories/{directory_id}/group_role_mappings` (`ReplaceDirectoryGroupRoleMappings`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/put/directories/{directory_id}/group_role_mappings
@@ -357,7 +346,7 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: ReplaceGroupRoleMappingsParams,
-  success: ReplaceGroupRoleMappingsResponse,
+  success: ListGroupRoleMappingsResponse,
   errors: [400, 401, 403, 404, 422, 429]
 })
 

@@ -190,21 +190,6 @@ export const AttemptVerificationParams = /* @__PURE__ */ Schema.Struct({
 export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const AttemptVerificationResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(Schema.String),
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  status: /* @__PURE__ */ Schema.optional(Schema.String),
-  strategy: /* @__PURE__ */ Schema.optional(Schema.String),
-  attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
-  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
-})
-export interface AttemptVerificationResponse extends Schema.Schema.Type<typeof AttemptVerificationResponse> {}
-
-/**
  * `POST /email_addresses/{email_address_id}/attempt_verification` (`AttemptEmailAddressVerification`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-addresses/post/email_addresses/{email_address_id}/attempt_verification
@@ -219,7 +204,7 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: AttemptVerificationParams,
-  success: AttemptVerificationResponse,
+  success: PrepareVerificationResponse,
   errors: [400, 401, 403, 404, 429, 500]
 })
 

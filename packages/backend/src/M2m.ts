@@ -158,7 +158,7 @@ export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeToken
  * @since 0.1.0
  * @category models
  */
-export const RevokeTokenResponse = /* @__PURE__ */ Schema.Struct({
+export const MachineToMachineToken = /* @__PURE__ */ Schema.Struct({
   object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
   id: Schema.String,
   subject: Schema.String,
@@ -172,7 +172,7 @@ export const RevokeTokenResponse = /* @__PURE__ */ Schema.Struct({
   createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
   updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
 })
-export interface RevokeTokenResponse extends Schema.Schema.Type<typeof RevokeTokenResponse> {}
+export interface MachineToMachineToken extends Schema.Schema.Type<typeof MachineToMachineToken> {}
 
 /**
  * `POST /m2m_tokens/{m2m_token_id}/revoke` (`revokeM2MToken`)
@@ -189,7 +189,7 @@ export const revokeToken = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: RevokeTokenParams,
-  success: RevokeTokenResponse,
+  success: MachineToMachineToken,
   errors: [400, 404, 429]
 })
 
@@ -199,26 +199,6 @@ export const revokeToken = /* @__PURE__ */ Operation.make({
  */
 export const VerifyTokenParams = /* @__PURE__ */ Schema.Struct({ token: Schema.String })
 export interface VerifyTokenParams extends Schema.Schema.Type<typeof VerifyTokenParams> {}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export const VerifyTokenResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
-  id: Schema.String,
-  subject: Schema.String,
-  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
-export interface VerifyTokenResponse extends Schema.Schema.Type<typeof VerifyTokenResponse> {}
 
 /**
  * `POST /m2m_tokens/verify` (`verifyM2MToken`)
@@ -235,6 +215,6 @@ export const verifyToken = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: VerifyTokenParams,
-  success: VerifyTokenResponse,
+  success: MachineToMachineToken,
   errors: [400, 404, 429]
 })

@@ -245,11 +245,11 @@ export interface GetSecretKeyParams extends Schema.Schema.Type<typeof GetSecretK
  * @since 0.1.0
  * @category models
  */
-export const GetSecretKeyResponse = /* @__PURE__ */ Schema.Struct({
+export const MachineSecretKey = /* @__PURE__ */ Schema.Struct({
   object: /* @__PURE__ */ Schema.Literal("machine_secret_key"),
   secret: Schema.String
 })
-export interface GetSecretKeyResponse extends Schema.Schema.Type<typeof GetSecretKeyResponse> {}
+export interface MachineSecretKey extends Schema.Schema.Type<typeof MachineSecretKey> {}
 
 /**
  * `GET /machines/{machine_id}/secret_key` (`GetMachineSecretKey`)
@@ -266,7 +266,7 @@ export const getSecretKey = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "none",
   params: GetSecretKeyParams,
-  success: GetSecretKeyResponse,
+  success: MachineSecretKey,
   errors: [400, 401, 403, 404, 429]
 })
 
@@ -284,16 +284,6 @@ export const RotateSecretKeyParams = /* @__PURE__ */ Schema.Struct({
 export interface RotateSecretKeyParams extends Schema.Schema.Type<typeof RotateSecretKeyParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const RotateSecretKeyResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine_secret_key"),
-  secret: Schema.String
-})
-export interface RotateSecretKeyResponse extends Schema.Schema.Type<typeof RotateSecretKeyResponse> {}
-
-/**
  * `POST /machines/{machine_id}/secret_key/rotate` (`RotateMachineSecretKey`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/post/machines/{machine_id}/secret_key/rotate
@@ -308,7 +298,7 @@ export const rotateSecretKey = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: RotateSecretKeyParams,
-  success: RotateSecretKeyResponse,
+  success: MachineSecretKey,
   errors: [400, 401, 403, 404, 422, 429]
 })
 

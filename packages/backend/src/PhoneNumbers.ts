@@ -184,21 +184,6 @@ export const AttemptVerificationParams = /* @__PURE__ */ Schema.Struct({
 export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const AttemptVerificationResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(Schema.String),
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  status: /* @__PURE__ */ Schema.optional(Schema.String),
-  strategy: /* @__PURE__ */ Schema.optional(Schema.String),
-  attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
-  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
-})
-export interface AttemptVerificationResponse extends Schema.Schema.Type<typeof AttemptVerificationResponse> {}
-
-/**
  * `POST /phone_numbers/{phone_number_id}/attempt_verification` (`AttemptPhoneNumberVerification`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post/phone_numbers/{phone_number_id}/attempt_verification
@@ -213,7 +198,7 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: AttemptVerificationParams,
-  success: AttemptVerificationResponse,
+  success: PrepareVerificationResponse,
   errors: [400, 401, 403, 404, 429, 500]
 })
 

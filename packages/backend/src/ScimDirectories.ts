@@ -325,17 +325,6 @@ export interface ReplaceGroupRoleMappingsParams
   extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const ReplaceGroupRoleMappingsResponse = /* @__PURE__ */ Schema.Struct({
-  data: Models.SCIMGroupRoleMappings,
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
-export interface ReplaceGroupRoleMappingsResponse
-  extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsResponse> {}
-
-/**
  * `PUT /scim_directories/{scim_directory_id}/group_role_mappings` (`ReplaceSCIMGroupRoleMappings`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/put/scim_directories/{scim_directory_id}/group_role_mappings
@@ -350,7 +339,7 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: ReplaceGroupRoleMappingsParams,
-  success: ReplaceGroupRoleMappingsResponse,
+  success: ListGroupRoleMappingsResponse,
   errors: [400, 401, 403, 404, 422, 429]
 })
 

@@ -242,17 +242,6 @@ export interface CreateTokenFromTemplateParams
   extends Schema.Schema.Type<typeof CreateTokenFromTemplateParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const CreateTokenFromTemplateResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("token")),
-  jwt: /* @__PURE__ */ Schema.optional(Schema.String)
-})
-export interface CreateTokenFromTemplateResponse
-  extends Schema.Schema.Type<typeof CreateTokenFromTemplateResponse> {}
-
-/**
  * `POST /sessions/{session_id}/tokens/{template_name}` (`CreateSessionTokenFromTemplate`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/{session_id}/tokens/{template_name}
@@ -267,6 +256,6 @@ export const createTokenFromTemplate = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "json",
   params: CreateTokenFromTemplateParams,
-  success: CreateTokenFromTemplateResponse,
+  success: CreateTokenResponse,
   errors: [401, 404, 429]
 })

@@ -1045,15 +1045,6 @@ export const DeleteBackupCodesParams = /* @__PURE__ */ Schema.Struct({
 export interface DeleteBackupCodesParams extends Schema.Schema.Type<typeof DeleteBackupCodesParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const DeleteBackupCodesResponse = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ optional(Schema.String, "user_id")
-})
-export interface DeleteBackupCodesResponse extends Schema.Schema.Type<typeof DeleteBackupCodesResponse> {}
-
-/**
  * `DELETE /users/{user_id}/backup_code` (`DeleteBackupCode`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/backup_code
@@ -1068,7 +1059,7 @@ export const deleteBackupCodes = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "none",
   params: DeleteBackupCodesParams,
-  success: DeleteBackupCodesResponse,
+  success: DisableMfaResponse,
   errors: [404, 429, 500]
 })
 
@@ -1207,15 +1198,6 @@ export const DeleteTOTPParams = /* @__PURE__ */ Schema.Struct({
 export interface DeleteTOTPParams extends Schema.Schema.Type<typeof DeleteTOTPParams> {}
 
 /**
- * @since 0.1.0
- * @category models
- */
-export const DeleteTOTPResponse = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ optional(Schema.String, "user_id")
-})
-export interface DeleteTOTPResponse extends Schema.Schema.Type<typeof DeleteTOTPResponse> {}
-
-/**
  * `DELETE /users/{user_id}/totp` (`DeleteTOTP`)
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/totp
@@ -1230,7 +1212,7 @@ export const deleteTOTP = /* @__PURE__ */ Operation.make({
   commaQuery: [],
   body: "none",
   params: DeleteTOTPParams,
-  success: DeleteTOTPResponse,
+  success: DisableMfaResponse,
   errors: [404, 429, 500]
 })
 

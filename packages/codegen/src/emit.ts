@@ -2,7 +2,7 @@
  * Writes the backend package's generated modules as source text: `Models.ts`,
  * one module per namespace, `index.ts`, and `docs/operations.md`.
  */
-import { camelCase, lowerFirst, upperFirst } from "./naming.js"
+import { camelCase, lowerFirst, pascalCase, upperFirst } from "./naming.js"
 import { type OperationModel, streamName } from "./operations.js"
 import { type Context, checkUniqueKeys, emit, emitField, modelName, references } from "./schemas.js"
 import type { Spec } from "./spec.js"
@@ -111,18 +111,69 @@ const paramsSchema = (operation: OperationModel, ctx: Context): string => {
   return `${struct}.pipe(presentAnyOf([${groups.join(", ")}]))`
 }
 
-const successSchema = (operation: OperationModel, ctx: Context): { code: string; named?: string } => {
-  if (operation.success.kind !== "json") return { code: "undefined" }
+/** A response schema written inline in the spec, needing a name in the module. */
+const inlineResponse = (operation: OperationModel, ctx: Context): string | undefined => {
+  if (operation.success.kind !== "json") return undefined
   const expression = emit(operation.success.schema, ctx)
-  if (!expression.startsWith("Schema.Struct(") && !expression.startsWith("Schema.Union("))
-    return { code: expression }
-  return { code: `${upperFirst(operation.name)}Response`, named: expression }
+  return expression.startsWith("Schema.Struct(") || expression.startsWith("Schema.Union(")
+    ? expression
+    : undefined
 }
 
-/** `ctx` emits responses (liberal), `requestCtx` the params (strict). */
-const operationBlock = (operation: OperationModel, ctx: Context, requestCtx: Context): string => {
+/**
+ * Names for the module's inline response schemas. The spec repeats the same inline
+ * object across operations (every API key operation answers the same key); one
+ * declaration serves them all, named after its `object` tag when it has one.
+ */
+const responseNames = (
+  operations: ReadonlyArray<OperationModel>,
+  ctx: Context
+): ReadonlyMap<string, string> => {
+  const users = new Map<string, Array<OperationModel>>()
+  for (const operation of operations) {
+    const expression = inlineResponse(operation, ctx)
+    if (expression !== undefined) users.set(expression, [...(users.get(expression) ?? []), operation])
+  }
+  const names = new Map<string, string>()
+  for (const [expression, [first, ...others]] of users) {
+    const tag = /^Schema\.Struct\(\{[^{]*?\bobject: Schema\.Literal\("(\w+)"\)/.exec(expression)?.[1]
+    names.set(
+      expression,
+      others.length > 0 && tag !== undefined ? pascalCase(tag) : `${upperFirst(first!.name)}Response`
+    )
+  }
+  return names
+}
+
+const successSchema = (
+  operation: OperationModel,
+  ctx: Context,
+  names: ReadonlyMap<string, string>,
+  declared: Set<string>
+): { code: string; named?: string } => {
+  if (operation.success.kind !== "json") return { code: "undefined" }
+  const expression = inlineResponse(operation, ctx)
+  if (expression === undefined) return { code: emit(operation.success.schema, ctx) }
+  const name = names.get(expression)!
+  if (declared.has(name)) return { code: name }
+  declared.add(name)
+  return { code: name, named: expression }
+}
+
+interface ModuleContext {
+  /** Emits responses (liberal). */
+  readonly ctx: Context
+  /** Emits params (strict). */
+  readonly requestCtx: Context
+  readonly responseNames: ReadonlyMap<string, string>
+  /** Response names already declared earlier in the module. */
+  readonly declared: Set<string>
+}
+
+const operationBlock = (operation: OperationModel, module: ModuleContext): string => {
+  const { ctx, requestCtx } = module
   const paramsName = `${upperFirst(operation.name)}Params`
-  const success = successSchema(operation, ctx)
+  const success = successSchema(operation, ctx, module.responseNames, module.declared)
   const query = operation.params
     .filter((param) => param.location === "query")
     .map((param) => JSON.stringify(param.wireName))
@@ -174,7 +225,13 @@ export const ${streamName(operation.name)} = Pagination.stream(${local}, { items
 export const namespaceModule = (spec: Spec, operations: ReadonlyArray<OperationModel>): string => {
   const ctx: Context = { spec, mode: "response", modelRef: (component) => `Models.${modelName(component)}` }
   const requestCtx: Context = { ...ctx, mode: "request" }
-  const body = pure(operations.map((operation) => operationBlock(operation, ctx, requestCtx)).join("\n\n"))
+  const module: ModuleContext = {
+    ctx,
+    requestCtx,
+    responseNames: responseNames(operations, ctx),
+    declared: new Set()
+  }
+  const body = pure(operations.map((operation) => operationBlock(operation, module)).join("\n\n"))
   const imports = [
     `import * as Schema from "effect/Schema"`,
     ...(body.includes("Models.") ? [`import * as Models from "./Models.js"`] : []),
