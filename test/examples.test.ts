@@ -63,13 +63,14 @@ describe.concurrent("examples", () => {
     })
   )
 
-  // The emulator does not implement SetUserProfileImage yet (it answers 501), so this
-  // example fails against it. Remove `.fails` once the emulator accepts the upload.
-  it.live.fails("upload-profile-image.ts uploads a profile image", () =>
+  it.live("upload-profile-image.ts uploads a profile image", () =>
     Effect.gen(function* () {
       const run = yield* runExample("upload-profile-image.ts")
       expectSuccess(run)
-      expect(run.stdout).toContain("has image true")
+      expect(run.stdout).toContain("has image: false")
+      expect(run.stdout).toMatch(
+        /uploaded 70 bytes: has image true, image url https:\/\/img\.clerk\.emulator\.local\/img_\w+/
+      )
     })
   )
 })

@@ -130,6 +130,8 @@ export class ClerkEmulator extends Context.Tag("@effect-clerk/testing/ClerkEmula
 const isResource = (u: unknown): u is Resource =>
   typeof u === "object" && u !== null && "id" in u && typeof u.id === "string" && "object" in u
 
+const encoder = new TextEncoder()
+
 /**
  * Creates an emulator with empty state and a fresh RS256 signing key.
  *
@@ -149,7 +151,8 @@ export const make = (options: Options = {}): Effect.Effect<Emulator> =>
         method,
         url: new URL(path, "https://api.clerk.com/v1/"),
         authorization: `Bearer ${secretKey}`,
-        body: body === undefined ? "" : JSON.stringify(body)
+        contentType: "application/json",
+        body: encoder.encode(body === undefined ? "" : JSON.stringify(body))
       }).pipe(
         Effect.flatMap((response) => {
           const parsed: unknown = JSON.parse(response.body)

@@ -115,6 +115,34 @@ describe("ClerkEmulator service", () => {
     )
   )
 
+  it.effect("multipart bodies: a FormData request uploads, a broken one answers 400", () =>
+    withEmulator((emulator) =>
+      Effect.gen(function* () {
+        const user = yield* emulator.seedUser({ first_name: "Form" })
+        const form = new FormData()
+        form.append("file", new Blob([new Uint8Array([1, 2, 3])], { type: "image/png" }), "a.png")
+        const uploaded = yield* ClerkEmulator.httpClient(emulator).execute(
+          HttpClientRequest.post(`https://api.clerk.com/v1/users/${user.id}/profile_image`).pipe(
+            HttpClientRequest.bearerToken(emulator.secretKey),
+            HttpClientRequest.bodyFormData(form)
+          )
+        )
+        expect(uploaded.status).toBe(200)
+        expect(at(yield* uploaded.json, "has_image")).toBe(true)
+        const broken = yield* emulator.handle({
+          method: "POST",
+          url: new URL(`https://api.clerk.com/v1/users/${user.id}/profile_image`),
+          authorization: `Bearer ${emulator.secretKey}`,
+          contentType: "multipart/form-data; boundary=nope",
+          body: new TextEncoder().encode("not a multipart body")
+        })
+        expect(broken.status).toBe(400)
+        expect(at(JSON.parse(broken.body), "errors", 0, "code")).toBe("malformed_request")
+        expect(at(yield* emulator.request("GET", `users/${user.id}`), "has_image")).toBe(true)
+      })
+    )
+  )
+
   it.effect("layerHttpClient serves the emulator in context", () =>
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator.ClerkEmulator

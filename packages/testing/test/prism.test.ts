@@ -87,10 +87,14 @@ const PrismLive = Layer.scoped(
     yield* waitForListening(child)
     const send = (method: string, path: string, body?: unknown) =>
       Effect.promise(async (): Promise<Exchange> => {
+        // A FormData body goes as multipart, fetch choosing the boundary; anything else as JSON.
         const response = await fetch(`http://127.0.0.1:${port}${path}`, {
           method,
-          headers: { authorization: "Bearer sk_test_prism", "content-type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) })
+          headers: {
+            authorization: "Bearer sk_test_prism",
+            ...(body instanceof FormData ? {} : { "content-type": "application/json" })
+          },
+          ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) })
         })
         const text = await response.text()
         return {
@@ -150,6 +154,10 @@ describe.runIf(requireSpec("prism proxy"))(
           yield* valid("POST", "/users/unban", { user_ids: [userId] })
           yield* valid("POST", `/users/${userId}/lock`)
           yield* valid("POST", `/users/${userId}/unlock`)
+          const image = new FormData()
+          image.append("file", new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" }), "a.png")
+          expect(at(yield* valid("POST", `/users/${userId}/profile_image`, image), "has_image")).toBe(true)
+          yield* expectValid(400, "POST", `/users/${userId}/profile_image`, new FormData())
           yield* valid("DELETE", `/users/${userId}/profile_image`)
           const email = yield* valid("POST", "/email_addresses", {
             user_id: userId,
@@ -186,6 +194,15 @@ describe.runIf(requireSpec("prism proxy"))(
           yield* valid("PATCH", `/organizations/${orgId}`, { name: "Acme Corp" })
           yield* valid("PATCH", `/organizations/${orgId}/metadata`, { public_metadata: { a: { b: 1 } } })
           yield* valid("PUT", `/organizations/${orgId}/metadata`, { private_metadata: { c: 2 } })
+          const logo = new FormData()
+          logo.append(
+            "file",
+            new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" }),
+            "logo.png"
+          )
+          logo.append("uploader_user_id", str(owner, "id"))
+          expect(at(yield* valid("PUT", `/organizations/${orgId}/logo`, logo), "has_image")).toBe(true)
+          yield* valid("DELETE", `/organizations/${orgId}/logo`)
           const memberId = str(member, "id")
           yield* valid("POST", `/organizations/${orgId}/memberships`, {
             user_id: memberId,

@@ -100,6 +100,58 @@ const scenarios = (layer: Layer.Layer<ClerkClient.ClerkClient | ClerkEmulator.Cl
       expect((yield* Invitations.revoke({ invitationId: invitation.id })).status).toBe("revoked")
     }))
 
+  test("profile image upload and delete", () =>
+    Effect.gen(function* () {
+      const user = yield* Users.create({ firstName: "Pic" })
+      expect(user.hasImage).toBe(false)
+      const uploaded = yield* Users.setProfileImage({
+        userId: user.id,
+        file: new Uint8Array([137, 80, 78, 71])
+      })
+      expect(uploaded.hasImage).toBe(true)
+      expect(uploaded.imageUrl).toMatch(/^https:\/\/img\.clerk\.emulator\.local\/img_\w+$/)
+      expect(uploaded.profileImageUrl).toBe(uploaded.imageUrl)
+      const read = yield* Users.get({ userId: user.id })
+      expect([read.hasImage, read.imageUrl]).toEqual([true, uploaded.imageUrl])
+      const cleared = yield* Users.deleteProfileImage({ userId: user.id })
+      expect([cleared.hasImage, cleared.imageUrl]).toEqual([false, user.imageUrl])
+      const noFile = yield* Effect.flip(Users.setProfileImage({ userId: user.id }))
+      expect(noFile).toMatchObject({
+        _tag: "ClerkBadRequest",
+        errors: [{ code: "form_param_missing", meta: { param_name: "file" } }]
+      })
+      const missing = yield* Effect.flip(
+        Users.setProfileImage({ userId: "user_missing", file: new Uint8Array([1]) })
+      )
+      expect(missing._tag).toBe("ClerkNotFound")
+    }))
+
+  test("organization logo upload and delete", () =>
+    Effect.gen(function* () {
+      const uploader = yield* Users.create({ firstName: "Logo" })
+      const org = yield* Organizations.create({ name: "Logo Co" })
+      expect(org.hasImage).toBe(false)
+      const file = new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" })
+      const withLogo = yield* Organizations.uploadLogo({
+        organizationId: org.id,
+        file,
+        uploaderUserId: uploader.id
+      })
+      expect(withLogo.hasImage).toBe(true)
+      expect(withLogo.imageUrl).toMatch(/^https:\/\/img\.clerk\.emulator\.local\/img_\w+$/)
+      expect(withLogo.logoUrl).toBe(withLogo.imageUrl)
+      const read = yield* Organizations.get({ organizationId: org.id })
+      expect([read.hasImage, read.imageUrl]).toEqual([true, withLogo.imageUrl])
+      const replaced = yield* Organizations.uploadLogo({ organizationId: org.id, file })
+      expect(replaced.imageUrl).not.toBe(withLogo.imageUrl)
+      const cleared = yield* Organizations.deleteLogo({ organizationId: org.id })
+      expect([cleared.hasImage, cleared.imageUrl]).toEqual([false, org.imageUrl])
+      const empty = yield* Effect.flip(
+        Organizations.uploadLogo({ organizationId: org.id, file: new Uint8Array() })
+      )
+      expect(empty).toMatchObject({ _tag: "ClerkBadRequest", errors: [{ code: "form_param_value_invalid" }] })
+    }))
+
   test("session tokens verify against the JWKS", () =>
     Effect.gen(function* () {
       const user = yield* Users.create({ firstName: "Tok" })

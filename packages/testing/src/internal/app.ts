@@ -18,7 +18,9 @@ export interface EmulatorRequest {
   readonly method: string
   readonly url: URL
   readonly authorization: string | undefined
-  readonly body: string
+  readonly contentType: string | undefined
+  /** Raw bytes: multipart uploads are binary, so the body is decoded only once its type is known. */
+  readonly body: Uint8Array
 }
 
 export interface EmulatorResponse {
@@ -63,7 +65,10 @@ const authenticate = (state: EmulatorState, authorization: string | undefined): 
   }
 }
 
-const parseBody = (text: string): unknown => {
+const decoder = new TextDecoder()
+
+const parseJson = (bytes: Uint8Array): unknown => {
+  const text = decoder.decode(bytes)
   if (text.trim() === "") return undefined
   try {
     return JSON.parse(text)
@@ -71,6 +76,31 @@ const parseBody = (text: string): unknown => {
     throw malformedRequest("The request body is not valid JSON.")
   }
 }
+
+const isMultipart = (contentType: string | undefined): contentType is string =>
+  /^multipart\/form-data\s*(;|$)/i.test(contentType ?? "")
+
+/**
+ * A multipart body becomes an object of its fields (strings, and `File`s for uploads),
+ * parsed by the platform's own `Request`, so handlers read it like a JSON body.
+ */
+const parseMultipart = (contentType: string, bytes: Uint8Array): Effect.Effect<unknown, ClerkApiError> =>
+  Effect.tryPromise({
+    try: () =>
+      new Request("http://clerk.emulator.local", {
+        method: "POST",
+        headers: { "content-type": contentType },
+        // A copy: Request takes only ArrayBuffer-backed views, not any ArrayBufferLike.
+        body: bytes.slice()
+      }).formData(),
+    catch: (cause) => malformedRequest(`The request body is not valid multipart/form-data: ${String(cause)}`)
+  }).pipe(Effect.map((form) => Object.fromEntries(form)))
+
+/** JSON is parsed (and may throw) on the spot; multipart parsing is asynchronous. */
+const parseBody = (request: EmulatorRequest): Effect.Effect<unknown, ClerkApiError> =>
+  isMultipart(request.contentType)
+    ? parseMultipart(request.contentType, request.body)
+    : Effect.succeed(parseJson(request.body))
 
 const json = (status: number, body: unknown, clerkTraceId: string): EmulatorResponse => ({
   status,
@@ -88,13 +118,15 @@ const route = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<un
       if (!publicOperations.has(operationId)) authenticate(state, request.authorization)
       const handler = handlers[operationId]
       if (handler === undefined) throw notEmulated(operationId)
-      return handler({
-        store: state.store,
-        keys: state.keys,
-        params: match.params,
-        query: request.url.searchParams,
-        body: parseBody(request.body)
-      })
+      return Effect.flatMap(parseBody(request), (body) =>
+        handler({
+          store: state.store,
+          keys: state.keys,
+          params: match.params,
+          query: request.url.searchParams,
+          body
+        })
+      )
     } catch (error) {
       return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
     }

@@ -2,7 +2,7 @@ import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse
 import { Chunk, Effect, Stream } from "effect"
 import type { EmulatorRequest, EmulatorResponse } from "./app.js"
 
-const decoder = new TextDecoder()
+const encoder = new TextEncoder()
 
 const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
   const out = new Uint8Array(Chunk.reduce(chunks, 0, (n, c) => n + c.length))
@@ -14,27 +14,44 @@ const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
   return out
 }
 
-const bodyText = (
+interface Body {
+  readonly contentType: string | undefined
+  readonly bytes: Uint8Array
+}
+
+/** The body as a transport would put it on the wire: bytes and their content type. */
+const wireBody = (
   request: HttpClientRequest.HttpClientRequest
-): Effect.Effect<string, HttpClientError.RequestError> => {
+): Effect.Effect<Body, HttpClientError.RequestError> => {
   const body = request.body
+  const contentType = body.contentType ?? request.headers["content-type"]
   const encodeError = (description: string, cause?: unknown) =>
     new HttpClientError.RequestError({ request, reason: "Encode", description, cause })
   switch (body._tag) {
     case "Empty":
-      return Effect.succeed("")
+      return Effect.succeed({ contentType, bytes: new Uint8Array() })
     case "Uint8Array":
-      return Effect.succeed(decoder.decode(body.body))
+      return Effect.succeed({ contentType, bytes: body.body })
     case "Raw":
-      if (typeof body.body === "string") return Effect.succeed(body.body)
-      if (body.body instanceof Uint8Array) return Effect.succeed(decoder.decode(body.body))
+      if (typeof body.body === "string")
+        return Effect.succeed({ contentType, bytes: encoder.encode(body.body) })
+      if (body.body instanceof Uint8Array) return Effect.succeed({ contentType, bytes: body.body })
       return Effect.fail(encodeError("the Clerk emulator reads string or byte bodies only"))
     case "FormData":
-      // No emulated operation takes multipart; those operations answer 501 whatever the body.
-      return Effect.succeed("")
+      // Encoded like fetch would, so the multipart boundary lands in the content type.
+      return Effect.tryPromise({
+        try: async () => {
+          const encoded = new Response(body.formData)
+          return {
+            contentType: encoded.headers.get("content-type") ?? undefined,
+            bytes: new Uint8Array(await encoded.arrayBuffer())
+          }
+        },
+        catch: (cause) => encodeError("encoding the multipart form failed", cause)
+      })
     case "Stream":
       return Stream.runCollect(body.stream).pipe(
-        Effect.map((chunks) => decoder.decode(concat(chunks))),
+        Effect.map((chunks) => ({ contentType, bytes: concat(chunks) })),
         Effect.mapError((cause) => encodeError("reading the request body stream failed", cause))
       )
   }
@@ -45,9 +62,15 @@ export const makeHttpClient = (
   handle: (request: EmulatorRequest) => Effect.Effect<EmulatorResponse>
 ): HttpClient.HttpClient =>
   HttpClient.make((request, url) =>
-    bodyText(request).pipe(
-      Effect.flatMap((body) =>
-        handle({ method: request.method, url, authorization: request.headers.authorization, body })
+    wireBody(request).pipe(
+      Effect.flatMap(({ contentType, bytes }) =>
+        handle({
+          method: request.method,
+          url,
+          authorization: request.headers.authorization,
+          contentType,
+          body: bytes
+        })
       ),
       Effect.map((response) =>
         HttpClientResponse.fromWeb(

@@ -1,6 +1,6 @@
 import { type Handler, sync } from "./context.js"
 import { ClerkApiError, paramFormatInvalid } from "./errors.js"
-import { randomBase62 } from "./ids.js"
+import { makeId, randomBase62 } from "./ids.js"
 import {
   bodyObject,
   containsFold,
@@ -16,9 +16,10 @@ import {
   queryBoolean,
   queryList,
   queryString,
+  reqFile,
   reqString
 } from "./params.js"
-import { deletedJson, organizationJson } from "./serialize.js"
+import { deletedJson, imageUrl, organizationJson } from "./serialize.js"
 import type { OrganizationRecord, Store } from "./store.js"
 import { addMembership } from "./memberships.js"
 import { findUser, organizationParam } from "./lookups.js"
@@ -77,6 +78,7 @@ const createOrganization = sync((ctx) => {
     privateMetadata,
     createdBy,
     roleSetKey,
+    imageId: null,
     createdAt,
     updatedAt: Math.max(createdAt, now)
   }
@@ -161,6 +163,26 @@ const metadata = (merge: boolean): Handler =>
     return organizationJson(ctx.store, organization)
   })
 
+const uploadLogo = sync((ctx) => {
+  const organization = organizationParam(ctx)
+  const body = bodyObject(ctx.body)
+  reqFile(body, "file")
+  const uploader = optString(body, "uploader_user_id")
+  if (uploader) findUser(ctx.store, uploader)
+  const imageId = makeId("img")
+  organization.imageId = imageId
+  organization.updatedAt = ctx.store.now()
+  // OrganizationWithLogo still carries the deprecated `logo_url` next to `image_url`.
+  return { ...organizationJson(ctx.store, organization), logo_url: imageUrl(imageId) }
+})
+
+const deleteLogo = sync((ctx) => {
+  const organization = organizationParam(ctx)
+  organization.imageId = null
+  organization.updatedAt = ctx.store.now()
+  return organizationJson(ctx.store, organization)
+})
+
 export const handlers: Record<string, Handler> = {
   ListOrganizations: listOrganizations,
   CreateOrganization: createOrganization,
@@ -173,5 +195,6 @@ export const handlers: Record<string, Handler> = {
   DeleteOrganization: deleteOrganization,
   MergeOrganizationMetadata: metadata(true),
   ReplaceOrganizationMetadata: metadata(false),
-  DeleteOrganizationLogo: sync((ctx) => organizationJson(ctx.store, organizationParam(ctx)))
+  UploadOrganizationLogo: uploadLogo,
+  DeleteOrganizationLogo: deleteLogo
 }

@@ -45,6 +45,31 @@ export const reqString = (o: JsonObject, key: string): string => {
   return v
 }
 
+/**
+ * The uploaded file of a multipart body. The upload operations declare 400 (not 422)
+ * for a bad request, so a missing or empty file answers 400.
+ */
+export const reqFile = (o: JsonObject, key: string): Blob => {
+  const v = o[key]
+  if (!(v instanceof Blob)) {
+    throw new ClerkApiError(
+      400,
+      "form_param_missing",
+      `${key} must be included.`,
+      `${key} must be included.`,
+      {
+        param_name: key
+      }
+    )
+  }
+  if (v.size === 0) {
+    throw new ClerkApiError(400, "form_param_value_invalid", "is invalid", `${key} must not be empty.`, {
+      param_name: key
+    })
+  }
+  return v
+}
+
 export const optBoolean = (o: JsonObject, key: string): boolean | null | undefined => {
   const v = o[key]
   if (v === undefined || v === null) return v

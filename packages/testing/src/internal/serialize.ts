@@ -20,6 +20,15 @@ export interface Wire {
 
 const defaultAvatar = "https://img.clerk.com/emulator-default-avatar"
 
+/** Where an uploaded image is served from; the emulator keeps no bytes, only that an image exists. */
+export const imageUrl = (imageId: string): string => `https://img.clerk.emulator.local/${imageId}`
+
+/** `image_url` and `has_image` of a user or organization, uploaded image or default avatar. */
+const image = (imageId: string | null) => ({
+  image_url: imageId === null ? defaultAvatar : imageUrl(imageId),
+  has_image: imageId !== null
+})
+
 // Clerk answers `null` for an identification never verified, but the spec's nullable `oneOf` does not
 // admit null, so the emulator reports an unverified one-time-code verification instead.
 const verification = (i: IdentificationRecord): unknown =>
@@ -71,9 +80,8 @@ export const userJson = (store: Store, u: UserRecord): Wire => ({
   first_name: u.firstName,
   last_name: u.lastName,
   locale: u.locale,
-  profile_image_url: defaultAvatar,
-  image_url: defaultAvatar,
-  has_image: false,
+  profile_image_url: image(u.imageId).image_url,
+  ...image(u.imageId),
   public_metadata: u.publicMetadata,
   private_metadata: u.privateMetadata,
   unsafe_metadata: u.unsafeMetadata,
@@ -115,8 +123,7 @@ export const organizationJson = (
   id: o.id,
   name: o.name,
   slug: o.slug,
-  image_url: defaultAvatar,
-  has_image: false,
+  ...image(o.imageId),
   ...(options.includeMembersCount ? { members_count: store.membershipsIn(o.id).length } : {}),
   pending_invitations_count: [...store.organizationInvitations.values()].filter(
     (i) => i.organizationId === o.id && i.status === "pending"
@@ -166,9 +173,8 @@ export const membershipJson = (store: Store, m: MembershipRecord): Wire => {
       user_id: m.userId,
       first_name: user?.firstName ?? null,
       last_name: user?.lastName ?? null,
-      profile_image_url: defaultAvatar,
-      image_url: defaultAvatar,
-      has_image: false,
+      profile_image_url: image(user?.imageId ?? null).image_url,
+      ...image(user?.imageId ?? null),
       identifier: user ? primaryEmail(store, user) : null,
       username: user?.username ?? null
     },
@@ -199,8 +205,7 @@ export const organizationInvitationJson = (
             user_id: inviter.id,
             first_name: inviter.firstName,
             last_name: inviter.lastName,
-            image_url: defaultAvatar,
-            has_image: false,
+            ...image(inviter.imageId),
             identifier: primaryEmail(store, inviter) ?? inviter.username ?? inviter.id
           },
     status: i.status,
@@ -216,8 +221,7 @@ export const organizationInvitationJson = (
             id: organization.id,
             name: organization.name,
             slug: organization.slug,
-            image_url: defaultAvatar,
-            has_image: false
+            ...image(organization.imageId)
           }
         }
       : {})

@@ -7,11 +7,11 @@ export interface Listening {
   readonly port: number
 }
 
-const readBody = (req: IncomingMessage): Promise<string> =>
+const readBody = (req: IncomingMessage): Promise<Uint8Array> =>
   new Promise((resolve, reject) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    req.on("end", () => resolve(Buffer.concat(chunks)))
     req.on("error", reject)
   })
 
@@ -32,6 +32,7 @@ export const listen = (
             method: req.method ?? "GET",
             url: new URL(req.url ?? "/", `http://${hostname}`),
             authorization: req.headers.authorization,
+            contentType: req.headers["content-type"],
             body
           })
         )

@@ -25,6 +25,8 @@ export interface UserRecord {
   legalAcceptedAt: number | null
   lastSignInAt: number | null
   lastActiveAt: number | null
+  /** The uploaded profile image, or null for Clerk's default avatar. */
+  imageId: string | null
   createdAt: number
   updatedAt: number
 }
@@ -50,6 +52,8 @@ export interface OrganizationRecord {
   privateMetadata: Metadata
   createdBy: string | null
   roleSetKey: string | null
+  /** The uploaded logo, or null for Clerk's default avatar. */
+  imageId: string | null
   createdAt: number
   updatedAt: number
 }

@@ -2,6 +2,7 @@ import { type Handler, param, sync } from "./context.js"
 import { findUser, userParam } from "./lookups.js"
 import { ClerkApiError, paramInvalid } from "./errors.js"
 import { addIdentification, assertAvailable } from "./identifications.js"
+import { makeId } from "./ids.js"
 import {
   bodyObject,
   containsFold,
@@ -19,7 +20,8 @@ import {
   queryBoolean,
   queryInteger,
   queryList,
-  queryString
+  queryString,
+  reqFile
 } from "./params.js"
 import { deletedJson, membershipJson, userJson } from "./serialize.js"
 import type { Metadata, Store, UserRecord } from "./store.js"
@@ -113,6 +115,7 @@ const createUser = sync((ctx) => {
     legalAcceptedAt: optTimestamp(body, "legal_accepted_at") ?? null,
     lastSignInAt: null,
     lastActiveAt: null,
+    imageId: null,
     createdAt,
     updatedAt: Math.max(now, createdAt)
   }
@@ -362,7 +365,13 @@ export const handlers: Record<string, Handler> = {
   UnlockUser: patchUser((u) => {
     u.locked = false
   }),
-  DeleteUserProfileImage: patchUser(() => {}),
+  SetUserProfileImage: patchUser((u, body) => {
+    reqFile(body, "file")
+    u.imageId = makeId("img")
+  }),
+  DeleteUserProfileImage: patchUser((u) => {
+    u.imageId = null
+  }),
   UpdateUserMetadata: patchUser((u, body) => {
     for (const [field, patch] of readMetadata(body)) u[field] = mergeMetadata(u[field], patch)
   }),
