@@ -57,7 +57,6 @@ export const exchange = (
 ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
   httpClient.execute(request).pipe(
     Effect.flatMap((response) => Effect.map(readBody(response), (body) => ({ response, ...body }))),
-    Effect.scoped,
     Effect.mapError(withoutSecret),
     Effect.timeout(timeout),
     Effect.locally(HttpClient.currentTracerDisabledWhen, () => true)

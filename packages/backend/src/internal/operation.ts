@@ -1,25 +1,32 @@
 /**
  * The one function behind every generated operation: validate and encode the
  * params, send, then decode the answer into the success value or a typed error.
+ *
+ * A call runs on every request of a program, so its path is kept short: all
+ * that depends on the operation alone is prepared in `make`, and the retry
+ * machinery is only set up once an attempt has failed in a repeatable way.
  */
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
 import { ClerkClient } from "../ClerkClient.js"
 import type { ErrorFor, ErrorStatus, ResponseValidationError, SDKError } from "../Errors.js"
 import { RequestValidationError } from "../Errors.js"
-import * as CompiledDecoder from "./compiledDecoder.js"
-import { toIssues } from "./issues.js"
-import { type RequestShape, build } from "./request.js"
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, RetryPolicy } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
 import { type Answer, exchange, failWith, retryAfterOf, statusKind, transportKind } from "./attempt.js"
+import * as CompiledDecoder from "./compiledDecoder.js"
+import { toIssues } from "./issues.js"
+import { type RequestShape, compile } from "./request.js"
 import { failure, success } from "./response.js"
 
 /**
@@ -59,69 +66,76 @@ export type Call<P, A, E> = {} extends P
 export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   definition: Definition<P, PI, A, AI, S>
 ): Call<P, A, ErrorFor<S> | GenericError> => {
+  type E = ErrorFor<S> | GenericError
+  const { operationId, method } = definition
   const encodeParams = Schema.encodeUnknownEither(definition.params, { errors: "all" })
   const decodeSuccess =
     definition.success === undefined ? undefined : CompiledDecoder.decodeUnknownEither(definition.success)
-  const spanAttributes = {
-    "clerk.operation_id": definition.operationId,
-    "http.request.method": definition.method,
-    "http.route": definition.path
+  const toRequest = compile(definition)
+  const spanName = `Clerk.${operationId}`
+  // The call site inside this module is all a captured stack would show.
+  const spanOptions: Tracer.SpanOptions = {
+    kind: "client",
+    captureStackTrace: false,
+    attributes: {
+      "clerk.operation_id": operationId,
+      "http.request.method": method,
+      "http.route": definition.path
+    }
   }
-  type E = ErrorFor<S> | GenericError
-  const call = (params: P | undefined, options?: CallOptions) =>
-    Effect.gen(function* () {
-      const wire = encodeParams(params ?? {})
-      if (wire._tag === "Left") {
-        const issues = toIssues(wire.left)
-        return yield* new RequestValidationError({
-          operationId: definition.operationId,
-          field: issues[0]?.path.map(String).join(".") ?? "",
-          issues
-        })
+
+  const invalidParams = (error: ParseResult.ParseError) => {
+    const issues = toIssues(error)
+    return Effect.fail(
+      new RequestValidationError({ operationId, field: issues[0]?.path.map(String).join(".") ?? "", issues })
+    )
+  }
+
+  const send = (
+    context: Context.Context<ClerkClient>,
+    wire: { readonly [key: string]: unknown },
+    options: CallOptions | undefined
+  ): Effect.Effect<A, E> => {
+    const { httpClient } = Context.get(context, ClerkClient)
+    const policy = options?.retry ?? Context.get(context, RetryPolicy)
+    const timeout =
+      options?.timeout === undefined ? Context.get(context, Timeout) : Duration.decode(options.timeout)
+    const rateLimit = Context.get(context, RateLimit)
+    const retryContext = { operationId, method, policy }
+    let attempts = 0
+    let status: number | undefined
+
+    const settle = (answer: Answer): Effect.Effect<Either.Either<A, E>, Failure<E>> => {
+      const { response, text } = answer
+      status = response.status
+      if (status >= 200 && status < 300) {
+        if (decodeSuccess === undefined) return Effect.succeed(Either.right(undefined as A))
+        const decoded = success(operationId, decodeSuccess, response, text)
+        // A success whose body broke off may be read again where repeating is safe.
+        return Either.isLeft(decoded) && answer.broken
+          ? failWith<A, E>(retryContext, decoded.left, "ConnectionLost", attempts)
+          : Effect.succeed(decoded)
       }
-      const { httpClient } = yield* ClerkClient
-      const request = yield* build(definition, wire.right as { readonly [key: string]: unknown })
-      const policy = options?.retry ?? (yield* RetryPolicy)
-      const timeout = options?.timeout === undefined ? yield* Timeout : Duration.decode(options.timeout)
-      const rateLimit = yield* RateLimit
-      const context = { operationId: definition.operationId, method: definition.method, policy }
-      let attempts = 0
-      let status: number | undefined
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        failWith<A, E>(
+          retryContext,
+          failure(definition.errors, response, text, now),
+          statusKind(response.status),
+          attempts,
+          retryAfterOf(response, now)
+        )
+      )
+    }
 
-      const settle = (answer: Answer): Effect.Effect<Either.Either<A, E>, Failure<E>> =>
-        Effect.gen(function* () {
-          const { response, text } = answer
-          status = response.status
-          if (response.status >= 200 && response.status < 300) {
-            if (decodeSuccess === undefined) return Either.right(undefined as A)
-            const decoded = yield* Effect.either(
-              success(definition.operationId, decodeSuccess, response, text)
-            )
-            // A success whose body broke off may be read again where repeating is safe.
-            if (Either.isLeft(decoded) && answer.broken) {
-              return yield* failWith<A, E>(context, decoded.left, "ConnectionLost", attempts)
-            }
-            return decoded
-          }
-          const now = yield* Clock.currentTimeMillis
-          const error = failure(definition.errors, response, text, now)
-          return yield* failWith<A, E>(
-            context,
-            error,
-            statusKind(response.status),
-            attempts,
-            retryAfterOf(response, now)
-          )
-        })
-
-      const attempt = Effect.suspend(() => {
+    const attempt = (request: Parameters<typeof exchange>[1]) =>
+      Effect.suspend(() => {
         attempts += 1
         return rateLimit.limit(exchange(httpClient, request, timeout))
       }).pipe(
         Effect.matchEffect({
           onFailure: (error) =>
             failWith<A, E>(
-              context,
+              retryContext,
               error,
               error._tag === "TimeoutException" ? "TimedOut" : transportKind(error),
               attempts
@@ -130,22 +144,50 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
         })
       )
 
-      const result = yield* attempt.pipe(
-        Effect.retry(policy.schedule),
-        Effect.mapError((failure) => failure.error),
-        Effect.ensuring(
-          Effect.suspend(() =>
-            Effect.annotateCurrentSpan(
-              status === undefined
-                ? { "clerk.attempts": attempts }
-                : { "clerk.attempts": attempts, "http.response.status_code": status }
-            )
+    /**
+     * Retries start from the failure the first attempt already had: the schedule
+     * sees it as its first input, exactly as if `Effect.retry` had run that attempt.
+     */
+    const retried = (again: Effect.Effect<Either.Either<A, E>, Failure<E>>, first: Failure<E>) => {
+      let pending: Failure<E> | undefined = first
+      const next = Effect.suspend(() => {
+        if (pending === undefined) return again
+        const failed = pending
+        pending = undefined
+        return Effect.fail(failed)
+      })
+      return Effect.mapError(Effect.retry(next, policy.schedule), (failure) => failure.error)
+    }
+
+    return Effect.flatMap(toRequest(wire), (request) => {
+      const once = attempt(request)
+      return Effect.catchAll(once, (first) => retried(once, first))
+    }).pipe(
+      Effect.flatMap((result): Effect.Effect<A, E> => result),
+      Effect.ensuring(
+        Effect.suspend(() =>
+          Effect.annotateCurrentSpan(
+            status === undefined
+              ? { "clerk.attempts": attempts }
+              : { "clerk.attempts": attempts, "http.response.status_code": status }
           )
         )
       )
-      return yield* result
-    }).pipe(
-      Effect.withSpan(`Clerk.${definition.operationId}`, { kind: "client", attributes: spanAttributes })
+    )
+  }
+
+  const call = (params: P | undefined, options?: CallOptions) =>
+    Effect.withSpan(
+      Effect.suspend(() => {
+        const wire = encodeParams(params ?? {})
+        return Either.isLeft(wire)
+          ? invalidParams(wire.left)
+          : Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
+              send(context, wire.right as { readonly [key: string]: unknown }, options)
+            )
+      }),
+      spanName,
+      spanOptions
     )
   return call as Call<P, A, ErrorFor<S> | GenericError>
 }

@@ -24,18 +24,22 @@ type Wire = { readonly [key: string]: unknown }
 const pathParam = /\{([^}]+)\}/g
 
 /** The wire names substituted into `path`, in the order they appear. */
-export const pathParamNames = (path: string): ReadonlyArray<string> =>
+const pathParamNames = (path: string): ReadonlyArray<string> =>
   Array.from(path.matchAll(pathParam), (match) => match[1]!)
 
 const queryValue = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value))
 
-const appendQuery = (shape: RequestShape, wire: Wire): ReadonlyArray<readonly [string, string]> => {
+const appendQuery = (
+  shape: RequestShape,
+  comma: ReadonlySet<string>,
+  wire: Wire
+): ReadonlyArray<readonly [string, string]> => {
   const entries: Array<readonly [string, string]> = []
   for (const name of shape.query) {
     const value = wire[name]
     if (value === undefined || value === null) continue
     if (Array.isArray(value)) {
-      if (shape.commaQuery.includes(name)) entries.push([name, value.map(queryValue).join(",")])
+      if (comma.has(name)) entries.push([name, value.map(queryValue).join(",")])
       else for (const item of value) entries.push([name, queryValue(item)])
     } else {
       entries.push([name, queryValue(value)])
@@ -55,10 +59,10 @@ const toFormData = (fields: Wire): FormData => {
   return form
 }
 
-const bodyFields = (shape: RequestShape, wire: Wire, inPath: ReadonlyArray<string>): Wire => {
+const bodyFields = (wire: Wire, notInBody: ReadonlySet<string>): Wire => {
   const fields: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(wire)) {
-    if (value !== undefined && !inPath.includes(name) && !shape.query.includes(name)) fields[name] = value
+    if (value !== undefined && !notInBody.has(name)) fields[name] = value
   }
   return fields
 }
@@ -75,21 +79,31 @@ const multipart = (request: HttpClientRequest.HttpClientRequest, form: FormData)
     return HttpClientRequest.bodyUint8Array(request, new Uint8Array(await encoded.arrayBuffer()), contentType)
   })
 
-export const build = (
-  shape: RequestShape,
-  wire: Wire
-): Effect.Effect<HttpClientRequest.HttpClientRequest> => {
-  const inPath = pathParamNames(shape.path)
-  const url = shape.path.replace(pathParam, (_, name: string) => encodeURIComponent(String(wire[name])))
-  const request = HttpClientRequest.make(shape.method)(url, { urlParams: appendQuery(shape, wire) })
-  switch (shape.body) {
-    case "none":
-      return Effect.succeed(request)
-    case "jsonArray":
-      return Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, wire.body))
-    case "json":
-      return Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, bodyFields(shape, wire, inPath)))
-    case "multipart":
-      return multipart(request, toFormData(bodyFields(shape, wire, inPath)))
+/**
+ * Everything that depends on the shape alone is worked out once per operation,
+ * so a call only substitutes its values.
+ */
+export const compile = (
+  shape: RequestShape
+): ((wire: Wire) => Effect.Effect<HttpClientRequest.HttpClientRequest>) => {
+  const comma: ReadonlySet<string> = new Set(shape.commaQuery)
+  const notInBody: ReadonlySet<string> = new Set([...pathParamNames(shape.path), ...shape.query])
+  const make = HttpClientRequest.make(shape.method)
+  const hasPathParams = pathParamNames(shape.path).length > 0
+  return (wire) => {
+    const url = hasPathParams
+      ? shape.path.replace(pathParam, (_, name: string) => encodeURIComponent(String(wire[name])))
+      : shape.path
+    const request = make(url, { urlParams: shape.query.length === 0 ? [] : appendQuery(shape, comma, wire) })
+    switch (shape.body) {
+      case "none":
+        return Effect.succeed(request)
+      case "jsonArray":
+        return Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, wire.body))
+      case "json":
+        return Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, bodyFields(wire, notInBody)))
+      case "multipart":
+        return multipart(request, toFormData(bodyFields(wire, notInBody)))
+    }
   }
 }

@@ -4,7 +4,6 @@
  * can be kept in the error when it is not what the spec promises.
  */
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
@@ -67,16 +66,17 @@ export const failure = <S extends ErrorStatus>(
   })
 }
 
+/** Synchronous: a valid body is the common case and needs no Effect of its own. */
 export const success = <A>(
   operationId: string,
   decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>,
   response: HttpClientResponse.HttpClientResponse,
   text: string
-): Effect.Effect<A, ResponseValidationError | SDKError> => {
+): Either.Either<A, ResponseValidationError | SDKError> => {
   const json = parseJson(text)
   if (Option.isNone(json)) {
     const contentType = response.headers["content-type"]
-    return Effect.fail(
+    return Either.left(
       new SDKError({
         status: response.status,
         contentType,
@@ -85,16 +85,15 @@ export const success = <A>(
       })
     )
   }
-  return Either.match(decode(json.value), {
-    onLeft: (error) =>
-      Effect.fail(
+  const decoded = decode(json.value)
+  return Either.isRight(decoded)
+    ? Either.right(decoded.right)
+    : Either.left(
         new ResponseValidationError({
           operationId,
           status: response.status,
           body: json.value,
-          issues: toIssues(error)
+          issues: toIssues(decoded.left)
         })
-      ),
-    onRight: Effect.succeed
-  })
+      )
 }
