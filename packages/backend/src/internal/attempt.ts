@@ -6,11 +6,13 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Predicate from "effect/Predicate"
+import * as Scope from "effect/Scope"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { type Failure, type FailureKind, type Service, isRepeatable } from "../RetryPolicy.js"
 import { parseRetryAfter } from "./response.js"
@@ -44,23 +46,90 @@ const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.
       })
     : error
 
+/** Sends `request` and reads its body; a transport error leaves without the secret. */
+const send = <R>(
+  httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>,
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<Answer, HttpClientError.HttpClientError, R> =>
+  httpClient.execute(request).pipe(
+    Effect.flatMap((response) => Effect.map(readBody(response), (body) => ({ response, ...body }))),
+    Effect.mapError(withoutSecret)
+  )
+
+/**
+ * The platform's own HTTP span is turned off: it records the full URL and query,
+ * which carry user ids and emails, while the operation's span already describes
+ * the request.
+ */
+const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true)
+
 /**
  * Sends `request` and reads its body, all within `timeout`; interruption (by the
- * timeout or the caller) aborts the socket. The platform's own HTTP span is turned
- * off: it records the full URL and query, which carry user ids and emails, while
- * the operation's span already describes the request.
+ * timeout or the caller) aborts the socket. `Effect.timeout` runs the attempt in
+ * a fiber of its own, so whatever the HttpClient does is bounded.
  */
 export const exchange = (
   httpClient: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
   timeout: Duration.Duration
 ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
-  httpClient.execute(request).pipe(
-    Effect.flatMap((response) => Effect.map(readBody(response), (body) => ({ response, ...body }))),
-    Effect.mapError(withoutSecret),
-    Effect.timeout(timeout),
-    Effect.locally(HttpClient.currentTracerDisabledWhen, () => true)
-  )
+  untraced(Effect.timeout(send(httpClient, request), timeout))
+
+/** `HttpClient.withScope` ties each request's AbortSignal to a scope; one wrapper per client. */
+const scopedClients = new WeakMap<
+  HttpClient.HttpClient,
+  HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
+>()
+const scopedClient = (httpClient: HttpClient.HttpClient) => {
+  let scoped = scopedClients.get(httpClient)
+  if (scoped === undefined) {
+    scoped = HttpClient.withScope(httpClient)
+    scopedClients.set(httpClient, scoped)
+  }
+  return scoped
+}
+
+/**
+ * `exchange` for the default timeout, which is there for a transport that hangs:
+ * past the deadline it aborts the request's own AbortSignal instead of
+ * interrupting a fiber, so the attempt needs no fiber of its own (a fork per call
+ * costs more than the rest of the call's own work). The transport fails at once
+ * on the abort, and the attempt fails with the `TimeoutException` that
+ * `Effect.timeout` would give. Interruption by the caller closes the scope,
+ * which aborts the request too.
+ */
+export const exchangeAborting = (
+  httpClient: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  timeout: Duration.Duration
+): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
+  Effect.flatMap(Scope.make(), (scope) => {
+    // Closing the scope aborts the request; an answer read to its end is left alone.
+    const abort = Scope.close(scope, Exit.void)
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      Effect.runFork(abort)
+    }, Duration.toMillis(timeout))
+    const expired = Effect.failSync(() => timeoutException(timeout))
+    return send(scopedClient(httpClient), request).pipe(
+      Scope.extend(scope),
+      Effect.matchEffect({
+        onFailure: (
+          error
+        ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
+          timedOut ? expired : Effect.fail(error),
+        // An abort during the body shows as a broken body, not as a failure.
+        onSuccess: (answer) => (timedOut ? expired : Effect.succeed(answer))
+      }),
+      Effect.onInterrupt(() => abort),
+      Effect.ensuring(Effect.sync(() => clearTimeout(timer)))
+    )
+  }).pipe(untraced)
+
+const timeoutException = (timeout: Duration.Duration) =>
+  new Cause.TimeoutException(`Operation timed out after '${Duration.format(timeout)}'`)
 
 /** Error codes raised before a connection existed (Node and undici): nothing was sent. */
 const notConnectedCodes = new Set([
