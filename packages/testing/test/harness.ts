@@ -1,6 +1,7 @@
 import { HttpClient, HttpClientRequest, type HttpMethod } from "@effect/platform"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { Context, Effect, Layer } from "effect"
+import type { JWK } from "jose"
 
 export interface Reply {
   readonly status: number
@@ -122,3 +123,8 @@ export const ids = (value: unknown, ...path: ReadonlyArray<string | number>): Re
   list(value, ...path).map((item) => str(item, "id"))
 
 export const createUser = (body: Record<string, unknown>) => ok("POST", "/users", { body })
+
+/** Clerk's ids: a prefix and 27 base62 characters. */
+export const idPattern = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{27}$`)
+
+export const isJwk = (u: unknown): u is JWK => typeof u === "object" && u !== null && "kty" in u

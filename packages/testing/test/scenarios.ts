@@ -1,11 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
-import { createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from "jose"
-import { type ApiTag, at, type CallOptions, call, createUser, ids, list, ok, str } from "./harness.js"
-
-const idPattern = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{27}$`)
-
-const isJwk = (u: unknown): u is JWK => typeof u === "object" && u !== null && "kty" in u
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose"
+import {
+  type ApiTag,
+  at,
+  type CallOptions,
+  call,
+  createUser,
+  idPattern,
+  ids,
+  isJwk,
+  list,
+  ok,
+  str
+} from "./harness.js"
 
 const clerkError = (status: number, code: string) => ({
   status,

@@ -84,9 +84,9 @@ export const handlers: Record<string, Handler> = {
     if (bodies.length < 1 || bodies.length > 10) {
       throw paramInvalid("body", "Between 1 and 10 invitations can be created at once.")
     }
-    const now = ctx.store.now()
     const records: Array<InvitationRecord> = []
-    for (const body of bodies) records.push(readInvitation(ctx.store, body, now, records))
+    // Each its own timestamp, as separate inserts get: `order_by=created_at` keeps the request's order.
+    for (const body of bodies) records.push(readInvitation(ctx.store, body, ctx.store.now(), records))
     for (const record of records) ctx.store.invitations.set(record.id, record)
     return records.map(invitationJson)
   }),

@@ -110,8 +110,8 @@ export const handlers: Record<string, Handler> = {
     if (bodies.length < 1 || bodies.length > 10) {
       throw paramInvalid("body", "Between 1 and 10 invitations can be created at once.")
     }
-    const now = ctx.store.now()
-    const invitations = bodies.map((body) => readInvitation(ctx.store, organization, body, now))
+    // Each its own timestamp, as separate inserts get: `order_by=created_at` keeps the request's order.
+    const invitations = bodies.map((body) => readInvitation(ctx.store, organization, body, ctx.store.now()))
     for (const invitation of invitations) ctx.store.organizationInvitations.set(invitation.id, invitation)
     return {
       data: invitations.map((i) => organizationInvitationJson(ctx.store, i)),
