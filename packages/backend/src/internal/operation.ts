@@ -173,7 +173,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       const once = attempt(request)
       return Effect.catchAll(once, (first) => retried(once, first))
     }).pipe(
-      Effect.flatMap((result): Effect.Effect<A, E> => result),
+      Effect.flatten,
       Effect.ensuring(
         Effect.suspend(() =>
           Effect.annotateCurrentSpan(
