@@ -249,6 +249,38 @@ describe.runIf(requireSpec("prism proxy"))(
         })
       )
 
+      it.effect("error answers the SDK scenarios rely on", () =>
+        Effect.gen(function* () {
+          const user = yield* valid("POST", "/users", { phone_number: ["+15555550150"] })
+          yield* expectValid(422, "POST", "/users", { phone_number: ["+15555550150"] })
+          yield* expectValid(422, "GET", "/users?order_by=-shoe_size")
+          yield* expectValid(404, "PATCH", "/users/user_missing/metadata", { public_metadata: {} })
+          yield* expectValid(404, "DELETE", "/users/user_missing")
+          const org = yield* valid("POST", "/organizations", { name: "Tiny", max_allowed_memberships: 1 })
+          const orgId = str(org, "id")
+          yield* valid("POST", `/organizations/${orgId}/memberships`, {
+            user_id: str(user, "id"),
+            role: "org:admin"
+          })
+          yield* expectValid(422, "POST", `/organizations/${orgId}/memberships`, {
+            user_id: str(user, "id"),
+            role: "org:admin"
+          })
+          const other = yield* valid("POST", "/users", { first_name: "Other" })
+          yield* expectValid(403, "POST", `/organizations/${orgId}/memberships`, {
+            user_id: str(other, "id"),
+            role: "org:member"
+          })
+          yield* expectValid(404, "DELETE", `/organizations/${orgId}/memberships/user_missing`)
+          const invitation = yield* valid("POST", "/invitations", { email_address: "twice@example.com" })
+          yield* valid("POST", `/invitations/${str(invitation, "id")}/revoke`)
+          yield* expectValid(400, "POST", `/invitations/${str(invitation, "id")}/revoke`)
+          yield* expectValid(404, "POST", "/sessions/sess_missing/tokens")
+          // The emulator's 501 for operations it does not implement cannot be checked here: Prism's
+          // proxy answers an upstream 501 with a mock of its own.
+        })
+      )
+
       it.effect("sessions, tokens and JWKS", () =>
         Effect.gen(function* () {
           const user = yield* valid("POST", "/users", { first_name: "Sam" })
