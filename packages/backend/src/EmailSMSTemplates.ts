@@ -43,7 +43,7 @@ export const list = /* @__PURE__ */ Operation.make({
   body: "none",
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Template),
-  errors: [400, 401, 422, 429]
+  errors: [400, 401, 404, 422, 429]
 })
 
 /**

@@ -158,7 +158,7 @@ export const update = /* @__PURE__ */ Operation.make({
   body: "json",
   params: UpdateParams,
   success: Models.JWTTemplate,
-  errors: [400, 402, 422, 429]
+  errors: [400, 402, 404, 422, 429]
 })
 
 /**

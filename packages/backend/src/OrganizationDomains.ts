@@ -43,7 +43,7 @@ export const list = /* @__PURE__ */ Operation.make({
   body: "none",
   params: ListParams,
   success: Models.OrganizationDomains,
-  errors: [401, 422, 429]
+  errors: [401, 404, 422, 429]
 })
 
 /**

@@ -76,7 +76,7 @@ export const list = /* @__PURE__ */ Operation.make({
   body: "none",
   params: ListParams,
   success: Models.OrganizationMemberships,
-  errors: [401, 422, 429]
+  errors: [401, 404, 422, 429]
 })
 
 /**

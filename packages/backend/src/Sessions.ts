@@ -153,7 +153,7 @@ export const refresh = /* @__PURE__ */ Operation.make({
   body: "json",
   params: RefreshParams,
   success: Models.SessionRefresh,
-  errors: [400, 401, 429]
+  errors: [400, 401, 404, 429]
 })
 
 /**

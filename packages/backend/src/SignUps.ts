@@ -32,7 +32,7 @@ export const get = /* @__PURE__ */ Operation.make({
   body: "none",
   params: GetParams,
   success: Models.SignUp,
-  errors: [403, 429]
+  errors: [403, 404, 429]
 })
 
 /**
@@ -62,5 +62,5 @@ export const update = /* @__PURE__ */ Operation.make({
   body: "json",
   params: UpdateParams,
   success: Models.SignUp,
-  errors: [403, 429]
+  errors: [403, 404, 429]
 })

@@ -382,7 +382,7 @@ export const ban = /* @__PURE__ */ Operation.make({
   body: "none",
   params: BanParams,
   success: Models.User,
-  errors: [402, 429]
+  errors: [402, 404, 429]
 })
 
 /**
@@ -410,7 +410,7 @@ export const unban = /* @__PURE__ */ Operation.make({
   body: "none",
   params: UnbanParams,
   success: Models.User,
-  errors: [402, 429]
+  errors: [402, 404, 429]
 })
 
 /**
@@ -506,7 +506,7 @@ export const lock = /* @__PURE__ */ Operation.make({
   body: "none",
   params: LockParams,
   success: Models.User,
-  errors: [403, 429]
+  errors: [403, 404, 429]
 })
 
 /**
@@ -534,7 +534,7 @@ export const unlock = /* @__PURE__ */ Operation.make({
   body: "none",
   params: UnlockParams,
   success: Models.User,
-  errors: [403, 429]
+  errors: [403, 404, 429]
 })
 
 /**
@@ -827,7 +827,7 @@ export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
   body: "none",
   params: GetOrganizationMembershipsParams,
   success: Models.OrganizationMemberships,
-  errors: [403, 429]
+  errors: [403, 404, 429]
 })
 
 /**

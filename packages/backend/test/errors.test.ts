@@ -327,6 +327,6 @@ describe("error types", () => {
       ClerkBadRequest | ClerkUnauthorized | ClerkNotFound | ClerkTooManyRequests | Generic
     >()
     type LockError = Effect.Effect.Error<ReturnType<typeof Users.lock>>
-    expectTypeOf<LockError>().toEqualTypeOf<ClerkForbidden | ClerkTooManyRequests | Generic>()
+    expectTypeOf<LockError>().toEqualTypeOf<ClerkForbidden | ClerkNotFound | ClerkTooManyRequests | Generic>()
   })
 })

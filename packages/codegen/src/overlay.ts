@@ -23,14 +23,26 @@ const isNode = (value: unknown): value is Node => typeof value === "object" && v
 
 const decodePointerToken = (token: string) => token.replace(/~1/g, "/").replace(/~0/g, "~")
 
-/** Every node the pointer matches; `*` matches each key at its level. */
+/** A pointer token with `*` matches every key it fits: `*` any key, `*{*` keys holding a `{`. */
+const matcher = (token: string): ((key: string) => boolean) => {
+  if (!token.includes("*")) return (key) => key === token
+  const pattern = new RegExp(
+    `^${token
+      .split("*")
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`
+  )
+  return (key) => pattern.test(key)
+}
+
+/** Every node the pointer matches. */
 const select = (root: Node, pointer: string): ReadonlyArray<Node> => {
   let nodes: Array<Node> = [root]
   for (const token of pointer.split("/").slice(1).map(decodePointerToken)) {
-    nodes = nodes.flatMap((node) => {
-      const children = token === "*" ? Object.values(node) : [node[token]]
-      return children.filter(isNode)
-    })
+    const matches = matcher(token)
+    nodes = nodes.flatMap((node) =>
+      Object.entries(node).flatMap(([key, child]) => (matches(key) && isNode(child) ? [child] : []))
+    )
   }
   return nodes
 }
