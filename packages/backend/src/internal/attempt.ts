@@ -6,13 +6,11 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Predicate from "effect/Predicate"
-import * as Scope from "effect/Scope"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { type Failure, type FailureKind, type Service, isRepeatable } from "../RetryPolicy.js"
 import { parseRetryAfter } from "./response.js"
@@ -75,61 +73,6 @@ export const exchange = (
   timeout: Duration.Duration
 ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
   untraced(Effect.timeout(send(httpClient, request), timeout))
-
-/** `HttpClient.withScope` ties each request's AbortSignal to a scope; one wrapper per client. */
-const scopedClients = new WeakMap<
-  HttpClient.HttpClient,
-  HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
->()
-const scopedClient = (httpClient: HttpClient.HttpClient) => {
-  let scoped = scopedClients.get(httpClient)
-  if (scoped === undefined) {
-    scoped = HttpClient.withScope(httpClient)
-    scopedClients.set(httpClient, scoped)
-  }
-  return scoped
-}
-
-/**
- * `exchange` for the default timeout, which is there for a transport that hangs:
- * past the deadline it aborts the request's own AbortSignal instead of
- * interrupting a fiber, so the attempt needs no fiber of its own (a fork per call
- * costs more than the rest of the call's own work). The transport fails at once
- * on the abort, and the attempt fails with the `TimeoutException` that
- * `Effect.timeout` would give. Interruption by the caller closes the scope,
- * which aborts the request too.
- */
-export const exchangeAborting = (
-  httpClient: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest,
-  timeout: Duration.Duration
-): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
-  Effect.flatMap(Scope.make(), (scope) => {
-    // Closing the scope aborts the request; an answer read to its end is left alone.
-    const abort = Scope.close(scope, Exit.void)
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      Effect.runFork(abort)
-    }, Duration.toMillis(timeout))
-    const expired = Effect.failSync(() => timeoutException(timeout))
-    return send(scopedClient(httpClient), request).pipe(
-      Scope.extend(scope),
-      Effect.matchEffect({
-        onFailure: (
-          error
-        ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
-          timedOut ? expired : Effect.fail(error),
-        // An abort during the body shows as a broken body, not as a failure.
-        onSuccess: (answer) => (timedOut ? expired : Effect.succeed(answer))
-      }),
-      Effect.onInterrupt(() => abort),
-      Effect.ensuring(Effect.sync(() => clearTimeout(timer)))
-    )
-  }).pipe(untraced)
-
-const timeoutException = (timeout: Duration.Duration) =>
-  new Cause.TimeoutException(`Operation timed out after '${Duration.format(timeout)}'`)
 
 /** Error codes raised before a connection existed (Node and undici): nothing was sent. */
 const notConnectedCodes = new Set([

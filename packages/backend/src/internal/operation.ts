@@ -22,16 +22,8 @@ import type { ErrorFor, ErrorStatus, ResponseValidationError, SDKError } from ".
 import { RequestValidationError } from "../Errors.js"
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, RetryPolicy } from "../RetryPolicy.js"
-import { Timeout, defaultTimeout } from "../Timeout.js"
-import {
-  type Answer,
-  exchange,
-  exchangeAborting,
-  failWith,
-  retryAfterOf,
-  statusKind,
-  transportKind
-} from "./attempt.js"
+import { Timeout } from "../Timeout.js"
+import { type Answer, exchange, failWith, retryAfterOf, statusKind, transportKind } from "./attempt.js"
 import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
@@ -108,8 +100,6 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     const policy = options?.retry ?? Context.get(context, RetryPolicy)
     const timeout =
       options?.timeout === undefined ? Context.get(context, Timeout) : Duration.decode(options.timeout)
-    // A timeout someone chose bounds whatever the HttpClient does; the default guards the transport only.
-    const exchangeWithin = timeout === defaultTimeout ? exchangeAborting : exchange
     const rateLimit = Context.get(context, RateLimit)
     const retryContext = { operationId, method, policy }
     let attempts = 0
@@ -140,7 +130,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     const attempt = (request: Parameters<typeof exchange>[1]) =>
       Effect.suspend(() => {
         attempts += 1
-        return rateLimit.limit(exchangeWithin(httpClient, request, timeout))
+        return rateLimit.limit(exchange(httpClient, request, timeout))
       }).pipe(
         Effect.matchEffect({
           onFailure: (error) =>
