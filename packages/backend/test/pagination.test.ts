@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { ClerkClient, M2m, Organizations, RetryPolicy, Users } from "../src/index.js"
+import * as FakeClerk from "./fakeClerk.js"
 
 /** A list endpoint of `total` items, each page computed from `limit` and `offset`. */
 interface Listing {
@@ -19,56 +20,9 @@ interface Listing {
   readonly item: (n: number) => unknown
 }
 
-const user = (n: number) => ({
-  id: `user_${n}`,
-  object: "user",
-  external_id: null,
-  primary_email_address_id: null,
-  primary_phone_number_id: null,
-  primary_web3_wallet_id: null,
-  username: null,
-  first_name: "Ada",
-  last_name: null,
-  has_image: false,
-  public_metadata: {},
-  email_addresses: [],
-  phone_numbers: [],
-  web3_wallets: [],
-  passkeys: [],
-  password_enabled: false,
-  two_factor_enabled: false,
-  totp_enabled: false,
-  backup_code_enabled: false,
-  mfa_enabled_at: null,
-  mfa_disabled_at: null,
-  external_accounts: [],
-  saml_accounts: [],
-  enterprise_accounts: [],
-  last_sign_in_at: null,
-  banned: false,
-  locked: false,
-  lockout_expires_in_seconds: null,
-  verification_attempts_remaining: null,
-  updated_at: 1,
-  created_at: 1,
-  delete_self_enabled: true,
-  create_organization_enabled: true,
-  last_active_at: null,
-  legal_accepted_at: null
-})
+const user = (n: number) => FakeClerk.user({ id: `user_${n}` })
 
-const organization = (n: number) => ({
-  object: "organization",
-  id: `org_${n}`,
-  name: `Org ${n}`,
-  slug: `org-${n}`,
-  has_image: false,
-  max_allowed_memberships: 5,
-  admin_delete_enabled: true,
-  public_metadata: {},
-  created_at: 1,
-  updated_at: 1
-})
+const organization = (n: number) => FakeClerk.organization({ id: `org_${n}`, slug: `org-${n}` })
 
 const m2mToken = (n: number) => ({
   object: "machine_to_machine_token",
