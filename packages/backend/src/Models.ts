@@ -6,6 +6,16 @@
  */
 import * as Schema from "effect/Schema"
 import {
+  absent,
+  checkArray,
+  checkRecord,
+  decodeArray,
+  isRecord,
+  isString,
+  isUnknownVariant,
+  withFastDecode
+} from "./internal/compiledDecoder.js"
+import {
   JsonObject,
   nullable,
   openEnum,
@@ -15,24 +25,76 @@ import {
   unknownVariant
 } from "./internal/fields.js"
 
+/** `ActorToken` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeActorToken(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "actor_token")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const userId = input.user_id
+  if (!(typeof userId === "string")) return undefined
+  const actor = input.actor
+  if (!isRecord(actor)) return undefined
+  const token = Object.hasOwn(input, "token") ? input.token : absent
+  if (!(token === absent || token === undefined || typeof token === "string")) return undefined
+  const url = Object.hasOwn(input, "url") ? input.url : absent
+  if (!(url === absent || url === undefined || typeof url === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, status, userId, actor }
+  if (token !== absent) output.token = token
+  if (url !== absent) output.url = url
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
+
 /**
  * `ActorToken`
  *
  * @since 0.1.0
  * @category models
  */
-export const ActorToken = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("actor_token"),
-  id: Schema.String,
-  status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked"),
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  actor: JsonObject,
-  token: /* @__PURE__ */ Schema.optional(Schema.String),
-  url: /* @__PURE__ */ Schema.optional(Schema.String),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const ActorToken = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("actor_token"),
+    id: Schema.String,
+    status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked"),
+    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+    actor: JsonObject,
+    token: /* @__PURE__ */ Schema.optional(Schema.String),
+    url: /* @__PURE__ */ Schema.optional(Schema.String),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeActorToken
+)
 export interface ActorToken extends Schema.Schema.Type<typeof ActorToken> {}
+
+/** `AdjustCreditBalanceRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeAdjustCreditBalanceRequest(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const amount = input.amount
+  if (!(typeof amount === "number")) return undefined
+  const action = input.action
+  if (!(typeof action === "string")) return undefined
+  const currency = Object.hasOwn(input, "currency") ? input.currency : absent
+  if (!(currency === absent || currency === undefined || typeof currency === "string")) return undefined
+  const idempotencyKey = input.idempotency_key
+  if (!(typeof idempotencyKey === "string")) return undefined
+  const note = Object.hasOwn(input, "note") ? input.note : absent
+  if (!(note === absent || note === undefined || typeof note === "string")) return undefined
+  const output: { [key: string]: unknown } = { amount, action }
+  if (currency !== absent) output.currency = currency
+  output.idempotencyKey = idempotencyKey
+  if (note !== absent) output.note = note
+  return output
+}
 
 /**
  * `AdjustCreditBalanceRequest`
@@ -40,14 +102,35 @@ export interface ActorToken extends Schema.Schema.Type<typeof ActorToken> {}
  * @since 0.1.0
  * @category models
  */
-export const AdjustCreditBalanceRequest = /* @__PURE__ */ Schema.Struct({
-  amount: Schema.Number,
-  action: /* @__PURE__ */ openEnum("increase", "decrease"),
-  currency: /* @__PURE__ */ Schema.optional(Schema.String),
-  idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
-  note: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const AdjustCreditBalanceRequest = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    amount: Schema.Number,
+    action: /* @__PURE__ */ openEnum("increase", "decrease"),
+    currency: /* @__PURE__ */ Schema.optional(Schema.String),
+    idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
+    note: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeAdjustCreditBalanceRequest
+)
 export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof AdjustCreditBalanceRequest> {}
+
+/** `AgentTask` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeAgentTask(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "agent_task")) return undefined
+  const agentId = input.agent_id
+  if (!(typeof agentId === "string")) return undefined
+  const agentTaskId = input.agent_task_id
+  if (!(typeof agentTaskId === "string")) return undefined
+  const taskId = input.task_id
+  if (!(typeof taskId === "string")) return undefined
+  const url = Object.hasOwn(input, "url") ? input.url : absent
+  if (!(url === absent || url === undefined || typeof url === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, agentId, agentTaskId, taskId }
+  if (url !== absent) output.url = url
+  return output
+}
 
 /**
  * `AgentTask`
@@ -55,14 +138,50 @@ export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof Ad
  * @since 0.1.0
  * @category models
  */
-export const AgentTask = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("agent_task"),
-  agentId: /* @__PURE__ */ required(Schema.String, "agent_id"),
-  agentTaskId: /* @__PURE__ */ required(Schema.String, "agent_task_id"),
-  taskId: /* @__PURE__ */ required(Schema.String, "task_id"),
-  url: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const AgentTask = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("agent_task"),
+    agentId: /* @__PURE__ */ required(Schema.String, "agent_id"),
+    agentTaskId: /* @__PURE__ */ required(Schema.String, "agent_task_id"),
+    taskId: /* @__PURE__ */ required(Schema.String, "task_id"),
+    url: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeAgentTask
+)
 export interface AgentTask extends Schema.Schema.Type<typeof AgentTask> {}
+
+/** `AllowlistIdentifier` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeAllowlistIdentifier(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "allowlist_identifier")) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const invitationId = Object.hasOwn(input, "invitation_id") ? input.invitation_id : absent
+  if (!(invitationId === absent || invitationId === undefined || typeof invitationId === "string"))
+    return undefined
+  const identifier = Object.hasOwn(input, "identifier") ? input.identifier : absent
+  if (!(identifier === absent || identifier === undefined || typeof identifier === "string")) return undefined
+  const identifierType = Object.hasOwn(input, "identifier_type") ? input.identifier_type : absent
+  if (!(identifierType === absent || identifierType === undefined || typeof identifierType === "string"))
+    return undefined
+  const instanceId = Object.hasOwn(input, "instance_id") ? input.instance_id : absent
+  if (!(instanceId === absent || instanceId === undefined || typeof instanceId === "string")) return undefined
+  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
+  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  if (id !== absent) output.id = id
+  if (invitationId !== absent) output.invitationId = invitationId
+  if (identifier !== absent) output.identifier = identifier
+  if (identifierType !== absent) output.identifierType = identifierType
+  if (instanceId !== absent) output.instanceId = instanceId
+  if (createdAt !== absent) output.createdAt = createdAt
+  if (updatedAt !== absent) output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `AllowlistIdentifier`
@@ -70,20 +189,32 @@ export interface AgentTask extends Schema.Schema.Type<typeof AgentTask> {}
  * @since 0.1.0
  * @category models
  */
-export const AllowlistIdentifier = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("allowlist_identifier")),
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  invitationId: /* @__PURE__ */ optional(Schema.String, "invitation_id"),
-  identifier: /* @__PURE__ */ Schema.optional(Schema.String),
-  identifierType: /* @__PURE__ */ optional(
-    /* @__PURE__ */ openEnum("email_address", "phone_number", "web3_wallet"),
-    "identifier_type"
-  ),
-  instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
-  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
-})
+export const AllowlistIdentifier = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("allowlist_identifier")),
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    invitationId: /* @__PURE__ */ optional(Schema.String, "invitation_id"),
+    identifier: /* @__PURE__ */ Schema.optional(Schema.String),
+    identifierType: /* @__PURE__ */ optional(
+      /* @__PURE__ */ openEnum("email_address", "phone_number", "web3_wallet"),
+      "identifier_type"
+    ),
+    instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
+    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
+  }),
+  decodeAllowlistIdentifier
+)
 export interface AllowlistIdentifier extends Schema.Schema.Type<typeof AllowlistIdentifier> {}
+
+/** `ApplyCommerceDiscountRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeApplyCommerceDiscountRequest(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const discountId = input.discount_id
+  if (!(typeof discountId === "string")) return undefined
+  const output: { [key: string]: unknown } = { discountId }
+  return output
+}
 
 /**
  * `ApplyCommerceDiscountRequest`
@@ -91,11 +222,27 @@ export interface AllowlistIdentifier extends Schema.Schema.Type<typeof Allowlist
  * @since 0.1.0
  * @category models
  */
-export const ApplyCommerceDiscountRequest = /* @__PURE__ */ Schema.Struct({
-  discountId: /* @__PURE__ */ required(Schema.String, "discount_id")
-})
+export const ApplyCommerceDiscountRequest = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ discountId: /* @__PURE__ */ required(Schema.String, "discount_id") }),
+  decodeApplyCommerceDiscountRequest
+)
 export interface ApplyCommerceDiscountRequest
   extends Schema.Schema.Type<typeof ApplyCommerceDiscountRequest> {}
+
+/** `CommerceMoneyResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceMoneyResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const amount = input.amount
+  if (!(typeof amount === "number")) return undefined
+  const amountFormatted = input.amount_formatted
+  if (!(typeof amountFormatted === "string")) return undefined
+  const currency = input.currency
+  if (!(typeof currency === "string")) return undefined
+  const currencySymbol = input.currency_symbol
+  if (!(typeof currencySymbol === "string")) return undefined
+  const output: { [key: string]: unknown } = { amount, amountFormatted, currency, currencySymbol }
+  return output
+}
 
 /**
  * `CommerceMoneyResponse`
@@ -103,13 +250,31 @@ export interface ApplyCommerceDiscountRequest
  * @since 0.1.0
  * @category models
  */
-export const CommerceMoneyResponse = /* @__PURE__ */ Schema.Struct({
-  amount: Schema.Number,
-  amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
-  currency: Schema.String,
-  currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol")
-})
+export const CommerceMoneyResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    amount: Schema.Number,
+    amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
+    currency: Schema.String,
+    currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol")
+  }),
+  decodeCommerceMoneyResponse
+)
 export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof CommerceMoneyResponse> {}
+
+/** `BillingProrationDiscountDetail` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeBillingProrationDiscountDetail(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const amount = decodeCommerceMoneyResponse(input.amount)
+  if (amount === undefined) return undefined
+  const cycleDaysPassed = input.cycle_days_passed
+  if (!(typeof cycleDaysPassed === "number")) return undefined
+  const cycleDaysTotal = input.cycle_days_total
+  if (!(typeof cycleDaysTotal === "number")) return undefined
+  const cyclePassedPercent = input.cycle_passed_percent
+  if (!(typeof cyclePassedPercent === "number")) return undefined
+  const output: { [key: string]: unknown } = { amount, cycleDaysPassed, cycleDaysTotal, cyclePassedPercent }
+  return output
+}
 
 /**
  * `BillingProrationDiscountDetail`
@@ -117,14 +282,29 @@ export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof Commerc
  * @since 0.1.0
  * @category models
  */
-export const BillingProrationDiscountDetail = /* @__PURE__ */ Schema.Struct({
-  amount: CommerceMoneyResponse,
-  cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
-  cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
-  cyclePassedPercent: /* @__PURE__ */ required(Schema.Number, "cycle_passed_percent")
-})
+export const BillingProrationDiscountDetail = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    amount: CommerceMoneyResponse,
+    cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
+    cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
+    cyclePassedPercent: /* @__PURE__ */ required(Schema.Number, "cycle_passed_percent")
+  }),
+  decodeBillingProrationDiscountDetail
+)
 export interface BillingProrationDiscountDetail
   extends Schema.Schema.Type<typeof BillingProrationDiscountDetail> {}
+
+/** `BillingDiscountsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeBillingDiscountsResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const prorationWire = Object.hasOwn(input, "proration") ? (input.proration ?? null) : null
+  const proration = prorationWire === null ? null : decodeBillingProrationDiscountDetail(prorationWire)
+  if (proration === undefined) return undefined
+  const total = decodeCommerceMoneyResponse(input.total)
+  if (total === undefined) return undefined
+  const output: { [key: string]: unknown } = { proration, total }
+  return output
+}
 
 /**
  * `BillingDiscountsResponse`
@@ -132,11 +312,83 @@ export interface BillingProrationDiscountDetail
  * @since 0.1.0
  * @category models
  */
-export const BillingDiscountsResponse = /* @__PURE__ */ Schema.Struct({
-  proration: /* @__PURE__ */ nullable(BillingProrationDiscountDetail, "proration"),
-  total: CommerceMoneyResponse
-})
+export const BillingDiscountsResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    proration: /* @__PURE__ */ nullable(BillingProrationDiscountDetail, "proration"),
+    total: CommerceMoneyResponse
+  }),
+  decodeBillingDiscountsResponse
+)
 export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof BillingDiscountsResponse> {}
+
+/** `CommercePayerResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePayerResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_payer")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const userId = Object.hasOwn(input, "user_id") ? input.user_id : absent
+  if (!(userId === absent || userId === undefined || userId === null || typeof userId === "string"))
+    return undefined
+  const firstName = Object.hasOwn(input, "first_name") ? input.first_name : absent
+  if (
+    !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
+  )
+    return undefined
+  const lastName = Object.hasOwn(input, "last_name") ? input.last_name : absent
+  if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
+    return undefined
+  const email = Object.hasOwn(input, "email") ? input.email : absent
+  if (!(email === absent || email === undefined || email === null || typeof email === "string"))
+    return undefined
+  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  if (
+    !(
+      organizationId === absent ||
+      organizationId === undefined ||
+      organizationId === null ||
+      typeof organizationId === "string"
+    )
+  )
+    return undefined
+  const organizationName = Object.hasOwn(input, "organization_name") ? input.organization_name : absent
+  if (
+    !(
+      organizationName === absent ||
+      organizationName === undefined ||
+      organizationName === null ||
+      typeof organizationName === "string"
+    )
+  )
+    return undefined
+  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
+  const creditsBalanceWire = Object.hasOwn(input, "credits_balance") ? input.credits_balance : absent
+  const creditsBalance =
+    creditsBalanceWire === absent || creditsBalanceWire === undefined
+      ? creditsBalanceWire
+      : decodeCommerceMoneyResponse(creditsBalanceWire)
+  if (creditsBalance === undefined && creditsBalanceWire !== undefined) return undefined
+  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
+  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, instanceId }
+  if (userId !== absent) output.userId = userId
+  if (firstName !== absent) output.firstName = firstName
+  if (lastName !== absent) output.lastName = lastName
+  if (email !== absent) output.email = email
+  if (organizationId !== absent) output.organizationId = organizationId
+  if (organizationName !== absent) output.organizationName = organizationName
+  if (imageUrl !== absent) output.imageUrl = imageUrl
+  if (creditsBalance !== absent) output.creditsBalance = creditsBalance
+  if (createdAt !== absent) output.createdAt = createdAt
+  if (updatedAt !== absent) output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `CommercePayerResponse`
@@ -144,22 +396,106 @@ export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof Bill
  * @since 0.1.0
  * @category models
  */
-export const CommercePayerResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_payer"),
-  id: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
-  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
-  email: /* @__PURE__ */ optionalNullable(Schema.String, "email"),
-  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
-  organizationName: /* @__PURE__ */ optionalNullable(Schema.String, "organization_name"),
-  imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
-  creditsBalance: /* @__PURE__ */ optional(CommerceMoneyResponse, "credits_balance"),
-  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
-})
+export const CommercePayerResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_payer"),
+    id: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
+    firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
+    email: /* @__PURE__ */ optionalNullable(Schema.String, "email"),
+    organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+    organizationName: /* @__PURE__ */ optionalNullable(Schema.String, "organization_name"),
+    imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
+    creditsBalance: /* @__PURE__ */ optional(CommerceMoneyResponse, "credits_balance"),
+    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
+  }),
+  decodeCommercePayerResponse
+)
 export interface CommercePayerResponse extends Schema.Schema.Type<typeof CommercePayerResponse> {}
+
+/** `CommercePaymentMethodResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePaymentMethodResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_payment_method")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const payerId = input.payer_id
+  if (!(typeof payerId === "string")) return undefined
+  const paymentType = input.payment_type
+  if (!(typeof paymentType === "string")) return undefined
+  const isDefault = Object.hasOwn(input, "is_default") ? input.is_default : absent
+  if (!(isDefault === absent || isDefault === undefined || typeof isDefault === "boolean")) return undefined
+  const gateway = input.gateway
+  if (!(typeof gateway === "string")) return undefined
+  const gatewayExternalId = input.gateway_external_id
+  if (!(typeof gatewayExternalId === "string")) return undefined
+  const gatewayExternalAccountId = Object.hasOwn(input, "gateway_external_account_id")
+    ? (input.gateway_external_account_id ?? null)
+    : null
+  if (!(gatewayExternalAccountId === null || typeof gatewayExternalAccountId === "string")) return undefined
+  const last4 = Object.hasOwn(input, "last4") ? (input.last4 ?? null) : null
+  if (!(last4 === null || typeof last4 === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const walletType = Object.hasOwn(input, "wallet_type") ? input.wallet_type : absent
+  if (
+    !(
+      walletType === absent ||
+      walletType === undefined ||
+      walletType === null ||
+      typeof walletType === "string"
+    )
+  )
+    return undefined
+  const cardType = Object.hasOwn(input, "card_type") ? (input.card_type ?? null) : null
+  if (!(cardType === null || typeof cardType === "string")) return undefined
+  const expiryYear = Object.hasOwn(input, "expiry_year") ? input.expiry_year : absent
+  if (
+    !(
+      expiryYear === absent ||
+      expiryYear === undefined ||
+      expiryYear === null ||
+      typeof expiryYear === "number"
+    )
+  )
+    return undefined
+  const expiryMonth = Object.hasOwn(input, "expiry_month") ? input.expiry_month : absent
+  if (
+    !(
+      expiryMonth === absent ||
+      expiryMonth === undefined ||
+      expiryMonth === null ||
+      typeof expiryMonth === "number"
+    )
+  )
+    return undefined
+  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
+  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  const isRemovable = Object.hasOwn(input, "is_removable") ? input.is_removable : absent
+  if (!(isRemovable === absent || isRemovable === undefined || typeof isRemovable === "boolean"))
+    return undefined
+  const output: { [key: string]: unknown } = { object, id, payerId, paymentType }
+  if (isDefault !== absent) output.isDefault = isDefault
+  output.gateway = gateway
+  output.gatewayExternalId = gatewayExternalId
+  output.gatewayExternalAccountId = gatewayExternalAccountId
+  output.last4 = last4
+  output.status = status
+  if (walletType !== absent) output.walletType = walletType
+  output.cardType = cardType
+  if (expiryYear !== absent) output.expiryYear = expiryYear
+  if (expiryMonth !== absent) output.expiryMonth = expiryMonth
+  if (createdAt !== absent) output.createdAt = createdAt
+  if (updatedAt !== absent) output.updatedAt = updatedAt
+  if (isRemovable !== absent) output.isRemovable = isRemovable
+  return output
+}
 
 /**
  * `CommercePaymentMethodResponse`
@@ -167,30 +503,44 @@ export interface CommercePayerResponse extends Schema.Schema.Type<typeof Commerc
  * @since 0.1.0
  * @category models
  */
-export const CommercePaymentMethodResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_payment_method"),
-  id: Schema.String,
-  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-  paymentType: /* @__PURE__ */ required(
-    /* @__PURE__ */ openEnum("card", "link", "payer-credits"),
-    "payment_type"
-  ),
-  isDefault: /* @__PURE__ */ optional(Schema.Boolean, "is_default"),
-  gateway: Schema.String,
-  gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
-  gatewayExternalAccountId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_account_id"),
-  last4: /* @__PURE__ */ nullable(Schema.String, "last4"),
-  status: /* @__PURE__ */ openEnum("active", "disconnected"),
-  walletType: /* @__PURE__ */ optionalNullable(Schema.String, "wallet_type"),
-  cardType: /* @__PURE__ */ nullable(Schema.String, "card_type"),
-  expiryYear: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_year"),
-  expiryMonth: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_month"),
-  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
-  isRemovable: /* @__PURE__ */ optional(Schema.Boolean, "is_removable")
-})
+export const CommercePaymentMethodResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_payment_method"),
+    id: Schema.String,
+    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    paymentType: /* @__PURE__ */ required(
+      /* @__PURE__ */ openEnum("card", "link", "payer-credits"),
+      "payment_type"
+    ),
+    isDefault: /* @__PURE__ */ optional(Schema.Boolean, "is_default"),
+    gateway: Schema.String,
+    gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
+    gatewayExternalAccountId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_account_id"),
+    last4: /* @__PURE__ */ nullable(Schema.String, "last4"),
+    status: /* @__PURE__ */ openEnum("active", "disconnected"),
+    walletType: /* @__PURE__ */ optionalNullable(Schema.String, "wallet_type"),
+    cardType: /* @__PURE__ */ nullable(Schema.String, "card_type"),
+    expiryYear: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_year"),
+    expiryMonth: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_month"),
+    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
+    isRemovable: /* @__PURE__ */ optional(Schema.Boolean, "is_removable")
+  }),
+  decodeCommercePaymentMethodResponse
+)
 export interface CommercePaymentMethodResponse
   extends Schema.Schema.Type<typeof CommercePaymentMethodResponse> {}
+
+/** `CommercePayerCreditResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePayerCreditResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const remainingBalance = decodeCommerceMoneyResponse(input.remaining_balance)
+  if (remainingBalance === undefined) return undefined
+  const appliedAmount = decodeCommerceMoneyResponse(input.applied_amount)
+  if (appliedAmount === undefined) return undefined
+  const output: { [key: string]: unknown } = { remainingBalance, appliedAmount }
+  return output
+}
 
 /**
  * `CommercePayerCreditResponse`
@@ -198,11 +548,34 @@ export interface CommercePaymentMethodResponse
  * @since 0.1.0
  * @category models
  */
-export const CommercePayerCreditResponse = /* @__PURE__ */ Schema.Struct({
-  remainingBalance: /* @__PURE__ */ required(CommerceMoneyResponse, "remaining_balance"),
-  appliedAmount: /* @__PURE__ */ required(CommerceMoneyResponse, "applied_amount")
-})
+export const CommercePayerCreditResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    remainingBalance: /* @__PURE__ */ required(CommerceMoneyResponse, "remaining_balance"),
+    appliedAmount: /* @__PURE__ */ required(CommerceMoneyResponse, "applied_amount")
+  }),
+  decodeCommercePayerCreditResponse
+)
 export interface CommercePayerCreditResponse extends Schema.Schema.Type<typeof CommercePayerCreditResponse> {}
+
+/** `CommerceProrationCreditDetailResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceProrationCreditDetailResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const amount = decodeCommerceMoneyResponse(input.amount)
+  if (amount === undefined) return undefined
+  const cycleDaysRemaining = input.cycle_days_remaining
+  if (!(typeof cycleDaysRemaining === "number")) return undefined
+  const cycleDaysTotal = input.cycle_days_total
+  if (!(typeof cycleDaysTotal === "number")) return undefined
+  const cycleRemainingPercent = input.cycle_remaining_percent
+  if (!(typeof cycleRemainingPercent === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    amount,
+    cycleDaysRemaining,
+    cycleDaysTotal,
+    cycleRemainingPercent
+  }
+  return output
+}
 
 /**
  * `CommerceProrationCreditDetailResponse`
@@ -210,14 +583,32 @@ export interface CommercePayerCreditResponse extends Schema.Schema.Type<typeof C
  * @since 0.1.0
  * @category models
  */
-export const CommerceProrationCreditDetailResponse = /* @__PURE__ */ Schema.Struct({
-  amount: CommerceMoneyResponse,
-  cycleDaysRemaining: /* @__PURE__ */ required(Schema.Number, "cycle_days_remaining"),
-  cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
-  cycleRemainingPercent: /* @__PURE__ */ required(Schema.Number, "cycle_remaining_percent")
-})
+export const CommerceProrationCreditDetailResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    amount: CommerceMoneyResponse,
+    cycleDaysRemaining: /* @__PURE__ */ required(Schema.Number, "cycle_days_remaining"),
+    cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
+    cycleRemainingPercent: /* @__PURE__ */ required(Schema.Number, "cycle_remaining_percent")
+  }),
+  decodeCommerceProrationCreditDetailResponse
+)
 export interface CommerceProrationCreditDetailResponse
   extends Schema.Schema.Type<typeof CommerceProrationCreditDetailResponse> {}
+
+/** `CommerceCreditsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceCreditsResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const prorationWire = Object.hasOwn(input, "proration") ? (input.proration ?? null) : null
+  const proration = prorationWire === null ? null : decodeCommerceProrationCreditDetailResponse(prorationWire)
+  if (proration === undefined) return undefined
+  const payerWire = Object.hasOwn(input, "payer") ? (input.payer ?? null) : null
+  const payer = payerWire === null ? null : decodeCommercePayerCreditResponse(payerWire)
+  if (payer === undefined) return undefined
+  const total = decodeCommerceMoneyResponse(input.total)
+  if (total === undefined) return undefined
+  const output: { [key: string]: unknown } = { proration, payer, total }
+  return output
+}
 
 /**
  * `CommerceCreditsResponse`
@@ -225,12 +616,32 @@ export interface CommerceProrationCreditDetailResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceCreditsResponse = /* @__PURE__ */ Schema.Struct({
-  proration: /* @__PURE__ */ nullable(CommerceProrationCreditDetailResponse, "proration"),
-  payer: /* @__PURE__ */ nullable(CommercePayerCreditResponse, "payer"),
-  total: CommerceMoneyResponse
-})
+export const CommerceCreditsResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    proration: /* @__PURE__ */ nullable(CommerceProrationCreditDetailResponse, "proration"),
+    payer: /* @__PURE__ */ nullable(CommercePayerCreditResponse, "payer"),
+    total: CommerceMoneyResponse
+  }),
+  decodeCommerceCreditsResponse
+)
 export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof CommerceCreditsResponse> {}
+
+/** `CommercePerUnitTotalTier2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePerUnitTotalTier2(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const quantity = Object.hasOwn(input, "quantity") ? input.quantity : absent
+  if (!(quantity === absent || quantity === undefined || quantity === null || typeof quantity === "number"))
+    return undefined
+  const feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
+  if (feePerBlock === undefined) return undefined
+  const total = decodeCommerceMoneyResponse(input.total)
+  if (total === undefined) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (quantity !== absent) output.quantity = quantity
+  output.feePerBlock = feePerBlock
+  output.total = total
+  return output
+}
 
 /**
  * `CommercePerUnitTotalTier-2`
@@ -238,12 +649,28 @@ export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof Comme
  * @since 0.1.0
  * @category models
  */
-export const CommercePerUnitTotalTier2 = /* @__PURE__ */ Schema.Struct({
-  quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
-  feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
-  total: CommerceMoneyResponse
-})
+export const CommercePerUnitTotalTier2 = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
+    feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
+    total: CommerceMoneyResponse
+  }),
+  decodeCommercePerUnitTotalTier2
+)
 export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof CommercePerUnitTotalTier2> {}
+
+/** `CommercePerUnitTotal2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePerUnitTotal2(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const blockSize = input.block_size
+  if (!(typeof blockSize === "number")) return undefined
+  const tiers = decodeArray(input.tiers, decodeCommercePerUnitTotalTier2)
+  if (tiers === undefined) return undefined
+  const output: { [key: string]: unknown } = { name, blockSize, tiers }
+  return output
+}
 
 /**
  * `CommercePerUnitTotal-2`
@@ -251,12 +678,51 @@ export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof Com
  * @since 0.1.0
  * @category models
  */
-export const CommercePerUnitTotal2 = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
-  tiers: /* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2)
-})
+export const CommercePerUnitTotal2 = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    name: Schema.String,
+    blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
+    tiers: /* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2)
+  }),
+  decodeCommercePerUnitTotal2
+)
 export interface CommercePerUnitTotal2 extends Schema.Schema.Type<typeof CommercePerUnitTotal2> {}
+
+/** `CommerceTotalsResponse2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceTotalsResponse2(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const subtotal = decodeCommerceMoneyResponse(input.subtotal)
+  if (subtotal === undefined) return undefined
+  const baseFee = decodeCommerceMoneyResponse(input.base_fee)
+  if (baseFee === undefined) return undefined
+  const taxTotal = decodeCommerceMoneyResponse(input.tax_total)
+  if (taxTotal === undefined) return undefined
+  const grandTotal = decodeCommerceMoneyResponse(input.grand_total)
+  if (grandTotal === undefined) return undefined
+  const perUnitTotalsWire = Object.hasOwn(input, "per_unit_totals") ? input.per_unit_totals : absent
+  const perUnitTotals =
+    perUnitTotalsWire === absent || perUnitTotalsWire === undefined
+      ? perUnitTotalsWire
+      : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal2)
+  if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
+  const creditsWire = Object.hasOwn(input, "credits") ? input.credits : absent
+  const credits =
+    creditsWire === absent || creditsWire === undefined || creditsWire === null
+      ? creditsWire
+      : decodeCommerceCreditsResponse(creditsWire)
+  if (credits === undefined && creditsWire !== undefined) return undefined
+  const discountsWire = Object.hasOwn(input, "discounts") ? input.discounts : absent
+  const discounts =
+    discountsWire === absent || discountsWire === undefined || discountsWire === null
+      ? discountsWire
+      : decodeBillingDiscountsResponse(discountsWire)
+  if (discounts === undefined && discountsWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { subtotal, baseFee, taxTotal, grandTotal }
+  if (perUnitTotals !== absent) output.perUnitTotals = perUnitTotals
+  if (credits !== absent) output.credits = credits
+  if (discounts !== absent) output.discounts = discounts
+  return output
+}
 
 /**
  * `CommerceTotalsResponse-2`
@@ -264,19 +730,117 @@ export interface CommercePerUnitTotal2 extends Schema.Schema.Type<typeof Commerc
  * @since 0.1.0
  * @category models
  */
-export const CommerceTotalsResponse2 = /* @__PURE__ */ Schema.Struct({
-  subtotal: CommerceMoneyResponse,
-  baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
-  taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total"),
-  grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
-  perUnitTotals: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(CommercePerUnitTotal2),
-    "per_unit_totals"
-  ),
-  credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
-  discounts: /* @__PURE__ */ optionalNullable(BillingDiscountsResponse, "discounts")
-})
+export const CommerceTotalsResponse2 = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    subtotal: CommerceMoneyResponse,
+    baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
+    taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total"),
+    grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
+    perUnitTotals: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(CommercePerUnitTotal2),
+      "per_unit_totals"
+    ),
+    credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
+    discounts: /* @__PURE__ */ optionalNullable(BillingDiscountsResponse, "discounts")
+  }),
+  decodeCommerceTotalsResponse2
+)
 export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof CommerceTotalsResponse2> {}
+
+/** `BillingPaymentAttempt` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeBillingPaymentAttempt(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_payment")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const paymentId = input.payment_id
+  if (!(typeof paymentId === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const chargeType = input.charge_type
+  if (!(typeof chargeType === "string")) return undefined
+  const payeeId = input.payee_id
+  if (!(typeof payeeId === "string")) return undefined
+  const payee = input.payee
+  if (!isRecord(payee)) return undefined
+  const payerId = input.payer_id
+  if (!(typeof payerId === "string")) return undefined
+  const payer = decodeCommercePayerResponse(input.payer)
+  if (payer === undefined) return undefined
+  const subscriptionItemId = Object.hasOwn(input, "subscription_item_id")
+    ? input.subscription_item_id
+    : absent
+  if (
+    !(
+      subscriptionItemId === absent ||
+      subscriptionItemId === undefined ||
+      typeof subscriptionItemId === "string"
+    )
+  )
+    return undefined
+  const subscriptionItem = Object.hasOwn(input, "subscription_item") ? input.subscription_item : absent
+  if (!(subscriptionItem === absent || subscriptionItem === undefined || isRecord(subscriptionItem)))
+    return undefined
+  const amount = decodeCommerceMoneyResponse(input.amount)
+  if (amount === undefined) return undefined
+  const totalsWire = Object.hasOwn(input, "totals") ? input.totals : absent
+  const totals =
+    totalsWire === absent || totalsWire === undefined || totalsWire === null
+      ? totalsWire
+      : decodeCommerceTotalsResponse2(totalsWire)
+  if (totals === undefined && totalsWire !== undefined) return undefined
+  const paymentMethodId = input.payment_method_id
+  if (!(typeof paymentMethodId === "string")) return undefined
+  const paymentMethod = decodeCommercePaymentMethodResponse(input.payment_method)
+  if (paymentMethod === undefined) return undefined
+  const statementId = input.statement_id
+  if (!(typeof statementId === "string")) return undefined
+  const gatewayExternalId = Object.hasOwn(input, "gateway_external_id")
+    ? (input.gateway_external_id ?? null)
+    : null
+  if (!(gatewayExternalId === null || typeof gatewayExternalId === "string")) return undefined
+  const gatewayExternalUrl = Object.hasOwn(input, "gateway_external_url")
+    ? (input.gateway_external_url ?? null)
+    : null
+  if (!(gatewayExternalUrl === null || typeof gatewayExternalUrl === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const paidAt = Object.hasOwn(input, "paid_at") ? (input.paid_at ?? null) : null
+  if (!(paidAt === null || typeof paidAt === "number")) return undefined
+  const failedAt = Object.hasOwn(input, "failed_at") ? (input.failed_at ?? null) : null
+  if (!(failedAt === null || typeof failedAt === "number")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    paymentId,
+    instanceId,
+    chargeType,
+    payeeId,
+    payee,
+    payerId,
+    payer
+  }
+  if (subscriptionItemId !== absent) output.subscriptionItemId = subscriptionItemId
+  if (subscriptionItem !== absent) output.subscriptionItem = subscriptionItem
+  output.amount = amount
+  if (totals !== absent) output.totals = totals
+  output.paymentMethodId = paymentMethodId
+  output.paymentMethod = paymentMethod
+  output.statementId = statementId
+  output.gatewayExternalId = gatewayExternalId
+  output.gatewayExternalUrl = gatewayExternalUrl
+  output.status = status
+  output.paidAt = paidAt
+  output.failedAt = failedAt
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `BillingPaymentAttempt`
@@ -284,32 +848,98 @@ export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof Comme
  * @since 0.1.0
  * @category models
  */
-export const BillingPaymentAttempt = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_payment"),
-  id: Schema.String,
-  paymentId: /* @__PURE__ */ required(Schema.String, "payment_id"),
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  chargeType: /* @__PURE__ */ required(Schema.String, "charge_type"),
-  payeeId: /* @__PURE__ */ required(Schema.String, "payee_id"),
-  payee: JsonObject,
-  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-  payer: CommercePayerResponse,
-  subscriptionItemId: /* @__PURE__ */ optional(Schema.String, "subscription_item_id"),
-  subscriptionItem: /* @__PURE__ */ optional(JsonObject, "subscription_item"),
-  amount: CommerceMoneyResponse,
-  totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals"),
-  paymentMethodId: /* @__PURE__ */ required(Schema.String, "payment_method_id"),
-  paymentMethod: /* @__PURE__ */ required(CommercePaymentMethodResponse, "payment_method"),
-  statementId: /* @__PURE__ */ required(Schema.String, "statement_id"),
-  gatewayExternalId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_id"),
-  gatewayExternalUrl: /* @__PURE__ */ nullable(Schema.String, "gateway_external_url"),
-  status: /* @__PURE__ */ openEnum("pending", "paid", "failed"),
-  paidAt: /* @__PURE__ */ nullable(Schema.Number, "paid_at"),
-  failedAt: /* @__PURE__ */ nullable(Schema.Number, "failed_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const BillingPaymentAttempt = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_payment"),
+    id: Schema.String,
+    paymentId: /* @__PURE__ */ required(Schema.String, "payment_id"),
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    chargeType: /* @__PURE__ */ required(Schema.String, "charge_type"),
+    payeeId: /* @__PURE__ */ required(Schema.String, "payee_id"),
+    payee: JsonObject,
+    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    payer: CommercePayerResponse,
+    subscriptionItemId: /* @__PURE__ */ optional(Schema.String, "subscription_item_id"),
+    subscriptionItem: /* @__PURE__ */ optional(JsonObject, "subscription_item"),
+    amount: CommerceMoneyResponse,
+    totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals"),
+    paymentMethodId: /* @__PURE__ */ required(Schema.String, "payment_method_id"),
+    paymentMethod: /* @__PURE__ */ required(CommercePaymentMethodResponse, "payment_method"),
+    statementId: /* @__PURE__ */ required(Schema.String, "statement_id"),
+    gatewayExternalId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_id"),
+    gatewayExternalUrl: /* @__PURE__ */ nullable(Schema.String, "gateway_external_url"),
+    status: /* @__PURE__ */ openEnum("pending", "paid", "failed"),
+    paidAt: /* @__PURE__ */ nullable(Schema.Number, "paid_at"),
+    failedAt: /* @__PURE__ */ nullable(Schema.Number, "failed_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeBillingPaymentAttempt
+)
 export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof BillingPaymentAttempt> {}
+
+/** `BillingPriceResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeBillingPriceResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_price")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const planId = input.plan_id
+  if (!(typeof planId === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const currency = input.currency
+  if (!(typeof currency === "string")) return undefined
+  const currencySymbol = input.currency_symbol
+  if (!(typeof currencySymbol === "string")) return undefined
+  const amount = input.amount
+  if (!(typeof amount === "number")) return undefined
+  const annualMonthlyAmount = input.annual_monthly_amount
+  if (!(typeof annualMonthlyAmount === "number")) return undefined
+  const feeWire = Object.hasOwn(input, "fee") ? (input.fee ?? null) : null
+  const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
+  if (fee === undefined) return undefined
+  const annualMonthlyFeeWire = Object.hasOwn(input, "annual_monthly_fee")
+    ? (input.annual_monthly_fee ?? null)
+    : null
+  const annualMonthlyFee =
+    annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
+  if (annualMonthlyFee === undefined) return undefined
+  const description = Object.hasOwn(input, "description") ? input.description : absent
+  if (
+    !(
+      description === absent ||
+      description === undefined ||
+      description === null ||
+      typeof description === "string"
+    )
+  )
+    return undefined
+  const isDefault = input.is_default
+  if (!(typeof isDefault === "boolean")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const supportedBillingPeriods = input.supported_billing_periods
+  if (!(typeof supportedBillingPeriods === "string")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    planId,
+    instanceId,
+    currency,
+    currencySymbol,
+    amount,
+    annualMonthlyAmount,
+    fee,
+    annualMonthlyFee
+  }
+  if (description !== absent) output.description = description
+  output.isDefault = isDefault
+  output.createdAt = createdAt
+  output.supportedBillingPeriods = supportedBillingPeriods
+  return output
+}
 
 /**
  * `BillingPriceResponse`
@@ -317,26 +947,87 @@ export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof Billing
  * @since 0.1.0
  * @category models
  */
-export const BillingPriceResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_price"),
-  id: Schema.String,
-  planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  currency: Schema.String,
-  currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol"),
-  amount: Schema.Number,
-  annualMonthlyAmount: /* @__PURE__ */ required(Schema.Number, "annual_monthly_amount"),
-  fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
-  annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  supportedBillingPeriods: /* @__PURE__ */ required(
-    /* @__PURE__ */ openEnum("month", "annual", "both"),
-    "supported_billing_periods"
-  )
-})
+export const BillingPriceResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_price"),
+    id: Schema.String,
+    planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    currency: Schema.String,
+    currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol"),
+    amount: Schema.Number,
+    annualMonthlyAmount: /* @__PURE__ */ required(Schema.Number, "annual_monthly_amount"),
+    fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
+    annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+    description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+    isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    supportedBillingPeriods: /* @__PURE__ */ required(
+      /* @__PURE__ */ openEnum("month", "annual", "both"),
+      "supported_billing_periods"
+    )
+  }),
+  decodeBillingPriceResponse
+)
 export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingPriceResponse> {}
+
+function decodeBillingStatementTotals(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const grandTotal = decodeCommerceMoneyResponse(input.grand_total)
+  if (grandTotal === undefined) return undefined
+  const subtotal = decodeCommerceMoneyResponse(input.subtotal)
+  if (subtotal === undefined) return undefined
+  const baseFee = decodeCommerceMoneyResponse(input.base_fee)
+  if (baseFee === undefined) return undefined
+  const taxTotal = decodeCommerceMoneyResponse(input.tax_total)
+  if (taxTotal === undefined) return undefined
+  const output: { [key: string]: unknown } = { grandTotal, subtotal, baseFee, taxTotal }
+  return output
+}
+
+function decodeBillingStatementGroupsItem(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_statement_group")) return undefined
+  const timestamp = input.timestamp
+  if (!(typeof timestamp === "number")) return undefined
+  const items = decodeArray(input.items, decodeBillingPaymentAttempt)
+  if (items === undefined) return undefined
+  const output: { [key: string]: unknown } = { object, timestamp, items }
+  return output
+}
+
+/** `BillingStatement` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeBillingStatement(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_statement")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const timestamp = input.timestamp
+  if (!(typeof timestamp === "number")) return undefined
+  const payer = decodeCommercePayerResponse(input.payer)
+  if (payer === undefined) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const totals = decodeBillingStatementTotals(input.totals)
+  if (totals === undefined) return undefined
+  const groups = decodeArray(input.groups, decodeBillingStatementGroupsItem)
+  if (groups === undefined) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    instanceId,
+    timestamp,
+    payer,
+    status,
+    totals,
+    groups
+  }
+  return output
+}
 
 /**
  * `BillingStatement`
@@ -344,28 +1035,60 @@ export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingP
  * @since 0.1.0
  * @category models
  */
-export const BillingStatement = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_statement"),
-  id: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  timestamp: Schema.Number,
-  payer: CommercePayerResponse,
-  status: /* @__PURE__ */ openEnum("open", "closed"),
-  totals: /* @__PURE__ */ Schema.Struct({
-    grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
-    subtotal: CommerceMoneyResponse,
-    baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
-    taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total")
+export const BillingStatement = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_statement"),
+    id: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    timestamp: Schema.Number,
+    payer: CommercePayerResponse,
+    status: /* @__PURE__ */ openEnum("open", "closed"),
+    totals: /* @__PURE__ */ Schema.Struct({
+      grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
+      subtotal: CommerceMoneyResponse,
+      baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
+      taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total")
+    }),
+    groups: /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
+        object: /* @__PURE__ */ Schema.Literal("commerce_statement_group"),
+        timestamp: Schema.Number,
+        items: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt)
+      })
+    )
   }),
-  groups: /* @__PURE__ */ Schema.Array(
-    /* @__PURE__ */ Schema.Struct({
-      object: /* @__PURE__ */ Schema.Literal("commerce_statement_group"),
-      timestamp: Schema.Number,
-      items: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt)
-    })
-  )
-})
+  decodeBillingStatement
+)
 export interface BillingStatement extends Schema.Schema.Type<typeof BillingStatement> {}
+
+/** `BlocklistIdentifier` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeBlocklistIdentifier(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "blocklist_identifier")) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const identifier = Object.hasOwn(input, "identifier") ? input.identifier : absent
+  if (!(identifier === absent || identifier === undefined || typeof identifier === "string")) return undefined
+  const identifierType = Object.hasOwn(input, "identifier_type") ? input.identifier_type : absent
+  if (!(identifierType === absent || identifierType === undefined || typeof identifierType === "string"))
+    return undefined
+  const instanceId = Object.hasOwn(input, "instance_id") ? input.instance_id : absent
+  if (!(instanceId === absent || instanceId === undefined || typeof instanceId === "string")) return undefined
+  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
+  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  if (id !== absent) output.id = id
+  if (identifier !== absent) output.identifier = identifier
+  if (identifierType !== absent) output.identifierType = identifierType
+  if (instanceId !== absent) output.instanceId = instanceId
+  if (createdAt !== absent) output.createdAt = createdAt
+  if (updatedAt !== absent) output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `BlocklistIdentifier`
@@ -373,19 +1096,33 @@ export interface BillingStatement extends Schema.Schema.Type<typeof BillingState
  * @since 0.1.0
  * @category models
  */
-export const BlocklistIdentifier = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("blocklist_identifier")),
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  identifier: /* @__PURE__ */ Schema.optional(Schema.String),
-  identifierType: /* @__PURE__ */ optional(
-    /* @__PURE__ */ openEnum("email_address", "phone_number", "web3_wallet"),
-    "identifier_type"
-  ),
-  instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
-  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
-})
+export const BlocklistIdentifier = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("blocklist_identifier")),
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    identifier: /* @__PURE__ */ Schema.optional(Schema.String),
+    identifierType: /* @__PURE__ */ optional(
+      /* @__PURE__ */ openEnum("email_address", "phone_number", "web3_wallet"),
+      "identifier_type"
+    ),
+    instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
+    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
+  }),
+  decodeBlocklistIdentifier
+)
 export interface BlocklistIdentifier extends Schema.Schema.Type<typeof BlocklistIdentifier> {}
+
+/** `BlocklistIdentifiers` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeBlocklistIdentifiers(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeBlocklistIdentifier)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `BlocklistIdentifiers`
@@ -393,11 +1130,27 @@ export interface BlocklistIdentifier extends Schema.Schema.Type<typeof Blocklist
  * @since 0.1.0
  * @category models
  */
-export const BlocklistIdentifiers = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(BlocklistIdentifier),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const BlocklistIdentifiers = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(BlocklistIdentifier),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeBlocklistIdentifiers
+)
 export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof BlocklistIdentifiers> {}
+
+/** `CNameTarget` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCNameTarget(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const host = input.host
+  if (!(typeof host === "string")) return undefined
+  const value = input.value
+  if (!(typeof value === "string")) return undefined
+  const required = input.required
+  if (!(typeof required === "boolean")) return undefined
+  const output: { [key: string]: unknown } = { host, value, required }
+  return output
+}
 
 /**
  * `CNameTarget`
@@ -405,12 +1158,27 @@ export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof Blocklis
  * @since 0.1.0
  * @category models
  */
-export const CNameTarget = /* @__PURE__ */ Schema.Struct({
-  host: Schema.String,
-  value: Schema.String,
-  required: Schema.Boolean
-})
+export const CNameTarget = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ host: Schema.String, value: Schema.String, required: Schema.Boolean }),
+  decodeCNameTarget
+)
 export interface CNameTarget extends Schema.Schema.Type<typeof CNameTarget> {}
+
+/** `ClerkError` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeClerkError(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const message = input.message
+  if (!(typeof message === "string")) return undefined
+  const longMessage = input.long_message
+  if (!(typeof longMessage === "string")) return undefined
+  const code = input.code
+  if (!(typeof code === "string")) return undefined
+  const meta = Object.hasOwn(input, "meta") ? input.meta : absent
+  if (!(meta === absent || meta === undefined || isRecord(meta))) return undefined
+  const output: { [key: string]: unknown } = { message, longMessage, code }
+  if (meta !== absent) output.meta = meta
+  return output
+}
 
 /**
  * `ClerkError`
@@ -418,13 +1186,32 @@ export interface CNameTarget extends Schema.Schema.Type<typeof CNameTarget> {}
  * @since 0.1.0
  * @category models
  */
-export const ClerkError = /* @__PURE__ */ Schema.Struct({
-  message: Schema.String,
-  longMessage: /* @__PURE__ */ required(Schema.String, "long_message"),
-  code: Schema.String,
-  meta: /* @__PURE__ */ Schema.optional(JsonObject)
-})
+export const ClerkError = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    message: Schema.String,
+    longMessage: /* @__PURE__ */ required(Schema.String, "long_message"),
+    code: Schema.String,
+    meta: /* @__PURE__ */ Schema.optional(JsonObject)
+  }),
+  decodeClerkError
+)
 export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
+
+/** `ClerkErrors` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeClerkErrors(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const errors = decodeArray(input.errors, decodeClerkError)
+  if (errors === undefined) return undefined
+  const meta = Object.hasOwn(input, "meta") ? input.meta : absent
+  if (!(meta === absent || meta === undefined || isRecord(meta))) return undefined
+  const clerkTraceId = Object.hasOwn(input, "clerk_trace_id") ? input.clerk_trace_id : absent
+  if (!(clerkTraceId === absent || clerkTraceId === undefined || typeof clerkTraceId === "string"))
+    return undefined
+  const output: { [key: string]: unknown } = { errors }
+  if (meta !== absent) output.meta = meta
+  if (clerkTraceId !== absent) output.clerkTraceId = clerkTraceId
+  return output
+}
 
 /**
  * `ClerkErrors`
@@ -432,12 +1219,53 @@ export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
  * @since 0.1.0
  * @category models
  */
-export const ClerkErrors = /* @__PURE__ */ Schema.Struct({
-  errors: /* @__PURE__ */ Schema.Array(ClerkError),
-  meta: /* @__PURE__ */ Schema.optional(JsonObject),
-  clerkTraceId: /* @__PURE__ */ optional(Schema.String, "clerk_trace_id")
-})
+export const ClerkErrors = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    errors: /* @__PURE__ */ Schema.Array(ClerkError),
+    meta: /* @__PURE__ */ Schema.optional(JsonObject),
+    clerkTraceId: /* @__PURE__ */ optional(Schema.String, "clerk_trace_id")
+  }),
+  decodeClerkErrors
+)
 export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors> {}
+
+function decodeSessionActivityResponseValue(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(typeof object === "string")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const deviceType = Object.hasOwn(input, "device_type") ? input.device_type : absent
+  if (!(deviceType === absent || deviceType === undefined || typeof deviceType === "string")) return undefined
+  const isMobile = input.is_mobile
+  if (!(typeof isMobile === "boolean")) return undefined
+  const browserName = Object.hasOwn(input, "browser_name") ? input.browser_name : absent
+  if (!(browserName === absent || browserName === undefined || typeof browserName === "string"))
+    return undefined
+  const browserVersion = Object.hasOwn(input, "browser_version") ? input.browser_version : absent
+  if (!(browserVersion === absent || browserVersion === undefined || typeof browserVersion === "string"))
+    return undefined
+  const ipAddress = Object.hasOwn(input, "ip_address") ? input.ip_address : absent
+  if (!(ipAddress === absent || ipAddress === undefined || typeof ipAddress === "string")) return undefined
+  const city = Object.hasOwn(input, "city") ? input.city : absent
+  if (!(city === absent || city === undefined || typeof city === "string")) return undefined
+  const country = Object.hasOwn(input, "country") ? input.country : absent
+  if (!(country === absent || country === undefined || typeof country === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, id }
+  if (deviceType !== absent) output.deviceType = deviceType
+  output.isMobile = isMobile
+  if (browserName !== absent) output.browserName = browserName
+  if (browserVersion !== absent) output.browserVersion = browserVersion
+  if (ipAddress !== absent) output.ipAddress = ipAddress
+  if (city !== absent) output.city = city
+  if (country !== absent) output.country = country
+  return output
+}
+
+/** `SessionActivityResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSessionActivityResponse(input: unknown): unknown {
+  return input === null ? null : decodeSessionActivityResponseValue(input)
+}
 
 /**
  * `SessionActivityResponse`
@@ -445,20 +1273,32 @@ export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors> {}
  * @since 0.1.0
  * @category models
  */
-export const SessionActivityResponse = /* @__PURE__ */ Schema.NullOr(
-  /* @__PURE__ */ Schema.Struct({
-    object: Schema.String,
-    id: Schema.String,
-    deviceType: /* @__PURE__ */ optional(Schema.String, "device_type"),
-    isMobile: /* @__PURE__ */ required(Schema.Boolean, "is_mobile"),
-    browserName: /* @__PURE__ */ optional(Schema.String, "browser_name"),
-    browserVersion: /* @__PURE__ */ optional(Schema.String, "browser_version"),
-    ipAddress: /* @__PURE__ */ optional(Schema.String, "ip_address"),
-    city: /* @__PURE__ */ Schema.optional(Schema.String),
-    country: /* @__PURE__ */ Schema.optional(Schema.String)
-  })
+export const SessionActivityResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.NullOr(
+    /* @__PURE__ */ Schema.Struct({
+      object: Schema.String,
+      id: Schema.String,
+      deviceType: /* @__PURE__ */ optional(Schema.String, "device_type"),
+      isMobile: /* @__PURE__ */ required(Schema.Boolean, "is_mobile"),
+      browserName: /* @__PURE__ */ optional(Schema.String, "browser_name"),
+      browserVersion: /* @__PURE__ */ optional(Schema.String, "browser_version"),
+      ipAddress: /* @__PURE__ */ optional(Schema.String, "ip_address"),
+      city: /* @__PURE__ */ Schema.optional(Schema.String),
+      country: /* @__PURE__ */ Schema.optional(Schema.String)
+    })
+  ),
+  decodeSessionActivityResponse
 )
 export type SessionActivityResponse = typeof SessionActivityResponse.Type
+
+/** `SessionTask` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSessionTask(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const key = input.key
+  if (!(typeof key === "string")) return undefined
+  const output: { [key: string]: unknown } = { key }
+  return output
+}
 
 /**
  * `SessionTask`
@@ -466,8 +1306,74 @@ export type SessionActivityResponse = typeof SessionActivityResponse.Type
  * @since 0.1.0
  * @category models
  */
-export const SessionTask = /* @__PURE__ */ Schema.Struct({ key: Schema.String })
+export const SessionTask = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ key: Schema.String }),
+  decodeSessionTask
+)
 export interface SessionTask extends Schema.Schema.Type<typeof SessionTask> {}
+
+/** `Session` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSession(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "session")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const userId = input.user_id
+  if (!(typeof userId === "string")) return undefined
+  const clientId = input.client_id
+  if (!(typeof clientId === "string")) return undefined
+  const actor = Object.hasOwn(input, "actor") ? input.actor : absent
+  if (!(actor === absent || actor === undefined || actor === null || isRecord(actor))) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const lastActiveOrganizationId = Object.hasOwn(input, "last_active_organization_id")
+    ? input.last_active_organization_id
+    : absent
+  if (
+    !(
+      lastActiveOrganizationId === absent ||
+      lastActiveOrganizationId === undefined ||
+      lastActiveOrganizationId === null ||
+      typeof lastActiveOrganizationId === "string"
+    )
+  )
+    return undefined
+  const lastActiveAt = input.last_active_at
+  if (!(typeof lastActiveAt === "number")) return undefined
+  const latestActivityWire = Object.hasOwn(input, "latest_activity") ? input.latest_activity : absent
+  const latestActivity =
+    latestActivityWire === absent || latestActivityWire === undefined
+      ? latestActivityWire
+      : decodeSessionActivityResponse(latestActivityWire)
+  if (latestActivity === undefined && latestActivityWire !== undefined) return undefined
+  const expireAt = input.expire_at
+  if (!(typeof expireAt === "number")) return undefined
+  const abandonAt = input.abandon_at
+  if (!(typeof abandonAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const tasksWire = Object.hasOwn(input, "tasks") ? input.tasks : absent
+  const tasks =
+    tasksWire === absent || tasksWire === undefined || tasksWire === null
+      ? tasksWire
+      : decodeArray(tasksWire, decodeSessionTask)
+  if (tasks === undefined && tasksWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { object, id, userId, clientId }
+  if (actor !== absent) output.actor = actor
+  output.status = status
+  if (lastActiveOrganizationId !== absent) output.lastActiveOrganizationId = lastActiveOrganizationId
+  output.lastActiveAt = lastActiveAt
+  if (latestActivity !== absent) output.latestActivity = latestActivity
+  output.expireAt = expireAt
+  output.abandonAt = abandonAt
+  output.updatedAt = updatedAt
+  output.createdAt = createdAt
+  if (tasks !== absent) output.tasks = tasks
+  return output
+}
 
 /**
  * `Session`
@@ -475,32 +1381,78 @@ export interface SessionTask extends Schema.Schema.Type<typeof SessionTask> {}
  * @since 0.1.0
  * @category models
  */
-export const Session = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("session"),
-  id: Schema.String,
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
-  actor: /* @__PURE__ */ optionalNullable(JsonObject, "actor"),
-  status: /* @__PURE__ */ openEnum(
-    "active",
-    "revoked",
-    "ended",
-    "expired",
-    "removed",
-    "abandoned",
-    "replaced",
-    "pending"
-  ),
-  lastActiveOrganizationId: /* @__PURE__ */ optionalNullable(Schema.String, "last_active_organization_id"),
-  lastActiveAt: /* @__PURE__ */ required(Schema.Number, "last_active_at"),
-  latestActivity: /* @__PURE__ */ optional(SessionActivityResponse, "latest_activity"),
-  expireAt: /* @__PURE__ */ required(Schema.Number, "expire_at"),
-  abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  tasks: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(SessionTask), "tasks")
-})
+export const Session = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("session"),
+    id: Schema.String,
+    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+    clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
+    actor: /* @__PURE__ */ optionalNullable(JsonObject, "actor"),
+    status: /* @__PURE__ */ openEnum(
+      "active",
+      "revoked",
+      "ended",
+      "expired",
+      "removed",
+      "abandoned",
+      "replaced",
+      "pending"
+    ),
+    lastActiveOrganizationId: /* @__PURE__ */ optionalNullable(Schema.String, "last_active_organization_id"),
+    lastActiveAt: /* @__PURE__ */ required(Schema.Number, "last_active_at"),
+    latestActivity: /* @__PURE__ */ optional(SessionActivityResponse, "latest_activity"),
+    expireAt: /* @__PURE__ */ required(Schema.Number, "expire_at"),
+    abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    tasks: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(SessionTask), "tasks")
+  }),
+  decodeSession
+)
 export interface Session extends Schema.Schema.Type<typeof Session> {}
+
+/** `Client` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeClient(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "client")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const sessionIds = checkArray(input.session_ids, isString)
+  if (sessionIds === undefined) return undefined
+  const sessions = decodeArray(input.sessions, decodeSession)
+  if (sessions === undefined) return undefined
+  const signInId = Object.hasOwn(input, "sign_in_id") ? (input.sign_in_id ?? null) : null
+  if (!(signInId === null || typeof signInId === "string")) return undefined
+  const signUpId = Object.hasOwn(input, "sign_up_id") ? (input.sign_up_id ?? null) : null
+  if (!(signUpId === null || typeof signUpId === "string")) return undefined
+  const lastActiveSessionId = Object.hasOwn(input, "last_active_session_id")
+    ? (input.last_active_session_id ?? null)
+    : null
+  if (!(lastActiveSessionId === null || typeof lastActiveSessionId === "string")) return undefined
+  const lastAuthenticationStrategy = Object.hasOwn(input, "last_authentication_strategy")
+    ? (input.last_authentication_strategy ?? null)
+    : null
+  if (!(lastAuthenticationStrategy === null || typeof lastAuthenticationStrategy === "string"))
+    return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    sessionIds,
+    sessions,
+    signInId,
+    signUpId,
+    lastActiveSessionId,
+    lastAuthenticationStrategy,
+    updatedAt,
+    createdAt
+  }
+  return output
+}
 
 /**
  * `Client`
@@ -508,19 +1460,34 @@ export interface Session extends Schema.Schema.Type<typeof Session> {}
  * @since 0.1.0
  * @category models
  */
-export const Client = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("client"),
-  id: Schema.String,
-  sessionIds: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "session_ids"),
-  sessions: /* @__PURE__ */ Schema.Array(Session),
-  signInId: /* @__PURE__ */ nullable(Schema.String, "sign_in_id"),
-  signUpId: /* @__PURE__ */ nullable(Schema.String, "sign_up_id"),
-  lastActiveSessionId: /* @__PURE__ */ nullable(Schema.String, "last_active_session_id"),
-  lastAuthenticationStrategy: /* @__PURE__ */ nullable(Schema.String, "last_authentication_strategy"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
-})
+export const Client = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("client"),
+    id: Schema.String,
+    sessionIds: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "session_ids"),
+    sessions: /* @__PURE__ */ Schema.Array(Session),
+    signInId: /* @__PURE__ */ nullable(Schema.String, "sign_in_id"),
+    signUpId: /* @__PURE__ */ nullable(Schema.String, "sign_up_id"),
+    lastActiveSessionId: /* @__PURE__ */ nullable(Schema.String, "last_active_session_id"),
+    lastAuthenticationStrategy: /* @__PURE__ */ nullable(Schema.String, "last_authentication_strategy"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
+  }),
+  decodeClient
+)
 export interface Client extends Schema.Schema.Type<typeof Client> {}
+
+/** `CommerceCreditBalanceResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceCreditBalanceResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(typeof object === "string")) return undefined
+  const balanceWire = Object.hasOwn(input, "balance") ? (input.balance ?? null) : null
+  const balance = balanceWire === null ? null : decodeCommerceMoneyResponse(balanceWire)
+  if (balance === undefined) return undefined
+  const output: { [key: string]: unknown } = { object, balance }
+  return output
+}
 
 /**
  * `CommerceCreditBalanceResponse`
@@ -528,12 +1495,40 @@ export interface Client extends Schema.Schema.Type<typeof Client> {}
  * @since 0.1.0
  * @category models
  */
-export const CommerceCreditBalanceResponse = /* @__PURE__ */ Schema.Struct({
-  object: Schema.String,
-  balance: /* @__PURE__ */ nullable(CommerceMoneyResponse, "balance")
-})
+export const CommerceCreditBalanceResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: Schema.String,
+    balance: /* @__PURE__ */ nullable(CommerceMoneyResponse, "balance")
+  }),
+  decodeCommerceCreditBalanceResponse
+)
 export interface CommerceCreditBalanceResponse
   extends Schema.Schema.Type<typeof CommerceCreditBalanceResponse> {}
+
+/** `CommerceCreditLedgerResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceCreditLedgerResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(typeof object === "string")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const payerId = input.payer_id
+  if (!(typeof payerId === "string")) return undefined
+  const amount = decodeCommerceMoneyResponse(input.amount)
+  if (amount === undefined) return undefined
+  const sourceType = input.source_type
+  if (!(typeof sourceType === "string")) return undefined
+  const sourceId = input.source_id
+  if (!(typeof sourceId === "string")) return undefined
+  const note = Object.hasOwn(input, "note") ? input.note : absent
+  if (!(note === absent || note === undefined || note === null || typeof note === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, id, payerId, amount, sourceType, sourceId }
+  if (note !== absent) output.note = note
+  output.createdAt = createdAt
+  return output
+}
 
 /**
  * `CommerceCreditLedgerResponse`
@@ -541,18 +1536,88 @@ export interface CommerceCreditBalanceResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceCreditLedgerResponse = /* @__PURE__ */ Schema.Struct({
-  object: Schema.String,
-  id: Schema.String,
-  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-  amount: CommerceMoneyResponse,
-  sourceType: /* @__PURE__ */ required(Schema.String, "source_type"),
-  sourceId: /* @__PURE__ */ required(Schema.String, "source_id"),
-  note: /* @__PURE__ */ optionalNullable(Schema.String, "note"),
-  createdAt: /* @__PURE__ */ required(Schema.String, "created_at")
-})
+export const CommerceCreditLedgerResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: Schema.String,
+    id: Schema.String,
+    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    amount: CommerceMoneyResponse,
+    sourceType: /* @__PURE__ */ required(Schema.String, "source_type"),
+    sourceId: /* @__PURE__ */ required(Schema.String, "source_id"),
+    note: /* @__PURE__ */ optionalNullable(Schema.String, "note"),
+    createdAt: /* @__PURE__ */ required(Schema.String, "created_at")
+  }),
+  decodeCommerceCreditLedgerResponse
+)
 export interface CommerceCreditLedgerResponse
   extends Schema.Schema.Type<typeof CommerceCreditLedgerResponse> {}
+
+/** `CommerceDiscountRedemptionResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceDiscountRedemptionResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_discount_redemption")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const subscriptionItemId = input.subscription_item_id
+  if (!(typeof subscriptionItemId === "string")) return undefined
+  const discountId = input.discount_id
+  if (!(typeof discountId === "string")) return undefined
+  const name = Object.hasOwn(input, "name") ? input.name : absent
+  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
+  const source = input.source
+  if (!(typeof source === "string")) return undefined
+  const promoCode = Object.hasOwn(input, "promo_code") ? input.promo_code : absent
+  if (!(promoCode === absent || promoCode === undefined || typeof promoCode === "string")) return undefined
+  const effect = Object.hasOwn(input, "effect") ? input.effect : absent
+  if (!(effect === absent || effect === undefined || typeof effect === "string")) return undefined
+  const percentOff = Object.hasOwn(input, "percent_off") ? input.percent_off : absent
+  if (
+    !(
+      percentOff === absent ||
+      percentOff === undefined ||
+      percentOff === null ||
+      typeof percentOff === "number"
+    )
+  )
+    return undefined
+  const amountOffWire = Object.hasOwn(input, "amount_off") ? input.amount_off : absent
+  const amountOff =
+    amountOffWire === absent || amountOffWire === undefined || amountOffWire === null
+      ? amountOffWire
+      : decodeCommerceMoneyResponse(amountOffWire)
+  if (amountOff === undefined && amountOffWire !== undefined) return undefined
+  const amountWire = Object.hasOwn(input, "amount") ? input.amount : absent
+  const amount =
+    amountWire === absent || amountWire === undefined || amountWire === null
+      ? amountWire
+      : decodeCommerceMoneyResponse(amountWire)
+  if (amount === undefined && amountWire !== undefined) return undefined
+  const cyclesRemaining = Object.hasOwn(input, "cycles_remaining") ? (input.cycles_remaining ?? null) : null
+  if (!(cyclesRemaining === null || typeof cyclesRemaining === "number")) return undefined
+  const cyclesApplied = input.cycles_applied
+  if (!(typeof cyclesApplied === "number")) return undefined
+  const status = Object.hasOwn(input, "status") ? input.status : absent
+  if (!(status === absent || status === undefined || typeof status === "string")) return undefined
+  const redeemedAt = input.redeemed_at
+  if (!(typeof redeemedAt === "number")) return undefined
+  const redeemedBy = Object.hasOwn(input, "redeemed_by") ? (input.redeemed_by ?? null) : null
+  if (!(redeemedBy === null || typeof redeemedBy === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, id, subscriptionItemId, discountId }
+  if (name !== absent) output.name = name
+  output.source = source
+  if (promoCode !== absent) output.promoCode = promoCode
+  if (effect !== absent) output.effect = effect
+  if (percentOff !== absent) output.percentOff = percentOff
+  if (amountOff !== absent) output.amountOff = amountOff
+  if (amount !== absent) output.amount = amount
+  output.cyclesRemaining = cyclesRemaining
+  output.cyclesApplied = cyclesApplied
+  if (status !== absent) output.status = status
+  output.redeemedAt = redeemedAt
+  output.redeemedBy = redeemedBy
+  return output
+}
 
 /**
  * `CommerceDiscountRedemptionResponse`
@@ -560,26 +1625,44 @@ export interface CommerceCreditLedgerResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceDiscountRedemptionResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_discount_redemption"),
-  id: Schema.String,
-  subscriptionItemId: /* @__PURE__ */ required(Schema.String, "subscription_item_id"),
-  discountId: /* @__PURE__ */ required(Schema.String, "discount_id"),
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
-  source: /* @__PURE__ */ openEnum("promotion", "manual", "promo_code"),
-  promoCode: /* @__PURE__ */ optional(Schema.String, "promo_code"),
-  effect: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("percentage", "fixed_amount")),
-  percentOff: /* @__PURE__ */ optionalNullable(Schema.Number, "percent_off"),
-  amountOff: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount_off"),
-  amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
-  cyclesRemaining: /* @__PURE__ */ nullable(Schema.Number, "cycles_remaining"),
-  cyclesApplied: /* @__PURE__ */ required(Schema.Number, "cycles_applied"),
-  status: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("active", "exhausted", "removed")),
-  redeemedAt: /* @__PURE__ */ required(Schema.Number, "redeemed_at"),
-  redeemedBy: /* @__PURE__ */ nullable(Schema.String, "redeemed_by")
-})
+export const CommerceDiscountRedemptionResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_discount_redemption"),
+    id: Schema.String,
+    subscriptionItemId: /* @__PURE__ */ required(Schema.String, "subscription_item_id"),
+    discountId: /* @__PURE__ */ required(Schema.String, "discount_id"),
+    name: /* @__PURE__ */ Schema.optional(Schema.String),
+    source: /* @__PURE__ */ openEnum("promotion", "manual", "promo_code"),
+    promoCode: /* @__PURE__ */ optional(Schema.String, "promo_code"),
+    effect: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("percentage", "fixed_amount")),
+    percentOff: /* @__PURE__ */ optionalNullable(Schema.Number, "percent_off"),
+    amountOff: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount_off"),
+    amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
+    cyclesRemaining: /* @__PURE__ */ nullable(Schema.Number, "cycles_remaining"),
+    cyclesApplied: /* @__PURE__ */ required(Schema.Number, "cycles_applied"),
+    status: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("active", "exhausted", "removed")),
+    redeemedAt: /* @__PURE__ */ required(Schema.Number, "redeemed_at"),
+    redeemedBy: /* @__PURE__ */ nullable(Schema.String, "redeemed_by")
+  }),
+  decodeCommerceDiscountRedemptionResponse
+)
 export interface CommerceDiscountRedemptionResponse
   extends Schema.Schema.Type<typeof CommerceDiscountRedemptionResponse> {}
+
+/** `CommerceProrationDiscountResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceProrationDiscountResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const amount = decodeCommerceMoneyResponse(input.amount)
+  if (amount === undefined) return undefined
+  const cycleDaysPassed = input.cycle_days_passed
+  if (!(typeof cycleDaysPassed === "number")) return undefined
+  const cycleDaysTotal = input.cycle_days_total
+  if (!(typeof cycleDaysTotal === "number")) return undefined
+  const cyclePassedPercent = input.cycle_passed_percent
+  if (!(typeof cyclePassedPercent === "number")) return undefined
+  const output: { [key: string]: unknown } = { amount, cycleDaysPassed, cycleDaysTotal, cyclePassedPercent }
+  return output
+}
 
 /**
  * `CommerceProrationDiscountResponse`
@@ -587,14 +1670,29 @@ export interface CommerceDiscountRedemptionResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceProrationDiscountResponse = /* @__PURE__ */ Schema.Struct({
-  amount: CommerceMoneyResponse,
-  cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
-  cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
-  cyclePassedPercent: /* @__PURE__ */ required(Schema.Number, "cycle_passed_percent")
-})
+export const CommerceProrationDiscountResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    amount: CommerceMoneyResponse,
+    cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
+    cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
+    cyclePassedPercent: /* @__PURE__ */ required(Schema.Number, "cycle_passed_percent")
+  }),
+  decodeCommerceProrationDiscountResponse
+)
 export interface CommerceProrationDiscountResponse
   extends Schema.Schema.Type<typeof CommerceProrationDiscountResponse> {}
+
+/** `CommerceDiscountsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceDiscountsResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const prorationWire = Object.hasOwn(input, "proration") ? (input.proration ?? null) : null
+  const proration = prorationWire === null ? null : decodeCommerceProrationDiscountResponse(prorationWire)
+  if (proration === undefined) return undefined
+  const total = decodeCommerceMoneyResponse(input.total)
+  if (total === undefined) return undefined
+  const output: { [key: string]: unknown } = { proration, total }
+  return output
+}
 
 /**
  * `CommerceDiscountsResponse`
@@ -602,11 +1700,65 @@ export interface CommerceProrationDiscountResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceDiscountsResponse = /* @__PURE__ */ Schema.Struct({
-  proration: /* @__PURE__ */ nullable(CommerceProrationDiscountResponse, "proration"),
-  total: CommerceMoneyResponse
-})
+export const CommerceDiscountsResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    proration: /* @__PURE__ */ nullable(CommerceProrationDiscountResponse, "proration"),
+    total: CommerceMoneyResponse
+  }),
+  decodeCommerceDiscountsResponse
+)
 export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof CommerceDiscountsResponse> {}
+
+/** `CommercePayerResponse2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePayerResponse2(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_payer")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const userId = Object.hasOwn(input, "user_id") ? input.user_id : absent
+  if (!(userId === absent || userId === undefined || typeof userId === "string")) return undefined
+  const firstName = input.first_name
+  if (!(typeof firstName === "string")) return undefined
+  const lastName = input.last_name
+  if (!(typeof lastName === "string")) return undefined
+  const email = input.email
+  if (!(typeof email === "string")) return undefined
+  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
+    return undefined
+  const organizationName = Object.hasOwn(input, "organization_name") ? input.organization_name : absent
+  if (
+    !(organizationName === absent || organizationName === undefined || typeof organizationName === "string")
+  )
+    return undefined
+  const imageUrl = input.image_url
+  if (!(typeof imageUrl === "string")) return undefined
+  const creditsBalanceWire = Object.hasOwn(input, "credits_balance") ? input.credits_balance : absent
+  const creditsBalance =
+    creditsBalanceWire === absent || creditsBalanceWire === undefined
+      ? creditsBalanceWire
+      : decodeCommerceMoneyResponse(creditsBalanceWire)
+  if (creditsBalance === undefined && creditsBalanceWire !== undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, instanceId }
+  if (userId !== absent) output.userId = userId
+  output.firstName = firstName
+  output.lastName = lastName
+  output.email = email
+  if (organizationId !== absent) output.organizationId = organizationId
+  if (organizationName !== absent) output.organizationName = organizationName
+  output.imageUrl = imageUrl
+  if (creditsBalance !== absent) output.creditsBalance = creditsBalance
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `CommercePayerResponse-2`
@@ -614,22 +1766,101 @@ export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof Com
  * @since 0.1.0
  * @category models
  */
-export const CommercePayerResponse2 = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_payer"),
-  id: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
-  firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ required(Schema.String, "last_name"),
-  email: Schema.String,
-  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
-  organizationName: /* @__PURE__ */ optional(Schema.String, "organization_name"),
-  imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
-  creditsBalance: /* @__PURE__ */ optional(CommerceMoneyResponse, "credits_balance"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const CommercePayerResponse2 = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_payer"),
+    id: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
+    firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ required(Schema.String, "last_name"),
+    email: Schema.String,
+    organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+    organizationName: /* @__PURE__ */ optional(Schema.String, "organization_name"),
+    imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
+    creditsBalance: /* @__PURE__ */ optional(CommerceMoneyResponse, "credits_balance"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeCommercePayerResponse2
+)
 export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof CommercePayerResponse2> {}
+
+/** `CommercePaymentSourceResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePaymentSourceResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_source")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const payerId = input.payer_id
+  if (!(typeof payerId === "string")) return undefined
+  const paymentMethod = input.payment_method
+  if (!(typeof paymentMethod === "string")) return undefined
+  const isDefault = Object.hasOwn(input, "is_default") ? input.is_default : absent
+  if (
+    !(isDefault === absent || isDefault === undefined || isDefault === null || typeof isDefault === "boolean")
+  )
+    return undefined
+  const gateway = input.gateway
+  if (!(typeof gateway === "string")) return undefined
+  const gatewayExternalId = input.gateway_external_id
+  if (!(typeof gatewayExternalId === "string")) return undefined
+  const gatewayExternalAccountId = Object.hasOwn(input, "gateway_external_account_id")
+    ? input.gateway_external_account_id
+    : absent
+  if (
+    !(
+      gatewayExternalAccountId === absent ||
+      gatewayExternalAccountId === undefined ||
+      gatewayExternalAccountId === null ||
+      typeof gatewayExternalAccountId === "string"
+    )
+  )
+    return undefined
+  const last4 = input.last4
+  if (!(typeof last4 === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const walletType = input.wallet_type
+  if (!(typeof walletType === "string")) return undefined
+  const cardType = input.card_type
+  if (!(typeof cardType === "string")) return undefined
+  const expiryYear = Object.hasOwn(input, "expiry_year") ? input.expiry_year : absent
+  if (!(expiryYear === absent || expiryYear === undefined || typeof expiryYear === "number")) return undefined
+  const expiryMonth = Object.hasOwn(input, "expiry_month") ? input.expiry_month : absent
+  if (!(expiryMonth === absent || expiryMonth === undefined || typeof expiryMonth === "number"))
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const isRemovable = Object.hasOwn(input, "is_removable") ? input.is_removable : absent
+  if (
+    !(
+      isRemovable === absent ||
+      isRemovable === undefined ||
+      isRemovable === null ||
+      typeof isRemovable === "boolean"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = { object, id, payerId, paymentMethod }
+  if (isDefault !== absent) output.isDefault = isDefault
+  output.gateway = gateway
+  output.gatewayExternalId = gatewayExternalId
+  if (gatewayExternalAccountId !== absent) output.gatewayExternalAccountId = gatewayExternalAccountId
+  output.last4 = last4
+  output.status = status
+  output.walletType = walletType
+  output.cardType = cardType
+  if (expiryYear !== absent) output.expiryYear = expiryYear
+  if (expiryMonth !== absent) output.expiryMonth = expiryMonth
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  if (isRemovable !== absent) output.isRemovable = isRemovable
+  return output
+}
 
 /**
  * `CommercePaymentSourceResponse`
@@ -637,30 +1868,50 @@ export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof Commer
  * @since 0.1.0
  * @category models
  */
-export const CommercePaymentSourceResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_source"),
-  id: Schema.String,
-  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-  paymentMethod: /* @__PURE__ */ required(
-    /* @__PURE__ */ openEnum("card", "apple_pay", "google_pay"),
-    "payment_method"
-  ),
-  isDefault: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_default"),
-  gateway: Schema.String,
-  gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
-  gatewayExternalAccountId: /* @__PURE__ */ optionalNullable(Schema.String, "gateway_external_account_id"),
-  last4: Schema.String,
-  status: /* @__PURE__ */ openEnum("active", "disconnected"),
-  walletType: /* @__PURE__ */ required(Schema.String, "wallet_type"),
-  cardType: /* @__PURE__ */ required(Schema.String, "card_type"),
-  expiryYear: /* @__PURE__ */ optional(Schema.Number, "expiry_year"),
-  expiryMonth: /* @__PURE__ */ optional(Schema.Number, "expiry_month"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  isRemovable: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_removable")
-})
+export const CommercePaymentSourceResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_source"),
+    id: Schema.String,
+    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    paymentMethod: /* @__PURE__ */ required(
+      /* @__PURE__ */ openEnum("card", "apple_pay", "google_pay"),
+      "payment_method"
+    ),
+    isDefault: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_default"),
+    gateway: Schema.String,
+    gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
+    gatewayExternalAccountId: /* @__PURE__ */ optionalNullable(Schema.String, "gateway_external_account_id"),
+    last4: Schema.String,
+    status: /* @__PURE__ */ openEnum("active", "disconnected"),
+    walletType: /* @__PURE__ */ required(Schema.String, "wallet_type"),
+    cardType: /* @__PURE__ */ required(Schema.String, "card_type"),
+    expiryYear: /* @__PURE__ */ optional(Schema.Number, "expiry_year"),
+    expiryMonth: /* @__PURE__ */ optional(Schema.Number, "expiry_month"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    isRemovable: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_removable")
+  }),
+  decodeCommercePaymentSourceResponse
+)
 export interface CommercePaymentSourceResponse
   extends Schema.Schema.Type<typeof CommercePaymentSourceResponse> {}
+
+/** `CommercePerUnitTotalTier` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePerUnitTotalTier(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const quantity = Object.hasOwn(input, "quantity") ? input.quantity : absent
+  if (!(quantity === absent || quantity === undefined || quantity === null || typeof quantity === "number"))
+    return undefined
+  const feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
+  if (feePerBlock === undefined) return undefined
+  const total = decodeCommerceMoneyResponse(input.total)
+  if (total === undefined) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (quantity !== absent) output.quantity = quantity
+  output.feePerBlock = feePerBlock
+  output.total = total
+  return output
+}
 
 /**
  * `CommercePerUnitTotalTier`
@@ -668,12 +1919,28 @@ export interface CommercePaymentSourceResponse
  * @since 0.1.0
  * @category models
  */
-export const CommercePerUnitTotalTier = /* @__PURE__ */ Schema.Struct({
-  quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
-  feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
-  total: CommerceMoneyResponse
-})
+export const CommercePerUnitTotalTier = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
+    feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
+    total: CommerceMoneyResponse
+  }),
+  decodeCommercePerUnitTotalTier
+)
 export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof CommercePerUnitTotalTier> {}
+
+/** `CommercePerUnitTotal` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePerUnitTotal(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const blockSize = input.block_size
+  if (!(typeof blockSize === "number")) return undefined
+  const tiers = decodeArray(input.tiers, decodeCommercePerUnitTotalTier)
+  if (tiers === undefined) return undefined
+  const output: { [key: string]: unknown } = { name, blockSize, tiers }
+  return output
+}
 
 /**
  * `CommercePerUnitTotal`
@@ -681,12 +1948,38 @@ export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof Comm
  * @since 0.1.0
  * @category models
  */
-export const CommercePerUnitTotal = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
-  tiers: /* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier)
-})
+export const CommercePerUnitTotal = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    name: Schema.String,
+    blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
+    tiers: /* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier)
+  }),
+  decodeCommercePerUnitTotal
+)
 export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof CommercePerUnitTotal> {}
+
+/** `CommercePlanUnitPriceTier` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePlanUnitPriceTier(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const startsAtBlock = input.starts_at_block
+  if (!(typeof startsAtBlock === "number")) return undefined
+  const endsAfterBlock = Object.hasOwn(input, "ends_after_block") ? input.ends_after_block : absent
+  if (
+    !(
+      endsAfterBlock === absent ||
+      endsAfterBlock === undefined ||
+      endsAfterBlock === null ||
+      typeof endsAfterBlock === "number"
+    )
+  )
+    return undefined
+  const feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
+  if (feePerBlock === undefined) return undefined
+  const output: { [key: string]: unknown } = { startsAtBlock }
+  if (endsAfterBlock !== absent) output.endsAfterBlock = endsAfterBlock
+  output.feePerBlock = feePerBlock
+  return output
+}
 
 /**
  * `CommercePlanUnitPriceTier`
@@ -694,12 +1987,28 @@ export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof Commerce
  * @since 0.1.0
  * @category models
  */
-export const CommercePlanUnitPriceTier = /* @__PURE__ */ Schema.Struct({
-  startsAtBlock: /* @__PURE__ */ required(Schema.Number, "starts_at_block"),
-  endsAfterBlock: /* @__PURE__ */ optionalNullable(Schema.Number, "ends_after_block"),
-  feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block")
-})
+export const CommercePlanUnitPriceTier = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    startsAtBlock: /* @__PURE__ */ required(Schema.Number, "starts_at_block"),
+    endsAfterBlock: /* @__PURE__ */ optionalNullable(Schema.Number, "ends_after_block"),
+    feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block")
+  }),
+  decodeCommercePlanUnitPriceTier
+)
 export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof CommercePlanUnitPriceTier> {}
+
+/** `CommercePlanUnitPrice` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePlanUnitPrice(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const blockSize = input.block_size
+  if (!(typeof blockSize === "number")) return undefined
+  const tiers = decodeArray(input.tiers, decodeCommercePlanUnitPriceTier)
+  if (tiers === undefined) return undefined
+  const output: { [key: string]: unknown } = { name, blockSize, tiers }
+  return output
+}
 
 /**
  * `CommercePlanUnitPrice`
@@ -707,12 +2016,34 @@ export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof Com
  * @since 0.1.0
  * @category models
  */
-export const CommercePlanUnitPrice = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
-  tiers: /* @__PURE__ */ Schema.Array(CommercePlanUnitPriceTier)
-})
+export const CommercePlanUnitPrice = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    name: Schema.String,
+    blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
+    tiers: /* @__PURE__ */ Schema.Array(CommercePlanUnitPriceTier)
+  }),
+  decodeCommercePlanUnitPrice
+)
 export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof CommercePlanUnitPrice> {}
+
+/** `FeatureResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeFeatureResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "feature")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const description = Object.hasOwn(input, "description") ? (input.description ?? null) : null
+  if (!(description === null || typeof description === "string")) return undefined
+  const slug = input.slug
+  if (!(typeof slug === "string")) return undefined
+  const avatarUrl = Object.hasOwn(input, "avatar_url") ? (input.avatar_url ?? null) : null
+  if (!(avatarUrl === null || typeof avatarUrl === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, description, slug, avatarUrl }
+  return output
+}
 
 /**
  * `FeatureResponse`
@@ -720,15 +2051,101 @@ export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof Commerc
  * @since 0.1.0
  * @category models
  */
-export const FeatureResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("feature"),
-  id: Schema.String,
-  name: Schema.String,
-  description: /* @__PURE__ */ nullable(Schema.String, "description"),
-  slug: Schema.String,
-  avatarUrl: /* @__PURE__ */ nullable(Schema.String, "avatar_url")
-})
+export const FeatureResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("feature"),
+    id: Schema.String,
+    name: Schema.String,
+    description: /* @__PURE__ */ nullable(Schema.String, "description"),
+    slug: Schema.String,
+    avatarUrl: /* @__PURE__ */ nullable(Schema.String, "avatar_url")
+  }),
+  decodeFeatureResponse
+)
 export interface FeatureResponse extends Schema.Schema.Type<typeof FeatureResponse> {}
+
+/** `CommercePlan` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePlan(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_plan")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const feeWire = Object.hasOwn(input, "fee") ? (input.fee ?? null) : null
+  const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
+  if (fee === undefined) return undefined
+  const annualMonthlyFeeWire = Object.hasOwn(input, "annual_monthly_fee")
+    ? (input.annual_monthly_fee ?? null)
+    : null
+  const annualMonthlyFee =
+    annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
+  if (annualMonthlyFee === undefined) return undefined
+  const annualFeeWire = Object.hasOwn(input, "annual_fee") ? (input.annual_fee ?? null) : null
+  const annualFee = annualFeeWire === null ? null : decodeCommerceMoneyResponse(annualFeeWire)
+  if (annualFee === undefined) return undefined
+  const description = Object.hasOwn(input, "description") ? input.description : absent
+  if (
+    !(
+      description === absent ||
+      description === undefined ||
+      description === null ||
+      typeof description === "string"
+    )
+  )
+    return undefined
+  const productId = input.product_id
+  if (!(typeof productId === "string")) return undefined
+  const isDefault = input.is_default
+  if (!(typeof isDefault === "boolean")) return undefined
+  const isRecurring = input.is_recurring
+  if (!(typeof isRecurring === "boolean")) return undefined
+  const publiclyVisible = input.publicly_visible
+  if (!(typeof publiclyVisible === "boolean")) return undefined
+  const hasBaseFee = input.has_base_fee
+  if (!(typeof hasBaseFee === "boolean")) return undefined
+  const forPayerType = input.for_payer_type
+  if (!(typeof forPayerType === "string")) return undefined
+  const slug = input.slug
+  if (!(typeof slug === "string")) return undefined
+  const avatarUrl = Object.hasOwn(input, "avatar_url") ? input.avatar_url : absent
+  if (
+    !(avatarUrl === absent || avatarUrl === undefined || avatarUrl === null || typeof avatarUrl === "string")
+  )
+    return undefined
+  const featuresWire = Object.hasOwn(input, "features") ? input.features : absent
+  const features =
+    featuresWire === absent || featuresWire === undefined
+      ? featuresWire
+      : decodeArray(featuresWire, decodeFeatureResponse)
+  if (features === undefined && featuresWire !== undefined) return undefined
+  const freeTrialEnabled = input.free_trial_enabled
+  if (!(typeof freeTrialEnabled === "boolean")) return undefined
+  const freeTrialDays = Object.hasOwn(input, "free_trial_days") ? (input.free_trial_days ?? null) : null
+  if (!(freeTrialDays === null || typeof freeTrialDays === "number")) return undefined
+  const unitPricesWire = Object.hasOwn(input, "unit_prices") ? input.unit_prices : absent
+  const unitPrices =
+    unitPricesWire === absent || unitPricesWire === undefined
+      ? unitPricesWire
+      : decodeArray(unitPricesWire, decodeCommercePlanUnitPrice)
+  if (unitPrices === undefined && unitPricesWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, fee, annualMonthlyFee, annualFee }
+  if (description !== absent) output.description = description
+  output.productId = productId
+  output.isDefault = isDefault
+  output.isRecurring = isRecurring
+  output.publiclyVisible = publiclyVisible
+  output.hasBaseFee = hasBaseFee
+  output.forPayerType = forPayerType
+  output.slug = slug
+  if (avatarUrl !== absent) output.avatarUrl = avatarUrl
+  if (features !== absent) output.features = features
+  output.freeTrialEnabled = freeTrialEnabled
+  output.freeTrialDays = freeTrialDays
+  if (unitPrices !== absent) output.unitPrices = unitPrices
+  return output
+}
 
 /**
  * `CommercePlan`
@@ -736,28 +2153,50 @@ export interface FeatureResponse extends Schema.Schema.Type<typeof FeatureRespon
  * @since 0.1.0
  * @category models
  */
-export const CommercePlan = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_plan"),
-  id: Schema.String,
-  name: Schema.String,
-  fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
-  annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-  annualFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_fee"),
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  productId: /* @__PURE__ */ required(Schema.String, "product_id"),
-  isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
-  isRecurring: /* @__PURE__ */ required(Schema.Boolean, "is_recurring"),
-  publiclyVisible: /* @__PURE__ */ required(Schema.Boolean, "publicly_visible"),
-  hasBaseFee: /* @__PURE__ */ required(Schema.Boolean, "has_base_fee"),
-  forPayerType: /* @__PURE__ */ required(Schema.String, "for_payer_type"),
-  slug: Schema.String,
-  avatarUrl: /* @__PURE__ */ optionalNullable(Schema.String, "avatar_url"),
-  features: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(FeatureResponse)),
-  freeTrialEnabled: /* @__PURE__ */ required(Schema.Boolean, "free_trial_enabled"),
-  freeTrialDays: /* @__PURE__ */ nullable(Schema.Number, "free_trial_days"),
-  unitPrices: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(CommercePlanUnitPrice), "unit_prices")
-})
+export const CommercePlan = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_plan"),
+    id: Schema.String,
+    name: Schema.String,
+    fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
+    annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+    annualFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_fee"),
+    description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+    productId: /* @__PURE__ */ required(Schema.String, "product_id"),
+    isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
+    isRecurring: /* @__PURE__ */ required(Schema.Boolean, "is_recurring"),
+    publiclyVisible: /* @__PURE__ */ required(Schema.Boolean, "publicly_visible"),
+    hasBaseFee: /* @__PURE__ */ required(Schema.Boolean, "has_base_fee"),
+    forPayerType: /* @__PURE__ */ required(Schema.String, "for_payer_type"),
+    slug: Schema.String,
+    avatarUrl: /* @__PURE__ */ optionalNullable(Schema.String, "avatar_url"),
+    features: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(FeatureResponse)),
+    freeTrialEnabled: /* @__PURE__ */ required(Schema.Boolean, "free_trial_enabled"),
+    freeTrialDays: /* @__PURE__ */ nullable(Schema.Number, "free_trial_days"),
+    unitPrices: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(CommercePlanUnitPrice), "unit_prices")
+  }),
+  decodeCommercePlan
+)
 export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan> {}
+
+/** `FeatureResponse2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeFeatureResponse2(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "feature")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const description = input.description
+  if (!(typeof description === "string")) return undefined
+  const slug = input.slug
+  if (!(typeof slug === "string")) return undefined
+  const avatarUrl = input.avatar_url
+  if (!(typeof avatarUrl === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, description, slug, avatarUrl }
+  return output
+}
 
 /**
  * `FeatureResponse-2`
@@ -765,15 +2204,135 @@ export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan> {}
  * @since 0.1.0
  * @category models
  */
-export const FeatureResponse2 = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("feature"),
-  id: Schema.String,
-  name: Schema.String,
-  description: Schema.String,
-  slug: Schema.String,
-  avatarUrl: /* @__PURE__ */ required(Schema.String, "avatar_url")
-})
+export const FeatureResponse2 = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("feature"),
+    id: Schema.String,
+    name: Schema.String,
+    description: Schema.String,
+    slug: Schema.String,
+    avatarUrl: /* @__PURE__ */ required(Schema.String, "avatar_url")
+  }),
+  decodeFeatureResponse2
+)
 export interface FeatureResponse2 extends Schema.Schema.Type<typeof FeatureResponse2> {}
+
+/** `CommercePlan2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePlan2(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_plan")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const feeWire = Object.hasOwn(input, "fee") ? (input.fee ?? null) : null
+  const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
+  if (fee === undefined) return undefined
+  const annualMonthlyFeeWire = Object.hasOwn(input, "annual_monthly_fee")
+    ? (input.annual_monthly_fee ?? null)
+    : null
+  const annualMonthlyFee =
+    annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
+  if (annualMonthlyFee === undefined) return undefined
+  const annualFeeWire = Object.hasOwn(input, "annual_fee") ? (input.annual_fee ?? null) : null
+  const annualFee = annualFeeWire === null ? null : decodeCommerceMoneyResponse(annualFeeWire)
+  if (annualFee === undefined) return undefined
+  const amount = input.amount
+  if (!(typeof amount === "number")) return undefined
+  const amountFormatted = input.amount_formatted
+  if (!(typeof amountFormatted === "string")) return undefined
+  const annualMonthlyAmount = input.annual_monthly_amount
+  if (!(typeof annualMonthlyAmount === "number")) return undefined
+  const annualMonthlyAmountFormatted = input.annual_monthly_amount_formatted
+  if (!(typeof annualMonthlyAmountFormatted === "string")) return undefined
+  const annualAmount = input.annual_amount
+  if (!(typeof annualAmount === "number")) return undefined
+  const annualAmountFormatted = input.annual_amount_formatted
+  if (!(typeof annualAmountFormatted === "string")) return undefined
+  const currencySymbol = input.currency_symbol
+  if (!(typeof currencySymbol === "string")) return undefined
+  const currency = input.currency
+  if (!(typeof currency === "string")) return undefined
+  const description = Object.hasOwn(input, "description") ? input.description : absent
+  if (!(description === absent || description === undefined || typeof description === "string"))
+    return undefined
+  const productId = input.product_id
+  if (!(typeof productId === "string")) return undefined
+  const isDefault = input.is_default
+  if (!(typeof isDefault === "boolean")) return undefined
+  const isRecurring = input.is_recurring
+  if (!(typeof isRecurring === "boolean")) return undefined
+  const publiclyVisible = input.publicly_visible
+  if (!(typeof publiclyVisible === "boolean")) return undefined
+  const hasBaseFee = input.has_base_fee
+  if (!(typeof hasBaseFee === "boolean")) return undefined
+  const payerType = checkArray(input.payer_type, isString)
+  if (payerType === undefined) return undefined
+  const forPayerType = input.for_payer_type
+  if (!(typeof forPayerType === "string")) return undefined
+  const slug = input.slug
+  if (!(typeof slug === "string")) return undefined
+  const avatarUrl = Object.hasOwn(input, "avatar_url") ? input.avatar_url : absent
+  if (!(avatarUrl === absent || avatarUrl === undefined || typeof avatarUrl === "string")) return undefined
+  const period = Object.hasOwn(input, "period") ? input.period : absent
+  if (!(period === absent || period === undefined || typeof period === "string")) return undefined
+  const interval = Object.hasOwn(input, "interval") ? input.interval : absent
+  if (!(interval === absent || interval === undefined || typeof interval === "number")) return undefined
+  const featuresWire = Object.hasOwn(input, "features") ? input.features : absent
+  const features =
+    featuresWire === absent || featuresWire === undefined
+      ? featuresWire
+      : decodeArray(featuresWire, decodeFeatureResponse2)
+  if (features === undefined && featuresWire !== undefined) return undefined
+  const freeTrialEnabled = Object.hasOwn(input, "free_trial_enabled") ? input.free_trial_enabled : absent
+  if (
+    !(freeTrialEnabled === absent || freeTrialEnabled === undefined || typeof freeTrialEnabled === "boolean")
+  )
+    return undefined
+  const freeTrialDays = Object.hasOwn(input, "free_trial_days") ? input.free_trial_days : absent
+  if (
+    !(
+      freeTrialDays === absent ||
+      freeTrialDays === undefined ||
+      freeTrialDays === null ||
+      typeof freeTrialDays === "number"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    name,
+    fee,
+    annualMonthlyFee,
+    annualFee,
+    amount,
+    amountFormatted,
+    annualMonthlyAmount,
+    annualMonthlyAmountFormatted,
+    annualAmount,
+    annualAmountFormatted,
+    currencySymbol,
+    currency
+  }
+  if (description !== absent) output.description = description
+  output.productId = productId
+  output.isDefault = isDefault
+  output.isRecurring = isRecurring
+  output.publiclyVisible = publiclyVisible
+  output.hasBaseFee = hasBaseFee
+  output.payerType = payerType
+  output.forPayerType = forPayerType
+  output.slug = slug
+  if (avatarUrl !== absent) output.avatarUrl = avatarUrl
+  if (period !== absent) output.period = period
+  if (interval !== absent) output.interval = interval
+  if (features !== absent) output.features = features
+  if (freeTrialEnabled !== absent) output.freeTrialEnabled = freeTrialEnabled
+  if (freeTrialDays !== absent) output.freeTrialDays = freeTrialDays
+  return output
+}
 
 /**
  * `CommercePlan-2`
@@ -781,38 +2340,83 @@ export interface FeatureResponse2 extends Schema.Schema.Type<typeof FeatureRespo
  * @since 0.1.0
  * @category models
  */
-export const CommercePlan2 = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_plan"),
-  id: Schema.String,
-  name: Schema.String,
-  fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
-  annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-  annualFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_fee"),
-  amount: Schema.Number,
-  amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
-  annualMonthlyAmount: /* @__PURE__ */ required(Schema.Number, "annual_monthly_amount"),
-  annualMonthlyAmountFormatted: /* @__PURE__ */ required(Schema.String, "annual_monthly_amount_formatted"),
-  annualAmount: /* @__PURE__ */ required(Schema.Number, "annual_amount"),
-  annualAmountFormatted: /* @__PURE__ */ required(Schema.String, "annual_amount_formatted"),
-  currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol"),
-  currency: Schema.String,
-  description: /* @__PURE__ */ Schema.optional(Schema.String),
-  productId: /* @__PURE__ */ required(Schema.String, "product_id"),
-  isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
-  isRecurring: /* @__PURE__ */ required(Schema.Boolean, "is_recurring"),
-  publiclyVisible: /* @__PURE__ */ required(Schema.Boolean, "publicly_visible"),
-  hasBaseFee: /* @__PURE__ */ required(Schema.Boolean, "has_base_fee"),
-  payerType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "payer_type"),
-  forPayerType: /* @__PURE__ */ required(Schema.String, "for_payer_type"),
-  slug: Schema.String,
-  avatarUrl: /* @__PURE__ */ optional(Schema.String, "avatar_url"),
-  period: /* @__PURE__ */ Schema.optional(Schema.String),
-  interval: /* @__PURE__ */ Schema.optional(Schema.Number),
-  features: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(FeatureResponse2)),
-  freeTrialEnabled: /* @__PURE__ */ optional(Schema.Boolean, "free_trial_enabled"),
-  freeTrialDays: /* @__PURE__ */ optionalNullable(Schema.Number, "free_trial_days")
-})
+export const CommercePlan2 = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_plan"),
+    id: Schema.String,
+    name: Schema.String,
+    fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
+    annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+    annualFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_fee"),
+    amount: Schema.Number,
+    amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
+    annualMonthlyAmount: /* @__PURE__ */ required(Schema.Number, "annual_monthly_amount"),
+    annualMonthlyAmountFormatted: /* @__PURE__ */ required(Schema.String, "annual_monthly_amount_formatted"),
+    annualAmount: /* @__PURE__ */ required(Schema.Number, "annual_amount"),
+    annualAmountFormatted: /* @__PURE__ */ required(Schema.String, "annual_amount_formatted"),
+    currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol"),
+    currency: Schema.String,
+    description: /* @__PURE__ */ Schema.optional(Schema.String),
+    productId: /* @__PURE__ */ required(Schema.String, "product_id"),
+    isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
+    isRecurring: /* @__PURE__ */ required(Schema.Boolean, "is_recurring"),
+    publiclyVisible: /* @__PURE__ */ required(Schema.Boolean, "publicly_visible"),
+    hasBaseFee: /* @__PURE__ */ required(Schema.Boolean, "has_base_fee"),
+    payerType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "payer_type"),
+    forPayerType: /* @__PURE__ */ required(Schema.String, "for_payer_type"),
+    slug: Schema.String,
+    avatarUrl: /* @__PURE__ */ optional(Schema.String, "avatar_url"),
+    period: /* @__PURE__ */ Schema.optional(Schema.String),
+    interval: /* @__PURE__ */ Schema.optional(Schema.Number),
+    features: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(FeatureResponse2)),
+    freeTrialEnabled: /* @__PURE__ */ optional(Schema.Boolean, "free_trial_enabled"),
+    freeTrialDays: /* @__PURE__ */ optionalNullable(Schema.Number, "free_trial_days")
+  }),
+  decodeCommercePlan2
+)
 export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2> {}
+
+/** `CommercePriceTransitionDetails` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePriceTransitionDetails(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const previousPlan = decodeCommercePlan2(input.previous_plan)
+  if (previousPlan === undefined) return undefined
+  const previousPrice = decodeBillingPriceResponse(input.previous_price)
+  if (previousPrice === undefined) return undefined
+  const effectiveAt = input.effective_at
+  if (!(typeof effectiveAt === "number")) return undefined
+  const effectiveMode = input.effective_mode
+  if (!(typeof effectiveMode === "string")) return undefined
+  const nextBillingDate = Object.hasOwn(input, "next_billing_date") ? input.next_billing_date : absent
+  if (
+    !(
+      nextBillingDate === absent ||
+      nextBillingDate === undefined ||
+      nextBillingDate === null ||
+      typeof nextBillingDate === "number"
+    )
+  )
+    return undefined
+  const chargedImmediately = input.charged_immediately
+  if (!(typeof chargedImmediately === "boolean")) return undefined
+  const immediateChargeWire = Object.hasOwn(input, "immediate_charge") ? input.immediate_charge : absent
+  const immediateCharge =
+    immediateChargeWire === absent || immediateChargeWire === undefined || immediateChargeWire === null
+      ? immediateChargeWire
+      : decodeCommerceMoneyResponse(immediateChargeWire)
+  if (immediateCharge === undefined && immediateChargeWire !== undefined) return undefined
+  const previousSubscriptionItemStatus = input.previous_subscription_item_status
+  if (!(typeof previousSubscriptionItemStatus === "string")) return undefined
+  const previousSubscriptionItemId = input.previous_subscription_item_id
+  if (!(typeof previousSubscriptionItemId === "string")) return undefined
+  const output: { [key: string]: unknown } = { previousPlan, previousPrice, effectiveAt, effectiveMode }
+  if (nextBillingDate !== absent) output.nextBillingDate = nextBillingDate
+  output.chargedImmediately = chargedImmediately
+  if (immediateCharge !== absent) output.immediateCharge = immediateCharge
+  output.previousSubscriptionItemStatus = previousSubscriptionItemStatus
+  output.previousSubscriptionItemId = previousSubscriptionItemId
+  return output
+}
 
 /**
  * `CommercePriceTransitionDetails`
@@ -820,25 +2424,54 @@ export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2> 
  * @since 0.1.0
  * @category models
  */
-export const CommercePriceTransitionDetails = /* @__PURE__ */ Schema.Struct({
-  previousPlan: /* @__PURE__ */ required(CommercePlan2, "previous_plan"),
-  previousPrice: /* @__PURE__ */ required(BillingPriceResponse, "previous_price"),
-  effectiveAt: /* @__PURE__ */ required(Schema.Number, "effective_at"),
-  effectiveMode: /* @__PURE__ */ required(
-    /* @__PURE__ */ openEnum("immediate", "end_of_period"),
-    "effective_mode"
-  ),
-  nextBillingDate: /* @__PURE__ */ optionalNullable(Schema.Number, "next_billing_date"),
-  chargedImmediately: /* @__PURE__ */ required(Schema.Boolean, "charged_immediately"),
-  immediateCharge: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "immediate_charge"),
-  previousSubscriptionItemStatus: /* @__PURE__ */ required(
-    /* @__PURE__ */ openEnum("canceled", "ended", "abandoned"),
-    "previous_subscription_item_status"
-  ),
-  previousSubscriptionItemId: /* @__PURE__ */ required(Schema.String, "previous_subscription_item_id")
-})
+export const CommercePriceTransitionDetails = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    previousPlan: /* @__PURE__ */ required(CommercePlan2, "previous_plan"),
+    previousPrice: /* @__PURE__ */ required(BillingPriceResponse, "previous_price"),
+    effectiveAt: /* @__PURE__ */ required(Schema.Number, "effective_at"),
+    effectiveMode: /* @__PURE__ */ required(
+      /* @__PURE__ */ openEnum("immediate", "end_of_period"),
+      "effective_mode"
+    ),
+    nextBillingDate: /* @__PURE__ */ optionalNullable(Schema.Number, "next_billing_date"),
+    chargedImmediately: /* @__PURE__ */ required(Schema.Boolean, "charged_immediately"),
+    immediateCharge: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "immediate_charge"),
+    previousSubscriptionItemStatus: /* @__PURE__ */ required(
+      /* @__PURE__ */ openEnum("canceled", "ended", "abandoned"),
+      "previous_subscription_item_status"
+    ),
+    previousSubscriptionItemId: /* @__PURE__ */ required(Schema.String, "previous_subscription_item_id")
+  }),
+  decodeCommercePriceTransitionDetails
+)
 export interface CommercePriceTransitionDetails
   extends Schema.Schema.Type<typeof CommercePriceTransitionDetails> {}
+
+/** `CommerceSubscriptionCreditResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionCreditResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const amountWire = Object.hasOwn(input, "amount") ? input.amount : absent
+  const amount =
+    amountWire === absent || amountWire === undefined || amountWire === null
+      ? amountWire
+      : decodeCommerceMoneyResponse(amountWire)
+  if (amount === undefined && amountWire !== undefined) return undefined
+  const cycleRemainingPercent = Object.hasOwn(input, "cycle_remaining_percent")
+    ? input.cycle_remaining_percent
+    : absent
+  if (
+    !(
+      cycleRemainingPercent === absent ||
+      cycleRemainingPercent === undefined ||
+      typeof cycleRemainingPercent === "number"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (amount !== absent) output.amount = amount
+  if (cycleRemainingPercent !== absent) output.cycleRemainingPercent = cycleRemainingPercent
+  return output
+}
 
 /**
  * `CommerceSubscriptionCreditResponse`
@@ -846,12 +2479,51 @@ export interface CommercePriceTransitionDetails
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionCreditResponse = /* @__PURE__ */ Schema.Struct({
-  amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
-  cycleRemainingPercent: /* @__PURE__ */ optional(Schema.Number, "cycle_remaining_percent")
-})
+export const CommerceSubscriptionCreditResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
+    cycleRemainingPercent: /* @__PURE__ */ optional(Schema.Number, "cycle_remaining_percent")
+  }),
+  decodeCommerceSubscriptionCreditResponse
+)
 export interface CommerceSubscriptionCreditResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionCreditResponse> {}
+
+/** `CommerceTotalsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceTotalsResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const subtotal = decodeCommerceMoneyResponse(input.subtotal)
+  if (subtotal === undefined) return undefined
+  const baseFee = decodeCommerceMoneyResponse(input.base_fee)
+  if (baseFee === undefined) return undefined
+  const taxTotal = decodeCommerceMoneyResponse(input.tax_total)
+  if (taxTotal === undefined) return undefined
+  const grandTotal = decodeCommerceMoneyResponse(input.grand_total)
+  if (grandTotal === undefined) return undefined
+  const perUnitTotalsWire = Object.hasOwn(input, "per_unit_totals") ? input.per_unit_totals : absent
+  const perUnitTotals =
+    perUnitTotalsWire === absent || perUnitTotalsWire === undefined
+      ? perUnitTotalsWire
+      : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal)
+  if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
+  const creditsWire = Object.hasOwn(input, "credits") ? input.credits : absent
+  const credits =
+    creditsWire === absent || creditsWire === undefined || creditsWire === null
+      ? creditsWire
+      : decodeCommerceCreditsResponse(creditsWire)
+  if (credits === undefined && creditsWire !== undefined) return undefined
+  const discountsWire = Object.hasOwn(input, "discounts") ? input.discounts : absent
+  const discounts =
+    discountsWire === absent || discountsWire === undefined || discountsWire === null
+      ? discountsWire
+      : decodeCommerceDiscountsResponse(discountsWire)
+  if (discounts === undefined && discountsWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { subtotal, baseFee, taxTotal, grandTotal }
+  if (perUnitTotals !== absent) output.perUnitTotals = perUnitTotals
+  if (credits !== absent) output.credits = credits
+  if (discounts !== absent) output.discounts = discounts
+  return output
+}
 
 /**
  * `CommerceTotalsResponse`
@@ -859,19 +2531,53 @@ export interface CommerceSubscriptionCreditResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceTotalsResponse = /* @__PURE__ */ Schema.Struct({
-  subtotal: CommerceMoneyResponse,
-  baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
-  taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total"),
-  grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
-  perUnitTotals: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(CommercePerUnitTotal),
-    "per_unit_totals"
-  ),
-  credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
-  discounts: /* @__PURE__ */ optionalNullable(CommerceDiscountsResponse, "discounts")
-})
+export const CommerceTotalsResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    subtotal: CommerceMoneyResponse,
+    baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
+    taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total"),
+    grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
+    perUnitTotals: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(CommercePerUnitTotal),
+      "per_unit_totals"
+    ),
+    credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
+    discounts: /* @__PURE__ */ optionalNullable(CommerceDiscountsResponse, "discounts")
+  }),
+  decodeCommerceTotalsResponse
+)
 export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof CommerceTotalsResponse> {}
+
+/** `CommerceSubscriptionItemNextPaymentResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionItemNextPaymentResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const amountWire = Object.hasOwn(input, "amount") ? input.amount : absent
+  const amount =
+    amountWire === absent || amountWire === undefined || amountWire === null
+      ? amountWire
+      : decodeCommerceMoneyResponse(amountWire)
+  if (amount === undefined && amountWire !== undefined) return undefined
+  const date = Object.hasOwn(input, "date") ? input.date : absent
+  if (!(date === absent || date === undefined || date === null || typeof date === "number")) return undefined
+  const perUnitTotalsWire = Object.hasOwn(input, "per_unit_totals") ? input.per_unit_totals : absent
+  const perUnitTotals =
+    perUnitTotalsWire === absent || perUnitTotalsWire === undefined
+      ? perUnitTotalsWire
+      : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal)
+  if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
+  const totalsWire = Object.hasOwn(input, "totals") ? input.totals : absent
+  const totals =
+    totalsWire === absent || totalsWire === undefined || totalsWire === null
+      ? totalsWire
+      : decodeCommerceTotalsResponse(totalsWire)
+  if (totals === undefined && totalsWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (amount !== absent) output.amount = amount
+  if (date !== absent) output.date = date
+  if (perUnitTotals !== absent) output.perUnitTotals = perUnitTotals
+  if (totals !== absent) output.totals = totals
+  return output
+}
 
 /**
  * `CommerceSubscriptionItemNextPaymentResponse`
@@ -879,17 +2585,153 @@ export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof Commer
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ Schema.Struct({
-  amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
-  date: /* @__PURE__ */ optionalNullable(Schema.Number, "date"),
-  perUnitTotals: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(CommercePerUnitTotal),
-    "per_unit_totals"
-  ),
-  totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse, "totals")
-})
+export const CommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
+    date: /* @__PURE__ */ optionalNullable(Schema.Number, "date"),
+    perUnitTotals: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(CommercePerUnitTotal),
+      "per_unit_totals"
+    ),
+    totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse, "totals")
+  }),
+  decodeCommerceSubscriptionItemNextPaymentResponse
+)
 export interface CommerceSubscriptionItemNextPaymentResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionItemNextPaymentResponse> {}
+
+/** `CommerceSubscriptionItem2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionItem2(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_subscription_item")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const creditWire = Object.hasOwn(input, "credit") ? input.credit : absent
+  const credit =
+    creditWire === absent || creditWire === undefined || creditWire === null
+      ? creditWire
+      : decodeCommerceSubscriptionCreditResponse(creditWire)
+  if (credit === undefined && creditWire !== undefined) return undefined
+  const planId = input.plan_id
+  if (!(typeof planId === "string")) return undefined
+  const priceId = Object.hasOwn(input, "price_id") ? input.price_id : absent
+  if (!(priceId === absent || priceId === undefined || typeof priceId === "string")) return undefined
+  const planWire = Object.hasOwn(input, "plan") ? (input.plan ?? null) : null
+  const plan = planWire === null ? null : decodeCommercePlan2(planWire)
+  if (plan === undefined) return undefined
+  const planPeriod = input.plan_period
+  if (!(typeof planPeriod === "string")) return undefined
+  const paymentSourceId = input.payment_source_id
+  if (!(typeof paymentSourceId === "string")) return undefined
+  const paymentSourceWire = Object.hasOwn(input, "payment_source") ? input.payment_source : absent
+  const paymentSource =
+    paymentSourceWire === absent || paymentSourceWire === undefined || paymentSourceWire === null
+      ? paymentSourceWire
+      : decodeCommercePaymentSourceResponse(paymentSourceWire)
+  if (paymentSource === undefined && paymentSourceWire !== undefined) return undefined
+  const lifetimePaidWire = Object.hasOwn(input, "lifetime_paid") ? input.lifetime_paid : absent
+  const lifetimePaid =
+    lifetimePaidWire === absent || lifetimePaidWire === undefined || lifetimePaidWire === null
+      ? lifetimePaidWire
+      : decodeCommerceMoneyResponse(lifetimePaidWire)
+  if (lifetimePaid === undefined && lifetimePaidWire !== undefined) return undefined
+  const amountWire = Object.hasOwn(input, "amount") ? input.amount : absent
+  const amount =
+    amountWire === absent || amountWire === undefined || amountWire === null
+      ? amountWire
+      : decodeCommerceMoneyResponse(amountWire)
+  if (amount === undefined && amountWire !== undefined) return undefined
+  const nextInvoiceWire = Object.hasOwn(input, "next_invoice") ? input.next_invoice : absent
+  const nextInvoice =
+    nextInvoiceWire === absent || nextInvoiceWire === undefined || nextInvoiceWire === null
+      ? nextInvoiceWire
+      : decodeCommerceSubscriptionItemNextPaymentResponse(nextInvoiceWire)
+  if (nextInvoice === undefined && nextInvoiceWire !== undefined) return undefined
+  const nextPaymentWire = Object.hasOwn(input, "next_payment") ? input.next_payment : absent
+  const nextPayment =
+    nextPaymentWire === absent || nextPaymentWire === undefined || nextPaymentWire === null
+      ? nextPaymentWire
+      : decodeCommerceSubscriptionItemNextPaymentResponse(nextPaymentWire)
+  if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
+  const payerId = input.payer_id
+  if (!(typeof payerId === "string")) return undefined
+  const payerWire = Object.hasOwn(input, "payer") ? input.payer : absent
+  const payer =
+    payerWire === absent || payerWire === undefined || payerWire === null
+      ? payerWire
+      : decodeCommercePayerResponse2(payerWire)
+  if (payer === undefined && payerWire !== undefined) return undefined
+  const isFreeTrial = input.is_free_trial
+  if (!(typeof isFreeTrial === "boolean")) return undefined
+  const periodStart = Object.hasOwn(input, "period_start") ? input.period_start : absent
+  if (
+    !(
+      periodStart === absent ||
+      periodStart === undefined ||
+      periodStart === null ||
+      typeof periodStart === "number"
+    )
+  )
+    return undefined
+  const periodEnd = Object.hasOwn(input, "period_end") ? input.period_end : absent
+  if (
+    !(periodEnd === absent || periodEnd === undefined || periodEnd === null || typeof periodEnd === "number")
+  )
+    return undefined
+  const prorationDate = input.proration_date
+  if (!(typeof prorationDate === "string")) return undefined
+  const canceledAt = Object.hasOwn(input, "canceled_at") ? input.canceled_at : absent
+  if (
+    !(
+      canceledAt === absent ||
+      canceledAt === undefined ||
+      canceledAt === null ||
+      typeof canceledAt === "number"
+    )
+  )
+    return undefined
+  const pastDueAt = Object.hasOwn(input, "past_due_at") ? input.past_due_at : absent
+  if (
+    !(pastDueAt === absent || pastDueAt === undefined || pastDueAt === null || typeof pastDueAt === "number")
+  )
+    return undefined
+  const endedAt = Object.hasOwn(input, "ended_at") ? input.ended_at : absent
+  if (!(endedAt === absent || endedAt === undefined || endedAt === null || typeof endedAt === "number"))
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, instanceId, status }
+  if (credit !== absent) output.credit = credit
+  output.planId = planId
+  if (priceId !== absent) output.priceId = priceId
+  output.plan = plan
+  output.planPeriod = planPeriod
+  output.paymentSourceId = paymentSourceId
+  if (paymentSource !== absent) output.paymentSource = paymentSource
+  if (lifetimePaid !== absent) output.lifetimePaid = lifetimePaid
+  if (amount !== absent) output.amount = amount
+  if (nextInvoice !== absent) output.nextInvoice = nextInvoice
+  if (nextPayment !== absent) output.nextPayment = nextPayment
+  output.payerId = payerId
+  if (payer !== absent) output.payer = payer
+  output.isFreeTrial = isFreeTrial
+  if (periodStart !== absent) output.periodStart = periodStart
+  if (periodEnd !== absent) output.periodEnd = periodEnd
+  output.prorationDate = prorationDate
+  if (canceledAt !== absent) output.canceledAt = canceledAt
+  if (pastDueAt !== absent) output.pastDueAt = pastDueAt
+  if (endedAt !== absent) output.endedAt = endedAt
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `CommerceSubscriptionItem-2`
@@ -897,35 +2739,57 @@ export interface CommerceSubscriptionItemNextPaymentResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionItem2 = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
-  id: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  status: /* @__PURE__ */ openEnum("active", "ended", "past_due", "upcoming", "incomplete", "abandoned"),
-  credit: /* @__PURE__ */ optionalNullable(CommerceSubscriptionCreditResponse, "credit"),
-  planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
-  priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
-  plan: /* @__PURE__ */ nullable(CommercePlan2, "plan"),
-  planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("month", "annual"), "plan_period"),
-  paymentSourceId: /* @__PURE__ */ required(Schema.String, "payment_source_id"),
-  paymentSource: /* @__PURE__ */ optionalNullable(CommercePaymentSourceResponse, "payment_source"),
-  lifetimePaid: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "lifetime_paid"),
-  amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
-  nextInvoice: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_invoice"),
-  nextPayment: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_payment"),
-  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-  payer: /* @__PURE__ */ optionalNullable(CommercePayerResponse2, "payer"),
-  isFreeTrial: /* @__PURE__ */ required(Schema.Boolean, "is_free_trial"),
-  periodStart: /* @__PURE__ */ optionalNullable(Schema.Number, "period_start"),
-  periodEnd: /* @__PURE__ */ optionalNullable(Schema.Number, "period_end"),
-  prorationDate: /* @__PURE__ */ required(Schema.String, "proration_date"),
-  canceledAt: /* @__PURE__ */ optionalNullable(Schema.Number, "canceled_at"),
-  pastDueAt: /* @__PURE__ */ optionalNullable(Schema.Number, "past_due_at"),
-  endedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "ended_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const CommerceSubscriptionItem2 = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
+    id: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    status: /* @__PURE__ */ openEnum("active", "ended", "past_due", "upcoming", "incomplete", "abandoned"),
+    credit: /* @__PURE__ */ optionalNullable(CommerceSubscriptionCreditResponse, "credit"),
+    planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
+    priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
+    plan: /* @__PURE__ */ nullable(CommercePlan2, "plan"),
+    planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("month", "annual"), "plan_period"),
+    paymentSourceId: /* @__PURE__ */ required(Schema.String, "payment_source_id"),
+    paymentSource: /* @__PURE__ */ optionalNullable(CommercePaymentSourceResponse, "payment_source"),
+    lifetimePaid: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "lifetime_paid"),
+    amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
+    nextInvoice: /* @__PURE__ */ optionalNullable(
+      CommerceSubscriptionItemNextPaymentResponse,
+      "next_invoice"
+    ),
+    nextPayment: /* @__PURE__ */ optionalNullable(
+      CommerceSubscriptionItemNextPaymentResponse,
+      "next_payment"
+    ),
+    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    payer: /* @__PURE__ */ optionalNullable(CommercePayerResponse2, "payer"),
+    isFreeTrial: /* @__PURE__ */ required(Schema.Boolean, "is_free_trial"),
+    periodStart: /* @__PURE__ */ optionalNullable(Schema.Number, "period_start"),
+    periodEnd: /* @__PURE__ */ optionalNullable(Schema.Number, "period_end"),
+    prorationDate: /* @__PURE__ */ required(Schema.String, "proration_date"),
+    canceledAt: /* @__PURE__ */ optionalNullable(Schema.Number, "canceled_at"),
+    pastDueAt: /* @__PURE__ */ optionalNullable(Schema.Number, "past_due_at"),
+    endedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "ended_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeCommerceSubscriptionItem2
+)
 export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof CommerceSubscriptionItem2> {}
+
+/** `CommercePriceTransitionResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePriceTransitionResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_price_transition")) return undefined
+  const subscriptionItem = decodeCommerceSubscriptionItem2(input.subscription_item)
+  if (subscriptionItem === undefined) return undefined
+  const transition = decodeCommercePriceTransitionDetails(input.transition)
+  if (transition === undefined) return undefined
+  const output: { [key: string]: unknown } = { object, subscriptionItem, transition }
+  return output
+}
 
 /**
  * `CommercePriceTransitionResponse`
@@ -933,13 +2797,32 @@ export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof Com
  * @since 0.1.0
  * @category models
  */
-export const CommercePriceTransitionResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_price_transition"),
-  subscriptionItem: /* @__PURE__ */ required(CommerceSubscriptionItem2, "subscription_item"),
-  transition: CommercePriceTransitionDetails
-})
+export const CommercePriceTransitionResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_price_transition"),
+    subscriptionItem: /* @__PURE__ */ required(CommerceSubscriptionItem2, "subscription_item"),
+    transition: CommercePriceTransitionDetails
+  }),
+  decodeCommercePriceTransitionResponse
+)
 export interface CommercePriceTransitionResponse
   extends Schema.Schema.Type<typeof CommercePriceTransitionResponse> {}
+
+/** `CommerceSubscriptionItemSeatsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionItemSeatsResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const quantity = Object.hasOwn(input, "quantity") ? (input.quantity ?? null) : null
+  if (!(quantity === null || typeof quantity === "number")) return undefined
+  const tiersWire = Object.hasOwn(input, "tiers") ? input.tiers : absent
+  const tiers =
+    tiersWire === absent || tiersWire === undefined
+      ? tiersWire
+      : decodeArray(tiersWire, decodeCommercePerUnitTotalTier2)
+  if (tiers === undefined && tiersWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { quantity }
+  if (tiers !== absent) output.tiers = tiers
+  return output
+}
 
 /**
  * `CommerceSubscriptionItemSeatsResponse`
@@ -947,12 +2830,131 @@ export interface CommercePriceTransitionResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ Schema.Struct({
-  quantity: /* @__PURE__ */ nullable(Schema.Number, "quantity"),
-  tiers: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2))
-})
+export const CommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    quantity: /* @__PURE__ */ nullable(Schema.Number, "quantity"),
+    tiers: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2))
+  }),
+  decodeCommerceSubscriptionItemSeatsResponse
+)
 export interface CommerceSubscriptionItemSeatsResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionItemSeatsResponse> {}
+
+/** `CommerceSubscriptionItem` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionItem(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_subscription_item")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const creditWire = Object.hasOwn(input, "credit") ? input.credit : absent
+  const credit =
+    creditWire === absent || creditWire === undefined
+      ? creditWire
+      : decodeCommerceSubscriptionCreditResponse(creditWire)
+  if (credit === undefined && creditWire !== undefined) return undefined
+  const creditsWire = Object.hasOwn(input, "credits") ? input.credits : absent
+  const credits =
+    creditsWire === absent || creditsWire === undefined || creditsWire === null
+      ? creditsWire
+      : decodeCommerceCreditsResponse(creditsWire)
+  if (credits === undefined && creditsWire !== undefined) return undefined
+  const planId = Object.hasOwn(input, "plan_id") ? (input.plan_id ?? null) : null
+  if (!(planId === null || typeof planId === "string")) return undefined
+  const priceId = Object.hasOwn(input, "price_id") ? input.price_id : absent
+  if (!(priceId === absent || priceId === undefined || typeof priceId === "string")) return undefined
+  const planWire = Object.hasOwn(input, "plan") ? input.plan : absent
+  const plan =
+    planWire === absent || planWire === undefined || planWire === null
+      ? planWire
+      : decodeCommercePlan(planWire)
+  if (plan === undefined && planWire !== undefined) return undefined
+  const planPeriod = input.plan_period
+  if (!(typeof planPeriod === "string")) return undefined
+  const paymentMethodWire = Object.hasOwn(input, "payment_method") ? input.payment_method : absent
+  const paymentMethod =
+    paymentMethodWire === absent || paymentMethodWire === undefined
+      ? paymentMethodWire
+      : decodeCommercePaymentMethodResponse(paymentMethodWire)
+  if (paymentMethod === undefined && paymentMethodWire !== undefined) return undefined
+  const lifetimePaidWire = Object.hasOwn(input, "lifetime_paid") ? input.lifetime_paid : absent
+  const lifetimePaid =
+    lifetimePaidWire === absent || lifetimePaidWire === undefined
+      ? lifetimePaidWire
+      : decodeCommerceMoneyResponse(lifetimePaidWire)
+  if (lifetimePaid === undefined && lifetimePaidWire !== undefined) return undefined
+  const nextPaymentWire = Object.hasOwn(input, "next_payment") ? input.next_payment : absent
+  const nextPayment =
+    nextPaymentWire === absent || nextPaymentWire === undefined || nextPaymentWire === null
+      ? nextPaymentWire
+      : decodeCommerceSubscriptionItemNextPaymentResponse(nextPaymentWire)
+  if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
+  const payerId = input.payer_id
+  if (!(typeof payerId === "string")) return undefined
+  const payerWire = Object.hasOwn(input, "payer") ? input.payer : absent
+  const payer =
+    payerWire === absent || payerWire === undefined ? payerWire : decodeCommercePayerResponse(payerWire)
+  if (payer === undefined && payerWire !== undefined) return undefined
+  const isFreeTrial = input.is_free_trial
+  if (!(typeof isFreeTrial === "boolean")) return undefined
+  const periodStart = input.period_start
+  if (!(typeof periodStart === "number")) return undefined
+  const periodEnd = Object.hasOwn(input, "period_end") ? (input.period_end ?? null) : null
+  if (!(periodEnd === null || typeof periodEnd === "number")) return undefined
+  const prorationDate = Object.hasOwn(input, "proration_date") ? input.proration_date : absent
+  if (!(prorationDate === absent || prorationDate === undefined || typeof prorationDate === "string"))
+    return undefined
+  const canceledAt = Object.hasOwn(input, "canceled_at") ? (input.canceled_at ?? null) : null
+  if (!(canceledAt === null || typeof canceledAt === "number")) return undefined
+  const pastDueAt = Object.hasOwn(input, "past_due_at") ? (input.past_due_at ?? null) : null
+  if (!(pastDueAt === null || typeof pastDueAt === "number")) return undefined
+  const endedAt = Object.hasOwn(input, "ended_at") ? (input.ended_at ?? null) : null
+  if (!(endedAt === null || typeof endedAt === "number")) return undefined
+  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
+  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  const seatsWire = Object.hasOwn(input, "seats") ? input.seats : absent
+  const seats =
+    seatsWire === absent || seatsWire === undefined || seatsWire === null
+      ? seatsWire
+      : decodeCommerceSubscriptionItemSeatsResponse(seatsWire)
+  if (seats === undefined && seatsWire !== undefined) return undefined
+  const totalsWire = Object.hasOwn(input, "totals") ? input.totals : absent
+  const totals =
+    totalsWire === absent || totalsWire === undefined || totalsWire === null
+      ? totalsWire
+      : decodeCommerceTotalsResponse2(totalsWire)
+  if (totals === undefined && totalsWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { object, id, instanceId, status }
+  if (credit !== absent) output.credit = credit
+  if (credits !== absent) output.credits = credits
+  output.planId = planId
+  if (priceId !== absent) output.priceId = priceId
+  if (plan !== absent) output.plan = plan
+  output.planPeriod = planPeriod
+  if (paymentMethod !== absent) output.paymentMethod = paymentMethod
+  if (lifetimePaid !== absent) output.lifetimePaid = lifetimePaid
+  if (nextPayment !== absent) output.nextPayment = nextPayment
+  output.payerId = payerId
+  if (payer !== absent) output.payer = payer
+  output.isFreeTrial = isFreeTrial
+  output.periodStart = periodStart
+  output.periodEnd = periodEnd
+  if (prorationDate !== absent) output.prorationDate = prorationDate
+  output.canceledAt = canceledAt
+  output.pastDueAt = pastDueAt
+  output.endedAt = endedAt
+  if (createdAt !== absent) output.createdAt = createdAt
+  if (updatedAt !== absent) output.updatedAt = updatedAt
+  if (seats !== absent) output.seats = seats
+  if (totals !== absent) output.totals = totals
+  return output
+}
 
 /**
  * `CommerceSubscriptionItem`
@@ -960,44 +2962,75 @@ export interface CommerceSubscriptionItemSeatsResponse
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionItem = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
-  id: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  status: /* @__PURE__ */ openEnum(
-    "active",
-    "canceled",
-    "expired",
-    "ended",
-    "past_due",
-    "upcoming",
-    "incomplete",
-    "abandoned"
-  ),
-  credit: /* @__PURE__ */ Schema.optional(CommerceSubscriptionCreditResponse),
-  credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
-  planId: /* @__PURE__ */ nullable(Schema.String, "plan_id"),
-  priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
-  plan: /* @__PURE__ */ optionalNullable(CommercePlan, "plan"),
-  planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("month", "annual"), "plan_period"),
-  paymentMethod: /* @__PURE__ */ optional(CommercePaymentMethodResponse, "payment_method"),
-  lifetimePaid: /* @__PURE__ */ optional(CommerceMoneyResponse, "lifetime_paid"),
-  nextPayment: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_payment"),
-  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-  payer: /* @__PURE__ */ Schema.optional(CommercePayerResponse),
-  isFreeTrial: /* @__PURE__ */ required(Schema.Boolean, "is_free_trial"),
-  periodStart: /* @__PURE__ */ required(Schema.Number, "period_start"),
-  periodEnd: /* @__PURE__ */ nullable(Schema.Number, "period_end"),
-  prorationDate: /* @__PURE__ */ optional(Schema.String, "proration_date"),
-  canceledAt: /* @__PURE__ */ nullable(Schema.Number, "canceled_at"),
-  pastDueAt: /* @__PURE__ */ nullable(Schema.Number, "past_due_at"),
-  endedAt: /* @__PURE__ */ nullable(Schema.Number, "ended_at"),
-  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
-  seats: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemSeatsResponse, "seats"),
-  totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals")
-})
+export const CommerceSubscriptionItem = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
+    id: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    status: /* @__PURE__ */ openEnum(
+      "active",
+      "canceled",
+      "expired",
+      "ended",
+      "past_due",
+      "upcoming",
+      "incomplete",
+      "abandoned"
+    ),
+    credit: /* @__PURE__ */ Schema.optional(CommerceSubscriptionCreditResponse),
+    credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
+    planId: /* @__PURE__ */ nullable(Schema.String, "plan_id"),
+    priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
+    plan: /* @__PURE__ */ optionalNullable(CommercePlan, "plan"),
+    planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("month", "annual"), "plan_period"),
+    paymentMethod: /* @__PURE__ */ optional(CommercePaymentMethodResponse, "payment_method"),
+    lifetimePaid: /* @__PURE__ */ optional(CommerceMoneyResponse, "lifetime_paid"),
+    nextPayment: /* @__PURE__ */ optionalNullable(
+      CommerceSubscriptionItemNextPaymentResponse,
+      "next_payment"
+    ),
+    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    payer: /* @__PURE__ */ Schema.optional(CommercePayerResponse),
+    isFreeTrial: /* @__PURE__ */ required(Schema.Boolean, "is_free_trial"),
+    periodStart: /* @__PURE__ */ required(Schema.Number, "period_start"),
+    periodEnd: /* @__PURE__ */ nullable(Schema.Number, "period_end"),
+    prorationDate: /* @__PURE__ */ optional(Schema.String, "proration_date"),
+    canceledAt: /* @__PURE__ */ nullable(Schema.Number, "canceled_at"),
+    pastDueAt: /* @__PURE__ */ nullable(Schema.Number, "past_due_at"),
+    endedAt: /* @__PURE__ */ nullable(Schema.Number, "ended_at"),
+    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
+    seats: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemSeatsResponse, "seats"),
+    totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals")
+  }),
+  decodeCommerceSubscriptionItem
+)
 export interface CommerceSubscriptionItem extends Schema.Schema.Type<typeof CommerceSubscriptionItem> {}
+
+/** `CommerceSubscriptionNextPayment` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionNextPayment(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const date = input.date
+  if (!(typeof date === "number")) return undefined
+  const amount = decodeCommerceMoneyResponse(input.amount)
+  if (amount === undefined) return undefined
+  const perUnitTotalsWire = Object.hasOwn(input, "per_unit_totals") ? input.per_unit_totals : absent
+  const perUnitTotals =
+    perUnitTotalsWire === absent || perUnitTotalsWire === undefined
+      ? perUnitTotalsWire
+      : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal2)
+  if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
+  const totalsWire = Object.hasOwn(input, "totals") ? input.totals : absent
+  const totals =
+    totalsWire === absent || totalsWire === undefined || totalsWire === null
+      ? totalsWire
+      : decodeCommerceTotalsResponse2(totalsWire)
+  if (totals === undefined && totalsWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { date, amount }
+  if (perUnitTotals !== absent) output.perUnitTotals = perUnitTotals
+  if (totals !== absent) output.totals = totals
+  return output
+}
 
 /**
  * `CommerceSubscriptionNextPayment`
@@ -1005,17 +3038,77 @@ export interface CommerceSubscriptionItem extends Schema.Schema.Type<typeof Comm
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscriptionNextPayment = /* @__PURE__ */ Schema.Struct({
-  date: Schema.Number,
-  amount: CommerceMoneyResponse,
-  perUnitTotals: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(CommercePerUnitTotal2),
-    "per_unit_totals"
-  ),
-  totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals")
-})
+export const CommerceSubscriptionNextPayment = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    date: Schema.Number,
+    amount: CommerceMoneyResponse,
+    perUnitTotals: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(CommercePerUnitTotal2),
+      "per_unit_totals"
+    ),
+    totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals")
+  }),
+  decodeCommerceSubscriptionNextPayment
+)
 export interface CommerceSubscriptionNextPayment
   extends Schema.Schema.Type<typeof CommerceSubscriptionNextPayment> {}
+
+/** `CommerceSubscription` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscription(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "commerce_subscription")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const payerId = input.payer_id
+  if (!(typeof payerId === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const activeAt = Object.hasOwn(input, "active_at") ? (input.active_at ?? null) : null
+  if (!(activeAt === null || typeof activeAt === "number")) return undefined
+  const pastDueAt = Object.hasOwn(input, "past_due_at") ? (input.past_due_at ?? null) : null
+  if (!(pastDueAt === null || typeof pastDueAt === "number")) return undefined
+  const subscriptionItems = decodeArray(input.subscription_items, decodeCommerceSubscriptionItem)
+  if (subscriptionItems === undefined) return undefined
+  const nextPaymentWire = Object.hasOwn(input, "next_payment") ? input.next_payment : absent
+  const nextPayment =
+    nextPaymentWire === absent || nextPaymentWire === undefined
+      ? nextPaymentWire
+      : decodeCommerceSubscriptionNextPayment(nextPaymentWire)
+  if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
+  const eligibleForFreeTrial = Object.hasOwn(input, "eligible_for_free_trial")
+    ? input.eligible_for_free_trial
+    : absent
+  if (
+    !(
+      eligibleForFreeTrial === absent ||
+      eligibleForFreeTrial === undefined ||
+      typeof eligibleForFreeTrial === "boolean"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    instanceId,
+    status,
+    payerId,
+    createdAt,
+    updatedAt,
+    activeAt,
+    pastDueAt,
+    subscriptionItems
+  }
+  if (nextPayment !== absent) output.nextPayment = nextPayment
+  if (eligibleForFreeTrial !== absent) output.eligibleForFreeTrial = eligibleForFreeTrial
+  return output
+}
 
 /**
  * `CommerceSubscription`
@@ -1023,24 +3116,38 @@ export interface CommerceSubscriptionNextPayment
  * @since 0.1.0
  * @category models
  */
-export const CommerceSubscription = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("commerce_subscription"),
-  id: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  status: /* @__PURE__ */ openEnum("active", "past_due", "canceled", "ended", "abandoned", "incomplete"),
-  payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  activeAt: /* @__PURE__ */ nullable(Schema.Number, "active_at"),
-  pastDueAt: /* @__PURE__ */ nullable(Schema.Number, "past_due_at"),
-  subscriptionItems: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
-    "subscription_items"
-  ),
-  nextPayment: /* @__PURE__ */ optional(CommerceSubscriptionNextPayment, "next_payment"),
-  eligibleForFreeTrial: /* @__PURE__ */ optional(Schema.Boolean, "eligible_for_free_trial")
-})
+export const CommerceSubscription = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("commerce_subscription"),
+    id: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    status: /* @__PURE__ */ openEnum("active", "past_due", "canceled", "ended", "abandoned", "incomplete"),
+    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    activeAt: /* @__PURE__ */ nullable(Schema.Number, "active_at"),
+    pastDueAt: /* @__PURE__ */ nullable(Schema.Number, "past_due_at"),
+    subscriptionItems: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
+      "subscription_items"
+    ),
+    nextPayment: /* @__PURE__ */ optional(CommerceSubscriptionNextPayment, "next_payment"),
+    eligibleForFreeTrial: /* @__PURE__ */ optional(Schema.Boolean, "eligible_for_free_trial")
+  }),
+  decodeCommerceSubscription
+)
 export interface CommerceSubscription extends Schema.Schema.Type<typeof CommerceSubscription> {}
+
+/** `Cookies` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCookies(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "cookies")) return undefined
+  const cookies = checkArray(input.cookies, isString)
+  if (cookies === undefined) return undefined
+  const output: { [key: string]: unknown } = { object, cookies }
+  return output
+}
 
 /**
  * `Cookies`
@@ -1048,11 +3155,58 @@ export interface CommerceSubscription extends Schema.Schema.Type<typeof Commerce
  * @since 0.1.0
  * @category models
  */
-export const Cookies = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("cookies"),
-  cookies: /* @__PURE__ */ Schema.Array(Schema.String)
-})
+export const Cookies = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("cookies"),
+    cookies: /* @__PURE__ */ Schema.Array(Schema.String)
+  }),
+  decodeCookies
+)
 export interface Cookies extends Schema.Schema.Type<typeof Cookies> {}
+
+/** `CreateBillingPriceRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCreateBillingPriceRequest(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const planId = input.plan_id
+  if (!(typeof planId === "string")) return undefined
+  const currency = Object.hasOwn(input, "currency") ? input.currency : absent
+  if (!(currency === absent || currency === undefined || typeof currency === "string")) return undefined
+  const amount = Object.hasOwn(input, "amount") ? (input.amount ?? null) : null
+  if (!(amount === null || typeof amount === "number")) return undefined
+  const annualMonthlyAmount = Object.hasOwn(input, "annual_monthly_amount")
+    ? input.annual_monthly_amount
+    : absent
+  if (
+    !(
+      annualMonthlyAmount === absent ||
+      annualMonthlyAmount === undefined ||
+      annualMonthlyAmount === null ||
+      typeof annualMonthlyAmount === "number"
+    )
+  )
+    return undefined
+  const description = Object.hasOwn(input, "description") ? input.description : absent
+  if (!(description === absent || description === undefined || typeof description === "string"))
+    return undefined
+  const supportedBillingPeriods = Object.hasOwn(input, "supported_billing_periods")
+    ? input.supported_billing_periods
+    : absent
+  if (
+    !(
+      supportedBillingPeriods === absent ||
+      supportedBillingPeriods === undefined ||
+      typeof supportedBillingPeriods === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = { planId }
+  if (currency !== absent) output.currency = currency
+  output.amount = amount
+  if (annualMonthlyAmount !== absent) output.annualMonthlyAmount = annualMonthlyAmount
+  if (description !== absent) output.description = description
+  if (supportedBillingPeriods !== absent) output.supportedBillingPeriods = supportedBillingPeriods
+  return output
+}
 
 /**
  * `CreateBillingPriceRequest`
@@ -1060,18 +3214,42 @@ export interface Cookies extends Schema.Schema.Type<typeof Cookies> {}
  * @since 0.1.0
  * @category models
  */
-export const CreateBillingPriceRequest = /* @__PURE__ */ Schema.Struct({
-  planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
-  currency: /* @__PURE__ */ Schema.optional(Schema.String),
-  amount: /* @__PURE__ */ nullable(Schema.Number, "amount"),
-  annualMonthlyAmount: /* @__PURE__ */ optionalNullable(Schema.Number, "annual_monthly_amount"),
-  description: /* @__PURE__ */ Schema.optional(Schema.String),
-  supportedBillingPeriods: /* @__PURE__ */ optional(
-    /* @__PURE__ */ openEnum("month", "annual", "both"),
-    "supported_billing_periods"
-  )
-})
+export const CreateBillingPriceRequest = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
+    currency: /* @__PURE__ */ Schema.optional(Schema.String),
+    amount: /* @__PURE__ */ nullable(Schema.Number, "amount"),
+    annualMonthlyAmount: /* @__PURE__ */ optionalNullable(Schema.Number, "annual_monthly_amount"),
+    description: /* @__PURE__ */ Schema.optional(Schema.String),
+    supportedBillingPeriods: /* @__PURE__ */ optional(
+      /* @__PURE__ */ openEnum("month", "annual", "both"),
+      "supported_billing_periods"
+    )
+  }),
+  decodeCreateBillingPriceRequest
+)
 export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof CreateBillingPriceRequest> {}
+
+/** `DeletedObject` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDeletedObject(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(typeof object === "string")) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const slug = Object.hasOwn(input, "slug") ? input.slug : absent
+  if (!(slug === absent || slug === undefined || typeof slug === "string")) return undefined
+  const deleted = input.deleted
+  if (!(typeof deleted === "boolean")) return undefined
+  const externalId = Object.hasOwn(input, "external_id") ? input.external_id : absent
+  if (!(externalId === absent || externalId === undefined || typeof externalId === "string")) return undefined
+  const output: { [key: string]: unknown } = { object }
+  if (id !== absent) output.id = id
+  if (slug !== absent) output.slug = slug
+  output.deleted = deleted
+  if (externalId !== absent) output.externalId = externalId
+  return output
+}
 
 /**
  * `DeletedObject`
@@ -1079,14 +3257,101 @@ export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof Cre
  * @since 0.1.0
  * @category models
  */
-export const DeletedObject = /* @__PURE__ */ Schema.Struct({
-  object: Schema.String,
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  slug: /* @__PURE__ */ Schema.optional(Schema.String),
-  deleted: Schema.Boolean,
-  externalId: /* @__PURE__ */ optional(Schema.String, "external_id")
-})
+export const DeletedObject = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: Schema.String,
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    slug: /* @__PURE__ */ Schema.optional(Schema.String),
+    deleted: Schema.Boolean,
+    externalId: /* @__PURE__ */ optional(Schema.String, "external_id")
+  }),
+  decodeDeletedObject
+)
 export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject> {}
+
+function decodeDirectoryCustomAttributesItem(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const name = Object.hasOwn(input, "name") ? input.name : absent
+  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
+  const key = Object.hasOwn(input, "key") ? input.key : absent
+  if (!(key === absent || key === undefined || typeof key === "string")) return undefined
+  const ssoPath = Object.hasOwn(input, "sso_path") ? input.sso_path : absent
+  if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
+  const scimPath = Object.hasOwn(input, "scim_path") ? input.scim_path : absent
+  if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
+  const directoryPath = Object.hasOwn(input, "directory_path") ? input.directory_path : absent
+  if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
+    return undefined
+  const multiValued = Object.hasOwn(input, "multi_valued") ? input.multi_valued : absent
+  if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (name !== absent) output.name = name
+  if (key !== absent) output.key = key
+  if (ssoPath !== absent) output.ssoPath = ssoPath
+  if (scimPath !== absent) output.scimPath = scimPath
+  if (directoryPath !== absent) output.directoryPath = directoryPath
+  if (multiValued !== absent) output.multiValued = multiValued
+  return output
+}
+
+/** `Directory` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDirectory(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "directory")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const enterpriseConnectionId = Object.hasOwn(input, "enterprise_connection_id")
+    ? input.enterprise_connection_id
+    : absent
+  if (
+    !(
+      enterpriseConnectionId === absent ||
+      enterpriseConnectionId === undefined ||
+      enterpriseConnectionId === null ||
+      typeof enterpriseConnectionId === "string"
+    )
+  )
+    return undefined
+  const endpointUrl = input.endpoint_url
+  if (!(typeof endpointUrl === "string")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const enabled = input.enabled
+  if (!(typeof enabled === "boolean")) return undefined
+  const groupRoleMappingEnabled = input.group_role_mapping_enabled
+  if (!(typeof groupRoleMappingEnabled === "boolean")) return undefined
+  const attributeMapping = checkRecord(input.attribute_mapping, isString)
+  if (attributeMapping === undefined) return undefined
+  const customAttributesWire = Object.hasOwn(input, "custom_attributes") ? input.custom_attributes : absent
+  const customAttributes =
+    customAttributesWire === absent || customAttributesWire === undefined
+      ? customAttributesWire
+      : decodeArray(customAttributesWire, decodeDirectoryCustomAttributesItem)
+  if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
+  const apiKey = Object.hasOwn(input, "api_key") ? input.api_key : absent
+  if (!(apiKey === absent || apiKey === undefined || apiKey === null || typeof apiKey === "string"))
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name }
+  if (enterpriseConnectionId !== absent) output.enterpriseConnectionId = enterpriseConnectionId
+  output.endpointUrl = endpointUrl
+  output.provider = provider
+  output.enabled = enabled
+  output.groupRoleMappingEnabled = groupRoleMappingEnabled
+  output.attributeMapping = attributeMapping
+  if (customAttributes !== absent) output.customAttributes = customAttributes
+  if (apiKey !== absent) output.apiKey = apiKey
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `Directory`
@@ -1094,37 +3359,45 @@ export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject> 
  * @since 0.1.0
  * @category models
  */
-export const Directory = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("directory"),
-  id: Schema.String,
-  name: Schema.String,
-  enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
-  endpointUrl: /* @__PURE__ */ required(Schema.String, "endpoint_url"),
-  provider: Schema.String,
-  enabled: Schema.Boolean,
-  groupRoleMappingEnabled: /* @__PURE__ */ required(Schema.Boolean, "group_role_mapping_enabled"),
-  attributeMapping: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
-    "attribute_mapping"
-  ),
-  customAttributes: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        name: /* @__PURE__ */ Schema.optional(Schema.String),
-        key: /* @__PURE__ */ Schema.optional(Schema.String),
-        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
-        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
-        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
-        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
-      })
+export const Directory = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("directory"),
+    id: Schema.String,
+    name: Schema.String,
+    enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
+    endpointUrl: /* @__PURE__ */ required(Schema.String, "endpoint_url"),
+    provider: Schema.String,
+    enabled: Schema.Boolean,
+    groupRoleMappingEnabled: /* @__PURE__ */ required(Schema.Boolean, "group_role_mapping_enabled"),
+    attributeMapping: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+      "attribute_mapping"
     ),
-    "custom_attributes"
-  ),
-  apiKey: /* @__PURE__ */ optionalNullable(Schema.String, "api_key"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+    customAttributes: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(
+        /* @__PURE__ */ Schema.Struct({
+          name: /* @__PURE__ */ Schema.optional(Schema.String),
+          key: /* @__PURE__ */ Schema.optional(Schema.String),
+          ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
+          scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
+          directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+          multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
+        })
+      ),
+      "custom_attributes"
+    ),
+    apiKey: /* @__PURE__ */ optionalNullable(Schema.String, "api_key"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeDirectory
+)
 export interface Directory extends Schema.Schema.Type<typeof Directory> {}
+
+/** `Directories` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDirectories(input: unknown): unknown {
+  return decodeArray(input, decodeDirectory)
+}
 
 /**
  * `Directories`
@@ -1132,8 +3405,43 @@ export interface Directory extends Schema.Schema.Type<typeof Directory> {}
  * @since 0.1.0
  * @category models
  */
-export const Directories = /* @__PURE__ */ Schema.Array(Directory)
+export const Directories = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Array(Directory),
+  decodeDirectories
+)
 export type Directories = typeof Directories.Type
+
+/** `Permission` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePermission(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "permission")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const key = input.key
+  if (!(typeof key === "string")) return undefined
+  const description = input.description
+  if (!(typeof description === "string")) return undefined
+  const type = input.type
+  if (!(typeof type === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    name,
+    key,
+    description,
+    type,
+    createdAt,
+    updatedAt
+  }
+  return output
+}
 
 /**
  * `Permission`
@@ -1141,17 +3449,55 @@ export type Directories = typeof Directories.Type
  * @since 0.1.0
  * @category models
  */
-export const Permission = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("permission"),
-  id: Schema.String,
-  name: Schema.String,
-  key: Schema.String,
-  description: Schema.String,
-  type: Schema.String,
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const Permission = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("permission"),
+    id: Schema.String,
+    name: Schema.String,
+    key: Schema.String,
+    description: Schema.String,
+    type: Schema.String,
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodePermission
+)
 export interface Permission extends Schema.Schema.Type<typeof Permission> {}
+
+/** `Role` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeRole(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "role")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const key = input.key
+  if (!(typeof key === "string")) return undefined
+  const description = Object.hasOwn(input, "description") ? (input.description ?? null) : null
+  if (!(description === null || typeof description === "string")) return undefined
+  const isCreatorEligible = input.is_creator_eligible
+  if (!(typeof isCreatorEligible === "boolean")) return undefined
+  const permissions = decodeArray(input.permissions, decodePermission)
+  if (permissions === undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    name,
+    key,
+    description,
+    isCreatorEligible,
+    permissions,
+    createdAt,
+    updatedAt
+  }
+  return output
+}
 
 /**
  * `Role`
@@ -1159,18 +3505,66 @@ export interface Permission extends Schema.Schema.Type<typeof Permission> {}
  * @since 0.1.0
  * @category models
  */
-export const Role = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("role"),
-  id: Schema.String,
-  name: Schema.String,
-  key: Schema.String,
-  description: /* @__PURE__ */ nullable(Schema.String, "description"),
-  isCreatorEligible: /* @__PURE__ */ required(Schema.Boolean, "is_creator_eligible"),
-  permissions: /* @__PURE__ */ Schema.Array(Permission),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const Role = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("role"),
+    id: Schema.String,
+    name: Schema.String,
+    key: Schema.String,
+    description: /* @__PURE__ */ nullable(Schema.String, "description"),
+    isCreatorEligible: /* @__PURE__ */ required(Schema.Boolean, "is_creator_eligible"),
+    permissions: /* @__PURE__ */ Schema.Array(Permission),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeRole
+)
 export interface Role extends Schema.Schema.Type<typeof Role> {}
+
+/** `DirectoryGroupRoleMapping` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDirectoryGroupRoleMapping(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "directory_group_role_mapping")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const directoryId = input.directory_id
+  if (!(typeof directoryId === "string")) return undefined
+  const scimDirectoryId = input.scim_directory_id
+  if (!(typeof scimDirectoryId === "string")) return undefined
+  const directoryGroupId = input.directory_group_id
+  if (!(typeof directoryGroupId === "string")) return undefined
+  const scimGroupId = input.scim_group_id
+  if (!(typeof scimGroupId === "string")) return undefined
+  const directoryGroupDisplayName = input.directory_group_display_name
+  if (!(typeof directoryGroupDisplayName === "string")) return undefined
+  const scimGroupDisplayName = input.scim_group_display_name
+  if (!(typeof scimGroupDisplayName === "string")) return undefined
+  const roleWire = Object.hasOwn(input, "role") ? input.role : absent
+  const role = roleWire === absent || roleWire === undefined ? roleWire : decodeRole(roleWire)
+  if (role === undefined && roleWire !== undefined) return undefined
+  const precedence = input.precedence
+  if (!(typeof precedence === "number")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    directoryId,
+    scimDirectoryId,
+    directoryGroupId,
+    scimGroupId,
+    directoryGroupDisplayName,
+    scimGroupDisplayName
+  }
+  if (role !== absent) output.role = role
+  output.precedence = precedence
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `DirectoryGroupRoleMapping`
@@ -1178,21 +3572,29 @@ export interface Role extends Schema.Schema.Type<typeof Role> {}
  * @since 0.1.0
  * @category models
  */
-export const DirectoryGroupRoleMapping = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("directory_group_role_mapping"),
-  id: Schema.String,
-  directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
-  scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
-  directoryGroupId: /* @__PURE__ */ required(Schema.String, "directory_group_id"),
-  scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
-  directoryGroupDisplayName: /* @__PURE__ */ required(Schema.String, "directory_group_display_name"),
-  scimGroupDisplayName: /* @__PURE__ */ required(Schema.String, "scim_group_display_name"),
-  role: /* @__PURE__ */ Schema.optional(Role),
-  precedence: Schema.Number,
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const DirectoryGroupRoleMapping = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("directory_group_role_mapping"),
+    id: Schema.String,
+    directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
+    scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
+    directoryGroupId: /* @__PURE__ */ required(Schema.String, "directory_group_id"),
+    scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
+    directoryGroupDisplayName: /* @__PURE__ */ required(Schema.String, "directory_group_display_name"),
+    scimGroupDisplayName: /* @__PURE__ */ required(Schema.String, "scim_group_display_name"),
+    role: /* @__PURE__ */ Schema.optional(Role),
+    precedence: Schema.Number,
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeDirectoryGroupRoleMapping
+)
 export interface DirectoryGroupRoleMapping extends Schema.Schema.Type<typeof DirectoryGroupRoleMapping> {}
+
+/** `DirectoryGroupRoleMappings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDirectoryGroupRoleMappings(input: unknown): unknown {
+  return decodeArray(input, decodeDirectoryGroupRoleMapping)
+}
 
 /**
  * `DirectoryGroupRoleMappings`
@@ -1200,8 +3602,53 @@ export interface DirectoryGroupRoleMapping extends Schema.Schema.Type<typeof Dir
  * @since 0.1.0
  * @category models
  */
-export const DirectoryGroupRoleMappings = /* @__PURE__ */ Schema.Array(DirectoryGroupRoleMapping)
+export const DirectoryGroupRoleMappings = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Array(DirectoryGroupRoleMapping),
+  decodeDirectoryGroupRoleMappings
+)
 export type DirectoryGroupRoleMappings = typeof DirectoryGroupRoleMappings.Type
+
+/** `Domain` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDomain(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "domain")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const isSatellite = input.is_satellite
+  if (!(typeof isSatellite === "boolean")) return undefined
+  const frontendApiUrl = input.frontend_api_url
+  if (!(typeof frontendApiUrl === "string")) return undefined
+  const accountsPortalUrl = Object.hasOwn(input, "accounts_portal_url") ? input.accounts_portal_url : absent
+  if (
+    !(
+      accountsPortalUrl === absent ||
+      accountsPortalUrl === undefined ||
+      accountsPortalUrl === null ||
+      typeof accountsPortalUrl === "string"
+    )
+  )
+    return undefined
+  const proxyUrl = Object.hasOwn(input, "proxy_url") ? input.proxy_url : absent
+  if (!(proxyUrl === absent || proxyUrl === undefined || proxyUrl === null || typeof proxyUrl === "string"))
+    return undefined
+  const developmentOrigin = input.development_origin
+  if (!(typeof developmentOrigin === "string")) return undefined
+  const cnameTargetsWire = Object.hasOwn(input, "cname_targets") ? input.cname_targets : absent
+  const cnameTargets =
+    cnameTargetsWire === absent || cnameTargetsWire === undefined || cnameTargetsWire === null
+      ? cnameTargetsWire
+      : decodeArray(cnameTargetsWire, decodeCNameTarget)
+  if (cnameTargets === undefined && cnameTargetsWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, isSatellite, frontendApiUrl }
+  if (accountsPortalUrl !== absent) output.accountsPortalUrl = accountsPortalUrl
+  if (proxyUrl !== absent) output.proxyUrl = proxyUrl
+  output.developmentOrigin = developmentOrigin
+  if (cnameTargets !== absent) output.cnameTargets = cnameTargets
+  return output
+}
 
 /**
  * `Domain`
@@ -1209,18 +3656,32 @@ export type DirectoryGroupRoleMappings = typeof DirectoryGroupRoleMappings.Type
  * @since 0.1.0
  * @category models
  */
-export const Domain = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("domain"),
-  id: Schema.String,
-  name: Schema.String,
-  isSatellite: /* @__PURE__ */ required(Schema.Boolean, "is_satellite"),
-  frontendApiUrl: /* @__PURE__ */ required(Schema.String, "frontend_api_url"),
-  accountsPortalUrl: /* @__PURE__ */ optionalNullable(Schema.String, "accounts_portal_url"),
-  proxyUrl: /* @__PURE__ */ optionalNullable(Schema.String, "proxy_url"),
-  developmentOrigin: /* @__PURE__ */ required(Schema.String, "development_origin"),
-  cnameTargets: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(CNameTarget), "cname_targets")
-})
+export const Domain = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("domain"),
+    id: Schema.String,
+    name: Schema.String,
+    isSatellite: /* @__PURE__ */ required(Schema.Boolean, "is_satellite"),
+    frontendApiUrl: /* @__PURE__ */ required(Schema.String, "frontend_api_url"),
+    accountsPortalUrl: /* @__PURE__ */ optionalNullable(Schema.String, "accounts_portal_url"),
+    proxyUrl: /* @__PURE__ */ optionalNullable(Schema.String, "proxy_url"),
+    developmentOrigin: /* @__PURE__ */ required(Schema.String, "development_origin"),
+    cnameTargets: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(CNameTarget), "cname_targets")
+  }),
+  decodeDomain
+)
 export interface Domain extends Schema.Schema.Type<typeof Domain> {}
+
+/** `Domains` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDomains(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeDomain)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `Domains`
@@ -1228,11 +3689,25 @@ export interface Domain extends Schema.Schema.Type<typeof Domain> {}
  * @since 0.1.0
  * @category models
  */
-export const Domains = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(Domain),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const Domains = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(Domain),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeDomains
+)
 export interface Domains extends Schema.Schema.Type<typeof Domains> {}
+
+/** `IdentificationLink` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeIdentificationLink(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const type = input.type
+  if (!(typeof type === "string")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const output: { [key: string]: unknown } = { type, id }
+  return output
+}
 
 /**
  * `IdentificationLink`
@@ -1240,8 +3715,44 @@ export interface Domains extends Schema.Schema.Type<typeof Domains> {}
  * @since 0.1.0
  * @category models
  */
-export const IdentificationLink = /* @__PURE__ */ Schema.Struct({ type: Schema.String, id: Schema.String })
+export const IdentificationLink = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ type: Schema.String, id: Schema.String }),
+  decodeIdentificationLink
+)
 export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink> {}
+
+/** `VerificationAdmin` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationAdmin(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_admin")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  output.attempts = attempts
+  output.expireAt = expireAt
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_admin`
@@ -1249,15 +3760,51 @@ export interface IdentificationLink extends Schema.Schema.Type<typeof Identifica
  * @since 0.1.0
  * @category models
  */
-export const VerificationAdmin = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_admin")),
-  status: /* @__PURE__ */ openEnum("verified"),
-  strategy: /* @__PURE__ */ openEnum("admin"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationAdmin = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_admin")),
+    status: /* @__PURE__ */ openEnum("verified"),
+    strategy: /* @__PURE__ */ openEnum("admin"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationAdmin
+)
 export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin> {}
+
+/** `VerificationEmailLink` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationEmailLink(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_email_link")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  output.attempts = attempts
+  output.expireAt = expireAt
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_email_link`
@@ -1265,15 +3812,58 @@ export interface VerificationAdmin extends Schema.Schema.Type<typeof Verificatio
  * @since 0.1.0
  * @category models
  */
-export const VerificationEmailLink = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_email_link")),
-  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
-  strategy: /* @__PURE__ */ openEnum("email_link"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationEmailLink = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_email_link")),
+    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
+    strategy: /* @__PURE__ */ openEnum("email_link"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationEmailLink
+)
 export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink> {}
+
+/** `VerificationFromOauth` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationFromOauth(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_from_oauth")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const errorWire = Object.hasOwn(input, "error") ? input.error : absent
+  const error =
+    errorWire === absent || errorWire === undefined || errorWire === null
+      ? errorWire
+      : decodeClerkError(errorWire)
+  if (error === undefined && errorWire !== undefined) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  if (error !== absent) output.error = error
+  output.expireAt = expireAt
+  output.attempts = attempts
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_from_oauth`
@@ -1281,16 +3871,56 @@ export interface VerificationEmailLink extends Schema.Schema.Type<typeof Verific
  * @since 0.1.0
  * @category models
  */
-export const VerificationFromOauth = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_from_oauth")),
-  status: /* @__PURE__ */ openEnum("unverified", "verified"),
-  strategy: Schema.String,
-  error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationFromOauth = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_from_oauth")),
+    status: /* @__PURE__ */ openEnum("unverified", "verified"),
+    strategy: Schema.String,
+    error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationFromOauth
+)
 export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth> {}
+
+/** `VerificationOtp` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationOtp(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_otp")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const channel = Object.hasOwn(input, "channel") ? input.channel : absent
+  if (!(channel === absent || channel === undefined || channel === null || typeof channel === "string"))
+    return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  output.attempts = attempts
+  output.expireAt = expireAt
+  if (channel !== absent) output.channel = channel
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_otp`
@@ -1298,25 +3928,83 @@ export interface VerificationFromOauth extends Schema.Schema.Type<typeof Verific
  * @since 0.1.0
  * @category models
  */
-export const VerificationOtp = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_otp")),
-  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
-  strategy: /* @__PURE__ */ openEnum(
-    "phone_code",
-    "email_code",
-    "reset_password_email_code",
-    "admin",
-    "ticket",
-    "saml",
-    "email_link",
-    "from_oauth_microsoft"
-  ),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationOtp = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_otp")),
+    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
+    strategy: /* @__PURE__ */ openEnum(
+      "phone_code",
+      "email_code",
+      "reset_password_email_code",
+      "admin",
+      "ticket",
+      "saml",
+      "email_link",
+      "from_oauth_microsoft"
+    ),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationOtp
+)
 export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp> {}
+
+/** `VerificationSaml` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationSaml(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_saml")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const externalVerificationRedirectUrl = Object.hasOwn(input, "external_verification_redirect_url")
+    ? input.external_verification_redirect_url
+    : absent
+  if (
+    !(
+      externalVerificationRedirectUrl === absent ||
+      externalVerificationRedirectUrl === undefined ||
+      externalVerificationRedirectUrl === null ||
+      typeof externalVerificationRedirectUrl === "string"
+    )
+  )
+    return undefined
+  const errorWire = Object.hasOwn(input, "error") ? input.error : absent
+  const error =
+    errorWire === absent || errorWire === undefined || errorWire === null
+      ? errorWire
+      : decodeClerkError(errorWire)
+  if (error === undefined && errorWire !== undefined) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? input.expire_at : absent
+  if (!(expireAt === absent || expireAt === undefined || expireAt === null || typeof expireAt === "number"))
+    return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  if (externalVerificationRedirectUrl !== absent)
+    output.externalVerificationRedirectUrl = externalVerificationRedirectUrl
+  if (error !== absent) output.error = error
+  if (expireAt !== absent) output.expireAt = expireAt
+  output.attempts = attempts
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_saml`
@@ -1324,20 +4012,45 @@ export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationO
  * @since 0.1.0
  * @category models
  */
-export const VerificationSaml = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_saml")),
-  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired", "transferable"),
-  strategy: /* @__PURE__ */ openEnum("saml"),
-  externalVerificationRedirectUrl: /* @__PURE__ */ optionalNullable(
-    Schema.String,
-    "external_verification_redirect_url"
-  ),
-  error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
-  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationSaml = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_saml")),
+    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired", "transferable"),
+    strategy: /* @__PURE__ */ openEnum("saml"),
+    externalVerificationRedirectUrl: /* @__PURE__ */ optionalNullable(
+      Schema.String,
+      "external_verification_redirect_url"
+    ),
+    error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
+    expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationSaml
+)
 export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml> {}
+
+/** `VerificationScim` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationScim(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_scim")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  output.attempts = attempts
+  output.expireAt = expireAt
+  return output
+}
 
 /**
  * `verification_scim`
@@ -1345,14 +4058,50 @@ export interface VerificationSaml extends Schema.Schema.Type<typeof Verification
  * @since 0.1.0
  * @category models
  */
-export const VerificationScim = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_scim")),
-  status: /* @__PURE__ */ openEnum("verified"),
-  strategy: /* @__PURE__ */ openEnum("scim"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at")
-})
+export const VerificationScim = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_scim")),
+    status: /* @__PURE__ */ openEnum("verified"),
+    strategy: /* @__PURE__ */ openEnum("scim"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at")
+  }),
+  decodeVerificationScim
+)
 export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim> {}
+
+/** `VerificationTicket` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationTicket(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_ticket")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  output.attempts = attempts
+  output.expireAt = expireAt
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_ticket`
@@ -1360,15 +4109,91 @@ export interface VerificationScim extends Schema.Schema.Type<typeof Verification
  * @since 0.1.0
  * @category models
  */
-export const VerificationTicket = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_ticket")),
-  status: /* @__PURE__ */ openEnum("unverified", "verified", "expired"),
-  strategy: /* @__PURE__ */ openEnum("ticket"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationTicket = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_ticket")),
+    status: /* @__PURE__ */ openEnum("unverified", "verified", "expired"),
+    strategy: /* @__PURE__ */ openEnum("ticket"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationTicket
+)
 export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket> {}
+
+const knownEmailAddressVerificationVariants: ReadonlyArray<string> = [
+  "verification_otp",
+  "verification_admin",
+  "verification_from_oauth",
+  "verification_ticket",
+  "verification_saml",
+  "verification_email_link",
+  "verification_scim"
+]
+
+function decodeEmailAddressVerification(input: unknown): unknown {
+  if (isUnknownVariant(input, "object", knownEmailAddressVerificationVariants)) return input
+  const variant2 = decodeVerificationOtp(input)
+  if (variant2 !== undefined) return variant2
+  const variant3 = decodeVerificationAdmin(input)
+  if (variant3 !== undefined) return variant3
+  const variant4 = decodeVerificationFromOauth(input)
+  if (variant4 !== undefined) return variant4
+  const variant5 = decodeVerificationTicket(input)
+  if (variant5 !== undefined) return variant5
+  const variant6 = decodeVerificationSaml(input)
+  if (variant6 !== undefined) return variant6
+  const variant7 = decodeVerificationEmailLink(input)
+  if (variant7 !== undefined) return variant7
+  const variant8 = decodeVerificationScim(input)
+  if (variant8 !== undefined) return variant8
+  return undefined
+}
+
+/** `EmailAddress` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEmailAddress(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const object = input.object
+  if (!(object === "email_address")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const reserved = input.reserved
+  if (!(typeof reserved === "boolean")) return undefined
+  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verification = verificationWire === null ? null : decodeEmailAddressVerification(verificationWire)
+  if (verification === undefined) return undefined
+  const linkedTo = decodeArray(input.linked_to, decodeIdentificationLink)
+  if (linkedTo === undefined) return undefined
+  const matchesSsoConnection = Object.hasOwn(input, "matches_sso_connection")
+    ? input.matches_sso_connection
+    : absent
+  if (
+    !(
+      matchesSsoConnection === absent ||
+      matchesSsoConnection === undefined ||
+      typeof matchesSsoConnection === "boolean"
+    )
+  )
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (id !== absent) output.id = id
+  output.object = object
+  output.emailAddress = emailAddress
+  output.reserved = reserved
+  output.verification = verification
+  output.linkedTo = linkedTo
+  if (matchesSsoConnection !== absent) output.matchesSsoConnection = matchesSsoConnection
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `EmailAddress`
@@ -1376,38 +4201,87 @@ export interface VerificationTicket extends Schema.Schema.Type<typeof Verificati
  * @since 0.1.0
  * @category models
  */
-export const EmailAddress = /* @__PURE__ */ Schema.Struct({
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  object: /* @__PURE__ */ Schema.Literal("email_address"),
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  reserved: Schema.Boolean,
-  verification: /* @__PURE__ */ nullable(
-    /* @__PURE__ */ Schema.Union(
-      /* @__PURE__ */ unknownVariant("object", [
-        "verification_otp",
-        "verification_admin",
-        "verification_from_oauth",
-        "verification_ticket",
-        "verification_saml",
-        "verification_email_link",
-        "verification_scim"
-      ]),
-      VerificationOtp,
-      VerificationAdmin,
-      VerificationFromOauth,
-      VerificationTicket,
-      VerificationSaml,
-      VerificationEmailLink,
-      VerificationScim
+export const EmailAddress = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    object: /* @__PURE__ */ Schema.Literal("email_address"),
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    reserved: Schema.Boolean,
+    verification: /* @__PURE__ */ nullable(
+      /* @__PURE__ */ Schema.Union(
+        /* @__PURE__ */ unknownVariant("object", [
+          "verification_otp",
+          "verification_admin",
+          "verification_from_oauth",
+          "verification_ticket",
+          "verification_saml",
+          "verification_email_link",
+          "verification_scim"
+        ]),
+        VerificationOtp,
+        VerificationAdmin,
+        VerificationFromOauth,
+        VerificationTicket,
+        VerificationSaml,
+        VerificationEmailLink,
+        VerificationScim
+      ),
+      "verification"
     ),
-    "verification"
-  ),
-  linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
-  matchesSsoConnection: /* @__PURE__ */ optional(Schema.Boolean, "matches_sso_connection"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+    linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
+    matchesSsoConnection: /* @__PURE__ */ optional(Schema.Boolean, "matches_sso_connection"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeEmailAddress
+)
 export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress> {}
+
+/** `EnterpriseAccountConnection` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEnterpriseAccountConnection(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const protocol = input.protocol
+  if (!(typeof protocol === "string")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const logoPublicUrl = Object.hasOwn(input, "logo_public_url") ? (input.logo_public_url ?? null) : null
+  if (!(logoPublicUrl === null || typeof logoPublicUrl === "string")) return undefined
+  const domain = Object.hasOwn(input, "domain") ? input.domain : absent
+  if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
+  const domainsWire = Object.hasOwn(input, "domains") ? input.domains : absent
+  const domains =
+    domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
+  if (domains === undefined && domainsWire !== undefined) return undefined
+  const active = input.active
+  if (!(typeof active === "boolean")) return undefined
+  const syncUserAttributes = input.sync_user_attributes
+  if (!(typeof syncUserAttributes === "boolean")) return undefined
+  const allowSubdomains = input.allow_subdomains
+  if (!(typeof allowSubdomains === "boolean")) return undefined
+  const allowIdpInitiated = input.allow_idp_initiated
+  if (!(typeof allowIdpInitiated === "boolean")) return undefined
+  const disableAdditionalIdentifications = input.disable_additional_identifications
+  if (!(typeof disableAdditionalIdentifications === "boolean")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { id, protocol, provider, name, logoPublicUrl }
+  if (domain !== absent) output.domain = domain
+  if (domains !== absent) output.domains = domains
+  output.active = active
+  output.syncUserAttributes = syncUserAttributes
+  output.allowSubdomains = allowSubdomains
+  output.allowIdpInitiated = allowIdpInitiated
+  output.disableAdditionalIdentifications = disableAdditionalIdentifications
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `EnterpriseAccountConnection`
@@ -1415,26 +4289,82 @@ export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress> {}
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseAccountConnection = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  protocol: Schema.String,
-  provider: Schema.String,
-  name: Schema.String,
-  logoPublicUrl: /* @__PURE__ */ nullable(Schema.String, "logo_public_url"),
-  domain: /* @__PURE__ */ Schema.optional(Schema.String),
-  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  active: Schema.Boolean,
-  syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
-  allowSubdomains: /* @__PURE__ */ required(Schema.Boolean, "allow_subdomains"),
-  allowIdpInitiated: /* @__PURE__ */ required(Schema.Boolean, "allow_idp_initiated"),
-  disableAdditionalIdentifications: /* @__PURE__ */ required(
-    Schema.Boolean,
-    "disable_additional_identifications"
-  ),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const EnterpriseAccountConnection = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    protocol: Schema.String,
+    provider: Schema.String,
+    name: Schema.String,
+    logoPublicUrl: /* @__PURE__ */ nullable(Schema.String, "logo_public_url"),
+    domain: /* @__PURE__ */ Schema.optional(Schema.String),
+    domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    active: Schema.Boolean,
+    syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
+    allowSubdomains: /* @__PURE__ */ required(Schema.Boolean, "allow_subdomains"),
+    allowIdpInitiated: /* @__PURE__ */ required(Schema.Boolean, "allow_idp_initiated"),
+    disableAdditionalIdentifications: /* @__PURE__ */ required(
+      Schema.Boolean,
+      "disable_additional_identifications"
+    ),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeEnterpriseAccountConnection
+)
 export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof EnterpriseAccountConnection> {}
+
+/** `VerificationOauth` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationOauth(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_oauth")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const externalVerificationRedirectUrl = Object.hasOwn(input, "external_verification_redirect_url")
+    ? input.external_verification_redirect_url
+    : absent
+  if (
+    !(
+      externalVerificationRedirectUrl === absent ||
+      externalVerificationRedirectUrl === undefined ||
+      typeof externalVerificationRedirectUrl === "string"
+    )
+  )
+    return undefined
+  const errorWire = Object.hasOwn(input, "error") ? input.error : absent
+  const error =
+    errorWire === absent || errorWire === undefined || errorWire === null
+      ? errorWire
+      : decodeClerkError(errorWire)
+  if (error === undefined && errorWire !== undefined) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  if (externalVerificationRedirectUrl !== absent)
+    output.externalVerificationRedirectUrl = externalVerificationRedirectUrl
+  if (error !== absent) output.error = error
+  output.expireAt = expireAt
+  output.attempts = attempts
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_oauth`
@@ -1442,20 +4372,130 @@ export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof E
  * @since 0.1.0
  * @category models
  */
-export const VerificationOauth = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_oauth")),
-  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired", "transferable"),
-  strategy: Schema.String,
-  externalVerificationRedirectUrl: /* @__PURE__ */ optional(
-    Schema.String,
-    "external_verification_redirect_url"
-  ),
-  error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationOauth = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_oauth")),
+    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired", "transferable"),
+    strategy: Schema.String,
+    externalVerificationRedirectUrl: /* @__PURE__ */ optional(
+      Schema.String,
+      "external_verification_redirect_url"
+    ),
+    error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationOauth
+)
 export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth> {}
+
+const knownEnterpriseAccountVerificationVariants: ReadonlyArray<string> = [
+  "verification_ticket",
+  "verification_saml",
+  "verification_oauth"
+]
+
+function decodeEnterpriseAccountVerification(input: unknown): unknown {
+  if (isUnknownVariant(input, "object", knownEnterpriseAccountVerificationVariants)) return input
+  const variant2 = decodeVerificationTicket(input)
+  if (variant2 !== undefined) return variant2
+  const variant3 = decodeVerificationSaml(input)
+  if (variant3 !== undefined) return variant3
+  const variant4 = decodeVerificationOauth(input)
+  if (variant4 !== undefined) return variant4
+  return undefined
+}
+
+/** `EnterpriseAccount` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEnterpriseAccount(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const object = input.object
+  if (!(object === "enterprise_account")) return undefined
+  const protocol = Object.hasOwn(input, "protocol") ? input.protocol : absent
+  if (!(protocol === absent || protocol === undefined || typeof protocol === "string")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const active = input.active
+  if (!(typeof active === "boolean")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const firstName = Object.hasOwn(input, "first_name") ? input.first_name : absent
+  if (
+    !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
+  )
+    return undefined
+  const lastName = Object.hasOwn(input, "last_name") ? input.last_name : absent
+  if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
+    return undefined
+  const providerUserId = Object.hasOwn(input, "provider_user_id") ? input.provider_user_id : absent
+  if (
+    !(
+      providerUserId === absent ||
+      providerUserId === undefined ||
+      providerUserId === null ||
+      typeof providerUserId === "string"
+    )
+  )
+    return undefined
+  const enterpriseConnectionId = Object.hasOwn(input, "enterprise_connection_id")
+    ? input.enterprise_connection_id
+    : absent
+  if (
+    !(
+      enterpriseConnectionId === absent ||
+      enterpriseConnectionId === undefined ||
+      enterpriseConnectionId === null ||
+      typeof enterpriseConnectionId === "string"
+    )
+  )
+    return undefined
+  const publicMetadata = Object.hasOwn(input, "public_metadata") ? input.public_metadata : absent
+  if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
+    return undefined
+  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verification =
+    verificationWire === null ? null : decodeEnterpriseAccountVerification(verificationWire)
+  if (verification === undefined) return undefined
+  const enterpriseConnectionWire = Object.hasOwn(input, "enterprise_connection")
+    ? input.enterprise_connection
+    : absent
+  const enterpriseConnection =
+    enterpriseConnectionWire === absent ||
+    enterpriseConnectionWire === undefined ||
+    enterpriseConnectionWire === null
+      ? enterpriseConnectionWire
+      : decodeEnterpriseAccountConnection(enterpriseConnectionWire)
+  if (enterpriseConnection === undefined && enterpriseConnectionWire !== undefined) return undefined
+  const lastAuthenticatedAt = Object.hasOwn(input, "last_authenticated_at")
+    ? input.last_authenticated_at
+    : absent
+  if (
+    !(
+      lastAuthenticatedAt === absent ||
+      lastAuthenticatedAt === undefined ||
+      lastAuthenticatedAt === null ||
+      typeof lastAuthenticatedAt === "number"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = { id, object }
+  if (protocol !== absent) output.protocol = protocol
+  output.provider = provider
+  output.active = active
+  output.emailAddress = emailAddress
+  if (firstName !== absent) output.firstName = firstName
+  if (lastName !== absent) output.lastName = lastName
+  if (providerUserId !== absent) output.providerUserId = providerUserId
+  if (enterpriseConnectionId !== absent) output.enterpriseConnectionId = enterpriseConnectionId
+  if (publicMetadata !== absent) output.publicMetadata = publicMetadata
+  output.verification = verification
+  if (enterpriseConnection !== absent) output.enterpriseConnection = enterpriseConnection
+  if (lastAuthenticatedAt !== absent) output.lastAuthenticatedAt = lastAuthenticatedAt
+  return output
+}
 
 /**
  * `EnterpriseAccount`
@@ -1463,38 +4503,349 @@ export interface VerificationOauth extends Schema.Schema.Type<typeof Verificatio
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseAccount = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  object: /* @__PURE__ */ Schema.Literal("enterprise_account"),
-  protocol: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("oauth", "saml")),
-  provider: Schema.String,
-  active: Schema.Boolean,
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
-  providerUserId: /* @__PURE__ */ optionalNullable(Schema.String, "provider_user_id"),
-  enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  verification: /* @__PURE__ */ nullable(
-    /* @__PURE__ */ Schema.Union(
-      /* @__PURE__ */ unknownVariant("object", [
-        "verification_ticket",
-        "verification_saml",
-        "verification_oauth"
-      ]),
-      VerificationTicket,
-      VerificationSaml,
-      VerificationOauth
+export const EnterpriseAccount = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    object: /* @__PURE__ */ Schema.Literal("enterprise_account"),
+    protocol: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("oauth", "saml")),
+    provider: Schema.String,
+    active: Schema.Boolean,
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
+    providerUserId: /* @__PURE__ */ optionalNullable(Schema.String, "provider_user_id"),
+    enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
+    publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+    verification: /* @__PURE__ */ nullable(
+      /* @__PURE__ */ Schema.Union(
+        /* @__PURE__ */ unknownVariant("object", [
+          "verification_ticket",
+          "verification_saml",
+          "verification_oauth"
+        ]),
+        VerificationTicket,
+        VerificationSaml,
+        VerificationOauth
+      ),
+      "verification"
     ),
-    "verification"
-  ),
-  enterpriseConnection: /* @__PURE__ */ optionalNullable(
-    EnterpriseAccountConnection,
-    "enterprise_connection"
-  ),
-  lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at")
-})
+    enterpriseConnection: /* @__PURE__ */ optionalNullable(
+      EnterpriseAccountConnection,
+      "enterprise_connection"
+    ),
+    lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at")
+  }),
+  decodeEnterpriseAccount
+)
 export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount> {}
+
+function decodeEnterpriseConnectionCustomAttributesItem(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const key = input.key
+  if (!(typeof key === "string")) return undefined
+  const ssoPath = Object.hasOwn(input, "sso_path") ? input.sso_path : absent
+  if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
+  const scimPath = Object.hasOwn(input, "scim_path") ? input.scim_path : absent
+  if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
+  const directoryPath = Object.hasOwn(input, "directory_path") ? input.directory_path : absent
+  if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
+    return undefined
+  const multiValued = Object.hasOwn(input, "multi_valued") ? input.multi_valued : absent
+  if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
+    return undefined
+  const output: { [key: string]: unknown } = { name, key }
+  if (ssoPath !== absent) output.ssoPath = ssoPath
+  if (scimPath !== absent) output.scimPath = scimPath
+  if (directoryPath !== absent) output.directoryPath = directoryPath
+  if (multiValued !== absent) output.multiValued = multiValued
+  return output
+}
+
+function decodeEnterpriseConnectionSamlConnectionLoginHint(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const mode = input.mode
+  if (!(typeof mode === "string")) return undefined
+  const source = Object.hasOwn(input, "source") ? input.source : absent
+  if (!(source === absent || source === undefined || typeof source === "string")) return undefined
+  const output: { [key: string]: unknown } = { mode }
+  if (source !== absent) output.source = source
+  return output
+}
+
+function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const name = Object.hasOwn(input, "name") ? input.name : absent
+  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
+  const idpEntityId = Object.hasOwn(input, "idp_entity_id") ? input.idp_entity_id : absent
+  if (
+    !(
+      idpEntityId === absent ||
+      idpEntityId === undefined ||
+      idpEntityId === null ||
+      typeof idpEntityId === "string"
+    )
+  )
+    return undefined
+  const idpSsoUrl = Object.hasOwn(input, "idp_sso_url") ? input.idp_sso_url : absent
+  if (
+    !(idpSsoUrl === absent || idpSsoUrl === undefined || idpSsoUrl === null || typeof idpSsoUrl === "string")
+  )
+    return undefined
+  const idpMetadataUrl = Object.hasOwn(input, "idp_metadata_url") ? input.idp_metadata_url : absent
+  if (
+    !(
+      idpMetadataUrl === absent ||
+      idpMetadataUrl === undefined ||
+      idpMetadataUrl === null ||
+      typeof idpMetadataUrl === "string"
+    )
+  )
+    return undefined
+  const acsUrl = Object.hasOwn(input, "acs_url") ? input.acs_url : absent
+  if (!(acsUrl === absent || acsUrl === undefined || acsUrl === null || typeof acsUrl === "string"))
+    return undefined
+  const spEntityId = Object.hasOwn(input, "sp_entity_id") ? input.sp_entity_id : absent
+  if (
+    !(
+      spEntityId === absent ||
+      spEntityId === undefined ||
+      spEntityId === null ||
+      typeof spEntityId === "string"
+    )
+  )
+    return undefined
+  const spMetadataUrl = Object.hasOwn(input, "sp_metadata_url") ? input.sp_metadata_url : absent
+  if (
+    !(
+      spMetadataUrl === absent ||
+      spMetadataUrl === undefined ||
+      spMetadataUrl === null ||
+      typeof spMetadataUrl === "string"
+    )
+  )
+    return undefined
+  const active = Object.hasOwn(input, "active") ? input.active : absent
+  if (!(active === absent || active === undefined || typeof active === "boolean")) return undefined
+  const allowIdpInitiated = Object.hasOwn(input, "allow_idp_initiated") ? input.allow_idp_initiated : absent
+  if (
+    !(
+      allowIdpInitiated === absent ||
+      allowIdpInitiated === undefined ||
+      typeof allowIdpInitiated === "boolean"
+    )
+  )
+    return undefined
+  const allowSubdomains = Object.hasOwn(input, "allow_subdomains") ? input.allow_subdomains : absent
+  if (!(allowSubdomains === absent || allowSubdomains === undefined || typeof allowSubdomains === "boolean"))
+    return undefined
+  const forceAuthn = Object.hasOwn(input, "force_authn") ? input.force_authn : absent
+  if (!(forceAuthn === absent || forceAuthn === undefined || typeof forceAuthn === "boolean"))
+    return undefined
+  const loginHintWire = Object.hasOwn(input, "login_hint") ? input.login_hint : absent
+  const loginHint =
+    loginHintWire === absent || loginHintWire === undefined
+      ? loginHintWire
+      : decodeEnterpriseConnectionSamlConnectionLoginHint(loginHintWire)
+  if (loginHint === undefined && loginHintWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (id !== absent) output.id = id
+  if (name !== absent) output.name = name
+  if (idpEntityId !== absent) output.idpEntityId = idpEntityId
+  if (idpSsoUrl !== absent) output.idpSsoUrl = idpSsoUrl
+  if (idpMetadataUrl !== absent) output.idpMetadataUrl = idpMetadataUrl
+  if (acsUrl !== absent) output.acsUrl = acsUrl
+  if (spEntityId !== absent) output.spEntityId = spEntityId
+  if (spMetadataUrl !== absent) output.spMetadataUrl = spMetadataUrl
+  if (active !== absent) output.active = active
+  if (allowIdpInitiated !== absent) output.allowIdpInitiated = allowIdpInitiated
+  if (allowSubdomains !== absent) output.allowSubdomains = allowSubdomains
+  if (forceAuthn !== absent) output.forceAuthn = forceAuthn
+  if (loginHint !== absent) output.loginHint = loginHint
+  return output
+}
+
+function decodeEnterpriseConnectionOauthConfig(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const name = Object.hasOwn(input, "name") ? input.name : absent
+  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
+  const providerKey = Object.hasOwn(input, "provider_key") ? input.provider_key : absent
+  if (!(providerKey === absent || providerKey === undefined || typeof providerKey === "string"))
+    return undefined
+  const clientId = Object.hasOwn(input, "client_id") ? input.client_id : absent
+  if (!(clientId === absent || clientId === undefined || clientId === null || typeof clientId === "string"))
+    return undefined
+  const discoveryUrl = Object.hasOwn(input, "discovery_url") ? input.discovery_url : absent
+  if (
+    !(
+      discoveryUrl === absent ||
+      discoveryUrl === undefined ||
+      discoveryUrl === null ||
+      typeof discoveryUrl === "string"
+    )
+  )
+    return undefined
+  const authUrl = Object.hasOwn(input, "auth_url") ? input.auth_url : absent
+  if (!(authUrl === absent || authUrl === undefined || authUrl === null || typeof authUrl === "string"))
+    return undefined
+  const tokenUrl = Object.hasOwn(input, "token_url") ? input.token_url : absent
+  if (!(tokenUrl === absent || tokenUrl === undefined || tokenUrl === null || typeof tokenUrl === "string"))
+    return undefined
+  const userInfoUrl = Object.hasOwn(input, "user_info_url") ? input.user_info_url : absent
+  if (
+    !(
+      userInfoUrl === absent ||
+      userInfoUrl === undefined ||
+      userInfoUrl === null ||
+      typeof userInfoUrl === "string"
+    )
+  )
+    return undefined
+  const requiresPkce = Object.hasOwn(input, "requires_pkce") ? input.requires_pkce : absent
+  if (!(requiresPkce === absent || requiresPkce === undefined || typeof requiresPkce === "boolean"))
+    return undefined
+  const logoPublicUrl = Object.hasOwn(input, "logo_public_url") ? input.logo_public_url : absent
+  if (
+    !(
+      logoPublicUrl === absent ||
+      logoPublicUrl === undefined ||
+      logoPublicUrl === null ||
+      typeof logoPublicUrl === "string"
+    )
+  )
+    return undefined
+  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
+  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (id !== absent) output.id = id
+  if (name !== absent) output.name = name
+  if (providerKey !== absent) output.providerKey = providerKey
+  if (clientId !== absent) output.clientId = clientId
+  if (discoveryUrl !== absent) output.discoveryUrl = discoveryUrl
+  if (authUrl !== absent) output.authUrl = authUrl
+  if (tokenUrl !== absent) output.tokenUrl = tokenUrl
+  if (userInfoUrl !== absent) output.userInfoUrl = userInfoUrl
+  if (requiresPkce !== absent) output.requiresPkce = requiresPkce
+  if (logoPublicUrl !== absent) output.logoPublicUrl = logoPublicUrl
+  if (createdAt !== absent) output.createdAt = createdAt
+  if (updatedAt !== absent) output.updatedAt = updatedAt
+  return output
+}
+
+/** `EnterpriseConnection` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEnterpriseConnection(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "enterprise_connection")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const logoPublicUrl = Object.hasOwn(input, "logo_public_url") ? input.logo_public_url : absent
+  if (
+    !(
+      logoPublicUrl === absent ||
+      logoPublicUrl === undefined ||
+      logoPublicUrl === null ||
+      typeof logoPublicUrl === "string"
+    )
+  )
+    return undefined
+  const active = input.active
+  if (!(typeof active === "boolean")) return undefined
+  const domains = checkArray(input.domains, isString)
+  if (domains === undefined) return undefined
+  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  if (
+    !(
+      organizationId === absent ||
+      organizationId === undefined ||
+      organizationId === null ||
+      typeof organizationId === "string"
+    )
+  )
+    return undefined
+  const syncUserAttributes = Object.hasOwn(input, "sync_user_attributes")
+    ? input.sync_user_attributes
+    : absent
+  if (
+    !(
+      syncUserAttributes === absent ||
+      syncUserAttributes === undefined ||
+      typeof syncUserAttributes === "boolean"
+    )
+  )
+    return undefined
+  const disableAdditionalIdentifications = Object.hasOwn(input, "disable_additional_identifications")
+    ? input.disable_additional_identifications
+    : absent
+  if (
+    !(
+      disableAdditionalIdentifications === absent ||
+      disableAdditionalIdentifications === undefined ||
+      typeof disableAdditionalIdentifications === "boolean"
+    )
+  )
+    return undefined
+  const allowOrganizationAccountLinking = Object.hasOwn(input, "allow_organization_account_linking")
+    ? input.allow_organization_account_linking
+    : absent
+  if (
+    !(
+      allowOrganizationAccountLinking === absent ||
+      allowOrganizationAccountLinking === undefined ||
+      typeof allowOrganizationAccountLinking === "boolean"
+    )
+  )
+    return undefined
+  const customAttributesWire = Object.hasOwn(input, "custom_attributes") ? input.custom_attributes : absent
+  const customAttributes =
+    customAttributesWire === absent || customAttributesWire === undefined
+      ? customAttributesWire
+      : decodeArray(customAttributesWire, decodeEnterpriseConnectionCustomAttributesItem)
+  if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
+  const samlConnectionWire = Object.hasOwn(input, "saml_connection") ? input.saml_connection : absent
+  const samlConnection =
+    samlConnectionWire === absent || samlConnectionWire === undefined || samlConnectionWire === null
+      ? samlConnectionWire
+      : decodeEnterpriseConnectionSamlConnection(samlConnectionWire)
+  if (samlConnection === undefined && samlConnectionWire !== undefined) return undefined
+  const oauthConfigWire = Object.hasOwn(input, "oauth_config") ? input.oauth_config : absent
+  const oauthConfig =
+    oauthConfigWire === absent || oauthConfigWire === undefined || oauthConfigWire === null
+      ? oauthConfigWire
+      : decodeEnterpriseConnectionOauthConfig(oauthConfigWire)
+  if (oauthConfig === undefined && oauthConfigWire !== undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, provider }
+  if (logoPublicUrl !== absent) output.logoPublicUrl = logoPublicUrl
+  output.active = active
+  output.domains = domains
+  if (organizationId !== absent) output.organizationId = organizationId
+  if (syncUserAttributes !== absent) output.syncUserAttributes = syncUserAttributes
+  if (disableAdditionalIdentifications !== absent)
+    output.disableAdditionalIdentifications = disableAdditionalIdentifications
+  if (allowOrganizationAccountLinking !== absent)
+    output.allowOrganizationAccountLinking = allowOrganizationAccountLinking
+  if (customAttributes !== absent) output.customAttributes = customAttributes
+  if (samlConnection !== absent) output.samlConnection = samlConnection
+  if (oauthConfig !== absent) output.oauthConfig = oauthConfig
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `EnterpriseConnection`
@@ -1502,82 +4853,199 @@ export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseA
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnection = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("enterprise_connection"),
-  id: Schema.String,
-  name: Schema.String,
-  provider: Schema.String,
-  logoPublicUrl: /* @__PURE__ */ optionalNullable(Schema.String, "logo_public_url"),
-  active: Schema.Boolean,
-  domains: /* @__PURE__ */ Schema.Array(Schema.String),
-  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
-  syncUserAttributes: /* @__PURE__ */ optional(Schema.Boolean, "sync_user_attributes"),
-  disableAdditionalIdentifications: /* @__PURE__ */ optional(
-    Schema.Boolean,
-    "disable_additional_identifications"
-  ),
-  allowOrganizationAccountLinking: /* @__PURE__ */ optional(
-    Schema.Boolean,
-    "allow_organization_account_linking"
-  ),
-  customAttributes: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        name: Schema.String,
-        key: Schema.String,
-        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
-        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
-        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
-        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
-      })
+export const EnterpriseConnection = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("enterprise_connection"),
+    id: Schema.String,
+    name: Schema.String,
+    provider: Schema.String,
+    logoPublicUrl: /* @__PURE__ */ optionalNullable(Schema.String, "logo_public_url"),
+    active: Schema.Boolean,
+    domains: /* @__PURE__ */ Schema.Array(Schema.String),
+    organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+    syncUserAttributes: /* @__PURE__ */ optional(Schema.Boolean, "sync_user_attributes"),
+    disableAdditionalIdentifications: /* @__PURE__ */ optional(
+      Schema.Boolean,
+      "disable_additional_identifications"
     ),
-    "custom_attributes"
-  ),
-  samlConnection: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      id: /* @__PURE__ */ Schema.optional(Schema.String),
-      name: /* @__PURE__ */ Schema.optional(Schema.String),
-      idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
-      idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
-      idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
-      acsUrl: /* @__PURE__ */ optionalNullable(Schema.String, "acs_url"),
-      spEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "sp_entity_id"),
-      spMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "sp_metadata_url"),
-      active: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-      allowIdpInitiated: /* @__PURE__ */ optional(Schema.Boolean, "allow_idp_initiated"),
-      allowSubdomains: /* @__PURE__ */ optional(Schema.Boolean, "allow_subdomains"),
-      forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
-      loginHint: /* @__PURE__ */ optional(
+    allowOrganizationAccountLinking: /* @__PURE__ */ optional(
+      Schema.Boolean,
+      "allow_organization_account_linking"
+    ),
+    customAttributes: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(
         /* @__PURE__ */ Schema.Struct({
-          mode: /* @__PURE__ */ openEnum("email_address", "custom_attribute", "off"),
-          source: /* @__PURE__ */ Schema.optional(Schema.String)
-        }),
-        "login_hint"
-      )
-    }),
-    "saml_connection"
-  ),
-  oauthConfig: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      id: /* @__PURE__ */ Schema.optional(Schema.String),
-      name: /* @__PURE__ */ Schema.optional(Schema.String),
-      providerKey: /* @__PURE__ */ optional(Schema.String, "provider_key"),
-      clientId: /* @__PURE__ */ optionalNullable(Schema.String, "client_id"),
-      discoveryUrl: /* @__PURE__ */ optionalNullable(Schema.String, "discovery_url"),
-      authUrl: /* @__PURE__ */ optionalNullable(Schema.String, "auth_url"),
-      tokenUrl: /* @__PURE__ */ optionalNullable(Schema.String, "token_url"),
-      userInfoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "user_info_url"),
-      requiresPkce: /* @__PURE__ */ optional(Schema.Boolean, "requires_pkce"),
-      logoPublicUrl: /* @__PURE__ */ optionalNullable(Schema.String, "logo_public_url"),
-      createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-      updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
-    }),
-    "oauth_config"
-  ),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+          name: Schema.String,
+          key: Schema.String,
+          ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
+          scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
+          directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+          multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
+        })
+      ),
+      "custom_attributes"
+    ),
+    samlConnection: /* @__PURE__ */ optionalNullable(
+      /* @__PURE__ */ Schema.Struct({
+        id: /* @__PURE__ */ Schema.optional(Schema.String),
+        name: /* @__PURE__ */ Schema.optional(Schema.String),
+        idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
+        idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
+        idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
+        acsUrl: /* @__PURE__ */ optionalNullable(Schema.String, "acs_url"),
+        spEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "sp_entity_id"),
+        spMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "sp_metadata_url"),
+        active: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+        allowIdpInitiated: /* @__PURE__ */ optional(Schema.Boolean, "allow_idp_initiated"),
+        allowSubdomains: /* @__PURE__ */ optional(Schema.Boolean, "allow_subdomains"),
+        forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
+        loginHint: /* @__PURE__ */ optional(
+          /* @__PURE__ */ Schema.Struct({
+            mode: /* @__PURE__ */ openEnum("email_address", "custom_attribute", "off"),
+            source: /* @__PURE__ */ Schema.optional(Schema.String)
+          }),
+          "login_hint"
+        )
+      }),
+      "saml_connection"
+    ),
+    oauthConfig: /* @__PURE__ */ optionalNullable(
+      /* @__PURE__ */ Schema.Struct({
+        id: /* @__PURE__ */ Schema.optional(Schema.String),
+        name: /* @__PURE__ */ Schema.optional(Schema.String),
+        providerKey: /* @__PURE__ */ optional(Schema.String, "provider_key"),
+        clientId: /* @__PURE__ */ optionalNullable(Schema.String, "client_id"),
+        discoveryUrl: /* @__PURE__ */ optionalNullable(Schema.String, "discovery_url"),
+        authUrl: /* @__PURE__ */ optionalNullable(Schema.String, "auth_url"),
+        tokenUrl: /* @__PURE__ */ optionalNullable(Schema.String, "token_url"),
+        userInfoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "user_info_url"),
+        requiresPkce: /* @__PURE__ */ optional(Schema.Boolean, "requires_pkce"),
+        logoPublicUrl: /* @__PURE__ */ optionalNullable(Schema.String, "logo_public_url"),
+        createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
+        updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
+      }),
+      "oauth_config"
+    ),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeEnterpriseConnection
+)
 export interface EnterpriseConnection extends Schema.Schema.Type<typeof EnterpriseConnection> {}
+
+function decodeEnterpriseConnectionTestRunParsedUserInfo(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const emailAddress = Object.hasOwn(input, "email_address") ? input.email_address : absent
+  if (!(emailAddress === absent || emailAddress === undefined || typeof emailAddress === "string"))
+    return undefined
+  const firstName = Object.hasOwn(input, "first_name") ? input.first_name : absent
+  if (!(firstName === absent || firstName === undefined || typeof firstName === "string")) return undefined
+  const lastName = Object.hasOwn(input, "last_name") ? input.last_name : absent
+  if (!(lastName === absent || lastName === undefined || typeof lastName === "string")) return undefined
+  const userId = Object.hasOwn(input, "user_id") ? input.user_id : absent
+  if (!(userId === absent || userId === undefined || typeof userId === "string")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (emailAddress !== absent) output.emailAddress = emailAddress
+  if (firstName !== absent) output.firstName = firstName
+  if (lastName !== absent) output.lastName = lastName
+  if (userId !== absent) output.userId = userId
+  return output
+}
+
+function decodeEnterpriseConnectionTestRunLogsItem(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const level = input.level
+  if (!(typeof level === "string")) return undefined
+  const code = Object.hasOwn(input, "code") ? input.code : absent
+  if (!(code === absent || code === undefined || typeof code === "string")) return undefined
+  const shortMessage = Object.hasOwn(input, "short_message") ? input.short_message : absent
+  if (!(shortMessage === absent || shortMessage === undefined || typeof shortMessage === "string"))
+    return undefined
+  const message = input.message
+  if (!(typeof message === "string")) return undefined
+  const output: { [key: string]: unknown } = { level }
+  if (code !== absent) output.code = code
+  if (shortMessage !== absent) output.shortMessage = shortMessage
+  output.message = message
+  return output
+}
+
+function decodeEnterpriseConnectionTestRunSaml(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const samlRequest = Object.hasOwn(input, "saml_request") ? input.saml_request : absent
+  if (!(samlRequest === absent || samlRequest === undefined || typeof samlRequest === "string"))
+    return undefined
+  const samlResponse = Object.hasOwn(input, "saml_response") ? input.saml_response : absent
+  if (!(samlResponse === absent || samlResponse === undefined || typeof samlResponse === "string"))
+    return undefined
+  const relayState = Object.hasOwn(input, "relay_state") ? input.relay_state : absent
+  if (!(relayState === absent || relayState === undefined || typeof relayState === "string")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (samlRequest !== absent) output.samlRequest = samlRequest
+  if (samlResponse !== absent) output.samlResponse = samlResponse
+  if (relayState !== absent) output.relayState = relayState
+  return output
+}
+
+function decodeEnterpriseConnectionTestRunOauth(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const idToken = Object.hasOwn(input, "id_token") ? input.id_token : absent
+  if (!(idToken === absent || idToken === undefined || typeof idToken === "string")) return undefined
+  const accessToken = Object.hasOwn(input, "access_token") ? input.access_token : absent
+  if (!(accessToken === absent || accessToken === undefined || typeof accessToken === "string"))
+    return undefined
+  const userInfo = Object.hasOwn(input, "user_info") ? input.user_info : absent
+  if (!(userInfo === absent || userInfo === undefined || typeof userInfo === "string")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (idToken !== absent) output.idToken = idToken
+  if (accessToken !== absent) output.accessToken = accessToken
+  if (userInfo !== absent) output.userInfo = userInfo
+  return output
+}
+
+/** `EnterpriseConnectionTestRun` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEnterpriseConnectionTestRun(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const connectionType = input.connection_type
+  if (!(typeof connectionType === "string")) return undefined
+  const parsedUserInfoWire = Object.hasOwn(input, "parsed_user_info") ? input.parsed_user_info : absent
+  const parsedUserInfo =
+    parsedUserInfoWire === absent || parsedUserInfoWire === undefined || parsedUserInfoWire === null
+      ? parsedUserInfoWire
+      : decodeEnterpriseConnectionTestRunParsedUserInfo(parsedUserInfoWire)
+  if (parsedUserInfo === undefined && parsedUserInfoWire !== undefined) return undefined
+  const logsWire = Object.hasOwn(input, "logs") ? input.logs : absent
+  const logs =
+    logsWire === absent || logsWire === undefined
+      ? logsWire
+      : decodeArray(logsWire, decodeEnterpriseConnectionTestRunLogsItem)
+  if (logs === undefined && logsWire !== undefined) return undefined
+  const samlWire = Object.hasOwn(input, "saml") ? input.saml : absent
+  const saml =
+    samlWire === absent || samlWire === undefined || samlWire === null
+      ? samlWire
+      : decodeEnterpriseConnectionTestRunSaml(samlWire)
+  if (saml === undefined && samlWire !== undefined) return undefined
+  const oauthWire = Object.hasOwn(input, "oauth") ? input.oauth : absent
+  const oauth =
+    oauthWire === absent || oauthWire === undefined || oauthWire === null
+      ? oauthWire
+      : decodeEnterpriseConnectionTestRunOauth(oauthWire)
+  if (oauth === undefined && oauthWire !== undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { id, status, connectionType }
+  if (parsedUserInfo !== absent) output.parsedUserInfo = parsedUserInfo
+  if (logs !== absent) output.logs = logs
+  if (saml !== absent) output.saml = saml
+  if (oauth !== absent) output.oauth = oauth
+  output.createdAt = createdAt
+  return output
+}
 
 /**
  * `EnterpriseConnectionTestRun`
@@ -1585,48 +5053,60 @@ export interface EnterpriseConnection extends Schema.Schema.Type<typeof Enterpri
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnectionTestRun = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  status: /* @__PURE__ */ openEnum("pending", "success", "failed"),
-  connectionType: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("saml", "oauth"), "connection_type"),
-  parsedUserInfo: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
-      firstName: /* @__PURE__ */ optional(Schema.String, "first_name"),
-      lastName: /* @__PURE__ */ optional(Schema.String, "last_name"),
-      userId: /* @__PURE__ */ optional(Schema.String, "user_id")
-    }),
-    "parsed_user_info"
-  ),
-  logs: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Array(
+export const EnterpriseConnectionTestRun = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    status: /* @__PURE__ */ openEnum("pending", "success", "failed"),
+    connectionType: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("saml", "oauth"), "connection_type"),
+    parsedUserInfo: /* @__PURE__ */ optionalNullable(
       /* @__PURE__ */ Schema.Struct({
-        level: Schema.String,
-        code: /* @__PURE__ */ Schema.optional(Schema.String),
-        shortMessage: /* @__PURE__ */ optional(Schema.String, "short_message"),
-        message: Schema.String
-      })
-    )
-  ),
-  saml: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      samlRequest: /* @__PURE__ */ optional(Schema.String, "saml_request"),
-      samlResponse: /* @__PURE__ */ optional(Schema.String, "saml_response"),
-      relayState: /* @__PURE__ */ optional(Schema.String, "relay_state")
-    }),
-    "saml"
-  ),
-  oauth: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      idToken: /* @__PURE__ */ optional(Schema.String, "id_token"),
-      accessToken: /* @__PURE__ */ optional(Schema.String, "access_token"),
-      userInfo: /* @__PURE__ */ optional(Schema.String, "user_info")
-    }),
-    "oauth"
-  ),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
-})
+        emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
+        firstName: /* @__PURE__ */ optional(Schema.String, "first_name"),
+        lastName: /* @__PURE__ */ optional(Schema.String, "last_name"),
+        userId: /* @__PURE__ */ optional(Schema.String, "user_id")
+      }),
+      "parsed_user_info"
+    ),
+    logs: /* @__PURE__ */ Schema.optional(
+      /* @__PURE__ */ Schema.Array(
+        /* @__PURE__ */ Schema.Struct({
+          level: Schema.String,
+          code: /* @__PURE__ */ Schema.optional(Schema.String),
+          shortMessage: /* @__PURE__ */ optional(Schema.String, "short_message"),
+          message: Schema.String
+        })
+      )
+    ),
+    saml: /* @__PURE__ */ optionalNullable(
+      /* @__PURE__ */ Schema.Struct({
+        samlRequest: /* @__PURE__ */ optional(Schema.String, "saml_request"),
+        samlResponse: /* @__PURE__ */ optional(Schema.String, "saml_response"),
+        relayState: /* @__PURE__ */ optional(Schema.String, "relay_state")
+      }),
+      "saml"
+    ),
+    oauth: /* @__PURE__ */ optionalNullable(
+      /* @__PURE__ */ Schema.Struct({
+        idToken: /* @__PURE__ */ optional(Schema.String, "id_token"),
+        accessToken: /* @__PURE__ */ optional(Schema.String, "access_token"),
+        userInfo: /* @__PURE__ */ optional(Schema.String, "user_info")
+      }),
+      "oauth"
+    ),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
+  }),
+  decodeEnterpriseConnectionTestRun
+)
 export interface EnterpriseConnectionTestRun extends Schema.Schema.Type<typeof EnterpriseConnectionTestRun> {}
+
+/** `EnterpriseConnectionTestRunResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEnterpriseConnectionTestRunResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const url = input.url
+  if (!(typeof url === "string")) return undefined
+  const output: { [key: string]: unknown } = { url }
+  return output
+}
 
 /**
  * `EnterpriseConnectionTestRunResponse`
@@ -1634,9 +5114,23 @@ export interface EnterpriseConnectionTestRun extends Schema.Schema.Type<typeof E
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnectionTestRunResponse = /* @__PURE__ */ Schema.Struct({ url: Schema.String })
+export const EnterpriseConnectionTestRunResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ url: Schema.String }),
+  decodeEnterpriseConnectionTestRunResponse
+)
 export interface EnterpriseConnectionTestRunResponse
   extends Schema.Schema.Type<typeof EnterpriseConnectionTestRunResponse> {}
+
+/** `EnterpriseConnectionTestRuns` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEnterpriseConnectionTestRuns(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeEnterpriseConnectionTestRun)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `EnterpriseConnectionTestRuns`
@@ -1644,12 +5138,26 @@ export interface EnterpriseConnectionTestRunResponse
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnectionTestRuns = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(EnterpriseConnectionTestRun),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const EnterpriseConnectionTestRuns = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(EnterpriseConnectionTestRun),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeEnterpriseConnectionTestRuns
+)
 export interface EnterpriseConnectionTestRuns
   extends Schema.Schema.Type<typeof EnterpriseConnectionTestRuns> {}
+
+/** `EnterpriseConnections` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEnterpriseConnections(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeEnterpriseConnection)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `EnterpriseConnections`
@@ -1657,11 +5165,23 @@ export interface EnterpriseConnectionTestRuns
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnections = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(EnterpriseConnection),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const EnterpriseConnections = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(EnterpriseConnection),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeEnterpriseConnections
+)
 export interface EnterpriseConnections extends Schema.Schema.Type<typeof EnterpriseConnections> {}
+
+/** `ExtendFreeTrialRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeExtendFreeTrialRequest(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const extendTo = input.extend_to
+  if (!(typeof extendTo === "string")) return undefined
+  const output: { [key: string]: unknown } = { extendTo }
+  return output
+}
 
 /**
  * `ExtendFreeTrialRequest`
@@ -1669,10 +5189,52 @@ export interface EnterpriseConnections extends Schema.Schema.Type<typeof Enterpr
  * @since 0.1.0
  * @category models
  */
-export const ExtendFreeTrialRequest = /* @__PURE__ */ Schema.Struct({
-  extendTo: /* @__PURE__ */ required(Schema.String, "extend_to")
-})
+export const ExtendFreeTrialRequest = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ extendTo: /* @__PURE__ */ required(Schema.String, "extend_to") }),
+  decodeExtendFreeTrialRequest
+)
 export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof ExtendFreeTrialRequest> {}
+
+/** `VerificationGoogleOneTap` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationGoogleOneTap(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_google_one_tap"))
+    return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const errorWire = Object.hasOwn(input, "error") ? input.error : absent
+  const error =
+    errorWire === absent || errorWire === undefined || errorWire === null
+      ? errorWire
+      : decodeClerkError(errorWire)
+  if (error === undefined && errorWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  output.expireAt = expireAt
+  output.attempts = attempts
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  if (error !== absent) output.error = error
+  return output
+}
 
 /**
  * `verification_google_one_tap`
@@ -1680,16 +5242,123 @@ export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof Extend
  * @since 0.1.0
  * @category models
  */
-export const VerificationGoogleOneTap = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_google_one_tap")),
-  status: /* @__PURE__ */ openEnum("unverified", "verified"),
-  strategy: /* @__PURE__ */ openEnum("google_one_tap"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client"),
-  error: /* @__PURE__ */ optionalNullable(ClerkError, "error")
-})
+export const VerificationGoogleOneTap = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_google_one_tap")),
+    status: /* @__PURE__ */ openEnum("unverified", "verified"),
+    strategy: /* @__PURE__ */ openEnum("google_one_tap"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client"),
+    error: /* @__PURE__ */ optionalNullable(ClerkError, "error")
+  }),
+  decodeVerificationGoogleOneTap
+)
 export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap> {}
+
+const knownExternalAccountWithVerificationVerificationVariants: ReadonlyArray<string> = [
+  "verification_oauth",
+  "verification_google_one_tap"
+]
+
+function decodeExternalAccountWithVerificationVerification(input: unknown): unknown {
+  if (isUnknownVariant(input, "object", knownExternalAccountWithVerificationVerificationVariants))
+    return input
+  const variant2 = decodeVerificationOauth(input)
+  if (variant2 !== undefined) return variant2
+  const variant3 = decodeVerificationGoogleOneTap(input)
+  if (variant3 !== undefined) return variant3
+  return undefined
+}
+
+/** `ExternalAccountWithVerification` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeExternalAccountWithVerification(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "external_account" || object === "facebook_account" || object === "google_account"))
+    return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const identificationId = input.identification_id
+  if (!(typeof identificationId === "string")) return undefined
+  const providerUserId = input.provider_user_id
+  if (!(typeof providerUserId === "string")) return undefined
+  const approvedScopes = input.approved_scopes
+  if (!(typeof approvedScopes === "string")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const emailAddressVerified = Object.hasOwn(input, "email_address_verified")
+    ? input.email_address_verified
+    : absent
+  if (
+    !(
+      emailAddressVerified === absent ||
+      emailAddressVerified === undefined ||
+      emailAddressVerified === null ||
+      typeof emailAddressVerified === "boolean"
+    )
+  )
+    return undefined
+  const firstName = input.first_name
+  if (!(typeof firstName === "string")) return undefined
+  const lastName = input.last_name
+  if (!(typeof lastName === "string")) return undefined
+  const avatarUrl = Object.hasOwn(input, "avatar_url") ? input.avatar_url : absent
+  if (!(avatarUrl === absent || avatarUrl === undefined || typeof avatarUrl === "string")) return undefined
+  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  if (!(imageUrl === absent || imageUrl === undefined || imageUrl === null || typeof imageUrl === "string"))
+    return undefined
+  const username = Object.hasOwn(input, "username") ? input.username : absent
+  if (!(username === absent || username === undefined || username === null || typeof username === "string"))
+    return undefined
+  const phoneNumber = Object.hasOwn(input, "phone_number") ? input.phone_number : absent
+  if (
+    !(
+      phoneNumber === absent ||
+      phoneNumber === undefined ||
+      phoneNumber === null ||
+      typeof phoneNumber === "string"
+    )
+  )
+    return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const label = Object.hasOwn(input, "label") ? input.label : absent
+  if (!(label === absent || label === undefined || label === null || typeof label === "string"))
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verification =
+    verificationWire === null ? null : decodeExternalAccountWithVerificationVerification(verificationWire)
+  if (verification === undefined) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    provider,
+    identificationId,
+    providerUserId,
+    approvedScopes,
+    emailAddress
+  }
+  if (emailAddressVerified !== absent) output.emailAddressVerified = emailAddressVerified
+  output.firstName = firstName
+  output.lastName = lastName
+  if (avatarUrl !== absent) output.avatarUrl = avatarUrl
+  if (imageUrl !== absent) output.imageUrl = imageUrl
+  if (username !== absent) output.username = username
+  if (phoneNumber !== absent) output.phoneNumber = phoneNumber
+  output.publicMetadata = publicMetadata
+  if (label !== absent) output.label = label
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  output.verification = verification
+  return output
+}
 
 /**
  * `ExternalAccountWithVerification`
@@ -1697,36 +5366,57 @@ export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof Veri
  * @since 0.1.0
  * @category models
  */
-export const ExternalAccountWithVerification = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("external_account", "facebook_account", "google_account"),
-  id: Schema.String,
-  provider: Schema.String,
-  identificationId: /* @__PURE__ */ required(Schema.String, "identification_id"),
-  providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
-  approvedScopes: /* @__PURE__ */ required(Schema.String, "approved_scopes"),
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  emailAddressVerified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "email_address_verified"),
-  firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ required(Schema.String, "last_name"),
-  avatarUrl: /* @__PURE__ */ optional(Schema.String, "avatar_url"),
-  imageUrl: /* @__PURE__ */ optionalNullable(Schema.String, "image_url"),
-  username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
-  phoneNumber: /* @__PURE__ */ optionalNullable(Schema.String, "phone_number"),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  label: /* @__PURE__ */ optionalNullable(Schema.String, "label"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  verification: /* @__PURE__ */ nullable(
-    /* @__PURE__ */ Schema.Union(
-      /* @__PURE__ */ unknownVariant("object", ["verification_oauth", "verification_google_one_tap"]),
-      VerificationOauth,
-      VerificationGoogleOneTap
-    ),
-    "verification"
-  )
-})
+export const ExternalAccountWithVerification = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("external_account", "facebook_account", "google_account"),
+    id: Schema.String,
+    provider: Schema.String,
+    identificationId: /* @__PURE__ */ required(Schema.String, "identification_id"),
+    providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
+    approvedScopes: /* @__PURE__ */ required(Schema.String, "approved_scopes"),
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    emailAddressVerified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "email_address_verified"),
+    firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ required(Schema.String, "last_name"),
+    avatarUrl: /* @__PURE__ */ optional(Schema.String, "avatar_url"),
+    imageUrl: /* @__PURE__ */ optionalNullable(Schema.String, "image_url"),
+    username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
+    phoneNumber: /* @__PURE__ */ optionalNullable(Schema.String, "phone_number"),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    label: /* @__PURE__ */ optionalNullable(Schema.String, "label"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    verification: /* @__PURE__ */ nullable(
+      /* @__PURE__ */ Schema.Union(
+        /* @__PURE__ */ unknownVariant("object", ["verification_oauth", "verification_google_one_tap"]),
+        VerificationOauth,
+        VerificationGoogleOneTap
+      ),
+      "verification"
+    )
+  }),
+  decodeExternalAccountWithVerification
+)
 export interface ExternalAccountWithVerification
   extends Schema.Schema.Type<typeof ExternalAccountWithVerification> {}
+
+/** `Instance` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeInstance(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "instance")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const environmentType = input.environment_type
+  if (!(typeof environmentType === "string")) return undefined
+  const allowedOriginsWire = Object.hasOwn(input, "allowed_origins") ? (input.allowed_origins ?? null) : null
+  const allowedOrigins = allowedOriginsWire === null ? null : checkArray(allowedOriginsWire, isString)
+  if (allowedOrigins === undefined) return undefined
+  const workspaceId = Object.hasOwn(input, "workspace_id") ? (input.workspace_id ?? null) : null
+  if (!(workspaceId === null || typeof workspaceId === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, id, environmentType, allowedOrigins, workspaceId }
+  return output
+}
 
 /**
  * `Instance`
@@ -1734,14 +5424,28 @@ export interface ExternalAccountWithVerification
  * @since 0.1.0
  * @category models
  */
-export const Instance = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("instance"),
-  id: Schema.String,
-  environmentType: /* @__PURE__ */ required(Schema.String, "environment_type"),
-  allowedOrigins: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "allowed_origins"),
-  workspaceId: /* @__PURE__ */ nullable(Schema.String, "workspace_id")
-})
+export const Instance = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("instance"),
+    id: Schema.String,
+    environmentType: /* @__PURE__ */ required(Schema.String, "environment_type"),
+    allowedOrigins: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "allowed_origins"),
+    workspaceId: /* @__PURE__ */ nullable(Schema.String, "workspace_id")
+  }),
+  decodeInstance
+)
 export interface Instance extends Schema.Schema.Type<typeof Instance> {}
+
+/** `InstanceCommunication` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeInstanceCommunication(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "instance_communication")) return undefined
+  const blockedCountryCodes = checkArray(input.blocked_country_codes, isString)
+  if (blockedCountryCodes === undefined) return undefined
+  const output: { [key: string]: unknown } = { object, blockedCountryCodes }
+  return output
+}
 
 /**
  * `InstanceCommunication`
@@ -1749,14 +5453,32 @@ export interface Instance extends Schema.Schema.Type<typeof Instance> {}
  * @since 0.1.0
  * @category models
  */
-export const InstanceCommunication = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("instance_communication"),
-  blockedCountryCodes: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(Schema.String),
-    "blocked_country_codes"
-  )
-})
+export const InstanceCommunication = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("instance_communication"),
+    blockedCountryCodes: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(Schema.String),
+      "blocked_country_codes"
+    )
+  }),
+  decodeInstanceCommunication
+)
 export interface InstanceCommunication extends Schema.Schema.Type<typeof InstanceCommunication> {}
+
+/** `InstanceProtect` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeInstanceProtect(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "instance_protect")) return undefined
+  const rulesEnabled = input.rules_enabled
+  if (!(typeof rulesEnabled === "boolean")) return undefined
+  const specterEnabled = input.specter_enabled
+  if (!(typeof specterEnabled === "boolean")) return undefined
+  const checksBypassed = input.checks_bypassed
+  if (!(typeof checksBypassed === "boolean")) return undefined
+  const output: { [key: string]: unknown } = { object, rulesEnabled, specterEnabled, checksBypassed }
+  return output
+}
 
 /**
  * `InstanceProtect`
@@ -1764,13 +5486,42 @@ export interface InstanceCommunication extends Schema.Schema.Type<typeof Instanc
  * @since 0.1.0
  * @category models
  */
-export const InstanceProtect = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("instance_protect"),
-  rulesEnabled: /* @__PURE__ */ required(Schema.Boolean, "rules_enabled"),
-  specterEnabled: /* @__PURE__ */ required(Schema.Boolean, "specter_enabled"),
-  checksBypassed: /* @__PURE__ */ required(Schema.Boolean, "checks_bypassed")
-})
+export const InstanceProtect = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("instance_protect"),
+    rulesEnabled: /* @__PURE__ */ required(Schema.Boolean, "rules_enabled"),
+    specterEnabled: /* @__PURE__ */ required(Schema.Boolean, "specter_enabled"),
+    checksBypassed: /* @__PURE__ */ required(Schema.Boolean, "checks_bypassed")
+  }),
+  decodeInstanceProtect
+)
 export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProtect> {}
+
+/** `InstanceRestrictions` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeInstanceRestrictions(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "instance_restrictions")) return undefined
+  const allowlist = input.allowlist
+  if (!(typeof allowlist === "boolean")) return undefined
+  const blocklist = input.blocklist
+  if (!(typeof blocklist === "boolean")) return undefined
+  const allowlistBlocklistDisabledOnSignIn = input.allowlist_blocklist_disabled_on_sign_in
+  if (!(typeof allowlistBlocklistDisabledOnSignIn === "boolean")) return undefined
+  const blockEmailSubaddresses = input.block_email_subaddresses
+  if (!(typeof blockEmailSubaddresses === "boolean")) return undefined
+  const blockDisposableEmailDomains = input.block_disposable_email_domains
+  if (!(typeof blockDisposableEmailDomains === "boolean")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    allowlist,
+    blocklist,
+    allowlistBlocklistDisabledOnSignIn,
+    blockEmailSubaddresses,
+    blockDisposableEmailDomains
+  }
+  return output
+}
 
 /**
  * `InstanceRestrictions`
@@ -1778,18 +5529,57 @@ export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProte
  * @since 0.1.0
  * @category models
  */
-export const InstanceRestrictions = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("instance_restrictions"),
-  allowlist: Schema.Boolean,
-  blocklist: Schema.Boolean,
-  allowlistBlocklistDisabledOnSignIn: /* @__PURE__ */ required(
-    Schema.Boolean,
-    "allowlist_blocklist_disabled_on_sign_in"
-  ),
-  blockEmailSubaddresses: /* @__PURE__ */ required(Schema.Boolean, "block_email_subaddresses"),
-  blockDisposableEmailDomains: /* @__PURE__ */ required(Schema.Boolean, "block_disposable_email_domains")
-})
+export const InstanceRestrictions = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("instance_restrictions"),
+    allowlist: Schema.Boolean,
+    blocklist: Schema.Boolean,
+    allowlistBlocklistDisabledOnSignIn: /* @__PURE__ */ required(
+      Schema.Boolean,
+      "allowlist_blocklist_disabled_on_sign_in"
+    ),
+    blockEmailSubaddresses: /* @__PURE__ */ required(Schema.Boolean, "block_email_subaddresses"),
+    blockDisposableEmailDomains: /* @__PURE__ */ required(Schema.Boolean, "block_disposable_email_domains")
+  }),
+  decodeInstanceRestrictions
+)
 export interface InstanceRestrictions extends Schema.Schema.Type<typeof InstanceRestrictions> {}
+
+/** `Invitation` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeInvitation(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "invitation")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const revoked = Object.hasOwn(input, "revoked") ? input.revoked : absent
+  if (!(revoked === absent || revoked === undefined || typeof revoked === "boolean")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const url = Object.hasOwn(input, "url") ? input.url : absent
+  if (!(url === absent || url === undefined || typeof url === "string")) return undefined
+  const expiresAt = Object.hasOwn(input, "expires_at") ? input.expires_at : absent
+  if (
+    !(expiresAt === absent || expiresAt === undefined || expiresAt === null || typeof expiresAt === "number")
+  )
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, emailAddress, publicMetadata }
+  if (revoked !== absent) output.revoked = revoked
+  output.status = status
+  if (url !== absent) output.url = url
+  if (expiresAt !== absent) output.expiresAt = expiresAt
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `Invitation`
@@ -1797,19 +5587,58 @@ export interface InstanceRestrictions extends Schema.Schema.Type<typeof Instance
  * @since 0.1.0
  * @category models
  */
-export const Invitation = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("invitation"),
-  id: Schema.String,
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  revoked: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked", "expired"),
-  url: /* @__PURE__ */ Schema.optional(Schema.String),
-  expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const Invitation = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("invitation"),
+    id: Schema.String,
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    revoked: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+    status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked", "expired"),
+    url: /* @__PURE__ */ Schema.optional(Schema.String),
+    expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeInvitation
+)
 export interface Invitation extends Schema.Schema.Type<typeof Invitation> {}
+
+/** `JWKSEcdsaPrivateKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSEcdsaPrivateKey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const kid = input.kid
+  if (!(typeof kid === "string")) return undefined
+  const alg = input.alg
+  if (!(typeof alg === "string")) return undefined
+  const use = input.use
+  if (!(typeof use === "string")) return undefined
+  const kty = input.kty
+  if (!(typeof kty === "string")) return undefined
+  const crv = input.crv
+  if (!(typeof crv === "string")) return undefined
+  const x = input.x
+  if (!(typeof x === "string")) return undefined
+  const y = input.y
+  if (!(typeof y === "string")) return undefined
+  const d = input.d
+  if (!(typeof d === "string")) return undefined
+  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
+  if (x5c === undefined && x5cWire !== undefined) return undefined
+  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
+  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
+  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
+  const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, y, d }
+  if (x5c !== absent) output.x5c = x5c
+  if (x5t !== absent) output.x5t = x5t
+  if (x5tS256 !== absent) output.x5tS256 = x5tS256
+  if (x5u !== absent) output.x5u = x5u
+  return output
+}
 
 /**
  * `JWKS.ecdsa.PrivateKey`
@@ -1817,21 +5646,58 @@ export interface Invitation extends Schema.Schema.Type<typeof Invitation> {}
  * @since 0.1.0
  * @category models
  */
-export const JWKSEcdsaPrivateKey = /* @__PURE__ */ Schema.Struct({
-  kid: Schema.String,
-  alg: Schema.String,
-  use: Schema.String,
-  kty: /* @__PURE__ */ openEnum("EC"),
-  crv: Schema.String,
-  x: Schema.String,
-  y: Schema.String,
-  d: Schema.String,
-  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const JWKSEcdsaPrivateKey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    kid: Schema.String,
+    alg: Schema.String,
+    use: Schema.String,
+    kty: /* @__PURE__ */ openEnum("EC"),
+    crv: Schema.String,
+    x: Schema.String,
+    y: Schema.String,
+    d: Schema.String,
+    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeJWKSEcdsaPrivateKey
+)
 export interface JWKSEcdsaPrivateKey extends Schema.Schema.Type<typeof JWKSEcdsaPrivateKey> {}
+
+/** `JWKSEcdsaPublicKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSEcdsaPublicKey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const kid = input.kid
+  if (!(typeof kid === "string")) return undefined
+  const alg = input.alg
+  if (!(typeof alg === "string")) return undefined
+  const use = input.use
+  if (!(typeof use === "string")) return undefined
+  const kty = input.kty
+  if (!(typeof kty === "string")) return undefined
+  const crv = input.crv
+  if (!(typeof crv === "string")) return undefined
+  const x = input.x
+  if (!(typeof x === "string")) return undefined
+  const y = input.y
+  if (!(typeof y === "string")) return undefined
+  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
+  if (x5c === undefined && x5cWire !== undefined) return undefined
+  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
+  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
+  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
+  const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, y }
+  if (x5c !== absent) output.x5c = x5c
+  if (x5t !== absent) output.x5t = x5t
+  if (x5tS256 !== absent) output.x5tS256 = x5tS256
+  if (x5u !== absent) output.x5u = x5u
+  return output
+}
 
 /**
  * `JWKS.ecdsa.PublicKey`
@@ -1839,20 +5705,57 @@ export interface JWKSEcdsaPrivateKey extends Schema.Schema.Type<typeof JWKSEcdsa
  * @since 0.1.0
  * @category models
  */
-export const JWKSEcdsaPublicKey = /* @__PURE__ */ Schema.Struct({
-  kid: Schema.String,
-  alg: Schema.String,
-  use: Schema.String,
-  kty: /* @__PURE__ */ openEnum("EC"),
-  crv: Schema.String,
-  x: Schema.String,
-  y: Schema.String,
-  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const JWKSEcdsaPublicKey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    kid: Schema.String,
+    alg: Schema.String,
+    use: Schema.String,
+    kty: /* @__PURE__ */ openEnum("EC"),
+    crv: Schema.String,
+    x: Schema.String,
+    y: Schema.String,
+    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeJWKSEcdsaPublicKey
+)
 export interface JWKSEcdsaPublicKey extends Schema.Schema.Type<typeof JWKSEcdsaPublicKey> {}
+
+/** `JWKSEd25519PrivateKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSEd25519PrivateKey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const kid = input.kid
+  if (!(typeof kid === "string")) return undefined
+  const alg = input.alg
+  if (!(typeof alg === "string")) return undefined
+  const use = input.use
+  if (!(typeof use === "string")) return undefined
+  const kty = input.kty
+  if (!(typeof kty === "string")) return undefined
+  const crv = input.crv
+  if (!(typeof crv === "string")) return undefined
+  const x = input.x
+  if (!(typeof x === "string")) return undefined
+  const d = input.d
+  if (!(typeof d === "string")) return undefined
+  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
+  if (x5c === undefined && x5cWire !== undefined) return undefined
+  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
+  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
+  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
+  const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, d }
+  if (x5c !== absent) output.x5c = x5c
+  if (x5t !== absent) output.x5t = x5t
+  if (x5tS256 !== absent) output.x5tS256 = x5tS256
+  if (x5u !== absent) output.x5u = x5u
+  return output
+}
 
 /**
  * `JWKS.ed25519.PrivateKey`
@@ -1860,20 +5763,55 @@ export interface JWKSEcdsaPublicKey extends Schema.Schema.Type<typeof JWKSEcdsaP
  * @since 0.1.0
  * @category models
  */
-export const JWKSEd25519PrivateKey = /* @__PURE__ */ Schema.Struct({
-  kid: Schema.String,
-  alg: Schema.String,
-  use: Schema.String,
-  kty: /* @__PURE__ */ openEnum("OKP"),
-  crv: /* @__PURE__ */ openEnum("Ed25519"),
-  x: Schema.String,
-  d: Schema.String,
-  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const JWKSEd25519PrivateKey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    kid: Schema.String,
+    alg: Schema.String,
+    use: Schema.String,
+    kty: /* @__PURE__ */ openEnum("OKP"),
+    crv: /* @__PURE__ */ openEnum("Ed25519"),
+    x: Schema.String,
+    d: Schema.String,
+    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeJWKSEd25519PrivateKey
+)
 export interface JWKSEd25519PrivateKey extends Schema.Schema.Type<typeof JWKSEd25519PrivateKey> {}
+
+/** `JWKSEd25519PublicKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSEd25519PublicKey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const kid = input.kid
+  if (!(typeof kid === "string")) return undefined
+  const alg = input.alg
+  if (!(typeof alg === "string")) return undefined
+  const use = input.use
+  if (!(typeof use === "string")) return undefined
+  const kty = input.kty
+  if (!(typeof kty === "string")) return undefined
+  const crv = input.crv
+  if (!(typeof crv === "string")) return undefined
+  const x = input.x
+  if (!(typeof x === "string")) return undefined
+  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
+  if (x5c === undefined && x5cWire !== undefined) return undefined
+  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
+  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
+  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
+  const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x }
+  if (x5c !== absent) output.x5c = x5c
+  if (x5t !== absent) output.x5t = x5t
+  if (x5tS256 !== absent) output.x5tS256 = x5tS256
+  if (x5u !== absent) output.x5u = x5u
+  return output
+}
 
 /**
  * `JWKS.ed25519.PublicKey`
@@ -1881,19 +5819,69 @@ export interface JWKSEd25519PrivateKey extends Schema.Schema.Type<typeof JWKSEd2
  * @since 0.1.0
  * @category models
  */
-export const JWKSEd25519PublicKey = /* @__PURE__ */ Schema.Struct({
-  kid: Schema.String,
-  alg: Schema.String,
-  use: Schema.String,
-  kty: /* @__PURE__ */ openEnum("OKP"),
-  crv: /* @__PURE__ */ openEnum("Ed25519"),
-  x: Schema.String,
-  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const JWKSEd25519PublicKey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    kid: Schema.String,
+    alg: Schema.String,
+    use: Schema.String,
+    kty: /* @__PURE__ */ openEnum("OKP"),
+    crv: /* @__PURE__ */ openEnum("Ed25519"),
+    x: Schema.String,
+    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeJWKSEd25519PublicKey
+)
 export interface JWKSEd25519PublicKey extends Schema.Schema.Type<typeof JWKSEd25519PublicKey> {}
+
+/** `JWKSRsaPrivateKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSRsaPrivateKey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const kid = input.kid
+  if (!(typeof kid === "string")) return undefined
+  const alg = input.alg
+  if (!(typeof alg === "string")) return undefined
+  const use = input.use
+  if (!(typeof use === "string")) return undefined
+  const kty = input.kty
+  if (!(typeof kty === "string")) return undefined
+  const n = input.n
+  if (!(typeof n === "string")) return undefined
+  const e = input.e
+  if (!(typeof e === "string")) return undefined
+  const d = input.d
+  if (!(typeof d === "string")) return undefined
+  const p = input.p
+  if (!(typeof p === "string")) return undefined
+  const q = input.q
+  if (!(typeof q === "string")) return undefined
+  const dp = Object.hasOwn(input, "dp") ? input.dp : absent
+  if (!(dp === absent || dp === undefined || typeof dp === "string")) return undefined
+  const dq = Object.hasOwn(input, "dq") ? input.dq : absent
+  if (!(dq === absent || dq === undefined || typeof dq === "string")) return undefined
+  const qi = Object.hasOwn(input, "qi") ? input.qi : absent
+  if (!(qi === absent || qi === undefined || typeof qi === "string")) return undefined
+  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
+  if (x5c === undefined && x5cWire !== undefined) return undefined
+  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
+  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
+  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
+  const output: { [key: string]: unknown } = { kid, alg, use, kty, n, e, d, p, q }
+  if (dp !== absent) output.dp = dp
+  if (dq !== absent) output.dq = dq
+  if (qi !== absent) output.qi = qi
+  if (x5c !== absent) output.x5c = x5c
+  if (x5t !== absent) output.x5t = x5t
+  if (x5tS256 !== absent) output.x5tS256 = x5tS256
+  if (x5u !== absent) output.x5u = x5u
+  return output
+}
 
 /**
  * `JWKS.rsa.PrivateKey`
@@ -1901,25 +5889,60 @@ export interface JWKSEd25519PublicKey extends Schema.Schema.Type<typeof JWKSEd25
  * @since 0.1.0
  * @category models
  */
-export const JWKSRsaPrivateKey = /* @__PURE__ */ Schema.Struct({
-  kid: Schema.String,
-  alg: Schema.String,
-  use: Schema.String,
-  kty: /* @__PURE__ */ openEnum("RSA"),
-  n: Schema.String,
-  e: Schema.String,
-  d: Schema.String,
-  p: Schema.String,
-  q: Schema.String,
-  dp: /* @__PURE__ */ Schema.optional(Schema.String),
-  dq: /* @__PURE__ */ Schema.optional(Schema.String),
-  qi: /* @__PURE__ */ Schema.optional(Schema.String),
-  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const JWKSRsaPrivateKey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    kid: Schema.String,
+    alg: Schema.String,
+    use: Schema.String,
+    kty: /* @__PURE__ */ openEnum("RSA"),
+    n: Schema.String,
+    e: Schema.String,
+    d: Schema.String,
+    p: Schema.String,
+    q: Schema.String,
+    dp: /* @__PURE__ */ Schema.optional(Schema.String),
+    dq: /* @__PURE__ */ Schema.optional(Schema.String),
+    qi: /* @__PURE__ */ Schema.optional(Schema.String),
+    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeJWKSRsaPrivateKey
+)
 export interface JWKSRsaPrivateKey extends Schema.Schema.Type<typeof JWKSRsaPrivateKey> {}
+
+/** `JWKSRsaPublicKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSRsaPublicKey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const kid = input.kid
+  if (!(typeof kid === "string")) return undefined
+  const alg = input.alg
+  if (!(typeof alg === "string")) return undefined
+  const use = input.use
+  if (!(typeof use === "string")) return undefined
+  const kty = input.kty
+  if (!(typeof kty === "string")) return undefined
+  const n = input.n
+  if (!(typeof n === "string")) return undefined
+  const e = input.e
+  if (!(typeof e === "string")) return undefined
+  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
+  if (x5c === undefined && x5cWire !== undefined) return undefined
+  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
+  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
+  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
+  const output: { [key: string]: unknown } = { kid, alg, use, kty, n, e }
+  if (x5c !== absent) output.x5c = x5c
+  if (x5t !== absent) output.x5t = x5t
+  if (x5tS256 !== absent) output.x5tS256 = x5tS256
+  if (x5u !== absent) output.x5u = x5u
+  return output
+}
 
 /**
  * `JWKS.rsa.PublicKey`
@@ -1927,19 +5950,52 @@ export interface JWKSRsaPrivateKey extends Schema.Schema.Type<typeof JWKSRsaPriv
  * @since 0.1.0
  * @category models
  */
-export const JWKSRsaPublicKey = /* @__PURE__ */ Schema.Struct({
-  kid: Schema.String,
-  alg: Schema.String,
-  use: Schema.String,
-  kty: /* @__PURE__ */ openEnum("RSA"),
-  n: Schema.String,
-  e: Schema.String,
-  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const JWKSRsaPublicKey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    kid: Schema.String,
+    alg: Schema.String,
+    use: Schema.String,
+    kty: /* @__PURE__ */ openEnum("RSA"),
+    n: Schema.String,
+    e: Schema.String,
+    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeJWKSRsaPublicKey
+)
 export interface JWKSRsaPublicKey extends Schema.Schema.Type<typeof JWKSRsaPublicKey> {}
+
+/** `JWKSSymmetricKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSSymmetricKey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const kid = input.kid
+  if (!(typeof kid === "string")) return undefined
+  const alg = input.alg
+  if (!(typeof alg === "string")) return undefined
+  const use = input.use
+  if (!(typeof use === "string")) return undefined
+  const kty = input.kty
+  if (!(typeof kty === "string")) return undefined
+  const k = input.k
+  if (!(typeof k === "string")) return undefined
+  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
+  if (x5c === undefined && x5cWire !== undefined) return undefined
+  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
+  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
+  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
+  const output: { [key: string]: unknown } = { kid, alg, use, kty, k }
+  if (x5c !== absent) output.x5c = x5c
+  if (x5t !== absent) output.x5t = x5t
+  if (x5tS256 !== absent) output.x5tS256 = x5tS256
+  if (x5u !== absent) output.x5u = x5u
+  return output
+}
 
 /**
  * `JWKS.symmetric.Key`
@@ -1947,18 +6003,51 @@ export interface JWKSRsaPublicKey extends Schema.Schema.Type<typeof JWKSRsaPubli
  * @since 0.1.0
  * @category models
  */
-export const JWKSSymmetricKey = /* @__PURE__ */ Schema.Struct({
-  kid: Schema.String,
-  alg: Schema.String,
-  use: Schema.String,
-  kty: /* @__PURE__ */ openEnum("oct"),
-  k: Schema.String,
-  x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-  x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-  x5u: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const JWKSSymmetricKey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    kid: Schema.String,
+    alg: Schema.String,
+    use: Schema.String,
+    kty: /* @__PURE__ */ openEnum("oct"),
+    k: Schema.String,
+    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
+    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
+    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeJWKSSymmetricKey
+)
 export interface JWKSSymmetricKey extends Schema.Schema.Type<typeof JWKSSymmetricKey> {}
+
+function decodeJWKSKeysItem(input: unknown): unknown {
+  const variant1 = decodeJWKSEd25519PublicKey(input)
+  if (variant1 !== undefined) return variant1
+  const variant2 = decodeJWKSEcdsaPublicKey(input)
+  if (variant2 !== undefined) return variant2
+  const variant3 = decodeJWKSRsaPublicKey(input)
+  if (variant3 !== undefined) return variant3
+  const variant4 = decodeJWKSEd25519PrivateKey(input)
+  if (variant4 !== undefined) return variant4
+  const variant5 = decodeJWKSEcdsaPrivateKey(input)
+  if (variant5 !== undefined) return variant5
+  const variant6 = decodeJWKSRsaPrivateKey(input)
+  if (variant6 !== undefined) return variant6
+  const variant7 = decodeJWKSSymmetricKey(input)
+  if (variant7 !== undefined) return variant7
+  return undefined
+}
+
+/** `JWKS` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKS(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const keysWire = Object.hasOwn(input, "keys") ? input.keys : absent
+  const keys =
+    keysWire === absent || keysWire === undefined ? keysWire : decodeArray(keysWire, decodeJWKSKeysItem)
+  if (keys === undefined && keysWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (keys !== absent) output.keys = keys
+  return output
+}
 
 /**
  * `JWKS`
@@ -1966,22 +6055,63 @@ export interface JWKSSymmetricKey extends Schema.Schema.Type<typeof JWKSSymmetri
  * @since 0.1.0
  * @category models
  */
-export const JWKS = /* @__PURE__ */ Schema.Struct({
-  keys: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Union(
-        JWKSEd25519PublicKey,
-        JWKSEcdsaPublicKey,
-        JWKSRsaPublicKey,
-        JWKSEd25519PrivateKey,
-        JWKSEcdsaPrivateKey,
-        JWKSRsaPrivateKey,
-        JWKSSymmetricKey
+export const JWKS = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    keys: /* @__PURE__ */ Schema.optional(
+      /* @__PURE__ */ Schema.Array(
+        /* @__PURE__ */ Schema.Union(
+          JWKSEd25519PublicKey,
+          JWKSEcdsaPublicKey,
+          JWKSRsaPublicKey,
+          JWKSEd25519PrivateKey,
+          JWKSEcdsaPrivateKey,
+          JWKSRsaPrivateKey,
+          JWKSSymmetricKey
+        )
       )
     )
-  )
-})
+  }),
+  decodeJWKS
+)
 export interface JWKS extends Schema.Schema.Type<typeof JWKS> {}
+
+/** `JWTTemplate` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWTTemplate(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "jwt_template")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const claims = input.claims
+  if (!isRecord(claims)) return undefined
+  const lifetime = input.lifetime
+  if (!(typeof lifetime === "number")) return undefined
+  const allowedClockSkew = input.allowed_clock_skew
+  if (!(typeof allowedClockSkew === "number")) return undefined
+  const customSigningKey = input.custom_signing_key
+  if (!(typeof customSigningKey === "boolean")) return undefined
+  const signingAlgorithm = input.signing_algorithm
+  if (!(typeof signingAlgorithm === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    name,
+    claims,
+    lifetime,
+    allowedClockSkew,
+    customSigningKey,
+    signingAlgorithm,
+    createdAt,
+    updatedAt
+  }
+  return output
+}
 
 /**
  * `JWTTemplate`
@@ -1989,19 +6119,45 @@ export interface JWKS extends Schema.Schema.Type<typeof JWKS> {}
  * @since 0.1.0
  * @category models
  */
-export const JWTTemplate = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("jwt_template"),
-  id: Schema.String,
-  name: Schema.String,
-  claims: JsonObject,
-  lifetime: Schema.Number,
-  allowedClockSkew: /* @__PURE__ */ required(Schema.Number, "allowed_clock_skew"),
-  customSigningKey: /* @__PURE__ */ required(Schema.Boolean, "custom_signing_key"),
-  signingAlgorithm: /* @__PURE__ */ required(Schema.String, "signing_algorithm"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const JWTTemplate = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("jwt_template"),
+    id: Schema.String,
+    name: Schema.String,
+    claims: JsonObject,
+    lifetime: Schema.Number,
+    allowedClockSkew: /* @__PURE__ */ required(Schema.Number, "allowed_clock_skew"),
+    customSigningKey: /* @__PURE__ */ required(Schema.Boolean, "custom_signing_key"),
+    signingAlgorithm: /* @__PURE__ */ required(Schema.String, "signing_algorithm"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeJWTTemplate
+)
 export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate> {}
+
+/** `MachineWithoutScopedMachines` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeMachineWithoutScopedMachines(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "machine")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const defaultTokenTtl = Object.hasOwn(input, "default_token_ttl") ? input.default_token_ttl : absent
+  if (!(defaultTokenTtl === absent || defaultTokenTtl === undefined || typeof defaultTokenTtl === "number"))
+    return undefined
+  const output: { [key: string]: unknown } = { object, id, name, instanceId, createdAt, updatedAt }
+  if (defaultTokenTtl !== absent) output.defaultTokenTtl = defaultTokenTtl
+  return output
+}
 
 /**
  * `MachineWithoutScopedMachines`
@@ -2009,17 +6165,46 @@ export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate> {}
  * @since 0.1.0
  * @category models
  */
-export const MachineWithoutScopedMachines = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine"),
-  id: Schema.String,
-  name: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl")
-})
+export const MachineWithoutScopedMachines = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine"),
+    id: Schema.String,
+    name: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl")
+  }),
+  decodeMachineWithoutScopedMachines
+)
 export interface MachineWithoutScopedMachines
   extends Schema.Schema.Type<typeof MachineWithoutScopedMachines> {}
+
+/** `Machine` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeMachine(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "machine")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const defaultTokenTtl = Object.hasOwn(input, "default_token_ttl") ? input.default_token_ttl : absent
+  if (!(defaultTokenTtl === absent || defaultTokenTtl === undefined || typeof defaultTokenTtl === "number"))
+    return undefined
+  const scopedMachines = decodeArray(input.scoped_machines, decodeMachineWithoutScopedMachines)
+  if (scopedMachines === undefined) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, instanceId, createdAt, updatedAt }
+  if (defaultTokenTtl !== absent) output.defaultTokenTtl = defaultTokenTtl
+  output.scopedMachines = scopedMachines
+  return output
+}
 
 /**
  * `Machine`
@@ -2027,20 +6212,38 @@ export interface MachineWithoutScopedMachines
  * @since 0.1.0
  * @category models
  */
-export const Machine = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine"),
-  id: Schema.String,
-  name: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl"),
-  scopedMachines: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(MachineWithoutScopedMachines),
-    "scoped_machines"
-  )
-})
+export const Machine = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine"),
+    id: Schema.String,
+    name: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl"),
+    scopedMachines: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(MachineWithoutScopedMachines),
+      "scoped_machines"
+    )
+  }),
+  decodeMachine
+)
 export interface Machine extends Schema.Schema.Type<typeof Machine> {}
+
+/** `MachineScope` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeMachineScope(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "machine_scope")) return undefined
+  const fromMachineId = input.from_machine_id
+  if (!(typeof fromMachineId === "string")) return undefined
+  const toMachineId = input.to_machine_id
+  if (!(typeof toMachineId === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, fromMachineId, toMachineId, createdAt }
+  return output
+}
 
 /**
  * `MachineScope`
@@ -2048,13 +6251,64 @@ export interface Machine extends Schema.Schema.Type<typeof Machine> {}
  * @since 0.1.0
  * @category models
  */
-export const MachineScope = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine_scope"),
-  fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
-  toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
-})
+export const MachineScope = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine_scope"),
+    fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
+    toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
+  }),
+  decodeMachineScope
+)
 export interface MachineScope extends Schema.Schema.Type<typeof MachineScope> {}
+
+function decodeOAuthAccessTokenItem(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "oauth_access_token")) return undefined
+  const externalAccountId = input.external_account_id
+  if (!(typeof externalAccountId === "string")) return undefined
+  const providerUserId = input.provider_user_id
+  if (!(typeof providerUserId === "string")) return undefined
+  const token = input.token
+  if (!(typeof token === "string")) return undefined
+  const expiresAt = Object.hasOwn(input, "expires_at") ? (input.expires_at ?? null) : null
+  if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const label = Object.hasOwn(input, "label") ? (input.label ?? null) : null
+  if (!(label === null || typeof label === "string")) return undefined
+  const scopesWire = Object.hasOwn(input, "scopes") ? input.scopes : absent
+  const scopes =
+    scopesWire === absent || scopesWire === undefined ? scopesWire : checkArray(scopesWire, isString)
+  if (scopes === undefined && scopesWire !== undefined) return undefined
+  const idToken = Object.hasOwn(input, "id_token") ? input.id_token : absent
+  if (!(idToken === absent || idToken === undefined || typeof idToken === "string")) return undefined
+  const tokenSecret = Object.hasOwn(input, "token_secret") ? input.token_secret : absent
+  if (!(tokenSecret === absent || tokenSecret === undefined || typeof tokenSecret === "string"))
+    return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    externalAccountId,
+    providerUserId,
+    token,
+    expiresAt,
+    provider,
+    publicMetadata,
+    label
+  }
+  if (scopes !== absent) output.scopes = scopes
+  if (idToken !== absent) output.idToken = idToken
+  if (tokenSecret !== absent) output.tokenSecret = tokenSecret
+  return output
+}
+
+/** `OAuthAccessToken` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOAuthAccessToken(input: unknown): unknown {
+  return decodeArray(input, decodeOAuthAccessTokenItem)
+}
 
 /**
  * `OAuthAccessToken`
@@ -2062,22 +6316,96 @@ export interface MachineScope extends Schema.Schema.Type<typeof MachineScope> {}
  * @since 0.1.0
  * @category models
  */
-export const OAuthAccessToken = /* @__PURE__ */ Schema.Array(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("oauth_access_token"),
-    externalAccountId: /* @__PURE__ */ required(Schema.String, "external_account_id"),
-    providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
-    token: Schema.String,
-    expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
-    provider: Schema.String,
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    label: /* @__PURE__ */ nullable(Schema.String, "label"),
-    scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    idToken: /* @__PURE__ */ optional(Schema.String, "id_token"),
-    tokenSecret: /* @__PURE__ */ optional(Schema.String, "token_secret")
-  })
+export const OAuthAccessToken = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Array(
+    /* @__PURE__ */ Schema.Struct({
+      object: /* @__PURE__ */ Schema.Literal("oauth_access_token"),
+      externalAccountId: /* @__PURE__ */ required(Schema.String, "external_account_id"),
+      providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
+      token: Schema.String,
+      expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
+      provider: Schema.String,
+      publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+      label: /* @__PURE__ */ nullable(Schema.String, "label"),
+      scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+      idToken: /* @__PURE__ */ optional(Schema.String, "id_token"),
+      tokenSecret: /* @__PURE__ */ optional(Schema.String, "token_secret")
+    })
+  ),
+  decodeOAuthAccessToken
 )
 export type OAuthAccessToken = typeof OAuthAccessToken.Type
+
+/** `OAuthApplication` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOAuthApplication(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "oauth_application")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const clientId = input.client_id
+  if (!(typeof clientId === "string")) return undefined
+  const clientUri = Object.hasOwn(input, "client_uri") ? (input.client_uri ?? null) : null
+  if (!(clientUri === null || typeof clientUri === "string")) return undefined
+  const clientImageUrl = Object.hasOwn(input, "client_image_url") ? (input.client_image_url ?? null) : null
+  if (!(clientImageUrl === null || typeof clientImageUrl === "string")) return undefined
+  const dynamicallyRegistered = input.dynamically_registered
+  if (!(typeof dynamicallyRegistered === "boolean")) return undefined
+  const consentScreenEnabled = input.consent_screen_enabled
+  if (!(typeof consentScreenEnabled === "boolean")) return undefined
+  const pkceRequired = input.pkce_required
+  if (!(typeof pkceRequired === "boolean")) return undefined
+  const publicValue = input.public
+  if (!(typeof publicValue === "boolean")) return undefined
+  const scopes = input.scopes
+  if (!(typeof scopes === "string")) return undefined
+  const redirectUris = checkArray(input.redirect_uris, isString)
+  if (redirectUris === undefined) return undefined
+  const callbackUrl = input.callback_url
+  if (!(typeof callbackUrl === "string")) return undefined
+  const authorizeUrl = input.authorize_url
+  if (!(typeof authorizeUrl === "string")) return undefined
+  const tokenFetchUrl = input.token_fetch_url
+  if (!(typeof tokenFetchUrl === "string")) return undefined
+  const userInfoUrl = input.user_info_url
+  if (!(typeof userInfoUrl === "string")) return undefined
+  const discoveryUrl = input.discovery_url
+  if (!(typeof discoveryUrl === "string")) return undefined
+  const tokenIntrospectionUrl = input.token_introspection_url
+  if (!(typeof tokenIntrospectionUrl === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    instanceId,
+    name,
+    clientId,
+    clientUri,
+    clientImageUrl,
+    dynamicallyRegistered,
+    consentScreenEnabled,
+    pkceRequired,
+    public: publicValue,
+    scopes,
+    redirectUris,
+    callbackUrl,
+    authorizeUrl,
+    tokenFetchUrl,
+    userInfoUrl,
+    discoveryUrl,
+    tokenIntrospectionUrl,
+    createdAt,
+    updatedAt
+  }
+  return output
+}
 
 /**
  * `OAuthApplication`
@@ -2085,30 +6413,65 @@ export type OAuthAccessToken = typeof OAuthAccessToken.Type
  * @since 0.1.0
  * @category models
  */
-export const OAuthApplication = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("oauth_application"),
-  id: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  name: Schema.String,
-  clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
-  clientUri: /* @__PURE__ */ nullable(Schema.String, "client_uri"),
-  clientImageUrl: /* @__PURE__ */ nullable(Schema.String, "client_image_url"),
-  dynamicallyRegistered: /* @__PURE__ */ required(Schema.Boolean, "dynamically_registered"),
-  consentScreenEnabled: /* @__PURE__ */ required(Schema.Boolean, "consent_screen_enabled"),
-  pkceRequired: /* @__PURE__ */ required(Schema.Boolean, "pkce_required"),
-  public: Schema.Boolean,
-  scopes: Schema.String,
-  redirectUris: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "redirect_uris"),
-  callbackUrl: /* @__PURE__ */ required(Schema.String, "callback_url"),
-  authorizeUrl: /* @__PURE__ */ required(Schema.String, "authorize_url"),
-  tokenFetchUrl: /* @__PURE__ */ required(Schema.String, "token_fetch_url"),
-  userInfoUrl: /* @__PURE__ */ required(Schema.String, "user_info_url"),
-  discoveryUrl: /* @__PURE__ */ required(Schema.String, "discovery_url"),
-  tokenIntrospectionUrl: /* @__PURE__ */ required(Schema.String, "token_introspection_url"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const OAuthApplication = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("oauth_application"),
+    id: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    name: Schema.String,
+    clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
+    clientUri: /* @__PURE__ */ nullable(Schema.String, "client_uri"),
+    clientImageUrl: /* @__PURE__ */ nullable(Schema.String, "client_image_url"),
+    dynamicallyRegistered: /* @__PURE__ */ required(Schema.Boolean, "dynamically_registered"),
+    consentScreenEnabled: /* @__PURE__ */ required(Schema.Boolean, "consent_screen_enabled"),
+    pkceRequired: /* @__PURE__ */ required(Schema.Boolean, "pkce_required"),
+    public: Schema.Boolean,
+    scopes: Schema.String,
+    redirectUris: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "redirect_uris"),
+    callbackUrl: /* @__PURE__ */ required(Schema.String, "callback_url"),
+    authorizeUrl: /* @__PURE__ */ required(Schema.String, "authorize_url"),
+    tokenFetchUrl: /* @__PURE__ */ required(Schema.String, "token_fetch_url"),
+    userInfoUrl: /* @__PURE__ */ required(Schema.String, "user_info_url"),
+    discoveryUrl: /* @__PURE__ */ required(Schema.String, "discovery_url"),
+    tokenIntrospectionUrl: /* @__PURE__ */ required(Schema.String, "token_introspection_url"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeOAuthApplication
+)
 export interface OAuthApplication extends Schema.Schema.Type<typeof OAuthApplication> {}
+
+/** `OAuthApplicationSettings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOAuthApplicationSettings(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "oauth_application_settings")) return undefined
+  const dynamicOauthClientRegistration = input.dynamic_oauth_client_registration
+  if (!(typeof dynamicOauthClientRegistration === "boolean")) return undefined
+  const defaultScopesWire = Object.hasOwn(input, "default_scopes") ? (input.default_scopes ?? null) : null
+  const defaultScopes = defaultScopesWire === null ? null : checkArray(defaultScopesWire, isString)
+  if (defaultScopes === undefined) return undefined
+  const oauthJwtAccessTokens = input.oauth_jwt_access_tokens
+  if (!(typeof oauthJwtAccessTokens === "boolean")) return undefined
+  const clientIdMetadataDocumentsAdvertised = input.client_id_metadata_documents_advertised
+  if (!(typeof clientIdMetadataDocumentsAdvertised === "boolean")) return undefined
+  const clientIdMetadataDocumentsOnlyAllowPreRegisteredClients =
+    input.client_id_metadata_documents_only_allow_pre_registered_clients
+  if (!(typeof clientIdMetadataDocumentsOnlyAllowPreRegisteredClients === "boolean")) return undefined
+  const clientIdMetadataDocumentsBlockImplicitlyAllowedClients =
+    input.client_id_metadata_documents_block_implicitly_allowed_clients
+  if (!(typeof clientIdMetadataDocumentsBlockImplicitlyAllowedClients === "boolean")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    dynamicOauthClientRegistration,
+    defaultScopes,
+    oauthJwtAccessTokens,
+    clientIdMetadataDocumentsAdvertised,
+    clientIdMetadataDocumentsOnlyAllowPreRegisteredClients,
+    clientIdMetadataDocumentsBlockImplicitlyAllowedClients
+  }
+  return output
+}
 
 /**
  * `OAuthApplicationSettings`
@@ -2116,28 +6479,106 @@ export interface OAuthApplication extends Schema.Schema.Type<typeof OAuthApplica
  * @since 0.1.0
  * @category models
  */
-export const OAuthApplicationSettings = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("oauth_application_settings"),
-  dynamicOauthClientRegistration: /* @__PURE__ */ required(
-    Schema.Boolean,
-    "dynamic_oauth_client_registration"
-  ),
-  defaultScopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "default_scopes"),
-  oauthJwtAccessTokens: /* @__PURE__ */ required(Schema.Boolean, "oauth_jwt_access_tokens"),
-  clientIdMetadataDocumentsAdvertised: /* @__PURE__ */ required(
-    Schema.Boolean,
-    "client_id_metadata_documents_advertised"
-  ),
-  clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: /* @__PURE__ */ required(
-    Schema.Boolean,
-    "client_id_metadata_documents_only_allow_pre_registered_clients"
-  ),
-  clientIdMetadataDocumentsBlockImplicitlyAllowedClients: /* @__PURE__ */ required(
-    Schema.Boolean,
-    "client_id_metadata_documents_block_implicitly_allowed_clients"
-  )
-})
+export const OAuthApplicationSettings = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("oauth_application_settings"),
+    dynamicOauthClientRegistration: /* @__PURE__ */ required(
+      Schema.Boolean,
+      "dynamic_oauth_client_registration"
+    ),
+    defaultScopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "default_scopes"),
+    oauthJwtAccessTokens: /* @__PURE__ */ required(Schema.Boolean, "oauth_jwt_access_tokens"),
+    clientIdMetadataDocumentsAdvertised: /* @__PURE__ */ required(
+      Schema.Boolean,
+      "client_id_metadata_documents_advertised"
+    ),
+    clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: /* @__PURE__ */ required(
+      Schema.Boolean,
+      "client_id_metadata_documents_only_allow_pre_registered_clients"
+    ),
+    clientIdMetadataDocumentsBlockImplicitlyAllowedClients: /* @__PURE__ */ required(
+      Schema.Boolean,
+      "client_id_metadata_documents_block_implicitly_allowed_clients"
+    )
+  }),
+  decodeOAuthApplicationSettings
+)
 export interface OAuthApplicationSettings extends Schema.Schema.Type<typeof OAuthApplicationSettings> {}
+
+/** `OAuthApplicationWithSecret` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOAuthApplicationWithSecret(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "oauth_application")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const clientId = input.client_id
+  if (!(typeof clientId === "string")) return undefined
+  const clientUri = Object.hasOwn(input, "client_uri") ? (input.client_uri ?? null) : null
+  if (!(clientUri === null || typeof clientUri === "string")) return undefined
+  const clientImageUrl = Object.hasOwn(input, "client_image_url") ? (input.client_image_url ?? null) : null
+  if (!(clientImageUrl === null || typeof clientImageUrl === "string")) return undefined
+  const dynamicallyRegistered = input.dynamically_registered
+  if (!(typeof dynamicallyRegistered === "boolean")) return undefined
+  const consentScreenEnabled = input.consent_screen_enabled
+  if (!(typeof consentScreenEnabled === "boolean")) return undefined
+  const pkceRequired = input.pkce_required
+  if (!(typeof pkceRequired === "boolean")) return undefined
+  const publicValue = input.public
+  if (!(typeof publicValue === "boolean")) return undefined
+  const scopes = input.scopes
+  if (!(typeof scopes === "string")) return undefined
+  const redirectUris = checkArray(input.redirect_uris, isString)
+  if (redirectUris === undefined) return undefined
+  const callbackUrl = input.callback_url
+  if (!(typeof callbackUrl === "string")) return undefined
+  const authorizeUrl = input.authorize_url
+  if (!(typeof authorizeUrl === "string")) return undefined
+  const tokenFetchUrl = input.token_fetch_url
+  if (!(typeof tokenFetchUrl === "string")) return undefined
+  const userInfoUrl = input.user_info_url
+  if (!(typeof userInfoUrl === "string")) return undefined
+  const discoveryUrl = input.discovery_url
+  if (!(typeof discoveryUrl === "string")) return undefined
+  const tokenIntrospectionUrl = input.token_introspection_url
+  if (!(typeof tokenIntrospectionUrl === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const clientSecret = Object.hasOwn(input, "client_secret") ? input.client_secret : absent
+  if (!(clientSecret === absent || clientSecret === undefined || typeof clientSecret === "string"))
+    return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    instanceId,
+    name,
+    clientId,
+    clientUri,
+    clientImageUrl,
+    dynamicallyRegistered,
+    consentScreenEnabled,
+    pkceRequired,
+    public: publicValue,
+    scopes,
+    redirectUris,
+    callbackUrl,
+    authorizeUrl,
+    tokenFetchUrl,
+    userInfoUrl,
+    discoveryUrl,
+    tokenIntrospectionUrl,
+    createdAt,
+    updatedAt
+  }
+  if (clientSecret !== absent) output.clientSecret = clientSecret
+  return output
+}
 
 /**
  * `OAuthApplicationWithSecret`
@@ -2145,31 +6586,45 @@ export interface OAuthApplicationSettings extends Schema.Schema.Type<typeof OAut
  * @since 0.1.0
  * @category models
  */
-export const OAuthApplicationWithSecret = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("oauth_application"),
-  id: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  name: Schema.String,
-  clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
-  clientUri: /* @__PURE__ */ nullable(Schema.String, "client_uri"),
-  clientImageUrl: /* @__PURE__ */ nullable(Schema.String, "client_image_url"),
-  dynamicallyRegistered: /* @__PURE__ */ required(Schema.Boolean, "dynamically_registered"),
-  consentScreenEnabled: /* @__PURE__ */ required(Schema.Boolean, "consent_screen_enabled"),
-  pkceRequired: /* @__PURE__ */ required(Schema.Boolean, "pkce_required"),
-  public: Schema.Boolean,
-  scopes: Schema.String,
-  redirectUris: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "redirect_uris"),
-  callbackUrl: /* @__PURE__ */ required(Schema.String, "callback_url"),
-  authorizeUrl: /* @__PURE__ */ required(Schema.String, "authorize_url"),
-  tokenFetchUrl: /* @__PURE__ */ required(Schema.String, "token_fetch_url"),
-  userInfoUrl: /* @__PURE__ */ required(Schema.String, "user_info_url"),
-  discoveryUrl: /* @__PURE__ */ required(Schema.String, "discovery_url"),
-  tokenIntrospectionUrl: /* @__PURE__ */ required(Schema.String, "token_introspection_url"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  clientSecret: /* @__PURE__ */ optional(Schema.String, "client_secret")
-})
+export const OAuthApplicationWithSecret = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("oauth_application"),
+    id: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    name: Schema.String,
+    clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
+    clientUri: /* @__PURE__ */ nullable(Schema.String, "client_uri"),
+    clientImageUrl: /* @__PURE__ */ nullable(Schema.String, "client_image_url"),
+    dynamicallyRegistered: /* @__PURE__ */ required(Schema.Boolean, "dynamically_registered"),
+    consentScreenEnabled: /* @__PURE__ */ required(Schema.Boolean, "consent_screen_enabled"),
+    pkceRequired: /* @__PURE__ */ required(Schema.Boolean, "pkce_required"),
+    public: Schema.Boolean,
+    scopes: Schema.String,
+    redirectUris: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "redirect_uris"),
+    callbackUrl: /* @__PURE__ */ required(Schema.String, "callback_url"),
+    authorizeUrl: /* @__PURE__ */ required(Schema.String, "authorize_url"),
+    tokenFetchUrl: /* @__PURE__ */ required(Schema.String, "token_fetch_url"),
+    userInfoUrl: /* @__PURE__ */ required(Schema.String, "user_info_url"),
+    discoveryUrl: /* @__PURE__ */ required(Schema.String, "discovery_url"),
+    tokenIntrospectionUrl: /* @__PURE__ */ required(Schema.String, "token_introspection_url"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    clientSecret: /* @__PURE__ */ optional(Schema.String, "client_secret")
+  }),
+  decodeOAuthApplicationWithSecret
+)
 export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OAuthApplicationWithSecret> {}
+
+/** `OAuthApplications` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOAuthApplications(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeOAuthApplication)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `OAuthApplications`
@@ -2177,11 +6632,104 @@ export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OA
  * @since 0.1.0
  * @category models
  */
-export const OAuthApplications = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(OAuthApplication),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const OAuthApplications = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(OAuthApplication),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeOAuthApplications
+)
 export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplications> {}
+
+/** `Organization` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganization(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "organization")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const slug = input.slug
+  if (!(typeof slug === "string")) return undefined
+  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
+  const hasImage = input.has_image
+  if (!(typeof hasImage === "boolean")) return undefined
+  const membersCount = Object.hasOwn(input, "members_count") ? input.members_count : absent
+  if (!(membersCount === absent || membersCount === undefined || typeof membersCount === "number"))
+    return undefined
+  const missingMemberWithElevatedPermissions = Object.hasOwn(
+    input,
+    "missing_member_with_elevated_permissions"
+  )
+    ? input.missing_member_with_elevated_permissions
+    : absent
+  if (
+    !(
+      missingMemberWithElevatedPermissions === absent ||
+      missingMemberWithElevatedPermissions === undefined ||
+      typeof missingMemberWithElevatedPermissions === "boolean"
+    )
+  )
+    return undefined
+  const pendingInvitationsCount = Object.hasOwn(input, "pending_invitations_count")
+    ? input.pending_invitations_count
+    : absent
+  if (
+    !(
+      pendingInvitationsCount === absent ||
+      pendingInvitationsCount === undefined ||
+      typeof pendingInvitationsCount === "number"
+    )
+  )
+    return undefined
+  const maxAllowedMemberships = input.max_allowed_memberships
+  if (!(typeof maxAllowedMemberships === "number")) return undefined
+  const adminDeleteEnabled = input.admin_delete_enabled
+  if (!(typeof adminDeleteEnabled === "boolean")) return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
+    return undefined
+  const createdBy = Object.hasOwn(input, "created_by") ? input.created_by : absent
+  if (!(createdBy === absent || createdBy === undefined || typeof createdBy === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const lastActiveAt = Object.hasOwn(input, "last_active_at") ? input.last_active_at : absent
+  if (!(lastActiveAt === absent || lastActiveAt === undefined || typeof lastActiveAt === "number"))
+    return undefined
+  const roleSetKey = Object.hasOwn(input, "role_set_key") ? input.role_set_key : absent
+  if (
+    !(
+      roleSetKey === absent ||
+      roleSetKey === undefined ||
+      roleSetKey === null ||
+      typeof roleSetKey === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = { object, id, name, slug }
+  if (imageUrl !== absent) output.imageUrl = imageUrl
+  output.hasImage = hasImage
+  if (membersCount !== absent) output.membersCount = membersCount
+  if (missingMemberWithElevatedPermissions !== absent)
+    output.missingMemberWithElevatedPermissions = missingMemberWithElevatedPermissions
+  if (pendingInvitationsCount !== absent) output.pendingInvitationsCount = pendingInvitationsCount
+  output.maxAllowedMemberships = maxAllowedMemberships
+  output.adminDeleteEnabled = adminDeleteEnabled
+  output.publicMetadata = publicMetadata
+  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
+  if (createdBy !== absent) output.createdBy = createdBy
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  if (lastActiveAt !== absent) output.lastActiveAt = lastActiveAt
+  if (roleSetKey !== absent) output.roleSetKey = roleSetKey
+  return output
+}
 
 /**
  * `Organization`
@@ -2189,30 +6737,50 @@ export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplic
  * @since 0.1.0
  * @category models
  */
-export const Organization = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("organization"),
-  id: Schema.String,
-  name: Schema.String,
-  slug: Schema.String,
-  imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
-  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-  membersCount: /* @__PURE__ */ optional(Schema.Number, "members_count"),
-  missingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
-    Schema.Boolean,
-    "missing_member_with_elevated_permissions"
-  ),
-  pendingInvitationsCount: /* @__PURE__ */ optional(Schema.Number, "pending_invitations_count"),
-  maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
-  adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-  createdBy: /* @__PURE__ */ optional(Schema.String, "created_by"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  lastActiveAt: /* @__PURE__ */ optional(Schema.Number, "last_active_at"),
-  roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key")
-})
+export const Organization = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("organization"),
+    id: Schema.String,
+    name: Schema.String,
+    slug: Schema.String,
+    imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
+    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+    membersCount: /* @__PURE__ */ optional(Schema.Number, "members_count"),
+    missingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
+      Schema.Boolean,
+      "missing_member_with_elevated_permissions"
+    ),
+    pendingInvitationsCount: /* @__PURE__ */ optional(Schema.Number, "pending_invitations_count"),
+    maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
+    adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+    createdBy: /* @__PURE__ */ optional(Schema.String, "created_by"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    lastActiveAt: /* @__PURE__ */ optional(Schema.Number, "last_active_at"),
+    roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key")
+  }),
+  decodeOrganization
+)
 export interface Organization extends Schema.Schema.Type<typeof Organization> {}
+
+/** `OrganizationDomainVerification` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationDomainVerification(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const verifiedAt = Object.hasOwn(input, "verified_at") ? (input.verified_at ?? null) : null
+  if (!(verifiedAt === null || typeof verifiedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { status, strategy, attempts, expireAt, verifiedAt }
+  return output
+}
 
 /**
  * `OrganizationDomainVerification`
@@ -2220,15 +6788,37 @@ export interface Organization extends Schema.Schema.Type<typeof Organization> {}
  * @since 0.1.0
  * @category models
  */
-export const OrganizationDomainVerification = /* @__PURE__ */ Schema.Struct({
-  status: Schema.String,
-  strategy: Schema.String,
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  verifiedAt: /* @__PURE__ */ nullable(Schema.Number, "verified_at")
-})
+export const OrganizationDomainVerification = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    status: Schema.String,
+    strategy: Schema.String,
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    verifiedAt: /* @__PURE__ */ nullable(Schema.Number, "verified_at")
+  }),
+  decodeOrganizationDomainVerification
+)
 export interface OrganizationDomainVerification
   extends Schema.Schema.Type<typeof OrganizationDomainVerification> {}
+
+/** `OrganizationInvitationPublicOrganizationData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationInvitationPublicOrganizationData(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const slug = input.slug
+  if (!(typeof slug === "string")) return undefined
+  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
+  const hasImage = input.has_image
+  if (!(typeof hasImage === "boolean")) return undefined
+  const output: { [key: string]: unknown } = { id, name, slug }
+  if (imageUrl !== absent) output.imageUrl = imageUrl
+  output.hasImage = hasImage
+  return output
+}
 
 /**
  * `OrganizationInvitationPublicOrganizationData`
@@ -2236,15 +6826,92 @@ export interface OrganizationDomainVerification
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationPublicOrganizationData = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  slug: Schema.String,
-  imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
-  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image")
-})
+export const OrganizationInvitationPublicOrganizationData = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    name: Schema.String,
+    slug: Schema.String,
+    imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
+    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image")
+  }),
+  decodeOrganizationInvitationPublicOrganizationData
+)
 export interface OrganizationInvitationPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData> {}
+
+/** `OrganizationDomain` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationDomain(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "organization_domain")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const organizationId = input.organization_id
+  if (!(typeof organizationId === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const enrollmentMode = input.enrollment_mode
+  if (!(typeof enrollmentMode === "string")) return undefined
+  const affiliationEmailAddress = Object.hasOwn(input, "affiliation_email_address")
+    ? (input.affiliation_email_address ?? null)
+    : null
+  if (!(affiliationEmailAddress === null || typeof affiliationEmailAddress === "string")) return undefined
+  const affiliationVerificationWire = Object.hasOwn(input, "affiliation_verification")
+    ? (input.affiliation_verification ?? null)
+    : null
+  const affiliationVerification =
+    affiliationVerificationWire === null
+      ? null
+      : decodeOrganizationDomainVerification(affiliationVerificationWire)
+  if (affiliationVerification === undefined) return undefined
+  const ownershipVerificationWire = Object.hasOwn(input, "ownership_verification")
+    ? (input.ownership_verification ?? null)
+    : null
+  const ownershipVerification =
+    ownershipVerificationWire === null
+      ? null
+      : decodeOrganizationDomainVerification(ownershipVerificationWire)
+  if (ownershipVerification === undefined) return undefined
+  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verification =
+    verificationWire === null ? null : decodeOrganizationDomainVerification(verificationWire)
+  if (verification === undefined) return undefined
+  const totalPendingInvitations = input.total_pending_invitations
+  if (!(typeof totalPendingInvitations === "number")) return undefined
+  const totalPendingSuggestions = input.total_pending_suggestions
+  if (!(typeof totalPendingSuggestions === "number")) return undefined
+  const publicOrganizationDataWire = Object.hasOwn(input, "public_organization_data")
+    ? input.public_organization_data
+    : absent
+  const publicOrganizationData =
+    publicOrganizationDataWire === absent ||
+    publicOrganizationDataWire === undefined ||
+    publicOrganizationDataWire === null
+      ? publicOrganizationDataWire
+      : decodeOrganizationInvitationPublicOrganizationData(publicOrganizationDataWire)
+  if (publicOrganizationData === undefined && publicOrganizationDataWire !== undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    organizationId,
+    name,
+    enrollmentMode,
+    affiliationEmailAddress,
+    affiliationVerification,
+    ownershipVerification,
+    verification,
+    totalPendingInvitations,
+    totalPendingSuggestions
+  }
+  if (publicOrganizationData !== absent) output.publicOrganizationData = publicOrganizationData
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `OrganizationDomain`
@@ -2252,37 +6919,51 @@ export interface OrganizationInvitationPublicOrganizationData
  * @since 0.1.0
  * @category models
  */
-export const OrganizationDomain = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("organization_domain"),
-  id: Schema.String,
-  organizationId: /* @__PURE__ */ required(Schema.String, "organization_id"),
-  name: Schema.String,
-  enrollmentMode: /* @__PURE__ */ required(
-    /* @__PURE__ */ openEnum(
-      "manual_invitation",
-      "automatic_invitation",
-      "automatic_suggestion",
-      "enterprise_sso"
+export const OrganizationDomain = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("organization_domain"),
+    id: Schema.String,
+    organizationId: /* @__PURE__ */ required(Schema.String, "organization_id"),
+    name: Schema.String,
+    enrollmentMode: /* @__PURE__ */ required(
+      /* @__PURE__ */ openEnum(
+        "manual_invitation",
+        "automatic_invitation",
+        "automatic_suggestion",
+        "enterprise_sso"
+      ),
+      "enrollment_mode"
     ),
-    "enrollment_mode"
-  ),
-  affiliationEmailAddress: /* @__PURE__ */ nullable(Schema.String, "affiliation_email_address"),
-  affiliationVerification: /* @__PURE__ */ nullable(
-    OrganizationDomainVerification,
-    "affiliation_verification"
-  ),
-  ownershipVerification: /* @__PURE__ */ nullable(OrganizationDomainVerification, "ownership_verification"),
-  verification: /* @__PURE__ */ nullable(OrganizationDomainVerification, "verification"),
-  totalPendingInvitations: /* @__PURE__ */ required(Schema.Number, "total_pending_invitations"),
-  totalPendingSuggestions: /* @__PURE__ */ required(Schema.Number, "total_pending_suggestions"),
-  publicOrganizationData: /* @__PURE__ */ optionalNullable(
-    OrganizationInvitationPublicOrganizationData,
-    "public_organization_data"
-  ),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+    affiliationEmailAddress: /* @__PURE__ */ nullable(Schema.String, "affiliation_email_address"),
+    affiliationVerification: /* @__PURE__ */ nullable(
+      OrganizationDomainVerification,
+      "affiliation_verification"
+    ),
+    ownershipVerification: /* @__PURE__ */ nullable(OrganizationDomainVerification, "ownership_verification"),
+    verification: /* @__PURE__ */ nullable(OrganizationDomainVerification, "verification"),
+    totalPendingInvitations: /* @__PURE__ */ required(Schema.Number, "total_pending_invitations"),
+    totalPendingSuggestions: /* @__PURE__ */ required(Schema.Number, "total_pending_suggestions"),
+    publicOrganizationData: /* @__PURE__ */ optionalNullable(
+      OrganizationInvitationPublicOrganizationData,
+      "public_organization_data"
+    ),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeOrganizationDomain
+)
 export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain> {}
+
+/** `OrganizationDomains` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationDomains(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeOrganizationDomain)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `OrganizationDomains`
@@ -2290,11 +6971,37 @@ export interface OrganizationDomain extends Schema.Schema.Type<typeof Organizati
  * @since 0.1.0
  * @category models
  */
-export const OrganizationDomains = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(OrganizationDomain),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const OrganizationDomains = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(OrganizationDomain),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeOrganizationDomains
+)
 export interface OrganizationDomains extends Schema.Schema.Type<typeof OrganizationDomains> {}
+
+function decodeOrganizationInvitationPublicUserDataValue(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const userId = input.user_id
+  if (!(typeof userId === "string")) return undefined
+  const firstName = Object.hasOwn(input, "first_name") ? (input.first_name ?? null) : null
+  if (!(firstName === null || typeof firstName === "string")) return undefined
+  const lastName = Object.hasOwn(input, "last_name") ? (input.last_name ?? null) : null
+  if (!(lastName === null || typeof lastName === "string")) return undefined
+  const imageUrl = input.image_url
+  if (!(typeof imageUrl === "string")) return undefined
+  const hasImage = input.has_image
+  if (!(typeof hasImage === "boolean")) return undefined
+  const identifier = input.identifier
+  if (!(typeof identifier === "string")) return undefined
+  const output: { [key: string]: unknown } = { userId, firstName, lastName, imageUrl, hasImage, identifier }
+  return output
+}
+
+/** `OrganizationInvitationPublicUserData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationInvitationPublicUserData(input: unknown): unknown {
+  return input === null ? null : decodeOrganizationInvitationPublicUserDataValue(input)
+}
 
 /**
  * `OrganizationInvitationPublicUserData`
@@ -2302,17 +7009,69 @@ export interface OrganizationDomains extends Schema.Schema.Type<typeof Organizat
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationPublicUserData = /* @__PURE__ */ Schema.NullOr(
-  /* @__PURE__ */ Schema.Struct({
-    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-    firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
-    imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
-    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-    identifier: Schema.String
-  })
+export const OrganizationInvitationPublicUserData = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.NullOr(
+    /* @__PURE__ */ Schema.Struct({
+      userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+      firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
+      lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
+      imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
+      hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+      identifier: Schema.String
+    })
+  ),
+  decodeOrganizationInvitationPublicUserData
 )
 export type OrganizationInvitationPublicUserData = typeof OrganizationInvitationPublicUserData.Type
+
+/** `OrganizationInvitation` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationInvitation(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "organization_invitation")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const role = input.role
+  if (!(typeof role === "string")) return undefined
+  const roleName = input.role_name
+  if (!(typeof roleName === "string")) return undefined
+  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
+    return undefined
+  const inviterId = Object.hasOwn(input, "inviter_id") ? (input.inviter_id ?? null) : null
+  if (!(inviterId === null || typeof inviterId === "string")) return undefined
+  const publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  if (publicInviterData === undefined) return undefined
+  const status = Object.hasOwn(input, "status") ? input.status : absent
+  if (!(status === absent || status === undefined || typeof status === "string")) return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
+    return undefined
+  const url = Object.hasOwn(input, "url") ? (input.url ?? null) : null
+  if (!(url === null || typeof url === "string")) return undefined
+  const expiresAt = Object.hasOwn(input, "expires_at") ? (input.expires_at ?? null) : null
+  if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, emailAddress, role, roleName }
+  if (organizationId !== absent) output.organizationId = organizationId
+  output.inviterId = inviterId
+  output.publicInviterData = publicInviterData
+  if (status !== absent) output.status = status
+  output.publicMetadata = publicMetadata
+  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
+  output.url = url
+  output.expiresAt = expiresAt
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `OrganizationInvitation`
@@ -2320,24 +7079,85 @@ export type OrganizationInvitationPublicUserData = typeof OrganizationInvitation
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitation = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("organization_invitation"),
-  id: Schema.String,
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  role: Schema.String,
-  roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
-  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
-  inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
-  publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
-  status: /* @__PURE__ */ Schema.optional(Schema.String),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-  url: /* @__PURE__ */ nullable(Schema.String, "url"),
-  expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const OrganizationInvitation = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("organization_invitation"),
+    id: Schema.String,
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    role: Schema.String,
+    roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
+    organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+    inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
+    publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    status: /* @__PURE__ */ Schema.optional(Schema.String),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+    url: /* @__PURE__ */ nullable(Schema.String, "url"),
+    expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeOrganizationInvitation
+)
 export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation> {}
+
+/** `OrganizationInvitationWithPublicOrganizationData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationInvitationWithPublicOrganizationData(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "organization_invitation")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const role = input.role
+  if (!(typeof role === "string")) return undefined
+  const roleName = input.role_name
+  if (!(typeof roleName === "string")) return undefined
+  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
+    return undefined
+  const inviterId = Object.hasOwn(input, "inviter_id") ? (input.inviter_id ?? null) : null
+  if (!(inviterId === null || typeof inviterId === "string")) return undefined
+  const publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  if (publicInviterData === undefined) return undefined
+  const status = Object.hasOwn(input, "status") ? input.status : absent
+  if (!(status === absent || status === undefined || typeof status === "string")) return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
+    return undefined
+  const url = Object.hasOwn(input, "url") ? (input.url ?? null) : null
+  if (!(url === null || typeof url === "string")) return undefined
+  const expiresAt = Object.hasOwn(input, "expires_at") ? (input.expires_at ?? null) : null
+  if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const publicOrganizationDataWire = Object.hasOwn(input, "public_organization_data")
+    ? input.public_organization_data
+    : absent
+  const publicOrganizationData =
+    publicOrganizationDataWire === absent || publicOrganizationDataWire === undefined
+      ? publicOrganizationDataWire
+      : decodeOrganizationInvitationPublicOrganizationData(publicOrganizationDataWire)
+  if (publicOrganizationData === undefined && publicOrganizationDataWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { object, id, emailAddress, role, roleName }
+  if (organizationId !== absent) output.organizationId = organizationId
+  output.inviterId = inviterId
+  output.publicInviterData = publicInviterData
+  if (status !== absent) output.status = status
+  output.publicMetadata = publicMetadata
+  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
+  output.url = url
+  output.expiresAt = expiresAt
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  if (publicOrganizationData !== absent) output.publicOrganizationData = publicOrganizationData
+  return output
+}
 
 /**
  * `OrganizationInvitationWithPublicOrganizationData`
@@ -2345,29 +7165,43 @@ export interface OrganizationInvitation extends Schema.Schema.Type<typeof Organi
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("organization_invitation"),
-  id: Schema.String,
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  role: Schema.String,
-  roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
-  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
-  inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
-  publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
-  status: /* @__PURE__ */ Schema.optional(Schema.String),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-  url: /* @__PURE__ */ nullable(Schema.String, "url"),
-  expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  publicOrganizationData: /* @__PURE__ */ optional(
-    OrganizationInvitationPublicOrganizationData,
-    "public_organization_data"
-  )
-})
+export const OrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("organization_invitation"),
+    id: Schema.String,
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    role: Schema.String,
+    roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
+    organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+    inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
+    publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    status: /* @__PURE__ */ Schema.optional(Schema.String),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+    url: /* @__PURE__ */ nullable(Schema.String, "url"),
+    expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    publicOrganizationData: /* @__PURE__ */ optional(
+      OrganizationInvitationPublicOrganizationData,
+      "public_organization_data"
+    )
+  }),
+  decodeOrganizationInvitationWithPublicOrganizationData
+)
 export interface OrganizationInvitationWithPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationWithPublicOrganizationData> {}
+
+/** `OrganizationInvitations` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationInvitations(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeOrganizationInvitation)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `OrganizationInvitations`
@@ -2375,11 +7209,25 @@ export interface OrganizationInvitationWithPublicOrganizationData
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitations = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(OrganizationInvitation),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const OrganizationInvitations = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(OrganizationInvitation),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeOrganizationInvitations
+)
 export interface OrganizationInvitations extends Schema.Schema.Type<typeof OrganizationInvitations> {}
+
+/** `OrganizationInvitationsWithPublicOrganizationData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationInvitationsWithPublicOrganizationData(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeOrganizationInvitationWithPublicOrganizationData)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `OrganizationInvitationsWithPublicOrganizationData`
@@ -2387,12 +7235,63 @@ export interface OrganizationInvitations extends Schema.Schema.Type<typeof Organ
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationsWithPublicOrganizationData = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(OrganizationInvitationWithPublicOrganizationData),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const OrganizationInvitationsWithPublicOrganizationData = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(OrganizationInvitationWithPublicOrganizationData),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeOrganizationInvitationsWithPublicOrganizationData
+)
 export interface OrganizationInvitationsWithPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationsWithPublicOrganizationData> {}
+
+/** `OrganizationMembershipPublicUserData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationMembershipPublicUserData(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const userId = input.user_id
+  if (!(typeof userId === "string")) return undefined
+  const firstName = Object.hasOwn(input, "first_name") ? (input.first_name ?? null) : null
+  if (!(firstName === null || typeof firstName === "string")) return undefined
+  const lastName = Object.hasOwn(input, "last_name") ? (input.last_name ?? null) : null
+  if (!(lastName === null || typeof lastName === "string")) return undefined
+  const profileImageUrl = Object.hasOwn(input, "profile_image_url") ? (input.profile_image_url ?? null) : null
+  if (!(profileImageUrl === null || typeof profileImageUrl === "string")) return undefined
+  const imageUrl = input.image_url
+  if (!(typeof imageUrl === "string")) return undefined
+  const hasImage = input.has_image
+  if (!(typeof hasImage === "boolean")) return undefined
+  const identifier = Object.hasOwn(input, "identifier") ? input.identifier : absent
+  if (
+    !(
+      identifier === absent ||
+      identifier === undefined ||
+      identifier === null ||
+      typeof identifier === "string"
+    )
+  )
+    return undefined
+  const username = Object.hasOwn(input, "username") ? input.username : absent
+  if (!(username === absent || username === undefined || username === null || typeof username === "string"))
+    return undefined
+  const banned = Object.hasOwn(input, "banned") ? input.banned : absent
+  if (!(banned === absent || banned === undefined || typeof banned === "boolean")) return undefined
+  const deprovisioned = Object.hasOwn(input, "deprovisioned") ? input.deprovisioned : absent
+  if (!(deprovisioned === absent || deprovisioned === undefined || typeof deprovisioned === "boolean"))
+    return undefined
+  const output: { [key: string]: unknown } = {
+    userId,
+    firstName,
+    lastName,
+    profileImageUrl,
+    imageUrl,
+    hasImage
+  }
+  if (identifier !== absent) output.identifier = identifier
+  if (username !== absent) output.username = username
+  if (banned !== absent) output.banned = banned
+  if (deprovisioned !== absent) output.deprovisioned = deprovisioned
+  return output
+}
 
 /**
  * `OrganizationMembershipPublicUserData`
@@ -2400,20 +7299,66 @@ export interface OrganizationInvitationsWithPublicOrganizationData
  * @since 0.1.0
  * @category models
  */
-export const OrganizationMembershipPublicUserData = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
-  profileImageUrl: /* @__PURE__ */ nullable(Schema.String, "profile_image_url"),
-  imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
-  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-  identifier: /* @__PURE__ */ optionalNullable(Schema.String, "identifier"),
-  username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
-  banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  deprovisioned: /* @__PURE__ */ Schema.optional(Schema.Boolean)
-})
+export const OrganizationMembershipPublicUserData = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+    firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
+    profileImageUrl: /* @__PURE__ */ nullable(Schema.String, "profile_image_url"),
+    imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
+    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+    identifier: /* @__PURE__ */ optionalNullable(Schema.String, "identifier"),
+    username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
+    banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+    deprovisioned: /* @__PURE__ */ Schema.optional(Schema.Boolean)
+  }),
+  decodeOrganizationMembershipPublicUserData
+)
 export interface OrganizationMembershipPublicUserData
   extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData> {}
+
+/** `OrganizationMembership` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationMembership(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const object = input.object
+  if (!(object === "organization_membership")) return undefined
+  const role = input.role
+  if (!(typeof role === "string")) return undefined
+  const roleName = Object.hasOwn(input, "role_name") ? input.role_name : absent
+  if (!(roleName === absent || roleName === undefined || typeof roleName === "string")) return undefined
+  const permissionsWire = Object.hasOwn(input, "permissions") ? (input.permissions ?? null) : null
+  const permissions = permissionsWire === null ? null : checkArray(permissionsWire, isString)
+  if (permissions === undefined) return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
+    return undefined
+  const organization = decodeOrganization(input.organization)
+  if (organization === undefined) return undefined
+  const publicUserDataWire = Object.hasOwn(input, "public_user_data") ? input.public_user_data : absent
+  const publicUserData =
+    publicUserDataWire === absent || publicUserDataWire === undefined
+      ? publicUserDataWire
+      : decodeOrganizationMembershipPublicUserData(publicUserDataWire)
+  if (publicUserData === undefined && publicUserDataWire !== undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { id, object, role }
+  if (roleName !== absent) output.roleName = roleName
+  output.permissions = permissions
+  output.publicMetadata = publicMetadata
+  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
+  output.organization = organization
+  if (publicUserData !== absent) output.publicUserData = publicUserData
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `OrganizationMembership`
@@ -2421,20 +7366,34 @@ export interface OrganizationMembershipPublicUserData
  * @since 0.1.0
  * @category models
  */
-export const OrganizationMembership = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  object: /* @__PURE__ */ Schema.Literal("organization_membership"),
-  role: Schema.String,
-  roleName: /* @__PURE__ */ optional(Schema.String, "role_name"),
-  permissions: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions"),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-  organization: Organization,
-  publicUserData: /* @__PURE__ */ optional(OrganizationMembershipPublicUserData, "public_user_data"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const OrganizationMembership = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    object: /* @__PURE__ */ Schema.Literal("organization_membership"),
+    role: Schema.String,
+    roleName: /* @__PURE__ */ optional(Schema.String, "role_name"),
+    permissions: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions"),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+    organization: Organization,
+    publicUserData: /* @__PURE__ */ optional(OrganizationMembershipPublicUserData, "public_user_data"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeOrganizationMembership
+)
 export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership> {}
+
+/** `OrganizationMemberships` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationMemberships(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeOrganizationMembership)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `OrganizationMemberships`
@@ -2442,11 +7401,86 @@ export interface OrganizationMembership extends Schema.Schema.Type<typeof Organi
  * @since 0.1.0
  * @category models
  */
-export const OrganizationMemberships = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(OrganizationMembership),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const OrganizationMemberships = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(OrganizationMembership),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeOrganizationMemberships
+)
 export interface OrganizationMemberships extends Schema.Schema.Type<typeof OrganizationMemberships> {}
+
+/** `OrganizationSettings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationSettings(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "organization_settings")) return undefined
+  const enabled = input.enabled
+  if (!(typeof enabled === "boolean")) return undefined
+  const maxAllowedMemberships = input.max_allowed_memberships
+  if (!(typeof maxAllowedMemberships === "number")) return undefined
+  const maxAllowedRoles = input.max_allowed_roles
+  if (!(typeof maxAllowedRoles === "number")) return undefined
+  const maxRoleSetsAllowed = Object.hasOwn(input, "max_role_sets_allowed")
+    ? input.max_role_sets_allowed
+    : absent
+  if (
+    !(
+      maxRoleSetsAllowed === absent ||
+      maxRoleSetsAllowed === undefined ||
+      typeof maxRoleSetsAllowed === "number"
+    )
+  )
+    return undefined
+  const maxAllowedDomains = input.max_allowed_domains
+  if (!(typeof maxAllowedDomains === "number")) return undefined
+  const maxAllowedPermissions = Object.hasOwn(input, "max_allowed_permissions")
+    ? input.max_allowed_permissions
+    : absent
+  if (
+    !(
+      maxAllowedPermissions === absent ||
+      maxAllowedPermissions === undefined ||
+      typeof maxAllowedPermissions === "number"
+    )
+  )
+    return undefined
+  const creatorRole = input.creator_role
+  if (!(typeof creatorRole === "string")) return undefined
+  const adminDeleteEnabled = input.admin_delete_enabled
+  if (!(typeof adminDeleteEnabled === "boolean")) return undefined
+  const domainsEnabled = input.domains_enabled
+  if (!(typeof domainsEnabled === "boolean")) return undefined
+  const slugDisabled = Object.hasOwn(input, "slug_disabled") ? input.slug_disabled : absent
+  if (!(slugDisabled === absent || slugDisabled === undefined || typeof slugDisabled === "boolean"))
+    return undefined
+  const domainsEnrollmentModes = checkArray(input.domains_enrollment_modes, isString)
+  if (domainsEnrollmentModes === undefined) return undefined
+  const domainsDefaultRole = input.domains_default_role
+  if (!(typeof domainsDefaultRole === "string")) return undefined
+  const initialRoleSetKey = Object.hasOwn(input, "initial_role_set_key") ? input.initial_role_set_key : absent
+  if (
+    !(
+      initialRoleSetKey === absent ||
+      initialRoleSetKey === undefined ||
+      initialRoleSetKey === null ||
+      typeof initialRoleSetKey === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = { object, enabled, maxAllowedMemberships, maxAllowedRoles }
+  if (maxRoleSetsAllowed !== absent) output.maxRoleSetsAllowed = maxRoleSetsAllowed
+  output.maxAllowedDomains = maxAllowedDomains
+  if (maxAllowedPermissions !== absent) output.maxAllowedPermissions = maxAllowedPermissions
+  output.creatorRole = creatorRole
+  output.adminDeleteEnabled = adminDeleteEnabled
+  output.domainsEnabled = domainsEnabled
+  if (slugDisabled !== absent) output.slugDisabled = slugDisabled
+  output.domainsEnrollmentModes = domainsEnrollmentModes
+  output.domainsDefaultRole = domainsDefaultRole
+  if (initialRoleSetKey !== absent) output.initialRoleSetKey = initialRoleSetKey
+  return output
+}
 
 /**
  * `OrganizationSettings`
@@ -2454,28 +7488,122 @@ export interface OrganizationMemberships extends Schema.Schema.Type<typeof Organ
  * @since 0.1.0
  * @category models
  */
-export const OrganizationSettings = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("organization_settings"),
-  enabled: Schema.Boolean,
-  maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
-  maxAllowedRoles: /* @__PURE__ */ required(Schema.Number, "max_allowed_roles"),
-  maxRoleSetsAllowed: /* @__PURE__ */ optional(Schema.Number, "max_role_sets_allowed"),
-  maxAllowedDomains: /* @__PURE__ */ required(Schema.Number, "max_allowed_domains"),
-  maxAllowedPermissions: /* @__PURE__ */ optional(Schema.Number, "max_allowed_permissions"),
-  creatorRole: /* @__PURE__ */ required(Schema.String, "creator_role"),
-  adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
-  domainsEnabled: /* @__PURE__ */ required(Schema.Boolean, "domains_enabled"),
-  slugDisabled: /* @__PURE__ */ optional(Schema.Boolean, "slug_disabled"),
-  domainsEnrollmentModes: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ openEnum("manual_invitation", "automatic_invitation", "automatic_suggestion")
+export const OrganizationSettings = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("organization_settings"),
+    enabled: Schema.Boolean,
+    maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
+    maxAllowedRoles: /* @__PURE__ */ required(Schema.Number, "max_allowed_roles"),
+    maxRoleSetsAllowed: /* @__PURE__ */ optional(Schema.Number, "max_role_sets_allowed"),
+    maxAllowedDomains: /* @__PURE__ */ required(Schema.Number, "max_allowed_domains"),
+    maxAllowedPermissions: /* @__PURE__ */ optional(Schema.Number, "max_allowed_permissions"),
+    creatorRole: /* @__PURE__ */ required(Schema.String, "creator_role"),
+    adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
+    domainsEnabled: /* @__PURE__ */ required(Schema.Boolean, "domains_enabled"),
+    slugDisabled: /* @__PURE__ */ optional(Schema.Boolean, "slug_disabled"),
+    domainsEnrollmentModes: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(
+        /* @__PURE__ */ openEnum("manual_invitation", "automatic_invitation", "automatic_suggestion")
+      ),
+      "domains_enrollment_modes"
     ),
-    "domains_enrollment_modes"
-  ),
-  domainsDefaultRole: /* @__PURE__ */ required(Schema.String, "domains_default_role"),
-  initialRoleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "initial_role_set_key")
-})
+    domainsDefaultRole: /* @__PURE__ */ required(Schema.String, "domains_default_role"),
+    initialRoleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "initial_role_set_key")
+  }),
+  decodeOrganizationSettings
+)
 export interface OrganizationSettings extends Schema.Schema.Type<typeof OrganizationSettings> {}
+
+/** `OrganizationWithLogo` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationWithLogo(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "organization")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const slug = input.slug
+  if (!(typeof slug === "string")) return undefined
+  const imageUrl = input.image_url
+  if (!(typeof imageUrl === "string")) return undefined
+  const hasImage = input.has_image
+  if (!(typeof hasImage === "boolean")) return undefined
+  const membersCount = Object.hasOwn(input, "members_count") ? input.members_count : absent
+  if (!(membersCount === absent || membersCount === undefined || typeof membersCount === "number"))
+    return undefined
+  const missingMemberWithElevatedPermissions = Object.hasOwn(
+    input,
+    "missing_member_with_elevated_permissions"
+  )
+    ? input.missing_member_with_elevated_permissions
+    : absent
+  if (
+    !(
+      missingMemberWithElevatedPermissions === absent ||
+      missingMemberWithElevatedPermissions === undefined ||
+      typeof missingMemberWithElevatedPermissions === "boolean"
+    )
+  )
+    return undefined
+  const pendingInvitationsCount = Object.hasOwn(input, "pending_invitations_count")
+    ? input.pending_invitations_count
+    : absent
+  if (
+    !(
+      pendingInvitationsCount === absent ||
+      pendingInvitationsCount === undefined ||
+      typeof pendingInvitationsCount === "number"
+    )
+  )
+    return undefined
+  const maxAllowedMemberships = input.max_allowed_memberships
+  if (!(typeof maxAllowedMemberships === "number")) return undefined
+  const adminDeleteEnabled = input.admin_delete_enabled
+  if (!(typeof adminDeleteEnabled === "boolean")) return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
+    return undefined
+  const createdBy = Object.hasOwn(input, "created_by") ? input.created_by : absent
+  if (!(createdBy === absent || createdBy === undefined || typeof createdBy === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const lastActiveAt = Object.hasOwn(input, "last_active_at") ? input.last_active_at : absent
+  if (!(lastActiveAt === absent || lastActiveAt === undefined || typeof lastActiveAt === "number"))
+    return undefined
+  const roleSetKey = Object.hasOwn(input, "role_set_key") ? input.role_set_key : absent
+  if (
+    !(
+      roleSetKey === absent ||
+      roleSetKey === undefined ||
+      roleSetKey === null ||
+      typeof roleSetKey === "string"
+    )
+  )
+    return undefined
+  const logoUrl = Object.hasOwn(input, "logo_url") ? input.logo_url : absent
+  if (!(logoUrl === absent || logoUrl === undefined || typeof logoUrl === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, slug, imageUrl, hasImage }
+  if (membersCount !== absent) output.membersCount = membersCount
+  if (missingMemberWithElevatedPermissions !== absent)
+    output.missingMemberWithElevatedPermissions = missingMemberWithElevatedPermissions
+  if (pendingInvitationsCount !== absent) output.pendingInvitationsCount = pendingInvitationsCount
+  output.maxAllowedMemberships = maxAllowedMemberships
+  output.adminDeleteEnabled = adminDeleteEnabled
+  output.publicMetadata = publicMetadata
+  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
+  if (createdBy !== absent) output.createdBy = createdBy
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  if (lastActiveAt !== absent) output.lastActiveAt = lastActiveAt
+  if (roleSetKey !== absent) output.roleSetKey = roleSetKey
+  if (logoUrl !== absent) output.logoUrl = logoUrl
+  return output
+}
 
 /**
  * `OrganizationWithLogo`
@@ -2483,31 +7611,45 @@ export interface OrganizationSettings extends Schema.Schema.Type<typeof Organiza
  * @since 0.1.0
  * @category models
  */
-export const OrganizationWithLogo = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("organization"),
-  id: Schema.String,
-  name: Schema.String,
-  slug: Schema.String,
-  imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
-  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-  membersCount: /* @__PURE__ */ optional(Schema.Number, "members_count"),
-  missingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
-    Schema.Boolean,
-    "missing_member_with_elevated_permissions"
-  ),
-  pendingInvitationsCount: /* @__PURE__ */ optional(Schema.Number, "pending_invitations_count"),
-  maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
-  adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-  createdBy: /* @__PURE__ */ optional(Schema.String, "created_by"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  lastActiveAt: /* @__PURE__ */ optional(Schema.Number, "last_active_at"),
-  roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key"),
-  logoUrl: /* @__PURE__ */ optional(Schema.String, "logo_url")
-})
+export const OrganizationWithLogo = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("organization"),
+    id: Schema.String,
+    name: Schema.String,
+    slug: Schema.String,
+    imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
+    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+    membersCount: /* @__PURE__ */ optional(Schema.Number, "members_count"),
+    missingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
+      Schema.Boolean,
+      "missing_member_with_elevated_permissions"
+    ),
+    pendingInvitationsCount: /* @__PURE__ */ optional(Schema.Number, "pending_invitations_count"),
+    maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
+    adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+    createdBy: /* @__PURE__ */ optional(Schema.String, "created_by"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    lastActiveAt: /* @__PURE__ */ optional(Schema.Number, "last_active_at"),
+    roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key"),
+    logoUrl: /* @__PURE__ */ optional(Schema.String, "logo_url")
+  }),
+  decodeOrganizationWithLogo
+)
 export interface OrganizationWithLogo extends Schema.Schema.Type<typeof OrganizationWithLogo> {}
+
+/** `Organizations` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizations(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeOrganization)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `Organizations`
@@ -2515,11 +7657,25 @@ export interface OrganizationWithLogo extends Schema.Schema.Type<typeof Organiza
  * @since 0.1.0
  * @category models
  */
-export const Organizations = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(Organization),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const Organizations = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(Organization),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeOrganizations
+)
 export interface Organizations extends Schema.Schema.Type<typeof Organizations> {}
+
+/** `PaginatedBillingPaymentAttemptResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePaginatedBillingPaymentAttemptResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeBillingPaymentAttempt)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `PaginatedBillingPaymentAttemptResponse`
@@ -2527,12 +7683,26 @@ export interface Organizations extends Schema.Schema.Type<typeof Organizations> 
  * @since 0.1.0
  * @category models
  */
-export const PaginatedBillingPaymentAttemptResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const PaginatedBillingPaymentAttemptResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodePaginatedBillingPaymentAttemptResponse
+)
 export interface PaginatedBillingPaymentAttemptResponse
   extends Schema.Schema.Type<typeof PaginatedBillingPaymentAttemptResponse> {}
+
+/** `PaginatedBillingPriceResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePaginatedBillingPriceResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeBillingPriceResponse)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `PaginatedBillingPriceResponse`
@@ -2540,12 +7710,26 @@ export interface PaginatedBillingPaymentAttemptResponse
  * @since 0.1.0
  * @category models
  */
-export const PaginatedBillingPriceResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(BillingPriceResponse),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const PaginatedBillingPriceResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(BillingPriceResponse),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodePaginatedBillingPriceResponse
+)
 export interface PaginatedBillingPriceResponse
   extends Schema.Schema.Type<typeof PaginatedBillingPriceResponse> {}
+
+/** `PaginatedBillingStatementResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePaginatedBillingStatementResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeBillingStatement)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `PaginatedBillingStatementResponse`
@@ -2553,12 +7737,26 @@ export interface PaginatedBillingPriceResponse
  * @since 0.1.0
  * @category models
  */
-export const PaginatedBillingStatementResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(BillingStatement),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const PaginatedBillingStatementResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(BillingStatement),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodePaginatedBillingStatementResponse
+)
 export interface PaginatedBillingStatementResponse
   extends Schema.Schema.Type<typeof PaginatedBillingStatementResponse> {}
+
+/** `PaginatedCommercePlanResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePaginatedCommercePlanResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeCommercePlan)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `PaginatedCommercePlanResponse`
@@ -2566,12 +7764,26 @@ export interface PaginatedBillingStatementResponse
  * @since 0.1.0
  * @category models
  */
-export const PaginatedCommercePlanResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(CommercePlan),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const PaginatedCommercePlanResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(CommercePlan),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodePaginatedCommercePlanResponse
+)
 export interface PaginatedCommercePlanResponse
   extends Schema.Schema.Type<typeof PaginatedCommercePlanResponse> {}
+
+/** `PaginatedCommerceSubscriptionItemResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePaginatedCommerceSubscriptionItemResponse(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeCommerceSubscriptionItem)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `PaginatedCommerceSubscriptionItemResponse`
@@ -2579,12 +7791,55 @@ export interface PaginatedCommercePlanResponse
  * @since 0.1.0
  * @category models
  */
-export const PaginatedCommerceSubscriptionItemResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const PaginatedCommerceSubscriptionItemResponse = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodePaginatedCommerceSubscriptionItemResponse
+)
 export interface PaginatedCommerceSubscriptionItemResponse
   extends Schema.Schema.Type<typeof PaginatedCommerceSubscriptionItemResponse> {}
+
+/** `VerificationPasskey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationPasskey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_passkey")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const nonce = Object.hasOwn(input, "nonce") ? input.nonce : absent
+  if (!(nonce === absent || nonce === undefined || typeof nonce === "string")) return undefined
+  const message = Object.hasOwn(input, "message") ? input.message : absent
+  if (!(message === absent || message === undefined || message === null || typeof message === "string"))
+    return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  if (nonce !== absent) output.nonce = nonce
+  if (message !== absent) output.message = message
+  output.attempts = attempts
+  output.expireAt = expireAt
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_passkey`
@@ -2592,17 +7847,52 @@ export interface PaginatedCommerceSubscriptionItemResponse
  * @since 0.1.0
  * @category models
  */
-export const VerificationPasskey = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_passkey")),
-  status: /* @__PURE__ */ openEnum("verified"),
-  strategy: /* @__PURE__ */ openEnum("passkey"),
-  nonce: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("nonce")),
-  message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationPasskey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_passkey")),
+    status: /* @__PURE__ */ openEnum("verified"),
+    strategy: /* @__PURE__ */ openEnum("passkey"),
+    nonce: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("nonce")),
+    message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationPasskey
+)
 export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey> {}
+
+const knownPasskeyVerificationVariants: ReadonlyArray<string> = ["verification_passkey"]
+
+function decodePasskeyVerification(input: unknown): unknown {
+  if (isUnknownVariant(input, "object", knownPasskeyVerificationVariants)) return input
+  const variant2 = decodeVerificationPasskey(input)
+  if (variant2 !== undefined) return variant2
+  return undefined
+}
+
+/** `Passkey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePasskey(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const object = input.object
+  if (!(object === "passkey")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const lastUsedAt = input.last_used_at
+  if (!(typeof lastUsedAt === "number")) return undefined
+  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verification = verificationWire === null ? null : decodePasskeyVerification(verificationWire)
+  if (verification === undefined) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (id !== absent) output.id = id
+  output.object = object
+  output.name = name
+  output.lastUsedAt = lastUsedAt
+  output.verification = verification
+  return output
+}
 
 /**
  * `Passkey`
@@ -2610,19 +7900,22 @@ export interface VerificationPasskey extends Schema.Schema.Type<typeof Verificat
  * @since 0.1.0
  * @category models
  */
-export const Passkey = /* @__PURE__ */ Schema.Struct({
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  object: /* @__PURE__ */ Schema.Literal("passkey"),
-  name: Schema.String,
-  lastUsedAt: /* @__PURE__ */ required(Schema.Number, "last_used_at"),
-  verification: /* @__PURE__ */ nullable(
-    /* @__PURE__ */ Schema.Union(
-      /* @__PURE__ */ unknownVariant("object", ["verification_passkey"]),
-      VerificationPasskey
-    ),
-    "verification"
-  )
-})
+export const Passkey = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    object: /* @__PURE__ */ Schema.Literal("passkey"),
+    name: Schema.String,
+    lastUsedAt: /* @__PURE__ */ required(Schema.Number, "last_used_at"),
+    verification: /* @__PURE__ */ nullable(
+      /* @__PURE__ */ Schema.Union(
+        /* @__PURE__ */ unknownVariant("object", ["verification_passkey"]),
+        VerificationPasskey
+      ),
+      "verification"
+    )
+  }),
+  decodePasskey
+)
 export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
 
 /**
@@ -2634,17 +7927,105 @@ export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
 export const PasswordHasher = Schema.String
 export type PasswordHasher = typeof PasswordHasher.Type
 
+/** `Permissions` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePermissions(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodePermission)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
+
 /**
  * `Permissions`
  *
  * @since 0.1.0
  * @category models
  */
-export const Permissions = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(Permission),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const Permissions = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(Permission),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodePermissions
+)
 export interface Permissions extends Schema.Schema.Type<typeof Permissions> {}
+
+const knownPhoneNumberVerificationVariants: ReadonlyArray<string> = ["verification_otp", "verification_admin"]
+
+function decodePhoneNumberVerification(input: unknown): unknown {
+  if (isUnknownVariant(input, "object", knownPhoneNumberVerificationVariants)) return input
+  const variant2 = decodeVerificationOtp(input)
+  if (variant2 !== undefined) return variant2
+  const variant3 = decodeVerificationAdmin(input)
+  if (variant3 !== undefined) return variant3
+  return undefined
+}
+
+/** `PhoneNumber` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePhoneNumber(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const object = input.object
+  if (!(object === "phone_number")) return undefined
+  const phoneNumber = input.phone_number
+  if (!(typeof phoneNumber === "string")) return undefined
+  const reservedForSecondFactor = Object.hasOwn(input, "reserved_for_second_factor")
+    ? input.reserved_for_second_factor
+    : absent
+  if (
+    !(
+      reservedForSecondFactor === absent ||
+      reservedForSecondFactor === undefined ||
+      typeof reservedForSecondFactor === "boolean"
+    )
+  )
+    return undefined
+  const defaultSecondFactor = Object.hasOwn(input, "default_second_factor")
+    ? input.default_second_factor
+    : absent
+  if (
+    !(
+      defaultSecondFactor === absent ||
+      defaultSecondFactor === undefined ||
+      typeof defaultSecondFactor === "boolean"
+    )
+  )
+    return undefined
+  const reserved = input.reserved
+  if (!(typeof reserved === "boolean")) return undefined
+  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verification = verificationWire === null ? null : decodePhoneNumberVerification(verificationWire)
+  if (verification === undefined) return undefined
+  const linkedTo = decodeArray(input.linked_to, decodeIdentificationLink)
+  if (linkedTo === undefined) return undefined
+  const backupCodesWire = Object.hasOwn(input, "backup_codes") ? input.backup_codes : absent
+  const backupCodes =
+    backupCodesWire === absent || backupCodesWire === undefined || backupCodesWire === null
+      ? backupCodesWire
+      : checkArray(backupCodesWire, isString)
+  if (backupCodes === undefined && backupCodesWire !== undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (id !== absent) output.id = id
+  output.object = object
+  output.phoneNumber = phoneNumber
+  if (reservedForSecondFactor !== absent) output.reservedForSecondFactor = reservedForSecondFactor
+  if (defaultSecondFactor !== absent) output.defaultSecondFactor = defaultSecondFactor
+  output.reserved = reserved
+  output.verification = verification
+  output.linkedTo = linkedTo
+  if (backupCodes !== absent) output.backupCodes = backupCodes
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `PhoneNumber`
@@ -2652,27 +8033,44 @@ export interface Permissions extends Schema.Schema.Type<typeof Permissions> {}
  * @since 0.1.0
  * @category models
  */
-export const PhoneNumber = /* @__PURE__ */ Schema.Struct({
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  object: /* @__PURE__ */ Schema.Literal("phone_number"),
-  phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
-  reservedForSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "reserved_for_second_factor"),
-  defaultSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "default_second_factor"),
-  reserved: Schema.Boolean,
-  verification: /* @__PURE__ */ nullable(
-    /* @__PURE__ */ Schema.Union(
-      /* @__PURE__ */ unknownVariant("object", ["verification_otp", "verification_admin"]),
-      VerificationOtp,
-      VerificationAdmin
+export const PhoneNumber = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    object: /* @__PURE__ */ Schema.Literal("phone_number"),
+    phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
+    reservedForSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "reserved_for_second_factor"),
+    defaultSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "default_second_factor"),
+    reserved: Schema.Boolean,
+    verification: /* @__PURE__ */ nullable(
+      /* @__PURE__ */ Schema.Union(
+        /* @__PURE__ */ unknownVariant("object", ["verification_otp", "verification_admin"]),
+        VerificationOtp,
+        VerificationAdmin
+      ),
+      "verification"
     ),
-    "verification"
-  ),
-  linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
-  backupCodes: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "backup_codes"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+    linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
+    backupCodes: /* @__PURE__ */ optionalNullable(
+      /* @__PURE__ */ Schema.Array(Schema.String),
+      "backup_codes"
+    ),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodePhoneNumber
+)
 export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
+
+/** `PriceTransitionRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePriceTransitionRequest(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const fromPriceId = input.from_price_id
+  if (!(typeof fromPriceId === "string")) return undefined
+  const toPriceId = input.to_price_id
+  if (!(typeof toPriceId === "string")) return undefined
+  const output: { [key: string]: unknown } = { fromPriceId, toPriceId }
+  return output
+}
 
 /**
  * `PriceTransitionRequest`
@@ -2680,11 +8078,46 @@ export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
  * @since 0.1.0
  * @category models
  */
-export const PriceTransitionRequest = /* @__PURE__ */ Schema.Struct({
-  fromPriceId: /* @__PURE__ */ required(Schema.String, "from_price_id"),
-  toPriceId: /* @__PURE__ */ required(Schema.String, "to_price_id")
-})
+export const PriceTransitionRequest = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    fromPriceId: /* @__PURE__ */ required(Schema.String, "from_price_id"),
+    toPriceId: /* @__PURE__ */ required(Schema.String, "to_price_id")
+  }),
+  decodePriceTransitionRequest
+)
 export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceTransitionRequest> {}
+
+/** `ProxyCheck` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeProxyCheck(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "proxy_check")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const domainId = input.domain_id
+  if (!(typeof domainId === "string")) return undefined
+  const lastRunAt = Object.hasOwn(input, "last_run_at") ? (input.last_run_at ?? null) : null
+  if (!(lastRunAt === null || typeof lastRunAt === "number")) return undefined
+  const proxyUrl = input.proxy_url
+  if (!(typeof proxyUrl === "string")) return undefined
+  const successful = input.successful
+  if (!(typeof successful === "boolean")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    domainId,
+    lastRunAt,
+    proxyUrl,
+    successful,
+    createdAt,
+    updatedAt
+  }
+  return output
+}
 
 /**
  * `ProxyCheck`
@@ -2692,17 +8125,25 @@ export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceT
  * @since 0.1.0
  * @category models
  */
-export const ProxyCheck = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("proxy_check"),
-  id: Schema.String,
-  domainId: /* @__PURE__ */ required(Schema.String, "domain_id"),
-  lastRunAt: /* @__PURE__ */ nullable(Schema.Number, "last_run_at"),
-  proxyUrl: /* @__PURE__ */ required(Schema.String, "proxy_url"),
-  successful: Schema.Boolean,
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const ProxyCheck = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("proxy_check"),
+    id: Schema.String,
+    domainId: /* @__PURE__ */ required(Schema.String, "domain_id"),
+    lastRunAt: /* @__PURE__ */ nullable(Schema.Number, "last_run_at"),
+    proxyUrl: /* @__PURE__ */ required(Schema.String, "proxy_url"),
+    successful: Schema.Boolean,
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeProxyCheck
+)
 export interface ProxyCheck extends Schema.Schema.Type<typeof ProxyCheck> {}
+
+/** `ReassignmentMappings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeReassignmentMappings(input: unknown): unknown {
+  return checkRecord(input, isString)
+}
 
 /**
  * `ReassignmentMappings`
@@ -2710,11 +8151,28 @@ export interface ProxyCheck extends Schema.Schema.Type<typeof ProxyCheck> {}
  * @since 0.1.0
  * @category models
  */
-export const ReassignmentMappings = /* @__PURE__ */ Schema.Record({
-  key: Schema.String,
-  value: Schema.String
-})
+export const ReassignmentMappings = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+  decodeReassignmentMappings
+)
 export type ReassignmentMappings = typeof ReassignmentMappings.Type
+
+/** `RedirectURL` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeRedirectURL(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "redirect_url")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const url = input.url
+  if (!(typeof url === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, url, createdAt, updatedAt }
+  return output
+}
 
 /**
  * `RedirectURL`
@@ -2722,14 +8180,62 @@ export type ReassignmentMappings = typeof ReassignmentMappings.Type
  * @since 0.1.0
  * @category models
  */
-export const RedirectURL = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("redirect_url"),
-  id: Schema.String,
-  url: Schema.String,
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const RedirectURL = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("redirect_url"),
+    id: Schema.String,
+    url: Schema.String,
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeRedirectURL
+)
 export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL> {}
+
+/** `RoleSetItem` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeRoleSetItem(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "role_set_item")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const key = input.key
+  if (!(typeof key === "string")) return undefined
+  const description = Object.hasOwn(input, "description") ? (input.description ?? null) : null
+  if (!(description === null || typeof description === "string")) return undefined
+  const membersCount = Object.hasOwn(input, "members_count") ? input.members_count : absent
+  if (
+    !(
+      membersCount === absent ||
+      membersCount === undefined ||
+      membersCount === null ||
+      typeof membersCount === "number"
+    )
+  )
+    return undefined
+  const hasMembers = Object.hasOwn(input, "has_members") ? input.has_members : absent
+  if (
+    !(
+      hasMembers === absent ||
+      hasMembers === undefined ||
+      hasMembers === null ||
+      typeof hasMembers === "boolean"
+    )
+  )
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, key, description }
+  if (membersCount !== absent) output.membersCount = membersCount
+  if (hasMembers !== absent) output.hasMembers = hasMembers
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `RoleSetItem`
@@ -2737,18 +8243,99 @@ export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL> {}
  * @since 0.1.0
  * @category models
  */
-export const RoleSetItem = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("role_set_item"),
-  id: Schema.String,
-  name: Schema.String,
-  key: Schema.String,
-  description: /* @__PURE__ */ nullable(Schema.String, "description"),
-  membersCount: /* @__PURE__ */ optionalNullable(Schema.Number, "members_count"),
-  hasMembers: /* @__PURE__ */ optionalNullable(Schema.Boolean, "has_members"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const RoleSetItem = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("role_set_item"),
+    id: Schema.String,
+    name: Schema.String,
+    key: Schema.String,
+    description: /* @__PURE__ */ nullable(Schema.String, "description"),
+    membersCount: /* @__PURE__ */ optionalNullable(Schema.Number, "members_count"),
+    hasMembers: /* @__PURE__ */ optionalNullable(Schema.Boolean, "has_members"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeRoleSetItem
+)
 export interface RoleSetItem extends Schema.Schema.Type<typeof RoleSetItem> {}
+
+/** `RoleSetMigration` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeRoleSetMigration(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "role_set_migration")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  if (
+    !(
+      organizationId === absent ||
+      organizationId === undefined ||
+      organizationId === null ||
+      typeof organizationId === "string"
+    )
+  )
+    return undefined
+  const instanceId = input.instance_id
+  if (!(typeof instanceId === "string")) return undefined
+  const sourceRoleSetId = input.source_role_set_id
+  if (!(typeof sourceRoleSetId === "string")) return undefined
+  const destRoleSetId = Object.hasOwn(input, "dest_role_set_id") ? input.dest_role_set_id : absent
+  if (
+    !(
+      destRoleSetId === absent ||
+      destRoleSetId === undefined ||
+      destRoleSetId === null ||
+      typeof destRoleSetId === "string"
+    )
+  )
+    return undefined
+  const triggerType = input.trigger_type
+  if (!(typeof triggerType === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const migratedMembers = input.migrated_members
+  if (!(typeof migratedMembers === "number")) return undefined
+  const mappingsWire = Object.hasOwn(input, "mappings") ? input.mappings : absent
+  const mappings =
+    mappingsWire === absent || mappingsWire === undefined || mappingsWire === null
+      ? mappingsWire
+      : checkRecord(mappingsWire, isString)
+  if (mappings === undefined && mappingsWire !== undefined) return undefined
+  const startedAt = Object.hasOwn(input, "started_at") ? input.started_at : absent
+  if (
+    !(startedAt === absent || startedAt === undefined || startedAt === null || typeof startedAt === "number")
+  )
+    return undefined
+  const completedAt = Object.hasOwn(input, "completed_at") ? input.completed_at : absent
+  if (
+    !(
+      completedAt === absent ||
+      completedAt === undefined ||
+      completedAt === null ||
+      typeof completedAt === "number"
+    )
+  )
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id }
+  if (organizationId !== absent) output.organizationId = organizationId
+  output.instanceId = instanceId
+  output.sourceRoleSetId = sourceRoleSetId
+  if (destRoleSetId !== absent) output.destRoleSetId = destRoleSetId
+  output.triggerType = triggerType
+  output.status = status
+  output.migratedMembers = migratedMembers
+  if (mappings !== absent) output.mappings = mappings
+  if (startedAt !== absent) output.startedAt = startedAt
+  if (completedAt !== absent) output.completedAt = completedAt
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `RoleSetMigration`
@@ -2756,26 +8343,78 @@ export interface RoleSetItem extends Schema.Schema.Type<typeof RoleSetItem> {}
  * @since 0.1.0
  * @category models
  */
-export const RoleSetMigration = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("role_set_migration"),
-  id: Schema.String,
-  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  sourceRoleSetId: /* @__PURE__ */ required(Schema.String, "source_role_set_id"),
-  destRoleSetId: /* @__PURE__ */ optionalNullable(Schema.String, "dest_role_set_id"),
-  triggerType: /* @__PURE__ */ required(Schema.String, "trigger_type"),
-  status: Schema.String,
-  migratedMembers: /* @__PURE__ */ required(Schema.Number, "migrated_members"),
-  mappings: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
-    "mappings"
-  ),
-  startedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "started_at"),
-  completedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "completed_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const RoleSetMigration = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("role_set_migration"),
+    id: Schema.String,
+    organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    sourceRoleSetId: /* @__PURE__ */ required(Schema.String, "source_role_set_id"),
+    destRoleSetId: /* @__PURE__ */ optionalNullable(Schema.String, "dest_role_set_id"),
+    triggerType: /* @__PURE__ */ required(Schema.String, "trigger_type"),
+    status: Schema.String,
+    migratedMembers: /* @__PURE__ */ required(Schema.Number, "migrated_members"),
+    mappings: /* @__PURE__ */ optionalNullable(
+      /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+      "mappings"
+    ),
+    startedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "started_at"),
+    completedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "completed_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeRoleSetMigration
+)
 export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigration> {}
+
+/** `RoleSet` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeRoleSet(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "role_set")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const key = input.key
+  if (!(typeof key === "string")) return undefined
+  const description = Object.hasOwn(input, "description") ? (input.description ?? null) : null
+  if (!(description === null || typeof description === "string")) return undefined
+  const roles = decodeArray(input.roles, decodeRoleSetItem)
+  if (roles === undefined) return undefined
+  const defaultRoleWire = Object.hasOwn(input, "default_role") ? input.default_role : absent
+  const defaultRole =
+    defaultRoleWire === absent || defaultRoleWire === undefined || defaultRoleWire === null
+      ? defaultRoleWire
+      : decodeRoleSetItem(defaultRoleWire)
+  if (defaultRole === undefined && defaultRoleWire !== undefined) return undefined
+  const creatorRoleWire = Object.hasOwn(input, "creator_role") ? input.creator_role : absent
+  const creatorRole =
+    creatorRoleWire === absent || creatorRoleWire === undefined || creatorRoleWire === null
+      ? creatorRoleWire
+      : decodeRoleSetItem(creatorRoleWire)
+  if (creatorRole === undefined && creatorRoleWire !== undefined) return undefined
+  const type = input.type
+  if (!(typeof type === "string")) return undefined
+  const roleSetMigrationWire = Object.hasOwn(input, "role_set_migration") ? input.role_set_migration : absent
+  const roleSetMigration =
+    roleSetMigrationWire === absent || roleSetMigrationWire === undefined || roleSetMigrationWire === null
+      ? roleSetMigrationWire
+      : decodeRoleSetMigration(roleSetMigrationWire)
+  if (roleSetMigration === undefined && roleSetMigrationWire !== undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name, key, description, roles }
+  if (defaultRole !== absent) output.defaultRole = defaultRole
+  if (creatorRole !== absent) output.creatorRole = creatorRole
+  output.type = type
+  if (roleSetMigration !== absent) output.roleSetMigration = roleSetMigration
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `RoleSet`
@@ -2783,21 +8422,35 @@ export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigra
  * @since 0.1.0
  * @category models
  */
-export const RoleSet = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("role_set"),
-  id: Schema.String,
-  name: Schema.String,
-  key: Schema.String,
-  description: /* @__PURE__ */ nullable(Schema.String, "description"),
-  roles: /* @__PURE__ */ Schema.Array(RoleSetItem),
-  defaultRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "default_role"),
-  creatorRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "creator_role"),
-  type: /* @__PURE__ */ openEnum("initial", "custom"),
-  roleSetMigration: /* @__PURE__ */ optionalNullable(RoleSetMigration, "role_set_migration"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const RoleSet = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("role_set"),
+    id: Schema.String,
+    name: Schema.String,
+    key: Schema.String,
+    description: /* @__PURE__ */ nullable(Schema.String, "description"),
+    roles: /* @__PURE__ */ Schema.Array(RoleSetItem),
+    defaultRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "default_role"),
+    creatorRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "creator_role"),
+    type: /* @__PURE__ */ openEnum("initial", "custom"),
+    roleSetMigration: /* @__PURE__ */ optionalNullable(RoleSetMigration, "role_set_migration"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeRoleSet
+)
 export interface RoleSet extends Schema.Schema.Type<typeof RoleSet> {}
+
+/** `RoleSets` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeRoleSets(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeRoleSet)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `RoleSets`
@@ -2805,11 +8458,25 @@ export interface RoleSet extends Schema.Schema.Type<typeof RoleSet> {}
  * @since 0.1.0
  * @category models
  */
-export const RoleSets = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(RoleSet),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const RoleSets = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(RoleSet),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeRoleSets
+)
 export interface RoleSets extends Schema.Schema.Type<typeof RoleSets> {}
+
+/** `Roles` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeRoles(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeRole)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `Roles`
@@ -2817,11 +8484,75 @@ export interface RoleSets extends Schema.Schema.Type<typeof RoleSets> {}
  * @since 0.1.0
  * @category models
  */
-export const Roles = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(Role),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const Roles = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(Role),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeRoles
+)
 export interface Roles extends Schema.Schema.Type<typeof Roles> {}
+
+/** `SAMLAccountConnection` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSAMLAccountConnection(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const domain = Object.hasOwn(input, "domain") ? input.domain : absent
+  if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
+  const domainsWire = Object.hasOwn(input, "domains") ? input.domains : absent
+  const domains =
+    domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
+  if (domains === undefined && domainsWire !== undefined) return undefined
+  const active = input.active
+  if (!(typeof active === "boolean")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const syncUserAttributes = input.sync_user_attributes
+  if (!(typeof syncUserAttributes === "boolean")) return undefined
+  const allowSubdomains = Object.hasOwn(input, "allow_subdomains") ? input.allow_subdomains : absent
+  if (!(allowSubdomains === absent || allowSubdomains === undefined || typeof allowSubdomains === "boolean"))
+    return undefined
+  const allowIdpInitiated = Object.hasOwn(input, "allow_idp_initiated") ? input.allow_idp_initiated : absent
+  if (
+    !(
+      allowIdpInitiated === absent ||
+      allowIdpInitiated === undefined ||
+      typeof allowIdpInitiated === "boolean"
+    )
+  )
+    return undefined
+  const disableAdditionalIdentifications = Object.hasOwn(input, "disable_additional_identifications")
+    ? input.disable_additional_identifications
+    : absent
+  if (
+    !(
+      disableAdditionalIdentifications === absent ||
+      disableAdditionalIdentifications === undefined ||
+      typeof disableAdditionalIdentifications === "boolean"
+    )
+  )
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { id, name }
+  if (domain !== absent) output.domain = domain
+  if (domains !== absent) output.domains = domains
+  output.active = active
+  output.provider = provider
+  output.syncUserAttributes = syncUserAttributes
+  if (allowSubdomains !== absent) output.allowSubdomains = allowSubdomains
+  if (allowIdpInitiated !== absent) output.allowIdpInitiated = allowIdpInitiated
+  if (disableAdditionalIdentifications !== absent)
+    output.disableAdditionalIdentifications = disableAdditionalIdentifications
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `SAMLAccountConnection`
@@ -2829,24 +8560,107 @@ export interface Roles extends Schema.Schema.Type<typeof Roles> {}
  * @since 0.1.0
  * @category models
  */
-export const SAMLAccountConnection = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  domain: /* @__PURE__ */ Schema.optional(Schema.String),
-  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  active: Schema.Boolean,
-  provider: Schema.String,
-  syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
-  allowSubdomains: /* @__PURE__ */ optional(Schema.Boolean, "allow_subdomains"),
-  allowIdpInitiated: /* @__PURE__ */ optional(Schema.Boolean, "allow_idp_initiated"),
-  disableAdditionalIdentifications: /* @__PURE__ */ optional(
-    Schema.Boolean,
-    "disable_additional_identifications"
-  ),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const SAMLAccountConnection = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    name: Schema.String,
+    domain: /* @__PURE__ */ Schema.optional(Schema.String),
+    domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    active: Schema.Boolean,
+    provider: Schema.String,
+    syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
+    allowSubdomains: /* @__PURE__ */ optional(Schema.Boolean, "allow_subdomains"),
+    allowIdpInitiated: /* @__PURE__ */ optional(Schema.Boolean, "allow_idp_initiated"),
+    disableAdditionalIdentifications: /* @__PURE__ */ optional(
+      Schema.Boolean,
+      "disable_additional_identifications"
+    ),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeSAMLAccountConnection
+)
 export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection> {}
+
+const knownSAMLAccountVerificationVariants: ReadonlyArray<string> = [
+  "verification_saml",
+  "verification_ticket"
+]
+
+function decodeSAMLAccountVerification(input: unknown): unknown {
+  if (isUnknownVariant(input, "object", knownSAMLAccountVerificationVariants)) return input
+  const variant2 = decodeVerificationSaml(input)
+  if (variant2 !== undefined) return variant2
+  const variant3 = decodeVerificationTicket(input)
+  if (variant3 !== undefined) return variant3
+  return undefined
+}
+
+/** `SAMLAccount` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSAMLAccount(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const object = input.object
+  if (!(object === "saml_account")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const active = input.active
+  if (!(typeof active === "boolean")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const firstName = Object.hasOwn(input, "first_name") ? input.first_name : absent
+  if (
+    !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
+  )
+    return undefined
+  const lastName = Object.hasOwn(input, "last_name") ? input.last_name : absent
+  if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
+    return undefined
+  const providerUserId = Object.hasOwn(input, "provider_user_id") ? input.provider_user_id : absent
+  if (
+    !(
+      providerUserId === absent ||
+      providerUserId === undefined ||
+      providerUserId === null ||
+      typeof providerUserId === "string"
+    )
+  )
+    return undefined
+  const lastAuthenticatedAt = Object.hasOwn(input, "last_authenticated_at")
+    ? input.last_authenticated_at
+    : absent
+  if (
+    !(
+      lastAuthenticatedAt === absent ||
+      lastAuthenticatedAt === undefined ||
+      lastAuthenticatedAt === null ||
+      typeof lastAuthenticatedAt === "number"
+    )
+  )
+    return undefined
+  const publicMetadata = Object.hasOwn(input, "public_metadata") ? input.public_metadata : absent
+  if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
+    return undefined
+  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verification = verificationWire === null ? null : decodeSAMLAccountVerification(verificationWire)
+  if (verification === undefined) return undefined
+  const samlConnectionWire = Object.hasOwn(input, "saml_connection") ? input.saml_connection : absent
+  const samlConnection =
+    samlConnectionWire === absent || samlConnectionWire === undefined || samlConnectionWire === null
+      ? samlConnectionWire
+      : decodeSAMLAccountConnection(samlConnectionWire)
+  if (samlConnection === undefined && samlConnectionWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { id, object, provider, active, emailAddress }
+  if (firstName !== absent) output.firstName = firstName
+  if (lastName !== absent) output.lastName = lastName
+  if (providerUserId !== absent) output.providerUserId = providerUserId
+  if (lastAuthenticatedAt !== absent) output.lastAuthenticatedAt = lastAuthenticatedAt
+  if (publicMetadata !== absent) output.publicMetadata = publicMetadata
+  output.verification = verification
+  if (samlConnection !== absent) output.samlConnection = samlConnection
+  return output
+}
 
 /**
  * `SAMLAccount`
@@ -2854,28 +8668,46 @@ export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAcc
  * @since 0.1.0
  * @category models
  */
-export const SAMLAccount = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  object: /* @__PURE__ */ Schema.Literal("saml_account"),
-  provider: Schema.String,
-  active: Schema.Boolean,
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
-  providerUserId: /* @__PURE__ */ optionalNullable(Schema.String, "provider_user_id"),
-  lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  verification: /* @__PURE__ */ nullable(
-    /* @__PURE__ */ Schema.Union(
-      /* @__PURE__ */ unknownVariant("object", ["verification_saml", "verification_ticket"]),
-      VerificationSaml,
-      VerificationTicket
+export const SAMLAccount = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    object: /* @__PURE__ */ Schema.Literal("saml_account"),
+    provider: Schema.String,
+    active: Schema.Boolean,
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
+    providerUserId: /* @__PURE__ */ optionalNullable(Schema.String, "provider_user_id"),
+    lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at"),
+    publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+    verification: /* @__PURE__ */ nullable(
+      /* @__PURE__ */ Schema.Union(
+        /* @__PURE__ */ unknownVariant("object", ["verification_saml", "verification_ticket"]),
+        VerificationSaml,
+        VerificationTicket
+      ),
+      "verification"
     ),
-    "verification"
-  ),
-  samlConnection: /* @__PURE__ */ optionalNullable(SAMLAccountConnection, "saml_connection")
-})
+    samlConnection: /* @__PURE__ */ optionalNullable(SAMLAccountConnection, "saml_connection")
+  }),
+  decodeSAMLAccount
+)
 export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount> {}
+
+/** `SAMLConnectionAttributeMapping` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSAMLConnectionAttributeMapping(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const userId = input.user_id
+  if (!(typeof userId === "string")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const firstName = input.first_name
+  if (!(typeof firstName === "string")) return undefined
+  const lastName = input.last_name
+  if (!(typeof lastName === "string")) return undefined
+  const output: { [key: string]: unknown } = { userId, emailAddress, firstName, lastName }
+  return output
+}
 
 /**
  * `SAMLConnectionAttributeMapping`
@@ -2883,14 +8715,29 @@ export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount> {}
  * @since 0.1.0
  * @category models
  */
-export const SAMLConnectionAttributeMapping = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ required(Schema.String, "last_name")
-})
+export const SAMLConnectionAttributeMapping = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ required(Schema.String, "last_name")
+  }),
+  decodeSAMLConnectionAttributeMapping
+)
 export interface SAMLConnectionAttributeMapping
   extends Schema.Schema.Type<typeof SAMLConnectionAttributeMapping> {}
+
+/** `SAMLConnectionLoginHint` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSAMLConnectionLoginHint(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const mode = input.mode
+  if (!(typeof mode === "string")) return undefined
+  const source = Object.hasOwn(input, "source") ? input.source : absent
+  if (!(source === absent || source === undefined || typeof source === "string")) return undefined
+  const output: { [key: string]: unknown } = { mode }
+  if (source !== absent) output.source = source
+  return output
+}
 
 /**
  * `SAMLConnectionLoginHint`
@@ -2898,11 +8745,152 @@ export interface SAMLConnectionAttributeMapping
  * @since 0.1.0
  * @category models
  */
-export const SAMLConnectionLoginHint = /* @__PURE__ */ Schema.Struct({
-  mode: /* @__PURE__ */ openEnum("email_address", "custom_attribute", "off"),
-  source: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const SAMLConnectionLoginHint = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    mode: /* @__PURE__ */ openEnum("email_address", "custom_attribute", "off"),
+    source: /* @__PURE__ */ Schema.optional(Schema.String)
+  }),
+  decodeSAMLConnectionLoginHint
+)
 export interface SAMLConnectionLoginHint extends Schema.Schema.Type<typeof SAMLConnectionLoginHint> {}
+
+/** `SAMLConnection` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSAMLConnection(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "saml_connection")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const domain = Object.hasOwn(input, "domain") ? input.domain : absent
+  if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
+  const domainsWire = Object.hasOwn(input, "domains") ? input.domains : absent
+  const domains =
+    domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
+  if (domains === undefined && domainsWire !== undefined) return undefined
+  const idpEntityId = Object.hasOwn(input, "idp_entity_id") ? (input.idp_entity_id ?? null) : null
+  if (!(idpEntityId === null || typeof idpEntityId === "string")) return undefined
+  const idpSsoUrl = Object.hasOwn(input, "idp_sso_url") ? (input.idp_sso_url ?? null) : null
+  if (!(idpSsoUrl === null || typeof idpSsoUrl === "string")) return undefined
+  const idpCertificate = Object.hasOwn(input, "idp_certificate") ? (input.idp_certificate ?? null) : null
+  if (!(idpCertificate === null || typeof idpCertificate === "string")) return undefined
+  const idpCertificateIssuedAt = Object.hasOwn(input, "idp_certificate_issued_at")
+    ? (input.idp_certificate_issued_at ?? null)
+    : null
+  if (!(idpCertificateIssuedAt === null || typeof idpCertificateIssuedAt === "number")) return undefined
+  const idpCertificateExpiresAt = Object.hasOwn(input, "idp_certificate_expires_at")
+    ? (input.idp_certificate_expires_at ?? null)
+    : null
+  if (!(idpCertificateExpiresAt === null || typeof idpCertificateExpiresAt === "number")) return undefined
+  const idpMetadataUrl = Object.hasOwn(input, "idp_metadata_url") ? input.idp_metadata_url : absent
+  if (
+    !(
+      idpMetadataUrl === absent ||
+      idpMetadataUrl === undefined ||
+      idpMetadataUrl === null ||
+      typeof idpMetadataUrl === "string"
+    )
+  )
+    return undefined
+  const idpMetadata = Object.hasOwn(input, "idp_metadata") ? input.idp_metadata : absent
+  if (
+    !(
+      idpMetadata === absent ||
+      idpMetadata === undefined ||
+      idpMetadata === null ||
+      typeof idpMetadata === "string"
+    )
+  )
+    return undefined
+  const acsUrl = input.acs_url
+  if (!(typeof acsUrl === "string")) return undefined
+  const spEntityId = input.sp_entity_id
+  if (!(typeof spEntityId === "string")) return undefined
+  const spMetadataUrl = input.sp_metadata_url
+  if (!(typeof spMetadataUrl === "string")) return undefined
+  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  if (
+    !(
+      organizationId === absent ||
+      organizationId === undefined ||
+      organizationId === null ||
+      typeof organizationId === "string"
+    )
+  )
+    return undefined
+  const attributeMappingWire = Object.hasOwn(input, "attribute_mapping") ? input.attribute_mapping : absent
+  const attributeMapping =
+    attributeMappingWire === absent || attributeMappingWire === undefined
+      ? attributeMappingWire
+      : decodeSAMLConnectionAttributeMapping(attributeMappingWire)
+  if (attributeMapping === undefined && attributeMappingWire !== undefined) return undefined
+  const active = input.active
+  if (!(typeof active === "boolean")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const userCount = input.user_count
+  if (!(typeof userCount === "number")) return undefined
+  const syncUserAttributes = input.sync_user_attributes
+  if (!(typeof syncUserAttributes === "boolean")) return undefined
+  const allowSubdomains = input.allow_subdomains
+  if (!(typeof allowSubdomains === "boolean")) return undefined
+  const allowIdpInitiated = input.allow_idp_initiated
+  if (!(typeof allowIdpInitiated === "boolean")) return undefined
+  const disableAdditionalIdentifications = input.disable_additional_identifications
+  if (!(typeof disableAdditionalIdentifications === "boolean")) return undefined
+  const allowOrganizationAccountLinking = input.allow_organization_account_linking
+  if (!(typeof allowOrganizationAccountLinking === "boolean")) return undefined
+  const forceAuthn = input.force_authn
+  if (!(typeof forceAuthn === "boolean")) return undefined
+  const loginHint = decodeSAMLConnectionLoginHint(input.login_hint)
+  if (loginHint === undefined) return undefined
+  const enterpriseConnectionId = Object.hasOwn(input, "enterprise_connection_id")
+    ? input.enterprise_connection_id
+    : absent
+  if (
+    !(
+      enterpriseConnectionId === absent ||
+      enterpriseConnectionId === undefined ||
+      enterpriseConnectionId === null ||
+      typeof enterpriseConnectionId === "string"
+    )
+  )
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name }
+  if (domain !== absent) output.domain = domain
+  if (domains !== absent) output.domains = domains
+  output.idpEntityId = idpEntityId
+  output.idpSsoUrl = idpSsoUrl
+  output.idpCertificate = idpCertificate
+  output.idpCertificateIssuedAt = idpCertificateIssuedAt
+  output.idpCertificateExpiresAt = idpCertificateExpiresAt
+  if (idpMetadataUrl !== absent) output.idpMetadataUrl = idpMetadataUrl
+  if (idpMetadata !== absent) output.idpMetadata = idpMetadata
+  output.acsUrl = acsUrl
+  output.spEntityId = spEntityId
+  output.spMetadataUrl = spMetadataUrl
+  if (organizationId !== absent) output.organizationId = organizationId
+  if (attributeMapping !== absent) output.attributeMapping = attributeMapping
+  output.active = active
+  output.provider = provider
+  output.userCount = userCount
+  output.syncUserAttributes = syncUserAttributes
+  output.allowSubdomains = allowSubdomains
+  output.allowIdpInitiated = allowIdpInitiated
+  output.disableAdditionalIdentifications = disableAdditionalIdentifications
+  output.allowOrganizationAccountLinking = allowOrganizationAccountLinking
+  output.forceAuthn = forceAuthn
+  output.loginHint = loginHint
+  if (enterpriseConnectionId !== absent) output.enterpriseConnectionId = enterpriseConnectionId
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `SAMLConnection`
@@ -2910,45 +8898,59 @@ export interface SAMLConnectionLoginHint extends Schema.Schema.Type<typeof SAMLC
  * @since 0.1.0
  * @category models
  */
-export const SAMLConnection = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("saml_connection"),
-  id: Schema.String,
-  name: Schema.String,
-  domain: /* @__PURE__ */ Schema.optional(Schema.String),
-  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  idpEntityId: /* @__PURE__ */ nullable(Schema.String, "idp_entity_id"),
-  idpSsoUrl: /* @__PURE__ */ nullable(Schema.String, "idp_sso_url"),
-  idpCertificate: /* @__PURE__ */ nullable(Schema.String, "idp_certificate"),
-  idpCertificateIssuedAt: /* @__PURE__ */ nullable(Schema.Number, "idp_certificate_issued_at"),
-  idpCertificateExpiresAt: /* @__PURE__ */ nullable(Schema.Number, "idp_certificate_expires_at"),
-  idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
-  idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
-  acsUrl: /* @__PURE__ */ required(Schema.String, "acs_url"),
-  spEntityId: /* @__PURE__ */ required(Schema.String, "sp_entity_id"),
-  spMetadataUrl: /* @__PURE__ */ required(Schema.String, "sp_metadata_url"),
-  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
-  attributeMapping: /* @__PURE__ */ optional(SAMLConnectionAttributeMapping, "attribute_mapping"),
-  active: Schema.Boolean,
-  provider: Schema.String,
-  userCount: /* @__PURE__ */ required(Schema.Number, "user_count"),
-  syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
-  allowSubdomains: /* @__PURE__ */ required(Schema.Boolean, "allow_subdomains"),
-  allowIdpInitiated: /* @__PURE__ */ required(Schema.Boolean, "allow_idp_initiated"),
-  disableAdditionalIdentifications: /* @__PURE__ */ required(
-    Schema.Boolean,
-    "disable_additional_identifications"
-  ),
-  allowOrganizationAccountLinking: /* @__PURE__ */ required(
-    Schema.Boolean,
-    "allow_organization_account_linking"
-  ),
-  forceAuthn: /* @__PURE__ */ required(Schema.Boolean, "force_authn"),
-  loginHint: /* @__PURE__ */ required(SAMLConnectionLoginHint, "login_hint"),
-  enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const SAMLConnection = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("saml_connection"),
+    id: Schema.String,
+    name: Schema.String,
+    domain: /* @__PURE__ */ Schema.optional(Schema.String),
+    domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    idpEntityId: /* @__PURE__ */ nullable(Schema.String, "idp_entity_id"),
+    idpSsoUrl: /* @__PURE__ */ nullable(Schema.String, "idp_sso_url"),
+    idpCertificate: /* @__PURE__ */ nullable(Schema.String, "idp_certificate"),
+    idpCertificateIssuedAt: /* @__PURE__ */ nullable(Schema.Number, "idp_certificate_issued_at"),
+    idpCertificateExpiresAt: /* @__PURE__ */ nullable(Schema.Number, "idp_certificate_expires_at"),
+    idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
+    idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
+    acsUrl: /* @__PURE__ */ required(Schema.String, "acs_url"),
+    spEntityId: /* @__PURE__ */ required(Schema.String, "sp_entity_id"),
+    spMetadataUrl: /* @__PURE__ */ required(Schema.String, "sp_metadata_url"),
+    organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+    attributeMapping: /* @__PURE__ */ optional(SAMLConnectionAttributeMapping, "attribute_mapping"),
+    active: Schema.Boolean,
+    provider: Schema.String,
+    userCount: /* @__PURE__ */ required(Schema.Number, "user_count"),
+    syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
+    allowSubdomains: /* @__PURE__ */ required(Schema.Boolean, "allow_subdomains"),
+    allowIdpInitiated: /* @__PURE__ */ required(Schema.Boolean, "allow_idp_initiated"),
+    disableAdditionalIdentifications: /* @__PURE__ */ required(
+      Schema.Boolean,
+      "disable_additional_identifications"
+    ),
+    allowOrganizationAccountLinking: /* @__PURE__ */ required(
+      Schema.Boolean,
+      "allow_organization_account_linking"
+    ),
+    forceAuthn: /* @__PURE__ */ required(Schema.Boolean, "force_authn"),
+    loginHint: /* @__PURE__ */ required(SAMLConnectionLoginHint, "login_hint"),
+    enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeSAMLConnection
+)
 export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection> {}
+
+/** `SAMLConnections` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSAMLConnections(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const data = decodeArray(input.data, decodeSAMLConnection)
+  if (data === undefined) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { data, totalCount }
+  return output
+}
 
 /**
  * `SAMLConnections`
@@ -2956,11 +8958,98 @@ export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection
  * @since 0.1.0
  * @category models
  */
-export const SAMLConnections = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(SAMLConnection),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const SAMLConnections = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(SAMLConnection),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeSAMLConnections
+)
 export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnections> {}
+
+function decodeSCIMDirectoryCustomAttributesItem(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const name = Object.hasOwn(input, "name") ? input.name : absent
+  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
+  const key = Object.hasOwn(input, "key") ? input.key : absent
+  if (!(key === absent || key === undefined || typeof key === "string")) return undefined
+  const ssoPath = Object.hasOwn(input, "sso_path") ? input.sso_path : absent
+  if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
+  const scimPath = Object.hasOwn(input, "scim_path") ? input.scim_path : absent
+  if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
+  const directoryPath = Object.hasOwn(input, "directory_path") ? input.directory_path : absent
+  if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
+    return undefined
+  const multiValued = Object.hasOwn(input, "multi_valued") ? input.multi_valued : absent
+  if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (name !== absent) output.name = name
+  if (key !== absent) output.key = key
+  if (ssoPath !== absent) output.ssoPath = ssoPath
+  if (scimPath !== absent) output.scimPath = scimPath
+  if (directoryPath !== absent) output.directoryPath = directoryPath
+  if (multiValued !== absent) output.multiValued = multiValued
+  return output
+}
+
+/** `SCIMDirectory` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSCIMDirectory(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "scim_directory")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const name = input.name
+  if (!(typeof name === "string")) return undefined
+  const enterpriseConnectionId = Object.hasOwn(input, "enterprise_connection_id")
+    ? input.enterprise_connection_id
+    : absent
+  if (
+    !(
+      enterpriseConnectionId === absent ||
+      enterpriseConnectionId === undefined ||
+      enterpriseConnectionId === null ||
+      typeof enterpriseConnectionId === "string"
+    )
+  )
+    return undefined
+  const endpointUrl = input.endpoint_url
+  if (!(typeof endpointUrl === "string")) return undefined
+  const provider = input.provider
+  if (!(typeof provider === "string")) return undefined
+  const enabled = input.enabled
+  if (!(typeof enabled === "boolean")) return undefined
+  const groupRoleMappingEnabled = input.group_role_mapping_enabled
+  if (!(typeof groupRoleMappingEnabled === "boolean")) return undefined
+  const attributeMapping = checkRecord(input.attribute_mapping, isString)
+  if (attributeMapping === undefined) return undefined
+  const customAttributesWire = Object.hasOwn(input, "custom_attributes") ? input.custom_attributes : absent
+  const customAttributes =
+    customAttributesWire === absent || customAttributesWire === undefined
+      ? customAttributesWire
+      : decodeArray(customAttributesWire, decodeSCIMDirectoryCustomAttributesItem)
+  if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
+  const apiKey = Object.hasOwn(input, "api_key") ? input.api_key : absent
+  if (!(apiKey === absent || apiKey === undefined || apiKey === null || typeof apiKey === "string"))
+    return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, name }
+  if (enterpriseConnectionId !== absent) output.enterpriseConnectionId = enterpriseConnectionId
+  output.endpointUrl = endpointUrl
+  output.provider = provider
+  output.enabled = enabled
+  output.groupRoleMappingEnabled = groupRoleMappingEnabled
+  output.attributeMapping = attributeMapping
+  if (customAttributes !== absent) output.customAttributes = customAttributes
+  if (apiKey !== absent) output.apiKey = apiKey
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `SCIMDirectory`
@@ -2968,37 +9057,45 @@ export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnectio
  * @since 0.1.0
  * @category models
  */
-export const SCIMDirectory = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("scim_directory"),
-  id: Schema.String,
-  name: Schema.String,
-  enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
-  endpointUrl: /* @__PURE__ */ required(Schema.String, "endpoint_url"),
-  provider: Schema.String,
-  enabled: Schema.Boolean,
-  groupRoleMappingEnabled: /* @__PURE__ */ required(Schema.Boolean, "group_role_mapping_enabled"),
-  attributeMapping: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
-    "attribute_mapping"
-  ),
-  customAttributes: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        name: /* @__PURE__ */ Schema.optional(Schema.String),
-        key: /* @__PURE__ */ Schema.optional(Schema.String),
-        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
-        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
-        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
-        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
-      })
+export const SCIMDirectory = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("scim_directory"),
+    id: Schema.String,
+    name: Schema.String,
+    enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
+    endpointUrl: /* @__PURE__ */ required(Schema.String, "endpoint_url"),
+    provider: Schema.String,
+    enabled: Schema.Boolean,
+    groupRoleMappingEnabled: /* @__PURE__ */ required(Schema.Boolean, "group_role_mapping_enabled"),
+    attributeMapping: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+      "attribute_mapping"
     ),
-    "custom_attributes"
-  ),
-  apiKey: /* @__PURE__ */ optionalNullable(Schema.String, "api_key"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+    customAttributes: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(
+        /* @__PURE__ */ Schema.Struct({
+          name: /* @__PURE__ */ Schema.optional(Schema.String),
+          key: /* @__PURE__ */ Schema.optional(Schema.String),
+          ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
+          scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
+          directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+          multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
+        })
+      ),
+      "custom_attributes"
+    ),
+    apiKey: /* @__PURE__ */ optionalNullable(Schema.String, "api_key"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeSCIMDirectory
+)
 export interface SCIMDirectory extends Schema.Schema.Type<typeof SCIMDirectory> {}
+
+/** `SCIMDirectories` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSCIMDirectories(input: unknown): unknown {
+  return decodeArray(input, decodeSCIMDirectory)
+}
 
 /**
  * `SCIMDirectories`
@@ -3006,8 +9103,56 @@ export interface SCIMDirectory extends Schema.Schema.Type<typeof SCIMDirectory> 
  * @since 0.1.0
  * @category models
  */
-export const SCIMDirectories = /* @__PURE__ */ Schema.Array(SCIMDirectory)
+export const SCIMDirectories = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Array(SCIMDirectory),
+  decodeSCIMDirectories
+)
 export type SCIMDirectories = typeof SCIMDirectories.Type
+
+/** `SCIMGroupRoleMapping` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSCIMGroupRoleMapping(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "scim_group_role_mapping")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const scimDirectoryId = input.scim_directory_id
+  if (!(typeof scimDirectoryId === "string")) return undefined
+  const directoryId = input.directory_id
+  if (!(typeof directoryId === "string")) return undefined
+  const scimGroupId = input.scim_group_id
+  if (!(typeof scimGroupId === "string")) return undefined
+  const directoryGroupId = input.directory_group_id
+  if (!(typeof directoryGroupId === "string")) return undefined
+  const scimGroupDisplayName = input.scim_group_display_name
+  if (!(typeof scimGroupDisplayName === "string")) return undefined
+  const directoryGroupDisplayName = input.directory_group_display_name
+  if (!(typeof directoryGroupDisplayName === "string")) return undefined
+  const roleWire = Object.hasOwn(input, "role") ? input.role : absent
+  const role = roleWire === absent || roleWire === undefined ? roleWire : decodeRole(roleWire)
+  if (role === undefined && roleWire !== undefined) return undefined
+  const precedence = input.precedence
+  if (!(typeof precedence === "number")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    scimDirectoryId,
+    directoryId,
+    scimGroupId,
+    directoryGroupId,
+    scimGroupDisplayName,
+    directoryGroupDisplayName
+  }
+  if (role !== absent) output.role = role
+  output.precedence = precedence
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `SCIMGroupRoleMapping`
@@ -3015,21 +9160,29 @@ export type SCIMDirectories = typeof SCIMDirectories.Type
  * @since 0.1.0
  * @category models
  */
-export const SCIMGroupRoleMapping = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("scim_group_role_mapping"),
-  id: Schema.String,
-  scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
-  directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
-  scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
-  directoryGroupId: /* @__PURE__ */ required(Schema.String, "directory_group_id"),
-  scimGroupDisplayName: /* @__PURE__ */ required(Schema.String, "scim_group_display_name"),
-  directoryGroupDisplayName: /* @__PURE__ */ required(Schema.String, "directory_group_display_name"),
-  role: /* @__PURE__ */ Schema.optional(Role),
-  precedence: Schema.Number,
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const SCIMGroupRoleMapping = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("scim_group_role_mapping"),
+    id: Schema.String,
+    scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
+    directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
+    scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
+    directoryGroupId: /* @__PURE__ */ required(Schema.String, "directory_group_id"),
+    scimGroupDisplayName: /* @__PURE__ */ required(Schema.String, "scim_group_display_name"),
+    directoryGroupDisplayName: /* @__PURE__ */ required(Schema.String, "directory_group_display_name"),
+    role: /* @__PURE__ */ Schema.optional(Role),
+    precedence: Schema.Number,
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeSCIMGroupRoleMapping
+)
 export interface SCIMGroupRoleMapping extends Schema.Schema.Type<typeof SCIMGroupRoleMapping> {}
+
+/** `SCIMGroupRoleMappings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSCIMGroupRoleMappings(input: unknown): unknown {
+  return decodeArray(input, decodeSCIMGroupRoleMapping)
+}
 
 /**
  * `SCIMGroupRoleMappings`
@@ -3037,8 +9190,29 @@ export interface SCIMGroupRoleMapping extends Schema.Schema.Type<typeof SCIMGrou
  * @since 0.1.0
  * @category models
  */
-export const SCIMGroupRoleMappings = /* @__PURE__ */ Schema.Array(SCIMGroupRoleMapping)
+export const SCIMGroupRoleMappings = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Array(SCIMGroupRoleMapping),
+  decodeSCIMGroupRoleMappings
+)
 export type SCIMGroupRoleMappings = typeof SCIMGroupRoleMappings.Type
+
+/** `SCIMUserMetadata` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSCIMUserMetadata(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const directoryId = input.directory_id
+  if (!(typeof directoryId === "string")) return undefined
+  const directoryEnabled = Object.hasOwn(input, "directory_enabled") ? input.directory_enabled : absent
+  if (
+    !(directoryEnabled === absent || directoryEnabled === undefined || typeof directoryEnabled === "boolean")
+  )
+    return undefined
+  const externalId = Object.hasOwn(input, "external_id") ? (input.external_id ?? null) : null
+  if (!(externalId === null || typeof externalId === "string")) return undefined
+  const output: { [key: string]: unknown } = { directoryId }
+  if (directoryEnabled !== absent) output.directoryEnabled = directoryEnabled
+  output.externalId = externalId
+  return output
+}
 
 /**
  * `SCIMUserMetadata`
@@ -3046,12 +9220,26 @@ export type SCIMGroupRoleMappings = typeof SCIMGroupRoleMappings.Type
  * @since 0.1.0
  * @category models
  */
-export const SCIMUserMetadata = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
-  directoryEnabled: /* @__PURE__ */ optional(Schema.Boolean, "directory_enabled"),
-  externalId: /* @__PURE__ */ nullable(Schema.String, "external_id")
-})
+export const SCIMUserMetadata = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
+    directoryEnabled: /* @__PURE__ */ optional(Schema.Boolean, "directory_enabled"),
+    externalId: /* @__PURE__ */ nullable(Schema.String, "external_id")
+  }),
+  decodeSCIMUserMetadata
+)
 export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata> {}
+
+/** `Token` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeToken(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "token")) return undefined
+  const jwt = input.jwt
+  if (!(typeof jwt === "string")) return undefined
+  const output: { [key: string]: unknown } = { object, jwt }
+  return output
+}
 
 /**
  * `Token`
@@ -3059,11 +9247,20 @@ export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMeta
  * @since 0.1.0
  * @category models
  */
-export const Token = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("token"),
-  jwt: Schema.String
-})
+export const Token = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ object: /* @__PURE__ */ Schema.Literal("token"), jwt: Schema.String }),
+  decodeToken
+)
 export interface Token extends Schema.Schema.Type<typeof Token> {}
+
+/** `SessionRefresh` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSessionRefresh(input: unknown): unknown {
+  const variant1 = decodeToken(input)
+  if (variant1 !== undefined) return variant1
+  const variant2 = decodeCookies(input)
+  if (variant2 !== undefined) return variant2
+  return undefined
+}
 
 /**
  * `SessionRefresh`
@@ -3071,8 +9268,38 @@ export interface Token extends Schema.Schema.Type<typeof Token> {}
  * @since 0.1.0
  * @category models
  */
-export const SessionRefresh = /* @__PURE__ */ Schema.Union(Token, Cookies)
+export const SessionRefresh = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Union(Token, Cookies),
+  decodeSessionRefresh
+)
 export type SessionRefresh = typeof SessionRefresh.Type
+
+/** `SignInToken` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSignInToken(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "sign_in_token")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const userId = input.user_id
+  if (!(typeof userId === "string")) return undefined
+  const token = Object.hasOwn(input, "token") ? input.token : absent
+  if (!(token === absent || token === undefined || typeof token === "string")) return undefined
+  const url = Object.hasOwn(input, "url") ? input.url : absent
+  if (!(url === absent || url === undefined || url === null || typeof url === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, id, status, userId }
+  if (token !== absent) output.token = token
+  if (url !== absent) output.url = url
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `SignInToken`
@@ -3080,17 +9307,43 @@ export type SessionRefresh = typeof SessionRefresh.Type
  * @since 0.1.0
  * @category models
  */
-export const SignInToken = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("sign_in_token"),
-  id: Schema.String,
-  status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked"),
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  token: /* @__PURE__ */ Schema.optional(Schema.String),
-  url: /* @__PURE__ */ optionalNullable(Schema.String, "url"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const SignInToken = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("sign_in_token"),
+    id: Schema.String,
+    status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked"),
+    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+    token: /* @__PURE__ */ Schema.optional(Schema.String),
+    url: /* @__PURE__ */ optionalNullable(Schema.String, "url"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeSignInToken
+)
 export interface SignInToken extends Schema.Schema.Type<typeof SignInToken> {}
+
+function decodeSignUpVerificationValue(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const nextAction = Object.hasOwn(input, "next_action") ? input.next_action : absent
+  if (!(nextAction === absent || nextAction === undefined || typeof nextAction === "string")) return undefined
+  const supportedStrategiesWire = Object.hasOwn(input, "supported_strategies")
+    ? input.supported_strategies
+    : absent
+  const supportedStrategies =
+    supportedStrategiesWire === absent || supportedStrategiesWire === undefined
+      ? supportedStrategiesWire
+      : checkArray(supportedStrategiesWire, isString)
+  if (supportedStrategies === undefined && supportedStrategiesWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (nextAction !== absent) output.nextAction = nextAction
+  if (supportedStrategies !== absent) output.supportedStrategies = supportedStrategies
+  return output
+}
+
+/** `SignUpVerification` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSignUpVerification(input: unknown): unknown {
+  return input === null ? null : decodeSignUpVerificationValue(input)
+}
 
 /**
  * `SignUpVerification`
@@ -3098,19 +9351,37 @@ export interface SignInToken extends Schema.Schema.Type<typeof SignInToken> {}
  * @since 0.1.0
  * @category models
  */
-export const SignUpVerification = /* @__PURE__ */ Schema.NullOr(
-  /* @__PURE__ */ Schema.Struct({
-    nextAction: /* @__PURE__ */ optional(
-      /* @__PURE__ */ openEnum("needs_prepare", "needs_attempt", ""),
-      "next_action"
-    ),
-    supportedStrategies: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(Schema.String),
-      "supported_strategies"
-    )
-  })
+export const SignUpVerification = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.NullOr(
+    /* @__PURE__ */ Schema.Struct({
+      nextAction: /* @__PURE__ */ optional(
+        /* @__PURE__ */ openEnum("needs_prepare", "needs_attempt", ""),
+        "next_action"
+      ),
+      supportedStrategies: /* @__PURE__ */ optional(
+        /* @__PURE__ */ Schema.Array(Schema.String),
+        "supported_strategies"
+      )
+    })
+  ),
+  decodeSignUpVerification
 )
 export type SignUpVerification = typeof SignUpVerification.Type
+
+/** `SignUpVerifications` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSignUpVerifications(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const emailAddress = decodeSignUpVerification(input.email_address)
+  if (emailAddress === undefined) return undefined
+  const phoneNumber = decodeSignUpVerification(input.phone_number)
+  if (phoneNumber === undefined) return undefined
+  const web3Wallet = decodeSignUpVerification(input.web3_wallet)
+  if (web3Wallet === undefined) return undefined
+  const externalAccount = Object.hasOwn(input, "external_account") ? (input.external_account ?? null) : null
+  if (!(externalAccount === null || isRecord(externalAccount))) return undefined
+  const output: { [key: string]: unknown } = { emailAddress, phoneNumber, web3Wallet, externalAccount }
+  return output
+}
 
 /**
  * `SignUpVerifications`
@@ -3118,13 +9389,105 @@ export type SignUpVerification = typeof SignUpVerification.Type
  * @since 0.1.0
  * @category models
  */
-export const SignUpVerifications = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ required(SignUpVerification, "email_address"),
-  phoneNumber: /* @__PURE__ */ required(SignUpVerification, "phone_number"),
-  web3Wallet: /* @__PURE__ */ required(SignUpVerification, "web3_wallet"),
-  externalAccount: /* @__PURE__ */ nullable(JsonObject, "external_account")
-})
+export const SignUpVerifications = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    emailAddress: /* @__PURE__ */ required(SignUpVerification, "email_address"),
+    phoneNumber: /* @__PURE__ */ required(SignUpVerification, "phone_number"),
+    web3Wallet: /* @__PURE__ */ required(SignUpVerification, "web3_wallet"),
+    externalAccount: /* @__PURE__ */ nullable(JsonObject, "external_account")
+  }),
+  decodeSignUpVerifications
+)
 export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVerifications> {}
+
+/** `SignUp` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSignUp(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "sign_up_attempt")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const requiredFields = checkArray(input.required_fields, isString)
+  if (requiredFields === undefined) return undefined
+  const optionalFields = checkArray(input.optional_fields, isString)
+  if (optionalFields === undefined) return undefined
+  const missingFields = checkArray(input.missing_fields, isString)
+  if (missingFields === undefined) return undefined
+  const unverifiedFields = checkArray(input.unverified_fields, isString)
+  if (unverifiedFields === undefined) return undefined
+  const verifications = decodeSignUpVerifications(input.verifications)
+  if (verifications === undefined) return undefined
+  const username = Object.hasOwn(input, "username") ? (input.username ?? null) : null
+  if (!(username === null || typeof username === "string")) return undefined
+  const emailAddress = Object.hasOwn(input, "email_address") ? (input.email_address ?? null) : null
+  if (!(emailAddress === null || typeof emailAddress === "string")) return undefined
+  const phoneNumber = Object.hasOwn(input, "phone_number") ? (input.phone_number ?? null) : null
+  if (!(phoneNumber === null || typeof phoneNumber === "string")) return undefined
+  const web3Wallet = Object.hasOwn(input, "web3_wallet") ? (input.web3_wallet ?? null) : null
+  if (!(web3Wallet === null || typeof web3Wallet === "string")) return undefined
+  const passwordEnabled = input.password_enabled
+  if (!(typeof passwordEnabled === "boolean")) return undefined
+  const firstName = Object.hasOwn(input, "first_name") ? (input.first_name ?? null) : null
+  if (!(firstName === null || typeof firstName === "string")) return undefined
+  const lastName = Object.hasOwn(input, "last_name") ? (input.last_name ?? null) : null
+  if (!(lastName === null || typeof lastName === "string")) return undefined
+  const unsafeMetadata = Object.hasOwn(input, "unsafe_metadata") ? input.unsafe_metadata : absent
+  if (!(unsafeMetadata === absent || unsafeMetadata === undefined || isRecord(unsafeMetadata)))
+    return undefined
+  const publicMetadata = Object.hasOwn(input, "public_metadata") ? input.public_metadata : absent
+  if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
+    return undefined
+  const customAction = input.custom_action
+  if (!(typeof customAction === "boolean")) return undefined
+  const externalId = Object.hasOwn(input, "external_id") ? (input.external_id ?? null) : null
+  if (!(externalId === null || typeof externalId === "string")) return undefined
+  const createdSessionId = Object.hasOwn(input, "created_session_id")
+    ? (input.created_session_id ?? null)
+    : null
+  if (!(createdSessionId === null || typeof createdSessionId === "string")) return undefined
+  const createdUserId = Object.hasOwn(input, "created_user_id") ? (input.created_user_id ?? null) : null
+  if (!(createdUserId === null || typeof createdUserId === "string")) return undefined
+  const abandonAt = input.abandon_at
+  if (!(typeof abandonAt === "number")) return undefined
+  const legalAcceptedAt = Object.hasOwn(input, "legal_accepted_at") ? (input.legal_accepted_at ?? null) : null
+  if (!(legalAcceptedAt === null || typeof legalAcceptedAt === "number")) return undefined
+  const locale = Object.hasOwn(input, "locale") ? input.locale : absent
+  if (!(locale === absent || locale === undefined || locale === null || typeof locale === "string"))
+    return undefined
+  const externalAccount = Object.hasOwn(input, "external_account") ? input.external_account : absent
+  if (!(externalAccount === absent || externalAccount === undefined || isRecord(externalAccount)))
+    return undefined
+  const output: { [key: string]: unknown } = {
+    object,
+    id,
+    status,
+    requiredFields,
+    optionalFields,
+    missingFields,
+    unverifiedFields,
+    verifications,
+    username,
+    emailAddress,
+    phoneNumber,
+    web3Wallet,
+    passwordEnabled,
+    firstName,
+    lastName
+  }
+  if (unsafeMetadata !== absent) output.unsafeMetadata = unsafeMetadata
+  if (publicMetadata !== absent) output.publicMetadata = publicMetadata
+  output.customAction = customAction
+  output.externalId = externalId
+  output.createdSessionId = createdSessionId
+  output.createdUserId = createdUserId
+  output.abandonAt = abandonAt
+  output.legalAcceptedAt = legalAcceptedAt
+  if (locale !== absent) output.locale = locale
+  if (externalAccount !== absent) output.externalAccount = externalAccount
+  return output
+}
 
 /**
  * `SignUp`
@@ -3132,37 +9495,49 @@ export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVer
  * @since 0.1.0
  * @category models
  */
-export const SignUp = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("sign_up_attempt"),
-  id: Schema.String,
-  status: /* @__PURE__ */ openEnum("missing_requirements", "complete", "abandoned"),
-  requiredFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "required_fields"),
-  optionalFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "optional_fields"),
-  missingFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "missing_fields"),
-  unverifiedFields: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(Schema.String),
-    "unverified_fields"
-  ),
-  verifications: SignUpVerifications,
-  username: /* @__PURE__ */ nullable(Schema.String, "username"),
-  emailAddress: /* @__PURE__ */ nullable(Schema.String, "email_address"),
-  phoneNumber: /* @__PURE__ */ nullable(Schema.String, "phone_number"),
-  web3Wallet: /* @__PURE__ */ nullable(Schema.String, "web3_wallet"),
-  passwordEnabled: /* @__PURE__ */ required(Schema.Boolean, "password_enabled"),
-  firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
-  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  customAction: /* @__PURE__ */ required(Schema.Boolean, "custom_action"),
-  externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
-  createdSessionId: /* @__PURE__ */ nullable(Schema.String, "created_session_id"),
-  createdUserId: /* @__PURE__ */ nullable(Schema.String, "created_user_id"),
-  abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
-  legalAcceptedAt: /* @__PURE__ */ nullable(Schema.Number, "legal_accepted_at"),
-  locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
-  externalAccount: /* @__PURE__ */ optional(JsonObject, "external_account")
-})
+export const SignUp = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("sign_up_attempt"),
+    id: Schema.String,
+    status: /* @__PURE__ */ openEnum("missing_requirements", "complete", "abandoned"),
+    requiredFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "required_fields"),
+    optionalFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "optional_fields"),
+    missingFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "missing_fields"),
+    unverifiedFields: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(Schema.String),
+      "unverified_fields"
+    ),
+    verifications: SignUpVerifications,
+    username: /* @__PURE__ */ nullable(Schema.String, "username"),
+    emailAddress: /* @__PURE__ */ nullable(Schema.String, "email_address"),
+    phoneNumber: /* @__PURE__ */ nullable(Schema.String, "phone_number"),
+    web3Wallet: /* @__PURE__ */ nullable(Schema.String, "web3_wallet"),
+    passwordEnabled: /* @__PURE__ */ required(Schema.Boolean, "password_enabled"),
+    firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
+    unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
+    publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
+    customAction: /* @__PURE__ */ required(Schema.Boolean, "custom_action"),
+    externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
+    createdSessionId: /* @__PURE__ */ nullable(Schema.String, "created_session_id"),
+    createdUserId: /* @__PURE__ */ nullable(Schema.String, "created_user_id"),
+    abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
+    legalAcceptedAt: /* @__PURE__ */ nullable(Schema.Number, "legal_accepted_at"),
+    locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
+    externalAccount: /* @__PURE__ */ optional(JsonObject, "external_account")
+  }),
+  decodeSignUp
+)
 export interface SignUp extends Schema.Schema.Type<typeof SignUp> {}
+
+/** `SvixURL` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSvixURL(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const svixUrl = input.svix_url
+  if (!(typeof svixUrl === "string")) return undefined
+  const output: { [key: string]: unknown } = { svixUrl }
+  return output
+}
 
 /**
  * `SvixURL`
@@ -3170,10 +9545,128 @@ export interface SignUp extends Schema.Schema.Type<typeof SignUp> {}
  * @since 0.1.0
  * @category models
  */
-export const SvixURL = /* @__PURE__ */ Schema.Struct({
-  svixUrl: /* @__PURE__ */ required(Schema.String, "svix_url")
-})
+export const SvixURL = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ svixUrl: /* @__PURE__ */ required(Schema.String, "svix_url") }),
+  decodeSvixURL
+)
 export interface SvixURL extends Schema.Schema.Type<typeof SvixURL> {}
+
+/** `Template` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeTemplate(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "template")) return undefined
+  const instanceId = Object.hasOwn(input, "instance_id") ? input.instance_id : absent
+  if (
+    !(
+      instanceId === absent ||
+      instanceId === undefined ||
+      instanceId === null ||
+      typeof instanceId === "string"
+    )
+  )
+    return undefined
+  const resourceType = Object.hasOwn(input, "resource_type") ? input.resource_type : absent
+  if (!(resourceType === absent || resourceType === undefined || typeof resourceType === "string"))
+    return undefined
+  const templateType = Object.hasOwn(input, "template_type") ? input.template_type : absent
+  if (!(templateType === absent || templateType === undefined || typeof templateType === "string"))
+    return undefined
+  const name = Object.hasOwn(input, "name") ? input.name : absent
+  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
+  const slug = Object.hasOwn(input, "slug") ? input.slug : absent
+  if (!(slug === absent || slug === undefined || typeof slug === "string")) return undefined
+  const position = Object.hasOwn(input, "position") ? input.position : absent
+  if (!(position === absent || position === undefined || typeof position === "number")) return undefined
+  const canRevert = Object.hasOwn(input, "can_revert") ? input.can_revert : absent
+  if (!(canRevert === absent || canRevert === undefined || typeof canRevert === "boolean")) return undefined
+  const canDelete = Object.hasOwn(input, "can_delete") ? input.can_delete : absent
+  if (!(canDelete === absent || canDelete === undefined || typeof canDelete === "boolean")) return undefined
+  const canEditBody = Object.hasOwn(input, "can_edit_body") ? input.can_edit_body : absent
+  if (!(canEditBody === absent || canEditBody === undefined || typeof canEditBody === "boolean"))
+    return undefined
+  const canToggle = Object.hasOwn(input, "can_toggle") ? input.can_toggle : absent
+  if (!(canToggle === absent || canToggle === undefined || typeof canToggle === "boolean")) return undefined
+  const subject = Object.hasOwn(input, "subject") ? input.subject : absent
+  if (!(subject === absent || subject === undefined || subject === null || typeof subject === "string"))
+    return undefined
+  const markup = Object.hasOwn(input, "markup") ? input.markup : absent
+  if (!(markup === absent || markup === undefined || typeof markup === "string")) return undefined
+  const body = Object.hasOwn(input, "body") ? input.body : absent
+  if (!(body === absent || body === undefined || typeof body === "string")) return undefined
+  const availableVariablesWire = Object.hasOwn(input, "available_variables")
+    ? input.available_variables
+    : absent
+  const availableVariables =
+    availableVariablesWire === absent || availableVariablesWire === undefined
+      ? availableVariablesWire
+      : checkArray(availableVariablesWire, isString)
+  if (availableVariables === undefined && availableVariablesWire !== undefined) return undefined
+  const requiredVariablesWire = Object.hasOwn(input, "required_variables") ? input.required_variables : absent
+  const requiredVariables =
+    requiredVariablesWire === absent || requiredVariablesWire === undefined
+      ? requiredVariablesWire
+      : checkArray(requiredVariablesWire, isString)
+  if (requiredVariables === undefined && requiredVariablesWire !== undefined) return undefined
+  const fromEmailName = Object.hasOwn(input, "from_email_name") ? input.from_email_name : absent
+  if (!(fromEmailName === absent || fromEmailName === undefined || typeof fromEmailName === "string"))
+    return undefined
+  const replyToEmailName = Object.hasOwn(input, "reply_to_email_name") ? input.reply_to_email_name : absent
+  if (
+    !(replyToEmailName === absent || replyToEmailName === undefined || typeof replyToEmailName === "string")
+  )
+    return undefined
+  const deliveredByClerk = Object.hasOwn(input, "delivered_by_clerk") ? input.delivered_by_clerk : absent
+  if (
+    !(deliveredByClerk === absent || deliveredByClerk === undefined || typeof deliveredByClerk === "boolean")
+  )
+    return undefined
+  const enabled = Object.hasOwn(input, "enabled") ? input.enabled : absent
+  if (!(enabled === absent || enabled === undefined || typeof enabled === "boolean")) return undefined
+  const flaggedAsSuspicious = Object.hasOwn(input, "flagged_as_suspicious")
+    ? input.flagged_as_suspicious
+    : absent
+  if (
+    !(
+      flaggedAsSuspicious === absent ||
+      flaggedAsSuspicious === undefined ||
+      typeof flaggedAsSuspicious === "boolean"
+    )
+  )
+    return undefined
+  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (id !== absent) output.id = id
+  if (object !== absent) output.object = object
+  if (instanceId !== absent) output.instanceId = instanceId
+  if (resourceType !== absent) output.resourceType = resourceType
+  if (templateType !== absent) output.templateType = templateType
+  if (name !== absent) output.name = name
+  if (slug !== absent) output.slug = slug
+  if (position !== absent) output.position = position
+  if (canRevert !== absent) output.canRevert = canRevert
+  if (canDelete !== absent) output.canDelete = canDelete
+  if (canEditBody !== absent) output.canEditBody = canEditBody
+  if (canToggle !== absent) output.canToggle = canToggle
+  if (subject !== absent) output.subject = subject
+  if (markup !== absent) output.markup = markup
+  if (body !== absent) output.body = body
+  if (availableVariables !== absent) output.availableVariables = availableVariables
+  if (requiredVariables !== absent) output.requiredVariables = requiredVariables
+  if (fromEmailName !== absent) output.fromEmailName = fromEmailName
+  if (replyToEmailName !== absent) output.replyToEmailName = replyToEmailName
+  if (deliveredByClerk !== absent) output.deliveredByClerk = deliveredByClerk
+  if (enabled !== absent) output.enabled = enabled
+  if (flaggedAsSuspicious !== absent) output.flaggedAsSuspicious = flaggedAsSuspicious
+  if (updatedAt !== absent) output.updatedAt = updatedAt
+  if (createdAt !== absent) output.createdAt = createdAt
+  return output
+}
 
 /**
  * `Template`
@@ -3181,39 +9674,55 @@ export interface SvixURL extends Schema.Schema.Type<typeof SvixURL> {}
  * @since 0.1.0
  * @category models
  */
-export const Template = /* @__PURE__ */ Schema.Struct({
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("template")),
-  instanceId: /* @__PURE__ */ optionalNullable(Schema.String, "instance_id"),
-  resourceType: /* @__PURE__ */ optional(Schema.String, "resource_type"),
-  templateType: /* @__PURE__ */ optional(Schema.String, "template_type"),
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
-  slug: /* @__PURE__ */ Schema.optional(Schema.String),
-  position: /* @__PURE__ */ Schema.optional(Schema.Number),
-  canRevert: /* @__PURE__ */ optional(Schema.Boolean, "can_revert"),
-  canDelete: /* @__PURE__ */ optional(Schema.Boolean, "can_delete"),
-  canEditBody: /* @__PURE__ */ optional(Schema.Boolean, "can_edit_body"),
-  canToggle: /* @__PURE__ */ optional(Schema.Boolean, "can_toggle"),
-  subject: /* @__PURE__ */ optionalNullable(Schema.String, "subject"),
-  markup: /* @__PURE__ */ Schema.optional(Schema.String),
-  body: /* @__PURE__ */ Schema.optional(Schema.String),
-  availableVariables: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(Schema.String),
-    "available_variables"
-  ),
-  requiredVariables: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(Schema.String),
-    "required_variables"
-  ),
-  fromEmailName: /* @__PURE__ */ optional(Schema.String, "from_email_name"),
-  replyToEmailName: /* @__PURE__ */ optional(Schema.String, "reply_to_email_name"),
-  deliveredByClerk: /* @__PURE__ */ optional(Schema.Boolean, "delivered_by_clerk"),
-  enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  flaggedAsSuspicious: /* @__PURE__ */ optional(Schema.Boolean, "flagged_as_suspicious"),
-  updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
-  createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at")
-})
+export const Template = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("template")),
+    instanceId: /* @__PURE__ */ optionalNullable(Schema.String, "instance_id"),
+    resourceType: /* @__PURE__ */ optional(Schema.String, "resource_type"),
+    templateType: /* @__PURE__ */ optional(Schema.String, "template_type"),
+    name: /* @__PURE__ */ Schema.optional(Schema.String),
+    slug: /* @__PURE__ */ Schema.optional(Schema.String),
+    position: /* @__PURE__ */ Schema.optional(Schema.Number),
+    canRevert: /* @__PURE__ */ optional(Schema.Boolean, "can_revert"),
+    canDelete: /* @__PURE__ */ optional(Schema.Boolean, "can_delete"),
+    canEditBody: /* @__PURE__ */ optional(Schema.Boolean, "can_edit_body"),
+    canToggle: /* @__PURE__ */ optional(Schema.Boolean, "can_toggle"),
+    subject: /* @__PURE__ */ optionalNullable(Schema.String, "subject"),
+    markup: /* @__PURE__ */ Schema.optional(Schema.String),
+    body: /* @__PURE__ */ Schema.optional(Schema.String),
+    availableVariables: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(Schema.String),
+      "available_variables"
+    ),
+    requiredVariables: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(Schema.String),
+      "required_variables"
+    ),
+    fromEmailName: /* @__PURE__ */ optional(Schema.String, "from_email_name"),
+    replyToEmailName: /* @__PURE__ */ optional(Schema.String, "reply_to_email_name"),
+    deliveredByClerk: /* @__PURE__ */ optional(Schema.Boolean, "delivered_by_clerk"),
+    enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+    flaggedAsSuspicious: /* @__PURE__ */ optional(Schema.Boolean, "flagged_as_suspicious"),
+    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
+    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at")
+  }),
+  decodeTemplate
+)
 export interface Template extends Schema.Schema.Type<typeof Template> {}
+
+/** `TestingToken` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeTestingToken(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "testing_token")) return undefined
+  const token = input.token
+  if (!(typeof token === "string")) return undefined
+  const expiresAt = input.expires_at
+  if (!(typeof expiresAt === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, token, expiresAt }
+  return output
+}
 
 /**
  * `TestingToken`
@@ -3221,12 +9730,26 @@ export interface Template extends Schema.Schema.Type<typeof Template> {}
  * @since 0.1.0
  * @category models
  */
-export const TestingToken = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("testing_token"),
-  token: Schema.String,
-  expiresAt: /* @__PURE__ */ required(Schema.Number, "expires_at")
-})
+export const TestingToken = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("testing_token"),
+    token: Schema.String,
+    expiresAt: /* @__PURE__ */ required(Schema.Number, "expires_at")
+  }),
+  decodeTestingToken
+)
 export interface TestingToken extends Schema.Schema.Type<typeof TestingToken> {}
+
+/** `TotalCount` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeTotalCount(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "total_count")) return undefined
+  const totalCount = input.total_count
+  if (!(typeof totalCount === "number")) return undefined
+  const output: { [key: string]: unknown } = { object, totalCount }
+  return output
+}
 
 /**
  * `TotalCount`
@@ -3234,11 +9757,61 @@ export interface TestingToken extends Schema.Schema.Type<typeof TestingToken> {}
  * @since 0.1.0
  * @category models
  */
-export const TotalCount = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("total_count"),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const TotalCount = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("total_count"),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  }),
+  decodeTotalCount
+)
 export interface TotalCount extends Schema.Schema.Type<typeof TotalCount> {}
+
+/** `TrustedDevice` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeTrustedDevice(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "trusted_device")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const platform = input.platform
+  if (!(typeof platform === "string")) return undefined
+  const appIdentifier = input.app_identifier
+  if (!(typeof appIdentifier === "string")) return undefined
+  const name = Object.hasOwn(input, "name") ? input.name : absent
+  if (!(name === absent || name === undefined || name === null || typeof name === "string")) return undefined
+  const algorithm = input.algorithm
+  if (!(typeof algorithm === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const lastUsedAt = Object.hasOwn(input, "last_used_at") ? input.last_used_at : absent
+  if (
+    !(
+      lastUsedAt === absent ||
+      lastUsedAt === undefined ||
+      lastUsedAt === null ||
+      typeof lastUsedAt === "number"
+    )
+  )
+    return undefined
+  const revokedAt = Object.hasOwn(input, "revoked_at") ? input.revoked_at : absent
+  if (
+    !(revokedAt === absent || revokedAt === undefined || revokedAt === null || typeof revokedAt === "number")
+  )
+    return undefined
+  const output: { [key: string]: unknown } = { object, id, platform, appIdentifier }
+  if (name !== absent) output.name = name
+  output.algorithm = algorithm
+  output.status = status
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  if (lastUsedAt !== absent) output.lastUsedAt = lastUsedAt
+  if (revokedAt !== absent) output.revokedAt = revokedAt
+  return output
+}
 
 /**
  * `TrustedDevice`
@@ -3246,20 +9819,64 @@ export interface TotalCount extends Schema.Schema.Type<typeof TotalCount> {}
  * @since 0.1.0
  * @category models
  */
-export const TrustedDevice = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("trusted_device"),
-  id: Schema.String,
-  platform: /* @__PURE__ */ openEnum("ios", "android"),
-  appIdentifier: /* @__PURE__ */ required(Schema.String, "app_identifier"),
-  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-  algorithm: /* @__PURE__ */ openEnum("ES256"),
-  status: /* @__PURE__ */ openEnum("active", "revoked"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  lastUsedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_used_at"),
-  revokedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "revoked_at")
-})
+export const TrustedDevice = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("trusted_device"),
+    id: Schema.String,
+    platform: /* @__PURE__ */ openEnum("ios", "android"),
+    appIdentifier: /* @__PURE__ */ required(Schema.String, "app_identifier"),
+    name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
+    algorithm: /* @__PURE__ */ openEnum("ES256"),
+    status: /* @__PURE__ */ openEnum("active", "revoked"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    lastUsedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_used_at"),
+    revokedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "revoked_at")
+  }),
+  decodeTrustedDevice
+)
 export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> {}
+
+/** `VerificationWeb3` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationWeb3(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = Object.hasOwn(input, "object") ? input.object : absent
+  if (!(object === absent || object === undefined || object === "verification_web3")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const strategy = input.strategy
+  if (!(typeof strategy === "string")) return undefined
+  const nonce = Object.hasOwn(input, "nonce") ? input.nonce : absent
+  if (!(nonce === absent || nonce === undefined || nonce === null || typeof nonce === "string"))
+    return undefined
+  const message = Object.hasOwn(input, "message") ? input.message : absent
+  if (!(message === absent || message === undefined || message === null || typeof message === "string"))
+    return undefined
+  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  if (!(attempts === null || typeof attempts === "number")) return undefined
+  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  if (
+    !(
+      verifiedAtClient === absent ||
+      verifiedAtClient === undefined ||
+      verifiedAtClient === null ||
+      typeof verifiedAtClient === "string"
+    )
+  )
+    return undefined
+  const output: { [key: string]: unknown } = {}
+  if (object !== absent) output.object = object
+  output.status = status
+  output.strategy = strategy
+  if (nonce !== absent) output.nonce = nonce
+  if (message !== absent) output.message = message
+  output.attempts = attempts
+  output.expireAt = expireAt
+  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  return output
+}
 
 /**
  * `verification_web3`
@@ -3267,23 +9884,63 @@ export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> 
  * @since 0.1.0
  * @category models
  */
-export const VerificationWeb3 = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_web3")),
-  status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
-  strategy: /* @__PURE__ */ openEnum(
-    "web3_metamask_signature",
-    "web3_base_signature",
-    "web3_coinbase_wallet_signature",
-    "web3_okx_wallet_signature",
-    "web3_solana_signature"
-  ),
-  nonce: /* @__PURE__ */ optionalNullable(Schema.String, "nonce"),
-  message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
-  attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-  verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
-})
+export const VerificationWeb3 = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_web3")),
+    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
+    strategy: /* @__PURE__ */ openEnum(
+      "web3_metamask_signature",
+      "web3_base_signature",
+      "web3_coinbase_wallet_signature",
+      "web3_okx_wallet_signature",
+      "web3_solana_signature"
+    ),
+    nonce: /* @__PURE__ */ optionalNullable(Schema.String, "nonce"),
+    message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
+    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+  }),
+  decodeVerificationWeb3
+)
 export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3> {}
+
+const knownWeb3WalletVerificationVariants: ReadonlyArray<string> = ["verification_web3", "verification_admin"]
+
+function decodeWeb3WalletVerification(input: unknown): unknown {
+  if (isUnknownVariant(input, "object", knownWeb3WalletVerificationVariants)) return input
+  const variant2 = decodeVerificationWeb3(input)
+  if (variant2 !== undefined) return variant2
+  const variant3 = decodeVerificationAdmin(input)
+  if (variant3 !== undefined) return variant3
+  return undefined
+}
+
+/** `Web3Wallet` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeWeb3Wallet(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = Object.hasOwn(input, "id") ? input.id : absent
+  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
+  const object = input.object
+  if (!(object === "web3_wallet")) return undefined
+  const web3Wallet = input.web3_wallet
+  if (!(typeof web3Wallet === "string")) return undefined
+  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verification = verificationWire === null ? null : decodeWeb3WalletVerification(verificationWire)
+  if (verification === undefined) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const output: { [key: string]: unknown } = {}
+  if (id !== absent) output.id = id
+  output.object = object
+  output.web3Wallet = web3Wallet
+  output.verification = verification
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  return output
+}
 
 /**
  * `Web3Wallet`
@@ -3291,22 +9948,231 @@ export interface VerificationWeb3 extends Schema.Schema.Type<typeof Verification
  * @since 0.1.0
  * @category models
  */
-export const Web3Wallet = /* @__PURE__ */ Schema.Struct({
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  object: /* @__PURE__ */ Schema.Literal("web3_wallet"),
-  web3Wallet: /* @__PURE__ */ required(Schema.String, "web3_wallet"),
-  verification: /* @__PURE__ */ nullable(
-    /* @__PURE__ */ Schema.Union(
-      /* @__PURE__ */ unknownVariant("object", ["verification_web3", "verification_admin"]),
-      VerificationWeb3,
-      VerificationAdmin
+export const Web3Wallet = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    object: /* @__PURE__ */ Schema.Literal("web3_wallet"),
+    web3Wallet: /* @__PURE__ */ required(Schema.String, "web3_wallet"),
+    verification: /* @__PURE__ */ nullable(
+      /* @__PURE__ */ Schema.Union(
+        /* @__PURE__ */ unknownVariant("object", ["verification_web3", "verification_admin"]),
+        VerificationWeb3,
+        VerificationAdmin
+      ),
+      "verification"
     ),
-    "verification"
-  ),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  }),
+  decodeWeb3Wallet
+)
 export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet> {}
+
+/** `User` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeUser(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const object = input.object
+  if (!(object === "user")) return undefined
+  const externalId = Object.hasOwn(input, "external_id") ? (input.external_id ?? null) : null
+  if (!(externalId === null || typeof externalId === "string")) return undefined
+  const primaryEmailAddressId = Object.hasOwn(input, "primary_email_address_id")
+    ? (input.primary_email_address_id ?? null)
+    : null
+  if (!(primaryEmailAddressId === null || typeof primaryEmailAddressId === "string")) return undefined
+  const primaryPhoneNumberId = Object.hasOwn(input, "primary_phone_number_id")
+    ? (input.primary_phone_number_id ?? null)
+    : null
+  if (!(primaryPhoneNumberId === null || typeof primaryPhoneNumberId === "string")) return undefined
+  const primaryWeb3WalletId = Object.hasOwn(input, "primary_web3_wallet_id")
+    ? (input.primary_web3_wallet_id ?? null)
+    : null
+  if (!(primaryWeb3WalletId === null || typeof primaryWeb3WalletId === "string")) return undefined
+  const username = Object.hasOwn(input, "username") ? (input.username ?? null) : null
+  if (!(username === null || typeof username === "string")) return undefined
+  const firstName = Object.hasOwn(input, "first_name") ? (input.first_name ?? null) : null
+  if (!(firstName === null || typeof firstName === "string")) return undefined
+  const lastName = Object.hasOwn(input, "last_name") ? (input.last_name ?? null) : null
+  if (!(lastName === null || typeof lastName === "string")) return undefined
+  const locale = Object.hasOwn(input, "locale") ? input.locale : absent
+  if (!(locale === absent || locale === undefined || locale === null || typeof locale === "string"))
+    return undefined
+  const profileImageUrl = Object.hasOwn(input, "profile_image_url") ? input.profile_image_url : absent
+  if (!(profileImageUrl === absent || profileImageUrl === undefined || typeof profileImageUrl === "string"))
+    return undefined
+  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
+  const hasImage = input.has_image
+  if (!(typeof hasImage === "boolean")) return undefined
+  const publicMetadata = input.public_metadata
+  if (!isRecord(publicMetadata)) return undefined
+  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  if (
+    !(
+      privateMetadata === absent ||
+      privateMetadata === undefined ||
+      privateMetadata === null ||
+      isRecord(privateMetadata)
+    )
+  )
+    return undefined
+  const unsafeMetadata = Object.hasOwn(input, "unsafe_metadata") ? input.unsafe_metadata : absent
+  if (!(unsafeMetadata === absent || unsafeMetadata === undefined || isRecord(unsafeMetadata)))
+    return undefined
+  const emailAddresses = decodeArray(input.email_addresses, decodeEmailAddress)
+  if (emailAddresses === undefined) return undefined
+  const phoneNumbers = decodeArray(input.phone_numbers, decodePhoneNumber)
+  if (phoneNumbers === undefined) return undefined
+  const web3Wallets = decodeArray(input.web3_wallets, decodeWeb3Wallet)
+  if (web3Wallets === undefined) return undefined
+  const passkeys = decodeArray(input.passkeys, decodePasskey)
+  if (passkeys === undefined) return undefined
+  const passwordEnabled = input.password_enabled
+  if (!(typeof passwordEnabled === "boolean")) return undefined
+  const twoFactorEnabled = input.two_factor_enabled
+  if (!(typeof twoFactorEnabled === "boolean")) return undefined
+  const totpEnabled = input.totp_enabled
+  if (!(typeof totpEnabled === "boolean")) return undefined
+  const backupCodeEnabled = input.backup_code_enabled
+  if (!(typeof backupCodeEnabled === "boolean")) return undefined
+  const mfaEnabledAt = Object.hasOwn(input, "mfa_enabled_at") ? (input.mfa_enabled_at ?? null) : null
+  if (!(mfaEnabledAt === null || typeof mfaEnabledAt === "number")) return undefined
+  const mfaDisabledAt = Object.hasOwn(input, "mfa_disabled_at") ? (input.mfa_disabled_at ?? null) : null
+  if (!(mfaDisabledAt === null || typeof mfaDisabledAt === "number")) return undefined
+  const passwordLastUpdatedAt = Object.hasOwn(input, "password_last_updated_at")
+    ? input.password_last_updated_at
+    : absent
+  if (
+    !(
+      passwordLastUpdatedAt === absent ||
+      passwordLastUpdatedAt === undefined ||
+      passwordLastUpdatedAt === null ||
+      typeof passwordLastUpdatedAt === "number"
+    )
+  )
+    return undefined
+  const externalAccounts = decodeArray(input.external_accounts, decodeExternalAccountWithVerification)
+  if (externalAccounts === undefined) return undefined
+  const samlAccounts = decodeArray(input.saml_accounts, decodeSAMLAccount)
+  if (samlAccounts === undefined) return undefined
+  const enterpriseAccounts = decodeArray(input.enterprise_accounts, decodeEnterpriseAccount)
+  if (enterpriseAccounts === undefined) return undefined
+  const organizationMembershipsWire = Object.hasOwn(input, "organization_memberships")
+    ? input.organization_memberships
+    : absent
+  const organizationMemberships =
+    organizationMembershipsWire === absent || organizationMembershipsWire === undefined
+      ? organizationMembershipsWire
+      : decodeArray(organizationMembershipsWire, decodeOrganizationMembership)
+  if (organizationMemberships === undefined && organizationMembershipsWire !== undefined) return undefined
+  const lastSignInAt = Object.hasOwn(input, "last_sign_in_at") ? (input.last_sign_in_at ?? null) : null
+  if (!(lastSignInAt === null || typeof lastSignInAt === "number")) return undefined
+  const banned = input.banned
+  if (!(typeof banned === "boolean")) return undefined
+  const locked = input.locked
+  if (!(typeof locked === "boolean")) return undefined
+  const deprovisioned = Object.hasOwn(input, "deprovisioned") ? input.deprovisioned : absent
+  if (!(deprovisioned === absent || deprovisioned === undefined || typeof deprovisioned === "boolean"))
+    return undefined
+  const lockoutExpiresInSeconds = Object.hasOwn(input, "lockout_expires_in_seconds")
+    ? (input.lockout_expires_in_seconds ?? null)
+    : null
+  if (!(lockoutExpiresInSeconds === null || typeof lockoutExpiresInSeconds === "number")) return undefined
+  const verificationAttemptsRemaining = Object.hasOwn(input, "verification_attempts_remaining")
+    ? (input.verification_attempts_remaining ?? null)
+    : null
+  if (!(verificationAttemptsRemaining === null || typeof verificationAttemptsRemaining === "number"))
+    return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const deleteSelfEnabled = input.delete_self_enabled
+  if (!(typeof deleteSelfEnabled === "boolean")) return undefined
+  const createOrganizationEnabled = input.create_organization_enabled
+  if (!(typeof createOrganizationEnabled === "boolean")) return undefined
+  const createOrganizationsLimit = Object.hasOwn(input, "create_organizations_limit")
+    ? input.create_organizations_limit
+    : absent
+  if (
+    !(
+      createOrganizationsLimit === absent ||
+      createOrganizationsLimit === undefined ||
+      createOrganizationsLimit === null ||
+      typeof createOrganizationsLimit === "number"
+    )
+  )
+    return undefined
+  const lastActiveAt = Object.hasOwn(input, "last_active_at") ? (input.last_active_at ?? null) : null
+  if (!(lastActiveAt === null || typeof lastActiveAt === "number")) return undefined
+  const legalAcceptedAt = Object.hasOwn(input, "legal_accepted_at") ? (input.legal_accepted_at ?? null) : null
+  if (!(legalAcceptedAt === null || typeof legalAcceptedAt === "number")) return undefined
+  const bypassClientTrust = Object.hasOwn(input, "bypass_client_trust") ? input.bypass_client_trust : absent
+  if (
+    !(
+      bypassClientTrust === absent ||
+      bypassClientTrust === undefined ||
+      typeof bypassClientTrust === "boolean"
+    )
+  )
+    return undefined
+  const scimWire = Object.hasOwn(input, "scim") ? input.scim : absent
+  const scim =
+    scimWire === absent || scimWire === undefined || scimWire === null
+      ? scimWire
+      : decodeSCIMUserMetadata(scimWire)
+  if (scim === undefined && scimWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = {
+    id,
+    object,
+    externalId,
+    primaryEmailAddressId,
+    primaryPhoneNumberId,
+    primaryWeb3WalletId,
+    username,
+    firstName,
+    lastName
+  }
+  if (locale !== absent) output.locale = locale
+  if (profileImageUrl !== absent) output.profileImageUrl = profileImageUrl
+  if (imageUrl !== absent) output.imageUrl = imageUrl
+  output.hasImage = hasImage
+  output.publicMetadata = publicMetadata
+  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
+  if (unsafeMetadata !== absent) output.unsafeMetadata = unsafeMetadata
+  output.emailAddresses = emailAddresses
+  output.phoneNumbers = phoneNumbers
+  output.web3Wallets = web3Wallets
+  output.passkeys = passkeys
+  output.passwordEnabled = passwordEnabled
+  output.twoFactorEnabled = twoFactorEnabled
+  output.totpEnabled = totpEnabled
+  output.backupCodeEnabled = backupCodeEnabled
+  output.mfaEnabledAt = mfaEnabledAt
+  output.mfaDisabledAt = mfaDisabledAt
+  if (passwordLastUpdatedAt !== absent) output.passwordLastUpdatedAt = passwordLastUpdatedAt
+  output.externalAccounts = externalAccounts
+  output.samlAccounts = samlAccounts
+  output.enterpriseAccounts = enterpriseAccounts
+  if (organizationMemberships !== absent) output.organizationMemberships = organizationMemberships
+  output.lastSignInAt = lastSignInAt
+  output.banned = banned
+  output.locked = locked
+  if (deprovisioned !== absent) output.deprovisioned = deprovisioned
+  output.lockoutExpiresInSeconds = lockoutExpiresInSeconds
+  output.verificationAttemptsRemaining = verificationAttemptsRemaining
+  output.updatedAt = updatedAt
+  output.createdAt = createdAt
+  output.deleteSelfEnabled = deleteSelfEnabled
+  output.createOrganizationEnabled = createOrganizationEnabled
+  if (createOrganizationsLimit !== absent) output.createOrganizationsLimit = createOrganizationsLimit
+  output.lastActiveAt = lastActiveAt
+  output.legalAcceptedAt = legalAcceptedAt
+  if (bypassClientTrust !== absent) output.bypassClientTrust = bypassClientTrust
+  if (scim !== absent) output.scim = scim
+  return output
+}
 
 /**
  * `User`
@@ -3314,64 +10180,98 @@ export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet> {}
  * @since 0.1.0
  * @category models
  */
-export const User = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  object: /* @__PURE__ */ Schema.Literal("user"),
-  externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
-  primaryEmailAddressId: /* @__PURE__ */ nullable(Schema.String, "primary_email_address_id"),
-  primaryPhoneNumberId: /* @__PURE__ */ nullable(Schema.String, "primary_phone_number_id"),
-  primaryWeb3WalletId: /* @__PURE__ */ nullable(Schema.String, "primary_web3_wallet_id"),
-  username: /* @__PURE__ */ nullable(Schema.String, "username"),
-  firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
-  locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
-  profileImageUrl: /* @__PURE__ */ optional(Schema.String, "profile_image_url"),
-  imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
-  hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
-  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
-  emailAddresses: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(EmailAddress), "email_addresses"),
-  phoneNumbers: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(PhoneNumber), "phone_numbers"),
-  web3Wallets: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Web3Wallet), "web3_wallets"),
-  passkeys: /* @__PURE__ */ Schema.Array(Passkey),
-  passwordEnabled: /* @__PURE__ */ required(Schema.Boolean, "password_enabled"),
-  twoFactorEnabled: /* @__PURE__ */ required(Schema.Boolean, "two_factor_enabled"),
-  totpEnabled: /* @__PURE__ */ required(Schema.Boolean, "totp_enabled"),
-  backupCodeEnabled: /* @__PURE__ */ required(Schema.Boolean, "backup_code_enabled"),
-  mfaEnabledAt: /* @__PURE__ */ nullable(Schema.Number, "mfa_enabled_at"),
-  mfaDisabledAt: /* @__PURE__ */ nullable(Schema.Number, "mfa_disabled_at"),
-  passwordLastUpdatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "password_last_updated_at"),
-  externalAccounts: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(ExternalAccountWithVerification),
-    "external_accounts"
-  ),
-  samlAccounts: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(SAMLAccount), "saml_accounts"),
-  enterpriseAccounts: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(EnterpriseAccount),
-    "enterprise_accounts"
-  ),
-  organizationMemberships: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(OrganizationMembership),
-    "organization_memberships"
-  ),
-  lastSignInAt: /* @__PURE__ */ nullable(Schema.Number, "last_sign_in_at"),
-  banned: Schema.Boolean,
-  locked: Schema.Boolean,
-  deprovisioned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  lockoutExpiresInSeconds: /* @__PURE__ */ nullable(Schema.Number, "lockout_expires_in_seconds"),
-  verificationAttemptsRemaining: /* @__PURE__ */ nullable(Schema.Number, "verification_attempts_remaining"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  deleteSelfEnabled: /* @__PURE__ */ required(Schema.Boolean, "delete_self_enabled"),
-  createOrganizationEnabled: /* @__PURE__ */ required(Schema.Boolean, "create_organization_enabled"),
-  createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Number, "create_organizations_limit"),
-  lastActiveAt: /* @__PURE__ */ nullable(Schema.Number, "last_active_at"),
-  legalAcceptedAt: /* @__PURE__ */ nullable(Schema.Number, "legal_accepted_at"),
-  bypassClientTrust: /* @__PURE__ */ optional(Schema.Boolean, "bypass_client_trust"),
-  scim: /* @__PURE__ */ optionalNullable(SCIMUserMetadata, "scim")
-})
+export const User = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    object: /* @__PURE__ */ Schema.Literal("user"),
+    externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
+    primaryEmailAddressId: /* @__PURE__ */ nullable(Schema.String, "primary_email_address_id"),
+    primaryPhoneNumberId: /* @__PURE__ */ nullable(Schema.String, "primary_phone_number_id"),
+    primaryWeb3WalletId: /* @__PURE__ */ nullable(Schema.String, "primary_web3_wallet_id"),
+    username: /* @__PURE__ */ nullable(Schema.String, "username"),
+    firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
+    lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
+    locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
+    profileImageUrl: /* @__PURE__ */ optional(Schema.String, "profile_image_url"),
+    imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
+    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
+    unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
+    emailAddresses: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(EmailAddress), "email_addresses"),
+    phoneNumbers: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(PhoneNumber), "phone_numbers"),
+    web3Wallets: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Web3Wallet), "web3_wallets"),
+    passkeys: /* @__PURE__ */ Schema.Array(Passkey),
+    passwordEnabled: /* @__PURE__ */ required(Schema.Boolean, "password_enabled"),
+    twoFactorEnabled: /* @__PURE__ */ required(Schema.Boolean, "two_factor_enabled"),
+    totpEnabled: /* @__PURE__ */ required(Schema.Boolean, "totp_enabled"),
+    backupCodeEnabled: /* @__PURE__ */ required(Schema.Boolean, "backup_code_enabled"),
+    mfaEnabledAt: /* @__PURE__ */ nullable(Schema.Number, "mfa_enabled_at"),
+    mfaDisabledAt: /* @__PURE__ */ nullable(Schema.Number, "mfa_disabled_at"),
+    passwordLastUpdatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "password_last_updated_at"),
+    externalAccounts: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(ExternalAccountWithVerification),
+      "external_accounts"
+    ),
+    samlAccounts: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(SAMLAccount), "saml_accounts"),
+    enterpriseAccounts: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(EnterpriseAccount),
+      "enterprise_accounts"
+    ),
+    organizationMemberships: /* @__PURE__ */ optional(
+      /* @__PURE__ */ Schema.Array(OrganizationMembership),
+      "organization_memberships"
+    ),
+    lastSignInAt: /* @__PURE__ */ nullable(Schema.Number, "last_sign_in_at"),
+    banned: Schema.Boolean,
+    locked: Schema.Boolean,
+    deprovisioned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+    lockoutExpiresInSeconds: /* @__PURE__ */ nullable(Schema.Number, "lockout_expires_in_seconds"),
+    verificationAttemptsRemaining: /* @__PURE__ */ nullable(Schema.Number, "verification_attempts_remaining"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    deleteSelfEnabled: /* @__PURE__ */ required(Schema.Boolean, "delete_self_enabled"),
+    createOrganizationEnabled: /* @__PURE__ */ required(Schema.Boolean, "create_organization_enabled"),
+    createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Number, "create_organizations_limit"),
+    lastActiveAt: /* @__PURE__ */ nullable(Schema.Number, "last_active_at"),
+    legalAcceptedAt: /* @__PURE__ */ nullable(Schema.Number, "legal_accepted_at"),
+    bypassClientTrust: /* @__PURE__ */ optional(Schema.Boolean, "bypass_client_trust"),
+    scim: /* @__PURE__ */ optionalNullable(SCIMUserMetadata, "scim")
+  }),
+  decodeUser
+)
 export interface User extends Schema.Schema.Type<typeof User> {}
+
+/** `WaitlistEntry` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeWaitlistEntry(input: unknown): unknown {
+  if (!isRecord(input)) return undefined
+  const object = input.object
+  if (!(object === "waitlist_entry")) return undefined
+  const id = input.id
+  if (!(typeof id === "string")) return undefined
+  const emailAddress = input.email_address
+  if (!(typeof emailAddress === "string")) return undefined
+  const status = input.status
+  if (!(typeof status === "string")) return undefined
+  const isLocked = Object.hasOwn(input, "is_locked") ? input.is_locked : absent
+  if (!(isLocked === absent || isLocked === undefined || typeof isLocked === "boolean")) return undefined
+  const createdAt = input.created_at
+  if (!(typeof createdAt === "number")) return undefined
+  const updatedAt = input.updated_at
+  if (!(typeof updatedAt === "number")) return undefined
+  const invitationWire = Object.hasOwn(input, "invitation") ? input.invitation : absent
+  const invitation =
+    invitationWire === absent || invitationWire === undefined || invitationWire === null
+      ? invitationWire
+      : decodeInvitation(invitationWire)
+  if (invitation === undefined && invitationWire !== undefined) return undefined
+  const output: { [key: string]: unknown } = { object, id, emailAddress, status }
+  if (isLocked !== absent) output.isLocked = isLocked
+  output.createdAt = createdAt
+  output.updatedAt = updatedAt
+  if (invitation !== absent) output.invitation = invitation
+  return output
+}
 
 /**
  * `WaitlistEntry`
@@ -3379,14 +10279,17 @@ export interface User extends Schema.Schema.Type<typeof User> {}
  * @since 0.1.0
  * @category models
  */
-export const WaitlistEntry = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("waitlist_entry"),
-  id: Schema.String,
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  status: /* @__PURE__ */ openEnum("pending", "invited", "rejected", "completed"),
-  isLocked: /* @__PURE__ */ optional(Schema.Boolean, "is_locked"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  invitation: /* @__PURE__ */ optionalNullable(Invitation, "invitation")
-})
+export const WaitlistEntry = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("waitlist_entry"),
+    id: Schema.String,
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    status: /* @__PURE__ */ openEnum("pending", "invited", "rejected", "completed"),
+    isLocked: /* @__PURE__ */ optional(Schema.Boolean, "is_locked"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    invitation: /* @__PURE__ */ optionalNullable(Invitation, "invitation")
+  }),
+  decodeWaitlistEntry
+)
 export interface WaitlistEntry extends Schema.Schema.Type<typeof WaitlistEntry> {}

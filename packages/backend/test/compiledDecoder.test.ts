@@ -6,7 +6,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Models from "../src/Models.js"
-import { decodeUnknownEither, fastPath } from "../src/internal/compiledDecoder.js"
+import { decodeUnknownEither, FastDecodeAnnotationId, fastPath } from "../src/internal/compiledDecoder.js"
 import { JsonObject, nullable, openEnum, optional, required, unknownVariant } from "../src/internal/fields.js"
 
 const models = Object.entries(Models).flatMap(([name, value]) =>
@@ -21,14 +21,30 @@ const shape = (value: unknown): unknown =>
       ? Reflect.ownKeys(value).map((key) => [String(key), shape(Reflect.get(value, key))])
       : typeof value
 
-/** The fast path must take exactly Schema's decision, and build exactly Schema's value. */
+/** The decoder generated for a model (`Models.ts`), called directly. */
+const generatedDecoder = (
+  schema: Schema.Schema.Any
+): ((input: unknown) => Option.Option<unknown>) | undefined => {
+  const decode = schema.ast.annotations[FastDecodeAnnotationId]
+  if (typeof decode !== "function") return undefined
+  return (input) => {
+    // `undefined` is the generated decoders' "invalid"; `null` is a value (nullable models).
+    const value: unknown = decode(input)
+    return value === undefined ? Option.none() : Option.some(value)
+  }
+}
+
+/** The fast path, and the model's generated decoder, must take exactly Schema's decision and build exactly Schema's value. */
 const agrees = <A, I>(schema: Schema.Schema<A, I>, input: unknown) => {
   const expected = Schema.decodeUnknownEither(schema)(input)
-  const actual = fastPath(schema)(input)
-  expect(Option.isSome(actual)).toBe(Either.isRight(expected))
-  if (Option.isSome(actual) && Either.isRight(expected)) {
-    expect(actual.value).toStrictEqual(expected.right)
-    expect(shape(actual.value)).toStrictEqual(shape(expected.right))
+  const generated = generatedDecoder(schema)
+  const results = [fastPath(schema)(input), ...(generated === undefined ? [] : [generated(input)])]
+  for (const actual of results) {
+    expect(Option.isSome(actual)).toBe(Either.isRight(expected))
+    if (Option.isSome(actual) && Either.isRight(expected)) {
+      expect(actual.value).toStrictEqual(expected.right)
+      expect(shape(actual.value)).toStrictEqual(shape(expected.right))
+    }
   }
   return Either.isRight(expected)
 }
@@ -94,6 +110,13 @@ const mutate = (input: unknown, path: Path, mutation: Mutation): unknown => {
 describe("compiled decoder", () => {
   it("covers every model of Models.ts", () => {
     expect(models.length).toBeGreaterThan(150)
+  })
+
+  it("has a generated decoder for every model that builds a new value", () => {
+    const withDecoder = models.filter(([, schema]) => generatedDecoder(schema) !== undefined)
+    expect(withDecoder.length).toBeGreaterThan(150)
+    expect(generatedDecoder(Models.User)).toBeDefined()
+    expect(generatedDecoder(Models.SessionActivityResponse)).toBeDefined()
   })
 
   for (const [name, schema] of models) {

@@ -2,6 +2,7 @@
  * Writes the backend package's generated modules as source text: `Models.ts`,
  * one module per namespace, `index.ts`, and `docs/operations.md`.
  */
+import { makeRegistry, modelDecoders } from "./decoders.js"
 import { camelCase, lowerFirst, pascalCase, upperFirst } from "./naming.js"
 import { type OperationModel, streamName } from "./operations.js"
 import { type Context, checkUniqueKeys, emit, emitField, modelName, references } from "./schemas.js"
@@ -13,6 +14,10 @@ export const since = "@since 0.1.0"
 
 export const doc = (lines: ReadonlyArray<string>) =>
   `/**\n${lines.map((line) => ` *${line === "" ? "" : ` ${line}`}`).join("\n")}\n */`
+
+/** Which of `names` the code refers to (not as a property of something else). */
+const usedNames = (code: string, names: ReadonlyArray<string>) =>
+  names.filter((name) => new RegExp(`(?<![.\\w])${name}\\b`).test(code))
 
 /** Imports of the fields helpers that `code` uses, so modules import nothing unused. */
 export const fieldsImport = (code: string, from = "./internal/fields.js") => {
@@ -28,7 +33,7 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
     "required",
     "unknownVariant"
   ]
-  const used = helpers.filter((helper) => new RegExp(`(?<![.\\w])${helper}\\b`).test(code))
+  const used = usedNames(code, helpers)
   return used.length === 0 ? "" : `import { ${used.join(", ")} } from "${from}"\n`
 }
 
@@ -39,7 +44,7 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
  */
 export const pure = (code: string) =>
   code.replace(
-    /(?<![\w.$])((?:Schema|Operation|Pagination)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum|unknownVariant|presentAnyOf)\(/g,
+    /(?<![\w.$])((?:Schema|Operation|Pagination)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum|unknownVariant|presentAnyOf|withFastDecode)\(/g,
     "/* @__PURE__ */ $1("
   )
 
@@ -65,17 +70,38 @@ export const typeAlias = (name: string, expression: string) =>
     ? `export interface ${name} extends Schema.Schema.Type<typeof ${name}> {}`
     : `export type ${name} = typeof ${name}.Type`
 
+/** What the generated decoders use from the runtime. */
+const decoderHelpers = [
+  "absent",
+  "checkArray",
+  "checkRecord",
+  "decodeArray",
+  "isBoolean",
+  "isNumber",
+  "isRecord",
+  "isString",
+  "isUnknownVariant",
+  "withFastDecode"
+]
+
 export const modelsModule = (spec: Spec): string => {
   const ctx: Context = { spec, mode: "response", modelRef: modelName }
   const names = orderComponents(spec).map(modelName)
   if (new Set(names).size !== names.length) throw new Error("two components share an identifier")
+  const registry = makeRegistry()
   const declarations = orderComponents(spec).map((component) => {
     const name = modelName(component)
-    const expression = emit(spec.components.schemas[component]!, ctx)
-    return `${doc([`\`${component}\``, "", since, "@category models"])}\nexport const ${name} = ${expression}\n${typeAlias(name, expression)}`
+    const schema = spec.components.schemas[component]!
+    const expression = emit(schema, ctx)
+    const decoders = modelDecoders(component, schema, ctx, registry)
+    const annotated =
+      decoders.decoder === undefined ? expression : `withFastDecode(${expression}, ${decoders.decoder})`
+    const model = `${doc([`\`${component}\``, "", since, "@category models"])}\nexport const ${name} = ${pure(annotated)}\n${typeAlias(name, expression)}`
+    return decoders.code === "" ? model : `${decoders.code}\n\n${model}`
   })
-  const body = pure(declarations.join("\n\n"))
-  return `${header}\n${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\nimport * as Schema from "effect/Schema"\n${fieldsImport(body)}\n${body}\n`
+  const body = declarations.join("\n\n")
+  const helpers = usedNames(body, decoderHelpers)
+  return `${header}\n${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\nimport * as Schema from "effect/Schema"\nimport { ${helpers.join(", ")} } from "./internal/compiledDecoder.js"\n${fieldsImport(body)}\n${body}\n`
 }
 
 const reservedWords = new Set([

@@ -29,7 +29,7 @@ const isConstraintOnly = (schema: JsonSchema) =>
   schema.properties === undefined &&
   schema.required !== undefined
 
-const alternatives = (schema: JsonSchema): ReadonlyArray<JsonSchema> =>
+export const alternatives = (schema: JsonSchema): ReadonlyArray<JsonSchema> =>
   (schema.oneOf ?? schema.anyOf ?? []).filter((member) => !isConstraintOnly(member))
 
 /** Whether `null` is a valid value, looking through single-member wrappers. */
@@ -75,11 +75,14 @@ const arrayChecks = (schema: JsonSchema): ReadonlyArray<string> => [
 ]
 
 /** The values a union member's discriminator property can take. */
-const discriminatorValues = (ctx: Context, member: JsonSchema, property: string): ReadonlyArray<unknown> =>
-  resolve(ctx.spec, member).properties?.[property]?.enum ?? []
+export const discriminatorValues = (
+  ctx: Context,
+  member: JsonSchema,
+  property: string
+): ReadonlyArray<unknown> => resolve(ctx.spec, member).properties?.[property]?.enum ?? []
 
 /** A property schema `object` with a single value is a tag, kept strict so unions can decode by it. */
-const isTagProperty = (name: string | undefined) => name === "object"
+export const isTagProperty = (name: string | undefined) => name === "object"
 
 /**
  * The Schema expression for `schema`, without its own nullability: property
@@ -150,7 +153,7 @@ export const emit = (schema: JsonSchema, ctx: Context): string => {
 }
 
 /** `allOf` of several object schemas: one object with every member's properties. */
-const mergeAllOf = (ctx: Context, schema: JsonSchema): JsonSchema => {
+export const mergeAllOf = (ctx: Context, schema: JsonSchema): JsonSchema => {
   const members = (schema.allOf ?? []).map((member) => {
     const resolved = resolve(ctx.spec, member)
     return resolved.allOf !== undefined ? mergeAllOf(ctx, resolved) : resolved

@@ -25,6 +25,24 @@ import * as AST from "effect/SchemaAST"
  */
 export const GuardAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/GuardAnnotation")
 
+/**
+ * Marks a schema that comes with a generated decoder: a plain function that
+ * returns the decoded value, or `undefined` where Schema would reject the input
+ * (Schema then explains why). The compiled decoder calls it instead of
+ * compiling the node.
+ */
+export const FastDecodeAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/FastDecodeAnnotation")
+
+/**
+ * `schema` with its generated decoder attached. A plain call rather than
+ * `.annotations({ [FastDecodeAnnotationId]: ... })` in the generated code,
+ * whose computed key a bundler must keep as a possible side effect.
+ */
+export const withFastDecode = <S extends { annotations(annotations: AST.Annotations): S }>(
+  schema: S,
+  decode: (input: unknown) => unknown
+): S => schema.annotations({ [FastDecodeAnnotationId]: decode })
+
 /** What a compiled node returns instead of a value when its input is not valid. */
 const Invalid: unique symbol = Symbol("Invalid")
 
@@ -63,6 +81,12 @@ const check =
     predicate(input) ? input : Invalid
 
 const compileNode = (ast: AST.AST): Decode | undefined => {
+  const generated = ast.annotations[FastDecodeAnnotationId]
+  if (Predicate.isFunction(generated))
+    return (input) => {
+      const value = generated(input)
+      return value === undefined ? Invalid : value
+    }
   switch (ast._tag) {
     case "Literal": {
       const literal = ast.literal
@@ -423,3 +447,66 @@ export const decodeUnknownEither = <A, I>(
     return slow(input)
   }
 }
+
+/*
+ * Helpers of the generated decoders (`Models.ts`). Like them, they return
+ * `undefined` for an input Schema would reject.
+ */
+
+/** What a generated decoder holds for an optional property whose key is not an own key (Schema's rule). */
+export const absent: unique symbol = Symbol("absent")
+
+/** `Schema.Array` of a schema with its own decoder. */
+export const decodeArray = <A>(
+  input: unknown,
+  decodeItem: (item: unknown) => A | undefined
+): Array<A> | undefined => {
+  if (!Array.isArray(input)) return undefined
+  const length = input.length
+  const output = new Array<A>(length)
+  for (let i = 0; i < length; i++) {
+    const item = decodeItem(input[i])
+    if (item === undefined) return undefined
+    output[i] = item
+  }
+  return output
+}
+
+/** `Schema.Array` of a schema that decodes a value to itself. */
+export const checkArray = (input: unknown, isItem: (item: unknown) => boolean): Array<unknown> | undefined =>
+  Array.isArray(input) && input.every(isItem) ? input.slice() : undefined
+
+/**
+ * `Schema.Record({ key: Schema.String, value })` of a value that decodes to
+ * itself. Schema assigns each key, which for a `__proto__` key sets no own
+ * property (and would set the prototype to an object value): that key is skipped.
+ */
+export const checkRecord = (
+  input: unknown,
+  isValue: (value: unknown) => boolean
+): { [key: string]: unknown } | undefined => {
+  if (!Predicate.isRecord(input)) return undefined
+  const output: { [key: string]: unknown } = {}
+  for (const key of Object.keys(input)) {
+    const value = input[key]
+    if (!isValue(value)) return undefined
+    if (key !== "__proto__") output[key] = value
+  }
+  return output
+}
+
+/** The generic member of a discriminated union (`unknownVariant` in `fields.ts`). */
+export const isUnknownVariant = (
+  input: unknown,
+  discriminator: string,
+  known: ReadonlyArray<string>
+): input is { readonly [key: string]: unknown } => {
+  if (!Predicate.isRecord(input)) return false
+  const tag = input[discriminator]
+  return !(typeof tag === "string" && known.includes(tag))
+}
+
+export const isRecord = Predicate.isRecord
+export const isString = Predicate.isString
+export const isNumber = Predicate.isNumber
+export const isBoolean = Predicate.isBoolean
