@@ -39,7 +39,7 @@ interface Output extends Registry {
   readonly functions: Array<string>
 }
 
-export const decoderName = (model: string) => `decode${model}`
+const decoderName = (model: string) => `decode${model}`
 
 const literal = (value: unknown) => JSON.stringify(value)
 

@@ -46,7 +46,7 @@ export interface OperationModel {
 }
 
 /** The statuses `Errors.ts` has a tag for. */
-export const taggedStatuses = [400, 401, 402, 403, 404, 409, 410, 413, 422, 423, 429, 500]
+const taggedStatuses = [400, 401, 402, 403, 404, 409, 410, 413, 422, 423, 429, 500]
 
 interface RawOperation {
   readonly method: string

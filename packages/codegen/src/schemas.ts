@@ -88,7 +88,7 @@ export const isTagProperty = (name: string | undefined) => name === "object"
  * The Schema expression for `schema`, without its own nullability: property
  * emitters decide how `null` is handled; everywhere else `emit` adds `NullOr`.
  */
-export const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): string => {
+const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): string => {
   if (schema.$ref !== undefined) {
     const component = refName(schema.$ref)
     if (ctx.mode === "response") return ctx.modelRef(component)
