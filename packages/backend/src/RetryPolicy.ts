@@ -165,7 +165,8 @@ export const make = (options: Options = {}): Service => {
 
 /**
  * A policy from any schedule, for waits the options of {@link make} cannot express.
- * The safety rule still applies: only repeatable failures reach `schedule`.
+ * The safety rules still apply: only repeatable failures reach `schedule`, and
+ * an attempt never starts before the last `Retry-After` has passed.
  *
  * @since 0.1.0
  * @category constructors

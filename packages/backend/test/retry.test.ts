@@ -142,6 +142,19 @@ describe("429", () => {
       expect(result._tag === "Left" && result.left._tag).toBe("ClerkTooManyRequests")
     })
   )
+  it.effect("a Retry-After is waited out even when the schedule would repeat sooner", () =>
+    Effect.gen(function* () {
+      // Also what keeps a timer that fires a little early from sending too soon.
+      const { seen, layer } = scripted([rateLimited("2"), ok])
+      const policy = RetryPolicy.fromSchedule(Schedule.recurs(1))
+      const fiber = yield* start(Users.get({ userId }, { retry: policy }), layer)
+      yield* TestClock.adjust("1999 millis")
+      expect(seen.length).toBe(1)
+      yield* TestClock.adjust("1 millis")
+      expect((yield* Fiber.join(fiber))._tag).toBe("Right")
+      expect(seen.length).toBe(2)
+    })
+  )
 })
 
 describe("server errors and connection failures", () => {

@@ -63,6 +63,21 @@ export type Call<P, A, E> = {} extends P
  * @since 0.1.0
  * @category constructors
  */
+/**
+ * Sleeps until the Clock reads `deadline`. A timer may fire a few milliseconds
+ * early on a busy event loop (Node counts from the loop's cached time), and a
+ * request sent before its `Retry-After` has passed earns another 429.
+ */
+const waitUntil = (deadline: number): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    now >= deadline
+      ? Effect.void
+      : Effect.zipRight(
+          Effect.sleep(deadline - now),
+          Effect.suspend(() => waitUntil(deadline))
+        )
+  )
+
 export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   definition: Definition<P, PI, A, AI, S>
 ): Call<P, A, ErrorFor<S> | GenericError> => {
@@ -150,12 +165,22 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
      */
     const retried = (again: Effect.Effect<Either.Either<A, E>, Failure<E>>, first: Failure<E>) => {
       let pending: Failure<E> | undefined = first
+      // The Clock time before which the last `Retry-After` forbids another attempt.
+      let notBefore = 0
       const next = Effect.suspend(() => {
-        if (pending === undefined) return again
+        if (pending === undefined) return Effect.zipRight(waitUntil(notBefore), again)
         const failed = pending
         pending = undefined
         return Effect.fail(failed)
-      })
+      }).pipe(
+        Effect.tapError(({ retryAfter }) =>
+          retryAfter === undefined
+            ? Effect.void
+            : Effect.map(Clock.currentTimeMillis, (now) => {
+                notBefore = now + Duration.toMillis(retryAfter)
+              })
+        )
+      )
       return Effect.mapError(Effect.retry(next, policy.schedule), (failure) => failure.error)
     }
 
