@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { ClerkClient, RetryPolicy, Users } from "../src/index.js"
@@ -46,6 +47,8 @@ describe("operation spans", () => {
           "clerk.attempts": 1
         })
         expect(span?.status._tag).toBe("Ended")
+        // Ended as a success that holds no value: a span kept alive would keep the page alive.
+        expect(span?.exit).toEqual(Exit.void)
       })
   )
 
