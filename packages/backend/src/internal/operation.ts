@@ -87,7 +87,7 @@ const waitUntil = (deadline: number): Effect.Effect<void> =>
  * span is ended by `useSpan`, with its error.
  */
 const endWithoutValue = (span: Tracer.Span) =>
-  Effect.flatMap(Clock.currentTimeNanos, (now) => Effect.sync(() => span.end(now, Exit.void)))
+  Effect.clockWith((clock) => Effect.sync(() => span.end(clock.unsafeCurrentTimeNanos(), Exit.void)))
 
 export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   definition: Definition<P, PI, A, AI, S>
