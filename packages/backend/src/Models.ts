@@ -13,6 +13,7 @@ import {
   isRecord,
   isString,
   isUnknownVariant,
+  orAbsent,
   withFastDecode
 } from "./internal/compiledDecoder.js"
 import {
@@ -38,9 +39,9 @@ function decodeActorToken(input: unknown): unknown {
   if (!(typeof userId === "string")) return undefined
   const actor = input.actor
   if (!isRecord(actor)) return undefined
-  const token = Object.hasOwn(input, "token") ? input.token : absent
+  const token = orAbsent(input, "token", input.token)
   if (!(token === absent || token === undefined || typeof token === "string")) return undefined
-  const url = Object.hasOwn(input, "url") ? input.url : absent
+  const url = orAbsent(input, "url", input.url)
   if (!(url === absent || url === undefined || typeof url === "string")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
@@ -83,11 +84,11 @@ function decodeAdjustCreditBalanceRequest(input: unknown): unknown {
   if (!(typeof amount === "number")) return undefined
   const action = input.action
   if (!(typeof action === "string")) return undefined
-  const currency = Object.hasOwn(input, "currency") ? input.currency : absent
+  const currency = orAbsent(input, "currency", input.currency)
   if (!(currency === absent || currency === undefined || typeof currency === "string")) return undefined
   const idempotencyKey = input.idempotency_key
   if (!(typeof idempotencyKey === "string")) return undefined
-  const note = Object.hasOwn(input, "note") ? input.note : absent
+  const note = orAbsent(input, "note", input.note)
   if (!(note === absent || note === undefined || typeof note === "string")) return undefined
   const output: { [key: string]: unknown } = { amount, action }
   if (currency !== absent) output.currency = currency
@@ -125,7 +126,7 @@ function decodeAgentTask(input: unknown): unknown {
   if (!(typeof agentTaskId === "string")) return undefined
   const taskId = input.task_id
   if (!(typeof taskId === "string")) return undefined
-  const url = Object.hasOwn(input, "url") ? input.url : absent
+  const url = orAbsent(input, "url", input.url)
   if (!(url === absent || url === undefined || typeof url === "string")) return undefined
   const output: { [key: string]: unknown } = { object, agentId, agentTaskId, taskId }
   if (url !== absent) output.url = url
@@ -153,23 +154,23 @@ export interface AgentTask extends Schema.Schema.Type<typeof AgentTask> {}
 /** `AllowlistIdentifier` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeAllowlistIdentifier(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "allowlist_identifier")) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const invitationId = Object.hasOwn(input, "invitation_id") ? input.invitation_id : absent
+  const invitationId = orAbsent(input, "invitation_id", input.invitation_id)
   if (!(invitationId === absent || invitationId === undefined || typeof invitationId === "string"))
     return undefined
-  const identifier = Object.hasOwn(input, "identifier") ? input.identifier : absent
+  const identifier = orAbsent(input, "identifier", input.identifier)
   if (!(identifier === absent || identifier === undefined || typeof identifier === "string")) return undefined
-  const identifierType = Object.hasOwn(input, "identifier_type") ? input.identifier_type : absent
+  const identifierType = orAbsent(input, "identifier_type", input.identifier_type)
   if (!(identifierType === absent || identifierType === undefined || typeof identifierType === "string"))
     return undefined
-  const instanceId = Object.hasOwn(input, "instance_id") ? input.instance_id : absent
+  const instanceId = orAbsent(input, "instance_id", input.instance_id)
   if (!(instanceId === absent || instanceId === undefined || typeof instanceId === "string")) return undefined
-  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  const createdAt = orAbsent(input, "created_at", input.created_at)
   if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
   if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
   const output: { [key: string]: unknown } = {}
   if (object !== absent) output.object = object
@@ -297,7 +298,7 @@ export interface BillingProrationDiscountDetail
 /** `BillingDiscountsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeBillingDiscountsResponse(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const prorationWire = Object.hasOwn(input, "proration") ? (input.proration ?? null) : null
+  const prorationWire = input.proration ?? null
   const proration = prorationWire === null ? null : decodeBillingProrationDiscountDetail(prorationWire)
   if (proration === undefined) return undefined
   const total = decodeCommerceMoneyResponse(input.total)
@@ -330,21 +331,21 @@ function decodeCommercePayerResponse(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const instanceId = input.instance_id
   if (!(typeof instanceId === "string")) return undefined
-  const userId = Object.hasOwn(input, "user_id") ? input.user_id : absent
+  const userId = orAbsent(input, "user_id", input.user_id)
   if (!(userId === absent || userId === undefined || userId === null || typeof userId === "string"))
     return undefined
-  const firstName = Object.hasOwn(input, "first_name") ? input.first_name : absent
+  const firstName = orAbsent(input, "first_name", input.first_name)
   if (
     !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
   )
     return undefined
-  const lastName = Object.hasOwn(input, "last_name") ? input.last_name : absent
+  const lastName = orAbsent(input, "last_name", input.last_name)
   if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
     return undefined
-  const email = Object.hasOwn(input, "email") ? input.email : absent
+  const email = orAbsent(input, "email", input.email)
   if (!(email === absent || email === undefined || email === null || typeof email === "string"))
     return undefined
-  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  const organizationId = orAbsent(input, "organization_id", input.organization_id)
   if (
     !(
       organizationId === absent ||
@@ -354,7 +355,7 @@ function decodeCommercePayerResponse(input: unknown): unknown {
     )
   )
     return undefined
-  const organizationName = Object.hasOwn(input, "organization_name") ? input.organization_name : absent
+  const organizationName = orAbsent(input, "organization_name", input.organization_name)
   if (
     !(
       organizationName === absent ||
@@ -364,17 +365,17 @@ function decodeCommercePayerResponse(input: unknown): unknown {
     )
   )
     return undefined
-  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  const imageUrl = orAbsent(input, "image_url", input.image_url)
   if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
-  const creditsBalanceWire = Object.hasOwn(input, "credits_balance") ? input.credits_balance : absent
+  const creditsBalanceWire = orAbsent(input, "credits_balance", input.credits_balance)
   const creditsBalance =
     creditsBalanceWire === absent || creditsBalanceWire === undefined
       ? creditsBalanceWire
       : decodeCommerceMoneyResponse(creditsBalanceWire)
   if (creditsBalance === undefined && creditsBalanceWire !== undefined) return undefined
-  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  const createdAt = orAbsent(input, "created_at", input.created_at)
   if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
   if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
   const output: { [key: string]: unknown } = { object, id, instanceId }
   if (userId !== absent) output.userId = userId
@@ -427,21 +428,19 @@ function decodeCommercePaymentMethodResponse(input: unknown): unknown {
   if (!(typeof payerId === "string")) return undefined
   const paymentType = input.payment_type
   if (!(typeof paymentType === "string")) return undefined
-  const isDefault = Object.hasOwn(input, "is_default") ? input.is_default : absent
+  const isDefault = orAbsent(input, "is_default", input.is_default)
   if (!(isDefault === absent || isDefault === undefined || typeof isDefault === "boolean")) return undefined
   const gateway = input.gateway
   if (!(typeof gateway === "string")) return undefined
   const gatewayExternalId = input.gateway_external_id
   if (!(typeof gatewayExternalId === "string")) return undefined
-  const gatewayExternalAccountId = Object.hasOwn(input, "gateway_external_account_id")
-    ? (input.gateway_external_account_id ?? null)
-    : null
+  const gatewayExternalAccountId = input.gateway_external_account_id ?? null
   if (!(gatewayExternalAccountId === null || typeof gatewayExternalAccountId === "string")) return undefined
-  const last4 = Object.hasOwn(input, "last4") ? (input.last4 ?? null) : null
+  const last4 = input.last4 ?? null
   if (!(last4 === null || typeof last4 === "string")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
-  const walletType = Object.hasOwn(input, "wallet_type") ? input.wallet_type : absent
+  const walletType = orAbsent(input, "wallet_type", input.wallet_type)
   if (
     !(
       walletType === absent ||
@@ -451,9 +450,9 @@ function decodeCommercePaymentMethodResponse(input: unknown): unknown {
     )
   )
     return undefined
-  const cardType = Object.hasOwn(input, "card_type") ? (input.card_type ?? null) : null
+  const cardType = input.card_type ?? null
   if (!(cardType === null || typeof cardType === "string")) return undefined
-  const expiryYear = Object.hasOwn(input, "expiry_year") ? input.expiry_year : absent
+  const expiryYear = orAbsent(input, "expiry_year", input.expiry_year)
   if (
     !(
       expiryYear === absent ||
@@ -463,7 +462,7 @@ function decodeCommercePaymentMethodResponse(input: unknown): unknown {
     )
   )
     return undefined
-  const expiryMonth = Object.hasOwn(input, "expiry_month") ? input.expiry_month : absent
+  const expiryMonth = orAbsent(input, "expiry_month", input.expiry_month)
   if (
     !(
       expiryMonth === absent ||
@@ -473,11 +472,11 @@ function decodeCommercePaymentMethodResponse(input: unknown): unknown {
     )
   )
     return undefined
-  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  const createdAt = orAbsent(input, "created_at", input.created_at)
   if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
   if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
-  const isRemovable = Object.hasOwn(input, "is_removable") ? input.is_removable : absent
+  const isRemovable = orAbsent(input, "is_removable", input.is_removable)
   if (!(isRemovable === absent || isRemovable === undefined || typeof isRemovable === "boolean"))
     return undefined
   const output: { [key: string]: unknown } = { object, id, payerId, paymentType }
@@ -598,10 +597,10 @@ export interface CommerceProrationCreditDetailResponse
 /** `CommerceCreditsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeCommerceCreditsResponse(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const prorationWire = Object.hasOwn(input, "proration") ? (input.proration ?? null) : null
+  const prorationWire = input.proration ?? null
   const proration = prorationWire === null ? null : decodeCommerceProrationCreditDetailResponse(prorationWire)
   if (proration === undefined) return undefined
-  const payerWire = Object.hasOwn(input, "payer") ? (input.payer ?? null) : null
+  const payerWire = input.payer ?? null
   const payer = payerWire === null ? null : decodeCommercePayerCreditResponse(payerWire)
   if (payer === undefined) return undefined
   const total = decodeCommerceMoneyResponse(input.total)
@@ -629,7 +628,7 @@ export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof Comme
 /** `CommercePerUnitTotalTier2` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeCommercePerUnitTotalTier2(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const quantity = Object.hasOwn(input, "quantity") ? input.quantity : absent
+  const quantity = orAbsent(input, "quantity", input.quantity)
   if (!(quantity === absent || quantity === undefined || quantity === null || typeof quantity === "number"))
     return undefined
   const feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
@@ -699,19 +698,19 @@ function decodeCommerceTotalsResponse2(input: unknown): unknown {
   if (taxTotal === undefined) return undefined
   const grandTotal = decodeCommerceMoneyResponse(input.grand_total)
   if (grandTotal === undefined) return undefined
-  const perUnitTotalsWire = Object.hasOwn(input, "per_unit_totals") ? input.per_unit_totals : absent
+  const perUnitTotalsWire = orAbsent(input, "per_unit_totals", input.per_unit_totals)
   const perUnitTotals =
     perUnitTotalsWire === absent || perUnitTotalsWire === undefined
       ? perUnitTotalsWire
       : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal2)
   if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
-  const creditsWire = Object.hasOwn(input, "credits") ? input.credits : absent
+  const creditsWire = orAbsent(input, "credits", input.credits)
   const credits =
     creditsWire === absent || creditsWire === undefined || creditsWire === null
       ? creditsWire
       : decodeCommerceCreditsResponse(creditsWire)
   if (credits === undefined && creditsWire !== undefined) return undefined
-  const discountsWire = Object.hasOwn(input, "discounts") ? input.discounts : absent
+  const discountsWire = orAbsent(input, "discounts", input.discounts)
   const discounts =
     discountsWire === absent || discountsWire === undefined || discountsWire === null
       ? discountsWire
@@ -768,9 +767,7 @@ function decodeBillingPaymentAttempt(input: unknown): unknown {
   if (!(typeof payerId === "string")) return undefined
   const payer = decodeCommercePayerResponse(input.payer)
   if (payer === undefined) return undefined
-  const subscriptionItemId = Object.hasOwn(input, "subscription_item_id")
-    ? input.subscription_item_id
-    : absent
+  const subscriptionItemId = orAbsent(input, "subscription_item_id", input.subscription_item_id)
   if (
     !(
       subscriptionItemId === absent ||
@@ -779,12 +776,12 @@ function decodeBillingPaymentAttempt(input: unknown): unknown {
     )
   )
     return undefined
-  const subscriptionItem = Object.hasOwn(input, "subscription_item") ? input.subscription_item : absent
+  const subscriptionItem = orAbsent(input, "subscription_item", input.subscription_item)
   if (!(subscriptionItem === absent || subscriptionItem === undefined || isRecord(subscriptionItem)))
     return undefined
   const amount = decodeCommerceMoneyResponse(input.amount)
   if (amount === undefined) return undefined
-  const totalsWire = Object.hasOwn(input, "totals") ? input.totals : absent
+  const totalsWire = orAbsent(input, "totals", input.totals)
   const totals =
     totalsWire === absent || totalsWire === undefined || totalsWire === null
       ? totalsWire
@@ -796,19 +793,15 @@ function decodeBillingPaymentAttempt(input: unknown): unknown {
   if (paymentMethod === undefined) return undefined
   const statementId = input.statement_id
   if (!(typeof statementId === "string")) return undefined
-  const gatewayExternalId = Object.hasOwn(input, "gateway_external_id")
-    ? (input.gateway_external_id ?? null)
-    : null
+  const gatewayExternalId = input.gateway_external_id ?? null
   if (!(gatewayExternalId === null || typeof gatewayExternalId === "string")) return undefined
-  const gatewayExternalUrl = Object.hasOwn(input, "gateway_external_url")
-    ? (input.gateway_external_url ?? null)
-    : null
+  const gatewayExternalUrl = input.gateway_external_url ?? null
   if (!(gatewayExternalUrl === null || typeof gatewayExternalUrl === "string")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
-  const paidAt = Object.hasOwn(input, "paid_at") ? (input.paid_at ?? null) : null
+  const paidAt = input.paid_at ?? null
   if (!(paidAt === null || typeof paidAt === "number")) return undefined
-  const failedAt = Object.hasOwn(input, "failed_at") ? (input.failed_at ?? null) : null
+  const failedAt = input.failed_at ?? null
   if (!(failedAt === null || typeof failedAt === "number")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
@@ -897,16 +890,14 @@ function decodeBillingPriceResponse(input: unknown): unknown {
   if (!(typeof amount === "number")) return undefined
   const annualMonthlyAmount = input.annual_monthly_amount
   if (!(typeof annualMonthlyAmount === "number")) return undefined
-  const feeWire = Object.hasOwn(input, "fee") ? (input.fee ?? null) : null
+  const feeWire = input.fee ?? null
   const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
   if (fee === undefined) return undefined
-  const annualMonthlyFeeWire = Object.hasOwn(input, "annual_monthly_fee")
-    ? (input.annual_monthly_fee ?? null)
-    : null
+  const annualMonthlyFeeWire = input.annual_monthly_fee ?? null
   const annualMonthlyFee =
     annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
   if (annualMonthlyFee === undefined) return undefined
-  const description = Object.hasOwn(input, "description") ? input.description : absent
+  const description = orAbsent(input, "description", input.description)
   if (
     !(
       description === absent ||
@@ -1064,20 +1055,20 @@ export interface BillingStatement extends Schema.Schema.Type<typeof BillingState
 /** `BlocklistIdentifier` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeBlocklistIdentifier(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "blocklist_identifier")) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const identifier = Object.hasOwn(input, "identifier") ? input.identifier : absent
+  const identifier = orAbsent(input, "identifier", input.identifier)
   if (!(identifier === absent || identifier === undefined || typeof identifier === "string")) return undefined
-  const identifierType = Object.hasOwn(input, "identifier_type") ? input.identifier_type : absent
+  const identifierType = orAbsent(input, "identifier_type", input.identifier_type)
   if (!(identifierType === absent || identifierType === undefined || typeof identifierType === "string"))
     return undefined
-  const instanceId = Object.hasOwn(input, "instance_id") ? input.instance_id : absent
+  const instanceId = orAbsent(input, "instance_id", input.instance_id)
   if (!(instanceId === absent || instanceId === undefined || typeof instanceId === "string")) return undefined
-  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  const createdAt = orAbsent(input, "created_at", input.created_at)
   if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
   if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
   const output: { [key: string]: unknown } = {}
   if (object !== absent) output.object = object
@@ -1173,7 +1164,7 @@ function decodeClerkError(input: unknown): unknown {
   if (!(typeof longMessage === "string")) return undefined
   const code = input.code
   if (!(typeof code === "string")) return undefined
-  const meta = Object.hasOwn(input, "meta") ? input.meta : absent
+  const meta = orAbsent(input, "meta", input.meta)
   if (!(meta === absent || meta === undefined || isRecord(meta))) return undefined
   const output: { [key: string]: unknown } = { message, longMessage, code }
   if (meta !== absent) output.meta = meta
@@ -1202,9 +1193,9 @@ function decodeClerkErrors(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const errors = decodeArray(input.errors, decodeClerkError)
   if (errors === undefined) return undefined
-  const meta = Object.hasOwn(input, "meta") ? input.meta : absent
+  const meta = orAbsent(input, "meta", input.meta)
   if (!(meta === absent || meta === undefined || isRecord(meta))) return undefined
-  const clerkTraceId = Object.hasOwn(input, "clerk_trace_id") ? input.clerk_trace_id : absent
+  const clerkTraceId = orAbsent(input, "clerk_trace_id", input.clerk_trace_id)
   if (!(clerkTraceId === absent || clerkTraceId === undefined || typeof clerkTraceId === "string"))
     return undefined
   const output: { [key: string]: unknown } = { errors }
@@ -1235,21 +1226,21 @@ function decodeSessionActivityResponseValue(input: unknown): unknown {
   if (!(typeof object === "string")) return undefined
   const id = input.id
   if (!(typeof id === "string")) return undefined
-  const deviceType = Object.hasOwn(input, "device_type") ? input.device_type : absent
+  const deviceType = orAbsent(input, "device_type", input.device_type)
   if (!(deviceType === absent || deviceType === undefined || typeof deviceType === "string")) return undefined
   const isMobile = input.is_mobile
   if (!(typeof isMobile === "boolean")) return undefined
-  const browserName = Object.hasOwn(input, "browser_name") ? input.browser_name : absent
+  const browserName = orAbsent(input, "browser_name", input.browser_name)
   if (!(browserName === absent || browserName === undefined || typeof browserName === "string"))
     return undefined
-  const browserVersion = Object.hasOwn(input, "browser_version") ? input.browser_version : absent
+  const browserVersion = orAbsent(input, "browser_version", input.browser_version)
   if (!(browserVersion === absent || browserVersion === undefined || typeof browserVersion === "string"))
     return undefined
-  const ipAddress = Object.hasOwn(input, "ip_address") ? input.ip_address : absent
+  const ipAddress = orAbsent(input, "ip_address", input.ip_address)
   if (!(ipAddress === absent || ipAddress === undefined || typeof ipAddress === "string")) return undefined
-  const city = Object.hasOwn(input, "city") ? input.city : absent
+  const city = orAbsent(input, "city", input.city)
   if (!(city === absent || city === undefined || typeof city === "string")) return undefined
-  const country = Object.hasOwn(input, "country") ? input.country : absent
+  const country = orAbsent(input, "country", input.country)
   if (!(country === absent || country === undefined || typeof country === "string")) return undefined
   const output: { [key: string]: unknown } = { object, id }
   if (deviceType !== absent) output.deviceType = deviceType
@@ -1323,13 +1314,15 @@ function decodeSession(input: unknown): unknown {
   if (!(typeof userId === "string")) return undefined
   const clientId = input.client_id
   if (!(typeof clientId === "string")) return undefined
-  const actor = Object.hasOwn(input, "actor") ? input.actor : absent
+  const actor = orAbsent(input, "actor", input.actor)
   if (!(actor === absent || actor === undefined || actor === null || isRecord(actor))) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
-  const lastActiveOrganizationId = Object.hasOwn(input, "last_active_organization_id")
-    ? input.last_active_organization_id
-    : absent
+  const lastActiveOrganizationId = orAbsent(
+    input,
+    "last_active_organization_id",
+    input.last_active_organization_id
+  )
   if (
     !(
       lastActiveOrganizationId === absent ||
@@ -1341,7 +1334,7 @@ function decodeSession(input: unknown): unknown {
     return undefined
   const lastActiveAt = input.last_active_at
   if (!(typeof lastActiveAt === "number")) return undefined
-  const latestActivityWire = Object.hasOwn(input, "latest_activity") ? input.latest_activity : absent
+  const latestActivityWire = orAbsent(input, "latest_activity", input.latest_activity)
   const latestActivity =
     latestActivityWire === absent || latestActivityWire === undefined
       ? latestActivityWire
@@ -1355,7 +1348,7 @@ function decodeSession(input: unknown): unknown {
   if (!(typeof updatedAt === "number")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
-  const tasksWire = Object.hasOwn(input, "tasks") ? input.tasks : absent
+  const tasksWire = orAbsent(input, "tasks", input.tasks)
   const tasks =
     tasksWire === absent || tasksWire === undefined || tasksWire === null
       ? tasksWire
@@ -1422,17 +1415,13 @@ function decodeClient(input: unknown): unknown {
   if (sessionIds === undefined) return undefined
   const sessions = decodeArray(input.sessions, decodeSession)
   if (sessions === undefined) return undefined
-  const signInId = Object.hasOwn(input, "sign_in_id") ? (input.sign_in_id ?? null) : null
+  const signInId = input.sign_in_id ?? null
   if (!(signInId === null || typeof signInId === "string")) return undefined
-  const signUpId = Object.hasOwn(input, "sign_up_id") ? (input.sign_up_id ?? null) : null
+  const signUpId = input.sign_up_id ?? null
   if (!(signUpId === null || typeof signUpId === "string")) return undefined
-  const lastActiveSessionId = Object.hasOwn(input, "last_active_session_id")
-    ? (input.last_active_session_id ?? null)
-    : null
+  const lastActiveSessionId = input.last_active_session_id ?? null
   if (!(lastActiveSessionId === null || typeof lastActiveSessionId === "string")) return undefined
-  const lastAuthenticationStrategy = Object.hasOwn(input, "last_authentication_strategy")
-    ? (input.last_authentication_strategy ?? null)
-    : null
+  const lastAuthenticationStrategy = input.last_authentication_strategy ?? null
   if (!(lastAuthenticationStrategy === null || typeof lastAuthenticationStrategy === "string"))
     return undefined
   const updatedAt = input.updated_at
@@ -1482,7 +1471,7 @@ function decodeCommerceCreditBalanceResponse(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const object = input.object
   if (!(typeof object === "string")) return undefined
-  const balanceWire = Object.hasOwn(input, "balance") ? (input.balance ?? null) : null
+  const balanceWire = input.balance ?? null
   const balance = balanceWire === null ? null : decodeCommerceMoneyResponse(balanceWire)
   if (balance === undefined) return undefined
   const output: { [key: string]: unknown } = { object, balance }
@@ -1520,7 +1509,7 @@ function decodeCommerceCreditLedgerResponse(input: unknown): unknown {
   if (!(typeof sourceType === "string")) return undefined
   const sourceId = input.source_id
   if (!(typeof sourceId === "string")) return undefined
-  const note = Object.hasOwn(input, "note") ? input.note : absent
+  const note = orAbsent(input, "note", input.note)
   if (!(note === absent || note === undefined || note === null || typeof note === "string")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "string")) return undefined
@@ -1563,15 +1552,15 @@ function decodeCommerceDiscountRedemptionResponse(input: unknown): unknown {
   if (!(typeof subscriptionItemId === "string")) return undefined
   const discountId = input.discount_id
   if (!(typeof discountId === "string")) return undefined
-  const name = Object.hasOwn(input, "name") ? input.name : absent
+  const name = orAbsent(input, "name", input.name)
   if (!(name === absent || name === undefined || typeof name === "string")) return undefined
   const source = input.source
   if (!(typeof source === "string")) return undefined
-  const promoCode = Object.hasOwn(input, "promo_code") ? input.promo_code : absent
+  const promoCode = orAbsent(input, "promo_code", input.promo_code)
   if (!(promoCode === absent || promoCode === undefined || typeof promoCode === "string")) return undefined
-  const effect = Object.hasOwn(input, "effect") ? input.effect : absent
+  const effect = orAbsent(input, "effect", input.effect)
   if (!(effect === absent || effect === undefined || typeof effect === "string")) return undefined
-  const percentOff = Object.hasOwn(input, "percent_off") ? input.percent_off : absent
+  const percentOff = orAbsent(input, "percent_off", input.percent_off)
   if (
     !(
       percentOff === absent ||
@@ -1581,27 +1570,27 @@ function decodeCommerceDiscountRedemptionResponse(input: unknown): unknown {
     )
   )
     return undefined
-  const amountOffWire = Object.hasOwn(input, "amount_off") ? input.amount_off : absent
+  const amountOffWire = orAbsent(input, "amount_off", input.amount_off)
   const amountOff =
     amountOffWire === absent || amountOffWire === undefined || amountOffWire === null
       ? amountOffWire
       : decodeCommerceMoneyResponse(amountOffWire)
   if (amountOff === undefined && amountOffWire !== undefined) return undefined
-  const amountWire = Object.hasOwn(input, "amount") ? input.amount : absent
+  const amountWire = orAbsent(input, "amount", input.amount)
   const amount =
     amountWire === absent || amountWire === undefined || amountWire === null
       ? amountWire
       : decodeCommerceMoneyResponse(amountWire)
   if (amount === undefined && amountWire !== undefined) return undefined
-  const cyclesRemaining = Object.hasOwn(input, "cycles_remaining") ? (input.cycles_remaining ?? null) : null
+  const cyclesRemaining = input.cycles_remaining ?? null
   if (!(cyclesRemaining === null || typeof cyclesRemaining === "number")) return undefined
   const cyclesApplied = input.cycles_applied
   if (!(typeof cyclesApplied === "number")) return undefined
-  const status = Object.hasOwn(input, "status") ? input.status : absent
+  const status = orAbsent(input, "status", input.status)
   if (!(status === absent || status === undefined || typeof status === "string")) return undefined
   const redeemedAt = input.redeemed_at
   if (!(typeof redeemedAt === "number")) return undefined
-  const redeemedBy = Object.hasOwn(input, "redeemed_by") ? (input.redeemed_by ?? null) : null
+  const redeemedBy = input.redeemed_by ?? null
   if (!(redeemedBy === null || typeof redeemedBy === "string")) return undefined
   const output: { [key: string]: unknown } = { object, id, subscriptionItemId, discountId }
   if (name !== absent) output.name = name
@@ -1685,7 +1674,7 @@ export interface CommerceProrationDiscountResponse
 /** `CommerceDiscountsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeCommerceDiscountsResponse(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const prorationWire = Object.hasOwn(input, "proration") ? (input.proration ?? null) : null
+  const prorationWire = input.proration ?? null
   const proration = prorationWire === null ? null : decodeCommerceProrationDiscountResponse(prorationWire)
   if (proration === undefined) return undefined
   const total = decodeCommerceMoneyResponse(input.total)
@@ -1718,7 +1707,7 @@ function decodeCommercePayerResponse2(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const instanceId = input.instance_id
   if (!(typeof instanceId === "string")) return undefined
-  const userId = Object.hasOwn(input, "user_id") ? input.user_id : absent
+  const userId = orAbsent(input, "user_id", input.user_id)
   if (!(userId === absent || userId === undefined || typeof userId === "string")) return undefined
   const firstName = input.first_name
   if (!(typeof firstName === "string")) return undefined
@@ -1726,17 +1715,17 @@ function decodeCommercePayerResponse2(input: unknown): unknown {
   if (!(typeof lastName === "string")) return undefined
   const email = input.email
   if (!(typeof email === "string")) return undefined
-  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  const organizationId = orAbsent(input, "organization_id", input.organization_id)
   if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
     return undefined
-  const organizationName = Object.hasOwn(input, "organization_name") ? input.organization_name : absent
+  const organizationName = orAbsent(input, "organization_name", input.organization_name)
   if (
     !(organizationName === absent || organizationName === undefined || typeof organizationName === "string")
   )
     return undefined
   const imageUrl = input.image_url
   if (!(typeof imageUrl === "string")) return undefined
-  const creditsBalanceWire = Object.hasOwn(input, "credits_balance") ? input.credits_balance : absent
+  const creditsBalanceWire = orAbsent(input, "credits_balance", input.credits_balance)
   const creditsBalance =
     creditsBalanceWire === absent || creditsBalanceWire === undefined
       ? creditsBalanceWire
@@ -1797,7 +1786,7 @@ function decodeCommercePaymentSourceResponse(input: unknown): unknown {
   if (!(typeof payerId === "string")) return undefined
   const paymentMethod = input.payment_method
   if (!(typeof paymentMethod === "string")) return undefined
-  const isDefault = Object.hasOwn(input, "is_default") ? input.is_default : absent
+  const isDefault = orAbsent(input, "is_default", input.is_default)
   if (
     !(isDefault === absent || isDefault === undefined || isDefault === null || typeof isDefault === "boolean")
   )
@@ -1806,9 +1795,11 @@ function decodeCommercePaymentSourceResponse(input: unknown): unknown {
   if (!(typeof gateway === "string")) return undefined
   const gatewayExternalId = input.gateway_external_id
   if (!(typeof gatewayExternalId === "string")) return undefined
-  const gatewayExternalAccountId = Object.hasOwn(input, "gateway_external_account_id")
-    ? input.gateway_external_account_id
-    : absent
+  const gatewayExternalAccountId = orAbsent(
+    input,
+    "gateway_external_account_id",
+    input.gateway_external_account_id
+  )
   if (
     !(
       gatewayExternalAccountId === absent ||
@@ -1826,16 +1817,16 @@ function decodeCommercePaymentSourceResponse(input: unknown): unknown {
   if (!(typeof walletType === "string")) return undefined
   const cardType = input.card_type
   if (!(typeof cardType === "string")) return undefined
-  const expiryYear = Object.hasOwn(input, "expiry_year") ? input.expiry_year : absent
+  const expiryYear = orAbsent(input, "expiry_year", input.expiry_year)
   if (!(expiryYear === absent || expiryYear === undefined || typeof expiryYear === "number")) return undefined
-  const expiryMonth = Object.hasOwn(input, "expiry_month") ? input.expiry_month : absent
+  const expiryMonth = orAbsent(input, "expiry_month", input.expiry_month)
   if (!(expiryMonth === absent || expiryMonth === undefined || typeof expiryMonth === "number"))
     return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const isRemovable = Object.hasOwn(input, "is_removable") ? input.is_removable : absent
+  const isRemovable = orAbsent(input, "is_removable", input.is_removable)
   if (
     !(
       isRemovable === absent ||
@@ -1899,7 +1890,7 @@ export interface CommercePaymentSourceResponse
 /** `CommercePerUnitTotalTier` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeCommercePerUnitTotalTier(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const quantity = Object.hasOwn(input, "quantity") ? input.quantity : absent
+  const quantity = orAbsent(input, "quantity", input.quantity)
   if (!(quantity === absent || quantity === undefined || quantity === null || typeof quantity === "number"))
     return undefined
   const feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
@@ -1963,7 +1954,7 @@ function decodeCommercePlanUnitPriceTier(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const startsAtBlock = input.starts_at_block
   if (!(typeof startsAtBlock === "number")) return undefined
-  const endsAfterBlock = Object.hasOwn(input, "ends_after_block") ? input.ends_after_block : absent
+  const endsAfterBlock = orAbsent(input, "ends_after_block", input.ends_after_block)
   if (
     !(
       endsAfterBlock === absent ||
@@ -2035,11 +2026,11 @@ function decodeFeatureResponse(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const name = input.name
   if (!(typeof name === "string")) return undefined
-  const description = Object.hasOwn(input, "description") ? (input.description ?? null) : null
+  const description = input.description ?? null
   if (!(description === null || typeof description === "string")) return undefined
   const slug = input.slug
   if (!(typeof slug === "string")) return undefined
-  const avatarUrl = Object.hasOwn(input, "avatar_url") ? (input.avatar_url ?? null) : null
+  const avatarUrl = input.avatar_url ?? null
   if (!(avatarUrl === null || typeof avatarUrl === "string")) return undefined
   const output: { [key: string]: unknown } = { object, id, name, description, slug, avatarUrl }
   return output
@@ -2073,19 +2064,17 @@ function decodeCommercePlan(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const name = input.name
   if (!(typeof name === "string")) return undefined
-  const feeWire = Object.hasOwn(input, "fee") ? (input.fee ?? null) : null
+  const feeWire = input.fee ?? null
   const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
   if (fee === undefined) return undefined
-  const annualMonthlyFeeWire = Object.hasOwn(input, "annual_monthly_fee")
-    ? (input.annual_monthly_fee ?? null)
-    : null
+  const annualMonthlyFeeWire = input.annual_monthly_fee ?? null
   const annualMonthlyFee =
     annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
   if (annualMonthlyFee === undefined) return undefined
-  const annualFeeWire = Object.hasOwn(input, "annual_fee") ? (input.annual_fee ?? null) : null
+  const annualFeeWire = input.annual_fee ?? null
   const annualFee = annualFeeWire === null ? null : decodeCommerceMoneyResponse(annualFeeWire)
   if (annualFee === undefined) return undefined
-  const description = Object.hasOwn(input, "description") ? input.description : absent
+  const description = orAbsent(input, "description", input.description)
   if (
     !(
       description === absent ||
@@ -2109,12 +2098,12 @@ function decodeCommercePlan(input: unknown): unknown {
   if (!(typeof forPayerType === "string")) return undefined
   const slug = input.slug
   if (!(typeof slug === "string")) return undefined
-  const avatarUrl = Object.hasOwn(input, "avatar_url") ? input.avatar_url : absent
+  const avatarUrl = orAbsent(input, "avatar_url", input.avatar_url)
   if (
     !(avatarUrl === absent || avatarUrl === undefined || avatarUrl === null || typeof avatarUrl === "string")
   )
     return undefined
-  const featuresWire = Object.hasOwn(input, "features") ? input.features : absent
+  const featuresWire = orAbsent(input, "features", input.features)
   const features =
     featuresWire === absent || featuresWire === undefined
       ? featuresWire
@@ -2122,9 +2111,9 @@ function decodeCommercePlan(input: unknown): unknown {
   if (features === undefined && featuresWire !== undefined) return undefined
   const freeTrialEnabled = input.free_trial_enabled
   if (!(typeof freeTrialEnabled === "boolean")) return undefined
-  const freeTrialDays = Object.hasOwn(input, "free_trial_days") ? (input.free_trial_days ?? null) : null
+  const freeTrialDays = input.free_trial_days ?? null
   if (!(freeTrialDays === null || typeof freeTrialDays === "number")) return undefined
-  const unitPricesWire = Object.hasOwn(input, "unit_prices") ? input.unit_prices : absent
+  const unitPricesWire = orAbsent(input, "unit_prices", input.unit_prices)
   const unitPrices =
     unitPricesWire === absent || unitPricesWire === undefined
       ? unitPricesWire
@@ -2226,16 +2215,14 @@ function decodeCommercePlan2(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const name = input.name
   if (!(typeof name === "string")) return undefined
-  const feeWire = Object.hasOwn(input, "fee") ? (input.fee ?? null) : null
+  const feeWire = input.fee ?? null
   const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
   if (fee === undefined) return undefined
-  const annualMonthlyFeeWire = Object.hasOwn(input, "annual_monthly_fee")
-    ? (input.annual_monthly_fee ?? null)
-    : null
+  const annualMonthlyFeeWire = input.annual_monthly_fee ?? null
   const annualMonthlyFee =
     annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
   if (annualMonthlyFee === undefined) return undefined
-  const annualFeeWire = Object.hasOwn(input, "annual_fee") ? (input.annual_fee ?? null) : null
+  const annualFeeWire = input.annual_fee ?? null
   const annualFee = annualFeeWire === null ? null : decodeCommerceMoneyResponse(annualFeeWire)
   if (annualFee === undefined) return undefined
   const amount = input.amount
@@ -2254,7 +2241,7 @@ function decodeCommercePlan2(input: unknown): unknown {
   if (!(typeof currencySymbol === "string")) return undefined
   const currency = input.currency
   if (!(typeof currency === "string")) return undefined
-  const description = Object.hasOwn(input, "description") ? input.description : absent
+  const description = orAbsent(input, "description", input.description)
   if (!(description === absent || description === undefined || typeof description === "string"))
     return undefined
   const productId = input.product_id
@@ -2273,24 +2260,24 @@ function decodeCommercePlan2(input: unknown): unknown {
   if (!(typeof forPayerType === "string")) return undefined
   const slug = input.slug
   if (!(typeof slug === "string")) return undefined
-  const avatarUrl = Object.hasOwn(input, "avatar_url") ? input.avatar_url : absent
+  const avatarUrl = orAbsent(input, "avatar_url", input.avatar_url)
   if (!(avatarUrl === absent || avatarUrl === undefined || typeof avatarUrl === "string")) return undefined
-  const period = Object.hasOwn(input, "period") ? input.period : absent
+  const period = orAbsent(input, "period", input.period)
   if (!(period === absent || period === undefined || typeof period === "string")) return undefined
-  const interval = Object.hasOwn(input, "interval") ? input.interval : absent
+  const interval = orAbsent(input, "interval", input.interval)
   if (!(interval === absent || interval === undefined || typeof interval === "number")) return undefined
-  const featuresWire = Object.hasOwn(input, "features") ? input.features : absent
+  const featuresWire = orAbsent(input, "features", input.features)
   const features =
     featuresWire === absent || featuresWire === undefined
       ? featuresWire
       : decodeArray(featuresWire, decodeFeatureResponse2)
   if (features === undefined && featuresWire !== undefined) return undefined
-  const freeTrialEnabled = Object.hasOwn(input, "free_trial_enabled") ? input.free_trial_enabled : absent
+  const freeTrialEnabled = orAbsent(input, "free_trial_enabled", input.free_trial_enabled)
   if (
     !(freeTrialEnabled === absent || freeTrialEnabled === undefined || typeof freeTrialEnabled === "boolean")
   )
     return undefined
-  const freeTrialDays = Object.hasOwn(input, "free_trial_days") ? input.free_trial_days : absent
+  const freeTrialDays = orAbsent(input, "free_trial_days", input.free_trial_days)
   if (
     !(
       freeTrialDays === absent ||
@@ -2387,7 +2374,7 @@ function decodeCommercePriceTransitionDetails(input: unknown): unknown {
   if (!(typeof effectiveAt === "number")) return undefined
   const effectiveMode = input.effective_mode
   if (!(typeof effectiveMode === "string")) return undefined
-  const nextBillingDate = Object.hasOwn(input, "next_billing_date") ? input.next_billing_date : absent
+  const nextBillingDate = orAbsent(input, "next_billing_date", input.next_billing_date)
   if (
     !(
       nextBillingDate === absent ||
@@ -2399,7 +2386,7 @@ function decodeCommercePriceTransitionDetails(input: unknown): unknown {
     return undefined
   const chargedImmediately = input.charged_immediately
   if (!(typeof chargedImmediately === "boolean")) return undefined
-  const immediateChargeWire = Object.hasOwn(input, "immediate_charge") ? input.immediate_charge : absent
+  const immediateChargeWire = orAbsent(input, "immediate_charge", input.immediate_charge)
   const immediateCharge =
     immediateChargeWire === absent || immediateChargeWire === undefined || immediateChargeWire === null
       ? immediateChargeWire
@@ -2450,15 +2437,13 @@ export interface CommercePriceTransitionDetails
 /** `CommerceSubscriptionCreditResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeCommerceSubscriptionCreditResponse(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const amountWire = Object.hasOwn(input, "amount") ? input.amount : absent
+  const amountWire = orAbsent(input, "amount", input.amount)
   const amount =
     amountWire === absent || amountWire === undefined || amountWire === null
       ? amountWire
       : decodeCommerceMoneyResponse(amountWire)
   if (amount === undefined && amountWire !== undefined) return undefined
-  const cycleRemainingPercent = Object.hasOwn(input, "cycle_remaining_percent")
-    ? input.cycle_remaining_percent
-    : absent
+  const cycleRemainingPercent = orAbsent(input, "cycle_remaining_percent", input.cycle_remaining_percent)
   if (
     !(
       cycleRemainingPercent === absent ||
@@ -2500,19 +2485,19 @@ function decodeCommerceTotalsResponse(input: unknown): unknown {
   if (taxTotal === undefined) return undefined
   const grandTotal = decodeCommerceMoneyResponse(input.grand_total)
   if (grandTotal === undefined) return undefined
-  const perUnitTotalsWire = Object.hasOwn(input, "per_unit_totals") ? input.per_unit_totals : absent
+  const perUnitTotalsWire = orAbsent(input, "per_unit_totals", input.per_unit_totals)
   const perUnitTotals =
     perUnitTotalsWire === absent || perUnitTotalsWire === undefined
       ? perUnitTotalsWire
       : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal)
   if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
-  const creditsWire = Object.hasOwn(input, "credits") ? input.credits : absent
+  const creditsWire = orAbsent(input, "credits", input.credits)
   const credits =
     creditsWire === absent || creditsWire === undefined || creditsWire === null
       ? creditsWire
       : decodeCommerceCreditsResponse(creditsWire)
   if (credits === undefined && creditsWire !== undefined) return undefined
-  const discountsWire = Object.hasOwn(input, "discounts") ? input.discounts : absent
+  const discountsWire = orAbsent(input, "discounts", input.discounts)
   const discounts =
     discountsWire === absent || discountsWire === undefined || discountsWire === null
       ? discountsWire
@@ -2551,21 +2536,21 @@ export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof Commer
 /** `CommerceSubscriptionItemNextPaymentResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeCommerceSubscriptionItemNextPaymentResponse(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const amountWire = Object.hasOwn(input, "amount") ? input.amount : absent
+  const amountWire = orAbsent(input, "amount", input.amount)
   const amount =
     amountWire === absent || amountWire === undefined || amountWire === null
       ? amountWire
       : decodeCommerceMoneyResponse(amountWire)
   if (amount === undefined && amountWire !== undefined) return undefined
-  const date = Object.hasOwn(input, "date") ? input.date : absent
+  const date = orAbsent(input, "date", input.date)
   if (!(date === absent || date === undefined || date === null || typeof date === "number")) return undefined
-  const perUnitTotalsWire = Object.hasOwn(input, "per_unit_totals") ? input.per_unit_totals : absent
+  const perUnitTotalsWire = orAbsent(input, "per_unit_totals", input.per_unit_totals)
   const perUnitTotals =
     perUnitTotalsWire === absent || perUnitTotalsWire === undefined
       ? perUnitTotalsWire
       : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal)
   if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
-  const totalsWire = Object.hasOwn(input, "totals") ? input.totals : absent
+  const totalsWire = orAbsent(input, "totals", input.totals)
   const totals =
     totalsWire === absent || totalsWire === undefined || totalsWire === null
       ? totalsWire
@@ -2611,7 +2596,7 @@ function decodeCommerceSubscriptionItem2(input: unknown): unknown {
   if (!(typeof instanceId === "string")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
-  const creditWire = Object.hasOwn(input, "credit") ? input.credit : absent
+  const creditWire = orAbsent(input, "credit", input.credit)
   const credit =
     creditWire === absent || creditWire === undefined || creditWire === null
       ? creditWire
@@ -2619,40 +2604,40 @@ function decodeCommerceSubscriptionItem2(input: unknown): unknown {
   if (credit === undefined && creditWire !== undefined) return undefined
   const planId = input.plan_id
   if (!(typeof planId === "string")) return undefined
-  const priceId = Object.hasOwn(input, "price_id") ? input.price_id : absent
+  const priceId = orAbsent(input, "price_id", input.price_id)
   if (!(priceId === absent || priceId === undefined || typeof priceId === "string")) return undefined
-  const planWire = Object.hasOwn(input, "plan") ? (input.plan ?? null) : null
+  const planWire = input.plan ?? null
   const plan = planWire === null ? null : decodeCommercePlan2(planWire)
   if (plan === undefined) return undefined
   const planPeriod = input.plan_period
   if (!(typeof planPeriod === "string")) return undefined
   const paymentSourceId = input.payment_source_id
   if (!(typeof paymentSourceId === "string")) return undefined
-  const paymentSourceWire = Object.hasOwn(input, "payment_source") ? input.payment_source : absent
+  const paymentSourceWire = orAbsent(input, "payment_source", input.payment_source)
   const paymentSource =
     paymentSourceWire === absent || paymentSourceWire === undefined || paymentSourceWire === null
       ? paymentSourceWire
       : decodeCommercePaymentSourceResponse(paymentSourceWire)
   if (paymentSource === undefined && paymentSourceWire !== undefined) return undefined
-  const lifetimePaidWire = Object.hasOwn(input, "lifetime_paid") ? input.lifetime_paid : absent
+  const lifetimePaidWire = orAbsent(input, "lifetime_paid", input.lifetime_paid)
   const lifetimePaid =
     lifetimePaidWire === absent || lifetimePaidWire === undefined || lifetimePaidWire === null
       ? lifetimePaidWire
       : decodeCommerceMoneyResponse(lifetimePaidWire)
   if (lifetimePaid === undefined && lifetimePaidWire !== undefined) return undefined
-  const amountWire = Object.hasOwn(input, "amount") ? input.amount : absent
+  const amountWire = orAbsent(input, "amount", input.amount)
   const amount =
     amountWire === absent || amountWire === undefined || amountWire === null
       ? amountWire
       : decodeCommerceMoneyResponse(amountWire)
   if (amount === undefined && amountWire !== undefined) return undefined
-  const nextInvoiceWire = Object.hasOwn(input, "next_invoice") ? input.next_invoice : absent
+  const nextInvoiceWire = orAbsent(input, "next_invoice", input.next_invoice)
   const nextInvoice =
     nextInvoiceWire === absent || nextInvoiceWire === undefined || nextInvoiceWire === null
       ? nextInvoiceWire
       : decodeCommerceSubscriptionItemNextPaymentResponse(nextInvoiceWire)
   if (nextInvoice === undefined && nextInvoiceWire !== undefined) return undefined
-  const nextPaymentWire = Object.hasOwn(input, "next_payment") ? input.next_payment : absent
+  const nextPaymentWire = orAbsent(input, "next_payment", input.next_payment)
   const nextPayment =
     nextPaymentWire === absent || nextPaymentWire === undefined || nextPaymentWire === null
       ? nextPaymentWire
@@ -2660,7 +2645,7 @@ function decodeCommerceSubscriptionItem2(input: unknown): unknown {
   if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
   const payerId = input.payer_id
   if (!(typeof payerId === "string")) return undefined
-  const payerWire = Object.hasOwn(input, "payer") ? input.payer : absent
+  const payerWire = orAbsent(input, "payer", input.payer)
   const payer =
     payerWire === absent || payerWire === undefined || payerWire === null
       ? payerWire
@@ -2668,7 +2653,7 @@ function decodeCommerceSubscriptionItem2(input: unknown): unknown {
   if (payer === undefined && payerWire !== undefined) return undefined
   const isFreeTrial = input.is_free_trial
   if (!(typeof isFreeTrial === "boolean")) return undefined
-  const periodStart = Object.hasOwn(input, "period_start") ? input.period_start : absent
+  const periodStart = orAbsent(input, "period_start", input.period_start)
   if (
     !(
       periodStart === absent ||
@@ -2678,14 +2663,14 @@ function decodeCommerceSubscriptionItem2(input: unknown): unknown {
     )
   )
     return undefined
-  const periodEnd = Object.hasOwn(input, "period_end") ? input.period_end : absent
+  const periodEnd = orAbsent(input, "period_end", input.period_end)
   if (
     !(periodEnd === absent || periodEnd === undefined || periodEnd === null || typeof periodEnd === "number")
   )
     return undefined
   const prorationDate = input.proration_date
   if (!(typeof prorationDate === "string")) return undefined
-  const canceledAt = Object.hasOwn(input, "canceled_at") ? input.canceled_at : absent
+  const canceledAt = orAbsent(input, "canceled_at", input.canceled_at)
   if (
     !(
       canceledAt === absent ||
@@ -2695,12 +2680,12 @@ function decodeCommerceSubscriptionItem2(input: unknown): unknown {
     )
   )
     return undefined
-  const pastDueAt = Object.hasOwn(input, "past_due_at") ? input.past_due_at : absent
+  const pastDueAt = orAbsent(input, "past_due_at", input.past_due_at)
   if (
     !(pastDueAt === absent || pastDueAt === undefined || pastDueAt === null || typeof pastDueAt === "number")
   )
     return undefined
-  const endedAt = Object.hasOwn(input, "ended_at") ? input.ended_at : absent
+  const endedAt = orAbsent(input, "ended_at", input.ended_at)
   if (!(endedAt === absent || endedAt === undefined || endedAt === null || typeof endedAt === "number"))
     return undefined
   const createdAt = input.created_at
@@ -2811,9 +2796,9 @@ export interface CommercePriceTransitionResponse
 /** `CommerceSubscriptionItemSeatsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeCommerceSubscriptionItemSeatsResponse(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const quantity = Object.hasOwn(input, "quantity") ? (input.quantity ?? null) : null
+  const quantity = input.quantity ?? null
   if (!(quantity === null || typeof quantity === "number")) return undefined
-  const tiersWire = Object.hasOwn(input, "tiers") ? input.tiers : absent
+  const tiersWire = orAbsent(input, "tiers", input.tiers)
   const tiers =
     tiersWire === absent || tiersWire === undefined
       ? tiersWire
@@ -2851,23 +2836,23 @@ function decodeCommerceSubscriptionItem(input: unknown): unknown {
   if (!(typeof instanceId === "string")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
-  const creditWire = Object.hasOwn(input, "credit") ? input.credit : absent
+  const creditWire = orAbsent(input, "credit", input.credit)
   const credit =
     creditWire === absent || creditWire === undefined
       ? creditWire
       : decodeCommerceSubscriptionCreditResponse(creditWire)
   if (credit === undefined && creditWire !== undefined) return undefined
-  const creditsWire = Object.hasOwn(input, "credits") ? input.credits : absent
+  const creditsWire = orAbsent(input, "credits", input.credits)
   const credits =
     creditsWire === absent || creditsWire === undefined || creditsWire === null
       ? creditsWire
       : decodeCommerceCreditsResponse(creditsWire)
   if (credits === undefined && creditsWire !== undefined) return undefined
-  const planId = Object.hasOwn(input, "plan_id") ? (input.plan_id ?? null) : null
+  const planId = input.plan_id ?? null
   if (!(planId === null || typeof planId === "string")) return undefined
-  const priceId = Object.hasOwn(input, "price_id") ? input.price_id : absent
+  const priceId = orAbsent(input, "price_id", input.price_id)
   if (!(priceId === absent || priceId === undefined || typeof priceId === "string")) return undefined
-  const planWire = Object.hasOwn(input, "plan") ? input.plan : absent
+  const planWire = orAbsent(input, "plan", input.plan)
   const plan =
     planWire === absent || planWire === undefined || planWire === null
       ? planWire
@@ -2875,19 +2860,19 @@ function decodeCommerceSubscriptionItem(input: unknown): unknown {
   if (plan === undefined && planWire !== undefined) return undefined
   const planPeriod = input.plan_period
   if (!(typeof planPeriod === "string")) return undefined
-  const paymentMethodWire = Object.hasOwn(input, "payment_method") ? input.payment_method : absent
+  const paymentMethodWire = orAbsent(input, "payment_method", input.payment_method)
   const paymentMethod =
     paymentMethodWire === absent || paymentMethodWire === undefined
       ? paymentMethodWire
       : decodeCommercePaymentMethodResponse(paymentMethodWire)
   if (paymentMethod === undefined && paymentMethodWire !== undefined) return undefined
-  const lifetimePaidWire = Object.hasOwn(input, "lifetime_paid") ? input.lifetime_paid : absent
+  const lifetimePaidWire = orAbsent(input, "lifetime_paid", input.lifetime_paid)
   const lifetimePaid =
     lifetimePaidWire === absent || lifetimePaidWire === undefined
       ? lifetimePaidWire
       : decodeCommerceMoneyResponse(lifetimePaidWire)
   if (lifetimePaid === undefined && lifetimePaidWire !== undefined) return undefined
-  const nextPaymentWire = Object.hasOwn(input, "next_payment") ? input.next_payment : absent
+  const nextPaymentWire = orAbsent(input, "next_payment", input.next_payment)
   const nextPayment =
     nextPaymentWire === absent || nextPaymentWire === undefined || nextPaymentWire === null
       ? nextPaymentWire
@@ -2895,7 +2880,7 @@ function decodeCommerceSubscriptionItem(input: unknown): unknown {
   if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
   const payerId = input.payer_id
   if (!(typeof payerId === "string")) return undefined
-  const payerWire = Object.hasOwn(input, "payer") ? input.payer : absent
+  const payerWire = orAbsent(input, "payer", input.payer)
   const payer =
     payerWire === absent || payerWire === undefined ? payerWire : decodeCommercePayerResponse(payerWire)
   if (payer === undefined && payerWire !== undefined) return undefined
@@ -2903,28 +2888,28 @@ function decodeCommerceSubscriptionItem(input: unknown): unknown {
   if (!(typeof isFreeTrial === "boolean")) return undefined
   const periodStart = input.period_start
   if (!(typeof periodStart === "number")) return undefined
-  const periodEnd = Object.hasOwn(input, "period_end") ? (input.period_end ?? null) : null
+  const periodEnd = input.period_end ?? null
   if (!(periodEnd === null || typeof periodEnd === "number")) return undefined
-  const prorationDate = Object.hasOwn(input, "proration_date") ? input.proration_date : absent
+  const prorationDate = orAbsent(input, "proration_date", input.proration_date)
   if (!(prorationDate === absent || prorationDate === undefined || typeof prorationDate === "string"))
     return undefined
-  const canceledAt = Object.hasOwn(input, "canceled_at") ? (input.canceled_at ?? null) : null
+  const canceledAt = input.canceled_at ?? null
   if (!(canceledAt === null || typeof canceledAt === "number")) return undefined
-  const pastDueAt = Object.hasOwn(input, "past_due_at") ? (input.past_due_at ?? null) : null
+  const pastDueAt = input.past_due_at ?? null
   if (!(pastDueAt === null || typeof pastDueAt === "number")) return undefined
-  const endedAt = Object.hasOwn(input, "ended_at") ? (input.ended_at ?? null) : null
+  const endedAt = input.ended_at ?? null
   if (!(endedAt === null || typeof endedAt === "number")) return undefined
-  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  const createdAt = orAbsent(input, "created_at", input.created_at)
   if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
   if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
-  const seatsWire = Object.hasOwn(input, "seats") ? input.seats : absent
+  const seatsWire = orAbsent(input, "seats", input.seats)
   const seats =
     seatsWire === absent || seatsWire === undefined || seatsWire === null
       ? seatsWire
       : decodeCommerceSubscriptionItemSeatsResponse(seatsWire)
   if (seats === undefined && seatsWire !== undefined) return undefined
-  const totalsWire = Object.hasOwn(input, "totals") ? input.totals : absent
+  const totalsWire = orAbsent(input, "totals", input.totals)
   const totals =
     totalsWire === absent || totalsWire === undefined || totalsWire === null
       ? totalsWire
@@ -3014,13 +2999,13 @@ function decodeCommerceSubscriptionNextPayment(input: unknown): unknown {
   if (!(typeof date === "number")) return undefined
   const amount = decodeCommerceMoneyResponse(input.amount)
   if (amount === undefined) return undefined
-  const perUnitTotalsWire = Object.hasOwn(input, "per_unit_totals") ? input.per_unit_totals : absent
+  const perUnitTotalsWire = orAbsent(input, "per_unit_totals", input.per_unit_totals)
   const perUnitTotals =
     perUnitTotalsWire === absent || perUnitTotalsWire === undefined
       ? perUnitTotalsWire
       : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal2)
   if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
-  const totalsWire = Object.hasOwn(input, "totals") ? input.totals : absent
+  const totalsWire = orAbsent(input, "totals", input.totals)
   const totals =
     totalsWire === absent || totalsWire === undefined || totalsWire === null
       ? totalsWire
@@ -3070,21 +3055,19 @@ function decodeCommerceSubscription(input: unknown): unknown {
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const activeAt = Object.hasOwn(input, "active_at") ? (input.active_at ?? null) : null
+  const activeAt = input.active_at ?? null
   if (!(activeAt === null || typeof activeAt === "number")) return undefined
-  const pastDueAt = Object.hasOwn(input, "past_due_at") ? (input.past_due_at ?? null) : null
+  const pastDueAt = input.past_due_at ?? null
   if (!(pastDueAt === null || typeof pastDueAt === "number")) return undefined
   const subscriptionItems = decodeArray(input.subscription_items, decodeCommerceSubscriptionItem)
   if (subscriptionItems === undefined) return undefined
-  const nextPaymentWire = Object.hasOwn(input, "next_payment") ? input.next_payment : absent
+  const nextPaymentWire = orAbsent(input, "next_payment", input.next_payment)
   const nextPayment =
     nextPaymentWire === absent || nextPaymentWire === undefined
       ? nextPaymentWire
       : decodeCommerceSubscriptionNextPayment(nextPaymentWire)
   if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
-  const eligibleForFreeTrial = Object.hasOwn(input, "eligible_for_free_trial")
-    ? input.eligible_for_free_trial
-    : absent
+  const eligibleForFreeTrial = orAbsent(input, "eligible_for_free_trial", input.eligible_for_free_trial)
   if (
     !(
       eligibleForFreeTrial === absent ||
@@ -3169,13 +3152,11 @@ function decodeCreateBillingPriceRequest(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const planId = input.plan_id
   if (!(typeof planId === "string")) return undefined
-  const currency = Object.hasOwn(input, "currency") ? input.currency : absent
+  const currency = orAbsent(input, "currency", input.currency)
   if (!(currency === absent || currency === undefined || typeof currency === "string")) return undefined
-  const amount = Object.hasOwn(input, "amount") ? (input.amount ?? null) : null
+  const amount = input.amount ?? null
   if (!(amount === null || typeof amount === "number")) return undefined
-  const annualMonthlyAmount = Object.hasOwn(input, "annual_monthly_amount")
-    ? input.annual_monthly_amount
-    : absent
+  const annualMonthlyAmount = orAbsent(input, "annual_monthly_amount", input.annual_monthly_amount)
   if (
     !(
       annualMonthlyAmount === absent ||
@@ -3185,12 +3166,14 @@ function decodeCreateBillingPriceRequest(input: unknown): unknown {
     )
   )
     return undefined
-  const description = Object.hasOwn(input, "description") ? input.description : absent
+  const description = orAbsent(input, "description", input.description)
   if (!(description === absent || description === undefined || typeof description === "string"))
     return undefined
-  const supportedBillingPeriods = Object.hasOwn(input, "supported_billing_periods")
-    ? input.supported_billing_periods
-    : absent
+  const supportedBillingPeriods = orAbsent(
+    input,
+    "supported_billing_periods",
+    input.supported_billing_periods
+  )
   if (
     !(
       supportedBillingPeriods === absent ||
@@ -3235,13 +3218,13 @@ function decodeDeletedObject(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const object = input.object
   if (!(typeof object === "string")) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const slug = Object.hasOwn(input, "slug") ? input.slug : absent
+  const slug = orAbsent(input, "slug", input.slug)
   if (!(slug === absent || slug === undefined || typeof slug === "string")) return undefined
   const deleted = input.deleted
   if (!(typeof deleted === "boolean")) return undefined
-  const externalId = Object.hasOwn(input, "external_id") ? input.external_id : absent
+  const externalId = orAbsent(input, "external_id", input.external_id)
   if (!(externalId === absent || externalId === undefined || typeof externalId === "string")) return undefined
   const output: { [key: string]: unknown } = { object }
   if (id !== absent) output.id = id
@@ -3271,18 +3254,18 @@ export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject> 
 
 function decodeDirectoryCustomAttributesItem(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const name = Object.hasOwn(input, "name") ? input.name : absent
+  const name = orAbsent(input, "name", input.name)
   if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const key = Object.hasOwn(input, "key") ? input.key : absent
+  const key = orAbsent(input, "key", input.key)
   if (!(key === absent || key === undefined || typeof key === "string")) return undefined
-  const ssoPath = Object.hasOwn(input, "sso_path") ? input.sso_path : absent
+  const ssoPath = orAbsent(input, "sso_path", input.sso_path)
   if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
-  const scimPath = Object.hasOwn(input, "scim_path") ? input.scim_path : absent
+  const scimPath = orAbsent(input, "scim_path", input.scim_path)
   if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
-  const directoryPath = Object.hasOwn(input, "directory_path") ? input.directory_path : absent
+  const directoryPath = orAbsent(input, "directory_path", input.directory_path)
   if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
     return undefined
-  const multiValued = Object.hasOwn(input, "multi_valued") ? input.multi_valued : absent
+  const multiValued = orAbsent(input, "multi_valued", input.multi_valued)
   if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
     return undefined
   const output: { [key: string]: unknown } = {}
@@ -3304,9 +3287,7 @@ function decodeDirectory(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const name = input.name
   if (!(typeof name === "string")) return undefined
-  const enterpriseConnectionId = Object.hasOwn(input, "enterprise_connection_id")
-    ? input.enterprise_connection_id
-    : absent
+  const enterpriseConnectionId = orAbsent(input, "enterprise_connection_id", input.enterprise_connection_id)
   if (
     !(
       enterpriseConnectionId === absent ||
@@ -3326,13 +3307,13 @@ function decodeDirectory(input: unknown): unknown {
   if (!(typeof groupRoleMappingEnabled === "boolean")) return undefined
   const attributeMapping = checkRecord(input.attribute_mapping, isString)
   if (attributeMapping === undefined) return undefined
-  const customAttributesWire = Object.hasOwn(input, "custom_attributes") ? input.custom_attributes : absent
+  const customAttributesWire = orAbsent(input, "custom_attributes", input.custom_attributes)
   const customAttributes =
     customAttributesWire === absent || customAttributesWire === undefined
       ? customAttributesWire
       : decodeArray(customAttributesWire, decodeDirectoryCustomAttributesItem)
   if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
-  const apiKey = Object.hasOwn(input, "api_key") ? input.api_key : absent
+  const apiKey = orAbsent(input, "api_key", input.api_key)
   if (!(apiKey === absent || apiKey === undefined || apiKey === null || typeof apiKey === "string"))
     return undefined
   const createdAt = input.created_at
@@ -3475,7 +3456,7 @@ function decodeRole(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const key = input.key
   if (!(typeof key === "string")) return undefined
-  const description = Object.hasOwn(input, "description") ? (input.description ?? null) : null
+  const description = input.description ?? null
   if (!(description === null || typeof description === "string")) return undefined
   const isCreatorEligible = input.is_creator_eligible
   if (!(typeof isCreatorEligible === "boolean")) return undefined
@@ -3540,7 +3521,7 @@ function decodeDirectoryGroupRoleMapping(input: unknown): unknown {
   if (!(typeof directoryGroupDisplayName === "string")) return undefined
   const scimGroupDisplayName = input.scim_group_display_name
   if (!(typeof scimGroupDisplayName === "string")) return undefined
-  const roleWire = Object.hasOwn(input, "role") ? input.role : absent
+  const roleWire = orAbsent(input, "role", input.role)
   const role = roleWire === absent || roleWire === undefined ? roleWire : decodeRole(roleWire)
   if (role === undefined && roleWire !== undefined) return undefined
   const precedence = input.precedence
@@ -3621,7 +3602,7 @@ function decodeDomain(input: unknown): unknown {
   if (!(typeof isSatellite === "boolean")) return undefined
   const frontendApiUrl = input.frontend_api_url
   if (!(typeof frontendApiUrl === "string")) return undefined
-  const accountsPortalUrl = Object.hasOwn(input, "accounts_portal_url") ? input.accounts_portal_url : absent
+  const accountsPortalUrl = orAbsent(input, "accounts_portal_url", input.accounts_portal_url)
   if (
     !(
       accountsPortalUrl === absent ||
@@ -3631,12 +3612,12 @@ function decodeDomain(input: unknown): unknown {
     )
   )
     return undefined
-  const proxyUrl = Object.hasOwn(input, "proxy_url") ? input.proxy_url : absent
+  const proxyUrl = orAbsent(input, "proxy_url", input.proxy_url)
   if (!(proxyUrl === absent || proxyUrl === undefined || proxyUrl === null || typeof proxyUrl === "string"))
     return undefined
   const developmentOrigin = input.development_origin
   if (!(typeof developmentOrigin === "string")) return undefined
-  const cnameTargetsWire = Object.hasOwn(input, "cname_targets") ? input.cname_targets : absent
+  const cnameTargetsWire = orAbsent(input, "cname_targets", input.cname_targets)
   const cnameTargets =
     cnameTargetsWire === absent || cnameTargetsWire === undefined || cnameTargetsWire === null
       ? cnameTargetsWire
@@ -3724,17 +3705,17 @@ export interface IdentificationLink extends Schema.Schema.Type<typeof Identifica
 /** `VerificationAdmin` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationAdmin(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_admin")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -3776,17 +3757,17 @@ export interface VerificationAdmin extends Schema.Schema.Type<typeof Verificatio
 /** `VerificationEmailLink` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationEmailLink(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_email_link")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -3828,23 +3809,23 @@ export interface VerificationEmailLink extends Schema.Schema.Type<typeof Verific
 /** `VerificationFromOauth` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationFromOauth(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_from_oauth")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const errorWire = Object.hasOwn(input, "error") ? input.error : absent
+  const errorWire = orAbsent(input, "error", input.error)
   const error =
     errorWire === absent || errorWire === undefined || errorWire === null
       ? errorWire
       : decodeClerkError(errorWire)
   if (error === undefined && errorWire !== undefined) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -3888,20 +3869,20 @@ export interface VerificationFromOauth extends Schema.Schema.Type<typeof Verific
 /** `VerificationOtp` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationOtp(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_otp")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const channel = Object.hasOwn(input, "channel") ? input.channel : absent
+  const channel = orAbsent(input, "channel", input.channel)
   if (!(channel === absent || channel === undefined || channel === null || typeof channel === "string"))
     return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -3954,15 +3935,17 @@ export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationO
 /** `VerificationSaml` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationSaml(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_saml")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const externalVerificationRedirectUrl = Object.hasOwn(input, "external_verification_redirect_url")
-    ? input.external_verification_redirect_url
-    : absent
+  const externalVerificationRedirectUrl = orAbsent(
+    input,
+    "external_verification_redirect_url",
+    input.external_verification_redirect_url
+  )
   if (
     !(
       externalVerificationRedirectUrl === absent ||
@@ -3972,18 +3955,18 @@ function decodeVerificationSaml(input: unknown): unknown {
     )
   )
     return undefined
-  const errorWire = Object.hasOwn(input, "error") ? input.error : absent
+  const errorWire = orAbsent(input, "error", input.error)
   const error =
     errorWire === absent || errorWire === undefined || errorWire === null
       ? errorWire
       : decodeClerkError(errorWire)
   if (error === undefined && errorWire !== undefined) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? input.expire_at : absent
+  const expireAt = orAbsent(input, "expire_at", input.expire_at)
   if (!(expireAt === absent || expireAt === undefined || expireAt === null || typeof expireAt === "number"))
     return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -4033,15 +4016,15 @@ export interface VerificationSaml extends Schema.Schema.Type<typeof Verification
 /** `VerificationScim` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationScim(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_scim")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
   const output: { [key: string]: unknown } = {}
   if (object !== absent) output.object = object
@@ -4073,17 +4056,17 @@ export interface VerificationScim extends Schema.Schema.Type<typeof Verification
 /** `VerificationTicket` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationTicket(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_ticket")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -4154,7 +4137,7 @@ function decodeEmailAddressVerification(input: unknown): unknown {
 /** `EmailAddress` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeEmailAddress(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
   const object = input.object
   if (!(object === "email_address")) return undefined
@@ -4162,14 +4145,12 @@ function decodeEmailAddress(input: unknown): unknown {
   if (!(typeof emailAddress === "string")) return undefined
   const reserved = input.reserved
   if (!(typeof reserved === "boolean")) return undefined
-  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verificationWire = input.verification ?? null
   const verification = verificationWire === null ? null : decodeEmailAddressVerification(verificationWire)
   if (verification === undefined) return undefined
   const linkedTo = decodeArray(input.linked_to, decodeIdentificationLink)
   if (linkedTo === undefined) return undefined
-  const matchesSsoConnection = Object.hasOwn(input, "matches_sso_connection")
-    ? input.matches_sso_connection
-    : absent
+  const matchesSsoConnection = orAbsent(input, "matches_sso_connection", input.matches_sso_connection)
   if (
     !(
       matchesSsoConnection === absent ||
@@ -4248,11 +4229,11 @@ function decodeEnterpriseAccountConnection(input: unknown): unknown {
   if (!(typeof provider === "string")) return undefined
   const name = input.name
   if (!(typeof name === "string")) return undefined
-  const logoPublicUrl = Object.hasOwn(input, "logo_public_url") ? (input.logo_public_url ?? null) : null
+  const logoPublicUrl = input.logo_public_url ?? null
   if (!(logoPublicUrl === null || typeof logoPublicUrl === "string")) return undefined
-  const domain = Object.hasOwn(input, "domain") ? input.domain : absent
+  const domain = orAbsent(input, "domain", input.domain)
   if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
-  const domainsWire = Object.hasOwn(input, "domains") ? input.domains : absent
+  const domainsWire = orAbsent(input, "domains", input.domains)
   const domains =
     domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
   if (domains === undefined && domainsWire !== undefined) return undefined
@@ -4316,15 +4297,17 @@ export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof E
 /** `VerificationOauth` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationOauth(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_oauth")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const externalVerificationRedirectUrl = Object.hasOwn(input, "external_verification_redirect_url")
-    ? input.external_verification_redirect_url
-    : absent
+  const externalVerificationRedirectUrl = orAbsent(
+    input,
+    "external_verification_redirect_url",
+    input.external_verification_redirect_url
+  )
   if (
     !(
       externalVerificationRedirectUrl === absent ||
@@ -4333,17 +4316,17 @@ function decodeVerificationOauth(input: unknown): unknown {
     )
   )
     return undefined
-  const errorWire = Object.hasOwn(input, "error") ? input.error : absent
+  const errorWire = orAbsent(input, "error", input.error)
   const error =
     errorWire === absent || errorWire === undefined || errorWire === null
       ? errorWire
       : decodeClerkError(errorWire)
   if (error === undefined && errorWire !== undefined) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -4414,7 +4397,7 @@ function decodeEnterpriseAccount(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const object = input.object
   if (!(object === "enterprise_account")) return undefined
-  const protocol = Object.hasOwn(input, "protocol") ? input.protocol : absent
+  const protocol = orAbsent(input, "protocol", input.protocol)
   if (!(protocol === absent || protocol === undefined || typeof protocol === "string")) return undefined
   const provider = input.provider
   if (!(typeof provider === "string")) return undefined
@@ -4422,15 +4405,15 @@ function decodeEnterpriseAccount(input: unknown): unknown {
   if (!(typeof active === "boolean")) return undefined
   const emailAddress = input.email_address
   if (!(typeof emailAddress === "string")) return undefined
-  const firstName = Object.hasOwn(input, "first_name") ? input.first_name : absent
+  const firstName = orAbsent(input, "first_name", input.first_name)
   if (
     !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
   )
     return undefined
-  const lastName = Object.hasOwn(input, "last_name") ? input.last_name : absent
+  const lastName = orAbsent(input, "last_name", input.last_name)
   if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
     return undefined
-  const providerUserId = Object.hasOwn(input, "provider_user_id") ? input.provider_user_id : absent
+  const providerUserId = orAbsent(input, "provider_user_id", input.provider_user_id)
   if (
     !(
       providerUserId === absent ||
@@ -4440,9 +4423,7 @@ function decodeEnterpriseAccount(input: unknown): unknown {
     )
   )
     return undefined
-  const enterpriseConnectionId = Object.hasOwn(input, "enterprise_connection_id")
-    ? input.enterprise_connection_id
-    : absent
+  const enterpriseConnectionId = orAbsent(input, "enterprise_connection_id", input.enterprise_connection_id)
   if (
     !(
       enterpriseConnectionId === absent ||
@@ -4452,16 +4433,14 @@ function decodeEnterpriseAccount(input: unknown): unknown {
     )
   )
     return undefined
-  const publicMetadata = Object.hasOwn(input, "public_metadata") ? input.public_metadata : absent
+  const publicMetadata = orAbsent(input, "public_metadata", input.public_metadata)
   if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
     return undefined
-  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verificationWire = input.verification ?? null
   const verification =
     verificationWire === null ? null : decodeEnterpriseAccountVerification(verificationWire)
   if (verification === undefined) return undefined
-  const enterpriseConnectionWire = Object.hasOwn(input, "enterprise_connection")
-    ? input.enterprise_connection
-    : absent
+  const enterpriseConnectionWire = orAbsent(input, "enterprise_connection", input.enterprise_connection)
   const enterpriseConnection =
     enterpriseConnectionWire === absent ||
     enterpriseConnectionWire === undefined ||
@@ -4469,9 +4448,7 @@ function decodeEnterpriseAccount(input: unknown): unknown {
       ? enterpriseConnectionWire
       : decodeEnterpriseAccountConnection(enterpriseConnectionWire)
   if (enterpriseConnection === undefined && enterpriseConnectionWire !== undefined) return undefined
-  const lastAuthenticatedAt = Object.hasOwn(input, "last_authenticated_at")
-    ? input.last_authenticated_at
-    : absent
+  const lastAuthenticatedAt = orAbsent(input, "last_authenticated_at", input.last_authenticated_at)
   if (
     !(
       lastAuthenticatedAt === absent ||
@@ -4545,14 +4522,14 @@ function decodeEnterpriseConnectionCustomAttributesItem(input: unknown): unknown
   if (!(typeof name === "string")) return undefined
   const key = input.key
   if (!(typeof key === "string")) return undefined
-  const ssoPath = Object.hasOwn(input, "sso_path") ? input.sso_path : absent
+  const ssoPath = orAbsent(input, "sso_path", input.sso_path)
   if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
-  const scimPath = Object.hasOwn(input, "scim_path") ? input.scim_path : absent
+  const scimPath = orAbsent(input, "scim_path", input.scim_path)
   if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
-  const directoryPath = Object.hasOwn(input, "directory_path") ? input.directory_path : absent
+  const directoryPath = orAbsent(input, "directory_path", input.directory_path)
   if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
     return undefined
-  const multiValued = Object.hasOwn(input, "multi_valued") ? input.multi_valued : absent
+  const multiValued = orAbsent(input, "multi_valued", input.multi_valued)
   if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
     return undefined
   const output: { [key: string]: unknown } = { name, key }
@@ -4567,7 +4544,7 @@ function decodeEnterpriseConnectionSamlConnectionLoginHint(input: unknown): unkn
   if (!isRecord(input)) return undefined
   const mode = input.mode
   if (!(typeof mode === "string")) return undefined
-  const source = Object.hasOwn(input, "source") ? input.source : absent
+  const source = orAbsent(input, "source", input.source)
   if (!(source === absent || source === undefined || typeof source === "string")) return undefined
   const output: { [key: string]: unknown } = { mode }
   if (source !== absent) output.source = source
@@ -4576,11 +4553,11 @@ function decodeEnterpriseConnectionSamlConnectionLoginHint(input: unknown): unkn
 
 function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const name = Object.hasOwn(input, "name") ? input.name : absent
+  const name = orAbsent(input, "name", input.name)
   if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const idpEntityId = Object.hasOwn(input, "idp_entity_id") ? input.idp_entity_id : absent
+  const idpEntityId = orAbsent(input, "idp_entity_id", input.idp_entity_id)
   if (
     !(
       idpEntityId === absent ||
@@ -4590,12 +4567,12 @@ function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const idpSsoUrl = Object.hasOwn(input, "idp_sso_url") ? input.idp_sso_url : absent
+  const idpSsoUrl = orAbsent(input, "idp_sso_url", input.idp_sso_url)
   if (
     !(idpSsoUrl === absent || idpSsoUrl === undefined || idpSsoUrl === null || typeof idpSsoUrl === "string")
   )
     return undefined
-  const idpMetadataUrl = Object.hasOwn(input, "idp_metadata_url") ? input.idp_metadata_url : absent
+  const idpMetadataUrl = orAbsent(input, "idp_metadata_url", input.idp_metadata_url)
   if (
     !(
       idpMetadataUrl === absent ||
@@ -4605,10 +4582,10 @@ function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const acsUrl = Object.hasOwn(input, "acs_url") ? input.acs_url : absent
+  const acsUrl = orAbsent(input, "acs_url", input.acs_url)
   if (!(acsUrl === absent || acsUrl === undefined || acsUrl === null || typeof acsUrl === "string"))
     return undefined
-  const spEntityId = Object.hasOwn(input, "sp_entity_id") ? input.sp_entity_id : absent
+  const spEntityId = orAbsent(input, "sp_entity_id", input.sp_entity_id)
   if (
     !(
       spEntityId === absent ||
@@ -4618,7 +4595,7 @@ function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const spMetadataUrl = Object.hasOwn(input, "sp_metadata_url") ? input.sp_metadata_url : absent
+  const spMetadataUrl = orAbsent(input, "sp_metadata_url", input.sp_metadata_url)
   if (
     !(
       spMetadataUrl === absent ||
@@ -4628,9 +4605,9 @@ function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const active = Object.hasOwn(input, "active") ? input.active : absent
+  const active = orAbsent(input, "active", input.active)
   if (!(active === absent || active === undefined || typeof active === "boolean")) return undefined
-  const allowIdpInitiated = Object.hasOwn(input, "allow_idp_initiated") ? input.allow_idp_initiated : absent
+  const allowIdpInitiated = orAbsent(input, "allow_idp_initiated", input.allow_idp_initiated)
   if (
     !(
       allowIdpInitiated === absent ||
@@ -4639,13 +4616,13 @@ function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const allowSubdomains = Object.hasOwn(input, "allow_subdomains") ? input.allow_subdomains : absent
+  const allowSubdomains = orAbsent(input, "allow_subdomains", input.allow_subdomains)
   if (!(allowSubdomains === absent || allowSubdomains === undefined || typeof allowSubdomains === "boolean"))
     return undefined
-  const forceAuthn = Object.hasOwn(input, "force_authn") ? input.force_authn : absent
+  const forceAuthn = orAbsent(input, "force_authn", input.force_authn)
   if (!(forceAuthn === absent || forceAuthn === undefined || typeof forceAuthn === "boolean"))
     return undefined
-  const loginHintWire = Object.hasOwn(input, "login_hint") ? input.login_hint : absent
+  const loginHintWire = orAbsent(input, "login_hint", input.login_hint)
   const loginHint =
     loginHintWire === absent || loginHintWire === undefined
       ? loginHintWire
@@ -4670,17 +4647,17 @@ function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
 
 function decodeEnterpriseConnectionOauthConfig(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const name = Object.hasOwn(input, "name") ? input.name : absent
+  const name = orAbsent(input, "name", input.name)
   if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const providerKey = Object.hasOwn(input, "provider_key") ? input.provider_key : absent
+  const providerKey = orAbsent(input, "provider_key", input.provider_key)
   if (!(providerKey === absent || providerKey === undefined || typeof providerKey === "string"))
     return undefined
-  const clientId = Object.hasOwn(input, "client_id") ? input.client_id : absent
+  const clientId = orAbsent(input, "client_id", input.client_id)
   if (!(clientId === absent || clientId === undefined || clientId === null || typeof clientId === "string"))
     return undefined
-  const discoveryUrl = Object.hasOwn(input, "discovery_url") ? input.discovery_url : absent
+  const discoveryUrl = orAbsent(input, "discovery_url", input.discovery_url)
   if (
     !(
       discoveryUrl === absent ||
@@ -4690,13 +4667,13 @@ function decodeEnterpriseConnectionOauthConfig(input: unknown): unknown {
     )
   )
     return undefined
-  const authUrl = Object.hasOwn(input, "auth_url") ? input.auth_url : absent
+  const authUrl = orAbsent(input, "auth_url", input.auth_url)
   if (!(authUrl === absent || authUrl === undefined || authUrl === null || typeof authUrl === "string"))
     return undefined
-  const tokenUrl = Object.hasOwn(input, "token_url") ? input.token_url : absent
+  const tokenUrl = orAbsent(input, "token_url", input.token_url)
   if (!(tokenUrl === absent || tokenUrl === undefined || tokenUrl === null || typeof tokenUrl === "string"))
     return undefined
-  const userInfoUrl = Object.hasOwn(input, "user_info_url") ? input.user_info_url : absent
+  const userInfoUrl = orAbsent(input, "user_info_url", input.user_info_url)
   if (
     !(
       userInfoUrl === absent ||
@@ -4706,10 +4683,10 @@ function decodeEnterpriseConnectionOauthConfig(input: unknown): unknown {
     )
   )
     return undefined
-  const requiresPkce = Object.hasOwn(input, "requires_pkce") ? input.requires_pkce : absent
+  const requiresPkce = orAbsent(input, "requires_pkce", input.requires_pkce)
   if (!(requiresPkce === absent || requiresPkce === undefined || typeof requiresPkce === "boolean"))
     return undefined
-  const logoPublicUrl = Object.hasOwn(input, "logo_public_url") ? input.logo_public_url : absent
+  const logoPublicUrl = orAbsent(input, "logo_public_url", input.logo_public_url)
   if (
     !(
       logoPublicUrl === absent ||
@@ -4719,9 +4696,9 @@ function decodeEnterpriseConnectionOauthConfig(input: unknown): unknown {
     )
   )
     return undefined
-  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  const createdAt = orAbsent(input, "created_at", input.created_at)
   if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
   if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
   const output: { [key: string]: unknown } = {}
   if (id !== absent) output.id = id
@@ -4750,7 +4727,7 @@ function decodeEnterpriseConnection(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const provider = input.provider
   if (!(typeof provider === "string")) return undefined
-  const logoPublicUrl = Object.hasOwn(input, "logo_public_url") ? input.logo_public_url : absent
+  const logoPublicUrl = orAbsent(input, "logo_public_url", input.logo_public_url)
   if (
     !(
       logoPublicUrl === absent ||
@@ -4764,7 +4741,7 @@ function decodeEnterpriseConnection(input: unknown): unknown {
   if (!(typeof active === "boolean")) return undefined
   const domains = checkArray(input.domains, isString)
   if (domains === undefined) return undefined
-  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  const organizationId = orAbsent(input, "organization_id", input.organization_id)
   if (
     !(
       organizationId === absent ||
@@ -4774,9 +4751,7 @@ function decodeEnterpriseConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const syncUserAttributes = Object.hasOwn(input, "sync_user_attributes")
-    ? input.sync_user_attributes
-    : absent
+  const syncUserAttributes = orAbsent(input, "sync_user_attributes", input.sync_user_attributes)
   if (
     !(
       syncUserAttributes === absent ||
@@ -4785,9 +4760,11 @@ function decodeEnterpriseConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const disableAdditionalIdentifications = Object.hasOwn(input, "disable_additional_identifications")
-    ? input.disable_additional_identifications
-    : absent
+  const disableAdditionalIdentifications = orAbsent(
+    input,
+    "disable_additional_identifications",
+    input.disable_additional_identifications
+  )
   if (
     !(
       disableAdditionalIdentifications === absent ||
@@ -4796,9 +4773,11 @@ function decodeEnterpriseConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const allowOrganizationAccountLinking = Object.hasOwn(input, "allow_organization_account_linking")
-    ? input.allow_organization_account_linking
-    : absent
+  const allowOrganizationAccountLinking = orAbsent(
+    input,
+    "allow_organization_account_linking",
+    input.allow_organization_account_linking
+  )
   if (
     !(
       allowOrganizationAccountLinking === absent ||
@@ -4807,19 +4786,19 @@ function decodeEnterpriseConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const customAttributesWire = Object.hasOwn(input, "custom_attributes") ? input.custom_attributes : absent
+  const customAttributesWire = orAbsent(input, "custom_attributes", input.custom_attributes)
   const customAttributes =
     customAttributesWire === absent || customAttributesWire === undefined
       ? customAttributesWire
       : decodeArray(customAttributesWire, decodeEnterpriseConnectionCustomAttributesItem)
   if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
-  const samlConnectionWire = Object.hasOwn(input, "saml_connection") ? input.saml_connection : absent
+  const samlConnectionWire = orAbsent(input, "saml_connection", input.saml_connection)
   const samlConnection =
     samlConnectionWire === absent || samlConnectionWire === undefined || samlConnectionWire === null
       ? samlConnectionWire
       : decodeEnterpriseConnectionSamlConnection(samlConnectionWire)
   if (samlConnection === undefined && samlConnectionWire !== undefined) return undefined
-  const oauthConfigWire = Object.hasOwn(input, "oauth_config") ? input.oauth_config : absent
+  const oauthConfigWire = orAbsent(input, "oauth_config", input.oauth_config)
   const oauthConfig =
     oauthConfigWire === absent || oauthConfigWire === undefined || oauthConfigWire === null
       ? oauthConfigWire
@@ -4935,14 +4914,14 @@ export interface EnterpriseConnection extends Schema.Schema.Type<typeof Enterpri
 
 function decodeEnterpriseConnectionTestRunParsedUserInfo(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const emailAddress = Object.hasOwn(input, "email_address") ? input.email_address : absent
+  const emailAddress = orAbsent(input, "email_address", input.email_address)
   if (!(emailAddress === absent || emailAddress === undefined || typeof emailAddress === "string"))
     return undefined
-  const firstName = Object.hasOwn(input, "first_name") ? input.first_name : absent
+  const firstName = orAbsent(input, "first_name", input.first_name)
   if (!(firstName === absent || firstName === undefined || typeof firstName === "string")) return undefined
-  const lastName = Object.hasOwn(input, "last_name") ? input.last_name : absent
+  const lastName = orAbsent(input, "last_name", input.last_name)
   if (!(lastName === absent || lastName === undefined || typeof lastName === "string")) return undefined
-  const userId = Object.hasOwn(input, "user_id") ? input.user_id : absent
+  const userId = orAbsent(input, "user_id", input.user_id)
   if (!(userId === absent || userId === undefined || typeof userId === "string")) return undefined
   const output: { [key: string]: unknown } = {}
   if (emailAddress !== absent) output.emailAddress = emailAddress
@@ -4956,9 +4935,9 @@ function decodeEnterpriseConnectionTestRunLogsItem(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const level = input.level
   if (!(typeof level === "string")) return undefined
-  const code = Object.hasOwn(input, "code") ? input.code : absent
+  const code = orAbsent(input, "code", input.code)
   if (!(code === absent || code === undefined || typeof code === "string")) return undefined
-  const shortMessage = Object.hasOwn(input, "short_message") ? input.short_message : absent
+  const shortMessage = orAbsent(input, "short_message", input.short_message)
   if (!(shortMessage === absent || shortMessage === undefined || typeof shortMessage === "string"))
     return undefined
   const message = input.message
@@ -4972,13 +4951,13 @@ function decodeEnterpriseConnectionTestRunLogsItem(input: unknown): unknown {
 
 function decodeEnterpriseConnectionTestRunSaml(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const samlRequest = Object.hasOwn(input, "saml_request") ? input.saml_request : absent
+  const samlRequest = orAbsent(input, "saml_request", input.saml_request)
   if (!(samlRequest === absent || samlRequest === undefined || typeof samlRequest === "string"))
     return undefined
-  const samlResponse = Object.hasOwn(input, "saml_response") ? input.saml_response : absent
+  const samlResponse = orAbsent(input, "saml_response", input.saml_response)
   if (!(samlResponse === absent || samlResponse === undefined || typeof samlResponse === "string"))
     return undefined
-  const relayState = Object.hasOwn(input, "relay_state") ? input.relay_state : absent
+  const relayState = orAbsent(input, "relay_state", input.relay_state)
   if (!(relayState === absent || relayState === undefined || typeof relayState === "string")) return undefined
   const output: { [key: string]: unknown } = {}
   if (samlRequest !== absent) output.samlRequest = samlRequest
@@ -4989,12 +4968,12 @@ function decodeEnterpriseConnectionTestRunSaml(input: unknown): unknown {
 
 function decodeEnterpriseConnectionTestRunOauth(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const idToken = Object.hasOwn(input, "id_token") ? input.id_token : absent
+  const idToken = orAbsent(input, "id_token", input.id_token)
   if (!(idToken === absent || idToken === undefined || typeof idToken === "string")) return undefined
-  const accessToken = Object.hasOwn(input, "access_token") ? input.access_token : absent
+  const accessToken = orAbsent(input, "access_token", input.access_token)
   if (!(accessToken === absent || accessToken === undefined || typeof accessToken === "string"))
     return undefined
-  const userInfo = Object.hasOwn(input, "user_info") ? input.user_info : absent
+  const userInfo = orAbsent(input, "user_info", input.user_info)
   if (!(userInfo === absent || userInfo === undefined || typeof userInfo === "string")) return undefined
   const output: { [key: string]: unknown } = {}
   if (idToken !== absent) output.idToken = idToken
@@ -5012,25 +4991,25 @@ function decodeEnterpriseConnectionTestRun(input: unknown): unknown {
   if (!(typeof status === "string")) return undefined
   const connectionType = input.connection_type
   if (!(typeof connectionType === "string")) return undefined
-  const parsedUserInfoWire = Object.hasOwn(input, "parsed_user_info") ? input.parsed_user_info : absent
+  const parsedUserInfoWire = orAbsent(input, "parsed_user_info", input.parsed_user_info)
   const parsedUserInfo =
     parsedUserInfoWire === absent || parsedUserInfoWire === undefined || parsedUserInfoWire === null
       ? parsedUserInfoWire
       : decodeEnterpriseConnectionTestRunParsedUserInfo(parsedUserInfoWire)
   if (parsedUserInfo === undefined && parsedUserInfoWire !== undefined) return undefined
-  const logsWire = Object.hasOwn(input, "logs") ? input.logs : absent
+  const logsWire = orAbsent(input, "logs", input.logs)
   const logs =
     logsWire === absent || logsWire === undefined
       ? logsWire
       : decodeArray(logsWire, decodeEnterpriseConnectionTestRunLogsItem)
   if (logs === undefined && logsWire !== undefined) return undefined
-  const samlWire = Object.hasOwn(input, "saml") ? input.saml : absent
+  const samlWire = orAbsent(input, "saml", input.saml)
   const saml =
     samlWire === absent || samlWire === undefined || samlWire === null
       ? samlWire
       : decodeEnterpriseConnectionTestRunSaml(samlWire)
   if (saml === undefined && samlWire !== undefined) return undefined
-  const oauthWire = Object.hasOwn(input, "oauth") ? input.oauth : absent
+  const oauthWire = orAbsent(input, "oauth", input.oauth)
   const oauth =
     oauthWire === absent || oauthWire === undefined || oauthWire === null
       ? oauthWire
@@ -5198,18 +5177,18 @@ export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof Extend
 /** `VerificationGoogleOneTap` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationGoogleOneTap(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_google_one_tap"))
     return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -5219,7 +5198,7 @@ function decodeVerificationGoogleOneTap(input: unknown): unknown {
     )
   )
     return undefined
-  const errorWire = Object.hasOwn(input, "error") ? input.error : absent
+  const errorWire = orAbsent(input, "error", input.error)
   const error =
     errorWire === absent || errorWire === undefined || errorWire === null
       ? errorWire
@@ -5289,9 +5268,7 @@ function decodeExternalAccountWithVerification(input: unknown): unknown {
   if (!(typeof approvedScopes === "string")) return undefined
   const emailAddress = input.email_address
   if (!(typeof emailAddress === "string")) return undefined
-  const emailAddressVerified = Object.hasOwn(input, "email_address_verified")
-    ? input.email_address_verified
-    : absent
+  const emailAddressVerified = orAbsent(input, "email_address_verified", input.email_address_verified)
   if (
     !(
       emailAddressVerified === absent ||
@@ -5305,15 +5282,15 @@ function decodeExternalAccountWithVerification(input: unknown): unknown {
   if (!(typeof firstName === "string")) return undefined
   const lastName = input.last_name
   if (!(typeof lastName === "string")) return undefined
-  const avatarUrl = Object.hasOwn(input, "avatar_url") ? input.avatar_url : absent
+  const avatarUrl = orAbsent(input, "avatar_url", input.avatar_url)
   if (!(avatarUrl === absent || avatarUrl === undefined || typeof avatarUrl === "string")) return undefined
-  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  const imageUrl = orAbsent(input, "image_url", input.image_url)
   if (!(imageUrl === absent || imageUrl === undefined || imageUrl === null || typeof imageUrl === "string"))
     return undefined
-  const username = Object.hasOwn(input, "username") ? input.username : absent
+  const username = orAbsent(input, "username", input.username)
   if (!(username === absent || username === undefined || username === null || typeof username === "string"))
     return undefined
-  const phoneNumber = Object.hasOwn(input, "phone_number") ? input.phone_number : absent
+  const phoneNumber = orAbsent(input, "phone_number", input.phone_number)
   if (
     !(
       phoneNumber === absent ||
@@ -5325,14 +5302,14 @@ function decodeExternalAccountWithVerification(input: unknown): unknown {
     return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const label = Object.hasOwn(input, "label") ? input.label : absent
+  const label = orAbsent(input, "label", input.label)
   if (!(label === absent || label === undefined || label === null || typeof label === "string"))
     return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verificationWire = input.verification ?? null
   const verification =
     verificationWire === null ? null : decodeExternalAccountWithVerificationVerification(verificationWire)
   if (verification === undefined) return undefined
@@ -5409,10 +5386,10 @@ function decodeInstance(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const environmentType = input.environment_type
   if (!(typeof environmentType === "string")) return undefined
-  const allowedOriginsWire = Object.hasOwn(input, "allowed_origins") ? (input.allowed_origins ?? null) : null
+  const allowedOriginsWire = input.allowed_origins ?? null
   const allowedOrigins = allowedOriginsWire === null ? null : checkArray(allowedOriginsWire, isString)
   if (allowedOrigins === undefined) return undefined
-  const workspaceId = Object.hasOwn(input, "workspace_id") ? (input.workspace_id ?? null) : null
+  const workspaceId = input.workspace_id ?? null
   if (!(workspaceId === null || typeof workspaceId === "string")) return undefined
   const output: { [key: string]: unknown } = { object, id, environmentType, allowedOrigins, workspaceId }
   return output
@@ -5556,13 +5533,13 @@ function decodeInvitation(input: unknown): unknown {
   if (!(typeof emailAddress === "string")) return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const revoked = Object.hasOwn(input, "revoked") ? input.revoked : absent
+  const revoked = orAbsent(input, "revoked", input.revoked)
   if (!(revoked === absent || revoked === undefined || typeof revoked === "boolean")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
-  const url = Object.hasOwn(input, "url") ? input.url : absent
+  const url = orAbsent(input, "url", input.url)
   if (!(url === absent || url === undefined || typeof url === "string")) return undefined
-  const expiresAt = Object.hasOwn(input, "expires_at") ? input.expires_at : absent
+  const expiresAt = orAbsent(input, "expires_at", input.expires_at)
   if (
     !(expiresAt === absent || expiresAt === undefined || expiresAt === null || typeof expiresAt === "number")
   )
@@ -5623,14 +5600,14 @@ function decodeJWKSEcdsaPrivateKey(input: unknown): unknown {
   if (!(typeof y === "string")) return undefined
   const d = input.d
   if (!(typeof d === "string")) return undefined
-  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5cWire = orAbsent(input, "x5c", input.x5c)
   const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
   if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  const x5t = orAbsent(input, "x5t", input.x5t)
   if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
   if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  const x5u = orAbsent(input, "x5u", input.x5u)
   if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
   const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, y, d }
   if (x5c !== absent) output.x5c = x5c
@@ -5682,14 +5659,14 @@ function decodeJWKSEcdsaPublicKey(input: unknown): unknown {
   if (!(typeof x === "string")) return undefined
   const y = input.y
   if (!(typeof y === "string")) return undefined
-  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5cWire = orAbsent(input, "x5c", input.x5c)
   const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
   if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  const x5t = orAbsent(input, "x5t", input.x5t)
   if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
   if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  const x5u = orAbsent(input, "x5u", input.x5u)
   if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
   const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, y }
   if (x5c !== absent) output.x5c = x5c
@@ -5740,14 +5717,14 @@ function decodeJWKSEd25519PrivateKey(input: unknown): unknown {
   if (!(typeof x === "string")) return undefined
   const d = input.d
   if (!(typeof d === "string")) return undefined
-  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5cWire = orAbsent(input, "x5c", input.x5c)
   const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
   if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  const x5t = orAbsent(input, "x5t", input.x5t)
   if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
   if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  const x5u = orAbsent(input, "x5u", input.x5u)
   if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
   const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, d }
   if (x5c !== absent) output.x5c = x5c
@@ -5796,14 +5773,14 @@ function decodeJWKSEd25519PublicKey(input: unknown): unknown {
   if (!(typeof crv === "string")) return undefined
   const x = input.x
   if (!(typeof x === "string")) return undefined
-  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5cWire = orAbsent(input, "x5c", input.x5c)
   const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
   if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  const x5t = orAbsent(input, "x5t", input.x5t)
   if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
   if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  const x5u = orAbsent(input, "x5u", input.x5u)
   if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
   const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x }
   if (x5c !== absent) output.x5c = x5c
@@ -5857,20 +5834,20 @@ function decodeJWKSRsaPrivateKey(input: unknown): unknown {
   if (!(typeof p === "string")) return undefined
   const q = input.q
   if (!(typeof q === "string")) return undefined
-  const dp = Object.hasOwn(input, "dp") ? input.dp : absent
+  const dp = orAbsent(input, "dp", input.dp)
   if (!(dp === absent || dp === undefined || typeof dp === "string")) return undefined
-  const dq = Object.hasOwn(input, "dq") ? input.dq : absent
+  const dq = orAbsent(input, "dq", input.dq)
   if (!(dq === absent || dq === undefined || typeof dq === "string")) return undefined
-  const qi = Object.hasOwn(input, "qi") ? input.qi : absent
+  const qi = orAbsent(input, "qi", input.qi)
   if (!(qi === absent || qi === undefined || typeof qi === "string")) return undefined
-  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5cWire = orAbsent(input, "x5c", input.x5c)
   const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
   if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  const x5t = orAbsent(input, "x5t", input.x5t)
   if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
   if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  const x5u = orAbsent(input, "x5u", input.x5u)
   if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
   const output: { [key: string]: unknown } = { kid, alg, use, kty, n, e, d, p, q }
   if (dp !== absent) output.dp = dp
@@ -5927,14 +5904,14 @@ function decodeJWKSRsaPublicKey(input: unknown): unknown {
   if (!(typeof n === "string")) return undefined
   const e = input.e
   if (!(typeof e === "string")) return undefined
-  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5cWire = orAbsent(input, "x5c", input.x5c)
   const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
   if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  const x5t = orAbsent(input, "x5t", input.x5t)
   if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
   if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  const x5u = orAbsent(input, "x5u", input.x5u)
   if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
   const output: { [key: string]: unknown } = { kid, alg, use, kty, n, e }
   if (x5c !== absent) output.x5c = x5c
@@ -5980,14 +5957,14 @@ function decodeJWKSSymmetricKey(input: unknown): unknown {
   if (!(typeof kty === "string")) return undefined
   const k = input.k
   if (!(typeof k === "string")) return undefined
-  const x5cWire = Object.hasOwn(input, "x5c") ? input.x5c : absent
+  const x5cWire = orAbsent(input, "x5c", input.x5c)
   const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
   if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = Object.hasOwn(input, "x5t") ? input.x5t : absent
+  const x5t = orAbsent(input, "x5t", input.x5t)
   if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = Object.hasOwn(input, "x5t#S256") ? input["x5t#S256"] : absent
+  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
   if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = Object.hasOwn(input, "x5u") ? input.x5u : absent
+  const x5u = orAbsent(input, "x5u", input.x5u)
   if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
   const output: { [key: string]: unknown } = { kid, alg, use, kty, k }
   if (x5c !== absent) output.x5c = x5c
@@ -6040,7 +6017,7 @@ function decodeJWKSKeysItem(input: unknown): unknown {
 /** `JWKS` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeJWKS(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const keysWire = Object.hasOwn(input, "keys") ? input.keys : absent
+  const keysWire = orAbsent(input, "keys", input.keys)
   const keys =
     keysWire === absent || keysWire === undefined ? keysWire : decodeArray(keysWire, decodeJWKSKeysItem)
   if (keys === undefined && keysWire !== undefined) return undefined
@@ -6151,7 +6128,7 @@ function decodeMachineWithoutScopedMachines(input: unknown): unknown {
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const defaultTokenTtl = Object.hasOwn(input, "default_token_ttl") ? input.default_token_ttl : absent
+  const defaultTokenTtl = orAbsent(input, "default_token_ttl", input.default_token_ttl)
   if (!(defaultTokenTtl === absent || defaultTokenTtl === undefined || typeof defaultTokenTtl === "number"))
     return undefined
   const output: { [key: string]: unknown } = { object, id, name, instanceId, createdAt, updatedAt }
@@ -6195,7 +6172,7 @@ function decodeMachine(input: unknown): unknown {
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const defaultTokenTtl = Object.hasOwn(input, "default_token_ttl") ? input.default_token_ttl : absent
+  const defaultTokenTtl = orAbsent(input, "default_token_ttl", input.default_token_ttl)
   if (!(defaultTokenTtl === absent || defaultTokenTtl === undefined || typeof defaultTokenTtl === "number"))
     return undefined
   const scopedMachines = decodeArray(input.scoped_machines, decodeMachineWithoutScopedMachines)
@@ -6272,21 +6249,21 @@ function decodeOAuthAccessTokenItem(input: unknown): unknown {
   if (!(typeof providerUserId === "string")) return undefined
   const token = input.token
   if (!(typeof token === "string")) return undefined
-  const expiresAt = Object.hasOwn(input, "expires_at") ? (input.expires_at ?? null) : null
+  const expiresAt = input.expires_at ?? null
   if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
   const provider = input.provider
   if (!(typeof provider === "string")) return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const label = Object.hasOwn(input, "label") ? (input.label ?? null) : null
+  const label = input.label ?? null
   if (!(label === null || typeof label === "string")) return undefined
-  const scopesWire = Object.hasOwn(input, "scopes") ? input.scopes : absent
+  const scopesWire = orAbsent(input, "scopes", input.scopes)
   const scopes =
     scopesWire === absent || scopesWire === undefined ? scopesWire : checkArray(scopesWire, isString)
   if (scopes === undefined && scopesWire !== undefined) return undefined
-  const idToken = Object.hasOwn(input, "id_token") ? input.id_token : absent
+  const idToken = orAbsent(input, "id_token", input.id_token)
   if (!(idToken === absent || idToken === undefined || typeof idToken === "string")) return undefined
-  const tokenSecret = Object.hasOwn(input, "token_secret") ? input.token_secret : absent
+  const tokenSecret = orAbsent(input, "token_secret", input.token_secret)
   if (!(tokenSecret === absent || tokenSecret === undefined || typeof tokenSecret === "string"))
     return undefined
   const output: { [key: string]: unknown } = {
@@ -6349,9 +6326,9 @@ function decodeOAuthApplication(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const clientId = input.client_id
   if (!(typeof clientId === "string")) return undefined
-  const clientUri = Object.hasOwn(input, "client_uri") ? (input.client_uri ?? null) : null
+  const clientUri = input.client_uri ?? null
   if (!(clientUri === null || typeof clientUri === "string")) return undefined
-  const clientImageUrl = Object.hasOwn(input, "client_image_url") ? (input.client_image_url ?? null) : null
+  const clientImageUrl = input.client_image_url ?? null
   if (!(clientImageUrl === null || typeof clientImageUrl === "string")) return undefined
   const dynamicallyRegistered = input.dynamically_registered
   if (!(typeof dynamicallyRegistered === "boolean")) return undefined
@@ -6448,7 +6425,7 @@ function decodeOAuthApplicationSettings(input: unknown): unknown {
   if (!(object === "oauth_application_settings")) return undefined
   const dynamicOauthClientRegistration = input.dynamic_oauth_client_registration
   if (!(typeof dynamicOauthClientRegistration === "boolean")) return undefined
-  const defaultScopesWire = Object.hasOwn(input, "default_scopes") ? (input.default_scopes ?? null) : null
+  const defaultScopesWire = input.default_scopes ?? null
   const defaultScopes = defaultScopesWire === null ? null : checkArray(defaultScopesWire, isString)
   if (defaultScopes === undefined) return undefined
   const oauthJwtAccessTokens = input.oauth_jwt_access_tokens
@@ -6518,9 +6495,9 @@ function decodeOAuthApplicationWithSecret(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const clientId = input.client_id
   if (!(typeof clientId === "string")) return undefined
-  const clientUri = Object.hasOwn(input, "client_uri") ? (input.client_uri ?? null) : null
+  const clientUri = input.client_uri ?? null
   if (!(clientUri === null || typeof clientUri === "string")) return undefined
-  const clientImageUrl = Object.hasOwn(input, "client_image_url") ? (input.client_image_url ?? null) : null
+  const clientImageUrl = input.client_image_url ?? null
   if (!(clientImageUrl === null || typeof clientImageUrl === "string")) return undefined
   const dynamicallyRegistered = input.dynamically_registered
   if (!(typeof dynamicallyRegistered === "boolean")) return undefined
@@ -6550,7 +6527,7 @@ function decodeOAuthApplicationWithSecret(input: unknown): unknown {
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const clientSecret = Object.hasOwn(input, "client_secret") ? input.client_secret : absent
+  const clientSecret = orAbsent(input, "client_secret", input.client_secret)
   if (!(clientSecret === absent || clientSecret === undefined || typeof clientSecret === "string"))
     return undefined
   const output: { [key: string]: unknown } = {
@@ -6652,19 +6629,18 @@ function decodeOrganization(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const slug = input.slug
   if (!(typeof slug === "string")) return undefined
-  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  const imageUrl = orAbsent(input, "image_url", input.image_url)
   if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
   const hasImage = input.has_image
   if (!(typeof hasImage === "boolean")) return undefined
-  const membersCount = Object.hasOwn(input, "members_count") ? input.members_count : absent
+  const membersCount = orAbsent(input, "members_count", input.members_count)
   if (!(membersCount === absent || membersCount === undefined || typeof membersCount === "number"))
     return undefined
-  const missingMemberWithElevatedPermissions = Object.hasOwn(
+  const missingMemberWithElevatedPermissions = orAbsent(
     input,
-    "missing_member_with_elevated_permissions"
+    "missing_member_with_elevated_permissions",
+    input.missing_member_with_elevated_permissions
   )
-    ? input.missing_member_with_elevated_permissions
-    : absent
   if (
     !(
       missingMemberWithElevatedPermissions === absent ||
@@ -6673,9 +6649,11 @@ function decodeOrganization(input: unknown): unknown {
     )
   )
     return undefined
-  const pendingInvitationsCount = Object.hasOwn(input, "pending_invitations_count")
-    ? input.pending_invitations_count
-    : absent
+  const pendingInvitationsCount = orAbsent(
+    input,
+    "pending_invitations_count",
+    input.pending_invitations_count
+  )
   if (
     !(
       pendingInvitationsCount === absent ||
@@ -6690,19 +6668,19 @@ function decodeOrganization(input: unknown): unknown {
   if (!(typeof adminDeleteEnabled === "boolean")) return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
   if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
     return undefined
-  const createdBy = Object.hasOwn(input, "created_by") ? input.created_by : absent
+  const createdBy = orAbsent(input, "created_by", input.created_by)
   if (!(createdBy === absent || createdBy === undefined || typeof createdBy === "string")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const lastActiveAt = Object.hasOwn(input, "last_active_at") ? input.last_active_at : absent
+  const lastActiveAt = orAbsent(input, "last_active_at", input.last_active_at)
   if (!(lastActiveAt === absent || lastActiveAt === undefined || typeof lastActiveAt === "number"))
     return undefined
-  const roleSetKey = Object.hasOwn(input, "role_set_key") ? input.role_set_key : absent
+  const roleSetKey = orAbsent(input, "role_set_key", input.role_set_key)
   if (
     !(
       roleSetKey === absent ||
@@ -6772,11 +6750,11 @@ function decodeOrganizationDomainVerification(input: unknown): unknown {
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAt = Object.hasOwn(input, "verified_at") ? (input.verified_at ?? null) : null
+  const verifiedAt = input.verified_at ?? null
   if (!(verifiedAt === null || typeof verifiedAt === "number")) return undefined
   const output: { [key: string]: unknown } = { status, strategy, attempts, expireAt, verifiedAt }
   return output
@@ -6810,7 +6788,7 @@ function decodeOrganizationInvitationPublicOrganizationData(input: unknown): unk
   if (!(typeof name === "string")) return undefined
   const slug = input.slug
   if (!(typeof slug === "string")) return undefined
-  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  const imageUrl = orAbsent(input, "image_url", input.image_url)
   if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
   const hasImage = input.has_image
   if (!(typeof hasImage === "boolean")) return undefined
@@ -6852,27 +6830,21 @@ function decodeOrganizationDomain(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const enrollmentMode = input.enrollment_mode
   if (!(typeof enrollmentMode === "string")) return undefined
-  const affiliationEmailAddress = Object.hasOwn(input, "affiliation_email_address")
-    ? (input.affiliation_email_address ?? null)
-    : null
+  const affiliationEmailAddress = input.affiliation_email_address ?? null
   if (!(affiliationEmailAddress === null || typeof affiliationEmailAddress === "string")) return undefined
-  const affiliationVerificationWire = Object.hasOwn(input, "affiliation_verification")
-    ? (input.affiliation_verification ?? null)
-    : null
+  const affiliationVerificationWire = input.affiliation_verification ?? null
   const affiliationVerification =
     affiliationVerificationWire === null
       ? null
       : decodeOrganizationDomainVerification(affiliationVerificationWire)
   if (affiliationVerification === undefined) return undefined
-  const ownershipVerificationWire = Object.hasOwn(input, "ownership_verification")
-    ? (input.ownership_verification ?? null)
-    : null
+  const ownershipVerificationWire = input.ownership_verification ?? null
   const ownershipVerification =
     ownershipVerificationWire === null
       ? null
       : decodeOrganizationDomainVerification(ownershipVerificationWire)
   if (ownershipVerification === undefined) return undefined
-  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verificationWire = input.verification ?? null
   const verification =
     verificationWire === null ? null : decodeOrganizationDomainVerification(verificationWire)
   if (verification === undefined) return undefined
@@ -6880,9 +6852,11 @@ function decodeOrganizationDomain(input: unknown): unknown {
   if (!(typeof totalPendingInvitations === "number")) return undefined
   const totalPendingSuggestions = input.total_pending_suggestions
   if (!(typeof totalPendingSuggestions === "number")) return undefined
-  const publicOrganizationDataWire = Object.hasOwn(input, "public_organization_data")
-    ? input.public_organization_data
-    : absent
+  const publicOrganizationDataWire = orAbsent(
+    input,
+    "public_organization_data",
+    input.public_organization_data
+  )
   const publicOrganizationData =
     publicOrganizationDataWire === absent ||
     publicOrganizationDataWire === undefined ||
@@ -6984,9 +6958,9 @@ function decodeOrganizationInvitationPublicUserDataValue(input: unknown): unknow
   if (!isRecord(input)) return undefined
   const userId = input.user_id
   if (!(typeof userId === "string")) return undefined
-  const firstName = Object.hasOwn(input, "first_name") ? (input.first_name ?? null) : null
+  const firstName = input.first_name ?? null
   if (!(firstName === null || typeof firstName === "string")) return undefined
-  const lastName = Object.hasOwn(input, "last_name") ? (input.last_name ?? null) : null
+  const lastName = input.last_name ?? null
   if (!(lastName === null || typeof lastName === "string")) return undefined
   const imageUrl = input.image_url
   if (!(typeof imageUrl === "string")) return undefined
@@ -7037,23 +7011,23 @@ function decodeOrganizationInvitation(input: unknown): unknown {
   if (!(typeof role === "string")) return undefined
   const roleName = input.role_name
   if (!(typeof roleName === "string")) return undefined
-  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  const organizationId = orAbsent(input, "organization_id", input.organization_id)
   if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
     return undefined
-  const inviterId = Object.hasOwn(input, "inviter_id") ? (input.inviter_id ?? null) : null
+  const inviterId = input.inviter_id ?? null
   if (!(inviterId === null || typeof inviterId === "string")) return undefined
   const publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
   if (publicInviterData === undefined) return undefined
-  const status = Object.hasOwn(input, "status") ? input.status : absent
+  const status = orAbsent(input, "status", input.status)
   if (!(status === absent || status === undefined || typeof status === "string")) return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
   if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
     return undefined
-  const url = Object.hasOwn(input, "url") ? (input.url ?? null) : null
+  const url = input.url ?? null
   if (!(url === null || typeof url === "string")) return undefined
-  const expiresAt = Object.hasOwn(input, "expires_at") ? (input.expires_at ?? null) : null
+  const expiresAt = input.expires_at ?? null
   if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
@@ -7114,31 +7088,33 @@ function decodeOrganizationInvitationWithPublicOrganizationData(input: unknown):
   if (!(typeof role === "string")) return undefined
   const roleName = input.role_name
   if (!(typeof roleName === "string")) return undefined
-  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  const organizationId = orAbsent(input, "organization_id", input.organization_id)
   if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
     return undefined
-  const inviterId = Object.hasOwn(input, "inviter_id") ? (input.inviter_id ?? null) : null
+  const inviterId = input.inviter_id ?? null
   if (!(inviterId === null || typeof inviterId === "string")) return undefined
   const publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
   if (publicInviterData === undefined) return undefined
-  const status = Object.hasOwn(input, "status") ? input.status : absent
+  const status = orAbsent(input, "status", input.status)
   if (!(status === absent || status === undefined || typeof status === "string")) return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
   if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
     return undefined
-  const url = Object.hasOwn(input, "url") ? (input.url ?? null) : null
+  const url = input.url ?? null
   if (!(url === null || typeof url === "string")) return undefined
-  const expiresAt = Object.hasOwn(input, "expires_at") ? (input.expires_at ?? null) : null
+  const expiresAt = input.expires_at ?? null
   if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const publicOrganizationDataWire = Object.hasOwn(input, "public_organization_data")
-    ? input.public_organization_data
-    : absent
+  const publicOrganizationDataWire = orAbsent(
+    input,
+    "public_organization_data",
+    input.public_organization_data
+  )
   const publicOrganizationData =
     publicOrganizationDataWire === absent || publicOrganizationDataWire === undefined
       ? publicOrganizationDataWire
@@ -7250,17 +7226,17 @@ function decodeOrganizationMembershipPublicUserData(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const userId = input.user_id
   if (!(typeof userId === "string")) return undefined
-  const firstName = Object.hasOwn(input, "first_name") ? (input.first_name ?? null) : null
+  const firstName = input.first_name ?? null
   if (!(firstName === null || typeof firstName === "string")) return undefined
-  const lastName = Object.hasOwn(input, "last_name") ? (input.last_name ?? null) : null
+  const lastName = input.last_name ?? null
   if (!(lastName === null || typeof lastName === "string")) return undefined
-  const profileImageUrl = Object.hasOwn(input, "profile_image_url") ? (input.profile_image_url ?? null) : null
+  const profileImageUrl = input.profile_image_url ?? null
   if (!(profileImageUrl === null || typeof profileImageUrl === "string")) return undefined
   const imageUrl = input.image_url
   if (!(typeof imageUrl === "string")) return undefined
   const hasImage = input.has_image
   if (!(typeof hasImage === "boolean")) return undefined
-  const identifier = Object.hasOwn(input, "identifier") ? input.identifier : absent
+  const identifier = orAbsent(input, "identifier", input.identifier)
   if (
     !(
       identifier === absent ||
@@ -7270,12 +7246,12 @@ function decodeOrganizationMembershipPublicUserData(input: unknown): unknown {
     )
   )
     return undefined
-  const username = Object.hasOwn(input, "username") ? input.username : absent
+  const username = orAbsent(input, "username", input.username)
   if (!(username === absent || username === undefined || username === null || typeof username === "string"))
     return undefined
-  const banned = Object.hasOwn(input, "banned") ? input.banned : absent
+  const banned = orAbsent(input, "banned", input.banned)
   if (!(banned === absent || banned === undefined || typeof banned === "boolean")) return undefined
-  const deprovisioned = Object.hasOwn(input, "deprovisioned") ? input.deprovisioned : absent
+  const deprovisioned = orAbsent(input, "deprovisioned", input.deprovisioned)
   if (!(deprovisioned === absent || deprovisioned === undefined || typeof deprovisioned === "boolean"))
     return undefined
   const output: { [key: string]: unknown } = {
@@ -7326,19 +7302,19 @@ function decodeOrganizationMembership(input: unknown): unknown {
   if (!(object === "organization_membership")) return undefined
   const role = input.role
   if (!(typeof role === "string")) return undefined
-  const roleName = Object.hasOwn(input, "role_name") ? input.role_name : absent
+  const roleName = orAbsent(input, "role_name", input.role_name)
   if (!(roleName === absent || roleName === undefined || typeof roleName === "string")) return undefined
-  const permissionsWire = Object.hasOwn(input, "permissions") ? (input.permissions ?? null) : null
+  const permissionsWire = input.permissions ?? null
   const permissions = permissionsWire === null ? null : checkArray(permissionsWire, isString)
   if (permissions === undefined) return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
   if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
     return undefined
   const organization = decodeOrganization(input.organization)
   if (organization === undefined) return undefined
-  const publicUserDataWire = Object.hasOwn(input, "public_user_data") ? input.public_user_data : absent
+  const publicUserDataWire = orAbsent(input, "public_user_data", input.public_user_data)
   const publicUserData =
     publicUserDataWire === absent || publicUserDataWire === undefined
       ? publicUserDataWire
@@ -7421,9 +7397,7 @@ function decodeOrganizationSettings(input: unknown): unknown {
   if (!(typeof maxAllowedMemberships === "number")) return undefined
   const maxAllowedRoles = input.max_allowed_roles
   if (!(typeof maxAllowedRoles === "number")) return undefined
-  const maxRoleSetsAllowed = Object.hasOwn(input, "max_role_sets_allowed")
-    ? input.max_role_sets_allowed
-    : absent
+  const maxRoleSetsAllowed = orAbsent(input, "max_role_sets_allowed", input.max_role_sets_allowed)
   if (
     !(
       maxRoleSetsAllowed === absent ||
@@ -7434,9 +7408,7 @@ function decodeOrganizationSettings(input: unknown): unknown {
     return undefined
   const maxAllowedDomains = input.max_allowed_domains
   if (!(typeof maxAllowedDomains === "number")) return undefined
-  const maxAllowedPermissions = Object.hasOwn(input, "max_allowed_permissions")
-    ? input.max_allowed_permissions
-    : absent
+  const maxAllowedPermissions = orAbsent(input, "max_allowed_permissions", input.max_allowed_permissions)
   if (
     !(
       maxAllowedPermissions === absent ||
@@ -7451,14 +7423,14 @@ function decodeOrganizationSettings(input: unknown): unknown {
   if (!(typeof adminDeleteEnabled === "boolean")) return undefined
   const domainsEnabled = input.domains_enabled
   if (!(typeof domainsEnabled === "boolean")) return undefined
-  const slugDisabled = Object.hasOwn(input, "slug_disabled") ? input.slug_disabled : absent
+  const slugDisabled = orAbsent(input, "slug_disabled", input.slug_disabled)
   if (!(slugDisabled === absent || slugDisabled === undefined || typeof slugDisabled === "boolean"))
     return undefined
   const domainsEnrollmentModes = checkArray(input.domains_enrollment_modes, isString)
   if (domainsEnrollmentModes === undefined) return undefined
   const domainsDefaultRole = input.domains_default_role
   if (!(typeof domainsDefaultRole === "string")) return undefined
-  const initialRoleSetKey = Object.hasOwn(input, "initial_role_set_key") ? input.initial_role_set_key : absent
+  const initialRoleSetKey = orAbsent(input, "initial_role_set_key", input.initial_role_set_key)
   if (
     !(
       initialRoleSetKey === absent ||
@@ -7529,15 +7501,14 @@ function decodeOrganizationWithLogo(input: unknown): unknown {
   if (!(typeof imageUrl === "string")) return undefined
   const hasImage = input.has_image
   if (!(typeof hasImage === "boolean")) return undefined
-  const membersCount = Object.hasOwn(input, "members_count") ? input.members_count : absent
+  const membersCount = orAbsent(input, "members_count", input.members_count)
   if (!(membersCount === absent || membersCount === undefined || typeof membersCount === "number"))
     return undefined
-  const missingMemberWithElevatedPermissions = Object.hasOwn(
+  const missingMemberWithElevatedPermissions = orAbsent(
     input,
-    "missing_member_with_elevated_permissions"
+    "missing_member_with_elevated_permissions",
+    input.missing_member_with_elevated_permissions
   )
-    ? input.missing_member_with_elevated_permissions
-    : absent
   if (
     !(
       missingMemberWithElevatedPermissions === absent ||
@@ -7546,9 +7517,11 @@ function decodeOrganizationWithLogo(input: unknown): unknown {
     )
   )
     return undefined
-  const pendingInvitationsCount = Object.hasOwn(input, "pending_invitations_count")
-    ? input.pending_invitations_count
-    : absent
+  const pendingInvitationsCount = orAbsent(
+    input,
+    "pending_invitations_count",
+    input.pending_invitations_count
+  )
   if (
     !(
       pendingInvitationsCount === absent ||
@@ -7563,19 +7536,19 @@ function decodeOrganizationWithLogo(input: unknown): unknown {
   if (!(typeof adminDeleteEnabled === "boolean")) return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
   if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
     return undefined
-  const createdBy = Object.hasOwn(input, "created_by") ? input.created_by : absent
+  const createdBy = orAbsent(input, "created_by", input.created_by)
   if (!(createdBy === absent || createdBy === undefined || typeof createdBy === "string")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const lastActiveAt = Object.hasOwn(input, "last_active_at") ? input.last_active_at : absent
+  const lastActiveAt = orAbsent(input, "last_active_at", input.last_active_at)
   if (!(lastActiveAt === absent || lastActiveAt === undefined || typeof lastActiveAt === "number"))
     return undefined
-  const roleSetKey = Object.hasOwn(input, "role_set_key") ? input.role_set_key : absent
+  const roleSetKey = orAbsent(input, "role_set_key", input.role_set_key)
   if (
     !(
       roleSetKey === absent ||
@@ -7585,7 +7558,7 @@ function decodeOrganizationWithLogo(input: unknown): unknown {
     )
   )
     return undefined
-  const logoUrl = Object.hasOwn(input, "logo_url") ? input.logo_url : absent
+  const logoUrl = orAbsent(input, "logo_url", input.logo_url)
   if (!(logoUrl === absent || logoUrl === undefined || typeof logoUrl === "string")) return undefined
   const output: { [key: string]: unknown } = { object, id, name, slug, imageUrl, hasImage }
   if (membersCount !== absent) output.membersCount = membersCount
@@ -7804,22 +7777,22 @@ export interface PaginatedCommerceSubscriptionItemResponse
 /** `VerificationPasskey` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationPasskey(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_passkey")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const nonce = Object.hasOwn(input, "nonce") ? input.nonce : absent
+  const nonce = orAbsent(input, "nonce", input.nonce)
   if (!(nonce === absent || nonce === undefined || typeof nonce === "string")) return undefined
-  const message = Object.hasOwn(input, "message") ? input.message : absent
+  const message = orAbsent(input, "message", input.message)
   if (!(message === absent || message === undefined || message === null || typeof message === "string"))
     return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -7874,7 +7847,7 @@ function decodePasskeyVerification(input: unknown): unknown {
 /** `Passkey` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodePasskey(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
   const object = input.object
   if (!(object === "passkey")) return undefined
@@ -7882,7 +7855,7 @@ function decodePasskey(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const lastUsedAt = input.last_used_at
   if (!(typeof lastUsedAt === "number")) return undefined
-  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verificationWire = input.verification ?? null
   const verification = verificationWire === null ? null : decodePasskeyVerification(verificationWire)
   if (verification === undefined) return undefined
   const output: { [key: string]: unknown } = {}
@@ -7967,15 +7940,17 @@ function decodePhoneNumberVerification(input: unknown): unknown {
 /** `PhoneNumber` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodePhoneNumber(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
   const object = input.object
   if (!(object === "phone_number")) return undefined
   const phoneNumber = input.phone_number
   if (!(typeof phoneNumber === "string")) return undefined
-  const reservedForSecondFactor = Object.hasOwn(input, "reserved_for_second_factor")
-    ? input.reserved_for_second_factor
-    : absent
+  const reservedForSecondFactor = orAbsent(
+    input,
+    "reserved_for_second_factor",
+    input.reserved_for_second_factor
+  )
   if (
     !(
       reservedForSecondFactor === absent ||
@@ -7984,9 +7959,7 @@ function decodePhoneNumber(input: unknown): unknown {
     )
   )
     return undefined
-  const defaultSecondFactor = Object.hasOwn(input, "default_second_factor")
-    ? input.default_second_factor
-    : absent
+  const defaultSecondFactor = orAbsent(input, "default_second_factor", input.default_second_factor)
   if (
     !(
       defaultSecondFactor === absent ||
@@ -7997,12 +7970,12 @@ function decodePhoneNumber(input: unknown): unknown {
     return undefined
   const reserved = input.reserved
   if (!(typeof reserved === "boolean")) return undefined
-  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verificationWire = input.verification ?? null
   const verification = verificationWire === null ? null : decodePhoneNumberVerification(verificationWire)
   if (verification === undefined) return undefined
   const linkedTo = decodeArray(input.linked_to, decodeIdentificationLink)
   if (linkedTo === undefined) return undefined
-  const backupCodesWire = Object.hasOwn(input, "backup_codes") ? input.backup_codes : absent
+  const backupCodesWire = orAbsent(input, "backup_codes", input.backup_codes)
   const backupCodes =
     backupCodesWire === absent || backupCodesWire === undefined || backupCodesWire === null
       ? backupCodesWire
@@ -8096,7 +8069,7 @@ function decodeProxyCheck(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const domainId = input.domain_id
   if (!(typeof domainId === "string")) return undefined
-  const lastRunAt = Object.hasOwn(input, "last_run_at") ? (input.last_run_at ?? null) : null
+  const lastRunAt = input.last_run_at ?? null
   if (!(lastRunAt === null || typeof lastRunAt === "number")) return undefined
   const proxyUrl = input.proxy_url
   if (!(typeof proxyUrl === "string")) return undefined
@@ -8203,9 +8176,9 @@ function decodeRoleSetItem(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const key = input.key
   if (!(typeof key === "string")) return undefined
-  const description = Object.hasOwn(input, "description") ? (input.description ?? null) : null
+  const description = input.description ?? null
   if (!(description === null || typeof description === "string")) return undefined
-  const membersCount = Object.hasOwn(input, "members_count") ? input.members_count : absent
+  const membersCount = orAbsent(input, "members_count", input.members_count)
   if (
     !(
       membersCount === absent ||
@@ -8215,7 +8188,7 @@ function decodeRoleSetItem(input: unknown): unknown {
     )
   )
     return undefined
-  const hasMembers = Object.hasOwn(input, "has_members") ? input.has_members : absent
+  const hasMembers = orAbsent(input, "has_members", input.has_members)
   if (
     !(
       hasMembers === absent ||
@@ -8266,7 +8239,7 @@ function decodeRoleSetMigration(input: unknown): unknown {
   if (!(object === "role_set_migration")) return undefined
   const id = input.id
   if (!(typeof id === "string")) return undefined
-  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  const organizationId = orAbsent(input, "organization_id", input.organization_id)
   if (
     !(
       organizationId === absent ||
@@ -8280,7 +8253,7 @@ function decodeRoleSetMigration(input: unknown): unknown {
   if (!(typeof instanceId === "string")) return undefined
   const sourceRoleSetId = input.source_role_set_id
   if (!(typeof sourceRoleSetId === "string")) return undefined
-  const destRoleSetId = Object.hasOwn(input, "dest_role_set_id") ? input.dest_role_set_id : absent
+  const destRoleSetId = orAbsent(input, "dest_role_set_id", input.dest_role_set_id)
   if (
     !(
       destRoleSetId === absent ||
@@ -8296,18 +8269,18 @@ function decodeRoleSetMigration(input: unknown): unknown {
   if (!(typeof status === "string")) return undefined
   const migratedMembers = input.migrated_members
   if (!(typeof migratedMembers === "number")) return undefined
-  const mappingsWire = Object.hasOwn(input, "mappings") ? input.mappings : absent
+  const mappingsWire = orAbsent(input, "mappings", input.mappings)
   const mappings =
     mappingsWire === absent || mappingsWire === undefined || mappingsWire === null
       ? mappingsWire
       : checkRecord(mappingsWire, isString)
   if (mappings === undefined && mappingsWire !== undefined) return undefined
-  const startedAt = Object.hasOwn(input, "started_at") ? input.started_at : absent
+  const startedAt = orAbsent(input, "started_at", input.started_at)
   if (
     !(startedAt === absent || startedAt === undefined || startedAt === null || typeof startedAt === "number")
   )
     return undefined
-  const completedAt = Object.hasOwn(input, "completed_at") ? input.completed_at : absent
+  const completedAt = orAbsent(input, "completed_at", input.completed_at)
   if (
     !(
       completedAt === absent ||
@@ -8378,17 +8351,17 @@ function decodeRoleSet(input: unknown): unknown {
   if (!(typeof name === "string")) return undefined
   const key = input.key
   if (!(typeof key === "string")) return undefined
-  const description = Object.hasOwn(input, "description") ? (input.description ?? null) : null
+  const description = input.description ?? null
   if (!(description === null || typeof description === "string")) return undefined
   const roles = decodeArray(input.roles, decodeRoleSetItem)
   if (roles === undefined) return undefined
-  const defaultRoleWire = Object.hasOwn(input, "default_role") ? input.default_role : absent
+  const defaultRoleWire = orAbsent(input, "default_role", input.default_role)
   const defaultRole =
     defaultRoleWire === absent || defaultRoleWire === undefined || defaultRoleWire === null
       ? defaultRoleWire
       : decodeRoleSetItem(defaultRoleWire)
   if (defaultRole === undefined && defaultRoleWire !== undefined) return undefined
-  const creatorRoleWire = Object.hasOwn(input, "creator_role") ? input.creator_role : absent
+  const creatorRoleWire = orAbsent(input, "creator_role", input.creator_role)
   const creatorRole =
     creatorRoleWire === absent || creatorRoleWire === undefined || creatorRoleWire === null
       ? creatorRoleWire
@@ -8396,7 +8369,7 @@ function decodeRoleSet(input: unknown): unknown {
   if (creatorRole === undefined && creatorRoleWire !== undefined) return undefined
   const type = input.type
   if (!(typeof type === "string")) return undefined
-  const roleSetMigrationWire = Object.hasOwn(input, "role_set_migration") ? input.role_set_migration : absent
+  const roleSetMigrationWire = orAbsent(input, "role_set_migration", input.role_set_migration)
   const roleSetMigration =
     roleSetMigrationWire === absent || roleSetMigrationWire === undefined || roleSetMigrationWire === null
       ? roleSetMigrationWire
@@ -8500,9 +8473,9 @@ function decodeSAMLAccountConnection(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const name = input.name
   if (!(typeof name === "string")) return undefined
-  const domain = Object.hasOwn(input, "domain") ? input.domain : absent
+  const domain = orAbsent(input, "domain", input.domain)
   if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
-  const domainsWire = Object.hasOwn(input, "domains") ? input.domains : absent
+  const domainsWire = orAbsent(input, "domains", input.domains)
   const domains =
     domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
   if (domains === undefined && domainsWire !== undefined) return undefined
@@ -8512,10 +8485,10 @@ function decodeSAMLAccountConnection(input: unknown): unknown {
   if (!(typeof provider === "string")) return undefined
   const syncUserAttributes = input.sync_user_attributes
   if (!(typeof syncUserAttributes === "boolean")) return undefined
-  const allowSubdomains = Object.hasOwn(input, "allow_subdomains") ? input.allow_subdomains : absent
+  const allowSubdomains = orAbsent(input, "allow_subdomains", input.allow_subdomains)
   if (!(allowSubdomains === absent || allowSubdomains === undefined || typeof allowSubdomains === "boolean"))
     return undefined
-  const allowIdpInitiated = Object.hasOwn(input, "allow_idp_initiated") ? input.allow_idp_initiated : absent
+  const allowIdpInitiated = orAbsent(input, "allow_idp_initiated", input.allow_idp_initiated)
   if (
     !(
       allowIdpInitiated === absent ||
@@ -8524,9 +8497,11 @@ function decodeSAMLAccountConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const disableAdditionalIdentifications = Object.hasOwn(input, "disable_additional_identifications")
-    ? input.disable_additional_identifications
-    : absent
+  const disableAdditionalIdentifications = orAbsent(
+    input,
+    "disable_additional_identifications",
+    input.disable_additional_identifications
+  )
   if (
     !(
       disableAdditionalIdentifications === absent ||
@@ -8609,15 +8584,15 @@ function decodeSAMLAccount(input: unknown): unknown {
   if (!(typeof active === "boolean")) return undefined
   const emailAddress = input.email_address
   if (!(typeof emailAddress === "string")) return undefined
-  const firstName = Object.hasOwn(input, "first_name") ? input.first_name : absent
+  const firstName = orAbsent(input, "first_name", input.first_name)
   if (
     !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
   )
     return undefined
-  const lastName = Object.hasOwn(input, "last_name") ? input.last_name : absent
+  const lastName = orAbsent(input, "last_name", input.last_name)
   if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
     return undefined
-  const providerUserId = Object.hasOwn(input, "provider_user_id") ? input.provider_user_id : absent
+  const providerUserId = orAbsent(input, "provider_user_id", input.provider_user_id)
   if (
     !(
       providerUserId === absent ||
@@ -8627,9 +8602,7 @@ function decodeSAMLAccount(input: unknown): unknown {
     )
   )
     return undefined
-  const lastAuthenticatedAt = Object.hasOwn(input, "last_authenticated_at")
-    ? input.last_authenticated_at
-    : absent
+  const lastAuthenticatedAt = orAbsent(input, "last_authenticated_at", input.last_authenticated_at)
   if (
     !(
       lastAuthenticatedAt === absent ||
@@ -8639,13 +8612,13 @@ function decodeSAMLAccount(input: unknown): unknown {
     )
   )
     return undefined
-  const publicMetadata = Object.hasOwn(input, "public_metadata") ? input.public_metadata : absent
+  const publicMetadata = orAbsent(input, "public_metadata", input.public_metadata)
   if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
     return undefined
-  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verificationWire = input.verification ?? null
   const verification = verificationWire === null ? null : decodeSAMLAccountVerification(verificationWire)
   if (verification === undefined) return undefined
-  const samlConnectionWire = Object.hasOwn(input, "saml_connection") ? input.saml_connection : absent
+  const samlConnectionWire = orAbsent(input, "saml_connection", input.saml_connection)
   const samlConnection =
     samlConnectionWire === absent || samlConnectionWire === undefined || samlConnectionWire === null
       ? samlConnectionWire
@@ -8732,7 +8705,7 @@ function decodeSAMLConnectionLoginHint(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const mode = input.mode
   if (!(typeof mode === "string")) return undefined
-  const source = Object.hasOwn(input, "source") ? input.source : absent
+  const source = orAbsent(input, "source", input.source)
   if (!(source === absent || source === undefined || typeof source === "string")) return undefined
   const output: { [key: string]: unknown } = { mode }
   if (source !== absent) output.source = source
@@ -8763,27 +8736,23 @@ function decodeSAMLConnection(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const name = input.name
   if (!(typeof name === "string")) return undefined
-  const domain = Object.hasOwn(input, "domain") ? input.domain : absent
+  const domain = orAbsent(input, "domain", input.domain)
   if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
-  const domainsWire = Object.hasOwn(input, "domains") ? input.domains : absent
+  const domainsWire = orAbsent(input, "domains", input.domains)
   const domains =
     domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
   if (domains === undefined && domainsWire !== undefined) return undefined
-  const idpEntityId = Object.hasOwn(input, "idp_entity_id") ? (input.idp_entity_id ?? null) : null
+  const idpEntityId = input.idp_entity_id ?? null
   if (!(idpEntityId === null || typeof idpEntityId === "string")) return undefined
-  const idpSsoUrl = Object.hasOwn(input, "idp_sso_url") ? (input.idp_sso_url ?? null) : null
+  const idpSsoUrl = input.idp_sso_url ?? null
   if (!(idpSsoUrl === null || typeof idpSsoUrl === "string")) return undefined
-  const idpCertificate = Object.hasOwn(input, "idp_certificate") ? (input.idp_certificate ?? null) : null
+  const idpCertificate = input.idp_certificate ?? null
   if (!(idpCertificate === null || typeof idpCertificate === "string")) return undefined
-  const idpCertificateIssuedAt = Object.hasOwn(input, "idp_certificate_issued_at")
-    ? (input.idp_certificate_issued_at ?? null)
-    : null
+  const idpCertificateIssuedAt = input.idp_certificate_issued_at ?? null
   if (!(idpCertificateIssuedAt === null || typeof idpCertificateIssuedAt === "number")) return undefined
-  const idpCertificateExpiresAt = Object.hasOwn(input, "idp_certificate_expires_at")
-    ? (input.idp_certificate_expires_at ?? null)
-    : null
+  const idpCertificateExpiresAt = input.idp_certificate_expires_at ?? null
   if (!(idpCertificateExpiresAt === null || typeof idpCertificateExpiresAt === "number")) return undefined
-  const idpMetadataUrl = Object.hasOwn(input, "idp_metadata_url") ? input.idp_metadata_url : absent
+  const idpMetadataUrl = orAbsent(input, "idp_metadata_url", input.idp_metadata_url)
   if (
     !(
       idpMetadataUrl === absent ||
@@ -8793,7 +8762,7 @@ function decodeSAMLConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const idpMetadata = Object.hasOwn(input, "idp_metadata") ? input.idp_metadata : absent
+  const idpMetadata = orAbsent(input, "idp_metadata", input.idp_metadata)
   if (
     !(
       idpMetadata === absent ||
@@ -8809,7 +8778,7 @@ function decodeSAMLConnection(input: unknown): unknown {
   if (!(typeof spEntityId === "string")) return undefined
   const spMetadataUrl = input.sp_metadata_url
   if (!(typeof spMetadataUrl === "string")) return undefined
-  const organizationId = Object.hasOwn(input, "organization_id") ? input.organization_id : absent
+  const organizationId = orAbsent(input, "organization_id", input.organization_id)
   if (
     !(
       organizationId === absent ||
@@ -8819,7 +8788,7 @@ function decodeSAMLConnection(input: unknown): unknown {
     )
   )
     return undefined
-  const attributeMappingWire = Object.hasOwn(input, "attribute_mapping") ? input.attribute_mapping : absent
+  const attributeMappingWire = orAbsent(input, "attribute_mapping", input.attribute_mapping)
   const attributeMapping =
     attributeMappingWire === absent || attributeMappingWire === undefined
       ? attributeMappingWire
@@ -8845,9 +8814,7 @@ function decodeSAMLConnection(input: unknown): unknown {
   if (!(typeof forceAuthn === "boolean")) return undefined
   const loginHint = decodeSAMLConnectionLoginHint(input.login_hint)
   if (loginHint === undefined) return undefined
-  const enterpriseConnectionId = Object.hasOwn(input, "enterprise_connection_id")
-    ? input.enterprise_connection_id
-    : absent
+  const enterpriseConnectionId = orAbsent(input, "enterprise_connection_id", input.enterprise_connection_id)
   if (
     !(
       enterpriseConnectionId === absent ||
@@ -8969,18 +8936,18 @@ export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnectio
 
 function decodeSCIMDirectoryCustomAttributesItem(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const name = Object.hasOwn(input, "name") ? input.name : absent
+  const name = orAbsent(input, "name", input.name)
   if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const key = Object.hasOwn(input, "key") ? input.key : absent
+  const key = orAbsent(input, "key", input.key)
   if (!(key === absent || key === undefined || typeof key === "string")) return undefined
-  const ssoPath = Object.hasOwn(input, "sso_path") ? input.sso_path : absent
+  const ssoPath = orAbsent(input, "sso_path", input.sso_path)
   if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
-  const scimPath = Object.hasOwn(input, "scim_path") ? input.scim_path : absent
+  const scimPath = orAbsent(input, "scim_path", input.scim_path)
   if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
-  const directoryPath = Object.hasOwn(input, "directory_path") ? input.directory_path : absent
+  const directoryPath = orAbsent(input, "directory_path", input.directory_path)
   if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
     return undefined
-  const multiValued = Object.hasOwn(input, "multi_valued") ? input.multi_valued : absent
+  const multiValued = orAbsent(input, "multi_valued", input.multi_valued)
   if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
     return undefined
   const output: { [key: string]: unknown } = {}
@@ -9002,9 +8969,7 @@ function decodeSCIMDirectory(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const name = input.name
   if (!(typeof name === "string")) return undefined
-  const enterpriseConnectionId = Object.hasOwn(input, "enterprise_connection_id")
-    ? input.enterprise_connection_id
-    : absent
+  const enterpriseConnectionId = orAbsent(input, "enterprise_connection_id", input.enterprise_connection_id)
   if (
     !(
       enterpriseConnectionId === absent ||
@@ -9024,13 +8989,13 @@ function decodeSCIMDirectory(input: unknown): unknown {
   if (!(typeof groupRoleMappingEnabled === "boolean")) return undefined
   const attributeMapping = checkRecord(input.attribute_mapping, isString)
   if (attributeMapping === undefined) return undefined
-  const customAttributesWire = Object.hasOwn(input, "custom_attributes") ? input.custom_attributes : absent
+  const customAttributesWire = orAbsent(input, "custom_attributes", input.custom_attributes)
   const customAttributes =
     customAttributesWire === absent || customAttributesWire === undefined
       ? customAttributesWire
       : decodeArray(customAttributesWire, decodeSCIMDirectoryCustomAttributesItem)
   if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
-  const apiKey = Object.hasOwn(input, "api_key") ? input.api_key : absent
+  const apiKey = orAbsent(input, "api_key", input.api_key)
   if (!(apiKey === absent || apiKey === undefined || apiKey === null || typeof apiKey === "string"))
     return undefined
   const createdAt = input.created_at
@@ -9128,7 +9093,7 @@ function decodeSCIMGroupRoleMapping(input: unknown): unknown {
   if (!(typeof scimGroupDisplayName === "string")) return undefined
   const directoryGroupDisplayName = input.directory_group_display_name
   if (!(typeof directoryGroupDisplayName === "string")) return undefined
-  const roleWire = Object.hasOwn(input, "role") ? input.role : absent
+  const roleWire = orAbsent(input, "role", input.role)
   const role = roleWire === absent || roleWire === undefined ? roleWire : decodeRole(roleWire)
   if (role === undefined && roleWire !== undefined) return undefined
   const precedence = input.precedence
@@ -9201,12 +9166,12 @@ function decodeSCIMUserMetadata(input: unknown): unknown {
   if (!isRecord(input)) return undefined
   const directoryId = input.directory_id
   if (!(typeof directoryId === "string")) return undefined
-  const directoryEnabled = Object.hasOwn(input, "directory_enabled") ? input.directory_enabled : absent
+  const directoryEnabled = orAbsent(input, "directory_enabled", input.directory_enabled)
   if (
     !(directoryEnabled === absent || directoryEnabled === undefined || typeof directoryEnabled === "boolean")
   )
     return undefined
-  const externalId = Object.hasOwn(input, "external_id") ? (input.external_id ?? null) : null
+  const externalId = input.external_id ?? null
   if (!(externalId === null || typeof externalId === "string")) return undefined
   const output: { [key: string]: unknown } = { directoryId }
   if (directoryEnabled !== absent) output.directoryEnabled = directoryEnabled
@@ -9285,9 +9250,9 @@ function decodeSignInToken(input: unknown): unknown {
   if (!(typeof status === "string")) return undefined
   const userId = input.user_id
   if (!(typeof userId === "string")) return undefined
-  const token = Object.hasOwn(input, "token") ? input.token : absent
+  const token = orAbsent(input, "token", input.token)
   if (!(token === absent || token === undefined || typeof token === "string")) return undefined
-  const url = Object.hasOwn(input, "url") ? input.url : absent
+  const url = orAbsent(input, "url", input.url)
   if (!(url === absent || url === undefined || url === null || typeof url === "string")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
@@ -9324,11 +9289,9 @@ export interface SignInToken extends Schema.Schema.Type<typeof SignInToken> {}
 
 function decodeSignUpVerificationValue(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const nextAction = Object.hasOwn(input, "next_action") ? input.next_action : absent
+  const nextAction = orAbsent(input, "next_action", input.next_action)
   if (!(nextAction === absent || nextAction === undefined || typeof nextAction === "string")) return undefined
-  const supportedStrategiesWire = Object.hasOwn(input, "supported_strategies")
-    ? input.supported_strategies
-    : absent
+  const supportedStrategiesWire = orAbsent(input, "supported_strategies", input.supported_strategies)
   const supportedStrategies =
     supportedStrategiesWire === absent || supportedStrategiesWire === undefined
       ? supportedStrategiesWire
@@ -9377,7 +9340,7 @@ function decodeSignUpVerifications(input: unknown): unknown {
   if (phoneNumber === undefined) return undefined
   const web3Wallet = decodeSignUpVerification(input.web3_wallet)
   if (web3Wallet === undefined) return undefined
-  const externalAccount = Object.hasOwn(input, "external_account") ? (input.external_account ?? null) : null
+  const externalAccount = input.external_account ?? null
   if (!(externalAccount === null || isRecord(externalAccount))) return undefined
   const output: { [key: string]: unknown } = { emailAddress, phoneNumber, web3Wallet, externalAccount }
   return output
@@ -9419,44 +9382,42 @@ function decodeSignUp(input: unknown): unknown {
   if (unverifiedFields === undefined) return undefined
   const verifications = decodeSignUpVerifications(input.verifications)
   if (verifications === undefined) return undefined
-  const username = Object.hasOwn(input, "username") ? (input.username ?? null) : null
+  const username = input.username ?? null
   if (!(username === null || typeof username === "string")) return undefined
-  const emailAddress = Object.hasOwn(input, "email_address") ? (input.email_address ?? null) : null
+  const emailAddress = input.email_address ?? null
   if (!(emailAddress === null || typeof emailAddress === "string")) return undefined
-  const phoneNumber = Object.hasOwn(input, "phone_number") ? (input.phone_number ?? null) : null
+  const phoneNumber = input.phone_number ?? null
   if (!(phoneNumber === null || typeof phoneNumber === "string")) return undefined
-  const web3Wallet = Object.hasOwn(input, "web3_wallet") ? (input.web3_wallet ?? null) : null
+  const web3Wallet = input.web3_wallet ?? null
   if (!(web3Wallet === null || typeof web3Wallet === "string")) return undefined
   const passwordEnabled = input.password_enabled
   if (!(typeof passwordEnabled === "boolean")) return undefined
-  const firstName = Object.hasOwn(input, "first_name") ? (input.first_name ?? null) : null
+  const firstName = input.first_name ?? null
   if (!(firstName === null || typeof firstName === "string")) return undefined
-  const lastName = Object.hasOwn(input, "last_name") ? (input.last_name ?? null) : null
+  const lastName = input.last_name ?? null
   if (!(lastName === null || typeof lastName === "string")) return undefined
-  const unsafeMetadata = Object.hasOwn(input, "unsafe_metadata") ? input.unsafe_metadata : absent
+  const unsafeMetadata = orAbsent(input, "unsafe_metadata", input.unsafe_metadata)
   if (!(unsafeMetadata === absent || unsafeMetadata === undefined || isRecord(unsafeMetadata)))
     return undefined
-  const publicMetadata = Object.hasOwn(input, "public_metadata") ? input.public_metadata : absent
+  const publicMetadata = orAbsent(input, "public_metadata", input.public_metadata)
   if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
     return undefined
   const customAction = input.custom_action
   if (!(typeof customAction === "boolean")) return undefined
-  const externalId = Object.hasOwn(input, "external_id") ? (input.external_id ?? null) : null
+  const externalId = input.external_id ?? null
   if (!(externalId === null || typeof externalId === "string")) return undefined
-  const createdSessionId = Object.hasOwn(input, "created_session_id")
-    ? (input.created_session_id ?? null)
-    : null
+  const createdSessionId = input.created_session_id ?? null
   if (!(createdSessionId === null || typeof createdSessionId === "string")) return undefined
-  const createdUserId = Object.hasOwn(input, "created_user_id") ? (input.created_user_id ?? null) : null
+  const createdUserId = input.created_user_id ?? null
   if (!(createdUserId === null || typeof createdUserId === "string")) return undefined
   const abandonAt = input.abandon_at
   if (!(typeof abandonAt === "number")) return undefined
-  const legalAcceptedAt = Object.hasOwn(input, "legal_accepted_at") ? (input.legal_accepted_at ?? null) : null
+  const legalAcceptedAt = input.legal_accepted_at ?? null
   if (!(legalAcceptedAt === null || typeof legalAcceptedAt === "number")) return undefined
-  const locale = Object.hasOwn(input, "locale") ? input.locale : absent
+  const locale = orAbsent(input, "locale", input.locale)
   if (!(locale === absent || locale === undefined || locale === null || typeof locale === "string"))
     return undefined
-  const externalAccount = Object.hasOwn(input, "external_account") ? input.external_account : absent
+  const externalAccount = orAbsent(input, "external_account", input.external_account)
   if (!(externalAccount === absent || externalAccount === undefined || isRecord(externalAccount)))
     return undefined
   const output: { [key: string]: unknown } = {
@@ -9554,11 +9515,11 @@ export interface SvixURL extends Schema.Schema.Type<typeof SvixURL> {}
 /** `Template` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeTemplate(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "template")) return undefined
-  const instanceId = Object.hasOwn(input, "instance_id") ? input.instance_id : absent
+  const instanceId = orAbsent(input, "instance_id", input.instance_id)
   if (
     !(
       instanceId === absent ||
@@ -9568,66 +9529,62 @@ function decodeTemplate(input: unknown): unknown {
     )
   )
     return undefined
-  const resourceType = Object.hasOwn(input, "resource_type") ? input.resource_type : absent
+  const resourceType = orAbsent(input, "resource_type", input.resource_type)
   if (!(resourceType === absent || resourceType === undefined || typeof resourceType === "string"))
     return undefined
-  const templateType = Object.hasOwn(input, "template_type") ? input.template_type : absent
+  const templateType = orAbsent(input, "template_type", input.template_type)
   if (!(templateType === absent || templateType === undefined || typeof templateType === "string"))
     return undefined
-  const name = Object.hasOwn(input, "name") ? input.name : absent
+  const name = orAbsent(input, "name", input.name)
   if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const slug = Object.hasOwn(input, "slug") ? input.slug : absent
+  const slug = orAbsent(input, "slug", input.slug)
   if (!(slug === absent || slug === undefined || typeof slug === "string")) return undefined
-  const position = Object.hasOwn(input, "position") ? input.position : absent
+  const position = orAbsent(input, "position", input.position)
   if (!(position === absent || position === undefined || typeof position === "number")) return undefined
-  const canRevert = Object.hasOwn(input, "can_revert") ? input.can_revert : absent
+  const canRevert = orAbsent(input, "can_revert", input.can_revert)
   if (!(canRevert === absent || canRevert === undefined || typeof canRevert === "boolean")) return undefined
-  const canDelete = Object.hasOwn(input, "can_delete") ? input.can_delete : absent
+  const canDelete = orAbsent(input, "can_delete", input.can_delete)
   if (!(canDelete === absent || canDelete === undefined || typeof canDelete === "boolean")) return undefined
-  const canEditBody = Object.hasOwn(input, "can_edit_body") ? input.can_edit_body : absent
+  const canEditBody = orAbsent(input, "can_edit_body", input.can_edit_body)
   if (!(canEditBody === absent || canEditBody === undefined || typeof canEditBody === "boolean"))
     return undefined
-  const canToggle = Object.hasOwn(input, "can_toggle") ? input.can_toggle : absent
+  const canToggle = orAbsent(input, "can_toggle", input.can_toggle)
   if (!(canToggle === absent || canToggle === undefined || typeof canToggle === "boolean")) return undefined
-  const subject = Object.hasOwn(input, "subject") ? input.subject : absent
+  const subject = orAbsent(input, "subject", input.subject)
   if (!(subject === absent || subject === undefined || subject === null || typeof subject === "string"))
     return undefined
-  const markup = Object.hasOwn(input, "markup") ? input.markup : absent
+  const markup = orAbsent(input, "markup", input.markup)
   if (!(markup === absent || markup === undefined || typeof markup === "string")) return undefined
-  const body = Object.hasOwn(input, "body") ? input.body : absent
+  const body = orAbsent(input, "body", input.body)
   if (!(body === absent || body === undefined || typeof body === "string")) return undefined
-  const availableVariablesWire = Object.hasOwn(input, "available_variables")
-    ? input.available_variables
-    : absent
+  const availableVariablesWire = orAbsent(input, "available_variables", input.available_variables)
   const availableVariables =
     availableVariablesWire === absent || availableVariablesWire === undefined
       ? availableVariablesWire
       : checkArray(availableVariablesWire, isString)
   if (availableVariables === undefined && availableVariablesWire !== undefined) return undefined
-  const requiredVariablesWire = Object.hasOwn(input, "required_variables") ? input.required_variables : absent
+  const requiredVariablesWire = orAbsent(input, "required_variables", input.required_variables)
   const requiredVariables =
     requiredVariablesWire === absent || requiredVariablesWire === undefined
       ? requiredVariablesWire
       : checkArray(requiredVariablesWire, isString)
   if (requiredVariables === undefined && requiredVariablesWire !== undefined) return undefined
-  const fromEmailName = Object.hasOwn(input, "from_email_name") ? input.from_email_name : absent
+  const fromEmailName = orAbsent(input, "from_email_name", input.from_email_name)
   if (!(fromEmailName === absent || fromEmailName === undefined || typeof fromEmailName === "string"))
     return undefined
-  const replyToEmailName = Object.hasOwn(input, "reply_to_email_name") ? input.reply_to_email_name : absent
+  const replyToEmailName = orAbsent(input, "reply_to_email_name", input.reply_to_email_name)
   if (
     !(replyToEmailName === absent || replyToEmailName === undefined || typeof replyToEmailName === "string")
   )
     return undefined
-  const deliveredByClerk = Object.hasOwn(input, "delivered_by_clerk") ? input.delivered_by_clerk : absent
+  const deliveredByClerk = orAbsent(input, "delivered_by_clerk", input.delivered_by_clerk)
   if (
     !(deliveredByClerk === absent || deliveredByClerk === undefined || typeof deliveredByClerk === "boolean")
   )
     return undefined
-  const enabled = Object.hasOwn(input, "enabled") ? input.enabled : absent
+  const enabled = orAbsent(input, "enabled", input.enabled)
   if (!(enabled === absent || enabled === undefined || typeof enabled === "boolean")) return undefined
-  const flaggedAsSuspicious = Object.hasOwn(input, "flagged_as_suspicious")
-    ? input.flagged_as_suspicious
-    : absent
+  const flaggedAsSuspicious = orAbsent(input, "flagged_as_suspicious", input.flagged_as_suspicious)
   if (
     !(
       flaggedAsSuspicious === absent ||
@@ -9636,9 +9593,9 @@ function decodeTemplate(input: unknown): unknown {
     )
   )
     return undefined
-  const updatedAt = Object.hasOwn(input, "updated_at") ? input.updated_at : absent
+  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
   if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
-  const createdAt = Object.hasOwn(input, "created_at") ? input.created_at : absent
+  const createdAt = orAbsent(input, "created_at", input.created_at)
   if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
   const output: { [key: string]: unknown } = {}
   if (id !== absent) output.id = id
@@ -9777,7 +9734,7 @@ function decodeTrustedDevice(input: unknown): unknown {
   if (!(typeof platform === "string")) return undefined
   const appIdentifier = input.app_identifier
   if (!(typeof appIdentifier === "string")) return undefined
-  const name = Object.hasOwn(input, "name") ? input.name : absent
+  const name = orAbsent(input, "name", input.name)
   if (!(name === absent || name === undefined || name === null || typeof name === "string")) return undefined
   const algorithm = input.algorithm
   if (!(typeof algorithm === "string")) return undefined
@@ -9787,7 +9744,7 @@ function decodeTrustedDevice(input: unknown): unknown {
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const lastUsedAt = Object.hasOwn(input, "last_used_at") ? input.last_used_at : absent
+  const lastUsedAt = orAbsent(input, "last_used_at", input.last_used_at)
   if (
     !(
       lastUsedAt === absent ||
@@ -9797,7 +9754,7 @@ function decodeTrustedDevice(input: unknown): unknown {
     )
   )
     return undefined
-  const revokedAt = Object.hasOwn(input, "revoked_at") ? input.revoked_at : absent
+  const revokedAt = orAbsent(input, "revoked_at", input.revoked_at)
   if (
     !(revokedAt === absent || revokedAt === undefined || revokedAt === null || typeof revokedAt === "number")
   )
@@ -9840,23 +9797,23 @@ export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> 
 /** `VerificationWeb3` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeVerificationWeb3(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const object = Object.hasOwn(input, "object") ? input.object : absent
+  const object = orAbsent(input, "object", input.object)
   if (!(object === absent || object === undefined || object === "verification_web3")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
   const strategy = input.strategy
   if (!(typeof strategy === "string")) return undefined
-  const nonce = Object.hasOwn(input, "nonce") ? input.nonce : absent
+  const nonce = orAbsent(input, "nonce", input.nonce)
   if (!(nonce === absent || nonce === undefined || nonce === null || typeof nonce === "string"))
     return undefined
-  const message = Object.hasOwn(input, "message") ? input.message : absent
+  const message = orAbsent(input, "message", input.message)
   if (!(message === absent || message === undefined || message === null || typeof message === "string"))
     return undefined
-  const attempts = Object.hasOwn(input, "attempts") ? (input.attempts ?? null) : null
+  const attempts = input.attempts ?? null
   if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = Object.hasOwn(input, "expire_at") ? (input.expire_at ?? null) : null
+  const expireAt = input.expire_at ?? null
   if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = Object.hasOwn(input, "verified_at_client") ? input.verified_at_client : absent
+  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
   if (
     !(
       verifiedAtClient === absent ||
@@ -9919,13 +9876,13 @@ function decodeWeb3WalletVerification(input: unknown): unknown {
 /** `Web3Wallet` from the wire, or `undefined` where its Schema must explain what is wrong. */
 function decodeWeb3Wallet(input: unknown): unknown {
   if (!isRecord(input)) return undefined
-  const id = Object.hasOwn(input, "id") ? input.id : absent
+  const id = orAbsent(input, "id", input.id)
   if (!(id === absent || id === undefined || typeof id === "string")) return undefined
   const object = input.object
   if (!(object === "web3_wallet")) return undefined
   const web3Wallet = input.web3_wallet
   if (!(typeof web3Wallet === "string")) return undefined
-  const verificationWire = Object.hasOwn(input, "verification") ? (input.verification ?? null) : null
+  const verificationWire = input.verification ?? null
   const verification = verificationWire === null ? null : decodeWeb3WalletVerification(verificationWire)
   if (verification === undefined) return undefined
   const createdAt = input.created_at
@@ -9975,39 +9932,33 @@ function decodeUser(input: unknown): unknown {
   if (!(typeof id === "string")) return undefined
   const object = input.object
   if (!(object === "user")) return undefined
-  const externalId = Object.hasOwn(input, "external_id") ? (input.external_id ?? null) : null
+  const externalId = input.external_id ?? null
   if (!(externalId === null || typeof externalId === "string")) return undefined
-  const primaryEmailAddressId = Object.hasOwn(input, "primary_email_address_id")
-    ? (input.primary_email_address_id ?? null)
-    : null
+  const primaryEmailAddressId = input.primary_email_address_id ?? null
   if (!(primaryEmailAddressId === null || typeof primaryEmailAddressId === "string")) return undefined
-  const primaryPhoneNumberId = Object.hasOwn(input, "primary_phone_number_id")
-    ? (input.primary_phone_number_id ?? null)
-    : null
+  const primaryPhoneNumberId = input.primary_phone_number_id ?? null
   if (!(primaryPhoneNumberId === null || typeof primaryPhoneNumberId === "string")) return undefined
-  const primaryWeb3WalletId = Object.hasOwn(input, "primary_web3_wallet_id")
-    ? (input.primary_web3_wallet_id ?? null)
-    : null
+  const primaryWeb3WalletId = input.primary_web3_wallet_id ?? null
   if (!(primaryWeb3WalletId === null || typeof primaryWeb3WalletId === "string")) return undefined
-  const username = Object.hasOwn(input, "username") ? (input.username ?? null) : null
+  const username = input.username ?? null
   if (!(username === null || typeof username === "string")) return undefined
-  const firstName = Object.hasOwn(input, "first_name") ? (input.first_name ?? null) : null
+  const firstName = input.first_name ?? null
   if (!(firstName === null || typeof firstName === "string")) return undefined
-  const lastName = Object.hasOwn(input, "last_name") ? (input.last_name ?? null) : null
+  const lastName = input.last_name ?? null
   if (!(lastName === null || typeof lastName === "string")) return undefined
-  const locale = Object.hasOwn(input, "locale") ? input.locale : absent
+  const locale = orAbsent(input, "locale", input.locale)
   if (!(locale === absent || locale === undefined || locale === null || typeof locale === "string"))
     return undefined
-  const profileImageUrl = Object.hasOwn(input, "profile_image_url") ? input.profile_image_url : absent
+  const profileImageUrl = orAbsent(input, "profile_image_url", input.profile_image_url)
   if (!(profileImageUrl === absent || profileImageUrl === undefined || typeof profileImageUrl === "string"))
     return undefined
-  const imageUrl = Object.hasOwn(input, "image_url") ? input.image_url : absent
+  const imageUrl = orAbsent(input, "image_url", input.image_url)
   if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
   const hasImage = input.has_image
   if (!(typeof hasImage === "boolean")) return undefined
   const publicMetadata = input.public_metadata
   if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = Object.hasOwn(input, "private_metadata") ? input.private_metadata : absent
+  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
   if (
     !(
       privateMetadata === absent ||
@@ -10017,7 +9968,7 @@ function decodeUser(input: unknown): unknown {
     )
   )
     return undefined
-  const unsafeMetadata = Object.hasOwn(input, "unsafe_metadata") ? input.unsafe_metadata : absent
+  const unsafeMetadata = orAbsent(input, "unsafe_metadata", input.unsafe_metadata)
   if (!(unsafeMetadata === absent || unsafeMetadata === undefined || isRecord(unsafeMetadata)))
     return undefined
   const emailAddresses = decodeArray(input.email_addresses, decodeEmailAddress)
@@ -10036,13 +9987,11 @@ function decodeUser(input: unknown): unknown {
   if (!(typeof totpEnabled === "boolean")) return undefined
   const backupCodeEnabled = input.backup_code_enabled
   if (!(typeof backupCodeEnabled === "boolean")) return undefined
-  const mfaEnabledAt = Object.hasOwn(input, "mfa_enabled_at") ? (input.mfa_enabled_at ?? null) : null
+  const mfaEnabledAt = input.mfa_enabled_at ?? null
   if (!(mfaEnabledAt === null || typeof mfaEnabledAt === "number")) return undefined
-  const mfaDisabledAt = Object.hasOwn(input, "mfa_disabled_at") ? (input.mfa_disabled_at ?? null) : null
+  const mfaDisabledAt = input.mfa_disabled_at ?? null
   if (!(mfaDisabledAt === null || typeof mfaDisabledAt === "number")) return undefined
-  const passwordLastUpdatedAt = Object.hasOwn(input, "password_last_updated_at")
-    ? input.password_last_updated_at
-    : absent
+  const passwordLastUpdatedAt = orAbsent(input, "password_last_updated_at", input.password_last_updated_at)
   if (
     !(
       passwordLastUpdatedAt === absent ||
@@ -10058,30 +10007,28 @@ function decodeUser(input: unknown): unknown {
   if (samlAccounts === undefined) return undefined
   const enterpriseAccounts = decodeArray(input.enterprise_accounts, decodeEnterpriseAccount)
   if (enterpriseAccounts === undefined) return undefined
-  const organizationMembershipsWire = Object.hasOwn(input, "organization_memberships")
-    ? input.organization_memberships
-    : absent
+  const organizationMembershipsWire = orAbsent(
+    input,
+    "organization_memberships",
+    input.organization_memberships
+  )
   const organizationMemberships =
     organizationMembershipsWire === absent || organizationMembershipsWire === undefined
       ? organizationMembershipsWire
       : decodeArray(organizationMembershipsWire, decodeOrganizationMembership)
   if (organizationMemberships === undefined && organizationMembershipsWire !== undefined) return undefined
-  const lastSignInAt = Object.hasOwn(input, "last_sign_in_at") ? (input.last_sign_in_at ?? null) : null
+  const lastSignInAt = input.last_sign_in_at ?? null
   if (!(lastSignInAt === null || typeof lastSignInAt === "number")) return undefined
   const banned = input.banned
   if (!(typeof banned === "boolean")) return undefined
   const locked = input.locked
   if (!(typeof locked === "boolean")) return undefined
-  const deprovisioned = Object.hasOwn(input, "deprovisioned") ? input.deprovisioned : absent
+  const deprovisioned = orAbsent(input, "deprovisioned", input.deprovisioned)
   if (!(deprovisioned === absent || deprovisioned === undefined || typeof deprovisioned === "boolean"))
     return undefined
-  const lockoutExpiresInSeconds = Object.hasOwn(input, "lockout_expires_in_seconds")
-    ? (input.lockout_expires_in_seconds ?? null)
-    : null
+  const lockoutExpiresInSeconds = input.lockout_expires_in_seconds ?? null
   if (!(lockoutExpiresInSeconds === null || typeof lockoutExpiresInSeconds === "number")) return undefined
-  const verificationAttemptsRemaining = Object.hasOwn(input, "verification_attempts_remaining")
-    ? (input.verification_attempts_remaining ?? null)
-    : null
+  const verificationAttemptsRemaining = input.verification_attempts_remaining ?? null
   if (!(verificationAttemptsRemaining === null || typeof verificationAttemptsRemaining === "number"))
     return undefined
   const updatedAt = input.updated_at
@@ -10092,9 +10039,11 @@ function decodeUser(input: unknown): unknown {
   if (!(typeof deleteSelfEnabled === "boolean")) return undefined
   const createOrganizationEnabled = input.create_organization_enabled
   if (!(typeof createOrganizationEnabled === "boolean")) return undefined
-  const createOrganizationsLimit = Object.hasOwn(input, "create_organizations_limit")
-    ? input.create_organizations_limit
-    : absent
+  const createOrganizationsLimit = orAbsent(
+    input,
+    "create_organizations_limit",
+    input.create_organizations_limit
+  )
   if (
     !(
       createOrganizationsLimit === absent ||
@@ -10104,11 +10053,11 @@ function decodeUser(input: unknown): unknown {
     )
   )
     return undefined
-  const lastActiveAt = Object.hasOwn(input, "last_active_at") ? (input.last_active_at ?? null) : null
+  const lastActiveAt = input.last_active_at ?? null
   if (!(lastActiveAt === null || typeof lastActiveAt === "number")) return undefined
-  const legalAcceptedAt = Object.hasOwn(input, "legal_accepted_at") ? (input.legal_accepted_at ?? null) : null
+  const legalAcceptedAt = input.legal_accepted_at ?? null
   if (!(legalAcceptedAt === null || typeof legalAcceptedAt === "number")) return undefined
-  const bypassClientTrust = Object.hasOwn(input, "bypass_client_trust") ? input.bypass_client_trust : absent
+  const bypassClientTrust = orAbsent(input, "bypass_client_trust", input.bypass_client_trust)
   if (
     !(
       bypassClientTrust === absent ||
@@ -10117,7 +10066,7 @@ function decodeUser(input: unknown): unknown {
     )
   )
     return undefined
-  const scimWire = Object.hasOwn(input, "scim") ? input.scim : absent
+  const scimWire = orAbsent(input, "scim", input.scim)
   const scim =
     scimWire === absent || scimWire === undefined || scimWire === null
       ? scimWire
@@ -10253,13 +10202,13 @@ function decodeWaitlistEntry(input: unknown): unknown {
   if (!(typeof emailAddress === "string")) return undefined
   const status = input.status
   if (!(typeof status === "string")) return undefined
-  const isLocked = Object.hasOwn(input, "is_locked") ? input.is_locked : absent
+  const isLocked = orAbsent(input, "is_locked", input.is_locked)
   if (!(isLocked === absent || isLocked === undefined || typeof isLocked === "boolean")) return undefined
   const createdAt = input.created_at
   if (!(typeof createdAt === "number")) return undefined
   const updatedAt = input.updated_at
   if (!(typeof updatedAt === "number")) return undefined
-  const invitationWire = Object.hasOwn(input, "invitation") ? input.invitation : absent
+  const invitationWire = orAbsent(input, "invitation", input.invitation)
   const invitation =
     invitationWire === absent || invitationWire === undefined || invitationWire === null
       ? invitationWire

@@ -203,7 +203,7 @@ const taken = new Set([
   ..."break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(
     " "
   ),
-  ..."input output absent isRecord checkArray checkRecord decodeArray isUnknownVariant".split(" ")
+  ..."input output absent orAbsent isRecord checkArray checkRecord decodeArray isUnknownVariant".split(" ")
 ])
 
 /** How a property is read, after `fields.ts`: which helper the model's Schema uses for it. */
@@ -222,9 +222,17 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
     const wire = literal(field.wireName)
     const read = /^[A-Za-z_]\w*$/.test(field.wireName) ? `input.${field.wireName}` : `input[${wire}]`
     const raw = `${key}Wire`
-    // Written out per key rather than through a helper: a constant key keeps each read monomorphic.
-    const ownRead = `Object.hasOwn(input, ${wire}) ? ${read} : absent`
-    const nullableRead = `Object.hasOwn(input, ${wire}) ? (${read} ?? null) : null`
+    // Each read is written out with its constant key, which keeps it monomorphic.
+    // The input comes from `JSON.parse`, whose objects inherit only from `Object.prototype`:
+    // unless the key names one of its members, a value read is an own value, and only an
+    // `undefined` needs `hasOwn` to tell a present key from an absent one.
+    const inherited = field.wireName in Object.prototype
+    const ownRead = inherited
+      ? `Object.hasOwn(input, ${wire}) ? ${read} : absent`
+      : `orAbsent(input, ${wire}, ${read})`
+    const nullableRead = inherited
+      ? `Object.hasOwn(input, ${wire}) ? (${read} ?? null) : null`
+      : `${read} ?? null`
     if (how === "required") {
       if (value.kind === "test") {
         body.push(`  const ${local} = ${read}`, `  if (!(${value.test(local)})) return undefined`)

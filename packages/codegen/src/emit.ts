@@ -81,6 +81,7 @@ const decoderHelpers = [
   "isRecord",
   "isString",
   "isUnknownVariant",
+  "orAbsent",
   "withFastDecode"
 ]
 

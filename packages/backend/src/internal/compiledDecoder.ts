@@ -456,6 +456,14 @@ export const decodeUnknownEither = <A, I>(
 /** What a generated decoder holds for an optional property whose key is not an own key (Schema's rule). */
 export const absent: unique symbol = Symbol("absent")
 
+/**
+ * An optional property read from an object of `JSON.parse`: `value` (already read
+ * by the caller, whose constant key keeps the read fast) is an own value unless it
+ * is `undefined`, where only `hasOwn` tells a present key from an absent one.
+ */
+export const orAbsent = (input: object, key: string, value: unknown): unknown =>
+  value !== undefined || Object.hasOwn(input, key) ? value : absent
+
 /** `Schema.Array` of a schema with its own decoder. */
 export const decodeArray = <A>(
   input: unknown,
