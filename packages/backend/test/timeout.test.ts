@@ -2,10 +2,12 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
 import { ClerkClient, RetryPolicy, Timeout, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 
@@ -120,6 +122,45 @@ describe("timeouts", () => {
       expect(error._tag).toBe("TimeoutException")
       expect(requests).toEqual(["POST /v1/users"])
     }).pipe(Effect.provide(clerk()))
+  )
+})
+
+describe("timeouts follow the Clock", () => {
+  /** A client whose answers never come, whatever the HttpClient's own timers. */
+  const silent = ClerkClient.layer({
+    secretKey: Redacted.make(FakeClerk.secretKey),
+    apiUrl: FakeClerk.apiUrl
+  }).pipe(
+    Layer.provide(
+      Layer.succeed(
+        HttpClient.HttpClient,
+        HttpClient.make(() => Effect.never)
+      )
+    )
+  )
+
+  it.effect("under TestClock a call times out when the clock passes its timeout, not before", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(
+        Effect.flip(Users.get({ userId: "user_1" }, { timeout: "30 seconds", retry: RetryPolicy.disabled }))
+      )
+      yield* TestClock.adjust("29 seconds")
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("TimeoutException")
+      expect(error.message).toContain("30s")
+    }).pipe(Effect.provide(silent))
+  )
+
+  it.live("on the live Clock a call to an HttpClient that never answers times out with the same error", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Users.get({ userId: "user_1" }, { timeout: "50 millis", retry: RetryPolicy.disabled })
+      )
+      expect(error._tag).toBe("TimeoutException")
+      expect(error.message).toContain("50ms")
+    }).pipe(Effect.provide(silent))
   )
 })
 

@@ -14,6 +14,7 @@ import * as Predicate from "effect/Predicate"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { type Failure, type FailureKind, type Service, isRepeatable } from "../RetryPolicy.js"
 import { parseRetryAfter } from "./response.js"
+import { withTimeout } from "./timeout.js"
 
 export interface Answer {
   readonly response: HttpClientResponse.HttpClientResponse
@@ -64,15 +65,15 @@ const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 /**
  * Sends `request` and reads its body, all within `timeout`; interruption (by the
- * timeout or the caller) aborts the socket. `Effect.timeout` runs the attempt in
- * a fiber of its own, so whatever the HttpClient does is bounded.
+ * timeout or the caller) aborts the socket. The attempt runs in a fiber of its
+ * own, so whatever the HttpClient does is bounded.
  */
 export const exchange = (
   httpClient: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
   timeout: Duration.Duration
 ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
-  untraced(Effect.timeout(send(httpClient, request), timeout))
+  untraced(withTimeout(send(httpClient, request), timeout))
 
 /** Error codes raised before a connection existed (Node and undici): nothing was sent. */
 const notConnectedCodes = new Set([
