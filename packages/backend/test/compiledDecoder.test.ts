@@ -6,7 +6,13 @@ import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Models from "../src/Models.js"
-import { decodeUnknownEither, FastDecodeAnnotationId, fastPath } from "../src/internal/compiledDecoder.js"
+import * as FakeClerk from "./fakeClerk.js"
+import {
+  decodeJson,
+  decodeUnknownEither,
+  FastDecodeAnnotationId,
+  fastPath
+} from "../src/internal/compiledDecoder.js"
 import { JsonObject, nullable, openEnum, optional, required, unknownVariant } from "../src/internal/fields.js"
 
 const models = Object.entries(Models).flatMap(([name, value]) =>
@@ -254,6 +260,47 @@ describe("compiled decoder", () => {
       expect(agrees(Limit, { limit: 500 })).toBe(true)
       expect(agrees(Limit, { limit: 501 })).toBe(false)
       expect(agrees(Limit, { limit: 1.5 })).toBe(false)
+    })
+  )
+})
+
+describe("decoding a response body", () => {
+  const Users = Schema.Array(Models.User)
+  const users = [
+    FakeClerk.user({ id: "user_1" }),
+    FakeClerk.user({ id: "user_2" }),
+    FakeClerk.user({ id: "user_3" })
+  ]
+
+  it.effect("decodes a page of users to Schema's value", () =>
+    Effect.sync(() => {
+      const text = JSON.stringify(users)
+      const decoded = decodeJson(Users)(text)
+      expect(decoded).toStrictEqual({
+        _tag: "Decoded",
+        value: Either.getOrThrow(Schema.decodeUnknownEither(Users)(JSON.parse(text)))
+      })
+    })
+  )
+
+  it.effect(
+    "rejects with Schema's error and the body as sent, though the page was let go of item by item",
+    () =>
+      Effect.sync(() => {
+        const text = JSON.stringify([...users, { ...FakeClerk.user({ id: "user_4" }), banned: "no" }])
+        const decoded = decodeJson(Users)(text)
+        expect(decoded._tag).toBe("Invalid")
+        if (decoded._tag !== "Invalid") return
+        expect(decoded.json).toStrictEqual(JSON.parse(text))
+        const expected = Schema.decodeUnknownEither(Users)(JSON.parse(text))
+        expect(Either.isLeft(expected) && String(expected.left)).toBe(String(decoded.error))
+      })
+  )
+
+  it.effect("tells a body that is not JSON", () =>
+    Effect.sync(() => {
+      expect(decodeJson(Users)("<html>502</html>")).toStrictEqual({ _tag: "NotJson" })
+      expect(decodeJson(Models.User)(JSON.stringify(users[0]))._tag).toBe("Decoded")
     })
   )
 })

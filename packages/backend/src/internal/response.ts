@@ -6,7 +6,6 @@
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import {
   ClerkErrorDetail,
@@ -16,7 +15,9 @@ import {
   SDKError,
   fromStatus
 } from "../Errors.js"
+import type { JsonDecoder } from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
+import { parseJson } from "./json.js"
 
 const ClerkErrorBody = Schema.Struct({
   errors: Schema.Array(ClerkErrorDetail),
@@ -24,14 +25,6 @@ const ClerkErrorBody = Schema.Struct({
   clerkTraceId: Schema.optional(Schema.String).pipe(Schema.fromKey("clerk_trace_id"))
 })
 const decodeClerkErrorBody = Schema.decodeUnknownOption(ClerkErrorBody)
-
-const parseJson = (text: string): Option.Option<unknown> => {
-  try {
-    return Option.some(JSON.parse(text))
-  } catch {
-    return Option.none()
-  }
-}
 
 /** `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
@@ -69,31 +62,31 @@ export const failure = <S extends ErrorStatus>(
 /** Synchronous: a valid body is the common case and needs no Effect of its own. */
 export const success = <A>(
   operationId: string,
-  decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>,
+  decode: JsonDecoder<A>,
   response: HttpClientResponse.HttpClientResponse,
   text: string
 ): Either.Either<A, ResponseValidationError | SDKError> => {
-  const json = parseJson(text)
-  if (Option.isNone(json)) {
-    const contentType = response.headers["content-type"]
-    return Either.left(
-      new SDKError({
-        status: response.status,
-        contentType,
-        body: text,
-        reason: "a success body that is not JSON"
-      })
-    )
-  }
-  const decoded = decode(json.value)
-  return Either.isRight(decoded)
-    ? Either.right(decoded.right)
-    : Either.left(
+  const decoded = decode(text)
+  switch (decoded._tag) {
+    case "Decoded":
+      return Either.right(decoded.value)
+    case "NotJson":
+      return Either.left(
+        new SDKError({
+          status: response.status,
+          contentType: response.headers["content-type"],
+          body: text,
+          reason: "a success body that is not JSON"
+        })
+      )
+    case "Invalid":
+      return Either.left(
         new ResponseValidationError({
           operationId,
           status: response.status,
-          body: json.value,
-          issues: toIssues(decoded.left)
+          body: decoded.json,
+          issues: toIssues(decoded.error)
         })
       )
+  }
 }
