@@ -2,6 +2,7 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -47,6 +48,10 @@ interface ServerOptions {
   readonly listings: Record<string, Listing>
   /** Answer this offset with a 422 instead of a page. */
   readonly failAt?: number
+  /** Answer this offset with a page whose last item its schema rejects. */
+  readonly invalidAt?: number
+  /** The first time this offset is asked for, break the connection halfway through the page. */
+  readonly breakOnceAt?: number
   /** Never answer this offset; resolves `closed` when the client drops that request. */
   readonly hangAt?: number
 }
@@ -79,13 +84,16 @@ const serve = (options: ServerOptions) =>
           errors: [{ code: "form_param_invalid", message: "bad offset", long_message: "no" }]
         })
       const count = Math.max(0, Math.min(limit, listing.total - offset))
-      send(
-        200,
-        listing.body(
-          Array.from({ length: count }, (_, i) => listing.item(offset + i)),
-          listing.total
-        )
-      )
+      const items = Array.from({ length: count }, (_, i) => listing.item(offset + i))
+      if (offset === options.invalidAt) items.push({ id: 1 })
+      const body = JSON.stringify(listing.body(items, listing.total))
+      if (offset === options.breakOnceAt && served.filter((r) => r.offset === offset).length === 1) {
+        response.writeHead(200, { "content-type": "application/json", "content-length": body.length })
+        // Late enough that the client has the headers and half the page: the body breaks, not the request.
+        response.write(body.slice(0, body.length / 2), () => setTimeout(() => request.socket.destroy(), 50))
+        return
+      }
+      send(200, JSON.parse(body))
     })
     yield* Effect.acquireRelease(
       Effect.async<void>((resume) => {
@@ -195,6 +203,38 @@ describe("Pagination.stream", () => {
       const direct = yield* Users.list({ limit: 5, offset: 10 }).pipe(Effect.flip, Effect.provide(layer))
       expect(streamed._tag).toBe("ClerkUnprocessableEntity")
       expect(streamed).toStrictEqual(direct)
+    })
+  )
+
+  it.scoped(
+    "a page the schema rejects fails the stream after the pages before it, with the list's own error",
+    () =>
+      Effect.gen(function* () {
+        const { layer } = yield* serve({ listings: { "/users": users(20) }, invalidAt: 10 })
+        const seen: Array<string> = []
+        const streamed = yield* Users.stream({}, { pageSize: 5 }).pipe(
+          Stream.runForEach((user) => Effect.sync(() => seen.push(user.id))),
+          Effect.flip,
+          Effect.provide(layer)
+        )
+        const direct = yield* Users.list({ limit: 5, offset: 10 }).pipe(Effect.flip, Effect.provide(layer))
+        expect(seen).toEqual(Array.from({ length: 10 }, (_, n) => `user_${n}`))
+        expect(streamed._tag).toBe("ResponseValidationError")
+        expect(streamed).toStrictEqual(direct)
+      })
+  )
+
+  it.scopedLive("a page whose body breaks off is asked for again, and the stream goes on", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/users": users(12) }, breakOnceAt: 5 })
+      const items = yield* Users.stream(
+        {},
+        { pageSize: 5, retry: RetryPolicy.make({ baseDelay: "1 millis" }) }
+      ).pipe(Stream.runCollect, Effect.provide(layer))
+      expect(Chunk.toReadonlyArray(items).map((user) => user.id)).toEqual(
+        Array.from({ length: 12 }, (_, n) => `user_${n}`)
+      )
+      expect(offsets(served)).toEqual([0, 5, 5, 10])
     })
   )
 

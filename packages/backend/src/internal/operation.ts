@@ -61,10 +61,6 @@ export type Call<P, A, E> = {} extends P
   : (params: P, options?: CallOptions) => Effect.Effect<A, E, ClerkClient>
 
 /**
- * @since 0.1.0
- * @category constructors
- */
-/**
  * Sleeps until the Clock reads `deadline`. A timer may fire a few milliseconds
  * early on a busy event loop (Node counts from the loop's cached time), and a
  * request sent before its `Retry-After` has passed earns another 429.
@@ -89,6 +85,24 @@ const waitUntil = (deadline: number): Effect.Effect<void> =>
 const endWithoutValue = (span: Tracer.Span) =>
   Effect.clockWith((clock) => Effect.sync(() => span.end(clock.unsafeCurrentTimeNanos(), Exit.void)))
 
+/**
+ * The key under which a call keeps its variant that leaves decoding to the
+ * caller: it answers, once the request has succeeded, with the Effect that
+ * decodes the body. `Pagination.stream` fetches the next page ahead with it and
+ * decodes the page only when the consumer gets to it, so one decoded page is
+ * alive at a time (two doubled the GC time of streaming).
+ */
+export const DecodeLater: unique symbol = Symbol.for("@effect-clerk/backend/Operation/DecodeLater")
+
+export type DecodeLater<P, A, E> = (
+  params: P,
+  options?: CallOptions
+) => Effect.Effect<Effect.Effect<A, E>, E, ClerkClient>
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   definition: Definition<P, PI, A, AI, S>
 ): Call<P, A, ErrorFor<S> | GenericError> => {
@@ -96,7 +110,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   const { operationId, method } = definition
   const encodeParams = Schema.encodeUnknownEither(definition.params, { errors: "all" })
   const decodeSuccess =
-    definition.success === undefined ? undefined : CompiledDecoder.decodeUnknownEither(definition.success)
+    definition.success === undefined ? undefined : CompiledDecoder.decodeJson(definition.success)
   const toRequest = compile(definition)
   const spanName = `Clerk.${operationId}`
   // The call site inside this module is all a captured stack would show.
@@ -117,11 +131,18 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     )
   }
 
-  const send = (
+  const decode = ({ response, text }: Answer): Either.Either<A, E> =>
+    decodeSuccess === undefined
+      ? Either.right(undefined as A)
+      : success(operationId, decodeSuccess, response, text)
+
+  /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
+  const send = <X>(
     context: Context.Context<ClerkClient>,
     wire: { readonly [key: string]: unknown },
-    options: CallOptions | undefined
-  ): Effect.Effect<A, E> => {
+    options: CallOptions | undefined,
+    decoded: (answer: Answer) => Either.Either<X, E>
+  ): Effect.Effect<X, E> => {
     const { httpClient } = Context.get(context, ClerkClient)
     const policy = options?.retry ?? Context.get(context, RetryPolicy)
     const timeout =
@@ -131,19 +152,18 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     let attempts = 0
     let status: number | undefined
 
-    const settle = (answer: Answer): Effect.Effect<Either.Either<A, E>, Failure<E>> => {
+    const settle = (answer: Answer): Effect.Effect<Either.Either<X, E>, Failure<E>> => {
       const { response, text } = answer
       status = response.status
       if (status >= 200 && status < 300) {
-        if (decodeSuccess === undefined) return Effect.succeed(Either.right(undefined as A))
-        const decoded = success(operationId, decodeSuccess, response, text)
+        const value = decoded(answer)
         // A success whose body broke off may be read again where repeating is safe.
-        return Either.isLeft(decoded) && answer.broken
-          ? failWith<A, E>(retryContext, decoded.left, "ConnectionLost", attempts)
-          : Effect.succeed(decoded)
+        return Either.isLeft(value) && answer.broken
+          ? failWith<X, E>(retryContext, value.left, "ConnectionLost", attempts)
+          : Effect.succeed(value)
       }
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        failWith<A, E>(
+        failWith<X, E>(
           retryContext,
           failure(definition.errors, response, text, now),
           statusKind(response.status),
@@ -160,7 +180,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       }).pipe(
         Effect.matchEffect({
           onFailure: (error) =>
-            failWith<A, E>(
+            failWith<X, E>(
               retryContext,
               error,
               error._tag === "TimeoutException" ? "TimedOut" : transportKind(error),
@@ -174,7 +194,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
      * Retries start from the failure the first attempt already had: the schedule
      * sees it as its first input, exactly as if `Effect.retry` had run that attempt.
      */
-    const retried = (again: Effect.Effect<Either.Either<A, E>, Failure<E>>, first: Failure<E>) => {
+    const retried = (again: Effect.Effect<Either.Either<X, E>, Failure<E>>, first: Failure<E>) => {
       let pending: Failure<E> | undefined = first
       // The Clock time before which the last `Retry-After` forbids another attempt.
       let notBefore = 0
@@ -212,16 +232,29 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     )
   }
 
-  const call = (params: P | undefined, options?: CallOptions) =>
+  const run = <X>(
+    params: P | undefined,
+    options: CallOptions | undefined,
+    decoded: (answer: Answer) => Either.Either<X, E>
+  ) =>
     Effect.useSpan(spanName, spanOptions, (span) =>
       Effect.suspend(() => {
         const wire = encodeParams(params ?? {})
         return Either.isLeft(wire)
           ? invalidParams(wire.left)
           : Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
-              send(context, wire.right as { readonly [key: string]: unknown }, options)
+              send(context, wire.right as { readonly [key: string]: unknown }, options, decoded)
             )
       }).pipe(Effect.withParentSpan(span), Effect.tap(endWithoutValue(span)))
     )
-  return call as Call<P, A, ErrorFor<S> | GenericError>
+
+  const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode)
+  // A broken body is decoded at once: its failure decides whether the request is repeated.
+  const decodeLater: DecodeLater<P | undefined, A, E> = (params, options) =>
+    run(params, options, (answer) =>
+      answer.broken
+        ? Either.map(decode(answer), Effect.succeed)
+        : Either.right(Effect.suspend(() => decode(answer)))
+    )
+  return Object.assign(call, { [DecodeLater]: decodeLater }) as Call<P, A, ErrorFor<S> | GenericError>
 }

@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
+import { DecodeLater } from "./operation.js"
 
 export interface Paged {
   readonly limit?: number | null | undefined
@@ -40,9 +41,14 @@ type StreamParams<P> = Omit<NonNullable<P>, "limit" | "offset">
 
 /** `P` may include `undefined`: lists whose params are all optional take `params?`. */
 export const stream = <P extends Paged | undefined, Page, A, E>(
-  list: (params: P, options?: CallOptions) => Effect.Effect<Page, E, ClerkClient>,
+  list: ((params: P, options?: CallOptions) => Effect.Effect<Page, E, ClerkClient>) & {
+    readonly [DecodeLater]?: DecodeLater<P, Page, E>
+  },
   shape: PageShape<Page, A>
 ): StreamCall<P, A, E> => {
+  // The page ahead travels as bytes and is decoded when the consumer reaches it.
+  const fetchPage: DecodeLater<P, Page, E> =
+    list[DecodeLater] ?? ((params, options) => Effect.map(list(params, options), Effect.succeed))
   const pages = (params: StreamParams<P> | undefined, options: StreamOptions = {}) => {
     const { pageSize, ...callOptions } = options
     const limit = pageSize ?? shape.maxPageSize
@@ -52,11 +58,11 @@ export const stream = <P extends Paged | undefined, Page, A, E>(
         // Forked into the stream's scope: ending or interrupting the stream
         // interrupts the request in flight, which aborts its socket.
         const request = (offset: number) =>
-          Effect.forkIn(list({ ...params, limit, offset } as P, callOptions), scope)
+          Effect.forkIn(fetchPage({ ...params, limit, offset } as P, callOptions), scope)
         const first = yield* request(0)
         return Stream.paginateChunkEffect({ offset: 0, page: first }, ({ offset, page }) =>
           Effect.gen(function* () {
-            const body = yield* Fiber.join(page)
+            const body = yield* Effect.flatten(Fiber.join(page))
             const items = shape.items(body)
             const seen = offset + items.length
             const total = shape.totalCount?.(body)
