@@ -68,16 +68,20 @@ export const make = (answers: ReadonlyArray<Answer> | ((request: Recorded) => An
       return toResponse(request, answer)
     })
   )
-  const httpClient = Layer.succeed(HttpClient.HttpClient, client)
   return {
     requests,
-    httpClient,
-    layer: ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl }).pipe(
-      Layer.provide(httpClient),
-      Layer.merge(noRetry)
-    )
+    httpClient: Layer.succeed(HttpClient.HttpClient, client),
+    layer: Layer.merge(layerOver(client), noRetry)
   }
 }
+
+/** `ClerkClient.layer` with the test secret and API URL over any `HttpClient`. */
+export const layerOver = (
+  client: HttpClient.HttpClient
+): Layer.Layer<ClerkClient.ClerkClient, ClerkClient.InvalidClientOptions> =>
+  ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl }).pipe(
+    Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
+  )
 
 /** The request body as text; fails the test when it is not a byte body. */
 export const bodyText = (recorded: Recorded): string => {

@@ -6,10 +6,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
-import { ClerkClient, RetryPolicy, Users } from "../src/index.js"
+import { type ClerkClient, RetryPolicy, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 
 /** An answer, or a transport failure carrying the system error code Node would report. */
@@ -35,10 +34,7 @@ const scripted = (steps: ReadonlyArray<Step>) => {
       )
     })
   )
-  const layer = ClerkClient.layer({
-    secretKey: Redacted.make(FakeClerk.secretKey),
-    apiUrl: FakeClerk.apiUrl
-  }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, client)))
+  const layer = FakeClerk.layerOver(client)
   return { seen, layer }
 }
 

@@ -127,17 +127,7 @@ describe("timeouts", () => {
 
 describe("timeouts follow the Clock", () => {
   /** A client whose answers never come, whatever the HttpClient's own timers. */
-  const silent = ClerkClient.layer({
-    secretKey: Redacted.make(FakeClerk.secretKey),
-    apiUrl: FakeClerk.apiUrl
-  }).pipe(
-    Layer.provide(
-      Layer.succeed(
-        HttpClient.HttpClient,
-        HttpClient.make(() => Effect.never)
-      )
-    )
-  )
+  const silent = FakeClerk.layerOver(HttpClient.make(() => Effect.never))
 
   it.effect("under TestClock a call times out when the clock passes its timeout, not before", () =>
     Effect.gen(function* () {
