@@ -113,7 +113,6 @@ export const start = async (options: {
     const arrivedAt = Date.now()
     // Writes to a socket the client already gave up on are expected here.
     res.on("error", () => {})
-    req.socket.on("error", () => {})
     if (fault === "resetBeforeRead") {
       // Nothing was read, so nothing can be recorded under a marker: count it apart.
       record("(unread)", {
@@ -219,6 +218,8 @@ export const start = async (options: {
     })
   })
   server.keepAliveTimeout = 30_000
+  // Once per connection: a keep-alive socket carries many requests.
+  server.on("connection", (socket) => socket.on("error", () => {}))
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
   return {
