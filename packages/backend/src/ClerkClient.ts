@@ -12,6 +12,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { BoundsAttempts, boundsAttempts } from "./internal/timeout.js"
 import { version } from "./internal/version.js"
 
 /**
@@ -103,22 +104,25 @@ export const make = (
           message: "secretKey must be a non-empty key without spaces or control characters"
         })
       )
-    : Effect.map(checkApiUrl(options.apiUrl ?? defaultApiUrl), (apiUrl) => ({
-        httpClient: httpClient.pipe(
-          HttpClient.mapRequest((request) =>
-            request.pipe(
-              HttpClientRequest.prependUrl(apiUrl),
-              HttpClientRequest.bearerToken(options.secretKey),
-              HttpClientRequest.setHeaders({
-                "clerk-api-version": apiVersion,
-                "user-agent": `@effect-clerk/backend/${version}`,
-                accept: "application/json"
-              })
-            )
-          ),
-          HttpClient.withTracerPropagation(false)
+    : Effect.map(checkApiUrl(options.apiUrl ?? defaultApiUrl), (apiUrl) => {
+        const withClerkHeaders = HttpClient.mapRequest(httpClient, (request) =>
+          request.pipe(
+            HttpClientRequest.prependUrl(apiUrl),
+            HttpClientRequest.bearerToken(options.secretKey),
+            HttpClientRequest.setHeaders({
+              "clerk-api-version": apiVersion,
+              "user-agent": `@effect-clerk/backend/${version}`,
+              accept: "application/json"
+            })
+          )
         )
-      }))
+        // A transport that bounds attempts itself never traces; it stays recognisable through the wrapper.
+        return {
+          httpClient: boundsAttempts(httpClient)
+            ? Object.assign(withClerkHeaders, { [BoundsAttempts]: true })
+            : HttpClient.withTracerPropagation(withClerkHeaders, false)
+        }
+      })
 
 /**
  * @since 0.1.0

@@ -6,7 +6,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -14,7 +14,7 @@ import * as Predicate from "effect/Predicate"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { type Failure, type FailureKind, type Service, isRepeatable } from "../RetryPolicy.js"
 import { parseRetryAfter } from "./response.js"
-import { withTimeout } from "./timeout.js"
+import { boundsAttempts, withTimeout } from "./timeout.js"
 
 export interface Answer {
   readonly response: HttpClientResponse.HttpClientResponse
@@ -23,11 +23,20 @@ export interface Answer {
   readonly broken: boolean
 }
 
+/** A transport that bounds the attempt itself reports the timeout as the cause of its own error. */
+const transportTimeout = (error: HttpClientError.HttpClientError) =>
+  Cause.isTimeoutException(error.cause) ? error.cause : undefined
+
 const readBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.match(response.text, {
+  Effect.matchEffect(response.text, {
     // A body that breaks off is kept as a description: for a write it is still an answer that must not be repeated.
-    onFailure: (error) => ({ text: `<body unreadable: ${error.description ?? error.reason}>`, broken: true }),
-    onSuccess: (text) => ({ text, broken: false })
+    onFailure: (error) => {
+      const timeout = transportTimeout(error)
+      return timeout === undefined
+        ? Effect.succeed({ text: `<body unreadable: ${error.description ?? error.reason}>`, broken: true })
+        : Effect.fail(timeout)
+    },
+    onSuccess: (text) => Effect.succeed({ text, broken: false })
   })
 
 /**
@@ -49,10 +58,12 @@ const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.
 const send = <R>(
   httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>,
   request: HttpClientRequest.HttpClientRequest
-): Effect.Effect<Answer, HttpClientError.HttpClientError, R> =>
+): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException, R> =>
   httpClient.execute(request).pipe(
     Effect.flatMap((response) => Effect.map(readBody(response), (body) => ({ response, ...body }))),
-    Effect.mapError(withoutSecret)
+    Effect.mapError((error) =>
+      error._tag === "TimeoutException" ? error : (transportTimeout(error) ?? withoutSecret(error))
+    )
   )
 
 /**
@@ -65,15 +76,19 @@ const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 /**
  * Sends `request` and reads its body, all within `timeout`; interruption (by the
- * timeout or the caller) aborts the socket. The attempt runs in a fiber of its
- * own, so whatever the HttpClient does is bounded.
+ * timeout or the caller) aborts the socket. Unless the HttpClient bounds the
+ * exchange itself, the attempt runs in a fiber of its own, so whatever the
+ * HttpClient does is bounded. A transport that bounds it is one of ours and
+ * never traces, so the platform's tracing switch is left alone.
  */
 export const exchange = (
   httpClient: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
   timeout: Duration.Duration
 ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
-  untraced(withTimeout(send(httpClient, request), timeout))
+  boundsAttempts(httpClient)
+    ? withTimeout(send(httpClient, request), timeout, true)
+    : untraced(withTimeout(send(httpClient, request), timeout, false))
 
 /** Error codes raised before a connection existed (Node and undici): nothing was sent. */
 const notConnectedCodes = new Set([
