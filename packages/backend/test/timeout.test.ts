@@ -9,6 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { ClerkClient, RetryPolicy, Timeout, Users } from "../src/index.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import * as FakeClerk from "./fakeClerk.js"
 
 /**
@@ -46,84 +47,114 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-const clerk = () =>
-  ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl }).pipe(
-    Layer.provide(NodeHttpClient.layerUndici)
-  )
+/** The platform's undici client, bounded by a fiber per attempt, and ours, which bounds attempts itself. */
+const transports = [
+  { name: "NodeHttpClient.layerUndici", layer: NodeHttpClient.layerUndici },
+  { name: "UndiciHttpClient.layer", layer: UndiciHttpClient.layer }
+] as const
 
-/** Resolves once the server has seen `count` connections close in total. */
-const connectionsClosed = (count: number) =>
-  Effect.async<void>((resume) => {
-    const check = () => {
-      if (closed.length >= count) resume(Effect.void)
-      else closeWaiters.push(check)
-    }
-    check()
-  }).pipe(
-    Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error(`closed: ${closed.join(", ")}`) })
-  )
+for (const transport of transports) {
+  const clerk = () =>
+    ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl }).pipe(
+      Layer.provide(transport.layer)
+    )
 
-const reset = () => {
-  requests.length = 0
-  closed.length = 0
+  /** Resolves once the server has seen `count` connections close in total. */
+  const connectionsClosed = (count: number) =>
+    Effect.async<void>((resume) => {
+      const check = () => {
+        if (closed.length >= count) resume(Effect.void)
+        else closeWaiters.push(check)
+      }
+      check()
+    }).pipe(
+      Effect.timeoutFail({
+        duration: "5 seconds",
+        onTimeout: () => new Error(`closed: ${closed.join(", ")}`)
+      })
+    )
+
+  const reset = () => {
+    requests.length = 0
+    closed.length = 0
+  }
+
+  describe(`timeouts (${transport.name})`, () => {
+    it.live("a per-call timeout fails with TimeoutException and the server sees the socket closed", () =>
+      Effect.gen(function* () {
+        reset()
+        const error = yield* Effect.flip(
+          Users.get({ userId: "slow-headers" }, { timeout: "150 millis", retry: RetryPolicy.disabled })
+        )
+        expect(error._tag).toBe("TimeoutException")
+        yield* connectionsClosed(1)
+        expect(closed).toEqual(["GET /v1/users/slow-headers"])
+      }).pipe(Effect.provide(clerk()))
+    )
+
+    it.live("the timeout covers the body: a body that stops coming times out too", () =>
+      Effect.gen(function* () {
+        reset()
+        const error = yield* Effect.flip(
+          Users.get({ userId: "slow-body" }, { timeout: "150 millis", retry: RetryPolicy.disabled })
+        )
+        expect(error._tag).toBe("TimeoutException")
+        yield* connectionsClosed(1)
+        expect(closed).toEqual(["GET /v1/users/slow-body"])
+      }).pipe(Effect.provide(clerk()))
+    )
+
+    it.live("Timeout.layer sets the timeout of every call", () =>
+      Effect.gen(function* () {
+        reset()
+        const started = Date.now()
+        const error = yield* Effect.flip(
+          Users.get({ userId: "slow-headers" }, { retry: RetryPolicy.disabled })
+        )
+        expect(error._tag).toBe("TimeoutException")
+        // Far below the 60 s default: the Layer's 100 ms applied.
+        expect(Date.now() - started).toBeLessThan(5_000)
+        yield* connectionsClosed(1)
+      }).pipe(Effect.provide(Layer.merge(clerk(), Timeout.layer("100 millis"))))
+    )
+
+    it.live("a timed-out GET is tried again, a timed-out POST is not", () =>
+      Effect.gen(function* () {
+        reset()
+        const retry = RetryPolicy.make({ baseDelay: "1 millis", maxAttempts: 3 })
+        yield* Effect.flip(Users.get({ userId: "slow-headers" }, { timeout: "100 millis", retry }))
+        expect(requests).toEqual([
+          "GET /v1/users/slow-headers",
+          "GET /v1/users/slow-headers",
+          "GET /v1/users/slow-headers"
+        ])
+        requests.length = 0
+        const error = yield* Effect.flip(
+          Users.create({ emailAddress: ["ada@example.com"] }, { timeout: "100 millis", retry })
+        )
+        expect(error._tag).toBe("TimeoutException")
+        expect(requests).toEqual(["POST /v1/users"])
+      }).pipe(Effect.provide(clerk()))
+    )
+  })
+
+  describe(`interruption (${transport.name})`, () => {
+    it.live("interrupting a call aborts its socket", () =>
+      Effect.gen(function* () {
+        reset()
+        const fiber = yield* Effect.fork(Users.get({ userId: "slow-headers" }))
+        // Give up on the call once the server has it.
+        yield* Effect.sleep("10 millis").pipe(
+          Effect.repeat({ until: () => requests.length > 0 }),
+          Effect.timeout("5 seconds")
+        )
+        yield* Fiber.interrupt(fiber)
+        yield* connectionsClosed(1)
+        expect(closed).toEqual(["GET /v1/users/slow-headers"])
+      }).pipe(Effect.provide(clerk()))
+    )
+  })
 }
-
-describe("timeouts", () => {
-  it.live("a per-call timeout fails with TimeoutException and the server sees the socket closed", () =>
-    Effect.gen(function* () {
-      reset()
-      const error = yield* Effect.flip(
-        Users.get({ userId: "slow-headers" }, { timeout: "150 millis", retry: RetryPolicy.disabled })
-      )
-      expect(error._tag).toBe("TimeoutException")
-      yield* connectionsClosed(1)
-      expect(closed).toEqual(["GET /v1/users/slow-headers"])
-    }).pipe(Effect.provide(clerk()))
-  )
-
-  it.live("the timeout covers the body: a body that stops coming times out too", () =>
-    Effect.gen(function* () {
-      reset()
-      const error = yield* Effect.flip(
-        Users.get({ userId: "slow-body" }, { timeout: "150 millis", retry: RetryPolicy.disabled })
-      )
-      expect(error._tag).toBe("TimeoutException")
-      yield* connectionsClosed(1)
-      expect(closed).toEqual(["GET /v1/users/slow-body"])
-    }).pipe(Effect.provide(clerk()))
-  )
-
-  it.live("Timeout.layer sets the timeout of every call", () =>
-    Effect.gen(function* () {
-      reset()
-      const started = Date.now()
-      const error = yield* Effect.flip(Users.get({ userId: "slow-headers" }, { retry: RetryPolicy.disabled }))
-      expect(error._tag).toBe("TimeoutException")
-      // Far below the 60 s default: the Layer's 100 ms applied.
-      expect(Date.now() - started).toBeLessThan(5_000)
-      yield* connectionsClosed(1)
-    }).pipe(Effect.provide(Layer.merge(clerk(), Timeout.layer("100 millis"))))
-  )
-
-  it.live("a timed-out GET is tried again, a timed-out POST is not", () =>
-    Effect.gen(function* () {
-      reset()
-      const retry = RetryPolicy.make({ baseDelay: "1 millis", maxAttempts: 3 })
-      yield* Effect.flip(Users.get({ userId: "slow-headers" }, { timeout: "100 millis", retry }))
-      expect(requests).toEqual([
-        "GET /v1/users/slow-headers",
-        "GET /v1/users/slow-headers",
-        "GET /v1/users/slow-headers"
-      ])
-      requests.length = 0
-      const error = yield* Effect.flip(
-        Users.create({ emailAddress: ["ada@example.com"] }, { timeout: "100 millis", retry })
-      )
-      expect(error._tag).toBe("TimeoutException")
-      expect(requests).toEqual(["POST /v1/users"])
-    }).pipe(Effect.provide(clerk()))
-  )
-})
 
 describe("timeouts follow the Clock", () => {
   /** A client whose answers never come, whatever the HttpClient's own timers. */
@@ -143,6 +174,26 @@ describe("timeouts follow the Clock", () => {
     }).pipe(Effect.provide(silent))
   )
 
+  it.effect("under TestClock a transport that bounds attempts itself still times out by the TestClock", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(
+        Effect.flip(
+          Users.get({ userId: "slow-headers" }, { timeout: "30 seconds", retry: RetryPolicy.disabled })
+        )
+      )
+      yield* TestClock.adjust("30 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("TimeoutException")
+      expect(error.message).toContain("30s")
+    }).pipe(
+      Effect.provide(
+        ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl }).pipe(
+          Layer.provide(UndiciHttpClient.layer)
+        )
+      )
+    )
+  )
+
   it.live("on the live Clock a call to an HttpClient that never answers times out with the same error", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(
@@ -151,22 +202,5 @@ describe("timeouts follow the Clock", () => {
       expect(error._tag).toBe("TimeoutException")
       expect(error.message).toContain("50ms")
     }).pipe(Effect.provide(silent))
-  )
-})
-
-describe("interruption", () => {
-  it.live("interrupting a call aborts its socket", () =>
-    Effect.gen(function* () {
-      reset()
-      const fiber = yield* Effect.fork(Users.get({ userId: "slow-headers" }))
-      // Give up on the call once the server has it.
-      yield* Effect.sleep("10 millis").pipe(
-        Effect.repeat({ until: () => requests.length > 0 }),
-        Effect.timeout("5 seconds")
-      )
-      yield* Fiber.interrupt(fiber)
-      yield* connectionsClosed(1)
-      expect(closed).toEqual(["GET /v1/users/slow-headers"])
-    }).pipe(Effect.provide(clerk()))
   )
 })

@@ -1,0 +1,51 @@
+/**
+ * An `HttpClient` for Node on undici's own `request` API, the transport this SDK
+ * is fastest with. Any `@effect/platform` HttpClient works; this one skips the
+ * WHATWG layer and the per-request bookkeeping of the platform's clients, and it
+ * bounds each attempt's timeout itself instead of running the attempt in a fiber
+ * of its own. Together that takes about a fifth off a get-user call against a
+ * local server (`pnpm bench`).
+ *
+ * It does not trace or propagate trace headers, and it needs `undici` installed.
+ * An answer whose body is never read holds its connection until it is
+ * interrupted or, inside an operation, its attempt times out.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Undici from "undici"
+import { BoundsAttempts } from "./internal/timeout.js"
+import { send } from "./internal/undiciExchange.js"
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
+  Object.assign(
+    HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(
+      (request) => Effect.flatMap(request, (request) => send(dispatcher, request)),
+      Effect.succeed
+    ),
+    { [BoundsAttempts]: true }
+  )
+
+/**
+ * The client over its own connection pool, closed with the Layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
+  HttpClient.HttpClient,
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => new Undici.Agent()),
+      (agent) => Effect.promise(() => agent.destroy())
+    ),
+    make
+  )
+)
