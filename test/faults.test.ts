@@ -7,6 +7,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as UndiciHttpClient from "@effect-clerk/backend/UndiciHttpClient"
 import * as FaultServer from "./faultServer.js"
 
 /**
@@ -41,19 +42,28 @@ const documented = new Set([
   "TimeoutException"
 ])
 
-let server: FaultServer.FaultServer
 const unhandled: Array<unknown> = []
 const onUnhandled = (reason: unknown) => unhandled.push(reason)
 
-beforeAll(async () => {
+beforeAll(() => {
   process.on("unhandledRejection", onUnhandled)
-  server = await FaultServer.start({ seed: 20260512, slowMillis: 1200 })
 })
 
-afterAll(async () => {
+afterAll(() => {
   process.off("unhandledRejection", onUnhandled)
-  await server.close()
 })
+
+/** One fault server per run, so each transport's tally counts its own requests only. */
+const faultServer = Effect.acquireRelease(
+  Effect.promise(() => FaultServer.start({ seed: 20260512, slowMillis: 1200 })),
+  (server) => Effect.promise(() => server.close())
+)
+
+/** The platform's undici client, and ours, which bounds each attempt's timeout itself. */
+const transports = [
+  { name: "NodeHttpClient.layerUndici", layer: NodeHttpClient.layerUndici },
+  { name: "UndiciHttpClient.layer", layer: UndiciHttpClient.layer }
+] as const
 
 const retry = RetryPolicy.make({ baseDelay: "1 millis", maxDelay: "5 millis", maxRetryAfter: "3 seconds" })
 const replayingRetry = RetryPolicy.make({
@@ -87,97 +97,99 @@ const outcome = (exit: Exit.Exit<unknown, unknown>): string => {
 }
 
 describe("fault injection", () => {
-  it.live(
-    `${calls} mixed calls end in success or a documented error, with no duplicate write`,
-    () =>
-      Effect.gen(function* () {
-        const kindOf = new Map<string, Kind>()
-        const outcomes = yield* Effect.forEach(
-          Array.from({ length: calls }, (_, i) => i),
-          (i) => {
-            const kind = kinds[i % kinds.length]!
-            const marker = `m${i}`
-            kindOf.set(marker, kind)
-            return Effect.map(Effect.exit(call(kind, marker)), (exit) => ({ kind, exit }))
-          },
-          { concurrency: 25 }
-        ).pipe(
-          Effect.provide(
-            Layer.mergeAll(
-              ClerkClient.layer({ secretKey: Redacted.make("sk_test_faults"), apiUrl: server.apiUrl }).pipe(
-                Layer.provide(NodeHttpClient.layerUndici)
-              ),
-              RetryPolicy.layerService(retry),
-              Timeout.layer("1 second")
+  for (const transport of transports)
+    it.scopedLive(
+      `${calls} mixed calls over ${transport.name} end in success or a documented error, with no duplicate write`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* faultServer
+          const kindOf = new Map<string, Kind>()
+          const outcomes = yield* Effect.forEach(
+            Array.from({ length: calls }, (_, i) => i),
+            (i) => {
+              const kind = kinds[i % kinds.length]!
+              const marker = `m${i}`
+              kindOf.set(marker, kind)
+              return Effect.map(Effect.exit(call(kind, marker)), (exit) => ({ kind, exit }))
+            },
+            { concurrency: 25 }
+          ).pipe(
+            Effect.provide(
+              Layer.mergeAll(
+                ClerkClient.layer({ secretKey: Redacted.make("sk_test_faults"), apiUrl: server.apiUrl }).pipe(
+                  Layer.provide(transport.layer)
+                ),
+                RetryPolicy.layerService(retry),
+                Timeout.layer("1 second")
+              )
             )
           )
-        )
 
-        const tally = new Map<string, number>()
-        for (const { exit } of outcomes) tally.set(outcome(exit), (tally.get(outcome(exit)) ?? 0) + 1)
+          const tally = new Map<string, number>()
+          for (const { exit } of outcomes) tally.set(outcome(exit), (tally.get(outcome(exit)) ?? 0) + 1)
 
-        // Writes Clerk carried out more than once for one logical call, and POST/PATCH
-        // requests sent again after an attempt that may have reached the server.
-        let duplicateWrites = 0
-        let replaysAfterDelivery = 0
-        let optedInDuplicates = 0
-        let retryAfterViolations = 0
-        let retryAfterChecked = 0
-        let retried = 0
-        const faultsSeen = new Set<string>()
-        for (const [marker, attempts] of server.attempts) {
-          for (const attempt of attempts) faultsSeen.add(attempt.fault)
-          const kind = kindOf.get(marker)
-          if (kind === undefined) continue
-          if (attempts.length > 1) retried++
-          attempts.slice(1).forEach((next, index) => {
-            const previous = attempts[index]!
-            if (previous.notBefore === undefined) return
-            retryAfterChecked++
-            if (next.arrivedAt < previous.notBefore) retryAfterViolations++
-          })
-          const committed = attempts.filter((attempt) => attempt.committed).length
-          if (kind === "createIdempotent") {
-            if (committed > 1) optedInDuplicates++
-          } else if (kind === "create" || kind === "update") {
-            if (committed > 1) duplicateWrites++
-            const repeatedAfter = attempts
-              .slice(0, -1)
-              .filter((attempt) => !attempt.fault.startsWith("rateLimited"))
-            if (repeatedAfter.length > 0) replaysAfterDelivery++
+          // Writes Clerk carried out more than once for one logical call, and POST/PATCH
+          // requests sent again after an attempt that may have reached the server.
+          let duplicateWrites = 0
+          let replaysAfterDelivery = 0
+          let optedInDuplicates = 0
+          let retryAfterViolations = 0
+          let retryAfterChecked = 0
+          let retried = 0
+          const faultsSeen = new Set<string>()
+          for (const [marker, attempts] of server.attempts) {
+            for (const attempt of attempts) faultsSeen.add(attempt.fault)
+            const kind = kindOf.get(marker)
+            if (kind === undefined) continue
+            if (attempts.length > 1) retried++
+            attempts.slice(1).forEach((next, index) => {
+              const previous = attempts[index]!
+              if (previous.notBefore === undefined) return
+              retryAfterChecked++
+              if (next.arrivedAt < previous.notBefore) retryAfterViolations++
+            })
+            const committed = attempts.filter((attempt) => attempt.committed).length
+            if (kind === "createIdempotent") {
+              if (committed > 1) optedInDuplicates++
+            } else if (kind === "create" || kind === "update") {
+              if (committed > 1) duplicateWrites++
+              const repeatedAfter = attempts
+                .slice(0, -1)
+                .filter((attempt) => !attempt.fault.startsWith("rateLimited"))
+              if (repeatedAfter.length > 0) replaysAfterDelivery++
+            }
           }
-        }
-        const defects = tally.get("defect") ?? 0
+          const defects = tally.get("defect") ?? 0
 
-        console.log(
-          [
-            `fault injection: ${calls} calls, ${[...server.attempts.values()].reduce((n, a) => n + a.length, 0)} requests, ${retried} calls retried`,
-            ...[...tally]
-              .sort(([, a], [, b]) => b - a)
-              .map(([name, count]) => `  ${name.padEnd(26)} ${count}`),
-            `  defects                    ${defects}`,
-            `  unhandled rejections       ${unhandled.length}`,
-            `  duplicate writes           ${duplicateWrites}`,
-            `  replays after delivery     ${replaysAfterDelivery}`,
-            `  opted-in replays (allowed) ${optedInDuplicates}`,
-            `  Retry-After waits checked  ${retryAfterChecked}, violated ${retryAfterViolations}`
-          ].join("\n")
-        )
+          console.log(
+            [
+              `fault injection over ${transport.name}: ${calls} calls, ${[...server.attempts.values()].reduce((n, a) => n + a.length, 0)} requests, ${retried} calls retried`,
+              ...[...tally]
+                .sort(([, a], [, b]) => b - a)
+                .map(([name, count]) => `  ${name.padEnd(26)} ${count}`),
+              `  defects                    ${defects}`,
+              `  unhandled rejections       ${unhandled.length}`,
+              `  duplicate writes           ${duplicateWrites}`,
+              `  replays after delivery     ${replaysAfterDelivery}`,
+              `  opted-in replays (allowed) ${optedInDuplicates}`,
+              `  Retry-After waits checked  ${retryAfterChecked}, violated ${retryAfterViolations}`
+            ].join("\n")
+          )
 
-        expect(outcomes.length).toBe(calls)
-        expect([...tally.keys()].filter((name) => name !== "Success" && !documented.has(name))).toEqual([])
-        expect(defects).toBe(0)
-        expect(unhandled).toEqual([])
-        expect(duplicateWrites).toBe(0)
-        expect(replaysAfterDelivery).toBe(0)
-        expect(retryAfterViolations).toBe(0)
-        // The checks above are not vacuous: every fault happened, retries happened,
-        // Retry-After was answered and waited out, and most calls still succeeded.
-        expect(faultsSeen.size).toBe(18)
-        expect(retryAfterChecked).toBeGreaterThan(10)
-        expect(retried).toBeGreaterThan(calls / 10)
-        expect(tally.get("Success") ?? 0).toBeGreaterThan(calls / 2)
-      }),
-    110_000
-  )
+          expect(outcomes.length).toBe(calls)
+          expect([...tally.keys()].filter((name) => name !== "Success" && !documented.has(name))).toEqual([])
+          expect(defects).toBe(0)
+          expect(unhandled).toEqual([])
+          expect(duplicateWrites).toBe(0)
+          expect(replaysAfterDelivery).toBe(0)
+          expect(retryAfterViolations).toBe(0)
+          // The checks above are not vacuous: every fault happened, retries happened,
+          // Retry-After was answered and waited out, and most calls still succeeded.
+          expect(faultsSeen.size).toBe(18)
+          expect(retryAfterChecked).toBeGreaterThan(10)
+          expect(retried).toBeGreaterThan(calls / 10)
+          expect(tally.get("Success") ?? 0).toBeGreaterThan(calls / 2)
+        }),
+      110_000
+    )
 })

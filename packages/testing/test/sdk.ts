@@ -1,11 +1,13 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { ClerkClient, SDKError } from "@effect-clerk/backend"
+import * as UndiciHttpClient from "@effect-clerk/backend/UndiciHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { type Vitest, describe, it, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 
 // The SDK's public API against the emulator, once in process (`ClerkEmulator.layer`)
-// and once over HTTP (`ClerkEmulator.serve` + undici).
+// and over HTTP (`ClerkEmulator.serve`) with the platform's undici client and with ours.
 
 export type SdkServices = ClerkClient.ClerkClient | ClerkEmulator.ClerkEmulator
 
@@ -28,20 +30,23 @@ const viaLayer = (options: SdkOptions): Layer.Layer<SdkServices> =>
     Layer.orDie
   )
 
-const viaServer = (options: SdkOptions): Layer.Layer<SdkServices> =>
-  Layer.unwrapScoped(
-    Effect.map(ClerkEmulator.serve(), ({ apiUrl }) =>
-      ClerkClient.layer({ secretKey: clientKey(options), apiUrl })
+const viaServer =
+  (transport: Layer.Layer<HttpClient.HttpClient>) =>
+  (options: SdkOptions): Layer.Layer<SdkServices> =>
+    Layer.unwrapScoped(
+      Effect.map(ClerkEmulator.serve(), ({ apiUrl }) =>
+        ClerkClient.layer({ secretKey: clientKey(options), apiUrl })
+      )
+    ).pipe(
+      Layer.provide(transport),
+      Layer.provideMerge(Layer.effect(ClerkEmulator.ClerkEmulator, ClerkEmulator.make(options.emulator))),
+      Layer.orDie
     )
-  ).pipe(
-    Layer.provide(NodeHttpClient.layerUndici),
-    Layer.provideMerge(Layer.effect(ClerkEmulator.ClerkEmulator, ClerkEmulator.make(options.emulator))),
-    Layer.orDie
-  )
 
 const transports = [
   { name: "ClerkEmulator.layer", make: viaLayer },
-  { name: "ClerkEmulator.serve", make: viaServer }
+  { name: "ClerkEmulator.serve", make: viaServer(NodeHttpClient.layerUndici) },
+  { name: "ClerkEmulator.serve + UndiciHttpClient", make: viaServer(UndiciHttpClient.layer) }
 ] as const
 
 /**
