@@ -4,6 +4,8 @@
  */
 import { createClerkClient } from "@clerk/backend"
 import { ClerkClient, Users } from "@effect-clerk/backend"
+import * as UndiciHttpClient from "@effect-clerk/backend/UndiciHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -94,20 +96,26 @@ export const clerkBackendClient = (origin: string) => {
   )
 }
 
-export const sdkRuntime = (apiUrl: string) =>
+/** The SDK over its own undici transport (what Node programs should use), or over any other HttpClient. */
+export const sdkRuntime = (
+  apiUrl: string,
+  transport: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layer
+) =>
   ManagedRuntime.make(
-    ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl }).pipe(
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
+    ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl }).pipe(Layer.provide(transport))
   )
 
 const userIds = (count: number) => Array.from({ length: count }, (_, i) => `user_${i}`)
 
 /** This SDK, driven the way an Effect program drives it: loops inside one Effect. */
-export const sdkClient = (origin: string): Client => {
-  const runtime = sdkRuntime(`${origin}/v1`)
+export const sdkClient = (
+  origin: string,
+  name = "@effect-clerk/backend",
+  transport?: Layer.Layer<HttpClient.HttpClient>
+): Client => {
+  const runtime = sdkRuntime(`${origin}/v1`, transport)
   return {
-    name: "@effect-clerk/backend",
+    name,
     gets: (count) =>
       runtime.runPromise(
         Effect.forEach(userIds(count), (userId) => Users.get({ userId }), { discard: true })
@@ -132,5 +140,6 @@ export const allClients = (origin: string): ReadonlyArray<Client> => [
   fetchClient(origin),
   undiciClient(origin),
   clerkBackendClient(origin),
-  sdkClient(origin)
+  sdkClient(origin),
+  sdkClient(origin, "@effect-clerk/backend over NodeHttpClient.layerUndici", NodeHttpClient.layerUndici)
 ]
