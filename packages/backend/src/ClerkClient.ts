@@ -12,7 +12,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { BoundsAttempts, boundsAttempts } from "./internal/timeout.js"
+import { boundsAttempts, markBoundsAttempts } from "./internal/timeout.js"
 import { version } from "./internal/version.js"
 
 /**
@@ -119,7 +119,7 @@ export const make = (
         // A transport that bounds attempts itself never traces; it stays recognisable through the wrapper.
         return {
           httpClient: boundsAttempts(httpClient)
-            ? Object.assign(withClerkHeaders, { [BoundsAttempts]: true })
+            ? markBoundsAttempts(withClerkHeaders)
             : HttpClient.withTracerPropagation(withClerkHeaders, false)
         }
       })

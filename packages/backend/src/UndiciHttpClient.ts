@@ -17,7 +17,7 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Undici from "undici"
-import { BoundsAttempts } from "./internal/timeout.js"
+import { markBoundsAttempts } from "./internal/timeout.js"
 import { send } from "./internal/undiciExchange.js"
 
 /**
@@ -25,12 +25,11 @@ import { send } from "./internal/undiciExchange.js"
  * @category constructors
  */
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
-  Object.assign(
+  markBoundsAttempts(
     HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(
       (request) => Effect.flatMap(request, (request) => send(dispatcher, request)),
       Effect.succeed
-    ),
-    { [BoundsAttempts]: true }
+    )
   )
 
 /**

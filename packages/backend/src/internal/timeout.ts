@@ -28,9 +28,12 @@ const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
 const maxTimerMillis = 2 ** 31 - 1
 
 /** Marks an `HttpClient` that bounds each exchange by `attemptTimeout` on its own. */
-export const BoundsAttempts: unique symbol = Symbol.for("@effect-clerk/backend/BoundsAttempts")
+const BoundsAttempts: unique symbol = Symbol.for("@effect-clerk/backend/BoundsAttempts")
 
 export const boundsAttempts = (client: object): boolean => BoundsAttempts in client
+
+export const markBoundsAttempts = <C extends object>(client: C): C =>
+  Object.assign(client, { [BoundsAttempts]: true })
 
 /** The milliseconds an exchange may take, for transports that bound it themselves; none by default. */
 export const attemptTimeout = globalValue("@effect-clerk/backend/attemptTimeout", () =>

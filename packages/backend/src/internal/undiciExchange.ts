@@ -22,9 +22,9 @@ import type * as Undici from "undici"
 import { attemptTimeout, timeoutException } from "./timeout.js"
 
 /** The abort switch and deadline timer shared by the request and the reads of its body. */
-export class Exchange {
+class Exchange {
   readonly controller = new AbortController()
-  timedOut: Cause.TimeoutException | undefined
+  private timedOut: Cause.TimeoutException | undefined
   /** Fails the read now pending, if any, when the deadline passes. */
   private pending: ((timeout: Cause.TimeoutException) => void) | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
