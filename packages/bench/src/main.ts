@@ -116,7 +116,7 @@ const streamRun = (mode: StreamMode, total: number, origin: string) => {
  * (the same run shows 300 or 600 ms of GC): every mode runs `streamRounds` times,
  * the rounds interleaved so drift hits all modes alike, and the medians count.
  */
-const streamRounds = 3
+const streamRounds = 5
 
 const runStreams = (origin: string) => {
   const runs = new Map<string, Array<{ ms: number; items: number; peakRssMb: number }>>()
