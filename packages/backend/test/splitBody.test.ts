@@ -1,13 +1,10 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import { ClerkClient, RetryPolicy, Users } from "../src/index.js"
-import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
+import { RetryPolicy, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
+import { clerkOver, nodeTransports } from "./nodeTransports.js"
 
 /**
  * A body must be decoded as UTF-8 only once it is whole: this server sends every
@@ -44,16 +41,8 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-const transports = [
-  { name: "NodeHttpClient.layerUndici", layer: NodeHttpClient.layerUndici },
-  { name: "UndiciHttpClient.layer", layer: UndiciHttpClient.layer }
-] as const
-
-for (const transport of transports) {
-  const clerk = () =>
-    ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl }).pipe(
-      Layer.provide(transport.layer)
-    )
+for (const transport of nodeTransports) {
+  const clerk = () => clerkOver(apiUrl, transport.layer)
 
   describe(`a body split inside a character, over ${transport.name}`, () => {
     it.scopedLive("decodes to the characters sent", () =>

@@ -1,16 +1,15 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import { ClerkClient, RetryPolicy, Timeout, Users } from "../src/index.js"
+import { RetryPolicy, Timeout, Users } from "../src/index.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import * as FakeClerk from "./fakeClerk.js"
+import { clerkOver, nodeTransports } from "./nodeTransports.js"
 
 /**
  * A server that never finishes its answers: `/v1/users/slow-headers` never sends
@@ -47,17 +46,8 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-/** The platform's undici client, bounded by a fiber per attempt, and ours, which bounds attempts itself. */
-const transports = [
-  { name: "NodeHttpClient.layerUndici", layer: NodeHttpClient.layerUndici },
-  { name: "UndiciHttpClient.layer", layer: UndiciHttpClient.layer }
-] as const
-
-for (const transport of transports) {
-  const clerk = () =>
-    ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl }).pipe(
-      Layer.provide(transport.layer)
-    )
+for (const transport of nodeTransports) {
+  const clerk = () => clerkOver(apiUrl, transport.layer)
 
   /** Resolves once the server has seen `count` connections close in total. */
   const connectionsClosed = (count: number) =>
@@ -185,13 +175,7 @@ describe("timeouts follow the Clock", () => {
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("TimeoutException")
       expect(error.message).toContain("30s")
-    }).pipe(
-      Effect.provide(
-        ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl }).pipe(
-          Layer.provide(UndiciHttpClient.layer)
-        )
-      )
-    )
+    }).pipe(Effect.provide(clerkOver(apiUrl, UndiciHttpClient.layer)))
   )
 
   it.live("on the live Clock a call to an HttpClient that never answers times out with the same error", () =>
