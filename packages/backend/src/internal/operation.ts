@@ -82,8 +82,8 @@ const waitUntil = (deadline: number): Effect.Effect<void> =>
  * 500-user list a quarter of its time in garbage collection. A failed call's
  * span is ended by `useSpan`, with its error.
  */
-const endWithoutValue = (span: Tracer.Span) =>
-  Effect.clockWith((clock) => Effect.sync(() => span.end(clock.unsafeCurrentTimeNanos(), Exit.void)))
+const endWithoutValue = (span: Tracer.Span, clock: Clock.Clock) =>
+  span.end(clock.unsafeCurrentTimeNanos(), Exit.void)
 
 /**
  * The key under which a call keeps its variant that leaves decoding to the
@@ -139,6 +139,8 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
   const send = <X>(
     context: Context.Context<ClerkClient>,
+    span: Tracer.Span,
+    clock: Clock.Clock,
     wire: { readonly [key: string]: unknown },
     options: CallOptions | undefined,
     decoded: (answer: Answer) => Either.Either<X, E>
@@ -150,11 +152,11 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     const rateLimit = Context.get(context, RateLimit)
     const retryContext = { operationId, method, policy }
     let attempts = 0
-    let status: number | undefined
 
     const settle = (answer: Answer): Effect.Effect<Either.Either<X, E>, Failure<E>> => {
       const { response, text } = answer
-      status = response.status
+      const status = response.status
+      span.attribute("http.response.status_code", status)
       if (status >= 200 && status < 300) {
         const value = decoded(answer)
         // A success whose body broke off may be read again where repeating is safe.
@@ -176,6 +178,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     const attempt = (request: Parameters<typeof exchange>[1]) =>
       Effect.suspend(() => {
         attempts += 1
+        span.attribute("clerk.attempts", attempts)
         return rateLimit.limit(exchange(httpClient, request, timeout))
       }).pipe(
         Effect.matchEffect({
@@ -219,16 +222,10 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       const once = attempt(request)
       return Effect.catchAll(once, (first) => retried(once, first))
     }).pipe(
-      Effect.flatten,
-      Effect.ensuring(
-        Effect.suspend(() =>
-          Effect.annotateCurrentSpan(
-            status === undefined
-              ? { "clerk.attempts": attempts }
-              : { "clerk.attempts": attempts, "http.response.status_code": status }
-          )
-        )
-      )
+      Effect.flatMap((result) => {
+        if (Either.isRight(result)) endWithoutValue(span, clock)
+        return result
+      })
     )
   }
 
@@ -237,15 +234,24 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     options: CallOptions | undefined,
     decoded: (answer: Answer) => Either.Either<X, E>
   ) =>
-    Effect.useSpan(spanName, spanOptions, (span) =>
-      Effect.suspend(() => {
-        const wire = encodeParams(params ?? {})
-        return Either.isLeft(wire)
-          ? invalidParams(wire.left)
-          : Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
-              send(context, wire.right as { readonly [key: string]: unknown }, options, decoded)
-            )
-      }).pipe(Effect.withParentSpan(span), Effect.tap(endWithoutValue(span)))
+    Effect.clockWith((clock) =>
+      Effect.useSpan(spanName, spanOptions, (span) =>
+        Effect.suspend(() => {
+          const wire = encodeParams(params ?? {})
+          return Either.isLeft(wire)
+            ? invalidParams(wire.left)
+            : Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
+                send(
+                  context,
+                  span,
+                  clock,
+                  wire.right as { readonly [key: string]: unknown },
+                  options,
+                  decoded
+                )
+              )
+        }).pipe(Effect.withParentSpan(span))
+      )
     )
 
   const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode)
