@@ -11,7 +11,7 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as ClerkClient from "../src/ClerkClient.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
-import { attemptTimeout, boundsAttempts } from "../src/internal/timeout.js"
+import { AttemptTimeout, boundsAttempts } from "../src/internal/timeout.js"
 
 /**
  * A server that echoes what it received, answers forms and cookies, and can stall
@@ -131,21 +131,21 @@ describe("UndiciHttpClient", () => {
   )
 
   it.scopedLive(
-    "under attemptTimeout a stalled answer fails with the timeout as cause and its socket closes",
+    "under AttemptTimeout a stalled answer fails with the timeout as cause and its socket closes",
     () =>
       Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
         const beforeHeaders = yield* Effect.flip(
-          Effect.locally(client.get(`${origin}/stall`), attemptTimeout, 100)
+          Effect.provideService(client.get(`${origin}/stall`), AttemptTimeout, 100)
         )
         expect(beforeHeaders._tag).toBe("RequestError")
         expect(Cause.isTimeoutException(beforeHeaders.cause)).toBe(true)
         yield* untilClosed("/stall")
 
         const inBody = yield* Effect.flip(
-          Effect.locally(
+          Effect.provideService(
             Effect.flatMap(client.get(`${origin}/stall-body`), (response) => response.text),
-            attemptTimeout,
+            AttemptTimeout,
             100
           )
         )

@@ -76,19 +76,22 @@ const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 /**
  * Sends `request` and reads its body, all within `timeout`; interruption (by the
- * timeout or the caller) aborts the socket. Unless the HttpClient bounds the
- * exchange itself, the attempt runs in a fiber of its own, so whatever the
- * HttpClient does is bounded. A transport that bounds it is one of ours and
- * never traces, so the platform's tracing switch is left alone.
+ * timeout or the caller) aborts the socket. With an `attemptTimeout` the
+ * HttpClient bounds the exchange itself, reading it from the context (see
+ * `timeout.ts`); otherwise the attempt runs in a fiber of its own, so whatever
+ * the HttpClient does is bounded. A transport that bounds attempts is one of
+ * ours and never traces, so the platform's tracing switch is left alone.
  */
 export const exchange = (
   httpClient: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
-  timeout: Duration.Duration
-): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> =>
-  boundsAttempts(httpClient)
-    ? withTimeout(send(httpClient, request), timeout, true)
-    : untraced(withTimeout(send(httpClient, request), timeout, false))
+  timeout: Duration.Duration,
+  attemptTimeout: number | undefined
+): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> => {
+  if (attemptTimeout !== undefined) return send(httpClient, request)
+  const bounded = withTimeout(send(httpClient, request), timeout)
+  return boundsAttempts(httpClient) ? bounded : untraced(bounded)
+}
 
 /** Error codes raised before a connection existed (Node and undici): nothing was sent. */
 const notConnectedCodes = new Set([

@@ -16,7 +16,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type * as Tracer from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
 import { ClerkClient } from "../ClerkClient.js"
 import type { ErrorFor, ErrorStatus, ResponseValidationError, SDKError } from "../Errors.js"
@@ -29,6 +29,7 @@ import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
 import { failure, success } from "./response.js"
+import { AttemptTimeout, attemptTimeoutFor } from "./timeout.js"
 
 /**
  * Errors any operation can fail with, whatever its spec entry declares:
@@ -149,6 +150,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     const policy = options?.retry ?? Context.get(context, RetryPolicy)
     const timeout =
       options?.timeout === undefined ? Context.get(context, Timeout) : Duration.decode(options.timeout)
+    const attemptTimeout = attemptTimeoutFor(httpClient, clock, timeout)
     const rateLimit = Context.get(context, RateLimit)
     const retryContext = { operationId, method, policy }
     let attempts = 0
@@ -179,7 +181,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       Effect.suspend(() => {
         attempts += 1
         span.attribute("clerk.attempts", attempts)
-        return rateLimit.limit(exchange(httpClient, request, timeout))
+        return rateLimit.limit(exchange(httpClient, request, timeout, attemptTimeout))
       }).pipe(
         Effect.matchEffect({
           onFailure: (error) =>
@@ -225,6 +227,11 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       Effect.flatMap((result) => {
         if (Either.isRight(result)) endWithoutValue(span, clock)
         return result
+      }),
+      // One change of the context for the span and the timeout (see `timeout.ts`).
+      Effect.mapInputContext((outer: Context.Context<never>) => {
+        const withSpan = Context.add(outer, Tracer.ParentSpan, span)
+        return attemptTimeout === undefined ? withSpan : Context.add(withSpan, AttemptTimeout, attemptTimeout)
       })
     )
   }
@@ -250,7 +257,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
                   decoded
                 )
               )
-        }).pipe(Effect.withParentSpan(span))
+        })
       )
     )
 

@@ -7,9 +7,12 @@
  * takes its place. Any other Clock, such as `TestClock`, drives `Effect.timeout`.
  *
  * A transport that bounds the attempt itself (`UndiciHttpClient`) needs no fiber
- * at all: it reads the limit from `attemptTimeout` and fails its own pending
- * read when the limit passes. That fork is the dearest part of a call after the
- * socket itself (about 40 µs of a 300 µs get-user, measured with `pnpm bench`).
+ * at all: it reads the limit from `AttemptTimeout` in the context and fails its
+ * own pending read when the limit passes. That fork is the dearest part of a
+ * call after the socket itself (about 40 µs of a 300 µs get-user, measured with
+ * `pnpm bench`). The operation adds the limit to the context in the same step
+ * that adds its span as the parent: a second context change per call, as
+ * `Effect.locally` on a FiberRef, cost 3-5% of a get-user.
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -19,15 +22,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
 
 const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
 
 /** The longest delay `setTimeout` keeps; longer ones fire at once. */
 const maxTimerMillis = 2 ** 31 - 1
 
-/** Marks an `HttpClient` that bounds each exchange by `attemptTimeout` on its own. */
+/** Marks an `HttpClient` that bounds each exchange by `AttemptTimeout` on its own. */
 const BoundsAttempts: unique symbol = Symbol.for("@effect-clerk/backend/BoundsAttempts")
 
 export const boundsAttempts = (client: object): boolean => BoundsAttempts in client
@@ -35,27 +36,37 @@ export const boundsAttempts = (client: object): boolean => BoundsAttempts in cli
 export const markBoundsAttempts = <C extends object>(client: C): C =>
   Object.assign(client, { [BoundsAttempts]: true })
 
-/** The milliseconds an exchange may take, for transports that bound it themselves; none by default. */
-export const attemptTimeout = globalValue("@effect-clerk/backend/attemptTimeout", () =>
-  FiberRef.unsafeMake<number | undefined>(undefined)
-)
+/** The milliseconds an exchange may take, for transports that bound it themselves; none when absent. */
+export class AttemptTimeout extends Context.Tag("@effect-clerk/backend/AttemptTimeout")<
+  AttemptTimeout,
+  number
+>() {}
 
 export const timeoutException = (millis: number) =>
   new Cause.TimeoutException(`Operation timed out after '${Duration.format(Duration.millis(millis))}'`)
 
 /**
- * Bounds `effect` by `timeout`. `transportBounds` says the HttpClient behind it
- * fails its own pending exchange with `timeoutException` once `attemptTimeout` passes.
+ * The `AttemptTimeout` for `httpClient`, or `undefined` where `withTimeout` must
+ * bound the attempt: a transport that does not bound it, a Clock other than the
+ * live one (such as `TestClock`), or a limit longer than a timer holds.
  */
+export const attemptTimeoutFor = (
+  httpClient: object,
+  clock: Clock.Clock,
+  timeout: Duration.Duration
+): number | undefined => {
+  const millis = Duration.toMillis(timeout)
+  return boundsAttempts(httpClient) && clock === liveClock && millis <= maxTimerMillis ? millis : undefined
+}
+
+/** Bounds `effect` by `timeout`, for an attempt its transport does not bound. */
 export const withTimeout = <A, E>(
   effect: Effect.Effect<A, E>,
-  timeout: Duration.Duration,
-  transportBounds: boolean
+  timeout: Duration.Duration
 ): Effect.Effect<A, E | Cause.TimeoutException> =>
   Effect.clockWith((clock) => {
     const millis = Duration.toMillis(timeout)
     if (clock !== liveClock || millis > maxTimerMillis) return Effect.timeout(effect, timeout)
-    if (transportBounds) return Effect.locally(effect, attemptTimeout, millis)
     // The fork carries the attempt's exit as its value, so a failed attempt is not
     // also logged as a fiber that failed unobserved (`Effect.timeout` does the same).
     return Effect.flatMap(Effect.fork(Effect.exit(effect)), (attempt) =>

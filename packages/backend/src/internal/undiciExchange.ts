@@ -12,6 +12,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import type * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Inspectable from "effect/Inspectable"
@@ -19,7 +20,7 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import type * as Undici from "undici"
-import { attemptTimeout, timeoutException } from "./timeout.js"
+import { AttemptTimeout, timeoutException } from "./timeout.js"
 
 /** The abort switch and deadline timer shared by the request and the reads of its body. */
 class Exchange {
@@ -109,7 +110,9 @@ export const send = (
     }
     const transportError = (cause: unknown) =>
       new HttpClientError.RequestError({ request, reason: "Transport", cause })
-    const exchange = new Exchange(fiber.getFiberRef(attemptTimeout))
+    const exchange = new Exchange(
+      Option.getOrUndefined(Context.getOption(fiber.currentContext, AttemptTimeout))
+    )
     return exchange.wait<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>(
       (done) =>
         dispatcher.request(
