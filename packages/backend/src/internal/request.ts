@@ -21,11 +21,11 @@ export interface RequestShape {
 
 type Wire = { readonly [key: string]: unknown }
 
-const pathParam = /\{([^}]+)\}/g
-
-/** The wire names substituted into `path`, in the order they appear. */
-const pathParamNames = (path: string): ReadonlyArray<string> =>
-  Array.from(path.matchAll(pathParam), (match) => match[1]!)
+/**
+ * `path` cut at its `{name}` params: literal text at even indexes, the wire
+ * names substituted between them at odd ones.
+ */
+const pathParts = (path: string): ReadonlyArray<string> => path.split(/\{([^}]+)\}/)
 
 const queryValue = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value))
 
@@ -87,13 +87,13 @@ export const compile = (
   shape: RequestShape
 ): ((wire: Wire) => Effect.Effect<HttpClientRequest.HttpClientRequest>) => {
   const comma: ReadonlySet<string> = new Set(shape.commaQuery)
-  const notInBody: ReadonlySet<string> = new Set([...pathParamNames(shape.path), ...shape.query])
+  const parts = pathParts(shape.path)
+  const notInBody: ReadonlySet<string> = new Set([...parts.filter((_, i) => i % 2 === 1), ...shape.query])
   const make = HttpClientRequest.make(shape.method)
-  const hasPathParams = pathParamNames(shape.path).length > 0
   return (wire) => {
-    const url = hasPathParams
-      ? shape.path.replace(pathParam, (_, name: string) => encodeURIComponent(String(wire[name])))
-      : shape.path
+    let url = parts[0]!
+    for (let i = 1; i < parts.length; i += 2)
+      url += encodeURIComponent(String(wire[parts[i]!])) + parts[i + 1]
     const request = make(url, { urlParams: shape.query.length === 0 ? [] : appendQuery(shape, comma, wire) })
     switch (shape.body) {
       case "none":
