@@ -88,8 +88,8 @@ const checkApiUrl = (apiUrl: string): Effect.Effect<string, InvalidClientOptions
 
 /**
  * Wraps an `HttpClient` with Clerk's base URL and headers. Trace propagation
- * headers are never sent to Clerk; the secret only travels as a `Redacted` value,
- * and `authorization` is among the header names `@effect/platform` redacts from spans.
+ * headers are never sent to Clerk; the secret leaves its `Redacted` only for the
+ * authorization header, a name `@effect/platform` redacts from spans and logs.
  *
  * @since 0.1.0
  * @category constructors
@@ -105,16 +105,15 @@ export const make = (
         })
       )
     : Effect.map(checkApiUrl(options.apiUrl ?? defaultApiUrl), (apiUrl) => {
+        // One set of headers for every request: a header per call each copied the request's headers.
+        const clerkHeaders = {
+          authorization: `Bearer ${Redacted.value(options.secretKey)}`,
+          "clerk-api-version": apiVersion,
+          "user-agent": `@effect-clerk/backend/${version}`,
+          accept: "application/json"
+        }
         const withClerkHeaders = HttpClient.mapRequest(httpClient, (request) =>
-          request.pipe(
-            HttpClientRequest.prependUrl(apiUrl),
-            HttpClientRequest.bearerToken(options.secretKey),
-            HttpClientRequest.setHeaders({
-              "clerk-api-version": apiVersion,
-              "user-agent": `@effect-clerk/backend/${version}`,
-              accept: "application/json"
-            })
-          )
+          HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, apiUrl), clerkHeaders)
         )
         // A transport that bounds attempts itself never traces; it stays recognisable through the wrapper.
         return {
