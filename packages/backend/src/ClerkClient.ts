@@ -145,11 +145,14 @@ export const layerConfig: Layer.Layer<
   ClerkClient,
   InvalidClientOptions | ConfigError.ConfigError,
   HttpClient.HttpClient
-> = Layer.unwrapEffect(
-  Effect.map(
-    Config.all({
-      secretKey: Config.redacted("CLERK_SECRET_KEY"),
-      apiUrl: Config.string("CLERK_API_URL").pipe(Config.withDefault(defaultApiUrl))
+> = /* @__PURE__ */ Layer.unwrapEffect(
+  /* @__PURE__ */ Effect.map(
+    /* @__PURE__ */ Config.all({
+      secretKey: /* @__PURE__ */ Config.redacted("CLERK_SECRET_KEY"),
+      apiUrl: /* @__PURE__ */ Config.withDefault(
+        /* @__PURE__ */ Config.string("CLERK_API_URL"),
+        defaultApiUrl
+      )
     }),
     layer
   )

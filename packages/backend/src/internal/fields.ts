@@ -99,7 +99,10 @@ export const unknownVariant = (discriminator: string, known: ReadonlyArray<strin
 }
 
 /** A file for the multipart upload operations. */
-export const Upload = Schema.Union(Schema.Uint8ArrayFromSelf, Schema.instanceOf(Blob))
+export const Upload = /* @__PURE__ */ Schema.Union(
+  Schema.Uint8ArrayFromSelf,
+  /* @__PURE__ */ Schema.instanceOf(Blob)
+)
 
 /**
  * Params whose spec says "at least one of these groups of fields is present"
