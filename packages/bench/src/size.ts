@@ -78,14 +78,12 @@ const bundle = async (contents: string, resolveDir: string) => {
     logLevel: "silent"
   })
   const code = result.outputFiles[0]!.contents
+  const text = Buffer.from(code).toString("utf8")
   return {
+    text,
     minified: code.length,
     gzip: gzipSync(code, { level: 9 }).length,
-    operations: (
-      Buffer.from(code)
-        .toString("utf8")
-        .match(/operationId:"/g) ?? []
-    ).length
+    operations: (text.match(/operationId:"/g) ?? []).length
   }
 }
 

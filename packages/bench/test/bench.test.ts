@@ -1,7 +1,10 @@
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { allClients } from "../src/clients.js"
 import { startServer } from "../src/server.js"
+import { bundleSizes } from "../src/size.js"
 import { runStream, streamModes } from "../src/streamChild.js"
 import { makeUser, usersJson } from "../src/users.js"
 
@@ -30,5 +33,21 @@ describe("bench", () => {
         }),
       (server) => Effect.promise(server.close)
     )
+  )
+
+  it.live(
+    "a one-operation program carries that operation and none of the SDK it does not call",
+    () =>
+      Effect.promise(async () => {
+        const { sdk, barrel } = await bundleSizes(join(dirname(fileURLToPath(import.meta.url)), ".."))
+        expect(sdk.operations).toBe(1)
+        expect(barrel.operations).toBeGreaterThan(1)
+        // ClerkClient.layerConfig reads these; the package index carries the whole ClerkClient namespace.
+        for (const name of ["CLERK_SECRET_KEY", "CLERK_API_URL"]) {
+          expect(barrel.text).toContain(name)
+          expect(sdk.text).not.toContain(name)
+        }
+      }),
+    30_000
   )
 })
