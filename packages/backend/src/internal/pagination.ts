@@ -3,10 +3,10 @@
  * across all pages, requesting the next page while the consumer works on this one.
  * Memory stays flat: at most the page being consumed and the next one are held.
  */
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
@@ -46,7 +46,7 @@ export const stream = <P extends Paged | undefined, Page, A, E>(
   },
   shape: PageShape<Page, A>
 ): StreamCall<P, A, E> => {
-  // The page ahead travels as bytes and is decoded when the consumer reaches it.
+  // The page ahead travels as its undecoded answer and is decoded when the consumer reaches it.
   const fetchPage: DecodeLater<P, Page, E> =
     list[DecodeLater] ?? ((params, options) => Effect.map(list(params, options), Effect.succeed))
   const pages = (params: StreamParams<P> | undefined, options: StreamOptions = {}) => {
@@ -59,8 +59,11 @@ export const stream = <P extends Paged | undefined, Page, A, E>(
         // interrupts the request in flight, which aborts its socket.
         const request = (offset: number) =>
           Effect.forkIn(fetchPage({ ...params, limit, offset } as P, callOptions), scope)
-        const first = yield* request(0)
-        return Stream.paginateChunkEffect({ offset: 0, page: first }, ({ offset, page }) =>
+        interface Ahead {
+          readonly offset: number
+          readonly page: Fiber.RuntimeFiber<Effect.Effect<Page, E>, E>
+        }
+        const take = ({ offset, page }: Ahead) =>
           Effect.gen(function* () {
             const body = yield* Effect.flatten(Fiber.join(page))
             const items = shape.items(body)
@@ -68,10 +71,28 @@ export const stream = <P extends Paged | undefined, Page, A, E>(
             const total = shape.totalCount?.(body)
             const done = items.length < limit || (total !== undefined && seen >= total)
             // The next page travels while the consumer works on this one: one page ahead, never more.
-            const next = done ? Option.none() : Option.some({ offset: seen, page: yield* request(seen) })
+            const next = done ? undefined : { offset: seen, page: yield* request(seen) }
             return [Chunk.unsafeFromArray(items), next] as const
           })
-        )
+        /**
+         * A channel holds the last chunk it emitted until it emits another. The
+         * empty chunk after each page lets go of the page the consumer is done
+         * with; held while the next page was read and decoded, it was copied by
+         * those young collections and promoted with them, which made streaming
+         * 100,000 users about a third slower than a page loop in half the runs.
+         */
+        const emit = (
+          ahead: Ahead
+        ): Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown, ClerkClient> =>
+          Channel.flatMap(Channel.fromEffect(take(ahead)), ([items, next]) =>
+            next === undefined
+              ? Channel.write(items)
+              : Channel.write(items).pipe(
+                  Channel.zipRight(Channel.write(Chunk.empty<A>())),
+                  Channel.zipRight(emit(next))
+                )
+          )
+        return Stream.fromChannel(emit({ offset: 0, page: yield* request(0) }))
       })
     )
   }
