@@ -11,7 +11,8 @@ import {
   decodeJson,
   decodeUnknownEither,
   FastDecodeAnnotationId,
-  fastPath
+  fastPath,
+  withCompiledDecode
 } from "../src/internal/compiledDecoder.js"
 import { JsonObject, nullable, openEnum, optional, required, unknownVariant } from "../src/internal/fields.js"
 
@@ -301,6 +302,25 @@ describe("decoding a response body", () => {
     Effect.sync(() => {
       expect(decodeJson(Users)("<html>502</html>")).toStrictEqual({ _tag: "NotJson" })
       expect(decodeJson(Models.User)(JSON.stringify(users[0]))._tag).toBe("Decoded")
+    })
+  )
+
+  it.effect("a response schema without a generated decoder decodes through one compiled from its AST", () =>
+    Effect.sync(() => {
+      const Wire = Schema.Struct({ verified: Schema.Boolean, codeType: required(Schema.String, "code_type") })
+      const Verified = withCompiledDecode(Wire)
+      const carried = Verified.ast.annotations[FastDecodeAnnotationId]
+      if (typeof carried !== "function") throw new Error("withCompiledDecode attached no decoder")
+      const wire = { verified: true, code_type: "totp" }
+      expect(carried(wire)).toStrictEqual({ verified: true, codeType: "totp" })
+      expect(carried({ verified: "yes", code_type: "totp" })).toBe(undefined)
+      expect(decodeJson(Verified)(JSON.stringify(wire))).toStrictEqual(decodeJson(Wire)(JSON.stringify(wire)))
+      const invalid = decodeJson(Verified)(JSON.stringify({ verified: 1 }))
+      const expected = Schema.decodeUnknownEither(Wire)({ verified: 1 })
+      expect(invalid._tag).toBe("Invalid")
+      expect(invalid._tag === "Invalid" && String(invalid.error)).toBe(
+        Either.isLeft(expected) && String(expected.left)
+      )
     })
   )
 })

@@ -44,6 +44,24 @@ export const withFastDecode = <S extends { annotations(annotations: AST.Annotati
   decode: (input: unknown) => unknown
 ): S => schema.annotations({ [FastDecodeAnnotationId]: decode })
 
+/**
+ * `schema` with a decoder compiled from its AST on first use, for a response
+ * schema that has no generated decoder. The compiler travels with the schemas
+ * that need it: a program whose operations answer models does not bundle it.
+ */
+export const withCompiledDecode = <
+  S extends { readonly ast: AST.AST; annotations(annotations: AST.Annotations): S }
+>(
+  schema: S
+): S => {
+  let decode: Decode | undefined
+  return withFastDecode(schema, (input) => {
+    decode ??= compile(schema.ast)
+    const value = decode(input)
+    return value === Invalid ? undefined : value
+  })
+}
+
 /** What a compiled node returns instead of a value when its input is not valid. */
 const Invalid: unique symbol = Symbol("Invalid")
 
@@ -81,13 +99,27 @@ const check =
   (input) =>
     predicate(input) ? input : Invalid
 
-const compileNode = (ast: AST.AST): Decode | undefined => {
+/**
+ * The decoder a node carries: its generated one, or the guard of a declaration
+ * that decodes a value to itself. Needs no compiler, so a bundle that decodes
+ * annotated schemas only does not carry one (see `decodeJson`).
+ */
+const annotated = (ast: AST.AST): Decode | undefined => {
   const generated = ast.annotations[FastDecodeAnnotationId]
   if (Predicate.isFunction(generated))
     return (input) => {
       const value = generated(input)
       return value === undefined ? Invalid : value
     }
+  const guard = ast.annotations[GuardAnnotationId]
+  return AST.isDeclaration(ast) && Predicate.isFunction(guard)
+    ? check((input) => guard(input) === true)
+    : undefined
+}
+
+const compileNode = (ast: AST.AST): Decode | undefined => {
+  const known = annotated(ast)
+  if (known !== undefined) return known
   switch (ast._tag) {
     case "Literal": {
       const literal = ast.literal
@@ -121,10 +153,8 @@ const compileNode = (ast: AST.AST): Decode | undefined => {
       const values = ast.enums.map(([, value]) => value)
       return check((input) => values.some((value) => value === input))
     }
-    case "Declaration": {
-      const guard = ast.annotations[GuardAnnotationId]
-      return Predicate.isFunction(guard) ? check((input) => guard(input) === true) : undefined
-    }
+    case "Declaration":
+      return undefined
     case "Refinement":
       return refinement(ast)
     case "TupleType":
@@ -464,20 +494,22 @@ export type JsonDecoded<A> =
 export type JsonDecoder<A> = (text: string) => JsonDecoded<A>
 
 /**
- * Parses and decodes a response body. The fast path owns the parsed value, so a
+ * Parses and decodes a response body with the decoder its schema carries
+ * (`fastDecoder`), which owns the parsed value, so a
  * list lets go of each parsed item once it is decoded: a page is otherwise held
  * twice while it is copied, and the young collections that run meanwhile copy
  * both (this halved the GC time of listing 100,000 users). A rejection parses
  * the text again, for Schema to explain and for the error to carry the body as sent.
  */
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> => {
-  let fast: Decode | undefined
+  // `null` once known to have none: Schema alone decodes it.
+  let fast: Decode | null | undefined
   let slow: ((input: unknown) => Either.Either<A, ParseResult.ParseError>) | undefined
   return (text) => {
     const json = parseJson(text)
     if (Option.isNone(json)) return { _tag: "NotJson" }
-    fast ??= isList(schema.ast) ? items(compile(schema.ast.rest[0]!.type), true) : compile(schema.ast)
-    const value = fast(json.value)
+    fast ??= fastDecoder(schema.ast) ?? null
+    const value = fast === null ? Invalid : fast(json.value)
     if (value !== Invalid) return { _tag: "Decoded", value: value as A }
     const intact = JSON.parse(text)
     slow ??= Schema.decodeUnknownEither(schema)
@@ -486,6 +518,17 @@ export const decodeJson = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> =>
       ? { _tag: "Decoded", value: decoded.right }
       : { _tag: "Invalid", json: intact, error: decoded.left }
   }
+}
+
+/**
+ * The decoder a response schema carries (`annotated`), directly or as the item
+ * of a list. Every generated response schema carries one: a generated decoder
+ * for a model, `withCompiledDecode` for the others.
+ */
+const fastDecoder = (ast: AST.AST): Decode | undefined => {
+  if (!isList(ast)) return annotated(ast)
+  const item = annotated(ast.rest[0]!.type)
+  return item === undefined ? undefined : items(item, true)
 }
 
 /** `Schema.Array(item)` as Schema builds it, with nothing that changes how it parses. */
