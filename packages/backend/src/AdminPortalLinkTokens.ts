@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -39,22 +40,24 @@ export interface CreateAdminPortalLinkTokenParams
  * @since 0.1.0
  * @category models
  */
-export const CreateAdminPortalLinkTokenResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
-  id: Schema.String,
-  adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  organizationId: /* @__PURE__ */ nullable(Schema.String, "organization_id"),
-  itContactId: /* @__PURE__ */ nullable(Schema.String, "it_contact_id"),
-  scopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "scopes"),
-  token: Schema.String,
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const CreateAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
+    id: Schema.String,
+    adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    organizationId: /* @__PURE__ */ nullable(Schema.String, "organization_id"),
+    itContactId: /* @__PURE__ */ nullable(Schema.String, "it_contact_id"),
+    scopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "scopes"),
+    token: Schema.String,
+    revoked: Schema.Boolean,
+    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    expired: Schema.Boolean,
+    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  })
+)
 export interface CreateAdminPortalLinkTokenResponse
   extends Schema.Schema.Type<typeof CreateAdminPortalLinkTokenResponse> {}
 
@@ -92,21 +95,23 @@ export interface RevokeAdminPortalLinkTokenParams
  * @since 0.1.0
  * @category models
  */
-export const RevokeAdminPortalLinkTokenResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
-  id: Schema.String,
-  adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  organizationId: /* @__PURE__ */ nullable(Schema.String, "organization_id"),
-  itContactId: /* @__PURE__ */ nullable(Schema.String, "it_contact_id"),
-  scopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "scopes"),
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const RevokeAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
+    id: Schema.String,
+    adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    organizationId: /* @__PURE__ */ nullable(Schema.String, "organization_id"),
+    itContactId: /* @__PURE__ */ nullable(Schema.String, "it_contact_id"),
+    scopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "scopes"),
+    revoked: Schema.Boolean,
+    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    expired: Schema.Boolean,
+    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  })
+)
 export interface RevokeAdminPortalLinkTokenResponse
   extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenResponse> {}
 

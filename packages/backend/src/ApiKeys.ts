@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -37,29 +38,31 @@ export interface GetApiKeysParams extends Schema.Schema.Type<typeof GetApiKeysPa
  * @since 0.1.0
  * @category models
  */
-export const GetApiKeysResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(
-    /* @__PURE__ */ Schema.Struct({
-      object: /* @__PURE__ */ Schema.Literal("api_key"),
-      id: Schema.String,
-      type: Schema.String,
-      subject: Schema.String,
-      name: Schema.String,
-      description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-      claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-      scopes: /* @__PURE__ */ Schema.Array(Schema.String),
-      revoked: Schema.Boolean,
-      revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-      expired: Schema.Boolean,
-      expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-      createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-      lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-      createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-      updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-    })
-  ),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const GetApiKeysResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(
+      /* @__PURE__ */ Schema.Struct({
+        object: /* @__PURE__ */ Schema.Literal("api_key"),
+        id: Schema.String,
+        type: Schema.String,
+        subject: Schema.String,
+        name: Schema.String,
+        description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+        claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+        scopes: /* @__PURE__ */ Schema.Array(Schema.String),
+        revoked: Schema.Boolean,
+        revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+        expired: Schema.Boolean,
+        expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+        createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+        lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+        createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+        updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+      })
+    ),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  })
+)
 export interface GetApiKeysResponse extends Schema.Schema.Type<typeof GetApiKeysResponse> {}
 
 /**
@@ -130,25 +133,27 @@ export interface CreateApiKeyParams extends Schema.Schema.Type<typeof CreateApiK
  * @since 0.1.0
  * @category models
  */
-export const CreateApiKeyResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("api_key"),
-  id: Schema.String,
-  type: Schema.String,
-  subject: Schema.String,
-  name: Schema.String,
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
-  secret: Schema.String,
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const CreateApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    id: Schema.String,
+    type: Schema.String,
+    subject: Schema.String,
+    name: Schema.String,
+    description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+    claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+    scopes: /* @__PURE__ */ Schema.Array(Schema.String),
+    secret: Schema.String,
+    revoked: Schema.Boolean,
+    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    expired: Schema.Boolean,
+    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+    createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+    lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  })
+)
 export interface CreateApiKeyResponse extends Schema.Schema.Type<typeof CreateApiKeyResponse> {}
 
 /**
@@ -183,24 +188,26 @@ export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyPara
  * @since 0.1.0
  * @category models
  */
-export const ApiKey = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("api_key"),
-  id: Schema.String,
-  type: Schema.String,
-  subject: Schema.String,
-  name: Schema.String,
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.Array(Schema.String),
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const ApiKey = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    id: Schema.String,
+    type: Schema.String,
+    subject: Schema.String,
+    name: Schema.String,
+    description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+    claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
+    scopes: /* @__PURE__ */ Schema.Array(Schema.String),
+    revoked: Schema.Boolean,
+    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    expired: Schema.Boolean,
+    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+    createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
+    lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  })
+)
 export interface ApiKey extends Schema.Schema.Type<typeof ApiKey> {}
 
 /**
@@ -276,11 +283,13 @@ export interface DeleteApiKeyParams extends Schema.Schema.Type<typeof DeleteApiK
  * @since 0.1.0
  * @category models
  */
-export const DeleteApiKeyResponse = /* @__PURE__ */ Schema.Struct({
-  id: Schema.String,
-  object: /* @__PURE__ */ Schema.Literal("api_key"),
-  deleted: /* @__PURE__ */ Schema.Literal(true)
-})
+export const DeleteApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    id: Schema.String,
+    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    deleted: /* @__PURE__ */ Schema.Literal(true)
+  })
+)
 export interface DeleteApiKeyResponse extends Schema.Schema.Type<typeof DeleteApiKeyResponse> {}
 
 /**
@@ -315,7 +324,9 @@ export interface GetApiKeySecretParams extends Schema.Schema.Type<typeof GetApiK
  * @since 0.1.0
  * @category models
  */
-export const GetApiKeySecretResponse = /* @__PURE__ */ Schema.Struct({ secret: Schema.String })
+export const GetApiKeySecretResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({ secret: Schema.String })
+)
 export interface GetApiKeySecretResponse extends Schema.Schema.Type<typeof GetApiKeySecretResponse> {}
 
 /**

@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import { optional, optionalNullable } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -25,14 +26,16 @@ export interface UpdateInstanceSettingsParams
  * @since 0.1.0
  * @category models
  */
-export const UpdateInstanceSettingsResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("instance_settings")),
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  restrictedToAllowlist: /* @__PURE__ */ optional(Schema.Boolean, "restricted_to_allowlist"),
-  fromEmailAddress: /* @__PURE__ */ optional(Schema.String, "from_email_address"),
-  progressiveSignUp: /* @__PURE__ */ optional(Schema.Boolean, "progressive_sign_up"),
-  enhancedEmailDeliverability: /* @__PURE__ */ optional(Schema.Boolean, "enhanced_email_deliverability")
-})
+export const UpdateInstanceSettingsResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("instance_settings")),
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    restrictedToAllowlist: /* @__PURE__ */ optional(Schema.Boolean, "restricted_to_allowlist"),
+    fromEmailAddress: /* @__PURE__ */ optional(Schema.String, "from_email_address"),
+    progressiveSignUp: /* @__PURE__ */ optional(Schema.Boolean, "progressive_sign_up"),
+    enhancedEmailDeliverability: /* @__PURE__ */ optional(Schema.Boolean, "enhanced_email_deliverability")
+  })
+)
 export interface UpdateInstanceSettingsResponse
   extends Schema.Schema.Type<typeof UpdateInstanceSettingsResponse> {}
 

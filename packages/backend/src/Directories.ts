@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { PathSegment, optional, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -28,10 +29,12 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category models
  */
-export const ListResponse = /* @__PURE__ */ Schema.Struct({
-  data: Models.Directories,
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const ListResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: Models.Directories,
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  })
+)
 export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 
 /**
@@ -253,10 +256,12 @@ export interface ListGroupRoleMappingsParams extends Schema.Schema.Type<typeof L
  * @since 0.1.0
  * @category models
  */
-export const ListGroupRoleMappingsResponse = /* @__PURE__ */ Schema.Struct({
-  data: Models.DirectoryGroupRoleMappings,
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const ListGroupRoleMappingsResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: Models.DirectoryGroupRoleMappings,
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  })
+)
 export interface ListGroupRoleMappingsResponse
   extends Schema.Schema.Type<typeof ListGroupRoleMappingsResponse> {}
 
@@ -365,11 +370,13 @@ export interface DeleteGroupRoleMappingParams
  * @since 0.1.0
  * @category models
  */
-export const DeleteGroupRoleMappingResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("directory_group_role_mapping"),
-  id: Schema.String,
-  deleted: /* @__PURE__ */ Schema.Literal(true)
-})
+export const DeleteGroupRoleMappingResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("directory_group_role_mapping"),
+    id: Schema.String,
+    deleted: /* @__PURE__ */ Schema.Literal(true)
+  })
+)
 export interface DeleteGroupRoleMappingResponse
   extends Schema.Schema.Type<typeof DeleteGroupRoleMappingResponse> {}
 

@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, openEnum, optional, optionalNullable, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -154,18 +155,20 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
  * @since 0.1.0
  * @category models
  */
-export const RevokeResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("invitation"),
-  id: Schema.String,
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-  revoked: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal(true)),
-  status: /* @__PURE__ */ openEnum("revoked"),
-  url: /* @__PURE__ */ Schema.optional(Schema.String),
-  expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const RevokeResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("invitation"),
+    id: Schema.String,
+    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
+    revoked: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal(true)),
+    status: /* @__PURE__ */ openEnum("revoked"),
+    url: /* @__PURE__ */ Schema.optional(Schema.String),
+    expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  })
+)
 export interface RevokeResponse extends Schema.Schema.Type<typeof RevokeResponse> {}
 
 /**

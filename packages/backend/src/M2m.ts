@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -31,28 +32,30 @@ export interface ListTokensParams extends Schema.Schema.Type<typeof ListTokensPa
  * @since 0.1.0
  * @category models
  */
-export const ListTokensResponse = /* @__PURE__ */ Schema.Struct({
-  m2mTokens: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
-        id: Schema.String,
-        subject: Schema.String,
-        claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-        scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-        revoked: Schema.Boolean,
-        revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-        expired: Schema.Boolean,
-        expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-        lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-        createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-        updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-      })
+export const ListTokensResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    m2mTokens: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(
+        /* @__PURE__ */ Schema.Struct({
+          object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+          id: Schema.String,
+          subject: Schema.String,
+          claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+          scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+          revoked: Schema.Boolean,
+          revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+          expired: Schema.Boolean,
+          expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+          lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+          createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+          updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+        })
+      ),
+      "m2m_tokens"
     ),
-    "m2m_tokens"
-  ),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  })
+)
 export interface ListTokensResponse extends Schema.Schema.Type<typeof ListTokensResponse> {}
 
 /**
@@ -108,21 +111,23 @@ export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateToken
  * @since 0.1.0
  * @category models
  */
-export const CreateTokenResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
-  id: Schema.String,
-  subject: Schema.String,
-  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  token: Schema.String,
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const CreateTokenResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+    id: Schema.String,
+    subject: Schema.String,
+    claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+    scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    token: Schema.String,
+    revoked: Schema.Boolean,
+    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    expired: Schema.Boolean,
+    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+    lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  })
+)
 export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse> {}
 
 /**
@@ -158,20 +163,22 @@ export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeToken
  * @since 0.1.0
  * @category models
  */
-export const MachineToMachineToken = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
-  id: Schema.String,
-  subject: Schema.String,
-  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  revoked: Schema.Boolean,
-  revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-  expired: Schema.Boolean,
-  expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-  lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-})
+export const MachineToMachineToken = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+    id: Schema.String,
+    subject: Schema.String,
+    claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+    scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    revoked: Schema.Boolean,
+    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    expired: Schema.Boolean,
+    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+    lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+  })
+)
 export interface MachineToMachineToken extends Schema.Schema.Type<typeof MachineToMachineToken> {}
 
 /**

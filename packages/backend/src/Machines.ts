@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { PathSegment, optional, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -30,10 +31,12 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category models
  */
-export const ListResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(Models.Machine),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const ListResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(Models.Machine),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  })
+)
 export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 
 /**
@@ -91,20 +94,22 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  * @since 0.1.0
  * @category models
  */
-export const CreateResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine"),
-  id: Schema.String,
-  name: Schema.String,
-  instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-  createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-  updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-  defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl"),
-  scopedMachines: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(Models.MachineWithoutScopedMachines),
-    "scoped_machines"
-  ),
-  secretKey: /* @__PURE__ */ required(Schema.String, "secret_key")
-})
+export const CreateResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine"),
+    id: Schema.String,
+    name: Schema.String,
+    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
+    defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl"),
+    scopedMachines: /* @__PURE__ */ required(
+      /* @__PURE__ */ Schema.Array(Models.MachineWithoutScopedMachines),
+      "scoped_machines"
+    ),
+    secretKey: /* @__PURE__ */ required(Schema.String, "secret_key")
+  })
+)
 export interface CreateResponse extends Schema.Schema.Type<typeof CreateResponse> {}
 
 /**
@@ -205,11 +210,13 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  * @since 0.1.0
  * @category models
  */
-export const DeleteResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine"),
-  id: Schema.String,
-  deleted: /* @__PURE__ */ Schema.Literal(true)
-})
+export const DeleteResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine"),
+    id: Schema.String,
+    deleted: /* @__PURE__ */ Schema.Literal(true)
+  })
+)
 export interface DeleteResponse extends Schema.Schema.Type<typeof DeleteResponse> {}
 
 /**
@@ -245,10 +252,12 @@ export interface GetSecretKeyParams extends Schema.Schema.Type<typeof GetSecretK
  * @since 0.1.0
  * @category models
  */
-export const MachineSecretKey = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine_secret_key"),
-  secret: Schema.String
-})
+export const MachineSecretKey = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine_secret_key"),
+    secret: Schema.String
+  })
+)
 export interface MachineSecretKey extends Schema.Schema.Type<typeof MachineSecretKey> {}
 
 /**
@@ -345,12 +354,14 @@ export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScope
  * @since 0.1.0
  * @category models
  */
-export const DeleteScopeResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.Literal("machine_scope"),
-  fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
-  toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
-  deleted: /* @__PURE__ */ Schema.Literal(true)
-})
+export const DeleteScopeResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.Literal("machine_scope"),
+    fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
+    toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
+    deleted: /* @__PURE__ */ Schema.Literal(true)
+  })
+)
 export interface DeleteScopeResponse extends Schema.Schema.Type<typeof DeleteScopeResponse> {}
 
 /**

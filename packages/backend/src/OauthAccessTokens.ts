@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import { nullable, optional, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -22,21 +23,23 @@ export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
  * @since 0.1.0
  * @category models
  */
-export const VerifyResponse = /* @__PURE__ */ Schema.Union(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("clerk_idp_oauth_access_token"),
-    id: Schema.String,
-    clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
-    subject: Schema.String,
-    scopes: /* @__PURE__ */ Schema.Array(Schema.String),
-    revoked: Schema.Boolean,
-    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
-    expired: Schema.Boolean,
-    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
-  }),
-  /* @__PURE__ */ Schema.Struct({ active: /* @__PURE__ */ Schema.Literal(false) })
+export const VerifyResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Union(
+    /* @__PURE__ */ Schema.Struct({
+      object: /* @__PURE__ */ Schema.Literal("clerk_idp_oauth_access_token"),
+      id: Schema.String,
+      clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
+      subject: Schema.String,
+      scopes: /* @__PURE__ */ Schema.Array(Schema.String),
+      revoked: Schema.Boolean,
+      revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+      expired: Schema.Boolean,
+      expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
+      createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
+      updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    }),
+    /* @__PURE__ */ Schema.Struct({ active: /* @__PURE__ */ Schema.Literal(false) })
+  )
 )
 export type VerifyResponse = typeof VerifyResponse.Type
 

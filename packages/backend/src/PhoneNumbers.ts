@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -142,15 +143,17 @@ export interface PrepareVerificationParams extends Schema.Schema.Type<typeof Pre
  * @since 0.1.0
  * @category models
  */
-export const PrepareVerificationResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(Schema.String),
-  id: /* @__PURE__ */ Schema.optional(Schema.String),
-  status: /* @__PURE__ */ Schema.optional(Schema.String),
-  strategy: /* @__PURE__ */ Schema.optional(Schema.String),
-  attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
-  expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
-  channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
-})
+export const PrepareVerificationResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(Schema.String),
+    id: /* @__PURE__ */ Schema.optional(Schema.String),
+    status: /* @__PURE__ */ Schema.optional(Schema.String),
+    strategy: /* @__PURE__ */ Schema.optional(Schema.String),
+    attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
+    expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
+    channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
+  })
+)
 export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof PrepareVerificationResponse> {}
 
 /**

@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -201,10 +202,12 @@ export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateToken
  * @since 0.1.0
  * @category models
  */
-export const CreateTokenResponse = /* @__PURE__ */ Schema.Struct({
-  object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("token")),
-  jwt: /* @__PURE__ */ Schema.optional(Schema.String)
-})
+export const CreateTokenResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("token")),
+    jwt: /* @__PURE__ */ Schema.optional(Schema.String)
+  })
+)
 export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse> {}
 
 /**

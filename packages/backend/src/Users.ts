@@ -15,6 +15,7 @@ import {
   optionalNullable,
   required
 } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -935,9 +936,9 @@ export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPa
  * @since 0.1.0
  * @category models
  */
-export const VerifyPasswordResponse = /* @__PURE__ */ Schema.Struct({
-  verified: /* @__PURE__ */ Schema.optional(Schema.Boolean)
-})
+export const VerifyPasswordResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({ verified: /* @__PURE__ */ Schema.optional(Schema.Boolean) })
+)
 export interface VerifyPasswordResponse extends Schema.Schema.Type<typeof VerifyPasswordResponse> {}
 
 /**
@@ -973,10 +974,12 @@ export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpPa
  * @since 0.1.0
  * @category models
  */
-export const VerifyTotpResponse = /* @__PURE__ */ Schema.Struct({
-  verified: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  codeType: /* @__PURE__ */ optional(/* @__PURE__ */ openEnum("totp", "backup_code"), "code_type")
-})
+export const VerifyTotpResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    verified: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+    codeType: /* @__PURE__ */ optional(/* @__PURE__ */ openEnum("totp", "backup_code"), "code_type")
+  })
+)
 export interface VerifyTotpResponse extends Schema.Schema.Type<typeof VerifyTotpResponse> {}
 
 /**
@@ -1011,9 +1014,9 @@ export interface DisableMfaParams extends Schema.Schema.Type<typeof DisableMfaPa
  * @since 0.1.0
  * @category models
  */
-export const DisableMfaResponse = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ optional(Schema.String, "user_id")
-})
+export const DisableMfaResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({ userId: /* @__PURE__ */ optional(Schema.String, "user_id") })
+)
 export interface DisableMfaResponse extends Schema.Schema.Type<typeof DisableMfaResponse> {}
 
 /**
@@ -1105,10 +1108,12 @@ export interface ListTrustedDevicesParams extends Schema.Schema.Type<typeof List
  * @since 0.1.0
  * @category models
  */
-export const ListTrustedDevicesResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(Models.TrustedDevice),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const ListTrustedDevicesResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(Models.TrustedDevice),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  })
+)
 export interface ListTrustedDevicesResponse extends Schema.Schema.Type<typeof ListTrustedDevicesResponse> {}
 
 /**

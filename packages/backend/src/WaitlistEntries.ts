@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -33,10 +34,12 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
  * @since 0.1.0
  * @category models
  */
-export const ListResponse = /* @__PURE__ */ Schema.Struct({
-  data: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry),
-  totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-})
+export const ListResponse = /* @__PURE__ */ withCompiledDecode(
+  /* @__PURE__ */ Schema.Struct({
+    data: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry),
+    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+  })
+)
 export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 
 /**

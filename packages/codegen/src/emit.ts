@@ -44,7 +44,7 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
  */
 export const pure = (code: string) =>
   code.replace(
-    /(?<![\w.$])((?:Schema|Operation|Pagination)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum|unknownVariant|presentAnyOf|withFastDecode)\(/g,
+    /(?<![\w.$])((?:Schema|Operation|Pagination)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum|unknownVariant|presentAnyOf|withFastDecode|withCompiledDecode)\(/g,
     "/* @__PURE__ */ $1("
   )
 
@@ -210,7 +210,7 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
   ]
   if (success.named !== undefined) {
     lines.push(
-      `${doc([since, "@category models"])}\nexport const ${success.code} = ${success.named}\n${typeAlias(success.code, success.named)}`
+      `${doc([since, "@category models"])}\nexport const ${success.code} = withCompiledDecode(${success.named})\n${typeAlias(success.code, success.named)}`
     )
   }
   const operationDoc = [
@@ -263,6 +263,9 @@ export const namespaceModule = (spec: Spec, operations: ReadonlyArray<OperationM
     `import * as Schema from "effect/Schema"`,
     ...(body.includes("Models.") ? [`import * as Models from "./Models.js"`] : []),
     fieldsImport(body).trim(),
+    ...(body.includes("withCompiledDecode(")
+      ? [`import { withCompiledDecode } from "./internal/compiledDecoder.js"`]
+      : []),
     `import * as Operation from "./internal/operation.js"`,
     ...(body.includes("Pagination.") ? [`import * as Pagination from "./internal/pagination.js"`] : [])
   ].filter((line) => line !== "")

@@ -21,4 +21,29 @@ describe.skipIf(!haveSpec)("generated files", () => {
       .map((file) => file.path.slice(repoRoot.length + 1))
     expect(stale).toEqual([])
   }, 120_000)
+
+  it("give every operation's response a schema that carries its fast decoder", () => {
+    const files = generate(specPath)
+    const models = files.find((file) => file.path.endsWith("/backend/src/Models.ts"))!.content
+    const carries = (module: string, success: string): boolean => {
+      const model = /^Models\.(\w+)$/.exec(success)?.[1]
+      if (model !== undefined)
+        return models.includes(`export const ${model} = /* @__PURE__ */ withFastDecode(`)
+      const item = /^\/\* @__PURE__ \*\/ Schema\.Array\((.+)\)$/.exec(success)?.[1]
+      if (item !== undefined) return carries(module, item)
+      // A declaration that decodes a value to itself: its guard is its decoder.
+      if (success === "JsonObject" || success === "undefined") return true
+      return module.includes(`export const ${success} = /* @__PURE__ */ withCompiledDecode(`)
+    }
+    const operations = files
+      .filter((file) => /\/backend\/src\/[A-Z]\w+\.ts$/.test(file.path))
+      .flatMap((file) =>
+        Array.from(file.content.matchAll(/^ {2}success: (.+),$/gm), ([, success]) => ({
+          success: success!,
+          carries: carries(file.content, success!)
+        }))
+      )
+    expect(operations.length).toBe(249)
+    expect(operations.filter((operation) => !operation.carries)).toEqual([])
+  })
 })
