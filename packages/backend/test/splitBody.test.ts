@@ -1,7 +1,9 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { RetryPolicy, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 import { clerkOver, nodeTransports } from "./nodeTransports.js"
@@ -30,6 +32,9 @@ beforeAll(async () => {
   server = Http.createServer((req, res) => {
     req.resume()
     if (req.url?.endsWith("/users/user_broken")) sendSplit(res, 502, "text/plain; charset=utf-8", errorBody)
+    // A list of one: `Users.stream` reads the page it fetches ahead as bytes, decoded when it is reached.
+    else if (req.url?.includes("/users?"))
+      sendSplit(res, 200, "application/json", JSON.stringify([FakeClerk.user({ first_name: firstName })]))
     else sendSplit(res, 200, "application/json", JSON.stringify(FakeClerk.user({ first_name: firstName })))
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -49,6 +54,13 @@ for (const transport of nodeTransports) {
       Effect.gen(function* () {
         const user = yield* Users.get({ userId: "user_1" })
         expect(user.firstName).toBe(firstName)
+      }).pipe(Effect.provide(clerk()))
+    )
+
+    it.scopedLive("decodes a streamed page, read ahead as bytes, to the characters sent", () =>
+      Effect.gen(function* () {
+        const users = yield* Stream.runCollect(Users.stream())
+        expect(Chunk.toReadonlyArray(users).map((user) => user.firstName)).toEqual([firstName])
       }).pipe(Effect.provide(clerk()))
     )
 

@@ -18,26 +18,46 @@ import { boundsAttempts, withTimeout } from "./timeout.js"
 
 export interface Answer {
   readonly response: HttpClientResponse.HttpClientResponse
-  readonly text: string
+  /** The body as sent: text, or the bytes of a success read ahead (`BodyRead`); `textOf` reads either. */
+  readonly body: string | Uint8Array
   /** The body broke off mid-stream (a reset after the answer started). */
   readonly broken: boolean
 }
+
+/**
+ * How a success body is read. Read at once it is text, which undici decodes as
+ * it joins the chunks. A page fetched ahead of the consumer (`Pagination.stream`)
+ * waits as bytes, outside V8's heap: its 1.4 MB of text arriving while the
+ * consumer's page was alive set off young collections that promoted that page,
+ * and streaming 100,000 users peaked at about 1.4× the RSS of 20,000 (1.1× as bytes).
+ */
+export type BodyRead = "text" | "ahead"
+
+const utf8 = new TextDecoder()
+
+export const textOf = (answer: Answer): string =>
+  typeof answer.body === "string" ? answer.body : utf8.decode(answer.body)
 
 /** A transport that bounds the attempt itself reports the timeout as the cause of its own error. */
 const transportTimeout = (error: HttpClientError.HttpClientError) =>
   Cause.isTimeoutException(error.cause) ? error.cause : undefined
 
-const readBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.matchEffect(response.text, {
+const readBody = (response: HttpClientResponse.HttpClientResponse, read: BodyRead) => {
+  const body: Effect.Effect<string | Uint8Array, HttpClientError.ResponseError> =
+    read === "ahead" && response.status >= 200 && response.status < 300
+      ? Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
+      : response.text
+  return Effect.matchEffect(body, {
     // A body that breaks off is kept as a description: for a write it is still an answer that must not be repeated.
     onFailure: (error) => {
       const timeout = transportTimeout(error)
       return timeout === undefined
-        ? Effect.succeed({ text: `<body unreadable: ${error.description ?? error.reason}>`, broken: true })
+        ? Effect.succeed({ body: `<body unreadable: ${error.description ?? error.reason}>`, broken: true })
         : Effect.fail(timeout)
     },
-    onSuccess: (text) => Effect.succeed({ text, broken: false })
+    onSuccess: (body) => Effect.succeed({ body, broken: false })
   })
+}
 
 /**
  * A transport error keeps the request it failed to send, and `Headers` are only
@@ -57,10 +77,11 @@ const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.
 /** Sends `request` and reads its body; a transport error leaves without the secret. */
 const send = <R>(
   httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>,
-  request: HttpClientRequest.HttpClientRequest
+  request: HttpClientRequest.HttpClientRequest,
+  read: BodyRead
 ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException, R> =>
   httpClient.execute(request).pipe(
-    Effect.flatMap((response) => Effect.map(readBody(response), (body) => ({ response, ...body }))),
+    Effect.flatMap((response) => Effect.map(readBody(response, read), (body) => ({ response, ...body }))),
     Effect.mapError((error) =>
       error._tag === "TimeoutException" ? error : (transportTimeout(error) ?? withoutSecret(error))
     )
@@ -86,10 +107,11 @@ export const exchange = (
   httpClient: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
   timeout: Duration.Duration,
-  attemptTimeout: number | undefined
+  attemptTimeout: number | undefined,
+  read: BodyRead
 ): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> => {
-  if (attemptTimeout !== undefined) return send(httpClient, request)
-  const bounded = withTimeout(send(httpClient, request), timeout)
+  if (attemptTimeout !== undefined) return send(httpClient, request, read)
+  const bounded = withTimeout(send(httpClient, request, read), timeout)
   return boundsAttempts(httpClient) ? bounded : untraced(bounded)
 }
 

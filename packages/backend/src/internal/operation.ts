@@ -24,7 +24,16 @@ import { RequestValidationError } from "../Errors.js"
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, RetryPolicy } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
-import { type Answer, exchange, failWith, retryAfterOf, statusKind, transportKind } from "./attempt.js"
+import {
+  type Answer,
+  type BodyRead,
+  exchange,
+  failWith,
+  retryAfterOf,
+  statusKind,
+  textOf,
+  transportKind
+} from "./attempt.js"
 import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
@@ -132,10 +141,10 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     )
   }
 
-  const decode = ({ response, text }: Answer): Either.Either<A, E> =>
+  const decode = (answer: Answer): Either.Either<A, E> =>
     decodeSuccess === undefined
       ? Either.right(undefined as A)
-      : success(operationId, decodeSuccess, response, text)
+      : success(operationId, decodeSuccess, answer.response, textOf(answer))
 
   /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
   const send = <X>(
@@ -144,7 +153,8 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     clock: Clock.Clock,
     wire: { readonly [key: string]: unknown },
     options: CallOptions | undefined,
-    decoded: (answer: Answer) => Either.Either<X, E>
+    decoded: (answer: Answer) => Either.Either<X, E>,
+    read: BodyRead
   ): Effect.Effect<X, E> => {
     const { httpClient } = Context.get(context, ClerkClient)
     const policy = options?.retry ?? Context.get(context, RetryPolicy)
@@ -156,7 +166,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     let attempts = 0
 
     const settle = (answer: Answer): Effect.Effect<Either.Either<X, E>, Failure<E>> => {
-      const { response, text } = answer
+      const { response } = answer
       const status = response.status
       span.attribute("http.response.status_code", status)
       if (status >= 200 && status < 300) {
@@ -169,7 +179,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         failWith<X, E>(
           retryContext,
-          failure(definition.errors, response, text, now),
+          failure(definition.errors, response, textOf(answer), now),
           statusKind(response.status),
           attempts,
           retryAfterOf(response, now)
@@ -181,7 +191,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       Effect.suspend(() => {
         attempts += 1
         span.attribute("clerk.attempts", attempts)
-        return rateLimit.limit(exchange(httpClient, request, timeout, attemptTimeout))
+        return rateLimit.limit(exchange(httpClient, request, timeout, attemptTimeout, read))
       }).pipe(
         Effect.matchEffect({
           onFailure: (error) =>
@@ -239,7 +249,8 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   const run = <X>(
     params: P | undefined,
     options: CallOptions | undefined,
-    decoded: (answer: Answer) => Either.Either<X, E>
+    decoded: (answer: Answer) => Either.Either<X, E>,
+    read: BodyRead
   ) =>
     Effect.clockWith((clock) =>
       Effect.useSpan(spanName, spanOptions, (span) =>
@@ -254,20 +265,25 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
                   clock,
                   wire.right as { readonly [key: string]: unknown },
                   options,
-                  decoded
+                  decoded,
+                  read
                 )
               )
         })
       )
     )
 
-  const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode)
+  const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode, "text")
   // A broken body is decoded at once: its failure decides whether the request is repeated.
   const decodeLater: DecodeLater<P | undefined, A, E> = (params, options) =>
-    run(params, options, (answer) =>
-      answer.broken
-        ? Either.map(decode(answer), Effect.succeed)
-        : Either.right(Effect.suspend(() => decode(answer)))
+    run(
+      params,
+      options,
+      (answer) =>
+        answer.broken
+          ? Either.map(decode(answer), Effect.succeed)
+          : Either.right(Effect.suspend(() => decode(answer))),
+      "ahead"
     )
   return Object.assign(call, { [DecodeLater]: decodeLater }) as Call<P, A, ErrorFor<S> | GenericError>
 }

@@ -46,7 +46,7 @@ export const stream = <P extends Paged | undefined, Page, A, E>(
   },
   shape: PageShape<Page, A>
 ): StreamCall<P, A, E> => {
-  // The page ahead travels as its undecoded answer and is decoded when the consumer reaches it.
+  // The page ahead travels as the bytes of its answer and is decoded when the consumer reaches it.
   const fetchPage: DecodeLater<P, Page, E> =
     list[DecodeLater] ?? ((params, options) => Effect.map(list(params, options), Effect.succeed))
   const pages = (params: StreamParams<P> | undefined, options: StreamOptions = {}) => {
