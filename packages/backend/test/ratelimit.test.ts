@@ -11,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { ClerkClient, RateLimit, RetryPolicy, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
+import { closeServer, listenLocally } from "./localServer.js"
 
 const userId = "user_2hT9sKd3LmQ8vXcR4nWzY7pBfGa"
 
@@ -121,14 +122,12 @@ describe("RateLimitRedis.layer (two processes)", () => {
       res.writeHead(200, { "content-type": "application/json" })
       res.end(JSON.stringify(FakeClerk.user()))
     })
-    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve))
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+    apiUrl = `${await listenLocally(server)}/v1`
   })
 
   afterAll(async () => {
     redis?.kill()
-    server?.closeAllConnections()
-    await new Promise((resolve) => (server === undefined ? resolve(undefined) : server.close(resolve)))
+    if (server !== undefined) await closeServer(server)
   })
 
   const worker = (

@@ -12,6 +12,7 @@ import * as Redacted from "effect/Redacted"
 import { ClerkClient, RetryPolicy, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 import * as TracingRecorder from "./tracingRecorder.js"
+import { closeServer, listenLocally } from "./localServer.js"
 
 interface Seen {
   readonly method: string
@@ -55,14 +56,10 @@ beforeAll(async () => {
       }
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+  apiUrl = `${await listenLocally(server)}/v1`
 })
 
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => closeServer(server))
 
 const clerk = (options: { readonly secretKey?: string; readonly apiUrl?: string } = {}) =>
   ClerkClient.layer({

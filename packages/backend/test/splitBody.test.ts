@@ -1,5 +1,4 @@
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -7,6 +6,7 @@ import * as Stream from "effect/Stream"
 import { RetryPolicy, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 import { clerkOver, nodeTransports } from "./nodeTransports.js"
+import { closeServer, listenLocally } from "./localServer.js"
 
 /**
  * A body must be decoded as UTF-8 only once it is whole: this server sends every
@@ -37,14 +37,10 @@ beforeAll(async () => {
       sendSplit(res, 200, "application/json", JSON.stringify([FakeClerk.user({ first_name: firstName })]))
     else sendSplit(res, 200, "application/json", JSON.stringify(FakeClerk.user({ first_name: firstName })))
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+  apiUrl = `${await listenLocally(server)}/v1`
 })
 
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => closeServer(server))
 
 for (const transport of nodeTransports) {
   const clerk = () => clerkOver(apiUrl, transport.layer)

@@ -1,5 +1,4 @@
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
@@ -10,6 +9,7 @@ import { RetryPolicy, Timeout, Users } from "../src/index.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import * as FakeClerk from "./fakeClerk.js"
 import { clerkOver, nodeTransports } from "./nodeTransports.js"
+import { closeServer, listenLocally } from "./localServer.js"
 
 /**
  * A server that never finishes its answers: `/v1/users/slow-headers` never sends
@@ -37,14 +37,10 @@ beforeAll(async () => {
     // Otherwise: no answer at all.
   })
   server.keepAliveTimeout = 60_000
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+  apiUrl = `${await listenLocally(server)}/v1`
 })
 
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => closeServer(server))
 
 for (const transport of nodeTransports) {
   const clerk = () => clerkOver(apiUrl, transport.layer)

@@ -1,5 +1,4 @@
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
@@ -12,6 +11,7 @@ import * as Stream from "effect/Stream"
 import * as ClerkClient from "../src/ClerkClient.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import { AttemptTimeout, boundsAttempts } from "../src/internal/timeout.js"
+import { closeServer, listenLocally } from "./localServer.js"
 
 /**
  * A server that echoes what it received, answers forms and cookies, and can stall
@@ -53,14 +53,10 @@ beforeAll(async () => {
       )
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  origin = await listenLocally(server)
 })
 
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => closeServer(server))
 
 const untilClosed = (url: string) =>
   Effect.sleep("5 millis").pipe(
