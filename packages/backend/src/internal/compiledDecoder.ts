@@ -495,11 +495,11 @@ export type JsonDecoder<A> = (text: string) => JsonDecoded<A>
 
 /**
  * Parses and decodes a response body with the decoder its schema carries
- * (`fastDecoder`), which owns the parsed value, so a
- * list lets go of each parsed item once it is decoded: a page is otherwise held
- * twice while it is copied, and the young collections that run meanwhile copy
- * both (this halved the GC time of listing 100,000 users). A rejection parses
- * the text again, for Schema to explain and for the error to carry the body as sent.
+ * (`fastDecoder`). That decoder owns the parsed value, so a list lets go of
+ * each parsed item once it is decoded: a page is otherwise held twice while it
+ * is copied, and the young collections that run meanwhile copy both (this
+ * halved the GC time of listing 100,000 users). A rejection parses the text
+ * again, for Schema to explain and for the error to carry the body as sent.
  */
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> => {
   // `null` once known to have none: Schema alone decodes it.
@@ -511,7 +511,8 @@ export const decodeJson = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> =>
     fast ??= fastDecoder(schema.ast) ?? null
     const value = fast === null ? Invalid : fast(json.value)
     if (value !== Invalid) return { _tag: "Decoded", value: value as A }
-    const intact = JSON.parse(text)
+    // Without a fast decoder nothing has touched the parsed value.
+    const intact = fast === null ? json.value : JSON.parse(text)
     slow ??= Schema.decodeUnknownEither(schema)
     const decoded = slow(intact)
     return Either.isRight(decoded)
