@@ -5,17 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import {
-  absent,
-  checkArray,
-  checkRecord,
-  decodeArray,
-  isRecord,
-  isString,
-  isUnknownVariant,
-  orAbsent,
-  withFastDecode
-} from "./internal/compiledDecoder.js"
+import { withFastDecode } from "./internal/compiledDecoder.js"
+import * as Decode from "./internal/fastDecode.js"
 import {
   JsonObject,
   nullable,
@@ -26,32 +17,23 @@ import {
   unknownVariant
 } from "./internal/fields.js"
 
-/** `ActorToken` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `ActorToken` from the wire; rejects what its Schema must explain. */
 function decodeActorToken(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "actor_token")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const userId = input.user_id
-  if (!(typeof userId === "string")) return undefined
-  const actor = input.actor
-  if (!isRecord(actor)) return undefined
-  const token = orAbsent(input, "token", input.token)
-  if (!(token === absent || token === undefined || typeof token === "string")) return undefined
-  const url = orAbsent(input, "url", input.url)
-  if (!(url === absent || url === undefined || typeof url === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, status, userId, actor }
-  if (token !== absent) output.token = token
-  if (url !== absent) output.url = url
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "actor_token"),
+    id: Decode.string(input.id),
+    status: Decode.string(input.status),
+    userId: Decode.string(input.user_id),
+    actor: Decode.record(input.actor)
+  }
+  let value: unknown
+  value = Decode.optional(input.token, input, "token", Decode.string)
+  if (value !== Decode.absent) output.token = value
+  value = Decode.optional(input.url, input, "url", Decode.string)
+  if (value !== Decode.absent) output.url = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -77,23 +59,19 @@ export const ActorToken = /* @__PURE__ */ withFastDecode(
 )
 export interface ActorToken extends Schema.Schema.Type<typeof ActorToken> {}
 
-/** `AdjustCreditBalanceRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `AdjustCreditBalanceRequest` from the wire; rejects what its Schema must explain. */
 function decodeAdjustCreditBalanceRequest(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const amount = input.amount
-  if (!(typeof amount === "number")) return undefined
-  const action = input.action
-  if (!(typeof action === "string")) return undefined
-  const currency = orAbsent(input, "currency", input.currency)
-  if (!(currency === absent || currency === undefined || typeof currency === "string")) return undefined
-  const idempotencyKey = input.idempotency_key
-  if (!(typeof idempotencyKey === "string")) return undefined
-  const note = orAbsent(input, "note", input.note)
-  if (!(note === absent || note === undefined || typeof note === "string")) return undefined
-  const output: { [key: string]: unknown } = { amount, action }
-  if (currency !== absent) output.currency = currency
-  output.idempotencyKey = idempotencyKey
-  if (note !== absent) output.note = note
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    amount: Decode.number(input.amount),
+    action: Decode.string(input.action)
+  }
+  let value: unknown
+  value = Decode.optional(input.currency, input, "currency", Decode.string)
+  if (value !== Decode.absent) output.currency = value
+  output.idempotencyKey = Decode.string(input.idempotency_key)
+  value = Decode.optional(input.note, input, "note", Decode.string)
+  if (value !== Decode.absent) output.note = value
   return output
 }
 
@@ -115,21 +93,18 @@ export const AdjustCreditBalanceRequest = /* @__PURE__ */ withFastDecode(
 )
 export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof AdjustCreditBalanceRequest> {}
 
-/** `AgentTask` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `AgentTask` from the wire; rejects what its Schema must explain. */
 function decodeAgentTask(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "agent_task")) return undefined
-  const agentId = input.agent_id
-  if (!(typeof agentId === "string")) return undefined
-  const agentTaskId = input.agent_task_id
-  if (!(typeof agentTaskId === "string")) return undefined
-  const taskId = input.task_id
-  if (!(typeof taskId === "string")) return undefined
-  const url = orAbsent(input, "url", input.url)
-  if (!(url === absent || url === undefined || typeof url === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, agentId, agentTaskId, taskId }
-  if (url !== absent) output.url = url
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "agent_task"),
+    agentId: Decode.string(input.agent_id),
+    agentTaskId: Decode.string(input.agent_task_id),
+    taskId: Decode.string(input.task_id)
+  }
+  let value: unknown
+  value = Decode.optional(input.url, input, "url", Decode.string)
+  if (value !== Decode.absent) output.url = value
   return output
 }
 
@@ -151,36 +126,31 @@ export const AgentTask = /* @__PURE__ */ withFastDecode(
 )
 export interface AgentTask extends Schema.Schema.Type<typeof AgentTask> {}
 
-/** `AllowlistIdentifier` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeAllowlistIdentifierObject(input: unknown): unknown {
+  return Decode.literal(input, "allowlist_identifier")
+}
+
+/** `AllowlistIdentifier` from the wire; rejects what its Schema must explain. */
 function decodeAllowlistIdentifier(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "allowlist_identifier")) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const invitationId = orAbsent(input, "invitation_id", input.invitation_id)
-  if (!(invitationId === absent || invitationId === undefined || typeof invitationId === "string"))
-    return undefined
-  const identifier = orAbsent(input, "identifier", input.identifier)
-  if (!(identifier === absent || identifier === undefined || typeof identifier === "string")) return undefined
-  const identifierType = orAbsent(input, "identifier_type", input.identifier_type)
-  if (!(identifierType === absent || identifierType === undefined || typeof identifierType === "string"))
-    return undefined
-  const instanceId = orAbsent(input, "instance_id", input.instance_id)
-  if (!(instanceId === absent || instanceId === undefined || typeof instanceId === "string")) return undefined
-  const createdAt = orAbsent(input, "created_at", input.created_at)
-  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
-  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  if (id !== absent) output.id = id
-  if (invitationId !== absent) output.invitationId = invitationId
-  if (identifier !== absent) output.identifier = identifier
-  if (identifierType !== absent) output.identifierType = identifierType
-  if (instanceId !== absent) output.instanceId = instanceId
-  if (createdAt !== absent) output.createdAt = createdAt
-  if (updatedAt !== absent) output.updatedAt = updatedAt
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeAllowlistIdentifierObject)
+  if (value !== Decode.absent) output.object = value
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  value = Decode.optional(input.invitation_id, input, "invitation_id", Decode.string)
+  if (value !== Decode.absent) output.invitationId = value
+  value = Decode.optional(input.identifier, input, "identifier", Decode.string)
+  if (value !== Decode.absent) output.identifier = value
+  value = Decode.optional(input.identifier_type, input, "identifier_type", Decode.string)
+  if (value !== Decode.absent) output.identifierType = value
+  value = Decode.optional(input.instance_id, input, "instance_id", Decode.string)
+  if (value !== Decode.absent) output.instanceId = value
+  value = Decode.optional(input.created_at, input, "created_at", Decode.number)
+  if (value !== Decode.absent) output.createdAt = value
+  value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
+  if (value !== Decode.absent) output.updatedAt = value
   return output
 }
 
@@ -208,12 +178,12 @@ export const AllowlistIdentifier = /* @__PURE__ */ withFastDecode(
 )
 export interface AllowlistIdentifier extends Schema.Schema.Type<typeof AllowlistIdentifier> {}
 
-/** `ApplyCommerceDiscountRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `ApplyCommerceDiscountRequest` from the wire; rejects what its Schema must explain. */
 function decodeApplyCommerceDiscountRequest(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const discountId = input.discount_id
-  if (!(typeof discountId === "string")) return undefined
-  const output: { [key: string]: unknown } = { discountId }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    discountId: Decode.string(input.discount_id)
+  }
   return output
 }
 
@@ -230,18 +200,15 @@ export const ApplyCommerceDiscountRequest = /* @__PURE__ */ withFastDecode(
 export interface ApplyCommerceDiscountRequest
   extends Schema.Schema.Type<typeof ApplyCommerceDiscountRequest> {}
 
-/** `CommerceMoneyResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceMoneyResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceMoneyResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const amount = input.amount
-  if (!(typeof amount === "number")) return undefined
-  const amountFormatted = input.amount_formatted
-  if (!(typeof amountFormatted === "string")) return undefined
-  const currency = input.currency
-  if (!(typeof currency === "string")) return undefined
-  const currencySymbol = input.currency_symbol
-  if (!(typeof currencySymbol === "string")) return undefined
-  const output: { [key: string]: unknown } = { amount, amountFormatted, currency, currencySymbol }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    amount: Decode.number(input.amount),
+    amountFormatted: Decode.string(input.amount_formatted),
+    currency: Decode.string(input.currency),
+    currencySymbol: Decode.string(input.currency_symbol)
+  }
   return output
 }
 
@@ -262,18 +229,15 @@ export const CommerceMoneyResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof CommerceMoneyResponse> {}
 
-/** `BillingProrationDiscountDetail` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `BillingProrationDiscountDetail` from the wire; rejects what its Schema must explain. */
 function decodeBillingProrationDiscountDetail(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const amount = decodeCommerceMoneyResponse(input.amount)
-  if (amount === undefined) return undefined
-  const cycleDaysPassed = input.cycle_days_passed
-  if (!(typeof cycleDaysPassed === "number")) return undefined
-  const cycleDaysTotal = input.cycle_days_total
-  if (!(typeof cycleDaysTotal === "number")) return undefined
-  const cyclePassedPercent = input.cycle_passed_percent
-  if (!(typeof cyclePassedPercent === "number")) return undefined
-  const output: { [key: string]: unknown } = { amount, cycleDaysPassed, cycleDaysTotal, cyclePassedPercent }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    amount: decodeCommerceMoneyResponse(input.amount),
+    cycleDaysPassed: Decode.number(input.cycle_days_passed),
+    cycleDaysTotal: Decode.number(input.cycle_days_total),
+    cyclePassedPercent: Decode.number(input.cycle_passed_percent)
+  }
   return output
 }
 
@@ -295,15 +259,13 @@ export const BillingProrationDiscountDetail = /* @__PURE__ */ withFastDecode(
 export interface BillingProrationDiscountDetail
   extends Schema.Schema.Type<typeof BillingProrationDiscountDetail> {}
 
-/** `BillingDiscountsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `BillingDiscountsResponse` from the wire; rejects what its Schema must explain. */
 function decodeBillingDiscountsResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const prorationWire = input.proration ?? null
-  const proration = prorationWire === null ? null : decodeBillingProrationDiscountDetail(prorationWire)
-  if (proration === undefined) return undefined
-  const total = decodeCommerceMoneyResponse(input.total)
-  if (total === undefined) return undefined
-  const output: { [key: string]: unknown } = { proration, total }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    proration: Decode.nullable(input.proration, decodeBillingProrationDiscountDetail),
+    total: decodeCommerceMoneyResponse(input.total)
+  }
   return output
 }
 
@@ -322,72 +284,35 @@ export const BillingDiscountsResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof BillingDiscountsResponse> {}
 
-/** `CommercePayerResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePayerResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePayerResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_payer")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const userId = orAbsent(input, "user_id", input.user_id)
-  if (!(userId === absent || userId === undefined || userId === null || typeof userId === "string"))
-    return undefined
-  const firstName = orAbsent(input, "first_name", input.first_name)
-  if (
-    !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
-  )
-    return undefined
-  const lastName = orAbsent(input, "last_name", input.last_name)
-  if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
-    return undefined
-  const email = orAbsent(input, "email", input.email)
-  if (!(email === absent || email === undefined || email === null || typeof email === "string"))
-    return undefined
-  const organizationId = orAbsent(input, "organization_id", input.organization_id)
-  if (
-    !(
-      organizationId === absent ||
-      organizationId === undefined ||
-      organizationId === null ||
-      typeof organizationId === "string"
-    )
-  )
-    return undefined
-  const organizationName = orAbsent(input, "organization_name", input.organization_name)
-  if (
-    !(
-      organizationName === absent ||
-      organizationName === undefined ||
-      organizationName === null ||
-      typeof organizationName === "string"
-    )
-  )
-    return undefined
-  const imageUrl = orAbsent(input, "image_url", input.image_url)
-  if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
-  const creditsBalanceWire = orAbsent(input, "credits_balance", input.credits_balance)
-  const creditsBalance =
-    creditsBalanceWire === absent || creditsBalanceWire === undefined
-      ? creditsBalanceWire
-      : decodeCommerceMoneyResponse(creditsBalanceWire)
-  if (creditsBalance === undefined && creditsBalanceWire !== undefined) return undefined
-  const createdAt = orAbsent(input, "created_at", input.created_at)
-  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
-  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, instanceId }
-  if (userId !== absent) output.userId = userId
-  if (firstName !== absent) output.firstName = firstName
-  if (lastName !== absent) output.lastName = lastName
-  if (email !== absent) output.email = email
-  if (organizationId !== absent) output.organizationId = organizationId
-  if (organizationName !== absent) output.organizationName = organizationName
-  if (imageUrl !== absent) output.imageUrl = imageUrl
-  if (creditsBalance !== absent) output.creditsBalance = creditsBalance
-  if (createdAt !== absent) output.createdAt = createdAt
-  if (updatedAt !== absent) output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_payer"),
+    id: Decode.string(input.id),
+    instanceId: Decode.string(input.instance_id)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.user_id, input, "user_id", Decode.string)
+  if (value !== Decode.absent) output.userId = value
+  value = Decode.optionalNullable(input.first_name, input, "first_name", Decode.string)
+  if (value !== Decode.absent) output.firstName = value
+  value = Decode.optionalNullable(input.last_name, input, "last_name", Decode.string)
+  if (value !== Decode.absent) output.lastName = value
+  value = Decode.optionalNullable(input.email, input, "email", Decode.string)
+  if (value !== Decode.absent) output.email = value
+  value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
+  if (value !== Decode.absent) output.organizationId = value
+  value = Decode.optionalNullable(input.organization_name, input, "organization_name", Decode.string)
+  if (value !== Decode.absent) output.organizationName = value
+  value = Decode.optional(input.image_url, input, "image_url", Decode.string)
+  if (value !== Decode.absent) output.imageUrl = value
+  value = Decode.optional(input.credits_balance, input, "credits_balance", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.creditsBalance = value
+  value = Decode.optional(input.created_at, input, "created_at", Decode.number)
+  if (value !== Decode.absent) output.createdAt = value
+  value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
+  if (value !== Decode.absent) output.updatedAt = value
   return output
 }
 
@@ -417,82 +342,36 @@ export const CommercePayerResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePayerResponse extends Schema.Schema.Type<typeof CommercePayerResponse> {}
 
-/** `CommercePaymentMethodResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePaymentMethodResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePaymentMethodResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_payment_method")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const payerId = input.payer_id
-  if (!(typeof payerId === "string")) return undefined
-  const paymentType = input.payment_type
-  if (!(typeof paymentType === "string")) return undefined
-  const isDefault = orAbsent(input, "is_default", input.is_default)
-  if (!(isDefault === absent || isDefault === undefined || typeof isDefault === "boolean")) return undefined
-  const gateway = input.gateway
-  if (!(typeof gateway === "string")) return undefined
-  const gatewayExternalId = input.gateway_external_id
-  if (!(typeof gatewayExternalId === "string")) return undefined
-  const gatewayExternalAccountId = input.gateway_external_account_id ?? null
-  if (!(gatewayExternalAccountId === null || typeof gatewayExternalAccountId === "string")) return undefined
-  const last4 = input.last4 ?? null
-  if (!(last4 === null || typeof last4 === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const walletType = orAbsent(input, "wallet_type", input.wallet_type)
-  if (
-    !(
-      walletType === absent ||
-      walletType === undefined ||
-      walletType === null ||
-      typeof walletType === "string"
-    )
-  )
-    return undefined
-  const cardType = input.card_type ?? null
-  if (!(cardType === null || typeof cardType === "string")) return undefined
-  const expiryYear = orAbsent(input, "expiry_year", input.expiry_year)
-  if (
-    !(
-      expiryYear === absent ||
-      expiryYear === undefined ||
-      expiryYear === null ||
-      typeof expiryYear === "number"
-    )
-  )
-    return undefined
-  const expiryMonth = orAbsent(input, "expiry_month", input.expiry_month)
-  if (
-    !(
-      expiryMonth === absent ||
-      expiryMonth === undefined ||
-      expiryMonth === null ||
-      typeof expiryMonth === "number"
-    )
-  )
-    return undefined
-  const createdAt = orAbsent(input, "created_at", input.created_at)
-  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
-  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
-  const isRemovable = orAbsent(input, "is_removable", input.is_removable)
-  if (!(isRemovable === absent || isRemovable === undefined || typeof isRemovable === "boolean"))
-    return undefined
-  const output: { [key: string]: unknown } = { object, id, payerId, paymentType }
-  if (isDefault !== absent) output.isDefault = isDefault
-  output.gateway = gateway
-  output.gatewayExternalId = gatewayExternalId
-  output.gatewayExternalAccountId = gatewayExternalAccountId
-  output.last4 = last4
-  output.status = status
-  if (walletType !== absent) output.walletType = walletType
-  output.cardType = cardType
-  if (expiryYear !== absent) output.expiryYear = expiryYear
-  if (expiryMonth !== absent) output.expiryMonth = expiryMonth
-  if (createdAt !== absent) output.createdAt = createdAt
-  if (updatedAt !== absent) output.updatedAt = updatedAt
-  if (isRemovable !== absent) output.isRemovable = isRemovable
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_payment_method"),
+    id: Decode.string(input.id),
+    payerId: Decode.string(input.payer_id),
+    paymentType: Decode.string(input.payment_type)
+  }
+  let value: unknown
+  value = Decode.optional(input.is_default, input, "is_default", Decode.boolean)
+  if (value !== Decode.absent) output.isDefault = value
+  output.gateway = Decode.string(input.gateway)
+  output.gatewayExternalId = Decode.string(input.gateway_external_id)
+  output.gatewayExternalAccountId = Decode.nullable(input.gateway_external_account_id, Decode.string)
+  output.last4 = Decode.nullable(input.last4, Decode.string)
+  output.status = Decode.string(input.status)
+  value = Decode.optionalNullable(input.wallet_type, input, "wallet_type", Decode.string)
+  if (value !== Decode.absent) output.walletType = value
+  output.cardType = Decode.nullable(input.card_type, Decode.string)
+  value = Decode.optionalNullable(input.expiry_year, input, "expiry_year", Decode.number)
+  if (value !== Decode.absent) output.expiryYear = value
+  value = Decode.optionalNullable(input.expiry_month, input, "expiry_month", Decode.number)
+  if (value !== Decode.absent) output.expiryMonth = value
+  value = Decode.optional(input.created_at, input, "created_at", Decode.number)
+  if (value !== Decode.absent) output.createdAt = value
+  value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
+  if (value !== Decode.absent) output.updatedAt = value
+  value = Decode.optional(input.is_removable, input, "is_removable", Decode.boolean)
+  if (value !== Decode.absent) output.isRemovable = value
   return output
 }
 
@@ -530,14 +409,13 @@ export const CommercePaymentMethodResponse = /* @__PURE__ */ withFastDecode(
 export interface CommercePaymentMethodResponse
   extends Schema.Schema.Type<typeof CommercePaymentMethodResponse> {}
 
-/** `CommercePayerCreditResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePayerCreditResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePayerCreditResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const remainingBalance = decodeCommerceMoneyResponse(input.remaining_balance)
-  if (remainingBalance === undefined) return undefined
-  const appliedAmount = decodeCommerceMoneyResponse(input.applied_amount)
-  if (appliedAmount === undefined) return undefined
-  const output: { [key: string]: unknown } = { remainingBalance, appliedAmount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    remainingBalance: decodeCommerceMoneyResponse(input.remaining_balance),
+    appliedAmount: decodeCommerceMoneyResponse(input.applied_amount)
+  }
   return output
 }
 
@@ -556,22 +434,14 @@ export const CommercePayerCreditResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePayerCreditResponse extends Schema.Schema.Type<typeof CommercePayerCreditResponse> {}
 
-/** `CommerceProrationCreditDetailResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceProrationCreditDetailResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceProrationCreditDetailResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const amount = decodeCommerceMoneyResponse(input.amount)
-  if (amount === undefined) return undefined
-  const cycleDaysRemaining = input.cycle_days_remaining
-  if (!(typeof cycleDaysRemaining === "number")) return undefined
-  const cycleDaysTotal = input.cycle_days_total
-  if (!(typeof cycleDaysTotal === "number")) return undefined
-  const cycleRemainingPercent = input.cycle_remaining_percent
-  if (!(typeof cycleRemainingPercent === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    amount,
-    cycleDaysRemaining,
-    cycleDaysTotal,
-    cycleRemainingPercent
+    amount: decodeCommerceMoneyResponse(input.amount),
+    cycleDaysRemaining: Decode.number(input.cycle_days_remaining),
+    cycleDaysTotal: Decode.number(input.cycle_days_total),
+    cycleRemainingPercent: Decode.number(input.cycle_remaining_percent)
   }
   return output
 }
@@ -594,18 +464,14 @@ export const CommerceProrationCreditDetailResponse = /* @__PURE__ */ withFastDec
 export interface CommerceProrationCreditDetailResponse
   extends Schema.Schema.Type<typeof CommerceProrationCreditDetailResponse> {}
 
-/** `CommerceCreditsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceCreditsResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceCreditsResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const prorationWire = input.proration ?? null
-  const proration = prorationWire === null ? null : decodeCommerceProrationCreditDetailResponse(prorationWire)
-  if (proration === undefined) return undefined
-  const payerWire = input.payer ?? null
-  const payer = payerWire === null ? null : decodeCommercePayerCreditResponse(payerWire)
-  if (payer === undefined) return undefined
-  const total = decodeCommerceMoneyResponse(input.total)
-  if (total === undefined) return undefined
-  const output: { [key: string]: unknown } = { proration, payer, total }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    proration: Decode.nullable(input.proration, decodeCommerceProrationCreditDetailResponse),
+    payer: Decode.nullable(input.payer, decodeCommercePayerCreditResponse),
+    total: decodeCommerceMoneyResponse(input.total)
+  }
   return output
 }
 
@@ -625,20 +491,15 @@ export const CommerceCreditsResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof CommerceCreditsResponse> {}
 
-/** `CommercePerUnitTotalTier2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePerUnitTotalTier2` from the wire; rejects what its Schema must explain. */
 function decodeCommercePerUnitTotalTier2(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const quantity = orAbsent(input, "quantity", input.quantity)
-  if (!(quantity === absent || quantity === undefined || quantity === null || typeof quantity === "number"))
-    return undefined
-  const feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
-  if (feePerBlock === undefined) return undefined
-  const total = decodeCommerceMoneyResponse(input.total)
-  if (total === undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (quantity !== absent) output.quantity = quantity
-  output.feePerBlock = feePerBlock
-  output.total = total
+  let value: unknown
+  value = Decode.optionalNullable(input.quantity, input, "quantity", Decode.number)
+  if (value !== Decode.absent) output.quantity = value
+  output.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
+  output.total = decodeCommerceMoneyResponse(input.total)
   return output
 }
 
@@ -658,16 +519,14 @@ export const CommercePerUnitTotalTier2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof CommercePerUnitTotalTier2> {}
 
-/** `CommercePerUnitTotal2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePerUnitTotal2` from the wire; rejects what its Schema must explain. */
 function decodeCommercePerUnitTotal2(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const blockSize = input.block_size
-  if (!(typeof blockSize === "number")) return undefined
-  const tiers = decodeArray(input.tiers, decodeCommercePerUnitTotalTier2)
-  if (tiers === undefined) return undefined
-  const output: { [key: string]: unknown } = { name, blockSize, tiers }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    name: Decode.string(input.name),
+    blockSize: Decode.number(input.block_size),
+    tiers: Decode.array(input.tiers, decodeCommercePerUnitTotalTier2)
+  }
   return output
 }
 
@@ -687,39 +546,31 @@ export const CommercePerUnitTotal2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePerUnitTotal2 extends Schema.Schema.Type<typeof CommercePerUnitTotal2> {}
 
-/** `CommerceTotalsResponse2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceTotalsResponse2PerUnitTotals(input: unknown): unknown {
+  return Decode.array(input, decodeCommercePerUnitTotal2)
+}
+
+/** `CommerceTotalsResponse2` from the wire; rejects what its Schema must explain. */
 function decodeCommerceTotalsResponse2(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const subtotal = decodeCommerceMoneyResponse(input.subtotal)
-  if (subtotal === undefined) return undefined
-  const baseFee = decodeCommerceMoneyResponse(input.base_fee)
-  if (baseFee === undefined) return undefined
-  const taxTotal = decodeCommerceMoneyResponse(input.tax_total)
-  if (taxTotal === undefined) return undefined
-  const grandTotal = decodeCommerceMoneyResponse(input.grand_total)
-  if (grandTotal === undefined) return undefined
-  const perUnitTotalsWire = orAbsent(input, "per_unit_totals", input.per_unit_totals)
-  const perUnitTotals =
-    perUnitTotalsWire === absent || perUnitTotalsWire === undefined
-      ? perUnitTotalsWire
-      : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal2)
-  if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
-  const creditsWire = orAbsent(input, "credits", input.credits)
-  const credits =
-    creditsWire === absent || creditsWire === undefined || creditsWire === null
-      ? creditsWire
-      : decodeCommerceCreditsResponse(creditsWire)
-  if (credits === undefined && creditsWire !== undefined) return undefined
-  const discountsWire = orAbsent(input, "discounts", input.discounts)
-  const discounts =
-    discountsWire === absent || discountsWire === undefined || discountsWire === null
-      ? discountsWire
-      : decodeBillingDiscountsResponse(discountsWire)
-  if (discounts === undefined && discountsWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { subtotal, baseFee, taxTotal, grandTotal }
-  if (perUnitTotals !== absent) output.perUnitTotals = perUnitTotals
-  if (credits !== absent) output.credits = credits
-  if (discounts !== absent) output.discounts = discounts
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    subtotal: decodeCommerceMoneyResponse(input.subtotal),
+    baseFee: decodeCommerceMoneyResponse(input.base_fee),
+    taxTotal: decodeCommerceMoneyResponse(input.tax_total),
+    grandTotal: decodeCommerceMoneyResponse(input.grand_total)
+  }
+  let value: unknown
+  value = Decode.optional(
+    input.per_unit_totals,
+    input,
+    "per_unit_totals",
+    decodeCommerceTotalsResponse2PerUnitTotals
+  )
+  if (value !== Decode.absent) output.perUnitTotals = value
+  value = Decode.optionalNullable(input.credits, input, "credits", decodeCommerceCreditsResponse)
+  if (value !== Decode.absent) output.credits = value
+  value = Decode.optionalNullable(input.discounts, input, "discounts", decodeBillingDiscountsResponse)
+  if (value !== Decode.absent) output.discounts = value
   return output
 }
 
@@ -746,92 +597,38 @@ export const CommerceTotalsResponse2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof CommerceTotalsResponse2> {}
 
-/** `BillingPaymentAttempt` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `BillingPaymentAttempt` from the wire; rejects what its Schema must explain. */
 function decodeBillingPaymentAttempt(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_payment")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const paymentId = input.payment_id
-  if (!(typeof paymentId === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const chargeType = input.charge_type
-  if (!(typeof chargeType === "string")) return undefined
-  const payeeId = input.payee_id
-  if (!(typeof payeeId === "string")) return undefined
-  const payee = input.payee
-  if (!isRecord(payee)) return undefined
-  const payerId = input.payer_id
-  if (!(typeof payerId === "string")) return undefined
-  const payer = decodeCommercePayerResponse(input.payer)
-  if (payer === undefined) return undefined
-  const subscriptionItemId = orAbsent(input, "subscription_item_id", input.subscription_item_id)
-  if (
-    !(
-      subscriptionItemId === absent ||
-      subscriptionItemId === undefined ||
-      typeof subscriptionItemId === "string"
-    )
-  )
-    return undefined
-  const subscriptionItem = orAbsent(input, "subscription_item", input.subscription_item)
-  if (!(subscriptionItem === absent || subscriptionItem === undefined || isRecord(subscriptionItem)))
-    return undefined
-  const amount = decodeCommerceMoneyResponse(input.amount)
-  if (amount === undefined) return undefined
-  const totalsWire = orAbsent(input, "totals", input.totals)
-  const totals =
-    totalsWire === absent || totalsWire === undefined || totalsWire === null
-      ? totalsWire
-      : decodeCommerceTotalsResponse2(totalsWire)
-  if (totals === undefined && totalsWire !== undefined) return undefined
-  const paymentMethodId = input.payment_method_id
-  if (!(typeof paymentMethodId === "string")) return undefined
-  const paymentMethod = decodeCommercePaymentMethodResponse(input.payment_method)
-  if (paymentMethod === undefined) return undefined
-  const statementId = input.statement_id
-  if (!(typeof statementId === "string")) return undefined
-  const gatewayExternalId = input.gateway_external_id ?? null
-  if (!(gatewayExternalId === null || typeof gatewayExternalId === "string")) return undefined
-  const gatewayExternalUrl = input.gateway_external_url ?? null
-  if (!(gatewayExternalUrl === null || typeof gatewayExternalUrl === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const paidAt = input.paid_at ?? null
-  if (!(paidAt === null || typeof paidAt === "number")) return undefined
-  const failedAt = input.failed_at ?? null
-  if (!(failedAt === null || typeof failedAt === "number")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    paymentId,
-    instanceId,
-    chargeType,
-    payeeId,
-    payee,
-    payerId,
-    payer
+    object: Decode.literal(input.object, "commerce_payment"),
+    id: Decode.string(input.id),
+    paymentId: Decode.string(input.payment_id),
+    instanceId: Decode.string(input.instance_id),
+    chargeType: Decode.string(input.charge_type),
+    payeeId: Decode.string(input.payee_id),
+    payee: Decode.record(input.payee),
+    payerId: Decode.string(input.payer_id),
+    payer: decodeCommercePayerResponse(input.payer)
   }
-  if (subscriptionItemId !== absent) output.subscriptionItemId = subscriptionItemId
-  if (subscriptionItem !== absent) output.subscriptionItem = subscriptionItem
-  output.amount = amount
-  if (totals !== absent) output.totals = totals
-  output.paymentMethodId = paymentMethodId
-  output.paymentMethod = paymentMethod
-  output.statementId = statementId
-  output.gatewayExternalId = gatewayExternalId
-  output.gatewayExternalUrl = gatewayExternalUrl
-  output.status = status
-  output.paidAt = paidAt
-  output.failedAt = failedAt
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  let value: unknown
+  value = Decode.optional(input.subscription_item_id, input, "subscription_item_id", Decode.string)
+  if (value !== Decode.absent) output.subscriptionItemId = value
+  value = Decode.optional(input.subscription_item, input, "subscription_item", Decode.record)
+  if (value !== Decode.absent) output.subscriptionItem = value
+  output.amount = decodeCommerceMoneyResponse(input.amount)
+  value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse2)
+  if (value !== Decode.absent) output.totals = value
+  output.paymentMethodId = Decode.string(input.payment_method_id)
+  output.paymentMethod = decodeCommercePaymentMethodResponse(input.payment_method)
+  output.statementId = Decode.string(input.statement_id)
+  output.gatewayExternalId = Decode.nullable(input.gateway_external_id, Decode.string)
+  output.gatewayExternalUrl = Decode.nullable(input.gateway_external_url, Decode.string)
+  output.status = Decode.string(input.status)
+  output.paidAt = Decode.nullable(input.paid_at, Decode.number)
+  output.failedAt = Decode.nullable(input.failed_at, Decode.number)
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -871,64 +668,27 @@ export const BillingPaymentAttempt = /* @__PURE__ */ withFastDecode(
 )
 export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof BillingPaymentAttempt> {}
 
-/** `BillingPriceResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `BillingPriceResponse` from the wire; rejects what its Schema must explain. */
 function decodeBillingPriceResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_price")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const planId = input.plan_id
-  if (!(typeof planId === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const currency = input.currency
-  if (!(typeof currency === "string")) return undefined
-  const currencySymbol = input.currency_symbol
-  if (!(typeof currencySymbol === "string")) return undefined
-  const amount = input.amount
-  if (!(typeof amount === "number")) return undefined
-  const annualMonthlyAmount = input.annual_monthly_amount
-  if (!(typeof annualMonthlyAmount === "number")) return undefined
-  const feeWire = input.fee ?? null
-  const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
-  if (fee === undefined) return undefined
-  const annualMonthlyFeeWire = input.annual_monthly_fee ?? null
-  const annualMonthlyFee =
-    annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
-  if (annualMonthlyFee === undefined) return undefined
-  const description = orAbsent(input, "description", input.description)
-  if (
-    !(
-      description === absent ||
-      description === undefined ||
-      description === null ||
-      typeof description === "string"
-    )
-  )
-    return undefined
-  const isDefault = input.is_default
-  if (!(typeof isDefault === "boolean")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const supportedBillingPeriods = input.supported_billing_periods
-  if (!(typeof supportedBillingPeriods === "string")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    planId,
-    instanceId,
-    currency,
-    currencySymbol,
-    amount,
-    annualMonthlyAmount,
-    fee,
-    annualMonthlyFee
+    object: Decode.literal(input.object, "commerce_price"),
+    id: Decode.string(input.id),
+    planId: Decode.string(input.plan_id),
+    instanceId: Decode.string(input.instance_id),
+    currency: Decode.string(input.currency),
+    currencySymbol: Decode.string(input.currency_symbol),
+    amount: Decode.number(input.amount),
+    annualMonthlyAmount: Decode.number(input.annual_monthly_amount),
+    fee: Decode.nullable(input.fee, decodeCommerceMoneyResponse),
+    annualMonthlyFee: Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse)
   }
-  if (description !== absent) output.description = description
-  output.isDefault = isDefault
-  output.createdAt = createdAt
-  output.supportedBillingPeriods = supportedBillingPeriods
+  let value: unknown
+  value = Decode.optionalNullable(input.description, input, "description", Decode.string)
+  if (value !== Decode.absent) output.description = value
+  output.isDefault = Decode.boolean(input.is_default)
+  output.createdAt = Decode.number(input.created_at)
+  output.supportedBillingPeriods = Decode.string(input.supported_billing_periods)
   return output
 }
 
@@ -963,59 +723,38 @@ export const BillingPriceResponse = /* @__PURE__ */ withFastDecode(
 export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingPriceResponse> {}
 
 function decodeBillingStatementTotals(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const grandTotal = decodeCommerceMoneyResponse(input.grand_total)
-  if (grandTotal === undefined) return undefined
-  const subtotal = decodeCommerceMoneyResponse(input.subtotal)
-  if (subtotal === undefined) return undefined
-  const baseFee = decodeCommerceMoneyResponse(input.base_fee)
-  if (baseFee === undefined) return undefined
-  const taxTotal = decodeCommerceMoneyResponse(input.tax_total)
-  if (taxTotal === undefined) return undefined
-  const output: { [key: string]: unknown } = { grandTotal, subtotal, baseFee, taxTotal }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    grandTotal: decodeCommerceMoneyResponse(input.grand_total),
+    subtotal: decodeCommerceMoneyResponse(input.subtotal),
+    baseFee: decodeCommerceMoneyResponse(input.base_fee),
+    taxTotal: decodeCommerceMoneyResponse(input.tax_total)
+  }
   return output
 }
 
 function decodeBillingStatementGroupsItem(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_statement_group")) return undefined
-  const timestamp = input.timestamp
-  if (!(typeof timestamp === "number")) return undefined
-  const items = decodeArray(input.items, decodeBillingPaymentAttempt)
-  if (items === undefined) return undefined
-  const output: { [key: string]: unknown } = { object, timestamp, items }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_statement_group"),
+    timestamp: Decode.number(input.timestamp),
+    items: Decode.array(input.items, decodeBillingPaymentAttempt)
+  }
   return output
 }
 
-/** `BillingStatement` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `BillingStatement` from the wire; rejects what its Schema must explain. */
 function decodeBillingStatement(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_statement")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const timestamp = input.timestamp
-  if (!(typeof timestamp === "number")) return undefined
-  const payer = decodeCommercePayerResponse(input.payer)
-  if (payer === undefined) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const totals = decodeBillingStatementTotals(input.totals)
-  if (totals === undefined) return undefined
-  const groups = decodeArray(input.groups, decodeBillingStatementGroupsItem)
-  if (groups === undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    instanceId,
-    timestamp,
-    payer,
-    status,
-    totals,
-    groups
+    object: Decode.literal(input.object, "commerce_statement"),
+    id: Decode.string(input.id),
+    instanceId: Decode.string(input.instance_id),
+    timestamp: Decode.number(input.timestamp),
+    payer: decodeCommercePayerResponse(input.payer),
+    status: Decode.string(input.status),
+    totals: decodeBillingStatementTotals(input.totals),
+    groups: Decode.array(input.groups, decodeBillingStatementGroupsItem)
   }
   return output
 }
@@ -1052,32 +791,29 @@ export const BillingStatement = /* @__PURE__ */ withFastDecode(
 )
 export interface BillingStatement extends Schema.Schema.Type<typeof BillingStatement> {}
 
-/** `BlocklistIdentifier` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeBlocklistIdentifierObject(input: unknown): unknown {
+  return Decode.literal(input, "blocklist_identifier")
+}
+
+/** `BlocklistIdentifier` from the wire; rejects what its Schema must explain. */
 function decodeBlocklistIdentifier(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "blocklist_identifier")) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const identifier = orAbsent(input, "identifier", input.identifier)
-  if (!(identifier === absent || identifier === undefined || typeof identifier === "string")) return undefined
-  const identifierType = orAbsent(input, "identifier_type", input.identifier_type)
-  if (!(identifierType === absent || identifierType === undefined || typeof identifierType === "string"))
-    return undefined
-  const instanceId = orAbsent(input, "instance_id", input.instance_id)
-  if (!(instanceId === absent || instanceId === undefined || typeof instanceId === "string")) return undefined
-  const createdAt = orAbsent(input, "created_at", input.created_at)
-  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
-  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  if (id !== absent) output.id = id
-  if (identifier !== absent) output.identifier = identifier
-  if (identifierType !== absent) output.identifierType = identifierType
-  if (instanceId !== absent) output.instanceId = instanceId
-  if (createdAt !== absent) output.createdAt = createdAt
-  if (updatedAt !== absent) output.updatedAt = updatedAt
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeBlocklistIdentifierObject)
+  if (value !== Decode.absent) output.object = value
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  value = Decode.optional(input.identifier, input, "identifier", Decode.string)
+  if (value !== Decode.absent) output.identifier = value
+  value = Decode.optional(input.identifier_type, input, "identifier_type", Decode.string)
+  if (value !== Decode.absent) output.identifierType = value
+  value = Decode.optional(input.instance_id, input, "instance_id", Decode.string)
+  if (value !== Decode.absent) output.instanceId = value
+  value = Decode.optional(input.created_at, input, "created_at", Decode.number)
+  if (value !== Decode.absent) output.createdAt = value
+  value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
+  if (value !== Decode.absent) output.updatedAt = value
   return output
 }
 
@@ -1104,14 +840,13 @@ export const BlocklistIdentifier = /* @__PURE__ */ withFastDecode(
 )
 export interface BlocklistIdentifier extends Schema.Schema.Type<typeof BlocklistIdentifier> {}
 
-/** `BlocklistIdentifiers` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `BlocklistIdentifiers` from the wire; rejects what its Schema must explain. */
 function decodeBlocklistIdentifiers(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeBlocklistIdentifier)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeBlocklistIdentifier),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -1130,16 +865,14 @@ export const BlocklistIdentifiers = /* @__PURE__ */ withFastDecode(
 )
 export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof BlocklistIdentifiers> {}
 
-/** `CNameTarget` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CNameTarget` from the wire; rejects what its Schema must explain. */
 function decodeCNameTarget(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const host = input.host
-  if (!(typeof host === "string")) return undefined
-  const value = input.value
-  if (!(typeof value === "string")) return undefined
-  const required = input.required
-  if (!(typeof required === "boolean")) return undefined
-  const output: { [key: string]: unknown } = { host, value, required }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    host: Decode.string(input.host),
+    value: Decode.string(input.value),
+    required: Decode.boolean(input.required)
+  }
   return output
 }
 
@@ -1155,19 +888,17 @@ export const CNameTarget = /* @__PURE__ */ withFastDecode(
 )
 export interface CNameTarget extends Schema.Schema.Type<typeof CNameTarget> {}
 
-/** `ClerkError` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `ClerkError` from the wire; rejects what its Schema must explain. */
 function decodeClerkError(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const message = input.message
-  if (!(typeof message === "string")) return undefined
-  const longMessage = input.long_message
-  if (!(typeof longMessage === "string")) return undefined
-  const code = input.code
-  if (!(typeof code === "string")) return undefined
-  const meta = orAbsent(input, "meta", input.meta)
-  if (!(meta === absent || meta === undefined || isRecord(meta))) return undefined
-  const output: { [key: string]: unknown } = { message, longMessage, code }
-  if (meta !== absent) output.meta = meta
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    message: Decode.string(input.message),
+    longMessage: Decode.string(input.long_message),
+    code: Decode.string(input.code)
+  }
+  let value: unknown
+  value = Decode.optional(input.meta, input, "meta", Decode.record)
+  if (value !== Decode.absent) output.meta = value
   return output
 }
 
@@ -1188,19 +919,17 @@ export const ClerkError = /* @__PURE__ */ withFastDecode(
 )
 export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
 
-/** `ClerkErrors` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `ClerkErrors` from the wire; rejects what its Schema must explain. */
 function decodeClerkErrors(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const errors = decodeArray(input.errors, decodeClerkError)
-  if (errors === undefined) return undefined
-  const meta = orAbsent(input, "meta", input.meta)
-  if (!(meta === absent || meta === undefined || isRecord(meta))) return undefined
-  const clerkTraceId = orAbsent(input, "clerk_trace_id", input.clerk_trace_id)
-  if (!(clerkTraceId === absent || clerkTraceId === undefined || typeof clerkTraceId === "string"))
-    return undefined
-  const output: { [key: string]: unknown } = { errors }
-  if (meta !== absent) output.meta = meta
-  if (clerkTraceId !== absent) output.clerkTraceId = clerkTraceId
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    errors: Decode.array(input.errors, decodeClerkError)
+  }
+  let value: unknown
+  value = Decode.optional(input.meta, input, "meta", Decode.record)
+  if (value !== Decode.absent) output.meta = value
+  value = Decode.optional(input.clerk_trace_id, input, "clerk_trace_id", Decode.string)
+  if (value !== Decode.absent) output.clerkTraceId = value
   return output
 }
 
@@ -1221,39 +950,29 @@ export const ClerkErrors = /* @__PURE__ */ withFastDecode(
 export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors> {}
 
 function decodeSessionActivityResponseValue(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(typeof object === "string")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const deviceType = orAbsent(input, "device_type", input.device_type)
-  if (!(deviceType === absent || deviceType === undefined || typeof deviceType === "string")) return undefined
-  const isMobile = input.is_mobile
-  if (!(typeof isMobile === "boolean")) return undefined
-  const browserName = orAbsent(input, "browser_name", input.browser_name)
-  if (!(browserName === absent || browserName === undefined || typeof browserName === "string"))
-    return undefined
-  const browserVersion = orAbsent(input, "browser_version", input.browser_version)
-  if (!(browserVersion === absent || browserVersion === undefined || typeof browserVersion === "string"))
-    return undefined
-  const ipAddress = orAbsent(input, "ip_address", input.ip_address)
-  if (!(ipAddress === absent || ipAddress === undefined || typeof ipAddress === "string")) return undefined
-  const city = orAbsent(input, "city", input.city)
-  if (!(city === absent || city === undefined || typeof city === "string")) return undefined
-  const country = orAbsent(input, "country", input.country)
-  if (!(country === absent || country === undefined || typeof country === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, id }
-  if (deviceType !== absent) output.deviceType = deviceType
-  output.isMobile = isMobile
-  if (browserName !== absent) output.browserName = browserName
-  if (browserVersion !== absent) output.browserVersion = browserVersion
-  if (ipAddress !== absent) output.ipAddress = ipAddress
-  if (city !== absent) output.city = city
-  if (country !== absent) output.country = country
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.string(input.object),
+    id: Decode.string(input.id)
+  }
+  let value: unknown
+  value = Decode.optional(input.device_type, input, "device_type", Decode.string)
+  if (value !== Decode.absent) output.deviceType = value
+  output.isMobile = Decode.boolean(input.is_mobile)
+  value = Decode.optional(input.browser_name, input, "browser_name", Decode.string)
+  if (value !== Decode.absent) output.browserName = value
+  value = Decode.optional(input.browser_version, input, "browser_version", Decode.string)
+  if (value !== Decode.absent) output.browserVersion = value
+  value = Decode.optional(input.ip_address, input, "ip_address", Decode.string)
+  if (value !== Decode.absent) output.ipAddress = value
+  value = Decode.optional(input.city, input, "city", Decode.string)
+  if (value !== Decode.absent) output.city = value
+  value = Decode.optional(input.country, input, "country", Decode.string)
+  if (value !== Decode.absent) output.country = value
   return output
 }
 
-/** `SessionActivityResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SessionActivityResponse` from the wire; rejects what its Schema must explain. */
 function decodeSessionActivityResponse(input: unknown): unknown {
   return input === null ? null : decodeSessionActivityResponseValue(input)
 }
@@ -1282,12 +1001,12 @@ export const SessionActivityResponse = /* @__PURE__ */ withFastDecode(
 )
 export type SessionActivityResponse = typeof SessionActivityResponse.Type
 
-/** `SessionTask` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SessionTask` from the wire; rejects what its Schema must explain. */
 function decodeSessionTask(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const key = input.key
-  if (!(typeof key === "string")) return undefined
-  const output: { [key: string]: unknown } = { key }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    key: Decode.string(input.key)
+  }
   return output
 }
 
@@ -1303,68 +1022,39 @@ export const SessionTask = /* @__PURE__ */ withFastDecode(
 )
 export interface SessionTask extends Schema.Schema.Type<typeof SessionTask> {}
 
-/** `Session` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSessionTasks(input: unknown): unknown {
+  return Decode.array(input, decodeSessionTask)
+}
+
+/** `Session` from the wire; rejects what its Schema must explain. */
 function decodeSession(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "session")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const userId = input.user_id
-  if (!(typeof userId === "string")) return undefined
-  const clientId = input.client_id
-  if (!(typeof clientId === "string")) return undefined
-  const actor = orAbsent(input, "actor", input.actor)
-  if (!(actor === absent || actor === undefined || actor === null || isRecord(actor))) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const lastActiveOrganizationId = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "session"),
+    id: Decode.string(input.id),
+    userId: Decode.string(input.user_id),
+    clientId: Decode.string(input.client_id)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.actor, input, "actor", Decode.record)
+  if (value !== Decode.absent) output.actor = value
+  output.status = Decode.string(input.status)
+  value = Decode.optionalNullable(
+    input.last_active_organization_id,
     input,
     "last_active_organization_id",
-    input.last_active_organization_id
+    Decode.string
   )
-  if (
-    !(
-      lastActiveOrganizationId === absent ||
-      lastActiveOrganizationId === undefined ||
-      lastActiveOrganizationId === null ||
-      typeof lastActiveOrganizationId === "string"
-    )
-  )
-    return undefined
-  const lastActiveAt = input.last_active_at
-  if (!(typeof lastActiveAt === "number")) return undefined
-  const latestActivityWire = orAbsent(input, "latest_activity", input.latest_activity)
-  const latestActivity =
-    latestActivityWire === absent || latestActivityWire === undefined
-      ? latestActivityWire
-      : decodeSessionActivityResponse(latestActivityWire)
-  if (latestActivity === undefined && latestActivityWire !== undefined) return undefined
-  const expireAt = input.expire_at
-  if (!(typeof expireAt === "number")) return undefined
-  const abandonAt = input.abandon_at
-  if (!(typeof abandonAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const tasksWire = orAbsent(input, "tasks", input.tasks)
-  const tasks =
-    tasksWire === absent || tasksWire === undefined || tasksWire === null
-      ? tasksWire
-      : decodeArray(tasksWire, decodeSessionTask)
-  if (tasks === undefined && tasksWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { object, id, userId, clientId }
-  if (actor !== absent) output.actor = actor
-  output.status = status
-  if (lastActiveOrganizationId !== absent) output.lastActiveOrganizationId = lastActiveOrganizationId
-  output.lastActiveAt = lastActiveAt
-  if (latestActivity !== absent) output.latestActivity = latestActivity
-  output.expireAt = expireAt
-  output.abandonAt = abandonAt
-  output.updatedAt = updatedAt
-  output.createdAt = createdAt
-  if (tasks !== absent) output.tasks = tasks
+  if (value !== Decode.absent) output.lastActiveOrganizationId = value
+  output.lastActiveAt = Decode.number(input.last_active_at)
+  value = Decode.optional(input.latest_activity, input, "latest_activity", decodeSessionActivityResponse)
+  if (value !== Decode.absent) output.latestActivity = value
+  output.expireAt = Decode.number(input.expire_at)
+  output.abandonAt = Decode.number(input.abandon_at)
+  output.updatedAt = Decode.number(input.updated_at)
+  output.createdAt = Decode.number(input.created_at)
+  value = Decode.optionalNullable(input.tasks, input, "tasks", decodeSessionTasks)
+  if (value !== Decode.absent) output.tasks = value
   return output
 }
 
@@ -1404,41 +1094,20 @@ export const Session = /* @__PURE__ */ withFastDecode(
 )
 export interface Session extends Schema.Schema.Type<typeof Session> {}
 
-/** `Client` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Client` from the wire; rejects what its Schema must explain. */
 function decodeClient(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "client")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const sessionIds = checkArray(input.session_ids, isString)
-  if (sessionIds === undefined) return undefined
-  const sessions = decodeArray(input.sessions, decodeSession)
-  if (sessions === undefined) return undefined
-  const signInId = input.sign_in_id ?? null
-  if (!(signInId === null || typeof signInId === "string")) return undefined
-  const signUpId = input.sign_up_id ?? null
-  if (!(signUpId === null || typeof signUpId === "string")) return undefined
-  const lastActiveSessionId = input.last_active_session_id ?? null
-  if (!(lastActiveSessionId === null || typeof lastActiveSessionId === "string")) return undefined
-  const lastAuthenticationStrategy = input.last_authentication_strategy ?? null
-  if (!(lastAuthenticationStrategy === null || typeof lastAuthenticationStrategy === "string"))
-    return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    sessionIds,
-    sessions,
-    signInId,
-    signUpId,
-    lastActiveSessionId,
-    lastAuthenticationStrategy,
-    updatedAt,
-    createdAt
+    object: Decode.literal(input.object, "client"),
+    id: Decode.string(input.id),
+    sessionIds: Decode.array(input.session_ids, Decode.string),
+    sessions: Decode.array(input.sessions, decodeSession),
+    signInId: Decode.nullable(input.sign_in_id, Decode.string),
+    signUpId: Decode.nullable(input.sign_up_id, Decode.string),
+    lastActiveSessionId: Decode.nullable(input.last_active_session_id, Decode.string),
+    lastAuthenticationStrategy: Decode.nullable(input.last_authentication_strategy, Decode.string),
+    updatedAt: Decode.number(input.updated_at),
+    createdAt: Decode.number(input.created_at)
   }
   return output
 }
@@ -1466,15 +1135,13 @@ export const Client = /* @__PURE__ */ withFastDecode(
 )
 export interface Client extends Schema.Schema.Type<typeof Client> {}
 
-/** `CommerceCreditBalanceResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceCreditBalanceResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceCreditBalanceResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(typeof object === "string")) return undefined
-  const balanceWire = input.balance ?? null
-  const balance = balanceWire === null ? null : decodeCommerceMoneyResponse(balanceWire)
-  if (balance === undefined) return undefined
-  const output: { [key: string]: unknown } = { object, balance }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.string(input.object),
+    balance: Decode.nullable(input.balance, decodeCommerceMoneyResponse)
+  }
   return output
 }
 
@@ -1494,28 +1161,21 @@ export const CommerceCreditBalanceResponse = /* @__PURE__ */ withFastDecode(
 export interface CommerceCreditBalanceResponse
   extends Schema.Schema.Type<typeof CommerceCreditBalanceResponse> {}
 
-/** `CommerceCreditLedgerResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceCreditLedgerResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceCreditLedgerResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(typeof object === "string")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const payerId = input.payer_id
-  if (!(typeof payerId === "string")) return undefined
-  const amount = decodeCommerceMoneyResponse(input.amount)
-  if (amount === undefined) return undefined
-  const sourceType = input.source_type
-  if (!(typeof sourceType === "string")) return undefined
-  const sourceId = input.source_id
-  if (!(typeof sourceId === "string")) return undefined
-  const note = orAbsent(input, "note", input.note)
-  if (!(note === absent || note === undefined || note === null || typeof note === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, id, payerId, amount, sourceType, sourceId }
-  if (note !== absent) output.note = note
-  output.createdAt = createdAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.string(input.object),
+    id: Decode.string(input.id),
+    payerId: Decode.string(input.payer_id),
+    amount: decodeCommerceMoneyResponse(input.amount),
+    sourceType: Decode.string(input.source_type),
+    sourceId: Decode.string(input.source_id)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.note, input, "note", Decode.string)
+  if (value !== Decode.absent) output.note = value
+  output.createdAt = Decode.string(input.created_at)
   return output
 }
 
@@ -1541,70 +1201,35 @@ export const CommerceCreditLedgerResponse = /* @__PURE__ */ withFastDecode(
 export interface CommerceCreditLedgerResponse
   extends Schema.Schema.Type<typeof CommerceCreditLedgerResponse> {}
 
-/** `CommerceDiscountRedemptionResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceDiscountRedemptionResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceDiscountRedemptionResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_discount_redemption")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const subscriptionItemId = input.subscription_item_id
-  if (!(typeof subscriptionItemId === "string")) return undefined
-  const discountId = input.discount_id
-  if (!(typeof discountId === "string")) return undefined
-  const name = orAbsent(input, "name", input.name)
-  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const source = input.source
-  if (!(typeof source === "string")) return undefined
-  const promoCode = orAbsent(input, "promo_code", input.promo_code)
-  if (!(promoCode === absent || promoCode === undefined || typeof promoCode === "string")) return undefined
-  const effect = orAbsent(input, "effect", input.effect)
-  if (!(effect === absent || effect === undefined || typeof effect === "string")) return undefined
-  const percentOff = orAbsent(input, "percent_off", input.percent_off)
-  if (
-    !(
-      percentOff === absent ||
-      percentOff === undefined ||
-      percentOff === null ||
-      typeof percentOff === "number"
-    )
-  )
-    return undefined
-  const amountOffWire = orAbsent(input, "amount_off", input.amount_off)
-  const amountOff =
-    amountOffWire === absent || amountOffWire === undefined || amountOffWire === null
-      ? amountOffWire
-      : decodeCommerceMoneyResponse(amountOffWire)
-  if (amountOff === undefined && amountOffWire !== undefined) return undefined
-  const amountWire = orAbsent(input, "amount", input.amount)
-  const amount =
-    amountWire === absent || amountWire === undefined || amountWire === null
-      ? amountWire
-      : decodeCommerceMoneyResponse(amountWire)
-  if (amount === undefined && amountWire !== undefined) return undefined
-  const cyclesRemaining = input.cycles_remaining ?? null
-  if (!(cyclesRemaining === null || typeof cyclesRemaining === "number")) return undefined
-  const cyclesApplied = input.cycles_applied
-  if (!(typeof cyclesApplied === "number")) return undefined
-  const status = orAbsent(input, "status", input.status)
-  if (!(status === absent || status === undefined || typeof status === "string")) return undefined
-  const redeemedAt = input.redeemed_at
-  if (!(typeof redeemedAt === "number")) return undefined
-  const redeemedBy = input.redeemed_by ?? null
-  if (!(redeemedBy === null || typeof redeemedBy === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, id, subscriptionItemId, discountId }
-  if (name !== absent) output.name = name
-  output.source = source
-  if (promoCode !== absent) output.promoCode = promoCode
-  if (effect !== absent) output.effect = effect
-  if (percentOff !== absent) output.percentOff = percentOff
-  if (amountOff !== absent) output.amountOff = amountOff
-  if (amount !== absent) output.amount = amount
-  output.cyclesRemaining = cyclesRemaining
-  output.cyclesApplied = cyclesApplied
-  if (status !== absent) output.status = status
-  output.redeemedAt = redeemedAt
-  output.redeemedBy = redeemedBy
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_discount_redemption"),
+    id: Decode.string(input.id),
+    subscriptionItemId: Decode.string(input.subscription_item_id),
+    discountId: Decode.string(input.discount_id)
+  }
+  let value: unknown
+  value = Decode.optional(input.name, input, "name", Decode.string)
+  if (value !== Decode.absent) output.name = value
+  output.source = Decode.string(input.source)
+  value = Decode.optional(input.promo_code, input, "promo_code", Decode.string)
+  if (value !== Decode.absent) output.promoCode = value
+  value = Decode.optional(input.effect, input, "effect", Decode.string)
+  if (value !== Decode.absent) output.effect = value
+  value = Decode.optionalNullable(input.percent_off, input, "percent_off", Decode.number)
+  if (value !== Decode.absent) output.percentOff = value
+  value = Decode.optionalNullable(input.amount_off, input, "amount_off", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.amountOff = value
+  value = Decode.optionalNullable(input.amount, input, "amount", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.amount = value
+  output.cyclesRemaining = Decode.nullable(input.cycles_remaining, Decode.number)
+  output.cyclesApplied = Decode.number(input.cycles_applied)
+  value = Decode.optional(input.status, input, "status", Decode.string)
+  if (value !== Decode.absent) output.status = value
+  output.redeemedAt = Decode.number(input.redeemed_at)
+  output.redeemedBy = Decode.nullable(input.redeemed_by, Decode.string)
   return output
 }
 
@@ -1638,18 +1263,15 @@ export const CommerceDiscountRedemptionResponse = /* @__PURE__ */ withFastDecode
 export interface CommerceDiscountRedemptionResponse
   extends Schema.Schema.Type<typeof CommerceDiscountRedemptionResponse> {}
 
-/** `CommerceProrationDiscountResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceProrationDiscountResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceProrationDiscountResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const amount = decodeCommerceMoneyResponse(input.amount)
-  if (amount === undefined) return undefined
-  const cycleDaysPassed = input.cycle_days_passed
-  if (!(typeof cycleDaysPassed === "number")) return undefined
-  const cycleDaysTotal = input.cycle_days_total
-  if (!(typeof cycleDaysTotal === "number")) return undefined
-  const cyclePassedPercent = input.cycle_passed_percent
-  if (!(typeof cyclePassedPercent === "number")) return undefined
-  const output: { [key: string]: unknown } = { amount, cycleDaysPassed, cycleDaysTotal, cyclePassedPercent }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    amount: decodeCommerceMoneyResponse(input.amount),
+    cycleDaysPassed: Decode.number(input.cycle_days_passed),
+    cycleDaysTotal: Decode.number(input.cycle_days_total),
+    cyclePassedPercent: Decode.number(input.cycle_passed_percent)
+  }
   return output
 }
 
@@ -1671,15 +1293,13 @@ export const CommerceProrationDiscountResponse = /* @__PURE__ */ withFastDecode(
 export interface CommerceProrationDiscountResponse
   extends Schema.Schema.Type<typeof CommerceProrationDiscountResponse> {}
 
-/** `CommerceDiscountsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceDiscountsResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceDiscountsResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const prorationWire = input.proration ?? null
-  const proration = prorationWire === null ? null : decodeCommerceProrationDiscountResponse(prorationWire)
-  if (proration === undefined) return undefined
-  const total = decodeCommerceMoneyResponse(input.total)
-  if (total === undefined) return undefined
-  const output: { [key: string]: unknown } = { proration, total }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    proration: Decode.nullable(input.proration, decodeCommerceProrationDiscountResponse),
+    total: decodeCommerceMoneyResponse(input.total)
+  }
   return output
 }
 
@@ -1698,54 +1318,29 @@ export const CommerceDiscountsResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof CommerceDiscountsResponse> {}
 
-/** `CommercePayerResponse2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePayerResponse2` from the wire; rejects what its Schema must explain. */
 function decodeCommercePayerResponse2(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_payer")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const userId = orAbsent(input, "user_id", input.user_id)
-  if (!(userId === absent || userId === undefined || typeof userId === "string")) return undefined
-  const firstName = input.first_name
-  if (!(typeof firstName === "string")) return undefined
-  const lastName = input.last_name
-  if (!(typeof lastName === "string")) return undefined
-  const email = input.email
-  if (!(typeof email === "string")) return undefined
-  const organizationId = orAbsent(input, "organization_id", input.organization_id)
-  if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
-    return undefined
-  const organizationName = orAbsent(input, "organization_name", input.organization_name)
-  if (
-    !(organizationName === absent || organizationName === undefined || typeof organizationName === "string")
-  )
-    return undefined
-  const imageUrl = input.image_url
-  if (!(typeof imageUrl === "string")) return undefined
-  const creditsBalanceWire = orAbsent(input, "credits_balance", input.credits_balance)
-  const creditsBalance =
-    creditsBalanceWire === absent || creditsBalanceWire === undefined
-      ? creditsBalanceWire
-      : decodeCommerceMoneyResponse(creditsBalanceWire)
-  if (creditsBalance === undefined && creditsBalanceWire !== undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, instanceId }
-  if (userId !== absent) output.userId = userId
-  output.firstName = firstName
-  output.lastName = lastName
-  output.email = email
-  if (organizationId !== absent) output.organizationId = organizationId
-  if (organizationName !== absent) output.organizationName = organizationName
-  output.imageUrl = imageUrl
-  if (creditsBalance !== absent) output.creditsBalance = creditsBalance
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_payer"),
+    id: Decode.string(input.id),
+    instanceId: Decode.string(input.instance_id)
+  }
+  let value: unknown
+  value = Decode.optional(input.user_id, input, "user_id", Decode.string)
+  if (value !== Decode.absent) output.userId = value
+  output.firstName = Decode.string(input.first_name)
+  output.lastName = Decode.string(input.last_name)
+  output.email = Decode.string(input.email)
+  value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
+  if (value !== Decode.absent) output.organizationId = value
+  value = Decode.optional(input.organization_name, input, "organization_name", Decode.string)
+  if (value !== Decode.absent) output.organizationName = value
+  output.imageUrl = Decode.string(input.image_url)
+  value = Decode.optional(input.credits_balance, input, "credits_balance", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.creditsBalance = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -1775,81 +1370,39 @@ export const CommercePayerResponse2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof CommercePayerResponse2> {}
 
-/** `CommercePaymentSourceResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePaymentSourceResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePaymentSourceResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_source")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const payerId = input.payer_id
-  if (!(typeof payerId === "string")) return undefined
-  const paymentMethod = input.payment_method
-  if (!(typeof paymentMethod === "string")) return undefined
-  const isDefault = orAbsent(input, "is_default", input.is_default)
-  if (
-    !(isDefault === absent || isDefault === undefined || isDefault === null || typeof isDefault === "boolean")
-  )
-    return undefined
-  const gateway = input.gateway
-  if (!(typeof gateway === "string")) return undefined
-  const gatewayExternalId = input.gateway_external_id
-  if (!(typeof gatewayExternalId === "string")) return undefined
-  const gatewayExternalAccountId = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_source"),
+    id: Decode.string(input.id),
+    payerId: Decode.string(input.payer_id),
+    paymentMethod: Decode.string(input.payment_method)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.is_default, input, "is_default", Decode.boolean)
+  if (value !== Decode.absent) output.isDefault = value
+  output.gateway = Decode.string(input.gateway)
+  output.gatewayExternalId = Decode.string(input.gateway_external_id)
+  value = Decode.optionalNullable(
+    input.gateway_external_account_id,
     input,
     "gateway_external_account_id",
-    input.gateway_external_account_id
+    Decode.string
   )
-  if (
-    !(
-      gatewayExternalAccountId === absent ||
-      gatewayExternalAccountId === undefined ||
-      gatewayExternalAccountId === null ||
-      typeof gatewayExternalAccountId === "string"
-    )
-  )
-    return undefined
-  const last4 = input.last4
-  if (!(typeof last4 === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const walletType = input.wallet_type
-  if (!(typeof walletType === "string")) return undefined
-  const cardType = input.card_type
-  if (!(typeof cardType === "string")) return undefined
-  const expiryYear = orAbsent(input, "expiry_year", input.expiry_year)
-  if (!(expiryYear === absent || expiryYear === undefined || typeof expiryYear === "number")) return undefined
-  const expiryMonth = orAbsent(input, "expiry_month", input.expiry_month)
-  if (!(expiryMonth === absent || expiryMonth === undefined || typeof expiryMonth === "number"))
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const isRemovable = orAbsent(input, "is_removable", input.is_removable)
-  if (
-    !(
-      isRemovable === absent ||
-      isRemovable === undefined ||
-      isRemovable === null ||
-      typeof isRemovable === "boolean"
-    )
-  )
-    return undefined
-  const output: { [key: string]: unknown } = { object, id, payerId, paymentMethod }
-  if (isDefault !== absent) output.isDefault = isDefault
-  output.gateway = gateway
-  output.gatewayExternalId = gatewayExternalId
-  if (gatewayExternalAccountId !== absent) output.gatewayExternalAccountId = gatewayExternalAccountId
-  output.last4 = last4
-  output.status = status
-  output.walletType = walletType
-  output.cardType = cardType
-  if (expiryYear !== absent) output.expiryYear = expiryYear
-  if (expiryMonth !== absent) output.expiryMonth = expiryMonth
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
-  if (isRemovable !== absent) output.isRemovable = isRemovable
+  if (value !== Decode.absent) output.gatewayExternalAccountId = value
+  output.last4 = Decode.string(input.last4)
+  output.status = Decode.string(input.status)
+  output.walletType = Decode.string(input.wallet_type)
+  output.cardType = Decode.string(input.card_type)
+  value = Decode.optional(input.expiry_year, input, "expiry_year", Decode.number)
+  if (value !== Decode.absent) output.expiryYear = value
+  value = Decode.optional(input.expiry_month, input, "expiry_month", Decode.number)
+  if (value !== Decode.absent) output.expiryMonth = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
+  value = Decode.optionalNullable(input.is_removable, input, "is_removable", Decode.boolean)
+  if (value !== Decode.absent) output.isRemovable = value
   return output
 }
 
@@ -1887,20 +1440,15 @@ export const CommercePaymentSourceResponse = /* @__PURE__ */ withFastDecode(
 export interface CommercePaymentSourceResponse
   extends Schema.Schema.Type<typeof CommercePaymentSourceResponse> {}
 
-/** `CommercePerUnitTotalTier` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePerUnitTotalTier` from the wire; rejects what its Schema must explain. */
 function decodeCommercePerUnitTotalTier(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const quantity = orAbsent(input, "quantity", input.quantity)
-  if (!(quantity === absent || quantity === undefined || quantity === null || typeof quantity === "number"))
-    return undefined
-  const feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
-  if (feePerBlock === undefined) return undefined
-  const total = decodeCommerceMoneyResponse(input.total)
-  if (total === undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (quantity !== absent) output.quantity = quantity
-  output.feePerBlock = feePerBlock
-  output.total = total
+  let value: unknown
+  value = Decode.optionalNullable(input.quantity, input, "quantity", Decode.number)
+  if (value !== Decode.absent) output.quantity = value
+  output.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
+  output.total = decodeCommerceMoneyResponse(input.total)
   return output
 }
 
@@ -1920,16 +1468,14 @@ export const CommercePerUnitTotalTier = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof CommercePerUnitTotalTier> {}
 
-/** `CommercePerUnitTotal` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePerUnitTotal` from the wire; rejects what its Schema must explain. */
 function decodeCommercePerUnitTotal(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const blockSize = input.block_size
-  if (!(typeof blockSize === "number")) return undefined
-  const tiers = decodeArray(input.tiers, decodeCommercePerUnitTotalTier)
-  if (tiers === undefined) return undefined
-  const output: { [key: string]: unknown } = { name, blockSize, tiers }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    name: Decode.string(input.name),
+    blockSize: Decode.number(input.block_size),
+    tiers: Decode.array(input.tiers, decodeCommercePerUnitTotalTier)
+  }
   return output
 }
 
@@ -1949,26 +1495,16 @@ export const CommercePerUnitTotal = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof CommercePerUnitTotal> {}
 
-/** `CommercePlanUnitPriceTier` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePlanUnitPriceTier` from the wire; rejects what its Schema must explain. */
 function decodeCommercePlanUnitPriceTier(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const startsAtBlock = input.starts_at_block
-  if (!(typeof startsAtBlock === "number")) return undefined
-  const endsAfterBlock = orAbsent(input, "ends_after_block", input.ends_after_block)
-  if (
-    !(
-      endsAfterBlock === absent ||
-      endsAfterBlock === undefined ||
-      endsAfterBlock === null ||
-      typeof endsAfterBlock === "number"
-    )
-  )
-    return undefined
-  const feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
-  if (feePerBlock === undefined) return undefined
-  const output: { [key: string]: unknown } = { startsAtBlock }
-  if (endsAfterBlock !== absent) output.endsAfterBlock = endsAfterBlock
-  output.feePerBlock = feePerBlock
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    startsAtBlock: Decode.number(input.starts_at_block)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.ends_after_block, input, "ends_after_block", Decode.number)
+  if (value !== Decode.absent) output.endsAfterBlock = value
+  output.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
   return output
 }
 
@@ -1988,16 +1524,14 @@ export const CommercePlanUnitPriceTier = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof CommercePlanUnitPriceTier> {}
 
-/** `CommercePlanUnitPrice` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePlanUnitPrice` from the wire; rejects what its Schema must explain. */
 function decodeCommercePlanUnitPrice(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const blockSize = input.block_size
-  if (!(typeof blockSize === "number")) return undefined
-  const tiers = decodeArray(input.tiers, decodeCommercePlanUnitPriceTier)
-  if (tiers === undefined) return undefined
-  const output: { [key: string]: unknown } = { name, blockSize, tiers }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    name: Decode.string(input.name),
+    blockSize: Decode.number(input.block_size),
+    tiers: Decode.array(input.tiers, decodeCommercePlanUnitPriceTier)
+  }
   return output
 }
 
@@ -2017,22 +1551,17 @@ export const CommercePlanUnitPrice = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof CommercePlanUnitPrice> {}
 
-/** `FeatureResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `FeatureResponse` from the wire; rejects what its Schema must explain. */
 function decodeFeatureResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "feature")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const description = input.description ?? null
-  if (!(description === null || typeof description === "string")) return undefined
-  const slug = input.slug
-  if (!(typeof slug === "string")) return undefined
-  const avatarUrl = input.avatar_url ?? null
-  if (!(avatarUrl === null || typeof avatarUrl === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, description, slug, avatarUrl }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "feature"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    description: Decode.nullable(input.description, Decode.string),
+    slug: Decode.string(input.slug),
+    avatarUrl: Decode.nullable(input.avatar_url, Decode.string)
+  }
   return output
 }
 
@@ -2055,84 +1584,43 @@ export const FeatureResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface FeatureResponse extends Schema.Schema.Type<typeof FeatureResponse> {}
 
-/** `CommercePlan` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePlanFeatures(input: unknown): unknown {
+  return Decode.array(input, decodeFeatureResponse)
+}
+
+function decodeCommercePlanUnitPrices(input: unknown): unknown {
+  return Decode.array(input, decodeCommercePlanUnitPrice)
+}
+
+/** `CommercePlan` from the wire; rejects what its Schema must explain. */
 function decodeCommercePlan(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_plan")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const feeWire = input.fee ?? null
-  const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
-  if (fee === undefined) return undefined
-  const annualMonthlyFeeWire = input.annual_monthly_fee ?? null
-  const annualMonthlyFee =
-    annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
-  if (annualMonthlyFee === undefined) return undefined
-  const annualFeeWire = input.annual_fee ?? null
-  const annualFee = annualFeeWire === null ? null : decodeCommerceMoneyResponse(annualFeeWire)
-  if (annualFee === undefined) return undefined
-  const description = orAbsent(input, "description", input.description)
-  if (
-    !(
-      description === absent ||
-      description === undefined ||
-      description === null ||
-      typeof description === "string"
-    )
-  )
-    return undefined
-  const productId = input.product_id
-  if (!(typeof productId === "string")) return undefined
-  const isDefault = input.is_default
-  if (!(typeof isDefault === "boolean")) return undefined
-  const isRecurring = input.is_recurring
-  if (!(typeof isRecurring === "boolean")) return undefined
-  const publiclyVisible = input.publicly_visible
-  if (!(typeof publiclyVisible === "boolean")) return undefined
-  const hasBaseFee = input.has_base_fee
-  if (!(typeof hasBaseFee === "boolean")) return undefined
-  const forPayerType = input.for_payer_type
-  if (!(typeof forPayerType === "string")) return undefined
-  const slug = input.slug
-  if (!(typeof slug === "string")) return undefined
-  const avatarUrl = orAbsent(input, "avatar_url", input.avatar_url)
-  if (
-    !(avatarUrl === absent || avatarUrl === undefined || avatarUrl === null || typeof avatarUrl === "string")
-  )
-    return undefined
-  const featuresWire = orAbsent(input, "features", input.features)
-  const features =
-    featuresWire === absent || featuresWire === undefined
-      ? featuresWire
-      : decodeArray(featuresWire, decodeFeatureResponse)
-  if (features === undefined && featuresWire !== undefined) return undefined
-  const freeTrialEnabled = input.free_trial_enabled
-  if (!(typeof freeTrialEnabled === "boolean")) return undefined
-  const freeTrialDays = input.free_trial_days ?? null
-  if (!(freeTrialDays === null || typeof freeTrialDays === "number")) return undefined
-  const unitPricesWire = orAbsent(input, "unit_prices", input.unit_prices)
-  const unitPrices =
-    unitPricesWire === absent || unitPricesWire === undefined
-      ? unitPricesWire
-      : decodeArray(unitPricesWire, decodeCommercePlanUnitPrice)
-  if (unitPrices === undefined && unitPricesWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, fee, annualMonthlyFee, annualFee }
-  if (description !== absent) output.description = description
-  output.productId = productId
-  output.isDefault = isDefault
-  output.isRecurring = isRecurring
-  output.publiclyVisible = publiclyVisible
-  output.hasBaseFee = hasBaseFee
-  output.forPayerType = forPayerType
-  output.slug = slug
-  if (avatarUrl !== absent) output.avatarUrl = avatarUrl
-  if (features !== absent) output.features = features
-  output.freeTrialEnabled = freeTrialEnabled
-  output.freeTrialDays = freeTrialDays
-  if (unitPrices !== absent) output.unitPrices = unitPrices
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_plan"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    fee: Decode.nullable(input.fee, decodeCommerceMoneyResponse),
+    annualMonthlyFee: Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse),
+    annualFee: Decode.nullable(input.annual_fee, decodeCommerceMoneyResponse)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.description, input, "description", Decode.string)
+  if (value !== Decode.absent) output.description = value
+  output.productId = Decode.string(input.product_id)
+  output.isDefault = Decode.boolean(input.is_default)
+  output.isRecurring = Decode.boolean(input.is_recurring)
+  output.publiclyVisible = Decode.boolean(input.publicly_visible)
+  output.hasBaseFee = Decode.boolean(input.has_base_fee)
+  output.forPayerType = Decode.string(input.for_payer_type)
+  output.slug = Decode.string(input.slug)
+  value = Decode.optionalNullable(input.avatar_url, input, "avatar_url", Decode.string)
+  if (value !== Decode.absent) output.avatarUrl = value
+  value = Decode.optional(input.features, input, "features", decodeCommercePlanFeatures)
+  if (value !== Decode.absent) output.features = value
+  output.freeTrialEnabled = Decode.boolean(input.free_trial_enabled)
+  output.freeTrialDays = Decode.nullable(input.free_trial_days, Decode.number)
+  value = Decode.optional(input.unit_prices, input, "unit_prices", decodeCommercePlanUnitPrices)
+  if (value !== Decode.absent) output.unitPrices = value
   return output
 }
 
@@ -2168,22 +1656,17 @@ export const CommercePlan = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan> {}
 
-/** `FeatureResponse2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `FeatureResponse2` from the wire; rejects what its Schema must explain. */
 function decodeFeatureResponse2(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "feature")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const description = input.description
-  if (!(typeof description === "string")) return undefined
-  const slug = input.slug
-  if (!(typeof slug === "string")) return undefined
-  const avatarUrl = input.avatar_url
-  if (!(typeof avatarUrl === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, description, slug, avatarUrl }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "feature"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    description: Decode.string(input.description),
+    slug: Decode.string(input.slug),
+    avatarUrl: Decode.string(input.avatar_url)
+  }
   return output
 }
 
@@ -2206,118 +1689,52 @@ export const FeatureResponse2 = /* @__PURE__ */ withFastDecode(
 )
 export interface FeatureResponse2 extends Schema.Schema.Type<typeof FeatureResponse2> {}
 
-/** `CommercePlan2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommercePlan2Features(input: unknown): unknown {
+  return Decode.array(input, decodeFeatureResponse2)
+}
+
+/** `CommercePlan2` from the wire; rejects what its Schema must explain. */
 function decodeCommercePlan2(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_plan")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const feeWire = input.fee ?? null
-  const fee = feeWire === null ? null : decodeCommerceMoneyResponse(feeWire)
-  if (fee === undefined) return undefined
-  const annualMonthlyFeeWire = input.annual_monthly_fee ?? null
-  const annualMonthlyFee =
-    annualMonthlyFeeWire === null ? null : decodeCommerceMoneyResponse(annualMonthlyFeeWire)
-  if (annualMonthlyFee === undefined) return undefined
-  const annualFeeWire = input.annual_fee ?? null
-  const annualFee = annualFeeWire === null ? null : decodeCommerceMoneyResponse(annualFeeWire)
-  if (annualFee === undefined) return undefined
-  const amount = input.amount
-  if (!(typeof amount === "number")) return undefined
-  const amountFormatted = input.amount_formatted
-  if (!(typeof amountFormatted === "string")) return undefined
-  const annualMonthlyAmount = input.annual_monthly_amount
-  if (!(typeof annualMonthlyAmount === "number")) return undefined
-  const annualMonthlyAmountFormatted = input.annual_monthly_amount_formatted
-  if (!(typeof annualMonthlyAmountFormatted === "string")) return undefined
-  const annualAmount = input.annual_amount
-  if (!(typeof annualAmount === "number")) return undefined
-  const annualAmountFormatted = input.annual_amount_formatted
-  if (!(typeof annualAmountFormatted === "string")) return undefined
-  const currencySymbol = input.currency_symbol
-  if (!(typeof currencySymbol === "string")) return undefined
-  const currency = input.currency
-  if (!(typeof currency === "string")) return undefined
-  const description = orAbsent(input, "description", input.description)
-  if (!(description === absent || description === undefined || typeof description === "string"))
-    return undefined
-  const productId = input.product_id
-  if (!(typeof productId === "string")) return undefined
-  const isDefault = input.is_default
-  if (!(typeof isDefault === "boolean")) return undefined
-  const isRecurring = input.is_recurring
-  if (!(typeof isRecurring === "boolean")) return undefined
-  const publiclyVisible = input.publicly_visible
-  if (!(typeof publiclyVisible === "boolean")) return undefined
-  const hasBaseFee = input.has_base_fee
-  if (!(typeof hasBaseFee === "boolean")) return undefined
-  const payerType = checkArray(input.payer_type, isString)
-  if (payerType === undefined) return undefined
-  const forPayerType = input.for_payer_type
-  if (!(typeof forPayerType === "string")) return undefined
-  const slug = input.slug
-  if (!(typeof slug === "string")) return undefined
-  const avatarUrl = orAbsent(input, "avatar_url", input.avatar_url)
-  if (!(avatarUrl === absent || avatarUrl === undefined || typeof avatarUrl === "string")) return undefined
-  const period = orAbsent(input, "period", input.period)
-  if (!(period === absent || period === undefined || typeof period === "string")) return undefined
-  const interval = orAbsent(input, "interval", input.interval)
-  if (!(interval === absent || interval === undefined || typeof interval === "number")) return undefined
-  const featuresWire = orAbsent(input, "features", input.features)
-  const features =
-    featuresWire === absent || featuresWire === undefined
-      ? featuresWire
-      : decodeArray(featuresWire, decodeFeatureResponse2)
-  if (features === undefined && featuresWire !== undefined) return undefined
-  const freeTrialEnabled = orAbsent(input, "free_trial_enabled", input.free_trial_enabled)
-  if (
-    !(freeTrialEnabled === absent || freeTrialEnabled === undefined || typeof freeTrialEnabled === "boolean")
-  )
-    return undefined
-  const freeTrialDays = orAbsent(input, "free_trial_days", input.free_trial_days)
-  if (
-    !(
-      freeTrialDays === absent ||
-      freeTrialDays === undefined ||
-      freeTrialDays === null ||
-      typeof freeTrialDays === "number"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    name,
-    fee,
-    annualMonthlyFee,
-    annualFee,
-    amount,
-    amountFormatted,
-    annualMonthlyAmount,
-    annualMonthlyAmountFormatted,
-    annualAmount,
-    annualAmountFormatted,
-    currencySymbol,
-    currency
+    object: Decode.literal(input.object, "commerce_plan"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    fee: Decode.nullable(input.fee, decodeCommerceMoneyResponse),
+    annualMonthlyFee: Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse),
+    annualFee: Decode.nullable(input.annual_fee, decodeCommerceMoneyResponse),
+    amount: Decode.number(input.amount),
+    amountFormatted: Decode.string(input.amount_formatted),
+    annualMonthlyAmount: Decode.number(input.annual_monthly_amount),
+    annualMonthlyAmountFormatted: Decode.string(input.annual_monthly_amount_formatted),
+    annualAmount: Decode.number(input.annual_amount),
+    annualAmountFormatted: Decode.string(input.annual_amount_formatted),
+    currencySymbol: Decode.string(input.currency_symbol),
+    currency: Decode.string(input.currency)
   }
-  if (description !== absent) output.description = description
-  output.productId = productId
-  output.isDefault = isDefault
-  output.isRecurring = isRecurring
-  output.publiclyVisible = publiclyVisible
-  output.hasBaseFee = hasBaseFee
-  output.payerType = payerType
-  output.forPayerType = forPayerType
-  output.slug = slug
-  if (avatarUrl !== absent) output.avatarUrl = avatarUrl
-  if (period !== absent) output.period = period
-  if (interval !== absent) output.interval = interval
-  if (features !== absent) output.features = features
-  if (freeTrialEnabled !== absent) output.freeTrialEnabled = freeTrialEnabled
-  if (freeTrialDays !== absent) output.freeTrialDays = freeTrialDays
+  let value: unknown
+  value = Decode.optional(input.description, input, "description", Decode.string)
+  if (value !== Decode.absent) output.description = value
+  output.productId = Decode.string(input.product_id)
+  output.isDefault = Decode.boolean(input.is_default)
+  output.isRecurring = Decode.boolean(input.is_recurring)
+  output.publiclyVisible = Decode.boolean(input.publicly_visible)
+  output.hasBaseFee = Decode.boolean(input.has_base_fee)
+  output.payerType = Decode.array(input.payer_type, Decode.string)
+  output.forPayerType = Decode.string(input.for_payer_type)
+  output.slug = Decode.string(input.slug)
+  value = Decode.optional(input.avatar_url, input, "avatar_url", Decode.string)
+  if (value !== Decode.absent) output.avatarUrl = value
+  value = Decode.optional(input.period, input, "period", Decode.string)
+  if (value !== Decode.absent) output.period = value
+  value = Decode.optional(input.interval, input, "interval", Decode.number)
+  if (value !== Decode.absent) output.interval = value
+  value = Decode.optional(input.features, input, "features", decodeCommercePlan2Features)
+  if (value !== Decode.absent) output.features = value
+  value = Decode.optional(input.free_trial_enabled, input, "free_trial_enabled", Decode.boolean)
+  if (value !== Decode.absent) output.freeTrialEnabled = value
+  value = Decode.optionalNullable(input.free_trial_days, input, "free_trial_days", Decode.number)
+  if (value !== Decode.absent) output.freeTrialDays = value
   return output
 }
 
@@ -2363,45 +1780,28 @@ export const CommercePlan2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2> {}
 
-/** `CommercePriceTransitionDetails` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePriceTransitionDetails` from the wire; rejects what its Schema must explain. */
 function decodeCommercePriceTransitionDetails(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const previousPlan = decodeCommercePlan2(input.previous_plan)
-  if (previousPlan === undefined) return undefined
-  const previousPrice = decodeBillingPriceResponse(input.previous_price)
-  if (previousPrice === undefined) return undefined
-  const effectiveAt = input.effective_at
-  if (!(typeof effectiveAt === "number")) return undefined
-  const effectiveMode = input.effective_mode
-  if (!(typeof effectiveMode === "string")) return undefined
-  const nextBillingDate = orAbsent(input, "next_billing_date", input.next_billing_date)
-  if (
-    !(
-      nextBillingDate === absent ||
-      nextBillingDate === undefined ||
-      nextBillingDate === null ||
-      typeof nextBillingDate === "number"
-    )
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    previousPlan: decodeCommercePlan2(input.previous_plan),
+    previousPrice: decodeBillingPriceResponse(input.previous_price),
+    effectiveAt: Decode.number(input.effective_at),
+    effectiveMode: Decode.string(input.effective_mode)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.next_billing_date, input, "next_billing_date", Decode.number)
+  if (value !== Decode.absent) output.nextBillingDate = value
+  output.chargedImmediately = Decode.boolean(input.charged_immediately)
+  value = Decode.optionalNullable(
+    input.immediate_charge,
+    input,
+    "immediate_charge",
+    decodeCommerceMoneyResponse
   )
-    return undefined
-  const chargedImmediately = input.charged_immediately
-  if (!(typeof chargedImmediately === "boolean")) return undefined
-  const immediateChargeWire = orAbsent(input, "immediate_charge", input.immediate_charge)
-  const immediateCharge =
-    immediateChargeWire === absent || immediateChargeWire === undefined || immediateChargeWire === null
-      ? immediateChargeWire
-      : decodeCommerceMoneyResponse(immediateChargeWire)
-  if (immediateCharge === undefined && immediateChargeWire !== undefined) return undefined
-  const previousSubscriptionItemStatus = input.previous_subscription_item_status
-  if (!(typeof previousSubscriptionItemStatus === "string")) return undefined
-  const previousSubscriptionItemId = input.previous_subscription_item_id
-  if (!(typeof previousSubscriptionItemId === "string")) return undefined
-  const output: { [key: string]: unknown } = { previousPlan, previousPrice, effectiveAt, effectiveMode }
-  if (nextBillingDate !== absent) output.nextBillingDate = nextBillingDate
-  output.chargedImmediately = chargedImmediately
-  if (immediateCharge !== absent) output.immediateCharge = immediateCharge
-  output.previousSubscriptionItemStatus = previousSubscriptionItemStatus
-  output.previousSubscriptionItemId = previousSubscriptionItemId
+  if (value !== Decode.absent) output.immediateCharge = value
+  output.previousSubscriptionItemStatus = Decode.string(input.previous_subscription_item_status)
+  output.previousSubscriptionItemId = Decode.string(input.previous_subscription_item_id)
   return output
 }
 
@@ -2434,27 +1834,15 @@ export const CommercePriceTransitionDetails = /* @__PURE__ */ withFastDecode(
 export interface CommercePriceTransitionDetails
   extends Schema.Schema.Type<typeof CommercePriceTransitionDetails> {}
 
-/** `CommerceSubscriptionCreditResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceSubscriptionCreditResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceSubscriptionCreditResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const amountWire = orAbsent(input, "amount", input.amount)
-  const amount =
-    amountWire === absent || amountWire === undefined || amountWire === null
-      ? amountWire
-      : decodeCommerceMoneyResponse(amountWire)
-  if (amount === undefined && amountWire !== undefined) return undefined
-  const cycleRemainingPercent = orAbsent(input, "cycle_remaining_percent", input.cycle_remaining_percent)
-  if (
-    !(
-      cycleRemainingPercent === absent ||
-      cycleRemainingPercent === undefined ||
-      typeof cycleRemainingPercent === "number"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (amount !== absent) output.amount = amount
-  if (cycleRemainingPercent !== absent) output.cycleRemainingPercent = cycleRemainingPercent
+  let value: unknown
+  value = Decode.optionalNullable(input.amount, input, "amount", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.amount = value
+  value = Decode.optional(input.cycle_remaining_percent, input, "cycle_remaining_percent", Decode.number)
+  if (value !== Decode.absent) output.cycleRemainingPercent = value
   return output
 }
 
@@ -2474,39 +1862,31 @@ export const CommerceSubscriptionCreditResponse = /* @__PURE__ */ withFastDecode
 export interface CommerceSubscriptionCreditResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionCreditResponse> {}
 
-/** `CommerceTotalsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceTotalsResponsePerUnitTotals(input: unknown): unknown {
+  return Decode.array(input, decodeCommercePerUnitTotal)
+}
+
+/** `CommerceTotalsResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceTotalsResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const subtotal = decodeCommerceMoneyResponse(input.subtotal)
-  if (subtotal === undefined) return undefined
-  const baseFee = decodeCommerceMoneyResponse(input.base_fee)
-  if (baseFee === undefined) return undefined
-  const taxTotal = decodeCommerceMoneyResponse(input.tax_total)
-  if (taxTotal === undefined) return undefined
-  const grandTotal = decodeCommerceMoneyResponse(input.grand_total)
-  if (grandTotal === undefined) return undefined
-  const perUnitTotalsWire = orAbsent(input, "per_unit_totals", input.per_unit_totals)
-  const perUnitTotals =
-    perUnitTotalsWire === absent || perUnitTotalsWire === undefined
-      ? perUnitTotalsWire
-      : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal)
-  if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
-  const creditsWire = orAbsent(input, "credits", input.credits)
-  const credits =
-    creditsWire === absent || creditsWire === undefined || creditsWire === null
-      ? creditsWire
-      : decodeCommerceCreditsResponse(creditsWire)
-  if (credits === undefined && creditsWire !== undefined) return undefined
-  const discountsWire = orAbsent(input, "discounts", input.discounts)
-  const discounts =
-    discountsWire === absent || discountsWire === undefined || discountsWire === null
-      ? discountsWire
-      : decodeCommerceDiscountsResponse(discountsWire)
-  if (discounts === undefined && discountsWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { subtotal, baseFee, taxTotal, grandTotal }
-  if (perUnitTotals !== absent) output.perUnitTotals = perUnitTotals
-  if (credits !== absent) output.credits = credits
-  if (discounts !== absent) output.discounts = discounts
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    subtotal: decodeCommerceMoneyResponse(input.subtotal),
+    baseFee: decodeCommerceMoneyResponse(input.base_fee),
+    taxTotal: decodeCommerceMoneyResponse(input.tax_total),
+    grandTotal: decodeCommerceMoneyResponse(input.grand_total)
+  }
+  let value: unknown
+  value = Decode.optional(
+    input.per_unit_totals,
+    input,
+    "per_unit_totals",
+    decodeCommerceTotalsResponsePerUnitTotals
+  )
+  if (value !== Decode.absent) output.perUnitTotals = value
+  value = Decode.optionalNullable(input.credits, input, "credits", decodeCommerceCreditsResponse)
+  if (value !== Decode.absent) output.credits = value
+  value = Decode.optionalNullable(input.discounts, input, "discounts", decodeCommerceDiscountsResponse)
+  if (value !== Decode.absent) output.discounts = value
   return output
 }
 
@@ -2533,34 +1913,28 @@ export const CommerceTotalsResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof CommerceTotalsResponse> {}
 
-/** `CommerceSubscriptionItemNextPaymentResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionItemNextPaymentResponsePerUnitTotals(input: unknown): unknown {
+  return Decode.array(input, decodeCommercePerUnitTotal)
+}
+
+/** `CommerceSubscriptionItemNextPaymentResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceSubscriptionItemNextPaymentResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const amountWire = orAbsent(input, "amount", input.amount)
-  const amount =
-    amountWire === absent || amountWire === undefined || amountWire === null
-      ? amountWire
-      : decodeCommerceMoneyResponse(amountWire)
-  if (amount === undefined && amountWire !== undefined) return undefined
-  const date = orAbsent(input, "date", input.date)
-  if (!(date === absent || date === undefined || date === null || typeof date === "number")) return undefined
-  const perUnitTotalsWire = orAbsent(input, "per_unit_totals", input.per_unit_totals)
-  const perUnitTotals =
-    perUnitTotalsWire === absent || perUnitTotalsWire === undefined
-      ? perUnitTotalsWire
-      : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal)
-  if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
-  const totalsWire = orAbsent(input, "totals", input.totals)
-  const totals =
-    totalsWire === absent || totalsWire === undefined || totalsWire === null
-      ? totalsWire
-      : decodeCommerceTotalsResponse(totalsWire)
-  if (totals === undefined && totalsWire !== undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (amount !== absent) output.amount = amount
-  if (date !== absent) output.date = date
-  if (perUnitTotals !== absent) output.perUnitTotals = perUnitTotals
-  if (totals !== absent) output.totals = totals
+  let value: unknown
+  value = Decode.optionalNullable(input.amount, input, "amount", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.amount = value
+  value = Decode.optionalNullable(input.date, input, "date", Decode.number)
+  if (value !== Decode.absent) output.date = value
+  value = Decode.optional(
+    input.per_unit_totals,
+    input,
+    "per_unit_totals",
+    decodeCommerceSubscriptionItemNextPaymentResponsePerUnitTotals
+  )
+  if (value !== Decode.absent) output.perUnitTotals = value
+  value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse)
+  if (value !== Decode.absent) output.totals = value
   return output
 }
 
@@ -2585,136 +1959,66 @@ export const CommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ withF
 export interface CommerceSubscriptionItemNextPaymentResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionItemNextPaymentResponse> {}
 
-/** `CommerceSubscriptionItem2` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceSubscriptionItem2` from the wire; rejects what its Schema must explain. */
 function decodeCommerceSubscriptionItem2(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_subscription_item")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const creditWire = orAbsent(input, "credit", input.credit)
-  const credit =
-    creditWire === absent || creditWire === undefined || creditWire === null
-      ? creditWire
-      : decodeCommerceSubscriptionCreditResponse(creditWire)
-  if (credit === undefined && creditWire !== undefined) return undefined
-  const planId = input.plan_id
-  if (!(typeof planId === "string")) return undefined
-  const priceId = orAbsent(input, "price_id", input.price_id)
-  if (!(priceId === absent || priceId === undefined || typeof priceId === "string")) return undefined
-  const planWire = input.plan ?? null
-  const plan = planWire === null ? null : decodeCommercePlan2(planWire)
-  if (plan === undefined) return undefined
-  const planPeriod = input.plan_period
-  if (!(typeof planPeriod === "string")) return undefined
-  const paymentSourceId = input.payment_source_id
-  if (!(typeof paymentSourceId === "string")) return undefined
-  const paymentSourceWire = orAbsent(input, "payment_source", input.payment_source)
-  const paymentSource =
-    paymentSourceWire === absent || paymentSourceWire === undefined || paymentSourceWire === null
-      ? paymentSourceWire
-      : decodeCommercePaymentSourceResponse(paymentSourceWire)
-  if (paymentSource === undefined && paymentSourceWire !== undefined) return undefined
-  const lifetimePaidWire = orAbsent(input, "lifetime_paid", input.lifetime_paid)
-  const lifetimePaid =
-    lifetimePaidWire === absent || lifetimePaidWire === undefined || lifetimePaidWire === null
-      ? lifetimePaidWire
-      : decodeCommerceMoneyResponse(lifetimePaidWire)
-  if (lifetimePaid === undefined && lifetimePaidWire !== undefined) return undefined
-  const amountWire = orAbsent(input, "amount", input.amount)
-  const amount =
-    amountWire === absent || amountWire === undefined || amountWire === null
-      ? amountWire
-      : decodeCommerceMoneyResponse(amountWire)
-  if (amount === undefined && amountWire !== undefined) return undefined
-  const nextInvoiceWire = orAbsent(input, "next_invoice", input.next_invoice)
-  const nextInvoice =
-    nextInvoiceWire === absent || nextInvoiceWire === undefined || nextInvoiceWire === null
-      ? nextInvoiceWire
-      : decodeCommerceSubscriptionItemNextPaymentResponse(nextInvoiceWire)
-  if (nextInvoice === undefined && nextInvoiceWire !== undefined) return undefined
-  const nextPaymentWire = orAbsent(input, "next_payment", input.next_payment)
-  const nextPayment =
-    nextPaymentWire === absent || nextPaymentWire === undefined || nextPaymentWire === null
-      ? nextPaymentWire
-      : decodeCommerceSubscriptionItemNextPaymentResponse(nextPaymentWire)
-  if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
-  const payerId = input.payer_id
-  if (!(typeof payerId === "string")) return undefined
-  const payerWire = orAbsent(input, "payer", input.payer)
-  const payer =
-    payerWire === absent || payerWire === undefined || payerWire === null
-      ? payerWire
-      : decodeCommercePayerResponse2(payerWire)
-  if (payer === undefined && payerWire !== undefined) return undefined
-  const isFreeTrial = input.is_free_trial
-  if (!(typeof isFreeTrial === "boolean")) return undefined
-  const periodStart = orAbsent(input, "period_start", input.period_start)
-  if (
-    !(
-      periodStart === absent ||
-      periodStart === undefined ||
-      periodStart === null ||
-      typeof periodStart === "number"
-    )
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_subscription_item"),
+    id: Decode.string(input.id),
+    instanceId: Decode.string(input.instance_id),
+    status: Decode.string(input.status)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.credit, input, "credit", decodeCommerceSubscriptionCreditResponse)
+  if (value !== Decode.absent) output.credit = value
+  output.planId = Decode.string(input.plan_id)
+  value = Decode.optional(input.price_id, input, "price_id", Decode.string)
+  if (value !== Decode.absent) output.priceId = value
+  output.plan = Decode.nullable(input.plan, decodeCommercePlan2)
+  output.planPeriod = Decode.string(input.plan_period)
+  output.paymentSourceId = Decode.string(input.payment_source_id)
+  value = Decode.optionalNullable(
+    input.payment_source,
+    input,
+    "payment_source",
+    decodeCommercePaymentSourceResponse
   )
-    return undefined
-  const periodEnd = orAbsent(input, "period_end", input.period_end)
-  if (
-    !(periodEnd === absent || periodEnd === undefined || periodEnd === null || typeof periodEnd === "number")
+  if (value !== Decode.absent) output.paymentSource = value
+  value = Decode.optionalNullable(input.lifetime_paid, input, "lifetime_paid", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.lifetimePaid = value
+  value = Decode.optionalNullable(input.amount, input, "amount", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.amount = value
+  value = Decode.optionalNullable(
+    input.next_invoice,
+    input,
+    "next_invoice",
+    decodeCommerceSubscriptionItemNextPaymentResponse
   )
-    return undefined
-  const prorationDate = input.proration_date
-  if (!(typeof prorationDate === "string")) return undefined
-  const canceledAt = orAbsent(input, "canceled_at", input.canceled_at)
-  if (
-    !(
-      canceledAt === absent ||
-      canceledAt === undefined ||
-      canceledAt === null ||
-      typeof canceledAt === "number"
-    )
+  if (value !== Decode.absent) output.nextInvoice = value
+  value = Decode.optionalNullable(
+    input.next_payment,
+    input,
+    "next_payment",
+    decodeCommerceSubscriptionItemNextPaymentResponse
   )
-    return undefined
-  const pastDueAt = orAbsent(input, "past_due_at", input.past_due_at)
-  if (
-    !(pastDueAt === absent || pastDueAt === undefined || pastDueAt === null || typeof pastDueAt === "number")
-  )
-    return undefined
-  const endedAt = orAbsent(input, "ended_at", input.ended_at)
-  if (!(endedAt === absent || endedAt === undefined || endedAt === null || typeof endedAt === "number"))
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, instanceId, status }
-  if (credit !== absent) output.credit = credit
-  output.planId = planId
-  if (priceId !== absent) output.priceId = priceId
-  output.plan = plan
-  output.planPeriod = planPeriod
-  output.paymentSourceId = paymentSourceId
-  if (paymentSource !== absent) output.paymentSource = paymentSource
-  if (lifetimePaid !== absent) output.lifetimePaid = lifetimePaid
-  if (amount !== absent) output.amount = amount
-  if (nextInvoice !== absent) output.nextInvoice = nextInvoice
-  if (nextPayment !== absent) output.nextPayment = nextPayment
-  output.payerId = payerId
-  if (payer !== absent) output.payer = payer
-  output.isFreeTrial = isFreeTrial
-  if (periodStart !== absent) output.periodStart = periodStart
-  if (periodEnd !== absent) output.periodEnd = periodEnd
-  output.prorationDate = prorationDate
-  if (canceledAt !== absent) output.canceledAt = canceledAt
-  if (pastDueAt !== absent) output.pastDueAt = pastDueAt
-  if (endedAt !== absent) output.endedAt = endedAt
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (value !== Decode.absent) output.nextPayment = value
+  output.payerId = Decode.string(input.payer_id)
+  value = Decode.optionalNullable(input.payer, input, "payer", decodeCommercePayerResponse2)
+  if (value !== Decode.absent) output.payer = value
+  output.isFreeTrial = Decode.boolean(input.is_free_trial)
+  value = Decode.optionalNullable(input.period_start, input, "period_start", Decode.number)
+  if (value !== Decode.absent) output.periodStart = value
+  value = Decode.optionalNullable(input.period_end, input, "period_end", Decode.number)
+  if (value !== Decode.absent) output.periodEnd = value
+  output.prorationDate = Decode.string(input.proration_date)
+  value = Decode.optionalNullable(input.canceled_at, input, "canceled_at", Decode.number)
+  if (value !== Decode.absent) output.canceledAt = value
+  value = Decode.optionalNullable(input.past_due_at, input, "past_due_at", Decode.number)
+  if (value !== Decode.absent) output.pastDueAt = value
+  value = Decode.optionalNullable(input.ended_at, input, "ended_at", Decode.number)
+  if (value !== Decode.absent) output.endedAt = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -2763,16 +2067,14 @@ export const CommerceSubscriptionItem2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof CommerceSubscriptionItem2> {}
 
-/** `CommercePriceTransitionResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommercePriceTransitionResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePriceTransitionResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_price_transition")) return undefined
-  const subscriptionItem = decodeCommerceSubscriptionItem2(input.subscription_item)
-  if (subscriptionItem === undefined) return undefined
-  const transition = decodeCommercePriceTransitionDetails(input.transition)
-  if (transition === undefined) return undefined
-  const output: { [key: string]: unknown } = { object, subscriptionItem, transition }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_price_transition"),
+    subscriptionItem: decodeCommerceSubscriptionItem2(input.subscription_item),
+    transition: decodeCommercePriceTransitionDetails(input.transition)
+  }
   return output
 }
 
@@ -2793,19 +2095,19 @@ export const CommercePriceTransitionResponse = /* @__PURE__ */ withFastDecode(
 export interface CommercePriceTransitionResponse
   extends Schema.Schema.Type<typeof CommercePriceTransitionResponse> {}
 
-/** `CommerceSubscriptionItemSeatsResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionItemSeatsResponseTiers(input: unknown): unknown {
+  return Decode.array(input, decodeCommercePerUnitTotalTier2)
+}
+
+/** `CommerceSubscriptionItemSeatsResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceSubscriptionItemSeatsResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const quantity = input.quantity ?? null
-  if (!(quantity === null || typeof quantity === "number")) return undefined
-  const tiersWire = orAbsent(input, "tiers", input.tiers)
-  const tiers =
-    tiersWire === absent || tiersWire === undefined
-      ? tiersWire
-      : decodeArray(tiersWire, decodeCommercePerUnitTotalTier2)
-  if (tiers === undefined && tiersWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { quantity }
-  if (tiers !== absent) output.tiers = tiers
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    quantity: Decode.nullable(input.quantity, Decode.number)
+  }
+  let value: unknown
+  value = Decode.optional(input.tiers, input, "tiers", decodeCommerceSubscriptionItemSeatsResponseTiers)
+  if (value !== Decode.absent) output.tiers = value
   return output
 }
 
@@ -2825,119 +2127,56 @@ export const CommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ withFastDec
 export interface CommerceSubscriptionItemSeatsResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionItemSeatsResponse> {}
 
-/** `CommerceSubscriptionItem` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceSubscriptionItem` from the wire; rejects what its Schema must explain. */
 function decodeCommerceSubscriptionItem(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_subscription_item")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const creditWire = orAbsent(input, "credit", input.credit)
-  const credit =
-    creditWire === absent || creditWire === undefined
-      ? creditWire
-      : decodeCommerceSubscriptionCreditResponse(creditWire)
-  if (credit === undefined && creditWire !== undefined) return undefined
-  const creditsWire = orAbsent(input, "credits", input.credits)
-  const credits =
-    creditsWire === absent || creditsWire === undefined || creditsWire === null
-      ? creditsWire
-      : decodeCommerceCreditsResponse(creditsWire)
-  if (credits === undefined && creditsWire !== undefined) return undefined
-  const planId = input.plan_id ?? null
-  if (!(planId === null || typeof planId === "string")) return undefined
-  const priceId = orAbsent(input, "price_id", input.price_id)
-  if (!(priceId === absent || priceId === undefined || typeof priceId === "string")) return undefined
-  const planWire = orAbsent(input, "plan", input.plan)
-  const plan =
-    planWire === absent || planWire === undefined || planWire === null
-      ? planWire
-      : decodeCommercePlan(planWire)
-  if (plan === undefined && planWire !== undefined) return undefined
-  const planPeriod = input.plan_period
-  if (!(typeof planPeriod === "string")) return undefined
-  const paymentMethodWire = orAbsent(input, "payment_method", input.payment_method)
-  const paymentMethod =
-    paymentMethodWire === absent || paymentMethodWire === undefined
-      ? paymentMethodWire
-      : decodeCommercePaymentMethodResponse(paymentMethodWire)
-  if (paymentMethod === undefined && paymentMethodWire !== undefined) return undefined
-  const lifetimePaidWire = orAbsent(input, "lifetime_paid", input.lifetime_paid)
-  const lifetimePaid =
-    lifetimePaidWire === absent || lifetimePaidWire === undefined
-      ? lifetimePaidWire
-      : decodeCommerceMoneyResponse(lifetimePaidWire)
-  if (lifetimePaid === undefined && lifetimePaidWire !== undefined) return undefined
-  const nextPaymentWire = orAbsent(input, "next_payment", input.next_payment)
-  const nextPayment =
-    nextPaymentWire === absent || nextPaymentWire === undefined || nextPaymentWire === null
-      ? nextPaymentWire
-      : decodeCommerceSubscriptionItemNextPaymentResponse(nextPaymentWire)
-  if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
-  const payerId = input.payer_id
-  if (!(typeof payerId === "string")) return undefined
-  const payerWire = orAbsent(input, "payer", input.payer)
-  const payer =
-    payerWire === absent || payerWire === undefined ? payerWire : decodeCommercePayerResponse(payerWire)
-  if (payer === undefined && payerWire !== undefined) return undefined
-  const isFreeTrial = input.is_free_trial
-  if (!(typeof isFreeTrial === "boolean")) return undefined
-  const periodStart = input.period_start
-  if (!(typeof periodStart === "number")) return undefined
-  const periodEnd = input.period_end ?? null
-  if (!(periodEnd === null || typeof periodEnd === "number")) return undefined
-  const prorationDate = orAbsent(input, "proration_date", input.proration_date)
-  if (!(prorationDate === absent || prorationDate === undefined || typeof prorationDate === "string"))
-    return undefined
-  const canceledAt = input.canceled_at ?? null
-  if (!(canceledAt === null || typeof canceledAt === "number")) return undefined
-  const pastDueAt = input.past_due_at ?? null
-  if (!(pastDueAt === null || typeof pastDueAt === "number")) return undefined
-  const endedAt = input.ended_at ?? null
-  if (!(endedAt === null || typeof endedAt === "number")) return undefined
-  const createdAt = orAbsent(input, "created_at", input.created_at)
-  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
-  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
-  const seatsWire = orAbsent(input, "seats", input.seats)
-  const seats =
-    seatsWire === absent || seatsWire === undefined || seatsWire === null
-      ? seatsWire
-      : decodeCommerceSubscriptionItemSeatsResponse(seatsWire)
-  if (seats === undefined && seatsWire !== undefined) return undefined
-  const totalsWire = orAbsent(input, "totals", input.totals)
-  const totals =
-    totalsWire === absent || totalsWire === undefined || totalsWire === null
-      ? totalsWire
-      : decodeCommerceTotalsResponse2(totalsWire)
-  if (totals === undefined && totalsWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { object, id, instanceId, status }
-  if (credit !== absent) output.credit = credit
-  if (credits !== absent) output.credits = credits
-  output.planId = planId
-  if (priceId !== absent) output.priceId = priceId
-  if (plan !== absent) output.plan = plan
-  output.planPeriod = planPeriod
-  if (paymentMethod !== absent) output.paymentMethod = paymentMethod
-  if (lifetimePaid !== absent) output.lifetimePaid = lifetimePaid
-  if (nextPayment !== absent) output.nextPayment = nextPayment
-  output.payerId = payerId
-  if (payer !== absent) output.payer = payer
-  output.isFreeTrial = isFreeTrial
-  output.periodStart = periodStart
-  output.periodEnd = periodEnd
-  if (prorationDate !== absent) output.prorationDate = prorationDate
-  output.canceledAt = canceledAt
-  output.pastDueAt = pastDueAt
-  output.endedAt = endedAt
-  if (createdAt !== absent) output.createdAt = createdAt
-  if (updatedAt !== absent) output.updatedAt = updatedAt
-  if (seats !== absent) output.seats = seats
-  if (totals !== absent) output.totals = totals
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "commerce_subscription_item"),
+    id: Decode.string(input.id),
+    instanceId: Decode.string(input.instance_id),
+    status: Decode.string(input.status)
+  }
+  let value: unknown
+  value = Decode.optional(input.credit, input, "credit", decodeCommerceSubscriptionCreditResponse)
+  if (value !== Decode.absent) output.credit = value
+  value = Decode.optionalNullable(input.credits, input, "credits", decodeCommerceCreditsResponse)
+  if (value !== Decode.absent) output.credits = value
+  output.planId = Decode.nullable(input.plan_id, Decode.string)
+  value = Decode.optional(input.price_id, input, "price_id", Decode.string)
+  if (value !== Decode.absent) output.priceId = value
+  value = Decode.optionalNullable(input.plan, input, "plan", decodeCommercePlan)
+  if (value !== Decode.absent) output.plan = value
+  output.planPeriod = Decode.string(input.plan_period)
+  value = Decode.optional(input.payment_method, input, "payment_method", decodeCommercePaymentMethodResponse)
+  if (value !== Decode.absent) output.paymentMethod = value
+  value = Decode.optional(input.lifetime_paid, input, "lifetime_paid", decodeCommerceMoneyResponse)
+  if (value !== Decode.absent) output.lifetimePaid = value
+  value = Decode.optionalNullable(
+    input.next_payment,
+    input,
+    "next_payment",
+    decodeCommerceSubscriptionItemNextPaymentResponse
+  )
+  if (value !== Decode.absent) output.nextPayment = value
+  output.payerId = Decode.string(input.payer_id)
+  value = Decode.optional(input.payer, input, "payer", decodeCommercePayerResponse)
+  if (value !== Decode.absent) output.payer = value
+  output.isFreeTrial = Decode.boolean(input.is_free_trial)
+  output.periodStart = Decode.number(input.period_start)
+  output.periodEnd = Decode.nullable(input.period_end, Decode.number)
+  value = Decode.optional(input.proration_date, input, "proration_date", Decode.string)
+  if (value !== Decode.absent) output.prorationDate = value
+  output.canceledAt = Decode.nullable(input.canceled_at, Decode.number)
+  output.pastDueAt = Decode.nullable(input.past_due_at, Decode.number)
+  output.endedAt = Decode.nullable(input.ended_at, Decode.number)
+  value = Decode.optional(input.created_at, input, "created_at", Decode.number)
+  if (value !== Decode.absent) output.createdAt = value
+  value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
+  if (value !== Decode.absent) output.updatedAt = value
+  value = Decode.optionalNullable(input.seats, input, "seats", decodeCommerceSubscriptionItemSeatsResponse)
+  if (value !== Decode.absent) output.seats = value
+  value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse2)
+  if (value !== Decode.absent) output.totals = value
   return output
 }
 
@@ -2992,28 +2231,27 @@ export const CommerceSubscriptionItem = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceSubscriptionItem extends Schema.Schema.Type<typeof CommerceSubscriptionItem> {}
 
-/** `CommerceSubscriptionNextPayment` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeCommerceSubscriptionNextPaymentPerUnitTotals(input: unknown): unknown {
+  return Decode.array(input, decodeCommercePerUnitTotal2)
+}
+
+/** `CommerceSubscriptionNextPayment` from the wire; rejects what its Schema must explain. */
 function decodeCommerceSubscriptionNextPayment(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const date = input.date
-  if (!(typeof date === "number")) return undefined
-  const amount = decodeCommerceMoneyResponse(input.amount)
-  if (amount === undefined) return undefined
-  const perUnitTotalsWire = orAbsent(input, "per_unit_totals", input.per_unit_totals)
-  const perUnitTotals =
-    perUnitTotalsWire === absent || perUnitTotalsWire === undefined
-      ? perUnitTotalsWire
-      : decodeArray(perUnitTotalsWire, decodeCommercePerUnitTotal2)
-  if (perUnitTotals === undefined && perUnitTotalsWire !== undefined) return undefined
-  const totalsWire = orAbsent(input, "totals", input.totals)
-  const totals =
-    totalsWire === absent || totalsWire === undefined || totalsWire === null
-      ? totalsWire
-      : decodeCommerceTotalsResponse2(totalsWire)
-  if (totals === undefined && totalsWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { date, amount }
-  if (perUnitTotals !== absent) output.perUnitTotals = perUnitTotals
-  if (totals !== absent) output.totals = totals
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    date: Decode.number(input.date),
+    amount: decodeCommerceMoneyResponse(input.amount)
+  }
+  let value: unknown
+  value = Decode.optional(
+    input.per_unit_totals,
+    input,
+    "per_unit_totals",
+    decodeCommerceSubscriptionNextPaymentPerUnitTotals
+  )
+  if (value !== Decode.absent) output.perUnitTotals = value
+  value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse2)
+  if (value !== Decode.absent) output.totals = value
   return output
 }
 
@@ -3038,58 +2276,26 @@ export const CommerceSubscriptionNextPayment = /* @__PURE__ */ withFastDecode(
 export interface CommerceSubscriptionNextPayment
   extends Schema.Schema.Type<typeof CommerceSubscriptionNextPayment> {}
 
-/** `CommerceSubscription` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CommerceSubscription` from the wire; rejects what its Schema must explain. */
 function decodeCommerceSubscription(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "commerce_subscription")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const payerId = input.payer_id
-  if (!(typeof payerId === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const activeAt = input.active_at ?? null
-  if (!(activeAt === null || typeof activeAt === "number")) return undefined
-  const pastDueAt = input.past_due_at ?? null
-  if (!(pastDueAt === null || typeof pastDueAt === "number")) return undefined
-  const subscriptionItems = decodeArray(input.subscription_items, decodeCommerceSubscriptionItem)
-  if (subscriptionItems === undefined) return undefined
-  const nextPaymentWire = orAbsent(input, "next_payment", input.next_payment)
-  const nextPayment =
-    nextPaymentWire === absent || nextPaymentWire === undefined
-      ? nextPaymentWire
-      : decodeCommerceSubscriptionNextPayment(nextPaymentWire)
-  if (nextPayment === undefined && nextPaymentWire !== undefined) return undefined
-  const eligibleForFreeTrial = orAbsent(input, "eligible_for_free_trial", input.eligible_for_free_trial)
-  if (
-    !(
-      eligibleForFreeTrial === absent ||
-      eligibleForFreeTrial === undefined ||
-      typeof eligibleForFreeTrial === "boolean"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    instanceId,
-    status,
-    payerId,
-    createdAt,
-    updatedAt,
-    activeAt,
-    pastDueAt,
-    subscriptionItems
+    object: Decode.literal(input.object, "commerce_subscription"),
+    id: Decode.string(input.id),
+    instanceId: Decode.string(input.instance_id),
+    status: Decode.string(input.status),
+    payerId: Decode.string(input.payer_id),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at),
+    activeAt: Decode.nullable(input.active_at, Decode.number),
+    pastDueAt: Decode.nullable(input.past_due_at, Decode.number),
+    subscriptionItems: Decode.array(input.subscription_items, decodeCommerceSubscriptionItem)
   }
-  if (nextPayment !== absent) output.nextPayment = nextPayment
-  if (eligibleForFreeTrial !== absent) output.eligibleForFreeTrial = eligibleForFreeTrial
+  let value: unknown
+  value = Decode.optional(input.next_payment, input, "next_payment", decodeCommerceSubscriptionNextPayment)
+  if (value !== Decode.absent) output.nextPayment = value
+  value = Decode.optional(input.eligible_for_free_trial, input, "eligible_for_free_trial", Decode.boolean)
+  if (value !== Decode.absent) output.eligibleForFreeTrial = value
   return output
 }
 
@@ -3121,14 +2327,13 @@ export const CommerceSubscription = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceSubscription extends Schema.Schema.Type<typeof CommerceSubscription> {}
 
-/** `Cookies` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Cookies` from the wire; rejects what its Schema must explain. */
 function decodeCookies(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "cookies")) return undefined
-  const cookies = checkArray(input.cookies, isString)
-  if (cookies === undefined) return undefined
-  const output: { [key: string]: unknown } = { object, cookies }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "cookies"),
+    cookies: Decode.array(input.cookies, Decode.string)
+  }
   return output
 }
 
@@ -3147,47 +2352,22 @@ export const Cookies = /* @__PURE__ */ withFastDecode(
 )
 export interface Cookies extends Schema.Schema.Type<typeof Cookies> {}
 
-/** `CreateBillingPriceRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `CreateBillingPriceRequest` from the wire; rejects what its Schema must explain. */
 function decodeCreateBillingPriceRequest(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const planId = input.plan_id
-  if (!(typeof planId === "string")) return undefined
-  const currency = orAbsent(input, "currency", input.currency)
-  if (!(currency === absent || currency === undefined || typeof currency === "string")) return undefined
-  const amount = input.amount ?? null
-  if (!(amount === null || typeof amount === "number")) return undefined
-  const annualMonthlyAmount = orAbsent(input, "annual_monthly_amount", input.annual_monthly_amount)
-  if (
-    !(
-      annualMonthlyAmount === absent ||
-      annualMonthlyAmount === undefined ||
-      annualMonthlyAmount === null ||
-      typeof annualMonthlyAmount === "number"
-    )
-  )
-    return undefined
-  const description = orAbsent(input, "description", input.description)
-  if (!(description === absent || description === undefined || typeof description === "string"))
-    return undefined
-  const supportedBillingPeriods = orAbsent(
-    input,
-    "supported_billing_periods",
-    input.supported_billing_periods
-  )
-  if (
-    !(
-      supportedBillingPeriods === absent ||
-      supportedBillingPeriods === undefined ||
-      typeof supportedBillingPeriods === "string"
-    )
-  )
-    return undefined
-  const output: { [key: string]: unknown } = { planId }
-  if (currency !== absent) output.currency = currency
-  output.amount = amount
-  if (annualMonthlyAmount !== absent) output.annualMonthlyAmount = annualMonthlyAmount
-  if (description !== absent) output.description = description
-  if (supportedBillingPeriods !== absent) output.supportedBillingPeriods = supportedBillingPeriods
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    planId: Decode.string(input.plan_id)
+  }
+  let value: unknown
+  value = Decode.optional(input.currency, input, "currency", Decode.string)
+  if (value !== Decode.absent) output.currency = value
+  output.amount = Decode.nullable(input.amount, Decode.number)
+  value = Decode.optionalNullable(input.annual_monthly_amount, input, "annual_monthly_amount", Decode.number)
+  if (value !== Decode.absent) output.annualMonthlyAmount = value
+  value = Decode.optional(input.description, input, "description", Decode.string)
+  if (value !== Decode.absent) output.description = value
+  value = Decode.optional(input.supported_billing_periods, input, "supported_billing_periods", Decode.string)
+  if (value !== Decode.absent) output.supportedBillingPeriods = value
   return output
 }
 
@@ -3213,24 +2393,20 @@ export const CreateBillingPriceRequest = /* @__PURE__ */ withFastDecode(
 )
 export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof CreateBillingPriceRequest> {}
 
-/** `DeletedObject` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `DeletedObject` from the wire; rejects what its Schema must explain. */
 function decodeDeletedObject(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(typeof object === "string")) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const slug = orAbsent(input, "slug", input.slug)
-  if (!(slug === absent || slug === undefined || typeof slug === "string")) return undefined
-  const deleted = input.deleted
-  if (!(typeof deleted === "boolean")) return undefined
-  const externalId = orAbsent(input, "external_id", input.external_id)
-  if (!(externalId === absent || externalId === undefined || typeof externalId === "string")) return undefined
-  const output: { [key: string]: unknown } = { object }
-  if (id !== absent) output.id = id
-  if (slug !== absent) output.slug = slug
-  output.deleted = deleted
-  if (externalId !== absent) output.externalId = externalId
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.string(input.object)
+  }
+  let value: unknown
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  value = Decode.optional(input.slug, input, "slug", Decode.string)
+  if (value !== Decode.absent) output.slug = value
+  output.deleted = Decode.boolean(input.deleted)
+  value = Decode.optional(input.external_id, input, "external_id", Decode.string)
+  if (value !== Decode.absent) output.externalId = value
   return output
 }
 
@@ -3252,85 +2428,65 @@ export const DeletedObject = /* @__PURE__ */ withFastDecode(
 )
 export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject> {}
 
+function isDirectoryAttributeMappingValue(input: unknown): boolean {
+  return typeof input === "string"
+}
+
 function decodeDirectoryCustomAttributesItem(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const name = orAbsent(input, "name", input.name)
-  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const key = orAbsent(input, "key", input.key)
-  if (!(key === absent || key === undefined || typeof key === "string")) return undefined
-  const ssoPath = orAbsent(input, "sso_path", input.sso_path)
-  if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
-  const scimPath = orAbsent(input, "scim_path", input.scim_path)
-  if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
-  const directoryPath = orAbsent(input, "directory_path", input.directory_path)
-  if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
-    return undefined
-  const multiValued = orAbsent(input, "multi_valued", input.multi_valued)
-  if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (name !== absent) output.name = name
-  if (key !== absent) output.key = key
-  if (ssoPath !== absent) output.ssoPath = ssoPath
-  if (scimPath !== absent) output.scimPath = scimPath
-  if (directoryPath !== absent) output.directoryPath = directoryPath
-  if (multiValued !== absent) output.multiValued = multiValued
+  let value: unknown
+  value = Decode.optional(input.name, input, "name", Decode.string)
+  if (value !== Decode.absent) output.name = value
+  value = Decode.optional(input.key, input, "key", Decode.string)
+  if (value !== Decode.absent) output.key = value
+  value = Decode.optional(input.sso_path, input, "sso_path", Decode.string)
+  if (value !== Decode.absent) output.ssoPath = value
+  value = Decode.optional(input.scim_path, input, "scim_path", Decode.string)
+  if (value !== Decode.absent) output.scimPath = value
+  value = Decode.optional(input.directory_path, input, "directory_path", Decode.string)
+  if (value !== Decode.absent) output.directoryPath = value
+  value = Decode.optional(input.multi_valued, input, "multi_valued", Decode.boolean)
+  if (value !== Decode.absent) output.multiValued = value
   return output
 }
 
-/** `Directory` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDirectoryCustomAttributes(input: unknown): unknown {
+  return Decode.array(input, decodeDirectoryCustomAttributesItem)
+}
+
+/** `Directory` from the wire; rejects what its Schema must explain. */
 function decodeDirectory(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "directory")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const enterpriseConnectionId = orAbsent(input, "enterprise_connection_id", input.enterprise_connection_id)
-  if (
-    !(
-      enterpriseConnectionId === absent ||
-      enterpriseConnectionId === undefined ||
-      enterpriseConnectionId === null ||
-      typeof enterpriseConnectionId === "string"
-    )
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "directory"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(
+    input.enterprise_connection_id,
+    input,
+    "enterprise_connection_id",
+    Decode.string
   )
-    return undefined
-  const endpointUrl = input.endpoint_url
-  if (!(typeof endpointUrl === "string")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const enabled = input.enabled
-  if (!(typeof enabled === "boolean")) return undefined
-  const groupRoleMappingEnabled = input.group_role_mapping_enabled
-  if (!(typeof groupRoleMappingEnabled === "boolean")) return undefined
-  const attributeMapping = checkRecord(input.attribute_mapping, isString)
-  if (attributeMapping === undefined) return undefined
-  const customAttributesWire = orAbsent(input, "custom_attributes", input.custom_attributes)
-  const customAttributes =
-    customAttributesWire === absent || customAttributesWire === undefined
-      ? customAttributesWire
-      : decodeArray(customAttributesWire, decodeDirectoryCustomAttributesItem)
-  if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
-  const apiKey = orAbsent(input, "api_key", input.api_key)
-  if (!(apiKey === absent || apiKey === undefined || apiKey === null || typeof apiKey === "string"))
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name }
-  if (enterpriseConnectionId !== absent) output.enterpriseConnectionId = enterpriseConnectionId
-  output.endpointUrl = endpointUrl
-  output.provider = provider
-  output.enabled = enabled
-  output.groupRoleMappingEnabled = groupRoleMappingEnabled
-  output.attributeMapping = attributeMapping
-  if (customAttributes !== absent) output.customAttributes = customAttributes
-  if (apiKey !== absent) output.apiKey = apiKey
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (value !== Decode.absent) output.enterpriseConnectionId = value
+  output.endpointUrl = Decode.string(input.endpoint_url)
+  output.provider = Decode.string(input.provider)
+  output.enabled = Decode.boolean(input.enabled)
+  output.groupRoleMappingEnabled = Decode.boolean(input.group_role_mapping_enabled)
+  output.attributeMapping = Decode.recordOf(input.attribute_mapping, isDirectoryAttributeMappingValue)
+  value = Decode.optional(
+    input.custom_attributes,
+    input,
+    "custom_attributes",
+    decodeDirectoryCustomAttributes
+  )
+  if (value !== Decode.absent) output.customAttributes = value
+  value = Decode.optionalNullable(input.api_key, input, "api_key", Decode.string)
+  if (value !== Decode.absent) output.apiKey = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -3375,9 +2531,9 @@ export const Directory = /* @__PURE__ */ withFastDecode(
 )
 export interface Directory extends Schema.Schema.Type<typeof Directory> {}
 
-/** `Directories` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Directories` from the wire; rejects what its Schema must explain. */
 function decodeDirectories(input: unknown): unknown {
-  return decodeArray(input, decodeDirectory)
+  return Decode.array(input, decodeDirectory)
 }
 
 /**
@@ -3392,34 +2548,18 @@ export const Directories = /* @__PURE__ */ withFastDecode(
 )
 export type Directories = typeof Directories.Type
 
-/** `Permission` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Permission` from the wire; rejects what its Schema must explain. */
 function decodePermission(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "permission")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const key = input.key
-  if (!(typeof key === "string")) return undefined
-  const description = input.description
-  if (!(typeof description === "string")) return undefined
-  const type = input.type
-  if (!(typeof type === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    name,
-    key,
-    description,
-    type,
-    createdAt,
-    updatedAt
+    object: Decode.literal(input.object, "permission"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    key: Decode.string(input.key),
+    description: Decode.string(input.description),
+    type: Decode.string(input.type),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
   }
   return output
 }
@@ -3445,37 +2585,19 @@ export const Permission = /* @__PURE__ */ withFastDecode(
 )
 export interface Permission extends Schema.Schema.Type<typeof Permission> {}
 
-/** `Role` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Role` from the wire; rejects what its Schema must explain. */
 function decodeRole(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "role")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const key = input.key
-  if (!(typeof key === "string")) return undefined
-  const description = input.description ?? null
-  if (!(description === null || typeof description === "string")) return undefined
-  const isCreatorEligible = input.is_creator_eligible
-  if (!(typeof isCreatorEligible === "boolean")) return undefined
-  const permissions = decodeArray(input.permissions, decodePermission)
-  if (permissions === undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    name,
-    key,
-    description,
-    isCreatorEligible,
-    permissions,
-    createdAt,
-    updatedAt
+    object: Decode.literal(input.object, "role"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    key: Decode.string(input.key),
+    description: Decode.nullable(input.description, Decode.string),
+    isCreatorEligible: Decode.boolean(input.is_creator_eligible),
+    permissions: Decode.array(input.permissions, decodePermission),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
   }
   return output
 }
@@ -3502,48 +2624,25 @@ export const Role = /* @__PURE__ */ withFastDecode(
 )
 export interface Role extends Schema.Schema.Type<typeof Role> {}
 
-/** `DirectoryGroupRoleMapping` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `DirectoryGroupRoleMapping` from the wire; rejects what its Schema must explain. */
 function decodeDirectoryGroupRoleMapping(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "directory_group_role_mapping")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const directoryId = input.directory_id
-  if (!(typeof directoryId === "string")) return undefined
-  const scimDirectoryId = input.scim_directory_id
-  if (!(typeof scimDirectoryId === "string")) return undefined
-  const directoryGroupId = input.directory_group_id
-  if (!(typeof directoryGroupId === "string")) return undefined
-  const scimGroupId = input.scim_group_id
-  if (!(typeof scimGroupId === "string")) return undefined
-  const directoryGroupDisplayName = input.directory_group_display_name
-  if (!(typeof directoryGroupDisplayName === "string")) return undefined
-  const scimGroupDisplayName = input.scim_group_display_name
-  if (!(typeof scimGroupDisplayName === "string")) return undefined
-  const roleWire = orAbsent(input, "role", input.role)
-  const role = roleWire === absent || roleWire === undefined ? roleWire : decodeRole(roleWire)
-  if (role === undefined && roleWire !== undefined) return undefined
-  const precedence = input.precedence
-  if (!(typeof precedence === "number")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    directoryId,
-    scimDirectoryId,
-    directoryGroupId,
-    scimGroupId,
-    directoryGroupDisplayName,
-    scimGroupDisplayName
+    object: Decode.literal(input.object, "directory_group_role_mapping"),
+    id: Decode.string(input.id),
+    directoryId: Decode.string(input.directory_id),
+    scimDirectoryId: Decode.string(input.scim_directory_id),
+    directoryGroupId: Decode.string(input.directory_group_id),
+    scimGroupId: Decode.string(input.scim_group_id),
+    directoryGroupDisplayName: Decode.string(input.directory_group_display_name),
+    scimGroupDisplayName: Decode.string(input.scim_group_display_name)
   }
-  if (role !== absent) output.role = role
-  output.precedence = precedence
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  let value: unknown
+  value = Decode.optional(input.role, input, "role", decodeRole)
+  if (value !== Decode.absent) output.role = value
+  output.precedence = Decode.number(input.precedence)
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -3572,9 +2671,9 @@ export const DirectoryGroupRoleMapping = /* @__PURE__ */ withFastDecode(
 )
 export interface DirectoryGroupRoleMapping extends Schema.Schema.Type<typeof DirectoryGroupRoleMapping> {}
 
-/** `DirectoryGroupRoleMappings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `DirectoryGroupRoleMappings` from the wire; rejects what its Schema must explain. */
 function decodeDirectoryGroupRoleMappings(input: unknown): unknown {
-  return decodeArray(input, decodeDirectoryGroupRoleMapping)
+  return Decode.array(input, decodeDirectoryGroupRoleMapping)
 }
 
 /**
@@ -3589,45 +2688,28 @@ export const DirectoryGroupRoleMappings = /* @__PURE__ */ withFastDecode(
 )
 export type DirectoryGroupRoleMappings = typeof DirectoryGroupRoleMappings.Type
 
-/** `Domain` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeDomainCnameTargets(input: unknown): unknown {
+  return Decode.array(input, decodeCNameTarget)
+}
+
+/** `Domain` from the wire; rejects what its Schema must explain. */
 function decodeDomain(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "domain")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const isSatellite = input.is_satellite
-  if (!(typeof isSatellite === "boolean")) return undefined
-  const frontendApiUrl = input.frontend_api_url
-  if (!(typeof frontendApiUrl === "string")) return undefined
-  const accountsPortalUrl = orAbsent(input, "accounts_portal_url", input.accounts_portal_url)
-  if (
-    !(
-      accountsPortalUrl === absent ||
-      accountsPortalUrl === undefined ||
-      accountsPortalUrl === null ||
-      typeof accountsPortalUrl === "string"
-    )
-  )
-    return undefined
-  const proxyUrl = orAbsent(input, "proxy_url", input.proxy_url)
-  if (!(proxyUrl === absent || proxyUrl === undefined || proxyUrl === null || typeof proxyUrl === "string"))
-    return undefined
-  const developmentOrigin = input.development_origin
-  if (!(typeof developmentOrigin === "string")) return undefined
-  const cnameTargetsWire = orAbsent(input, "cname_targets", input.cname_targets)
-  const cnameTargets =
-    cnameTargetsWire === absent || cnameTargetsWire === undefined || cnameTargetsWire === null
-      ? cnameTargetsWire
-      : decodeArray(cnameTargetsWire, decodeCNameTarget)
-  if (cnameTargets === undefined && cnameTargetsWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, isSatellite, frontendApiUrl }
-  if (accountsPortalUrl !== absent) output.accountsPortalUrl = accountsPortalUrl
-  if (proxyUrl !== absent) output.proxyUrl = proxyUrl
-  output.developmentOrigin = developmentOrigin
-  if (cnameTargets !== absent) output.cnameTargets = cnameTargets
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "domain"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    isSatellite: Decode.boolean(input.is_satellite),
+    frontendApiUrl: Decode.string(input.frontend_api_url)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.accounts_portal_url, input, "accounts_portal_url", Decode.string)
+  if (value !== Decode.absent) output.accountsPortalUrl = value
+  value = Decode.optionalNullable(input.proxy_url, input, "proxy_url", Decode.string)
+  if (value !== Decode.absent) output.proxyUrl = value
+  output.developmentOrigin = Decode.string(input.development_origin)
+  value = Decode.optionalNullable(input.cname_targets, input, "cname_targets", decodeDomainCnameTargets)
+  if (value !== Decode.absent) output.cnameTargets = value
   return output
 }
 
@@ -3653,14 +2735,13 @@ export const Domain = /* @__PURE__ */ withFastDecode(
 )
 export interface Domain extends Schema.Schema.Type<typeof Domain> {}
 
-/** `Domains` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Domains` from the wire; rejects what its Schema must explain. */
 function decodeDomains(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeDomain)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeDomain),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -3679,14 +2760,13 @@ export const Domains = /* @__PURE__ */ withFastDecode(
 )
 export interface Domains extends Schema.Schema.Type<typeof Domains> {}
 
-/** `IdentificationLink` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `IdentificationLink` from the wire; rejects what its Schema must explain. */
 function decodeIdentificationLink(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const type = input.type
-  if (!(typeof type === "string")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const output: { [key: string]: unknown } = { type, id }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    type: Decode.string(input.type),
+    id: Decode.string(input.id)
+  }
   return output
 }
 
@@ -3702,36 +2782,23 @@ export const IdentificationLink = /* @__PURE__ */ withFastDecode(
 )
 export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink> {}
 
-/** `VerificationAdmin` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationAdminObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_admin")
+}
+
+/** `VerificationAdmin` from the wire; rejects what its Schema must explain. */
 function decodeVerificationAdmin(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_admin")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  output.attempts = attempts
-  output.expireAt = expireAt
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationAdminObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -3754,36 +2821,23 @@ export const VerificationAdmin = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin> {}
 
-/** `VerificationEmailLink` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationEmailLinkObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_email_link")
+}
+
+/** `VerificationEmailLink` from the wire; rejects what its Schema must explain. */
 function decodeVerificationEmailLink(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_email_link")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  output.attempts = attempts
-  output.expireAt = expireAt
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationEmailLinkObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -3806,43 +2860,25 @@ export const VerificationEmailLink = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink> {}
 
-/** `VerificationFromOauth` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationFromOauthObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_from_oauth")
+}
+
+/** `VerificationFromOauth` from the wire; rejects what its Schema must explain. */
 function decodeVerificationFromOauth(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_from_oauth")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const errorWire = orAbsent(input, "error", input.error)
-  const error =
-    errorWire === absent || errorWire === undefined || errorWire === null
-      ? errorWire
-      : decodeClerkError(errorWire)
-  if (error === undefined && errorWire !== undefined) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  if (error !== absent) output.error = error
-  output.expireAt = expireAt
-  output.attempts = attempts
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationFromOauthObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
+  if (value !== Decode.absent) output.error = value
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -3866,40 +2902,25 @@ export const VerificationFromOauth = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth> {}
 
-/** `VerificationOtp` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationOtpObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_otp")
+}
+
+/** `VerificationOtp` from the wire; rejects what its Schema must explain. */
 function decodeVerificationOtp(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_otp")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const channel = orAbsent(input, "channel", input.channel)
-  if (!(channel === absent || channel === undefined || channel === null || typeof channel === "string"))
-    return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  output.attempts = attempts
-  output.expireAt = expireAt
-  if (channel !== absent) output.channel = channel
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationOtpObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  value = Decode.optionalNullable(input.channel, input, "channel", Decode.string)
+  if (value !== Decode.absent) output.channel = value
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -3932,60 +2953,33 @@ export const VerificationOtp = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp> {}
 
-/** `VerificationSaml` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationSamlObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_saml")
+}
+
+/** `VerificationSaml` from the wire; rejects what its Schema must explain. */
 function decodeVerificationSaml(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_saml")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const externalVerificationRedirectUrl = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {}
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationSamlObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  value = Decode.optionalNullable(
+    input.external_verification_redirect_url,
     input,
     "external_verification_redirect_url",
-    input.external_verification_redirect_url
+    Decode.string
   )
-  if (
-    !(
-      externalVerificationRedirectUrl === absent ||
-      externalVerificationRedirectUrl === undefined ||
-      externalVerificationRedirectUrl === null ||
-      typeof externalVerificationRedirectUrl === "string"
-    )
-  )
-    return undefined
-  const errorWire = orAbsent(input, "error", input.error)
-  const error =
-    errorWire === absent || errorWire === undefined || errorWire === null
-      ? errorWire
-      : decodeClerkError(errorWire)
-  if (error === undefined && errorWire !== undefined) return undefined
-  const expireAt = orAbsent(input, "expire_at", input.expire_at)
-  if (!(expireAt === absent || expireAt === undefined || expireAt === null || typeof expireAt === "number"))
-    return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
-  const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  if (externalVerificationRedirectUrl !== absent)
-    output.externalVerificationRedirectUrl = externalVerificationRedirectUrl
-  if (error !== absent) output.error = error
-  if (expireAt !== absent) output.expireAt = expireAt
-  output.attempts = attempts
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  if (value !== Decode.absent) output.externalVerificationRedirectUrl = value
+  value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
+  if (value !== Decode.absent) output.error = value
+  value = Decode.optionalNullable(input.expire_at, input, "expire_at", Decode.number)
+  if (value !== Decode.absent) output.expireAt = value
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -4013,25 +3007,21 @@ export const VerificationSaml = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml> {}
 
-/** `VerificationScim` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationScimObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_scim")
+}
+
+/** `VerificationScim` from the wire; rejects what its Schema must explain. */
 function decodeVerificationScim(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_scim")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  output.attempts = attempts
-  output.expireAt = expireAt
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationScimObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
   return output
 }
 
@@ -4053,36 +3043,23 @@ export const VerificationScim = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim> {}
 
-/** `VerificationTicket` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationTicketObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_ticket")
+}
+
+/** `VerificationTicket` from the wire; rejects what its Schema must explain. */
 function decodeVerificationTicket(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_ticket")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  output.attempts = attempts
-  output.expireAt = expireAt
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationTicketObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -4116,63 +3093,35 @@ const knownEmailAddressVerificationVariants: ReadonlyArray<string> = [
 ]
 
 function decodeEmailAddressVerification(input: unknown): unknown {
-  if (isUnknownVariant(input, "object", knownEmailAddressVerificationVariants)) return input
-  const variant2 = decodeVerificationOtp(input)
-  if (variant2 !== undefined) return variant2
-  const variant3 = decodeVerificationAdmin(input)
-  if (variant3 !== undefined) return variant3
-  const variant4 = decodeVerificationFromOauth(input)
-  if (variant4 !== undefined) return variant4
-  const variant5 = decodeVerificationTicket(input)
-  if (variant5 !== undefined) return variant5
-  const variant6 = decodeVerificationSaml(input)
-  if (variant6 !== undefined) return variant6
-  const variant7 = decodeVerificationEmailLink(input)
-  if (variant7 !== undefined) return variant7
-  const variant8 = decodeVerificationScim(input)
-  if (variant8 !== undefined) return variant8
-  return undefined
+  if (Decode.isUnknownVariant(input, "object", knownEmailAddressVerificationVariants)) return input
+  return (
+    Decode.member(input, decodeVerificationOtp, "object", "verification_otp", true) ??
+    Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
+    Decode.member(input, decodeVerificationFromOauth, "object", "verification_from_oauth", true) ??
+    Decode.member(input, decodeVerificationTicket, "object", "verification_ticket", true) ??
+    Decode.member(input, decodeVerificationSaml, "object", "verification_saml", true) ??
+    Decode.member(input, decodeVerificationEmailLink, "object", "verification_email_link", true) ??
+    Decode.member(input, decodeVerificationScim, "object", "verification_scim", true) ??
+    Decode.reject()
+  )
 }
 
-/** `EmailAddress` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `EmailAddress` from the wire; rejects what its Schema must explain. */
 function decodeEmailAddress(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const object = input.object
-  if (!(object === "email_address")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const reserved = input.reserved
-  if (!(typeof reserved === "boolean")) return undefined
-  const verificationWire = input.verification ?? null
-  const verification = verificationWire === null ? null : decodeEmailAddressVerification(verificationWire)
-  if (verification === undefined) return undefined
-  const linkedTo = decodeArray(input.linked_to, decodeIdentificationLink)
-  if (linkedTo === undefined) return undefined
-  const matchesSsoConnection = orAbsent(input, "matches_sso_connection", input.matches_sso_connection)
-  if (
-    !(
-      matchesSsoConnection === absent ||
-      matchesSsoConnection === undefined ||
-      typeof matchesSsoConnection === "boolean"
-    )
-  )
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (id !== absent) output.id = id
-  output.object = object
-  output.emailAddress = emailAddress
-  output.reserved = reserved
-  output.verification = verification
-  output.linkedTo = linkedTo
-  if (matchesSsoConnection !== absent) output.matchesSsoConnection = matchesSsoConnection
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  let value: unknown
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  output.object = Decode.literal(input.object, "email_address")
+  output.emailAddress = Decode.string(input.email_address)
+  output.reserved = Decode.boolean(input.reserved)
+  output.verification = Decode.nullable(input.verification, decodeEmailAddressVerification)
+  output.linkedTo = Decode.array(input.linked_to, decodeIdentificationLink)
+  value = Decode.optional(input.matches_sso_connection, input, "matches_sso_connection", Decode.boolean)
+  if (value !== Decode.absent) output.matchesSsoConnection = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -4218,49 +3167,32 @@ export const EmailAddress = /* @__PURE__ */ withFastDecode(
 )
 export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress> {}
 
-/** `EnterpriseAccountConnection` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeEnterpriseAccountConnectionDomains(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `EnterpriseAccountConnection` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseAccountConnection(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const protocol = input.protocol
-  if (!(typeof protocol === "string")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const logoPublicUrl = input.logo_public_url ?? null
-  if (!(logoPublicUrl === null || typeof logoPublicUrl === "string")) return undefined
-  const domain = orAbsent(input, "domain", input.domain)
-  if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
-  const domainsWire = orAbsent(input, "domains", input.domains)
-  const domains =
-    domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
-  if (domains === undefined && domainsWire !== undefined) return undefined
-  const active = input.active
-  if (!(typeof active === "boolean")) return undefined
-  const syncUserAttributes = input.sync_user_attributes
-  if (!(typeof syncUserAttributes === "boolean")) return undefined
-  const allowSubdomains = input.allow_subdomains
-  if (!(typeof allowSubdomains === "boolean")) return undefined
-  const allowIdpInitiated = input.allow_idp_initiated
-  if (!(typeof allowIdpInitiated === "boolean")) return undefined
-  const disableAdditionalIdentifications = input.disable_additional_identifications
-  if (!(typeof disableAdditionalIdentifications === "boolean")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { id, protocol, provider, name, logoPublicUrl }
-  if (domain !== absent) output.domain = domain
-  if (domains !== absent) output.domains = domains
-  output.active = active
-  output.syncUserAttributes = syncUserAttributes
-  output.allowSubdomains = allowSubdomains
-  output.allowIdpInitiated = allowIdpInitiated
-  output.disableAdditionalIdentifications = disableAdditionalIdentifications
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    id: Decode.string(input.id),
+    protocol: Decode.string(input.protocol),
+    provider: Decode.string(input.provider),
+    name: Decode.string(input.name),
+    logoPublicUrl: Decode.nullable(input.logo_public_url, Decode.string)
+  }
+  let value: unknown
+  value = Decode.optional(input.domain, input, "domain", Decode.string)
+  if (value !== Decode.absent) output.domain = value
+  value = Decode.optional(input.domains, input, "domains", decodeEnterpriseAccountConnectionDomains)
+  if (value !== Decode.absent) output.domains = value
+  output.active = Decode.boolean(input.active)
+  output.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
+  output.allowSubdomains = Decode.boolean(input.allow_subdomains)
+  output.allowIdpInitiated = Decode.boolean(input.allow_idp_initiated)
+  output.disableAdditionalIdentifications = Decode.boolean(input.disable_additional_identifications)
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -4294,58 +3226,32 @@ export const EnterpriseAccountConnection = /* @__PURE__ */ withFastDecode(
 )
 export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof EnterpriseAccountConnection> {}
 
-/** `VerificationOauth` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationOauthObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_oauth")
+}
+
+/** `VerificationOauth` from the wire; rejects what its Schema must explain. */
 function decodeVerificationOauth(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_oauth")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const externalVerificationRedirectUrl = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {}
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationOauthObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  value = Decode.optional(
+    input.external_verification_redirect_url,
     input,
     "external_verification_redirect_url",
-    input.external_verification_redirect_url
+    Decode.string
   )
-  if (
-    !(
-      externalVerificationRedirectUrl === absent ||
-      externalVerificationRedirectUrl === undefined ||
-      typeof externalVerificationRedirectUrl === "string"
-    )
-  )
-    return undefined
-  const errorWire = orAbsent(input, "error", input.error)
-  const error =
-    errorWire === absent || errorWire === undefined || errorWire === null
-      ? errorWire
-      : decodeClerkError(errorWire)
-  if (error === undefined && errorWire !== undefined) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
-  const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  if (externalVerificationRedirectUrl !== absent)
-    output.externalVerificationRedirectUrl = externalVerificationRedirectUrl
-  if (error !== absent) output.error = error
-  output.expireAt = expireAt
-  output.attempts = attempts
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  if (value !== Decode.absent) output.externalVerificationRedirectUrl = value
+  value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
+  if (value !== Decode.absent) output.error = value
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -4380,97 +3286,53 @@ const knownEnterpriseAccountVerificationVariants: ReadonlyArray<string> = [
 ]
 
 function decodeEnterpriseAccountVerification(input: unknown): unknown {
-  if (isUnknownVariant(input, "object", knownEnterpriseAccountVerificationVariants)) return input
-  const variant2 = decodeVerificationTicket(input)
-  if (variant2 !== undefined) return variant2
-  const variant3 = decodeVerificationSaml(input)
-  if (variant3 !== undefined) return variant3
-  const variant4 = decodeVerificationOauth(input)
-  if (variant4 !== undefined) return variant4
-  return undefined
+  if (Decode.isUnknownVariant(input, "object", knownEnterpriseAccountVerificationVariants)) return input
+  return (
+    Decode.member(input, decodeVerificationTicket, "object", "verification_ticket", true) ??
+    Decode.member(input, decodeVerificationSaml, "object", "verification_saml", true) ??
+    Decode.member(input, decodeVerificationOauth, "object", "verification_oauth", true) ??
+    Decode.reject()
+  )
 }
 
-/** `EnterpriseAccount` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `EnterpriseAccount` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseAccount(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const object = input.object
-  if (!(object === "enterprise_account")) return undefined
-  const protocol = orAbsent(input, "protocol", input.protocol)
-  if (!(protocol === absent || protocol === undefined || typeof protocol === "string")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const active = input.active
-  if (!(typeof active === "boolean")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const firstName = orAbsent(input, "first_name", input.first_name)
-  if (
-    !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    id: Decode.string(input.id),
+    object: Decode.literal(input.object, "enterprise_account")
+  }
+  let value: unknown
+  value = Decode.optional(input.protocol, input, "protocol", Decode.string)
+  if (value !== Decode.absent) output.protocol = value
+  output.provider = Decode.string(input.provider)
+  output.active = Decode.boolean(input.active)
+  output.emailAddress = Decode.string(input.email_address)
+  value = Decode.optionalNullable(input.first_name, input, "first_name", Decode.string)
+  if (value !== Decode.absent) output.firstName = value
+  value = Decode.optionalNullable(input.last_name, input, "last_name", Decode.string)
+  if (value !== Decode.absent) output.lastName = value
+  value = Decode.optionalNullable(input.provider_user_id, input, "provider_user_id", Decode.string)
+  if (value !== Decode.absent) output.providerUserId = value
+  value = Decode.optionalNullable(
+    input.enterprise_connection_id,
+    input,
+    "enterprise_connection_id",
+    Decode.string
   )
-    return undefined
-  const lastName = orAbsent(input, "last_name", input.last_name)
-  if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
-    return undefined
-  const providerUserId = orAbsent(input, "provider_user_id", input.provider_user_id)
-  if (
-    !(
-      providerUserId === absent ||
-      providerUserId === undefined ||
-      providerUserId === null ||
-      typeof providerUserId === "string"
-    )
+  if (value !== Decode.absent) output.enterpriseConnectionId = value
+  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
+  if (value !== Decode.absent) output.publicMetadata = value
+  output.verification = Decode.nullable(input.verification, decodeEnterpriseAccountVerification)
+  value = Decode.optionalNullable(
+    input.enterprise_connection,
+    input,
+    "enterprise_connection",
+    decodeEnterpriseAccountConnection
   )
-    return undefined
-  const enterpriseConnectionId = orAbsent(input, "enterprise_connection_id", input.enterprise_connection_id)
-  if (
-    !(
-      enterpriseConnectionId === absent ||
-      enterpriseConnectionId === undefined ||
-      enterpriseConnectionId === null ||
-      typeof enterpriseConnectionId === "string"
-    )
-  )
-    return undefined
-  const publicMetadata = orAbsent(input, "public_metadata", input.public_metadata)
-  if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
-    return undefined
-  const verificationWire = input.verification ?? null
-  const verification =
-    verificationWire === null ? null : decodeEnterpriseAccountVerification(verificationWire)
-  if (verification === undefined) return undefined
-  const enterpriseConnectionWire = orAbsent(input, "enterprise_connection", input.enterprise_connection)
-  const enterpriseConnection =
-    enterpriseConnectionWire === absent ||
-    enterpriseConnectionWire === undefined ||
-    enterpriseConnectionWire === null
-      ? enterpriseConnectionWire
-      : decodeEnterpriseAccountConnection(enterpriseConnectionWire)
-  if (enterpriseConnection === undefined && enterpriseConnectionWire !== undefined) return undefined
-  const lastAuthenticatedAt = orAbsent(input, "last_authenticated_at", input.last_authenticated_at)
-  if (
-    !(
-      lastAuthenticatedAt === absent ||
-      lastAuthenticatedAt === undefined ||
-      lastAuthenticatedAt === null ||
-      typeof lastAuthenticatedAt === "number"
-    )
-  )
-    return undefined
-  const output: { [key: string]: unknown } = { id, object }
-  if (protocol !== absent) output.protocol = protocol
-  output.provider = provider
-  output.active = active
-  output.emailAddress = emailAddress
-  if (firstName !== absent) output.firstName = firstName
-  if (lastName !== absent) output.lastName = lastName
-  if (providerUserId !== absent) output.providerUserId = providerUserId
-  if (enterpriseConnectionId !== absent) output.enterpriseConnectionId = enterpriseConnectionId
-  if (publicMetadata !== absent) output.publicMetadata = publicMetadata
-  output.verification = verification
-  if (enterpriseConnection !== absent) output.enterpriseConnection = enterpriseConnection
-  if (lastAuthenticatedAt !== absent) output.lastAuthenticatedAt = lastAuthenticatedAt
+  if (value !== Decode.absent) output.enterpriseConnection = value
+  value = Decode.optionalNullable(input.last_authenticated_at, input, "last_authenticated_at", Decode.number)
+  if (value !== Decode.absent) output.lastAuthenticatedAt = value
   return output
 }
 
@@ -4517,312 +3379,162 @@ export const EnterpriseAccount = /* @__PURE__ */ withFastDecode(
 export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount> {}
 
 function decodeEnterpriseConnectionCustomAttributesItem(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const key = input.key
-  if (!(typeof key === "string")) return undefined
-  const ssoPath = orAbsent(input, "sso_path", input.sso_path)
-  if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
-  const scimPath = orAbsent(input, "scim_path", input.scim_path)
-  if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
-  const directoryPath = orAbsent(input, "directory_path", input.directory_path)
-  if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
-    return undefined
-  const multiValued = orAbsent(input, "multi_valued", input.multi_valued)
-  if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
-    return undefined
-  const output: { [key: string]: unknown } = { name, key }
-  if (ssoPath !== absent) output.ssoPath = ssoPath
-  if (scimPath !== absent) output.scimPath = scimPath
-  if (directoryPath !== absent) output.directoryPath = directoryPath
-  if (multiValued !== absent) output.multiValued = multiValued
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    name: Decode.string(input.name),
+    key: Decode.string(input.key)
+  }
+  let value: unknown
+  value = Decode.optional(input.sso_path, input, "sso_path", Decode.string)
+  if (value !== Decode.absent) output.ssoPath = value
+  value = Decode.optional(input.scim_path, input, "scim_path", Decode.string)
+  if (value !== Decode.absent) output.scimPath = value
+  value = Decode.optional(input.directory_path, input, "directory_path", Decode.string)
+  if (value !== Decode.absent) output.directoryPath = value
+  value = Decode.optional(input.multi_valued, input, "multi_valued", Decode.boolean)
+  if (value !== Decode.absent) output.multiValued = value
   return output
 }
 
+function decodeEnterpriseConnectionCustomAttributes(input: unknown): unknown {
+  return Decode.array(input, decodeEnterpriseConnectionCustomAttributesItem)
+}
+
 function decodeEnterpriseConnectionSamlConnectionLoginHint(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const mode = input.mode
-  if (!(typeof mode === "string")) return undefined
-  const source = orAbsent(input, "source", input.source)
-  if (!(source === absent || source === undefined || typeof source === "string")) return undefined
-  const output: { [key: string]: unknown } = { mode }
-  if (source !== absent) output.source = source
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    mode: Decode.string(input.mode)
+  }
+  let value: unknown
+  value = Decode.optional(input.source, input, "source", Decode.string)
+  if (value !== Decode.absent) output.source = value
   return output
 }
 
 function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const name = orAbsent(input, "name", input.name)
-  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const idpEntityId = orAbsent(input, "idp_entity_id", input.idp_entity_id)
-  if (
-    !(
-      idpEntityId === absent ||
-      idpEntityId === undefined ||
-      idpEntityId === null ||
-      typeof idpEntityId === "string"
-    )
-  )
-    return undefined
-  const idpSsoUrl = orAbsent(input, "idp_sso_url", input.idp_sso_url)
-  if (
-    !(idpSsoUrl === absent || idpSsoUrl === undefined || idpSsoUrl === null || typeof idpSsoUrl === "string")
-  )
-    return undefined
-  const idpMetadataUrl = orAbsent(input, "idp_metadata_url", input.idp_metadata_url)
-  if (
-    !(
-      idpMetadataUrl === absent ||
-      idpMetadataUrl === undefined ||
-      idpMetadataUrl === null ||
-      typeof idpMetadataUrl === "string"
-    )
-  )
-    return undefined
-  const acsUrl = orAbsent(input, "acs_url", input.acs_url)
-  if (!(acsUrl === absent || acsUrl === undefined || acsUrl === null || typeof acsUrl === "string"))
-    return undefined
-  const spEntityId = orAbsent(input, "sp_entity_id", input.sp_entity_id)
-  if (
-    !(
-      spEntityId === absent ||
-      spEntityId === undefined ||
-      spEntityId === null ||
-      typeof spEntityId === "string"
-    )
-  )
-    return undefined
-  const spMetadataUrl = orAbsent(input, "sp_metadata_url", input.sp_metadata_url)
-  if (
-    !(
-      spMetadataUrl === absent ||
-      spMetadataUrl === undefined ||
-      spMetadataUrl === null ||
-      typeof spMetadataUrl === "string"
-    )
-  )
-    return undefined
-  const active = orAbsent(input, "active", input.active)
-  if (!(active === absent || active === undefined || typeof active === "boolean")) return undefined
-  const allowIdpInitiated = orAbsent(input, "allow_idp_initiated", input.allow_idp_initiated)
-  if (
-    !(
-      allowIdpInitiated === absent ||
-      allowIdpInitiated === undefined ||
-      typeof allowIdpInitiated === "boolean"
-    )
-  )
-    return undefined
-  const allowSubdomains = orAbsent(input, "allow_subdomains", input.allow_subdomains)
-  if (!(allowSubdomains === absent || allowSubdomains === undefined || typeof allowSubdomains === "boolean"))
-    return undefined
-  const forceAuthn = orAbsent(input, "force_authn", input.force_authn)
-  if (!(forceAuthn === absent || forceAuthn === undefined || typeof forceAuthn === "boolean"))
-    return undefined
-  const loginHintWire = orAbsent(input, "login_hint", input.login_hint)
-  const loginHint =
-    loginHintWire === absent || loginHintWire === undefined
-      ? loginHintWire
-      : decodeEnterpriseConnectionSamlConnectionLoginHint(loginHintWire)
-  if (loginHint === undefined && loginHintWire !== undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (id !== absent) output.id = id
-  if (name !== absent) output.name = name
-  if (idpEntityId !== absent) output.idpEntityId = idpEntityId
-  if (idpSsoUrl !== absent) output.idpSsoUrl = idpSsoUrl
-  if (idpMetadataUrl !== absent) output.idpMetadataUrl = idpMetadataUrl
-  if (acsUrl !== absent) output.acsUrl = acsUrl
-  if (spEntityId !== absent) output.spEntityId = spEntityId
-  if (spMetadataUrl !== absent) output.spMetadataUrl = spMetadataUrl
-  if (active !== absent) output.active = active
-  if (allowIdpInitiated !== absent) output.allowIdpInitiated = allowIdpInitiated
-  if (allowSubdomains !== absent) output.allowSubdomains = allowSubdomains
-  if (forceAuthn !== absent) output.forceAuthn = forceAuthn
-  if (loginHint !== absent) output.loginHint = loginHint
+  let value: unknown
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  value = Decode.optional(input.name, input, "name", Decode.string)
+  if (value !== Decode.absent) output.name = value
+  value = Decode.optionalNullable(input.idp_entity_id, input, "idp_entity_id", Decode.string)
+  if (value !== Decode.absent) output.idpEntityId = value
+  value = Decode.optionalNullable(input.idp_sso_url, input, "idp_sso_url", Decode.string)
+  if (value !== Decode.absent) output.idpSsoUrl = value
+  value = Decode.optionalNullable(input.idp_metadata_url, input, "idp_metadata_url", Decode.string)
+  if (value !== Decode.absent) output.idpMetadataUrl = value
+  value = Decode.optionalNullable(input.acs_url, input, "acs_url", Decode.string)
+  if (value !== Decode.absent) output.acsUrl = value
+  value = Decode.optionalNullable(input.sp_entity_id, input, "sp_entity_id", Decode.string)
+  if (value !== Decode.absent) output.spEntityId = value
+  value = Decode.optionalNullable(input.sp_metadata_url, input, "sp_metadata_url", Decode.string)
+  if (value !== Decode.absent) output.spMetadataUrl = value
+  value = Decode.optional(input.active, input, "active", Decode.boolean)
+  if (value !== Decode.absent) output.active = value
+  value = Decode.optional(input.allow_idp_initiated, input, "allow_idp_initiated", Decode.boolean)
+  if (value !== Decode.absent) output.allowIdpInitiated = value
+  value = Decode.optional(input.allow_subdomains, input, "allow_subdomains", Decode.boolean)
+  if (value !== Decode.absent) output.allowSubdomains = value
+  value = Decode.optional(input.force_authn, input, "force_authn", Decode.boolean)
+  if (value !== Decode.absent) output.forceAuthn = value
+  value = Decode.optional(
+    input.login_hint,
+    input,
+    "login_hint",
+    decodeEnterpriseConnectionSamlConnectionLoginHint
+  )
+  if (value !== Decode.absent) output.loginHint = value
   return output
 }
 
 function decodeEnterpriseConnectionOauthConfig(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const name = orAbsent(input, "name", input.name)
-  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const providerKey = orAbsent(input, "provider_key", input.provider_key)
-  if (!(providerKey === absent || providerKey === undefined || typeof providerKey === "string"))
-    return undefined
-  const clientId = orAbsent(input, "client_id", input.client_id)
-  if (!(clientId === absent || clientId === undefined || clientId === null || typeof clientId === "string"))
-    return undefined
-  const discoveryUrl = orAbsent(input, "discovery_url", input.discovery_url)
-  if (
-    !(
-      discoveryUrl === absent ||
-      discoveryUrl === undefined ||
-      discoveryUrl === null ||
-      typeof discoveryUrl === "string"
-    )
-  )
-    return undefined
-  const authUrl = orAbsent(input, "auth_url", input.auth_url)
-  if (!(authUrl === absent || authUrl === undefined || authUrl === null || typeof authUrl === "string"))
-    return undefined
-  const tokenUrl = orAbsent(input, "token_url", input.token_url)
-  if (!(tokenUrl === absent || tokenUrl === undefined || tokenUrl === null || typeof tokenUrl === "string"))
-    return undefined
-  const userInfoUrl = orAbsent(input, "user_info_url", input.user_info_url)
-  if (
-    !(
-      userInfoUrl === absent ||
-      userInfoUrl === undefined ||
-      userInfoUrl === null ||
-      typeof userInfoUrl === "string"
-    )
-  )
-    return undefined
-  const requiresPkce = orAbsent(input, "requires_pkce", input.requires_pkce)
-  if (!(requiresPkce === absent || requiresPkce === undefined || typeof requiresPkce === "boolean"))
-    return undefined
-  const logoPublicUrl = orAbsent(input, "logo_public_url", input.logo_public_url)
-  if (
-    !(
-      logoPublicUrl === absent ||
-      logoPublicUrl === undefined ||
-      logoPublicUrl === null ||
-      typeof logoPublicUrl === "string"
-    )
-  )
-    return undefined
-  const createdAt = orAbsent(input, "created_at", input.created_at)
-  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
-  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
-  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (id !== absent) output.id = id
-  if (name !== absent) output.name = name
-  if (providerKey !== absent) output.providerKey = providerKey
-  if (clientId !== absent) output.clientId = clientId
-  if (discoveryUrl !== absent) output.discoveryUrl = discoveryUrl
-  if (authUrl !== absent) output.authUrl = authUrl
-  if (tokenUrl !== absent) output.tokenUrl = tokenUrl
-  if (userInfoUrl !== absent) output.userInfoUrl = userInfoUrl
-  if (requiresPkce !== absent) output.requiresPkce = requiresPkce
-  if (logoPublicUrl !== absent) output.logoPublicUrl = logoPublicUrl
-  if (createdAt !== absent) output.createdAt = createdAt
-  if (updatedAt !== absent) output.updatedAt = updatedAt
+  let value: unknown
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  value = Decode.optional(input.name, input, "name", Decode.string)
+  if (value !== Decode.absent) output.name = value
+  value = Decode.optional(input.provider_key, input, "provider_key", Decode.string)
+  if (value !== Decode.absent) output.providerKey = value
+  value = Decode.optionalNullable(input.client_id, input, "client_id", Decode.string)
+  if (value !== Decode.absent) output.clientId = value
+  value = Decode.optionalNullable(input.discovery_url, input, "discovery_url", Decode.string)
+  if (value !== Decode.absent) output.discoveryUrl = value
+  value = Decode.optionalNullable(input.auth_url, input, "auth_url", Decode.string)
+  if (value !== Decode.absent) output.authUrl = value
+  value = Decode.optionalNullable(input.token_url, input, "token_url", Decode.string)
+  if (value !== Decode.absent) output.tokenUrl = value
+  value = Decode.optionalNullable(input.user_info_url, input, "user_info_url", Decode.string)
+  if (value !== Decode.absent) output.userInfoUrl = value
+  value = Decode.optional(input.requires_pkce, input, "requires_pkce", Decode.boolean)
+  if (value !== Decode.absent) output.requiresPkce = value
+  value = Decode.optionalNullable(input.logo_public_url, input, "logo_public_url", Decode.string)
+  if (value !== Decode.absent) output.logoPublicUrl = value
+  value = Decode.optional(input.created_at, input, "created_at", Decode.number)
+  if (value !== Decode.absent) output.createdAt = value
+  value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
+  if (value !== Decode.absent) output.updatedAt = value
   return output
 }
 
-/** `EnterpriseConnection` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `EnterpriseConnection` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnection(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "enterprise_connection")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const logoPublicUrl = orAbsent(input, "logo_public_url", input.logo_public_url)
-  if (
-    !(
-      logoPublicUrl === absent ||
-      logoPublicUrl === undefined ||
-      logoPublicUrl === null ||
-      typeof logoPublicUrl === "string"
-    )
-  )
-    return undefined
-  const active = input.active
-  if (!(typeof active === "boolean")) return undefined
-  const domains = checkArray(input.domains, isString)
-  if (domains === undefined) return undefined
-  const organizationId = orAbsent(input, "organization_id", input.organization_id)
-  if (
-    !(
-      organizationId === absent ||
-      organizationId === undefined ||
-      organizationId === null ||
-      typeof organizationId === "string"
-    )
-  )
-    return undefined
-  const syncUserAttributes = orAbsent(input, "sync_user_attributes", input.sync_user_attributes)
-  if (
-    !(
-      syncUserAttributes === absent ||
-      syncUserAttributes === undefined ||
-      typeof syncUserAttributes === "boolean"
-    )
-  )
-    return undefined
-  const disableAdditionalIdentifications = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "enterprise_connection"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    provider: Decode.string(input.provider)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.logo_public_url, input, "logo_public_url", Decode.string)
+  if (value !== Decode.absent) output.logoPublicUrl = value
+  output.active = Decode.boolean(input.active)
+  output.domains = Decode.array(input.domains, Decode.string)
+  value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
+  if (value !== Decode.absent) output.organizationId = value
+  value = Decode.optional(input.sync_user_attributes, input, "sync_user_attributes", Decode.boolean)
+  if (value !== Decode.absent) output.syncUserAttributes = value
+  value = Decode.optional(
+    input.disable_additional_identifications,
     input,
     "disable_additional_identifications",
-    input.disable_additional_identifications
+    Decode.boolean
   )
-  if (
-    !(
-      disableAdditionalIdentifications === absent ||
-      disableAdditionalIdentifications === undefined ||
-      typeof disableAdditionalIdentifications === "boolean"
-    )
-  )
-    return undefined
-  const allowOrganizationAccountLinking = orAbsent(
+  if (value !== Decode.absent) output.disableAdditionalIdentifications = value
+  value = Decode.optional(
+    input.allow_organization_account_linking,
     input,
     "allow_organization_account_linking",
-    input.allow_organization_account_linking
+    Decode.boolean
   )
-  if (
-    !(
-      allowOrganizationAccountLinking === absent ||
-      allowOrganizationAccountLinking === undefined ||
-      typeof allowOrganizationAccountLinking === "boolean"
-    )
+  if (value !== Decode.absent) output.allowOrganizationAccountLinking = value
+  value = Decode.optional(
+    input.custom_attributes,
+    input,
+    "custom_attributes",
+    decodeEnterpriseConnectionCustomAttributes
   )
-    return undefined
-  const customAttributesWire = orAbsent(input, "custom_attributes", input.custom_attributes)
-  const customAttributes =
-    customAttributesWire === absent || customAttributesWire === undefined
-      ? customAttributesWire
-      : decodeArray(customAttributesWire, decodeEnterpriseConnectionCustomAttributesItem)
-  if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
-  const samlConnectionWire = orAbsent(input, "saml_connection", input.saml_connection)
-  const samlConnection =
-    samlConnectionWire === absent || samlConnectionWire === undefined || samlConnectionWire === null
-      ? samlConnectionWire
-      : decodeEnterpriseConnectionSamlConnection(samlConnectionWire)
-  if (samlConnection === undefined && samlConnectionWire !== undefined) return undefined
-  const oauthConfigWire = orAbsent(input, "oauth_config", input.oauth_config)
-  const oauthConfig =
-    oauthConfigWire === absent || oauthConfigWire === undefined || oauthConfigWire === null
-      ? oauthConfigWire
-      : decodeEnterpriseConnectionOauthConfig(oauthConfigWire)
-  if (oauthConfig === undefined && oauthConfigWire !== undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, provider }
-  if (logoPublicUrl !== absent) output.logoPublicUrl = logoPublicUrl
-  output.active = active
-  output.domains = domains
-  if (organizationId !== absent) output.organizationId = organizationId
-  if (syncUserAttributes !== absent) output.syncUserAttributes = syncUserAttributes
-  if (disableAdditionalIdentifications !== absent)
-    output.disableAdditionalIdentifications = disableAdditionalIdentifications
-  if (allowOrganizationAccountLinking !== absent)
-    output.allowOrganizationAccountLinking = allowOrganizationAccountLinking
-  if (customAttributes !== absent) output.customAttributes = customAttributes
-  if (samlConnection !== absent) output.samlConnection = samlConnection
-  if (oauthConfig !== absent) output.oauthConfig = oauthConfig
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (value !== Decode.absent) output.customAttributes = value
+  value = Decode.optionalNullable(
+    input.saml_connection,
+    input,
+    "saml_connection",
+    decodeEnterpriseConnectionSamlConnection
+  )
+  if (value !== Decode.absent) output.samlConnection = value
+  value = Decode.optionalNullable(
+    input.oauth_config,
+    input,
+    "oauth_config",
+    decodeEnterpriseConnectionOauthConfig
+  )
+  if (value !== Decode.absent) output.oauthConfig = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -4913,116 +3625,87 @@ export const EnterpriseConnection = /* @__PURE__ */ withFastDecode(
 export interface EnterpriseConnection extends Schema.Schema.Type<typeof EnterpriseConnection> {}
 
 function decodeEnterpriseConnectionTestRunParsedUserInfo(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const emailAddress = orAbsent(input, "email_address", input.email_address)
-  if (!(emailAddress === absent || emailAddress === undefined || typeof emailAddress === "string"))
-    return undefined
-  const firstName = orAbsent(input, "first_name", input.first_name)
-  if (!(firstName === absent || firstName === undefined || typeof firstName === "string")) return undefined
-  const lastName = orAbsent(input, "last_name", input.last_name)
-  if (!(lastName === absent || lastName === undefined || typeof lastName === "string")) return undefined
-  const userId = orAbsent(input, "user_id", input.user_id)
-  if (!(userId === absent || userId === undefined || typeof userId === "string")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (emailAddress !== absent) output.emailAddress = emailAddress
-  if (firstName !== absent) output.firstName = firstName
-  if (lastName !== absent) output.lastName = lastName
-  if (userId !== absent) output.userId = userId
+  let value: unknown
+  value = Decode.optional(input.email_address, input, "email_address", Decode.string)
+  if (value !== Decode.absent) output.emailAddress = value
+  value = Decode.optional(input.first_name, input, "first_name", Decode.string)
+  if (value !== Decode.absent) output.firstName = value
+  value = Decode.optional(input.last_name, input, "last_name", Decode.string)
+  if (value !== Decode.absent) output.lastName = value
+  value = Decode.optional(input.user_id, input, "user_id", Decode.string)
+  if (value !== Decode.absent) output.userId = value
   return output
 }
 
 function decodeEnterpriseConnectionTestRunLogsItem(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const level = input.level
-  if (!(typeof level === "string")) return undefined
-  const code = orAbsent(input, "code", input.code)
-  if (!(code === absent || code === undefined || typeof code === "string")) return undefined
-  const shortMessage = orAbsent(input, "short_message", input.short_message)
-  if (!(shortMessage === absent || shortMessage === undefined || typeof shortMessage === "string"))
-    return undefined
-  const message = input.message
-  if (!(typeof message === "string")) return undefined
-  const output: { [key: string]: unknown } = { level }
-  if (code !== absent) output.code = code
-  if (shortMessage !== absent) output.shortMessage = shortMessage
-  output.message = message
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    level: Decode.string(input.level)
+  }
+  let value: unknown
+  value = Decode.optional(input.code, input, "code", Decode.string)
+  if (value !== Decode.absent) output.code = value
+  value = Decode.optional(input.short_message, input, "short_message", Decode.string)
+  if (value !== Decode.absent) output.shortMessage = value
+  output.message = Decode.string(input.message)
   return output
 }
 
+function decodeEnterpriseConnectionTestRunLogs(input: unknown): unknown {
+  return Decode.array(input, decodeEnterpriseConnectionTestRunLogsItem)
+}
+
 function decodeEnterpriseConnectionTestRunSaml(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const samlRequest = orAbsent(input, "saml_request", input.saml_request)
-  if (!(samlRequest === absent || samlRequest === undefined || typeof samlRequest === "string"))
-    return undefined
-  const samlResponse = orAbsent(input, "saml_response", input.saml_response)
-  if (!(samlResponse === absent || samlResponse === undefined || typeof samlResponse === "string"))
-    return undefined
-  const relayState = orAbsent(input, "relay_state", input.relay_state)
-  if (!(relayState === absent || relayState === undefined || typeof relayState === "string")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (samlRequest !== absent) output.samlRequest = samlRequest
-  if (samlResponse !== absent) output.samlResponse = samlResponse
-  if (relayState !== absent) output.relayState = relayState
+  let value: unknown
+  value = Decode.optional(input.saml_request, input, "saml_request", Decode.string)
+  if (value !== Decode.absent) output.samlRequest = value
+  value = Decode.optional(input.saml_response, input, "saml_response", Decode.string)
+  if (value !== Decode.absent) output.samlResponse = value
+  value = Decode.optional(input.relay_state, input, "relay_state", Decode.string)
+  if (value !== Decode.absent) output.relayState = value
   return output
 }
 
 function decodeEnterpriseConnectionTestRunOauth(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const idToken = orAbsent(input, "id_token", input.id_token)
-  if (!(idToken === absent || idToken === undefined || typeof idToken === "string")) return undefined
-  const accessToken = orAbsent(input, "access_token", input.access_token)
-  if (!(accessToken === absent || accessToken === undefined || typeof accessToken === "string"))
-    return undefined
-  const userInfo = orAbsent(input, "user_info", input.user_info)
-  if (!(userInfo === absent || userInfo === undefined || typeof userInfo === "string")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (idToken !== absent) output.idToken = idToken
-  if (accessToken !== absent) output.accessToken = accessToken
-  if (userInfo !== absent) output.userInfo = userInfo
+  let value: unknown
+  value = Decode.optional(input.id_token, input, "id_token", Decode.string)
+  if (value !== Decode.absent) output.idToken = value
+  value = Decode.optional(input.access_token, input, "access_token", Decode.string)
+  if (value !== Decode.absent) output.accessToken = value
+  value = Decode.optional(input.user_info, input, "user_info", Decode.string)
+  if (value !== Decode.absent) output.userInfo = value
   return output
 }
 
-/** `EnterpriseConnectionTestRun` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `EnterpriseConnectionTestRun` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnectionTestRun(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const connectionType = input.connection_type
-  if (!(typeof connectionType === "string")) return undefined
-  const parsedUserInfoWire = orAbsent(input, "parsed_user_info", input.parsed_user_info)
-  const parsedUserInfo =
-    parsedUserInfoWire === absent || parsedUserInfoWire === undefined || parsedUserInfoWire === null
-      ? parsedUserInfoWire
-      : decodeEnterpriseConnectionTestRunParsedUserInfo(parsedUserInfoWire)
-  if (parsedUserInfo === undefined && parsedUserInfoWire !== undefined) return undefined
-  const logsWire = orAbsent(input, "logs", input.logs)
-  const logs =
-    logsWire === absent || logsWire === undefined
-      ? logsWire
-      : decodeArray(logsWire, decodeEnterpriseConnectionTestRunLogsItem)
-  if (logs === undefined && logsWire !== undefined) return undefined
-  const samlWire = orAbsent(input, "saml", input.saml)
-  const saml =
-    samlWire === absent || samlWire === undefined || samlWire === null
-      ? samlWire
-      : decodeEnterpriseConnectionTestRunSaml(samlWire)
-  if (saml === undefined && samlWire !== undefined) return undefined
-  const oauthWire = orAbsent(input, "oauth", input.oauth)
-  const oauth =
-    oauthWire === absent || oauthWire === undefined || oauthWire === null
-      ? oauthWire
-      : decodeEnterpriseConnectionTestRunOauth(oauthWire)
-  if (oauth === undefined && oauthWire !== undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { id, status, connectionType }
-  if (parsedUserInfo !== absent) output.parsedUserInfo = parsedUserInfo
-  if (logs !== absent) output.logs = logs
-  if (saml !== absent) output.saml = saml
-  if (oauth !== absent) output.oauth = oauth
-  output.createdAt = createdAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    id: Decode.string(input.id),
+    status: Decode.string(input.status),
+    connectionType: Decode.string(input.connection_type)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(
+    input.parsed_user_info,
+    input,
+    "parsed_user_info",
+    decodeEnterpriseConnectionTestRunParsedUserInfo
+  )
+  if (value !== Decode.absent) output.parsedUserInfo = value
+  value = Decode.optional(input.logs, input, "logs", decodeEnterpriseConnectionTestRunLogs)
+  if (value !== Decode.absent) output.logs = value
+  value = Decode.optionalNullable(input.saml, input, "saml", decodeEnterpriseConnectionTestRunSaml)
+  if (value !== Decode.absent) output.saml = value
+  value = Decode.optionalNullable(input.oauth, input, "oauth", decodeEnterpriseConnectionTestRunOauth)
+  if (value !== Decode.absent) output.oauth = value
+  output.createdAt = Decode.number(input.created_at)
   return output
 }
 
@@ -5078,12 +3761,12 @@ export const EnterpriseConnectionTestRun = /* @__PURE__ */ withFastDecode(
 )
 export interface EnterpriseConnectionTestRun extends Schema.Schema.Type<typeof EnterpriseConnectionTestRun> {}
 
-/** `EnterpriseConnectionTestRunResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `EnterpriseConnectionTestRunResponse` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnectionTestRunResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const url = input.url
-  if (!(typeof url === "string")) return undefined
-  const output: { [key: string]: unknown } = { url }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    url: Decode.string(input.url)
+  }
   return output
 }
 
@@ -5100,14 +3783,13 @@ export const EnterpriseConnectionTestRunResponse = /* @__PURE__ */ withFastDecod
 export interface EnterpriseConnectionTestRunResponse
   extends Schema.Schema.Type<typeof EnterpriseConnectionTestRunResponse> {}
 
-/** `EnterpriseConnectionTestRuns` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `EnterpriseConnectionTestRuns` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnectionTestRuns(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeEnterpriseConnectionTestRun)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeEnterpriseConnectionTestRun),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -5127,14 +3809,13 @@ export const EnterpriseConnectionTestRuns = /* @__PURE__ */ withFastDecode(
 export interface EnterpriseConnectionTestRuns
   extends Schema.Schema.Type<typeof EnterpriseConnectionTestRuns> {}
 
-/** `EnterpriseConnections` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `EnterpriseConnections` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnections(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeEnterpriseConnection)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeEnterpriseConnection),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -5153,12 +3834,12 @@ export const EnterpriseConnections = /* @__PURE__ */ withFastDecode(
 )
 export interface EnterpriseConnections extends Schema.Schema.Type<typeof EnterpriseConnections> {}
 
-/** `ExtendFreeTrialRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `ExtendFreeTrialRequest` from the wire; rejects what its Schema must explain. */
 function decodeExtendFreeTrialRequest(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const extendTo = input.extend_to
-  if (!(typeof extendTo === "string")) return undefined
-  const output: { [key: string]: unknown } = { extendTo }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    extendTo: Decode.string(input.extend_to)
+  }
   return output
 }
 
@@ -5174,44 +3855,25 @@ export const ExtendFreeTrialRequest = /* @__PURE__ */ withFastDecode(
 )
 export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof ExtendFreeTrialRequest> {}
 
-/** `VerificationGoogleOneTap` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationGoogleOneTapObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_google_one_tap")
+}
+
+/** `VerificationGoogleOneTap` from the wire; rejects what its Schema must explain. */
 function decodeVerificationGoogleOneTap(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_google_one_tap"))
-    return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
-  const errorWire = orAbsent(input, "error", input.error)
-  const error =
-    errorWire === absent || errorWire === undefined || errorWire === null
-      ? errorWire
-      : decodeClerkError(errorWire)
-  if (error === undefined && errorWire !== undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  output.expireAt = expireAt
-  output.attempts = attempts
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
-  if (error !== absent) output.error = error
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationGoogleOneTapObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
+  value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
+  if (value !== Decode.absent) output.error = value
   return output
 }
 
@@ -5235,105 +3897,61 @@ export const VerificationGoogleOneTap = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap> {}
 
+function isExternalAccountWithVerificationObject(input: unknown): boolean {
+  return input === "external_account" || input === "facebook_account" || input === "google_account"
+}
+
 const knownExternalAccountWithVerificationVerificationVariants: ReadonlyArray<string> = [
   "verification_oauth",
   "verification_google_one_tap"
 ]
 
 function decodeExternalAccountWithVerificationVerification(input: unknown): unknown {
-  if (isUnknownVariant(input, "object", knownExternalAccountWithVerificationVerificationVariants))
+  if (Decode.isUnknownVariant(input, "object", knownExternalAccountWithVerificationVerificationVariants))
     return input
-  const variant2 = decodeVerificationOauth(input)
-  if (variant2 !== undefined) return variant2
-  const variant3 = decodeVerificationGoogleOneTap(input)
-  if (variant3 !== undefined) return variant3
-  return undefined
+  return (
+    Decode.member(input, decodeVerificationOauth, "object", "verification_oauth", true) ??
+    Decode.member(input, decodeVerificationGoogleOneTap, "object", "verification_google_one_tap", true) ??
+    Decode.reject()
+  )
 }
 
-/** `ExternalAccountWithVerification` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `ExternalAccountWithVerification` from the wire; rejects what its Schema must explain. */
 function decodeExternalAccountWithVerification(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "external_account" || object === "facebook_account" || object === "google_account"))
-    return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const identificationId = input.identification_id
-  if (!(typeof identificationId === "string")) return undefined
-  const providerUserId = input.provider_user_id
-  if (!(typeof providerUserId === "string")) return undefined
-  const approvedScopes = input.approved_scopes
-  if (!(typeof approvedScopes === "string")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const emailAddressVerified = orAbsent(input, "email_address_verified", input.email_address_verified)
-  if (
-    !(
-      emailAddressVerified === absent ||
-      emailAddressVerified === undefined ||
-      emailAddressVerified === null ||
-      typeof emailAddressVerified === "boolean"
-    )
-  )
-    return undefined
-  const firstName = input.first_name
-  if (!(typeof firstName === "string")) return undefined
-  const lastName = input.last_name
-  if (!(typeof lastName === "string")) return undefined
-  const avatarUrl = orAbsent(input, "avatar_url", input.avatar_url)
-  if (!(avatarUrl === absent || avatarUrl === undefined || typeof avatarUrl === "string")) return undefined
-  const imageUrl = orAbsent(input, "image_url", input.image_url)
-  if (!(imageUrl === absent || imageUrl === undefined || imageUrl === null || typeof imageUrl === "string"))
-    return undefined
-  const username = orAbsent(input, "username", input.username)
-  if (!(username === absent || username === undefined || username === null || typeof username === "string"))
-    return undefined
-  const phoneNumber = orAbsent(input, "phone_number", input.phone_number)
-  if (
-    !(
-      phoneNumber === absent ||
-      phoneNumber === undefined ||
-      phoneNumber === null ||
-      typeof phoneNumber === "string"
-    )
-  )
-    return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const label = orAbsent(input, "label", input.label)
-  if (!(label === absent || label === undefined || label === null || typeof label === "string"))
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const verificationWire = input.verification ?? null
-  const verification =
-    verificationWire === null ? null : decodeExternalAccountWithVerificationVerification(verificationWire)
-  if (verification === undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    provider,
-    identificationId,
-    providerUserId,
-    approvedScopes,
-    emailAddress
+    object: Decode.check(input.object, isExternalAccountWithVerificationObject),
+    id: Decode.string(input.id),
+    provider: Decode.string(input.provider),
+    identificationId: Decode.string(input.identification_id),
+    providerUserId: Decode.string(input.provider_user_id),
+    approvedScopes: Decode.string(input.approved_scopes),
+    emailAddress: Decode.string(input.email_address)
   }
-  if (emailAddressVerified !== absent) output.emailAddressVerified = emailAddressVerified
-  output.firstName = firstName
-  output.lastName = lastName
-  if (avatarUrl !== absent) output.avatarUrl = avatarUrl
-  if (imageUrl !== absent) output.imageUrl = imageUrl
-  if (username !== absent) output.username = username
-  if (phoneNumber !== absent) output.phoneNumber = phoneNumber
-  output.publicMetadata = publicMetadata
-  if (label !== absent) output.label = label
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
-  output.verification = verification
+  let value: unknown
+  value = Decode.optionalNullable(
+    input.email_address_verified,
+    input,
+    "email_address_verified",
+    Decode.boolean
+  )
+  if (value !== Decode.absent) output.emailAddressVerified = value
+  output.firstName = Decode.string(input.first_name)
+  output.lastName = Decode.string(input.last_name)
+  value = Decode.optional(input.avatar_url, input, "avatar_url", Decode.string)
+  if (value !== Decode.absent) output.avatarUrl = value
+  value = Decode.optionalNullable(input.image_url, input, "image_url", Decode.string)
+  if (value !== Decode.absent) output.imageUrl = value
+  value = Decode.optionalNullable(input.username, input, "username", Decode.string)
+  if (value !== Decode.absent) output.username = value
+  value = Decode.optionalNullable(input.phone_number, input, "phone_number", Decode.string)
+  if (value !== Decode.absent) output.phoneNumber = value
+  output.publicMetadata = Decode.record(input.public_metadata)
+  value = Decode.optionalNullable(input.label, input, "label", Decode.string)
+  if (value !== Decode.absent) output.label = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
+  output.verification = Decode.nullable(input.verification, decodeExternalAccountWithVerificationVerification)
   return output
 }
 
@@ -5377,21 +3995,20 @@ export const ExternalAccountWithVerification = /* @__PURE__ */ withFastDecode(
 export interface ExternalAccountWithVerification
   extends Schema.Schema.Type<typeof ExternalAccountWithVerification> {}
 
-/** `Instance` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeInstanceAllowedOrigins(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `Instance` from the wire; rejects what its Schema must explain. */
 function decodeInstance(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "instance")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const environmentType = input.environment_type
-  if (!(typeof environmentType === "string")) return undefined
-  const allowedOriginsWire = input.allowed_origins ?? null
-  const allowedOrigins = allowedOriginsWire === null ? null : checkArray(allowedOriginsWire, isString)
-  if (allowedOrigins === undefined) return undefined
-  const workspaceId = input.workspace_id ?? null
-  if (!(workspaceId === null || typeof workspaceId === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, id, environmentType, allowedOrigins, workspaceId }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "instance"),
+    id: Decode.string(input.id),
+    environmentType: Decode.string(input.environment_type),
+    allowedOrigins: Decode.nullable(input.allowed_origins, decodeInstanceAllowedOrigins),
+    workspaceId: Decode.nullable(input.workspace_id, Decode.string)
+  }
   return output
 }
 
@@ -5413,14 +4030,13 @@ export const Instance = /* @__PURE__ */ withFastDecode(
 )
 export interface Instance extends Schema.Schema.Type<typeof Instance> {}
 
-/** `InstanceCommunication` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `InstanceCommunication` from the wire; rejects what its Schema must explain. */
 function decodeInstanceCommunication(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "instance_communication")) return undefined
-  const blockedCountryCodes = checkArray(input.blocked_country_codes, isString)
-  if (blockedCountryCodes === undefined) return undefined
-  const output: { [key: string]: unknown } = { object, blockedCountryCodes }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "instance_communication"),
+    blockedCountryCodes: Decode.array(input.blocked_country_codes, Decode.string)
+  }
   return output
 }
 
@@ -5442,18 +4058,15 @@ export const InstanceCommunication = /* @__PURE__ */ withFastDecode(
 )
 export interface InstanceCommunication extends Schema.Schema.Type<typeof InstanceCommunication> {}
 
-/** `InstanceProtect` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `InstanceProtect` from the wire; rejects what its Schema must explain. */
 function decodeInstanceProtect(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "instance_protect")) return undefined
-  const rulesEnabled = input.rules_enabled
-  if (!(typeof rulesEnabled === "boolean")) return undefined
-  const specterEnabled = input.specter_enabled
-  if (!(typeof specterEnabled === "boolean")) return undefined
-  const checksBypassed = input.checks_bypassed
-  if (!(typeof checksBypassed === "boolean")) return undefined
-  const output: { [key: string]: unknown } = { object, rulesEnabled, specterEnabled, checksBypassed }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "instance_protect"),
+    rulesEnabled: Decode.boolean(input.rules_enabled),
+    specterEnabled: Decode.boolean(input.specter_enabled),
+    checksBypassed: Decode.boolean(input.checks_bypassed)
+  }
   return output
 }
 
@@ -5474,28 +4087,16 @@ export const InstanceProtect = /* @__PURE__ */ withFastDecode(
 )
 export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProtect> {}
 
-/** `InstanceRestrictions` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `InstanceRestrictions` from the wire; rejects what its Schema must explain. */
 function decodeInstanceRestrictions(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "instance_restrictions")) return undefined
-  const allowlist = input.allowlist
-  if (!(typeof allowlist === "boolean")) return undefined
-  const blocklist = input.blocklist
-  if (!(typeof blocklist === "boolean")) return undefined
-  const allowlistBlocklistDisabledOnSignIn = input.allowlist_blocklist_disabled_on_sign_in
-  if (!(typeof allowlistBlocklistDisabledOnSignIn === "boolean")) return undefined
-  const blockEmailSubaddresses = input.block_email_subaddresses
-  if (!(typeof blockEmailSubaddresses === "boolean")) return undefined
-  const blockDisposableEmailDomains = input.block_disposable_email_domains
-  if (!(typeof blockDisposableEmailDomains === "boolean")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    allowlist,
-    blocklist,
-    allowlistBlocklistDisabledOnSignIn,
-    blockEmailSubaddresses,
-    blockDisposableEmailDomains
+    object: Decode.literal(input.object, "instance_restrictions"),
+    allowlist: Decode.boolean(input.allowlist),
+    blocklist: Decode.boolean(input.blocklist),
+    allowlistBlocklistDisabledOnSignIn: Decode.boolean(input.allowlist_blocklist_disabled_on_sign_in),
+    blockEmailSubaddresses: Decode.boolean(input.block_email_subaddresses),
+    blockDisposableEmailDomains: Decode.boolean(input.block_disposable_email_domains)
   }
   return output
 }
@@ -5522,39 +4123,25 @@ export const InstanceRestrictions = /* @__PURE__ */ withFastDecode(
 )
 export interface InstanceRestrictions extends Schema.Schema.Type<typeof InstanceRestrictions> {}
 
-/** `Invitation` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Invitation` from the wire; rejects what its Schema must explain. */
 function decodeInvitation(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "invitation")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const revoked = orAbsent(input, "revoked", input.revoked)
-  if (!(revoked === absent || revoked === undefined || typeof revoked === "boolean")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const url = orAbsent(input, "url", input.url)
-  if (!(url === absent || url === undefined || typeof url === "string")) return undefined
-  const expiresAt = orAbsent(input, "expires_at", input.expires_at)
-  if (
-    !(expiresAt === absent || expiresAt === undefined || expiresAt === null || typeof expiresAt === "number")
-  )
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, emailAddress, publicMetadata }
-  if (revoked !== absent) output.revoked = revoked
-  output.status = status
-  if (url !== absent) output.url = url
-  if (expiresAt !== absent) output.expiresAt = expiresAt
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "invitation"),
+    id: Decode.string(input.id),
+    emailAddress: Decode.string(input.email_address),
+    publicMetadata: Decode.record(input.public_metadata)
+  }
+  let value: unknown
+  value = Decode.optional(input.revoked, input, "revoked", Decode.boolean)
+  if (value !== Decode.absent) output.revoked = value
+  output.status = Decode.string(input.status)
+  value = Decode.optional(input.url, input, "url", Decode.string)
+  if (value !== Decode.absent) output.url = value
+  value = Decode.optionalNullable(input.expires_at, input, "expires_at", Decode.number)
+  if (value !== Decode.absent) output.expiresAt = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -5581,39 +4168,32 @@ export const Invitation = /* @__PURE__ */ withFastDecode(
 )
 export interface Invitation extends Schema.Schema.Type<typeof Invitation> {}
 
-/** `JWKSEcdsaPrivateKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSEcdsaPrivateKeyX5c(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `JWKSEcdsaPrivateKey` from the wire; rejects what its Schema must explain. */
 function decodeJWKSEcdsaPrivateKey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const kid = input.kid
-  if (!(typeof kid === "string")) return undefined
-  const alg = input.alg
-  if (!(typeof alg === "string")) return undefined
-  const use = input.use
-  if (!(typeof use === "string")) return undefined
-  const kty = input.kty
-  if (!(typeof kty === "string")) return undefined
-  const crv = input.crv
-  if (!(typeof crv === "string")) return undefined
-  const x = input.x
-  if (!(typeof x === "string")) return undefined
-  const y = input.y
-  if (!(typeof y === "string")) return undefined
-  const d = input.d
-  if (!(typeof d === "string")) return undefined
-  const x5cWire = orAbsent(input, "x5c", input.x5c)
-  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
-  if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = orAbsent(input, "x5t", input.x5t)
-  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
-  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = orAbsent(input, "x5u", input.x5u)
-  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
-  const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, y, d }
-  if (x5c !== absent) output.x5c = x5c
-  if (x5t !== absent) output.x5t = x5t
-  if (x5tS256 !== absent) output.x5tS256 = x5tS256
-  if (x5u !== absent) output.x5u = x5u
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    kid: Decode.string(input.kid),
+    alg: Decode.string(input.alg),
+    use: Decode.string(input.use),
+    kty: Decode.string(input.kty),
+    crv: Decode.string(input.crv),
+    x: Decode.string(input.x),
+    y: Decode.string(input.y),
+    d: Decode.string(input.d)
+  }
+  let value: unknown
+  value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEcdsaPrivateKeyX5c)
+  if (value !== Decode.absent) output.x5c = value
+  value = Decode.optional(input.x5t, input, "x5t", Decode.string)
+  if (value !== Decode.absent) output.x5t = value
+  value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
+  if (value !== Decode.absent) output.x5tS256 = value
+  value = Decode.optional(input.x5u, input, "x5u", Decode.string)
+  if (value !== Decode.absent) output.x5u = value
   return output
 }
 
@@ -5642,37 +4222,31 @@ export const JWKSEcdsaPrivateKey = /* @__PURE__ */ withFastDecode(
 )
 export interface JWKSEcdsaPrivateKey extends Schema.Schema.Type<typeof JWKSEcdsaPrivateKey> {}
 
-/** `JWKSEcdsaPublicKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSEcdsaPublicKeyX5c(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `JWKSEcdsaPublicKey` from the wire; rejects what its Schema must explain. */
 function decodeJWKSEcdsaPublicKey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const kid = input.kid
-  if (!(typeof kid === "string")) return undefined
-  const alg = input.alg
-  if (!(typeof alg === "string")) return undefined
-  const use = input.use
-  if (!(typeof use === "string")) return undefined
-  const kty = input.kty
-  if (!(typeof kty === "string")) return undefined
-  const crv = input.crv
-  if (!(typeof crv === "string")) return undefined
-  const x = input.x
-  if (!(typeof x === "string")) return undefined
-  const y = input.y
-  if (!(typeof y === "string")) return undefined
-  const x5cWire = orAbsent(input, "x5c", input.x5c)
-  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
-  if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = orAbsent(input, "x5t", input.x5t)
-  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
-  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = orAbsent(input, "x5u", input.x5u)
-  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
-  const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, y }
-  if (x5c !== absent) output.x5c = x5c
-  if (x5t !== absent) output.x5t = x5t
-  if (x5tS256 !== absent) output.x5tS256 = x5tS256
-  if (x5u !== absent) output.x5u = x5u
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    kid: Decode.string(input.kid),
+    alg: Decode.string(input.alg),
+    use: Decode.string(input.use),
+    kty: Decode.string(input.kty),
+    crv: Decode.string(input.crv),
+    x: Decode.string(input.x),
+    y: Decode.string(input.y)
+  }
+  let value: unknown
+  value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEcdsaPublicKeyX5c)
+  if (value !== Decode.absent) output.x5c = value
+  value = Decode.optional(input.x5t, input, "x5t", Decode.string)
+  if (value !== Decode.absent) output.x5t = value
+  value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
+  if (value !== Decode.absent) output.x5tS256 = value
+  value = Decode.optional(input.x5u, input, "x5u", Decode.string)
+  if (value !== Decode.absent) output.x5u = value
   return output
 }
 
@@ -5700,37 +4274,31 @@ export const JWKSEcdsaPublicKey = /* @__PURE__ */ withFastDecode(
 )
 export interface JWKSEcdsaPublicKey extends Schema.Schema.Type<typeof JWKSEcdsaPublicKey> {}
 
-/** `JWKSEd25519PrivateKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSEd25519PrivateKeyX5c(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `JWKSEd25519PrivateKey` from the wire; rejects what its Schema must explain. */
 function decodeJWKSEd25519PrivateKey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const kid = input.kid
-  if (!(typeof kid === "string")) return undefined
-  const alg = input.alg
-  if (!(typeof alg === "string")) return undefined
-  const use = input.use
-  if (!(typeof use === "string")) return undefined
-  const kty = input.kty
-  if (!(typeof kty === "string")) return undefined
-  const crv = input.crv
-  if (!(typeof crv === "string")) return undefined
-  const x = input.x
-  if (!(typeof x === "string")) return undefined
-  const d = input.d
-  if (!(typeof d === "string")) return undefined
-  const x5cWire = orAbsent(input, "x5c", input.x5c)
-  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
-  if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = orAbsent(input, "x5t", input.x5t)
-  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
-  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = orAbsent(input, "x5u", input.x5u)
-  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
-  const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x, d }
-  if (x5c !== absent) output.x5c = x5c
-  if (x5t !== absent) output.x5t = x5t
-  if (x5tS256 !== absent) output.x5tS256 = x5tS256
-  if (x5u !== absent) output.x5u = x5u
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    kid: Decode.string(input.kid),
+    alg: Decode.string(input.alg),
+    use: Decode.string(input.use),
+    kty: Decode.string(input.kty),
+    crv: Decode.string(input.crv),
+    x: Decode.string(input.x),
+    d: Decode.string(input.d)
+  }
+  let value: unknown
+  value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEd25519PrivateKeyX5c)
+  if (value !== Decode.absent) output.x5c = value
+  value = Decode.optional(input.x5t, input, "x5t", Decode.string)
+  if (value !== Decode.absent) output.x5t = value
+  value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
+  if (value !== Decode.absent) output.x5tS256 = value
+  value = Decode.optional(input.x5u, input, "x5u", Decode.string)
+  if (value !== Decode.absent) output.x5u = value
   return output
 }
 
@@ -5758,35 +4326,30 @@ export const JWKSEd25519PrivateKey = /* @__PURE__ */ withFastDecode(
 )
 export interface JWKSEd25519PrivateKey extends Schema.Schema.Type<typeof JWKSEd25519PrivateKey> {}
 
-/** `JWKSEd25519PublicKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSEd25519PublicKeyX5c(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `JWKSEd25519PublicKey` from the wire; rejects what its Schema must explain. */
 function decodeJWKSEd25519PublicKey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const kid = input.kid
-  if (!(typeof kid === "string")) return undefined
-  const alg = input.alg
-  if (!(typeof alg === "string")) return undefined
-  const use = input.use
-  if (!(typeof use === "string")) return undefined
-  const kty = input.kty
-  if (!(typeof kty === "string")) return undefined
-  const crv = input.crv
-  if (!(typeof crv === "string")) return undefined
-  const x = input.x
-  if (!(typeof x === "string")) return undefined
-  const x5cWire = orAbsent(input, "x5c", input.x5c)
-  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
-  if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = orAbsent(input, "x5t", input.x5t)
-  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
-  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = orAbsent(input, "x5u", input.x5u)
-  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
-  const output: { [key: string]: unknown } = { kid, alg, use, kty, crv, x }
-  if (x5c !== absent) output.x5c = x5c
-  if (x5t !== absent) output.x5t = x5t
-  if (x5tS256 !== absent) output.x5tS256 = x5tS256
-  if (x5u !== absent) output.x5u = x5u
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    kid: Decode.string(input.kid),
+    alg: Decode.string(input.alg),
+    use: Decode.string(input.use),
+    kty: Decode.string(input.kty),
+    crv: Decode.string(input.crv),
+    x: Decode.string(input.x)
+  }
+  let value: unknown
+  value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEd25519PublicKeyX5c)
+  if (value !== Decode.absent) output.x5c = value
+  value = Decode.optional(input.x5t, input, "x5t", Decode.string)
+  if (value !== Decode.absent) output.x5t = value
+  value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
+  if (value !== Decode.absent) output.x5tS256 = value
+  value = Decode.optional(input.x5u, input, "x5u", Decode.string)
+  if (value !== Decode.absent) output.x5u = value
   return output
 }
 
@@ -5813,50 +4376,39 @@ export const JWKSEd25519PublicKey = /* @__PURE__ */ withFastDecode(
 )
 export interface JWKSEd25519PublicKey extends Schema.Schema.Type<typeof JWKSEd25519PublicKey> {}
 
-/** `JWKSRsaPrivateKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSRsaPrivateKeyX5c(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `JWKSRsaPrivateKey` from the wire; rejects what its Schema must explain. */
 function decodeJWKSRsaPrivateKey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const kid = input.kid
-  if (!(typeof kid === "string")) return undefined
-  const alg = input.alg
-  if (!(typeof alg === "string")) return undefined
-  const use = input.use
-  if (!(typeof use === "string")) return undefined
-  const kty = input.kty
-  if (!(typeof kty === "string")) return undefined
-  const n = input.n
-  if (!(typeof n === "string")) return undefined
-  const e = input.e
-  if (!(typeof e === "string")) return undefined
-  const d = input.d
-  if (!(typeof d === "string")) return undefined
-  const p = input.p
-  if (!(typeof p === "string")) return undefined
-  const q = input.q
-  if (!(typeof q === "string")) return undefined
-  const dp = orAbsent(input, "dp", input.dp)
-  if (!(dp === absent || dp === undefined || typeof dp === "string")) return undefined
-  const dq = orAbsent(input, "dq", input.dq)
-  if (!(dq === absent || dq === undefined || typeof dq === "string")) return undefined
-  const qi = orAbsent(input, "qi", input.qi)
-  if (!(qi === absent || qi === undefined || typeof qi === "string")) return undefined
-  const x5cWire = orAbsent(input, "x5c", input.x5c)
-  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
-  if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = orAbsent(input, "x5t", input.x5t)
-  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
-  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = orAbsent(input, "x5u", input.x5u)
-  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
-  const output: { [key: string]: unknown } = { kid, alg, use, kty, n, e, d, p, q }
-  if (dp !== absent) output.dp = dp
-  if (dq !== absent) output.dq = dq
-  if (qi !== absent) output.qi = qi
-  if (x5c !== absent) output.x5c = x5c
-  if (x5t !== absent) output.x5t = x5t
-  if (x5tS256 !== absent) output.x5tS256 = x5tS256
-  if (x5u !== absent) output.x5u = x5u
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    kid: Decode.string(input.kid),
+    alg: Decode.string(input.alg),
+    use: Decode.string(input.use),
+    kty: Decode.string(input.kty),
+    n: Decode.string(input.n),
+    e: Decode.string(input.e),
+    d: Decode.string(input.d),
+    p: Decode.string(input.p),
+    q: Decode.string(input.q)
+  }
+  let value: unknown
+  value = Decode.optional(input.dp, input, "dp", Decode.string)
+  if (value !== Decode.absent) output.dp = value
+  value = Decode.optional(input.dq, input, "dq", Decode.string)
+  if (value !== Decode.absent) output.dq = value
+  value = Decode.optional(input.qi, input, "qi", Decode.string)
+  if (value !== Decode.absent) output.qi = value
+  value = Decode.optional(input.x5c, input, "x5c", decodeJWKSRsaPrivateKeyX5c)
+  if (value !== Decode.absent) output.x5c = value
+  value = Decode.optional(input.x5t, input, "x5t", Decode.string)
+  if (value !== Decode.absent) output.x5t = value
+  value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
+  if (value !== Decode.absent) output.x5tS256 = value
+  value = Decode.optional(input.x5u, input, "x5u", Decode.string)
+  if (value !== Decode.absent) output.x5u = value
   return output
 }
 
@@ -5889,35 +4441,30 @@ export const JWKSRsaPrivateKey = /* @__PURE__ */ withFastDecode(
 )
 export interface JWKSRsaPrivateKey extends Schema.Schema.Type<typeof JWKSRsaPrivateKey> {}
 
-/** `JWKSRsaPublicKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSRsaPublicKeyX5c(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `JWKSRsaPublicKey` from the wire; rejects what its Schema must explain. */
 function decodeJWKSRsaPublicKey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const kid = input.kid
-  if (!(typeof kid === "string")) return undefined
-  const alg = input.alg
-  if (!(typeof alg === "string")) return undefined
-  const use = input.use
-  if (!(typeof use === "string")) return undefined
-  const kty = input.kty
-  if (!(typeof kty === "string")) return undefined
-  const n = input.n
-  if (!(typeof n === "string")) return undefined
-  const e = input.e
-  if (!(typeof e === "string")) return undefined
-  const x5cWire = orAbsent(input, "x5c", input.x5c)
-  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
-  if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = orAbsent(input, "x5t", input.x5t)
-  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
-  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = orAbsent(input, "x5u", input.x5u)
-  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
-  const output: { [key: string]: unknown } = { kid, alg, use, kty, n, e }
-  if (x5c !== absent) output.x5c = x5c
-  if (x5t !== absent) output.x5t = x5t
-  if (x5tS256 !== absent) output.x5tS256 = x5tS256
-  if (x5u !== absent) output.x5u = x5u
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    kid: Decode.string(input.kid),
+    alg: Decode.string(input.alg),
+    use: Decode.string(input.use),
+    kty: Decode.string(input.kty),
+    n: Decode.string(input.n),
+    e: Decode.string(input.e)
+  }
+  let value: unknown
+  value = Decode.optional(input.x5c, input, "x5c", decodeJWKSRsaPublicKeyX5c)
+  if (value !== Decode.absent) output.x5c = value
+  value = Decode.optional(input.x5t, input, "x5t", Decode.string)
+  if (value !== Decode.absent) output.x5t = value
+  value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
+  if (value !== Decode.absent) output.x5tS256 = value
+  value = Decode.optional(input.x5u, input, "x5u", Decode.string)
+  if (value !== Decode.absent) output.x5u = value
   return output
 }
 
@@ -5944,33 +4491,29 @@ export const JWKSRsaPublicKey = /* @__PURE__ */ withFastDecode(
 )
 export interface JWKSRsaPublicKey extends Schema.Schema.Type<typeof JWKSRsaPublicKey> {}
 
-/** `JWKSSymmetricKey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSSymmetricKeyX5c(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `JWKSSymmetricKey` from the wire; rejects what its Schema must explain. */
 function decodeJWKSSymmetricKey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const kid = input.kid
-  if (!(typeof kid === "string")) return undefined
-  const alg = input.alg
-  if (!(typeof alg === "string")) return undefined
-  const use = input.use
-  if (!(typeof use === "string")) return undefined
-  const kty = input.kty
-  if (!(typeof kty === "string")) return undefined
-  const k = input.k
-  if (!(typeof k === "string")) return undefined
-  const x5cWire = orAbsent(input, "x5c", input.x5c)
-  const x5c = x5cWire === absent || x5cWire === undefined ? x5cWire : checkArray(x5cWire, isString)
-  if (x5c === undefined && x5cWire !== undefined) return undefined
-  const x5t = orAbsent(input, "x5t", input.x5t)
-  if (!(x5t === absent || x5t === undefined || typeof x5t === "string")) return undefined
-  const x5tS256 = orAbsent(input, "x5t#S256", input["x5t#S256"])
-  if (!(x5tS256 === absent || x5tS256 === undefined || typeof x5tS256 === "string")) return undefined
-  const x5u = orAbsent(input, "x5u", input.x5u)
-  if (!(x5u === absent || x5u === undefined || typeof x5u === "string")) return undefined
-  const output: { [key: string]: unknown } = { kid, alg, use, kty, k }
-  if (x5c !== absent) output.x5c = x5c
-  if (x5t !== absent) output.x5t = x5t
-  if (x5tS256 !== absent) output.x5tS256 = x5tS256
-  if (x5u !== absent) output.x5u = x5u
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    kid: Decode.string(input.kid),
+    alg: Decode.string(input.alg),
+    use: Decode.string(input.use),
+    kty: Decode.string(input.kty),
+    k: Decode.string(input.k)
+  }
+  let value: unknown
+  value = Decode.optional(input.x5c, input, "x5c", decodeJWKSSymmetricKeyX5c)
+  if (value !== Decode.absent) output.x5c = value
+  value = Decode.optional(input.x5t, input, "x5t", Decode.string)
+  if (value !== Decode.absent) output.x5t = value
+  value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
+  if (value !== Decode.absent) output.x5tS256 = value
+  value = Decode.optional(input.x5u, input, "x5u", Decode.string)
+  if (value !== Decode.absent) output.x5u = value
   return output
 }
 
@@ -5997,32 +4540,29 @@ export const JWKSSymmetricKey = /* @__PURE__ */ withFastDecode(
 export interface JWKSSymmetricKey extends Schema.Schema.Type<typeof JWKSSymmetricKey> {}
 
 function decodeJWKSKeysItem(input: unknown): unknown {
-  const variant1 = decodeJWKSEd25519PublicKey(input)
-  if (variant1 !== undefined) return variant1
-  const variant2 = decodeJWKSEcdsaPublicKey(input)
-  if (variant2 !== undefined) return variant2
-  const variant3 = decodeJWKSRsaPublicKey(input)
-  if (variant3 !== undefined) return variant3
-  const variant4 = decodeJWKSEd25519PrivateKey(input)
-  if (variant4 !== undefined) return variant4
-  const variant5 = decodeJWKSEcdsaPrivateKey(input)
-  if (variant5 !== undefined) return variant5
-  const variant6 = decodeJWKSRsaPrivateKey(input)
-  if (variant6 !== undefined) return variant6
-  const variant7 = decodeJWKSSymmetricKey(input)
-  if (variant7 !== undefined) return variant7
-  return undefined
+  return (
+    Decode.member(input, decodeJWKSEd25519PublicKey) ??
+    Decode.member(input, decodeJWKSEcdsaPublicKey) ??
+    Decode.member(input, decodeJWKSRsaPublicKey) ??
+    Decode.member(input, decodeJWKSEd25519PrivateKey) ??
+    Decode.member(input, decodeJWKSEcdsaPrivateKey) ??
+    Decode.member(input, decodeJWKSRsaPrivateKey) ??
+    Decode.member(input, decodeJWKSSymmetricKey) ??
+    Decode.reject()
+  )
 }
 
-/** `JWKS` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeJWKSKeys(input: unknown): unknown {
+  return Decode.array(input, decodeJWKSKeysItem)
+}
+
+/** `JWKS` from the wire; rejects what its Schema must explain. */
 function decodeJWKS(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const keysWire = orAbsent(input, "keys", input.keys)
-  const keys =
-    keysWire === absent || keysWire === undefined ? keysWire : decodeArray(keysWire, decodeJWKSKeysItem)
-  if (keys === undefined && keysWire !== undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (keys !== absent) output.keys = keys
+  let value: unknown
+  value = Decode.optional(input.keys, input, "keys", decodeJWKSKeys)
+  if (value !== Decode.absent) output.keys = value
   return output
 }
 
@@ -6052,40 +4592,20 @@ export const JWKS = /* @__PURE__ */ withFastDecode(
 )
 export interface JWKS extends Schema.Schema.Type<typeof JWKS> {}
 
-/** `JWTTemplate` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `JWTTemplate` from the wire; rejects what its Schema must explain. */
 function decodeJWTTemplate(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "jwt_template")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const claims = input.claims
-  if (!isRecord(claims)) return undefined
-  const lifetime = input.lifetime
-  if (!(typeof lifetime === "number")) return undefined
-  const allowedClockSkew = input.allowed_clock_skew
-  if (!(typeof allowedClockSkew === "number")) return undefined
-  const customSigningKey = input.custom_signing_key
-  if (!(typeof customSigningKey === "boolean")) return undefined
-  const signingAlgorithm = input.signing_algorithm
-  if (!(typeof signingAlgorithm === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    name,
-    claims,
-    lifetime,
-    allowedClockSkew,
-    customSigningKey,
-    signingAlgorithm,
-    createdAt,
-    updatedAt
+    object: Decode.literal(input.object, "jwt_template"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    claims: Decode.record(input.claims),
+    lifetime: Decode.number(input.lifetime),
+    allowedClockSkew: Decode.number(input.allowed_clock_skew),
+    customSigningKey: Decode.boolean(input.custom_signing_key),
+    signingAlgorithm: Decode.string(input.signing_algorithm),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
   }
   return output
 }
@@ -6113,26 +4633,20 @@ export const JWTTemplate = /* @__PURE__ */ withFastDecode(
 )
 export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate> {}
 
-/** `MachineWithoutScopedMachines` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `MachineWithoutScopedMachines` from the wire; rejects what its Schema must explain. */
 function decodeMachineWithoutScopedMachines(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "machine")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const defaultTokenTtl = orAbsent(input, "default_token_ttl", input.default_token_ttl)
-  if (!(defaultTokenTtl === absent || defaultTokenTtl === undefined || typeof defaultTokenTtl === "number"))
-    return undefined
-  const output: { [key: string]: unknown } = { object, id, name, instanceId, createdAt, updatedAt }
-  if (defaultTokenTtl !== absent) output.defaultTokenTtl = defaultTokenTtl
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "machine"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    instanceId: Decode.string(input.instance_id),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
+  }
+  let value: unknown
+  value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
+  if (value !== Decode.absent) output.defaultTokenTtl = value
   return output
 }
 
@@ -6157,29 +4671,21 @@ export const MachineWithoutScopedMachines = /* @__PURE__ */ withFastDecode(
 export interface MachineWithoutScopedMachines
   extends Schema.Schema.Type<typeof MachineWithoutScopedMachines> {}
 
-/** `Machine` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Machine` from the wire; rejects what its Schema must explain. */
 function decodeMachine(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "machine")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const defaultTokenTtl = orAbsent(input, "default_token_ttl", input.default_token_ttl)
-  if (!(defaultTokenTtl === absent || defaultTokenTtl === undefined || typeof defaultTokenTtl === "number"))
-    return undefined
-  const scopedMachines = decodeArray(input.scoped_machines, decodeMachineWithoutScopedMachines)
-  if (scopedMachines === undefined) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, instanceId, createdAt, updatedAt }
-  if (defaultTokenTtl !== absent) output.defaultTokenTtl = defaultTokenTtl
-  output.scopedMachines = scopedMachines
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "machine"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    instanceId: Decode.string(input.instance_id),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
+  }
+  let value: unknown
+  value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
+  if (value !== Decode.absent) output.defaultTokenTtl = value
+  output.scopedMachines = Decode.array(input.scoped_machines, decodeMachineWithoutScopedMachines)
   return output
 }
 
@@ -6207,18 +4713,15 @@ export const Machine = /* @__PURE__ */ withFastDecode(
 )
 export interface Machine extends Schema.Schema.Type<typeof Machine> {}
 
-/** `MachineScope` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `MachineScope` from the wire; rejects what its Schema must explain. */
 function decodeMachineScope(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "machine_scope")) return undefined
-  const fromMachineId = input.from_machine_id
-  if (!(typeof fromMachineId === "string")) return undefined
-  const toMachineId = input.to_machine_id
-  if (!(typeof toMachineId === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, fromMachineId, toMachineId, createdAt }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "machine_scope"),
+    fromMachineId: Decode.string(input.from_machine_id),
+    toMachineId: Decode.string(input.to_machine_id),
+    createdAt: Decode.number(input.created_at)
+  }
   return output
 }
 
@@ -6239,52 +4742,35 @@ export const MachineScope = /* @__PURE__ */ withFastDecode(
 )
 export interface MachineScope extends Schema.Schema.Type<typeof MachineScope> {}
 
+function decodeOAuthAccessTokenItemScopes(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
 function decodeOAuthAccessTokenItem(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "oauth_access_token")) return undefined
-  const externalAccountId = input.external_account_id
-  if (!(typeof externalAccountId === "string")) return undefined
-  const providerUserId = input.provider_user_id
-  if (!(typeof providerUserId === "string")) return undefined
-  const token = input.token
-  if (!(typeof token === "string")) return undefined
-  const expiresAt = input.expires_at ?? null
-  if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const label = input.label ?? null
-  if (!(label === null || typeof label === "string")) return undefined
-  const scopesWire = orAbsent(input, "scopes", input.scopes)
-  const scopes =
-    scopesWire === absent || scopesWire === undefined ? scopesWire : checkArray(scopesWire, isString)
-  if (scopes === undefined && scopesWire !== undefined) return undefined
-  const idToken = orAbsent(input, "id_token", input.id_token)
-  if (!(idToken === absent || idToken === undefined || typeof idToken === "string")) return undefined
-  const tokenSecret = orAbsent(input, "token_secret", input.token_secret)
-  if (!(tokenSecret === absent || tokenSecret === undefined || typeof tokenSecret === "string"))
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    externalAccountId,
-    providerUserId,
-    token,
-    expiresAt,
-    provider,
-    publicMetadata,
-    label
+    object: Decode.literal(input.object, "oauth_access_token"),
+    externalAccountId: Decode.string(input.external_account_id),
+    providerUserId: Decode.string(input.provider_user_id),
+    token: Decode.string(input.token),
+    expiresAt: Decode.nullable(input.expires_at, Decode.number),
+    provider: Decode.string(input.provider),
+    publicMetadata: Decode.record(input.public_metadata),
+    label: Decode.nullable(input.label, Decode.string)
   }
-  if (scopes !== absent) output.scopes = scopes
-  if (idToken !== absent) output.idToken = idToken
-  if (tokenSecret !== absent) output.tokenSecret = tokenSecret
+  let value: unknown
+  value = Decode.optional(input.scopes, input, "scopes", decodeOAuthAccessTokenItemScopes)
+  if (value !== Decode.absent) output.scopes = value
+  value = Decode.optional(input.id_token, input, "id_token", Decode.string)
+  if (value !== Decode.absent) output.idToken = value
+  value = Decode.optional(input.token_secret, input, "token_secret", Decode.string)
+  if (value !== Decode.absent) output.tokenSecret = value
   return output
 }
 
-/** `OAuthAccessToken` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OAuthAccessToken` from the wire; rejects what its Schema must explain. */
 function decodeOAuthAccessToken(input: unknown): unknown {
-  return decodeArray(input, decodeOAuthAccessTokenItem)
+  return Decode.array(input, decodeOAuthAccessTokenItem)
 }
 
 /**
@@ -6313,73 +4799,31 @@ export const OAuthAccessToken = /* @__PURE__ */ withFastDecode(
 )
 export type OAuthAccessToken = typeof OAuthAccessToken.Type
 
-/** `OAuthApplication` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OAuthApplication` from the wire; rejects what its Schema must explain. */
 function decodeOAuthApplication(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "oauth_application")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const clientId = input.client_id
-  if (!(typeof clientId === "string")) return undefined
-  const clientUri = input.client_uri ?? null
-  if (!(clientUri === null || typeof clientUri === "string")) return undefined
-  const clientImageUrl = input.client_image_url ?? null
-  if (!(clientImageUrl === null || typeof clientImageUrl === "string")) return undefined
-  const dynamicallyRegistered = input.dynamically_registered
-  if (!(typeof dynamicallyRegistered === "boolean")) return undefined
-  const consentScreenEnabled = input.consent_screen_enabled
-  if (!(typeof consentScreenEnabled === "boolean")) return undefined
-  const pkceRequired = input.pkce_required
-  if (!(typeof pkceRequired === "boolean")) return undefined
-  const publicValue = input.public
-  if (!(typeof publicValue === "boolean")) return undefined
-  const scopes = input.scopes
-  if (!(typeof scopes === "string")) return undefined
-  const redirectUris = checkArray(input.redirect_uris, isString)
-  if (redirectUris === undefined) return undefined
-  const callbackUrl = input.callback_url
-  if (!(typeof callbackUrl === "string")) return undefined
-  const authorizeUrl = input.authorize_url
-  if (!(typeof authorizeUrl === "string")) return undefined
-  const tokenFetchUrl = input.token_fetch_url
-  if (!(typeof tokenFetchUrl === "string")) return undefined
-  const userInfoUrl = input.user_info_url
-  if (!(typeof userInfoUrl === "string")) return undefined
-  const discoveryUrl = input.discovery_url
-  if (!(typeof discoveryUrl === "string")) return undefined
-  const tokenIntrospectionUrl = input.token_introspection_url
-  if (!(typeof tokenIntrospectionUrl === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    instanceId,
-    name,
-    clientId,
-    clientUri,
-    clientImageUrl,
-    dynamicallyRegistered,
-    consentScreenEnabled,
-    pkceRequired,
-    public: publicValue,
-    scopes,
-    redirectUris,
-    callbackUrl,
-    authorizeUrl,
-    tokenFetchUrl,
-    userInfoUrl,
-    discoveryUrl,
-    tokenIntrospectionUrl,
-    createdAt,
-    updatedAt
+    object: Decode.literal(input.object, "oauth_application"),
+    id: Decode.string(input.id),
+    instanceId: Decode.string(input.instance_id),
+    name: Decode.string(input.name),
+    clientId: Decode.string(input.client_id),
+    clientUri: Decode.nullable(input.client_uri, Decode.string),
+    clientImageUrl: Decode.nullable(input.client_image_url, Decode.string),
+    dynamicallyRegistered: Decode.boolean(input.dynamically_registered),
+    consentScreenEnabled: Decode.boolean(input.consent_screen_enabled),
+    pkceRequired: Decode.boolean(input.pkce_required),
+    public: Decode.boolean(input.public),
+    scopes: Decode.string(input.scopes),
+    redirectUris: Decode.array(input.redirect_uris, Decode.string),
+    callbackUrl: Decode.string(input.callback_url),
+    authorizeUrl: Decode.string(input.authorize_url),
+    tokenFetchUrl: Decode.string(input.token_fetch_url),
+    userInfoUrl: Decode.string(input.user_info_url),
+    discoveryUrl: Decode.string(input.discovery_url),
+    tokenIntrospectionUrl: Decode.string(input.token_introspection_url),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
   }
   return output
 }
@@ -6418,34 +4862,25 @@ export const OAuthApplication = /* @__PURE__ */ withFastDecode(
 )
 export interface OAuthApplication extends Schema.Schema.Type<typeof OAuthApplication> {}
 
-/** `OAuthApplicationSettings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOAuthApplicationSettingsDefaultScopes(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `OAuthApplicationSettings` from the wire; rejects what its Schema must explain. */
 function decodeOAuthApplicationSettings(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "oauth_application_settings")) return undefined
-  const dynamicOauthClientRegistration = input.dynamic_oauth_client_registration
-  if (!(typeof dynamicOauthClientRegistration === "boolean")) return undefined
-  const defaultScopesWire = input.default_scopes ?? null
-  const defaultScopes = defaultScopesWire === null ? null : checkArray(defaultScopesWire, isString)
-  if (defaultScopes === undefined) return undefined
-  const oauthJwtAccessTokens = input.oauth_jwt_access_tokens
-  if (!(typeof oauthJwtAccessTokens === "boolean")) return undefined
-  const clientIdMetadataDocumentsAdvertised = input.client_id_metadata_documents_advertised
-  if (!(typeof clientIdMetadataDocumentsAdvertised === "boolean")) return undefined
-  const clientIdMetadataDocumentsOnlyAllowPreRegisteredClients =
-    input.client_id_metadata_documents_only_allow_pre_registered_clients
-  if (!(typeof clientIdMetadataDocumentsOnlyAllowPreRegisteredClients === "boolean")) return undefined
-  const clientIdMetadataDocumentsBlockImplicitlyAllowedClients =
-    input.client_id_metadata_documents_block_implicitly_allowed_clients
-  if (!(typeof clientIdMetadataDocumentsBlockImplicitlyAllowedClients === "boolean")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    dynamicOauthClientRegistration,
-    defaultScopes,
-    oauthJwtAccessTokens,
-    clientIdMetadataDocumentsAdvertised,
-    clientIdMetadataDocumentsOnlyAllowPreRegisteredClients,
-    clientIdMetadataDocumentsBlockImplicitlyAllowedClients
+    object: Decode.literal(input.object, "oauth_application_settings"),
+    dynamicOauthClientRegistration: Decode.boolean(input.dynamic_oauth_client_registration),
+    defaultScopes: Decode.nullable(input.default_scopes, decodeOAuthApplicationSettingsDefaultScopes),
+    oauthJwtAccessTokens: Decode.boolean(input.oauth_jwt_access_tokens),
+    clientIdMetadataDocumentsAdvertised: Decode.boolean(input.client_id_metadata_documents_advertised),
+    clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: Decode.boolean(
+      input.client_id_metadata_documents_only_allow_pre_registered_clients
+    ),
+    clientIdMetadataDocumentsBlockImplicitlyAllowedClients: Decode.boolean(
+      input.client_id_metadata_documents_block_implicitly_allowed_clients
+    )
   }
   return output
 }
@@ -6482,78 +4917,35 @@ export const OAuthApplicationSettings = /* @__PURE__ */ withFastDecode(
 )
 export interface OAuthApplicationSettings extends Schema.Schema.Type<typeof OAuthApplicationSettings> {}
 
-/** `OAuthApplicationWithSecret` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OAuthApplicationWithSecret` from the wire; rejects what its Schema must explain. */
 function decodeOAuthApplicationWithSecret(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "oauth_application")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const clientId = input.client_id
-  if (!(typeof clientId === "string")) return undefined
-  const clientUri = input.client_uri ?? null
-  if (!(clientUri === null || typeof clientUri === "string")) return undefined
-  const clientImageUrl = input.client_image_url ?? null
-  if (!(clientImageUrl === null || typeof clientImageUrl === "string")) return undefined
-  const dynamicallyRegistered = input.dynamically_registered
-  if (!(typeof dynamicallyRegistered === "boolean")) return undefined
-  const consentScreenEnabled = input.consent_screen_enabled
-  if (!(typeof consentScreenEnabled === "boolean")) return undefined
-  const pkceRequired = input.pkce_required
-  if (!(typeof pkceRequired === "boolean")) return undefined
-  const publicValue = input.public
-  if (!(typeof publicValue === "boolean")) return undefined
-  const scopes = input.scopes
-  if (!(typeof scopes === "string")) return undefined
-  const redirectUris = checkArray(input.redirect_uris, isString)
-  if (redirectUris === undefined) return undefined
-  const callbackUrl = input.callback_url
-  if (!(typeof callbackUrl === "string")) return undefined
-  const authorizeUrl = input.authorize_url
-  if (!(typeof authorizeUrl === "string")) return undefined
-  const tokenFetchUrl = input.token_fetch_url
-  if (!(typeof tokenFetchUrl === "string")) return undefined
-  const userInfoUrl = input.user_info_url
-  if (!(typeof userInfoUrl === "string")) return undefined
-  const discoveryUrl = input.discovery_url
-  if (!(typeof discoveryUrl === "string")) return undefined
-  const tokenIntrospectionUrl = input.token_introspection_url
-  if (!(typeof tokenIntrospectionUrl === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const clientSecret = orAbsent(input, "client_secret", input.client_secret)
-  if (!(clientSecret === absent || clientSecret === undefined || typeof clientSecret === "string"))
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    instanceId,
-    name,
-    clientId,
-    clientUri,
-    clientImageUrl,
-    dynamicallyRegistered,
-    consentScreenEnabled,
-    pkceRequired,
-    public: publicValue,
-    scopes,
-    redirectUris,
-    callbackUrl,
-    authorizeUrl,
-    tokenFetchUrl,
-    userInfoUrl,
-    discoveryUrl,
-    tokenIntrospectionUrl,
-    createdAt,
-    updatedAt
+    object: Decode.literal(input.object, "oauth_application"),
+    id: Decode.string(input.id),
+    instanceId: Decode.string(input.instance_id),
+    name: Decode.string(input.name),
+    clientId: Decode.string(input.client_id),
+    clientUri: Decode.nullable(input.client_uri, Decode.string),
+    clientImageUrl: Decode.nullable(input.client_image_url, Decode.string),
+    dynamicallyRegistered: Decode.boolean(input.dynamically_registered),
+    consentScreenEnabled: Decode.boolean(input.consent_screen_enabled),
+    pkceRequired: Decode.boolean(input.pkce_required),
+    public: Decode.boolean(input.public),
+    scopes: Decode.string(input.scopes),
+    redirectUris: Decode.array(input.redirect_uris, Decode.string),
+    callbackUrl: Decode.string(input.callback_url),
+    authorizeUrl: Decode.string(input.authorize_url),
+    tokenFetchUrl: Decode.string(input.token_fetch_url),
+    userInfoUrl: Decode.string(input.user_info_url),
+    discoveryUrl: Decode.string(input.discovery_url),
+    tokenIntrospectionUrl: Decode.string(input.token_introspection_url),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
   }
-  if (clientSecret !== absent) output.clientSecret = clientSecret
+  let value: unknown
+  value = Decode.optional(input.client_secret, input, "client_secret", Decode.string)
+  if (value !== Decode.absent) output.clientSecret = value
   return output
 }
 
@@ -6592,14 +4984,13 @@ export const OAuthApplicationWithSecret = /* @__PURE__ */ withFastDecode(
 )
 export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OAuthApplicationWithSecret> {}
 
-/** `OAuthApplications` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OAuthApplications` from the wire; rejects what its Schema must explain. */
 function decodeOAuthApplications(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeOAuthApplication)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeOAuthApplication),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -6618,94 +5009,43 @@ export const OAuthApplications = /* @__PURE__ */ withFastDecode(
 )
 export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplications> {}
 
-/** `Organization` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Organization` from the wire; rejects what its Schema must explain. */
 function decodeOrganization(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "organization")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const slug = input.slug
-  if (!(typeof slug === "string")) return undefined
-  const imageUrl = orAbsent(input, "image_url", input.image_url)
-  if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
-  const hasImage = input.has_image
-  if (!(typeof hasImage === "boolean")) return undefined
-  const membersCount = orAbsent(input, "members_count", input.members_count)
-  if (!(membersCount === absent || membersCount === undefined || typeof membersCount === "number"))
-    return undefined
-  const missingMemberWithElevatedPermissions = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "organization"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    slug: Decode.string(input.slug)
+  }
+  let value: unknown
+  value = Decode.optional(input.image_url, input, "image_url", Decode.string)
+  if (value !== Decode.absent) output.imageUrl = value
+  output.hasImage = Decode.boolean(input.has_image)
+  value = Decode.optional(input.members_count, input, "members_count", Decode.number)
+  if (value !== Decode.absent) output.membersCount = value
+  value = Decode.optional(
+    input.missing_member_with_elevated_permissions,
     input,
     "missing_member_with_elevated_permissions",
-    input.missing_member_with_elevated_permissions
+    Decode.boolean
   )
-  if (
-    !(
-      missingMemberWithElevatedPermissions === absent ||
-      missingMemberWithElevatedPermissions === undefined ||
-      typeof missingMemberWithElevatedPermissions === "boolean"
-    )
-  )
-    return undefined
-  const pendingInvitationsCount = orAbsent(
-    input,
-    "pending_invitations_count",
-    input.pending_invitations_count
-  )
-  if (
-    !(
-      pendingInvitationsCount === absent ||
-      pendingInvitationsCount === undefined ||
-      typeof pendingInvitationsCount === "number"
-    )
-  )
-    return undefined
-  const maxAllowedMemberships = input.max_allowed_memberships
-  if (!(typeof maxAllowedMemberships === "number")) return undefined
-  const adminDeleteEnabled = input.admin_delete_enabled
-  if (!(typeof adminDeleteEnabled === "boolean")) return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
-  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
-    return undefined
-  const createdBy = orAbsent(input, "created_by", input.created_by)
-  if (!(createdBy === absent || createdBy === undefined || typeof createdBy === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const lastActiveAt = orAbsent(input, "last_active_at", input.last_active_at)
-  if (!(lastActiveAt === absent || lastActiveAt === undefined || typeof lastActiveAt === "number"))
-    return undefined
-  const roleSetKey = orAbsent(input, "role_set_key", input.role_set_key)
-  if (
-    !(
-      roleSetKey === absent ||
-      roleSetKey === undefined ||
-      roleSetKey === null ||
-      typeof roleSetKey === "string"
-    )
-  )
-    return undefined
-  const output: { [key: string]: unknown } = { object, id, name, slug }
-  if (imageUrl !== absent) output.imageUrl = imageUrl
-  output.hasImage = hasImage
-  if (membersCount !== absent) output.membersCount = membersCount
-  if (missingMemberWithElevatedPermissions !== absent)
-    output.missingMemberWithElevatedPermissions = missingMemberWithElevatedPermissions
-  if (pendingInvitationsCount !== absent) output.pendingInvitationsCount = pendingInvitationsCount
-  output.maxAllowedMemberships = maxAllowedMemberships
-  output.adminDeleteEnabled = adminDeleteEnabled
-  output.publicMetadata = publicMetadata
-  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
-  if (createdBy !== absent) output.createdBy = createdBy
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
-  if (lastActiveAt !== absent) output.lastActiveAt = lastActiveAt
-  if (roleSetKey !== absent) output.roleSetKey = roleSetKey
+  if (value !== Decode.absent) output.missingMemberWithElevatedPermissions = value
+  value = Decode.optional(input.pending_invitations_count, input, "pending_invitations_count", Decode.number)
+  if (value !== Decode.absent) output.pendingInvitationsCount = value
+  output.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
+  output.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
+  output.publicMetadata = Decode.record(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  if (value !== Decode.absent) output.privateMetadata = value
+  value = Decode.optional(input.created_by, input, "created_by", Decode.string)
+  if (value !== Decode.absent) output.createdBy = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
+  value = Decode.optional(input.last_active_at, input, "last_active_at", Decode.number)
+  if (value !== Decode.absent) output.lastActiveAt = value
+  value = Decode.optionalNullable(input.role_set_key, input, "role_set_key", Decode.string)
+  if (value !== Decode.absent) output.roleSetKey = value
   return output
 }
 
@@ -6743,20 +5083,16 @@ export const Organization = /* @__PURE__ */ withFastDecode(
 )
 export interface Organization extends Schema.Schema.Type<typeof Organization> {}
 
-/** `OrganizationDomainVerification` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationDomainVerification` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationDomainVerification(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAt = input.verified_at ?? null
-  if (!(verifiedAt === null || typeof verifiedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { status, strategy, attempts, expireAt, verifiedAt }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    status: Decode.string(input.status),
+    strategy: Decode.string(input.strategy),
+    attempts: Decode.nullable(input.attempts, Decode.number),
+    expireAt: Decode.nullable(input.expire_at, Decode.number),
+    verifiedAt: Decode.nullable(input.verified_at, Decode.number)
+  }
   return output
 }
 
@@ -6779,22 +5115,18 @@ export const OrganizationDomainVerification = /* @__PURE__ */ withFastDecode(
 export interface OrganizationDomainVerification
   extends Schema.Schema.Type<typeof OrganizationDomainVerification> {}
 
-/** `OrganizationInvitationPublicOrganizationData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationInvitationPublicOrganizationData` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitationPublicOrganizationData(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const slug = input.slug
-  if (!(typeof slug === "string")) return undefined
-  const imageUrl = orAbsent(input, "image_url", input.image_url)
-  if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
-  const hasImage = input.has_image
-  if (!(typeof hasImage === "boolean")) return undefined
-  const output: { [key: string]: unknown } = { id, name, slug }
-  if (imageUrl !== absent) output.imageUrl = imageUrl
-  output.hasImage = hasImage
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    slug: Decode.string(input.slug)
+  }
+  let value: unknown
+  value = Decode.optional(input.image_url, input, "image_url", Decode.string)
+  if (value !== Decode.absent) output.imageUrl = value
+  output.hasImage = Decode.boolean(input.has_image)
   return output
 }
 
@@ -6817,73 +5149,38 @@ export const OrganizationInvitationPublicOrganizationData = /* @__PURE__ */ with
 export interface OrganizationInvitationPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData> {}
 
-/** `OrganizationDomain` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationDomain` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationDomain(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "organization_domain")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const organizationId = input.organization_id
-  if (!(typeof organizationId === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const enrollmentMode = input.enrollment_mode
-  if (!(typeof enrollmentMode === "string")) return undefined
-  const affiliationEmailAddress = input.affiliation_email_address ?? null
-  if (!(affiliationEmailAddress === null || typeof affiliationEmailAddress === "string")) return undefined
-  const affiliationVerificationWire = input.affiliation_verification ?? null
-  const affiliationVerification =
-    affiliationVerificationWire === null
-      ? null
-      : decodeOrganizationDomainVerification(affiliationVerificationWire)
-  if (affiliationVerification === undefined) return undefined
-  const ownershipVerificationWire = input.ownership_verification ?? null
-  const ownershipVerification =
-    ownershipVerificationWire === null
-      ? null
-      : decodeOrganizationDomainVerification(ownershipVerificationWire)
-  if (ownershipVerification === undefined) return undefined
-  const verificationWire = input.verification ?? null
-  const verification =
-    verificationWire === null ? null : decodeOrganizationDomainVerification(verificationWire)
-  if (verification === undefined) return undefined
-  const totalPendingInvitations = input.total_pending_invitations
-  if (!(typeof totalPendingInvitations === "number")) return undefined
-  const totalPendingSuggestions = input.total_pending_suggestions
-  if (!(typeof totalPendingSuggestions === "number")) return undefined
-  const publicOrganizationDataWire = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "organization_domain"),
+    id: Decode.string(input.id),
+    organizationId: Decode.string(input.organization_id),
+    name: Decode.string(input.name),
+    enrollmentMode: Decode.string(input.enrollment_mode),
+    affiliationEmailAddress: Decode.nullable(input.affiliation_email_address, Decode.string),
+    affiliationVerification: Decode.nullable(
+      input.affiliation_verification,
+      decodeOrganizationDomainVerification
+    ),
+    ownershipVerification: Decode.nullable(
+      input.ownership_verification,
+      decodeOrganizationDomainVerification
+    ),
+    verification: Decode.nullable(input.verification, decodeOrganizationDomainVerification),
+    totalPendingInvitations: Decode.number(input.total_pending_invitations),
+    totalPendingSuggestions: Decode.number(input.total_pending_suggestions)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(
+    input.public_organization_data,
     input,
     "public_organization_data",
-    input.public_organization_data
+    decodeOrganizationInvitationPublicOrganizationData
   )
-  const publicOrganizationData =
-    publicOrganizationDataWire === absent ||
-    publicOrganizationDataWire === undefined ||
-    publicOrganizationDataWire === null
-      ? publicOrganizationDataWire
-      : decodeOrganizationInvitationPublicOrganizationData(publicOrganizationDataWire)
-  if (publicOrganizationData === undefined && publicOrganizationDataWire !== undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = {
-    object,
-    id,
-    organizationId,
-    name,
-    enrollmentMode,
-    affiliationEmailAddress,
-    affiliationVerification,
-    ownershipVerification,
-    verification,
-    totalPendingInvitations,
-    totalPendingSuggestions
-  }
-  if (publicOrganizationData !== absent) output.publicOrganizationData = publicOrganizationData
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (value !== Decode.absent) output.publicOrganizationData = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -6928,14 +5225,13 @@ export const OrganizationDomain = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain> {}
 
-/** `OrganizationDomains` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationDomains` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationDomains(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeOrganizationDomain)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeOrganizationDomain),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -6955,24 +5251,19 @@ export const OrganizationDomains = /* @__PURE__ */ withFastDecode(
 export interface OrganizationDomains extends Schema.Schema.Type<typeof OrganizationDomains> {}
 
 function decodeOrganizationInvitationPublicUserDataValue(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const userId = input.user_id
-  if (!(typeof userId === "string")) return undefined
-  const firstName = input.first_name ?? null
-  if (!(firstName === null || typeof firstName === "string")) return undefined
-  const lastName = input.last_name ?? null
-  if (!(lastName === null || typeof lastName === "string")) return undefined
-  const imageUrl = input.image_url
-  if (!(typeof imageUrl === "string")) return undefined
-  const hasImage = input.has_image
-  if (!(typeof hasImage === "boolean")) return undefined
-  const identifier = input.identifier
-  if (!(typeof identifier === "string")) return undefined
-  const output: { [key: string]: unknown } = { userId, firstName, lastName, imageUrl, hasImage, identifier }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    userId: Decode.string(input.user_id),
+    firstName: Decode.nullable(input.first_name, Decode.string),
+    lastName: Decode.nullable(input.last_name, Decode.string),
+    imageUrl: Decode.string(input.image_url),
+    hasImage: Decode.boolean(input.has_image),
+    identifier: Decode.string(input.identifier)
+  }
   return output
 }
 
-/** `OrganizationInvitationPublicUserData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationInvitationPublicUserData` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitationPublicUserData(input: unknown): unknown {
   return input === null ? null : decodeOrganizationInvitationPublicUserDataValue(input)
 }
@@ -6998,52 +5289,30 @@ export const OrganizationInvitationPublicUserData = /* @__PURE__ */ withFastDeco
 )
 export type OrganizationInvitationPublicUserData = typeof OrganizationInvitationPublicUserData.Type
 
-/** `OrganizationInvitation` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationInvitation` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitation(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "organization_invitation")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const role = input.role
-  if (!(typeof role === "string")) return undefined
-  const roleName = input.role_name
-  if (!(typeof roleName === "string")) return undefined
-  const organizationId = orAbsent(input, "organization_id", input.organization_id)
-  if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
-    return undefined
-  const inviterId = input.inviter_id ?? null
-  if (!(inviterId === null || typeof inviterId === "string")) return undefined
-  const publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
-  if (publicInviterData === undefined) return undefined
-  const status = orAbsent(input, "status", input.status)
-  if (!(status === absent || status === undefined || typeof status === "string")) return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
-  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
-    return undefined
-  const url = input.url ?? null
-  if (!(url === null || typeof url === "string")) return undefined
-  const expiresAt = input.expires_at ?? null
-  if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, emailAddress, role, roleName }
-  if (organizationId !== absent) output.organizationId = organizationId
-  output.inviterId = inviterId
-  output.publicInviterData = publicInviterData
-  if (status !== absent) output.status = status
-  output.publicMetadata = publicMetadata
-  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
-  output.url = url
-  output.expiresAt = expiresAt
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "organization_invitation"),
+    id: Decode.string(input.id),
+    emailAddress: Decode.string(input.email_address),
+    role: Decode.string(input.role),
+    roleName: Decode.string(input.role_name)
+  }
+  let value: unknown
+  value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
+  if (value !== Decode.absent) output.organizationId = value
+  output.inviterId = Decode.nullable(input.inviter_id, Decode.string)
+  output.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  value = Decode.optional(input.status, input, "status", Decode.string)
+  if (value !== Decode.absent) output.status = value
+  output.publicMetadata = Decode.record(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  if (value !== Decode.absent) output.privateMetadata = value
+  output.url = Decode.nullable(input.url, Decode.string)
+  output.expiresAt = Decode.nullable(input.expires_at, Decode.number)
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -7075,63 +5344,37 @@ export const OrganizationInvitation = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation> {}
 
-/** `OrganizationInvitationWithPublicOrganizationData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationInvitationWithPublicOrganizationData` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitationWithPublicOrganizationData(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "organization_invitation")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const role = input.role
-  if (!(typeof role === "string")) return undefined
-  const roleName = input.role_name
-  if (!(typeof roleName === "string")) return undefined
-  const organizationId = orAbsent(input, "organization_id", input.organization_id)
-  if (!(organizationId === absent || organizationId === undefined || typeof organizationId === "string"))
-    return undefined
-  const inviterId = input.inviter_id ?? null
-  if (!(inviterId === null || typeof inviterId === "string")) return undefined
-  const publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
-  if (publicInviterData === undefined) return undefined
-  const status = orAbsent(input, "status", input.status)
-  if (!(status === absent || status === undefined || typeof status === "string")) return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
-  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
-    return undefined
-  const url = input.url ?? null
-  if (!(url === null || typeof url === "string")) return undefined
-  const expiresAt = input.expires_at ?? null
-  if (!(expiresAt === null || typeof expiresAt === "number")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const publicOrganizationDataWire = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "organization_invitation"),
+    id: Decode.string(input.id),
+    emailAddress: Decode.string(input.email_address),
+    role: Decode.string(input.role),
+    roleName: Decode.string(input.role_name)
+  }
+  let value: unknown
+  value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
+  if (value !== Decode.absent) output.organizationId = value
+  output.inviterId = Decode.nullable(input.inviter_id, Decode.string)
+  output.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  value = Decode.optional(input.status, input, "status", Decode.string)
+  if (value !== Decode.absent) output.status = value
+  output.publicMetadata = Decode.record(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  if (value !== Decode.absent) output.privateMetadata = value
+  output.url = Decode.nullable(input.url, Decode.string)
+  output.expiresAt = Decode.nullable(input.expires_at, Decode.number)
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
+  value = Decode.optional(
+    input.public_organization_data,
     input,
     "public_organization_data",
-    input.public_organization_data
+    decodeOrganizationInvitationPublicOrganizationData
   )
-  const publicOrganizationData =
-    publicOrganizationDataWire === absent || publicOrganizationDataWire === undefined
-      ? publicOrganizationDataWire
-      : decodeOrganizationInvitationPublicOrganizationData(publicOrganizationDataWire)
-  if (publicOrganizationData === undefined && publicOrganizationDataWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { object, id, emailAddress, role, roleName }
-  if (organizationId !== absent) output.organizationId = organizationId
-  output.inviterId = inviterId
-  output.publicInviterData = publicInviterData
-  if (status !== absent) output.status = status
-  output.publicMetadata = publicMetadata
-  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
-  output.url = url
-  output.expiresAt = expiresAt
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
-  if (publicOrganizationData !== absent) output.publicOrganizationData = publicOrganizationData
+  if (value !== Decode.absent) output.publicOrganizationData = value
   return output
 }
 
@@ -7168,14 +5411,13 @@ export const OrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ 
 export interface OrganizationInvitationWithPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationWithPublicOrganizationData> {}
 
-/** `OrganizationInvitations` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationInvitations` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitations(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeOrganizationInvitation)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeOrganizationInvitation),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7194,14 +5436,13 @@ export const OrganizationInvitations = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationInvitations extends Schema.Schema.Type<typeof OrganizationInvitations> {}
 
-/** `OrganizationInvitationsWithPublicOrganizationData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationInvitationsWithPublicOrganizationData` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitationsWithPublicOrganizationData(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeOrganizationInvitationWithPublicOrganizationData)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeOrganizationInvitationWithPublicOrganizationData),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7221,51 +5462,26 @@ export const OrganizationInvitationsWithPublicOrganizationData = /* @__PURE__ */
 export interface OrganizationInvitationsWithPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationsWithPublicOrganizationData> {}
 
-/** `OrganizationMembershipPublicUserData` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationMembershipPublicUserData` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationMembershipPublicUserData(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const userId = input.user_id
-  if (!(typeof userId === "string")) return undefined
-  const firstName = input.first_name ?? null
-  if (!(firstName === null || typeof firstName === "string")) return undefined
-  const lastName = input.last_name ?? null
-  if (!(lastName === null || typeof lastName === "string")) return undefined
-  const profileImageUrl = input.profile_image_url ?? null
-  if (!(profileImageUrl === null || typeof profileImageUrl === "string")) return undefined
-  const imageUrl = input.image_url
-  if (!(typeof imageUrl === "string")) return undefined
-  const hasImage = input.has_image
-  if (!(typeof hasImage === "boolean")) return undefined
-  const identifier = orAbsent(input, "identifier", input.identifier)
-  if (
-    !(
-      identifier === absent ||
-      identifier === undefined ||
-      identifier === null ||
-      typeof identifier === "string"
-    )
-  )
-    return undefined
-  const username = orAbsent(input, "username", input.username)
-  if (!(username === absent || username === undefined || username === null || typeof username === "string"))
-    return undefined
-  const banned = orAbsent(input, "banned", input.banned)
-  if (!(banned === absent || banned === undefined || typeof banned === "boolean")) return undefined
-  const deprovisioned = orAbsent(input, "deprovisioned", input.deprovisioned)
-  if (!(deprovisioned === absent || deprovisioned === undefined || typeof deprovisioned === "boolean"))
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    userId,
-    firstName,
-    lastName,
-    profileImageUrl,
-    imageUrl,
-    hasImage
+    userId: Decode.string(input.user_id),
+    firstName: Decode.nullable(input.first_name, Decode.string),
+    lastName: Decode.nullable(input.last_name, Decode.string),
+    profileImageUrl: Decode.nullable(input.profile_image_url, Decode.string),
+    imageUrl: Decode.string(input.image_url),
+    hasImage: Decode.boolean(input.has_image)
   }
-  if (identifier !== absent) output.identifier = identifier
-  if (username !== absent) output.username = username
-  if (banned !== absent) output.banned = banned
-  if (deprovisioned !== absent) output.deprovisioned = deprovisioned
+  let value: unknown
+  value = Decode.optionalNullable(input.identifier, input, "identifier", Decode.string)
+  if (value !== Decode.absent) output.identifier = value
+  value = Decode.optionalNullable(input.username, input, "username", Decode.string)
+  if (value !== Decode.absent) output.username = value
+  value = Decode.optional(input.banned, input, "banned", Decode.boolean)
+  if (value !== Decode.absent) output.banned = value
+  value = Decode.optional(input.deprovisioned, input, "deprovisioned", Decode.boolean)
+  if (value !== Decode.absent) output.deprovisioned = value
   return output
 }
 
@@ -7293,46 +5509,35 @@ export const OrganizationMembershipPublicUserData = /* @__PURE__ */ withFastDeco
 export interface OrganizationMembershipPublicUserData
   extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData> {}
 
-/** `OrganizationMembership` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeOrganizationMembershipPermissions(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `OrganizationMembership` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationMembership(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const object = input.object
-  if (!(object === "organization_membership")) return undefined
-  const role = input.role
-  if (!(typeof role === "string")) return undefined
-  const roleName = orAbsent(input, "role_name", input.role_name)
-  if (!(roleName === absent || roleName === undefined || typeof roleName === "string")) return undefined
-  const permissionsWire = input.permissions ?? null
-  const permissions = permissionsWire === null ? null : checkArray(permissionsWire, isString)
-  if (permissions === undefined) return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
-  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
-    return undefined
-  const organization = decodeOrganization(input.organization)
-  if (organization === undefined) return undefined
-  const publicUserDataWire = orAbsent(input, "public_user_data", input.public_user_data)
-  const publicUserData =
-    publicUserDataWire === absent || publicUserDataWire === undefined
-      ? publicUserDataWire
-      : decodeOrganizationMembershipPublicUserData(publicUserDataWire)
-  if (publicUserData === undefined && publicUserDataWire !== undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { id, object, role }
-  if (roleName !== absent) output.roleName = roleName
-  output.permissions = permissions
-  output.publicMetadata = publicMetadata
-  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
-  output.organization = organization
-  if (publicUserData !== absent) output.publicUserData = publicUserData
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    id: Decode.string(input.id),
+    object: Decode.literal(input.object, "organization_membership"),
+    role: Decode.string(input.role)
+  }
+  let value: unknown
+  value = Decode.optional(input.role_name, input, "role_name", Decode.string)
+  if (value !== Decode.absent) output.roleName = value
+  output.permissions = Decode.nullable(input.permissions, decodeOrganizationMembershipPermissions)
+  output.publicMetadata = Decode.record(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  if (value !== Decode.absent) output.privateMetadata = value
+  output.organization = decodeOrganization(input.organization)
+  value = Decode.optional(
+    input.public_user_data,
+    input,
+    "public_user_data",
+    decodeOrganizationMembershipPublicUserData
+  )
+  if (value !== Decode.absent) output.publicUserData = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -7360,14 +5565,13 @@ export const OrganizationMembership = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership> {}
 
-/** `OrganizationMemberships` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationMemberships` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationMemberships(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeOrganizationMembership)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeOrganizationMembership),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7386,71 +5590,30 @@ export const OrganizationMemberships = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationMemberships extends Schema.Schema.Type<typeof OrganizationMemberships> {}
 
-/** `OrganizationSettings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationSettings` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationSettings(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "organization_settings")) return undefined
-  const enabled = input.enabled
-  if (!(typeof enabled === "boolean")) return undefined
-  const maxAllowedMemberships = input.max_allowed_memberships
-  if (!(typeof maxAllowedMemberships === "number")) return undefined
-  const maxAllowedRoles = input.max_allowed_roles
-  if (!(typeof maxAllowedRoles === "number")) return undefined
-  const maxRoleSetsAllowed = orAbsent(input, "max_role_sets_allowed", input.max_role_sets_allowed)
-  if (
-    !(
-      maxRoleSetsAllowed === absent ||
-      maxRoleSetsAllowed === undefined ||
-      typeof maxRoleSetsAllowed === "number"
-    )
-  )
-    return undefined
-  const maxAllowedDomains = input.max_allowed_domains
-  if (!(typeof maxAllowedDomains === "number")) return undefined
-  const maxAllowedPermissions = orAbsent(input, "max_allowed_permissions", input.max_allowed_permissions)
-  if (
-    !(
-      maxAllowedPermissions === absent ||
-      maxAllowedPermissions === undefined ||
-      typeof maxAllowedPermissions === "number"
-    )
-  )
-    return undefined
-  const creatorRole = input.creator_role
-  if (!(typeof creatorRole === "string")) return undefined
-  const adminDeleteEnabled = input.admin_delete_enabled
-  if (!(typeof adminDeleteEnabled === "boolean")) return undefined
-  const domainsEnabled = input.domains_enabled
-  if (!(typeof domainsEnabled === "boolean")) return undefined
-  const slugDisabled = orAbsent(input, "slug_disabled", input.slug_disabled)
-  if (!(slugDisabled === absent || slugDisabled === undefined || typeof slugDisabled === "boolean"))
-    return undefined
-  const domainsEnrollmentModes = checkArray(input.domains_enrollment_modes, isString)
-  if (domainsEnrollmentModes === undefined) return undefined
-  const domainsDefaultRole = input.domains_default_role
-  if (!(typeof domainsDefaultRole === "string")) return undefined
-  const initialRoleSetKey = orAbsent(input, "initial_role_set_key", input.initial_role_set_key)
-  if (
-    !(
-      initialRoleSetKey === absent ||
-      initialRoleSetKey === undefined ||
-      initialRoleSetKey === null ||
-      typeof initialRoleSetKey === "string"
-    )
-  )
-    return undefined
-  const output: { [key: string]: unknown } = { object, enabled, maxAllowedMemberships, maxAllowedRoles }
-  if (maxRoleSetsAllowed !== absent) output.maxRoleSetsAllowed = maxRoleSetsAllowed
-  output.maxAllowedDomains = maxAllowedDomains
-  if (maxAllowedPermissions !== absent) output.maxAllowedPermissions = maxAllowedPermissions
-  output.creatorRole = creatorRole
-  output.adminDeleteEnabled = adminDeleteEnabled
-  output.domainsEnabled = domainsEnabled
-  if (slugDisabled !== absent) output.slugDisabled = slugDisabled
-  output.domainsEnrollmentModes = domainsEnrollmentModes
-  output.domainsDefaultRole = domainsDefaultRole
-  if (initialRoleSetKey !== absent) output.initialRoleSetKey = initialRoleSetKey
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "organization_settings"),
+    enabled: Decode.boolean(input.enabled),
+    maxAllowedMemberships: Decode.number(input.max_allowed_memberships),
+    maxAllowedRoles: Decode.number(input.max_allowed_roles)
+  }
+  let value: unknown
+  value = Decode.optional(input.max_role_sets_allowed, input, "max_role_sets_allowed", Decode.number)
+  if (value !== Decode.absent) output.maxRoleSetsAllowed = value
+  output.maxAllowedDomains = Decode.number(input.max_allowed_domains)
+  value = Decode.optional(input.max_allowed_permissions, input, "max_allowed_permissions", Decode.number)
+  if (value !== Decode.absent) output.maxAllowedPermissions = value
+  output.creatorRole = Decode.string(input.creator_role)
+  output.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
+  output.domainsEnabled = Decode.boolean(input.domains_enabled)
+  value = Decode.optional(input.slug_disabled, input, "slug_disabled", Decode.boolean)
+  if (value !== Decode.absent) output.slugDisabled = value
+  output.domainsEnrollmentModes = Decode.array(input.domains_enrollment_modes, Decode.string)
+  output.domainsDefaultRole = Decode.string(input.domains_default_role)
+  value = Decode.optionalNullable(input.initial_role_set_key, input, "initial_role_set_key", Decode.string)
+  if (value !== Decode.absent) output.initialRoleSetKey = value
   return output
 }
 
@@ -7486,95 +5649,44 @@ export const OrganizationSettings = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationSettings extends Schema.Schema.Type<typeof OrganizationSettings> {}
 
-/** `OrganizationWithLogo` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `OrganizationWithLogo` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationWithLogo(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "organization")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const slug = input.slug
-  if (!(typeof slug === "string")) return undefined
-  const imageUrl = input.image_url
-  if (!(typeof imageUrl === "string")) return undefined
-  const hasImage = input.has_image
-  if (!(typeof hasImage === "boolean")) return undefined
-  const membersCount = orAbsent(input, "members_count", input.members_count)
-  if (!(membersCount === absent || membersCount === undefined || typeof membersCount === "number"))
-    return undefined
-  const missingMemberWithElevatedPermissions = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "organization"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    slug: Decode.string(input.slug),
+    imageUrl: Decode.string(input.image_url),
+    hasImage: Decode.boolean(input.has_image)
+  }
+  let value: unknown
+  value = Decode.optional(input.members_count, input, "members_count", Decode.number)
+  if (value !== Decode.absent) output.membersCount = value
+  value = Decode.optional(
+    input.missing_member_with_elevated_permissions,
     input,
     "missing_member_with_elevated_permissions",
-    input.missing_member_with_elevated_permissions
+    Decode.boolean
   )
-  if (
-    !(
-      missingMemberWithElevatedPermissions === absent ||
-      missingMemberWithElevatedPermissions === undefined ||
-      typeof missingMemberWithElevatedPermissions === "boolean"
-    )
-  )
-    return undefined
-  const pendingInvitationsCount = orAbsent(
-    input,
-    "pending_invitations_count",
-    input.pending_invitations_count
-  )
-  if (
-    !(
-      pendingInvitationsCount === absent ||
-      pendingInvitationsCount === undefined ||
-      typeof pendingInvitationsCount === "number"
-    )
-  )
-    return undefined
-  const maxAllowedMemberships = input.max_allowed_memberships
-  if (!(typeof maxAllowedMemberships === "number")) return undefined
-  const adminDeleteEnabled = input.admin_delete_enabled
-  if (!(typeof adminDeleteEnabled === "boolean")) return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
-  if (!(privateMetadata === absent || privateMetadata === undefined || isRecord(privateMetadata)))
-    return undefined
-  const createdBy = orAbsent(input, "created_by", input.created_by)
-  if (!(createdBy === absent || createdBy === undefined || typeof createdBy === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const lastActiveAt = orAbsent(input, "last_active_at", input.last_active_at)
-  if (!(lastActiveAt === absent || lastActiveAt === undefined || typeof lastActiveAt === "number"))
-    return undefined
-  const roleSetKey = orAbsent(input, "role_set_key", input.role_set_key)
-  if (
-    !(
-      roleSetKey === absent ||
-      roleSetKey === undefined ||
-      roleSetKey === null ||
-      typeof roleSetKey === "string"
-    )
-  )
-    return undefined
-  const logoUrl = orAbsent(input, "logo_url", input.logo_url)
-  if (!(logoUrl === absent || logoUrl === undefined || typeof logoUrl === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, slug, imageUrl, hasImage }
-  if (membersCount !== absent) output.membersCount = membersCount
-  if (missingMemberWithElevatedPermissions !== absent)
-    output.missingMemberWithElevatedPermissions = missingMemberWithElevatedPermissions
-  if (pendingInvitationsCount !== absent) output.pendingInvitationsCount = pendingInvitationsCount
-  output.maxAllowedMemberships = maxAllowedMemberships
-  output.adminDeleteEnabled = adminDeleteEnabled
-  output.publicMetadata = publicMetadata
-  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
-  if (createdBy !== absent) output.createdBy = createdBy
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
-  if (lastActiveAt !== absent) output.lastActiveAt = lastActiveAt
-  if (roleSetKey !== absent) output.roleSetKey = roleSetKey
-  if (logoUrl !== absent) output.logoUrl = logoUrl
+  if (value !== Decode.absent) output.missingMemberWithElevatedPermissions = value
+  value = Decode.optional(input.pending_invitations_count, input, "pending_invitations_count", Decode.number)
+  if (value !== Decode.absent) output.pendingInvitationsCount = value
+  output.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
+  output.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
+  output.publicMetadata = Decode.record(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  if (value !== Decode.absent) output.privateMetadata = value
+  value = Decode.optional(input.created_by, input, "created_by", Decode.string)
+  if (value !== Decode.absent) output.createdBy = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
+  value = Decode.optional(input.last_active_at, input, "last_active_at", Decode.number)
+  if (value !== Decode.absent) output.lastActiveAt = value
+  value = Decode.optionalNullable(input.role_set_key, input, "role_set_key", Decode.string)
+  if (value !== Decode.absent) output.roleSetKey = value
+  value = Decode.optional(input.logo_url, input, "logo_url", Decode.string)
+  if (value !== Decode.absent) output.logoUrl = value
   return output
 }
 
@@ -7613,14 +5725,13 @@ export const OrganizationWithLogo = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationWithLogo extends Schema.Schema.Type<typeof OrganizationWithLogo> {}
 
-/** `Organizations` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Organizations` from the wire; rejects what its Schema must explain. */
 function decodeOrganizations(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeOrganization)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeOrganization),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7639,14 +5750,13 @@ export const Organizations = /* @__PURE__ */ withFastDecode(
 )
 export interface Organizations extends Schema.Schema.Type<typeof Organizations> {}
 
-/** `PaginatedBillingPaymentAttemptResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `PaginatedBillingPaymentAttemptResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingPaymentAttemptResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeBillingPaymentAttempt)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeBillingPaymentAttempt),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7666,14 +5776,13 @@ export const PaginatedBillingPaymentAttemptResponse = /* @__PURE__ */ withFastDe
 export interface PaginatedBillingPaymentAttemptResponse
   extends Schema.Schema.Type<typeof PaginatedBillingPaymentAttemptResponse> {}
 
-/** `PaginatedBillingPriceResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `PaginatedBillingPriceResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingPriceResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeBillingPriceResponse)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeBillingPriceResponse),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7693,14 +5802,13 @@ export const PaginatedBillingPriceResponse = /* @__PURE__ */ withFastDecode(
 export interface PaginatedBillingPriceResponse
   extends Schema.Schema.Type<typeof PaginatedBillingPriceResponse> {}
 
-/** `PaginatedBillingStatementResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `PaginatedBillingStatementResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingStatementResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeBillingStatement)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeBillingStatement),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7720,14 +5828,13 @@ export const PaginatedBillingStatementResponse = /* @__PURE__ */ withFastDecode(
 export interface PaginatedBillingStatementResponse
   extends Schema.Schema.Type<typeof PaginatedBillingStatementResponse> {}
 
-/** `PaginatedCommercePlanResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `PaginatedCommercePlanResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedCommercePlanResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeCommercePlan)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeCommercePlan),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7747,14 +5854,13 @@ export const PaginatedCommercePlanResponse = /* @__PURE__ */ withFastDecode(
 export interface PaginatedCommercePlanResponse
   extends Schema.Schema.Type<typeof PaginatedCommercePlanResponse> {}
 
-/** `PaginatedCommerceSubscriptionItemResponse` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `PaginatedCommerceSubscriptionItemResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedCommerceSubscriptionItemResponse(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeCommerceSubscriptionItem)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeCommerceSubscriptionItem),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7774,43 +5880,27 @@ export const PaginatedCommerceSubscriptionItemResponse = /* @__PURE__ */ withFas
 export interface PaginatedCommerceSubscriptionItemResponse
   extends Schema.Schema.Type<typeof PaginatedCommerceSubscriptionItemResponse> {}
 
-/** `VerificationPasskey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationPasskeyObject(input: unknown): unknown {
+  return Decode.literal(input, "verification_passkey")
+}
+
+/** `VerificationPasskey` from the wire; rejects what its Schema must explain. */
 function decodeVerificationPasskey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_passkey")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const nonce = orAbsent(input, "nonce", input.nonce)
-  if (!(nonce === absent || nonce === undefined || typeof nonce === "string")) return undefined
-  const message = orAbsent(input, "message", input.message)
-  if (!(message === absent || message === undefined || message === null || typeof message === "string"))
-    return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  if (nonce !== absent) output.nonce = nonce
-  if (message !== absent) output.message = message
-  output.attempts = attempts
-  output.expireAt = expireAt
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationPasskeyObject)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  value = Decode.optional(input.nonce, input, "nonce", Decode.string)
+  if (value !== Decode.absent) output.nonce = value
+  value = Decode.optionalNullable(input.message, input, "message", Decode.string)
+  if (value !== Decode.absent) output.message = value
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -7838,32 +5928,23 @@ export interface VerificationPasskey extends Schema.Schema.Type<typeof Verificat
 const knownPasskeyVerificationVariants: ReadonlyArray<string> = ["verification_passkey"]
 
 function decodePasskeyVerification(input: unknown): unknown {
-  if (isUnknownVariant(input, "object", knownPasskeyVerificationVariants)) return input
-  const variant2 = decodeVerificationPasskey(input)
-  if (variant2 !== undefined) return variant2
-  return undefined
+  if (Decode.isUnknownVariant(input, "object", knownPasskeyVerificationVariants)) return input
+  return (
+    Decode.member(input, decodeVerificationPasskey, "object", "verification_passkey", true) ?? Decode.reject()
+  )
 }
 
-/** `Passkey` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Passkey` from the wire; rejects what its Schema must explain. */
 function decodePasskey(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const object = input.object
-  if (!(object === "passkey")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const lastUsedAt = input.last_used_at
-  if (!(typeof lastUsedAt === "number")) return undefined
-  const verificationWire = input.verification ?? null
-  const verification = verificationWire === null ? null : decodePasskeyVerification(verificationWire)
-  if (verification === undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (id !== absent) output.id = id
-  output.object = object
-  output.name = name
-  output.lastUsedAt = lastUsedAt
-  output.verification = verification
+  let value: unknown
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  output.object = Decode.literal(input.object, "passkey")
+  output.name = Decode.string(input.name)
+  output.lastUsedAt = Decode.number(input.last_used_at)
+  output.verification = Decode.nullable(input.verification, decodePasskeyVerification)
   return output
 }
 
@@ -7900,14 +5981,13 @@ export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
 export const PasswordHasher = Schema.String
 export type PasswordHasher = typeof PasswordHasher.Type
 
-/** `Permissions` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Permissions` from the wire; rejects what its Schema must explain. */
 function decodePermissions(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodePermission)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodePermission),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -7929,74 +6009,43 @@ export interface Permissions extends Schema.Schema.Type<typeof Permissions> {}
 const knownPhoneNumberVerificationVariants: ReadonlyArray<string> = ["verification_otp", "verification_admin"]
 
 function decodePhoneNumberVerification(input: unknown): unknown {
-  if (isUnknownVariant(input, "object", knownPhoneNumberVerificationVariants)) return input
-  const variant2 = decodeVerificationOtp(input)
-  if (variant2 !== undefined) return variant2
-  const variant3 = decodeVerificationAdmin(input)
-  if (variant3 !== undefined) return variant3
-  return undefined
+  if (Decode.isUnknownVariant(input, "object", knownPhoneNumberVerificationVariants)) return input
+  return (
+    Decode.member(input, decodeVerificationOtp, "object", "verification_otp", true) ??
+    Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
+    Decode.reject()
+  )
 }
 
-/** `PhoneNumber` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodePhoneNumberBackupCodes(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `PhoneNumber` from the wire; rejects what its Schema must explain. */
 function decodePhoneNumber(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const object = input.object
-  if (!(object === "phone_number")) return undefined
-  const phoneNumber = input.phone_number
-  if (!(typeof phoneNumber === "string")) return undefined
-  const reservedForSecondFactor = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {}
+  let value: unknown
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  output.object = Decode.literal(input.object, "phone_number")
+  output.phoneNumber = Decode.string(input.phone_number)
+  value = Decode.optional(
+    input.reserved_for_second_factor,
     input,
     "reserved_for_second_factor",
-    input.reserved_for_second_factor
+    Decode.boolean
   )
-  if (
-    !(
-      reservedForSecondFactor === absent ||
-      reservedForSecondFactor === undefined ||
-      typeof reservedForSecondFactor === "boolean"
-    )
-  )
-    return undefined
-  const defaultSecondFactor = orAbsent(input, "default_second_factor", input.default_second_factor)
-  if (
-    !(
-      defaultSecondFactor === absent ||
-      defaultSecondFactor === undefined ||
-      typeof defaultSecondFactor === "boolean"
-    )
-  )
-    return undefined
-  const reserved = input.reserved
-  if (!(typeof reserved === "boolean")) return undefined
-  const verificationWire = input.verification ?? null
-  const verification = verificationWire === null ? null : decodePhoneNumberVerification(verificationWire)
-  if (verification === undefined) return undefined
-  const linkedTo = decodeArray(input.linked_to, decodeIdentificationLink)
-  if (linkedTo === undefined) return undefined
-  const backupCodesWire = orAbsent(input, "backup_codes", input.backup_codes)
-  const backupCodes =
-    backupCodesWire === absent || backupCodesWire === undefined || backupCodesWire === null
-      ? backupCodesWire
-      : checkArray(backupCodesWire, isString)
-  if (backupCodes === undefined && backupCodesWire !== undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = {}
-  if (id !== absent) output.id = id
-  output.object = object
-  output.phoneNumber = phoneNumber
-  if (reservedForSecondFactor !== absent) output.reservedForSecondFactor = reservedForSecondFactor
-  if (defaultSecondFactor !== absent) output.defaultSecondFactor = defaultSecondFactor
-  output.reserved = reserved
-  output.verification = verification
-  output.linkedTo = linkedTo
-  if (backupCodes !== absent) output.backupCodes = backupCodes
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (value !== Decode.absent) output.reservedForSecondFactor = value
+  value = Decode.optional(input.default_second_factor, input, "default_second_factor", Decode.boolean)
+  if (value !== Decode.absent) output.defaultSecondFactor = value
+  output.reserved = Decode.boolean(input.reserved)
+  output.verification = Decode.nullable(input.verification, decodePhoneNumberVerification)
+  output.linkedTo = Decode.array(input.linked_to, decodeIdentificationLink)
+  value = Decode.optionalNullable(input.backup_codes, input, "backup_codes", decodePhoneNumberBackupCodes)
+  if (value !== Decode.absent) output.backupCodes = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -8034,14 +6083,13 @@ export const PhoneNumber = /* @__PURE__ */ withFastDecode(
 )
 export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
 
-/** `PriceTransitionRequest` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `PriceTransitionRequest` from the wire; rejects what its Schema must explain. */
 function decodePriceTransitionRequest(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const fromPriceId = input.from_price_id
-  if (!(typeof fromPriceId === "string")) return undefined
-  const toPriceId = input.to_price_id
-  if (!(typeof toPriceId === "string")) return undefined
-  const output: { [key: string]: unknown } = { fromPriceId, toPriceId }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    fromPriceId: Decode.string(input.from_price_id),
+    toPriceId: Decode.string(input.to_price_id)
+  }
   return output
 }
 
@@ -8060,34 +6108,18 @@ export const PriceTransitionRequest = /* @__PURE__ */ withFastDecode(
 )
 export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceTransitionRequest> {}
 
-/** `ProxyCheck` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `ProxyCheck` from the wire; rejects what its Schema must explain. */
 function decodeProxyCheck(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "proxy_check")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const domainId = input.domain_id
-  if (!(typeof domainId === "string")) return undefined
-  const lastRunAt = input.last_run_at ?? null
-  if (!(lastRunAt === null || typeof lastRunAt === "number")) return undefined
-  const proxyUrl = input.proxy_url
-  if (!(typeof proxyUrl === "string")) return undefined
-  const successful = input.successful
-  if (!(typeof successful === "boolean")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    domainId,
-    lastRunAt,
-    proxyUrl,
-    successful,
-    createdAt,
-    updatedAt
+    object: Decode.literal(input.object, "proxy_check"),
+    id: Decode.string(input.id),
+    domainId: Decode.string(input.domain_id),
+    lastRunAt: Decode.nullable(input.last_run_at, Decode.number),
+    proxyUrl: Decode.string(input.proxy_url),
+    successful: Decode.boolean(input.successful),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
   }
   return output
 }
@@ -8113,9 +6145,13 @@ export const ProxyCheck = /* @__PURE__ */ withFastDecode(
 )
 export interface ProxyCheck extends Schema.Schema.Type<typeof ProxyCheck> {}
 
-/** `ReassignmentMappings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function isReassignmentMappingsValue(input: unknown): boolean {
+  return typeof input === "string"
+}
+
+/** `ReassignmentMappings` from the wire; rejects what its Schema must explain. */
 function decodeReassignmentMappings(input: unknown): unknown {
-  return checkRecord(input, isString)
+  return Decode.recordOf(input, isReassignmentMappingsValue)
 }
 
 /**
@@ -8130,20 +6166,16 @@ export const ReassignmentMappings = /* @__PURE__ */ withFastDecode(
 )
 export type ReassignmentMappings = typeof ReassignmentMappings.Type
 
-/** `RedirectURL` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `RedirectURL` from the wire; rejects what its Schema must explain. */
 function decodeRedirectURL(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "redirect_url")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const url = input.url
-  if (!(typeof url === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, url, createdAt, updatedAt }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "redirect_url"),
+    id: Decode.string(input.id),
+    url: Decode.string(input.url),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
+  }
   return output
 }
 
@@ -8165,48 +6197,23 @@ export const RedirectURL = /* @__PURE__ */ withFastDecode(
 )
 export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL> {}
 
-/** `RoleSetItem` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `RoleSetItem` from the wire; rejects what its Schema must explain. */
 function decodeRoleSetItem(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "role_set_item")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const key = input.key
-  if (!(typeof key === "string")) return undefined
-  const description = input.description ?? null
-  if (!(description === null || typeof description === "string")) return undefined
-  const membersCount = orAbsent(input, "members_count", input.members_count)
-  if (
-    !(
-      membersCount === absent ||
-      membersCount === undefined ||
-      membersCount === null ||
-      typeof membersCount === "number"
-    )
-  )
-    return undefined
-  const hasMembers = orAbsent(input, "has_members", input.has_members)
-  if (
-    !(
-      hasMembers === absent ||
-      hasMembers === undefined ||
-      hasMembers === null ||
-      typeof hasMembers === "boolean"
-    )
-  )
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, key, description }
-  if (membersCount !== absent) output.membersCount = membersCount
-  if (hasMembers !== absent) output.hasMembers = hasMembers
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "role_set_item"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    key: Decode.string(input.key),
+    description: Decode.nullable(input.description, Decode.string)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.members_count, input, "members_count", Decode.number)
+  if (value !== Decode.absent) output.membersCount = value
+  value = Decode.optionalNullable(input.has_members, input, "has_members", Decode.boolean)
+  if (value !== Decode.absent) output.hasMembers = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -8232,81 +6239,39 @@ export const RoleSetItem = /* @__PURE__ */ withFastDecode(
 )
 export interface RoleSetItem extends Schema.Schema.Type<typeof RoleSetItem> {}
 
-/** `RoleSetMigration` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function isRoleSetMigrationMappingsValue(input: unknown): boolean {
+  return typeof input === "string"
+}
+
+function decodeRoleSetMigrationMappings(input: unknown): unknown {
+  return Decode.recordOf(input, isRoleSetMigrationMappingsValue)
+}
+
+/** `RoleSetMigration` from the wire; rejects what its Schema must explain. */
 function decodeRoleSetMigration(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "role_set_migration")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const organizationId = orAbsent(input, "organization_id", input.organization_id)
-  if (
-    !(
-      organizationId === absent ||
-      organizationId === undefined ||
-      organizationId === null ||
-      typeof organizationId === "string"
-    )
-  )
-    return undefined
-  const instanceId = input.instance_id
-  if (!(typeof instanceId === "string")) return undefined
-  const sourceRoleSetId = input.source_role_set_id
-  if (!(typeof sourceRoleSetId === "string")) return undefined
-  const destRoleSetId = orAbsent(input, "dest_role_set_id", input.dest_role_set_id)
-  if (
-    !(
-      destRoleSetId === absent ||
-      destRoleSetId === undefined ||
-      destRoleSetId === null ||
-      typeof destRoleSetId === "string"
-    )
-  )
-    return undefined
-  const triggerType = input.trigger_type
-  if (!(typeof triggerType === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const migratedMembers = input.migrated_members
-  if (!(typeof migratedMembers === "number")) return undefined
-  const mappingsWire = orAbsent(input, "mappings", input.mappings)
-  const mappings =
-    mappingsWire === absent || mappingsWire === undefined || mappingsWire === null
-      ? mappingsWire
-      : checkRecord(mappingsWire, isString)
-  if (mappings === undefined && mappingsWire !== undefined) return undefined
-  const startedAt = orAbsent(input, "started_at", input.started_at)
-  if (
-    !(startedAt === absent || startedAt === undefined || startedAt === null || typeof startedAt === "number")
-  )
-    return undefined
-  const completedAt = orAbsent(input, "completed_at", input.completed_at)
-  if (
-    !(
-      completedAt === absent ||
-      completedAt === undefined ||
-      completedAt === null ||
-      typeof completedAt === "number"
-    )
-  )
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id }
-  if (organizationId !== absent) output.organizationId = organizationId
-  output.instanceId = instanceId
-  output.sourceRoleSetId = sourceRoleSetId
-  if (destRoleSetId !== absent) output.destRoleSetId = destRoleSetId
-  output.triggerType = triggerType
-  output.status = status
-  output.migratedMembers = migratedMembers
-  if (mappings !== absent) output.mappings = mappings
-  if (startedAt !== absent) output.startedAt = startedAt
-  if (completedAt !== absent) output.completedAt = completedAt
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "role_set_migration"),
+    id: Decode.string(input.id)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
+  if (value !== Decode.absent) output.organizationId = value
+  output.instanceId = Decode.string(input.instance_id)
+  output.sourceRoleSetId = Decode.string(input.source_role_set_id)
+  value = Decode.optionalNullable(input.dest_role_set_id, input, "dest_role_set_id", Decode.string)
+  if (value !== Decode.absent) output.destRoleSetId = value
+  output.triggerType = Decode.string(input.trigger_type)
+  output.status = Decode.string(input.status)
+  output.migratedMembers = Decode.number(input.migrated_members)
+  value = Decode.optionalNullable(input.mappings, input, "mappings", decodeRoleSetMigrationMappings)
+  if (value !== Decode.absent) output.mappings = value
+  value = Decode.optionalNullable(input.started_at, input, "started_at", Decode.number)
+  if (value !== Decode.absent) output.startedAt = value
+  value = Decode.optionalNullable(input.completed_at, input, "completed_at", Decode.number)
+  if (value !== Decode.absent) output.completedAt = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -8340,52 +6305,32 @@ export const RoleSetMigration = /* @__PURE__ */ withFastDecode(
 )
 export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigration> {}
 
-/** `RoleSet` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `RoleSet` from the wire; rejects what its Schema must explain. */
 function decodeRoleSet(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "role_set")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const key = input.key
-  if (!(typeof key === "string")) return undefined
-  const description = input.description ?? null
-  if (!(description === null || typeof description === "string")) return undefined
-  const roles = decodeArray(input.roles, decodeRoleSetItem)
-  if (roles === undefined) return undefined
-  const defaultRoleWire = orAbsent(input, "default_role", input.default_role)
-  const defaultRole =
-    defaultRoleWire === absent || defaultRoleWire === undefined || defaultRoleWire === null
-      ? defaultRoleWire
-      : decodeRoleSetItem(defaultRoleWire)
-  if (defaultRole === undefined && defaultRoleWire !== undefined) return undefined
-  const creatorRoleWire = orAbsent(input, "creator_role", input.creator_role)
-  const creatorRole =
-    creatorRoleWire === absent || creatorRoleWire === undefined || creatorRoleWire === null
-      ? creatorRoleWire
-      : decodeRoleSetItem(creatorRoleWire)
-  if (creatorRole === undefined && creatorRoleWire !== undefined) return undefined
-  const type = input.type
-  if (!(typeof type === "string")) return undefined
-  const roleSetMigrationWire = orAbsent(input, "role_set_migration", input.role_set_migration)
-  const roleSetMigration =
-    roleSetMigrationWire === absent || roleSetMigrationWire === undefined || roleSetMigrationWire === null
-      ? roleSetMigrationWire
-      : decodeRoleSetMigration(roleSetMigrationWire)
-  if (roleSetMigration === undefined && roleSetMigrationWire !== undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name, key, description, roles }
-  if (defaultRole !== absent) output.defaultRole = defaultRole
-  if (creatorRole !== absent) output.creatorRole = creatorRole
-  output.type = type
-  if (roleSetMigration !== absent) output.roleSetMigration = roleSetMigration
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "role_set"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name),
+    key: Decode.string(input.key),
+    description: Decode.nullable(input.description, Decode.string),
+    roles: Decode.array(input.roles, decodeRoleSetItem)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.default_role, input, "default_role", decodeRoleSetItem)
+  if (value !== Decode.absent) output.defaultRole = value
+  value = Decode.optionalNullable(input.creator_role, input, "creator_role", decodeRoleSetItem)
+  if (value !== Decode.absent) output.creatorRole = value
+  output.type = Decode.string(input.type)
+  value = Decode.optionalNullable(
+    input.role_set_migration,
+    input,
+    "role_set_migration",
+    decodeRoleSetMigration
+  )
+  if (value !== Decode.absent) output.roleSetMigration = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -8414,14 +6359,13 @@ export const RoleSet = /* @__PURE__ */ withFastDecode(
 )
 export interface RoleSet extends Schema.Schema.Type<typeof RoleSet> {}
 
-/** `RoleSets` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `RoleSets` from the wire; rejects what its Schema must explain. */
 function decodeRoleSets(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeRoleSet)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeRoleSet),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -8440,14 +6384,13 @@ export const RoleSets = /* @__PURE__ */ withFastDecode(
 )
 export interface RoleSets extends Schema.Schema.Type<typeof RoleSets> {}
 
-/** `Roles` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Roles` from the wire; rejects what its Schema must explain. */
 function decodeRoles(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeRole)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeRole),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -8466,66 +6409,38 @@ export const Roles = /* @__PURE__ */ withFastDecode(
 )
 export interface Roles extends Schema.Schema.Type<typeof Roles> {}
 
-/** `SAMLAccountConnection` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSAMLAccountConnectionDomains(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `SAMLAccountConnection` from the wire; rejects what its Schema must explain. */
 function decodeSAMLAccountConnection(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const domain = orAbsent(input, "domain", input.domain)
-  if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
-  const domainsWire = orAbsent(input, "domains", input.domains)
-  const domains =
-    domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
-  if (domains === undefined && domainsWire !== undefined) return undefined
-  const active = input.active
-  if (!(typeof active === "boolean")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const syncUserAttributes = input.sync_user_attributes
-  if (!(typeof syncUserAttributes === "boolean")) return undefined
-  const allowSubdomains = orAbsent(input, "allow_subdomains", input.allow_subdomains)
-  if (!(allowSubdomains === absent || allowSubdomains === undefined || typeof allowSubdomains === "boolean"))
-    return undefined
-  const allowIdpInitiated = orAbsent(input, "allow_idp_initiated", input.allow_idp_initiated)
-  if (
-    !(
-      allowIdpInitiated === absent ||
-      allowIdpInitiated === undefined ||
-      typeof allowIdpInitiated === "boolean"
-    )
-  )
-    return undefined
-  const disableAdditionalIdentifications = orAbsent(
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    id: Decode.string(input.id),
+    name: Decode.string(input.name)
+  }
+  let value: unknown
+  value = Decode.optional(input.domain, input, "domain", Decode.string)
+  if (value !== Decode.absent) output.domain = value
+  value = Decode.optional(input.domains, input, "domains", decodeSAMLAccountConnectionDomains)
+  if (value !== Decode.absent) output.domains = value
+  output.active = Decode.boolean(input.active)
+  output.provider = Decode.string(input.provider)
+  output.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
+  value = Decode.optional(input.allow_subdomains, input, "allow_subdomains", Decode.boolean)
+  if (value !== Decode.absent) output.allowSubdomains = value
+  value = Decode.optional(input.allow_idp_initiated, input, "allow_idp_initiated", Decode.boolean)
+  if (value !== Decode.absent) output.allowIdpInitiated = value
+  value = Decode.optional(
+    input.disable_additional_identifications,
     input,
     "disable_additional_identifications",
-    input.disable_additional_identifications
+    Decode.boolean
   )
-  if (
-    !(
-      disableAdditionalIdentifications === absent ||
-      disableAdditionalIdentifications === undefined ||
-      typeof disableAdditionalIdentifications === "boolean"
-    )
-  )
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { id, name }
-  if (domain !== absent) output.domain = domain
-  if (domains !== absent) output.domains = domains
-  output.active = active
-  output.provider = provider
-  output.syncUserAttributes = syncUserAttributes
-  if (allowSubdomains !== absent) output.allowSubdomains = allowSubdomains
-  if (allowIdpInitiated !== absent) output.allowIdpInitiated = allowIdpInitiated
-  if (disableAdditionalIdentifications !== absent)
-    output.disableAdditionalIdentifications = disableAdditionalIdentifications
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (value !== Decode.absent) output.disableAdditionalIdentifications = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -8563,75 +6478,43 @@ const knownSAMLAccountVerificationVariants: ReadonlyArray<string> = [
 ]
 
 function decodeSAMLAccountVerification(input: unknown): unknown {
-  if (isUnknownVariant(input, "object", knownSAMLAccountVerificationVariants)) return input
-  const variant2 = decodeVerificationSaml(input)
-  if (variant2 !== undefined) return variant2
-  const variant3 = decodeVerificationTicket(input)
-  if (variant3 !== undefined) return variant3
-  return undefined
+  if (Decode.isUnknownVariant(input, "object", knownSAMLAccountVerificationVariants)) return input
+  return (
+    Decode.member(input, decodeVerificationSaml, "object", "verification_saml", true) ??
+    Decode.member(input, decodeVerificationTicket, "object", "verification_ticket", true) ??
+    Decode.reject()
+  )
 }
 
-/** `SAMLAccount` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SAMLAccount` from the wire; rejects what its Schema must explain. */
 function decodeSAMLAccount(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const object = input.object
-  if (!(object === "saml_account")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const active = input.active
-  if (!(typeof active === "boolean")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const firstName = orAbsent(input, "first_name", input.first_name)
-  if (
-    !(firstName === absent || firstName === undefined || firstName === null || typeof firstName === "string")
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    id: Decode.string(input.id),
+    object: Decode.literal(input.object, "saml_account"),
+    provider: Decode.string(input.provider),
+    active: Decode.boolean(input.active),
+    emailAddress: Decode.string(input.email_address)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.first_name, input, "first_name", Decode.string)
+  if (value !== Decode.absent) output.firstName = value
+  value = Decode.optionalNullable(input.last_name, input, "last_name", Decode.string)
+  if (value !== Decode.absent) output.lastName = value
+  value = Decode.optionalNullable(input.provider_user_id, input, "provider_user_id", Decode.string)
+  if (value !== Decode.absent) output.providerUserId = value
+  value = Decode.optionalNullable(input.last_authenticated_at, input, "last_authenticated_at", Decode.number)
+  if (value !== Decode.absent) output.lastAuthenticatedAt = value
+  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
+  if (value !== Decode.absent) output.publicMetadata = value
+  output.verification = Decode.nullable(input.verification, decodeSAMLAccountVerification)
+  value = Decode.optionalNullable(
+    input.saml_connection,
+    input,
+    "saml_connection",
+    decodeSAMLAccountConnection
   )
-    return undefined
-  const lastName = orAbsent(input, "last_name", input.last_name)
-  if (!(lastName === absent || lastName === undefined || lastName === null || typeof lastName === "string"))
-    return undefined
-  const providerUserId = orAbsent(input, "provider_user_id", input.provider_user_id)
-  if (
-    !(
-      providerUserId === absent ||
-      providerUserId === undefined ||
-      providerUserId === null ||
-      typeof providerUserId === "string"
-    )
-  )
-    return undefined
-  const lastAuthenticatedAt = orAbsent(input, "last_authenticated_at", input.last_authenticated_at)
-  if (
-    !(
-      lastAuthenticatedAt === absent ||
-      lastAuthenticatedAt === undefined ||
-      lastAuthenticatedAt === null ||
-      typeof lastAuthenticatedAt === "number"
-    )
-  )
-    return undefined
-  const publicMetadata = orAbsent(input, "public_metadata", input.public_metadata)
-  if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
-    return undefined
-  const verificationWire = input.verification ?? null
-  const verification = verificationWire === null ? null : decodeSAMLAccountVerification(verificationWire)
-  if (verification === undefined) return undefined
-  const samlConnectionWire = orAbsent(input, "saml_connection", input.saml_connection)
-  const samlConnection =
-    samlConnectionWire === absent || samlConnectionWire === undefined || samlConnectionWire === null
-      ? samlConnectionWire
-      : decodeSAMLAccountConnection(samlConnectionWire)
-  if (samlConnection === undefined && samlConnectionWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { id, object, provider, active, emailAddress }
-  if (firstName !== absent) output.firstName = firstName
-  if (lastName !== absent) output.lastName = lastName
-  if (providerUserId !== absent) output.providerUserId = providerUserId
-  if (lastAuthenticatedAt !== absent) output.lastAuthenticatedAt = lastAuthenticatedAt
-  if (publicMetadata !== absent) output.publicMetadata = publicMetadata
-  output.verification = verification
-  if (samlConnection !== absent) output.samlConnection = samlConnection
+  if (value !== Decode.absent) output.samlConnection = value
   return output
 }
 
@@ -8667,18 +6550,15 @@ export const SAMLAccount = /* @__PURE__ */ withFastDecode(
 )
 export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount> {}
 
-/** `SAMLConnectionAttributeMapping` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SAMLConnectionAttributeMapping` from the wire; rejects what its Schema must explain. */
 function decodeSAMLConnectionAttributeMapping(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const userId = input.user_id
-  if (!(typeof userId === "string")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const firstName = input.first_name
-  if (!(typeof firstName === "string")) return undefined
-  const lastName = input.last_name
-  if (!(typeof lastName === "string")) return undefined
-  const output: { [key: string]: unknown } = { userId, emailAddress, firstName, lastName }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    userId: Decode.string(input.user_id),
+    emailAddress: Decode.string(input.email_address),
+    firstName: Decode.string(input.first_name),
+    lastName: Decode.string(input.last_name)
+  }
   return output
 }
 
@@ -8700,15 +6580,15 @@ export const SAMLConnectionAttributeMapping = /* @__PURE__ */ withFastDecode(
 export interface SAMLConnectionAttributeMapping
   extends Schema.Schema.Type<typeof SAMLConnectionAttributeMapping> {}
 
-/** `SAMLConnectionLoginHint` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SAMLConnectionLoginHint` from the wire; rejects what its Schema must explain. */
 function decodeSAMLConnectionLoginHint(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const mode = input.mode
-  if (!(typeof mode === "string")) return undefined
-  const source = orAbsent(input, "source", input.source)
-  if (!(source === absent || source === undefined || typeof source === "string")) return undefined
-  const output: { [key: string]: unknown } = { mode }
-  if (source !== absent) output.source = source
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    mode: Decode.string(input.mode)
+  }
+  let value: unknown
+  value = Decode.optional(input.source, input, "source", Decode.string)
+  if (value !== Decode.absent) output.source = value
   return output
 }
 
@@ -8727,135 +6607,63 @@ export const SAMLConnectionLoginHint = /* @__PURE__ */ withFastDecode(
 )
 export interface SAMLConnectionLoginHint extends Schema.Schema.Type<typeof SAMLConnectionLoginHint> {}
 
-/** `SAMLConnection` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSAMLConnectionDomains(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `SAMLConnection` from the wire; rejects what its Schema must explain. */
 function decodeSAMLConnection(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "saml_connection")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const domain = orAbsent(input, "domain", input.domain)
-  if (!(domain === absent || domain === undefined || typeof domain === "string")) return undefined
-  const domainsWire = orAbsent(input, "domains", input.domains)
-  const domains =
-    domainsWire === absent || domainsWire === undefined ? domainsWire : checkArray(domainsWire, isString)
-  if (domains === undefined && domainsWire !== undefined) return undefined
-  const idpEntityId = input.idp_entity_id ?? null
-  if (!(idpEntityId === null || typeof idpEntityId === "string")) return undefined
-  const idpSsoUrl = input.idp_sso_url ?? null
-  if (!(idpSsoUrl === null || typeof idpSsoUrl === "string")) return undefined
-  const idpCertificate = input.idp_certificate ?? null
-  if (!(idpCertificate === null || typeof idpCertificate === "string")) return undefined
-  const idpCertificateIssuedAt = input.idp_certificate_issued_at ?? null
-  if (!(idpCertificateIssuedAt === null || typeof idpCertificateIssuedAt === "number")) return undefined
-  const idpCertificateExpiresAt = input.idp_certificate_expires_at ?? null
-  if (!(idpCertificateExpiresAt === null || typeof idpCertificateExpiresAt === "number")) return undefined
-  const idpMetadataUrl = orAbsent(input, "idp_metadata_url", input.idp_metadata_url)
-  if (
-    !(
-      idpMetadataUrl === absent ||
-      idpMetadataUrl === undefined ||
-      idpMetadataUrl === null ||
-      typeof idpMetadataUrl === "string"
-    )
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "saml_connection"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name)
+  }
+  let value: unknown
+  value = Decode.optional(input.domain, input, "domain", Decode.string)
+  if (value !== Decode.absent) output.domain = value
+  value = Decode.optional(input.domains, input, "domains", decodeSAMLConnectionDomains)
+  if (value !== Decode.absent) output.domains = value
+  output.idpEntityId = Decode.nullable(input.idp_entity_id, Decode.string)
+  output.idpSsoUrl = Decode.nullable(input.idp_sso_url, Decode.string)
+  output.idpCertificate = Decode.nullable(input.idp_certificate, Decode.string)
+  output.idpCertificateIssuedAt = Decode.nullable(input.idp_certificate_issued_at, Decode.number)
+  output.idpCertificateExpiresAt = Decode.nullable(input.idp_certificate_expires_at, Decode.number)
+  value = Decode.optionalNullable(input.idp_metadata_url, input, "idp_metadata_url", Decode.string)
+  if (value !== Decode.absent) output.idpMetadataUrl = value
+  value = Decode.optionalNullable(input.idp_metadata, input, "idp_metadata", Decode.string)
+  if (value !== Decode.absent) output.idpMetadata = value
+  output.acsUrl = Decode.string(input.acs_url)
+  output.spEntityId = Decode.string(input.sp_entity_id)
+  output.spMetadataUrl = Decode.string(input.sp_metadata_url)
+  value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
+  if (value !== Decode.absent) output.organizationId = value
+  value = Decode.optional(
+    input.attribute_mapping,
+    input,
+    "attribute_mapping",
+    decodeSAMLConnectionAttributeMapping
   )
-    return undefined
-  const idpMetadata = orAbsent(input, "idp_metadata", input.idp_metadata)
-  if (
-    !(
-      idpMetadata === absent ||
-      idpMetadata === undefined ||
-      idpMetadata === null ||
-      typeof idpMetadata === "string"
-    )
+  if (value !== Decode.absent) output.attributeMapping = value
+  output.active = Decode.boolean(input.active)
+  output.provider = Decode.string(input.provider)
+  output.userCount = Decode.number(input.user_count)
+  output.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
+  output.allowSubdomains = Decode.boolean(input.allow_subdomains)
+  output.allowIdpInitiated = Decode.boolean(input.allow_idp_initiated)
+  output.disableAdditionalIdentifications = Decode.boolean(input.disable_additional_identifications)
+  output.allowOrganizationAccountLinking = Decode.boolean(input.allow_organization_account_linking)
+  output.forceAuthn = Decode.boolean(input.force_authn)
+  output.loginHint = decodeSAMLConnectionLoginHint(input.login_hint)
+  value = Decode.optionalNullable(
+    input.enterprise_connection_id,
+    input,
+    "enterprise_connection_id",
+    Decode.string
   )
-    return undefined
-  const acsUrl = input.acs_url
-  if (!(typeof acsUrl === "string")) return undefined
-  const spEntityId = input.sp_entity_id
-  if (!(typeof spEntityId === "string")) return undefined
-  const spMetadataUrl = input.sp_metadata_url
-  if (!(typeof spMetadataUrl === "string")) return undefined
-  const organizationId = orAbsent(input, "organization_id", input.organization_id)
-  if (
-    !(
-      organizationId === absent ||
-      organizationId === undefined ||
-      organizationId === null ||
-      typeof organizationId === "string"
-    )
-  )
-    return undefined
-  const attributeMappingWire = orAbsent(input, "attribute_mapping", input.attribute_mapping)
-  const attributeMapping =
-    attributeMappingWire === absent || attributeMappingWire === undefined
-      ? attributeMappingWire
-      : decodeSAMLConnectionAttributeMapping(attributeMappingWire)
-  if (attributeMapping === undefined && attributeMappingWire !== undefined) return undefined
-  const active = input.active
-  if (!(typeof active === "boolean")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const userCount = input.user_count
-  if (!(typeof userCount === "number")) return undefined
-  const syncUserAttributes = input.sync_user_attributes
-  if (!(typeof syncUserAttributes === "boolean")) return undefined
-  const allowSubdomains = input.allow_subdomains
-  if (!(typeof allowSubdomains === "boolean")) return undefined
-  const allowIdpInitiated = input.allow_idp_initiated
-  if (!(typeof allowIdpInitiated === "boolean")) return undefined
-  const disableAdditionalIdentifications = input.disable_additional_identifications
-  if (!(typeof disableAdditionalIdentifications === "boolean")) return undefined
-  const allowOrganizationAccountLinking = input.allow_organization_account_linking
-  if (!(typeof allowOrganizationAccountLinking === "boolean")) return undefined
-  const forceAuthn = input.force_authn
-  if (!(typeof forceAuthn === "boolean")) return undefined
-  const loginHint = decodeSAMLConnectionLoginHint(input.login_hint)
-  if (loginHint === undefined) return undefined
-  const enterpriseConnectionId = orAbsent(input, "enterprise_connection_id", input.enterprise_connection_id)
-  if (
-    !(
-      enterpriseConnectionId === absent ||
-      enterpriseConnectionId === undefined ||
-      enterpriseConnectionId === null ||
-      typeof enterpriseConnectionId === "string"
-    )
-  )
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name }
-  if (domain !== absent) output.domain = domain
-  if (domains !== absent) output.domains = domains
-  output.idpEntityId = idpEntityId
-  output.idpSsoUrl = idpSsoUrl
-  output.idpCertificate = idpCertificate
-  output.idpCertificateIssuedAt = idpCertificateIssuedAt
-  output.idpCertificateExpiresAt = idpCertificateExpiresAt
-  if (idpMetadataUrl !== absent) output.idpMetadataUrl = idpMetadataUrl
-  if (idpMetadata !== absent) output.idpMetadata = idpMetadata
-  output.acsUrl = acsUrl
-  output.spEntityId = spEntityId
-  output.spMetadataUrl = spMetadataUrl
-  if (organizationId !== absent) output.organizationId = organizationId
-  if (attributeMapping !== absent) output.attributeMapping = attributeMapping
-  output.active = active
-  output.provider = provider
-  output.userCount = userCount
-  output.syncUserAttributes = syncUserAttributes
-  output.allowSubdomains = allowSubdomains
-  output.allowIdpInitiated = allowIdpInitiated
-  output.disableAdditionalIdentifications = disableAdditionalIdentifications
-  output.allowOrganizationAccountLinking = allowOrganizationAccountLinking
-  output.forceAuthn = forceAuthn
-  output.loginHint = loginHint
-  if (enterpriseConnectionId !== absent) output.enterpriseConnectionId = enterpriseConnectionId
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (value !== Decode.absent) output.enterpriseConnectionId = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -8908,14 +6716,13 @@ export const SAMLConnection = /* @__PURE__ */ withFastDecode(
 )
 export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection> {}
 
-/** `SAMLConnections` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SAMLConnections` from the wire; rejects what its Schema must explain. */
 function decodeSAMLConnections(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const data = decodeArray(input.data, decodeSAMLConnection)
-  if (data === undefined) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { data, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    data: Decode.array(input.data, decodeSAMLConnection),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -8934,85 +6741,65 @@ export const SAMLConnections = /* @__PURE__ */ withFastDecode(
 )
 export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnections> {}
 
+function isSCIMDirectoryAttributeMappingValue(input: unknown): boolean {
+  return typeof input === "string"
+}
+
 function decodeSCIMDirectoryCustomAttributesItem(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const name = orAbsent(input, "name", input.name)
-  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const key = orAbsent(input, "key", input.key)
-  if (!(key === absent || key === undefined || typeof key === "string")) return undefined
-  const ssoPath = orAbsent(input, "sso_path", input.sso_path)
-  if (!(ssoPath === absent || ssoPath === undefined || typeof ssoPath === "string")) return undefined
-  const scimPath = orAbsent(input, "scim_path", input.scim_path)
-  if (!(scimPath === absent || scimPath === undefined || typeof scimPath === "string")) return undefined
-  const directoryPath = orAbsent(input, "directory_path", input.directory_path)
-  if (!(directoryPath === absent || directoryPath === undefined || typeof directoryPath === "string"))
-    return undefined
-  const multiValued = orAbsent(input, "multi_valued", input.multi_valued)
-  if (!(multiValued === absent || multiValued === undefined || typeof multiValued === "boolean"))
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (name !== absent) output.name = name
-  if (key !== absent) output.key = key
-  if (ssoPath !== absent) output.ssoPath = ssoPath
-  if (scimPath !== absent) output.scimPath = scimPath
-  if (directoryPath !== absent) output.directoryPath = directoryPath
-  if (multiValued !== absent) output.multiValued = multiValued
+  let value: unknown
+  value = Decode.optional(input.name, input, "name", Decode.string)
+  if (value !== Decode.absent) output.name = value
+  value = Decode.optional(input.key, input, "key", Decode.string)
+  if (value !== Decode.absent) output.key = value
+  value = Decode.optional(input.sso_path, input, "sso_path", Decode.string)
+  if (value !== Decode.absent) output.ssoPath = value
+  value = Decode.optional(input.scim_path, input, "scim_path", Decode.string)
+  if (value !== Decode.absent) output.scimPath = value
+  value = Decode.optional(input.directory_path, input, "directory_path", Decode.string)
+  if (value !== Decode.absent) output.directoryPath = value
+  value = Decode.optional(input.multi_valued, input, "multi_valued", Decode.boolean)
+  if (value !== Decode.absent) output.multiValued = value
   return output
 }
 
-/** `SCIMDirectory` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeSCIMDirectoryCustomAttributes(input: unknown): unknown {
+  return Decode.array(input, decodeSCIMDirectoryCustomAttributesItem)
+}
+
+/** `SCIMDirectory` from the wire; rejects what its Schema must explain. */
 function decodeSCIMDirectory(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "scim_directory")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const name = input.name
-  if (!(typeof name === "string")) return undefined
-  const enterpriseConnectionId = orAbsent(input, "enterprise_connection_id", input.enterprise_connection_id)
-  if (
-    !(
-      enterpriseConnectionId === absent ||
-      enterpriseConnectionId === undefined ||
-      enterpriseConnectionId === null ||
-      typeof enterpriseConnectionId === "string"
-    )
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "scim_directory"),
+    id: Decode.string(input.id),
+    name: Decode.string(input.name)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(
+    input.enterprise_connection_id,
+    input,
+    "enterprise_connection_id",
+    Decode.string
   )
-    return undefined
-  const endpointUrl = input.endpoint_url
-  if (!(typeof endpointUrl === "string")) return undefined
-  const provider = input.provider
-  if (!(typeof provider === "string")) return undefined
-  const enabled = input.enabled
-  if (!(typeof enabled === "boolean")) return undefined
-  const groupRoleMappingEnabled = input.group_role_mapping_enabled
-  if (!(typeof groupRoleMappingEnabled === "boolean")) return undefined
-  const attributeMapping = checkRecord(input.attribute_mapping, isString)
-  if (attributeMapping === undefined) return undefined
-  const customAttributesWire = orAbsent(input, "custom_attributes", input.custom_attributes)
-  const customAttributes =
-    customAttributesWire === absent || customAttributesWire === undefined
-      ? customAttributesWire
-      : decodeArray(customAttributesWire, decodeSCIMDirectoryCustomAttributesItem)
-  if (customAttributes === undefined && customAttributesWire !== undefined) return undefined
-  const apiKey = orAbsent(input, "api_key", input.api_key)
-  if (!(apiKey === absent || apiKey === undefined || apiKey === null || typeof apiKey === "string"))
-    return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, name }
-  if (enterpriseConnectionId !== absent) output.enterpriseConnectionId = enterpriseConnectionId
-  output.endpointUrl = endpointUrl
-  output.provider = provider
-  output.enabled = enabled
-  output.groupRoleMappingEnabled = groupRoleMappingEnabled
-  output.attributeMapping = attributeMapping
-  if (customAttributes !== absent) output.customAttributes = customAttributes
-  if (apiKey !== absent) output.apiKey = apiKey
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (value !== Decode.absent) output.enterpriseConnectionId = value
+  output.endpointUrl = Decode.string(input.endpoint_url)
+  output.provider = Decode.string(input.provider)
+  output.enabled = Decode.boolean(input.enabled)
+  output.groupRoleMappingEnabled = Decode.boolean(input.group_role_mapping_enabled)
+  output.attributeMapping = Decode.recordOf(input.attribute_mapping, isSCIMDirectoryAttributeMappingValue)
+  value = Decode.optional(
+    input.custom_attributes,
+    input,
+    "custom_attributes",
+    decodeSCIMDirectoryCustomAttributes
+  )
+  if (value !== Decode.absent) output.customAttributes = value
+  value = Decode.optionalNullable(input.api_key, input, "api_key", Decode.string)
+  if (value !== Decode.absent) output.apiKey = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -9057,9 +6844,9 @@ export const SCIMDirectory = /* @__PURE__ */ withFastDecode(
 )
 export interface SCIMDirectory extends Schema.Schema.Type<typeof SCIMDirectory> {}
 
-/** `SCIMDirectories` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SCIMDirectories` from the wire; rejects what its Schema must explain. */
 function decodeSCIMDirectories(input: unknown): unknown {
-  return decodeArray(input, decodeSCIMDirectory)
+  return Decode.array(input, decodeSCIMDirectory)
 }
 
 /**
@@ -9074,48 +6861,25 @@ export const SCIMDirectories = /* @__PURE__ */ withFastDecode(
 )
 export type SCIMDirectories = typeof SCIMDirectories.Type
 
-/** `SCIMGroupRoleMapping` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SCIMGroupRoleMapping` from the wire; rejects what its Schema must explain. */
 function decodeSCIMGroupRoleMapping(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "scim_group_role_mapping")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const scimDirectoryId = input.scim_directory_id
-  if (!(typeof scimDirectoryId === "string")) return undefined
-  const directoryId = input.directory_id
-  if (!(typeof directoryId === "string")) return undefined
-  const scimGroupId = input.scim_group_id
-  if (!(typeof scimGroupId === "string")) return undefined
-  const directoryGroupId = input.directory_group_id
-  if (!(typeof directoryGroupId === "string")) return undefined
-  const scimGroupDisplayName = input.scim_group_display_name
-  if (!(typeof scimGroupDisplayName === "string")) return undefined
-  const directoryGroupDisplayName = input.directory_group_display_name
-  if (!(typeof directoryGroupDisplayName === "string")) return undefined
-  const roleWire = orAbsent(input, "role", input.role)
-  const role = roleWire === absent || roleWire === undefined ? roleWire : decodeRole(roleWire)
-  if (role === undefined && roleWire !== undefined) return undefined
-  const precedence = input.precedence
-  if (!(typeof precedence === "number")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    scimDirectoryId,
-    directoryId,
-    scimGroupId,
-    directoryGroupId,
-    scimGroupDisplayName,
-    directoryGroupDisplayName
+    object: Decode.literal(input.object, "scim_group_role_mapping"),
+    id: Decode.string(input.id),
+    scimDirectoryId: Decode.string(input.scim_directory_id),
+    directoryId: Decode.string(input.directory_id),
+    scimGroupId: Decode.string(input.scim_group_id),
+    directoryGroupId: Decode.string(input.directory_group_id),
+    scimGroupDisplayName: Decode.string(input.scim_group_display_name),
+    directoryGroupDisplayName: Decode.string(input.directory_group_display_name)
   }
-  if (role !== absent) output.role = role
-  output.precedence = precedence
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  let value: unknown
+  value = Decode.optional(input.role, input, "role", decodeRole)
+  if (value !== Decode.absent) output.role = value
+  output.precedence = Decode.number(input.precedence)
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -9144,9 +6908,9 @@ export const SCIMGroupRoleMapping = /* @__PURE__ */ withFastDecode(
 )
 export interface SCIMGroupRoleMapping extends Schema.Schema.Type<typeof SCIMGroupRoleMapping> {}
 
-/** `SCIMGroupRoleMappings` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SCIMGroupRoleMappings` from the wire; rejects what its Schema must explain. */
 function decodeSCIMGroupRoleMappings(input: unknown): unknown {
-  return decodeArray(input, decodeSCIMGroupRoleMapping)
+  return Decode.array(input, decodeSCIMGroupRoleMapping)
 }
 
 /**
@@ -9161,21 +6925,16 @@ export const SCIMGroupRoleMappings = /* @__PURE__ */ withFastDecode(
 )
 export type SCIMGroupRoleMappings = typeof SCIMGroupRoleMappings.Type
 
-/** `SCIMUserMetadata` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SCIMUserMetadata` from the wire; rejects what its Schema must explain. */
 function decodeSCIMUserMetadata(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const directoryId = input.directory_id
-  if (!(typeof directoryId === "string")) return undefined
-  const directoryEnabled = orAbsent(input, "directory_enabled", input.directory_enabled)
-  if (
-    !(directoryEnabled === absent || directoryEnabled === undefined || typeof directoryEnabled === "boolean")
-  )
-    return undefined
-  const externalId = input.external_id ?? null
-  if (!(externalId === null || typeof externalId === "string")) return undefined
-  const output: { [key: string]: unknown } = { directoryId }
-  if (directoryEnabled !== absent) output.directoryEnabled = directoryEnabled
-  output.externalId = externalId
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    directoryId: Decode.string(input.directory_id)
+  }
+  let value: unknown
+  value = Decode.optional(input.directory_enabled, input, "directory_enabled", Decode.boolean)
+  if (value !== Decode.absent) output.directoryEnabled = value
+  output.externalId = Decode.nullable(input.external_id, Decode.string)
   return output
 }
 
@@ -9195,14 +6954,13 @@ export const SCIMUserMetadata = /* @__PURE__ */ withFastDecode(
 )
 export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata> {}
 
-/** `Token` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Token` from the wire; rejects what its Schema must explain. */
 function decodeToken(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "token")) return undefined
-  const jwt = input.jwt
-  if (!(typeof jwt === "string")) return undefined
-  const output: { [key: string]: unknown } = { object, jwt }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "token"),
+    jwt: Decode.string(input.jwt)
+  }
   return output
 }
 
@@ -9218,13 +6976,13 @@ export const Token = /* @__PURE__ */ withFastDecode(
 )
 export interface Token extends Schema.Schema.Type<typeof Token> {}
 
-/** `SessionRefresh` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SessionRefresh` from the wire; rejects what its Schema must explain. */
 function decodeSessionRefresh(input: unknown): unknown {
-  const variant1 = decodeToken(input)
-  if (variant1 !== undefined) return variant1
-  const variant2 = decodeCookies(input)
-  if (variant2 !== undefined) return variant2
-  return undefined
+  return (
+    Decode.member(input, decodeToken, "object", "token") ??
+    Decode.member(input, decodeCookies, "object", "cookies") ??
+    Decode.reject()
+  )
 }
 
 /**
@@ -9239,30 +6997,22 @@ export const SessionRefresh = /* @__PURE__ */ withFastDecode(
 )
 export type SessionRefresh = typeof SessionRefresh.Type
 
-/** `SignInToken` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SignInToken` from the wire; rejects what its Schema must explain. */
 function decodeSignInToken(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "sign_in_token")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const userId = input.user_id
-  if (!(typeof userId === "string")) return undefined
-  const token = orAbsent(input, "token", input.token)
-  if (!(token === absent || token === undefined || typeof token === "string")) return undefined
-  const url = orAbsent(input, "url", input.url)
-  if (!(url === absent || url === undefined || url === null || typeof url === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, id, status, userId }
-  if (token !== absent) output.token = token
-  if (url !== absent) output.url = url
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "sign_in_token"),
+    id: Decode.string(input.id),
+    status: Decode.string(input.status),
+    userId: Decode.string(input.user_id)
+  }
+  let value: unknown
+  value = Decode.optional(input.token, input, "token", Decode.string)
+  if (value !== Decode.absent) output.token = value
+  value = Decode.optionalNullable(input.url, input, "url", Decode.string)
+  if (value !== Decode.absent) output.url = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -9287,23 +7037,27 @@ export const SignInToken = /* @__PURE__ */ withFastDecode(
 )
 export interface SignInToken extends Schema.Schema.Type<typeof SignInToken> {}
 
+function decodeSignUpVerificationValueSupportedStrategies(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
 function decodeSignUpVerificationValue(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const nextAction = orAbsent(input, "next_action", input.next_action)
-  if (!(nextAction === absent || nextAction === undefined || typeof nextAction === "string")) return undefined
-  const supportedStrategiesWire = orAbsent(input, "supported_strategies", input.supported_strategies)
-  const supportedStrategies =
-    supportedStrategiesWire === absent || supportedStrategiesWire === undefined
-      ? supportedStrategiesWire
-      : checkArray(supportedStrategiesWire, isString)
-  if (supportedStrategies === undefined && supportedStrategiesWire !== undefined) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (nextAction !== absent) output.nextAction = nextAction
-  if (supportedStrategies !== absent) output.supportedStrategies = supportedStrategies
+  let value: unknown
+  value = Decode.optional(input.next_action, input, "next_action", Decode.string)
+  if (value !== Decode.absent) output.nextAction = value
+  value = Decode.optional(
+    input.supported_strategies,
+    input,
+    "supported_strategies",
+    decodeSignUpVerificationValueSupportedStrategies
+  )
+  if (value !== Decode.absent) output.supportedStrategies = value
   return output
 }
 
-/** `SignUpVerification` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SignUpVerification` from the wire; rejects what its Schema must explain. */
 function decodeSignUpVerification(input: unknown): unknown {
   return input === null ? null : decodeSignUpVerificationValue(input)
 }
@@ -9331,18 +7085,15 @@ export const SignUpVerification = /* @__PURE__ */ withFastDecode(
 )
 export type SignUpVerification = typeof SignUpVerification.Type
 
-/** `SignUpVerifications` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SignUpVerifications` from the wire; rejects what its Schema must explain. */
 function decodeSignUpVerifications(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const emailAddress = decodeSignUpVerification(input.email_address)
-  if (emailAddress === undefined) return undefined
-  const phoneNumber = decodeSignUpVerification(input.phone_number)
-  if (phoneNumber === undefined) return undefined
-  const web3Wallet = decodeSignUpVerification(input.web3_wallet)
-  if (web3Wallet === undefined) return undefined
-  const externalAccount = input.external_account ?? null
-  if (!(externalAccount === null || isRecord(externalAccount))) return undefined
-  const output: { [key: string]: unknown } = { emailAddress, phoneNumber, web3Wallet, externalAccount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    emailAddress: decodeSignUpVerification(input.email_address),
+    phoneNumber: decodeSignUpVerification(input.phone_number),
+    web3Wallet: decodeSignUpVerification(input.web3_wallet),
+    externalAccount: Decode.nullable(input.external_account, Decode.record)
+  }
   return output
 }
 
@@ -9363,90 +7114,41 @@ export const SignUpVerifications = /* @__PURE__ */ withFastDecode(
 )
 export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVerifications> {}
 
-/** `SignUp` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SignUp` from the wire; rejects what its Schema must explain. */
 function decodeSignUp(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "sign_up_attempt")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const requiredFields = checkArray(input.required_fields, isString)
-  if (requiredFields === undefined) return undefined
-  const optionalFields = checkArray(input.optional_fields, isString)
-  if (optionalFields === undefined) return undefined
-  const missingFields = checkArray(input.missing_fields, isString)
-  if (missingFields === undefined) return undefined
-  const unverifiedFields = checkArray(input.unverified_fields, isString)
-  if (unverifiedFields === undefined) return undefined
-  const verifications = decodeSignUpVerifications(input.verifications)
-  if (verifications === undefined) return undefined
-  const username = input.username ?? null
-  if (!(username === null || typeof username === "string")) return undefined
-  const emailAddress = input.email_address ?? null
-  if (!(emailAddress === null || typeof emailAddress === "string")) return undefined
-  const phoneNumber = input.phone_number ?? null
-  if (!(phoneNumber === null || typeof phoneNumber === "string")) return undefined
-  const web3Wallet = input.web3_wallet ?? null
-  if (!(web3Wallet === null || typeof web3Wallet === "string")) return undefined
-  const passwordEnabled = input.password_enabled
-  if (!(typeof passwordEnabled === "boolean")) return undefined
-  const firstName = input.first_name ?? null
-  if (!(firstName === null || typeof firstName === "string")) return undefined
-  const lastName = input.last_name ?? null
-  if (!(lastName === null || typeof lastName === "string")) return undefined
-  const unsafeMetadata = orAbsent(input, "unsafe_metadata", input.unsafe_metadata)
-  if (!(unsafeMetadata === absent || unsafeMetadata === undefined || isRecord(unsafeMetadata)))
-    return undefined
-  const publicMetadata = orAbsent(input, "public_metadata", input.public_metadata)
-  if (!(publicMetadata === absent || publicMetadata === undefined || isRecord(publicMetadata)))
-    return undefined
-  const customAction = input.custom_action
-  if (!(typeof customAction === "boolean")) return undefined
-  const externalId = input.external_id ?? null
-  if (!(externalId === null || typeof externalId === "string")) return undefined
-  const createdSessionId = input.created_session_id ?? null
-  if (!(createdSessionId === null || typeof createdSessionId === "string")) return undefined
-  const createdUserId = input.created_user_id ?? null
-  if (!(createdUserId === null || typeof createdUserId === "string")) return undefined
-  const abandonAt = input.abandon_at
-  if (!(typeof abandonAt === "number")) return undefined
-  const legalAcceptedAt = input.legal_accepted_at ?? null
-  if (!(legalAcceptedAt === null || typeof legalAcceptedAt === "number")) return undefined
-  const locale = orAbsent(input, "locale", input.locale)
-  if (!(locale === absent || locale === undefined || locale === null || typeof locale === "string"))
-    return undefined
-  const externalAccount = orAbsent(input, "external_account", input.external_account)
-  if (!(externalAccount === absent || externalAccount === undefined || isRecord(externalAccount)))
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {
-    object,
-    id,
-    status,
-    requiredFields,
-    optionalFields,
-    missingFields,
-    unverifiedFields,
-    verifications,
-    username,
-    emailAddress,
-    phoneNumber,
-    web3Wallet,
-    passwordEnabled,
-    firstName,
-    lastName
+    object: Decode.literal(input.object, "sign_up_attempt"),
+    id: Decode.string(input.id),
+    status: Decode.string(input.status),
+    requiredFields: Decode.array(input.required_fields, Decode.string),
+    optionalFields: Decode.array(input.optional_fields, Decode.string),
+    missingFields: Decode.array(input.missing_fields, Decode.string),
+    unverifiedFields: Decode.array(input.unverified_fields, Decode.string),
+    verifications: decodeSignUpVerifications(input.verifications),
+    username: Decode.nullable(input.username, Decode.string),
+    emailAddress: Decode.nullable(input.email_address, Decode.string),
+    phoneNumber: Decode.nullable(input.phone_number, Decode.string),
+    web3Wallet: Decode.nullable(input.web3_wallet, Decode.string),
+    passwordEnabled: Decode.boolean(input.password_enabled),
+    firstName: Decode.nullable(input.first_name, Decode.string),
+    lastName: Decode.nullable(input.last_name, Decode.string)
   }
-  if (unsafeMetadata !== absent) output.unsafeMetadata = unsafeMetadata
-  if (publicMetadata !== absent) output.publicMetadata = publicMetadata
-  output.customAction = customAction
-  output.externalId = externalId
-  output.createdSessionId = createdSessionId
-  output.createdUserId = createdUserId
-  output.abandonAt = abandonAt
-  output.legalAcceptedAt = legalAcceptedAt
-  if (locale !== absent) output.locale = locale
-  if (externalAccount !== absent) output.externalAccount = externalAccount
+  let value: unknown
+  value = Decode.optional(input.unsafe_metadata, input, "unsafe_metadata", Decode.record)
+  if (value !== Decode.absent) output.unsafeMetadata = value
+  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
+  if (value !== Decode.absent) output.publicMetadata = value
+  output.customAction = Decode.boolean(input.custom_action)
+  output.externalId = Decode.nullable(input.external_id, Decode.string)
+  output.createdSessionId = Decode.nullable(input.created_session_id, Decode.string)
+  output.createdUserId = Decode.nullable(input.created_user_id, Decode.string)
+  output.abandonAt = Decode.number(input.abandon_at)
+  output.legalAcceptedAt = Decode.nullable(input.legal_accepted_at, Decode.number)
+  value = Decode.optionalNullable(input.locale, input, "locale", Decode.string)
+  if (value !== Decode.absent) output.locale = value
+  value = Decode.optional(input.external_account, input, "external_account", Decode.record)
+  if (value !== Decode.absent) output.externalAccount = value
   return output
 }
 
@@ -9491,12 +7193,12 @@ export const SignUp = /* @__PURE__ */ withFastDecode(
 )
 export interface SignUp extends Schema.Schema.Type<typeof SignUp> {}
 
-/** `SvixURL` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `SvixURL` from the wire; rejects what its Schema must explain. */
 function decodeSvixURL(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const svixUrl = input.svix_url
-  if (!(typeof svixUrl === "string")) return undefined
-  const output: { [key: string]: unknown } = { svixUrl }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    svixUrl: Decode.string(input.svix_url)
+  }
   return output
 }
 
@@ -9512,116 +7214,81 @@ export const SvixURL = /* @__PURE__ */ withFastDecode(
 )
 export interface SvixURL extends Schema.Schema.Type<typeof SvixURL> {}
 
-/** `Template` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeTemplateObject(input: unknown): unknown {
+  return Decode.literal(input, "template")
+}
+
+function decodeTemplateAvailableVariables(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+function decodeTemplateRequiredVariables(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `Template` from the wire; rejects what its Schema must explain. */
 function decodeTemplate(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "template")) return undefined
-  const instanceId = orAbsent(input, "instance_id", input.instance_id)
-  if (
-    !(
-      instanceId === absent ||
-      instanceId === undefined ||
-      instanceId === null ||
-      typeof instanceId === "string"
-    )
-  )
-    return undefined
-  const resourceType = orAbsent(input, "resource_type", input.resource_type)
-  if (!(resourceType === absent || resourceType === undefined || typeof resourceType === "string"))
-    return undefined
-  const templateType = orAbsent(input, "template_type", input.template_type)
-  if (!(templateType === absent || templateType === undefined || typeof templateType === "string"))
-    return undefined
-  const name = orAbsent(input, "name", input.name)
-  if (!(name === absent || name === undefined || typeof name === "string")) return undefined
-  const slug = orAbsent(input, "slug", input.slug)
-  if (!(slug === absent || slug === undefined || typeof slug === "string")) return undefined
-  const position = orAbsent(input, "position", input.position)
-  if (!(position === absent || position === undefined || typeof position === "number")) return undefined
-  const canRevert = orAbsent(input, "can_revert", input.can_revert)
-  if (!(canRevert === absent || canRevert === undefined || typeof canRevert === "boolean")) return undefined
-  const canDelete = orAbsent(input, "can_delete", input.can_delete)
-  if (!(canDelete === absent || canDelete === undefined || typeof canDelete === "boolean")) return undefined
-  const canEditBody = orAbsent(input, "can_edit_body", input.can_edit_body)
-  if (!(canEditBody === absent || canEditBody === undefined || typeof canEditBody === "boolean"))
-    return undefined
-  const canToggle = orAbsent(input, "can_toggle", input.can_toggle)
-  if (!(canToggle === absent || canToggle === undefined || typeof canToggle === "boolean")) return undefined
-  const subject = orAbsent(input, "subject", input.subject)
-  if (!(subject === absent || subject === undefined || subject === null || typeof subject === "string"))
-    return undefined
-  const markup = orAbsent(input, "markup", input.markup)
-  if (!(markup === absent || markup === undefined || typeof markup === "string")) return undefined
-  const body = orAbsent(input, "body", input.body)
-  if (!(body === absent || body === undefined || typeof body === "string")) return undefined
-  const availableVariablesWire = orAbsent(input, "available_variables", input.available_variables)
-  const availableVariables =
-    availableVariablesWire === absent || availableVariablesWire === undefined
-      ? availableVariablesWire
-      : checkArray(availableVariablesWire, isString)
-  if (availableVariables === undefined && availableVariablesWire !== undefined) return undefined
-  const requiredVariablesWire = orAbsent(input, "required_variables", input.required_variables)
-  const requiredVariables =
-    requiredVariablesWire === absent || requiredVariablesWire === undefined
-      ? requiredVariablesWire
-      : checkArray(requiredVariablesWire, isString)
-  if (requiredVariables === undefined && requiredVariablesWire !== undefined) return undefined
-  const fromEmailName = orAbsent(input, "from_email_name", input.from_email_name)
-  if (!(fromEmailName === absent || fromEmailName === undefined || typeof fromEmailName === "string"))
-    return undefined
-  const replyToEmailName = orAbsent(input, "reply_to_email_name", input.reply_to_email_name)
-  if (
-    !(replyToEmailName === absent || replyToEmailName === undefined || typeof replyToEmailName === "string")
-  )
-    return undefined
-  const deliveredByClerk = orAbsent(input, "delivered_by_clerk", input.delivered_by_clerk)
-  if (
-    !(deliveredByClerk === absent || deliveredByClerk === undefined || typeof deliveredByClerk === "boolean")
-  )
-    return undefined
-  const enabled = orAbsent(input, "enabled", input.enabled)
-  if (!(enabled === absent || enabled === undefined || typeof enabled === "boolean")) return undefined
-  const flaggedAsSuspicious = orAbsent(input, "flagged_as_suspicious", input.flagged_as_suspicious)
-  if (
-    !(
-      flaggedAsSuspicious === absent ||
-      flaggedAsSuspicious === undefined ||
-      typeof flaggedAsSuspicious === "boolean"
-    )
-  )
-    return undefined
-  const updatedAt = orAbsent(input, "updated_at", input.updated_at)
-  if (!(updatedAt === absent || updatedAt === undefined || typeof updatedAt === "number")) return undefined
-  const createdAt = orAbsent(input, "created_at", input.created_at)
-  if (!(createdAt === absent || createdAt === undefined || typeof createdAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (id !== absent) output.id = id
-  if (object !== absent) output.object = object
-  if (instanceId !== absent) output.instanceId = instanceId
-  if (resourceType !== absent) output.resourceType = resourceType
-  if (templateType !== absent) output.templateType = templateType
-  if (name !== absent) output.name = name
-  if (slug !== absent) output.slug = slug
-  if (position !== absent) output.position = position
-  if (canRevert !== absent) output.canRevert = canRevert
-  if (canDelete !== absent) output.canDelete = canDelete
-  if (canEditBody !== absent) output.canEditBody = canEditBody
-  if (canToggle !== absent) output.canToggle = canToggle
-  if (subject !== absent) output.subject = subject
-  if (markup !== absent) output.markup = markup
-  if (body !== absent) output.body = body
-  if (availableVariables !== absent) output.availableVariables = availableVariables
-  if (requiredVariables !== absent) output.requiredVariables = requiredVariables
-  if (fromEmailName !== absent) output.fromEmailName = fromEmailName
-  if (replyToEmailName !== absent) output.replyToEmailName = replyToEmailName
-  if (deliveredByClerk !== absent) output.deliveredByClerk = deliveredByClerk
-  if (enabled !== absent) output.enabled = enabled
-  if (flaggedAsSuspicious !== absent) output.flaggedAsSuspicious = flaggedAsSuspicious
-  if (updatedAt !== absent) output.updatedAt = updatedAt
-  if (createdAt !== absent) output.createdAt = createdAt
+  let value: unknown
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  value = Decode.optional(input.object, input, "object", decodeTemplateObject)
+  if (value !== Decode.absent) output.object = value
+  value = Decode.optionalNullable(input.instance_id, input, "instance_id", Decode.string)
+  if (value !== Decode.absent) output.instanceId = value
+  value = Decode.optional(input.resource_type, input, "resource_type", Decode.string)
+  if (value !== Decode.absent) output.resourceType = value
+  value = Decode.optional(input.template_type, input, "template_type", Decode.string)
+  if (value !== Decode.absent) output.templateType = value
+  value = Decode.optional(input.name, input, "name", Decode.string)
+  if (value !== Decode.absent) output.name = value
+  value = Decode.optional(input.slug, input, "slug", Decode.string)
+  if (value !== Decode.absent) output.slug = value
+  value = Decode.optional(input.position, input, "position", Decode.number)
+  if (value !== Decode.absent) output.position = value
+  value = Decode.optional(input.can_revert, input, "can_revert", Decode.boolean)
+  if (value !== Decode.absent) output.canRevert = value
+  value = Decode.optional(input.can_delete, input, "can_delete", Decode.boolean)
+  if (value !== Decode.absent) output.canDelete = value
+  value = Decode.optional(input.can_edit_body, input, "can_edit_body", Decode.boolean)
+  if (value !== Decode.absent) output.canEditBody = value
+  value = Decode.optional(input.can_toggle, input, "can_toggle", Decode.boolean)
+  if (value !== Decode.absent) output.canToggle = value
+  value = Decode.optionalNullable(input.subject, input, "subject", Decode.string)
+  if (value !== Decode.absent) output.subject = value
+  value = Decode.optional(input.markup, input, "markup", Decode.string)
+  if (value !== Decode.absent) output.markup = value
+  value = Decode.optional(input.body, input, "body", Decode.string)
+  if (value !== Decode.absent) output.body = value
+  value = Decode.optional(
+    input.available_variables,
+    input,
+    "available_variables",
+    decodeTemplateAvailableVariables
+  )
+  if (value !== Decode.absent) output.availableVariables = value
+  value = Decode.optional(
+    input.required_variables,
+    input,
+    "required_variables",
+    decodeTemplateRequiredVariables
+  )
+  if (value !== Decode.absent) output.requiredVariables = value
+  value = Decode.optional(input.from_email_name, input, "from_email_name", Decode.string)
+  if (value !== Decode.absent) output.fromEmailName = value
+  value = Decode.optional(input.reply_to_email_name, input, "reply_to_email_name", Decode.string)
+  if (value !== Decode.absent) output.replyToEmailName = value
+  value = Decode.optional(input.delivered_by_clerk, input, "delivered_by_clerk", Decode.boolean)
+  if (value !== Decode.absent) output.deliveredByClerk = value
+  value = Decode.optional(input.enabled, input, "enabled", Decode.boolean)
+  if (value !== Decode.absent) output.enabled = value
+  value = Decode.optional(input.flagged_as_suspicious, input, "flagged_as_suspicious", Decode.boolean)
+  if (value !== Decode.absent) output.flaggedAsSuspicious = value
+  value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
+  if (value !== Decode.absent) output.updatedAt = value
+  value = Decode.optional(input.created_at, input, "created_at", Decode.number)
+  if (value !== Decode.absent) output.createdAt = value
   return output
 }
 
@@ -9668,16 +7335,14 @@ export const Template = /* @__PURE__ */ withFastDecode(
 )
 export interface Template extends Schema.Schema.Type<typeof Template> {}
 
-/** `TestingToken` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `TestingToken` from the wire; rejects what its Schema must explain. */
 function decodeTestingToken(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "testing_token")) return undefined
-  const token = input.token
-  if (!(typeof token === "string")) return undefined
-  const expiresAt = input.expires_at
-  if (!(typeof expiresAt === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, token, expiresAt }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "testing_token"),
+    token: Decode.string(input.token),
+    expiresAt: Decode.number(input.expires_at)
+  }
   return output
 }
 
@@ -9697,14 +7362,13 @@ export const TestingToken = /* @__PURE__ */ withFastDecode(
 )
 export interface TestingToken extends Schema.Schema.Type<typeof TestingToken> {}
 
-/** `TotalCount` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `TotalCount` from the wire; rejects what its Schema must explain. */
 function decodeTotalCount(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "total_count")) return undefined
-  const totalCount = input.total_count
-  if (!(typeof totalCount === "number")) return undefined
-  const output: { [key: string]: unknown } = { object, totalCount }
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "total_count"),
+    totalCount: Decode.number(input.total_count)
+  }
   return output
 }
 
@@ -9723,50 +7387,26 @@ export const TotalCount = /* @__PURE__ */ withFastDecode(
 )
 export interface TotalCount extends Schema.Schema.Type<typeof TotalCount> {}
 
-/** `TrustedDevice` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `TrustedDevice` from the wire; rejects what its Schema must explain. */
 function decodeTrustedDevice(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "trusted_device")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const platform = input.platform
-  if (!(typeof platform === "string")) return undefined
-  const appIdentifier = input.app_identifier
-  if (!(typeof appIdentifier === "string")) return undefined
-  const name = orAbsent(input, "name", input.name)
-  if (!(name === absent || name === undefined || name === null || typeof name === "string")) return undefined
-  const algorithm = input.algorithm
-  if (!(typeof algorithm === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const lastUsedAt = orAbsent(input, "last_used_at", input.last_used_at)
-  if (
-    !(
-      lastUsedAt === absent ||
-      lastUsedAt === undefined ||
-      lastUsedAt === null ||
-      typeof lastUsedAt === "number"
-    )
-  )
-    return undefined
-  const revokedAt = orAbsent(input, "revoked_at", input.revoked_at)
-  if (
-    !(revokedAt === absent || revokedAt === undefined || revokedAt === null || typeof revokedAt === "number")
-  )
-    return undefined
-  const output: { [key: string]: unknown } = { object, id, platform, appIdentifier }
-  if (name !== absent) output.name = name
-  output.algorithm = algorithm
-  output.status = status
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
-  if (lastUsedAt !== absent) output.lastUsedAt = lastUsedAt
-  if (revokedAt !== absent) output.revokedAt = revokedAt
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "trusted_device"),
+    id: Decode.string(input.id),
+    platform: Decode.string(input.platform),
+    appIdentifier: Decode.string(input.app_identifier)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.name, input, "name", Decode.string)
+  if (value !== Decode.absent) output.name = value
+  output.algorithm = Decode.string(input.algorithm)
+  output.status = Decode.string(input.status)
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
+  value = Decode.optionalNullable(input.last_used_at, input, "last_used_at", Decode.number)
+  if (value !== Decode.absent) output.lastUsedAt = value
+  value = Decode.optionalNullable(input.revoked_at, input, "revoked_at", Decode.number)
+  if (value !== Decode.absent) output.revokedAt = value
   return output
 }
 
@@ -9794,44 +7434,27 @@ export const TrustedDevice = /* @__PURE__ */ withFastDecode(
 )
 export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> {}
 
-/** `VerificationWeb3` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeVerificationWeb3Object(input: unknown): unknown {
+  return Decode.literal(input, "verification_web3")
+}
+
+/** `VerificationWeb3` from the wire; rejects what its Schema must explain. */
 function decodeVerificationWeb3(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = orAbsent(input, "object", input.object)
-  if (!(object === absent || object === undefined || object === "verification_web3")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const strategy = input.strategy
-  if (!(typeof strategy === "string")) return undefined
-  const nonce = orAbsent(input, "nonce", input.nonce)
-  if (!(nonce === absent || nonce === undefined || nonce === null || typeof nonce === "string"))
-    return undefined
-  const message = orAbsent(input, "message", input.message)
-  if (!(message === absent || message === undefined || message === null || typeof message === "string"))
-    return undefined
-  const attempts = input.attempts ?? null
-  if (!(attempts === null || typeof attempts === "number")) return undefined
-  const expireAt = input.expire_at ?? null
-  if (!(expireAt === null || typeof expireAt === "number")) return undefined
-  const verifiedAtClient = orAbsent(input, "verified_at_client", input.verified_at_client)
-  if (
-    !(
-      verifiedAtClient === absent ||
-      verifiedAtClient === undefined ||
-      verifiedAtClient === null ||
-      typeof verifiedAtClient === "string"
-    )
-  )
-    return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (object !== absent) output.object = object
-  output.status = status
-  output.strategy = strategy
-  if (nonce !== absent) output.nonce = nonce
-  if (message !== absent) output.message = message
-  output.attempts = attempts
-  output.expireAt = expireAt
-  if (verifiedAtClient !== absent) output.verifiedAtClient = verifiedAtClient
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeVerificationWeb3Object)
+  if (value !== Decode.absent) output.object = value
+  output.status = Decode.string(input.status)
+  output.strategy = Decode.string(input.strategy)
+  value = Decode.optionalNullable(input.nonce, input, "nonce", Decode.string)
+  if (value !== Decode.absent) output.nonce = value
+  value = Decode.optionalNullable(input.message, input, "message", Decode.string)
+  if (value !== Decode.absent) output.message = value
+  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
+  if (value !== Decode.absent) output.verifiedAtClient = value
   return output
 }
 
@@ -9865,37 +7488,26 @@ export interface VerificationWeb3 extends Schema.Schema.Type<typeof Verification
 const knownWeb3WalletVerificationVariants: ReadonlyArray<string> = ["verification_web3", "verification_admin"]
 
 function decodeWeb3WalletVerification(input: unknown): unknown {
-  if (isUnknownVariant(input, "object", knownWeb3WalletVerificationVariants)) return input
-  const variant2 = decodeVerificationWeb3(input)
-  if (variant2 !== undefined) return variant2
-  const variant3 = decodeVerificationAdmin(input)
-  if (variant3 !== undefined) return variant3
-  return undefined
+  if (Decode.isUnknownVariant(input, "object", knownWeb3WalletVerificationVariants)) return input
+  return (
+    Decode.member(input, decodeVerificationWeb3, "object", "verification_web3", true) ??
+    Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
+    Decode.reject()
+  )
 }
 
-/** `Web3Wallet` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `Web3Wallet` from the wire; rejects what its Schema must explain. */
 function decodeWeb3Wallet(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = orAbsent(input, "id", input.id)
-  if (!(id === absent || id === undefined || typeof id === "string")) return undefined
-  const object = input.object
-  if (!(object === "web3_wallet")) return undefined
-  const web3Wallet = input.web3_wallet
-  if (!(typeof web3Wallet === "string")) return undefined
-  const verificationWire = input.verification ?? null
-  const verification = verificationWire === null ? null : decodeWeb3WalletVerification(verificationWire)
-  if (verification === undefined) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
+  if (!Decode.isRecord(input)) return Decode.reject()
   const output: { [key: string]: unknown } = {}
-  if (id !== absent) output.id = id
-  output.object = object
-  output.web3Wallet = web3Wallet
-  output.verification = verification
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
+  let value: unknown
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) output.id = value
+  output.object = Decode.literal(input.object, "web3_wallet")
+  output.web3Wallet = Decode.string(input.web3_wallet)
+  output.verification = Decode.nullable(input.verification, decodeWeb3WalletVerification)
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
   return output
 }
 
@@ -9925,201 +7537,88 @@ export const Web3Wallet = /* @__PURE__ */ withFastDecode(
 )
 export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet> {}
 
-/** `User` from the wire, or `undefined` where its Schema must explain what is wrong. */
+function decodeUserOrganizationMemberships(input: unknown): unknown {
+  return Decode.array(input, decodeOrganizationMembership)
+}
+
+/** `User` from the wire; rejects what its Schema must explain. */
 function decodeUser(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const object = input.object
-  if (!(object === "user")) return undefined
-  const externalId = input.external_id ?? null
-  if (!(externalId === null || typeof externalId === "string")) return undefined
-  const primaryEmailAddressId = input.primary_email_address_id ?? null
-  if (!(primaryEmailAddressId === null || typeof primaryEmailAddressId === "string")) return undefined
-  const primaryPhoneNumberId = input.primary_phone_number_id ?? null
-  if (!(primaryPhoneNumberId === null || typeof primaryPhoneNumberId === "string")) return undefined
-  const primaryWeb3WalletId = input.primary_web3_wallet_id ?? null
-  if (!(primaryWeb3WalletId === null || typeof primaryWeb3WalletId === "string")) return undefined
-  const username = input.username ?? null
-  if (!(username === null || typeof username === "string")) return undefined
-  const firstName = input.first_name ?? null
-  if (!(firstName === null || typeof firstName === "string")) return undefined
-  const lastName = input.last_name ?? null
-  if (!(lastName === null || typeof lastName === "string")) return undefined
-  const locale = orAbsent(input, "locale", input.locale)
-  if (!(locale === absent || locale === undefined || locale === null || typeof locale === "string"))
-    return undefined
-  const profileImageUrl = orAbsent(input, "profile_image_url", input.profile_image_url)
-  if (!(profileImageUrl === absent || profileImageUrl === undefined || typeof profileImageUrl === "string"))
-    return undefined
-  const imageUrl = orAbsent(input, "image_url", input.image_url)
-  if (!(imageUrl === absent || imageUrl === undefined || typeof imageUrl === "string")) return undefined
-  const hasImage = input.has_image
-  if (!(typeof hasImage === "boolean")) return undefined
-  const publicMetadata = input.public_metadata
-  if (!isRecord(publicMetadata)) return undefined
-  const privateMetadata = orAbsent(input, "private_metadata", input.private_metadata)
-  if (
-    !(
-      privateMetadata === absent ||
-      privateMetadata === undefined ||
-      privateMetadata === null ||
-      isRecord(privateMetadata)
-    )
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    id: Decode.string(input.id),
+    object: Decode.literal(input.object, "user"),
+    externalId: Decode.nullable(input.external_id, Decode.string),
+    primaryEmailAddressId: Decode.nullable(input.primary_email_address_id, Decode.string),
+    primaryPhoneNumberId: Decode.nullable(input.primary_phone_number_id, Decode.string),
+    primaryWeb3WalletId: Decode.nullable(input.primary_web3_wallet_id, Decode.string),
+    username: Decode.nullable(input.username, Decode.string),
+    firstName: Decode.nullable(input.first_name, Decode.string),
+    lastName: Decode.nullable(input.last_name, Decode.string)
+  }
+  let value: unknown
+  value = Decode.optionalNullable(input.locale, input, "locale", Decode.string)
+  if (value !== Decode.absent) output.locale = value
+  value = Decode.optional(input.profile_image_url, input, "profile_image_url", Decode.string)
+  if (value !== Decode.absent) output.profileImageUrl = value
+  value = Decode.optional(input.image_url, input, "image_url", Decode.string)
+  if (value !== Decode.absent) output.imageUrl = value
+  output.hasImage = Decode.boolean(input.has_image)
+  output.publicMetadata = Decode.record(input.public_metadata)
+  value = Decode.optionalNullable(input.private_metadata, input, "private_metadata", Decode.record)
+  if (value !== Decode.absent) output.privateMetadata = value
+  value = Decode.optional(input.unsafe_metadata, input, "unsafe_metadata", Decode.record)
+  if (value !== Decode.absent) output.unsafeMetadata = value
+  output.emailAddresses = Decode.array(input.email_addresses, decodeEmailAddress)
+  output.phoneNumbers = Decode.array(input.phone_numbers, decodePhoneNumber)
+  output.web3Wallets = Decode.array(input.web3_wallets, decodeWeb3Wallet)
+  output.passkeys = Decode.array(input.passkeys, decodePasskey)
+  output.passwordEnabled = Decode.boolean(input.password_enabled)
+  output.twoFactorEnabled = Decode.boolean(input.two_factor_enabled)
+  output.totpEnabled = Decode.boolean(input.totp_enabled)
+  output.backupCodeEnabled = Decode.boolean(input.backup_code_enabled)
+  output.mfaEnabledAt = Decode.nullable(input.mfa_enabled_at, Decode.number)
+  output.mfaDisabledAt = Decode.nullable(input.mfa_disabled_at, Decode.number)
+  value = Decode.optionalNullable(
+    input.password_last_updated_at,
+    input,
+    "password_last_updated_at",
+    Decode.number
   )
-    return undefined
-  const unsafeMetadata = orAbsent(input, "unsafe_metadata", input.unsafe_metadata)
-  if (!(unsafeMetadata === absent || unsafeMetadata === undefined || isRecord(unsafeMetadata)))
-    return undefined
-  const emailAddresses = decodeArray(input.email_addresses, decodeEmailAddress)
-  if (emailAddresses === undefined) return undefined
-  const phoneNumbers = decodeArray(input.phone_numbers, decodePhoneNumber)
-  if (phoneNumbers === undefined) return undefined
-  const web3Wallets = decodeArray(input.web3_wallets, decodeWeb3Wallet)
-  if (web3Wallets === undefined) return undefined
-  const passkeys = decodeArray(input.passkeys, decodePasskey)
-  if (passkeys === undefined) return undefined
-  const passwordEnabled = input.password_enabled
-  if (!(typeof passwordEnabled === "boolean")) return undefined
-  const twoFactorEnabled = input.two_factor_enabled
-  if (!(typeof twoFactorEnabled === "boolean")) return undefined
-  const totpEnabled = input.totp_enabled
-  if (!(typeof totpEnabled === "boolean")) return undefined
-  const backupCodeEnabled = input.backup_code_enabled
-  if (!(typeof backupCodeEnabled === "boolean")) return undefined
-  const mfaEnabledAt = input.mfa_enabled_at ?? null
-  if (!(mfaEnabledAt === null || typeof mfaEnabledAt === "number")) return undefined
-  const mfaDisabledAt = input.mfa_disabled_at ?? null
-  if (!(mfaDisabledAt === null || typeof mfaDisabledAt === "number")) return undefined
-  const passwordLastUpdatedAt = orAbsent(input, "password_last_updated_at", input.password_last_updated_at)
-  if (
-    !(
-      passwordLastUpdatedAt === absent ||
-      passwordLastUpdatedAt === undefined ||
-      passwordLastUpdatedAt === null ||
-      typeof passwordLastUpdatedAt === "number"
-    )
-  )
-    return undefined
-  const externalAccounts = decodeArray(input.external_accounts, decodeExternalAccountWithVerification)
-  if (externalAccounts === undefined) return undefined
-  const samlAccounts = decodeArray(input.saml_accounts, decodeSAMLAccount)
-  if (samlAccounts === undefined) return undefined
-  const enterpriseAccounts = decodeArray(input.enterprise_accounts, decodeEnterpriseAccount)
-  if (enterpriseAccounts === undefined) return undefined
-  const organizationMembershipsWire = orAbsent(
+  if (value !== Decode.absent) output.passwordLastUpdatedAt = value
+  output.externalAccounts = Decode.array(input.external_accounts, decodeExternalAccountWithVerification)
+  output.samlAccounts = Decode.array(input.saml_accounts, decodeSAMLAccount)
+  output.enterpriseAccounts = Decode.array(input.enterprise_accounts, decodeEnterpriseAccount)
+  value = Decode.optional(
+    input.organization_memberships,
     input,
     "organization_memberships",
-    input.organization_memberships
+    decodeUserOrganizationMemberships
   )
-  const organizationMemberships =
-    organizationMembershipsWire === absent || organizationMembershipsWire === undefined
-      ? organizationMembershipsWire
-      : decodeArray(organizationMembershipsWire, decodeOrganizationMembership)
-  if (organizationMemberships === undefined && organizationMembershipsWire !== undefined) return undefined
-  const lastSignInAt = input.last_sign_in_at ?? null
-  if (!(lastSignInAt === null || typeof lastSignInAt === "number")) return undefined
-  const banned = input.banned
-  if (!(typeof banned === "boolean")) return undefined
-  const locked = input.locked
-  if (!(typeof locked === "boolean")) return undefined
-  const deprovisioned = orAbsent(input, "deprovisioned", input.deprovisioned)
-  if (!(deprovisioned === absent || deprovisioned === undefined || typeof deprovisioned === "boolean"))
-    return undefined
-  const lockoutExpiresInSeconds = input.lockout_expires_in_seconds ?? null
-  if (!(lockoutExpiresInSeconds === null || typeof lockoutExpiresInSeconds === "number")) return undefined
-  const verificationAttemptsRemaining = input.verification_attempts_remaining ?? null
-  if (!(verificationAttemptsRemaining === null || typeof verificationAttemptsRemaining === "number"))
-    return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const deleteSelfEnabled = input.delete_self_enabled
-  if (!(typeof deleteSelfEnabled === "boolean")) return undefined
-  const createOrganizationEnabled = input.create_organization_enabled
-  if (!(typeof createOrganizationEnabled === "boolean")) return undefined
-  const createOrganizationsLimit = orAbsent(
+  if (value !== Decode.absent) output.organizationMemberships = value
+  output.lastSignInAt = Decode.nullable(input.last_sign_in_at, Decode.number)
+  output.banned = Decode.boolean(input.banned)
+  output.locked = Decode.boolean(input.locked)
+  value = Decode.optional(input.deprovisioned, input, "deprovisioned", Decode.boolean)
+  if (value !== Decode.absent) output.deprovisioned = value
+  output.lockoutExpiresInSeconds = Decode.nullable(input.lockout_expires_in_seconds, Decode.number)
+  output.verificationAttemptsRemaining = Decode.nullable(input.verification_attempts_remaining, Decode.number)
+  output.updatedAt = Decode.number(input.updated_at)
+  output.createdAt = Decode.number(input.created_at)
+  output.deleteSelfEnabled = Decode.boolean(input.delete_self_enabled)
+  output.createOrganizationEnabled = Decode.boolean(input.create_organization_enabled)
+  value = Decode.optionalNullable(
+    input.create_organizations_limit,
     input,
     "create_organizations_limit",
-    input.create_organizations_limit
+    Decode.number
   )
-  if (
-    !(
-      createOrganizationsLimit === absent ||
-      createOrganizationsLimit === undefined ||
-      createOrganizationsLimit === null ||
-      typeof createOrganizationsLimit === "number"
-    )
-  )
-    return undefined
-  const lastActiveAt = input.last_active_at ?? null
-  if (!(lastActiveAt === null || typeof lastActiveAt === "number")) return undefined
-  const legalAcceptedAt = input.legal_accepted_at ?? null
-  if (!(legalAcceptedAt === null || typeof legalAcceptedAt === "number")) return undefined
-  const bypassClientTrust = orAbsent(input, "bypass_client_trust", input.bypass_client_trust)
-  if (
-    !(
-      bypassClientTrust === absent ||
-      bypassClientTrust === undefined ||
-      typeof bypassClientTrust === "boolean"
-    )
-  )
-    return undefined
-  const scimWire = orAbsent(input, "scim", input.scim)
-  const scim =
-    scimWire === absent || scimWire === undefined || scimWire === null
-      ? scimWire
-      : decodeSCIMUserMetadata(scimWire)
-  if (scim === undefined && scimWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = {
-    id,
-    object,
-    externalId,
-    primaryEmailAddressId,
-    primaryPhoneNumberId,
-    primaryWeb3WalletId,
-    username,
-    firstName,
-    lastName
-  }
-  if (locale !== absent) output.locale = locale
-  if (profileImageUrl !== absent) output.profileImageUrl = profileImageUrl
-  if (imageUrl !== absent) output.imageUrl = imageUrl
-  output.hasImage = hasImage
-  output.publicMetadata = publicMetadata
-  if (privateMetadata !== absent) output.privateMetadata = privateMetadata
-  if (unsafeMetadata !== absent) output.unsafeMetadata = unsafeMetadata
-  output.emailAddresses = emailAddresses
-  output.phoneNumbers = phoneNumbers
-  output.web3Wallets = web3Wallets
-  output.passkeys = passkeys
-  output.passwordEnabled = passwordEnabled
-  output.twoFactorEnabled = twoFactorEnabled
-  output.totpEnabled = totpEnabled
-  output.backupCodeEnabled = backupCodeEnabled
-  output.mfaEnabledAt = mfaEnabledAt
-  output.mfaDisabledAt = mfaDisabledAt
-  if (passwordLastUpdatedAt !== absent) output.passwordLastUpdatedAt = passwordLastUpdatedAt
-  output.externalAccounts = externalAccounts
-  output.samlAccounts = samlAccounts
-  output.enterpriseAccounts = enterpriseAccounts
-  if (organizationMemberships !== absent) output.organizationMemberships = organizationMemberships
-  output.lastSignInAt = lastSignInAt
-  output.banned = banned
-  output.locked = locked
-  if (deprovisioned !== absent) output.deprovisioned = deprovisioned
-  output.lockoutExpiresInSeconds = lockoutExpiresInSeconds
-  output.verificationAttemptsRemaining = verificationAttemptsRemaining
-  output.updatedAt = updatedAt
-  output.createdAt = createdAt
-  output.deleteSelfEnabled = deleteSelfEnabled
-  output.createOrganizationEnabled = createOrganizationEnabled
-  if (createOrganizationsLimit !== absent) output.createOrganizationsLimit = createOrganizationsLimit
-  output.lastActiveAt = lastActiveAt
-  output.legalAcceptedAt = legalAcceptedAt
-  if (bypassClientTrust !== absent) output.bypassClientTrust = bypassClientTrust
-  if (scim !== absent) output.scim = scim
+  if (value !== Decode.absent) output.createOrganizationsLimit = value
+  output.lastActiveAt = Decode.nullable(input.last_active_at, Decode.number)
+  output.legalAcceptedAt = Decode.nullable(input.legal_accepted_at, Decode.number)
+  value = Decode.optional(input.bypass_client_trust, input, "bypass_client_trust", Decode.boolean)
+  if (value !== Decode.absent) output.bypassClientTrust = value
+  value = Decode.optionalNullable(input.scim, input, "scim", decodeSCIMUserMetadata)
+  if (value !== Decode.absent) output.scim = value
   return output
 }
 
@@ -10191,34 +7690,22 @@ export const User = /* @__PURE__ */ withFastDecode(
 )
 export interface User extends Schema.Schema.Type<typeof User> {}
 
-/** `WaitlistEntry` from the wire, or `undefined` where its Schema must explain what is wrong. */
+/** `WaitlistEntry` from the wire; rejects what its Schema must explain. */
 function decodeWaitlistEntry(input: unknown): unknown {
-  if (!isRecord(input)) return undefined
-  const object = input.object
-  if (!(object === "waitlist_entry")) return undefined
-  const id = input.id
-  if (!(typeof id === "string")) return undefined
-  const emailAddress = input.email_address
-  if (!(typeof emailAddress === "string")) return undefined
-  const status = input.status
-  if (!(typeof status === "string")) return undefined
-  const isLocked = orAbsent(input, "is_locked", input.is_locked)
-  if (!(isLocked === absent || isLocked === undefined || typeof isLocked === "boolean")) return undefined
-  const createdAt = input.created_at
-  if (!(typeof createdAt === "number")) return undefined
-  const updatedAt = input.updated_at
-  if (!(typeof updatedAt === "number")) return undefined
-  const invitationWire = orAbsent(input, "invitation", input.invitation)
-  const invitation =
-    invitationWire === absent || invitationWire === undefined || invitationWire === null
-      ? invitationWire
-      : decodeInvitation(invitationWire)
-  if (invitation === undefined && invitationWire !== undefined) return undefined
-  const output: { [key: string]: unknown } = { object, id, emailAddress, status }
-  if (isLocked !== absent) output.isLocked = isLocked
-  output.createdAt = createdAt
-  output.updatedAt = updatedAt
-  if (invitation !== absent) output.invitation = invitation
+  if (!Decode.isRecord(input)) return Decode.reject()
+  const output: { [key: string]: unknown } = {
+    object: Decode.literal(input.object, "waitlist_entry"),
+    id: Decode.string(input.id),
+    emailAddress: Decode.string(input.email_address),
+    status: Decode.string(input.status)
+  }
+  let value: unknown
+  value = Decode.optional(input.is_locked, input, "is_locked", Decode.boolean)
+  if (value !== Decode.absent) output.isLocked = value
+  output.createdAt = Decode.number(input.created_at)
+  output.updatedAt = Decode.number(input.updated_at)
+  value = Decode.optionalNullable(input.invitation, input, "invitation", decodeInvitation)
+  if (value !== Decode.absent) output.invitation = value
   return output
 }
 

@@ -1,10 +1,10 @@
 /**
  * Generated fast-path decoders for the response models: for each model a plain
  * function that checks the wire value and builds the camelCase object with
- * fixed keys in one pass, or returns `undefined` where the model's Schema would
- * reject the input (the runtime then runs Schema to explain why). They follow
- * the rules of `internal/fields.ts` exactly; `compiledDecoder.test.ts` proves
- * it on every model.
+ * fixed keys in one pass, one expression per property. Where the model's Schema
+ * would reject the input, the runtime's helpers (`internal/fastDecode.ts`) throw
+ * and Schema then explains why. They follow the rules of `internal/fields.ts`
+ * exactly; `compiledDecoder.test.ts` proves it on every model.
  */
 import { camelCase, upperFirst } from "./naming.js"
 import {
@@ -21,10 +21,17 @@ import { type JsonSchema, refName, resolve } from "./spec.js"
 
 /**
  * How a value is decoded: `test` when Schema decodes it to itself exactly when
- * the test holds, `apply` when decoding builds a new value (or `undefined`).
+ * the test holds (`decoder` names the runtime's decoder for that test, where it
+ * has one), `apply` when decoding builds a new value. An `apply` expression, like
+ * every decoder, throws the runtime's rejection where Schema would reject.
  */
 type Value =
-  | { readonly kind: "test"; readonly test: (v: string) => string; readonly predicate?: string }
+  | {
+      readonly kind: "test"
+      readonly test: (v: string) => string
+      readonly decoder?: string
+      readonly literal?: unknown
+    }
   | { readonly kind: "apply"; readonly apply: (v: string) => string }
 
 /** What the decoders of all models share: the function names taken. */
@@ -43,10 +50,10 @@ const decoderName = (model: string) => `decode${model}`
 
 const literal = (value: unknown) => JSON.stringify(value)
 
-const test = (check: (v: string) => string, predicate?: string): Value =>
-  predicate === undefined ? { kind: "test", test: check } : { kind: "test", test: check, predicate }
+const test = (check: (v: string) => string, decoder?: string): Value =>
+  decoder === undefined ? { kind: "test", test: check } : { kind: "test", test: check, decoder }
 
-const anything = test(() => "true")
+const anything = test(() => "true", "Decode.unknown")
 
 const uniqueName = (out: Output, wanted: string) => {
   let name = wanted
@@ -55,29 +62,49 @@ const uniqueName = (out: Output, wanted: string) => {
   return name
 }
 
-/** A name for `value` as a function, writing one where the value has none. */
-const functionOf = (value: Value, out: Output, name: string): string => {
-  if (value.kind === "test") {
-    if (value.predicate !== undefined) return value.predicate
-    const fn = uniqueName(out, `is${name}`)
-    out.functions.push(`function ${fn}(input: unknown): boolean {\n  return ${value.test("input")}\n}`)
-    return fn
-  }
-  const direct = /^(\w+)\(v\)$/.exec(value.apply("v"))
+/** The expression decoding `v`. */
+const decode = (value: Value, v: string, out: Output, name: string): string => {
+  if (value.kind === "apply") return value.apply(v)
+  if (value === anything) return v
+  if (value.decoder !== undefined) return `${value.decoder}(${v})`
+  if (value.literal !== undefined) return `Decode.literal(${v}, ${literal(value.literal)})`
+  const predicate = uniqueName(out, `is${name}`)
+  out.functions.push(`function ${predicate}(input: unknown): boolean {\n  return ${value.test("input")}\n}`)
+  return `Decode.check(${v}, ${predicate})`
+}
+
+/** A name for the decoder of `value` as a function, writing one where the value has none. */
+const decoderOf = (value: Value, out: Output, name: string): string => {
+  if (value.kind === "test" && value.decoder !== undefined) return value.decoder
+  const direct = value.kind === "apply" ? /^([\w.]+)\(v\)$/.exec(value.apply("v")) : null
   if (direct !== null) return direct[1]!
+  const expression = decode(value, "input", out, name)
   const fn = uniqueName(out, `decode${name}`)
-  out.functions.push(`function ${fn}(input: unknown): unknown {\n  return ${value.apply("input")}\n}`)
+  out.functions.push(`function ${fn}(input: unknown): unknown {\n  return ${expression}\n}`)
   return fn
 }
 
-const orNull = (value: Value): Value =>
+/** A name for the test of a value that decodes to itself, writing one where it has none. */
+const predicateOf = (value: Value & { readonly kind: "test" }, out: Output, name: string): string => {
+  const direct = /^(\w+)\(v\)$/.exec(value.test("v"))
+  if (direct !== null) return direct[1]!
+  const fn = uniqueName(out, `is${name}`)
+  out.functions.push(`function ${fn}(input: unknown): boolean {\n  return ${value.test("input")}\n}`)
+  return fn
+}
+
+/** Schema's `NullOr`: `null` itself, nothing else more (an absent key is not `null` here). */
+const orNull = (value: Value, out: Output, name: string): Value =>
   value.kind === "test"
     ? test((v) => `(${v} === null || ${value.test(v)})`)
-    : { kind: "apply", apply: (v) => `(${v} === null ? null : ${value.apply(v)})` }
+    : {
+        kind: "apply",
+        apply: (v) => `(${v} === null ? null : ${decode(value, v, out, name)})`
+      }
 
 const decoding = (schema: JsonSchema, ctx: Context, out: Output, name: string): Value => {
   const inner = nonNullDecoding(schema, ctx, out, name)
-  return isNullable(schema) ? orNull(inner) : inner
+  return isNullable(schema) ? orNull(inner, out, name) : inner
 }
 
 const nonNullDecoding = (
@@ -99,31 +126,29 @@ const nonNullDecoding = (
   }
   const members = alternatives(schema)
   const tag = schema.discriminator?.propertyName
-  if (tag !== undefined) return union(schema, members, tag, ctx, out, name)
+  if (tag !== undefined) return union(members, tag, ctx, out, name)
   if (members.length === 1) return nonNullDecoding(members[0]!, ctx, out, name, propertyName)
-  if (members.length > 1) return union(schema, members, undefined, ctx, out, name)
+  if (members.length > 1) return union(members, undefined, ctx, out, name)
   if (schema.enum !== undefined) {
     const values = schema.enum.filter((value) => value !== null)
     const strict = isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
-    if (!strict) return test((v) => `typeof ${v} === "string"`, "isString")
-    return test((v) => values.map((value) => `${v} === ${literal(value)}`).join(" || "))
+    if (!strict) return test((v) => `typeof ${v} === "string"`, "Decode.string")
+    const check = (v: string) => values.map((value) => `${v} === ${literal(value)}`).join(" || ")
+    return values.length === 1 ? { kind: "test", test: check, literal: values[0] } : test(check)
   }
   switch (schema.type) {
     case "string":
       if (schema.format === "binary") throw new Error("binary strings only occur in requests")
-      return test((v) => `typeof ${v} === "string"`, "isString")
+      return test((v) => `typeof ${v} === "string"`, "Decode.string")
     case "integer":
     case "number":
-      return test((v) => `typeof ${v} === "number"`, "isNumber")
+      return test((v) => `typeof ${v} === "number"`, "Decode.number")
     case "boolean":
-      return test((v) => `typeof ${v} === "boolean"`, "isBoolean")
+      return test((v) => `typeof ${v} === "boolean"`, "Decode.boolean")
     case "array": {
       const item = decoding(schema.items ?? {}, ctx, out, `${name}Item`)
-      const fn = functionOf(item, out, `${name}Item`)
-      return {
-        kind: "apply",
-        apply: (v) => (item.kind === "test" ? `checkArray(${v}, ${fn})` : `decodeArray(${v}, ${fn})`)
-      }
+      const fn = decoderOf(item, out, `${name}Item`)
+      return { kind: "apply", apply: (v) => `Decode.array(${v}, ${fn})` }
     }
     case "object":
     case undefined:
@@ -135,24 +160,34 @@ const nonNullDecoding = (
       ) {
         const entry = decoding(schema.additionalProperties, ctx, out, `${name}Value`)
         if (entry.kind !== "test") throw new Error(`${name}: records of decoded values are not supported`)
-        const fn = functionOf(entry, out, `${name}Value`)
-        return { kind: "apply", apply: (v) => `checkRecord(${v}, ${fn})` }
+        const fn = predicateOf(entry, out, `${name}Value`)
+        return { kind: "apply", apply: (v) => `Decode.recordOf(${v}, ${fn})` }
       }
-      return schema.type === "object" ? test((v) => `isRecord(${v})`, "isRecord") : anything
+      return schema.type === "object" ? test((v) => `Decode.isRecord(${v})`, "Decode.record") : anything
     default:
       throw new Error(`unsupported schema type ${schema.type}`)
   }
 }
 
-/** Whether Schema's union search files `member` under a required literal property. */
-const isTagged = (member: JsonSchema, ctx: Context): boolean => {
+/** Whether a wire name is one that every object inherits, so a plain read may find it on the prototype. */
+const isInherited = (wireName: string) => wireName in Object.prototype
+
+interface LiteralProperty {
+  readonly wireName: string
+  readonly value: unknown
+  readonly required: boolean
+}
+
+/** The properties of `member` that hold one literal, which it rejects any other value of. */
+const literalProperties = (member: JsonSchema, ctx: Context): ReadonlyArray<LiteralProperty> => {
   const resolved = resolve(ctx.spec, member)
-  if (isNullable(member) || isNullable(resolved)) return false
   const object = resolved.allOf !== undefined ? mergeAllOf(ctx, resolved) : resolved
-  return fieldsOf(object).some((field) => {
+  return fieldsOf(object).flatMap((field) => {
     const values = field.schema.enum?.filter((value) => value !== null) ?? []
     const strict = isTagProperty(field.wireName) || values.some((v) => typeof v !== "string")
-    return field.required && !isNullable(field.schema) && strict && values.length === 1
+    return strict && values.length === 1 && !isNullable(field.schema)
+      ? [{ wireName: field.wireName, value: values[0], required: field.required }]
+      : []
   })
 }
 
@@ -162,7 +197,6 @@ const isTagged = (member: JsonSchema, ctx: Context): boolean => {
  * `unknownVariant` (a discriminated union's first member) is among the others.
  */
 const union = (
-  schema: JsonSchema,
   members: ReadonlyArray<JsonSchema>,
   tag: string | undefined,
   ctx: Context,
@@ -170,41 +204,63 @@ const union = (
   name: string
 ): Value => {
   const fn = uniqueName(out, decoderName(name))
-  const variants = members.map((member, i) => ({
-    member,
-    value: decoding(member, ctx, out, `${name}Variant${i + 1}`)
-  }))
-  const lines: Array<string> = []
-  const tagged = variants.filter(({ member }) => isTagged(member, ctx))
-  const others = variants.filter(({ member }) => !isTagged(member, ctx))
-  if (tag !== undefined) {
+  const knownList = (tag: string) => {
     const known = members.flatMap((member) => discriminatorValues(ctx, member, tag))
     const list = uniqueName(out, `known${name}Variants`)
     out.functions.push(`const ${list}: ReadonlyArray<string> = [${known.map(literal).join(", ")}]`)
-    others.unshift({
-      member: schema,
-      value: test((v) => `isUnknownVariant(${v}, ${literal(tag)}, ${list})`)
-    })
+    return list
   }
-  for (const [i, { value }] of [...tagged, ...others].entries()) {
-    if (value.kind === "test") lines.push(`  if (${value.test("input")}) return input`)
-    else
-      lines.push(
-        `  const variant${i + 1} = ${value.apply("input")}`,
-        `  if (variant${i + 1} !== undefined) return variant${i + 1}`
-      )
+  const variants: Array<{
+    readonly tagged: boolean
+    readonly guard: LiteralProperty | undefined
+    readonly value: Value
+    readonly name: string
+  }> = members.map((member, i) => {
+    // A member's rejection is `undefined`, told apart from its value by `??`: no member may decode to `null`.
+    if (isNullable(member) || isNullable(resolve(ctx.spec, member)))
+      throw new Error(`${name}: nullable union members are not supported`)
+    const literals = literalProperties(member, ctx)
+    const readable = literals.filter((property) => !isInherited(property.wireName))
+    return {
+      // Schema's union search files a member under a required literal property.
+      tagged: literals.some((property) => property.required),
+      // A literal property lets the member be skipped without trying it.
+      guard: readable.find((property) => property.required) ?? readable[0],
+      value: decoding(member, ctx, out, `${name}Variant${i + 1}`),
+      name: `${name}Variant${i + 1}`
+    }
+  })
+  const unknown: typeof variants = []
+  if (tag !== undefined) {
+    const list = knownList(tag)
+    const value = test((v) => `Decode.isUnknownVariant(${v}, ${literal(tag)}, ${list})`)
+    unknown.push({ tagged: false, guard: undefined, value, name: `${name}Unknown` })
   }
-  out.functions.push(`function ${fn}(input: unknown): unknown {\n${lines.join("\n")}\n  return undefined\n}`)
+  const steps = [
+    ...variants.filter((variant) => variant.tagged),
+    ...unknown,
+    ...variants.filter((variant) => !variant.tagged)
+  ]
+  const tests: Array<string> = []
+  const attempts: Array<string> = []
+  for (const { value, guard, name: variantName } of steps) {
+    if (value.kind === "test") {
+      // A member that decodes to itself is a plain test, written before the members tried in turn.
+      if (attempts.length > 0)
+        throw new Error(`${name}: a member that decodes to itself after one that builds`)
+      tests.push(`  if (${value.test("input")}) return input`)
+      continue
+    }
+    const skip =
+      guard === undefined
+        ? ""
+        : `, ${literal(guard.wireName)}, ${literal(guard.value)}${guard.required ? "" : ", true"}`
+    attempts.push(`Decode.member(input, ${decoderOf(value, out, variantName)}${skip})`)
+  }
+  const body = [...tests, `  return ${[...attempts, "Decode.reject()"].join(" ??\n    ")}`]
+  out.functions.push(`function ${fn}(input: unknown): unknown {\n${body.join("\n")}\n}`)
   return { kind: "apply", apply: (v) => `${fn}(${v})` }
 }
-
-/** Names a property's local variable cannot take: reserved words and the decoder's own names. */
-const taken = new Set([
-  ..."break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(
-    " "
-  ),
-  ..."input output absent orAbsent isRecord checkArray checkRecord decodeArray isUnknownVariant".split(" ")
-])
 
 /** How a property is read, after `fields.ts`: which helper the model's Schema uses for it. */
 const presence = (required: boolean, nullable: boolean) =>
@@ -212,76 +268,43 @@ const presence = (required: boolean, nullable: boolean) =>
 
 const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Value => {
   const fn = uniqueName(out, decoderName(name))
-  const body: Array<string> = ["  if (!isRecord(input)) return undefined"]
-  const keys: Array<{ readonly key: string; readonly local: string; readonly optional: boolean }> = []
+  // Fixed keys in the Schema's order: one literal up to the first optional key, then statements.
+  const initial: Array<string> = []
+  const rest: Array<string> = []
   for (const field of fieldsOf(schema)) {
     const key = camelCase(field.wireName)
-    const local = taken.has(key) ? `${key}Value` : key
     const how = presence(field.required, isNullable(field.schema))
     const value = nonNullDecoding(field.schema, ctx, out, `${name}${upperFirst(key)}`, field.wireName)
     const wire = literal(field.wireName)
-    const read = /^[A-Za-z_]\w*$/.test(field.wireName) ? `input.${field.wireName}` : `input[${wire}]`
-    const raw = `${key}Wire`
     // Each read is written out with its constant key, which keeps it monomorphic.
     // The input comes from `JSON.parse`, whose objects inherit only from `Object.prototype`:
-    // unless the key names one of its members, a value read is an own value, and only an
-    // `undefined` needs `hasOwn` to tell a present key from an absent one.
-    const inherited = field.wireName in Object.prototype
-    const ownRead = inherited
-      ? `Object.hasOwn(input, ${wire}) ? ${read} : absent`
-      : `orAbsent(input, ${wire}, ${read})`
-    const nullableRead = inherited
-      ? `Object.hasOwn(input, ${wire}) ? (${read} ?? null) : null`
-      : `${read} ?? null`
-    if (how === "required") {
-      if (value.kind === "test") {
-        body.push(`  const ${local} = ${read}`, `  if (!(${value.test(local)})) return undefined`)
-      } else {
-        body.push(`  const ${local} = ${value.apply(read)}`, `  if (${local} === undefined) return undefined`)
-      }
-    } else if (how === "nullable") {
-      // Absent, `undefined` and `null` all decode to `null`.
-      if (value.kind === "test") {
-        body.push(
-          `  const ${local} = ${nullableRead}`,
-          `  if (!(${local} === null || ${value.test(local)})) return undefined`
-        )
-      } else {
-        body.push(
-          `  const ${raw} = ${nullableRead}`,
-          `  const ${local} = ${raw} === null ? null : ${value.apply(raw)}`,
-          `  if (${local} === undefined) return undefined`
-        )
-      }
-    } else {
-      // An absent key stays absent; a present `undefined` is kept.
-      const trivial = (v: string) =>
-        how === "optionalNullable" ? `${v} === undefined || ${v} === null` : `${v} === undefined`
-      if (value.kind === "test") {
-        body.push(
-          `  const ${local} = ${ownRead}`,
-          `  if (!(${local} === absent || ${trivial(local)} || ${value.test(local)})) return undefined`
-        )
-      } else {
-        body.push(
-          `  const ${raw} = ${ownRead}`,
-          `  const ${local} = ${raw} === absent || ${trivial(raw)} ? ${raw} : ${value.apply(raw)}`,
-          `  if (${local} === undefined && ${raw} !== undefined) return undefined`
-        )
-      }
+    // unless the key names one of its members, a value read is an own value.
+    const plain = /^[A-Za-z_]\w*$/.test(field.wireName) ? `input.${field.wireName}` : `input[${wire}]`
+    const read = isInherited(field.wireName) ? `Decode.own(input, ${wire})` : plain
+    if (how === "optional" || how === "optionalNullable") {
+      const decoder = decoderOf(value, out, `${name}${upperFirst(key)}`)
+      // Stored here, by name: a store inside a shared helper would see every model's keys and be slow.
+      rest.push(
+        `  value = Decode.${how}(${read}, input, ${wire}, ${decoder})`,
+        `  if (value !== Decode.absent) output.${key} = value`
+      )
+      continue
     }
-    keys.push({ key, local, optional: how === "optional" || how === "optionalNullable" })
+    // A required key is read as Schema reads it, inherited or not.
+    const expression =
+      how === "required"
+        ? decode(value, plain, out, `${name}${upperFirst(key)}`)
+        : `Decode.nullable(${read}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
+    if (rest.length === 0) initial.push(`    ${key}: ${expression}`)
+    else rest.push(`  output.${key} = ${expression}`)
   }
-  // Fixed keys in the Schema's order: one literal up to the first optional key, then assignments.
-  const firstOptional = keys.findIndex((k) => k.optional)
-  const prefix = firstOptional === -1 ? keys : keys.slice(0, firstOptional)
-  const rest = firstOptional === -1 ? [] : keys.slice(firstOptional)
-  body.push(
-    `  const output: { [key: string]: unknown } = { ${prefix.map((k) => (k.key === k.local ? k.key : `${k.key}: ${k.local}`)).join(", ")} }`
-  )
-  for (const { key, local, optional } of rest)
-    body.push(optional ? `  if (${local} !== absent) output.${key} = ${local}` : `  output.${key} = ${local}`)
-  body.push("  return output")
+  const body = [
+    "  if (!Decode.isRecord(input)) return Decode.reject()",
+    `  const output: { [key: string]: unknown } = {${initial.length === 0 ? "" : `\n${initial.join(",\n")}\n  `}}`,
+    ...(rest.some((line) => line.startsWith("  value = ")) ? ["  let value: unknown"] : []),
+    ...rest,
+    "  return output"
+  ]
   out.functions.push(`function ${fn}(input: unknown): unknown {\n${body.join("\n")}\n}`)
   return { kind: "apply", apply: (v) => `${fn}(${v})` }
 }
@@ -309,7 +332,7 @@ export const modelDecoders = (
   }
   const described = out.functions.map((fn) =>
     fn.startsWith(`function ${decoder}(`)
-      ? `/** \`${name}\` from the wire, or \`undefined\` where its Schema must explain what is wrong. */\n${fn}`
+      ? `/** \`${name}\` from the wire; rejects what its Schema must explain. */\n${fn}`
       : fn
   )
   return { code: described.join("\n\n"), decoder }

@@ -70,21 +70,6 @@ export const typeAlias = (name: string, expression: string) =>
     ? `export interface ${name} extends Schema.Schema.Type<typeof ${name}> {}`
     : `export type ${name} = typeof ${name}.Type`
 
-/** What the generated decoders use from the runtime. */
-const decoderHelpers = [
-  "absent",
-  "checkArray",
-  "checkRecord",
-  "decodeArray",
-  "isBoolean",
-  "isNumber",
-  "isRecord",
-  "isString",
-  "isUnknownVariant",
-  "orAbsent",
-  "withFastDecode"
-]
-
 export const modelsModule = (spec: Spec): string => {
   const ctx: Context = { spec, mode: "response", modelRef: modelName }
   const names = orderComponents(spec).map(modelName)
@@ -101,8 +86,12 @@ export const modelsModule = (spec: Spec): string => {
     return decoders.code === "" ? model : `${decoders.code}\n\n${model}`
   })
   const body = declarations.join("\n\n")
-  const helpers = usedNames(body, decoderHelpers)
-  return `${header}\n${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\nimport * as Schema from "effect/Schema"\nimport { ${helpers.join(", ")} } from "./internal/compiledDecoder.js"\n${fieldsImport(body)}\n${body}\n`
+  const imports = [
+    `import * as Schema from "effect/Schema"`,
+    `import { withFastDecode } from "./internal/compiledDecoder.js"`,
+    `import * as Decode from "./internal/fastDecode.js"`
+  ]
+  return `${header}\n${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\n${imports.join("\n")}\n${fieldsImport(body)}\n${body}\n`
 }
 
 const reservedWords = new Set([

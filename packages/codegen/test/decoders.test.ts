@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import ts from "typescript"
-import * as Helpers from "../../backend/src/internal/compiledDecoder.js"
+import * as Decode from "../../backend/src/internal/fastDecode.js"
 import { makeRegistry, modelDecoders } from "../src/decoders.js"
 import type { Context } from "../src/schemas.js"
 import type { JsonSchema, Spec } from "../src/spec.js"
@@ -25,7 +25,8 @@ const Note: JsonSchema = {
 
 /**
  * The generated TypeScript, stripped of its types and run with the runtime's helpers
- * (`new Function` only here: the package itself ships the generated code as modules).
+ * (`new Function` only here: the package itself ships the generated code as modules),
+ * its rejection turned into `undefined` as `withFastDecode` does.
  */
 const decoderOf = (schema: JsonSchema): ((input: unknown) => unknown) => {
   const spec: Spec = { paths: {}, components: { schemas: { Note: schema }, responses: {}, parameters: {} } }
@@ -34,8 +35,8 @@ const decoderOf = (schema: JsonSchema): ((input: unknown) => unknown) => {
   const js = ts.transpileModule(`${code}\nreturn ${decoder}`, {
     compilerOptions: { target: ts.ScriptTarget.ES2022 }
   }).outputText
-  const names = Object.keys(Helpers)
-  return new Function(...names, js)(...names.map((name) => Reflect.get(Helpers, name)))
+  const decode: (input: unknown) => unknown = new Function("Decode", js)(Decode)
+  return (input) => Decode.attempt(input, decode)
 }
 
 describe("generated struct decoders", () => {

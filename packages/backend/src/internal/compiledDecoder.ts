@@ -17,6 +17,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import { attempt, reject } from "./fastDecode.js"
 import { parseJson } from "./json.js"
 
 /**
@@ -35,14 +36,15 @@ export const GuardAnnotationId: unique symbol = Symbol.for("@effect-clerk/backen
 export const FastDecodeAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/FastDecodeAnnotation")
 
 /**
- * `schema` with its generated decoder attached. A plain call rather than
+ * `schema` with its generated decoder attached, whose rejection (see
+ * `fastDecode.ts`) becomes `undefined` here. A plain call rather than
  * `.annotations({ [FastDecodeAnnotationId]: ... })` in the generated code,
  * whose computed key a bundler must keep as a possible side effect.
  */
 export const withFastDecode = <S extends { annotations(annotations: AST.Annotations): S }>(
   schema: S,
   decode: (input: unknown) => unknown
-): S => schema.annotations({ [FastDecodeAnnotationId]: decode })
+): S => schema.annotations({ [FastDecodeAnnotationId]: (input: unknown) => attempt(input, decode) })
 
 /**
  * `schema` with a decoder compiled from its AST on first use, for a response
@@ -58,7 +60,7 @@ export const withCompiledDecode = <
   return withFastDecode(schema, (input) => {
     decode ??= compile(schema.ast)
     const value = decode(input)
-    return value === Invalid ? undefined : value
+    return value === Invalid ? reject() : value
   })
 }
 
@@ -539,74 +541,3 @@ const isList = (ast: AST.AST): ast is AST.TupleType =>
   ast.rest.length === 1 &&
   Option.isNone(AST.getParseOptionsAnnotation(ast)) &&
   Option.isNone(AST.getDecodingFallbackAnnotation(ast))
-
-/*
- * Helpers of the generated decoders (`Models.ts`). Like them, they return
- * `undefined` for an input Schema would reject.
- */
-
-/** What a generated decoder holds for an optional property whose key is not an own key (Schema's rule). */
-export const absent: unique symbol = Symbol("absent")
-
-/**
- * An optional property read from an object of `JSON.parse`: `value` (already read
- * by the caller, whose constant key keeps the read fast) is an own value unless it
- * is `undefined`, where only `hasOwn` tells a present key from an absent one.
- */
-export const orAbsent = (input: object, key: string, value: unknown): unknown =>
-  value !== undefined || Object.hasOwn(input, key) ? value : absent
-
-/** `Schema.Array` of a schema with its own decoder. */
-export const decodeArray = <A>(
-  input: unknown,
-  decodeItem: (item: unknown) => A | undefined
-): Array<A> | undefined => {
-  if (!Array.isArray(input)) return undefined
-  const length = input.length
-  const output = new Array<A>(length)
-  for (let i = 0; i < length; i++) {
-    const item = decodeItem(input[i])
-    if (item === undefined) return undefined
-    output[i] = item
-  }
-  return output
-}
-
-/** `Schema.Array` of a schema that decodes a value to itself. */
-export const checkArray = (input: unknown, isItem: (item: unknown) => boolean): Array<unknown> | undefined =>
-  Array.isArray(input) && input.every(isItem) ? input.slice() : undefined
-
-/**
- * `Schema.Record({ key: Schema.String, value })` of a value that decodes to
- * itself. Schema assigns each key, which for a `__proto__` key sets no own
- * property (and would set the prototype to an object value): that key is skipped.
- */
-export const checkRecord = (
-  input: unknown,
-  isValue: (value: unknown) => boolean
-): { [key: string]: unknown } | undefined => {
-  if (!Predicate.isRecord(input)) return undefined
-  const output: { [key: string]: unknown } = {}
-  for (const key of Object.keys(input)) {
-    const value = input[key]
-    if (!isValue(value)) return undefined
-    if (key !== "__proto__") output[key] = value
-  }
-  return output
-}
-
-/** The generic member of a discriminated union (`unknownVariant` in `fields.ts`). */
-export const isUnknownVariant = (
-  input: unknown,
-  discriminator: string,
-  known: ReadonlyArray<string>
-): input is { readonly [key: string]: unknown } => {
-  if (!Predicate.isRecord(input)) return false
-  const tag = input[discriminator]
-  return !(typeof tag === "string" && known.includes(tag))
-}
-
-export const isRecord = Predicate.isRecord
-export const isString = Predicate.isString
-export const isNumber = Predicate.isNumber
-export const isBoolean = Predicate.isBoolean

@@ -1,0 +1,147 @@
+/**
+ * The building blocks of the generated model decoders (`Models.ts`). Each one
+ * returns the decoded value or throws `rejection` where the model's Schema
+ * would reject the input. Throwing keeps the generated code to one expression
+ * per property, and costs nothing on the valid responses that are the rule;
+ * `withFastDecode` catches the rejection and Schema then explains it. They
+ * follow the rules of `fields.ts` exactly; `compiledDecoder.test.ts` checks it
+ * on every model.
+ */
+import * as Predicate from "effect/Predicate"
+
+/** Thrown where Schema would reject the input. Not an `Error`: no stack trace is taken. */
+const rejection: unique symbol = Symbol("rejection")
+
+export const reject = (): never => {
+  throw rejection
+}
+
+/** `decode(input)`, or `undefined` where it rejects `input`. */
+export const attempt = (input: unknown, decode: (input: unknown) => unknown): unknown => {
+  try {
+    return decode(input)
+  } catch (error) {
+    if (error !== rejection) throw error
+    return undefined
+  }
+}
+
+export const isRecord = Predicate.isRecord
+
+export const string = (input: unknown): string => (typeof input === "string" ? input : reject())
+
+export const number = (input: unknown): number => (typeof input === "number" ? input : reject())
+
+export const boolean = (input: unknown): boolean => (typeof input === "boolean" ? input : reject())
+
+/** A free-form JSON object (`JsonObject`), kept as it is. */
+export const record = (input: unknown): { readonly [key: string]: unknown } =>
+  isRecord(input) ? input : reject()
+
+export const unknown = (input: unknown): unknown => input
+
+export const literal = <const A>(input: unknown, value: A): A => (input === value ? value : reject())
+
+/** A value that Schema decodes to itself exactly when `test` holds. */
+export const check = (input: unknown, test: (input: unknown) => boolean): unknown =>
+  test(input) ? input : reject()
+
+/** `Schema.Array`. */
+export const array = <A>(input: unknown, decodeItem: (item: unknown) => A): Array<A> => {
+  if (!Array.isArray(input)) return reject()
+  const length = input.length
+  const output = new Array<A>(length)
+  for (let i = 0; i < length; i++) output[i] = decodeItem(input[i])
+  return output
+}
+
+/**
+ * `Schema.Record({ key: Schema.String, value })` of a value that decodes to
+ * itself. Schema assigns each key, which for a `__proto__` key sets no own
+ * property (and would set the prototype to an object value): that key is skipped.
+ */
+export const recordOf = (input: unknown, test: (value: unknown) => boolean): { [key: string]: unknown } => {
+  if (!isRecord(input)) return reject()
+  const output: { [key: string]: unknown } = {}
+  for (const key of Object.keys(input)) {
+    const value = input[key]
+    if (!test(value)) return reject()
+    if (key !== "__proto__") output[key] = value
+  }
+  return output
+}
+
+/**
+ * A property read only where it is an own property, for a wire name that every
+ * object inherits (`constructor`, `valueOf`): an inherited one reads as absent.
+ */
+export const own = (input: { readonly [key: string]: unknown }, wireKey: string): unknown =>
+  Object.hasOwn(input, wireKey) ? input[wireKey] : undefined
+
+/** `nullable` of `fields.ts`: absent, `undefined` and `null` all decode to `null`. */
+export const nullable = <A>(value: unknown, decode: (value: unknown) => A): A | null =>
+  value === undefined || value === null ? null : decode(value)
+
+/** What `optional` reads where the wire has no such key: the decoded object has none either. */
+export const absent: unique symbol = Symbol("absent")
+
+/**
+ * `optional` of `fields.ts`: an absent wire key stays absent, a present
+ * `undefined` is kept. `value` is `input[wireKey]`, read by the caller, whose
+ * constant key keeps that read fast; only an `undefined` needs `hasOwn` to
+ * tell a present key from an absent one.
+ */
+export const optional = (
+  value: unknown,
+  input: object,
+  wireKey: string,
+  decode: (value: unknown) => unknown
+): unknown => (value !== undefined ? decode(value) : Object.hasOwn(input, wireKey) ? undefined : absent)
+
+/** `optionalNullable` of `fields.ts`: `optional`, where `null` is kept too. */
+export const optionalNullable = (
+  value: unknown,
+  input: object,
+  wireKey: string,
+  decode: (value: unknown) => unknown
+): unknown =>
+  value === null
+    ? null
+    : value !== undefined
+      ? decode(value)
+      : Object.hasOwn(input, wireKey)
+        ? undefined
+        : absent
+
+/** The generic member of a discriminated union (`unknownVariant` in `fields.ts`). */
+export const isUnknownVariant = (
+  input: unknown,
+  discriminator: string,
+  known: ReadonlyArray<string>
+): input is { readonly [key: string]: unknown } => {
+  if (!isRecord(input)) return false
+  const tag = input[discriminator]
+  return !(typeof tag === "string" && known.includes(tag))
+}
+
+/**
+ * One member of a union, tried in Schema's order: `decode(input)`, or
+ * `undefined` where it rejects `input`. A member whose `tagKey` must hold `tag`
+ * (or, with `untagged`, may also be absent) would reject any other value there,
+ * so it is skipped without a try: the members a valid response does not match
+ * cost no rejection.
+ */
+export const member = (
+  input: unknown,
+  decode: (input: unknown) => unknown,
+  tagKey?: string,
+  tag?: string,
+  untagged?: boolean
+): unknown => {
+  if (tagKey !== undefined) {
+    if (!isRecord(input)) return undefined
+    const value = input[tagKey]
+    if (!(value === tag || (untagged === true && value === undefined))) return undefined
+  }
+  return attempt(input, decode)
+}
