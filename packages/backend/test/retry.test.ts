@@ -101,6 +101,22 @@ describe("429", () => {
       })
   )
 
+  it.effect("no backoff wait exceeds maxDelay", () =>
+    Effect.gen(function* () {
+      const { seen, layer } = scripted([rateLimited(), rateLimited(), rateLimited(), ok])
+      // Uncapped, the third wait would be 2..4 seconds.
+      const policy = RetryPolicy.make({ baseDelay: "1 second", maxDelay: "1500 millis" })
+      const fiber = yield* start(Users.get({ userId }, { retry: policy }), layer)
+      yield* TestClock.adjust("1 second")
+      expect(seen.length).toBe(2)
+      yield* TestClock.adjust("1500 millis")
+      expect(seen.length).toBe(3)
+      yield* TestClock.adjust("1500 millis")
+      expect(seen.length).toBe(4)
+      expect((yield* Fiber.join(fiber))._tag).toBe("Right")
+    })
+  )
+
   it.effect("when attempts run out the last ClerkTooManyRequests surfaces with its retryAfter", () =>
     Effect.gen(function* () {
       const { seen, layer } = scripted([rateLimited("1"), rateLimited("1"), rateLimited("2")])
