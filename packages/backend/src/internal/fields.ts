@@ -7,6 +7,7 @@
  * Requests are encoded strictly: the generated params schemas carry the spec's
  * constraints and use plain `Schema.Literal` enums.
  */
+import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { GuardAnnotationId } from "./compiledDecoder.js"
@@ -23,8 +24,17 @@ export const optional = <S extends Schema.Schema.All, const K extends string>(sc
  * A property the spec marks required and nullable. Real responses sometimes omit
  * such properties, so an absent key decodes to `null` instead of failing.
  */
-export const nullable = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
-  Schema.optionalWith(Schema.NullOr(schema), { default: () => null }).pipe(Schema.fromKey(wireKey))
+export const nullable = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) => {
+  // What `Schema.optionalWith(Schema.NullOr(schema), { default: () => null })` builds, without
+  // bundling the machinery behind every other option of `optionalWith`.
+  const self = Schema.NullOr(schema)
+  return Schema.optionalToRequired(Schema.UndefinedOr(self), Schema.typeSchema(self), {
+    decode: (value) => (Option.isNone(value) || value.value === undefined ? null : value.value),
+    encode: Option.some
+  }).pipe(Schema.withConstructorDefault(nullDefault), Schema.fromKey(wireKey))
+}
+
+const nullDefault = () => null
 
 /** An optional property that may also be `null`. */
 export const optionalNullable = <S extends Schema.Schema.All, const K extends string>(
