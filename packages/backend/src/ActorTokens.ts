@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -32,12 +33,15 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateActorToken",
   method: "POST",
   path: "/actor_tokens",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.ActorToken,
-  errors: [400, 402, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -60,10 +64,7 @@ export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeActorToken",
   method: "POST",
   path: "/actor_tokens/{actor_token_id}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RevokeParams,
   success: Models.ActorToken,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
@@ -72,12 +73,16 @@ export const createAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
   operationId: "createAdminPortalLinkToken",
   method: "POST",
   path: "/admin_portal_link_tokens",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateAdminPortalLinkTokenParams,
   success: CreateAdminPortalLinkTokenResponse,
-  errors: [400, 401, 403, 409, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    409: Errors.ClerkConflict,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -126,10 +131,14 @@ export const revokeAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
   operationId: "revokeAdminPortalLinkToken",
   method: "POST",
   path: "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: RevokeAdminPortalLinkTokenParams,
   success: RevokeAdminPortalLinkTokenResponse,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -40,12 +41,15 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateAgentTask",
   method: "POST",
   path: "/agents/tasks",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.AgentTask,
-  errors: [400, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -68,10 +72,7 @@ export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeAgentTask",
   method: "POST",
   path: "/agents/tasks/{agent_task_id}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RevokeParams,
   success: Models.AgentTask,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

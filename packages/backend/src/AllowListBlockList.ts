@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -37,12 +38,14 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
   operationId: "ListAllowlistIdentifiers",
   method: "GET",
   path: "/allowlist_identifiers",
-  query: ["paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListAllowlistIdentifiersParams,
   success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
-  errors: [401, 402, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    402: Errors.ClerkPaymentRequired,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -78,12 +81,15 @@ export const createAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "CreateAllowlistIdentifier",
   method: "POST",
   path: "/allowlist_identifiers",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateAllowlistIdentifierParams,
   success: Models.AllowlistIdentifier,
-  errors: [400, 402, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -107,12 +113,9 @@ export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "DeleteAllowlistIdentifier",
   method: "DELETE",
   path: "/allowlist_identifiers/{identifier_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteAllowlistIdentifierParams,
   success: Models.DeletedObject,
-  errors: [402, 404, 429]
+  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -134,12 +137,13 @@ export const listBlocklistIdentifiers = /* @__PURE__ */ Operation.make({
   operationId: "ListBlocklistIdentifiers",
   method: "GET",
   path: "/blocklist_identifiers",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: ListBlocklistIdentifiersParams,
   success: Models.BlocklistIdentifiers,
-  errors: [401, 402, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    402: Errors.ClerkPaymentRequired,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -161,12 +165,15 @@ export const createBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "CreateBlocklistIdentifier",
   method: "POST",
   path: "/blocklist_identifiers",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateBlocklistIdentifierParams,
   success: Models.BlocklistIdentifier,
-  errors: [400, 402, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -190,10 +197,7 @@ export const deleteBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "DeleteBlocklistIdentifier",
   method: "DELETE",
   path: "/blocklist_identifiers/{identifier_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteBlocklistIdentifierParams,
   success: Models.DeletedObject,
-  errors: [402, 404, 429]
+  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

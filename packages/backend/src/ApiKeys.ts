@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
@@ -76,12 +77,10 @@ export const getApiKeys = /* @__PURE__ */ Operation.make({
   operationId: "getApiKeys",
   method: "GET",
   path: "/api_keys",
-  query: ["type", "subject", "include_invalid", "limit", "offset", "query"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["type", "subject", "include_invalid", "limit", "offset", "query"]),
   params: GetApiKeysParams,
   success: GetApiKeysResponse,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -167,12 +166,10 @@ export const createApiKey = /* @__PURE__ */ Operation.make({
   operationId: "createApiKey",
   method: "POST",
   path: "/api_keys",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateApiKeyParams,
   success: CreateApiKeyResponse,
-  errors: [400, 409, 429]
+  errors: { 400: Errors.ClerkBadRequest, 409: Errors.ClerkConflict, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -221,12 +218,9 @@ export const getApiKey = /* @__PURE__ */ Operation.make({
   operationId: "getApiKey",
   method: "GET",
   path: "/api_keys/{apiKeyID}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetApiKeyParams,
   success: ApiKey,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -262,12 +256,10 @@ export const updateApiKey = /* @__PURE__ */ Operation.make({
   operationId: "updateApiKey",
   method: "PATCH",
   path: "/api_keys/{apiKeyID}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateApiKeyParams,
   success: ApiKey,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -303,12 +295,9 @@ export const deleteApiKey = /* @__PURE__ */ Operation.make({
   operationId: "deleteApiKey",
   method: "DELETE",
   path: "/api_keys/{apiKeyID}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteApiKeyParams,
   success: DeleteApiKeyResponse,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -340,12 +329,9 @@ export const getApiKeySecret = /* @__PURE__ */ Operation.make({
   operationId: "getApiKeySecret",
   method: "GET",
   path: "/api_keys/{apiKeyID}/secret",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetApiKeySecretParams,
   success: GetApiKeySecretResponse,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -369,12 +355,10 @@ export const revokeApiKey = /* @__PURE__ */ Operation.make({
   operationId: "revokeApiKey",
   method: "POST",
   path: "/api_keys/{apiKeyID}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: RevokeApiKeyParams,
   success: ApiKey,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -395,10 +379,8 @@ export const verifyApiKey = /* @__PURE__ */ Operation.make({
   operationId: "verifyApiKey",
   method: "POST",
   path: "/api_keys/verify",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: VerifyApiKeyParams,
   success: ApiKey,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

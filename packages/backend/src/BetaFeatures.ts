@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import { optional, optionalNullable } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
@@ -50,12 +51,14 @@ export const updateInstanceSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceAuthConfig",
   method: "PATCH",
   path: "/beta_features/instance_settings",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateInstanceSettingsParams,
   success: UpdateInstanceSettingsResponse,
-  errors: [402, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -81,12 +84,14 @@ export const updateProductionInstanceDomain = /* @__PURE__ */ Operation.make({
   operationId: "UpdateProductionInstanceDomain",
   method: "PUT",
   path: "/beta_features/domain",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateProductionInstanceDomainParams,
   success: undefined,
-  errors: [400, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -110,10 +115,12 @@ export const changeDomain = /* @__PURE__ */ Operation.make({
   operationId: "ChangeProductionInstanceDomain",
   method: "POST",
   path: "/instance/change_domain",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ChangeDomainParams,
   success: undefined,
-  errors: [400, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -37,12 +38,16 @@ export const listPlans = /* @__PURE__ */ Operation.make({
   operationId: "GetCommercePlanList",
   method: "GET",
   path: "/billing/plans",
-  query: ["paginated", "limit", "offset", "payer_type"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "payer_type"]),
   params: ListPlansParams,
   success: Models.PaginatedCommercePlanResponse,
-  errors: [400, 401, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -84,12 +89,17 @@ export const listPrices = /* @__PURE__ */ Operation.make({
   operationId: "GetBillingPriceList",
   method: "GET",
   path: "/billing/prices",
-  query: ["paginated", "limit", "offset", "plan_id"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "plan_id"]),
   params: ListPricesParams,
   success: Models.PaginatedBillingPriceResponse,
-  errors: [400, 401, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -132,12 +142,17 @@ export const createPrice = /* @__PURE__ */ Operation.make({
   operationId: "CreateBillingPrice",
   method: "POST",
   path: "/billing/prices",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreatePriceParams,
   success: Models.BillingPriceResponse,
-  errors: [400, 401, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -173,12 +188,25 @@ export const listSubscriptionItems = /* @__PURE__ */ Operation.make({
   operationId: "GetCommerceSubscriptionItemList",
   method: "GET",
   path: "/billing/subscription_items",
-  query: ["paginated", "limit", "offset", "status", "payer_type", "plan_id", "include_free", "query"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query([
+    "paginated",
+    "limit",
+    "offset",
+    "status",
+    "payer_type",
+    "plan_id",
+    "include_free",
+    "query"
+  ]),
   params: ListSubscriptionItemsParams,
   success: Models.PaginatedCommerceSubscriptionItemResponse,
-  errors: [400, 401, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -215,12 +243,18 @@ export const cancelSubscriptionItem = /* @__PURE__ */ Operation.make({
   operationId: "CancelCommerceSubscriptionItem",
   method: "DELETE",
   path: "/billing/subscription_items/{subscription_item_id}",
-  query: ["end_now"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["end_now"]),
   params: CancelSubscriptionItemParams,
   success: Models.CommerceSubscriptionItem,
-  errors: [400, 401, 403, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -245,12 +279,18 @@ export const extendSubscriptionItemFreeTrial = /* @__PURE__ */ Operation.make({
   operationId: "ExtendBillingSubscriptionItemFreeTrial",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ExtendSubscriptionItemFreeTrialParams,
   success: Models.CommerceSubscriptionItem2,
-  errors: [400, 401, 403, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -275,12 +315,19 @@ export const createPriceTransition = /* @__PURE__ */ Operation.make({
   operationId: "CreateBillingPriceTransition",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/price_transition",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreatePriceTransitionParams,
   success: Models.CommercePriceTransitionResponse,
-  errors: [400, 401, 403, 404, 409, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -305,12 +352,19 @@ export const applySubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   operationId: "ApplyBillingSubscriptionItemDiscount",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/discounts",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ApplySubscriptionItemDiscountParams,
   success: Models.CommerceDiscountRedemptionResponse,
-  errors: [400, 401, 403, 404, 409, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -335,12 +389,18 @@ export const removeSubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   operationId: "RemoveBillingSubscriptionItemDiscount",
   method: "DELETE",
   path: "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RemoveSubscriptionItemDiscountParams,
   success: Models.CommerceDiscountRedemptionResponse,
-  errors: [400, 401, 403, 404, 409, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -369,12 +429,16 @@ export const listStatements = /* @__PURE__ */ Operation.make({
   operationId: "GetBillingStatementList",
   method: "GET",
   path: "/billing/statements",
-  query: ["paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListStatementsParams,
   success: Models.PaginatedBillingStatementResponse,
-  errors: [400, 401, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -409,12 +473,16 @@ export const getStatement = /* @__PURE__ */ Operation.make({
   operationId: "GetBillingStatement",
   method: "GET",
   path: "/billing/statements/{statementID}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetStatementParams,
   success: Models.BillingStatement,
-  errors: [400, 401, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -445,12 +513,17 @@ export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.make({
   operationId: "GetBillingStatementPaymentAttempts",
   method: "GET",
   path: "/billing/statements/{statementID}/payment_attempts",
-  query: ["paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: GetStatementPaymentAttemptsParams,
   success: Models.PaginatedBillingPaymentAttemptResponse,
-  errors: [400, 401, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -37,12 +38,16 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "GetClientList",
   method: "GET",
   path: "/clients",
-  query: ["paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Client),
-  errors: [400, 401, 410, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    410: Errors.ClerkGone,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -71,12 +76,15 @@ export const verify = /* @__PURE__ */ Operation.make({
   operationId: "VerifyClient",
   method: "POST",
   path: "/clients/verify",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: VerifyParams,
   success: Models.Client,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -99,10 +107,12 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetClient",
   method: "GET",
   path: "/clients/{client_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.Client,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
@@ -48,12 +49,10 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListDirectories",
   method: "GET",
   path: "/directories",
-  query: ["limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
   params: ListParams,
   success: ListResponse,
-  errors: [401, 403, 429]
+  errors: { 401: Errors.ClerkUnauthorized, 403: Errors.ClerkForbidden, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -111,12 +110,16 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateDirectory",
   method: "POST",
   path: "/directories",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.Directory,
-  errors: [400, 401, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -139,12 +142,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetDirectory",
   method: "GET",
   path: "/directories/{directory_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.Directory,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -178,12 +183,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateDirectory",
   method: "PATCH",
   path: "/directories/{directory_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.Directory,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -206,12 +216,14 @@ const deleteDirectory = /* @__PURE__ */ Operation.make({
   operationId: "DeleteDirectory",
   method: "DELETE",
   path: "/directories/{directory_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteDirectory as delete }
 
@@ -235,12 +247,14 @@ export const rotateApiKey = /* @__PURE__ */ Operation.make({
   operationId: "RotateDirectoryAPIKey",
   method: "POST",
   path: "/directories/{directory_id}/rotate_api_key",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RotateApiKeyParams,
   success: Models.Directory,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -276,12 +290,14 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
   operationId: "ListDirectoryGroupRoleMappings",
   method: "GET",
   path: "/directories/{directory_id}/group_role_mappings",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: ListGroupRoleMappingsParams,
   success: ListGroupRoleMappingsResponse,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -311,12 +327,17 @@ export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
   operationId: "CreateDirectoryGroupRoleMapping",
   method: "POST",
   path: "/directories/{directory_id}/group_role_mappings",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateGroupRoleMappingParams,
   success: Models.DirectoryGroupRoleMapping,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -347,12 +368,17 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceDirectoryGroupRoleMappings",
   method: "PUT",
   path: "/directories/{directory_id}/group_role_mappings",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ReplaceGroupRoleMappingsParams,
   success: ListGroupRoleMappingsResponse,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -391,10 +417,13 @@ export const deleteGroupRoleMapping = /* @__PURE__ */ Operation.make({
   operationId: "DeleteDirectoryGroupRoleMapping",
   method: "DELETE",
   path: "/directories/{directory_id}/group_role_mappings/{mapping_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteGroupRoleMappingParams,
   success: DeleteGroupRoleMappingResponse,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })

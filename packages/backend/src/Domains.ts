@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -27,12 +28,9 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListDomains",
   method: "GET",
   path: "/domains",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: ListParams,
   success: Models.Domains,
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -57,12 +55,15 @@ export const add = /* @__PURE__ */ Operation.make({
   operationId: "AddDomain",
   method: "POST",
   path: "/domains",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: AddParams,
   success: Models.Domain,
-  errors: [400, 402, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -88,12 +89,15 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateDomain",
   method: "PATCH",
   path: "/domains/{domain_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.Domain,
-  errors: [400, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -116,11 +120,8 @@ const deleteDomain = /* @__PURE__ */ Operation.make({
   operationId: "DeleteDomain",
   method: "DELETE",
   path: "/domains/{domain_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 export { deleteDomain as delete }

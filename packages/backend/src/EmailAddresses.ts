@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
@@ -37,12 +38,18 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateEmailAddress",
   method: "POST",
   path: "/email_addresses",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.EmailAddress,
-  errors: [400, 401, 403, 404, 409, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -65,12 +72,15 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetEmailAddress",
   method: "GET",
   path: "/email_addresses/{email_address_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.EmailAddress,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -99,12 +109,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateEmailAddress",
   method: "PATCH",
   path: "/email_addresses/{email_address_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.EmailAddress,
-  errors: [400, 401, 403, 404, 409, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -127,12 +142,16 @@ const deleteEmailAddress = /* @__PURE__ */ Operation.make({
   operationId: "DeleteEmailAddress",
   method: "DELETE",
   path: "/email_addresses/{email_address_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [400, 401, 403, 404, 409, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteEmailAddress as delete }
 
@@ -173,12 +192,16 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
   operationId: "PrepareEmailAddressVerification",
   method: "POST",
   path: "/email_addresses/{email_address_id}/prepare_verification",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: PrepareVerificationParams,
   success: PrepareVerificationResponse,
-  errors: [400, 401, 403, 404, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -203,12 +226,17 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   operationId: "AttemptEmailAddressVerification",
   method: "POST",
   path: "/email_addresses/{email_address_id}/attempt_verification",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: AttemptVerificationParams,
   success: PrepareVerificationResponse,
-  errors: [400, 401, 403, 404, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -240,10 +268,15 @@ export const replaceForUser = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceUserEmailAddress",
   method: "PUT",
   path: "/users/{user_id}/email_address",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ReplaceForUserParams,
   success: Models.EmailAddress,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

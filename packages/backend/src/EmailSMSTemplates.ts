@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -38,12 +39,16 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "GetTemplateList",
   method: "GET",
   path: "/templates/{template_type}",
-  query: ["paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Template),
-  errors: [400, 401, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -76,12 +81,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetTemplate",
   method: "GET",
   path: "/templates/{template_type}/{slug}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.Template,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -113,12 +120,19 @@ export const upsert = /* @__PURE__ */ Operation.make({
   operationId: "UpsertTemplate",
   method: "PUT",
   path: "/templates/{template_type}/{slug}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpsertParams,
   success: Models.Template,
-  errors: [400, 401, 402, 403, 404, 422, 423, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    423: Errors.ClerkLocked,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -143,12 +157,15 @@ export const revert = /* @__PURE__ */ Operation.make({
   operationId: "RevertTemplate",
   method: "POST",
   path: "/templates/{template_type}/{slug}/revert",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RevertParams,
   success: Models.Template,
-  errors: [400, 401, 402, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    402: Errors.ClerkPaymentRequired,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -177,12 +194,16 @@ export const preview = /* @__PURE__ */ Operation.make({
   operationId: "PreviewTemplate",
   method: "POST",
   path: "/templates/{template_type}/{slug}/preview",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: PreviewParams,
   success: JsonObject,
-  errors: [400, 401, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -209,10 +230,14 @@ export const toggleTemplateDelivery = /* @__PURE__ */ Operation.make({
   operationId: "ToggleTemplateDelivery",
   method: "POST",
   path: "/templates/{template_type}/{slug}/toggle_delivery",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ToggleTemplateDeliveryParams,
   success: Models.Template,
-  errors: [400, 401, 404, 423, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    423: Errors.ClerkLocked,
+    429: Errors.ClerkTooManyRequests
+  }
 })

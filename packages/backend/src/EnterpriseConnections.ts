@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -37,12 +38,15 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListEnterpriseConnections",
   method: "GET",
   path: "/enterprise_connections",
-  query: ["limit", "offset", "organization_id", "active"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "organization_id", "active"]),
   params: ListParams,
   success: Models.EnterpriseConnections,
-  errors: [402, 403, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -150,12 +154,17 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateEnterpriseConnection",
   method: "POST",
   path: "/enterprise_connections",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.EnterpriseConnection,
-  errors: [402, 403, 404, 409, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -178,12 +187,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetEnterpriseConnection",
   method: "GET",
   path: "/enterprise_connections/{enterprise_connection_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.EnterpriseConnection,
-  errors: [402, 403, 404, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -277,12 +288,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateEnterpriseConnection",
   method: "PATCH",
   path: "/enterprise_connections/{enterprise_connection_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.EnterpriseConnection,
-  errors: [400, 402, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -305,12 +321,14 @@ const deleteEnterpriseConnection = /* @__PURE__ */ Operation.make({
   operationId: "DeleteEnterpriseConnection",
   method: "DELETE",
   path: "/enterprise_connections/{enterprise_connection_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [402, 403, 404, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteEnterpriseConnection as delete }
 
@@ -343,12 +361,16 @@ export const listTestRuns = /* @__PURE__ */ Operation.make({
   operationId: "ListEnterpriseConnectionTestRuns",
   method: "GET",
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
-  query: ["status", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["status", "limit", "offset"]),
   params: ListTestRunsParams,
   success: Models.EnterpriseConnectionTestRuns,
-  errors: [402, 403, 404, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -383,10 +405,12 @@ export const createTestRun = /* @__PURE__ */ Operation.make({
   operationId: "CreateEnterpriseConnectionTestRun",
   method: "POST",
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: CreateTestRunParams,
   success: Models.EnterpriseConnectionTestRunResponse,
-  errors: [402, 403, 404, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -21,10 +21,24 @@ export class ClerkErrorDetail extends Schema.Class<ClerkErrorDetail>("ClerkError
 }) {}
 
 const clerkErrorFields = {
-  errors: Schema.Array(ClerkErrorDetail),
-  meta: Schema.optional(Schema.Unknown),
-  clerkTraceId: Schema.optional(Schema.String)
+  errors: /* @__PURE__ */ Schema.Array(ClerkErrorDetail),
+  meta: /* @__PURE__ */ Schema.optional(Schema.Unknown),
+  clerkTraceId: /* @__PURE__ */ Schema.optional(Schema.String)
 }
+
+/**
+ * The fields of the error of `status`. The error classes are built from pure
+ * calls, so a program keeps only those its operations can fail with.
+ */
+const withRetryAfter = <F extends Schema.Struct.Fields>(fields: F) => ({
+  ...fields,
+  retryAfter: Schema.optional(Schema.Number)
+})
+
+const fieldsOf = <const S extends number>(status: S) => ({
+  status: Schema.Literal(status),
+  ...clerkErrorFields
+})
 
 /** Clerk's messages name the problem; the tag, status and trace id make it findable in logs. */
 const describe = (
@@ -45,116 +59,9 @@ const describe = (
  * @since 0.1.0
  * @category errors
  */
-export class ClerkBadRequest extends Schema.TaggedError<ClerkBadRequest>()("ClerkBadRequest", {
-  status: Schema.Literal(400),
-  ...clerkErrorFields
-}) {
-  override get message() {
-    return describe(this._tag, this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export class ClerkUnauthorized extends Schema.TaggedError<ClerkUnauthorized>()("ClerkUnauthorized", {
-  status: Schema.Literal(401),
-  ...clerkErrorFields
-}) {
-  override get message() {
-    return describe(this._tag, this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export class ClerkPaymentRequired extends Schema.TaggedError<ClerkPaymentRequired>()("ClerkPaymentRequired", {
-  status: Schema.Literal(402),
-  ...clerkErrorFields
-}) {
-  override get message() {
-    return describe(this._tag, this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export class ClerkForbidden extends Schema.TaggedError<ClerkForbidden>()("ClerkForbidden", {
-  status: Schema.Literal(403),
-  ...clerkErrorFields
-}) {
-  override get message() {
-    return describe(this._tag, this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export class ClerkNotFound extends Schema.TaggedError<ClerkNotFound>()("ClerkNotFound", {
-  status: Schema.Literal(404),
-  ...clerkErrorFields
-}) {
-  override get message() {
-    return describe(this._tag, this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export class ClerkConflict extends Schema.TaggedError<ClerkConflict>()("ClerkConflict", {
-  status: Schema.Literal(409),
-  ...clerkErrorFields
-}) {
-  override get message() {
-    return describe(this._tag, this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export class ClerkGone extends Schema.TaggedError<ClerkGone>()("ClerkGone", {
-  status: Schema.Literal(410),
-  ...clerkErrorFields
-}) {
-  override get message() {
-    return describe(this._tag, this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export class ClerkPayloadTooLarge extends Schema.TaggedError<ClerkPayloadTooLarge>()("ClerkPayloadTooLarge", {
-  status: Schema.Literal(413),
-  ...clerkErrorFields
-}) {
-  override get message() {
-    return describe(this._tag, this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export class ClerkUnprocessableEntity extends Schema.TaggedError<ClerkUnprocessableEntity>()(
-  "ClerkUnprocessableEntity",
-  {
-    status: Schema.Literal(422),
-    ...clerkErrorFields
-  }
+export class ClerkBadRequest extends /* @__PURE__ */ Schema.TaggedError<ClerkBadRequest>()(
+  "ClerkBadRequest",
+  /* @__PURE__ */ fieldsOf(400)
 ) {
   override get message() {
     return describe(this._tag, this)
@@ -165,10 +72,114 @@ export class ClerkUnprocessableEntity extends Schema.TaggedError<ClerkUnprocessa
  * @since 0.1.0
  * @category errors
  */
-export class ClerkLocked extends Schema.TaggedError<ClerkLocked>()("ClerkLocked", {
-  status: Schema.Literal(423),
-  ...clerkErrorFields
-}) {
+export class ClerkUnauthorized extends /* @__PURE__ */ Schema.TaggedError<ClerkUnauthorized>()(
+  "ClerkUnauthorized",
+  /* @__PURE__ */ fieldsOf(401)
+) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkPaymentRequired extends /* @__PURE__ */ Schema.TaggedError<ClerkPaymentRequired>()(
+  "ClerkPaymentRequired",
+  /* @__PURE__ */ fieldsOf(402)
+) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkForbidden extends /* @__PURE__ */ Schema.TaggedError<ClerkForbidden>()(
+  "ClerkForbidden",
+  /* @__PURE__ */ fieldsOf(403)
+) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkNotFound extends /* @__PURE__ */ Schema.TaggedError<ClerkNotFound>()(
+  "ClerkNotFound",
+  /* @__PURE__ */ fieldsOf(404)
+) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkConflict extends /* @__PURE__ */ Schema.TaggedError<ClerkConflict>()(
+  "ClerkConflict",
+  /* @__PURE__ */ fieldsOf(409)
+) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkGone extends /* @__PURE__ */ Schema.TaggedError<ClerkGone>()(
+  "ClerkGone",
+  /* @__PURE__ */ fieldsOf(410)
+) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkPayloadTooLarge extends /* @__PURE__ */ Schema.TaggedError<ClerkPayloadTooLarge>()(
+  "ClerkPayloadTooLarge",
+  /* @__PURE__ */ fieldsOf(413)
+) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkUnprocessableEntity extends /* @__PURE__ */ Schema.TaggedError<ClerkUnprocessableEntity>()(
+  "ClerkUnprocessableEntity",
+  /* @__PURE__ */ fieldsOf(422)
+) {
+  override get message() {
+    return describe(this._tag, this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClerkLocked extends /* @__PURE__ */ Schema.TaggedError<ClerkLocked>()(
+  "ClerkLocked",
+  /* @__PURE__ */ fieldsOf(423)
+) {
   override get message() {
     return describe(this._tag, this)
   }
@@ -181,11 +192,10 @@ export class ClerkLocked extends Schema.TaggedError<ClerkLocked>()("ClerkLocked"
  * @since 0.1.0
  * @category errors
  */
-export class ClerkTooManyRequests extends Schema.TaggedError<ClerkTooManyRequests>()("ClerkTooManyRequests", {
-  status: Schema.Literal(429),
-  ...clerkErrorFields,
-  retryAfter: Schema.optional(Schema.Number)
-}) {
+export class ClerkTooManyRequests extends /* @__PURE__ */ Schema.TaggedError<ClerkTooManyRequests>()(
+  "ClerkTooManyRequests",
+  /* @__PURE__ */ withRetryAfter(fieldsOf(429))
+) {
   override get message() {
     const wait = this.retryAfter === undefined ? "" : `, retry after ${this.retryAfter}s`
     return `${describe(this._tag, this)}${wait}`
@@ -196,12 +206,9 @@ export class ClerkTooManyRequests extends Schema.TaggedError<ClerkTooManyRequest
  * @since 0.1.0
  * @category errors
  */
-export class ClerkInternalServerError extends Schema.TaggedError<ClerkInternalServerError>()(
+export class ClerkInternalServerError extends /* @__PURE__ */ Schema.TaggedError<ClerkInternalServerError>()(
   "ClerkInternalServerError",
-  {
-    status: Schema.Literal(500),
-    ...clerkErrorFields
-  }
+  /* @__PURE__ */ fieldsOf(500)
 ) {
   override get message() {
     return describe(this._tag, this)

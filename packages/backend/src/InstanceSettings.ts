@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { optional, optionalNullable } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -27,12 +28,9 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetInstance",
   method: "GET",
   path: "/instance",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.Instance,
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -66,12 +64,10 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstance",
   method: "PATCH",
   path: "/instance",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: undefined,
-  errors: [422, 429]
+  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -104,12 +100,14 @@ export const updateRestrictions = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceRestrictions",
   method: "PATCH",
   path: "/instance/restrictions",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateRestrictionsParams,
   success: Models.InstanceRestrictions,
-  errors: [402, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -130,12 +128,9 @@ export const getInstanceProtect = /* @__PURE__ */ Operation.make({
   operationId: "GetInstanceProtect",
   method: "GET",
   path: "/instance/protect",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetInstanceProtectParams,
   success: Models.InstanceProtect,
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -159,12 +154,10 @@ export const updateInstanceProtect = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceProtect",
   method: "PATCH",
   path: "/instance/protect",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateInstanceProtectParams,
   success: Models.InstanceProtect,
-  errors: [422, 429]
+  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -185,12 +178,9 @@ export const getCommunication = /* @__PURE__ */ Operation.make({
   operationId: "GetInstanceCommunication",
   method: "GET",
   path: "/instance/communication",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetCommunicationParams,
   success: Models.InstanceCommunication,
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -218,12 +208,10 @@ export const updateCommunication = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceCommunication",
   method: "PATCH",
   path: "/instance/communication",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateCommunicationParams,
   success: Models.InstanceCommunication,
-  errors: [422, 429]
+  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -245,12 +233,9 @@ export const getOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   operationId: "GetInstanceOAuthApplicationSettings",
   method: "GET",
   path: "/instance/oauth_application_settings",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetOAuthApplicationSettingsParams,
   success: Models.OAuthApplicationSettings,
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -294,12 +279,10 @@ export const updateOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceOAuthApplicationSettings",
   method: "PATCH",
   path: "/instance/oauth_application_settings",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateOAuthApplicationSettingsParams,
   success: Models.OAuthApplicationSettings,
-  errors: [422, 429]
+  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -321,12 +304,14 @@ export const getOrganizationSettings = /* @__PURE__ */ Operation.make({
   operationId: "GetInstanceOrganizationSettings",
   method: "GET",
   path: "/instance/organization_settings",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetOrganizationSettingsParams,
   success: Models.OrganizationSettings,
-  errors: [402, 404, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -360,10 +345,15 @@ export const updateOrganizationSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceOrganizationSettings",
   method: "PATCH",
   path: "/instance/organization_settings",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateOrganizationSettingsParams,
   success: Models.OrganizationSettings,
-  errors: [400, 402, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, openEnum, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
@@ -42,12 +43,10 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListInvitations",
   method: "GET",
   path: "/invitations",
-  query: ["status", "query", "order_by", "paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Invitation),
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -90,12 +89,14 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateInvitation",
   method: "POST",
   path: "/invitations",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.Invitation,
-  errors: [400, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -134,12 +135,14 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   operationId: "CreateBulkInvitations",
   method: "POST",
   path: "/invitations/bulk",
-  query: [],
-  commaQuery: [],
-  body: "jsonArray",
+  body: Operation.jsonArrayBody,
   params: BulkCreateParams,
   success: /* @__PURE__ */ Schema.Array(Models.Invitation),
-  errors: [400, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -182,10 +185,7 @@ export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeInvitation",
   method: "POST",
   path: "/invitations/{invitation_id}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RevokeParams,
   success: RevokeResponse,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
@@ -26,10 +27,7 @@ export const getJWKS = /* @__PURE__ */ Operation.make({
   operationId: "GetJWKS",
   method: "GET",
   path: "/jwks",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetJWKSParams,
   success: Models.JWKS,
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })

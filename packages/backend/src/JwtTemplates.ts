@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -36,12 +37,10 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListJWTTemplates",
   method: "GET",
   path: "/jwt_templates",
-  query: ["paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.JWTTemplate),
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -84,12 +83,15 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateJWTTemplate",
   method: "POST",
   path: "/jwt_templates",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.JWTTemplate,
-  errors: [400, 402, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -112,12 +114,9 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetJWTTemplate",
   method: "GET",
   path: "/jwt_templates/{template_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.JWTTemplate,
-  errors: [404, 429]
+  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -153,12 +152,16 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateJWTTemplate",
   method: "PATCH",
   path: "/jwt_templates/{template_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.JWTTemplate,
-  errors: [400, 402, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -181,11 +184,8 @@ const deleteJWTTemplate = /* @__PURE__ */ Operation.make({
   operationId: "DeleteJWTTemplate",
   method: "DELETE",
   path: "/jwt_templates/{template_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 export { deleteJWTTemplate as delete }

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
@@ -69,12 +70,15 @@ export const listTokens = /* @__PURE__ */ Operation.make({
   operationId: "getM2MTokens",
   method: "GET",
   path: "/m2m_tokens",
-  query: ["subject", "revoked", "expired", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["subject", "revoked", "expired", "limit", "offset"]),
   params: ListTokensParams,
   success: ListTokensResponse,
-  errors: [400, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -141,12 +145,10 @@ export const createToken = /* @__PURE__ */ Operation.make({
   operationId: "createM2MToken",
   method: "POST",
   path: "/m2m_tokens",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateTokenParams,
   success: CreateTokenResponse,
-  errors: [400, 409, 429]
+  errors: { 400: Errors.ClerkBadRequest, 409: Errors.ClerkConflict, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -192,12 +194,10 @@ export const revokeToken = /* @__PURE__ */ Operation.make({
   operationId: "revokeM2MToken",
   method: "POST",
   path: "/m2m_tokens/{m2m_token_id}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: RevokeTokenParams,
   success: MachineToMachineToken,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -218,10 +218,8 @@ export const verifyToken = /* @__PURE__ */ Operation.make({
   operationId: "verifyM2MToken",
   method: "POST",
   path: "/m2m_tokens/verify",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: VerifyTokenParams,
   success: MachineToMachineToken,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
@@ -50,12 +51,16 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListMachines",
   method: "GET",
   path: "/machines",
-  query: ["limit", "offset", "query", "order_by"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by"]),
   params: ListParams,
   success: ListResponse,
-  errors: [400, 401, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -123,12 +128,16 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateMachine",
   method: "POST",
   path: "/machines",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: CreateResponse,
-  errors: [400, 401, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -151,12 +160,16 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetMachine",
   method: "GET",
   path: "/machines/{machine_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.Machine,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -189,12 +202,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateMachine",
   method: "PATCH",
   path: "/machines/{machine_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.Machine,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -230,12 +248,16 @@ const deleteMachine = /* @__PURE__ */ Operation.make({
   operationId: "DeleteMachine",
   method: "DELETE",
   path: "/machines/{machine_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: DeleteResponse,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteMachine as delete }
 
@@ -271,12 +293,15 @@ export const getSecretKey = /* @__PURE__ */ Operation.make({
   operationId: "GetMachineSecretKey",
   method: "GET",
   path: "/machines/{machine_id}/secret_key",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetSecretKeyParams,
   success: MachineSecretKey,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -303,12 +328,17 @@ export const rotateSecretKey = /* @__PURE__ */ Operation.make({
   operationId: "RotateMachineSecretKey",
   method: "POST",
   path: "/machines/{machine_id}/secret_key/rotate",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: RotateSecretKeyParams,
   success: MachineSecretKey,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -332,12 +362,18 @@ export const createScope = /* @__PURE__ */ Operation.make({
   operationId: "CreateMachineScope",
   method: "POST",
   path: "/machines/{machine_id}/scopes",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateScopeParams,
   success: Models.MachineScope,
-  errors: [400, 401, 403, 404, 409, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -375,10 +411,14 @@ export const deleteScope = /* @__PURE__ */ Operation.make({
   operationId: "DeleteMachineScope",
   method: "DELETE",
   path: "/machines/{machine_id}/scopes/{other_machine_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteScopeParams,
   success: DeleteScopeResponse,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

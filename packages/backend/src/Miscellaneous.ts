@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import { optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
@@ -33,10 +34,19 @@ export const getPublicInterstitial = /* @__PURE__ */ Operation.make({
   operationId: "GetPublicInterstitial",
   method: "GET",
   path: "/public/interstitial",
-  query: ["frontend_api", "publishable_key", "proxy_url", "domain", "sign_in_url", "use_domain_for_script"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query([
+    "frontend_api",
+    "publishable_key",
+    "proxy_url",
+    "domain",
+    "sign_in_url",
+    "use_domain_for_script"
+  ]),
   params: GetPublicInterstitialParams,
   success: undefined,
-  errors: [400, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })

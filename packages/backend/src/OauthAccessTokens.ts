@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import { nullable, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
@@ -54,10 +55,8 @@ export const verify = /* @__PURE__ */ Operation.make({
   operationId: "verifyOAuthAccessToken",
   method: "POST",
   path: "/oauth_applications/access_tokens/verify",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: VerifyParams,
   success: VerifyResponse,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, Upload, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -37,12 +38,15 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOAuthApplications",
   method: "GET",
   path: "/oauth_applications",
-  query: ["limit", "offset", "order_by", "name_query"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "order_by", "name_query"]),
   params: ListParams,
   success: Models.OAuthApplications,
-  errors: [400, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -92,12 +96,15 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOAuthApplication",
   method: "POST",
   path: "/oauth_applications",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.OAuthApplicationWithSecret,
-  errors: [400, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -120,12 +127,9 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOAuthApplication",
   method: "GET",
   path: "/oauth_applications/{oauth_application_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.OAuthApplication,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -164,12 +168,16 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOAuthApplication",
   method: "PATCH",
   path: "/oauth_applications/{oauth_application_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.OAuthApplication,
-  errors: [400, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -192,12 +200,9 @@ const deleteOAuthApplication = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOAuthApplication",
   method: "DELETE",
   path: "/oauth_applications/{oauth_application_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 export { deleteOAuthApplication as delete }
 
@@ -223,12 +228,16 @@ export const uploadLogo = /* @__PURE__ */ Operation.make({
   operationId: "UploadOAuthApplicationLogo",
   method: "PUT",
   path: "/oauth_applications/{oauth_application_id}/logo",
-  query: [],
-  commaQuery: [],
-  body: "multipart",
+  body: Operation.multipartBody,
   params: UploadLogoParams,
   success: Models.OAuthApplication,
-  errors: [400, 403, 404, 413, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    413: Errors.ClerkPayloadTooLarge,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -251,12 +260,9 @@ export const rotateSecret = /* @__PURE__ */ Operation.make({
   operationId: "RotateOAuthApplicationSecret",
   method: "POST",
   path: "/oauth_applications/{oauth_application_id}/rotate_secret",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RotateSecretParams,
   success: Models.OAuthApplicationWithSecret,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -280,10 +286,14 @@ export const revokeToken = /* @__PURE__ */ Operation.make({
   operationId: "RevokeOAuthApplicationToken",
   method: "POST",
   path: "/oauth_applications/{oauth_application_id}/revoke_token",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: RevokeTokenParams,
   success: undefined,
-  errors: [400, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -38,12 +39,15 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationDomains",
   method: "GET",
   path: "/organizations/{organization_id}/domains",
-  query: ["verified", "enrollment_mode", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["verified", "enrollment_mode", "limit", "offset"]),
   params: ListParams,
   success: Models.OrganizationDomains,
-  errors: [401, 404, 422, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -81,12 +85,16 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationDomain",
   method: "POST",
   path: "/organizations/{organization_id}/domains",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.OrganizationDomain,
-  errors: [400, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -112,12 +120,16 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationDomain",
   method: "PATCH",
   path: "/organizations/{organization_id}/domains/{domain_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.OrganizationDomain,
-  errors: [400, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -141,12 +153,15 @@ const deleteOrganizationDomain = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationDomain",
   method: "DELETE",
   path: "/organizations/{organization_id}/domains/{domain_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteOrganizationDomain as delete }
 
@@ -171,12 +186,14 @@ export const verifyOwnership = /* @__PURE__ */ Operation.make({
   operationId: "VerifyOrganizationDomainOwnership",
   method: "POST",
   path: "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: VerifyOwnershipParams,
   success: Models.OrganizationDomain,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -224,21 +241,18 @@ export const listAll = /* @__PURE__ */ Operation.make({
   operationId: "ListAllOrganizationDomains",
   method: "GET",
   path: "/organization_domains",
-  query: [
-    "organization_id",
-    "verified",
-    "enrollment_mode",
-    "query",
-    "domains",
-    "order_by",
-    "offset",
-    "limit"
-  ],
-  commaQuery: ["enrollment_mode"],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(
+    ["organization_id", "verified", "enrollment_mode", "query", "domains", "order_by", "offset", "limit"],
+    ["enrollment_mode"]
+  ),
   params: ListAllParams,
   success: Models.OrganizationDomains,
-  errors: [401, 403, 422, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**

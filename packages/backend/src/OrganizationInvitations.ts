@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -40,12 +41,16 @@ export const getAll = /* @__PURE__ */ Operation.make({
   operationId: "ListInstanceOrganizationInvitations",
   method: "GET",
   path: "/organization_invitations",
-  query: ["order_by", "status", "query", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["order_by", "status", "query", "limit", "offset"]),
   params: GetAllParams,
   success: Models.OrganizationInvitationsWithPublicOrganizationData,
-  errors: [400, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -91,12 +96,15 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationInvitations",
   method: "GET",
   path: "/organizations/{organization_id}/invitations",
-  query: ["status", "email_address", "order_by", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["status", "email_address", "order_by", "limit", "offset"]),
   params: ListParams,
   success: Models.OrganizationInvitations,
-  errors: [400, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -142,12 +150,17 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationInvitation",
   method: "POST",
   path: "/organizations/{organization_id}/invitations",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.OrganizationInvitation,
-  errors: [400, 402, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -185,12 +198,16 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationInvitationBulk",
   method: "POST",
   path: "/organizations/{organization_id}/invitations/bulk",
-  query: [],
-  commaQuery: [],
-  body: "jsonArray",
+  body: Operation.jsonArrayBody,
   params: BulkCreateParams,
   success: Models.OrganizationInvitations,
-  errors: [400, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -220,12 +237,10 @@ export const listPending = /* @__PURE__ */ Operation.make({
   operationId: "ListPendingOrganizationInvitations",
   method: "GET",
   path: "/organizations/{organization_id}/invitations/pending",
-  query: ["limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
   params: ListPendingParams,
   success: Models.OrganizationInvitations,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -261,12 +276,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationInvitation",
   method: "GET",
   path: "/organizations/{organization_id}/invitations/{invitation_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.OrganizationInvitation,
-  errors: [400, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -291,10 +308,13 @@ export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeOrganizationInvitation",
   method: "POST",
   path: "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: RevokeParams,
   success: Models.OrganizationInvitation,
-  errors: [400, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -52,7 +53,7 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationMemberships",
   method: "GET",
   path: "/organizations/{organization_id}/memberships",
-  query: [
+  query: /* @__PURE__ */ Operation.query([
     "order_by",
     "user_id",
     "email_address",
@@ -71,12 +72,15 @@ export const list = /* @__PURE__ */ Operation.make({
     "created_at_after",
     "limit",
     "offset"
-  ],
-  commaQuery: [],
-  body: "none",
+  ]),
   params: ListParams,
   success: Models.OrganizationMemberships,
-  errors: [401, 404, 422, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -115,12 +119,16 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationMembership",
   method: "POST",
   path: "/organizations/{organization_id}/memberships",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.OrganizationMembership,
-  errors: [400, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -145,12 +153,14 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationMembership",
   method: "PATCH",
   path: "/organizations/{organization_id}/memberships/{user_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.OrganizationMembership,
-  errors: [404, 422, 429]
+  errors: {
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -174,12 +184,14 @@ const deleteOrganizationMembership = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationMembership",
   method: "DELETE",
   path: "/organizations/{organization_id}/memberships/{user_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.OrganizationMembership,
-  errors: [401, 404, 422, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteOrganizationMembership as delete }
 
@@ -206,12 +218,15 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationMembershipMetadata",
   method: "PATCH",
   path: "/organizations/{organization_id}/memberships/{user_id}/metadata",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateMetadataParams,
   success: Models.OrganizationMembership,
-  errors: [400, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -241,12 +256,16 @@ export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.make
   operationId: "InstanceGetOrganizationMemberships",
   method: "GET",
   path: "/organization_memberships",
-  query: ["order_by", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["order_by", "limit", "offset"]),
   params: GetInstanceOrganizationMembershipsParams,
   success: Models.OrganizationMemberships,
-  errors: [400, 401, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**

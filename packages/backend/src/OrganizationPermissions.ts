@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -37,12 +38,14 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationPermissions",
   method: "GET",
   path: "/organization_permissions",
-  query: ["query", "order_by", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
   success: Models.Permissions,
-  errors: [401, 422, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -79,12 +82,17 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationPermission",
   method: "POST",
   path: "/organization_permissions",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.Permission,
-  errors: [400, 401, 402, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    402: Errors.ClerkPaymentRequired,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -107,12 +115,9 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationPermission",
   method: "GET",
   path: "/organization_permissions/{permission_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.Permission,
-  errors: [401, 404, 429]
+  errors: { 401: Errors.ClerkUnauthorized, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -138,12 +143,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationPermission",
   method: "PATCH",
   path: "/organization_permissions/{permission_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.Permission,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -166,11 +176,13 @@ const deleteOrganizationPermission = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationPermission",
   method: "DELETE",
   path: "/organization_permissions/{permission_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteOrganizationPermission as delete }

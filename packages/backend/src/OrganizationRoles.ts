@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -37,12 +38,16 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizationRoles",
   method: "GET",
   path: "/organization_roles",
-  query: ["query", "order_by", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
   success: Models.Roles,
-  errors: [400, 401, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -81,12 +86,18 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationRole",
   method: "POST",
   path: "/organization_roles",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.Role,
-  errors: [400, 401, 402, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -109,12 +120,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationRole",
   method: "GET",
   path: "/organization_roles/{organization_role_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.Role,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -141,12 +154,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationRole",
   method: "PATCH",
   path: "/organization_roles/{organization_role_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.Role,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -169,12 +187,15 @@ const deleteOrganizationRole = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationRole",
   method: "DELETE",
   path: "/organization_roles/{organization_role_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [401, 403, 404, 422, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteOrganizationRole as delete }
 
@@ -199,12 +220,15 @@ export const assignPermission = /* @__PURE__ */ Operation.make({
   operationId: "AssignPermissionToOrganizationRole",
   method: "POST",
   path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: AssignPermissionParams,
   success: Models.Role,
-  errors: [401, 403, 404, 409, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -228,10 +252,13 @@ export const removePermission = /* @__PURE__ */ Operation.make({
   operationId: "RemovePermissionFromOrganizationRole",
   method: "DELETE",
   path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RemovePermissionParams,
   success: Models.Role,
-  errors: [401, 403, 404, 422, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, Upload, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -44,7 +45,7 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListOrganizations",
   method: "GET",
   path: "/organizations",
-  query: [
+  query: /* @__PURE__ */ Operation.query([
     "include_members_count",
     "include_missing_member_with_elevated_permissions",
     "query",
@@ -53,12 +54,15 @@ export const list = /* @__PURE__ */ Operation.make({
     "order_by",
     "limit",
     "offset"
-  ],
-  commaQuery: [],
-  body: "none",
+  ]),
   params: ListParams,
   success: Models.Organizations,
-  errors: [400, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -103,12 +107,16 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganization",
   method: "POST",
   path: "/organizations",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.Organization,
-  errors: [400, 402, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -136,12 +144,13 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganization",
   method: "GET",
   path: "/organizations/{organization_id}",
-  query: ["include_members_count", "include_missing_member_with_elevated_permissions"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query([
+    "include_members_count",
+    "include_missing_member_with_elevated_permissions"
+  ]),
   params: GetParams,
   success: Models.Organization,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -173,12 +182,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganization",
   method: "PATCH",
   path: "/organizations/{organization_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.Organization,
-  errors: [400, 402, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -201,12 +215,9 @@ const deleteOrganization = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganization",
   method: "DELETE",
   path: "/organizations/{organization_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [404, 429]
+  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 export { deleteOrganization as delete }
 
@@ -232,12 +243,16 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceOrganizationMetadata",
   method: "PUT",
   path: "/organizations/{organization_id}/metadata",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ReplaceMetadataParams,
   success: Models.Organization,
-  errors: [400, 401, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -262,12 +277,16 @@ export const mergeMetadata = /* @__PURE__ */ Operation.make({
   operationId: "MergeOrganizationMetadata",
   method: "PATCH",
   path: "/organizations/{organization_id}/metadata",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: MergeMetadataParams,
   success: Models.Organization,
-  errors: [400, 401, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -292,12 +311,16 @@ export const uploadLogo = /* @__PURE__ */ Operation.make({
   operationId: "UploadOrganizationLogo",
   method: "PUT",
   path: "/organizations/{organization_id}/logo",
-  query: [],
-  commaQuery: [],
-  body: "multipart",
+  body: Operation.multipartBody,
   params: UploadLogoParams,
   success: Models.OrganizationWithLogo,
-  errors: [400, 403, 404, 413, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    413: Errors.ClerkPayloadTooLarge,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -320,12 +343,9 @@ export const deleteLogo = /* @__PURE__ */ Operation.make({
   operationId: "DeleteOrganizationLogo",
   method: "DELETE",
   path: "/organizations/{organization_id}/logo",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteLogoParams,
   success: Models.Organization,
-  errors: [404, 429]
+  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -349,12 +369,17 @@ export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationBillingSubscription",
   method: "GET",
   path: "/organizations/{organization_id}/billing/subscription",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetBillingSubscriptionParams,
   success: Models.CommerceSubscription,
-  errors: [400, 401, 403, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -378,12 +403,17 @@ export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   operationId: "GetOrganizationBillingCreditBalance",
   method: "GET",
   path: "/organizations/{organization_id}/billing/credits",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetBillingCreditBalanceParams,
   success: Models.CommerceCreditBalanceResponse,
-  errors: [400, 401, 403, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -412,10 +442,17 @@ export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
   operationId: "AdjustOrganizationBillingCreditBalance",
   method: "POST",
   path: "/organizations/{organization_id}/billing/credits",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: AdjustBillingCreditBalanceParams,
   success: Models.CommerceCreditLedgerResponse,
-  errors: [400, 401, 403, 404, 409, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })

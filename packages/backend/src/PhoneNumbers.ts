@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
@@ -34,12 +35,17 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreatePhoneNumber",
   method: "POST",
   path: "/phone_numbers",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.PhoneNumber,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -62,12 +68,15 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetPhoneNumber",
   method: "GET",
   path: "/phone_numbers/{phone_number_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.PhoneNumber,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -93,12 +102,16 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdatePhoneNumber",
   method: "PATCH",
   path: "/phone_numbers/{phone_number_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.PhoneNumber,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -121,12 +134,15 @@ const deletePhoneNumber = /* @__PURE__ */ Operation.make({
   operationId: "DeletePhoneNumber",
   method: "DELETE",
   path: "/phone_numbers/{phone_number_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deletePhoneNumber as delete }
 
@@ -167,12 +183,16 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
   operationId: "PreparePhoneNumberVerification",
   method: "POST",
   path: "/phone_numbers/{phone_number_id}/prepare_verification",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: PrepareVerificationParams,
   success: PrepareVerificationResponse,
-  errors: [400, 401, 403, 404, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -197,12 +217,17 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   operationId: "AttemptPhoneNumberVerification",
   method: "POST",
   path: "/phone_numbers/{phone_number_id}/attempt_verification",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: AttemptVerificationParams,
   success: PrepareVerificationResponse,
-  errors: [400, 401, 403, 404, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -230,10 +255,15 @@ export const replaceForUser = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceUserPhoneNumber",
   method: "PUT",
   path: "/users/{user_id}/phone_number",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ReplaceForUserParams,
   success: Models.PhoneNumber,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

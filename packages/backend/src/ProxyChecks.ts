@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -30,10 +31,12 @@ export const verify = /* @__PURE__ */ Operation.make({
   operationId: "VerifyDomainProxy",
   method: "POST",
   path: "/proxy_checks",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: VerifyParams,
   success: Models.ProxyCheck,
-  errors: [400, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -36,12 +37,10 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListRedirectURLs",
   method: "GET",
   path: "/redirect_urls",
-  query: ["paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.RedirectURL),
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -70,12 +69,14 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateRedirectURL",
   method: "POST",
   path: "/redirect_urls",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.RedirectURL,
-  errors: [400, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -96,12 +97,9 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetRedirectURL",
   method: "GET",
   path: "/redirect_urls/{id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.RedirectURL,
-  errors: [404, 429]
+  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -122,11 +120,8 @@ const deleteRedirectURL = /* @__PURE__ */ Operation.make({
   operationId: "DeleteRedirectURL",
   method: "DELETE",
   path: "/redirect_urls/{id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [404, 429]
+  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 export { deleteRedirectURL as delete }

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -37,12 +38,16 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListRoleSets",
   method: "GET",
   path: "/role_sets",
-  query: ["query", "order_by", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
   success: Models.RoleSets,
-  errors: [400, 401, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -83,12 +88,18 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateRoleSet",
   method: "POST",
   path: "/role_sets",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.RoleSet,
-  errors: [400, 401, 402, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -111,12 +122,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetRoleSet",
   method: "GET",
   path: "/role_sets/{role_set_key_or_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.RoleSet,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -145,12 +158,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateRoleSet",
   method: "PATCH",
   path: "/role_sets/{role_set_key_or_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.RoleSet,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -178,12 +196,17 @@ export const replace = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/replace",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ReplaceParams,
   success: Models.DeletedObject,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -209,12 +232,17 @@ export const addRoles = /* @__PURE__ */ Operation.make({
   operationId: "AddRolesToRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/roles",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: AddRolesParams,
   success: Models.RoleSet,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -239,10 +267,15 @@ export const replaceRole = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceRoleInRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/roles/replace",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ReplaceRoleParams,
   success: Models.RoleSet,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, presentAnyOf, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -39,12 +40,15 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListSAMLConnections",
   method: "GET",
   path: "/saml_connections",
-  query: ["limit", "offset", "query", "order_by", "organization_id"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by", "organization_id"]),
   params: ListParams,
   success: Models.SAMLConnections,
-  errors: [402, 403, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -106,12 +110,17 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSAMLConnection",
   method: "POST",
   path: "/saml_connections",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.SAMLConnection,
-  errors: [402, 403, 404, 409, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -135,12 +144,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetSAMLConnection",
   method: "GET",
   path: "/saml_connections/{saml_connection_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.SAMLConnection,
-  errors: [402, 403, 404, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -206,12 +217,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSAMLConnection",
   method: "PATCH",
   path: "/saml_connections/{saml_connection_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.SAMLConnection,
-  errors: [402, 403, 404, 409, 422, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -235,11 +251,13 @@ const deleteSAMLConnection = /* @__PURE__ */ Operation.make({
   operationId: "DeleteSAMLConnection",
   method: "DELETE",
   path: "/saml_connections/{saml_connection_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [402, 403, 404, 429]
+  errors: {
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteSAMLConnection as delete }

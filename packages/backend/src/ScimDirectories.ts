@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
@@ -48,12 +49,10 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListSCIMDirectories",
   method: "GET",
   path: "/scim_directories",
-  query: ["limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
   params: ListParams,
   success: ListResponse,
-  errors: [401, 403, 429]
+  errors: { 401: Errors.ClerkUnauthorized, 403: Errors.ClerkForbidden, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -106,12 +105,16 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSCIMDirectory",
   method: "POST",
   path: "/scim_directories",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.SCIMDirectory,
-  errors: [400, 401, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -134,12 +137,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetSCIMDirectory",
   method: "GET",
   path: "/scim_directories/{scim_directory_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.SCIMDirectory,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -173,12 +178,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSCIMDirectory",
   method: "PATCH",
   path: "/scim_directories/{scim_directory_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.SCIMDirectory,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -201,12 +211,14 @@ const deleteSCIMDirectory = /* @__PURE__ */ Operation.make({
   operationId: "DeleteSCIMDirectory",
   method: "DELETE",
   path: "/scim_directories/{scim_directory_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteSCIMDirectory as delete }
 
@@ -230,12 +242,14 @@ export const rotateApiKey = /* @__PURE__ */ Operation.make({
   operationId: "RotateSCIMDirectoryAPIKey",
   method: "POST",
   path: "/scim_directories/{scim_directory_id}/rotate_api_key",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RotateApiKeyParams,
   success: Models.SCIMDirectory,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -271,12 +285,14 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
   operationId: "ListSCIMGroupRoleMappings",
   method: "GET",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: ListGroupRoleMappingsParams,
   success: ListGroupRoleMappingsResponse,
-  errors: [401, 403, 404, 429]
+  errors: {
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -305,12 +321,17 @@ export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
   operationId: "CreateSCIMGroupRoleMapping",
   method: "POST",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateGroupRoleMappingParams,
   success: Models.SCIMGroupRoleMapping,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -340,12 +361,17 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceSCIMGroupRoleMappings",
   method: "PUT",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ReplaceGroupRoleMappingsParams,
   success: ListGroupRoleMappingsResponse,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -384,10 +410,13 @@ export const deleteGroupRoleMapping = /* @__PURE__ */ Operation.make({
   operationId: "DeleteSCIMGroupRoleMapping",
   method: "DELETE",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteGroupRoleMappingParams,
   success: DeleteGroupRoleMappingResponse,
-  errors: [400, 401, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
@@ -50,12 +51,15 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "GetSessionList",
   method: "GET",
   path: "/sessions",
-  query: ["client_id", "user_id", "status", "paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Session),
-  errors: [400, 401, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -87,12 +91,16 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "createSession",
   method: "POST",
   path: "/sessions",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.Session,
-  errors: [400, 401, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -115,12 +123,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetSession",
   method: "GET",
   path: "/sessions/{session_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.Session,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -149,12 +159,15 @@ export const refresh = /* @__PURE__ */ Operation.make({
   operationId: "RefreshSession",
   method: "POST",
   path: "/sessions/{session_id}/refresh",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: RefreshParams,
   success: Models.SessionRefresh,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -177,12 +190,14 @@ export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeSession",
   method: "POST",
   path: "/sessions/{session_id}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RevokeParams,
   success: Models.Session,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -221,12 +236,10 @@ export const createToken = /* @__PURE__ */ Operation.make({
   operationId: "CreateSessionToken",
   method: "POST",
   path: "/sessions/{session_id}/tokens",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateTokenParams,
   success: CreateTokenResponse,
-  errors: [401, 404, 429]
+  errors: { 401: Errors.ClerkUnauthorized, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -255,10 +268,8 @@ export const createTokenFromTemplate = /* @__PURE__ */ Operation.make({
   operationId: "CreateSessionTokenFromTemplate",
   method: "POST",
   path: "/sessions/{session_id}/tokens/{template_name}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateTokenFromTemplateParams,
   success: CreateTokenResponse,
-  errors: [401, 404, 429]
+  errors: { 401: Errors.ClerkUnauthorized, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -34,12 +35,15 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSignInToken",
   method: "POST",
   path: "/sign_in_tokens",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.SignInToken,
-  errors: [403, 404, 422, 429]
+  errors: {
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -62,10 +66,7 @@ export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeSignInToken",
   method: "POST",
   path: "/sign_in_tokens/{sign_in_token_id}/revoke",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RevokeParams,
   success: Models.SignInToken,
-  errors: [400, 404, 429]
+  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

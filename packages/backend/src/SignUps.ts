@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optionalNullable } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
@@ -27,12 +28,9 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetSignUp",
   method: "GET",
   path: "/sign_ups/{id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.SignUp,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -57,10 +55,8 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSignUp",
   method: "PATCH",
   path: "/sign_ups/{id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.SignUp,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })

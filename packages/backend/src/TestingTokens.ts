@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
@@ -26,10 +27,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateTestingToken",
   method: "POST",
   path: "/testing_tokens",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: CreateParams,
   success: Models.TestingToken,
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import {
   JsonObject,
@@ -68,7 +69,7 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "GetUserList",
   method: "GET",
   path: "/users",
-  query: [
+  query: /* @__PURE__ */ Operation.query([
     "email_address",
     "phone_number",
     "external_id",
@@ -95,12 +96,15 @@ export const list = /* @__PURE__ */ Operation.make({
     "offset",
     "starting_after",
     "order_by"
-  ],
-  commaQuery: [],
-  body: "none",
+  ]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.User),
-  errors: [400, 401, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -166,12 +170,17 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateUser",
   method: "POST",
   path: "/users",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.User,
-  errors: [400, 401, 402, 403, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    402: Errors.ClerkPaymentRequired,
+    403: Errors.ClerkForbidden,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -215,7 +224,7 @@ export const count = /* @__PURE__ */ Operation.make({
   operationId: "GetUsersCount",
   method: "GET",
   path: "/users/count",
-  query: [
+  query: /* @__PURE__ */ Operation.query([
     "email_address",
     "phone_number",
     "external_id",
@@ -238,12 +247,10 @@ export const count = /* @__PURE__ */ Operation.make({
     "last_sign_in_at_after",
     "provider",
     "provider_user_id"
-  ],
-  commaQuery: [],
-  body: "none",
+  ]),
   params: CountParams,
   success: Models.TotalCount,
-  errors: [422, 429]
+  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -266,12 +273,14 @@ export const get = /* @__PURE__ */ Operation.make({
   operationId: "GetUser",
   method: "GET",
   path: "/users/{user_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetParams,
   success: Models.User,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -321,12 +330,17 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateUser",
   method: "PATCH",
   path: "/users/{user_id}",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateParams,
   success: Models.User,
-  errors: [400, 401, 404, 409, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -349,12 +363,14 @@ const deleteUser = /* @__PURE__ */ Operation.make({
   operationId: "DeleteUser",
   method: "DELETE",
   path: "/users/{user_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteUser as delete }
 
@@ -378,12 +394,9 @@ export const ban = /* @__PURE__ */ Operation.make({
   operationId: "BanUser",
   method: "POST",
   path: "/users/{user_id}/ban",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: BanParams,
   success: Models.User,
-  errors: [402, 404, 429]
+  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -406,12 +419,9 @@ export const unban = /* @__PURE__ */ Operation.make({
   operationId: "UnbanUser",
   method: "POST",
   path: "/users/{user_id}/unban",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: UnbanParams,
   success: Models.User,
-  errors: [402, 404, 429]
+  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -440,12 +450,10 @@ export const bulkBan = /* @__PURE__ */ Operation.make({
   operationId: "UsersBan",
   method: "POST",
   path: "/users/ban",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: BulkBanParams,
   success: /* @__PURE__ */ Schema.Array(Models.User),
-  errors: [400, 402, 429]
+  errors: { 400: Errors.ClerkBadRequest, 402: Errors.ClerkPaymentRequired, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -474,12 +482,10 @@ export const bulkUnban = /* @__PURE__ */ Operation.make({
   operationId: "UsersUnban",
   method: "POST",
   path: "/users/unban",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: BulkUnbanParams,
   success: /* @__PURE__ */ Schema.Array(Models.User),
-  errors: [400, 402, 429]
+  errors: { 400: Errors.ClerkBadRequest, 402: Errors.ClerkPaymentRequired, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -502,12 +508,9 @@ export const lock = /* @__PURE__ */ Operation.make({
   operationId: "LockUser",
   method: "POST",
   path: "/users/{user_id}/lock",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: LockParams,
   success: Models.User,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -530,12 +533,9 @@ export const unlock = /* @__PURE__ */ Operation.make({
   operationId: "UnlockUser",
   method: "POST",
   path: "/users/{user_id}/unlock",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: UnlockParams,
   success: Models.User,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -559,12 +559,15 @@ export const setProfileImage = /* @__PURE__ */ Operation.make({
   operationId: "SetUserProfileImage",
   method: "POST",
   path: "/users/{user_id}/profile_image",
-  query: [],
-  commaQuery: [],
-  body: "multipart",
+  body: Operation.multipartBody,
   params: SetProfileImageParams,
   success: Models.User,
-  errors: [400, 401, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -587,12 +590,9 @@ export const deleteProfileImage = /* @__PURE__ */ Operation.make({
   operationId: "DeleteUserProfileImage",
   method: "DELETE",
   path: "/users/{user_id}/profile_image",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteProfileImageParams,
   success: Models.User,
-  errors: [404, 429]
+  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -618,12 +618,16 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceUserMetadata",
   method: "PUT",
   path: "/users/{user_id}/metadata",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: ReplaceMetadataParams,
   success: Models.User,
-  errors: [400, 401, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -649,12 +653,16 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   operationId: "UpdateUserMetadata",
   method: "PATCH",
   path: "/users/{user_id}/metadata",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: UpdateMetadataParams,
   success: Models.User,
-  errors: [400, 401, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -678,12 +686,17 @@ export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   operationId: "GetUserBillingSubscription",
   method: "GET",
   path: "/users/{user_id}/billing/subscription",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetBillingSubscriptionParams,
   success: Models.CommerceSubscription,
-  errors: [400, 401, 403, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -707,12 +720,17 @@ export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   operationId: "GetUserBillingCreditBalance",
   method: "GET",
   path: "/users/{user_id}/billing/credits",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GetBillingCreditBalanceParams,
   success: Models.CommerceCreditBalanceResponse,
-  errors: [400, 401, 403, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -741,12 +759,19 @@ export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
   operationId: "AdjustUserBillingCreditBalance",
   method: "POST",
   path: "/users/{user_id}/billing/credits",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: AdjustBillingCreditBalanceParams,
   success: Models.CommerceCreditLedgerResponse,
-  errors: [400, 401, 403, 404, 409, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -777,12 +802,15 @@ export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
   operationId: "GetOAuthAccessToken",
   method: "GET",
   path: "/users/{user_id}/oauth_access_tokens/{provider}",
-  query: ["paginated", "limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: GetOAuthAccessTokenParams,
   success: Models.OAuthAccessToken,
-  errors: [400, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -823,12 +851,10 @@ export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
   operationId: "UsersGetOrganizationMemberships",
   method: "GET",
   path: "/users/{user_id}/organization_memberships",
-  query: ["limit", "offset"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
   params: GetOrganizationMembershipsParams,
   success: Models.OrganizationMemberships,
-  errors: [403, 404, 429]
+  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -873,12 +899,15 @@ export const getOrganizationInvitations = /* @__PURE__ */ Operation.make({
   operationId: "UsersGetOrganizationInvitations",
   method: "GET",
   path: "/users/{user_id}/organization_invitations",
-  query: ["limit", "offset", "status"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "status"]),
   params: GetOrganizationInvitationsParams,
   success: Models.OrganizationInvitationsWithPublicOrganizationData,
-  errors: [400, 403, 404, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -914,12 +943,17 @@ export const removePassword = /* @__PURE__ */ Operation.make({
   operationId: "RemoveUserPassword",
   method: "POST",
   path: "/users/{user_id}/remove_password",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: RemovePasswordParams,
   success: Models.User,
-  errors: [400, 401, 403, 404, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -952,12 +986,16 @@ export const verifyPassword = /* @__PURE__ */ Operation.make({
   operationId: "VerifyPassword",
   method: "POST",
   path: "/users/{user_id}/verify_password",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: VerifyPasswordParams,
   success: VerifyPasswordResponse,
-  errors: [400, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -993,12 +1031,16 @@ export const verifyTotp = /* @__PURE__ */ Operation.make({
   operationId: "VerifyTOTP",
   method: "POST",
   path: "/users/{user_id}/verify_totp",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: VerifyTotpParams,
   success: VerifyTotpResponse,
-  errors: [400, 404, 422, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1030,12 +1072,13 @@ export const disableMfa = /* @__PURE__ */ Operation.make({
   operationId: "DisableMFA",
   method: "DELETE",
   path: "/users/{user_id}/mfa",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DisableMfaParams,
   success: DisableMfaResponse,
-  errors: [404, 429, 500]
+  errors: {
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1058,12 +1101,13 @@ export const deleteBackupCodes = /* @__PURE__ */ Operation.make({
   operationId: "DeleteBackupCode",
   method: "DELETE",
   path: "/users/{user_id}/backup_code",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteBackupCodesParams,
   success: DisableMfaResponse,
-  errors: [404, 429, 500]
+  errors: {
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1087,12 +1131,14 @@ export const deletePasskey = /* @__PURE__ */ Operation.make({
   operationId: "UserPasskeyDelete",
   method: "DELETE",
   path: "/users/{user_id}/passkeys/{passkey_identification_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeletePasskeyParams,
   success: Models.DeletedObject,
-  errors: [403, 404, 429, 500]
+  errors: {
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1127,12 +1173,14 @@ export const listTrustedDevices = /* @__PURE__ */ Operation.make({
   operationId: "ListUserTrustedDevices",
   method: "GET",
   path: "/users/{user_id}/trusted_devices",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: ListTrustedDevicesParams,
   success: ListTrustedDevicesResponse,
-  errors: [403, 404, 429, 500]
+  errors: {
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1156,12 +1204,14 @@ export const revokeTrustedDevice = /* @__PURE__ */ Operation.make({
   operationId: "RevokeUserTrustedDevice",
   method: "DELETE",
   path: "/users/{user_id}/trusted_devices/{trusted_device_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RevokeTrustedDeviceParams,
   success: Models.TrustedDevice,
-  errors: [403, 404, 429, 500]
+  errors: {
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1185,12 +1235,15 @@ export const deleteWeb3Wallet = /* @__PURE__ */ Operation.make({
   operationId: "UserWeb3WalletDelete",
   method: "DELETE",
   path: "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteWeb3WalletParams,
   success: Models.DeletedObject,
-  errors: [400, 403, 404, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1213,12 +1266,13 @@ export const deleteTOTP = /* @__PURE__ */ Operation.make({
   operationId: "DeleteTOTP",
   method: "DELETE",
   path: "/users/{user_id}/totp",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteTOTPParams,
   success: DisableMfaResponse,
-  errors: [404, 429, 500]
+  errors: {
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1242,12 +1296,15 @@ export const deleteExternalAccount = /* @__PURE__ */ Operation.make({
   operationId: "DeleteExternalAccount",
   method: "DELETE",
   path: "/users/{user_id}/external_accounts/{external_account_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteExternalAccountParams,
   success: Models.DeletedObject,
-  errors: [400, 403, 404, 429, 500]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    429: Errors.ClerkTooManyRequests,
+    500: Errors.ClerkInternalServerError
+  }
 })
 
 /**
@@ -1272,12 +1329,17 @@ export const setPasswordCompromised = /* @__PURE__ */ Operation.make({
   operationId: "SetUserPasswordCompromised",
   method: "POST",
   path: "/users/{user_id}/password/set_compromised",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: SetPasswordCompromisedParams,
   success: Models.User,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -1301,10 +1363,14 @@ export const unsetPasswordCompromised = /* @__PURE__ */ Operation.make({
   operationId: "UnsetUserPasswordCompromised",
   method: "POST",
   path: "/users/{user_id}/password/unset_compromised",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: UnsetPasswordCompromisedParams,
   success: Models.User,
-  errors: [400, 401, 403, 404, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    401: Errors.ClerkUnauthorized,
+    403: Errors.ClerkForbidden,
+    404: Errors.ClerkNotFound,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

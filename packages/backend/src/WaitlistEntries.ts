@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
@@ -53,12 +54,10 @@ export const list = /* @__PURE__ */ Operation.make({
   operationId: "ListWaitlistEntries",
   method: "GET",
   path: "/waitlist_entries",
-  query: ["limit", "offset", "query", "status", "order_by"],
-  commaQuery: [],
-  body: "none",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "status", "order_by"]),
   params: ListParams,
   success: ListResponse,
-  errors: [429]
+  errors: { 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -94,12 +93,14 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: CreateParams,
   success: Models.WaitlistEntry,
-  errors: [400, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -127,12 +128,14 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   operationId: "CreateBulkWaitlistEntries",
   method: "POST",
   path: "/waitlist_entries/bulk",
-  query: [],
-  commaQuery: [],
-  body: "jsonArray",
+  body: Operation.jsonArrayBody,
   params: BulkCreateParams,
   success: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry),
-  errors: [400, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -155,12 +158,15 @@ const deleteWaitlistEntry = /* @__PURE__ */ Operation.make({
   operationId: "DeleteWaitlistEntry",
   method: "DELETE",
   path: "/waitlist_entries/{waitlist_entry_id}",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteParams,
   success: Models.DeletedObject,
-  errors: [400, 404, 409, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 export { deleteWaitlistEntry as delete }
 
@@ -185,12 +191,16 @@ export const invite = /* @__PURE__ */ Operation.make({
   operationId: "InviteWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries/{waitlist_entry_id}/invite",
-  query: [],
-  commaQuery: [],
-  body: "json",
+  body: Operation.jsonBody,
   params: InviteParams,
   success: Models.WaitlistEntry,
-  errors: [400, 404, 409, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })
 
 /**
@@ -213,10 +223,13 @@ export const reject = /* @__PURE__ */ Operation.make({
   operationId: "RejectWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries/{waitlist_entry_id}/reject",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: RejectParams,
   success: Models.WaitlistEntry,
-  errors: [400, 404, 409, 422, 429]
+  errors: {
+    400: Errors.ClerkBadRequest,
+    404: Errors.ClerkNotFound,
+    409: Errors.ClerkConflict,
+    422: Errors.ClerkUnprocessableEntity,
+    429: Errors.ClerkTooManyRequests
+  }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
@@ -26,12 +27,9 @@ export const createSvixApp = /* @__PURE__ */ Operation.make({
   operationId: "CreateSvixApp",
   method: "POST",
   path: "/webhooks/svix",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: CreateSvixAppParams,
   success: Models.SvixURL,
-  errors: [400, 429]
+  errors: { 400: Errors.ClerkBadRequest, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -52,12 +50,9 @@ export const deleteSvixApp = /* @__PURE__ */ Operation.make({
   operationId: "DeleteSvixApp",
   method: "DELETE",
   path: "/webhooks/svix",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: DeleteSvixAppParams,
   success: undefined,
-  errors: [400, 429]
+  errors: { 400: Errors.ClerkBadRequest, 429: Errors.ClerkTooManyRequests }
 })
 
 /**
@@ -78,10 +73,7 @@ export const generateSvixAuthURL = /* @__PURE__ */ Operation.make({
   operationId: "GenerateSvixAuthURL",
   method: "POST",
   path: "/webhooks/svix_url",
-  query: [],
-  commaQuery: [],
-  body: "none",
   params: GenerateSvixAuthURLParams,
   success: Models.SvixURL,
-  errors: [400, 429]
+  errors: { 400: Errors.ClerkBadRequest, 429: Errors.ClerkTooManyRequests }
 })

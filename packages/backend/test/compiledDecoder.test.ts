@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Models from "../src/Models.js"
 import * as FakeClerk from "./fakeClerk.js"
@@ -294,7 +295,9 @@ describe("decoding a response body", () => {
         if (decoded._tag !== "Invalid") return
         expect(decoded.json).toStrictEqual(JSON.parse(text))
         const expected = Schema.decodeUnknownEither(Users)(JSON.parse(text))
-        expect(Either.isLeft(expected) && String(expected.left)).toBe(String(decoded.error))
+        expect(Either.isLeft(expected) && String(expected.left)).toBe(
+          String(ParseResult.parseError(decoded.issue))
+        )
       })
   )
 
@@ -318,7 +321,7 @@ describe("decoding a response body", () => {
       const invalid = decodeJson(Verified)(JSON.stringify({ verified: 1 }))
       const expected = Schema.decodeUnknownEither(Wire)({ verified: 1 })
       expect(invalid._tag).toBe("Invalid")
-      expect(invalid._tag === "Invalid" && String(invalid.error)).toBe(
+      expect(invalid._tag === "Invalid" && String(ParseResult.parseError(invalid.issue))).toBe(
         Either.isLeft(expected) && String(expected.left)
       )
     })

@@ -186,6 +186,28 @@ interface ModuleContext {
   readonly declared: Set<string>
 }
 
+/** The class of each status `Errors.ts` names. */
+const errorClasses: { readonly [status: number]: string } = {
+  400: "ClerkBadRequest",
+  401: "ClerkUnauthorized",
+  402: "ClerkPaymentRequired",
+  403: "ClerkForbidden",
+  404: "ClerkNotFound",
+  409: "ClerkConflict",
+  410: "ClerkGone",
+  413: "ClerkPayloadTooLarge",
+  422: "ClerkUnprocessableEntity",
+  423: "ClerkLocked",
+  429: "ClerkTooManyRequests",
+  500: "ClerkInternalServerError"
+}
+
+const errorClass = (status: number): string => {
+  const name = errorClasses[status]
+  if (name === undefined) throw new Error(`no error class for status ${status}`)
+  return name
+}
+
 const operationBlock = (operation: OperationModel, module: ModuleContext): string => {
   const { ctx, requestCtx } = module
   const paramsName = `${upperFirst(operation.name)}Params`
@@ -193,6 +215,11 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
   const query = operation.params
     .filter((param) => param.location === "query")
     .map((param) => JSON.stringify(param.wireName))
+  const comma = operation.commaQuery.map((name) => JSON.stringify(name))
+  const queryLine =
+    query.length === 0
+      ? ""
+      : `  query: Operation.query([${query.join(", ")}]${comma.length === 0 ? "" : `, [${comma.join(", ")}]`}),\n`
   const local = localName(operation)
   const lines: Array<string> = [
     `${doc([since, "@category params"])}\nexport const ${paramsName} = ${paramsSchema(operation, requestCtx)}\nexport interface ${paramsName} extends Schema.Schema.Type<typeof ${paramsName}> {}`
@@ -215,12 +242,9 @@ ${local === operation.name ? "export " : ""}const ${local} = Operation.make({
   operationId: ${JSON.stringify(operation.operationId)},
   method: ${JSON.stringify(operation.method)},
   path: ${JSON.stringify(operation.path)},
-  query: [${query.join(", ")}],
-  commaQuery: [${operation.commaQuery.map((name) => JSON.stringify(name)).join(", ")}],
-  body: ${JSON.stringify(operation.body)},
-  params: ${paramsName},
+${queryLine}${operation.body === "none" ? "" : `  body: Operation.${operation.body}Body,\n`}  params: ${paramsName},
   success: ${success.code},
-  errors: [${operation.errorStatuses.join(", ")}]
+  errors: {${operation.errorStatuses.map((status) => ` ${status}: Errors.${errorClass(status)}`).join(",")}${operation.errorStatuses.length === 0 ? "" : " "}}
 })${local === operation.name ? "" : `\nexport { ${local} as ${operation.name} }`}`)
   const pagination = operation.pagination
   if (pagination !== undefined) {
@@ -250,6 +274,7 @@ export const namespaceModule = (spec: Spec, operations: ReadonlyArray<OperationM
   const body = pure(operations.map((operation) => operationBlock(operation, module)).join("\n\n"))
   const imports = [
     `import * as Schema from "effect/Schema"`,
+    ...(body.includes("Errors.") ? [`import * as Errors from "./Errors.js"`] : []),
     ...(body.includes("Models.") ? [`import * as Models from "./Models.js"`] : []),
     fieldsImport(body).trim(),
     ...(body.includes("withCompiledDecode(")

@@ -25,13 +25,24 @@ export interface Answer {
 }
 
 /**
- * How a success body is read. Read at once it is text, which undici decodes as
- * it joins the chunks. A page fetched ahead of the consumer (`Pagination.stream`)
- * waits as bytes, outside V8's heap: its 1.4 MB of text arriving while the
- * consumer's page was alive set off young collections that promoted that page,
- * and streaming 100,000 users peaked at about 1.4× the RSS of 20,000 (1.1× as bytes).
+ * How a success body is read: as text (`undefined`), which undici decodes as it
+ * joins the chunks, or by `readAhead`. A function rather than a name, so a
+ * program without streams does not bundle the other way.
  */
-export type BodyRead = "text" | "ahead"
+export type BodyRead =
+  | ((
+      response: HttpClientResponse.HttpClientResponse
+    ) => Effect.Effect<Uint8Array, HttpClientError.ResponseError>)
+  | undefined
+
+/**
+ * A page fetched ahead of the consumer (`Pagination.stream`) waits as bytes,
+ * outside V8's heap: its 1.4 MB of text arriving while the consumer's page was
+ * alive set off young collections that promoted that page, and streaming
+ * 100,000 users peaked at about 1.4× the RSS of 20,000 (1.1× as bytes).
+ */
+export const readAhead = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
 
 const utf8 = new TextDecoder()
 
@@ -44,9 +55,7 @@ const transportTimeout = (error: HttpClientError.HttpClientError) =>
 
 const readBody = (response: HttpClientResponse.HttpClientResponse, read: BodyRead) => {
   const body: Effect.Effect<string | Uint8Array, HttpClientError.ResponseError> =
-    read === "ahead" && response.status >= 200 && response.status < 300
-      ? Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
-      : response.text
+    read !== undefined && response.status >= 200 && response.status < 300 ? read(response) : response.text
   return Effect.matchEffect(body, {
     // A body that breaks off is kept as a description: for a write it is still an answer that must not be repeated.
     onFailure: (error) => {

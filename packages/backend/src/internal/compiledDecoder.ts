@@ -491,7 +491,7 @@ export const decodeUnknownEither = <A, I>(
 export type JsonDecoded<A> =
   | { readonly _tag: "Decoded"; readonly value: A }
   | { readonly _tag: "NotJson" }
-  | { readonly _tag: "Invalid"; readonly json: unknown; readonly error: ParseResult.ParseError }
+  | { readonly _tag: "Invalid"; readonly json: unknown; readonly issue: ParseResult.ParseIssue }
 
 export type JsonDecoder<A> = (text: string) => JsonDecoded<A>
 
@@ -506,7 +506,7 @@ export type JsonDecoder<A> = (text: string) => JsonDecoded<A>
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> => {
   // `null` once known to have none: Schema alone decodes it.
   let fast: Decode | null | undefined
-  let slow: ((input: unknown) => Either.Either<A, ParseResult.ParseError>) | undefined
+  let slow: ((input: unknown) => Either.Either<A, ParseResult.ParseIssue>) | undefined
   return (text) => {
     const json = parseJson(text)
     if (Option.isNone(json)) return { _tag: "NotJson" }
@@ -515,11 +515,11 @@ export const decodeJson = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> =>
     if (value !== Invalid) return { _tag: "Decoded", value: value as A }
     // Without a fast decoder nothing has touched the parsed value.
     const intact = fast === null ? json.value : JSON.parse(text)
-    slow ??= Schema.decodeUnknownEither(schema)
+    slow ??= ParseResult.decodeUnknownEither(schema)
     const decoded = slow(intact)
     return Either.isRight(decoded)
       ? { _tag: "Decoded", value: decoded.right }
-      : { _tag: "Invalid", json: intact, error: decoded.left }
+      : { _tag: "Invalid", json: intact, issue: decoded.left }
   }
 }
 

@@ -10,8 +10,8 @@ const samePath = (a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>) 
  * (`X | undefined`); the "Expected undefined" half says nothing useful, so it is
  * dropped where another issue names the same path.
  */
-export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<ValidationIssue> => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+export const toIssues = (issue: ParseResult.ParseIssue): ReadonlyArray<ValidationIssue> => {
+  const issues = ParseResult.ArrayFormatter.formatIssueSync(issue)
   return issues
     .filter(
       (issue) =>

@@ -14,8 +14,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import type * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
+import * as ParseResult from "effect/ParseResult"
+import type * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
 import { ClerkClient } from "../ClerkClient.js"
@@ -29,6 +29,7 @@ import {
   type BodyRead,
   exchange,
   failWith,
+  readAhead,
   retryAfterOf,
   statusKind,
   textOf,
@@ -37,8 +38,14 @@ import {
 import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
-import { failure, success } from "./response.js"
+import { type ErrorClasses, failure, success } from "./response.js"
 import { AttemptTimeout, attemptTimeoutFor } from "./timeout.js"
+
+/**
+ * The query and body encodings of a `Definition`; an operation without query
+ * params or a body names none.
+ */
+export { json as jsonBody, jsonArray as jsonArrayBody, multipart as multipartBody, query } from "./request.js"
 
 /**
  * Errors any operation can fail with, whatever its spec entry declares:
@@ -62,7 +69,8 @@ export interface Definition<P, PI, A, AI, S extends ErrorStatus> extends Request
   readonly params: Schema.Schema<P, PI>
   /** Absent when the operation answers without a body. */
   readonly success: Schema.Schema<A, AI> | undefined
-  readonly errors: ReadonlyArray<S>
+  /** The statuses the spec declares, each with its error class. */
+  readonly errors: ErrorClasses<S>
 }
 
 /** Operations whose params are all optional can be called without any. */
@@ -96,18 +104,53 @@ const endWithoutValue = (span: Tracer.Span, clock: Clock.Clock) =>
   span.end(clock.unsafeCurrentTimeNanos(), Exit.void)
 
 /**
- * The key under which a call keeps its variant that leaves decoding to the
- * caller: it answers, once the request has succeeded, with the Effect that
- * decodes the body. `Pagination.stream` fetches the next page ahead with it and
- * decodes the page only when the consumer gets to it, so one decoded page is
- * alive at a time (two doubled the GC time of streaming).
+ * The variant of a call that leaves decoding to the caller: it answers, once
+ * the request has succeeded, with the Effect that decodes the body.
+ * `Pagination.stream` fetches the next page ahead with it and decodes the page
+ * only when the consumer gets to it, so one decoded page is alive at a time
+ * (two doubled the GC time of streaming).
  */
-export const DecodeLater: unique symbol = Symbol.for("@effect-clerk/backend/Operation/DecodeLater")
-
 export type DecodeLater<P, A, E> = (
   params: P,
   options?: CallOptions
 ) => Effect.Effect<Effect.Effect<A, E>, E, ClerkClient>
+
+/**
+ * The key under which a call keeps what `decodeLater` builds its variant from:
+ * kept outside `make`, so a program without streams does not bundle it.
+ */
+const Internals: unique symbol = Symbol.for("@effect-clerk/backend/Operation/Internals")
+
+interface Internals<P, A, E> {
+  readonly run: <X>(
+    params: P | undefined,
+    options: CallOptions | undefined,
+    decoded: (answer: Answer) => Either.Either<X, E>,
+    read: BodyRead
+  ) => Effect.Effect<X, E, ClerkClient>
+  readonly decode: (answer: Answer) => Either.Either<A, E>
+}
+
+/**
+ * The `DecodeLater` variant of an operation made by `make`, or `undefined` for
+ * any other function. A broken body is decoded at once: its failure decides
+ * whether the request is repeated.
+ */
+export const decodeLater = <P, A, E>(call: object): DecodeLater<P, A, E> | undefined => {
+  const internals = (call as { readonly [Internals]?: Internals<P, A, E> })[Internals]
+  if (internals === undefined) return undefined
+  const { run, decode } = internals
+  return (params, options) =>
+    run(
+      params,
+      options,
+      (answer) =>
+        answer.broken
+          ? Either.map(decode(answer), Effect.succeed)
+          : Either.right(Effect.suspend(() => decode(answer))),
+      readAhead
+    )
+}
 
 /**
  * @since 0.1.0
@@ -118,7 +161,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
 ): Call<P, A, ErrorFor<S> | GenericError> => {
   type E = ErrorFor<S> | GenericError
   const { operationId, method } = definition
-  const encodeParams = Schema.encodeUnknownEither(definition.params, { errors: "all" })
+  const encodeParams = ParseResult.encodeUnknownEither(definition.params, { errors: "all" })
   const decodeSuccess =
     definition.success === undefined ? undefined : CompiledDecoder.decodeJson(definition.success)
   const toRequest = compile(definition)
@@ -134,8 +177,8 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     }
   }
 
-  const invalidParams = (error: ParseResult.ParseError) => {
-    const issues = toIssues(error)
+  const invalidParams = (issue: ParseResult.ParseIssue) => {
+    const issues = toIssues(issue)
     return Effect.fail(
       new RequestValidationError({ operationId, field: issues[0]?.path.map(String).join(".") ?? "", issues })
     )
@@ -219,15 +262,15 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
         pending = undefined
         return Effect.fail(failed)
       }).pipe(
-        Effect.tapError(({ retryAfter }) =>
-          retryAfter === undefined
-            ? Effect.void
-            : Effect.map(Clock.currentTimeMillis, (now) => {
-                notBefore = now + Duration.toMillis(retryAfter)
-              })
-        )
+        Effect.mapError((failure) => {
+          if (failure.retryAfter !== undefined)
+            notBefore = clock.unsafeCurrentTimeMillis() + Duration.toMillis(failure.retryAfter)
+          return failure
+        })
       )
-      return Effect.mapError(Effect.retry(next, policy.schedule), (failure) => failure.error)
+      // `Effect.retry` with the failure's typed error once the schedule stops, without
+      // bundling the option forms of `Effect.retry`.
+      return Effect.retryOrElse(next, policy.schedule, (failure) => Effect.fail(failure.error))
     }
 
     return Effect.flatMap(toRequest(wire), (request) => {
@@ -273,17 +316,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       )
     )
 
-  const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode, "text")
-  // A broken body is decoded at once: its failure decides whether the request is repeated.
-  const decodeLater: DecodeLater<P | undefined, A, E> = (params, options) =>
-    run(
-      params,
-      options,
-      (answer) =>
-        answer.broken
-          ? Either.map(decode(answer), Effect.succeed)
-          : Either.right(Effect.suspend(() => decode(answer))),
-      "ahead"
-    )
-  return Object.assign(call, { [DecodeLater]: decodeLater }) as Call<P, A, ErrorFor<S> | GenericError>
+  const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode, undefined)
+  const internals: Internals<P, A, E> = { run, decode }
+  return Object.assign(call, { [Internals]: internals }) as Call<P, A, ErrorFor<S> | GenericError>
 }

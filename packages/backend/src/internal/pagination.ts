@@ -10,7 +10,7 @@ import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
-import { DecodeLater } from "./operation.js"
+import { type DecodeLater, decodeLater } from "./operation.js"
 
 export interface Paged {
   readonly limit?: number | null | undefined
@@ -41,14 +41,12 @@ type StreamParams<P> = Omit<NonNullable<P>, "limit" | "offset">
 
 /** `P` may include `undefined`: lists whose params are all optional take `params?`. */
 export const stream = <P extends Paged | undefined, Page, A, E>(
-  list: ((params: P, options?: CallOptions) => Effect.Effect<Page, E, ClerkClient>) & {
-    readonly [DecodeLater]?: DecodeLater<P, Page, E>
-  },
+  list: (params: P, options?: CallOptions) => Effect.Effect<Page, E, ClerkClient>,
   shape: PageShape<Page, A>
 ): StreamCall<P, A, E> => {
   // The page ahead travels as the bytes of its answer and is decoded when the consumer reaches it.
   const fetchPage: DecodeLater<P, Page, E> =
-    list[DecodeLater] ?? ((params, options) => Effect.map(list(params, options), Effect.succeed))
+    decodeLater<P, Page, E>(list) ?? ((params, options) => Effect.map(list(params, options), Effect.succeed))
   const pages = (params: StreamParams<P> | undefined, options: StreamOptions = {}) => {
     const { pageSize, ...callOptions } = options
     const limit = pageSize ?? shape.maxPageSize

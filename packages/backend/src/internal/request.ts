@@ -7,19 +7,26 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as Effect from "effect/Effect"
 
-/** How the fields that are neither path nor query params travel. */
-export type BodyKind = "none" | "json" | "jsonArray" | "multipart"
+type Wire = { readonly [key: string]: unknown }
+
+/**
+ * How the fields that are neither path nor query params travel: `json`,
+ * `jsonArray` or `multipart`; an operation without a body has none. A function
+ * rather than a name, so a program bundles only the encodings its operations use.
+ */
+export type Body = (
+  request: HttpClientRequest.HttpClientRequest,
+  wire: Wire,
+  notInBody: ReadonlySet<string>
+) => Effect.Effect<HttpClientRequest.HttpClientRequest>
 
 export interface RequestShape {
   readonly method: HttpMethod
   readonly path: string
-  readonly query: ReadonlyArray<string>
-  /** Query arrays the spec declares with `explode: false`: one comma-joined value. */
-  readonly commaQuery: ReadonlyArray<string>
-  readonly body: BodyKind
+  /** Absent when the operation takes no query params. */
+  readonly query?: Query | undefined
+  readonly body?: Body | undefined
 }
-
-type Wire = { readonly [key: string]: unknown }
 
 /**
  * `path` cut at its `{name}` params: literal text at even indexes, the wire
@@ -29,23 +36,35 @@ const pathParts = (path: string): ReadonlyArray<string> => path.split(/\{([^}]+)
 
 const queryValue = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value))
 
-const appendQuery = (
-  shape: RequestShape,
-  comma: ReadonlySet<string>,
-  wire: Wire
-): ReadonlyArray<readonly [string, string]> => {
-  const entries: Array<readonly [string, string]> = []
-  for (const name of shape.query) {
-    const value = wire[name]
-    if (value === undefined || value === null) continue
-    if (Array.isArray(value)) {
-      if (comma.has(name)) entries.push([name, value.map(queryValue).join(",")])
-      else for (const item of value) entries.push([name, queryValue(item)])
-    } else {
-      entries.push([name, queryValue(value)])
+/** An operation's query params: their wire names and how a call's values become the query string. */
+export interface Query {
+  readonly names: ReadonlyArray<string>
+  readonly encode: (wire: Wire) => ReadonlyArray<readonly [string, string]>
+}
+
+/**
+ * Query params by wire name. Arrays travel as repeated keys, except those in
+ * `comma` (declared with `explode: false`), which travel as one comma-joined value.
+ */
+export const query = (names: ReadonlyArray<string>, comma: ReadonlyArray<string> = []): Query => {
+  const commaNames: ReadonlySet<string> = new Set(comma)
+  return {
+    names,
+    encode: (wire) => {
+      const entries: Array<readonly [string, string]> = []
+      for (const name of names) {
+        const value = wire[name]
+        if (value === undefined || value === null) continue
+        if (Array.isArray(value)) {
+          if (commaNames.has(name)) entries.push([name, value.map(queryValue).join(",")])
+          else for (const item of value) entries.push([name, queryValue(item)])
+        } else {
+          entries.push([name, queryValue(value)])
+        }
+      }
+      return entries
     }
   }
-  return entries
 }
 
 const toFormData = (fields: Wire): FormData => {
@@ -72,12 +91,22 @@ const bodyFields = (wire: Wire, notInBody: ReadonlySet<string>): Wire => {
  * than handed to the HttpClient as `FormData`: transports disagree on which
  * `FormData` class they accept (undici 7 rejects Node's global one).
  */
-const multipart = (request: HttpClientRequest.HttpClientRequest, form: FormData) =>
-  Effect.promise(async () => {
+export const multipart: Body = (request, wire, notInBody) => {
+  const form = toFormData(bodyFields(wire, notInBody))
+  return Effect.promise(async () => {
     const encoded = new Response(form)
     const contentType = encoded.headers.get("content-type") ?? "multipart/form-data"
     return HttpClientRequest.bodyUint8Array(request, new Uint8Array(await encoded.arrayBuffer()), contentType)
   })
+}
+
+/** The fields as a JSON object. */
+export const json: Body = (request, wire, notInBody) =>
+  Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, bodyFields(wire, notInBody)))
+
+/** The `body` param as the JSON body (the bulk operations whose body is an array). */
+export const jsonArray: Body = (request, wire) =>
+  Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, wire.body))
 
 /**
  * Everything that depends on the shape alone is worked out once per operation,
@@ -86,24 +115,17 @@ const multipart = (request: HttpClientRequest.HttpClientRequest, form: FormData)
 export const compile = (
   shape: RequestShape
 ): ((wire: Wire) => Effect.Effect<HttpClientRequest.HttpClientRequest>) => {
-  const comma: ReadonlySet<string> = new Set(shape.commaQuery)
   const parts = pathParts(shape.path)
-  const notInBody: ReadonlySet<string> = new Set([...parts.filter((_, i) => i % 2 === 1), ...shape.query])
+  const notInBody: ReadonlySet<string> = new Set([
+    ...parts.filter((_, i) => i % 2 === 1),
+    ...(shape.query?.names ?? [])
+  ])
   const make = HttpClientRequest.make(shape.method)
   return (wire) => {
     let url = parts[0]!
     for (let i = 1; i < parts.length; i += 2)
       url += encodeURIComponent(String(wire[parts[i]!])) + parts[i + 1]
-    const request = make(url, { urlParams: shape.query.length === 0 ? [] : appendQuery(shape, comma, wire) })
-    switch (shape.body) {
-      case "none":
-        return Effect.succeed(request)
-      case "jsonArray":
-        return Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, wire.body))
-      case "json":
-        return Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, bodyFields(wire, notInBody)))
-      case "multipart":
-        return multipart(request, toFormData(bodyFields(wire, notInBody)))
-    }
+    const request = make(url, { urlParams: shape.query === undefined ? [] : shape.query.encode(wire) })
+    return shape.body === undefined ? Effect.succeed(request) : shape.body(request, wire, notInBody)
   }
 }

@@ -9,11 +9,11 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import {
   ClerkErrorDetail,
+  type ErrorFields,
   type ErrorFor,
   type ErrorStatus,
   ResponseValidationError,
-  SDKError,
-  fromStatus
+  SDKError
 } from "../Errors.js"
 import type { JsonDecoder } from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
@@ -35,11 +35,23 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000))
 }
 
-const isDeclared = <S extends ErrorStatus>(declared: ReadonlyArray<S>, status: number): status is S =>
-  (declared as ReadonlyArray<number>).includes(status)
+/**
+ * The error class of a documented status. An operation lists its statuses with
+ * their classes rather than the statuses alone, so a program bundles only the
+ * classes of the statuses its operations declare.
+ */
+export type ErrorClass<S extends ErrorStatus> = new (
+  fields: { readonly status: S } & ErrorFields
+) => ErrorFor<S>
+
+/** An operation's documented statuses, each with its error class. */
+export type ErrorClasses<S extends ErrorStatus> = { readonly [K in S]: ErrorClass<K> }
+
+const isDeclared = <S extends ErrorStatus>(declared: ErrorClasses<S>, status: number): status is S =>
+  Object.hasOwn(declared, status)
 
 export const failure = <S extends ErrorStatus>(
-  declared: ReadonlyArray<S>,
+  declared: ErrorClasses<S>,
   response: HttpClientResponse.HttpClientResponse,
   text: string,
   now: number
@@ -50,13 +62,17 @@ export const failure = <S extends ErrorStatus>(
   const body = Option.flatMap(parseJson(text), decodeClerkErrorBody)
   if (Option.isNone(body)) return sdkError("the body is not Clerk's error JSON")
   if (!isDeclared(declared, status)) return sdkError(`status ${status} is not documented for this operation`)
-  const retryAfter = status === 429 ? parseRetryAfter(response.headers["retry-after"], now) : undefined
-  return fromStatus[status]({
+  const ErrorClass: ErrorClass<S> = declared[status]
+  const fields = {
+    status,
     errors: body.value.errors,
     meta: body.value.meta,
-    clerkTraceId: body.value.clerkTraceId ?? response.headers["x-clerk-trace-id"],
-    retryAfter
-  })
+    clerkTraceId: body.value.clerkTraceId ?? response.headers["x-clerk-trace-id"]
+  }
+  // Only a 429 carries `Retry-After`.
+  return new ErrorClass(
+    status === 429 ? { ...fields, retryAfter: parseRetryAfter(response.headers["retry-after"], now) } : fields
+  )
 }
 
 /** Synchronous: a valid body is the common case and needs no Effect of its own. */
@@ -85,7 +101,7 @@ export const success = <A>(
           operationId,
           status: response.status,
           body: decoded.json,
-          issues: toIssues(decoded.error)
+          issues: toIssues(decoded.issue)
         })
       )
   }
