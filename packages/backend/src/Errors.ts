@@ -30,14 +30,15 @@ const clerkErrorFields = {
  * The fields of the error of `status`. The error classes are built from pure
  * calls, so a program keeps only those its operations can fail with.
  */
-const withRetryAfter = <F extends Schema.Struct.Fields>(fields: F) => ({
-  ...fields,
-  retryAfter: Schema.optional(Schema.Number)
-})
-
 const fieldsOf = <const S extends number>(status: S) => ({
   status: Schema.Literal(status),
   ...clerkErrorFields
+})
+
+/** The fields of a 429, which also carries its `Retry-After`. */
+const withRetryAfter = <F extends Schema.Struct.Fields>(fields: F) => ({
+  ...fields,
+  retryAfter: Schema.optional(Schema.Number)
 })
 
 /** Clerk's messages name the problem; the tag, status and trace id make it findable in logs. */
