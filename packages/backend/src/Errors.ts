@@ -330,7 +330,8 @@ export class SDKError extends Schema.TaggedError<SDKError>()("SDKError", {
  * @category models
  */
 export class ValidationIssue extends Schema.Class<ValidationIssue>("ValidationIssue")({
-  path: Schema.Array(Schema.Union(Schema.String, Schema.Number, Schema.Symbol)),
+  /** Object keys and array indexes from the root of the params or the body. */
+  path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
   message: Schema.String
 }) {}
 

@@ -18,5 +18,12 @@ export const toIssues = (issue: ParseResult.ParseIssue): ReadonlyArray<Validatio
         !issue.message.startsWith("Expected undefined") ||
         !issues.some((other) => other !== issue && samePath(other.path, issue.path))
     )
-    .map((issue) => new ValidationIssue({ path: issue.path, message: issue.message }))
+    .map(
+      (issue) =>
+        new ValidationIssue({
+          // Params and JSON bodies have no symbol keys; one would read as its description.
+          path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
+          message: issue.message
+        })
+    )
 }
