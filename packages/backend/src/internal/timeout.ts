@@ -66,7 +66,15 @@ export const withTimeout = <A, E>(
 ): Effect.Effect<A, E | Cause.TimeoutException> =>
   Effect.clockWith((clock) => {
     const millis = Duration.toMillis(timeout)
-    if (clock !== liveClock || millis > maxTimerMillis) return Effect.timeout(effect, timeout)
+    if (clock !== liveClock || millis > maxTimerMillis) {
+      // On another Clock (`TestClock`), or past what a timer holds, the Clock's own sleep
+      // bounds it: what `Effect.timeout` does, which a program would bundle only for this.
+      const expired: Effect.Effect<Exit.Exit<A, E | Cause.TimeoutException>> = Effect.as(
+        clock.sleep(timeout),
+        Exit.fail(timeoutException(millis))
+      )
+      return Effect.flatten(Effect.race(Effect.exit(effect), expired))
+    }
     // The fork carries the attempt's exit as its value, so a failed attempt is not
     // also logged as a fiber that failed unobserved (`Effect.timeout` does the same).
     return Effect.flatMap(Effect.fork(Effect.exit(effect)), (attempt) =>
