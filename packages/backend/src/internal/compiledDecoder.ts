@@ -21,17 +21,11 @@ import { attempt, reject } from "./fastDecode.js"
 import { parseJson } from "./json.js"
 
 /**
- * Marks a declaration that decodes an input to itself exactly when the
- * annotated predicate holds (what `Schema.declare(predicate)` does), so the
- * compiled decoder can call the predicate instead of Schema's parser.
- */
-export const GuardAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/GuardAnnotation")
-
-/**
- * Marks a schema that comes with a generated decoder: a plain function that
+ * Marks a schema that comes with its own fast decoder: a plain function that
  * returns the decoded value, or `undefined` where Schema would reject the input
  * (Schema then explains why). The compiled decoder calls it instead of
- * compiling the node.
+ * compiling the node. Models carry a generated one (`withFastDecode`),
+ * declarations their predicate (`decodesToItself`).
  */
 export const FastDecodeAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/FastDecodeAnnotation")
 
@@ -45,6 +39,15 @@ export const withFastDecode = <S extends { annotations(annotations: AST.Annotati
   schema: S,
   decode: (input: unknown) => unknown
 ): S => schema.annotations({ [FastDecodeAnnotationId]: (input: unknown) => attempt(input, decode) })
+
+/**
+ * The fast decoder of a declaration that decodes an input to itself exactly
+ * when `predicate` holds (what `Schema.declare(predicate)` does).
+ */
+export const decodesToItself =
+  (predicate: (input: unknown) => boolean) =>
+  (input: unknown): unknown =>
+    predicate(input) ? input : undefined
 
 /**
  * `schema` with a decoder compiled from its AST on first use, for a response
@@ -102,21 +105,16 @@ const check =
     predicate(input) ? input : Invalid
 
 /**
- * The decoder a node carries: its generated one, or the guard of a declaration
- * that decodes a value to itself. Needs no compiler, so a bundle that decodes
+ * The fast decoder a node carries. Needs no compiler, so a bundle that decodes
  * annotated schemas only does not carry one (see `decodeJson`).
  */
 const annotated = (ast: AST.AST): Decode | undefined => {
-  const generated = ast.annotations[FastDecodeAnnotationId]
-  if (Predicate.isFunction(generated))
-    return (input) => {
-      const value = generated(input)
-      return value === undefined ? Invalid : value
-    }
-  const guard = ast.annotations[GuardAnnotationId]
-  return AST.isDeclaration(ast) && Predicate.isFunction(guard)
-    ? check((input) => guard(input) === true)
-    : undefined
+  const decode = ast.annotations[FastDecodeAnnotationId]
+  if (!Predicate.isFunction(decode)) return undefined
+  return (input) => {
+    const value = decode(input)
+    return value === undefined ? Invalid : value
+  }
 }
 
 const compileNode = (ast: AST.AST): Decode | undefined => {

@@ -10,7 +10,7 @@
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import { GuardAnnotationId } from "./compiledDecoder.js"
+import { FastDecodeAnnotationId, decodesToItself } from "./compiledDecoder.js"
 
 /** A required property, renamed from `wireKey` on the wire. */
 export const required = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
@@ -51,7 +51,7 @@ export const openEnum = <const Literals extends ReadonlyArray<string>>(
 ): Schema.Schema<Literals[number] | (string & {}), string> =>
   Schema.declare((u: unknown): u is Literals[number] | (string & {}) => Predicate.isString(u), {
     identifier: `OpenEnum<${literals.join(" | ")}>`,
-    [GuardAnnotationId]: Predicate.isString,
+    [FastDecodeAnnotationId]: decodesToItself(Predicate.isString),
     jsonSchema: { type: "string" },
     arbitrary: () => (fc) => fc.oneof(fc.constantFrom(...literals), fc.string()),
     pretty: () => (s) => JSON.stringify(s),
@@ -67,7 +67,7 @@ export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Sc
   Predicate.isRecord,
   {
     identifier: "JsonObject",
-    [GuardAnnotationId]: Predicate.isRecord,
+    [FastDecodeAnnotationId]: decodesToItself(Predicate.isRecord),
     jsonSchema: { type: "object" },
     arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue()),
     equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
@@ -102,7 +102,7 @@ export const unknownVariant = (discriminator: string, known: ReadonlyArray<strin
     Predicate.isRecord(u) && !isKnown(u[discriminator], known)
   return Schema.declare(isUnknownVariant, {
     identifier: `UnknownVariant(${discriminator})`,
-    [GuardAnnotationId]: isUnknownVariant,
+    [FastDecodeAnnotationId]: decodesToItself(isUnknownVariant),
     arbitrary: () => (fc) => fc.record({ [discriminator]: fc.constant(`unknown_${discriminator}`) }),
     equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
   })
