@@ -88,8 +88,8 @@ export const BillingPaymentSource = Schema.Struct({
   gateway: Schema.String,
   gatewayExternalId: required(Schema.String, "gateway_external_id"),
   gatewayExternalAccountId: nullable(Schema.String, "gateway_external_account_id"),
-  paymentMethod: required(openEnum("link", "card"), "payment_method"),
-  status: openEnum("active", "disconnected"),
+  paymentMethod: required(openEnum<"link" | "card">(), "payment_method"),
+  status: openEnum<"active" | "disconnected">(),
   cardType: nullable(Schema.String, "card_type"),
   last4: nullable(Schema.String, "last4")
 })
@@ -169,21 +169,14 @@ export interface BillingSubscriptionCredits extends Schema.Schema.Type<typeof Bi
 export const BillingSubscriptionItem = Schema.Struct({
   id: Schema.String,
   object: Schema.optional(Schema.Literal("commerce_subscription_item")),
-  status: openEnum(
-    "abandoned",
-    "active",
-    "canceled",
-    "ended",
-    "expired",
-    "incomplete",
-    "past_due",
-    "upcoming"
-  ),
+  status: openEnum<
+    "abandoned" | "active" | "canceled" | "ended" | "expired" | "incomplete" | "past_due" | "upcoming"
+  >(),
   createdAt: optional(Schema.Number, "created_at"),
   updatedAt: optional(Schema.Number, "updated_at"),
   periodStart: required(Schema.Number, "period_start"),
   periodEnd: required(Schema.Number, "period_end"),
-  interval: Schema.optional(openEnum("month", "annual")),
+  interval: Schema.optional(openEnum<"month" | "annual">()),
   planId: nullable(Schema.String, "plan_id"),
   plan: nullable(BillingPlan, "plan"),
   payer: Schema.optional(BillingPayerEventPayload),
@@ -249,7 +242,7 @@ export interface BillingSubscriptionItemEventPlan
 export const BillingSubscriptionItemEventPayload = Schema.Struct({
   object: Schema.Literal("commerce_subscription_item", "subscription_item"),
   id: Schema.String,
-  status: openEnum("abandoned", "active", "canceled", "ended", "incomplete", "past_due", "upcoming"),
+  status: openEnum<"abandoned" | "active" | "canceled" | "ended" | "incomplete" | "past_due" | "upcoming">(),
   isFreeTrial: required(Schema.Boolean, "is_free_trial"),
   createdAt: required(Schema.Number, "created_at"),
   updatedAt: required(Schema.Number, "updated_at"),
@@ -340,8 +333,8 @@ export interface IdentificationLink extends Schema.Schema.Type<typeof Identifica
  */
 export const VerificationAdmin = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_admin")),
-  status: openEnum("verified"),
-  strategy: openEnum("admin"),
+  status: openEnum<"verified">(),
+  strategy: openEnum<"admin">(),
   attempts: nullable(Schema.Number, "attempts"),
   expireAt: nullable(Schema.Number, "expire_at"),
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
@@ -356,8 +349,8 @@ export interface VerificationAdmin extends Schema.Schema.Type<typeof Verificatio
  */
 export const VerificationEmailLink = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_email_link")),
-  status: openEnum("unverified", "verified", "failed", "expired"),
-  strategy: openEnum("email_link"),
+  status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
+  strategy: openEnum<"email_link">(),
   attempts: nullable(Schema.Number, "attempts"),
   expireAt: nullable(Schema.Number, "expire_at"),
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
@@ -372,7 +365,7 @@ export interface VerificationEmailLink extends Schema.Schema.Type<typeof Verific
  */
 export const VerificationFromOauth = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_from_oauth")),
-  status: openEnum("unverified", "verified"),
+  status: openEnum<"unverified" | "verified">(),
   strategy: Schema.String,
   error: optionalNullable(ClerkError, "error"),
   expireAt: nullable(Schema.Number, "expire_at"),
@@ -389,8 +382,8 @@ export interface VerificationFromOauth extends Schema.Schema.Type<typeof Verific
  */
 export const VerificationOtp = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_otp")),
-  status: openEnum("unverified", "verified", "failed", "expired"),
-  strategy: openEnum("phone_code", "email_code", "reset_password_email_code"),
+  status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
+  strategy: openEnum<"phone_code" | "email_code" | "reset_password_email_code">(),
   attempts: nullable(Schema.Number, "attempts"),
   expireAt: nullable(Schema.Number, "expire_at"),
   channel: optionalNullable(Schema.String, "channel"),
@@ -406,8 +399,8 @@ export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationO
  */
 export const VerificationSaml = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_saml")),
-  status: openEnum("unverified", "verified", "failed", "expired", "transferable"),
-  strategy: openEnum("saml"),
+  status: openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+  strategy: openEnum<"saml">(),
   externalVerificationRedirectUrl: optionalNullable(Schema.String, "external_verification_redirect_url"),
   error: optionalNullable(ClerkError, "error"),
   expireAt: optionalNullable(Schema.Number, "expire_at"),
@@ -424,8 +417,8 @@ export interface VerificationSaml extends Schema.Schema.Type<typeof Verification
  */
 export const VerificationScim = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_scim")),
-  status: openEnum("verified"),
-  strategy: openEnum("scim"),
+  status: openEnum<"verified">(),
+  strategy: openEnum<"scim">(),
   attempts: nullable(Schema.Number, "attempts"),
   expireAt: nullable(Schema.Number, "expire_at")
 })
@@ -439,8 +432,8 @@ export interface VerificationScim extends Schema.Schema.Type<typeof Verification
  */
 export const VerificationTicket = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_ticket")),
-  status: openEnum("unverified", "verified", "expired"),
-  strategy: openEnum("ticket"),
+  status: openEnum<"unverified" | "verified" | "expired">(),
+  strategy: openEnum<"ticket">(),
   attempts: nullable(Schema.Number, "attempts"),
   expireAt: nullable(Schema.Number, "expire_at"),
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
@@ -542,7 +535,7 @@ export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof E
  */
 export const VerificationOauth = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_oauth")),
-  status: openEnum("unverified", "verified", "failed", "expired", "transferable"),
+  status: openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
   strategy: Schema.String,
   externalVerificationRedirectUrl: optional(Schema.String, "external_verification_redirect_url"),
   error: optionalNullable(ClerkError, "error"),
@@ -561,7 +554,7 @@ export interface VerificationOauth extends Schema.Schema.Type<typeof Verificatio
 export const EnterpriseAccount = Schema.Struct({
   id: Schema.String,
   object: Schema.Literal("enterprise_account"),
-  protocol: Schema.optional(openEnum("oauth", "saml")),
+  protocol: Schema.optional(openEnum<"oauth" | "saml">()),
   provider: Schema.String,
   active: Schema.Boolean,
   emailAddress: required(Schema.String, "email_address"),
@@ -592,8 +585,8 @@ export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseA
  */
 export const VerificationGoogleOneTap = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_google_one_tap")),
-  status: openEnum("unverified", "verified"),
-  strategy: openEnum("google_one_tap"),
+  status: openEnum<"unverified" | "verified">(),
+  strategy: openEnum<"google_one_tap">(),
   expireAt: nullable(Schema.Number, "expire_at"),
   attempts: nullable(Schema.Number, "attempts"),
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client"),
@@ -650,7 +643,7 @@ export const Invitation = Schema.Struct({
   emailAddress: required(Schema.String, "email_address"),
   publicMetadata: optional(JsonObject, "public_metadata"),
   revoked: Schema.optional(Schema.Boolean),
-  status: openEnum("pending", "accepted", "revoked", "expired"),
+  status: openEnum<"pending" | "accepted" | "revoked" | "expired">(),
   url: Schema.optional(Schema.String),
   expiresAt: optionalNullable(Schema.Number, "expires_at"),
   createdAt: required(Schema.Number, "created_at"),
@@ -730,7 +723,7 @@ export const OrganizationDomain = Schema.Struct({
   organizationId: required(Schema.String, "organization_id"),
   name: Schema.String,
   enrollmentMode: required(
-    openEnum("manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso"),
+    openEnum<"manual_invitation" | "automatic_invitation" | "automatic_suggestion" | "enterprise_sso">(),
     "enrollment_mode"
   ),
   affiliationEmailAddress: nullable(Schema.String, "affiliation_email_address"),
@@ -876,9 +869,9 @@ export interface OrganizationMembership extends Schema.Schema.Type<typeof Organi
  */
 export const VerificationPasskey = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_passkey")),
-  status: openEnum("verified"),
-  strategy: openEnum("passkey"),
-  nonce: Schema.optional(openEnum("nonce")),
+  status: openEnum<"verified">(),
+  strategy: openEnum<"passkey">(),
+  nonce: Schema.optional(openEnum<"nonce">()),
   message: optionalNullable(Schema.String, "message"),
   attempts: nullable(Schema.Number, "attempts"),
   expireAt: nullable(Schema.Number, "expire_at"),
@@ -917,14 +910,14 @@ export const PaymentAttemptEventPayload = Schema.Struct({
   invoiceId: optional(Schema.String, "invoice_id"),
   statementId: required(Schema.String, "statement_id"),
   gatewayExternalId: required(Schema.String, "gateway_external_id"),
-  status: openEnum("pending", "paid", "failed"),
+  status: openEnum<"pending" | "paid" | "failed">(),
   createdAt: required(Schema.Number, "created_at"),
   updatedAt: required(Schema.Number, "updated_at"),
   paidAt: nullable(Schema.Number, "paid_at"),
   failedAt: nullable(Schema.Number, "failed_at"),
   failedReason: nullable(BillingPaymentFailedReason, "failed_reason"),
   billingDate: required(Schema.Number, "billing_date"),
-  chargeType: required(openEnum("checkout", "recurring"), "charge_type"),
+  chargeType: required(openEnum<"checkout" | "recurring">(), "charge_type"),
   payee: BillingPayee,
   payer: BillingPayerEventPayload,
   totals: BillingTotals,
@@ -1095,7 +1088,7 @@ export const Session = Schema.Struct({
   userId: required(Schema.String, "user_id"),
   clientId: required(Schema.String, "client_id"),
   actor: optionalNullable(JsonObject, "actor"),
-  status: openEnum("active", "revoked", "ended", "expired", "removed", "abandoned", "replaced"),
+  status: openEnum<"active" | "revoked" | "ended" | "expired" | "removed" | "abandoned" | "replaced">(),
   lastActiveOrganizationId: optionalNullable(Schema.String, "last_active_organization_id"),
   lastActiveAt: required(Schema.Number, "last_active_at"),
   latestActivity: optional(SessionActivityResponse, "latest_activity"),
@@ -1114,14 +1107,14 @@ export interface Session extends Schema.Schema.Type<typeof Session> {}
  */
 export const VerificationWeb3 = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_web3")),
-  status: openEnum("unverified", "verified", "failed", "expired"),
-  strategy: openEnum(
-    "web3_metamask_signature",
-    "web3_base_signature",
-    "web3_coinbase_wallet_signature",
-    "web3_okx_wallet_signature",
-    "web3_solana_signature"
-  ),
+  status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
+  strategy: openEnum<
+    | "web3_metamask_signature"
+    | "web3_base_signature"
+    | "web3_coinbase_wallet_signature"
+    | "web3_okx_wallet_signature"
+    | "web3_solana_signature"
+  >(),
   nonce: optionalNullable(Schema.String, "nonce"),
   message: optionalNullable(Schema.String, "message"),
   attempts: nullable(Schema.Number, "attempts"),
@@ -1221,7 +1214,7 @@ export const SessionEventPayload = Schema.Struct({
   userId: required(Schema.String, "user_id"),
   clientId: required(Schema.String, "client_id"),
   actor: optionalNullable(JsonObject, "actor"),
-  status: openEnum("active", "revoked", "ended", "expired", "removed", "abandoned", "replaced"),
+  status: openEnum<"active" | "revoked" | "ended" | "expired" | "removed" | "abandoned" | "replaced">(),
   lastActiveOrganizationId: optionalNullable(Schema.String, "last_active_organization_id"),
   lastActiveAt: required(Schema.Number, "last_active_at"),
   latestActivity: optional(SessionActivityResponse, "latest_activity"),
@@ -1264,7 +1257,7 @@ export interface SmsEventPayload extends Schema.Schema.Type<typeof SmsEventPaylo
 export const SubscriptionEventPayload = Schema.Struct({
   object: Schema.Literal("commerce_subscription"),
   id: Schema.String,
-  status: openEnum("ended", "canceled", "abandoned", "past_due", "active", "incomplete"),
+  status: openEnum<"ended" | "canceled" | "abandoned" | "past_due" | "active" | "incomplete">(),
   activeAt: nullable(Schema.Number, "active_at"),
   canceledAt: nullable(Schema.Number, "canceled_at"),
   createdAt: required(Schema.Number, "created_at"),
@@ -1289,7 +1282,7 @@ export const WaitlistEntry = Schema.Struct({
   object: Schema.Literal("waitlist_entry", "waitlistEntry"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
-  status: openEnum("pending", "invited", "rejected", "completed"),
+  status: openEnum<"pending" | "invited" | "rejected" | "completed">(),
   isLocked: optional(Schema.Boolean, "is_locked"),
   createdAt: required(Schema.Number, "created_at"),
   updatedAt: required(Schema.Number, "updated_at"),

@@ -165,7 +165,7 @@ export const RevokeResponse = /* @__PURE__ */ withCompiledDecode(
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
     revoked: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal(true)),
-    status: /* @__PURE__ */ openEnum("revoked"),
+    status: /* @__PURE__ */ openEnum<"revoked">(),
     url: /* @__PURE__ */ Schema.optional(Schema.String),
     expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),

@@ -47,7 +47,7 @@ export const ActorToken = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.Literal("actor_token"),
     id: Schema.String,
-    status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked"),
+    status: /* @__PURE__ */ openEnum<"pending" | "accepted" | "revoked">(),
     userId: /* @__PURE__ */ required(Schema.String, "user_id"),
     actor: JsonObject,
     token: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -84,7 +84,7 @@ function decodeAdjustCreditBalanceRequest(input: unknown): unknown {
 export const AdjustCreditBalanceRequest = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     amount: Schema.Number,
-    action: /* @__PURE__ */ openEnum("increase", "decrease"),
+    action: /* @__PURE__ */ openEnum<"increase" | "decrease">(),
     currency: /* @__PURE__ */ Schema.optional(Schema.String),
     idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
     note: /* @__PURE__ */ Schema.optional(Schema.String)
@@ -167,7 +167,7 @@ export const AllowlistIdentifier = /* @__PURE__ */ withFastDecode(
     invitationId: /* @__PURE__ */ optional(Schema.String, "invitation_id"),
     identifier: /* @__PURE__ */ Schema.optional(Schema.String),
     identifierType: /* @__PURE__ */ optional(
-      /* @__PURE__ */ openEnum("email_address", "phone_number", "web3_wallet"),
+      /* @__PURE__ */ openEnum<"email_address" | "phone_number" | "web3_wallet">(),
       "identifier_type"
     ),
     instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
@@ -387,7 +387,7 @@ export const CommercePaymentMethodResponse = /* @__PURE__ */ withFastDecode(
     id: Schema.String,
     payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
     paymentType: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum("card", "link", "payer-credits"),
+      /* @__PURE__ */ openEnum<"card" | "link" | "payer-credits">(),
       "payment_type"
     ),
     isDefault: /* @__PURE__ */ optional(Schema.Boolean, "is_default"),
@@ -395,7 +395,7 @@ export const CommercePaymentMethodResponse = /* @__PURE__ */ withFastDecode(
     gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
     gatewayExternalAccountId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_account_id"),
     last4: /* @__PURE__ */ nullable(Schema.String, "last4"),
-    status: /* @__PURE__ */ openEnum("active", "disconnected"),
+    status: /* @__PURE__ */ openEnum<"active" | "disconnected">(),
     walletType: /* @__PURE__ */ optionalNullable(Schema.String, "wallet_type"),
     cardType: /* @__PURE__ */ nullable(Schema.String, "card_type"),
     expiryYear: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_year"),
@@ -658,7 +658,7 @@ export const BillingPaymentAttempt = /* @__PURE__ */ withFastDecode(
     statementId: /* @__PURE__ */ required(Schema.String, "statement_id"),
     gatewayExternalId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_id"),
     gatewayExternalUrl: /* @__PURE__ */ nullable(Schema.String, "gateway_external_url"),
-    status: /* @__PURE__ */ openEnum("pending", "paid", "failed"),
+    status: /* @__PURE__ */ openEnum<"pending" | "paid" | "failed">(),
     paidAt: /* @__PURE__ */ nullable(Schema.Number, "paid_at"),
     failedAt: /* @__PURE__ */ nullable(Schema.Number, "failed_at"),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
@@ -714,7 +714,7 @@ export const BillingPriceResponse = /* @__PURE__ */ withFastDecode(
     isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
     supportedBillingPeriods: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum("month", "annual", "both"),
+      /* @__PURE__ */ openEnum<"month" | "annual" | "both">(),
       "supported_billing_periods"
     )
   }),
@@ -772,7 +772,7 @@ export const BillingStatement = /* @__PURE__ */ withFastDecode(
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     timestamp: Schema.Number,
     payer: CommercePayerResponse,
-    status: /* @__PURE__ */ openEnum("open", "closed"),
+    status: /* @__PURE__ */ openEnum<"open" | "closed">(),
     totals: /* @__PURE__ */ Schema.Struct({
       grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
       subtotal: CommerceMoneyResponse,
@@ -829,7 +829,7 @@ export const BlocklistIdentifier = /* @__PURE__ */ withFastDecode(
     id: /* @__PURE__ */ Schema.optional(Schema.String),
     identifier: /* @__PURE__ */ Schema.optional(Schema.String),
     identifierType: /* @__PURE__ */ optional(
-      /* @__PURE__ */ openEnum("email_address", "phone_number", "web3_wallet"),
+      /* @__PURE__ */ openEnum<"email_address" | "phone_number" | "web3_wallet">(),
       "identifier_type"
     ),
     instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
@@ -1071,16 +1071,9 @@ export const Session = /* @__PURE__ */ withFastDecode(
     userId: /* @__PURE__ */ required(Schema.String, "user_id"),
     clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
     actor: /* @__PURE__ */ optionalNullable(JsonObject, "actor"),
-    status: /* @__PURE__ */ openEnum(
-      "active",
-      "revoked",
-      "ended",
-      "expired",
-      "removed",
-      "abandoned",
-      "replaced",
-      "pending"
-    ),
+    status: /* @__PURE__ */ openEnum<
+      "active" | "revoked" | "ended" | "expired" | "removed" | "abandoned" | "replaced" | "pending"
+    >(),
     lastActiveOrganizationId: /* @__PURE__ */ optionalNullable(Schema.String, "last_active_organization_id"),
     lastActiveAt: /* @__PURE__ */ required(Schema.Number, "last_active_at"),
     latestActivity: /* @__PURE__ */ optional(SessionActivityResponse, "latest_activity"),
@@ -1246,15 +1239,15 @@ export const CommerceDiscountRedemptionResponse = /* @__PURE__ */ withFastDecode
     subscriptionItemId: /* @__PURE__ */ required(Schema.String, "subscription_item_id"),
     discountId: /* @__PURE__ */ required(Schema.String, "discount_id"),
     name: /* @__PURE__ */ Schema.optional(Schema.String),
-    source: /* @__PURE__ */ openEnum("promotion", "manual", "promo_code"),
+    source: /* @__PURE__ */ openEnum<"promotion" | "manual" | "promo_code">(),
     promoCode: /* @__PURE__ */ optional(Schema.String, "promo_code"),
-    effect: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("percentage", "fixed_amount")),
+    effect: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"percentage" | "fixed_amount">()),
     percentOff: /* @__PURE__ */ optionalNullable(Schema.Number, "percent_off"),
     amountOff: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount_off"),
     amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
     cyclesRemaining: /* @__PURE__ */ nullable(Schema.Number, "cycles_remaining"),
     cyclesApplied: /* @__PURE__ */ required(Schema.Number, "cycles_applied"),
-    status: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("active", "exhausted", "removed")),
+    status: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"active" | "exhausted" | "removed">()),
     redeemedAt: /* @__PURE__ */ required(Schema.Number, "redeemed_at"),
     redeemedBy: /* @__PURE__ */ nullable(Schema.String, "redeemed_by")
   }),
@@ -1418,7 +1411,7 @@ export const CommercePaymentSourceResponse = /* @__PURE__ */ withFastDecode(
     id: Schema.String,
     payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
     paymentMethod: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum("card", "apple_pay", "google_pay"),
+      /* @__PURE__ */ openEnum<"card" | "apple_pay" | "google_pay">(),
       "payment_method"
     ),
     isDefault: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_default"),
@@ -1426,7 +1419,7 @@ export const CommercePaymentSourceResponse = /* @__PURE__ */ withFastDecode(
     gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
     gatewayExternalAccountId: /* @__PURE__ */ optionalNullable(Schema.String, "gateway_external_account_id"),
     last4: Schema.String,
-    status: /* @__PURE__ */ openEnum("active", "disconnected"),
+    status: /* @__PURE__ */ openEnum<"active" | "disconnected">(),
     walletType: /* @__PURE__ */ required(Schema.String, "wallet_type"),
     cardType: /* @__PURE__ */ required(Schema.String, "card_type"),
     expiryYear: /* @__PURE__ */ optional(Schema.Number, "expiry_year"),
@@ -1817,14 +1810,14 @@ export const CommercePriceTransitionDetails = /* @__PURE__ */ withFastDecode(
     previousPrice: /* @__PURE__ */ required(BillingPriceResponse, "previous_price"),
     effectiveAt: /* @__PURE__ */ required(Schema.Number, "effective_at"),
     effectiveMode: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum("immediate", "end_of_period"),
+      /* @__PURE__ */ openEnum<"immediate" | "end_of_period">(),
       "effective_mode"
     ),
     nextBillingDate: /* @__PURE__ */ optionalNullable(Schema.Number, "next_billing_date"),
     chargedImmediately: /* @__PURE__ */ required(Schema.Boolean, "charged_immediately"),
     immediateCharge: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "immediate_charge"),
     previousSubscriptionItemStatus: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum("canceled", "ended", "abandoned"),
+      /* @__PURE__ */ openEnum<"canceled" | "ended" | "abandoned">(),
       "previous_subscription_item_status"
     ),
     previousSubscriptionItemId: /* @__PURE__ */ required(Schema.String, "previous_subscription_item_id")
@@ -2033,12 +2026,14 @@ export const CommerceSubscriptionItem2 = /* @__PURE__ */ withFastDecode(
     object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    status: /* @__PURE__ */ openEnum("active", "ended", "past_due", "upcoming", "incomplete", "abandoned"),
+    status: /* @__PURE__ */ openEnum<
+      "active" | "ended" | "past_due" | "upcoming" | "incomplete" | "abandoned"
+    >(),
     credit: /* @__PURE__ */ optionalNullable(CommerceSubscriptionCreditResponse, "credit"),
     planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
     priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
     plan: /* @__PURE__ */ nullable(CommercePlan2, "plan"),
-    planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("month", "annual"), "plan_period"),
+    planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum<"month" | "annual">(), "plan_period"),
     paymentSourceId: /* @__PURE__ */ required(Schema.String, "payment_source_id"),
     paymentSource: /* @__PURE__ */ optionalNullable(CommercePaymentSourceResponse, "payment_source"),
     lifetimePaid: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "lifetime_paid"),
@@ -2191,22 +2186,15 @@ export const CommerceSubscriptionItem = /* @__PURE__ */ withFastDecode(
     object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    status: /* @__PURE__ */ openEnum(
-      "active",
-      "canceled",
-      "expired",
-      "ended",
-      "past_due",
-      "upcoming",
-      "incomplete",
-      "abandoned"
-    ),
+    status: /* @__PURE__ */ openEnum<
+      "active" | "canceled" | "expired" | "ended" | "past_due" | "upcoming" | "incomplete" | "abandoned"
+    >(),
     credit: /* @__PURE__ */ Schema.optional(CommerceSubscriptionCreditResponse),
     credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
     planId: /* @__PURE__ */ nullable(Schema.String, "plan_id"),
     priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
     plan: /* @__PURE__ */ optionalNullable(CommercePlan, "plan"),
-    planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("month", "annual"), "plan_period"),
+    planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum<"month" | "annual">(), "plan_period"),
     paymentMethod: /* @__PURE__ */ optional(CommercePaymentMethodResponse, "payment_method"),
     lifetimePaid: /* @__PURE__ */ optional(CommerceMoneyResponse, "lifetime_paid"),
     nextPayment: /* @__PURE__ */ optionalNullable(
@@ -2310,7 +2298,9 @@ export const CommerceSubscription = /* @__PURE__ */ withFastDecode(
     object: /* @__PURE__ */ Schema.Literal("commerce_subscription"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    status: /* @__PURE__ */ openEnum("active", "past_due", "canceled", "ended", "abandoned", "incomplete"),
+    status: /* @__PURE__ */ openEnum<
+      "active" | "past_due" | "canceled" | "ended" | "abandoned" | "incomplete"
+    >(),
     payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
     updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
@@ -2385,7 +2375,7 @@ export const CreateBillingPriceRequest = /* @__PURE__ */ withFastDecode(
     annualMonthlyAmount: /* @__PURE__ */ optionalNullable(Schema.Number, "annual_monthly_amount"),
     description: /* @__PURE__ */ Schema.optional(Schema.String),
     supportedBillingPeriods: /* @__PURE__ */ optional(
-      /* @__PURE__ */ openEnum("month", "annual", "both"),
+      /* @__PURE__ */ openEnum<"month" | "annual" | "both">(),
       "supported_billing_periods"
     )
   }),
@@ -2811,8 +2801,8 @@ function decodeVerificationAdmin(input: unknown): unknown {
 export const VerificationAdmin = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_admin")),
-    status: /* @__PURE__ */ openEnum("verified"),
-    strategy: /* @__PURE__ */ openEnum("admin"),
+    status: /* @__PURE__ */ openEnum<"verified">(),
+    strategy: /* @__PURE__ */ openEnum<"admin">(),
     attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
     expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
     verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
@@ -2850,8 +2840,8 @@ function decodeVerificationEmailLink(input: unknown): unknown {
 export const VerificationEmailLink = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_email_link")),
-    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
-    strategy: /* @__PURE__ */ openEnum("email_link"),
+    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
+    strategy: /* @__PURE__ */ openEnum<"email_link">(),
     attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
     expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
     verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
@@ -2891,7 +2881,7 @@ function decodeVerificationFromOauth(input: unknown): unknown {
 export const VerificationFromOauth = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_from_oauth")),
-    status: /* @__PURE__ */ openEnum("unverified", "verified"),
+    status: /* @__PURE__ */ openEnum<"unverified" | "verified">(),
     strategy: Schema.String,
     error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
     expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
@@ -2933,17 +2923,17 @@ function decodeVerificationOtp(input: unknown): unknown {
 export const VerificationOtp = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_otp")),
-    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
-    strategy: /* @__PURE__ */ openEnum(
-      "phone_code",
-      "email_code",
-      "reset_password_email_code",
-      "admin",
-      "ticket",
-      "saml",
-      "email_link",
-      "from_oauth_microsoft"
-    ),
+    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
+    strategy: /* @__PURE__ */ openEnum<
+      | "phone_code"
+      | "email_code"
+      | "reset_password_email_code"
+      | "admin"
+      | "ticket"
+      | "saml"
+      | "email_link"
+      | "from_oauth_microsoft"
+    >(),
     attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
     expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
     channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel"),
@@ -2992,8 +2982,8 @@ function decodeVerificationSaml(input: unknown): unknown {
 export const VerificationSaml = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_saml")),
-    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired", "transferable"),
-    strategy: /* @__PURE__ */ openEnum("saml"),
+    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+    strategy: /* @__PURE__ */ openEnum<"saml">(),
     externalVerificationRedirectUrl: /* @__PURE__ */ optionalNullable(
       Schema.String,
       "external_verification_redirect_url"
@@ -3034,8 +3024,8 @@ function decodeVerificationScim(input: unknown): unknown {
 export const VerificationScim = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_scim")),
-    status: /* @__PURE__ */ openEnum("verified"),
-    strategy: /* @__PURE__ */ openEnum("scim"),
+    status: /* @__PURE__ */ openEnum<"verified">(),
+    strategy: /* @__PURE__ */ openEnum<"scim">(),
     attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
     expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at")
   }),
@@ -3072,8 +3062,8 @@ function decodeVerificationTicket(input: unknown): unknown {
 export const VerificationTicket = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_ticket")),
-    status: /* @__PURE__ */ openEnum("unverified", "verified", "expired"),
-    strategy: /* @__PURE__ */ openEnum("ticket"),
+    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "expired">(),
+    strategy: /* @__PURE__ */ openEnum<"ticket">(),
     attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
     expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
     verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
@@ -3264,7 +3254,7 @@ function decodeVerificationOauth(input: unknown): unknown {
 export const VerificationOauth = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_oauth")),
-    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired", "transferable"),
+    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
     strategy: Schema.String,
     externalVerificationRedirectUrl: /* @__PURE__ */ optional(
       Schema.String,
@@ -3346,7 +3336,7 @@ export const EnterpriseAccount = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     object: /* @__PURE__ */ Schema.Literal("enterprise_account"),
-    protocol: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("oauth", "saml")),
+    protocol: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"oauth" | "saml">()),
     provider: Schema.String,
     active: Schema.Boolean,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
@@ -3592,7 +3582,7 @@ export const EnterpriseConnection = /* @__PURE__ */ withFastDecode(
         forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
         loginHint: /* @__PURE__ */ optional(
           /* @__PURE__ */ Schema.Struct({
-            mode: /* @__PURE__ */ openEnum("email_address", "custom_attribute", "off"),
+            mode: /* @__PURE__ */ openEnum<"email_address" | "custom_attribute" | "off">(),
             source: /* @__PURE__ */ Schema.optional(Schema.String)
           }),
           "login_hint"
@@ -3718,8 +3708,8 @@ function decodeEnterpriseConnectionTestRun(input: unknown): unknown {
 export const EnterpriseConnectionTestRun = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
-    status: /* @__PURE__ */ openEnum("pending", "success", "failed"),
-    connectionType: /* @__PURE__ */ required(/* @__PURE__ */ openEnum("saml", "oauth"), "connection_type"),
+    status: /* @__PURE__ */ openEnum<"pending" | "success" | "failed">(),
+    connectionType: /* @__PURE__ */ required(/* @__PURE__ */ openEnum<"saml" | "oauth">(), "connection_type"),
     parsedUserInfo: /* @__PURE__ */ optionalNullable(
       /* @__PURE__ */ Schema.Struct({
         emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
@@ -3886,8 +3876,8 @@ function decodeVerificationGoogleOneTap(input: unknown): unknown {
 export const VerificationGoogleOneTap = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_google_one_tap")),
-    status: /* @__PURE__ */ openEnum("unverified", "verified"),
-    strategy: /* @__PURE__ */ openEnum("google_one_tap"),
+    status: /* @__PURE__ */ openEnum<"unverified" | "verified">(),
+    strategy: /* @__PURE__ */ openEnum<"google_one_tap">(),
     expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
     attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
     verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client"),
@@ -4158,7 +4148,7 @@ export const Invitation = /* @__PURE__ */ withFastDecode(
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
     revoked: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-    status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked", "expired"),
+    status: /* @__PURE__ */ openEnum<"pending" | "accepted" | "revoked" | "expired">(),
     url: /* @__PURE__ */ Schema.optional(Schema.String),
     expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
@@ -4208,7 +4198,7 @@ export const JWKSEcdsaPrivateKey = /* @__PURE__ */ withFastDecode(
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum("EC"),
+    kty: /* @__PURE__ */ openEnum<"EC">(),
     crv: Schema.String,
     x: Schema.String,
     y: Schema.String,
@@ -4261,7 +4251,7 @@ export const JWKSEcdsaPublicKey = /* @__PURE__ */ withFastDecode(
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum("EC"),
+    kty: /* @__PURE__ */ openEnum<"EC">(),
     crv: Schema.String,
     x: Schema.String,
     y: Schema.String,
@@ -4313,8 +4303,8 @@ export const JWKSEd25519PrivateKey = /* @__PURE__ */ withFastDecode(
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum("OKP"),
-    crv: /* @__PURE__ */ openEnum("Ed25519"),
+    kty: /* @__PURE__ */ openEnum<"OKP">(),
+    crv: /* @__PURE__ */ openEnum<"Ed25519">(),
     x: Schema.String,
     d: Schema.String,
     x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
@@ -4364,8 +4354,8 @@ export const JWKSEd25519PublicKey = /* @__PURE__ */ withFastDecode(
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum("OKP"),
-    crv: /* @__PURE__ */ openEnum("Ed25519"),
+    kty: /* @__PURE__ */ openEnum<"OKP">(),
+    crv: /* @__PURE__ */ openEnum<"Ed25519">(),
     x: Schema.String,
     x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
     x5t: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -4423,7 +4413,7 @@ export const JWKSRsaPrivateKey = /* @__PURE__ */ withFastDecode(
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum("RSA"),
+    kty: /* @__PURE__ */ openEnum<"RSA">(),
     n: Schema.String,
     e: Schema.String,
     d: Schema.String,
@@ -4479,7 +4469,7 @@ export const JWKSRsaPublicKey = /* @__PURE__ */ withFastDecode(
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum("RSA"),
+    kty: /* @__PURE__ */ openEnum<"RSA">(),
     n: Schema.String,
     e: Schema.String,
     x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
@@ -4528,7 +4518,7 @@ export const JWKSSymmetricKey = /* @__PURE__ */ withFastDecode(
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum("oct"),
+    kty: /* @__PURE__ */ openEnum<"oct">(),
     k: Schema.String,
     x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
     x5t: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -5197,12 +5187,9 @@ export const OrganizationDomain = /* @__PURE__ */ withFastDecode(
     organizationId: /* @__PURE__ */ required(Schema.String, "organization_id"),
     name: Schema.String,
     enrollmentMode: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum(
-        "manual_invitation",
-        "automatic_invitation",
-        "automatic_suggestion",
-        "enterprise_sso"
-      ),
+      /* @__PURE__ */ openEnum<
+        "manual_invitation" | "automatic_invitation" | "automatic_suggestion" | "enterprise_sso"
+      >(),
       "enrollment_mode"
     ),
     affiliationEmailAddress: /* @__PURE__ */ nullable(Schema.String, "affiliation_email_address"),
@@ -5638,7 +5625,7 @@ export const OrganizationSettings = /* @__PURE__ */ withFastDecode(
     slugDisabled: /* @__PURE__ */ optional(Schema.Boolean, "slug_disabled"),
     domainsEnrollmentModes: /* @__PURE__ */ required(
       /* @__PURE__ */ Schema.Array(
-        /* @__PURE__ */ openEnum("manual_invitation", "automatic_invitation", "automatic_suggestion")
+        /* @__PURE__ */ openEnum<"manual_invitation" | "automatic_invitation" | "automatic_suggestion">()
       ),
       "domains_enrollment_modes"
     ),
@@ -5913,9 +5900,9 @@ function decodeVerificationPasskey(input: unknown): unknown {
 export const VerificationPasskey = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_passkey")),
-    status: /* @__PURE__ */ openEnum("verified"),
-    strategy: /* @__PURE__ */ openEnum("passkey"),
-    nonce: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum("nonce")),
+    status: /* @__PURE__ */ openEnum<"verified">(),
+    strategy: /* @__PURE__ */ openEnum<"passkey">(),
+    nonce: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"nonce">()),
     message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
     attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
     expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
@@ -6350,7 +6337,7 @@ export const RoleSet = /* @__PURE__ */ withFastDecode(
     roles: /* @__PURE__ */ Schema.Array(RoleSetItem),
     defaultRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "default_role"),
     creatorRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "creator_role"),
-    type: /* @__PURE__ */ openEnum("initial", "custom"),
+    type: /* @__PURE__ */ openEnum<"initial" | "custom">(),
     roleSetMigration: /* @__PURE__ */ optionalNullable(RoleSetMigration, "role_set_migration"),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
     updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
@@ -6600,7 +6587,7 @@ function decodeSAMLConnectionLoginHint(input: unknown): unknown {
  */
 export const SAMLConnectionLoginHint = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    mode: /* @__PURE__ */ openEnum("email_address", "custom_attribute", "off"),
+    mode: /* @__PURE__ */ openEnum<"email_address" | "custom_attribute" | "off">(),
     source: /* @__PURE__ */ Schema.optional(Schema.String)
   }),
   decodeSAMLConnectionLoginHint
@@ -7026,7 +7013,7 @@ export const SignInToken = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.Literal("sign_in_token"),
     id: Schema.String,
-    status: /* @__PURE__ */ openEnum("pending", "accepted", "revoked"),
+    status: /* @__PURE__ */ openEnum<"pending" | "accepted" | "revoked">(),
     userId: /* @__PURE__ */ required(Schema.String, "user_id"),
     token: /* @__PURE__ */ Schema.optional(Schema.String),
     url: /* @__PURE__ */ optionalNullable(Schema.String, "url"),
@@ -7072,7 +7059,7 @@ export const SignUpVerification = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.NullOr(
     /* @__PURE__ */ Schema.Struct({
       nextAction: /* @__PURE__ */ optional(
-        /* @__PURE__ */ openEnum("needs_prepare", "needs_attempt", ""),
+        /* @__PURE__ */ openEnum<"needs_prepare" | "needs_attempt" | "">(),
         "next_action"
       ),
       supportedStrategies: /* @__PURE__ */ optional(
@@ -7162,7 +7149,7 @@ export const SignUp = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.Literal("sign_up_attempt"),
     id: Schema.String,
-    status: /* @__PURE__ */ openEnum("missing_requirements", "complete", "abandoned"),
+    status: /* @__PURE__ */ openEnum<"missing_requirements" | "complete" | "abandoned">(),
     requiredFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "required_fields"),
     optionalFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "optional_fields"),
     missingFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "missing_fields"),
@@ -7420,11 +7407,11 @@ export const TrustedDevice = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.Literal("trusted_device"),
     id: Schema.String,
-    platform: /* @__PURE__ */ openEnum("ios", "android"),
+    platform: /* @__PURE__ */ openEnum<"ios" | "android">(),
     appIdentifier: /* @__PURE__ */ required(Schema.String, "app_identifier"),
     name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-    algorithm: /* @__PURE__ */ openEnum("ES256"),
-    status: /* @__PURE__ */ openEnum("active", "revoked"),
+    algorithm: /* @__PURE__ */ openEnum<"ES256">(),
+    status: /* @__PURE__ */ openEnum<"active" | "revoked">(),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
     updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
     lastUsedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_used_at"),
@@ -7467,14 +7454,14 @@ function decodeVerificationWeb3(input: unknown): unknown {
 export const VerificationWeb3 = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_web3")),
-    status: /* @__PURE__ */ openEnum("unverified", "verified", "failed", "expired"),
-    strategy: /* @__PURE__ */ openEnum(
-      "web3_metamask_signature",
-      "web3_base_signature",
-      "web3_coinbase_wallet_signature",
-      "web3_okx_wallet_signature",
-      "web3_solana_signature"
-    ),
+    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
+    strategy: /* @__PURE__ */ openEnum<
+      | "web3_metamask_signature"
+      | "web3_base_signature"
+      | "web3_coinbase_wallet_signature"
+      | "web3_okx_wallet_signature"
+      | "web3_solana_signature"
+    >(),
     nonce: /* @__PURE__ */ optionalNullable(Schema.String, "nonce"),
     message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
     attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
@@ -7720,7 +7707,7 @@ export const WaitlistEntry = /* @__PURE__ */ withFastDecode(
     object: /* @__PURE__ */ Schema.Literal("waitlist_entry"),
     id: Schema.String,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-    status: /* @__PURE__ */ openEnum("pending", "invited", "rejected", "completed"),
+    status: /* @__PURE__ */ openEnum<"pending" | "invited" | "rejected" | "completed">(),
     isLocked: /* @__PURE__ */ optional(Schema.Boolean, "is_locked"),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
     updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),

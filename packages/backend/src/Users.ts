@@ -1015,7 +1015,7 @@ export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpPa
 export const VerifyTotpResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     verified: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-    codeType: /* @__PURE__ */ optional(/* @__PURE__ */ openEnum("totp", "backup_code"), "code_type")
+    codeType: /* @__PURE__ */ optional(/* @__PURE__ */ openEnum<"totp" | "backup_code">(), "code_type")
   })
 )
 export interface VerifyTotpResponse extends Schema.Schema.Type<typeof VerifyTotpResponse> {}

@@ -176,7 +176,7 @@ describe("compiled decoder", () => {
   const Thing = Schema.Struct({
     object: Schema.Literal("thing"),
     id: Schema.String,
-    kind: openEnum("a", "b"),
+    kind: openEnum<"a" | "b">(),
     createdAt: required(Schema.Number, "created_at"),
     deletedAt: nullable(Schema.Number, "deleted_at"),
     imageUrl: optional(Schema.String, "image_url"),

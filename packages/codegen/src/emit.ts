@@ -44,7 +44,7 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
  */
 export const pure = (code: string) =>
   code.replace(
-    /(?<![\w.$])((?:Schema|Operation|Pagination)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum|unknownVariant|presentAnyOf|withFastDecode|withCompiledDecode)\(/g,
+    /(?<![\w.$])((?:Schema|Operation|Pagination)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum<[^>]*>|unknownVariant|presentAnyOf|withFastDecode|withCompiledDecode)\(/g,
     "/* @__PURE__ */ $1("
   )
 

@@ -114,7 +114,9 @@ const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): s
     const values = schema.enum.filter((value) => value !== null)
     const strict =
       ctx.mode === "request" || isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
-    return `${strict ? "Schema.Literal" : "openEnum"}(${values.map(literal).join(", ")})`
+    return strict
+      ? `Schema.Literal(${values.map(literal).join(", ")})`
+      : `openEnum<${values.map(literal).join(" | ")}>()`
   }
   switch (schema.type) {
     case "string":
