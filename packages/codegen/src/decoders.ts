@@ -68,9 +68,7 @@ const decode = (value: Value, v: string, out: Output, name: string): string => {
   if (value === anything) return v
   if (value.decoder !== undefined) return `${value.decoder}(${v})`
   if (value.literal !== undefined) return `Decode.literal(${v}, ${literal(value.literal)})`
-  const predicate = uniqueName(out, `is${name}`)
-  out.functions.push(`function ${predicate}(input: unknown): boolean {\n  return ${value.test("input")}\n}`)
-  return `Decode.check(${v}, ${predicate})`
+  return `Decode.check(${v}, ${predicateOf(value, out, name)})`
 }
 
 /** A name for the decoder of `value` as a function, writing one where the value has none. */
@@ -93,18 +91,15 @@ const predicateOf = (value: Value & { readonly kind: "test" }, out: Output, name
   return fn
 }
 
-/** Schema's `NullOr`: `null` itself, nothing else more (an absent key is not `null` here). */
-const orNull = (value: Value, out: Output, name: string): Value =>
+/** Schema's `NullOr`: the value or `null` (here an absent key or `undefined` is not `null`). */
+const orNull = (value: Value): Value =>
   value.kind === "test"
     ? test((v) => `(${v} === null || ${value.test(v)})`)
-    : {
-        kind: "apply",
-        apply: (v) => `(${v} === null ? null : ${decode(value, v, out, name)})`
-      }
+    : { kind: "apply", apply: (v) => `(${v} === null ? null : ${value.apply(v)})` }
 
 const decoding = (schema: JsonSchema, ctx: Context, out: Output, name: string): Value => {
   const inner = nonNullDecoding(schema, ctx, out, name)
-  return isNullable(schema) ? orNull(inner, out, name) : inner
+  return isNullable(schema) ? orNull(inner) : inner
 }
 
 const nonNullDecoding = (
