@@ -1,8 +1,9 @@
 /**
- * The building blocks of the generated model decoders (`Models.ts`). Each one
- * returns the decoded value or throws `rejection` where the model's Schema
- * would reject the input. Throwing keeps the generated code to one expression
- * per property, and costs nothing on the valid responses that are the rule;
+ * The building blocks of the generated model decoders (`Models.ts`). The
+ * decoders among them return the decoded value or throw `rejection` where the
+ * model's Schema would reject the input. Throwing keeps the generated code to
+ * one expression per property (it cost a one-operation program 2 KB gzip
+ * less than checks written out), and a valid response, the rule, never throws;
  * `withFastDecode` catches the rejection and Schema then explains it. They
  * follow the rules of `fields.ts` exactly; `compiledDecoder.test.ts` checks it
  * on every model.
@@ -82,7 +83,7 @@ export const own = (input: { readonly [key: string]: unknown }, wireKey: string)
 export const nullable = <A>(value: unknown, decode: (value: unknown) => A): A | null =>
   value === undefined || value === null ? null : decode(value)
 
-/** What `optional` reads where the wire has no such key: the decoded object has none either. */
+/** What `optional` gives where the wire has no such key: the decoded object gets none either. */
 export const absent: unique symbol = Symbol("absent")
 
 /**
