@@ -91,7 +91,8 @@ export const getApiKeys = /* @__PURE__ */ Operation.make({
  */
 export const streamApiKeys = /* @__PURE__ */ Pagination.stream(getApiKeys, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 100
 })
 

@@ -58,7 +58,8 @@ export const listPlans = /* @__PURE__ */ Operation.make({
  */
 export const streamPlans = /* @__PURE__ */ Pagination.stream(listPlans, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -110,7 +111,8 @@ export const listPrices = /* @__PURE__ */ Operation.make({
  */
 export const streamPrices = /* @__PURE__ */ Pagination.stream(listPrices, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -217,7 +219,8 @@ export const listSubscriptionItems = /* @__PURE__ */ Operation.make({
  */
 export const streamSubscriptionItems = /* @__PURE__ */ Pagination.stream(listSubscriptionItems, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -449,7 +452,8 @@ export const listStatements = /* @__PURE__ */ Operation.make({
  */
 export const streamStatements = /* @__PURE__ */ Pagination.stream(listStatements, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -534,6 +538,7 @@ export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.make({
  */
 export const streamStatementPaymentAttempts = /* @__PURE__ */ Pagination.stream(getStatementPaymentAttempts, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })

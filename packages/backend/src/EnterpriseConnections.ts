@@ -57,7 +57,8 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -381,7 +382,8 @@ export const listTestRuns = /* @__PURE__ */ Operation.make({
  */
 export const streamTestRuns = /* @__PURE__ */ Pagination.stream(listTestRuns, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 

@@ -89,7 +89,8 @@ export const listTokens = /* @__PURE__ */ Operation.make({
  */
 export const streamTokens = /* @__PURE__ */ Pagination.stream(listTokens, {
   items: (page) => page.m2mTokens,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "m2m_tokens",
+  totalCountKey: "total_count",
   maxPageSize: 100
 })
 

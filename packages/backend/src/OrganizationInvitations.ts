@@ -61,7 +61,8 @@ export const getAll = /* @__PURE__ */ Operation.make({
  */
 export const streamAll = /* @__PURE__ */ Pagination.stream(getAll, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -115,7 +116,8 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -251,7 +253,8 @@ export const listPending = /* @__PURE__ */ Operation.make({
  */
 export const streamPending = /* @__PURE__ */ Pagination.stream(listPending, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 

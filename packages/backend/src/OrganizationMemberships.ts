@@ -91,7 +91,8 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -276,5 +277,5 @@ export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.make
  */
 export const streamInstanceOrganizationMemberships = /* @__PURE__ */ Pagination.stream(
   getInstanceOrganizationMemberships,
-  { items: (page) => page.data, totalCount: (page) => page.totalCount, maxPageSize: 500 }
+  { items: (page) => page.data, itemsKey: "data", totalCountKey: "total_count", maxPageSize: 500 }
 )

@@ -63,7 +63,8 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.stream(list, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 

@@ -865,7 +865,8 @@ export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
  */
 export const streamOrganizationMemberships = /* @__PURE__ */ Pagination.stream(getOrganizationMemberships, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 
@@ -918,7 +919,8 @@ export const getOrganizationInvitations = /* @__PURE__ */ Operation.make({
  */
 export const streamOrganizationInvitations = /* @__PURE__ */ Pagination.stream(getOrganizationInvitations, {
   items: (page) => page.data,
-  totalCount: (page) => page.totalCount,
+  itemsKey: "data",
+  totalCountKey: "total_count",
   maxPageSize: 500
 })
 

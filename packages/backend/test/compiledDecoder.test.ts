@@ -9,7 +9,7 @@ import * as Schema from "effect/Schema"
 import * as Models from "../src/Models.js"
 import * as FakeClerk from "./fakeClerk.js"
 import {
-  decodeJson,
+  parseJsonFor,
   decodeUnknownEither,
   FastDecodeAnnotationId,
   fastPath,
@@ -267,6 +267,14 @@ describe("compiled decoder", () => {
 })
 
 describe("decoding a response body", () => {
+  /** Parses then decodes, as an operation does. */
+  const decodeJson =
+    <A, I>(schema: Schema.Schema<A, I>) =>
+    (text: string) => {
+      const parsed = parseJsonFor(schema)(text)
+      return parsed._tag === "Parsed" ? parsed.decode() : parsed
+    }
+
   const Users = Schema.Array(Models.User)
   const users = [
     FakeClerk.user({ id: "user_1" }),

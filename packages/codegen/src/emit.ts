@@ -248,16 +248,17 @@ ${queryLine}${operation.body === "none" ? "" : `  body: Operation.${operation.bo
 })${local === operation.name ? "" : `\nexport { ${local} as ${operation.name} }`}`)
   const pagination = operation.pagination
   if (pagination !== undefined) {
-    const items =
+    const shape = [
       pagination.itemsKey === undefined
-        ? "(page) => page"
-        : `(page) => page.${camelCase(pagination.itemsKey)}`
-    const total =
-      pagination.totalCountKey === undefined
-        ? ""
-        : `, totalCount: (page) => page.${camelCase(pagination.totalCountKey)}`
+        ? "items: (page) => page"
+        : `items: (page) => page.${camelCase(pagination.itemsKey)}, itemsKey: ${JSON.stringify(pagination.itemsKey)}`,
+      ...(pagination.totalCountKey === undefined
+        ? []
+        : [`totalCountKey: ${JSON.stringify(pagination.totalCountKey)}`]),
+      `maxPageSize: ${pagination.maxPageSize}`
+    ]
     lines.push(`${doc([`Every item of \`${operation.name}\`, across all pages.`, "", since, "@category streams"])}
-export const ${streamName(operation.name)} = Pagination.stream(${local}, { items: ${items}${total}, maxPageSize: ${pagination.maxPageSize} })`)
+export const ${streamName(operation.name)} = Pagination.stream(${local}, { ${shape.join(", ")} })`)
   }
   return lines.join("\n\n")
 }

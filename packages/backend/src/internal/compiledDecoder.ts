@@ -106,7 +106,7 @@ const check =
 
 /**
  * The fast decoder a node carries. Needs no compiler, so a bundle that decodes
- * annotated schemas only does not carry one (see `decodeJson`).
+ * annotated schemas only does not carry one (see `parseJsonFor`).
  */
 const annotated = (ast: AST.AST): Decode | undefined => {
   const decode = ast.annotations[FastDecodeAnnotationId]
@@ -189,7 +189,7 @@ const refinement = (ast: AST.Refinement): Decode => {
 
 /**
  * An array, item by item. With `release`, each parsed item is let go of once
- * decoded (see `decodeJson`).
+ * decoded (see `parseJsonFor`).
  */
 const items =
   (decodeItem: Decode, release: boolean): Decode =>
@@ -488,36 +488,50 @@ export const decodeUnknownEither = <A, I>(
 /** What decoding a response body comes to. */
 export type JsonDecoded<A> =
   | { readonly _tag: "Decoded"; readonly value: A }
-  | { readonly _tag: "NotJson" }
   | { readonly _tag: "Invalid"; readonly json: unknown; readonly issue: ParseResult.ParseIssue }
 
-export type JsonDecoder<A> = (text: string) => JsonDecoded<A>
+/** A response body parsed as JSON, which its schema has yet to decode. */
+export interface ParsedJson<A> {
+  readonly _tag: "Parsed"
+  readonly json: unknown
+  /** Once only: the decoder takes the parsed value apart. */
+  readonly decode: () => JsonDecoded<A>
+}
+
+export type JsonParser<A> = (text: string) => ParsedJson<A> | { readonly _tag: "NotJson" }
 
 /**
- * Parses and decodes a response body with the decoder its schema carries
- * (`fastDecoder`). That decoder owns the parsed value, so a list lets go of
- * each parsed item once it is decoded: a page is otherwise held twice while it
- * is copied, and the young collections that run meanwhile copy both (this
- * halved the GC time of listing 100,000 users). A rejection parses the text
- * again, for Schema to explain and for the error to carry the body as sent.
+ * Parses a response body, to be decoded with the decoder its schema carries
+ * (`fastDecoder`). Two steps, so a stream can read a page's size from the
+ * parsed value and request the next page before decoding this one.
+ *
+ * The decoder owns the parsed value, so a list lets go of each parsed item once
+ * it is decoded: a page is otherwise held twice while it is copied, and the
+ * young collections that run meanwhile copy both (this halved the GC time of
+ * listing 100,000 users). A rejection parses the text again, for Schema to
+ * explain and for the error to carry the body as sent.
  */
-export const decodeJson = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> => {
+export const parseJsonFor = <A, I>(schema: Schema.Schema<A, I>): JsonParser<A> => {
   // `null` once known to have none: Schema alone decodes it.
   let fast: Decode | null | undefined
   let slow: ((input: unknown) => Either.Either<A, ParseResult.ParseIssue>) | undefined
-  return (text) => {
-    const json = parseJson(text)
-    if (Option.isNone(json)) return { _tag: "NotJson" }
+  const decode = (json: unknown, text: string): JsonDecoded<A> => {
     fast ??= fastDecoder(schema.ast) ?? null
-    const value = fast === null ? Invalid : fast(json.value)
+    const value = fast === null ? Invalid : fast(json)
     if (value !== Invalid) return { _tag: "Decoded", value: value as A }
     // Without a fast decoder nothing has touched the parsed value.
-    const intact = fast === null ? json.value : JSON.parse(text)
+    const intact = fast === null ? json : JSON.parse(text)
     slow ??= ParseResult.decodeUnknownEither(schema)
     const decoded = slow(intact)
     return Either.isRight(decoded)
       ? { _tag: "Decoded", value: decoded.right }
       : { _tag: "Invalid", json: intact, issue: decoded.left }
+  }
+  return (text) => {
+    const json = parseJson(text)
+    return Option.isNone(json)
+      ? { _tag: "NotJson" }
+      : { _tag: "Parsed", json: json.value, decode: () => decode(json.value, text) }
   }
 }
 

@@ -38,7 +38,7 @@ import {
 import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
-import { type ErrorClasses, failure, success } from "./response.js"
+import { type ErrorClasses, failure, parsed } from "./response.js"
 import { AttemptTimeout, attemptTimeoutFor } from "./timeout.js"
 
 /**
@@ -105,15 +105,22 @@ const endWithoutValue = (span: Tracer.Span, clock: Clock.Clock) =>
 
 /**
  * The variant of a call that leaves decoding to the caller: it answers, once
- * the request has succeeded, with the Effect that decodes the body.
- * `Pagination.stream` fetches the next page ahead with it and decodes the page
- * only when the consumer gets to it, so one decoded page is alive at a time
- * (two doubled the GC time of streaming).
+ * the request has succeeded, with the Effect that parses the body, which in
+ * turn gives what decodes it. `Pagination.stream` fetches the next page ahead
+ * with it and parses the page only when the consumer gets to it, so one decoded
+ * page is alive at a time (two doubled the GC time of streaming); the parsed
+ * page tells whether there is another, to be requested before this one is decoded.
  */
 export type DecodeLater<P, A, E> = (
   params: P,
   options?: CallOptions
-) => Effect.Effect<Effect.Effect<A, E>, E, ClerkClient>
+) => Effect.Effect<Effect.Effect<Parsed<A, E>, E>, E, ClerkClient>
+
+/** A 2xx body parsed as JSON, with what decodes it (once) into the call's value. */
+export interface Parsed<A, E> {
+  readonly json: unknown
+  readonly decode: () => Either.Either<A, E>
+}
 
 /**
  * The key under which a call keeps what `decodeLater` builds its variant from:
@@ -128,26 +135,26 @@ interface Internals<P, A, E> {
     decoded: (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ) => Effect.Effect<X, E, ClerkClient>
-  readonly decode: (answer: Answer) => Either.Either<A, E>
+  readonly parse: (answer: Answer) => Either.Either<Parsed<A, E>, E>
 }
 
 /**
  * The `DecodeLater` variant of an operation made by `make`, or `undefined` for
- * any other function. A broken body is decoded at once: its failure decides
+ * any other function. A broken body is parsed at once: its failure decides
  * whether the request is repeated.
  */
 export const decodeLater = <P, A, E>(call: object): DecodeLater<P, A, E> | undefined => {
   const internals = (call as { readonly [Internals]?: Internals<P, A, E> })[Internals]
   if (internals === undefined) return undefined
-  const { run, decode } = internals
+  const { run, parse } = internals
   return (params, options) =>
     run(
       params,
       options,
       (answer) =>
         answer.broken
-          ? Either.map(decode(answer), Effect.succeed)
-          : Either.right(Effect.suspend(() => decode(answer))),
+          ? Either.map(parse(answer), Effect.succeed)
+          : Either.right(Effect.suspend(() => parse(answer))),
       readAhead
     )
 }
@@ -162,8 +169,8 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   type E = ErrorFor<S> | GenericError
   const { operationId, method } = definition
   const encodeParams = ParseResult.encodeUnknownEither(definition.params, { errors: "all" })
-  const decodeSuccess =
-    definition.success === undefined ? undefined : CompiledDecoder.decodeJson(definition.success)
+  const parseSuccess =
+    definition.success === undefined ? undefined : CompiledDecoder.parseJsonFor(definition.success)
   const toRequest = compile(definition)
   const spanName = `Clerk.${operationId}`
   // The call site inside this module is all a captured stack would show.
@@ -184,10 +191,13 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     )
   }
 
+  const parse = (answer: Answer): Either.Either<Parsed<A, E>, E> =>
+    parseSuccess === undefined
+      ? Either.right({ json: undefined, decode: () => Either.right(undefined as A) })
+      : parsed(operationId, parseSuccess, answer.response, textOf(answer))
+
   const decode = (answer: Answer): Either.Either<A, E> =>
-    decodeSuccess === undefined
-      ? Either.right(undefined as A)
-      : success(operationId, decodeSuccess, answer.response, textOf(answer))
+    Either.flatMap(parse(answer), (body) => body.decode())
 
   /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
   const send = <X>(
@@ -317,6 +327,6 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     )
 
   const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode, undefined)
-  const internals: Internals<P, A, E> = { run, decode }
+  const internals: Internals<P, A, E> = { run, parse }
   return Object.assign(call, { [Internals]: internals }) as Call<P, A, ErrorFor<S> | GenericError>
 }

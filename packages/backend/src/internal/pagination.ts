@@ -7,10 +7,11 @@ import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
-import { type DecodeLater, decodeLater } from "./operation.js"
+import { type DecodeLater, type Parsed, decodeLater } from "./operation.js"
 
 export interface Paged {
   readonly limit?: number | null | undefined
@@ -18,9 +19,12 @@ export interface Paged {
 }
 
 export interface PageShape<Page, A> {
+  /** The items of a decoded page. */
   readonly items: (page: Page) => ReadonlyArray<A>
-  /** Lists that report their total stop there instead of asking for an empty page. */
-  readonly totalCount?: (page: Page) => number | undefined
+  /** The wire key of the items, for pages that are an object; a bare-array page is its items. */
+  readonly itemsKey?: string
+  /** The wire key of the total: lists that report it stop there instead of asking for an empty page. */
+  readonly totalCountKey?: string
   /** The largest `limit` the operation accepts; the default page size. */
   readonly maxPageSize: number
 }
@@ -45,8 +49,20 @@ export const stream = <P extends Paged | undefined, Page, A, E>(
   shape: PageShape<Page, A>
 ): StreamCall<P, A, E> => {
   // The page ahead travels as the bytes of its answer and is decoded when the consumer reaches it.
-  const fetchPage: DecodeLater<P, Page, E> =
-    decodeLater<P, Page, E>(list) ?? ((params, options) => Effect.map(list(params, options), Effect.succeed))
+  const fetchPage: DecodeLater<P, Page, E> | undefined = decodeLater<P, Page, E>(list)
+  if (fetchPage === undefined) throw new Error("Pagination.stream takes an operation made by Operation.make")
+  /** The number of items and the total, read from the parsed page before it is decoded. */
+  const onWire = (json: unknown) => {
+    const page =
+      shape.itemsKey === undefined ? json : Predicate.isRecord(json) ? json[shape.itemsKey] : undefined
+    const total =
+      shape.totalCountKey !== undefined && Predicate.isRecord(json) ? json[shape.totalCountKey] : undefined
+    // A page that is not a list fails to decode: no next page is asked for.
+    return {
+      count: Array.isArray(page) ? page.length : 0,
+      total: typeof total === "number" ? total : undefined
+    }
+  }
   const pages = (params: StreamParams<P> | undefined, options: StreamOptions = {}) => {
     const { pageSize, ...callOptions } = options
     const limit = pageSize ?? shape.maxPageSize
@@ -59,18 +75,18 @@ export const stream = <P extends Paged | undefined, Page, A, E>(
           Effect.forkIn(fetchPage({ ...params, limit, offset } as P, callOptions), scope)
         interface Ahead {
           readonly offset: number
-          readonly page: Fiber.RuntimeFiber<Effect.Effect<Page, E>, E>
+          readonly page: Fiber.RuntimeFiber<Effect.Effect<Parsed<Page, E>, E>, E>
         }
         const take = ({ offset, page }: Ahead) =>
           Effect.gen(function* () {
-            const body = yield* Effect.flatten(Fiber.join(page))
-            const items = shape.items(body)
-            const seen = offset + items.length
-            const total = shape.totalCount?.(body)
-            const done = items.length < limit || (total !== undefined && seen >= total)
-            // The next page travels while the consumer works on this one: one page ahead, never more.
+            const parsed = yield* Effect.flatten(Fiber.join(page))
+            const { count, total } = onWire(parsed.json)
+            const seen = offset + count
+            const done = count < limit || (total !== undefined && seen >= total)
+            // The next page travels while this one is decoded and consumed: one page ahead, never more.
             const next = done ? undefined : { offset: seen, page: yield* request(seen) }
-            return [Chunk.unsafeFromArray(items), next] as const
+            const body = yield* parsed.decode()
+            return [Chunk.unsafeFromArray(shape.items(body)), next] as const
           })
         /**
          * A channel holds the last chunk it emitted until it emits another. The

@@ -15,7 +15,7 @@ import {
   ResponseValidationError,
   SDKError
 } from "../Errors.js"
-import type { JsonDecoder } from "./compiledDecoder.js"
+import type { JsonParser } from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { parseJson } from "./json.js"
 
@@ -75,34 +75,44 @@ export const failure = <S extends ErrorStatus>(
   )
 }
 
+/** A 2xx body parsed as JSON, with what decodes it into the call's value. */
+export interface Parsed<A> {
+  readonly json: unknown
+  /** Once only (see `ParsedJson`). */
+  readonly decode: () => Either.Either<A, ResponseValidationError>
+}
+
 /** Synchronous: a valid body is the common case and needs no Effect of its own. */
-export const success = <A>(
+export const parsed = <A>(
   operationId: string,
-  decode: JsonDecoder<A>,
+  parse: JsonParser<A>,
   response: HttpClientResponse.HttpClientResponse,
   text: string
-): Either.Either<A, ResponseValidationError | SDKError> => {
-  const decoded = decode(text)
-  switch (decoded._tag) {
-    case "Decoded":
-      return Either.right(decoded.value)
-    case "NotJson":
-      return Either.left(
-        new SDKError({
-          status: response.status,
-          contentType: response.headers["content-type"],
-          body: text,
-          reason: "a success body that is not JSON"
-        })
-      )
-    case "Invalid":
-      return Either.left(
-        new ResponseValidationError({
-          operationId,
-          status: response.status,
-          body: decoded.json,
-          issues: toIssues(decoded.issue)
-        })
-      )
-  }
+): Either.Either<Parsed<A>, SDKError> => {
+  const result = parse(text)
+  if (result._tag === "NotJson")
+    return Either.left(
+      new SDKError({
+        status: response.status,
+        contentType: response.headers["content-type"],
+        body: text,
+        reason: "a success body that is not JSON"
+      })
+    )
+  return Either.right({
+    json: result.json,
+    decode: () => {
+      const decoded = result.decode()
+      return decoded._tag === "Decoded"
+        ? Either.right(decoded.value)
+        : Either.left(
+            new ResponseValidationError({
+              operationId,
+              status: response.status,
+              body: decoded.json,
+              issues: toIssues(decoded.issue)
+            })
+          )
+    }
+  })
 }
