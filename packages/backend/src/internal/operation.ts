@@ -38,7 +38,7 @@ import {
 import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
-import { type ErrorClasses, failure, parsed } from "./response.js"
+import { type ErrorClasses, type Parsed, failure, parsed } from "./response.js"
 import { AttemptTimeout, attemptTimeoutFor } from "./timeout.js"
 
 /**
@@ -115,12 +115,6 @@ export type DecodeLater<P, A, E> = (
   params: P,
   options?: CallOptions
 ) => Effect.Effect<Effect.Effect<Parsed<A, E>, E>, E, ClerkClient>
-
-/** A 2xx body parsed as JSON, with what decodes it (once) into the call's value. */
-export interface Parsed<A, E> {
-  readonly json: unknown
-  readonly decode: () => Either.Either<A, E>
-}
 
 /**
  * The key under which a call keeps what `decodeLater` builds its variant from:

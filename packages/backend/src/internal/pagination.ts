@@ -11,7 +11,8 @@ import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
-import { type DecodeLater, type Parsed, decodeLater } from "./operation.js"
+import { type DecodeLater, decodeLater } from "./operation.js"
+import type { Parsed } from "./response.js"
 
 export interface Paged {
   readonly limit?: number | null | undefined

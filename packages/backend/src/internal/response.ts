@@ -76,10 +76,10 @@ export const failure = <S extends ErrorStatus>(
 }
 
 /** A 2xx body parsed as JSON, with what decodes it into the call's value. */
-export interface Parsed<A> {
+export interface Parsed<A, E> {
   readonly json: unknown
   /** Once only (see `ParsedJson`). */
-  readonly decode: () => Either.Either<A, ResponseValidationError>
+  readonly decode: () => Either.Either<A, E>
 }
 
 /** Synchronous: a valid body is the common case and needs no Effect of its own. */
@@ -88,7 +88,7 @@ export const parsed = <A>(
   parse: JsonParser<A>,
   response: HttpClientResponse.HttpClientResponse,
   text: string
-): Either.Either<Parsed<A>, SDKError> => {
+): Either.Either<Parsed<A, ResponseValidationError>, SDKError> => {
   const result = parse(text)
   if (result._tag === "NotJson")
     return Either.left(
