@@ -1,16 +1,9 @@
-/** Small timing helpers: best-of-rounds wall time, medians, and the report table. */
+/** Small timing helpers: wall time, best of batches, medians, and the report table. */
 
 export const time = async (f: () => Promise<void>): Promise<number> => {
   const start = performance.now()
   await f()
   return performance.now() - start
-}
-
-/** The fastest of `rounds` runs: on a shared 2-core machine the minimum is the least noisy estimate. */
-export const best = async (rounds: number, f: () => Promise<void>): Promise<number> => {
-  let min = Number.POSITIVE_INFINITY
-  for (let i = 0; i < rounds; i++) min = Math.min(min, await time(f))
-  return min
 }
 
 /** Per-call time of a synchronous function, best of several batches. */
