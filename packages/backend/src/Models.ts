@@ -17,25 +17,20 @@ import {
   unknownVariant
 } from "./internal/fields.js"
 
-/** `ActorToken` from the wire; rejects what its Schema must explain. */
-function decodeActorToken(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "actor_token"),
-    id: Decode.string(input.id),
-    status: Decode.string(input.status),
-    userId: Decode.string(input.user_id),
-    actor: Decode.record(input.actor)
-  }
+const decodeActorToken = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "actor_token")
+  this.id = Decode.string(input.id)
+  this.status = Decode.string(input.status)
+  this.userId = Decode.string(input.user_id)
+  this.actor = Decode.record(input.actor)
   value = Decode.optional(input.token, input, "token", Decode.string)
-  if (value !== Decode.absent) output.token = value
+  if (value !== Decode.absent) this.token = value
   value = Decode.optional(input.url, input, "url", Decode.string)
-  if (value !== Decode.absent) output.url = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.url = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `ActorToken`
@@ -59,21 +54,19 @@ export const ActorToken = /* @__PURE__ */ withFastDecode(
 )
 export interface ActorToken extends Schema.Schema.Type<typeof ActorToken> {}
 
-/** `AdjustCreditBalanceRequest` from the wire; rejects what its Schema must explain. */
-function decodeAdjustCreditBalanceRequest(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    amount: Decode.number(input.amount),
-    action: Decode.string(input.action)
-  }
+const decodeAdjustCreditBalanceRequest = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.amount = Decode.number(input.amount)
+  this.action = Decode.string(input.action)
   value = Decode.optional(input.currency, input, "currency", Decode.string)
-  if (value !== Decode.absent) output.currency = value
-  output.idempotencyKey = Decode.string(input.idempotency_key)
+  if (value !== Decode.absent) this.currency = value
+  this.idempotencyKey = Decode.string(input.idempotency_key)
   value = Decode.optional(input.note, input, "note", Decode.string)
-  if (value !== Decode.absent) output.note = value
-  return output
-}
+  if (value !== Decode.absent) this.note = value
+})
 
 /**
  * `AdjustCreditBalanceRequest`
@@ -93,20 +86,15 @@ export const AdjustCreditBalanceRequest = /* @__PURE__ */ withFastDecode(
 )
 export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof AdjustCreditBalanceRequest> {}
 
-/** `AgentTask` from the wire; rejects what its Schema must explain. */
-function decodeAgentTask(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "agent_task"),
-    agentId: Decode.string(input.agent_id),
-    agentTaskId: Decode.string(input.agent_task_id),
-    taskId: Decode.string(input.task_id)
-  }
+const decodeAgentTask = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "agent_task")
+  this.agentId = Decode.string(input.agent_id)
+  this.agentTaskId = Decode.string(input.agent_task_id)
+  this.taskId = Decode.string(input.task_id)
   value = Decode.optional(input.url, input, "url", Decode.string)
-  if (value !== Decode.absent) output.url = value
-  return output
-}
+  if (value !== Decode.absent) this.url = value
+})
 
 /**
  * `AgentTask`
@@ -130,29 +118,28 @@ function decodeAllowlistIdentifierObject(input: unknown): unknown {
   return Decode.literal(input, "allowlist_identifier")
 }
 
-/** `AllowlistIdentifier` from the wire; rejects what its Schema must explain. */
-function decodeAllowlistIdentifier(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeAllowlistIdentifier = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeAllowlistIdentifierObject)
-  if (value !== Decode.absent) output.object = value
+  if (value !== Decode.absent) this.object = value
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
+  if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.invitation_id, input, "invitation_id", Decode.string)
-  if (value !== Decode.absent) output.invitationId = value
+  if (value !== Decode.absent) this.invitationId = value
   value = Decode.optional(input.identifier, input, "identifier", Decode.string)
-  if (value !== Decode.absent) output.identifier = value
+  if (value !== Decode.absent) this.identifier = value
   value = Decode.optional(input.identifier_type, input, "identifier_type", Decode.string)
-  if (value !== Decode.absent) output.identifierType = value
+  if (value !== Decode.absent) this.identifierType = value
   value = Decode.optional(input.instance_id, input, "instance_id", Decode.string)
-  if (value !== Decode.absent) output.instanceId = value
+  if (value !== Decode.absent) this.instanceId = value
   value = Decode.optional(input.created_at, input, "created_at", Decode.number)
-  if (value !== Decode.absent) output.createdAt = value
+  if (value !== Decode.absent) this.createdAt = value
   value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
-  if (value !== Decode.absent) output.updatedAt = value
-  return output
-}
+  if (value !== Decode.absent) this.updatedAt = value
+})
 
 /**
  * `AllowlistIdentifier`
@@ -181,10 +168,9 @@ export interface AllowlistIdentifier extends Schema.Schema.Type<typeof Allowlist
 /** `ApplyCommerceDiscountRequest` from the wire; rejects what its Schema must explain. */
 function decodeApplyCommerceDiscountRequest(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     discountId: Decode.string(input.discount_id)
   }
-  return output
 }
 
 /**
@@ -203,13 +189,12 @@ export interface ApplyCommerceDiscountRequest
 /** `CommerceMoneyResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceMoneyResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     amount: Decode.number(input.amount),
     amountFormatted: Decode.string(input.amount_formatted),
     currency: Decode.string(input.currency),
     currencySymbol: Decode.string(input.currency_symbol)
   }
-  return output
 }
 
 /**
@@ -232,13 +217,12 @@ export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof Commerc
 /** `BillingProrationDiscountDetail` from the wire; rejects what its Schema must explain. */
 function decodeBillingProrationDiscountDetail(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     amount: decodeCommerceMoneyResponse(input.amount),
     cycleDaysPassed: Decode.number(input.cycle_days_passed),
     cycleDaysTotal: Decode.number(input.cycle_days_total),
     cyclePassedPercent: Decode.number(input.cycle_passed_percent)
   }
-  return output
 }
 
 /**
@@ -262,11 +246,10 @@ export interface BillingProrationDiscountDetail
 /** `BillingDiscountsResponse` from the wire; rejects what its Schema must explain. */
 function decodeBillingDiscountsResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     proration: Decode.nullable(input.proration, decodeBillingProrationDiscountDetail),
     total: decodeCommerceMoneyResponse(input.total)
   }
-  return output
 }
 
 /**
@@ -284,37 +267,35 @@ export const BillingDiscountsResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof BillingDiscountsResponse> {}
 
-/** `CommercePayerResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommercePayerResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_payer"),
-    id: Decode.string(input.id),
-    instanceId: Decode.string(input.instance_id)
-  }
+const decodeCommercePayerResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_payer")
+  this.id = Decode.string(input.id)
+  this.instanceId = Decode.string(input.instance_id)
   value = Decode.optionalNullable(input.user_id, input, "user_id", Decode.string)
-  if (value !== Decode.absent) output.userId = value
+  if (value !== Decode.absent) this.userId = value
   value = Decode.optionalNullable(input.first_name, input, "first_name", Decode.string)
-  if (value !== Decode.absent) output.firstName = value
+  if (value !== Decode.absent) this.firstName = value
   value = Decode.optionalNullable(input.last_name, input, "last_name", Decode.string)
-  if (value !== Decode.absent) output.lastName = value
+  if (value !== Decode.absent) this.lastName = value
   value = Decode.optionalNullable(input.email, input, "email", Decode.string)
-  if (value !== Decode.absent) output.email = value
+  if (value !== Decode.absent) this.email = value
   value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
-  if (value !== Decode.absent) output.organizationId = value
+  if (value !== Decode.absent) this.organizationId = value
   value = Decode.optionalNullable(input.organization_name, input, "organization_name", Decode.string)
-  if (value !== Decode.absent) output.organizationName = value
+  if (value !== Decode.absent) this.organizationName = value
   value = Decode.optional(input.image_url, input, "image_url", Decode.string)
-  if (value !== Decode.absent) output.imageUrl = value
+  if (value !== Decode.absent) this.imageUrl = value
   value = Decode.optional(input.credits_balance, input, "credits_balance", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.creditsBalance = value
+  if (value !== Decode.absent) this.creditsBalance = value
   value = Decode.optional(input.created_at, input, "created_at", Decode.number)
-  if (value !== Decode.absent) output.createdAt = value
+  if (value !== Decode.absent) this.createdAt = value
   value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
-  if (value !== Decode.absent) output.updatedAt = value
-  return output
-}
+  if (value !== Decode.absent) this.updatedAt = value
+})
 
 /**
  * `CommercePayerResponse`
@@ -342,38 +323,36 @@ export const CommercePayerResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePayerResponse extends Schema.Schema.Type<typeof CommercePayerResponse> {}
 
-/** `CommercePaymentMethodResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommercePaymentMethodResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_payment_method"),
-    id: Decode.string(input.id),
-    payerId: Decode.string(input.payer_id),
-    paymentType: Decode.string(input.payment_type)
-  }
+const decodeCommercePaymentMethodResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_payment_method")
+  this.id = Decode.string(input.id)
+  this.payerId = Decode.string(input.payer_id)
+  this.paymentType = Decode.string(input.payment_type)
   value = Decode.optional(input.is_default, input, "is_default", Decode.boolean)
-  if (value !== Decode.absent) output.isDefault = value
-  output.gateway = Decode.string(input.gateway)
-  output.gatewayExternalId = Decode.string(input.gateway_external_id)
-  output.gatewayExternalAccountId = Decode.nullable(input.gateway_external_account_id, Decode.string)
-  output.last4 = Decode.nullable(input.last4, Decode.string)
-  output.status = Decode.string(input.status)
+  if (value !== Decode.absent) this.isDefault = value
+  this.gateway = Decode.string(input.gateway)
+  this.gatewayExternalId = Decode.string(input.gateway_external_id)
+  this.gatewayExternalAccountId = Decode.nullable(input.gateway_external_account_id, Decode.string)
+  this.last4 = Decode.nullable(input.last4, Decode.string)
+  this.status = Decode.string(input.status)
   value = Decode.optionalNullable(input.wallet_type, input, "wallet_type", Decode.string)
-  if (value !== Decode.absent) output.walletType = value
-  output.cardType = Decode.nullable(input.card_type, Decode.string)
+  if (value !== Decode.absent) this.walletType = value
+  this.cardType = Decode.nullable(input.card_type, Decode.string)
   value = Decode.optionalNullable(input.expiry_year, input, "expiry_year", Decode.number)
-  if (value !== Decode.absent) output.expiryYear = value
+  if (value !== Decode.absent) this.expiryYear = value
   value = Decode.optionalNullable(input.expiry_month, input, "expiry_month", Decode.number)
-  if (value !== Decode.absent) output.expiryMonth = value
+  if (value !== Decode.absent) this.expiryMonth = value
   value = Decode.optional(input.created_at, input, "created_at", Decode.number)
-  if (value !== Decode.absent) output.createdAt = value
+  if (value !== Decode.absent) this.createdAt = value
   value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
-  if (value !== Decode.absent) output.updatedAt = value
+  if (value !== Decode.absent) this.updatedAt = value
   value = Decode.optional(input.is_removable, input, "is_removable", Decode.boolean)
-  if (value !== Decode.absent) output.isRemovable = value
-  return output
-}
+  if (value !== Decode.absent) this.isRemovable = value
+})
 
 /**
  * `CommercePaymentMethodResponse`
@@ -412,11 +391,10 @@ export interface CommercePaymentMethodResponse
 /** `CommercePayerCreditResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePayerCreditResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     remainingBalance: decodeCommerceMoneyResponse(input.remaining_balance),
     appliedAmount: decodeCommerceMoneyResponse(input.applied_amount)
   }
-  return output
 }
 
 /**
@@ -437,13 +415,12 @@ export interface CommercePayerCreditResponse extends Schema.Schema.Type<typeof C
 /** `CommerceProrationCreditDetailResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceProrationCreditDetailResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     amount: decodeCommerceMoneyResponse(input.amount),
     cycleDaysRemaining: Decode.number(input.cycle_days_remaining),
     cycleDaysTotal: Decode.number(input.cycle_days_total),
     cycleRemainingPercent: Decode.number(input.cycle_remaining_percent)
   }
-  return output
 }
 
 /**
@@ -467,12 +444,11 @@ export interface CommerceProrationCreditDetailResponse
 /** `CommerceCreditsResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceCreditsResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     proration: Decode.nullable(input.proration, decodeCommerceProrationCreditDetailResponse),
     payer: Decode.nullable(input.payer, decodeCommercePayerCreditResponse),
     total: decodeCommerceMoneyResponse(input.total)
   }
-  return output
 }
 
 /**
@@ -491,17 +467,16 @@ export const CommerceCreditsResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof CommerceCreditsResponse> {}
 
-/** `CommercePerUnitTotalTier2` from the wire; rejects what its Schema must explain. */
-function decodeCommercePerUnitTotalTier2(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeCommercePerUnitTotalTier2 = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optionalNullable(input.quantity, input, "quantity", Decode.number)
-  if (value !== Decode.absent) output.quantity = value
-  output.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
-  output.total = decodeCommerceMoneyResponse(input.total)
-  return output
-}
+  if (value !== Decode.absent) this.quantity = value
+  this.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
+  this.total = decodeCommerceMoneyResponse(input.total)
+})
 
 /**
  * `CommercePerUnitTotalTier-2`
@@ -522,12 +497,11 @@ export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof Com
 /** `CommercePerUnitTotal2` from the wire; rejects what its Schema must explain. */
 function decodeCommercePerUnitTotal2(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     name: Decode.string(input.name),
     blockSize: Decode.number(input.block_size),
     tiers: Decode.array(input.tiers, decodeCommercePerUnitTotalTier2)
   }
-  return output
 }
 
 /**
@@ -550,29 +524,27 @@ function decodeCommerceTotalsResponse2PerUnitTotals(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotal2)
 }
 
-/** `CommerceTotalsResponse2` from the wire; rejects what its Schema must explain. */
-function decodeCommerceTotalsResponse2(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    subtotal: decodeCommerceMoneyResponse(input.subtotal),
-    baseFee: decodeCommerceMoneyResponse(input.base_fee),
-    taxTotal: decodeCommerceMoneyResponse(input.tax_total),
-    grandTotal: decodeCommerceMoneyResponse(input.grand_total)
-  }
+const decodeCommerceTotalsResponse2 = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.subtotal = decodeCommerceMoneyResponse(input.subtotal)
+  this.baseFee = decodeCommerceMoneyResponse(input.base_fee)
+  this.taxTotal = decodeCommerceMoneyResponse(input.tax_total)
+  this.grandTotal = decodeCommerceMoneyResponse(input.grand_total)
   value = Decode.optional(
     input.per_unit_totals,
     input,
     "per_unit_totals",
     decodeCommerceTotalsResponse2PerUnitTotals
   )
-  if (value !== Decode.absent) output.perUnitTotals = value
+  if (value !== Decode.absent) this.perUnitTotals = value
   value = Decode.optionalNullable(input.credits, input, "credits", decodeCommerceCreditsResponse)
-  if (value !== Decode.absent) output.credits = value
+  if (value !== Decode.absent) this.credits = value
   value = Decode.optionalNullable(input.discounts, input, "discounts", decodeBillingDiscountsResponse)
-  if (value !== Decode.absent) output.discounts = value
-  return output
-}
+  if (value !== Decode.absent) this.discounts = value
+})
 
 /**
  * `CommerceTotalsResponse-2`
@@ -597,40 +569,38 @@ export const CommerceTotalsResponse2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof CommerceTotalsResponse2> {}
 
-/** `BillingPaymentAttempt` from the wire; rejects what its Schema must explain. */
-function decodeBillingPaymentAttempt(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_payment"),
-    id: Decode.string(input.id),
-    paymentId: Decode.string(input.payment_id),
-    instanceId: Decode.string(input.instance_id),
-    chargeType: Decode.string(input.charge_type),
-    payeeId: Decode.string(input.payee_id),
-    payee: Decode.record(input.payee),
-    payerId: Decode.string(input.payer_id),
-    payer: decodeCommercePayerResponse(input.payer)
-  }
+const decodeBillingPaymentAttempt = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_payment")
+  this.id = Decode.string(input.id)
+  this.paymentId = Decode.string(input.payment_id)
+  this.instanceId = Decode.string(input.instance_id)
+  this.chargeType = Decode.string(input.charge_type)
+  this.payeeId = Decode.string(input.payee_id)
+  this.payee = Decode.record(input.payee)
+  this.payerId = Decode.string(input.payer_id)
+  this.payer = decodeCommercePayerResponse(input.payer)
   value = Decode.optional(input.subscription_item_id, input, "subscription_item_id", Decode.string)
-  if (value !== Decode.absent) output.subscriptionItemId = value
+  if (value !== Decode.absent) this.subscriptionItemId = value
   value = Decode.optional(input.subscription_item, input, "subscription_item", Decode.record)
-  if (value !== Decode.absent) output.subscriptionItem = value
-  output.amount = decodeCommerceMoneyResponse(input.amount)
+  if (value !== Decode.absent) this.subscriptionItem = value
+  this.amount = decodeCommerceMoneyResponse(input.amount)
   value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse2)
-  if (value !== Decode.absent) output.totals = value
-  output.paymentMethodId = Decode.string(input.payment_method_id)
-  output.paymentMethod = decodeCommercePaymentMethodResponse(input.payment_method)
-  output.statementId = Decode.string(input.statement_id)
-  output.gatewayExternalId = Decode.nullable(input.gateway_external_id, Decode.string)
-  output.gatewayExternalUrl = Decode.nullable(input.gateway_external_url, Decode.string)
-  output.status = Decode.string(input.status)
-  output.paidAt = Decode.nullable(input.paid_at, Decode.number)
-  output.failedAt = Decode.nullable(input.failed_at, Decode.number)
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.totals = value
+  this.paymentMethodId = Decode.string(input.payment_method_id)
+  this.paymentMethod = decodeCommercePaymentMethodResponse(input.payment_method)
+  this.statementId = Decode.string(input.statement_id)
+  this.gatewayExternalId = Decode.nullable(input.gateway_external_id, Decode.string)
+  this.gatewayExternalUrl = Decode.nullable(input.gateway_external_url, Decode.string)
+  this.status = Decode.string(input.status)
+  this.paidAt = Decode.nullable(input.paid_at, Decode.number)
+  this.failedAt = Decode.nullable(input.failed_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `BillingPaymentAttempt`
@@ -668,29 +638,27 @@ export const BillingPaymentAttempt = /* @__PURE__ */ withFastDecode(
 )
 export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof BillingPaymentAttempt> {}
 
-/** `BillingPriceResponse` from the wire; rejects what its Schema must explain. */
-function decodeBillingPriceResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_price"),
-    id: Decode.string(input.id),
-    planId: Decode.string(input.plan_id),
-    instanceId: Decode.string(input.instance_id),
-    currency: Decode.string(input.currency),
-    currencySymbol: Decode.string(input.currency_symbol),
-    amount: Decode.number(input.amount),
-    annualMonthlyAmount: Decode.number(input.annual_monthly_amount),
-    fee: Decode.nullable(input.fee, decodeCommerceMoneyResponse),
-    annualMonthlyFee: Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse)
-  }
+const decodeBillingPriceResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_price")
+  this.id = Decode.string(input.id)
+  this.planId = Decode.string(input.plan_id)
+  this.instanceId = Decode.string(input.instance_id)
+  this.currency = Decode.string(input.currency)
+  this.currencySymbol = Decode.string(input.currency_symbol)
+  this.amount = Decode.number(input.amount)
+  this.annualMonthlyAmount = Decode.number(input.annual_monthly_amount)
+  this.fee = Decode.nullable(input.fee, decodeCommerceMoneyResponse)
+  this.annualMonthlyFee = Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse)
   value = Decode.optionalNullable(input.description, input, "description", Decode.string)
-  if (value !== Decode.absent) output.description = value
-  output.isDefault = Decode.boolean(input.is_default)
-  output.createdAt = Decode.number(input.created_at)
-  output.supportedBillingPeriods = Decode.string(input.supported_billing_periods)
-  return output
-}
+  if (value !== Decode.absent) this.description = value
+  this.isDefault = Decode.boolean(input.is_default)
+  this.createdAt = Decode.number(input.created_at)
+  this.supportedBillingPeriods = Decode.string(input.supported_billing_periods)
+})
 
 /**
  * `BillingPriceResponse`
@@ -724,29 +692,27 @@ export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingP
 
 function decodeBillingStatementTotals(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     grandTotal: decodeCommerceMoneyResponse(input.grand_total),
     subtotal: decodeCommerceMoneyResponse(input.subtotal),
     baseFee: decodeCommerceMoneyResponse(input.base_fee),
     taxTotal: decodeCommerceMoneyResponse(input.tax_total)
   }
-  return output
 }
 
 function decodeBillingStatementGroupsItem(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "commerce_statement_group"),
     timestamp: Decode.number(input.timestamp),
     items: Decode.array(input.items, decodeBillingPaymentAttempt)
   }
-  return output
 }
 
 /** `BillingStatement` from the wire; rejects what its Schema must explain. */
 function decodeBillingStatement(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "commerce_statement"),
     id: Decode.string(input.id),
     instanceId: Decode.string(input.instance_id),
@@ -756,7 +722,6 @@ function decodeBillingStatement(input: unknown): unknown {
     totals: decodeBillingStatementTotals(input.totals),
     groups: Decode.array(input.groups, decodeBillingStatementGroupsItem)
   }
-  return output
 }
 
 /**
@@ -795,27 +760,26 @@ function decodeBlocklistIdentifierObject(input: unknown): unknown {
   return Decode.literal(input, "blocklist_identifier")
 }
 
-/** `BlocklistIdentifier` from the wire; rejects what its Schema must explain. */
-function decodeBlocklistIdentifier(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeBlocklistIdentifier = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeBlocklistIdentifierObject)
-  if (value !== Decode.absent) output.object = value
+  if (value !== Decode.absent) this.object = value
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
+  if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.identifier, input, "identifier", Decode.string)
-  if (value !== Decode.absent) output.identifier = value
+  if (value !== Decode.absent) this.identifier = value
   value = Decode.optional(input.identifier_type, input, "identifier_type", Decode.string)
-  if (value !== Decode.absent) output.identifierType = value
+  if (value !== Decode.absent) this.identifierType = value
   value = Decode.optional(input.instance_id, input, "instance_id", Decode.string)
-  if (value !== Decode.absent) output.instanceId = value
+  if (value !== Decode.absent) this.instanceId = value
   value = Decode.optional(input.created_at, input, "created_at", Decode.number)
-  if (value !== Decode.absent) output.createdAt = value
+  if (value !== Decode.absent) this.createdAt = value
   value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
-  if (value !== Decode.absent) output.updatedAt = value
-  return output
-}
+  if (value !== Decode.absent) this.updatedAt = value
+})
 
 /**
  * `BlocklistIdentifier`
@@ -843,11 +807,10 @@ export interface BlocklistIdentifier extends Schema.Schema.Type<typeof Blocklist
 /** `BlocklistIdentifiers` from the wire; rejects what its Schema must explain. */
 function decodeBlocklistIdentifiers(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeBlocklistIdentifier),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -868,12 +831,11 @@ export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof Blocklis
 /** `CNameTarget` from the wire; rejects what its Schema must explain. */
 function decodeCNameTarget(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     host: Decode.string(input.host),
     value: Decode.string(input.value),
     required: Decode.boolean(input.required)
   }
-  return output
 }
 
 /**
@@ -888,19 +850,14 @@ export const CNameTarget = /* @__PURE__ */ withFastDecode(
 )
 export interface CNameTarget extends Schema.Schema.Type<typeof CNameTarget> {}
 
-/** `ClerkError` from the wire; rejects what its Schema must explain. */
-function decodeClerkError(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    message: Decode.string(input.message),
-    longMessage: Decode.string(input.long_message),
-    code: Decode.string(input.code)
-  }
+const decodeClerkError = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.message = Decode.string(input.message)
+  this.longMessage = Decode.string(input.long_message)
+  this.code = Decode.string(input.code)
   value = Decode.optional(input.meta, input, "meta", Decode.record)
-  if (value !== Decode.absent) output.meta = value
-  return output
-}
+  if (value !== Decode.absent) this.meta = value
+})
 
 /**
  * `ClerkError`
@@ -919,19 +876,14 @@ export const ClerkError = /* @__PURE__ */ withFastDecode(
 )
 export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
 
-/** `ClerkErrors` from the wire; rejects what its Schema must explain. */
-function decodeClerkErrors(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    errors: Decode.array(input.errors, decodeClerkError)
-  }
+const decodeClerkErrors = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.errors = Decode.array(input.errors, decodeClerkError)
   value = Decode.optional(input.meta, input, "meta", Decode.record)
-  if (value !== Decode.absent) output.meta = value
+  if (value !== Decode.absent) this.meta = value
   value = Decode.optional(input.clerk_trace_id, input, "clerk_trace_id", Decode.string)
-  if (value !== Decode.absent) output.clerkTraceId = value
-  return output
-}
+  if (value !== Decode.absent) this.clerkTraceId = value
+})
 
 /**
  * `ClerkErrors`
@@ -949,28 +901,27 @@ export const ClerkErrors = /* @__PURE__ */ withFastDecode(
 )
 export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors> {}
 
-function decodeSessionActivityResponseValue(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.string(input.object),
-    id: Decode.string(input.id)
-  }
+const decodeSessionActivityResponseValue = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.string(input.object)
+  this.id = Decode.string(input.id)
   value = Decode.optional(input.device_type, input, "device_type", Decode.string)
-  if (value !== Decode.absent) output.deviceType = value
-  output.isMobile = Decode.boolean(input.is_mobile)
+  if (value !== Decode.absent) this.deviceType = value
+  this.isMobile = Decode.boolean(input.is_mobile)
   value = Decode.optional(input.browser_name, input, "browser_name", Decode.string)
-  if (value !== Decode.absent) output.browserName = value
+  if (value !== Decode.absent) this.browserName = value
   value = Decode.optional(input.browser_version, input, "browser_version", Decode.string)
-  if (value !== Decode.absent) output.browserVersion = value
+  if (value !== Decode.absent) this.browserVersion = value
   value = Decode.optional(input.ip_address, input, "ip_address", Decode.string)
-  if (value !== Decode.absent) output.ipAddress = value
+  if (value !== Decode.absent) this.ipAddress = value
   value = Decode.optional(input.city, input, "city", Decode.string)
-  if (value !== Decode.absent) output.city = value
+  if (value !== Decode.absent) this.city = value
   value = Decode.optional(input.country, input, "country", Decode.string)
-  if (value !== Decode.absent) output.country = value
-  return output
-}
+  if (value !== Decode.absent) this.country = value
+})
 
 /** `SessionActivityResponse` from the wire; rejects what its Schema must explain. */
 function decodeSessionActivityResponse(input: unknown): unknown {
@@ -1004,10 +955,9 @@ export type SessionActivityResponse = typeof SessionActivityResponse.Type
 /** `SessionTask` from the wire; rejects what its Schema must explain. */
 function decodeSessionTask(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     key: Decode.string(input.key)
   }
-  return output
 }
 
 /**
@@ -1026,37 +976,32 @@ function decodeSessionTasks(input: unknown): unknown {
   return Decode.array(input, decodeSessionTask)
 }
 
-/** `Session` from the wire; rejects what its Schema must explain. */
-function decodeSession(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "session"),
-    id: Decode.string(input.id),
-    userId: Decode.string(input.user_id),
-    clientId: Decode.string(input.client_id)
-  }
+const decodeSession = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "session")
+  this.id = Decode.string(input.id)
+  this.userId = Decode.string(input.user_id)
+  this.clientId = Decode.string(input.client_id)
   value = Decode.optionalNullable(input.actor, input, "actor", Decode.record)
-  if (value !== Decode.absent) output.actor = value
-  output.status = Decode.string(input.status)
+  if (value !== Decode.absent) this.actor = value
+  this.status = Decode.string(input.status)
   value = Decode.optionalNullable(
     input.last_active_organization_id,
     input,
     "last_active_organization_id",
     Decode.string
   )
-  if (value !== Decode.absent) output.lastActiveOrganizationId = value
-  output.lastActiveAt = Decode.number(input.last_active_at)
+  if (value !== Decode.absent) this.lastActiveOrganizationId = value
+  this.lastActiveAt = Decode.number(input.last_active_at)
   value = Decode.optional(input.latest_activity, input, "latest_activity", decodeSessionActivityResponse)
-  if (value !== Decode.absent) output.latestActivity = value
-  output.expireAt = Decode.number(input.expire_at)
-  output.abandonAt = Decode.number(input.abandon_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  output.createdAt = Decode.number(input.created_at)
+  if (value !== Decode.absent) this.latestActivity = value
+  this.expireAt = Decode.number(input.expire_at)
+  this.abandonAt = Decode.number(input.abandon_at)
+  this.updatedAt = Decode.number(input.updated_at)
+  this.createdAt = Decode.number(input.created_at)
   value = Decode.optionalNullable(input.tasks, input, "tasks", decodeSessionTasks)
-  if (value !== Decode.absent) output.tasks = value
-  return output
-}
+  if (value !== Decode.absent) this.tasks = value
+})
 
 /**
  * `Session`
@@ -1090,7 +1035,7 @@ export interface Session extends Schema.Schema.Type<typeof Session> {}
 /** `Client` from the wire; rejects what its Schema must explain. */
 function decodeClient(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "client"),
     id: Decode.string(input.id),
     sessionIds: Decode.array(input.session_ids, Decode.string),
@@ -1102,7 +1047,6 @@ function decodeClient(input: unknown): unknown {
     updatedAt: Decode.number(input.updated_at),
     createdAt: Decode.number(input.created_at)
   }
-  return output
 }
 
 /**
@@ -1131,11 +1075,10 @@ export interface Client extends Schema.Schema.Type<typeof Client> {}
 /** `CommerceCreditBalanceResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceCreditBalanceResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.string(input.object),
     balance: Decode.nullable(input.balance, decodeCommerceMoneyResponse)
   }
-  return output
 }
 
 /**
@@ -1154,23 +1097,21 @@ export const CommerceCreditBalanceResponse = /* @__PURE__ */ withFastDecode(
 export interface CommerceCreditBalanceResponse
   extends Schema.Schema.Type<typeof CommerceCreditBalanceResponse> {}
 
-/** `CommerceCreditLedgerResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommerceCreditLedgerResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.string(input.object),
-    id: Decode.string(input.id),
-    payerId: Decode.string(input.payer_id),
-    amount: decodeCommerceMoneyResponse(input.amount),
-    sourceType: Decode.string(input.source_type),
-    sourceId: Decode.string(input.source_id)
-  }
+const decodeCommerceCreditLedgerResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.string(input.object)
+  this.id = Decode.string(input.id)
+  this.payerId = Decode.string(input.payer_id)
+  this.amount = decodeCommerceMoneyResponse(input.amount)
+  this.sourceType = Decode.string(input.source_type)
+  this.sourceId = Decode.string(input.source_id)
   value = Decode.optionalNullable(input.note, input, "note", Decode.string)
-  if (value !== Decode.absent) output.note = value
-  output.createdAt = Decode.string(input.created_at)
-  return output
-}
+  if (value !== Decode.absent) this.note = value
+  this.createdAt = Decode.string(input.created_at)
+})
 
 /**
  * `CommerceCreditLedgerResponse`
@@ -1194,37 +1135,35 @@ export const CommerceCreditLedgerResponse = /* @__PURE__ */ withFastDecode(
 export interface CommerceCreditLedgerResponse
   extends Schema.Schema.Type<typeof CommerceCreditLedgerResponse> {}
 
-/** `CommerceDiscountRedemptionResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommerceDiscountRedemptionResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_discount_redemption"),
-    id: Decode.string(input.id),
-    subscriptionItemId: Decode.string(input.subscription_item_id),
-    discountId: Decode.string(input.discount_id)
-  }
+const decodeCommerceDiscountRedemptionResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_discount_redemption")
+  this.id = Decode.string(input.id)
+  this.subscriptionItemId = Decode.string(input.subscription_item_id)
+  this.discountId = Decode.string(input.discount_id)
   value = Decode.optional(input.name, input, "name", Decode.string)
-  if (value !== Decode.absent) output.name = value
-  output.source = Decode.string(input.source)
+  if (value !== Decode.absent) this.name = value
+  this.source = Decode.string(input.source)
   value = Decode.optional(input.promo_code, input, "promo_code", Decode.string)
-  if (value !== Decode.absent) output.promoCode = value
+  if (value !== Decode.absent) this.promoCode = value
   value = Decode.optional(input.effect, input, "effect", Decode.string)
-  if (value !== Decode.absent) output.effect = value
+  if (value !== Decode.absent) this.effect = value
   value = Decode.optionalNullable(input.percent_off, input, "percent_off", Decode.number)
-  if (value !== Decode.absent) output.percentOff = value
+  if (value !== Decode.absent) this.percentOff = value
   value = Decode.optionalNullable(input.amount_off, input, "amount_off", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.amountOff = value
+  if (value !== Decode.absent) this.amountOff = value
   value = Decode.optionalNullable(input.amount, input, "amount", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.amount = value
-  output.cyclesRemaining = Decode.nullable(input.cycles_remaining, Decode.number)
-  output.cyclesApplied = Decode.number(input.cycles_applied)
+  if (value !== Decode.absent) this.amount = value
+  this.cyclesRemaining = Decode.nullable(input.cycles_remaining, Decode.number)
+  this.cyclesApplied = Decode.number(input.cycles_applied)
   value = Decode.optional(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) output.status = value
-  output.redeemedAt = Decode.number(input.redeemed_at)
-  output.redeemedBy = Decode.nullable(input.redeemed_by, Decode.string)
-  return output
-}
+  if (value !== Decode.absent) this.status = value
+  this.redeemedAt = Decode.number(input.redeemed_at)
+  this.redeemedBy = Decode.nullable(input.redeemed_by, Decode.string)
+})
 
 /**
  * `CommerceDiscountRedemptionResponse`
@@ -1259,13 +1198,12 @@ export interface CommerceDiscountRedemptionResponse
 /** `CommerceProrationDiscountResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceProrationDiscountResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     amount: decodeCommerceMoneyResponse(input.amount),
     cycleDaysPassed: Decode.number(input.cycle_days_passed),
     cycleDaysTotal: Decode.number(input.cycle_days_total),
     cyclePassedPercent: Decode.number(input.cycle_passed_percent)
   }
-  return output
 }
 
 /**
@@ -1289,11 +1227,10 @@ export interface CommerceProrationDiscountResponse
 /** `CommerceDiscountsResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceDiscountsResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     proration: Decode.nullable(input.proration, decodeCommerceProrationDiscountResponse),
     total: decodeCommerceMoneyResponse(input.total)
   }
-  return output
 }
 
 /**
@@ -1311,31 +1248,29 @@ export const CommerceDiscountsResponse = /* @__PURE__ */ withFastDecode(
 )
 export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof CommerceDiscountsResponse> {}
 
-/** `CommercePayerResponse2` from the wire; rejects what its Schema must explain. */
-function decodeCommercePayerResponse2(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_payer"),
-    id: Decode.string(input.id),
-    instanceId: Decode.string(input.instance_id)
-  }
+const decodeCommercePayerResponse2 = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_payer")
+  this.id = Decode.string(input.id)
+  this.instanceId = Decode.string(input.instance_id)
   value = Decode.optional(input.user_id, input, "user_id", Decode.string)
-  if (value !== Decode.absent) output.userId = value
-  output.firstName = Decode.string(input.first_name)
-  output.lastName = Decode.string(input.last_name)
-  output.email = Decode.string(input.email)
+  if (value !== Decode.absent) this.userId = value
+  this.firstName = Decode.string(input.first_name)
+  this.lastName = Decode.string(input.last_name)
+  this.email = Decode.string(input.email)
   value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
-  if (value !== Decode.absent) output.organizationId = value
+  if (value !== Decode.absent) this.organizationId = value
   value = Decode.optional(input.organization_name, input, "organization_name", Decode.string)
-  if (value !== Decode.absent) output.organizationName = value
-  output.imageUrl = Decode.string(input.image_url)
+  if (value !== Decode.absent) this.organizationName = value
+  this.imageUrl = Decode.string(input.image_url)
   value = Decode.optional(input.credits_balance, input, "credits_balance", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.creditsBalance = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.creditsBalance = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `CommercePayerResponse-2`
@@ -1363,41 +1298,39 @@ export const CommercePayerResponse2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof CommercePayerResponse2> {}
 
-/** `CommercePaymentSourceResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommercePaymentSourceResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_source"),
-    id: Decode.string(input.id),
-    payerId: Decode.string(input.payer_id),
-    paymentMethod: Decode.string(input.payment_method)
-  }
+const decodeCommercePaymentSourceResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_source")
+  this.id = Decode.string(input.id)
+  this.payerId = Decode.string(input.payer_id)
+  this.paymentMethod = Decode.string(input.payment_method)
   value = Decode.optionalNullable(input.is_default, input, "is_default", Decode.boolean)
-  if (value !== Decode.absent) output.isDefault = value
-  output.gateway = Decode.string(input.gateway)
-  output.gatewayExternalId = Decode.string(input.gateway_external_id)
+  if (value !== Decode.absent) this.isDefault = value
+  this.gateway = Decode.string(input.gateway)
+  this.gatewayExternalId = Decode.string(input.gateway_external_id)
   value = Decode.optionalNullable(
     input.gateway_external_account_id,
     input,
     "gateway_external_account_id",
     Decode.string
   )
-  if (value !== Decode.absent) output.gatewayExternalAccountId = value
-  output.last4 = Decode.string(input.last4)
-  output.status = Decode.string(input.status)
-  output.walletType = Decode.string(input.wallet_type)
-  output.cardType = Decode.string(input.card_type)
+  if (value !== Decode.absent) this.gatewayExternalAccountId = value
+  this.last4 = Decode.string(input.last4)
+  this.status = Decode.string(input.status)
+  this.walletType = Decode.string(input.wallet_type)
+  this.cardType = Decode.string(input.card_type)
   value = Decode.optional(input.expiry_year, input, "expiry_year", Decode.number)
-  if (value !== Decode.absent) output.expiryYear = value
+  if (value !== Decode.absent) this.expiryYear = value
   value = Decode.optional(input.expiry_month, input, "expiry_month", Decode.number)
-  if (value !== Decode.absent) output.expiryMonth = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
+  if (value !== Decode.absent) this.expiryMonth = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optionalNullable(input.is_removable, input, "is_removable", Decode.boolean)
-  if (value !== Decode.absent) output.isRemovable = value
-  return output
-}
+  if (value !== Decode.absent) this.isRemovable = value
+})
 
 /**
  * `CommercePaymentSourceResponse`
@@ -1433,17 +1366,16 @@ export const CommercePaymentSourceResponse = /* @__PURE__ */ withFastDecode(
 export interface CommercePaymentSourceResponse
   extends Schema.Schema.Type<typeof CommercePaymentSourceResponse> {}
 
-/** `CommercePerUnitTotalTier` from the wire; rejects what its Schema must explain. */
-function decodeCommercePerUnitTotalTier(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeCommercePerUnitTotalTier = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optionalNullable(input.quantity, input, "quantity", Decode.number)
-  if (value !== Decode.absent) output.quantity = value
-  output.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
-  output.total = decodeCommerceMoneyResponse(input.total)
-  return output
-}
+  if (value !== Decode.absent) this.quantity = value
+  this.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
+  this.total = decodeCommerceMoneyResponse(input.total)
+})
 
 /**
  * `CommercePerUnitTotalTier`
@@ -1464,12 +1396,11 @@ export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof Comm
 /** `CommercePerUnitTotal` from the wire; rejects what its Schema must explain. */
 function decodeCommercePerUnitTotal(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     name: Decode.string(input.name),
     blockSize: Decode.number(input.block_size),
     tiers: Decode.array(input.tiers, decodeCommercePerUnitTotalTier)
   }
-  return output
 }
 
 /**
@@ -1488,18 +1419,16 @@ export const CommercePerUnitTotal = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof CommercePerUnitTotal> {}
 
-/** `CommercePlanUnitPriceTier` from the wire; rejects what its Schema must explain. */
-function decodeCommercePlanUnitPriceTier(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    startsAtBlock: Decode.number(input.starts_at_block)
-  }
+const decodeCommercePlanUnitPriceTier = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.startsAtBlock = Decode.number(input.starts_at_block)
   value = Decode.optionalNullable(input.ends_after_block, input, "ends_after_block", Decode.number)
-  if (value !== Decode.absent) output.endsAfterBlock = value
-  output.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
-  return output
-}
+  if (value !== Decode.absent) this.endsAfterBlock = value
+  this.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
+})
 
 /**
  * `CommercePlanUnitPriceTier`
@@ -1520,12 +1449,11 @@ export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof Com
 /** `CommercePlanUnitPrice` from the wire; rejects what its Schema must explain. */
 function decodeCommercePlanUnitPrice(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     name: Decode.string(input.name),
     blockSize: Decode.number(input.block_size),
     tiers: Decode.array(input.tiers, decodeCommercePlanUnitPriceTier)
   }
-  return output
 }
 
 /**
@@ -1547,7 +1475,7 @@ export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof Commerc
 /** `FeatureResponse` from the wire; rejects what its Schema must explain. */
 function decodeFeatureResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "feature"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
@@ -1555,7 +1483,6 @@ function decodeFeatureResponse(input: unknown): unknown {
     slug: Decode.string(input.slug),
     avatarUrl: Decode.nullable(input.avatar_url, Decode.string)
   }
-  return output
 }
 
 /**
@@ -1585,37 +1512,32 @@ function decodeCommercePlanUnitPrices(input: unknown): unknown {
   return Decode.array(input, decodeCommercePlanUnitPrice)
 }
 
-/** `CommercePlan` from the wire; rejects what its Schema must explain. */
-function decodeCommercePlan(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_plan"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    fee: Decode.nullable(input.fee, decodeCommerceMoneyResponse),
-    annualMonthlyFee: Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse),
-    annualFee: Decode.nullable(input.annual_fee, decodeCommerceMoneyResponse)
-  }
+const decodeCommercePlan = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_plan")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.fee = Decode.nullable(input.fee, decodeCommerceMoneyResponse)
+  this.annualMonthlyFee = Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse)
+  this.annualFee = Decode.nullable(input.annual_fee, decodeCommerceMoneyResponse)
   value = Decode.optionalNullable(input.description, input, "description", Decode.string)
-  if (value !== Decode.absent) output.description = value
-  output.productId = Decode.string(input.product_id)
-  output.isDefault = Decode.boolean(input.is_default)
-  output.isRecurring = Decode.boolean(input.is_recurring)
-  output.publiclyVisible = Decode.boolean(input.publicly_visible)
-  output.hasBaseFee = Decode.boolean(input.has_base_fee)
-  output.forPayerType = Decode.string(input.for_payer_type)
-  output.slug = Decode.string(input.slug)
+  if (value !== Decode.absent) this.description = value
+  this.productId = Decode.string(input.product_id)
+  this.isDefault = Decode.boolean(input.is_default)
+  this.isRecurring = Decode.boolean(input.is_recurring)
+  this.publiclyVisible = Decode.boolean(input.publicly_visible)
+  this.hasBaseFee = Decode.boolean(input.has_base_fee)
+  this.forPayerType = Decode.string(input.for_payer_type)
+  this.slug = Decode.string(input.slug)
   value = Decode.optionalNullable(input.avatar_url, input, "avatar_url", Decode.string)
-  if (value !== Decode.absent) output.avatarUrl = value
+  if (value !== Decode.absent) this.avatarUrl = value
   value = Decode.optional(input.features, input, "features", decodeCommercePlanFeatures)
-  if (value !== Decode.absent) output.features = value
-  output.freeTrialEnabled = Decode.boolean(input.free_trial_enabled)
-  output.freeTrialDays = Decode.nullable(input.free_trial_days, Decode.number)
+  if (value !== Decode.absent) this.features = value
+  this.freeTrialEnabled = Decode.boolean(input.free_trial_enabled)
+  this.freeTrialDays = Decode.nullable(input.free_trial_days, Decode.number)
   value = Decode.optional(input.unit_prices, input, "unit_prices", decodeCommercePlanUnitPrices)
-  if (value !== Decode.absent) output.unitPrices = value
-  return output
-}
+  if (value !== Decode.absent) this.unitPrices = value
+})
 
 /**
  * `CommercePlan`
@@ -1652,7 +1574,7 @@ export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan> {}
 /** `FeatureResponse2` from the wire; rejects what its Schema must explain. */
 function decodeFeatureResponse2(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "feature"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
@@ -1660,7 +1582,6 @@ function decodeFeatureResponse2(input: unknown): unknown {
     slug: Decode.string(input.slug),
     avatarUrl: Decode.string(input.avatar_url)
   }
-  return output
 }
 
 /**
@@ -1686,50 +1607,45 @@ function decodeCommercePlan2Features(input: unknown): unknown {
   return Decode.array(input, decodeFeatureResponse2)
 }
 
-/** `CommercePlan2` from the wire; rejects what its Schema must explain. */
-function decodeCommercePlan2(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_plan"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    fee: Decode.nullable(input.fee, decodeCommerceMoneyResponse),
-    annualMonthlyFee: Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse),
-    annualFee: Decode.nullable(input.annual_fee, decodeCommerceMoneyResponse),
-    amount: Decode.number(input.amount),
-    amountFormatted: Decode.string(input.amount_formatted),
-    annualMonthlyAmount: Decode.number(input.annual_monthly_amount),
-    annualMonthlyAmountFormatted: Decode.string(input.annual_monthly_amount_formatted),
-    annualAmount: Decode.number(input.annual_amount),
-    annualAmountFormatted: Decode.string(input.annual_amount_formatted),
-    currencySymbol: Decode.string(input.currency_symbol),
-    currency: Decode.string(input.currency)
-  }
+const decodeCommercePlan2 = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_plan")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.fee = Decode.nullable(input.fee, decodeCommerceMoneyResponse)
+  this.annualMonthlyFee = Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse)
+  this.annualFee = Decode.nullable(input.annual_fee, decodeCommerceMoneyResponse)
+  this.amount = Decode.number(input.amount)
+  this.amountFormatted = Decode.string(input.amount_formatted)
+  this.annualMonthlyAmount = Decode.number(input.annual_monthly_amount)
+  this.annualMonthlyAmountFormatted = Decode.string(input.annual_monthly_amount_formatted)
+  this.annualAmount = Decode.number(input.annual_amount)
+  this.annualAmountFormatted = Decode.string(input.annual_amount_formatted)
+  this.currencySymbol = Decode.string(input.currency_symbol)
+  this.currency = Decode.string(input.currency)
   value = Decode.optional(input.description, input, "description", Decode.string)
-  if (value !== Decode.absent) output.description = value
-  output.productId = Decode.string(input.product_id)
-  output.isDefault = Decode.boolean(input.is_default)
-  output.isRecurring = Decode.boolean(input.is_recurring)
-  output.publiclyVisible = Decode.boolean(input.publicly_visible)
-  output.hasBaseFee = Decode.boolean(input.has_base_fee)
-  output.payerType = Decode.array(input.payer_type, Decode.string)
-  output.forPayerType = Decode.string(input.for_payer_type)
-  output.slug = Decode.string(input.slug)
+  if (value !== Decode.absent) this.description = value
+  this.productId = Decode.string(input.product_id)
+  this.isDefault = Decode.boolean(input.is_default)
+  this.isRecurring = Decode.boolean(input.is_recurring)
+  this.publiclyVisible = Decode.boolean(input.publicly_visible)
+  this.hasBaseFee = Decode.boolean(input.has_base_fee)
+  this.payerType = Decode.array(input.payer_type, Decode.string)
+  this.forPayerType = Decode.string(input.for_payer_type)
+  this.slug = Decode.string(input.slug)
   value = Decode.optional(input.avatar_url, input, "avatar_url", Decode.string)
-  if (value !== Decode.absent) output.avatarUrl = value
+  if (value !== Decode.absent) this.avatarUrl = value
   value = Decode.optional(input.period, input, "period", Decode.string)
-  if (value !== Decode.absent) output.period = value
+  if (value !== Decode.absent) this.period = value
   value = Decode.optional(input.interval, input, "interval", Decode.number)
-  if (value !== Decode.absent) output.interval = value
+  if (value !== Decode.absent) this.interval = value
   value = Decode.optional(input.features, input, "features", decodeCommercePlan2Features)
-  if (value !== Decode.absent) output.features = value
+  if (value !== Decode.absent) this.features = value
   value = Decode.optional(input.free_trial_enabled, input, "free_trial_enabled", Decode.boolean)
-  if (value !== Decode.absent) output.freeTrialEnabled = value
+  if (value !== Decode.absent) this.freeTrialEnabled = value
   value = Decode.optionalNullable(input.free_trial_days, input, "free_trial_days", Decode.number)
-  if (value !== Decode.absent) output.freeTrialDays = value
-  return output
-}
+  if (value !== Decode.absent) this.freeTrialDays = value
+})
 
 /**
  * `CommercePlan-2`
@@ -1773,30 +1689,28 @@ export const CommercePlan2 = /* @__PURE__ */ withFastDecode(
 )
 export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2> {}
 
-/** `CommercePriceTransitionDetails` from the wire; rejects what its Schema must explain. */
-function decodeCommercePriceTransitionDetails(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    previousPlan: decodeCommercePlan2(input.previous_plan),
-    previousPrice: decodeBillingPriceResponse(input.previous_price),
-    effectiveAt: Decode.number(input.effective_at),
-    effectiveMode: Decode.string(input.effective_mode)
-  }
+const decodeCommercePriceTransitionDetails = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.previousPlan = decodeCommercePlan2(input.previous_plan)
+  this.previousPrice = decodeBillingPriceResponse(input.previous_price)
+  this.effectiveAt = Decode.number(input.effective_at)
+  this.effectiveMode = Decode.string(input.effective_mode)
   value = Decode.optionalNullable(input.next_billing_date, input, "next_billing_date", Decode.number)
-  if (value !== Decode.absent) output.nextBillingDate = value
-  output.chargedImmediately = Decode.boolean(input.charged_immediately)
+  if (value !== Decode.absent) this.nextBillingDate = value
+  this.chargedImmediately = Decode.boolean(input.charged_immediately)
   value = Decode.optionalNullable(
     input.immediate_charge,
     input,
     "immediate_charge",
     decodeCommerceMoneyResponse
   )
-  if (value !== Decode.absent) output.immediateCharge = value
-  output.previousSubscriptionItemStatus = Decode.string(input.previous_subscription_item_status)
-  output.previousSubscriptionItemId = Decode.string(input.previous_subscription_item_id)
-  return output
-}
+  if (value !== Decode.absent) this.immediateCharge = value
+  this.previousSubscriptionItemStatus = Decode.string(input.previous_subscription_item_status)
+  this.previousSubscriptionItemId = Decode.string(input.previous_subscription_item_id)
+})
 
 /**
  * `CommercePriceTransitionDetails`
@@ -1827,17 +1741,16 @@ export const CommercePriceTransitionDetails = /* @__PURE__ */ withFastDecode(
 export interface CommercePriceTransitionDetails
   extends Schema.Schema.Type<typeof CommercePriceTransitionDetails> {}
 
-/** `CommerceSubscriptionCreditResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommerceSubscriptionCreditResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeCommerceSubscriptionCreditResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optionalNullable(input.amount, input, "amount", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.amount = value
+  if (value !== Decode.absent) this.amount = value
   value = Decode.optional(input.cycle_remaining_percent, input, "cycle_remaining_percent", Decode.number)
-  if (value !== Decode.absent) output.cycleRemainingPercent = value
-  return output
-}
+  if (value !== Decode.absent) this.cycleRemainingPercent = value
+})
 
 /**
  * `CommerceSubscriptionCreditResponse`
@@ -1859,29 +1772,27 @@ function decodeCommerceTotalsResponsePerUnitTotals(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotal)
 }
 
-/** `CommerceTotalsResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommerceTotalsResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    subtotal: decodeCommerceMoneyResponse(input.subtotal),
-    baseFee: decodeCommerceMoneyResponse(input.base_fee),
-    taxTotal: decodeCommerceMoneyResponse(input.tax_total),
-    grandTotal: decodeCommerceMoneyResponse(input.grand_total)
-  }
+const decodeCommerceTotalsResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.subtotal = decodeCommerceMoneyResponse(input.subtotal)
+  this.baseFee = decodeCommerceMoneyResponse(input.base_fee)
+  this.taxTotal = decodeCommerceMoneyResponse(input.tax_total)
+  this.grandTotal = decodeCommerceMoneyResponse(input.grand_total)
   value = Decode.optional(
     input.per_unit_totals,
     input,
     "per_unit_totals",
     decodeCommerceTotalsResponsePerUnitTotals
   )
-  if (value !== Decode.absent) output.perUnitTotals = value
+  if (value !== Decode.absent) this.perUnitTotals = value
   value = Decode.optionalNullable(input.credits, input, "credits", decodeCommerceCreditsResponse)
-  if (value !== Decode.absent) output.credits = value
+  if (value !== Decode.absent) this.credits = value
   value = Decode.optionalNullable(input.discounts, input, "discounts", decodeCommerceDiscountsResponse)
-  if (value !== Decode.absent) output.discounts = value
-  return output
-}
+  if (value !== Decode.absent) this.discounts = value
+})
 
 /**
  * `CommerceTotalsResponse`
@@ -1910,26 +1821,25 @@ function decodeCommerceSubscriptionItemNextPaymentResponsePerUnitTotals(input: u
   return Decode.array(input, decodeCommercePerUnitTotal)
 }
 
-/** `CommerceSubscriptionItemNextPaymentResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommerceSubscriptionItemNextPaymentResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeCommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optionalNullable(input.amount, input, "amount", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.amount = value
+  if (value !== Decode.absent) this.amount = value
   value = Decode.optionalNullable(input.date, input, "date", Decode.number)
-  if (value !== Decode.absent) output.date = value
+  if (value !== Decode.absent) this.date = value
   value = Decode.optional(
     input.per_unit_totals,
     input,
     "per_unit_totals",
     decodeCommerceSubscriptionItemNextPaymentResponsePerUnitTotals
   )
-  if (value !== Decode.absent) output.perUnitTotals = value
+  if (value !== Decode.absent) this.perUnitTotals = value
   value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse)
-  if (value !== Decode.absent) output.totals = value
-  return output
-}
+  if (value !== Decode.absent) this.totals = value
+})
 
 /**
  * `CommerceSubscriptionItemNextPaymentResponse`
@@ -1952,68 +1862,66 @@ export const CommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ withF
 export interface CommerceSubscriptionItemNextPaymentResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionItemNextPaymentResponse> {}
 
-/** `CommerceSubscriptionItem2` from the wire; rejects what its Schema must explain. */
-function decodeCommerceSubscriptionItem2(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_subscription_item"),
-    id: Decode.string(input.id),
-    instanceId: Decode.string(input.instance_id),
-    status: Decode.string(input.status)
-  }
+const decodeCommerceSubscriptionItem2 = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_subscription_item")
+  this.id = Decode.string(input.id)
+  this.instanceId = Decode.string(input.instance_id)
+  this.status = Decode.string(input.status)
   value = Decode.optionalNullable(input.credit, input, "credit", decodeCommerceSubscriptionCreditResponse)
-  if (value !== Decode.absent) output.credit = value
-  output.planId = Decode.string(input.plan_id)
+  if (value !== Decode.absent) this.credit = value
+  this.planId = Decode.string(input.plan_id)
   value = Decode.optional(input.price_id, input, "price_id", Decode.string)
-  if (value !== Decode.absent) output.priceId = value
-  output.plan = Decode.nullable(input.plan, decodeCommercePlan2)
-  output.planPeriod = Decode.string(input.plan_period)
-  output.paymentSourceId = Decode.string(input.payment_source_id)
+  if (value !== Decode.absent) this.priceId = value
+  this.plan = Decode.nullable(input.plan, decodeCommercePlan2)
+  this.planPeriod = Decode.string(input.plan_period)
+  this.paymentSourceId = Decode.string(input.payment_source_id)
   value = Decode.optionalNullable(
     input.payment_source,
     input,
     "payment_source",
     decodeCommercePaymentSourceResponse
   )
-  if (value !== Decode.absent) output.paymentSource = value
+  if (value !== Decode.absent) this.paymentSource = value
   value = Decode.optionalNullable(input.lifetime_paid, input, "lifetime_paid", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.lifetimePaid = value
+  if (value !== Decode.absent) this.lifetimePaid = value
   value = Decode.optionalNullable(input.amount, input, "amount", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.amount = value
+  if (value !== Decode.absent) this.amount = value
   value = Decode.optionalNullable(
     input.next_invoice,
     input,
     "next_invoice",
     decodeCommerceSubscriptionItemNextPaymentResponse
   )
-  if (value !== Decode.absent) output.nextInvoice = value
+  if (value !== Decode.absent) this.nextInvoice = value
   value = Decode.optionalNullable(
     input.next_payment,
     input,
     "next_payment",
     decodeCommerceSubscriptionItemNextPaymentResponse
   )
-  if (value !== Decode.absent) output.nextPayment = value
-  output.payerId = Decode.string(input.payer_id)
+  if (value !== Decode.absent) this.nextPayment = value
+  this.payerId = Decode.string(input.payer_id)
   value = Decode.optionalNullable(input.payer, input, "payer", decodeCommercePayerResponse2)
-  if (value !== Decode.absent) output.payer = value
-  output.isFreeTrial = Decode.boolean(input.is_free_trial)
+  if (value !== Decode.absent) this.payer = value
+  this.isFreeTrial = Decode.boolean(input.is_free_trial)
   value = Decode.optionalNullable(input.period_start, input, "period_start", Decode.number)
-  if (value !== Decode.absent) output.periodStart = value
+  if (value !== Decode.absent) this.periodStart = value
   value = Decode.optionalNullable(input.period_end, input, "period_end", Decode.number)
-  if (value !== Decode.absent) output.periodEnd = value
-  output.prorationDate = Decode.string(input.proration_date)
+  if (value !== Decode.absent) this.periodEnd = value
+  this.prorationDate = Decode.string(input.proration_date)
   value = Decode.optionalNullable(input.canceled_at, input, "canceled_at", Decode.number)
-  if (value !== Decode.absent) output.canceledAt = value
+  if (value !== Decode.absent) this.canceledAt = value
   value = Decode.optionalNullable(input.past_due_at, input, "past_due_at", Decode.number)
-  if (value !== Decode.absent) output.pastDueAt = value
+  if (value !== Decode.absent) this.pastDueAt = value
   value = Decode.optionalNullable(input.ended_at, input, "ended_at", Decode.number)
-  if (value !== Decode.absent) output.endedAt = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.endedAt = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `CommerceSubscriptionItem-2`
@@ -2065,12 +1973,11 @@ export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof Com
 /** `CommercePriceTransitionResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePriceTransitionResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "commerce_price_transition"),
     subscriptionItem: decodeCommerceSubscriptionItem2(input.subscription_item),
     transition: decodeCommercePriceTransitionDetails(input.transition)
   }
-  return output
 }
 
 /**
@@ -2094,17 +2001,15 @@ function decodeCommerceSubscriptionItemSeatsResponseTiers(input: unknown): unkno
   return Decode.array(input, decodeCommercePerUnitTotalTier2)
 }
 
-/** `CommerceSubscriptionItemSeatsResponse` from the wire; rejects what its Schema must explain. */
-function decodeCommerceSubscriptionItemSeatsResponse(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    quantity: Decode.nullable(input.quantity, Decode.number)
-  }
+const decodeCommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.quantity = Decode.nullable(input.quantity, Decode.number)
   value = Decode.optional(input.tiers, input, "tiers", decodeCommerceSubscriptionItemSeatsResponseTiers)
-  if (value !== Decode.absent) output.tiers = value
-  return output
-}
+  if (value !== Decode.absent) this.tiers = value
+})
 
 /**
  * `CommerceSubscriptionItemSeatsResponse`
@@ -2122,58 +2027,56 @@ export const CommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ withFastDec
 export interface CommerceSubscriptionItemSeatsResponse
   extends Schema.Schema.Type<typeof CommerceSubscriptionItemSeatsResponse> {}
 
-/** `CommerceSubscriptionItem` from the wire; rejects what its Schema must explain. */
-function decodeCommerceSubscriptionItem(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_subscription_item"),
-    id: Decode.string(input.id),
-    instanceId: Decode.string(input.instance_id),
-    status: Decode.string(input.status)
-  }
+const decodeCommerceSubscriptionItem = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_subscription_item")
+  this.id = Decode.string(input.id)
+  this.instanceId = Decode.string(input.instance_id)
+  this.status = Decode.string(input.status)
   value = Decode.optional(input.credit, input, "credit", decodeCommerceSubscriptionCreditResponse)
-  if (value !== Decode.absent) output.credit = value
+  if (value !== Decode.absent) this.credit = value
   value = Decode.optionalNullable(input.credits, input, "credits", decodeCommerceCreditsResponse)
-  if (value !== Decode.absent) output.credits = value
-  output.planId = Decode.nullable(input.plan_id, Decode.string)
+  if (value !== Decode.absent) this.credits = value
+  this.planId = Decode.nullable(input.plan_id, Decode.string)
   value = Decode.optional(input.price_id, input, "price_id", Decode.string)
-  if (value !== Decode.absent) output.priceId = value
+  if (value !== Decode.absent) this.priceId = value
   value = Decode.optionalNullable(input.plan, input, "plan", decodeCommercePlan)
-  if (value !== Decode.absent) output.plan = value
-  output.planPeriod = Decode.string(input.plan_period)
+  if (value !== Decode.absent) this.plan = value
+  this.planPeriod = Decode.string(input.plan_period)
   value = Decode.optional(input.payment_method, input, "payment_method", decodeCommercePaymentMethodResponse)
-  if (value !== Decode.absent) output.paymentMethod = value
+  if (value !== Decode.absent) this.paymentMethod = value
   value = Decode.optional(input.lifetime_paid, input, "lifetime_paid", decodeCommerceMoneyResponse)
-  if (value !== Decode.absent) output.lifetimePaid = value
+  if (value !== Decode.absent) this.lifetimePaid = value
   value = Decode.optionalNullable(
     input.next_payment,
     input,
     "next_payment",
     decodeCommerceSubscriptionItemNextPaymentResponse
   )
-  if (value !== Decode.absent) output.nextPayment = value
-  output.payerId = Decode.string(input.payer_id)
+  if (value !== Decode.absent) this.nextPayment = value
+  this.payerId = Decode.string(input.payer_id)
   value = Decode.optional(input.payer, input, "payer", decodeCommercePayerResponse)
-  if (value !== Decode.absent) output.payer = value
-  output.isFreeTrial = Decode.boolean(input.is_free_trial)
-  output.periodStart = Decode.number(input.period_start)
-  output.periodEnd = Decode.nullable(input.period_end, Decode.number)
+  if (value !== Decode.absent) this.payer = value
+  this.isFreeTrial = Decode.boolean(input.is_free_trial)
+  this.periodStart = Decode.number(input.period_start)
+  this.periodEnd = Decode.nullable(input.period_end, Decode.number)
   value = Decode.optional(input.proration_date, input, "proration_date", Decode.string)
-  if (value !== Decode.absent) output.prorationDate = value
-  output.canceledAt = Decode.nullable(input.canceled_at, Decode.number)
-  output.pastDueAt = Decode.nullable(input.past_due_at, Decode.number)
-  output.endedAt = Decode.nullable(input.ended_at, Decode.number)
+  if (value !== Decode.absent) this.prorationDate = value
+  this.canceledAt = Decode.nullable(input.canceled_at, Decode.number)
+  this.pastDueAt = Decode.nullable(input.past_due_at, Decode.number)
+  this.endedAt = Decode.nullable(input.ended_at, Decode.number)
   value = Decode.optional(input.created_at, input, "created_at", Decode.number)
-  if (value !== Decode.absent) output.createdAt = value
+  if (value !== Decode.absent) this.createdAt = value
   value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
-  if (value !== Decode.absent) output.updatedAt = value
+  if (value !== Decode.absent) this.updatedAt = value
   value = Decode.optionalNullable(input.seats, input, "seats", decodeCommerceSubscriptionItemSeatsResponse)
-  if (value !== Decode.absent) output.seats = value
+  if (value !== Decode.absent) this.seats = value
   value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse2)
-  if (value !== Decode.absent) output.totals = value
-  return output
-}
+  if (value !== Decode.absent) this.totals = value
+})
 
 /**
  * `CommerceSubscriptionItem`
@@ -2223,25 +2126,23 @@ function decodeCommerceSubscriptionNextPaymentPerUnitTotals(input: unknown): unk
   return Decode.array(input, decodeCommercePerUnitTotal2)
 }
 
-/** `CommerceSubscriptionNextPayment` from the wire; rejects what its Schema must explain. */
-function decodeCommerceSubscriptionNextPayment(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    date: Decode.number(input.date),
-    amount: decodeCommerceMoneyResponse(input.amount)
-  }
+const decodeCommerceSubscriptionNextPayment = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.date = Decode.number(input.date)
+  this.amount = decodeCommerceMoneyResponse(input.amount)
   value = Decode.optional(
     input.per_unit_totals,
     input,
     "per_unit_totals",
     decodeCommerceSubscriptionNextPaymentPerUnitTotals
   )
-  if (value !== Decode.absent) output.perUnitTotals = value
+  if (value !== Decode.absent) this.perUnitTotals = value
   value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse2)
-  if (value !== Decode.absent) output.totals = value
-  return output
-}
+  if (value !== Decode.absent) this.totals = value
+})
 
 /**
  * `CommerceSubscriptionNextPayment`
@@ -2264,28 +2165,26 @@ export const CommerceSubscriptionNextPayment = /* @__PURE__ */ withFastDecode(
 export interface CommerceSubscriptionNextPayment
   extends Schema.Schema.Type<typeof CommerceSubscriptionNextPayment> {}
 
-/** `CommerceSubscription` from the wire; rejects what its Schema must explain. */
-function decodeCommerceSubscription(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "commerce_subscription"),
-    id: Decode.string(input.id),
-    instanceId: Decode.string(input.instance_id),
-    status: Decode.string(input.status),
-    payerId: Decode.string(input.payer_id),
-    createdAt: Decode.number(input.created_at),
-    updatedAt: Decode.number(input.updated_at),
-    activeAt: Decode.nullable(input.active_at, Decode.number),
-    pastDueAt: Decode.nullable(input.past_due_at, Decode.number),
-    subscriptionItems: Decode.array(input.subscription_items, decodeCommerceSubscriptionItem)
-  }
+const decodeCommerceSubscription = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "commerce_subscription")
+  this.id = Decode.string(input.id)
+  this.instanceId = Decode.string(input.instance_id)
+  this.status = Decode.string(input.status)
+  this.payerId = Decode.string(input.payer_id)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+  this.activeAt = Decode.nullable(input.active_at, Decode.number)
+  this.pastDueAt = Decode.nullable(input.past_due_at, Decode.number)
+  this.subscriptionItems = Decode.array(input.subscription_items, decodeCommerceSubscriptionItem)
   value = Decode.optional(input.next_payment, input, "next_payment", decodeCommerceSubscriptionNextPayment)
-  if (value !== Decode.absent) output.nextPayment = value
+  if (value !== Decode.absent) this.nextPayment = value
   value = Decode.optional(input.eligible_for_free_trial, input, "eligible_for_free_trial", Decode.boolean)
-  if (value !== Decode.absent) output.eligibleForFreeTrial = value
-  return output
-}
+  if (value !== Decode.absent) this.eligibleForFreeTrial = value
+})
 
 /**
  * `CommerceSubscription`
@@ -2320,11 +2219,10 @@ export interface CommerceSubscription extends Schema.Schema.Type<typeof Commerce
 /** `Cookies` from the wire; rejects what its Schema must explain. */
 function decodeCookies(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "cookies"),
     cookies: Decode.array(input.cookies, Decode.string)
   }
-  return output
 }
 
 /**
@@ -2342,24 +2240,22 @@ export const Cookies = /* @__PURE__ */ withFastDecode(
 )
 export interface Cookies extends Schema.Schema.Type<typeof Cookies> {}
 
-/** `CreateBillingPriceRequest` from the wire; rejects what its Schema must explain. */
-function decodeCreateBillingPriceRequest(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    planId: Decode.string(input.plan_id)
-  }
+const decodeCreateBillingPriceRequest = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.planId = Decode.string(input.plan_id)
   value = Decode.optional(input.currency, input, "currency", Decode.string)
-  if (value !== Decode.absent) output.currency = value
-  output.amount = Decode.nullable(input.amount, Decode.number)
+  if (value !== Decode.absent) this.currency = value
+  this.amount = Decode.nullable(input.amount, Decode.number)
   value = Decode.optionalNullable(input.annual_monthly_amount, input, "annual_monthly_amount", Decode.number)
-  if (value !== Decode.absent) output.annualMonthlyAmount = value
+  if (value !== Decode.absent) this.annualMonthlyAmount = value
   value = Decode.optional(input.description, input, "description", Decode.string)
-  if (value !== Decode.absent) output.description = value
+  if (value !== Decode.absent) this.description = value
   value = Decode.optional(input.supported_billing_periods, input, "supported_billing_periods", Decode.string)
-  if (value !== Decode.absent) output.supportedBillingPeriods = value
-  return output
-}
+  if (value !== Decode.absent) this.supportedBillingPeriods = value
+})
 
 /**
  * `CreateBillingPriceRequest`
@@ -2383,22 +2279,17 @@ export const CreateBillingPriceRequest = /* @__PURE__ */ withFastDecode(
 )
 export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof CreateBillingPriceRequest> {}
 
-/** `DeletedObject` from the wire; rejects what its Schema must explain. */
-function decodeDeletedObject(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.string(input.object)
-  }
+const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.string(input.object)
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
+  if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.slug, input, "slug", Decode.string)
-  if (value !== Decode.absent) output.slug = value
-  output.deleted = Decode.boolean(input.deleted)
+  if (value !== Decode.absent) this.slug = value
+  this.deleted = Decode.boolean(input.deleted)
   value = Decode.optional(input.external_id, input, "external_id", Decode.string)
-  if (value !== Decode.absent) output.externalId = value
-  return output
-}
+  if (value !== Decode.absent) this.externalId = value
+})
 
 /**
  * `DeletedObject`
@@ -2422,63 +2313,58 @@ function isDirectoryAttributeMappingValue(input: unknown): boolean {
   return typeof input === "string"
 }
 
-function decodeDirectoryCustomAttributesItem(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeDirectoryCustomAttributesItem = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.name, input, "name", Decode.string)
-  if (value !== Decode.absent) output.name = value
+  if (value !== Decode.absent) this.name = value
   value = Decode.optional(input.key, input, "key", Decode.string)
-  if (value !== Decode.absent) output.key = value
+  if (value !== Decode.absent) this.key = value
   value = Decode.optional(input.sso_path, input, "sso_path", Decode.string)
-  if (value !== Decode.absent) output.ssoPath = value
+  if (value !== Decode.absent) this.ssoPath = value
   value = Decode.optional(input.scim_path, input, "scim_path", Decode.string)
-  if (value !== Decode.absent) output.scimPath = value
+  if (value !== Decode.absent) this.scimPath = value
   value = Decode.optional(input.directory_path, input, "directory_path", Decode.string)
-  if (value !== Decode.absent) output.directoryPath = value
+  if (value !== Decode.absent) this.directoryPath = value
   value = Decode.optional(input.multi_valued, input, "multi_valued", Decode.boolean)
-  if (value !== Decode.absent) output.multiValued = value
-  return output
-}
+  if (value !== Decode.absent) this.multiValued = value
+})
 
 function decodeDirectoryCustomAttributes(input: unknown): unknown {
   return Decode.array(input, decodeDirectoryCustomAttributesItem)
 }
 
-/** `Directory` from the wire; rejects what its Schema must explain. */
-function decodeDirectory(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "directory"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name)
-  }
+const decodeDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "directory")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
   value = Decode.optionalNullable(
     input.enterprise_connection_id,
     input,
     "enterprise_connection_id",
     Decode.string
   )
-  if (value !== Decode.absent) output.enterpriseConnectionId = value
-  output.endpointUrl = Decode.string(input.endpoint_url)
-  output.provider = Decode.string(input.provider)
-  output.enabled = Decode.boolean(input.enabled)
-  output.groupRoleMappingEnabled = Decode.boolean(input.group_role_mapping_enabled)
-  output.attributeMapping = Decode.recordOf(input.attribute_mapping, isDirectoryAttributeMappingValue)
+  if (value !== Decode.absent) this.enterpriseConnectionId = value
+  this.endpointUrl = Decode.string(input.endpoint_url)
+  this.provider = Decode.string(input.provider)
+  this.enabled = Decode.boolean(input.enabled)
+  this.groupRoleMappingEnabled = Decode.boolean(input.group_role_mapping_enabled)
+  this.attributeMapping = Decode.recordOf(input.attribute_mapping, isDirectoryAttributeMappingValue)
   value = Decode.optional(
     input.custom_attributes,
     input,
     "custom_attributes",
     decodeDirectoryCustomAttributes
   )
-  if (value !== Decode.absent) output.customAttributes = value
+  if (value !== Decode.absent) this.customAttributes = value
   value = Decode.optionalNullable(input.api_key, input, "api_key", Decode.string)
-  if (value !== Decode.absent) output.apiKey = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.apiKey = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `Directory`
@@ -2541,7 +2427,7 @@ export type Directories = typeof Directories.Type
 /** `Permission` from the wire; rejects what its Schema must explain. */
 function decodePermission(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "permission"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
@@ -2551,7 +2437,6 @@ function decodePermission(input: unknown): unknown {
     createdAt: Decode.number(input.created_at),
     updatedAt: Decode.number(input.updated_at)
   }
-  return output
 }
 
 /**
@@ -2578,7 +2463,7 @@ export interface Permission extends Schema.Schema.Type<typeof Permission> {}
 /** `Role` from the wire; rejects what its Schema must explain. */
 function decodeRole(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "role"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
@@ -2589,7 +2474,6 @@ function decodeRole(input: unknown): unknown {
     createdAt: Decode.number(input.created_at),
     updatedAt: Decode.number(input.updated_at)
   }
-  return output
 }
 
 /**
@@ -2614,27 +2498,25 @@ export const Role = /* @__PURE__ */ withFastDecode(
 )
 export interface Role extends Schema.Schema.Type<typeof Role> {}
 
-/** `DirectoryGroupRoleMapping` from the wire; rejects what its Schema must explain. */
-function decodeDirectoryGroupRoleMapping(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "directory_group_role_mapping"),
-    id: Decode.string(input.id),
-    directoryId: Decode.string(input.directory_id),
-    scimDirectoryId: Decode.string(input.scim_directory_id),
-    directoryGroupId: Decode.string(input.directory_group_id),
-    scimGroupId: Decode.string(input.scim_group_id),
-    directoryGroupDisplayName: Decode.string(input.directory_group_display_name),
-    scimGroupDisplayName: Decode.string(input.scim_group_display_name)
-  }
+const decodeDirectoryGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "directory_group_role_mapping")
+  this.id = Decode.string(input.id)
+  this.directoryId = Decode.string(input.directory_id)
+  this.scimDirectoryId = Decode.string(input.scim_directory_id)
+  this.directoryGroupId = Decode.string(input.directory_group_id)
+  this.scimGroupId = Decode.string(input.scim_group_id)
+  this.directoryGroupDisplayName = Decode.string(input.directory_group_display_name)
+  this.scimGroupDisplayName = Decode.string(input.scim_group_display_name)
   value = Decode.optional(input.role, input, "role", decodeRole)
-  if (value !== Decode.absent) output.role = value
-  output.precedence = Decode.number(input.precedence)
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.role = value
+  this.precedence = Decode.number(input.precedence)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `DirectoryGroupRoleMapping`
@@ -2682,26 +2564,21 @@ function decodeDomainCnameTargets(input: unknown): unknown {
   return Decode.array(input, decodeCNameTarget)
 }
 
-/** `Domain` from the wire; rejects what its Schema must explain. */
-function decodeDomain(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "domain"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    isSatellite: Decode.boolean(input.is_satellite),
-    frontendApiUrl: Decode.string(input.frontend_api_url)
-  }
+const decodeDomain = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "domain")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.isSatellite = Decode.boolean(input.is_satellite)
+  this.frontendApiUrl = Decode.string(input.frontend_api_url)
   value = Decode.optionalNullable(input.accounts_portal_url, input, "accounts_portal_url", Decode.string)
-  if (value !== Decode.absent) output.accountsPortalUrl = value
+  if (value !== Decode.absent) this.accountsPortalUrl = value
   value = Decode.optionalNullable(input.proxy_url, input, "proxy_url", Decode.string)
-  if (value !== Decode.absent) output.proxyUrl = value
-  output.developmentOrigin = Decode.string(input.development_origin)
+  if (value !== Decode.absent) this.proxyUrl = value
+  this.developmentOrigin = Decode.string(input.development_origin)
   value = Decode.optionalNullable(input.cname_targets, input, "cname_targets", decodeDomainCnameTargets)
-  if (value !== Decode.absent) output.cnameTargets = value
-  return output
-}
+  if (value !== Decode.absent) this.cnameTargets = value
+})
 
 /**
  * `Domain`
@@ -2728,11 +2605,10 @@ export interface Domain extends Schema.Schema.Type<typeof Domain> {}
 /** `Domains` from the wire; rejects what its Schema must explain. */
 function decodeDomains(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeDomain),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -2753,11 +2629,10 @@ export interface Domains extends Schema.Schema.Type<typeof Domains> {}
 /** `IdentificationLink` from the wire; rejects what its Schema must explain. */
 function decodeIdentificationLink(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     type: Decode.string(input.type),
     id: Decode.string(input.id)
   }
-  return output
 }
 
 /**
@@ -2776,21 +2651,20 @@ function decodeVerificationAdminObject(input: unknown): unknown {
   return Decode.literal(input, "verification_admin")
 }
 
-/** `VerificationAdmin` from the wire; rejects what its Schema must explain. */
-function decodeVerificationAdmin(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationAdmin = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationAdminObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_admin`
@@ -2815,21 +2689,20 @@ function decodeVerificationEmailLinkObject(input: unknown): unknown {
   return Decode.literal(input, "verification_email_link")
 }
 
-/** `VerificationEmailLink` from the wire; rejects what its Schema must explain. */
-function decodeVerificationEmailLink(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationEmailLink = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationEmailLinkObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_email_link`
@@ -2854,23 +2727,22 @@ function decodeVerificationFromOauthObject(input: unknown): unknown {
   return Decode.literal(input, "verification_from_oauth")
 }
 
-/** `VerificationFromOauth` from the wire; rejects what its Schema must explain. */
-function decodeVerificationFromOauth(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationFromOauth = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationFromOauthObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
   value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
-  if (value !== Decode.absent) output.error = value
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  if (value !== Decode.absent) this.error = value
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_from_oauth`
@@ -2896,23 +2768,19 @@ function decodeVerificationOtpObject(input: unknown): unknown {
   return Decode.literal(input, "verification_otp")
 }
 
-/** `VerificationOtp` from the wire; rejects what its Schema must explain. */
-function decodeVerificationOtp(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationOtp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationOtpObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.channel, input, "channel", Decode.string)
-  if (value !== Decode.absent) output.channel = value
+  if (value !== Decode.absent) this.channel = value
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_otp`
@@ -2947,31 +2815,30 @@ function decodeVerificationSamlObject(input: unknown): unknown {
   return Decode.literal(input, "verification_saml")
 }
 
-/** `VerificationSaml` from the wire; rejects what its Schema must explain. */
-function decodeVerificationSaml(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationSaml = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationSamlObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
   value = Decode.optionalNullable(
     input.external_verification_redirect_url,
     input,
     "external_verification_redirect_url",
     Decode.string
   )
-  if (value !== Decode.absent) output.externalVerificationRedirectUrl = value
+  if (value !== Decode.absent) this.externalVerificationRedirectUrl = value
   value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
-  if (value !== Decode.absent) output.error = value
+  if (value !== Decode.absent) this.error = value
   value = Decode.optionalNullable(input.expire_at, input, "expire_at", Decode.number)
-  if (value !== Decode.absent) output.expireAt = value
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  if (value !== Decode.absent) this.expireAt = value
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_saml`
@@ -3001,19 +2868,18 @@ function decodeVerificationScimObject(input: unknown): unknown {
   return Decode.literal(input, "verification_scim")
 }
 
-/** `VerificationScim` from the wire; rejects what its Schema must explain. */
-function decodeVerificationScim(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationScim = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationScimObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
-  return output
-}
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
+})
 
 /**
  * `verification_scim`
@@ -3037,21 +2903,20 @@ function decodeVerificationTicketObject(input: unknown): unknown {
   return Decode.literal(input, "verification_ticket")
 }
 
-/** `VerificationTicket` from the wire; rejects what its Schema must explain. */
-function decodeVerificationTicket(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationTicket = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationTicketObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_ticket`
@@ -3096,24 +2961,20 @@ function decodeEmailAddressVerification(input: unknown): unknown {
   )
 }
 
-/** `EmailAddress` from the wire; rejects what its Schema must explain. */
-function decodeEmailAddress(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeEmailAddress = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
-  output.object = Decode.literal(input.object, "email_address")
-  output.emailAddress = Decode.string(input.email_address)
-  output.reserved = Decode.boolean(input.reserved)
-  output.verification = Decode.nullable(input.verification, decodeEmailAddressVerification)
-  output.linkedTo = Decode.array(input.linked_to, decodeIdentificationLink)
+  if (value !== Decode.absent) this.id = value
+  this.object = Decode.literal(input.object, "email_address")
+  this.emailAddress = Decode.string(input.email_address)
+  this.reserved = Decode.boolean(input.reserved)
+  this.verification = Decode.nullable(input.verification, decodeEmailAddressVerification)
+  this.linkedTo = Decode.array(input.linked_to, decodeIdentificationLink)
   value = Decode.optional(input.matches_sso_connection, input, "matches_sso_connection", Decode.boolean)
-  if (value !== Decode.absent) output.matchesSsoConnection = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.matchesSsoConnection = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `EmailAddress`
@@ -3161,30 +3022,28 @@ function decodeEnterpriseAccountConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `EnterpriseAccountConnection` from the wire; rejects what its Schema must explain. */
-function decodeEnterpriseAccountConnection(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    id: Decode.string(input.id),
-    protocol: Decode.string(input.protocol),
-    provider: Decode.string(input.provider),
-    name: Decode.string(input.name),
-    logoPublicUrl: Decode.nullable(input.logo_public_url, Decode.string)
-  }
+const decodeEnterpriseAccountConnection = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.id = Decode.string(input.id)
+  this.protocol = Decode.string(input.protocol)
+  this.provider = Decode.string(input.provider)
+  this.name = Decode.string(input.name)
+  this.logoPublicUrl = Decode.nullable(input.logo_public_url, Decode.string)
   value = Decode.optional(input.domain, input, "domain", Decode.string)
-  if (value !== Decode.absent) output.domain = value
+  if (value !== Decode.absent) this.domain = value
   value = Decode.optional(input.domains, input, "domains", decodeEnterpriseAccountConnectionDomains)
-  if (value !== Decode.absent) output.domains = value
-  output.active = Decode.boolean(input.active)
-  output.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
-  output.allowSubdomains = Decode.boolean(input.allow_subdomains)
-  output.allowIdpInitiated = Decode.boolean(input.allow_idp_initiated)
-  output.disableAdditionalIdentifications = Decode.boolean(input.disable_additional_identifications)
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.domains = value
+  this.active = Decode.boolean(input.active)
+  this.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
+  this.allowSubdomains = Decode.boolean(input.allow_subdomains)
+  this.allowIdpInitiated = Decode.boolean(input.allow_idp_initiated)
+  this.disableAdditionalIdentifications = Decode.boolean(input.disable_additional_identifications)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `EnterpriseAccountConnection`
@@ -3220,30 +3079,29 @@ function decodeVerificationOauthObject(input: unknown): unknown {
   return Decode.literal(input, "verification_oauth")
 }
 
-/** `VerificationOauth` from the wire; rejects what its Schema must explain. */
-function decodeVerificationOauth(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationOauth = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationOauthObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
   value = Decode.optional(
     input.external_verification_redirect_url,
     input,
     "external_verification_redirect_url",
     Decode.string
   )
-  if (value !== Decode.absent) output.externalVerificationRedirectUrl = value
+  if (value !== Decode.absent) this.externalVerificationRedirectUrl = value
   value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
-  if (value !== Decode.absent) output.error = value
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  if (value !== Decode.absent) this.error = value
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_oauth`
@@ -3285,46 +3143,44 @@ function decodeEnterpriseAccountVerification(input: unknown): unknown {
   )
 }
 
-/** `EnterpriseAccount` from the wire; rejects what its Schema must explain. */
-function decodeEnterpriseAccount(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    id: Decode.string(input.id),
-    object: Decode.literal(input.object, "enterprise_account")
-  }
+const decodeEnterpriseAccount = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.id = Decode.string(input.id)
+  this.object = Decode.literal(input.object, "enterprise_account")
   value = Decode.optional(input.protocol, input, "protocol", Decode.string)
-  if (value !== Decode.absent) output.protocol = value
-  output.provider = Decode.string(input.provider)
-  output.active = Decode.boolean(input.active)
-  output.emailAddress = Decode.string(input.email_address)
+  if (value !== Decode.absent) this.protocol = value
+  this.provider = Decode.string(input.provider)
+  this.active = Decode.boolean(input.active)
+  this.emailAddress = Decode.string(input.email_address)
   value = Decode.optionalNullable(input.first_name, input, "first_name", Decode.string)
-  if (value !== Decode.absent) output.firstName = value
+  if (value !== Decode.absent) this.firstName = value
   value = Decode.optionalNullable(input.last_name, input, "last_name", Decode.string)
-  if (value !== Decode.absent) output.lastName = value
+  if (value !== Decode.absent) this.lastName = value
   value = Decode.optionalNullable(input.provider_user_id, input, "provider_user_id", Decode.string)
-  if (value !== Decode.absent) output.providerUserId = value
+  if (value !== Decode.absent) this.providerUserId = value
   value = Decode.optionalNullable(
     input.enterprise_connection_id,
     input,
     "enterprise_connection_id",
     Decode.string
   )
-  if (value !== Decode.absent) output.enterpriseConnectionId = value
+  if (value !== Decode.absent) this.enterpriseConnectionId = value
   value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
-  if (value !== Decode.absent) output.publicMetadata = value
-  output.verification = Decode.nullable(input.verification, decodeEnterpriseAccountVerification)
+  if (value !== Decode.absent) this.publicMetadata = value
+  this.verification = Decode.nullable(input.verification, decodeEnterpriseAccountVerification)
   value = Decode.optionalNullable(
     input.enterprise_connection,
     input,
     "enterprise_connection",
     decodeEnterpriseAccountConnection
   )
-  if (value !== Decode.absent) output.enterpriseConnection = value
+  if (value !== Decode.absent) this.enterpriseConnection = value
   value = Decode.optionalNullable(input.last_authenticated_at, input, "last_authenticated_at", Decode.number)
-  if (value !== Decode.absent) output.lastAuthenticatedAt = value
-  return output
-}
+  if (value !== Decode.absent) this.lastAuthenticatedAt = value
+})
 
 /**
  * `EnterpriseAccount`
@@ -3368,165 +3224,161 @@ export const EnterpriseAccount = /* @__PURE__ */ withFastDecode(
 )
 export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount> {}
 
-function decodeEnterpriseConnectionCustomAttributesItem(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    name: Decode.string(input.name),
-    key: Decode.string(input.key)
-  }
+const decodeEnterpriseConnectionCustomAttributesItem = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.name = Decode.string(input.name)
+  this.key = Decode.string(input.key)
   value = Decode.optional(input.sso_path, input, "sso_path", Decode.string)
-  if (value !== Decode.absent) output.ssoPath = value
+  if (value !== Decode.absent) this.ssoPath = value
   value = Decode.optional(input.scim_path, input, "scim_path", Decode.string)
-  if (value !== Decode.absent) output.scimPath = value
+  if (value !== Decode.absent) this.scimPath = value
   value = Decode.optional(input.directory_path, input, "directory_path", Decode.string)
-  if (value !== Decode.absent) output.directoryPath = value
+  if (value !== Decode.absent) this.directoryPath = value
   value = Decode.optional(input.multi_valued, input, "multi_valued", Decode.boolean)
-  if (value !== Decode.absent) output.multiValued = value
-  return output
-}
+  if (value !== Decode.absent) this.multiValued = value
+})
 
 function decodeEnterpriseConnectionCustomAttributes(input: unknown): unknown {
   return Decode.array(input, decodeEnterpriseConnectionCustomAttributesItem)
 }
 
-function decodeEnterpriseConnectionSamlConnectionLoginHint(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    mode: Decode.string(input.mode)
-  }
+const decodeEnterpriseConnectionSamlConnectionLoginHint = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.mode = Decode.string(input.mode)
   value = Decode.optional(input.source, input, "source", Decode.string)
-  if (value !== Decode.absent) output.source = value
-  return output
-}
+  if (value !== Decode.absent) this.source = value
+})
 
-function decodeEnterpriseConnectionSamlConnection(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeEnterpriseConnectionSamlConnection = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
+  if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.name, input, "name", Decode.string)
-  if (value !== Decode.absent) output.name = value
+  if (value !== Decode.absent) this.name = value
   value = Decode.optionalNullable(input.idp_entity_id, input, "idp_entity_id", Decode.string)
-  if (value !== Decode.absent) output.idpEntityId = value
+  if (value !== Decode.absent) this.idpEntityId = value
   value = Decode.optionalNullable(input.idp_sso_url, input, "idp_sso_url", Decode.string)
-  if (value !== Decode.absent) output.idpSsoUrl = value
+  if (value !== Decode.absent) this.idpSsoUrl = value
   value = Decode.optionalNullable(input.idp_metadata_url, input, "idp_metadata_url", Decode.string)
-  if (value !== Decode.absent) output.idpMetadataUrl = value
+  if (value !== Decode.absent) this.idpMetadataUrl = value
   value = Decode.optionalNullable(input.acs_url, input, "acs_url", Decode.string)
-  if (value !== Decode.absent) output.acsUrl = value
+  if (value !== Decode.absent) this.acsUrl = value
   value = Decode.optionalNullable(input.sp_entity_id, input, "sp_entity_id", Decode.string)
-  if (value !== Decode.absent) output.spEntityId = value
+  if (value !== Decode.absent) this.spEntityId = value
   value = Decode.optionalNullable(input.sp_metadata_url, input, "sp_metadata_url", Decode.string)
-  if (value !== Decode.absent) output.spMetadataUrl = value
+  if (value !== Decode.absent) this.spMetadataUrl = value
   value = Decode.optional(input.active, input, "active", Decode.boolean)
-  if (value !== Decode.absent) output.active = value
+  if (value !== Decode.absent) this.active = value
   value = Decode.optional(input.allow_idp_initiated, input, "allow_idp_initiated", Decode.boolean)
-  if (value !== Decode.absent) output.allowIdpInitiated = value
+  if (value !== Decode.absent) this.allowIdpInitiated = value
   value = Decode.optional(input.allow_subdomains, input, "allow_subdomains", Decode.boolean)
-  if (value !== Decode.absent) output.allowSubdomains = value
+  if (value !== Decode.absent) this.allowSubdomains = value
   value = Decode.optional(input.force_authn, input, "force_authn", Decode.boolean)
-  if (value !== Decode.absent) output.forceAuthn = value
+  if (value !== Decode.absent) this.forceAuthn = value
   value = Decode.optional(
     input.login_hint,
     input,
     "login_hint",
     decodeEnterpriseConnectionSamlConnectionLoginHint
   )
-  if (value !== Decode.absent) output.loginHint = value
-  return output
-}
+  if (value !== Decode.absent) this.loginHint = value
+})
 
-function decodeEnterpriseConnectionOauthConfig(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeEnterpriseConnectionOauthConfig = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
+  if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.name, input, "name", Decode.string)
-  if (value !== Decode.absent) output.name = value
+  if (value !== Decode.absent) this.name = value
   value = Decode.optional(input.provider_key, input, "provider_key", Decode.string)
-  if (value !== Decode.absent) output.providerKey = value
+  if (value !== Decode.absent) this.providerKey = value
   value = Decode.optionalNullable(input.client_id, input, "client_id", Decode.string)
-  if (value !== Decode.absent) output.clientId = value
+  if (value !== Decode.absent) this.clientId = value
   value = Decode.optionalNullable(input.discovery_url, input, "discovery_url", Decode.string)
-  if (value !== Decode.absent) output.discoveryUrl = value
+  if (value !== Decode.absent) this.discoveryUrl = value
   value = Decode.optionalNullable(input.auth_url, input, "auth_url", Decode.string)
-  if (value !== Decode.absent) output.authUrl = value
+  if (value !== Decode.absent) this.authUrl = value
   value = Decode.optionalNullable(input.token_url, input, "token_url", Decode.string)
-  if (value !== Decode.absent) output.tokenUrl = value
+  if (value !== Decode.absent) this.tokenUrl = value
   value = Decode.optionalNullable(input.user_info_url, input, "user_info_url", Decode.string)
-  if (value !== Decode.absent) output.userInfoUrl = value
+  if (value !== Decode.absent) this.userInfoUrl = value
   value = Decode.optional(input.requires_pkce, input, "requires_pkce", Decode.boolean)
-  if (value !== Decode.absent) output.requiresPkce = value
+  if (value !== Decode.absent) this.requiresPkce = value
   value = Decode.optionalNullable(input.logo_public_url, input, "logo_public_url", Decode.string)
-  if (value !== Decode.absent) output.logoPublicUrl = value
+  if (value !== Decode.absent) this.logoPublicUrl = value
   value = Decode.optional(input.created_at, input, "created_at", Decode.number)
-  if (value !== Decode.absent) output.createdAt = value
+  if (value !== Decode.absent) this.createdAt = value
   value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
-  if (value !== Decode.absent) output.updatedAt = value
-  return output
-}
+  if (value !== Decode.absent) this.updatedAt = value
+})
 
-/** `EnterpriseConnection` from the wire; rejects what its Schema must explain. */
-function decodeEnterpriseConnection(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "enterprise_connection"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    provider: Decode.string(input.provider)
-  }
+const decodeEnterpriseConnection = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "enterprise_connection")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.provider = Decode.string(input.provider)
   value = Decode.optionalNullable(input.logo_public_url, input, "logo_public_url", Decode.string)
-  if (value !== Decode.absent) output.logoPublicUrl = value
-  output.active = Decode.boolean(input.active)
-  output.domains = Decode.array(input.domains, Decode.string)
+  if (value !== Decode.absent) this.logoPublicUrl = value
+  this.active = Decode.boolean(input.active)
+  this.domains = Decode.array(input.domains, Decode.string)
   value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
-  if (value !== Decode.absent) output.organizationId = value
+  if (value !== Decode.absent) this.organizationId = value
   value = Decode.optional(input.sync_user_attributes, input, "sync_user_attributes", Decode.boolean)
-  if (value !== Decode.absent) output.syncUserAttributes = value
+  if (value !== Decode.absent) this.syncUserAttributes = value
   value = Decode.optional(
     input.disable_additional_identifications,
     input,
     "disable_additional_identifications",
     Decode.boolean
   )
-  if (value !== Decode.absent) output.disableAdditionalIdentifications = value
+  if (value !== Decode.absent) this.disableAdditionalIdentifications = value
   value = Decode.optional(
     input.allow_organization_account_linking,
     input,
     "allow_organization_account_linking",
     Decode.boolean
   )
-  if (value !== Decode.absent) output.allowOrganizationAccountLinking = value
+  if (value !== Decode.absent) this.allowOrganizationAccountLinking = value
   value = Decode.optional(
     input.custom_attributes,
     input,
     "custom_attributes",
     decodeEnterpriseConnectionCustomAttributes
   )
-  if (value !== Decode.absent) output.customAttributes = value
+  if (value !== Decode.absent) this.customAttributes = value
   value = Decode.optionalNullable(
     input.saml_connection,
     input,
     "saml_connection",
     decodeEnterpriseConnectionSamlConnection
   )
-  if (value !== Decode.absent) output.samlConnection = value
+  if (value !== Decode.absent) this.samlConnection = value
   value = Decode.optionalNullable(
     input.oauth_config,
     input,
     "oauth_config",
     decodeEnterpriseConnectionOauthConfig
   )
-  if (value !== Decode.absent) output.oauthConfig = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.oauthConfig = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `EnterpriseConnection`
@@ -3614,90 +3466,87 @@ export const EnterpriseConnection = /* @__PURE__ */ withFastDecode(
 )
 export interface EnterpriseConnection extends Schema.Schema.Type<typeof EnterpriseConnection> {}
 
-function decodeEnterpriseConnectionTestRunParsedUserInfo(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeEnterpriseConnectionTestRunParsedUserInfo = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.email_address, input, "email_address", Decode.string)
-  if (value !== Decode.absent) output.emailAddress = value
+  if (value !== Decode.absent) this.emailAddress = value
   value = Decode.optional(input.first_name, input, "first_name", Decode.string)
-  if (value !== Decode.absent) output.firstName = value
+  if (value !== Decode.absent) this.firstName = value
   value = Decode.optional(input.last_name, input, "last_name", Decode.string)
-  if (value !== Decode.absent) output.lastName = value
+  if (value !== Decode.absent) this.lastName = value
   value = Decode.optional(input.user_id, input, "user_id", Decode.string)
-  if (value !== Decode.absent) output.userId = value
-  return output
-}
+  if (value !== Decode.absent) this.userId = value
+})
 
-function decodeEnterpriseConnectionTestRunLogsItem(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    level: Decode.string(input.level)
-  }
+const decodeEnterpriseConnectionTestRunLogsItem = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.level = Decode.string(input.level)
   value = Decode.optional(input.code, input, "code", Decode.string)
-  if (value !== Decode.absent) output.code = value
+  if (value !== Decode.absent) this.code = value
   value = Decode.optional(input.short_message, input, "short_message", Decode.string)
-  if (value !== Decode.absent) output.shortMessage = value
-  output.message = Decode.string(input.message)
-  return output
-}
+  if (value !== Decode.absent) this.shortMessage = value
+  this.message = Decode.string(input.message)
+})
 
 function decodeEnterpriseConnectionTestRunLogs(input: unknown): unknown {
   return Decode.array(input, decodeEnterpriseConnectionTestRunLogsItem)
 }
 
-function decodeEnterpriseConnectionTestRunSaml(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeEnterpriseConnectionTestRunSaml = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.saml_request, input, "saml_request", Decode.string)
-  if (value !== Decode.absent) output.samlRequest = value
+  if (value !== Decode.absent) this.samlRequest = value
   value = Decode.optional(input.saml_response, input, "saml_response", Decode.string)
-  if (value !== Decode.absent) output.samlResponse = value
+  if (value !== Decode.absent) this.samlResponse = value
   value = Decode.optional(input.relay_state, input, "relay_state", Decode.string)
-  if (value !== Decode.absent) output.relayState = value
-  return output
-}
+  if (value !== Decode.absent) this.relayState = value
+})
 
-function decodeEnterpriseConnectionTestRunOauth(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeEnterpriseConnectionTestRunOauth = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.id_token, input, "id_token", Decode.string)
-  if (value !== Decode.absent) output.idToken = value
+  if (value !== Decode.absent) this.idToken = value
   value = Decode.optional(input.access_token, input, "access_token", Decode.string)
-  if (value !== Decode.absent) output.accessToken = value
+  if (value !== Decode.absent) this.accessToken = value
   value = Decode.optional(input.user_info, input, "user_info", Decode.string)
-  if (value !== Decode.absent) output.userInfo = value
-  return output
-}
+  if (value !== Decode.absent) this.userInfo = value
+})
 
-/** `EnterpriseConnectionTestRun` from the wire; rejects what its Schema must explain. */
-function decodeEnterpriseConnectionTestRun(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    id: Decode.string(input.id),
-    status: Decode.string(input.status),
-    connectionType: Decode.string(input.connection_type)
-  }
+const decodeEnterpriseConnectionTestRun = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.id = Decode.string(input.id)
+  this.status = Decode.string(input.status)
+  this.connectionType = Decode.string(input.connection_type)
   value = Decode.optionalNullable(
     input.parsed_user_info,
     input,
     "parsed_user_info",
     decodeEnterpriseConnectionTestRunParsedUserInfo
   )
-  if (value !== Decode.absent) output.parsedUserInfo = value
+  if (value !== Decode.absent) this.parsedUserInfo = value
   value = Decode.optional(input.logs, input, "logs", decodeEnterpriseConnectionTestRunLogs)
-  if (value !== Decode.absent) output.logs = value
+  if (value !== Decode.absent) this.logs = value
   value = Decode.optionalNullable(input.saml, input, "saml", decodeEnterpriseConnectionTestRunSaml)
-  if (value !== Decode.absent) output.saml = value
+  if (value !== Decode.absent) this.saml = value
   value = Decode.optionalNullable(input.oauth, input, "oauth", decodeEnterpriseConnectionTestRunOauth)
-  if (value !== Decode.absent) output.oauth = value
-  output.createdAt = Decode.number(input.created_at)
-  return output
-}
+  if (value !== Decode.absent) this.oauth = value
+  this.createdAt = Decode.number(input.created_at)
+})
 
 /**
  * `EnterpriseConnectionTestRun`
@@ -3754,10 +3603,9 @@ export interface EnterpriseConnectionTestRun extends Schema.Schema.Type<typeof E
 /** `EnterpriseConnectionTestRunResponse` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnectionTestRunResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     url: Decode.string(input.url)
   }
-  return output
 }
 
 /**
@@ -3776,11 +3624,10 @@ export interface EnterpriseConnectionTestRunResponse
 /** `EnterpriseConnectionTestRuns` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnectionTestRuns(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeEnterpriseConnectionTestRun),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -3802,11 +3649,10 @@ export interface EnterpriseConnectionTestRuns
 /** `EnterpriseConnections` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnections(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeEnterpriseConnection),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -3827,10 +3673,9 @@ export interface EnterpriseConnections extends Schema.Schema.Type<typeof Enterpr
 /** `ExtendFreeTrialRequest` from the wire; rejects what its Schema must explain. */
 function decodeExtendFreeTrialRequest(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     extendTo: Decode.string(input.extend_to)
   }
-  return output
 }
 
 /**
@@ -3849,23 +3694,22 @@ function decodeVerificationGoogleOneTapObject(input: unknown): unknown {
   return Decode.literal(input, "verification_google_one_tap")
 }
 
-/** `VerificationGoogleOneTap` from the wire; rejects what its Schema must explain. */
-function decodeVerificationGoogleOneTap(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationGoogleOneTap = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationGoogleOneTapObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
+  if (value !== Decode.absent) this.verifiedAtClient = value
   value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
-  if (value !== Decode.absent) output.error = value
-  return output
-}
+  if (value !== Decode.absent) this.error = value
+})
 
 /**
  * `verification_google_one_tap`
@@ -3906,44 +3750,42 @@ function decodeExternalAccountWithVerificationVerification(input: unknown): unkn
   )
 }
 
-/** `ExternalAccountWithVerification` from the wire; rejects what its Schema must explain. */
-function decodeExternalAccountWithVerification(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.check(input.object, isExternalAccountWithVerificationObject),
-    id: Decode.string(input.id),
-    provider: Decode.string(input.provider),
-    identificationId: Decode.string(input.identification_id),
-    providerUserId: Decode.string(input.provider_user_id),
-    approvedScopes: Decode.string(input.approved_scopes),
-    emailAddress: Decode.string(input.email_address)
-  }
+const decodeExternalAccountWithVerification = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.check(input.object, isExternalAccountWithVerificationObject)
+  this.id = Decode.string(input.id)
+  this.provider = Decode.string(input.provider)
+  this.identificationId = Decode.string(input.identification_id)
+  this.providerUserId = Decode.string(input.provider_user_id)
+  this.approvedScopes = Decode.string(input.approved_scopes)
+  this.emailAddress = Decode.string(input.email_address)
   value = Decode.optionalNullable(
     input.email_address_verified,
     input,
     "email_address_verified",
     Decode.boolean
   )
-  if (value !== Decode.absent) output.emailAddressVerified = value
-  output.firstName = Decode.string(input.first_name)
-  output.lastName = Decode.string(input.last_name)
+  if (value !== Decode.absent) this.emailAddressVerified = value
+  this.firstName = Decode.string(input.first_name)
+  this.lastName = Decode.string(input.last_name)
   value = Decode.optional(input.avatar_url, input, "avatar_url", Decode.string)
-  if (value !== Decode.absent) output.avatarUrl = value
+  if (value !== Decode.absent) this.avatarUrl = value
   value = Decode.optionalNullable(input.image_url, input, "image_url", Decode.string)
-  if (value !== Decode.absent) output.imageUrl = value
+  if (value !== Decode.absent) this.imageUrl = value
   value = Decode.optionalNullable(input.username, input, "username", Decode.string)
-  if (value !== Decode.absent) output.username = value
+  if (value !== Decode.absent) this.username = value
   value = Decode.optionalNullable(input.phone_number, input, "phone_number", Decode.string)
-  if (value !== Decode.absent) output.phoneNumber = value
-  output.publicMetadata = Decode.record(input.public_metadata)
+  if (value !== Decode.absent) this.phoneNumber = value
+  this.publicMetadata = Decode.record(input.public_metadata)
   value = Decode.optionalNullable(input.label, input, "label", Decode.string)
-  if (value !== Decode.absent) output.label = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  output.verification = Decode.nullable(input.verification, decodeExternalAccountWithVerificationVerification)
-  return output
-}
+  if (value !== Decode.absent) this.label = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+  this.verification = Decode.nullable(input.verification, decodeExternalAccountWithVerificationVerification)
+})
 
 /**
  * `ExternalAccountWithVerification`
@@ -3992,14 +3834,13 @@ function decodeInstanceAllowedOrigins(input: unknown): unknown {
 /** `Instance` from the wire; rejects what its Schema must explain. */
 function decodeInstance(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "instance"),
     id: Decode.string(input.id),
     environmentType: Decode.string(input.environment_type),
     allowedOrigins: Decode.nullable(input.allowed_origins, decodeInstanceAllowedOrigins),
     workspaceId: Decode.nullable(input.workspace_id, Decode.string)
   }
-  return output
 }
 
 /**
@@ -4023,11 +3864,10 @@ export interface Instance extends Schema.Schema.Type<typeof Instance> {}
 /** `InstanceCommunication` from the wire; rejects what its Schema must explain. */
 function decodeInstanceCommunication(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "instance_communication"),
     blockedCountryCodes: Decode.array(input.blocked_country_codes, Decode.string)
   }
-  return output
 }
 
 /**
@@ -4051,13 +3891,12 @@ export interface InstanceCommunication extends Schema.Schema.Type<typeof Instanc
 /** `InstanceProtect` from the wire; rejects what its Schema must explain. */
 function decodeInstanceProtect(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "instance_protect"),
     rulesEnabled: Decode.boolean(input.rules_enabled),
     specterEnabled: Decode.boolean(input.specter_enabled),
     checksBypassed: Decode.boolean(input.checks_bypassed)
   }
-  return output
 }
 
 /**
@@ -4080,7 +3919,7 @@ export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProte
 /** `InstanceRestrictions` from the wire; rejects what its Schema must explain. */
 function decodeInstanceRestrictions(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "instance_restrictions"),
     allowlist: Decode.boolean(input.allowlist),
     blocklist: Decode.boolean(input.blocklist),
@@ -4088,7 +3927,6 @@ function decodeInstanceRestrictions(input: unknown): unknown {
     blockEmailSubaddresses: Decode.boolean(input.block_email_subaddresses),
     blockDisposableEmailDomains: Decode.boolean(input.block_disposable_email_domains)
   }
-  return output
 }
 
 /**
@@ -4113,27 +3951,22 @@ export const InstanceRestrictions = /* @__PURE__ */ withFastDecode(
 )
 export interface InstanceRestrictions extends Schema.Schema.Type<typeof InstanceRestrictions> {}
 
-/** `Invitation` from the wire; rejects what its Schema must explain. */
-function decodeInvitation(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "invitation"),
-    id: Decode.string(input.id),
-    emailAddress: Decode.string(input.email_address),
-    publicMetadata: Decode.record(input.public_metadata)
-  }
+const decodeInvitation = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "invitation")
+  this.id = Decode.string(input.id)
+  this.emailAddress = Decode.string(input.email_address)
+  this.publicMetadata = Decode.record(input.public_metadata)
   value = Decode.optional(input.revoked, input, "revoked", Decode.boolean)
-  if (value !== Decode.absent) output.revoked = value
-  output.status = Decode.string(input.status)
+  if (value !== Decode.absent) this.revoked = value
+  this.status = Decode.string(input.status)
   value = Decode.optional(input.url, input, "url", Decode.string)
-  if (value !== Decode.absent) output.url = value
+  if (value !== Decode.absent) this.url = value
   value = Decode.optionalNullable(input.expires_at, input, "expires_at", Decode.number)
-  if (value !== Decode.absent) output.expiresAt = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.expiresAt = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `Invitation`
@@ -4162,30 +3995,28 @@ function decodeJWKSEcdsaPrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `JWKSEcdsaPrivateKey` from the wire; rejects what its Schema must explain. */
-function decodeJWKSEcdsaPrivateKey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    kid: Decode.string(input.kid),
-    alg: Decode.string(input.alg),
-    use: Decode.string(input.use),
-    kty: Decode.string(input.kty),
-    crv: Decode.string(input.crv),
-    x: Decode.string(input.x),
-    y: Decode.string(input.y),
-    d: Decode.string(input.d)
-  }
+const decodeJWKSEcdsaPrivateKey = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.kid = Decode.string(input.kid)
+  this.alg = Decode.string(input.alg)
+  this.use = Decode.string(input.use)
+  this.kty = Decode.string(input.kty)
+  this.crv = Decode.string(input.crv)
+  this.x = Decode.string(input.x)
+  this.y = Decode.string(input.y)
+  this.d = Decode.string(input.d)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEcdsaPrivateKeyX5c)
-  if (value !== Decode.absent) output.x5c = value
+  if (value !== Decode.absent) this.x5c = value
   value = Decode.optional(input.x5t, input, "x5t", Decode.string)
-  if (value !== Decode.absent) output.x5t = value
+  if (value !== Decode.absent) this.x5t = value
   value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
-  if (value !== Decode.absent) output.x5tS256 = value
+  if (value !== Decode.absent) this.x5tS256 = value
   value = Decode.optional(input.x5u, input, "x5u", Decode.string)
-  if (value !== Decode.absent) output.x5u = value
-  return output
-}
+  if (value !== Decode.absent) this.x5u = value
+})
 
 /**
  * `JWKS.ecdsa.PrivateKey`
@@ -4216,29 +4047,27 @@ function decodeJWKSEcdsaPublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `JWKSEcdsaPublicKey` from the wire; rejects what its Schema must explain. */
-function decodeJWKSEcdsaPublicKey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    kid: Decode.string(input.kid),
-    alg: Decode.string(input.alg),
-    use: Decode.string(input.use),
-    kty: Decode.string(input.kty),
-    crv: Decode.string(input.crv),
-    x: Decode.string(input.x),
-    y: Decode.string(input.y)
-  }
+const decodeJWKSEcdsaPublicKey = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.kid = Decode.string(input.kid)
+  this.alg = Decode.string(input.alg)
+  this.use = Decode.string(input.use)
+  this.kty = Decode.string(input.kty)
+  this.crv = Decode.string(input.crv)
+  this.x = Decode.string(input.x)
+  this.y = Decode.string(input.y)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEcdsaPublicKeyX5c)
-  if (value !== Decode.absent) output.x5c = value
+  if (value !== Decode.absent) this.x5c = value
   value = Decode.optional(input.x5t, input, "x5t", Decode.string)
-  if (value !== Decode.absent) output.x5t = value
+  if (value !== Decode.absent) this.x5t = value
   value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
-  if (value !== Decode.absent) output.x5tS256 = value
+  if (value !== Decode.absent) this.x5tS256 = value
   value = Decode.optional(input.x5u, input, "x5u", Decode.string)
-  if (value !== Decode.absent) output.x5u = value
-  return output
-}
+  if (value !== Decode.absent) this.x5u = value
+})
 
 /**
  * `JWKS.ecdsa.PublicKey`
@@ -4268,29 +4097,27 @@ function decodeJWKSEd25519PrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `JWKSEd25519PrivateKey` from the wire; rejects what its Schema must explain. */
-function decodeJWKSEd25519PrivateKey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    kid: Decode.string(input.kid),
-    alg: Decode.string(input.alg),
-    use: Decode.string(input.use),
-    kty: Decode.string(input.kty),
-    crv: Decode.string(input.crv),
-    x: Decode.string(input.x),
-    d: Decode.string(input.d)
-  }
+const decodeJWKSEd25519PrivateKey = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.kid = Decode.string(input.kid)
+  this.alg = Decode.string(input.alg)
+  this.use = Decode.string(input.use)
+  this.kty = Decode.string(input.kty)
+  this.crv = Decode.string(input.crv)
+  this.x = Decode.string(input.x)
+  this.d = Decode.string(input.d)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEd25519PrivateKeyX5c)
-  if (value !== Decode.absent) output.x5c = value
+  if (value !== Decode.absent) this.x5c = value
   value = Decode.optional(input.x5t, input, "x5t", Decode.string)
-  if (value !== Decode.absent) output.x5t = value
+  if (value !== Decode.absent) this.x5t = value
   value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
-  if (value !== Decode.absent) output.x5tS256 = value
+  if (value !== Decode.absent) this.x5tS256 = value
   value = Decode.optional(input.x5u, input, "x5u", Decode.string)
-  if (value !== Decode.absent) output.x5u = value
-  return output
-}
+  if (value !== Decode.absent) this.x5u = value
+})
 
 /**
  * `JWKS.ed25519.PrivateKey`
@@ -4320,28 +4147,26 @@ function decodeJWKSEd25519PublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `JWKSEd25519PublicKey` from the wire; rejects what its Schema must explain. */
-function decodeJWKSEd25519PublicKey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    kid: Decode.string(input.kid),
-    alg: Decode.string(input.alg),
-    use: Decode.string(input.use),
-    kty: Decode.string(input.kty),
-    crv: Decode.string(input.crv),
-    x: Decode.string(input.x)
-  }
+const decodeJWKSEd25519PublicKey = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.kid = Decode.string(input.kid)
+  this.alg = Decode.string(input.alg)
+  this.use = Decode.string(input.use)
+  this.kty = Decode.string(input.kty)
+  this.crv = Decode.string(input.crv)
+  this.x = Decode.string(input.x)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEd25519PublicKeyX5c)
-  if (value !== Decode.absent) output.x5c = value
+  if (value !== Decode.absent) this.x5c = value
   value = Decode.optional(input.x5t, input, "x5t", Decode.string)
-  if (value !== Decode.absent) output.x5t = value
+  if (value !== Decode.absent) this.x5t = value
   value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
-  if (value !== Decode.absent) output.x5tS256 = value
+  if (value !== Decode.absent) this.x5tS256 = value
   value = Decode.optional(input.x5u, input, "x5u", Decode.string)
-  if (value !== Decode.absent) output.x5u = value
-  return output
-}
+  if (value !== Decode.absent) this.x5u = value
+})
 
 /**
  * `JWKS.ed25519.PublicKey`
@@ -4370,37 +4195,35 @@ function decodeJWKSRsaPrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `JWKSRsaPrivateKey` from the wire; rejects what its Schema must explain. */
-function decodeJWKSRsaPrivateKey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    kid: Decode.string(input.kid),
-    alg: Decode.string(input.alg),
-    use: Decode.string(input.use),
-    kty: Decode.string(input.kty),
-    n: Decode.string(input.n),
-    e: Decode.string(input.e),
-    d: Decode.string(input.d),
-    p: Decode.string(input.p),
-    q: Decode.string(input.q)
-  }
+const decodeJWKSRsaPrivateKey = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.kid = Decode.string(input.kid)
+  this.alg = Decode.string(input.alg)
+  this.use = Decode.string(input.use)
+  this.kty = Decode.string(input.kty)
+  this.n = Decode.string(input.n)
+  this.e = Decode.string(input.e)
+  this.d = Decode.string(input.d)
+  this.p = Decode.string(input.p)
+  this.q = Decode.string(input.q)
   value = Decode.optional(input.dp, input, "dp", Decode.string)
-  if (value !== Decode.absent) output.dp = value
+  if (value !== Decode.absent) this.dp = value
   value = Decode.optional(input.dq, input, "dq", Decode.string)
-  if (value !== Decode.absent) output.dq = value
+  if (value !== Decode.absent) this.dq = value
   value = Decode.optional(input.qi, input, "qi", Decode.string)
-  if (value !== Decode.absent) output.qi = value
+  if (value !== Decode.absent) this.qi = value
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSRsaPrivateKeyX5c)
-  if (value !== Decode.absent) output.x5c = value
+  if (value !== Decode.absent) this.x5c = value
   value = Decode.optional(input.x5t, input, "x5t", Decode.string)
-  if (value !== Decode.absent) output.x5t = value
+  if (value !== Decode.absent) this.x5t = value
   value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
-  if (value !== Decode.absent) output.x5tS256 = value
+  if (value !== Decode.absent) this.x5tS256 = value
   value = Decode.optional(input.x5u, input, "x5u", Decode.string)
-  if (value !== Decode.absent) output.x5u = value
-  return output
-}
+  if (value !== Decode.absent) this.x5u = value
+})
 
 /**
  * `JWKS.rsa.PrivateKey`
@@ -4435,28 +4258,26 @@ function decodeJWKSRsaPublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `JWKSRsaPublicKey` from the wire; rejects what its Schema must explain. */
-function decodeJWKSRsaPublicKey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    kid: Decode.string(input.kid),
-    alg: Decode.string(input.alg),
-    use: Decode.string(input.use),
-    kty: Decode.string(input.kty),
-    n: Decode.string(input.n),
-    e: Decode.string(input.e)
-  }
+const decodeJWKSRsaPublicKey = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.kid = Decode.string(input.kid)
+  this.alg = Decode.string(input.alg)
+  this.use = Decode.string(input.use)
+  this.kty = Decode.string(input.kty)
+  this.n = Decode.string(input.n)
+  this.e = Decode.string(input.e)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSRsaPublicKeyX5c)
-  if (value !== Decode.absent) output.x5c = value
+  if (value !== Decode.absent) this.x5c = value
   value = Decode.optional(input.x5t, input, "x5t", Decode.string)
-  if (value !== Decode.absent) output.x5t = value
+  if (value !== Decode.absent) this.x5t = value
   value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
-  if (value !== Decode.absent) output.x5tS256 = value
+  if (value !== Decode.absent) this.x5tS256 = value
   value = Decode.optional(input.x5u, input, "x5u", Decode.string)
-  if (value !== Decode.absent) output.x5u = value
-  return output
-}
+  if (value !== Decode.absent) this.x5u = value
+})
 
 /**
  * `JWKS.rsa.PublicKey`
@@ -4485,27 +4306,25 @@ function decodeJWKSSymmetricKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `JWKSSymmetricKey` from the wire; rejects what its Schema must explain. */
-function decodeJWKSSymmetricKey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    kid: Decode.string(input.kid),
-    alg: Decode.string(input.alg),
-    use: Decode.string(input.use),
-    kty: Decode.string(input.kty),
-    k: Decode.string(input.k)
-  }
+const decodeJWKSSymmetricKey = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.kid = Decode.string(input.kid)
+  this.alg = Decode.string(input.alg)
+  this.use = Decode.string(input.use)
+  this.kty = Decode.string(input.kty)
+  this.k = Decode.string(input.k)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSSymmetricKeyX5c)
-  if (value !== Decode.absent) output.x5c = value
+  if (value !== Decode.absent) this.x5c = value
   value = Decode.optional(input.x5t, input, "x5t", Decode.string)
-  if (value !== Decode.absent) output.x5t = value
+  if (value !== Decode.absent) this.x5t = value
   value = Decode.optional(input["x5t#S256"], input, "x5t#S256", Decode.string)
-  if (value !== Decode.absent) output.x5tS256 = value
+  if (value !== Decode.absent) this.x5tS256 = value
   value = Decode.optional(input.x5u, input, "x5u", Decode.string)
-  if (value !== Decode.absent) output.x5u = value
-  return output
-}
+  if (value !== Decode.absent) this.x5u = value
+})
 
 /**
  * `JWKS.symmetric.Key`
@@ -4546,15 +4365,11 @@ function decodeJWKSKeys(input: unknown): unknown {
   return Decode.array(input, decodeJWKSKeysItem)
 }
 
-/** `JWKS` from the wire; rejects what its Schema must explain. */
-function decodeJWKS(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeJWKS = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.keys, input, "keys", decodeJWKSKeys)
-  if (value !== Decode.absent) output.keys = value
-  return output
-}
+  if (value !== Decode.absent) this.keys = value
+})
 
 /**
  * `JWKS`
@@ -4585,7 +4400,7 @@ export interface JWKS extends Schema.Schema.Type<typeof JWKS> {}
 /** `JWTTemplate` from the wire; rejects what its Schema must explain. */
 function decodeJWTTemplate(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "jwt_template"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
@@ -4597,7 +4412,6 @@ function decodeJWTTemplate(input: unknown): unknown {
     createdAt: Decode.number(input.created_at),
     updatedAt: Decode.number(input.updated_at)
   }
-  return output
 }
 
 /**
@@ -4623,22 +4437,20 @@ export const JWTTemplate = /* @__PURE__ */ withFastDecode(
 )
 export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate> {}
 
-/** `MachineWithoutScopedMachines` from the wire; rejects what its Schema must explain. */
-function decodeMachineWithoutScopedMachines(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "machine"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    instanceId: Decode.string(input.instance_id),
-    createdAt: Decode.number(input.created_at),
-    updatedAt: Decode.number(input.updated_at)
-  }
+const decodeMachineWithoutScopedMachines = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "machine")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.instanceId = Decode.string(input.instance_id)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
-  if (value !== Decode.absent) output.defaultTokenTtl = value
-  return output
-}
+  if (value !== Decode.absent) this.defaultTokenTtl = value
+})
 
 /**
  * `MachineWithoutScopedMachines`
@@ -4661,23 +4473,18 @@ export const MachineWithoutScopedMachines = /* @__PURE__ */ withFastDecode(
 export interface MachineWithoutScopedMachines
   extends Schema.Schema.Type<typeof MachineWithoutScopedMachines> {}
 
-/** `Machine` from the wire; rejects what its Schema must explain. */
-function decodeMachine(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "machine"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    instanceId: Decode.string(input.instance_id),
-    createdAt: Decode.number(input.created_at),
-    updatedAt: Decode.number(input.updated_at)
-  }
+const decodeMachine = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "machine")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.instanceId = Decode.string(input.instance_id)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
-  if (value !== Decode.absent) output.defaultTokenTtl = value
-  output.scopedMachines = Decode.array(input.scoped_machines, decodeMachineWithoutScopedMachines)
-  return output
-}
+  if (value !== Decode.absent) this.defaultTokenTtl = value
+  this.scopedMachines = Decode.array(input.scoped_machines, decodeMachineWithoutScopedMachines)
+})
 
 /**
  * `Machine`
@@ -4706,13 +4513,12 @@ export interface Machine extends Schema.Schema.Type<typeof Machine> {}
 /** `MachineScope` from the wire; rejects what its Schema must explain. */
 function decodeMachineScope(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "machine_scope"),
     fromMachineId: Decode.string(input.from_machine_id),
     toMachineId: Decode.string(input.to_machine_id),
     createdAt: Decode.number(input.created_at)
   }
-  return output
 }
 
 /**
@@ -4736,27 +4542,26 @@ function decodeOAuthAccessTokenItemScopes(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-function decodeOAuthAccessTokenItem(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "oauth_access_token"),
-    externalAccountId: Decode.string(input.external_account_id),
-    providerUserId: Decode.string(input.provider_user_id),
-    token: Decode.string(input.token),
-    expiresAt: Decode.nullable(input.expires_at, Decode.number),
-    provider: Decode.string(input.provider),
-    publicMetadata: Decode.record(input.public_metadata),
-    label: Decode.nullable(input.label, Decode.string)
-  }
+const decodeOAuthAccessTokenItem = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "oauth_access_token")
+  this.externalAccountId = Decode.string(input.external_account_id)
+  this.providerUserId = Decode.string(input.provider_user_id)
+  this.token = Decode.string(input.token)
+  this.expiresAt = Decode.nullable(input.expires_at, Decode.number)
+  this.provider = Decode.string(input.provider)
+  this.publicMetadata = Decode.record(input.public_metadata)
+  this.label = Decode.nullable(input.label, Decode.string)
   value = Decode.optional(input.scopes, input, "scopes", decodeOAuthAccessTokenItemScopes)
-  if (value !== Decode.absent) output.scopes = value
+  if (value !== Decode.absent) this.scopes = value
   value = Decode.optional(input.id_token, input, "id_token", Decode.string)
-  if (value !== Decode.absent) output.idToken = value
+  if (value !== Decode.absent) this.idToken = value
   value = Decode.optional(input.token_secret, input, "token_secret", Decode.string)
-  if (value !== Decode.absent) output.tokenSecret = value
-  return output
-}
+  if (value !== Decode.absent) this.tokenSecret = value
+})
 
 /** `OAuthAccessToken` from the wire; rejects what its Schema must explain. */
 function decodeOAuthAccessToken(input: unknown): unknown {
@@ -4792,7 +4597,7 @@ export type OAuthAccessToken = typeof OAuthAccessToken.Type
 /** `OAuthApplication` from the wire; rejects what its Schema must explain. */
 function decodeOAuthApplication(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "oauth_application"),
     id: Decode.string(input.id),
     instanceId: Decode.string(input.instance_id),
@@ -4815,7 +4620,6 @@ function decodeOAuthApplication(input: unknown): unknown {
     createdAt: Decode.number(input.created_at),
     updatedAt: Decode.number(input.updated_at)
   }
-  return output
 }
 
 /**
@@ -4859,7 +4663,7 @@ function decodeOAuthApplicationSettingsDefaultScopes(input: unknown): unknown {
 /** `OAuthApplicationSettings` from the wire; rejects what its Schema must explain. */
 function decodeOAuthApplicationSettings(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "oauth_application_settings"),
     dynamicOauthClientRegistration: Decode.boolean(input.dynamic_oauth_client_registration),
     defaultScopes: Decode.nullable(input.default_scopes, decodeOAuthApplicationSettingsDefaultScopes),
@@ -4872,7 +4676,6 @@ function decodeOAuthApplicationSettings(input: unknown): unknown {
       input.client_id_metadata_documents_block_implicitly_allowed_clients
     )
   }
-  return output
 }
 
 /**
@@ -4907,37 +4710,35 @@ export const OAuthApplicationSettings = /* @__PURE__ */ withFastDecode(
 )
 export interface OAuthApplicationSettings extends Schema.Schema.Type<typeof OAuthApplicationSettings> {}
 
-/** `OAuthApplicationWithSecret` from the wire; rejects what its Schema must explain. */
-function decodeOAuthApplicationWithSecret(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "oauth_application"),
-    id: Decode.string(input.id),
-    instanceId: Decode.string(input.instance_id),
-    name: Decode.string(input.name),
-    clientId: Decode.string(input.client_id),
-    clientUri: Decode.nullable(input.client_uri, Decode.string),
-    clientImageUrl: Decode.nullable(input.client_image_url, Decode.string),
-    dynamicallyRegistered: Decode.boolean(input.dynamically_registered),
-    consentScreenEnabled: Decode.boolean(input.consent_screen_enabled),
-    pkceRequired: Decode.boolean(input.pkce_required),
-    public: Decode.boolean(input.public),
-    scopes: Decode.string(input.scopes),
-    redirectUris: Decode.array(input.redirect_uris, Decode.string),
-    callbackUrl: Decode.string(input.callback_url),
-    authorizeUrl: Decode.string(input.authorize_url),
-    tokenFetchUrl: Decode.string(input.token_fetch_url),
-    userInfoUrl: Decode.string(input.user_info_url),
-    discoveryUrl: Decode.string(input.discovery_url),
-    tokenIntrospectionUrl: Decode.string(input.token_introspection_url),
-    createdAt: Decode.number(input.created_at),
-    updatedAt: Decode.number(input.updated_at)
-  }
+const decodeOAuthApplicationWithSecret = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "oauth_application")
+  this.id = Decode.string(input.id)
+  this.instanceId = Decode.string(input.instance_id)
+  this.name = Decode.string(input.name)
+  this.clientId = Decode.string(input.client_id)
+  this.clientUri = Decode.nullable(input.client_uri, Decode.string)
+  this.clientImageUrl = Decode.nullable(input.client_image_url, Decode.string)
+  this.dynamicallyRegistered = Decode.boolean(input.dynamically_registered)
+  this.consentScreenEnabled = Decode.boolean(input.consent_screen_enabled)
+  this.pkceRequired = Decode.boolean(input.pkce_required)
+  this.public = Decode.boolean(input.public)
+  this.scopes = Decode.string(input.scopes)
+  this.redirectUris = Decode.array(input.redirect_uris, Decode.string)
+  this.callbackUrl = Decode.string(input.callback_url)
+  this.authorizeUrl = Decode.string(input.authorize_url)
+  this.tokenFetchUrl = Decode.string(input.token_fetch_url)
+  this.userInfoUrl = Decode.string(input.user_info_url)
+  this.discoveryUrl = Decode.string(input.discovery_url)
+  this.tokenIntrospectionUrl = Decode.string(input.token_introspection_url)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optional(input.client_secret, input, "client_secret", Decode.string)
-  if (value !== Decode.absent) output.clientSecret = value
-  return output
-}
+  if (value !== Decode.absent) this.clientSecret = value
+})
 
 /**
  * `OAuthApplicationWithSecret`
@@ -4977,11 +4778,10 @@ export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OA
 /** `OAuthApplications` from the wire; rejects what its Schema must explain. */
 function decodeOAuthApplications(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeOAuthApplication),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -4999,45 +4799,40 @@ export const OAuthApplications = /* @__PURE__ */ withFastDecode(
 )
 export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplications> {}
 
-/** `Organization` from the wire; rejects what its Schema must explain. */
-function decodeOrganization(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "organization"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    slug: Decode.string(input.slug)
-  }
+const decodeOrganization = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "organization")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.slug = Decode.string(input.slug)
   value = Decode.optional(input.image_url, input, "image_url", Decode.string)
-  if (value !== Decode.absent) output.imageUrl = value
-  output.hasImage = Decode.boolean(input.has_image)
+  if (value !== Decode.absent) this.imageUrl = value
+  this.hasImage = Decode.boolean(input.has_image)
   value = Decode.optional(input.members_count, input, "members_count", Decode.number)
-  if (value !== Decode.absent) output.membersCount = value
+  if (value !== Decode.absent) this.membersCount = value
   value = Decode.optional(
     input.missing_member_with_elevated_permissions,
     input,
     "missing_member_with_elevated_permissions",
     Decode.boolean
   )
-  if (value !== Decode.absent) output.missingMemberWithElevatedPermissions = value
+  if (value !== Decode.absent) this.missingMemberWithElevatedPermissions = value
   value = Decode.optional(input.pending_invitations_count, input, "pending_invitations_count", Decode.number)
-  if (value !== Decode.absent) output.pendingInvitationsCount = value
-  output.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
-  output.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
-  output.publicMetadata = Decode.record(input.public_metadata)
+  if (value !== Decode.absent) this.pendingInvitationsCount = value
+  this.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
+  this.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
+  this.publicMetadata = Decode.record(input.public_metadata)
   value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
-  if (value !== Decode.absent) output.privateMetadata = value
+  if (value !== Decode.absent) this.privateMetadata = value
   value = Decode.optional(input.created_by, input, "created_by", Decode.string)
-  if (value !== Decode.absent) output.createdBy = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
+  if (value !== Decode.absent) this.createdBy = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optional(input.last_active_at, input, "last_active_at", Decode.number)
-  if (value !== Decode.absent) output.lastActiveAt = value
+  if (value !== Decode.absent) this.lastActiveAt = value
   value = Decode.optionalNullable(input.role_set_key, input, "role_set_key", Decode.string)
-  if (value !== Decode.absent) output.roleSetKey = value
-  return output
-}
+  if (value !== Decode.absent) this.roleSetKey = value
+})
 
 /**
  * `Organization`
@@ -5076,14 +4871,13 @@ export interface Organization extends Schema.Schema.Type<typeof Organization> {}
 /** `OrganizationDomainVerification` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationDomainVerification(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     status: Decode.string(input.status),
     strategy: Decode.string(input.strategy),
     attempts: Decode.nullable(input.attempts, Decode.number),
     expireAt: Decode.nullable(input.expire_at, Decode.number),
     verifiedAt: Decode.nullable(input.verified_at, Decode.number)
   }
-  return output
 }
 
 /**
@@ -5105,20 +4899,18 @@ export const OrganizationDomainVerification = /* @__PURE__ */ withFastDecode(
 export interface OrganizationDomainVerification
   extends Schema.Schema.Type<typeof OrganizationDomainVerification> {}
 
-/** `OrganizationInvitationPublicOrganizationData` from the wire; rejects what its Schema must explain. */
-function decodeOrganizationInvitationPublicOrganizationData(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    slug: Decode.string(input.slug)
-  }
+const decodeOrganizationInvitationPublicOrganizationData = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.slug = Decode.string(input.slug)
   value = Decode.optional(input.image_url, input, "image_url", Decode.string)
-  if (value !== Decode.absent) output.imageUrl = value
-  output.hasImage = Decode.boolean(input.has_image)
-  return output
-}
+  if (value !== Decode.absent) this.imageUrl = value
+  this.hasImage = Decode.boolean(input.has_image)
+})
 
 /**
  * `OrganizationInvitationPublicOrganizationData`
@@ -5139,40 +4931,38 @@ export const OrganizationInvitationPublicOrganizationData = /* @__PURE__ */ with
 export interface OrganizationInvitationPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData> {}
 
-/** `OrganizationDomain` from the wire; rejects what its Schema must explain. */
-function decodeOrganizationDomain(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "organization_domain"),
-    id: Decode.string(input.id),
-    organizationId: Decode.string(input.organization_id),
-    name: Decode.string(input.name),
-    enrollmentMode: Decode.string(input.enrollment_mode),
-    affiliationEmailAddress: Decode.nullable(input.affiliation_email_address, Decode.string),
-    affiliationVerification: Decode.nullable(
-      input.affiliation_verification,
-      decodeOrganizationDomainVerification
-    ),
-    ownershipVerification: Decode.nullable(
-      input.ownership_verification,
-      decodeOrganizationDomainVerification
-    ),
-    verification: Decode.nullable(input.verification, decodeOrganizationDomainVerification),
-    totalPendingInvitations: Decode.number(input.total_pending_invitations),
-    totalPendingSuggestions: Decode.number(input.total_pending_suggestions)
-  }
+const decodeOrganizationDomain = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "organization_domain")
+  this.id = Decode.string(input.id)
+  this.organizationId = Decode.string(input.organization_id)
+  this.name = Decode.string(input.name)
+  this.enrollmentMode = Decode.string(input.enrollment_mode)
+  this.affiliationEmailAddress = Decode.nullable(input.affiliation_email_address, Decode.string)
+  this.affiliationVerification = Decode.nullable(
+    input.affiliation_verification,
+    decodeOrganizationDomainVerification
+  )
+  this.ownershipVerification = Decode.nullable(
+    input.ownership_verification,
+    decodeOrganizationDomainVerification
+  )
+  this.verification = Decode.nullable(input.verification, decodeOrganizationDomainVerification)
+  this.totalPendingInvitations = Decode.number(input.total_pending_invitations)
+  this.totalPendingSuggestions = Decode.number(input.total_pending_suggestions)
   value = Decode.optionalNullable(
     input.public_organization_data,
     input,
     "public_organization_data",
     decodeOrganizationInvitationPublicOrganizationData
   )
-  if (value !== Decode.absent) output.publicOrganizationData = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.publicOrganizationData = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `OrganizationDomain`
@@ -5215,11 +5005,10 @@ export interface OrganizationDomain extends Schema.Schema.Type<typeof Organizati
 /** `OrganizationDomains` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationDomains(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeOrganizationDomain),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5239,7 +5028,7 @@ export interface OrganizationDomains extends Schema.Schema.Type<typeof Organizat
 
 function decodeOrganizationInvitationPublicUserDataValue(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     userId: Decode.string(input.user_id),
     firstName: Decode.nullable(input.first_name, Decode.string),
     lastName: Decode.nullable(input.last_name, Decode.string),
@@ -5247,7 +5036,6 @@ function decodeOrganizationInvitationPublicUserDataValue(input: unknown): unknow
     hasImage: Decode.boolean(input.has_image),
     identifier: Decode.string(input.identifier)
   }
-  return output
 }
 
 /** `OrganizationInvitationPublicUserData` from the wire; rejects what its Schema must explain. */
@@ -5276,32 +5064,30 @@ export const OrganizationInvitationPublicUserData = /* @__PURE__ */ withFastDeco
 )
 export type OrganizationInvitationPublicUserData = typeof OrganizationInvitationPublicUserData.Type
 
-/** `OrganizationInvitation` from the wire; rejects what its Schema must explain. */
-function decodeOrganizationInvitation(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "organization_invitation"),
-    id: Decode.string(input.id),
-    emailAddress: Decode.string(input.email_address),
-    role: Decode.string(input.role),
-    roleName: Decode.string(input.role_name)
-  }
+const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "organization_invitation")
+  this.id = Decode.string(input.id)
+  this.emailAddress = Decode.string(input.email_address)
+  this.role = Decode.string(input.role)
+  this.roleName = Decode.string(input.role_name)
   value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
-  if (value !== Decode.absent) output.organizationId = value
-  output.inviterId = Decode.nullable(input.inviter_id, Decode.string)
-  output.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  if (value !== Decode.absent) this.organizationId = value
+  this.inviterId = Decode.nullable(input.inviter_id, Decode.string)
+  this.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
   value = Decode.optional(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) output.status = value
-  output.publicMetadata = Decode.record(input.public_metadata)
+  if (value !== Decode.absent) this.status = value
+  this.publicMetadata = Decode.record(input.public_metadata)
   value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
-  if (value !== Decode.absent) output.privateMetadata = value
-  output.url = Decode.nullable(input.url, Decode.string)
-  output.expiresAt = Decode.nullable(input.expires_at, Decode.number)
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.privateMetadata = value
+  this.url = Decode.nullable(input.url, Decode.string)
+  this.expiresAt = Decode.nullable(input.expires_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `OrganizationInvitation`
@@ -5331,39 +5117,37 @@ export const OrganizationInvitation = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation> {}
 
-/** `OrganizationInvitationWithPublicOrganizationData` from the wire; rejects what its Schema must explain. */
-function decodeOrganizationInvitationWithPublicOrganizationData(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "organization_invitation"),
-    id: Decode.string(input.id),
-    emailAddress: Decode.string(input.email_address),
-    role: Decode.string(input.role),
-    roleName: Decode.string(input.role_name)
-  }
+const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "organization_invitation")
+  this.id = Decode.string(input.id)
+  this.emailAddress = Decode.string(input.email_address)
+  this.role = Decode.string(input.role)
+  this.roleName = Decode.string(input.role_name)
   value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
-  if (value !== Decode.absent) output.organizationId = value
-  output.inviterId = Decode.nullable(input.inviter_id, Decode.string)
-  output.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  if (value !== Decode.absent) this.organizationId = value
+  this.inviterId = Decode.nullable(input.inviter_id, Decode.string)
+  this.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
   value = Decode.optional(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) output.status = value
-  output.publicMetadata = Decode.record(input.public_metadata)
+  if (value !== Decode.absent) this.status = value
+  this.publicMetadata = Decode.record(input.public_metadata)
   value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
-  if (value !== Decode.absent) output.privateMetadata = value
-  output.url = Decode.nullable(input.url, Decode.string)
-  output.expiresAt = Decode.nullable(input.expires_at, Decode.number)
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
+  if (value !== Decode.absent) this.privateMetadata = value
+  this.url = Decode.nullable(input.url, Decode.string)
+  this.expiresAt = Decode.nullable(input.expires_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optional(
     input.public_organization_data,
     input,
     "public_organization_data",
     decodeOrganizationInvitationPublicOrganizationData
   )
-  if (value !== Decode.absent) output.publicOrganizationData = value
-  return output
-}
+  if (value !== Decode.absent) this.publicOrganizationData = value
+})
 
 /**
  * `OrganizationInvitationWithPublicOrganizationData`
@@ -5401,11 +5185,10 @@ export interface OrganizationInvitationWithPublicOrganizationData
 /** `OrganizationInvitations` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitations(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeOrganizationInvitation),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5426,11 +5209,10 @@ export interface OrganizationInvitations extends Schema.Schema.Type<typeof Organ
 /** `OrganizationInvitationsWithPublicOrganizationData` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitationsWithPublicOrganizationData(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeOrganizationInvitationWithPublicOrganizationData),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5449,28 +5231,26 @@ export const OrganizationInvitationsWithPublicOrganizationData = /* @__PURE__ */
 export interface OrganizationInvitationsWithPublicOrganizationData
   extends Schema.Schema.Type<typeof OrganizationInvitationsWithPublicOrganizationData> {}
 
-/** `OrganizationMembershipPublicUserData` from the wire; rejects what its Schema must explain. */
-function decodeOrganizationMembershipPublicUserData(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    userId: Decode.string(input.user_id),
-    firstName: Decode.nullable(input.first_name, Decode.string),
-    lastName: Decode.nullable(input.last_name, Decode.string),
-    profileImageUrl: Decode.nullable(input.profile_image_url, Decode.string),
-    imageUrl: Decode.string(input.image_url),
-    hasImage: Decode.boolean(input.has_image)
-  }
+const decodeOrganizationMembershipPublicUserData = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.userId = Decode.string(input.user_id)
+  this.firstName = Decode.nullable(input.first_name, Decode.string)
+  this.lastName = Decode.nullable(input.last_name, Decode.string)
+  this.profileImageUrl = Decode.nullable(input.profile_image_url, Decode.string)
+  this.imageUrl = Decode.string(input.image_url)
+  this.hasImage = Decode.boolean(input.has_image)
   value = Decode.optionalNullable(input.identifier, input, "identifier", Decode.string)
-  if (value !== Decode.absent) output.identifier = value
+  if (value !== Decode.absent) this.identifier = value
   value = Decode.optionalNullable(input.username, input, "username", Decode.string)
-  if (value !== Decode.absent) output.username = value
+  if (value !== Decode.absent) this.username = value
   value = Decode.optional(input.banned, input, "banned", Decode.boolean)
-  if (value !== Decode.absent) output.banned = value
+  if (value !== Decode.absent) this.banned = value
   value = Decode.optional(input.deprovisioned, input, "deprovisioned", Decode.boolean)
-  if (value !== Decode.absent) output.deprovisioned = value
-  return output
-}
+  if (value !== Decode.absent) this.deprovisioned = value
+})
 
 /**
  * `OrganizationMembershipPublicUserData`
@@ -5500,33 +5280,31 @@ function decodeOrganizationMembershipPermissions(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `OrganizationMembership` from the wire; rejects what its Schema must explain. */
-function decodeOrganizationMembership(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    id: Decode.string(input.id),
-    object: Decode.literal(input.object, "organization_membership"),
-    role: Decode.string(input.role)
-  }
+const decodeOrganizationMembership = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.id = Decode.string(input.id)
+  this.object = Decode.literal(input.object, "organization_membership")
+  this.role = Decode.string(input.role)
   value = Decode.optional(input.role_name, input, "role_name", Decode.string)
-  if (value !== Decode.absent) output.roleName = value
-  output.permissions = Decode.nullable(input.permissions, decodeOrganizationMembershipPermissions)
-  output.publicMetadata = Decode.record(input.public_metadata)
+  if (value !== Decode.absent) this.roleName = value
+  this.permissions = Decode.nullable(input.permissions, decodeOrganizationMembershipPermissions)
+  this.publicMetadata = Decode.record(input.public_metadata)
   value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
-  if (value !== Decode.absent) output.privateMetadata = value
-  output.organization = decodeOrganization(input.organization)
+  if (value !== Decode.absent) this.privateMetadata = value
+  this.organization = decodeOrganization(input.organization)
   value = Decode.optional(
     input.public_user_data,
     input,
     "public_user_data",
     decodeOrganizationMembershipPublicUserData
   )
-  if (value !== Decode.absent) output.publicUserData = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.publicUserData = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `OrganizationMembership`
@@ -5555,11 +5333,10 @@ export interface OrganizationMembership extends Schema.Schema.Type<typeof Organi
 /** `OrganizationMemberships` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationMemberships(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeOrganizationMembership),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5577,32 +5354,30 @@ export const OrganizationMemberships = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationMemberships extends Schema.Schema.Type<typeof OrganizationMemberships> {}
 
-/** `OrganizationSettings` from the wire; rejects what its Schema must explain. */
-function decodeOrganizationSettings(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "organization_settings"),
-    enabled: Decode.boolean(input.enabled),
-    maxAllowedMemberships: Decode.number(input.max_allowed_memberships),
-    maxAllowedRoles: Decode.number(input.max_allowed_roles)
-  }
+const decodeOrganizationSettings = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "organization_settings")
+  this.enabled = Decode.boolean(input.enabled)
+  this.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
+  this.maxAllowedRoles = Decode.number(input.max_allowed_roles)
   value = Decode.optional(input.max_role_sets_allowed, input, "max_role_sets_allowed", Decode.number)
-  if (value !== Decode.absent) output.maxRoleSetsAllowed = value
-  output.maxAllowedDomains = Decode.number(input.max_allowed_domains)
+  if (value !== Decode.absent) this.maxRoleSetsAllowed = value
+  this.maxAllowedDomains = Decode.number(input.max_allowed_domains)
   value = Decode.optional(input.max_allowed_permissions, input, "max_allowed_permissions", Decode.number)
-  if (value !== Decode.absent) output.maxAllowedPermissions = value
-  output.creatorRole = Decode.string(input.creator_role)
-  output.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
-  output.domainsEnabled = Decode.boolean(input.domains_enabled)
+  if (value !== Decode.absent) this.maxAllowedPermissions = value
+  this.creatorRole = Decode.string(input.creator_role)
+  this.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
+  this.domainsEnabled = Decode.boolean(input.domains_enabled)
   value = Decode.optional(input.slug_disabled, input, "slug_disabled", Decode.boolean)
-  if (value !== Decode.absent) output.slugDisabled = value
-  output.domainsEnrollmentModes = Decode.array(input.domains_enrollment_modes, Decode.string)
-  output.domainsDefaultRole = Decode.string(input.domains_default_role)
+  if (value !== Decode.absent) this.slugDisabled = value
+  this.domainsEnrollmentModes = Decode.array(input.domains_enrollment_modes, Decode.string)
+  this.domainsDefaultRole = Decode.string(input.domains_default_role)
   value = Decode.optionalNullable(input.initial_role_set_key, input, "initial_role_set_key", Decode.string)
-  if (value !== Decode.absent) output.initialRoleSetKey = value
-  return output
-}
+  if (value !== Decode.absent) this.initialRoleSetKey = value
+})
 
 /**
  * `OrganizationSettings`
@@ -5636,46 +5411,44 @@ export const OrganizationSettings = /* @__PURE__ */ withFastDecode(
 )
 export interface OrganizationSettings extends Schema.Schema.Type<typeof OrganizationSettings> {}
 
-/** `OrganizationWithLogo` from the wire; rejects what its Schema must explain. */
-function decodeOrganizationWithLogo(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "organization"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    slug: Decode.string(input.slug),
-    imageUrl: Decode.string(input.image_url),
-    hasImage: Decode.boolean(input.has_image)
-  }
+const decodeOrganizationWithLogo = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "organization")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.slug = Decode.string(input.slug)
+  this.imageUrl = Decode.string(input.image_url)
+  this.hasImage = Decode.boolean(input.has_image)
   value = Decode.optional(input.members_count, input, "members_count", Decode.number)
-  if (value !== Decode.absent) output.membersCount = value
+  if (value !== Decode.absent) this.membersCount = value
   value = Decode.optional(
     input.missing_member_with_elevated_permissions,
     input,
     "missing_member_with_elevated_permissions",
     Decode.boolean
   )
-  if (value !== Decode.absent) output.missingMemberWithElevatedPermissions = value
+  if (value !== Decode.absent) this.missingMemberWithElevatedPermissions = value
   value = Decode.optional(input.pending_invitations_count, input, "pending_invitations_count", Decode.number)
-  if (value !== Decode.absent) output.pendingInvitationsCount = value
-  output.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
-  output.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
-  output.publicMetadata = Decode.record(input.public_metadata)
+  if (value !== Decode.absent) this.pendingInvitationsCount = value
+  this.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
+  this.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
+  this.publicMetadata = Decode.record(input.public_metadata)
   value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
-  if (value !== Decode.absent) output.privateMetadata = value
+  if (value !== Decode.absent) this.privateMetadata = value
   value = Decode.optional(input.created_by, input, "created_by", Decode.string)
-  if (value !== Decode.absent) output.createdBy = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
+  if (value !== Decode.absent) this.createdBy = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optional(input.last_active_at, input, "last_active_at", Decode.number)
-  if (value !== Decode.absent) output.lastActiveAt = value
+  if (value !== Decode.absent) this.lastActiveAt = value
   value = Decode.optionalNullable(input.role_set_key, input, "role_set_key", Decode.string)
-  if (value !== Decode.absent) output.roleSetKey = value
+  if (value !== Decode.absent) this.roleSetKey = value
   value = Decode.optional(input.logo_url, input, "logo_url", Decode.string)
-  if (value !== Decode.absent) output.logoUrl = value
-  return output
-}
+  if (value !== Decode.absent) this.logoUrl = value
+})
 
 /**
  * `OrganizationWithLogo`
@@ -5715,11 +5488,10 @@ export interface OrganizationWithLogo extends Schema.Schema.Type<typeof Organiza
 /** `Organizations` from the wire; rejects what its Schema must explain. */
 function decodeOrganizations(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeOrganization),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5740,11 +5512,10 @@ export interface Organizations extends Schema.Schema.Type<typeof Organizations> 
 /** `PaginatedBillingPaymentAttemptResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingPaymentAttemptResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeBillingPaymentAttempt),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5766,11 +5537,10 @@ export interface PaginatedBillingPaymentAttemptResponse
 /** `PaginatedBillingPriceResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingPriceResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeBillingPriceResponse),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5792,11 +5562,10 @@ export interface PaginatedBillingPriceResponse
 /** `PaginatedBillingStatementResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingStatementResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeBillingStatement),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5818,11 +5587,10 @@ export interface PaginatedBillingStatementResponse
 /** `PaginatedCommercePlanResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedCommercePlanResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeCommercePlan),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5844,11 +5612,10 @@ export interface PaginatedCommercePlanResponse
 /** `PaginatedCommerceSubscriptionItemResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedCommerceSubscriptionItemResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeCommerceSubscriptionItem),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -5871,25 +5638,24 @@ function decodeVerificationPasskeyObject(input: unknown): unknown {
   return Decode.literal(input, "verification_passkey")
 }
 
-/** `VerificationPasskey` from the wire; rejects what its Schema must explain. */
-function decodeVerificationPasskey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationPasskey = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationPasskeyObject)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
   value = Decode.optional(input.nonce, input, "nonce", Decode.string)
-  if (value !== Decode.absent) output.nonce = value
+  if (value !== Decode.absent) this.nonce = value
   value = Decode.optionalNullable(input.message, input, "message", Decode.string)
-  if (value !== Decode.absent) output.message = value
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  if (value !== Decode.absent) this.message = value
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_passkey`
@@ -5921,19 +5687,15 @@ function decodePasskeyVerification(input: unknown): unknown {
   )
 }
 
-/** `Passkey` from the wire; rejects what its Schema must explain. */
-function decodePasskey(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodePasskey = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
-  output.object = Decode.literal(input.object, "passkey")
-  output.name = Decode.string(input.name)
-  output.lastUsedAt = Decode.number(input.last_used_at)
-  output.verification = Decode.nullable(input.verification, decodePasskeyVerification)
-  return output
-}
+  if (value !== Decode.absent) this.id = value
+  this.object = Decode.literal(input.object, "passkey")
+  this.name = Decode.string(input.name)
+  this.lastUsedAt = Decode.number(input.last_used_at)
+  this.verification = Decode.nullable(input.verification, decodePasskeyVerification)
+})
 
 /**
  * `Passkey`
@@ -5971,11 +5733,10 @@ export type PasswordHasher = typeof PasswordHasher.Type
 /** `Permissions` from the wire; rejects what its Schema must explain. */
 function decodePermissions(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodePermission),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -6008,33 +5769,29 @@ function decodePhoneNumberBackupCodes(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `PhoneNumber` from the wire; rejects what its Schema must explain. */
-function decodePhoneNumber(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodePhoneNumber = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
-  output.object = Decode.literal(input.object, "phone_number")
-  output.phoneNumber = Decode.string(input.phone_number)
+  if (value !== Decode.absent) this.id = value
+  this.object = Decode.literal(input.object, "phone_number")
+  this.phoneNumber = Decode.string(input.phone_number)
   value = Decode.optional(
     input.reserved_for_second_factor,
     input,
     "reserved_for_second_factor",
     Decode.boolean
   )
-  if (value !== Decode.absent) output.reservedForSecondFactor = value
+  if (value !== Decode.absent) this.reservedForSecondFactor = value
   value = Decode.optional(input.default_second_factor, input, "default_second_factor", Decode.boolean)
-  if (value !== Decode.absent) output.defaultSecondFactor = value
-  output.reserved = Decode.boolean(input.reserved)
-  output.verification = Decode.nullable(input.verification, decodePhoneNumberVerification)
-  output.linkedTo = Decode.array(input.linked_to, decodeIdentificationLink)
+  if (value !== Decode.absent) this.defaultSecondFactor = value
+  this.reserved = Decode.boolean(input.reserved)
+  this.verification = Decode.nullable(input.verification, decodePhoneNumberVerification)
+  this.linkedTo = Decode.array(input.linked_to, decodeIdentificationLink)
   value = Decode.optionalNullable(input.backup_codes, input, "backup_codes", decodePhoneNumberBackupCodes)
-  if (value !== Decode.absent) output.backupCodes = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.backupCodes = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `PhoneNumber`
@@ -6073,11 +5830,10 @@ export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
 /** `PriceTransitionRequest` from the wire; rejects what its Schema must explain. */
 function decodePriceTransitionRequest(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     fromPriceId: Decode.string(input.from_price_id),
     toPriceId: Decode.string(input.to_price_id)
   }
-  return output
 }
 
 /**
@@ -6098,7 +5854,7 @@ export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceT
 /** `ProxyCheck` from the wire; rejects what its Schema must explain. */
 function decodeProxyCheck(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "proxy_check"),
     id: Decode.string(input.id),
     domainId: Decode.string(input.domain_id),
@@ -6108,7 +5864,6 @@ function decodeProxyCheck(input: unknown): unknown {
     createdAt: Decode.number(input.created_at),
     updatedAt: Decode.number(input.updated_at)
   }
-  return output
 }
 
 /**
@@ -6156,14 +5911,13 @@ export type ReassignmentMappings = typeof ReassignmentMappings.Type
 /** `RedirectURL` from the wire; rejects what its Schema must explain. */
 function decodeRedirectURL(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "redirect_url"),
     id: Decode.string(input.id),
     url: Decode.string(input.url),
     createdAt: Decode.number(input.created_at),
     updatedAt: Decode.number(input.updated_at)
   }
-  return output
 }
 
 /**
@@ -6184,25 +5938,20 @@ export const RedirectURL = /* @__PURE__ */ withFastDecode(
 )
 export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL> {}
 
-/** `RoleSetItem` from the wire; rejects what its Schema must explain. */
-function decodeRoleSetItem(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "role_set_item"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    key: Decode.string(input.key),
-    description: Decode.nullable(input.description, Decode.string)
-  }
+const decodeRoleSetItem = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "role_set_item")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.key = Decode.string(input.key)
+  this.description = Decode.nullable(input.description, Decode.string)
   value = Decode.optionalNullable(input.members_count, input, "members_count", Decode.number)
-  if (value !== Decode.absent) output.membersCount = value
+  if (value !== Decode.absent) this.membersCount = value
   value = Decode.optionalNullable(input.has_members, input, "has_members", Decode.boolean)
-  if (value !== Decode.absent) output.hasMembers = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.hasMembers = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `RoleSetItem`
@@ -6234,33 +5983,31 @@ function decodeRoleSetMigrationMappings(input: unknown): unknown {
   return Decode.recordOf(input, isRoleSetMigrationMappingsValue)
 }
 
-/** `RoleSetMigration` from the wire; rejects what its Schema must explain. */
-function decodeRoleSetMigration(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "role_set_migration"),
-    id: Decode.string(input.id)
-  }
+const decodeRoleSetMigration = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "role_set_migration")
+  this.id = Decode.string(input.id)
   value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
-  if (value !== Decode.absent) output.organizationId = value
-  output.instanceId = Decode.string(input.instance_id)
-  output.sourceRoleSetId = Decode.string(input.source_role_set_id)
+  if (value !== Decode.absent) this.organizationId = value
+  this.instanceId = Decode.string(input.instance_id)
+  this.sourceRoleSetId = Decode.string(input.source_role_set_id)
   value = Decode.optionalNullable(input.dest_role_set_id, input, "dest_role_set_id", Decode.string)
-  if (value !== Decode.absent) output.destRoleSetId = value
-  output.triggerType = Decode.string(input.trigger_type)
-  output.status = Decode.string(input.status)
-  output.migratedMembers = Decode.number(input.migrated_members)
+  if (value !== Decode.absent) this.destRoleSetId = value
+  this.triggerType = Decode.string(input.trigger_type)
+  this.status = Decode.string(input.status)
+  this.migratedMembers = Decode.number(input.migrated_members)
   value = Decode.optionalNullable(input.mappings, input, "mappings", decodeRoleSetMigrationMappings)
-  if (value !== Decode.absent) output.mappings = value
+  if (value !== Decode.absent) this.mappings = value
   value = Decode.optionalNullable(input.started_at, input, "started_at", Decode.number)
-  if (value !== Decode.absent) output.startedAt = value
+  if (value !== Decode.absent) this.startedAt = value
   value = Decode.optionalNullable(input.completed_at, input, "completed_at", Decode.number)
-  if (value !== Decode.absent) output.completedAt = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.completedAt = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `RoleSetMigration`
@@ -6292,34 +6039,29 @@ export const RoleSetMigration = /* @__PURE__ */ withFastDecode(
 )
 export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigration> {}
 
-/** `RoleSet` from the wire; rejects what its Schema must explain. */
-function decodeRoleSet(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "role_set"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name),
-    key: Decode.string(input.key),
-    description: Decode.nullable(input.description, Decode.string),
-    roles: Decode.array(input.roles, decodeRoleSetItem)
-  }
+const decodeRoleSet = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "role_set")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.key = Decode.string(input.key)
+  this.description = Decode.nullable(input.description, Decode.string)
+  this.roles = Decode.array(input.roles, decodeRoleSetItem)
   value = Decode.optionalNullable(input.default_role, input, "default_role", decodeRoleSetItem)
-  if (value !== Decode.absent) output.defaultRole = value
+  if (value !== Decode.absent) this.defaultRole = value
   value = Decode.optionalNullable(input.creator_role, input, "creator_role", decodeRoleSetItem)
-  if (value !== Decode.absent) output.creatorRole = value
-  output.type = Decode.string(input.type)
+  if (value !== Decode.absent) this.creatorRole = value
+  this.type = Decode.string(input.type)
   value = Decode.optionalNullable(
     input.role_set_migration,
     input,
     "role_set_migration",
     decodeRoleSetMigration
   )
-  if (value !== Decode.absent) output.roleSetMigration = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.roleSetMigration = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `RoleSet`
@@ -6349,11 +6091,10 @@ export interface RoleSet extends Schema.Schema.Type<typeof RoleSet> {}
 /** `RoleSets` from the wire; rejects what its Schema must explain. */
 function decodeRoleSets(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeRoleSet),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -6374,11 +6115,10 @@ export interface RoleSets extends Schema.Schema.Type<typeof RoleSets> {}
 /** `Roles` from the wire; rejects what its Schema must explain. */
 function decodeRoles(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeRole),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -6400,36 +6140,34 @@ function decodeSAMLAccountConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `SAMLAccountConnection` from the wire; rejects what its Schema must explain. */
-function decodeSAMLAccountConnection(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    id: Decode.string(input.id),
-    name: Decode.string(input.name)
-  }
+const decodeSAMLAccountConnection = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
   value = Decode.optional(input.domain, input, "domain", Decode.string)
-  if (value !== Decode.absent) output.domain = value
+  if (value !== Decode.absent) this.domain = value
   value = Decode.optional(input.domains, input, "domains", decodeSAMLAccountConnectionDomains)
-  if (value !== Decode.absent) output.domains = value
-  output.active = Decode.boolean(input.active)
-  output.provider = Decode.string(input.provider)
-  output.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
+  if (value !== Decode.absent) this.domains = value
+  this.active = Decode.boolean(input.active)
+  this.provider = Decode.string(input.provider)
+  this.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
   value = Decode.optional(input.allow_subdomains, input, "allow_subdomains", Decode.boolean)
-  if (value !== Decode.absent) output.allowSubdomains = value
+  if (value !== Decode.absent) this.allowSubdomains = value
   value = Decode.optional(input.allow_idp_initiated, input, "allow_idp_initiated", Decode.boolean)
-  if (value !== Decode.absent) output.allowIdpInitiated = value
+  if (value !== Decode.absent) this.allowIdpInitiated = value
   value = Decode.optional(
     input.disable_additional_identifications,
     input,
     "disable_additional_identifications",
     Decode.boolean
   )
-  if (value !== Decode.absent) output.disableAdditionalIdentifications = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.disableAdditionalIdentifications = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `SAMLAccountConnection`
@@ -6473,37 +6211,32 @@ function decodeSAMLAccountVerification(input: unknown): unknown {
   )
 }
 
-/** `SAMLAccount` from the wire; rejects what its Schema must explain. */
-function decodeSAMLAccount(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    id: Decode.string(input.id),
-    object: Decode.literal(input.object, "saml_account"),
-    provider: Decode.string(input.provider),
-    active: Decode.boolean(input.active),
-    emailAddress: Decode.string(input.email_address)
-  }
+const decodeSAMLAccount = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.id = Decode.string(input.id)
+  this.object = Decode.literal(input.object, "saml_account")
+  this.provider = Decode.string(input.provider)
+  this.active = Decode.boolean(input.active)
+  this.emailAddress = Decode.string(input.email_address)
   value = Decode.optionalNullable(input.first_name, input, "first_name", Decode.string)
-  if (value !== Decode.absent) output.firstName = value
+  if (value !== Decode.absent) this.firstName = value
   value = Decode.optionalNullable(input.last_name, input, "last_name", Decode.string)
-  if (value !== Decode.absent) output.lastName = value
+  if (value !== Decode.absent) this.lastName = value
   value = Decode.optionalNullable(input.provider_user_id, input, "provider_user_id", Decode.string)
-  if (value !== Decode.absent) output.providerUserId = value
+  if (value !== Decode.absent) this.providerUserId = value
   value = Decode.optionalNullable(input.last_authenticated_at, input, "last_authenticated_at", Decode.number)
-  if (value !== Decode.absent) output.lastAuthenticatedAt = value
+  if (value !== Decode.absent) this.lastAuthenticatedAt = value
   value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
-  if (value !== Decode.absent) output.publicMetadata = value
-  output.verification = Decode.nullable(input.verification, decodeSAMLAccountVerification)
+  if (value !== Decode.absent) this.publicMetadata = value
+  this.verification = Decode.nullable(input.verification, decodeSAMLAccountVerification)
   value = Decode.optionalNullable(
     input.saml_connection,
     input,
     "saml_connection",
     decodeSAMLAccountConnection
   )
-  if (value !== Decode.absent) output.samlConnection = value
-  return output
-}
+  if (value !== Decode.absent) this.samlConnection = value
+})
 
 /**
  * `SAMLAccount`
@@ -6540,13 +6273,12 @@ export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount> {}
 /** `SAMLConnectionAttributeMapping` from the wire; rejects what its Schema must explain. */
 function decodeSAMLConnectionAttributeMapping(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     userId: Decode.string(input.user_id),
     emailAddress: Decode.string(input.email_address),
     firstName: Decode.string(input.first_name),
     lastName: Decode.string(input.last_name)
   }
-  return output
 }
 
 /**
@@ -6567,17 +6299,15 @@ export const SAMLConnectionAttributeMapping = /* @__PURE__ */ withFastDecode(
 export interface SAMLConnectionAttributeMapping
   extends Schema.Schema.Type<typeof SAMLConnectionAttributeMapping> {}
 
-/** `SAMLConnectionLoginHint` from the wire; rejects what its Schema must explain. */
-function decodeSAMLConnectionLoginHint(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    mode: Decode.string(input.mode)
-  }
+const decodeSAMLConnectionLoginHint = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.mode = Decode.string(input.mode)
   value = Decode.optional(input.source, input, "source", Decode.string)
-  if (value !== Decode.absent) output.source = value
-  return output
-}
+  if (value !== Decode.absent) this.source = value
+})
 
 /**
  * `SAMLConnectionLoginHint`
@@ -6598,61 +6328,56 @@ function decodeSAMLConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `SAMLConnection` from the wire; rejects what its Schema must explain. */
-function decodeSAMLConnection(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "saml_connection"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name)
-  }
+const decodeSAMLConnection = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "saml_connection")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
   value = Decode.optional(input.domain, input, "domain", Decode.string)
-  if (value !== Decode.absent) output.domain = value
+  if (value !== Decode.absent) this.domain = value
   value = Decode.optional(input.domains, input, "domains", decodeSAMLConnectionDomains)
-  if (value !== Decode.absent) output.domains = value
-  output.idpEntityId = Decode.nullable(input.idp_entity_id, Decode.string)
-  output.idpSsoUrl = Decode.nullable(input.idp_sso_url, Decode.string)
-  output.idpCertificate = Decode.nullable(input.idp_certificate, Decode.string)
-  output.idpCertificateIssuedAt = Decode.nullable(input.idp_certificate_issued_at, Decode.number)
-  output.idpCertificateExpiresAt = Decode.nullable(input.idp_certificate_expires_at, Decode.number)
+  if (value !== Decode.absent) this.domains = value
+  this.idpEntityId = Decode.nullable(input.idp_entity_id, Decode.string)
+  this.idpSsoUrl = Decode.nullable(input.idp_sso_url, Decode.string)
+  this.idpCertificate = Decode.nullable(input.idp_certificate, Decode.string)
+  this.idpCertificateIssuedAt = Decode.nullable(input.idp_certificate_issued_at, Decode.number)
+  this.idpCertificateExpiresAt = Decode.nullable(input.idp_certificate_expires_at, Decode.number)
   value = Decode.optionalNullable(input.idp_metadata_url, input, "idp_metadata_url", Decode.string)
-  if (value !== Decode.absent) output.idpMetadataUrl = value
+  if (value !== Decode.absent) this.idpMetadataUrl = value
   value = Decode.optionalNullable(input.idp_metadata, input, "idp_metadata", Decode.string)
-  if (value !== Decode.absent) output.idpMetadata = value
-  output.acsUrl = Decode.string(input.acs_url)
-  output.spEntityId = Decode.string(input.sp_entity_id)
-  output.spMetadataUrl = Decode.string(input.sp_metadata_url)
+  if (value !== Decode.absent) this.idpMetadata = value
+  this.acsUrl = Decode.string(input.acs_url)
+  this.spEntityId = Decode.string(input.sp_entity_id)
+  this.spMetadataUrl = Decode.string(input.sp_metadata_url)
   value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
-  if (value !== Decode.absent) output.organizationId = value
+  if (value !== Decode.absent) this.organizationId = value
   value = Decode.optional(
     input.attribute_mapping,
     input,
     "attribute_mapping",
     decodeSAMLConnectionAttributeMapping
   )
-  if (value !== Decode.absent) output.attributeMapping = value
-  output.active = Decode.boolean(input.active)
-  output.provider = Decode.string(input.provider)
-  output.userCount = Decode.number(input.user_count)
-  output.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
-  output.allowSubdomains = Decode.boolean(input.allow_subdomains)
-  output.allowIdpInitiated = Decode.boolean(input.allow_idp_initiated)
-  output.disableAdditionalIdentifications = Decode.boolean(input.disable_additional_identifications)
-  output.allowOrganizationAccountLinking = Decode.boolean(input.allow_organization_account_linking)
-  output.forceAuthn = Decode.boolean(input.force_authn)
-  output.loginHint = decodeSAMLConnectionLoginHint(input.login_hint)
+  if (value !== Decode.absent) this.attributeMapping = value
+  this.active = Decode.boolean(input.active)
+  this.provider = Decode.string(input.provider)
+  this.userCount = Decode.number(input.user_count)
+  this.syncUserAttributes = Decode.boolean(input.sync_user_attributes)
+  this.allowSubdomains = Decode.boolean(input.allow_subdomains)
+  this.allowIdpInitiated = Decode.boolean(input.allow_idp_initiated)
+  this.disableAdditionalIdentifications = Decode.boolean(input.disable_additional_identifications)
+  this.allowOrganizationAccountLinking = Decode.boolean(input.allow_organization_account_linking)
+  this.forceAuthn = Decode.boolean(input.force_authn)
+  this.loginHint = decodeSAMLConnectionLoginHint(input.login_hint)
   value = Decode.optionalNullable(
     input.enterprise_connection_id,
     input,
     "enterprise_connection_id",
     Decode.string
   )
-  if (value !== Decode.absent) output.enterpriseConnectionId = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.enterpriseConnectionId = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `SAMLConnection`
@@ -6706,11 +6431,10 @@ export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection
 /** `SAMLConnections` from the wire; rejects what its Schema must explain. */
 function decodeSAMLConnections(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     data: Decode.array(input.data, decodeSAMLConnection),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -6732,63 +6456,58 @@ function isSCIMDirectoryAttributeMappingValue(input: unknown): boolean {
   return typeof input === "string"
 }
 
-function decodeSCIMDirectoryCustomAttributesItem(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeSCIMDirectoryCustomAttributesItem = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.name, input, "name", Decode.string)
-  if (value !== Decode.absent) output.name = value
+  if (value !== Decode.absent) this.name = value
   value = Decode.optional(input.key, input, "key", Decode.string)
-  if (value !== Decode.absent) output.key = value
+  if (value !== Decode.absent) this.key = value
   value = Decode.optional(input.sso_path, input, "sso_path", Decode.string)
-  if (value !== Decode.absent) output.ssoPath = value
+  if (value !== Decode.absent) this.ssoPath = value
   value = Decode.optional(input.scim_path, input, "scim_path", Decode.string)
-  if (value !== Decode.absent) output.scimPath = value
+  if (value !== Decode.absent) this.scimPath = value
   value = Decode.optional(input.directory_path, input, "directory_path", Decode.string)
-  if (value !== Decode.absent) output.directoryPath = value
+  if (value !== Decode.absent) this.directoryPath = value
   value = Decode.optional(input.multi_valued, input, "multi_valued", Decode.boolean)
-  if (value !== Decode.absent) output.multiValued = value
-  return output
-}
+  if (value !== Decode.absent) this.multiValued = value
+})
 
 function decodeSCIMDirectoryCustomAttributes(input: unknown): unknown {
   return Decode.array(input, decodeSCIMDirectoryCustomAttributesItem)
 }
 
-/** `SCIMDirectory` from the wire; rejects what its Schema must explain. */
-function decodeSCIMDirectory(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "scim_directory"),
-    id: Decode.string(input.id),
-    name: Decode.string(input.name)
-  }
+const decodeSCIMDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "scim_directory")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
   value = Decode.optionalNullable(
     input.enterprise_connection_id,
     input,
     "enterprise_connection_id",
     Decode.string
   )
-  if (value !== Decode.absent) output.enterpriseConnectionId = value
-  output.endpointUrl = Decode.string(input.endpoint_url)
-  output.provider = Decode.string(input.provider)
-  output.enabled = Decode.boolean(input.enabled)
-  output.groupRoleMappingEnabled = Decode.boolean(input.group_role_mapping_enabled)
-  output.attributeMapping = Decode.recordOf(input.attribute_mapping, isSCIMDirectoryAttributeMappingValue)
+  if (value !== Decode.absent) this.enterpriseConnectionId = value
+  this.endpointUrl = Decode.string(input.endpoint_url)
+  this.provider = Decode.string(input.provider)
+  this.enabled = Decode.boolean(input.enabled)
+  this.groupRoleMappingEnabled = Decode.boolean(input.group_role_mapping_enabled)
+  this.attributeMapping = Decode.recordOf(input.attribute_mapping, isSCIMDirectoryAttributeMappingValue)
   value = Decode.optional(
     input.custom_attributes,
     input,
     "custom_attributes",
     decodeSCIMDirectoryCustomAttributes
   )
-  if (value !== Decode.absent) output.customAttributes = value
+  if (value !== Decode.absent) this.customAttributes = value
   value = Decode.optionalNullable(input.api_key, input, "api_key", Decode.string)
-  if (value !== Decode.absent) output.apiKey = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.apiKey = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `SCIMDirectory`
@@ -6848,27 +6567,25 @@ export const SCIMDirectories = /* @__PURE__ */ withFastDecode(
 )
 export type SCIMDirectories = typeof SCIMDirectories.Type
 
-/** `SCIMGroupRoleMapping` from the wire; rejects what its Schema must explain. */
-function decodeSCIMGroupRoleMapping(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "scim_group_role_mapping"),
-    id: Decode.string(input.id),
-    scimDirectoryId: Decode.string(input.scim_directory_id),
-    directoryId: Decode.string(input.directory_id),
-    scimGroupId: Decode.string(input.scim_group_id),
-    directoryGroupId: Decode.string(input.directory_group_id),
-    scimGroupDisplayName: Decode.string(input.scim_group_display_name),
-    directoryGroupDisplayName: Decode.string(input.directory_group_display_name)
-  }
+const decodeSCIMGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.object = Decode.literal(input.object, "scim_group_role_mapping")
+  this.id = Decode.string(input.id)
+  this.scimDirectoryId = Decode.string(input.scim_directory_id)
+  this.directoryId = Decode.string(input.directory_id)
+  this.scimGroupId = Decode.string(input.scim_group_id)
+  this.directoryGroupId = Decode.string(input.directory_group_id)
+  this.scimGroupDisplayName = Decode.string(input.scim_group_display_name)
+  this.directoryGroupDisplayName = Decode.string(input.directory_group_display_name)
   value = Decode.optional(input.role, input, "role", decodeRole)
-  if (value !== Decode.absent) output.role = value
-  output.precedence = Decode.number(input.precedence)
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.role = value
+  this.precedence = Decode.number(input.precedence)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `SCIMGroupRoleMapping`
@@ -6912,18 +6629,16 @@ export const SCIMGroupRoleMappings = /* @__PURE__ */ withFastDecode(
 )
 export type SCIMGroupRoleMappings = typeof SCIMGroupRoleMappings.Type
 
-/** `SCIMUserMetadata` from the wire; rejects what its Schema must explain. */
-function decodeSCIMUserMetadata(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    directoryId: Decode.string(input.directory_id)
-  }
+const decodeSCIMUserMetadata = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
+  this.directoryId = Decode.string(input.directory_id)
   value = Decode.optional(input.directory_enabled, input, "directory_enabled", Decode.boolean)
-  if (value !== Decode.absent) output.directoryEnabled = value
-  output.externalId = Decode.nullable(input.external_id, Decode.string)
-  return output
-}
+  if (value !== Decode.absent) this.directoryEnabled = value
+  this.externalId = Decode.nullable(input.external_id, Decode.string)
+})
 
 /**
  * `SCIMUserMetadata`
@@ -6944,11 +6659,10 @@ export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMeta
 /** `Token` from the wire; rejects what its Schema must explain. */
 function decodeToken(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "token"),
     jwt: Decode.string(input.jwt)
   }
-  return output
 }
 
 /**
@@ -6984,24 +6698,19 @@ export const SessionRefresh = /* @__PURE__ */ withFastDecode(
 )
 export type SessionRefresh = typeof SessionRefresh.Type
 
-/** `SignInToken` from the wire; rejects what its Schema must explain. */
-function decodeSignInToken(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "sign_in_token"),
-    id: Decode.string(input.id),
-    status: Decode.string(input.status),
-    userId: Decode.string(input.user_id)
-  }
+const decodeSignInToken = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "sign_in_token")
+  this.id = Decode.string(input.id)
+  this.status = Decode.string(input.status)
+  this.userId = Decode.string(input.user_id)
   value = Decode.optional(input.token, input, "token", Decode.string)
-  if (value !== Decode.absent) output.token = value
+  if (value !== Decode.absent) this.token = value
   value = Decode.optionalNullable(input.url, input, "url", Decode.string)
-  if (value !== Decode.absent) output.url = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.url = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `SignInToken`
@@ -7028,21 +6737,21 @@ function decodeSignUpVerificationValueSupportedStrategies(input: unknown): unkno
   return Decode.array(input, Decode.string)
 }
 
-function decodeSignUpVerificationValue(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeSignUpVerificationValue = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.next_action, input, "next_action", Decode.string)
-  if (value !== Decode.absent) output.nextAction = value
+  if (value !== Decode.absent) this.nextAction = value
   value = Decode.optional(
     input.supported_strategies,
     input,
     "supported_strategies",
     decodeSignUpVerificationValueSupportedStrategies
   )
-  if (value !== Decode.absent) output.supportedStrategies = value
-  return output
-}
+  if (value !== Decode.absent) this.supportedStrategies = value
+})
 
 /** `SignUpVerification` from the wire; rejects what its Schema must explain. */
 function decodeSignUpVerification(input: unknown): unknown {
@@ -7075,13 +6784,12 @@ export type SignUpVerification = typeof SignUpVerification.Type
 /** `SignUpVerifications` from the wire; rejects what its Schema must explain. */
 function decodeSignUpVerifications(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     emailAddress: decodeSignUpVerification(input.email_address),
     phoneNumber: decodeSignUpVerification(input.phone_number),
     web3Wallet: decodeSignUpVerification(input.web3_wallet),
     externalAccount: Decode.nullable(input.external_account, Decode.record)
   }
-  return output
 }
 
 /**
@@ -7101,43 +6809,38 @@ export const SignUpVerifications = /* @__PURE__ */ withFastDecode(
 )
 export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVerifications> {}
 
-/** `SignUp` from the wire; rejects what its Schema must explain. */
-function decodeSignUp(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "sign_up_attempt"),
-    id: Decode.string(input.id),
-    status: Decode.string(input.status),
-    requiredFields: Decode.array(input.required_fields, Decode.string),
-    optionalFields: Decode.array(input.optional_fields, Decode.string),
-    missingFields: Decode.array(input.missing_fields, Decode.string),
-    unverifiedFields: Decode.array(input.unverified_fields, Decode.string),
-    verifications: decodeSignUpVerifications(input.verifications),
-    username: Decode.nullable(input.username, Decode.string),
-    emailAddress: Decode.nullable(input.email_address, Decode.string),
-    phoneNumber: Decode.nullable(input.phone_number, Decode.string),
-    web3Wallet: Decode.nullable(input.web3_wallet, Decode.string),
-    passwordEnabled: Decode.boolean(input.password_enabled),
-    firstName: Decode.nullable(input.first_name, Decode.string),
-    lastName: Decode.nullable(input.last_name, Decode.string)
-  }
+const decodeSignUp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "sign_up_attempt")
+  this.id = Decode.string(input.id)
+  this.status = Decode.string(input.status)
+  this.requiredFields = Decode.array(input.required_fields, Decode.string)
+  this.optionalFields = Decode.array(input.optional_fields, Decode.string)
+  this.missingFields = Decode.array(input.missing_fields, Decode.string)
+  this.unverifiedFields = Decode.array(input.unverified_fields, Decode.string)
+  this.verifications = decodeSignUpVerifications(input.verifications)
+  this.username = Decode.nullable(input.username, Decode.string)
+  this.emailAddress = Decode.nullable(input.email_address, Decode.string)
+  this.phoneNumber = Decode.nullable(input.phone_number, Decode.string)
+  this.web3Wallet = Decode.nullable(input.web3_wallet, Decode.string)
+  this.passwordEnabled = Decode.boolean(input.password_enabled)
+  this.firstName = Decode.nullable(input.first_name, Decode.string)
+  this.lastName = Decode.nullable(input.last_name, Decode.string)
   value = Decode.optional(input.unsafe_metadata, input, "unsafe_metadata", Decode.record)
-  if (value !== Decode.absent) output.unsafeMetadata = value
+  if (value !== Decode.absent) this.unsafeMetadata = value
   value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
-  if (value !== Decode.absent) output.publicMetadata = value
-  output.customAction = Decode.boolean(input.custom_action)
-  output.externalId = Decode.nullable(input.external_id, Decode.string)
-  output.createdSessionId = Decode.nullable(input.created_session_id, Decode.string)
-  output.createdUserId = Decode.nullable(input.created_user_id, Decode.string)
-  output.abandonAt = Decode.number(input.abandon_at)
-  output.legalAcceptedAt = Decode.nullable(input.legal_accepted_at, Decode.number)
+  if (value !== Decode.absent) this.publicMetadata = value
+  this.customAction = Decode.boolean(input.custom_action)
+  this.externalId = Decode.nullable(input.external_id, Decode.string)
+  this.createdSessionId = Decode.nullable(input.created_session_id, Decode.string)
+  this.createdUserId = Decode.nullable(input.created_user_id, Decode.string)
+  this.abandonAt = Decode.number(input.abandon_at)
+  this.legalAcceptedAt = Decode.nullable(input.legal_accepted_at, Decode.number)
   value = Decode.optionalNullable(input.locale, input, "locale", Decode.string)
-  if (value !== Decode.absent) output.locale = value
+  if (value !== Decode.absent) this.locale = value
   value = Decode.optional(input.external_account, input, "external_account", Decode.record)
-  if (value !== Decode.absent) output.externalAccount = value
-  return output
-}
+  if (value !== Decode.absent) this.externalAccount = value
+})
 
 /**
  * `SignUp`
@@ -7183,10 +6886,9 @@ export interface SignUp extends Schema.Schema.Type<typeof SignUp> {}
 /** `SvixURL` from the wire; rejects what its Schema must explain. */
 function decodeSvixURL(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     svixUrl: Decode.string(input.svix_url)
   }
-  return output
 }
 
 /**
@@ -7213,71 +6915,67 @@ function decodeTemplateRequiredVariables(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-/** `Template` from the wire; rejects what its Schema must explain. */
-function decodeTemplate(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeTemplate = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
+  if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.object, input, "object", decodeTemplateObject)
-  if (value !== Decode.absent) output.object = value
+  if (value !== Decode.absent) this.object = value
   value = Decode.optionalNullable(input.instance_id, input, "instance_id", Decode.string)
-  if (value !== Decode.absent) output.instanceId = value
+  if (value !== Decode.absent) this.instanceId = value
   value = Decode.optional(input.resource_type, input, "resource_type", Decode.string)
-  if (value !== Decode.absent) output.resourceType = value
+  if (value !== Decode.absent) this.resourceType = value
   value = Decode.optional(input.template_type, input, "template_type", Decode.string)
-  if (value !== Decode.absent) output.templateType = value
+  if (value !== Decode.absent) this.templateType = value
   value = Decode.optional(input.name, input, "name", Decode.string)
-  if (value !== Decode.absent) output.name = value
+  if (value !== Decode.absent) this.name = value
   value = Decode.optional(input.slug, input, "slug", Decode.string)
-  if (value !== Decode.absent) output.slug = value
+  if (value !== Decode.absent) this.slug = value
   value = Decode.optional(input.position, input, "position", Decode.number)
-  if (value !== Decode.absent) output.position = value
+  if (value !== Decode.absent) this.position = value
   value = Decode.optional(input.can_revert, input, "can_revert", Decode.boolean)
-  if (value !== Decode.absent) output.canRevert = value
+  if (value !== Decode.absent) this.canRevert = value
   value = Decode.optional(input.can_delete, input, "can_delete", Decode.boolean)
-  if (value !== Decode.absent) output.canDelete = value
+  if (value !== Decode.absent) this.canDelete = value
   value = Decode.optional(input.can_edit_body, input, "can_edit_body", Decode.boolean)
-  if (value !== Decode.absent) output.canEditBody = value
+  if (value !== Decode.absent) this.canEditBody = value
   value = Decode.optional(input.can_toggle, input, "can_toggle", Decode.boolean)
-  if (value !== Decode.absent) output.canToggle = value
+  if (value !== Decode.absent) this.canToggle = value
   value = Decode.optionalNullable(input.subject, input, "subject", Decode.string)
-  if (value !== Decode.absent) output.subject = value
+  if (value !== Decode.absent) this.subject = value
   value = Decode.optional(input.markup, input, "markup", Decode.string)
-  if (value !== Decode.absent) output.markup = value
+  if (value !== Decode.absent) this.markup = value
   value = Decode.optional(input.body, input, "body", Decode.string)
-  if (value !== Decode.absent) output.body = value
+  if (value !== Decode.absent) this.body = value
   value = Decode.optional(
     input.available_variables,
     input,
     "available_variables",
     decodeTemplateAvailableVariables
   )
-  if (value !== Decode.absent) output.availableVariables = value
+  if (value !== Decode.absent) this.availableVariables = value
   value = Decode.optional(
     input.required_variables,
     input,
     "required_variables",
     decodeTemplateRequiredVariables
   )
-  if (value !== Decode.absent) output.requiredVariables = value
+  if (value !== Decode.absent) this.requiredVariables = value
   value = Decode.optional(input.from_email_name, input, "from_email_name", Decode.string)
-  if (value !== Decode.absent) output.fromEmailName = value
+  if (value !== Decode.absent) this.fromEmailName = value
   value = Decode.optional(input.reply_to_email_name, input, "reply_to_email_name", Decode.string)
-  if (value !== Decode.absent) output.replyToEmailName = value
+  if (value !== Decode.absent) this.replyToEmailName = value
   value = Decode.optional(input.delivered_by_clerk, input, "delivered_by_clerk", Decode.boolean)
-  if (value !== Decode.absent) output.deliveredByClerk = value
+  if (value !== Decode.absent) this.deliveredByClerk = value
   value = Decode.optional(input.enabled, input, "enabled", Decode.boolean)
-  if (value !== Decode.absent) output.enabled = value
+  if (value !== Decode.absent) this.enabled = value
   value = Decode.optional(input.flagged_as_suspicious, input, "flagged_as_suspicious", Decode.boolean)
-  if (value !== Decode.absent) output.flaggedAsSuspicious = value
+  if (value !== Decode.absent) this.flaggedAsSuspicious = value
   value = Decode.optional(input.updated_at, input, "updated_at", Decode.number)
-  if (value !== Decode.absent) output.updatedAt = value
+  if (value !== Decode.absent) this.updatedAt = value
   value = Decode.optional(input.created_at, input, "created_at", Decode.number)
-  if (value !== Decode.absent) output.createdAt = value
-  return output
-}
+  if (value !== Decode.absent) this.createdAt = value
+})
 
 /**
  * `Template`
@@ -7325,12 +7023,11 @@ export interface Template extends Schema.Schema.Type<typeof Template> {}
 /** `TestingToken` from the wire; rejects what its Schema must explain. */
 function decodeTestingToken(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "testing_token"),
     token: Decode.string(input.token),
     expiresAt: Decode.number(input.expires_at)
   }
-  return output
 }
 
 /**
@@ -7352,11 +7049,10 @@ export interface TestingToken extends Schema.Schema.Type<typeof TestingToken> {}
 /** `TotalCount` from the wire; rejects what its Schema must explain. */
 function decodeTotalCount(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
+  return {
     object: Decode.literal(input.object, "total_count"),
     totalCount: Decode.number(input.total_count)
   }
-  return output
 }
 
 /**
@@ -7374,28 +7070,23 @@ export const TotalCount = /* @__PURE__ */ withFastDecode(
 )
 export interface TotalCount extends Schema.Schema.Type<typeof TotalCount> {}
 
-/** `TrustedDevice` from the wire; rejects what its Schema must explain. */
-function decodeTrustedDevice(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "trusted_device"),
-    id: Decode.string(input.id),
-    platform: Decode.string(input.platform),
-    appIdentifier: Decode.string(input.app_identifier)
-  }
+const decodeTrustedDevice = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "trusted_device")
+  this.id = Decode.string(input.id)
+  this.platform = Decode.string(input.platform)
+  this.appIdentifier = Decode.string(input.app_identifier)
   value = Decode.optionalNullable(input.name, input, "name", Decode.string)
-  if (value !== Decode.absent) output.name = value
-  output.algorithm = Decode.string(input.algorithm)
-  output.status = Decode.string(input.status)
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
+  if (value !== Decode.absent) this.name = value
+  this.algorithm = Decode.string(input.algorithm)
+  this.status = Decode.string(input.status)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optionalNullable(input.last_used_at, input, "last_used_at", Decode.number)
-  if (value !== Decode.absent) output.lastUsedAt = value
+  if (value !== Decode.absent) this.lastUsedAt = value
   value = Decode.optionalNullable(input.revoked_at, input, "revoked_at", Decode.number)
-  if (value !== Decode.absent) output.revokedAt = value
-  return output
-}
+  if (value !== Decode.absent) this.revokedAt = value
+})
 
 /**
  * `TrustedDevice`
@@ -7425,25 +7116,24 @@ function decodeVerificationWeb3Object(input: unknown): unknown {
   return Decode.literal(input, "verification_web3")
 }
 
-/** `VerificationWeb3` from the wire; rejects what its Schema must explain. */
-function decodeVerificationWeb3(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeVerificationWeb3 = /* @__PURE__ */ Decode.model(function (
+  this: Decode.Built,
+  input: Decode.Wire
+) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationWeb3Object)
-  if (value !== Decode.absent) output.object = value
-  output.status = Decode.string(input.status)
-  output.strategy = Decode.string(input.strategy)
+  if (value !== Decode.absent) this.object = value
+  this.status = Decode.string(input.status)
+  this.strategy = Decode.string(input.strategy)
   value = Decode.optionalNullable(input.nonce, input, "nonce", Decode.string)
-  if (value !== Decode.absent) output.nonce = value
+  if (value !== Decode.absent) this.nonce = value
   value = Decode.optionalNullable(input.message, input, "message", Decode.string)
-  if (value !== Decode.absent) output.message = value
-  output.attempts = Decode.nullable(input.attempts, Decode.number)
-  output.expireAt = Decode.nullable(input.expire_at, Decode.number)
+  if (value !== Decode.absent) this.message = value
+  this.attempts = Decode.nullable(input.attempts, Decode.number)
+  this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
-  if (value !== Decode.absent) output.verifiedAtClient = value
-  return output
-}
+  if (value !== Decode.absent) this.verifiedAtClient = value
+})
 
 /**
  * `verification_web3`
@@ -7483,20 +7173,16 @@ function decodeWeb3WalletVerification(input: unknown): unknown {
   )
 }
 
-/** `Web3Wallet` from the wire; rejects what its Schema must explain. */
-function decodeWeb3Wallet(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {}
+const decodeWeb3Wallet = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
-  if (value !== Decode.absent) output.id = value
-  output.object = Decode.literal(input.object, "web3_wallet")
-  output.web3Wallet = Decode.string(input.web3_wallet)
-  output.verification = Decode.nullable(input.verification, decodeWeb3WalletVerification)
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
-  return output
-}
+  if (value !== Decode.absent) this.id = value
+  this.object = Decode.literal(input.object, "web3_wallet")
+  this.web3Wallet = Decode.string(input.web3_wallet)
+  this.verification = Decode.nullable(input.verification, decodeWeb3WalletVerification)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
 
 /**
  * `Web3Wallet`
@@ -7528,86 +7214,81 @@ function decodeUserOrganizationMemberships(input: unknown): unknown {
   return Decode.array(input, decodeOrganizationMembership)
 }
 
-/** `User` from the wire; rejects what its Schema must explain. */
-function decodeUser(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    id: Decode.string(input.id),
-    object: Decode.literal(input.object, "user"),
-    externalId: Decode.nullable(input.external_id, Decode.string),
-    primaryEmailAddressId: Decode.nullable(input.primary_email_address_id, Decode.string),
-    primaryPhoneNumberId: Decode.nullable(input.primary_phone_number_id, Decode.string),
-    primaryWeb3WalletId: Decode.nullable(input.primary_web3_wallet_id, Decode.string),
-    username: Decode.nullable(input.username, Decode.string),
-    firstName: Decode.nullable(input.first_name, Decode.string),
-    lastName: Decode.nullable(input.last_name, Decode.string)
-  }
+const decodeUser = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.id = Decode.string(input.id)
+  this.object = Decode.literal(input.object, "user")
+  this.externalId = Decode.nullable(input.external_id, Decode.string)
+  this.primaryEmailAddressId = Decode.nullable(input.primary_email_address_id, Decode.string)
+  this.primaryPhoneNumberId = Decode.nullable(input.primary_phone_number_id, Decode.string)
+  this.primaryWeb3WalletId = Decode.nullable(input.primary_web3_wallet_id, Decode.string)
+  this.username = Decode.nullable(input.username, Decode.string)
+  this.firstName = Decode.nullable(input.first_name, Decode.string)
+  this.lastName = Decode.nullable(input.last_name, Decode.string)
   value = Decode.optionalNullable(input.locale, input, "locale", Decode.string)
-  if (value !== Decode.absent) output.locale = value
+  if (value !== Decode.absent) this.locale = value
   value = Decode.optional(input.profile_image_url, input, "profile_image_url", Decode.string)
-  if (value !== Decode.absent) output.profileImageUrl = value
+  if (value !== Decode.absent) this.profileImageUrl = value
   value = Decode.optional(input.image_url, input, "image_url", Decode.string)
-  if (value !== Decode.absent) output.imageUrl = value
-  output.hasImage = Decode.boolean(input.has_image)
-  output.publicMetadata = Decode.record(input.public_metadata)
+  if (value !== Decode.absent) this.imageUrl = value
+  this.hasImage = Decode.boolean(input.has_image)
+  this.publicMetadata = Decode.record(input.public_metadata)
   value = Decode.optionalNullable(input.private_metadata, input, "private_metadata", Decode.record)
-  if (value !== Decode.absent) output.privateMetadata = value
+  if (value !== Decode.absent) this.privateMetadata = value
   value = Decode.optional(input.unsafe_metadata, input, "unsafe_metadata", Decode.record)
-  if (value !== Decode.absent) output.unsafeMetadata = value
-  output.emailAddresses = Decode.array(input.email_addresses, decodeEmailAddress)
-  output.phoneNumbers = Decode.array(input.phone_numbers, decodePhoneNumber)
-  output.web3Wallets = Decode.array(input.web3_wallets, decodeWeb3Wallet)
-  output.passkeys = Decode.array(input.passkeys, decodePasskey)
-  output.passwordEnabled = Decode.boolean(input.password_enabled)
-  output.twoFactorEnabled = Decode.boolean(input.two_factor_enabled)
-  output.totpEnabled = Decode.boolean(input.totp_enabled)
-  output.backupCodeEnabled = Decode.boolean(input.backup_code_enabled)
-  output.mfaEnabledAt = Decode.nullable(input.mfa_enabled_at, Decode.number)
-  output.mfaDisabledAt = Decode.nullable(input.mfa_disabled_at, Decode.number)
+  if (value !== Decode.absent) this.unsafeMetadata = value
+  this.emailAddresses = Decode.array(input.email_addresses, decodeEmailAddress)
+  this.phoneNumbers = Decode.array(input.phone_numbers, decodePhoneNumber)
+  this.web3Wallets = Decode.array(input.web3_wallets, decodeWeb3Wallet)
+  this.passkeys = Decode.array(input.passkeys, decodePasskey)
+  this.passwordEnabled = Decode.boolean(input.password_enabled)
+  this.twoFactorEnabled = Decode.boolean(input.two_factor_enabled)
+  this.totpEnabled = Decode.boolean(input.totp_enabled)
+  this.backupCodeEnabled = Decode.boolean(input.backup_code_enabled)
+  this.mfaEnabledAt = Decode.nullable(input.mfa_enabled_at, Decode.number)
+  this.mfaDisabledAt = Decode.nullable(input.mfa_disabled_at, Decode.number)
   value = Decode.optionalNullable(
     input.password_last_updated_at,
     input,
     "password_last_updated_at",
     Decode.number
   )
-  if (value !== Decode.absent) output.passwordLastUpdatedAt = value
-  output.externalAccounts = Decode.array(input.external_accounts, decodeExternalAccountWithVerification)
-  output.samlAccounts = Decode.array(input.saml_accounts, decodeSAMLAccount)
-  output.enterpriseAccounts = Decode.array(input.enterprise_accounts, decodeEnterpriseAccount)
+  if (value !== Decode.absent) this.passwordLastUpdatedAt = value
+  this.externalAccounts = Decode.array(input.external_accounts, decodeExternalAccountWithVerification)
+  this.samlAccounts = Decode.array(input.saml_accounts, decodeSAMLAccount)
+  this.enterpriseAccounts = Decode.array(input.enterprise_accounts, decodeEnterpriseAccount)
   value = Decode.optional(
     input.organization_memberships,
     input,
     "organization_memberships",
     decodeUserOrganizationMemberships
   )
-  if (value !== Decode.absent) output.organizationMemberships = value
-  output.lastSignInAt = Decode.nullable(input.last_sign_in_at, Decode.number)
-  output.banned = Decode.boolean(input.banned)
-  output.locked = Decode.boolean(input.locked)
+  if (value !== Decode.absent) this.organizationMemberships = value
+  this.lastSignInAt = Decode.nullable(input.last_sign_in_at, Decode.number)
+  this.banned = Decode.boolean(input.banned)
+  this.locked = Decode.boolean(input.locked)
   value = Decode.optional(input.deprovisioned, input, "deprovisioned", Decode.boolean)
-  if (value !== Decode.absent) output.deprovisioned = value
-  output.lockoutExpiresInSeconds = Decode.nullable(input.lockout_expires_in_seconds, Decode.number)
-  output.verificationAttemptsRemaining = Decode.nullable(input.verification_attempts_remaining, Decode.number)
-  output.updatedAt = Decode.number(input.updated_at)
-  output.createdAt = Decode.number(input.created_at)
-  output.deleteSelfEnabled = Decode.boolean(input.delete_self_enabled)
-  output.createOrganizationEnabled = Decode.boolean(input.create_organization_enabled)
+  if (value !== Decode.absent) this.deprovisioned = value
+  this.lockoutExpiresInSeconds = Decode.nullable(input.lockout_expires_in_seconds, Decode.number)
+  this.verificationAttemptsRemaining = Decode.nullable(input.verification_attempts_remaining, Decode.number)
+  this.updatedAt = Decode.number(input.updated_at)
+  this.createdAt = Decode.number(input.created_at)
+  this.deleteSelfEnabled = Decode.boolean(input.delete_self_enabled)
+  this.createOrganizationEnabled = Decode.boolean(input.create_organization_enabled)
   value = Decode.optionalNullable(
     input.create_organizations_limit,
     input,
     "create_organizations_limit",
     Decode.number
   )
-  if (value !== Decode.absent) output.createOrganizationsLimit = value
-  output.lastActiveAt = Decode.nullable(input.last_active_at, Decode.number)
-  output.legalAcceptedAt = Decode.nullable(input.legal_accepted_at, Decode.number)
+  if (value !== Decode.absent) this.createOrganizationsLimit = value
+  this.lastActiveAt = Decode.nullable(input.last_active_at, Decode.number)
+  this.legalAcceptedAt = Decode.nullable(input.legal_accepted_at, Decode.number)
   value = Decode.optional(input.bypass_client_trust, input, "bypass_client_trust", Decode.boolean)
-  if (value !== Decode.absent) output.bypassClientTrust = value
+  if (value !== Decode.absent) this.bypassClientTrust = value
   value = Decode.optionalNullable(input.scim, input, "scim", decodeSCIMUserMetadata)
-  if (value !== Decode.absent) output.scim = value
-  return output
-}
+  if (value !== Decode.absent) this.scim = value
+})
 
 /**
  * `User`
@@ -7677,24 +7358,19 @@ export const User = /* @__PURE__ */ withFastDecode(
 )
 export interface User extends Schema.Schema.Type<typeof User> {}
 
-/** `WaitlistEntry` from the wire; rejects what its Schema must explain. */
-function decodeWaitlistEntry(input: unknown): unknown {
-  if (!Decode.isRecord(input)) return Decode.reject()
-  const output: { [key: string]: unknown } = {
-    object: Decode.literal(input.object, "waitlist_entry"),
-    id: Decode.string(input.id),
-    emailAddress: Decode.string(input.email_address),
-    status: Decode.string(input.status)
-  }
+const decodeWaitlistEntry = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
+  this.object = Decode.literal(input.object, "waitlist_entry")
+  this.id = Decode.string(input.id)
+  this.emailAddress = Decode.string(input.email_address)
+  this.status = Decode.string(input.status)
   value = Decode.optional(input.is_locked, input, "is_locked", Decode.boolean)
-  if (value !== Decode.absent) output.isLocked = value
-  output.createdAt = Decode.number(input.created_at)
-  output.updatedAt = Decode.number(input.updated_at)
+  if (value !== Decode.absent) this.isLocked = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optionalNullable(input.invitation, input, "invitation", decodeInvitation)
-  if (value !== Decode.absent) output.invitation = value
-  return output
-}
+  if (value !== Decode.absent) this.invitation = value
+})
 
 /**
  * `WaitlistEntry`

@@ -1,10 +1,11 @@
 /**
  * Generated fast-path decoders for the response models: for each model a plain
- * function that checks the wire value and builds the camelCase object with
- * fixed keys in one pass, one expression per property. Where the model's Schema
- * would reject the input, the runtime's helpers (`internal/fastDecode.ts`) throw
- * and Schema then explains why. They follow the rules of `internal/fields.ts`
- * exactly; `compiledDecoder.test.ts` proves it on every model.
+ * function (a constructor, where the model has optional keys) that checks the
+ * wire value and builds the camelCase object with fixed keys in one pass, one
+ * expression per property. Where the model's Schema would reject the input, the
+ * runtime's helpers (`internal/fastDecode.ts`) throw and Schema then explains
+ * why. They follow the rules of `internal/fields.ts` exactly;
+ * `compiledDecoder.test.ts` proves it on every model.
  */
 import { camelCase, upperFirst } from "./naming.js"
 import {
@@ -263,9 +264,9 @@ const presence = (required: boolean, nullable: boolean) =>
 
 const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Value => {
   const fn = uniqueName(out, decoderName(name))
-  // Fixed keys in the Schema's order: one literal up to the first optional key, then statements.
-  const initial: Array<string> = []
-  const rest: Array<string> = []
+  // Fixed keys in the Schema's order, each as `[key, expression]`, or as the
+  // statement storing it where an optional key may be absent.
+  const properties: Array<readonly [key: string, expression: string] | string> = []
   for (const field of fieldsOf(schema)) {
     const key = camelCase(field.wireName)
     const how = presence(field.required, isNullable(field.schema))
@@ -279,9 +280,8 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
     if (how === "optional" || how === "optionalNullable") {
       const decoder = decoderOf(value, out, `${name}${upperFirst(key)}`)
       // Stored here, by name: a store inside a shared helper would see every model's keys and be slow.
-      rest.push(
-        `  value = Decode.${how}(${read}, input, ${wire}, ${decoder})`,
-        `  if (value !== Decode.absent) output.${key} = value`
+      properties.push(
+        `  value = Decode.${how}(${read}, input, ${wire}, ${decoder})\n  if (value !== Decode.absent) this.${key} = value`
       )
       continue
     }
@@ -290,17 +290,22 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
       how === "required"
         ? decode(value, plain, out, `${name}${upperFirst(key)}`)
         : `Decode.nullable(${read}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
-    if (rest.length === 0) initial.push(`    ${key}: ${expression}`)
-    else rest.push(`  output.${key} = ${expression}`)
+    properties.push([key, expression])
   }
-  const body = [
-    "  if (!Decode.isRecord(input)) return Decode.reject()",
-    `  const output: { [key: string]: unknown } = {${initial.length === 0 ? "" : `\n${initial.join(",\n")}\n  `}}`,
-    ...(rest.some((line) => line.startsWith("  value = ")) ? ["  let value: unknown"] : []),
-    ...rest,
-    "  return output"
-  ]
-  out.functions.push(`function ${fn}(input: unknown): unknown {\n${body.join("\n")}\n}`)
+  if (properties.every((property) => typeof property !== "string")) {
+    const entries = properties.map(([key, expression]) => `    ${key}: ${expression}`)
+    out.functions.push(
+      `function ${fn}(input: unknown): unknown {\n  if (!Decode.isRecord(input)) return Decode.reject()\n  return {\n${entries.join(",\n")}\n  }\n}`
+    )
+    return { kind: "apply", apply: (v) => `${fn}(${v})` }
+  }
+  // With an optional key the object is built by a constructor (`Decode.model`), which V8 sizes for all keys.
+  const statements = properties.map((property) =>
+    typeof property === "string" ? property : `  this.${property[0]} = ${property[1]}`
+  )
+  out.functions.push(
+    `const ${fn} = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {\n  let value: unknown\n${statements.join("\n")}\n})`
+  )
   return { kind: "apply", apply: (v) => `${fn}(${v})` }
 }
 
