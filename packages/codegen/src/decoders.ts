@@ -292,8 +292,9 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
         : `Decode.nullable(${read}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
     properties.push([key, expression])
   }
-  if (properties.every((property) => typeof property !== "string")) {
-    const entries = properties.map(([key, expression]) => `    ${key}: ${expression}`)
+  const pairs = properties.filter((property) => typeof property !== "string")
+  if (pairs.length === properties.length) {
+    const entries = pairs.map(([key, expression]) => `    ${key}: ${expression}`)
     out.functions.push(
       `function ${fn}(input: unknown): unknown {\n  if (!Decode.isRecord(input)) return Decode.reject()\n  return {\n${entries.join(",\n")}\n  }\n}`
     )
