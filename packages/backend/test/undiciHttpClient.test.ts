@@ -1,5 +1,6 @@
 import * as Http from "node:http"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -10,16 +11,20 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as ClerkClient from "../src/ClerkClient.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
-import { AttemptTimeout, boundsAttempts } from "../src/internal/timeout.js"
+import { BoundedAttempt, boundsAttempts } from "../src/internal/timeout.js"
 import { closeServer, listenLocally } from "./localServer.js"
 
 /**
  * A server that echoes what it received, answers forms and cookies, and can stall
- * before its headers (`/stall`) or halfway through its body (`/stall-body`).
+ * before its headers (`/stall`) or halfway through its body (`/stall-body`), send
+ * the second half of a body late (`/late-half`, `/late-half?status=…`), or break
+ * off halfway (`/broken-body`).
  */
 let server: Http.Server
 let origin: string
 const closed: Array<string> = []
+/** The URLs whose late second half the server has sent. */
+const lateHalvesSent: Array<string> = []
 
 beforeAll(async () => {
   server = Http.createServer((req, res) => {
@@ -31,6 +36,21 @@ beforeAll(async () => {
       if (req.url === "/stall-body") {
         res.writeHead(200, { "content-type": "application/json", "content-length": "100" })
         res.write('{"partial":')
+        return
+      }
+      if (req.url?.startsWith("/late-half")) {
+        const status = Number(new URL(req.url, origin).searchParams.get("status") ?? 200)
+        res.writeHead(status, { "content-type": "application/json" })
+        res.write('{"half":')
+        setTimeout(() => {
+          lateHalvesSent.push(req.url ?? "")
+          res.end('"two"}')
+        }, 50)
+        return
+      }
+      if (req.url === "/broken-body") {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "100" })
+        res.write('{"partial":', () => req.socket.destroy())
         return
       }
       if (req.url === "/form") {
@@ -126,29 +146,69 @@ describe("UndiciHttpClient", () => {
     }).pipe(Effect.provide(UndiciHttpClient.layer))
   )
 
+  const bounded = (successAsBytes: boolean) =>
+    Effect.provideService(BoundedAttempt, { millis: 1000, successAsBytes })
+
   it.scopedLive(
-    "under AttemptTimeout a stalled answer fails with the timeout as cause and its socket closes",
+    "under BoundedAttempt a stalled answer fails with the timeout as cause and its socket closes",
     () =>
       Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
-        const beforeHeaders = yield* Effect.flip(
-          Effect.provideService(client.get(`${origin}/stall`), AttemptTimeout, 100)
-        )
+        const limit = Effect.provideService(BoundedAttempt, { millis: 100, successAsBytes: false })
+        const beforeHeaders = yield* Effect.flip(limit(client.get(`${origin}/stall`)))
         expect(beforeHeaders._tag).toBe("RequestError")
         expect(Cause.isTimeoutException(beforeHeaders.cause)).toBe(true)
         yield* untilClosed("/stall")
 
-        const inBody = yield* Effect.flip(
-          Effect.provideService(
-            Effect.flatMap(client.get(`${origin}/stall-body`), (response) => response.text),
-            AttemptTimeout,
-            100
-          )
-        )
-        expect(inBody._tag).toBe("ResponseError")
+        // The body is read before the answer is given, so a stalled body fails the request.
+        const inBody = yield* Effect.flip(limit(client.get(`${origin}/stall-body`)))
+        expect(inBody._tag).toBe("RequestError")
         expect(Cause.isTimeoutException(inBody.cause)).toBe(true)
         yield* untilClosed("/stall-body")
       }).pipe(Effect.provide(UndiciHttpClient.layer))
+  )
+
+  it.scopedLive(
+    "under BoundedAttempt the answer comes once its whole body is read, as the attempt asks",
+    () =>
+      Effect.gen(function* () {
+        const client = yield* HttpClient.HttpClient
+        lateHalvesSent.length = 0
+
+        const asText = yield* bounded(false)(client.get(`${origin}/late-half`))
+        expect(lateHalvesSent).toEqual(["/late-half"])
+        expect(yield* asText.text).toBe('{"half":"two"}')
+
+        const asBytes = yield* bounded(true)(client.get(`${origin}/late-half?status=201`))
+        expect(lateHalvesSent).toEqual(["/late-half", "/late-half?status=201"])
+        expect(Buffer.from(yield* asBytes.arrayBuffer).toString("utf8")).toBe('{"half":"two"}')
+
+        // Bytes are for a success body only: an error body is read as text.
+        const failed = yield* bounded(true)(client.get(`${origin}/late-half?status=404`))
+        expect(failed.status).toBe(404)
+        expect(yield* failed.text).toBe('{"half":"two"}')
+
+        // Without BoundedAttempt the answer comes with its headers, before the body is whole.
+        const lazy = yield* client.get(`${origin}/late-half?status=202`)
+        expect(lateHalvesSent).not.toContain("/late-half?status=202")
+        expect(yield* lazy.text).toBe('{"half":"two"}')
+      }).pipe(Effect.provide(UndiciHttpClient.layer))
+  )
+
+  it.scopedLive("under BoundedAttempt a body that breaks off is an answer whose read fails", () =>
+    Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      for (const successAsBytes of [false, true]) {
+        const response = yield* bounded(successAsBytes)(client.get(`${origin}/broken-body`))
+        expect(response.status).toBe(200)
+        const read: Effect.Effect<unknown, HttpClientError.ResponseError> = successAsBytes
+          ? response.arrayBuffer
+          : response.text
+        const error = yield* Effect.flip(read)
+        expect(error._tag).toBe("ResponseError")
+        expect(error.reason).toBe("Decode")
+      }
+    }).pipe(Effect.provide(UndiciHttpClient.layer))
   )
 
   it.scopedLive("interrupting a pending request closes its socket", () =>

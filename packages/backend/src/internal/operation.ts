@@ -39,7 +39,7 @@ import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
 import { type ErrorClasses, type Parsed, failure, parsed } from "./response.js"
-import { AttemptTimeout, attemptTimeoutFor } from "./timeout.js"
+import { BoundedAttempt, attemptTimeoutFor } from "./timeout.js"
 
 /**
  * The query and body encodings of a `Definition`; an operation without query
@@ -288,7 +288,12 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       // One change of the context for the span and the timeout (see `timeout.ts`).
       Effect.mapInputContext((outer: Context.Context<never>) => {
         const withSpan = Context.add(outer, Tracer.ParentSpan, span)
-        return attemptTimeout === undefined ? withSpan : Context.add(withSpan, AttemptTimeout, attemptTimeout)
+        return attemptTimeout === undefined
+          ? withSpan
+          : Context.add(withSpan, BoundedAttempt, {
+              millis: attemptTimeout,
+              successAsBytes: read !== undefined
+            })
       })
     )
   }

@@ -7,7 +7,7 @@
  * takes its place. Any other Clock, such as `TestClock`, drives `Effect.timeout`.
  *
  * A transport that bounds the attempt itself (`UndiciHttpClient`) needs no fiber
- * at all: it reads the limit from `AttemptTimeout` in the context and fails its
+ * at all: it reads the limit from `BoundedAttempt` in the context and fails its
  * own pending read when the limit passes. That fork is the dearest part of a
  * call after the socket itself (about 40 µs of a 300 µs get-user, measured with
  * `pnpm bench`). The operation adds the limit to the context in the same step
@@ -28,7 +28,7 @@ const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
 /** The longest delay `setTimeout` keeps; longer ones fire at once. */
 const maxTimerMillis = 2 ** 31 - 1
 
-/** Marks an `HttpClient` that bounds each exchange by `AttemptTimeout` on its own. */
+/** Marks an `HttpClient` that runs each attempt under `BoundedAttempt` on its own. */
 const BoundsAttempts: unique symbol = Symbol.for("@effect-clerk/backend/BoundsAttempts")
 
 export const boundsAttempts = (client: object): boolean => BoundsAttempts in client
@@ -36,17 +36,22 @@ export const boundsAttempts = (client: object): boolean => BoundsAttempts in cli
 export const markBoundsAttempts = <C extends object>(client: C): C =>
   Object.assign(client, { [BoundsAttempts]: true })
 
-/** The milliseconds an exchange may take, for transports that bound it themselves; none when absent. */
-export class AttemptTimeout extends Context.Tag("@effect-clerk/backend/AttemptTimeout")<
-  AttemptTimeout,
-  number
+/**
+ * What an operation tells a transport that bounds attempts itself, for one
+ * attempt: the milliseconds it may take, and that its body is read whole at
+ * once, as bytes for a 2xx when `successAsBytes` (see `readAhead`) and as text
+ * otherwise. Absent, the transport answers as any HttpClient does.
+ */
+export class BoundedAttempt extends Context.Tag("@effect-clerk/backend/BoundedAttempt")<
+  BoundedAttempt,
+  { readonly millis: number; readonly successAsBytes: boolean }
 >() {}
 
 export const timeoutException = (millis: number) =>
   new Cause.TimeoutException(`Operation timed out after '${Duration.format(Duration.millis(millis))}'`)
 
 /**
- * The `AttemptTimeout` for `httpClient`, or `undefined` where `withTimeout` must
+ * The `BoundedAttempt` limit for `httpClient`, or `undefined` where `withTimeout` must
  * bound the attempt: a transport that does not bound it, a Clock other than the
  * live one (such as `TestClock`), or a limit longer than a timer holds.
  */
