@@ -12,7 +12,7 @@ import * as Models from "@effect-clerk/backend/Models"
 import * as CompiledDecoder from "@effect-clerk/backend/internal/compiledDecoder"
 import * as Schema from "effect/Schema"
 import { allClients, type Client } from "./clients.js"
-import { bestSync, fixed, median, table, time, verdict } from "./measure.js"
+import { bestSync, type Collections, fixed, median, table, time, verdict } from "./measure.js"
 import { bundleSizes } from "./size.js"
 import { type StreamMode, streamModes } from "./streamChild.js"
 import { usersJson } from "./users.js"
@@ -73,6 +73,8 @@ interface ScenarioResult {
   readonly best: Map<string, number>
   /** Each client's median over the rounds of its time against the floor's in the same round. */
   readonly pairedRatio: Map<string, number>
+  /** Each client's collections, summed over its rounds. */
+  readonly collections: Map<string, Collections>
 }
 
 const runScenarios = async (origin: string) => {
@@ -81,12 +83,15 @@ const runScenarios = async (origin: string) => {
   const results = new Map<string, ScenarioResult>()
   for (const scenario of scenarios) {
     const times = new Map<string, Array<number>>()
+    const collections = new Map<string, Collections>()
     for (const client of clients) await scenario.warmup(client)
     // Rounds interleave the clients so that a noisy moment does not hit one of them only.
     for (let round = 0; round < scenario.rounds; round++)
       for (const client of clients) {
-        const ms = await time(() => scenario.run(client))
+        const { ms, gc } = await time(() => scenario.run(client))
         times.set(client.name, [...(times.get(client.name) ?? []), ms])
+        const sum = collections.get(client.name) ?? { full: 0, ms: 0 }
+        collections.set(client.name, { full: sum.full + gc.full, ms: sum.ms + gc.ms })
       }
     const floor = times.get(floorName)!
     const best = new Map<string, number>()
@@ -95,25 +100,42 @@ const runScenarios = async (origin: string) => {
       best.set(name, Math.min(...rounds))
       pairedRatio.set(name, median(rounds.map((ms, round) => ms / floor[round]!)))
     }
-    results.set(scenario.name, { best, pairedRatio })
+    results.set(scenario.name, { best, pairedRatio, collections })
   }
   for (const client of clients) await client.close()
   const rows = scenarios.flatMap((scenario) => {
-    const { best, pairedRatio } = results.get(scenario.name)!
+    const { best, pairedRatio, collections } = results.get(scenario.name)!
     const floor = best.get(floorName)!
     return clients.map((client) => {
       const ms = best.get(client.name)!
+      const gc = collections.get(client.name)!
       return [
         scenario.name,
         client.name,
         fixed(ms, 1),
         fixed((ms * 1000) / scenario.ops, 1),
         fixed(ms / floor),
-        fixed(pairedRatio.get(client.name)!)
+        fixed(pairedRatio.get(client.name)!),
+        fixed((gc.ms * 1000) / (scenario.ops * scenario.rounds), 1),
+        String(gc.full)
       ]
     })
   })
-  console.log(table(["scenario", "client", "best ms", "µs/op", "× floor", "× floor, median of rounds"], rows))
+  console.log(
+    table(
+      [
+        "scenario",
+        "client",
+        "best ms",
+        "µs/op",
+        "× floor",
+        "× floor, median of rounds",
+        "GC µs/op (all rounds)",
+        "full GCs (all rounds)"
+      ],
+      rows
+    )
+  )
   return results
 }
 

@@ -1,9 +1,37 @@
-/** Small timing helpers: wall time, best of batches, medians, and the report table. */
+/** Small timing helpers: wall time, GC time, best of batches, medians, and the report table. */
+import { PerformanceObserver, constants } from "node:perf_hooks"
+import * as Predicate from "effect/Predicate"
 
-export const time = async (f: () => Promise<void>): Promise<number> => {
+/** What V8's collector did during a run: full collections, and the milliseconds of all of its pauses. */
+export interface Collections {
+  readonly full: number
+  readonly ms: number
+}
+
+/**
+ * The wall time of `f`, and the collections that ran meanwhile. A client that
+ * lets a page's text or objects outlive a young collection shows up here as
+ * full collections, which a client whose pages die young has none of.
+ */
+export const time = async (f: () => Promise<void>): Promise<{ ms: number; gc: Collections }> => {
+  let full = 0
+  let gcMs = 0
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMs += entry.duration
+      // Node's types do not declare a gc entry's `detail`, which holds its kind.
+      const detail = Predicate.hasProperty(entry, "detail") ? entry.detail : undefined
+      if (Predicate.hasProperty(detail, "kind") && detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) full++
+    }
+  })
+  observer.observe({ entryTypes: ["gc"] })
   const start = performance.now()
   await f()
-  return performance.now() - start
+  const ms = performance.now() - start
+  // Entries reach the observer after the collection, on a later turn of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 0))
+  observer.disconnect()
+  return { ms, gc: { full, ms: gcMs } }
 }
 
 /** Per-call time of a synchronous function, best of several batches. */
