@@ -7,9 +7,9 @@
  * fiber, so an operation's attempt is one asynchronous step, not two. Read in a
  * second step, every page's text outlived the young collections that followed
  * it: each scavenge of a 500-user list loop moved the last few 1.4 MB texts into
- * the old generation, and a full collection followed every ~40 calls (what held
- * them was not found; only a full collection saw them dead). Read in one step,
- * they die young.
+ * the old generation, and a full collection followed every 40 to 120 calls (what
+ * held them was not found; only a full collection saw them dead). Read in one
+ * step, they die young.
  */
 import { EventEmitter } from "node:events"
 import { Readable } from "node:stream"
