@@ -146,15 +146,15 @@ describe("UndiciHttpClient", () => {
     }).pipe(Effect.provide(UndiciHttpClient.layer))
   )
 
-  const bounded = (successAsBytes: boolean) =>
-    Effect.provideService(BoundedAttempt, { millis: 1000, successAsBytes })
+  const bounded = (successAsBytes: boolean, millis = 1000) =>
+    Effect.provideService(BoundedAttempt, { millis, successAsBytes })
 
   it.scopedLive(
     "under BoundedAttempt a stalled answer fails with the timeout as cause and its socket closes",
     () =>
       Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
-        const limit = Effect.provideService(BoundedAttempt, { millis: 100, successAsBytes: false })
+        const limit = bounded(false, 100)
         const beforeHeaders = yield* Effect.flip(limit(client.get(`${origin}/stall`)))
         expect(beforeHeaders._tag).toBe("RequestError")
         expect(Cause.isTimeoutException(beforeHeaders.cause)).toBe(true)
