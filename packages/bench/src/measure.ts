@@ -11,7 +11,7 @@ export interface Collections {
 /**
  * The wall time of `f`, and the collections that ran meanwhile. A client that
  * lets a page's text or objects outlive a young collection shows up here as
- * full collections, which a client whose pages die young has none of.
+ * more GC time and more full collections than its peers.
  */
 export const time = async (f: () => Promise<void>): Promise<{ ms: number; gc: Collections }> => {
   let full = 0
