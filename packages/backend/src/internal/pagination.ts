@@ -139,7 +139,7 @@ const walk = <P extends Paged | undefined, Page, A, E>(
   const pages = (params: StreamParams<P> | undefined, options: StreamOptions = {}) => {
     const { pageSize, ...callOptions } = options
     const limit = pageSize ?? shape.maxPageSize
-    const byCursor = shape.cursor !== undefined && shape.cursor.allowed(params ?? {})
+    const byCursor = shape.cursor?.allowed(params ?? {}) === true
     const fixed = shape.paginated ? { ...params, limit, paginated: true } : { ...params, limit }
     /** Where a page starts: the items seen so far and, on a cursor walk, the last one's id. */
     interface Position {
