@@ -63,15 +63,13 @@ export interface RequestEntry {
   readonly params: Readonly<Record<string, unknown>>
   readonly expect: {
     readonly method: string
-    /** The path under the API's origin, `/v1` included. */
+    /** The path under the API base URL (`https://api.clerk.com/v1`), so without `/v1`. */
     readonly path: string
     /** Every query key and its values in order; keys not listed must not be sent. */
     readonly query: Readonly<Record<string, ReadonlyArray<string>>>
     /** The JSON body, or null for none. */
     readonly body: unknown
   }
-  /** The answer the server gives so the call can complete (any valid body). */
-  readonly reply?: { readonly status: number; readonly body: unknown }
 }
 
 const corpusRoot = join(repoRoot, "test/conformance")
