@@ -35,6 +35,8 @@ export type ResponseExpectation =
       readonly error: string
       readonly codes: ReadonlyArray<string>
       readonly clerkTraceId?: string
+      /** The `Retry-After` seconds a 429 carries; null when the error must carry none. */
+      readonly retryAfter?: number | null
     }
 
 export interface ResponseEntry {

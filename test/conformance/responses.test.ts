@@ -31,6 +31,7 @@ interface ErrorShape {
   readonly _tag: string
   readonly errors?: ReadonlyArray<{ readonly code: string }>
   readonly clerkTraceId?: string
+  readonly retryAfter?: number
   readonly issues?: ReadonlyArray<{ readonly path: ReadonlyArray<string | number>; readonly message: string }>
 }
 
@@ -81,6 +82,8 @@ describe("conformance: real response bodies", () => {
           expect((error?.errors ?? []).map((detail) => detail.code)).toEqual(expectation.codes)
           if (expectation.clerkTraceId !== undefined)
             expect(error?.clerkTraceId).toBe(expectation.clerkTraceId)
+          if (expectation.retryAfter !== undefined)
+            expect(error?.retryAfter ?? null).toBe(expectation.retryAfter)
           return
         }
         if (Either.isLeft(result)) {
