@@ -54,7 +54,12 @@ export interface ResponseEntry {
    * keys the 2026-05-12 spec requires: decoding may fail, but only on these paths
    * (`*` stands for any array index).
    */
-  readonly mayFailOn?: { readonly paths: ReadonlyArray<string>; readonly reason: string }
+  readonly mayFailOn?: {
+    readonly paths: ReadonlyArray<string>
+    readonly reason: string
+    /** A value the spec accepts for each lacking key, by wire path (`*` for every index). */
+    readonly fill: Readonly<Record<string, unknown>>
+  }
 }
 
 /** The request a Clerk SDK sends for a logical call, as its tests assert it. */
@@ -179,6 +184,25 @@ export const readPath = (value: unknown, path: string): unknown =>
         current === null || current === undefined ? undefined : (current as Record<string, unknown>)[key],
       value
     )
+
+/** The body with the keys it lacks filled in; keys it has stay as they are. */
+export const filled = (body: unknown, fill: Readonly<Record<string, unknown>>): unknown => {
+  const copy = structuredClone(body)
+  for (const [path, value] of Object.entries(fill)) fillMissing(copy, path.split("."), value)
+  return copy
+}
+
+const fillMissing = (node: unknown, keys: ReadonlyArray<string>, value: unknown): void => {
+  if (node === null || typeof node !== "object") return
+  const [key, ...rest] = keys as [string, ...Array<string>]
+  if (key === "*") {
+    if (Array.isArray(node)) for (const item of node) fillMissing(item, rest, value)
+    return
+  }
+  const record = node as Record<string, unknown>
+  if (rest.length > 0) fillMissing(record[key], rest, value)
+  else if (!(key in record)) record[key] = structuredClone(value)
+}
 
 /** Whether an issue path (wire or camelCase keys) falls under an allowed path with `*` for indexes. */
 export const coveredBy = (
