@@ -116,7 +116,9 @@ export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListBlocklistIdentifiersParams = /* @__PURE__ */ Schema.Struct({})
+export const ListBlocklistIdentifiersParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean)
+})
 export interface ListBlocklistIdentifiersParams
   extends Schema.Schema.Type<typeof ListBlocklistIdentifiersParams> {}
 
@@ -133,6 +135,7 @@ export const listBlocklistIdentifiers = /* @__PURE__ */ Operation.make({
   operationId: "ListBlocklistIdentifiers",
   method: "GET",
   path: "/blocklist_identifiers",
+  query: /* @__PURE__ */ Operation.query(["paginated"]),
   params: ListBlocklistIdentifiersParams,
   success: Models.BlocklistIdentifiers
 })

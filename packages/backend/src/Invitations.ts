@@ -26,7 +26,7 @@ import * as Pagination from "./internal/pagination.js"
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
   status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
   ),
   query: /* @__PURE__ */ Schema.optional(WireString),
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),

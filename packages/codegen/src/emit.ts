@@ -260,7 +260,7 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
   ]
   const pagination = operation.pagination
   const paginatedLine =
-    pagination?.paginated === true ? `,\n  paginated: Pagination.page(${pageItem(operation, ctx)})` : ""
+    operation.paginatedPage ? `,\n  paginated: Pagination.page(${pageItem(operation, ctx)})` : ""
   lines.push(`${doc(operationDoc)}
 ${local === operation.name ? "export " : ""}const ${local} = Operation.make({
   operationId: ${JSON.stringify(operation.operationId)},
