@@ -259,8 +259,9 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
     "@category operations"
   ]
   const pagination = operation.pagination
-  const paginatedLine =
-    operation.paginatedPage ? `,\n  paginated: Pagination.page(${pageItem(operation, ctx)})` : ""
+  const paginatedLine = operation.paginatedPage
+    ? `,\n  paginated: Pagination.page(${pageItem(operation, ctx)})`
+    : ""
   lines.push(`${doc(operationDoc)}
 ${local === operation.name ? "export " : ""}const ${local} = Operation.make({
   operationId: ${JSON.stringify(operation.operationId)},
