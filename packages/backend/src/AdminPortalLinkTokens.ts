@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Errors from "./Errors.js"
-import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, constant, nullable, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
@@ -43,7 +43,7 @@ export interface CreateAdminPortalLinkTokenParams
  */
 export const CreateAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
+    object: /* @__PURE__ */ constant("admin_portal_link_token"),
     id: Schema.String,
     adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -102,7 +102,7 @@ export interface RevokeAdminPortalLinkTokenParams
  */
 export const RevokeAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
+    object: /* @__PURE__ */ constant("admin_portal_link_token"),
     id: Schema.String,
     adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),

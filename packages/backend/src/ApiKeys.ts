@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Errors from "./Errors.js"
-import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, constant, nullable, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -43,7 +43,7 @@ export const GetApiKeysResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ Schema.Struct({
-        object: /* @__PURE__ */ Schema.Literal("api_key"),
+        object: /* @__PURE__ */ constant("api_key"),
         id: Schema.String,
         type: Schema.String,
         subject: Schema.String,
@@ -135,7 +135,7 @@ export interface CreateApiKeyParams extends Schema.Schema.Type<typeof CreateApiK
  */
 export const CreateApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    object: /* @__PURE__ */ constant("api_key"),
     id: Schema.String,
     type: Schema.String,
     subject: Schema.String,
@@ -188,7 +188,7 @@ export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyPara
  */
 export const ApiKey = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    object: /* @__PURE__ */ constant("api_key"),
     id: Schema.String,
     type: Schema.String,
     subject: Schema.String,
@@ -279,7 +279,7 @@ export interface DeleteApiKeyParams extends Schema.Schema.Type<typeof DeleteApiK
 export const DeleteApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    object: /* @__PURE__ */ constant("api_key"),
     deleted: /* @__PURE__ */ Schema.Literal(true)
   })
 )

@@ -7,7 +7,15 @@
 import * as Schema from "effect/Schema"
 import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { JsonObject, PathSegment, openEnum, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonObject,
+  PathSegment,
+  constant,
+  openEnum,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -160,7 +168,7 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
  */
 export const RevokeResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("invitation"),
+    object: /* @__PURE__ */ constant("invitation"),
     id: Schema.String,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),

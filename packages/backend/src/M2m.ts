@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Errors from "./Errors.js"
-import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, constant, nullable, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -38,7 +38,7 @@ export const ListTokensResponse = /* @__PURE__ */ withCompiledDecode(
     m2mTokens: /* @__PURE__ */ required(
       /* @__PURE__ */ Schema.Array(
         /* @__PURE__ */ Schema.Struct({
-          object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+          object: /* @__PURE__ */ constant("machine_to_machine_token"),
           id: Schema.String,
           subject: Schema.String,
           claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
@@ -118,7 +118,7 @@ export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateToken
  */
 export const CreateTokenResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+    object: /* @__PURE__ */ constant("machine_to_machine_token"),
     id: Schema.String,
     subject: Schema.String,
     claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
@@ -168,7 +168,7 @@ export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeToken
  */
 export const MachineToMachineToken = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+    object: /* @__PURE__ */ constant("machine_to_machine_token"),
     id: Schema.String,
     subject: Schema.String,
     claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),

@@ -7,7 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, required } from "./internal/fields.js"
+import { PathSegment, constant, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -392,7 +392,7 @@ export interface DeleteGroupRoleMappingParams
  */
 export const DeleteGroupRoleMappingResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("scim_group_role_mapping"),
+    object: /* @__PURE__ */ constant("scim_group_role_mapping"),
     id: Schema.String,
     deleted: /* @__PURE__ */ Schema.Literal(true)
   })

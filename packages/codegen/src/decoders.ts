@@ -11,12 +11,13 @@ import { camelCase, upperFirst } from "./naming.js"
 import {
   type Context,
   alternatives,
-  discriminatorValues,
   fieldsOf,
+  constantTag,
   isNullable,
   isTagProperty,
   mergeAllOf,
-  modelName
+  modelName,
+  unknownVariantOf
 } from "./schemas.js"
 import { type JsonSchema, refName, resolve } from "./spec.js"
 
@@ -120,9 +121,11 @@ const nonNullDecoding = (
     if (schema.allOf.length === 1) return nonNullDecoding(schema.allOf[0]!, ctx, out, name, propertyName)
     return struct(mergeAllOf(ctx, schema), ctx, out, name)
   }
+  if (schema["x-unknown-variant-of"] !== undefined) return unknownVariant(schema, ctx, out, name)
   const members = alternatives(schema)
   const tag = schema.discriminator?.propertyName
-  if (tag !== undefined) return union(members, tag, ctx, out, name)
+  if (tag !== undefined)
+    return union(members, { tag, model: modelName(unknownVariantOf(schema)) }, ctx, out, name)
   if (members.length === 1) return nonNullDecoding(members[0]!, ctx, out, name, propertyName)
   if (members.length > 1) return union(members, undefined, ctx, out, name)
   if (schema.enum !== undefined) {
@@ -174,7 +177,10 @@ interface LiteralProperty {
   readonly required: boolean
 }
 
-/** The properties of `member` that hold one literal, which it rejects any other value of. */
+/**
+ * The properties of `member` that hold one literal, which it rejects any other
+ * value of. A constant tag is not required on the wire (an absent one is filled in).
+ */
 const literalProperties = (member: JsonSchema, ctx: Context): ReadonlyArray<LiteralProperty> => {
   const resolved = resolve(ctx.spec, member)
   const object = resolved.allOf !== undefined ? mergeAllOf(ctx, resolved) : resolved
@@ -182,30 +188,35 @@ const literalProperties = (member: JsonSchema, ctx: Context): ReadonlyArray<Lite
     const values = field.schema.enum?.filter((value) => value !== null) ?? []
     const strict = isTagProperty(field.wireName) || values.some((v) => typeof v !== "string")
     return strict && values.length === 1 && !isNullable(field.schema)
-      ? [{ wireName: field.wireName, value: values[0], required: field.required }]
+      ? [
+          {
+            wireName: field.wireName,
+            value: values[0],
+            required: field.required && constantTag(field) === undefined
+          }
+        ]
       : []
   })
 }
 
+/** The name of the list of a generic variant's known tags, which its union reads too. */
+const knownTags = (model: string) => `known${model}Tags`
+
 /**
  * Schema tries the members filed under a literal property first, then the
  * others, each group in declaration order; the first member that decodes wins.
- * `unknownVariant` (a discriminated union's first member) is among the others.
+ * A discriminated union's generic variant (`unknownVariant`, its first member)
+ * is among the others: it takes an object whose tag is missing or unknown, and
+ * only such an object, so it is decided by that test before any member is tried.
  */
 const union = (
   members: ReadonlyArray<JsonSchema>,
-  tag: string | undefined,
+  generic: { readonly tag: string; readonly model: string } | undefined,
   ctx: Context,
   out: Output,
   name: string
 ): Value => {
   const fn = uniqueName(out, decoderName(name))
-  const knownList = (tag: string) => {
-    const known = members.flatMap((member) => discriminatorValues(ctx, member, tag))
-    const list = uniqueName(out, `known${name}Variants`)
-    out.functions.push(`const ${list}: ReadonlyArray<string> = [${known.map(literal).join(", ")}]`)
-    return list
-  }
   const variants: Array<{
     readonly tagged: boolean
     readonly guard: LiteralProperty | undefined
@@ -226,18 +237,20 @@ const union = (
       name: `${name}Variant${i + 1}`
     }
   })
-  const unknown: typeof variants = []
-  if (tag !== undefined) {
-    const list = knownList(tag)
-    const value = test((v) => `Decode.isUnknownVariant(${v}, ${literal(tag)}, ${list})`)
-    unknown.push({ tagged: false, guard: undefined, value, name: `${name}Unknown` })
+  const tests: Array<string> = []
+  if (generic !== undefined) {
+    if (variants.some((variant) => variant.tagged))
+      throw new Error(`${name}: a member Schema tries before the generic variant`)
+    const decoder = decoderName(generic.model)
+    if (!out.names.has(decoder)) throw new Error(`${name}: ${generic.model} is not declared before it`)
+    tests.push(
+      `  if (Decode.isUnknownVariant(input, ${literal(generic.tag)}, ${knownTags(generic.model)})) return ${decoder}(input)`
+    )
   }
   const steps = [
     ...variants.filter((variant) => variant.tagged),
-    ...unknown,
     ...variants.filter((variant) => !variant.tagged)
   ]
-  const tests: Array<string> = []
   const attempts: Array<string> = []
   for (const { value, guard, name: variantName } of steps) {
     if (value.kind === "test") {
@@ -258,6 +271,42 @@ const union = (
   return { kind: "apply", apply: (v) => `${fn}(${v})` }
 }
 
+/**
+ * The generic variant of a discriminated union (`unknownVariant` of
+ * `fields.ts`): refuses a known tag, then reads every property with
+ * `Decode.variantField`, which leaves out a value its declaration rejects.
+ */
+const unknownVariant = (schema: JsonSchema, ctx: Context, out: Output, name: string): Value => {
+  const { discriminator, known } = schema["x-unknown-variant-of"]!
+  const fn = uniqueName(out, decoderName(name))
+  const list = uniqueName(out, knownTags(name))
+  out.functions.push(`const ${list}: ReadonlyArray<string> = [${known.map(literal).join(", ")}]`)
+  const statements = fieldsOf(schema).map((field) => {
+    const key = camelCase(field.wireName)
+    const value = nonNullDecoding(field.schema, ctx, out, `${name}${upperFirst(key)}`)
+    const decoder = decoderOf(value, out, `${name}${upperFirst(key)}`)
+    const orNull = isNullable(field.schema) ? ", true" : ""
+    const wire = literal(field.wireName)
+    return `  value = Decode.variantField(${read(field.wireName)}, input, ${wire}, ${decoder}${orNull})\n  if (value !== Decode.absent) this.${key} = value`
+  })
+  out.functions.push(
+    `const ${fn} = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {\n  if (!Decode.isUnknownVariant(input, ${literal(discriminator)}, ${list})) Decode.reject()\n  let value: unknown\n${statements.join("\n")}\n})`
+  )
+  return { kind: "apply", apply: (v) => `${fn}(${v})` }
+}
+
+/**
+ * How a wire property is read. Each read is written out with its constant key,
+ * which keeps it monomorphic. The input comes from `JSON.parse`, whose objects
+ * inherit only from `Object.prototype`: unless the key names one of its
+ * members, a value read is an own value.
+ */
+const plainRead = (wireName: string) =>
+  /^[A-Za-z_]\w*$/.test(wireName) ? `input.${wireName}` : `input[${literal(wireName)}]`
+
+const read = (wireName: string) =>
+  isInherited(wireName) ? `Decode.own(input, ${literal(wireName)})` : plainRead(wireName)
+
 /** How a property is read, after `fields.ts`: which helper the model's Schema uses for it. */
 const presence = (required: boolean, nullable: boolean) =>
   required ? (nullable ? "nullable" : "required") : nullable ? "optionalNullable" : "optional"
@@ -270,18 +319,19 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
   for (const field of fieldsOf(schema)) {
     const key = camelCase(field.wireName)
     const how = presence(field.required, isNullable(field.schema))
+    const plain = plainRead(field.wireName)
+    const constant = constantTag(field)
+    if (constant !== undefined) {
+      properties.push([key, `Decode.constant(${plain}, ${literal(constant)})`])
+      continue
+    }
     const value = nonNullDecoding(field.schema, ctx, out, `${name}${upperFirst(key)}`, field.wireName)
     const wire = literal(field.wireName)
-    // Each read is written out with its constant key, which keeps it monomorphic.
-    // The input comes from `JSON.parse`, whose objects inherit only from `Object.prototype`:
-    // unless the key names one of its members, a value read is an own value.
-    const plain = /^[A-Za-z_]\w*$/.test(field.wireName) ? `input.${field.wireName}` : `input[${wire}]`
-    const read = isInherited(field.wireName) ? `Decode.own(input, ${wire})` : plain
     if (how === "optional" || how === "optionalNullable") {
       const decoder = decoderOf(value, out, `${name}${upperFirst(key)}`)
       // Stored here, by name: a store inside a shared helper would see every model's keys and be slow.
       properties.push(
-        `  value = Decode.${how}(${read}, input, ${wire}, ${decoder})\n  if (value !== Decode.absent) this.${key} = value`
+        `  value = Decode.${how}(${read(field.wireName)}, input, ${wire}, ${decoder})\n  if (value !== Decode.absent) this.${key} = value`
       )
       continue
     }
@@ -289,7 +339,7 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
     const expression =
       how === "required"
         ? decode(value, plain, out, `${name}${upperFirst(key)}`)
-        : `Decode.nullable(${read}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
+        : `Decode.nullable(${read(field.wireName)}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
     properties.push([key, expression])
   }
   const pairs = properties.filter((property) => typeof property !== "string")

@@ -43,6 +43,10 @@ export const unknown = (input: unknown): unknown => input
 
 export const literal = <const A>(input: unknown, value: A): A => (input === value ? value : reject())
 
+/** `constant` of `fields.ts`: the model's constant, also where the wire has none. */
+export const constant = <const A>(input: unknown, value: A): A =>
+  input === value || input === undefined ? value : reject()
+
 /** A value that Schema decodes to itself exactly when `test` holds. */
 export const check = (input: unknown, test: (input: unknown) => boolean): unknown =>
   test(input) ? input : reject()
@@ -137,15 +141,42 @@ export const model = (build: (this: Built, input: Wire) => void): ((input: unkno
   return (input) => (isRecord(input) ? new Model(input) : reject())
 }
 
-/** The generic member of a discriminated union (`unknownVariant` in `fields.ts`). */
+/**
+ * Whether `input` goes to the generic member of a discriminated union
+ * (`unknownVariant` in `fields.ts`): an object whose discriminator is missing
+ * or not `known`.
+ */
 export const isUnknownVariant = (
   input: unknown,
   discriminator: string,
   known: ReadonlyArray<string>
-): input is { readonly [key: string]: unknown } => {
+): input is Wire => {
   if (!isRecord(input)) return false
   const tag = input[discriminator]
   return !(typeof tag === "string" && known.includes(tag))
+}
+
+/**
+ * `variantField` of `fields.ts`: `decode(value)` (or `null`, where `orNull`),
+ * or `absent` where the wire has no such key or `decode` rejects the value,
+ * which is then left out. `value` is `input[wireKey]`, read by the caller as
+ * `optional` explains.
+ */
+export const variantField = (
+  value: unknown,
+  input: object,
+  wireKey: string,
+  decode: (value: unknown) => unknown,
+  orNull?: boolean
+): unknown => {
+  if (value === null && orNull === true) return null
+  if (value === undefined && !Object.hasOwn(input, wireKey)) return absent
+  try {
+    return decode(value)
+  } catch (error) {
+    if (error !== rejection) throw error
+    return absent
+  }
 }
 
 /**
