@@ -10,6 +10,7 @@ import * as Decode from "./internal/fastDecode.js"
 import {
   JsonObject,
   constant,
+  decodeUnknownVariant,
   nullable,
   openEnum,
   optional,
@@ -2649,101 +2650,56 @@ export const IdentificationLink = /* @__PURE__ */ withFastDecode(
 )
 export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink> {}
 
-const knownUnknownEmailAddressVerificationTags: ReadonlyArray<string> = [
-  "verification_otp",
-  "verification_admin",
-  "verification_from_oauth",
-  "verification_ticket",
-  "verification_saml",
-  "verification_email_link",
-  "verification_scim"
-]
-
-const decodeUnknownEmailAddressVerification = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  if (!Decode.isUnknownVariant(input, "object", knownUnknownEmailAddressVerificationTags)) Decode.reject()
-  let value: unknown
-  value = Decode.variantField(input.object, input, "object", Decode.string)
-  if (value !== Decode.absent) this.object = value
-  value = Decode.variantField(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) this.status = value
-  value = Decode.variantField(input.strategy, input, "strategy", Decode.string)
-  if (value !== Decode.absent) this.strategy = value
-  value = Decode.variantField(input.attempts, input, "attempts", Decode.number, true)
-  if (value !== Decode.absent) this.attempts = value
-  value = Decode.variantField(input.expire_at, input, "expire_at", Decode.number, true)
-  if (value !== Decode.absent) this.expireAt = value
-  value = Decode.variantField(input.channel, input, "channel", Decode.string, true)
-  if (value !== Decode.absent) this.channel = value
-  value = Decode.variantField(input.verified_at_client, input, "verified_at_client", Decode.string, true)
-  if (value !== Decode.absent) this.verifiedAtClient = value
-  value = Decode.variantField(input.error, input, "error", decodeClerkError, true)
-  if (value !== Decode.absent) this.error = value
-  value = Decode.variantField(
-    input.external_verification_redirect_url,
-    input,
-    "external_verification_redirect_url",
-    Decode.string,
-    true
-  )
-  if (value !== Decode.absent) this.externalVerificationRedirectUrl = value
-})
-
 /**
  * `UnknownEmailAddressVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownEmailAddressVerification = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ unknownVariant(
-    "object",
-    [
-      "verification_otp",
-      "verification_admin",
-      "verification_from_oauth",
-      "verification_ticket",
-      "verification_saml",
-      "verification_email_link",
-      "verification_scim"
-    ],
-    {
-      object: /* @__PURE__ */ variantField(Schema.String, "object"),
-      status: /* @__PURE__ */ variantField(
-        /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
-        "status"
-      ),
-      strategy: /* @__PURE__ */ variantField(
-        /* @__PURE__ */ openEnum<
-          | "phone_code"
-          | "email_code"
-          | "reset_password_email_code"
-          | "admin"
-          | "ticket"
-          | "saml"
-          | "email_link"
-          | "from_oauth_microsoft"
-          | "scim"
-        >(),
-        "strategy"
-      ),
-      attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-      expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-      channel: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "channel"),
-      verifiedAtClient: /* @__PURE__ */ variantField(
-        /* @__PURE__ */ Schema.NullOr(Schema.String),
-        "verified_at_client"
-      ),
-      error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error"),
-      externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
-        /* @__PURE__ */ Schema.NullOr(Schema.String),
-        "external_verification_redirect_url"
-      )
-    }
-  ),
-  decodeUnknownEmailAddressVerification
+export const UnknownEmailAddressVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  [
+    "verification_otp",
+    "verification_admin",
+    "verification_from_oauth",
+    "verification_ticket",
+    "verification_saml",
+    "verification_email_link",
+    "verification_scim"
+  ],
+  {
+    object: /* @__PURE__ */ variantField(Schema.String, "object"),
+    status: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+      "status"
+    ),
+    strategy: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<
+        | "phone_code"
+        | "email_code"
+        | "reset_password_email_code"
+        | "admin"
+        | "ticket"
+        | "saml"
+        | "email_link"
+        | "from_oauth_microsoft"
+        | "scim"
+      >(),
+      "strategy"
+    ),
+    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+    channel: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "channel"),
+    verifiedAtClient: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "verified_at_client"
+    ),
+    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error"),
+    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "external_verification_redirect_url"
+    )
+  }
 )
 export interface UnknownEmailAddressVerification
   extends Schema.Schema.Type<typeof UnknownEmailAddressVerification> {}
@@ -3039,9 +2995,8 @@ export const VerificationTicket = /* @__PURE__ */ withFastDecode(
 export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket> {}
 
 function decodeEmailAddressVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownUnknownEmailAddressVerificationTags))
-    return decodeUnknownEmailAddressVerification(input)
   return (
+    decodeUnknownVariant(UnknownEmailAddressVerification, input) ??
     Decode.member(input, decodeVerificationOtp, "object", "verification_otp", true) ??
     Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
     Decode.member(input, decodeVerificationFromOauth, "object", "verification_from_oauth", true) ??
@@ -3159,74 +3114,34 @@ export const EnterpriseAccountConnection = /* @__PURE__ */ withFastDecode(
 )
 export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof EnterpriseAccountConnection> {}
 
-const knownUnknownEnterpriseAccountVerificationTags: ReadonlyArray<string> = [
-  "verification_ticket",
-  "verification_saml",
-  "verification_oauth"
-]
-
-const decodeUnknownEnterpriseAccountVerification = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  if (!Decode.isUnknownVariant(input, "object", knownUnknownEnterpriseAccountVerificationTags))
-    Decode.reject()
-  let value: unknown
-  value = Decode.variantField(input.object, input, "object", Decode.string)
-  if (value !== Decode.absent) this.object = value
-  value = Decode.variantField(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) this.status = value
-  value = Decode.variantField(input.strategy, input, "strategy", Decode.string)
-  if (value !== Decode.absent) this.strategy = value
-  value = Decode.variantField(input.attempts, input, "attempts", Decode.number, true)
-  if (value !== Decode.absent) this.attempts = value
-  value = Decode.variantField(input.expire_at, input, "expire_at", Decode.number, true)
-  if (value !== Decode.absent) this.expireAt = value
-  value = Decode.variantField(input.verified_at_client, input, "verified_at_client", Decode.string, true)
-  if (value !== Decode.absent) this.verifiedAtClient = value
-  value = Decode.variantField(
-    input.external_verification_redirect_url,
-    input,
-    "external_verification_redirect_url",
-    Decode.string,
-    true
-  )
-  if (value !== Decode.absent) this.externalVerificationRedirectUrl = value
-  value = Decode.variantField(input.error, input, "error", decodeClerkError, true)
-  if (value !== Decode.absent) this.error = value
-})
-
 /**
  * `UnknownEnterpriseAccountVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownEnterpriseAccountVerification = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ unknownVariant(
-    "object",
-    ["verification_ticket", "verification_saml", "verification_oauth"],
-    {
-      object: /* @__PURE__ */ variantField(Schema.String, "object"),
-      status: /* @__PURE__ */ variantField(
-        /* @__PURE__ */ openEnum<"unverified" | "verified" | "expired" | "failed" | "transferable">(),
-        "status"
-      ),
-      strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"ticket" | "saml">(), "strategy"),
-      attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-      expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-      verifiedAtClient: /* @__PURE__ */ variantField(
-        /* @__PURE__ */ Schema.NullOr(Schema.String),
-        "verified_at_client"
-      ),
-      externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
-        /* @__PURE__ */ Schema.NullOr(Schema.String),
-        "external_verification_redirect_url"
-      ),
-      error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error")
-    }
-  ),
-  decodeUnknownEnterpriseAccountVerification
+export const UnknownEnterpriseAccountVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_ticket", "verification_saml", "verification_oauth"],
+  {
+    object: /* @__PURE__ */ variantField(Schema.String, "object"),
+    status: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<"unverified" | "verified" | "expired" | "failed" | "transferable">(),
+      "status"
+    ),
+    strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"ticket" | "saml">(), "strategy"),
+    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+    verifiedAtClient: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "verified_at_client"
+    ),
+    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "external_verification_redirect_url"
+    ),
+    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error")
+  }
 )
 export interface UnknownEnterpriseAccountVerification
   extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification> {}
@@ -3284,9 +3199,8 @@ export const VerificationOauth = /* @__PURE__ */ withFastDecode(
 export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth> {}
 
 function decodeEnterpriseAccountVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownUnknownEnterpriseAccountVerificationTags))
-    return decodeUnknownEnterpriseAccountVerification(input)
   return (
+    decodeUnknownVariant(UnknownEnterpriseAccountVerification, input) ??
     Decode.member(input, decodeVerificationTicket, "object", "verification_ticket", true) ??
     Decode.member(input, decodeVerificationSaml, "object", "verification_saml", true) ??
     Decode.member(input, decodeVerificationOauth, "object", "verification_oauth", true) ??
@@ -3837,49 +3751,16 @@ export const ExtendFreeTrialRequest = /* @__PURE__ */ withFastDecode(
 )
 export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof ExtendFreeTrialRequest> {}
 
-const knownUnknownExternalAccountWithVerificationVerificationTags: ReadonlyArray<string> = [
-  "verification_oauth",
-  "verification_google_one_tap"
-]
-
-const decodeUnknownExternalAccountWithVerificationVerification = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  if (!Decode.isUnknownVariant(input, "object", knownUnknownExternalAccountWithVerificationVerificationTags))
-    Decode.reject()
-  let value: unknown
-  value = Decode.variantField(input.object, input, "object", Decode.string)
-  if (value !== Decode.absent) this.object = value
-  value = Decode.variantField(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) this.status = value
-  value = Decode.variantField(input.strategy, input, "strategy", Decode.string)
-  if (value !== Decode.absent) this.strategy = value
-  value = Decode.variantField(
-    input.external_verification_redirect_url,
-    input,
-    "external_verification_redirect_url",
-    Decode.string
-  )
-  if (value !== Decode.absent) this.externalVerificationRedirectUrl = value
-  value = Decode.variantField(input.error, input, "error", decodeClerkError, true)
-  if (value !== Decode.absent) this.error = value
-  value = Decode.variantField(input.expire_at, input, "expire_at", Decode.number, true)
-  if (value !== Decode.absent) this.expireAt = value
-  value = Decode.variantField(input.attempts, input, "attempts", Decode.number, true)
-  if (value !== Decode.absent) this.attempts = value
-  value = Decode.variantField(input.verified_at_client, input, "verified_at_client", Decode.string, true)
-  if (value !== Decode.absent) this.verifiedAtClient = value
-})
-
 /**
  * `UnknownExternalAccountWithVerificationVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownExternalAccountWithVerificationVerification = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ unknownVariant("object", ["verification_oauth", "verification_google_one_tap"], {
+export const UnknownExternalAccountWithVerificationVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_oauth", "verification_google_one_tap"],
+  {
     object: /* @__PURE__ */ variantField(Schema.String, "object"),
     status: /* @__PURE__ */ variantField(
       /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
@@ -3897,8 +3778,7 @@ export const UnknownExternalAccountWithVerificationVerification = /* @__PURE__ *
       /* @__PURE__ */ Schema.NullOr(Schema.String),
       "verified_at_client"
     )
-  }),
-  decodeUnknownExternalAccountWithVerificationVerification
+  }
 )
 export interface UnknownExternalAccountWithVerificationVerification
   extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification> {}
@@ -3949,9 +3829,8 @@ function isExternalAccountWithVerificationObject(input: unknown): boolean {
 }
 
 function decodeExternalAccountWithVerificationVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownUnknownExternalAccountWithVerificationVerificationTags))
-    return decodeUnknownExternalAccountWithVerificationVerification(input)
   return (
+    decodeUnknownVariant(UnknownExternalAccountWithVerificationVerification, input) ??
     Decode.member(input, decodeVerificationOauth, "object", "verification_oauth", true) ??
     Decode.member(input, decodeVerificationGoogleOneTap, "object", "verification_google_one_tap", true) ??
     Decode.reject()
@@ -5842,54 +5721,25 @@ export const PaginatedCommerceSubscriptionItemResponse = /* @__PURE__ */ withFas
 export interface PaginatedCommerceSubscriptionItemResponse
   extends Schema.Schema.Type<typeof PaginatedCommerceSubscriptionItemResponse> {}
 
-const knownUnknownPasskeyVerificationTags: ReadonlyArray<string> = ["verification_passkey"]
-
-const decodeUnknownPasskeyVerification = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  if (!Decode.isUnknownVariant(input, "object", knownUnknownPasskeyVerificationTags)) Decode.reject()
-  let value: unknown
-  value = Decode.variantField(input.object, input, "object", Decode.string)
-  if (value !== Decode.absent) this.object = value
-  value = Decode.variantField(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) this.status = value
-  value = Decode.variantField(input.strategy, input, "strategy", Decode.string)
-  if (value !== Decode.absent) this.strategy = value
-  value = Decode.variantField(input.nonce, input, "nonce", Decode.string)
-  if (value !== Decode.absent) this.nonce = value
-  value = Decode.variantField(input.message, input, "message", Decode.string, true)
-  if (value !== Decode.absent) this.message = value
-  value = Decode.variantField(input.attempts, input, "attempts", Decode.number, true)
-  if (value !== Decode.absent) this.attempts = value
-  value = Decode.variantField(input.expire_at, input, "expire_at", Decode.number, true)
-  if (value !== Decode.absent) this.expireAt = value
-  value = Decode.variantField(input.verified_at_client, input, "verified_at_client", Decode.string, true)
-  if (value !== Decode.absent) this.verifiedAtClient = value
-})
-
 /**
  * `UnknownPasskeyVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownPasskeyVerification = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ unknownVariant("object", ["verification_passkey"], {
-    object: /* @__PURE__ */ variantField(Schema.String, "object"),
-    status: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"verified">(), "status"),
-    strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"passkey">(), "strategy"),
-    nonce: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"nonce">(), "nonce"),
-    message: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "message"),
-    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-    verifiedAtClient: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
-      "verified_at_client"
-    )
-  }),
-  decodeUnknownPasskeyVerification
-)
+export const UnknownPasskeyVerification = /* @__PURE__ */ unknownVariant("object", ["verification_passkey"], {
+  object: /* @__PURE__ */ variantField(Schema.String, "object"),
+  status: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"verified">(), "status"),
+  strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"passkey">(), "strategy"),
+  nonce: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"nonce">(), "nonce"),
+  message: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "message"),
+  attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+  expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+  verifiedAtClient: /* @__PURE__ */ variantField(
+    /* @__PURE__ */ Schema.NullOr(Schema.String),
+    "verified_at_client"
+  )
+})
 export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification> {}
 
 function decodeVerificationPasskeyObject(input: unknown): unknown {
@@ -5937,10 +5787,10 @@ export const VerificationPasskey = /* @__PURE__ */ withFastDecode(
 export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey> {}
 
 function decodePasskeyVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownUnknownPasskeyVerificationTags))
-    return decodeUnknownPasskeyVerification(input)
   return (
-    Decode.member(input, decodeVerificationPasskey, "object", "verification_passkey", true) ?? Decode.reject()
+    decodeUnknownVariant(UnknownPasskeyVerification, input) ??
+    Decode.member(input, decodeVerificationPasskey, "object", "verification_passkey", true) ??
+    Decode.reject()
   )
 }
 
@@ -6008,41 +5858,16 @@ export const Permissions = /* @__PURE__ */ withFastDecode(
 )
 export interface Permissions extends Schema.Schema.Type<typeof Permissions> {}
 
-const knownUnknownPhoneNumberVerificationTags: ReadonlyArray<string> = [
-  "verification_otp",
-  "verification_admin"
-]
-
-const decodeUnknownPhoneNumberVerification = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  if (!Decode.isUnknownVariant(input, "object", knownUnknownPhoneNumberVerificationTags)) Decode.reject()
-  let value: unknown
-  value = Decode.variantField(input.object, input, "object", Decode.string)
-  if (value !== Decode.absent) this.object = value
-  value = Decode.variantField(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) this.status = value
-  value = Decode.variantField(input.strategy, input, "strategy", Decode.string)
-  if (value !== Decode.absent) this.strategy = value
-  value = Decode.variantField(input.attempts, input, "attempts", Decode.number, true)
-  if (value !== Decode.absent) this.attempts = value
-  value = Decode.variantField(input.expire_at, input, "expire_at", Decode.number, true)
-  if (value !== Decode.absent) this.expireAt = value
-  value = Decode.variantField(input.channel, input, "channel", Decode.string, true)
-  if (value !== Decode.absent) this.channel = value
-  value = Decode.variantField(input.verified_at_client, input, "verified_at_client", Decode.string, true)
-  if (value !== Decode.absent) this.verifiedAtClient = value
-})
-
 /**
  * `UnknownPhoneNumberVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownPhoneNumberVerification = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ unknownVariant("object", ["verification_otp", "verification_admin"], {
+export const UnknownPhoneNumberVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_otp", "verification_admin"],
+  {
     object: /* @__PURE__ */ variantField(Schema.String, "object"),
     status: /* @__PURE__ */ variantField(
       /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
@@ -6068,16 +5893,14 @@ export const UnknownPhoneNumberVerification = /* @__PURE__ */ withFastDecode(
       /* @__PURE__ */ Schema.NullOr(Schema.String),
       "verified_at_client"
     )
-  }),
-  decodeUnknownPhoneNumberVerification
+  }
 )
 export interface UnknownPhoneNumberVerification
   extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification> {}
 
 function decodePhoneNumberVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownUnknownPhoneNumberVerificationTags))
-    return decodeUnknownPhoneNumberVerification(input)
   return (
+    decodeUnknownVariant(UnknownPhoneNumberVerification, input) ??
     Decode.member(input, decodeVerificationOtp, "object", "verification_otp", true) ??
     Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
     Decode.reject()
@@ -6512,49 +6335,16 @@ export const SAMLAccountConnection = /* @__PURE__ */ withFastDecode(
 )
 export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection> {}
 
-const knownUnknownSAMLAccountVerificationTags: ReadonlyArray<string> = [
-  "verification_saml",
-  "verification_ticket"
-]
-
-const decodeUnknownSAMLAccountVerification = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  if (!Decode.isUnknownVariant(input, "object", knownUnknownSAMLAccountVerificationTags)) Decode.reject()
-  let value: unknown
-  value = Decode.variantField(input.object, input, "object", Decode.string)
-  if (value !== Decode.absent) this.object = value
-  value = Decode.variantField(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) this.status = value
-  value = Decode.variantField(input.strategy, input, "strategy", Decode.string)
-  if (value !== Decode.absent) this.strategy = value
-  value = Decode.variantField(
-    input.external_verification_redirect_url,
-    input,
-    "external_verification_redirect_url",
-    Decode.string,
-    true
-  )
-  if (value !== Decode.absent) this.externalVerificationRedirectUrl = value
-  value = Decode.variantField(input.error, input, "error", decodeClerkError, true)
-  if (value !== Decode.absent) this.error = value
-  value = Decode.variantField(input.expire_at, input, "expire_at", Decode.number, true)
-  if (value !== Decode.absent) this.expireAt = value
-  value = Decode.variantField(input.attempts, input, "attempts", Decode.number, true)
-  if (value !== Decode.absent) this.attempts = value
-  value = Decode.variantField(input.verified_at_client, input, "verified_at_client", Decode.string, true)
-  if (value !== Decode.absent) this.verifiedAtClient = value
-})
-
 /**
  * `UnknownSAMLAccountVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownSAMLAccountVerification = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ unknownVariant("object", ["verification_saml", "verification_ticket"], {
+export const UnknownSAMLAccountVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_saml", "verification_ticket"],
+  {
     object: /* @__PURE__ */ variantField(Schema.String, "object"),
     status: /* @__PURE__ */ variantField(
       /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
@@ -6572,16 +6362,14 @@ export const UnknownSAMLAccountVerification = /* @__PURE__ */ withFastDecode(
       /* @__PURE__ */ Schema.NullOr(Schema.String),
       "verified_at_client"
     )
-  }),
-  decodeUnknownSAMLAccountVerification
+  }
 )
 export interface UnknownSAMLAccountVerification
   extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification> {}
 
 function decodeSAMLAccountVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownUnknownSAMLAccountVerificationTags))
-    return decodeUnknownSAMLAccountVerification(input)
   return (
+    decodeUnknownVariant(UnknownSAMLAccountVerification, input) ??
     Decode.member(input, decodeVerificationSaml, "object", "verification_saml", true) ??
     Decode.member(input, decodeVerificationTicket, "object", "verification_ticket", true) ??
     Decode.reject()
@@ -7485,43 +7273,16 @@ export const TrustedDevice = /* @__PURE__ */ withFastDecode(
 )
 export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> {}
 
-const knownUnknownWeb3WalletVerificationTags: ReadonlyArray<string> = [
-  "verification_web3",
-  "verification_admin"
-]
-
-const decodeUnknownWeb3WalletVerification = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  if (!Decode.isUnknownVariant(input, "object", knownUnknownWeb3WalletVerificationTags)) Decode.reject()
-  let value: unknown
-  value = Decode.variantField(input.object, input, "object", Decode.string)
-  if (value !== Decode.absent) this.object = value
-  value = Decode.variantField(input.status, input, "status", Decode.string)
-  if (value !== Decode.absent) this.status = value
-  value = Decode.variantField(input.strategy, input, "strategy", Decode.string)
-  if (value !== Decode.absent) this.strategy = value
-  value = Decode.variantField(input.nonce, input, "nonce", Decode.string, true)
-  if (value !== Decode.absent) this.nonce = value
-  value = Decode.variantField(input.message, input, "message", Decode.string, true)
-  if (value !== Decode.absent) this.message = value
-  value = Decode.variantField(input.attempts, input, "attempts", Decode.number, true)
-  if (value !== Decode.absent) this.attempts = value
-  value = Decode.variantField(input.expire_at, input, "expire_at", Decode.number, true)
-  if (value !== Decode.absent) this.expireAt = value
-  value = Decode.variantField(input.verified_at_client, input, "verified_at_client", Decode.string, true)
-  if (value !== Decode.absent) this.verifiedAtClient = value
-})
-
 /**
  * `UnknownWeb3WalletVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownWeb3WalletVerification = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ unknownVariant("object", ["verification_web3", "verification_admin"], {
+export const UnknownWeb3WalletVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_web3", "verification_admin"],
+  {
     object: /* @__PURE__ */ variantField(Schema.String, "object"),
     status: /* @__PURE__ */ variantField(
       /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
@@ -7546,8 +7307,7 @@ export const UnknownWeb3WalletVerification = /* @__PURE__ */ withFastDecode(
       /* @__PURE__ */ Schema.NullOr(Schema.String),
       "verified_at_client"
     )
-  }),
-  decodeUnknownWeb3WalletVerification
+  }
 )
 export interface UnknownWeb3WalletVerification
   extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification> {}
@@ -7603,9 +7363,8 @@ export const VerificationWeb3 = /* @__PURE__ */ withFastDecode(
 export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3> {}
 
 function decodeWeb3WalletVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownUnknownWeb3WalletVerificationTags))
-    return decodeUnknownWeb3WalletVerification(input)
   return (
+    decodeUnknownVariant(UnknownWeb3WalletVerification, input) ??
     Decode.member(input, decodeVerificationWeb3, "object", "verification_web3", true) ??
     Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
     Decode.reject()

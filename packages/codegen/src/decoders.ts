@@ -121,11 +121,9 @@ const nonNullDecoding = (
     if (schema.allOf.length === 1) return nonNullDecoding(schema.allOf[0]!, ctx, out, name, propertyName)
     return struct(mergeAllOf(ctx, schema), ctx, out, name)
   }
-  if (schema["x-unknown-variant-of"] !== undefined) return unknownVariant(schema, ctx, out, name)
   const members = alternatives(schema)
-  const tag = schema.discriminator?.propertyName
-  if (tag !== undefined)
-    return union(members, { tag, model: modelName(unknownVariantOf(schema)) }, ctx, out, name)
+  if (schema.discriminator !== undefined)
+    return union(members, modelName(unknownVariantOf(schema)), ctx, out, name)
   if (members.length === 1) return nonNullDecoding(members[0]!, ctx, out, name, propertyName)
   if (members.length > 1) return union(members, undefined, ctx, out, name)
   if (schema.enum !== undefined) {
@@ -199,19 +197,15 @@ const literalProperties = (member: JsonSchema, ctx: Context): ReadonlyArray<Lite
   })
 }
 
-/** The name of the list of a generic variant's known tags, which its union reads too. */
-const knownTags = (model: string) => `known${model}Tags`
-
 /**
  * Schema tries the members filed under a literal property first, then the
  * others, each group in declaration order; the first member that decodes wins.
  * A discriminated union's generic variant (`unknownVariant`, its first member)
- * is among the others: it takes an object whose tag is missing or unknown, and
- * only such an object, so it is decided by that test before any member is tried.
+ * is among the others, before every other member.
  */
 const union = (
   members: ReadonlyArray<JsonSchema>,
-  generic: { readonly tag: string; readonly model: string } | undefined,
+  generic: string | undefined,
   ctx: Context,
   out: Output,
   name: string
@@ -237,21 +231,18 @@ const union = (
       name: `${name}Variant${i + 1}`
     }
   })
-  const tests: Array<string> = []
+  // Its decoder is the one `unknownVariant` carries (fields.ts), asked first.
+  const attempts: Array<string> = []
   if (generic !== undefined) {
     if (variants.some((variant) => variant.tagged))
       throw new Error(`${name}: a member Schema tries before the generic variant`)
-    const decoder = decoderName(generic.model)
-    if (!out.names.has(decoder)) throw new Error(`${name}: ${generic.model} is not declared before it`)
-    tests.push(
-      `  if (Decode.isUnknownVariant(input, ${literal(generic.tag)}, ${knownTags(generic.model)})) return ${decoder}(input)`
-    )
+    attempts.push(`decodeUnknownVariant(${generic}, input)`)
   }
   const steps = [
     ...variants.filter((variant) => variant.tagged),
     ...variants.filter((variant) => !variant.tagged)
   ]
-  const attempts: Array<string> = []
+  const tests: Array<string> = []
   for (const { value, guard, name: variantName } of steps) {
     if (value.kind === "test") {
       // A member that decodes to itself is a plain test, written before the members tried in turn.
@@ -268,30 +259,6 @@ const union = (
   }
   const body = [...tests, `  return ${[...attempts, "Decode.reject()"].join(" ??\n    ")}`]
   out.functions.push(`function ${fn}(input: unknown): unknown {\n${body.join("\n")}\n}`)
-  return { kind: "apply", apply: (v) => `${fn}(${v})` }
-}
-
-/**
- * The generic variant of a discriminated union (`unknownVariant` of
- * `fields.ts`): refuses a known tag, then reads every property with
- * `Decode.variantField`, which leaves out a value its declaration rejects.
- */
-const unknownVariant = (schema: JsonSchema, ctx: Context, out: Output, name: string): Value => {
-  const { discriminator, known } = schema["x-unknown-variant-of"]!
-  const fn = uniqueName(out, decoderName(name))
-  const list = uniqueName(out, knownTags(name))
-  out.functions.push(`const ${list}: ReadonlyArray<string> = [${known.map(literal).join(", ")}]`)
-  const statements = fieldsOf(schema).map((field) => {
-    const key = camelCase(field.wireName)
-    const value = nonNullDecoding(field.schema, ctx, out, `${name}${upperFirst(key)}`)
-    const decoder = decoderOf(value, out, `${name}${upperFirst(key)}`)
-    const orNull = isNullable(field.schema) ? ", true" : ""
-    const wire = literal(field.wireName)
-    return `  value = Decode.variantField(${read(field.wireName)}, input, ${wire}, ${decoder}${orNull})\n  if (value !== Decode.absent) this.${key} = value`
-  })
-  out.functions.push(
-    `const ${fn} = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {\n  if (!Decode.isUnknownVariant(input, ${literal(discriminator)}, ${list})) Decode.reject()\n  let value: unknown\n${statements.join("\n")}\n})`
-  )
   return { kind: "apply", apply: (v) => `${fn}(${v})` }
 }
 
@@ -370,6 +337,8 @@ export const modelDecoders = (
   ctx: Context,
   registry: Registry
 ): { readonly code: string; readonly decoder?: string } => {
+  // A generic variant carries its decoder (`unknownVariant` of fields.ts).
+  if (schema["x-unknown-variant-of"] !== undefined) return { code: "" }
   const name = modelName(component)
   const out: Output = { ...registry, functions: [] }
   // A nullable model's decoder wraps the one of its non-null value.

@@ -26,6 +26,7 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
     "PathSegment",
     "Upload",
     "constant",
+    "decodeUnknownVariant",
     "nullable",
     "openEnum",
     "optional",

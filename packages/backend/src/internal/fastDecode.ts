@@ -142,44 +142,6 @@ export const model = (build: (this: Built, input: Wire) => void): ((input: unkno
 }
 
 /**
- * Whether `input` goes to the generic member of a discriminated union
- * (`unknownVariant` in `fields.ts`): an object whose discriminator is missing
- * or not `known`.
- */
-export const isUnknownVariant = (
-  input: unknown,
-  discriminator: string,
-  known: ReadonlyArray<string>
-): input is Wire => {
-  if (!isRecord(input)) return false
-  const tag = input[discriminator]
-  return !(typeof tag === "string" && known.includes(tag))
-}
-
-/**
- * `variantField` of `fields.ts`: `decode(value)` (or `null`, where `orNull`),
- * or `absent` where the wire has no such key or `decode` rejects the value,
- * which is then left out. `value` is `input[wireKey]`, read by the caller as
- * `optional` explains.
- */
-export const variantField = (
-  value: unknown,
-  input: object,
-  wireKey: string,
-  decode: (value: unknown) => unknown,
-  orNull?: boolean
-): unknown => {
-  if (value === null && orNull === true) return null
-  if (value === undefined && !Object.hasOwn(input, wireKey)) return absent
-  try {
-    return decode(value)
-  } catch (error) {
-    if (error !== rejection) throw error
-    return absent
-  }
-}
-
-/**
  * One member of a union, tried in Schema's order: `decode(input)`, or
  * `undefined` where it rejects `input`. A member whose `tagKey` must hold `tag`
  * (or, with `untagged`, may also be absent) would reject any other value there,

@@ -11,7 +11,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import * as AST from "effect/SchemaAST"
+import type * as AST from "effect/SchemaAST"
 import { FastDecodeAnnotationId, decodesToItself } from "./compiledDecoder.js"
 
 /** A required property, renamed from `wireKey` on the wire. */
@@ -138,6 +138,10 @@ const isKnown = (value: unknown, known: ReadonlyArray<string>) =>
  * response, nor reach the caller in wire shape: it decodes to `fields`, every
  * property a known member declares, each optional and decoded by
  * `variantField`, the discriminator kept as a plain string.
+ *
+ * Its fast decoder (`decodeUnknownVariant`) applies to each property the very
+ * function Schema applies: a response decodes such an object rarely, and no
+ * generated copy of these rules has to agree with them.
  */
 export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
   discriminator: string,
@@ -147,16 +151,30 @@ export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
   const isUnknownVariant = (u: unknown): u is { readonly [key: string]: unknown } =>
     Predicate.isRecord(u) && !isKnown(u[discriminator], known)
   const struct = Schema.Struct(fields)
+  const properties = Object.entries(fields).map(([key, field]) => {
+    if (!Schema.isPropertySignature(field) || field.ast._tag !== "PropertySignatureTransformation")
+      throw new Error(`unknownVariant: ${key} is not a variantField`)
+    const { fromKey } = field.ast.from
+    return { key, wireKey: typeof fromKey === "string" ? fromKey : key, decode: field.ast.decode }
+  })
+  const decode = (input: unknown): unknown => {
+    if (!isUnknownVariant(input)) return undefined
+    const output: Record<string, unknown> = {}
+    for (const { key, wireKey, decode } of properties) {
+      const value = decode(Object.hasOwn(input, wireKey) ? Option.some(input[wireKey]) : Option.none())
+      if (Option.isSome(value)) output[key] = value.value
+    }
+    return output
+  }
   const wire = Schema.declare(isUnknownVariant, {
     identifier: `UnknownVariant(${discriminator})`,
-    [FastDecodeAnnotationId]: decodesToItself(isUnknownVariant),
     // Any JSON under the known wire keys: values some member accepts, and others it must leave out.
     arbitrary: () => (fc) =>
       fc.record(
         Object.fromEntries(
-          AST.getPropertySignatures(AST.encodedAST(struct.ast)).map(({ name }) => [
-            String(name),
-            name === discriminator ? fc.constant(`unknown_${discriminator}`) : fc.jsonValue()
+          properties.map(({ wireKey }) => [
+            wireKey,
+            wireKey === discriminator ? fc.constant(`unknown_${discriminator}`) : fc.jsonValue()
           ])
         ),
         { requiredKeys: [] }
@@ -165,9 +183,18 @@ export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
   })
   // Also on the decoded side, where a `nullable` property checks its decoded value
   // again: a known member's value must be left to that member, not rebuilt as this one.
-  return Schema.compose(wire, struct, { strict: false }).pipe(
-    Schema.filter((value) => !isKnown(Reflect.get(value, discriminator), known))
-  )
+  const decoded = struct.pipe(Schema.filter((value) => !isKnown(Reflect.get(value, discriminator), known)))
+  // On the outer transformation, which the decoded side (`Schema.typeSchema`) does not keep.
+  return Schema.compose(wire, decoded, { strict: false }).annotations({ [FastDecodeAnnotationId]: decode })
+}
+
+/**
+ * What the generated decoder of a discriminated union asks first: the decoded
+ * `variant` (an `unknownVariant`) where `input` is one, else `undefined`.
+ */
+export const decodeUnknownVariant = (variant: { readonly ast: AST.AST }, input: unknown): unknown => {
+  const decode = variant.ast.annotations[FastDecodeAnnotationId]
+  return Predicate.isFunction(decode) ? decode(input) : undefined
 }
 
 /** A file for the multipart upload operations. */
