@@ -289,7 +289,9 @@ describe("compiled decoder", () => {
       object: variantField(Schema.String, "object"),
       attempts: variantField(Schema.Number, "attempts"),
       strategy: variantField(Schema.String, "strategy"),
-      expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at")
+      expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+      // Where the members declare a key differently: a value either declaration accepts is kept.
+      code: variantField(Schema.Union(Schema.Number, Schema.String), "code")
     })
   )
 
@@ -309,13 +311,18 @@ describe("compiled decoder", () => {
         )
         // A value no member declares for its key is left out, not kept under a camelCase key it does not fit.
         expect(decode({ object: 7, strategy: ["admin"], expire_at: "soon" })).toStrictEqual(Option.some({}))
-        // A known tag whose body is wrong must not fall through to the generic variant.
+        expect(decode({ code: 5 })).toStrictEqual(Option.some({ code: 5 }))
+      expect(decode({ code: "E5" })).toStrictEqual(Option.some({ code: "E5" }))
+      expect(decode({ code: true })).toStrictEqual(Option.some({}))
+      // A known tag whose body is wrong must not fall through to the generic variant.
         expect(decode({ object: "otp", attempts: "2" })).toStrictEqual(Option.none())
         expect(decode(null)).toStrictEqual(Option.none())
         expect(decode([])).toStrictEqual(Option.none())
         for (const input of [
           { object: "new_kind", expire_at: 5 },
           { strategy: 1 },
+          { code: "E5" },
+          { code: true },
           { object: "otp", attempts: "2" },
           []
         ])
