@@ -312,9 +312,9 @@ describe("compiled decoder", () => {
         // A value no member declares for its key is left out, not kept under a camelCase key it does not fit.
         expect(decode({ object: 7, strategy: ["admin"], expire_at: "soon" })).toStrictEqual(Option.some({}))
         expect(decode({ code: 5 })).toStrictEqual(Option.some({ code: 5 }))
-      expect(decode({ code: "E5" })).toStrictEqual(Option.some({ code: "E5" }))
-      expect(decode({ code: true })).toStrictEqual(Option.some({}))
-      // A known tag whose body is wrong must not fall through to the generic variant.
+        expect(decode({ code: "E5" })).toStrictEqual(Option.some({ code: "E5" }))
+        expect(decode({ code: true })).toStrictEqual(Option.some({}))
+        // A known tag whose body is wrong must not fall through to the generic variant.
         expect(decode({ object: "otp", attempts: "2" })).toStrictEqual(Option.none())
         expect(decode(null)).toStrictEqual(Option.none())
         expect(decode([])).toStrictEqual(Option.none())
