@@ -41,7 +41,8 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
   path: "/allowlist_identifiers",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListAllowlistIdentifiersParams,
-  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier)
+  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
+  paginated: /* @__PURE__ */ Pagination.page(Models.AllowlistIdentifier)
 })
 
 /**
@@ -50,10 +51,10 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.stream(listAllowlistIdentifiers, {
-  items: (page) => page,
-  maxPageSize: 500
-})
+export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.streamPaginated(
+  listAllowlistIdentifiers,
+  { maxPageSize: 500 }
+)
 
 /**
  * @since 0.1.0

@@ -56,7 +56,8 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/invitations",
   query: /* @__PURE__ */ Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Invitation)
+  success: /* @__PURE__ */ Schema.Array(Models.Invitation),
+  paginated: /* @__PURE__ */ Pagination.page(Models.Invitation)
 })
 
 /**
@@ -65,7 +66,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0

@@ -25,6 +25,13 @@ export interface Pagination {
   readonly itemsKey: string | undefined
   readonly totalCountKey: string | undefined
   readonly maxPageSize: number
+  /**
+   * The list takes `paginated` and its page is a bare array: real Clerk answers
+   * `{ data, total_count }` to `paginated=true`, so its stream asks for that.
+   */
+  readonly paginated: boolean
+  /** The list takes a `starting_after` cursor. */
+  readonly cursor: boolean
 }
 
 export interface OperationModel {
@@ -165,13 +172,23 @@ const paginationOf = (spec: Spec, params: ReadonlyArray<Param>, success: Success
   const offset = params.find((param) => param.wireName === "offset" && param.location === "query")
   if (limit === undefined || offset === undefined || success.kind !== "json") return undefined
   const maxPageSize = resolve(spec, limit.schema).maximum ?? 500
+  const takes = (name: string) =>
+    params.some((param) => param.wireName === name && param.location === "query")
+  const cursor = takes("starting_after")
   const page = resolve(spec, success.schema)
-  if (page.type === "array") return { itemsKey: undefined, totalCountKey: undefined, maxPageSize }
+  if (page.type === "array")
+    return {
+      itemsKey: undefined,
+      totalCountKey: undefined,
+      maxPageSize,
+      paginated: takes("paginated"),
+      cursor
+    }
   const properties = Object.entries(page.properties ?? {})
   const items = properties.find(([, property]) => resolve(spec, property).type === "array")
   if (items === undefined) return undefined
   const total = properties.find(([name]) => name === "total_count")
-  return { itemsKey: items[0], totalCountKey: total?.[0], maxPageSize }
+  return { itemsKey: items[0], totalCountKey: total?.[0], maxPageSize, paginated: false, cursor }
 }
 
 export const operationModels = (spec: Spec): ReadonlyArray<OperationModel> => {
