@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
-import { PathSegment, WireString, optional, required } from "./internal/fields.js"
+import { PathSegment, WireString, constant, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -96,7 +96,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  */
 export const CreateResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine"),
+    object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
     name: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -208,7 +208,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  */
 export const DeleteResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine"),
+    object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
     deleted: /* @__PURE__ */ Schema.Literal(true)
   })
@@ -248,7 +248,7 @@ export interface GetSecretKeyParams extends Schema.Schema.Type<typeof GetSecretK
  */
 export const MachineSecretKey = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_secret_key"),
+    object: /* @__PURE__ */ constant("machine_secret_key"),
     secret: Schema.String
   })
 )
@@ -346,7 +346,7 @@ export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScope
  */
 export const DeleteScopeResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_scope"),
+    object: /* @__PURE__ */ constant("machine_scope"),
     fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
     toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
     deleted: /* @__PURE__ */ Schema.Literal(true)
