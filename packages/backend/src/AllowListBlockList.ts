@@ -42,7 +42,7 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListAllowlistIdentifiersParams,
   success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
-  paginated: /* @__PURE__ */ Pagination.page(Models.AllowlistIdentifier)
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier))
 })
 
 /**

@@ -50,7 +50,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Template),
-  paginated: /* @__PURE__ */ Pagination.page(Models.Template)
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Template))
 })
 
 /**

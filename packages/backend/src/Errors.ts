@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
 /**
@@ -17,7 +18,10 @@ import * as Schema from "effect/Schema"
  */
 export class ClerkErrorDetail extends Schema.Class<ClerkErrorDetail>("ClerkErrorDetail")({
   code: Schema.String,
-  message: Schema.optionalWith(Schema.String, { default: () => "" }),
+  message: Schema.optionalToRequired(Schema.String, Schema.String, {
+    decode: Option.getOrElse(() => ""),
+    encode: Option.some
+  }),
   longMessage: Schema.optional(Schema.String).pipe(Schema.fromKey("long_message")),
   meta: Schema.optional(Schema.Unknown)
 }) {}

@@ -57,7 +57,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Invitation),
-  paginated: /* @__PURE__ */ Pagination.page(Models.Invitation)
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Invitation))
 })
 
 /**

@@ -41,7 +41,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.RedirectURL),
-  paginated: /* @__PURE__ */ Pagination.page(Models.RedirectURL)
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.RedirectURL))
 })
 
 /**

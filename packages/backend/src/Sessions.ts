@@ -62,7 +62,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Session),
-  paginated: /* @__PURE__ */ Pagination.page(Models.Session)
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Session))
 })
 
 /**

@@ -759,7 +759,7 @@ export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: GetOAuthAccessTokenParams,
   success: Models.OAuthAccessToken,
-  paginated: /* @__PURE__ */ Pagination.page(Models.OAuthAccessToken.value)
+  paginated: /* @__PURE__ */ Pagination.page(Models.OAuthAccessToken)
 })
 
 /**

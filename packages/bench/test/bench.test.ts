@@ -43,8 +43,8 @@ describe("bench", () => {
           join(dirname(fileURLToPath(import.meta.url)), "..")
         )
         expect(sdk.operations).toBe(1)
-        // The budget for the SDK's own share; esbuild's version is pinned, so the size is exact.
-        expect(sdk.gzip - effectOnly.gzip).toBeLessThanOrEqual(10 * 1024)
+        // DESIGN.md's budget for the SDK's own share; esbuild's version is pinned, so the size is exact.
+        expect(sdk.gzip - effectOnly.gzip).toBeLessThanOrEqual(12 * 1024)
         expect(barrel.operations).toBeGreaterThan(1)
         // ClerkClient.layerConfig reads these; the package index carries the whole ClerkClient namespace.
         for (const name of ["CLERK_SECRET_KEY", "CLERK_API_URL"]) {

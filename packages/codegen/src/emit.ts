@@ -222,14 +222,6 @@ const errorClass = (status: number): string => {
   return name
 }
 
-/** The item Schema of a list whose page is a bare array, for its `{ data, total_count }` shape. */
-const pageItem = (operation: OperationModel, ctx: Context): string => {
-  if (operation.success.kind !== "json") throw new Error(`${operation.operationId}: a page needs a JSON body`)
-  const { schema } = operation.success
-  if (schema.$ref !== undefined) return `${emit(schema, ctx)}.value`
-  return emit(schema.items ?? {}, ctx)
-}
-
 const operationBlock = (operation: OperationModel, module: ModuleContext): string => {
   const { ctx, requestCtx } = module
   const paramsName = `${upperFirst(operation.name)}Params`
@@ -262,9 +254,7 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
     "@category operations"
   ]
   const pagination = operation.pagination
-  const paginatedLine = operation.paginatedPage
-    ? `,\n  paginated: Pagination.page(${pageItem(operation, ctx)})`
-    : ""
+  const paginatedLine = operation.paginatedPage ? `,\n  paginated: Pagination.page(${success.code})` : ""
   lines.push(`${doc(operationDoc)}
 ${local === operation.name ? "export " : ""}const ${local} = Operation.make({
   operationId: ${JSON.stringify(operation.operationId)},

@@ -140,10 +140,14 @@ const jsonData = (value: unknown) => {
 }
 
 /** Free-form JSON sent to Clerk (metadata): checked to be JSON data all through, so nothing is altered on the way. */
-export const JsonObjectData = JsonObject.pipe(Schema.filter(jsonData, { identifier: "JsonObjectData" }))
+export const JsonObjectData = /* @__PURE__ */ JsonObject.pipe(
+  /* @__PURE__ */ Schema.filter(jsonData, { identifier: "JsonObjectData" })
+)
 
 /** A param of any JSON value, checked like `JsonObjectData`. */
-export const JsonData = Schema.Unknown.pipe(Schema.filter(jsonData, { identifier: "JsonData" }))
+export const JsonData = /* @__PURE__ */ Schema.Unknown.pipe(
+  /* @__PURE__ */ Schema.filter(jsonData, { identifier: "JsonData" })
+)
 
 /**
  * A value substituted into a URL path. Percent-encoding keeps `/`, `?` and `#`

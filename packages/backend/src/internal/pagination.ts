@@ -37,11 +37,14 @@ export interface Page<A> {
   readonly totalCount: number
 }
 
-/** The Schema of `Page<A>`, `total_count` on the wire. */
-export const page = <A, I>(item: Schema.Schema<A, I>): Schema.Schema<Page<A>, PageWire<I>> =>
-  withCompiledDecode(
-    Schema.Struct({ data: Schema.Array(item), totalCount: required(Schema.Number, "total_count") })
-  )
+/**
+ * The Schema of `Page<A>` (`total_count` on the wire), from the Schema of the
+ * bare list the spec shows.
+ */
+export const page = <A, I>(
+  list: Schema.Schema<ReadonlyArray<A>, ReadonlyArray<I>>
+): Schema.Schema<Page<A>, PageWire<I>> =>
+  withCompiledDecode(Schema.Struct({ data: list, totalCount: required(Schema.Number, "total_count") }))
 
 interface PageWire<I> {
   readonly data: ReadonlyArray<I>
