@@ -54,6 +54,10 @@ const emulatorSession = Effect.gen(function* () {
   return { userId: user.id, token, clerkAuth }
 })
 
+/** What a browser signed in a moment ago sends: the session token and the client's last sign-in time. */
+const sessionCookies = (token: string) =>
+  `__client_uat=${Math.floor(Date.now() / 1000) - 30}; __session=${token}`
+
 const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
   Effect.gen(function* () {
     const context = yield* Layer.build(
@@ -84,7 +88,7 @@ describe("middleware, end to end against the Clerk emulator", () => {
       const signedIn = yield* get(`${base}/me`, { authorization: `Bearer ${token}` })
       expect(signedIn.status).toBe(200)
       expect(JSON.parse(signedIn.text)).toEqual({ tokenType: "session_token", userId })
-      expect((yield* get(`${base}/me`, { cookie: `__session=${token}` })).status).toBe(200)
+      expect((yield* get(`${base}/me`, { cookie: sessionCookies(token) })).status).toBe(200)
       expect((yield* get(`${base}/me`)).status).toBe(401)
       const tampered = `${token.slice(0, -4)}AAAA`
       expect((yield* get(`${base}/me`, { authorization: `Bearer ${tampered}` })).status).toBe(401)
@@ -107,7 +111,7 @@ describe("middleware, end to end against the Clerk emulator", () => {
         )
       )
       const base = yield* serve(HttpServer.serve(clerkMiddleware(router)).pipe(Layer.provide(clerkAuth)))
-      expect(yield* get(`${base}/whoami`, { cookie: `__session=${token}` })).toEqual({
+      expect(yield* get(`${base}/whoami`, { cookie: sessionCookies(token) })).toEqual({
         status: 200,
         text: userId
       })
