@@ -84,14 +84,30 @@ const v2Rows: ReadonlyArray<Row> = [
   ["moderate: second factor within 60 minutes", { reverification: "moderate" }, true],
   ["lax: second factor within a day", { reverification: "lax" }, true],
   ["first_factor within 10 minutes", { reverification: { level: "first_factor", afterMinutes: 10 } }, true],
-  ["first_factor within 5 minutes (age 5 is not within)", { reverification: { level: "first_factor", afterMinutes: 5 } }, false],
+  [
+    "first_factor within 5 minutes (age 5 is not within)",
+    { reverification: { level: "first_factor", afterMinutes: 5 } },
+    false
+  ],
   ["multi_factor within 60 minutes", { reverification: { level: "multi_factor", afterMinutes: 60 } }, true],
   ["multi_factor within 20 minutes", { reverification: { level: "multi_factor", afterMinutes: 20 } }, false],
   ["afterMinutes 0 is invalid", { reverification: { level: "second_factor", afterMinutes: 0 } }, false],
   ["an unknown preset", fromJavaScript('{"reverification":"sometimes"}'), false],
-  ["an unknown level", fromJavaScript('{"reverification":{"level":"third_factor","afterMinutes":60}}'), false],
-  ["reverification and permission, both met", { reverification: "moderate", permission: "org:invoices:read" }, true],
-  ["reverification and permission, reverification not met", { reverification: "strict", permission: "org:invoices:read" }, false],
+  [
+    "an unknown level",
+    fromJavaScript('{"reverification":{"level":"third_factor","afterMinutes":60}}'),
+    false
+  ],
+  [
+    "reverification and permission, both met",
+    { reverification: "moderate", permission: "org:invoices:read" },
+    true
+  ],
+  [
+    "reverification and permission, reverification not met",
+    { reverification: "strict", permission: "org:invoices:read" },
+    false
+  ],
   ["all three dimensions met", { role: "admin", plan: "pro", reverification: "lax" }, true],
   ["nothing asked", {}, false],
   ["a key given as undefined is not asked", { role: undefined }, false],
@@ -116,19 +132,44 @@ const claimRows: ReadonlyArray<readonly [string, JWTPayload, Authorization.Requi
   ["v1 role without prefix", v1(), { role: "admin" }, true],
   ["v1 permission listed", v1(), { permission: "org:invoices:read" }, true],
   ["v1 permission not listed", v1(), { permission: "org:invoices:manage" }, false],
-  ["v1 permissions that are not a list", v1({ org_permissions: "org:invoices:read" }), { permission: "org:invoices:read" }, false],
+  [
+    "v1 permissions that are not a list",
+    v1({ org_permissions: "org:invoices:read" }),
+    { permission: "org:invoices:read" },
+    false
+  ],
   ["v1 without org_id", v1({ org_id: undefined }), { role: "org:admin" }, false],
   ["no fva claim", { v: 2 }, { reverification: "lax" }, false],
   ["fva of one age", { v: 2, fva: [5] }, { reverification: "lax" }, false],
   ["fva with an age below -1", { v: 2, fva: [-2, 5] }, { reverification: "lax" }, false],
   ["fva that is not a list", { v: 2, fva: "5,5" }, { reverification: "lax" }, false],
   ["no factor enabled", { v: 2, fva: [-1, -1] }, { reverification: "lax" }, false],
-  ["no second factor: strict falls back to the first", { v: 2, fva: [5, -1] }, { reverification: "strict" }, true],
-  ["no second factor: strict_mfa falls back to the first", { v: 2, fva: [5, -1] }, { reverification: "strict_mfa" }, true],
+  [
+    "no second factor: strict falls back to the first",
+    { v: 2, fva: [5, -1] },
+    { reverification: "strict" },
+    true
+  ],
+  [
+    "no second factor: strict_mfa falls back to the first",
+    { v: 2, fva: [5, -1] },
+    { reverification: "strict_mfa" },
+    true
+  ],
   ["no second factor, stale first: strict", { v: 2, fva: [15, -1] }, { reverification: "strict" }, false],
-  ["no first factor: first_factor", { v: 2, fva: [-1, 5] }, { reverification: { level: "first_factor", afterMinutes: 60 } }, false],
+  [
+    "no first factor: first_factor",
+    { v: 2, fva: [-1, 5] },
+    { reverification: { level: "first_factor", afterMinutes: 60 } },
+    false
+  ],
   ["no first factor: strict uses the second", { v: 2, fva: [-1, 5] }, { reverification: "strict" }, true],
-  ["no first factor: multi_factor", { v: 2, fva: [-1, 5] }, { reverification: { level: "multi_factor", afterMinutes: 60 } }, false],
+  [
+    "no first factor: multi_factor",
+    { v: 2, fva: [-1, 5] },
+    { reverification: { level: "multi_factor", afterMinutes: 60 } },
+    false
+  ],
   ["both factors fresh: strict_mfa", { v: 2, fva: [1, 2] }, { reverification: "strict_mfa" }, true]
 ]
 
@@ -223,7 +264,10 @@ describe("SessionAuth from session claims", () => {
         "org:projects:revoke"
       ])
       // A feature without permissions keeps its place with 0; user features have no bitmap.
-      expect(yield* expand("o:a,u:gold,uo:b,o:c", "read,manage", "0,2,1")).toEqual(["org:b:manage", "org:c:read"])
+      expect(yield* expand("o:a,u:gold,uo:b,o:c", "read,manage", "0,2,1")).toEqual([
+        "org:b:manage",
+        "org:c:read"
+      ])
       // A bitmap that is not a number grants nothing but keeps the others aligned.
       expect(yield* expand("o:a,o:b", "read,manage", "x,3")).toEqual(["org:b:read", "org:b:manage"])
       // Without per or fpm there are no organization permissions.

@@ -127,38 +127,40 @@ describe("JwksCache", () => {
     })
   )
 
-  it.scoped("a JWKS that never answers delays neither cached keys past the TTL nor, beyond its timeout, unknown ones", () =>
-    Effect.gen(function* () {
-      const key = yield* makeKey("ins_a")
-      const other = yield* makeKey("ins_rotated")
-      let stalled = false
-      const { fetches, verify } = yield* setupWith(
-        () => (stalled ? stall : { status: 200, body: { keys: [key.jwk] } }),
-        { ttl: "1 minute", timeout: "3 seconds" }
-      )
-      const claims = sessionClaims(now, { exp: now + 3600 })
-      yield* verify(yield* sign(key, claims))
-      stalled = true
-      yield* TestClock.adjust("2 minutes")
-      const token = yield* sign(key, claims)
-      const started = performance.now()
-      const verified = yield* verify(token)
-      const elapsed = performance.now() - started
-      expect(verified.sub).toBe("user_2abc")
-      // The answer needs no network: the refresh it started is still unanswered.
-      expect(elapsed).toBeLessThan(100)
-      yield* eventually(() => fetches() === 2)
-      const again = yield* Effect.forEach(Array.from({ length: 20 }), () => verify(token), {
-        concurrency: "unbounded"
-      })
-      expect(again).toHaveLength(20)
-      expect(fetches()).toBe(2)
+  it.scoped(
+    "a JWKS that never answers delays neither cached keys past the TTL nor, beyond its timeout, unknown ones",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* makeKey("ins_a")
+        const other = yield* makeKey("ins_rotated")
+        let stalled = false
+        const { fetches, verify } = yield* setupWith(
+          () => (stalled ? stall : { status: 200, body: { keys: [key.jwk] } }),
+          { ttl: "1 minute", timeout: "3 seconds" }
+        )
+        const claims = sessionClaims(now, { exp: now + 3600 })
+        yield* verify(yield* sign(key, claims))
+        stalled = true
+        yield* TestClock.adjust("2 minutes")
+        const token = yield* sign(key, claims)
+        const started = performance.now()
+        const verified = yield* verify(token)
+        const elapsed = performance.now() - started
+        expect(verified.sub).toBe("user_2abc")
+        // The answer needs no network: the refresh it started is still unanswered.
+        expect(elapsed).toBeLessThan(100)
+        yield* eventually(() => fetches() === 2)
+        const again = yield* Effect.forEach(Array.from({ length: 20 }), () => verify(token), {
+          concurrency: "unbounded"
+        })
+        expect(again).toHaveLength(20)
+        expect(fetches()).toBe(2)
 
-      // An unknown kid waits for the JWKS at most its timeout, then fails as unavailable.
-      const unknown = yield* Effect.fork(Effect.flip(verify(yield* sign(other, claims))))
-      yield* TestClock.adjust("3 seconds")
-      expect((yield* Fiber.join(unknown)).reason).toBe("JwksUnavailable")
-    })
+        // An unknown kid waits for the JWKS at most its timeout, then fails as unavailable.
+        const unknown = yield* Effect.fork(Effect.flip(verify(yield* sign(other, claims))))
+        yield* TestClock.adjust("3 seconds")
+        expect((yield* Fiber.join(unknown)).reason).toBe("JwksUnavailable")
+      })
   )
 
   it.scoped("stops serving stale keys once the grace period has passed", () =>
