@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
@@ -190,7 +191,7 @@ export const Requirement =
 export interface GuardService<E> {
   readonly bearer: (
     token: Redacted.Redacted<string>
-  ) => Effect.Effect<SignedIn, E, HttpServerRequest.HttpServerRequest>
+  ) => Effect.Effect<SignedIn, E, HttpRouter.HttpRouter.Provided>
 }
 
 const guard = (
