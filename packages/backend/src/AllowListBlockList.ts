@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, required } from "./internal/fields.js"
+import { PathSegment, WireString, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -30,6 +29,8 @@ export interface ListAllowlistIdentifiersParams
 /**
  * `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/get/allowlist_identifiers
  * @since 0.1.0
  * @category operations
@@ -40,12 +41,7 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
   path: "/allowlist_identifiers",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListAllowlistIdentifiersParams,
-  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier)
 })
 
 /**
@@ -64,7 +60,7 @@ export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.stream(list
  * @category params
  */
 export const CreateAllowlistIdentifierParams = /* @__PURE__ */ Schema.Struct({
-  identifier: Schema.String,
+  identifier: WireString,
   notify: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 export interface CreateAllowlistIdentifierParams
@@ -72,6 +68,8 @@ export interface CreateAllowlistIdentifierParams
 
 /**
  * `POST /allowlist_identifiers` (`CreateAllowlistIdentifier`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/post/allowlist_identifiers
  * @since 0.1.0
@@ -83,13 +81,7 @@ export const createAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   path: "/allowlist_identifiers",
   body: Operation.jsonBody,
   params: CreateAllowlistIdentifierParams,
-  success: Models.AllowlistIdentifier,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.AllowlistIdentifier
 })
 
 /**
@@ -105,6 +97,8 @@ export interface DeleteAllowlistIdentifierParams
 /**
  * `DELETE /allowlist_identifiers/{identifier_id}` (`DeleteAllowlistIdentifier`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/delete/allowlist_identifiers/{identifier_id}
  * @since 0.1.0
  * @category operations
@@ -114,8 +108,7 @@ export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/allowlist_identifiers/{identifier_id}",
   params: DeleteAllowlistIdentifierParams,
-  success: Models.DeletedObject,
-  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })
 
 /**
@@ -129,6 +122,8 @@ export interface ListBlocklistIdentifiersParams
 /**
  * `GET /blocklist_identifiers` (`ListBlocklistIdentifiers`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/get/blocklist_identifiers
  * @since 0.1.0
  * @category operations
@@ -138,24 +133,21 @@ export const listBlocklistIdentifiers = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/blocklist_identifiers",
   params: ListBlocklistIdentifiersParams,
-  success: Models.BlocklistIdentifiers,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.BlocklistIdentifiers
 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const CreateBlocklistIdentifierParams = /* @__PURE__ */ Schema.Struct({ identifier: Schema.String })
+export const CreateBlocklistIdentifierParams = /* @__PURE__ */ Schema.Struct({ identifier: WireString })
 export interface CreateBlocklistIdentifierParams
   extends Schema.Schema.Type<typeof CreateBlocklistIdentifierParams> {}
 
 /**
  * `POST /blocklist_identifiers` (`CreateBlocklistIdentifier`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/post/blocklist_identifiers
  * @since 0.1.0
@@ -167,13 +159,7 @@ export const createBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   path: "/blocklist_identifiers",
   body: Operation.jsonBody,
   params: CreateBlocklistIdentifierParams,
-  success: Models.BlocklistIdentifier,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.BlocklistIdentifier
 })
 
 /**
@@ -189,6 +175,8 @@ export interface DeleteBlocklistIdentifierParams
 /**
  * `DELETE /blocklist_identifiers/{identifier_id}` (`DeleteBlocklistIdentifier`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/delete/blocklist_identifiers/{identifier_id}
  * @since 0.1.0
  * @category operations
@@ -198,6 +186,5 @@ export const deleteBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/blocklist_identifiers/{identifier_id}",
   params: DeleteBlocklistIdentifierParams,
-  success: Models.DeletedObject,
-  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })

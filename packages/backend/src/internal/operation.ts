@@ -19,7 +19,7 @@ import type * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
 import { ClerkClient } from "../ClerkClient.js"
-import type { ErrorFor, ErrorStatus, ResponseValidationError, SDKError } from "../Errors.js"
+import type { ClerkErrors, ResponseValidationError, SDKError } from "../Errors.js"
 import { RequestValidationError } from "../Errors.js"
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, RetryPolicy } from "../RetryPolicy.js"
@@ -35,10 +35,11 @@ import {
   textOf,
   transportKind
 } from "./attempt.js"
+import * as CallOptionsCheck from "./callOptions.js"
 import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
-import { type ErrorClasses, type Parsed, failure, parsed } from "./response.js"
+import { type Parsed, failure, parsed } from "./response.js"
 import { BoundedAttempt, attemptTimeoutFor } from "./timeout.js"
 
 /**
@@ -48,10 +49,10 @@ import { BoundedAttempt, attemptTimeoutFor } from "./timeout.js"
 export { json as jsonBody, jsonArray as jsonArrayBody, multipart as multipartBody, query } from "./request.js"
 
 /**
- * Errors any operation can fail with, whatever its spec entry declares:
- * invalid params, an undocumented answer, a body its schema rejects, a
- * request that never got an answer (or whose answer a middleware of the
- * supplied HttpClient rejected), or an attempt that ran out of time.
+ * Errors any operation can fail with besides Clerk's tagged errors: invalid
+ * params, an answer without a tag, a body its schema rejects, a request that
+ * never got an answer (or whose answer a middleware of the supplied HttpClient
+ * rejected), or an attempt that ran out of time.
  *
  * @since 0.1.0
  * @category errors
@@ -63,14 +64,24 @@ export type GenericError =
   | HttpClientError.HttpClientError
   | Cause.TimeoutException
 
-export interface Definition<P, PI, A, AI, S extends ErrorStatus> extends RequestShape {
+/**
+ * What every operation can fail with. A Clerk error body surfaces as the tag of
+ * its status even where the spec does not list that status for the operation
+ * (real Clerk answers such statuses), so every operation's error type names all
+ * of Clerk's tags: a narrower type would omit errors the call does fail with.
+ * The statuses the spec documents for an operation are listed in its JSDoc.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type OperationError = ClerkErrors | GenericError
+
+export interface Definition<P, PI, A, AI> extends RequestShape {
   readonly operationId: string
   /** Params on the decoded side are camelCase; encoding yields the wire names. */
   readonly params: Schema.Schema<P, PI>
   /** Absent when the operation answers without a body. */
   readonly success: Schema.Schema<A, AI> | undefined
-  /** The statuses the spec declares, each with its error class. */
-  readonly errors: ErrorClasses<S>
 }
 
 /** Operations whose params are all optional can be called without any. */
@@ -157,12 +168,15 @@ export const decodeLater = <P, A, E>(call: object): DecodeLater<P, A, E> | undef
  * @since 0.1.0
  * @category constructors
  */
-export const make = <P, PI, A, AI, const S extends ErrorStatus>(
-  definition: Definition<P, PI, A, AI, S>
-): Call<P, A, ErrorFor<S> | GenericError> => {
-  type E = ErrorFor<S> | GenericError
+export const make = <P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P, A, OperationError> => {
+  type E = OperationError
   const { operationId, method } = definition
-  const encodeParams = ParseResult.encodeUnknownEither(definition.params, { errors: "all" })
+  // A key the operation does not know (a typo from JavaScript, a field of another
+  // operation) is refused rather than dropped: the caller meant it to be sent.
+  const encodeParams = ParseResult.encodeUnknownEither(definition.params, {
+    errors: "all",
+    onExcessProperty: "error"
+  })
   const parseSuccess =
     definition.success === undefined ? undefined : CompiledDecoder.parseJsonFor(definition.success)
   const toRequest = compile(definition)
@@ -199,14 +213,13 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     span: Tracer.Span,
     clock: Clock.Clock,
     wire: { readonly [key: string]: unknown },
-    options: CallOptions | undefined,
+    options: CallOptionsCheck.CheckedOptions,
     decoded: (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ): Effect.Effect<X, E> => {
     const { httpClient } = Context.get(context, ClerkClient)
-    const policy = options?.retry ?? Context.get(context, RetryPolicy)
-    const timeout =
-      options?.timeout === undefined ? Context.get(context, Timeout) : Duration.decode(options.timeout)
+    const policy = options.retry ?? Context.get(context, RetryPolicy)
+    const timeout = options.timeout ?? Context.get(context, Timeout)
     const attemptTimeout = attemptTimeoutFor(httpClient, clock, timeout)
     const rateLimit = Context.get(context, RateLimit)
     const retryContext = { operationId, method, policy }
@@ -226,7 +239,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         failWith<X, E>(
           retryContext,
-          failure(definition.errors, response, textOf(answer), now),
+          failure(response, textOf(answer), now),
           statusKind(response.status),
           attempts,
           retryAfterOf(response, now)
@@ -308,24 +321,25 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       Effect.useSpan(spanName, spanOptions, (span) =>
         Effect.suspend(() => {
           const wire = encodeParams(params ?? {})
-          return Either.isLeft(wire)
-            ? invalidParams(wire.left)
-            : Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
-                send(
-                  context,
-                  span,
-                  clock,
-                  wire.right as { readonly [key: string]: unknown },
-                  options,
-                  decoded,
-                  read
-                )
-              )
+          if (Either.isLeft(wire)) return invalidParams(wire.left)
+          const checked = CallOptionsCheck.check(operationId, options)
+          if (Either.isLeft(checked)) return Effect.fail(checked.left)
+          return Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
+            send(
+              context,
+              span,
+              clock,
+              wire.right as { readonly [key: string]: unknown },
+              checked.right,
+              decoded,
+              read
+            )
+          )
         })
       )
     )
 
   const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode, undefined)
   const internals: Internals<P, A, E> = { run, parse }
-  return Object.assign(call, { [Internals]: internals }) as Call<P, A, ErrorFor<S> | GenericError>
+  return Object.assign(call, { [Internals]: internals }) as Call<P, A, OperationError>
 }
