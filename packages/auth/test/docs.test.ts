@@ -51,7 +51,9 @@ const call = (method: "GET" | "POST" | "DELETE", url: string, token?: string) =>
         token === undefined ? (request) => request : HttpClientRequest.bearerToken(token)
       )
     )
-  ).pipe(Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, text }))))
+  ).pipe(
+    Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, text })))
+  )
 
 /** Clerk's JWKS on loopback, and tokens: a reader and a manager of org_1's invoices, a user without an organization, a machine. */
 const clerk = Effect.gen(function* () {
@@ -86,7 +88,10 @@ describe("the snippets of docs/auth.md, served", () => {
       const base = yield* serve(
         HttpApiBuilder.serve().pipe(Layer.provide(HttpApiSnippet.ApiLive), Layer.provide(clerkAuth))
       )
-      expect(yield* call("GET", `${base}/invoices`, reader)).toEqual({ status: 200, text: '["invoices of org_1"]' })
+      expect(yield* call("GET", `${base}/invoices`, reader)).toEqual({
+        status: 200,
+        text: '["invoices of org_1"]'
+      })
       expect((yield* call("GET", `${base}/invoices`, loner)).status).toBe(403)
       expect((yield* call("GET", `${base}/invoices`)).status).toBe(401)
       expect((yield* call("DELETE", `${base}/invoices`, reader)).status).toBe(403)
@@ -100,7 +105,10 @@ describe("the snippets of docs/auth.md, served", () => {
     Effect.gen(function* () {
       const { clerkAuth, reader, loner, machine } = yield* clerk
       const base = yield* serve(RouterSnippet.app.pipe(Layer.provide(clerkAuth)))
-      expect(yield* call("GET", `${base}/invoices`, reader)).toEqual({ status: 200, text: '{"orgId":"org_1"}' })
+      expect(yield* call("GET", `${base}/invoices`, reader)).toEqual({
+        status: 200,
+        text: '{"orgId":"org_1"}'
+      })
       expect((yield* call("GET", `${base}/invoices`, loner)).status).toBe(403)
       expect((yield* call("GET", `${base}/invoices`)).status).toBe(401)
       expect((yield* call("POST", `${base}/jobs`, machine)).status).toBe(202)
