@@ -215,12 +215,29 @@ export const make = (
       )
     }
 
-    const authenticateRequest = (request: HttpServerRequest.HttpServerRequest, route: RouteOptions = {}) =>
+    const authenticateFound = (request: HttpServerRequest.HttpServerRequest, route: RouteOptions) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const found = requestToken(request, instance, Math.floor(now / 1000))
         if (found.source === "header") return authenticateToken(found.token, route)
         if (found.token === undefined) return missing()
         return authenticateCookie(found.token, found.clientUat, route)
+      })
+
+    // A group's ClerkAuthentication and an endpoint's Requirement both authenticate the same
+    // request: the second reuses the first's answer instead of verifying (or asking Clerk) again.
+    const answered = new WeakMap<object, Map<string, Effect.Effect<AuthState, TokenVerificationError>>>()
+    const authenticateRequest = (request: HttpServerRequest.HttpServerRequest, route: RouteOptions = {}) =>
+      Effect.suspend(() => {
+        const key = JSON.stringify([route.acceptsToken, route.treatPendingAsSignedOut])
+        const byRoute =
+          answered.get(request) ?? new Map<string, Effect.Effect<AuthState, TokenVerificationError>>()
+        answered.set(request, byRoute)
+        const known = byRoute.get(key)
+        if (known !== undefined) return known
+        return Effect.flatMap(Effect.cached(authenticateFound(request, route)), (answer) => {
+          byRoute.set(key, answer)
+          return answer
+        })
       })
 
     return { authenticateToken, authenticateRequest }

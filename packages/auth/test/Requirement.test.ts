@@ -168,3 +168,54 @@ describe("HttpRouter: requireAuth", () => {
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici))
   )
 })
+
+describe("one verification per request", () => {
+  it.live("a group's ClerkAuthentication and an endpoint's Requirement ask Clerk once", () =>
+    Effect.gen(function* () {
+      const now = Math.floor(Date.now() / 1000)
+      const server = yield* serveClerk(() => ({
+        "POST /v1/api_keys/verify": {
+          status: 200,
+          body: {
+            object: "api_key",
+            id: "ak_id_1",
+            type: "api_key",
+            subject: "user_2abc",
+            name: "CI",
+            claims: null,
+            scopes: [],
+            revoked: false,
+            revocation_reason: null,
+            expired: false,
+            expiration: null,
+            created_by: null,
+            last_used_at: null,
+            created_at: now,
+            updated_at: now
+          }
+        }
+      }))
+      class AnyCaller extends Requirement<AnyCaller>()("AnyCaller") {}
+      class KeyApi extends HttpApi.make("keys").add(
+        HttpApiGroup.make("keys")
+          .add(HttpApiEndpoint.get("whoami", "/whoami").addSuccess(Schema.String).middleware(AnyCaller))
+          .middleware(ClerkAuthentication)
+      ) {}
+      const KeysLive = HttpApiBuilder.group(KeyApi, "keys", (handlers) =>
+        handlers.handle("whoami", () => Effect.map(Authenticated, (auth) => auth.tokenType))
+      )
+      const base = yield* serve(
+        HttpApiBuilder.serve().pipe(
+          Layer.provide(HttpApiBuilder.api(KeyApi).pipe(Layer.provide(KeysLive))),
+          Layer.provide(layerRequirement(AnyCaller, {})),
+          Layer.provide(layerClerkAuthentication),
+          Layer.provide(Layer.provide(ClerkAuth.layer({ acceptsToken: "any" }), clientLayer(server.apiUrl)))
+        )
+      )
+      expect(yield* status("GET", `${base}/whoami`, "ak_secret")).toBe(200)
+      expect(server.requests.filter((request) => request === "POST /v1/api_keys/verify")).toHaveLength(1)
+      expect(yield* status("GET", `${base}/whoami`, "ak_secret")).toBe(200)
+      expect(server.requests.filter((request) => request === "POST /v1/api_keys/verify")).toHaveLength(2)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici))
+  )
+})
