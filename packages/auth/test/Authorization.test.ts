@@ -13,11 +13,14 @@ import { makeKey, sessionClaims, sign } from "./support/keys.js"
 
 const now = 1_750_000_000
 
+// One key for the whole table: making an RSA key pair is the dearest step of a row.
+const sharedKey = Effect.runPromise(makeKey("ins_table"))
+
 /** Signs `claims` and authenticates the token as a request's bearer token would be. */
 const authOf = (extra: JWTPayload) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(now * 1000)
-    const key = yield* makeKey("ins_table")
+    const key = yield* Effect.promise(() => sharedKey)
     const context = yield* Layer.build(
       // Networkless: the client is never called.
       Layer.provide(ClerkAuth.layer({ jwtKey: key.pem }), clientLayer("http://127.0.0.1:9/v1"))
