@@ -6,6 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { base64url } from "jose"
 import type { TokenVerificationError } from "./Errors.js"
 import { decodeHeader, type Header, refuse } from "./internal/jwt.js"
 
@@ -65,7 +66,7 @@ export const decodeJwt = (token: string): Effect.Effect<DecodedJwt, TokenVerific
     const header = yield* decodeHeader(token)
     const [, payload = "", signature = ""] = token.split(".")
     const text = yield* Effect.try({
-      try: () => new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(payload, "base64url")),
+      try: () => new TextDecoder("utf-8", { fatal: true }).decode(base64url.decode(payload)),
       catch: (cause) => refuse("Malformed", "the payload is not base64url UTF-8", cause)
     })
     const claims = yield* Effect.mapError(decodePayload(text), (cause) =>

@@ -1,6 +1,6 @@
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
-import { decodeJwt as joseDecodeJwt } from "jose"
+import { base64url, decodeJwt as joseDecodeJwt } from "jose"
 import type { TokenVerificationError } from "../Errors.js"
 import { refuse } from "./jwt.js"
 
@@ -23,6 +23,15 @@ export interface CookieInstance {
   readonly production: boolean
 }
 
+/** Plain base64 to text, `""` when it is not base64 (web APIs only: this runs on edge runtimes too). */
+const decodeBase64 = (value: string): string => {
+  try {
+    return atob(value)
+  } catch {
+    return ""
+  }
+}
+
 /**
  * `pk_test_…`/`pk_live_…` carry the Frontend API host, base64 with a `$` end
  * mark; the cookie suffix is the first 8 characters of the base64url SHA-1 of the key.
@@ -31,8 +40,8 @@ export const cookieInstance = (
   publishableKey: string
 ): Effect.Effect<CookieInstance, TokenVerificationError> =>
   Effect.gen(function* () {
-    const match = /^pk_(test|live)_([A-Za-z0-9+/=_-]+)$/.exec(publishableKey)
-    const decoded = match === null ? "" : Buffer.from(match[2] ?? "", "base64").toString("utf8")
+    const match = /^pk_(test|live)_([A-Za-z0-9+/=]+)$/.exec(publishableKey)
+    const decoded = match === null ? "" : decodeBase64(match[2] ?? "")
     if (match === null || !decoded.endsWith("$") || !decoded.slice(0, -1).includes(".")) {
       return yield* Effect.fail(
         refuse("InvalidKey", "publishableKey is not a Clerk publishable key (pk_test_… or pk_live_…)")
@@ -42,7 +51,7 @@ export const cookieInstance = (
       crypto.subtle.digest("SHA-1", new TextEncoder().encode(publishableKey))
     )
     return {
-      suffix: Buffer.from(digest).toString("base64url").slice(0, 8),
+      suffix: base64url.encode(new Uint8Array(digest)).slice(0, 8),
       frontendApi: decoded.slice(0, -1),
       production: match[1] === "live"
     }
