@@ -225,6 +225,55 @@ describe("suffixed cookies", () => {
     })
   )
 
+  it.scoped("chooses between plain and suffixed cookies by Clerk's rules", () =>
+    Effect.gen(function* () {
+      const { authenticate, token } = yield* setup({ publishableKey })
+      const older = yield* token({ sub: "user_suffixed", iat: now - 30 })
+      const newer = yield* token({ sub: "user_plain" })
+      const jar = (plainUat: number, suffixedUat: number | undefined, suffixed: string) =>
+        [
+          `__session=${newer}`,
+          `__client_uat=${plainUat}`,
+          `__session_${suffix}=${suffixed}`,
+          ...(suffixedUat === undefined ? [] : [`__client_uat_${suffix}=${suffixedUat}`])
+        ].join("; ")
+      // Both signed in, the plain session is newer: the plain cookies win.
+      expect(yield* authenticate({ cookie: jar(now - 60, now - 60, older) })).toMatchObject({
+        userId: "user_plain"
+      })
+      // The plain one is older: the suffixed cookies win.
+      const newest = yield* token({ sub: "user_suffixed", iat: now + 1 })
+      expect(yield* authenticate({ cookie: jar(now - 60, now - 60, newest) })).toMatchObject({
+        userId: "user_suffixed"
+      })
+      // Suffixed signed out, plain signed in: the plain cookies win.
+      expect(yield* authenticate({ cookie: jar(now - 60, 0, older) })).toMatchObject({ userId: "user_plain" })
+      // A suffixed session without its __client_uat: the plain cookies.
+      expect(yield* authenticate({ cookie: jar(now - 60, undefined, newest) })).toMatchObject({
+        userId: "user_plain"
+      })
+    })
+  )
+
+  it.scoped(
+    "on a development instance, an expired suffixed session gives way to plain cookies saying signed out",
+    () =>
+      Effect.gen(function* () {
+        const development = `pk_test_${Buffer.from(`${frontendApi}$`).toString("base64")}`
+        const devSuffix = createHash("sha1").update(development).digest("base64url").slice(0, 8)
+        const { authenticate, token } = yield* setup({ publishableKey: development })
+        const expired = yield* token({ iat: now - 120, nbf: now - 130, exp: now - 60 })
+        const plain = yield* token({ sub: "user_plain" })
+        const cookie = `__session=${plain}; __client_uat=0; __session_${devSuffix}=${expired}; __client_uat_${devSuffix}=${now - 200}`
+        expect(reasonOf(yield* authenticate({ cookie }))).toBe("ClientUatMissing")
+        // On production the suffixed cookies are trusted: the expired token is what is refused.
+        const { authenticate: onProduction, token: productionToken } = yield* setup({ publishableKey })
+        const expiredThere = yield* productionToken({ iat: now - 120, nbf: now - 130, exp: now - 60 })
+        const productionCookie = `__session=${plain}; __client_uat=0; __session_${suffix}=${expiredThere}; __client_uat_${suffix}=${now - 200}`
+        expect(reasonOf(yield* onProduction({ cookie: productionCookie }))).toBe("TokenExpired")
+      })
+  )
+
   it.scoped("a publishable key that is not one fails the layer", () =>
     Effect.gen(function* () {
       const server = yield* serveClerk(() => ({}))
