@@ -21,7 +21,7 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
     }),
     "on_behalf_of"
   ),
-  permissions: /* @__PURE__ */ Schema.Literal("*"),
+  permissions: WireString,
   agentName: /* @__PURE__ */ required(WireString, "agent_name"),
   taskDescription: /* @__PURE__ */ required(WireString, "task_description"),
   redirectUrl: /* @__PURE__ */ required(WireString, "redirect_url"),

@@ -41,7 +41,8 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
   path: "/allowlist_identifiers",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListAllowlistIdentifiersParams,
-  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier)
+  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
+  paginated: /* @__PURE__ */ Pagination.page(Models.AllowlistIdentifier)
 })
 
 /**
@@ -50,10 +51,10 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.stream(listAllowlistIdentifiers, {
-  items: (page) => page,
-  maxPageSize: 500
-})
+export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.streamPaginated(
+  listAllowlistIdentifiers,
+  { maxPageSize: 500 }
+)
 
 /**
  * @since 0.1.0
@@ -115,7 +116,9 @@ export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category params
  */
-export const ListBlocklistIdentifiersParams = /* @__PURE__ */ Schema.Struct({})
+export const ListBlocklistIdentifiersParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean)
+})
 export interface ListBlocklistIdentifiersParams
   extends Schema.Schema.Type<typeof ListBlocklistIdentifiersParams> {}
 
@@ -132,6 +135,7 @@ export const listBlocklistIdentifiers = /* @__PURE__ */ Operation.make({
   operationId: "ListBlocklistIdentifiers",
   method: "GET",
   path: "/blocklist_identifiers",
+  query: /* @__PURE__ */ Operation.query(["paginated"]),
   params: ListBlocklistIdentifiersParams,
   success: Models.BlocklistIdentifiers
 })

@@ -41,7 +41,8 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/clients",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Client)
+  success: /* @__PURE__ */ Schema.Array(Models.Client),
+  paginated: /* @__PURE__ */ Pagination.page(Models.Client)
 })
 
 /**
@@ -50,7 +51,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0

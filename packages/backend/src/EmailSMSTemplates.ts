@@ -49,7 +49,8 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/templates/{template_type}",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Template)
+  success: /* @__PURE__ */ Schema.Array(Models.Template),
+  paginated: /* @__PURE__ */ Pagination.page(Models.Template)
 })
 
 /**
@@ -58,7 +59,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0

@@ -135,7 +135,9 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
       })
     ),
     "custom_attributes"
-  )
+  ),
+  authenticatable: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  disableJitProvisioning: /* @__PURE__ */ optional(Schema.Boolean, "disable_jit_provisioning")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 

@@ -9,13 +9,15 @@ import * as Schema from "effect/Schema"
 
 /**
  * One entry of Clerk's `errors` array. `meta` is kept whole: its keys vary by code.
+ * An entry without `message` (as Clerk's own SDK tests write them) still decodes,
+ * with an empty message: the code is what identifies the error.
  *
  * @since 0.1.0
  * @category models
  */
 export class ClerkErrorDetail extends Schema.Class<ClerkErrorDetail>("ClerkErrorDetail")({
   code: Schema.String,
-  message: Schema.String,
+  message: Schema.optionalWith(Schema.String, { default: () => "" }),
   longMessage: Schema.optional(Schema.String).pipe(Schema.fromKey("long_message")),
   meta: Schema.optional(Schema.Unknown)
 }) {}

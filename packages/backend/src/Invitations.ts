@@ -26,7 +26,7 @@ import * as Pagination from "./internal/pagination.js"
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
   status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
   ),
   query: /* @__PURE__ */ Schema.optional(WireString),
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
@@ -55,7 +55,8 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/invitations",
   query: /* @__PURE__ */ Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Invitation)
+  success: /* @__PURE__ */ Schema.Array(Models.Invitation),
+  paginated: /* @__PURE__ */ Pagination.page(Models.Invitation)
 })
 
 /**
@@ -64,7 +65,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0

@@ -47,7 +47,8 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/jwt_templates",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.JWTTemplate)
+  success: /* @__PURE__ */ Schema.Array(Models.JWTTemplate),
+  paginated: /* @__PURE__ */ Pagination.page(Models.JWTTemplate)
 })
 
 /**
@@ -56,7 +57,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0

@@ -24,7 +24,7 @@ import * as Pagination from "./internal/pagination.js"
 export const GetAllParams = /* @__PURE__ */ Schema.Struct({
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
   ),
   query: /* @__PURE__ */ Schema.optional(WireString),
   limit: /* @__PURE__ */ Schema.optional(
@@ -74,7 +74,7 @@ export const streamAll = /* @__PURE__ */ Pagination.stream(getAll, {
 export const ListParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
   ),
   emailAddress: /* @__PURE__ */ optional(WireString, "email_address"),
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),

@@ -61,7 +61,8 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/sessions",
   query: /* @__PURE__ */ Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Session)
+  success: /* @__PURE__ */ Schema.Array(Models.Session),
+  paginated: /* @__PURE__ */ Pagination.page(Models.Session)
 })
 
 /**
@@ -70,7 +71,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0

@@ -109,7 +109,11 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
+  items: (page) => page,
+  maxPageSize: 500,
+  cursor: Pagination.createdAtCursor
+})
 
 /**
  * @since 0.1.0
@@ -754,7 +758,8 @@ export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/oauth_access_tokens/{provider}",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: GetOAuthAccessTokenParams,
-  success: Models.OAuthAccessToken
+  success: Models.OAuthAccessToken,
+  paginated: /* @__PURE__ */ Pagination.page(Models.OAuthAccessToken.value)
 })
 
 /**
@@ -763,8 +768,7 @@ export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.stream(getOAuthAccessToken, {
-  items: (page) => page,
+export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.streamPaginated(getOAuthAccessToken, {
   maxPageSize: 500
 })
 

@@ -219,6 +219,14 @@ const errorClass = (status: number): string => {
   return name
 }
 
+/** The item Schema of a list whose page is a bare array, for its `{ data, total_count }` shape. */
+const pageItem = (operation: OperationModel, ctx: Context): string => {
+  if (operation.success.kind !== "json") throw new Error(`${operation.operationId}: a page needs a JSON body`)
+  const { schema } = operation.success
+  if (schema.$ref !== undefined) return `${emit(schema, ctx)}.value`
+  return emit(schema.items ?? {}, ctx)
+}
+
 const operationBlock = (operation: OperationModel, module: ModuleContext): string => {
   const { ctx, requestCtx } = module
   const paramsName = `${upperFirst(operation.name)}Params`
@@ -250,16 +258,28 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
     since,
     "@category operations"
   ]
+  const pagination = operation.pagination
+  const paginatedLine = operation.paginatedPage
+    ? `,\n  paginated: Pagination.page(${pageItem(operation, ctx)})`
+    : ""
   lines.push(`${doc(operationDoc)}
 ${local === operation.name ? "export " : ""}const ${local} = Operation.make({
   operationId: ${JSON.stringify(operation.operationId)},
   method: ${JSON.stringify(operation.method)},
   path: ${JSON.stringify(operation.path)},
 ${queryLine}${operation.body === "none" ? "" : `  body: Operation.${operation.body}Body,\n`}  params: ${paramsName},
-  success: ${success.code}
+  success: ${success.code}${paginatedLine}
 })${local === operation.name ? "" : `\nexport { ${local} as ${operation.name} }`}`)
-  const pagination = operation.pagination
-  if (pagination !== undefined) {
+  const streamDoc = doc([
+    `Every item of \`${operation.name}\`, across all pages.`,
+    "",
+    since,
+    "@category streams"
+  ])
+  if (pagination?.paginated === true) {
+    lines.push(`${streamDoc}
+export const ${streamName(operation.name)} = Pagination.streamPaginated(${local}, { maxPageSize: ${pagination.maxPageSize} })`)
+  } else if (pagination !== undefined) {
     const shape = [
       pagination.itemsKey === undefined
         ? "items: (page) => page"
@@ -267,9 +287,10 @@ ${queryLine}${operation.body === "none" ? "" : `  body: Operation.${operation.bo
       ...(pagination.totalCountKey === undefined
         ? []
         : [`totalCountKey: ${JSON.stringify(pagination.totalCountKey)}`]),
-      `maxPageSize: ${pagination.maxPageSize}`
+      `maxPageSize: ${pagination.maxPageSize}`,
+      ...(pagination.cursor ? ["cursor: Pagination.createdAtCursor"] : [])
     ]
-    lines.push(`${doc([`Every item of \`${operation.name}\`, across all pages.`, "", since, "@category streams"])}
+    lines.push(`${streamDoc}
 export const ${streamName(operation.name)} = Pagination.stream(${local}, { ${shape.join(", ")} })`)
   }
   return lines.join("\n\n")
@@ -304,6 +325,7 @@ export const indexModule = (namespaces: ReadonlyArray<string>): string =>
 ${doc(["The Clerk Backend API as Effects.", "", since])}
 export * as ClerkClient from "./ClerkClient.js"
 export type { CallOptions } from "./CallOptions.js"
+export type { Page } from "./internal/pagination.js"
 export * from "./Errors.js"
 export * as Models from "./Models.js"
 export * as RateLimit from "./RateLimit.js"

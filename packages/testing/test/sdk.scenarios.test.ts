@@ -125,9 +125,9 @@ sharedEmulator("Invitations through the SDK", (it) => {
       expect(yield* Effect.flip(Invitations.revoke({ invitationId: invitation.id }))).toMatchObject({
         _tag: "ClerkBadRequest"
       })
-      const pending = yield* Invitations.list({ status: "pending", orderBy: "+created_at" })
+      const pending = yield* Invitations.list({ status: ["pending"], orderBy: "+created_at" })
       expect(pending.map((i) => i.id)).toEqual([ignoring.id, ...bulk.map((i) => i.id)])
-      expect((yield* Invitations.list({ status: "revoked" })).map((i) => i.id)).toEqual([invitation.id])
+      expect((yield* Invitations.list({ status: ["revoked"] })).map((i) => i.id)).toEqual([invitation.id])
       expect((yield* Invitations.list({ query: "guest" })).map((i) => i.id)).toEqual([invitation.id])
       expect(yield* Invitations.list({ limit: 2, offset: 3 })).toHaveLength(1)
       expect((yield* (yield* ClerkEmulator.ClerkEmulator).snapshot).invitations).toHaveLength(4)

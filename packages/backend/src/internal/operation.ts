@@ -82,12 +82,33 @@ export interface Definition<P, PI, A, AI> extends RequestShape {
   readonly params: Schema.Schema<P, PI>
   /** Absent when the operation answers without a body. */
   readonly success: Schema.Schema<A, AI> | undefined
+  /**
+   * The answer when the call asks for `paginated: true`: real Clerk then answers
+   * `{ data, total_count }` on every list that takes the flag, whatever the spec shows.
+   */
+  readonly paginated?: Schema.Schema.AnyNoContext | undefined
 }
 
 /** Operations whose params are all optional can be called without any. */
 export type Call<P, A, E> = {} extends P
   ? (params?: P, options?: CallOptions) => Effect.Effect<A, E, ClerkClient>
   : (params: P, options?: CallOptions) => Effect.Effect<A, E, ClerkClient>
+
+/**
+ * A list that takes `paginated`: `{ paginated: true }` answers `Page`, anything
+ * else the bare list `A`, and the type says which a call gets.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaginatedCall<P, A, Page, E> {
+  (params: P & { readonly paginated: true }, options?: CallOptions): Effect.Effect<Page, E, ClerkClient>
+  (...args: Args<P & { readonly paginated?: false | undefined }>): Effect.Effect<A, E, ClerkClient>
+  (...args: Args<P>): Effect.Effect<A | Page, E, ClerkClient>
+}
+
+/** A call's arguments: the params may be left out where all of them are optional. */
+type Args<P> = {} extends P ? [params?: P, options?: CallOptions] : [params: P, options?: CallOptions]
 
 /**
  * Sleeps until the Clock reads `deadline`. A timer may fire a few milliseconds
@@ -133,14 +154,17 @@ export type DecodeLater<P, A, E> = (
  */
 const Internals: unique symbol = Symbol.for("@effect-clerk/backend/Operation/Internals")
 
+/** Parses a 2xx answer by the shape the call asked for. */
+type Parse<A, E> = (answer: Answer) => Either.Either<Parsed<A, E>, E>
+
 interface Internals<P, A, E> {
+  /** `decoded` turns a 2xx answer, parsed by `parse`, into the call's value or the error it must fail with. */
   readonly run: <X>(
     params: P | undefined,
     options: CallOptions | undefined,
-    decoded: (answer: Answer) => Either.Either<X, E>,
+    decoded: (parse: Parse<A, E>) => (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ) => Effect.Effect<X, E, ClerkClient>
-  readonly parse: (answer: Answer) => Either.Either<Parsed<A, E>, E>
 }
 
 /**
@@ -151,12 +175,12 @@ interface Internals<P, A, E> {
 export const decodeLater = <P, A, E>(call: object): DecodeLater<P, A, E> | undefined => {
   const internals = (call as { readonly [Internals]?: Internals<P, A, E> })[Internals]
   if (internals === undefined) return undefined
-  const { run, parse } = internals
+  const { run } = internals
   return (params, options) =>
     run(
       params,
       options,
-      (answer) =>
+      (parse) => (answer) =>
         answer.broken
           ? Either.map(parse(answer), Effect.succeed)
           : Either.right(Effect.suspend(() => parse(answer))),
@@ -168,7 +192,11 @@ export const decodeLater = <P, A, E>(call: object): DecodeLater<P, A, E> | undef
  * @since 0.1.0
  * @category constructors
  */
-export const make = <P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P, A, OperationError> => {
+export function make<P, PI, A, AI, Page, PageI>(
+  definition: Definition<P, PI, A, AI> & { readonly paginated: Schema.Schema<Page, PageI> }
+): PaginatedCall<P, A, Page, OperationError>
+export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P, A, OperationError>
+export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P, A, OperationError> {
   type E = OperationError
   const { operationId, method } = definition
   // A key the operation does not know (a typo from JavaScript, a field of another
@@ -179,6 +207,8 @@ export const make = <P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
   })
   const parseSuccess =
     definition.success === undefined ? undefined : CompiledDecoder.parseJsonFor(definition.success)
+  const parsePage =
+    definition.paginated === undefined ? undefined : CompiledDecoder.parseJsonFor(definition.paginated)
   const toRequest = compile(definition)
   const spanName = `Clerk.${operationId}`
   // The call site inside this module is all a captured stack would show.
@@ -199,13 +229,25 @@ export const make = <P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
     )
   }
 
-  const parse = (answer: Answer): Either.Either<Parsed<A, E>, E> =>
+  const parse: Parse<A, E> = (answer) =>
     parseSuccess === undefined
       ? Either.right({ json: undefined, decode: () => Either.right(undefined as A) })
       : parsed(operationId, parseSuccess, answer.response, textOf(answer))
 
-  const decode = (answer: Answer): Either.Either<A, E> =>
-    Either.flatMap(parse(answer), (body) => body.decode())
+  // The page shape is a second success type of the same call; the call's type says which a caller gets.
+  const parsePaginated: Parse<A, E> | undefined =
+    parsePage === undefined
+      ? undefined
+      : (answer) =>
+          parsed(operationId, parsePage as CompiledDecoder.JsonParser<A>, answer.response, textOf(answer))
+
+  const parserFor = (wire: { readonly [key: string]: unknown }): Parse<A, E> =>
+    parsePaginated !== undefined && wire.paginated === true ? parsePaginated : parse
+
+  const decode =
+    (parse: Parse<A, E>) =>
+    (answer: Answer): Either.Either<A, E> =>
+      Either.flatMap(parse(answer), (body) => body.decode())
 
   /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
   const send = <X>(
@@ -314,7 +356,7 @@ export const make = <P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
   const run = <X>(
     params: P | undefined,
     options: CallOptions | undefined,
-    decoded: (answer: Answer) => Either.Either<X, E>,
+    decoded: (parse: Parse<A, E>) => (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ) =>
     Effect.clockWith((clock) =>
@@ -324,22 +366,15 @@ export const make = <P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
           if (Either.isLeft(wire)) return invalidParams(wire.left)
           const checked = CallOptionsCheck.check(operationId, options)
           if (Either.isLeft(checked)) return Effect.fail(checked.left)
+          const encoded = wire.right as { readonly [key: string]: unknown }
           return Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
-            send(
-              context,
-              span,
-              clock,
-              wire.right as { readonly [key: string]: unknown },
-              checked.right,
-              decoded,
-              read
-            )
+            send(context, span, clock, encoded, checked.right, decoded(parserFor(encoded)), read)
           )
         })
       )
     )
 
   const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode, undefined)
-  const internals: Internals<P, A, E> = { run, parse }
+  const internals: Internals<P, A, E> = { run }
   return Object.assign(call, { [Internals]: internals }) as Call<P, A, OperationError>
 }
