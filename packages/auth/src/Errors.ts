@@ -11,6 +11,10 @@ import * as Data from "effect/Data"
  * `BackendUnavailable` say nothing about the token: verification could not be
  * done, so `authenticateRequest` reports them as failures, not as signed out.
  *
+ * - `KeyNotForSigning`: the token names a JWKS key whose `use` is not `sig`.
+ * - `InvalidAudience`: `audience` is set and the token's `aud` names none of it.
+ * - `MissingAuthorizedParty`: `authorizedParties` is set and the token has no `azp`.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -18,12 +22,15 @@ export type TokenVerificationReason =
   | "Malformed"
   | "UnsupportedAlgorithm"
   | "UnknownKid"
+  | "KeyNotForSigning"
   | "InvalidSignature"
   | "InvalidClaims"
   | "TokenExpired"
   | "TokenNotActiveYet"
   | "TokenIssuedInFuture"
+  | "InvalidAudience"
   | "InvalidAuthorizedParty"
+  | "MissingAuthorizedParty"
   | "InvalidIssuer"
   | "TokenRevoked"
   | "TokenNotFound"

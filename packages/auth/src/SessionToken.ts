@@ -11,10 +11,10 @@ import type * as Redacted from "effect/Redacted"
 import type { SessionClaims } from "./Claims.js"
 import type { TokenVerificationError } from "./Errors.js"
 import { JwksCache } from "./JwksCache.js"
-import type { IssuerOption } from "./internal/jwt.js"
+import type { AudienceOption, IssuerOption } from "./internal/jwt.js"
 import { importJwtKey, jwksResolver, verifySession } from "./internal/session.js"
 
-export type { IssuerOption } from "./internal/jwt.js"
+export type { AudienceOption, IssuerOption } from "./internal/jwt.js"
 
 /**
  * @since 0.1.0
@@ -22,10 +22,15 @@ export type { IssuerOption } from "./internal/jwt.js"
  */
 export interface VerifyTokenOptions {
   /**
-   * The origins allowed in `azp` (e.g. `["https://app.example.com"]`). A token
-   * carrying another `azp` is refused; one without `azp` passes, as in Clerk's SDKs.
+   * The origins allowed in `azp` (e.g. `["https://app.example.com"]`). When set,
+   * a token carrying another `azp` or none at all is refused, as in Clerk's SDKs.
    */
   readonly authorizedParties?: ReadonlyArray<string> | undefined
+  /**
+   * The audience(s) to accept. When set, a token whose `aud` names none of them
+   * is refused; a token without `aud` passes, as in Clerk's SDKs.
+   */
+  readonly audience?: AudienceOption | undefined
   /**
    * The trusted issuer(s). Defaults to any Clerk instance issuer
    * (`https://clerk.<domain>`, `https://<slug>.clerk.accounts.dev`); set it to

@@ -1,7 +1,7 @@
 import { ClerkAuth, MachineAuth, SessionAuth, SignedOut } from "@effect-clerk/auth"
 import { HttpServerRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, TestClock } from "effect"
+import { Effect, Layer, Redacted, TestClock } from "effect"
 import { clientLayer } from "./support/client.js"
 import { type Reply, serveClerk } from "./support/clerkServer.js"
 import { makeKey, sessionClaims, sign, type TestKey } from "./support/keys.js"
@@ -72,7 +72,7 @@ describe("ClerkAuth.authenticateRequest", () => {
       expect(
         viaHeader._tag === "SessionAuth" && [viaHeader.userId, viaHeader.sessionId, viaHeader.orgId]
       ).toEqual(["user_2abc", "sess_2abc", "org_1"])
-      const viaCookie = yield* authenticate({ cookie: `theme=dark; __session=${token}` })
+      const viaCookie = yield* authenticate({ cookie: `theme=dark; __client_uat=${now}; __session=${token}` })
       expect(viaCookie._tag).toBe("SessionAuth")
     })
   )
@@ -121,9 +121,11 @@ describe("ClerkAuth.authenticateRequest", () => {
           id: "ak_id_1",
           subject: "user_2abc",
           scopes: ["read"],
-          claims: { team: "infra" }
+          claims: { team: "infra" },
+          token: Redacted.make("ak_secret")
         })
       )
+      expect(key._tag === "MachineAuth" && Redacted.value(key.token)).toBe("ak_secret")
       expect(server.bodies.at(-1)).toEqual({ secret: "ak_secret" })
       expect(yield* authenticate(bearer("mt_secret"))).toMatchObject({
         tokenType: "m2m_token",
@@ -174,7 +176,8 @@ describe("ClerkAuth.authenticateRequest", () => {
           id: "mt_jwt_1",
           subject: "mch_1",
           scopes: ["mch_2"],
-          claims: { ...jwtClaims("mch_1"), scopes: ["mch_2"] }
+          claims: { ...jwtClaims("mch_1"), scopes: ["mch_2"] },
+          token: Redacted.make(m2m)
         })
       )
       const oauth = yield* sign(key, { ...jwtClaims("user_2abc"), scope: "email profile" }, { typ: "at+jwt" })

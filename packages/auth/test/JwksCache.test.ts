@@ -1,24 +1,34 @@
 import { JwksCache, verifyToken } from "@effect-clerk/auth"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, TestClock } from "effect"
+import { Effect, Fiber, Layer, TestClock } from "effect"
 import type { JWK } from "jose"
 import { clientLayer } from "./support/client.js"
-import { serveClerk } from "./support/clerkServer.js"
+import { type Reply, serveClerk, stall } from "./support/clerkServer.js"
 import { makeKey, sessionClaims, sign } from "./support/keys.js"
 
 const now = 1_750_000_000
 
-/** A real server publishing `keys()` at `GET /v1/jwks`, and a cache reading it through `ClerkClient`. */
-const setup = (keys: () => ReadonlyArray<JWK>, options?: JwksCache.Options) =>
+/** Waits, on the real clock, for something another fiber or the server does. */
+const eventually = (done: () => boolean) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  }).pipe(Effect.andThen(() => expect(done()).toBe(true)))
+
+/** A real server answering `GET /v1/jwks` with `reply()`, and a cache reading it through `ClerkClient`. */
+const setupWith = (reply: () => Reply | typeof stall, options?: JwksCache.Options) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(now * 1000)
-    const server = yield* serveClerk(() => ({ "GET /v1/jwks": { status: 200, body: { keys: keys() } } }))
+    const server = yield* serveClerk(() => ({ "GET /v1/jwks": reply() }))
     const context = yield* Layer.build(clientLayer(server.apiUrl))
     const cache = yield* Effect.provide(JwksCache.fromClerkClient(options), context)
     const fetches = () => server.requests.filter((request) => request === "GET /v1/jwks").length
     const verify = (token: string) => Effect.provideService(verifyToken(token), JwksCache.JwksCache, cache)
     return { fetches, verify }
   })
+
+/** A real server publishing `keys()`. */
+const setup = (keys: () => ReadonlyArray<JWK>, options?: JwksCache.Options) =>
+  setupWith(() => ({ status: 200, body: { keys: keys() } }), options)
 
 describe("JwksCache", () => {
   it.scoped("fetches the JWKS once and verifies later tokens from the cache", () =>
@@ -67,7 +77,7 @@ describe("JwksCache", () => {
     })
   )
 
-  it.scoped("refetches the set once its TTL has passed", () =>
+  it.scoped("once its TTL has passed, serves the cached key and refetches the set in the background", () =>
     Effect.gen(function* () {
       const key = yield* makeKey("ins_a")
       const { fetches, verify } = yield* setup(() => [key.jwk], { ttl: "1 minute" })
@@ -76,6 +86,8 @@ describe("JwksCache", () => {
       yield* verify(yield* sign(key, sessionClaims(now, { exp: now + 600 })))
       expect(fetches()).toBe(1)
       yield* TestClock.adjust("2 seconds")
+      yield* verify(yield* sign(key, sessionClaims(now, { exp: now + 600 })))
+      yield* eventually(() => fetches() === 2)
       yield* verify(yield* sign(key, sessionClaims(now, { exp: now + 600 })))
       expect(fetches()).toBe(2)
     })
@@ -101,6 +113,73 @@ describe("JwksCache", () => {
       const error = yield* Effect.flip(Effect.provideService(verifyToken(token), JwksCache.JwksCache, cache))
       expect(error.reason).toBe("JwksUnavailable")
       expect(server.requests).toEqual(["GET /v1/jwks"])
+    })
+  )
+
+  it.scoped("never uses a key published for encryption (use: enc), with its own reason", () =>
+    Effect.gen(function* () {
+      const signing = yield* makeKey("ins_sig")
+      const encryption = yield* makeKey("ins_enc")
+      const { verify } = yield* setup(() => [signing.jwk, { ...encryption.jwk, use: "enc" }])
+      expect((yield* verify(yield* sign(signing, sessionClaims(now)))).sid).toBe("sess_2abc")
+      const error = yield* Effect.flip(verify(yield* sign(encryption, sessionClaims(now))))
+      expect(error.reason).toBe("KeyNotForSigning")
+    })
+  )
+
+  it.scoped(
+    "a JWKS that never answers delays neither cached keys past the TTL nor, beyond its timeout, unknown ones",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* makeKey("ins_a")
+        const other = yield* makeKey("ins_rotated")
+        let stalled = false
+        const { fetches, verify } = yield* setupWith(
+          () => (stalled ? stall : { status: 200, body: { keys: [key.jwk] } }),
+          { ttl: "1 minute", timeout: "3 seconds" }
+        )
+        const claims = sessionClaims(now, { exp: now + 3600 })
+        yield* verify(yield* sign(key, claims))
+        stalled = true
+        yield* TestClock.adjust("2 minutes")
+        const token = yield* sign(key, claims)
+        const started = performance.now()
+        const verified = yield* verify(token)
+        const elapsed = performance.now() - started
+        expect(verified.sub).toBe("user_2abc")
+        // The answer needs no network: the refresh it started is still unanswered.
+        expect(elapsed).toBeLessThan(100)
+        yield* eventually(() => fetches() === 2)
+        const again = yield* Effect.forEach(Array.from({ length: 20 }), () => verify(token), {
+          concurrency: "unbounded"
+        })
+        expect(again).toHaveLength(20)
+        expect(fetches()).toBe(2)
+
+        // An unknown kid waits for the JWKS at most its timeout, then fails as unavailable.
+        const unknown = yield* Effect.fork(Effect.flip(verify(yield* sign(other, claims))))
+        yield* TestClock.adjust("3 seconds")
+        expect((yield* Fiber.join(unknown)).reason).toBe("JwksUnavailable")
+      })
+  )
+
+  it.scoped("stops serving stale keys once the grace period has passed", () =>
+    Effect.gen(function* () {
+      const key = yield* makeKey("ins_a")
+      let stalled = false
+      const { verify } = yield* setupWith(
+        () => (stalled ? stall : { status: 200, body: { keys: [key.jwk] } }),
+        { ttl: "1 minute", staleWhileRevalidate: "10 minutes", timeout: "2 seconds" }
+      )
+      const claims = sessionClaims(now, { exp: now + 3600 })
+      yield* verify(yield* sign(key, claims))
+      stalled = true
+      yield* TestClock.adjust("10 minutes")
+      expect((yield* verify(yield* sign(key, claims))).sub).toBe("user_2abc")
+      yield* TestClock.adjust("2 minutes")
+      const late = yield* Effect.fork(Effect.flip(verify(yield* sign(key, claims))))
+      yield* TestClock.adjust("2 seconds")
+      expect((yield* Fiber.join(late)).reason).toBe("JwksUnavailable")
     })
   )
 })

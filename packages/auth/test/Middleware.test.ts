@@ -5,7 +5,11 @@ import {
   ClerkAuthentication,
   CurrentAuth,
   clerkMiddleware,
-  layerClerkAuthentication
+  decodeJwt,
+  layerClerkAuthentication,
+  layerRequirement,
+  Requirement,
+  requireAuth
 } from "@effect-clerk/auth"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import {
@@ -54,6 +58,10 @@ const emulatorSession = Effect.gen(function* () {
   return { userId: user.id, token, clerkAuth }
 })
 
+/** What a browser signed in a moment ago sends: the session token and the client's last sign-in time. */
+const sessionCookies = (token: string) =>
+  `__client_uat=${Math.floor(Date.now() / 1000) - 30}; __session=${token}`
+
 const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
   Effect.gen(function* () {
     const context = yield* Layer.build(
@@ -84,7 +92,7 @@ describe("middleware, end to end against the Clerk emulator", () => {
       const signedIn = yield* get(`${base}/me`, { authorization: `Bearer ${token}` })
       expect(signedIn.status).toBe(200)
       expect(JSON.parse(signedIn.text)).toEqual({ tokenType: "session_token", userId })
-      expect((yield* get(`${base}/me`, { cookie: `__session=${token}` })).status).toBe(200)
+      expect((yield* get(`${base}/me`, { cookie: sessionCookies(token) })).status).toBe(200)
       expect((yield* get(`${base}/me`)).status).toBe(401)
       const tampered = `${token.slice(0, -4)}AAAA`
       expect((yield* get(`${base}/me`, { authorization: `Bearer ${tampered}` })).status).toBe(401)
@@ -107,7 +115,7 @@ describe("middleware, end to end against the Clerk emulator", () => {
         )
       )
       const base = yield* serve(HttpServer.serve(clerkMiddleware(router)).pipe(Layer.provide(clerkAuth)))
-      expect(yield* get(`${base}/whoami`, { cookie: `__session=${token}` })).toEqual({
+      expect(yield* get(`${base}/whoami`, { cookie: sessionCookies(token) })).toEqual({
         status: 200,
         text: userId
       })
@@ -116,6 +124,72 @@ describe("middleware, end to end against the Clerk emulator", () => {
         status: 200,
         text: "SignedOut:TokenTypeNotAccepted"
       })
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici))
+  )
+
+  it.live("an organization session from the emulator: token, middleware, has, then 200 or 403", () =>
+    Effect.gen(function* () {
+      const emulator = yield* ClerkEmulator.make()
+      const clerk = yield* Effect.provideService(ClerkEmulator.serve(), ClerkEmulator.ClerkEmulator, emulator)
+      const ada = yield* emulator.seedUser({ email_address: ["ada@example.com"] })
+      const grace = yield* emulator.seedUser({ email_address: ["grace@example.com"] })
+      const org = yield* emulator.seedOrganization({ name: "Engines", slug: "engines", created_by: ada.id })
+      yield* emulator.seedMembership(org.id, { user_id: grace.id, role: "org:member" })
+      const tokenFor = (userId: string) =>
+        Effect.flatMap(emulator.seedSession(userId, { activeOrganizationId: org.id }), (session) =>
+          emulator.sessionToken(session.id)
+        )
+      const admin = yield* tokenFor(ada.id)
+      const member = yield* tokenFor(grace.id)
+      // Version 2 claims with the active organization, its slug and the role without its prefix.
+      expect((yield* decodeJwt(admin)).claims).toMatchObject({
+        v: 2,
+        o: { id: org.id, slg: "engines", rol: "admin" }
+      })
+      const clerkAuth = Layer.provide(ClerkAuth.layer(), clientLayer(clerk.apiUrl))
+
+      class IsAdmin extends Requirement<IsAdmin>()("IsAdmin") {}
+      class CanManageMembers extends Requirement<CanManageMembers>()("CanManageMembers") {}
+      class OrgApi extends HttpApi.make("org").add(
+        HttpApiGroup.make("org")
+          .add(HttpApiEndpoint.get("settings", "/settings").addSuccess(Schema.String).middleware(IsAdmin))
+          .add(HttpApiEndpoint.get("members", "/members").middleware(CanManageMembers))
+      ) {}
+      const OrgLive = HttpApiBuilder.group(OrgApi, "org", (handlers) =>
+        handlers
+          .handle("settings", () =>
+            Effect.map(Authenticated, (auth) =>
+              auth._tag === "SessionAuth" ? `${auth.orgId} ${auth.orgRole}` : ""
+            )
+          )
+          .handle("members", () => Effect.void)
+      )
+      const api = yield* serve(
+        HttpApiBuilder.serve().pipe(
+          Layer.provide(HttpApiBuilder.api(OrgApi).pipe(Layer.provide(OrgLive))),
+          Layer.provide(layerRequirement(IsAdmin, { role: "org:admin" })),
+          // A system permission: Clerk leaves those out of session tokens, so no token has it.
+          Layer.provide(layerRequirement(CanManageMembers, { permission: "org:sys_memberships:manage" })),
+          Layer.provide(clerkAuth)
+        )
+      )
+      expect(yield* get(`${api}/settings`, { authorization: `Bearer ${admin}` })).toEqual({
+        status: 200,
+        text: JSON.stringify(`${org.id} org:admin`)
+      })
+      expect((yield* get(`${api}/settings`, { authorization: `Bearer ${member}` })).status).toBe(403)
+      expect((yield* get(`${api}/settings`)).status).toBe(401)
+      expect((yield* get(`${api}/members`, { authorization: `Bearer ${admin}` })).status).toBe(403)
+
+      const router = HttpRouter.empty.pipe(
+        HttpRouter.get("/settings", requireAuth({ role: "admin" })(HttpServerResponse.text("settings")))
+      )
+      const plain = yield* serve(HttpServer.serve(router).pipe(Layer.provide(clerkAuth)))
+      expect(yield* get(`${plain}/settings`, { cookie: sessionCookies(admin) })).toEqual({
+        status: 200,
+        text: "settings"
+      })
+      expect((yield* get(`${plain}/settings`, { cookie: sessionCookies(member) })).status).toBe(403)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici))
   )
 })

@@ -21,10 +21,14 @@ export interface Header {
   readonly alg: string
   readonly kid: string | undefined
   readonly typ: string | undefined
+  /** Clerk's token category: which class of JWT the instance key signed. */
+  readonly cat: string | undefined
 }
 
-/** Reads the unverified header: only to pick the key and refuse other algorithms early. */
-export const readHeader = (token: string): Effect.Effect<Header, TokenVerificationError> =>
+const optionalString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
+
+/** The protected header, unverified; a member of the wrong type counts as absent. */
+export const decodeHeader = (token: string): Effect.Effect<Header, TokenVerificationError> =>
   Effect.try({
     try: () => {
       if (token.split(".").length !== 3) throw new Error("not three dot-separated parts")
@@ -32,11 +36,20 @@ export const readHeader = (token: string): Effect.Effect<Header, TokenVerificati
     },
     catch: (cause) => refuse("Malformed", "the token is not a compact JWS", cause)
   }).pipe(
-    Effect.flatMap((header) =>
-      header.alg === algorithm
-        ? Effect.succeed({ alg: header.alg, kid: header.kid, typ: header.typ })
-        : Effect.fail(refuse("UnsupportedAlgorithm", `alg ${String(header.alg)} is not ${algorithm}`))
-    )
+    Effect.map((header) => ({
+      alg: optionalString(header.alg) ?? "",
+      kid: optionalString(header.kid),
+      typ: optionalString(header.typ),
+      cat: optionalString(header.cat)
+    }))
+  )
+
+/** Reads the unverified header: only to pick the key and refuse other algorithms early. */
+export const readHeader = (token: string): Effect.Effect<Header, TokenVerificationError> =>
+  Effect.flatMap(decodeHeader(token), (header) =>
+    header.alg === algorithm
+      ? Effect.succeed(header)
+      : Effect.fail(refuse("UnsupportedAlgorithm", `alg ${header.alg} is not ${algorithm}`))
   )
 
 const signatureFailure = (cause: unknown): TokenVerificationError => {
@@ -132,22 +145,48 @@ export const checkIssuer = (
     : Effect.fail(refuse("InvalidIssuer", `the issuer ${claims.iss} is not trusted`))
 
 /**
- * Clerk's rule: a token without `azp` passes (non-browser clients), a token with
- * one must name an authorized party when any are configured.
+ * Once authorized parties are configured, `azp` must be there and name one of
+ * them: a token without it would pass for any origin.
  */
 export const checkAuthorizedParty = (
   claims: JwtClaims,
   authorizedParties: ReadonlyArray<string>
-): Effect.Effect<void, TokenVerificationError> =>
-  claims.azp === undefined || authorizedParties.length === 0 || authorizedParties.includes(claims.azp)
+): Effect.Effect<void, TokenVerificationError> => {
+  if (authorizedParties.length === 0) return Effect.void
+  if (claims.azp === undefined || claims.azp === "") {
+    return Effect.fail(refuse("MissingAuthorizedParty", "the token has no azp and authorizedParties is set"))
+  }
+  return authorizedParties.includes(claims.azp)
     ? Effect.void
     : Effect.fail(refuse("InvalidAuthorizedParty", `azp ${claims.azp} is not an authorized party`))
+}
+
+/** Which audiences to accept: one or a list; a token's `aud` must name at least one of them. */
+export type AudienceOption = string | ReadonlyArray<string>
+
+/**
+ * Clerk's rule: checked when both the option and the token's `aud` are there
+ * (session tokens carry `azp`, not `aud`; JWT templates may carry `aud`).
+ */
+export const checkAudience = (
+  claims: JwtClaims,
+  audience: AudienceOption | undefined
+): Effect.Effect<void, TokenVerificationError> => {
+  const wanted = (typeof audience === "string" ? [audience] : (audience ?? [])).filter((a) => a !== "")
+  const given = (typeof claims.aud === "string" ? [claims.aud] : (claims.aud ?? [])).filter((a) => a !== "")
+  if (wanted.length === 0 || given.length === 0 || given.some((aud) => wanted.includes(aud)))
+    return Effect.void
+  return Effect.fail(
+    refuse("InvalidAudience", `aud ${JSON.stringify(claims.aud)} names none of ${wanted.join(", ")}`)
+  )
+}
 
 /** Finds the key for a token's `kid`; a PEM key ignores it, a JWKS looks it up. */
 export type KeyResolver = (kid: string | undefined) => Effect.Effect<CryptoKey, TokenVerificationError>
 
 export interface JwtOptions {
   readonly issuer?: IssuerOption | undefined
+  readonly audience?: AudienceOption | undefined
   readonly clockSkew: Duration.Duration
 }
 
@@ -163,5 +202,6 @@ export const verifyJwt = (
     const claims = yield* verifySignature(token, key)
     yield* checkTime(claims, options.clockSkew)
     yield* checkIssuer(claims, options.issuer)
+    yield* checkAudience(claims, options.audience)
     return { header, claims }
   })

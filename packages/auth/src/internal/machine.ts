@@ -2,8 +2,11 @@
  * Opaque machine tokens are verified by Clerk (`POST …/verify`); JWT machine
  * tokens are verified offline with the instance's keys like session tokens.
  */
-import { ApiKeys, type ClerkClient, M2m, OauthAccessTokens } from "@effect-clerk/backend"
+import { ApiKeys, ClerkClient, M2m, OauthAccessTokens } from "@effect-clerk/backend"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import type { JwtClaims } from "../Claims.js"
 import { MachineAuth, type MachineTokenType } from "../AuthState.js"
 import { TokenVerificationError } from "../Errors.js"
@@ -20,11 +23,31 @@ const prefixes: ReadonlyArray<readonly [string, MachineTokenType]> = [
 export const opaqueTokenType = (token: string): MachineTokenType | undefined =>
   prefixes.find(([prefix]) => token.startsWith(prefix))?.[1]
 
-/** JWT access tokens are typed `at+jwt` (RFC 9068); M2M JWTs are issued to a machine (`mch_…`). */
-export const jwtTokenType = (header: Header, claims: JwtClaims): "session_token" | MachineTokenType => {
+/**
+ * Clerk's token categories (the `cat` header), which tell apart the classes of
+ * JWT one instance key signs. Tokens minted before categories have none; an
+ * instance that opted out stamps `ignore` on every class.
+ */
+const category = {
+  session: "cl_B7d4PD111AAA",
+  m2m: "cl_B7d4PD333AAA",
+  ignore: "cl_I7d4PD111III"
+} as const
+
+/**
+ * JWT access tokens are typed `at+jwt` (RFC 9068); M2M JWTs are issued to a
+ * machine (`mch_…`) or carry the M2M category; any other category but the
+ * session's (a JWT template) is `"other"`: it is never a session token.
+ */
+export const jwtTokenType = (
+  header: Header,
+  claims: JwtClaims
+): "session_token" | MachineTokenType | "other" => {
   const typ = header.typ?.toLowerCase()
   if (typ === "at+jwt" || typ === "application/at+jwt") return "oauth_token"
-  if (claims.sub.startsWith("mch_")) return "m2m_token"
+  if (claims.sub.startsWith("mch_") || header.cat === category.m2m) return "m2m_token"
+  if (header.cat !== undefined && header.cat !== category.session && header.cat !== category.ignore)
+    return "other"
   return "session_token"
 }
 
@@ -35,13 +58,14 @@ const scopesOf = (claims: JwtClaims): ReadonlyArray<string> => {
   return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : []
 }
 
-export const machineFromJwt = (tokenType: MachineTokenType, claims: JwtClaims): MachineAuth =>
+export const machineFromJwt = (tokenType: MachineTokenType, claims: JwtClaims, token: string): MachineAuth =>
   new MachineAuth({
     tokenType,
     id: claims.jti ?? claims.sub,
     subject: claims.sub,
     scopes: scopesOf(claims),
-    claims
+    claims,
+    token: Redacted.make(token)
   })
 
 interface Verified {
@@ -56,16 +80,35 @@ interface Verified {
 /** Clerk answers 400/404 for a token it does not know; anything else means we could not ask. */
 const unknownToken = ["ClerkBadRequest", "ClerkNotFound"]
 
+/**
+ * The same client, authenticated with a machine's secret key: Clerk verifies M2M
+ * tokens for the machine that holds it, without the instance's secret key.
+ */
+const asMachine = (machineSecretKey: Redacted.Redacted<string>) =>
+  Effect.map(ClerkClient.ClerkClient, (client) => ({
+    httpClient: HttpClient.mapRequest(
+      client.httpClient,
+      HttpClientRequest.setHeader("authorization", `Bearer ${Redacted.value(machineSecretKey)}`)
+    )
+  }))
+
 /** Each verify operation's result, seen through the fields a `MachineAuth` needs. */
 const verifyRemotely = (
   tokenType: MachineTokenType,
-  token: string
+  token: string,
+  machineSecretKey: Redacted.Redacted<string> | undefined
 ): Effect.Effect<Verified, TokenVerificationError | { readonly _tag: string }, ClerkClient.ClerkClient> => {
   switch (tokenType) {
     case "api_key":
       return ApiKeys.verifyApiKey({ secret: token })
     case "m2m_token":
-      return M2m.verifyToken({ token })
+      return machineSecretKey === undefined
+        ? M2m.verifyToken({ token })
+        : Effect.provideServiceEffect(
+            M2m.verifyToken({ token }),
+            ClerkClient.ClerkClient,
+            asMachine(machineSecretKey)
+          )
     case "oauth_token":
       return OauthAccessTokens.verify({ accessToken: token }).pipe(
         Effect.flatMap((result) =>
@@ -79,9 +122,10 @@ const verifyRemotely = (
 
 export const verifyOpaqueToken = (
   tokenType: MachineTokenType,
-  token: string
+  token: string,
+  machineSecretKey: Redacted.Redacted<string> | undefined
 ): Effect.Effect<MachineAuth, TokenVerificationError, ClerkClient.ClerkClient> =>
-  verifyRemotely(tokenType, token).pipe(
+  verifyRemotely(tokenType, token, machineSecretKey).pipe(
     Effect.mapError((error) => {
       if (error instanceof TokenVerificationError) return error
       return unknownToken.includes(error._tag)
@@ -97,7 +141,8 @@ export const verifyOpaqueToken = (
           id: verified.id,
           subject: verified.subject,
           scopes: verified.scopes ?? [],
-          claims: verified.claims ?? null
+          claims: verified.claims ?? null,
+          token: Redacted.make(token)
         })
       )
     })

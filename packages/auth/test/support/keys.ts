@@ -42,16 +42,24 @@ export const sessionClaims = (now: number, extra: JWTPayload = {}): JWTPayload =
 export const sign = (
   key: TestKey,
   claims: JWTPayload,
-  header: { readonly kid?: string; readonly typ?: string } = {}
+  header: { readonly kid?: string; readonly typ?: string; readonly cat?: string } = {}
 ): Effect.Effect<string> =>
   Effect.promise(() =>
     new SignJWT(claims)
-      .setProtectedHeader({ alg: "RS256", kid: header.kid ?? key.kid, typ: header.typ ?? "JWT" })
+      .setProtectedHeader({
+        alg: "RS256",
+        kid: header.kid ?? key.kid,
+        typ: header.typ ?? "JWT",
+        ...(header.cat === undefined ? {} : { cat: header.cat })
+      })
       .sign(key.privateKey)
   )
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
 
 /** A token built by hand, for the attacks `SignJWT` refuses to produce. */
-export const handmade = (header: Record<string, unknown>, claims: JWTPayload, signature: string): string =>
-  `${base64url(header)}.${base64url(claims)}.${signature}`
+export const handmade = (
+  header: Record<string, unknown>,
+  claims: Readonly<Record<string, unknown>>,
+  signature: string
+): string => `${base64url(header)}.${base64url(claims)}.${signature}`
