@@ -147,6 +147,22 @@ export const make = (
       })
 
 /**
+ * The same client authenticated with another secret key, such as a machine's
+ * (Clerk verifies M2M tokens for the machine holding the key). Only that key is
+ * sent, so it is the one scrubbed from what servers answer.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const withSecretKey = (client: Service, secretKey: Redacted.Redacted<string>): Service => ({
+  httpClient: HttpClient.mapRequest(
+    client.httpClient,
+    HttpClientRequest.setHeader("authorization", `Bearer ${Redacted.value(secretKey)}`)
+  ),
+  scrub: scrubbing(Redacted.value(secretKey))
+})
+
+/**
  * @since 0.1.0
  * @category layers
  */

@@ -3,8 +3,6 @@
  * tokens are verified offline with the instance's keys like session tokens.
  */
 import { ApiKeys, ClerkClient, M2m, OauthAccessTokens } from "@effect-clerk/backend"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import type { JwtClaims } from "../Claims.js"
@@ -85,12 +83,7 @@ const unknownToken = ["ClerkBadRequest", "ClerkNotFound"]
  * tokens for the machine that holds it, without the instance's secret key.
  */
 const asMachine = (machineSecretKey: Redacted.Redacted<string>) =>
-  Effect.map(ClerkClient.ClerkClient, (client) => ({
-    httpClient: HttpClient.mapRequest(
-      client.httpClient,
-      HttpClientRequest.setHeader("authorization", `Bearer ${Redacted.value(machineSecretKey)}`)
-    )
-  }))
+  Effect.map(ClerkClient.ClerkClient, (client) => ClerkClient.withSecretKey(client, machineSecretKey))
 
 /** Each verify operation's result, seen through the fields a `MachineAuth` needs. */
 const verifyRemotely = (
