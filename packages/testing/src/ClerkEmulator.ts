@@ -10,6 +10,7 @@ import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from 
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
+import { seed as seedGeneric } from "./internal/generic.js"
 import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
 import { fixedWindow, validate } from "./internal/rateLimit.js"
@@ -139,6 +140,12 @@ export interface Emulator {
     sessionId: string,
     options?: { readonly expiresInSeconds?: number; readonly azp?: string }
   ) => Effect.Effect<string, ClerkEmulatorError>
+  /**
+   * Stores a resource the API offers no way to create (a passkey, a trusted device, a billing
+   * statement) in the collection at `path`, in its wire shape:
+   * `seedResource("/users/user_123/trusted_devices", { id: "td_1" })`. Later calls answer it.
+   */
+  readonly seedResource: (path: string, fields: Record<string, unknown>) => Effect.Effect<Resource>
   readonly snapshot: Effect.Effect<Snapshot>
   /** Answers a raw request; what both the HttpClient and the server use. */
   readonly handle: (request: EmulatorRequest) => Effect.Effect<EmulatorResponse>
@@ -226,6 +233,11 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
             (error) => new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
           )
         ),
+      seedResource: (path, fields) =>
+        Effect.sync(() => {
+          const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)
+          return { ...record, id: String(record.id), object: String(record.object ?? "") }
+        }),
       snapshot: Effect.sync(() => snapshotJson(state.store)),
       handle: answer
     }

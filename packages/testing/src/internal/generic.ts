@@ -16,6 +16,7 @@ import {
   isRecord,
   type JsonRecord,
   type OperationSpec,
+  patterned,
   propertiesOf,
   type Shape
 } from "./shape.js"
@@ -41,7 +42,9 @@ const collections: ReadonlySet<string> = new Set(
   operations.flatMap((op) => {
     const segments = segmentsOf(op.path)
     const found: Array<string> = []
-    if (isParam(segments[segments.length - 1])) found.push(parentOf(op.path))
+    segments.forEach((segment, i) => {
+      if (isParam(segment)) found.push(`/${segments.slice(0, i).join("/")}`)
+    })
     if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
       found.push(op.path)
     return found
@@ -132,19 +135,41 @@ const ownRecord = (store: Store, id: string): JsonRecord | undefined => {
   if (invitation) return invitationJson(invitation)
   const organizationInvitation = store.organizationInvitations.get(id)
   if (organizationInvitation) return organizationInvitationJson(store, organizationInvitation)
-  return undefined
+  return clientRecord(store, id)
+}
+
+/** A client is a read model of the sessions it holds. */
+const clientRecord = (store: Store, id: string): JsonRecord | undefined => {
+  const sessions = [...store.sessions.values()].filter((session) => session.clientId === id)
+  const latest = sessions[sessions.length - 1]
+  if (latest === undefined) return undefined
+  return {
+    object: "client",
+    id,
+    session_ids: sessions.map((session) => session.id),
+    sessions: sessions.map(sessionJson),
+    sign_in_id: null,
+    sign_up_id: null,
+    last_active_session_id: latest.id,
+    created_at: sessions[0]?.createdAt,
+    updated_at: latest.updatedAt
+  }
 }
 
 /** Items are addressed by id, or by the key, slug or name some resources also answer to. */
-const findIn = (items: Map<string, JsonRecord>, idOrKey: string): JsonRecord | undefined =>
+const findIn = (items: Map<string, JsonRecord>, idOrKey: string, param = "id"): JsonRecord | undefined =>
   items.get(idOrKey) ??
-  [...items.values()].find((item) => item.key === idOrKey || item.slug === idOrKey || item.name === idOrKey)
+  [...items.values()].find(
+    (item) =>
+      item[param] === idOrKey || item.key === idOrKey || item.slug === idOrKey || item.name === idOrKey
+  )
 
 /** The item a path names: in the generic store, else one of the emulator's own resources. */
 const findItem = (store: Store, itemPath: string, template: string, params: Record<string, string>) => {
   const segments = segmentsOf(template)
   const id = params[nameOf(segments[segments.length - 1] ?? "")] ?? ""
-  const found = findIn(collection(store, parentOf(itemPath)), id) ?? ownRecord(store, id)
+  const param = nameOf(segments[segments.length - 1] ?? "")
+  const found = findIn(collection(store, parentOf(itemPath)), id, param) ?? ownRecord(store, id)
   if (found === undefined) throw notFound(nameOf(segments[segments.length - 1] ?? "resource"))
   return found
 }
@@ -190,12 +215,13 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
     if (properties[key] !== undefined)
       secrets[key] = `${(object && secretPrefixes[object]) ?? ""}${randomBase62(32)}`
   }
+  const idPattern = properties.id && deref(properties.id).pattern
   const record: JsonRecord = {
     ...secrets,
     ...pathFields(ctx.params),
     ...fields,
     ...(object === undefined ? {} : { object }),
-    id: newId(object),
+    id: typeof idPattern === "string" ? patterned(idPattern) : newId(object),
     created_at: now,
     updated_at: now
   }
@@ -241,6 +267,13 @@ const act = (verb: string, item: JsonRecord, now: number): JsonRecord => {
   return {}
 }
 
+/** The collections of machine tokens, whose `verify` operations answer from the store. */
+const machineTokens: ReadonlySet<string> = new Set([
+  "/api_keys",
+  "/m2m_tokens",
+  "/oauth_applications/access_tokens"
+])
+
 /** Verifies a machine token: the record of the collection that holds it, else 404. */
 const verify = (ctx: HandlerContext, op: OperationSpec, now: number): unknown => {
   const body = bodyFields(ctx.body)
@@ -257,6 +290,14 @@ const verify = (ctx: HandlerContext, op: OperationSpec, now: number): unknown =>
   return answer(op, found, now)
 }
 
+/** Stores a record in the collection at `path` (`/machines`), as a create through the API would. */
+export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord => {
+  const now = store.now()
+  const record: JsonRecord = { id: makeId("res"), created_at: now, updated_at: now, ...fields }
+  collection(store, path).set(String(record.id), record)
+  return record
+}
+
 /** Answers an operation from the generic store, as its path and method say. */
 export const generic = (op: OperationSpec): Handler =>
   sync((ctx) => {
@@ -267,13 +308,18 @@ export const generic = (op: OperationSpec): Handler =>
     const path = concrete(op.path, params)
     const fields = bodyFields(ctx.body)
 
+    // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
+    if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
+      return listPage(op, ctx.query, [...collection(store, path).values()], now)
+
     if (isParam(last)) {
       const items = collection(store, parentOf(path))
       const id = params[nameOf(last)] ?? ""
-      const found = findIn(items, id) ?? ownRecord(store, id)
+      const found = findIn(items, id, nameOf(last)) ?? ownRecord(store, id)
       if (op.method === "PUT" || (op.method === "POST" && found === undefined)) {
-        const record = found ?? create(ctx, op, { ...fields, id }, now)
-        const stored = { ...record, ...fields, id: String(record.id ?? id), updated_at: now }
+        // The path names the item (`/templates/email/{slug}`): it keeps that name.
+        const record = found ?? create(ctx, op, { ...fields, [nameOf(last)]: id }, now)
+        const stored: JsonRecord = { ...record, ...fields, updated_at: now }
         items.set(String(stored.id), stored)
         return answer(op, stored, now)
       }
@@ -289,7 +335,6 @@ export const generic = (op: OperationSpec): Handler =>
     }
 
     if (collections.has(op.path)) {
-      if (op.method === "GET") return listPage(op, ctx.query, [...collection(store, path).values()], now)
       if (op.method === "POST") {
         const record = create(ctx, op, fields, now)
         collection(store, path).set(String(record.id), record)
@@ -306,8 +351,7 @@ export const generic = (op: OperationSpec): Handler =>
       })
     }
 
-    if (last === "verify" && op.method === "POST" && collections.has(parentOf(op.path)))
-      return verify(ctx, op, now)
+    if (last === "verify" && machineTokens.has(parentOf(op.path))) return verify(ctx, op, now)
 
     // An action on an item, or a singleton that belongs to one (`/users/{user_id}/billing/subscription`):
     // the owner is the nearest item up the path.

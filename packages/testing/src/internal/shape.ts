@@ -4,6 +4,7 @@
  * validators do (OpenAPI 3.0: `nullable`, `oneOf` exactly one); `fill` answers a
  * value of a shape, taking what it can from a hint: a stored record, a request body.
  */
+import { randomBase62 } from "./ids.js"
 import { shapes } from "./operations.js"
 
 export interface Shape {
@@ -68,6 +69,7 @@ const formatHolds = (format: string | undefined, value: string): boolean => {
     return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)
   if (format === "date") return /^\d{4}-\d{2}-\d{2}$/.test(value)
   if (format === "email") return /^[^\s@]+@[^\s@]+$/.test(value)
+  if (format === "uri") return /^[a-z][a-z0-9+.-]*:/i.test(value)
   return true
 }
 
@@ -139,10 +141,41 @@ export const conforms = (input: Shape, value: unknown): boolean => {
   return true
 }
 
-/** A string a pattern accepts, from the few kinds of patterns the spec uses. */
-const patterned = (pattern: string): string => {
-  const candidates = ["oauth_google", "from_oauth_google", "example", "a"]
-  return candidates.find((candidate) => new RegExp(pattern).test(candidate)) ?? ""
+/** One shape with the keywords of both, as `allOf` means; the second's scalars win. */
+const merge = (a: Shape, b: Shape): Shape => {
+  const left = deref(a)
+  const right = deref(b)
+  return {
+    ...left,
+    ...right,
+    ...(left.properties || right.properties
+      ? { type: "object", properties: { ...left.properties, ...right.properties } }
+      : {}),
+    ...(left.required || right.required
+      ? { required: [...(left.required ?? []), ...(right.required ?? [])] }
+      : {}),
+    // Each branch's own properties are allowed in the merged object.
+    ...(left.additionalProperties === false || right.additionalProperties === false
+      ? { additionalProperties: false }
+      : {})
+  }
+}
+
+const hex = (length: number): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(length)), (byte) => (byte % 16).toString(16)).join("")
+
+/**
+ * A string a pattern accepts, for the kinds of patterns the spec uses: ids
+ * (`^ak_[0-9A-Fa-f]{32}$`, `^(user|org)_\w{27}$`) and a few words.
+ */
+export const patterned = (pattern: string): string => {
+  const candidate = pattern
+    .replace(/^\^|\$$/g, "")
+    .replace(/\(([^()|?]+)(\|[^()]*)?\)/g, "$1")
+    .replace(/\\w\{(\d+)\}/g, (_, n: string) => randomBase62(Number(n)))
+    .replace(/\[0-9A-Fa-f\]\{(\d+)\}/g, (_, n: string) => hex(Number(n)))
+  const words = [candidate, "oauth_google", "from_oauth_google", "example", "US", "a"]
+  return words.find((word) => new RegExp(pattern).test(word)) ?? ""
 }
 
 const scalar = (shape: Shape, key: string | undefined, now: number): unknown => {
@@ -153,6 +186,7 @@ const scalar = (shape: Shape, key: string | undefined, now: number): unknown => 
       if (shape.format === "date-time") return new Date(now).toISOString()
       if (shape.format === "date") return new Date(now).toISOString().slice(0, 10)
       if (shape.format === "email") return "user@example.com"
+      if (shape.format === "uri" || shape.format === "url") return "https://example.com"
       if (shape.pattern !== undefined) return patterned(shape.pattern)
       return "x".repeat(shape.minLength ?? 0)
     case "integer":
@@ -176,16 +210,14 @@ export const fill = (input: Shape, hint: unknown, now: number, key?: string): un
   const shape = deref(input)
   if (hint !== undefined && conforms(shape, hint)) return hint
   if (shape.allOf !== undefined) {
-    const merged: JsonRecord = {}
-    for (const branch of shape.allOf) {
-      const part = fill(branch, hint, now, key)
-      if (isRecord(part)) Object.assign(merged, part)
-    }
-    return merged
+    const { allOf, ...rest } = shape
+    return fill(allOf.reduce<Shape>(merge, rest), hint, now, key)
   }
   const branches = shape.oneOf ?? shape.anyOf
   if (branches !== undefined) {
-    const candidates = branches.map((branch) => fill(branch, hint, now, key))
+    const { oneOf: _oneOf, anyOf: _anyOf, ...rest } = shape
+    // A branch may add only `required` to the object around it: fill each with the object's keywords.
+    const candidates = branches.map((branch) => fill(merge(rest, branch), hint, now, key))
     return candidates.find((candidate) => conforms(shape, candidate)) ?? candidates[0]
   }
   if (isObjectShape(shape)) {
@@ -195,6 +227,10 @@ export const fill = (input: Shape, hint: unknown, now: number, key?: string): un
     for (const [name, property] of Object.entries(properties)) {
       if (source[name] !== undefined || (shape.required ?? []).includes(name))
         out[name] = fill(property, source[name], now, name)
+    }
+    // The spec requires some keys it does not declare; any value will do.
+    if (shape.additionalProperties !== false) {
+      for (const name of shape.required ?? []) if (out[name] === undefined) out[name] = source[name] ?? null
     }
     const extra = shape.additionalProperties
     if (shape.properties === undefined && extra !== false) {
