@@ -710,7 +710,32 @@ export const scenarios = (layer: Layer.Layer<ApiTag>) => {
         expect(ids(yield* ok("GET", "/invitations", { query: { status: "revoked" } }))).toEqual([
           str(invitation, "id")
         ])
-        expect(list(yield* ok("GET", "/invitations", { query: { query: "guest" } }))).toHaveLength(1)
+        // Revoked invitations are listed only when asked for by status.
+        expect(list(yield* ok("GET", "/invitations", { query: { query: "guest" } }))).toHaveLength(0)
+        expect(list(yield* ok("GET", "/invitations"))).toHaveLength(3)
+      }))
+  })
+
+  describe("bans", () => {
+    test("banning a user revokes their active sessions; unbanning does not restore them", () =>
+      Effect.gen(function* () {
+        const user = yield* createUser({ first_name: "Banned" })
+        const other = yield* createUser({ first_name: "Other" })
+        const userId = str(user, "id")
+        const first = yield* ok("POST", "/sessions", { body: { user_id: userId } })
+        yield* ok("POST", "/sessions", { body: { user_id: userId } })
+        const kept = yield* ok("POST", "/sessions", { body: { user_id: str(other, "id") } })
+        yield* ok("POST", `/sessions/${str(first, "id")}/revoke`)
+        expect(yield* ok("POST", `/users/${userId}/ban`)).toMatchObject({ banned: true })
+        const statuses = (yield* ok("GET", "/sessions", {
+          query: { user_id: userId }
+        })) as ReadonlyArray<unknown>
+        expect(statuses.map((s) => at(s, "status"))).toEqual(["revoked", "revoked"])
+        expect(at(yield* ok("GET", `/sessions/${str(kept, "id")}`), "status")).toBe("active")
+        yield* ok("POST", `/users/${userId}/unban`)
+        const again = yield* ok("POST", "/sessions", { body: { user_id: str(other, "id") } })
+        yield* ok("POST", "/users/ban", { body: { user_ids: [str(other, "id")] } })
+        expect(at(yield* ok("GET", `/sessions/${str(again, "id")}`), "status")).toBe("revoked")
       }))
   })
 
