@@ -18,6 +18,7 @@ import { snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
 import { sessionToken as signSessionToken } from "./internal/sessions.js"
 import { Store } from "./internal/store.js"
+import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
 /**
  * A request as the emulator sees it, whichever transport delivered it.
@@ -91,6 +92,14 @@ export interface Snapshot {
 }
 
 /**
+ * A webhook delivery: the event, its payload, and each attempt's status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookDelivery extends Readonly<Delivery> {}
+
+/**
  * A request the emulator refused, with Clerk's error body.
  *
  * @since 0.1.0
@@ -147,6 +156,17 @@ export interface Emulator {
    */
   readonly seedResource: (path: string, fields: Record<string, unknown>) => Effect.Effect<Resource>
   readonly snapshot: Effect.Effect<Snapshot>
+  /**
+   * Registers an endpoint for webhooks: every later state change with a webhook event
+   * in Clerk's webhooks spec is POSTed to `url`, Svix-signed with the endpoint's
+   * `whsec_` secret (made up unless given), and retried with backoff on non-2xx.
+   */
+  readonly addWebhookEndpoint: (
+    url: string,
+    options?: { readonly secret?: string }
+  ) => Effect.Effect<{ readonly url: string; readonly secret: string }>
+  /** Every webhook delivery so far, oldest first, with its attempts. */
+  readonly webhookDeliveries: Effect.Effect<ReadonlyArray<WebhookDelivery>>
   /** Answers a raw request; what both the HttpClient and the server use. */
   readonly handle: (request: EmulatorRequest) => Effect.Effect<EmulatorResponse>
 }
@@ -183,7 +203,8 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       limiter = fixedWindow(options.rateLimit.limit, valid.windowMillis)
     }
     const keys = yield* makeSigningKeys(issuer)
-    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey, limiter }
+    const webhooks = new Webhooks()
+    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey, limiter, webhooks }
     const secretKey = options.secretKey ?? "sk_test_emulator"
     const answer = (request: EmulatorRequest) => handle(state, request)
 
@@ -239,6 +260,15 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
           return { ...record, id: String(record.id), object: String(record.object ?? "") }
         }),
       snapshot: Effect.sync(() => snapshotJson(state.store)),
+      addWebhookEndpoint: (url, endpointOptions = {}) =>
+        Effect.sync(() => {
+          const endpoint = { url, secret: endpointOptions.secret ?? newSecret() }
+          webhooks.endpoints.push(endpoint)
+          return endpoint
+        }),
+      webhookDeliveries: Effect.sync(() =>
+        webhooks.deliveries.map((delivery) => ({ ...delivery, attempts: [...delivery.attempts] }))
+      ),
       handle: answer
     }
   })

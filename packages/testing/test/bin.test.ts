@@ -40,8 +40,17 @@ describe("clerk-emulator serve", () => {
     "prints the SDK's apiUrl and @clerk/backend's origin, and serves on both",
     () =>
       Effect.gen(function* () {
-        const child = yield* start(["serve", "--port", "0", "--secret-key", "sk_test_bin"])
-        const { text } = yield* output(child, (t) => t.includes("secret key:"))
+        const child = yield* start([
+          "serve",
+          "--port",
+          "0",
+          "--secret-key",
+          "sk_test_bin",
+          "--webhook",
+          "http://127.0.0.1:9/hooks"
+        ])
+        const { text } = yield* output(child, (t) => t.includes("webhook:"))
+        expect(text).toMatch(/webhook: +http:\/\/127\.0\.0\.1:9\/hooks \(signing secret whsec_/)
         const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1]
         expect(origin).toBeDefined()
         expect(text).toContain(`apiUrl: "${origin}/v1"`)

@@ -11,6 +11,7 @@ import { handlers as organizationInvitations } from "./organizationInvitations.j
 import { handlers as organizations } from "./organizations.js"
 import type { Limiter } from "./rateLimit.js"
 import { matchRoute } from "./router.js"
+import type { Webhooks } from "./webhooks.js"
 import { isRecord, type OperationSpec, propertiesOf } from "./shape.js"
 import { handlers as sessions } from "./sessions.js"
 import type { Store } from "./store.js"
@@ -39,6 +40,7 @@ export interface EmulatorState {
   readonly secretKey: string | undefined
   /** When set, requests over the limit answer 429. */
   readonly limiter: Limiter | undefined
+  readonly webhooks: Webhooks
 }
 
 const handlers: Record<string, Handler> = {
@@ -147,7 +149,10 @@ const unknownParam = (spec: OperationSpec, body: unknown): ClerkApiError | undef
 const route = (
   state: EmulatorState,
   request: EmulatorRequest
-): Effect.Effect<{ readonly status: number; readonly body: unknown }, ClerkApiError> =>
+): Effect.Effect<
+  { readonly status: number; readonly body: unknown; readonly operationId: string },
+  ClerkApiError
+> =>
   Effect.suspend(() => {
     try {
       const method = request.method.toUpperCase()
@@ -169,7 +174,7 @@ const route = (
             body
           })
         })
-      ).pipe(Effect.map((body) => ({ status: match.route.spec.status, body })))
+      ).pipe(Effect.map((body) => ({ status: match.route.spec.status, body, operationId })))
     } catch (error) {
       return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
     }
@@ -179,6 +184,7 @@ const route = (
 export const handle = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<EmulatorResponse> => {
   const clerkTraceId = traceId()
   return route(state, request).pipe(
+    Effect.tap(({ operationId, body }) => state.webhooks.emit(operationId, body)),
     Effect.map(({ status, body }) =>
       body === undefined
         ? { status, headers: { "x-clerk-trace-id": clerkTraceId }, body: "" }

@@ -25,33 +25,45 @@ const rateWindow = Options.text("rate-window").pipe(
   Options.withDefault("10 seconds")
 )
 
-const serveCommand = Command.make("serve", { port, hostname, secretKey, rateLimit, rateWindow }, (options) =>
-  Effect.gen(function* () {
-    const emulator = yield* ClerkEmulator
-    const address = yield* serve({ port: options.port, hostname: options.hostname })
-    yield* Console.log(
-      [
-        `Clerk emulator listening on ${address.url}`,
-        `  effect-clerk:   ClerkClient.layer({ apiUrl: "${address.apiUrl}", secretKey })`,
-        `  @clerk/backend: createClerkClient({ apiUrl: "${address.url}", secretKey })`,
-        `  secret key:     ${emulator.secretKey}`
-      ].join("\n")
+const webhook = Options.text("webhook").pipe(
+  Options.withDescription("POST webhook events to this URL, Svix-signed (repeatable)."),
+  Options.repeated
+)
+
+const serveCommand = Command.make(
+  "serve",
+  { port, hostname, secretKey, rateLimit, rateWindow, webhook },
+  (options) =>
+    Effect.gen(function* () {
+      const emulator = yield* ClerkEmulator
+      const address = yield* serve({ port: options.port, hostname: options.hostname })
+      const endpoints = yield* Effect.forEach(options.webhook, (url) => emulator.addWebhookEndpoint(url))
+      yield* Console.log(
+        [
+          `Clerk emulator listening on ${address.url}`,
+          `  effect-clerk:   ClerkClient.layer({ apiUrl: "${address.apiUrl}", secretKey })`,
+          `  @clerk/backend: createClerkClient({ apiUrl: "${address.url}", secretKey })`,
+          `  secret key:     ${emulator.secretKey}`,
+          ...endpoints.map(
+            (endpoint) => `  webhook:        ${endpoint.url} (signing secret ${endpoint.secret})`
+          )
+        ].join("\n")
+      )
+      return yield* Effect.never
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(
+        layerWith({
+          secretKey: Option.getOrUndefined(options.secretKey),
+          rateLimit: Option.getOrUndefined(
+            Option.map(options.rateLimit, (limit) => ({
+              limit,
+              window: options.rateWindow as Duration.DurationInput
+            }))
+          )
+        })
+      )
     )
-    return yield* Effect.never
-  }).pipe(
-    Effect.scoped,
-    Effect.provide(
-      layerWith({
-        secretKey: Option.getOrUndefined(options.secretKey),
-        rateLimit: Option.getOrUndefined(
-          Option.map(options.rateLimit, (limit) => ({
-            limit,
-            window: options.rateWindow as Duration.DurationInput
-          }))
-        )
-      })
-    )
-  )
 ).pipe(Command.withDescription("Start the Clerk emulator as an HTTP server."))
 
 const command = Command.make("clerk-emulator").pipe(Command.withSubcommands([serveCommand]))
