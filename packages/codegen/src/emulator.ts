@@ -72,7 +72,11 @@ interface Row {
   readonly multipart?: true
 }
 
-export const emulatorOperationsModule = (spec: Spec): string => {
+/**
+ * Answers are shaped by `spec` as published, which Prism checks them against; request
+ * bodies by `corrected` (the overlay), which knows the parameters Clerk takes beyond the spec.
+ */
+export const emulatorOperationsModule = (spec: Spec, corrected: Spec): string => {
   const refs = new Set<string>()
   const rows: Array<Row> = []
   for (const [path, item] of Object.entries(spec.paths)) {
@@ -85,7 +89,8 @@ export const emulatorOperationsModule = (spec: Spec): string => {
       if (success === undefined) throw new Error(`${operation.operationId} declares no 2xx answer`)
       const responseSchema = resolve(spec, operation.responses[success]!).content?.["application/json"]
         ?.schema
-      const requestBody = operation.requestBody && resolve(spec, operation.requestBody)
+      const correctedBody = corrected.paths[path]?.[method]?.requestBody
+      const requestBody = correctedBody && resolve(corrected, correctedBody)
       const multipart = requestBody?.content["multipart/form-data"]?.schema
       const bodySchema = requestBody?.content["application/json"]?.schema ?? multipart
       rows.push({

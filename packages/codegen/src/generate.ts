@@ -10,6 +10,7 @@ import { emulatorOperationsModule } from "./emulator.js"
 import { indexModule, modelsModule, namespaceModule, operationsDoc } from "./emit.js"
 import { operationModels } from "./operations.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
+import { withUnknownVariants } from "./schemas.js"
 import { type Spec, loadSpec } from "./spec.js"
 import { loadWebhooksSpec, webhookEventsModule, webhooksSpecPath } from "./webhooks.js"
 
@@ -53,7 +54,7 @@ export const loadCorrectedSpec = (path: string): Spec => {
 }
 
 export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
-  const parsed = loadCorrectedSpec(spec)
+  const parsed = withUnknownVariants(loadCorrectedSpec(spec))
   const operations = operationModels(parsed)
   const namespaces = [...new Set(operations.map((operation) => operation.namespace))].sort()
   const files: Array<GeneratedFile> = [
@@ -69,11 +70,11 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
     {
       // The emulator answers as the spec says, so Prism checks it against the spec as published.
       path: join(repoRoot, "packages/testing/src/internal/operations.ts"),
-      content: emulatorOperationsModule(loadSpec(spec))
+      content: emulatorOperationsModule(loadSpec(spec), loadCorrectedSpec(spec))
     },
     {
       path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),
-      content: webhookEventsModule(loadWebhooksSpec(webhooksSpecPath(spec)))
+      content: webhookEventsModule(withUnknownVariants(loadWebhooksSpec(webhooksSpecPath(spec))))
     }
   ]
   return [

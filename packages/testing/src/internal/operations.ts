@@ -5273,7 +5273,9 @@ export const operations: ReadonlyArray<OperationSpec> = [
               multi_valued: { type: "boolean" }
             }
           }
-        }
+        },
+        authenticatable: { type: "boolean" },
+        disable_jit_provisioning: { type: "boolean" }
       }
     }
   },
@@ -5415,7 +5417,7 @@ export const operations: ReadonlyArray<OperationSpec> = [
           type: "object",
           properties: { user_id: { type: "string" }, identifier: { type: "string" } }
         },
-        permissions: { type: "string", enum: ["*"] },
+        permissions: { type: "string" },
         agent_name: { type: "string" },
         task_description: { type: "string" },
         redirect_url: { type: "string", format: "uri" },
