@@ -113,7 +113,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateDirectory",
   method: "POST",
   path: "/directories",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.Directory
 })
@@ -174,7 +174,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateDirectory",
   method: "PATCH",
   path: "/directories/{directory_id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.Directory
 })

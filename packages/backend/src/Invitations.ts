@@ -102,7 +102,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateInvitation",
   method: "POST",
   path: "/invitations",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.Invitation
 })

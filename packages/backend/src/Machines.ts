@@ -125,7 +125,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateMachine",
   method: "POST",
   path: "/machines",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: CreateResponse
 })
@@ -188,7 +188,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateMachine",
   method: "PATCH",
   path: "/machines/{machine_id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.Machine
 })
@@ -325,7 +325,7 @@ export const createScope = /* @__PURE__ */ Operation.make({
   operationId: "CreateMachineScope",
   method: "POST",
   path: "/machines/{machine_id}/scopes",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateScopeParams,
   success: Models.MachineScope
 })

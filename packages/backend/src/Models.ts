@@ -996,7 +996,12 @@ const decodeSession = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   )
   if (value !== Decode.absent) this.lastActiveOrganizationId = value
   this.lastActiveAt = Decode.number(input.last_active_at)
-  value = Decode.optional(input.latest_activity, input, "latest_activity", decodeSessionActivityResponse)
+  value = Decode.optionalNullable(
+    input.latest_activity,
+    input,
+    "latest_activity",
+    decodeSessionActivityResponse
+  )
   if (value !== Decode.absent) this.latestActivity = value
   this.expireAt = Decode.number(input.expire_at)
   this.abandonAt = Decode.number(input.abandon_at)
@@ -1024,7 +1029,7 @@ export const Session = /* @__PURE__ */ withFastDecode(
     >(),
     lastActiveOrganizationId: /* @__PURE__ */ optionalNullable(Schema.String, "last_active_organization_id"),
     lastActiveAt: /* @__PURE__ */ required(Schema.Number, "last_active_at"),
-    latestActivity: /* @__PURE__ */ optional(SessionActivityResponse, "latest_activity"),
+    latestActivity: /* @__PURE__ */ optionalNullable(SessionActivityResponse, "latest_activity"),
     expireAt: /* @__PURE__ */ required(Schema.Number, "expire_at"),
     abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
     updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
@@ -2284,7 +2289,8 @@ export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof Cre
 
 const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.string(input.object)
+  value = Decode.optional(input.object, input, "object", Decode.string)
+  if (value !== Decode.absent) this.object = value
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.slug, input, "slug", Decode.string)
@@ -2302,7 +2308,7 @@ const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.
  */
 export const DeletedObject = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: Schema.String,
+    object: /* @__PURE__ */ Schema.optional(Schema.String),
     id: /* @__PURE__ */ Schema.optional(Schema.String),
     slug: /* @__PURE__ */ Schema.optional(Schema.String),
     deleted: Schema.Boolean,
@@ -5164,7 +5170,10 @@ const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
   value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
   if (value !== Decode.absent) this.organizationId = value
   this.inviterId = Decode.nullable(input.inviter_id, Decode.string)
-  this.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  this.publicInviterData = Decode.nullable(
+    input.public_inviter_data,
+    decodeOrganizationInvitationPublicUserData
+  )
   value = Decode.optional(input.status, input, "status", Decode.string)
   if (value !== Decode.absent) this.status = value
   this.publicMetadata = Decode.record(input.public_metadata)
@@ -5191,7 +5200,7 @@ export const OrganizationInvitation = /* @__PURE__ */ withFastDecode(
     roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
     organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
     inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
-    publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    publicInviterData: /* @__PURE__ */ nullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
     status: /* @__PURE__ */ Schema.optional(Schema.String),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
     privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
@@ -5217,7 +5226,10 @@ const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ D
   value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
   if (value !== Decode.absent) this.organizationId = value
   this.inviterId = Decode.nullable(input.inviter_id, Decode.string)
-  this.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  this.publicInviterData = Decode.nullable(
+    input.public_inviter_data,
+    decodeOrganizationInvitationPublicUserData
+  )
   value = Decode.optional(input.status, input, "status", Decode.string)
   if (value !== Decode.absent) this.status = value
   this.publicMetadata = Decode.record(input.public_metadata)
@@ -5251,7 +5263,7 @@ export const OrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ 
     roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
     organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
     inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
-    publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    publicInviterData: /* @__PURE__ */ nullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
     status: /* @__PURE__ */ Schema.optional(Schema.String),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
     privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
@@ -6946,9 +6958,9 @@ export type SignUpVerification = typeof SignUpVerification.Type
 function decodeSignUpVerifications(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    emailAddress: decodeSignUpVerification(input.email_address),
-    phoneNumber: decodeSignUpVerification(input.phone_number),
-    web3Wallet: decodeSignUpVerification(input.web3_wallet),
+    emailAddress: Decode.nullable(input.email_address, decodeSignUpVerification),
+    phoneNumber: Decode.nullable(input.phone_number, decodeSignUpVerification),
+    web3Wallet: Decode.nullable(input.web3_wallet, decodeSignUpVerification),
     externalAccount: Decode.nullable(input.external_account, Decode.record)
   }
 }
@@ -6961,9 +6973,9 @@ function decodeSignUpVerifications(input: unknown): unknown {
  */
 export const SignUpVerifications = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    emailAddress: /* @__PURE__ */ required(SignUpVerification, "email_address"),
-    phoneNumber: /* @__PURE__ */ required(SignUpVerification, "phone_number"),
-    web3Wallet: /* @__PURE__ */ required(SignUpVerification, "web3_wallet"),
+    emailAddress: /* @__PURE__ */ nullable(SignUpVerification, "email_address"),
+    phoneNumber: /* @__PURE__ */ nullable(SignUpVerification, "phone_number"),
+    web3Wallet: /* @__PURE__ */ nullable(SignUpVerification, "web3_wallet"),
     externalAccount: /* @__PURE__ */ nullable(JsonObject, "external_account")
   }),
   decodeSignUpVerifications

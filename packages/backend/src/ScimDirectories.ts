@@ -108,7 +108,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSCIMDirectory",
   method: "POST",
   path: "/scim_directories",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.SCIMDirectory
 })
@@ -169,7 +169,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSCIMDirectory",
   method: "PATCH",
   path: "/scim_directories/{scim_directory_id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.SCIMDirectory
 })

@@ -14,6 +14,7 @@ import {
   fieldsOf,
   constantTag,
   isNullable,
+  isNullableProperty,
   isTagProperty,
   mergeAllOf,
   modelName,
@@ -285,7 +286,7 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
   const properties: Array<readonly [key: string, expression: string] | string> = []
   for (const field of fieldsOf(schema)) {
     const key = camelCase(field.wireName)
-    const how = presence(field.required, isNullable(field.schema))
+    const how = presence(field.required, isNullableProperty(field.schema, ctx))
     const plain = plainRead(field.wireName)
     const constant = constantTag(field)
     if (constant !== undefined) {

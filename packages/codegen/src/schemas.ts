@@ -35,6 +35,15 @@ export const alternatives = (schema: JsonSchema): ReadonlyArray<JsonSchema> =>
 /** Whether `null` is a valid value, looking through single-member wrappers. */
 export const isNullable = (schema: JsonSchema): boolean => schema.nullable === true
 
+/**
+ * Whether a response property may be `null`, looking through a `$ref` to a
+ * nullable component: such a property, though required, may also be absent
+ * (the rule `nullable` in `fields.ts` applies), as real invitations omit
+ * `public_inviter_data`.
+ */
+export const isNullableProperty = (schema: JsonSchema, ctx: Context): boolean =>
+  isNullable(schema) || (schema.$ref !== undefined && isNullable(resolve(ctx.spec, schema)))
+
 const literal = (value: unknown) => JSON.stringify(value)
 
 const regexLiteral = (pattern: string) => {
@@ -221,7 +230,7 @@ export const emitField = (field: Field, ctx: Context, valueExpression?: string):
   const inner = valueExpression ?? emitNonNull(field.schema, ctx, field.wireName)
   const wire = literal(field.wireName)
   const renamed = key !== field.wireName
-  const nullable = isNullable(field.schema)
+  const nullable = ctx.mode === "response" ? isNullableProperty(field.schema, ctx) : isNullable(field.schema)
   const constant = ctx.mode === "response" ? constantTag(field) : undefined
   if (constant !== undefined) return `${key}: constant(${literal(constant)})`
   if (field.required && !nullable) return `${key}: ${renamed ? `required(${inner}, ${wire})` : inner}`

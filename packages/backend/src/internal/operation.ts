@@ -47,7 +47,13 @@ import { BoundedAttempt, attemptTimeoutFor } from "./timeout.js"
  * The query and body encodings of a `Definition`; an operation without query
  * params or a body names none.
  */
-export { json as jsonBody, jsonArray as jsonArrayBody, multipart as multipartBody, query } from "./request.js"
+export {
+  json as jsonBody,
+  jsonArray as jsonArrayBody,
+  multipart as multipartBody,
+  optionalJson as optionalJsonBody,
+  query
+} from "./request.js"
 
 /**
  * Errors any operation can fail with besides Clerk's tagged errors: invalid
