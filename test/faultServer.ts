@@ -62,11 +62,8 @@ const rejectedUnread: ReadonlySet<Fault> = new Set([
 export interface Attempt {
   readonly method: string
   readonly fault: Fault
-  readonly arrivedAt: number
   /** The server carried out the write (worst case: before failing to answer). */
   readonly committed: boolean
-  /** For 429 with `Retry-After`: the earliest moment a retry may arrive. */
-  readonly notBefore: number | undefined
 }
 
 export interface FaultServer {
@@ -110,18 +107,11 @@ export const start = async (options: {
 
   const server = Http.createServer((req, res) => {
     const fault = draw()
-    const arrivedAt = Date.now()
     // Writes to a socket the client already gave up on are expected here.
     res.on("error", () => {})
     if (fault === "resetBeforeRead") {
       // Nothing was read, so nothing can be recorded under a marker: count it apart.
-      record("(unread)", {
-        method: req.method ?? "",
-        fault,
-        arrivedAt,
-        committed: false,
-        notBefore: undefined
-      })
+      record("(unread)", { method: req.method ?? "", fault, committed: false })
       req.socket.destroy()
       return
     }
@@ -135,7 +125,6 @@ export const start = async (options: {
       const marker =
         method === "POST" ? String(body.external_id) : decodeURIComponent(path.split("/").pop() ?? "(none)")
       const isWrite = method !== "GET"
-      let notBefore: number | undefined
       const answer = (status: number, headers: Http.OutgoingHttpHeaders, text: string) => {
         res.writeHead(status, { "content-length": Buffer.byteLength(text), ...headers })
         res.end(text)
@@ -158,12 +147,10 @@ export const start = async (options: {
           res.once("finish", () => setImmediate(() => req.socket.destroy()))
           break
         case "rateLimitedSeconds":
-          notBefore = arrivedAt + 1000
           answer(429, { ...json, "retry-after": "1" }, clerkError("too_many_requests"))
           break
         case "rateLimitedDate": {
-          const date = new Date(arrivedAt + 2000).toUTCString()
-          notBefore = Date.parse(date)
+          const date = new Date(Date.now() + 2000).toUTCString()
           answer(429, { ...json, "retry-after": date }, clerkError("too_many_requests"))
           break
         }
@@ -214,7 +201,7 @@ export const start = async (options: {
         }
       }
       const committed = isWrite && !rejectedUnread.has(fault) && fault !== "notFound"
-      record(marker, { method, fault, arrivedAt, committed, notBefore })
+      record(marker, { method, fault, committed })
     })
   })
   server.keepAliveTimeout = 30_000
