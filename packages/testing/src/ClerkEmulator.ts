@@ -17,7 +17,7 @@ import { fixedWindow, validate } from "./internal/rateLimit.js"
 import { snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
 import { sessionToken as signSessionToken } from "./internal/sessions.js"
-import { Store } from "./internal/store.js"
+import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
 /**
@@ -90,6 +90,14 @@ export interface Snapshot {
   readonly invitations: ReadonlyArray<Resource>
   readonly sessions: ReadonlyArray<Resource>
 }
+
+/**
+ * An email or SMS the emulator would have sent, with its verification code.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { OutboxMessage }
 
 /**
  * A webhook delivery: the event, its payload, and each attempt's status.
@@ -165,6 +173,8 @@ export interface Emulator {
     url: string,
     options?: { readonly secret?: string }
   ) => Effect.Effect<{ readonly url: string; readonly secret: string }>
+  /** The emails and SMS Clerk would have sent (verification codes from `prepare_verification`), oldest first. */
+  readonly outbox: Effect.Effect<ReadonlyArray<OutboxMessage>>
   /** Every webhook delivery so far, oldest first, with its attempts. */
   readonly webhookDeliveries: Effect.Effect<ReadonlyArray<WebhookDelivery>>
   /** Answers a raw request; what both the HttpClient and the server use. */
@@ -266,6 +276,7 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
           webhooks.endpoints.push(endpoint)
           return endpoint
         }),
+      outbox: Effect.sync(() => [...state.store.outbox]),
       webhookDeliveries: Effect.sync(() =>
         webhooks.deliveries.map((delivery) => ({ ...delivery, attempts: [...delivery.attempts] }))
       ),
