@@ -10,13 +10,15 @@ import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from 
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
+import { seed as seedGeneric } from "./internal/generic.js"
 import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
 import { fixedWindow, validate } from "./internal/rateLimit.js"
 import { snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
 import { sessionToken as signSessionToken } from "./internal/sessions.js"
-import { Store } from "./internal/store.js"
+import { type OutboxMessage, Store } from "./internal/store.js"
+import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
 /**
  * A request as the emulator sees it, whichever transport delivered it.
@@ -90,6 +92,22 @@ export interface Snapshot {
 }
 
 /**
+ * An email or SMS the emulator would have sent, with its verification code.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { OutboxMessage }
+
+/**
+ * A webhook delivery: the event, its payload, and each attempt's status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookDelivery extends Readonly<Delivery> {}
+
+/**
  * A request the emulator refused, with Clerk's error body.
  *
  * @since 0.1.0
@@ -116,7 +134,7 @@ export interface Emulator {
   readonly jwks: { readonly keys: ReadonlyArray<JWK> }
   /**
    * Calls an operation in process with the emulator's secret key, answering the
-   * 200 body: `request("POST", "users", { email_address: [...] })`.
+   * 2xx body: `request("POST", "users", { email_address: [...] })`.
    */
   readonly request: (
     method: string,
@@ -139,7 +157,26 @@ export interface Emulator {
     sessionId: string,
     options?: { readonly expiresInSeconds?: number; readonly azp?: string }
   ) => Effect.Effect<string, ClerkEmulatorError>
+  /**
+   * Stores a resource the API offers no way to create (a passkey, a trusted device, a billing
+   * statement) in the collection at `path`, in its wire shape:
+   * `seedResource("/users/user_123/trusted_devices", { id: "td_1" })`. Later calls answer it.
+   */
+  readonly seedResource: (path: string, fields: Record<string, unknown>) => Effect.Effect<Resource>
   readonly snapshot: Effect.Effect<Snapshot>
+  /**
+   * Registers an endpoint for webhooks: every later state change with a webhook event
+   * in Clerk's webhooks spec is POSTed to `url`, Svix-signed with the endpoint's
+   * `whsec_` secret (made up unless given), and retried with backoff on non-2xx.
+   */
+  readonly addWebhookEndpoint: (
+    url: string,
+    options?: { readonly secret?: string }
+  ) => Effect.Effect<{ readonly url: string; readonly secret: string }>
+  /** The emails and SMS Clerk would have sent (verification codes from `prepare_verification`), oldest first. */
+  readonly outbox: Effect.Effect<ReadonlyArray<OutboxMessage>>
+  /** Every webhook delivery so far, oldest first, with its attempts. */
+  readonly webhookDeliveries: Effect.Effect<ReadonlyArray<WebhookDelivery>>
   /** Answers a raw request; what both the HttpClient and the server use. */
   readonly handle: (request: EmulatorRequest) => Effect.Effect<EmulatorResponse>
 }
@@ -176,7 +213,8 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       limiter = fixedWindow(options.rateLimit.limit, valid.windowMillis)
     }
     const keys = yield* makeSigningKeys(issuer)
-    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey, limiter }
+    const webhooks = new Webhooks()
+    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey, limiter, webhooks }
     const secretKey = options.secretKey ?? "sk_test_emulator"
     const answer = (request: EmulatorRequest) => handle(state, request)
 
@@ -189,8 +227,8 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
         body: encoder.encode(body === undefined ? "" : JSON.stringify(body))
       }).pipe(
         Effect.flatMap((response) => {
-          const parsed: unknown = JSON.parse(response.body)
-          return response.status === 200
+          const parsed: unknown = response.body === "" ? undefined : JSON.parse(response.body)
+          return response.status >= 200 && response.status < 300
             ? Effect.succeed(parsed)
             : Effect.fail(new ClerkEmulatorError({ status: response.status, body: parsed }))
         })
@@ -226,7 +264,22 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
             (error) => new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
           )
         ),
+      seedResource: (path, fields) =>
+        Effect.sync(() => {
+          const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)
+          return { ...record, id: String(record.id), object: String(record.object ?? "") }
+        }),
       snapshot: Effect.sync(() => snapshotJson(state.store)),
+      addWebhookEndpoint: (url, endpointOptions = {}) =>
+        Effect.sync(() => {
+          const endpoint = { url, secret: endpointOptions.secret ?? newSecret() }
+          webhooks.endpoints.push(endpoint)
+          return endpoint
+        }),
+      outbox: Effect.sync(() => [...state.store.outbox]),
+      webhookDeliveries: Effect.sync(() =>
+        webhooks.deliveries.map((delivery) => ({ ...delivery, attempts: [...delivery.attempts] }))
+      ),
       handle: answer
     }
   })

@@ -75,6 +75,46 @@ describe("ClerkEmulator service", () => {
     )
   )
 
+  it.effect("prepare_verification puts a code in the outbox; attempt_verification takes only that code", () =>
+    withEmulator((emulator) =>
+      Effect.gen(function* () {
+        const user = yield* emulator.seedUser({ first_name: "Otp" })
+        const email = yield* emulator.request("POST", "email_addresses", {
+          user_id: user.id,
+          email_address: "otp@example.com",
+          verified: false
+        })
+        const emailId = str(email, "id")
+        expect(at(email, "verification", "status")).toBe("unverified")
+        const prepared = yield* emulator.request(
+          "POST",
+          `email_addresses/${emailId}/prepare_verification`,
+          {}
+        )
+        const [message] = yield* emulator.outbox
+        expect(at(prepared, "id")).toBe(message?.verificationId)
+        expect(message).toMatchObject({ channel: "email", to: "otp@example.com", identificationId: emailId })
+        expect(message?.code).toMatch(/^\d{6}$/)
+        const wrong = yield* Effect.flip(
+          emulator.request("POST", `email_addresses/${emailId}/attempt_verification`, {
+            code: message?.code === "000000" ? "111111" : "000000",
+            verification_id: message?.verificationId
+          })
+        )
+        expect(wrong.status).toBe(422)
+        expect(at(wrong.body, "errors", 0, "code")).toBe("form_code_incorrect")
+        const verified = yield* emulator.request("POST", `email_addresses/${emailId}/attempt_verification`, {
+          code: message?.code,
+          verification_id: message?.verificationId
+        })
+        expect(at(verified, "status")).toBe("verified")
+        expect(
+          at(yield* emulator.request("GET", `email_addresses/${emailId}`), "verification", "status")
+        ).toBe("verified")
+      })
+    )
+  )
+
   it.effect("each emulator has its own state and signing key", () =>
     Effect.gen(function* () {
       const a = yield* ClerkEmulator.make()

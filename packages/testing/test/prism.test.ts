@@ -5,6 +5,9 @@ import { ClerkEmulator } from "@effect-clerk/testing"
 import { describe, expect, layer } from "@effect/vitest"
 import { Context, Data, Duration, Effect, Layer } from "effect"
 import { at, str } from "./harness.js"
+import { operations } from "../src/internal/operations.js"
+import { matchRoute } from "../src/internal/router.js"
+import { fill, type OperationSpec } from "../src/internal/shape.js"
 import { repoRoot, requireSpec, specPath } from "./spec.js"
 
 // Prism in proxy mode validates every emulator response against the spec; with
@@ -53,7 +56,12 @@ interface Exchange {
 
 class Prism extends Context.Tag("test/Prism")<
   Prism,
-  { readonly send: (method: string, path: string, body?: unknown) => Effect.Effect<Exchange> }
+  {
+    readonly send: (method: string, path: string, body?: unknown) => Effect.Effect<Exchange>
+    readonly emulator: ClerkEmulator.Emulator
+    /** The operationIds that answered their success status with no violation. */
+    readonly covered: Set<string>
+  }
 >() {}
 
 const PrismLive = Layer.scoped(
@@ -103,7 +111,7 @@ const PrismLive = Layer.scoped(
           body: text === "" ? undefined : JSON.parse(text)
         }
       })
-    return { send }
+    return { send, emulator: emulator.emulator, covered: new Set<string>() }
   })
 )
 
@@ -115,7 +123,10 @@ describe.runIf(requireSpec("prism proxy"))(
       const expectValid = (status: number, method: string, path: string, body?: unknown) =>
         Effect.flatMap(Prism, (prism) => prism.send(method, path, body)).pipe(
           Effect.tap((exchange) =>
-            Effect.sync(() => {
+            Effect.map(Prism, ({ covered }) => {
+              const operation = matchRoute(method, new URL(path, "http://x").pathname)
+              if (operation && exchange.status === status && status < 300 && exchange.violations === null)
+                covered.add(operation.route.operationId)
               expect({
                 request: `${method} ${path}`,
                 violations: exchange.violations,
@@ -293,6 +304,129 @@ describe.runIf(requireSpec("prism proxy"))(
           yield* valid("GET", "/jwks")
           yield* valid("POST", `/sessions/${sessionId}/revoke`)
           yield* expectValid(404, "GET", "/sessions/sess_missing")
+        })
+      )
+
+      it.effect("every operation answers its success status with a spec-valid body", () =>
+        Effect.gen(function* () {
+          const { send, emulator, covered } = yield* Prism
+          const user = yield* emulator.seedUser({
+            email_address: ["every@example.com"],
+            phone_number: ["+15555550199"]
+          })
+          const org = yield* emulator.seedOrganization({ name: "Every", created_by: user.id })
+          const member = yield* emulator.seedUser({ first_name: "Member" })
+          yield* emulator.seedMembership(org.id, { user_id: member.id, role: "org:member" })
+          const session = yield* emulator.seedSession(user.id)
+          // The value of each path parameter, by the path up to it.
+          const values = new Map<string, string>([
+            ["/users/{user_id}", user.id],
+            ["/organizations/{organization_id}", org.id],
+            ["/organizations/{organization_id}/memberships/{user_id}", member.id],
+            ["/sessions/{session_id}", session.id],
+            ["/clients/{client_id}", str(session, "client_id")],
+            ["/email_addresses/{email_address_id}", str(user, "email_addresses", 0, "id")],
+            ["/phone_numbers/{phone_number_id}", str(user, "phone_numbers", 0, "id")],
+            ["/templates/{template_type}", "email"],
+            ["/templates/{template_type}/{slug}", "welcome"],
+            ["/users/{user_id}/oauth_access_tokens/{provider}", "oauth_google"],
+            ["/sessions/{session_id}/tokens/{template_name}", "claims"]
+          ])
+          const secrets = new Map<string, string>()
+          const pathOf = (op: OperationSpec) =>
+            Effect.gen(function* () {
+              const segments = op.path.split("/").slice(1)
+              const out: Array<string> = []
+              for (let i = 0; i < segments.length; i++) {
+                const segment = segments[i] ?? ""
+                if (!segment.startsWith("{")) {
+                  out.push(segment)
+                  continue
+                }
+                const template = `/${segments.slice(0, i + 1).join("/")}`
+                let value = values.get(template)
+                if (value === undefined) {
+                  // A resource the API cannot create (a passkey, a billing statement): seeded.
+                  value = (yield* emulator.seedResource(`/${out.join("/")}`, {})).id
+                  values.set(template, value)
+                }
+                out.push(encodeURIComponent(value))
+              }
+              return `/${out.join("/")}`
+            })
+          const bodies: Record<string, unknown> = {
+            createApiKey: { name: "key", subject: user.id },
+            verifyApiKey: { secret: "" },
+            verifyM2MToken: { token: "" },
+            verifyOAuthAccessToken: { access_token: "oat_seeded" }
+          }
+          yield* emulator.seedResource("/oauth_applications/access_tokens", { token: "oat_seeded" })
+          const bodyOf = (op: OperationSpec) => {
+            if (op.operationId === "verifyApiKey") return { secret: secrets.get("createApiKey") }
+            if (op.operationId === "verifyM2MToken") return { token: secrets.get("createM2MToken") }
+            const filled = op.body && fill(op.body, undefined, Date.now())
+            // The overlay lets agent tasks take any permission list; the published spec, which Prism checks, only `*`.
+            const body =
+              bodies[op.operationId] ??
+              (op.operationId === "CreateAgentTask" && typeof filled === "object"
+                ? { ...filled, permissions: "*" }
+                : filled)
+            if (!op.multipart) return body
+            const form = new FormData()
+            form.append("file", new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" }), "a.png")
+            return form
+          }
+          const queryOf = (op: OperationSpec) =>
+            op.operationId === "getApiKeys"
+              ? `?subject=${user.id}`
+              : op.operationId === "getM2MTokens"
+                ? `?subject=${values.get("/machines/{machine_id}")}`
+                : ""
+          // Creates first, so later operations find what they address; deletes last, deepest first.
+          const rank = (op: OperationSpec) =>
+            op.method === "DELETE"
+              ? 10 - op.path.split("/").length / 100
+              : op.method === "POST" &&
+                  !op.path.endsWith("}") &&
+                  operations.some((o) => o.path.startsWith(`${op.path}/{`))
+                ? 0
+                : op.method === "PUT" || op.path.endsWith("/verify")
+                  ? 1
+                  : 2
+          const remaining = operations
+            .filter((op) => !covered.has(op.operationId))
+            .sort((a, b) => rank(a) - rank(b))
+          const failures: Array<unknown> = []
+          for (const op of remaining) {
+            const path = `${yield* pathOf(op)}${queryOf(op)}`
+            // An attempt sends the code its prepare put in the outbox.
+            const sent = (yield* emulator.outbox).at(-1)
+            const body = op.operationId.startsWith("Attempt")
+              ? { code: sent?.code, verification_id: sent?.verificationId }
+              : bodyOf(op)
+            const exchange = yield* send(op.method, path, body)
+            if (exchange.status !== op.status || exchange.violations !== null) {
+              failures.push({
+                operation: op.operationId,
+                path,
+                status: exchange.status,
+                violations: exchange.violations,
+                body: exchange.body
+              })
+              continue
+            }
+            covered.add(op.operationId)
+            const id = at(exchange.body, "id")
+            const item = operations.find((o) => o.path.startsWith(`${op.path}/{`))
+            if (op.method === "POST" && typeof id === "string" && item !== undefined) {
+              const param = item.path.slice(op.path.length + 1).split("/")[0] ?? ""
+              values.set(`${op.path}/${param}`, id)
+            }
+            const secret = at(exchange.body, "secret") ?? at(exchange.body, "token")
+            if (typeof secret === "string") secrets.set(op.operationId, secret)
+          }
+          expect(failures).toEqual([])
+          expect(covered.size).toBe(249)
         })
       )
     })

@@ -710,7 +710,62 @@ export const scenarios = (layer: Layer.Layer<ApiTag>) => {
         expect(ids(yield* ok("GET", "/invitations", { query: { status: "revoked" } }))).toEqual([
           str(invitation, "id")
         ])
-        expect(list(yield* ok("GET", "/invitations", { query: { query: "guest" } }))).toHaveLength(1)
+        // Revoked invitations are listed only when asked for by status.
+        expect(list(yield* ok("GET", "/invitations", { query: { query: "guest" } }))).toHaveLength(0)
+        expect(list(yield* ok("GET", "/invitations"))).toHaveLength(3)
+      }))
+  })
+
+  describe("bans", () => {
+    test("banning a user revokes their active sessions; unbanning does not restore them", () =>
+      Effect.gen(function* () {
+        const user = yield* createUser({ first_name: "Banned" })
+        const other = yield* createUser({ first_name: "Other" })
+        const userId = str(user, "id")
+        const first = yield* ok("POST", "/sessions", { body: { user_id: userId } })
+        yield* ok("POST", "/sessions", { body: { user_id: userId } })
+        const kept = yield* ok("POST", "/sessions", { body: { user_id: str(other, "id") } })
+        yield* ok("POST", `/sessions/${str(first, "id")}/revoke`)
+        expect(yield* ok("POST", `/users/${userId}/ban`)).toMatchObject({ banned: true })
+        const statuses = (yield* ok("GET", "/sessions", {
+          query: { user_id: userId }
+        })) as ReadonlyArray<unknown>
+        expect(statuses.map((s) => at(s, "status"))).toEqual(["revoked", "revoked"])
+        expect(at(yield* ok("GET", `/sessions/${str(kept, "id")}`), "status")).toBe("active")
+        yield* ok("POST", `/users/${userId}/unban`)
+        const again = yield* ok("POST", "/sessions", { body: { user_id: str(other, "id") } })
+        yield* ok("POST", "/users/ban", { body: { user_ids: [str(other, "id")] } })
+        expect(at(yield* ok("GET", `/sessions/${str(again, "id")}`), "status")).toBe("revoked")
+      }))
+  })
+
+  describe("lists that take paginated", () => {
+    test("paginated=true answers { data, total_count }; without it, the bare page", () =>
+      Effect.gen(function* () {
+        const user = yield* createUser({ first_name: "Pat" })
+        const userId = str(user, "id")
+        for (let i = 0; i < 3; i++) {
+          yield* ok("POST", "/invitations", { body: { email_address: `p${i}@example.com` } })
+          yield* ok("POST", "/sessions", { body: { user_id: userId } })
+        }
+        for (const [path, query] of [
+          ["/invitations", {}],
+          ["/sessions", { user_id: userId }]
+        ] as const) {
+          const all = ids(yield* ok("GET", path, { query }))
+          expect(all).toHaveLength(3)
+          const bare = yield* ok("GET", path, { query: { ...query, limit: 2, paginated: false } })
+          expect(ids(bare)).toEqual(all.slice(0, 2))
+          const paginated = yield* ok("GET", path, {
+            query: { ...query, limit: 2, offset: 1, paginated: true }
+          })
+          expect(Object.keys(paginated as object).sort()).toEqual(["data", "total_count"])
+          expect(at(paginated, "total_count")).toBe(3)
+          expect(ids(paginated, "data")).toEqual(all.slice(1, 3))
+        }
+        expect(yield* call("GET", "/sessions", { query: { paginated: "yes" } })).toMatchObject(
+          clerkError(422, "form_param_value_invalid")
+        )
       }))
   })
 
@@ -818,16 +873,17 @@ export const scenarios = (layer: Layer.Layer<ApiTag>) => {
   })
 
   describe("routing", () => {
-    test("operations that are not emulated answer 501 naming the operationId", () =>
+    test("unknown paths answer 404; unknown body params answer 422 form_param_unknown", () =>
       Effect.gen(function* () {
-        expect(yield* call("GET", "/clients")).toMatchObject({
-          ...clerkError(501, "operation_not_emulated"),
-          body: { errors: [expect.objectContaining({ meta: { operation_id: "GetClientList" } })] }
-        })
-        expect(
-          yield* call("POST", "/users/user_x/verify_password", { body: { password: "x" } })
-        ).toMatchObject(clerkError(501, "operation_not_emulated"))
         expect(yield* call("GET", "/no_such_thing")).toMatchObject(clerkError(404, "resource_not_found"))
+        expect(yield* call("POST", "/users", { body: { first_name: "A", shoe_size: 9 } })).toMatchObject({
+          ...clerkError(422, "form_param_unknown"),
+          body: { errors: [expect.objectContaining({ meta: { param_name: "shoe_size" } })] }
+        })
+        expect(yield* call("POST", "/machines", { body: { name: "m", colour: "red" } })).toMatchObject(
+          clerkError(422, "form_param_unknown")
+        )
+        expect(list(yield* ok("GET", "/users"))).toEqual([])
       }))
 
     test("paths without the /v1 base path are accepted", () =>

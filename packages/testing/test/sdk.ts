@@ -1,5 +1,5 @@
 import { NodeHttpClient } from "@effect/platform-node"
-import { ClerkClient, SDKError } from "@effect-clerk/backend"
+import { ClerkClient } from "@effect-clerk/backend"
 import * as UndiciHttpClient from "@effect-clerk/backend/UndiciHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { ClerkEmulator } from "@effect-clerk/testing"
@@ -71,12 +71,3 @@ export const freshEmulator = (
     describe(`${name} (${transport.name})`, () =>
       tests((title, body) => it.effect(title, () => Effect.provide(body(), transport.make({})))))
 }
-
-/**
- * The status and parsed body of an `SDKError`, which is how the SDK reports a status
- * without a tagged Clerk error (the emulator's 501).
- */
-export const undeclaredStatus = (error: unknown) =>
-  error instanceof SDKError
-    ? { status: error.status, body: JSON.parse(error.body) }
-    : { notAnSDKError: error }

@@ -1,5 +1,8 @@
 import { type Handler, type HandlerContext, param, sync } from "./context.js"
-import { identifierExists, notFound, paramFormatInvalid } from "./errors.js"
+import { ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
+import { makeId } from "./ids.js"
+import { operations } from "./operations.js"
+import { fill } from "./shape.js"
 import { bodyObject, normalizeEmail, optBoolean, reqString } from "./params.js"
 import type { IdentificationRecord, Store, UserRecord } from "./store.js"
 import { deletedJson, emailAddressJson, phoneNumberJson } from "./serialize.js"
@@ -120,7 +123,93 @@ const remove = (kind: Kind, pathParam: string): Handler =>
     return deletedJson(kind, record.id)
   })
 
+/** Clerk would email or text a one-time code; the emulator puts it in its outbox instead. */
+const prepare = (kind: Kind, pathParam: string, operationId: string): Handler => {
+  const response = operations.find((op) => op.operationId === operationId)?.response
+  return sync((ctx) => {
+    const record = find(ctx, kind, pathParam)
+    const code = String(100000 + ((crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) % 900000))
+    const now = ctx.store.now()
+    const verificationId = makeId("ver")
+    ctx.store.outbox.push({
+      channel: kind === "email_address" ? "email" : "sms",
+      to: record.value,
+      identificationId: record.id,
+      verificationId,
+      code,
+      createdAt: now
+    })
+    record.verified = false
+    // The answer is the verification the code belongs to, in the operation's shape.
+    const verification = {
+      object: "verification",
+      id: verificationId,
+      status: "unverified",
+      strategy: kind === "email_address" ? "email_code" : "phone_code",
+      attempts: 0,
+      expire_at: now + 10 * 60 * 1000
+    }
+    return response === undefined ? verification : fill(response, verification, now)
+  })
+}
+
+/** The code of the latest message sent for the identification verifies it; any other is refused. */
+const attempt = (kind: Kind, pathParam: string, operationId: string): Handler => {
+  const response = operations.find((op) => op.operationId === operationId)?.response
+  return sync((ctx) => {
+    const record = find(ctx, kind, pathParam)
+    const body = bodyObject(ctx.body)
+    const code = reqString(body, "code")
+    const verificationId = reqString(body, "verification_id")
+    const sent = ctx.store.outbox.filter((message) => message.identificationId === record.id).pop()
+    if (sent === undefined || sent.code !== code || sent.verificationId !== verificationId) {
+      throw new ClerkApiError(
+        422,
+        "form_code_incorrect",
+        "Incorrect code",
+        "The verification code is incorrect.",
+        {
+          param_name: "code"
+        }
+      )
+    }
+    const now = ctx.store.now()
+    record.verified = true
+    record.updatedAt = now
+    // The answer is the verification, now verified, in the operation's shape.
+    const verification = {
+      object: "verification",
+      id: verificationId,
+      status: "verified",
+      strategy: kind === "email_address" ? "email_code" : "phone_code",
+      attempts: 1,
+      expire_at: null
+    }
+    return response === undefined ? toJson(ctx.store, record) : fill(response, verification, now)
+  })
+}
+
 export const handlers: Record<string, Handler> = {
+  PrepareEmailAddressVerification: prepare(
+    "email_address",
+    "email_address_id",
+    "PrepareEmailAddressVerification"
+  ),
+  AttemptEmailAddressVerification: attempt(
+    "email_address",
+    "email_address_id",
+    "AttemptEmailAddressVerification"
+  ),
+  PreparePhoneNumberVerification: prepare(
+    "phone_number",
+    "phone_number_id",
+    "PreparePhoneNumberVerification"
+  ),
+  AttemptPhoneNumberVerification: attempt(
+    "phone_number",
+    "phone_number_id",
+    "AttemptPhoneNumberVerification"
+  ),
   CreateEmailAddress: create("email_address"),
   GetEmailAddress: get("email_address", "email_address_id"),
   UpdateEmailAddress: update("email_address", "email_address_id"),

@@ -96,7 +96,8 @@ export const handlers: Record<string, Handler> = {
     const text = queryString(ctx.query, "query")
     const matching = [...ctx.store.invitations.values()].filter(
       (i) =>
-        (status === undefined || i.status === status) &&
+        // Without a status filter, revoked invitations are left out, as the spec's GET /invitations says.
+        (status === undefined ? i.status !== "revoked" : i.status === status) &&
         (text === undefined || containsFold(i.emailAddress, text))
     )
     const sorted = orderBy(

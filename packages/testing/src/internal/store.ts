@@ -111,6 +111,17 @@ export interface SessionRecord {
   updatedAt: number
 }
 
+/** A message Clerk would have sent: an email or SMS carrying a verification code. */
+export interface OutboxMessage {
+  readonly channel: "email" | "sms"
+  readonly to: string
+  readonly identificationId: string
+  /** The id `prepare_verification` answered, which `attempt_verification` names. */
+  readonly verificationId: string
+  readonly code: string
+  readonly createdAt: number
+}
+
 /**
  * The state of one emulator instance. Plain maps mutated synchronously: each
  * request runs its mutations in one synchronous step, so concurrent requests
@@ -124,6 +135,12 @@ export class Store {
   readonly organizationInvitations = new Map<string, OrganizationInvitationRecord>()
   readonly invitations = new Map<string, InvitationRecord>()
   readonly sessions = new Map<string, SessionRecord>()
+  /** What Clerk would have emailed or texted, oldest first. */
+  readonly outbox: Array<OutboxMessage> = []
+  /** The resources of the generic operations, by the concrete path of their collection. */
+  readonly resources = new Map<string, Map<string, Record<string, unknown>>>()
+  /** Singleton resources of the generic operations (`/instance`), by concrete path. */
+  readonly singletons = new Map<string, Record<string, unknown>>()
   /** The `created_at` of deleted users, so a `starting_after` cursor naming one still works. */
   readonly deletedUsers = new Map<string, number>()
   private lastNow = 0

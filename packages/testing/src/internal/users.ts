@@ -349,6 +349,18 @@ const patchUser = (change: (user: UserRecord, body: JsonObject) => void): Handle
     return userJson(ctx.store, user)
   })
 
+/** Banning a user revokes every session they have, as the spec's ban operation says. */
+const ban = (store: Store, user: UserRecord, now: number): void => {
+  user.banned = true
+  user.updatedAt = now
+  for (const session of store.sessions.values()) {
+    if (session.userId === user.id && session.status === "active") {
+      session.status = "revoked"
+      session.updatedAt = now
+    }
+  }
+}
+
 const bulk = (banned: boolean): Handler =>
   sync((ctx) => {
     const ids = optStringArray(bodyObject(ctx.body), "user_ids") ?? []
@@ -357,8 +369,11 @@ const bulk = (banned: boolean): Handler =>
     const users = ids.map((id) => findUser(ctx.store, id))
     const now = ctx.store.now()
     for (const user of users) {
-      user.banned = banned
-      user.updatedAt = now
+      if (banned) ban(ctx.store, user, now)
+      else {
+        user.banned = false
+        user.updatedAt = now
+      }
     }
     return users.map((u) => userJson(ctx.store, u))
   })
@@ -389,8 +404,10 @@ export const handlers: Record<string, Handler> = {
     deleteUserCascade(ctx.store, user)
     return deletedJson("user", user.id)
   }),
-  BanUser: patchUser((u) => {
-    u.banned = true
+  BanUser: sync((ctx) => {
+    const user = userParam(ctx)
+    ban(ctx.store, user, ctx.store.now())
+    return userJson(ctx.store, user)
   }),
   UnbanUser: patchUser((u) => {
     u.banned = false

@@ -1,0 +1,93 @@
+import { spawn } from "node:child_process"
+import { resolve } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { NodeContext } from "@effect/platform-node"
+import { ClerkEmulator } from "@effect-clerk/testing"
+import { Duration, Effect } from "effect"
+import { cli } from "../src/internal/cli.js"
+import { repoRoot } from "./spec.js"
+
+// The `serve` bin as a user starts it: a separate process on a free port.
+
+const bin = resolve(repoRoot, "packages/testing/src/bin.ts")
+
+const start = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() =>
+      spawn(process.execPath, ["--import", "tsx", "--conditions=@effect-clerk/source", bin, ...args], {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+    ),
+    (child) => Effect.sync(() => child.kill())
+  )
+
+/** Everything the process printed once `done` says so, or once it exits. */
+const output = (child: ReturnType<typeof spawn>, done: (text: string) => boolean) =>
+  Effect.async<{ readonly text: string; readonly exitCode: number | null }>((resume) => {
+    let text = ""
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString()
+      if (done(text)) resume(Effect.succeed({ text, exitCode: null }))
+    }
+    child.stdout?.on("data", onData)
+    child.stderr?.on("data", onData)
+    child.once("exit", (exitCode) => resume(Effect.succeed({ text, exitCode })))
+  }).pipe(Effect.timeout(Duration.seconds(60)), Effect.orDie)
+
+describe("clerk-emulator serve", () => {
+  it.scoped(
+    "prints the SDK's apiUrl and @clerk/backend's origin, and serves on both",
+    () =>
+      Effect.gen(function* () {
+        const child = yield* start([
+          "serve",
+          "--port",
+          "0",
+          "--secret-key",
+          "sk_test_bin",
+          "--webhook",
+          "http://127.0.0.1:9/hooks"
+        ])
+        const { text } = yield* output(child, (t) => t.includes("webhook:"))
+        expect(text).toMatch(/webhook: +http:\/\/127\.0\.0\.1:9\/hooks \(signing secret whsec_/)
+        const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1]
+        expect(origin).toBeDefined()
+        expect(text).toContain(`apiUrl: "${origin}/v1"`)
+        expect(text).toContain(`createClerkClient({ apiUrl: "${origin}"`)
+        expect(text).toContain("sk_test_bin")
+        const statuses = yield* Effect.promise(() =>
+          Promise.all(
+            [
+              [`${origin}/v1/users`, "sk_test_bin"],
+              [`${origin}/v1/users`, "sk_test_wrong"]
+            ].map(([url, key]) =>
+              fetch(url ?? "", { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status)
+            )
+          )
+        )
+        expect(statuses).toEqual([200, 401])
+      }),
+    90_000
+  )
+
+  it.effect("an unusable --rate-window fails with the reason", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        cli([
+          "node",
+          "clerk-emulator",
+          "serve",
+          "--port",
+          "0",
+          "--rate-limit",
+          "5",
+          "--rate-window",
+          "soon"
+        ]).pipe(Effect.provide(NodeContext.layer))
+      )
+      expect(error).toBeInstanceOf(ClerkEmulator.InvalidOptionsError)
+      expect(String(error)).toContain("rateLimit.window must be")
+    })
+  )
+})
