@@ -646,6 +646,36 @@ export const scenarios = (layer: Layer.Layer<ApiTag>) => {
       }))
   })
 
+  describe("lists that take paginated", () => {
+    test("paginated=true answers { data, total_count }; without it, the bare page", () =>
+      Effect.gen(function* () {
+        const user = yield* createUser({ first_name: "Pat" })
+        const userId = str(user, "id")
+        for (let i = 0; i < 3; i++) {
+          yield* ok("POST", "/invitations", { body: { email_address: `p${i}@example.com` } })
+          yield* ok("POST", "/sessions", { body: { user_id: userId } })
+        }
+        for (const [path, query] of [
+          ["/invitations", {}],
+          ["/sessions", { user_id: userId }]
+        ] as const) {
+          const all = ids(yield* ok("GET", path, { query }))
+          expect(all).toHaveLength(3)
+          const bare = yield* ok("GET", path, { query: { ...query, limit: 2, paginated: false } })
+          expect(ids(bare)).toEqual(all.slice(0, 2))
+          const paginated = yield* ok("GET", path, {
+            query: { ...query, limit: 2, offset: 1, paginated: true }
+          })
+          expect(Object.keys(paginated as object).sort()).toEqual(["data", "total_count"])
+          expect(at(paginated, "total_count")).toBe(3)
+          expect(ids(paginated, "data")).toEqual(all.slice(1, 3))
+        }
+        expect(yield* call("GET", "/sessions", { query: { paginated: "yes" } })).toMatchObject(
+          clerkError(422, "form_param_value_invalid")
+        )
+      }))
+  })
+
   describe("sessions, JWKS and session tokens", () => {
     test("create, get, list and revoke sessions", () =>
       Effect.gen(function* () {

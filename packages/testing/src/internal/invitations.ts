@@ -14,7 +14,7 @@ import {
   optString,
   orderBy,
   page,
-  paginate,
+  listAnswer,
   queryInvitationStatus,
   queryString,
   reqString
@@ -109,7 +109,7 @@ export const handlers: Record<string, Handler> = {
       },
       "-created_at"
     )
-    return paginate(sorted, p).map(invitationJson)
+    return listAnswer(ctx.query, p, sorted, invitationJson)
   }),
   RevokeInvitation: sync((ctx) => {
     const invitation = ctx.store.invitations.get(param(ctx, "invitation_id"))

@@ -149,6 +149,20 @@ export const page = (q: URLSearchParams): Page => {
 export const paginate = <A>(items: ReadonlyArray<A>, p: Page): Array<A> =>
   items.slice(p.offset, p.offset + p.limit)
 
+/**
+ * The answer of a list that takes `paginated`: with `paginated=true` the page
+ * and the count of every match, `{ data, total_count }`; otherwise the bare page.
+ */
+export const listAnswer = <A>(
+  q: URLSearchParams,
+  p: Page,
+  items: ReadonlyArray<A>,
+  toJson: (item: A) => unknown
+): unknown => {
+  const data = paginate(items, p).map(toJson)
+  return queryBoolean(q, "paginated") === true ? { data, total_count: items.length } : data
+}
+
 type SortKey<A> = (a: A) => string | number | null
 
 /**

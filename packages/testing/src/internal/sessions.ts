@@ -10,7 +10,7 @@ import {
   optInteger,
   optString,
   page,
-  paginate,
+  listAnswer,
   queryString,
   reqString
 } from "./params.js"
@@ -150,7 +150,7 @@ export const handlers: Record<string, Handler> = {
           (status === undefined || s.status === status)
       )
       .sort((a, b) => b.createdAt - a.createdAt)
-    return paginate(sessions, p).map(sessionJson)
+    return listAnswer(ctx.query, p, sessions, sessionJson)
   }),
   GetSession: sync((ctx) => sessionJson(sessionParam(ctx))),
   RevokeSession: sync((ctx) => {
