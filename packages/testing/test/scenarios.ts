@@ -302,6 +302,74 @@ export const scenarios = (layer: Layer.Layer<ApiTag>) => {
       }))
   })
 
+  describe("GET /users starting_after", () => {
+    // Users sharing a created_at (set in the body) test that ties have one fixed order.
+    const seedUsers = Effect.gen(function* () {
+      const tie = "2024-01-01T00:00:00Z"
+      for (let i = 0; i < 4; i++) yield* createUser({ first_name: `tie${i}`, created_at: tie })
+      for (let i = 0; i < 3; i++) yield* createUser({ first_name: `new${i}` })
+      return ids(yield* ok("GET", "/users", { query: { limit: 500 } }))
+    })
+
+    const walk = (
+      query: Record<string, string | number>,
+      between: (page: number) => Effect.Effect<unknown, never, ApiTag>
+    ) =>
+      Effect.gen(function* () {
+        const seen: Array<string> = []
+        let cursor: string | undefined
+        for (let page = 0; page < 20; page++) {
+          const found = ids(
+            yield* ok("GET", "/users", {
+              query: { ...query, limit: 2, ...(cursor === undefined ? {} : { starting_after: cursor }) }
+            })
+          )
+          seen.push(...found)
+          yield* between(page)
+          if (found.length < 2) return seen
+          cursor = found[found.length - 1]
+        }
+        return seen
+      })
+
+    test("a walk yields every user once, in the list's order, while users are created and deleted", () =>
+      Effect.gen(function* () {
+        const existing = yield* seedUsers
+        expect(existing).toHaveLength(7)
+        const newestFirst = yield* walk({}, (page) => createUser({ first_name: `during${page}` }))
+        expect(newestFirst).toEqual(existing)
+        const all = ids(yield* ok("GET", "/users", { query: { limit: 500 } }))
+        const oldestFirst = ids(
+          yield* ok("GET", "/users", { query: { limit: 500, order_by: "+created_at" } })
+        )
+        expect(oldestFirst).toEqual([...all].reverse())
+        // Deleting the user that ended the page does not lose the walk's place.
+        const deleting = yield* walk({ order_by: "created_at" }, (page) =>
+          page === 0 ? ok("DELETE", `/users/${oldestFirst[1]}`) : Effect.void
+        )
+        expect(deleting).toEqual(oldestFirst)
+      }))
+
+    test("a cursor with another order_by, a non-zero offset or an unknown id answers 422", () =>
+      Effect.gen(function* () {
+        const existing = yield* seedUsers
+        const cursor = existing[0] ?? ""
+        for (const query of [
+          { starting_after: cursor, order_by: "username" },
+          { starting_after: cursor, order_by: "-updated_at" },
+          { starting_after: cursor, offset: 1 },
+          { starting_after: "user_missing" }
+        ]) {
+          expect(yield* call("GET", "/users", { query })).toMatchObject(
+            clerkError(422, "form_param_value_invalid")
+          )
+        }
+        expect(ids(yield* ok("GET", "/users", { query: { starting_after: cursor, offset: 0 } }))).toEqual(
+          existing.slice(1)
+        )
+      }))
+  })
+
   describe("email addresses and phone numbers", () => {
     test("adding, promoting and deleting emails keeps a valid primary", () =>
       Effect.gen(function* () {

@@ -124,6 +124,8 @@ export class Store {
   readonly organizationInvitations = new Map<string, OrganizationInvitationRecord>()
   readonly invitations = new Map<string, InvitationRecord>()
   readonly sessions = new Map<string, SessionRecord>()
+  /** The `created_at` of deleted users, so a `starting_after` cursor naming one still works. */
+  readonly deletedUsers = new Map<string, number>()
   private lastNow = 0
 
   /** Epoch ms, strictly increasing so that `created_at` ordering is total. */

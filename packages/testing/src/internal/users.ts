@@ -15,6 +15,7 @@ import {
   optStringArray,
   optTimestamp,
   orderBy,
+  type Page,
   page,
   paginate,
   queryBoolean,
@@ -191,6 +192,7 @@ export const deleteUserCascade = (store: Store, user: UserRecord): void => {
   for (const m of store.membershipsOf(user.id)) store.memberships.delete(m.id)
   for (const s of [...store.sessions.values()]) if (s.userId === user.id) store.sessions.delete(s.id)
   store.users.delete(user.id)
+  store.deletedUsers.set(user.id, user.createdAt)
 }
 
 const anyMatch = (values: ReadonlyArray<string>, candidates: ReadonlyArray<string | null>): boolean => {
@@ -275,9 +277,37 @@ const filterUsers = (store: Store, q: URLSearchParams): Array<UserRecord> => {
 const primaryValue = (store: Store, id: string | null): string | null =>
   (id !== null && store.identifications.get(id)?.value) || null
 
+/**
+ * The `starting_after` cursor of `GET /users`: the `created_at` and id of the
+ * last user of the previous page. Only the `created_at` orderings take one, as
+ * they are the only ones unique (ties broken by id) and immutable per user.
+ */
+const startingAfter = (
+  store: Store,
+  q: URLSearchParams,
+  p: Page
+): { readonly createdAt: number; readonly id: string; readonly descending: boolean } | undefined => {
+  const cursor = queryString(q, "starting_after")
+  if (cursor === undefined) return undefined
+  const order = q.get("order_by") ?? "-created_at"
+  if (order.replace(/^[+-]/, "") !== "created_at") {
+    throw paramInvalid("starting_after", "starting_after requires ordering by created_at.")
+  }
+  if (p.offset !== 0) {
+    throw paramInvalid("starting_after", "starting_after cannot be combined with a non-zero offset.")
+  }
+  // A user deleted since it ended a page still marks where the next page starts.
+  const createdAt = store.users.get(cursor)?.createdAt ?? store.deletedUsers.get(cursor)
+  if (createdAt === undefined) {
+    throw paramInvalid("starting_after", "starting_after must be the id of a user.")
+  }
+  return { createdAt, id: cursor, descending: order.startsWith("-") }
+}
+
 const listUsers = sync((ctx) => {
   const { store, query } = ctx
   const p = page(query)
+  const cursor = startingAfter(store, query, p)
   const sorted = orderBy(
     query,
     filterUsers(store, query),
@@ -295,7 +325,15 @@ const listUsers = sync((ctx) => {
     },
     "-created_at"
   )
-  return paginate(sorted, p).map((u) => userJson(store, u))
+  // orderBy breaks created_at ties by id in the same direction, so "after" compares both.
+  const after =
+    cursor === undefined
+      ? sorted
+      : sorted.filter((u) => {
+          const later = u.createdAt === cursor.createdAt ? u.id > cursor.id : u.createdAt > cursor.createdAt
+          return u.id !== cursor.id && later !== cursor.descending
+        })
+  return paginate(after, p).map((u) => userJson(store, u))
 })
 
 const countUsers = sync((ctx) => ({
