@@ -6,12 +6,13 @@
  * @since 0.1.0
  */
 import { HttpClient } from "@effect/platform"
-import { Context, Data, Effect, Layer, type Scope } from "effect"
+import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from "effect"
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
 import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
+import { fixedWindow, validate } from "./internal/rateLimit.js"
 import { snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
 import { sessionToken as signSessionToken } from "./internal/sessions.js"
@@ -34,7 +35,32 @@ export interface Options {
   readonly secretKey?: string | undefined
   /** The `iss` claim of session tokens. Defaults to `https://clerk.emulator.local`. */
   readonly issuer?: string | undefined
+  /**
+   * Limits requests like Clerk limits an instance (100 per 10 seconds in development,
+   * 1,000 in production): over `limit` in a fixed `window`, requests answer 429
+   * `too_many_requests` with `Retry-After` in whole seconds. `GET /jwks` is never limited.
+   * Unset, requests are never limited.
+   */
+  readonly rateLimit?:
+    | {
+        readonly limit: number
+        readonly window: Duration.DurationInput
+      }
+    | undefined
 }
+
+/**
+ * Options the emulator cannot work with, such as a rate limit of zero requests.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidOptionsError extends Data.TaggedError("InvalidOptionsError")<{
+  readonly message: string
+}> {}
+
+/** Options without a rate limit cannot be invalid. */
+type Infallible = Options & { readonly rateLimit?: undefined }
 
 /**
  * A resource in its wire shape (snake_case, as the Backend API returns it).
@@ -138,11 +164,19 @@ const encoder = new TextEncoder()
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<Emulator> =>
-  Effect.gen(function* () {
+export function make(options?: Infallible): Effect.Effect<Emulator>
+export function make(options?: Options): Effect.Effect<Emulator, InvalidOptionsError>
+export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOptionsError> {
+  return Effect.gen(function* () {
     const issuer = options.issuer ?? "https://clerk.emulator.local"
+    let limiter: EmulatorState["limiter"]
+    if (options.rateLimit !== undefined) {
+      const valid = validate(options.rateLimit)
+      if (typeof valid === "string") return yield* new InvalidOptionsError({ message: valid })
+      limiter = fixedWindow(options.rateLimit.limit, valid.windowMillis)
+    }
     const keys = yield* makeSigningKeys(issuer)
-    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey }
+    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey, limiter }
     const secretKey = options.secretKey ?? "sk_test_emulator"
     const answer = (request: EmulatorRequest) => handle(state, request)
 
@@ -196,6 +230,7 @@ export const make = (options: Options = {}): Effect.Effect<Emulator> =>
       handle: answer
     }
   })
+}
 
 /**
  * An `HttpClient` answered by the given emulator, in process.
@@ -222,8 +257,15 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient, never, ClerkEmu
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (options: Options): Layer.Layer<ClerkEmulator | HttpClient.HttpClient> =>
-  layerHttpClient.pipe(Layer.provideMerge(Layer.effect(ClerkEmulator, make(options))))
+export function layerWith(options: Infallible): Layer.Layer<ClerkEmulator | HttpClient.HttpClient>
+export function layerWith(
+  options: Options
+): Layer.Layer<ClerkEmulator | HttpClient.HttpClient, InvalidOptionsError>
+export function layerWith(
+  options: Options
+): Layer.Layer<ClerkEmulator | HttpClient.HttpClient, InvalidOptionsError> {
+  return layerHttpClient.pipe(Layer.provideMerge(Layer.effect(ClerkEmulator, make(options))))
+}
 
 /**
  * A fresh emulator accepting any secret key, and an `HttpClient` answered by it.
@@ -304,7 +346,10 @@ export interface RunningServer extends ServerAddress {
  * @category servers
  */
 export const startServer = async (options: Options & ServeOptions = {}): Promise<RunningServer> => {
-  const emulator = await Effect.runPromise(make(options))
+  // Rejects with the InvalidOptionsError itself rather than Effect's wrapper around it.
+  const made = await Effect.runPromise(Effect.either(make(options)))
+  if (Either.isLeft(made)) throw made.left
+  const emulator = made.right
   const hostname = options.hostname ?? "127.0.0.1"
   const { server, port } = await listen(emulator.handle, options.port ?? 0, hostname)
   return { ...address(hostname, port), emulator, close: () => close(server) }

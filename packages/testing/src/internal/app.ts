@@ -1,6 +1,13 @@
 import { Cause, Effect } from "effect"
 import type { Handler } from "./context.js"
-import { ClerkApiError, malformedRequest, notEmulated, notFound, unauthenticated } from "./errors.js"
+import {
+  ClerkApiError,
+  malformedRequest,
+  notEmulated,
+  notFound,
+  tooManyRequests,
+  unauthenticated
+} from "./errors.js"
 import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
 import { handlers as invitations } from "./invitations.js"
@@ -8,6 +15,7 @@ import type { SigningKeys } from "./keys.js"
 import { handlers as memberships } from "./memberships.js"
 import { handlers as organizationInvitations } from "./organizationInvitations.js"
 import { handlers as organizations } from "./organizations.js"
+import type { Limiter } from "./rateLimit.js"
 import { matchRoute } from "./router.js"
 import { handlers as sessions } from "./sessions.js"
 import type { Store } from "./store.js"
@@ -34,6 +42,8 @@ export interface EmulatorState {
   readonly keys: SigningKeys
   /** When set, only this secret key is accepted; otherwise any bearer token is. */
   readonly secretKey: string | undefined
+  /** When set, requests over the limit answer 429. */
+  readonly limiter: Limiter | undefined
 }
 
 const handlers: Record<string, Handler> = {
@@ -54,6 +64,19 @@ const stripBasePath = (pathname: string): string =>
   /^\/v1(\/|$)/.test(pathname) ? pathname.slice(3) || "/" : pathname
 
 const publicOperations = new Set(["GetPublicInterstitial"])
+
+// Clerk documents no rate limit on the JWKS; public operations carry no key that names an instance.
+const unlimitedOperations = new Set(["GetJWKS", ...publicOperations])
+
+const rateLimited = (
+  limiter: Limiter | undefined,
+  operationId: string
+): Effect.Effect<void, ClerkApiError> =>
+  limiter === undefined || unlimitedOperations.has(operationId)
+    ? Effect.void
+    : Effect.flatMap(limiter, (retryAfter) =>
+        retryAfter === undefined ? Effect.void : Effect.fail(tooManyRequests(retryAfter))
+      )
 
 const authenticate = (state: EmulatorState, authorization: string | undefined): void => {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
@@ -102,9 +125,14 @@ const parseBody = (request: EmulatorRequest): Effect.Effect<unknown, ClerkApiErr
     ? parseMultipart(request.contentType, request.body)
     : Effect.succeed(parseJson(request.body))
 
-const json = (status: number, body: unknown, clerkTraceId: string): EmulatorResponse => ({
+const json = (
+  status: number,
+  body: unknown,
+  clerkTraceId: string,
+  headers: Record<string, string> = {}
+): EmulatorResponse => ({
   status,
-  headers: { "content-type": "application/json", "x-clerk-trace-id": clerkTraceId },
+  headers: { ...headers, "content-type": "application/json", "x-clerk-trace-id": clerkTraceId },
   body: JSON.stringify(body)
 })
 
@@ -117,15 +145,19 @@ const route = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<un
       const { operationId } = match.route
       if (!publicOperations.has(operationId)) authenticate(state, request.authorization)
       const handler = handlers[operationId]
-      if (handler === undefined) throw notEmulated(operationId)
-      return Effect.flatMap(parseBody(request), (body) =>
-        handler({
-          store: state.store,
-          keys: state.keys,
-          params: match.params,
-          query: request.url.searchParams,
-          body
-        })
+      return Effect.zipRight(
+        rateLimited(state.limiter, operationId),
+        handler === undefined
+          ? Effect.fail(notEmulated(operationId))
+          : Effect.flatMap(parseBody(request), (body) =>
+              handler({
+                store: state.store,
+                keys: state.keys,
+                params: match.params,
+                query: request.url.searchParams,
+                body
+              })
+            )
       )
     } catch (error) {
       return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
@@ -137,7 +169,9 @@ export const handle = (state: EmulatorState, request: EmulatorRequest): Effect.E
   const clerkTraceId = traceId()
   return route(state, request).pipe(
     Effect.map((body) => json(200, body, clerkTraceId)),
-    Effect.catchAll((error) => Effect.succeed(json(error.status, error.toBody(clerkTraceId), clerkTraceId))),
+    Effect.catchAll((error) =>
+      Effect.succeed(json(error.status, error.toBody(clerkTraceId), clerkTraceId, error.headers))
+    ),
     Effect.catchAllCause((cause) =>
       Effect.logError("Clerk emulator bug", cause).pipe(
         Effect.as(

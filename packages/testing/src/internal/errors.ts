@@ -9,7 +9,9 @@ export class ClerkApiError extends Error {
     readonly code: string,
     message: string,
     readonly longMessage: string,
-    readonly meta: Record<string, unknown> = {}
+    readonly meta: Record<string, unknown> = {},
+    /** Response headers the error answers with besides the JSON ones, like `Retry-After`. */
+    readonly headers: Record<string, string> = {}
   ) {
     super(message)
   }
@@ -59,4 +61,15 @@ export const notEmulated = (operationId: string): ClerkApiError =>
     `${operationId} is not emulated`,
     `The Clerk emulator does not implement the operation ${operationId}.`,
     { operation_id: operationId }
+  )
+
+/** 429, as Clerk answers a request over its instance's rate limit. */
+export const tooManyRequests = (retryAfterSeconds: number): ClerkApiError =>
+  new ClerkApiError(
+    429,
+    "too_many_requests",
+    "Too many requests",
+    `Too many requests, retry after ${retryAfterSeconds} seconds.`,
+    {},
+    { "retry-after": String(retryAfterSeconds) }
   )
