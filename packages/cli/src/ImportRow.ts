@@ -36,6 +36,13 @@ export const Hasher = Schema.Literal(
   "sha512_symfony"
 )
 
+/** A hasher in a file: one message naming them all instead of one per literal. */
+const HasherCell = Schema.String.pipe(
+  Schema.filter((value): value is Hasher => Schema.is(Hasher)(value), {
+    message: (issue) => `unknown password hasher ${JSON.stringify(issue.actual)}; Clerk's are ${Hasher.literals.join(", ")}`
+  })
+)
+
 /**
  * @since 0.1.0
  * @category models
@@ -46,14 +53,17 @@ const Metadata = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 /** JSON files hold metadata as objects, CSV cells as JSON text. */
 const MetadataCell = Schema.Union(Metadata, Schema.parseJson(Metadata))
 const BooleanCell = Schema.Union(Schema.Boolean, Schema.BooleanFromString)
-const Email = Schema.String.pipe(
-  Schema.pattern(/^[^\s@]+@[^\s@]+$/, { message: () => "not an email address" })
-)
-const Phone = Schema.String.pipe(
-  Schema.pattern(/^\+[1-9][0-9]{3,14}$/, { message: () => "not a phone number in E.164 form (+15551234567)" })
-)
+const isEmail = (value: string) => /^[^\s@]+@[^\s@]+$/.test(value)
+const isPhone = (value: string) => /^\+[1-9][0-9]{3,14}$/.test(value)
 const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
-const OneOrMany = <A, I>(item: Schema.Schema<A, I>) => Schema.Union(item, Schema.Array(item))
+/** One value or a list of them; each is checked with `check`. */
+const OneOrMany = (check: (value: string) => boolean, what: string) =>
+  Schema.Union(Schema.String, Schema.Array(Schema.String)).pipe(
+    Schema.filter((value) => {
+      const bad = (typeof value === "string" ? [value] : value).filter((item) => !check(item))
+      return bad.length === 0 || `${bad.map((item) => JSON.stringify(item)).join(", ")}: not ${what}`
+    })
+  )
 /** An ISO 8601 date or epoch milliseconds (as a number, or digits in a CSV cell). */
 const Timestamp = Schema.Union(Schema.Number, Schema.String).pipe(
   Schema.filter((value) => !Number.isNaN(toDate(value).getTime()), {
@@ -75,10 +85,10 @@ const toDate = (value: string | number): Date =>
 export const ClerkRecord = Schema.Struct({
   /** The user's id in the system you migrate from; becomes Clerk's `external_id`. */
   userId: NonEmpty,
-  email: Schema.optional(OneOrMany(Email)),
+  email: Schema.optional(OneOrMany(isEmail, "an email address")),
   /** Default `true`; `false` creates the emails reserved (unverified). */
   emailVerified: Schema.optional(BooleanCell),
-  phone: Schema.optional(OneOrMany(Phone)),
+  phone: Schema.optional(OneOrMany(isPhone, "a phone number in E.164 form (+15551234567)")),
   phoneVerified: Schema.optional(BooleanCell),
   username: Schema.optional(NonEmpty),
   firstName: Schema.optional(Schema.String),
@@ -86,7 +96,7 @@ export const ClerkRecord = Schema.Struct({
   /** A password digest, as `passwordHasher` produced it. */
   password: Schema.optional(NonEmpty),
   /** Default `bcrypt`, as in Clerk's migration script. */
-  passwordHasher: Schema.optional(Hasher),
+  passwordHasher: Schema.optional(HasherCell),
   public_metadata: Schema.optional(MetadataCell),
   private_metadata: Schema.optional(MetadataCell),
   unsafe_metadata: Schema.optional(MetadataCell),
@@ -148,6 +158,19 @@ export interface Row extends Schema.Schema.Type<typeof Row> {}
 const asArray = <A>(value: A | ReadonlyArray<A> | undefined): ReadonlyArray<A> =>
   value === undefined ? [] : Array.isArray(value) ? value : [value as A]
 
+/**
+ * One message per field: a field that fails every member of a union (an optional
+ * one fails `undefined` too) would otherwise be reported once per member.
+ */
+export const describeError = (error: ParseResult.ParseError): string => {
+  const byPath = new Map<string, string>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    const path = issue.path.join(".")
+    if (!byPath.has(path)) byPath.set(path, issue.message)
+  }
+  return Array.from(byPath, ([path, message]) => (path === "" ? message : `${path}: ${message}`)).join("; ")
+}
+
 const decodeRecord = Schema.decodeUnknownEither(ClerkRecord, { onExcessProperty: "error", errors: "all" })
 
 /**
@@ -159,11 +182,7 @@ const decodeRecord = Schema.decodeUnknownEither(ClerkRecord, { onExcessProperty:
  */
 export const fromRecord = (record: unknown): Either.Either<ImportUser, string> =>
   Either.flatMap(
-    Either.mapLeft(decodeRecord(record), (error) =>
-      ParseResult.ArrayFormatter.formatErrorSync(error)
-        .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
-        .join("; ")
-    ),
+    Either.mapLeft(decodeRecord(record), describeError),
     (row): Either.Either<ImportUser, string> => {
       const emails = asArray(row.email).map((address) => ({ address, verified: row.emailVerified ?? true }))
       const phones = asArray(row.phone).map((number) => ({ number, verified: row.phoneVerified ?? true }))

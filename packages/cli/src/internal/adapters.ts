@@ -5,9 +5,8 @@
  * identities, ...) are not migrated.
  */
 import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type { ClerkRecord } from "../ImportRow.js"
+import { type ClerkRecord, describeError } from "../ImportRow.js"
 
 /** Firebase's `hash_config` (Authentication > Users > Password hash parameters). */
 export const FirebaseHashConfig = Schema.Struct({
@@ -36,13 +35,7 @@ const reading =
   ) =>
   (record: unknown, options: AdapterOptions): Either.Either<unknown, string> => {
     const decoded = Schema.decodeUnknownEither(schema, { errors: "all" })(record)
-    return Either.isLeft(decoded)
-      ? Either.left(
-          ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-            .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
-            .join("; ")
-        )
-      : map(decoded.right, options)
+    return Either.isLeft(decoded) ? Either.left(describeError(decoded.left)) : map(decoded.right, options)
   }
 
 const defined = <A extends Record<string, unknown>>(record: A): Partial<A> =>
