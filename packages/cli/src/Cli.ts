@@ -81,6 +81,22 @@ const budget = (limit: number, window: number, redis: Option.Option<Queue.Option
       })
   })
 
+/**
+ * The shared budget in Redis spaces requests by whole milliseconds
+ * (`window / limit`); other values make every permit fail, and the SDK then
+ * sends without one. Clerk's own limits (10,000 ms / 1,000 and / 100) divide evenly.
+ */
+const checkSharedBudget = (limit: number, window: number) => {
+  const millis = window * 1000
+  return Number.isInteger(millis) && limit > 0 && millis % limit === 0
+    ? Effect.void
+    : Effect.fail(
+        new CliError({
+          message: `--rate-window ${window} s / --rate-limit ${limit} must be a whole number of milliseconds for a budget shared through Redis`
+        })
+      )
+}
+
 const redisOf = (url: string) =>
   Effect.mapError(Queue.parseUrl(url), (error) => new CliError({ message: error.message }))
 
@@ -160,10 +176,8 @@ const importCommand = Command.make(
           ),
         onSome: (url) =>
           Effect.gen(function* () {
-            yield* Queue.enqueue(options.job, source.rows)
-            yield* Console.error(`import: ${source.rows.length} rows on the queue of job ${options.job}`)
-            const done = yield* Queue.awaitRows(source.rows, interval)
-            return { ...done, alreadyDone: 0 }
+            yield* Console.error(`import: ${source.rows.length} rows go on the queue of job ${options.job}`)
+            return yield* Queue.importRows(options.job, source.rows, interval)
           }).pipe(
             Effect.provide(
               Effect.map(redisOf(url), (redis) =>
@@ -234,6 +248,7 @@ const workerCommand = Command.make(
   (options) =>
     Effect.gen(function* () {
       const redis = yield* redisOf(options.queue)
+      yield* checkSharedBudget(options.rateLimit, options.rateWindow)
       yield* Console.error(`worker: taking rows of job ${options.job}`)
       return yield* Queue.work(options.job, options.concurrency).pipe(
         Effect.provide(

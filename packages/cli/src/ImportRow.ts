@@ -39,7 +39,8 @@ export const Hasher = Schema.Literal(
 /** A hasher in a file: one message naming them all instead of one per literal. */
 const HasherCell = Schema.String.pipe(
   Schema.filter((value): value is Hasher => Schema.is(Hasher)(value), {
-    message: (issue) => `unknown password hasher ${JSON.stringify(issue.actual)}; Clerk's are ${Hasher.literals.join(", ")}`
+    message: (issue) =>
+      `unknown password hasher ${JSON.stringify(issue.actual)}; Clerk's are ${Hasher.literals.join(", ")}`
   })
 )
 

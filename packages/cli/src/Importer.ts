@@ -127,6 +127,23 @@ export const issueLine = (issue: Issue): FailureLine => ({
 })
 
 /**
+ * Failures an earlier run recorded: they stay in the report of every later run.
+ *
+ * @since 0.1.0
+ * @category reporting
+ */
+export const earlierFailures = (
+  rows: ReadonlyArray<Row>,
+  before: ReadonlyMap<string, Outcome>
+): Array<FailureLine> =>
+  rows.flatMap((row) => {
+    const earlier = before.get(row.user.externalId)
+    return earlier?._tag === "failed"
+      ? [{ line: row.line, userId: row.user.externalId, code: earlier.code, message: earlier.message }]
+      : []
+  })
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -180,18 +197,7 @@ export const run = (
         )
       })
     )
-    // Failures recorded by an earlier run stay in the report.
-    for (const row of rows) {
-      const earlier = before.get(row.user.externalId)
-      if (earlier?._tag === "failed") {
-        failures.push({
-          line: row.line,
-          userId: row.user.externalId,
-          code: earlier.code,
-          message: earlier.message
-        })
-      }
-    }
+    failures.push(...earlierFailures(rows, before))
     failures.sort((a, b) => a.line - b.line)
     return { ...(yield* Ref.get(counts)), alreadyDone: rows.length - todo.length, failures }
   })

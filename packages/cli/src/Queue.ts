@@ -1,7 +1,10 @@
 /**
  * Scale-out on Redis: `enqueue` puts an import's rows on `@effect/experimental`'s
  * `PersistedQueue` (each row's id is its queue id, so enqueueing a file again
- * adds nothing), `work` takes them in any number of processes. A row whose
+ * adds nothing), `work` takes them in any number of processes. Its Redis store
+ * in 0.61.1 hands back every pending row, live or not, on each lock check and
+ * cannot move a row to the failed list; the workspace patches both scripts
+ * (`patches/`), as Effect 4's store was fixed upstream. A row whose
  * worker dies stays locked in Redis until its lock expires and is then taken by
  * another worker; the ledger's begun mark makes that worker look the user up
  * before sending anything, so no row is created twice.
@@ -18,7 +21,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import type { RedisOptions } from "ioredis"
-import { importRow, type FailureLine } from "./Importer.js"
+import { earlierFailures, type FailureLine, importRow, type Summary } from "./Importer.js"
 import { Row } from "./ImportRow.js"
 import * as Progress from "./internal/progress.js"
 import * as Ledger from "./Ledger.js"
@@ -100,7 +103,8 @@ export const layer = (
         RedisQueue.layerStore({
           ...options.redis,
           prefix,
-          pollInterval: "200 millis",
+          // A worker whose takers are all busy when it polls waits this long before polling again.
+          pollInterval: "20 millis",
           lockExpiration: expiration,
           // Locks are refreshed, and expired ones handed back, three times per expiration.
           lockRefreshInterval: Duration.divide(expiration, 3).pipe((d) =>
@@ -112,6 +116,9 @@ export const layer = (
     Ledger.layerRedis({ redis: options.redis, job: options.job, prefix })
   )
 }
+
+/** The store names its lock keys by id alone, so ids carry the job to keep jobs apart. */
+const queueId = (job: string, row: Row) => `${job}:${row.user.externalId}`
 
 const queueOf = (job: string) => PersistedQueue.make({ name: `${job}:rows`, schema: Row })
 
@@ -126,35 +133,39 @@ export const enqueue = (
   rows: ReadonlyArray<Row>
 ): Effect.Effect<void, QueueError, PersistedQueue.PersistedQueueFactory> =>
   Effect.flatMap(queueOf(job), (queue) =>
-    Effect.forEach(rows, (row) => queue.offer(row, { id: row.user.externalId }), {
+    Effect.forEach(rows, (row) => queue.offer(row, { id: queueId(job, row) }), {
       concurrency: 16,
       discard: true
     })
   ).pipe(Effect.mapError((cause) => new QueueError({ reason: "cannot enqueue rows", cause })))
 
 /**
- * Waits until every row has an outcome in the job's ledger, reporting progress;
- * answers the failures among them.
+ * Puts the rows on the job's queue and waits until workers have given each an
+ * outcome, reporting progress. Rows an earlier run finished count as done.
  *
  * @since 0.1.0
  * @category queue
  */
-export const awaitRows = (
+export const importRows = (
+  job: string,
   rows: ReadonlyArray<Row>,
   progressInterval: Duration.DurationInput
 ): Effect.Effect<
-  Progress.Counts & { readonly failures: ReadonlyArray<FailureLine> },
-  Ledger.LedgerError,
-  Ledger.Ledger
+  Summary,
+  QueueError | Ledger.LedgerError,
+  PersistedQueue.PersistedQueueFactory | Ledger.Ledger
 > =>
   Effect.gen(function* () {
     const ledger = yield* Ledger.Ledger
+    const before = yield* ledger.outcomes
+    const todo = rows.filter((row) => !before.has(row.user.externalId))
+    yield* enqueue(job, rows)
     const counts = yield* Ref.make(Progress.zero)
     const tally = Effect.gen(function* () {
       const outcomes = yield* ledger.outcomes
       let current = Progress.zero
       const failures: Array<FailureLine> = []
-      for (const row of rows) {
+      for (const row of todo) {
         const outcome = outcomes.get(row.user.externalId)
         if (outcome === undefined) continue
         current = Progress.add(current, outcome._tag)
@@ -170,14 +181,19 @@ export const awaitRows = (
       yield* Ref.set(counts, current)
       return { ...current, failures }
     })
-    return yield* Effect.scoped(
+    const done = yield* Effect.scoped(
       Effect.zipRight(
-        Progress.report(counts, { total: rows.length, label: "import", interval: progressInterval }),
-        Effect.repeat(Effect.delay(tally, "500 millis"), {
-          until: (current) => current.created + current.skipped + current.failed >= rows.length
+        Progress.report(counts, { total: todo.length, label: "import", interval: progressInterval }),
+        Effect.repeat(Effect.delay(tally, "250 millis"), {
+          until: (current) => current.created + current.skipped + current.failed >= todo.length
         })
       )
     )
+    return {
+      ...done,
+      alreadyDone: rows.length - todo.length,
+      failures: [...done.failures, ...earlierFailures(rows, before)].sort((a, b) => a.line - b.line)
+    }
   })
 
 /**

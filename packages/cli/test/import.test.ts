@@ -5,7 +5,6 @@ import {
   type Clerk,
   clerkRows,
   createdPerExternalId,
-  finished,
   runCli,
   spawnCli,
   startClerk,
@@ -44,7 +43,9 @@ describe("users import --dry-run", () => {
     expect(lines.slice(0, -1)).toEqual([
       "line 1 (userId a): duplicate row: userId a is also on line 4",
       expect.stringMatching(/^line 2: not JSON: /),
-      expect.stringMatching(/^line 3 \(userId c\): passwordHasher: unknown password hasher "rot13"; Clerk's are argon2i, /),
+      expect.stringMatching(
+        /^line 3 \(userId c\): passwordHasher: unknown password hasher "rot13"; Clerk's are argon2i, /
+      ),
       "line 4 (userId a): duplicate row: userId a is also on line 1",
       expect.stringMatching(/^line 5 \(userId e\): emial: /)
     ])
@@ -56,17 +57,25 @@ describe("users import --dry-run", () => {
     clerk = await startClerk()
     const dir = tempDir()
     const file = Path.join(dir, "users.csv")
-    Fs.writeFileSync(file, "userId,email,firstName\nx1,x1@example.com,Ada\nx2,x2@example.com\nx3,x3@example.com,Cy\n")
+    Fs.writeFileSync(
+      file,
+      "userId,email,firstName\nx1,x1@example.com,Ada\nx2,x2@example.com\nx3,x3@example.com,Cy\n"
+    )
     const refused = await runCli(["users", "import", file], clerk.apiUrl)
     expect(refused.code).toBe(1)
-    expect(refused.stdout).toContain("line 3: 2 cells, but the header has 3 columns (userId, email, firstName)")
+    expect(refused.stdout).toContain(
+      "line 3: 2 cells, but the header has 3 columns (userId, email, firstName)"
+    )
     expect(refused.stderr).toContain("1 invalid rows (listed above); nothing was sent")
     expect(clerk.arrivals).toEqual([])
 
     const skipped = await runCli(["users", "import", file, "--skip-invalid"], clerk.apiUrl)
     expect(skipped.code).toBe(0)
     expect(skipped.stdout).toContain("created 2, skipped 0, failed 0")
-    const report = Fs.readFileSync(`${file}.failures.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const report = Fs.readFileSync(`${file}.failures.jsonl`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
     expect(report).toEqual([
       {
         line: 3,
@@ -94,7 +103,10 @@ describe("users import", () => {
     expect(second.stdout).toContain("created 0, skipped 0, failed 0 (60 rows done by an earlier run)")
     expect(posts(clerk)).toHaveLength(60)
 
-    const fresh = await runCli(["users", "import", file, "--checkpoint", Path.join(dir, "other.jsonl")], clerk.apiUrl)
+    const fresh = await runCli(
+      ["users", "import", file, "--checkpoint", Path.join(dir, "other.jsonl")],
+      clerk.apiUrl
+    )
     expect(fresh.stdout).toContain("created 0, skipped 60, failed 0")
     const users = await usersPerExternalId(clerk.emulator)
     expect(users.size).toBe(60)
@@ -111,7 +123,10 @@ describe("users import", () => {
     ])
     const result = await runCli(["users", "import", file], clerk.apiUrl)
     expect(result.stdout).toContain("created 1, skipped 0, failed 1")
-    const report = Fs.readFileSync(`${file}.failures.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const report = Fs.readFileSync(`${file}.failures.jsonl`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
     expect(report).toEqual([
       {
         line: 2,
@@ -130,8 +145,7 @@ describe("users import", () => {
     const file = Path.join(dir, "users.jsonl")
     writeJsonl(file, clerkRows(rows))
     const args = ["users", "import", file, "--rate-limit", "100", "--rate-window", "1"]
-    const child = spawnCli(args, c.apiUrl)
-    const done = finished(child)
+    const { child, done } = spawnCli(args, c.apiUrl)
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
         if (posts(c).filter((arrival) => arrival.status === 200).length >= 150) {
@@ -158,7 +172,8 @@ describe("users import", () => {
     // Each row reached Clerk's create at most once (429s refused before any work are not sends).
     const accepted = posts(c).filter((arrival) => arrival.status !== 429)
     const perRow = new Map<string, number>()
-    for (const arrival of accepted) perRow.set(arrival.externalId!, (perRow.get(arrival.externalId!) ?? 0) + 1)
+    for (const arrival of accepted)
+      perRow.set(arrival.externalId!, (perRow.get(arrival.externalId!) ?? 0) + 1)
     expect(perRow.size).toBe(rows)
     expect([...perRow.values()].filter((count) => count > 1)).toEqual([])
     const users = await usersPerExternalId(c.emulator)

@@ -33,9 +33,10 @@ export interface Clerk {
   readonly close: () => Promise<void>
 }
 
-export const startClerk = async (
-  rateLimit?: { readonly limit: number; readonly window: Duration.DurationInput }
-): Promise<Clerk> => {
+export const startClerk = async (rateLimit?: {
+  readonly limit: number
+  readonly window: Duration.DurationInput
+}): Promise<Clerk> => {
   const emulator = await Effect.runPromise(ClerkEmulator.make(rateLimit === undefined ? {} : { rateLimit }))
   const arrivals: Array<Arrival> = []
   const server = Http.createServer((req, res) => {
@@ -138,17 +139,31 @@ export const startRedis = async (): Promise<RedisServer> => {
 
 export const tempDir = (): string => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-clerk-cli-"))
 
-/** The bin, run from source as a child process. */
-export const spawnCli = (args: ReadonlyArray<string>, apiUrl: string): ChildProcess.ChildProcess =>
-  ChildProcess.spawn(
-    process.execPath,
-    ["--conditions=@effect-clerk/source", "--import", "tsx", Path.join(root, "packages/cli/src/bin.ts"), ...args],
-    {
-      cwd: root,
-      env: { ...process.env, CLERK_SECRET_KEY: "sk_test_cli", CLERK_API_URL: apiUrl, FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe"]
+const bin = Path.join(root, "packages/cli/dist/bin.js")
+
+/**
+ * The tests run the built bin, as users do (`pnpm test` builds first): it starts
+ * in a fraction of the time tsx needs to compile the sources in every process.
+ * A build older than the sources would test old code, so that fails instead.
+ */
+const assertBuilt = () => {
+  const newest = (dir: string): number =>
+    Math.max(
+      ...Fs.readdirSync(dir, { withFileTypes: true }).map((entry) =>
+        entry.isDirectory()
+          ? newest(Path.join(dir, entry.name))
+          : Fs.statSync(Path.join(dir, entry.name)).mtimeMs
+      )
+    )
+  for (const pkg of ["cli", "backend"]) {
+    // tsc -b rewrites a project's build info on every build of it, not every output file.
+    const info = Path.join(root, "packages", pkg, "dist/.tsbuildinfo")
+    const built = Fs.existsSync(info) ? Fs.statSync(info).mtimeMs : 0
+    if (built < newest(Path.join(root, "packages", pkg, "src"))) {
+      throw new Error(`packages/${pkg}/dist is missing or older than its sources: run \`pnpm build\` first`)
     }
-  )
+  }
+}
 
 export interface Finished {
   readonly code: number | null
@@ -157,21 +172,36 @@ export interface Finished {
   readonly stderr: string
 }
 
-export const finished = (child: ChildProcess.ChildProcess): Promise<Finished> =>
-  new Promise((resolve) => {
-    let stdout = ""
-    let stderr = ""
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }))
+export interface Running {
+  readonly child: ChildProcess.ChildProcess
+  /** Its output is read all along, so a chatty process never blocks on a full pipe. */
+  readonly done: Promise<Finished>
+}
+
+/** The built bin as a child process. */
+export const spawnCli = (args: ReadonlyArray<string>, apiUrl: string): Running => {
+  assertBuilt()
+  const child = ChildProcess.spawn(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: { ...process.env, CLERK_SECRET_KEY: "sk_test_cli", CLERK_API_URL: apiUrl, FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"]
   })
+  let stdout = ""
+  let stderr = ""
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const done = new Promise<Finished>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }))
+  )
+  return { child, done }
+}
 
 export const runCli = (args: ReadonlyArray<string>, apiUrl = "http://127.0.0.1:9/v1"): Promise<Finished> =>
-  finished(spawnCli(args, apiUrl))
+  spawnCli(args, apiUrl).done
 
 /** Rows of Clerk's migration format, `userId` u0…u(n-1). */
 export const clerkRows = (n: number, prefix = "u") =>
