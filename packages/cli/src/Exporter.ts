@@ -10,6 +10,7 @@ import type * as Models from "@effect-clerk/backend/Models"
 import * as Users from "@effect-clerk/backend/Users"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { PlatformError } from "@effect/platform/Error"
+import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
@@ -43,6 +44,18 @@ export const fromUser = (user: Models.User, id: string): ImportUser => {
 }
 
 /**
+ * The file to resume holds something else than an export.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExportError extends Data.TaggedError("ExportError")<{ readonly reason: string }> {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/**
  * Writes every user to `out`, one JSON line each, the Clerk user id as `userId`.
  * When `out` already holds users (an export that was stopped), it is appended
  * to and the users it holds are not written again.
@@ -58,12 +71,21 @@ export const exportUsers = (out: string, options: { readonly progressInterval: D
     const lines = existing.split("\n")
     // A line cut short by a crash is dropped and its user written again.
     const complete = existing.endsWith("\n") || existing === "" ? lines : lines.slice(0, -1)
-    for (const line of complete) {
+    for (const [index, line] of complete.entries()) {
       if (line.trim() === "") continue
-      const id = (JSON.parse(line) as { readonly userId?: unknown }).userId
-      if (typeof id === "string") written.add(id)
+      const id = yield* Effect.try({
+        try: () => (JSON.parse(line) as { readonly userId?: unknown }).userId,
+        catch: () =>
+          new ExportError({ reason: `${out} line ${index + 1} is not JSON: not an export to resume` })
+      })
+      if (typeof id !== "string") {
+        return yield* new ExportError({
+          reason: `${out} line ${index + 1} has no userId: not an export to resume`
+        })
+      }
+      written.add(id)
     }
-    if (complete.length !== lines.length) yield* fs.writeFileString(out, `${complete.join("\n")}`)
+    if (complete !== lines) yield* fs.writeFileString(out, complete.map((line) => `${line}\n`).join(""))
     const total = yield* Users.count({})
     const counts = yield* Ref.make({ ...Progress.zero, skipped: written.size })
     const file = yield* fs.open(out, { flag: "a" })
