@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, required } from "./internal/fields.js"
+import { JsonData, PathSegment, WireString, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -15,8 +14,11 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  actor: /* @__PURE__ */ Schema.Struct({ sub: Schema.String }),
+  userId: /* @__PURE__ */ required(WireString, "user_id"),
+  actor: /* @__PURE__ */ Schema.Struct(
+    { sub: WireString },
+    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: JsonData })
+  ),
   expiresInSeconds: /* @__PURE__ */ optional(Schema.Int, "expires_in_seconds"),
   sessionMaxDurationInSeconds: /* @__PURE__ */ optional(Schema.Int, "session_max_duration_in_seconds")
 })
@@ -24,6 +26,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /actor_tokens` (`CreateActorToken`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/actor-tokens/post/actor_tokens
  * @since 0.1.0
@@ -35,13 +39,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/actor_tokens",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.ActorToken,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.ActorToken
 })
 
 /**
@@ -56,6 +54,8 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 /**
  * `POST /actor_tokens/{actor_token_id}/revoke` (`RevokeActorToken`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/actor-tokens/post/actor_tokens/{actor_token_id}/revoke
  * @since 0.1.0
  * @category operations
@@ -65,6 +65,5 @@ export const revoke = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/actor_tokens/{actor_token_id}/revoke",
   params: RevokeParams,
-  success: Models.ActorToken,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.ActorToken
 })

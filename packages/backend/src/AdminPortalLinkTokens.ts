@@ -5,8 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
-import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, nullable, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
@@ -16,15 +15,15 @@ import * as Operation from "./internal/operation.js"
  */
 export const CreateAdminPortalLinkTokenParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^org_\w{27}$/)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^org_\w{27}$/)),
     "organization_id"
   ),
   itContactId: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(1)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(1)),
     "it_contact_id"
   ),
   scopes: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(1)))
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(1)))
   ),
   secondsUntilExpiration: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Int.pipe(
@@ -65,6 +64,8 @@ export interface CreateAdminPortalLinkTokenResponse
 /**
  * `POST /admin_portal_link_tokens` (`createAdminPortalLinkToken`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/admin-portal-link-tokens/post/admin_portal_link_tokens
  * @since 0.1.0
  * @category operations
@@ -75,14 +76,7 @@ export const createAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
   path: "/admin_portal_link_tokens",
   body: Operation.jsonBody,
   params: CreateAdminPortalLinkTokenParams,
-  success: CreateAdminPortalLinkTokenResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    409: Errors.ClerkConflict,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: CreateAdminPortalLinkTokenResponse
 })
 
 /**
@@ -90,8 +84,11 @@ export const createAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const RevokeAdminPortalLinkTokenParams = /* @__PURE__ */ Schema.Struct({
-  adminPortalLinkTokenId: /* @__PURE__ */ required(PathSegment, "adminPortalLinkTokenID"),
-  revocationReason: /* @__PURE__ */ optionalNullable(Schema.String, "revocation_reason")
+  adminPortalLinkTokenId: /* @__PURE__ */ required(
+    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^aplt_[0-9A-Fa-f]{32}$/)),
+    "adminPortalLinkTokenID"
+  ),
+  revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
 })
 export interface RevokeAdminPortalLinkTokenParams
   extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenParams> {}
@@ -123,6 +120,8 @@ export interface RevokeAdminPortalLinkTokenResponse
 /**
  * `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` (`revokeAdminPortalLinkToken`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/admin-portal-link-tokens/post/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke
  * @since 0.1.0
  * @category operations
@@ -133,12 +132,5 @@ export const revokeAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
   path: "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",
   body: Operation.jsonBody,
   params: RevokeAdminPortalLinkTokenParams,
-  success: RevokeAdminPortalLinkTokenResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: RevokeAdminPortalLinkTokenResponse
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -17,21 +16,23 @@ import * as Operation from "./internal/operation.js"
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
   onBehalfOf: /* @__PURE__ */ required(
     /* @__PURE__ */ Schema.Struct({
-      userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
-      identifier: /* @__PURE__ */ Schema.optional(Schema.String)
+      userId: /* @__PURE__ */ optional(WireString, "user_id"),
+      identifier: /* @__PURE__ */ Schema.optional(WireString)
     }),
     "on_behalf_of"
   ),
-  permissions: /* @__PURE__ */ Schema.Literal("*"),
-  agentName: /* @__PURE__ */ required(Schema.String, "agent_name"),
-  taskDescription: /* @__PURE__ */ required(Schema.String, "task_description"),
-  redirectUrl: /* @__PURE__ */ required(Schema.String, "redirect_url"),
+  permissions: WireString,
+  agentName: /* @__PURE__ */ required(WireString, "agent_name"),
+  taskDescription: /* @__PURE__ */ required(WireString, "task_description"),
+  redirectUrl: /* @__PURE__ */ required(WireString, "redirect_url"),
   sessionMaxDurationInSeconds: /* @__PURE__ */ optional(Schema.Int, "session_max_duration_in_seconds")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /agents/tasks` (`CreateAgentTask`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/agent-tasks/post/agents/tasks
  * @since 0.1.0
@@ -43,13 +44,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/agents/tasks",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.AgentTask,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.AgentTask
 })
 
 /**
@@ -64,6 +59,8 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 /**
  * `POST /agents/tasks/{agent_task_id}/revoke` (`RevokeAgentTask`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/agent-tasks/post/agents/tasks/{agent_task_id}/revoke
  * @since 0.1.0
  * @category operations
@@ -73,6 +70,5 @@ export const revoke = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/agents/tasks/{agent_task_id}/revoke",
   params: RevokeParams,
-  success: Models.AgentTask,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.AgentTask
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, required } from "./internal/fields.js"
+import { PathSegment, WireString, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -30,6 +29,8 @@ export interface ListAllowlistIdentifiersParams
 /**
  * `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/get/allowlist_identifiers
  * @since 0.1.0
  * @category operations
@@ -41,11 +42,7 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListAllowlistIdentifiersParams,
   success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    429: Errors.ClerkTooManyRequests
-  }
+  paginated: /* @__PURE__ */ Pagination.page(Models.AllowlistIdentifier)
 })
 
 /**
@@ -54,17 +51,17 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.stream(listAllowlistIdentifiers, {
-  items: (page) => page,
-  maxPageSize: 500
-})
+export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.streamPaginated(
+  listAllowlistIdentifiers,
+  { maxPageSize: 500 }
+)
 
 /**
  * @since 0.1.0
  * @category params
  */
 export const CreateAllowlistIdentifierParams = /* @__PURE__ */ Schema.Struct({
-  identifier: Schema.String,
+  identifier: WireString,
   notify: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 export interface CreateAllowlistIdentifierParams
@@ -72,6 +69,8 @@ export interface CreateAllowlistIdentifierParams
 
 /**
  * `POST /allowlist_identifiers` (`CreateAllowlistIdentifier`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/post/allowlist_identifiers
  * @since 0.1.0
@@ -83,13 +82,7 @@ export const createAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   path: "/allowlist_identifiers",
   body: Operation.jsonBody,
   params: CreateAllowlistIdentifierParams,
-  success: Models.AllowlistIdentifier,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.AllowlistIdentifier
 })
 
 /**
@@ -105,6 +98,8 @@ export interface DeleteAllowlistIdentifierParams
 /**
  * `DELETE /allowlist_identifiers/{identifier_id}` (`DeleteAllowlistIdentifier`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/delete/allowlist_identifiers/{identifier_id}
  * @since 0.1.0
  * @category operations
@@ -114,20 +109,23 @@ export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/allowlist_identifiers/{identifier_id}",
   params: DeleteAllowlistIdentifierParams,
-  success: Models.DeletedObject,
-  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const ListBlocklistIdentifiersParams = /* @__PURE__ */ Schema.Struct({})
+export const ListBlocklistIdentifiersParams = /* @__PURE__ */ Schema.Struct({
+  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean)
+})
 export interface ListBlocklistIdentifiersParams
   extends Schema.Schema.Type<typeof ListBlocklistIdentifiersParams> {}
 
 /**
  * `GET /blocklist_identifiers` (`ListBlocklistIdentifiers`)
+ *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/get/blocklist_identifiers
  * @since 0.1.0
@@ -137,25 +135,23 @@ export const listBlocklistIdentifiers = /* @__PURE__ */ Operation.make({
   operationId: "ListBlocklistIdentifiers",
   method: "GET",
   path: "/blocklist_identifiers",
+  query: /* @__PURE__ */ Operation.query(["paginated"]),
   params: ListBlocklistIdentifiersParams,
-  success: Models.BlocklistIdentifiers,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.BlocklistIdentifiers
 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const CreateBlocklistIdentifierParams = /* @__PURE__ */ Schema.Struct({ identifier: Schema.String })
+export const CreateBlocklistIdentifierParams = /* @__PURE__ */ Schema.Struct({ identifier: WireString })
 export interface CreateBlocklistIdentifierParams
   extends Schema.Schema.Type<typeof CreateBlocklistIdentifierParams> {}
 
 /**
  * `POST /blocklist_identifiers` (`CreateBlocklistIdentifier`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/post/blocklist_identifiers
  * @since 0.1.0
@@ -167,13 +163,7 @@ export const createBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   path: "/blocklist_identifiers",
   body: Operation.jsonBody,
   params: CreateBlocklistIdentifierParams,
-  success: Models.BlocklistIdentifier,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.BlocklistIdentifier
 })
 
 /**
@@ -189,6 +179,8 @@ export interface DeleteBlocklistIdentifierParams
 /**
  * `DELETE /blocklist_identifiers/{identifier_id}` (`DeleteBlocklistIdentifier`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/delete/blocklist_identifiers/{identifier_id}
  * @since 0.1.0
  * @category operations
@@ -198,6 +190,5 @@ export const deleteBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/blocklist_identifiers/{identifier_id}",
   params: DeleteBlocklistIdentifierParams,
-  success: Models.DeletedObject,
-  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })

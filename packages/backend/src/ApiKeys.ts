@@ -5,8 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
-import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonData,
+  PathSegment,
+  WireString,
+  nullable,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -16,22 +23,20 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const GetApiKeysParams = /* @__PURE__ */ Schema.Struct({
-  type: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(3))
-  ),
-  subject: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
+  type: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(3))),
+  subject: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
   includeInvalid: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Literal("true", "false"),
     "include_invalid"
   ),
   limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.between(1, 100))
+    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.between(1, 100))
   ),
   offset: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
+    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
     "offset"
   ),
-  query: /* @__PURE__ */ Schema.optional(Schema.String)
+  query: /* @__PURE__ */ Schema.optional(WireString)
 })
 export interface GetApiKeysParams extends Schema.Schema.Type<typeof GetApiKeysParams> {}
 
@@ -69,6 +74,8 @@ export interface GetApiKeysResponse extends Schema.Schema.Type<typeof GetApiKeys
 /**
  * `GET /api_keys` (`getApiKeys`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/get/api_keys
  * @since 0.1.0
  * @category operations
@@ -79,8 +86,7 @@ export const getApiKeys = /* @__PURE__ */ Operation.make({
   path: "/api_keys",
   query: /* @__PURE__ */ Operation.query(["type", "subject", "include_invalid", "limit", "offset", "query"]),
   params: GetApiKeysParams,
-  success: GetApiKeysResponse,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: GetApiKeysResponse
 })
 
 /**
@@ -102,28 +108,25 @@ export const streamApiKeys = /* @__PURE__ */ Pagination.stream(getApiKeys, {
  */
 export const CreateApiKeyParams = /* @__PURE__ */ Schema.Struct({
   type: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.String.pipe(
-      /* @__PURE__ */ Schema.minLength(3),
-      /* @__PURE__ */ Schema.maxLength(25)
-    )
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(3), /* @__PURE__ */ Schema.maxLength(25))
   ),
-  name: /* @__PURE__ */ Schema.String.pipe(
+  name: /* @__PURE__ */ WireString.pipe(
     /* @__PURE__ */ Schema.minLength(3),
     /* @__PURE__ */ Schema.pattern(/^(\S(.*\S)?)?$/)
   ),
   description: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
     "description"
   ),
-  subject: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
-  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  subject: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
+  claims: /* @__PURE__ */ optionalNullable(JsonData, "claims"),
+  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
   createdBy: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^user_\w{27}$/)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^user_\w{27}$/)),
     "created_by"
   ),
   secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
+    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
     "seconds_until_expiration"
   )
 })
@@ -159,6 +162,8 @@ export interface CreateApiKeyResponse extends Schema.Schema.Type<typeof CreateAp
 /**
  * `POST /api_keys` (`createApiKey`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/post/api_keys
  * @since 0.1.0
  * @category operations
@@ -169,8 +174,7 @@ export const createApiKey = /* @__PURE__ */ Operation.make({
   path: "/api_keys",
   body: Operation.jsonBody,
   params: CreateApiKeyParams,
-  success: CreateApiKeyResponse,
-  errors: { 400: Errors.ClerkBadRequest, 409: Errors.ClerkConflict, 429: Errors.ClerkTooManyRequests }
+  success: CreateApiKeyResponse
 })
 
 /**
@@ -178,7 +182,10 @@ export const createApiKey = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const GetApiKeyParams = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID")
+  apiKeyId: /* @__PURE__ */ required(
+    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
+    "apiKeyID"
+  )
 })
 export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyParams> {}
 
@@ -211,6 +218,8 @@ export interface ApiKey extends Schema.Schema.Type<typeof ApiKey> {}
 /**
  * `GET /api_keys/{apiKeyID}` (`getApiKey`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/get/api_keys/{apiKeyID}
  * @since 0.1.0
  * @category operations
@@ -220,8 +229,7 @@ export const getApiKey = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/api_keys/{apiKeyID}",
   params: GetApiKeyParams,
-  success: ApiKey,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: ApiKey
 })
 
 /**
@@ -229,18 +237,21 @@ export const getApiKey = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const UpdateApiKeyParams = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID"),
-  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  apiKeyId: /* @__PURE__ */ required(
+    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
+    "apiKeyID"
+  ),
+  claims: /* @__PURE__ */ optionalNullable(JsonData, "claims"),
+  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
   description: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
     "description"
   ),
   subject: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/))
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/))
   ),
   secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
+    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
     "seconds_until_expiration"
   )
 })
@@ -248,6 +259,8 @@ export interface UpdateApiKeyParams extends Schema.Schema.Type<typeof UpdateApiK
 
 /**
  * `PATCH /api_keys/{apiKeyID}` (`updateApiKey`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/patch/api_keys/{apiKeyID}
  * @since 0.1.0
@@ -259,8 +272,7 @@ export const updateApiKey = /* @__PURE__ */ Operation.make({
   path: "/api_keys/{apiKeyID}",
   body: Operation.jsonBody,
   params: UpdateApiKeyParams,
-  success: ApiKey,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: ApiKey
 })
 
 /**
@@ -268,7 +280,10 @@ export const updateApiKey = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const DeleteApiKeyParams = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID")
+  apiKeyId: /* @__PURE__ */ required(
+    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
+    "apiKeyID"
+  )
 })
 export interface DeleteApiKeyParams extends Schema.Schema.Type<typeof DeleteApiKeyParams> {}
 
@@ -288,6 +303,8 @@ export interface DeleteApiKeyResponse extends Schema.Schema.Type<typeof DeleteAp
 /**
  * `DELETE /api_keys/{apiKeyID}` (`deleteApiKey`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/delete/api_keys/{apiKeyID}
  * @since 0.1.0
  * @category operations
@@ -297,8 +314,7 @@ export const deleteApiKey = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/api_keys/{apiKeyID}",
   params: DeleteApiKeyParams,
-  success: DeleteApiKeyResponse,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: DeleteApiKeyResponse
 })
 
 /**
@@ -306,7 +322,10 @@ export const deleteApiKey = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const GetApiKeySecretParams = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID")
+  apiKeyId: /* @__PURE__ */ required(
+    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
+    "apiKeyID"
+  )
 })
 export interface GetApiKeySecretParams extends Schema.Schema.Type<typeof GetApiKeySecretParams> {}
 
@@ -322,6 +341,8 @@ export interface GetApiKeySecretResponse extends Schema.Schema.Type<typeof GetAp
 /**
  * `GET /api_keys/{apiKeyID}/secret` (`getApiKeySecret`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/get/api_keys/{apiKeyID}/secret
  * @since 0.1.0
  * @category operations
@@ -331,8 +352,7 @@ export const getApiKeySecret = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/api_keys/{apiKeyID}/secret",
   params: GetApiKeySecretParams,
-  success: GetApiKeySecretResponse,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: GetApiKeySecretResponse
 })
 
 /**
@@ -340,13 +360,18 @@ export const getApiKeySecret = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const RevokeApiKeyParams = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(PathSegment, "apiKeyID"),
-  revocationReason: /* @__PURE__ */ optionalNullable(Schema.String, "revocation_reason")
+  apiKeyId: /* @__PURE__ */ required(
+    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
+    "apiKeyID"
+  ),
+  revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
 })
 export interface RevokeApiKeyParams extends Schema.Schema.Type<typeof RevokeApiKeyParams> {}
 
 /**
  * `POST /api_keys/{apiKeyID}/revoke` (`revokeApiKey`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/post/api_keys/{apiKeyID}/revoke
  * @since 0.1.0
@@ -358,19 +383,20 @@ export const revokeApiKey = /* @__PURE__ */ Operation.make({
   path: "/api_keys/{apiKeyID}/revoke",
   body: Operation.jsonBody,
   params: RevokeApiKeyParams,
-  success: ApiKey,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: ApiKey
 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const VerifyApiKeyParams = /* @__PURE__ */ Schema.Struct({ secret: Schema.String })
+export const VerifyApiKeyParams = /* @__PURE__ */ Schema.Struct({ secret: WireString })
 export interface VerifyApiKeyParams extends Schema.Schema.Type<typeof VerifyApiKeyParams> {}
 
 /**
  * `POST /api_keys/verify` (`verifyApiKey`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/api-keys/post/api_keys/verify
  * @since 0.1.0
@@ -382,6 +408,5 @@ export const verifyApiKey = /* @__PURE__ */ Operation.make({
   path: "/api_keys/verify",
   body: Operation.jsonBody,
   params: VerifyApiKeyParams,
-  success: ApiKey,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: ApiKey
 })

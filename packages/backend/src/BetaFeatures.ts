@@ -5,8 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
-import { optional, optionalNullable } from "./internal/fields.js"
+import { WireString, optional, optionalNullable } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
@@ -16,7 +15,7 @@ import * as Operation from "./internal/operation.js"
  */
 export const UpdateInstanceSettingsParams = /* @__PURE__ */ Schema.Struct({
   restrictedToAllowlist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "restricted_to_allowlist"),
-  fromEmailAddress: /* @__PURE__ */ optionalNullable(Schema.String, "from_email_address"),
+  fromEmailAddress: /* @__PURE__ */ optionalNullable(WireString, "from_email_address"),
   progressiveSignUp: /* @__PURE__ */ optionalNullable(Schema.Boolean, "progressive_sign_up"),
   testMode: /* @__PURE__ */ optionalNullable(Schema.Boolean, "test_mode")
 })
@@ -43,6 +42,8 @@ export interface UpdateInstanceSettingsResponse
 /**
  * `PATCH /beta_features/instance_settings` (`UpdateInstanceAuthConfig`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/beta-features/patch/beta_features/instance_settings
  * @since 0.1.0
  * @category operations
@@ -53,12 +54,7 @@ export const updateInstanceSettings = /* @__PURE__ */ Operation.make({
   path: "/beta_features/instance_settings",
   body: Operation.jsonBody,
   params: UpdateInstanceSettingsParams,
-  success: UpdateInstanceSettingsResponse,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: UpdateInstanceSettingsResponse
 })
 
 /**
@@ -66,7 +62,7 @@ export const updateInstanceSettings = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const UpdateProductionInstanceDomainParams = /* @__PURE__ */ Schema.Struct({
-  homeUrl: /* @__PURE__ */ optional(Schema.String, "home_url"),
+  homeUrl: /* @__PURE__ */ optional(WireString, "home_url"),
   isSecondary: /* @__PURE__ */ optional(Schema.Boolean, "is_secondary")
 })
 export interface UpdateProductionInstanceDomainParams
@@ -74,6 +70,8 @@ export interface UpdateProductionInstanceDomainParams
 
 /**
  * `PUT /beta_features/domain` (`UpdateProductionInstanceDomain`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/beta-features/put/beta_features/domain
  * @deprecated Clerk marks this operation deprecated.
@@ -86,12 +84,7 @@ export const updateProductionInstanceDomain = /* @__PURE__ */ Operation.make({
   path: "/beta_features/domain",
   body: Operation.jsonBody,
   params: UpdateProductionInstanceDomainParams,
-  success: undefined,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: undefined
 })
 
 /**
@@ -99,13 +92,15 @@ export const updateProductionInstanceDomain = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const ChangeDomainParams = /* @__PURE__ */ Schema.Struct({
-  homeUrl: /* @__PURE__ */ optional(Schema.String, "home_url"),
+  homeUrl: /* @__PURE__ */ optional(WireString, "home_url"),
   isSecondary: /* @__PURE__ */ optional(Schema.Boolean, "is_secondary")
 })
 export interface ChangeDomainParams extends Schema.Schema.Type<typeof ChangeDomainParams> {}
 
 /**
  * `POST /instance/change_domain` (`ChangeProductionInstanceDomain`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/beta-features/post/instance/change_domain
  * @since 0.1.0
@@ -117,10 +112,5 @@ export const changeDomain = /* @__PURE__ */ Operation.make({
   path: "/instance/change_domain",
   body: Operation.jsonBody,
   params: ChangeDomainParams,
-  success: undefined,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: undefined
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -30,6 +29,8 @@ export interface ListPlansParams extends Schema.Schema.Type<typeof ListPlansPara
 /**
  * `GET /billing/plans` (`GetCommercePlanList`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/plans
  * @since 0.1.0
  * @category operations
@@ -40,14 +41,7 @@ export const listPlans = /* @__PURE__ */ Operation.make({
   path: "/billing/plans",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "payer_type"]),
   params: ListPlansParams,
-  success: Models.PaginatedCommercePlanResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.PaginatedCommercePlanResponse
 })
 
 /**
@@ -75,12 +69,14 @@ export const ListPricesParams = /* @__PURE__ */ Schema.Struct({
   offset: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   ),
-  planId: /* @__PURE__ */ optional(Schema.String, "plan_id")
+  planId: /* @__PURE__ */ optional(WireString, "plan_id")
 })
 export interface ListPricesParams extends Schema.Schema.Type<typeof ListPricesParams> {}
 
 /**
  * `GET /billing/prices` (`GetBillingPriceList`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/prices
  * @since 0.1.0
@@ -92,15 +88,7 @@ export const listPrices = /* @__PURE__ */ Operation.make({
   path: "/billing/prices",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "plan_id"]),
   params: ListPricesParams,
-  success: Models.PaginatedBillingPriceResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.PaginatedBillingPriceResponse
 })
 
 /**
@@ -121,11 +109,11 @@ export const streamPrices = /* @__PURE__ */ Pagination.stream(listPrices, {
  * @category params
  */
 export const CreatePriceParams = /* @__PURE__ */ Schema.Struct({
-  planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
-  currency: /* @__PURE__ */ Schema.optional(Schema.String),
+  planId: /* @__PURE__ */ required(WireString, "plan_id"),
+  currency: /* @__PURE__ */ Schema.optional(WireString),
   amount: /* @__PURE__ */ Schema.NullOr(Schema.Int),
   annualMonthlyAmount: /* @__PURE__ */ optionalNullable(Schema.Int, "annual_monthly_amount"),
-  description: /* @__PURE__ */ Schema.optional(Schema.String),
+  description: /* @__PURE__ */ Schema.optional(WireString),
   supportedBillingPeriods: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Literal("month", "annual", "both"),
     "supported_billing_periods"
@@ -135,6 +123,8 @@ export interface CreatePriceParams extends Schema.Schema.Type<typeof CreatePrice
 
 /**
  * `POST /billing/prices` (`CreateBillingPrice`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/post/billing/prices
  * @since 0.1.0
@@ -146,15 +136,7 @@ export const createPrice = /* @__PURE__ */ Operation.make({
   path: "/billing/prices",
   body: Operation.jsonBody,
   params: CreatePriceParams,
-  success: Models.BillingPriceResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.BillingPriceResponse
 })
 
 /**
@@ -173,14 +155,16 @@ export const ListSubscriptionItemsParams = /* @__PURE__ */ Schema.Struct({
     /* @__PURE__ */ Schema.Literal("active", "ended", "past_due", "upcoming", "free_trial")
   ),
   payerType: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("user", "org"), "payer_type"),
-  planId: /* @__PURE__ */ optional(Schema.String, "plan_id"),
+  planId: /* @__PURE__ */ optional(WireString, "plan_id"),
   includeFree: /* @__PURE__ */ optional(Schema.Boolean, "include_free"),
-  query: /* @__PURE__ */ Schema.optional(Schema.String)
+  query: /* @__PURE__ */ Schema.optional(WireString)
 })
 export interface ListSubscriptionItemsParams extends Schema.Schema.Type<typeof ListSubscriptionItemsParams> {}
 
 /**
  * `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/subscription_items
  * @since 0.1.0
@@ -201,14 +185,7 @@ export const listSubscriptionItems = /* @__PURE__ */ Operation.make({
     "query"
   ]),
   params: ListSubscriptionItemsParams,
-  success: Models.PaginatedCommerceSubscriptionItemResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.PaginatedCommerceSubscriptionItemResponse
 })
 
 /**
@@ -238,6 +215,8 @@ export interface CancelSubscriptionItemParams
 /**
  * `DELETE /billing/subscription_items/{subscription_item_id}` (`CancelCommerceSubscriptionItem`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/delete/billing/subscription_items/{subscription_item_id}
  * @since 0.1.0
  * @category operations
@@ -248,16 +227,7 @@ export const cancelSubscriptionItem = /* @__PURE__ */ Operation.make({
   path: "/billing/subscription_items/{subscription_item_id}",
   query: /* @__PURE__ */ Operation.query(["end_now"]),
   params: CancelSubscriptionItemParams,
-  success: Models.CommerceSubscriptionItem,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceSubscriptionItem
 })
 
 /**
@@ -266,13 +236,15 @@ export const cancelSubscriptionItem = /* @__PURE__ */ Operation.make({
  */
 export const ExtendSubscriptionItemFreeTrialParams = /* @__PURE__ */ Schema.Struct({
   subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
-  extendTo: /* @__PURE__ */ required(Schema.String, "extend_to")
+  extendTo: /* @__PURE__ */ required(WireString, "extend_to")
 })
 export interface ExtendSubscriptionItemFreeTrialParams
   extends Schema.Schema.Type<typeof ExtendSubscriptionItemFreeTrialParams> {}
 
 /**
  * `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial` (`ExtendBillingSubscriptionItemFreeTrial`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/post/billing/subscription_items/{subscription_item_id}/extend_free_trial
  * @since 0.1.0
@@ -284,16 +256,7 @@ export const extendSubscriptionItemFreeTrial = /* @__PURE__ */ Operation.make({
   path: "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
   body: Operation.jsonBody,
   params: ExtendSubscriptionItemFreeTrialParams,
-  success: Models.CommerceSubscriptionItem2,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceSubscriptionItem2
 })
 
 /**
@@ -302,13 +265,15 @@ export const extendSubscriptionItemFreeTrial = /* @__PURE__ */ Operation.make({
  */
 export const CreatePriceTransitionParams = /* @__PURE__ */ Schema.Struct({
   subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
-  fromPriceId: /* @__PURE__ */ required(Schema.String, "from_price_id"),
-  toPriceId: /* @__PURE__ */ required(Schema.String, "to_price_id")
+  fromPriceId: /* @__PURE__ */ required(WireString, "from_price_id"),
+  toPriceId: /* @__PURE__ */ required(WireString, "to_price_id")
 })
 export interface CreatePriceTransitionParams extends Schema.Schema.Type<typeof CreatePriceTransitionParams> {}
 
 /**
  * `POST /billing/subscription_items/{subscription_item_id}/price_transition` (`CreateBillingPriceTransition`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/post/billing/subscription_items/{subscription_item_id}/price_transition
  * @since 0.1.0
@@ -320,17 +285,7 @@ export const createPriceTransition = /* @__PURE__ */ Operation.make({
   path: "/billing/subscription_items/{subscription_item_id}/price_transition",
   body: Operation.jsonBody,
   params: CreatePriceTransitionParams,
-  success: Models.CommercePriceTransitionResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommercePriceTransitionResponse
 })
 
 /**
@@ -339,13 +294,15 @@ export const createPriceTransition = /* @__PURE__ */ Operation.make({
  */
 export const ApplySubscriptionItemDiscountParams = /* @__PURE__ */ Schema.Struct({
   subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
-  discountId: /* @__PURE__ */ required(Schema.String, "discount_id")
+  discountId: /* @__PURE__ */ required(WireString, "discount_id")
 })
 export interface ApplySubscriptionItemDiscountParams
   extends Schema.Schema.Type<typeof ApplySubscriptionItemDiscountParams> {}
 
 /**
  * `POST /billing/subscription_items/{subscription_item_id}/discounts` (`ApplyBillingSubscriptionItemDiscount`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/post/billing/subscription_items/{subscription_item_id}/discounts
  * @since 0.1.0
@@ -357,17 +314,7 @@ export const applySubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   path: "/billing/subscription_items/{subscription_item_id}/discounts",
   body: Operation.jsonBody,
   params: ApplySubscriptionItemDiscountParams,
-  success: Models.CommerceDiscountRedemptionResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceDiscountRedemptionResponse
 })
 
 /**
@@ -384,6 +331,8 @@ export interface RemoveSubscriptionItemDiscountParams
 /**
  * `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (`RemoveBillingSubscriptionItemDiscount`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/delete/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}
  * @since 0.1.0
  * @category operations
@@ -393,17 +342,7 @@ export const removeSubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
   params: RemoveSubscriptionItemDiscountParams,
-  success: Models.CommerceDiscountRedemptionResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceDiscountRedemptionResponse
 })
 
 /**
@@ -424,6 +363,8 @@ export interface ListStatementsParams extends Schema.Schema.Type<typeof ListStat
 /**
  * `GET /billing/statements` (`GetBillingStatementList`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/statements
  * @since 0.1.0
  * @category operations
@@ -434,14 +375,7 @@ export const listStatements = /* @__PURE__ */ Operation.make({
   path: "/billing/statements",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListStatementsParams,
-  success: Models.PaginatedBillingStatementResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.PaginatedBillingStatementResponse
 })
 
 /**
@@ -469,6 +403,8 @@ export interface GetStatementParams extends Schema.Schema.Type<typeof GetStateme
 /**
  * `GET /billing/statements/{statementID}` (`GetBillingStatement`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/statements/{statementID}
  * @since 0.1.0
  * @category operations
@@ -478,15 +414,7 @@ export const getStatement = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/billing/statements/{statementID}",
   params: GetStatementParams,
-  success: Models.BillingStatement,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.BillingStatement
 })
 
 /**
@@ -509,6 +437,8 @@ export interface GetStatementPaymentAttemptsParams
 /**
  * `GET /billing/statements/{statementID}/payment_attempts` (`GetBillingStatementPaymentAttempts`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/statements/{statementID}/payment_attempts
  * @since 0.1.0
  * @category operations
@@ -519,15 +449,7 @@ export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.make({
   path: "/billing/statements/{statementID}/payment_attempts",
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: GetStatementPaymentAttemptsParams,
-  success: Models.PaginatedBillingPaymentAttemptResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.PaginatedBillingPaymentAttemptResponse
 })
 
 /**

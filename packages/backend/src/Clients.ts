@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, required } from "./internal/fields.js"
+import { PathSegment, WireString, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -29,6 +28,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /clients` (`GetClientList`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkGone` (410), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/clients/get/clients
  * @deprecated Clerk marks this operation deprecated.
  * @since 0.1.0
@@ -41,13 +42,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Client),
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    410: Errors.ClerkGone,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  paginated: /* @__PURE__ */ Pagination.page(Models.Client)
 })
 
 /**
@@ -56,17 +51,19 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const VerifyParams = /* @__PURE__ */ Schema.Struct({ token: Schema.String })
+export const VerifyParams = /* @__PURE__ */ Schema.Struct({ token: WireString })
 export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
 
 /**
  * `POST /clients/verify` (`VerifyClient`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/clients/post/clients/verify
  * @since 0.1.0
@@ -78,13 +75,7 @@ export const verify = /* @__PURE__ */ Operation.make({
   path: "/clients/verify",
   body: Operation.jsonBody,
   params: VerifyParams,
-  success: Models.Client,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Client
 })
 
 /**
@@ -99,6 +90,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /clients/{client_id}` (`GetClient`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/clients/get/clients/{client_id}
  * @since 0.1.0
  * @category operations
@@ -108,11 +101,5 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/clients/{client_id}",
   params: GetParams,
-  success: Models.Client,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Client
 })

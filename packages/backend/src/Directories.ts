@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -41,6 +40,8 @@ export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 /**
  * `GET /directories` (`ListDirectories`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/get/directories
  * @since 0.1.0
  * @category operations
@@ -51,8 +52,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/directories",
   query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
   params: ListParams,
-  success: ListResponse,
-  errors: { 401: Errors.ClerkUnauthorized, 403: Errors.ClerkForbidden, 429: Errors.ClerkTooManyRequests }
+  success: ListResponse
 })
 
 /**
@@ -73,23 +73,23 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(Schema.String, "enterprise_connection_id"),
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
-  provider: Schema.String,
+  enterpriseConnectionId: /* @__PURE__ */ required(WireString, "enterprise_connection_id"),
+  name: /* @__PURE__ */ Schema.optional(WireString),
+  provider: WireString,
   groupRoleMappings: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ Schema.Struct({
-        directoryGroupId: /* @__PURE__ */ optional(Schema.String, "directory_group_id"),
-        scimGroupId: /* @__PURE__ */ optional(Schema.String, "scim_group_id"),
+        directoryGroupId: /* @__PURE__ */ optional(WireString, "directory_group_id"),
+        scimGroupId: /* @__PURE__ */ optional(WireString, "scim_group_id"),
         directoryGroupDisplayName: /* @__PURE__ */ optional(
-          /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+          /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
           "directory_group_display_name"
         ),
         scimGroupDisplayName: /* @__PURE__ */ optional(
-          /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+          /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
           "scim_group_display_name"
         ),
-        roleId: /* @__PURE__ */ required(Schema.String, "role_id"),
+        roleId: /* @__PURE__ */ required(WireString, "role_id"),
         precedence: /* @__PURE__ */ Schema.optional(
           /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
         )
@@ -103,6 +103,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 /**
  * `POST /directories` (`CreateDirectory`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/post/directories
  * @since 0.1.0
  * @category operations
@@ -113,14 +115,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/directories",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.Directory,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Directory
 })
 
 /**
@@ -135,6 +130,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /directories/{directory_id}` (`GetDirectory`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/get/directories/{directory_id}
  * @since 0.1.0
  * @category operations
@@ -144,13 +141,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/directories/{directory_id}",
   params: GetParams,
-  success: Models.Directory,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Directory
 })
 
 /**
@@ -159,14 +150,11 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
+  name: /* @__PURE__ */ Schema.optional(WireString),
   enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  provider: /* @__PURE__ */ Schema.optional(Schema.String),
+  provider: /* @__PURE__ */ Schema.optional(WireString),
   attributeMapping: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Record({
-      key: Schema.String,
-      value: /* @__PURE__ */ Schema.NullOr(Schema.String)
-    }),
+    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: /* @__PURE__ */ Schema.NullOr(WireString) }),
     "attribute_mapping"
   ),
   groupRoleMappingEnabled: /* @__PURE__ */ optional(Schema.Boolean, "group_role_mapping_enabled")
@@ -175,6 +163,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /directories/{directory_id}` (`UpdateDirectory`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/patch/directories/{directory_id}
  * @since 0.1.0
@@ -186,15 +176,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/directories/{directory_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.Directory,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Directory
 })
 
 /**
@@ -209,6 +191,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /directories/{directory_id}` (`DeleteDirectory`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/delete/directories/{directory_id}
  * @since 0.1.0
  * @category operations
@@ -218,13 +202,7 @@ const deleteDirectory = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/directories/{directory_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteDirectory as delete }
 
@@ -240,6 +218,8 @@ export interface RotateApiKeyParams extends Schema.Schema.Type<typeof RotateApiK
 /**
  * `POST /directories/{directory_id}/rotate_api_key` (`RotateDirectoryAPIKey`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/post/directories/{directory_id}/rotate_api_key
  * @since 0.1.0
  * @category operations
@@ -249,13 +229,7 @@ export const rotateApiKey = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/directories/{directory_id}/rotate_api_key",
   params: RotateApiKeyParams,
-  success: Models.Directory,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Directory
 })
 
 /**
@@ -283,6 +257,8 @@ export interface ListGroupRoleMappingsResponse
 /**
  * `GET /directories/{directory_id}/group_role_mappings` (`ListDirectoryGroupRoleMappings`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/get/directories/{directory_id}/group_role_mappings
  * @since 0.1.0
  * @category operations
@@ -292,13 +268,7 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/directories/{directory_id}/group_role_mappings",
   params: ListGroupRoleMappingsParams,
-  success: ListGroupRoleMappingsResponse,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: ListGroupRoleMappingsResponse
 })
 
 /**
@@ -307,9 +277,9 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
  */
 export const CreateGroupRoleMappingParams = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
-  directoryGroupId: /* @__PURE__ */ optional(Schema.String, "directory_group_id"),
-  scimGroupId: /* @__PURE__ */ optional(Schema.String, "scim_group_id"),
-  roleId: /* @__PURE__ */ required(Schema.String, "role_id"),
+  directoryGroupId: /* @__PURE__ */ optional(WireString, "directory_group_id"),
+  scimGroupId: /* @__PURE__ */ optional(WireString, "scim_group_id"),
+  roleId: /* @__PURE__ */ required(WireString, "role_id"),
   precedence: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
   )
@@ -319,6 +289,8 @@ export interface CreateGroupRoleMappingParams
 
 /**
  * `POST /directories/{directory_id}/group_role_mappings` (`CreateDirectoryGroupRoleMapping`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/post/directories/{directory_id}/group_role_mappings
  * @since 0.1.0
@@ -330,15 +302,7 @@ export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
   path: "/directories/{directory_id}/group_role_mappings",
   body: Operation.jsonBody,
   params: CreateGroupRoleMappingParams,
-  success: Models.DirectoryGroupRoleMapping,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DirectoryGroupRoleMapping
 })
 
 /**
@@ -349,9 +313,9 @@ export const ReplaceGroupRoleMappingsParams = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
   mappings: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
-      directoryGroupId: /* @__PURE__ */ optional(Schema.String, "directory_group_id"),
-      scimGroupId: /* @__PURE__ */ optional(Schema.String, "scim_group_id"),
-      roleId: /* @__PURE__ */ required(Schema.String, "role_id")
+      directoryGroupId: /* @__PURE__ */ optional(WireString, "directory_group_id"),
+      scimGroupId: /* @__PURE__ */ optional(WireString, "scim_group_id"),
+      roleId: /* @__PURE__ */ required(WireString, "role_id")
     })
   )
 })
@@ -360,6 +324,8 @@ export interface ReplaceGroupRoleMappingsParams
 
 /**
  * `PUT /directories/{directory_id}/group_role_mappings` (`ReplaceDirectoryGroupRoleMappings`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/put/directories/{directory_id}/group_role_mappings
  * @since 0.1.0
@@ -371,15 +337,7 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   path: "/directories/{directory_id}/group_role_mappings",
   body: Operation.jsonBody,
   params: ReplaceGroupRoleMappingsParams,
-  success: ListGroupRoleMappingsResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: ListGroupRoleMappingsResponse
 })
 
 /**
@@ -410,6 +368,8 @@ export interface DeleteGroupRoleMappingResponse
 /**
  * `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}` (`DeleteDirectoryGroupRoleMapping`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/directories/delete/directories/{directory_id}/group_role_mappings/{mapping_id}
  * @since 0.1.0
  * @category operations
@@ -419,12 +379,5 @@ export const deleteGroupRoleMapping = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/directories/{directory_id}/group_role_mappings/{mapping_id}",
   params: DeleteGroupRoleMappingParams,
-  success: DeleteGroupRoleMappingResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: DeleteGroupRoleMappingResponse
 })

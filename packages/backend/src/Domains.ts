@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -20,6 +19,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /domains` (`ListDomains`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/domains/get/domains
  * @since 0.1.0
  * @category operations
@@ -29,8 +30,7 @@ export const list = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/domains",
   params: ListParams,
-  success: Models.Domains,
-  errors: { 429: Errors.ClerkTooManyRequests }
+  success: Models.Domains
 })
 
 /**
@@ -38,14 +38,16 @@ export const list = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const AddParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
+  name: WireString,
   isSatellite: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal(true), "is_satellite"),
-  proxyUrl: /* @__PURE__ */ optionalNullable(Schema.String, "proxy_url")
+  proxyUrl: /* @__PURE__ */ optionalNullable(WireString, "proxy_url")
 })
 export interface AddParams extends Schema.Schema.Type<typeof AddParams> {}
 
 /**
  * `POST /domains` (`AddDomain`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/domains/post/domains
  * @since 0.1.0
@@ -57,13 +59,7 @@ export const add = /* @__PURE__ */ Operation.make({
   path: "/domains",
   body: Operation.jsonBody,
   params: AddParams,
-  success: Models.Domain,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Domain
 })
 
 /**
@@ -72,14 +68,16 @@ export const add = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   domainId: /* @__PURE__ */ required(PathSegment, "domain_id"),
-  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-  proxyUrl: /* @__PURE__ */ optionalNullable(Schema.String, "proxy_url"),
+  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
+  proxyUrl: /* @__PURE__ */ optionalNullable(WireString, "proxy_url"),
   isSecondary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_secondary")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /domains/{domain_id}` (`UpdateDomain`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/domains/patch/domains/{domain_id}
  * @since 0.1.0
@@ -91,13 +89,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/domains/{domain_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.Domain,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Domain
 })
 
 /**
@@ -112,6 +104,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /domains/{domain_id}` (`DeleteDomain`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/domains/delete/domains/{domain_id}
  * @since 0.1.0
  * @category operations
@@ -121,7 +115,6 @@ const deleteDomain = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/domains/{domain_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })
 export { deleteDomain as delete }

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
@@ -16,8 +15,8 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  userId: /* @__PURE__ */ required(WireString, "user_id"),
+  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
   primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
   notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
@@ -30,6 +29,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 /**
  * `POST /email_addresses` (`CreateEmailAddress`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-addresses/post/email_addresses
  * @since 0.1.0
  * @category operations
@@ -40,16 +41,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/email_addresses",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.EmailAddress,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EmailAddress
 })
 
 /**
@@ -64,6 +56,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /email_addresses/{email_address_id}` (`GetEmailAddress`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-addresses/get/email_addresses/{email_address_id}
  * @since 0.1.0
  * @category operations
@@ -73,14 +67,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/email_addresses/{email_address_id}",
   params: GetParams,
-  success: Models.EmailAddress,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EmailAddress
 })
 
 /**
@@ -101,6 +88,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 /**
  * `PATCH /email_addresses/{email_address_id}` (`UpdateEmailAddress`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-addresses/patch/email_addresses/{email_address_id}
  * @since 0.1.0
  * @category operations
@@ -111,15 +100,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/email_addresses/{email_address_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.EmailAddress,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EmailAddress
 })
 
 /**
@@ -134,6 +115,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /email_addresses/{email_address_id}` (`DeleteEmailAddress`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-addresses/delete/email_addresses/{email_address_id}
  * @since 0.1.0
  * @category operations
@@ -143,15 +126,7 @@ const deleteEmailAddress = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/email_addresses/{email_address_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteEmailAddress as delete }
 
@@ -184,6 +159,8 @@ export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof P
 /**
  * `POST /email_addresses/{email_address_id}/prepare_verification` (`PrepareEmailAddressVerification`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-addresses/post/email_addresses/{email_address_id}/prepare_verification
  * @since 0.1.0
  * @category operations
@@ -193,15 +170,7 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/email_addresses/{email_address_id}/prepare_verification",
   params: PrepareVerificationParams,
-  success: PrepareVerificationResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: PrepareVerificationResponse
 })
 
 /**
@@ -210,13 +179,15 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
  */
 export const AttemptVerificationParams = /* @__PURE__ */ Schema.Struct({
   emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id"),
-  verificationId: /* @__PURE__ */ required(Schema.String, "verification_id"),
-  code: Schema.String
+  verificationId: /* @__PURE__ */ required(WireString, "verification_id"),
+  code: WireString
 })
 export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams> {}
 
 /**
  * `POST /email_addresses/{email_address_id}/attempt_verification` (`AttemptEmailAddressVerification`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-addresses/post/email_addresses/{email_address_id}/attempt_verification
  * @since 0.1.0
@@ -228,15 +199,7 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   path: "/email_addresses/{email_address_id}/attempt_verification",
   body: Operation.jsonBody,
   params: AttemptVerificationParams,
-  success: PrepareVerificationResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: PrepareVerificationResponse
 })
 
 /**
@@ -245,7 +208,7 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
  */
 export const ReplaceForUserParams = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   identificationStatus: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Literal("verified", "reserved", "unverified"),
     "identification_status"
@@ -260,6 +223,8 @@ export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceF
 /**
  * `PUT /users/{user_id}/email_address` (`ReplaceUserEmailAddress`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-addresses/put/users/{user_id}/email_address
  * @since 0.1.0
  * @category operations
@@ -270,13 +235,5 @@ export const replaceForUser = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/email_address",
   body: Operation.jsonBody,
   params: ReplaceForUserParams,
-  success: Models.EmailAddress,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EmailAddress
 })

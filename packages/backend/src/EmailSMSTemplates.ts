@@ -5,9 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonObject,
+  PathSegment,
+  WireString,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -16,7 +22,7 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
+  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -30,6 +36,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /templates/{template_type}` (`GetTemplateList`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/get/templates/{template_type}
  * @deprecated Clerk marks this operation deprecated.
  * @since 0.1.0
@@ -42,13 +50,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Template),
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  paginated: /* @__PURE__ */ Pagination.page(Models.Template)
 })
 
 /**
@@ -57,20 +59,22 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
 export const GetParams = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
+  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment
 })
 export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 
 /**
  * `GET /templates/{template_type}/{slug}` (`GetTemplate`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/get/templates/{template_type}/{slug}
  * @deprecated Clerk marks this operation deprecated.
@@ -82,13 +86,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/templates/{template_type}/{slug}",
   params: GetParams,
-  success: Models.Template,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Template
 })
 
 /**
@@ -96,20 +94,22 @@ export const get = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const UpsertParams = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
+  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment,
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
-  subject: /* @__PURE__ */ optionalNullable(Schema.String, "subject"),
-  markup: /* @__PURE__ */ optionalNullable(Schema.String, "markup"),
-  body: /* @__PURE__ */ Schema.optional(Schema.String),
+  name: /* @__PURE__ */ Schema.optional(WireString),
+  subject: /* @__PURE__ */ optionalNullable(WireString, "subject"),
+  markup: /* @__PURE__ */ optionalNullable(WireString, "markup"),
+  body: /* @__PURE__ */ Schema.optional(WireString),
   deliveredByClerk: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delivered_by_clerk"),
-  fromEmailName: /* @__PURE__ */ optional(Schema.String, "from_email_name"),
-  replyToEmailName: /* @__PURE__ */ optional(Schema.String, "reply_to_email_name")
+  fromEmailName: /* @__PURE__ */ optional(WireString, "from_email_name"),
+  replyToEmailName: /* @__PURE__ */ optional(WireString, "reply_to_email_name")
 })
 export interface UpsertParams extends Schema.Schema.Type<typeof UpsertParams> {}
 
 /**
  * `PUT /templates/{template_type}/{slug}` (`UpsertTemplate`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkLocked` (423), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/put/templates/{template_type}/{slug}
  * @deprecated Clerk marks this operation deprecated.
@@ -122,17 +122,7 @@ export const upsert = /* @__PURE__ */ Operation.make({
   path: "/templates/{template_type}/{slug}",
   body: Operation.jsonBody,
   params: UpsertParams,
-  success: Models.Template,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    423: Errors.ClerkLocked,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Template
 })
 
 /**
@@ -140,13 +130,15 @@ export const upsert = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const RevertParams = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
+  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment
 })
 export interface RevertParams extends Schema.Schema.Type<typeof RevertParams> {}
 
 /**
  * `POST /templates/{template_type}/{slug}/revert` (`RevertTemplate`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post/templates/{template_type}/{slug}/revert
  * @deprecated Clerk marks this operation deprecated.
@@ -158,14 +150,7 @@ export const revert = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/templates/{template_type}/{slug}/revert",
   params: RevertParams,
-  success: Models.Template,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Template
 })
 
 /**
@@ -175,15 +160,17 @@ export const revert = /* @__PURE__ */ Operation.make({
 export const PreviewParams = /* @__PURE__ */ Schema.Struct({
   templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
   slug: PathSegment,
-  subject: /* @__PURE__ */ optionalNullable(Schema.String, "subject"),
-  body: /* @__PURE__ */ Schema.optional(Schema.String),
-  fromEmailName: /* @__PURE__ */ optional(Schema.String, "from_email_name"),
-  replyToEmailName: /* @__PURE__ */ optional(Schema.String, "reply_to_email_name")
+  subject: /* @__PURE__ */ optionalNullable(WireString, "subject"),
+  body: /* @__PURE__ */ Schema.optional(WireString),
+  fromEmailName: /* @__PURE__ */ optional(WireString, "from_email_name"),
+  replyToEmailName: /* @__PURE__ */ optional(WireString, "reply_to_email_name")
 })
 export interface PreviewParams extends Schema.Schema.Type<typeof PreviewParams> {}
 
 /**
  * `POST /templates/{template_type}/{slug}/preview` (`PreviewTemplate`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post/templates/{template_type}/{slug}/preview
  * @deprecated Clerk marks this operation deprecated.
@@ -196,14 +183,7 @@ export const preview = /* @__PURE__ */ Operation.make({
   path: "/templates/{template_type}/{slug}/preview",
   body: Operation.jsonBody,
   params: PreviewParams,
-  success: JsonObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: JsonObject
 })
 
 /**
@@ -211,7 +191,7 @@ export const preview = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const ToggleTemplateDeliveryParams = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
+  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment,
   deliveredByClerk: /* @__PURE__ */ optional(Schema.Boolean, "delivered_by_clerk")
 })
@@ -220,6 +200,8 @@ export interface ToggleTemplateDeliveryParams
 
 /**
  * `POST /templates/{template_type}/{slug}/toggle_delivery` (`ToggleTemplateDelivery`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkLocked` (423), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post/templates/{template_type}/{slug}/toggle_delivery
  * @deprecated Clerk marks this operation deprecated.
@@ -232,12 +214,5 @@ export const toggleTemplateDelivery = /* @__PURE__ */ Operation.make({
   path: "/templates/{template_type}/{slug}/toggle_delivery",
   body: Operation.jsonBody,
   params: ToggleTemplateDeliveryParams,
-  success: Models.Template,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    423: Errors.ClerkLocked,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Template
 })

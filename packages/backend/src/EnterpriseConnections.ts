@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -22,13 +21,15 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   offset: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   ),
-  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+  organizationId: /* @__PURE__ */ optional(WireString, "organization_id"),
   active: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
 /**
  * `GET /enterprise_connections` (`ListEnterpriseConnections`)
+ *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get/enterprise_connections
  * @since 0.1.0
@@ -40,13 +41,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/enterprise_connections",
   query: /* @__PURE__ */ Operation.query(["limit", "offset", "organization_id", "active"]),
   params: ListParams,
-  success: Models.EnterpriseConnections,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EnterpriseConnections
 })
 
 /**
@@ -67,7 +62,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
+  name: WireString,
   provider: /* @__PURE__ */ Schema.Literal(
     "saml_custom",
     "saml_okta",
@@ -77,8 +72,8 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
     "oidc_github_enterprise",
     "oidc_gitlab"
   ),
-  domains: /* @__PURE__ */ Schema.Array(Schema.String).pipe(/* @__PURE__ */ Schema.minItems(1)),
-  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  domains: /* @__PURE__ */ Schema.Array(WireString).pipe(/* @__PURE__ */ Schema.minItems(1)),
+  organizationId: /* @__PURE__ */ optionalNullable(WireString, "organization_id"),
   allowOrganizationAccountLinking: /* @__PURE__ */ optionalNullable(
     Schema.Boolean,
     "allow_organization_account_linking"
@@ -86,17 +81,17 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   active: /* @__PURE__ */ optionalNullable(Schema.Boolean, "active"),
   saml: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Struct({
-      idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
-      idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
-      idpCertificate: /* @__PURE__ */ optionalNullable(Schema.String, "idp_certificate"),
-      idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
-      idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
+      idpEntityId: /* @__PURE__ */ optionalNullable(WireString, "idp_entity_id"),
+      idpSsoUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_sso_url"),
+      idpCertificate: /* @__PURE__ */ optionalNullable(WireString, "idp_certificate"),
+      idpMetadataUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata_url"),
+      idpMetadata: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata"),
       attributeMapping: /* @__PURE__ */ optionalNullable(
         /* @__PURE__ */ Schema.Struct({
-          userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
-          emailAddress: /* @__PURE__ */ optionalNullable(Schema.String, "email_address"),
-          firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-          lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name")
+          userId: /* @__PURE__ */ optionalNullable(WireString, "user_id"),
+          emailAddress: /* @__PURE__ */ optionalNullable(WireString, "email_address"),
+          firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
+          lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name")
         }),
         "attribute_mapping"
       ),
@@ -106,7 +101,7 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
       loginHint: /* @__PURE__ */ optionalNullable(
         /* @__PURE__ */ Schema.Struct({
           mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
-          source: /* @__PURE__ */ Schema.optional(Schema.String)
+          source: /* @__PURE__ */ Schema.optional(WireString)
         }),
         "login_hint"
       )
@@ -115,12 +110,12 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   ),
   oidc: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Struct({
-      clientId: /* @__PURE__ */ optionalNullable(Schema.String, "client_id"),
-      clientSecret: /* @__PURE__ */ optionalNullable(Schema.String, "client_secret"),
-      discoveryUrl: /* @__PURE__ */ optionalNullable(Schema.String, "discovery_url"),
-      authUrl: /* @__PURE__ */ optionalNullable(Schema.String, "auth_url"),
-      tokenUrl: /* @__PURE__ */ optionalNullable(Schema.String, "token_url"),
-      userInfoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "user_info_url"),
+      clientId: /* @__PURE__ */ optionalNullable(WireString, "client_id"),
+      clientSecret: /* @__PURE__ */ optionalNullable(WireString, "client_secret"),
+      discoveryUrl: /* @__PURE__ */ optionalNullable(WireString, "discovery_url"),
+      authUrl: /* @__PURE__ */ optionalNullable(WireString, "auth_url"),
+      tokenUrl: /* @__PURE__ */ optionalNullable(WireString, "token_url"),
+      userInfoUrl: /* @__PURE__ */ optionalNullable(WireString, "user_info_url"),
       requiresPkce: /* @__PURE__ */ optionalNullable(Schema.Boolean, "requires_pkce")
     }),
     "oidc"
@@ -128,24 +123,28 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   customAttributes: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ Schema.Struct({
-        name: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(1)),
-        key: /* @__PURE__ */ Schema.String.pipe(
+        name: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(1)),
+        key: /* @__PURE__ */ WireString.pipe(
           /* @__PURE__ */ Schema.minLength(1),
           /* @__PURE__ */ Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)
         ),
-        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
-        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
-        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+        ssoPath: /* @__PURE__ */ optional(WireString, "sso_path"),
+        scimPath: /* @__PURE__ */ optional(WireString, "scim_path"),
+        directoryPath: /* @__PURE__ */ optional(WireString, "directory_path"),
         multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
       })
     ),
     "custom_attributes"
-  )
+  ),
+  authenticatable: /* @__PURE__ */ Schema.optional(Schema.Boolean),
+  disableJitProvisioning: /* @__PURE__ */ optional(Schema.Boolean, "disable_jit_provisioning")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /enterprise_connections` (`CreateEnterpriseConnection`)
+ *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/post/enterprise_connections
  * @since 0.1.0
@@ -157,15 +156,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/enterprise_connections",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.EnterpriseConnection,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EnterpriseConnection
 })
 
 /**
@@ -180,6 +171,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /enterprise_connections/{enterprise_connection_id}` (`GetEnterpriseConnection`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get/enterprise_connections/{enterprise_connection_id}
  * @since 0.1.0
  * @category operations
@@ -189,13 +182,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/enterprise_connections/{enterprise_connection_id}",
   params: GetParams,
-  success: Models.EnterpriseConnection,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EnterpriseConnection
 })
 
 /**
@@ -204,8 +191,8 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id"),
-  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-  domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "domains"),
+  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
+  domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "domains"),
   active: /* @__PURE__ */ optionalNullable(Schema.Boolean, "active"),
   syncUserAttributes: /* @__PURE__ */ optionalNullable(Schema.Boolean, "sync_user_attributes"),
   disableAdditionalIdentifications: /* @__PURE__ */ optionalNullable(
@@ -216,21 +203,21 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
     Schema.Boolean,
     "allow_organization_account_linking"
   ),
-  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  organizationId: /* @__PURE__ */ optionalNullable(WireString, "organization_id"),
   saml: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Struct({
-      name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-      idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
-      idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
-      idpCertificate: /* @__PURE__ */ optionalNullable(Schema.String, "idp_certificate"),
-      idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
-      idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
+      name: /* @__PURE__ */ optionalNullable(WireString, "name"),
+      idpEntityId: /* @__PURE__ */ optionalNullable(WireString, "idp_entity_id"),
+      idpSsoUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_sso_url"),
+      idpCertificate: /* @__PURE__ */ optionalNullable(WireString, "idp_certificate"),
+      idpMetadataUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata_url"),
+      idpMetadata: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata"),
       attributeMapping: /* @__PURE__ */ optionalNullable(
         /* @__PURE__ */ Schema.Struct({
-          userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
-          emailAddress: /* @__PURE__ */ optionalNullable(Schema.String, "email_address"),
-          firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-          lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name")
+          userId: /* @__PURE__ */ optionalNullable(WireString, "user_id"),
+          emailAddress: /* @__PURE__ */ optionalNullable(WireString, "email_address"),
+          firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
+          lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name")
         }),
         "attribute_mapping"
       ),
@@ -240,7 +227,7 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
       loginHint: /* @__PURE__ */ optionalNullable(
         /* @__PURE__ */ Schema.Struct({
           mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
-          source: /* @__PURE__ */ Schema.optional(Schema.String)
+          source: /* @__PURE__ */ Schema.optional(WireString)
         }),
         "login_hint"
       )
@@ -249,12 +236,12 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   ),
   oidc: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Struct({
-      clientId: /* @__PURE__ */ optionalNullable(Schema.String, "client_id"),
-      clientSecret: /* @__PURE__ */ optionalNullable(Schema.String, "client_secret"),
-      discoveryUrl: /* @__PURE__ */ optionalNullable(Schema.String, "discovery_url"),
-      authUrl: /* @__PURE__ */ optionalNullable(Schema.String, "auth_url"),
-      tokenUrl: /* @__PURE__ */ optionalNullable(Schema.String, "token_url"),
-      userInfoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "user_info_url"),
+      clientId: /* @__PURE__ */ optionalNullable(WireString, "client_id"),
+      clientSecret: /* @__PURE__ */ optionalNullable(WireString, "client_secret"),
+      discoveryUrl: /* @__PURE__ */ optionalNullable(WireString, "discovery_url"),
+      authUrl: /* @__PURE__ */ optionalNullable(WireString, "auth_url"),
+      tokenUrl: /* @__PURE__ */ optionalNullable(WireString, "token_url"),
+      userInfoUrl: /* @__PURE__ */ optionalNullable(WireString, "user_info_url"),
       requiresPkce: /* @__PURE__ */ optionalNullable(Schema.Boolean, "requires_pkce")
     }),
     "oidc"
@@ -262,14 +249,14 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   customAttributes: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ Schema.Struct({
-        name: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.minLength(1)),
-        key: /* @__PURE__ */ Schema.String.pipe(
+        name: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(1)),
+        key: /* @__PURE__ */ WireString.pipe(
           /* @__PURE__ */ Schema.minLength(1),
           /* @__PURE__ */ Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)
         ),
-        ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
-        scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
-        directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
+        ssoPath: /* @__PURE__ */ optional(WireString, "sso_path"),
+        scimPath: /* @__PURE__ */ optional(WireString, "scim_path"),
+        directoryPath: /* @__PURE__ */ optional(WireString, "directory_path"),
         multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
       })
     ),
@@ -281,6 +268,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 /**
  * `PATCH /enterprise_connections/{enterprise_connection_id}` (`UpdateEnterpriseConnection`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/patch/enterprise_connections/{enterprise_connection_id}
  * @since 0.1.0
  * @category operations
@@ -291,15 +280,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/enterprise_connections/{enterprise_connection_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.EnterpriseConnection,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EnterpriseConnection
 })
 
 /**
@@ -314,6 +295,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /enterprise_connections/{enterprise_connection_id}` (`DeleteEnterpriseConnection`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/delete/enterprise_connections/{enterprise_connection_id}
  * @since 0.1.0
  * @category operations
@@ -323,13 +306,7 @@ const deleteEnterpriseConnection = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/enterprise_connections/{enterprise_connection_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteEnterpriseConnection as delete }
 
@@ -354,6 +331,8 @@ export interface ListTestRunsParams extends Schema.Schema.Type<typeof ListTestRu
 /**
  * `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get/enterprise_connections/{enterprise_connection_id}/test_runs
  * @since 0.1.0
  * @category operations
@@ -364,14 +343,7 @@ export const listTestRuns = /* @__PURE__ */ Operation.make({
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
   query: /* @__PURE__ */ Operation.query(["status", "limit", "offset"]),
   params: ListTestRunsParams,
-  success: Models.EnterpriseConnectionTestRuns,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EnterpriseConnectionTestRuns
 })
 
 /**
@@ -399,6 +371,8 @@ export interface CreateTestRunParams extends Schema.Schema.Type<typeof CreateTes
 /**
  * `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (`CreateEnterpriseConnectionTestRun`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/post/enterprise_connections/{enterprise_connection_id}/test_runs
  * @since 0.1.0
  * @category operations
@@ -408,11 +382,5 @@ export const createTestRun = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
   params: CreateTestRunParams,
-  success: Models.EnterpriseConnectionTestRunResponse,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.EnterpriseConnectionTestRunResponse
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { optional, optionalNullable } from "./internal/fields.js"
+import { WireString, optional, optionalNullable } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -20,6 +19,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /instance` (`GetInstance`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance
  * @since 0.1.0
  * @category operations
@@ -29,8 +30,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/instance",
   params: GetParams,
-  success: Models.Instance,
-  errors: { 429: Errors.ClerkTooManyRequests }
+  success: Models.Instance
 })
 
 /**
@@ -40,10 +40,10 @@ export const get = /* @__PURE__ */ Operation.make({
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   testMode: /* @__PURE__ */ optionalNullable(Schema.Boolean, "test_mode"),
   hibp: /* @__PURE__ */ optionalNullable(Schema.Boolean, "hibp"),
-  supportEmail: /* @__PURE__ */ optionalNullable(Schema.String, "support_email"),
-  clerkJsVersion: /* @__PURE__ */ optionalNullable(Schema.String, "clerk_js_version"),
-  developmentOrigin: /* @__PURE__ */ optionalNullable(Schema.String, "development_origin"),
-  allowedOrigins: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "allowed_origins"),
+  supportEmail: /* @__PURE__ */ optionalNullable(WireString, "support_email"),
+  clerkJsVersion: /* @__PURE__ */ optionalNullable(WireString, "clerk_js_version"),
+  developmentOrigin: /* @__PURE__ */ optionalNullable(WireString, "development_origin"),
+  allowedOrigins: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "allowed_origins"),
   cookielessDev: /* @__PURE__ */ optionalNullable(Schema.Boolean, "cookieless_dev"),
   urlBasedSessionSyncing: /* @__PURE__ */ optionalNullable(Schema.Boolean, "url_based_session_syncing"),
   preferredSignInStrategyWhenPasswordRequired: /* @__PURE__ */ optionalNullable(
@@ -56,6 +56,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 /**
  * `PATCH /instance` (`UpdateInstance`)
  *
+ * Documented errors: `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance
  * @since 0.1.0
  * @category operations
@@ -66,8 +68,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/instance",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: undefined,
-  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
+  success: undefined
 })
 
 /**
@@ -92,6 +93,8 @@ export interface UpdateRestrictionsParams extends Schema.Schema.Type<typeof Upda
 /**
  * `PATCH /instance/restrictions` (`UpdateInstanceRestrictions`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/restrictions
  * @since 0.1.0
  * @category operations
@@ -102,12 +105,7 @@ export const updateRestrictions = /* @__PURE__ */ Operation.make({
   path: "/instance/restrictions",
   body: Operation.jsonBody,
   params: UpdateRestrictionsParams,
-  success: Models.InstanceRestrictions,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.InstanceRestrictions
 })
 
 /**
@@ -120,6 +118,8 @@ export interface GetInstanceProtectParams extends Schema.Schema.Type<typeof GetI
 /**
  * `GET /instance/protect` (`GetInstanceProtect`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance/protect
  * @since 0.1.0
  * @category operations
@@ -129,8 +129,7 @@ export const getInstanceProtect = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/instance/protect",
   params: GetInstanceProtectParams,
-  success: Models.InstanceProtect,
-  errors: { 429: Errors.ClerkTooManyRequests }
+  success: Models.InstanceProtect
 })
 
 /**
@@ -146,6 +145,8 @@ export interface UpdateInstanceProtectParams extends Schema.Schema.Type<typeof U
 /**
  * `PATCH /instance/protect` (`UpdateInstanceProtect`)
  *
+ * Documented errors: `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/protect
  * @since 0.1.0
  * @category operations
@@ -156,8 +157,7 @@ export const updateInstanceProtect = /* @__PURE__ */ Operation.make({
   path: "/instance/protect",
   body: Operation.jsonBody,
   params: UpdateInstanceProtectParams,
-  success: Models.InstanceProtect,
-  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
+  success: Models.InstanceProtect
 })
 
 /**
@@ -170,6 +170,8 @@ export interface GetCommunicationParams extends Schema.Schema.Type<typeof GetCom
 /**
  * `GET /instance/communication` (`GetInstanceCommunication`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance/communication
  * @since 0.1.0
  * @category operations
@@ -179,8 +181,7 @@ export const getCommunication = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/instance/communication",
   params: GetCommunicationParams,
-  success: Models.InstanceCommunication,
-  errors: { 429: Errors.ClerkTooManyRequests }
+  success: Models.InstanceCommunication
 })
 
 /**
@@ -190,7 +191,7 @@ export const getCommunication = /* @__PURE__ */ Operation.make({
 export const UpdateCommunicationParams = /* @__PURE__ */ Schema.Struct({
   blockedCountryCodes: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^[A-Z]{2}$/))
+      /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^[A-Z]{2}$/))
     ).pipe(/* @__PURE__ */ Schema.maxItems(250)),
     "blocked_country_codes"
   )
@@ -199,6 +200,8 @@ export interface UpdateCommunicationParams extends Schema.Schema.Type<typeof Upd
 
 /**
  * `PATCH /instance/communication` (`UpdateInstanceCommunication`)
+ *
+ * Documented errors: `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/communication
  * @since 0.1.0
@@ -210,8 +213,7 @@ export const updateCommunication = /* @__PURE__ */ Operation.make({
   path: "/instance/communication",
   body: Operation.jsonBody,
   params: UpdateCommunicationParams,
-  success: Models.InstanceCommunication,
-  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
+  success: Models.InstanceCommunication
 })
 
 /**
@@ -225,6 +227,8 @@ export interface GetOAuthApplicationSettingsParams
 /**
  * `GET /instance/oauth_application_settings` (`GetInstanceOAuthApplicationSettings`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance/oauth_application_settings
  * @since 0.1.0
  * @category operations
@@ -234,8 +238,7 @@ export const getOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/instance/oauth_application_settings",
   params: GetOAuthApplicationSettingsParams,
-  success: Models.OAuthApplicationSettings,
-  errors: { 429: Errors.ClerkTooManyRequests }
+  success: Models.OAuthApplicationSettings
 })
 
 /**
@@ -247,10 +250,7 @@ export const UpdateOAuthApplicationSettingsParams = /* @__PURE__ */ Schema.Struc
     Schema.Boolean,
     "dynamic_oauth_client_registration"
   ),
-  defaultScopes: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Array(Schema.String),
-    "default_scopes"
-  ),
+  defaultScopes: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "default_scopes"),
   oauthJwtAccessTokens: /* @__PURE__ */ optionalNullable(Schema.Boolean, "oauth_jwt_access_tokens"),
   clientIdMetadataDocumentsAdvertised: /* @__PURE__ */ optionalNullable(
     Schema.Boolean,
@@ -271,6 +271,8 @@ export interface UpdateOAuthApplicationSettingsParams
 /**
  * `PATCH /instance/oauth_application_settings` (`UpdateInstanceOAuthApplicationSettings`)
  *
+ * Documented errors: `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/oauth_application_settings
  * @since 0.1.0
  * @category operations
@@ -281,8 +283,7 @@ export const updateOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   path: "/instance/oauth_application_settings",
   body: Operation.jsonBody,
   params: UpdateOAuthApplicationSettingsParams,
-  success: Models.OAuthApplicationSettings,
-  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
+  success: Models.OAuthApplicationSettings
 })
 
 /**
@@ -296,6 +297,8 @@ export interface GetOrganizationSettingsParams
 /**
  * `GET /instance/organization_settings` (`GetInstanceOrganizationSettings`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance/organization_settings
  * @since 0.1.0
  * @category operations
@@ -305,13 +308,7 @@ export const getOrganizationSettings = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/instance/organization_settings",
   params: GetOrganizationSettingsParams,
-  success: Models.OrganizationSettings,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationSettings
 })
 
 /**
@@ -325,17 +322,19 @@ export const UpdateOrganizationSettingsParams = /* @__PURE__ */ Schema.Struct({
   domainsEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "domains_enabled"),
   slugDisabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "slug_disabled"),
   domainsEnrollmentModes: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(Schema.String),
+    /* @__PURE__ */ Schema.Array(WireString),
     "domains_enrollment_modes"
   ),
-  creatorRoleId: /* @__PURE__ */ optionalNullable(Schema.String, "creator_role_id"),
-  domainsDefaultRoleId: /* @__PURE__ */ optionalNullable(Schema.String, "domains_default_role_id")
+  creatorRoleId: /* @__PURE__ */ optionalNullable(WireString, "creator_role_id"),
+  domainsDefaultRoleId: /* @__PURE__ */ optionalNullable(WireString, "domains_default_role_id")
 })
 export interface UpdateOrganizationSettingsParams
   extends Schema.Schema.Type<typeof UpdateOrganizationSettingsParams> {}
 
 /**
  * `PATCH /instance/organization_settings` (`UpdateInstanceOrganizationSettings`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/organization_settings
  * @since 0.1.0
@@ -347,13 +346,5 @@ export const updateOrganizationSettings = /* @__PURE__ */ Operation.make({
   path: "/instance/organization_settings",
   body: Operation.jsonBody,
   params: UpdateOrganizationSettingsParams,
-  success: Models.OrganizationSettings,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationSettings
 })

@@ -5,9 +5,17 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { JsonObject, PathSegment, openEnum, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonObject,
+  JsonObjectData,
+  PathSegment,
+  WireString,
+  openEnum,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -18,10 +26,10 @@ import * as Pagination from "./internal/pagination.js"
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
   status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
   ),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -35,6 +43,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /invitations` (`ListInvitations`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/invitations/get/invitations
  * @since 0.1.0
  * @category operations
@@ -46,7 +56,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Invitation),
-  errors: { 429: Errors.ClerkTooManyRequests }
+  paginated: /* @__PURE__ */ Pagination.page(Models.Invitation)
 })
 
 /**
@@ -55,16 +65,16 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  redirectUrl: /* @__PURE__ */ optional(Schema.String, "redirect_url"),
+  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
+  redirectUrl: /* @__PURE__ */ optional(WireString, "redirect_url"),
   notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify"),
   ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing"),
   expiresInDays: /* @__PURE__ */ optionalNullable(
@@ -81,6 +91,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 /**
  * `POST /invitations` (`CreateInvitation`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/invitations/post/invitations
  * @since 0.1.0
  * @category operations
@@ -91,12 +103,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/invitations",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.Invitation,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Invitation
 })
 
 /**
@@ -106,9 +113,9 @@ export const create = /* @__PURE__ */ Operation.make({
 export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
   body: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
-      emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-      publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
-      redirectUrl: /* @__PURE__ */ optionalNullable(Schema.String, "redirect_url"),
+      emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
+      publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
+      redirectUrl: /* @__PURE__ */ optionalNullable(WireString, "redirect_url"),
       notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify"),
       ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing"),
       expiresInDays: /* @__PURE__ */ optionalNullable(
@@ -127,6 +134,8 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
 /**
  * `POST /invitations/bulk` (`CreateBulkInvitations`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/invitations/post/invitations/bulk
  * @since 0.1.0
  * @category operations
@@ -137,12 +146,7 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   path: "/invitations/bulk",
   body: Operation.jsonArrayBody,
   params: BulkCreateParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Invitation),
-  errors: {
-    400: Errors.ClerkBadRequest,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: /* @__PURE__ */ Schema.Array(Models.Invitation)
 })
 
 /**
@@ -177,6 +181,8 @@ export interface RevokeResponse extends Schema.Schema.Type<typeof RevokeResponse
 /**
  * `POST /invitations/{invitation_id}/revoke` (`RevokeInvitation`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/invitations/post/invitations/{invitation_id}/revoke
  * @since 0.1.0
  * @category operations
@@ -186,6 +192,5 @@ export const revoke = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/invitations/{invitation_id}/revoke",
   params: RevokeParams,
-  success: RevokeResponse,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: RevokeResponse
 })

@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
@@ -19,6 +18,8 @@ export interface GetJWKSParams extends Schema.Schema.Type<typeof GetJWKSParams> 
 /**
  * `GET /jwks` (`GetJWKS`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/jwks/get/jwks
  * @since 0.1.0
  * @category operations
@@ -28,6 +29,5 @@ export const getJWKS = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/jwks",
   params: GetJWKSParams,
-  success: Models.JWKS,
-  errors: { 429: Errors.ClerkTooManyRequests }
+  success: Models.JWKS
 })

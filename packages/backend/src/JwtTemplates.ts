@@ -5,9 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonObjectData,
+  PathSegment,
+  WireString,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -29,6 +35,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /jwt_templates` (`ListJWTTemplates`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/jwt-templates/get/jwt_templates
  * @since 0.1.0
  * @category operations
@@ -40,7 +48,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.JWTTemplate),
-  errors: { 429: Errors.ClerkTooManyRequests }
+  paginated: /* @__PURE__ */ Pagination.page(Models.JWTTemplate)
 })
 
 /**
@@ -49,15 +57,15 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  claims: JsonObject,
+  name: WireString,
+  claims: JsonObjectData,
   lifetime: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
     "lifetime"
@@ -67,13 +75,15 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
     "allowed_clock_skew"
   ),
   customSigningKey: /* @__PURE__ */ optional(Schema.Boolean, "custom_signing_key"),
-  signingAlgorithm: /* @__PURE__ */ optionalNullable(Schema.String, "signing_algorithm"),
-  signingKey: /* @__PURE__ */ optionalNullable(Schema.String, "signing_key")
+  signingAlgorithm: /* @__PURE__ */ optionalNullable(WireString, "signing_algorithm"),
+  signingKey: /* @__PURE__ */ optionalNullable(WireString, "signing_key")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /jwt_templates` (`CreateJWTTemplate`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/jwt-templates/post/jwt_templates
  * @since 0.1.0
@@ -85,13 +95,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/jwt_templates",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.JWTTemplate,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.JWTTemplate
 })
 
 /**
@@ -106,6 +110,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /jwt_templates/{template_id}` (`GetJWTTemplate`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/jwt-templates/get/jwt_templates/{template_id}
  * @since 0.1.0
  * @category operations
@@ -115,8 +121,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/jwt_templates/{template_id}",
   params: GetParams,
-  success: Models.JWTTemplate,
-  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.JWTTemplate
 })
 
 /**
@@ -125,8 +130,8 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   templateId: /* @__PURE__ */ required(PathSegment, "template_id"),
-  name: Schema.String,
-  claims: JsonObject,
+  name: WireString,
+  claims: JsonObjectData,
   lifetime: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
     "lifetime"
@@ -136,13 +141,15 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
     "allowed_clock_skew"
   ),
   customSigningKey: /* @__PURE__ */ optional(Schema.Boolean, "custom_signing_key"),
-  signingAlgorithm: /* @__PURE__ */ optionalNullable(Schema.String, "signing_algorithm"),
-  signingKey: /* @__PURE__ */ optionalNullable(Schema.String, "signing_key")
+  signingAlgorithm: /* @__PURE__ */ optionalNullable(WireString, "signing_algorithm"),
+  signingKey: /* @__PURE__ */ optionalNullable(WireString, "signing_key")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /jwt_templates/{template_id}` (`UpdateJWTTemplate`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/jwt-templates/patch/jwt_templates/{template_id}
  * @since 0.1.0
@@ -154,14 +161,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/jwt_templates/{template_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.JWTTemplate,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.JWTTemplate
 })
 
 /**
@@ -176,6 +176,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /jwt_templates/{template_id}` (`DeleteJWTTemplate`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/jwt-templates/delete/jwt_templates/{template_id}
  * @since 0.1.0
  * @category operations
@@ -185,7 +187,6 @@ const deleteJWTTemplate = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/jwt_templates/{template_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })
 export { deleteJWTTemplate as delete }

@@ -5,8 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
-import { PathSegment, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonData,
+  PathSegment,
+  WireString,
+  nullable,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -16,14 +23,14 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const ListTokensParams = /* @__PURE__ */ Schema.Struct({
-  subject: /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.pattern(/^mch_\w{27}$/)),
+  subject: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^mch_\w{27}$/)),
   revoked: /* @__PURE__ */ optionalNullable(Schema.Boolean, "revoked"),
   expired: /* @__PURE__ */ optionalNullable(Schema.Boolean, "expired"),
   limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.between(1, 100))
+    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.between(1, 100))
   ),
   offset: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
+    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
     "offset"
   )
 })
@@ -62,6 +69,8 @@ export interface ListTokensResponse extends Schema.Schema.Type<typeof ListTokens
 /**
  * `GET /m2m_tokens` (`getM2MTokens`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/get/m2m_tokens
  * @since 0.1.0
  * @category operations
@@ -72,13 +81,7 @@ export const listTokens = /* @__PURE__ */ Operation.make({
   path: "/m2m_tokens",
   query: /* @__PURE__ */ Operation.query(["subject", "revoked", "expired", "limit", "offset"]),
   params: ListTokensParams,
-  success: ListTokensResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: ListTokensResponse
 })
 
 /**
@@ -101,10 +104,10 @@ export const streamTokens = /* @__PURE__ */ Pagination.stream(listTokens, {
 export const CreateTokenParams = /* @__PURE__ */ Schema.Struct({
   tokenFormat: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("opaque", "jwt"), "token_format"),
   secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Number.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
+    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
     "seconds_until_expiration"
   ),
-  claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
+  claims: /* @__PURE__ */ optionalNullable(JsonData, "claims"),
   minRemainingTtlSeconds: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
     "min_remaining_ttl_seconds"
@@ -138,6 +141,8 @@ export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTok
 /**
  * `POST /m2m_tokens` (`createM2MToken`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post/m2m_tokens
  * @since 0.1.0
  * @category operations
@@ -148,8 +153,7 @@ export const createToken = /* @__PURE__ */ Operation.make({
   path: "/m2m_tokens",
   body: Operation.jsonBody,
   params: CreateTokenParams,
-  success: CreateTokenResponse,
-  errors: { 400: Errors.ClerkBadRequest, 409: Errors.ClerkConflict, 429: Errors.ClerkTooManyRequests }
+  success: CreateTokenResponse
 })
 
 /**
@@ -157,8 +161,11 @@ export const createToken = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const RevokeTokenParams = /* @__PURE__ */ Schema.Struct({
-  m2mTokenId: /* @__PURE__ */ required(PathSegment, "m2m_token_id"),
-  revocationReason: /* @__PURE__ */ optionalNullable(Schema.String, "revocation_reason")
+  m2mTokenId: /* @__PURE__ */ required(
+    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^mt_[0-9A-Fa-f]{32}$/)),
+    "m2m_token_id"
+  ),
+  revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
 })
 export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams> {}
 
@@ -187,6 +194,8 @@ export interface MachineToMachineToken extends Schema.Schema.Type<typeof Machine
 /**
  * `POST /m2m_tokens/{m2m_token_id}/revoke` (`revokeM2MToken`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post/m2m_tokens/{m2m_token_id}/revoke
  * @since 0.1.0
  * @category operations
@@ -197,19 +206,20 @@ export const revokeToken = /* @__PURE__ */ Operation.make({
   path: "/m2m_tokens/{m2m_token_id}/revoke",
   body: Operation.jsonBody,
   params: RevokeTokenParams,
-  success: MachineToMachineToken,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: MachineToMachineToken
 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const VerifyTokenParams = /* @__PURE__ */ Schema.Struct({ token: Schema.String })
+export const VerifyTokenParams = /* @__PURE__ */ Schema.Struct({ token: WireString })
 export interface VerifyTokenParams extends Schema.Schema.Type<typeof VerifyTokenParams> {}
 
 /**
  * `POST /m2m_tokens/verify` (`verifyM2MToken`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post/m2m_tokens/verify
  * @since 0.1.0
@@ -221,6 +231,5 @@ export const verifyToken = /* @__PURE__ */ Operation.make({
   path: "/m2m_tokens/verify",
   body: Operation.jsonBody,
   params: VerifyTokenParams,
-  success: MachineToMachineToken,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: MachineToMachineToken
 })

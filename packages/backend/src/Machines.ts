@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -23,8 +22,8 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   offset: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   ),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by")
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -43,6 +42,8 @@ export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 /**
  * `GET /machines` (`ListMachines`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/get/machines
  * @since 0.1.0
  * @category operations
@@ -53,14 +54,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/machines",
   query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by"]),
   params: ListParams,
-  success: ListResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: ListResponse
 })
 
 /**
@@ -81,12 +75,12 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: /* @__PURE__ */ Schema.String.pipe(
+  name: /* @__PURE__ */ WireString.pipe(
     /* @__PURE__ */ Schema.minLength(1),
     /* @__PURE__ */ Schema.maxLength(255)
   ),
   scopedMachines: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(Schema.String).pipe(/* @__PURE__ */ Schema.maxItems(150)),
+    /* @__PURE__ */ Schema.Array(WireString).pipe(/* @__PURE__ */ Schema.maxItems(150)),
     "scoped_machines"
   ),
   defaultTokenTtl: /* @__PURE__ */ optional(
@@ -121,6 +115,8 @@ export interface CreateResponse extends Schema.Schema.Type<typeof CreateResponse
 /**
  * `POST /machines` (`CreateMachine`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/post/machines
  * @since 0.1.0
  * @category operations
@@ -131,14 +127,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/machines",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: CreateResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: CreateResponse
 })
 
 /**
@@ -153,6 +142,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /machines/{machine_id}` (`GetMachine`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/get/machines/{machine_id}
  * @since 0.1.0
  * @category operations
@@ -162,15 +153,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/machines/{machine_id}",
   params: GetParams,
-  success: Models.Machine,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Machine
 })
 
 /**
@@ -180,7 +163,7 @@ export const get = /* @__PURE__ */ Operation.make({
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
   name: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.String.pipe(
+    /* @__PURE__ */ WireString.pipe(
       /* @__PURE__ */ Schema.minLength(1),
       /* @__PURE__ */ Schema.maxLength(255)
     )
@@ -195,6 +178,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 /**
  * `PATCH /machines/{machine_id}` (`UpdateMachine`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/patch/machines/{machine_id}
  * @since 0.1.0
  * @category operations
@@ -205,15 +190,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/machines/{machine_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.Machine,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Machine
 })
 
 /**
@@ -241,6 +218,8 @@ export interface DeleteResponse extends Schema.Schema.Type<typeof DeleteResponse
 /**
  * `DELETE /machines/{machine_id}` (`DeleteMachine`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/delete/machines/{machine_id}
  * @since 0.1.0
  * @category operations
@@ -250,15 +229,7 @@ const deleteMachine = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/machines/{machine_id}",
   params: DeleteParams,
-  success: DeleteResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: DeleteResponse
 })
 export { deleteMachine as delete }
 
@@ -286,6 +257,8 @@ export interface MachineSecretKey extends Schema.Schema.Type<typeof MachineSecre
 /**
  * `GET /machines/{machine_id}/secret_key` (`GetMachineSecretKey`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/get/machines/{machine_id}/secret_key
  * @since 0.1.0
  * @category operations
@@ -295,14 +268,7 @@ export const getSecretKey = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/machines/{machine_id}/secret_key",
   params: GetSecretKeyParams,
-  success: MachineSecretKey,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: MachineSecretKey
 })
 
 /**
@@ -321,6 +287,8 @@ export interface RotateSecretKeyParams extends Schema.Schema.Type<typeof RotateS
 /**
  * `POST /machines/{machine_id}/secret_key/rotate` (`RotateMachineSecretKey`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/post/machines/{machine_id}/secret_key/rotate
  * @since 0.1.0
  * @category operations
@@ -331,15 +299,7 @@ export const rotateSecretKey = /* @__PURE__ */ Operation.make({
   path: "/machines/{machine_id}/secret_key/rotate",
   body: Operation.jsonBody,
   params: RotateSecretKeyParams,
-  success: MachineSecretKey,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: MachineSecretKey
 })
 
 /**
@@ -348,12 +308,14 @@ export const rotateSecretKey = /* @__PURE__ */ Operation.make({
  */
 export const CreateScopeParams = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
-  toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id")
+  toMachineId: /* @__PURE__ */ required(WireString, "to_machine_id")
 })
 export interface CreateScopeParams extends Schema.Schema.Type<typeof CreateScopeParams> {}
 
 /**
  * `POST /machines/{machine_id}/scopes` (`CreateMachineScope`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/post/machines/{machine_id}/scopes
  * @since 0.1.0
@@ -365,16 +327,7 @@ export const createScope = /* @__PURE__ */ Operation.make({
   path: "/machines/{machine_id}/scopes",
   body: Operation.jsonBody,
   params: CreateScopeParams,
-  success: Models.MachineScope,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.MachineScope
 })
 
 /**
@@ -404,6 +357,8 @@ export interface DeleteScopeResponse extends Schema.Schema.Type<typeof DeleteSco
 /**
  * `DELETE /machines/{machine_id}/scopes/{other_machine_id}` (`DeleteMachineScope`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/machines/delete/machines/{machine_id}/scopes/{other_machine_id}
  * @since 0.1.0
  * @category operations
@@ -413,13 +368,5 @@ export const deleteScope = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/machines/{machine_id}/scopes/{other_machine_id}",
   params: DeleteScopeParams,
-  success: DeleteScopeResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: DeleteScopeResponse
 })

@@ -5,8 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
-import { optional } from "./internal/fields.js"
+import { WireString, optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -14,17 +13,19 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const GetPublicInterstitialParams = /* @__PURE__ */ Schema.Struct({
-  frontendApi: /* @__PURE__ */ optional(Schema.String, "frontend_api"),
-  publishableKey: /* @__PURE__ */ optional(Schema.String, "publishable_key"),
-  proxyUrl: /* @__PURE__ */ optional(Schema.String, "proxy_url"),
-  domain: /* @__PURE__ */ Schema.optional(Schema.String),
-  signInUrl: /* @__PURE__ */ optional(Schema.String, "sign_in_url"),
+  frontendApi: /* @__PURE__ */ optional(WireString, "frontend_api"),
+  publishableKey: /* @__PURE__ */ optional(WireString, "publishable_key"),
+  proxyUrl: /* @__PURE__ */ optional(WireString, "proxy_url"),
+  domain: /* @__PURE__ */ Schema.optional(WireString),
+  signInUrl: /* @__PURE__ */ optional(WireString, "sign_in_url"),
   useDomainForScript: /* @__PURE__ */ optional(Schema.Boolean, "use_domain_for_script")
 })
 export interface GetPublicInterstitialParams extends Schema.Schema.Type<typeof GetPublicInterstitialParams> {}
 
 /**
  * `GET /public/interstitial` (`GetPublicInterstitial`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/miscellaneous/get/public/interstitial
  * @since 0.1.0
@@ -43,10 +44,5 @@ export const getPublicInterstitial = /* @__PURE__ */ Operation.make({
     "use_domain_for_script"
   ]),
   params: GetPublicInterstitialParams,
-  success: undefined,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: undefined
 })

@@ -5,8 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
-import { nullable, optional, required } from "./internal/fields.js"
+import { WireString, nullable, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
@@ -15,8 +14,8 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const VerifyParams = /* @__PURE__ */ Schema.Struct({
-  accessToken: /* @__PURE__ */ optional(Schema.String, "access_token"),
-  secret: /* @__PURE__ */ Schema.optional(Schema.String)
+  accessToken: /* @__PURE__ */ optional(WireString, "access_token"),
+  secret: /* @__PURE__ */ Schema.optional(WireString)
 })
 export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
 
@@ -47,6 +46,8 @@ export type VerifyResponse = typeof VerifyResponse.Type
 /**
  * `POST /oauth_applications/access_tokens/verify` (`verifyOAuthAccessToken`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-access-tokens/post/oauth_applications/access_tokens/verify
  * @since 0.1.0
  * @category operations
@@ -57,6 +58,5 @@ export const verify = /* @__PURE__ */ Operation.make({
   path: "/oauth_applications/access_tokens/verify",
   body: Operation.jsonBody,
   params: VerifyParams,
-  success: VerifyResponse,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: VerifyResponse
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, Upload, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, Upload, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -22,13 +21,15 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   offset: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   ),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
-  nameQuery: /* @__PURE__ */ optional(Schema.String, "name_query")
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
+  nameQuery: /* @__PURE__ */ optional(WireString, "name_query")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
 /**
  * `GET /oauth_applications` (`ListOAuthApplications`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-applications/get/oauth_applications
  * @since 0.1.0
@@ -40,13 +41,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/oauth_applications",
   query: /* @__PURE__ */ Operation.query(["limit", "offset", "order_by", "name_query"]),
   params: ListParams,
-  success: Models.OAuthApplications,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OAuthApplications
 })
 
 /**
@@ -67,17 +62,14 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  redirectUris: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Array(Schema.String),
-    "redirect_uris"
-  ),
+  name: WireString,
+  redirectUris: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "redirect_uris"),
   callbackUrl: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
     "callback_url"
   ),
   scopes: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
     "scopes"
   ),
   consentScreenEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "consent_screen_enabled"),
@@ -89,6 +81,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 /**
  * `POST /oauth_applications` (`CreateOAuthApplication`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post/oauth_applications
  * @since 0.1.0
  * @category operations
@@ -99,13 +93,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/oauth_applications",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.OAuthApplicationWithSecret,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OAuthApplicationWithSecret
 })
 
 /**
@@ -120,6 +108,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /oauth_applications/{oauth_application_id}` (`GetOAuthApplication`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-applications/get/oauth_applications/{oauth_application_id}
  * @since 0.1.0
  * @category operations
@@ -129,8 +119,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/oauth_applications/{oauth_application_id}",
   params: GetParams,
-  success: Models.OAuthApplication,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.OAuthApplication
 })
 
 /**
@@ -139,17 +128,14 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
-  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-  redirectUris: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Array(Schema.String),
-    "redirect_uris"
-  ),
+  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
+  redirectUris: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "redirect_uris"),
   callbackUrl: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
     "callback_url"
   ),
   scopes: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
+    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
     "scopes"
   ),
   consentScreenEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "consent_screen_enabled"),
@@ -161,6 +147,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 /**
  * `PATCH /oauth_applications/{oauth_application_id}` (`UpdateOAuthApplication`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-applications/patch/oauth_applications/{oauth_application_id}
  * @since 0.1.0
  * @category operations
@@ -171,14 +159,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/oauth_applications/{oauth_application_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.OAuthApplication,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OAuthApplication
 })
 
 /**
@@ -193,6 +174,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /oauth_applications/{oauth_application_id}` (`DeleteOAuthApplication`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-applications/delete/oauth_applications/{oauth_application_id}
  * @since 0.1.0
  * @category operations
@@ -202,8 +185,7 @@ const deleteOAuthApplication = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/oauth_applications/{oauth_application_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })
 export { deleteOAuthApplication as delete }
 
@@ -213,13 +195,15 @@ export { deleteOAuthApplication as delete }
  */
 export const UploadLogoParams = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
-  uploaderUserId: /* @__PURE__ */ optional(Schema.String, "uploader_user_id"),
+  uploaderUserId: /* @__PURE__ */ optional(WireString, "uploader_user_id"),
   file: Upload
 })
 export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams> {}
 
 /**
  * `PUT /oauth_applications/{oauth_application_id}/logo` (`UploadOAuthApplicationLogo`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkPayloadTooLarge` (413), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-applications/put/oauth_applications/{oauth_application_id}/logo
  * @since 0.1.0
@@ -231,14 +215,7 @@ export const uploadLogo = /* @__PURE__ */ Operation.make({
   path: "/oauth_applications/{oauth_application_id}/logo",
   body: Operation.multipartBody,
   params: UploadLogoParams,
-  success: Models.OAuthApplication,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    413: Errors.ClerkPayloadTooLarge,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OAuthApplication
 })
 
 /**
@@ -253,6 +230,8 @@ export interface RotateSecretParams extends Schema.Schema.Type<typeof RotateSecr
 /**
  * `POST /oauth_applications/{oauth_application_id}/rotate_secret` (`RotateOAuthApplicationSecret`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post/oauth_applications/{oauth_application_id}/rotate_secret
  * @since 0.1.0
  * @category operations
@@ -262,8 +241,7 @@ export const rotateSecret = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/oauth_applications/{oauth_application_id}/rotate_secret",
   params: RotateSecretParams,
-  success: Models.OAuthApplicationWithSecret,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.OAuthApplicationWithSecret
 })
 
 /**
@@ -272,12 +250,14 @@ export const rotateSecret = /* @__PURE__ */ Operation.make({
  */
 export const RevokeTokenParams = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
-  token: Schema.String
+  token: WireString
 })
 export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams> {}
 
 /**
  * `POST /oauth_applications/{oauth_application_id}/revoke_token` (`RevokeOAuthApplicationToken`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post/oauth_applications/{oauth_application_id}/revoke_token
  * @since 0.1.0
@@ -289,12 +269,5 @@ export const revokeToken = /* @__PURE__ */ Operation.make({
   path: "/oauth_applications/{oauth_application_id}/revoke_token",
   body: Operation.jsonBody,
   params: RevokeTokenParams,
-  success: undefined,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: undefined
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -17,8 +16,8 @@ import * as Pagination from "./internal/pagination.js"
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  verified: /* @__PURE__ */ Schema.optional(Schema.String),
-  enrollmentMode: /* @__PURE__ */ optional(Schema.String, "enrollment_mode"),
+  verified: /* @__PURE__ */ Schema.optional(WireString),
+  enrollmentMode: /* @__PURE__ */ optional(WireString, "enrollment_mode"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -31,6 +30,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-domains/get/organizations/{organization_id}/domains
  * @since 0.1.0
  * @category operations
@@ -41,13 +42,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/domains",
   query: /* @__PURE__ */ Operation.query(["verified", "enrollment_mode", "limit", "offset"]),
   params: ListParams,
-  success: Models.OrganizationDomains,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationDomains
 })
 
 /**
@@ -69,14 +64,16 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
-  enrollmentMode: /* @__PURE__ */ optional(Schema.String, "enrollment_mode"),
+  name: /* @__PURE__ */ Schema.optional(WireString),
+  enrollmentMode: /* @__PURE__ */ optional(WireString, "enrollment_mode"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /organizations/{organization_id}/domains` (`CreateOrganizationDomain`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-domains/post/organizations/{organization_id}/domains
  * @since 0.1.0
@@ -88,14 +85,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/domains",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.OrganizationDomain,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationDomain
 })
 
 /**
@@ -105,13 +95,15 @@ export const create = /* @__PURE__ */ Operation.make({
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   domainId: /* @__PURE__ */ required(PathSegment, "domain_id"),
-  enrollmentMode: /* @__PURE__ */ optionalNullable(Schema.String, "enrollment_mode"),
+  enrollmentMode: /* @__PURE__ */ optionalNullable(WireString, "enrollment_mode"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /organizations/{organization_id}/domains/{domain_id}` (`UpdateOrganizationDomain`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-domains/patch/organizations/{organization_id}/domains/{domain_id}
  * @since 0.1.0
@@ -123,14 +115,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/domains/{domain_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.OrganizationDomain,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationDomain
 })
 
 /**
@@ -146,6 +131,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /organizations/{organization_id}/domains/{domain_id}` (`DeleteOrganizationDomain`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-domains/delete/organizations/{organization_id}/domains/{domain_id}
  * @since 0.1.0
  * @category operations
@@ -155,14 +142,7 @@ const deleteOrganizationDomain = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/organizations/{organization_id}/domains/{domain_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteOrganizationDomain as delete }
 
@@ -179,6 +159,8 @@ export interface VerifyOwnershipParams extends Schema.Schema.Type<typeof VerifyO
 /**
  * `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership` (`VerifyOrganizationDomainOwnership`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-domains/post/organizations/{organization_id}/domains/{domain_id}/verify_ownership
  * @since 0.1.0
  * @category operations
@@ -188,13 +170,7 @@ export const verifyOwnership = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
   params: VerifyOwnershipParams,
-  success: Models.OrganizationDomain,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationDomain
 })
 
 /**
@@ -202,7 +178,7 @@ export const verifyOwnership = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const ListAllParams = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
+  organizationId: /* @__PURE__ */ optional(WireString, "organization_id"),
   verified: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("true", "false")),
   enrollmentMode: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Array(
@@ -219,9 +195,9 @@ export const ListAllParams = /* @__PURE__ */ Schema.Struct({
     ),
     "enrollment_mode"
   ),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   offset: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   ),
@@ -233,6 +209,8 @@ export interface ListAllParams extends Schema.Schema.Type<typeof ListAllParams> 
 
 /**
  * `GET /organization_domains` (`ListAllOrganizationDomains`)
+ *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-domains/get/organization_domains
  * @since 0.1.0
@@ -247,13 +225,7 @@ export const listAll = /* @__PURE__ */ Operation.make({
     ["enrollment_mode"]
   ),
   params: ListAllParams,
-  success: Models.OrganizationDomains,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationDomains
 })
 
 /**

@@ -5,9 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonObjectData,
+  PathSegment,
+  WireString,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -16,11 +22,11 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const GetAllParams = /* @__PURE__ */ Schema.Struct({
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
   ),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  query: /* @__PURE__ */ Schema.optional(WireString),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -33,6 +39,8 @@ export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams> {}
 /**
  * `GET /organization_invitations` (`ListInstanceOrganizationInvitations`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get/organization_invitations
  * @since 0.1.0
  * @category operations
@@ -43,14 +51,7 @@ export const getAll = /* @__PURE__ */ Operation.make({
   path: "/organization_invitations",
   query: /* @__PURE__ */ Operation.query(["order_by", "status", "query", "limit", "offset"]),
   params: GetAllParams,
-  success: Models.OrganizationInvitationsWithPublicOrganizationData,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.OrganizationInvitationsWithPublicOrganizationData
 })
 
 /**
@@ -73,10 +74,10 @@ export const streamAll = /* @__PURE__ */ Pagination.stream(getAll, {
 export const ListParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
+    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
   ),
-  emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  emailAddress: /* @__PURE__ */ optional(WireString, "email_address"),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -89,6 +90,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get/organizations/{organization_id}/invitations
  * @since 0.1.0
  * @category operations
@@ -99,13 +102,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/invitations",
   query: /* @__PURE__ */ Operation.query(["status", "email_address", "order_by", "limit", "offset"]),
   params: ListParams,
-  success: Models.OrganizationInvitations,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationInvitations
 })
 
 /**
@@ -127,12 +124,12 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-  inviterUserId: /* @__PURE__ */ optionalNullable(Schema.String, "inviter_user_id"),
-  role: Schema.String,
-  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
-  redirectUrl: /* @__PURE__ */ optionalNullable(Schema.String, "redirect_url"),
+  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
+  inviterUserId: /* @__PURE__ */ optionalNullable(WireString, "inviter_user_id"),
+  role: WireString,
+  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata"),
+  redirectUrl: /* @__PURE__ */ optionalNullable(WireString, "redirect_url"),
   expiresInDays: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
     "expires_in_days"
@@ -144,6 +141,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 /**
  * `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post/organizations/{organization_id}/invitations
  * @since 0.1.0
  * @category operations
@@ -154,15 +153,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/invitations",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.OrganizationInvitation,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationInvitation
 })
 
 /**
@@ -173,12 +164,12 @@ export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   body: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
-      emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-      inviterUserId: /* @__PURE__ */ optionalNullable(Schema.String, "inviter_user_id"),
-      role: Schema.String,
-      publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
-      privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
-      redirectUrl: /* @__PURE__ */ optionalNullable(Schema.String, "redirect_url"),
+      emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
+      inviterUserId: /* @__PURE__ */ optionalNullable(WireString, "inviter_user_id"),
+      role: WireString,
+      publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
+      privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata"),
+      redirectUrl: /* @__PURE__ */ optionalNullable(WireString, "redirect_url"),
       expiresInDays: /* @__PURE__ */ optionalNullable(
         /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
         "expires_in_days"
@@ -192,6 +183,8 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
 /**
  * `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post/organizations/{organization_id}/invitations/bulk
  * @since 0.1.0
  * @category operations
@@ -202,14 +195,7 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/invitations/bulk",
   body: Operation.jsonArrayBody,
   params: BulkCreateParams,
-  success: Models.OrganizationInvitations,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationInvitations
 })
 
 /**
@@ -230,6 +216,8 @@ export interface ListPendingParams extends Schema.Schema.Type<typeof ListPending
 /**
  * `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get/organizations/{organization_id}/invitations/pending
  * @deprecated Clerk marks this operation deprecated.
  * @since 0.1.0
@@ -241,8 +229,7 @@ export const listPending = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/invitations/pending",
   query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
   params: ListPendingParams,
-  success: Models.OrganizationInvitations,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.OrganizationInvitations
 })
 
 /**
@@ -271,6 +258,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get/organizations/{organization_id}/invitations/{invitation_id}
  * @since 0.1.0
  * @category operations
@@ -280,13 +269,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/organizations/{organization_id}/invitations/{invitation_id}",
   params: GetParams,
-  success: Models.OrganizationInvitation,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationInvitation
 })
 
 /**
@@ -296,12 +279,14 @@ export const get = /* @__PURE__ */ Operation.make({
 export const RevokeParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id"),
-  requestingUserId: /* @__PURE__ */ optionalNullable(Schema.String, "requesting_user_id")
+  requestingUserId: /* @__PURE__ */ optionalNullable(WireString, "requesting_user_id")
 })
 export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 
 /**
  * `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (`RevokeOrganizationInvitation`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post/organizations/{organization_id}/invitations/{invitation_id}/revoke
  * @since 0.1.0
@@ -313,11 +298,5 @@ export const revoke = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
   body: Operation.jsonBody,
   params: RevokeParams,
-  success: Models.OrganizationInvitation,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationInvitation
 })

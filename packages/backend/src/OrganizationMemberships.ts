@@ -5,9 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonObjectData,
+  PathSegment,
+  WireString,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -17,18 +23,18 @@ import * as Pagination from "./internal/pagination.js"
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
-  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "user_id"),
-  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "email_address"),
-  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "phone_number"),
-  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "web3_wallet"),
-  role: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  emailAddressQuery: /* @__PURE__ */ optional(Schema.String, "email_address_query"),
-  phoneNumberQuery: /* @__PURE__ */ optional(Schema.String, "phone_number_query"),
-  usernameQuery: /* @__PURE__ */ optional(Schema.String, "username_query"),
-  nameQuery: /* @__PURE__ */ optional(Schema.String, "name_query"),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
+  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
+  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
+  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
+  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
+  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "web3_wallet"),
+  role: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  emailAddressQuery: /* @__PURE__ */ optional(WireString, "email_address_query"),
+  phoneNumberQuery: /* @__PURE__ */ optional(WireString, "phone_number_query"),
+  usernameQuery: /* @__PURE__ */ optional(WireString, "username_query"),
+  nameQuery: /* @__PURE__ */ optional(WireString, "name_query"),
   lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
   lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
   createdAtBefore: /* @__PURE__ */ optional(Schema.Int, "created_at_before"),
@@ -44,6 +50,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
 /**
  * `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`)
+ *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get/organizations/{organization_id}/memberships
  * @since 0.1.0
@@ -74,13 +82,7 @@ export const list = /* @__PURE__ */ Operation.make({
     "offset"
   ]),
   params: ListParams,
-  success: Models.OrganizationMemberships,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationMemberships
 })
 
 /**
@@ -102,15 +104,17 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  role: Schema.String,
-  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata")
+  userId: /* @__PURE__ */ required(WireString, "user_id"),
+  role: WireString,
+  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/post/organizations/{organization_id}/memberships
  * @since 0.1.0
@@ -122,14 +126,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/memberships",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.OrganizationMembership,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationMembership
 })
 
 /**
@@ -139,12 +136,14 @@ export const create = /* @__PURE__ */ Operation.make({
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  role: Schema.String
+  role: WireString
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /organizations/{organization_id}/memberships/{user_id}` (`UpdateOrganizationMembership`)
+ *
+ * Documented errors: `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/patch/organizations/{organization_id}/memberships/{user_id}
  * @since 0.1.0
@@ -156,12 +155,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/memberships/{user_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.OrganizationMembership,
-  errors: {
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationMembership
 })
 
 /**
@@ -177,6 +171,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /organizations/{organization_id}/memberships/{user_id}` (`DeleteOrganizationMembership`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/delete/organizations/{organization_id}/memberships/{user_id}
  * @since 0.1.0
  * @category operations
@@ -186,13 +182,7 @@ const deleteOrganizationMembership = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/organizations/{organization_id}/memberships/{user_id}",
   params: DeleteParams,
-  success: Models.OrganizationMembership,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationMembership
 })
 export { deleteOrganizationMembership as delete }
 
@@ -203,13 +193,15 @@ export { deleteOrganizationMembership as delete }
 export const UpdateMetadataParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata")
+  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
 })
 export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams> {}
 
 /**
  * `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata` (`UpdateOrganizationMembershipMetadata`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/patch/organizations/{organization_id}/memberships/{user_id}/metadata
  * @since 0.1.0
@@ -221,13 +213,7 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/memberships/{user_id}/metadata",
   body: Operation.jsonBody,
   params: UpdateMetadataParams,
-  success: Models.OrganizationMembership,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationMembership
 })
 
 /**
@@ -235,7 +221,7 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const GetInstanceOrganizationMembershipsParams = /* @__PURE__ */ Schema.Struct({
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -249,6 +235,8 @@ export interface GetInstanceOrganizationMembershipsParams
 /**
  * `GET /organization_memberships` (`InstanceGetOrganizationMemberships`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get/organization_memberships
  * @since 0.1.0
  * @category operations
@@ -259,14 +247,7 @@ export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.make
   path: "/organization_memberships",
   query: /* @__PURE__ */ Operation.query(["order_by", "limit", "offset"]),
   params: GetInstanceOrganizationMembershipsParams,
-  success: Models.OrganizationMemberships,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.OrganizationMemberships
 })
 
 /**

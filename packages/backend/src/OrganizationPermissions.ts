@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -16,8 +15,8 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -30,6 +29,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /organization_permissions` (`ListOrganizationPermissions`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-permissions/get/organization_permissions
  * @since 0.1.0
  * @category operations
@@ -40,12 +41,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/organization_permissions",
   query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
-  success: Models.Permissions,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Permissions
 })
 
 /**
@@ -66,14 +62,16 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  key: Schema.String,
-  description: /* @__PURE__ */ Schema.optional(Schema.String)
+  name: WireString,
+  key: WireString,
+  description: /* @__PURE__ */ Schema.optional(WireString)
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /organization_permissions` (`CreateOrganizationPermission`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-permissions/post/organization_permissions
  * @since 0.1.0
@@ -85,15 +83,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/organization_permissions",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.Permission,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Permission
 })
 
 /**
@@ -108,6 +98,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /organization_permissions/{permission_id}` (`GetOrganizationPermission`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-permissions/get/organization_permissions/{permission_id}
  * @since 0.1.0
  * @category operations
@@ -117,8 +109,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/organization_permissions/{permission_id}",
   params: GetParams,
-  success: Models.Permission,
-  errors: { 401: Errors.ClerkUnauthorized, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.Permission
 })
 
 /**
@@ -127,14 +118,16 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   permissionId: /* @__PURE__ */ required(PathSegment, "permission_id"),
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
-  key: /* @__PURE__ */ Schema.optional(Schema.String),
-  description: /* @__PURE__ */ Schema.optional(Schema.String)
+  name: /* @__PURE__ */ Schema.optional(WireString),
+  key: /* @__PURE__ */ Schema.optional(WireString),
+  description: /* @__PURE__ */ Schema.optional(WireString)
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /organization_permissions/{permission_id}` (`UpdateOrganizationPermission`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-permissions/patch/organization_permissions/{permission_id}
  * @since 0.1.0
@@ -146,15 +139,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/organization_permissions/{permission_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.Permission,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Permission
 })
 
 /**
@@ -169,6 +154,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /organization_permissions/{permission_id}` (`DeleteOrganizationPermission`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-permissions/delete/organization_permissions/{permission_id}
  * @since 0.1.0
  * @category operations
@@ -178,12 +165,6 @@ const deleteOrganizationPermission = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/organization_permissions/{permission_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteOrganizationPermission as delete }

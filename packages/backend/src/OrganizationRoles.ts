@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -16,8 +15,8 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -30,6 +29,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /organization_roles` (`ListOrganizationRoles`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-roles/get/organization_roles
  * @since 0.1.0
  * @category operations
@@ -40,14 +41,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/organization_roles",
   query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
-  success: Models.Roles,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Roles
 })
 
 /**
@@ -68,16 +62,18 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  key: Schema.String,
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions"),
+  name: WireString,
+  key: WireString,
+  description: /* @__PURE__ */ optionalNullable(WireString, "description"),
+  permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "permissions"),
   includeInInitialRoleSet: /* @__PURE__ */ optionalNullable(Schema.Boolean, "include_in_initial_role_set")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /organization_roles` (`CreateOrganizationRole`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-roles/post/organization_roles
  * @since 0.1.0
@@ -89,16 +85,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/organization_roles",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.Role,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Role
 })
 
 /**
@@ -113,6 +100,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-roles/get/organization_roles/{organization_role_id}
  * @since 0.1.0
  * @category operations
@@ -122,13 +111,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/organization_roles/{organization_role_id}",
   params: GetParams,
-  success: Models.Role,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Role
 })
 
 /**
@@ -137,15 +120,17 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
-  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-  key: /* @__PURE__ */ optionalNullable(Schema.String, "key"),
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions")
+  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
+  key: /* @__PURE__ */ optionalNullable(WireString, "key"),
+  description: /* @__PURE__ */ optionalNullable(WireString, "description"),
+  permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "permissions")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /organization_roles/{organization_role_id}` (`UpdateOrganizationRole`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-roles/patch/organization_roles/{organization_role_id}
  * @since 0.1.0
@@ -157,15 +142,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/organization_roles/{organization_role_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.Role,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Role
 })
 
 /**
@@ -180,6 +157,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-roles/delete/organization_roles/{organization_role_id}
  * @since 0.1.0
  * @category operations
@@ -189,14 +168,7 @@ const deleteOrganizationRole = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/organization_roles/{organization_role_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteOrganizationRole as delete }
 
@@ -213,6 +185,8 @@ export interface AssignPermissionParams extends Schema.Schema.Type<typeof Assign
 /**
  * `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (`AssignPermissionToOrganizationRole`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-roles/post/organization_roles/{organization_role_id}/permissions/{permission_id}
  * @since 0.1.0
  * @category operations
@@ -222,14 +196,7 @@ export const assignPermission = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
   params: AssignPermissionParams,
-  success: Models.Role,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Role
 })
 
 /**
@@ -245,6 +212,8 @@ export interface RemovePermissionParams extends Schema.Schema.Type<typeof Remove
 /**
  * `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (`RemovePermissionFromOrganizationRole`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-roles/delete/organization_roles/{organization_role_id}/permissions/{permission_id}
  * @since 0.1.0
  * @category operations
@@ -254,12 +223,5 @@ export const removePermission = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
   params: RemovePermissionParams,
-  success: Models.Role,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Role
 })

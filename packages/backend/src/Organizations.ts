@@ -5,9 +5,16 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { JsonObject, PathSegment, Upload, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonObjectData,
+  PathSegment,
+  Upload,
+  WireString,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -21,10 +28,10 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
     Schema.Boolean,
     "include_missing_member_with_elevated_permissions"
   ),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "user_id"),
-  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "organization_id"),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
+  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id"),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -36,6 +43,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
 /**
  * `GET /organizations` (`ListOrganizations`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations
  * @since 0.1.0
@@ -56,13 +65,7 @@ export const list = /* @__PURE__ */ Operation.make({
     "offset"
   ]),
   params: ListParams,
-  success: Models.Organizations,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Organizations
 })
 
 /**
@@ -83,22 +86,24 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  createdBy: /* @__PURE__ */ optionalNullable(Schema.String, "created_by"),
-  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
-  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "public_metadata"),
-  slug: /* @__PURE__ */ optionalNullable(Schema.String, "slug"),
+  name: WireString,
+  createdBy: /* @__PURE__ */ optionalNullable(WireString, "created_by"),
+  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata"),
+  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
+  slug: /* @__PURE__ */ optionalNullable(WireString, "slug"),
   maxAllowedMemberships: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
     "max_allowed_memberships"
   ),
-  createdAt: /* @__PURE__ */ optionalNullable(Schema.String, "created_at"),
-  roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key")
+  createdAt: /* @__PURE__ */ optionalNullable(WireString, "created_at"),
+  roleSetKey: /* @__PURE__ */ optionalNullable(WireString, "role_set_key")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /organizations` (`CreateOrganization`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/post/organizations
  * @since 0.1.0
@@ -110,14 +115,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/organizations",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.Organization,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Organization
 })
 
 /**
@@ -137,6 +135,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /organizations/{organization_id}` (`GetOrganization`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations/{organization_id}
  * @since 0.1.0
  * @category operations
@@ -150,8 +150,7 @@ export const get = /* @__PURE__ */ Operation.make({
     "include_missing_member_with_elevated_permissions"
   ]),
   params: GetParams,
-  success: Models.Organization,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.Organization
 })
 
 /**
@@ -160,20 +159,22 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-  slug: /* @__PURE__ */ optionalNullable(Schema.String, "slug"),
+  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
+  slug: /* @__PURE__ */ optionalNullable(WireString, "slug"),
   maxAllowedMemberships: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
     "max_allowed_memberships"
   ),
   adminDeleteEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "admin_delete_enabled"),
-  createdAt: /* @__PURE__ */ optionalNullable(Schema.String, "created_at"),
-  roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key")
+  createdAt: /* @__PURE__ */ optionalNullable(WireString, "created_at"),
+  roleSetKey: /* @__PURE__ */ optionalNullable(WireString, "role_set_key")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /organizations/{organization_id}` (`UpdateOrganization`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/patch/organizations/{organization_id}
  * @since 0.1.0
@@ -185,15 +186,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.Organization,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Organization
 })
 
 /**
@@ -208,6 +201,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /organizations/{organization_id}` (`DeleteOrganization`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/delete/organizations/{organization_id}
  * @since 0.1.0
  * @category operations
@@ -217,8 +212,7 @@ const deleteOrganization = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/organizations/{organization_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })
 export { deleteOrganization as delete }
 
@@ -228,13 +222,15 @@ export { deleteOrganization as delete }
  */
 export const ReplaceMetadataParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata")
+  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
 })
 export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams> {}
 
 /**
  * `PUT /organizations/{organization_id}/metadata` (`ReplaceOrganizationMetadata`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/put/organizations/{organization_id}/metadata
  * @since 0.1.0
@@ -246,14 +242,7 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/metadata",
   body: Operation.jsonBody,
   params: ReplaceMetadataParams,
-  success: Models.Organization,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Organization
 })
 
 /**
@@ -262,13 +251,15 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
  */
 export const MergeMetadataParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata")
+  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
 })
 export interface MergeMetadataParams extends Schema.Schema.Type<typeof MergeMetadataParams> {}
 
 /**
  * `PATCH /organizations/{organization_id}/metadata` (`MergeOrganizationMetadata`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/patch/organizations/{organization_id}/metadata
  * @since 0.1.0
@@ -280,14 +271,7 @@ export const mergeMetadata = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/metadata",
   body: Operation.jsonBody,
   params: MergeMetadataParams,
-  success: Models.Organization,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Organization
 })
 
 /**
@@ -296,13 +280,15 @@ export const mergeMetadata = /* @__PURE__ */ Operation.make({
  */
 export const UploadLogoParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  uploaderUserId: /* @__PURE__ */ optional(Schema.String, "uploader_user_id"),
+  uploaderUserId: /* @__PURE__ */ optional(WireString, "uploader_user_id"),
   file: Upload
 })
 export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams> {}
 
 /**
  * `PUT /organizations/{organization_id}/logo` (`UploadOrganizationLogo`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkPayloadTooLarge` (413), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/put/organizations/{organization_id}/logo
  * @since 0.1.0
@@ -314,14 +300,7 @@ export const uploadLogo = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/logo",
   body: Operation.multipartBody,
   params: UploadLogoParams,
-  success: Models.OrganizationWithLogo,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    413: Errors.ClerkPayloadTooLarge,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationWithLogo
 })
 
 /**
@@ -336,6 +315,8 @@ export interface DeleteLogoParams extends Schema.Schema.Type<typeof DeleteLogoPa
 /**
  * `DELETE /organizations/{organization_id}/logo` (`DeleteOrganizationLogo`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/delete/organizations/{organization_id}/logo
  * @since 0.1.0
  * @category operations
@@ -345,8 +326,7 @@ export const deleteLogo = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/organizations/{organization_id}/logo",
   params: DeleteLogoParams,
-  success: Models.Organization,
-  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.Organization
 })
 
 /**
@@ -362,6 +342,8 @@ export interface GetBillingSubscriptionParams
 /**
  * `GET /organizations/{organization_id}/billing/subscription` (`GetOrganizationBillingSubscription`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations/{organization_id}/billing/subscription
  * @since 0.1.0
  * @category operations
@@ -371,16 +353,7 @@ export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/organizations/{organization_id}/billing/subscription",
   params: GetBillingSubscriptionParams,
-  success: Models.CommerceSubscription,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceSubscription
 })
 
 /**
@@ -396,6 +369,8 @@ export interface GetBillingCreditBalanceParams
 /**
  * `GET /organizations/{organization_id}/billing/credits` (`GetOrganizationBillingCreditBalance`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations/{organization_id}/billing/credits
  * @since 0.1.0
  * @category operations
@@ -405,16 +380,7 @@ export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/organizations/{organization_id}/billing/credits",
   params: GetBillingCreditBalanceParams,
-  success: Models.CommerceCreditBalanceResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceCreditBalanceResponse
 })
 
 /**
@@ -425,15 +391,17 @@ export const AdjustBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   amount: Schema.Int,
   action: /* @__PURE__ */ Schema.Literal("increase", "decrease"),
-  currency: /* @__PURE__ */ Schema.optional(Schema.String),
-  idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
-  note: /* @__PURE__ */ Schema.optional(Schema.String)
+  currency: /* @__PURE__ */ Schema.optional(WireString),
+  idempotencyKey: /* @__PURE__ */ required(WireString, "idempotency_key"),
+  note: /* @__PURE__ */ Schema.optional(WireString)
 })
 export interface AdjustBillingCreditBalanceParams
   extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams> {}
 
 /**
  * `POST /organizations/{organization_id}/billing/credits` (`AdjustOrganizationBillingCreditBalance`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organizations/post/organizations/{organization_id}/billing/credits
  * @since 0.1.0
@@ -445,15 +413,5 @@ export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
   path: "/organizations/{organization_id}/billing/credits",
   body: Operation.jsonBody,
   params: AdjustBillingCreditBalanceParams,
-  success: Models.CommerceCreditLedgerResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceCreditLedgerResponse
 })

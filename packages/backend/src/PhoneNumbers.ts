@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
@@ -16,8 +15,8 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
+  userId: /* @__PURE__ */ required(WireString, "user_id"),
+  phoneNumber: /* @__PURE__ */ required(WireString, "phone_number"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
   primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
   reservedForSecondFactor: /* @__PURE__ */ optionalNullable(Schema.Boolean, "reserved_for_second_factor")
@@ -26,6 +25,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /phone_numbers` (`CreatePhoneNumber`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post/phone_numbers
  * @since 0.1.0
@@ -37,15 +38,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/phone_numbers",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.PhoneNumber,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.PhoneNumber
 })
 
 /**
@@ -60,6 +53,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /phone_numbers/{phone_number_id}` (`GetPhoneNumber`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/phone-numbers/get/phone_numbers/{phone_number_id}
  * @since 0.1.0
  * @category operations
@@ -69,14 +64,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/phone_numbers/{phone_number_id}",
   params: GetParams,
-  success: Models.PhoneNumber,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.PhoneNumber
 })
 
 /**
@@ -94,6 +82,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 /**
  * `PATCH /phone_numbers/{phone_number_id}` (`UpdatePhoneNumber`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/phone-numbers/patch/phone_numbers/{phone_number_id}
  * @since 0.1.0
  * @category operations
@@ -104,14 +94,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/phone_numbers/{phone_number_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.PhoneNumber,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.PhoneNumber
 })
 
 /**
@@ -126,6 +109,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /phone_numbers/{phone_number_id}` (`DeletePhoneNumber`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/phone-numbers/delete/phone_numbers/{phone_number_id}
  * @since 0.1.0
  * @category operations
@@ -135,14 +120,7 @@ const deletePhoneNumber = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/phone_numbers/{phone_number_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deletePhoneNumber as delete }
 
@@ -175,6 +153,8 @@ export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof P
 /**
  * `POST /phone_numbers/{phone_number_id}/prepare_verification` (`PreparePhoneNumberVerification`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post/phone_numbers/{phone_number_id}/prepare_verification
  * @since 0.1.0
  * @category operations
@@ -184,15 +164,7 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/phone_numbers/{phone_number_id}/prepare_verification",
   params: PrepareVerificationParams,
-  success: PrepareVerificationResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: PrepareVerificationResponse
 })
 
 /**
@@ -201,13 +173,15 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
  */
 export const AttemptVerificationParams = /* @__PURE__ */ Schema.Struct({
   phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id"),
-  verificationId: /* @__PURE__ */ required(Schema.String, "verification_id"),
-  code: Schema.String
+  verificationId: /* @__PURE__ */ required(WireString, "verification_id"),
+  code: WireString
 })
 export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams> {}
 
 /**
  * `POST /phone_numbers/{phone_number_id}/attempt_verification` (`AttemptPhoneNumberVerification`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post/phone_numbers/{phone_number_id}/attempt_verification
  * @since 0.1.0
@@ -219,15 +193,7 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   path: "/phone_numbers/{phone_number_id}/attempt_verification",
   body: Operation.jsonBody,
   params: AttemptVerificationParams,
-  success: PrepareVerificationResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: PrepareVerificationResponse
 })
 
 /**
@@ -236,7 +202,7 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
  */
 export const ReplaceForUserParams = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
+  phoneNumber: /* @__PURE__ */ required(WireString, "phone_number"),
   identificationStatus: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Literal("verified", "reserved", "unverified"),
     "identification_status"
@@ -246,6 +212,8 @@ export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceF
 
 /**
  * `PUT /users/{user_id}/phone_number` (`ReplaceUserPhoneNumber`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/phone-numbers/put/users/{user_id}/phone_number
  * @since 0.1.0
@@ -257,13 +225,5 @@ export const replaceForUser = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/phone_number",
   body: Operation.jsonBody,
   params: ReplaceForUserParams,
-  success: Models.PhoneNumber,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.PhoneNumber
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { optional } from "./internal/fields.js"
+import { WireString, optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -15,13 +14,15 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const VerifyParams = /* @__PURE__ */ Schema.Struct({
-  domainId: /* @__PURE__ */ optional(Schema.String, "domain_id"),
-  proxyUrl: /* @__PURE__ */ optional(Schema.String, "proxy_url")
+  domainId: /* @__PURE__ */ optional(WireString, "domain_id"),
+  proxyUrl: /* @__PURE__ */ optional(WireString, "proxy_url")
 })
 export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
 
 /**
  * `POST /proxy_checks` (`VerifyDomainProxy`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/proxy-checks/post/proxy_checks
  * @since 0.1.0
@@ -33,10 +34,5 @@ export const verify = /* @__PURE__ */ Operation.make({
   path: "/proxy_checks",
   body: Operation.jsonBody,
   params: VerifyParams,
-  success: Models.ProxyCheck,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.ProxyCheck
 })

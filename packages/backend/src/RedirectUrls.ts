@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment } from "./internal/fields.js"
+import { PathSegment, WireString } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -29,6 +28,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /redirect_urls` (`ListRedirectURLs`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/redirect-urls/get/redirect_urls
  * @since 0.1.0
  * @category operations
@@ -40,7 +41,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.RedirectURL),
-  errors: { 429: Errors.ClerkTooManyRequests }
+  paginated: /* @__PURE__ */ Pagination.page(Models.RedirectURL)
 })
 
 /**
@@ -49,17 +50,19 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({ url: Schema.String })
+export const CreateParams = /* @__PURE__ */ Schema.Struct({ url: WireString })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /redirect_urls` (`CreateRedirectURL`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/redirect-urls/post/redirect_urls
  * @since 0.1.0
@@ -71,12 +74,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/redirect_urls",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.RedirectURL,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.RedirectURL
 })
 
 /**
@@ -89,6 +87,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /redirect_urls/{id}` (`GetRedirectURL`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/redirect-urls/get/redirect_urls/{id}
  * @since 0.1.0
  * @category operations
@@ -98,8 +98,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/redirect_urls/{id}",
   params: GetParams,
-  success: Models.RedirectURL,
-  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.RedirectURL
 })
 
 /**
@@ -112,6 +111,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /redirect_urls/{id}` (`DeleteRedirectURL`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/redirect-urls/delete/redirect_urls/{id}
  * @since 0.1.0
  * @category operations
@@ -121,7 +122,6 @@ const deleteRedirectURL = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/redirect_urls/{id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.DeletedObject
 })
 export { deleteRedirectURL as delete }

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -16,8 +15,8 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -30,6 +29,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /role_sets` (`ListRoleSets`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/role-sets/get/role_sets
  * @since 0.1.0
  * @category operations
@@ -40,14 +41,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/role_sets",
   query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
-  success: Models.RoleSets,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.RoleSets
 })
 
 /**
@@ -68,18 +62,20 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  key: /* @__PURE__ */ Schema.optional(Schema.String),
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-  defaultRoleKey: /* @__PURE__ */ required(Schema.String, "default_role_key"),
-  creatorRoleKey: /* @__PURE__ */ required(Schema.String, "creator_role_key"),
+  name: WireString,
+  key: /* @__PURE__ */ Schema.optional(WireString),
+  description: /* @__PURE__ */ optionalNullable(WireString, "description"),
+  defaultRoleKey: /* @__PURE__ */ required(WireString, "default_role_key"),
+  creatorRoleKey: /* @__PURE__ */ required(WireString, "creator_role_key"),
   type: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("initial", "custom")),
-  roles: /* @__PURE__ */ Schema.Array(Schema.String)
+  roles: /* @__PURE__ */ Schema.Array(WireString)
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /role_sets` (`CreateRoleSet`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/role-sets/post/role_sets
  * @since 0.1.0
@@ -91,16 +87,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/role_sets",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.RoleSet,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.RoleSet
 })
 
 /**
@@ -115,6 +102,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /role_sets/{role_set_key_or_id}` (`GetRoleSet`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/role-sets/get/role_sets/{role_set_key_or_id}
  * @since 0.1.0
  * @category operations
@@ -124,13 +113,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/role_sets/{role_set_key_or_id}",
   params: GetParams,
-  success: Models.RoleSet,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.RoleSet
 })
 
 /**
@@ -139,17 +122,19 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
-  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-  key: /* @__PURE__ */ optionalNullable(Schema.String, "key"),
-  description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
+  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
+  key: /* @__PURE__ */ optionalNullable(WireString, "key"),
+  description: /* @__PURE__ */ optionalNullable(WireString, "description"),
   type: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Literal("initial"), "type"),
-  defaultRoleKey: /* @__PURE__ */ optionalNullable(Schema.String, "default_role_key"),
-  creatorRoleKey: /* @__PURE__ */ optionalNullable(Schema.String, "creator_role_key")
+  defaultRoleKey: /* @__PURE__ */ optionalNullable(WireString, "default_role_key"),
+  creatorRoleKey: /* @__PURE__ */ optionalNullable(WireString, "creator_role_key")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /role_sets/{role_set_key_or_id}` (`UpdateRoleSet`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/role-sets/patch/role_sets/{role_set_key_or_id}
  * @since 0.1.0
@@ -161,15 +146,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/role_sets/{role_set_key_or_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.RoleSet,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.RoleSet
 })
 
 /**
@@ -178,9 +155,9 @@ export const update = /* @__PURE__ */ Operation.make({
  */
 export const ReplaceParams = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
-  destRoleSetKey: /* @__PURE__ */ required(Schema.String, "dest_role_set_key"),
+  destRoleSetKey: /* @__PURE__ */ required(WireString, "dest_role_set_key"),
   reassignmentMappings: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: WireString }),
     "reassignment_mappings"
   )
 })
@@ -188,6 +165,8 @@ export interface ReplaceParams extends Schema.Schema.Type<typeof ReplaceParams> 
 
 /**
  * `POST /role_sets/{role_set_key_or_id}/replace` (`ReplaceRoleSet`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/role-sets/post/role_sets/{role_set_key_or_id}/replace
  * @since 0.1.0
@@ -199,15 +178,7 @@ export const replace = /* @__PURE__ */ Operation.make({
   path: "/role_sets/{role_set_key_or_id}/replace",
   body: Operation.jsonBody,
   params: ReplaceParams,
-  success: Models.DeletedObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 
 /**
@@ -216,14 +187,16 @@ export const replace = /* @__PURE__ */ Operation.make({
  */
 export const AddRolesParams = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
-  roleKeys: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "role_keys"),
-  defaultRoleKey: /* @__PURE__ */ optional(Schema.String, "default_role_key"),
-  creatorRoleKey: /* @__PURE__ */ optional(Schema.String, "creator_role_key")
+  roleKeys: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(WireString), "role_keys"),
+  defaultRoleKey: /* @__PURE__ */ optional(WireString, "default_role_key"),
+  creatorRoleKey: /* @__PURE__ */ optional(WireString, "creator_role_key")
 })
 export interface AddRolesParams extends Schema.Schema.Type<typeof AddRolesParams> {}
 
 /**
  * `POST /role_sets/{role_set_key_or_id}/roles` (`AddRolesToRoleSet`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/role-sets/post/role_sets/{role_set_key_or_id}/roles
  * @since 0.1.0
@@ -235,15 +208,7 @@ export const addRoles = /* @__PURE__ */ Operation.make({
   path: "/role_sets/{role_set_key_or_id}/roles",
   body: Operation.jsonBody,
   params: AddRolesParams,
-  success: Models.RoleSet,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.RoleSet
 })
 
 /**
@@ -252,13 +217,15 @@ export const addRoles = /* @__PURE__ */ Operation.make({
  */
 export const ReplaceRoleParams = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
-  roleKey: /* @__PURE__ */ required(Schema.String, "role_key"),
-  toRoleKey: /* @__PURE__ */ required(Schema.String, "to_role_key")
+  roleKey: /* @__PURE__ */ required(WireString, "role_key"),
+  toRoleKey: /* @__PURE__ */ required(WireString, "to_role_key")
 })
 export interface ReplaceRoleParams extends Schema.Schema.Type<typeof ReplaceRoleParams> {}
 
 /**
  * `POST /role_sets/{role_set_key_or_id}/roles/replace` (`ReplaceRoleInRoleSet`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/role-sets/post/role_sets/{role_set_key_or_id}/roles/replace
  * @since 0.1.0
@@ -270,13 +237,5 @@ export const replaceRole = /* @__PURE__ */ Operation.make({
   path: "/role_sets/{role_set_key_or_id}/roles/replace",
   body: Operation.jsonBody,
   params: ReplaceRoleParams,
-  success: Models.RoleSet,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.RoleSet
 })

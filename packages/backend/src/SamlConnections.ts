@@ -5,9 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, presentAnyOf, required } from "./internal/fields.js"
+import {
+  PathSegment,
+  WireString,
+  optional,
+  optionalNullable,
+  presentAnyOf,
+  required
+} from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
@@ -22,14 +28,16 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   offset: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   ),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by"),
-  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "organization_id")
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
+  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
 /**
  * `GET /saml_connections` (`ListSAMLConnections`)
+ *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/saml-connections/get/saml_connections
  * @deprecated Clerk marks this operation deprecated.
@@ -42,13 +50,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/saml_connections",
   query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by", "organization_id"]),
   params: ListParams,
-  success: Models.SAMLConnections,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SAMLConnections
 })
 
 /**
@@ -69,22 +71,22 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  name: Schema.String,
-  domain: /* @__PURE__ */ Schema.optional(Schema.String),
-  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+  name: WireString,
+  domain: /* @__PURE__ */ Schema.optional(WireString),
+  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
   provider: /* @__PURE__ */ Schema.Literal("saml_custom", "saml_okta", "saml_google", "saml_microsoft"),
-  idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
-  idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
-  idpCertificate: /* @__PURE__ */ optionalNullable(Schema.String, "idp_certificate"),
-  idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
-  idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
-  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  idpEntityId: /* @__PURE__ */ optionalNullable(WireString, "idp_entity_id"),
+  idpSsoUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_sso_url"),
+  idpCertificate: /* @__PURE__ */ optionalNullable(WireString, "idp_certificate"),
+  idpMetadataUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata_url"),
+  idpMetadata: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata"),
+  organizationId: /* @__PURE__ */ optionalNullable(WireString, "organization_id"),
   attributeMapping: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Struct({
-      userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
-      emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
-      firstName: /* @__PURE__ */ optional(Schema.String, "first_name"),
-      lastName: /* @__PURE__ */ optional(Schema.String, "last_name")
+      userId: /* @__PURE__ */ optional(WireString, "user_id"),
+      emailAddress: /* @__PURE__ */ optional(WireString, "email_address"),
+      firstName: /* @__PURE__ */ optional(WireString, "first_name"),
+      lastName: /* @__PURE__ */ optional(WireString, "last_name")
     }),
     "attribute_mapping"
   ),
@@ -92,7 +94,7 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   loginHint: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Struct({
       mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
-      source: /* @__PURE__ */ Schema.optional(Schema.String)
+      source: /* @__PURE__ */ Schema.optional(WireString)
     }),
     "login_hint"
   )
@@ -101,6 +103,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /saml_connections` (`CreateSAMLConnection`)
+ *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/saml-connections/post/saml_connections
  * @deprecated Clerk marks this operation deprecated.
@@ -113,15 +117,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/saml_connections",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.SAMLConnection,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SAMLConnection
 })
 
 /**
@@ -136,6 +132,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /saml_connections/{saml_connection_id}` (`GetSAMLConnection`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/saml-connections/get/saml_connections/{saml_connection_id}
  * @deprecated Clerk marks this operation deprecated.
  * @since 0.1.0
@@ -146,13 +144,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/saml_connections/{saml_connection_id}",
   params: GetParams,
-  success: Models.SAMLConnection,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SAMLConnection
 })
 
 /**
@@ -161,21 +153,21 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id"),
-  name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-  domain: /* @__PURE__ */ optionalNullable(Schema.String, "domain"),
-  domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(Schema.String), "domains"),
-  idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
-  idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
-  idpCertificate: /* @__PURE__ */ optionalNullable(Schema.String, "idp_certificate"),
-  idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
-  idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
-  organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
+  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
+  domain: /* @__PURE__ */ optionalNullable(WireString, "domain"),
+  domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "domains"),
+  idpEntityId: /* @__PURE__ */ optionalNullable(WireString, "idp_entity_id"),
+  idpSsoUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_sso_url"),
+  idpCertificate: /* @__PURE__ */ optionalNullable(WireString, "idp_certificate"),
+  idpMetadataUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata_url"),
+  idpMetadata: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata"),
+  organizationId: /* @__PURE__ */ optionalNullable(WireString, "organization_id"),
   attributeMapping: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Struct({
-      userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
-      emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
-      firstName: /* @__PURE__ */ optional(Schema.String, "first_name"),
-      lastName: /* @__PURE__ */ optional(Schema.String, "last_name")
+      userId: /* @__PURE__ */ optional(WireString, "user_id"),
+      emailAddress: /* @__PURE__ */ optional(WireString, "email_address"),
+      firstName: /* @__PURE__ */ optional(WireString, "first_name"),
+      lastName: /* @__PURE__ */ optional(WireString, "last_name")
     }),
     "attribute_mapping"
   ),
@@ -195,7 +187,7 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   loginHint: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Struct({
       mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
-      source: /* @__PURE__ */ Schema.optional(Schema.String)
+      source: /* @__PURE__ */ Schema.optional(WireString)
     }),
     "login_hint"
   ),
@@ -209,6 +201,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 /**
  * `PATCH /saml_connections/{saml_connection_id}` (`UpdateSAMLConnection`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/saml-connections/patch/saml_connections/{saml_connection_id}
  * @deprecated Clerk marks this operation deprecated.
  * @since 0.1.0
@@ -220,15 +214,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/saml_connections/{saml_connection_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.SAMLConnection,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SAMLConnection
 })
 
 /**
@@ -243,6 +229,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /saml_connections/{saml_connection_id}` (`DeleteSAMLConnection`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/saml-connections/delete/saml_connections/{saml_connection_id}
  * @deprecated Clerk marks this operation deprecated.
  * @since 0.1.0
@@ -253,12 +241,6 @@ const deleteSAMLConnection = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/saml_connections/{saml_connection_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteSAMLConnection as delete }

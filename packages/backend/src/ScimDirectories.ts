@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -41,6 +40,8 @@ export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 /**
  * `GET /scim_directories` (`ListSCIMDirectories`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/get/scim_directories
  * @since 0.1.0
  * @category operations
@@ -51,8 +52,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/scim_directories",
   query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
   params: ListParams,
-  success: ListResponse,
-  errors: { 401: Errors.ClerkUnauthorized, 403: Errors.ClerkForbidden, 429: Errors.ClerkTooManyRequests }
+  success: ListResponse
 })
 
 /**
@@ -73,18 +73,18 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(Schema.String, "enterprise_connection_id"),
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
-  provider: Schema.String,
+  enterpriseConnectionId: /* @__PURE__ */ required(WireString, "enterprise_connection_id"),
+  name: /* @__PURE__ */ Schema.optional(WireString),
+  provider: WireString,
   groupRoleMappings: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ Schema.Struct({
-        scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
+        scimGroupId: /* @__PURE__ */ required(WireString, "scim_group_id"),
         scimGroupDisplayName: /* @__PURE__ */ optional(
-          /* @__PURE__ */ Schema.String.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+          /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
           "scim_group_display_name"
         ),
-        roleId: /* @__PURE__ */ required(Schema.String, "role_id"),
+        roleId: /* @__PURE__ */ required(WireString, "role_id"),
         precedence: /* @__PURE__ */ Schema.optional(
           /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
         )
@@ -98,6 +98,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 /**
  * `POST /scim_directories` (`CreateSCIMDirectory`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/post/scim_directories
  * @since 0.1.0
  * @category operations
@@ -108,14 +110,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/scim_directories",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.SCIMDirectory,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SCIMDirectory
 })
 
 /**
@@ -130,6 +125,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /scim_directories/{scim_directory_id}` (`GetSCIMDirectory`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/get/scim_directories/{scim_directory_id}
  * @since 0.1.0
  * @category operations
@@ -139,13 +136,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/scim_directories/{scim_directory_id}",
   params: GetParams,
-  success: Models.SCIMDirectory,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SCIMDirectory
 })
 
 /**
@@ -154,14 +145,11 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
-  name: /* @__PURE__ */ Schema.optional(Schema.String),
+  name: /* @__PURE__ */ Schema.optional(WireString),
   enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  provider: /* @__PURE__ */ Schema.optional(Schema.String),
+  provider: /* @__PURE__ */ Schema.optional(WireString),
   attributeMapping: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Record({
-      key: Schema.String,
-      value: /* @__PURE__ */ Schema.NullOr(Schema.String)
-    }),
+    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: /* @__PURE__ */ Schema.NullOr(WireString) }),
     "attribute_mapping"
   ),
   groupRoleMappingEnabled: /* @__PURE__ */ optional(Schema.Boolean, "group_role_mapping_enabled")
@@ -170,6 +158,8 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /scim_directories/{scim_directory_id}` (`UpdateSCIMDirectory`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/patch/scim_directories/{scim_directory_id}
  * @since 0.1.0
@@ -181,15 +171,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/scim_directories/{scim_directory_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.SCIMDirectory,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SCIMDirectory
 })
 
 /**
@@ -204,6 +186,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /scim_directories/{scim_directory_id}` (`DeleteSCIMDirectory`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/delete/scim_directories/{scim_directory_id}
  * @since 0.1.0
  * @category operations
@@ -213,13 +197,7 @@ const deleteSCIMDirectory = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/scim_directories/{scim_directory_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteSCIMDirectory as delete }
 
@@ -235,6 +213,8 @@ export interface RotateApiKeyParams extends Schema.Schema.Type<typeof RotateApiK
 /**
  * `POST /scim_directories/{scim_directory_id}/rotate_api_key` (`RotateSCIMDirectoryAPIKey`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/post/scim_directories/{scim_directory_id}/rotate_api_key
  * @since 0.1.0
  * @category operations
@@ -244,13 +224,7 @@ export const rotateApiKey = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/scim_directories/{scim_directory_id}/rotate_api_key",
   params: RotateApiKeyParams,
-  success: Models.SCIMDirectory,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SCIMDirectory
 })
 
 /**
@@ -278,6 +252,8 @@ export interface ListGroupRoleMappingsResponse
 /**
  * `GET /scim_directories/{scim_directory_id}/group_role_mappings` (`ListSCIMGroupRoleMappings`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/get/scim_directories/{scim_directory_id}/group_role_mappings
  * @since 0.1.0
  * @category operations
@@ -287,13 +263,7 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
   params: ListGroupRoleMappingsParams,
-  success: ListGroupRoleMappingsResponse,
-  errors: {
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: ListGroupRoleMappingsResponse
 })
 
 /**
@@ -302,8 +272,8 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
  */
 export const CreateGroupRoleMappingParams = /* @__PURE__ */ Schema.Struct({
   scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
-  scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
-  roleId: /* @__PURE__ */ required(Schema.String, "role_id"),
+  scimGroupId: /* @__PURE__ */ required(WireString, "scim_group_id"),
+  roleId: /* @__PURE__ */ required(WireString, "role_id"),
   precedence: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
   )
@@ -313,6 +283,8 @@ export interface CreateGroupRoleMappingParams
 
 /**
  * `POST /scim_directories/{scim_directory_id}/group_role_mappings` (`CreateSCIMGroupRoleMapping`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/post/scim_directories/{scim_directory_id}/group_role_mappings
  * @since 0.1.0
@@ -324,15 +296,7 @@ export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
   body: Operation.jsonBody,
   params: CreateGroupRoleMappingParams,
-  success: Models.SCIMGroupRoleMapping,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SCIMGroupRoleMapping
 })
 
 /**
@@ -343,8 +307,8 @@ export const ReplaceGroupRoleMappingsParams = /* @__PURE__ */ Schema.Struct({
   scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
   mappings: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
-      scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
-      roleId: /* @__PURE__ */ required(Schema.String, "role_id")
+      scimGroupId: /* @__PURE__ */ required(WireString, "scim_group_id"),
+      roleId: /* @__PURE__ */ required(WireString, "role_id")
     })
   )
 })
@@ -353,6 +317,8 @@ export interface ReplaceGroupRoleMappingsParams
 
 /**
  * `PUT /scim_directories/{scim_directory_id}/group_role_mappings` (`ReplaceSCIMGroupRoleMappings`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/put/scim_directories/{scim_directory_id}/group_role_mappings
  * @since 0.1.0
@@ -364,15 +330,7 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
   body: Operation.jsonBody,
   params: ReplaceGroupRoleMappingsParams,
-  success: ListGroupRoleMappingsResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: ListGroupRoleMappingsResponse
 })
 
 /**
@@ -403,6 +361,8 @@ export interface DeleteGroupRoleMappingResponse
 /**
  * `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}` (`DeleteSCIMGroupRoleMapping`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/scim-directories/delete/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}
  * @since 0.1.0
  * @category operations
@@ -412,12 +372,5 @@ export const deleteGroupRoleMapping = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",
   params: DeleteGroupRoleMappingParams,
-  success: DeleteGroupRoleMappingResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: DeleteGroupRoleMappingResponse
 })

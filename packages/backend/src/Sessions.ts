@@ -5,9 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { JsonObject, PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  JsonObjectData,
+  PathSegment,
+  WireString,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -17,8 +23,8 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
-  clientId: /* @__PURE__ */ optional(Schema.String, "client_id"),
-  userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
+  clientId: /* @__PURE__ */ optional(WireString, "client_id"),
+  userId: /* @__PURE__ */ optional(WireString, "user_id"),
   status: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Literal(
       "abandoned",
@@ -43,6 +49,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 /**
  * `GET /sessions` (`GetSessionList`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/sessions/get/sessions
  * @since 0.1.0
  * @category operations
@@ -54,12 +62,7 @@ export const list = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
   params: ListParams,
   success: /* @__PURE__ */ Schema.Array(Models.Session),
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  paginated: /* @__PURE__ */ Pagination.page(Models.Session)
 })
 
 /**
@@ -68,20 +71,22 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
 /**
  * @since 0.1.0
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  activeOrganizationId: /* @__PURE__ */ optional(Schema.String, "active_organization_id")
+  userId: /* @__PURE__ */ required(WireString, "user_id"),
+  activeOrganizationId: /* @__PURE__ */ optional(WireString, "active_organization_id")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /sessions` (`createSession`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions
  * @since 0.1.0
@@ -93,14 +98,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/sessions",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.Session,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Session
 })
 
 /**
@@ -115,6 +113,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /sessions/{session_id}` (`GetSession`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/sessions/get/sessions/{session_id}
  * @since 0.1.0
  * @category operations
@@ -124,13 +124,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/sessions/{session_id}",
   params: GetParams,
-  success: Models.Session,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Session
 })
 
 /**
@@ -139,17 +133,19 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const RefreshParams = /* @__PURE__ */ Schema.Struct({
   sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
-  expiredToken: /* @__PURE__ */ required(Schema.String, "expired_token"),
-  refreshToken: /* @__PURE__ */ required(Schema.String, "refresh_token"),
-  requestOrigin: /* @__PURE__ */ required(Schema.String, "request_origin"),
-  requestHeaders: /* @__PURE__ */ optionalNullable(JsonObject, "request_headers"),
+  expiredToken: /* @__PURE__ */ required(WireString, "expired_token"),
+  refreshToken: /* @__PURE__ */ required(WireString, "refresh_token"),
+  requestOrigin: /* @__PURE__ */ required(WireString, "request_origin"),
+  requestHeaders: /* @__PURE__ */ optionalNullable(JsonObjectData, "request_headers"),
   format: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Literal("token", "cookie"), "format"),
-  requestOriginatingIp: /* @__PURE__ */ optionalNullable(Schema.String, "request_originating_ip")
+  requestOriginatingIp: /* @__PURE__ */ optionalNullable(WireString, "request_originating_ip")
 })
 export interface RefreshParams extends Schema.Schema.Type<typeof RefreshParams> {}
 
 /**
  * `POST /sessions/{session_id}/refresh` (`RefreshSession`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/{session_id}/refresh
  * @since 0.1.0
@@ -161,13 +157,7 @@ export const refresh = /* @__PURE__ */ Operation.make({
   path: "/sessions/{session_id}/refresh",
   body: Operation.jsonBody,
   params: RefreshParams,
-  success: Models.SessionRefresh,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SessionRefresh
 })
 
 /**
@@ -182,6 +172,8 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 /**
  * `POST /sessions/{session_id}/revoke` (`RevokeSession`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/{session_id}/revoke
  * @since 0.1.0
  * @category operations
@@ -191,13 +183,7 @@ export const revoke = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/sessions/{session_id}/revoke",
   params: RevokeParams,
-  success: Models.Session,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.Session
 })
 
 /**
@@ -228,6 +214,8 @@ export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTok
 /**
  * `POST /sessions/{session_id}/tokens` (`CreateSessionToken`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/{session_id}/tokens
  * @since 0.1.0
  * @category operations
@@ -238,8 +226,7 @@ export const createToken = /* @__PURE__ */ Operation.make({
   path: "/sessions/{session_id}/tokens",
   body: Operation.jsonBody,
   params: CreateTokenParams,
-  success: CreateTokenResponse,
-  errors: { 401: Errors.ClerkUnauthorized, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: CreateTokenResponse
 })
 
 /**
@@ -260,6 +247,8 @@ export interface CreateTokenFromTemplateParams
 /**
  * `POST /sessions/{session_id}/tokens/{template_name}` (`CreateSessionTokenFromTemplate`)
  *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/{session_id}/tokens/{template_name}
  * @since 0.1.0
  * @category operations
@@ -270,6 +259,5 @@ export const createTokenFromTemplate = /* @__PURE__ */ Operation.make({
   path: "/sessions/{session_id}/tokens/{template_name}",
   body: Operation.jsonBody,
   params: CreateTokenFromTemplateParams,
-  success: CreateTokenResponse,
-  errors: { 401: Errors.ClerkUnauthorized, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: CreateTokenResponse
 })

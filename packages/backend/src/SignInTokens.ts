@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -15,8 +14,8 @@ import * as Operation from "./internal/operation.js"
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-  orgId: /* @__PURE__ */ optionalNullable(Schema.String, "org_id"),
+  userId: /* @__PURE__ */ required(WireString, "user_id"),
+  orgId: /* @__PURE__ */ optionalNullable(WireString, "org_id"),
   expiresInSeconds: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1)),
     "expires_in_seconds"
@@ -26,6 +25,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /sign_in_tokens` (`CreateSignInToken`)
+ *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/sign-in-tokens/post/sign_in_tokens
  * @since 0.1.0
@@ -37,13 +38,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/sign_in_tokens",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.SignInToken,
-  errors: {
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.SignInToken
 })
 
 /**
@@ -58,6 +53,8 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
 /**
  * `POST /sign_in_tokens/{sign_in_token_id}/revoke` (`RevokeSignInToken`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/sign-in-tokens/post/sign_in_tokens/{sign_in_token_id}/revoke
  * @since 0.1.0
  * @category operations
@@ -67,6 +64,5 @@ export const revoke = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/sign_in_tokens/{sign_in_token_id}/revoke",
   params: RevokeParams,
-  success: Models.SignInToken,
-  errors: { 400: Errors.ClerkBadRequest, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.SignInToken
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optionalNullable } from "./internal/fields.js"
+import { PathSegment, WireString, optionalNullable } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
 /**
@@ -20,6 +19,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /sign_ups/{id}` (`GetSignUp`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/sign-ups/get/sign_ups/{id}
  * @since 0.1.0
  * @category operations
@@ -29,8 +30,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/sign_ups/{id}",
   params: GetParams,
-  success: Models.SignUp,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.SignUp
 })
 
 /**
@@ -39,13 +39,15 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   id: PathSegment,
-  externalId: /* @__PURE__ */ optionalNullable(Schema.String, "external_id"),
+  externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
   customAction: /* @__PURE__ */ optionalNullable(Schema.Boolean, "custom_action")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /sign_ups/{id}` (`UpdateSignUp`)
+ *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/sign-ups/patch/sign_ups/{id}
  * @since 0.1.0
@@ -57,6 +59,5 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/sign_ups/{id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.SignUp,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.SignUp
 })

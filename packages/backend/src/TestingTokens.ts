@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
@@ -19,6 +18,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 /**
  * `POST /testing_tokens` (`CreateTestingToken`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/testing-tokens/post/testing_tokens
  * @since 0.1.0
  * @category operations
@@ -28,6 +29,5 @@ export const create = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/testing_tokens",
   params: CreateParams,
-  success: Models.TestingToken,
-  errors: { 429: Errors.ClerkTooManyRequests }
+  success: Models.TestingToken
 })

@@ -5,12 +5,12 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import {
-  JsonObject,
+  JsonObjectData,
   PathSegment,
   Upload,
+  WireString,
   openEnum,
   optional,
   optionalNullable,
@@ -25,18 +25,18 @@ import * as Pagination from "./internal/pagination.js"
  * @category params
  */
 export const ListParams = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "email_address"),
-  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "phone_number"),
-  externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "external_id"),
-  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "web3_wallet"),
-  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "user_id"),
-  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "organization_id"),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  emailAddressQuery: /* @__PURE__ */ optional(Schema.String, "email_address_query"),
-  phoneNumberQuery: /* @__PURE__ */ optional(Schema.String, "phone_number_query"),
-  usernameQuery: /* @__PURE__ */ optional(Schema.String, "username_query"),
-  nameQuery: /* @__PURE__ */ optional(Schema.String, "name_query"),
+  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
+  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
+  externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "external_id"),
+  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
+  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "web3_wallet"),
+  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
+  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id"),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  emailAddressQuery: /* @__PURE__ */ optional(WireString, "email_address_query"),
+  phoneNumberQuery: /* @__PURE__ */ optional(WireString, "phone_number_query"),
+  usernameQuery: /* @__PURE__ */ optional(WireString, "username_query"),
+  nameQuery: /* @__PURE__ */ optional(WireString, "name_query"),
   banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
   lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
@@ -45,21 +45,23 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   createdAtAfter: /* @__PURE__ */ optional(Schema.Int, "created_at_after"),
   lastSignInAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_before"),
   lastSignInAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_after"),
-  provider: /* @__PURE__ */ Schema.optional(Schema.String),
-  providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "provider_user_id"),
+  provider: /* @__PURE__ */ Schema.optional(WireString),
+  providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "provider_user_id"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
   offset: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   ),
-  startingAfter: /* @__PURE__ */ optional(Schema.String, "starting_after"),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by")
+  startingAfter: /* @__PURE__ */ optional(WireString, "starting_after"),
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
 /**
  * `GET /users` (`GetUserList`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users
  * @since 0.1.0
@@ -98,13 +100,7 @@ export const list = /* @__PURE__ */ Operation.make({
     "order_by"
   ]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.User),
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: /* @__PURE__ */ Schema.Array(Models.User)
 })
 
 /**
@@ -113,46 +109,50 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, { items: (page) => page, maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.stream(list, {
+  items: (page) => page,
+  maxPageSize: 500,
+  cursor: Pagination.createdAtCursor
+})
 
 /**
  * @since 0.1.0
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  externalId: /* @__PURE__ */ optionalNullable(Schema.String, "external_id"),
-  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
-  locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
-  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "email_address"),
+  externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
+  firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
+  lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name"),
+  locale: /* @__PURE__ */ optionalNullable(WireString, "locale"),
+  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
   emailAddressIdentificationStatus: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("verified", "reserved")),
     "email_address_identification_status"
   ),
-  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "phone_number"),
+  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
   phoneNumberIdentificationStatus: /* @__PURE__ */ optional(
     /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("verified", "reserved")),
     "phone_number_identification_status"
   ),
-  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "web3_wallet"),
-  username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
-  password: /* @__PURE__ */ optionalNullable(Schema.String, "password"),
-  passwordDigest: /* @__PURE__ */ optionalNullable(Schema.String, "password_digest"),
-  passwordHasher: /* @__PURE__ */ optional(Schema.String, "password_hasher"),
+  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "web3_wallet"),
+  username: /* @__PURE__ */ optionalNullable(WireString, "username"),
+  password: /* @__PURE__ */ optionalNullable(WireString, "password"),
+  passwordDigest: /* @__PURE__ */ optionalNullable(WireString, "password_digest"),
+  passwordHasher: /* @__PURE__ */ optional(WireString, "password_hasher"),
   skipPasswordChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_checks"),
   skipPasswordRequirement: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_requirement"),
-  totpSecret: /* @__PURE__ */ optionalNullable(Schema.String, "totp_secret"),
-  backupCodes: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "backup_codes"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
+  totpSecret: /* @__PURE__ */ optionalNullable(WireString, "totp_secret"),
+  backupCodes: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "backup_codes"),
+  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata"),
+  unsafeMetadata: /* @__PURE__ */ optional(JsonObjectData, "unsafe_metadata"),
   deleteSelfEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delete_self_enabled"),
-  legalAcceptedAt: /* @__PURE__ */ optionalNullable(Schema.String, "legal_accepted_at"),
+  legalAcceptedAt: /* @__PURE__ */ optionalNullable(WireString, "legal_accepted_at"),
   skipLegalChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_legal_checks"),
   skipUserRequirement: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_user_requirement"),
   createOrganizationEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "create_organization_enabled"),
   createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Int, "create_organizations_limit"),
-  createdAt: /* @__PURE__ */ optionalNullable(Schema.String, "created_at"),
+  createdAt: /* @__PURE__ */ optionalNullable(WireString, "created_at"),
   bypassClientTrust: /* @__PURE__ */ optionalNullable(Schema.Boolean, "bypass_client_trust"),
   banned: /* @__PURE__ */ optionalNullable(Schema.Boolean, "banned"),
   locked: /* @__PURE__ */ optionalNullable(Schema.Boolean, "locked")
@@ -161,6 +161,8 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /users` (`CreateUser`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users
  * @since 0.1.0
@@ -172,15 +174,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/users",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    402: Errors.ClerkPaymentRequired,
-    403: Errors.ClerkForbidden,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.User
 })
 
 /**
@@ -188,18 +182,18 @@ export const create = /* @__PURE__ */ Operation.make({
  * @category params
  */
 export const CountParams = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "email_address"),
-  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "phone_number"),
-  externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "external_id"),
-  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "web3_wallet"),
-  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "user_id"),
-  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "organization_id"),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
-  emailAddressQuery: /* @__PURE__ */ optional(Schema.String, "email_address_query"),
-  phoneNumberQuery: /* @__PURE__ */ optional(Schema.String, "phone_number_query"),
-  usernameQuery: /* @__PURE__ */ optional(Schema.String, "username_query"),
-  nameQuery: /* @__PURE__ */ optional(Schema.String, "name_query"),
+  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
+  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
+  externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "external_id"),
+  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
+  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "web3_wallet"),
+  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
+  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id"),
+  query: /* @__PURE__ */ Schema.optional(WireString),
+  emailAddressQuery: /* @__PURE__ */ optional(WireString, "email_address_query"),
+  phoneNumberQuery: /* @__PURE__ */ optional(WireString, "phone_number_query"),
+  usernameQuery: /* @__PURE__ */ optional(WireString, "username_query"),
+  nameQuery: /* @__PURE__ */ optional(WireString, "name_query"),
   banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
   lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
@@ -208,13 +202,15 @@ export const CountParams = /* @__PURE__ */ Schema.Struct({
   createdAtAfter: /* @__PURE__ */ optional(Schema.Int, "created_at_after"),
   lastSignInAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_before"),
   lastSignInAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_after"),
-  provider: /* @__PURE__ */ Schema.optional(Schema.String),
-  providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "provider_user_id")
+  provider: /* @__PURE__ */ Schema.optional(WireString),
+  providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "provider_user_id")
 })
 export interface CountParams extends Schema.Schema.Type<typeof CountParams> {}
 
 /**
  * `GET /users/count` (`GetUsersCount`)
+ *
+ * Documented errors: `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users/count
  * @since 0.1.0
@@ -249,8 +245,7 @@ export const count = /* @__PURE__ */ Operation.make({
     "provider_user_id"
   ]),
   params: CountParams,
-  success: Models.TotalCount,
-  errors: { 422: Errors.ClerkUnprocessableEntity, 429: Errors.ClerkTooManyRequests }
+  success: Models.TotalCount
 })
 
 /**
@@ -265,6 +260,8 @@ export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
 /**
  * `GET /users/{user_id}` (`GetUser`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users/{user_id}
  * @since 0.1.0
  * @category operations
@@ -274,13 +271,7 @@ export const get = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/users/{user_id}",
   params: GetParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.User
 })
 
 /**
@@ -289,38 +280,40 @@ export const get = /* @__PURE__ */ Operation.make({
  */
 export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  externalId: /* @__PURE__ */ optionalNullable(Schema.String, "external_id"),
-  firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-  lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
-  locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
-  primaryEmailAddressId: /* @__PURE__ */ optionalNullable(Schema.String, "primary_email_address_id"),
+  externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
+  firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
+  lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name"),
+  locale: /* @__PURE__ */ optionalNullable(WireString, "locale"),
+  primaryEmailAddressId: /* @__PURE__ */ optionalNullable(WireString, "primary_email_address_id"),
   notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
     Schema.Boolean,
     "notify_primary_email_address_changed"
   ),
-  primaryPhoneNumberId: /* @__PURE__ */ optionalNullable(Schema.String, "primary_phone_number_id"),
-  primaryWeb3WalletId: /* @__PURE__ */ optionalNullable(Schema.String, "primary_web3_wallet_id"),
-  username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
-  profileImageId: /* @__PURE__ */ optionalNullable(Schema.String, "profile_image_id"),
-  password: /* @__PURE__ */ optionalNullable(Schema.String, "password"),
-  passwordDigest: /* @__PURE__ */ optional(Schema.String, "password_digest"),
-  passwordHasher: /* @__PURE__ */ optional(Schema.String, "password_hasher"),
+  primaryPhoneNumberId: /* @__PURE__ */ optionalNullable(WireString, "primary_phone_number_id"),
+  primaryWeb3WalletId: /* @__PURE__ */ optionalNullable(WireString, "primary_web3_wallet_id"),
+  username: /* @__PURE__ */ optionalNullable(WireString, "username"),
+  profileImageId: /* @__PURE__ */ optionalNullable(WireString, "profile_image_id"),
+  password: /* @__PURE__ */ optionalNullable(WireString, "password"),
+  passwordDigest: /* @__PURE__ */ optional(WireString, "password_digest"),
+  passwordHasher: /* @__PURE__ */ optional(WireString, "password_hasher"),
   skipPasswordChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_checks"),
   signOutOfOtherSessions: /* @__PURE__ */ optionalNullable(Schema.Boolean, "sign_out_of_other_sessions"),
-  totpSecret: /* @__PURE__ */ optionalNullable(Schema.String, "totp_secret"),
-  backupCodes: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(Schema.String), "backup_codes"),
+  totpSecret: /* @__PURE__ */ optionalNullable(WireString, "totp_secret"),
+  backupCodes: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "backup_codes"),
   deleteSelfEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delete_self_enabled"),
   createOrganizationEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "create_organization_enabled"),
-  legalAcceptedAt: /* @__PURE__ */ optionalNullable(Schema.String, "legal_accepted_at"),
+  legalAcceptedAt: /* @__PURE__ */ optionalNullable(WireString, "legal_accepted_at"),
   skipLegalChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_legal_checks"),
   createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Int, "create_organizations_limit"),
-  createdAt: /* @__PURE__ */ optionalNullable(Schema.String, "created_at"),
+  createdAt: /* @__PURE__ */ optionalNullable(WireString, "created_at"),
   bypassClientTrust: /* @__PURE__ */ optionalNullable(Schema.Boolean, "bypass_client_trust")
 })
 export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
 
 /**
  * `PATCH /users/{user_id}` (`UpdateUser`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/patch/users/{user_id}
  * @since 0.1.0
@@ -332,15 +325,7 @@ export const update = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}",
   body: Operation.jsonBody,
   params: UpdateParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.User
 })
 
 /**
@@ -355,6 +340,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /users/{user_id}` (`DeleteUser`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}
  * @since 0.1.0
  * @category operations
@@ -364,13 +351,7 @@ const deleteUser = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteUser as delete }
 
@@ -386,6 +367,8 @@ export interface BanParams extends Schema.Schema.Type<typeof BanParams> {}
 /**
  * `POST /users/{user_id}/ban` (`BanUser`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/ban
  * @since 0.1.0
  * @category operations
@@ -395,8 +378,7 @@ export const ban = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/users/{user_id}/ban",
   params: BanParams,
-  success: Models.User,
-  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.User
 })
 
 /**
@@ -411,6 +393,8 @@ export interface UnbanParams extends Schema.Schema.Type<typeof UnbanParams> {}
 /**
  * `POST /users/{user_id}/unban` (`UnbanUser`)
  *
+ * Documented errors: `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/unban
  * @since 0.1.0
  * @category operations
@@ -420,8 +404,7 @@ export const unban = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/users/{user_id}/unban",
   params: UnbanParams,
-  success: Models.User,
-  errors: { 402: Errors.ClerkPaymentRequired, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.User
 })
 
 /**
@@ -430,7 +413,7 @@ export const unban = /* @__PURE__ */ Operation.make({
  */
 export const BulkBanParams = /* @__PURE__ */ Schema.Struct({
   userIds: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(Schema.String).pipe(
+    /* @__PURE__ */ Schema.Array(WireString).pipe(
       /* @__PURE__ */ Schema.minItems(1),
       /* @__PURE__ */ Schema.maxItems(50)
     ),
@@ -442,6 +425,8 @@ export interface BulkBanParams extends Schema.Schema.Type<typeof BulkBanParams> 
 /**
  * `POST /users/ban` (`UsersBan`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/ban
  * @since 0.1.0
  * @category operations
@@ -452,8 +437,7 @@ export const bulkBan = /* @__PURE__ */ Operation.make({
   path: "/users/ban",
   body: Operation.jsonBody,
   params: BulkBanParams,
-  success: /* @__PURE__ */ Schema.Array(Models.User),
-  errors: { 400: Errors.ClerkBadRequest, 402: Errors.ClerkPaymentRequired, 429: Errors.ClerkTooManyRequests }
+  success: /* @__PURE__ */ Schema.Array(Models.User)
 })
 
 /**
@@ -462,7 +446,7 @@ export const bulkBan = /* @__PURE__ */ Operation.make({
  */
 export const BulkUnbanParams = /* @__PURE__ */ Schema.Struct({
   userIds: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(Schema.String).pipe(
+    /* @__PURE__ */ Schema.Array(WireString).pipe(
       /* @__PURE__ */ Schema.minItems(1),
       /* @__PURE__ */ Schema.maxItems(50)
     ),
@@ -474,6 +458,8 @@ export interface BulkUnbanParams extends Schema.Schema.Type<typeof BulkUnbanPara
 /**
  * `POST /users/unban` (`UsersUnban`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/unban
  * @since 0.1.0
  * @category operations
@@ -484,8 +470,7 @@ export const bulkUnban = /* @__PURE__ */ Operation.make({
   path: "/users/unban",
   body: Operation.jsonBody,
   params: BulkUnbanParams,
-  success: /* @__PURE__ */ Schema.Array(Models.User),
-  errors: { 400: Errors.ClerkBadRequest, 402: Errors.ClerkPaymentRequired, 429: Errors.ClerkTooManyRequests }
+  success: /* @__PURE__ */ Schema.Array(Models.User)
 })
 
 /**
@@ -500,6 +485,8 @@ export interface LockParams extends Schema.Schema.Type<typeof LockParams> {}
 /**
  * `POST /users/{user_id}/lock` (`LockUser`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/lock
  * @since 0.1.0
  * @category operations
@@ -509,8 +496,7 @@ export const lock = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/users/{user_id}/lock",
   params: LockParams,
-  success: Models.User,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.User
 })
 
 /**
@@ -525,6 +511,8 @@ export interface UnlockParams extends Schema.Schema.Type<typeof UnlockParams> {}
 /**
  * `POST /users/{user_id}/unlock` (`UnlockUser`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/unlock
  * @since 0.1.0
  * @category operations
@@ -534,8 +522,7 @@ export const unlock = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/users/{user_id}/unlock",
   params: UnlockParams,
-  success: Models.User,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.User
 })
 
 /**
@@ -551,6 +538,8 @@ export interface SetProfileImageParams extends Schema.Schema.Type<typeof SetProf
 /**
  * `POST /users/{user_id}/profile_image` (`SetUserProfileImage`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/profile_image
  * @since 0.1.0
  * @category operations
@@ -561,13 +550,7 @@ export const setProfileImage = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/profile_image",
   body: Operation.multipartBody,
   params: SetProfileImageParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.User
 })
 
 /**
@@ -582,6 +565,8 @@ export interface DeleteProfileImageParams extends Schema.Schema.Type<typeof Dele
 /**
  * `DELETE /users/{user_id}/profile_image` (`DeleteUserProfileImage`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/profile_image
  * @since 0.1.0
  * @category operations
@@ -591,8 +576,7 @@ export const deleteProfileImage = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}/profile_image",
   params: DeleteProfileImageParams,
-  success: Models.User,
-  errors: { 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.User
 })
 
 /**
@@ -601,14 +585,16 @@ export const deleteProfileImage = /* @__PURE__ */ Operation.make({
  */
 export const ReplaceMetadataParams = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata")
+  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata"),
+  unsafeMetadata: /* @__PURE__ */ optional(JsonObjectData, "unsafe_metadata")
 })
 export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams> {}
 
 /**
  * `PUT /users/{user_id}/metadata` (`ReplaceUserMetadata`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/put/users/{user_id}/metadata
  * @since 0.1.0
@@ -620,14 +606,7 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/metadata",
   body: Operation.jsonBody,
   params: ReplaceMetadataParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.User
 })
 
 /**
@@ -636,14 +615,16 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
  */
 export const UpdateMetadataParams = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-  unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata")
+  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
+  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata"),
+  unsafeMetadata: /* @__PURE__ */ optional(JsonObjectData, "unsafe_metadata")
 })
 export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams> {}
 
 /**
  * `PATCH /users/{user_id}/metadata` (`UpdateUserMetadata`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/patch/users/{user_id}/metadata
  * @since 0.1.0
@@ -655,14 +636,7 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/metadata",
   body: Operation.jsonBody,
   params: UpdateMetadataParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.User
 })
 
 /**
@@ -678,6 +652,8 @@ export interface GetBillingSubscriptionParams
 /**
  * `GET /users/{user_id}/billing/subscription` (`GetUserBillingSubscription`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users/{user_id}/billing/subscription
  * @since 0.1.0
  * @category operations
@@ -687,16 +663,7 @@ export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/users/{user_id}/billing/subscription",
   params: GetBillingSubscriptionParams,
-  success: Models.CommerceSubscription,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceSubscription
 })
 
 /**
@@ -712,6 +679,8 @@ export interface GetBillingCreditBalanceParams
 /**
  * `GET /users/{user_id}/billing/credits` (`GetUserBillingCreditBalance`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users/{user_id}/billing/credits
  * @since 0.1.0
  * @category operations
@@ -721,16 +690,7 @@ export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/users/{user_id}/billing/credits",
   params: GetBillingCreditBalanceParams,
-  success: Models.CommerceCreditBalanceResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceCreditBalanceResponse
 })
 
 /**
@@ -741,15 +701,17 @@ export const AdjustBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   amount: Schema.Int,
   action: /* @__PURE__ */ Schema.Literal("increase", "decrease"),
-  currency: /* @__PURE__ */ Schema.optional(Schema.String),
-  idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
-  note: /* @__PURE__ */ Schema.optional(Schema.String)
+  currency: /* @__PURE__ */ Schema.optional(WireString),
+  idempotencyKey: /* @__PURE__ */ required(WireString, "idempotency_key"),
+  note: /* @__PURE__ */ Schema.optional(WireString)
 })
 export interface AdjustBillingCreditBalanceParams
   extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams> {}
 
 /**
  * `POST /users/{user_id}/billing/credits` (`AdjustUserBillingCreditBalance`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/billing/credits
  * @since 0.1.0
@@ -761,17 +723,7 @@ export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/billing/credits",
   body: Operation.jsonBody,
   params: AdjustBillingCreditBalanceParams,
-  success: Models.CommerceCreditLedgerResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.CommerceCreditLedgerResponse
 })
 
 /**
@@ -794,6 +746,8 @@ export interface GetOAuthAccessTokenParams extends Schema.Schema.Type<typeof Get
 /**
  * `GET /users/{user_id}/oauth_access_tokens/{provider}` (`GetOAuthAccessToken`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users/{user_id}/oauth_access_tokens/{provider}
  * @since 0.1.0
  * @category operations
@@ -805,12 +759,7 @@ export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
   query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
   params: GetOAuthAccessTokenParams,
   success: Models.OAuthAccessToken,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  paginated: /* @__PURE__ */ Pagination.page(Models.OAuthAccessToken.value)
 })
 
 /**
@@ -819,8 +768,7 @@ export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.stream(getOAuthAccessToken, {
-  items: (page) => page,
+export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.streamPaginated(getOAuthAccessToken, {
   maxPageSize: 500
 })
 
@@ -843,6 +791,8 @@ export interface GetOrganizationMembershipsParams
 /**
  * `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users/{user_id}/organization_memberships
  * @since 0.1.0
  * @category operations
@@ -853,8 +803,7 @@ export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/organization_memberships",
   query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
   params: GetOrganizationMembershipsParams,
-  success: Models.OrganizationMemberships,
-  errors: { 403: Errors.ClerkForbidden, 404: Errors.ClerkNotFound, 429: Errors.ClerkTooManyRequests }
+  success: Models.OrganizationMemberships
 })
 
 /**
@@ -892,6 +841,8 @@ export interface GetOrganizationInvitationsParams
 /**
  * `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users/{user_id}/organization_invitations
  * @since 0.1.0
  * @category operations
@@ -902,13 +853,7 @@ export const getOrganizationInvitations = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/organization_invitations",
   query: /* @__PURE__ */ Operation.query(["limit", "offset", "status"]),
   params: GetOrganizationInvitationsParams,
-  success: Models.OrganizationInvitationsWithPublicOrganizationData,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.OrganizationInvitationsWithPublicOrganizationData
 })
 
 /**
@@ -937,6 +882,8 @@ export interface RemovePasswordParams extends Schema.Schema.Type<typeof RemovePa
 /**
  * `POST /users/{user_id}/remove_password` (`RemoveUserPassword`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/remove_password
  * @since 0.1.0
  * @category operations
@@ -947,15 +894,7 @@ export const removePassword = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/remove_password",
   body: Operation.jsonBody,
   params: RemovePasswordParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.User
 })
 
 /**
@@ -964,7 +903,7 @@ export const removePassword = /* @__PURE__ */ Operation.make({
  */
 export const VerifyPasswordParams = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  password: Schema.String
+  password: WireString
 })
 export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPasswordParams> {}
 
@@ -980,6 +919,8 @@ export interface VerifyPasswordResponse extends Schema.Schema.Type<typeof Verify
 /**
  * `POST /users/{user_id}/verify_password` (`VerifyPassword`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/verify_password
  * @since 0.1.0
  * @category operations
@@ -990,14 +931,7 @@ export const verifyPassword = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/verify_password",
   body: Operation.jsonBody,
   params: VerifyPasswordParams,
-  success: VerifyPasswordResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: VerifyPasswordResponse
 })
 
 /**
@@ -1006,7 +940,7 @@ export const verifyPassword = /* @__PURE__ */ Operation.make({
  */
 export const VerifyTotpParams = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  code: Schema.String
+  code: WireString
 })
 export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpParams> {}
 
@@ -1025,6 +959,8 @@ export interface VerifyTotpResponse extends Schema.Schema.Type<typeof VerifyTotp
 /**
  * `POST /users/{user_id}/verify_totp` (`VerifyTOTP`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/verify_totp
  * @since 0.1.0
  * @category operations
@@ -1035,14 +971,7 @@ export const verifyTotp = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/verify_totp",
   body: Operation.jsonBody,
   params: VerifyTotpParams,
-  success: VerifyTotpResponse,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: VerifyTotpResponse
 })
 
 /**
@@ -1066,6 +995,8 @@ export interface DisableMfaResponse extends Schema.Schema.Type<typeof DisableMfa
 /**
  * `DELETE /users/{user_id}/mfa` (`DisableMFA`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/mfa
  * @since 0.1.0
  * @category operations
@@ -1075,12 +1006,7 @@ export const disableMfa = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}/mfa",
   params: DisableMfaParams,
-  success: DisableMfaResponse,
-  errors: {
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: DisableMfaResponse
 })
 
 /**
@@ -1095,6 +1021,8 @@ export interface DeleteBackupCodesParams extends Schema.Schema.Type<typeof Delet
 /**
  * `DELETE /users/{user_id}/backup_code` (`DeleteBackupCode`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/backup_code
  * @since 0.1.0
  * @category operations
@@ -1104,12 +1032,7 @@ export const deleteBackupCodes = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}/backup_code",
   params: DeleteBackupCodesParams,
-  success: DisableMfaResponse,
-  errors: {
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: DisableMfaResponse
 })
 
 /**
@@ -1125,6 +1048,8 @@ export interface DeletePasskeyParams extends Schema.Schema.Type<typeof DeletePas
 /**
  * `DELETE /users/{user_id}/passkeys/{passkey_identification_id}` (`UserPasskeyDelete`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/passkeys/{passkey_identification_id}
  * @since 0.1.0
  * @category operations
@@ -1134,13 +1059,7 @@ export const deletePasskey = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}/passkeys/{passkey_identification_id}",
   params: DeletePasskeyParams,
-  success: Models.DeletedObject,
-  errors: {
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.DeletedObject
 })
 
 /**
@@ -1167,6 +1086,8 @@ export interface ListTrustedDevicesResponse extends Schema.Schema.Type<typeof Li
 /**
  * `GET /users/{user_id}/trusted_devices` (`ListUserTrustedDevices`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users/{user_id}/trusted_devices
  * @since 0.1.0
  * @category operations
@@ -1176,13 +1097,7 @@ export const listTrustedDevices = /* @__PURE__ */ Operation.make({
   method: "GET",
   path: "/users/{user_id}/trusted_devices",
   params: ListTrustedDevicesParams,
-  success: ListTrustedDevicesResponse,
-  errors: {
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: ListTrustedDevicesResponse
 })
 
 /**
@@ -1198,6 +1113,8 @@ export interface RevokeTrustedDeviceParams extends Schema.Schema.Type<typeof Rev
 /**
  * `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}` (`RevokeUserTrustedDevice`)
  *
+ * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/trusted_devices/{trusted_device_id}
  * @since 0.1.0
  * @category operations
@@ -1207,13 +1124,7 @@ export const revokeTrustedDevice = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}/trusted_devices/{trusted_device_id}",
   params: RevokeTrustedDeviceParams,
-  success: Models.TrustedDevice,
-  errors: {
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.TrustedDevice
 })
 
 /**
@@ -1229,6 +1140,8 @@ export interface DeleteWeb3WalletParams extends Schema.Schema.Type<typeof Delete
 /**
  * `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}` (`UserWeb3WalletDelete`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/web3_wallets/{web3_wallet_identification_id}
  * @since 0.1.0
  * @category operations
@@ -1238,14 +1151,7 @@ export const deleteWeb3Wallet = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
   params: DeleteWeb3WalletParams,
-  success: Models.DeletedObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.DeletedObject
 })
 
 /**
@@ -1260,6 +1166,8 @@ export interface DeleteTOTPParams extends Schema.Schema.Type<typeof DeleteTOTPPa
 /**
  * `DELETE /users/{user_id}/totp` (`DeleteTOTP`)
  *
+ * Documented errors: `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/totp
  * @since 0.1.0
  * @category operations
@@ -1269,12 +1177,7 @@ export const deleteTOTP = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}/totp",
   params: DeleteTOTPParams,
-  success: DisableMfaResponse,
-  errors: {
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: DisableMfaResponse
 })
 
 /**
@@ -1290,6 +1193,8 @@ export interface DeleteExternalAccountParams extends Schema.Schema.Type<typeof D
 /**
  * `DELETE /users/{user_id}/external_accounts/{external_account_id}` (`DeleteExternalAccount`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/delete/users/{user_id}/external_accounts/{external_account_id}
  * @since 0.1.0
  * @category operations
@@ -1299,14 +1204,7 @@ export const deleteExternalAccount = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/users/{user_id}/external_accounts/{external_account_id}",
   params: DeleteExternalAccountParams,
-  success: Models.DeletedObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    429: Errors.ClerkTooManyRequests,
-    500: Errors.ClerkInternalServerError
-  }
+  success: Models.DeletedObject
 })
 
 /**
@@ -1323,6 +1221,8 @@ export interface SetPasswordCompromisedParams
 /**
  * `POST /users/{user_id}/password/set_compromised` (`SetUserPasswordCompromised`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/password/set_compromised
  * @since 0.1.0
  * @category operations
@@ -1333,15 +1233,7 @@ export const setPasswordCompromised = /* @__PURE__ */ Operation.make({
   path: "/users/{user_id}/password/set_compromised",
   body: Operation.jsonBody,
   params: SetPasswordCompromisedParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.User
 })
 
 /**
@@ -1357,6 +1249,8 @@ export interface UnsetPasswordCompromisedParams
 /**
  * `POST /users/{user_id}/password/unset_compromised` (`UnsetUserPasswordCompromised`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/users/post/users/{user_id}/password/unset_compromised
  * @since 0.1.0
  * @category operations
@@ -1366,13 +1260,5 @@ export const unsetPasswordCompromised = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/users/{user_id}/password/unset_compromised",
   params: UnsetPasswordCompromisedParams,
-  success: Models.User,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    401: Errors.ClerkUnauthorized,
-    403: Errors.ClerkForbidden,
-    404: Errors.ClerkNotFound,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.User
 })

@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
-import { PathSegment, optional, optionalNullable, required } from "./internal/fields.js"
+import { PathSegment, WireString, optional, optionalNullable, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -23,11 +22,11 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   offset: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   ),
-  query: /* @__PURE__ */ Schema.optional(Schema.String),
+  query: /* @__PURE__ */ Schema.optional(WireString),
   status: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Literal("pending", "invited", "completed", "rejected")
   ),
-  orderBy: /* @__PURE__ */ optional(Schema.String, "order_by")
+  orderBy: /* @__PURE__ */ optional(WireString, "order_by")
 })
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
@@ -46,6 +45,8 @@ export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
 /**
  * `GET /waitlist_entries` (`ListWaitlistEntries`)
  *
+ * Documented errors: `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/get/waitlist_entries
  * @since 0.1.0
  * @category operations
@@ -56,8 +57,7 @@ export const list = /* @__PURE__ */ Operation.make({
   path: "/waitlist_entries",
   query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "status", "order_by"]),
   params: ListParams,
-  success: ListResponse,
-  errors: { 429: Errors.ClerkTooManyRequests }
+  success: ListResponse
 })
 
 /**
@@ -78,13 +78,15 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
  * @category params
  */
 export const CreateParams = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
 })
 export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
 
 /**
  * `POST /waitlist_entries` (`CreateWaitlistEntry`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post/waitlist_entries
  * @since 0.1.0
@@ -96,12 +98,7 @@ export const create = /* @__PURE__ */ Operation.make({
   path: "/waitlist_entries",
   body: Operation.jsonBody,
   params: CreateParams,
-  success: Models.WaitlistEntry,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.WaitlistEntry
 })
 
 /**
@@ -111,7 +108,7 @@ export const create = /* @__PURE__ */ Operation.make({
 export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
   body: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
-      emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+      emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
       notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
     })
   ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(50))
@@ -120,6 +117,8 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
 
 /**
  * `POST /waitlist_entries/bulk` (`CreateBulkWaitlistEntries`)
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post/waitlist_entries/bulk
  * @since 0.1.0
@@ -131,12 +130,7 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   path: "/waitlist_entries/bulk",
   body: Operation.jsonArrayBody,
   params: BulkCreateParams,
-  success: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry),
-  errors: {
-    400: Errors.ClerkBadRequest,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry)
 })
 
 /**
@@ -151,6 +145,8 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
 /**
  * `DELETE /waitlist_entries/{waitlist_entry_id}` (`DeleteWaitlistEntry`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/delete/waitlist_entries/{waitlist_entry_id}
  * @since 0.1.0
  * @category operations
@@ -160,14 +156,7 @@ const deleteWaitlistEntry = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/waitlist_entries/{waitlist_entry_id}",
   params: DeleteParams,
-  success: Models.DeletedObject,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.DeletedObject
 })
 export { deleteWaitlistEntry as delete }
 
@@ -184,6 +173,8 @@ export interface InviteParams extends Schema.Schema.Type<typeof InviteParams> {}
 /**
  * `POST /waitlist_entries/{waitlist_entry_id}/invite` (`InviteWaitlistEntry`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post/waitlist_entries/{waitlist_entry_id}/invite
  * @since 0.1.0
  * @category operations
@@ -194,14 +185,7 @@ export const invite = /* @__PURE__ */ Operation.make({
   path: "/waitlist_entries/{waitlist_entry_id}/invite",
   body: Operation.jsonBody,
   params: InviteParams,
-  success: Models.WaitlistEntry,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.WaitlistEntry
 })
 
 /**
@@ -216,6 +200,8 @@ export interface RejectParams extends Schema.Schema.Type<typeof RejectParams> {}
 /**
  * `POST /waitlist_entries/{waitlist_entry_id}/reject` (`RejectWaitlistEntry`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post/waitlist_entries/{waitlist_entry_id}/reject
  * @since 0.1.0
  * @category operations
@@ -225,12 +211,5 @@ export const reject = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/waitlist_entries/{waitlist_entry_id}/reject",
   params: RejectParams,
-  success: Models.WaitlistEntry,
-  errors: {
-    400: Errors.ClerkBadRequest,
-    404: Errors.ClerkNotFound,
-    409: Errors.ClerkConflict,
-    422: Errors.ClerkUnprocessableEntity,
-    429: Errors.ClerkTooManyRequests
-  }
+  success: Models.WaitlistEntry
 })

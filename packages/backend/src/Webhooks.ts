@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Errors from "./Errors.js"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
@@ -19,6 +18,8 @@ export interface CreateSvixAppParams extends Schema.Schema.Type<typeof CreateSvi
 /**
  * `POST /webhooks/svix` (`CreateSvixApp`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/webhooks/post/webhooks/svix
  * @since 0.1.0
  * @category operations
@@ -28,8 +29,7 @@ export const createSvixApp = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/webhooks/svix",
   params: CreateSvixAppParams,
-  success: Models.SvixURL,
-  errors: { 400: Errors.ClerkBadRequest, 429: Errors.ClerkTooManyRequests }
+  success: Models.SvixURL
 })
 
 /**
@@ -42,6 +42,8 @@ export interface DeleteSvixAppParams extends Schema.Schema.Type<typeof DeleteSvi
 /**
  * `DELETE /webhooks/svix` (`DeleteSvixApp`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/webhooks/delete/webhooks/svix
  * @since 0.1.0
  * @category operations
@@ -51,8 +53,7 @@ export const deleteSvixApp = /* @__PURE__ */ Operation.make({
   method: "DELETE",
   path: "/webhooks/svix",
   params: DeleteSvixAppParams,
-  success: undefined,
-  errors: { 400: Errors.ClerkBadRequest, 429: Errors.ClerkTooManyRequests }
+  success: undefined
 })
 
 /**
@@ -65,6 +66,8 @@ export interface GenerateSvixAuthURLParams extends Schema.Schema.Type<typeof Gen
 /**
  * `POST /webhooks/svix_url` (`GenerateSvixAuthURL`)
  *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkTooManyRequests` (429).
+ *
  * @see https://clerk.com/docs/reference/backend-api/tag/webhooks/post/webhooks/svix_url
  * @since 0.1.0
  * @category operations
@@ -74,6 +77,5 @@ export const generateSvixAuthURL = /* @__PURE__ */ Operation.make({
   method: "POST",
   path: "/webhooks/svix_url",
   params: GenerateSvixAuthURLParams,
-  success: Models.SvixURL,
-  errors: { 400: Errors.ClerkBadRequest, 429: Errors.ClerkTooManyRequests }
+  success: Models.SvixURL
 })

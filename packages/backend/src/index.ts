@@ -6,6 +6,7 @@
  */
 export * as ClerkClient from "./ClerkClient.js"
 export type { CallOptions } from "./CallOptions.js"
+export type { Page } from "./internal/pagination.js"
 export * from "./Errors.js"
 export * as Models from "./Models.js"
 export * as RateLimit from "./RateLimit.js"

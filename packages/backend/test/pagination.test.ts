@@ -1,7 +1,7 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { NodeHttpClient } from "@effect/platform-node"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -10,7 +10,16 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { ClerkClient, M2m, Organizations, RetryPolicy, Users } from "../src/index.js"
+import {
+  ClerkClient,
+  Invitations,
+  M2m,
+  type Models,
+  Organizations,
+  type Page,
+  RetryPolicy,
+  Users
+} from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 
 /** A list endpoint of `total` items, each page computed from `limit` and `offset`. */
@@ -41,7 +50,10 @@ const m2mToken = (n: number) => ({
 interface Served {
   readonly path: string
   readonly limit: number
+  /** Where the page starts, whether asked by offset or by cursor. */
   readonly offset: number
+  readonly startingAfter: string | null
+  readonly paginated: string | null
 }
 
 interface ServerOptions {
@@ -67,8 +79,13 @@ const serve = (options: ServerOptions) =>
       const path = url.pathname.replace(/^\/v1/, "")
       const listing = options.listings[path]
       const limit = Number(url.searchParams.get("limit") ?? "10")
-      const offset = Number(url.searchParams.get("offset") ?? "0")
-      served.push({ path, limit, offset })
+      const startingAfter = url.searchParams.get("starting_after")
+      // A cursor names the last item seen; items are numbered by the digits of their id.
+      const offset =
+        startingAfter === null
+          ? Number(url.searchParams.get("offset") ?? "0")
+          : Number(/\d+$/.exec(startingAfter)?.[0]) + 1
+      served.push({ path, limit, offset, startingAfter, paginated: url.searchParams.get("paginated") })
       const send = (status: number, body: unknown) => {
         response.writeHead(status, { "content-type": "application/json" })
         response.end(JSON.stringify(body))
@@ -280,5 +297,87 @@ describe("Pagination.stream", () => {
         // Retries disabled per call: the hanging page was asked for exactly once.
         expect(offsets(served)).toEqual([0, 5])
       })
+  )
+})
+
+const invitation = (n: number) => ({
+  object: "invitation",
+  id: `inv_${n}`,
+  email_address: `guest${n}@example.com`,
+  public_metadata: {},
+  status: "pending",
+  created_at: n,
+  updated_at: n
+})
+
+/** A list that takes `paginated`: the bare array, or `{ data, total_count }` when asked. */
+const invitations = (total: number, asked: () => string | null): Listing => ({
+  total,
+  body: (items, count) => (asked() === "true" ? { data: items, total_count: count } : items),
+  item: invitation
+})
+
+describe("lists that take paginated", () => {
+  it.scoped("list({ paginated: true }) answers { data, totalCount }, typed as such", () =>
+    Effect.gen(function* () {
+      let asked: string | null = null
+      const { served, layer } = yield* serve({ listings: { "/invitations": invitations(7, () => asked) } })
+      asked = "true"
+      const page = yield* Invitations.list({ paginated: true, limit: 5 }).pipe(Effect.provide(layer))
+      expectTypeOf(page).toEqualTypeOf<Page<Models.Invitation>>()
+      expect(page.totalCount).toBe(7)
+      expect(page.data.map((item) => item.emailAddress)).toEqual(
+        Array.from({ length: 5 }, (_, n) => `guest${n}@example.com`)
+      )
+      asked = null
+      const bare = yield* Invitations.list({ limit: 5 }).pipe(Effect.provide(layer))
+      expectTypeOf(bare).toEqualTypeOf<ReadonlyArray<Models.Invitation>>()
+      expect(bare.map((item) => item.id)).toEqual(["inv_0", "inv_1", "inv_2", "inv_3", "inv_4"])
+      expect(served.map((request) => request.paginated)).toEqual(["true", null])
+    })
+  )
+
+  it.scoped("stream asks for paginated=true and stops at total_count without an empty page", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/invitations": invitations(10, () => "true") } })
+      const items = yield* Stream.runCollect(Invitations.stream({}, { pageSize: 5 })).pipe(
+        Effect.provide(layer)
+      )
+      expect([...items].map((item) => item.id)).toEqual(Array.from({ length: 10 }, (_, n) => `inv_${n}`))
+      expect(served.map((request) => [request.offset, request.paginated])).toEqual([
+        [0, "true"],
+        [5, "true"]
+      ])
+    })
+  )
+})
+
+describe("Users.stream walks by cursor where the ordering allows it", () => {
+  it.scoped("the default ordering and the created_at orderings walk by starting_after, never by offset", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/users": users(12) } })
+      for (const orderBy of [undefined, "-created_at", "+created_at", "created_at"]) {
+        served.length = 0
+        const params = orderBy === undefined ? {} : { orderBy }
+        const ids = yield* Stream.runCollect(Users.stream(params, { pageSize: 5 })).pipe(
+          Effect.provide(layer)
+        )
+        expect([...ids].map((u) => u.id)).toEqual(Array.from({ length: 12 }, (_, n) => `user_${n}`))
+        expect(served.map((request) => request.startingAfter)).toEqual([null, "user_4", "user_9"])
+        expect(served.map((request) => request.offset)).toEqual([0, 5, 10])
+      }
+    })
+  )
+
+  it.scoped("any other ordering walks by offset, which the cursor does not allow", () =>
+    Effect.gen(function* () {
+      const { served, layer } = yield* serve({ listings: { "/users": users(12) } })
+      const ids = yield* Stream.runCollect(
+        Users.stream({ orderBy: "-last_active_at" }, { pageSize: 5 })
+      ).pipe(Effect.provide(layer))
+      expect(ids.length).toBe(12)
+      expect(served.map((request) => request.startingAfter)).toEqual([null, null, null])
+      expect(offsets(served)).toEqual([0, 5, 10])
+    })
   )
 })

@@ -268,8 +268,8 @@ describe("overrides", () => {
       yield* TestClock.adjust("10 seconds")
       const result = yield* Fiber.join(fiber)
       expect(seen.length).toBe(2)
-      // GetUser does not declare 500, so it surfaces as an SDKError with the status.
-      expect(result._tag === "Left" && result.left._tag === "SDKError" && result.left.status).toBe(500)
+      // GetUser does not declare 500; Clerk's error body still surfaces as its tag.
+      expect(result._tag === "Left" && result.left._tag).toBe("ClerkInternalServerError")
     })
   )
 
@@ -282,7 +282,7 @@ describe("overrides", () => {
         )
       )
       expect(seen.length).toBe(1)
-      expect(error._tag === "SDKError" && error.status).toBe(500)
+      expect(error._tag === "ClerkInternalServerError" && error.status).toBe(500)
     })
   )
 

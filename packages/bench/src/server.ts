@@ -1,7 +1,7 @@
 /**
  * The bench's Clerk: a keep-alive HTTP server on 127.0.0.1 answering
- * `GET {prefix}/v1/users/:id` and `GET {prefix}/v1/users?limit&offset` with
- * realistic users. A `/t/<total>` path prefix sets how many users the list
+ * `GET {prefix}/v1/users/:id` and `GET {prefix}/v1/users?limit&offset` (or
+ * `&starting_after`, the cursor `Users.stream` walks by) with realistic users. A `/t/<total>` path prefix sets how many users the list
  * has (default 100,000), so one server serves every scenario.
  * Pages are served from a cache of their bytes: the server must cost the same
  * for every client and as little as possible.
@@ -20,11 +20,12 @@ export interface BenchServer {
 const defaultTotal = 100_000
 /** Users repeat with this period, so at most this many distinct pages exist per page size. */
 const period = 500
+const positionPrefix = "user_at_"
 
 export const startServer = async (): Promise<BenchServer> => {
   const userBody = Buffer.from(JSON.stringify(makeUser(0)))
   const pages = new Map<string, Buffer>()
-  const page = (offset: number, count: number) => {
+  const cached = (offset: number, count: number) => {
     const key = `${offset % period}:${count}`
     let body = pages.get(key)
     if (body === undefined) {
@@ -32,6 +33,27 @@ export const startServer = async (): Promise<BenchServer> => {
       pages.set(key, body)
     }
     return body
+  }
+  /**
+   * Ids repeat with the period, so a cursor could not tell pages apart: the last
+   * user of a page carries an id naming its position, and a cursor after it
+   * continues from there. Every client gets the same bytes for the same page.
+   */
+  const page = (offset: number, count: number) => {
+    if (count === 0) return cached(offset, 0)
+    const body = cached(offset, count)
+    const idEntry = `"id":${JSON.stringify(makeUser((offset + count - 1) % period).id)}`
+    const at = body.lastIndexOf(idEntry)
+    return Buffer.concat([
+      body.subarray(0, at),
+      Buffer.from(`"id":${JSON.stringify(`${positionPrefix}${offset + count - 1}`)}`),
+      body.subarray(at + Buffer.byteLength(idEntry))
+    ])
+  }
+  const offsetOf = (url: URL) => {
+    const after = url.searchParams.get("starting_after")
+    if (after?.startsWith(positionPrefix)) return Number(after.slice(positionPrefix.length)) + 1
+    return Number(url.searchParams.get("offset") ?? "0")
   }
   let requests = 0
   const server = Http.createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
@@ -52,7 +74,7 @@ export const startServer = async (): Promise<BenchServer> => {
     }
     const total = match[1] === undefined ? defaultTotal : Number(match[1])
     const limit = Number(url.searchParams.get("limit") ?? "10")
-    const offset = Number(url.searchParams.get("offset") ?? "0")
+    const offset = offsetOf(url)
     send(200, page(offset, Math.max(0, Math.min(limit, total - offset))))
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))

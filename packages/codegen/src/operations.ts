@@ -25,6 +25,10 @@ export interface Pagination {
   readonly itemsKey: string | undefined
   readonly totalCountKey: string | undefined
   readonly maxPageSize: number
+  /** The list answers `{ data, total_count }` to `paginated=true` (see `OperationModel`); its stream asks for that. */
+  readonly paginated: boolean
+  /** The list takes a `starting_after` cursor. */
+  readonly cursor: boolean
 }
 
 export interface OperationModel {
@@ -43,6 +47,11 @@ export interface OperationModel {
   readonly success: Success
   readonly errorStatuses: ReadonlyArray<number>
   readonly pagination: Pagination | undefined
+  /**
+   * The list takes `paginated` and the spec shows a bare array: real Clerk answers
+   * `{ data, total_count }` to `paginated=true`, whatever the spec shows.
+   */
+  readonly paginatedPage: boolean
 }
 
 /** The statuses `Errors.ts` has a tag for. */
@@ -160,18 +169,28 @@ const successOf = (spec: Spec, operation: Operation): Success => {
 }
 
 /** Lists with `limit` and `offset` query params; their pages are arrays or objects with one array property. */
+const takesQuery = (params: ReadonlyArray<Param>, name: string) =>
+  params.some((param) => param.wireName === name && param.location === "query")
+
+const hasPaginatedPage = (spec: Spec, params: ReadonlyArray<Param>, success: Success) =>
+  takesQuery(params, "paginated") && success.kind === "json" && resolve(spec, success.schema).type === "array"
+
 const paginationOf = (spec: Spec, params: ReadonlyArray<Param>, success: Success): Pagination | undefined => {
   const limit = params.find((param) => param.wireName === "limit" && param.location === "query")
   const offset = params.find((param) => param.wireName === "offset" && param.location === "query")
   if (limit === undefined || offset === undefined || success.kind !== "json") return undefined
   const maxPageSize = resolve(spec, limit.schema).maximum ?? 500
+  const cursor = takesQuery(params, "starting_after")
   const page = resolve(spec, success.schema)
-  if (page.type === "array") return { itemsKey: undefined, totalCountKey: undefined, maxPageSize }
+  if (page.type === "array") {
+    const paginated = hasPaginatedPage(spec, params, success)
+    return { itemsKey: undefined, totalCountKey: undefined, maxPageSize, paginated, cursor }
+  }
   const properties = Object.entries(page.properties ?? {})
   const items = properties.find(([, property]) => resolve(spec, property).type === "array")
   if (items === undefined) return undefined
   const total = properties.find(([name]) => name === "total_count")
-  return { itemsKey: items[0], totalCountKey: total?.[0], maxPageSize }
+  return { itemsKey: items[0], totalCountKey: total?.[0], maxPageSize, paginated: false, cursor }
 }
 
 export const operationModels = (spec: Spec): ReadonlyArray<OperationModel> => {
@@ -201,7 +220,8 @@ export const operationModels = (spec: Spec): ReadonlyArray<OperationModel> => {
       errorStatuses: Object.keys(operation.responses)
         .map(Number)
         .filter((status) => taggedStatuses.includes(status)),
-      pagination: paginationOf(spec, params, success)
+      pagination: paginationOf(spec, params, success),
+      paginatedPage: hasPaginatedPage(spec, params, success)
     }
   })
 }

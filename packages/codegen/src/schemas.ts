@@ -121,11 +121,11 @@ const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): s
   switch (schema.type) {
     case "string":
       if (schema.format === "binary") return "Upload"
-      return ctx.mode === "request" ? pipeChecks("Schema.String", stringChecks(schema)) : "Schema.String"
+      return ctx.mode === "request" ? pipeChecks("WireString", stringChecks(schema)) : "Schema.String"
     case "integer":
       return ctx.mode === "request" ? pipeChecks("Schema.Int", numberChecks(schema)) : "Schema.Number"
     case "number":
-      return ctx.mode === "request" ? pipeChecks("Schema.Number", numberChecks(schema)) : "Schema.Number"
+      return ctx.mode === "request" ? pipeChecks("Schema.Finite", numberChecks(schema)) : "Schema.Number"
     case "boolean":
       return "Schema.Boolean"
     case "array": {
@@ -142,10 +142,21 @@ const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): s
       ) {
         return `Schema.Record({ key: Schema.String, value: ${emit(schema.additionalProperties, ctx)} })`
       }
+      if (ctx.mode === "request") return schema.type === "object" ? "JsonObjectData" : "JsonData"
       return schema.type === "object" ? "JsonObject" : "Schema.Unknown"
     default:
       throw new Error(`unsupported schema type ${schema.type}`)
   }
+}
+
+/**
+ * A path param: a string that is a safe path segment and meets the spec's own
+ * checks (pattern, lengths), or one of its enum values.
+ */
+export const emitPathParam = (schema: JsonSchema, ctx: Context): string => {
+  const resolved = resolve(ctx.spec, schema)
+  if (resolved.enum !== undefined || resolved.type !== "string") return emitNonNull(resolved, ctx)
+  return pipeChecks("PathSegment", stringChecks(resolved))
 }
 
 /** The Schema expression for `schema`, `null` included where the spec allows it. */
@@ -212,7 +223,12 @@ export const checkUniqueKeys = (fields: ReadonlyArray<Pick<Field, "wireName">>, 
 const emitObject = (schema: JsonSchema, ctx: Context): string => {
   const fields = fieldsOf(schema)
   checkUniqueKeys(fields, "object")
-  return `Schema.Struct({ ${fields.map((field) => emitField(field, ctx)).join(", ")} })`
+  const struct = `{ ${fields.map((field) => emitField(field, ctx)).join(", ")} }`
+  // Params refuse keys they do not know, unless the spec opens the object to more
+  // (the actor of an actor token carries any claims beside `sub`).
+  return ctx.mode === "request" && schema.additionalProperties === true
+    ? `Schema.Struct(${struct}, Schema.Record({ key: Schema.String, value: JsonData }))`
+    : `Schema.Struct(${struct})`
 }
 
 /** Component names referenced (directly or nested) by `schema`, for ordering Models.ts. */

@@ -38,7 +38,7 @@ describe.skipIf(!haveSpec)("generated files", () => {
     const operations = files
       .filter((file) => /\/backend\/src\/[A-Z]\w+\.ts$/.test(file.path))
       .flatMap((file) =>
-        Array.from(file.content.matchAll(/^ {2}success: (.+),$/gm), ([, success]) => ({
+        Array.from(file.content.matchAll(/^ {2}success: (.+?),?$/gm), ([, success]) => ({
           success: success!,
           carries: carries(file.content, success!)
         }))

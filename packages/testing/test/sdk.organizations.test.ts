@@ -258,9 +258,9 @@ sharedEmulator("Organizations through the SDK", (it) => {
         invitationId: invitation.id
       })
       expect(revoked.status).toBe("revoked")
-      const pending = yield* OrganizationInvitations.list({ organizationId: org.id, status: "pending" })
+      const pending = yield* OrganizationInvitations.list({ organizationId: org.id, status: ["pending"] })
       expect(pending.data.map((i) => i.emailAddress).sort()).toEqual(["a@hiring.test", "b@hiring.test"])
-      const revokedList = yield* OrganizationInvitations.list({ organizationId: org.id, status: "revoked" })
+      const revokedList = yield* OrganizationInvitations.list({ organizationId: org.id, status: ["revoked"] })
       expect(revokedList.data.map((i) => i.id)).toEqual([invitation.id])
       const inOrder = yield* OrganizationInvitations.list({ organizationId: org.id, orderBy: "+created_at" })
       expect(inOrder.data.map((i) => i.emailAddress)).toEqual([

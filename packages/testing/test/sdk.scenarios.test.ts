@@ -75,11 +75,8 @@ sharedEmulator(
         const unauthorized = { _tag: "ClerkUnauthorized", errors: [{ code: "authentication_invalid" }] }
         expect(yield* Effect.flip(Users.list({}))).toMatchObject(unauthorized)
         expect(yield* Effect.flip(Users.create({ firstName: "Intruder" }))).toMatchObject(unauthorized)
-        // The spec declares no 401 for GetJWKS, so the SDK reports it as an SDKError.
-        expect(undeclaredStatus(yield* Effect.flip(Jwks.getJWKS()))).toMatchObject({
-          status: 401,
-          body: { errors: [{ code: "authentication_invalid" }] }
-        })
+        // The spec declares no 401 for GetJWKS; Clerk's error body still surfaces as its tag.
+        expect(yield* Effect.flip(Jwks.getJWKS())).toMatchObject(unauthorized)
         const emulator = yield* ClerkEmulator.ClerkEmulator
         expect((yield* emulator.snapshot).users).toEqual([])
         // The right key (the emulator's own calls carry it) is accepted.
@@ -128,9 +125,9 @@ sharedEmulator("Invitations through the SDK", (it) => {
       expect(yield* Effect.flip(Invitations.revoke({ invitationId: invitation.id }))).toMatchObject({
         _tag: "ClerkBadRequest"
       })
-      const pending = yield* Invitations.list({ status: "pending", orderBy: "+created_at" })
+      const pending = yield* Invitations.list({ status: ["pending"], orderBy: "+created_at" })
       expect(pending.map((i) => i.id)).toEqual([ignoring.id, ...bulk.map((i) => i.id)])
-      expect((yield* Invitations.list({ status: "revoked" })).map((i) => i.id)).toEqual([invitation.id])
+      expect((yield* Invitations.list({ status: ["revoked"] })).map((i) => i.id)).toEqual([invitation.id])
       expect((yield* Invitations.list({ query: "guest" })).map((i) => i.id)).toEqual([invitation.id])
       expect(yield* Invitations.list({ limit: 2, offset: 3 })).toHaveLength(1)
       expect((yield* (yield* ClerkEmulator.ClerkEmulator).snapshot).invitations).toHaveLength(4)

@@ -74,7 +74,7 @@ export const freshEmulator = (
 
 /**
  * The status and parsed body of an `SDKError`, which is how the SDK reports a status
- * the spec does not declare for the operation (the emulator's 501, some 404s).
+ * without a tagged Clerk error (the emulator's 501).
  */
 export const undeclaredStatus = (error: unknown) =>
   error instanceof SDKError

@@ -73,12 +73,82 @@ export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Sc
   }
 )
 
+/** A UTF-16 surrogate without its partner: no UTF-8 encoding exists for it. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * A string sent to Clerk. A lone surrogate has no UTF-8 form: URL encoding would
+ * throw on it in a path and replace it in a query, and Clerk's JSON decoder would
+ * replace it in a body, so it is refused before sending rather than altered.
+ */
+export const WireString = Schema.String.pipe(
+  Schema.filter((s) => !loneSurrogate.test(s) || "must be well-formed Unicode (it holds a lone surrogate)", {
+    identifier: "WireString"
+  })
+)
+
+/**
+ * Where `value` stops being JSON data, or `undefined` when all of it is: a value
+ * `JSON.stringify` would throw on (a BigInt, a cycle), silently change (`NaN`, a
+ * `Date`, a class instance) or drop (`undefined` in an array, a function, a symbol).
+ */
+const notJson = (
+  value: unknown,
+  path: ReadonlyArray<string | number>,
+  ancestors: ReadonlyArray<object>
+): { readonly path: ReadonlyArray<string | number>; readonly message: string } | undefined => {
+  switch (typeof value) {
+    case "string":
+      return loneSurrogate.test(value)
+        ? { path, message: "must be well-formed Unicode (it holds a lone surrogate)" }
+        : undefined
+    case "boolean":
+      return undefined
+    case "number":
+      return Number.isFinite(value) ? undefined : { path, message: `${value} is not a JSON number` }
+    case "object": {
+      if (value === null) return undefined
+      if (ancestors.includes(value)) return { path, message: "is a circular reference" }
+      const inner = [...ancestors, value]
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const issue = notJson(value[i], [...path, i], inner)
+          if (issue !== undefined) return issue
+        }
+        return undefined
+      }
+      const prototype = Object.getPrototypeOf(value)
+      if (prototype !== Object.prototype && prototype !== null)
+        return { path, message: "is not a plain object (JSON would not keep it as it is)" }
+      for (const [key, item] of Object.entries(value)) {
+        if (item === undefined) continue
+        const issue = notJson(item, [...path, key], inner)
+        if (issue !== undefined) return issue
+      }
+      return undefined
+    }
+    default:
+      return { path, message: `a ${typeof value} is not JSON data` }
+  }
+}
+
+const jsonData = (value: unknown) => {
+  const issue = notJson(value, [], [])
+  return issue === undefined ? true : issue.path.length === 0 ? issue.message : issue
+}
+
+/** Free-form JSON sent to Clerk (metadata): checked to be JSON data all through, so nothing is altered on the way. */
+export const JsonObjectData = JsonObject.pipe(Schema.filter(jsonData, { identifier: "JsonObjectData" }))
+
+/** A param of any JSON value, checked like `JsonObjectData`. */
+export const JsonData = Schema.Unknown.pipe(Schema.filter(jsonData, { identifier: "JsonData" }))
+
 /**
  * A value substituted into a URL path. Percent-encoding keeps `/`, `?` and `#`
  * inside the segment, but an empty, `.` or `..` segment would still change the
  * route after URL normalisation, so those are refused before sending.
  */
-export const PathSegment = Schema.String.pipe(
+export const PathSegment = WireString.pipe(
   Schema.filter(
     (s) =>
       s === "" || s === "." || s === ".." ? "must be a non-empty path segment other than '.' or '..'" : true,

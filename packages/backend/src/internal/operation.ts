@@ -19,7 +19,7 @@ import type * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
 import { ClerkClient } from "../ClerkClient.js"
-import type { ErrorFor, ErrorStatus, ResponseValidationError, SDKError } from "../Errors.js"
+import type { ClerkErrors, ResponseValidationError, SDKError } from "../Errors.js"
 import { RequestValidationError } from "../Errors.js"
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, RetryPolicy } from "../RetryPolicy.js"
@@ -35,10 +35,11 @@ import {
   textOf,
   transportKind
 } from "./attempt.js"
+import * as CallOptionsCheck from "./callOptions.js"
 import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
-import { type ErrorClasses, type Parsed, failure, parsed } from "./response.js"
+import { type Parsed, failure, parsed } from "./response.js"
 import { BoundedAttempt, attemptTimeoutFor } from "./timeout.js"
 
 /**
@@ -48,10 +49,10 @@ import { BoundedAttempt, attemptTimeoutFor } from "./timeout.js"
 export { json as jsonBody, jsonArray as jsonArrayBody, multipart as multipartBody, query } from "./request.js"
 
 /**
- * Errors any operation can fail with, whatever its spec entry declares:
- * invalid params, an undocumented answer, a body its schema rejects, a
- * request that never got an answer (or whose answer a middleware of the
- * supplied HttpClient rejected), or an attempt that ran out of time.
+ * Errors any operation can fail with besides Clerk's tagged errors: invalid
+ * params, an answer without a tag, a body its schema rejects, a request that
+ * never got an answer (or whose answer a middleware of the supplied HttpClient
+ * rejected), or an attempt that ran out of time.
  *
  * @since 0.1.0
  * @category errors
@@ -63,20 +64,51 @@ export type GenericError =
   | HttpClientError.HttpClientError
   | Cause.TimeoutException
 
-export interface Definition<P, PI, A, AI, S extends ErrorStatus> extends RequestShape {
+/**
+ * What every operation can fail with. A Clerk error body surfaces as the tag of
+ * its status even where the spec does not list that status for the operation
+ * (real Clerk answers such statuses), so every operation's error type names all
+ * of Clerk's tags: a narrower type would omit errors the call does fail with.
+ * The statuses the spec documents for an operation are listed in its JSDoc.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type OperationError = ClerkErrors | GenericError
+
+export interface Definition<P, PI, A, AI> extends RequestShape {
   readonly operationId: string
   /** Params on the decoded side are camelCase; encoding yields the wire names. */
   readonly params: Schema.Schema<P, PI>
   /** Absent when the operation answers without a body. */
   readonly success: Schema.Schema<A, AI> | undefined
-  /** The statuses the spec declares, each with its error class. */
-  readonly errors: ErrorClasses<S>
+  /**
+   * The answer when the call asks for `paginated: true`: real Clerk then answers
+   * `{ data, total_count }` on every list that takes the flag, whatever the spec shows.
+   */
+  readonly paginated?: Schema.Schema.AnyNoContext | undefined
 }
 
 /** Operations whose params are all optional can be called without any. */
 export type Call<P, A, E> = {} extends P
   ? (params?: P, options?: CallOptions) => Effect.Effect<A, E, ClerkClient>
   : (params: P, options?: CallOptions) => Effect.Effect<A, E, ClerkClient>
+
+/**
+ * A list that takes `paginated`: `{ paginated: true }` answers `Page`, anything
+ * else the bare list `A`, and the type says which a call gets.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaginatedCall<P, A, Page, E> {
+  (params: P & { readonly paginated: true }, options?: CallOptions): Effect.Effect<Page, E, ClerkClient>
+  (...args: Args<P & { readonly paginated?: false | undefined }>): Effect.Effect<A, E, ClerkClient>
+  (...args: Args<P>): Effect.Effect<A | Page, E, ClerkClient>
+}
+
+/** A call's arguments: the params may be left out where all of them are optional. */
+type Args<P> = {} extends P ? [params?: P, options?: CallOptions] : [params: P, options?: CallOptions]
 
 /**
  * Sleeps until the Clock reads `deadline`. A timer may fire a few milliseconds
@@ -122,14 +154,17 @@ export type DecodeLater<P, A, E> = (
  */
 const Internals: unique symbol = Symbol.for("@effect-clerk/backend/Operation/Internals")
 
+/** Parses a 2xx answer by the shape the call asked for. */
+type Parse<A, E> = (answer: Answer) => Either.Either<Parsed<A, E>, E>
+
 interface Internals<P, A, E> {
+  /** `decoded` turns a 2xx answer, parsed by `parse`, into the call's value or the error it must fail with. */
   readonly run: <X>(
     params: P | undefined,
     options: CallOptions | undefined,
-    decoded: (answer: Answer) => Either.Either<X, E>,
+    decoded: (parse: Parse<A, E>) => (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ) => Effect.Effect<X, E, ClerkClient>
-  readonly parse: (answer: Answer) => Either.Either<Parsed<A, E>, E>
 }
 
 /**
@@ -140,12 +175,12 @@ interface Internals<P, A, E> {
 export const decodeLater = <P, A, E>(call: object): DecodeLater<P, A, E> | undefined => {
   const internals = (call as { readonly [Internals]?: Internals<P, A, E> })[Internals]
   if (internals === undefined) return undefined
-  const { run, parse } = internals
+  const { run } = internals
   return (params, options) =>
     run(
       params,
       options,
-      (answer) =>
+      (parse) => (answer) =>
         answer.broken
           ? Either.map(parse(answer), Effect.succeed)
           : Either.right(Effect.suspend(() => parse(answer))),
@@ -157,14 +192,23 @@ export const decodeLater = <P, A, E>(call: object): DecodeLater<P, A, E> | undef
  * @since 0.1.0
  * @category constructors
  */
-export const make = <P, PI, A, AI, const S extends ErrorStatus>(
-  definition: Definition<P, PI, A, AI, S>
-): Call<P, A, ErrorFor<S> | GenericError> => {
-  type E = ErrorFor<S> | GenericError
+export function make<P, PI, A, AI, Page, PageI>(
+  definition: Definition<P, PI, A, AI> & { readonly paginated: Schema.Schema<Page, PageI> }
+): PaginatedCall<P, A, Page, OperationError>
+export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P, A, OperationError>
+export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P, A, OperationError> {
+  type E = OperationError
   const { operationId, method } = definition
-  const encodeParams = ParseResult.encodeUnknownEither(definition.params, { errors: "all" })
+  // A key the operation does not know (a typo from JavaScript, a field of another
+  // operation) is refused rather than dropped: the caller meant it to be sent.
+  const encodeParams = ParseResult.encodeUnknownEither(definition.params, {
+    errors: "all",
+    onExcessProperty: "error"
+  })
   const parseSuccess =
     definition.success === undefined ? undefined : CompiledDecoder.parseJsonFor(definition.success)
+  const parsePage =
+    definition.paginated === undefined ? undefined : CompiledDecoder.parseJsonFor(definition.paginated)
   const toRequest = compile(definition)
   const spanName = `Clerk.${operationId}`
   // The call site inside this module is all a captured stack would show.
@@ -185,13 +229,25 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     )
   }
 
-  const parse = (answer: Answer): Either.Either<Parsed<A, E>, E> =>
+  const parse: Parse<A, E> = (answer) =>
     parseSuccess === undefined
       ? Either.right({ json: undefined, decode: () => Either.right(undefined as A) })
       : parsed(operationId, parseSuccess, answer.response, textOf(answer))
 
-  const decode = (answer: Answer): Either.Either<A, E> =>
-    Either.flatMap(parse(answer), (body) => body.decode())
+  // The page shape is a second success type of the same call; the call's type says which a caller gets.
+  const parsePaginated: Parse<A, E> | undefined =
+    parsePage === undefined
+      ? undefined
+      : (answer) =>
+          parsed(operationId, parsePage as CompiledDecoder.JsonParser<A>, answer.response, textOf(answer))
+
+  const parserFor = (wire: { readonly [key: string]: unknown }): Parse<A, E> =>
+    parsePaginated !== undefined && wire.paginated === true ? parsePaginated : parse
+
+  const decode =
+    (parse: Parse<A, E>) =>
+    (answer: Answer): Either.Either<A, E> =>
+      Either.flatMap(parse(answer), (body) => body.decode())
 
   /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
   const send = <X>(
@@ -199,14 +255,13 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
     span: Tracer.Span,
     clock: Clock.Clock,
     wire: { readonly [key: string]: unknown },
-    options: CallOptions | undefined,
+    options: CallOptionsCheck.CheckedOptions,
     decoded: (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ): Effect.Effect<X, E> => {
     const { httpClient } = Context.get(context, ClerkClient)
-    const policy = options?.retry ?? Context.get(context, RetryPolicy)
-    const timeout =
-      options?.timeout === undefined ? Context.get(context, Timeout) : Duration.decode(options.timeout)
+    const policy = options.retry ?? Context.get(context, RetryPolicy)
+    const timeout = options.timeout ?? Context.get(context, Timeout)
     const attemptTimeout = attemptTimeoutFor(httpClient, clock, timeout)
     const rateLimit = Context.get(context, RateLimit)
     const retryContext = { operationId, method, policy }
@@ -226,7 +281,7 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         failWith<X, E>(
           retryContext,
-          failure(definition.errors, response, textOf(answer), now),
+          failure(response, textOf(answer), now),
           statusKind(response.status),
           attempts,
           retryAfterOf(response, now)
@@ -301,31 +356,25 @@ export const make = <P, PI, A, AI, const S extends ErrorStatus>(
   const run = <X>(
     params: P | undefined,
     options: CallOptions | undefined,
-    decoded: (answer: Answer) => Either.Either<X, E>,
+    decoded: (parse: Parse<A, E>) => (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ) =>
     Effect.clockWith((clock) =>
       Effect.useSpan(spanName, spanOptions, (span) =>
         Effect.suspend(() => {
           const wire = encodeParams(params ?? {})
-          return Either.isLeft(wire)
-            ? invalidParams(wire.left)
-            : Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
-                send(
-                  context,
-                  span,
-                  clock,
-                  wire.right as { readonly [key: string]: unknown },
-                  options,
-                  decoded,
-                  read
-                )
-              )
+          if (Either.isLeft(wire)) return invalidParams(wire.left)
+          const checked = CallOptionsCheck.check(operationId, options)
+          if (Either.isLeft(checked)) return Effect.fail(checked.left)
+          const encoded = wire.right as { readonly [key: string]: unknown }
+          return Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
+            send(context, span, clock, encoded, checked.right, decoded(parserFor(encoded)), read)
+          )
         })
       )
     )
 
   const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode, undefined)
-  const internals: Internals<P, A, E> = { run, parse }
-  return Object.assign(call, { [Internals]: internals }) as Call<P, A, ErrorFor<S> | GenericError>
+  const internals: Internals<P, A, E> = { run }
+  return Object.assign(call, { [Internals]: internals }) as Call<P, A, OperationError>
 }

@@ -8,7 +8,20 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import {
+  ClerkBadRequest,
+  ClerkConflict,
   ClerkErrorDetail,
+  type ClerkErrors,
+  ClerkForbidden,
+  ClerkGone,
+  ClerkInternalServerError,
+  ClerkLocked,
+  ClerkNotFound,
+  ClerkPayloadTooLarge,
+  ClerkPaymentRequired,
+  ClerkTooManyRequests,
+  ClerkUnauthorized,
+  ClerkUnprocessableEntity,
   type ErrorFields,
   type ErrorFor,
   type ErrorStatus,
@@ -36,33 +49,52 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
 }
 
 /**
- * The error class of a documented status. An operation lists its statuses with
- * their classes rather than the statuses alone, so a program bundles only the
- * classes of the statuses its operations declare.
+ * The tagged error of every status `Errors.ts` names. Clerk answers statuses its
+ * spec does not list for an operation (a 404 from creating an actor token, a 403
+ * from organization calls on an instance without organizations, a 500 from
+ * anything), so a Clerk error body with one of these statuses always becomes its
+ * tag, whatever the operation documents.
  */
-export type ErrorClass<S extends ErrorStatus> = new (
+const errorClasses: {
+  readonly [S in ErrorStatus]: new (
+    fields: { readonly status: S } & ErrorFields
+  ) => ErrorFor<S>
+} = {
+  400: ClerkBadRequest,
+  401: ClerkUnauthorized,
+  402: ClerkPaymentRequired,
+  403: ClerkForbidden,
+  404: ClerkNotFound,
+  409: ClerkConflict,
+  410: ClerkGone,
+  413: ClerkPayloadTooLarge,
+  422: ClerkUnprocessableEntity,
+  423: ClerkLocked,
+  429: ClerkTooManyRequests,
+  500: ClerkInternalServerError
+}
+
+const isTagged = (status: number): status is ErrorStatus => Object.hasOwn(errorClasses, status)
+
+const tagged = <S extends ErrorStatus>(
+  status: S,
   fields: { readonly status: S } & ErrorFields
-) => ErrorFor<S>
+): ErrorFor<S> => {
+  const ErrorClass: new (fields: { readonly status: S } & ErrorFields) => ErrorFor<S> = errorClasses[status]
+  return new ErrorClass(fields)
+}
 
-/** An operation's documented statuses, each with its error class. */
-export type ErrorClasses<S extends ErrorStatus> = { readonly [K in S]: ErrorClass<K> }
-
-const isDeclared = <S extends ErrorStatus>(declared: ErrorClasses<S>, status: number): status is S =>
-  Object.hasOwn(declared, status)
-
-export const failure = <S extends ErrorStatus>(
-  declared: ErrorClasses<S>,
+export const failure = (
   response: HttpClientResponse.HttpClientResponse,
   text: string,
   now: number
-): ErrorFor<S> | SDKError => {
+): ClerkErrors | SDKError => {
   const status = response.status
   const contentType = response.headers["content-type"]
   const sdkError = (reason: string) => new SDKError({ status, contentType, body: text, reason })
   const body = Option.flatMap(parseJson(text), decodeClerkErrorBody)
   if (Option.isNone(body)) return sdkError("the body is not Clerk's error JSON")
-  if (!isDeclared(declared, status)) return sdkError(`status ${status} is not documented for this operation`)
-  const ErrorClass: ErrorClass<S> = declared[status]
+  if (!isTagged(status)) return sdkError(`status ${status} has no tagged Clerk error`)
   const fields = {
     status,
     errors: body.value.errors,
@@ -70,7 +102,8 @@ export const failure = <S extends ErrorStatus>(
     clerkTraceId: body.value.clerkTraceId ?? response.headers["x-clerk-trace-id"]
   }
   // Only a 429 carries `Retry-After`.
-  return new ErrorClass(
+  return tagged(
+    status,
     status === 429 ? { ...fields, retryAfter: parseRetryAfter(response.headers["retry-after"], now) } : fields
   )
 }
