@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { emulatorOperationsModule } from "./emulator.js"
 import { indexModule, modelsModule, namespaceModule, operationsDoc } from "./emit.js"
 import { operationModels } from "./operations.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
@@ -65,6 +66,11 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
         operations.filter((operation) => operation.namespace === namespace)
       )
     })),
+    {
+      // The emulator answers as the spec says, so Prism checks it against the spec as published.
+      path: join(repoRoot, "packages/testing/src/internal/operations.ts"),
+      content: emulatorOperationsModule(loadSpec(spec))
+    },
     {
       path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),
       content: webhookEventsModule(loadWebhooksSpec(webhooksSpecPath(spec)))

@@ -116,7 +116,7 @@ export interface Emulator {
   readonly jwks: { readonly keys: ReadonlyArray<JWK> }
   /**
    * Calls an operation in process with the emulator's secret key, answering the
-   * 200 body: `request("POST", "users", { email_address: [...] })`.
+   * 2xx body: `request("POST", "users", { email_address: [...] })`.
    */
   readonly request: (
     method: string,
@@ -189,8 +189,8 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
         body: encoder.encode(body === undefined ? "" : JSON.stringify(body))
       }).pipe(
         Effect.flatMap((response) => {
-          const parsed: unknown = JSON.parse(response.body)
-          return response.status === 200
+          const parsed: unknown = response.body === "" ? undefined : JSON.parse(response.body)
+          return response.status >= 200 && response.status < 300
             ? Effect.succeed(parsed)
             : Effect.fail(new ClerkEmulatorError({ status: response.status, body: parsed }))
         })

@@ -818,16 +818,17 @@ export const scenarios = (layer: Layer.Layer<ApiTag>) => {
   })
 
   describe("routing", () => {
-    test("operations that are not emulated answer 501 naming the operationId", () =>
+    test("unknown paths answer 404; unknown body params answer 422 form_param_unknown", () =>
       Effect.gen(function* () {
-        expect(yield* call("GET", "/clients")).toMatchObject({
-          ...clerkError(501, "operation_not_emulated"),
-          body: { errors: [expect.objectContaining({ meta: { operation_id: "GetClientList" } })] }
-        })
-        expect(
-          yield* call("POST", "/users/user_x/verify_password", { body: { password: "x" } })
-        ).toMatchObject(clerkError(501, "operation_not_emulated"))
         expect(yield* call("GET", "/no_such_thing")).toMatchObject(clerkError(404, "resource_not_found"))
+        expect(yield* call("POST", "/users", { body: { first_name: "A", shoe_size: 9 } })).toMatchObject({
+          ...clerkError(422, "form_param_unknown"),
+          body: { errors: [expect.objectContaining({ meta: { param_name: "shoe_size" } })] }
+        })
+        expect(yield* call("POST", "/machines", { body: { name: "m", colour: "red" } })).toMatchObject(
+          clerkError(422, "form_param_unknown")
+        )
+        expect(list(yield* ok("GET", "/users"))).toEqual([])
       }))
 
     test("paths without the /v1 base path are accepted", () =>

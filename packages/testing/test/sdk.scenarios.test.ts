@@ -1,9 +1,9 @@
 import {
   ClerkNotFound,
-  Clients,
   EmailAddresses,
   Invitations,
   Jwks,
+  Machines,
   OrganizationInvitations,
   OrganizationMemberships,
   Organizations,
@@ -51,18 +51,26 @@ sharedEmulator("Clerk errors through the SDK", (it) => {
     })
   )
 
-  it.effect("operations the emulator does not implement fail with 501 naming the operationId", () =>
+  it.effect("resources without a module of their own are stateful: machines from create to delete", () =>
     Effect.gen(function* () {
-      expect(undeclaredStatus(yield* Effect.flip(Clients.list({})))).toMatchObject({
-        status: 501,
-        body: { errors: [{ code: "operation_not_emulated", meta: { operation_id: "GetClientList" } }] }
+      const machine = yield* Machines.create({ name: "worker", defaultTokenTtl: 120 })
+      expect(machine).toMatchObject({ object: "machine", name: "worker", defaultTokenTtl: 120 })
+      expect(machine.id).toMatch(idPattern("mch"))
+      expect(machine.secretKey).toMatch(/^ak_/)
+      expect(yield* Machines.get({ machineId: machine.id })).toMatchObject({ id: machine.id, name: "worker" })
+      const renamed = yield* Machines.update({ machineId: machine.id, name: "renamed" })
+      expect(renamed.name).toBe("renamed")
+      const listed = yield* Machines.list({})
+      expect(listed.data.map((m) => [m.id, m.name])).toEqual([[machine.id, "renamed"]])
+      expect((yield* Machines.getSecretKey({ machineId: machine.id })).secret).toBe(machine.secretKey)
+      const rotated = yield* Machines.rotateSecretKey({ machineId: machine.id, previousTokenTtl: 0 })
+      expect(rotated.secret).toMatch(/^ak_/)
+      expect(rotated.secret).not.toBe(machine.secretKey)
+      expect(yield* Machines.delete({ machineId: machine.id })).toMatchObject({
+        id: machine.id,
+        deleted: true
       })
-      expect(
-        undeclaredStatus(yield* Effect.flip(Users.verifyPassword({ userId: "user_x", password: "secret" })))
-      ).toMatchObject({
-        status: 501,
-        body: { errors: [{ code: "operation_not_emulated", meta: { operation_id: "VerifyPassword" } }] }
-      })
+      expect(yield* Effect.flip(Machines.get({ machineId: machine.id }))).toMatchObject(notFound)
     })
   )
 })

@@ -1,22 +1,17 @@
 import { Cause, Effect } from "effect"
 import type { Handler } from "./context.js"
-import {
-  ClerkApiError,
-  malformedRequest,
-  notEmulated,
-  notFound,
-  tooManyRequests,
-  unauthenticated
-} from "./errors.js"
+import { ClerkApiError, malformedRequest, notFound, tooManyRequests, unauthenticated } from "./errors.js"
 import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
 import { handlers as invitations } from "./invitations.js"
+import { generic } from "./generic.js"
 import type { SigningKeys } from "./keys.js"
 import { handlers as memberships } from "./memberships.js"
 import { handlers as organizationInvitations } from "./organizationInvitations.js"
 import { handlers as organizations } from "./organizations.js"
 import type { Limiter } from "./rateLimit.js"
 import { matchRoute } from "./router.js"
+import { isRecord, type OperationSpec, propertiesOf } from "./shape.js"
 import { handlers as sessions } from "./sessions.js"
 import type { Store } from "./store.js"
 import { handlers as users } from "./users.js"
@@ -55,9 +50,6 @@ const handlers: Record<string, Handler> = {
   ...invitations,
   ...sessions
 }
-
-/** The operationIds answered by the emulator; the rest answer 501. */
-export const emulatedOperations: ReadonlyArray<string> = Object.keys(handlers)
 
 // Clerk serves the API under `/v1`; requests without it are accepted too.
 const stripBasePath = (pathname: string): string =>
@@ -136,7 +128,26 @@ const json = (
   body: JSON.stringify(body)
 })
 
-const route = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<unknown, ClerkApiError> =>
+/** Clerk refuses a body key its operation does not take with 422 `form_param_unknown`. */
+const unknownParam = (spec: OperationSpec, body: unknown): ClerkApiError | undefined => {
+  const known = spec.body && propertiesOf(spec.body)
+  if (known === undefined || Object.keys(known).length === 0 || !isRecord(body)) return undefined
+  const unknown = Object.keys(body).find((key) => known[key] === undefined)
+  return unknown === undefined
+    ? undefined
+    : new ClerkApiError(
+        422,
+        "form_param_unknown",
+        "is unknown",
+        `${unknown} is not a valid parameter for this request.`,
+        { param_name: unknown }
+      )
+}
+
+const route = (
+  state: EmulatorState,
+  request: EmulatorRequest
+): Effect.Effect<{ readonly status: number; readonly body: unknown }, ClerkApiError> =>
   Effect.suspend(() => {
     try {
       const method = request.method.toUpperCase()
@@ -144,21 +155,21 @@ const route = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<un
       if (match === undefined) throw notFound(`${method} ${request.url.pathname}`)
       const { operationId } = match.route
       if (!publicOperations.has(operationId)) authenticate(state, request.authorization)
-      const handler = handlers[operationId]
+      const handler = handlers[operationId] ?? generic(match.route.spec)
       return Effect.zipRight(
         rateLimited(state.limiter, operationId),
-        handler === undefined
-          ? Effect.fail(notEmulated(operationId))
-          : Effect.flatMap(parseBody(request), (body) =>
-              handler({
-                store: state.store,
-                keys: state.keys,
-                params: match.params,
-                query: request.url.searchParams,
-                body
-              })
-            )
-      )
+        Effect.flatMap(parseBody(request), (body) => {
+          const unknown = unknownParam(match.route.spec, body)
+          if (unknown !== undefined) return Effect.fail(unknown)
+          return handler({
+            store: state.store,
+            keys: state.keys,
+            params: match.params,
+            query: request.url.searchParams,
+            body
+          })
+        })
+      ).pipe(Effect.map((body) => ({ status: match.route.spec.status, body })))
     } catch (error) {
       return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
     }
@@ -168,7 +179,11 @@ const route = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<un
 export const handle = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<EmulatorResponse> => {
   const clerkTraceId = traceId()
   return route(state, request).pipe(
-    Effect.map((body) => json(200, body, clerkTraceId)),
+    Effect.map(({ status, body }) =>
+      body === undefined
+        ? { status, headers: { "x-clerk-trace-id": clerkTraceId }, body: "" }
+        : json(status, body, clerkTraceId)
+    ),
     Effect.catchAll((error) =>
       Effect.succeed(json(error.status, error.toBody(clerkTraceId), clerkTraceId, error.headers))
     ),

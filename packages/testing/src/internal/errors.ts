@@ -53,16 +53,6 @@ export const paramFormatInvalid = (param: string, longMessage: string): ClerkApi
 export const malformedRequest = (longMessage: string): ClerkApiError =>
   new ClerkApiError(400, "malformed_request", "malformed request", longMessage)
 
-/** 501: the route exists in Clerk's API but this emulator does not implement it. */
-export const notEmulated = (operationId: string): ClerkApiError =>
-  new ClerkApiError(
-    501,
-    "operation_not_emulated",
-    `${operationId} is not emulated`,
-    `The Clerk emulator does not implement the operation ${operationId}.`,
-    { operation_id: operationId }
-  )
-
 /** 429, as Clerk answers a request over its instance's rate limit. */
 export const tooManyRequests = (retryAfterSeconds: number): ClerkApiError =>
   new ClerkApiError(

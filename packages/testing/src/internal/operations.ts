@@ -1,301 +1,6709 @@
-// The operations of Clerk Backend API 2026-05-12 as [method, path, operationId], paths exactly as in
-// the spec. A test checks this table against the spec file.
-export const operations: ReadonlyArray<readonly [method: string, path: string, operationId: string]> = [
-  ["GET", "/public/interstitial", "GetPublicInterstitial"],
-  ["GET", "/jwks", "GetJWKS"],
-  ["GET", "/clients", "GetClientList"],
-  ["POST", "/clients/verify", "VerifyClient"],
-  ["GET", "/clients/{client_id}", "GetClient"],
-  ["POST", "/email_addresses", "CreateEmailAddress"],
-  ["GET", "/email_addresses/{email_address_id}", "GetEmailAddress"],
-  ["DELETE", "/email_addresses/{email_address_id}", "DeleteEmailAddress"],
-  ["PATCH", "/email_addresses/{email_address_id}", "UpdateEmailAddress"],
-  ["POST", "/email_addresses/{email_address_id}/prepare_verification", "PrepareEmailAddressVerification"],
-  ["POST", "/email_addresses/{email_address_id}/attempt_verification", "AttemptEmailAddressVerification"],
-  ["PUT", "/users/{user_id}/email_address", "ReplaceUserEmailAddress"],
-  ["POST", "/phone_numbers", "CreatePhoneNumber"],
-  ["GET", "/phone_numbers/{phone_number_id}", "GetPhoneNumber"],
-  ["DELETE", "/phone_numbers/{phone_number_id}", "DeletePhoneNumber"],
-  ["PATCH", "/phone_numbers/{phone_number_id}", "UpdatePhoneNumber"],
-  ["POST", "/phone_numbers/{phone_number_id}/prepare_verification", "PreparePhoneNumberVerification"],
-  ["POST", "/phone_numbers/{phone_number_id}/attempt_verification", "AttemptPhoneNumberVerification"],
-  ["PUT", "/users/{user_id}/phone_number", "ReplaceUserPhoneNumber"],
-  ["GET", "/sessions", "GetSessionList"],
-  ["POST", "/sessions", "createSession"],
-  ["GET", "/sessions/{session_id}", "GetSession"],
-  ["POST", "/sessions/{session_id}/refresh", "RefreshSession"],
-  ["POST", "/sessions/{session_id}/revoke", "RevokeSession"],
-  ["POST", "/sessions/{session_id}/tokens", "CreateSessionToken"],
-  ["POST", "/sessions/{session_id}/tokens/{template_name}", "CreateSessionTokenFromTemplate"],
-  ["GET", "/templates/{template_type}", "GetTemplateList"],
-  ["GET", "/templates/{template_type}/{slug}", "GetTemplate"],
-  ["PUT", "/templates/{template_type}/{slug}", "UpsertTemplate"],
-  ["POST", "/templates/{template_type}/{slug}/revert", "RevertTemplate"],
-  ["POST", "/templates/{template_type}/{slug}/preview", "PreviewTemplate"],
-  ["POST", "/templates/{template_type}/{slug}/toggle_delivery", "ToggleTemplateDelivery"],
-  ["GET", "/users", "GetUserList"],
-  ["POST", "/users", "CreateUser"],
-  ["GET", "/users/count", "GetUsersCount"],
-  ["GET", "/users/{user_id}", "GetUser"],
-  ["PATCH", "/users/{user_id}", "UpdateUser"],
-  ["DELETE", "/users/{user_id}", "DeleteUser"],
-  ["POST", "/users/{user_id}/ban", "BanUser"],
-  ["POST", "/users/{user_id}/unban", "UnbanUser"],
-  ["POST", "/users/ban", "UsersBan"],
-  ["POST", "/users/unban", "UsersUnban"],
-  ["POST", "/users/{user_id}/lock", "LockUser"],
-  ["POST", "/users/{user_id}/unlock", "UnlockUser"],
-  ["POST", "/users/{user_id}/profile_image", "SetUserProfileImage"],
-  ["DELETE", "/users/{user_id}/profile_image", "DeleteUserProfileImage"],
-  ["PATCH", "/users/{user_id}/metadata", "UpdateUserMetadata"],
-  ["PUT", "/users/{user_id}/metadata", "ReplaceUserMetadata"],
-  ["GET", "/users/{user_id}/billing/subscription", "GetUserBillingSubscription"],
-  ["GET", "/users/{user_id}/billing/credits", "GetUserBillingCreditBalance"],
-  ["POST", "/users/{user_id}/billing/credits", "AdjustUserBillingCreditBalance"],
-  ["GET", "/users/{user_id}/oauth_access_tokens/{provider}", "GetOAuthAccessToken"],
-  ["GET", "/users/{user_id}/organization_memberships", "UsersGetOrganizationMemberships"],
-  ["GET", "/users/{user_id}/organization_invitations", "UsersGetOrganizationInvitations"],
-  ["POST", "/users/{user_id}/remove_password", "RemoveUserPassword"],
-  ["POST", "/users/{user_id}/verify_password", "VerifyPassword"],
-  ["POST", "/users/{user_id}/verify_totp", "VerifyTOTP"],
-  ["DELETE", "/users/{user_id}/mfa", "DisableMFA"],
-  ["DELETE", "/users/{user_id}/backup_code", "DeleteBackupCode"],
-  ["DELETE", "/users/{user_id}/passkeys/{passkey_identification_id}", "UserPasskeyDelete"],
-  ["GET", "/users/{user_id}/trusted_devices", "ListUserTrustedDevices"],
-  ["DELETE", "/users/{user_id}/trusted_devices/{trusted_device_id}", "RevokeUserTrustedDevice"],
-  ["DELETE", "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}", "UserWeb3WalletDelete"],
-  ["DELETE", "/users/{user_id}/totp", "DeleteTOTP"],
-  ["DELETE", "/users/{user_id}/external_accounts/{external_account_id}", "DeleteExternalAccount"],
-  ["POST", "/users/{user_id}/password/set_compromised", "SetUserPasswordCompromised"],
-  ["POST", "/users/{user_id}/password/unset_compromised", "UnsetUserPasswordCompromised"],
-  ["POST", "/invitations", "CreateInvitation"],
-  ["GET", "/invitations", "ListInvitations"],
-  ["POST", "/invitations/bulk", "CreateBulkInvitations"],
-  ["POST", "/invitations/{invitation_id}/revoke", "RevokeInvitation"],
-  ["GET", "/organization_invitations", "ListInstanceOrganizationInvitations"],
-  ["GET", "/allowlist_identifiers", "ListAllowlistIdentifiers"],
-  ["POST", "/allowlist_identifiers", "CreateAllowlistIdentifier"],
-  ["DELETE", "/allowlist_identifiers/{identifier_id}", "DeleteAllowlistIdentifier"],
-  ["GET", "/blocklist_identifiers", "ListBlocklistIdentifiers"],
-  ["POST", "/blocklist_identifiers", "CreateBlocklistIdentifier"],
-  ["DELETE", "/blocklist_identifiers/{identifier_id}", "DeleteBlocklistIdentifier"],
-  ["PATCH", "/beta_features/instance_settings", "UpdateInstanceAuthConfig"],
-  ["PUT", "/beta_features/domain", "UpdateProductionInstanceDomain"],
-  ["POST", "/actor_tokens", "CreateActorToken"],
-  ["POST", "/actor_tokens/{actor_token_id}/revoke", "RevokeActorToken"],
-  ["GET", "/domains", "ListDomains"],
-  ["POST", "/domains", "AddDomain"],
-  ["DELETE", "/domains/{domain_id}", "DeleteDomain"],
-  ["PATCH", "/domains/{domain_id}", "UpdateDomain"],
-  ["GET", "/instance", "GetInstance"],
-  ["PATCH", "/instance", "UpdateInstance"],
-  ["PATCH", "/instance/restrictions", "UpdateInstanceRestrictions"],
-  ["GET", "/instance/protect", "GetInstanceProtect"],
-  ["PATCH", "/instance/protect", "UpdateInstanceProtect"],
-  ["GET", "/instance/communication", "GetInstanceCommunication"],
-  ["PATCH", "/instance/communication", "UpdateInstanceCommunication"],
-  ["GET", "/instance/oauth_application_settings", "GetInstanceOAuthApplicationSettings"],
-  ["PATCH", "/instance/oauth_application_settings", "UpdateInstanceOAuthApplicationSettings"],
-  ["POST", "/instance/change_domain", "ChangeProductionInstanceDomain"],
-  ["GET", "/instance/organization_settings", "GetInstanceOrganizationSettings"],
-  ["PATCH", "/instance/organization_settings", "UpdateInstanceOrganizationSettings"],
-  ["POST", "/webhooks/svix", "CreateSvixApp"],
-  ["DELETE", "/webhooks/svix", "DeleteSvixApp"],
-  ["POST", "/webhooks/svix_url", "GenerateSvixAuthURL"],
-  ["GET", "/jwt_templates", "ListJWTTemplates"],
-  ["POST", "/jwt_templates", "CreateJWTTemplate"],
-  ["GET", "/jwt_templates/{template_id}", "GetJWTTemplate"],
-  ["PATCH", "/jwt_templates/{template_id}", "UpdateJWTTemplate"],
-  ["DELETE", "/jwt_templates/{template_id}", "DeleteJWTTemplate"],
-  ["GET", "/machines", "ListMachines"],
-  ["POST", "/machines", "CreateMachine"],
-  ["GET", "/machines/{machine_id}", "GetMachine"],
-  ["PATCH", "/machines/{machine_id}", "UpdateMachine"],
-  ["DELETE", "/machines/{machine_id}", "DeleteMachine"],
-  ["GET", "/machines/{machine_id}/secret_key", "GetMachineSecretKey"],
-  ["POST", "/machines/{machine_id}/secret_key/rotate", "RotateMachineSecretKey"],
-  ["POST", "/machines/{machine_id}/scopes", "CreateMachineScope"],
-  ["DELETE", "/machines/{machine_id}/scopes/{other_machine_id}", "DeleteMachineScope"],
-  ["GET", "/organizations", "ListOrganizations"],
-  ["POST", "/organizations", "CreateOrganization"],
-  ["GET", "/organizations/{organization_id}", "GetOrganization"],
-  ["PATCH", "/organizations/{organization_id}", "UpdateOrganization"],
-  ["DELETE", "/organizations/{organization_id}", "DeleteOrganization"],
-  ["PATCH", "/organizations/{organization_id}/metadata", "MergeOrganizationMetadata"],
-  ["PUT", "/organizations/{organization_id}/metadata", "ReplaceOrganizationMetadata"],
-  ["PUT", "/organizations/{organization_id}/logo", "UploadOrganizationLogo"],
-  ["DELETE", "/organizations/{organization_id}/logo", "DeleteOrganizationLogo"],
-  ["GET", "/organizations/{organization_id}/billing/subscription", "GetOrganizationBillingSubscription"],
-  ["GET", "/organizations/{organization_id}/billing/credits", "GetOrganizationBillingCreditBalance"],
-  ["POST", "/organizations/{organization_id}/billing/credits", "AdjustOrganizationBillingCreditBalance"],
-  ["POST", "/organizations/{organization_id}/invitations", "CreateOrganizationInvitation"],
-  ["GET", "/organizations/{organization_id}/invitations", "ListOrganizationInvitations"],
-  ["POST", "/organizations/{organization_id}/invitations/bulk", "CreateOrganizationInvitationBulk"],
-  ["GET", "/organizations/{organization_id}/invitations/pending", "ListPendingOrganizationInvitations"],
-  ["GET", "/organizations/{organization_id}/invitations/{invitation_id}", "GetOrganizationInvitation"],
-  [
-    "POST",
-    "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
-    "RevokeOrganizationInvitation"
-  ],
-  ["GET", "/organization_roles", "ListOrganizationRoles"],
-  ["POST", "/organization_roles", "CreateOrganizationRole"],
-  ["GET", "/organization_roles/{organization_role_id}", "GetOrganizationRole"],
-  ["PATCH", "/organization_roles/{organization_role_id}", "UpdateOrganizationRole"],
-  ["DELETE", "/organization_roles/{organization_role_id}", "DeleteOrganizationRole"],
-  [
-    "POST",
-    "/organization_roles/{organization_role_id}/permissions/{permission_id}",
-    "AssignPermissionToOrganizationRole"
-  ],
-  [
-    "DELETE",
-    "/organization_roles/{organization_role_id}/permissions/{permission_id}",
-    "RemovePermissionFromOrganizationRole"
-  ],
-  ["POST", "/organizations/{organization_id}/memberships", "CreateOrganizationMembership"],
-  ["GET", "/organizations/{organization_id}/memberships", "ListOrganizationMemberships"],
-  ["PATCH", "/organizations/{organization_id}/memberships/{user_id}", "UpdateOrganizationMembership"],
-  ["DELETE", "/organizations/{organization_id}/memberships/{user_id}", "DeleteOrganizationMembership"],
-  [
-    "PATCH",
-    "/organizations/{organization_id}/memberships/{user_id}/metadata",
-    "UpdateOrganizationMembershipMetadata"
-  ],
-  ["POST", "/organizations/{organization_id}/domains", "CreateOrganizationDomain"],
-  ["GET", "/organizations/{organization_id}/domains", "ListOrganizationDomains"],
-  ["PATCH", "/organizations/{organization_id}/domains/{domain_id}", "UpdateOrganizationDomain"],
-  ["DELETE", "/organizations/{organization_id}/domains/{domain_id}", "DeleteOrganizationDomain"],
-  [
-    "POST",
-    "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
-    "VerifyOrganizationDomainOwnership"
-  ],
-  ["GET", "/organization_domains", "ListAllOrganizationDomains"],
-  ["POST", "/proxy_checks", "VerifyDomainProxy"],
-  ["GET", "/redirect_urls", "ListRedirectURLs"],
-  ["POST", "/redirect_urls", "CreateRedirectURL"],
-  ["GET", "/redirect_urls/{id}", "GetRedirectURL"],
-  ["DELETE", "/redirect_urls/{id}", "DeleteRedirectURL"],
-  ["POST", "/sign_in_tokens", "CreateSignInToken"],
-  ["POST", "/sign_in_tokens/{sign_in_token_id}/revoke", "RevokeSignInToken"],
-  ["GET", "/sign_ups/{id}", "GetSignUp"],
-  ["PATCH", "/sign_ups/{id}", "UpdateSignUp"],
-  ["GET", "/oauth_applications", "ListOAuthApplications"],
-  ["POST", "/oauth_applications", "CreateOAuthApplication"],
-  ["GET", "/oauth_applications/{oauth_application_id}", "GetOAuthApplication"],
-  ["PATCH", "/oauth_applications/{oauth_application_id}", "UpdateOAuthApplication"],
-  ["DELETE", "/oauth_applications/{oauth_application_id}", "DeleteOAuthApplication"],
-  ["PUT", "/oauth_applications/{oauth_application_id}/logo", "UploadOAuthApplicationLogo"],
-  ["POST", "/oauth_applications/{oauth_application_id}/rotate_secret", "RotateOAuthApplicationSecret"],
-  ["POST", "/oauth_applications/{oauth_application_id}/revoke_token", "RevokeOAuthApplicationToken"],
-  ["GET", "/saml_connections", "ListSAMLConnections"],
-  ["POST", "/saml_connections", "CreateSAMLConnection"],
-  ["GET", "/saml_connections/{saml_connection_id}", "GetSAMLConnection"],
-  ["PATCH", "/saml_connections/{saml_connection_id}", "UpdateSAMLConnection"],
-  ["DELETE", "/saml_connections/{saml_connection_id}", "DeleteSAMLConnection"],
-  ["GET", "/enterprise_connections", "ListEnterpriseConnections"],
-  ["POST", "/enterprise_connections", "CreateEnterpriseConnection"],
-  ["GET", "/enterprise_connections/{enterprise_connection_id}", "GetEnterpriseConnection"],
-  ["PATCH", "/enterprise_connections/{enterprise_connection_id}", "UpdateEnterpriseConnection"],
-  ["DELETE", "/enterprise_connections/{enterprise_connection_id}", "DeleteEnterpriseConnection"],
-  ["GET", "/enterprise_connections/{enterprise_connection_id}/test_runs", "ListEnterpriseConnectionTestRuns"],
-  [
-    "POST",
-    "/enterprise_connections/{enterprise_connection_id}/test_runs",
-    "CreateEnterpriseConnectionTestRun"
-  ],
-  ["POST", "/testing_tokens", "CreateTestingToken"],
-  ["POST", "/agents/tasks", "CreateAgentTask"],
-  ["POST", "/agents/tasks/{agent_task_id}/revoke", "RevokeAgentTask"],
-  ["GET", "/organization_memberships", "InstanceGetOrganizationMemberships"],
-  ["GET", "/waitlist_entries", "ListWaitlistEntries"],
-  ["POST", "/waitlist_entries", "CreateWaitlistEntry"],
-  ["POST", "/waitlist_entries/bulk", "CreateBulkWaitlistEntries"],
-  ["DELETE", "/waitlist_entries/{waitlist_entry_id}", "DeleteWaitlistEntry"],
-  ["POST", "/waitlist_entries/{waitlist_entry_id}/invite", "InviteWaitlistEntry"],
-  ["POST", "/waitlist_entries/{waitlist_entry_id}/reject", "RejectWaitlistEntry"],
-  ["GET", "/billing/plans", "GetCommercePlanList"],
-  ["GET", "/billing/prices", "GetBillingPriceList"],
-  ["POST", "/billing/prices", "CreateBillingPrice"],
-  ["GET", "/billing/subscription_items", "GetCommerceSubscriptionItemList"],
-  ["DELETE", "/billing/subscription_items/{subscription_item_id}", "CancelCommerceSubscriptionItem"],
-  [
-    "POST",
-    "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
-    "ExtendBillingSubscriptionItemFreeTrial"
-  ],
-  [
-    "POST",
-    "/billing/subscription_items/{subscription_item_id}/price_transition",
-    "CreateBillingPriceTransition"
-  ],
-  [
-    "POST",
-    "/billing/subscription_items/{subscription_item_id}/discounts",
-    "ApplyBillingSubscriptionItemDiscount"
-  ],
-  [
-    "DELETE",
-    "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
-    "RemoveBillingSubscriptionItemDiscount"
-  ],
-  ["GET", "/billing/statements", "GetBillingStatementList"],
-  ["GET", "/billing/statements/{statementID}", "GetBillingStatement"],
-  ["GET", "/billing/statements/{statementID}/payment_attempts", "GetBillingStatementPaymentAttempts"],
-  ["GET", "/organization_permissions", "ListOrganizationPermissions"],
-  ["POST", "/organization_permissions", "CreateOrganizationPermission"],
-  ["GET", "/organization_permissions/{permission_id}", "GetOrganizationPermission"],
-  ["PATCH", "/organization_permissions/{permission_id}", "UpdateOrganizationPermission"],
-  ["DELETE", "/organization_permissions/{permission_id}", "DeleteOrganizationPermission"],
-  ["GET", "/role_sets", "ListRoleSets"],
-  ["POST", "/role_sets", "CreateRoleSet"],
-  ["GET", "/role_sets/{role_set_key_or_id}", "GetRoleSet"],
-  ["PATCH", "/role_sets/{role_set_key_or_id}", "UpdateRoleSet"],
-  ["POST", "/role_sets/{role_set_key_or_id}/replace", "ReplaceRoleSet"],
-  ["POST", "/role_sets/{role_set_key_or_id}/roles", "AddRolesToRoleSet"],
-  ["POST", "/role_sets/{role_set_key_or_id}/roles/replace", "ReplaceRoleInRoleSet"],
-  ["GET", "/scim_directories", "ListSCIMDirectories"],
-  ["POST", "/scim_directories", "CreateSCIMDirectory"],
-  ["GET", "/scim_directories/{scim_directory_id}", "GetSCIMDirectory"],
-  ["PATCH", "/scim_directories/{scim_directory_id}", "UpdateSCIMDirectory"],
-  ["DELETE", "/scim_directories/{scim_directory_id}", "DeleteSCIMDirectory"],
-  ["POST", "/scim_directories/{scim_directory_id}/rotate_api_key", "RotateSCIMDirectoryAPIKey"],
-  ["GET", "/scim_directories/{scim_directory_id}/group_role_mappings", "ListSCIMGroupRoleMappings"],
-  ["POST", "/scim_directories/{scim_directory_id}/group_role_mappings", "CreateSCIMGroupRoleMapping"],
-  ["PUT", "/scim_directories/{scim_directory_id}/group_role_mappings", "ReplaceSCIMGroupRoleMappings"],
-  [
-    "DELETE",
-    "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",
-    "DeleteSCIMGroupRoleMapping"
-  ],
-  ["GET", "/directories", "ListDirectories"],
-  ["POST", "/directories", "CreateDirectory"],
-  ["GET", "/directories/{directory_id}", "GetDirectory"],
-  ["PATCH", "/directories/{directory_id}", "UpdateDirectory"],
-  ["DELETE", "/directories/{directory_id}", "DeleteDirectory"],
-  ["POST", "/directories/{directory_id}/rotate_api_key", "RotateDirectoryAPIKey"],
-  ["GET", "/directories/{directory_id}/group_role_mappings", "ListDirectoryGroupRoleMappings"],
-  ["POST", "/directories/{directory_id}/group_role_mappings", "CreateDirectoryGroupRoleMapping"],
-  ["PUT", "/directories/{directory_id}/group_role_mappings", "ReplaceDirectoryGroupRoleMappings"],
-  [
-    "DELETE",
-    "/directories/{directory_id}/group_role_mappings/{mapping_id}",
-    "DeleteDirectoryGroupRoleMapping"
-  ],
-  ["POST", "/admin_portal_link_tokens", "createAdminPortalLinkToken"],
-  ["POST", "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke", "revokeAdminPortalLinkToken"],
-  ["POST", "/api_keys", "createApiKey"],
-  ["GET", "/api_keys", "getApiKeys"],
-  ["GET", "/api_keys/{apiKeyID}", "getApiKey"],
-  ["PATCH", "/api_keys/{apiKeyID}", "updateApiKey"],
-  ["DELETE", "/api_keys/{apiKeyID}", "deleteApiKey"],
-  ["GET", "/api_keys/{apiKeyID}/secret", "getApiKeySecret"],
-  ["POST", "/api_keys/{apiKeyID}/revoke", "revokeApiKey"],
-  ["POST", "/api_keys/verify", "verifyApiKey"],
-  ["POST", "/m2m_tokens", "createM2MToken"],
-  ["GET", "/m2m_tokens", "getM2MTokens"],
-  ["POST", "/m2m_tokens/{m2m_token_id}/revoke", "revokeM2MToken"],
-  ["POST", "/m2m_tokens/verify", "verifyM2MToken"],
-  ["POST", "/oauth_applications/access_tokens/verify", "verifyOAuthAccessToken"]
+// Generated by @effect-clerk/codegen from Clerk's Backend API spec. Do not edit.
+import type { OperationSpec, Shape } from "./shape.js"
+
+/** The spec's component schemas that operations refer to, by name. */
+export const shapes: Readonly<Record<string, Shape>> = {
+  ActorToken: {
+    type: "object",
+    required: ["object", "id", "user_id", "actor", "status", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["actor_token"] },
+      id: { type: "string" },
+      status: { type: "string", enum: ["pending", "accepted", "revoked"] },
+      user_id: { type: "string" },
+      actor: { type: "object" },
+      token: { type: "string" },
+      url: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  AdjustCreditBalanceRequest: {
+    type: "object",
+    required: ["amount", "action", "idempotency_key"],
+    additionalProperties: false,
+    properties: {
+      amount: { type: "integer", format: "int64" },
+      action: { type: "string", enum: ["increase", "decrease"] },
+      currency: { type: "string" },
+      idempotency_key: { type: "string" },
+      note: { type: "string" }
+    }
+  },
+  AgentTask: {
+    type: "object",
+    required: ["object", "agent_id", "agent_task_id", "task_id"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["agent_task"] },
+      agent_id: { type: "string" },
+      agent_task_id: { type: "string" },
+      task_id: { type: "string" },
+      url: { type: "string" }
+    }
+  },
+  AllowlistIdentifier: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["allowlist_identifier"] },
+      id: { type: "string" },
+      invitation_id: { type: "string" },
+      identifier: { type: "string" },
+      identifier_type: { type: "string", enum: ["email_address", "phone_number", "web3_wallet"] },
+      instance_id: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  ApplyCommerceDiscountRequest: {
+    type: "object",
+    required: ["discount_id"],
+    additionalProperties: false,
+    properties: { discount_id: { type: "string" } }
+  },
+  BillingDiscountsResponse: {
+    type: "object",
+    required: ["proration", "total"],
+    additionalProperties: false,
+    properties: {
+      proration: { type: "object", nullable: true, allOf: [{ ref: "BillingProrationDiscountDetail" }] },
+      total: { ref: "CommerceMoneyResponse" }
+    }
+  },
+  BillingPaymentAttempt: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "payment_id",
+      "instance_id",
+      "charge_type",
+      "payee_id",
+      "payee",
+      "payer_id",
+      "payer",
+      "amount",
+      "payment_method_id",
+      "payment_method",
+      "statement_id",
+      "gateway_external_id",
+      "gateway_external_url",
+      "status",
+      "paid_at",
+      "failed_at",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_payment"] },
+      id: { type: "string" },
+      payment_id: { type: "string" },
+      instance_id: { type: "string" },
+      charge_type: { type: "string" },
+      payee_id: { type: "string" },
+      payee: { type: "object" },
+      payer_id: { type: "string" },
+      payer: { ref: "CommercePayerResponse" },
+      subscription_item_id: { type: "string" },
+      subscription_item: { type: "object" },
+      amount: { ref: "CommerceMoneyResponse" },
+      totals: { nullable: true, allOf: [{ ref: "CommerceTotalsResponse-2" }] },
+      payment_method_id: { type: "string" },
+      payment_method: { ref: "CommercePaymentMethodResponse" },
+      statement_id: { type: "string" },
+      gateway_external_id: { type: "string", nullable: true },
+      gateway_external_url: { type: "string", nullable: true },
+      status: { type: "string", enum: ["pending", "paid", "failed"] },
+      paid_at: { type: "integer", format: "int64", nullable: true },
+      failed_at: { type: "integer", format: "int64", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  BillingPriceResponse: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "plan_id",
+      "instance_id",
+      "currency",
+      "currency_symbol",
+      "amount",
+      "annual_monthly_amount",
+      "fee",
+      "annual_monthly_fee",
+      "is_default",
+      "created_at",
+      "supported_billing_periods"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_price"] },
+      id: { type: "string" },
+      plan_id: { type: "string" },
+      instance_id: { type: "string" },
+      currency: { type: "string" },
+      currency_symbol: { type: "string" },
+      amount: { type: "integer", format: "int64" },
+      annual_monthly_amount: { type: "integer", format: "int64" },
+      fee: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      annual_monthly_fee: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      description: { type: "string", nullable: true },
+      is_default: { type: "boolean" },
+      created_at: { type: "integer", format: "int64" },
+      supported_billing_periods: { type: "string", enum: ["month", "annual", "both"] }
+    }
+  },
+  BillingProrationDiscountDetail: {
+    type: "object",
+    required: ["amount", "cycle_days_passed", "cycle_days_total", "cycle_passed_percent"],
+    additionalProperties: false,
+    properties: {
+      amount: { ref: "CommerceMoneyResponse" },
+      cycle_days_passed: { type: "integer", format: "int64" },
+      cycle_days_total: { type: "integer", format: "int64" },
+      cycle_passed_percent: { type: "number", format: "double" }
+    }
+  },
+  BillingStatement: {
+    type: "object",
+    required: ["object", "id", "instance_id", "timestamp", "payer", "status", "totals", "groups"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_statement"] },
+      id: { type: "string" },
+      instance_id: { type: "string" },
+      timestamp: { type: "integer", format: "int64" },
+      payer: { ref: "CommercePayerResponse" },
+      status: { type: "string", enum: ["open", "closed"] },
+      totals: {
+        type: "object",
+        required: ["grand_total", "subtotal", "base_fee", "tax_total"],
+        properties: {
+          grand_total: { ref: "CommerceMoneyResponse" },
+          subtotal: { ref: "CommerceMoneyResponse" },
+          base_fee: { ref: "CommerceMoneyResponse" },
+          tax_total: { ref: "CommerceMoneyResponse" }
+        }
+      },
+      groups: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["object", "timestamp", "items"],
+          properties: {
+            object: { type: "string", enum: ["commerce_statement_group"] },
+            timestamp: { type: "integer", format: "int64" },
+            items: { type: "array", items: { ref: "BillingPaymentAttempt" } }
+          }
+        }
+      }
+    }
+  },
+  BlocklistIdentifier: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["blocklist_identifier"] },
+      id: { type: "string" },
+      identifier: { type: "string" },
+      identifier_type: { type: "string", enum: ["email_address", "phone_number", "web3_wallet"] },
+      instance_id: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  BlocklistIdentifiers: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "BlocklistIdentifier" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  CNameTarget: {
+    type: "object",
+    required: ["host", "value", "required"],
+    additionalProperties: false,
+    properties: { host: { type: "string" }, value: { type: "string" }, required: { type: "boolean" } }
+  },
+  ClerkError: {
+    type: "object",
+    required: ["message", "long_message", "code"],
+    properties: {
+      message: { type: "string" },
+      long_message: { type: "string" },
+      code: { type: "string" },
+      meta: { type: "object", additionalProperties: true }
+    }
+  },
+  Client: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "session_ids",
+      "sessions",
+      "sign_in_id",
+      "sign_up_id",
+      "last_active_session_id",
+      "last_authentication_strategy",
+      "updated_at",
+      "created_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["client"] },
+      id: { type: "string" },
+      session_ids: { type: "array", items: { type: "string" } },
+      sessions: { type: "array", items: { ref: "Session" } },
+      sign_in_id: { type: "string", nullable: true },
+      sign_up_id: { type: "string", nullable: true },
+      last_active_session_id: { type: "string", nullable: true },
+      last_authentication_strategy: { type: "string", nullable: true },
+      updated_at: { type: "integer", format: "int64" },
+      created_at: { type: "integer", format: "int64" }
+    }
+  },
+  CommerceCreditBalanceResponse: {
+    type: "object",
+    required: ["object", "balance"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string" },
+      balance: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] }
+    }
+  },
+  CommerceCreditLedgerResponse: {
+    type: "object",
+    required: ["object", "id", "payer_id", "amount", "source_type", "source_id", "created_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string" },
+      id: { type: "string" },
+      payer_id: { type: "string" },
+      amount: { ref: "CommerceMoneyResponse" },
+      source_type: { type: "string" },
+      source_id: { type: "string" },
+      note: { type: "string", nullable: true },
+      created_at: { type: "string", format: "date-time" }
+    }
+  },
+  CommerceCreditsResponse: {
+    type: "object",
+    required: ["proration", "payer", "total"],
+    additionalProperties: false,
+    properties: {
+      proration: { nullable: true, allOf: [{ ref: "CommerceProrationCreditDetailResponse" }] },
+      payer: { nullable: true, allOf: [{ ref: "CommercePayerCreditResponse" }] },
+      total: { ref: "CommerceMoneyResponse" }
+    }
+  },
+  CommerceDiscountRedemptionResponse: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "subscription_item_id",
+      "discount_id",
+      "source",
+      "cycles_applied",
+      "cycles_remaining",
+      "redeemed_at",
+      "redeemed_by"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_discount_redemption"] },
+      id: { type: "string" },
+      subscription_item_id: { type: "string" },
+      discount_id: { type: "string" },
+      name: { type: "string" },
+      source: { type: "string", enum: ["promotion", "manual", "promo_code"] },
+      promo_code: { type: "string" },
+      effect: { type: "string", enum: ["percentage", "fixed_amount"] },
+      percent_off: { type: "number", format: "double", nullable: true },
+      amount_off: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      amount: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      cycles_remaining: { type: "integer", format: "int32", nullable: true },
+      cycles_applied: { type: "integer", format: "int32" },
+      status: { type: "string", enum: ["active", "exhausted", "removed"] },
+      redeemed_at: { type: "integer", format: "int64" },
+      redeemed_by: { type: "string", nullable: true }
+    }
+  },
+  CommerceDiscountsResponse: {
+    type: "object",
+    required: ["proration", "total"],
+    additionalProperties: false,
+    properties: {
+      proration: { nullable: true, allOf: [{ ref: "CommerceProrationDiscountResponse" }] },
+      total: { ref: "CommerceMoneyResponse" }
+    }
+  },
+  CommerceMoneyResponse: {
+    type: "object",
+    required: ["amount", "amount_formatted", "currency", "currency_symbol"],
+    additionalProperties: false,
+    properties: {
+      amount: { type: "integer", format: "int64" },
+      amount_formatted: { type: "string" },
+      currency: { type: "string" },
+      currency_symbol: { type: "string" }
+    }
+  },
+  CommercePayerCreditResponse: {
+    type: "object",
+    required: ["remaining_balance", "applied_amount"],
+    additionalProperties: false,
+    properties: {
+      remaining_balance: { ref: "CommerceMoneyResponse" },
+      applied_amount: { ref: "CommerceMoneyResponse" }
+    }
+  },
+  CommercePayerResponse: {
+    type: "object",
+    required: ["object", "id", "instance_id"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_payer"] },
+      id: { type: "string" },
+      instance_id: { type: "string" },
+      user_id: { type: "string", nullable: true },
+      first_name: { type: "string", nullable: true },
+      last_name: { type: "string", nullable: true },
+      email: { type: "string", nullable: true },
+      organization_id: { type: "string", nullable: true },
+      organization_name: { type: "string", nullable: true },
+      image_url: { type: "string" },
+      credits_balance: { ref: "CommerceMoneyResponse" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  "CommercePayerResponse-2": {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "instance_id",
+      "first_name",
+      "last_name",
+      "email",
+      "image_url",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_payer"] },
+      id: { type: "string" },
+      instance_id: { type: "string" },
+      user_id: { type: "string" },
+      first_name: { type: "string" },
+      last_name: { type: "string" },
+      email: { type: "string" },
+      organization_id: { type: "string" },
+      organization_name: { type: "string" },
+      image_url: { type: "string" },
+      credits_balance: { ref: "CommerceMoneyResponse" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  CommercePaymentMethodResponse: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "payer_id",
+      "payment_type",
+      "gateway",
+      "gateway_external_id",
+      "gateway_external_account_id",
+      "last4",
+      "status",
+      "card_type"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_payment_method"] },
+      id: { type: "string" },
+      payer_id: { type: "string" },
+      payment_type: { type: "string", enum: ["card", "link", "payer-credits"] },
+      is_default: { type: "boolean" },
+      gateway: { type: "string" },
+      gateway_external_id: { type: "string" },
+      gateway_external_account_id: { type: "string", nullable: true },
+      last4: { type: "string", nullable: true },
+      status: { type: "string", enum: ["active", "disconnected"] },
+      wallet_type: { type: "string", nullable: true },
+      card_type: { type: "string", nullable: true },
+      expiry_year: { type: "integer", nullable: true },
+      expiry_month: { type: "integer", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      is_removable: { type: "boolean" }
+    }
+  },
+  CommercePaymentSourceResponse: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "payer_id",
+      "payment_method",
+      "gateway",
+      "gateway_external_id",
+      "last4",
+      "status",
+      "wallet_type",
+      "card_type",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_source"] },
+      id: { type: "string" },
+      payer_id: { type: "string" },
+      payment_method: { type: "string", enum: ["card", "apple_pay", "google_pay"] },
+      is_default: { type: "boolean", nullable: true },
+      gateway: { type: "string" },
+      gateway_external_id: { type: "string" },
+      gateway_external_account_id: { type: "string", nullable: true },
+      last4: { type: "string" },
+      status: { type: "string", enum: ["active", "disconnected"] },
+      wallet_type: { type: "string" },
+      card_type: { type: "string" },
+      expiry_year: { type: "integer" },
+      expiry_month: { type: "integer" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      is_removable: { type: "boolean", nullable: true }
+    }
+  },
+  CommercePerUnitTotal: {
+    type: "object",
+    required: ["name", "block_size", "tiers"],
+    additionalProperties: false,
+    properties: {
+      name: { type: "string" },
+      block_size: { type: "integer", format: "int64" },
+      tiers: { type: "array", items: { ref: "CommercePerUnitTotalTier" } }
+    }
+  },
+  "CommercePerUnitTotal-2": {
+    type: "object",
+    required: ["name", "block_size", "tiers"],
+    additionalProperties: false,
+    properties: {
+      name: { type: "string" },
+      block_size: { type: "integer", format: "int64" },
+      tiers: { type: "array", items: { ref: "CommercePerUnitTotalTier-2" } }
+    }
+  },
+  CommercePerUnitTotalTier: {
+    type: "object",
+    required: ["fee_per_block", "total"],
+    additionalProperties: false,
+    properties: {
+      quantity: { type: "integer", format: "int64", nullable: true },
+      fee_per_block: { ref: "CommerceMoneyResponse" },
+      total: { ref: "CommerceMoneyResponse" }
+    }
+  },
+  "CommercePerUnitTotalTier-2": {
+    type: "object",
+    required: ["fee_per_block", "total"],
+    additionalProperties: false,
+    properties: {
+      quantity: { type: "integer", format: "int64", nullable: true },
+      fee_per_block: { ref: "CommerceMoneyResponse" },
+      total: { ref: "CommerceMoneyResponse" }
+    }
+  },
+  CommercePlan: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "fee",
+      "annual_monthly_fee",
+      "annual_fee",
+      "description",
+      "product_id",
+      "is_default",
+      "is_recurring",
+      "publicly_visible",
+      "has_base_fee",
+      "for_payer_type",
+      "slug",
+      "avatar_url",
+      "free_trial_enabled",
+      "free_trial_days"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_plan"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      fee: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      annual_monthly_fee: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      annual_fee: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      description: { type: "string", nullable: true },
+      product_id: { type: "string" },
+      is_default: { type: "boolean" },
+      is_recurring: { type: "boolean" },
+      publicly_visible: { type: "boolean" },
+      has_base_fee: { type: "boolean" },
+      for_payer_type: { type: "string" },
+      slug: { type: "string" },
+      avatar_url: { type: "string", nullable: true },
+      features: { type: "array", items: { ref: "FeatureResponse" } },
+      free_trial_enabled: { type: "boolean" },
+      free_trial_days: { type: "integer", format: "int64", nullable: true },
+      unit_prices: { type: "array", items: { ref: "CommercePlanUnitPrice" } }
+    }
+  },
+  "CommercePlan-2": {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "fee",
+      "annual_monthly_fee",
+      "annual_fee",
+      "amount",
+      "amount_formatted",
+      "annual_monthly_amount",
+      "annual_monthly_amount_formatted",
+      "annual_amount",
+      "annual_amount_formatted",
+      "currency_symbol",
+      "currency",
+      "description",
+      "product_id",
+      "is_default",
+      "is_recurring",
+      "publicly_visible",
+      "has_base_fee",
+      "payer_type",
+      "for_payer_type",
+      "slug",
+      "avatar_url",
+      "features"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_plan"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      fee: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      annual_monthly_fee: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      annual_fee: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      amount: { type: "integer", format: "int64" },
+      amount_formatted: { type: "string" },
+      annual_monthly_amount: { type: "integer", format: "int64" },
+      annual_monthly_amount_formatted: { type: "string" },
+      annual_amount: { type: "integer", format: "int64" },
+      annual_amount_formatted: { type: "string" },
+      currency_symbol: { type: "string" },
+      currency: { type: "string" },
+      description: { type: "string" },
+      product_id: { type: "string" },
+      is_default: { type: "boolean" },
+      is_recurring: { type: "boolean" },
+      publicly_visible: { type: "boolean" },
+      has_base_fee: { type: "boolean" },
+      payer_type: { type: "array", items: { type: "string" } },
+      for_payer_type: { type: "string" },
+      slug: { type: "string" },
+      avatar_url: { type: "string" },
+      period: { type: "string" },
+      interval: { type: "integer", format: "int64" },
+      features: { type: "array", items: { ref: "FeatureResponse-2" } },
+      free_trial_enabled: { type: "boolean" },
+      free_trial_days: { type: "integer", format: "int64", nullable: true }
+    }
+  },
+  CommercePlanUnitPrice: {
+    type: "object",
+    required: ["name", "block_size", "tiers"],
+    additionalProperties: false,
+    properties: {
+      name: { type: "string" },
+      block_size: { type: "integer", format: "int64" },
+      tiers: { type: "array", items: { ref: "CommercePlanUnitPriceTier" } }
+    }
+  },
+  CommercePlanUnitPriceTier: {
+    type: "object",
+    required: ["starts_at_block", "fee_per_block"],
+    additionalProperties: false,
+    properties: {
+      starts_at_block: { type: "integer", format: "int64" },
+      ends_after_block: { type: "integer", format: "int64", nullable: true },
+      fee_per_block: { ref: "CommerceMoneyResponse" }
+    }
+  },
+  CommercePriceTransitionDetails: {
+    type: "object",
+    required: [
+      "previous_plan",
+      "previous_price",
+      "effective_at",
+      "effective_mode",
+      "charged_immediately",
+      "previous_subscription_item_status",
+      "previous_subscription_item_id"
+    ],
+    additionalProperties: false,
+    properties: {
+      previous_plan: { ref: "CommercePlan-2" },
+      previous_price: { ref: "BillingPriceResponse" },
+      effective_at: { type: "integer", format: "int64" },
+      effective_mode: { type: "string", enum: ["immediate", "end_of_period"] },
+      next_billing_date: { type: "integer", format: "int64", nullable: true },
+      charged_immediately: { type: "boolean" },
+      immediate_charge: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      previous_subscription_item_status: { type: "string", enum: ["canceled", "ended", "abandoned"] },
+      previous_subscription_item_id: { type: "string" }
+    }
+  },
+  CommercePriceTransitionResponse: {
+    type: "object",
+    required: ["object", "subscription_item", "transition"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_price_transition"] },
+      subscription_item: { ref: "CommerceSubscriptionItem-2" },
+      transition: { ref: "CommercePriceTransitionDetails" }
+    }
+  },
+  CommerceProrationCreditDetailResponse: {
+    type: "object",
+    required: ["amount", "cycle_days_remaining", "cycle_days_total", "cycle_remaining_percent"],
+    additionalProperties: false,
+    properties: {
+      amount: { ref: "CommerceMoneyResponse" },
+      cycle_days_remaining: { type: "integer", format: "int64" },
+      cycle_days_total: { type: "integer", format: "int64" },
+      cycle_remaining_percent: { type: "number", format: "double" }
+    }
+  },
+  CommerceProrationDiscountResponse: {
+    type: "object",
+    required: ["amount", "cycle_days_passed", "cycle_days_total", "cycle_passed_percent"],
+    additionalProperties: false,
+    properties: {
+      amount: { ref: "CommerceMoneyResponse" },
+      cycle_days_passed: { type: "integer", format: "int64" },
+      cycle_days_total: { type: "integer", format: "int64" },
+      cycle_passed_percent: { type: "number", format: "float" }
+    }
+  },
+  CommerceSubscription: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "instance_id",
+      "status",
+      "payer_id",
+      "created_at",
+      "updated_at",
+      "active_at",
+      "past_due_at",
+      "subscription_items"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_subscription"] },
+      id: { type: "string" },
+      instance_id: { type: "string" },
+      status: {
+        type: "string",
+        enum: ["active", "past_due", "canceled", "ended", "abandoned", "incomplete"]
+      },
+      payer_id: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      active_at: { type: "integer", format: "int64", nullable: true },
+      past_due_at: { type: "integer", format: "int64", nullable: true },
+      subscription_items: { type: "array", items: { ref: "CommerceSubscriptionItem" } },
+      next_payment: { ref: "CommerceSubscriptionNextPayment" },
+      eligible_for_free_trial: { type: "boolean" }
+    }
+  },
+  CommerceSubscriptionCreditResponse: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      amount: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      cycle_remaining_percent: { type: "number", format: "float" }
+    }
+  },
+  CommerceSubscriptionItem: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "instance_id",
+      "status",
+      "plan_id",
+      "plan_period",
+      "payer_id",
+      "is_free_trial",
+      "period_start",
+      "period_end",
+      "canceled_at",
+      "past_due_at",
+      "ended_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_subscription_item"] },
+      id: { type: "string" },
+      instance_id: { type: "string" },
+      status: {
+        type: "string",
+        enum: ["active", "canceled", "expired", "ended", "past_due", "upcoming", "incomplete", "abandoned"]
+      },
+      credit: { ref: "CommerceSubscriptionCreditResponse" },
+      credits: { nullable: true, allOf: [{ ref: "CommerceCreditsResponse" }] },
+      plan_id: { type: "string", nullable: true },
+      price_id: { type: "string" },
+      plan: { nullable: true, allOf: [{ ref: "CommercePlan" }] },
+      plan_period: { type: "string", enum: ["month", "annual"] },
+      payment_method: { ref: "CommercePaymentMethodResponse" },
+      lifetime_paid: { ref: "CommerceMoneyResponse" },
+      next_payment: { nullable: true, allOf: [{ ref: "CommerceSubscriptionItemNextPaymentResponse" }] },
+      payer_id: { type: "string" },
+      payer: { ref: "CommercePayerResponse" },
+      is_free_trial: { type: "boolean" },
+      period_start: { type: "integer", format: "int64" },
+      period_end: { type: "integer", format: "int64", nullable: true },
+      proration_date: { type: "string", format: "date" },
+      canceled_at: { type: "integer", format: "int64", nullable: true },
+      past_due_at: { type: "integer", format: "int64", nullable: true },
+      ended_at: { type: "integer", format: "int64", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      seats: { nullable: true, allOf: [{ ref: "CommerceSubscriptionItemSeatsResponse" }] },
+      totals: { nullable: true, allOf: [{ ref: "CommerceTotalsResponse-2" }] }
+    }
+  },
+  "CommerceSubscriptionItem-2": {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "instance_id",
+      "status",
+      "plan_id",
+      "plan",
+      "plan_period",
+      "payment_source_id",
+      "payer_id",
+      "is_free_trial",
+      "proration_date",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["commerce_subscription_item"] },
+      id: { type: "string" },
+      instance_id: { type: "string" },
+      status: {
+        type: "string",
+        enum: ["active", "ended", "past_due", "upcoming", "incomplete", "abandoned"]
+      },
+      credit: { nullable: true, allOf: [{ ref: "CommerceSubscriptionCreditResponse" }] },
+      plan_id: { type: "string" },
+      price_id: { type: "string" },
+      plan: { nullable: true, allOf: [{ ref: "CommercePlan-2" }] },
+      plan_period: { type: "string", enum: ["month", "annual"] },
+      payment_source_id: { type: "string" },
+      payment_source: { nullable: true, allOf: [{ ref: "CommercePaymentSourceResponse" }] },
+      lifetime_paid: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      amount: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      next_invoice: { nullable: true, allOf: [{ ref: "CommerceSubscriptionItemNextPaymentResponse" }] },
+      next_payment: { nullable: true, allOf: [{ ref: "CommerceSubscriptionItemNextPaymentResponse" }] },
+      payer_id: { type: "string" },
+      payer: { nullable: true, allOf: [{ ref: "CommercePayerResponse-2" }] },
+      is_free_trial: { type: "boolean" },
+      period_start: { type: "integer", format: "int64", nullable: true },
+      period_end: { type: "integer", format: "int64", nullable: true },
+      proration_date: { type: "string" },
+      canceled_at: { type: "integer", format: "int64", nullable: true },
+      past_due_at: { type: "integer", format: "int64", nullable: true },
+      ended_at: { type: "integer", format: "int64", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  CommerceSubscriptionItemNextPaymentResponse: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      amount: { nullable: true, allOf: [{ ref: "CommerceMoneyResponse" }] },
+      date: { type: "integer", format: "int64", nullable: true },
+      per_unit_totals: { type: "array", items: { ref: "CommercePerUnitTotal" } },
+      totals: { nullable: true, allOf: [{ ref: "CommerceTotalsResponse" }] }
+    }
+  },
+  CommerceSubscriptionItemSeatsResponse: {
+    type: "object",
+    required: ["quantity"],
+    additionalProperties: false,
+    properties: {
+      quantity: { type: "integer", format: "int64", nullable: true },
+      tiers: { type: "array", items: { ref: "CommercePerUnitTotalTier-2" } }
+    }
+  },
+  CommerceSubscriptionNextPayment: {
+    type: "object",
+    required: ["date", "amount"],
+    additionalProperties: false,
+    properties: {
+      date: { type: "integer", format: "int64" },
+      amount: { ref: "CommerceMoneyResponse" },
+      per_unit_totals: { type: "array", items: { ref: "CommercePerUnitTotal-2" } },
+      totals: { nullable: true, allOf: [{ ref: "CommerceTotalsResponse-2" }] }
+    }
+  },
+  CommerceTotalsResponse: {
+    type: "object",
+    required: ["subtotal", "base_fee", "tax_total", "grand_total"],
+    additionalProperties: false,
+    properties: {
+      subtotal: { ref: "CommerceMoneyResponse" },
+      base_fee: { ref: "CommerceMoneyResponse" },
+      tax_total: { ref: "CommerceMoneyResponse" },
+      grand_total: { ref: "CommerceMoneyResponse" },
+      per_unit_totals: { type: "array", items: { ref: "CommercePerUnitTotal" } },
+      credits: { nullable: true, allOf: [{ ref: "CommerceCreditsResponse" }] },
+      discounts: { nullable: true, allOf: [{ ref: "CommerceDiscountsResponse" }] }
+    }
+  },
+  "CommerceTotalsResponse-2": {
+    type: "object",
+    required: ["subtotal", "base_fee", "tax_total", "grand_total"],
+    additionalProperties: false,
+    properties: {
+      subtotal: { ref: "CommerceMoneyResponse" },
+      base_fee: { ref: "CommerceMoneyResponse" },
+      tax_total: { ref: "CommerceMoneyResponse" },
+      grand_total: { ref: "CommerceMoneyResponse" },
+      per_unit_totals: { type: "array", items: { ref: "CommercePerUnitTotal-2" } },
+      credits: { nullable: true, allOf: [{ ref: "CommerceCreditsResponse" }] },
+      discounts: { type: "object", nullable: true, allOf: [{ ref: "BillingDiscountsResponse" }] }
+    }
+  },
+  Cookies: {
+    type: "object",
+    required: ["object", "cookies"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["cookies"] },
+      cookies: { type: "array", items: { type: "string" } }
+    }
+  },
+  CreateBillingPriceRequest: {
+    type: "object",
+    required: ["plan_id", "amount"],
+    additionalProperties: false,
+    properties: {
+      plan_id: { type: "string" },
+      currency: { type: "string" },
+      amount: { type: "integer", format: "int64", nullable: true },
+      annual_monthly_amount: { type: "integer", format: "int64", nullable: true },
+      description: { type: "string" },
+      supported_billing_periods: { type: "string", enum: ["month", "annual", "both"] }
+    }
+  },
+  DeletedObject: {
+    type: "object",
+    required: ["object", "deleted"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string" },
+      id: { type: "string" },
+      slug: { type: "string" },
+      deleted: { type: "boolean" },
+      external_id: { type: "string" }
+    }
+  },
+  Directories: { type: "array", items: { ref: "Directory" } },
+  Directory: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "endpoint_url",
+      "provider",
+      "enabled",
+      "group_role_mapping_enabled",
+      "attribute_mapping",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["directory"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      enterprise_connection_id: { type: "string", nullable: true },
+      endpoint_url: { type: "string" },
+      provider: { type: "string" },
+      enabled: { type: "boolean" },
+      group_role_mapping_enabled: { type: "boolean" },
+      attribute_mapping: { type: "object", additionalProperties: { type: "string" } },
+      custom_attributes: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            name: { type: "string" },
+            key: { type: "string" },
+            sso_path: { type: "string" },
+            scim_path: { type: "string" },
+            directory_path: { type: "string" },
+            multi_valued: { type: "boolean" }
+          }
+        }
+      },
+      api_key: { type: "string", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  DirectoryGroupRoleMapping: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "directory_id",
+      "scim_directory_id",
+      "directory_group_id",
+      "scim_group_id",
+      "directory_group_display_name",
+      "scim_group_display_name",
+      "precedence",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["directory_group_role_mapping"] },
+      id: { type: "string" },
+      directory_id: { type: "string" },
+      scim_directory_id: { type: "string" },
+      directory_group_id: { type: "string" },
+      scim_group_id: { type: "string" },
+      directory_group_display_name: { type: "string" },
+      scim_group_display_name: { type: "string" },
+      role: { ref: "Role" },
+      precedence: { type: "integer" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  DirectoryGroupRoleMappings: { type: "array", items: { ref: "DirectoryGroupRoleMapping" } },
+  Domain: {
+    type: "object",
+    required: ["object", "id", "name", "is_satellite", "frontend_api_url", "development_origin"],
+    properties: {
+      object: { type: "string", enum: ["domain"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      is_satellite: { type: "boolean" },
+      frontend_api_url: { type: "string" },
+      accounts_portal_url: { type: "string", nullable: true },
+      proxy_url: { type: "string", nullable: true },
+      development_origin: { type: "string" },
+      cname_targets: { type: "array", nullable: true, items: { ref: "CNameTarget" } }
+    }
+  },
+  Domains: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "Domain" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  EmailAddress: {
+    type: "object",
+    required: [
+      "object",
+      "email_address",
+      "verification",
+      "linked_to",
+      "reserved",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["email_address"] },
+      email_address: { type: "string" },
+      reserved: { type: "boolean" },
+      verification: {
+        type: "object",
+        nullable: true,
+        oneOf: [
+          { ref: "verification_otp" },
+          { ref: "verification_admin" },
+          { ref: "verification_from_oauth" },
+          { ref: "verification_ticket" },
+          { ref: "verification_saml" },
+          { ref: "verification_email_link" },
+          { ref: "verification_scim" }
+        ]
+      },
+      linked_to: { type: "array", items: { ref: "IdentificationLink" } },
+      matches_sso_connection: { type: "boolean" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  EnterpriseAccount: {
+    type: "object",
+    required: ["id", "object", "provider", "active", "email_address", "verification"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["enterprise_account"] },
+      protocol: { type: "string", enum: ["oauth", "saml"] },
+      provider: { type: "string" },
+      active: { type: "boolean" },
+      email_address: { type: "string" },
+      first_name: { type: "string", nullable: true },
+      last_name: { type: "string", nullable: true },
+      provider_user_id: { type: "string", nullable: true },
+      enterprise_connection_id: { type: "string", nullable: true },
+      public_metadata: { type: "object", additionalProperties: true },
+      verification: {
+        type: "object",
+        nullable: true,
+        oneOf: [{ ref: "verification_ticket" }, { ref: "verification_saml" }, { ref: "verification_oauth" }]
+      },
+      enterprise_connection: {
+        type: "object",
+        nullable: true,
+        oneOf: [{ ref: "EnterpriseAccountConnection" }]
+      },
+      last_authenticated_at: { type: "integer", format: "int64", nullable: true }
+    }
+  },
+  EnterpriseAccountConnection: {
+    type: "object",
+    required: [
+      "id",
+      "protocol",
+      "name",
+      "logo_public_url",
+      "active",
+      "provider",
+      "sync_user_attributes",
+      "disable_additional_identifications",
+      "allow_subdomains",
+      "allow_idp_initiated",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      protocol: { type: "string" },
+      provider: { type: "string" },
+      name: { type: "string" },
+      logo_public_url: { type: "string", nullable: true },
+      domain: { type: "string" },
+      domains: { type: "array", items: { type: "string" } },
+      active: { type: "boolean" },
+      sync_user_attributes: { type: "boolean" },
+      allow_subdomains: { type: "boolean" },
+      allow_idp_initiated: { type: "boolean" },
+      disable_additional_identifications: { type: "boolean" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    },
+    anyOf: [{ required: ["domain"] }, { required: ["domains"] }]
+  },
+  EnterpriseConnection: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "provider",
+      "active",
+      "domains",
+      "authenticatable",
+      "disable_jit_provisioning",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["enterprise_connection"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      provider: { type: "string" },
+      logo_public_url: { type: "string", nullable: true },
+      active: { type: "boolean" },
+      domains: { type: "array", items: { type: "string" } },
+      organization_id: { type: "string", nullable: true },
+      sync_user_attributes: { type: "boolean" },
+      disable_additional_identifications: { type: "boolean" },
+      allow_organization_account_linking: { type: "boolean" },
+      custom_attributes: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["name", "key"],
+          additionalProperties: false,
+          properties: {
+            name: { type: "string" },
+            key: { type: "string" },
+            sso_path: { type: "string" },
+            scim_path: { type: "string" },
+            directory_path: { type: "string" },
+            multi_valued: { type: "boolean" }
+          }
+        }
+      },
+      saml_connection: {
+        type: "object",
+        nullable: true,
+        properties: {
+          id: { type: "string" },
+          name: { type: "string" },
+          idp_entity_id: { type: "string", nullable: true },
+          idp_sso_url: { type: "string", nullable: true },
+          idp_metadata_url: { type: "string", nullable: true },
+          acs_url: { type: "string", nullable: true },
+          sp_entity_id: { type: "string", nullable: true },
+          sp_metadata_url: { type: "string", nullable: true },
+          active: { type: "boolean" },
+          allow_idp_initiated: { type: "boolean" },
+          allow_subdomains: { type: "boolean" },
+          force_authn: { type: "boolean" },
+          login_hint: {
+            type: "object",
+            required: ["mode"],
+            properties: {
+              mode: { type: "string", enum: ["email_address", "custom_attribute", "off"] },
+              source: { type: "string" }
+            }
+          }
+        }
+      },
+      oauth_config: {
+        type: "object",
+        nullable: true,
+        properties: {
+          id: { type: "string" },
+          name: { type: "string" },
+          provider_key: { type: "string" },
+          client_id: { type: "string", nullable: true },
+          discovery_url: { type: "string", nullable: true },
+          auth_url: { type: "string", nullable: true },
+          token_url: { type: "string", nullable: true },
+          user_info_url: { type: "string", nullable: true },
+          requires_pkce: { type: "boolean" },
+          logo_public_url: { type: "string", nullable: true },
+          created_at: { type: "integer", format: "int64" },
+          updated_at: { type: "integer", format: "int64" }
+        }
+      },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  EnterpriseConnectionTestRun: {
+    type: "object",
+    required: ["id", "status", "connection_type", "created_at"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      status: { type: "string", enum: ["pending", "success", "failed"] },
+      connection_type: { type: "string", enum: ["saml", "oauth"] },
+      parsed_user_info: {
+        type: "object",
+        nullable: true,
+        additionalProperties: false,
+        properties: {
+          email_address: { type: "string" },
+          first_name: { type: "string" },
+          last_name: { type: "string" },
+          user_id: { type: "string" }
+        }
+      },
+      logs: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["level", "message"],
+          additionalProperties: false,
+          properties: {
+            level: { type: "string" },
+            code: { type: "string" },
+            short_message: { type: "string" },
+            message: { type: "string" }
+          }
+        }
+      },
+      saml: {
+        type: "object",
+        nullable: true,
+        additionalProperties: false,
+        properties: {
+          saml_request: { type: "string" },
+          saml_response: { type: "string" },
+          relay_state: { type: "string" }
+        }
+      },
+      oauth: {
+        type: "object",
+        nullable: true,
+        additionalProperties: false,
+        properties: {
+          id_token: { type: "string" },
+          access_token: { type: "string" },
+          user_info: { type: "string" }
+        }
+      },
+      created_at: { type: "integer", format: "int64" }
+    }
+  },
+  EnterpriseConnectionTestRunResponse: {
+    type: "object",
+    required: ["url"],
+    additionalProperties: false,
+    properties: { url: { type: "string" } }
+  },
+  EnterpriseConnectionTestRuns: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "EnterpriseConnectionTestRun" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  EnterpriseConnections: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "EnterpriseConnection" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  ExtendFreeTrialRequest: {
+    type: "object",
+    required: ["extend_to"],
+    additionalProperties: false,
+    properties: { extend_to: { type: "string", format: "date-time" } }
+  },
+  ExternalAccountWithVerification: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "provider",
+      "identification_id",
+      "provider_user_id",
+      "approved_scopes",
+      "email_address",
+      "first_name",
+      "last_name",
+      "public_metadata",
+      "created_at",
+      "updated_at",
+      "verification"
+    ],
+    additionalProperties: true,
+    properties: {
+      object: { type: "string", enum: ["external_account", "facebook_account", "google_account"] },
+      id: { type: "string" },
+      provider: { type: "string" },
+      identification_id: { type: "string" },
+      provider_user_id: { type: "string" },
+      approved_scopes: { type: "string" },
+      email_address: { type: "string" },
+      email_address_verified: { type: "boolean", nullable: true },
+      first_name: { type: "string" },
+      last_name: { type: "string" },
+      avatar_url: { type: "string" },
+      image_url: { type: "string", nullable: true },
+      username: { type: "string", nullable: true },
+      phone_number: { type: "string", nullable: true },
+      public_metadata: { type: "object", additionalProperties: true },
+      label: { type: "string", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      verification: {
+        type: "object",
+        nullable: true,
+        oneOf: [{ ref: "verification_oauth" }, { ref: "verification_google_one_tap" }]
+      }
+    }
+  },
+  FeatureResponse: {
+    type: "object",
+    required: ["object", "id", "name", "description", "slug", "avatar_url"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["feature"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string", nullable: true },
+      slug: { type: "string" },
+      avatar_url: { type: "string", nullable: true }
+    }
+  },
+  "FeatureResponse-2": {
+    type: "object",
+    required: ["object", "id", "name", "description", "slug", "avatar_url"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["feature"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      slug: { type: "string" },
+      avatar_url: { type: "string" }
+    }
+  },
+  IdentificationLink: {
+    type: "object",
+    required: ["type", "id"],
+    additionalProperties: false,
+    properties: { type: { type: "string", pattern: "^oauth_[a-z]+$" }, id: { type: "string" } }
+  },
+  Instance: {
+    type: "object",
+    required: ["object", "id", "environment_type", "allowed_origins", "workspace_id"],
+    properties: {
+      object: { type: "string", enum: ["instance"] },
+      id: { type: "string" },
+      environment_type: { type: "string" },
+      allowed_origins: { type: "array", nullable: true, items: { type: "string" } },
+      workspace_id: { type: "string", nullable: true }
+    }
+  },
+  InstanceCommunication: {
+    type: "object",
+    required: ["object", "blocked_country_codes"],
+    properties: {
+      object: { type: "string", enum: ["instance_communication"] },
+      blocked_country_codes: { type: "array", items: { type: "string" } }
+    }
+  },
+  InstanceProtect: {
+    type: "object",
+    required: ["object", "rules_enabled", "specter_enabled", "checks_bypassed"],
+    properties: {
+      object: { type: "string", enum: ["instance_protect"] },
+      rules_enabled: { type: "boolean" },
+      specter_enabled: { type: "boolean" },
+      checks_bypassed: { type: "boolean" }
+    }
+  },
+  InstanceRestrictions: {
+    type: "object",
+    required: [
+      "object",
+      "allowlist",
+      "blocklist",
+      "allowlist_blocklist_disabled_on_sign_in",
+      "block_email_subaddresses",
+      "block_disposable_email_domains"
+    ],
+    properties: {
+      object: { type: "string", enum: ["instance_restrictions"] },
+      allowlist: { type: "boolean" },
+      blocklist: { type: "boolean" },
+      allowlist_blocklist_disabled_on_sign_in: { type: "boolean" },
+      block_email_subaddresses: { type: "boolean" },
+      block_disposable_email_domains: { type: "boolean" }
+    }
+  },
+  Invitation: {
+    type: "object",
+    required: ["object", "id", "email_address", "public_metadata", "status", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["invitation"] },
+      id: { type: "string" },
+      email_address: { type: "string", format: "email" },
+      public_metadata: { type: "object", additionalProperties: true },
+      revoked: { type: "boolean" },
+      status: { type: "string", enum: ["pending", "accepted", "revoked", "expired"] },
+      url: { type: "string" },
+      expires_at: { type: "integer", format: "int64", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  JWKS: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      keys: {
+        type: "array",
+        items: {
+          oneOf: [
+            { ref: "JWKS.ed25519.PublicKey" },
+            { ref: "JWKS.ecdsa.PublicKey" },
+            { ref: "JWKS.rsa.PublicKey" },
+            { ref: "JWKS.ed25519.PrivateKey" },
+            { ref: "JWKS.ecdsa.PrivateKey" },
+            { ref: "JWKS.rsa.PrivateKey" },
+            { ref: "JWKS.symmetric.Key" }
+          ]
+        }
+      }
+    }
+  },
+  "JWKS.ecdsa.PrivateKey": {
+    type: "object",
+    required: ["kid", "alg", "use", "kty", "crv", "x", "y", "d"],
+    properties: {
+      kid: { type: "string" },
+      alg: { type: "string" },
+      use: { type: "string" },
+      kty: { type: "string", enum: ["EC"] },
+      crv: { type: "string" },
+      x: { type: "string" },
+      y: { type: "string" },
+      d: { type: "string" },
+      x5c: { type: "array", items: { type: "string" } },
+      x5t: { type: "string" },
+      "x5t#S256": { type: "string" },
+      x5u: { type: "string" }
+    }
+  },
+  "JWKS.ecdsa.PublicKey": {
+    type: "object",
+    required: ["kid", "alg", "use", "kty", "crv", "x", "y"],
+    properties: {
+      kid: { type: "string" },
+      alg: { type: "string" },
+      use: { type: "string" },
+      kty: { type: "string", enum: ["EC"] },
+      crv: { type: "string" },
+      x: { type: "string" },
+      y: { type: "string" },
+      x5c: { type: "array", items: { type: "string" } },
+      x5t: { type: "string" },
+      "x5t#S256": { type: "string" },
+      x5u: { type: "string" }
+    }
+  },
+  "JWKS.ed25519.PrivateKey": {
+    type: "object",
+    required: ["kid", "alg", "use", "kty", "crv", "x", "d"],
+    properties: {
+      kid: { type: "string" },
+      alg: { type: "string" },
+      use: { type: "string" },
+      kty: { type: "string", enum: ["OKP"] },
+      crv: { type: "string", enum: ["Ed25519"] },
+      x: { type: "string" },
+      d: { type: "string" },
+      x5c: { type: "array", items: { type: "string" } },
+      x5t: { type: "string" },
+      "x5t#S256": { type: "string" },
+      x5u: { type: "string" }
+    }
+  },
+  "JWKS.ed25519.PublicKey": {
+    type: "object",
+    required: ["kid", "alg", "use", "kty", "crv", "x"],
+    properties: {
+      kid: { type: "string" },
+      alg: { type: "string" },
+      use: { type: "string" },
+      kty: { type: "string", enum: ["OKP"] },
+      crv: { type: "string", enum: ["Ed25519"] },
+      x: { type: "string" },
+      x5c: { type: "array", items: { type: "string" } },
+      x5t: { type: "string" },
+      "x5t#S256": { type: "string" },
+      x5u: { type: "string" }
+    }
+  },
+  "JWKS.rsa.PrivateKey": {
+    type: "object",
+    required: ["kid", "alg", "use", "kty", "crv", "n", "e", "d", "p", "q"],
+    properties: {
+      kid: { type: "string" },
+      alg: { type: "string" },
+      use: { type: "string" },
+      kty: { type: "string", enum: ["RSA"] },
+      n: { type: "string" },
+      e: { type: "string" },
+      d: { type: "string" },
+      p: { type: "string" },
+      q: { type: "string" },
+      dp: { type: "string" },
+      dq: { type: "string" },
+      qi: { type: "string" },
+      x5c: { type: "array", items: { type: "string" } },
+      x5t: { type: "string" },
+      "x5t#S256": { type: "string" },
+      x5u: { type: "string" }
+    }
+  },
+  "JWKS.rsa.PublicKey": {
+    type: "object",
+    required: ["kid", "alg", "use", "kty", "n", "e"],
+    properties: {
+      kid: { type: "string" },
+      alg: { type: "string" },
+      use: { type: "string" },
+      kty: { type: "string", enum: ["RSA"] },
+      n: { type: "string" },
+      e: { type: "string" },
+      x5c: { type: "array", items: { type: "string" } },
+      x5t: { type: "string" },
+      "x5t#S256": { type: "string" },
+      x5u: { type: "string" }
+    }
+  },
+  "JWKS.symmetric.Key": {
+    type: "object",
+    required: ["kid", "alg", "use", "kty", "k"],
+    properties: {
+      kid: { type: "string" },
+      alg: { type: "string" },
+      use: { type: "string" },
+      kty: { type: "string", enum: ["oct"] },
+      k: { type: "string" },
+      x5c: { type: "array", items: { type: "string" } },
+      x5t: { type: "string" },
+      "x5t#S256": { type: "string" },
+      x5u: { type: "string" }
+    }
+  },
+  JWTTemplate: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "claims",
+      "lifetime",
+      "allowed_clock_skew",
+      "custom_signing_key",
+      "signing_algorithm",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["jwt_template"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      claims: { type: "object" },
+      lifetime: { type: "integer" },
+      allowed_clock_skew: { type: "integer" },
+      custom_signing_key: { type: "boolean" },
+      signing_algorithm: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  Machine: {
+    allOf: [
+      { ref: "MachineWithoutScopedMachines" },
+      {
+        type: "object",
+        required: ["scoped_machines"],
+        properties: { scoped_machines: { type: "array", items: { ref: "MachineWithoutScopedMachines" } } }
+      }
+    ]
+  },
+  MachineScope: {
+    type: "object",
+    required: ["object", "from_machine_id", "to_machine_id", "created_at"],
+    properties: {
+      object: { type: "string", enum: ["machine_scope"] },
+      from_machine_id: { type: "string" },
+      to_machine_id: { type: "string" },
+      created_at: { type: "integer", format: "int64" }
+    }
+  },
+  MachineWithoutScopedMachines: {
+    type: "object",
+    required: ["object", "id", "name", "instance_id", "created_at", "updated_at"],
+    properties: {
+      object: { type: "string", enum: ["machine"] },
+      id: { type: "string" },
+      name: { type: "string", minLength: 1, maxLength: 255 },
+      instance_id: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      default_token_ttl: { type: "integer", minimum: 1 }
+    }
+  },
+  OAuthAccessToken: {
+    type: "array",
+    items: {
+      type: "object",
+      required: [
+        "object",
+        "external_account_id",
+        "provider_user_id",
+        "token",
+        "expires_at",
+        "provider",
+        "public_metadata",
+        "label"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["oauth_access_token"] },
+        external_account_id: { type: "string" },
+        provider_user_id: { type: "string" },
+        token: { type: "string" },
+        expires_at: { type: "integer", format: "int64", nullable: true },
+        provider: { type: "string" },
+        public_metadata: { type: "object", additionalProperties: true },
+        label: { type: "string", nullable: true },
+        scopes: { type: "array", items: { type: "string" } },
+        id_token: { type: "string" },
+        token_secret: { type: "string" }
+      }
+    }
+  },
+  OAuthApplication: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "instance_id",
+      "name",
+      "dynamically_registered",
+      "consent_screen_enabled",
+      "pkce_required",
+      "public",
+      "client_id",
+      "client_uri",
+      "client_image_url",
+      "scopes",
+      "redirect_uris",
+      "callback_url",
+      "authorize_url",
+      "token_fetch_url",
+      "user_info_url",
+      "discovery_url",
+      "token_introspection_url",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["oauth_application"] },
+      id: { type: "string" },
+      instance_id: { type: "string" },
+      name: { type: "string" },
+      client_id: { type: "string" },
+      client_uri: { type: "string", nullable: true },
+      client_image_url: { type: "string", nullable: true },
+      dynamically_registered: { type: "boolean" },
+      consent_screen_enabled: { type: "boolean" },
+      pkce_required: { type: "boolean" },
+      public: { type: "boolean" },
+      scopes: { type: "string" },
+      redirect_uris: { type: "array", items: { type: "string" } },
+      callback_url: { type: "string" },
+      authorize_url: { type: "string" },
+      token_fetch_url: { type: "string" },
+      user_info_url: { type: "string" },
+      discovery_url: { type: "string" },
+      token_introspection_url: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  OAuthApplicationSettings: {
+    type: "object",
+    required: [
+      "object",
+      "dynamic_oauth_client_registration",
+      "default_scopes",
+      "oauth_jwt_access_tokens",
+      "client_id_metadata_documents_advertised",
+      "client_id_metadata_documents_only_allow_pre_registered_clients",
+      "client_id_metadata_documents_block_implicitly_allowed_clients"
+    ],
+    properties: {
+      object: { type: "string", enum: ["oauth_application_settings"] },
+      dynamic_oauth_client_registration: { type: "boolean" },
+      default_scopes: { type: "array", nullable: true, items: { type: "string" } },
+      oauth_jwt_access_tokens: { type: "boolean" },
+      client_id_metadata_documents_advertised: { type: "boolean" },
+      client_id_metadata_documents_only_allow_pre_registered_clients: { type: "boolean" },
+      client_id_metadata_documents_block_implicitly_allowed_clients: { type: "boolean" }
+    }
+  },
+  OAuthApplicationWithSecret: {
+    allOf: [
+      { ref: "OAuthApplication" },
+      { type: "object", properties: { client_secret: { type: "string" } } }
+    ]
+  },
+  OAuthApplications: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "OAuthApplication" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  Organization: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "slug",
+      "has_image",
+      "max_allowed_memberships",
+      "admin_delete_enabled",
+      "public_metadata",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["organization"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      slug: { type: "string" },
+      image_url: { type: "string" },
+      has_image: { type: "boolean" },
+      members_count: { type: "integer" },
+      missing_member_with_elevated_permissions: { type: "boolean" },
+      pending_invitations_count: { type: "integer" },
+      max_allowed_memberships: { type: "integer" },
+      admin_delete_enabled: { type: "boolean" },
+      public_metadata: { type: "object", additionalProperties: true },
+      private_metadata: { type: "object", additionalProperties: true },
+      created_by: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      last_active_at: { type: "integer", format: "int64" },
+      role_set_key: { type: "string", nullable: true }
+    }
+  },
+  OrganizationDomain: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "organization_id",
+      "name",
+      "enrollment_mode",
+      "affiliation_email_address",
+      "affiliation_verification",
+      "ownership_verification",
+      "verification",
+      "total_pending_invitations",
+      "total_pending_suggestions",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["organization_domain"] },
+      id: { type: "string" },
+      organization_id: { type: "string" },
+      name: { type: "string" },
+      enrollment_mode: {
+        type: "string",
+        enum: ["manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso"]
+      },
+      affiliation_email_address: { type: "string", nullable: true },
+      affiliation_verification: {
+        type: "object",
+        nullable: true,
+        allOf: [{ ref: "OrganizationDomainVerification" }]
+      },
+      ownership_verification: {
+        type: "object",
+        nullable: true,
+        allOf: [{ ref: "OrganizationDomainVerification" }]
+      },
+      verification: { type: "object", nullable: true, allOf: [{ ref: "OrganizationDomainVerification" }] },
+      total_pending_invitations: { type: "integer", format: "int32" },
+      total_pending_suggestions: { type: "integer", format: "int32" },
+      public_organization_data: {
+        type: "object",
+        nullable: true,
+        allOf: [{ ref: "OrganizationInvitationPublicOrganizationData" }]
+      },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  OrganizationDomainVerification: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at", "verified_at"],
+    properties: {
+      status: { type: "string" },
+      strategy: { type: "string" },
+      attempts: { type: "integer", nullable: true },
+      expire_at: { type: "integer", format: "int64", nullable: true },
+      verified_at: { type: "integer", format: "int64", nullable: true }
+    }
+  },
+  OrganizationDomains: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "OrganizationDomain" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  OrganizationInvitation: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "email_address",
+      "role",
+      "role_name",
+      "public_metadata",
+      "url",
+      "expires_at",
+      "created_at",
+      "updated_at",
+      "inviter_id",
+      "public_inviter_data"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["organization_invitation"] },
+      id: { type: "string" },
+      email_address: { type: "string" },
+      role: { type: "string" },
+      role_name: { type: "string" },
+      organization_id: { type: "string" },
+      inviter_id: { type: "string", nullable: true },
+      public_inviter_data: { ref: "OrganizationInvitationPublicUserData" },
+      status: { type: "string" },
+      public_metadata: { type: "object", additionalProperties: true },
+      private_metadata: { type: "object", additionalProperties: true },
+      url: { type: "string", nullable: true },
+      expires_at: { type: "integer", format: "int64", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  OrganizationInvitationPublicOrganizationData: {
+    type: "object",
+    required: ["id", "name", "slug", "has_image"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      name: { type: "string" },
+      slug: { type: "string" },
+      image_url: { type: "string" },
+      has_image: { type: "boolean" }
+    }
+  },
+  OrganizationInvitationPublicUserData: {
+    type: "object",
+    nullable: true,
+    required: ["user_id", "first_name", "last_name", "image_url", "has_image", "identifier"],
+    additionalProperties: false,
+    properties: {
+      user_id: { type: "string", nullable: false },
+      first_name: { type: "string", nullable: true },
+      last_name: { type: "string", nullable: true },
+      image_url: { type: "string" },
+      has_image: { type: "boolean" },
+      identifier: { type: "string" }
+    }
+  },
+  OrganizationInvitationWithPublicOrganizationData: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "email_address",
+      "role",
+      "role_name",
+      "public_metadata",
+      "url",
+      "expires_at",
+      "created_at",
+      "updated_at",
+      "inviter_id",
+      "public_inviter_data"
+    ],
+    allOf: [
+      {
+        properties: {
+          object: { type: "string", enum: ["organization_invitation"] },
+          id: { type: "string" },
+          email_address: { type: "string" },
+          role: { type: "string" },
+          role_name: { type: "string" },
+          organization_id: { type: "string" },
+          inviter_id: { type: "string", nullable: true },
+          public_inviter_data: { ref: "OrganizationInvitationPublicUserData" },
+          status: { type: "string" },
+          public_metadata: { type: "object", additionalProperties: true },
+          private_metadata: { type: "object", additionalProperties: true },
+          url: { type: "string", nullable: true },
+          expires_at: { type: "integer", format: "int64", nullable: true },
+          created_at: { type: "integer", format: "int64" },
+          updated_at: { type: "integer", format: "int64" }
+        }
+      },
+      { properties: { public_organization_data: { ref: "OrganizationInvitationPublicOrganizationData" } } }
+    ]
+  },
+  OrganizationInvitations: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "OrganizationInvitation" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  OrganizationInvitationsWithPublicOrganizationData: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "OrganizationInvitationWithPublicOrganizationData" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  OrganizationMembership: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "role",
+      "permissions",
+      "public_metadata",
+      "created_at",
+      "updated_at",
+      "organization"
+    ],
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["organization_membership"] },
+      role: { type: "string" },
+      role_name: { type: "string" },
+      permissions: { type: "array", items: { type: "string" } },
+      public_metadata: { type: "object", additionalProperties: true },
+      private_metadata: { type: "object", additionalProperties: true },
+      organization: { type: "object", nullable: false, allOf: [{ ref: "Organization" }] },
+      public_user_data: { ref: "OrganizationMembershipPublicUserData" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  OrganizationMembershipPublicUserData: {
+    type: "object",
+    required: ["user_id", "first_name", "last_name", "profile_image_url", "image_url", "has_image"],
+    additionalProperties: false,
+    properties: {
+      user_id: { type: "string", nullable: false },
+      first_name: { type: "string", nullable: true },
+      last_name: { type: "string", nullable: true },
+      profile_image_url: { type: "string", nullable: true },
+      image_url: { type: "string" },
+      has_image: { type: "boolean" },
+      identifier: { type: "string", nullable: true },
+      username: { type: "string", nullable: true },
+      banned: { type: "boolean" },
+      deprovisioned: { type: "boolean" }
+    }
+  },
+  OrganizationMemberships: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "OrganizationMembership" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  OrganizationSettings: {
+    type: "object",
+    required: [
+      "object",
+      "enabled",
+      "max_allowed_memberships",
+      "max_allowed_roles",
+      "max_allowed_domains",
+      "creator_role",
+      "admin_delete_enabled",
+      "domains_enabled",
+      "domains_enrollment_modes",
+      "domains_default_role"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["organization_settings"] },
+      enabled: { type: "boolean" },
+      max_allowed_memberships: { type: "integer" },
+      max_allowed_roles: { type: "integer" },
+      max_role_sets_allowed: { type: "integer" },
+      max_allowed_domains: { type: "integer" },
+      max_allowed_permissions: { type: "integer" },
+      creator_role: { type: "string" },
+      admin_delete_enabled: { type: "boolean" },
+      domains_enabled: { type: "boolean" },
+      slug_disabled: { type: "boolean" },
+      domains_enrollment_modes: {
+        type: "array",
+        items: { type: "string", enum: ["manual_invitation", "automatic_invitation", "automatic_suggestion"] }
+      },
+      domains_default_role: { type: "string" },
+      initial_role_set_key: { type: "string", nullable: true }
+    }
+  },
+  OrganizationWithLogo: {
+    type: "object",
+    allOf: [
+      { ref: "Organization" },
+      {
+        type: "object",
+        required: ["image_url", "has_image"],
+        properties: {
+          logo_url: { type: "string" },
+          image_url: { type: "string" },
+          has_image: { type: "boolean" }
+        }
+      }
+    ]
+  },
+  Organizations: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "Organization" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  PaginatedBillingPaymentAttemptResponse: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "BillingPaymentAttempt" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  PaginatedBillingPriceResponse: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "BillingPriceResponse" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  PaginatedBillingStatementResponse: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "BillingStatement" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  PaginatedCommercePlanResponse: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "CommercePlan" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  PaginatedCommerceSubscriptionItemResponse: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "CommerceSubscriptionItem" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  Passkey: {
+    type: "object",
+    required: ["object", "name", "last_used_at", "verification"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["passkey"] },
+      name: { type: "string" },
+      last_used_at: { type: "integer", format: "int64" },
+      verification: { type: "object", nullable: true, oneOf: [{ ref: "verification_passkey" }] }
+    }
+  },
+  PasswordHasher: { type: "string" },
+  Permission: {
+    type: "object",
+    required: ["object", "id", "name", "key", "description", "type", "created_at", "updated_at"],
+    properties: {
+      object: { type: "string", enum: ["permission"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      key: { type: "string" },
+      description: { type: "string" },
+      type: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  Permissions: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "Permission" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  PhoneNumber: {
+    type: "object",
+    required: ["object", "phone_number", "verification", "linked_to", "reserved", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["phone_number"] },
+      phone_number: { type: "string" },
+      reserved_for_second_factor: { type: "boolean" },
+      default_second_factor: { type: "boolean" },
+      reserved: { type: "boolean" },
+      verification: {
+        type: "object",
+        nullable: true,
+        oneOf: [{ ref: "verification_otp" }, { ref: "verification_admin" }]
+      },
+      linked_to: { type: "array", items: { ref: "IdentificationLink" } },
+      backup_codes: { type: "array", nullable: true, items: { type: "string" } },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  PriceTransitionRequest: {
+    type: "object",
+    required: ["from_price_id", "to_price_id"],
+    additionalProperties: false,
+    properties: { from_price_id: { type: "string" }, to_price_id: { type: "string" } }
+  },
+  ProxyCheck: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "domain_id",
+      "last_run_at",
+      "proxy_url",
+      "successful",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["proxy_check"] },
+      id: { type: "string" },
+      domain_id: { type: "string" },
+      last_run_at: { type: "integer", format: "int64", nullable: true },
+      proxy_url: { type: "string" },
+      successful: { type: "boolean" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  ReassignmentMappings: { type: "object", additionalProperties: { type: "string" } },
+  RedirectURL: {
+    type: "object",
+    required: ["object", "id", "url", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["redirect_url"] },
+      id: { type: "string" },
+      url: { type: "string" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  Role: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "key",
+      "description",
+      "is_creator_eligible",
+      "permissions",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["role"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      key: { type: "string" },
+      description: { type: "string", nullable: true },
+      is_creator_eligible: { type: "boolean" },
+      permissions: { type: "array", items: { ref: "Permission" } },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  RoleSet: {
+    type: "object",
+    required: ["object", "id", "name", "key", "description", "roles", "type", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["role_set"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      key: { type: "string" },
+      description: { type: "string", nullable: true },
+      roles: { type: "array", items: { ref: "RoleSetItem" } },
+      default_role: { nullable: true, allOf: [{ ref: "RoleSetItem" }] },
+      creator_role: { nullable: true, allOf: [{ ref: "RoleSetItem" }] },
+      type: { type: "string", enum: ["initial", "custom"] },
+      role_set_migration: { nullable: true, allOf: [{ ref: "RoleSetMigration" }] },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  RoleSetItem: {
+    type: "object",
+    required: ["object", "id", "name", "key", "description", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["role_set_item"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      key: { type: "string" },
+      description: { type: "string", nullable: true },
+      members_count: { type: "integer", format: "int64", nullable: true },
+      has_members: { type: "boolean", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  RoleSetMigration: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "instance_id",
+      "source_role_set_id",
+      "trigger_type",
+      "status",
+      "migrated_members",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["role_set_migration"] },
+      id: { type: "string" },
+      organization_id: { type: "string", nullable: true },
+      instance_id: { type: "string" },
+      source_role_set_id: { type: "string" },
+      dest_role_set_id: { type: "string", nullable: true },
+      trigger_type: { type: "string" },
+      status: { type: "string" },
+      migrated_members: { type: "integer" },
+      mappings: { type: "object", nullable: true, additionalProperties: { type: "string" } },
+      started_at: { type: "integer", format: "int64", nullable: true },
+      completed_at: { type: "integer", format: "int64", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  RoleSets: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "RoleSet" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  Roles: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "Role" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  SAMLAccount: {
+    type: "object",
+    required: ["id", "object", "provider", "active", "email_address", "verification"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["saml_account"] },
+      provider: { type: "string" },
+      active: { type: "boolean" },
+      email_address: { type: "string" },
+      first_name: { type: "string", nullable: true },
+      last_name: { type: "string", nullable: true },
+      provider_user_id: { type: "string", nullable: true },
+      last_authenticated_at: { type: "integer", format: "int64", nullable: true },
+      public_metadata: { type: "object", additionalProperties: true },
+      verification: {
+        type: "object",
+        nullable: true,
+        oneOf: [{ ref: "verification_saml" }, { ref: "verification_ticket" }]
+      },
+      saml_connection: { type: "object", nullable: true, oneOf: [{ ref: "SAMLAccountConnection" }] }
+    }
+  },
+  SAMLAccountConnection: {
+    type: "object",
+    required: ["id", "name", "active", "provider", "sync_user_attributes", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      name: { type: "string" },
+      domain: { type: "string" },
+      domains: { type: "array", items: { type: "string" } },
+      active: { type: "boolean" },
+      provider: { type: "string" },
+      sync_user_attributes: { type: "boolean" },
+      allow_subdomains: { type: "boolean" },
+      allow_idp_initiated: { type: "boolean" },
+      disable_additional_identifications: { type: "boolean" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    },
+    anyOf: [{ required: ["domain"] }, { required: ["domains"] }]
+  },
+  SAMLConnection: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "idp_entity_id",
+      "idp_sso_url",
+      "idp_certificate",
+      "idp_certificate_issued_at",
+      "idp_certificate_expires_at",
+      "acs_url",
+      "sp_entity_id",
+      "sp_metadata_url",
+      "active",
+      "provider",
+      "user_count",
+      "sync_user_attributes",
+      "allow_subdomains",
+      "allow_idp_initiated",
+      "disable_additional_identifications",
+      "allow_organization_account_linking",
+      "authenticatable",
+      "force_authn",
+      "login_hint",
+      "disable_jit_provisioning",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["saml_connection"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      domain: { type: "string" },
+      domains: { type: "array", items: { type: "string" } },
+      idp_entity_id: { type: "string", nullable: true },
+      idp_sso_url: { type: "string", nullable: true },
+      idp_certificate: { type: "string", nullable: true },
+      idp_certificate_issued_at: { type: "integer", format: "int64", nullable: true },
+      idp_certificate_expires_at: { type: "integer", format: "int64", nullable: true },
+      idp_metadata_url: { type: "string", nullable: true },
+      idp_metadata: { type: "string", nullable: true },
+      acs_url: { type: "string" },
+      sp_entity_id: { type: "string" },
+      sp_metadata_url: { type: "string" },
+      organization_id: { type: "string", nullable: true },
+      attribute_mapping: { ref: "SAMLConnectionAttributeMapping" },
+      active: { type: "boolean" },
+      provider: { type: "string" },
+      user_count: { type: "integer" },
+      sync_user_attributes: { type: "boolean" },
+      allow_subdomains: { type: "boolean" },
+      allow_idp_initiated: { type: "boolean" },
+      disable_additional_identifications: { type: "boolean" },
+      allow_organization_account_linking: { type: "boolean" },
+      force_authn: { type: "boolean" },
+      login_hint: { ref: "SAMLConnectionLoginHint" },
+      enterprise_connection_id: { type: "string", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    },
+    anyOf: [{ required: ["domain"] }, { required: ["domains"] }]
+  },
+  SAMLConnectionAttributeMapping: {
+    type: "object",
+    required: ["user_id", "email_address", "first_name", "last_name"],
+    additionalProperties: false,
+    properties: {
+      user_id: { type: "string" },
+      email_address: { type: "string" },
+      first_name: { type: "string" },
+      last_name: { type: "string" }
+    }
+  },
+  SAMLConnectionLoginHint: {
+    type: "object",
+    required: ["mode"],
+    additionalProperties: false,
+    properties: {
+      mode: { type: "string", enum: ["email_address", "custom_attribute", "off"] },
+      source: { type: "string" }
+    }
+  },
+  SAMLConnections: {
+    type: "object",
+    required: ["data", "total_count"],
+    additionalProperties: false,
+    properties: {
+      data: { type: "array", items: { ref: "SAMLConnection" } },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  SCIMDirectories: { type: "array", items: { ref: "SCIMDirectory" } },
+  SCIMDirectory: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "name",
+      "endpoint_url",
+      "provider",
+      "enabled",
+      "group_role_mapping_enabled",
+      "attribute_mapping",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["scim_directory"] },
+      id: { type: "string" },
+      name: { type: "string" },
+      enterprise_connection_id: { type: "string", nullable: true },
+      endpoint_url: { type: "string" },
+      provider: { type: "string" },
+      enabled: { type: "boolean" },
+      group_role_mapping_enabled: { type: "boolean" },
+      attribute_mapping: { type: "object", additionalProperties: { type: "string" } },
+      custom_attributes: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            name: { type: "string" },
+            key: { type: "string" },
+            sso_path: { type: "string" },
+            scim_path: { type: "string" },
+            directory_path: { type: "string" },
+            multi_valued: { type: "boolean" }
+          }
+        }
+      },
+      api_key: { type: "string", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  SCIMGroupRoleMapping: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "scim_directory_id",
+      "directory_id",
+      "scim_group_id",
+      "directory_group_id",
+      "scim_group_display_name",
+      "directory_group_display_name",
+      "precedence",
+      "created_at",
+      "updated_at"
+    ],
+    properties: {
+      object: { type: "string", enum: ["scim_group_role_mapping"] },
+      id: { type: "string" },
+      scim_directory_id: { type: "string" },
+      directory_id: { type: "string" },
+      scim_group_id: { type: "string" },
+      directory_group_id: { type: "string" },
+      scim_group_display_name: { type: "string" },
+      directory_group_display_name: { type: "string" },
+      role: { ref: "Role" },
+      precedence: { type: "integer" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  SCIMGroupRoleMappings: { type: "array", items: { ref: "SCIMGroupRoleMapping" } },
+  SCIMUserMetadata: {
+    type: "object",
+    required: ["directory_id", "external_id"],
+    additionalProperties: false,
+    properties: {
+      directory_id: { type: "string" },
+      directory_enabled: { type: "boolean" },
+      external_id: { type: "string", nullable: true }
+    }
+  },
+  Session: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "user_id",
+      "client_id",
+      "status",
+      "last_active_at",
+      "expire_at",
+      "abandon_at",
+      "updated_at",
+      "created_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["session"] },
+      id: { type: "string" },
+      user_id: { type: "string" },
+      client_id: { type: "string" },
+      actor: { type: "object", nullable: true },
+      status: {
+        type: "string",
+        enum: ["active", "revoked", "ended", "expired", "removed", "abandoned", "replaced", "pending"]
+      },
+      last_active_organization_id: { type: "string", nullable: true },
+      last_active_at: { type: "integer" },
+      latest_activity: { ref: "SessionActivityResponse" },
+      expire_at: { type: "integer", format: "int64" },
+      abandon_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      created_at: { type: "integer", format: "int64" },
+      tasks: { type: "array", nullable: true, items: { ref: "SessionTask" } }
+    }
+  },
+  SessionActivityResponse: {
+    type: "object",
+    nullable: true,
+    required: ["id", "object", "is_mobile"],
+    properties: {
+      object: { type: "string" },
+      id: { type: "string" },
+      device_type: { type: "string" },
+      is_mobile: { type: "boolean" },
+      browser_name: { type: "string" },
+      browser_version: { type: "string" },
+      ip_address: { type: "string" },
+      city: { type: "string" },
+      country: { type: "string" }
+    }
+  },
+  SessionRefresh: { oneOf: [{ ref: "Token" }, { ref: "Cookies" }] },
+  SessionTask: { type: "object", required: ["key"], properties: { key: { type: "string" } } },
+  SignInToken: {
+    type: "object",
+    required: ["object", "id", "user_id", "status", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["sign_in_token"] },
+      id: { type: "string" },
+      status: { type: "string", enum: ["pending", "accepted", "revoked"] },
+      user_id: { type: "string" },
+      token: { type: "string" },
+      url: { type: "string", nullable: true },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  SignUp: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "status",
+      "required_fields",
+      "optional_fields",
+      "missing_fields",
+      "unverified_fields",
+      "verifications",
+      "username",
+      "email_address",
+      "phone_number",
+      "web3_wallet",
+      "password_enabled",
+      "first_name",
+      "last_name",
+      "custom_action",
+      "external_id",
+      "created_session_id",
+      "created_user_id",
+      "abandon_at",
+      "legal_accepted_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["sign_up_attempt"] },
+      id: { type: "string" },
+      status: { type: "string", enum: ["missing_requirements", "complete", "abandoned"] },
+      required_fields: { type: "array", items: { type: "string" } },
+      optional_fields: { type: "array", items: { type: "string" } },
+      missing_fields: { type: "array", items: { type: "string" } },
+      unverified_fields: { type: "array", items: { type: "string" } },
+      verifications: { ref: "SignUpVerifications" },
+      username: { type: "string", nullable: true },
+      email_address: { type: "string", nullable: true },
+      phone_number: { type: "string", nullable: true },
+      web3_wallet: { type: "string", nullable: true },
+      password_enabled: { type: "boolean" },
+      first_name: { type: "string", nullable: true },
+      last_name: { type: "string", nullable: true },
+      unsafe_metadata: { type: "object", additionalProperties: true },
+      public_metadata: { type: "object", additionalProperties: true },
+      custom_action: { type: "boolean" },
+      external_id: { type: "string", nullable: true },
+      created_session_id: { type: "string", nullable: true },
+      created_user_id: { type: "string", nullable: true },
+      abandon_at: { type: "integer", format: "int64" },
+      legal_accepted_at: { type: "integer", format: "int64", nullable: true },
+      locale: { type: "string", nullable: true },
+      external_account: { type: "object" }
+    }
+  },
+  SignUpVerification: {
+    type: "object",
+    nullable: true,
+    additionalProperties: true,
+    properties: {
+      next_action: { type: "string", enum: ["needs_prepare", "needs_attempt", ""] },
+      supported_strategies: { type: "array", items: { type: "string" } }
+    }
+  },
+  SignUpVerifications: {
+    type: "object",
+    required: ["email_address", "phone_number", "web3_wallet", "external_account"],
+    additionalProperties: false,
+    properties: {
+      email_address: { ref: "SignUpVerification" },
+      phone_number: { ref: "SignUpVerification" },
+      web3_wallet: { ref: "SignUpVerification" },
+      external_account: { type: "object", nullable: true }
+    }
+  },
+  SvixURL: {
+    type: "object",
+    required: ["svix_url"],
+    additionalProperties: false,
+    properties: { svix_url: { type: "string" } }
+  },
+  Template: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["template"] },
+      instance_id: { type: "string", nullable: true },
+      resource_type: { type: "string" },
+      template_type: { type: "string" },
+      name: { type: "string" },
+      slug: { type: "string" },
+      position: { type: "integer" },
+      can_revert: { type: "boolean" },
+      can_delete: { type: "boolean" },
+      can_edit_body: { type: "boolean" },
+      can_toggle: { type: "boolean" },
+      subject: { type: "string", nullable: true },
+      markup: { type: "string" },
+      body: { type: "string" },
+      available_variables: { type: "array", items: { type: "string" } },
+      required_variables: { type: "array", items: { type: "string" } },
+      from_email_name: { type: "string" },
+      reply_to_email_name: { type: "string" },
+      delivered_by_clerk: { type: "boolean" },
+      enabled: { type: "boolean" },
+      flagged_as_suspicious: { type: "boolean" },
+      updated_at: { type: "integer", format: "int64" },
+      created_at: { type: "integer", format: "int64" }
+    }
+  },
+  TestingToken: {
+    type: "object",
+    required: ["object", "token", "expires_at"],
+    properties: {
+      object: { type: "string", enum: ["testing_token"] },
+      token: { type: "string" },
+      expires_at: { type: "integer", format: "int64" }
+    }
+  },
+  Token: {
+    type: "object",
+    required: ["object", "jwt"],
+    additionalProperties: false,
+    properties: { object: { type: "string", enum: ["token"] }, jwt: { type: "string" } }
+  },
+  TotalCount: {
+    type: "object",
+    required: ["object", "total_count"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["total_count"] },
+      total_count: { type: "integer", format: "int64" }
+    }
+  },
+  TrustedDevice: {
+    type: "object",
+    required: [
+      "object",
+      "id",
+      "platform",
+      "app_identifier",
+      "algorithm",
+      "status",
+      "created_at",
+      "updated_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["trusted_device"] },
+      id: { type: "string" },
+      platform: { type: "string", enum: ["ios", "android"] },
+      app_identifier: { type: "string" },
+      name: { type: "string", nullable: true },
+      algorithm: { type: "string", enum: ["ES256"] },
+      status: { type: "string", enum: ["active", "revoked"] },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      last_used_at: { type: "integer", format: "int64", nullable: true },
+      revoked_at: { type: "integer", format: "int64", nullable: true }
+    }
+  },
+  User: {
+    type: "object",
+    required: [
+      "id",
+      "object",
+      "username",
+      "first_name",
+      "last_name",
+      "has_image",
+      "primary_email_address_id",
+      "primary_phone_number_id",
+      "primary_web3_wallet_id",
+      "password_enabled",
+      "two_factor_enabled",
+      "totp_enabled",
+      "backup_code_enabled",
+      "email_addresses",
+      "phone_numbers",
+      "web3_wallets",
+      "passkeys",
+      "external_accounts",
+      "saml_accounts",
+      "enterprise_accounts",
+      "public_metadata",
+      "external_id",
+      "last_sign_in_at",
+      "banned",
+      "locked",
+      "lockout_expires_in_seconds",
+      "verification_attempts_remaining",
+      "created_at",
+      "updated_at",
+      "delete_self_enabled",
+      "create_organization_enabled",
+      "last_active_at",
+      "mfa_enabled_at",
+      "mfa_disabled_at",
+      "legal_accepted_at"
+    ],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["user"] },
+      external_id: { type: "string", nullable: true },
+      primary_email_address_id: { type: "string", nullable: true },
+      primary_phone_number_id: { type: "string", nullable: true },
+      primary_web3_wallet_id: { type: "string", nullable: true },
+      username: { type: "string", nullable: true },
+      first_name: { type: "string", nullable: true },
+      last_name: { type: "string", nullable: true },
+      locale: { type: "string", nullable: true },
+      profile_image_url: { type: "string" },
+      image_url: { type: "string" },
+      has_image: { type: "boolean" },
+      public_metadata: { type: "object", additionalProperties: true },
+      private_metadata: { type: "object", nullable: true, additionalProperties: true },
+      unsafe_metadata: { type: "object", additionalProperties: true },
+      email_addresses: { type: "array", items: { ref: "EmailAddress" } },
+      phone_numbers: { type: "array", items: { ref: "PhoneNumber" } },
+      web3_wallets: { type: "array", items: { ref: "Web3Wallet" } },
+      passkeys: { type: "array", items: { ref: "Passkey" } },
+      password_enabled: { type: "boolean" },
+      two_factor_enabled: { type: "boolean" },
+      totp_enabled: { type: "boolean" },
+      backup_code_enabled: { type: "boolean" },
+      mfa_enabled_at: { type: "integer", format: "int64", nullable: true },
+      mfa_disabled_at: { type: "integer", format: "int64", nullable: true },
+      password_last_updated_at: { type: "integer", format: "int64", nullable: true },
+      external_accounts: { type: "array", items: { ref: "ExternalAccountWithVerification" } },
+      saml_accounts: { type: "array", items: { ref: "SAMLAccount" } },
+      enterprise_accounts: { type: "array", items: { ref: "EnterpriseAccount" } },
+      organization_memberships: { type: "array", items: { ref: "OrganizationMembership" } },
+      last_sign_in_at: { type: "integer", format: "int64", nullable: true },
+      banned: { type: "boolean" },
+      locked: { type: "boolean" },
+      deprovisioned: { type: "boolean" },
+      lockout_expires_in_seconds: { type: "integer", format: "int64", nullable: true },
+      verification_attempts_remaining: { type: "integer", format: "int64", nullable: true },
+      updated_at: { type: "integer", format: "int64" },
+      created_at: { type: "integer", format: "int64" },
+      delete_self_enabled: { type: "boolean" },
+      create_organization_enabled: { type: "boolean" },
+      create_organizations_limit: { type: "integer", nullable: true },
+      last_active_at: { type: "integer", format: "int64", nullable: true },
+      legal_accepted_at: { type: "integer", format: "int64", nullable: true },
+      bypass_client_trust: { type: "boolean" },
+      scim: { nullable: true, allOf: [{ ref: "SCIMUserMetadata" }] }
+    }
+  },
+  WaitlistEntry: {
+    type: "object",
+    required: ["object", "id", "email_address", "status", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["waitlist_entry"] },
+      id: { type: "string" },
+      email_address: { type: "string", format: "email" },
+      status: { type: "string", enum: ["pending", "invited", "rejected", "completed"] },
+      is_locked: { type: "boolean" },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" },
+      invitation: { type: "object", nullable: true, allOf: [{ ref: "Invitation" }] }
+    }
+  },
+  Web3Wallet: {
+    type: "object",
+    required: ["object", "web3_wallet", "verification", "created_at", "updated_at"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string" },
+      object: { type: "string", enum: ["web3_wallet"] },
+      web3_wallet: { type: "string" },
+      verification: {
+        type: "object",
+        nullable: true,
+        oneOf: [{ ref: "verification_web3" }, { ref: "verification_admin" }]
+      },
+      created_at: { type: "integer", format: "int64" },
+      updated_at: { type: "integer", format: "int64" }
+    }
+  },
+  verification_admin: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_admin"] },
+      status: { type: "string", enum: ["verified"] },
+      strategy: { type: "string", enum: ["admin"] },
+      attempts: { type: "integer", nullable: true },
+      expire_at: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  },
+  verification_email_link: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_email_link"] },
+      status: { type: "string", enum: ["unverified", "verified", "failed", "expired"] },
+      strategy: { type: "string", enum: ["email_link"] },
+      attempts: { type: "integer", nullable: true },
+      expire_at: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  },
+  verification_from_oauth: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_from_oauth"] },
+      status: { type: "string", enum: ["unverified", "verified"] },
+      strategy: { type: "string", pattern: "^from_oauth_(?:(?:token_)|(?:custom_))?[a-z]+$" },
+      error: { type: "object", nullable: true, oneOf: [{ ref: "ClerkError" }] },
+      expire_at: { type: "integer", nullable: true },
+      attempts: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  },
+  verification_google_one_tap: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_google_one_tap"] },
+      status: { type: "string", enum: ["unverified", "verified"] },
+      strategy: { type: "string", enum: ["google_one_tap"] },
+      expire_at: { type: "integer", nullable: true },
+      attempts: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true },
+      error: { type: "object", nullable: true, oneOf: [{ ref: "ClerkError" }] }
+    }
+  },
+  verification_oauth: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_oauth"] },
+      status: { type: "string", enum: ["unverified", "verified", "failed", "expired", "transferable"] },
+      strategy: { type: "string", pattern: "^oauth_(?:(?:token_)|(?:custom_))?[a-z]+$" },
+      external_verification_redirect_url: { type: "string" },
+      error: { type: "object", nullable: true, oneOf: [{ ref: "ClerkError" }] },
+      expire_at: { type: "integer" },
+      attempts: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  },
+  verification_otp: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_otp"] },
+      status: { type: "string", enum: ["unverified", "verified", "failed", "expired"] },
+      strategy: { type: "string", enum: ["phone_code", "email_code", "reset_password_email_code"] },
+      attempts: { type: "integer", nullable: true },
+      expire_at: { type: "integer", nullable: true },
+      channel: { type: "string", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  },
+  verification_passkey: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_passkey"] },
+      status: { type: "string", enum: ["verified"] },
+      strategy: { type: "string", enum: ["passkey"] },
+      nonce: { type: "string", enum: ["nonce"] },
+      message: { type: "string", nullable: true },
+      attempts: { type: "integer", nullable: true },
+      expire_at: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  },
+  verification_saml: {
+    type: "object",
+    required: ["status", "strategy", "attempts"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_saml"] },
+      status: { type: "string", enum: ["unverified", "verified", "failed", "expired", "transferable"] },
+      strategy: { type: "string", enum: ["saml"] },
+      external_verification_redirect_url: { type: "string", nullable: true },
+      error: { type: "object", nullable: true, oneOf: [{ ref: "ClerkError" }] },
+      expire_at: { type: "integer", nullable: true },
+      attempts: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  },
+  verification_scim: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_scim"] },
+      status: { type: "string", enum: ["verified"] },
+      strategy: { type: "string", enum: ["scim"] },
+      attempts: { type: "integer", nullable: true },
+      expire_at: { type: "integer", nullable: true }
+    }
+  },
+  verification_ticket: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_ticket"] },
+      status: { type: "string", enum: ["unverified", "verified", "expired"] },
+      strategy: { type: "string", enum: ["ticket"] },
+      attempts: { type: "integer", nullable: true },
+      expire_at: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  },
+  verification_web3: {
+    type: "object",
+    required: ["status", "strategy", "attempts", "expire_at"],
+    additionalProperties: false,
+    properties: {
+      object: { type: "string", enum: ["verification_web3"] },
+      status: { type: "string", enum: ["unverified", "verified", "failed", "expired"] },
+      strategy: {
+        type: "string",
+        enum: [
+          "web3_metamask_signature",
+          "web3_base_signature",
+          "web3_coinbase_wallet_signature",
+          "web3_okx_wallet_signature",
+          "web3_solana_signature"
+        ]
+      },
+      nonce: { type: "string", nullable: true },
+      message: { type: "string", nullable: true },
+      attempts: { type: "integer", nullable: true },
+      expire_at: { type: "integer", nullable: true },
+      verified_at_client: { type: "string", nullable: true }
+    }
+  }
+}
+
+/** Every operation of the spec, in the spec's order. */
+export const operations: ReadonlyArray<OperationSpec> = [
+  { method: "GET", path: "/public/interstitial", operationId: "GetPublicInterstitial", status: 200 },
+  { method: "GET", path: "/jwks", operationId: "GetJWKS", status: 200, response: { ref: "JWKS" } },
+  {
+    method: "GET",
+    path: "/clients",
+    operationId: "GetClientList",
+    status: 200,
+    response: { type: "array", items: { ref: "Client" } }
+  },
+  {
+    method: "POST",
+    path: "/clients/verify",
+    operationId: "VerifyClient",
+    status: 200,
+    response: { ref: "Client" },
+    body: {
+      type: "object",
+      required: ["token"],
+      additionalProperties: false,
+      properties: { token: { type: "string" } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/clients/{client_id}",
+    operationId: "GetClient",
+    status: 200,
+    response: { ref: "Client" }
+  },
+  {
+    method: "POST",
+    path: "/email_addresses",
+    operationId: "CreateEmailAddress",
+    status: 200,
+    response: { ref: "EmailAddress" },
+    body: {
+      type: "object",
+      required: ["user_id", "email_address"],
+      properties: {
+        user_id: { type: "string" },
+        email_address: { type: "string" },
+        verified: { type: "boolean", nullable: true },
+        primary: { type: "boolean", nullable: true },
+        notify_primary_email_address_changed: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/email_addresses/{email_address_id}",
+    operationId: "GetEmailAddress",
+    status: 200,
+    response: { ref: "EmailAddress" }
+  },
+  {
+    method: "PATCH",
+    path: "/email_addresses/{email_address_id}",
+    operationId: "UpdateEmailAddress",
+    status: 200,
+    response: { ref: "EmailAddress" },
+    body: {
+      type: "object",
+      properties: {
+        verified: { type: "boolean", nullable: true },
+        primary: { type: "boolean", nullable: true },
+        notify_primary_email_address_changed: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/email_addresses/{email_address_id}",
+    operationId: "DeleteEmailAddress",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/email_addresses/{email_address_id}/prepare_verification",
+    operationId: "PrepareEmailAddressVerification",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        object: { type: "string" },
+        id: { type: "string" },
+        status: { type: "string" },
+        strategy: { type: "string" },
+        attempts: { type: "integer", nullable: true },
+        expire_at: { type: "integer", format: "int64", nullable: true },
+        channel: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/email_addresses/{email_address_id}/attempt_verification",
+    operationId: "AttemptEmailAddressVerification",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        object: { type: "string" },
+        id: { type: "string" },
+        status: { type: "string" },
+        strategy: { type: "string" },
+        attempts: { type: "integer", nullable: true },
+        expire_at: { type: "integer", format: "int64", nullable: true },
+        channel: { type: "string", nullable: true }
+      }
+    },
+    body: {
+      type: "object",
+      required: ["verification_id", "code"],
+      additionalProperties: false,
+      properties: { verification_id: { type: "string" }, code: { type: "string" } }
+    }
+  },
+  {
+    method: "PUT",
+    path: "/users/{user_id}/email_address",
+    operationId: "ReplaceUserEmailAddress",
+    status: 200,
+    response: { ref: "EmailAddress" },
+    body: {
+      type: "object",
+      required: ["email_address"],
+      additionalProperties: false,
+      properties: {
+        email_address: { type: "string" },
+        identification_status: { type: "string", enum: ["verified", "reserved", "unverified"] },
+        notify_primary_email_address_changed: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/phone_numbers",
+    operationId: "CreatePhoneNumber",
+    status: 200,
+    response: { ref: "PhoneNumber" },
+    body: {
+      type: "object",
+      required: ["user_id", "phone_number"],
+      properties: {
+        user_id: { type: "string" },
+        phone_number: { type: "string" },
+        verified: { type: "boolean", nullable: true },
+        primary: { type: "boolean", nullable: true },
+        reserved_for_second_factor: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/phone_numbers/{phone_number_id}",
+    operationId: "GetPhoneNumber",
+    status: 200,
+    response: { ref: "PhoneNumber" }
+  },
+  {
+    method: "PATCH",
+    path: "/phone_numbers/{phone_number_id}",
+    operationId: "UpdatePhoneNumber",
+    status: 200,
+    response: { ref: "PhoneNumber" },
+    body: {
+      type: "object",
+      properties: {
+        verified: { type: "boolean", nullable: true },
+        primary: { type: "boolean", nullable: true },
+        reserved_for_second_factor: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/phone_numbers/{phone_number_id}",
+    operationId: "DeletePhoneNumber",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/phone_numbers/{phone_number_id}/prepare_verification",
+    operationId: "PreparePhoneNumberVerification",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        object: { type: "string" },
+        id: { type: "string" },
+        status: { type: "string" },
+        strategy: { type: "string" },
+        attempts: { type: "integer", nullable: true },
+        expire_at: { type: "integer", format: "int64", nullable: true },
+        channel: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/phone_numbers/{phone_number_id}/attempt_verification",
+    operationId: "AttemptPhoneNumberVerification",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        object: { type: "string" },
+        id: { type: "string" },
+        status: { type: "string" },
+        strategy: { type: "string" },
+        attempts: { type: "integer", nullable: true },
+        expire_at: { type: "integer", format: "int64", nullable: true },
+        channel: { type: "string", nullable: true }
+      }
+    },
+    body: {
+      type: "object",
+      required: ["verification_id", "code"],
+      additionalProperties: false,
+      properties: { verification_id: { type: "string" }, code: { type: "string" } }
+    }
+  },
+  {
+    method: "PUT",
+    path: "/users/{user_id}/phone_number",
+    operationId: "ReplaceUserPhoneNumber",
+    status: 200,
+    response: { ref: "PhoneNumber" },
+    body: {
+      type: "object",
+      required: ["phone_number"],
+      additionalProperties: false,
+      properties: {
+        phone_number: { type: "string" },
+        identification_status: { type: "string", enum: ["verified", "reserved", "unverified"] }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/sessions",
+    operationId: "GetSessionList",
+    status: 200,
+    response: { type: "array", items: { ref: "Session" } }
+  },
+  {
+    method: "POST",
+    path: "/sessions",
+    operationId: "createSession",
+    status: 200,
+    response: { ref: "Session" },
+    body: {
+      type: "object",
+      required: ["user_id"],
+      properties: { user_id: { type: "string" }, active_organization_id: { type: "string" } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/sessions/{session_id}",
+    operationId: "GetSession",
+    status: 200,
+    response: { ref: "Session" }
+  },
+  {
+    method: "POST",
+    path: "/sessions/{session_id}/refresh",
+    operationId: "RefreshSession",
+    status: 200,
+    response: { ref: "SessionRefresh" },
+    body: {
+      type: "object",
+      required: ["expired_token", "refresh_token", "request_origin"],
+      additionalProperties: false,
+      properties: {
+        expired_token: { type: "string" },
+        refresh_token: { type: "string" },
+        request_origin: { type: "string" },
+        request_headers: { type: "object", nullable: true, additionalProperties: true },
+        format: { type: "string", enum: ["token", "cookie"], nullable: true },
+        request_originating_ip: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/sessions/{session_id}/revoke",
+    operationId: "RevokeSession",
+    status: 200,
+    response: { ref: "Session" }
+  },
+  {
+    method: "POST",
+    path: "/sessions/{session_id}/tokens",
+    operationId: "CreateSessionToken",
+    status: 200,
+    response: {
+      type: "object",
+      properties: { object: { type: "string", enum: ["token"] }, jwt: { type: "string" } }
+    },
+    body: {
+      type: "object",
+      properties: { expires_in_seconds: { type: "integer", nullable: true, minimum: 30, maximum: 315360000 } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/sessions/{session_id}/tokens/{template_name}",
+    operationId: "CreateSessionTokenFromTemplate",
+    status: 200,
+    response: {
+      type: "object",
+      properties: { object: { type: "string", enum: ["token"] }, jwt: { type: "string" } }
+    },
+    body: {
+      type: "object",
+      properties: { expires_in_seconds: { type: "integer", nullable: true, minimum: 30, maximum: 315360000 } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/templates/{template_type}",
+    operationId: "GetTemplateList",
+    status: 200,
+    response: { type: "array", items: { ref: "Template" } }
+  },
+  {
+    method: "GET",
+    path: "/templates/{template_type}/{slug}",
+    operationId: "GetTemplate",
+    status: 200,
+    response: { ref: "Template" }
+  },
+  {
+    method: "PUT",
+    path: "/templates/{template_type}/{slug}",
+    operationId: "UpsertTemplate",
+    status: 200,
+    response: { ref: "Template" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        name: { type: "string" },
+        subject: { type: "string", nullable: true },
+        markup: { type: "string", nullable: true },
+        body: { type: "string" },
+        delivered_by_clerk: { type: "boolean", nullable: true },
+        from_email_name: { type: "string" },
+        reply_to_email_name: { type: "string" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/templates/{template_type}/{slug}/revert",
+    operationId: "RevertTemplate",
+    status: 200,
+    response: { ref: "Template" }
+  },
+  {
+    method: "POST",
+    path: "/templates/{template_type}/{slug}/preview",
+    operationId: "PreviewTemplate",
+    status: 200,
+    response: { type: "object" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        subject: { type: "string", nullable: true },
+        body: { type: "string" },
+        from_email_name: { type: "string" },
+        reply_to_email_name: { type: "string" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/templates/{template_type}/{slug}/toggle_delivery",
+    operationId: "ToggleTemplateDelivery",
+    status: 200,
+    response: { ref: "Template" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: { delivered_by_clerk: { type: "boolean" } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/users",
+    operationId: "GetUserList",
+    status: 200,
+    response: { type: "array", items: { ref: "User" } }
+  },
+  {
+    method: "POST",
+    path: "/users",
+    operationId: "CreateUser",
+    status: 200,
+    response: { ref: "User" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        external_id: { type: "string", nullable: true },
+        first_name: { type: "string", nullable: true },
+        last_name: { type: "string", nullable: true },
+        locale: { type: "string", nullable: true },
+        email_address: { type: "array", items: { type: "string" } },
+        email_address_identification_status: {
+          type: "array",
+          items: { type: "string", enum: ["verified", "reserved"] }
+        },
+        phone_number: { type: "array", items: { type: "string" } },
+        phone_number_identification_status: {
+          type: "array",
+          items: { type: "string", enum: ["verified", "reserved"] }
+        },
+        web3_wallet: { type: "array", items: { type: "string" } },
+        username: { type: "string", nullable: true },
+        password: { type: "string", nullable: true },
+        password_digest: { type: "string", nullable: true },
+        password_hasher: { ref: "PasswordHasher" },
+        skip_password_checks: { type: "boolean", nullable: true },
+        skip_password_requirement: { type: "boolean", nullable: true },
+        totp_secret: { type: "string", nullable: true },
+        backup_codes: { type: "array", items: { type: "string" } },
+        public_metadata: { type: "object", additionalProperties: true },
+        private_metadata: { type: "object", additionalProperties: true },
+        unsafe_metadata: { type: "object", additionalProperties: true },
+        delete_self_enabled: { type: "boolean", nullable: true },
+        legal_accepted_at: { type: "string", nullable: true },
+        skip_legal_checks: { type: "boolean", nullable: true },
+        skip_user_requirement: { type: "boolean", nullable: true },
+        create_organization_enabled: { type: "boolean", nullable: true },
+        create_organizations_limit: { type: "integer", nullable: true },
+        created_at: { type: "string", nullable: true },
+        bypass_client_trust: { type: "boolean", nullable: true },
+        banned: { type: "boolean", nullable: true },
+        locked: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/users/count",
+    operationId: "GetUsersCount",
+    status: 200,
+    response: { ref: "TotalCount" }
+  },
+  { method: "GET", path: "/users/{user_id}", operationId: "GetUser", status: 200, response: { ref: "User" } },
+  {
+    method: "PATCH",
+    path: "/users/{user_id}",
+    operationId: "UpdateUser",
+    status: 200,
+    response: { ref: "User" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        external_id: { type: "string", nullable: true },
+        first_name: { type: "string", nullable: true },
+        last_name: { type: "string", nullable: true },
+        locale: { type: "string", nullable: true },
+        primary_email_address_id: { type: "string", nullable: true },
+        notify_primary_email_address_changed: { type: "boolean", nullable: true },
+        primary_phone_number_id: { type: "string", nullable: true },
+        primary_web3_wallet_id: { type: "string", nullable: true },
+        username: { type: "string", nullable: true },
+        profile_image_id: { type: "string", nullable: true },
+        password: { type: "string", nullable: true },
+        password_digest: { type: "string" },
+        password_hasher: { ref: "PasswordHasher" },
+        skip_password_checks: { type: "boolean", nullable: true },
+        sign_out_of_other_sessions: { type: "boolean", nullable: true },
+        totp_secret: { type: "string", nullable: true },
+        backup_codes: { type: "array", items: { type: "string" } },
+        delete_self_enabled: { type: "boolean", nullable: true },
+        create_organization_enabled: { type: "boolean", nullable: true },
+        legal_accepted_at: { type: "string", nullable: true },
+        skip_legal_checks: { type: "boolean", nullable: true },
+        create_organizations_limit: { type: "integer", nullable: true },
+        created_at: { type: "string", nullable: true },
+        bypass_client_trust: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}",
+    operationId: "DeleteUser",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/ban",
+    operationId: "BanUser",
+    status: 200,
+    response: { ref: "User" }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/unban",
+    operationId: "UnbanUser",
+    status: 200,
+    response: { ref: "User" }
+  },
+  {
+    method: "POST",
+    path: "/users/ban",
+    operationId: "UsersBan",
+    status: 200,
+    response: { type: "array", items: { ref: "User" } },
+    body: {
+      type: "object",
+      required: ["user_ids"],
+      properties: { user_ids: { type: "array", items: { type: "string" }, minItems: 1, maxItems: 50 } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/users/unban",
+    operationId: "UsersUnban",
+    status: 200,
+    response: { type: "array", items: { ref: "User" } },
+    body: {
+      type: "object",
+      required: ["user_ids"],
+      properties: { user_ids: { type: "array", items: { type: "string" }, minItems: 1, maxItems: 50 } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/lock",
+    operationId: "LockUser",
+    status: 200,
+    response: { ref: "User" }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/unlock",
+    operationId: "UnlockUser",
+    status: 200,
+    response: { ref: "User" }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/profile_image",
+    operationId: "SetUserProfileImage",
+    status: 200,
+    response: { ref: "User" },
+    body: { type: "object", properties: { file: { type: "string", format: "binary" } } },
+    multipart: true
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}/profile_image",
+    operationId: "DeleteUserProfileImage",
+    status: 200,
+    response: { ref: "User" }
+  },
+  {
+    method: "PUT",
+    path: "/users/{user_id}/metadata",
+    operationId: "ReplaceUserMetadata",
+    status: 200,
+    response: { ref: "User" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        public_metadata: { type: "object", additionalProperties: true },
+        private_metadata: { type: "object", additionalProperties: true },
+        unsafe_metadata: { type: "object", additionalProperties: true }
+      }
+    }
+  },
+  {
+    method: "PATCH",
+    path: "/users/{user_id}/metadata",
+    operationId: "UpdateUserMetadata",
+    status: 200,
+    response: { ref: "User" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        public_metadata: { type: "object", additionalProperties: true },
+        private_metadata: { type: "object", additionalProperties: true },
+        unsafe_metadata: { type: "object", additionalProperties: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/users/{user_id}/billing/subscription",
+    operationId: "GetUserBillingSubscription",
+    status: 200,
+    response: { ref: "CommerceSubscription" }
+  },
+  {
+    method: "GET",
+    path: "/users/{user_id}/billing/credits",
+    operationId: "GetUserBillingCreditBalance",
+    status: 200,
+    response: { ref: "CommerceCreditBalanceResponse" }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/billing/credits",
+    operationId: "AdjustUserBillingCreditBalance",
+    status: 200,
+    response: { ref: "CommerceCreditLedgerResponse" },
+    body: { ref: "AdjustCreditBalanceRequest" }
+  },
+  {
+    method: "GET",
+    path: "/users/{user_id}/oauth_access_tokens/{provider}",
+    operationId: "GetOAuthAccessToken",
+    status: 200,
+    response: { ref: "OAuthAccessToken" }
+  },
+  {
+    method: "GET",
+    path: "/users/{user_id}/organization_memberships",
+    operationId: "UsersGetOrganizationMemberships",
+    status: 200,
+    response: { ref: "OrganizationMemberships" }
+  },
+  {
+    method: "GET",
+    path: "/users/{user_id}/organization_invitations",
+    operationId: "UsersGetOrganizationInvitations",
+    status: 200,
+    response: { ref: "OrganizationInvitationsWithPublicOrganizationData" }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/remove_password",
+    operationId: "RemoveUserPassword",
+    status: 200,
+    response: { ref: "User" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: { sign_out_of_other_sessions: { type: "boolean" } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/verify_password",
+    operationId: "VerifyPassword",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: { verified: { type: "boolean", nullable: false } }
+    },
+    body: {
+      type: "object",
+      required: ["password"],
+      additionalProperties: false,
+      properties: { password: { type: "string" } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/verify_totp",
+    operationId: "VerifyTOTP",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        verified: { type: "boolean", nullable: false },
+        code_type: { type: "string", enum: ["totp", "backup_code"], nullable: false }
+      }
+    },
+    body: {
+      type: "object",
+      required: ["code"],
+      additionalProperties: false,
+      properties: { code: { type: "string" } }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}/mfa",
+    operationId: "DisableMFA",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: { user_id: { type: "string", nullable: false } }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}/backup_code",
+    operationId: "DeleteBackupCode",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: { user_id: { type: "string", nullable: false } }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}/passkeys/{passkey_identification_id}",
+    operationId: "UserPasskeyDelete",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "GET",
+    path: "/users/{user_id}/trusted_devices",
+    operationId: "ListUserTrustedDevices",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: {
+        data: { type: "array", items: { ref: "TrustedDevice" } },
+        total_count: { type: "integer", format: "int64" }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}/trusted_devices/{trusted_device_id}",
+    operationId: "RevokeUserTrustedDevice",
+    status: 200,
+    response: { ref: "TrustedDevice" }
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
+    operationId: "UserWeb3WalletDelete",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}/totp",
+    operationId: "DeleteTOTP",
+    status: 200,
+    response: {
+      type: "object",
+      additionalProperties: false,
+      properties: { user_id: { type: "string", nullable: false } }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/users/{user_id}/external_accounts/{external_account_id}",
+    operationId: "DeleteExternalAccount",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/password/set_compromised",
+    operationId: "SetUserPasswordCompromised",
+    status: 200,
+    response: { ref: "User" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: { revoke_all_sessions: { type: "boolean", nullable: true } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/users/{user_id}/password/unset_compromised",
+    operationId: "UnsetUserPasswordCompromised",
+    status: 200,
+    response: { ref: "User" }
+  },
+  {
+    method: "GET",
+    path: "/invitations",
+    operationId: "ListInvitations",
+    status: 200,
+    response: { type: "array", items: { ref: "Invitation" } }
+  },
+  {
+    method: "POST",
+    path: "/invitations",
+    operationId: "CreateInvitation",
+    status: 200,
+    response: { ref: "Invitation" },
+    body: {
+      type: "object",
+      required: ["email_address"],
+      additionalProperties: false,
+      properties: {
+        email_address: { type: "string" },
+        public_metadata: { type: "object", additionalProperties: true },
+        redirect_url: { type: "string" },
+        notify: { type: "boolean", nullable: true },
+        ignore_existing: { type: "boolean", nullable: true },
+        expires_in_days: { type: "integer", nullable: true, minimum: 1, maximum: 365 },
+        template_slug: { type: "string", enum: ["invitation", "waitlist_invitation"] }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/invitations/bulk",
+    operationId: "CreateBulkInvitations",
+    status: 200,
+    response: { type: "array", items: { ref: "Invitation" } },
+    body: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["email_address"],
+        additionalProperties: false,
+        properties: {
+          email_address: { type: "string" },
+          public_metadata: { type: "object", nullable: true, additionalProperties: true },
+          redirect_url: { type: "string", nullable: true },
+          notify: { type: "boolean", nullable: true },
+          ignore_existing: { type: "boolean", nullable: true },
+          expires_in_days: { type: "integer", nullable: true, minimum: 1, maximum: 365 },
+          template_slug: { type: "string", enum: ["invitation", "waitlist_invitation"] }
+        }
+      },
+      minItems: 1,
+      maxItems: 10
+    }
+  },
+  {
+    method: "POST",
+    path: "/invitations/{invitation_id}/revoke",
+    operationId: "RevokeInvitation",
+    status: 200,
+    response: {
+      allOf: [
+        { ref: "Invitation" },
+        {
+          type: "object",
+          properties: {
+            revoked: { type: "boolean", enum: [true] },
+            status: { type: "string", enum: ["revoked"] }
+          }
+        }
+      ]
+    }
+  },
+  {
+    method: "GET",
+    path: "/organization_invitations",
+    operationId: "ListInstanceOrganizationInvitations",
+    status: 200,
+    response: { ref: "OrganizationInvitationsWithPublicOrganizationData" }
+  },
+  {
+    method: "GET",
+    path: "/allowlist_identifiers",
+    operationId: "ListAllowlistIdentifiers",
+    status: 200,
+    response: { type: "array", items: { ref: "AllowlistIdentifier" } }
+  },
+  {
+    method: "POST",
+    path: "/allowlist_identifiers",
+    operationId: "CreateAllowlistIdentifier",
+    status: 200,
+    response: { ref: "AllowlistIdentifier" },
+    body: {
+      type: "object",
+      required: ["identifier"],
+      additionalProperties: false,
+      properties: { identifier: { type: "string" }, notify: { type: "boolean" } }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/allowlist_identifiers/{identifier_id}",
+    operationId: "DeleteAllowlistIdentifier",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "GET",
+    path: "/blocklist_identifiers",
+    operationId: "ListBlocklistIdentifiers",
+    status: 200,
+    response: { ref: "BlocklistIdentifiers" }
+  },
+  {
+    method: "POST",
+    path: "/blocklist_identifiers",
+    operationId: "CreateBlocklistIdentifier",
+    status: 200,
+    response: { ref: "BlocklistIdentifier" },
+    body: {
+      type: "object",
+      required: ["identifier"],
+      additionalProperties: false,
+      properties: { identifier: { type: "string" } }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/blocklist_identifiers/{identifier_id}",
+    operationId: "DeleteBlocklistIdentifier",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "PATCH",
+    path: "/beta_features/instance_settings",
+    operationId: "UpdateInstanceAuthConfig",
+    status: 200,
+    response: {
+      type: "object",
+      properties: {
+        object: { type: "string", enum: ["instance_settings"] },
+        id: { type: "string" },
+        restricted_to_allowlist: { type: "boolean" },
+        from_email_address: { type: "string" },
+        progressive_sign_up: { type: "boolean" },
+        enhanced_email_deliverability: { type: "boolean" }
+      }
+    },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        restricted_to_allowlist: { type: "boolean", nullable: true },
+        from_email_address: { type: "string", nullable: true },
+        progressive_sign_up: { type: "boolean", nullable: true },
+        test_mode: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "PUT",
+    path: "/beta_features/domain",
+    operationId: "UpdateProductionInstanceDomain",
+    status: 202,
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: { home_url: { type: "string" }, is_secondary: { type: "boolean" } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/actor_tokens",
+    operationId: "CreateActorToken",
+    status: 200,
+    response: { ref: "ActorToken" },
+    body: {
+      type: "object",
+      required: ["user_id", "actor"],
+      additionalProperties: false,
+      properties: {
+        user_id: { type: "string" },
+        actor: {
+          type: "object",
+          required: ["sub"],
+          additionalProperties: true,
+          properties: { sub: { type: "string" } }
+        },
+        expires_in_seconds: { type: "integer" },
+        session_max_duration_in_seconds: { type: "integer" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/actor_tokens/{actor_token_id}/revoke",
+    operationId: "RevokeActorToken",
+    status: 200,
+    response: { ref: "ActorToken" }
+  },
+  { method: "GET", path: "/domains", operationId: "ListDomains", status: 200, response: { ref: "Domains" } },
+  {
+    method: "POST",
+    path: "/domains",
+    operationId: "AddDomain",
+    status: 200,
+    response: { ref: "Domain" },
+    body: {
+      type: "object",
+      required: ["name", "is_satellite"],
+      properties: {
+        name: { type: "string" },
+        is_satellite: { type: "boolean", enum: [true] },
+        proxy_url: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "PATCH",
+    path: "/domains/{domain_id}",
+    operationId: "UpdateDomain",
+    status: 200,
+    response: { ref: "Domain" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        name: { type: "string", nullable: true },
+        proxy_url: { type: "string", nullable: true },
+        is_secondary: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/domains/{domain_id}",
+    operationId: "DeleteDomain",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "GET",
+    path: "/instance",
+    operationId: "GetInstance",
+    status: 200,
+    response: { ref: "Instance" }
+  },
+  {
+    method: "PATCH",
+    path: "/instance",
+    operationId: "UpdateInstance",
+    status: 204,
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        test_mode: { type: "boolean", nullable: true },
+        hibp: { type: "boolean", nullable: true },
+        support_email: { type: "string", nullable: true },
+        clerk_js_version: { type: "string", nullable: true },
+        development_origin: { type: "string", nullable: true },
+        allowed_origins: { type: "array", items: { type: "string" } },
+        cookieless_dev: { type: "boolean", nullable: true },
+        url_based_session_syncing: { type: "boolean", nullable: true },
+        preferred_sign_in_strategy_when_password_required: {
+          type: "string",
+          enum: ["password", "otp", ""],
+          nullable: true
+        }
+      }
+    }
+  },
+  {
+    method: "PATCH",
+    path: "/instance/restrictions",
+    operationId: "UpdateInstanceRestrictions",
+    status: 200,
+    response: { ref: "InstanceRestrictions" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        allowlist: { type: "boolean", nullable: true },
+        blocklist: { type: "boolean", nullable: true },
+        allowlist_blocklist_disabled_on_sign_in: { type: "boolean", nullable: true },
+        block_email_subaddresses: { type: "boolean", nullable: true },
+        block_disposable_email_domains: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/instance/protect",
+    operationId: "GetInstanceProtect",
+    status: 200,
+    response: { ref: "InstanceProtect" }
+  },
+  {
+    method: "PATCH",
+    path: "/instance/protect",
+    operationId: "UpdateInstanceProtect",
+    status: 200,
+    response: { ref: "InstanceProtect" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        rules_enabled: { type: "boolean", nullable: true },
+        specter_enabled: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/instance/communication",
+    operationId: "GetInstanceCommunication",
+    status: 200,
+    response: { ref: "InstanceCommunication" }
+  },
+  {
+    method: "PATCH",
+    path: "/instance/communication",
+    operationId: "UpdateInstanceCommunication",
+    status: 200,
+    response: { ref: "InstanceCommunication" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        blocked_country_codes: {
+          type: "array",
+          nullable: true,
+          items: { type: "string", pattern: "^[A-Z]{2}$" },
+          maxItems: 250
+        }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/instance/oauth_application_settings",
+    operationId: "GetInstanceOAuthApplicationSettings",
+    status: 200,
+    response: { ref: "OAuthApplicationSettings" }
+  },
+  {
+    method: "PATCH",
+    path: "/instance/oauth_application_settings",
+    operationId: "UpdateInstanceOAuthApplicationSettings",
+    status: 200,
+    response: { ref: "OAuthApplicationSettings" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        dynamic_oauth_client_registration: { type: "boolean", nullable: true },
+        default_scopes: { type: "array", nullable: true, items: { type: "string" } },
+        oauth_jwt_access_tokens: { type: "boolean", nullable: true },
+        client_id_metadata_documents_advertised: { type: "boolean", nullable: true },
+        client_id_metadata_documents_only_allow_pre_registered_clients: { type: "boolean", nullable: true },
+        client_id_metadata_documents_block_implicitly_allowed_clients: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/instance/change_domain",
+    operationId: "ChangeProductionInstanceDomain",
+    status: 202,
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: { home_url: { type: "string" }, is_secondary: { type: "boolean" } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/instance/organization_settings",
+    operationId: "GetInstanceOrganizationSettings",
+    status: 200,
+    response: { ref: "OrganizationSettings" }
+  },
+  {
+    method: "PATCH",
+    path: "/instance/organization_settings",
+    operationId: "UpdateInstanceOrganizationSettings",
+    status: 200,
+    response: { ref: "OrganizationSettings" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        enabled: { type: "boolean", nullable: true },
+        max_allowed_memberships: { type: "integer", nullable: true },
+        admin_delete_enabled: { type: "boolean", nullable: true },
+        domains_enabled: { type: "boolean", nullable: true },
+        slug_disabled: { type: "boolean", nullable: true },
+        domains_enrollment_modes: { type: "array", items: { type: "string" } },
+        creator_role_id: { type: "string", nullable: true },
+        domains_default_role_id: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/webhooks/svix",
+    operationId: "CreateSvixApp",
+    status: 200,
+    response: { ref: "SvixURL" }
+  },
+  { method: "DELETE", path: "/webhooks/svix", operationId: "DeleteSvixApp", status: 204 },
+  {
+    method: "POST",
+    path: "/webhooks/svix_url",
+    operationId: "GenerateSvixAuthURL",
+    status: 200,
+    response: { ref: "SvixURL" }
+  },
+  {
+    method: "GET",
+    path: "/jwt_templates",
+    operationId: "ListJWTTemplates",
+    status: 200,
+    response: { type: "array", items: { ref: "JWTTemplate" } }
+  },
+  {
+    method: "POST",
+    path: "/jwt_templates",
+    operationId: "CreateJWTTemplate",
+    status: 200,
+    response: { ref: "JWTTemplate" },
+    body: {
+      type: "object",
+      required: ["name", "claims"],
+      properties: {
+        name: { type: "string", nullable: false },
+        claims: { type: "object", nullable: false },
+        lifetime: { type: "integer", nullable: true, minimum: 30, maximum: 315360000 },
+        allowed_clock_skew: { type: "integer", nullable: true, minimum: 0, maximum: 300 },
+        custom_signing_key: { type: "boolean" },
+        signing_algorithm: { type: "string", nullable: true },
+        signing_key: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/jwt_templates/{template_id}",
+    operationId: "GetJWTTemplate",
+    status: 200,
+    response: { ref: "JWTTemplate" }
+  },
+  {
+    method: "PATCH",
+    path: "/jwt_templates/{template_id}",
+    operationId: "UpdateJWTTemplate",
+    status: 200,
+    response: { ref: "JWTTemplate" },
+    body: {
+      type: "object",
+      required: ["name", "claims"],
+      properties: {
+        name: { type: "string", nullable: false },
+        claims: { type: "object", nullable: false },
+        lifetime: { type: "integer", nullable: true, minimum: 30, maximum: 315360000 },
+        allowed_clock_skew: { type: "integer", nullable: true, minimum: 0, maximum: 300 },
+        custom_signing_key: { type: "boolean" },
+        signing_algorithm: { type: "string", nullable: true },
+        signing_key: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/jwt_templates/{template_id}",
+    operationId: "DeleteJWTTemplate",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "GET",
+    path: "/machines",
+    operationId: "ListMachines",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: { data: { type: "array", items: { ref: "Machine" } }, total_count: { type: "integer" } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/machines",
+    operationId: "CreateMachine",
+    status: 200,
+    response: {
+      allOf: [
+        { ref: "Machine" },
+        { type: "object", required: ["secret_key"], properties: { secret_key: { type: "string" } } }
+      ]
+    },
+    body: {
+      type: "object",
+      required: ["name"],
+      properties: {
+        name: { type: "string", minLength: 1, maxLength: 255 },
+        scoped_machines: { type: "array", items: { type: "string" }, maxItems: 150 },
+        default_token_ttl: { type: "integer", minimum: 1, maximum: 315360000 }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/machines/{machine_id}",
+    operationId: "GetMachine",
+    status: 200,
+    response: { ref: "Machine" }
+  },
+  {
+    method: "PATCH",
+    path: "/machines/{machine_id}",
+    operationId: "UpdateMachine",
+    status: 200,
+    response: { ref: "Machine" },
+    body: {
+      type: "object",
+      properties: {
+        name: { type: "string", minLength: 1, maxLength: 255 },
+        default_token_ttl: { type: "integer", minimum: 1, maximum: 315360000 }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/machines/{machine_id}",
+    operationId: "DeleteMachine",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["object", "id", "deleted"],
+      properties: {
+        object: { type: "string", enum: ["machine"] },
+        id: { type: "string" },
+        deleted: { type: "boolean", enum: [true] }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/machines/{machine_id}/secret_key",
+    operationId: "GetMachineSecretKey",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["object", "secret"],
+      properties: { object: { type: "string", enum: ["machine_secret_key"] }, secret: { type: "string" } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/machines/{machine_id}/secret_key/rotate",
+    operationId: "RotateMachineSecretKey",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["object", "secret"],
+      properties: { object: { type: "string", enum: ["machine_secret_key"] }, secret: { type: "string" } }
+    },
+    body: {
+      type: "object",
+      required: ["previous_token_ttl"],
+      properties: { previous_token_ttl: { type: "integer", minimum: 0, maximum: 28800 } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/machines/{machine_id}/scopes",
+    operationId: "CreateMachineScope",
+    status: 200,
+    response: { ref: "MachineScope" },
+    body: { type: "object", required: ["to_machine_id"], properties: { to_machine_id: { type: "string" } } }
+  },
+  {
+    method: "DELETE",
+    path: "/machines/{machine_id}/scopes/{other_machine_id}",
+    operationId: "DeleteMachineScope",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["object", "from_machine_id", "to_machine_id", "deleted"],
+      properties: {
+        object: { type: "string", enum: ["machine_scope"] },
+        from_machine_id: { type: "string" },
+        to_machine_id: { type: "string" },
+        deleted: { type: "boolean", enum: [true] }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/organizations",
+    operationId: "ListOrganizations",
+    status: 200,
+    response: { ref: "Organizations" }
+  },
+  {
+    method: "POST",
+    path: "/organizations",
+    operationId: "CreateOrganization",
+    status: 200,
+    response: { ref: "Organization" },
+    body: {
+      type: "object",
+      required: ["name"],
+      properties: {
+        name: { type: "string" },
+        created_by: { type: "string", nullable: true },
+        private_metadata: { type: "object", nullable: true, additionalProperties: true },
+        public_metadata: { type: "object", nullable: true, additionalProperties: true },
+        slug: { type: "string", nullable: true },
+        max_allowed_memberships: { type: "integer", nullable: true, minimum: 0 },
+        created_at: { type: "string", nullable: true },
+        role_set_key: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/organizations/{organization_id}",
+    operationId: "GetOrganization",
+    status: 200,
+    response: { ref: "Organization" }
+  },
+  {
+    method: "PATCH",
+    path: "/organizations/{organization_id}",
+    operationId: "UpdateOrganization",
+    status: 200,
+    response: { ref: "Organization" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        name: { type: "string", nullable: true },
+        slug: { type: "string", nullable: true },
+        max_allowed_memberships: { type: "integer", nullable: true, minimum: 0 },
+        admin_delete_enabled: { type: "boolean", nullable: true },
+        created_at: { type: "string", nullable: true },
+        role_set_key: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/organizations/{organization_id}",
+    operationId: "DeleteOrganization",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "PUT",
+    path: "/organizations/{organization_id}/metadata",
+    operationId: "ReplaceOrganizationMetadata",
+    status: 200,
+    response: { ref: "Organization" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        public_metadata: { type: "object", additionalProperties: true },
+        private_metadata: { type: "object", additionalProperties: true }
+      }
+    }
+  },
+  {
+    method: "PATCH",
+    path: "/organizations/{organization_id}/metadata",
+    operationId: "MergeOrganizationMetadata",
+    status: 200,
+    response: { ref: "Organization" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        public_metadata: { type: "object", additionalProperties: true },
+        private_metadata: { type: "object", additionalProperties: true }
+      }
+    }
+  },
+  {
+    method: "PUT",
+    path: "/organizations/{organization_id}/logo",
+    operationId: "UploadOrganizationLogo",
+    status: 200,
+    response: { ref: "OrganizationWithLogo" },
+    body: {
+      type: "object",
+      required: ["file"],
+      properties: { uploader_user_id: { type: "string" }, file: { type: "string", format: "binary" } }
+    },
+    multipart: true
+  },
+  {
+    method: "DELETE",
+    path: "/organizations/{organization_id}/logo",
+    operationId: "DeleteOrganizationLogo",
+    status: 200,
+    response: { ref: "Organization" }
+  },
+  {
+    method: "GET",
+    path: "/organizations/{organization_id}/billing/subscription",
+    operationId: "GetOrganizationBillingSubscription",
+    status: 200,
+    response: { ref: "CommerceSubscription" }
+  },
+  {
+    method: "GET",
+    path: "/organizations/{organization_id}/billing/credits",
+    operationId: "GetOrganizationBillingCreditBalance",
+    status: 200,
+    response: { ref: "CommerceCreditBalanceResponse" }
+  },
+  {
+    method: "POST",
+    path: "/organizations/{organization_id}/billing/credits",
+    operationId: "AdjustOrganizationBillingCreditBalance",
+    status: 200,
+    response: { ref: "CommerceCreditLedgerResponse" },
+    body: { ref: "AdjustCreditBalanceRequest" }
+  },
+  {
+    method: "GET",
+    path: "/organizations/{organization_id}/invitations",
+    operationId: "ListOrganizationInvitations",
+    status: 200,
+    response: { ref: "OrganizationInvitations" }
+  },
+  {
+    method: "POST",
+    path: "/organizations/{organization_id}/invitations",
+    operationId: "CreateOrganizationInvitation",
+    status: 200,
+    response: { ref: "OrganizationInvitation" },
+    body: {
+      type: "object",
+      required: ["email_address", "role"],
+      properties: {
+        email_address: { type: "string" },
+        inviter_user_id: { type: "string", nullable: true },
+        role: { type: "string" },
+        public_metadata: { type: "object", nullable: true, additionalProperties: true },
+        private_metadata: { type: "object", nullable: true, additionalProperties: true },
+        redirect_url: { type: "string", nullable: true },
+        expires_in_days: { type: "integer", nullable: true, minimum: 1, maximum: 365 },
+        notify: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/organizations/{organization_id}/invitations/bulk",
+    operationId: "CreateOrganizationInvitationBulk",
+    status: 200,
+    response: { ref: "OrganizationInvitations" },
+    body: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["email_address", "role"],
+        properties: {
+          email_address: { type: "string" },
+          inviter_user_id: { type: "string", nullable: true },
+          role: { type: "string" },
+          public_metadata: { type: "object", nullable: true, additionalProperties: true },
+          private_metadata: { type: "object", nullable: true, additionalProperties: true },
+          redirect_url: { type: "string", nullable: true },
+          expires_in_days: { type: "integer", nullable: true, minimum: 1, maximum: 365 },
+          notify: { type: "boolean", nullable: true }
+        }
+      },
+      minItems: 1,
+      maxItems: 10
+    }
+  },
+  {
+    method: "GET",
+    path: "/organizations/{organization_id}/invitations/pending",
+    operationId: "ListPendingOrganizationInvitations",
+    status: 200,
+    response: { ref: "OrganizationInvitations" }
+  },
+  {
+    method: "GET",
+    path: "/organizations/{organization_id}/invitations/{invitation_id}",
+    operationId: "GetOrganizationInvitation",
+    status: 200,
+    response: { ref: "OrganizationInvitation" }
+  },
+  {
+    method: "POST",
+    path: "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
+    operationId: "RevokeOrganizationInvitation",
+    status: 200,
+    response: { ref: "OrganizationInvitation" },
+    body: { type: "object", properties: { requesting_user_id: { type: "string", nullable: true } } }
+  },
+  {
+    method: "GET",
+    path: "/organization_roles",
+    operationId: "ListOrganizationRoles",
+    status: 200,
+    response: { ref: "Roles" }
+  },
+  {
+    method: "POST",
+    path: "/organization_roles",
+    operationId: "CreateOrganizationRole",
+    status: 200,
+    response: { ref: "Role" },
+    body: {
+      type: "object",
+      required: ["name", "key"],
+      additionalProperties: false,
+      properties: {
+        name: { type: "string" },
+        key: { type: "string" },
+        description: { type: "string", nullable: true },
+        permissions: { type: "array", nullable: true, items: { type: "string" } },
+        include_in_initial_role_set: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/organization_roles/{organization_role_id}",
+    operationId: "GetOrganizationRole",
+    status: 200,
+    response: { ref: "Role" }
+  },
+  {
+    method: "PATCH",
+    path: "/organization_roles/{organization_role_id}",
+    operationId: "UpdateOrganizationRole",
+    status: 200,
+    response: { ref: "Role" },
+    body: {
+      type: "object",
+      properties: {
+        name: { type: "string", nullable: true },
+        key: { type: "string", nullable: true },
+        description: { type: "string", nullable: true },
+        permissions: { type: "array", nullable: true, items: { type: "string" } }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/organization_roles/{organization_role_id}",
+    operationId: "DeleteOrganizationRole",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
+    operationId: "AssignPermissionToOrganizationRole",
+    status: 200,
+    response: { ref: "Role" }
+  },
+  {
+    method: "DELETE",
+    path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
+    operationId: "RemovePermissionFromOrganizationRole",
+    status: 200,
+    response: { ref: "Role" }
+  },
+  {
+    method: "GET",
+    path: "/organizations/{organization_id}/memberships",
+    operationId: "ListOrganizationMemberships",
+    status: 200,
+    response: { ref: "OrganizationMemberships" }
+  },
+  {
+    method: "POST",
+    path: "/organizations/{organization_id}/memberships",
+    operationId: "CreateOrganizationMembership",
+    status: 200,
+    response: { ref: "OrganizationMembership" },
+    body: {
+      type: "object",
+      required: ["user_id", "role"],
+      properties: {
+        user_id: { type: "string" },
+        role: { type: "string" },
+        public_metadata: { type: "object", nullable: true, additionalProperties: true },
+        private_metadata: { type: "object", nullable: true, additionalProperties: true }
+      }
+    }
+  },
+  {
+    method: "PATCH",
+    path: "/organizations/{organization_id}/memberships/{user_id}",
+    operationId: "UpdateOrganizationMembership",
+    status: 200,
+    response: { ref: "OrganizationMembership" },
+    body: { type: "object", required: ["role"], properties: { role: { type: "string" } } }
+  },
+  {
+    method: "DELETE",
+    path: "/organizations/{organization_id}/memberships/{user_id}",
+    operationId: "DeleteOrganizationMembership",
+    status: 200,
+    response: { ref: "OrganizationMembership" }
+  },
+  {
+    method: "PATCH",
+    path: "/organizations/{organization_id}/memberships/{user_id}/metadata",
+    operationId: "UpdateOrganizationMembershipMetadata",
+    status: 200,
+    response: { ref: "OrganizationMembership" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        public_metadata: { type: "object", additionalProperties: true },
+        private_metadata: { type: "object", additionalProperties: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/organizations/{organization_id}/domains",
+    operationId: "ListOrganizationDomains",
+    status: 200,
+    response: { ref: "OrganizationDomains" }
+  },
+  {
+    method: "POST",
+    path: "/organizations/{organization_id}/domains",
+    operationId: "CreateOrganizationDomain",
+    status: 200,
+    response: { ref: "OrganizationDomain" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        name: { type: "string", nullable: false },
+        enrollment_mode: { type: "string", nullable: false },
+        verified: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "PATCH",
+    path: "/organizations/{organization_id}/domains/{domain_id}",
+    operationId: "UpdateOrganizationDomain",
+    status: 200,
+    response: { ref: "OrganizationDomain" },
+    body: {
+      type: "object",
+      properties: {
+        enrollment_mode: { type: "string", nullable: true },
+        verified: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/organizations/{organization_id}/domains/{domain_id}",
+    operationId: "DeleteOrganizationDomain",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
+    operationId: "VerifyOrganizationDomainOwnership",
+    status: 200,
+    response: { ref: "OrganizationDomain" }
+  },
+  {
+    method: "GET",
+    path: "/organization_domains",
+    operationId: "ListAllOrganizationDomains",
+    status: 200,
+    response: { ref: "OrganizationDomains" }
+  },
+  {
+    method: "POST",
+    path: "/proxy_checks",
+    operationId: "VerifyDomainProxy",
+    status: 200,
+    response: { ref: "ProxyCheck" },
+    body: { type: "object", properties: { domain_id: { type: "string" }, proxy_url: { type: "string" } } }
+  },
+  {
+    method: "GET",
+    path: "/redirect_urls",
+    operationId: "ListRedirectURLs",
+    status: 200,
+    response: { type: "array", items: { ref: "RedirectURL" } }
+  },
+  {
+    method: "POST",
+    path: "/redirect_urls",
+    operationId: "CreateRedirectURL",
+    status: 200,
+    response: { ref: "RedirectURL" },
+    body: { type: "object", required: ["url"], properties: { url: { type: "string" } } }
+  },
+  {
+    method: "GET",
+    path: "/redirect_urls/{id}",
+    operationId: "GetRedirectURL",
+    status: 200,
+    response: { ref: "RedirectURL" }
+  },
+  {
+    method: "DELETE",
+    path: "/redirect_urls/{id}",
+    operationId: "DeleteRedirectURL",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/sign_in_tokens",
+    operationId: "CreateSignInToken",
+    status: 200,
+    response: { ref: "SignInToken" },
+    body: {
+      type: "object",
+      required: ["user_id"],
+      properties: {
+        user_id: { type: "string" },
+        org_id: { type: "string", nullable: true },
+        expires_in_seconds: { type: "integer", nullable: true, minimum: 1 }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/sign_in_tokens/{sign_in_token_id}/revoke",
+    operationId: "RevokeSignInToken",
+    status: 200,
+    response: { ref: "SignInToken" }
+  },
+  {
+    method: "GET",
+    path: "/sign_ups/{id}",
+    operationId: "GetSignUp",
+    status: 200,
+    response: { ref: "SignUp" }
+  },
+  {
+    method: "PATCH",
+    path: "/sign_ups/{id}",
+    operationId: "UpdateSignUp",
+    status: 200,
+    response: { ref: "SignUp" },
+    body: {
+      type: "object",
+      properties: {
+        external_id: { type: "string", nullable: true },
+        custom_action: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/oauth_applications",
+    operationId: "ListOAuthApplications",
+    status: 200,
+    response: { ref: "OAuthApplications" }
+  },
+  {
+    method: "POST",
+    path: "/oauth_applications",
+    operationId: "CreateOAuthApplication",
+    status: 200,
+    response: { ref: "OAuthApplicationWithSecret" },
+    body: {
+      type: "object",
+      required: ["name"],
+      properties: {
+        name: { type: "string" },
+        redirect_uris: { type: "array", nullable: true, items: { type: "string" } },
+        callback_url: { type: "string", nullable: true, maxLength: 1024 },
+        scopes: { type: "string", nullable: true, maxLength: 1024 },
+        consent_screen_enabled: { type: "boolean", nullable: true },
+        pkce_required: { type: "boolean", nullable: true },
+        public: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/oauth_applications/{oauth_application_id}",
+    operationId: "GetOAuthApplication",
+    status: 200,
+    response: { ref: "OAuthApplication" }
+  },
+  {
+    method: "PATCH",
+    path: "/oauth_applications/{oauth_application_id}",
+    operationId: "UpdateOAuthApplication",
+    status: 200,
+    response: { ref: "OAuthApplication" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        name: { type: "string", nullable: true },
+        redirect_uris: { type: "array", nullable: true, items: { type: "string" } },
+        callback_url: { type: "string", nullable: true, maxLength: 1024 },
+        scopes: { type: "string", nullable: true, maxLength: 1024 },
+        consent_screen_enabled: { type: "boolean", nullable: true },
+        pkce_required: { type: "boolean", nullable: true },
+        public: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/oauth_applications/{oauth_application_id}",
+    operationId: "DeleteOAuthApplication",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "PUT",
+    path: "/oauth_applications/{oauth_application_id}/logo",
+    operationId: "UploadOAuthApplicationLogo",
+    status: 200,
+    response: { ref: "OAuthApplication" },
+    body: {
+      type: "object",
+      required: ["file"],
+      properties: { uploader_user_id: { type: "string" }, file: { type: "string", format: "binary" } }
+    },
+    multipart: true
+  },
+  {
+    method: "POST",
+    path: "/oauth_applications/{oauth_application_id}/rotate_secret",
+    operationId: "RotateOAuthApplicationSecret",
+    status: 200,
+    response: { ref: "OAuthApplicationWithSecret" }
+  },
+  {
+    method: "POST",
+    path: "/oauth_applications/{oauth_application_id}/revoke_token",
+    operationId: "RevokeOAuthApplicationToken",
+    status: 204,
+    body: {
+      type: "object",
+      required: ["token"],
+      additionalProperties: false,
+      properties: { token: { type: "string" } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/saml_connections",
+    operationId: "ListSAMLConnections",
+    status: 200,
+    response: { ref: "SAMLConnections" }
+  },
+  {
+    method: "POST",
+    path: "/saml_connections",
+    operationId: "CreateSAMLConnection",
+    status: 200,
+    response: { ref: "SAMLConnection" },
+    body: {
+      type: "object",
+      required: ["name", "provider"],
+      additionalProperties: false,
+      properties: {
+        name: { type: "string" },
+        domain: { type: "string" },
+        domains: { type: "array", items: { type: "string" } },
+        provider: { type: "string", enum: ["saml_custom", "saml_okta", "saml_google", "saml_microsoft"] },
+        idp_entity_id: { type: "string", nullable: true },
+        idp_sso_url: { type: "string", nullable: true },
+        idp_certificate: { type: "string", nullable: true },
+        idp_metadata_url: { type: "string", nullable: true },
+        idp_metadata: { type: "string", nullable: true },
+        organization_id: { type: "string", nullable: true },
+        attribute_mapping: {
+          type: "object",
+          nullable: true,
+          additionalProperties: false,
+          properties: {
+            user_id: { type: "string" },
+            email_address: { type: "string" },
+            first_name: { type: "string" },
+            last_name: { type: "string" }
+          }
+        },
+        force_authn: { type: "boolean" },
+        login_hint: {
+          type: "object",
+          nullable: true,
+          required: ["mode"],
+          additionalProperties: false,
+          properties: {
+            mode: { type: "string", enum: ["email_address", "custom_attribute", "off"] },
+            source: { type: "string" }
+          }
+        }
+      },
+      anyOf: [{ required: ["domain"] }, { required: ["domains"] }]
+    }
+  },
+  {
+    method: "GET",
+    path: "/saml_connections/{saml_connection_id}",
+    operationId: "GetSAMLConnection",
+    status: 200,
+    response: { ref: "SAMLConnection" }
+  },
+  {
+    method: "PATCH",
+    path: "/saml_connections/{saml_connection_id}",
+    operationId: "UpdateSAMLConnection",
+    status: 200,
+    response: { ref: "SAMLConnection" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        name: { type: "string", nullable: true },
+        domain: { type: "string", nullable: true },
+        domains: { type: "array", nullable: true, items: { type: "string" } },
+        idp_entity_id: { type: "string", nullable: true },
+        idp_sso_url: { type: "string", nullable: true },
+        idp_certificate: { type: "string", nullable: true },
+        idp_metadata_url: { type: "string", nullable: true },
+        idp_metadata: { type: "string", nullable: true },
+        organization_id: { type: "string", nullable: true },
+        attribute_mapping: {
+          type: "object",
+          nullable: true,
+          additionalProperties: false,
+          properties: {
+            user_id: { type: "string" },
+            email_address: { type: "string" },
+            first_name: { type: "string" },
+            last_name: { type: "string" }
+          }
+        },
+        active: { type: "boolean", nullable: true },
+        sync_user_attributes: { type: "boolean", nullable: true },
+        allow_subdomains: { type: "boolean", nullable: true },
+        allow_idp_initiated: { type: "boolean", nullable: true },
+        disable_additional_identifications: { type: "boolean", nullable: true },
+        allow_organization_account_linking: { type: "boolean", nullable: true },
+        force_authn: { type: "boolean" },
+        login_hint: {
+          type: "object",
+          nullable: true,
+          required: ["mode"],
+          additionalProperties: false,
+          properties: {
+            mode: { type: "string", enum: ["email_address", "custom_attribute", "off"] },
+            source: { type: "string" }
+          }
+        },
+        consent_verified_domains_deletion: { type: "boolean", nullable: true }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/saml_connections/{saml_connection_id}",
+    operationId: "DeleteSAMLConnection",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "GET",
+    path: "/enterprise_connections",
+    operationId: "ListEnterpriseConnections",
+    status: 200,
+    response: { ref: "EnterpriseConnections" }
+  },
+  {
+    method: "POST",
+    path: "/enterprise_connections",
+    operationId: "CreateEnterpriseConnection",
+    status: 201,
+    response: { ref: "EnterpriseConnection" },
+    body: {
+      type: "object",
+      required: ["name", "provider", "domains"],
+      additionalProperties: false,
+      properties: {
+        name: { type: "string" },
+        provider: {
+          type: "string",
+          enum: [
+            "saml_custom",
+            "saml_okta",
+            "saml_google",
+            "saml_microsoft",
+            "oidc_custom",
+            "oidc_github_enterprise",
+            "oidc_gitlab"
+          ]
+        },
+        domains: { type: "array", items: { type: "string" }, minItems: 1 },
+        organization_id: { type: "string", nullable: true },
+        allow_organization_account_linking: { type: "boolean", nullable: true },
+        active: { type: "boolean", nullable: true },
+        saml: {
+          type: "object",
+          nullable: true,
+          additionalProperties: false,
+          properties: {
+            idp_entity_id: { type: "string", nullable: true },
+            idp_sso_url: { type: "string", nullable: true },
+            idp_certificate: { type: "string", nullable: true },
+            idp_metadata_url: { type: "string", nullable: true },
+            idp_metadata: { type: "string", nullable: true },
+            attribute_mapping: {
+              type: "object",
+              nullable: true,
+              additionalProperties: false,
+              properties: {
+                user_id: { type: "string", nullable: true },
+                email_address: { type: "string", nullable: true },
+                first_name: { type: "string", nullable: true },
+                last_name: { type: "string", nullable: true }
+              }
+            },
+            allow_subdomains: { type: "boolean", nullable: true },
+            allow_idp_initiated: { type: "boolean", nullable: true },
+            force_authn: { type: "boolean", nullable: true },
+            login_hint: {
+              type: "object",
+              nullable: true,
+              required: ["mode"],
+              additionalProperties: false,
+              properties: {
+                mode: { type: "string", enum: ["email_address", "custom_attribute", "off"] },
+                source: { type: "string" }
+              }
+            }
+          }
+        },
+        oidc: {
+          type: "object",
+          nullable: true,
+          additionalProperties: false,
+          properties: {
+            client_id: { type: "string", nullable: true },
+            client_secret: { type: "string", nullable: true },
+            discovery_url: { type: "string", nullable: true },
+            auth_url: { type: "string", nullable: true },
+            token_url: { type: "string", nullable: true },
+            user_info_url: { type: "string", nullable: true },
+            requires_pkce: { type: "boolean", nullable: true }
+          }
+        },
+        custom_attributes: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["name", "key"],
+            additionalProperties: false,
+            properties: {
+              name: { type: "string", minLength: 1 },
+              key: { type: "string", minLength: 1, pattern: "^[^_][A-Za-z0-9_-]*$" },
+              sso_path: { type: "string" },
+              scim_path: { type: "string" },
+              directory_path: { type: "string" },
+              multi_valued: { type: "boolean" }
+            }
+          }
+        }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/enterprise_connections/{enterprise_connection_id}",
+    operationId: "GetEnterpriseConnection",
+    status: 200,
+    response: { ref: "EnterpriseConnection" }
+  },
+  {
+    method: "PATCH",
+    path: "/enterprise_connections/{enterprise_connection_id}",
+    operationId: "UpdateEnterpriseConnection",
+    status: 200,
+    response: { ref: "EnterpriseConnection" },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        name: { type: "string", nullable: true },
+        domains: { type: "array", nullable: true, items: { type: "string" } },
+        active: { type: "boolean", nullable: true },
+        sync_user_attributes: { type: "boolean", nullable: true },
+        disable_additional_identifications: { type: "boolean", nullable: true },
+        allow_organization_account_linking: { type: "boolean", nullable: true },
+        organization_id: { type: "string", nullable: true },
+        saml: {
+          type: "object",
+          nullable: true,
+          additionalProperties: false,
+          properties: {
+            name: { type: "string", nullable: true },
+            idp_entity_id: { type: "string", nullable: true },
+            idp_sso_url: { type: "string", nullable: true },
+            idp_certificate: { type: "string", nullable: true },
+            idp_metadata_url: { type: "string", nullable: true },
+            idp_metadata: { type: "string", nullable: true },
+            attribute_mapping: {
+              type: "object",
+              nullable: true,
+              additionalProperties: false,
+              properties: {
+                user_id: { type: "string", nullable: true },
+                email_address: { type: "string", nullable: true },
+                first_name: { type: "string", nullable: true },
+                last_name: { type: "string", nullable: true }
+              }
+            },
+            allow_subdomains: { type: "boolean", nullable: true },
+            allow_idp_initiated: { type: "boolean", nullable: true },
+            force_authn: { type: "boolean", nullable: true },
+            login_hint: {
+              type: "object",
+              nullable: true,
+              required: ["mode"],
+              additionalProperties: false,
+              properties: {
+                mode: { type: "string", enum: ["email_address", "custom_attribute", "off"] },
+                source: { type: "string" }
+              }
+            }
+          }
+        },
+        oidc: {
+          type: "object",
+          nullable: true,
+          additionalProperties: false,
+          properties: {
+            client_id: { type: "string", nullable: true },
+            client_secret: { type: "string", nullable: true },
+            discovery_url: { type: "string", nullable: true },
+            auth_url: { type: "string", nullable: true },
+            token_url: { type: "string", nullable: true },
+            user_info_url: { type: "string", nullable: true },
+            requires_pkce: { type: "boolean", nullable: true }
+          }
+        },
+        custom_attributes: {
+          type: "array",
+          nullable: true,
+          items: {
+            type: "object",
+            required: ["name", "key"],
+            additionalProperties: false,
+            properties: {
+              name: { type: "string", minLength: 1 },
+              key: { type: "string", minLength: 1, pattern: "^[^_][A-Za-z0-9_-]*$" },
+              sso_path: { type: "string" },
+              scim_path: { type: "string" },
+              directory_path: { type: "string" },
+              multi_valued: { type: "boolean" }
+            }
+          }
+        }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/enterprise_connections/{enterprise_connection_id}",
+    operationId: "DeleteEnterpriseConnection",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "GET",
+    path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
+    operationId: "ListEnterpriseConnectionTestRuns",
+    status: 200,
+    response: { ref: "EnterpriseConnectionTestRuns" }
+  },
+  {
+    method: "POST",
+    path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
+    operationId: "CreateEnterpriseConnectionTestRun",
+    status: 200,
+    response: { ref: "EnterpriseConnectionTestRunResponse" }
+  },
+  {
+    method: "POST",
+    path: "/testing_tokens",
+    operationId: "CreateTestingToken",
+    status: 200,
+    response: { ref: "TestingToken" }
+  },
+  {
+    method: "POST",
+    path: "/agents/tasks",
+    operationId: "CreateAgentTask",
+    status: 200,
+    response: { ref: "AgentTask" },
+    body: {
+      type: "object",
+      required: ["on_behalf_of", "permissions", "agent_name", "task_description", "redirect_url"],
+      additionalProperties: false,
+      properties: {
+        on_behalf_of: {
+          type: "object",
+          properties: { user_id: { type: "string" }, identifier: { type: "string" } }
+        },
+        permissions: { type: "string", enum: ["*"] },
+        agent_name: { type: "string" },
+        task_description: { type: "string" },
+        redirect_url: { type: "string", format: "uri" },
+        session_max_duration_in_seconds: { type: "integer" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/agents/tasks/{agent_task_id}/revoke",
+    operationId: "RevokeAgentTask",
+    status: 200,
+    response: { ref: "AgentTask" }
+  },
+  {
+    method: "GET",
+    path: "/organization_memberships",
+    operationId: "InstanceGetOrganizationMemberships",
+    status: 200,
+    response: { ref: "OrganizationMemberships" }
+  },
+  {
+    method: "GET",
+    path: "/waitlist_entries",
+    operationId: "ListWaitlistEntries",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: {
+        data: { type: "array", items: { ref: "WaitlistEntry" } },
+        total_count: { type: "integer" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/waitlist_entries",
+    operationId: "CreateWaitlistEntry",
+    status: 200,
+    response: { ref: "WaitlistEntry" },
+    body: {
+      type: "object",
+      required: ["email_address"],
+      properties: { email_address: { type: "string" }, notify: { type: "boolean", nullable: true } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/waitlist_entries/bulk",
+    operationId: "CreateBulkWaitlistEntries",
+    status: 200,
+    response: { type: "array", items: { ref: "WaitlistEntry" } },
+    body: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["email_address"],
+        additionalProperties: false,
+        properties: {
+          email_address: { type: "string", format: "email" },
+          notify: { type: "boolean", nullable: true }
+        }
+      },
+      minItems: 1,
+      maxItems: 50
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/waitlist_entries/{waitlist_entry_id}",
+    operationId: "DeleteWaitlistEntry",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/waitlist_entries/{waitlist_entry_id}/invite",
+    operationId: "InviteWaitlistEntry",
+    status: 200,
+    response: { ref: "WaitlistEntry" },
+    body: { type: "object", properties: { ignore_existing: { type: "boolean", nullable: true } } }
+  },
+  {
+    method: "POST",
+    path: "/waitlist_entries/{waitlist_entry_id}/reject",
+    operationId: "RejectWaitlistEntry",
+    status: 200,
+    response: { ref: "WaitlistEntry" }
+  },
+  {
+    method: "GET",
+    path: "/billing/plans",
+    operationId: "GetCommercePlanList",
+    status: 200,
+    response: { ref: "PaginatedCommercePlanResponse" }
+  },
+  {
+    method: "GET",
+    path: "/billing/prices",
+    operationId: "GetBillingPriceList",
+    status: 200,
+    response: { ref: "PaginatedBillingPriceResponse" }
+  },
+  {
+    method: "POST",
+    path: "/billing/prices",
+    operationId: "CreateBillingPrice",
+    status: 200,
+    response: { ref: "BillingPriceResponse" },
+    body: { ref: "CreateBillingPriceRequest" }
+  },
+  {
+    method: "GET",
+    path: "/billing/subscription_items",
+    operationId: "GetCommerceSubscriptionItemList",
+    status: 200,
+    response: { ref: "PaginatedCommerceSubscriptionItemResponse" }
+  },
+  {
+    method: "DELETE",
+    path: "/billing/subscription_items/{subscription_item_id}",
+    operationId: "CancelCommerceSubscriptionItem",
+    status: 200,
+    response: { ref: "CommerceSubscriptionItem" }
+  },
+  {
+    method: "POST",
+    path: "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
+    operationId: "ExtendBillingSubscriptionItemFreeTrial",
+    status: 200,
+    response: { ref: "CommerceSubscriptionItem-2" },
+    body: { ref: "ExtendFreeTrialRequest" }
+  },
+  {
+    method: "POST",
+    path: "/billing/subscription_items/{subscription_item_id}/price_transition",
+    operationId: "CreateBillingPriceTransition",
+    status: 200,
+    response: { ref: "CommercePriceTransitionResponse" },
+    body: { ref: "PriceTransitionRequest" }
+  },
+  {
+    method: "POST",
+    path: "/billing/subscription_items/{subscription_item_id}/discounts",
+    operationId: "ApplyBillingSubscriptionItemDiscount",
+    status: 200,
+    response: { ref: "CommerceDiscountRedemptionResponse" },
+    body: { ref: "ApplyCommerceDiscountRequest" }
+  },
+  {
+    method: "DELETE",
+    path: "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
+    operationId: "RemoveBillingSubscriptionItemDiscount",
+    status: 200,
+    response: { ref: "CommerceDiscountRedemptionResponse" }
+  },
+  {
+    method: "GET",
+    path: "/billing/statements",
+    operationId: "GetBillingStatementList",
+    status: 200,
+    response: { ref: "PaginatedBillingStatementResponse" }
+  },
+  {
+    method: "GET",
+    path: "/billing/statements/{statementID}",
+    operationId: "GetBillingStatement",
+    status: 200,
+    response: { ref: "BillingStatement" }
+  },
+  {
+    method: "GET",
+    path: "/billing/statements/{statementID}/payment_attempts",
+    operationId: "GetBillingStatementPaymentAttempts",
+    status: 200,
+    response: { ref: "PaginatedBillingPaymentAttemptResponse" }
+  },
+  {
+    method: "GET",
+    path: "/organization_permissions",
+    operationId: "ListOrganizationPermissions",
+    status: 200,
+    response: { ref: "Permissions" }
+  },
+  {
+    method: "POST",
+    path: "/organization_permissions",
+    operationId: "CreateOrganizationPermission",
+    status: 200,
+    response: { ref: "Permission" },
+    body: {
+      type: "object",
+      required: ["name", "key"],
+      properties: { name: { type: "string" }, key: { type: "string" }, description: { type: "string" } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/organization_permissions/{permission_id}",
+    operationId: "GetOrganizationPermission",
+    status: 200,
+    response: { ref: "Permission" }
+  },
+  {
+    method: "PATCH",
+    path: "/organization_permissions/{permission_id}",
+    operationId: "UpdateOrganizationPermission",
+    status: 200,
+    response: { ref: "Permission" },
+    body: {
+      type: "object",
+      properties: { name: { type: "string" }, key: { type: "string" }, description: { type: "string" } }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/organization_permissions/{permission_id}",
+    operationId: "DeleteOrganizationPermission",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "GET",
+    path: "/role_sets",
+    operationId: "ListRoleSets",
+    status: 200,
+    response: { ref: "RoleSets" }
+  },
+  {
+    method: "POST",
+    path: "/role_sets",
+    operationId: "CreateRoleSet",
+    status: 200,
+    response: { ref: "RoleSet" },
+    body: {
+      type: "object",
+      required: ["name", "default_role_key", "creator_role_key", "roles"],
+      additionalProperties: false,
+      properties: {
+        name: { type: "string" },
+        key: { type: "string" },
+        description: { type: "string", nullable: true },
+        default_role_key: { type: "string" },
+        creator_role_key: { type: "string" },
+        type: { type: "string", enum: ["initial", "custom"] },
+        roles: { type: "array", items: { type: "string" } }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/role_sets/{role_set_key_or_id}",
+    operationId: "GetRoleSet",
+    status: 200,
+    response: { ref: "RoleSet" }
+  },
+  {
+    method: "PATCH",
+    path: "/role_sets/{role_set_key_or_id}",
+    operationId: "UpdateRoleSet",
+    status: 200,
+    response: { ref: "RoleSet" },
+    body: {
+      type: "object",
+      properties: {
+        name: { type: "string", nullable: true },
+        key: { type: "string", nullable: true },
+        description: { type: "string", nullable: true },
+        type: { type: "string", enum: ["initial"], nullable: true },
+        default_role_key: { type: "string", nullable: true },
+        creator_role_key: { type: "string", nullable: true }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/role_sets/{role_set_key_or_id}/replace",
+    operationId: "ReplaceRoleSet",
+    status: 200,
+    response: { ref: "DeletedObject" },
+    body: {
+      type: "object",
+      required: ["dest_role_set_key"],
+      properties: {
+        dest_role_set_key: { type: "string" },
+        reassignment_mappings: { allOf: [{ ref: "ReassignmentMappings" }] }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/role_sets/{role_set_key_or_id}/roles",
+    operationId: "AddRolesToRoleSet",
+    status: 200,
+    response: { ref: "RoleSet" },
+    body: {
+      type: "object",
+      required: ["role_keys"],
+      properties: {
+        role_keys: { type: "array", items: { type: "string" } },
+        default_role_key: { type: "string" },
+        creator_role_key: { type: "string" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/role_sets/{role_set_key_or_id}/roles/replace",
+    operationId: "ReplaceRoleInRoleSet",
+    status: 200,
+    response: { ref: "RoleSet" },
+    body: {
+      type: "object",
+      required: ["role_key", "to_role_key"],
+      properties: { role_key: { type: "string" }, to_role_key: { type: "string" } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/scim_directories",
+    operationId: "ListSCIMDirectories",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: { data: { ref: "SCIMDirectories" }, total_count: { type: "integer" } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/scim_directories",
+    operationId: "CreateSCIMDirectory",
+    status: 200,
+    response: { ref: "SCIMDirectory" },
+    body: {
+      type: "object",
+      required: ["enterprise_connection_id", "provider"],
+      properties: {
+        enterprise_connection_id: { type: "string" },
+        name: { type: "string" },
+        provider: { type: "string" },
+        group_role_mappings: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["scim_group_id", "role_id"],
+            properties: {
+              scim_group_id: { type: "string" },
+              scim_group_display_name: { type: "string", maxLength: 255 },
+              role_id: { type: "string" },
+              precedence: { type: "integer", minimum: 1 }
+            }
+          }
+        }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/scim_directories/{scim_directory_id}",
+    operationId: "GetSCIMDirectory",
+    status: 200,
+    response: { ref: "SCIMDirectory" }
+  },
+  {
+    method: "PATCH",
+    path: "/scim_directories/{scim_directory_id}",
+    operationId: "UpdateSCIMDirectory",
+    status: 200,
+    response: { ref: "SCIMDirectory" },
+    body: {
+      type: "object",
+      properties: {
+        name: { type: "string" },
+        enabled: { type: "boolean" },
+        provider: { type: "string" },
+        attribute_mapping: { type: "object", additionalProperties: { type: "string", nullable: true } },
+        group_role_mapping_enabled: { type: "boolean" }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/scim_directories/{scim_directory_id}",
+    operationId: "DeleteSCIMDirectory",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/scim_directories/{scim_directory_id}/rotate_api_key",
+    operationId: "RotateSCIMDirectoryAPIKey",
+    status: 200,
+    response: { ref: "SCIMDirectory" }
+  },
+  {
+    method: "GET",
+    path: "/scim_directories/{scim_directory_id}/group_role_mappings",
+    operationId: "ListSCIMGroupRoleMappings",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: {
+        data: { ref: "SCIMGroupRoleMappings" },
+        total_count: { type: "integer", format: "int64" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/scim_directories/{scim_directory_id}/group_role_mappings",
+    operationId: "CreateSCIMGroupRoleMapping",
+    status: 200,
+    response: { ref: "SCIMGroupRoleMapping" },
+    body: {
+      type: "object",
+      required: ["scim_group_id", "role_id"],
+      properties: {
+        scim_group_id: { type: "string" },
+        role_id: { type: "string" },
+        precedence: { type: "integer", minimum: 1 }
+      }
+    }
+  },
+  {
+    method: "PUT",
+    path: "/scim_directories/{scim_directory_id}/group_role_mappings",
+    operationId: "ReplaceSCIMGroupRoleMappings",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: {
+        data: { ref: "SCIMGroupRoleMappings" },
+        total_count: { type: "integer", format: "int64" }
+      }
+    },
+    body: {
+      type: "object",
+      required: ["mappings"],
+      properties: {
+        mappings: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["scim_group_id", "role_id"],
+            properties: { scim_group_id: { type: "string" }, role_id: { type: "string" } }
+          }
+        }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",
+    operationId: "DeleteSCIMGroupRoleMapping",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["object", "id", "deleted"],
+      properties: {
+        object: { type: "string", enum: ["scim_group_role_mapping"] },
+        id: { type: "string" },
+        deleted: { type: "boolean", enum: [true] }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/directories",
+    operationId: "ListDirectories",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: { data: { ref: "Directories" }, total_count: { type: "integer" } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/directories",
+    operationId: "CreateDirectory",
+    status: 200,
+    response: { ref: "Directory" },
+    body: {
+      type: "object",
+      required: ["enterprise_connection_id", "provider"],
+      properties: {
+        enterprise_connection_id: { type: "string" },
+        name: { type: "string" },
+        provider: { type: "string" },
+        group_role_mappings: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["role_id"],
+            properties: {
+              directory_group_id: { type: "string" },
+              scim_group_id: { type: "string" },
+              directory_group_display_name: { type: "string", maxLength: 255 },
+              scim_group_display_name: { type: "string", maxLength: 255 },
+              role_id: { type: "string" },
+              precedence: { type: "integer", minimum: 1 }
+            }
+          }
+        }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/directories/{directory_id}",
+    operationId: "GetDirectory",
+    status: 200,
+    response: { ref: "Directory" }
+  },
+  {
+    method: "PATCH",
+    path: "/directories/{directory_id}",
+    operationId: "UpdateDirectory",
+    status: 200,
+    response: { ref: "Directory" },
+    body: {
+      type: "object",
+      properties: {
+        name: { type: "string" },
+        enabled: { type: "boolean" },
+        provider: { type: "string" },
+        attribute_mapping: { type: "object", additionalProperties: { type: "string", nullable: true } },
+        group_role_mapping_enabled: { type: "boolean" }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/directories/{directory_id}",
+    operationId: "DeleteDirectory",
+    status: 200,
+    response: { ref: "DeletedObject" }
+  },
+  {
+    method: "POST",
+    path: "/directories/{directory_id}/rotate_api_key",
+    operationId: "RotateDirectoryAPIKey",
+    status: 200,
+    response: { ref: "Directory" }
+  },
+  {
+    method: "GET",
+    path: "/directories/{directory_id}/group_role_mappings",
+    operationId: "ListDirectoryGroupRoleMappings",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: {
+        data: { ref: "DirectoryGroupRoleMappings" },
+        total_count: { type: "integer", format: "int64" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/directories/{directory_id}/group_role_mappings",
+    operationId: "CreateDirectoryGroupRoleMapping",
+    status: 200,
+    response: { ref: "DirectoryGroupRoleMapping" },
+    body: {
+      type: "object",
+      required: ["role_id"],
+      properties: {
+        directory_group_id: { type: "string" },
+        scim_group_id: { type: "string" },
+        role_id: { type: "string" },
+        precedence: { type: "integer", minimum: 1 }
+      }
+    }
+  },
+  {
+    method: "PUT",
+    path: "/directories/{directory_id}/group_role_mappings",
+    operationId: "ReplaceDirectoryGroupRoleMappings",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: {
+        data: { ref: "DirectoryGroupRoleMappings" },
+        total_count: { type: "integer", format: "int64" }
+      }
+    },
+    body: {
+      type: "object",
+      required: ["mappings"],
+      properties: {
+        mappings: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["role_id"],
+            properties: {
+              directory_group_id: { type: "string" },
+              scim_group_id: { type: "string" },
+              role_id: { type: "string" }
+            }
+          }
+        }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/directories/{directory_id}/group_role_mappings/{mapping_id}",
+    operationId: "DeleteDirectoryGroupRoleMapping",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["object", "id", "deleted"],
+      properties: {
+        object: { type: "string", enum: ["directory_group_role_mapping"] },
+        id: { type: "string" },
+        deleted: { type: "boolean", enum: [true] }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/admin_portal_link_tokens",
+    operationId: "createAdminPortalLinkToken",
+    status: 201,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "admin_portal_link_id",
+        "instance_id",
+        "organization_id",
+        "it_contact_id",
+        "scopes",
+        "token",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["admin_portal_link_token"] },
+        id: { type: "string", pattern: "^aplt_[0-9A-Fa-f]{32}$" },
+        admin_portal_link_id: { type: "string", pattern: "^apl_\\w{27}$" },
+        instance_id: { type: "string", pattern: "^ins_\\w{27}$" },
+        organization_id: { type: "string", nullable: true, pattern: "^org_\\w{27}$" },
+        it_contact_id: { type: "string", nullable: true },
+        scopes: { type: "array", nullable: true, items: { type: "string" } },
+        token: { type: "string" },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        organization_id: { type: "string", pattern: "^org_\\w{27}$" },
+        it_contact_id: { type: "string", minLength: 1 },
+        scopes: { type: "array", items: { type: "string", minLength: 1 } },
+        seconds_until_expiration: { type: "integer", minimum: 0, maximum: 86400 }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",
+    operationId: "revokeAdminPortalLinkToken",
+    status: 200,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "admin_portal_link_id",
+        "instance_id",
+        "organization_id",
+        "it_contact_id",
+        "scopes",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["admin_portal_link_token"] },
+        id: { type: "string", pattern: "^aplt_[0-9A-Fa-f]{32}$" },
+        admin_portal_link_id: { type: "string", pattern: "^apl_\\w{27}$" },
+        instance_id: { type: "string", pattern: "^ins_\\w{27}$" },
+        organization_id: { type: "string", nullable: true, pattern: "^org_\\w{27}$" },
+        it_contact_id: { type: "string", nullable: true },
+        scopes: { type: "array", nullable: true, items: { type: "string" } },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: { revocation_reason: { type: "string", nullable: true } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/api_keys",
+    operationId: "getApiKeys",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["data", "total_count"],
+      properties: {
+        data: {
+          type: "array",
+          items: {
+            type: "object",
+            required: [
+              "object",
+              "id",
+              "type",
+              "subject",
+              "name",
+              "claims",
+              "scopes",
+              "revoked",
+              "revocation_reason",
+              "expired",
+              "expiration",
+              "created_by",
+              "last_used_at",
+              "created_at",
+              "updated_at"
+            ],
+            additionalProperties: false,
+            properties: {
+              object: { type: "string", enum: ["api_key"] },
+              id: { type: "string", pattern: "^ak_[0-9A-Fa-f]{32}$" },
+              type: { type: "string", minLength: 3 },
+              subject: { type: "string", pattern: "^(user|org|mch)_\\w{27}$" },
+              name: { type: "string" },
+              description: { type: "string", nullable: true, maxLength: 255 },
+              claims: { nullable: true },
+              scopes: { type: "array", items: { type: "string" } },
+              revoked: { type: "boolean" },
+              revocation_reason: { type: "string", nullable: true },
+              expired: { type: "boolean" },
+              expiration: { type: "number", nullable: true },
+              created_by: { type: "string", nullable: true, pattern: "^user_\\w{27}$" },
+              last_used_at: { type: "number", nullable: true },
+              created_at: { type: "number" },
+              updated_at: { type: "number" }
+            }
+          }
+        },
+        total_count: { type: "number" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/api_keys",
+    operationId: "createApiKey",
+    status: 200,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "type",
+        "subject",
+        "name",
+        "claims",
+        "scopes",
+        "secret",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "created_by",
+        "last_used_at",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["api_key"] },
+        id: { type: "string", pattern: "^ak_[0-9A-Fa-f]{32}$" },
+        type: { type: "string", minLength: 3 },
+        subject: { type: "string", pattern: "^(user|org|mch)_\\w{27}$" },
+        name: { type: "string" },
+        description: { type: "string", nullable: true, maxLength: 255 },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string" } },
+        secret: { type: "string" },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        created_by: { type: "string", nullable: true, pattern: "^user_\\w{27}$" },
+        last_used_at: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      required: ["name", "subject"],
+      additionalProperties: false,
+      properties: {
+        type: { type: "string", minLength: 3, maxLength: 25 },
+        name: { type: "string", minLength: 3, pattern: "^(\\S(.*\\S)?)?$" },
+        description: { type: "string", nullable: true, maxLength: 255 },
+        subject: { type: "string", pattern: "^(user|org|mch|scim)_\\w{27}$" },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string" } },
+        created_by: { type: "string", nullable: true, pattern: "^user_\\w{27}$" },
+        seconds_until_expiration: { type: "number", nullable: true, minimum: 0 }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/api_keys/{apiKeyID}",
+    operationId: "getApiKey",
+    status: 200,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "type",
+        "subject",
+        "name",
+        "claims",
+        "scopes",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "created_by",
+        "last_used_at",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["api_key"] },
+        id: { type: "string", pattern: "^ak_[0-9A-Fa-f]{32}$" },
+        type: { type: "string", minLength: 3 },
+        subject: { type: "string", pattern: "^(user|org|mch)_\\w{27}$" },
+        name: { type: "string" },
+        description: { type: "string", nullable: true, maxLength: 255 },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string" } },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        created_by: { type: "string", nullable: true, pattern: "^user_\\w{27}$" },
+        last_used_at: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    }
+  },
+  {
+    method: "PATCH",
+    path: "/api_keys/{apiKeyID}",
+    operationId: "updateApiKey",
+    status: 200,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "type",
+        "subject",
+        "name",
+        "claims",
+        "scopes",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "created_by",
+        "last_used_at",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["api_key"] },
+        id: { type: "string", pattern: "^ak_[0-9A-Fa-f]{32}$" },
+        type: { type: "string", minLength: 3 },
+        subject: { type: "string", pattern: "^(user|org|mch)_\\w{27}$" },
+        name: { type: "string" },
+        description: { type: "string", nullable: true, maxLength: 255 },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string" } },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        created_by: { type: "string", nullable: true, pattern: "^user_\\w{27}$" },
+        last_used_at: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string" } },
+        description: { type: "string", nullable: true, maxLength: 255 },
+        subject: { type: "string", pattern: "^(user|org|mch|scim)_\\w{27}$" },
+        seconds_until_expiration: { type: "number", nullable: true, minimum: 0 }
+      }
+    }
+  },
+  {
+    method: "DELETE",
+    path: "/api_keys/{apiKeyID}",
+    operationId: "deleteApiKey",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["id", "object", "deleted"],
+      properties: {
+        id: { type: "string" },
+        object: { type: "string", enum: ["api_key"] },
+        deleted: { type: "boolean", enum: [true] }
+      }
+    }
+  },
+  {
+    method: "GET",
+    path: "/api_keys/{apiKeyID}/secret",
+    operationId: "getApiKeySecret",
+    status: 200,
+    response: { type: "object", required: ["secret"], properties: { secret: { type: "string" } } }
+  },
+  {
+    method: "POST",
+    path: "/api_keys/{apiKeyID}/revoke",
+    operationId: "revokeApiKey",
+    status: 200,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "type",
+        "subject",
+        "name",
+        "claims",
+        "scopes",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "created_by",
+        "last_used_at",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["api_key"] },
+        id: { type: "string", pattern: "^ak_[0-9A-Fa-f]{32}$" },
+        type: { type: "string", minLength: 3 },
+        subject: { type: "string", pattern: "^(user|org|mch)_\\w{27}$" },
+        name: { type: "string" },
+        description: { type: "string", nullable: true, maxLength: 255 },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string" } },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        created_by: { type: "string", nullable: true, pattern: "^user_\\w{27}$" },
+        last_used_at: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: { revocation_reason: { type: "string", nullable: true } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/api_keys/verify",
+    operationId: "verifyApiKey",
+    status: 200,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "type",
+        "subject",
+        "name",
+        "claims",
+        "scopes",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "created_by",
+        "last_used_at",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["api_key"] },
+        id: { type: "string", pattern: "^ak_[0-9A-Fa-f]{32}$" },
+        type: { type: "string", minLength: 3 },
+        subject: { type: "string", pattern: "^(user|org|mch)_\\w{27}$" },
+        name: { type: "string" },
+        description: { type: "string", nullable: true, maxLength: 255 },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string" } },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        created_by: { type: "string", nullable: true, pattern: "^user_\\w{27}$" },
+        last_used_at: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      required: ["secret"],
+      additionalProperties: false,
+      properties: { secret: { type: "string" } }
+    }
+  },
+  {
+    method: "GET",
+    path: "/m2m_tokens",
+    operationId: "getM2MTokens",
+    status: 200,
+    response: {
+      type: "object",
+      required: ["m2m_tokens", "total_count"],
+      additionalProperties: false,
+      properties: {
+        m2m_tokens: {
+          type: "array",
+          items: {
+            type: "object",
+            required: [
+              "object",
+              "id",
+              "subject",
+              "revoked",
+              "revocation_reason",
+              "expired",
+              "expiration",
+              "last_used_at",
+              "created_at",
+              "updated_at"
+            ],
+            additionalProperties: false,
+            properties: {
+              object: { type: "string", enum: ["machine_to_machine_token"] },
+              id: { type: "string", pattern: "^mt_[0-9A-Fa-f]{32}$" },
+              subject: { type: "string", pattern: "^mch_\\w{27}$" },
+              claims: { nullable: true },
+              scopes: { type: "array", items: { type: "string", pattern: "^mch_\\w{27}$" } },
+              revoked: { type: "boolean" },
+              revocation_reason: { type: "string", nullable: true },
+              expired: { type: "boolean" },
+              expiration: { type: "number", nullable: true },
+              last_used_at: { type: "number", nullable: true },
+              created_at: { type: "number" },
+              updated_at: { type: "number" }
+            }
+          }
+        },
+        total_count: { type: "number" }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/m2m_tokens",
+    operationId: "createM2MToken",
+    status: 201,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "subject",
+        "token",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "last_used_at",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["machine_to_machine_token"] },
+        id: { type: "string", pattern: "^mt_[0-9A-Fa-f]{32}$" },
+        subject: { type: "string", pattern: "^mch_\\w{27}$" },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string", pattern: "^mch_\\w{27}$" } },
+        token: { type: "string" },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        last_used_at: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        token_format: { type: "string", enum: ["opaque", "jwt"] },
+        seconds_until_expiration: { type: "number", nullable: true, minimum: 0 },
+        claims: { nullable: true },
+        min_remaining_ttl_seconds: { type: "integer", minimum: 0 }
+      }
+    }
+  },
+  {
+    method: "POST",
+    path: "/m2m_tokens/{m2m_token_id}/revoke",
+    operationId: "revokeM2MToken",
+    status: 200,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "subject",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "last_used_at",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["machine_to_machine_token"] },
+        id: { type: "string", pattern: "^mt_[0-9A-Fa-f]{32}$" },
+        subject: { type: "string", pattern: "^mch_\\w{27}$" },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string", pattern: "^mch_\\w{27}$" } },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        last_used_at: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      additionalProperties: false,
+      properties: { revocation_reason: { type: "string", nullable: true } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/m2m_tokens/verify",
+    operationId: "verifyM2MToken",
+    status: 200,
+    response: {
+      type: "object",
+      required: [
+        "object",
+        "id",
+        "subject",
+        "revoked",
+        "revocation_reason",
+        "expired",
+        "expiration",
+        "last_used_at",
+        "created_at",
+        "updated_at"
+      ],
+      additionalProperties: false,
+      properties: {
+        object: { type: "string", enum: ["machine_to_machine_token"] },
+        id: { type: "string", pattern: "^mt_[0-9A-Fa-f]{32}$" },
+        subject: { type: "string", pattern: "^mch_\\w{27}$" },
+        claims: { nullable: true },
+        scopes: { type: "array", items: { type: "string", pattern: "^mch_\\w{27}$" } },
+        revoked: { type: "boolean" },
+        revocation_reason: { type: "string", nullable: true },
+        expired: { type: "boolean" },
+        expiration: { type: "number", nullable: true },
+        last_used_at: { type: "number", nullable: true },
+        created_at: { type: "number" },
+        updated_at: { type: "number" }
+      }
+    },
+    body: {
+      type: "object",
+      required: ["token"],
+      additionalProperties: false,
+      properties: { token: { type: "string" } }
+    }
+  },
+  {
+    method: "POST",
+    path: "/oauth_applications/access_tokens/verify",
+    operationId: "verifyOAuthAccessToken",
+    status: 200,
+    response: {
+      anyOf: [
+        {
+          type: "object",
+          required: [
+            "object",
+            "id",
+            "client_id",
+            "subject",
+            "scopes",
+            "revoked",
+            "revocation_reason",
+            "expired",
+            "expiration",
+            "created_at",
+            "updated_at"
+          ],
+          additionalProperties: false,
+          properties: {
+            object: { type: "string", enum: ["clerk_idp_oauth_access_token"] },
+            id: { type: "string", pattern: "^oat_[0-9A-Fa-f]{32}$" },
+            client_id: { type: "string" },
+            subject: { type: "string", pattern: "^user_\\w{27}$" },
+            scopes: { type: "array", items: { type: "string" } },
+            revoked: { type: "boolean" },
+            revocation_reason: { type: "string", nullable: true },
+            expired: { type: "boolean" },
+            expiration: { type: "number", nullable: true },
+            created_at: { type: "number" },
+            updated_at: { type: "number" }
+          }
+        },
+        {
+          type: "object",
+          required: ["active"],
+          additionalProperties: false,
+          properties: { active: { type: "boolean", enum: [false] } }
+        }
+      ]
+    },
+    body: { type: "object", properties: { access_token: { type: "string" }, secret: { type: "string" } } }
+  }
 ]

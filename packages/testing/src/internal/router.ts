@@ -1,9 +1,11 @@
 import { operations } from "./operations.js"
+import type { OperationSpec } from "./shape.js"
 
 export interface Route {
   readonly method: string
   readonly path: string
   readonly operationId: string
+  readonly spec: OperationSpec
   readonly pattern: RegExp
   readonly paramNames: ReadonlyArray<string>
   /** Literal segments win over parameters (`/users/count` before `/users/{user_id}`). */
@@ -15,7 +17,8 @@ export interface Match {
   readonly params: Record<string, string>
 }
 
-const compile = (method: string, path: string, operationId: string): Route => {
+const compile = (spec: OperationSpec): Route => {
+  const { method, path, operationId } = spec
   const paramNames: Array<string> = []
   const segments = path.split("/").slice(1)
   const source = segments
@@ -27,11 +30,11 @@ const compile = (method: string, path: string, operationId: string): Route => {
     })
     .join("/")
   const rank = segments.map((s) => (s.startsWith("{") ? "1" : "0")).join("")
-  return { method, path, operationId, pattern: new RegExp(`^/${source}/?$`), paramNames, rank }
+  return { method, path, operationId, spec, pattern: new RegExp(`^/${source}/?$`), paramNames, rank }
 }
 
 const routes: ReadonlyArray<Route> = operations
-  .map(([method, path, operationId]) => compile(method, path, operationId))
+  .map(compile)
   .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0))
 
 const decodeSegment = (segment: string): string => {

@@ -124,6 +124,10 @@ export class Store {
   readonly organizationInvitations = new Map<string, OrganizationInvitationRecord>()
   readonly invitations = new Map<string, InvitationRecord>()
   readonly sessions = new Map<string, SessionRecord>()
+  /** The resources of the generic operations, by the concrete path of their collection. */
+  readonly resources = new Map<string, Map<string, Record<string, unknown>>>()
+  /** Singleton resources of the generic operations (`/instance`), by concrete path. */
+  readonly singletons = new Map<string, Record<string, unknown>>()
   /** The `created_at` of deleted users, so a `starting_after` cursor naming one still works. */
   readonly deletedUsers = new Map<string, number>()
   private lastNow = 0

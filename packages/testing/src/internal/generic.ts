@@ -1,0 +1,333 @@
+/**
+ * The operations without a module of their own answer from the spec: each path is
+ * read as a collection (`/machines`), an item in it (`/machines/{machine_id}`), an
+ * action on an item (`/machines/{machine_id}/secret_key/rotate`) or a singleton
+ * (`/instance`), and answers from a store kept per concrete path, filled out to the
+ * spec's shape of the answer. So every such resource is stateful: what a create
+ * stores, a get answers, an update changes and a delete removes.
+ */
+import { type Handler, type HandlerContext, sync } from "./context.js"
+import { ClerkApiError, notFound } from "./errors.js"
+import { makeId, randomBase62 } from "./ids.js"
+import { operations } from "./operations.js"
+import {
+  deref,
+  fill,
+  isRecord,
+  type JsonRecord,
+  type OperationSpec,
+  propertiesOf,
+  type Shape
+} from "./shape.js"
+import { queryBoolean, queryInteger } from "./params.js"
+import {
+  emailAddressJson,
+  invitationJson,
+  organizationInvitationJson,
+  organizationJson,
+  phoneNumberJson,
+  sessionJson,
+  userJson
+} from "./serialize.js"
+import type { Store } from "./store.js"
+
+const segmentsOf = (path: string): ReadonlyArray<string> => path.split("/").slice(1)
+const isParam = (segment: string | undefined): boolean => segment?.startsWith("{") ?? false
+const nameOf = (segment: string): string => segment.slice(1, -1)
+const parentOf = (path: string): string => path.slice(0, path.lastIndexOf("/"))
+
+/** Paths of collections: the parent of an item path, or a path whose GET answers a list. */
+const collections: ReadonlySet<string> = new Set(
+  operations.flatMap((op) => {
+    const segments = segmentsOf(op.path)
+    const found: Array<string> = []
+    if (isParam(segments[segments.length - 1])) found.push(parentOf(op.path))
+    if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
+      found.push(op.path)
+    return found
+  })
+)
+
+function listKind(response: Shape): "array" | "data" | undefined {
+  const shape = deref(response)
+  if (shape.type === "array") return "array"
+  const data = shape.properties?.data
+  return data !== undefined && deref(data).type === "array" && shape.properties?.total_count !== undefined
+    ? "data"
+    : undefined
+}
+
+/** Clerk's id prefixes for the objects the generic store creates; others get the object's initials. */
+const prefixes: Record<string, string> = {
+  actor_token: "act",
+  allowlist_identifier: "alid",
+  api_key: "ak",
+  blocklist_identifier: "blid",
+  domain: "dmn",
+  jwt_template: "jtmp",
+  m2m_token: "mt",
+  machine: "mch",
+  oauth_application: "oa",
+  organization_domain: "orgdmn",
+  permission: "perm",
+  redirect_url: "ru",
+  role: "role",
+  saml_connection: "samlc",
+  sign_in_token: "sit",
+  waitlist_entry: "wle"
+}
+
+/** Prefixes of secrets by object, as the auth package tells machine tokens apart by them. */
+const secretPrefixes: Record<string, string> = { api_key: "ak_", m2m_token: "mt_", machine: "ak_" }
+
+const secretKeys = ["secret", "token", "client_secret", "secret_key"]
+
+const objectOf = (response: Shape | undefined): string | undefined => {
+  if (response === undefined) return undefined
+  const shape = deref(response)
+  const kind = listKind(response)
+  const item =
+    kind === "array" ? shape.items : kind === "data" ? deref(shape.properties?.data ?? {}).items : response
+  const value = item && propertiesOf(item).object?.enum?.[0]
+  return typeof value === "string" ? value : undefined
+}
+
+const newId = (object: string | undefined): string =>
+  makeId(
+    (object && prefixes[object]) ??
+      (object ?? "res")
+        .split("_")
+        .map((word) => word[0])
+        .join("")
+  )
+
+const concrete = (template: string, params: Record<string, string>): string =>
+  `/${segmentsOf(template)
+    .map((segment) => (isParam(segment) ? encodeURIComponent(params[nameOf(segment)] ?? "") : segment))
+    .join("/")}`
+
+const collection = (store: Store, path: string): Map<string, JsonRecord> => {
+  let found = store.resources.get(path)
+  if (found === undefined) {
+    found = new Map()
+    store.resources.set(path, found)
+  }
+  return found
+}
+
+/** Resources kept by the emulator's own modules, in their wire shape. */
+const ownRecord = (store: Store, id: string): JsonRecord | undefined => {
+  const user = store.users.get(id)
+  if (user) return userJson(store, user)
+  const organization = store.organizations.get(id)
+  if (organization) return organizationJson(store, organization)
+  const session = store.sessions.get(id)
+  if (session) return sessionJson(session)
+  const identification = store.identifications.get(id)
+  if (identification)
+    return identification.kind === "email_address"
+      ? emailAddressJson(identification)
+      : phoneNumberJson(store, identification)
+  const invitation = store.invitations.get(id)
+  if (invitation) return invitationJson(invitation)
+  const organizationInvitation = store.organizationInvitations.get(id)
+  if (organizationInvitation) return organizationInvitationJson(store, organizationInvitation)
+  return undefined
+}
+
+/** Items are addressed by id, or by the key, slug or name some resources also answer to. */
+const findIn = (items: Map<string, JsonRecord>, idOrKey: string): JsonRecord | undefined =>
+  items.get(idOrKey) ??
+  [...items.values()].find((item) => item.key === idOrKey || item.slug === idOrKey || item.name === idOrKey)
+
+/** The item a path names: in the generic store, else one of the emulator's own resources. */
+const findItem = (store: Store, itemPath: string, template: string, params: Record<string, string>) => {
+  const segments = segmentsOf(template)
+  const id = params[nameOf(segments[segments.length - 1] ?? "")] ?? ""
+  const found = findIn(collection(store, parentOf(itemPath)), id) ?? ownRecord(store, id)
+  if (found === undefined) throw notFound(nameOf(segments[segments.length - 1] ?? "resource"))
+  return found
+}
+
+/** The body's fields, without uploads (a multipart file is stored as having an image). */
+const bodyFields = (body: unknown): JsonRecord => {
+  if (!isRecord(body)) return {}
+  const fields: JsonRecord = {}
+  for (const [key, value] of Object.entries(body)) {
+    if (value instanceof Blob) fields.has_image = true
+    else fields[key] = value
+  }
+  return fields
+}
+
+const pathFields = (params: Record<string, string>): JsonRecord => {
+  const fields: JsonRecord = {}
+  for (const [name, value] of Object.entries(params)) if (name.endsWith("_id")) fields[name] = value
+  return fields
+}
+
+/** The answer's shape filled from the hint; an `object` the answer cannot carry is left to the shape. */
+const answer = (op: OperationSpec, hint: JsonRecord, now: number): unknown => {
+  if (op.response === undefined) return undefined
+  const properties = propertiesOf(op.response)
+  const allowed = properties.object?.enum
+  const { object, ...rest } = hint
+  const kept = allowed === undefined || allowed.includes(object) ? hint : rest
+  // An answer of a secret alone (`GET /machines/{id}/secret_key`) carries its owner's secret.
+  const secret = secretKeys.map((key) => hint[key]).find((value) => typeof value === "string")
+  return fill(
+    op.response,
+    properties.secret !== undefined && kept.secret === undefined ? { ...kept, secret } : kept,
+    now
+  )
+}
+
+const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now: number): JsonRecord => {
+  const object = objectOf(op.response)
+  const properties = op.response === undefined ? {} : propertiesOf(op.response)
+  const secrets: JsonRecord = {}
+  for (const key of secretKeys) {
+    if (properties[key] !== undefined)
+      secrets[key] = `${(object && secretPrefixes[object]) ?? ""}${randomBase62(32)}`
+  }
+  const record: JsonRecord = {
+    ...secrets,
+    ...pathFields(ctx.params),
+    ...fields,
+    ...(object === undefined ? {} : { object }),
+    id: newId(object),
+    created_at: now,
+    updated_at: now
+  }
+  const answered = answer(op, record, now)
+  return isRecord(answered) ? { ...record, ...answered } : record
+}
+
+const listPage = (
+  op: OperationSpec,
+  query: URLSearchParams,
+  items: ReadonlyArray<JsonRecord>,
+  now: number
+) => {
+  const limit = queryInteger(query, "limit") ?? 10
+  const offset = queryInteger(query, "offset") ?? 0
+  const sorted = [...items].sort((a, b) => Number(b.created_at ?? 0) - Number(a.created_at ?? 0))
+  const page = sorted.slice(offset, offset + limit)
+  const kind = op.response === undefined ? undefined : listKind(op.response)
+  const shape = op.response === undefined ? {} : deref(op.response)
+  if (kind === "data") {
+    const itemShape = deref(shape.properties?.data ?? {}).items ?? {}
+    return { data: page.map((item) => fill(itemShape, item, now)), total_count: sorted.length }
+  }
+  const data = page.map((item) => fill(shape.items ?? {}, item, now))
+  return queryBoolean(query, "paginated") === true ? { data, total_count: sorted.length } : data
+}
+
+/** What an action verb does to its item, beside storing the body's fields. */
+const act = (verb: string, item: JsonRecord, now: number): JsonRecord => {
+  if (verb === "revoke") return { revoked: true, status: "revoked", revoked_at: now }
+  if (verb === "invite") return { status: "invited" }
+  if (verb === "reject") return { status: "rejected" }
+  if (verb === "verify_ownership") return { verified: true }
+  if (verb.startsWith("rotate")) {
+    const rotated: JsonRecord = {}
+    for (const key of [...secretKeys, "api_key"]) {
+      const current = item[key]
+      if (typeof current === "string")
+        rotated[key] = `${current.slice(0, current.indexOf("_") + 1)}${randomBase62(32)}`
+    }
+    return rotated
+  }
+  return {}
+}
+
+/** Verifies a machine token: the record of the collection that holds it, else 404. */
+const verify = (ctx: HandlerContext, op: OperationSpec, now: number): unknown => {
+  const body = bodyFields(ctx.body)
+  const secret = body.secret ?? body.token ?? body.access_token
+  const found = [...collection(ctx.store, parentOf(concrete(op.path, ctx.params))).values()].find(
+    (record) =>
+      typeof secret === "string" &&
+      secretKeys.some((key) => record[key] === secret) &&
+      record.revoked !== true &&
+      (typeof record.expiration !== "number" || record.expiration > now)
+  )
+  if (found === undefined)
+    throw new ClerkApiError(404, "resource_not_found", "not found", "No valid token matches the one given.")
+  return answer(op, found, now)
+}
+
+/** Answers an operation from the generic store, as its path and method say. */
+export const generic = (op: OperationSpec): Handler =>
+  sync((ctx) => {
+    const { store, params } = ctx
+    const now = store.now()
+    const segments = segmentsOf(op.path)
+    const last = segments[segments.length - 1] ?? ""
+    const path = concrete(op.path, params)
+    const fields = bodyFields(ctx.body)
+
+    if (isParam(last)) {
+      const items = collection(store, parentOf(path))
+      const id = params[nameOf(last)] ?? ""
+      const found = findIn(items, id) ?? ownRecord(store, id)
+      if (op.method === "PUT" || (op.method === "POST" && found === undefined)) {
+        const record = found ?? create(ctx, op, { ...fields, id }, now)
+        const stored = { ...record, ...fields, id: String(record.id ?? id), updated_at: now }
+        items.set(String(stored.id), stored)
+        return answer(op, stored, now)
+      }
+      if (found === undefined) throw notFound(nameOf(last))
+      if (op.method === "DELETE") {
+        items.delete(String(found.id))
+        return answer(op, { object: found.object, id: found.id, deleted: true }, now)
+      }
+      if (op.method === "GET") return answer(op, found, now)
+      const updated = { ...found, ...fields, updated_at: now }
+      if (items.has(String(found.id))) items.set(String(found.id), updated)
+      return answer(op, updated, now)
+    }
+
+    if (collections.has(op.path)) {
+      if (op.method === "GET") return listPage(op, ctx.query, [...collection(store, path).values()], now)
+      if (op.method === "POST") {
+        const record = create(ctx, op, fields, now)
+        collection(store, path).set(String(record.id), record)
+        return answer(op, record, now)
+      }
+    }
+
+    if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(ctx.body)) {
+      const items = collection(store, parentOf(path))
+      return ctx.body.map((body) => {
+        const record = create(ctx, op, bodyFields(body), now)
+        items.set(String(record.id), record)
+        return fill(deref(op.response ?? {}).items ?? {}, record, now)
+      })
+    }
+
+    if (last === "verify" && op.method === "POST" && collections.has(parentOf(op.path)))
+      return verify(ctx, op, now)
+
+    // An action on an item, or a singleton that belongs to one (`/users/{user_id}/billing/subscription`):
+    // the owner is the nearest item up the path.
+    let ownerDepth = segments.length - 1
+    while (ownerDepth > 0 && !isParam(segments[ownerDepth - 1])) ownerDepth--
+    const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
+    const ownerPath = concrete(ownerTemplate, params)
+    const owner = ownerDepth > 0 ? findItem(store, ownerPath, ownerTemplate, params) : undefined
+    if (owner !== undefined && op.method === "POST") {
+      const items = collection(store, parentOf(ownerPath))
+      const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
+      if (items.has(String(owner.id))) items.set(String(owner.id), updated)
+      return answer(op, updated, now)
+    }
+    const singleton = store.singletons.get(path) ?? { ...pathFields(params) }
+    if (op.method === "DELETE") {
+      store.singletons.delete(path)
+      return answer(op, { ...singleton, deleted: true }, now)
+    }
+    const merged = { ...(owner ?? {}), ...singleton, ...fields, updated_at: now }
+    if (op.method !== "GET") store.singletons.set(path, { ...singleton, ...fields, updated_at: now })
+    return answer(op, merged, now)
+  })
