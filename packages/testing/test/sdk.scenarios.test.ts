@@ -16,7 +16,7 @@ import { expect } from "@effect/vitest"
 import { Effect } from "effect"
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose"
 import { idPattern, isJwk } from "./harness.js"
-import { type AnyCall, sharedEmulator, undeclaredStatus } from "./sdk.js"
+import { type AnyCall, sharedEmulator } from "./sdk.js"
 
 // Errors, invitations, sessions and session tokens through the SDK.
 
