@@ -75,9 +75,10 @@ const budget = (limit: number, window: number, redis: Option.Option<Queue.Option
       RateLimit.layer({
         limit,
         // Clerk's window opens when the first request arrives, ours when it leaves; the first
-        // request of a run also sets up its connection, so it arrives late, and a window of ours
-        // exactly as long would open before Clerk's closes. The guard keeps them apart.
-        interval: Duration.millis(window * 1000 + Math.max(100, window * 20))
+        // request of a run also sets up its connection (and warms up a cold process), so it
+        // arrives late, and a window of ours exactly as long would open before Clerk's closes.
+        // The guard keeps them apart.
+        interval: Duration.millis(window * 1000 + Math.max(250, window * 20))
       }),
     onSome: (options) =>
       RateLimitRedis.layer({

@@ -40,6 +40,8 @@ export const startClerk = async (rateLimit?: {
   const emulator = await Effect.runPromise(ClerkEmulator.make(rateLimit === undefined ? {} : { rateLimit }))
   const arrivals: Array<Arrival> = []
   const server = Http.createServer((req, res) => {
+    // When the request arrived, as the emulator's rate limit counts it.
+    const at = performance.now()
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
@@ -59,7 +61,7 @@ export const startClerk = async (rateLimit?: {
             ? (JSON.parse(body.toString()) as { readonly external_id?: string }).external_id
             : undefined
         arrivals.push({
-          at: performance.now(),
+          at,
           method: req.method ?? "GET",
           path: url.pathname,
           status: response.status,
