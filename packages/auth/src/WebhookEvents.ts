@@ -8,12 +8,14 @@
 import * as Schema from "effect/Schema"
 import {
   JsonObject,
+  constant,
   nullable,
   openEnum,
   optional,
   optionalNullable,
   required,
-  unknownVariant
+  unknownVariant,
+  variantField
 } from "@effect-clerk/backend/Fields"
 
 /**
@@ -326,6 +328,56 @@ export const IdentificationLink = Schema.Struct({ type: Schema.String, id: Schem
 export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink> {}
 
 /**
+ * `UnknownEmailAddressVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownEmailAddressVerification = unknownVariant(
+  "object",
+  [
+    "verification_otp",
+    "verification_admin",
+    "verification_from_oauth",
+    "verification_ticket",
+    "verification_saml",
+    "verification_email_link",
+    "verification_scim"
+  ],
+  {
+    object: variantField(Schema.String, "object"),
+    status: variantField(
+      openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+      "status"
+    ),
+    strategy: variantField(
+      openEnum<
+        | "phone_code"
+        | "email_code"
+        | "reset_password_email_code"
+        | "admin"
+        | "ticket"
+        | "saml"
+        | "email_link"
+        | "scim"
+      >(),
+      "strategy"
+    ),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    channel: variantField(Schema.NullOr(Schema.String), "channel"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client"),
+    error: variantField(Schema.NullOr(ClerkError), "error"),
+    externalVerificationRedirectUrl: variantField(
+      Schema.NullOr(Schema.String),
+      "external_verification_redirect_url"
+    )
+  }
+)
+export interface UnknownEmailAddressVerification
+  extends Schema.Schema.Type<typeof UnknownEmailAddressVerification> {}
+
+/**
  * `verification_admin`
  *
  * @since 0.1.0
@@ -448,20 +500,12 @@ export interface VerificationTicket extends Schema.Schema.Type<typeof Verificati
  */
 export const EmailAddress = Schema.Struct({
   id: Schema.optional(Schema.String),
-  object: Schema.Literal("email_address"),
+  object: constant("email_address"),
   emailAddress: required(Schema.String, "email_address"),
   reserved: Schema.Boolean,
   verification: nullable(
     Schema.Union(
-      unknownVariant("object", [
-        "verification_otp",
-        "verification_admin",
-        "verification_from_oauth",
-        "verification_ticket",
-        "verification_saml",
-        "verification_email_link",
-        "verification_scim"
-      ]),
+      UnknownEmailAddressVerification,
       VerificationOtp,
       VerificationAdmin,
       VerificationFromOauth,
@@ -528,6 +572,35 @@ export const EnterpriseAccountConnection = Schema.Struct({
 export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof EnterpriseAccountConnection> {}
 
 /**
+ * `UnknownEnterpriseAccountVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownEnterpriseAccountVerification = unknownVariant(
+  "object",
+  ["verification_ticket", "verification_saml", "verification_oauth"],
+  {
+    object: variantField(Schema.String, "object"),
+    status: variantField(
+      openEnum<"unverified" | "verified" | "expired" | "failed" | "transferable">(),
+      "status"
+    ),
+    strategy: variantField(openEnum<"ticket" | "saml">(), "strategy"),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client"),
+    externalVerificationRedirectUrl: variantField(
+      Schema.NullOr(Schema.String),
+      "external_verification_redirect_url"
+    ),
+    error: variantField(Schema.NullOr(ClerkError), "error")
+  }
+)
+export interface UnknownEnterpriseAccountVerification
+  extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification> {}
+
+/**
  * `verification_oauth`
  *
  * @since 0.1.0
@@ -553,7 +626,7 @@ export interface VerificationOauth extends Schema.Schema.Type<typeof Verificatio
  */
 export const EnterpriseAccount = Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("enterprise_account"),
+  object: constant("enterprise_account"),
   protocol: Schema.optional(openEnum<"oauth" | "saml">()),
   provider: Schema.String,
   active: Schema.Boolean,
@@ -565,7 +638,7 @@ export const EnterpriseAccount = Schema.Struct({
   publicMetadata: optional(JsonObject, "public_metadata"),
   verification: nullable(
     Schema.Union(
-      unknownVariant("object", ["verification_ticket", "verification_saml", "verification_oauth"]),
+      UnknownEnterpriseAccountVerification,
       VerificationTicket,
       VerificationSaml,
       VerificationOauth
@@ -576,6 +649,32 @@ export const EnterpriseAccount = Schema.Struct({
   lastAuthenticatedAt: optionalNullable(Schema.Number, "last_authenticated_at")
 })
 export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount> {}
+
+/**
+ * `UnknownExternalAccountWithVerificationVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownExternalAccountWithVerificationVerification = unknownVariant(
+  "object",
+  ["verification_oauth", "verification_google_one_tap"],
+  {
+    object: variantField(Schema.String, "object"),
+    status: variantField(
+      openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+      "status"
+    ),
+    strategy: variantField(openEnum<"google_one_tap">(), "strategy"),
+    externalVerificationRedirectUrl: variantField(Schema.String, "external_verification_redirect_url"),
+    error: variantField(Schema.NullOr(ClerkError), "error"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+  }
+)
+export interface UnknownExternalAccountWithVerificationVerification
+  extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification> {}
 
 /**
  * `verification_google_one_tap`
@@ -621,7 +720,7 @@ export const ExternalAccountWithVerification = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at"),
   verification: nullable(
     Schema.Union(
-      unknownVariant("object", ["verification_oauth", "verification_google_one_tap"]),
+      UnknownExternalAccountWithVerificationVerification,
       VerificationOauth,
       VerificationGoogleOneTap
     ),
@@ -638,7 +737,7 @@ export interface ExternalAccountWithVerification
  * @category models
  */
 export const Invitation = Schema.Struct({
-  object: Schema.Literal("invitation"),
+  object: constant("invitation"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
   publicMetadata: optional(JsonObject, "public_metadata"),
@@ -658,7 +757,7 @@ export interface Invitation extends Schema.Schema.Type<typeof Invitation> {}
  * @category models
  */
 export const Organization = Schema.Struct({
-  object: Schema.Literal("organization"),
+  object: constant("organization"),
   id: Schema.String,
   name: Schema.String,
   slug: Schema.String,
@@ -718,7 +817,7 @@ export interface OrganizationInvitationPublicOrganizationData
  * @category models
  */
 export const OrganizationDomain = Schema.Struct({
-  object: Schema.Literal("organization_domain"),
+  object: constant("organization_domain"),
   id: Schema.String,
   organizationId: required(Schema.String, "organization_id"),
   name: Schema.String,
@@ -766,14 +865,14 @@ export type OrganizationInvitationPublicUserData = typeof OrganizationInvitation
  * @category models
  */
 export const OrganizationInvitation = Schema.Struct({
-  object: Schema.Literal("organization_invitation"),
+  object: constant("organization_invitation"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
   role: Schema.String,
   roleName: required(Schema.String, "role_name"),
   organizationId: optional(Schema.String, "organization_id"),
   inviterId: nullable(Schema.String, "inviter_id"),
-  publicInviterData: optional(OrganizationInvitationPublicUserData, "public_inviter_data"),
+  publicInviterData: optionalNullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
   status: Schema.optional(Schema.String),
   publicMetadata: required(JsonObject, "public_metadata"),
   privateMetadata: optional(JsonObject, "private_metadata"),
@@ -791,14 +890,14 @@ export interface OrganizationInvitation extends Schema.Schema.Type<typeof Organi
  * @category models
  */
 export const OrganizationInvitationAcceptedPayload = Schema.Struct({
-  object: Schema.Literal("organization_invitation"),
+  object: constant("organization_invitation"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
   role: Schema.String,
   roleName: required(Schema.String, "role_name"),
   organizationId: optional(Schema.String, "organization_id"),
   inviterId: nullable(Schema.String, "inviter_id"),
-  publicInviterData: optional(OrganizationInvitationPublicUserData, "public_inviter_data"),
+  publicInviterData: optionalNullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
   status: Schema.optional(Schema.String),
   publicMetadata: required(JsonObject, "public_metadata"),
   privateMetadata: optional(JsonObject, "private_metadata"),
@@ -848,7 +947,7 @@ export interface OrganizationMembershipPublicUserData
  */
 export const OrganizationMembership = Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("organization_membership"),
+  object: constant("organization_membership"),
   role: Schema.String,
   roleName: optional(Schema.String, "role_name"),
   permissions: Schema.Array(Schema.String),
@@ -860,6 +959,24 @@ export const OrganizationMembership = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership> {}
+
+/**
+ * `UnknownPasskeyVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownPasskeyVerification = unknownVariant("object", ["verification_passkey"], {
+  object: variantField(Schema.String, "object"),
+  status: variantField(openEnum<"verified">(), "status"),
+  strategy: variantField(openEnum<"passkey">(), "strategy"),
+  nonce: variantField(openEnum<"nonce">(), "nonce"),
+  message: variantField(Schema.NullOr(Schema.String), "message"),
+  attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+  expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+  verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+})
+export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification> {}
 
 /**
  * `verification_passkey`
@@ -887,13 +1004,10 @@ export interface VerificationPasskey extends Schema.Schema.Type<typeof Verificat
  */
 export const Passkey = Schema.Struct({
   id: Schema.optional(Schema.String),
-  object: Schema.Literal("passkey"),
+  object: constant("passkey"),
   name: Schema.String,
   lastUsedAt: required(Schema.Number, "last_used_at"),
-  verification: nullable(
-    Schema.Union(unknownVariant("object", ["verification_passkey"]), VerificationPasskey),
-    "verification"
-  )
+  verification: nullable(Schema.Union(UnknownPasskeyVerification, VerificationPasskey), "verification")
 })
 export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
 
@@ -933,7 +1047,7 @@ export interface PaymentAttemptEventPayload extends Schema.Schema.Type<typeof Pa
  * @category models
  */
 export const Permission = Schema.Struct({
-  object: Schema.Literal("permission"),
+  object: constant("permission"),
   id: Schema.String,
   name: Schema.String,
   key: Schema.String,
@@ -945,6 +1059,31 @@ export const Permission = Schema.Struct({
 export interface Permission extends Schema.Schema.Type<typeof Permission> {}
 
 /**
+ * `UnknownPhoneNumberVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownPhoneNumberVerification = unknownVariant(
+  "object",
+  ["verification_otp", "verification_admin"],
+  {
+    object: variantField(Schema.String, "object"),
+    status: variantField(openEnum<"unverified" | "verified" | "failed" | "expired">(), "status"),
+    strategy: variantField(
+      openEnum<"phone_code" | "email_code" | "reset_password_email_code" | "admin">(),
+      "strategy"
+    ),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    channel: variantField(Schema.NullOr(Schema.String), "channel"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+  }
+)
+export interface UnknownPhoneNumberVerification
+  extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification> {}
+
+/**
  * `PhoneNumber`
  *
  * @since 0.1.0
@@ -952,17 +1091,13 @@ export interface Permission extends Schema.Schema.Type<typeof Permission> {}
  */
 export const PhoneNumber = Schema.Struct({
   id: Schema.optional(Schema.String),
-  object: Schema.Literal("phone_number"),
+  object: constant("phone_number"),
   phoneNumber: required(Schema.String, "phone_number"),
   reservedForSecondFactor: optional(Schema.Boolean, "reserved_for_second_factor"),
   defaultSecondFactor: optional(Schema.Boolean, "default_second_factor"),
   reserved: Schema.Boolean,
   verification: nullable(
-    Schema.Union(
-      unknownVariant("object", ["verification_otp", "verification_admin"]),
-      VerificationOtp,
-      VerificationAdmin
-    ),
+    Schema.Union(UnknownPhoneNumberVerification, VerificationOtp, VerificationAdmin),
     "verification"
   ),
   linkedTo: required(Schema.Array(IdentificationLink), "linked_to"),
@@ -979,7 +1114,7 @@ export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
  * @category models
  */
 export const Role = Schema.Struct({
-  object: Schema.Literal("role"),
+  object: constant("role"),
   id: Schema.String,
   name: Schema.String,
   key: Schema.String,
@@ -1014,6 +1149,35 @@ export const SAMLAccountConnection = Schema.Struct({
 export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection> {}
 
 /**
+ * `UnknownSAMLAccountVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownSAMLAccountVerification = unknownVariant(
+  "object",
+  ["verification_saml", "verification_ticket"],
+  {
+    object: variantField(Schema.String, "object"),
+    status: variantField(
+      openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+      "status"
+    ),
+    strategy: variantField(openEnum<"saml" | "ticket">(), "strategy"),
+    externalVerificationRedirectUrl: variantField(
+      Schema.NullOr(Schema.String),
+      "external_verification_redirect_url"
+    ),
+    error: variantField(Schema.NullOr(ClerkError), "error"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+  }
+)
+export interface UnknownSAMLAccountVerification
+  extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification> {}
+
+/**
  * `SAMLAccount`
  *
  * @since 0.1.0
@@ -1021,7 +1185,7 @@ export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAcc
  */
 export const SAMLAccount = Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("saml_account"),
+  object: constant("saml_account"),
   provider: Schema.String,
   active: Schema.Boolean,
   emailAddress: required(Schema.String, "email_address"),
@@ -1031,11 +1195,7 @@ export const SAMLAccount = Schema.Struct({
   lastAuthenticatedAt: optionalNullable(Schema.Number, "last_authenticated_at"),
   publicMetadata: optional(JsonObject, "public_metadata"),
   verification: nullable(
-    Schema.Union(
-      unknownVariant("object", ["verification_saml", "verification_ticket"]),
-      VerificationSaml,
-      VerificationTicket
-    ),
+    Schema.Union(UnknownSAMLAccountVerification, VerificationSaml, VerificationTicket),
     "verification"
   ),
   samlConnection: optionalNullable(SAMLAccountConnection, "saml_connection")
@@ -1083,7 +1243,7 @@ export type SessionActivityResponse = typeof SessionActivityResponse.Type
  * @category models
  */
 export const Session = Schema.Struct({
-  object: Schema.Literal("session"),
+  object: constant("session"),
   id: Schema.String,
   userId: required(Schema.String, "user_id"),
   clientId: required(Schema.String, "client_id"),
@@ -1091,13 +1251,46 @@ export const Session = Schema.Struct({
   status: openEnum<"active" | "revoked" | "ended" | "expired" | "removed" | "abandoned" | "replaced">(),
   lastActiveOrganizationId: optionalNullable(Schema.String, "last_active_organization_id"),
   lastActiveAt: required(Schema.Number, "last_active_at"),
-  latestActivity: optional(SessionActivityResponse, "latest_activity"),
+  latestActivity: optionalNullable(SessionActivityResponse, "latest_activity"),
   expireAt: required(Schema.Number, "expire_at"),
   abandonAt: required(Schema.Number, "abandon_at"),
   updatedAt: required(Schema.Number, "updated_at"),
   createdAt: required(Schema.Number, "created_at")
 })
 export interface Session extends Schema.Schema.Type<typeof Session> {}
+
+/**
+ * `UnknownWeb3WalletVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownWeb3WalletVerification = unknownVariant(
+  "object",
+  ["verification_web3", "verification_admin"],
+  {
+    object: variantField(Schema.String, "object"),
+    status: variantField(openEnum<"unverified" | "verified" | "failed" | "expired">(), "status"),
+    strategy: variantField(
+      openEnum<
+        | "web3_metamask_signature"
+        | "web3_base_signature"
+        | "web3_coinbase_wallet_signature"
+        | "web3_okx_wallet_signature"
+        | "web3_solana_signature"
+        | "admin"
+      >(),
+      "strategy"
+    ),
+    nonce: variantField(Schema.NullOr(Schema.String), "nonce"),
+    message: variantField(Schema.NullOr(Schema.String), "message"),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+  }
+)
+export interface UnknownWeb3WalletVerification
+  extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification> {}
 
 /**
  * `verification_web3`
@@ -1131,14 +1324,10 @@ export interface VerificationWeb3 extends Schema.Schema.Type<typeof Verification
  */
 export const Web3Wallet = Schema.Struct({
   id: Schema.optional(Schema.String),
-  object: Schema.Literal("web3_wallet"),
+  object: constant("web3_wallet"),
   web3Wallet: required(Schema.String, "web3_wallet"),
   verification: nullable(
-    Schema.Union(
-      unknownVariant("object", ["verification_web3", "verification_admin"]),
-      VerificationWeb3,
-      VerificationAdmin
-    ),
+    Schema.Union(UnknownWeb3WalletVerification, VerificationWeb3, VerificationAdmin),
     "verification"
   ),
   createdAt: required(Schema.Number, "created_at"),
@@ -1154,7 +1343,7 @@ export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet> {}
  */
 export const User = Schema.Struct({
   id: Schema.String,
-  object: Schema.Literal("user"),
+  object: constant("user"),
   externalId: nullable(Schema.String, "external_id"),
   primaryEmailAddressId: nullable(Schema.String, "primary_email_address_id"),
   primaryPhoneNumberId: nullable(Schema.String, "primary_phone_number_id"),
@@ -1209,7 +1398,7 @@ export interface User extends Schema.Schema.Type<typeof User> {}
  * @category models
  */
 export const SessionEventPayload = Schema.Struct({
-  object: Schema.Literal("session"),
+  object: constant("session"),
   id: Schema.String,
   userId: required(Schema.String, "user_id"),
   clientId: required(Schema.String, "client_id"),
@@ -1217,7 +1406,7 @@ export const SessionEventPayload = Schema.Struct({
   status: openEnum<"active" | "revoked" | "ended" | "expired" | "removed" | "abandoned" | "replaced">(),
   lastActiveOrganizationId: optionalNullable(Schema.String, "last_active_organization_id"),
   lastActiveAt: required(Schema.Number, "last_active_at"),
-  latestActivity: optional(SessionActivityResponse, "latest_activity"),
+  latestActivity: optionalNullable(SessionActivityResponse, "latest_activity"),
   expireAt: required(Schema.Number, "expire_at"),
   abandonAt: required(Schema.Number, "abandon_at"),
   updatedAt: required(Schema.Number, "updated_at"),
@@ -1255,7 +1444,7 @@ export interface SmsEventPayload extends Schema.Schema.Type<typeof SmsEventPaylo
  * @category models
  */
 export const SubscriptionEventPayload = Schema.Struct({
-  object: Schema.Literal("commerce_subscription"),
+  object: constant("commerce_subscription"),
   id: Schema.String,
   status: openEnum<"ended" | "canceled" | "abandoned" | "past_due" | "active" | "incomplete">(),
   activeAt: nullable(Schema.Number, "active_at"),
@@ -1420,14 +1609,14 @@ export const OrganizationInvitationCreatedEvent = Schema.Struct({
   ...WebhookEventPayload.fields,
   type: Schema.Literal("organizationInvitation.created"),
   data: Schema.Struct({
-    object: Schema.Literal("organization_invitation"),
+    object: constant("organization_invitation"),
     id: Schema.String,
     emailAddress: required(Schema.String, "email_address"),
     role: Schema.String,
     roleName: required(Schema.String, "role_name"),
     organizationId: optional(Schema.String, "organization_id"),
     inviterId: nullable(Schema.String, "inviter_id"),
-    publicInviterData: optional(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    publicInviterData: optionalNullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
     status: Schema.optional(Schema.String),
     publicMetadata: required(JsonObject, "public_metadata"),
     privateMetadata: optional(JsonObject, "private_metadata"),
@@ -1472,14 +1661,14 @@ export const OrganizationInvitationRevokedEvent = Schema.Struct({
   ...WebhookEventPayload.fields,
   type: Schema.Literal("organizationInvitation.revoked"),
   data: Schema.Struct({
-    object: Schema.Literal("organization_invitation"),
+    object: constant("organization_invitation"),
     id: Schema.String,
     emailAddress: required(Schema.String, "email_address"),
     role: Schema.String,
     roleName: required(Schema.String, "role_name"),
     organizationId: optional(Schema.String, "organization_id"),
     inviterId: nullable(Schema.String, "inviter_id"),
-    publicInviterData: optional(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    publicInviterData: optionalNullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
     status: Schema.optional(Schema.String),
     publicMetadata: required(JsonObject, "public_metadata"),
     privateMetadata: optional(JsonObject, "private_metadata"),

@@ -88,6 +88,38 @@ describe("Webhooks.verify", () => {
     })
   )
 
+  it.effect(
+    "decodes a payload whose objects lack `object`: constants filled in, verifications camelCase",
+    () =>
+      Effect.gen(function* () {
+        yield* atNow
+        const example = examples().find(([type]) => type === "user.created")![1] as {
+          readonly data: { readonly object?: string }
+        }
+        const { object: _user, ...data } = example.data
+        // As older payloads send an email address: no `object` on it nor on its verification.
+        const emailAddress = {
+          id: "idn_2hTC0aB1cD2eF3gH4iJ5kL6mN7o",
+          email_address: "ada@example.com",
+          reserved: false,
+          verification: { status: "verified", strategy: "email_code", attempts: 1, expire_at: 1717172317000 },
+          linked_to: [],
+          created_at: 1717171717000,
+          updated_at: 1717171717000
+        }
+        const body = JSON.stringify({ ...example, data: { ...data, email_addresses: [emailAddress] } })
+        const event = yield* Webhooks.verify(body, deliver(body, now), { secret })
+        if (event.type !== "user.created") return expect.unreachable(event.type)
+        expect(event.data.object).toBe("user")
+        expect(event.data.emailAddresses.map((email) => [email.object, email.verification])).toStrictEqual([
+          [
+            "email_address",
+            { status: "verified", strategy: "email_code", attempts: 1, expireAt: 1717172317000 }
+          ]
+        ])
+      })
+  )
+
   it.effect("decodes an event type it does not know into UnknownWebhookEvent", () =>
     Effect.gen(function* () {
       yield* atNow

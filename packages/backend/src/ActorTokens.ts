@@ -37,7 +37,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateActorToken",
   method: "POST",
   path: "/actor_tokens",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.ActorToken
 })

@@ -5,7 +5,15 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { PathSegment, WireString, nullable, optional, optionalNullable, required } from "./internal/fields.js"
+import {
+  PathSegment,
+  WireString,
+  constant,
+  nullable,
+  optional,
+  optionalNullable,
+  required
+} from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
@@ -42,7 +50,7 @@ export interface CreateAdminPortalLinkTokenParams
  */
 export const CreateAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
+    object: /* @__PURE__ */ constant("admin_portal_link_token"),
     id: Schema.String,
     adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -99,7 +107,7 @@ export interface RevokeAdminPortalLinkTokenParams
  */
 export const RevokeAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("admin_portal_link_token"),
+    object: /* @__PURE__ */ constant("admin_portal_link_token"),
     id: Schema.String,
     adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),

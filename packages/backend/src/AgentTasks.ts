@@ -42,7 +42,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateAgentTask",
   method: "POST",
   path: "/agents/tasks",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.AgentTask
 })

@@ -80,7 +80,7 @@ export const createAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "CreateAllowlistIdentifier",
   method: "POST",
   path: "/allowlist_identifiers",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateAllowlistIdentifierParams,
   success: Models.AllowlistIdentifier
 })
@@ -161,7 +161,7 @@ export const createBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   operationId: "CreateBlocklistIdentifier",
   method: "POST",
   path: "/blocklist_identifiers",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateBlocklistIdentifierParams,
   success: Models.BlocklistIdentifier
 })

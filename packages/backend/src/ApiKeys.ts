@@ -9,6 +9,7 @@ import {
   JsonData,
   PathSegment,
   WireString,
+  constant,
   nullable,
   optional,
   optionalNullable,
@@ -48,7 +49,7 @@ export const GetApiKeysResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ Schema.Struct({
-        object: /* @__PURE__ */ Schema.Literal("api_key"),
+        object: /* @__PURE__ */ constant("api_key"),
         id: Schema.String,
         type: Schema.String,
         subject: Schema.String,
@@ -138,7 +139,7 @@ export interface CreateApiKeyParams extends Schema.Schema.Type<typeof CreateApiK
  */
 export const CreateApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    object: /* @__PURE__ */ constant("api_key"),
     id: Schema.String,
     type: Schema.String,
     subject: Schema.String,
@@ -195,7 +196,7 @@ export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyPara
  */
 export const ApiKey = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    object: /* @__PURE__ */ constant("api_key"),
     id: Schema.String,
     type: Schema.String,
     subject: Schema.String,
@@ -294,7 +295,7 @@ export interface DeleteApiKeyParams extends Schema.Schema.Type<typeof DeleteApiK
 export const DeleteApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ Schema.Literal("api_key"),
+    object: /* @__PURE__ */ constant("api_key"),
     deleted: /* @__PURE__ */ Schema.Literal(true)
   })
 )

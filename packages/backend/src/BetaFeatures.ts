@@ -52,7 +52,7 @@ export const updateInstanceSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceAuthConfig",
   method: "PATCH",
   path: "/beta_features/instance_settings",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateInstanceSettingsParams,
   success: UpdateInstanceSettingsResponse
 })
@@ -82,7 +82,7 @@ export const updateProductionInstanceDomain = /* @__PURE__ */ Operation.make({
   operationId: "UpdateProductionInstanceDomain",
   method: "PUT",
   path: "/beta_features/domain",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateProductionInstanceDomainParams,
   success: undefined
 })
@@ -110,7 +110,7 @@ export const changeDomain = /* @__PURE__ */ Operation.make({
   operationId: "ChangeProductionInstanceDomain",
   method: "POST",
   path: "/instance/change_domain",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: ChangeDomainParams,
   success: undefined
 })

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
@@ -11,7 +12,9 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { type Scrub, scrubbing } from "./internal/scrub.js"
 import { boundsAttempts, markBoundsAttempts } from "./internal/timeout.js"
 import { version } from "./internal/version.js"
 
@@ -47,6 +50,8 @@ export interface Options {
 export interface Service {
   /** Sends requests whose URL is relative to the API root, with Clerk's headers set. */
   readonly httpClient: HttpClient.HttpClient
+  /** Takes the secret key out of text a server sent, before any error keeps it. */
+  readonly scrub: Scrub
 }
 
 /**
@@ -87,6 +92,23 @@ const checkApiUrl = (apiUrl: string): Effect.Effect<string, InvalidClientOptions
 }
 
 /**
+ * Clerk's API never redirects, and a redirect followed by `fetch` turns a write
+ * into a GET to another host whose answer would pass for the call's result. The
+ * fetch transport follows redirects unless told otherwise, so every request says
+ * `redirect: "manual"` (keeping the caller's other fetch options); the undici
+ * transports never follow them. The 3xx then surfaces as an `SDKError`.
+ */
+const neverFollowRedirects = (httpClient: HttpClient.HttpClient): HttpClient.HttpClient =>
+  HttpClient.transform(httpClient, (effect) =>
+    Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+      Effect.provideService(effect, FetchHttpClient.RequestInit, {
+        ...Option.getOrElse(init, () => ({})),
+        redirect: "manual"
+      })
+    )
+  )
+
+/**
  * Wraps an `HttpClient` with Clerk's base URL and headers. Trace propagation
  * headers are never sent to Clerk; the secret leaves its `Redacted` only for the
  * authorization header, a name `@effect/platform` redacts from spans and logs.
@@ -112,11 +134,12 @@ export const make = (
           "user-agent": `@effect-clerk/backend/${version}`,
           accept: "application/json"
         }
-        const withClerkHeaders = HttpClient.mapRequest(httpClient, (request) =>
+        const withClerkHeaders = HttpClient.mapRequest(neverFollowRedirects(httpClient), (request) =>
           HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, apiUrl), clerkHeaders)
         )
         // A transport that bounds attempts itself never traces; it stays recognisable through the wrapper.
         return {
+          scrub: scrubbing(Redacted.value(options.secretKey)),
           httpClient: boundsAttempts(httpClient)
             ? markBoundsAttempts(withClerkHeaders)
             : HttpClient.withTracerPropagation(withClerkHeaders, false)

@@ -73,7 +73,7 @@ export const verify = /* @__PURE__ */ Operation.make({
   operationId: "VerifyClient",
   method: "POST",
   path: "/clients/verify",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: VerifyParams,
   success: Models.Client
 })

@@ -57,7 +57,7 @@ export const add = /* @__PURE__ */ Operation.make({
   operationId: "AddDomain",
   method: "POST",
   path: "/domains",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: AddParams,
   success: Models.Domain
 })

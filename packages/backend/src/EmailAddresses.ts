@@ -39,7 +39,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateEmailAddress",
   method: "POST",
   path: "/email_addresses",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.EmailAddress
 })
@@ -98,7 +98,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateEmailAddress",
   method: "PATCH",
   path: "/email_addresses/{email_address_id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.EmailAddress
 })

@@ -120,7 +120,7 @@ export const upsert = /* @__PURE__ */ Operation.make({
   operationId: "UpsertTemplate",
   method: "PUT",
   path: "/templates/{template_type}/{slug}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpsertParams,
   success: Models.Template
 })
@@ -181,7 +181,7 @@ export const preview = /* @__PURE__ */ Operation.make({
   operationId: "PreviewTemplate",
   method: "POST",
   path: "/templates/{template_type}/{slug}/preview",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: PreviewParams,
   success: JsonObject
 })
@@ -212,7 +212,7 @@ export const toggleTemplateDelivery = /* @__PURE__ */ Operation.make({
   operationId: "ToggleTemplateDelivery",
   method: "POST",
   path: "/templates/{template_type}/{slug}/toggle_delivery",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: ToggleTemplateDeliveryParams,
   success: Models.Template
 })

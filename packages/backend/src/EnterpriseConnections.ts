@@ -154,7 +154,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateEnterpriseConnection",
   method: "POST",
   path: "/enterprise_connections",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.EnterpriseConnection
 })

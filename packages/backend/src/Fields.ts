@@ -10,6 +10,11 @@ export {
    * @since 0.1.0
    * @category fields
    */
+  constant,
+  /**
+   * @since 0.1.0
+   * @category fields
+   */
   JsonObject,
   /**
    * @since 0.1.0
@@ -40,5 +45,10 @@ export {
    * @since 0.1.0
    * @category fields
    */
-  unknownVariant
+  unknownVariant,
+  /**
+   * @since 0.1.0
+   * @category fields
+   */
+  variantField
 } from "./internal/fields.js"

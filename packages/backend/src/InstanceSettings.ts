@@ -66,7 +66,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstance",
   method: "PATCH",
   path: "/instance",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: undefined
 })
@@ -103,7 +103,7 @@ export const updateRestrictions = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceRestrictions",
   method: "PATCH",
   path: "/instance/restrictions",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateRestrictionsParams,
   success: Models.InstanceRestrictions
 })
@@ -155,7 +155,7 @@ export const updateInstanceProtect = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceProtect",
   method: "PATCH",
   path: "/instance/protect",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateInstanceProtectParams,
   success: Models.InstanceProtect
 })
@@ -211,7 +211,7 @@ export const updateCommunication = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceCommunication",
   method: "PATCH",
   path: "/instance/communication",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateCommunicationParams,
   success: Models.InstanceCommunication
 })
@@ -281,7 +281,7 @@ export const updateOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceOAuthApplicationSettings",
   method: "PATCH",
   path: "/instance/oauth_application_settings",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateOAuthApplicationSettingsParams,
   success: Models.OAuthApplicationSettings
 })
@@ -344,7 +344,7 @@ export const updateOrganizationSettings = /* @__PURE__ */ Operation.make({
   operationId: "UpdateInstanceOrganizationSettings",
   method: "PATCH",
   path: "/instance/organization_settings",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateOrganizationSettingsParams,
   success: Models.OrganizationSettings
 })

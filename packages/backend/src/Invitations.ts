@@ -11,6 +11,7 @@ import {
   JsonObjectData,
   PathSegment,
   WireString,
+  constant,
   openEnum,
   optional,
   optionalNullable,
@@ -101,7 +102,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateInvitation",
   method: "POST",
   path: "/invitations",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.Invitation
 })
@@ -164,7 +165,7 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
  */
 export const RevokeResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("invitation"),
+    object: /* @__PURE__ */ constant("invitation"),
     id: Schema.String,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),

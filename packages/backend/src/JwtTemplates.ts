@@ -93,7 +93,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateJWTTemplate",
   method: "POST",
   path: "/jwt_templates",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.JWTTemplate
 })
@@ -159,7 +159,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateJWTTemplate",
   method: "PATCH",
   path: "/jwt_templates/{template_id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.JWTTemplate
 })

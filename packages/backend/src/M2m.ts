@@ -9,6 +9,7 @@ import {
   JsonData,
   PathSegment,
   WireString,
+  constant,
   nullable,
   optional,
   optionalNullable,
@@ -45,7 +46,7 @@ export const ListTokensResponse = /* @__PURE__ */ withCompiledDecode(
     m2mTokens: /* @__PURE__ */ required(
       /* @__PURE__ */ Schema.Array(
         /* @__PURE__ */ Schema.Struct({
-          object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+          object: /* @__PURE__ */ constant("machine_to_machine_token"),
           id: Schema.String,
           subject: Schema.String,
           claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
@@ -121,7 +122,7 @@ export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateToken
  */
 export const CreateTokenResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+    object: /* @__PURE__ */ constant("machine_to_machine_token"),
     id: Schema.String,
     subject: Schema.String,
     claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
@@ -175,7 +176,7 @@ export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeToken
  */
 export const MachineToMachineToken = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_to_machine_token"),
+    object: /* @__PURE__ */ constant("machine_to_machine_token"),
     id: Schema.String,
     subject: Schema.String,
     claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),

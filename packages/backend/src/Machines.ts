@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
-import { PathSegment, WireString, optional, required } from "./internal/fields.js"
+import { PathSegment, WireString, constant, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -96,7 +96,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
  */
 export const CreateResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine"),
+    object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
     name: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -125,7 +125,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateMachine",
   method: "POST",
   path: "/machines",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: CreateResponse
 })
@@ -188,7 +188,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateMachine",
   method: "PATCH",
   path: "/machines/{machine_id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.Machine
 })
@@ -208,7 +208,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
  */
 export const DeleteResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine"),
+    object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
     deleted: /* @__PURE__ */ Schema.Literal(true)
   })
@@ -248,7 +248,7 @@ export interface GetSecretKeyParams extends Schema.Schema.Type<typeof GetSecretK
  */
 export const MachineSecretKey = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_secret_key"),
+    object: /* @__PURE__ */ constant("machine_secret_key"),
     secret: Schema.String
   })
 )
@@ -325,7 +325,7 @@ export const createScope = /* @__PURE__ */ Operation.make({
   operationId: "CreateMachineScope",
   method: "POST",
   path: "/machines/{machine_id}/scopes",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateScopeParams,
   success: Models.MachineScope
 })
@@ -346,7 +346,7 @@ export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScope
  */
 export const DeleteScopeResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_scope"),
+    object: /* @__PURE__ */ constant("machine_scope"),
     fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
     toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
     deleted: /* @__PURE__ */ Schema.Literal(true)

@@ -9,17 +9,20 @@ import { withFastDecode } from "./internal/compiledDecoder.js"
 import * as Decode from "./internal/fastDecode.js"
 import {
   JsonObject,
+  constant,
+  decodeUnknownVariant,
   nullable,
   openEnum,
   optional,
   optionalNullable,
   required,
-  unknownVariant
+  unknownVariant,
+  variantField
 } from "./internal/fields.js"
 
 const decodeActorToken = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "actor_token")
+  this.object = Decode.constant(input.object, "actor_token")
   this.id = Decode.string(input.id)
   this.status = Decode.string(input.status)
   this.userId = Decode.string(input.user_id)
@@ -40,7 +43,7 @@ const decodeActorToken = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
  */
 export const ActorToken = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("actor_token"),
+    object: /* @__PURE__ */ constant("actor_token"),
     id: Schema.String,
     status: /* @__PURE__ */ openEnum<"pending" | "accepted" | "revoked">(),
     userId: /* @__PURE__ */ required(Schema.String, "user_id"),
@@ -88,7 +91,7 @@ export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof Ad
 
 const decodeAgentTask = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "agent_task")
+  this.object = Decode.constant(input.object, "agent_task")
   this.agentId = Decode.string(input.agent_id)
   this.agentTaskId = Decode.string(input.agent_task_id)
   this.taskId = Decode.string(input.task_id)
@@ -104,7 +107,7 @@ const decodeAgentTask = /* @__PURE__ */ Decode.model(function (this: Decode.Buil
  */
 export const AgentTask = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("agent_task"),
+    object: /* @__PURE__ */ constant("agent_task"),
     agentId: /* @__PURE__ */ required(Schema.String, "agent_id"),
     agentTaskId: /* @__PURE__ */ required(Schema.String, "agent_task_id"),
     taskId: /* @__PURE__ */ required(Schema.String, "task_id"),
@@ -272,7 +275,7 @@ const decodeCommercePayerResponse = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_payer")
+  this.object = Decode.constant(input.object, "commerce_payer")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
   value = Decode.optionalNullable(input.user_id, input, "user_id", Decode.string)
@@ -305,7 +308,7 @@ const decodeCommercePayerResponse = /* @__PURE__ */ Decode.model(function (
  */
 export const CommercePayerResponse = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_payer"),
+    object: /* @__PURE__ */ constant("commerce_payer"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
@@ -328,7 +331,7 @@ const decodeCommercePaymentMethodResponse = /* @__PURE__ */ Decode.model(functio
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_payment_method")
+  this.object = Decode.constant(input.object, "commerce_payment_method")
   this.id = Decode.string(input.id)
   this.payerId = Decode.string(input.payer_id)
   this.paymentType = Decode.string(input.payment_type)
@@ -362,7 +365,7 @@ const decodeCommercePaymentMethodResponse = /* @__PURE__ */ Decode.model(functio
  */
 export const CommercePaymentMethodResponse = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_payment_method"),
+    object: /* @__PURE__ */ constant("commerce_payment_method"),
     id: Schema.String,
     payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
     paymentType: /* @__PURE__ */ required(
@@ -574,7 +577,7 @@ const decodeBillingPaymentAttempt = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_payment")
+  this.object = Decode.constant(input.object, "commerce_payment")
   this.id = Decode.string(input.id)
   this.paymentId = Decode.string(input.payment_id)
   this.instanceId = Decode.string(input.instance_id)
@@ -610,7 +613,7 @@ const decodeBillingPaymentAttempt = /* @__PURE__ */ Decode.model(function (
  */
 export const BillingPaymentAttempt = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_payment"),
+    object: /* @__PURE__ */ constant("commerce_payment"),
     id: Schema.String,
     paymentId: /* @__PURE__ */ required(Schema.String, "payment_id"),
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -643,7 +646,7 @@ const decodeBillingPriceResponse = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_price")
+  this.object = Decode.constant(input.object, "commerce_price")
   this.id = Decode.string(input.id)
   this.planId = Decode.string(input.plan_id)
   this.instanceId = Decode.string(input.instance_id)
@@ -668,7 +671,7 @@ const decodeBillingPriceResponse = /* @__PURE__ */ Decode.model(function (
  */
 export const BillingPriceResponse = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_price"),
+    object: /* @__PURE__ */ constant("commerce_price"),
     id: Schema.String,
     planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -703,7 +706,7 @@ function decodeBillingStatementTotals(input: unknown): unknown {
 function decodeBillingStatementGroupsItem(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "commerce_statement_group"),
+    object: Decode.constant(input.object, "commerce_statement_group"),
     timestamp: Decode.number(input.timestamp),
     items: Decode.array(input.items, decodeBillingPaymentAttempt)
   }
@@ -713,7 +716,7 @@ function decodeBillingStatementGroupsItem(input: unknown): unknown {
 function decodeBillingStatement(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "commerce_statement"),
+    object: Decode.constant(input.object, "commerce_statement"),
     id: Decode.string(input.id),
     instanceId: Decode.string(input.instance_id),
     timestamp: Decode.number(input.timestamp),
@@ -732,7 +735,7 @@ function decodeBillingStatement(input: unknown): unknown {
  */
 export const BillingStatement = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_statement"),
+    object: /* @__PURE__ */ constant("commerce_statement"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     timestamp: Schema.Number,
@@ -746,7 +749,7 @@ export const BillingStatement = /* @__PURE__ */ withFastDecode(
     }),
     groups: /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ Schema.Struct({
-        object: /* @__PURE__ */ Schema.Literal("commerce_statement_group"),
+        object: /* @__PURE__ */ constant("commerce_statement_group"),
         timestamp: Schema.Number,
         items: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt)
       })
@@ -978,7 +981,7 @@ function decodeSessionTasks(input: unknown): unknown {
 
 const decodeSession = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "session")
+  this.object = Decode.constant(input.object, "session")
   this.id = Decode.string(input.id)
   this.userId = Decode.string(input.user_id)
   this.clientId = Decode.string(input.client_id)
@@ -993,7 +996,12 @@ const decodeSession = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   )
   if (value !== Decode.absent) this.lastActiveOrganizationId = value
   this.lastActiveAt = Decode.number(input.last_active_at)
-  value = Decode.optional(input.latest_activity, input, "latest_activity", decodeSessionActivityResponse)
+  value = Decode.optionalNullable(
+    input.latest_activity,
+    input,
+    "latest_activity",
+    decodeSessionActivityResponse
+  )
   if (value !== Decode.absent) this.latestActivity = value
   this.expireAt = Decode.number(input.expire_at)
   this.abandonAt = Decode.number(input.abandon_at)
@@ -1011,7 +1019,7 @@ const decodeSession = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
  */
 export const Session = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("session"),
+    object: /* @__PURE__ */ constant("session"),
     id: Schema.String,
     userId: /* @__PURE__ */ required(Schema.String, "user_id"),
     clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
@@ -1021,7 +1029,7 @@ export const Session = /* @__PURE__ */ withFastDecode(
     >(),
     lastActiveOrganizationId: /* @__PURE__ */ optionalNullable(Schema.String, "last_active_organization_id"),
     lastActiveAt: /* @__PURE__ */ required(Schema.Number, "last_active_at"),
-    latestActivity: /* @__PURE__ */ optional(SessionActivityResponse, "latest_activity"),
+    latestActivity: /* @__PURE__ */ optionalNullable(SessionActivityResponse, "latest_activity"),
     expireAt: /* @__PURE__ */ required(Schema.Number, "expire_at"),
     abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
     updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
@@ -1036,7 +1044,7 @@ export interface Session extends Schema.Schema.Type<typeof Session> {}
 function decodeClient(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "client"),
+    object: Decode.constant(input.object, "client"),
     id: Decode.string(input.id),
     sessionIds: Decode.array(input.session_ids, Decode.string),
     sessions: Decode.array(input.sessions, decodeSession),
@@ -1057,7 +1065,7 @@ function decodeClient(input: unknown): unknown {
  */
 export const Client = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("client"),
+    object: /* @__PURE__ */ constant("client"),
     id: Schema.String,
     sessionIds: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "session_ids"),
     sessions: /* @__PURE__ */ Schema.Array(Session),
@@ -1140,7 +1148,7 @@ const decodeCommerceDiscountRedemptionResponse = /* @__PURE__ */ Decode.model(fu
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_discount_redemption")
+  this.object = Decode.constant(input.object, "commerce_discount_redemption")
   this.id = Decode.string(input.id)
   this.subscriptionItemId = Decode.string(input.subscription_item_id)
   this.discountId = Decode.string(input.discount_id)
@@ -1173,7 +1181,7 @@ const decodeCommerceDiscountRedemptionResponse = /* @__PURE__ */ Decode.model(fu
  */
 export const CommerceDiscountRedemptionResponse = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_discount_redemption"),
+    object: /* @__PURE__ */ constant("commerce_discount_redemption"),
     id: Schema.String,
     subscriptionItemId: /* @__PURE__ */ required(Schema.String, "subscription_item_id"),
     discountId: /* @__PURE__ */ required(Schema.String, "discount_id"),
@@ -1253,7 +1261,7 @@ const decodeCommercePayerResponse2 = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_payer")
+  this.object = Decode.constant(input.object, "commerce_payer")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
   value = Decode.optional(input.user_id, input, "user_id", Decode.string)
@@ -1280,7 +1288,7 @@ const decodeCommercePayerResponse2 = /* @__PURE__ */ Decode.model(function (
  */
 export const CommercePayerResponse2 = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_payer"),
+    object: /* @__PURE__ */ constant("commerce_payer"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
@@ -1303,7 +1311,7 @@ const decodeCommercePaymentSourceResponse = /* @__PURE__ */ Decode.model(functio
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_source")
+  this.object = Decode.constant(input.object, "commerce_source")
   this.id = Decode.string(input.id)
   this.payerId = Decode.string(input.payer_id)
   this.paymentMethod = Decode.string(input.payment_method)
@@ -1340,7 +1348,7 @@ const decodeCommercePaymentSourceResponse = /* @__PURE__ */ Decode.model(functio
  */
 export const CommercePaymentSourceResponse = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_source"),
+    object: /* @__PURE__ */ constant("commerce_source"),
     id: Schema.String,
     payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
     paymentMethod: /* @__PURE__ */ required(
@@ -1476,7 +1484,7 @@ export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof Commerc
 function decodeFeatureResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "feature"),
+    object: Decode.constant(input.object, "feature"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
     description: Decode.nullable(input.description, Decode.string),
@@ -1493,7 +1501,7 @@ function decodeFeatureResponse(input: unknown): unknown {
  */
 export const FeatureResponse = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("feature"),
+    object: /* @__PURE__ */ constant("feature"),
     id: Schema.String,
     name: Schema.String,
     description: /* @__PURE__ */ nullable(Schema.String, "description"),
@@ -1514,7 +1522,7 @@ function decodeCommercePlanUnitPrices(input: unknown): unknown {
 
 const decodeCommercePlan = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_plan")
+  this.object = Decode.constant(input.object, "commerce_plan")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.fee = Decode.nullable(input.fee, decodeCommerceMoneyResponse)
@@ -1547,7 +1555,7 @@ const decodeCommercePlan = /* @__PURE__ */ Decode.model(function (this: Decode.B
  */
 export const CommercePlan = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_plan"),
+    object: /* @__PURE__ */ constant("commerce_plan"),
     id: Schema.String,
     name: Schema.String,
     fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
@@ -1575,7 +1583,7 @@ export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan> {}
 function decodeFeatureResponse2(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "feature"),
+    object: Decode.constant(input.object, "feature"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
     description: Decode.string(input.description),
@@ -1592,7 +1600,7 @@ function decodeFeatureResponse2(input: unknown): unknown {
  */
 export const FeatureResponse2 = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("feature"),
+    object: /* @__PURE__ */ constant("feature"),
     id: Schema.String,
     name: Schema.String,
     description: Schema.String,
@@ -1609,7 +1617,7 @@ function decodeCommercePlan2Features(input: unknown): unknown {
 
 const decodeCommercePlan2 = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_plan")
+  this.object = Decode.constant(input.object, "commerce_plan")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.fee = Decode.nullable(input.fee, decodeCommerceMoneyResponse)
@@ -1655,7 +1663,7 @@ const decodeCommercePlan2 = /* @__PURE__ */ Decode.model(function (this: Decode.
  */
 export const CommercePlan2 = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_plan"),
+    object: /* @__PURE__ */ constant("commerce_plan"),
     id: Schema.String,
     name: Schema.String,
     fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
@@ -1867,7 +1875,7 @@ const decodeCommerceSubscriptionItem2 = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_subscription_item")
+  this.object = Decode.constant(input.object, "commerce_subscription_item")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
   this.status = Decode.string(input.status)
@@ -1931,7 +1939,7 @@ const decodeCommerceSubscriptionItem2 = /* @__PURE__ */ Decode.model(function (
  */
 export const CommerceSubscriptionItem2 = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
+    object: /* @__PURE__ */ constant("commerce_subscription_item"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     status: /* @__PURE__ */ openEnum<
@@ -1974,7 +1982,7 @@ export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof Com
 function decodeCommercePriceTransitionResponse(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "commerce_price_transition"),
+    object: Decode.constant(input.object, "commerce_price_transition"),
     subscriptionItem: decodeCommerceSubscriptionItem2(input.subscription_item),
     transition: decodeCommercePriceTransitionDetails(input.transition)
   }
@@ -1988,7 +1996,7 @@ function decodeCommercePriceTransitionResponse(input: unknown): unknown {
  */
 export const CommercePriceTransitionResponse = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_price_transition"),
+    object: /* @__PURE__ */ constant("commerce_price_transition"),
     subscriptionItem: /* @__PURE__ */ required(CommerceSubscriptionItem2, "subscription_item"),
     transition: CommercePriceTransitionDetails
   }),
@@ -2032,7 +2040,7 @@ const decodeCommerceSubscriptionItem = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_subscription_item")
+  this.object = Decode.constant(input.object, "commerce_subscription_item")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
   this.status = Decode.string(input.status)
@@ -2086,7 +2094,7 @@ const decodeCommerceSubscriptionItem = /* @__PURE__ */ Decode.model(function (
  */
 export const CommerceSubscriptionItem = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_subscription_item"),
+    object: /* @__PURE__ */ constant("commerce_subscription_item"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     status: /* @__PURE__ */ openEnum<
@@ -2170,7 +2178,7 @@ const decodeCommerceSubscription = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "commerce_subscription")
+  this.object = Decode.constant(input.object, "commerce_subscription")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
   this.status = Decode.string(input.status)
@@ -2194,7 +2202,7 @@ const decodeCommerceSubscription = /* @__PURE__ */ Decode.model(function (
  */
 export const CommerceSubscription = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("commerce_subscription"),
+    object: /* @__PURE__ */ constant("commerce_subscription"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     status: /* @__PURE__ */ openEnum<
@@ -2220,7 +2228,7 @@ export interface CommerceSubscription extends Schema.Schema.Type<typeof Commerce
 function decodeCookies(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "cookies"),
+    object: Decode.constant(input.object, "cookies"),
     cookies: Decode.array(input.cookies, Decode.string)
   }
 }
@@ -2233,7 +2241,7 @@ function decodeCookies(input: unknown): unknown {
  */
 export const Cookies = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("cookies"),
+    object: /* @__PURE__ */ constant("cookies"),
     cookies: /* @__PURE__ */ Schema.Array(Schema.String)
   }),
   decodeCookies
@@ -2281,7 +2289,8 @@ export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof Cre
 
 const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.string(input.object)
+  value = Decode.optional(input.object, input, "object", Decode.string)
+  if (value !== Decode.absent) this.object = value
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.slug, input, "slug", Decode.string)
@@ -2299,7 +2308,7 @@ const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.
  */
 export const DeletedObject = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: Schema.String,
+    object: /* @__PURE__ */ Schema.optional(Schema.String),
     id: /* @__PURE__ */ Schema.optional(Schema.String),
     slug: /* @__PURE__ */ Schema.optional(Schema.String),
     deleted: Schema.Boolean,
@@ -2338,7 +2347,7 @@ function decodeDirectoryCustomAttributes(input: unknown): unknown {
 
 const decodeDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "directory")
+  this.object = Decode.constant(input.object, "directory")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   value = Decode.optionalNullable(
@@ -2374,7 +2383,7 @@ const decodeDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Buil
  */
 export const Directory = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("directory"),
+    object: /* @__PURE__ */ constant("directory"),
     id: Schema.String,
     name: Schema.String,
     enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
@@ -2428,7 +2437,7 @@ export type Directories = typeof Directories.Type
 function decodePermission(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "permission"),
+    object: Decode.constant(input.object, "permission"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
     key: Decode.string(input.key),
@@ -2447,7 +2456,7 @@ function decodePermission(input: unknown): unknown {
  */
 export const Permission = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("permission"),
+    object: /* @__PURE__ */ constant("permission"),
     id: Schema.String,
     name: Schema.String,
     key: Schema.String,
@@ -2464,7 +2473,7 @@ export interface Permission extends Schema.Schema.Type<typeof Permission> {}
 function decodeRole(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "role"),
+    object: Decode.constant(input.object, "role"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
     key: Decode.string(input.key),
@@ -2484,7 +2493,7 @@ function decodeRole(input: unknown): unknown {
  */
 export const Role = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("role"),
+    object: /* @__PURE__ */ constant("role"),
     id: Schema.String,
     name: Schema.String,
     key: Schema.String,
@@ -2503,7 +2512,7 @@ const decodeDirectoryGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "directory_group_role_mapping")
+  this.object = Decode.constant(input.object, "directory_group_role_mapping")
   this.id = Decode.string(input.id)
   this.directoryId = Decode.string(input.directory_id)
   this.scimDirectoryId = Decode.string(input.scim_directory_id)
@@ -2526,7 +2535,7 @@ const decodeDirectoryGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
  */
 export const DirectoryGroupRoleMapping = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("directory_group_role_mapping"),
+    object: /* @__PURE__ */ constant("directory_group_role_mapping"),
     id: Schema.String,
     directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
     scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
@@ -2566,7 +2575,7 @@ function decodeDomainCnameTargets(input: unknown): unknown {
 
 const decodeDomain = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "domain")
+  this.object = Decode.constant(input.object, "domain")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.isSatellite = Decode.boolean(input.is_satellite)
@@ -2588,7 +2597,7 @@ const decodeDomain = /* @__PURE__ */ Decode.model(function (this: Decode.Built, 
  */
 export const Domain = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("domain"),
+    object: /* @__PURE__ */ constant("domain"),
     id: Schema.String,
     name: Schema.String,
     isSatellite: /* @__PURE__ */ required(Schema.Boolean, "is_satellite"),
@@ -2646,6 +2655,60 @@ export const IdentificationLink = /* @__PURE__ */ withFastDecode(
   decodeIdentificationLink
 )
 export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink> {}
+
+/**
+ * `UnknownEmailAddressVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownEmailAddressVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  [
+    "verification_otp",
+    "verification_admin",
+    "verification_from_oauth",
+    "verification_ticket",
+    "verification_saml",
+    "verification_email_link",
+    "verification_scim"
+  ],
+  {
+    object: /* @__PURE__ */ variantField(Schema.String, "object"),
+    status: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+      "status"
+    ),
+    strategy: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<
+        | "phone_code"
+        | "email_code"
+        | "reset_password_email_code"
+        | "admin"
+        | "ticket"
+        | "saml"
+        | "email_link"
+        | "from_oauth_microsoft"
+        | "scim"
+      >(),
+      "strategy"
+    ),
+    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+    channel: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "channel"),
+    verifiedAtClient: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "verified_at_client"
+    ),
+    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error"),
+    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "external_verification_redirect_url"
+    )
+  }
+)
+export interface UnknownEmailAddressVerification
+  extends Schema.Schema.Type<typeof UnknownEmailAddressVerification> {}
 
 function decodeVerificationAdminObject(input: unknown): unknown {
   return Decode.literal(input, "verification_admin")
@@ -2937,19 +3000,9 @@ export const VerificationTicket = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket> {}
 
-const knownEmailAddressVerificationVariants: ReadonlyArray<string> = [
-  "verification_otp",
-  "verification_admin",
-  "verification_from_oauth",
-  "verification_ticket",
-  "verification_saml",
-  "verification_email_link",
-  "verification_scim"
-]
-
 function decodeEmailAddressVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownEmailAddressVerificationVariants)) return input
   return (
+    decodeUnknownVariant(UnknownEmailAddressVerification, input) ??
     Decode.member(input, decodeVerificationOtp, "object", "verification_otp", true) ??
     Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
     Decode.member(input, decodeVerificationFromOauth, "object", "verification_from_oauth", true) ??
@@ -2965,7 +3018,7 @@ const decodeEmailAddress = /* @__PURE__ */ Decode.model(function (this: Decode.B
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
-  this.object = Decode.literal(input.object, "email_address")
+  this.object = Decode.constant(input.object, "email_address")
   this.emailAddress = Decode.string(input.email_address)
   this.reserved = Decode.boolean(input.reserved)
   this.verification = Decode.nullable(input.verification, decodeEmailAddressVerification)
@@ -2985,20 +3038,12 @@ const decodeEmailAddress = /* @__PURE__ */ Decode.model(function (this: Decode.B
 export const EmailAddress = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ Schema.Literal("email_address"),
+    object: /* @__PURE__ */ constant("email_address"),
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     reserved: Schema.Boolean,
     verification: /* @__PURE__ */ nullable(
       /* @__PURE__ */ Schema.Union(
-        /* @__PURE__ */ unknownVariant("object", [
-          "verification_otp",
-          "verification_admin",
-          "verification_from_oauth",
-          "verification_ticket",
-          "verification_saml",
-          "verification_email_link",
-          "verification_scim"
-        ]),
+        UnknownEmailAddressVerification,
         VerificationOtp,
         VerificationAdmin,
         VerificationFromOauth,
@@ -3075,6 +3120,38 @@ export const EnterpriseAccountConnection = /* @__PURE__ */ withFastDecode(
 )
 export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof EnterpriseAccountConnection> {}
 
+/**
+ * `UnknownEnterpriseAccountVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownEnterpriseAccountVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_ticket", "verification_saml", "verification_oauth"],
+  {
+    object: /* @__PURE__ */ variantField(Schema.String, "object"),
+    status: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<"unverified" | "verified" | "expired" | "failed" | "transferable">(),
+      "status"
+    ),
+    strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"ticket" | "saml">(), "strategy"),
+    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+    verifiedAtClient: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "verified_at_client"
+    ),
+    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "external_verification_redirect_url"
+    ),
+    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error")
+  }
+)
+export interface UnknownEnterpriseAccountVerification
+  extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification> {}
+
 function decodeVerificationOauthObject(input: unknown): unknown {
   return Decode.literal(input, "verification_oauth")
 }
@@ -3127,15 +3204,9 @@ export const VerificationOauth = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth> {}
 
-const knownEnterpriseAccountVerificationVariants: ReadonlyArray<string> = [
-  "verification_ticket",
-  "verification_saml",
-  "verification_oauth"
-]
-
 function decodeEnterpriseAccountVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownEnterpriseAccountVerificationVariants)) return input
   return (
+    decodeUnknownVariant(UnknownEnterpriseAccountVerification, input) ??
     Decode.member(input, decodeVerificationTicket, "object", "verification_ticket", true) ??
     Decode.member(input, decodeVerificationSaml, "object", "verification_saml", true) ??
     Decode.member(input, decodeVerificationOauth, "object", "verification_oauth", true) ??
@@ -3149,7 +3220,7 @@ const decodeEnterpriseAccount = /* @__PURE__ */ Decode.model(function (
 ) {
   let value: unknown
   this.id = Decode.string(input.id)
-  this.object = Decode.literal(input.object, "enterprise_account")
+  this.object = Decode.constant(input.object, "enterprise_account")
   value = Decode.optional(input.protocol, input, "protocol", Decode.string)
   if (value !== Decode.absent) this.protocol = value
   this.provider = Decode.string(input.provider)
@@ -3191,7 +3262,7 @@ const decodeEnterpriseAccount = /* @__PURE__ */ Decode.model(function (
 export const EnterpriseAccount = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ Schema.Literal("enterprise_account"),
+    object: /* @__PURE__ */ constant("enterprise_account"),
     protocol: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"oauth" | "saml">()),
     provider: Schema.String,
     active: Schema.Boolean,
@@ -3203,11 +3274,7 @@ export const EnterpriseAccount = /* @__PURE__ */ withFastDecode(
     publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
     verification: /* @__PURE__ */ nullable(
       /* @__PURE__ */ Schema.Union(
-        /* @__PURE__ */ unknownVariant("object", [
-          "verification_ticket",
-          "verification_saml",
-          "verification_oauth"
-        ]),
+        UnknownEnterpriseAccountVerification,
         VerificationTicket,
         VerificationSaml,
         VerificationOauth
@@ -3329,7 +3396,7 @@ const decodeEnterpriseConnection = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "enterprise_connection")
+  this.object = Decode.constant(input.object, "enterprise_connection")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.provider = Decode.string(input.provider)
@@ -3388,7 +3455,7 @@ const decodeEnterpriseConnection = /* @__PURE__ */ Decode.model(function (
  */
 export const EnterpriseConnection = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("enterprise_connection"),
+    object: /* @__PURE__ */ constant("enterprise_connection"),
     id: Schema.String,
     name: Schema.String,
     provider: Schema.String,
@@ -3690,6 +3757,38 @@ export const ExtendFreeTrialRequest = /* @__PURE__ */ withFastDecode(
 )
 export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof ExtendFreeTrialRequest> {}
 
+/**
+ * `UnknownExternalAccountWithVerificationVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownExternalAccountWithVerificationVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_oauth", "verification_google_one_tap"],
+  {
+    object: /* @__PURE__ */ variantField(Schema.String, "object"),
+    status: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+      "status"
+    ),
+    strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"google_one_tap">(), "strategy"),
+    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
+      Schema.String,
+      "external_verification_redirect_url"
+    ),
+    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error"),
+    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+    verifiedAtClient: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "verified_at_client"
+    )
+  }
+)
+export interface UnknownExternalAccountWithVerificationVerification
+  extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification> {}
+
 function decodeVerificationGoogleOneTapObject(input: unknown): unknown {
   return Decode.literal(input, "verification_google_one_tap")
 }
@@ -3735,15 +3834,9 @@ function isExternalAccountWithVerificationObject(input: unknown): boolean {
   return input === "external_account" || input === "facebook_account" || input === "google_account"
 }
 
-const knownExternalAccountWithVerificationVerificationVariants: ReadonlyArray<string> = [
-  "verification_oauth",
-  "verification_google_one_tap"
-]
-
 function decodeExternalAccountWithVerificationVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownExternalAccountWithVerificationVerificationVariants))
-    return input
   return (
+    decodeUnknownVariant(UnknownExternalAccountWithVerificationVerification, input) ??
     Decode.member(input, decodeVerificationOauth, "object", "verification_oauth", true) ??
     Decode.member(input, decodeVerificationGoogleOneTap, "object", "verification_google_one_tap", true) ??
     Decode.reject()
@@ -3815,7 +3908,7 @@ export const ExternalAccountWithVerification = /* @__PURE__ */ withFastDecode(
     updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
     verification: /* @__PURE__ */ nullable(
       /* @__PURE__ */ Schema.Union(
-        /* @__PURE__ */ unknownVariant("object", ["verification_oauth", "verification_google_one_tap"]),
+        UnknownExternalAccountWithVerificationVerification,
         VerificationOauth,
         VerificationGoogleOneTap
       ),
@@ -3835,7 +3928,7 @@ function decodeInstanceAllowedOrigins(input: unknown): unknown {
 function decodeInstance(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "instance"),
+    object: Decode.constant(input.object, "instance"),
     id: Decode.string(input.id),
     environmentType: Decode.string(input.environment_type),
     allowedOrigins: Decode.nullable(input.allowed_origins, decodeInstanceAllowedOrigins),
@@ -3851,7 +3944,7 @@ function decodeInstance(input: unknown): unknown {
  */
 export const Instance = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("instance"),
+    object: /* @__PURE__ */ constant("instance"),
     id: Schema.String,
     environmentType: /* @__PURE__ */ required(Schema.String, "environment_type"),
     allowedOrigins: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "allowed_origins"),
@@ -3865,7 +3958,7 @@ export interface Instance extends Schema.Schema.Type<typeof Instance> {}
 function decodeInstanceCommunication(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "instance_communication"),
+    object: Decode.constant(input.object, "instance_communication"),
     blockedCountryCodes: Decode.array(input.blocked_country_codes, Decode.string)
   }
 }
@@ -3878,7 +3971,7 @@ function decodeInstanceCommunication(input: unknown): unknown {
  */
 export const InstanceCommunication = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("instance_communication"),
+    object: /* @__PURE__ */ constant("instance_communication"),
     blockedCountryCodes: /* @__PURE__ */ required(
       /* @__PURE__ */ Schema.Array(Schema.String),
       "blocked_country_codes"
@@ -3892,7 +3985,7 @@ export interface InstanceCommunication extends Schema.Schema.Type<typeof Instanc
 function decodeInstanceProtect(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "instance_protect"),
+    object: Decode.constant(input.object, "instance_protect"),
     rulesEnabled: Decode.boolean(input.rules_enabled),
     specterEnabled: Decode.boolean(input.specter_enabled),
     checksBypassed: Decode.boolean(input.checks_bypassed)
@@ -3907,7 +4000,7 @@ function decodeInstanceProtect(input: unknown): unknown {
  */
 export const InstanceProtect = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("instance_protect"),
+    object: /* @__PURE__ */ constant("instance_protect"),
     rulesEnabled: /* @__PURE__ */ required(Schema.Boolean, "rules_enabled"),
     specterEnabled: /* @__PURE__ */ required(Schema.Boolean, "specter_enabled"),
     checksBypassed: /* @__PURE__ */ required(Schema.Boolean, "checks_bypassed")
@@ -3920,7 +4013,7 @@ export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProte
 function decodeInstanceRestrictions(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "instance_restrictions"),
+    object: Decode.constant(input.object, "instance_restrictions"),
     allowlist: Decode.boolean(input.allowlist),
     blocklist: Decode.boolean(input.blocklist),
     allowlistBlocklistDisabledOnSignIn: Decode.boolean(input.allowlist_blocklist_disabled_on_sign_in),
@@ -3937,7 +4030,7 @@ function decodeInstanceRestrictions(input: unknown): unknown {
  */
 export const InstanceRestrictions = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("instance_restrictions"),
+    object: /* @__PURE__ */ constant("instance_restrictions"),
     allowlist: Schema.Boolean,
     blocklist: Schema.Boolean,
     allowlistBlocklistDisabledOnSignIn: /* @__PURE__ */ required(
@@ -3953,7 +4046,7 @@ export interface InstanceRestrictions extends Schema.Schema.Type<typeof Instance
 
 const decodeInvitation = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "invitation")
+  this.object = Decode.constant(input.object, "invitation")
   this.id = Decode.string(input.id)
   this.emailAddress = Decode.string(input.email_address)
   this.publicMetadata = Decode.record(input.public_metadata)
@@ -3976,7 +4069,7 @@ const decodeInvitation = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
  */
 export const Invitation = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("invitation"),
+    object: /* @__PURE__ */ constant("invitation"),
     id: Schema.String,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
@@ -4401,7 +4494,7 @@ export interface JWKS extends Schema.Schema.Type<typeof JWKS> {}
 function decodeJWTTemplate(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "jwt_template"),
+    object: Decode.constant(input.object, "jwt_template"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
     claims: Decode.record(input.claims),
@@ -4422,7 +4515,7 @@ function decodeJWTTemplate(input: unknown): unknown {
  */
 export const JWTTemplate = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("jwt_template"),
+    object: /* @__PURE__ */ constant("jwt_template"),
     id: Schema.String,
     name: Schema.String,
     claims: JsonObject,
@@ -4442,7 +4535,7 @@ const decodeMachineWithoutScopedMachines = /* @__PURE__ */ Decode.model(function
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "machine")
+  this.object = Decode.constant(input.object, "machine")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.instanceId = Decode.string(input.instance_id)
@@ -4460,7 +4553,7 @@ const decodeMachineWithoutScopedMachines = /* @__PURE__ */ Decode.model(function
  */
 export const MachineWithoutScopedMachines = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine"),
+    object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
     name: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -4475,7 +4568,7 @@ export interface MachineWithoutScopedMachines
 
 const decodeMachine = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "machine")
+  this.object = Decode.constant(input.object, "machine")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.instanceId = Decode.string(input.instance_id)
@@ -4494,7 +4587,7 @@ const decodeMachine = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
  */
 export const Machine = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine"),
+    object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
     name: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -4514,7 +4607,7 @@ export interface Machine extends Schema.Schema.Type<typeof Machine> {}
 function decodeMachineScope(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "machine_scope"),
+    object: Decode.constant(input.object, "machine_scope"),
     fromMachineId: Decode.string(input.from_machine_id),
     toMachineId: Decode.string(input.to_machine_id),
     createdAt: Decode.number(input.created_at)
@@ -4529,7 +4622,7 @@ function decodeMachineScope(input: unknown): unknown {
  */
 export const MachineScope = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("machine_scope"),
+    object: /* @__PURE__ */ constant("machine_scope"),
     fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
     toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
@@ -4547,7 +4640,7 @@ const decodeOAuthAccessTokenItem = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "oauth_access_token")
+  this.object = Decode.constant(input.object, "oauth_access_token")
   this.externalAccountId = Decode.string(input.external_account_id)
   this.providerUserId = Decode.string(input.provider_user_id)
   this.token = Decode.string(input.token)
@@ -4577,7 +4670,7 @@ function decodeOAuthAccessToken(input: unknown): unknown {
 export const OAuthAccessToken = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
-      object: /* @__PURE__ */ Schema.Literal("oauth_access_token"),
+      object: /* @__PURE__ */ constant("oauth_access_token"),
       externalAccountId: /* @__PURE__ */ required(Schema.String, "external_account_id"),
       providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
       token: Schema.String,
@@ -4598,7 +4691,7 @@ export type OAuthAccessToken = typeof OAuthAccessToken.Type
 function decodeOAuthApplication(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "oauth_application"),
+    object: Decode.constant(input.object, "oauth_application"),
     id: Decode.string(input.id),
     instanceId: Decode.string(input.instance_id),
     name: Decode.string(input.name),
@@ -4630,7 +4723,7 @@ function decodeOAuthApplication(input: unknown): unknown {
  */
 export const OAuthApplication = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("oauth_application"),
+    object: /* @__PURE__ */ constant("oauth_application"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     name: Schema.String,
@@ -4664,7 +4757,7 @@ function decodeOAuthApplicationSettingsDefaultScopes(input: unknown): unknown {
 function decodeOAuthApplicationSettings(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "oauth_application_settings"),
+    object: Decode.constant(input.object, "oauth_application_settings"),
     dynamicOauthClientRegistration: Decode.boolean(input.dynamic_oauth_client_registration),
     defaultScopes: Decode.nullable(input.default_scopes, decodeOAuthApplicationSettingsDefaultScopes),
     oauthJwtAccessTokens: Decode.boolean(input.oauth_jwt_access_tokens),
@@ -4686,7 +4779,7 @@ function decodeOAuthApplicationSettings(input: unknown): unknown {
  */
 export const OAuthApplicationSettings = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("oauth_application_settings"),
+    object: /* @__PURE__ */ constant("oauth_application_settings"),
     dynamicOauthClientRegistration: /* @__PURE__ */ required(
       Schema.Boolean,
       "dynamic_oauth_client_registration"
@@ -4715,7 +4808,7 @@ const decodeOAuthApplicationWithSecret = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "oauth_application")
+  this.object = Decode.constant(input.object, "oauth_application")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
   this.name = Decode.string(input.name)
@@ -4748,7 +4841,7 @@ const decodeOAuthApplicationWithSecret = /* @__PURE__ */ Decode.model(function (
  */
 export const OAuthApplicationWithSecret = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("oauth_application"),
+    object: /* @__PURE__ */ constant("oauth_application"),
     id: Schema.String,
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
     name: Schema.String,
@@ -4801,7 +4894,7 @@ export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplic
 
 const decodeOrganization = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "organization")
+  this.object = Decode.constant(input.object, "organization")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.slug = Decode.string(input.slug)
@@ -4842,7 +4935,7 @@ const decodeOrganization = /* @__PURE__ */ Decode.model(function (this: Decode.B
  */
 export const Organization = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("organization"),
+    object: /* @__PURE__ */ constant("organization"),
     id: Schema.String,
     name: Schema.String,
     slug: Schema.String,
@@ -4936,7 +5029,7 @@ const decodeOrganizationDomain = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "organization_domain")
+  this.object = Decode.constant(input.object, "organization_domain")
   this.id = Decode.string(input.id)
   this.organizationId = Decode.string(input.organization_id)
   this.name = Decode.string(input.name)
@@ -4972,7 +5065,7 @@ const decodeOrganizationDomain = /* @__PURE__ */ Decode.model(function (
  */
 export const OrganizationDomain = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("organization_domain"),
+    object: /* @__PURE__ */ constant("organization_domain"),
     id: Schema.String,
     organizationId: /* @__PURE__ */ required(Schema.String, "organization_id"),
     name: Schema.String,
@@ -5069,7 +5162,7 @@ const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "organization_invitation")
+  this.object = Decode.constant(input.object, "organization_invitation")
   this.id = Decode.string(input.id)
   this.emailAddress = Decode.string(input.email_address)
   this.role = Decode.string(input.role)
@@ -5077,7 +5170,10 @@ const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
   value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
   if (value !== Decode.absent) this.organizationId = value
   this.inviterId = Decode.nullable(input.inviter_id, Decode.string)
-  this.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  this.publicInviterData = Decode.nullable(
+    input.public_inviter_data,
+    decodeOrganizationInvitationPublicUserData
+  )
   value = Decode.optional(input.status, input, "status", Decode.string)
   if (value !== Decode.absent) this.status = value
   this.publicMetadata = Decode.record(input.public_metadata)
@@ -5097,14 +5193,14 @@ const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
  */
 export const OrganizationInvitation = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("organization_invitation"),
+    object: /* @__PURE__ */ constant("organization_invitation"),
     id: Schema.String,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     role: Schema.String,
     roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
     organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
     inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
-    publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    publicInviterData: /* @__PURE__ */ nullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
     status: /* @__PURE__ */ Schema.optional(Schema.String),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
     privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
@@ -5122,7 +5218,7 @@ const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ D
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "organization_invitation")
+  this.object = Decode.constant(input.object, "organization_invitation")
   this.id = Decode.string(input.id)
   this.emailAddress = Decode.string(input.email_address)
   this.role = Decode.string(input.role)
@@ -5130,7 +5226,10 @@ const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ D
   value = Decode.optional(input.organization_id, input, "organization_id", Decode.string)
   if (value !== Decode.absent) this.organizationId = value
   this.inviterId = Decode.nullable(input.inviter_id, Decode.string)
-  this.publicInviterData = decodeOrganizationInvitationPublicUserData(input.public_inviter_data)
+  this.publicInviterData = Decode.nullable(
+    input.public_inviter_data,
+    decodeOrganizationInvitationPublicUserData
+  )
   value = Decode.optional(input.status, input, "status", Decode.string)
   if (value !== Decode.absent) this.status = value
   this.publicMetadata = Decode.record(input.public_metadata)
@@ -5157,14 +5256,14 @@ const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ D
  */
 export const OrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("organization_invitation"),
+    object: /* @__PURE__ */ constant("organization_invitation"),
     id: Schema.String,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     role: Schema.String,
     roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
     organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
     inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
-    publicInviterData: /* @__PURE__ */ required(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    publicInviterData: /* @__PURE__ */ nullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
     status: /* @__PURE__ */ Schema.optional(Schema.String),
     publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
     privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
@@ -5286,7 +5385,7 @@ const decodeOrganizationMembership = /* @__PURE__ */ Decode.model(function (
 ) {
   let value: unknown
   this.id = Decode.string(input.id)
-  this.object = Decode.literal(input.object, "organization_membership")
+  this.object = Decode.constant(input.object, "organization_membership")
   this.role = Decode.string(input.role)
   value = Decode.optional(input.role_name, input, "role_name", Decode.string)
   if (value !== Decode.absent) this.roleName = value
@@ -5315,7 +5414,7 @@ const decodeOrganizationMembership = /* @__PURE__ */ Decode.model(function (
 export const OrganizationMembership = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ Schema.Literal("organization_membership"),
+    object: /* @__PURE__ */ constant("organization_membership"),
     role: Schema.String,
     roleName: /* @__PURE__ */ optional(Schema.String, "role_name"),
     permissions: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions"),
@@ -5359,7 +5458,7 @@ const decodeOrganizationSettings = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "organization_settings")
+  this.object = Decode.constant(input.object, "organization_settings")
   this.enabled = Decode.boolean(input.enabled)
   this.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
   this.maxAllowedRoles = Decode.number(input.max_allowed_roles)
@@ -5387,7 +5486,7 @@ const decodeOrganizationSettings = /* @__PURE__ */ Decode.model(function (
  */
 export const OrganizationSettings = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("organization_settings"),
+    object: /* @__PURE__ */ constant("organization_settings"),
     enabled: Schema.Boolean,
     maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
     maxAllowedRoles: /* @__PURE__ */ required(Schema.Number, "max_allowed_roles"),
@@ -5416,7 +5515,7 @@ const decodeOrganizationWithLogo = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "organization")
+  this.object = Decode.constant(input.object, "organization")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.slug = Decode.string(input.slug)
@@ -5458,7 +5557,7 @@ const decodeOrganizationWithLogo = /* @__PURE__ */ Decode.model(function (
  */
 export const OrganizationWithLogo = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("organization"),
+    object: /* @__PURE__ */ constant("organization"),
     id: Schema.String,
     name: Schema.String,
     slug: Schema.String,
@@ -5634,6 +5733,27 @@ export const PaginatedCommerceSubscriptionItemResponse = /* @__PURE__ */ withFas
 export interface PaginatedCommerceSubscriptionItemResponse
   extends Schema.Schema.Type<typeof PaginatedCommerceSubscriptionItemResponse> {}
 
+/**
+ * `UnknownPasskeyVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownPasskeyVerification = /* @__PURE__ */ unknownVariant("object", ["verification_passkey"], {
+  object: /* @__PURE__ */ variantField(Schema.String, "object"),
+  status: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"verified">(), "status"),
+  strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"passkey">(), "strategy"),
+  nonce: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"nonce">(), "nonce"),
+  message: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "message"),
+  attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+  expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+  verifiedAtClient: /* @__PURE__ */ variantField(
+    /* @__PURE__ */ Schema.NullOr(Schema.String),
+    "verified_at_client"
+  )
+})
+export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification> {}
+
 function decodeVerificationPasskeyObject(input: unknown): unknown {
   return Decode.literal(input, "verification_passkey")
 }
@@ -5678,12 +5798,11 @@ export const VerificationPasskey = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey> {}
 
-const knownPasskeyVerificationVariants: ReadonlyArray<string> = ["verification_passkey"]
-
 function decodePasskeyVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownPasskeyVerificationVariants)) return input
   return (
-    Decode.member(input, decodeVerificationPasskey, "object", "verification_passkey", true) ?? Decode.reject()
+    decodeUnknownVariant(UnknownPasskeyVerification, input) ??
+    Decode.member(input, decodeVerificationPasskey, "object", "verification_passkey", true) ??
+    Decode.reject()
   )
 }
 
@@ -5691,7 +5810,7 @@ const decodePasskey = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
-  this.object = Decode.literal(input.object, "passkey")
+  this.object = Decode.constant(input.object, "passkey")
   this.name = Decode.string(input.name)
   this.lastUsedAt = Decode.number(input.last_used_at)
   this.verification = Decode.nullable(input.verification, decodePasskeyVerification)
@@ -5706,14 +5825,11 @@ const decodePasskey = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
 export const Passkey = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ Schema.Literal("passkey"),
+    object: /* @__PURE__ */ constant("passkey"),
     name: Schema.String,
     lastUsedAt: /* @__PURE__ */ required(Schema.Number, "last_used_at"),
     verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(
-        /* @__PURE__ */ unknownVariant("object", ["verification_passkey"]),
-        VerificationPasskey
-      ),
+      /* @__PURE__ */ Schema.Union(UnknownPasskeyVerification, VerificationPasskey),
       "verification"
     )
   }),
@@ -5754,11 +5870,49 @@ export const Permissions = /* @__PURE__ */ withFastDecode(
 )
 export interface Permissions extends Schema.Schema.Type<typeof Permissions> {}
 
-const knownPhoneNumberVerificationVariants: ReadonlyArray<string> = ["verification_otp", "verification_admin"]
+/**
+ * `UnknownPhoneNumberVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownPhoneNumberVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_otp", "verification_admin"],
+  {
+    object: /* @__PURE__ */ variantField(Schema.String, "object"),
+    status: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
+      "status"
+    ),
+    strategy: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<
+        | "phone_code"
+        | "email_code"
+        | "reset_password_email_code"
+        | "admin"
+        | "ticket"
+        | "saml"
+        | "email_link"
+        | "from_oauth_microsoft"
+      >(),
+      "strategy"
+    ),
+    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+    channel: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "channel"),
+    verifiedAtClient: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "verified_at_client"
+    )
+  }
+)
+export interface UnknownPhoneNumberVerification
+  extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification> {}
 
 function decodePhoneNumberVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownPhoneNumberVerificationVariants)) return input
   return (
+    decodeUnknownVariant(UnknownPhoneNumberVerification, input) ??
     Decode.member(input, decodeVerificationOtp, "object", "verification_otp", true) ??
     Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
     Decode.reject()
@@ -5773,7 +5927,7 @@ const decodePhoneNumber = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
-  this.object = Decode.literal(input.object, "phone_number")
+  this.object = Decode.constant(input.object, "phone_number")
   this.phoneNumber = Decode.string(input.phone_number)
   value = Decode.optional(
     input.reserved_for_second_factor,
@@ -5802,17 +5956,13 @@ const decodePhoneNumber = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
 export const PhoneNumber = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ Schema.Literal("phone_number"),
+    object: /* @__PURE__ */ constant("phone_number"),
     phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
     reservedForSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "reserved_for_second_factor"),
     defaultSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "default_second_factor"),
     reserved: Schema.Boolean,
     verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(
-        /* @__PURE__ */ unknownVariant("object", ["verification_otp", "verification_admin"]),
-        VerificationOtp,
-        VerificationAdmin
-      ),
+      /* @__PURE__ */ Schema.Union(UnknownPhoneNumberVerification, VerificationOtp, VerificationAdmin),
       "verification"
     ),
     linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
@@ -5855,7 +6005,7 @@ export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceT
 function decodeProxyCheck(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "proxy_check"),
+    object: Decode.constant(input.object, "proxy_check"),
     id: Decode.string(input.id),
     domainId: Decode.string(input.domain_id),
     lastRunAt: Decode.nullable(input.last_run_at, Decode.number),
@@ -5874,7 +6024,7 @@ function decodeProxyCheck(input: unknown): unknown {
  */
 export const ProxyCheck = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("proxy_check"),
+    object: /* @__PURE__ */ constant("proxy_check"),
     id: Schema.String,
     domainId: /* @__PURE__ */ required(Schema.String, "domain_id"),
     lastRunAt: /* @__PURE__ */ nullable(Schema.Number, "last_run_at"),
@@ -5912,7 +6062,7 @@ export type ReassignmentMappings = typeof ReassignmentMappings.Type
 function decodeRedirectURL(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "redirect_url"),
+    object: Decode.constant(input.object, "redirect_url"),
     id: Decode.string(input.id),
     url: Decode.string(input.url),
     createdAt: Decode.number(input.created_at),
@@ -5928,7 +6078,7 @@ function decodeRedirectURL(input: unknown): unknown {
  */
 export const RedirectURL = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("redirect_url"),
+    object: /* @__PURE__ */ constant("redirect_url"),
     id: Schema.String,
     url: Schema.String,
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
@@ -5940,7 +6090,7 @@ export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL> {}
 
 const decodeRoleSetItem = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "role_set_item")
+  this.object = Decode.constant(input.object, "role_set_item")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.key = Decode.string(input.key)
@@ -5961,7 +6111,7 @@ const decodeRoleSetItem = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
  */
 export const RoleSetItem = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("role_set_item"),
+    object: /* @__PURE__ */ constant("role_set_item"),
     id: Schema.String,
     name: Schema.String,
     key: Schema.String,
@@ -5988,7 +6138,7 @@ const decodeRoleSetMigration = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "role_set_migration")
+  this.object = Decode.constant(input.object, "role_set_migration")
   this.id = Decode.string(input.id)
   value = Decode.optionalNullable(input.organization_id, input, "organization_id", Decode.string)
   if (value !== Decode.absent) this.organizationId = value
@@ -6017,7 +6167,7 @@ const decodeRoleSetMigration = /* @__PURE__ */ Decode.model(function (
  */
 export const RoleSetMigration = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("role_set_migration"),
+    object: /* @__PURE__ */ constant("role_set_migration"),
     id: Schema.String,
     organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
     instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
@@ -6041,7 +6191,7 @@ export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigra
 
 const decodeRoleSet = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "role_set")
+  this.object = Decode.constant(input.object, "role_set")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.key = Decode.string(input.key)
@@ -6071,7 +6221,7 @@ const decodeRoleSet = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
  */
 export const RoleSet = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("role_set"),
+    object: /* @__PURE__ */ constant("role_set"),
     id: Schema.String,
     name: Schema.String,
     key: Schema.String,
@@ -6197,14 +6347,41 @@ export const SAMLAccountConnection = /* @__PURE__ */ withFastDecode(
 )
 export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection> {}
 
-const knownSAMLAccountVerificationVariants: ReadonlyArray<string> = [
-  "verification_saml",
-  "verification_ticket"
-]
+/**
+ * `UnknownSAMLAccountVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownSAMLAccountVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_saml", "verification_ticket"],
+  {
+    object: /* @__PURE__ */ variantField(Schema.String, "object"),
+    status: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+      "status"
+    ),
+    strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"saml" | "ticket">(), "strategy"),
+    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "external_verification_redirect_url"
+    ),
+    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error"),
+    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+    verifiedAtClient: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "verified_at_client"
+    )
+  }
+)
+export interface UnknownSAMLAccountVerification
+  extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification> {}
 
 function decodeSAMLAccountVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownSAMLAccountVerificationVariants)) return input
   return (
+    decodeUnknownVariant(UnknownSAMLAccountVerification, input) ??
     Decode.member(input, decodeVerificationSaml, "object", "verification_saml", true) ??
     Decode.member(input, decodeVerificationTicket, "object", "verification_ticket", true) ??
     Decode.reject()
@@ -6214,7 +6391,7 @@ function decodeSAMLAccountVerification(input: unknown): unknown {
 const decodeSAMLAccount = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
-  this.object = Decode.literal(input.object, "saml_account")
+  this.object = Decode.constant(input.object, "saml_account")
   this.provider = Decode.string(input.provider)
   this.active = Decode.boolean(input.active)
   this.emailAddress = Decode.string(input.email_address)
@@ -6247,7 +6424,7 @@ const decodeSAMLAccount = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
 export const SAMLAccount = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ Schema.Literal("saml_account"),
+    object: /* @__PURE__ */ constant("saml_account"),
     provider: Schema.String,
     active: Schema.Boolean,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
@@ -6257,11 +6434,7 @@ export const SAMLAccount = /* @__PURE__ */ withFastDecode(
     lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at"),
     publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
     verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(
-        /* @__PURE__ */ unknownVariant("object", ["verification_saml", "verification_ticket"]),
-        VerificationSaml,
-        VerificationTicket
-      ),
+      /* @__PURE__ */ Schema.Union(UnknownSAMLAccountVerification, VerificationSaml, VerificationTicket),
       "verification"
     ),
     samlConnection: /* @__PURE__ */ optionalNullable(SAMLAccountConnection, "saml_connection")
@@ -6330,7 +6503,7 @@ function decodeSAMLConnectionDomains(input: unknown): unknown {
 
 const decodeSAMLConnection = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "saml_connection")
+  this.object = Decode.constant(input.object, "saml_connection")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   value = Decode.optional(input.domain, input, "domain", Decode.string)
@@ -6387,7 +6560,7 @@ const decodeSAMLConnection = /* @__PURE__ */ Decode.model(function (this: Decode
  */
 export const SAMLConnection = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("saml_connection"),
+    object: /* @__PURE__ */ constant("saml_connection"),
     id: Schema.String,
     name: Schema.String,
     domain: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -6481,7 +6654,7 @@ function decodeSCIMDirectoryCustomAttributes(input: unknown): unknown {
 
 const decodeSCIMDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "scim_directory")
+  this.object = Decode.constant(input.object, "scim_directory")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   value = Decode.optionalNullable(
@@ -6517,7 +6690,7 @@ const decodeSCIMDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.
  */
 export const SCIMDirectory = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("scim_directory"),
+    object: /* @__PURE__ */ constant("scim_directory"),
     id: Schema.String,
     name: Schema.String,
     enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
@@ -6572,7 +6745,7 @@ const decodeSCIMGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
   input: Decode.Wire
 ) {
   let value: unknown
-  this.object = Decode.literal(input.object, "scim_group_role_mapping")
+  this.object = Decode.constant(input.object, "scim_group_role_mapping")
   this.id = Decode.string(input.id)
   this.scimDirectoryId = Decode.string(input.scim_directory_id)
   this.directoryId = Decode.string(input.directory_id)
@@ -6595,7 +6768,7 @@ const decodeSCIMGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
  */
 export const SCIMGroupRoleMapping = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("scim_group_role_mapping"),
+    object: /* @__PURE__ */ constant("scim_group_role_mapping"),
     id: Schema.String,
     scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
     directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
@@ -6660,7 +6833,7 @@ export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMeta
 function decodeToken(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "token"),
+    object: Decode.constant(input.object, "token"),
     jwt: Decode.string(input.jwt)
   }
 }
@@ -6672,7 +6845,7 @@ function decodeToken(input: unknown): unknown {
  * @category models
  */
 export const Token = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ object: /* @__PURE__ */ Schema.Literal("token"), jwt: Schema.String }),
+  /* @__PURE__ */ Schema.Struct({ object: /* @__PURE__ */ constant("token"), jwt: Schema.String }),
   decodeToken
 )
 export interface Token extends Schema.Schema.Type<typeof Token> {}
@@ -6680,8 +6853,8 @@ export interface Token extends Schema.Schema.Type<typeof Token> {}
 /** `SessionRefresh` from the wire; rejects what its Schema must explain. */
 function decodeSessionRefresh(input: unknown): unknown {
   return (
-    Decode.member(input, decodeToken, "object", "token") ??
-    Decode.member(input, decodeCookies, "object", "cookies") ??
+    Decode.member(input, decodeToken, "object", "token", true) ??
+    Decode.member(input, decodeCookies, "object", "cookies", true) ??
     Decode.reject()
   )
 }
@@ -6700,7 +6873,7 @@ export type SessionRefresh = typeof SessionRefresh.Type
 
 const decodeSignInToken = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "sign_in_token")
+  this.object = Decode.constant(input.object, "sign_in_token")
   this.id = Decode.string(input.id)
   this.status = Decode.string(input.status)
   this.userId = Decode.string(input.user_id)
@@ -6720,7 +6893,7 @@ const decodeSignInToken = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
  */
 export const SignInToken = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("sign_in_token"),
+    object: /* @__PURE__ */ constant("sign_in_token"),
     id: Schema.String,
     status: /* @__PURE__ */ openEnum<"pending" | "accepted" | "revoked">(),
     userId: /* @__PURE__ */ required(Schema.String, "user_id"),
@@ -6785,9 +6958,9 @@ export type SignUpVerification = typeof SignUpVerification.Type
 function decodeSignUpVerifications(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    emailAddress: decodeSignUpVerification(input.email_address),
-    phoneNumber: decodeSignUpVerification(input.phone_number),
-    web3Wallet: decodeSignUpVerification(input.web3_wallet),
+    emailAddress: Decode.nullable(input.email_address, decodeSignUpVerification),
+    phoneNumber: Decode.nullable(input.phone_number, decodeSignUpVerification),
+    web3Wallet: Decode.nullable(input.web3_wallet, decodeSignUpVerification),
     externalAccount: Decode.nullable(input.external_account, Decode.record)
   }
 }
@@ -6800,9 +6973,9 @@ function decodeSignUpVerifications(input: unknown): unknown {
  */
 export const SignUpVerifications = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    emailAddress: /* @__PURE__ */ required(SignUpVerification, "email_address"),
-    phoneNumber: /* @__PURE__ */ required(SignUpVerification, "phone_number"),
-    web3Wallet: /* @__PURE__ */ required(SignUpVerification, "web3_wallet"),
+    emailAddress: /* @__PURE__ */ nullable(SignUpVerification, "email_address"),
+    phoneNumber: /* @__PURE__ */ nullable(SignUpVerification, "phone_number"),
+    web3Wallet: /* @__PURE__ */ nullable(SignUpVerification, "web3_wallet"),
     externalAccount: /* @__PURE__ */ nullable(JsonObject, "external_account")
   }),
   decodeSignUpVerifications
@@ -6811,7 +6984,7 @@ export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVer
 
 const decodeSignUp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "sign_up_attempt")
+  this.object = Decode.constant(input.object, "sign_up_attempt")
   this.id = Decode.string(input.id)
   this.status = Decode.string(input.status)
   this.requiredFields = Decode.array(input.required_fields, Decode.string)
@@ -6850,7 +7023,7 @@ const decodeSignUp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, 
  */
 export const SignUp = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("sign_up_attempt"),
+    object: /* @__PURE__ */ constant("sign_up_attempt"),
     id: Schema.String,
     status: /* @__PURE__ */ openEnum<"missing_requirements" | "complete" | "abandoned">(),
     requiredFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "required_fields"),
@@ -7024,7 +7197,7 @@ export interface Template extends Schema.Schema.Type<typeof Template> {}
 function decodeTestingToken(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "testing_token"),
+    object: Decode.constant(input.object, "testing_token"),
     token: Decode.string(input.token),
     expiresAt: Decode.number(input.expires_at)
   }
@@ -7038,7 +7211,7 @@ function decodeTestingToken(input: unknown): unknown {
  */
 export const TestingToken = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("testing_token"),
+    object: /* @__PURE__ */ constant("testing_token"),
     token: Schema.String,
     expiresAt: /* @__PURE__ */ required(Schema.Number, "expires_at")
   }),
@@ -7050,7 +7223,7 @@ export interface TestingToken extends Schema.Schema.Type<typeof TestingToken> {}
 function decodeTotalCount(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
   return {
-    object: Decode.literal(input.object, "total_count"),
+    object: Decode.constant(input.object, "total_count"),
     totalCount: Decode.number(input.total_count)
   }
 }
@@ -7063,7 +7236,7 @@ function decodeTotalCount(input: unknown): unknown {
  */
 export const TotalCount = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("total_count"),
+    object: /* @__PURE__ */ constant("total_count"),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
   }),
   decodeTotalCount
@@ -7072,7 +7245,7 @@ export interface TotalCount extends Schema.Schema.Type<typeof TotalCount> {}
 
 const decodeTrustedDevice = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "trusted_device")
+  this.object = Decode.constant(input.object, "trusted_device")
   this.id = Decode.string(input.id)
   this.platform = Decode.string(input.platform)
   this.appIdentifier = Decode.string(input.app_identifier)
@@ -7096,7 +7269,7 @@ const decodeTrustedDevice = /* @__PURE__ */ Decode.model(function (this: Decode.
  */
 export const TrustedDevice = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("trusted_device"),
+    object: /* @__PURE__ */ constant("trusted_device"),
     id: Schema.String,
     platform: /* @__PURE__ */ openEnum<"ios" | "android">(),
     appIdentifier: /* @__PURE__ */ required(Schema.String, "app_identifier"),
@@ -7111,6 +7284,45 @@ export const TrustedDevice = /* @__PURE__ */ withFastDecode(
   decodeTrustedDevice
 )
 export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> {}
+
+/**
+ * `UnknownWeb3WalletVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownWeb3WalletVerification = /* @__PURE__ */ unknownVariant(
+  "object",
+  ["verification_web3", "verification_admin"],
+  {
+    object: /* @__PURE__ */ variantField(Schema.String, "object"),
+    status: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
+      "status"
+    ),
+    strategy: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ openEnum<
+        | "web3_metamask_signature"
+        | "web3_base_signature"
+        | "web3_coinbase_wallet_signature"
+        | "web3_okx_wallet_signature"
+        | "web3_solana_signature"
+        | "admin"
+      >(),
+      "strategy"
+    ),
+    nonce: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "nonce"),
+    message: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "message"),
+    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
+    verifiedAtClient: /* @__PURE__ */ variantField(
+      /* @__PURE__ */ Schema.NullOr(Schema.String),
+      "verified_at_client"
+    )
+  }
+)
+export interface UnknownWeb3WalletVerification
+  extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification> {}
 
 function decodeVerificationWeb3Object(input: unknown): unknown {
   return Decode.literal(input, "verification_web3")
@@ -7162,11 +7374,9 @@ export const VerificationWeb3 = /* @__PURE__ */ withFastDecode(
 )
 export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3> {}
 
-const knownWeb3WalletVerificationVariants: ReadonlyArray<string> = ["verification_web3", "verification_admin"]
-
 function decodeWeb3WalletVerification(input: unknown): unknown {
-  if (Decode.isUnknownVariant(input, "object", knownWeb3WalletVerificationVariants)) return input
   return (
+    decodeUnknownVariant(UnknownWeb3WalletVerification, input) ??
     Decode.member(input, decodeVerificationWeb3, "object", "verification_web3", true) ??
     Decode.member(input, decodeVerificationAdmin, "object", "verification_admin", true) ??
     Decode.reject()
@@ -7177,7 +7387,7 @@ const decodeWeb3Wallet = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
-  this.object = Decode.literal(input.object, "web3_wallet")
+  this.object = Decode.constant(input.object, "web3_wallet")
   this.web3Wallet = Decode.string(input.web3_wallet)
   this.verification = Decode.nullable(input.verification, decodeWeb3WalletVerification)
   this.createdAt = Decode.number(input.created_at)
@@ -7193,14 +7403,10 @@ const decodeWeb3Wallet = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
 export const Web3Wallet = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ Schema.Literal("web3_wallet"),
+    object: /* @__PURE__ */ constant("web3_wallet"),
     web3Wallet: /* @__PURE__ */ required(Schema.String, "web3_wallet"),
     verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(
-        /* @__PURE__ */ unknownVariant("object", ["verification_web3", "verification_admin"]),
-        VerificationWeb3,
-        VerificationAdmin
-      ),
+      /* @__PURE__ */ Schema.Union(UnknownWeb3WalletVerification, VerificationWeb3, VerificationAdmin),
       "verification"
     ),
     createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
@@ -7217,7 +7423,7 @@ function decodeUserOrganizationMemberships(input: unknown): unknown {
 const decodeUser = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
-  this.object = Decode.literal(input.object, "user")
+  this.object = Decode.constant(input.object, "user")
   this.externalId = Decode.nullable(input.external_id, Decode.string)
   this.primaryEmailAddressId = Decode.nullable(input.primary_email_address_id, Decode.string)
   this.primaryPhoneNumberId = Decode.nullable(input.primary_phone_number_id, Decode.string)
@@ -7299,7 +7505,7 @@ const decodeUser = /* @__PURE__ */ Decode.model(function (this: Decode.Built, in
 export const User = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ Schema.Literal("user"),
+    object: /* @__PURE__ */ constant("user"),
     externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
     primaryEmailAddressId: /* @__PURE__ */ nullable(Schema.String, "primary_email_address_id"),
     primaryPhoneNumberId: /* @__PURE__ */ nullable(Schema.String, "primary_phone_number_id"),
@@ -7360,7 +7566,7 @@ export interface User extends Schema.Schema.Type<typeof User> {}
 
 const decodeWaitlistEntry = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  this.object = Decode.literal(input.object, "waitlist_entry")
+  this.object = Decode.constant(input.object, "waitlist_entry")
   this.id = Decode.string(input.id)
   this.emailAddress = Decode.string(input.email_address)
   this.status = Decode.string(input.status)
@@ -7380,7 +7586,7 @@ const decodeWaitlistEntry = /* @__PURE__ */ Decode.model(function (this: Decode.
  */
 export const WaitlistEntry = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("waitlist_entry"),
+    object: /* @__PURE__ */ constant("waitlist_entry"),
     id: Schema.String,
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
     status: /* @__PURE__ */ openEnum<"pending" | "invited" | "rejected" | "completed">(),

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { WireString, nullable, optional, required } from "./internal/fields.js"
+import { WireString, constant, nullable, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
@@ -26,7 +26,7 @@ export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
 export const VerifyResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Union(
     /* @__PURE__ */ Schema.Struct({
-      object: /* @__PURE__ */ Schema.Literal("clerk_idp_oauth_access_token"),
+      object: /* @__PURE__ */ constant("clerk_idp_oauth_access_token"),
       id: Schema.String,
       clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
       subject: Schema.String,

@@ -91,7 +91,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOAuthApplication",
   method: "POST",
   path: "/oauth_applications",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.OAuthApplicationWithSecret
 })

@@ -151,7 +151,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganizationInvitation",
   method: "POST",
   path: "/organizations/{organization_id}/invitations",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.OrganizationInvitation
 })
@@ -296,7 +296,7 @@ export const revoke = /* @__PURE__ */ Operation.make({
   operationId: "RevokeOrganizationInvitation",
   method: "POST",
   path: "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: RevokeParams,
   success: Models.OrganizationInvitation
 })

@@ -211,7 +211,7 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   operationId: "UpdateOrganizationMembershipMetadata",
   method: "PATCH",
   path: "/organizations/{organization_id}/memberships/{user_id}/metadata",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateMetadataParams,
   success: Models.OrganizationMembership
 })

@@ -113,7 +113,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateOrganization",
   method: "POST",
   path: "/organizations",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.Organization
 })

@@ -36,7 +36,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreatePhoneNumber",
   method: "POST",
   path: "/phone_numbers",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.PhoneNumber
 })
@@ -92,7 +92,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdatePhoneNumber",
   method: "PATCH",
   path: "/phone_numbers/{phone_number_id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.PhoneNumber
 })

@@ -32,7 +32,7 @@ export const verify = /* @__PURE__ */ Operation.make({
   operationId: "VerifyDomainProxy",
   method: "POST",
   path: "/proxy_checks",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: VerifyParams,
   success: Models.ProxyCheck
 })

@@ -72,7 +72,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateRedirectURL",
   method: "POST",
   path: "/redirect_urls",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.RedirectURL
 })

@@ -115,7 +115,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSAMLConnection",
   method: "POST",
   path: "/saml_connections",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.SAMLConnection
 })

@@ -6,7 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
-import { PathSegment, WireString, optional, required } from "./internal/fields.js"
+import { PathSegment, WireString, constant, optional, required } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
@@ -108,7 +108,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSCIMDirectory",
   method: "POST",
   path: "/scim_directories",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.SCIMDirectory
 })
@@ -169,7 +169,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSCIMDirectory",
   method: "PATCH",
   path: "/scim_directories/{scim_directory_id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.SCIMDirectory
 })
@@ -350,7 +350,7 @@ export interface DeleteGroupRoleMappingParams
  */
 export const DeleteGroupRoleMappingResponse = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("scim_group_role_mapping"),
+    object: /* @__PURE__ */ constant("scim_group_role_mapping"),
     id: Schema.String,
     deleted: /* @__PURE__ */ Schema.Literal(true)
   })

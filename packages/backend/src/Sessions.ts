@@ -96,7 +96,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "createSession",
   method: "POST",
   path: "/sessions",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.Session
 })
@@ -155,7 +155,7 @@ export const refresh = /* @__PURE__ */ Operation.make({
   operationId: "RefreshSession",
   method: "POST",
   path: "/sessions/{session_id}/refresh",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: RefreshParams,
   success: Models.SessionRefresh
 })
@@ -224,7 +224,7 @@ export const createToken = /* @__PURE__ */ Operation.make({
   operationId: "CreateSessionToken",
   method: "POST",
   path: "/sessions/{session_id}/tokens",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateTokenParams,
   success: CreateTokenResponse
 })
@@ -257,7 +257,7 @@ export const createTokenFromTemplate = /* @__PURE__ */ Operation.make({
   operationId: "CreateSessionTokenFromTemplate",
   method: "POST",
   path: "/sessions/{session_id}/tokens/{template_name}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateTokenFromTemplateParams,
   success: CreateTokenResponse
 })

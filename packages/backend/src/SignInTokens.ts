@@ -36,7 +36,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateSignInToken",
   method: "POST",
   path: "/sign_in_tokens",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.SignInToken
 })

@@ -57,7 +57,7 @@ export const update = /* @__PURE__ */ Operation.make({
   operationId: "UpdateSignUp",
   method: "PATCH",
   path: "/sign_ups/{id}",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateParams,
   success: Models.SignUp
 })

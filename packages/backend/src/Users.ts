@@ -604,7 +604,7 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   operationId: "ReplaceUserMetadata",
   method: "PUT",
   path: "/users/{user_id}/metadata",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: ReplaceMetadataParams,
   success: Models.User
 })
@@ -634,7 +634,7 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   operationId: "UpdateUserMetadata",
   method: "PATCH",
   path: "/users/{user_id}/metadata",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: UpdateMetadataParams,
   success: Models.User
 })
@@ -892,7 +892,7 @@ export const removePassword = /* @__PURE__ */ Operation.make({
   operationId: "RemoveUserPassword",
   method: "POST",
   path: "/users/{user_id}/remove_password",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: RemovePasswordParams,
   success: Models.User
 })
@@ -929,7 +929,7 @@ export const verifyPassword = /* @__PURE__ */ Operation.make({
   operationId: "VerifyPassword",
   method: "POST",
   path: "/users/{user_id}/verify_password",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: VerifyPasswordParams,
   success: VerifyPasswordResponse
 })
@@ -969,7 +969,7 @@ export const verifyTotp = /* @__PURE__ */ Operation.make({
   operationId: "VerifyTOTP",
   method: "POST",
   path: "/users/{user_id}/verify_totp",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: VerifyTotpParams,
   success: VerifyTotpResponse
 })
@@ -1231,7 +1231,7 @@ export const setPasswordCompromised = /* @__PURE__ */ Operation.make({
   operationId: "SetUserPasswordCompromised",
   method: "POST",
   path: "/users/{user_id}/password/set_compromised",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: SetPasswordCompromisedParams,
   success: Models.User
 })

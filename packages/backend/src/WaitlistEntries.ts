@@ -96,7 +96,7 @@ export const create = /* @__PURE__ */ Operation.make({
   operationId: "CreateWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: CreateParams,
   success: Models.WaitlistEntry
 })
@@ -183,7 +183,7 @@ export const invite = /* @__PURE__ */ Operation.make({
   operationId: "InviteWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries/{waitlist_entry_id}/invite",
-  body: Operation.jsonBody,
+  body: Operation.optionalJsonBody,
   params: InviteParams,
   success: Models.WaitlistEntry
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { ApiKeys, Billing, type ClerkClient, Users } from "../src/index.js"
+import { ApiKeys, Billing, type ClerkClient, Invitations, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 
 const userId = "user_2hT9sKd3LmQ8vXcR4nWzY7pBfGa"
@@ -109,26 +109,85 @@ describe("discriminated unions", () => {
     })
   )
 
-  it.effect("an unknown `object` decodes to the generic variant, kept as sent", () =>
+  // Real responses before mid-2025 and webhook payloads send verifications without `object`.
+  it.effect("a verification without `object` decodes to the generic variant, camelCase", () =>
     Effect.gen(function* () {
-      const raw = {
-        object: "verification_carrier_pigeon",
-        status: "verified",
-        strategy: "pigeon",
-        coop_id: "coop_17"
-      }
-      const user = yield* getUser(userWithVerification(raw))
-      expect(user.emailAddresses[0]!.verification).toEqual(raw)
+      const user = yield* getUser(
+        userWithVerification({
+          status: "unverified",
+          strategy: "email_code",
+          attempts: 2,
+          expire_at: 1717172317000,
+          verified_at_client: "client_2hTF"
+        })
+      )
+      const verification = user.emailAddresses[0]!.verification
+      expect(verification?.expireAt).toBe(1717172317000)
+      expect(verification).toStrictEqual({
+        status: "unverified",
+        strategy: "email_code",
+        attempts: 2,
+        expireAt: 1717172317000,
+        verifiedAtClient: "client_2hTF"
+      })
     })
   )
 
   // The variants' `object` is optional in the spec: without the generic variant first, a
   // verification lacking `object` would decode as the first variant its fields fit.
-  it.effect("a missing `object` decodes to the generic variant", () =>
+  it.effect("a verification without `object` is not taken for the first variant its fields fit", () =>
     Effect.gen(function* () {
       const raw = { status: "verified", strategy: "admin", attempts: null, expire_at: null }
       const user = yield* getUser(userWithVerification(raw))
-      expect(user.emailAddresses[0]!.verification).toEqual(raw)
+      expect(user.emailAddresses[0]!.verification).toStrictEqual({
+        status: "verified",
+        strategy: "admin",
+        attempts: null,
+        expireAt: null
+      })
+    })
+  )
+
+  it.effect("an unknown `object` keeps its tag and decodes every field a known variant declares", () =>
+    Effect.gen(function* () {
+      const user = yield* getUser(
+        userWithVerification({
+          object: "verification_future",
+          status: "verified",
+          strategy: "carrier_pigeon",
+          attempts: 1,
+          expire_at: 1717172317000,
+          // Declared by the SAML and OAuth variants only, decoded as they decode it.
+          external_verification_redirect_url: null,
+          error: { message: "Expired", long_message: "The link expired.", code: "verification_expired" },
+          coop_id: "coop_17"
+        })
+      )
+      expect(user.emailAddresses[0]!.verification).toStrictEqual({
+        object: "verification_future",
+        status: "verified",
+        strategy: "carrier_pigeon",
+        externalVerificationRedirectUrl: null,
+        error: { message: "Expired", longMessage: "The link expired.", code: "verification_expired" },
+        expireAt: 1717172317000,
+        attempts: 1
+      })
+    })
+  )
+
+  it.effect("in an unknown variant, a value no known variant accepts for its key is left out", () =>
+    Effect.gen(function* () {
+      const user = yield* getUser(
+        userWithVerification({
+          object: "verification_future",
+          status: "verified",
+          expire_at: "tomorrow",
+          error: { code: 17 }
+        })
+      )
+      const verification = user.emailAddresses[0]!.verification
+      expect(verification).toStrictEqual({ object: "verification_future", status: "verified" })
+      expect(verification !== null && "expire_at" in verification).toBe(false)
     })
   )
 
@@ -149,6 +208,49 @@ describe("discriminated unions", () => {
     Effect.gen(function* () {
       const user = yield* getUser(userWithVerification(null))
       expect(user.emailAddresses[0]!.verification).toBeNull()
+    })
+  )
+})
+
+describe("a model's constant `object`", () => {
+  it.effect("is filled in where the wire has none", () =>
+    Effect.gen(function* () {
+      const { object: _user, ...body } = FakeClerk.user({
+        email_addresses: [
+          (({ object: _email, ...email }) => email)(
+            emailWith({ object: "verification_otp", status: "verified", strategy: "email_code" })
+          )
+        ]
+      })
+      const user = yield* getUser(body)
+      expect(user.object).toBe("user")
+      expect(user.emailAddresses[0]!.object).toBe("email_address")
+      expect(user.emailAddresses[0]!.verification?.object).toBe("verification_otp")
+    })
+  )
+
+  it.effect("is filled in on an invitation", () =>
+    Effect.gen(function* () {
+      const invitation = yield* answered(Invitations.create({ emailAddress: "ada@example.com" }), {
+        body: {
+          id: "inv_2hTG5gH6iJ7kL8mN9oP0qR1sT2u",
+          email_address: "ada@example.com",
+          public_metadata: {},
+          status: "pending",
+          created_at: 1717171717000,
+          updated_at: 1717171717000
+        }
+      })
+      expect(invitation.object).toBe("invitation")
+      expect(invitation.emailAddress).toBe("ada@example.com")
+    })
+  )
+
+  it.effect("that is another value still fails", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(getUser(FakeClerk.user({ object: "organization" })))
+      if (error._tag !== "ResponseValidationError") return expect.unreachable(error._tag)
+      expect(error.issues.map((issue) => issue.path)).toContainEqual(["object"])
     })
   )
 })

@@ -11,12 +11,14 @@ import { camelCase, upperFirst } from "./naming.js"
 import {
   type Context,
   alternatives,
-  discriminatorValues,
   fieldsOf,
+  constantTag,
   isNullable,
+  isNullableProperty,
   isTagProperty,
   mergeAllOf,
-  modelName
+  modelName,
+  unknownVariantOf
 } from "./schemas.js"
 import { type JsonSchema, refName, resolve } from "./spec.js"
 
@@ -121,8 +123,8 @@ const nonNullDecoding = (
     return struct(mergeAllOf(ctx, schema), ctx, out, name)
   }
   const members = alternatives(schema)
-  const tag = schema.discriminator?.propertyName
-  if (tag !== undefined) return union(members, tag, ctx, out, name)
+  if (schema.discriminator !== undefined)
+    return union(members, modelName(unknownVariantOf(schema)), ctx, out, name)
   if (members.length === 1) return nonNullDecoding(members[0]!, ctx, out, name, propertyName)
   if (members.length > 1) return union(members, undefined, ctx, out, name)
   if (schema.enum !== undefined) {
@@ -174,7 +176,10 @@ interface LiteralProperty {
   readonly required: boolean
 }
 
-/** The properties of `member` that hold one literal, which it rejects any other value of. */
+/**
+ * The properties of `member` that hold one literal, which it rejects any other
+ * value of. A constant tag is not required on the wire (an absent one is filled in).
+ */
 const literalProperties = (member: JsonSchema, ctx: Context): ReadonlyArray<LiteralProperty> => {
   const resolved = resolve(ctx.spec, member)
   const object = resolved.allOf !== undefined ? mergeAllOf(ctx, resolved) : resolved
@@ -182,7 +187,13 @@ const literalProperties = (member: JsonSchema, ctx: Context): ReadonlyArray<Lite
     const values = field.schema.enum?.filter((value) => value !== null) ?? []
     const strict = isTagProperty(field.wireName) || values.some((v) => typeof v !== "string")
     return strict && values.length === 1 && !isNullable(field.schema)
-      ? [{ wireName: field.wireName, value: values[0], required: field.required }]
+      ? [
+          {
+            wireName: field.wireName,
+            value: values[0],
+            required: field.required && constantTag(field) === undefined
+          }
+        ]
       : []
   })
 }
@@ -190,22 +201,17 @@ const literalProperties = (member: JsonSchema, ctx: Context): ReadonlyArray<Lite
 /**
  * Schema tries the members filed under a literal property first, then the
  * others, each group in declaration order; the first member that decodes wins.
- * `unknownVariant` (a discriminated union's first member) is among the others.
+ * A discriminated union's generic variant (`unknownVariant`, its first member)
+ * is among the others, before every other member.
  */
 const union = (
   members: ReadonlyArray<JsonSchema>,
-  tag: string | undefined,
+  generic: string | undefined,
   ctx: Context,
   out: Output,
   name: string
 ): Value => {
   const fn = uniqueName(out, decoderName(name))
-  const knownList = (tag: string) => {
-    const known = members.flatMap((member) => discriminatorValues(ctx, member, tag))
-    const list = uniqueName(out, `known${name}Variants`)
-    out.functions.push(`const ${list}: ReadonlyArray<string> = [${known.map(literal).join(", ")}]`)
-    return list
-  }
   const variants: Array<{
     readonly tagged: boolean
     readonly guard: LiteralProperty | undefined
@@ -226,19 +232,18 @@ const union = (
       name: `${name}Variant${i + 1}`
     }
   })
-  const unknown: typeof variants = []
-  if (tag !== undefined) {
-    const list = knownList(tag)
-    const value = test((v) => `Decode.isUnknownVariant(${v}, ${literal(tag)}, ${list})`)
-    unknown.push({ tagged: false, guard: undefined, value, name: `${name}Unknown` })
+  // Its decoder is the one `unknownVariant` carries (fields.ts), asked first.
+  const attempts: Array<string> = []
+  if (generic !== undefined) {
+    if (variants.some((variant) => variant.tagged))
+      throw new Error(`${name}: a member Schema tries before the generic variant`)
+    attempts.push(`decodeUnknownVariant(${generic}, input)`)
   }
   const steps = [
     ...variants.filter((variant) => variant.tagged),
-    ...unknown,
     ...variants.filter((variant) => !variant.tagged)
   ]
   const tests: Array<string> = []
-  const attempts: Array<string> = []
   for (const { value, guard, name: variantName } of steps) {
     if (value.kind === "test") {
       // A member that decodes to itself is a plain test, written before the members tried in turn.
@@ -258,6 +263,18 @@ const union = (
   return { kind: "apply", apply: (v) => `${fn}(${v})` }
 }
 
+/**
+ * How a wire property is read. Each read is written out with its constant key,
+ * which keeps it monomorphic. The input comes from `JSON.parse`, whose objects
+ * inherit only from `Object.prototype`: unless the key names one of its
+ * members, a value read is an own value.
+ */
+const plainRead = (wireName: string) =>
+  /^[A-Za-z_]\w*$/.test(wireName) ? `input.${wireName}` : `input[${literal(wireName)}]`
+
+const read = (wireName: string) =>
+  isInherited(wireName) ? `Decode.own(input, ${literal(wireName)})` : plainRead(wireName)
+
 /** How a property is read, after `fields.ts`: which helper the model's Schema uses for it. */
 const presence = (required: boolean, nullable: boolean) =>
   required ? (nullable ? "nullable" : "required") : nullable ? "optionalNullable" : "optional"
@@ -269,19 +286,20 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
   const properties: Array<readonly [key: string, expression: string] | string> = []
   for (const field of fieldsOf(schema)) {
     const key = camelCase(field.wireName)
-    const how = presence(field.required, isNullable(field.schema))
+    const how = presence(field.required, isNullableProperty(field.schema, ctx))
+    const plain = plainRead(field.wireName)
+    const constant = constantTag(field)
+    if (constant !== undefined) {
+      properties.push([key, `Decode.constant(${plain}, ${literal(constant)})`])
+      continue
+    }
     const value = nonNullDecoding(field.schema, ctx, out, `${name}${upperFirst(key)}`, field.wireName)
     const wire = literal(field.wireName)
-    // Each read is written out with its constant key, which keeps it monomorphic.
-    // The input comes from `JSON.parse`, whose objects inherit only from `Object.prototype`:
-    // unless the key names one of its members, a value read is an own value.
-    const plain = /^[A-Za-z_]\w*$/.test(field.wireName) ? `input.${field.wireName}` : `input[${wire}]`
-    const read = isInherited(field.wireName) ? `Decode.own(input, ${wire})` : plain
     if (how === "optional" || how === "optionalNullable") {
       const decoder = decoderOf(value, out, `${name}${upperFirst(key)}`)
       // Stored here, by name: a store inside a shared helper would see every model's keys and be slow.
       properties.push(
-        `  value = Decode.${how}(${read}, input, ${wire}, ${decoder})\n  if (value !== Decode.absent) this.${key} = value`
+        `  value = Decode.${how}(${read(field.wireName)}, input, ${wire}, ${decoder})\n  if (value !== Decode.absent) this.${key} = value`
       )
       continue
     }
@@ -289,7 +307,7 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
     const expression =
       how === "required"
         ? decode(value, plain, out, `${name}${upperFirst(key)}`)
-        : `Decode.nullable(${read}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
+        : `Decode.nullable(${read(field.wireName)}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
     properties.push([key, expression])
   }
   const pairs = properties.filter((property) => typeof property !== "string")
@@ -320,6 +338,8 @@ export const modelDecoders = (
   ctx: Context,
   registry: Registry
 ): { readonly code: string; readonly decoder?: string } => {
+  // A generic variant carries its decoder (`unknownVariant` of fields.ts).
+  if (schema["x-unknown-variant-of"] !== undefined) return { code: "" }
   const name = modelName(component)
   const out: Output = { ...registry, functions: [] }
   // A nullable model's decoder wraps the one of its non-null value.

@@ -36,13 +36,16 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
     "PathSegment",
     "Upload",
     "WireString",
+    "constant",
+    "decodeUnknownVariant",
     "nullable",
     "openEnum",
     "optional",
     "optionalNullable",
     "presentAnyOf",
     "required",
-    "unknownVariant"
+    "unknownVariant",
+    "variantField"
   ]
   const used = usedNames(code, helpers)
   return used.length === 0 ? "" : `import { ${used.join(", ")} } from "${from}"\n`
@@ -55,7 +58,7 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
  */
 export const pure = (code: string) =>
   code.replace(
-    /(?<![\w.$])((?:Schema|Operation|Pagination|WireString|PathSegment)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum<[^>]*>|unknownVariant|presentAnyOf|withFastDecode|withCompiledDecode)\(/g,
+    /(?<![\w.$])((?:Schema|Operation|Pagination|WireString|PathSegment)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum<[^>]*>|constant|unknownVariant|variantField|presentAnyOf|withFastDecode|withCompiledDecode)\(/g,
     "/* @__PURE__ */ $1("
   )
 
@@ -77,7 +80,7 @@ export const orderComponents = (spec: Spec): ReadonlyArray<string> => {
 }
 
 export const typeAlias = (name: string, expression: string) =>
-  expression.startsWith("Schema.Struct(")
+  expression.startsWith("Schema.Struct(") || expression.startsWith("unknownVariant(")
     ? `export interface ${name} extends Schema.Schema.Type<typeof ${name}> {}`
     : `export type ${name} = typeof ${name}.Type`
 
@@ -163,7 +166,7 @@ const responseNames = (
   }
   const names = new Map<string, string>()
   for (const [expression, [first, ...others]] of users) {
-    const tag = /^Schema\.Struct\(\{[^{]*?\bobject: Schema\.Literal\("(\w+)"\)/.exec(expression)?.[1]
+    const tag = /^Schema\.Struct\(\{[^{]*?\bobject: constant\("(\w+)"\)/.exec(expression)?.[1]
     names.set(
       expression,
       others.length > 0 && tag !== undefined ? pascalCase(tag) : `${upperFirst(first!.name)}Response`

@@ -10,6 +10,7 @@ import { emulatorOperationsModule } from "./emulator.js"
 import { indexModule, modelsModule, namespaceModule, operationsDoc } from "./emit.js"
 import { operationModels } from "./operations.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
+import { withUnknownVariants } from "./schemas.js"
 import { type Spec, loadSpec } from "./spec.js"
 import { loadWebhooksSpec, webhookEventsModule, webhooksSpecPath } from "./webhooks.js"
 
@@ -53,7 +54,7 @@ export const loadCorrectedSpec = (path: string): Spec => {
 }
 
 export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
-  const parsed = loadCorrectedSpec(spec)
+  const parsed = withUnknownVariants(loadCorrectedSpec(spec))
   const operations = operationModels(parsed)
   const namespaces = [...new Set(operations.map((operation) => operation.namespace))].sort()
   const files: Array<GeneratedFile> = [
@@ -73,7 +74,7 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
     },
     {
       path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),
-      content: webhookEventsModule(loadWebhooksSpec(webhooksSpecPath(spec)))
+      content: webhookEventsModule(withUnknownVariants(loadWebhooksSpec(webhooksSpecPath(spec))))
     }
   ]
   return [

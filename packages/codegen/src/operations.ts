@@ -6,7 +6,8 @@
 import { camelCase, upperFirst } from "./naming.js"
 import { type JsonSchema, type Operation, type Parameter, type Spec, httpMethods, resolve } from "./spec.js"
 
-export type BodyKind = "none" | "json" | "jsonArray" | "multipart"
+/** `optionalJson`: a JSON object the spec does not require, left out when no field is set. */
+export type BodyKind = "none" | "json" | "optionalJson" | "jsonArray" | "multipart"
 
 export interface Param {
   readonly wireName: string
@@ -155,7 +156,8 @@ const paramsOf = (spec: Spec, operation: Operation): ParamsOf => {
   const bodyPresenceGroups = (schema.anyOf ?? []).flatMap((member) =>
     member.properties === undefined && member.required !== undefined ? [member.required] : []
   )
-  return { params, body: contentType === "multipart/form-data" ? "multipart" : "json", bodyPresenceGroups }
+  const json = requestBody.required === true ? "json" : "optionalJson"
+  return { params, body: contentType === "multipart/form-data" ? "multipart" : json, bodyPresenceGroups }
 }
 
 const successOf = (spec: Spec, operation: Operation): Success => {

@@ -35,6 +35,15 @@ export const alternatives = (schema: JsonSchema): ReadonlyArray<JsonSchema> =>
 /** Whether `null` is a valid value, looking through single-member wrappers. */
 export const isNullable = (schema: JsonSchema): boolean => schema.nullable === true
 
+/**
+ * Whether a response property may be `null`, looking through a `$ref` to a
+ * nullable component: such a property, though required, may also be absent
+ * (the rule `nullable` in `fields.ts` applies), as real invitations omit
+ * `public_inviter_data`.
+ */
+export const isNullableProperty = (schema: JsonSchema, ctx: Context): boolean =>
+  isNullable(schema) || (schema.$ref !== undefined && isNullable(resolve(ctx.spec, schema)))
+
 const literal = (value: unknown) => JSON.stringify(value)
 
 const regexLiteral = (pattern: string) => {
@@ -85,6 +94,26 @@ export const discriminatorValues = (
 export const isTagProperty = (name: string | undefined) => name === "object"
 
 /**
+ * A model's required tag with one value (`object: "invitation"`). In a response
+ * an absent one is filled in (`constant` of `fields.ts`), so on the wire it is
+ * in effect optional.
+ */
+export const constantTag = (field: Field): unknown => {
+  const values = field.schema.enum?.filter((value) => value !== null) ?? []
+  return field.required && isTagProperty(field.wireName) && !isNullable(field.schema) && values.length === 1
+    ? values[0]
+    : undefined
+}
+
+/** The component a discriminated union's generic variant decodes with (`withUnknownVariants`). */
+export const unknownVariantOf = (union: JsonSchema): string => {
+  const ref = union["x-unknown-variant"]?.$ref
+  if (ref === undefined)
+    throw new Error(`discriminated union on ${union.discriminator?.propertyName} has no generic variant`)
+  return refName(ref)
+}
+
+/**
  * The Schema expression for `schema`, without its own nullability: property
  * emitters decide how `null` is handled; everywhere else `emit` adds `NullOr`.
  */
@@ -104,9 +133,16 @@ const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): s
   if (tag !== undefined && ctx.mode === "response") {
     // First, so a variant whose tag is missing (the spec makes some optional) or unknown
     // decodes to the generic variant instead of the first member its other fields fit.
-    const known = members.flatMap((member) => discriminatorValues(ctx, member, tag))
-    const fallback = `unknownVariant(${literal(tag)}, [${known.map(literal).join(", ")}])`
+    const fallback = ctx.modelRef(unknownVariantOf(schema))
     return `Schema.Union(${[fallback, ...members.map((member) => emit(member, ctx))].join(", ")})`
+  }
+  const variantOf = schema["x-unknown-variant-of"]
+  if (variantOf !== undefined) {
+    const fields = fieldsOf(schema).map(
+      (field) =>
+        `${camelCase(field.wireName)}: variantField(${emit(field.schema, ctx)}, ${literal(field.wireName)})`
+    )
+    return `unknownVariant(${literal(variantOf.discriminator)}, [${variantOf.known.map(literal).join(", ")}], { ${fields.join(", ")} })`
   }
   if (members.length === 1) return emitNonNull(members[0]!, ctx, propertyName)
   if (members.length > 1) return `Schema.Union(${members.map((member) => emit(member, ctx)).join(", ")})`
@@ -194,7 +230,9 @@ export const emitField = (field: Field, ctx: Context, valueExpression?: string):
   const inner = valueExpression ?? emitNonNull(field.schema, ctx, field.wireName)
   const wire = literal(field.wireName)
   const renamed = key !== field.wireName
-  const nullable = isNullable(field.schema)
+  const nullable = ctx.mode === "response" ? isNullableProperty(field.schema, ctx) : isNullable(field.schema)
+  const constant = ctx.mode === "response" ? constantTag(field) : undefined
+  if (constant !== undefined) return `${key}: constant(${literal(constant)})`
   if (field.required && !nullable) return `${key}: ${renamed ? `required(${inner}, ${wire})` : inner}`
   if (field.required && ctx.mode === "response") return `${key}: nullable(${inner}, ${wire})`
   if (field.required)
@@ -241,4 +279,84 @@ export const references = (schema: unknown, into: Set<string> = new Set()): Set<
     }
   }
   return into
+}
+
+/** The schema without its own `null`. */
+const nonNull = ({ nullable: _, ...schema }: JsonSchema): JsonSchema => schema
+
+/**
+ * One property as the generic variant declares it, from what the known members
+ * declare: any string where every member has a string (open enums: any string
+ * decodes), else the union of the members' distinct declarations, tried in
+ * their order; `null` where any member allows it.
+ */
+const mergeDeclarations = (declarations: ReadonlyArray<JsonSchema>): JsonSchema => {
+  const nullable = declarations.some(isNullable) ? { nullable: true } : {}
+  const distinct = [...new Map(declarations.map((d) => [JSON.stringify(nonNull(d)), nonNull(d)])).values()]
+  const strings = distinct.every((d) => d.$ref === undefined && d.type === "string" && d.format !== "binary")
+  if (strings) {
+    const values = [...new Set(distinct.flatMap((d) => d.enum ?? []))]
+    return { type: "string", ...(values.length > 0 ? { enum: values } : {}), ...nullable }
+  }
+  return distinct.length === 1 ? { ...distinct[0]!, ...nullable } : { oneOf: distinct, ...nullable }
+}
+
+/**
+ * The component of a discriminated union's generic variant (`unknownVariant` of
+ * `fields.ts`): the discriminator as any string, then every other property any
+ * member declares, in the members' order, none required.
+ */
+const unknownVariantSchema = (ctx: Context, union: JsonSchema, tag: string): JsonSchema => {
+  const members = alternatives(union).map((member) => {
+    const resolved = resolve(ctx.spec, member)
+    return resolved.allOf !== undefined ? mergeAllOf(ctx, resolved) : resolved
+  })
+  const declarations = new Map<string, Array<JsonSchema>>()
+  for (const field of members.flatMap(fieldsOf)) {
+    if (field.wireName === tag) continue
+    declarations.set(field.wireName, [...(declarations.get(field.wireName) ?? []), field.schema])
+  }
+  const properties: Record<string, JsonSchema> = { [tag]: { type: "string" } }
+  for (const [wireName, schemas] of declarations) properties[wireName] = mergeDeclarations(schemas)
+  const values = members.flatMap((member) => discriminatorValues(ctx, member, tag))
+  const known = values.filter((value) => typeof value === "string")
+  if (known.length !== values.length)
+    throw new Error(`discriminated union on ${tag}: only string tags are supported`)
+  return { type: "object", properties, "x-unknown-variant-of": { discriminator: tag, known } }
+}
+
+/**
+ * `spec` with a component for the generic variant of each discriminated union
+ * in a component (`Unknown` + component + property path, such as
+ * `UnknownEmailAddressVerification`), which the union names in
+ * `x-unknown-variant`. A named model, so the decoded type reads as one and the
+ * models module declares it, with its decoder, before the models that use it.
+ */
+export const withUnknownVariants = <S extends Spec>(spec: S): S => {
+  const ctx: Context = { spec, mode: "response", modelRef: modelName }
+  const added: Record<string, JsonSchema> = {}
+  const mark = (schema: JsonSchema, path: ReadonlyArray<string>): JsonSchema => {
+    if (schema.$ref !== undefined) return schema
+    let marked = schema
+    if (schema.properties !== undefined) {
+      const properties = Object.entries(schema.properties).map(
+        ([key, property]) => [key, mark(property, [...path, key])] as const
+      )
+      marked = { ...marked, properties: Object.fromEntries(properties) }
+    }
+    if (schema.items !== undefined) marked = { ...marked, items: mark(schema.items, [...path, "item"]) }
+    const tag = schema.discriminator?.propertyName
+    if (tag !== undefined) {
+      const name = `Unknown${path.map(pascalCase).join("")}`
+      if (name in spec.components.schemas || name in added || modelName(name) !== name)
+        throw new Error(`generic variant name ${name} is taken or not an identifier`)
+      added[name] = unknownVariantSchema(ctx, schema, tag)
+      marked = { ...marked, "x-unknown-variant": { $ref: `#/components/schemas/${name}` } }
+    }
+    return marked
+  }
+  const schemas = Object.fromEntries(
+    Object.entries(spec.components.schemas).map(([name, schema]) => [name, mark(schema, [modelName(name)])])
+  )
+  return { ...spec, components: { ...spec.components, schemas: { ...schemas, ...added } } }
 }

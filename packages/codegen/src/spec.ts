@@ -28,6 +28,10 @@ export interface JsonSchema {
   readonly minItems?: number
   readonly maxItems?: number
   readonly default?: unknown
+  /** A discriminated union's generic variant, a component `withUnknownVariants` adds. */
+  readonly "x-unknown-variant"?: JsonSchema
+  /** That component: the generic variant of the union whose discriminator and known values it names. */
+  readonly "x-unknown-variant-of"?: { readonly discriminator: string; readonly known: ReadonlyArray<string> }
 }
 
 export interface Parameter {

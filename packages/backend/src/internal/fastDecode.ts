@@ -43,6 +43,10 @@ export const unknown = (input: unknown): unknown => input
 
 export const literal = <const A>(input: unknown, value: A): A => (input === value ? value : reject())
 
+/** `constant` of `fields.ts`: the model's constant, also where the wire has none. */
+export const constant = <const A>(input: unknown, value: A): A =>
+  input === value || input === undefined ? value : reject()
+
 /** A value that Schema decodes to itself exactly when `test` holds. */
 export const check = (input: unknown, test: (input: unknown) => boolean): unknown =>
   test(input) ? input : reject()
@@ -135,17 +139,6 @@ export const model = (build: (this: Built, input: Wire) => void): ((input: unkno
   // A function expression has no construct signature in TypeScript; `build` is one at run time.
   const Model = build as unknown as new (input: Wire) => Built
   return (input) => (isRecord(input) ? new Model(input) : reject())
-}
-
-/** The generic member of a discriminated union (`unknownVariant` in `fields.ts`). */
-export const isUnknownVariant = (
-  input: unknown,
-  discriminator: string,
-  known: ReadonlyArray<string>
-): input is { readonly [key: string]: unknown } => {
-  if (!isRecord(input)) return false
-  const tag = input[discriminator]
-  return !(typeof tag === "string" && known.includes(tag))
 }
 
 /**

@@ -8,8 +8,10 @@
  * constraints and use plain `Schema.Literal` enums.
  */
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import type * as AST from "effect/SchemaAST"
 import { FastDecodeAnnotationId, decodesToItself } from "./compiledDecoder.js"
 
 /** A required property, renamed from `wireKey` on the wire. */
@@ -159,22 +161,110 @@ export const PathSegment = WireString.pipe(
 )
 
 /**
- * The last member of a discriminated union: an object whose discriminator is
- * missing or not one of the known values. Clerk adds variants over time; one
- * unknown variant must not fail the whole response, so it decodes to the raw object.
+ * A model's constant `object` (`"invitation"`). Older responses and webhook
+ * payloads may lack it, which says nothing against the model: an absent key
+ * decodes to the constant. Any other value is still refused (inside a
+ * discriminated union that sends the object to its `unknownVariant`).
  */
+export const constant = <const Literal extends string>(value: Literal) => {
+  const self = Schema.Literal(value)
+  return Schema.optionalToRequired(Schema.UndefinedOr(self), self, {
+    decode: (wire) => (Option.isNone(wire) || wire.value === undefined ? value : wire.value),
+    encode: Option.some
+  })
+}
+
+/**
+ * A property of `unknownVariant`, renamed from `wireKey`: decoded by `schema`
+ * (the union of what the known members declare for it) where that accepts the
+ * value; a value it does not accept is left out, as an unknown property would
+ * be, so the decoded type stays true and the response still decodes.
+ */
+export const variantField = <A, I, const K extends string>(schema: Schema.Schema<A, I>, wireKey: K) => {
+  // Built on first use, so importing a module of models compiles no parser.
+  let decoder: ((input: unknown) => Option.Option<A>) | undefined
+  let encoder: ((value: A) => Option.Option<I>) | undefined
+  const decode = (input: unknown) => {
+    decoder ??= ParseResult.decodeUnknownOption(schema)
+    return decoder(input)
+  }
+  const encode = (value: A) => {
+    encoder ??= ParseResult.encodeOption(schema)
+    return encoder(value)
+  }
+  return Schema.optionalToOptional(Schema.Unknown, Schema.typeSchema(schema), {
+    decode: Option.flatMap(decode),
+    encode: Option.flatMap(encode)
+  }).pipe(Schema.fromKey(wireKey))
+}
+
 const isKnown = (value: unknown, known: ReadonlyArray<string>) =>
   typeof value === "string" && known.includes(value)
 
-export const unknownVariant = (discriminator: string, known: ReadonlyArray<string>) => {
+/**
+ * The first member of a discriminated union: an object whose discriminator is
+ * missing (older responses, webhook payloads) or not one of the `known` values
+ * (a variant Clerk added later). One such object must not fail the whole
+ * response, nor reach the caller in wire shape: it decodes to `fields`, every
+ * property a known member declares, each optional and decoded by
+ * `variantField`, the discriminator kept as a plain string.
+ *
+ * Its fast decoder (`decodeUnknownVariant`) applies to each property the very
+ * function Schema applies: a response decodes such an object rarely, and no
+ * generated copy of these rules has to agree with them.
+ */
+export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
+  discriminator: string,
+  known: ReadonlyArray<string>,
+  fields: Fields
+) => {
   const isUnknownVariant = (u: unknown): u is { readonly [key: string]: unknown } =>
     Predicate.isRecord(u) && !isKnown(u[discriminator], known)
-  return Schema.declare(isUnknownVariant, {
+  const struct = Schema.Struct(fields)
+  const properties = Object.entries(fields).map(([key, field]) => {
+    if (!Schema.isPropertySignature(field) || field.ast._tag !== "PropertySignatureTransformation")
+      throw new Error(`unknownVariant: ${key} is not a variantField`)
+    const { fromKey } = field.ast.from
+    return { key, wireKey: typeof fromKey === "string" ? fromKey : key, decode: field.ast.decode }
+  })
+  const decode = (input: unknown): unknown => {
+    if (!isUnknownVariant(input)) return undefined
+    const output: Record<string, unknown> = {}
+    for (const { key, wireKey, decode } of properties) {
+      const value = decode(Object.hasOwn(input, wireKey) ? Option.some(input[wireKey]) : Option.none())
+      if (Option.isSome(value)) output[key] = value.value
+    }
+    return output
+  }
+  const wire = Schema.declare(isUnknownVariant, {
     identifier: `UnknownVariant(${discriminator})`,
-    [FastDecodeAnnotationId]: decodesToItself(isUnknownVariant),
-    arbitrary: () => (fc) => fc.record({ [discriminator]: fc.constant(`unknown_${discriminator}`) }),
+    // Any JSON under the known wire keys: values some member accepts, and others it must leave out.
+    arbitrary: () => (fc) =>
+      fc.record(
+        Object.fromEntries(
+          properties.map(({ wireKey }) => [
+            wireKey,
+            wireKey === discriminator ? fc.constant(`unknown_${discriminator}`) : fc.jsonValue()
+          ])
+        ),
+        { requiredKeys: [] }
+      ),
     equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
   })
+  // Also on the decoded side, where a `nullable` property checks its decoded value
+  // again: a known member's value must be left to that member, not rebuilt as this one.
+  const decoded = struct.pipe(Schema.filter((value) => !isKnown(Reflect.get(value, discriminator), known)))
+  // On the outer transformation, which the decoded side (`Schema.typeSchema`) does not keep.
+  return Schema.compose(wire, decoded, { strict: false }).annotations({ [FastDecodeAnnotationId]: decode })
+}
+
+/**
+ * What the generated decoder of a discriminated union asks first: the decoded
+ * `variant` (an `unknownVariant`) where `input` is one, else `undefined`.
+ */
+export const decodeUnknownVariant = (variant: { readonly ast: AST.AST }, input: unknown): unknown => {
+  const decode = variant.ast.annotations[FastDecodeAnnotationId]
+  return Predicate.isFunction(decode) ? decode(input) : undefined
 }
 
 /** A file for the multipart upload operations. */

@@ -1,22 +1,24 @@
 import * as ParseResult from "effect/ParseResult"
 import { ValidationIssue } from "../Errors.js"
 
-const samePath = (a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>) =>
-  a.length === b.length && a.every((key, index) => key === b[index])
+/** Whether `path` is `prefix` or lies under it. */
+const within = (path: ReadonlyArray<PropertyKey>, prefix: ReadonlyArray<PropertyKey>) =>
+  path.length >= prefix.length && prefix.every((key, index) => key === path[index])
 
 /**
  * Flattens a Schema parse error into path + message pairs for our error types.
- * An optional field that is present but wrong fails both union members
- * (`X | undefined`); the "Expected undefined" half says nothing useful, so it is
- * dropped where another issue names the same path.
+ * A present but wrong value of an optional or nullable field fails both union
+ * members (`X | undefined`, `X | null`); the "Expected undefined" or "Expected
+ * null" half says nothing useful, so it is dropped where another issue names
+ * the same path or one inside it.
  */
 export const toIssues = (issue: ParseResult.ParseIssue): ReadonlyArray<ValidationIssue> => {
   const issues = ParseResult.ArrayFormatter.formatIssueSync(issue)
   return issues
     .filter(
       (issue) =>
-        !issue.message.startsWith("Expected undefined") ||
-        !issues.some((other) => other !== issue && samePath(other.path, issue.path))
+        !/^Expected (undefined|null),/.test(issue.message) ||
+        !issues.some((other) => other !== issue && within(other.path, issue.path))
     )
     .map(
       (issue) =>

@@ -40,13 +40,20 @@ import * as CompiledDecoder from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { type RequestShape, compile } from "./request.js"
 import { type Parsed, failure, parsed } from "./response.js"
+import type { Scrub } from "./scrub.js"
 import { BoundedAttempt, attemptTimeoutFor } from "./timeout.js"
 
 /**
  * The query and body encodings of a `Definition`; an operation without query
  * params or a body names none.
  */
-export { json as jsonBody, jsonArray as jsonArrayBody, multipart as multipartBody, query } from "./request.js"
+export {
+  json as jsonBody,
+  jsonArray as jsonArrayBody,
+  multipart as multipartBody,
+  optionalJson as optionalJsonBody,
+  query
+} from "./request.js"
 
 /**
  * Errors any operation can fail with besides Clerk's tagged errors: invalid
@@ -157,6 +164,9 @@ const Internals: unique symbol = Symbol.for("@effect-clerk/backend/Operation/Int
 /** Parses a 2xx answer by the shape the call asked for. */
 type Parse<A, E> = (answer: Answer) => Either.Either<Parsed<A, E>, E>
 
+/** The parser of one shape; what an error keeps of the body is scrubbed of the secret. */
+type ParserOf<A, E> = (scrub: Scrub) => Parse<A, E>
+
 interface Internals<P, A, E> {
   /** `decoded` turns a 2xx answer, parsed by `parse`, into the call's value or the error it must fail with. */
   readonly run: <X>(
@@ -229,20 +239,26 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
     )
   }
 
-  const parse: Parse<A, E> = (answer) =>
+  const parse: ParserOf<A, E> = (scrub) => (answer) =>
     parseSuccess === undefined
       ? Either.right({ json: undefined, decode: () => Either.right(undefined as A) })
-      : parsed(operationId, parseSuccess, answer.response, textOf(answer))
+      : parsed(operationId, parseSuccess, answer.response, textOf(answer), scrub)
 
   // The page shape is a second success type of the same call; the call's type says which a caller gets.
-  const parsePaginated: Parse<A, E> | undefined =
+  const parsePaginated: ParserOf<A, E> | undefined =
     parsePage === undefined
       ? undefined
-      : (answer) =>
-          parsed(operationId, parsePage as CompiledDecoder.JsonParser<A>, answer.response, textOf(answer))
+      : (scrub) => (answer) =>
+          parsed(
+            operationId,
+            parsePage as CompiledDecoder.JsonParser<A>,
+            answer.response,
+            textOf(answer),
+            scrub
+          )
 
-  const parserFor = (wire: { readonly [key: string]: unknown }): Parse<A, E> =>
-    parsePaginated !== undefined && wire.paginated === true ? parsePaginated : parse
+  const parserFor = (wire: { readonly [key: string]: unknown }, scrub: Scrub): Parse<A, E> =>
+    (parsePaginated !== undefined && wire.paginated === true ? parsePaginated : parse)(scrub)
 
   const decode =
     (parse: Parse<A, E>) =>
@@ -259,7 +275,7 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
     decoded: (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ): Effect.Effect<X, E> => {
-    const { httpClient } = Context.get(context, ClerkClient)
+    const { httpClient, scrub } = Context.get(context, ClerkClient)
     const policy = options.retry ?? Context.get(context, RetryPolicy)
     const timeout = options.timeout ?? Context.get(context, Timeout)
     const attemptTimeout = attemptTimeoutFor(httpClient, clock, timeout)
@@ -281,7 +297,7 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         failWith<X, E>(
           retryContext,
-          failure(response, textOf(answer), now),
+          failure(response, textOf(answer), now, scrub),
           statusKind(response.status),
           attempts,
           retryAfterOf(response, now)
@@ -367,9 +383,10 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
           const checked = CallOptionsCheck.check(operationId, options)
           if (Either.isLeft(checked)) return Effect.fail(checked.left)
           const encoded = wire.right as { readonly [key: string]: unknown }
-          return Effect.contextWithEffect((context: Context.Context<ClerkClient>) =>
-            send(context, span, clock, encoded, checked.right, decoded(parserFor(encoded)), read)
-          )
+          return Effect.contextWithEffect((context: Context.Context<ClerkClient>) => {
+            const parse = parserFor(encoded, Context.get(context, ClerkClient).scrub)
+            return send(context, span, clock, encoded, checked.right, decoded(parse), read)
+          })
         })
       )
     )

@@ -104,6 +104,16 @@ export const multipart: Body = (request, wire, notInBody) => {
 export const json: Body = (request, wire, notInBody) =>
   Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, bodyFields(wire, notInBody)))
 
+/**
+ * The fields as a JSON object, or no body at all when none is set, for bodies the
+ * spec does not require: Clerk's own SDK sends `POST /sessions/{id}/tokens` and the
+ * like without a body.
+ */
+export const optionalJson: Body = (request, wire, notInBody) => {
+  const fields = bodyFields(wire, notInBody)
+  return Object.keys(fields).length === 0 ? Effect.succeed(request) : json(request, fields, notInBody)
+}
+
 /** The `body` param as the JSON body (the bulk operations whose body is an array). */
 export const jsonArray: Body = (request, wire) =>
   Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, wire.body))

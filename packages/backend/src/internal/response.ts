@@ -26,11 +26,19 @@ import {
   type ErrorFor,
   type ErrorStatus,
   ResponseValidationError,
-  SDKError
+  SDKError,
+  ValidationIssue
 } from "../Errors.js"
 import type { JsonParser } from "./compiledDecoder.js"
 import { toIssues } from "./issues.js"
 import { parseJson } from "./json.js"
+import type { Scrub } from "./scrub.js"
+
+/** A key of an issue's path came from the body too. */
+const pathKey =
+  (scrub: Scrub) =>
+  (key: string | number): string | number =>
+    typeof key === "string" ? scrub.text(key) : key
 
 const ClerkErrorBody = Schema.Struct({
   errors: Schema.Array(ClerkErrorDetail),
@@ -84,14 +92,26 @@ const tagged = <S extends ErrorStatus>(
   return new ErrorClass(fields)
 }
 
+/** A header's value as an error may keep it: without the secret. */
+const header = (response: HttpClientResponse.HttpClientResponse, name: string, scrub: Scrub) => {
+  const value = response.headers[name]
+  return value === undefined ? undefined : scrub.text(value)
+}
+
 export const failure = (
   response: HttpClientResponse.HttpClientResponse,
-  text: string,
-  now: number
+  answered: string,
+  now: number,
+  scrub: Scrub
 ): ClerkErrors | SDKError => {
   const status = response.status
-  const contentType = response.headers["content-type"]
+  const text = scrub.text(answered)
+  const contentType = header(response, "content-type", scrub)
   const sdkError = (reason: string) => new SDKError({ status, contentType, body: text, reason })
+  if (status >= 300 && status < 400)
+    return sdkError(
+      `a redirect (to ${header(response, "location", scrub) ?? "nowhere"}), which Clerk's API never sends: not followed`
+    )
   const body = Option.flatMap(parseJson(text), decodeClerkErrorBody)
   if (Option.isNone(body)) return sdkError("the body is not Clerk's error JSON")
   if (!isTagged(status)) return sdkError(`status ${status} has no tagged Clerk error`)
@@ -99,7 +119,7 @@ export const failure = (
     status,
     errors: body.value.errors,
     meta: body.value.meta,
-    clerkTraceId: body.value.clerkTraceId ?? response.headers["x-clerk-trace-id"]
+    clerkTraceId: body.value.clerkTraceId ?? header(response, "x-clerk-trace-id", scrub)
   }
   // Only a 429 carries `Retry-After`.
   return tagged(
@@ -120,15 +140,16 @@ export const parsed = <A>(
   operationId: string,
   parse: JsonParser<A>,
   response: HttpClientResponse.HttpClientResponse,
-  text: string
+  text: string,
+  scrub: Scrub
 ): Either.Either<Parsed<A, ResponseValidationError>, SDKError> => {
   const result = parse(text)
   if (result._tag === "NotJson")
     return Either.left(
       new SDKError({
         status: response.status,
-        contentType: response.headers["content-type"],
-        body: text,
+        contentType: header(response, "content-type", scrub),
+        body: scrub.text(text),
         reason: "a success body that is not JSON"
       })
     )
@@ -142,8 +163,14 @@ export const parsed = <A>(
             new ResponseValidationError({
               operationId,
               status: response.status,
-              body: decoded.json,
-              issues: toIssues(decoded.issue)
+              body: scrub.json(decoded.json),
+              issues: toIssues(decoded.issue).map(
+                (issue) =>
+                  new ValidationIssue({
+                    path: issue.path.map(pathKey(scrub)),
+                    message: scrub.text(issue.message)
+                  })
+              )
             })
           )
     }
