@@ -120,14 +120,24 @@ export const scenarios = (layer: Layer.Layer<ApiTag>) => {
         )
       }))
 
-    test("requests without a bearer secret answer 401", () =>
+    test("requests without a bearer secret answer Clerk's 401 authorization_header_format_invalid", () =>
       Effect.gen(function* () {
-        expect(yield* call("GET", "/users", { secretKey: null })).toMatchObject(
-          clerkError(401, "authentication_invalid")
-        )
-        expect(yield* call("GET", "/jwks", { secretKey: null })).toMatchObject(
-          clerkError(401, "authentication_invalid")
-        )
+        const headerInvalid = {
+          status: 401,
+          body: {
+            errors: [
+              {
+                code: "authorization_header_format_invalid",
+                message: "Invalid Authorization header format",
+                long_message: "Invalid Authorization header format. Must be 'Bearer <YOUR_API_KEY>'",
+                meta: {}
+              }
+            ],
+            clerk_trace_id: expect.any(String)
+          }
+        }
+        expect(yield* call("GET", "/users", { secretKey: null })).toEqual(headerInvalid)
+        expect(yield* call("GET", "/jwks", { secretKey: null })).toEqual(headerInvalid)
       }))
 
     test("list filters users by identifiers, ids and query", () =>

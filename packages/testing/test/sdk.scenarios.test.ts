@@ -78,9 +78,15 @@ sharedEmulator("Clerk errors through the SDK", (it) => {
 sharedEmulator(
   "A wrong secret key through the SDK",
   (it) => {
-    it.effect("fails with ClerkUnauthorized and changes nothing", () =>
+    it.effect("fails with ClerkUnauthorized clerk_key_invalid, as Clerk answers, and changes nothing", () =>
       Effect.gen(function* () {
-        const unauthorized = { _tag: "ClerkUnauthorized", errors: [{ code: "authentication_invalid" }] }
+        const message =
+          "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."
+        const unauthorized = {
+          _tag: "ClerkUnauthorized",
+          status: 401,
+          errors: [{ code: "clerk_key_invalid", message, longMessage: message }]
+        }
         expect(yield* Effect.flip(Users.list({}))).toMatchObject(unauthorized)
         expect(yield* Effect.flip(Users.create({ firstName: "Intruder" }))).toMatchObject(unauthorized)
         // The spec declares no 401 for GetJWKS; Clerk's error body still surfaces as its tag.

@@ -1,6 +1,13 @@
 import { Cause, Effect } from "effect"
 import type { Handler } from "./context.js"
-import { ClerkApiError, malformedRequest, notFound, tooManyRequests, unauthenticated } from "./errors.js"
+import {
+  authorizationHeaderInvalid,
+  ClerkApiError,
+  malformedRequest,
+  notFound,
+  secretKeyInvalid,
+  tooManyRequests
+} from "./errors.js"
 import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
 import { handlers as invitations } from "./invitations.js"
@@ -74,12 +81,8 @@ const rateLimited = (
 
 const authenticate = (state: EmulatorState, authorization: string | undefined): void => {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
-  if (token === undefined) {
-    throw unauthenticated("The request is missing an Authorization header with a Bearer secret key.")
-  }
-  if (state.secretKey !== undefined && token !== state.secretKey) {
-    throw unauthenticated("The secret key provided is invalid.")
-  }
+  if (token === undefined) throw authorizationHeaderInvalid()
+  if (state.secretKey !== undefined && token !== state.secretKey) throw secretKeyInvalid()
 }
 
 const decoder = new TextDecoder()

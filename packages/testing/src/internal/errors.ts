@@ -27,8 +27,20 @@ export class ClerkApiError extends Error {
 export const notFound = (what = "Resource"): ClerkApiError =>
   new ClerkApiError(404, "resource_not_found", "not found", `${what} not found`)
 
-export const unauthenticated = (longMessage: string): ClerkApiError =>
-  new ClerkApiError(401, "authentication_invalid", "Invalid authentication", longMessage)
+/** 401 for a request without an `Authorization: Bearer <key>` header, as Clerk answers it. */
+export const authorizationHeaderInvalid = (): ClerkApiError =>
+  new ClerkApiError(
+    401,
+    "authorization_header_format_invalid",
+    "Invalid Authorization header format",
+    "Invalid Authorization header format. Must be 'Bearer <YOUR_API_KEY>'"
+  )
+
+/** 401 for a secret key that is not the instance's, as Clerk answers it. */
+export const secretKeyInvalid = (): ClerkApiError => {
+  const message = "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."
+  return new ClerkApiError(401, "clerk_key_invalid", message, message)
+}
 
 export const identifierExists = (param: string, label: string): ClerkApiError =>
   new ClerkApiError(
