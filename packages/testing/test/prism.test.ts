@@ -287,6 +287,12 @@ describe.runIf(requireSpec("prism proxy"))(
           yield* valid("POST", `/invitations/${str(invitation, "id")}/revoke`)
           yield* expectValid(400, "POST", `/invitations/${str(invitation, "id")}/revoke`)
           yield* expectValid(404, "POST", "/sessions/sess_missing/tokens")
+          const blocked = yield* valid("POST", "/blocklist_identifiers", { identifier: "blocked@prism.test" })
+          yield* expectValid(400, "POST", "/blocklist_identifiers", { identifier: "blocked@prism.test" })
+          yield* expectValid(422, "POST", "/allowlist_identifiers", { identifier: "nobody" })
+          yield* expectValid(403, "POST", "/users", { email_address: ["blocked@prism.test"] })
+          yield* valid("DELETE", `/blocklist_identifiers/${str(blocked, "id")}`)
+          yield* expectValid(404, "DELETE", `/blocklist_identifiers/${str(blocked, "id")}`)
           // The emulator's 501 for operations it does not implement cannot be checked here: Prism's
           // proxy answers an upstream 501 with a mock of its own.
         })
@@ -356,6 +362,8 @@ describe.runIf(requireSpec("prism proxy"))(
             })
           const bodies: Record<string, unknown> = {
             createApiKey: { name: "key", subject: user.id },
+            CreateAllowlistIdentifier: { identifier: "allowed@example.com" },
+            CreateBlocklistIdentifier: { identifier: "blocked@example.com" },
             verifyApiKey: { secret: "" },
             verifyM2MToken: { token: "" },
             verifyOAuthAccessToken: { access_token: "oat_seeded" }

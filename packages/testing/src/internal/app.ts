@@ -17,6 +17,7 @@ import { handlers as memberships } from "./memberships.js"
 import { handlers as organizationInvitations } from "./organizationInvitations.js"
 import { handlers as organizations } from "./organizations.js"
 import type { Limiter } from "./rateLimit.js"
+import { handlers as restrictions } from "./restrictions.js"
 import { matchRoute } from "./router.js"
 import type { Webhooks } from "./webhooks.js"
 import { isRecord, type OperationSpec, propertiesOf } from "./shape.js"
@@ -57,7 +58,8 @@ const handlers: Record<string, Handler> = {
   ...memberships,
   ...organizationInvitations,
   ...invitations,
-  ...sessions
+  ...sessions,
+  ...restrictions
 }
 
 // Clerk serves the API under `/v1`; requests without it are accepted too.

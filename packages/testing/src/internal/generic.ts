@@ -63,9 +63,7 @@ function listKind(response: Shape): "array" | "data" | undefined {
 /** Clerk's id prefixes for the objects the generic store creates; others get the object's initials. */
 const prefixes: Record<string, string> = {
   actor_token: "act",
-  allowlist_identifier: "alid",
   api_key: "ak",
-  blocklist_identifier: "blid",
   domain: "dmn",
   jwt_template: "jtmp",
   m2m_token: "mt",

@@ -19,6 +19,7 @@ import {
   queryString,
   reqString
 } from "./params.js"
+import { assertMaySignUp } from "./restrictions.js"
 import { invitationJson } from "./serialize.js"
 import type { InvitationRecord, Store } from "./store.js"
 
@@ -38,6 +39,7 @@ const readInvitation = (
   batch: ReadonlyArray<InvitationRecord>
 ) => {
   const emailAddress = normalizeEmail(reqString(body, "email_address"))
+  assertMaySignUp(store, [{ kind: "email_address", value: emailAddress }])
   const ignoreExisting = optBoolean(body, "ignore_existing") ?? false
   if (!ignoreExisting) {
     if (store.findIdentification("email_address", emailAddress) !== undefined) {

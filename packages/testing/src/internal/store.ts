@@ -111,6 +111,29 @@ export interface SessionRecord {
   updatedAt: number
 }
 
+export type ListedIdentifierType = "email_address" | "phone_number" | "web3_wallet"
+
+/** An entry of the instance's allowlist or blocklist. */
+export interface ListedIdentifierRecord {
+  readonly id: string
+  /** Normalized: an email address, an email domain (`example.com`), a phone number or a web3 wallet. */
+  readonly identifier: string
+  readonly identifierType: ListedIdentifierType
+  readonly createdAt: number
+}
+
+/** The instance's restriction settings, as `PATCH /instance/restrictions` changes them. */
+export interface InstanceRestrictions {
+  /** Only identifiers on the allowlist may sign up. */
+  allowlist: boolean
+  /** Identifiers on the blocklist may not sign up. */
+  blocklist: boolean
+  allowlistBlocklistDisabledOnSignIn: boolean
+  /** Email addresses whose local part has `+`, `=` or `#` may not sign up. */
+  blockEmailSubaddresses: boolean
+  blockDisposableEmailDomains: boolean
+}
+
 /** A message Clerk would have sent: an email or SMS carrying a verification code. */
 export interface OutboxMessage {
   readonly channel: "email" | "sms"
@@ -135,6 +158,19 @@ export class Store {
   readonly organizationInvitations = new Map<string, OrganizationInvitationRecord>()
   readonly invitations = new Map<string, InvitationRecord>()
   readonly sessions = new Map<string, SessionRecord>()
+  readonly allowlist = new Map<string, ListedIdentifierRecord>()
+  readonly blocklist = new Map<string, ListedIdentifierRecord>()
+  /**
+   * Off but the blocklist, so that an identifier put on the blocklist is refused without a
+   * further setting, while an instance without an allowlist lets everyone sign up.
+   */
+  readonly restrictions: InstanceRestrictions = {
+    allowlist: false,
+    blocklist: true,
+    allowlistBlocklistDisabledOnSignIn: false,
+    blockEmailSubaddresses: false,
+    blockDisposableEmailDomains: false
+  }
   /** What Clerk would have emailed or texted, oldest first. */
   readonly outbox: Array<OutboxMessage> = []
   /** The resources of the generic operations, by the concrete path of their collection. */

@@ -3,6 +3,7 @@ import { findUser, userParam } from "./lookups.js"
 import { ClerkApiError, paramInvalid } from "./errors.js"
 import { addIdentification, assertAvailable } from "./identifications.js"
 import { makeId } from "./ids.js"
+import { assertMaySignUp } from "./restrictions.js"
 import {
   bodyObject,
   containsFold,
@@ -86,6 +87,10 @@ const createUser = sync((ctx) => {
     throw paramInvalid("email_address", "An email address is listed twice.")
   if (new Set(phones).size !== phones.length)
     throw paramInvalid("phone_number", "A phone number is listed twice.")
+  assertMaySignUp(store, [
+    ...emails.map((value) => ({ kind: "email_address" as const, value })),
+    ...phones.map((value) => ({ kind: "phone_number" as const, value }))
+  ])
   const rawUsername = optString(body, "username")
   const username = rawUsername ? normalizeUsername(store, rawUsername) : null
   const password = optString(body, "password")

@@ -1,0 +1,161 @@
+import { AllowListBlockList, InstanceSettings, Invitations, Users } from "@effect-clerk/backend"
+import { expect } from "@effect/vitest"
+import { Effect } from "effect"
+import { freshEmulator } from "./sdk.js"
+
+// Clerk's rules the emulator enforces, through the SDK. Restrictions are instance-wide,
+// so each test has an emulator of its own.
+
+const notAllowed = (...identifiers: ReadonlyArray<string>) => ({
+  _tag: "ClerkForbidden",
+  status: 403,
+  errors: [
+    {
+      code: "not_allowed_access",
+      message: "Access not allowed.",
+      longMessage: `${identifiers.join(", ")} ${identifiers.length === 1 ? "is" : "are"} not allowed to access this application.`,
+      meta: { identifiers }
+    }
+  ]
+})
+
+const emailsOf = Effect.map(Users.list({ limit: 100, orderBy: "created_at" }), (users) =>
+  users.flatMap((u) => u.emailAddresses.map((e) => e.emailAddress))
+)
+
+freshEmulator("Allowlist and blocklist through the SDK", (test) => {
+  test("the blocklist refuses its identifiers at user and invitation creation, and nothing is stored", () =>
+    Effect.gen(function* () {
+      yield* AllowListBlockList.createBlocklistIdentifier({ identifier: "Mallory@Block.test" })
+      const domain = yield* AllowListBlockList.createBlocklistIdentifier({ identifier: "spam.test" })
+      yield* AllowListBlockList.createBlocklistIdentifier({ identifier: "+1 555 555 0166" })
+      expect(domain).toMatchObject({ identifier: "spam.test", identifierType: "email_address" })
+
+      expect(yield* Effect.flip(Users.create({ emailAddress: ["mallory@block.test"] }))).toMatchObject(
+        notAllowed("mallory@block.test")
+      )
+      expect(yield* Effect.flip(Users.create({ emailAddress: ["anyone@SPAM.test"] }))).toMatchObject(
+        notAllowed("anyone@spam.test")
+      )
+      expect(
+        yield* Effect.flip(Users.create({ emailAddress: ["fine@ok.test"], phoneNumber: ["+15555550166"] }))
+      ).toMatchObject(notAllowed("+15555550166"))
+      expect(yield* Effect.flip(Invitations.create({ emailAddress: "MALLORY@block.test" }))).toMatchObject(
+        notAllowed("mallory@block.test")
+      )
+      expect(
+        yield* Effect.flip(
+          Invitations.bulkCreate({ body: [{ emailAddress: "ok@ok.test" }, { emailAddress: "x@spam.test" }] })
+        )
+      ).toMatchObject(notAllowed("x@spam.test"))
+      expect(yield* emailsOf).toEqual([])
+      expect(yield* Invitations.list({})).toEqual([])
+
+      // A subdomain is not the domain; other addresses pass.
+      yield* Users.create({ emailAddress: ["someone@mail.spam.test"] })
+      expect(yield* emailsOf).toEqual(["someone@mail.spam.test"])
+    }))
+
+  test("the blocklist stops refusing once its entry is deleted or the blocklist restriction is off", () =>
+    Effect.gen(function* () {
+      const entry = yield* AllowListBlockList.createBlocklistIdentifier({ identifier: "eve@block.test" })
+      yield* AllowListBlockList.createBlocklistIdentifier({ identifier: "trudy@block.test" })
+      yield* Effect.flip(Users.create({ emailAddress: ["eve@block.test"] }))
+      expect(
+        yield* AllowListBlockList.deleteBlocklistIdentifier({ identifierId: entry.id ?? "" })
+      ).toMatchObject({ id: entry.id, object: "blocklist_identifier", deleted: true })
+      yield* Users.create({ emailAddress: ["eve@block.test"] })
+
+      const restrictions = yield* InstanceSettings.updateRestrictions({ blocklist: false })
+      expect(restrictions).toMatchObject({ allowlist: false, blocklist: false })
+      yield* Users.create({ emailAddress: ["trudy@block.test"] })
+      expect(yield* emailsOf).toEqual(["eve@block.test", "trudy@block.test"])
+    }))
+
+  test("restricted to the allowlist, only identifiers on it may be created or invited", () =>
+    Effect.gen(function* () {
+      // Without the restriction the allowlist refuses no one.
+      yield* AllowListBlockList.createAllowlistIdentifier({ identifier: "ada@allow.test" })
+      yield* Users.create({ emailAddress: ["early@elsewhere.test"] })
+
+      const restrictions = yield* InstanceSettings.updateRestrictions({ allowlist: true })
+      expect(restrictions).toMatchObject({
+        object: "instance_restrictions",
+        allowlist: true,
+        blocklist: true
+      })
+      expect(yield* Effect.flip(Users.create({ emailAddress: ["bob@allow.test"] }))).toMatchObject(
+        notAllowed("bob@allow.test")
+      )
+      expect(yield* Effect.flip(Invitations.create({ emailAddress: "bob@allow.test" }))).toMatchObject(
+        notAllowed("bob@allow.test")
+      )
+      yield* Users.create({ emailAddress: ["ADA@allow.test"] })
+      yield* AllowListBlockList.createAllowlistIdentifier({ identifier: "team.test" })
+      yield* Users.create({ emailAddress: ["carol@team.test"] })
+      yield* Invitations.create({ emailAddress: "dave@team.test" })
+      expect(
+        yield* Effect.flip(Users.create({ emailAddress: ["erin@team.test"], phoneNumber: ["+15555550177"] }))
+      ).toMatchObject(notAllowed("+15555550177"))
+      // The blocklist still wins over the allowlist.
+      yield* AllowListBlockList.createBlocklistIdentifier({ identifier: "frank@team.test" })
+      expect(yield* Effect.flip(Users.create({ emailAddress: ["frank@team.test"] }))).toMatchObject(
+        notAllowed("frank@team.test")
+      )
+      expect(yield* emailsOf).toEqual(["early@elsewhere.test", "ada@allow.test", "carol@team.test"])
+    }))
+
+  test("blocked email subaddresses are refused while the restriction is on", () =>
+    Effect.gen(function* () {
+      yield* Users.create({ emailAddress: ["ann+1@sub.test"] })
+      yield* InstanceSettings.updateRestrictions({ blockEmailSubaddresses: true })
+      expect(yield* Effect.flip(Users.create({ emailAddress: ["ann+2@sub.test"] }))).toMatchObject({
+        _tag: "ClerkForbidden",
+        errors: [{ code: "not_allowed_access", meta: { param_name: "email_address" } }]
+      })
+      expect(yield* Effect.flip(Invitations.create({ emailAddress: "ann=3@sub.test" }))).toMatchObject({
+        _tag: "ClerkForbidden",
+        errors: [{ code: "not_allowed_access" }]
+      })
+      yield* Users.create({ emailAddress: ["ann@sub.test"] })
+      expect(yield* emailsOf).toEqual(["ann+1@sub.test", "ann@sub.test"])
+    }))
+
+  test("identifiers are listed, refused when duplicate or malformed, and deleted", () =>
+    Effect.gen(function* () {
+      const first = yield* AllowListBlockList.createAllowlistIdentifier({ identifier: "one@list.test" })
+      const wallet = yield* AllowListBlockList.createAllowlistIdentifier({
+        identifier: "0xAbCdEf0123456789abcdef0123456789ABCDEF01",
+        notify: false
+      })
+      expect(first).toMatchObject({ object: "allowlist_identifier", identifierType: "email_address" })
+      expect(first.id).toMatch(/^alid_/)
+      expect(wallet).toMatchObject({
+        identifier: "0xabcdef0123456789abcdef0123456789abcdef01",
+        identifierType: "web3_wallet"
+      })
+      expect(
+        yield* Effect.flip(AllowListBlockList.createAllowlistIdentifier({ identifier: "ONE@list.test" }))
+      ).toMatchObject({ _tag: "ClerkBadRequest", errors: [{ code: "duplicate_record" }] })
+      for (const identifier of ["", "not an identifier", "12345"]) {
+        expect(
+          yield* Effect.flip(AllowListBlockList.createBlocklistIdentifier({ identifier }))
+        ).toMatchObject({
+          _tag: "ClerkUnprocessableEntity",
+          errors: [{ meta: { param_name: "identifier" } }]
+        })
+      }
+      const listed = yield* AllowListBlockList.listAllowlistIdentifiers({ paginated: true })
+      expect(listed).toMatchObject({ totalCount: 2, data: [{ id: first.id }, { id: wallet.id }] })
+      yield* AllowListBlockList.deleteAllowlistIdentifier({ identifierId: first.id ?? "" })
+      expect(
+        yield* Effect.flip(AllowListBlockList.deleteAllowlistIdentifier({ identifierId: first.id ?? "" }))
+      ).toMatchObject({ _tag: "ClerkNotFound", errors: [{ code: "resource_not_found" }] })
+      expect((yield* AllowListBlockList.listAllowlistIdentifiers({})).map((i) => i.id)).toEqual([wallet.id])
+      const blocked = yield* AllowListBlockList.createBlocklistIdentifier({ identifier: "x@list.test" })
+      expect(yield* AllowListBlockList.listBlocklistIdentifiers({})).toMatchObject({
+        totalCount: 1,
+        data: [{ id: blocked.id, object: "blocklist_identifier" }]
+      })
+    }))
+})
