@@ -1,7 +1,15 @@
-import { AllowListBlockList, InstanceSettings, Invitations, Users } from "@effect-clerk/backend"
+import {
+  AllowListBlockList,
+  InstanceSettings,
+  Invitations,
+  OrganizationInvitations,
+  OrganizationMemberships,
+  Organizations,
+  Users
+} from "@effect-clerk/backend"
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { freshEmulator } from "./sdk.js"
+import { freshEmulator, sharedEmulator } from "./sdk.js"
 
 // Clerk's rules the emulator enforces, through the SDK. Restrictions are instance-wide,
 // so each test has an emulator of its own.
@@ -158,4 +166,75 @@ freshEmulator("Allowlist and blocklist through the SDK", (test) => {
         data: [{ id: blocked.id, object: "blocklist_identifier" }]
       })
     }))
+})
+
+const quotaExceeded = (limit: number) => ({
+  _tag: "ClerkForbidden",
+  status: 403,
+  errors: [
+    {
+      code: "organization_membership_quota_exceeded",
+      longMessage: `You have reached your limit of ${limit} organization memberships, including outstanding invitations.`
+    }
+  ]
+})
+
+sharedEmulator("Organization rules through the SDK", (it) => {
+  it.effect("max_allowed_memberships counts pending invitations as well as members", () =>
+    Effect.gen(function* () {
+      const owner = yield* Users.create({ emailAddress: ["owner@quota.test"] })
+      const invitee = yield* Users.create({ emailAddress: ["invitee@quota.test"] })
+      const stranger = yield* Users.create({ emailAddress: ["stranger@quota.test"] })
+      const org = yield* Organizations.create({
+        name: "Quota",
+        createdBy: owner.id,
+        maxAllowedMemberships: 3
+      })
+      const organizationId = org.id
+      const first = yield* OrganizationInvitations.create({
+        organizationId,
+        emailAddress: "invitee@quota.test",
+        role: "org:member"
+      })
+      const other = yield* OrganizationInvitations.create({
+        organizationId,
+        emailAddress: "other@quota.test",
+        role: "org:member"
+      })
+      // One member and two pending invitations fill the three seats.
+      expect(
+        yield* Effect.flip(
+          OrganizationInvitations.create({
+            organizationId,
+            emailAddress: "third@quota.test",
+            role: "org:member"
+          })
+        )
+      ).toMatchObject(quotaExceeded(3))
+      expect(
+        yield* Effect.flip(
+          OrganizationMemberships.create({ organizationId, userId: stranger.id, role: "org:member" })
+        )
+      ).toMatchObject(quotaExceeded(3))
+      // An invited user takes the seat their own invitation holds.
+      yield* OrganizationMemberships.create({ organizationId, userId: invitee.id, role: "org:member" })
+      // A revoked invitation frees its seat; a bulk that would pass the limit adds none.
+      yield* OrganizationInvitations.revoke({ organizationId, invitationId: first.id })
+      expect(
+        yield* Effect.flip(
+          OrganizationInvitations.bulkCreate({
+            organizationId,
+            body: [
+              { emailAddress: "x@quota.test", role: "org:member" },
+              { emailAddress: "y@quota.test", role: "org:member" }
+            ]
+          })
+        )
+      ).toMatchObject(quotaExceeded(3))
+      expect((yield* OrganizationInvitations.listPending({ organizationId })).totalCount).toBe(1)
+      yield* OrganizationInvitations.revoke({ organizationId, invitationId: other.id })
+      yield* OrganizationMemberships.create({ organizationId, userId: stranger.id, role: "org:member" })
+      expect((yield* OrganizationMemberships.list({ organizationId })).totalCount).toBe(3)
+    })
+  )
 })

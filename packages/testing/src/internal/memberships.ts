@@ -15,13 +15,49 @@ import {
   reqString
 } from "./params.js"
 import { membershipJson, roles } from "./serialize.js"
-import type { MembershipRecord, Metadata, OrganizationRecord, Store, UserRecord } from "./store.js"
+import type {
+  MembershipRecord,
+  Metadata,
+  OrganizationInvitationRecord,
+  OrganizationRecord,
+  Store,
+  UserRecord
+} from "./store.js"
 
 export const checkRole = (role: string): string => {
   if (roles[role] === undefined) {
     throw paramInvalid("role", `role must be one of ${Object.keys(roles).join(", ")}.`)
   }
   return role
+}
+
+/**
+ * Refuses `adding` more memberships or invitations where they would pass the
+ * organization's `max_allowed_memberships` (0 is no limit): Clerk counts the
+ * members and the pending invitations that have not expired, those `counted` keeps.
+ */
+export const assertMembershipRoom = (
+  store: Store,
+  organization: OrganizationRecord,
+  adding: number,
+  counted: (invitation: OrganizationInvitationRecord) => boolean = () => true
+): void => {
+  const limit = organization.maxAllowedMemberships
+  if (limit <= 0) return
+  const now = Date.now()
+  let taken = store.membershipsIn(organization.id).length
+  for (const i of store.organizationInvitations.values()) {
+    if (i.organizationId === organization.id && i.status === "pending" && i.expiresAt > now && counted(i))
+      taken++
+  }
+  if (taken + adding > limit) {
+    throw new ClerkApiError(
+      403,
+      "organization_membership_quota_exceeded",
+      "organization membership quota exceeded",
+      `You have reached your limit of ${limit} organization memberships, including outstanding invitations.`
+    )
+  }
 }
 
 export const addMembership = (
@@ -41,16 +77,9 @@ export const addMembership = (
       {}
     )
   }
-  const count = store.membershipsIn(organization.id).length
-  if (organization.maxAllowedMemberships > 0 && count >= organization.maxAllowedMemberships) {
-    throw new ClerkApiError(
-      403,
-      "organization_membership_quota_exceeded",
-      "Membership quota exceeded",
-      `The organization has reached its limit of ${organization.maxAllowedMemberships} memberships.`,
-      {}
-    )
-  }
+  const emails = new Set(store.identificationsOf(user.id, "email_address").map((i) => i.value))
+  // The user's own pending invitation is the seat they take.
+  assertMembershipRoom(store, organization, 1, (i) => !emails.has(i.emailAddress))
   const now = store.now()
   const membership: MembershipRecord = {
     id: store.newId("orgmem"),

@@ -1,7 +1,7 @@
 import { type Handler, type HandlerContext, param, sync } from "./context.js"
 import { ClerkApiError, notFound, paramInvalid } from "./errors.js"
 import { findUser, organizationParam, userParam } from "./lookups.js"
-import { checkRole } from "./memberships.js"
+import { assertMembershipRoom, checkRole } from "./memberships.js"
 import {
   bodyArray,
   bodyObject,
@@ -100,7 +100,9 @@ const invitationParam = (ctx: HandlerContext): OrganizationInvitationRecord => {
 export const handlers: Record<string, Handler> = {
   CreateOrganizationInvitation: sync((ctx) => {
     const now = ctx.store.now()
-    const invitation = readInvitation(ctx.store, organizationParam(ctx), bodyObject(ctx.body), now)
+    const organization = organizationParam(ctx)
+    const invitation = readInvitation(ctx.store, organization, bodyObject(ctx.body), now)
+    assertMembershipRoom(ctx.store, organization, 1)
     ctx.store.organizationInvitations.set(invitation.id, invitation)
     return organizationInvitationJson(ctx.store, invitation)
   }),
@@ -112,6 +114,7 @@ export const handlers: Record<string, Handler> = {
     }
     // Each its own timestamp, as separate inserts get: `order_by=created_at` keeps the request's order.
     const invitations = bodies.map((body) => readInvitation(ctx.store, organization, body, ctx.store.now()))
+    assertMembershipRoom(ctx.store, organization, invitations.length)
     for (const invitation of invitations) ctx.store.organizationInvitations.set(invitation.id, invitation)
     return {
       data: invitations.map((i) => organizationInvitationJson(ctx.store, i)),
