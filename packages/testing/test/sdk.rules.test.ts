@@ -179,6 +179,117 @@ const quotaExceeded = (limit: number) => ({
   ]
 })
 
+/** A metadata object whose JSON is exactly `bytes` long in UTF-8: `{"k":"…"}` is 8 bytes besides the value. */
+const metadataOf = (bytes: number, char = "a") => ({
+  k: char.repeat((bytes - 8) / new TextEncoder().encode(char).length)
+})
+
+const tooLarge = (param: string) => ({
+  _tag: "ClerkUnprocessableEntity",
+  status: 422,
+  errors: [{ code: "form_param_exceeds_allowed_size", meta: { param_name: param } }]
+})
+
+sharedEmulator("Metadata size through the SDK", (it) => {
+  it.effect("each metadata object may hold up to 8KB of JSON, counted in UTF-8 bytes", () =>
+    Effect.gen(function* () {
+      expect(JSON.stringify(metadataOf(8192)).length).toBe(8192)
+      const user = yield* Users.create({ emailAddress: ["meta@size.test"], publicMetadata: metadataOf(8192) })
+      expect(user.publicMetadata).toEqual(metadataOf(8192))
+      expect(
+        yield* Effect.flip(
+          Users.create({ emailAddress: ["big@size.test"], unsafeMetadata: metadataOf(8193) })
+        )
+      ).toMatchObject(tooLarge("unsafe_metadata"))
+      // Two-byte characters: 4093 of them make 8194 bytes.
+      expect(
+        yield* Effect.flip(
+          Users.create({ emailAddress: ["big@size.test"], privateMetadata: metadataOf(8194, "é") })
+        )
+      ).toMatchObject(tooLarge("private_metadata"))
+      expect(yield* Users.list({ emailAddress: ["big@size.test"] })).toEqual([])
+    })
+  )
+
+  it.effect("a merge that would pass the limit is refused and changes nothing", () =>
+    Effect.gen(function* () {
+      const user = yield* Users.create({
+        emailAddress: ["merge@size.test"],
+        privateMetadata: { half: "b".repeat(5000) }
+      })
+      expect(
+        yield* Effect.flip(
+          Users.updateMetadata({
+            userId: user.id,
+            publicMetadata: { plan: "pro" },
+            privateMetadata: { more: "c".repeat(4000) }
+          })
+        )
+      ).toMatchObject(tooLarge("private_metadata"))
+      const unchanged = yield* Users.get({ userId: user.id })
+      expect([unchanged.publicMetadata, unchanged.privateMetadata]).toEqual([{}, { half: "b".repeat(5000) }])
+      // Deleting a key while adding makes room.
+      const merged = yield* Users.updateMetadata({
+        userId: user.id,
+        privateMetadata: { half: null, more: "c".repeat(4000) }
+      })
+      expect(merged.privateMetadata).toEqual({ more: "c".repeat(4000) })
+      expect(
+        yield* Effect.flip(Users.replaceMetadata({ userId: user.id, publicMetadata: metadataOf(9000) }))
+      ).toMatchObject(tooLarge("public_metadata"))
+    })
+  )
+
+  it.effect("organizations, memberships and invitations hold their metadata to the same limit", () =>
+    Effect.gen(function* () {
+      const owner = yield* Users.create({ emailAddress: ["owner@size.test"] })
+      const org = yield* Organizations.create({
+        name: "Sized",
+        createdBy: owner.id,
+        publicMetadata: { a: 1 }
+      })
+      const organizationId = org.id
+      expect(
+        yield* Effect.flip(Organizations.create({ name: "Huge", privateMetadata: metadataOf(8193) }))
+      ).toMatchObject(tooLarge("private_metadata"))
+      expect(
+        yield* Effect.flip(
+          Organizations.mergeMetadata({
+            organizationId,
+            publicMetadata: { b: 2 },
+            privateMetadata: metadataOf(8193)
+          })
+        )
+      ).toMatchObject(tooLarge("private_metadata"))
+      expect((yield* Organizations.get({ organizationId })).publicMetadata).toEqual({ a: 1 })
+      expect(
+        yield* Effect.flip(
+          OrganizationMemberships.updateMetadata({
+            organizationId,
+            userId: owner.id,
+            publicMetadata: metadataOf(8193)
+          })
+        )
+      ).toMatchObject(tooLarge("public_metadata"))
+      expect(
+        yield* Effect.flip(
+          OrganizationInvitations.create({
+            organizationId,
+            emailAddress: "x@size.test",
+            role: "org:member",
+            publicMetadata: metadataOf(8193)
+          })
+        )
+      ).toMatchObject(tooLarge("public_metadata"))
+      expect(
+        yield* Effect.flip(
+          Invitations.create({ emailAddress: "y@size.test", publicMetadata: metadataOf(8193) })
+        )
+      ).toMatchObject(tooLarge("public_metadata"))
+    })
+  )
+})
+
 sharedEmulator("Organization rules through the SDK", (it) => {
   it.effect("max_allowed_memberships counts pending invitations as well as members", () =>
     Effect.gen(function* () {

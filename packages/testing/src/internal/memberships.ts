@@ -4,7 +4,7 @@ import { findUser, organizationParam } from "./lookups.js"
 import {
   bodyObject,
   containsFold,
-  mergeMetadata,
+  mergedMetadata,
   optMetadata,
   orderBy,
   page,
@@ -202,11 +202,10 @@ export const handlers: Record<string, Handler> = {
   UpdateOrganizationMembershipMetadata: sync((ctx) => {
     const membership = membershipParam(ctx)
     const body = bodyObject(ctx.body)
-    const publicMetadata = optMetadata(body, "public_metadata")
-    const privateMetadata = optMetadata(body, "private_metadata")
-    if (publicMetadata) membership.publicMetadata = mergeMetadata(membership.publicMetadata, publicMetadata)
-    if (privateMetadata)
-      membership.privateMetadata = mergeMetadata(membership.privateMetadata, privateMetadata)
+    const publicMetadata = mergedMetadata(body, "public_metadata", membership.publicMetadata)
+    const privateMetadata = mergedMetadata(body, "private_metadata", membership.privateMetadata)
+    if (publicMetadata) membership.publicMetadata = publicMetadata
+    if (privateMetadata) membership.privateMetadata = privateMetadata
     membership.updatedAt = ctx.store.now()
     return membershipJson(ctx.store, membership)
   }),

@@ -4,7 +4,7 @@ import { makeId, randomBase62 } from "./ids.js"
 import {
   bodyObject,
   containsFold,
-  mergeMetadata,
+  mergedMetadata,
   optBoolean,
   optInteger,
   optMetadata,
@@ -153,12 +153,13 @@ const metadata = (merge: boolean): Handler =>
   sync((ctx) => {
     const organization = organizationParam(ctx)
     const body = bodyObject(ctx.body)
-    const publicMetadata = optMetadata(body, "public_metadata")
-    const privateMetadata = optMetadata(body, "private_metadata")
-    const apply = (current: Record<string, unknown>, next: Record<string, unknown>) =>
-      merge ? mergeMetadata(current, next) : next
-    if (publicMetadata) organization.publicMetadata = apply(organization.publicMetadata, publicMetadata)
-    if (privateMetadata) organization.privateMetadata = apply(organization.privateMetadata, privateMetadata)
+    // Both are read (and validated) before either is applied.
+    const read = (key: string, current: Record<string, unknown>) =>
+      merge ? mergedMetadata(body, key, current) : optMetadata(body, key)
+    const publicMetadata = read("public_metadata", organization.publicMetadata)
+    const privateMetadata = read("private_metadata", organization.privateMetadata)
+    if (publicMetadata) organization.publicMetadata = publicMetadata
+    if (privateMetadata) organization.privateMetadata = privateMetadata
     organization.updatedAt = ctx.store.now()
     return organizationJson(ctx.store, organization)
   })

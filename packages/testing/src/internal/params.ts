@@ -91,23 +91,57 @@ export const optStringArray = (o: JsonObject, key: string): ReadonlyArray<string
   return v
 }
 
-export const optMetadata = (o: JsonObject, key: string): Metadata | undefined => {
+/** Clerk documents metadata as limited to 8KB: each object, as the JSON it is stored as. */
+const metadataLimitBytes = 8 * 1024
+
+const encoder = new TextEncoder()
+
+/** Refuses a metadata object over Clerk's limit; every metadata value stored passes here. */
+const withinLimit = (key: string, value: Metadata): Metadata => {
+  if (encoder.encode(JSON.stringify(value)).length > metadataLimitBytes) {
+    throw new ClerkApiError(
+      422,
+      "form_param_exceeds_allowed_size",
+      "exceeds the allowed size",
+      `${key} exceeds the maximum allowed size of 8KB.`,
+      { param_name: key }
+    )
+  }
+  return value
+}
+
+const metadataOf = (o: JsonObject, key: string): Metadata | undefined => {
   const v = o[key]
   if (v === undefined || v === null) return undefined
   if (!isObject(v)) throw typeError(key, "an object")
   return v
 }
 
-/** Clerk's metadata merge: objects merge recursively, a `null` value deletes the key. */
-export const mergeMetadata = (target: Metadata, patch: Metadata): Metadata => {
+/** A metadata object of the body, to be stored as it is (a create or a replace). */
+export const optMetadata = (o: JsonObject, key: string): Metadata | undefined => {
+  const v = metadataOf(o, key)
+  return v === undefined ? undefined : withinLimit(key, v)
+}
+
+const merge = (target: Metadata, patch: Metadata): Metadata => {
   const out: Metadata = { ...target }
   for (const [key, value] of Object.entries(patch)) {
     const current = out[key]
     if (value === null) delete out[key]
-    else if (isObject(value) && isObject(current)) out[key] = mergeMetadata(current, value)
+    else if (isObject(value) && isObject(current)) out[key] = merge(current, value)
     else out[key] = value
   }
   return out
+}
+
+/**
+ * The body's metadata object `key` merged into `current` as Clerk merges metadata
+ * (objects recursively, a `null` value deletes its key), or `undefined` when the body
+ * has none. The merged object is held to the size limit.
+ */
+export const mergedMetadata = (o: JsonObject, key: string, current: Metadata): Metadata | undefined => {
+  const patch = metadataOf(o, key)
+  return patch === undefined ? undefined : withinLimit(key, merge(current, patch))
 }
 
 /** Repeated keys (`?user_id=a&user_id=b`) as sent for array parameters; `[]`-suffixed keys too. */

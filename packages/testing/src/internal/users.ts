@@ -8,7 +8,7 @@ import {
   bodyObject,
   containsFold,
   type JsonObject,
-  mergeMetadata,
+  mergedMetadata,
   optBoolean,
   optInteger,
   optMetadata,
@@ -385,15 +385,17 @@ const bulk = (banned: boolean): Handler =>
 
 type MetadataField = "publicMetadata" | "privateMetadata" | "unsafeMetadata"
 
-/** All three metadata fields of a body, validated before any is applied. */
-const readMetadata = (body: JsonObject): Array<readonly [MetadataField, Metadata]> => {
+/** All three metadata fields of a body, read (and validated) before any is applied. */
+const readMetadata = (
+  read: (key: string, field: MetadataField) => Metadata | undefined
+): Array<readonly [MetadataField, Metadata]> => {
   const fields = [
     ["public_metadata", "publicMetadata"],
     ["private_metadata", "privateMetadata"],
     ["unsafe_metadata", "unsafeMetadata"]
   ] as const
   return fields.flatMap(([key, field]) => {
-    const value = optMetadata(body, key)
+    const value = read(key, field)
     return value === undefined ? [] : [[field, value] as const]
   })
 }
@@ -433,10 +435,11 @@ export const handlers: Record<string, Handler> = {
     u.imageId = null
   }),
   UpdateUserMetadata: patchUser((u, body) => {
-    for (const [field, patch] of readMetadata(body)) u[field] = mergeMetadata(u[field], patch)
+    for (const [field, value] of readMetadata((key, field) => mergedMetadata(body, key, u[field])))
+      u[field] = value
   }),
   ReplaceUserMetadata: patchUser((u, body) => {
-    for (const [field, value] of readMetadata(body)) u[field] = value
+    for (const [field, value] of readMetadata((key) => optMetadata(body, key))) u[field] = value
   }),
   UsersGetOrganizationMemberships: sync((ctx) => {
     const memberships = orderBy(
