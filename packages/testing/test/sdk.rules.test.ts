@@ -348,4 +348,42 @@ sharedEmulator("Organization rules through the SDK", (it) => {
       expect((yield* OrganizationMemberships.list({ organizationId })).totalCount).toBe(3)
     })
   )
+
+  it.effect("the last admin of an organization can be neither demoted nor removed", () =>
+    Effect.gen(function* () {
+      const owner = yield* Users.create({ emailAddress: ["owner@admins.test"] })
+      const second = yield* Users.create({ emailAddress: ["second@admins.test"] })
+      const member = yield* Users.create({ emailAddress: ["member@admins.test"] })
+      const org = yield* Organizations.create({ name: "Admins", createdBy: owner.id })
+      const organizationId = org.id
+      yield* OrganizationMemberships.create({ organizationId, userId: member.id, role: "org:member" })
+      const minimumNeeded = {
+        _tag: "ClerkBadRequest",
+        status: 400,
+        errors: [{ code: "organization_minimum_permissions_needed" }]
+      }
+      expect(
+        yield* Effect.flip(
+          OrganizationMemberships.update({ organizationId, userId: owner.id, role: "org:member" })
+        )
+      ).toMatchObject(minimumNeeded)
+      expect(
+        yield* Effect.flip(OrganizationMemberships.delete({ organizationId, userId: owner.id }))
+      ).toMatchObject(minimumNeeded)
+      // A member leaves freely; an admin staying an admin is no demotion.
+      yield* OrganizationMemberships.delete({ organizationId, userId: member.id })
+      yield* OrganizationMemberships.update({ organizationId, userId: owner.id, role: "org:admin" })
+      // With a second admin, the first may step down and then leave.
+      yield* OrganizationMemberships.create({ organizationId, userId: second.id, role: "org:admin" })
+      yield* OrganizationMemberships.update({ organizationId, userId: owner.id, role: "org:member" })
+      expect(
+        yield* Effect.flip(
+          OrganizationMemberships.update({ organizationId, userId: second.id, role: "org:member" })
+        )
+      ).toMatchObject(minimumNeeded)
+      yield* OrganizationMemberships.delete({ organizationId, userId: owner.id })
+      const left = yield* OrganizationMemberships.list({ organizationId })
+      expect(left.data.map((m) => [m.publicUserData?.userId, m.role])).toEqual([[second.id, "org:admin"]])
+    })
+  )
 })

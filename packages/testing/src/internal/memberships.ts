@@ -95,6 +95,29 @@ export const addMembership = (
   return membership
 }
 
+const managesMemberships = (role: string): boolean =>
+  roles[role]?.permissions.includes("org:sys_memberships:manage") ?? false
+
+/**
+ * Clerk keeps at least one member who can manage an organization's memberships:
+ * the last one may be neither demoted (`nextRole`) nor removed (no `nextRole`).
+ */
+const assertKeepsAManager = (store: Store, membership: MembershipRecord, nextRole?: string): void => {
+  if (!managesMemberships(membership.role)) return
+  if (nextRole !== undefined && managesMemberships(nextRole)) return
+  const another = store
+    .membershipsIn(membership.organizationId)
+    .some((m) => m.id !== membership.id && managesMemberships(m.role))
+  if (!another) {
+    throw new ClerkApiError(
+      400,
+      "organization_minimum_permissions_needed",
+      "minimum organization permissions needed",
+      "There has to be at least one organization member with the minimum required permissions"
+    )
+  }
+}
+
 const membershipParam = (ctx: HandlerContext): MembershipRecord => {
   const organization = organizationParam(ctx)
   const membership = ctx.store.findMembership(organization.id, param(ctx, "user_id"))
@@ -195,7 +218,9 @@ export const handlers: Record<string, Handler> = {
   InstanceGetOrganizationMemberships: sync((ctx) => listed(ctx, [...ctx.store.memberships.values()])),
   UpdateOrganizationMembership: sync((ctx) => {
     const membership = membershipParam(ctx)
-    membership.role = checkRole(reqString(bodyObject(ctx.body), "role"))
+    const role = checkRole(reqString(bodyObject(ctx.body), "role"))
+    assertKeepsAManager(ctx.store, membership, role)
+    membership.role = role
     membership.updatedAt = ctx.store.now()
     return membershipJson(ctx.store, membership)
   }),
@@ -211,6 +236,7 @@ export const handlers: Record<string, Handler> = {
   }),
   DeleteOrganizationMembership: sync((ctx) => {
     const membership = membershipParam(ctx)
+    assertKeepsAManager(ctx.store, membership)
     ctx.store.memberships.delete(membership.id)
     return membershipJson(ctx.store, membership)
   })
