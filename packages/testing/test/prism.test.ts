@@ -156,6 +156,7 @@ describe.runIf(requireSpec("prism proxy"))(
           yield* valid("GET", `/users/${userId}`)
           yield* valid("GET", "/users?limit=5&order_by=-created_at&email_address=ada@example.com&query=ada")
           yield* valid("GET", "/users/count?query=ada")
+          yield* valid("GET", "/users?user_id=-user_missing&organization_id=%2Borg_missing&external_id=-x")
           yield* valid("PATCH", `/users/${userId}`, { last_name: "Lovelace" })
           yield* valid("PATCH", `/users/${userId}/metadata`, { public_metadata: { plan: null, seats: 2 } })
           yield* valid("PUT", `/users/${userId}/metadata`, { private_metadata: { x: 1 } })

@@ -387,3 +387,49 @@ sharedEmulator("Organization rules through the SDK", (it) => {
     })
   )
 })
+
+sharedEmulator("The - exclusion prefix on list filters through the SDK", (it) => {
+  it.effect(
+    "users, organizations and memberships: + or no prefix includes, - excludes, and both compose",
+    () =>
+      Effect.gen(function* () {
+        const ada = yield* Users.create({ emailAddress: ["ada@exclude.test"], externalId: "ext-ada" })
+        const bob = yield* Users.create({ emailAddress: ["bob@exclude.test"], externalId: "ext-bob" })
+        const cy = yield* Users.create({ emailAddress: ["cy@exclude.test"] })
+        const mine = { emailAddressQuery: "@exclude.test" }
+        const listed = (params: Omit<Parameters<typeof Users.list>[0], "emailAddressQuery">) =>
+          Effect.map(Users.list({ ...mine, ...params, orderBy: "created_at" }), (users) =>
+            users.map((u) => u.id)
+          )
+
+        expect(yield* listed({ userId: [`-${ada.id}`] })).toEqual([bob.id, cy.id])
+        expect(yield* listed({ userId: [`+${ada.id}`, bob.id] })).toEqual([ada.id, bob.id])
+        expect(yield* listed({ userId: [ada.id, bob.id, `-${bob.id}`] })).toEqual([ada.id])
+        expect(yield* listed({ externalId: ["-ext-bob"] })).toEqual([ada.id, cy.id])
+        expect((yield* Users.count({ ...mine, userId: [`-${ada.id}`, `-${cy.id}`] })).totalCount).toBe(1)
+
+        const red = yield* Organizations.create({ name: "Red", createdBy: ada.id })
+        const blue = yield* Organizations.create({ name: "Blue", createdBy: bob.id })
+        yield* OrganizationMemberships.create({ organizationId: blue.id, userId: cy.id, role: "org:member" })
+        expect(yield* listed({ organizationId: [`-${red.id}`] })).toEqual([bob.id, cy.id])
+        expect(yield* listed({ organizationId: [blue.id, `-${red.id}`] })).toEqual([bob.id, cy.id])
+        expect((yield* Users.count({ ...mine, organizationId: [`-${blue.id}`] })).totalCount).toBe(1)
+
+        const orgs = (params: Omit<Parameters<typeof Organizations.list>[0], "query">) =>
+          Effect.map(
+            Organizations.list({ organizationId: [red.id, blue.id], ...params, orderBy: "created_at" }),
+            (page) => page.data.map((o) => o.id)
+          )
+        expect(yield* orgs({})).toEqual([red.id, blue.id])
+        expect(yield* orgs({ organizationId: [red.id, blue.id, `-${red.id}`] })).toEqual([blue.id])
+        expect(yield* orgs({ userId: [`-${cy.id}`] })).toEqual([red.id])
+        expect(yield* orgs({ userId: [`+${ada.id}`, `-${cy.id}`] })).toEqual([red.id])
+
+        const members = yield* OrganizationMemberships.list({
+          organizationId: blue.id,
+          userId: [`-${bob.id}`]
+        })
+        expect(members.data.map((m) => m.publicUserData?.userId)).toEqual([cy.id])
+      })
+  )
+})

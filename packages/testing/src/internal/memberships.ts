@@ -9,6 +9,8 @@ import {
   orderBy,
   page,
   paginate,
+  passesIdFilter,
+  queryIdFilter,
   queryInteger,
   queryList,
   queryString,
@@ -154,7 +156,7 @@ const listed = (ctx: HandlerContext, memberships: ReadonlyArray<MembershipRecord
 /** The user filters of `GET /organizations/{organization_id}/memberships`. */
 const filterMembers = (ctx: HandlerContext, memberships: ReadonlyArray<MembershipRecord>) => {
   const { store, query: q } = ctx
-  const userIds = queryList(q, "user_id")
+  const userIds = queryIdFilter(q, "user_id")
   const emails = queryList(q, "email_address").map((e) => e.toLowerCase())
   const phones = queryList(q, "phone_number")
   const usernames = queryList(q, "username").map((u) => u.toLowerCase())
@@ -176,7 +178,7 @@ const filterMembers = (ctx: HandlerContext, memberships: ReadonlyArray<Membershi
     const userPhones = store.identificationsOf(u.id, "phone_number").map((i) => i.value)
     const name = [u.firstName, u.lastName].filter((n) => n !== null).join(" ")
     return (
-      (userIds.length === 0 || userIds.includes(u.id)) &&
+      passesIdFilter(userIds, [u.id]) &&
       (emails.length === 0 || userEmails.some((e) => emails.includes(e))) &&
       (phones.length === 0 || userPhones.some((p) => phones.includes(p))) &&
       (usernames.length === 0 || (u.username !== null && usernames.includes(u.username))) &&

@@ -14,7 +14,8 @@ import {
   page,
   paginate,
   queryBoolean,
-  queryList,
+  passesIdFilter,
+  queryIdFilter,
   queryString,
   reqFile,
   reqString
@@ -92,14 +93,17 @@ const listOrganizations = sync((ctx) => {
   const { store, query } = ctx
   const p = page(query)
   const text = queryString(query, "query")
-  const userIds = queryList(query, "user_id")
-  const organizationIds = queryList(query, "organization_id")
+  const userIds = queryIdFilter(query, "user_id")
+  const organizationIds = queryIdFilter(query, "organization_id")
   const includeMembersCount = queryBoolean(query, "include_members_count") ?? false
   const matching = [...store.organizations.values()].filter(
     (o) =>
       (text === undefined || [o.id, o.name, o.slug].some((v) => containsFold(v, text))) &&
-      (organizationIds.length === 0 || organizationIds.includes(o.id)) &&
-      (userIds.length === 0 || store.membershipsIn(o.id).some((m) => userIds.includes(m.userId)))
+      passesIdFilter(organizationIds, [o.id]) &&
+      passesIdFilter(
+        userIds,
+        store.membershipsIn(o.id).map((m) => m.userId)
+      )
   )
   const sorted = orderBy(
     query,

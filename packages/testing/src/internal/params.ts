@@ -150,6 +150,28 @@ export const queryList = (q: URLSearchParams, key: string): ReadonlyArray<string
   ...q.getAll(`${key}[]`)
 ]
 
+/** The values of an id filter, split by Clerk's `+` (include, the default) and `-` (exclude) prefixes. */
+export interface IdFilter {
+  readonly include: ReadonlyArray<string>
+  readonly exclude: ReadonlyArray<string>
+}
+
+export const queryIdFilter = (q: URLSearchParams, key: string): IdFilter => {
+  const include: Array<string> = []
+  const exclude: Array<string> = []
+  for (const value of queryList(q, key)) {
+    if (value.startsWith("-")) exclude.push(value.slice(1))
+    // A `+` sent unencoded arrives as a space; no id starts with either.
+    else include.push(value.replace(/^[+ ]/, ""))
+  }
+  return { include, exclude }
+}
+
+/** Whether an item with these ids passes: one of them included (when any are), none excluded. */
+export const passesIdFilter = (filter: IdFilter, ids: ReadonlyArray<string | null>): boolean =>
+  (filter.include.length === 0 || ids.some((id) => id !== null && filter.include.includes(id))) &&
+  !ids.some((id) => id !== null && filter.exclude.includes(id))
+
 export const queryString = (q: URLSearchParams, key: string): string | undefined => q.get(key) ?? undefined
 
 export const queryBoolean = (q: URLSearchParams, key: string): boolean | undefined => {

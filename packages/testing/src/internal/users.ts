@@ -19,7 +19,9 @@ import {
   type Page,
   page,
   paginate,
+  passesIdFilter,
   queryBoolean,
+  queryIdFilter,
   queryInteger,
   queryList,
   queryString,
@@ -209,10 +211,10 @@ const anyMatch = (values: ReadonlyArray<string>, candidates: ReadonlyArray<strin
 const filterUsers = (store: Store, q: URLSearchParams): Array<UserRecord> => {
   const emails = queryList(q, "email_address")
   const phones = queryList(q, "phone_number")
-  const externalIds = queryList(q, "external_id")
+  const externalIds = queryIdFilter(q, "external_id")
   const usernames = queryList(q, "username")
-  const userIds = queryList(q, "user_id")
-  const organizationIds = queryList(q, "organization_id")
+  const userIds = queryIdFilter(q, "user_id")
+  const organizationIds = queryIdFilter(q, "organization_id")
   // No user of the emulator has web3 wallets or external accounts.
   const unsupported =
     queryList(q, "web3_wallet").length > 0 || q.has("provider") || queryList(q, "provider_user_id").length > 0
@@ -241,12 +243,14 @@ const filterUsers = (store: Store, q: URLSearchParams): Array<UserRecord> => {
     const fullName = [u.firstName, u.lastName].filter((n) => n !== null).join(" ")
     if (emails.length > 0 && !anyMatch(emails, emailValues)) return false
     if (phones.length > 0 && !anyMatch(phones, phoneValues)) return false
-    if (externalIds.length > 0 && !(u.externalId !== null && externalIds.includes(u.externalId))) return false
+    if (!passesIdFilter(externalIds, [u.externalId])) return false
     if (usernames.length > 0 && !anyMatch(usernames, [u.username])) return false
-    if (userIds.length > 0 && !userIds.includes(u.id)) return false
+    if (!passesIdFilter(userIds, [u.id])) return false
     if (
-      organizationIds.length > 0 &&
-      !store.membershipsOf(u.id).some((m) => organizationIds.includes(m.organizationId))
+      !passesIdFilter(
+        organizationIds,
+        store.membershipsOf(u.id).map((m) => m.organizationId)
+      )
     ) {
       return false
     }
