@@ -2,9 +2,11 @@ import {
   AllowListBlockList,
   InstanceSettings,
   Invitations,
+  OrganizationDomains,
   OrganizationInvitations,
   OrganizationMemberships,
   Organizations,
+  SamlConnections,
   Users
 } from "@effect-clerk/backend"
 import { expect } from "@effect/vitest"
@@ -431,5 +433,39 @@ sharedEmulator("The - exclusion prefix on list filters through the SDK", (it) =>
         })
         expect(members.data.map((m) => m.publicUserData?.userId)).toEqual([cy.id])
       })
+  )
+
+  it.effect("organization domains and SAML connections filter by their fields with the same prefixes", () =>
+    Effect.gen(function* () {
+      const org = yield* Organizations.create({ name: "Domains" })
+      const organizationId = org.id
+      const domain = (name: string, enrollmentMode: string) =>
+        Effect.map(OrganizationDomains.create({ organizationId, name, enrollmentMode }), (d) => d.name)
+      yield* domain("a.test", "manual_invitation")
+      yield* domain("b.test", "automatic_invitation")
+      yield* domain("c.test", "automatic_suggestion")
+      const names = (enrollmentMode: string) =>
+        Effect.map(OrganizationDomains.list({ organizationId, enrollmentMode }), (page) =>
+          page.data.map((d) => d.name).sort()
+        )
+      expect(yield* names("-manual_invitation")).toEqual(["b.test", "c.test"])
+      expect(yield* names("automatic_invitation")).toEqual(["b.test"])
+      expect(yield* names("automatic_invitation,automatic_suggestion,-automatic_suggestion")).toEqual([
+        "b.test"
+      ])
+
+      const other = yield* Organizations.create({ name: "Other domains" })
+      const saml = (name: string, organizationId: string) =>
+        Effect.map(
+          SamlConnections.create({ name, provider: "saml_custom", domain: `${name}.test`, organizationId }),
+          (c) => c.id
+        )
+      const mine = yield* saml("mine", organizationId)
+      const theirs = yield* saml("theirs", other.id)
+      const connections = (ids: ReadonlyArray<string>) =>
+        Effect.map(SamlConnections.list({ organizationId: ids }), (page) => page.data.map((c) => c.id))
+      expect(yield* connections([`-${other.id}`])).toEqual([mine])
+      expect(yield* connections([`+${other.id}`])).toEqual([theirs])
+    })
   )
 })

@@ -20,7 +20,7 @@ import {
   propertiesOf,
   type Shape
 } from "./shape.js"
-import { queryBoolean, queryInteger } from "./params.js"
+import { idFilter, passesIdFilter, queryBoolean, queryInteger } from "./params.js"
 import {
   emailAddressJson,
   invitationJson,
@@ -227,6 +227,31 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
   return isRecord(answered) ? { ...record, ...answered } : record
 }
 
+/** Query keys that page or order a list rather than filter it. */
+const pagingKeys: ReadonlySet<string> = new Set(["limit", "offset", "paginated", "order_by"])
+
+/**
+ * A query parameter named after a field of the listed items (`enrollment_mode`,
+ * `organization_id`, `status`) filters them by that field, with Clerk's `+`/`-`
+ * include and exclude prefixes; a comma-separated value is several values.
+ */
+const filterBy = (
+  query: URLSearchParams,
+  itemShape: Shape,
+  items: ReadonlyArray<JsonRecord>
+): ReadonlyArray<JsonRecord> => {
+  const fields = propertiesOf(itemShape)
+  const filters = [...new Set(query.keys())]
+    .filter((key) => !pagingKeys.has(key) && fields[key] !== undefined)
+    .map((key) => [key, idFilter(query.getAll(key).flatMap((v) => v.split(",")))] as const)
+  return items.filter((item) =>
+    filters.every(([key, filter]) => {
+      const value = item[key]
+      return passesIdFilter(filter, [value === undefined || value === null ? null : String(value)])
+    })
+  )
+}
+
 const listPage = (
   op: OperationSpec,
   query: URLSearchParams,
@@ -235,16 +260,17 @@ const listPage = (
 ) => {
   const limit = queryInteger(query, "limit") ?? 10
   const offset = queryInteger(query, "offset") ?? 0
-  const sorted = [...items].sort((a, b) => Number(b.created_at ?? 0) - Number(a.created_at ?? 0))
-  const page = sorted.slice(offset, offset + limit)
   const kind = op.response === undefined ? undefined : listKind(op.response)
   const shape = op.response === undefined ? {} : deref(op.response)
-  if (kind === "data") {
-    const itemShape = deref(shape.properties?.data ?? {}).items ?? {}
-    return { data: page.map((item) => fill(itemShape, item, now)), total_count: sorted.length }
-  }
-  const data = page.map((item) => fill(shape.items ?? {}, item, now))
-  return queryBoolean(query, "paginated") === true ? { data, total_count: sorted.length } : data
+  const itemShape = (kind === "data" ? deref(shape.properties?.data ?? {}).items : shape.items) ?? {}
+  const sorted = [...filterBy(query, itemShape, items)].sort(
+    (a, b) => Number(b.created_at ?? 0) - Number(a.created_at ?? 0)
+  )
+  const page = sorted.slice(offset, offset + limit)
+  const data = page.map((item) => fill(itemShape, item, now))
+  return kind === "data" || queryBoolean(query, "paginated") === true
+    ? { data, total_count: sorted.length }
+    : data
 }
 
 /** What an action verb does to its item, beside storing the body's fields. */

@@ -156,16 +156,18 @@ export interface IdFilter {
   readonly exclude: ReadonlyArray<string>
 }
 
-export const queryIdFilter = (q: URLSearchParams, key: string): IdFilter => {
+export const idFilter = (values: ReadonlyArray<string>): IdFilter => {
   const include: Array<string> = []
   const exclude: Array<string> = []
-  for (const value of queryList(q, key)) {
+  for (const value of values) {
     if (value.startsWith("-")) exclude.push(value.slice(1))
     // A `+` sent unencoded arrives as a space; no id starts with either.
     else include.push(value.replace(/^[+ ]/, ""))
   }
   return { include, exclude }
 }
+
+export const queryIdFilter = (q: URLSearchParams, key: string): IdFilter => idFilter(queryList(q, key))
 
 /** Whether an item with these ids passes: one of them included (when any are), none excluded. */
 export const passesIdFilter = (filter: IdFilter, ids: ReadonlyArray<string | null>): boolean =>
