@@ -1,4 +1,3 @@
-import { createServer } from "node:http"
 import {
   Authenticated,
   ClerkAuth,
@@ -23,9 +22,10 @@ import {
   HttpServer,
   HttpServerResponse
 } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { serve } from "./support/httpServer.js"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { clientLayer } from "./support/client.js"
 
 class Api extends HttpApi.make("app").add(
@@ -61,15 +61,6 @@ const emulatorSession = Effect.gen(function* () {
 /** What a browser signed in a moment ago sends: the session token and the client's last sign-in time. */
 const sessionCookies = (token: string) =>
   `__client_uat=${Math.floor(Date.now() / 1000) - 30}; __session=${token}`
-
-const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
-  Effect.gen(function* () {
-    const context = yield* Layer.build(
-      Layer.provideMerge(app, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
-    )
-    const { address } = Context.get(context, HttpServer.HttpServer)
-    return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : yield* Effect.die("not TCP")
-  })
 
 const get = (url: string, headers: Record<string, string> = {}) =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>

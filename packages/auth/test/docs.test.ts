@@ -4,12 +4,12 @@
  * servers: what the docs show is what runs.
  */
 import { readdirSync, readFileSync } from "node:fs"
-import { createServer } from "node:http"
 import { ClerkAuth } from "@effect-clerk/auth"
-import { HttpApiBuilder, HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { HttpApiBuilder, HttpClient, HttpClientRequest } from "@effect/platform"
+import { serve } from "./support/httpServer.js"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as HttpApiSnippet from "./snippets/httpApiAuthorization.js"
 import * as RouterSnippet from "./snippets/routerAuthorization.js"
 import { clientLayer } from "./support/client.js"
@@ -34,15 +34,6 @@ describe("docs/auth.md", () => {
     expect(marked.sort()).toEqual([...names].sort())
   })
 })
-
-const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
-  Effect.gen(function* () {
-    const context = yield* Layer.build(
-      Layer.provideMerge(app, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
-    )
-    const { address } = Context.get(context, HttpServer.HttpServer)
-    return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : yield* Effect.die("not TCP")
-  })
 
 const call = (method: "GET" | "POST" | "DELETE", url: string, token?: string) =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>
