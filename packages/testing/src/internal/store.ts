@@ -113,8 +113,11 @@ export interface SessionRecord {
 
 /** A message Clerk would have sent: an email or SMS carrying a verification code. */
 export interface OutboxMessage {
+  /** The email's or SMS message's own id, as its webhook event names it. */
+  readonly id: string
   readonly channel: "email" | "sms"
   readonly to: string
+  readonly userId: string
   readonly identificationId: string
   /** The id `prepare_verification` answered, which `attempt_verification` names. */
   readonly verificationId: string
