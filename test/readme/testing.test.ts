@@ -1,4 +1,3 @@
-// The "Testing your code" example of README.md, kept runnable.
 import { ClerkClient, Users } from "@effect-clerk/backend"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { expect, it } from "@effect/vitest"
