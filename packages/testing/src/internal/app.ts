@@ -8,6 +8,7 @@ import {
   secretKeyInvalid,
   tooManyRequests
 } from "./errors.js"
+import { eventsOf } from "./events.js"
 import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
 import { handlers as invitations } from "./invitations.js"
@@ -189,7 +190,11 @@ const route = (
 export const handle = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<EmulatorResponse> => {
   const clerkTraceId = traceId()
   return route(state, request).pipe(
-    Effect.tap(({ operationId, body }) => state.webhooks.emit(operationId, body)),
+    Effect.tap(({ operationId, body }) =>
+      Effect.forEach(eventsOf(operationId, body, state.store), (event) => state.webhooks.emit(event), {
+        discard: true
+      })
+    ),
     Effect.map(({ status, body }) =>
       body === undefined
         ? { status, headers: { "x-clerk-trace-id": clerkTraceId }, body: "" }
