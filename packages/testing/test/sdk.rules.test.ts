@@ -1,5 +1,6 @@
 import {
   AllowListBlockList,
+  BetaFeatures,
   InstanceSettings,
   Invitations,
   OrganizationDomains,
@@ -113,6 +114,23 @@ freshEmulator("Allowlist and blocklist through the SDK", (test) => {
         notAllowed("frank@team.test")
       )
       expect(yield* emailsOf).toEqual(["early@elsewhere.test", "ada@allow.test", "carol@team.test"])
+    }))
+
+  test("the beta instance settings' restricted_to_allowlist is the same setting", () =>
+    Effect.gen(function* () {
+      const settings = yield* BetaFeatures.updateInstanceSettings({
+        restrictedToAllowlist: true,
+        progressiveSignUp: true
+      })
+      expect(settings).toMatchObject({ restrictedToAllowlist: true, progressiveSignUp: true })
+      expect(yield* Effect.flip(Users.create({ emailAddress: ["gil@beta.test"] }))).toMatchObject(
+        notAllowed("gil@beta.test")
+      )
+      expect(yield* InstanceSettings.updateRestrictions({})).toMatchObject({ allowlist: true })
+      yield* InstanceSettings.updateRestrictions({ allowlist: false })
+      const after = yield* BetaFeatures.updateInstanceSettings({ fromEmailAddress: "hello" })
+      expect(after).toMatchObject({ restrictedToAllowlist: false, progressiveSignUp: true })
+      yield* Users.create({ emailAddress: ["gil@beta.test"] })
     }))
 
   test("blocked email subaddresses are refused while the restriction is on", () =>

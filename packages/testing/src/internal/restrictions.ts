@@ -3,10 +3,14 @@
  * restriction settings. `assertMaySignUp` is the one place the rule is enforced;
  * user and invitation creation call it with the identifiers they would add.
  */
+import { Effect } from "effect"
 import { type Handler, param, sync } from "./context.js"
 import { ClerkApiError, paramFormatInvalid } from "./errors.js"
+import { generic } from "./generic.js"
+import { operations } from "./operations.js"
 import { bodyObject, listAnswer, optBoolean, page, reqString } from "./params.js"
 import { deletedJson } from "./serialize.js"
+import { isRecord } from "./shape.js"
 import {
   type IdentificationRecord,
   type InstanceRestrictions,
@@ -176,6 +180,26 @@ export const assertMaySignUp = (
   if (refused.length > 0) throw notAllowed(refused.map((i) => i.value))
 }
 
+const instanceSettings = operations.find((op) => op.operationId === "UpdateInstanceAuthConfig")
+
+/**
+ * `restricted_to_allowlist` of the beta instance settings is the same setting as the
+ * restrictions' `allowlist`; the other settings are kept by the generic store.
+ */
+const readRestricted = sync((ctx) => optBoolean(bodyObject(ctx.body), "restricted_to_allowlist"))
+
+const updateInstanceSettings: Handler = (ctx) =>
+  instanceSettings === undefined
+    ? Effect.die("the spec has no UpdateInstanceAuthConfig")
+    : Effect.flatMap(readRestricted(ctx), (restricted) =>
+        Effect.map(generic(instanceSettings)(ctx), (answer) => {
+          if (typeof restricted === "boolean") ctx.store.restrictions.allowlist = restricted
+          return isRecord(answer)
+            ? { ...answer, restricted_to_allowlist: ctx.store.restrictions.allowlist }
+            : answer
+        })
+      )
+
 export const handlers: Record<string, Handler> = {
   ListAllowlistIdentifiers: sync((ctx) =>
     listAnswer(ctx.query, page(ctx.query), byAge(ctx.store, "allowlist"), (r) => listedJson("allowlist", r))
@@ -188,5 +212,6 @@ export const handlers: Record<string, Handler> = {
   }),
   CreateBlocklistIdentifier: create("blocklist"),
   DeleteBlocklistIdentifier: remove("blocklist"),
-  UpdateInstanceRestrictions: updateRestrictions
+  UpdateInstanceRestrictions: updateRestrictions,
+  UpdateInstanceAuthConfig: updateInstanceSettings
 }
