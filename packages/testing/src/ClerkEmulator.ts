@@ -21,6 +21,7 @@ import { makeHttpClient } from "./internal/client.js"
 import { seed as seedGeneric } from "./internal/generic.js"
 import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
+import { persist, read, restore } from "./internal/persistence.js"
 import { fixedWindow, validate } from "./internal/rateLimit.js"
 import { snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
@@ -57,6 +58,13 @@ export interface Options {
         readonly window: Duration.DurationInput
       }
     | undefined
+  /**
+   * Keeps the emulator's state in this file: an emulator made with a file that
+   * exists starts from the state it holds (its users, organizations, sessions,
+   * signing key, ...), and every change is written to it within a fifth of a
+   * second. Unset, the state lives in memory only.
+   */
+  readonly stateFile?: string | undefined
 }
 
 /**
@@ -69,8 +77,8 @@ export class InvalidOptionsError extends Data.TaggedError("InvalidOptionsError")
   readonly message: string
 }> {}
 
-/** Options without a rate limit cannot be invalid. */
-type Infallible = Options & { readonly rateLimit?: undefined }
+/** Options without a rate limit or a state file cannot be invalid. */
+type Infallible = Options & { readonly rateLimit?: undefined; readonly stateFile?: undefined }
 
 /**
  * A resource in its wire shape (snake_case, as the Backend API returns it).
@@ -239,11 +247,24 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       if (typeof valid === "string") return yield* new InvalidOptionsError({ message: valid })
       limiter = fixedWindow(options.rateLimit.limit, valid.windowMillis)
     }
-    const keys = yield* makeSigningKeys(issuer)
+    const invalid = (message: string) => new InvalidOptionsError({ message })
+    const saved =
+      options.stateFile === undefined ? undefined : yield* Effect.mapError(read(options.stateFile), invalid)
+    const keys = yield* Effect.mapError(makeSigningKeys(issuer, saved?.signingKey), invalid)
+    const store = new Store()
+    if (saved !== undefined) restore(store, saved.store)
     const webhooks = new Webhooks()
-    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey, limiter, webhooks }
+    const state: EmulatorState = { store, keys, secretKey: options.secretKey, limiter, webhooks }
     const secretKey = options.secretKey ?? "sk_test_emulator"
-    const answer = (request: EmulatorRequest) => handle(state, request)
+    const persisted =
+      options.stateFile === undefined
+        ? undefined
+        : persist(options.stateFile, store, keys.privateJwk, "200 millis")
+    // Reads change nothing worth writing; anything else may have.
+    const answer = (request: EmulatorRequest) =>
+      persisted === undefined || request.method.toUpperCase() === "GET"
+        ? handle(state, request)
+        : Effect.zipLeft(handle(state, request), persisted.changed)
 
     const request = (method: string, path: string, body?: unknown) =>
       answer({
@@ -285,7 +306,7 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
         Effect.sync(() => {
           const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)
           return { ...record, id: String(record.id), object: String(record.object ?? "") }
-        }),
+        }).pipe(Effect.tap(() => (persisted === undefined ? Effect.void : persisted.changed))),
       snapshot: Effect.sync(() => decodeSnapshot(snapshotJson(state.store))),
       addWebhookEndpoint: (url, endpointOptions = {}) =>
         Effect.sync(() => {
