@@ -183,5 +183,5 @@ export class Store {
   }
 }
 
-export const normalizeIdentifier = (kind: IdentificationRecord["kind"], value: string): string =>
+const normalizeIdentifier = (kind: IdentificationRecord["kind"], value: string): string =>
   kind === "email_address" ? value.trim().toLowerCase() : value.replace(/[^\d+]/g, "")

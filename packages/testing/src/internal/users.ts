@@ -186,7 +186,7 @@ const updateUser = sync((ctx) => {
 })
 
 /** Deleting a user removes everything that belongs to them. */
-export const deleteUserCascade = (store: Store, user: UserRecord): void => {
+const deleteUserCascade = (store: Store, user: UserRecord): void => {
   for (const i of [...store.identifications.values()])
     if (i.userId === user.id) store.identifications.delete(i.id)
   for (const m of store.membershipsOf(user.id)) store.memberships.delete(m.id)
