@@ -229,7 +229,10 @@ const deleteDirectory = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteDirectory as delete
 }
 

@@ -145,7 +145,10 @@ const deleteEmailAddress = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteEmailAddress as delete
 }
 

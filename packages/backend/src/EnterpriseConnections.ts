@@ -329,7 +329,10 @@ const deleteEnterpriseConnection = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteEnterpriseConnection as delete
 }
 

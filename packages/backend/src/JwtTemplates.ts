@@ -210,6 +210,9 @@ const deleteJWTTemplate = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteJWTTemplate as delete
 }

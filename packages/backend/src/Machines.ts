@@ -264,7 +264,10 @@ const deleteMachine = /* @__PURE__ */ Operation.make({
   success: DeleteResponse
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteMachine as delete
 }
 

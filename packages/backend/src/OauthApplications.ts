@@ -208,7 +208,10 @@ const deleteOAuthApplication = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteOAuthApplication as delete
 }
 

@@ -161,7 +161,10 @@ const deleteOrganizationDomain = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteOrganizationDomain as delete
 }
 

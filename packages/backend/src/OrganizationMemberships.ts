@@ -201,7 +201,10 @@ const deleteOrganizationMembership = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationMembership
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteOrganizationMembership as delete
 }
 

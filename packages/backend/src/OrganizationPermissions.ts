@@ -188,6 +188,9 @@ const deleteOrganizationPermission = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteOrganizationPermission as delete
 }

@@ -191,7 +191,10 @@ const deleteOrganizationRole = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteOrganizationRole as delete
 }
 

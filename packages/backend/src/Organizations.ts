@@ -235,7 +235,10 @@ const deleteOrganization = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteOrganization as delete
 }
 

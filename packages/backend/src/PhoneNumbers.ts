@@ -139,7 +139,10 @@ const deletePhoneNumber = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deletePhoneNumber as delete
 }
 

@@ -141,6 +141,9 @@ const deleteRedirectURL = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteRedirectURL as delete
 }

@@ -264,6 +264,9 @@ const deleteSAMLConnection = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteSAMLConnection as delete
 }

@@ -224,7 +224,10 @@ const deleteSCIMDirectory = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteSCIMDirectory as delete
 }
 

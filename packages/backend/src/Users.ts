@@ -378,7 +378,10 @@ const deleteUser = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteUser as delete
 }
 

@@ -179,7 +179,10 @@ const deleteWaitlistEntry = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 export {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category operations
+   */
   deleteWaitlistEntry as delete
 }
 

@@ -264,7 +264,7 @@ ${local === operation.name ? "export " : ""}const ${local} = Operation.make({
   path: ${JSON.stringify(operation.path)},
 ${queryLine}${operation.body === "none" ? "" : `  body: Operation.${operation.body}Body,\n`}  params: ${paramsName},
   success: ${success.code}${paginatedLine}
-})${local === operation.name ? "" : `\nexport {\n  /** ${since} */\n  ${local} as ${operation.name}\n}`}`)
+})${local === operation.name ? "" : `\nexport {\n  /**\n   * ${since}\n   * @category operations\n   */\n  ${local} as ${operation.name}\n}`}`)
   const streamDoc = doc([
     `Every item of \`${operation.name}\`, across all pages.`,
     "",
