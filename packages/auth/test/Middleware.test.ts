@@ -51,8 +51,8 @@ const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
 const emulatorSession = Effect.gen(function* () {
   const emulator = yield* ClerkEmulator.make()
   const clerk = yield* Effect.provideService(ClerkEmulator.serve(), ClerkEmulator.ClerkEmulator, emulator)
-  const user = yield* emulator.seedUser({ email_address: ["ada@example.com"] })
-  const session = yield* emulator.seedSession(user.id)
+  const user = yield* emulator.seedUser({ emailAddress: ["ada@example.com"] })
+  const session = yield* emulator.seedSession({ userId: user.id })
   const token = yield* emulator.sessionToken(session.id)
   const clerkAuth = Layer.provide(ClerkAuth.layer(), clientLayer(clerk.apiUrl))
   return { userId: user.id, token, clerkAuth }
@@ -122,12 +122,12 @@ describe("middleware, end to end against the Clerk emulator", () => {
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator.make()
       const clerk = yield* Effect.provideService(ClerkEmulator.serve(), ClerkEmulator.ClerkEmulator, emulator)
-      const ada = yield* emulator.seedUser({ email_address: ["ada@example.com"] })
-      const grace = yield* emulator.seedUser({ email_address: ["grace@example.com"] })
-      const org = yield* emulator.seedOrganization({ name: "Engines", slug: "engines", created_by: ada.id })
-      yield* emulator.seedMembership(org.id, { user_id: grace.id, role: "org:member" })
+      const ada = yield* emulator.seedUser({ emailAddress: ["ada@example.com"] })
+      const grace = yield* emulator.seedUser({ emailAddress: ["grace@example.com"] })
+      const org = yield* emulator.seedOrganization({ name: "Engines", slug: "engines", createdBy: ada.id })
+      yield* emulator.seedMembership({ organizationId: org.id, userId: grace.id, role: "org:member" })
       const tokenFor = (userId: string) =>
-        Effect.flatMap(emulator.seedSession(userId, { activeOrganizationId: org.id }), (session) =>
+        Effect.flatMap(emulator.seedSession({ userId: userId, activeOrganizationId: org.id }), (session) =>
           emulator.sessionToken(session.id)
         )
       const admin = yield* tokenFor(ada.id)

@@ -1,9 +1,7 @@
 /**
- * docs/auth.md shows the files of test/snippets verbatim (each block follows a
- * `<!-- snippet: name -->` line), and this test runs those files against real
- * servers: what the docs show is what runs.
+ * The snippets docs/auth.md shows (test/snippets/, kept verbatim by the
+ * repository's test/snippets.test.ts), served and called on real servers.
  */
-import { readdirSync, readFileSync } from "node:fs"
 import { ClerkAuth } from "@effect-clerk/auth"
 import { HttpApiBuilder, HttpClient, HttpClientRequest } from "@effect/platform"
 import { serve } from "./support/httpServer.js"
@@ -15,25 +13,6 @@ import * as RouterSnippet from "./snippets/routerAuthorization.js"
 import { clientLayer } from "./support/client.js"
 import { serveClerk } from "./support/clerkServer.js"
 import { makeKey, sessionClaims, sign } from "./support/keys.js"
-
-const snippetsDir = new URL("./snippets/", import.meta.url)
-const doc = readFileSync(new URL("../../../docs/auth.md", import.meta.url), "utf8")
-
-const shown = (name: string): string | undefined =>
-  new RegExp(`<!-- snippet: ${name.replace(".", "\\.")} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(doc)?.[1]
-
-describe("docs/auth.md", () => {
-  const names = readdirSync(snippetsDir).filter((name) => name.endsWith(".ts"))
-
-  it.each(names)("shows snippets/%s as it is", (name) => {
-    expect(shown(name)).toBe(readFileSync(new URL(name, snippetsDir), "utf8"))
-  })
-
-  it("shows no snippet that is not a file here", () => {
-    const marked = [...doc.matchAll(/<!-- snippet: (\S+) -->/g)].map((match) => match[1])
-    expect(marked.sort()).toEqual([...names].sort())
-  })
-})
 
 const call = (method: "GET" | "POST" | "DELETE", url: string, token?: string) =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>

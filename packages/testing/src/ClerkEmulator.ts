@@ -5,8 +5,16 @@
  *
  * @since 0.1.0
  */
+import {
+  ClerkClient,
+  Models,
+  OrganizationMemberships,
+  Organizations,
+  Sessions,
+  Users
+} from "@effect-clerk/backend"
 import { HttpClient } from "@effect/platform"
-import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from "effect"
+import { Context, Data, type Duration, Effect, Either, Layer, Redacted, Schema, type Scope } from "effect"
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
@@ -86,19 +94,27 @@ export interface Resource {
 }
 
 /**
- * Every stored resource in its wire shape, oldest first.
+ * The main stored resources, oldest first, as the SDK decodes them (camelCase models).
  *
  * @since 0.1.0
  * @category models
  */
 export interface Snapshot {
-  readonly users: ReadonlyArray<Resource>
-  readonly organizations: ReadonlyArray<Resource>
-  readonly organizationMemberships: ReadonlyArray<Resource>
-  readonly organizationInvitations: ReadonlyArray<Resource>
-  readonly invitations: ReadonlyArray<Resource>
-  readonly sessions: ReadonlyArray<Resource>
+  readonly users: ReadonlyArray<Models.User>
+  readonly organizations: ReadonlyArray<Models.Organization>
+  readonly organizationMemberships: ReadonlyArray<Models.OrganizationMembership>
+  readonly organizationInvitations: ReadonlyArray<Models.OrganizationInvitation>
+  readonly invitations: ReadonlyArray<Models.Invitation>
+  readonly sessions: ReadonlyArray<Models.Session>
 }
+
+/**
+ * What a seed fails with: the error of the SDK operation it calls.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SeedError = Effect.Effect.Error<ReturnType<typeof Users.create>>
 
 export type {
   /**
@@ -152,17 +168,18 @@ export interface Emulator {
     path: string,
     body?: unknown
   ) => Effect.Effect<unknown, ClerkEmulatorError>
-  /** Seeds fixtures through the same rules as the API; bodies are the API's snake_case request bodies. */
-  readonly seedUser: (body: Record<string, unknown>) => Effect.Effect<Resource, ClerkEmulatorError>
-  readonly seedOrganization: (body: Record<string, unknown>) => Effect.Effect<Resource, ClerkEmulatorError>
+  /**
+   * Seeds fixtures with the SDK's own operations, answered in process: the same
+   * params (camelCase), rules, models and errors as `Users.create` and the rest.
+   */
+  readonly seedUser: (params: Users.CreateParams) => Effect.Effect<Models.User, SeedError>
+  readonly seedOrganization: (
+    params: Organizations.CreateParams
+  ) => Effect.Effect<Models.Organization, SeedError>
   readonly seedMembership: (
-    organizationId: string,
-    body: { readonly user_id: string; readonly role: string }
-  ) => Effect.Effect<Resource, ClerkEmulatorError>
-  readonly seedSession: (
-    userId: string,
-    options?: { readonly activeOrganizationId?: string }
-  ) => Effect.Effect<Resource, ClerkEmulatorError>
+    params: OrganizationMemberships.CreateParams
+  ) => Effect.Effect<Models.OrganizationMembership, SeedError>
+  readonly seedSession: (params: Sessions.CreateParams) => Effect.Effect<Models.Session, SeedError>
   /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
   readonly sessionToken: (
     sessionId: string,
@@ -174,6 +191,7 @@ export interface Emulator {
    * `seedResource("/users/user_123/trusted_devices", { id: "td_1" })`. Later calls answer it.
    */
   readonly seedResource: (path: string, fields: Record<string, unknown>) => Effect.Effect<Resource>
+  /** The state of the main resources, oldest first, decoded as the SDK decodes them. */
   readonly snapshot: Effect.Effect<Snapshot>
   /**
    * Registers an endpoint for webhooks: every later state change with a webhook event
@@ -201,8 +219,17 @@ export class ClerkEmulator extends Context.Tag("@effect-clerk/testing/ClerkEmula
   Emulator
 >() {}
 
-const isResource = (u: unknown): u is Resource =>
-  typeof u === "object" && u !== null && "id" in u && typeof u.id === "string" && "object" in u
+/** The emulator's own answers always decode; a failure here is a bug of the emulator. */
+const decodeSnapshot = Schema.decodeUnknownSync(
+  Schema.Struct({
+    users: Schema.Array(Models.User),
+    organizations: Schema.Array(Models.Organization),
+    organizationMemberships: Schema.Array(Models.OrganizationMembership),
+    organizationInvitations: Schema.Array(Models.OrganizationInvitation),
+    invitations: Schema.Array(Models.Invitation),
+    sessions: Schema.Array(Models.Session)
+  })
+)
 
 const encoder = new TextEncoder()
 
@@ -244,31 +271,21 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
             : Effect.fail(new ClerkEmulatorError({ status: response.status, body: parsed }))
         })
       )
-    const resource = (method: string, path: string, body?: unknown) =>
-      request(method, path, body).pipe(
-        Effect.flatMap((json) =>
-          isResource(json)
-            ? Effect.succeed(json)
-            : Effect.dieMessage(`${method} ${path} did not answer a resource`)
-        )
-      )
+    const sdk = yield* ClerkClient.make(makeHttpClient(answer), { secretKey: Redacted.make(secretKey) }).pipe(
+      Effect.mapError((error) => new InvalidOptionsError({ message: error.message }))
+    )
+    const seed = <A>(call: Effect.Effect<A, SeedError, ClerkClient.ClerkClient>) =>
+      Effect.provideService(call, ClerkClient.ClerkClient, sdk)
 
     return {
       secretKey,
       issuer,
       jwks: { keys: [keys.publicJwk] },
       request,
-      seedUser: (body) => resource("POST", "users", body),
-      seedOrganization: (body) => resource("POST", "organizations", body),
-      seedMembership: (organizationId, body) =>
-        resource("POST", `organizations/${encodeURIComponent(organizationId)}/memberships`, body),
-      seedSession: (userId, sessionOptions = {}) =>
-        resource("POST", "sessions", {
-          user_id: userId,
-          ...(sessionOptions.activeOrganizationId === undefined
-            ? {}
-            : { active_organization_id: sessionOptions.activeOrganizationId })
-        }),
+      seedUser: (params) => seed(Users.create(params)),
+      seedOrganization: (params) => seed(Organizations.create(params)),
+      seedMembership: (params) => seed(OrganizationMemberships.create(params)),
+      seedSession: (params) => seed(Sessions.create(params)),
       sessionToken: (sessionId, tokenOptions = {}) =>
         signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(
           Effect.mapError(
@@ -280,7 +297,7 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
           const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)
           return { ...record, id: String(record.id), object: String(record.object ?? "") }
         }),
-      snapshot: Effect.sync(() => snapshotJson(state.store)),
+      snapshot: Effect.sync(() => decodeSnapshot(snapshotJson(state.store))),
       addWebhookEndpoint: (url, endpointOptions = {}) =>
         Effect.sync(() => {
           const endpoint = { url, secret: endpointOptions.secret ?? newSecret() }
