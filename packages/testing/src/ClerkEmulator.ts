@@ -29,13 +29,22 @@ import { sessionToken as signSessionToken } from "./internal/sessions.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
-/**
- * A request as the emulator sees it, whichever transport delivered it.
- *
- * @since 0.1.0
- * @category models
- */
-export type { EmulatorRequest, EmulatorResponse }
+export type {
+  /**
+   * A request as the emulator sees it, whichever transport delivered it.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  EmulatorRequest,
+  /**
+   * The emulator's answer to an `EmulatorRequest`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  EmulatorResponse
+}
 
 /**
  * @since 0.1.0
@@ -115,13 +124,15 @@ export interface Snapshot {
  */
 export type SeedError = Effect.Effect.Error<ReturnType<typeof Users.create>>
 
-/**
- * An email or SMS the emulator would have sent, with its verification code.
- *
- * @since 0.1.0
- * @category models
- */
-export type { OutboxMessage }
+export type {
+  /**
+   * An email or SMS the emulator would have sent, with its verification code.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  OutboxMessage
+}
 
 /**
  * A webhook delivery: the event, its payload, and each attempt's status.

@@ -309,5 +309,5 @@ const first = <A>(set: ReadonlySet<A>): A | undefined => set.values().next().val
 const identifierKey = (kind: IdentificationRecord["kind"], value: string): string =>
   `${kind}:${normalizeIdentifier(kind, value)}`
 
-export const normalizeIdentifier = (kind: IdentificationRecord["kind"], value: string): string =>
+const normalizeIdentifier = (kind: IdentificationRecord["kind"], value: string): string =>
   kind === "email_address" ? value.trim().toLowerCase() : value.replace(/[^\d+]/g, "")
