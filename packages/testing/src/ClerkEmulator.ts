@@ -10,13 +10,18 @@ import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from 
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
+import { attempt } from "./internal/context.js"
+import type { ClerkApiError } from "./internal/errors.js"
 import { seed as seedGeneric } from "./internal/generic.js"
 import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
 import { fixedWindow, validate } from "./internal/rateLimit.js"
-import { snapshotJson } from "./internal/serialize.js"
+import { sessionJson, snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
-import { sessionToken as signSessionToken } from "./internal/sessions.js"
+import {
+  setActiveOrganization as switchOrganization,
+  sessionToken as signSessionToken
+} from "./internal/sessions.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
@@ -152,6 +157,15 @@ export interface Emulator {
     userId: string,
     options?: { readonly activeOrganizationId?: string }
   ) => Effect.Effect<Resource, ClerkEmulatorError>
+  /**
+   * Makes an organization the session's active one (`null`: none), as a client
+   * switching organizations would; the Backend API has no operation for it.
+   * A session starts in the organization its user last created or joined.
+   */
+  readonly setActiveOrganization: (
+    sessionId: string,
+    organizationId: string | null
+  ) => Effect.Effect<Resource, ClerkEmulatorError>
   /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
   readonly sessionToken: (
     sessionId: string,
@@ -194,6 +208,9 @@ const isResource = (u: unknown): u is Resource =>
   typeof u === "object" && u !== null && "id" in u && typeof u.id === "string" && "object" in u
 
 const encoder = new TextEncoder()
+
+const emulatorError = (error: ClerkApiError): ClerkEmulatorError =>
+  new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
 
 /**
  * Creates an emulator with empty state and a fresh RS256 signing key.
@@ -258,12 +275,12 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
             ? {}
             : { active_organization_id: sessionOptions.activeOrganizationId })
         }),
-      sessionToken: (sessionId, tokenOptions = {}) =>
-        signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(
-          Effect.mapError(
-            (error) => new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
-          )
+      setActiveOrganization: (sessionId, organizationId) =>
+        attempt(() => sessionJson(switchOrganization(state.store, sessionId, organizationId))).pipe(
+          Effect.mapError(emulatorError)
         ),
+      sessionToken: (sessionId, tokenOptions = {}) =>
+        signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(Effect.mapError(emulatorError)),
       seedResource: (path, fields) =>
         Effect.sync(() => {
           const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)
