@@ -63,6 +63,8 @@ const events: Record<string, string> = {
   CreateOrganizationRole: "role.created",
   UpdateOrganizationRole: "role.updated",
   DeleteOrganizationRole: "role.deleted",
+  AssignPermissionToOrganizationRole: "role.updated",
+  RemovePermissionFromOrganizationRole: "role.updated",
   CreateOrganizationPermission: "permission.created",
   UpdateOrganizationPermission: "permission.updated",
   DeleteOrganizationPermission: "permission.deleted",
