@@ -90,14 +90,14 @@ describe("authorization end to end: emulator roles → session token → middlew
       })
       yield* emulator.request("POST", `organization_roles/${field(role, "id")}/permissions/${exportReports}`)
 
-      const ada = yield* emulator.seedUser({ email_address: ["ada@example.com"] })
-      const grace = yield* emulator.seedUser({ email_address: ["grace@example.com"] })
-      const hopper = yield* emulator.seedUser({ email_address: ["hopper@example.com"] })
-      const org = yield* emulator.seedOrganization({ name: "Books", slug: "books", created_by: ada.id })
-      yield* emulator.seedMembership(org.id, { user_id: grace.id, role: "org:accountant" })
-      yield* emulator.seedMembership(org.id, { user_id: hopper.id, role: "org:member" })
+      const ada = yield* emulator.seedUser({ emailAddress: ["ada@example.com"] })
+      const grace = yield* emulator.seedUser({ emailAddress: ["grace@example.com"] })
+      const hopper = yield* emulator.seedUser({ emailAddress: ["hopper@example.com"] })
+      const org = yield* emulator.seedOrganization({ name: "Books", slug: "books", createdBy: ada.id })
+      yield* emulator.seedMembership({ organizationId: org.id, userId: grace.id, role: "org:accountant" })
+      yield* emulator.seedMembership({ organizationId: org.id, userId: hopper.id, role: "org:member" })
       // No organization named: each session starts in the one its user last created or joined.
-      const sessionOf = (userId: string) => emulator.seedSession(userId)
+      const sessionOf = (userId: string) => emulator.seedSession({ userId })
       const graceSession = yield* sessionOf(grace.id)
       const accountant = yield* emulator.sessionToken(graceSession.id)
       const member = yield* emulator.sessionToken((yield* sessionOf(hopper.id)).id)
@@ -185,9 +185,9 @@ describe("authorization end to end: emulator roles → session token → middlew
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator.make()
       const clerk = yield* Effect.provideService(ClerkEmulator.serve(), ClerkEmulator.ClerkEmulator, emulator)
-      const ada = yield* emulator.seedUser({ email_address: ["ada@example.com"], first_name: "Ada" })
-      yield* emulator.seedOrganization({ name: "Books", slug: "books", created_by: ada.id })
-      const session = yield* emulator.seedSession(ada.id)
+      const ada = yield* emulator.seedUser({ emailAddress: ["ada@example.com"], firstName: "Ada" })
+      yield* emulator.seedOrganization({ name: "Books", slug: "books", createdBy: ada.id })
+      const session = yield* emulator.seedSession({ userId: ada.id })
       yield* emulator.request("POST", "jwt_templates", {
         name: "warehouse",
         lifetime: 300,

@@ -9,7 +9,7 @@
  */
 import * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
 import * as RedisStore from "@effect/experimental/RateLimiter/Redis"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { RedisOptions } from "ioredis"
@@ -35,6 +35,18 @@ export interface Options {
 }
 
 /**
+ * The Redis store keeps a fixed window as a counter whose expiry it moves by
+ * `window / limit` per request with `PX`, which takes whole milliseconds only:
+ * with a fraction (3 per second is 333.3 ms each) every permit failed. The
+ * window is stretched to the next whole step instead (3 per 1,002 ms), which
+ * can only make the budget stricter, by less than a millisecond per request.
+ */
+const wholeMillisecondSteps = (options: Options): Duration.Duration => {
+  const step = Math.ceil(Duration.toMillis(options.interval) / options.limit)
+  return Duration.millis(step * options.limit)
+}
+
+/**
  * Each attempt takes a permit from the shared budget, waiting when it is spent.
  * If Redis cannot be reached the request goes ahead and a warning is logged:
  * an outage of the limiter must not stop calls to Clerk, whose own 429 answers
@@ -47,11 +59,12 @@ export const layer = (options: Options): Layer.Layer<never> =>
   Layer.effect(
     RateLimit,
     Effect.map(ExperimentalRateLimiter.makeSleep, (sleep): Service => {
+      const algorithm = options.algorithm ?? "fixed-window"
       const permit = sleep({
         key: options.key,
         limit: options.limit,
-        window: options.interval,
-        algorithm: options.algorithm ?? "fixed-window"
+        window: algorithm === "fixed-window" ? wholeMillisecondSteps(options) : options.interval,
+        algorithm
       }).pipe(
         Effect.catchAll((error) =>
           Effect.logWarning("Clerk rate limiter unavailable; sending without a permit", error)

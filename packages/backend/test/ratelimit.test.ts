@@ -10,6 +10,9 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { ClerkClient, RateLimit, RetryPolicy, Users } from "../src/index.js"
+import * as RateLimitRedis from "../src/RateLimitRedis.js"
+import { NodeHttpClient } from "@effect/platform-node"
+import * as Logger from "effect/Logger"
 import * as FakeClerk from "./fakeClerk.js"
 import { closeServer, listenLocally } from "./localServer.js"
 
@@ -80,7 +83,7 @@ if (!redisAvailable) {
   )
 }
 
-describe("RateLimitRedis.layer (two processes)", () => {
+describe("RateLimitRedis.layer (shared through a real Redis)", () => {
   it.runIf(!redisAvailable && process.env.CI !== undefined)("redis-server is installed in CI", () => {
     throw new Error("redis-server is missing: CI must install it (apt-get install -y redis-server)")
   })
@@ -191,5 +194,56 @@ describe("RateLimitRedis.layer (two processes)", () => {
       expect([served("alpha"), served("beta")]).toEqual([20, 20])
     },
     60_000
+  )
+
+  it.runIf(redisAvailable)(
+    "a window that is not a whole number of milliseconds per request still limits",
+    async () => {
+      // 3 per second: 333.3 ms per request, which Redis' PX cannot take as it is.
+      const limit = 3
+      const window = 1000
+      const warnings: Array<unknown> = []
+      const calls = Effect.forEach(
+        Array.from({ length: 7 }, (_, i) => `gamma-${i}`),
+        (id) => Users.get({ userId: id }),
+        { concurrency: "unbounded", discard: true }
+      )
+      await Effect.runPromise(
+        calls.pipe(
+          Effect.provide(
+            Layer.mergeAll(
+              ClerkClient.layer({ secretKey: Redacted.make("sk_test_ratelimit"), apiUrl }).pipe(
+                Layer.provide(NodeHttpClient.layerUndici)
+              ),
+              RateLimitRedis.layer({
+                key: `clerk-test-odd-${process.pid}-${Date.now()}`,
+                limit,
+                interval: window,
+                redis: { host: "127.0.0.1", port: redisPort }
+              }),
+              Logger.replace(
+                Logger.defaultLogger,
+                Logger.make(({ message }) => warnings.push(message))
+              )
+            )
+          )
+        )
+      )
+      // Every permit came from Redis: none was skipped for a failing limiter.
+      expect(warnings).toEqual([])
+      const times = arrivals
+        .filter((arrival) => arrival.process === "gamma")
+        .map((arrival) => arrival.at)
+        .sort((a, b) => a - b)
+      expect(times.length).toBe(7)
+      const margin = 200
+      const busiest = Math.max(
+        ...times.map((start) => times.filter((t) => t >= start && t < start + window - margin).length)
+      )
+      expect(busiest).toBeLessThanOrEqual(limit)
+      // 7 calls at 3 per window: the third window holds the last.
+      expect(times[6]! - times[0]!).toBeGreaterThanOrEqual(2 * window - margin)
+    },
+    30_000
   )
 })

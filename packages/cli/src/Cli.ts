@@ -89,22 +89,6 @@ const budget = (limit: number, window: number, redis: Option.Option<Queue.Option
       })
   })
 
-/**
- * The shared budget in Redis spaces requests by whole milliseconds
- * (`window / limit`); other values make every permit fail, and the SDK then
- * sends without one. Clerk's own limits (10,000 ms / 1,000 and / 100) divide evenly.
- */
-const checkSharedBudget = (limit: number, window: number) => {
-  const millis = window * 1000
-  return Number.isInteger(millis) && limit > 0 && millis % limit === 0
-    ? Effect.void
-    : Effect.fail(
-        new CliError({
-          message: `--rate-window ${window} s / --rate-limit ${limit} must be a whole number of milliseconds for a budget shared through Redis`
-        })
-      )
-}
-
 const redisOf = (url: string) =>
   Effect.mapError(Queue.parseUrl(url), (error) => new CliError({ message: error.message }))
 
@@ -256,7 +240,6 @@ const workerCommand = Command.make(
   (options) =>
     Effect.gen(function* () {
       const redis = yield* redisOf(options.queue)
-      yield* checkSharedBudget(options.rateLimit, options.rateWindow)
       yield* Console.error(`worker: taking rows of job ${options.job}`)
       return yield* Queue.work(options.job, options.concurrency).pipe(
         Effect.provide(

@@ -1,10 +1,9 @@
 /**
  * Scale-out on Redis: `enqueue` puts an import's rows on `@effect/experimental`'s
  * `PersistedQueue` (each row's id is its queue id, so enqueueing a file again
- * adds nothing), `work` takes them in any number of processes. Its Redis store
- * in 0.61.1 hands back every pending row, live or not, on each lock check and
- * cannot move a row to the failed list; the workspace patches both scripts
- * (`patches/`), as Effect 4's store was fixed upstream. A row whose
+ * adds nothing), `work` takes them in any number of processes. The Redis store
+ * is `@effect/experimental`'s with two Lua scripts corrected (see
+ * `internal/redisQueueStore.ts`). A row whose
  * worker dies stays locked in Redis until its lock expires and is then taken by
  * another worker; the ledger's begun mark makes that worker look the user up
  * before sending anything, so no row is created twice.
@@ -13,7 +12,6 @@
  */
 import type * as ClerkClient from "@effect-clerk/backend/ClerkClient"
 import * as PersistedQueue from "@effect/experimental/PersistedQueue"
-import * as RedisQueue from "@effect/experimental/PersistedQueue/Redis"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -24,6 +22,7 @@ import type { RedisOptions } from "ioredis"
 import { earlierFailures, type FailureLine, importRow, type Summary } from "./Importer.js"
 import { Row } from "./ImportRow.js"
 import * as Progress from "./internal/progress.js"
+import * as RedisQueueStore from "./internal/redisQueueStore.js"
 import * as Ledger from "./Ledger.js"
 
 /**
@@ -100,7 +99,7 @@ export const layer = (
   return Layer.merge(
     PersistedQueue.layer.pipe(
       Layer.provide(
-        RedisQueue.layerStore({
+        RedisQueueStore.layerStore({
           ...options.redis,
           prefix,
           // A worker whose takers are all busy when it polls waits this long before polling again.

@@ -5,8 +5,16 @@
  *
  * @since 0.1.0
  */
+import {
+  ClerkClient,
+  Models,
+  OrganizationMemberships,
+  Organizations,
+  Sessions,
+  Users
+} from "@effect-clerk/backend"
 import { HttpClient } from "@effect/platform"
-import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from "effect"
+import { Context, Data, type Duration, Effect, Either, Layer, Redacted, Schema, type Scope } from "effect"
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
@@ -82,19 +90,27 @@ export interface Resource {
 }
 
 /**
- * Every stored resource in its wire shape, oldest first.
+ * The main stored resources, oldest first, as the SDK decodes them (camelCase models).
  *
  * @since 0.1.0
  * @category models
  */
 export interface Snapshot {
-  readonly users: ReadonlyArray<Resource>
-  readonly organizations: ReadonlyArray<Resource>
-  readonly organizationMemberships: ReadonlyArray<Resource>
-  readonly organizationInvitations: ReadonlyArray<Resource>
-  readonly invitations: ReadonlyArray<Resource>
-  readonly sessions: ReadonlyArray<Resource>
+  readonly users: ReadonlyArray<Models.User>
+  readonly organizations: ReadonlyArray<Models.Organization>
+  readonly organizationMemberships: ReadonlyArray<Models.OrganizationMembership>
+  readonly organizationInvitations: ReadonlyArray<Models.OrganizationInvitation>
+  readonly invitations: ReadonlyArray<Models.Invitation>
+  readonly sessions: ReadonlyArray<Models.Session>
 }
+
+/**
+ * What a seed fails with: the error of the SDK operation it calls.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SeedError = Effect.Effect.Error<ReturnType<typeof Users.create>>
 
 /**
  * An email or SMS the emulator would have sent, with its verification code.
@@ -146,17 +162,18 @@ export interface Emulator {
     path: string,
     body?: unknown
   ) => Effect.Effect<unknown, ClerkEmulatorError>
-  /** Seeds fixtures through the same rules as the API; bodies are the API's snake_case request bodies. */
-  readonly seedUser: (body: Record<string, unknown>) => Effect.Effect<Resource, ClerkEmulatorError>
-  readonly seedOrganization: (body: Record<string, unknown>) => Effect.Effect<Resource, ClerkEmulatorError>
+  /**
+   * Seeds fixtures with the SDK's own operations, answered in process: the same
+   * params (camelCase), rules, models and errors as `Users.create` and the rest.
+   */
+  readonly seedUser: (params: Users.CreateParams) => Effect.Effect<Models.User, SeedError>
+  readonly seedOrganization: (
+    params: Organizations.CreateParams
+  ) => Effect.Effect<Models.Organization, SeedError>
   readonly seedMembership: (
-    organizationId: string,
-    body: { readonly user_id: string; readonly role: string }
-  ) => Effect.Effect<Resource, ClerkEmulatorError>
-  readonly seedSession: (
-    userId: string,
-    options?: { readonly activeOrganizationId?: string }
-  ) => Effect.Effect<Resource, ClerkEmulatorError>
+    params: OrganizationMemberships.CreateParams
+  ) => Effect.Effect<Models.OrganizationMembership, SeedError>
+  readonly seedSession: (params: Sessions.CreateParams) => Effect.Effect<Models.Session, SeedError>
   /**
    * Makes an organization the session's active one (`null`: none), as a client
    * switching organizations would; the Backend API has no operation for it.
@@ -165,7 +182,7 @@ export interface Emulator {
   readonly setActiveOrganization: (
     sessionId: string,
     organizationId: string | null
-  ) => Effect.Effect<Resource, ClerkEmulatorError>
+  ) => Effect.Effect<Models.Session, ClerkEmulatorError>
   /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
   readonly sessionToken: (
     sessionId: string,
@@ -177,6 +194,7 @@ export interface Emulator {
    * `seedResource("/users/user_123/trusted_devices", { id: "td_1" })`. Later calls answer it.
    */
   readonly seedResource: (path: string, fields: Record<string, unknown>) => Effect.Effect<Resource>
+  /** The state of the main resources, oldest first, decoded as the SDK decodes them. */
   readonly snapshot: Effect.Effect<Snapshot>
   /**
    * Registers an endpoint for webhooks: every later state change with a webhook event
@@ -204,10 +222,21 @@ export class ClerkEmulator extends Context.Tag("@effect-clerk/testing/ClerkEmula
   Emulator
 >() {}
 
-const isResource = (u: unknown): u is Resource =>
-  typeof u === "object" && u !== null && "id" in u && typeof u.id === "string" && "object" in u
+/** The emulator's own answers always decode; a failure here is a bug of the emulator. */
+const decodeSnapshot = Schema.decodeUnknownSync(
+  Schema.Struct({
+    users: Schema.Array(Models.User),
+    organizations: Schema.Array(Models.Organization),
+    organizationMemberships: Schema.Array(Models.OrganizationMembership),
+    organizationInvitations: Schema.Array(Models.OrganizationInvitation),
+    invitations: Schema.Array(Models.Invitation),
+    sessions: Schema.Array(Models.Session)
+  })
+)
 
 const encoder = new TextEncoder()
+
+const decodeSession = Schema.decodeUnknownSync(Models.Session)
 
 const emulatorError = (error: ClerkApiError): ClerkEmulatorError =>
   new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
@@ -250,35 +279,25 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
             : Effect.fail(new ClerkEmulatorError({ status: response.status, body: parsed }))
         })
       )
-    const resource = (method: string, path: string, body?: unknown) =>
-      request(method, path, body).pipe(
-        Effect.flatMap((json) =>
-          isResource(json)
-            ? Effect.succeed(json)
-            : Effect.dieMessage(`${method} ${path} did not answer a resource`)
-        )
-      )
+    const sdk = yield* ClerkClient.make(makeHttpClient(answer), { secretKey: Redacted.make(secretKey) }).pipe(
+      Effect.mapError((error) => new InvalidOptionsError({ message: error.message }))
+    )
+    const seed = <A>(call: Effect.Effect<A, SeedError, ClerkClient.ClerkClient>) =>
+      Effect.provideService(call, ClerkClient.ClerkClient, sdk)
 
     return {
       secretKey,
       issuer,
       jwks: { keys: [keys.publicJwk] },
       request,
-      seedUser: (body) => resource("POST", "users", body),
-      seedOrganization: (body) => resource("POST", "organizations", body),
-      seedMembership: (organizationId, body) =>
-        resource("POST", `organizations/${encodeURIComponent(organizationId)}/memberships`, body),
-      seedSession: (userId, sessionOptions = {}) =>
-        resource("POST", "sessions", {
-          user_id: userId,
-          ...(sessionOptions.activeOrganizationId === undefined
-            ? {}
-            : { active_organization_id: sessionOptions.activeOrganizationId })
-        }),
+      seedUser: (params) => seed(Users.create(params)),
+      seedOrganization: (params) => seed(Organizations.create(params)),
+      seedMembership: (params) => seed(OrganizationMemberships.create(params)),
+      seedSession: (params) => seed(Sessions.create(params)),
       setActiveOrganization: (sessionId, organizationId) =>
-        attempt(() => sessionJson(switchOrganization(state.store, sessionId, organizationId))).pipe(
-          Effect.mapError(emulatorError)
-        ),
+        attempt(() =>
+          decodeSession(sessionJson(switchOrganization(state.store, sessionId, organizationId)))
+        ).pipe(Effect.mapError(emulatorError)),
       sessionToken: (sessionId, tokenOptions = {}) =>
         signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(Effect.mapError(emulatorError)),
       seedResource: (path, fields) =>
@@ -286,7 +305,7 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
           const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)
           return { ...record, id: String(record.id), object: String(record.object ?? "") }
         }),
-      snapshot: Effect.sync(() => snapshotJson(state.store)),
+      snapshot: Effect.sync(() => decodeSnapshot(snapshotJson(state.store))),
       addWebhookEndpoint: (url, endpointOptions = {}) =>
         Effect.sync(() => {
           const endpoint = { url, secret: endpointOptions.secret ?? newSecret() }

@@ -20,6 +20,13 @@ const withEmulator = <A, E>(body: (emulator: ClerkEmulator.Emulator) => Effect.E
 const claimsOf = (emulator: ClerkEmulator.Emulator, sessionId: string) =>
   Effect.map(emulator.sessionToken(sessionId), (jwt) => decodeJwt(jwt))
 
+/** A seed's typed SDK error, as status and code. */
+const seedErrorOf = <A>(effect: Effect.Effect<A, ClerkEmulator.SeedError>) =>
+  Effect.map(Effect.flip(effect), (error) => ({
+    status: "status" in error ? error.status : undefined,
+    code: "errors" in error ? error.errors[0]?.code : undefined
+  }))
+
 const errorOf = <A>(effect: Effect.Effect<A, ClerkEmulator.ClerkEmulatorError>) =>
   Effect.map(Effect.flip(effect), (error) => ({
     status: error.status,
@@ -108,19 +115,22 @@ describe("organization roles and permissions", () => {
           yield* errorOf(emulator.request("POST", `organization_roles/${roleId}/permissions/${manage}`))
         ).toEqual({ status: 409, code: "permission_already_assigned" })
 
-        const ada = yield* emulator.seedUser({ first_name: "Ada" })
-        const grace = yield* emulator.seedUser({ first_name: "Grace" })
-        const org = yield* emulator.seedOrganization({ name: "Engines", created_by: ada.id })
-        const membership = yield* emulator.seedMembership(org.id, {
-          user_id: grace.id,
+        const ada = yield* emulator.seedUser({ firstName: "Ada" })
+        const grace = yield* emulator.seedUser({ firstName: "Grace" })
+        const org = yield* emulator.seedOrganization({ name: "Engines", createdBy: ada.id })
+        const membership = yield* emulator.seedMembership({
+          organizationId: org.id,
+          userId: grace.id,
           role: "org:accountant"
         })
-        expect([at(membership, "role_name"), at(membership, "permissions")]).toEqual([
+        expect([membership.roleName, membership.permissions]).toEqual([
           "Accountant",
           ["org:invoices:read", "org:invoices:manage"]
         ])
         expect(
-          yield* errorOf(emulator.seedMembership(org.id, { user_id: ada.id, role: "org:nobody" }))
+          yield* seedErrorOf(
+            emulator.seedMembership({ organizationId: org.id, userId: ada.id, role: "org:nobody" })
+          )
         ).toEqual({ status: 422, code: "form_param_value_invalid" })
         expect(yield* errorOf(emulator.request("DELETE", `organization_roles/${roleId}`))).toEqual({
           status: 422,
@@ -178,11 +188,11 @@ describe("organization claims of session tokens", () => {
             ids["org:reports:read"]
           ]
         })
-        const ada = yield* emulator.seedUser({ first_name: "Ada" })
-        const org = yield* emulator.seedOrganization({ name: "Engines", slug: "engines", created_by: ada.id })
-        const grace = yield* emulator.seedUser({ first_name: "Grace" })
-        yield* emulator.seedMembership(org.id, { user_id: grace.id, role: "org:accountant" })
-        const session = yield* emulator.seedSession(grace.id)
+        const ada = yield* emulator.seedUser({ firstName: "Ada" })
+        const org = yield* emulator.seedOrganization({ name: "Engines", slug: "engines", createdBy: ada.id })
+        const grace = yield* emulator.seedUser({ firstName: "Grace" })
+        yield* emulator.seedMembership({ organizationId: org.id, userId: grace.id, role: "org:accountant" })
+        const session = yield* emulator.seedSession({ userId: grace.id })
         const claims = yield* claimsOf(emulator, session.id)
         // Features in the order first met: invoices, reports. Names: read (bit 0), export (1), manage (2).
         // invoices has read and manage: 0b101 = 5; reports has export and read: 0b011 = 3.
@@ -193,7 +203,7 @@ describe("organization claims of session tokens", () => {
         })
 
         // The admin holds system permissions only: nothing to encode.
-        const admin = yield* claimsOf(emulator, (yield* emulator.seedSession(ada.id)).id)
+        const admin = yield* claimsOf(emulator, (yield* emulator.seedSession({ userId: ada.id })).id)
         expect(admin.o).toEqual({ id: org.id, slg: "engines", rol: "admin", per: "", fpm: "" })
         expect(admin.fea).toBeUndefined()
       })
@@ -203,28 +213,28 @@ describe("organization claims of session tokens", () => {
   it.effect("a session starts in the organization last created or joined; the seed API switches it", () =>
     withEmulator((emulator) =>
       Effect.gen(function* () {
-        const ada = yield* emulator.seedUser({ first_name: "Ada" })
-        expect(at(yield* emulator.seedSession(ada.id), "last_active_organization_id")).toBeNull()
-        const first = yield* emulator.seedOrganization({ name: "First", created_by: ada.id })
-        const owner = yield* emulator.seedUser({ first_name: "Owner" })
-        const joined = yield* emulator.seedOrganization({ name: "Joined", created_by: owner.id })
-        yield* emulator.seedMembership(joined.id, { user_id: ada.id, role: "org:member" })
-        const session = yield* emulator.seedSession(ada.id)
-        expect(at(session, "last_active_organization_id")).toBe(joined.id)
+        const ada = yield* emulator.seedUser({ firstName: "Ada" })
+        expect((yield* emulator.seedSession({ userId: ada.id })).lastActiveOrganizationId ?? null).toBeNull()
+        const first = yield* emulator.seedOrganization({ name: "First", createdBy: ada.id })
+        const owner = yield* emulator.seedUser({ firstName: "Owner" })
+        const joined = yield* emulator.seedOrganization({ name: "Joined", createdBy: owner.id })
+        yield* emulator.seedMembership({ organizationId: joined.id, userId: ada.id, role: "org:member" })
+        const session = yield* emulator.seedSession({ userId: ada.id })
+        expect(session.lastActiveOrganizationId).toBe(joined.id)
         expect((yield* claimsOf(emulator, session.id)).o).toMatchObject({ id: joined.id, rol: "member" })
         // Created after joining: the newest wins.
-        const created = yield* emulator.seedOrganization({ name: "Created", created_by: ada.id })
-        expect(at(yield* emulator.seedSession(ada.id), "last_active_organization_id")).toBe(created.id)
+        const created = yield* emulator.seedOrganization({ name: "Created", createdBy: ada.id })
+        expect((yield* emulator.seedSession({ userId: ada.id })).lastActiveOrganizationId).toBe(created.id)
 
         const switched = yield* emulator.setActiveOrganization(session.id, first.id)
-        expect(at(switched, "last_active_organization_id")).toBe(first.id)
+        expect(switched.lastActiveOrganizationId).toBe(first.id)
         expect(
           at(yield* emulator.request("GET", `sessions/${session.id}`), "last_active_organization_id")
         ).toBe(first.id)
         expect((yield* claimsOf(emulator, session.id)).o).toMatchObject({ id: first.id, rol: "admin" })
         yield* emulator.setActiveOrganization(session.id, null)
         expect((yield* claimsOf(emulator, session.id)).o).toBeUndefined()
-        const stranger = yield* emulator.seedOrganization({ name: "Stranger", created_by: owner.id })
+        const stranger = yield* emulator.seedOrganization({ name: "Stranger", createdBy: owner.id })
         expect(yield* errorOf(emulator.setActiveOrganization(session.id, stranger.id))).toEqual({
           status: 422,
           code: "form_param_value_invalid"
@@ -245,20 +255,20 @@ describe("JWT templates", () => {
       withEmulator((emulator) =>
         Effect.gen(function* () {
           const user = yield* emulator.seedUser({
-            email_address: ["maria@example.com"],
-            first_name: "Maria",
-            last_name: "Doe",
-            external_id: "ext_1",
-            public_metadata: { profile: { interests: ["reading", "climbing"] } },
-            unsafe_metadata: { foo: { bar: 42 } }
+            emailAddress: ["maria@example.com"],
+            firstName: "Maria",
+            lastName: "Doe",
+            externalId: "ext_1",
+            publicMetadata: { profile: { interests: ["reading", "climbing"] } },
+            unsafeMetadata: { foo: { bar: 42 } }
           })
           const org = yield* emulator.seedOrganization({
             name: "Engines",
             slug: "engines",
-            created_by: user.id,
-            public_metadata: { tier: "gold" }
+            createdBy: user.id,
+            publicMetadata: { tier: "gold" }
           })
-          const session = yield* emulator.seedSession(user.id)
+          const session = yield* emulator.seedSession({ userId: user.id })
           const template = yield* emulator.request("POST", "jwt_templates", {
             name: "backend",
             lifetime: 120,
@@ -350,8 +360,8 @@ describe("JWT templates", () => {
   it.effect("a missing template answers 404; custom signing keys sign with their algorithm", () =>
     withEmulator((emulator) =>
       Effect.gen(function* () {
-        const user = yield* emulator.seedUser({ first_name: "Ada" })
-        const session = yield* emulator.seedSession(user.id)
+        const user = yield* emulator.seedUser({ firstName: "Ada" })
+        const session = yield* emulator.seedSession({ userId: user.id })
         expect(yield* errorOf(emulator.request("POST", `sessions/${session.id}/tokens/nope`))).toEqual({
           status: 404,
           code: "resource_not_found"

@@ -18,7 +18,7 @@ import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
-import { ClerkClient } from "../ClerkClient.js"
+import { ClerkClient, type Service as ClerkClientService } from "../ClerkClient.js"
 import type { ClerkErrors, ResponseValidationError, SDKError } from "../Errors.js"
 import { RequestValidationError } from "../Errors.js"
 import { RateLimit } from "../RateLimit.js"
@@ -268,6 +268,7 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
   /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
   const send = <X>(
     context: Context.Context<ClerkClient>,
+    client: ClerkClientService,
     span: Tracer.Span,
     clock: Clock.Clock,
     wire: { readonly [key: string]: unknown },
@@ -275,7 +276,7 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
     decoded: (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ): Effect.Effect<X, E> => {
-    const { httpClient, scrub } = Context.get(context, ClerkClient)
+    const { httpClient, scrub } = client
     const policy = options.retry ?? Context.get(context, RetryPolicy)
     const timeout = options.timeout ?? Context.get(context, Timeout)
     const attemptTimeout = attemptTimeoutFor(httpClient, clock, timeout)
@@ -384,8 +385,9 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
           if (Either.isLeft(checked)) return Effect.fail(checked.left)
           const encoded = wire.right as { readonly [key: string]: unknown }
           return Effect.contextWithEffect((context: Context.Context<ClerkClient>) => {
-            const parse = parserFor(encoded, Context.get(context, ClerkClient).scrub)
-            return send(context, span, clock, encoded, checked.right, decoded(parse), read)
+            const client = Context.get(context, ClerkClient)
+            const parse = parserFor(encoded, client.scrub)
+            return send(context, client, span, clock, encoded, checked.right, decoded(parse), read)
           })
         })
       )

@@ -132,8 +132,10 @@ const prepare = (kind: Kind, pathParam: string, operationId: string): Handler =>
     const now = ctx.store.now()
     const verificationId = makeId("ver")
     ctx.store.outbox.push({
+      id: makeId(kind === "email_address" ? "ema" : "sms"),
       channel: kind === "email_address" ? "email" : "sms",
       to: record.value,
+      userId: record.userId,
       identificationId: record.id,
       verificationId,
       code,

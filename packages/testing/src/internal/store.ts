@@ -5,8 +5,10 @@ export type Metadata = Record<string, unknown>
 
 export interface UserRecord {
   readonly id: string
-  externalId: string | null
-  username: string | null
+  /** Indexed: change it with `Store.updateUser`. */
+  readonly externalId: string | null
+  /** Indexed: change it with `Store.updateUser`. */
+  readonly username: string | null
   firstName: string | null
   lastName: string | null
   locale: string | null
@@ -158,8 +160,11 @@ export interface JwtTemplateRecord {
 
 /** A message Clerk would have sent: an email or SMS carrying a verification code. */
 export interface OutboxMessage {
+  /** The email's or SMS message's own id, as its webhook event names it. */
+  readonly id: string
   readonly channel: "email" | "sms"
   readonly to: string
+  readonly userId: string
   readonly identificationId: string
   /** The id `prepare_verification` answered, which `attempt_verification` names. */
   readonly verificationId: string
@@ -168,15 +173,101 @@ export interface OutboxMessage {
 }
 
 /**
+ * A secondary index of a table: the records under each key that `keysOf`
+ * gives. It remembers the keys it filed a record under, so removing a record
+ * whose fields changed since still finds it.
+ */
+class Index<V> {
+  private readonly byKey = new Map<string, Set<V>>()
+  private readonly filed = new Map<V, ReadonlyArray<string>>()
+
+  constructor(private readonly keysOf: (value: V) => ReadonlyArray<string>) {}
+
+  /** The records under `key`, in the order they were filed. */
+  get(key: string): ReadonlySet<V> {
+    return this.byKey.get(key) ?? empty
+  }
+
+  add(value: V): void {
+    const keys = this.keysOf(value)
+    this.filed.set(value, keys)
+    for (const key of keys) {
+      const set = this.byKey.get(key)
+      if (set === undefined) this.byKey.set(key, new Set([value]))
+      else set.add(value)
+    }
+  }
+
+  remove(value: V): void {
+    for (const key of this.filed.get(value) ?? []) {
+      const set = this.byKey.get(key)
+      set?.delete(value)
+      if (set?.size === 0) this.byKey.delete(key)
+    }
+    this.filed.delete(value)
+  }
+}
+
+const empty: ReadonlySet<never> = new Set()
+
+/**
+ * A table by id whose indexes follow every `set` and `delete`, so handlers
+ * (and the rules other handlers add) cannot leave an index stale by writing
+ * to the table directly.
+ */
+class Table<V> extends Map<string, V> {
+  private readonly indexes: Array<Index<V>> = []
+
+  index(keysOf: (value: V) => ReadonlyArray<string>): Index<V> {
+    const index = new Index(keysOf)
+    for (const value of this.values()) index.add(value)
+    this.indexes.push(index)
+    return index
+  }
+
+  /** Files a record again after one of its indexed fields changed. */
+  reindex(value: V): void {
+    for (const index of this.indexes) {
+      index.remove(value)
+      index.add(value)
+    }
+  }
+
+  override set(id: string, value: V): this {
+    const previous = super.get(id)
+    for (const index of this.indexes) {
+      if (previous !== undefined) index.remove(previous)
+      index.add(value)
+    }
+    return super.set(id, value)
+  }
+
+  override delete(id: string): boolean {
+    const previous = super.get(id)
+    if (previous !== undefined) for (const index of this.indexes) index.remove(previous)
+    return super.delete(id)
+  }
+
+  override clear(): void {
+    for (const value of this.values()) for (const index of this.indexes) index.remove(value)
+    super.clear()
+  }
+}
+
+const single = (key: string | null): ReadonlyArray<string> => (key === null ? [] : [key])
+
+/**
  * The state of one emulator instance. Plain maps mutated synchronously: each
  * request runs its mutations in one synchronous step, so concurrent requests
- * never observe half-applied changes.
+ * never observe half-applied changes. The tables that grow with a user base
+ * carry indexes, so uniqueness checks and lookups by identifier cost the same
+ * at a hundred thousand users as at ten.
  */
 export class Store {
-  readonly users = new Map<string, UserRecord>()
-  readonly identifications = new Map<string, IdentificationRecord>()
+  readonly users = new Table<UserRecord>()
+  readonly identifications = new Table<IdentificationRecord>()
   readonly organizations = new Map<string, OrganizationRecord>()
-  readonly memberships = new Map<string, MembershipRecord>()
+  readonly memberships = new Table<MembershipRecord>()
   readonly organizationInvitations = new Map<string, OrganizationInvitationRecord>()
   readonly invitations = new Map<string, InvitationRecord>()
   readonly sessions = new Map<string, SessionRecord>()
@@ -193,6 +284,18 @@ export class Store {
   readonly deletedUsers = new Map<string, number>()
   private lastNow = 0
 
+  /** Users by username, case-insensitively. */
+  private readonly usersByUsername = this.users.index((u) => single(u.username?.toLowerCase() ?? null))
+  /** Users by external id; Clerk does not require external ids to be unique. */
+  private readonly usersByExternalId = this.users.index((u) => single(u.externalId))
+  /** Identifications by kind and normalized value. */
+  private readonly identificationsByValue = this.identifications.index((i) => [
+    identifierKey(i.kind, i.value)
+  ])
+  private readonly identificationsByUser = this.identifications.index((i) => [i.userId])
+  private readonly membershipsByUser = this.memberships.index((m) => [m.userId])
+  private readonly membershipsByOrganization = this.memberships.index((m) => [m.organizationId])
+
   constructor() {
     seedSystemRoles(this)
   }
@@ -207,24 +310,42 @@ export class Store {
     return makeId(prefix)
   }
 
-  identificationsOf(userId: string, kind: IdentificationRecord["kind"]): Array<IdentificationRecord> {
-    return [...this.identifications.values()].filter((i) => i.userId === userId && i.kind === kind)
+  /** Writes changes to a user, indexed fields included; `undefined` leaves a field as it is. */
+  updateUser(
+    user: UserRecord,
+    changes: { readonly [K in keyof UserRecord]?: UserRecord[K] | undefined }
+  ): void {
+    for (const [key, value] of Object.entries(changes)) {
+      if (value !== undefined) Object.assign(user, { [key]: value })
+    }
+    if (this.users.get(user.id) === user) this.users.reindex(user)
+  }
+
+  /** The user with this username, compared case-insensitively. */
+  findUserByUsername(username: string): UserRecord | undefined {
+    return first(this.usersByUsername.get(username.toLowerCase()))
+  }
+
+  usersWithExternalId(externalId: string): ReadonlySet<UserRecord> {
+    return this.usersByExternalId.get(externalId)
+  }
+
+  /** A user's identifications (of one kind, when given), oldest first. */
+  identificationsOf(userId: string, kind?: IdentificationRecord["kind"]): Array<IdentificationRecord> {
+    const all = [...this.identificationsByUser.get(userId)]
+    return kind === undefined ? all : all.filter((i) => i.kind === kind)
   }
 
   findIdentification(kind: IdentificationRecord["kind"], value: string): IdentificationRecord | undefined {
-    const wanted = normalizeIdentifier(kind, value)
-    for (const i of this.identifications.values()) {
-      if (i.kind === kind && normalizeIdentifier(kind, i.value) === wanted) return i
-    }
-    return undefined
+    return first(this.identificationsByValue.get(identifierKey(kind, value)))
   }
 
   membershipsOf(userId: string): Array<MembershipRecord> {
-    return [...this.memberships.values()].filter((m) => m.userId === userId)
+    return [...this.membershipsByUser.get(userId)]
   }
 
   membershipsIn(organizationId: string): Array<MembershipRecord> {
-    return [...this.memberships.values()].filter((m) => m.organizationId === organizationId)
+    return [...this.membershipsByOrganization.get(organizationId)]
   }
 
   /** The role a membership's `role` key names, system or custom. */
@@ -244,12 +365,17 @@ export class Store {
   }
 
   findMembership(organizationId: string, userId: string): MembershipRecord | undefined {
-    for (const m of this.memberships.values()) {
-      if (m.organizationId === organizationId && m.userId === userId) return m
+    for (const m of this.membershipsByUser.get(userId)) {
+      if (m.organizationId === organizationId) return m
     }
     return undefined
   }
 }
+
+const first = <A>(set: ReadonlySet<A>): A | undefined => set.values().next().value
+
+const identifierKey = (kind: IdentificationRecord["kind"], value: string): string =>
+  `${kind}:${normalizeIdentifier(kind, value)}`
 
 export const normalizeIdentifier = (kind: IdentificationRecord["kind"], value: string): string =>
   kind === "email_address" ? value.trim().toLowerCase() : value.replace(/[^\d+]/g, "")

@@ -47,16 +47,15 @@ const normalizeUsername = (store: Store, raw: string, self?: string): string => 
       { param_name: "username" }
     )
   }
-  for (const other of store.users.values()) {
-    if (other.username === username && other.id !== self) {
-      throw new ClerkApiError(
-        422,
-        "form_identifier_exists",
-        "That username is taken. Please try another.",
-        "That username is taken. Please try another.",
-        { param_name: "username" }
-      )
-    }
+  const other = store.findUserByUsername(username)
+  if (other !== undefined && other.id !== self) {
+    throw new ClerkApiError(
+      422,
+      "form_identifier_exists",
+      "That username is taken. Please try another.",
+      "That username is taken. Please try another.",
+      { param_name: "username" }
+    )
   }
   return username
 }
@@ -174,9 +173,7 @@ const updateUser = sync((ctx) => {
     legalAcceptedAt
   }
   const now = store.now()
-  for (const [key, value] of Object.entries(changes)) {
-    if (value !== undefined) Object.assign(user, { [key]: value })
-  }
+  store.updateUser(user, changes)
   if (passwordChanged) {
     user.passwordEnabled = true
     user.passwordLastUpdatedAt = now
@@ -187,8 +184,7 @@ const updateUser = sync((ctx) => {
 
 /** Deleting a user removes everything that belongs to them. */
 export const deleteUserCascade = (store: Store, user: UserRecord): void => {
-  for (const i of [...store.identifications.values()])
-    if (i.userId === user.id) store.identifications.delete(i.id)
+  for (const i of store.identificationsOf(user.id)) store.identifications.delete(i.id)
   for (const m of store.membershipsOf(user.id)) store.memberships.delete(m.id)
   for (const s of [...store.sessions.values()]) if (s.userId === user.id) store.sessions.delete(s.id)
   store.users.delete(user.id)
@@ -198,6 +194,43 @@ export const deleteUserCascade = (store: Store, user: UserRecord): void => {
 const anyMatch = (values: ReadonlyArray<string>, candidates: ReadonlyArray<string | null>): boolean => {
   const wanted = new Set(values.map((v) => v.toLowerCase()))
   return candidates.some((c) => c !== null && wanted.has(c.toLowerCase()))
+}
+
+/**
+ * The users the exact-match filters of a list allow at most, found through
+ * the store's indexes instead of a scan; `undefined` when no such filter is
+ * given. The list still checks every filter on each of them.
+ */
+const indexedCandidates = (
+  store: Store,
+  filters: {
+    readonly emails: ReadonlyArray<string>
+    readonly phones: ReadonlyArray<string>
+    readonly externalIds: ReadonlyArray<string>
+    readonly usernames: ReadonlyArray<string>
+    readonly userIds: ReadonlyArray<string>
+    readonly organizationIds: ReadonlyArray<string>
+  }
+): Iterable<UserRecord> | undefined => {
+  const owner = (userId: string) => store.users.get(userId) ?? []
+  const byIdentifier = (kind: "email_address" | "phone_number", values: ReadonlyArray<string>) =>
+    values.flatMap((v) => {
+      const found = store.findIdentification(kind, v)
+      return found === undefined ? [] : owner(found.userId)
+    })
+  const narrowed = [
+    [filters.userIds, () => filters.userIds.flatMap(owner)],
+    [filters.externalIds, () => filters.externalIds.flatMap((id) => [...store.usersWithExternalId(id)])],
+    [filters.usernames, () => filters.usernames.flatMap((name) => store.findUserByUsername(name) ?? [])],
+    [filters.emails, () => byIdentifier("email_address", filters.emails)],
+    [filters.phones, () => byIdentifier("phone_number", filters.phones)],
+    [
+      filters.organizationIds,
+      () => filters.organizationIds.flatMap((id) => store.membershipsIn(id).flatMap((m) => owner(m.userId)))
+    ]
+  ] as const
+  const given = narrowed.find(([values]) => values.length > 0)
+  return given === undefined ? undefined : new Set(given[1]())
 }
 
 /** The filters `GET /users` and `GET /users/count` share. */
@@ -230,7 +263,10 @@ const filterUsers = (store: Store, q: URLSearchParams): Array<UserRecord> => {
   ]
   if (unsupported) return []
 
-  return [...store.users.values()].filter((u) => {
+  const candidates =
+    indexedCandidates(store, { emails, phones, externalIds, usernames, userIds, organizationIds }) ??
+    store.users.values()
+  return [...candidates].filter((u) => {
     const emailValues = store.identificationsOf(u.id, "email_address").map((i) => i.value)
     const phoneValues = store.identificationsOf(u.id, "phone_number").map((i) => i.value)
     const fullName = [u.firstName, u.lastName].filter((n) => n !== null).join(" ")
