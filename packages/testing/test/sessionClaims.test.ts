@@ -421,7 +421,27 @@ describe("JWT templates", () => {
         })
         expect(yield* refused({ name: "hmac" })).toEqual({ status: 422, code: "form_identifier_exists" })
         expect(yield* refused({ lifetime: 10 })).toEqual({ status: 422, code: "form_param_value_invalid" })
-        expect(at(yield* emulator.request("GET", "jwt_templates"), "length")).toBe(2)
+        const templates = yield* emulator.request("GET", "jwt_templates")
+        expect(at(templates, "length")).toBe(2)
+
+        // An update keeps what it does not name; a deleted template makes no more tokens.
+        const hmacId = str(templates, 1, "id")
+        expect(str(templates, 1, "name")).toBe("hmac")
+        const updated = yield* emulator.request("PATCH", `jwt_templates/${hmacId}`, {
+          name: "hmac",
+          claims: { name: "{{user.first_name}}" },
+          lifetime: 600
+        })
+        expect(updated).toMatchObject({ lifetime: 600, custom_signing_key: true, signing_algorithm: "HS256" })
+        const longer = decodeJwt(
+          str(yield* emulator.request("POST", `sessions/${session.id}/tokens/hmac`), "jwt")
+        )
+        expect(Number(longer.exp) - Number(longer.iat)).toBe(600)
+        yield* emulator.request("DELETE", `jwt_templates/${hmacId}`)
+        expect(yield* errorOf(emulator.request("POST", `sessions/${session.id}/tokens/hmac`))).toEqual({
+          status: 404,
+          code: "resource_not_found"
+        })
       })
     )
   )

@@ -265,7 +265,8 @@ export const handlers: Record<string, Handler> = {
     attempt(() => readTemplate(ctx.store, bodyObject(ctx.body))).pipe(
       Effect.tap(checkKey),
       Effect.flatMap(() =>
-        sync(({ store }) => {
+        attempt(() => {
+          const { store } = ctx
           // Read again: another request may have taken the name while the key was checked.
           const fields = readTemplate(store, bodyObject(ctx.body))
           const now = store.now()
@@ -277,7 +278,7 @@ export const handlers: Record<string, Handler> = {
           }
           store.jwtTemplates.set(template.id, template)
           return templateJson(template)
-        })(ctx)
+        })
       )
     ),
   GetJWTTemplate: sync((ctx) => templateJson(templateParam(ctx))),
@@ -285,13 +286,14 @@ export const handlers: Record<string, Handler> = {
     attempt(() => readTemplate(ctx.store, bodyObject(ctx.body), templateParam(ctx))).pipe(
       Effect.tap(checkKey),
       Effect.flatMap(() =>
-        sync(({ store }) => {
+        attempt(() => {
+          const { store } = ctx
           const template = templateParam(ctx)
           Object.assign(template, readTemplate(store, bodyObject(ctx.body), template), {
             updatedAt: store.now()
           })
           return templateJson(template)
-        })(ctx)
+        })
       )
     ),
   DeleteJWTTemplate: sync((ctx) => {
