@@ -18,14 +18,19 @@ import { Context, Data, type Duration, Effect, Either, Layer, Redacted, Schema, 
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
+import { attempt } from "./internal/context.js"
+import type { ClerkApiError } from "./internal/errors.js"
 import { seed as seedGeneric } from "./internal/generic.js"
 import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
 import { persist, read, restore } from "./internal/persistence.js"
 import { fixedWindow, validate } from "./internal/rateLimit.js"
-import { snapshotJson } from "./internal/serialize.js"
+import { sessionJson, snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
-import { sessionToken as signSessionToken } from "./internal/sessions.js"
+import {
+  setActiveOrganization as switchOrganization,
+  sessionToken as signSessionToken
+} from "./internal/sessions.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
@@ -188,6 +193,15 @@ export interface Emulator {
     params: OrganizationMemberships.CreateParams
   ) => Effect.Effect<Models.OrganizationMembership, SeedError>
   readonly seedSession: (params: Sessions.CreateParams) => Effect.Effect<Models.Session, SeedError>
+  /**
+   * Makes an organization the session's active one (`null`: none), as a client
+   * switching organizations would; the Backend API has no operation for it.
+   * A session starts in the organization its user last created or joined.
+   */
+  readonly setActiveOrganization: (
+    sessionId: string,
+    organizationId: string | null
+  ) => Effect.Effect<Models.Session, ClerkEmulatorError>
   /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
   readonly sessionToken: (
     sessionId: string,
@@ -240,6 +254,11 @@ const decodeSnapshot = Schema.decodeUnknownSync(
 )
 
 const encoder = new TextEncoder()
+
+const decodeSession = Schema.decodeUnknownSync(Models.Session)
+
+const emulatorError = (error: ClerkApiError): ClerkEmulatorError =>
+  new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
 
 /**
  * Creates an emulator with empty state and a fresh RS256 signing key.
@@ -307,12 +326,12 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       seedOrganization: (params) => seed(Organizations.create(params)),
       seedMembership: (params) => seed(OrganizationMemberships.create(params)),
       seedSession: (params) => seed(Sessions.create(params)),
+      setActiveOrganization: (sessionId, organizationId) =>
+        attempt(() =>
+          decodeSession(sessionJson(switchOrganization(state.store, sessionId, organizationId)))
+        ).pipe(Effect.mapError(emulatorError)),
       sessionToken: (sessionId, tokenOptions = {}) =>
-        signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(
-          Effect.mapError(
-            (error) => new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
-          )
-        ),
+        signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(Effect.mapError(emulatorError)),
       seedResource: (path, fields) =>
         Effect.sync(() => {
           const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)

@@ -10,6 +10,8 @@ import type { SigningKeys } from "./keys.js"
 import { handlers as memberships } from "./memberships.js"
 import { handlers as organizationInvitations } from "./organizationInvitations.js"
 import { handlers as organizations } from "./organizations.js"
+import { handlers as jwtTemplates } from "./jwtTemplates.js"
+import { handlers as roles } from "./roles.js"
 import type { Limiter } from "./rateLimit.js"
 import { matchRoute } from "./router.js"
 import type { Webhooks } from "./webhooks.js"
@@ -51,7 +53,9 @@ const handlers: Record<string, Handler> = {
   ...memberships,
   ...organizationInvitations,
   ...invitations,
-  ...sessions
+  ...sessions,
+  ...roles,
+  ...jwtTemplates
 }
 
 // Clerk serves the API under `/v1`; requests without it are accepted too.

@@ -14,12 +14,14 @@ import {
   queryString,
   reqString
 } from "./params.js"
-import { membershipJson, roles } from "./serialize.js"
+import { membershipJson } from "./serialize.js"
 import type { MembershipRecord, Metadata, OrganizationRecord, Store, UserRecord } from "./store.js"
 
-export const checkRole = (role: string): string => {
-  if (roles[role] === undefined) {
-    throw paramInvalid("role", `role must be one of ${Object.keys(roles).join(", ")}.`)
+/** A role key the instance has: a default role or a custom one created through the API. */
+export const checkRole = (store: Store, role: string): string => {
+  if (store.findRole(role) === undefined) {
+    const keys = [...store.roles.values()].map((r) => r.key)
+    throw paramInvalid("role", `role must be one of ${keys.join(", ")}.`)
   }
   return role
 }
@@ -148,7 +150,7 @@ export const handlers: Record<string, Handler> = {
     const organization = organizationParam(ctx)
     const body = bodyObject(ctx.body)
     const user = findUser(ctx.store, reqString(body, "user_id"))
-    const role = checkRole(reqString(body, "role"))
+    const role = checkRole(ctx.store, reqString(body, "role"))
     const membership = addMembership(
       ctx.store,
       organization,
@@ -166,7 +168,7 @@ export const handlers: Record<string, Handler> = {
   InstanceGetOrganizationMemberships: sync((ctx) => listed(ctx, [...ctx.store.memberships.values()])),
   UpdateOrganizationMembership: sync((ctx) => {
     const membership = membershipParam(ctx)
-    membership.role = checkRole(reqString(bodyObject(ctx.body), "role"))
+    membership.role = checkRole(ctx.store, reqString(bodyObject(ctx.body), "role"))
     membership.updatedAt = ctx.store.now()
     return membershipJson(ctx.store, membership)
   }),
