@@ -5,8 +5,9 @@
  * active organization (`Requirement` middlewares, 403 declared in the API).
  *
  * It runs against the Clerk emulator: starts the emulator and the API server on
- * loopback ports, signs in an admin and a member of one organization, calls the
- * API as each of them and without a token, prints the answers and exits.
+ * loopback ports, gives a custom role the `org:invoices:read` permission, signs
+ * in an admin and an accountant (that role) of one organization, calls the API
+ * as each of them and without a token, prints the answers and exits.
  *
  *   node_modules/.bin/tsx --conditions=@effect-clerk/source examples/http-server.ts
  */
@@ -19,7 +20,7 @@ import {
   layerRequirement,
   Requirement
 } from "@effect-clerk/auth"
-import { ClerkClient } from "@effect-clerk/backend"
+import { ClerkClient, OrganizationPermissions, OrganizationRoles } from "@effect-clerk/backend"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import {
   FetchHttpClient,
@@ -70,10 +71,13 @@ const program = Effect.gen(function* () {
   const emulator = yield* ClerkEmulator.ClerkEmulator
   const clerk = yield* ClerkEmulator.serve()
 
+  const backend = ClerkClient.layer({
+    secretKey: Redacted.make(emulator.secretKey),
+    apiUrl: clerk.apiUrl
+  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
   // ClerkAuth fetches and caches the instance's JWKS through the Backend API client.
   const clerkAuth = ClerkAuth.layer({ authorizedParties: ["http://localhost:3000"] }).pipe(
-    Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(emulator.secretKey), apiUrl: clerk.apiUrl })),
-    Layer.provide(NodeHttpClient.layerUndici)
+    Layer.provide(backend)
   )
   const server = HttpApiBuilder.serve().pipe(
     Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide(AccountLive))),
@@ -88,11 +92,18 @@ const program = Effect.gen(function* () {
   if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("the server is not on TCP")
   const base = `http://127.0.0.1:${address.port}`
 
-  // Ada creates the organization (so she is its admin) and Grace joins it as a member.
+  // A custom role holding a custom permission, made through the Backend API as on your instance.
+  yield* OrganizationPermissions.create({ name: "Read invoices", key: "org:invoices:read" }).pipe(
+    Effect.flatMap((readInvoices) =>
+      OrganizationRoles.create({ name: "Accountant", key: "org:accountant", permissions: [readInvoices.id] })
+    ),
+    Effect.provide(backend)
+  )
+  // Ada creates the organization (so she is its admin) and Grace joins it as an accountant.
   const ada = yield* emulator.seedUser({ emailAddress: ["ada@example.com"], firstName: "Ada" })
   const grace = yield* emulator.seedUser({ emailAddress: ["grace@example.com"], firstName: "Grace" })
   const org = yield* emulator.seedOrganization({ name: "Analytical Engines", createdBy: ada.id })
-  yield* emulator.seedMembership({ organizationId: org.id, userId: grace.id, role: "org:member" })
+  yield* emulator.seedMembership({ organizationId: org.id, userId: grace.id, role: "org:accountant" })
   const tokenFor = (userId: string) =>
     Effect.flatMap(emulator.seedSession({ userId: userId, activeOrganizationId: org.id }), (session) =>
       emulator.sessionToken(session.id, { azp: "http://localhost:3000" })
@@ -123,14 +134,13 @@ const program = Effect.gen(function* () {
       yield* Console.log(`${`${name}:`.padEnd(8)}${`${method} ${path}`.padEnd(17)}${answer}`)
     }
   }
-  // The emulator's roles carry only Clerk's system permissions, which Clerk leaves out of
-  // session tokens: nobody here holds org:invoices:read. On your instance, give a custom role it.
+  // The admin role holds only Clerk's system permissions, which session tokens leave out.
   const expected: Record<string, string> = {
     "ada GET /me": "200",
     "ada GET /invoices": "403",
     "ada DELETE /invoices": "204",
     "grace GET /me": "200",
-    "grace GET /invoices": "403",
+    "grace GET /invoices": "200",
     "grace DELETE /invoices": "403",
     "nobody GET /me": "401",
     "nobody GET /invoices": "401",

@@ -154,6 +154,16 @@ describe("webhook events", () => {
         expect_("role.created", role.id)
         yield* OrganizationRoles.update({ organizationRoleId: role.id, name: "Bookkeeper" })
         expect_("role.updated", role.id)
+        yield* OrganizationRoles.assignPermission({
+          organizationRoleId: role.id,
+          permissionId: permission.id
+        })
+        expect_("role.updated", role.id)
+        yield* OrganizationRoles.removePermission({
+          organizationRoleId: role.id,
+          permissionId: permission.id
+        })
+        expect_("role.updated", role.id)
         yield* OrganizationRoles.delete({ organizationRoleId: role.id })
         expect_("role.deleted", role.id)
         yield* OrganizationPermissions.delete({ permissionId: permission.id })

@@ -18,23 +18,38 @@ import { Context, Data, type Duration, Effect, Either, Layer, Redacted, Schema, 
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
+import { attempt } from "./internal/context.js"
+import type { ClerkApiError } from "./internal/errors.js"
 import { seed as seedGeneric } from "./internal/generic.js"
 import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
+import { persist, read, restore } from "./internal/persistence.js"
 import { fixedWindow, validate } from "./internal/rateLimit.js"
-import { snapshotJson } from "./internal/serialize.js"
+import { sessionJson, snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
-import { sessionToken as signSessionToken } from "./internal/sessions.js"
+import {
+  setActiveOrganization as switchOrganization,
+  sessionToken as signSessionToken
+} from "./internal/sessions.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
-/**
- * A request as the emulator sees it, whichever transport delivered it.
- *
- * @since 0.1.0
- * @category models
- */
-export type { EmulatorRequest, EmulatorResponse }
+export type {
+  /**
+   * A request as the emulator sees it, whichever transport delivered it.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  EmulatorRequest,
+  /**
+   * The emulator's answer to an `EmulatorRequest`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  EmulatorResponse
+}
 
 /**
  * @since 0.1.0
@@ -57,6 +72,13 @@ export interface Options {
         readonly window: Duration.DurationInput
       }
     | undefined
+  /**
+   * Keeps the emulator's state in this file: an emulator made with a file that
+   * exists starts from the state it holds (its users, organizations, sessions,
+   * signing key, ...), and every change is written to it within a fifth of a
+   * second. Unset, the state lives in memory only.
+   */
+  readonly stateFile?: string | undefined
 }
 
 /**
@@ -69,8 +91,8 @@ export class InvalidOptionsError extends Data.TaggedError("InvalidOptionsError")
   readonly message: string
 }> {}
 
-/** Options without a rate limit cannot be invalid. */
-type Infallible = Options & { readonly rateLimit?: undefined }
+/** Options without a rate limit or a state file cannot be invalid. */
+type Infallible = Options & { readonly rateLimit?: undefined; readonly stateFile?: undefined }
 
 /**
  * A resource in its wire shape (snake_case, as the Backend API returns it).
@@ -107,13 +129,15 @@ export interface Snapshot {
  */
 export type SeedError = Effect.Effect.Error<ReturnType<typeof Users.create>>
 
-/**
- * An email or SMS the emulator would have sent, with its verification code.
- *
- * @since 0.1.0
- * @category models
- */
-export type { OutboxMessage }
+export type {
+  /**
+   * An email or SMS the emulator would have sent, with its verification code.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  OutboxMessage
+}
 
 /**
  * A webhook delivery: the event, its payload, and each attempt's status.
@@ -169,6 +193,15 @@ export interface Emulator {
     params: OrganizationMemberships.CreateParams
   ) => Effect.Effect<Models.OrganizationMembership, SeedError>
   readonly seedSession: (params: Sessions.CreateParams) => Effect.Effect<Models.Session, SeedError>
+  /**
+   * Makes an organization the session's active one (`null`: none), as a client
+   * switching organizations would; the Backend API has no operation for it.
+   * A session starts in the organization its user last created or joined.
+   */
+  readonly setActiveOrganization: (
+    sessionId: string,
+    organizationId: string | null
+  ) => Effect.Effect<Models.Session, ClerkEmulatorError>
   /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
   readonly sessionToken: (
     sessionId: string,
@@ -222,6 +255,11 @@ const decodeSnapshot = Schema.decodeUnknownSync(
 
 const encoder = new TextEncoder()
 
+const decodeSession = Schema.decodeUnknownSync(Models.Session)
+
+const emulatorError = (error: ClerkApiError): ClerkEmulatorError =>
+  new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
+
 /**
  * Creates an emulator with empty state and a fresh RS256 signing key.
  *
@@ -239,11 +277,24 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       if (typeof valid === "string") return yield* new InvalidOptionsError({ message: valid })
       limiter = fixedWindow(options.rateLimit.limit, valid.windowMillis)
     }
-    const keys = yield* makeSigningKeys(issuer)
+    const invalid = (message: string) => new InvalidOptionsError({ message })
+    const saved =
+      options.stateFile === undefined ? undefined : yield* Effect.mapError(read(options.stateFile), invalid)
+    const keys = yield* Effect.mapError(makeSigningKeys(issuer, saved?.signingKey), invalid)
+    const store = new Store()
+    if (saved !== undefined) restore(store, saved.store)
     const webhooks = new Webhooks()
-    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey, limiter, webhooks }
+    const state: EmulatorState = { store, keys, secretKey: options.secretKey, limiter, webhooks }
     const secretKey = options.secretKey ?? "sk_test_emulator"
-    const answer = (request: EmulatorRequest) => handle(state, request)
+    const persisted =
+      options.stateFile === undefined
+        ? undefined
+        : persist(options.stateFile, store, keys.privateJwk, "200 millis")
+    // Reads change nothing worth writing; anything else may have.
+    const answer = (request: EmulatorRequest) =>
+      persisted === undefined || request.method.toUpperCase() === "GET"
+        ? handle(state, request)
+        : Effect.zipLeft(handle(state, request), persisted.changed)
 
     const request = (method: string, path: string, body?: unknown) =>
       answer({
@@ -275,17 +326,17 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       seedOrganization: (params) => seed(Organizations.create(params)),
       seedMembership: (params) => seed(OrganizationMemberships.create(params)),
       seedSession: (params) => seed(Sessions.create(params)),
+      setActiveOrganization: (sessionId, organizationId) =>
+        attempt(() =>
+          decodeSession(sessionJson(switchOrganization(state.store, sessionId, organizationId)))
+        ).pipe(Effect.mapError(emulatorError)),
       sessionToken: (sessionId, tokenOptions = {}) =>
-        signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(
-          Effect.mapError(
-            (error) => new ClerkEmulatorError({ status: error.status, body: error.toBody(traceId()) })
-          )
-        ),
+        signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(Effect.mapError(emulatorError)),
       seedResource: (path, fields) =>
         Effect.sync(() => {
           const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)
           return { ...record, id: String(record.id), object: String(record.object ?? "") }
-        }),
+        }).pipe(Effect.tap(() => (persisted === undefined ? Effect.void : persisted.changed))),
       snapshot: Effect.sync(() => decodeSnapshot(snapshotJson(state.store))),
       addWebhookEndpoint: (url, endpointOptions = {}) =>
         Effect.sync(() => {

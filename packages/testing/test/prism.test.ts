@@ -314,6 +314,76 @@ describe.runIf(requireSpec("prism proxy"))(
         })
       )
 
+      it.effect("organization roles and permissions, JWT templates and their tokens", () =>
+        Effect.gen(function* () {
+          const permission = yield* valid("POST", "/organization_permissions", {
+            name: "Read invoices",
+            key: "org:invoices:read",
+            description: "Lets a member read invoices"
+          })
+          const permissionId = str(permission, "id")
+          yield* valid("GET", `/organization_permissions/${permissionId}`)
+          yield* valid("GET", "/organization_permissions?query=invoices&order_by=key&limit=5")
+          yield* valid("PATCH", `/organization_permissions/${permissionId}`, { name: "Read all invoices" })
+          const manage = yield* valid("POST", "/organization_permissions", {
+            name: "Manage invoices",
+            key: "org:invoices:manage"
+          })
+          yield* expectValid(422, "POST", "/organization_permissions", { name: "x", key: "org:sys_x:y" })
+          const system = yield* valid("GET", "/organization_permissions?query=org:sys_profile:manage")
+          yield* expectValid(403, "DELETE", `/organization_permissions/${str(system, "data", 0, "id")}`)
+          const role = yield* valid("POST", "/organization_roles", {
+            name: "Accountant",
+            key: "org:accountant",
+            description: null,
+            permissions: [permissionId]
+          })
+          const roleId = str(role, "id")
+          yield* valid("GET", `/organization_roles/${roleId}`)
+          yield* valid("GET", "/organization_roles?order_by=-created_at")
+          yield* valid("PATCH", `/organization_roles/${roleId}`, { description: "Books" })
+          yield* valid("POST", `/organization_roles/${roleId}/permissions/${str(manage, "id")}`)
+          yield* expectValid(409, "POST", `/organization_roles/${roleId}/permissions/${str(manage, "id")}`)
+          yield* valid("DELETE", `/organization_roles/${roleId}/permissions/${str(manage, "id")}`)
+          yield* expectValid(422, "DELETE", `/organization_roles/${roleId}/permissions/${str(manage, "id")}`)
+          yield* expectValid(422, "POST", "/organization_roles", { name: "Again", key: "org:accountant" })
+
+          const owner = yield* valid("POST", "/users", { first_name: "Rita" })
+          const org = yield* valid("POST", "/organizations", {
+            name: "Ledgers",
+            created_by: str(owner, "id")
+          })
+          const member = yield* valid("POST", "/users", { first_name: "Tom" })
+          yield* valid("POST", `/organizations/${str(org, "id")}/memberships`, {
+            user_id: str(member, "id"),
+            role: "org:accountant"
+          })
+          yield* expectValid(422, "DELETE", `/organization_roles/${roleId}`)
+          const session = yield* valid("POST", "/sessions", { user_id: str(member, "id") })
+          expect(at(session, "last_active_organization_id")).toBe(str(org, "id"))
+
+          const template = yield* valid("POST", "/jwt_templates", {
+            name: "claims",
+            claims: { email: "{{user.primary_email_address}}", org: "{{org.slug}}" },
+            lifetime: 120
+          })
+          const templateId = str(template, "id")
+          yield* valid("GET", `/jwt_templates/${templateId}`)
+          yield* valid("GET", "/jwt_templates")
+          yield* valid("PATCH", `/jwt_templates/${templateId}`, { name: "claims", claims: { n: 1 } })
+          yield* expectValid(422, "POST", "/jwt_templates", { name: "claims", claims: {} })
+          const token = yield* valid("POST", `/sessions/${str(session, "id")}/tokens/claims`, {
+            expires_in_seconds: 60
+          })
+          expect(at(token, "object")).toBe("token")
+          yield* expectValid(404, "POST", `/sessions/${str(session, "id")}/tokens/missing`)
+          yield* valid("DELETE", `/jwt_templates/${templateId}`)
+          yield* valid("DELETE", `/organizations/${str(org, "id")}`)
+          yield* valid("DELETE", `/organization_roles/${roleId}`)
+          yield* valid("DELETE", `/organization_permissions/${permissionId}`)
+        })
+      )
+
       it.effect("every operation answers its success status with a spec-valid body", () =>
         Effect.gen(function* () {
           const { send, emulator, covered } = yield* Prism

@@ -38,9 +38,9 @@ export type BodyRead =
 
 /**
  * A page fetched ahead of the consumer (`Pagination.stream`) waits as bytes,
- * outside V8's heap: its 1.4 MB of text arriving while the consumer's page was
- * alive set off young collections that promoted that page, and streaming
- * 100,000 users peaked at about 1.4× the RSS of 20,000 (1.1× as bytes).
+ * outside V8's heap: its text arriving while the consumer's page was alive set
+ * off young collections that promoted that page, so a long stream's memory grew
+ * with its length; held as bytes, it stays flat.
  */
 export const readAhead = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))

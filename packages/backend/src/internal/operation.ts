@@ -6,8 +6,6 @@
  * that depends on the operation alone is prepared in `make`, and the retry
  * machinery is only set up once an attempt has failed in a repeatable way.
  */
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -19,8 +17,7 @@ import type * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
 import { ClerkClient, type Service as ClerkClientService } from "../ClerkClient.js"
-import type { ClerkErrors, ResponseValidationError, SDKError } from "../Errors.js"
-import { RequestValidationError } from "../Errors.js"
+import { type OperationError, RequestValidationError } from "../Errors.js"
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, RetryPolicy } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
@@ -54,34 +51,6 @@ export {
   optionalJson as optionalJsonBody,
   query
 } from "./request.js"
-
-/**
- * Errors any operation can fail with besides Clerk's tagged errors: invalid
- * params, an answer without a tag, a body its schema rejects, a request that
- * never got an answer (or whose answer a middleware of the supplied HttpClient
- * rejected), or an attempt that ran out of time.
- *
- * @since 0.1.0
- * @category errors
- */
-export type GenericError =
-  | RequestValidationError
-  | SDKError
-  | ResponseValidationError
-  | HttpClientError.HttpClientError
-  | Cause.TimeoutException
-
-/**
- * What every operation can fail with. A Clerk error body surfaces as the tag of
- * its status even where the spec does not list that status for the operation
- * (real Clerk answers such statuses), so every operation's error type names all
- * of Clerk's tags: a narrower type would omit errors the call does fail with.
- * The statuses the spec documents for an operation are listed in its JSDoc.
- *
- * @since 0.1.0
- * @category errors
- */
-export type OperationError = ClerkErrors | GenericError
 
 export interface Definition<P, PI, A, AI> extends RequestShape {
   readonly operationId: string

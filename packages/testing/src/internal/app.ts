@@ -17,6 +17,8 @@ import type { SigningKeys } from "./keys.js"
 import { handlers as memberships } from "./memberships.js"
 import { handlers as organizationInvitations } from "./organizationInvitations.js"
 import { handlers as organizations } from "./organizations.js"
+import { handlers as jwtTemplates } from "./jwtTemplates.js"
+import { handlers as roles } from "./roles.js"
 import type { Limiter } from "./rateLimit.js"
 import { handlers as restrictions } from "./restrictions.js"
 import { matchRoute } from "./router.js"
@@ -60,7 +62,9 @@ const handlers: Record<string, Handler> = {
   ...organizationInvitations,
   ...invitations,
   ...sessions,
-  ...restrictions
+  ...restrictions,
+  ...roles,
+  ...jwtTemplates
 }
 
 // Clerk serves the API under `/v1`; requests without it are accepted too.

@@ -15,19 +15,23 @@ export interface HandlerContext {
 export type Handler = (ctx: HandlerContext) => Effect.Effect<unknown, ClerkApiError>
 
 /**
- * Lifts a synchronous handler. It runs in one step (no fiber yields), which is
- * what keeps each request's store mutations atomic. Anything other than a
+ * Runs synchronous emulator code in one step (no fiber yields), which is what
+ * keeps each request's store mutations atomic. Anything other than a
  * ClerkApiError is a bug in the emulator and becomes a defect.
  */
+export const attempt = <A>(f: () => A): Effect.Effect<A, ClerkApiError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(f())
+    } catch (error) {
+      return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
+    }
+  })
+
+/** Lifts a synchronous handler (see `attempt`). */
 export const sync =
   <A>(f: (ctx: HandlerContext) => A): ((ctx: HandlerContext) => Effect.Effect<A, ClerkApiError>) =>
   (ctx) =>
-    Effect.suspend(() => {
-      try {
-        return Effect.succeed(f(ctx))
-      } catch (error) {
-        return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
-      }
-    })
+    attempt(() => f(ctx))
 
 export const param = (ctx: HandlerContext, name: string): string => ctx.params[name] ?? ""

@@ -134,7 +134,12 @@ on(event("organizationDomain.deleted"), "DeleteOrganizationDomain")
 on(event("session.created", withUser), "createSession")
 on(event("session.revoked", withUser), "RevokeSession")
 on(event("role.created"), "CreateOrganizationRole")
-on(event("role.updated"), "UpdateOrganizationRole")
+on(
+  event("role.updated"),
+  "UpdateOrganizationRole",
+  "AssignPermissionToOrganizationRole",
+  "RemovePermissionFromOrganizationRole"
+)
 on(event("role.deleted"), "DeleteOrganizationRole")
 on(event("permission.created"), "CreateOrganizationPermission")
 on(event("permission.updated"), "UpdateOrganizationPermission")

@@ -60,7 +60,7 @@ export const addIdentification = (
 }
 
 /** Deleting the primary identification promotes the oldest remaining one, or clears it. */
-export const removeIdentification = (store: Store, record: IdentificationRecord): void => {
+const removeIdentification = (store: Store, record: IdentificationRecord): void => {
   store.identifications.delete(record.id)
   const user = store.users.get(record.userId)
   if (user === undefined) return

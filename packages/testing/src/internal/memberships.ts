@@ -16,7 +16,7 @@ import {
   queryString,
   reqString
 } from "./params.js"
-import { membershipJson, roles } from "./serialize.js"
+import { membershipJson } from "./serialize.js"
 import type {
   MembershipRecord,
   Metadata,
@@ -26,9 +26,11 @@ import type {
   UserRecord
 } from "./store.js"
 
-export const checkRole = (role: string): string => {
-  if (roles[role] === undefined) {
-    throw paramInvalid("role", `role must be one of ${Object.keys(roles).join(", ")}.`)
+/** A role key the instance has: a default role or a custom one created through the API. */
+export const checkRole = (store: Store, role: string): string => {
+  if (store.findRole(role) === undefined) {
+    const keys = [...store.roles.values()].map((r) => r.key)
+    throw paramInvalid("role", `role must be one of ${keys.join(", ")}.`)
   }
   return role
 }
@@ -97,19 +99,19 @@ export const addMembership = (
   return membership
 }
 
-const managesMemberships = (role: string): boolean =>
-  roles[role]?.permissions.includes("org:sys_memberships:manage") ?? false
+const managesMemberships = (store: Store, role: string): boolean =>
+  store.permissionKeysOf(role).includes("org:sys_memberships:manage")
 
 /**
  * Clerk keeps at least one member who can manage an organization's memberships:
  * the last one may be neither demoted (`nextRole`) nor removed (no `nextRole`).
  */
 const assertKeepsAManager = (store: Store, membership: MembershipRecord, nextRole?: string): void => {
-  if (!managesMemberships(membership.role)) return
-  if (nextRole !== undefined && managesMemberships(nextRole)) return
+  if (!managesMemberships(store, membership.role)) return
+  if (nextRole !== undefined && managesMemberships(store, nextRole)) return
   const another = store
     .membershipsIn(membership.organizationId)
-    .some((m) => m.id !== membership.id && managesMemberships(m.role))
+    .some((m) => m.id !== membership.id && managesMemberships(store, m.role))
   if (!another) {
     throw new ClerkApiError(
       400,
@@ -202,7 +204,7 @@ export const handlers: Record<string, Handler> = {
     const organization = organizationParam(ctx)
     const body = bodyObject(ctx.body)
     const user = findUser(ctx.store, reqString(body, "user_id"))
-    const role = checkRole(reqString(body, "role"))
+    const role = checkRole(ctx.store, reqString(body, "role"))
     const membership = addMembership(
       ctx.store,
       organization,
@@ -220,7 +222,7 @@ export const handlers: Record<string, Handler> = {
   InstanceGetOrganizationMemberships: sync((ctx) => listed(ctx, [...ctx.store.memberships.values()])),
   UpdateOrganizationMembership: sync((ctx) => {
     const membership = membershipParam(ctx)
-    const role = checkRole(reqString(bodyObject(ctx.body), "role"))
+    const role = checkRole(ctx.store, reqString(bodyObject(ctx.body), "role"))
     assertKeepsAManager(ctx.store, membership, role)
     membership.role = role
     membership.updatedAt = ctx.store.now()

@@ -30,7 +30,7 @@ const readInvitation = (
   now: number
 ): OrganizationInvitationRecord => {
   const emailAddress = normalizeEmail(reqString(body, "email_address"))
-  const role = checkRole(reqString(body, "role"))
+  const role = checkRole(store, reqString(body, "role"))
   const inviterId = optString(body, "inviter_user_id") ?? null
   if (inviterId !== null) findUser(store, inviterId)
   const existing = store.findIdentification("email_address", emailAddress)

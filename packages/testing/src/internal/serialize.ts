@@ -141,21 +141,8 @@ export const organizationJson = (
 const primaryEmail = (store: Store, u: UserRecord): string | null =>
   (u.primaryEmailAddressId && store.identifications.get(u.primaryEmailAddressId)?.value) ?? null
 
-/** The system roles every Clerk instance has, with their system permissions. */
-export const roles: Record<string, { readonly name: string; readonly permissions: ReadonlyArray<string> }> = {
-  "org:admin": {
-    name: "Admin",
-    permissions: [
-      "org:sys_profile:manage",
-      "org:sys_profile:delete",
-      "org:sys_memberships:read",
-      "org:sys_memberships:manage",
-      "org:sys_domains:read",
-      "org:sys_domains:manage"
-    ]
-  },
-  "org:member": { name: "Member", permissions: ["org:sys_memberships:read"] }
-}
+/** A role's display name; a role deleted since keeps its key as its name. */
+const roleName = (store: Store, key: string): string => store.findRole(key)?.name ?? key
 
 export const membershipJson = (store: Store, m: MembershipRecord): Wire => {
   const organization = store.organizations.get(m.organizationId)
@@ -164,8 +151,8 @@ export const membershipJson = (store: Store, m: MembershipRecord): Wire => {
     id: m.id,
     object: "organization_membership",
     role: m.role,
-    role_name: roles[m.role]?.name ?? m.role,
-    permissions: roles[m.role]?.permissions ?? [],
+    role_name: roleName(store, m.role),
+    permissions: store.permissionKeysOf(m.role),
     public_metadata: m.publicMetadata,
     private_metadata: m.privateMetadata,
     organization: organization ? organizationJson(store, organization) : null,
@@ -195,7 +182,7 @@ export const organizationInvitationJson = (
     id: i.id,
     email_address: i.emailAddress,
     role: i.role,
-    role_name: roles[i.role]?.name ?? i.role,
+    role_name: roleName(store, i.role),
     organization_id: i.organizationId,
     inviter_id: i.inviterId,
     public_inviter_data:

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { type Handler, type HandlerContext, param, sync } from "./context.js"
+import { attempt, type Handler, type HandlerContext, param, sync } from "./context.js"
 import { ClerkApiError, notFound, paramInvalid } from "./errors.js"
 import { randomBase62 } from "./ids.js"
 import type { SigningKeys } from "./keys.js"
@@ -15,7 +15,7 @@ import {
   reqString
 } from "./params.js"
 import { sessionJson } from "./serialize.js"
-import type { SessionRecord, SessionStatus, Store } from "./store.js"
+import type { MembershipRecord, OrganizationRecord, SessionRecord, SessionStatus, Store } from "./store.js"
 
 const statuses: ReadonlyArray<SessionStatus> = [
   "abandoned",
@@ -27,25 +27,40 @@ const statuses: ReadonlyArray<SessionStatus> = [
   "revoked"
 ]
 
-export const createSession = (
+/** Clerk starts a session in the organization the user last created or joined, if any. */
+const lastJoined = (store: Store, userId: string): string | null => {
+  let latest: MembershipRecord | undefined
+  for (const m of store.membershipsOf(userId))
+    if (latest === undefined || m.createdAt > latest.createdAt) latest = m
+  return latest?.organizationId ?? null
+}
+
+/** The organization a session may make active: one the user is a member of. */
+const memberOrganization = (store: Store, userId: string, organizationId: string): string => {
+  const organization = findOrganization(store, organizationId)
+  if (store.findMembership(organization.id, userId) === undefined) {
+    throw paramInvalid("active_organization_id", "The user is not a member of active_organization_id.")
+  }
+  return organization.id
+}
+
+const createSession = (
   store: Store,
   userId: string,
-  activeOrganizationId: string | null
+  activeOrganizationId: string | undefined
 ): SessionRecord => {
   const user = findUser(store, userId)
-  if (activeOrganizationId !== null) {
-    const organization = findOrganization(store, activeOrganizationId)
-    if (store.findMembership(organization.id, user.id) === undefined) {
-      throw paramInvalid("active_organization_id", "The user is not a member of active_organization_id.")
-    }
-  }
+  const organizationId =
+    activeOrganizationId === undefined
+      ? lastJoined(store, user.id)
+      : memberOrganization(store, user.id, activeOrganizationId)
   const now = store.now()
   const session: SessionRecord = {
     id: store.newId("sess"),
     userId: user.id,
     clientId: store.newId("client"),
     status: "active",
-    lastActiveOrganizationId: activeOrganizationId,
+    lastActiveOrganizationId: organizationId,
     lastActiveAt: now,
     expireAt: now + 7 * dayMillis,
     abandonAt: now + 30 * dayMillis,
@@ -55,6 +70,20 @@ export const createSession = (
   store.sessions.set(session.id, session)
   user.lastSignInAt = now
   user.lastActiveAt = now
+  return session
+}
+
+/** Switches a session's active organization (none with null), as a client's `setActive` would. */
+export const setActiveOrganization = (
+  store: Store,
+  sessionId: string,
+  organizationId: string | null
+): SessionRecord => {
+  const session = store.sessions.get(sessionId)
+  if (session === undefined) throw notFound("session")
+  session.lastActiveOrganizationId =
+    organizationId === null ? null : memberOrganization(store, session.userId, organizationId)
+  session.updatedAt = store.now()
   return session
 }
 
@@ -69,6 +98,72 @@ export interface TokenOptions {
   readonly azp?: string | undefined
 }
 
+/** A session that may have tokens: an existing, active one. */
+export const activeSession = (store: Store, sessionId: string): SessionRecord => {
+  const session = store.sessions.get(sessionId)
+  if (session === undefined) throw notFound("session")
+  if (session.status !== "active") {
+    throw new ClerkApiError(
+      404,
+      "resource_not_found",
+      "not found",
+      `Session ${session.id} is ${session.status}.`
+    )
+  }
+  return session
+}
+
+/** The session's active organization and the user's membership in it, while both exist. */
+export const activeMembership = (
+  store: Store,
+  session: SessionRecord
+): { readonly organization: OrganizationRecord; readonly membership: MembershipRecord } | undefined => {
+  const organization =
+    session.lastActiveOrganizationId === null
+      ? undefined
+      : store.organizations.get(session.lastActiveOrganizationId)
+  const membership = organization && store.findMembership(organization.id, session.userId)
+  return organization && membership ? { organization, membership } : undefined
+}
+
+/**
+ * The version 2 organization claims (`o`, and the features `fea` its bitmaps
+ * index). Only custom permissions travel: Clerk leaves system permissions out
+ * of session tokens. A permission key `org:<feature>:<action>` is encoded as
+ * the organization feature `o:<feature>` in `fea`, the action's name in `per`,
+ * and bit i of the feature's `fpm` entry set when the role has the i-th name
+ * of `per` for that feature.
+ */
+export const organizationClaims = (
+  store: Store,
+  organization: OrganizationRecord,
+  membership: MembershipRecord
+): { readonly o: Record<string, string>; readonly fea: string | undefined } => {
+  const features: Array<string> = []
+  const names: Array<string> = []
+  const pairs: Array<readonly [feature: number, name: number]> = []
+  for (const key of store.permissionKeysOf(membership.role)) {
+    const [, feature = "", name = ""] = key.split(":")
+    if (feature.startsWith("sys_")) continue
+    if (!features.includes(feature)) features.push(feature)
+    if (!names.includes(name)) names.push(name)
+    pairs.push([features.indexOf(feature), names.indexOf(name)])
+  }
+  // A bitmap may outgrow 2^53 with many names, hence bigint.
+  const maps = features.map(() => 0n)
+  for (const [feature, name] of pairs) maps[feature] = (maps[feature] ?? 0n) | (1n << BigInt(name))
+  return {
+    o: {
+      id: organization.id,
+      slg: organization.slug,
+      rol: membership.role.replace(/^org:/, ""),
+      per: names.join(","),
+      fpm: maps.map(String).join(",")
+    },
+    fea: features.length === 0 ? undefined : features.map((feature) => `o:${feature}`).join(",")
+  }
+}
+
 /**
  * Signs a session token with the claims of Clerk's version 2 session tokens.
  * Reads the store synchronously first, then signs: the signing is the only
@@ -80,41 +175,29 @@ export const sessionToken = (
   sessionId: string,
   options: TokenOptions
 ): Effect.Effect<string, ClerkApiError> =>
-  Effect.suspend(() => {
-    const session = store.sessions.get(sessionId)
-    if (session === undefined) return Effect.fail(notFound("session"))
-    if (session.status !== "active") {
-      return Effect.fail(
-        new ClerkApiError(
-          404,
-          "resource_not_found",
-          "not found",
-          `Session ${session.id} is ${session.status}.`
-        )
-      )
-    }
-    const iat = Math.floor(Date.now() / 1000)
-    const organization =
-      session.lastActiveOrganizationId === null
-        ? undefined
-        : store.organizations.get(session.lastActiveOrganizationId)
-    const membership = organization && store.findMembership(organization.id, session.userId)
-    return keys.sign({
-      ...(options.azp === undefined ? {} : { azp: options.azp }),
-      exp: iat + (options.expiresInSeconds ?? 60),
-      fva: [0, -1],
-      iat,
-      iss: keys.issuer,
-      jti: randomBase62(20),
-      nbf: iat - 10,
-      sid: session.id,
-      sub: session.userId,
-      v: 2,
-      ...(organization && membership
-        ? { o: { id: organization.id, rol: membership.role.replace(/^org:/, ""), slg: organization.slug } }
-        : {})
-    })
-  })
+  Effect.flatMap(
+    attempt(() => {
+      const session = activeSession(store, sessionId)
+      const active = activeMembership(store, session)
+      const organization = active && organizationClaims(store, active.organization, active.membership)
+      const iat = Math.floor(Date.now() / 1000)
+      return {
+        ...(options.azp === undefined ? {} : { azp: options.azp }),
+        exp: iat + (options.expiresInSeconds ?? 60),
+        ...(organization?.fea === undefined ? {} : { fea: organization.fea }),
+        fva: [0, -1],
+        iat,
+        iss: keys.issuer,
+        jti: randomBase62(20),
+        nbf: iat - 10,
+        sid: session.id,
+        sub: session.userId,
+        v: 2,
+        ...(organization === undefined ? {} : { o: organization.o })
+      }
+    }),
+    keys.sign
+  )
 
 const readExpiresIn = sync((ctx) => {
   const seconds = optInteger(bodyObject(ctx.body), "expires_in_seconds") ?? undefined
@@ -130,7 +213,7 @@ export const handlers: Record<string, Handler> = {
     const session = createSession(
       ctx.store,
       reqString(body, "user_id"),
-      optString(body, "active_organization_id") ?? null
+      optString(body, "active_organization_id") ?? undefined
     )
     return sessionJson(session)
   }),

@@ -1,4 +1,5 @@
 import { makeId } from "./ids.js"
+import { seedSystemRoles } from "./systemRoles.js"
 
 export type Metadata = Record<string, unknown>
 
@@ -105,7 +106,8 @@ export interface SessionRecord {
   readonly userId: string
   readonly clientId: string
   status: SessionStatus
-  readonly lastActiveOrganizationId: string | null
+  /** The active organization; the seed API switches it, as a client would. */
+  lastActiveOrganizationId: string | null
   readonly lastActiveAt: number
   readonly expireAt: number
   readonly abandonAt: number
@@ -134,6 +136,49 @@ export interface InstanceRestrictions {
   /** Email addresses whose local part has `+`, `=` or `#` may not sign up. */
   blockEmailSubaddresses: boolean
   blockDisposableEmailDomains: boolean
+}
+
+/** An organization permission: one of Clerk's system permissions, or a custom one (`type: "user"`). */
+export interface PermissionRecord {
+  readonly id: string
+  /** `org:<feature>:<action>` */
+  key: string
+  name: string
+  description: string
+  readonly type: "system" | "user"
+  readonly createdAt: number
+  updatedAt: number
+}
+
+/** An organization role: Clerk's default ones (admin, member) or a custom one. */
+export interface RoleRecord {
+  readonly id: string
+  /** `org:<name>` */
+  key: string
+  name: string
+  description: string | null
+  /** Ids of the role's permissions, in the order they were given. */
+  permissionIds: Array<string>
+  readonly isCreatorEligible: boolean
+  readonly createdAt: number
+  updatedAt: number
+}
+
+/** A JWT template, used by `POST /sessions/{session_id}/tokens/{template_name}`. */
+export interface JwtTemplateRecord {
+  readonly id: string
+  name: string
+  claims: Record<string, unknown>
+  /** Seconds. */
+  lifetime: number
+  /** Seconds. */
+  allowedClockSkew: number
+  customSigningKey: boolean
+  signingAlgorithm: string
+  /** The custom signing key (an HMAC secret or a PKCS#8 PEM private key); never answered. */
+  signingKey: string | null
+  readonly createdAt: number
+  updatedAt: number
 }
 
 /** A message Clerk would have sent: an email or SMS carrying a verification code. */
@@ -262,6 +307,9 @@ export class Store {
     blockEmailSubaddresses: false,
     blockDisposableEmailDomains: false
   }
+  readonly permissions = new Map<string, PermissionRecord>()
+  readonly roles = new Map<string, RoleRecord>()
+  readonly jwtTemplates = new Map<string, JwtTemplateRecord>()
   /** What Clerk would have emailed or texted, oldest first. */
   readonly outbox: Array<OutboxMessage> = []
   /** The resources of the generic operations, by the concrete path of their collection. */
@@ -283,6 +331,10 @@ export class Store {
   private readonly identificationsByUser = this.identifications.index((i) => [i.userId])
   private readonly membershipsByUser = this.memberships.index((m) => [m.userId])
   private readonly membershipsByOrganization = this.memberships.index((m) => [m.organizationId])
+
+  constructor() {
+    seedSystemRoles(this)
+  }
 
   /** Epoch ms, strictly increasing so that `created_at` ordering is total. */
   now(): number {
@@ -330,6 +382,22 @@ export class Store {
 
   membershipsIn(organizationId: string): Array<MembershipRecord> {
     return [...this.membershipsByOrganization.get(organizationId)]
+  }
+
+  /** The role a membership's `role` key names, system or custom. */
+  findRole(key: string): RoleRecord | undefined {
+    for (const r of this.roles.values()) if (r.key === key) return r
+    return undefined
+  }
+
+  /** The keys of a role's permissions; none for a role that no longer exists. */
+  permissionKeysOf(roleKey: string): Array<string> {
+    const role = this.findRole(roleKey)
+    if (role === undefined) return []
+    return role.permissionIds.flatMap((id) => {
+      const permission = this.permissions.get(id)
+      return permission === undefined ? [] : [permission.key]
+    })
   }
 
   findMembership(organizationId: string, userId: string): MembershipRecord | undefined {
