@@ -5,6 +5,7 @@ import { ClerkEmulator } from "@effect-clerk/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
 import { createLocalJWKSet, jwtVerify } from "jose"
+import { str } from "./harness.js"
 
 const freshFile = () => join(mkdtempSync(join(tmpdir(), "clerk-emulator-")), "state.json")
 
@@ -48,6 +49,27 @@ describe("an emulator with a state file", () => {
       expect(yield* second.request("GET", "users?external_id=ada")).toEqual([
         expect.objectContaining({ id: ada.id })
       ])
+    })
+  )
+
+  it.live("keeps the allowlist, the blocklist and the restriction settings", () =>
+    Effect.gen(function* () {
+      const file = freshFile()
+      const first = yield* ClerkEmulator.make({ stateFile: file })
+      yield* first.request("POST", "allowlist_identifiers", { identifier: "allowed.test" })
+      yield* first.request("PATCH", "instance/restrictions", { allowlist: true })
+      const blocked = yield* first.request("POST", "blocklist_identifiers", {
+        identifier: "eve@allowed.test"
+      })
+      yield* savedWith(file, str(blocked, "id"))
+
+      const second = yield* ClerkEmulator.make({ stateFile: file })
+      expect(yield* second.request("PATCH", "instance/restrictions", {})).toMatchObject({ allowlist: true })
+      yield* second.seedUser({ emailAddress: ["ada@allowed.test"] })
+      for (const refused of ["eve@allowed.test", "bob@elsewhere.test"]) {
+        const error = yield* Effect.flip(second.seedUser({ emailAddress: [refused] }))
+        expect(error._tag === "ClerkForbidden" && error.errors[0]?.code).toBe("not_allowed_access")
+      }
     })
   )
 

@@ -297,16 +297,22 @@ export class Store {
   readonly allowlist = new Map<string, ListedIdentifierRecord>()
   readonly blocklist = new Map<string, ListedIdentifierRecord>()
   /**
-   * Off but the blocklist, so that an identifier put on the blocklist is refused without a
-   * further setting, while an instance without an allowlist lets everyone sign up.
+   * The restriction settings, in a table so that a state file keeps them. Off but the
+   * blocklist, so that an identifier put on the blocklist is refused without a further
+   * setting, while an instance without an allowlist lets everyone sign up.
    */
-  readonly restrictions: InstanceRestrictions = {
-    allowlist: false,
-    blocklist: true,
-    allowlistBlocklistDisabledOnSignIn: false,
-    blockEmailSubaddresses: false,
-    blockDisposableEmailDomains: false
-  }
+  private readonly settings = new Map<"restrictions", InstanceRestrictions>([
+    [
+      "restrictions",
+      {
+        allowlist: false,
+        blocklist: true,
+        allowlistBlocklistDisabledOnSignIn: false,
+        blockEmailSubaddresses: false,
+        blockDisposableEmailDomains: false
+      }
+    ]
+  ])
   readonly permissions = new Map<string, PermissionRecord>()
   readonly roles = new Map<string, RoleRecord>()
   readonly jwtTemplates = new Map<string, JwtTemplateRecord>()
@@ -334,6 +340,12 @@ export class Store {
 
   constructor() {
     seedSystemRoles(this)
+  }
+
+  get restrictions(): InstanceRestrictions {
+    const found = this.settings.get("restrictions")
+    if (found === undefined) throw new Error("the store lost its restriction settings")
+    return found
   }
 
   /** Epoch ms, strictly increasing so that `created_at` ordering is total. */
