@@ -17,11 +17,7 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetAllParams = /* @__PURE__ */ Schema.Struct({
+const GetAllParams_ = /* @__PURE__ */ Schema.Struct({
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   status: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
@@ -34,10 +30,32 @@ export const GetAllParams = /* @__PURE__ */ Schema.Struct({
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   )
 })
-export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams> {}
+/**
+ * The params of `getAll`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams_> {}
+/**
+ * The params of `getAll`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetAllParams: Schema.Schema<
+  GetAllParams,
+  Schema.Schema.Encoded<typeof GetAllParams_>
+> = GetAllParams_
 
 /**
  * `GET /organization_invitations` (`ListInstanceOrganizationInvitations`)
+ *
+ * Params:
+ * - `orderBy` (query): string, default `-created_at`
+ * - `status` (query): array of string, each one of `pending`, `accepted`, `revoked`, `expired`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -67,11 +85,7 @@ export const streamAll = /* @__PURE__ */ Pagination.stream(getAll, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   status: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
@@ -85,10 +99,29 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   )
 })
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`)
+ *
+ * Params:
+ * - `status` (query): array of string, each one of `pending`, `accepted`, `revoked`, `expired`
+ * - `orderBy` (query): string, default `-created_at`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -118,11 +151,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   inviterUserId: /* @__PURE__ */ optionalNullable(WireString, "inviter_user_id"),
@@ -136,10 +165,30 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   ),
   notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
 })
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`)
+ *
+ * Params:
+ * - `expiresInDays` (body): integer or null, 1 to 365
+ * - `notify` (body): boolean or null, default `true`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -156,11 +205,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitation
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
+const BulkCreateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   body: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
@@ -178,10 +223,29 @@ export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
     })
   ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(10))
 })
-export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams> {}
+/**
+ * The params of `bulkCreate`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams_> {}
+/**
+ * The params of `bulkCreate`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const BulkCreateParams: Schema.Schema<
+  BulkCreateParams,
+  Schema.Schema.Encoded<typeof BulkCreateParams_>
+> = BulkCreateParams_
 
 /**
  * `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`)
+ *
+ * Params:
+ * - `body` (body, required): array of object, 1 item to 10 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -198,11 +262,7 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitations
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListPendingParams = /* @__PURE__ */ Schema.Struct({
+const ListPendingParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -211,10 +271,30 @@ export const ListPendingParams = /* @__PURE__ */ Schema.Struct({
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   )
 })
-export interface ListPendingParams extends Schema.Schema.Type<typeof ListPendingParams> {}
+/**
+ * The params of `listPending`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface ListPendingParams extends Schema.Schema.Type<typeof ListPendingParams_> {}
+/**
+ * The params of `listPending`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListPendingParams: Schema.Schema<
+  ListPendingParams,
+  Schema.Schema.Encoded<typeof ListPendingParams_>
+> = ListPendingParams_
 
 /**
  * `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -245,15 +325,24 @@ export const streamPending = /* @__PURE__ */ Pagination.stream(listPending, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id")
 })
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`)
@@ -272,16 +361,28 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitation
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id"),
   requestingUserId: /* @__PURE__ */ optionalNullable(WireString, "requesting_user_id")
 })
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
+/**
+ * The params of `revoke`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+/**
+ * The params of `revoke`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeParams: Schema.Schema<
+  RevokeParams,
+  Schema.Schema.Encoded<typeof RevokeParams_>
+> = RevokeParams_
 
 /**
  * `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (`RevokeOrganizationInvitation`)

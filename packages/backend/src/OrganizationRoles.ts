@@ -10,11 +10,7 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   query: /* @__PURE__ */ Schema.optional(WireString),
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
@@ -24,10 +20,28 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
   )
 })
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /organization_roles` (`ListOrganizationRoles`)
+ *
+ * Params:
+ * - `orderBy` (query): string, default `-created_at`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -57,18 +71,30 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,
   key: WireString,
   description: /* @__PURE__ */ optionalNullable(WireString, "description"),
   permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "permissions"),
   includeInInitialRoleSet: /* @__PURE__ */ optionalNullable(Schema.Boolean, "include_in_initial_role_set")
 })
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /organization_roles` (`CreateOrganizationRole`)
@@ -88,14 +114,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
+  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
+})
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
-  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
-})
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`)
@@ -114,18 +149,30 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
   name: /* @__PURE__ */ optionalNullable(WireString, "name"),
   key: /* @__PURE__ */ optionalNullable(WireString, "key"),
   description: /* @__PURE__ */ optionalNullable(WireString, "description"),
   permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "permissions")
 })
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /organization_roles/{organization_role_id}` (`UpdateOrganizationRole`)
@@ -145,14 +192,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
+  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
+})
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
-  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
-})
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`)
@@ -172,15 +231,27 @@ const deleteOrganizationRole = /* @__PURE__ */ Operation.make({
 })
 export { deleteOrganizationRole as delete }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const AssignPermissionParams = /* @__PURE__ */ Schema.Struct({
+const AssignPermissionParams_ = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
   permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
 })
-export interface AssignPermissionParams extends Schema.Schema.Type<typeof AssignPermissionParams> {}
+/**
+ * The params of `assignPermission`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface AssignPermissionParams extends Schema.Schema.Type<typeof AssignPermissionParams_> {}
+/**
+ * The params of `assignPermission`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const AssignPermissionParams: Schema.Schema<
+  AssignPermissionParams,
+  Schema.Schema.Encoded<typeof AssignPermissionParams_>
+> = AssignPermissionParams_
 
 /**
  * `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (`AssignPermissionToOrganizationRole`)
@@ -199,15 +270,27 @@ export const assignPermission = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RemovePermissionParams = /* @__PURE__ */ Schema.Struct({
+const RemovePermissionParams_ = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
   permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
 })
-export interface RemovePermissionParams extends Schema.Schema.Type<typeof RemovePermissionParams> {}
+/**
+ * The params of `removePermission`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface RemovePermissionParams extends Schema.Schema.Type<typeof RemovePermissionParams_> {}
+/**
+ * The params of `removePermission`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RemovePermissionParams: Schema.Schema<
+  RemovePermissionParams,
+  Schema.Schema.Encoded<typeof RemovePermissionParams_>
+> = RemovePermissionParams_
 
 /**
  * `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (`RemovePermissionFromOrganizationRole`)

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { doc, fieldsImport, orderComponents, since, typeAlias } from "./emit.js"
+import { declareSchema, declaredNames, doc, fieldsImport, orderComponents, since } from "./emit.js"
 import { pascalCase } from "./naming.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
 import { type Context, checkUniqueKeys, emit, emitField, fieldsOf, modelName } from "./schemas.js"
@@ -67,8 +67,13 @@ const eventDeclaration = (event: EventModel, ctx: Context): string => {
   const fields = fieldsOf(event.extra)
   checkUniqueKeys(fields, event.type)
   const own = fields.map((field) => emitField(field, ctx))
-  const expression = `Schema.Struct({ ...${basePayload}.fields, type: Schema.Literal(${JSON.stringify(event.type)}), ${own.join(", ")} })`
-  return `${doc([`\`${event.type}\``, "", since, "@category events"])}\nexport const ${event.name} = ${expression}\n${typeAlias(event.name, expression)}`
+  const expression = `Schema.Struct({ ...${basePayload}_.fields, type: Schema.Literal(${JSON.stringify(event.type)}), ${own.join(", ")} })`
+  return declareSchema({
+    name: event.name,
+    doc: [`\`${event.type}\``, "", since, "@category events"],
+    expression,
+    namedEncoded: true
+  })
 }
 
 /**
@@ -84,13 +89,13 @@ const knownEventTypes: ReadonlySet<string> = new Set(eventTypes)
 ${doc(["An event whose `type` is not in `eventTypes`; its wire type is `eventType`.", "", since, "@category events"])}
 export const UnknownWebhookEvent = Schema.transform(
   Schema.Struct({
-    ...${basePayload}.fields,
+    ...${basePayload}_.fields,
     type: Schema.String.pipe(Schema.filter((type) => !knownEventTypes.has(type))),
     data: Schema.optional(Schema.Unknown)
   }),
   Schema.typeSchema(
     Schema.Struct({
-      ...${basePayload}.fields,
+      ...${basePayload}_.fields,
       type: Schema.Literal("unknown"),
       eventType: Schema.String,
       data: Schema.optional(Schema.Unknown)
@@ -113,7 +118,7 @@ export const webhookEventsModule = (spec: WebhooksSpec): string => {
     ...events.map((event) => event.name),
     "UnknownWebhookEvent",
     "WebhookEvent"
-  ]
+  ].flatMap(declaredNames)
   if (new Set(names).size !== names.length) throw new Error("two webhook schemas share an identifier")
   if (spec.components.schemas[basePayload]?.properties?.type === undefined) {
     throw new Error(`${basePayload} has no type property`)
@@ -121,7 +126,12 @@ export const webhookEventsModule = (spec: WebhooksSpec): string => {
   const models = components.map((component) => {
     const name = modelName(component)
     const expression = emit(spec.components.schemas[component]!, ctx)
-    return `${doc([`\`${component}\``, "", since, "@category models"])}\nexport const ${name} = ${expression}\n${typeAlias(name, expression)}`
+    return declareSchema({
+      name,
+      doc: [`\`${component}\``, "", since, "@category models"],
+      expression,
+      namedEncoded: true
+    })
   })
   const declarations = events.map((event) => eventDeclaration(event, ctx))
   const union = `${doc(["Any webhook event Clerk sends, decoded by its `type`.", "", since, "@category events"])}
