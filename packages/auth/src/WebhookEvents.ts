@@ -2662,11 +2662,27 @@ export interface WebhookEventPayloadEncoded extends Schema.Schema.Encoded<typeof
 export const WebhookEventPayload: Schema.Schema<WebhookEventPayload, WebhookEventPayloadEncoded> =
   WebhookEventPayload_
 
-const EmailCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("email.created"),
-  data: EmailEventPayload
-})
+/** The fields every event has: the payload's, `type` aside. */
+type EventFields = Omit<typeof WebhookEventPayload_.fields, "type">
+
+/** The Schema of the event `Type` whose own fields are `Fields`. */
+type EventSchema<Type extends string, Fields extends Schema.Struct.Fields> = Schema.Struct<
+  EventFields & { type: Schema.Literal<[Type]> } & Fields
+>
+
+const event = <const Type extends string, const Fields extends Schema.Struct.Fields>(
+  type: Type,
+  fields: Fields
+): EventSchema<Type, Fields> => {
+  const all: EventFields & { type: Schema.Literal<[Type]> } & Fields = {
+    ...WebhookEventPayload_.fields,
+    type: Schema.Literal(type),
+    ...fields
+  }
+  return Schema.Struct(all)
+}
+
+const EmailCreatedEvent_ = event("email.created", { data: EmailEventPayload })
 /**
  * `email.created`
  *
@@ -2690,11 +2706,7 @@ export interface EmailCreatedEventEncoded extends Schema.Schema.Encoded<typeof E
 export const EmailCreatedEvent: Schema.Schema<EmailCreatedEvent, EmailCreatedEventEncoded> =
   EmailCreatedEvent_
 
-const OrganizationCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organization.created"),
-  data: Organization
-})
+const OrganizationCreatedEvent_ = event("organization.created", { data: Organization })
 /**
  * `organization.created`
  *
@@ -2721,11 +2733,7 @@ export const OrganizationCreatedEvent: Schema.Schema<
   OrganizationCreatedEventEncoded
 > = OrganizationCreatedEvent_
 
-const OrganizationUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organization.updated"),
-  data: Organization
-})
+const OrganizationUpdatedEvent_ = event("organization.updated", { data: Organization })
 /**
  * `organization.updated`
  *
@@ -2752,11 +2760,7 @@ export const OrganizationUpdatedEvent: Schema.Schema<
   OrganizationUpdatedEventEncoded
 > = OrganizationUpdatedEvent_
 
-const OrganizationDeletedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organization.deleted"),
-  data: DeletedObject
-})
+const OrganizationDeletedEvent_ = event("organization.deleted", { data: DeletedObject })
 /**
  * `organization.deleted`
  *
@@ -2783,11 +2787,7 @@ export const OrganizationDeletedEvent: Schema.Schema<
   OrganizationDeletedEventEncoded
 > = OrganizationDeletedEvent_
 
-const OrganizationDomainCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationDomain.created"),
-  data: OrganizationDomain
-})
+const OrganizationDomainCreatedEvent_ = event("organizationDomain.created", { data: OrganizationDomain })
 /**
  * `organizationDomain.created`
  *
@@ -2815,11 +2815,7 @@ export const OrganizationDomainCreatedEvent: Schema.Schema<
   OrganizationDomainCreatedEventEncoded
 > = OrganizationDomainCreatedEvent_
 
-const OrganizationDomainUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationDomain.updated"),
-  data: OrganizationDomain
-})
+const OrganizationDomainUpdatedEvent_ = event("organizationDomain.updated", { data: OrganizationDomain })
 /**
  * `organizationDomain.updated`
  *
@@ -2847,11 +2843,7 @@ export const OrganizationDomainUpdatedEvent: Schema.Schema<
   OrganizationDomainUpdatedEventEncoded
 > = OrganizationDomainUpdatedEvent_
 
-const OrganizationDomainDeletedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationDomain.deleted"),
-  data: DeletedObject
-})
+const OrganizationDomainDeletedEvent_ = event("organizationDomain.deleted", { data: DeletedObject })
 /**
  * `organizationDomain.deleted`
  *
@@ -2879,9 +2871,7 @@ export const OrganizationDomainDeletedEvent: Schema.Schema<
   OrganizationDomainDeletedEventEncoded
 > = OrganizationDomainDeletedEvent_
 
-const OrganizationInvitationCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationInvitation.created"),
+const OrganizationInvitationCreatedEvent_ = event("organizationInvitation.created", {
   data: Schema.Struct({
     object: constant("organization_invitation"),
     id: Schema.String,
@@ -2935,9 +2925,7 @@ export const OrganizationInvitationCreatedEvent: Schema.Schema<
   OrganizationInvitationCreatedEventEncoded
 > = OrganizationInvitationCreatedEvent_
 
-const OrganizationInvitationAcceptedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationInvitation.accepted"),
+const OrganizationInvitationAcceptedEvent_ = event("organizationInvitation.accepted", {
   data: OrganizationInvitationAcceptedPayload
 })
 /**
@@ -2967,9 +2955,7 @@ export const OrganizationInvitationAcceptedEvent: Schema.Schema<
   OrganizationInvitationAcceptedEventEncoded
 > = OrganizationInvitationAcceptedEvent_
 
-const OrganizationInvitationRevokedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationInvitation.revoked"),
+const OrganizationInvitationRevokedEvent_ = event("organizationInvitation.revoked", {
   data: Schema.Struct({
     object: constant("organization_invitation"),
     id: Schema.String,
@@ -3023,9 +3009,7 @@ export const OrganizationInvitationRevokedEvent: Schema.Schema<
   OrganizationInvitationRevokedEventEncoded
 > = OrganizationInvitationRevokedEvent_
 
-const OrganizationMembershipCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationMembership.created"),
+const OrganizationMembershipCreatedEvent_ = event("organizationMembership.created", {
   data: OrganizationMembership
 })
 /**
@@ -3055,9 +3039,7 @@ export const OrganizationMembershipCreatedEvent: Schema.Schema<
   OrganizationMembershipCreatedEventEncoded
 > = OrganizationMembershipCreatedEvent_
 
-const OrganizationMembershipUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationMembership.updated"),
+const OrganizationMembershipUpdatedEvent_ = event("organizationMembership.updated", {
   data: OrganizationMembership
 })
 /**
@@ -3087,9 +3069,7 @@ export const OrganizationMembershipUpdatedEvent: Schema.Schema<
   OrganizationMembershipUpdatedEventEncoded
 > = OrganizationMembershipUpdatedEvent_
 
-const OrganizationMembershipDeletedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("organizationMembership.deleted"),
+const OrganizationMembershipDeletedEvent_ = event("organizationMembership.deleted", {
   data: OrganizationMembership
 })
 /**
@@ -3119,11 +3099,7 @@ export const OrganizationMembershipDeletedEvent: Schema.Schema<
   OrganizationMembershipDeletedEventEncoded
 > = OrganizationMembershipDeletedEvent_
 
-const PaymentAttemptCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("paymentAttempt.created"),
-  data: PaymentAttemptEventPayload
-})
+const PaymentAttemptCreatedEvent_ = event("paymentAttempt.created", { data: PaymentAttemptEventPayload })
 /**
  * `paymentAttempt.created`
  *
@@ -3150,11 +3126,7 @@ export const PaymentAttemptCreatedEvent: Schema.Schema<
   PaymentAttemptCreatedEventEncoded
 > = PaymentAttemptCreatedEvent_
 
-const PaymentAttemptUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("paymentAttempt.updated"),
-  data: PaymentAttemptEventPayload
-})
+const PaymentAttemptUpdatedEvent_ = event("paymentAttempt.updated", { data: PaymentAttemptEventPayload })
 /**
  * `paymentAttempt.updated`
  *
@@ -3181,11 +3153,7 @@ export const PaymentAttemptUpdatedEvent: Schema.Schema<
   PaymentAttemptUpdatedEventEncoded
 > = PaymentAttemptUpdatedEvent_
 
-const PermissionCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("permission.created"),
-  data: Permission
-})
+const PermissionCreatedEvent_ = event("permission.created", { data: Permission })
 /**
  * `permission.created`
  *
@@ -3210,11 +3178,7 @@ export interface PermissionCreatedEventEncoded
 export const PermissionCreatedEvent: Schema.Schema<PermissionCreatedEvent, PermissionCreatedEventEncoded> =
   PermissionCreatedEvent_
 
-const PermissionUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("permission.updated"),
-  data: Permission
-})
+const PermissionUpdatedEvent_ = event("permission.updated", { data: Permission })
 /**
  * `permission.updated`
  *
@@ -3239,11 +3203,7 @@ export interface PermissionUpdatedEventEncoded
 export const PermissionUpdatedEvent: Schema.Schema<PermissionUpdatedEvent, PermissionUpdatedEventEncoded> =
   PermissionUpdatedEvent_
 
-const PermissionDeletedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("permission.deleted"),
-  data: DeletedObject
-})
+const PermissionDeletedEvent_ = event("permission.deleted", { data: DeletedObject })
 /**
  * `permission.deleted`
  *
@@ -3268,11 +3228,7 @@ export interface PermissionDeletedEventEncoded
 export const PermissionDeletedEvent: Schema.Schema<PermissionDeletedEvent, PermissionDeletedEventEncoded> =
   PermissionDeletedEvent_
 
-const RoleCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("role.created"),
-  data: Role
-})
+const RoleCreatedEvent_ = event("role.created", { data: Role })
 /**
  * `role.created`
  *
@@ -3295,11 +3251,7 @@ export interface RoleCreatedEventEncoded extends Schema.Schema.Encoded<typeof Ro
  */
 export const RoleCreatedEvent: Schema.Schema<RoleCreatedEvent, RoleCreatedEventEncoded> = RoleCreatedEvent_
 
-const RoleUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("role.updated"),
-  data: Role
-})
+const RoleUpdatedEvent_ = event("role.updated", { data: Role })
 /**
  * `role.updated`
  *
@@ -3322,11 +3274,7 @@ export interface RoleUpdatedEventEncoded extends Schema.Schema.Encoded<typeof Ro
  */
 export const RoleUpdatedEvent: Schema.Schema<RoleUpdatedEvent, RoleUpdatedEventEncoded> = RoleUpdatedEvent_
 
-const RoleDeletedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("role.deleted"),
-  data: DeletedObject
-})
+const RoleDeletedEvent_ = event("role.deleted", { data: DeletedObject })
 /**
  * `role.deleted`
  *
@@ -3349,11 +3297,7 @@ export interface RoleDeletedEventEncoded extends Schema.Schema.Encoded<typeof Ro
  */
 export const RoleDeletedEvent: Schema.Schema<RoleDeletedEvent, RoleDeletedEventEncoded> = RoleDeletedEvent_
 
-const SessionCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("session.created"),
-  data: SessionEventPayload
-})
+const SessionCreatedEvent_ = event("session.created", { data: SessionEventPayload })
 /**
  * `session.created`
  *
@@ -3377,11 +3321,7 @@ export interface SessionCreatedEventEncoded extends Schema.Schema.Encoded<typeof
 export const SessionCreatedEvent: Schema.Schema<SessionCreatedEvent, SessionCreatedEventEncoded> =
   SessionCreatedEvent_
 
-const SessionPendingEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("session.pending"),
-  data: SessionEventPayload
-})
+const SessionPendingEvent_ = event("session.pending", { data: SessionEventPayload })
 /**
  * `session.pending`
  *
@@ -3405,11 +3345,7 @@ export interface SessionPendingEventEncoded extends Schema.Schema.Encoded<typeof
 export const SessionPendingEvent: Schema.Schema<SessionPendingEvent, SessionPendingEventEncoded> =
   SessionPendingEvent_
 
-const SessionEndedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("session.ended"),
-  data: SessionEventPayload
-})
+const SessionEndedEvent_ = event("session.ended", { data: SessionEventPayload })
 /**
  * `session.ended`
  *
@@ -3433,11 +3369,7 @@ export interface SessionEndedEventEncoded extends Schema.Schema.Encoded<typeof S
 export const SessionEndedEvent: Schema.Schema<SessionEndedEvent, SessionEndedEventEncoded> =
   SessionEndedEvent_
 
-const SessionRemovedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("session.removed"),
-  data: SessionEventPayload
-})
+const SessionRemovedEvent_ = event("session.removed", { data: SessionEventPayload })
 /**
  * `session.removed`
  *
@@ -3461,11 +3393,7 @@ export interface SessionRemovedEventEncoded extends Schema.Schema.Encoded<typeof
 export const SessionRemovedEvent: Schema.Schema<SessionRemovedEvent, SessionRemovedEventEncoded> =
   SessionRemovedEvent_
 
-const SessionRevokedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("session.revoked"),
-  data: SessionEventPayload
-})
+const SessionRevokedEvent_ = event("session.revoked", { data: SessionEventPayload })
 /**
  * `session.revoked`
  *
@@ -3489,11 +3417,7 @@ export interface SessionRevokedEventEncoded extends Schema.Schema.Encoded<typeof
 export const SessionRevokedEvent: Schema.Schema<SessionRevokedEvent, SessionRevokedEventEncoded> =
   SessionRevokedEvent_
 
-const SmsCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("sms.created"),
-  data: SmsEventPayload
-})
+const SmsCreatedEvent_ = event("sms.created", { data: SmsEventPayload })
 /**
  * `sms.created`
  *
@@ -3516,11 +3440,7 @@ export interface SmsCreatedEventEncoded extends Schema.Schema.Encoded<typeof Sms
  */
 export const SmsCreatedEvent: Schema.Schema<SmsCreatedEvent, SmsCreatedEventEncoded> = SmsCreatedEvent_
 
-const SubscriptionCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscription.created"),
-  data: SubscriptionEventPayload
-})
+const SubscriptionCreatedEvent_ = event("subscription.created", { data: SubscriptionEventPayload })
 /**
  * `subscription.created`
  *
@@ -3547,11 +3467,7 @@ export const SubscriptionCreatedEvent: Schema.Schema<
   SubscriptionCreatedEventEncoded
 > = SubscriptionCreatedEvent_
 
-const SubscriptionUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscription.updated"),
-  data: SubscriptionEventPayload
-})
+const SubscriptionUpdatedEvent_ = event("subscription.updated", { data: SubscriptionEventPayload })
 /**
  * `subscription.updated`
  *
@@ -3578,11 +3494,7 @@ export const SubscriptionUpdatedEvent: Schema.Schema<
   SubscriptionUpdatedEventEncoded
 > = SubscriptionUpdatedEvent_
 
-const SubscriptionActiveEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscription.active"),
-  data: SubscriptionEventPayload
-})
+const SubscriptionActiveEvent_ = event("subscription.active", { data: SubscriptionEventPayload })
 /**
  * `subscription.active`
  *
@@ -3607,11 +3519,7 @@ export interface SubscriptionActiveEventEncoded
 export const SubscriptionActiveEvent: Schema.Schema<SubscriptionActiveEvent, SubscriptionActiveEventEncoded> =
   SubscriptionActiveEvent_
 
-const SubscriptionPastDueEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscription.pastDue"),
-  data: SubscriptionEventPayload
-})
+const SubscriptionPastDueEvent_ = event("subscription.pastDue", { data: SubscriptionEventPayload })
 /**
  * `subscription.pastDue`
  *
@@ -3638,9 +3546,7 @@ export const SubscriptionPastDueEvent: Schema.Schema<
   SubscriptionPastDueEventEncoded
 > = SubscriptionPastDueEvent_
 
-const SubscriptionItemAbandonedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.abandoned"),
+const SubscriptionItemAbandonedEvent_ = event("subscriptionItem.abandoned", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3670,9 +3576,7 @@ export const SubscriptionItemAbandonedEvent: Schema.Schema<
   SubscriptionItemAbandonedEventEncoded
 > = SubscriptionItemAbandonedEvent_
 
-const SubscriptionItemActiveEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.active"),
+const SubscriptionItemActiveEvent_ = event("subscriptionItem.active", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3702,9 +3606,7 @@ export const SubscriptionItemActiveEvent: Schema.Schema<
   SubscriptionItemActiveEventEncoded
 > = SubscriptionItemActiveEvent_
 
-const SubscriptionItemCanceledEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.canceled"),
+const SubscriptionItemCanceledEvent_ = event("subscriptionItem.canceled", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3734,9 +3636,7 @@ export const SubscriptionItemCanceledEvent: Schema.Schema<
   SubscriptionItemCanceledEventEncoded
 > = SubscriptionItemCanceledEvent_
 
-const SubscriptionItemEndedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.ended"),
+const SubscriptionItemEndedEvent_ = event("subscriptionItem.ended", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3765,9 +3665,7 @@ export const SubscriptionItemEndedEvent: Schema.Schema<
   SubscriptionItemEndedEventEncoded
 > = SubscriptionItemEndedEvent_
 
-const SubscriptionItemFreeTrialEndingEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.freeTrialEnding"),
+const SubscriptionItemFreeTrialEndingEvent_ = event("subscriptionItem.freeTrialEnding", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3797,9 +3695,7 @@ export const SubscriptionItemFreeTrialEndingEvent: Schema.Schema<
   SubscriptionItemFreeTrialEndingEventEncoded
 > = SubscriptionItemFreeTrialEndingEvent_
 
-const SubscriptionItemIncompleteEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.incomplete"),
+const SubscriptionItemIncompleteEvent_ = event("subscriptionItem.incomplete", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3829,9 +3725,7 @@ export const SubscriptionItemIncompleteEvent: Schema.Schema<
   SubscriptionItemIncompleteEventEncoded
 > = SubscriptionItemIncompleteEvent_
 
-const SubscriptionItemPastDueEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.pastDue"),
+const SubscriptionItemPastDueEvent_ = event("subscriptionItem.pastDue", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3861,9 +3755,7 @@ export const SubscriptionItemPastDueEvent: Schema.Schema<
   SubscriptionItemPastDueEventEncoded
 > = SubscriptionItemPastDueEvent_
 
-const SubscriptionItemUpcomingEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.upcoming"),
+const SubscriptionItemUpcomingEvent_ = event("subscriptionItem.upcoming", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3893,9 +3785,7 @@ export const SubscriptionItemUpcomingEvent: Schema.Schema<
   SubscriptionItemUpcomingEventEncoded
 > = SubscriptionItemUpcomingEvent_
 
-const SubscriptionItemUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("subscriptionItem.updated"),
+const SubscriptionItemUpdatedEvent_ = event("subscriptionItem.updated", {
   data: BillingSubscriptionItemEventPayload
 })
 /**
@@ -3925,11 +3815,7 @@ export const SubscriptionItemUpdatedEvent: Schema.Schema<
   SubscriptionItemUpdatedEventEncoded
 > = SubscriptionItemUpdatedEvent_
 
-const UserCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("user.created"),
-  data: User
-})
+const UserCreatedEvent_ = event("user.created", { data: User })
 /**
  * `user.created`
  *
@@ -3952,11 +3838,7 @@ export interface UserCreatedEventEncoded extends Schema.Schema.Encoded<typeof Us
  */
 export const UserCreatedEvent: Schema.Schema<UserCreatedEvent, UserCreatedEventEncoded> = UserCreatedEvent_
 
-const UserUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("user.updated"),
-  data: User
-})
+const UserUpdatedEvent_ = event("user.updated", { data: User })
 /**
  * `user.updated`
  *
@@ -3979,11 +3861,7 @@ export interface UserUpdatedEventEncoded extends Schema.Schema.Encoded<typeof Us
  */
 export const UserUpdatedEvent: Schema.Schema<UserUpdatedEvent, UserUpdatedEventEncoded> = UserUpdatedEvent_
 
-const UserDeletedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("user.deleted"),
-  data: DeletedObject
-})
+const UserDeletedEvent_ = event("user.deleted", { data: DeletedObject })
 /**
  * `user.deleted`
  *
@@ -4006,11 +3884,7 @@ export interface UserDeletedEventEncoded extends Schema.Schema.Encoded<typeof Us
  */
 export const UserDeletedEvent: Schema.Schema<UserDeletedEvent, UserDeletedEventEncoded> = UserDeletedEvent_
 
-const WaitlistEntryCreatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("waitlistEntry.created"),
-  data: WaitlistEntry
-})
+const WaitlistEntryCreatedEvent_ = event("waitlistEntry.created", { data: WaitlistEntry })
 /**
  * `waitlistEntry.created`
  *
@@ -4037,11 +3911,7 @@ export const WaitlistEntryCreatedEvent: Schema.Schema<
   WaitlistEntryCreatedEventEncoded
 > = WaitlistEntryCreatedEvent_
 
-const WaitlistEntryUpdatedEvent_ = Schema.Struct({
-  ...WebhookEventPayload_.fields,
-  type: Schema.Literal("waitlistEntry.updated"),
-  data: WaitlistEntry
-})
+const WaitlistEntryUpdatedEvent_ = event("waitlistEntry.updated", { data: WaitlistEntry })
 /**
  * `waitlistEntry.updated`
  *

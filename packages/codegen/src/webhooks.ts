@@ -63,15 +63,43 @@ const eventModel = (type: string, body: RequestBody): EventModel => {
 const eventModels = (spec: WebhooksSpec): ReadonlyArray<EventModel> =>
   Object.entries(spec["x-webhooks"]).map(([type, webhook]) => eventModel(type, webhook.post.requestBody))
 
-const eventDeclaration = (event: EventModel, ctx: Context): string => {
+/**
+ * Builds each event's Schema from the base payload's fields, its `type` and its
+ * own fields. Its type names the base payload's fields once, where writing the
+ * Struct out per event would spell them out again in every event's declaration.
+ */
+const eventConstructor = `/** The fields every event has: the payload's, \`type\` aside. */
+type EventFields = Omit<typeof ${basePayload}_.fields, "type">
+
+/** The Schema of the event \`Type\` whose own fields are \`Fields\`. */
+type EventSchema<Type extends string, Fields extends Schema.Struct.Fields> = Schema.Struct<
+  EventFields & { type: Schema.Literal<[Type]> } & Fields
+>
+
+const event = <const Type extends string, const Fields extends Schema.Struct.Fields>(
+  type: Type,
+  fields: Fields
+): EventSchema<Type, Fields> => {
+  const all: EventFields & { type: Schema.Literal<[Type]> } & Fields = {
+    ...${basePayload}_.fields,
+    type: Schema.Literal(type),
+    ...fields
+  }
+  return Schema.Struct(all)
+}`
+
+const eventDeclaration = (event: EventModel, ctx: Context, base: ReadonlyArray<string>): string => {
   const fields = fieldsOf(event.extra)
   checkUniqueKeys(fields, event.type)
-  const own = fields.map((field) => emitField(field, ctx))
-  const expression = `Schema.Struct({ ...${basePayload}_.fields, type: Schema.Literal(${JSON.stringify(event.type)}), ${own.join(", ")} })`
+  const shared = fields.filter((field) => base.includes(field.wireName))
+  if (shared.length > 0)
+    throw new Error(`webhook ${event.type}: ${shared.map((field) => field.wireName)} also in ${basePayload}`)
+  const own = `{ ${fields.map((field) => emitField(field, ctx)).join(", ")} }`
   return declareSchema({
     name: event.name,
     doc: [`\`${event.type}\``, "", since, "@category events"],
-    expression,
+    expression: `Schema.Struct(${own})`,
+    value: `event(${JSON.stringify(event.type)}, ${own})`,
     namedEncoded: true
   })
 }
@@ -120,9 +148,8 @@ export const webhookEventsModule = (spec: WebhooksSpec): string => {
     "WebhookEvent"
   ].flatMap(declaredNames)
   if (new Set(names).size !== names.length) throw new Error("two webhook schemas share an identifier")
-  if (spec.components.schemas[basePayload]?.properties?.type === undefined) {
-    throw new Error(`${basePayload} has no type property`)
-  }
+  const base = Object.keys(spec.components.schemas[basePayload]?.properties ?? {})
+  if (!base.includes("type")) throw new Error(`${basePayload} has no type property`)
   const models = components.map((component) => {
     const name = modelName(component)
     const expression = emit(spec.components.schemas[component]!, ctx)
@@ -133,12 +160,13 @@ export const webhookEventsModule = (spec: WebhooksSpec): string => {
       namedEncoded: true
     })
   })
-  const declarations = events.map((event) => eventDeclaration(event, ctx))
+  const declarations = events.map((event) => eventDeclaration(event, ctx, base))
   const union = `${doc(["Any webhook event Clerk sends, decoded by its `type`.", "", since, "@category events"])}
 export const WebhookEvent = Schema.Union(${[...events.map((event) => event.name), "UnknownWebhookEvent"].join(", ")})
 export type WebhookEvent = typeof WebhookEvent.Type`
   const body = [
     ...models,
+    eventConstructor,
     ...declarations,
     unknownEventDeclaration.replace(
       "EVENT_TYPES",
