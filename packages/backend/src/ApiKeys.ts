@@ -229,7 +229,7 @@ export const CreateApiKeyResponse: Schema.Schema<CreateApiKeyResponse, CreateApi
  * `POST /api_keys` (`createApiKey`)
  *
  * Params:
- * - `type` (body): string, 3 characters to 25 characters, default `api_key`
+ * - `type` (body): string, 3 to 25 characters, default `api_key`
  * - `name` (body, required): string, at least 3 characters, matching `^(\S(.*\S)?)?$`
  * - `description` (body): string or null, at most 255 characters
  * - `subject` (body, required): string, matching `^(user|org|mch|scim)_\w{27}$`

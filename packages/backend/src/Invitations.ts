@@ -181,7 +181,7 @@ export const BulkCreateParams: Schema.Schema<
  * `POST /invitations/bulk` (`CreateBulkInvitations`)
  *
  * Params:
- * - `body` (body, required): array of object, 1 item to 10 items
+ * - `body` (body, required): array of object, 1 to 10 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *

@@ -174,7 +174,7 @@ export const CreateResponse: Schema.Schema<CreateResponse, CreateResponseEncoded
  * `POST /machines` (`CreateMachine`)
  *
  * Params:
- * - `name` (body, required): string, 1 character to 255 characters
+ * - `name` (body, required): string, 1 to 255 characters
  * - `scopedMachines` (body): array of string, at most 150 items
  * - `defaultTokenTtl` (body): integer, 1 to 315360000, default `3600`
  *
@@ -263,7 +263,7 @@ export const UpdateParams: Schema.Schema<
  * `PATCH /machines/{machine_id}` (`UpdateMachine`)
  *
  * Params:
- * - `name` (body): string, 1 character to 255 characters
+ * - `name` (body): string, 1 to 255 characters
  * - `defaultTokenTtl` (body): integer, 1 to 315360000
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).

@@ -245,7 +245,7 @@ export const BulkCreateParams: Schema.Schema<
  * `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`)
  *
  * Params:
- * - `body` (body, required): array of object, 1 item to 10 items
+ * - `body` (body, required): array of object, 1 to 10 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *

@@ -533,7 +533,7 @@ export const BulkBanParams: Schema.Schema<
  * `POST /users/ban` (`UsersBan`)
  *
  * Params:
- * - `userIds` (body, required): array of string, 1 item to 50 items
+ * - `userIds` (body, required): array of string, 1 to 50 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
  *
@@ -581,7 +581,7 @@ export const BulkUnbanParams: Schema.Schema<
  * `POST /users/unban` (`UsersUnban`)
  *
  * Params:
- * - `userIds` (body, required): array of string, 1 item to 50 items
+ * - `userIds` (body, required): array of string, 1 to 50 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
  *

@@ -177,7 +177,7 @@ export const BulkCreateParams: Schema.Schema<
  * `POST /waitlist_entries/bulk` (`CreateBulkWaitlistEntries`)
  *
  * Params:
- * - `body` (body, required): array of object, 1 item to 50 items
+ * - `body` (body, required): array of object, 1 to 50 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *

@@ -24,7 +24,7 @@ const bounds = (
   exclusive: { readonly min?: boolean | undefined; readonly max?: boolean | undefined } = {}
 ): string | undefined => {
   if (min !== undefined && max !== undefined && !exclusive.min && !exclusive.max)
-    return min === max ? `exactly ${show(min)}` : `${show(min)} to ${show(max)}`
+    return min === max ? `exactly ${show(min)}` : `${min} to ${show(max)}`
   const parts = [
     ...(min === undefined ? [] : [`${exclusive.min ? "above" : "at least"} ${show(min)}`]),
     ...(max === undefined ? [] : [`${exclusive.max ? "below" : "at most"} ${show(max)}`])
