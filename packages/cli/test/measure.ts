@@ -166,10 +166,6 @@ const scenarioD = async () => {
   await Promise.all(workers.map((worker) => worker.done))
   redis.stop()
   await clerk.close()
-  const t0 = Math.min(...clerk.arrivals.map((a) => a.at))
-  console.error(JSON.stringify(windowFills(clerk.arrivals, windowSeconds * 1000).map((w) => [Math.round(w.opened - t0), w.accepted])))
-  console.error(clerk.arrivals.filter((a) => a.status === 429).map((a) => Math.round(a.at - t0)).join(" "))
-  console.error(clerk.arrivals.filter((a) => a.method === "GET").length, "GETs")
   return {
     summary: summaryOf(result.stdout),
     ...usage(clerk.arrivals),
