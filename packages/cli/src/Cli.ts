@@ -79,7 +79,7 @@ const clerk = ClerkClient.layerConfig.pipe(Layer.provide(NodeHttpClient.layerUnd
  * connection), and that burst would meet 429s. A small guard keeps the windows
  * apart; the 429s it does not prevent are retried after `Retry-After`.
  */
-const guardMillis = (window: number) => Math.max(100, window * 20)
+const guardMillis = (window: number) => Math.max(50, window * 20)
 
 /**
  * Workers share the budget as evenly spaced requests rather than bursts of a

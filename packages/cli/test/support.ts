@@ -40,11 +40,12 @@ export const startClerk = async (rateLimit?: {
   const emulator = await Effect.runPromise(ClerkEmulator.make(rateLimit === undefined ? {} : { rateLimit }))
   const arrivals: Array<Arrival> = []
   const server = Http.createServer((req, res) => {
-    // When the request arrived, as the emulator's rate limit counts it.
-    const at = performance.now()
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
+      // The emulator's rate limit reads the clock as it starts handling the request, which is
+      // now (a request waits here while its body arrives, on a busy machine for a while).
+      const at = Date.now()
       const body = Buffer.concat(chunks)
       const url = new URL(req.url ?? "/", "http://127.0.0.1")
       Effect.runPromise(
