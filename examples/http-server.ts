@@ -89,12 +89,12 @@ const program = Effect.gen(function* () {
   const base = `http://127.0.0.1:${address.port}`
 
   // Ada creates the organization (so she is its admin) and Grace joins it as a member.
-  const ada = yield* emulator.seedUser({ email_address: ["ada@example.com"], first_name: "Ada" })
-  const grace = yield* emulator.seedUser({ email_address: ["grace@example.com"], first_name: "Grace" })
-  const org = yield* emulator.seedOrganization({ name: "Analytical Engines", created_by: ada.id })
-  yield* emulator.seedMembership(org.id, { user_id: grace.id, role: "org:member" })
+  const ada = yield* emulator.seedUser({ emailAddress: ["ada@example.com"], firstName: "Ada" })
+  const grace = yield* emulator.seedUser({ emailAddress: ["grace@example.com"], firstName: "Grace" })
+  const org = yield* emulator.seedOrganization({ name: "Analytical Engines", createdBy: ada.id })
+  yield* emulator.seedMembership({ organizationId: org.id, userId: grace.id, role: "org:member" })
   const tokenFor = (userId: string) =>
-    Effect.flatMap(emulator.seedSession(userId, { activeOrganizationId: org.id }), (session) =>
+    Effect.flatMap(emulator.seedSession({ userId: userId, activeOrganizationId: org.id }), (session) =>
       emulator.sessionToken(session.id, { azp: "http://localhost:3000" })
     )
   const callers = { ada: yield* tokenFor(ada.id), grace: yield* tokenFor(grace.id), nobody: undefined }

@@ -42,7 +42,7 @@ const requiredNames = (schema: JsonSchema): ReadonlyArray<string> => [
   ...(schema.anyOf?.[0]?.required ?? [])
 ]
 
-export const sample = (spec: Spec, raw: JsonSchema): Sample => {
+const sample = (spec: Spec, raw: JsonSchema): Sample => {
   const schema = resolve(spec, raw)
   if (schema.allOf !== undefined) return sample(spec, schema.allOf[0]!)
   const alternatives = (schema.oneOf ?? schema.anyOf ?? []).filter(

@@ -55,9 +55,16 @@ export class SessionAuth extends Data.TaggedClass("SessionAuth")<{
   /** The token as received, to call other services on the user's behalf. */
   readonly token: Redacted.Redacted<string>
 }> {
+  /**
+   * @since 0.1.0
+   */
   readonly tokenType = "session_token" as const
 
-  /** Whether this session meets `requirement` (see `Authorization.has`). */
+  /**
+   * Whether this session meets `requirement` (see `Authorization.has`).
+   *
+   * @since 0.1.0
+   */
   has(requirement: Requirement): boolean {
     return check(requirement, this)
   }
@@ -81,7 +88,11 @@ export class MachineAuth extends Data.TaggedClass("MachineAuth")<{
   /** The token as received. */
   readonly token: Redacted.Redacted<string>
 }> {
-  /** Machine tokens carry no roles, permissions or entitlements: always `false`, as in Clerk's SDKs. */
+  /**
+   * Machine tokens carry no roles, permissions or entitlements: always `false`, as in Clerk's SDKs.
+   *
+   * @since 0.1.0
+   */
   has(_requirement: Requirement): boolean {
     return false
   }
@@ -119,7 +130,11 @@ export class SignedOut extends Data.TaggedClass("SignedOut")<{
   readonly reason: SignedOutReason
   readonly message: string
 }> {
-  /** A signed-out caller has nothing: always `false`. */
+  /**
+   * A signed-out caller has nothing: always `false`.
+   *
+   * @since 0.1.0
+   */
   has(_requirement: Requirement): boolean {
     return false
   }

@@ -52,7 +52,8 @@ export interface Requirement {
  * Whether `auth` meets `requirement`. Only session tokens can: machine tokens
  * and signed-out callers never do, and neither does a requirement with no key.
  *
- * @example
+ * For instance:
+ *
  * ```ts
  * if (!has(auth, { permission: "org:invoices:read" })) return yield* new Forbidden()
  * ```

@@ -34,6 +34,10 @@ export const JwtClaims = Schema.Struct(
   },
   extra
 )
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface JwtClaims extends Schema.Schema.Type<typeof JwtClaims> {}
 
 /**
@@ -55,6 +59,10 @@ export const OrganizationClaims = Schema.Struct(
   },
   extra
 )
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface OrganizationClaims extends Schema.Schema.Type<typeof OrganizationClaims> {}
 
 /**
@@ -64,6 +72,10 @@ export interface OrganizationClaims extends Schema.Schema.Type<typeof Organizati
  * @category models
  */
 export const ActorClaim = Schema.Struct({ sub: Schema.String, type: Schema.optional(Schema.String) }, extra)
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ActorClaim extends Schema.Schema.Type<typeof ActorClaim> {}
 
 /**
@@ -94,4 +106,8 @@ export const SessionClaims = Schema.Struct(
   },
   extra
 )
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface SessionClaims extends Schema.Schema.Type<typeof SessionClaims> {}

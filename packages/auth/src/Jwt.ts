@@ -39,6 +39,10 @@ export const UnverifiedClaims = Schema.Struct(
   },
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
+/**
+ * @since 0.2.0
+ * @category models
+ */
 export interface UnverifiedClaims extends Schema.Schema.Type<typeof UnverifiedClaims> {}
 
 /**

@@ -92,7 +92,8 @@ const unavailable = (error: TokenVerificationError) =>
  * caller, 403 for one who lacks what `requirement` asks, 503 when Clerk or its
  * JWKS cannot be reached; otherwise runs `app` with `Authenticated` in context.
  *
- * @example
+ * For instance:
+ *
  * ```ts
  * HttpRouter.get("/invoices", requireAuth({ permission: "org:invoices:read" })(listInvoices))
  * ```
@@ -167,7 +168,8 @@ export class ClerkAuthentication extends HttpApiMiddleware.Tag<ClerkAuthenticati
  * authenticates like `ClerkAuthentication` and also answers 403 (declared in
  * the API as `HttpApiError.Forbidden`) to callers without what the rule asks.
  *
- * @example
+ * For instance:
+ *
  * ```ts
  * class CanReadInvoices extends Requirement<CanReadInvoices>()("CanReadInvoices") {}
  * HttpApiEndpoint.get("invoices", "/invoices").middleware(CanReadInvoices)

@@ -14,7 +14,22 @@ import { JwksCache } from "./JwksCache.js"
 import type { AudienceOption, IssuerOption } from "./internal/jwt.js"
 import { importJwtKey, jwksResolver, verifySession } from "./internal/session.js"
 
-export type { AudienceOption, IssuerOption } from "./internal/jwt.js"
+export type {
+  /**
+   * The audience(s) `verifyToken` accepts.
+   *
+   * @since 0.2.0
+   * @category options
+   */
+  AudienceOption,
+  /**
+   * The issuer(s) `verifyToken` trusts.
+   *
+   * @since 0.2.0
+   * @category options
+   */
+  IssuerOption
+} from "./internal/jwt.js"
 
 /**
  * @since 0.1.0
@@ -54,7 +69,8 @@ export interface NetworklessOptions extends VerifyTokenOptions {
  * Verifies a session token. With `jwtKey` it needs nothing else; without, it
  * takes the key named by the token's `kid` from the `JwksCache`.
  *
- * @example
+ * For instance:
+ *
  * ```ts
  * const claims = yield* verifyToken(token, { authorizedParties: ["https://app.example.com"] })
  * //    ^? SessionClaims: sub (the user id), sid, o (active organization), ...

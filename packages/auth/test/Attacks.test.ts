@@ -4,51 +4,12 @@
  */
 import { createHash } from "node:crypto"
 import { ClerkAuth, decodeJwt, type SignedOutReason } from "@effect-clerk/auth"
-import { HttpServerRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, TestClock } from "effect"
-import type { JWTPayload } from "jose"
+import { Effect, Layer, Redacted } from "effect"
+import { m2mToken, now, setup } from "./support/authenticator.js"
 import { clientLayer } from "./support/client.js"
-import { type Reply, serveClerk } from "./support/clerkServer.js"
+import { serveClerk } from "./support/clerkServer.js"
 import { handmade, makeKey, sessionClaims, sign } from "./support/keys.js"
-
-const now = 1_750_000_000
-
-const m2mToken = {
-  object: "machine_to_machine_token",
-  id: "mt_id_1",
-  subject: "mch_1",
-  scopes: [],
-  revoked: false,
-  revocation_reason: null,
-  expired: false,
-  expiration: null,
-  last_used_at: null,
-  created_at: now,
-  updated_at: now
-}
-
-const setup = (options: ClerkAuth.Options, routes: Record<string, Reply> = {}) =>
-  Effect.gen(function* () {
-    yield* TestClock.setTime(now * 1000)
-    const key = yield* makeKey("ins_a")
-    const server = yield* serveClerk(() => ({
-      "GET /v1/jwks": { status: 200, body: { keys: [key.jwk] } },
-      ...routes
-    }))
-    const context = yield* Layer.build(Layer.provide(ClerkAuth.layer(options), clientLayer(server.apiUrl)))
-    const authenticate = (headers: Record<string, string>, route?: ClerkAuth.RouteOptions) =>
-      Effect.provide(
-        ClerkAuth.authenticateRequest(
-          HttpServerRequest.fromWeb(new Request("http://app.test/", { headers })),
-          route
-        ),
-        context
-      )
-    const token = (extra: JWTPayload = {}, header: { readonly cat?: string } = {}) =>
-      sign(key, sessionClaims(now, extra), header)
-    return { key, server, authenticate, token }
-  })
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 const cookies = (token: string, clientUat: number | string = now - 60) => ({
@@ -123,7 +84,7 @@ describe("attacks Clerk's SDK rejects", () => {
     Effect.gen(function* () {
       const { authenticate, key, server } = yield* setup(
         { acceptsToken: "any" },
-        { "POST /v1/m2m_tokens/verify": { status: 200, body: m2mToken } }
+        { "POST /v1/m2m_tokens/verify": { status: 200, body: m2mToken([]) } }
       )
       expect(reasonOf(yield* authenticate(cookies("mt_secret")))).toBe("MachineTokenInCookie")
       const m2mJwt = yield* sign(key, {
@@ -172,7 +133,7 @@ describe("per route and per machine", () => {
     Effect.gen(function* () {
       const { authenticate, token, server } = yield* setup(
         {},
-        { "POST /v1/m2m_tokens/verify": { status: 200, body: m2mToken } }
+        { "POST /v1/m2m_tokens/verify": { status: 200, body: m2mToken([]) } }
       )
       expect(reasonOf(yield* authenticate(bearer("mt_secret")))).toBe("TokenTypeNotAccepted")
       expect(server.requests).not.toContain("POST /v1/m2m_tokens/verify")
@@ -189,7 +150,7 @@ describe("per route and per machine", () => {
     Effect.gen(function* () {
       const { authenticate, server, token } = yield* setup(
         { acceptsToken: "any", machineSecretKey: Redacted.make("ak_machine_secret") },
-        { "POST /v1/m2m_tokens/verify": { status: 200, body: m2mToken } }
+        { "POST /v1/m2m_tokens/verify": { status: 200, body: m2mToken([]) } }
       )
       expect(yield* authenticate(bearer("mt_secret"))).toMatchObject({ _tag: "MachineAuth", id: "mt_id_1" })
       expect(reasonOf(yield* authenticate(bearer(yield* token())))).toBe("signed in")

@@ -1,12 +1,10 @@
 import { ClerkAuth, MachineAuth, SessionAuth, SignedOut } from "@effect-clerk/auth"
-import { HttpServerRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, TestClock } from "effect"
+import { m2mToken, now, setup } from "./support/authenticator.js"
 import { clientLayer } from "./support/client.js"
-import { type Reply, serveClerk } from "./support/clerkServer.js"
+import { serveClerk } from "./support/clerkServer.js"
 import { makeKey, sessionClaims, sign, type TestKey } from "./support/keys.js"
-
-const now = 1_750_000_000
 
 const apiKey = (overrides: Record<string, unknown> = {}) => ({
   object: "api_key",
@@ -26,39 +24,6 @@ const apiKey = (overrides: Record<string, unknown> = {}) => ({
   updated_at: now,
   ...overrides
 })
-
-const m2mToken = {
-  object: "machine_to_machine_token",
-  id: "mt_id_1",
-  subject: "mch_1",
-  scopes: ["mch_2"],
-  revoked: false,
-  revocation_reason: null,
-  expired: false,
-  expiration: null,
-  last_used_at: null,
-  created_at: now,
-  updated_at: now
-}
-
-const setup = (options: ClerkAuth.Options, routes: Record<string, Reply> = {}) =>
-  Effect.gen(function* () {
-    yield* TestClock.setTime(now * 1000)
-    const key = yield* makeKey("ins_a")
-    const server = yield* serveClerk(() => ({
-      "GET /v1/jwks": { status: 200, body: { keys: [key.jwk] } },
-      ...routes
-    }))
-    const context = yield* Layer.build(Layer.provide(ClerkAuth.layer(options), clientLayer(server.apiUrl)))
-    const authenticate = (headers: Record<string, string>) =>
-      Effect.provide(
-        ClerkAuth.authenticateRequest(
-          HttpServerRequest.fromWeb(new Request("http://app.test/", { headers }))
-        ),
-        context
-      )
-    return { key, server, authenticate, context }
-  })
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -110,7 +75,7 @@ describe("ClerkAuth.authenticateRequest", () => {
         { acceptsToken: "any" },
         {
           "POST /v1/api_keys/verify": { status: 200, body: apiKey() },
-          "POST /v1/m2m_tokens/verify": { status: 200, body: m2mToken },
+          "POST /v1/m2m_tokens/verify": { status: 200, body: m2mToken(["mch_2"]) },
           "POST /v1/oauth_applications/access_tokens/verify": { status: 200, body: { active: false } }
         }
       )

@@ -1,4 +1,3 @@
-import { createServer } from "node:http"
 import {
   Authenticated,
   ClerkAuth,
@@ -23,9 +22,10 @@ import {
   HttpServer,
   HttpServerResponse
 } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { serve } from "./support/httpServer.js"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { clientLayer } from "./support/client.js"
 
 class Api extends HttpApi.make("app").add(
@@ -51,8 +51,8 @@ const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
 const emulatorSession = Effect.gen(function* () {
   const emulator = yield* ClerkEmulator.make()
   const clerk = yield* Effect.provideService(ClerkEmulator.serve(), ClerkEmulator.ClerkEmulator, emulator)
-  const user = yield* emulator.seedUser({ email_address: ["ada@example.com"] })
-  const session = yield* emulator.seedSession(user.id)
+  const user = yield* emulator.seedUser({ emailAddress: ["ada@example.com"] })
+  const session = yield* emulator.seedSession({ userId: user.id })
   const token = yield* emulator.sessionToken(session.id)
   const clerkAuth = Layer.provide(ClerkAuth.layer(), clientLayer(clerk.apiUrl))
   return { userId: user.id, token, clerkAuth }
@@ -61,15 +61,6 @@ const emulatorSession = Effect.gen(function* () {
 /** What a browser signed in a moment ago sends: the session token and the client's last sign-in time. */
 const sessionCookies = (token: string) =>
   `__client_uat=${Math.floor(Date.now() / 1000) - 30}; __session=${token}`
-
-const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
-  Effect.gen(function* () {
-    const context = yield* Layer.build(
-      Layer.provideMerge(app, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
-    )
-    const { address } = Context.get(context, HttpServer.HttpServer)
-    return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : yield* Effect.die("not TCP")
-  })
 
 const get = (url: string, headers: Record<string, string> = {}) =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>
@@ -131,12 +122,12 @@ describe("middleware, end to end against the Clerk emulator", () => {
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator.make()
       const clerk = yield* Effect.provideService(ClerkEmulator.serve(), ClerkEmulator.ClerkEmulator, emulator)
-      const ada = yield* emulator.seedUser({ email_address: ["ada@example.com"] })
-      const grace = yield* emulator.seedUser({ email_address: ["grace@example.com"] })
-      const org = yield* emulator.seedOrganization({ name: "Engines", slug: "engines", created_by: ada.id })
-      yield* emulator.seedMembership(org.id, { user_id: grace.id, role: "org:member" })
+      const ada = yield* emulator.seedUser({ emailAddress: ["ada@example.com"] })
+      const grace = yield* emulator.seedUser({ emailAddress: ["grace@example.com"] })
+      const org = yield* emulator.seedOrganization({ name: "Engines", slug: "engines", createdBy: ada.id })
+      yield* emulator.seedMembership({ organizationId: org.id, userId: grace.id, role: "org:member" })
       const tokenFor = (userId: string) =>
-        Effect.flatMap(emulator.seedSession(userId, { activeOrganizationId: org.id }), (session) =>
+        Effect.flatMap(emulator.seedSession({ userId: userId, activeOrganizationId: org.id }), (session) =>
           emulator.sessionToken(session.id)
         )
       const admin = yield* tokenFor(ada.id)

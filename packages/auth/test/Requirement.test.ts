@@ -1,10 +1,3 @@
-/**
- * Per-route authorization over real servers: an `HttpApi` with `Requirement`
- * middlewares and a plain `HttpRouter` with `requireAuth`, both answering
- * 200, 401, 403 or 503. Tokens are signed with keys made here; the JWKS comes
- * from a real server on loopback.
- */
-import { createServer } from "node:http"
 import {
   Authenticated,
   ClerkAuth,
@@ -26,9 +19,10 @@ import {
   HttpServerResponse,
   OpenApi
 } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { serve } from "./support/httpServer.js"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { clientLayer } from "./support/client.js"
 import { serveClerk } from "./support/clerkServer.js"
 import { makeKey, sessionClaims, sign } from "./support/keys.js"
@@ -58,15 +52,6 @@ const InvoicesLive = HttpApiBuilder.group(Api, "invoices", (handlers) =>
     .handle("purge", () => Effect.void)
     .handle("me", () => Effect.map(Authenticated, (auth) => auth.tokenType))
 )
-
-const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
-  Effect.gen(function* () {
-    const context = yield* Layer.build(
-      Layer.provideMerge(app, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
-    )
-    const { address } = Context.get(context, HttpServer.HttpServer)
-    return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : yield* Effect.die("not TCP")
-  })
 
 const status = (method: "GET" | "DELETE", url: string, token?: string) =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>

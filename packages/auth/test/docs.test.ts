@@ -1,48 +1,18 @@
 /**
- * docs/auth.md shows the files of test/snippets verbatim (each block follows a
- * `<!-- snippet: name -->` line), and this test runs those files against real
- * servers: what the docs show is what runs.
+ * The snippets docs/auth.md shows (test/snippets/, kept verbatim by the
+ * repository's test/snippets.test.ts), served and called on real servers.
  */
-import { readdirSync, readFileSync } from "node:fs"
-import { createServer } from "node:http"
 import { ClerkAuth } from "@effect-clerk/auth"
-import { HttpApiBuilder, HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { HttpApiBuilder, HttpClient, HttpClientRequest } from "@effect/platform"
+import { serve } from "./support/httpServer.js"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as HttpApiSnippet from "./snippets/httpApiAuthorization.js"
 import * as RouterSnippet from "./snippets/routerAuthorization.js"
 import { clientLayer } from "./support/client.js"
 import { serveClerk } from "./support/clerkServer.js"
 import { makeKey, sessionClaims, sign } from "./support/keys.js"
-
-const snippetsDir = new URL("./snippets/", import.meta.url)
-const doc = readFileSync(new URL("../../../docs/auth.md", import.meta.url), "utf8")
-
-const shown = (name: string): string | undefined =>
-  new RegExp(`<!-- snippet: ${name.replace(".", "\\.")} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(doc)?.[1]
-
-describe("docs/auth.md", () => {
-  const names = readdirSync(snippetsDir).filter((name) => name.endsWith(".ts"))
-
-  it.each(names)("shows snippets/%s as it is", (name) => {
-    expect(shown(name)).toBe(readFileSync(new URL(name, snippetsDir), "utf8"))
-  })
-
-  it("shows no snippet that is not a file here", () => {
-    const marked = [...doc.matchAll(/<!-- snippet: (\S+) -->/g)].map((match) => match[1])
-    expect(marked.sort()).toEqual([...names].sort())
-  })
-})
-
-const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
-  Effect.gen(function* () {
-    const context = yield* Layer.build(
-      Layer.provideMerge(app, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
-    )
-    const { address } = Context.get(context, HttpServer.HttpServer)
-    return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : yield* Effect.die("not TCP")
-  })
 
 const call = (method: "GET" | "POST" | "DELETE", url: string, token?: string) =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>

@@ -5,6 +5,8 @@
  *
  * @since 0.1.0
  */
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as Cause from "effect/Cause"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
@@ -364,3 +366,31 @@ export class RequestValidationError extends Schema.TaggedError<RequestValidation
     return `Invalid params for ${this.operationId}: ${formatIssues(this.issues)}`
   }
 }
+
+/**
+ * Errors any operation can fail with besides Clerk's tagged errors: invalid
+ * params, an answer without a tag, a body its schema rejects, a request that
+ * never got an answer (or whose answer a middleware of the supplied HttpClient
+ * rejected), or an attempt that ran out of time.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GenericError =
+  | RequestValidationError
+  | SDKError
+  | ResponseValidationError
+  | HttpClientError.HttpClientError
+  | Cause.TimeoutException
+
+/**
+ * What every operation can fail with. A Clerk error body surfaces as the tag of
+ * its status even where the spec does not list that status for the operation
+ * (real Clerk answers such statuses), so every operation's error type names all
+ * of Clerk's tags: a narrower type would omit errors the call does fail with.
+ * The statuses the spec documents for an operation are listed in its JSDoc.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type OperationError = ClerkErrors | GenericError

@@ -122,8 +122,8 @@ export const make = (options: Options = {}): Service => {
   const maxDelay = Duration.toMillis(options.maxDelay ?? defaults.maxDelay)
   const maxRetryAfter = Duration.decode(options.maxRetryAfter ?? defaults.maxRetryAfter)
   const budget = Duration.toMillis(options.maxElapsed ?? defaults.maxElapsed)
-  // One step rather than a stack of combinators: they cost a program that calls
-  // one operation about half a kilobyte gzip (see the bench's bundle size).
+  // One step rather than a stack of combinators, which every program that calls
+  // an operation would bundle (the bench reports the bundle's size).
   const schedule = Schedule.makeWithState(
     { retries: 0, firstFailure: undefined as number | undefined },
     (now, failure: Failure, state) =>

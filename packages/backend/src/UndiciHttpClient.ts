@@ -3,8 +3,8 @@
  * is fastest with. Any `@effect/platform` HttpClient works; this one skips the
  * WHATWG layer and the per-request bookkeeping of the platform's clients, and it
  * bounds each attempt's timeout itself instead of running the attempt in a fiber
- * of its own. Together that takes about a fifth off a get-user call against a
- * local server (`pnpm bench`).
+ * of its own, which shows on small calls such as get-user (`pnpm bench` compares
+ * the transports).
  *
  * It does not trace or propagate trace headers, and it needs `undici` installed.
  * An answer whose body is never read holds its connection until it is

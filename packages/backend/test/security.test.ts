@@ -1,6 +1,7 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Util from "node:util"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -143,6 +144,29 @@ describe("the secret key", () => {
         const exit = span.exit?._tag === "Failure" ? Cause.pretty(span.exit.cause) : ""
         const recorded = JSON.stringify([span.name, [...span.attributes], span.events, span.exit]) + exit
         expect(recorded).not.toContain(FakeClerk.secretKey)
+      }
+    })
+  )
+
+  it.live("a ResponseError raised by the user's own HttpClient middleware leaves without the secret", () =>
+    Effect.gen(function* () {
+      // `filterStatusOk` fails on the 404 with a ResponseError that holds the request it answered.
+      const strict = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, HttpClient.filterStatusOk)
+      ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      const layer = ClerkClient.layer({ secretKey: Redacted.make(FakeClerk.secretKey), apiUrl }).pipe(
+        Layer.provide(strict),
+        Layer.merge(RetryPolicy.layerService(RetryPolicy.disabled))
+      )
+      const error = yield* Effect.flip(Effect.provide(Users.get({ userId: "missing" }), layer))
+      expect(error._tag).toBe("ResponseError")
+      for (const text of renderings(error)) expect(text).not.toContain(FakeClerk.secretKey)
+      if (error._tag === "ResponseError") {
+        expect(error.response.status).toBe(404)
+        expect(error.request.headers.authorization).not.toContain(FakeClerk.secretKey)
+        // The redacted response still reads the body it answered with.
+        expect(yield* error.response.json).toEqual(FakeClerk.clerkError("resource_not_found"))
       }
     })
   )

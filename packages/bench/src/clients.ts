@@ -62,7 +62,7 @@ const readJson = async (response: Response) => {
 }
 
 /** The floor: what any client must at least do. */
-export const fetchClient = (origin: string) =>
+const fetchClient = (origin: string) =>
   promiseClient(
     "fetch + JSON.parse",
     async (id) => readJson(await fetch(`${origin}/v1/users/${id}`, { headers })),
@@ -71,7 +71,7 @@ export const fetchClient = (origin: string) =>
   )
 
 /** The physical limit of Node: undici's own API, no WHATWG streams. */
-export const undiciClient = (origin: string) => {
+const undiciClient = (origin: string) => {
   const agent = new Undici.Agent({ keepAliveTimeout: 60_000, connections: 32 })
   const get = async (path: string) => {
     const { statusCode, body } = await Undici.request(`${origin}${path}`, { headers, dispatcher: agent })
@@ -87,7 +87,7 @@ export const undiciClient = (origin: string) => {
   )
 }
 
-export const clerkBackendClient = (origin: string) => {
+const clerkBackendClient = (origin: string) => {
   const clerk = createClerkClient({ secretKey, apiUrl: origin })
   return promiseClient(
     "@clerk/backend",
@@ -108,7 +108,7 @@ export const sdkRuntime = (
 const userIds = (count: number) => Array.from({ length: count }, (_, i) => `user_${i}`)
 
 /** This SDK, driven the way an Effect program drives it: loops inside one Effect. */
-export const sdkClient = (
+const sdkClient = (
   origin: string,
   name = "@effect-clerk/backend",
   transport?: Layer.Layer<HttpClient.HttpClient>

@@ -40,7 +40,7 @@ const token = (n: number, salt: number) => {
   return out
 }
 
-export const userId = (n: number) => `user_${token(n, 0)}`
+const userId = (n: number) => `user_${token(n, 0)}`
 
 const createdAt = (n: number) => 1_700_000_000_000 + n * 3_600_000
 

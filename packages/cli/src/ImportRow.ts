@@ -162,6 +162,9 @@ const asArray = <A>(value: A | ReadonlyArray<A> | undefined): ReadonlyArray<A> =
 /**
  * One message per field: a field that fails every member of a union (an optional
  * one fails `undefined` too) would otherwise be reported once per member.
+ *
+ * @since 0.1.0
+ * @category decoding
  */
 export const describeError = (error: ParseResult.ParseError): string => {
   const byPath = new Map<string, string>()

@@ -118,7 +118,12 @@ export const writeReport = (path: string, failures: ReadonlyArray<FailureLine>) 
     fs.writeFileString(path, failures.map((failure) => `${JSON.stringify(failure)}\n`).join(""))
   )
 
-/** An invalid row as a line of the failure report. */
+/**
+ * An invalid row as a line of the failure report.
+ *
+ * @since 0.1.0
+ * @category reporting
+ */
 export const issueLine = (issue: Issue): FailureLine => ({
   line: issue.line,
   userId: issue.userId ?? "",

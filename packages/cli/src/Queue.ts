@@ -83,7 +83,12 @@ export interface Options {
   readonly lockExpiration: Duration.DurationInput
 }
 
-/** Every key of this tool in Redis starts with it. */
+/**
+ * Every key of this tool in Redis starts with it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const prefix = "effect-clerk:"
 
 /**

@@ -23,9 +23,9 @@ describe("users export", () => {
     const seeded = await Effect.runPromise(
       Effect.forEach(Array.from({ length: 7 }), (_, i) =>
         c.emulator.seedUser({
-          email_address: [`e${i}@example.com`],
-          first_name: `E${i}`,
-          public_metadata: { n: i }
+          emailAddress: [`e${i}@example.com`],
+          firstName: `E${i}`,
+          publicMetadata: { n: i }
         })
       )
     )
@@ -41,7 +41,7 @@ describe("users export", () => {
       email: "e3@example.com",
       firstName: "E3",
       public_metadata: { n: 3 },
-      createdAt: new Date(e3.created_at as number).toISOString()
+      createdAt: new Date(e3.createdAt).toISOString()
     })
 
     // A run stopped after three users, the last line half written.
@@ -67,7 +67,7 @@ describe("users diff", () => {
     writeJsonl(file, rows)
     expect((await runCli(["users", "import", file], c.apiUrl)).code).toBe(0)
     const { users } = await Effect.runPromise(c.emulator.snapshot)
-    const idOf = (externalId: string) => users.find((user) => user.external_id === externalId)!.id
+    const idOf = (externalId: string) => users.find((user) => user.externalId === externalId)!.id
     await Effect.runPromise(c.emulator.request("PATCH", `users/${idOf("u1")}`, { first_name: "Changed" }))
     await Effect.runPromise(c.emulator.request("DELETE", `users/${idOf("u2")}`))
 

@@ -131,7 +131,7 @@ export const usersPerExternalId = async (emulator: ClerkEmulator.Emulator): Prom
   const { users } = await Effect.runPromise(emulator.snapshot)
   const counts = new Map<string, number>()
   for (const user of users) {
-    const id = user.external_id
+    const id = user.externalId
     if (typeof id === "string") counts.set(id, (counts.get(id) ?? 0) + 1)
   }
   return counts

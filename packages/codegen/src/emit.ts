@@ -79,10 +79,12 @@ export const orderComponents = (spec: Spec): ReadonlyArray<string> => {
   return ordered
 }
 
-export const typeAlias = (name: string, expression: string) =>
-  expression.startsWith("Schema.Struct(") || expression.startsWith("unknownVariant(")
-    ? `export interface ${name} extends Schema.Schema.Type<typeof ${name}> {}`
-    : `export type ${name} = typeof ${name}.Type`
+export const typeAlias = (name: string, expression: string, category = "models") =>
+  `${doc([since, `@category ${category}`])}\n${
+    expression.startsWith("Schema.Struct(") || expression.startsWith("unknownVariant(")
+      ? `export interface ${name} extends Schema.Schema.Type<typeof ${name}> {}`
+      : `export type ${name} = typeof ${name}.Type`
+  }`
 
 export const modelsModule = (spec: Spec): string => {
   const ctx: Context = { spec, mode: "response", modelRef: modelName }
@@ -105,7 +107,7 @@ export const modelsModule = (spec: Spec): string => {
     `import { withFastDecode } from "./internal/compiledDecoder.js"`,
     `import * as Decode from "./internal/fastDecode.js"`
   ]
-  return `${header}\n${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\n${imports.join("\n")}\n${fieldsImport(body)}\n${body}\n`
+  return `${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\n${header}\n${imports.join("\n")}\n${fieldsImport(body)}\n${body}\n`
 }
 
 const reservedWords = new Set([
@@ -236,7 +238,7 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
       : `  query: Operation.query([${query.join(", ")}]${comma.length === 0 ? "" : `, [${comma.join(", ")}]`}),\n`
   const local = localName(operation)
   const lines: Array<string> = [
-    `${doc([since, "@category params"])}\nexport const ${paramsName} = ${paramsSchema(operation, requestCtx)}\nexport interface ${paramsName} extends Schema.Schema.Type<typeof ${paramsName}> {}`
+    `${doc([since, "@category params"])}\nexport const ${paramsName} = ${paramsSchema(operation, requestCtx)}\n${doc([since, "@category params"])}\nexport interface ${paramsName} extends Schema.Schema.Type<typeof ${paramsName}> {}`
   ]
   if (success.named !== undefined) {
     lines.push(
@@ -262,7 +264,7 @@ ${local === operation.name ? "export " : ""}const ${local} = Operation.make({
   path: ${JSON.stringify(operation.path)},
 ${queryLine}${operation.body === "none" ? "" : `  body: Operation.${operation.body}Body,\n`}  params: ${paramsName},
   success: ${success.code}${paginatedLine}
-})${local === operation.name ? "" : `\nexport { ${local} as ${operation.name} }`}`)
+})${local === operation.name ? "" : `\nexport {\n  /**\n   * ${since}\n   * @category operations\n   */\n  ${local} as ${operation.name}\n}`}`)
   const streamDoc = doc([
     `Every item of \`${operation.name}\`, across all pages.`,
     "",
@@ -310,21 +312,25 @@ export const namespaceModule = (spec: Spec, operations: ReadonlyArray<OperationM
     `import * as Operation from "./internal/operation.js"`,
     ...(body.includes("Pagination.") ? [`import * as Pagination from "./internal/pagination.js"`] : [])
   ].filter((line) => line !== "")
-  return `${header}\n${doc([`Clerk's ${operations[0]!.tag} operations.`, "", since])}\n${imports.join("\n")}\n\n${body}\n`
+  return `${doc([`Clerk's ${operations[0]!.tag} operations.`, "", since])}\n${header}\n${imports.join("\n")}\n\n${body}\n`
 }
 
 export const indexModule = (namespaces: ReadonlyArray<string>): string =>
-  `${header}
-${doc(["The Clerk Backend API as Effects.", "", since])}
-export * as ClerkClient from "./ClerkClient.js"
-export type { CallOptions } from "./CallOptions.js"
-export type { Page } from "./internal/pagination.js"
-export * from "./Errors.js"
-export * as Models from "./Models.js"
-export * as RateLimit from "./RateLimit.js"
-export * as RetryPolicy from "./RetryPolicy.js"
-export * as Timeout from "./Timeout.js"
-${namespaces.map((namespace) => `export * as ${namespace} from "./${namespace}.js"`).join("\n")}
+  `${doc(["The Clerk Backend API as Effects.", "", since])}
+${header}
+${[
+  `export * as ClerkClient from "./ClerkClient.js"`,
+  `export type {\n  /** ${since} */\n  CallOptions\n} from "./CallOptions.js"`,
+  `export type {\n  /** ${since} */\n  Page\n} from "./internal/pagination.js"`,
+  `export * from "./Errors.js"`,
+  `export * as Models from "./Models.js"`,
+  `export * as RateLimit from "./RateLimit.js"`,
+  `export * as RetryPolicy from "./RetryPolicy.js"`,
+  `export * as Timeout from "./Timeout.js"`,
+  ...namespaces.map((namespace) => `export * as ${namespace} from "./${namespace}.js"`)
+]
+  .map((line) => (line.includes("{") ? line : `${doc([since])}\n${line}`))
+  .join("\n\n")}
 `
 
 export const operationsDoc = (operations: ReadonlyArray<OperationModel>): string =>

@@ -68,7 +68,7 @@ const eventDeclaration = (event: EventModel, ctx: Context): string => {
   checkUniqueKeys(fields, event.type)
   const own = fields.map((field) => emitField(field, ctx))
   const expression = `Schema.Struct({ ...${basePayload}.fields, type: Schema.Literal(${JSON.stringify(event.type)}), ${own.join(", ")} })`
-  return `${doc([`\`${event.type}\``, "", since, "@category events"])}\nexport const ${event.name} = ${expression}\n${typeAlias(event.name, expression)}`
+  return `${doc([`\`${event.type}\``, "", since, "@category events"])}\nexport const ${event.name} = ${expression}\n${typeAlias(event.name, expression, "events")}`
 }
 
 /**
@@ -102,6 +102,7 @@ export const UnknownWebhookEvent = Schema.transform(
     encode: ({ type: _unknown, eventType, ...rest }) => ({ ...rest, type: eventType })
   }
 )
+${doc([since, "@category events"])}
 export type UnknownWebhookEvent = typeof UnknownWebhookEvent.Type`
 
 export const webhookEventsModule = (spec: WebhooksSpec): string => {
@@ -126,6 +127,7 @@ export const webhookEventsModule = (spec: WebhooksSpec): string => {
   const declarations = events.map((event) => eventDeclaration(event, ctx))
   const union = `${doc(["Any webhook event Clerk sends, decoded by its `type`.", "", since, "@category events"])}
 export const WebhookEvent = Schema.Union(${[...events.map((event) => event.name), "UnknownWebhookEvent"].join(", ")})
+${doc([since, "@category events"])}
 export type WebhookEvent = typeof WebhookEvent.Type`
   const body = [
     ...models,
@@ -136,8 +138,8 @@ export type WebhookEvent = typeof WebhookEvent.Type`
     ),
     union
   ].join("\n\n")
-  return `${webhooksHeader}
-${doc(["The payloads of Clerk's webhook events, decoded from the snake_case wire.", "", "@see https://clerk.com/docs/webhooks/overview", since])}
+  return `${doc(["The payloads of Clerk's webhook events, decoded from the snake_case wire.", "", "@see https://clerk.com/docs/webhooks/overview", since])}
+${webhooksHeader}
 import * as Schema from "effect/Schema"
 ${fieldsImport(body, "@effect-clerk/backend/Fields")}
 ${body}

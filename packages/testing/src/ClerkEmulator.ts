@@ -5,14 +5,23 @@
  *
  * @since 0.1.0
  */
+import {
+  ClerkClient,
+  Models,
+  OrganizationMemberships,
+  Organizations,
+  Sessions,
+  Users
+} from "@effect-clerk/backend"
 import { HttpClient } from "@effect/platform"
-import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from "effect"
+import { Context, Data, type Duration, Effect, Either, Layer, Redacted, Schema, type Scope } from "effect"
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
 import { seed as seedGeneric } from "./internal/generic.js"
 import { traceId } from "./internal/ids.js"
 import { makeSigningKeys } from "./internal/keys.js"
+import { persist, read, restore } from "./internal/persistence.js"
 import { fixedWindow, validate } from "./internal/rateLimit.js"
 import { snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
@@ -20,13 +29,22 @@ import { sessionToken as signSessionToken } from "./internal/sessions.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
-/**
- * A request as the emulator sees it, whichever transport delivered it.
- *
- * @since 0.1.0
- * @category models
- */
-export type { EmulatorRequest, EmulatorResponse }
+export type {
+  /**
+   * A request as the emulator sees it, whichever transport delivered it.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  EmulatorRequest,
+  /**
+   * The emulator's answer to an `EmulatorRequest`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  EmulatorResponse
+}
 
 /**
  * @since 0.1.0
@@ -49,6 +67,13 @@ export interface Options {
         readonly window: Duration.DurationInput
       }
     | undefined
+  /**
+   * Keeps the emulator's state in this file: an emulator made with a file that
+   * exists starts from the state it holds (its users, organizations, sessions,
+   * signing key, ...), and every change is written to it within a fifth of a
+   * second. Unset, the state lives in memory only.
+   */
+  readonly stateFile?: string | undefined
 }
 
 /**
@@ -61,8 +86,8 @@ export class InvalidOptionsError extends Data.TaggedError("InvalidOptionsError")
   readonly message: string
 }> {}
 
-/** Options without a rate limit cannot be invalid. */
-type Infallible = Options & { readonly rateLimit?: undefined }
+/** Options without a rate limit or a state file cannot be invalid. */
+type Infallible = Options & { readonly rateLimit?: undefined; readonly stateFile?: undefined }
 
 /**
  * A resource in its wire shape (snake_case, as the Backend API returns it).
@@ -77,27 +102,37 @@ export interface Resource {
 }
 
 /**
- * Every stored resource in its wire shape, oldest first.
+ * The main stored resources, oldest first, as the SDK decodes them (camelCase models).
  *
  * @since 0.1.0
  * @category models
  */
 export interface Snapshot {
-  readonly users: ReadonlyArray<Resource>
-  readonly organizations: ReadonlyArray<Resource>
-  readonly organizationMemberships: ReadonlyArray<Resource>
-  readonly organizationInvitations: ReadonlyArray<Resource>
-  readonly invitations: ReadonlyArray<Resource>
-  readonly sessions: ReadonlyArray<Resource>
+  readonly users: ReadonlyArray<Models.User>
+  readonly organizations: ReadonlyArray<Models.Organization>
+  readonly organizationMemberships: ReadonlyArray<Models.OrganizationMembership>
+  readonly organizationInvitations: ReadonlyArray<Models.OrganizationInvitation>
+  readonly invitations: ReadonlyArray<Models.Invitation>
+  readonly sessions: ReadonlyArray<Models.Session>
 }
 
 /**
- * An email or SMS the emulator would have sent, with its verification code.
+ * What a seed fails with: the error of the SDK operation it calls.
  *
  * @since 0.1.0
- * @category models
+ * @category errors
  */
-export type { OutboxMessage }
+export type SeedError = Effect.Effect.Error<ReturnType<typeof Users.create>>
+
+export type {
+  /**
+   * An email or SMS the emulator would have sent, with its verification code.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  OutboxMessage
+}
 
 /**
  * A webhook delivery: the event, its payload, and each attempt's status.
@@ -141,17 +176,18 @@ export interface Emulator {
     path: string,
     body?: unknown
   ) => Effect.Effect<unknown, ClerkEmulatorError>
-  /** Seeds fixtures through the same rules as the API; bodies are the API's snake_case request bodies. */
-  readonly seedUser: (body: Record<string, unknown>) => Effect.Effect<Resource, ClerkEmulatorError>
-  readonly seedOrganization: (body: Record<string, unknown>) => Effect.Effect<Resource, ClerkEmulatorError>
+  /**
+   * Seeds fixtures with the SDK's own operations, answered in process: the same
+   * params (camelCase), rules, models and errors as `Users.create` and the rest.
+   */
+  readonly seedUser: (params: Users.CreateParams) => Effect.Effect<Models.User, SeedError>
+  readonly seedOrganization: (
+    params: Organizations.CreateParams
+  ) => Effect.Effect<Models.Organization, SeedError>
   readonly seedMembership: (
-    organizationId: string,
-    body: { readonly user_id: string; readonly role: string }
-  ) => Effect.Effect<Resource, ClerkEmulatorError>
-  readonly seedSession: (
-    userId: string,
-    options?: { readonly activeOrganizationId?: string }
-  ) => Effect.Effect<Resource, ClerkEmulatorError>
+    params: OrganizationMemberships.CreateParams
+  ) => Effect.Effect<Models.OrganizationMembership, SeedError>
+  readonly seedSession: (params: Sessions.CreateParams) => Effect.Effect<Models.Session, SeedError>
   /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
   readonly sessionToken: (
     sessionId: string,
@@ -163,6 +199,7 @@ export interface Emulator {
    * `seedResource("/users/user_123/trusted_devices", { id: "td_1" })`. Later calls answer it.
    */
   readonly seedResource: (path: string, fields: Record<string, unknown>) => Effect.Effect<Resource>
+  /** The state of the main resources, oldest first, decoded as the SDK decodes them. */
   readonly snapshot: Effect.Effect<Snapshot>
   /**
    * Registers an endpoint for webhooks: every later state change with a webhook event
@@ -190,8 +227,17 @@ export class ClerkEmulator extends Context.Tag("@effect-clerk/testing/ClerkEmula
   Emulator
 >() {}
 
-const isResource = (u: unknown): u is Resource =>
-  typeof u === "object" && u !== null && "id" in u && typeof u.id === "string" && "object" in u
+/** The emulator's own answers always decode; a failure here is a bug of the emulator. */
+const decodeSnapshot = Schema.decodeUnknownSync(
+  Schema.Struct({
+    users: Schema.Array(Models.User),
+    organizations: Schema.Array(Models.Organization),
+    organizationMemberships: Schema.Array(Models.OrganizationMembership),
+    organizationInvitations: Schema.Array(Models.OrganizationInvitation),
+    invitations: Schema.Array(Models.Invitation),
+    sessions: Schema.Array(Models.Session)
+  })
+)
 
 const encoder = new TextEncoder()
 
@@ -212,11 +258,24 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       if (typeof valid === "string") return yield* new InvalidOptionsError({ message: valid })
       limiter = fixedWindow(options.rateLimit.limit, valid.windowMillis)
     }
-    const keys = yield* makeSigningKeys(issuer)
+    const invalid = (message: string) => new InvalidOptionsError({ message })
+    const saved =
+      options.stateFile === undefined ? undefined : yield* Effect.mapError(read(options.stateFile), invalid)
+    const keys = yield* Effect.mapError(makeSigningKeys(issuer, saved?.signingKey), invalid)
+    const store = new Store()
+    if (saved !== undefined) restore(store, saved.store)
     const webhooks = new Webhooks()
-    const state: EmulatorState = { store: new Store(), keys, secretKey: options.secretKey, limiter, webhooks }
+    const state: EmulatorState = { store, keys, secretKey: options.secretKey, limiter, webhooks }
     const secretKey = options.secretKey ?? "sk_test_emulator"
-    const answer = (request: EmulatorRequest) => handle(state, request)
+    const persisted =
+      options.stateFile === undefined
+        ? undefined
+        : persist(options.stateFile, store, keys.privateJwk, "200 millis")
+    // Reads change nothing worth writing; anything else may have.
+    const answer = (request: EmulatorRequest) =>
+      persisted === undefined || request.method.toUpperCase() === "GET"
+        ? handle(state, request)
+        : Effect.zipLeft(handle(state, request), persisted.changed)
 
     const request = (method: string, path: string, body?: unknown) =>
       answer({
@@ -233,31 +292,21 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
             : Effect.fail(new ClerkEmulatorError({ status: response.status, body: parsed }))
         })
       )
-    const resource = (method: string, path: string, body?: unknown) =>
-      request(method, path, body).pipe(
-        Effect.flatMap((json) =>
-          isResource(json)
-            ? Effect.succeed(json)
-            : Effect.dieMessage(`${method} ${path} did not answer a resource`)
-        )
-      )
+    const sdk = yield* ClerkClient.make(makeHttpClient(answer), { secretKey: Redacted.make(secretKey) }).pipe(
+      Effect.mapError((error) => new InvalidOptionsError({ message: error.message }))
+    )
+    const seed = <A>(call: Effect.Effect<A, SeedError, ClerkClient.ClerkClient>) =>
+      Effect.provideService(call, ClerkClient.ClerkClient, sdk)
 
     return {
       secretKey,
       issuer,
       jwks: { keys: [keys.publicJwk] },
       request,
-      seedUser: (body) => resource("POST", "users", body),
-      seedOrganization: (body) => resource("POST", "organizations", body),
-      seedMembership: (organizationId, body) =>
-        resource("POST", `organizations/${encodeURIComponent(organizationId)}/memberships`, body),
-      seedSession: (userId, sessionOptions = {}) =>
-        resource("POST", "sessions", {
-          user_id: userId,
-          ...(sessionOptions.activeOrganizationId === undefined
-            ? {}
-            : { active_organization_id: sessionOptions.activeOrganizationId })
-        }),
+      seedUser: (params) => seed(Users.create(params)),
+      seedOrganization: (params) => seed(Organizations.create(params)),
+      seedMembership: (params) => seed(OrganizationMemberships.create(params)),
+      seedSession: (params) => seed(Sessions.create(params)),
       sessionToken: (sessionId, tokenOptions = {}) =>
         signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(
           Effect.mapError(
@@ -268,8 +317,8 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
         Effect.sync(() => {
           const record = seedGeneric(state.store, `/${path.replace(/^\/+|\/+$/g, "")}`, fields)
           return { ...record, id: String(record.id), object: String(record.object ?? "") }
-        }),
-      snapshot: Effect.sync(() => snapshotJson(state.store)),
+        }).pipe(Effect.tap(() => (persisted === undefined ? Effect.void : persisted.changed))),
+      snapshot: Effect.sync(() => decodeSnapshot(snapshotJson(state.store))),
       addWebhookEndpoint: (url, endpointOptions = {}) =>
         Effect.sync(() => {
           const endpoint = { url, secret: endpointOptions.secret ?? newSecret() }

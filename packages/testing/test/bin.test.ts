@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process"
-import { resolve } from "node:path"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { NodeContext } from "@effect/platform-node"
 import { ClerkEmulator } from "@effect-clerk/testing"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Schedule } from "effect"
 import { cli } from "../src/internal/cli.js"
 import { repoRoot } from "./spec.js"
 
@@ -36,10 +38,11 @@ const output = (child: ReturnType<typeof spawn>, done: (text: string) => boolean
   }).pipe(Effect.timeout(Duration.seconds(60)), Effect.orDie)
 
 describe("clerk-emulator serve", () => {
-  it.scoped(
+  it.scopedLive(
     "prints the SDK's apiUrl and @clerk/backend's origin, and serves on both",
     () =>
       Effect.gen(function* () {
+        const stateFile = join(mkdtempSync(join(tmpdir(), "clerk-emulator-bin-")), "state.json")
         const child = yield* start([
           "serve",
           "--port",
@@ -47,7 +50,9 @@ describe("clerk-emulator serve", () => {
           "--secret-key",
           "sk_test_bin",
           "--webhook",
-          "http://127.0.0.1:9/hooks"
+          "http://127.0.0.1:9/hooks",
+          "--state-file",
+          stateFile
         ])
         const { text } = yield* output(child, (t) => t.includes("webhook:"))
         expect(text).toMatch(/webhook: +http:\/\/127\.0\.0\.1:9\/hooks \(signing secret whsec_/)
@@ -67,6 +72,21 @@ describe("clerk-emulator serve", () => {
           )
         )
         expect(statuses).toEqual([200, 401])
+        // A change reaches the state file.
+        const created = yield* Effect.promise(() =>
+          fetch(`${origin}/v1/users`, {
+            method: "POST",
+            headers: { authorization: "Bearer sk_test_bin", "content-type": "application/json" },
+            body: JSON.stringify({ external_id: "kept" })
+          }).then((r) => r.status)
+        )
+        expect(created).toBe(200)
+        yield* Effect.sync(
+          () => existsSync(stateFile) && readFileSync(stateFile, "utf8").includes('"kept"')
+        ).pipe(
+          Effect.repeat({ until: (saved) => saved, schedule: Schedule.spaced("50 millis") }),
+          Effect.timeout("10 seconds")
+        )
       }),
     90_000
   )

@@ -14,28 +14,27 @@ describe("ClerkEmulator service", () => {
   it.effect("seeds users, organizations, memberships and sessions through the API's rules", () =>
     withEmulator((emulator) =>
       Effect.gen(function* () {
-        const ada = yield* emulator.seedUser({ email_address: ["ada@example.com"], first_name: "Ada" })
+        const ada = yield* emulator.seedUser({ emailAddress: ["ada@example.com"], firstName: "Ada" })
         expect(ada.id).toMatch(/^user_/)
-        const org = yield* emulator.seedOrganization({ name: "Acme", created_by: ada.id })
-        const bob = yield* emulator.seedUser({ email_address: ["bob@example.com"] })
-        yield* emulator.seedMembership(org.id, { user_id: bob.id, role: "org:member" })
-        const session = yield* emulator.seedSession(ada.id, { activeOrganizationId: org.id })
+        const org = yield* emulator.seedOrganization({ name: "Acme", createdBy: ada.id })
+        const bob = yield* emulator.seedUser({ emailAddress: ["bob@example.com"] })
+        yield* emulator.seedMembership({ organizationId: org.id, userId: bob.id, role: "org:member" })
+        const session = yield* emulator.seedSession({ userId: ada.id, activeOrganizationId: org.id })
         expect(session).toMatchObject({
           object: "session",
-          user_id: ada.id,
-          last_active_organization_id: org.id
+          userId: ada.id,
+          lastActiveOrganizationId: org.id
         })
-        const duplicate = yield* Effect.flip(emulator.seedUser({ email_address: ["ada@example.com"] }))
-        expect(duplicate).toMatchObject({ _tag: "ClerkEmulatorError", status: 422 })
-        expect(at(duplicate.body, "errors", 0, "code")).toBe("form_identifier_exists")
+        const duplicate = yield* Effect.flip(emulator.seedUser({ emailAddress: ["ada@example.com"] }))
+        expect(duplicate).toMatchObject({ _tag: "ClerkUnprocessableEntity", status: 422 })
+        expect(duplicate._tag === "ClerkUnprocessableEntity" && duplicate.errors[0]?.code).toBe(
+          "form_identifier_exists"
+        )
 
         const snapshot = yield* emulator.snapshot
         expect(snapshot.users.map((u) => u.id)).toEqual([ada.id, bob.id])
-        expect(snapshot.organizations).toEqual([expect.objectContaining({ id: org.id, members_count: 2 })])
-        expect(snapshot.organizationMemberships.map((m) => at(m, "role"))).toEqual([
-          "org:admin",
-          "org:member"
-        ])
+        expect(snapshot.organizations).toEqual([expect.objectContaining({ id: org.id, membersCount: 2 })])
+        expect(snapshot.organizationMemberships.map((m) => m.role)).toEqual(["org:admin", "org:member"])
         expect(snapshot.sessions.map((s) => s.id)).toEqual([session.id])
         expect(yield* emulator.request("GET", "users/count")).toEqual({
           object: "total_count",
@@ -48,9 +47,9 @@ describe("ClerkEmulator service", () => {
   it.effect("signs session tokens with azp and the active organization, verifiable with its JWKS", () =>
     withEmulator((emulator) =>
       Effect.gen(function* () {
-        const user = yield* emulator.seedUser({ first_name: "Tok" })
-        const org = yield* emulator.seedOrganization({ name: "Org", slug: "org", created_by: user.id })
-        const session = yield* emulator.seedSession(user.id, { activeOrganizationId: org.id })
+        const user = yield* emulator.seedUser({ firstName: "Tok" })
+        const org = yield* emulator.seedOrganization({ name: "Org", slug: "org", createdBy: user.id })
+        const session = yield* emulator.seedSession({ userId: user.id, activeOrganizationId: org.id })
         const jwt = yield* emulator.sessionToken(session.id, {
           azp: "http://localhost:3000",
           expiresInSeconds: 300
@@ -78,7 +77,7 @@ describe("ClerkEmulator service", () => {
   it.effect("prepare_verification puts a code in the outbox; attempt_verification takes only that code", () =>
     withEmulator((emulator) =>
       Effect.gen(function* () {
-        const user = yield* emulator.seedUser({ first_name: "Otp" })
+        const user = yield* emulator.seedUser({ firstName: "Otp" })
         const email = yield* emulator.request("POST", "email_addresses", {
           user_id: user.id,
           email_address: "otp@example.com",
@@ -119,7 +118,7 @@ describe("ClerkEmulator service", () => {
     Effect.gen(function* () {
       const a = yield* ClerkEmulator.make()
       const b = yield* ClerkEmulator.make()
-      yield* a.seedUser({ first_name: "OnlyInA" })
+      yield* a.seedUser({ firstName: "OnlyInA" })
       expect((yield* b.snapshot).users).toEqual([])
       expect(a.jwks.keys[0]?.kid).not.toBe(b.jwks.keys[0]?.kid)
     })
@@ -136,7 +135,7 @@ describe("ClerkEmulator service", () => {
       expect((yield* get("sk_test_wrong")).status).toBe(401)
       expect((yield* get("sk_test_right")).status).toBe(200)
       expect(emulator.secretKey).toBe("sk_test_right")
-      yield* emulator.seedUser({ first_name: "Seeded" })
+      yield* emulator.seedUser({ firstName: "Seeded" })
     })
   )
 
@@ -145,7 +144,7 @@ describe("ClerkEmulator service", () => {
       Effect.gen(function* () {
         const results = yield* Effect.all(
           Array.from({ length: 50 }, () =>
-            Effect.either(emulator.seedUser({ email_address: ["race@example.com"] }))
+            Effect.either(emulator.seedUser({ emailAddress: ["race@example.com"] }))
           ),
           { concurrency: "unbounded" }
         )
@@ -158,7 +157,7 @@ describe("ClerkEmulator service", () => {
   it.effect("multipart bodies: a FormData request uploads, a broken one answers 400", () =>
     withEmulator((emulator) =>
       Effect.gen(function* () {
-        const user = yield* emulator.seedUser({ first_name: "Form" })
+        const user = yield* emulator.seedUser({ firstName: "Form" })
         const form = new FormData()
         form.append("file", new Blob([new Uint8Array([1, 2, 3])], { type: "image/png" }), "a.png")
         const uploaded = yield* ClerkEmulator.httpClient(emulator).execute(
@@ -186,7 +185,7 @@ describe("ClerkEmulator service", () => {
   it.effect("layerHttpClient serves the emulator in context", () =>
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator.ClerkEmulator
-      const user = yield* emulator.seedUser({ first_name: "Layer" })
+      const user = yield* emulator.seedUser({ firstName: "Layer" })
       const client = yield* HttpClient.HttpClient
       const response = yield* client.execute(
         HttpClientRequest.get(`https://api.clerk.com/v1/users/${user.id}`).pipe(

@@ -311,22 +311,22 @@ describe.runIf(requireSpec("prism proxy"))(
         Effect.gen(function* () {
           const { send, emulator, covered } = yield* Prism
           const user = yield* emulator.seedUser({
-            email_address: ["every@example.com"],
-            phone_number: ["+15555550199"]
+            emailAddress: ["every@example.com"],
+            phoneNumber: ["+15555550199"]
           })
-          const org = yield* emulator.seedOrganization({ name: "Every", created_by: user.id })
-          const member = yield* emulator.seedUser({ first_name: "Member" })
-          yield* emulator.seedMembership(org.id, { user_id: member.id, role: "org:member" })
-          const session = yield* emulator.seedSession(user.id)
+          const org = yield* emulator.seedOrganization({ name: "Every", createdBy: user.id })
+          const member = yield* emulator.seedUser({ firstName: "Member" })
+          yield* emulator.seedMembership({ organizationId: org.id, userId: member.id, role: "org:member" })
+          const session = yield* emulator.seedSession({ userId: user.id })
           // The value of each path parameter, by the path up to it.
           const values = new Map<string, string>([
             ["/users/{user_id}", user.id],
             ["/organizations/{organization_id}", org.id],
             ["/organizations/{organization_id}/memberships/{user_id}", member.id],
             ["/sessions/{session_id}", session.id],
-            ["/clients/{client_id}", str(session, "client_id")],
-            ["/email_addresses/{email_address_id}", str(user, "email_addresses", 0, "id")],
-            ["/phone_numbers/{phone_number_id}", str(user, "phone_numbers", 0, "id")],
+            ["/clients/{client_id}", session.clientId],
+            ["/email_addresses/{email_address_id}", str(user, "emailAddresses", 0, "id")],
+            ["/phone_numbers/{phone_number_id}", str(user, "phoneNumbers", 0, "id")],
             ["/templates/{template_type}", "email"],
             ["/templates/{template_type}/{slug}", "welcome"],
             ["/users/{user_id}/oauth_access_tokens/{provider}", "oauth_google"],

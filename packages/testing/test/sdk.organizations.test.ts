@@ -2,7 +2,7 @@ import { OrganizationInvitations, OrganizationMemberships, Organizations, Users 
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { at, idPattern } from "./harness.js"
+import { idPattern } from "./harness.js"
 import { sharedEmulator } from "./sdk.js"
 
 // Organizations, their memberships and invitations through the SDK. The tests share
@@ -87,7 +87,7 @@ sharedEmulator("Organizations through the SDK", (it) => {
       const stored = (yield* (yield* ClerkEmulator.ClerkEmulator).snapshot).organizations.find(
         (o) => o.id === org.id
       )
-      expect(stored?.private_metadata).toEqual({ owner: "x" })
+      expect(stored?.privateMetadata).toEqual({ owner: "x" })
       const replaced = yield* Organizations.replaceMetadata({
         organizationId: org.id,
         publicMetadata: { only: 1 }
@@ -313,9 +313,7 @@ sharedEmulator("Organizations through the SDK", (it) => {
       })
       const snapshot = yield* (yield* ClerkEmulator.ClerkEmulator).snapshot
       expect(snapshot.organizationInvitations.map((i) => i.id)).not.toContain(invitation.id)
-      expect(snapshot.organizationMemberships.filter((m) => at(m, "organization", "id") === org.id)).toEqual(
-        []
-      )
+      expect(snapshot.organizationMemberships.filter((m) => m.organization.id === org.id)).toEqual([])
       expect(
         yield* Effect.flip(
           OrganizationInvitations.get({ organizationId: org.id, invitationId: invitation.id })

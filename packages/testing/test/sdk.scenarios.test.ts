@@ -88,8 +88,8 @@ sharedEmulator(
         const emulator = yield* ClerkEmulator.ClerkEmulator
         expect((yield* emulator.snapshot).users).toEqual([])
         // The right key (the emulator's own calls carry it) is accepted.
-        yield* emulator.seedUser({ first_name: "Insider" })
-        expect((yield* emulator.snapshot).users.map((u) => u.first_name)).toEqual(["Insider"])
+        yield* emulator.seedUser({ firstName: "Insider" })
+        expect((yield* emulator.snapshot).users.map((u) => u.firstName)).toEqual(["Insider"])
       })
     )
   },
@@ -204,8 +204,10 @@ sharedEmulator("Sessions, JWKS and session tokens through the SDK", (it) => {
       expect(Number(longPayload.exp) - Number(longPayload.iat)).toBe(3600)
       // A token signed by another emulator's key does not verify.
       const stranger = yield* ClerkEmulator.make()
-      const strangerUser = yield* stranger.seedUser({ first_name: "Other" })
-      const strangerJwt = yield* stranger.sessionToken((yield* stranger.seedSession(strangerUser.id)).id)
+      const strangerUser = yield* stranger.seedUser({ firstName: "Other" })
+      const strangerJwt = yield* stranger.sessionToken(
+        (yield* stranger.seedSession({ userId: strangerUser.id })).id
+      )
       const rejected = yield* Effect.flip(Effect.tryPromise(() => jwtVerify(strangerJwt, keySet)))
       expect(String(rejected.error)).toMatch(/no applicable key found|JWKSNoMatchingKey/i)
       const withAzp = yield* emulator.sessionToken(session.id, { azp: "https://app.example.com" })

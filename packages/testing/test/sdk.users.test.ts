@@ -2,7 +2,7 @@ import { EmailAddresses, Organizations, PhoneNumbers, Sessions, Users } from "@e
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { expect } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
-import { at, idPattern } from "./harness.js"
+import { idPattern } from "./harness.js"
 import { type AnyCall, freshEmulator, sharedEmulator } from "./sdk.js"
 
 // Users through the SDK. Tests sharing an emulator use their own addresses and
@@ -45,8 +45,8 @@ sharedEmulator("Users through the SDK", (it) => {
         (u) => u.id === user.id
       )
       expect(stored).toMatchObject({
-        created_at: user.createdAt,
-        updated_at: user.updatedAt,
+        createdAt: user.createdAt,
+        updatedAt: user.updatedAt,
         username: "ada_create"
       })
     })
@@ -245,7 +245,7 @@ sharedEmulator("Users through the SDK", (it) => {
       const stored = (yield* (yield* ClerkEmulator.ClerkEmulator).snapshot).users.find(
         (u) => u.id === user.id
       )
-      expect(stored?.public_metadata).toEqual({ plan: "pro", seats: 3, flags: { beta: true, dark: true } })
+      expect(stored?.publicMetadata).toEqual({ plan: "pro", seats: 3, flags: { beta: true, dark: true } })
       const replaced = yield* Users.replaceMetadata({ userId: user.id, publicMetadata: { only: 1 } })
       expect(replaced.publicMetadata).toEqual({ only: 1 })
       expect(replaced.privateMetadata).toEqual({ keep: 1 })
@@ -292,10 +292,8 @@ sharedEmulator("Users through the SDK", (it) => {
       ]
       for (const call of gone) expect(yield* Effect.flip(call)).toMatchObject(notFound)
       const snapshot = yield* (yield* ClerkEmulator.ClerkEmulator).snapshot
-      expect(snapshot.sessions.filter((s) => s.user_id === user.id)).toEqual([])
-      expect(snapshot.organizationMemberships.filter((m) => at(m, "organization", "id") === org.id)).toEqual(
-        []
-      )
+      expect(snapshot.sessions.filter((s) => s.userId === user.id)).toEqual([])
+      expect(snapshot.organizationMemberships.filter((m) => m.organization.id === org.id)).toEqual([])
       expect(
         (yield* Organizations.get({ organizationId: org.id, includeMembersCount: true })).membersCount
       ).toBe(0)

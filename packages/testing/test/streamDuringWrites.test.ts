@@ -37,7 +37,7 @@ it.live(
       const emulator = yield* ClerkEmulator.ClerkEmulator
       const before = new Set<string>()
       for (let i = 0; i < existing; i++)
-        before.add((yield* emulator.seedUser({ external_id: `before-${i}` })).id)
+        before.add((yield* emulator.seedUser({ externalId: `before-${i}` })).id)
       const pages = Math.ceil(existing / pageSize)
       const perPage = Math.ceil(createdDuringWalk / pages)
       let created = 0

@@ -17,23 +17,25 @@ describe("emulator user indexes", () => {
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator.make()
       const ada = yield* emulator.seedUser({
-        email_address: ["Ada@Example.com"],
-        phone_number: ["+15555550100"],
+        emailAddress: ["Ada@Example.com"],
+        phoneNumber: ["+15555550100"],
         username: "ada_l"
       })
       const taken = [
-        { email_address: [" ada@example.COM"] },
-        { phone_number: ["+15555550100"] },
-        { username: "ADA_L", email_address: ["other@example.com"] }
+        { emailAddress: [" ada@example.COM"] },
+        { phoneNumber: ["+15555550100"] },
+        { username: "ADA_L", emailAddress: ["other@example.com"] }
       ]
-      for (const body of taken) {
-        const error = yield* Effect.flip(emulator.seedUser(body))
-        expect(codeOf(error)).toBe("form_identifier_exists")
+      for (const params of taken) {
+        const error = yield* Effect.flip(emulator.seedUser(params))
+        expect(error._tag === "ClerkUnprocessableEntity" && error.errors[0]?.code).toBe(
+          "form_identifier_exists"
+        )
       }
 
       // A renamed user frees the old username and takes the new one.
       yield* emulator.request("PATCH", `users/${ada.id}`, { username: "countess" })
-      const renamed = yield* emulator.seedUser({ username: "ada_l", email_address: ["b@example.com"] })
+      const renamed = yield* emulator.seedUser({ username: "ada_l", emailAddress: ["b@example.com"] })
       const clash = yield* Effect.flip(
         emulator.request("PATCH", `users/${renamed.id}`, { username: "Countess" })
       )
@@ -42,14 +44,14 @@ describe("emulator user indexes", () => {
       yield* emulator.request("PATCH", `users/${ada.id}`, { username: "countess" })
 
       // A deleted email address, and a deleted user's identifiers, are free again.
-      const email = at(ada, "email_addresses", 0, "id")
+      const email = ada.emailAddresses[0]?.id
       yield* emulator.request("DELETE", `email_addresses/${String(email)}`)
       yield* emulator.request("POST", "email_addresses", {
         user_id: renamed.id,
         email_address: "ada@example.com"
       })
       yield* emulator.request("DELETE", `users/${ada.id}`)
-      const again = yield* emulator.seedUser({ phone_number: ["+15555550100"], username: "countess" })
+      const again = yield* emulator.seedUser({ phoneNumber: ["+15555550100"], username: "countess" })
       expect(again.id).not.toBe(ada.id)
       const owner = yield* emulator.request("GET", "users?email_address=ada@example.com")
       expect(ids(owner)).toEqual([renamed.id])
@@ -60,13 +62,13 @@ describe("emulator user indexes", () => {
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator.make()
       const a = yield* emulator.seedUser({
-        email_address: ["a@example.com"],
-        external_id: "ext-1",
+        emailAddress: ["a@example.com"],
+        externalId: "ext-1",
         username: "aaaa"
       })
-      const b = yield* emulator.seedUser({ email_address: ["b@example.com"], external_id: "ext-1" })
-      const c = yield* emulator.seedUser({ phone_number: ["+15555550101"], external_id: "ext-2" })
-      const org = yield* emulator.seedOrganization({ name: "Acme", created_by: c.id })
+      const b = yield* emulator.seedUser({ emailAddress: ["b@example.com"], externalId: "ext-1" })
+      const c = yield* emulator.seedUser({ phoneNumber: ["+15555550101"], externalId: "ext-2" })
+      const org = yield* emulator.seedOrganization({ name: "Acme", createdBy: c.id })
       const list = (query: string) => emulator.request("GET", `users?${query}`).pipe(Effect.map(ids))
 
       expect(yield* list("external_id=ext-1")).toEqual([a.id, b.id].sort())

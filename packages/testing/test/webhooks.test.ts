@@ -50,11 +50,11 @@ describe("webhooks", () => {
         const emulator = yield* ClerkEmulator.make()
         const { secret } = yield* emulator.addWebhookEndpoint(endpoint.url)
         expect(secret).toMatch(/^whsec_/)
-        const user = yield* emulator.seedUser({ first_name: "Hook" })
+        const user = yield* emulator.seedUser({ firstName: "Hook" })
         yield* emulator.request("PATCH", `users/${user.id}`, { last_name: "Lovelace" })
         const org = yield* emulator.seedOrganization({ name: "Hooks" })
-        yield* emulator.seedMembership(org.id, { user_id: user.id, role: "org:member" })
-        const session = yield* emulator.seedSession(user.id)
+        yield* emulator.seedMembership({ organizationId: org.id, userId: user.id, role: "org:member" })
+        const session = yield* emulator.seedSession({ userId: user.id })
         yield* emulator.request("POST", `sessions/${session.id}/revoke`)
         yield* emulator.request("DELETE", `users/${user.id}`)
         const types = [
@@ -112,7 +112,7 @@ describe("webhooks", () => {
   it.effect("without endpoints nothing is recorded", () =>
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator.make()
-      yield* emulator.seedUser({ first_name: "Quiet" })
+      yield* emulator.seedUser({ firstName: "Quiet" })
       expect(yield* emulator.webhookDeliveries).toEqual([])
     })
   )

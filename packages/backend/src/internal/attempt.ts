@@ -9,6 +9,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
@@ -37,9 +38,9 @@ export type BodyRead =
 
 /**
  * A page fetched ahead of the consumer (`Pagination.stream`) waits as bytes,
- * outside V8's heap: its 1.4 MB of text arriving while the consumer's page was
- * alive set off young collections that promoted that page, and streaming
- * 100,000 users peaked at about 1.4× the RSS of 20,000 (1.1× as bytes).
+ * outside V8's heap: its text arriving while the consumer's page was alive set
+ * off young collections that promoted that page, so a long stream's memory grew
+ * with its length; held as bytes, it stays flat.
  */
 export const readAhead = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
@@ -71,17 +72,51 @@ const readBody = (response: HttpClientResponse.HttpClientResponse, read: BodyRea
 /**
  * A transport error keeps the request it failed to send, and `Headers` are only
  * redacted inside a logger: the bearer token must not travel on in the error.
+ * `HttpClientRequest` offers no way to drop a header; overwriting it is the next best.
  */
-const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError =>
-  error._tag === "RequestError"
+const redacted = (request: HttpClientRequest.HttpClientRequest) =>
+  HttpClientRequest.setHeader(request, "authorization", "<redacted>")
+
+/**
+ * A response whose `request` is the redacted one. The response is not ours to
+ * change (its body may still be read), so the copy reads everything else through
+ * to it. Its renderings are replaced too: a wrapping response (the platform's
+ * interruptible one) renders the response it wraps, not `this`.
+ */
+const withRedactedRequest = (
+  response: HttpClientResponse.HttpClientResponse
+): HttpClientResponse.HttpClientResponse => {
+  const request = redacted(response.request)
+  const render = () => ({ ...Object(response.toJSON()), request: request.toJSON() })
+  return Object.create(response, {
+    request: { value: request, enumerable: true },
+    toJSON: { value: render },
+    toString: { value: () => Inspectable.format(render()) },
+    [Inspectable.NodeInspectSymbol]: { value: render }
+  })
+}
+
+/**
+ * A `RequestError` comes from the transport, a `ResponseError` from the transport
+ * or a middleware of the caller's HttpClient (`filterStatusOk`); both hold the request.
+ */
+const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError => {
+  const description = error.description === undefined ? {} : { description: error.description }
+  return error._tag === "RequestError"
     ? new HttpClientError.RequestError({
-        // `HttpClientRequest` offers no way to drop a header; overwriting it is the next best.
-        request: HttpClientRequest.setHeader(error.request, "authorization", "<redacted>"),
+        request: redacted(error.request),
         reason: error.reason,
         cause: error.cause,
-        ...(error.description === undefined ? {} : { description: error.description })
+        ...description
       })
-    : error
+    : new HttpClientError.ResponseError({
+        request: redacted(error.request),
+        response: withRedactedRequest(error.response),
+        reason: error.reason,
+        cause: error.cause,
+        ...description
+      })
+}
 
 /** Sends `request` and reads its body; a transport error leaves without the secret. */
 const send = <R>(

@@ -2,8 +2,8 @@
  * The building blocks of the generated model decoders (`Models.ts`). The
  * decoders among them return the decoded value or throw `rejection` where the
  * model's Schema would reject the input. Throwing keeps the generated code to
- * one expression per property (it cost a one-operation program 2 KB gzip
- * less than checks written out), and a valid response, the rule, never throws;
+ * one expression per property (a smaller bundle than checks written out), and
+ * a valid response, the rule, never throws;
  * `withFastDecode` catches the rejection and Schema then explains it. They
  * follow the rules of `fields.ts` exactly; `compiledDecoder.test.ts` checks it
  * on every model.
@@ -131,8 +131,8 @@ export type Built = { [key: string]: unknown }
  * key added later grows a separate store; for `User` that store was half the
  * garbage of decoding a page. The prototype stays `Object.prototype`, so the
  * objects are as plain as Schema's. The one `new` here serves every model: a
- * `new` written in each generated decoder was no faster, and 218 B gzip more
- * in a one-operation program.
+ * `new` written in each generated decoder was no faster, and added to every
+ * program's bundle.
  */
 export const model = (build: (this: Built, input: Wire) => void): ((input: unknown) => unknown) => {
   build.prototype = Object.prototype

@@ -6,8 +6,6 @@
  * that depends on the operation alone is prepared in `make`, and the retry
  * machinery is only set up once an attempt has failed in a repeatable way.
  */
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -18,9 +16,8 @@ import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
-import { ClerkClient } from "../ClerkClient.js"
-import type { ClerkErrors, ResponseValidationError, SDKError } from "../Errors.js"
-import { RequestValidationError } from "../Errors.js"
+import { ClerkClient, type Service as ClerkClientService } from "../ClerkClient.js"
+import { type OperationError, RequestValidationError } from "../Errors.js"
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, RetryPolicy } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
@@ -54,34 +51,6 @@ export {
   optionalJson as optionalJsonBody,
   query
 } from "./request.js"
-
-/**
- * Errors any operation can fail with besides Clerk's tagged errors: invalid
- * params, an answer without a tag, a body its schema rejects, a request that
- * never got an answer (or whose answer a middleware of the supplied HttpClient
- * rejected), or an attempt that ran out of time.
- *
- * @since 0.1.0
- * @category errors
- */
-export type GenericError =
-  | RequestValidationError
-  | SDKError
-  | ResponseValidationError
-  | HttpClientError.HttpClientError
-  | Cause.TimeoutException
-
-/**
- * What every operation can fail with. A Clerk error body surfaces as the tag of
- * its status even where the spec does not list that status for the operation
- * (real Clerk answers such statuses), so every operation's error type names all
- * of Clerk's tags: a narrower type would omit errors the call does fail with.
- * The statuses the spec documents for an operation are listed in its JSDoc.
- *
- * @since 0.1.0
- * @category errors
- */
-export type OperationError = ClerkErrors | GenericError
 
 export interface Definition<P, PI, A, AI> extends RequestShape {
   readonly operationId: string
@@ -268,6 +237,7 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
   /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
   const send = <X>(
     context: Context.Context<ClerkClient>,
+    client: ClerkClientService,
     span: Tracer.Span,
     clock: Clock.Clock,
     wire: { readonly [key: string]: unknown },
@@ -275,7 +245,7 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
     decoded: (answer: Answer) => Either.Either<X, E>,
     read: BodyRead
   ): Effect.Effect<X, E> => {
-    const { httpClient, scrub } = Context.get(context, ClerkClient)
+    const { httpClient, scrub } = client
     const policy = options.retry ?? Context.get(context, RetryPolicy)
     const timeout = options.timeout ?? Context.get(context, Timeout)
     const attemptTimeout = attemptTimeoutFor(httpClient, clock, timeout)
@@ -384,8 +354,9 @@ export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P
           if (Either.isLeft(checked)) return Effect.fail(checked.left)
           const encoded = wire.right as { readonly [key: string]: unknown }
           return Effect.contextWithEffect((context: Context.Context<ClerkClient>) => {
-            const parse = parserFor(encoded, Context.get(context, ClerkClient).scrub)
-            return send(context, span, clock, encoded, checked.right, decoded(parse), read)
+            const client = Context.get(context, ClerkClient)
+            const parse = parserFor(encoded, client.scrub)
+            return send(context, client, span, clock, encoded, checked.right, decoded(parse), read)
           })
         })
       )

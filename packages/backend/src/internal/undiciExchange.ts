@@ -6,10 +6,10 @@
  * Under `BoundedAttempt` the body is read before the answer is handed to the
  * fiber, so an operation's attempt is one asynchronous step, not two. Read in a
  * second step, every page's text outlived the young collections that followed
- * it: each scavenge of a 500-user list loop moved the last few 1.4 MB texts into
- * the old generation, and a full collection followed every 40 to 120 calls (what
- * held them was not found; only a full collection saw them dead). Read in one
- * step, they die young.
+ * it: each scavenge of a loop over large lists moved the last few page texts
+ * into the old generation, and full collections followed every few dozen calls
+ * (what held them was not found; only a full collection saw them dead). Read in
+ * one step, they die young.
  */
 import { EventEmitter } from "node:events"
 import { Readable } from "node:stream"
@@ -34,7 +34,8 @@ import { BoundedAttempt, timeoutException } from "./timeout.js"
 /**
  * What undici listens to for an abort. It takes an EventEmitter as well as an
  * AbortSignal, and an emitter is the cheaper of the two: an AbortController
- * and undici's listener on it cost about 5 µs a request (`pnpm bench` profile).
+ * and undici's listener on it are set up for every request, and showed in the
+ * profile of a small call.
  * undici reads `reason` once `abort` is emitted.
  */
 class AbortSwitch extends EventEmitter {

@@ -27,7 +27,7 @@ const seconds = (value: number) =>
       ? `${Math.floor(value / 60)}m${Math.round(value % 60)}s`
       : `${Math.round(value)}s`
 
-export const describe = (counts: Counts, total: number, startedAt: number, now: number): string => {
+const describe = (counts: Counts, total: number, startedAt: number, now: number): string => {
   const finished = done(counts)
   const elapsed = Math.max(0.001, (now - startedAt) / 1000)
   const rate = finished / elapsed

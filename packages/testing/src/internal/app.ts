@@ -1,5 +1,6 @@
 import { Cause, Effect } from "effect"
 import type { Handler } from "./context.js"
+import { eventsOf } from "./events.js"
 import { ClerkApiError, malformedRequest, notFound, tooManyRequests, unauthenticated } from "./errors.js"
 import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
@@ -184,7 +185,11 @@ const route = (
 export const handle = (state: EmulatorState, request: EmulatorRequest): Effect.Effect<EmulatorResponse> => {
   const clerkTraceId = traceId()
   return route(state, request).pipe(
-    Effect.tap(({ operationId, body }) => state.webhooks.emit(operationId, body)),
+    Effect.tap(({ operationId, body }) =>
+      Effect.forEach(eventsOf(operationId, body, state.store), (event) => state.webhooks.emit(event), {
+        discard: true
+      })
+    ),
     Effect.map(({ status, body }) =>
       body === undefined
         ? { status, headers: { "x-clerk-trace-id": clerkTraceId }, body: "" }

@@ -25,6 +25,13 @@ const rateWindow = Options.text("rate-window").pipe(
   Options.withDefault("10 seconds")
 )
 
+const stateFile = Options.file("state-file").pipe(
+  Options.withDescription(
+    "Keep the emulator's state in this file, so a restart carries on where it stopped."
+  ),
+  Options.optional
+)
+
 const webhook = Options.text("webhook").pipe(
   Options.withDescription("POST webhook events to this URL, Svix-signed (repeatable)."),
   Options.repeated
@@ -32,7 +39,7 @@ const webhook = Options.text("webhook").pipe(
 
 const serveCommand = Command.make(
   "serve",
-  { port, hostname, secretKey, rateLimit, rateWindow, webhook },
+  { port, hostname, secretKey, rateLimit, rateWindow, stateFile, webhook },
   (options) =>
     Effect.gen(function* () {
       const emulator = yield* ClerkEmulator
@@ -55,6 +62,7 @@ const serveCommand = Command.make(
       Effect.provide(
         layerWith({
           secretKey: Option.getOrUndefined(options.secretKey),
+          stateFile: Option.getOrUndefined(options.stateFile),
           rateLimit: Option.getOrUndefined(
             Option.map(options.rateLimit, (limit) => ({
               limit,

@@ -60,7 +60,7 @@ export const addIdentification = (
 }
 
 /** Deleting the primary identification promotes the oldest remaining one, or clears it. */
-export const removeIdentification = (store: Store, record: IdentificationRecord): void => {
+const removeIdentification = (store: Store, record: IdentificationRecord): void => {
   store.identifications.delete(record.id)
   const user = store.users.get(record.userId)
   if (user === undefined) return
@@ -132,8 +132,10 @@ const prepare = (kind: Kind, pathParam: string, operationId: string): Handler =>
     const now = ctx.store.now()
     const verificationId = makeId("ver")
     ctx.store.outbox.push({
+      id: makeId(kind === "email_address" ? "ema" : "sms"),
       channel: kind === "email_address" ? "email" : "sms",
       to: record.value,
+      userId: record.userId,
       identificationId: record.id,
       verificationId,
       code,

@@ -27,11 +27,7 @@ const statuses: ReadonlyArray<SessionStatus> = [
   "revoked"
 ]
 
-export const createSession = (
-  store: Store,
-  userId: string,
-  activeOrganizationId: string | null
-): SessionRecord => {
+const createSession = (store: Store, userId: string, activeOrganizationId: string | null): SessionRecord => {
   const user = findUser(store, userId)
   if (activeOrganizationId !== null) {
     const organization = findOrganization(store, activeOrganizationId)

@@ -95,7 +95,7 @@ const typeHolds = (type: string | undefined, value: unknown): boolean => {
 }
 
 /** Whether `value` is valid for `shape`, as a JSON Schema validator of the spec would say. */
-export const conforms = (input: Shape, value: unknown): boolean => {
+const conforms = (input: Shape, value: unknown): boolean => {
   const shape = deref(input)
   if (value === undefined) return false
   if (value === null) return shape.nullable === true || Object.keys(shape).length === 0

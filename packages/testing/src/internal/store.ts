@@ -115,8 +115,11 @@ export interface SessionRecord {
 
 /** A message Clerk would have sent: an email or SMS carrying a verification code. */
 export interface OutboxMessage {
+  /** The email's or SMS message's own id, as its webhook event names it. */
+  readonly id: string
   readonly channel: "email" | "sms"
   readonly to: string
+  readonly userId: string
   readonly identificationId: string
   /** The id `prepare_verification` answered, which `attempt_verification` names. */
   readonly verificationId: string
@@ -306,5 +309,5 @@ const first = <A>(set: ReadonlySet<A>): A | undefined => set.values().next().val
 const identifierKey = (kind: IdentificationRecord["kind"], value: string): string =>
   `${kind}:${normalizeIdentifier(kind, value)}`
 
-export const normalizeIdentifier = (kind: IdentificationRecord["kind"], value: string): string =>
+const normalizeIdentifier = (kind: IdentificationRecord["kind"], value: string): string =>
   kind === "email_address" ? value.trim().toLowerCase() : value.replace(/[^\d+]/g, "")

@@ -183,7 +183,7 @@ const updateUser = sync((ctx) => {
 })
 
 /** Deleting a user removes everything that belongs to them. */
-export const deleteUserCascade = (store: Store, user: UserRecord): void => {
+const deleteUserCascade = (store: Store, user: UserRecord): void => {
   for (const i of store.identificationsOf(user.id)) store.identifications.delete(i.id)
   for (const m of store.membershipsOf(user.id)) store.memberships.delete(m.id)
   for (const s of [...store.sessions.values()]) if (s.userId === user.id) store.sessions.delete(s.id)

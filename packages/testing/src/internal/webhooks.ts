@@ -7,6 +7,7 @@
  */
 import { Effect, Schedule } from "effect"
 import { Webhook } from "standardwebhooks"
+import type { Event } from "./events.js"
 import { makeId, randomBase62 } from "./ids.js"
 
 export interface Endpoint {
@@ -27,48 +28,6 @@ export interface Delivery {
   readonly payload: Readonly<Record<string, unknown>>
   readonly attempts: Array<DeliveryAttempt>
   delivered: boolean
-}
-
-/** The event each operation's success emits, as named in Clerk's webhooks spec. */
-const events: Record<string, string> = {
-  CreateUser: "user.created",
-  UpdateUser: "user.updated",
-  UpdateUserMetadata: "user.updated",
-  ReplaceUserMetadata: "user.updated",
-  BanUser: "user.updated",
-  UnbanUser: "user.updated",
-  LockUser: "user.updated",
-  UnlockUser: "user.updated",
-  SetUserProfileImage: "user.updated",
-  DeleteUserProfileImage: "user.updated",
-  DeleteUser: "user.deleted",
-  CreateOrganization: "organization.created",
-  UpdateOrganization: "organization.updated",
-  MergeOrganizationMetadata: "organization.updated",
-  ReplaceOrganizationMetadata: "organization.updated",
-  UploadOrganizationLogo: "organization.updated",
-  DeleteOrganizationLogo: "organization.updated",
-  DeleteOrganization: "organization.deleted",
-  CreateOrganizationMembership: "organizationMembership.created",
-  UpdateOrganizationMembership: "organizationMembership.updated",
-  UpdateOrganizationMembershipMetadata: "organizationMembership.updated",
-  DeleteOrganizationMembership: "organizationMembership.deleted",
-  CreateOrganizationInvitation: "organizationInvitation.created",
-  RevokeOrganizationInvitation: "organizationInvitation.revoked",
-  CreateOrganizationDomain: "organizationDomain.created",
-  UpdateOrganizationDomain: "organizationDomain.updated",
-  DeleteOrganizationDomain: "organizationDomain.deleted",
-  createSession: "session.created",
-  RevokeSession: "session.revoked",
-  CreateOrganizationRole: "role.created",
-  UpdateOrganizationRole: "role.updated",
-  DeleteOrganizationRole: "role.deleted",
-  CreateOrganizationPermission: "permission.created",
-  UpdateOrganizationPermission: "permission.updated",
-  DeleteOrganizationPermission: "permission.deleted",
-  CreateWaitlistEntry: "waitlistEntry.created",
-  InviteWaitlistEntry: "waitlistEntry.updated",
-  RejectWaitlistEntry: "waitlistEntry.updated"
 }
 
 /** A Svix-style signing secret: `whsec_` and 24 random bytes in base64. */
@@ -110,10 +69,9 @@ export class Webhooks {
   readonly deliveries: Array<Delivery> = []
   readonly instanceId = makeId("ins")
 
-  /** Records and sends, in the background, the event an operation's answer makes, if any. */
-  emit(operationId: string, data: unknown): Effect.Effect<void> {
-    const type = events[operationId]
-    if (type === undefined || this.endpoints.length === 0) return Effect.void
+  /** Records and sends `event` to every endpoint, in the background. */
+  emit({ type, data }: Event): Effect.Effect<void> {
+    if (this.endpoints.length === 0) return Effect.void
     const payload = {
       data,
       object: "event",

@@ -1,4 +1,3 @@
-// The "Testing your code" example of README.md, kept runnable.
 import { ClerkClient, Users } from "@effect-clerk/backend"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { expect, it } from "@effect/vitest"
@@ -14,7 +13,7 @@ const TestClerk = ClerkClient.layer({ secretKey: Redacted.make("sk_test_emulator
 it.effect("bans the user", () =>
   Effect.gen(function* () {
     const emulator = yield* ClerkEmulator.ClerkEmulator
-    const ada = yield* emulator.seedUser({ email_address: ["ada@example.com"] })
+    const ada = yield* emulator.seedUser({ emailAddress: ["ada@example.com"] })
 
     yield* deactivate(ada.id)
 
