@@ -18,49 +18,63 @@ import {
   variantField
 } from "@effect-clerk/backend/Fields"
 
-/**
- * `BillingAmount`
- *
- * @since 0.1.0
- * @category models
- */
-export const BillingAmount = Schema.Struct({
+const BillingAmount_ = Schema.Struct({
   amount: Schema.Number,
   amountFormatted: required(Schema.String, "amount_formatted"),
   currency: Schema.String,
   currencySymbol: required(Schema.String, "currency_symbol")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingAmount extends Schema.Schema.Type<typeof BillingAmount> {}
-
-/**
- * `BillingPayee`
+ * `BillingAmount`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingPayee = Schema.Struct({
+export interface BillingAmount extends Schema.Schema.Type<typeof BillingAmount_> {}
+/**
+ * `BillingAmount` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingAmountEncoded extends Schema.Schema.Encoded<typeof BillingAmount_> {}
+/**
+ * `BillingAmount`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingAmount: Schema.Schema<BillingAmount, BillingAmountEncoded> = BillingAmount_
+
+const BillingPayee_ = Schema.Struct({
   id: Schema.String,
   gatewayType: required(Schema.String, "gateway_type"),
   gatewayExternalId: required(Schema.String, "gateway_external_id"),
   gatewayStatus: required(Schema.String, "gateway_status")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingPayee extends Schema.Schema.Type<typeof BillingPayee> {}
-
-/**
- * `BillingPayerEventPayload`
+ * `BillingPayee`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingPayerEventPayload = Schema.Struct({
+export interface BillingPayee extends Schema.Schema.Type<typeof BillingPayee_> {}
+/**
+ * `BillingPayee` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingPayeeEncoded extends Schema.Schema.Encoded<typeof BillingPayee_> {}
+/**
+ * `BillingPayee`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingPayee: Schema.Schema<BillingPayee, BillingPayeeEncoded> = BillingPayee_
+
+const BillingPayerEventPayload_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("commerce_payer")),
   id: Schema.String,
   userId: required(Schema.String, "user_id"),
@@ -74,34 +88,62 @@ export const BillingPayerEventPayload = Schema.Struct({
   updatedAt: optional(Schema.Number, "updated_at")
 })
 /**
+ * `BillingPayerEventPayload`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPayerEventPayload extends Schema.Schema.Type<typeof BillingPayerEventPayload> {}
+export interface BillingPayerEventPayload extends Schema.Schema.Type<typeof BillingPayerEventPayload_> {}
+/**
+ * `BillingPayerEventPayload` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingPayerEventPayloadEncoded
+  extends Schema.Schema.Encoded<typeof BillingPayerEventPayload_> {}
+/**
+ * `BillingPayerEventPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingPayerEventPayload: Schema.Schema<
+  BillingPayerEventPayload,
+  BillingPayerEventPayloadEncoded
+> = BillingPayerEventPayload_
 
+const BillingPaymentFailedReason_ = Schema.Struct({
+  code: Schema.String,
+  declineCode: required(Schema.String, "decline_code")
+})
 /**
  * `BillingPaymentFailedReason`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingPaymentFailedReason = Schema.Struct({
-  code: Schema.String,
-  declineCode: required(Schema.String, "decline_code")
-})
+export interface BillingPaymentFailedReason extends Schema.Schema.Type<typeof BillingPaymentFailedReason_> {}
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingPaymentFailedReason extends Schema.Schema.Type<typeof BillingPaymentFailedReason> {}
-
-/**
- * `BillingPaymentSource`
+ * `BillingPaymentFailedReason` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingPaymentSource = Schema.Struct({
+export interface BillingPaymentFailedReasonEncoded
+  extends Schema.Schema.Encoded<typeof BillingPaymentFailedReason_> {}
+/**
+ * `BillingPaymentFailedReason`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingPaymentFailedReason: Schema.Schema<
+  BillingPaymentFailedReason,
+  BillingPaymentFailedReasonEncoded
+> = BillingPaymentFailedReason_
+
+const BillingPaymentSource_ = Schema.Struct({
   id: Schema.String,
   gateway: Schema.String,
   gatewayExternalId: required(Schema.String, "gateway_external_id"),
@@ -112,18 +154,29 @@ export const BillingPaymentSource = Schema.Struct({
   last4: nullable(Schema.String, "last4")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingPaymentSource extends Schema.Schema.Type<typeof BillingPaymentSource> {}
-
-/**
- * `BillingPlan`
+ * `BillingPaymentSource`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingPlan = Schema.Struct({
+export interface BillingPaymentSource extends Schema.Schema.Type<typeof BillingPaymentSource_> {}
+/**
+ * `BillingPaymentSource` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingPaymentSourceEncoded extends Schema.Schema.Encoded<typeof BillingPaymentSource_> {}
+/**
+ * `BillingPaymentSource`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingPaymentSource: Schema.Schema<BillingPaymentSource, BillingPaymentSourceEncoded> =
+  BillingPaymentSource_
+
+const BillingPlan_ = Schema.Struct({
   id: Schema.String,
   slug: Schema.String,
   name: Schema.String,
@@ -132,83 +185,145 @@ export const BillingPlan = Schema.Struct({
   currency: Schema.String
 })
 /**
+ * `BillingPlan`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPlan extends Schema.Schema.Type<typeof BillingPlan> {}
+export interface BillingPlan extends Schema.Schema.Type<typeof BillingPlan_> {}
+/**
+ * `BillingPlan` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingPlanEncoded extends Schema.Schema.Encoded<typeof BillingPlan_> {}
+/**
+ * `BillingPlan`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingPlan: Schema.Schema<BillingPlan, BillingPlanEncoded> = BillingPlan_
 
+const BillingSeats_ = Schema.Struct({ quantity: nullable(Schema.Number, "quantity") })
 /**
  * `BillingSeats`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSeats = Schema.Struct({ quantity: nullable(Schema.Number, "quantity") })
+export interface BillingSeats extends Schema.Schema.Type<typeof BillingSeats_> {}
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingSeats extends Schema.Schema.Type<typeof BillingSeats> {}
-
-/**
- * `BillingSubscriptionCredit`
+ * `BillingSeats` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSubscriptionCredit = Schema.Struct({
+export interface BillingSeatsEncoded extends Schema.Schema.Encoded<typeof BillingSeats_> {}
+/**
+ * `BillingSeats`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSeats: Schema.Schema<BillingSeats, BillingSeatsEncoded> = BillingSeats_
+
+const BillingSubscriptionCredit_ = Schema.Struct({
   amount: BillingAmount,
   cycleDaysRemaining: required(Schema.Number, "cycle_days_remaining"),
   cycleDaysTotal: required(Schema.Number, "cycle_days_total"),
   cycleRemainingPercent: required(Schema.Number, "cycle_remaining_percent")
 })
 /**
+ * `BillingSubscriptionCredit`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionCredit extends Schema.Schema.Type<typeof BillingSubscriptionCredit> {}
+export interface BillingSubscriptionCredit extends Schema.Schema.Type<typeof BillingSubscriptionCredit_> {}
+/**
+ * `BillingSubscriptionCredit` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingSubscriptionCreditEncoded
+  extends Schema.Schema.Encoded<typeof BillingSubscriptionCredit_> {}
+/**
+ * `BillingSubscriptionCredit`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSubscriptionCredit: Schema.Schema<
+  BillingSubscriptionCredit,
+  BillingSubscriptionCreditEncoded
+> = BillingSubscriptionCredit_
 
+const BillingSubscriptionPayerCredit_ = Schema.Struct({
+  appliedAmount: required(BillingAmount, "applied_amount"),
+  remainingBalance: required(BillingAmount, "remaining_balance")
+})
 /**
  * `BillingSubscriptionPayerCredit`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSubscriptionPayerCredit = Schema.Struct({
-  appliedAmount: required(BillingAmount, "applied_amount"),
-  remainingBalance: required(BillingAmount, "remaining_balance")
-})
+export interface BillingSubscriptionPayerCredit
+  extends Schema.Schema.Type<typeof BillingSubscriptionPayerCredit_> {}
 /**
+ * `BillingSubscriptionPayerCredit` on the wire.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionPayerCredit
-  extends Schema.Schema.Type<typeof BillingSubscriptionPayerCredit> {}
+export interface BillingSubscriptionPayerCreditEncoded
+  extends Schema.Schema.Encoded<typeof BillingSubscriptionPayerCredit_> {}
+/**
+ * `BillingSubscriptionPayerCredit`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSubscriptionPayerCredit: Schema.Schema<
+  BillingSubscriptionPayerCredit,
+  BillingSubscriptionPayerCreditEncoded
+> = BillingSubscriptionPayerCredit_
 
+const BillingSubscriptionCredits_ = Schema.Struct({
+  proration: optionalNullable(BillingSubscriptionCredit, "proration"),
+  payer: optionalNullable(BillingSubscriptionPayerCredit, "payer"),
+  total: BillingAmount
+})
 /**
  * `BillingSubscriptionCredits`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSubscriptionCredits = Schema.Struct({
-  proration: optionalNullable(BillingSubscriptionCredit, "proration"),
-  payer: optionalNullable(BillingSubscriptionPayerCredit, "payer"),
-  total: BillingAmount
-})
+export interface BillingSubscriptionCredits extends Schema.Schema.Type<typeof BillingSubscriptionCredits_> {}
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingSubscriptionCredits extends Schema.Schema.Type<typeof BillingSubscriptionCredits> {}
-
-/**
- * `BillingSubscriptionItem`
+ * `BillingSubscriptionCredits` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSubscriptionItem = Schema.Struct({
+export interface BillingSubscriptionCreditsEncoded
+  extends Schema.Schema.Encoded<typeof BillingSubscriptionCredits_> {}
+/**
+ * `BillingSubscriptionCredits`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSubscriptionCredits: Schema.Schema<
+  BillingSubscriptionCredits,
+  BillingSubscriptionCreditsEncoded
+> = BillingSubscriptionCredits_
+
+const BillingSubscriptionItem_ = Schema.Struct({
   id: Schema.String,
   object: Schema.optional(Schema.Literal("commerce_subscription_item")),
   status: openEnum<
@@ -227,55 +342,95 @@ export const BillingSubscriptionItem = Schema.Struct({
   credits: optionalNullable(BillingSubscriptionCredits, "credits")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingSubscriptionItem extends Schema.Schema.Type<typeof BillingSubscriptionItem> {}
-
-/**
- * `BillingSubscriptionItemEventPlanUnitPriceTier`
+ * `BillingSubscriptionItem`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSubscriptionItemEventPlanUnitPriceTier = Schema.Struct({
+export interface BillingSubscriptionItem extends Schema.Schema.Type<typeof BillingSubscriptionItem_> {}
+/**
+ * `BillingSubscriptionItem` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingSubscriptionItemEncoded
+  extends Schema.Schema.Encoded<typeof BillingSubscriptionItem_> {}
+/**
+ * `BillingSubscriptionItem`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSubscriptionItem: Schema.Schema<BillingSubscriptionItem, BillingSubscriptionItemEncoded> =
+  BillingSubscriptionItem_
+
+const BillingSubscriptionItemEventPlanUnitPriceTier_ = Schema.Struct({
   startsAtBlock: required(Schema.Number, "starts_at_block"),
   endsAfterBlock: nullable(Schema.Number, "ends_after_block"),
   amountPerBlock: required(Schema.Number, "amount_per_block"),
   currency: Schema.String
 })
 /**
+ * `BillingSubscriptionItemEventPlanUnitPriceTier`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface BillingSubscriptionItemEventPlanUnitPriceTier
-  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlanUnitPriceTier> {}
+  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlanUnitPriceTier_> {}
+/**
+ * `BillingSubscriptionItemEventPlanUnitPriceTier` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingSubscriptionItemEventPlanUnitPriceTierEncoded
+  extends Schema.Schema.Encoded<typeof BillingSubscriptionItemEventPlanUnitPriceTier_> {}
+/**
+ * `BillingSubscriptionItemEventPlanUnitPriceTier`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSubscriptionItemEventPlanUnitPriceTier: Schema.Schema<
+  BillingSubscriptionItemEventPlanUnitPriceTier,
+  BillingSubscriptionItemEventPlanUnitPriceTierEncoded
+> = BillingSubscriptionItemEventPlanUnitPriceTier_
 
+const BillingSubscriptionItemEventPlanUnitPrice_ = Schema.Struct({
+  name: Schema.String,
+  blockSize: required(Schema.Number, "block_size"),
+  tiers: Schema.Array(BillingSubscriptionItemEventPlanUnitPriceTier)
+})
 /**
  * `BillingSubscriptionItemEventPlanUnitPrice`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSubscriptionItemEventPlanUnitPrice = Schema.Struct({
-  name: Schema.String,
-  blockSize: required(Schema.Number, "block_size"),
-  tiers: Schema.Array(BillingSubscriptionItemEventPlanUnitPriceTier)
-})
-/**
- * @since 0.1.0
- * @category models
- */
 export interface BillingSubscriptionItemEventPlanUnitPrice
-  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlanUnitPrice> {}
-
+  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlanUnitPrice_> {}
 /**
- * `BillingSubscriptionItemEventPlan`
+ * `BillingSubscriptionItemEventPlanUnitPrice` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSubscriptionItemEventPlan = Schema.Struct({
+export interface BillingSubscriptionItemEventPlanUnitPriceEncoded
+  extends Schema.Schema.Encoded<typeof BillingSubscriptionItemEventPlanUnitPrice_> {}
+/**
+ * `BillingSubscriptionItemEventPlanUnitPrice`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSubscriptionItemEventPlanUnitPrice: Schema.Schema<
+  BillingSubscriptionItemEventPlanUnitPrice,
+  BillingSubscriptionItemEventPlanUnitPriceEncoded
+> = BillingSubscriptionItemEventPlanUnitPrice_
+
+const BillingSubscriptionItemEventPlan_ = Schema.Struct({
   id: Schema.String,
   slug: Schema.String,
   name: Schema.String,
@@ -285,19 +440,33 @@ export const BillingSubscriptionItemEventPlan = Schema.Struct({
   unitPrices: optional(Schema.Array(BillingSubscriptionItemEventPlanUnitPrice), "unit_prices")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingSubscriptionItemEventPlan
-  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlan> {}
-
-/**
- * `BillingSubscriptionItemEventPayload`
+ * `BillingSubscriptionItemEventPlan`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingSubscriptionItemEventPayload = Schema.Struct({
+export interface BillingSubscriptionItemEventPlan
+  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlan_> {}
+/**
+ * `BillingSubscriptionItemEventPlan` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingSubscriptionItemEventPlanEncoded
+  extends Schema.Schema.Encoded<typeof BillingSubscriptionItemEventPlan_> {}
+/**
+ * `BillingSubscriptionItemEventPlan`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSubscriptionItemEventPlan: Schema.Schema<
+  BillingSubscriptionItemEventPlan,
+  BillingSubscriptionItemEventPlanEncoded
+> = BillingSubscriptionItemEventPlan_
+
+const BillingSubscriptionItemEventPayload_ = Schema.Struct({
   object: Schema.Literal("commerce_subscription_item", "subscription_item"),
   id: Schema.String,
   status: openEnum<"abandoned" | "active" | "canceled" | "ended" | "incomplete" | "past_due" | "upcoming">(),
@@ -314,19 +483,33 @@ export const BillingSubscriptionItemEventPayload = Schema.Struct({
   seats: Schema.optional(BillingSeats)
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingSubscriptionItemEventPayload
-  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPayload> {}
-
-/**
- * `BillingUnitTotal`
+ * `BillingSubscriptionItemEventPayload`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingUnitTotal = Schema.Struct({
+export interface BillingSubscriptionItemEventPayload
+  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPayload_> {}
+/**
+ * `BillingSubscriptionItemEventPayload` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingSubscriptionItemEventPayloadEncoded
+  extends Schema.Schema.Encoded<typeof BillingSubscriptionItemEventPayload_> {}
+/**
+ * `BillingSubscriptionItemEventPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingSubscriptionItemEventPayload: Schema.Schema<
+  BillingSubscriptionItemEventPayload,
+  BillingSubscriptionItemEventPayloadEncoded
+> = BillingSubscriptionItemEventPayload_
+
+const BillingUnitTotal_ = Schema.Struct({
   name: Schema.optional(Schema.String),
   amount: Schema.optional(Schema.Number),
   quantity: optionalNullable(Schema.Number, "quantity"),
@@ -334,54 +517,84 @@ export const BillingUnitTotal = Schema.Struct({
   currency: Schema.optional(Schema.String)
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingUnitTotal extends Schema.Schema.Type<typeof BillingUnitTotal> {}
-
-/**
- * `BillingTotals`
+ * `BillingUnitTotal`
  *
  * @since 0.1.0
  * @category models
  */
-export const BillingTotals = Schema.Struct({
+export interface BillingUnitTotal extends Schema.Schema.Type<typeof BillingUnitTotal_> {}
+/**
+ * `BillingUnitTotal` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingUnitTotalEncoded extends Schema.Schema.Encoded<typeof BillingUnitTotal_> {}
+/**
+ * `BillingUnitTotal`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingUnitTotal: Schema.Schema<BillingUnitTotal, BillingUnitTotalEncoded> = BillingUnitTotal_
+
+const BillingTotals_ = Schema.Struct({
   subtotal: BillingAmount,
   taxTotal: required(BillingAmount, "tax_total"),
   grandTotal: required(BillingAmount, "grand_total"),
   perUnitTotals: optional(Schema.Array(BillingUnitTotal), "per_unit_totals")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface BillingTotals extends Schema.Schema.Type<typeof BillingTotals> {}
-
-/**
- * `ClerkError`
+ * `BillingTotals`
  *
  * @since 0.1.0
  * @category models
  */
-export const ClerkError = Schema.Struct({
+export interface BillingTotals extends Schema.Schema.Type<typeof BillingTotals_> {}
+/**
+ * `BillingTotals` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingTotalsEncoded extends Schema.Schema.Encoded<typeof BillingTotals_> {}
+/**
+ * `BillingTotals`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingTotals: Schema.Schema<BillingTotals, BillingTotalsEncoded> = BillingTotals_
+
+const ClerkError_ = Schema.Struct({
   message: Schema.String,
   longMessage: required(Schema.String, "long_message"),
   code: Schema.String,
   meta: Schema.optional(JsonObject)
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
-
-/**
- * `DeletedObject`
+ * `ClerkError`
  *
  * @since 0.1.0
  * @category models
  */
-export const DeletedObject = Schema.Struct({
+export interface ClerkError extends Schema.Schema.Type<typeof ClerkError_> {}
+/**
+ * `ClerkError` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClerkErrorEncoded extends Schema.Schema.Encoded<typeof ClerkError_> {}
+/**
+ * `ClerkError`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ClerkError: Schema.Schema<ClerkError, ClerkErrorEncoded> = ClerkError_
+
+const DeletedObject_ = Schema.Struct({
   object: Schema.String,
   id: Schema.optional(Schema.String),
   slug: optionalNullable(Schema.String, "slug"),
@@ -389,31 +602,52 @@ export const DeletedObject = Schema.Struct({
   externalId: optional(Schema.String, "external_id")
 })
 /**
+ * `DeletedObject`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject> {}
+export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject_> {}
+/**
+ * `DeletedObject` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeletedObjectEncoded extends Schema.Schema.Encoded<typeof DeletedObject_> {}
+/**
+ * `DeletedObject`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DeletedObject: Schema.Schema<DeletedObject, DeletedObjectEncoded> = DeletedObject_
 
+const IdentificationLink_ = Schema.Struct({ type: Schema.String, id: Schema.String })
 /**
  * `IdentificationLink`
  *
  * @since 0.1.0
  * @category models
  */
-export const IdentificationLink = Schema.Struct({ type: Schema.String, id: Schema.String })
+export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink_> {}
 /**
- * @since 0.1.0
- * @category models
- */
-export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink> {}
-
-/**
- * `UnknownEmailAddressVerification`
+ * `IdentificationLink` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownEmailAddressVerification = unknownVariant(
+export interface IdentificationLinkEncoded extends Schema.Schema.Encoded<typeof IdentificationLink_> {}
+/**
+ * `IdentificationLink`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const IdentificationLink: Schema.Schema<IdentificationLink, IdentificationLinkEncoded> =
+  IdentificationLink_
+
+const UnknownEmailAddressVerification_ = unknownVariant(
   "object",
   [
     "verification_otp",
@@ -455,19 +689,33 @@ export const UnknownEmailAddressVerification = unknownVariant(
   }
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface UnknownEmailAddressVerification
-  extends Schema.Schema.Type<typeof UnknownEmailAddressVerification> {}
-
-/**
- * `verification_admin`
+ * `UnknownEmailAddressVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationAdmin = Schema.Struct({
+export interface UnknownEmailAddressVerification
+  extends Schema.Schema.Type<typeof UnknownEmailAddressVerification_> {}
+/**
+ * `UnknownEmailAddressVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownEmailAddressVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownEmailAddressVerification_> {}
+/**
+ * `UnknownEmailAddressVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownEmailAddressVerification: Schema.Schema<
+  UnknownEmailAddressVerification,
+  UnknownEmailAddressVerificationEncoded
+> = UnknownEmailAddressVerification_
+
+const VerificationAdmin_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_admin")),
   status: openEnum<"verified">(),
   strategy: openEnum<"admin">(),
@@ -476,18 +724,29 @@ export const VerificationAdmin = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin> {}
-
-/**
- * `verification_email_link`
+ * `verification_admin`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationEmailLink = Schema.Struct({
+export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin_> {}
+/**
+ * `VerificationAdmin` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationAdminEncoded extends Schema.Schema.Encoded<typeof VerificationAdmin_> {}
+/**
+ * `verification_admin`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationAdmin: Schema.Schema<VerificationAdmin, VerificationAdminEncoded> =
+  VerificationAdmin_
+
+const VerificationEmailLink_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_email_link")),
   status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
   strategy: openEnum<"email_link">(),
@@ -496,18 +755,29 @@ export const VerificationEmailLink = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink> {}
-
-/**
- * `verification_from_oauth`
+ * `verification_email_link`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationFromOauth = Schema.Struct({
+export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink_> {}
+/**
+ * `VerificationEmailLink` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationEmailLinkEncoded extends Schema.Schema.Encoded<typeof VerificationEmailLink_> {}
+/**
+ * `verification_email_link`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationEmailLink: Schema.Schema<VerificationEmailLink, VerificationEmailLinkEncoded> =
+  VerificationEmailLink_
+
+const VerificationFromOauth_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_from_oauth")),
   status: openEnum<"unverified" | "verified">(),
   strategy: Schema.String,
@@ -517,18 +787,29 @@ export const VerificationFromOauth = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth> {}
-
-/**
- * `verification_otp`
+ * `verification_from_oauth`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationOtp = Schema.Struct({
+export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth_> {}
+/**
+ * `VerificationFromOauth` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationFromOauthEncoded extends Schema.Schema.Encoded<typeof VerificationFromOauth_> {}
+/**
+ * `verification_from_oauth`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationFromOauth: Schema.Schema<VerificationFromOauth, VerificationFromOauthEncoded> =
+  VerificationFromOauth_
+
+const VerificationOtp_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_otp")),
   status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
   strategy: openEnum<"phone_code" | "email_code" | "reset_password_email_code">(),
@@ -538,18 +819,28 @@ export const VerificationOtp = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp> {}
-
-/**
- * `verification_saml`
+ * `verification_otp`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationSaml = Schema.Struct({
+export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp_> {}
+/**
+ * `VerificationOtp` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationOtpEncoded extends Schema.Schema.Encoded<typeof VerificationOtp_> {}
+/**
+ * `verification_otp`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationOtp: Schema.Schema<VerificationOtp, VerificationOtpEncoded> = VerificationOtp_
+
+const VerificationSaml_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_saml")),
   status: openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
   strategy: openEnum<"saml">(),
@@ -560,18 +851,28 @@ export const VerificationSaml = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml> {}
-
-/**
- * `verification_scim`
+ * `verification_saml`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationScim = Schema.Struct({
+export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml_> {}
+/**
+ * `VerificationSaml` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationSamlEncoded extends Schema.Schema.Encoded<typeof VerificationSaml_> {}
+/**
+ * `verification_saml`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationSaml: Schema.Schema<VerificationSaml, VerificationSamlEncoded> = VerificationSaml_
+
+const VerificationScim_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_scim")),
   status: openEnum<"verified">(),
   strategy: openEnum<"scim">(),
@@ -579,18 +880,28 @@ export const VerificationScim = Schema.Struct({
   expireAt: nullable(Schema.Number, "expire_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim> {}
-
-/**
- * `verification_ticket`
+ * `verification_scim`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationTicket = Schema.Struct({
+export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim_> {}
+/**
+ * `VerificationScim` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationScimEncoded extends Schema.Schema.Encoded<typeof VerificationScim_> {}
+/**
+ * `verification_scim`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationScim: Schema.Schema<VerificationScim, VerificationScimEncoded> = VerificationScim_
+
+const VerificationTicket_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_ticket")),
   status: openEnum<"unverified" | "verified" | "expired">(),
   strategy: openEnum<"ticket">(),
@@ -599,18 +910,29 @@ export const VerificationTicket = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket> {}
-
-/**
- * `EmailAddress`
+ * `verification_ticket`
  *
  * @since 0.1.0
  * @category models
  */
-export const EmailAddress = Schema.Struct({
+export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket_> {}
+/**
+ * `VerificationTicket` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationTicketEncoded extends Schema.Schema.Encoded<typeof VerificationTicket_> {}
+/**
+ * `verification_ticket`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationTicket: Schema.Schema<VerificationTicket, VerificationTicketEncoded> =
+  VerificationTicket_
+
+const EmailAddress_ = Schema.Struct({
   id: Schema.optional(Schema.String),
   object: constant("email_address"),
   emailAddress: required(Schema.String, "email_address"),
@@ -634,18 +956,28 @@ export const EmailAddress = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress> {}
-
-/**
- * `EmailEventPayload`
+ * `EmailAddress`
  *
  * @since 0.1.0
  * @category models
  */
-export const EmailEventPayload = Schema.Struct({
+export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress_> {}
+/**
+ * `EmailAddress` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EmailAddressEncoded extends Schema.Schema.Encoded<typeof EmailAddress_> {}
+/**
+ * `EmailAddress`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EmailAddress: Schema.Schema<EmailAddress, EmailAddressEncoded> = EmailAddress_
+
+const EmailEventPayload_ = Schema.Struct({
   id: Schema.String,
   object: Schema.String,
   slug: nullable(Schema.String, "slug"),
@@ -662,18 +994,29 @@ export const EmailEventPayload = Schema.Struct({
   deliveredByClerk: required(Schema.Boolean, "delivered_by_clerk")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface EmailEventPayload extends Schema.Schema.Type<typeof EmailEventPayload> {}
-
-/**
- * `EnterpriseAccountConnection`
+ * `EmailEventPayload`
  *
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseAccountConnection = Schema.Struct({
+export interface EmailEventPayload extends Schema.Schema.Type<typeof EmailEventPayload_> {}
+/**
+ * `EmailEventPayload` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EmailEventPayloadEncoded extends Schema.Schema.Encoded<typeof EmailEventPayload_> {}
+/**
+ * `EmailEventPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EmailEventPayload: Schema.Schema<EmailEventPayload, EmailEventPayloadEncoded> =
+  EmailEventPayload_
+
+const EnterpriseAccountConnection_ = Schema.Struct({
   id: Schema.String,
   protocol: Schema.String,
   provider: Schema.String,
@@ -690,18 +1033,33 @@ export const EnterpriseAccountConnection = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof EnterpriseAccountConnection> {}
-
-/**
- * `UnknownEnterpriseAccountVerification`
+ * `EnterpriseAccountConnection`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownEnterpriseAccountVerification = unknownVariant(
+export interface EnterpriseAccountConnection
+  extends Schema.Schema.Type<typeof EnterpriseAccountConnection_> {}
+/**
+ * `EnterpriseAccountConnection` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnterpriseAccountConnectionEncoded
+  extends Schema.Schema.Encoded<typeof EnterpriseAccountConnection_> {}
+/**
+ * `EnterpriseAccountConnection`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseAccountConnection: Schema.Schema<
+  EnterpriseAccountConnection,
+  EnterpriseAccountConnectionEncoded
+> = EnterpriseAccountConnection_
+
+const UnknownEnterpriseAccountVerification_ = unknownVariant(
   "object",
   ["verification_ticket", "verification_saml", "verification_oauth"],
   {
@@ -722,19 +1080,33 @@ export const UnknownEnterpriseAccountVerification = unknownVariant(
   }
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface UnknownEnterpriseAccountVerification
-  extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification> {}
-
-/**
- * `verification_oauth`
+ * `UnknownEnterpriseAccountVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationOauth = Schema.Struct({
+export interface UnknownEnterpriseAccountVerification
+  extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification_> {}
+/**
+ * `UnknownEnterpriseAccountVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownEnterpriseAccountVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownEnterpriseAccountVerification_> {}
+/**
+ * `UnknownEnterpriseAccountVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownEnterpriseAccountVerification: Schema.Schema<
+  UnknownEnterpriseAccountVerification,
+  UnknownEnterpriseAccountVerificationEncoded
+> = UnknownEnterpriseAccountVerification_
+
+const VerificationOauth_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_oauth")),
   status: openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
   strategy: Schema.String,
@@ -745,18 +1117,29 @@ export const VerificationOauth = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth> {}
-
-/**
- * `EnterpriseAccount`
+ * `verification_oauth`
  *
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseAccount = Schema.Struct({
+export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth_> {}
+/**
+ * `VerificationOauth` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationOauthEncoded extends Schema.Schema.Encoded<typeof VerificationOauth_> {}
+/**
+ * `verification_oauth`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationOauth: Schema.Schema<VerificationOauth, VerificationOauthEncoded> =
+  VerificationOauth_
+
+const EnterpriseAccount_ = Schema.Struct({
   id: Schema.String,
   object: constant("enterprise_account"),
   protocol: Schema.optional(openEnum<"oauth" | "saml">()),
@@ -781,18 +1164,29 @@ export const EnterpriseAccount = Schema.Struct({
   lastAuthenticatedAt: optionalNullable(Schema.Number, "last_authenticated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount> {}
-
-/**
- * `UnknownExternalAccountWithVerificationVerification`
+ * `EnterpriseAccount`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownExternalAccountWithVerificationVerification = unknownVariant(
+export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount_> {}
+/**
+ * `EnterpriseAccount` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnterpriseAccountEncoded extends Schema.Schema.Encoded<typeof EnterpriseAccount_> {}
+/**
+ * `EnterpriseAccount`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseAccount: Schema.Schema<EnterpriseAccount, EnterpriseAccountEncoded> =
+  EnterpriseAccount_
+
+const UnknownExternalAccountWithVerificationVerification_ = unknownVariant(
   "object",
   ["verification_oauth", "verification_google_one_tap"],
   {
@@ -810,19 +1204,33 @@ export const UnknownExternalAccountWithVerificationVerification = unknownVariant
   }
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface UnknownExternalAccountWithVerificationVerification
-  extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification> {}
-
-/**
- * `verification_google_one_tap`
+ * `UnknownExternalAccountWithVerificationVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationGoogleOneTap = Schema.Struct({
+export interface UnknownExternalAccountWithVerificationVerification
+  extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification_> {}
+/**
+ * `UnknownExternalAccountWithVerificationVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownExternalAccountWithVerificationVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownExternalAccountWithVerificationVerification_> {}
+/**
+ * `UnknownExternalAccountWithVerificationVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownExternalAccountWithVerificationVerification: Schema.Schema<
+  UnknownExternalAccountWithVerificationVerification,
+  UnknownExternalAccountWithVerificationVerificationEncoded
+> = UnknownExternalAccountWithVerificationVerification_
+
+const VerificationGoogleOneTap_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_google_one_tap")),
   status: openEnum<"unverified" | "verified">(),
   strategy: openEnum<"google_one_tap">(),
@@ -832,18 +1240,32 @@ export const VerificationGoogleOneTap = Schema.Struct({
   error: optionalNullable(ClerkError, "error")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap> {}
-
-/**
- * `ExternalAccountWithVerification`
+ * `verification_google_one_tap`
  *
  * @since 0.1.0
  * @category models
  */
-export const ExternalAccountWithVerification = Schema.Struct({
+export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap_> {}
+/**
+ * `VerificationGoogleOneTap` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationGoogleOneTapEncoded
+  extends Schema.Schema.Encoded<typeof VerificationGoogleOneTap_> {}
+/**
+ * `verification_google_one_tap`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationGoogleOneTap: Schema.Schema<
+  VerificationGoogleOneTap,
+  VerificationGoogleOneTapEncoded
+> = VerificationGoogleOneTap_
+
+const ExternalAccountWithVerification_ = Schema.Struct({
   object: Schema.Literal("external_account", "facebook_account", "google_account"),
   id: Schema.String,
   provider: Schema.String,
@@ -872,19 +1294,33 @@ export const ExternalAccountWithVerification = Schema.Struct({
   )
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface ExternalAccountWithVerification
-  extends Schema.Schema.Type<typeof ExternalAccountWithVerification> {}
-
-/**
- * `Invitation`
+ * `ExternalAccountWithVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const Invitation = Schema.Struct({
+export interface ExternalAccountWithVerification
+  extends Schema.Schema.Type<typeof ExternalAccountWithVerification_> {}
+/**
+ * `ExternalAccountWithVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExternalAccountWithVerificationEncoded
+  extends Schema.Schema.Encoded<typeof ExternalAccountWithVerification_> {}
+/**
+ * `ExternalAccountWithVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ExternalAccountWithVerification: Schema.Schema<
+  ExternalAccountWithVerification,
+  ExternalAccountWithVerificationEncoded
+> = ExternalAccountWithVerification_
+
+const Invitation_ = Schema.Struct({
   object: constant("invitation"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
@@ -897,18 +1333,28 @@ export const Invitation = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface Invitation extends Schema.Schema.Type<typeof Invitation> {}
-
-/**
- * `Organization`
+ * `Invitation`
  *
  * @since 0.1.0
  * @category models
  */
-export const Organization = Schema.Struct({
+export interface Invitation extends Schema.Schema.Type<typeof Invitation_> {}
+/**
+ * `Invitation` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvitationEncoded extends Schema.Schema.Encoded<typeof Invitation_> {}
+/**
+ * `Invitation`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Invitation: Schema.Schema<Invitation, InvitationEncoded> = Invitation_
+
+const Organization_ = Schema.Struct({
   object: constant("organization"),
   id: Schema.String,
   name: Schema.String,
@@ -929,18 +1375,28 @@ export const Organization = Schema.Struct({
   roleSetKey: optionalNullable(Schema.String, "role_set_key")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface Organization extends Schema.Schema.Type<typeof Organization> {}
-
-/**
- * `OrganizationDomainVerification`
+ * `Organization`
  *
  * @since 0.1.0
  * @category models
  */
-export const OrganizationDomainVerification = Schema.Struct({
+export interface Organization extends Schema.Schema.Type<typeof Organization_> {}
+/**
+ * `Organization` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationEncoded extends Schema.Schema.Encoded<typeof Organization_> {}
+/**
+ * `Organization`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Organization: Schema.Schema<Organization, OrganizationEncoded> = Organization_
+
+const OrganizationDomainVerification_ = Schema.Struct({
   status: Schema.String,
   strategy: Schema.String,
   attempts: nullable(Schema.Number, "attempts"),
@@ -948,19 +1404,33 @@ export const OrganizationDomainVerification = Schema.Struct({
   verifiedAt: nullable(Schema.Number, "verified_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface OrganizationDomainVerification
-  extends Schema.Schema.Type<typeof OrganizationDomainVerification> {}
-
-/**
- * `OrganizationInvitationPublicOrganizationData`
+ * `OrganizationDomainVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationPublicOrganizationData = Schema.Struct({
+export interface OrganizationDomainVerification
+  extends Schema.Schema.Type<typeof OrganizationDomainVerification_> {}
+/**
+ * `OrganizationDomainVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationDomainVerificationEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationDomainVerification_> {}
+/**
+ * `OrganizationDomainVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationDomainVerification: Schema.Schema<
+  OrganizationDomainVerification,
+  OrganizationDomainVerificationEncoded
+> = OrganizationDomainVerification_
+
+const OrganizationInvitationPublicOrganizationData_ = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   slug: Schema.String,
@@ -968,19 +1438,33 @@ export const OrganizationInvitationPublicOrganizationData = Schema.Struct({
   hasImage: required(Schema.Boolean, "has_image")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface OrganizationInvitationPublicOrganizationData
-  extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData> {}
-
-/**
- * `OrganizationDomain`
+ * `OrganizationInvitationPublicOrganizationData`
  *
  * @since 0.1.0
  * @category models
  */
-export const OrganizationDomain = Schema.Struct({
+export interface OrganizationInvitationPublicOrganizationData
+  extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData_> {}
+/**
+ * `OrganizationInvitationPublicOrganizationData` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationPublicOrganizationDataEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitationPublicOrganizationData_> {}
+/**
+ * `OrganizationInvitationPublicOrganizationData`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitationPublicOrganizationData: Schema.Schema<
+  OrganizationInvitationPublicOrganizationData,
+  OrganizationInvitationPublicOrganizationDataEncoded
+> = OrganizationInvitationPublicOrganizationData_
+
+const OrganizationDomain_ = Schema.Struct({
   object: constant("organization_domain"),
   id: Schema.String,
   organizationId: required(Schema.String, "organization_id"),
@@ -1003,18 +1487,29 @@ export const OrganizationDomain = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain> {}
-
-/**
- * `OrganizationInvitationPublicUserData`
+ * `OrganizationDomain`
  *
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationPublicUserData = Schema.NullOr(
+export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain_> {}
+/**
+ * `OrganizationDomain` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationDomainEncoded extends Schema.Schema.Encoded<typeof OrganizationDomain_> {}
+/**
+ * `OrganizationDomain`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationDomain: Schema.Schema<OrganizationDomain, OrganizationDomainEncoded> =
+  OrganizationDomain_
+
+const OrganizationInvitationPublicUserData_ = Schema.NullOr(
   Schema.Struct({
     userId: required(Schema.String, "user_id"),
     firstName: nullable(Schema.String, "first_name"),
@@ -1025,18 +1520,35 @@ export const OrganizationInvitationPublicUserData = Schema.NullOr(
   })
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export type OrganizationInvitationPublicUserData = typeof OrganizationInvitationPublicUserData.Type
-
-/**
- * `OrganizationInvitation`
+ * `OrganizationInvitationPublicUserData`
  *
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitation = Schema.Struct({
+export interface OrganizationInvitationPublicUserData
+  extends NonNullable<Schema.Schema.Type<typeof OrganizationInvitationPublicUserData_>> {}
+/**
+ * `OrganizationInvitationPublicUserData` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationPublicUserDataEncoded
+  extends NonNullable<Schema.Schema.Encoded<typeof OrganizationInvitationPublicUserData_>> {}
+/**
+ * `OrganizationInvitationPublicUserData`
+ *
+ * Its schema decodes `null` too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitationPublicUserData: Schema.Schema<
+  OrganizationInvitationPublicUserData | null,
+  OrganizationInvitationPublicUserDataEncoded | null
+> = OrganizationInvitationPublicUserData_
+
+const OrganizationInvitation_ = Schema.Struct({
   object: constant("organization_invitation"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
@@ -1054,18 +1566,30 @@ export const OrganizationInvitation = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation> {}
-
-/**
- * `OrganizationInvitationAcceptedPayload`
+ * `OrganizationInvitation`
  *
  * @since 0.1.0
  * @category models
  */
-export const OrganizationInvitationAcceptedPayload = Schema.Struct({
+export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation_> {}
+/**
+ * `OrganizationInvitation` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitation_> {}
+/**
+ * `OrganizationInvitation`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitation: Schema.Schema<OrganizationInvitation, OrganizationInvitationEncoded> =
+  OrganizationInvitation_
+
+const OrganizationInvitationAcceptedPayload_ = Schema.Struct({
   object: constant("organization_invitation"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
@@ -1092,19 +1616,33 @@ export const OrganizationInvitationAcceptedPayload = Schema.Struct({
   )
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface OrganizationInvitationAcceptedPayload
-  extends Schema.Schema.Type<typeof OrganizationInvitationAcceptedPayload> {}
-
-/**
- * `OrganizationMembershipPublicUserData`
+ * `OrganizationInvitationAcceptedPayload`
  *
  * @since 0.1.0
  * @category models
  */
-export const OrganizationMembershipPublicUserData = Schema.Struct({
+export interface OrganizationInvitationAcceptedPayload
+  extends Schema.Schema.Type<typeof OrganizationInvitationAcceptedPayload_> {}
+/**
+ * `OrganizationInvitationAcceptedPayload` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationAcceptedPayloadEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitationAcceptedPayload_> {}
+/**
+ * `OrganizationInvitationAcceptedPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitationAcceptedPayload: Schema.Schema<
+  OrganizationInvitationAcceptedPayload,
+  OrganizationInvitationAcceptedPayloadEncoded
+> = OrganizationInvitationAcceptedPayload_
+
+const OrganizationMembershipPublicUserData_ = Schema.Struct({
   userId: required(Schema.String, "user_id"),
   firstName: nullable(Schema.String, "first_name"),
   lastName: nullable(Schema.String, "last_name"),
@@ -1117,19 +1655,33 @@ export const OrganizationMembershipPublicUserData = Schema.Struct({
   deprovisioned: Schema.optional(Schema.Boolean)
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface OrganizationMembershipPublicUserData
-  extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData> {}
-
-/**
- * `OrganizationMembership`
+ * `OrganizationMembershipPublicUserData`
  *
  * @since 0.1.0
  * @category models
  */
-export const OrganizationMembership = Schema.Struct({
+export interface OrganizationMembershipPublicUserData
+  extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData_> {}
+/**
+ * `OrganizationMembershipPublicUserData` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationMembershipPublicUserDataEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationMembershipPublicUserData_> {}
+/**
+ * `OrganizationMembershipPublicUserData`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationMembershipPublicUserData: Schema.Schema<
+  OrganizationMembershipPublicUserData,
+  OrganizationMembershipPublicUserDataEncoded
+> = OrganizationMembershipPublicUserData_
+
+const OrganizationMembership_ = Schema.Struct({
   id: Schema.String,
   object: constant("organization_membership"),
   role: Schema.String,
@@ -1143,18 +1695,30 @@ export const OrganizationMembership = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership> {}
-
-/**
- * `UnknownPasskeyVerification`
+ * `OrganizationMembership`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownPasskeyVerification = unknownVariant("object", ["verification_passkey"], {
+export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership_> {}
+/**
+ * `OrganizationMembership` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationMembershipEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationMembership_> {}
+/**
+ * `OrganizationMembership`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationMembership: Schema.Schema<OrganizationMembership, OrganizationMembershipEncoded> =
+  OrganizationMembership_
+
+const UnknownPasskeyVerification_ = unknownVariant("object", ["verification_passkey"], {
   object: variantField(Schema.String, "object"),
   status: variantField(openEnum<"verified">(), "status"),
   strategy: variantField(openEnum<"passkey">(), "strategy"),
@@ -1165,18 +1729,32 @@ export const UnknownPasskeyVerification = unknownVariant("object", ["verificatio
   verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification> {}
-
-/**
- * `verification_passkey`
+ * `UnknownPasskeyVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationPasskey = Schema.Struct({
+export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification_> {}
+/**
+ * `UnknownPasskeyVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownPasskeyVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownPasskeyVerification_> {}
+/**
+ * `UnknownPasskeyVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownPasskeyVerification: Schema.Schema<
+  UnknownPasskeyVerification,
+  UnknownPasskeyVerificationEncoded
+> = UnknownPasskeyVerification_
+
+const VerificationPasskey_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_passkey")),
   status: openEnum<"verified">(),
   strategy: openEnum<"passkey">(),
@@ -1187,18 +1765,29 @@ export const VerificationPasskey = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey> {}
-
-/**
- * `Passkey`
+ * `verification_passkey`
  *
  * @since 0.1.0
  * @category models
  */
-export const Passkey = Schema.Struct({
+export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey_> {}
+/**
+ * `VerificationPasskey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationPasskeyEncoded extends Schema.Schema.Encoded<typeof VerificationPasskey_> {}
+/**
+ * `verification_passkey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationPasskey: Schema.Schema<VerificationPasskey, VerificationPasskeyEncoded> =
+  VerificationPasskey_
+
+const Passkey_ = Schema.Struct({
   id: Schema.optional(Schema.String),
   object: constant("passkey"),
   name: Schema.String,
@@ -1206,18 +1795,28 @@ export const Passkey = Schema.Struct({
   verification: nullable(Schema.Union(UnknownPasskeyVerification, VerificationPasskey), "verification")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
-
-/**
- * `PaymentAttemptEventPayload`
+ * `Passkey`
  *
  * @since 0.1.0
  * @category models
  */
-export const PaymentAttemptEventPayload = Schema.Struct({
+export interface Passkey extends Schema.Schema.Type<typeof Passkey_> {}
+/**
+ * `Passkey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PasskeyEncoded extends Schema.Schema.Encoded<typeof Passkey_> {}
+/**
+ * `Passkey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Passkey: Schema.Schema<Passkey, PasskeyEncoded> = Passkey_
+
+const PaymentAttemptEventPayload_ = Schema.Struct({
   id: Schema.String,
   instanceId: required(Schema.String, "instance_id"),
   paymentId: required(Schema.String, "payment_id"),
@@ -1239,18 +1838,32 @@ export const PaymentAttemptEventPayload = Schema.Struct({
   subscriptionItems: required(Schema.Array(BillingSubscriptionItem), "subscription_items")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface PaymentAttemptEventPayload extends Schema.Schema.Type<typeof PaymentAttemptEventPayload> {}
-
-/**
- * `Permission`
+ * `PaymentAttemptEventPayload`
  *
  * @since 0.1.0
  * @category models
  */
-export const Permission = Schema.Struct({
+export interface PaymentAttemptEventPayload extends Schema.Schema.Type<typeof PaymentAttemptEventPayload_> {}
+/**
+ * `PaymentAttemptEventPayload` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaymentAttemptEventPayloadEncoded
+  extends Schema.Schema.Encoded<typeof PaymentAttemptEventPayload_> {}
+/**
+ * `PaymentAttemptEventPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PaymentAttemptEventPayload: Schema.Schema<
+  PaymentAttemptEventPayload,
+  PaymentAttemptEventPayloadEncoded
+> = PaymentAttemptEventPayload_
+
+const Permission_ = Schema.Struct({
   object: constant("permission"),
   id: Schema.String,
   name: Schema.String,
@@ -1261,47 +1874,67 @@ export const Permission = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
+ * `Permission`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Permission extends Schema.Schema.Type<typeof Permission> {}
+export interface Permission extends Schema.Schema.Type<typeof Permission_> {}
+/**
+ * `Permission` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PermissionEncoded extends Schema.Schema.Encoded<typeof Permission_> {}
+/**
+ * `Permission`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Permission: Schema.Schema<Permission, PermissionEncoded> = Permission_
 
+const UnknownPhoneNumberVerification_ = unknownVariant("object", ["verification_otp", "verification_admin"], {
+  object: variantField(Schema.String, "object"),
+  status: variantField(openEnum<"unverified" | "verified" | "failed" | "expired">(), "status"),
+  strategy: variantField(
+    openEnum<"phone_code" | "email_code" | "reset_password_email_code" | "admin">(),
+    "strategy"
+  ),
+  attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+  expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+  channel: variantField(Schema.NullOr(Schema.String), "channel"),
+  verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+})
 /**
  * `UnknownPhoneNumberVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownPhoneNumberVerification = unknownVariant(
-  "object",
-  ["verification_otp", "verification_admin"],
-  {
-    object: variantField(Schema.String, "object"),
-    status: variantField(openEnum<"unverified" | "verified" | "failed" | "expired">(), "status"),
-    strategy: variantField(
-      openEnum<"phone_code" | "email_code" | "reset_password_email_code" | "admin">(),
-      "strategy"
-    ),
-    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
-    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
-    channel: variantField(Schema.NullOr(Schema.String), "channel"),
-    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
-  }
-)
-/**
- * @since 0.1.0
- * @category models
- */
 export interface UnknownPhoneNumberVerification
-  extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification> {}
-
+  extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification_> {}
 /**
- * `PhoneNumber`
+ * `UnknownPhoneNumberVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const PhoneNumber = Schema.Struct({
+export interface UnknownPhoneNumberVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownPhoneNumberVerification_> {}
+/**
+ * `UnknownPhoneNumberVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownPhoneNumberVerification: Schema.Schema<
+  UnknownPhoneNumberVerification,
+  UnknownPhoneNumberVerificationEncoded
+> = UnknownPhoneNumberVerification_
+
+const PhoneNumber_ = Schema.Struct({
   id: Schema.optional(Schema.String),
   object: constant("phone_number"),
   phoneNumber: required(Schema.String, "phone_number"),
@@ -1318,18 +1951,28 @@ export const PhoneNumber = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
-
-/**
- * `Role`
+ * `PhoneNumber`
  *
  * @since 0.1.0
  * @category models
  */
-export const Role = Schema.Struct({
+export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber_> {}
+/**
+ * `PhoneNumber` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PhoneNumberEncoded extends Schema.Schema.Encoded<typeof PhoneNumber_> {}
+/**
+ * `PhoneNumber`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PhoneNumber: Schema.Schema<PhoneNumber, PhoneNumberEncoded> = PhoneNumber_
+
+const Role_ = Schema.Struct({
   object: constant("role"),
   id: Schema.String,
   name: Schema.String,
@@ -1341,18 +1984,28 @@ export const Role = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface Role extends Schema.Schema.Type<typeof Role> {}
-
-/**
- * `SAMLAccountConnection`
+ * `Role`
  *
  * @since 0.1.0
  * @category models
  */
-export const SAMLAccountConnection = Schema.Struct({
+export interface Role extends Schema.Schema.Type<typeof Role_> {}
+/**
+ * `Role` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RoleEncoded extends Schema.Schema.Encoded<typeof Role_> {}
+/**
+ * `Role`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Role: Schema.Schema<Role, RoleEncoded> = Role_
+
+const SAMLAccountConnection_ = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   domain: Schema.optional(Schema.String),
@@ -1367,18 +2020,29 @@ export const SAMLAccountConnection = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection> {}
-
-/**
- * `UnknownSAMLAccountVerification`
+ * `SAMLAccountConnection`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownSAMLAccountVerification = unknownVariant(
+export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection_> {}
+/**
+ * `SAMLAccountConnection` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SAMLAccountConnectionEncoded extends Schema.Schema.Encoded<typeof SAMLAccountConnection_> {}
+/**
+ * `SAMLAccountConnection`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SAMLAccountConnection: Schema.Schema<SAMLAccountConnection, SAMLAccountConnectionEncoded> =
+  SAMLAccountConnection_
+
+const UnknownSAMLAccountVerification_ = unknownVariant(
   "object",
   ["verification_saml", "verification_ticket"],
   {
@@ -1399,19 +2063,33 @@ export const UnknownSAMLAccountVerification = unknownVariant(
   }
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface UnknownSAMLAccountVerification
-  extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification> {}
-
-/**
- * `SAMLAccount`
+ * `UnknownSAMLAccountVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const SAMLAccount = Schema.Struct({
+export interface UnknownSAMLAccountVerification
+  extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification_> {}
+/**
+ * `UnknownSAMLAccountVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownSAMLAccountVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownSAMLAccountVerification_> {}
+/**
+ * `UnknownSAMLAccountVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownSAMLAccountVerification: Schema.Schema<
+  UnknownSAMLAccountVerification,
+  UnknownSAMLAccountVerificationEncoded
+> = UnknownSAMLAccountVerification_
+
+const SAMLAccount_ = Schema.Struct({
   id: Schema.String,
   object: constant("saml_account"),
   provider: Schema.String,
@@ -1429,35 +2107,55 @@ export const SAMLAccount = Schema.Struct({
   samlConnection: optionalNullable(SAMLAccountConnection, "saml_connection")
 })
 /**
+ * `SAMLAccount`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount> {}
+export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount_> {}
+/**
+ * `SAMLAccount` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SAMLAccountEncoded extends Schema.Schema.Encoded<typeof SAMLAccount_> {}
+/**
+ * `SAMLAccount`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SAMLAccount: Schema.Schema<SAMLAccount, SAMLAccountEncoded> = SAMLAccount_
 
+const SCIMUserMetadata_ = Schema.Struct({
+  directoryId: required(Schema.String, "directory_id"),
+  directoryEnabled: optional(Schema.Boolean, "directory_enabled"),
+  externalId: nullable(Schema.String, "external_id")
+})
 /**
  * `SCIMUserMetadata`
  *
  * @since 0.1.0
  * @category models
  */
-export const SCIMUserMetadata = Schema.Struct({
-  directoryId: required(Schema.String, "directory_id"),
-  directoryEnabled: optional(Schema.Boolean, "directory_enabled"),
-  externalId: nullable(Schema.String, "external_id")
-})
+export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata_> {}
 /**
- * @since 0.1.0
- * @category models
- */
-export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata> {}
-
-/**
- * `SessionActivityResponse`
+ * `SCIMUserMetadata` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const SessionActivityResponse = Schema.NullOr(
+export interface SCIMUserMetadataEncoded extends Schema.Schema.Encoded<typeof SCIMUserMetadata_> {}
+/**
+ * `SCIMUserMetadata`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SCIMUserMetadata: Schema.Schema<SCIMUserMetadata, SCIMUserMetadataEncoded> = SCIMUserMetadata_
+
+const SessionActivityResponse_ = Schema.NullOr(
   Schema.Struct({
     object: Schema.String,
     id: Schema.String,
@@ -1471,18 +2169,35 @@ export const SessionActivityResponse = Schema.NullOr(
   })
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export type SessionActivityResponse = typeof SessionActivityResponse.Type
-
-/**
- * `Session`
+ * `SessionActivityResponse`
  *
  * @since 0.1.0
  * @category models
  */
-export const Session = Schema.Struct({
+export interface SessionActivityResponse
+  extends NonNullable<Schema.Schema.Type<typeof SessionActivityResponse_>> {}
+/**
+ * `SessionActivityResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionActivityResponseEncoded
+  extends NonNullable<Schema.Schema.Encoded<typeof SessionActivityResponse_>> {}
+/**
+ * `SessionActivityResponse`
+ *
+ * Its schema decodes `null` too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SessionActivityResponse: Schema.Schema<
+  SessionActivityResponse | null,
+  SessionActivityResponseEncoded | null
+> = SessionActivityResponse_
+
+const Session_ = Schema.Struct({
   object: constant("session"),
   id: Schema.String,
   userId: required(Schema.String, "user_id"),
@@ -1498,55 +2213,75 @@ export const Session = Schema.Struct({
   createdAt: required(Schema.Number, "created_at")
 })
 /**
+ * `Session`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Session extends Schema.Schema.Type<typeof Session> {}
+export interface Session extends Schema.Schema.Type<typeof Session_> {}
+/**
+ * `Session` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionEncoded extends Schema.Schema.Encoded<typeof Session_> {}
+/**
+ * `Session`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Session: Schema.Schema<Session, SessionEncoded> = Session_
 
+const UnknownWeb3WalletVerification_ = unknownVariant("object", ["verification_web3", "verification_admin"], {
+  object: variantField(Schema.String, "object"),
+  status: variantField(openEnum<"unverified" | "verified" | "failed" | "expired">(), "status"),
+  strategy: variantField(
+    openEnum<
+      | "web3_metamask_signature"
+      | "web3_base_signature"
+      | "web3_coinbase_wallet_signature"
+      | "web3_okx_wallet_signature"
+      | "web3_solana_signature"
+      | "admin"
+    >(),
+    "strategy"
+  ),
+  nonce: variantField(Schema.NullOr(Schema.String), "nonce"),
+  message: variantField(Schema.NullOr(Schema.String), "message"),
+  attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+  expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+  verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+})
 /**
  * `UnknownWeb3WalletVerification`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownWeb3WalletVerification = unknownVariant(
-  "object",
-  ["verification_web3", "verification_admin"],
-  {
-    object: variantField(Schema.String, "object"),
-    status: variantField(openEnum<"unverified" | "verified" | "failed" | "expired">(), "status"),
-    strategy: variantField(
-      openEnum<
-        | "web3_metamask_signature"
-        | "web3_base_signature"
-        | "web3_coinbase_wallet_signature"
-        | "web3_okx_wallet_signature"
-        | "web3_solana_signature"
-        | "admin"
-      >(),
-      "strategy"
-    ),
-    nonce: variantField(Schema.NullOr(Schema.String), "nonce"),
-    message: variantField(Schema.NullOr(Schema.String), "message"),
-    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
-    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
-    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
-  }
-)
-/**
- * @since 0.1.0
- * @category models
- */
 export interface UnknownWeb3WalletVerification
-  extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification> {}
-
+  extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification_> {}
 /**
- * `verification_web3`
+ * `UnknownWeb3WalletVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const VerificationWeb3 = Schema.Struct({
+export interface UnknownWeb3WalletVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownWeb3WalletVerification_> {}
+/**
+ * `UnknownWeb3WalletVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownWeb3WalletVerification: Schema.Schema<
+  UnknownWeb3WalletVerification,
+  UnknownWeb3WalletVerificationEncoded
+> = UnknownWeb3WalletVerification_
+
+const VerificationWeb3_ = Schema.Struct({
   object: Schema.optional(Schema.Literal("verification_web3")),
   status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
   strategy: openEnum<
@@ -1563,18 +2298,28 @@ export const VerificationWeb3 = Schema.Struct({
   verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3> {}
-
-/**
- * `Web3Wallet`
+ * `verification_web3`
  *
  * @since 0.1.0
  * @category models
  */
-export const Web3Wallet = Schema.Struct({
+export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3_> {}
+/**
+ * `VerificationWeb3` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationWeb3Encoded extends Schema.Schema.Encoded<typeof VerificationWeb3_> {}
+/**
+ * `verification_web3`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationWeb3: Schema.Schema<VerificationWeb3, VerificationWeb3Encoded> = VerificationWeb3_
+
+const Web3Wallet_ = Schema.Struct({
   id: Schema.optional(Schema.String),
   object: constant("web3_wallet"),
   web3Wallet: required(Schema.String, "web3_wallet"),
@@ -1586,18 +2331,28 @@ export const Web3Wallet = Schema.Struct({
   updatedAt: required(Schema.Number, "updated_at")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet> {}
-
-/**
- * `User`
+ * `Web3Wallet`
  *
  * @since 0.1.0
  * @category models
  */
-export const User = Schema.Struct({
+export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet_> {}
+/**
+ * `Web3Wallet` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Web3WalletEncoded extends Schema.Schema.Encoded<typeof Web3Wallet_> {}
+/**
+ * `Web3Wallet`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Web3Wallet: Schema.Schema<Web3Wallet, Web3WalletEncoded> = Web3Wallet_
+
+const User_ = Schema.Struct({
   id: Schema.String,
   object: constant("user"),
   externalId: nullable(Schema.String, "external_id"),
@@ -1646,18 +2401,28 @@ export const User = Schema.Struct({
   scim: optionalNullable(SCIMUserMetadata, "scim")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface User extends Schema.Schema.Type<typeof User> {}
-
-/**
- * `SessionEventPayload`
+ * `User`
  *
  * @since 0.1.0
  * @category models
  */
-export const SessionEventPayload = Schema.Struct({
+export interface User extends Schema.Schema.Type<typeof User_> {}
+/**
+ * `User` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UserEncoded extends Schema.Schema.Encoded<typeof User_> {}
+/**
+ * `User`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const User: Schema.Schema<User, UserEncoded> = User_
+
+const SessionEventPayload_ = Schema.Struct({
   object: constant("session"),
   id: Schema.String,
   userId: required(Schema.String, "user_id"),
@@ -1674,18 +2439,29 @@ export const SessionEventPayload = Schema.Struct({
   user: User
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface SessionEventPayload extends Schema.Schema.Type<typeof SessionEventPayload> {}
-
-/**
- * `SmsEventPayload`
+ * `SessionEventPayload`
  *
  * @since 0.1.0
  * @category models
  */
-export const SmsEventPayload = Schema.Struct({
+export interface SessionEventPayload extends Schema.Schema.Type<typeof SessionEventPayload_> {}
+/**
+ * `SessionEventPayload` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionEventPayloadEncoded extends Schema.Schema.Encoded<typeof SessionEventPayload_> {}
+/**
+ * `SessionEventPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SessionEventPayload: Schema.Schema<SessionEventPayload, SessionEventPayloadEncoded> =
+  SessionEventPayload_
+
+const SmsEventPayload_ = Schema.Struct({
   object: Schema.String,
   id: Schema.String,
   slug: optionalNullable(Schema.String, "slug"),
@@ -1700,18 +2476,28 @@ export const SmsEventPayload = Schema.Struct({
   createdAtMs: optional(Schema.Number, "created_at_ms")
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface SmsEventPayload extends Schema.Schema.Type<typeof SmsEventPayload> {}
-
-/**
- * `SubscriptionEventPayload`
+ * `SmsEventPayload`
  *
  * @since 0.1.0
  * @category models
  */
-export const SubscriptionEventPayload = Schema.Struct({
+export interface SmsEventPayload extends Schema.Schema.Type<typeof SmsEventPayload_> {}
+/**
+ * `SmsEventPayload` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SmsEventPayloadEncoded extends Schema.Schema.Encoded<typeof SmsEventPayload_> {}
+/**
+ * `SmsEventPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SmsEventPayload: Schema.Schema<SmsEventPayload, SmsEventPayloadEncoded> = SmsEventPayload_
+
+const SubscriptionEventPayload_ = Schema.Struct({
   object: constant("commerce_subscription"),
   id: Schema.String,
   status: openEnum<"ended" | "canceled" | "abandoned" | "past_due" | "active" | "incomplete">(),
@@ -1728,18 +2514,32 @@ export const SubscriptionEventPayload = Schema.Struct({
   items: Schema.Array(BillingSubscriptionItemEventPayload)
 })
 /**
- * @since 0.1.0
- * @category models
- */
-export interface SubscriptionEventPayload extends Schema.Schema.Type<typeof SubscriptionEventPayload> {}
-
-/**
- * `WaitlistEntry`
+ * `SubscriptionEventPayload`
  *
  * @since 0.1.0
  * @category models
  */
-export const WaitlistEntry = Schema.Struct({
+export interface SubscriptionEventPayload extends Schema.Schema.Type<typeof SubscriptionEventPayload_> {}
+/**
+ * `SubscriptionEventPayload` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SubscriptionEventPayloadEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionEventPayload_> {}
+/**
+ * `SubscriptionEventPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SubscriptionEventPayload: Schema.Schema<
+  SubscriptionEventPayload,
+  SubscriptionEventPayloadEncoded
+> = SubscriptionEventPayload_
+
+const WaitlistEntry_ = Schema.Struct({
   object: Schema.Literal("waitlist_entry", "waitlistEntry"),
   id: Schema.String,
   emailAddress: required(Schema.String, "email_address"),
@@ -1750,232 +2550,412 @@ export const WaitlistEntry = Schema.Struct({
   invitation: optionalNullable(Invitation, "invitation")
 })
 /**
+ * `WaitlistEntry`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface WaitlistEntry extends Schema.Schema.Type<typeof WaitlistEntry> {}
+export interface WaitlistEntry extends Schema.Schema.Type<typeof WaitlistEntry_> {}
+/**
+ * `WaitlistEntry` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitlistEntryEncoded extends Schema.Schema.Encoded<typeof WaitlistEntry_> {}
+/**
+ * `WaitlistEntry`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WaitlistEntry: Schema.Schema<WaitlistEntry, WaitlistEntryEncoded> = WaitlistEntry_
 
+const WebhookEventPayloadEventAttributesHttpRequest_ = Schema.Struct({
+  clientIp: optional(Schema.String, "client_ip"),
+  userAgent: optional(Schema.String, "user_agent")
+})
+/**
+ * `WebhookEventPayloadEventAttributesHttpRequest`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookEventPayloadEventAttributesHttpRequest
+  extends Schema.Schema.Type<typeof WebhookEventPayloadEventAttributesHttpRequest_> {}
+/**
+ * `WebhookEventPayloadEventAttributesHttpRequest` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookEventPayloadEventAttributesHttpRequestEncoded
+  extends Schema.Schema.Encoded<typeof WebhookEventPayloadEventAttributesHttpRequest_> {}
+/**
+ * `WebhookEventPayloadEventAttributesHttpRequest`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WebhookEventPayloadEventAttributesHttpRequest: Schema.Schema<
+  WebhookEventPayloadEventAttributesHttpRequest,
+  WebhookEventPayloadEventAttributesHttpRequestEncoded
+> = WebhookEventPayloadEventAttributesHttpRequest_
+
+const WebhookEventPayloadEventAttributes_ = Schema.Struct({
+  httpRequest: optional(WebhookEventPayloadEventAttributesHttpRequest, "http_request")
+})
+/**
+ * `WebhookEventPayloadEventAttributes`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookEventPayloadEventAttributes
+  extends Schema.Schema.Type<typeof WebhookEventPayloadEventAttributes_> {}
+/**
+ * `WebhookEventPayloadEventAttributes` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookEventPayloadEventAttributesEncoded
+  extends Schema.Schema.Encoded<typeof WebhookEventPayloadEventAttributes_> {}
+/**
+ * `WebhookEventPayloadEventAttributes`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WebhookEventPayloadEventAttributes: Schema.Schema<
+  WebhookEventPayloadEventAttributes,
+  WebhookEventPayloadEventAttributesEncoded
+> = WebhookEventPayloadEventAttributes_
+
+const WebhookEventPayload_ = Schema.Struct({
+  object: Schema.String,
+  type: Schema.String,
+  eventAttributes: optional(WebhookEventPayloadEventAttributes, "event_attributes"),
+  timestamp: Schema.Number,
+  instanceId: required(Schema.String, "instance_id")
+})
 /**
  * `WebhookEventPayload`
  *
  * @since 0.1.0
  * @category models
  */
-export const WebhookEventPayload = Schema.Struct({
-  object: Schema.String,
-  type: Schema.String,
-  eventAttributes: optional(
-    Schema.Struct({
-      httpRequest: optional(
-        Schema.Struct({
-          clientIp: optional(Schema.String, "client_ip"),
-          userAgent: optional(Schema.String, "user_agent")
-        }),
-        "http_request"
-      )
-    }),
-    "event_attributes"
-  ),
-  timestamp: Schema.Number,
-  instanceId: required(Schema.String, "instance_id")
-})
+export interface WebhookEventPayload extends Schema.Schema.Type<typeof WebhookEventPayload_> {}
 /**
+ * `WebhookEventPayload` on the wire.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface WebhookEventPayload extends Schema.Schema.Type<typeof WebhookEventPayload> {}
+export interface WebhookEventPayloadEncoded extends Schema.Schema.Encoded<typeof WebhookEventPayload_> {}
+/**
+ * `WebhookEventPayload`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WebhookEventPayload: Schema.Schema<WebhookEventPayload, WebhookEventPayloadEncoded> =
+  WebhookEventPayload_
 
+/** The fields every event has: the payload's, `type` aside. */
+type EventFields = Omit<typeof WebhookEventPayload_.fields, "type">
+
+/** The Schema of the event `Type` whose own fields are `Fields`. */
+type EventSchema<Type extends string, Fields extends Schema.Struct.Fields> = Schema.Struct<
+  EventFields & { type: Schema.Literal<[Type]> } & Fields
+>
+
+const event = <const Type extends string, const Fields extends Schema.Struct.Fields>(
+  type: Type,
+  fields: Fields
+): EventSchema<Type, Fields> => {
+  const all: EventFields & { type: Schema.Literal<[Type]> } & Fields = {
+    ...WebhookEventPayload_.fields,
+    type: Schema.Literal(type),
+    ...fields
+  }
+  return Schema.Struct(all)
+}
+
+const EmailCreatedEvent_ = event("email.created", { data: EmailEventPayload })
 /**
  * `email.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const EmailCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("email.created"),
-  data: EmailEventPayload
-})
+export interface EmailCreatedEvent extends Schema.Schema.Type<typeof EmailCreatedEvent_> {}
 /**
+ * `EmailCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface EmailCreatedEvent extends Schema.Schema.Type<typeof EmailCreatedEvent> {}
+export interface EmailCreatedEventEncoded extends Schema.Schema.Encoded<typeof EmailCreatedEvent_> {}
+/**
+ * `email.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const EmailCreatedEvent: Schema.Schema<EmailCreatedEvent, EmailCreatedEventEncoded> =
+  EmailCreatedEvent_
 
+const OrganizationCreatedEvent_ = event("organization.created", { data: Organization })
 /**
  * `organization.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organization.created"),
-  data: Organization
-})
+export interface OrganizationCreatedEvent extends Schema.Schema.Type<typeof OrganizationCreatedEvent_> {}
 /**
+ * `OrganizationCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationCreatedEvent extends Schema.Schema.Type<typeof OrganizationCreatedEvent> {}
+export interface OrganizationCreatedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationCreatedEvent_> {}
+/**
+ * `organization.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationCreatedEvent: Schema.Schema<
+  OrganizationCreatedEvent,
+  OrganizationCreatedEventEncoded
+> = OrganizationCreatedEvent_
 
+const OrganizationUpdatedEvent_ = event("organization.updated", { data: Organization })
 /**
  * `organization.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organization.updated"),
-  data: Organization
-})
+export interface OrganizationUpdatedEvent extends Schema.Schema.Type<typeof OrganizationUpdatedEvent_> {}
 /**
+ * `OrganizationUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationUpdatedEvent extends Schema.Schema.Type<typeof OrganizationUpdatedEvent> {}
+export interface OrganizationUpdatedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationUpdatedEvent_> {}
+/**
+ * `organization.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationUpdatedEvent: Schema.Schema<
+  OrganizationUpdatedEvent,
+  OrganizationUpdatedEventEncoded
+> = OrganizationUpdatedEvent_
 
+const OrganizationDeletedEvent_ = event("organization.deleted", { data: DeletedObject })
 /**
  * `organization.deleted`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationDeletedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organization.deleted"),
-  data: DeletedObject
-})
+export interface OrganizationDeletedEvent extends Schema.Schema.Type<typeof OrganizationDeletedEvent_> {}
 /**
+ * `OrganizationDeletedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationDeletedEvent extends Schema.Schema.Type<typeof OrganizationDeletedEvent> {}
+export interface OrganizationDeletedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationDeletedEvent_> {}
+/**
+ * `organization.deleted`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationDeletedEvent: Schema.Schema<
+  OrganizationDeletedEvent,
+  OrganizationDeletedEventEncoded
+> = OrganizationDeletedEvent_
 
+const OrganizationDomainCreatedEvent_ = event("organizationDomain.created", { data: OrganizationDomain })
 /**
  * `organizationDomain.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationDomainCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationDomain.created"),
-  data: OrganizationDomain
-})
+export interface OrganizationDomainCreatedEvent
+  extends Schema.Schema.Type<typeof OrganizationDomainCreatedEvent_> {}
 /**
+ * `OrganizationDomainCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationDomainCreatedEvent
-  extends Schema.Schema.Type<typeof OrganizationDomainCreatedEvent> {}
+export interface OrganizationDomainCreatedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationDomainCreatedEvent_> {}
+/**
+ * `organizationDomain.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationDomainCreatedEvent: Schema.Schema<
+  OrganizationDomainCreatedEvent,
+  OrganizationDomainCreatedEventEncoded
+> = OrganizationDomainCreatedEvent_
 
+const OrganizationDomainUpdatedEvent_ = event("organizationDomain.updated", { data: OrganizationDomain })
 /**
  * `organizationDomain.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationDomainUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationDomain.updated"),
-  data: OrganizationDomain
-})
+export interface OrganizationDomainUpdatedEvent
+  extends Schema.Schema.Type<typeof OrganizationDomainUpdatedEvent_> {}
 /**
+ * `OrganizationDomainUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationDomainUpdatedEvent
-  extends Schema.Schema.Type<typeof OrganizationDomainUpdatedEvent> {}
+export interface OrganizationDomainUpdatedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationDomainUpdatedEvent_> {}
+/**
+ * `organizationDomain.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationDomainUpdatedEvent: Schema.Schema<
+  OrganizationDomainUpdatedEvent,
+  OrganizationDomainUpdatedEventEncoded
+> = OrganizationDomainUpdatedEvent_
 
+const OrganizationDomainDeletedEvent_ = event("organizationDomain.deleted", { data: DeletedObject })
 /**
  * `organizationDomain.deleted`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationDomainDeletedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationDomain.deleted"),
-  data: DeletedObject
-})
+export interface OrganizationDomainDeletedEvent
+  extends Schema.Schema.Type<typeof OrganizationDomainDeletedEvent_> {}
 /**
+ * `OrganizationDomainDeletedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationDomainDeletedEvent
-  extends Schema.Schema.Type<typeof OrganizationDomainDeletedEvent> {}
+export interface OrganizationDomainDeletedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationDomainDeletedEvent_> {}
+/**
+ * `organizationDomain.deleted`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationDomainDeletedEvent: Schema.Schema<
+  OrganizationDomainDeletedEvent,
+  OrganizationDomainDeletedEventEncoded
+> = OrganizationDomainDeletedEvent_
 
+const OrganizationInvitationCreatedEvent_ = event("organizationInvitation.created", {
+  data: Schema.Struct({
+    object: constant("organization_invitation"),
+    id: Schema.String,
+    emailAddress: required(Schema.String, "email_address"),
+    role: Schema.String,
+    roleName: required(Schema.String, "role_name"),
+    organizationId: optional(Schema.String, "organization_id"),
+    inviterId: nullable(Schema.String, "inviter_id"),
+    publicInviterData: optionalNullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    status: Schema.optional(Schema.String),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    privateMetadata: optional(JsonObject, "private_metadata"),
+    url: nullable(Schema.String, "url"),
+    expiresAt: nullable(Schema.Number, "expires_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    data: Schema.optional(
+      Schema.Struct({
+        publicOrganizationData: optionalNullable(
+          OrganizationInvitationPublicOrganizationData,
+          "public_organization_data"
+        )
+      })
+    )
+  })
+})
 /**
  * `organizationInvitation.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationInvitationCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationInvitation.created"),
-  data: Schema.Struct({
-    object: constant("organization_invitation"),
-    id: Schema.String,
-    emailAddress: required(Schema.String, "email_address"),
-    role: Schema.String,
-    roleName: required(Schema.String, "role_name"),
-    organizationId: optional(Schema.String, "organization_id"),
-    inviterId: nullable(Schema.String, "inviter_id"),
-    publicInviterData: optionalNullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
-    status: Schema.optional(Schema.String),
-    publicMetadata: required(JsonObject, "public_metadata"),
-    privateMetadata: optional(JsonObject, "private_metadata"),
-    url: nullable(Schema.String, "url"),
-    expiresAt: nullable(Schema.Number, "expires_at"),
-    createdAt: required(Schema.Number, "created_at"),
-    updatedAt: required(Schema.Number, "updated_at"),
-    data: Schema.optional(
-      Schema.Struct({
-        publicOrganizationData: optionalNullable(
-          OrganizationInvitationPublicOrganizationData,
-          "public_organization_data"
-        )
-      })
-    )
-  })
-})
+export interface OrganizationInvitationCreatedEvent
+  extends Schema.Schema.Type<typeof OrganizationInvitationCreatedEvent_> {}
 /**
+ * `OrganizationInvitationCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationInvitationCreatedEvent
-  extends Schema.Schema.Type<typeof OrganizationInvitationCreatedEvent> {}
+export interface OrganizationInvitationCreatedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitationCreatedEvent_> {}
+/**
+ * `organizationInvitation.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationInvitationCreatedEvent: Schema.Schema<
+  OrganizationInvitationCreatedEvent,
+  OrganizationInvitationCreatedEventEncoded
+> = OrganizationInvitationCreatedEvent_
 
+const OrganizationInvitationAcceptedEvent_ = event("organizationInvitation.accepted", {
+  data: OrganizationInvitationAcceptedPayload
+})
 /**
  * `organizationInvitation.accepted`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationInvitationAcceptedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationInvitation.accepted"),
-  data: OrganizationInvitationAcceptedPayload
-})
-/**
- * @since 0.1.0
- * @category events
- */
 export interface OrganizationInvitationAcceptedEvent
-  extends Schema.Schema.Type<typeof OrganizationInvitationAcceptedEvent> {}
-
+  extends Schema.Schema.Type<typeof OrganizationInvitationAcceptedEvent_> {}
 /**
- * `organizationInvitation.revoked`
+ * `OrganizationInvitationAcceptedEvent` on the wire.
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationInvitationRevokedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationInvitation.revoked"),
+export interface OrganizationInvitationAcceptedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitationAcceptedEvent_> {}
+/**
+ * `organizationInvitation.accepted`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationInvitationAcceptedEvent: Schema.Schema<
+  OrganizationInvitationAcceptedEvent,
+  OrganizationInvitationAcceptedEventEncoded
+> = OrganizationInvitationAcceptedEvent_
+
+const OrganizationInvitationRevokedEvent_ = event("organizationInvitation.revoked", {
   data: Schema.Struct({
     object: constant("organization_invitation"),
     id: Schema.String,
@@ -2003,616 +2983,960 @@ export const OrganizationInvitationRevokedEvent = Schema.Struct({
   })
 })
 /**
+ * `organizationInvitation.revoked`
+ *
  * @since 0.1.0
  * @category events
  */
 export interface OrganizationInvitationRevokedEvent
-  extends Schema.Schema.Type<typeof OrganizationInvitationRevokedEvent> {}
+  extends Schema.Schema.Type<typeof OrganizationInvitationRevokedEvent_> {}
+/**
+ * `OrganizationInvitationRevokedEvent` on the wire.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export interface OrganizationInvitationRevokedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitationRevokedEvent_> {}
+/**
+ * `organizationInvitation.revoked`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationInvitationRevokedEvent: Schema.Schema<
+  OrganizationInvitationRevokedEvent,
+  OrganizationInvitationRevokedEventEncoded
+> = OrganizationInvitationRevokedEvent_
 
+const OrganizationMembershipCreatedEvent_ = event("organizationMembership.created", {
+  data: OrganizationMembership
+})
 /**
  * `organizationMembership.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationMembershipCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationMembership.created"),
-  data: OrganizationMembership
-})
+export interface OrganizationMembershipCreatedEvent
+  extends Schema.Schema.Type<typeof OrganizationMembershipCreatedEvent_> {}
 /**
+ * `OrganizationMembershipCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationMembershipCreatedEvent
-  extends Schema.Schema.Type<typeof OrganizationMembershipCreatedEvent> {}
+export interface OrganizationMembershipCreatedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationMembershipCreatedEvent_> {}
+/**
+ * `organizationMembership.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationMembershipCreatedEvent: Schema.Schema<
+  OrganizationMembershipCreatedEvent,
+  OrganizationMembershipCreatedEventEncoded
+> = OrganizationMembershipCreatedEvent_
 
+const OrganizationMembershipUpdatedEvent_ = event("organizationMembership.updated", {
+  data: OrganizationMembership
+})
 /**
  * `organizationMembership.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationMembershipUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationMembership.updated"),
-  data: OrganizationMembership
-})
+export interface OrganizationMembershipUpdatedEvent
+  extends Schema.Schema.Type<typeof OrganizationMembershipUpdatedEvent_> {}
 /**
+ * `OrganizationMembershipUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationMembershipUpdatedEvent
-  extends Schema.Schema.Type<typeof OrganizationMembershipUpdatedEvent> {}
+export interface OrganizationMembershipUpdatedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationMembershipUpdatedEvent_> {}
+/**
+ * `organizationMembership.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationMembershipUpdatedEvent: Schema.Schema<
+  OrganizationMembershipUpdatedEvent,
+  OrganizationMembershipUpdatedEventEncoded
+> = OrganizationMembershipUpdatedEvent_
 
+const OrganizationMembershipDeletedEvent_ = event("organizationMembership.deleted", {
+  data: OrganizationMembership
+})
 /**
  * `organizationMembership.deleted`
  *
  * @since 0.1.0
  * @category events
  */
-export const OrganizationMembershipDeletedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("organizationMembership.deleted"),
-  data: OrganizationMembership
-})
+export interface OrganizationMembershipDeletedEvent
+  extends Schema.Schema.Type<typeof OrganizationMembershipDeletedEvent_> {}
 /**
+ * `OrganizationMembershipDeletedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface OrganizationMembershipDeletedEvent
-  extends Schema.Schema.Type<typeof OrganizationMembershipDeletedEvent> {}
+export interface OrganizationMembershipDeletedEventEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationMembershipDeletedEvent_> {}
+/**
+ * `organizationMembership.deleted`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrganizationMembershipDeletedEvent: Schema.Schema<
+  OrganizationMembershipDeletedEvent,
+  OrganizationMembershipDeletedEventEncoded
+> = OrganizationMembershipDeletedEvent_
 
+const PaymentAttemptCreatedEvent_ = event("paymentAttempt.created", { data: PaymentAttemptEventPayload })
 /**
  * `paymentAttempt.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const PaymentAttemptCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("paymentAttempt.created"),
-  data: PaymentAttemptEventPayload
-})
+export interface PaymentAttemptCreatedEvent extends Schema.Schema.Type<typeof PaymentAttemptCreatedEvent_> {}
 /**
+ * `PaymentAttemptCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface PaymentAttemptCreatedEvent extends Schema.Schema.Type<typeof PaymentAttemptCreatedEvent> {}
+export interface PaymentAttemptCreatedEventEncoded
+  extends Schema.Schema.Encoded<typeof PaymentAttemptCreatedEvent_> {}
+/**
+ * `paymentAttempt.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const PaymentAttemptCreatedEvent: Schema.Schema<
+  PaymentAttemptCreatedEvent,
+  PaymentAttemptCreatedEventEncoded
+> = PaymentAttemptCreatedEvent_
 
+const PaymentAttemptUpdatedEvent_ = event("paymentAttempt.updated", { data: PaymentAttemptEventPayload })
 /**
  * `paymentAttempt.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const PaymentAttemptUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("paymentAttempt.updated"),
-  data: PaymentAttemptEventPayload
-})
+export interface PaymentAttemptUpdatedEvent extends Schema.Schema.Type<typeof PaymentAttemptUpdatedEvent_> {}
 /**
+ * `PaymentAttemptUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface PaymentAttemptUpdatedEvent extends Schema.Schema.Type<typeof PaymentAttemptUpdatedEvent> {}
+export interface PaymentAttemptUpdatedEventEncoded
+  extends Schema.Schema.Encoded<typeof PaymentAttemptUpdatedEvent_> {}
+/**
+ * `paymentAttempt.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const PaymentAttemptUpdatedEvent: Schema.Schema<
+  PaymentAttemptUpdatedEvent,
+  PaymentAttemptUpdatedEventEncoded
+> = PaymentAttemptUpdatedEvent_
 
+const PermissionCreatedEvent_ = event("permission.created", { data: Permission })
 /**
  * `permission.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const PermissionCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("permission.created"),
-  data: Permission
-})
+export interface PermissionCreatedEvent extends Schema.Schema.Type<typeof PermissionCreatedEvent_> {}
 /**
+ * `PermissionCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface PermissionCreatedEvent extends Schema.Schema.Type<typeof PermissionCreatedEvent> {}
+export interface PermissionCreatedEventEncoded
+  extends Schema.Schema.Encoded<typeof PermissionCreatedEvent_> {}
+/**
+ * `permission.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const PermissionCreatedEvent: Schema.Schema<PermissionCreatedEvent, PermissionCreatedEventEncoded> =
+  PermissionCreatedEvent_
 
+const PermissionUpdatedEvent_ = event("permission.updated", { data: Permission })
 /**
  * `permission.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const PermissionUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("permission.updated"),
-  data: Permission
-})
+export interface PermissionUpdatedEvent extends Schema.Schema.Type<typeof PermissionUpdatedEvent_> {}
 /**
+ * `PermissionUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface PermissionUpdatedEvent extends Schema.Schema.Type<typeof PermissionUpdatedEvent> {}
+export interface PermissionUpdatedEventEncoded
+  extends Schema.Schema.Encoded<typeof PermissionUpdatedEvent_> {}
+/**
+ * `permission.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const PermissionUpdatedEvent: Schema.Schema<PermissionUpdatedEvent, PermissionUpdatedEventEncoded> =
+  PermissionUpdatedEvent_
 
+const PermissionDeletedEvent_ = event("permission.deleted", { data: DeletedObject })
 /**
  * `permission.deleted`
  *
  * @since 0.1.0
  * @category events
  */
-export const PermissionDeletedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("permission.deleted"),
-  data: DeletedObject
-})
+export interface PermissionDeletedEvent extends Schema.Schema.Type<typeof PermissionDeletedEvent_> {}
 /**
+ * `PermissionDeletedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface PermissionDeletedEvent extends Schema.Schema.Type<typeof PermissionDeletedEvent> {}
+export interface PermissionDeletedEventEncoded
+  extends Schema.Schema.Encoded<typeof PermissionDeletedEvent_> {}
+/**
+ * `permission.deleted`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const PermissionDeletedEvent: Schema.Schema<PermissionDeletedEvent, PermissionDeletedEventEncoded> =
+  PermissionDeletedEvent_
 
+const RoleCreatedEvent_ = event("role.created", { data: Role })
 /**
  * `role.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const RoleCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("role.created"),
-  data: Role
-})
+export interface RoleCreatedEvent extends Schema.Schema.Type<typeof RoleCreatedEvent_> {}
 /**
+ * `RoleCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface RoleCreatedEvent extends Schema.Schema.Type<typeof RoleCreatedEvent> {}
+export interface RoleCreatedEventEncoded extends Schema.Schema.Encoded<typeof RoleCreatedEvent_> {}
+/**
+ * `role.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const RoleCreatedEvent: Schema.Schema<RoleCreatedEvent, RoleCreatedEventEncoded> = RoleCreatedEvent_
 
+const RoleUpdatedEvent_ = event("role.updated", { data: Role })
 /**
  * `role.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const RoleUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("role.updated"),
-  data: Role
-})
+export interface RoleUpdatedEvent extends Schema.Schema.Type<typeof RoleUpdatedEvent_> {}
 /**
+ * `RoleUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface RoleUpdatedEvent extends Schema.Schema.Type<typeof RoleUpdatedEvent> {}
+export interface RoleUpdatedEventEncoded extends Schema.Schema.Encoded<typeof RoleUpdatedEvent_> {}
+/**
+ * `role.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const RoleUpdatedEvent: Schema.Schema<RoleUpdatedEvent, RoleUpdatedEventEncoded> = RoleUpdatedEvent_
 
+const RoleDeletedEvent_ = event("role.deleted", { data: DeletedObject })
 /**
  * `role.deleted`
  *
  * @since 0.1.0
  * @category events
  */
-export const RoleDeletedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("role.deleted"),
-  data: DeletedObject
-})
+export interface RoleDeletedEvent extends Schema.Schema.Type<typeof RoleDeletedEvent_> {}
 /**
+ * `RoleDeletedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface RoleDeletedEvent extends Schema.Schema.Type<typeof RoleDeletedEvent> {}
+export interface RoleDeletedEventEncoded extends Schema.Schema.Encoded<typeof RoleDeletedEvent_> {}
+/**
+ * `role.deleted`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const RoleDeletedEvent: Schema.Schema<RoleDeletedEvent, RoleDeletedEventEncoded> = RoleDeletedEvent_
 
+const SessionCreatedEvent_ = event("session.created", { data: SessionEventPayload })
 /**
  * `session.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const SessionCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("session.created"),
-  data: SessionEventPayload
-})
+export interface SessionCreatedEvent extends Schema.Schema.Type<typeof SessionCreatedEvent_> {}
 /**
+ * `SessionCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SessionCreatedEvent extends Schema.Schema.Type<typeof SessionCreatedEvent> {}
+export interface SessionCreatedEventEncoded extends Schema.Schema.Encoded<typeof SessionCreatedEvent_> {}
+/**
+ * `session.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SessionCreatedEvent: Schema.Schema<SessionCreatedEvent, SessionCreatedEventEncoded> =
+  SessionCreatedEvent_
 
+const SessionPendingEvent_ = event("session.pending", { data: SessionEventPayload })
 /**
  * `session.pending`
  *
  * @since 0.1.0
  * @category events
  */
-export const SessionPendingEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("session.pending"),
-  data: SessionEventPayload
-})
+export interface SessionPendingEvent extends Schema.Schema.Type<typeof SessionPendingEvent_> {}
 /**
+ * `SessionPendingEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SessionPendingEvent extends Schema.Schema.Type<typeof SessionPendingEvent> {}
+export interface SessionPendingEventEncoded extends Schema.Schema.Encoded<typeof SessionPendingEvent_> {}
+/**
+ * `session.pending`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SessionPendingEvent: Schema.Schema<SessionPendingEvent, SessionPendingEventEncoded> =
+  SessionPendingEvent_
 
+const SessionEndedEvent_ = event("session.ended", { data: SessionEventPayload })
 /**
  * `session.ended`
  *
  * @since 0.1.0
  * @category events
  */
-export const SessionEndedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("session.ended"),
-  data: SessionEventPayload
-})
+export interface SessionEndedEvent extends Schema.Schema.Type<typeof SessionEndedEvent_> {}
 /**
+ * `SessionEndedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SessionEndedEvent extends Schema.Schema.Type<typeof SessionEndedEvent> {}
+export interface SessionEndedEventEncoded extends Schema.Schema.Encoded<typeof SessionEndedEvent_> {}
+/**
+ * `session.ended`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SessionEndedEvent: Schema.Schema<SessionEndedEvent, SessionEndedEventEncoded> =
+  SessionEndedEvent_
 
+const SessionRemovedEvent_ = event("session.removed", { data: SessionEventPayload })
 /**
  * `session.removed`
  *
  * @since 0.1.0
  * @category events
  */
-export const SessionRemovedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("session.removed"),
-  data: SessionEventPayload
-})
+export interface SessionRemovedEvent extends Schema.Schema.Type<typeof SessionRemovedEvent_> {}
 /**
+ * `SessionRemovedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SessionRemovedEvent extends Schema.Schema.Type<typeof SessionRemovedEvent> {}
+export interface SessionRemovedEventEncoded extends Schema.Schema.Encoded<typeof SessionRemovedEvent_> {}
+/**
+ * `session.removed`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SessionRemovedEvent: Schema.Schema<SessionRemovedEvent, SessionRemovedEventEncoded> =
+  SessionRemovedEvent_
 
+const SessionRevokedEvent_ = event("session.revoked", { data: SessionEventPayload })
 /**
  * `session.revoked`
  *
  * @since 0.1.0
  * @category events
  */
-export const SessionRevokedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("session.revoked"),
-  data: SessionEventPayload
-})
+export interface SessionRevokedEvent extends Schema.Schema.Type<typeof SessionRevokedEvent_> {}
 /**
+ * `SessionRevokedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SessionRevokedEvent extends Schema.Schema.Type<typeof SessionRevokedEvent> {}
+export interface SessionRevokedEventEncoded extends Schema.Schema.Encoded<typeof SessionRevokedEvent_> {}
+/**
+ * `session.revoked`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SessionRevokedEvent: Schema.Schema<SessionRevokedEvent, SessionRevokedEventEncoded> =
+  SessionRevokedEvent_
 
+const SmsCreatedEvent_ = event("sms.created", { data: SmsEventPayload })
 /**
  * `sms.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const SmsCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("sms.created"),
-  data: SmsEventPayload
-})
+export interface SmsCreatedEvent extends Schema.Schema.Type<typeof SmsCreatedEvent_> {}
 /**
+ * `SmsCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SmsCreatedEvent extends Schema.Schema.Type<typeof SmsCreatedEvent> {}
+export interface SmsCreatedEventEncoded extends Schema.Schema.Encoded<typeof SmsCreatedEvent_> {}
+/**
+ * `sms.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SmsCreatedEvent: Schema.Schema<SmsCreatedEvent, SmsCreatedEventEncoded> = SmsCreatedEvent_
 
+const SubscriptionCreatedEvent_ = event("subscription.created", { data: SubscriptionEventPayload })
 /**
  * `subscription.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscription.created"),
-  data: SubscriptionEventPayload
-})
+export interface SubscriptionCreatedEvent extends Schema.Schema.Type<typeof SubscriptionCreatedEvent_> {}
 /**
+ * `SubscriptionCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionCreatedEvent extends Schema.Schema.Type<typeof SubscriptionCreatedEvent> {}
+export interface SubscriptionCreatedEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionCreatedEvent_> {}
+/**
+ * `subscription.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionCreatedEvent: Schema.Schema<
+  SubscriptionCreatedEvent,
+  SubscriptionCreatedEventEncoded
+> = SubscriptionCreatedEvent_
 
+const SubscriptionUpdatedEvent_ = event("subscription.updated", { data: SubscriptionEventPayload })
 /**
  * `subscription.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscription.updated"),
-  data: SubscriptionEventPayload
-})
+export interface SubscriptionUpdatedEvent extends Schema.Schema.Type<typeof SubscriptionUpdatedEvent_> {}
 /**
+ * `SubscriptionUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionUpdatedEvent extends Schema.Schema.Type<typeof SubscriptionUpdatedEvent> {}
+export interface SubscriptionUpdatedEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionUpdatedEvent_> {}
+/**
+ * `subscription.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionUpdatedEvent: Schema.Schema<
+  SubscriptionUpdatedEvent,
+  SubscriptionUpdatedEventEncoded
+> = SubscriptionUpdatedEvent_
 
+const SubscriptionActiveEvent_ = event("subscription.active", { data: SubscriptionEventPayload })
 /**
  * `subscription.active`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionActiveEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscription.active"),
-  data: SubscriptionEventPayload
-})
+export interface SubscriptionActiveEvent extends Schema.Schema.Type<typeof SubscriptionActiveEvent_> {}
 /**
+ * `SubscriptionActiveEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionActiveEvent extends Schema.Schema.Type<typeof SubscriptionActiveEvent> {}
+export interface SubscriptionActiveEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionActiveEvent_> {}
+/**
+ * `subscription.active`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionActiveEvent: Schema.Schema<SubscriptionActiveEvent, SubscriptionActiveEventEncoded> =
+  SubscriptionActiveEvent_
 
+const SubscriptionPastDueEvent_ = event("subscription.pastDue", { data: SubscriptionEventPayload })
 /**
  * `subscription.pastDue`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionPastDueEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscription.pastDue"),
-  data: SubscriptionEventPayload
-})
+export interface SubscriptionPastDueEvent extends Schema.Schema.Type<typeof SubscriptionPastDueEvent_> {}
 /**
+ * `SubscriptionPastDueEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionPastDueEvent extends Schema.Schema.Type<typeof SubscriptionPastDueEvent> {}
+export interface SubscriptionPastDueEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionPastDueEvent_> {}
+/**
+ * `subscription.pastDue`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionPastDueEvent: Schema.Schema<
+  SubscriptionPastDueEvent,
+  SubscriptionPastDueEventEncoded
+> = SubscriptionPastDueEvent_
 
+const SubscriptionItemAbandonedEvent_ = event("subscriptionItem.abandoned", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.abandoned`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemAbandonedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.abandoned"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemAbandonedEvent
+  extends Schema.Schema.Type<typeof SubscriptionItemAbandonedEvent_> {}
 /**
+ * `SubscriptionItemAbandonedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemAbandonedEvent
-  extends Schema.Schema.Type<typeof SubscriptionItemAbandonedEvent> {}
+export interface SubscriptionItemAbandonedEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemAbandonedEvent_> {}
+/**
+ * `subscriptionItem.abandoned`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemAbandonedEvent: Schema.Schema<
+  SubscriptionItemAbandonedEvent,
+  SubscriptionItemAbandonedEventEncoded
+> = SubscriptionItemAbandonedEvent_
 
+const SubscriptionItemActiveEvent_ = event("subscriptionItem.active", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.active`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemActiveEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.active"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemActiveEvent
+  extends Schema.Schema.Type<typeof SubscriptionItemActiveEvent_> {}
 /**
+ * `SubscriptionItemActiveEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemActiveEvent extends Schema.Schema.Type<typeof SubscriptionItemActiveEvent> {}
+export interface SubscriptionItemActiveEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemActiveEvent_> {}
+/**
+ * `subscriptionItem.active`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemActiveEvent: Schema.Schema<
+  SubscriptionItemActiveEvent,
+  SubscriptionItemActiveEventEncoded
+> = SubscriptionItemActiveEvent_
 
+const SubscriptionItemCanceledEvent_ = event("subscriptionItem.canceled", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.canceled`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemCanceledEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.canceled"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemCanceledEvent
+  extends Schema.Schema.Type<typeof SubscriptionItemCanceledEvent_> {}
 /**
+ * `SubscriptionItemCanceledEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemCanceledEvent
-  extends Schema.Schema.Type<typeof SubscriptionItemCanceledEvent> {}
+export interface SubscriptionItemCanceledEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemCanceledEvent_> {}
+/**
+ * `subscriptionItem.canceled`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemCanceledEvent: Schema.Schema<
+  SubscriptionItemCanceledEvent,
+  SubscriptionItemCanceledEventEncoded
+> = SubscriptionItemCanceledEvent_
 
+const SubscriptionItemEndedEvent_ = event("subscriptionItem.ended", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.ended`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemEndedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.ended"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemEndedEvent extends Schema.Schema.Type<typeof SubscriptionItemEndedEvent_> {}
 /**
+ * `SubscriptionItemEndedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemEndedEvent extends Schema.Schema.Type<typeof SubscriptionItemEndedEvent> {}
+export interface SubscriptionItemEndedEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemEndedEvent_> {}
+/**
+ * `subscriptionItem.ended`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemEndedEvent: Schema.Schema<
+  SubscriptionItemEndedEvent,
+  SubscriptionItemEndedEventEncoded
+> = SubscriptionItemEndedEvent_
 
+const SubscriptionItemFreeTrialEndingEvent_ = event("subscriptionItem.freeTrialEnding", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.freeTrialEnding`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemFreeTrialEndingEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.freeTrialEnding"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemFreeTrialEndingEvent
+  extends Schema.Schema.Type<typeof SubscriptionItemFreeTrialEndingEvent_> {}
 /**
+ * `SubscriptionItemFreeTrialEndingEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemFreeTrialEndingEvent
-  extends Schema.Schema.Type<typeof SubscriptionItemFreeTrialEndingEvent> {}
+export interface SubscriptionItemFreeTrialEndingEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemFreeTrialEndingEvent_> {}
+/**
+ * `subscriptionItem.freeTrialEnding`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemFreeTrialEndingEvent: Schema.Schema<
+  SubscriptionItemFreeTrialEndingEvent,
+  SubscriptionItemFreeTrialEndingEventEncoded
+> = SubscriptionItemFreeTrialEndingEvent_
 
+const SubscriptionItemIncompleteEvent_ = event("subscriptionItem.incomplete", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.incomplete`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemIncompleteEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.incomplete"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemIncompleteEvent
+  extends Schema.Schema.Type<typeof SubscriptionItemIncompleteEvent_> {}
 /**
+ * `SubscriptionItemIncompleteEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemIncompleteEvent
-  extends Schema.Schema.Type<typeof SubscriptionItemIncompleteEvent> {}
+export interface SubscriptionItemIncompleteEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemIncompleteEvent_> {}
+/**
+ * `subscriptionItem.incomplete`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemIncompleteEvent: Schema.Schema<
+  SubscriptionItemIncompleteEvent,
+  SubscriptionItemIncompleteEventEncoded
+> = SubscriptionItemIncompleteEvent_
 
+const SubscriptionItemPastDueEvent_ = event("subscriptionItem.pastDue", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.pastDue`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemPastDueEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.pastDue"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemPastDueEvent
+  extends Schema.Schema.Type<typeof SubscriptionItemPastDueEvent_> {}
 /**
+ * `SubscriptionItemPastDueEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemPastDueEvent
-  extends Schema.Schema.Type<typeof SubscriptionItemPastDueEvent> {}
+export interface SubscriptionItemPastDueEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemPastDueEvent_> {}
+/**
+ * `subscriptionItem.pastDue`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemPastDueEvent: Schema.Schema<
+  SubscriptionItemPastDueEvent,
+  SubscriptionItemPastDueEventEncoded
+> = SubscriptionItemPastDueEvent_
 
+const SubscriptionItemUpcomingEvent_ = event("subscriptionItem.upcoming", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.upcoming`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemUpcomingEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.upcoming"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemUpcomingEvent
+  extends Schema.Schema.Type<typeof SubscriptionItemUpcomingEvent_> {}
 /**
+ * `SubscriptionItemUpcomingEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemUpcomingEvent
-  extends Schema.Schema.Type<typeof SubscriptionItemUpcomingEvent> {}
+export interface SubscriptionItemUpcomingEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemUpcomingEvent_> {}
+/**
+ * `subscriptionItem.upcoming`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemUpcomingEvent: Schema.Schema<
+  SubscriptionItemUpcomingEvent,
+  SubscriptionItemUpcomingEventEncoded
+> = SubscriptionItemUpcomingEvent_
 
+const SubscriptionItemUpdatedEvent_ = event("subscriptionItem.updated", {
+  data: BillingSubscriptionItemEventPayload
+})
 /**
  * `subscriptionItem.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const SubscriptionItemUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("subscriptionItem.updated"),
-  data: BillingSubscriptionItemEventPayload
-})
+export interface SubscriptionItemUpdatedEvent
+  extends Schema.Schema.Type<typeof SubscriptionItemUpdatedEvent_> {}
 /**
+ * `SubscriptionItemUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface SubscriptionItemUpdatedEvent
-  extends Schema.Schema.Type<typeof SubscriptionItemUpdatedEvent> {}
+export interface SubscriptionItemUpdatedEventEncoded
+  extends Schema.Schema.Encoded<typeof SubscriptionItemUpdatedEvent_> {}
+/**
+ * `subscriptionItem.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const SubscriptionItemUpdatedEvent: Schema.Schema<
+  SubscriptionItemUpdatedEvent,
+  SubscriptionItemUpdatedEventEncoded
+> = SubscriptionItemUpdatedEvent_
 
+const UserCreatedEvent_ = event("user.created", { data: User })
 /**
  * `user.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const UserCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("user.created"),
-  data: User
-})
+export interface UserCreatedEvent extends Schema.Schema.Type<typeof UserCreatedEvent_> {}
 /**
+ * `UserCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface UserCreatedEvent extends Schema.Schema.Type<typeof UserCreatedEvent> {}
+export interface UserCreatedEventEncoded extends Schema.Schema.Encoded<typeof UserCreatedEvent_> {}
+/**
+ * `user.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const UserCreatedEvent: Schema.Schema<UserCreatedEvent, UserCreatedEventEncoded> = UserCreatedEvent_
 
+const UserUpdatedEvent_ = event("user.updated", { data: User })
 /**
  * `user.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const UserUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("user.updated"),
-  data: User
-})
+export interface UserUpdatedEvent extends Schema.Schema.Type<typeof UserUpdatedEvent_> {}
 /**
+ * `UserUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface UserUpdatedEvent extends Schema.Schema.Type<typeof UserUpdatedEvent> {}
+export interface UserUpdatedEventEncoded extends Schema.Schema.Encoded<typeof UserUpdatedEvent_> {}
+/**
+ * `user.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const UserUpdatedEvent: Schema.Schema<UserUpdatedEvent, UserUpdatedEventEncoded> = UserUpdatedEvent_
 
+const UserDeletedEvent_ = event("user.deleted", { data: DeletedObject })
 /**
  * `user.deleted`
  *
  * @since 0.1.0
  * @category events
  */
-export const UserDeletedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("user.deleted"),
-  data: DeletedObject
-})
+export interface UserDeletedEvent extends Schema.Schema.Type<typeof UserDeletedEvent_> {}
 /**
+ * `UserDeletedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface UserDeletedEvent extends Schema.Schema.Type<typeof UserDeletedEvent> {}
+export interface UserDeletedEventEncoded extends Schema.Schema.Encoded<typeof UserDeletedEvent_> {}
+/**
+ * `user.deleted`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const UserDeletedEvent: Schema.Schema<UserDeletedEvent, UserDeletedEventEncoded> = UserDeletedEvent_
 
+const WaitlistEntryCreatedEvent_ = event("waitlistEntry.created", { data: WaitlistEntry })
 /**
  * `waitlistEntry.created`
  *
  * @since 0.1.0
  * @category events
  */
-export const WaitlistEntryCreatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("waitlistEntry.created"),
-  data: WaitlistEntry
-})
+export interface WaitlistEntryCreatedEvent extends Schema.Schema.Type<typeof WaitlistEntryCreatedEvent_> {}
 /**
+ * `WaitlistEntryCreatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface WaitlistEntryCreatedEvent extends Schema.Schema.Type<typeof WaitlistEntryCreatedEvent> {}
+export interface WaitlistEntryCreatedEventEncoded
+  extends Schema.Schema.Encoded<typeof WaitlistEntryCreatedEvent_> {}
+/**
+ * `waitlistEntry.created`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const WaitlistEntryCreatedEvent: Schema.Schema<
+  WaitlistEntryCreatedEvent,
+  WaitlistEntryCreatedEventEncoded
+> = WaitlistEntryCreatedEvent_
 
+const WaitlistEntryUpdatedEvent_ = event("waitlistEntry.updated", { data: WaitlistEntry })
 /**
  * `waitlistEntry.updated`
  *
  * @since 0.1.0
  * @category events
  */
-export const WaitlistEntryUpdatedEvent = Schema.Struct({
-  ...WebhookEventPayload.fields,
-  type: Schema.Literal("waitlistEntry.updated"),
-  data: WaitlistEntry
-})
+export interface WaitlistEntryUpdatedEvent extends Schema.Schema.Type<typeof WaitlistEntryUpdatedEvent_> {}
 /**
+ * `WaitlistEntryUpdatedEvent` on the wire.
+ *
  * @since 0.1.0
  * @category events
  */
-export interface WaitlistEntryUpdatedEvent extends Schema.Schema.Type<typeof WaitlistEntryUpdatedEvent> {}
+export interface WaitlistEntryUpdatedEventEncoded
+  extends Schema.Schema.Encoded<typeof WaitlistEntryUpdatedEvent_> {}
+/**
+ * `waitlistEntry.updated`
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const WaitlistEntryUpdatedEvent: Schema.Schema<
+  WaitlistEntryUpdatedEvent,
+  WaitlistEntryUpdatedEventEncoded
+> = WaitlistEntryUpdatedEvent_
 
 /**
  * The list of event types this version knows.
@@ -2678,13 +4002,13 @@ const knownEventTypes: ReadonlySet<string> = new Set(eventTypes)
  */
 export const UnknownWebhookEvent = Schema.transform(
   Schema.Struct({
-    ...WebhookEventPayload.fields,
+    ...WebhookEventPayload_.fields,
     type: Schema.String.pipe(Schema.filter((type) => !knownEventTypes.has(type))),
     data: Schema.optional(Schema.Unknown)
   }),
   Schema.typeSchema(
     Schema.Struct({
-      ...WebhookEventPayload.fields,
+      ...WebhookEventPayload_.fields,
       type: Schema.Literal("unknown"),
       eventType: Schema.String,
       data: Schema.optional(Schema.Unknown)

@@ -17,11 +17,7 @@ import {
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateAdminPortalLinkTokenParams = /* @__PURE__ */ Schema.Struct({
+const CreateAdminPortalLinkTokenParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ optional(
     /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^org_\w{27}$/)),
     "organization_id"
@@ -42,17 +38,25 @@ export const CreateAdminPortalLinkTokenParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `createAdminPortalLinkToken`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface CreateAdminPortalLinkTokenParams
-  extends Schema.Schema.Type<typeof CreateAdminPortalLinkTokenParams> {}
-
+  extends Schema.Schema.Type<typeof CreateAdminPortalLinkTokenParams_> {}
 /**
+ * The params of `createAdminPortalLinkToken`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const CreateAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDecode(
+export const CreateAdminPortalLinkTokenParams: Schema.Schema<
+  CreateAdminPortalLinkTokenParams,
+  Schema.Schema.Encoded<typeof CreateAdminPortalLinkTokenParams_>
+> = CreateAdminPortalLinkTokenParams_
+
+const CreateAdminPortalLinkTokenResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("admin_portal_link_token"),
     id: Schema.String,
@@ -71,14 +75,40 @@ export const CreateAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDe
   })
 )
 /**
+ * What `createAdminPortalLinkToken` answers.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CreateAdminPortalLinkTokenResponse
-  extends Schema.Schema.Type<typeof CreateAdminPortalLinkTokenResponse> {}
+  extends Schema.Schema.Type<typeof CreateAdminPortalLinkTokenResponse_> {}
+/**
+ * `CreateAdminPortalLinkTokenResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateAdminPortalLinkTokenResponseEncoded
+  extends Schema.Schema.Encoded<typeof CreateAdminPortalLinkTokenResponse_> {}
+/**
+ * What `createAdminPortalLinkToken` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CreateAdminPortalLinkTokenResponse: Schema.Schema<
+  CreateAdminPortalLinkTokenResponse,
+  CreateAdminPortalLinkTokenResponseEncoded
+> = CreateAdminPortalLinkTokenResponse_
 
 /**
  * `POST /admin_portal_link_tokens` (`createAdminPortalLinkToken`)
+ *
+ * Params:
+ * - `organizationId` (body): string, matching `^org_\w{27}$`
+ * - `itContactId` (body): string, at least 1 character
+ * - `scopes` (body): array of string, each at least 1 character
+ * - `secondsUntilExpiration` (body): integer, above 0 and at most 86400, default `3600`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
  *
@@ -95,11 +125,7 @@ export const createAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
   success: CreateAdminPortalLinkTokenResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeAdminPortalLinkTokenParams = /* @__PURE__ */ Schema.Struct({
+const RevokeAdminPortalLinkTokenParams_ = /* @__PURE__ */ Schema.Struct({
   adminPortalLinkTokenId: /* @__PURE__ */ required(
     /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^aplt_[0-9A-Fa-f]{32}$/)),
     "adminPortalLinkTokenID"
@@ -107,17 +133,25 @@ export const RevokeAdminPortalLinkTokenParams = /* @__PURE__ */ Schema.Struct({
   revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
 })
 /**
+ * The params of `revokeAdminPortalLinkToken`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface RevokeAdminPortalLinkTokenParams
-  extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenParams> {}
-
+  extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenParams_> {}
 /**
+ * The params of `revokeAdminPortalLinkToken`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const RevokeAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDecode(
+export const RevokeAdminPortalLinkTokenParams: Schema.Schema<
+  RevokeAdminPortalLinkTokenParams,
+  Schema.Schema.Encoded<typeof RevokeAdminPortalLinkTokenParams_>
+> = RevokeAdminPortalLinkTokenParams_
+
+const RevokeAdminPortalLinkTokenResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("admin_portal_link_token"),
     id: Schema.String,
@@ -135,14 +169,37 @@ export const RevokeAdminPortalLinkTokenResponse = /* @__PURE__ */ withCompiledDe
   })
 )
 /**
+ * What `revokeAdminPortalLinkToken` answers.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface RevokeAdminPortalLinkTokenResponse
-  extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenResponse> {}
+  extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenResponse_> {}
+/**
+ * `RevokeAdminPortalLinkTokenResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RevokeAdminPortalLinkTokenResponseEncoded
+  extends Schema.Schema.Encoded<typeof RevokeAdminPortalLinkTokenResponse_> {}
+/**
+ * What `revokeAdminPortalLinkToken` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const RevokeAdminPortalLinkTokenResponse: Schema.Schema<
+  RevokeAdminPortalLinkTokenResponse,
+  RevokeAdminPortalLinkTokenResponseEncoded
+> = RevokeAdminPortalLinkTokenResponse_
 
 /**
  * `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` (`revokeAdminPortalLinkToken`)
+ *
+ * Params:
+ * - `adminPortalLinkTokenId` (path, required): string, matching `^aplt_[0-9A-Fa-f]{32}$`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *

@@ -9,11 +9,7 @@ import * as Models from "./Models.js"
 import { PathSegment, WireString, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   onBehalfOf: /* @__PURE__ */ required(
     /* @__PURE__ */ Schema.Struct({
       userId: /* @__PURE__ */ optional(WireString, "user_id"),
@@ -28,13 +24,29 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   sessionMaxDurationInSeconds: /* @__PURE__ */ optional(Schema.Int, "session_max_duration_in_seconds")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /agents/tasks` (`CreateAgentTask`)
+ *
+ * Params:
+ * - `redirectUrl` (body, required): string, format `uri`
+ * - `sessionMaxDurationInSeconds` (body): integer, default `1800`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -51,18 +63,26 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.AgentTask
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
   agentTaskId: /* @__PURE__ */ required(PathSegment, "agent_task_id")
 })
 /**
+ * The params of `revoke`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
+export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+/**
+ * The params of `revoke`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeParams: Schema.Schema<
+  RevokeParams,
+  Schema.Schema.Encoded<typeof RevokeParams_>
+> = RevokeParams_
 
 /**
  * `POST /agents/tasks/{agent_task_id}/revoke` (`RevokeAgentTask`)

@@ -10,11 +10,7 @@ import { PathSegment, WireString, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListAllowlistIdentifiersParams = /* @__PURE__ */ Schema.Struct({
+const ListAllowlistIdentifiersParams_ = /* @__PURE__ */ Schema.Struct({
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -24,14 +20,30 @@ export const ListAllowlistIdentifiersParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `listAllowlistIdentifiers`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface ListAllowlistIdentifiersParams
-  extends Schema.Schema.Type<typeof ListAllowlistIdentifiersParams> {}
+  extends Schema.Schema.Type<typeof ListAllowlistIdentifiersParams_> {}
+/**
+ * The params of `listAllowlistIdentifiers`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListAllowlistIdentifiersParams: Schema.Schema<
+  ListAllowlistIdentifiersParams,
+  Schema.Schema.Encoded<typeof ListAllowlistIdentifiersParams_>
+> = ListAllowlistIdentifiersParams_
 
 /**
  * `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
  *
@@ -60,23 +72,34 @@ export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.streamPagin
   { maxPageSize: 500 }
 )
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateAllowlistIdentifierParams = /* @__PURE__ */ Schema.Struct({
+const CreateAllowlistIdentifierParams_ = /* @__PURE__ */ Schema.Struct({
   identifier: WireString,
   notify: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 /**
+ * The params of `createAllowlistIdentifier`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface CreateAllowlistIdentifierParams
-  extends Schema.Schema.Type<typeof CreateAllowlistIdentifierParams> {}
+  extends Schema.Schema.Type<typeof CreateAllowlistIdentifierParams_> {}
+/**
+ * The params of `createAllowlistIdentifier`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateAllowlistIdentifierParams: Schema.Schema<
+  CreateAllowlistIdentifierParams,
+  Schema.Schema.Encoded<typeof CreateAllowlistIdentifierParams_>
+> = CreateAllowlistIdentifierParams_
 
 /**
  * `POST /allowlist_identifiers` (`CreateAllowlistIdentifier`)
+ *
+ * Params:
+ * - `notify` (body): boolean, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -93,19 +116,27 @@ export const createAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   success: Models.AllowlistIdentifier
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteAllowlistIdentifierParams = /* @__PURE__ */ Schema.Struct({
+const DeleteAllowlistIdentifierParams_ = /* @__PURE__ */ Schema.Struct({
   identifierId: /* @__PURE__ */ required(PathSegment, "identifier_id")
 })
 /**
+ * The params of `deleteAllowlistIdentifier`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface DeleteAllowlistIdentifierParams
-  extends Schema.Schema.Type<typeof DeleteAllowlistIdentifierParams> {}
+  extends Schema.Schema.Type<typeof DeleteAllowlistIdentifierParams_> {}
+/**
+ * The params of `deleteAllowlistIdentifier`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteAllowlistIdentifierParams: Schema.Schema<
+  DeleteAllowlistIdentifierParams,
+  Schema.Schema.Encoded<typeof DeleteAllowlistIdentifierParams_>
+> = DeleteAllowlistIdentifierParams_
 
 /**
  * `DELETE /allowlist_identifiers/{identifier_id}` (`DeleteAllowlistIdentifier`)
@@ -124,19 +155,27 @@ export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListBlocklistIdentifiersParams = /* @__PURE__ */ Schema.Struct({
+const ListBlocklistIdentifiersParams_ = /* @__PURE__ */ Schema.Struct({
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 /**
+ * The params of `listBlocklistIdentifiers`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface ListBlocklistIdentifiersParams
-  extends Schema.Schema.Type<typeof ListBlocklistIdentifiersParams> {}
+  extends Schema.Schema.Type<typeof ListBlocklistIdentifiersParams_> {}
+/**
+ * The params of `listBlocklistIdentifiers`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListBlocklistIdentifiersParams: Schema.Schema<
+  ListBlocklistIdentifiersParams,
+  Schema.Schema.Encoded<typeof ListBlocklistIdentifiersParams_>
+> = ListBlocklistIdentifiersParams_
 
 /**
  * `GET /blocklist_identifiers` (`ListBlocklistIdentifiers`)
@@ -156,17 +195,25 @@ export const listBlocklistIdentifiers = /* @__PURE__ */ Operation.make({
   success: Models.BlocklistIdentifiers
 })
 
+const CreateBlocklistIdentifierParams_ = /* @__PURE__ */ Schema.Struct({ identifier: WireString })
 /**
- * @since 0.1.0
- * @category params
- */
-export const CreateBlocklistIdentifierParams = /* @__PURE__ */ Schema.Struct({ identifier: WireString })
-/**
+ * The params of `createBlocklistIdentifier`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface CreateBlocklistIdentifierParams
-  extends Schema.Schema.Type<typeof CreateBlocklistIdentifierParams> {}
+  extends Schema.Schema.Type<typeof CreateBlocklistIdentifierParams_> {}
+/**
+ * The params of `createBlocklistIdentifier`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateBlocklistIdentifierParams: Schema.Schema<
+  CreateBlocklistIdentifierParams,
+  Schema.Schema.Encoded<typeof CreateBlocklistIdentifierParams_>
+> = CreateBlocklistIdentifierParams_
 
 /**
  * `POST /blocklist_identifiers` (`CreateBlocklistIdentifier`)
@@ -186,19 +233,27 @@ export const createBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   success: Models.BlocklistIdentifier
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteBlocklistIdentifierParams = /* @__PURE__ */ Schema.Struct({
+const DeleteBlocklistIdentifierParams_ = /* @__PURE__ */ Schema.Struct({
   identifierId: /* @__PURE__ */ required(PathSegment, "identifier_id")
 })
 /**
+ * The params of `deleteBlocklistIdentifier`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface DeleteBlocklistIdentifierParams
-  extends Schema.Schema.Type<typeof DeleteBlocklistIdentifierParams> {}
+  extends Schema.Schema.Type<typeof DeleteBlocklistIdentifierParams_> {}
+/**
+ * The params of `deleteBlocklistIdentifier`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteBlocklistIdentifierParams: Schema.Schema<
+  DeleteBlocklistIdentifierParams,
+  Schema.Schema.Encoded<typeof DeleteBlocklistIdentifierParams_>
+> = DeleteBlocklistIdentifierParams_
 
 /**
  * `DELETE /blocklist_identifiers/{identifier_id}` (`DeleteBlocklistIdentifier`)

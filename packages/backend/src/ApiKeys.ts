@@ -19,11 +19,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetApiKeysParams = /* @__PURE__ */ Schema.Struct({
+const GetApiKeysParams_ = /* @__PURE__ */ Schema.Struct({
   type: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(3))),
   subject: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
   includeInvalid: /* @__PURE__ */ optional(
@@ -40,16 +36,24 @@ export const GetApiKeysParams = /* @__PURE__ */ Schema.Struct({
   query: /* @__PURE__ */ Schema.optional(WireString)
 })
 /**
+ * The params of `getApiKeys`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetApiKeysParams extends Schema.Schema.Type<typeof GetApiKeysParams> {}
-
+export interface GetApiKeysParams extends Schema.Schema.Type<typeof GetApiKeysParams_> {}
 /**
+ * The params of `getApiKeys`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const GetApiKeysResponse = /* @__PURE__ */ withCompiledDecode(
+export const GetApiKeysParams: Schema.Schema<
+  GetApiKeysParams,
+  Schema.Schema.Encoded<typeof GetApiKeysParams_>
+> = GetApiKeysParams_
+
+const GetApiKeysResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ Schema.Struct({
@@ -75,13 +79,37 @@ export const GetApiKeysResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `getApiKeys` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface GetApiKeysResponse extends Schema.Schema.Type<typeof GetApiKeysResponse> {}
+export interface GetApiKeysResponse extends Schema.Schema.Type<typeof GetApiKeysResponse_> {}
+/**
+ * `GetApiKeysResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetApiKeysResponseEncoded extends Schema.Schema.Encoded<typeof GetApiKeysResponse_> {}
+/**
+ * What `getApiKeys` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const GetApiKeysResponse: Schema.Schema<GetApiKeysResponse, GetApiKeysResponseEncoded> =
+  GetApiKeysResponse_
 
 /**
  * `GET /api_keys` (`getApiKeys`)
+ *
+ * Params:
+ * - `type` (query): string, at least 3 characters, default `api_key`
+ * - `subject` (query, required): string, matching `^(user|org|mch|scim)_\w{27}$`
+ * - `includeInvalid` (query): string, one of `true`, `false`, default `false`
+ * - `limit` (query): number, 1 to 100, default `10`
+ * - `offset` (query): number or null, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -111,11 +139,7 @@ export const streamApiKeys = /* @__PURE__ */ Pagination.stream(getApiKeys, {
   maxPageSize: 100
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateApiKeyParams = /* @__PURE__ */ Schema.Struct({
+const CreateApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
   type: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(3), /* @__PURE__ */ Schema.maxLength(25))
   ),
@@ -140,16 +164,24 @@ export const CreateApiKeyParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `createApiKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateApiKeyParams extends Schema.Schema.Type<typeof CreateApiKeyParams> {}
-
+export interface CreateApiKeyParams extends Schema.Schema.Type<typeof CreateApiKeyParams_> {}
 /**
+ * The params of `createApiKey`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const CreateApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
+export const CreateApiKeyParams: Schema.Schema<
+  CreateApiKeyParams,
+  Schema.Schema.Encoded<typeof CreateApiKeyParams_>
+> = CreateApiKeyParams_
+
+const CreateApiKeyResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("api_key"),
     id: Schema.String,
@@ -171,13 +203,39 @@ export const CreateApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `createApiKey` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CreateApiKeyResponse extends Schema.Schema.Type<typeof CreateApiKeyResponse> {}
+export interface CreateApiKeyResponse extends Schema.Schema.Type<typeof CreateApiKeyResponse_> {}
+/**
+ * `CreateApiKeyResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateApiKeyResponseEncoded extends Schema.Schema.Encoded<typeof CreateApiKeyResponse_> {}
+/**
+ * What `createApiKey` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CreateApiKeyResponse: Schema.Schema<CreateApiKeyResponse, CreateApiKeyResponseEncoded> =
+  CreateApiKeyResponse_
 
 /**
  * `POST /api_keys` (`createApiKey`)
+ *
+ * Params:
+ * - `type` (body): string, 3 to 25 characters, default `api_key`
+ * - `name` (body, required): string, at least 3 characters, matching `^(\S(.*\S)?)?$`
+ * - `description` (body): string or null, at most 255 characters
+ * - `subject` (body, required): string, matching `^(user|org|mch|scim)_\w{27}$`
+ * - `scopes` (body): array of string, default `[]`
+ * - `createdBy` (body): string or null, matching `^user_\w{27}$`
+ * - `secondsUntilExpiration` (body): number or null, above 0
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
  *
@@ -194,27 +252,31 @@ export const createApiKey = /* @__PURE__ */ Operation.make({
   success: CreateApiKeyResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetApiKeyParams = /* @__PURE__ */ Schema.Struct({
+const GetApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
   apiKeyId: /* @__PURE__ */ required(
     /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
     "apiKeyID"
   )
 })
 /**
+ * The params of `getApiKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyParams> {}
-
+export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyParams_> {}
 /**
+ * The params of `getApiKey`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const ApiKey = /* @__PURE__ */ withCompiledDecode(
+export const GetApiKeyParams: Schema.Schema<
+  GetApiKeyParams,
+  Schema.Schema.Encoded<typeof GetApiKeyParams_>
+> = GetApiKeyParams_
+
+const ApiKey_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("api_key"),
     id: Schema.String,
@@ -235,13 +297,32 @@ export const ApiKey = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `getApiKey` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ApiKey extends Schema.Schema.Type<typeof ApiKey> {}
+export interface ApiKey extends Schema.Schema.Type<typeof ApiKey_> {}
+/**
+ * `ApiKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiKeyEncoded extends Schema.Schema.Encoded<typeof ApiKey_> {}
+/**
+ * What `getApiKey` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ApiKey: Schema.Schema<ApiKey, ApiKeyEncoded> = ApiKey_
 
 /**
  * `GET /api_keys/{apiKeyID}` (`getApiKey`)
+ *
+ * Params:
+ * - `apiKeyId` (path, required): string, matching `^(ak|api_key)_[0-9A-Fa-f]{32}$`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -257,11 +338,7 @@ export const getApiKey = /* @__PURE__ */ Operation.make({
   success: ApiKey
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateApiKeyParams = /* @__PURE__ */ Schema.Struct({
+const UpdateApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
   apiKeyId: /* @__PURE__ */ required(
     /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
     "apiKeyID"
@@ -281,13 +358,31 @@ export const UpdateApiKeyParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `updateApiKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateApiKeyParams extends Schema.Schema.Type<typeof UpdateApiKeyParams> {}
+export interface UpdateApiKeyParams extends Schema.Schema.Type<typeof UpdateApiKeyParams_> {}
+/**
+ * The params of `updateApiKey`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateApiKeyParams: Schema.Schema<
+  UpdateApiKeyParams,
+  Schema.Schema.Encoded<typeof UpdateApiKeyParams_>
+> = UpdateApiKeyParams_
 
 /**
  * `PATCH /api_keys/{apiKeyID}` (`updateApiKey`)
+ *
+ * Params:
+ * - `apiKeyId` (path, required): string, matching `^(ak|api_key)_[0-9A-Fa-f]{32}$`
+ * - `description` (body): string or null, at most 255 characters
+ * - `subject` (body): string, matching `^(user|org|mch|scim)_\w{27}$`
+ * - `secondsUntilExpiration` (body): number or null, above 0
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -304,27 +399,31 @@ export const updateApiKey = /* @__PURE__ */ Operation.make({
   success: ApiKey
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteApiKeyParams = /* @__PURE__ */ Schema.Struct({
+const DeleteApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
   apiKeyId: /* @__PURE__ */ required(
     /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
     "apiKeyID"
   )
 })
 /**
+ * The params of `deleteApiKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteApiKeyParams extends Schema.Schema.Type<typeof DeleteApiKeyParams> {}
-
+export interface DeleteApiKeyParams extends Schema.Schema.Type<typeof DeleteApiKeyParams_> {}
 /**
+ * The params of `deleteApiKey`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const DeleteApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
+export const DeleteApiKeyParams: Schema.Schema<
+  DeleteApiKeyParams,
+  Schema.Schema.Encoded<typeof DeleteApiKeyParams_>
+> = DeleteApiKeyParams_
+
+const DeleteApiKeyResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     object: /* @__PURE__ */ constant("api_key"),
@@ -332,13 +431,33 @@ export const DeleteApiKeyResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `deleteApiKey` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DeleteApiKeyResponse extends Schema.Schema.Type<typeof DeleteApiKeyResponse> {}
+export interface DeleteApiKeyResponse extends Schema.Schema.Type<typeof DeleteApiKeyResponse_> {}
+/**
+ * `DeleteApiKeyResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteApiKeyResponseEncoded extends Schema.Schema.Encoded<typeof DeleteApiKeyResponse_> {}
+/**
+ * What `deleteApiKey` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DeleteApiKeyResponse: Schema.Schema<DeleteApiKeyResponse, DeleteApiKeyResponseEncoded> =
+  DeleteApiKeyResponse_
 
 /**
  * `DELETE /api_keys/{apiKeyID}` (`deleteApiKey`)
+ *
+ * Params:
+ * - `apiKeyId` (path, required): string, matching `^(ak|api_key)_[0-9A-Fa-f]{32}$`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -354,37 +473,62 @@ export const deleteApiKey = /* @__PURE__ */ Operation.make({
   success: DeleteApiKeyResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetApiKeySecretParams = /* @__PURE__ */ Schema.Struct({
+const GetApiKeySecretParams_ = /* @__PURE__ */ Schema.Struct({
   apiKeyId: /* @__PURE__ */ required(
     /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
     "apiKeyID"
   )
 })
 /**
+ * The params of `getApiKeySecret`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetApiKeySecretParams extends Schema.Schema.Type<typeof GetApiKeySecretParams> {}
-
+export interface GetApiKeySecretParams extends Schema.Schema.Type<typeof GetApiKeySecretParams_> {}
 /**
+ * The params of `getApiKeySecret`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const GetApiKeySecretResponse = /* @__PURE__ */ withCompiledDecode(
+export const GetApiKeySecretParams: Schema.Schema<
+  GetApiKeySecretParams,
+  Schema.Schema.Encoded<typeof GetApiKeySecretParams_>
+> = GetApiKeySecretParams_
+
+const GetApiKeySecretResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({ secret: Schema.String })
 )
 /**
+ * What `getApiKeySecret` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface GetApiKeySecretResponse extends Schema.Schema.Type<typeof GetApiKeySecretResponse> {}
+export interface GetApiKeySecretResponse extends Schema.Schema.Type<typeof GetApiKeySecretResponse_> {}
+/**
+ * `GetApiKeySecretResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetApiKeySecretResponseEncoded
+  extends Schema.Schema.Encoded<typeof GetApiKeySecretResponse_> {}
+/**
+ * What `getApiKeySecret` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const GetApiKeySecretResponse: Schema.Schema<GetApiKeySecretResponse, GetApiKeySecretResponseEncoded> =
+  GetApiKeySecretResponse_
 
 /**
  * `GET /api_keys/{apiKeyID}/secret` (`getApiKeySecret`)
+ *
+ * Params:
+ * - `apiKeyId` (path, required): string, matching `^(ak|api_key)_[0-9A-Fa-f]{32}$`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -400,11 +544,7 @@ export const getApiKeySecret = /* @__PURE__ */ Operation.make({
   success: GetApiKeySecretResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeApiKeyParams = /* @__PURE__ */ Schema.Struct({
+const RevokeApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
   apiKeyId: /* @__PURE__ */ required(
     /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
     "apiKeyID"
@@ -412,13 +552,28 @@ export const RevokeApiKeyParams = /* @__PURE__ */ Schema.Struct({
   revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
 })
 /**
+ * The params of `revokeApiKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeApiKeyParams extends Schema.Schema.Type<typeof RevokeApiKeyParams> {}
+export interface RevokeApiKeyParams extends Schema.Schema.Type<typeof RevokeApiKeyParams_> {}
+/**
+ * The params of `revokeApiKey`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeApiKeyParams: Schema.Schema<
+  RevokeApiKeyParams,
+  Schema.Schema.Encoded<typeof RevokeApiKeyParams_>
+> = RevokeApiKeyParams_
 
 /**
  * `POST /api_keys/{apiKeyID}/revoke` (`revokeApiKey`)
+ *
+ * Params:
+ * - `apiKeyId` (path, required): string, matching `^(ak|api_key)_[0-9A-Fa-f]{32}$`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -435,16 +590,24 @@ export const revokeApiKey = /* @__PURE__ */ Operation.make({
   success: ApiKey
 })
 
+const VerifyApiKeyParams_ = /* @__PURE__ */ Schema.Struct({ secret: WireString })
 /**
+ * The params of `verifyApiKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const VerifyApiKeyParams = /* @__PURE__ */ Schema.Struct({ secret: WireString })
+export interface VerifyApiKeyParams extends Schema.Schema.Type<typeof VerifyApiKeyParams_> {}
 /**
+ * The params of `verifyApiKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface VerifyApiKeyParams extends Schema.Schema.Type<typeof VerifyApiKeyParams> {}
+export const VerifyApiKeyParams: Schema.Schema<
+  VerifyApiKeyParams,
+  Schema.Schema.Encoded<typeof VerifyApiKeyParams_>
+> = VerifyApiKeyParams_
 
 /**
  * `POST /api_keys/verify` (`verifyApiKey`)

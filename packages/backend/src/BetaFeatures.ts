@@ -9,28 +9,32 @@ import { WireString, optional, optionalNullable } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateInstanceSettingsParams = /* @__PURE__ */ Schema.Struct({
+const UpdateInstanceSettingsParams_ = /* @__PURE__ */ Schema.Struct({
   restrictedToAllowlist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "restricted_to_allowlist"),
   fromEmailAddress: /* @__PURE__ */ optionalNullable(WireString, "from_email_address"),
   progressiveSignUp: /* @__PURE__ */ optionalNullable(Schema.Boolean, "progressive_sign_up"),
   testMode: /* @__PURE__ */ optionalNullable(Schema.Boolean, "test_mode")
 })
 /**
+ * The params of `updateInstanceSettings`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface UpdateInstanceSettingsParams
-  extends Schema.Schema.Type<typeof UpdateInstanceSettingsParams> {}
-
+  extends Schema.Schema.Type<typeof UpdateInstanceSettingsParams_> {}
 /**
+ * The params of `updateInstanceSettings`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const UpdateInstanceSettingsResponse = /* @__PURE__ */ withCompiledDecode(
+export const UpdateInstanceSettingsParams: Schema.Schema<
+  UpdateInstanceSettingsParams,
+  Schema.Schema.Encoded<typeof UpdateInstanceSettingsParams_>
+> = UpdateInstanceSettingsParams_
+
+const UpdateInstanceSettingsResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("instance_settings")),
     id: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -41,14 +45,37 @@ export const UpdateInstanceSettingsResponse = /* @__PURE__ */ withCompiledDecode
   })
 )
 /**
+ * What `updateInstanceSettings` answers.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UpdateInstanceSettingsResponse
-  extends Schema.Schema.Type<typeof UpdateInstanceSettingsResponse> {}
+  extends Schema.Schema.Type<typeof UpdateInstanceSettingsResponse_> {}
+/**
+ * `UpdateInstanceSettingsResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UpdateInstanceSettingsResponseEncoded
+  extends Schema.Schema.Encoded<typeof UpdateInstanceSettingsResponse_> {}
+/**
+ * What `updateInstanceSettings` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UpdateInstanceSettingsResponse: Schema.Schema<
+  UpdateInstanceSettingsResponse,
+  UpdateInstanceSettingsResponseEncoded
+> = UpdateInstanceSettingsResponse_
 
 /**
  * `PATCH /beta_features/instance_settings` (`UpdateInstanceAuthConfig`)
+ *
+ * Params:
+ * - `restrictedToAllowlist` (body): boolean or null, default `false`
  *
  * Documented errors: `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -65,20 +92,28 @@ export const updateInstanceSettings = /* @__PURE__ */ Operation.make({
   success: UpdateInstanceSettingsResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateProductionInstanceDomainParams = /* @__PURE__ */ Schema.Struct({
+const UpdateProductionInstanceDomainParams_ = /* @__PURE__ */ Schema.Struct({
   homeUrl: /* @__PURE__ */ optional(WireString, "home_url"),
   isSecondary: /* @__PURE__ */ optional(Schema.Boolean, "is_secondary")
 })
 /**
+ * The params of `updateProductionInstanceDomain`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface UpdateProductionInstanceDomainParams
-  extends Schema.Schema.Type<typeof UpdateProductionInstanceDomainParams> {}
+  extends Schema.Schema.Type<typeof UpdateProductionInstanceDomainParams_> {}
+/**
+ * The params of `updateProductionInstanceDomain`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateProductionInstanceDomainParams: Schema.Schema<
+  UpdateProductionInstanceDomainParams,
+  Schema.Schema.Encoded<typeof UpdateProductionInstanceDomainParams_>
+> = UpdateProductionInstanceDomainParams_
 
 /**
  * `PUT /beta_features/domain` (`UpdateProductionInstanceDomain`)
@@ -99,19 +134,27 @@ export const updateProductionInstanceDomain = /* @__PURE__ */ Operation.make({
   success: undefined
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ChangeDomainParams = /* @__PURE__ */ Schema.Struct({
+const ChangeDomainParams_ = /* @__PURE__ */ Schema.Struct({
   homeUrl: /* @__PURE__ */ optional(WireString, "home_url"),
   isSecondary: /* @__PURE__ */ optional(Schema.Boolean, "is_secondary")
 })
 /**
+ * The params of `changeDomain`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ChangeDomainParams extends Schema.Schema.Type<typeof ChangeDomainParams> {}
+export interface ChangeDomainParams extends Schema.Schema.Type<typeof ChangeDomainParams_> {}
+/**
+ * The params of `changeDomain`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ChangeDomainParams: Schema.Schema<
+  ChangeDomainParams,
+  Schema.Schema.Encoded<typeof ChangeDomainParams_>
+> = ChangeDomainParams_
 
 /**
  * `POST /instance/change_domain` (`ChangeProductionInstanceDomain`)

@@ -10,11 +10,7 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListPlansParams = /* @__PURE__ */ Schema.Struct({
+const ListPlansParams_ = /* @__PURE__ */ Schema.Struct({
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -25,13 +21,30 @@ export const ListPlansParams = /* @__PURE__ */ Schema.Struct({
   payerType: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("user", "org"), "payer_type")
 })
 /**
+ * The params of `listPlans`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListPlansParams extends Schema.Schema.Type<typeof ListPlansParams> {}
+export interface ListPlansParams extends Schema.Schema.Type<typeof ListPlansParams_> {}
+/**
+ * The params of `listPlans`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListPlansParams: Schema.Schema<
+  ListPlansParams,
+  Schema.Schema.Encoded<typeof ListPlansParams_>
+> = ListPlansParams_
 
 /**
  * `GET /billing/plans` (`GetCommercePlanList`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `payerType` (query): string, one of `user`, `org`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -61,11 +74,7 @@ export const streamPlans = /* @__PURE__ */ Pagination.stream(listPlans, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListPricesParams = /* @__PURE__ */ Schema.Struct({
+const ListPricesParams_ = /* @__PURE__ */ Schema.Struct({
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -76,13 +85,29 @@ export const ListPricesParams = /* @__PURE__ */ Schema.Struct({
   planId: /* @__PURE__ */ optional(WireString, "plan_id")
 })
 /**
+ * The params of `listPrices`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListPricesParams extends Schema.Schema.Type<typeof ListPricesParams> {}
+export interface ListPricesParams extends Schema.Schema.Type<typeof ListPricesParams_> {}
+/**
+ * The params of `listPrices`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListPricesParams: Schema.Schema<
+  ListPricesParams,
+  Schema.Schema.Encoded<typeof ListPricesParams_>
+> = ListPricesParams_
 
 /**
  * `GET /billing/prices` (`GetBillingPriceList`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -112,11 +137,7 @@ export const streamPrices = /* @__PURE__ */ Pagination.stream(listPrices, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreatePriceParams = /* @__PURE__ */ Schema.Struct({
+const CreatePriceParams_ = /* @__PURE__ */ Schema.Struct({
   planId: /* @__PURE__ */ required(WireString, "plan_id"),
   currency: /* @__PURE__ */ Schema.optional(WireString),
   amount: /* @__PURE__ */ Schema.NullOr(Schema.Int),
@@ -128,13 +149,31 @@ export const CreatePriceParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `createPrice`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreatePriceParams extends Schema.Schema.Type<typeof CreatePriceParams> {}
+export interface CreatePriceParams extends Schema.Schema.Type<typeof CreatePriceParams_> {}
+/**
+ * The params of `createPrice`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreatePriceParams: Schema.Schema<
+  CreatePriceParams,
+  Schema.Schema.Encoded<typeof CreatePriceParams_>
+> = CreatePriceParams_
 
 /**
  * `POST /billing/prices` (`CreateBillingPrice`)
+ *
+ * Params:
+ * - `currency` (body): string, default `USD`
+ * - `amount` (body, required): integer or null, format `int64`
+ * - `annualMonthlyAmount` (body): integer or null, format `int64`
+ * - `supportedBillingPeriods` (body): string, one of `month`, `annual`, `both`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -151,11 +190,7 @@ export const createPrice = /* @__PURE__ */ Operation.make({
   success: Models.BillingPriceResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListSubscriptionItemsParams = /* @__PURE__ */ Schema.Struct({
+const ListSubscriptionItemsParams_ = /* @__PURE__ */ Schema.Struct({
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -172,13 +207,33 @@ export const ListSubscriptionItemsParams = /* @__PURE__ */ Schema.Struct({
   query: /* @__PURE__ */ Schema.optional(WireString)
 })
 /**
+ * The params of `listSubscriptionItems`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListSubscriptionItemsParams extends Schema.Schema.Type<typeof ListSubscriptionItemsParams> {}
+export interface ListSubscriptionItemsParams
+  extends Schema.Schema.Type<typeof ListSubscriptionItemsParams_> {}
+/**
+ * The params of `listSubscriptionItems`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListSubscriptionItemsParams: Schema.Schema<
+  ListSubscriptionItemsParams,
+  Schema.Schema.Encoded<typeof ListSubscriptionItemsParams_>
+> = ListSubscriptionItemsParams_
 
 /**
  * `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `status` (query): string, one of `active`, `ended`, `past_due`, `upcoming`, `free_trial`
+ * - `payerType` (query): string, one of `user`, `org`
+ * - `includeFree` (query): boolean, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -217,23 +272,34 @@ export const streamSubscriptionItems = /* @__PURE__ */ Pagination.stream(listSub
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CancelSubscriptionItemParams = /* @__PURE__ */ Schema.Struct({
+const CancelSubscriptionItemParams_ = /* @__PURE__ */ Schema.Struct({
   subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
   endNow: /* @__PURE__ */ optional(Schema.Boolean, "end_now")
 })
 /**
+ * The params of `cancelSubscriptionItem`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface CancelSubscriptionItemParams
-  extends Schema.Schema.Type<typeof CancelSubscriptionItemParams> {}
+  extends Schema.Schema.Type<typeof CancelSubscriptionItemParams_> {}
+/**
+ * The params of `cancelSubscriptionItem`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CancelSubscriptionItemParams: Schema.Schema<
+  CancelSubscriptionItemParams,
+  Schema.Schema.Encoded<typeof CancelSubscriptionItemParams_>
+> = CancelSubscriptionItemParams_
 
 /**
  * `DELETE /billing/subscription_items/{subscription_item_id}` (`CancelCommerceSubscriptionItem`)
+ *
+ * Params:
+ * - `endNow` (query): boolean, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -250,23 +316,34 @@ export const cancelSubscriptionItem = /* @__PURE__ */ Operation.make({
   success: Models.CommerceSubscriptionItem
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ExtendSubscriptionItemFreeTrialParams = /* @__PURE__ */ Schema.Struct({
+const ExtendSubscriptionItemFreeTrialParams_ = /* @__PURE__ */ Schema.Struct({
   subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
   extendTo: /* @__PURE__ */ required(WireString, "extend_to")
 })
 /**
+ * The params of `extendSubscriptionItemFreeTrial`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface ExtendSubscriptionItemFreeTrialParams
-  extends Schema.Schema.Type<typeof ExtendSubscriptionItemFreeTrialParams> {}
+  extends Schema.Schema.Type<typeof ExtendSubscriptionItemFreeTrialParams_> {}
+/**
+ * The params of `extendSubscriptionItemFreeTrial`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ExtendSubscriptionItemFreeTrialParams: Schema.Schema<
+  ExtendSubscriptionItemFreeTrialParams,
+  Schema.Schema.Encoded<typeof ExtendSubscriptionItemFreeTrialParams_>
+> = ExtendSubscriptionItemFreeTrialParams_
 
 /**
  * `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial` (`ExtendBillingSubscriptionItemFreeTrial`)
+ *
+ * Params:
+ * - `extendTo` (body, required): string, format `date-time`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -283,20 +360,29 @@ export const extendSubscriptionItemFreeTrial = /* @__PURE__ */ Operation.make({
   success: Models.CommerceSubscriptionItem2
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreatePriceTransitionParams = /* @__PURE__ */ Schema.Struct({
+const CreatePriceTransitionParams_ = /* @__PURE__ */ Schema.Struct({
   subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
   fromPriceId: /* @__PURE__ */ required(WireString, "from_price_id"),
   toPriceId: /* @__PURE__ */ required(WireString, "to_price_id")
 })
 /**
+ * The params of `createPriceTransition`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreatePriceTransitionParams extends Schema.Schema.Type<typeof CreatePriceTransitionParams> {}
+export interface CreatePriceTransitionParams
+  extends Schema.Schema.Type<typeof CreatePriceTransitionParams_> {}
+/**
+ * The params of `createPriceTransition`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreatePriceTransitionParams: Schema.Schema<
+  CreatePriceTransitionParams,
+  Schema.Schema.Encoded<typeof CreatePriceTransitionParams_>
+> = CreatePriceTransitionParams_
 
 /**
  * `POST /billing/subscription_items/{subscription_item_id}/price_transition` (`CreateBillingPriceTransition`)
@@ -316,20 +402,28 @@ export const createPriceTransition = /* @__PURE__ */ Operation.make({
   success: Models.CommercePriceTransitionResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ApplySubscriptionItemDiscountParams = /* @__PURE__ */ Schema.Struct({
+const ApplySubscriptionItemDiscountParams_ = /* @__PURE__ */ Schema.Struct({
   subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
   discountId: /* @__PURE__ */ required(WireString, "discount_id")
 })
 /**
+ * The params of `applySubscriptionItemDiscount`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface ApplySubscriptionItemDiscountParams
-  extends Schema.Schema.Type<typeof ApplySubscriptionItemDiscountParams> {}
+  extends Schema.Schema.Type<typeof ApplySubscriptionItemDiscountParams_> {}
+/**
+ * The params of `applySubscriptionItemDiscount`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ApplySubscriptionItemDiscountParams: Schema.Schema<
+  ApplySubscriptionItemDiscountParams,
+  Schema.Schema.Encoded<typeof ApplySubscriptionItemDiscountParams_>
+> = ApplySubscriptionItemDiscountParams_
 
 /**
  * `POST /billing/subscription_items/{subscription_item_id}/discounts` (`ApplyBillingSubscriptionItemDiscount`)
@@ -349,20 +443,28 @@ export const applySubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   success: Models.CommerceDiscountRedemptionResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RemoveSubscriptionItemDiscountParams = /* @__PURE__ */ Schema.Struct({
+const RemoveSubscriptionItemDiscountParams_ = /* @__PURE__ */ Schema.Struct({
   subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
   discountId: /* @__PURE__ */ required(PathSegment, "discount_id")
 })
 /**
+ * The params of `removeSubscriptionItemDiscount`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface RemoveSubscriptionItemDiscountParams
-  extends Schema.Schema.Type<typeof RemoveSubscriptionItemDiscountParams> {}
+  extends Schema.Schema.Type<typeof RemoveSubscriptionItemDiscountParams_> {}
+/**
+ * The params of `removeSubscriptionItemDiscount`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RemoveSubscriptionItemDiscountParams: Schema.Schema<
+  RemoveSubscriptionItemDiscountParams,
+  Schema.Schema.Encoded<typeof RemoveSubscriptionItemDiscountParams_>
+> = RemoveSubscriptionItemDiscountParams_
 
 /**
  * `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (`RemoveBillingSubscriptionItemDiscount`)
@@ -381,11 +483,7 @@ export const removeSubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   success: Models.CommerceDiscountRedemptionResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListStatementsParams = /* @__PURE__ */ Schema.Struct({
+const ListStatementsParams_ = /* @__PURE__ */ Schema.Struct({
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -395,13 +493,29 @@ export const ListStatementsParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `listStatements`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListStatementsParams extends Schema.Schema.Type<typeof ListStatementsParams> {}
+export interface ListStatementsParams extends Schema.Schema.Type<typeof ListStatementsParams_> {}
+/**
+ * The params of `listStatements`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListStatementsParams: Schema.Schema<
+  ListStatementsParams,
+  Schema.Schema.Encoded<typeof ListStatementsParams_>
+> = ListStatementsParams_
 
 /**
  * `GET /billing/statements` (`GetBillingStatementList`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -431,18 +545,26 @@ export const streamStatements = /* @__PURE__ */ Pagination.stream(listStatements
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetStatementParams = /* @__PURE__ */ Schema.Struct({
+const GetStatementParams_ = /* @__PURE__ */ Schema.Struct({
   statementId: /* @__PURE__ */ required(PathSegment, "statementID")
 })
 /**
+ * The params of `getStatement`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetStatementParams extends Schema.Schema.Type<typeof GetStatementParams> {}
+export interface GetStatementParams extends Schema.Schema.Type<typeof GetStatementParams_> {}
+/**
+ * The params of `getStatement`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetStatementParams: Schema.Schema<
+  GetStatementParams,
+  Schema.Schema.Encoded<typeof GetStatementParams_>
+> = GetStatementParams_
 
 /**
  * `GET /billing/statements/{statementID}` (`GetBillingStatement`)
@@ -461,11 +583,7 @@ export const getStatement = /* @__PURE__ */ Operation.make({
   success: Models.BillingStatement
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetStatementPaymentAttemptsParams = /* @__PURE__ */ Schema.Struct({
+const GetStatementPaymentAttemptsParams_ = /* @__PURE__ */ Schema.Struct({
   statementId: /* @__PURE__ */ required(PathSegment, "statementID"),
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
@@ -476,14 +594,30 @@ export const GetStatementPaymentAttemptsParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `getStatementPaymentAttempts`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetStatementPaymentAttemptsParams
-  extends Schema.Schema.Type<typeof GetStatementPaymentAttemptsParams> {}
+  extends Schema.Schema.Type<typeof GetStatementPaymentAttemptsParams_> {}
+/**
+ * The params of `getStatementPaymentAttempts`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetStatementPaymentAttemptsParams: Schema.Schema<
+  GetStatementPaymentAttemptsParams,
+  Schema.Schema.Encoded<typeof GetStatementPaymentAttemptsParams_>
+> = GetStatementPaymentAttemptsParams_
 
 /**
  * `GET /billing/statements/{statementID}/payment_attempts` (`GetBillingStatementPaymentAttempts`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *

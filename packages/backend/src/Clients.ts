@@ -10,11 +10,7 @@ import { PathSegment, WireString, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -24,13 +20,26 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /clients` (`GetClientList`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkGone` (410), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -57,16 +66,24 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
+const VerifyParams_ = /* @__PURE__ */ Schema.Struct({ token: WireString })
 /**
+ * The params of `verify`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const VerifyParams = /* @__PURE__ */ Schema.Struct({ token: WireString })
+export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams_> {}
 /**
+ * The params of `verify`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
+export const VerifyParams: Schema.Schema<
+  VerifyParams,
+  Schema.Schema.Encoded<typeof VerifyParams_>
+> = VerifyParams_
 
 /**
  * `POST /clients/verify` (`VerifyClient`)
@@ -86,18 +103,23 @@ export const verify = /* @__PURE__ */ Operation.make({
   success: Models.Client
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   clientId: /* @__PURE__ */ required(PathSegment, "client_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /clients/{client_id}` (`GetClient`)

@@ -11,11 +11,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -24,29 +20,54 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
-
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const ListResponse = /* @__PURE__ */ withCompiledDecode(
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+
+const ListResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     data: Models.Directories,
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
   })
 )
 /**
+ * What `list` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
+export interface ListResponse extends Schema.Schema.Type<typeof ListResponse_> {}
+/**
+ * `ListResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListResponse_> {}
+/**
+ * What `list` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = ListResponse_
 
 /**
  * `GET /directories` (`ListDirectories`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkTooManyRequests` (429).
  *
@@ -76,11 +97,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   enterpriseConnectionId: /* @__PURE__ */ required(WireString, "enterprise_connection_id"),
   name: /* @__PURE__ */ Schema.optional(WireString),
   provider: WireString,
@@ -107,10 +124,22 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /directories` (`CreateDirectory`)
@@ -130,18 +159,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Directory
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /directories/{directory_id}` (`GetDirectory`)
@@ -160,11 +194,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Directory
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
   name: /* @__PURE__ */ Schema.optional(WireString),
   enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
@@ -176,10 +206,22 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   groupRoleMappingEnabled: /* @__PURE__ */ optional(Schema.Boolean, "group_role_mapping_enabled")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /directories/{directory_id}` (`UpdateDirectory`)
@@ -199,18 +241,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Directory
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /directories/{directory_id}` (`DeleteDirectory`)
@@ -236,18 +286,26 @@ export {
   deleteDirectory as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RotateApiKeyParams = /* @__PURE__ */ Schema.Struct({
+const RotateApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id")
 })
 /**
+ * The params of `rotateApiKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RotateApiKeyParams extends Schema.Schema.Type<typeof RotateApiKeyParams> {}
+export interface RotateApiKeyParams extends Schema.Schema.Type<typeof RotateApiKeyParams_> {}
+/**
+ * The params of `rotateApiKey`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RotateApiKeyParams: Schema.Schema<
+  RotateApiKeyParams,
+  Schema.Schema.Encoded<typeof RotateApiKeyParams_>
+> = RotateApiKeyParams_
 
 /**
  * `POST /directories/{directory_id}/rotate_api_key` (`RotateDirectoryAPIKey`)
@@ -266,35 +324,60 @@ export const rotateApiKey = /* @__PURE__ */ Operation.make({
   success: Models.Directory
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListGroupRoleMappingsParams = /* @__PURE__ */ Schema.Struct({
+const ListGroupRoleMappingsParams_ = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id")
 })
 /**
+ * The params of `listGroupRoleMappings`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListGroupRoleMappingsParams extends Schema.Schema.Type<typeof ListGroupRoleMappingsParams> {}
-
+export interface ListGroupRoleMappingsParams
+  extends Schema.Schema.Type<typeof ListGroupRoleMappingsParams_> {}
 /**
+ * The params of `listGroupRoleMappings`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const ListGroupRoleMappingsResponse = /* @__PURE__ */ withCompiledDecode(
+export const ListGroupRoleMappingsParams: Schema.Schema<
+  ListGroupRoleMappingsParams,
+  Schema.Schema.Encoded<typeof ListGroupRoleMappingsParams_>
+> = ListGroupRoleMappingsParams_
+
+const ListGroupRoleMappingsResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     data: Models.DirectoryGroupRoleMappings,
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
   })
 )
 /**
+ * What `listGroupRoleMappings` answers.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface ListGroupRoleMappingsResponse
-  extends Schema.Schema.Type<typeof ListGroupRoleMappingsResponse> {}
+  extends Schema.Schema.Type<typeof ListGroupRoleMappingsResponse_> {}
+/**
+ * `ListGroupRoleMappingsResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListGroupRoleMappingsResponseEncoded
+  extends Schema.Schema.Encoded<typeof ListGroupRoleMappingsResponse_> {}
+/**
+ * What `listGroupRoleMappings` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ListGroupRoleMappingsResponse: Schema.Schema<
+  ListGroupRoleMappingsResponse,
+  ListGroupRoleMappingsResponseEncoded
+> = ListGroupRoleMappingsResponse_
 
 /**
  * `GET /directories/{directory_id}/group_role_mappings` (`ListDirectoryGroupRoleMappings`)
@@ -313,11 +396,7 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
   success: ListGroupRoleMappingsResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateGroupRoleMappingParams = /* @__PURE__ */ Schema.Struct({
+const CreateGroupRoleMappingParams_ = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
   directoryGroupId: /* @__PURE__ */ optional(WireString, "directory_group_id"),
   scimGroupId: /* @__PURE__ */ optional(WireString, "scim_group_id"),
@@ -327,14 +406,29 @@ export const CreateGroupRoleMappingParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `createGroupRoleMapping`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface CreateGroupRoleMappingParams
-  extends Schema.Schema.Type<typeof CreateGroupRoleMappingParams> {}
+  extends Schema.Schema.Type<typeof CreateGroupRoleMappingParams_> {}
+/**
+ * The params of `createGroupRoleMapping`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateGroupRoleMappingParams: Schema.Schema<
+  CreateGroupRoleMappingParams,
+  Schema.Schema.Encoded<typeof CreateGroupRoleMappingParams_>
+> = CreateGroupRoleMappingParams_
 
 /**
  * `POST /directories/{directory_id}/group_role_mappings` (`CreateDirectoryGroupRoleMapping`)
+ *
+ * Params:
+ * - `precedence` (body): integer, at least 1
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -351,11 +445,7 @@ export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
   success: Models.DirectoryGroupRoleMapping
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ReplaceGroupRoleMappingsParams = /* @__PURE__ */ Schema.Struct({
+const ReplaceGroupRoleMappingsParams_ = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
   mappings: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
@@ -366,11 +456,23 @@ export const ReplaceGroupRoleMappingsParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `replaceGroupRoleMappings`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface ReplaceGroupRoleMappingsParams
-  extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsParams> {}
+  extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsParams_> {}
+/**
+ * The params of `replaceGroupRoleMappings`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ReplaceGroupRoleMappingsParams: Schema.Schema<
+  ReplaceGroupRoleMappingsParams,
+  Schema.Schema.Encoded<typeof ReplaceGroupRoleMappingsParams_>
+> = ReplaceGroupRoleMappingsParams_
 
 /**
  * `PUT /directories/{directory_id}/group_role_mappings` (`ReplaceDirectoryGroupRoleMappings`)
@@ -390,26 +492,30 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   success: ListGroupRoleMappingsResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteGroupRoleMappingParams = /* @__PURE__ */ Schema.Struct({
+const DeleteGroupRoleMappingParams_ = /* @__PURE__ */ Schema.Struct({
   directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
   mappingId: /* @__PURE__ */ required(PathSegment, "mapping_id")
 })
 /**
+ * The params of `deleteGroupRoleMapping`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface DeleteGroupRoleMappingParams
-  extends Schema.Schema.Type<typeof DeleteGroupRoleMappingParams> {}
-
+  extends Schema.Schema.Type<typeof DeleteGroupRoleMappingParams_> {}
 /**
+ * The params of `deleteGroupRoleMapping`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const DeleteGroupRoleMappingResponse = /* @__PURE__ */ withCompiledDecode(
+export const DeleteGroupRoleMappingParams: Schema.Schema<
+  DeleteGroupRoleMappingParams,
+  Schema.Schema.Encoded<typeof DeleteGroupRoleMappingParams_>
+> = DeleteGroupRoleMappingParams_
+
+const DeleteGroupRoleMappingResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("directory_group_role_mapping"),
     id: Schema.String,
@@ -417,11 +523,31 @@ export const DeleteGroupRoleMappingResponse = /* @__PURE__ */ withCompiledDecode
   })
 )
 /**
+ * What `deleteGroupRoleMapping` answers.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface DeleteGroupRoleMappingResponse
-  extends Schema.Schema.Type<typeof DeleteGroupRoleMappingResponse> {}
+  extends Schema.Schema.Type<typeof DeleteGroupRoleMappingResponse_> {}
+/**
+ * `DeleteGroupRoleMappingResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteGroupRoleMappingResponseEncoded
+  extends Schema.Schema.Encoded<typeof DeleteGroupRoleMappingResponse_> {}
+/**
+ * What `deleteGroupRoleMapping` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DeleteGroupRoleMappingResponse: Schema.Schema<
+  DeleteGroupRoleMappingResponse,
+  DeleteGroupRoleMappingResponseEncoded
+> = DeleteGroupRoleMappingResponse_
 
 /**
  * `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}` (`DeleteDirectoryGroupRoleMapping`)

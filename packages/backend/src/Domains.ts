@@ -9,16 +9,21 @@ import * as Models from "./Models.js"
 import { PathSegment, WireString, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
+const ListParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const ListParams = /* @__PURE__ */ Schema.Struct({})
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /domains` (`ListDomains`)
@@ -37,23 +42,31 @@ export const list = /* @__PURE__ */ Operation.make({
   success: Models.Domains
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const AddParams = /* @__PURE__ */ Schema.Struct({
+const AddParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,
   isSatellite: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal(true), "is_satellite"),
   proxyUrl: /* @__PURE__ */ optionalNullable(WireString, "proxy_url")
 })
 /**
+ * The params of `add`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface AddParams extends Schema.Schema.Type<typeof AddParams> {}
+export interface AddParams extends Schema.Schema.Type<typeof AddParams_> {}
+/**
+ * The params of `add`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const AddParams: Schema.Schema<AddParams, Schema.Schema.Encoded<typeof AddParams_>> = AddParams_
 
 /**
  * `POST /domains` (`AddDomain`)
+ *
+ * Params:
+ * - `isSatellite` (body, required): string, one of `true`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -70,21 +83,29 @@ export const add = /* @__PURE__ */ Operation.make({
   success: Models.Domain
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   domainId: /* @__PURE__ */ required(PathSegment, "domain_id"),
   name: /* @__PURE__ */ optionalNullable(WireString, "name"),
   proxyUrl: /* @__PURE__ */ optionalNullable(WireString, "proxy_url"),
   isSecondary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_secondary")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /domains/{domain_id}` (`UpdateDomain`)
@@ -104,18 +125,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Domain
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /domains/{domain_id}` (`DeleteDomain`)

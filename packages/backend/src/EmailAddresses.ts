@@ -10,11 +10,7 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(WireString, "user_id"),
   emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
@@ -25,13 +21,28 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /email_addresses` (`CreateEmailAddress`)
+ *
+ * Params:
+ * - `notifyPrimaryEmailAddressChanged` (body): boolean or null, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -48,18 +59,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.EmailAddress
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /email_addresses/{email_address_id}` (`GetEmailAddress`)
@@ -78,11 +94,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.EmailAddress
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
   primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
@@ -92,13 +104,28 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /email_addresses/{email_address_id}` (`UpdateEmailAddress`)
+ *
+ * Params:
+ * - `notifyPrimaryEmailAddressChanged` (body): boolean or null, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
  *
@@ -115,18 +142,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.EmailAddress
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /email_addresses/{email_address_id}` (`DeleteEmailAddress`)
@@ -152,24 +187,28 @@ export {
   deleteEmailAddress as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const PrepareVerificationParams = /* @__PURE__ */ Schema.Struct({
+const PrepareVerificationParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
 })
 /**
+ * The params of `prepareVerification`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface PrepareVerificationParams extends Schema.Schema.Type<typeof PrepareVerificationParams> {}
-
+export interface PrepareVerificationParams extends Schema.Schema.Type<typeof PrepareVerificationParams_> {}
 /**
+ * The params of `prepareVerification`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const PrepareVerificationResponse = /* @__PURE__ */ withCompiledDecode(
+export const PrepareVerificationParams: Schema.Schema<
+  PrepareVerificationParams,
+  Schema.Schema.Encoded<typeof PrepareVerificationParams_>
+> = PrepareVerificationParams_
+
+const PrepareVerificationResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(Schema.String),
     id: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -181,10 +220,31 @@ export const PrepareVerificationResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `prepareVerification` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof PrepareVerificationResponse> {}
+export interface PrepareVerificationResponse
+  extends Schema.Schema.Type<typeof PrepareVerificationResponse_> {}
+/**
+ * `PrepareVerificationResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PrepareVerificationResponseEncoded
+  extends Schema.Schema.Encoded<typeof PrepareVerificationResponse_> {}
+/**
+ * What `prepareVerification` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PrepareVerificationResponse: Schema.Schema<
+  PrepareVerificationResponse,
+  PrepareVerificationResponseEncoded
+> = PrepareVerificationResponse_
 
 /**
  * `POST /email_addresses/{email_address_id}/prepare_verification` (`PrepareEmailAddressVerification`)
@@ -203,20 +263,28 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
   success: PrepareVerificationResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const AttemptVerificationParams = /* @__PURE__ */ Schema.Struct({
+const AttemptVerificationParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id"),
   verificationId: /* @__PURE__ */ required(WireString, "verification_id"),
   code: WireString
 })
 /**
+ * The params of `attemptVerification`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams> {}
+export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams_> {}
+/**
+ * The params of `attemptVerification`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const AttemptVerificationParams: Schema.Schema<
+  AttemptVerificationParams,
+  Schema.Schema.Encoded<typeof AttemptVerificationParams_>
+> = AttemptVerificationParams_
 
 /**
  * `POST /email_addresses/{email_address_id}/attempt_verification` (`AttemptEmailAddressVerification`)
@@ -236,11 +304,7 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   success: PrepareVerificationResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ReplaceForUserParams = /* @__PURE__ */ Schema.Struct({
+const ReplaceForUserParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   identificationStatus: /* @__PURE__ */ optional(
@@ -253,13 +317,29 @@ export const ReplaceForUserParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `replaceForUser`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceForUserParams> {}
+export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceForUserParams_> {}
+/**
+ * The params of `replaceForUser`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ReplaceForUserParams: Schema.Schema<
+  ReplaceForUserParams,
+  Schema.Schema.Encoded<typeof ReplaceForUserParams_>
+> = ReplaceForUserParams_
 
 /**
  * `PUT /users/{user_id}/email_address` (`ReplaceUserEmailAddress`)
+ *
+ * Params:
+ * - `identificationStatus` (body): string, one of `verified`, `reserved`, `unverified`, default `verified`
+ * - `notifyPrimaryEmailAddressChanged` (body): boolean or null, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *

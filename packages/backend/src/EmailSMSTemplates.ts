@@ -17,11 +17,7 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
@@ -32,13 +28,27 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /templates/{template_type}` (`GetTemplateList`)
+ *
+ * Params:
+ * - `templateType` (path, required): string, one of `email`, `sms`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -65,22 +75,30 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /templates/{template_type}/{slug}` (`GetTemplate`)
+ *
+ * Params:
+ * - `templateType` (path, required): string, one of `email`, `sms`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -97,11 +115,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Template
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpsertParams = /* @__PURE__ */ Schema.Struct({
+const UpsertParams_ = /* @__PURE__ */ Schema.Struct({
   templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment,
   name: /* @__PURE__ */ Schema.optional(WireString),
@@ -113,13 +127,28 @@ export const UpsertParams = /* @__PURE__ */ Schema.Struct({
   replyToEmailName: /* @__PURE__ */ optional(WireString, "reply_to_email_name")
 })
 /**
+ * The params of `upsert`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpsertParams extends Schema.Schema.Type<typeof UpsertParams> {}
+export interface UpsertParams extends Schema.Schema.Type<typeof UpsertParams_> {}
+/**
+ * The params of `upsert`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpsertParams: Schema.Schema<
+  UpsertParams,
+  Schema.Schema.Encoded<typeof UpsertParams_>
+> = UpsertParams_
 
 /**
  * `PUT /templates/{template_type}/{slug}` (`UpsertTemplate`)
+ *
+ * Params:
+ * - `templateType` (path, required): string, one of `email`, `sms`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkLocked` (423), `ClerkTooManyRequests` (429).
  *
@@ -137,22 +166,33 @@ export const upsert = /* @__PURE__ */ Operation.make({
   success: Models.Template
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevertParams = /* @__PURE__ */ Schema.Struct({
+const RevertParams_ = /* @__PURE__ */ Schema.Struct({
   templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment
 })
 /**
+ * The params of `revert`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevertParams extends Schema.Schema.Type<typeof RevertParams> {}
+export interface RevertParams extends Schema.Schema.Type<typeof RevertParams_> {}
+/**
+ * The params of `revert`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevertParams: Schema.Schema<
+  RevertParams,
+  Schema.Schema.Encoded<typeof RevertParams_>
+> = RevertParams_
 
 /**
  * `POST /templates/{template_type}/{slug}/revert` (`RevertTemplate`)
+ *
+ * Params:
+ * - `templateType` (path, required): string, one of `email`, `sms`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -169,11 +209,7 @@ export const revert = /* @__PURE__ */ Operation.make({
   success: Models.Template
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const PreviewParams = /* @__PURE__ */ Schema.Struct({
+const PreviewParams_ = /* @__PURE__ */ Schema.Struct({
   templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
   slug: PathSegment,
   subject: /* @__PURE__ */ optionalNullable(WireString, "subject"),
@@ -182,10 +218,22 @@ export const PreviewParams = /* @__PURE__ */ Schema.Struct({
   replyToEmailName: /* @__PURE__ */ optional(WireString, "reply_to_email_name")
 })
 /**
+ * The params of `preview`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface PreviewParams extends Schema.Schema.Type<typeof PreviewParams> {}
+export interface PreviewParams extends Schema.Schema.Type<typeof PreviewParams_> {}
+/**
+ * The params of `preview`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const PreviewParams: Schema.Schema<
+  PreviewParams,
+  Schema.Schema.Encoded<typeof PreviewParams_>
+> = PreviewParams_
 
 /**
  * `POST /templates/{template_type}/{slug}/preview` (`PreviewTemplate`)
@@ -206,24 +254,35 @@ export const preview = /* @__PURE__ */ Operation.make({
   success: JsonObject
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ToggleTemplateDeliveryParams = /* @__PURE__ */ Schema.Struct({
+const ToggleTemplateDeliveryParams_ = /* @__PURE__ */ Schema.Struct({
   templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment,
   deliveredByClerk: /* @__PURE__ */ optional(Schema.Boolean, "delivered_by_clerk")
 })
 /**
+ * The params of `toggleTemplateDelivery`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface ToggleTemplateDeliveryParams
-  extends Schema.Schema.Type<typeof ToggleTemplateDeliveryParams> {}
+  extends Schema.Schema.Type<typeof ToggleTemplateDeliveryParams_> {}
+/**
+ * The params of `toggleTemplateDelivery`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ToggleTemplateDeliveryParams: Schema.Schema<
+  ToggleTemplateDeliveryParams,
+  Schema.Schema.Encoded<typeof ToggleTemplateDeliveryParams_>
+> = ToggleTemplateDeliveryParams_
 
 /**
  * `POST /templates/{template_type}/{slug}/toggle_delivery` (`ToggleTemplateDelivery`)
+ *
+ * Params:
+ * - `templateType` (path, required): string, one of `email`, `sms`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkLocked` (423), `ClerkTooManyRequests` (429).
  *

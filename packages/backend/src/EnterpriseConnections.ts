@@ -10,11 +10,7 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -25,13 +21,26 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   active: /* @__PURE__ */ Schema.optional(Schema.Boolean)
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /enterprise_connections` (`ListEnterpriseConnections`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -61,11 +70,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,
   provider: /* @__PURE__ */ Schema.Literal(
     "saml_custom",
@@ -144,13 +149,29 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   disableJitProvisioning: /* @__PURE__ */ optional(Schema.Boolean, "disable_jit_provisioning")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /enterprise_connections` (`CreateEnterpriseConnection`)
+ *
+ * Params:
+ * - `provider` (body, required): string, one of `saml_custom`, `saml_okta`, `saml_google`, `saml_microsoft`, `oidc_custom`, `oidc_github_enterprise`, `oidc_gitlab`
+ * - `domains` (body, required): array of string, at least 1 item
  *
  * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -167,18 +188,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.EnterpriseConnection
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /enterprise_connections/{enterprise_connection_id}` (`GetEnterpriseConnection`)
@@ -197,11 +223,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.EnterpriseConnection
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id"),
   name: /* @__PURE__ */ optionalNullable(WireString, "name"),
   domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "domains"),
@@ -276,10 +298,22 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /enterprise_connections/{enterprise_connection_id}` (`UpdateEnterpriseConnection`)
@@ -299,18 +333,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.EnterpriseConnection
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /enterprise_connections/{enterprise_connection_id}` (`DeleteEnterpriseConnection`)
@@ -336,11 +378,7 @@ export {
   deleteEnterpriseConnection as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListTestRunsParams = /* @__PURE__ */ Schema.Struct({
+const ListTestRunsParams_ = /* @__PURE__ */ Schema.Struct({
   enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id"),
   status: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "success", "failed"))
@@ -353,13 +391,30 @@ export const ListTestRunsParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `listTestRuns`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListTestRunsParams extends Schema.Schema.Type<typeof ListTestRunsParams> {}
+export interface ListTestRunsParams extends Schema.Schema.Type<typeof ListTestRunsParams_> {}
+/**
+ * The params of `listTestRuns`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListTestRunsParams: Schema.Schema<
+  ListTestRunsParams,
+  Schema.Schema.Encoded<typeof ListTestRunsParams_>
+> = ListTestRunsParams_
 
 /**
  * `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`)
+ *
+ * Params:
+ * - `status` (query): array of string, each one of `pending`, `success`, `failed`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -389,18 +444,26 @@ export const streamTestRuns = /* @__PURE__ */ Pagination.stream(listTestRuns, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateTestRunParams = /* @__PURE__ */ Schema.Struct({
+const CreateTestRunParams_ = /* @__PURE__ */ Schema.Struct({
   enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
 })
 /**
+ * The params of `createTestRun`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateTestRunParams extends Schema.Schema.Type<typeof CreateTestRunParams> {}
+export interface CreateTestRunParams extends Schema.Schema.Type<typeof CreateTestRunParams_> {}
+/**
+ * The params of `createTestRun`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateTestRunParams: Schema.Schema<
+  CreateTestRunParams,
+  Schema.Schema.Encoded<typeof CreateTestRunParams_>
+> = CreateTestRunParams_
 
 /**
  * `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (`CreateEnterpriseConnectionTestRun`)

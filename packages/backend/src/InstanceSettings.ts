@@ -9,16 +9,21 @@ import * as Models from "./Models.js"
 import { WireString, optional, optionalNullable } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
+const GetParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GetParams = /* @__PURE__ */ Schema.Struct({})
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /instance` (`GetInstance`)
@@ -37,11 +42,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Instance
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   testMode: /* @__PURE__ */ optionalNullable(Schema.Boolean, "test_mode"),
   hibp: /* @__PURE__ */ optionalNullable(Schema.Boolean, "hibp"),
   supportEmail: /* @__PURE__ */ optionalNullable(WireString, "support_email"),
@@ -56,13 +57,28 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /instance` (`UpdateInstance`)
+ *
+ * Params:
+ * - `preferredSignInStrategyWhenPasswordRequired` (body): string or null, one of `password`, `otp`, ``
  *
  * Documented errors: `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -79,11 +95,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: undefined
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateRestrictionsParams = /* @__PURE__ */ Schema.Struct({
+const UpdateRestrictionsParams_ = /* @__PURE__ */ Schema.Struct({
   allowlist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allowlist"),
   blocklist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "blocklist"),
   allowlistBlocklistDisabledOnSignIn: /* @__PURE__ */ optionalNullable(
@@ -97,10 +109,22 @@ export const UpdateRestrictionsParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `updateRestrictions`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateRestrictionsParams extends Schema.Schema.Type<typeof UpdateRestrictionsParams> {}
+export interface UpdateRestrictionsParams extends Schema.Schema.Type<typeof UpdateRestrictionsParams_> {}
+/**
+ * The params of `updateRestrictions`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateRestrictionsParams: Schema.Schema<
+  UpdateRestrictionsParams,
+  Schema.Schema.Encoded<typeof UpdateRestrictionsParams_>
+> = UpdateRestrictionsParams_
 
 /**
  * `PATCH /instance/restrictions` (`UpdateInstanceRestrictions`)
@@ -120,16 +144,24 @@ export const updateRestrictions = /* @__PURE__ */ Operation.make({
   success: Models.InstanceRestrictions
 })
 
+const GetInstanceProtectParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `getInstanceProtect`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GetInstanceProtectParams = /* @__PURE__ */ Schema.Struct({})
+export interface GetInstanceProtectParams extends Schema.Schema.Type<typeof GetInstanceProtectParams_> {}
 /**
+ * The params of `getInstanceProtect`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetInstanceProtectParams extends Schema.Schema.Type<typeof GetInstanceProtectParams> {}
+export const GetInstanceProtectParams: Schema.Schema<
+  GetInstanceProtectParams,
+  Schema.Schema.Encoded<typeof GetInstanceProtectParams_>
+> = GetInstanceProtectParams_
 
 /**
  * `GET /instance/protect` (`GetInstanceProtect`)
@@ -148,19 +180,28 @@ export const getInstanceProtect = /* @__PURE__ */ Operation.make({
   success: Models.InstanceProtect
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateInstanceProtectParams = /* @__PURE__ */ Schema.Struct({
+const UpdateInstanceProtectParams_ = /* @__PURE__ */ Schema.Struct({
   rulesEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "rules_enabled"),
   specterEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "specter_enabled")
 })
 /**
+ * The params of `updateInstanceProtect`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateInstanceProtectParams extends Schema.Schema.Type<typeof UpdateInstanceProtectParams> {}
+export interface UpdateInstanceProtectParams
+  extends Schema.Schema.Type<typeof UpdateInstanceProtectParams_> {}
+/**
+ * The params of `updateInstanceProtect`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateInstanceProtectParams: Schema.Schema<
+  UpdateInstanceProtectParams,
+  Schema.Schema.Encoded<typeof UpdateInstanceProtectParams_>
+> = UpdateInstanceProtectParams_
 
 /**
  * `PATCH /instance/protect` (`UpdateInstanceProtect`)
@@ -180,16 +221,24 @@ export const updateInstanceProtect = /* @__PURE__ */ Operation.make({
   success: Models.InstanceProtect
 })
 
+const GetCommunicationParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `getCommunication`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GetCommunicationParams = /* @__PURE__ */ Schema.Struct({})
+export interface GetCommunicationParams extends Schema.Schema.Type<typeof GetCommunicationParams_> {}
 /**
+ * The params of `getCommunication`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetCommunicationParams extends Schema.Schema.Type<typeof GetCommunicationParams> {}
+export const GetCommunicationParams: Schema.Schema<
+  GetCommunicationParams,
+  Schema.Schema.Encoded<typeof GetCommunicationParams_>
+> = GetCommunicationParams_
 
 /**
  * `GET /instance/communication` (`GetInstanceCommunication`)
@@ -208,11 +257,7 @@ export const getCommunication = /* @__PURE__ */ Operation.make({
   success: Models.InstanceCommunication
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateCommunicationParams = /* @__PURE__ */ Schema.Struct({
+const UpdateCommunicationParams_ = /* @__PURE__ */ Schema.Struct({
   blockedCountryCodes: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Array(
       /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^[A-Z]{2}$/))
@@ -221,13 +266,28 @@ export const UpdateCommunicationParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `updateCommunication`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateCommunicationParams extends Schema.Schema.Type<typeof UpdateCommunicationParams> {}
+export interface UpdateCommunicationParams extends Schema.Schema.Type<typeof UpdateCommunicationParams_> {}
+/**
+ * The params of `updateCommunication`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateCommunicationParams: Schema.Schema<
+  UpdateCommunicationParams,
+  Schema.Schema.Encoded<typeof UpdateCommunicationParams_>
+> = UpdateCommunicationParams_
 
 /**
  * `PATCH /instance/communication` (`UpdateInstanceCommunication`)
+ *
+ * Params:
+ * - `blockedCountryCodes` (body): array of string or null, at most 250 items, each matching `^[A-Z]{2}$`
  *
  * Documented errors: `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -244,17 +304,25 @@ export const updateCommunication = /* @__PURE__ */ Operation.make({
   success: Models.InstanceCommunication
 })
 
+const GetOAuthApplicationSettingsParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
- * @since 0.1.0
- * @category params
- */
-export const GetOAuthApplicationSettingsParams = /* @__PURE__ */ Schema.Struct({})
-/**
+ * The params of `getOAuthApplicationSettings`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetOAuthApplicationSettingsParams
-  extends Schema.Schema.Type<typeof GetOAuthApplicationSettingsParams> {}
+  extends Schema.Schema.Type<typeof GetOAuthApplicationSettingsParams_> {}
+/**
+ * The params of `getOAuthApplicationSettings`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetOAuthApplicationSettingsParams: Schema.Schema<
+  GetOAuthApplicationSettingsParams,
+  Schema.Schema.Encoded<typeof GetOAuthApplicationSettingsParams_>
+> = GetOAuthApplicationSettingsParams_
 
 /**
  * `GET /instance/oauth_application_settings` (`GetInstanceOAuthApplicationSettings`)
@@ -273,11 +341,7 @@ export const getOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplicationSettings
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateOAuthApplicationSettingsParams = /* @__PURE__ */ Schema.Struct({
+const UpdateOAuthApplicationSettingsParams_ = /* @__PURE__ */ Schema.Struct({
   dynamicOauthClientRegistration: /* @__PURE__ */ optionalNullable(
     Schema.Boolean,
     "dynamic_oauth_client_registration"
@@ -298,11 +362,23 @@ export const UpdateOAuthApplicationSettingsParams = /* @__PURE__ */ Schema.Struc
   )
 })
 /**
+ * The params of `updateOAuthApplicationSettings`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface UpdateOAuthApplicationSettingsParams
-  extends Schema.Schema.Type<typeof UpdateOAuthApplicationSettingsParams> {}
+  extends Schema.Schema.Type<typeof UpdateOAuthApplicationSettingsParams_> {}
+/**
+ * The params of `updateOAuthApplicationSettings`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateOAuthApplicationSettingsParams: Schema.Schema<
+  UpdateOAuthApplicationSettingsParams,
+  Schema.Schema.Encoded<typeof UpdateOAuthApplicationSettingsParams_>
+> = UpdateOAuthApplicationSettingsParams_
 
 /**
  * `PATCH /instance/oauth_application_settings` (`UpdateInstanceOAuthApplicationSettings`)
@@ -322,17 +398,25 @@ export const updateOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplicationSettings
 })
 
+const GetOrganizationSettingsParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
- * @since 0.1.0
- * @category params
- */
-export const GetOrganizationSettingsParams = /* @__PURE__ */ Schema.Struct({})
-/**
+ * The params of `getOrganizationSettings`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetOrganizationSettingsParams
-  extends Schema.Schema.Type<typeof GetOrganizationSettingsParams> {}
+  extends Schema.Schema.Type<typeof GetOrganizationSettingsParams_> {}
+/**
+ * The params of `getOrganizationSettings`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetOrganizationSettingsParams: Schema.Schema<
+  GetOrganizationSettingsParams,
+  Schema.Schema.Encoded<typeof GetOrganizationSettingsParams_>
+> = GetOrganizationSettingsParams_
 
 /**
  * `GET /instance/organization_settings` (`GetInstanceOrganizationSettings`)
@@ -351,11 +435,7 @@ export const getOrganizationSettings = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationSettings
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateOrganizationSettingsParams = /* @__PURE__ */ Schema.Struct({
+const UpdateOrganizationSettingsParams_ = /* @__PURE__ */ Schema.Struct({
   enabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "enabled"),
   maxAllowedMemberships: /* @__PURE__ */ optionalNullable(Schema.Int, "max_allowed_memberships"),
   adminDeleteEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "admin_delete_enabled"),
@@ -369,11 +449,23 @@ export const UpdateOrganizationSettingsParams = /* @__PURE__ */ Schema.Struct({
   domainsDefaultRoleId: /* @__PURE__ */ optionalNullable(WireString, "domains_default_role_id")
 })
 /**
+ * The params of `updateOrganizationSettings`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface UpdateOrganizationSettingsParams
-  extends Schema.Schema.Type<typeof UpdateOrganizationSettingsParams> {}
+  extends Schema.Schema.Type<typeof UpdateOrganizationSettingsParams_> {}
+/**
+ * The params of `updateOrganizationSettings`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateOrganizationSettingsParams: Schema.Schema<
+  UpdateOrganizationSettingsParams,
+  Schema.Schema.Encoded<typeof UpdateOrganizationSettingsParams_>
+> = UpdateOrganizationSettingsParams_
 
 /**
  * `PATCH /instance/organization_settings` (`UpdateInstanceOrganizationSettings`)

@@ -21,11 +21,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   status: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
   ),
@@ -40,13 +36,28 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /invitations` (`ListInvitations`)
+ *
+ * Params:
+ * - `status` (query): array of string, each one of `pending`, `accepted`, `revoked`, `expired`
+ * - `orderBy` (query): string, default `-created_at`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkTooManyRequests` (429).
  *
@@ -72,11 +83,7 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
   redirectUrl: /* @__PURE__ */ optional(WireString, "redirect_url"),
@@ -92,13 +99,31 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /invitations` (`CreateInvitation`)
+ *
+ * Params:
+ * - `notify` (body): boolean or null, default `true`
+ * - `ignoreExisting` (body): boolean or null, default `false`
+ * - `expiresInDays` (body): integer or null, 1 to 365
+ * - `templateSlug` (body): string, one of `invitation`, `waitlist_invitation`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -115,11 +140,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Invitation
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
+const BulkCreateParams_ = /* @__PURE__ */ Schema.Struct({
   body: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
       emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
@@ -139,13 +160,28 @@ export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
   ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(10))
 })
 /**
+ * The params of `bulkCreate`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams> {}
+export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams_> {}
+/**
+ * The params of `bulkCreate`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const BulkCreateParams: Schema.Schema<
+  BulkCreateParams,
+  Schema.Schema.Encoded<typeof BulkCreateParams_>
+> = BulkCreateParams_
 
 /**
  * `POST /invitations/bulk` (`CreateBulkInvitations`)
+ *
+ * Params:
+ * - `body` (body, required): array of object, 1 to 10 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -162,24 +198,28 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   success: /* @__PURE__ */ Schema.Array(Models.Invitation)
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
   invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id")
 })
 /**
+ * The params of `revoke`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
-
+export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
 /**
+ * The params of `revoke`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const RevokeResponse = /* @__PURE__ */ withCompiledDecode(
+export const RevokeParams: Schema.Schema<
+  RevokeParams,
+  Schema.Schema.Encoded<typeof RevokeParams_>
+> = RevokeParams_
+
+const RevokeResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("invitation"),
     id: Schema.String,
@@ -194,10 +234,26 @@ export const RevokeResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `revoke` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface RevokeResponse extends Schema.Schema.Type<typeof RevokeResponse> {}
+export interface RevokeResponse extends Schema.Schema.Type<typeof RevokeResponse_> {}
+/**
+ * `RevokeResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RevokeResponseEncoded extends Schema.Schema.Encoded<typeof RevokeResponse_> {}
+/**
+ * What `revoke` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const RevokeResponse: Schema.Schema<RevokeResponse, RevokeResponseEncoded> = RevokeResponse_
 
 /**
  * `POST /invitations/{invitation_id}/revoke` (`RevokeInvitation`)

@@ -8,16 +8,24 @@ import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
+const GetJWKSParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `getJWKS`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GetJWKSParams = /* @__PURE__ */ Schema.Struct({})
+export interface GetJWKSParams extends Schema.Schema.Type<typeof GetJWKSParams_> {}
 /**
+ * The params of `getJWKS`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetJWKSParams extends Schema.Schema.Type<typeof GetJWKSParams> {}
+export const GetJWKSParams: Schema.Schema<
+  GetJWKSParams,
+  Schema.Schema.Encoded<typeof GetJWKSParams_>
+> = GetJWKSParams_
 
 /**
  * `GET /jwks` (`GetJWKS`)

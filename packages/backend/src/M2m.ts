@@ -19,11 +19,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListTokensParams = /* @__PURE__ */ Schema.Struct({
+const ListTokensParams_ = /* @__PURE__ */ Schema.Struct({
   subject: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^mch_\w{27}$/)),
   revoked: /* @__PURE__ */ optionalNullable(Schema.Boolean, "revoked"),
   expired: /* @__PURE__ */ optionalNullable(Schema.Boolean, "expired"),
@@ -36,16 +32,24 @@ export const ListTokensParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `listTokens`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListTokensParams extends Schema.Schema.Type<typeof ListTokensParams> {}
-
+export interface ListTokensParams extends Schema.Schema.Type<typeof ListTokensParams_> {}
 /**
+ * The params of `listTokens`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const ListTokensResponse = /* @__PURE__ */ withCompiledDecode(
+export const ListTokensParams: Schema.Schema<
+  ListTokensParams,
+  Schema.Schema.Encoded<typeof ListTokensParams_>
+> = ListTokensParams_
+
+const ListTokensResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     m2mTokens: /* @__PURE__ */ required(
       /* @__PURE__ */ Schema.Array(
@@ -70,13 +74,37 @@ export const ListTokensResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `listTokens` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ListTokensResponse extends Schema.Schema.Type<typeof ListTokensResponse> {}
+export interface ListTokensResponse extends Schema.Schema.Type<typeof ListTokensResponse_> {}
+/**
+ * `ListTokensResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListTokensResponseEncoded extends Schema.Schema.Encoded<typeof ListTokensResponse_> {}
+/**
+ * What `listTokens` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ListTokensResponse: Schema.Schema<ListTokensResponse, ListTokensResponseEncoded> =
+  ListTokensResponse_
 
 /**
  * `GET /m2m_tokens` (`getM2MTokens`)
+ *
+ * Params:
+ * - `subject` (query, required): string, matching `^mch_\w{27}$`
+ * - `revoked` (query): boolean or null, default `false`
+ * - `expired` (query): boolean or null, default `false`
+ * - `limit` (query): number, 1 to 100, default `10`
+ * - `offset` (query): number or null, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -106,11 +134,7 @@ export const streamTokens = /* @__PURE__ */ Pagination.stream(listTokens, {
   maxPageSize: 100
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateTokenParams = /* @__PURE__ */ Schema.Struct({
+const CreateTokenParams_ = /* @__PURE__ */ Schema.Struct({
   tokenFormat: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("opaque", "jwt"), "token_format"),
   secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
@@ -123,16 +147,24 @@ export const CreateTokenParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `createToken`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateTokenParams> {}
-
+export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateTokenParams_> {}
 /**
+ * The params of `createToken`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const CreateTokenResponse = /* @__PURE__ */ withCompiledDecode(
+export const CreateTokenParams: Schema.Schema<
+  CreateTokenParams,
+  Schema.Schema.Encoded<typeof CreateTokenParams_>
+> = CreateTokenParams_
+
+const CreateTokenResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine_to_machine_token"),
     id: Schema.String,
@@ -150,13 +182,35 @@ export const CreateTokenResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `createToken` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse> {}
+export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse_> {}
+/**
+ * `CreateTokenResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateTokenResponseEncoded extends Schema.Schema.Encoded<typeof CreateTokenResponse_> {}
+/**
+ * What `createToken` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CreateTokenResponse: Schema.Schema<CreateTokenResponse, CreateTokenResponseEncoded> =
+  CreateTokenResponse_
 
 /**
  * `POST /m2m_tokens` (`createM2MToken`)
+ *
+ * Params:
+ * - `tokenFormat` (body): string, one of `opaque`, `jwt`, default `opaque`
+ * - `secondsUntilExpiration` (body): number or null, above 0
+ * - `minRemainingTtlSeconds` (body): integer, at least 0
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkConflict` (409), `ClerkTooManyRequests` (429).
  *
@@ -173,11 +227,7 @@ export const createToken = /* @__PURE__ */ Operation.make({
   success: CreateTokenResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeTokenParams = /* @__PURE__ */ Schema.Struct({
+const RevokeTokenParams_ = /* @__PURE__ */ Schema.Struct({
   m2mTokenId: /* @__PURE__ */ required(
     /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^mt_[0-9A-Fa-f]{32}$/)),
     "m2m_token_id"
@@ -185,16 +235,24 @@ export const RevokeTokenParams = /* @__PURE__ */ Schema.Struct({
   revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
 })
 /**
+ * The params of `revokeToken`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams> {}
-
+export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams_> {}
 /**
+ * The params of `revokeToken`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const MachineToMachineToken = /* @__PURE__ */ withCompiledDecode(
+export const RevokeTokenParams: Schema.Schema<
+  RevokeTokenParams,
+  Schema.Schema.Encoded<typeof RevokeTokenParams_>
+> = RevokeTokenParams_
+
+const MachineToMachineToken_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine_to_machine_token"),
     id: Schema.String,
@@ -211,13 +269,33 @@ export const MachineToMachineToken = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `revokeToken` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface MachineToMachineToken extends Schema.Schema.Type<typeof MachineToMachineToken> {}
+export interface MachineToMachineToken extends Schema.Schema.Type<typeof MachineToMachineToken_> {}
+/**
+ * `MachineToMachineToken` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MachineToMachineTokenEncoded extends Schema.Schema.Encoded<typeof MachineToMachineToken_> {}
+/**
+ * What `revokeToken` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MachineToMachineToken: Schema.Schema<MachineToMachineToken, MachineToMachineTokenEncoded> =
+  MachineToMachineToken_
 
 /**
  * `POST /m2m_tokens/{m2m_token_id}/revoke` (`revokeM2MToken`)
+ *
+ * Params:
+ * - `m2mTokenId` (path, required): string, matching `^mt_[0-9A-Fa-f]{32}$`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -234,16 +312,24 @@ export const revokeToken = /* @__PURE__ */ Operation.make({
   success: MachineToMachineToken
 })
 
+const VerifyTokenParams_ = /* @__PURE__ */ Schema.Struct({ token: WireString })
 /**
+ * The params of `verifyToken`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const VerifyTokenParams = /* @__PURE__ */ Schema.Struct({ token: WireString })
+export interface VerifyTokenParams extends Schema.Schema.Type<typeof VerifyTokenParams_> {}
 /**
+ * The params of `verifyToken`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface VerifyTokenParams extends Schema.Schema.Type<typeof VerifyTokenParams> {}
+export const VerifyTokenParams: Schema.Schema<
+  VerifyTokenParams,
+  Schema.Schema.Encoded<typeof VerifyTokenParams_>
+> = VerifyTokenParams_
 
 /**
  * `POST /m2m_tokens/verify` (`verifyM2MToken`)

@@ -11,11 +11,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -26,29 +22,55 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   orderBy: /* @__PURE__ */ optional(WireString, "order_by")
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
-
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const ListResponse = /* @__PURE__ */ withCompiledDecode(
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+
+const ListResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(Models.Machine),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
   })
 )
 /**
+ * What `list` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
+export interface ListResponse extends Schema.Schema.Type<typeof ListResponse_> {}
+/**
+ * `ListResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListResponse_> {}
+/**
+ * What `list` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = ListResponse_
 
 /**
  * `GET /machines` (`ListMachines`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `orderBy` (query): string, default `-created_at`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -78,11 +100,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: /* @__PURE__ */ WireString.pipe(
     /* @__PURE__ */ Schema.minLength(1),
     /* @__PURE__ */ Schema.maxLength(255)
@@ -97,16 +115,24 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
-
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const CreateResponse = /* @__PURE__ */ withCompiledDecode(
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
+
+const CreateResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
@@ -123,13 +149,34 @@ export const CreateResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `create` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CreateResponse extends Schema.Schema.Type<typeof CreateResponse> {}
+export interface CreateResponse extends Schema.Schema.Type<typeof CreateResponse_> {}
+/**
+ * `CreateResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateResponseEncoded extends Schema.Schema.Encoded<typeof CreateResponse_> {}
+/**
+ * What `create` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CreateResponse: Schema.Schema<CreateResponse, CreateResponseEncoded> = CreateResponse_
 
 /**
  * `POST /machines` (`CreateMachine`)
+ *
+ * Params:
+ * - `name` (body, required): string, 1 to 255 characters
+ * - `scopedMachines` (body): array of string, at most 150 items
+ * - `defaultTokenTtl` (body): integer, 1 to 315360000, default `3600`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -146,18 +193,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: CreateResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /machines/{machine_id}` (`GetMachine`)
@@ -176,11 +228,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Machine
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
   name: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ WireString.pipe(
@@ -194,13 +242,29 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /machines/{machine_id}` (`UpdateMachine`)
+ *
+ * Params:
+ * - `name` (body): string, 1 to 255 characters
+ * - `defaultTokenTtl` (body): integer, 1 to 315360000
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -217,24 +281,28 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Machine
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
-
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const DeleteResponse = /* @__PURE__ */ withCompiledDecode(
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
+
+const DeleteResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
@@ -242,10 +310,26 @@ export const DeleteResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `delete` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DeleteResponse extends Schema.Schema.Type<typeof DeleteResponse> {}
+export interface DeleteResponse extends Schema.Schema.Type<typeof DeleteResponse_> {}
+/**
+ * `DeleteResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteResponseEncoded extends Schema.Schema.Encoded<typeof DeleteResponse_> {}
+/**
+ * What `delete` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DeleteResponse: Schema.Schema<DeleteResponse, DeleteResponseEncoded> = DeleteResponse_
 
 /**
  * `DELETE /machines/{machine_id}` (`DeleteMachine`)
@@ -271,34 +355,54 @@ export {
   deleteMachine as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetSecretKeyParams = /* @__PURE__ */ Schema.Struct({
+const GetSecretKeyParams_ = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
 })
 /**
+ * The params of `getSecretKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetSecretKeyParams extends Schema.Schema.Type<typeof GetSecretKeyParams> {}
-
+export interface GetSecretKeyParams extends Schema.Schema.Type<typeof GetSecretKeyParams_> {}
 /**
+ * The params of `getSecretKey`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const MachineSecretKey = /* @__PURE__ */ withCompiledDecode(
+export const GetSecretKeyParams: Schema.Schema<
+  GetSecretKeyParams,
+  Schema.Schema.Encoded<typeof GetSecretKeyParams_>
+> = GetSecretKeyParams_
+
+const MachineSecretKey_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine_secret_key"),
     secret: Schema.String
   })
 )
 /**
+ * What `getSecretKey` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface MachineSecretKey extends Schema.Schema.Type<typeof MachineSecretKey> {}
+export interface MachineSecretKey extends Schema.Schema.Type<typeof MachineSecretKey_> {}
+/**
+ * `MachineSecretKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MachineSecretKeyEncoded extends Schema.Schema.Encoded<typeof MachineSecretKey_> {}
+/**
+ * What `getSecretKey` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MachineSecretKey: Schema.Schema<MachineSecretKey, MachineSecretKeyEncoded> = MachineSecretKey_
 
 /**
  * `GET /machines/{machine_id}/secret_key` (`GetMachineSecretKey`)
@@ -317,11 +421,7 @@ export const getSecretKey = /* @__PURE__ */ Operation.make({
   success: MachineSecretKey
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RotateSecretKeyParams = /* @__PURE__ */ Schema.Struct({
+const RotateSecretKeyParams_ = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
   previousTokenTtl: /* @__PURE__ */ required(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(0, 28800)),
@@ -329,13 +429,28 @@ export const RotateSecretKeyParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `rotateSecretKey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RotateSecretKeyParams extends Schema.Schema.Type<typeof RotateSecretKeyParams> {}
+export interface RotateSecretKeyParams extends Schema.Schema.Type<typeof RotateSecretKeyParams_> {}
+/**
+ * The params of `rotateSecretKey`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RotateSecretKeyParams: Schema.Schema<
+  RotateSecretKeyParams,
+  Schema.Schema.Encoded<typeof RotateSecretKeyParams_>
+> = RotateSecretKeyParams_
 
 /**
  * `POST /machines/{machine_id}/secret_key/rotate` (`RotateMachineSecretKey`)
+ *
+ * Params:
+ * - `previousTokenTtl` (body, required): integer, 0 to 28800
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -352,19 +467,27 @@ export const rotateSecretKey = /* @__PURE__ */ Operation.make({
   success: MachineSecretKey
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateScopeParams = /* @__PURE__ */ Schema.Struct({
+const CreateScopeParams_ = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
   toMachineId: /* @__PURE__ */ required(WireString, "to_machine_id")
 })
 /**
+ * The params of `createScope`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateScopeParams extends Schema.Schema.Type<typeof CreateScopeParams> {}
+export interface CreateScopeParams extends Schema.Schema.Type<typeof CreateScopeParams_> {}
+/**
+ * The params of `createScope`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateScopeParams: Schema.Schema<
+  CreateScopeParams,
+  Schema.Schema.Encoded<typeof CreateScopeParams_>
+> = CreateScopeParams_
 
 /**
  * `POST /machines/{machine_id}/scopes` (`CreateMachineScope`)
@@ -384,25 +507,29 @@ export const createScope = /* @__PURE__ */ Operation.make({
   success: Models.MachineScope
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteScopeParams = /* @__PURE__ */ Schema.Struct({
+const DeleteScopeParams_ = /* @__PURE__ */ Schema.Struct({
   machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
   otherMachineId: /* @__PURE__ */ required(PathSegment, "other_machine_id")
 })
 /**
+ * The params of `deleteScope`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScopeParams> {}
-
+export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScopeParams_> {}
 /**
+ * The params of `deleteScope`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const DeleteScopeResponse = /* @__PURE__ */ withCompiledDecode(
+export const DeleteScopeParams: Schema.Schema<
+  DeleteScopeParams,
+  Schema.Schema.Encoded<typeof DeleteScopeParams_>
+> = DeleteScopeParams_
+
+const DeleteScopeResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine_scope"),
     fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
@@ -411,10 +538,27 @@ export const DeleteScopeResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `deleteScope` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DeleteScopeResponse extends Schema.Schema.Type<typeof DeleteScopeResponse> {}
+export interface DeleteScopeResponse extends Schema.Schema.Type<typeof DeleteScopeResponse_> {}
+/**
+ * `DeleteScopeResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteScopeResponseEncoded extends Schema.Schema.Encoded<typeof DeleteScopeResponse_> {}
+/**
+ * What `deleteScope` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DeleteScopeResponse: Schema.Schema<DeleteScopeResponse, DeleteScopeResponseEncoded> =
+  DeleteScopeResponse_
 
 /**
  * `DELETE /machines/{machine_id}/scopes/{other_machine_id}` (`DeleteMachineScope`)

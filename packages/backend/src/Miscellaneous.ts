@@ -8,11 +8,7 @@ import * as Schema from "effect/Schema"
 import { WireString, optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetPublicInterstitialParams = /* @__PURE__ */ Schema.Struct({
+const GetPublicInterstitialParams_ = /* @__PURE__ */ Schema.Struct({
   frontendApi: /* @__PURE__ */ optional(WireString, "frontend_api"),
   publishableKey: /* @__PURE__ */ optional(WireString, "publishable_key"),
   proxyUrl: /* @__PURE__ */ optional(WireString, "proxy_url"),
@@ -21,10 +17,23 @@ export const GetPublicInterstitialParams = /* @__PURE__ */ Schema.Struct({
   useDomainForScript: /* @__PURE__ */ optional(Schema.Boolean, "use_domain_for_script")
 })
 /**
+ * The params of `getPublicInterstitial`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetPublicInterstitialParams extends Schema.Schema.Type<typeof GetPublicInterstitialParams> {}
+export interface GetPublicInterstitialParams
+  extends Schema.Schema.Type<typeof GetPublicInterstitialParams_> {}
+/**
+ * The params of `getPublicInterstitial`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetPublicInterstitialParams: Schema.Schema<
+  GetPublicInterstitialParams,
+  Schema.Schema.Encoded<typeof GetPublicInterstitialParams_>
+> = GetPublicInterstitialParams_
 
 /**
  * `GET /public/interstitial` (`GetPublicInterstitial`)

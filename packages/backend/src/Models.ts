@@ -35,13 +35,7 @@ const decodeActorToken = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `ActorToken`
- *
- * @since 0.1.0
- * @category models
- */
-export const ActorToken = /* @__PURE__ */ withFastDecode(
+const ActorToken_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("actor_token"),
     id: Schema.String,
@@ -56,10 +50,26 @@ export const ActorToken = /* @__PURE__ */ withFastDecode(
   decodeActorToken
 )
 /**
+ * `ActorToken`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ActorToken extends Schema.Schema.Type<typeof ActorToken> {}
+export interface ActorToken extends Schema.Schema.Type<typeof ActorToken_> {}
+/**
+ * `ActorToken` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ActorTokenEncoded extends Schema.Schema.Encoded<typeof ActorToken_> {}
+/**
+ * `ActorToken`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ActorToken: Schema.Schema<ActorToken, ActorTokenEncoded> = ActorToken_
 
 const decodeAdjustCreditBalanceRequest = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -75,13 +85,7 @@ const decodeAdjustCreditBalanceRequest = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.note = value
 })
 
-/**
- * `AdjustCreditBalanceRequest`
- *
- * @since 0.1.0
- * @category models
- */
-export const AdjustCreditBalanceRequest = /* @__PURE__ */ withFastDecode(
+const AdjustCreditBalanceRequest_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     amount: Schema.Number,
     action: /* @__PURE__ */ openEnum<"increase" | "decrease">(),
@@ -92,10 +96,30 @@ export const AdjustCreditBalanceRequest = /* @__PURE__ */ withFastDecode(
   decodeAdjustCreditBalanceRequest
 )
 /**
+ * `AdjustCreditBalanceRequest`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof AdjustCreditBalanceRequest> {}
+export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof AdjustCreditBalanceRequest_> {}
+/**
+ * `AdjustCreditBalanceRequest` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdjustCreditBalanceRequestEncoded
+  extends Schema.Schema.Encoded<typeof AdjustCreditBalanceRequest_> {}
+/**
+ * `AdjustCreditBalanceRequest`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const AdjustCreditBalanceRequest: Schema.Schema<
+  AdjustCreditBalanceRequest,
+  AdjustCreditBalanceRequestEncoded
+> = AdjustCreditBalanceRequest_
 
 const decodeAgentTask = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -107,13 +131,7 @@ const decodeAgentTask = /* @__PURE__ */ Decode.model(function (this: Decode.Buil
   if (value !== Decode.absent) this.url = value
 })
 
-/**
- * `AgentTask`
- *
- * @since 0.1.0
- * @category models
- */
-export const AgentTask = /* @__PURE__ */ withFastDecode(
+const AgentTask_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("agent_task"),
     agentId: /* @__PURE__ */ required(Schema.String, "agent_id"),
@@ -124,10 +142,26 @@ export const AgentTask = /* @__PURE__ */ withFastDecode(
   decodeAgentTask
 )
 /**
+ * `AgentTask`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface AgentTask extends Schema.Schema.Type<typeof AgentTask> {}
+export interface AgentTask extends Schema.Schema.Type<typeof AgentTask_> {}
+/**
+ * `AgentTask` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AgentTaskEncoded extends Schema.Schema.Encoded<typeof AgentTask_> {}
+/**
+ * `AgentTask`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const AgentTask: Schema.Schema<AgentTask, AgentTaskEncoded> = AgentTask_
 
 function decodeAllowlistIdentifierObject(input: unknown): unknown {
   return Decode.literal(input, "allowlist_identifier")
@@ -156,13 +190,7 @@ const decodeAllowlistIdentifier = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.updatedAt = value
 })
 
-/**
- * `AllowlistIdentifier`
- *
- * @since 0.1.0
- * @category models
- */
-export const AllowlistIdentifier = /* @__PURE__ */ withFastDecode(
+const AllowlistIdentifier_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("allowlist_identifier")),
     id: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -179,10 +207,27 @@ export const AllowlistIdentifier = /* @__PURE__ */ withFastDecode(
   decodeAllowlistIdentifier
 )
 /**
+ * `AllowlistIdentifier`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface AllowlistIdentifier extends Schema.Schema.Type<typeof AllowlistIdentifier> {}
+export interface AllowlistIdentifier extends Schema.Schema.Type<typeof AllowlistIdentifier_> {}
+/**
+ * `AllowlistIdentifier` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AllowlistIdentifierEncoded extends Schema.Schema.Encoded<typeof AllowlistIdentifier_> {}
+/**
+ * `AllowlistIdentifier`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const AllowlistIdentifier: Schema.Schema<AllowlistIdentifier, AllowlistIdentifierEncoded> =
+  AllowlistIdentifier_
 
 /** `ApplyCommerceDiscountRequest` from the wire; rejects what its Schema must explain. */
 function decodeApplyCommerceDiscountRequest(input: unknown): unknown {
@@ -192,22 +237,36 @@ function decodeApplyCommerceDiscountRequest(input: unknown): unknown {
   }
 }
 
+const ApplyCommerceDiscountRequest_ = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ discountId: /* @__PURE__ */ required(Schema.String, "discount_id") }),
+  decodeApplyCommerceDiscountRequest
+)
 /**
  * `ApplyCommerceDiscountRequest`
  *
  * @since 0.1.0
  * @category models
  */
-export const ApplyCommerceDiscountRequest = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ discountId: /* @__PURE__ */ required(Schema.String, "discount_id") }),
-  decodeApplyCommerceDiscountRequest
-)
+export interface ApplyCommerceDiscountRequest
+  extends Schema.Schema.Type<typeof ApplyCommerceDiscountRequest_> {}
 /**
+ * `ApplyCommerceDiscountRequest` on the wire.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ApplyCommerceDiscountRequest
-  extends Schema.Schema.Type<typeof ApplyCommerceDiscountRequest> {}
+export interface ApplyCommerceDiscountRequestEncoded
+  extends Schema.Schema.Encoded<typeof ApplyCommerceDiscountRequest_> {}
+/**
+ * `ApplyCommerceDiscountRequest`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ApplyCommerceDiscountRequest: Schema.Schema<
+  ApplyCommerceDiscountRequest,
+  ApplyCommerceDiscountRequestEncoded
+> = ApplyCommerceDiscountRequest_
 
 /** `CommerceMoneyResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceMoneyResponse(input: unknown): unknown {
@@ -220,13 +279,7 @@ function decodeCommerceMoneyResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `CommerceMoneyResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceMoneyResponse = /* @__PURE__ */ withFastDecode(
+const CommerceMoneyResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     amount: Schema.Number,
     amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
@@ -236,10 +289,27 @@ export const CommerceMoneyResponse = /* @__PURE__ */ withFastDecode(
   decodeCommerceMoneyResponse
 )
 /**
+ * `CommerceMoneyResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof CommerceMoneyResponse> {}
+export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof CommerceMoneyResponse_> {}
+/**
+ * `CommerceMoneyResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceMoneyResponseEncoded extends Schema.Schema.Encoded<typeof CommerceMoneyResponse_> {}
+/**
+ * `CommerceMoneyResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceMoneyResponse: Schema.Schema<CommerceMoneyResponse, CommerceMoneyResponseEncoded> =
+  CommerceMoneyResponse_
 
 /** `BillingProrationDiscountDetail` from the wire; rejects what its Schema must explain. */
 function decodeBillingProrationDiscountDetail(input: unknown): unknown {
@@ -252,13 +322,7 @@ function decodeBillingProrationDiscountDetail(input: unknown): unknown {
   }
 }
 
-/**
- * `BillingProrationDiscountDetail`
- *
- * @since 0.1.0
- * @category models
- */
-export const BillingProrationDiscountDetail = /* @__PURE__ */ withFastDecode(
+const BillingProrationDiscountDetail_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     amount: CommerceMoneyResponse,
     cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
@@ -268,11 +332,31 @@ export const BillingProrationDiscountDetail = /* @__PURE__ */ withFastDecode(
   decodeBillingProrationDiscountDetail
 )
 /**
+ * `BillingProrationDiscountDetail`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface BillingProrationDiscountDetail
-  extends Schema.Schema.Type<typeof BillingProrationDiscountDetail> {}
+  extends Schema.Schema.Type<typeof BillingProrationDiscountDetail_> {}
+/**
+ * `BillingProrationDiscountDetail` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingProrationDiscountDetailEncoded
+  extends Schema.Schema.Encoded<typeof BillingProrationDiscountDetail_> {}
+/**
+ * `BillingProrationDiscountDetail`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingProrationDiscountDetail: Schema.Schema<
+  BillingProrationDiscountDetail,
+  BillingProrationDiscountDetailEncoded
+> = BillingProrationDiscountDetail_
 
 /** `BillingDiscountsResponse` from the wire; rejects what its Schema must explain. */
 function decodeBillingDiscountsResponse(input: unknown): unknown {
@@ -283,13 +367,7 @@ function decodeBillingDiscountsResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `BillingDiscountsResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const BillingDiscountsResponse = /* @__PURE__ */ withFastDecode(
+const BillingDiscountsResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     proration: /* @__PURE__ */ nullable(BillingProrationDiscountDetail, "proration"),
     total: CommerceMoneyResponse
@@ -297,10 +375,30 @@ export const BillingDiscountsResponse = /* @__PURE__ */ withFastDecode(
   decodeBillingDiscountsResponse
 )
 /**
+ * `BillingDiscountsResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof BillingDiscountsResponse> {}
+export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof BillingDiscountsResponse_> {}
+/**
+ * `BillingDiscountsResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingDiscountsResponseEncoded
+  extends Schema.Schema.Encoded<typeof BillingDiscountsResponse_> {}
+/**
+ * `BillingDiscountsResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingDiscountsResponse: Schema.Schema<
+  BillingDiscountsResponse,
+  BillingDiscountsResponseEncoded
+> = BillingDiscountsResponse_
 
 const decodeCommercePayerResponse = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -332,13 +430,7 @@ const decodeCommercePayerResponse = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.updatedAt = value
 })
 
-/**
- * `CommercePayerResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePayerResponse = /* @__PURE__ */ withFastDecode(
+const CommercePayerResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_payer"),
     id: Schema.String,
@@ -357,10 +449,27 @@ export const CommercePayerResponse = /* @__PURE__ */ withFastDecode(
   decodeCommercePayerResponse
 )
 /**
+ * `CommercePayerResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerResponse extends Schema.Schema.Type<typeof CommercePayerResponse> {}
+export interface CommercePayerResponse extends Schema.Schema.Type<typeof CommercePayerResponse_> {}
+/**
+ * `CommercePayerResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePayerResponseEncoded extends Schema.Schema.Encoded<typeof CommercePayerResponse_> {}
+/**
+ * `CommercePayerResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePayerResponse: Schema.Schema<CommercePayerResponse, CommercePayerResponseEncoded> =
+  CommercePayerResponse_
 
 const decodeCommercePaymentMethodResponse = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -393,13 +502,7 @@ const decodeCommercePaymentMethodResponse = /* @__PURE__ */ Decode.model(functio
   if (value !== Decode.absent) this.isRemovable = value
 })
 
-/**
- * `CommercePaymentMethodResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePaymentMethodResponse = /* @__PURE__ */ withFastDecode(
+const CommercePaymentMethodResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_payment_method"),
     id: Schema.String,
@@ -425,11 +528,31 @@ export const CommercePaymentMethodResponse = /* @__PURE__ */ withFastDecode(
   decodeCommercePaymentMethodResponse
 )
 /**
+ * `CommercePaymentMethodResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommercePaymentMethodResponse
-  extends Schema.Schema.Type<typeof CommercePaymentMethodResponse> {}
+  extends Schema.Schema.Type<typeof CommercePaymentMethodResponse_> {}
+/**
+ * `CommercePaymentMethodResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePaymentMethodResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommercePaymentMethodResponse_> {}
+/**
+ * `CommercePaymentMethodResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePaymentMethodResponse: Schema.Schema<
+  CommercePaymentMethodResponse,
+  CommercePaymentMethodResponseEncoded
+> = CommercePaymentMethodResponse_
 
 /** `CommercePayerCreditResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePayerCreditResponse(input: unknown): unknown {
@@ -440,13 +563,7 @@ function decodeCommercePayerCreditResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `CommercePayerCreditResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePayerCreditResponse = /* @__PURE__ */ withFastDecode(
+const CommercePayerCreditResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     remainingBalance: /* @__PURE__ */ required(CommerceMoneyResponse, "remaining_balance"),
     appliedAmount: /* @__PURE__ */ required(CommerceMoneyResponse, "applied_amount")
@@ -454,10 +571,31 @@ export const CommercePayerCreditResponse = /* @__PURE__ */ withFastDecode(
   decodeCommercePayerCreditResponse
 )
 /**
+ * `CommercePayerCreditResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerCreditResponse extends Schema.Schema.Type<typeof CommercePayerCreditResponse> {}
+export interface CommercePayerCreditResponse
+  extends Schema.Schema.Type<typeof CommercePayerCreditResponse_> {}
+/**
+ * `CommercePayerCreditResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePayerCreditResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommercePayerCreditResponse_> {}
+/**
+ * `CommercePayerCreditResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePayerCreditResponse: Schema.Schema<
+  CommercePayerCreditResponse,
+  CommercePayerCreditResponseEncoded
+> = CommercePayerCreditResponse_
 
 /** `CommerceProrationCreditDetailResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceProrationCreditDetailResponse(input: unknown): unknown {
@@ -470,13 +608,7 @@ function decodeCommerceProrationCreditDetailResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `CommerceProrationCreditDetailResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceProrationCreditDetailResponse = /* @__PURE__ */ withFastDecode(
+const CommerceProrationCreditDetailResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     amount: CommerceMoneyResponse,
     cycleDaysRemaining: /* @__PURE__ */ required(Schema.Number, "cycle_days_remaining"),
@@ -486,11 +618,31 @@ export const CommerceProrationCreditDetailResponse = /* @__PURE__ */ withFastDec
   decodeCommerceProrationCreditDetailResponse
 )
 /**
+ * `CommerceProrationCreditDetailResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceProrationCreditDetailResponse
-  extends Schema.Schema.Type<typeof CommerceProrationCreditDetailResponse> {}
+  extends Schema.Schema.Type<typeof CommerceProrationCreditDetailResponse_> {}
+/**
+ * `CommerceProrationCreditDetailResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceProrationCreditDetailResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceProrationCreditDetailResponse_> {}
+/**
+ * `CommerceProrationCreditDetailResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceProrationCreditDetailResponse: Schema.Schema<
+  CommerceProrationCreditDetailResponse,
+  CommerceProrationCreditDetailResponseEncoded
+> = CommerceProrationCreditDetailResponse_
 
 /** `CommerceCreditsResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceCreditsResponse(input: unknown): unknown {
@@ -502,13 +654,7 @@ function decodeCommerceCreditsResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `CommerceCreditsResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceCreditsResponse = /* @__PURE__ */ withFastDecode(
+const CommerceCreditsResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     proration: /* @__PURE__ */ nullable(CommerceProrationCreditDetailResponse, "proration"),
     payer: /* @__PURE__ */ nullable(CommercePayerCreditResponse, "payer"),
@@ -517,10 +663,28 @@ export const CommerceCreditsResponse = /* @__PURE__ */ withFastDecode(
   decodeCommerceCreditsResponse
 )
 /**
+ * `CommerceCreditsResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof CommerceCreditsResponse> {}
+export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof CommerceCreditsResponse_> {}
+/**
+ * `CommerceCreditsResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceCreditsResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceCreditsResponse_> {}
+/**
+ * `CommerceCreditsResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceCreditsResponse: Schema.Schema<CommerceCreditsResponse, CommerceCreditsResponseEncoded> =
+  CommerceCreditsResponse_
 
 const decodeCommercePerUnitTotalTier2 = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -533,13 +697,7 @@ const decodeCommercePerUnitTotalTier2 = /* @__PURE__ */ Decode.model(function (
   this.total = decodeCommerceMoneyResponse(input.total)
 })
 
-/**
- * `CommercePerUnitTotalTier-2`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePerUnitTotalTier2 = /* @__PURE__ */ withFastDecode(
+const CommercePerUnitTotalTier2_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
     feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
@@ -548,10 +706,30 @@ export const CommercePerUnitTotalTier2 = /* @__PURE__ */ withFastDecode(
   decodeCommercePerUnitTotalTier2
 )
 /**
+ * `CommercePerUnitTotalTier-2`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof CommercePerUnitTotalTier2> {}
+export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof CommercePerUnitTotalTier2_> {}
+/**
+ * `CommercePerUnitTotalTier2` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePerUnitTotalTier2Encoded
+  extends Schema.Schema.Encoded<typeof CommercePerUnitTotalTier2_> {}
+/**
+ * `CommercePerUnitTotalTier-2`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePerUnitTotalTier2: Schema.Schema<
+  CommercePerUnitTotalTier2,
+  CommercePerUnitTotalTier2Encoded
+> = CommercePerUnitTotalTier2_
 
 /** `CommercePerUnitTotal2` from the wire; rejects what its Schema must explain. */
 function decodeCommercePerUnitTotal2(input: unknown): unknown {
@@ -563,13 +741,7 @@ function decodeCommercePerUnitTotal2(input: unknown): unknown {
   }
 }
 
-/**
- * `CommercePerUnitTotal-2`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePerUnitTotal2 = /* @__PURE__ */ withFastDecode(
+const CommercePerUnitTotal2_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     name: Schema.String,
     blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
@@ -578,10 +750,27 @@ export const CommercePerUnitTotal2 = /* @__PURE__ */ withFastDecode(
   decodeCommercePerUnitTotal2
 )
 /**
+ * `CommercePerUnitTotal-2`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotal2 extends Schema.Schema.Type<typeof CommercePerUnitTotal2> {}
+export interface CommercePerUnitTotal2 extends Schema.Schema.Type<typeof CommercePerUnitTotal2_> {}
+/**
+ * `CommercePerUnitTotal2` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePerUnitTotal2Encoded extends Schema.Schema.Encoded<typeof CommercePerUnitTotal2_> {}
+/**
+ * `CommercePerUnitTotal-2`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePerUnitTotal2: Schema.Schema<CommercePerUnitTotal2, CommercePerUnitTotal2Encoded> =
+  CommercePerUnitTotal2_
 
 function decodeCommerceTotalsResponse2PerUnitTotals(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotal2)
@@ -609,13 +798,7 @@ const decodeCommerceTotalsResponse2 = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.discounts = value
 })
 
-/**
- * `CommerceTotalsResponse-2`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceTotalsResponse2 = /* @__PURE__ */ withFastDecode(
+const CommerceTotalsResponse2_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     subtotal: CommerceMoneyResponse,
     baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
@@ -631,10 +814,28 @@ export const CommerceTotalsResponse2 = /* @__PURE__ */ withFastDecode(
   decodeCommerceTotalsResponse2
 )
 /**
+ * `CommerceTotalsResponse-2`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof CommerceTotalsResponse2> {}
+export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof CommerceTotalsResponse2_> {}
+/**
+ * `CommerceTotalsResponse2` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceTotalsResponse2Encoded
+  extends Schema.Schema.Encoded<typeof CommerceTotalsResponse2_> {}
+/**
+ * `CommerceTotalsResponse-2`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceTotalsResponse2: Schema.Schema<CommerceTotalsResponse2, CommerceTotalsResponse2Encoded> =
+  CommerceTotalsResponse2_
 
 const decodeBillingPaymentAttempt = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -669,13 +870,7 @@ const decodeBillingPaymentAttempt = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `BillingPaymentAttempt`
- *
- * @since 0.1.0
- * @category models
- */
-export const BillingPaymentAttempt = /* @__PURE__ */ withFastDecode(
+const BillingPaymentAttempt_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_payment"),
     id: Schema.String,
@@ -704,10 +899,27 @@ export const BillingPaymentAttempt = /* @__PURE__ */ withFastDecode(
   decodeBillingPaymentAttempt
 )
 /**
+ * `BillingPaymentAttempt`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof BillingPaymentAttempt> {}
+export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof BillingPaymentAttempt_> {}
+/**
+ * `BillingPaymentAttempt` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingPaymentAttemptEncoded extends Schema.Schema.Encoded<typeof BillingPaymentAttempt_> {}
+/**
+ * `BillingPaymentAttempt`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingPaymentAttempt: Schema.Schema<BillingPaymentAttempt, BillingPaymentAttemptEncoded> =
+  BillingPaymentAttempt_
 
 const decodeBillingPriceResponse = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -731,13 +943,7 @@ const decodeBillingPriceResponse = /* @__PURE__ */ Decode.model(function (
   this.supportedBillingPeriods = Decode.string(input.supported_billing_periods)
 })
 
-/**
- * `BillingPriceResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const BillingPriceResponse = /* @__PURE__ */ withFastDecode(
+const BillingPriceResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_price"),
     id: Schema.String,
@@ -760,10 +966,27 @@ export const BillingPriceResponse = /* @__PURE__ */ withFastDecode(
   decodeBillingPriceResponse
 )
 /**
+ * `BillingPriceResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingPriceResponse> {}
+export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingPriceResponse_> {}
+/**
+ * `BillingPriceResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingPriceResponseEncoded extends Schema.Schema.Encoded<typeof BillingPriceResponse_> {}
+/**
+ * `BillingPriceResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingPriceResponse: Schema.Schema<BillingPriceResponse, BillingPriceResponseEncoded> =
+  BillingPriceResponse_
 
 function decodeBillingStatementTotals(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
@@ -799,13 +1022,7 @@ function decodeBillingStatement(input: unknown): unknown {
   }
 }
 
-/**
- * `BillingStatement`
- *
- * @since 0.1.0
- * @category models
- */
-export const BillingStatement = /* @__PURE__ */ withFastDecode(
+const BillingStatement_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_statement"),
     id: Schema.String,
@@ -830,10 +1047,26 @@ export const BillingStatement = /* @__PURE__ */ withFastDecode(
   decodeBillingStatement
 )
 /**
+ * `BillingStatement`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BillingStatement extends Schema.Schema.Type<typeof BillingStatement> {}
+export interface BillingStatement extends Schema.Schema.Type<typeof BillingStatement_> {}
+/**
+ * `BillingStatement` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BillingStatementEncoded extends Schema.Schema.Encoded<typeof BillingStatement_> {}
+/**
+ * `BillingStatement`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BillingStatement: Schema.Schema<BillingStatement, BillingStatementEncoded> = BillingStatement_
 
 function decodeBlocklistIdentifierObject(input: unknown): unknown {
   return Decode.literal(input, "blocklist_identifier")
@@ -860,13 +1093,7 @@ const decodeBlocklistIdentifier = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.updatedAt = value
 })
 
-/**
- * `BlocklistIdentifier`
- *
- * @since 0.1.0
- * @category models
- */
-export const BlocklistIdentifier = /* @__PURE__ */ withFastDecode(
+const BlocklistIdentifier_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("blocklist_identifier")),
     id: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -882,10 +1109,27 @@ export const BlocklistIdentifier = /* @__PURE__ */ withFastDecode(
   decodeBlocklistIdentifier
 )
 /**
+ * `BlocklistIdentifier`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BlocklistIdentifier extends Schema.Schema.Type<typeof BlocklistIdentifier> {}
+export interface BlocklistIdentifier extends Schema.Schema.Type<typeof BlocklistIdentifier_> {}
+/**
+ * `BlocklistIdentifier` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BlocklistIdentifierEncoded extends Schema.Schema.Encoded<typeof BlocklistIdentifier_> {}
+/**
+ * `BlocklistIdentifier`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BlocklistIdentifier: Schema.Schema<BlocklistIdentifier, BlocklistIdentifierEncoded> =
+  BlocklistIdentifier_
 
 /** `BlocklistIdentifiers` from the wire; rejects what its Schema must explain. */
 function decodeBlocklistIdentifiers(input: unknown): unknown {
@@ -896,13 +1140,7 @@ function decodeBlocklistIdentifiers(input: unknown): unknown {
   }
 }
 
-/**
- * `BlocklistIdentifiers`
- *
- * @since 0.1.0
- * @category models
- */
-export const BlocklistIdentifiers = /* @__PURE__ */ withFastDecode(
+const BlocklistIdentifiers_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(BlocklistIdentifier),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -910,10 +1148,27 @@ export const BlocklistIdentifiers = /* @__PURE__ */ withFastDecode(
   decodeBlocklistIdentifiers
 )
 /**
+ * `BlocklistIdentifiers`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof BlocklistIdentifiers> {}
+export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof BlocklistIdentifiers_> {}
+/**
+ * `BlocklistIdentifiers` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BlocklistIdentifiersEncoded extends Schema.Schema.Encoded<typeof BlocklistIdentifiers_> {}
+/**
+ * `BlocklistIdentifiers`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BlocklistIdentifiers: Schema.Schema<BlocklistIdentifiers, BlocklistIdentifiersEncoded> =
+  BlocklistIdentifiers_
 
 /** `CNameTarget` from the wire; rejects what its Schema must explain. */
 function decodeCNameTarget(input: unknown): unknown {
@@ -925,21 +1180,31 @@ function decodeCNameTarget(input: unknown): unknown {
   }
 }
 
+const CNameTarget_ = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ host: Schema.String, value: Schema.String, required: Schema.Boolean }),
+  decodeCNameTarget
+)
 /**
  * `CNameTarget`
  *
  * @since 0.1.0
  * @category models
  */
-export const CNameTarget = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ host: Schema.String, value: Schema.String, required: Schema.Boolean }),
-  decodeCNameTarget
-)
+export interface CNameTarget extends Schema.Schema.Type<typeof CNameTarget_> {}
 /**
+ * `CNameTarget` on the wire.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CNameTarget extends Schema.Schema.Type<typeof CNameTarget> {}
+export interface CNameTargetEncoded extends Schema.Schema.Encoded<typeof CNameTarget_> {}
+/**
+ * `CNameTarget`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CNameTarget: Schema.Schema<CNameTarget, CNameTargetEncoded> = CNameTarget_
 
 const decodeClerkError = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -950,13 +1215,7 @@ const decodeClerkError = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
   if (value !== Decode.absent) this.meta = value
 })
 
-/**
- * `ClerkError`
- *
- * @since 0.1.0
- * @category models
- */
-export const ClerkError = /* @__PURE__ */ withFastDecode(
+const ClerkError_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     message: Schema.String,
     longMessage: /* @__PURE__ */ required(Schema.String, "long_message"),
@@ -966,10 +1225,26 @@ export const ClerkError = /* @__PURE__ */ withFastDecode(
   decodeClerkError
 )
 /**
+ * `ClerkError`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ClerkError extends Schema.Schema.Type<typeof ClerkError> {}
+export interface ClerkError extends Schema.Schema.Type<typeof ClerkError_> {}
+/**
+ * `ClerkError` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClerkErrorEncoded extends Schema.Schema.Encoded<typeof ClerkError_> {}
+/**
+ * `ClerkError`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ClerkError: Schema.Schema<ClerkError, ClerkErrorEncoded> = ClerkError_
 
 const decodeClerkErrors = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -980,13 +1255,7 @@ const decodeClerkErrors = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   if (value !== Decode.absent) this.clerkTraceId = value
 })
 
-/**
- * `ClerkErrors`
- *
- * @since 0.1.0
- * @category models
- */
-export const ClerkErrors = /* @__PURE__ */ withFastDecode(
+const ClerkErrors_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     errors: /* @__PURE__ */ Schema.Array(ClerkError),
     meta: /* @__PURE__ */ Schema.optional(JsonObject),
@@ -995,10 +1264,26 @@ export const ClerkErrors = /* @__PURE__ */ withFastDecode(
   decodeClerkErrors
 )
 /**
+ * `ClerkErrors`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors> {}
+export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors_> {}
+/**
+ * `ClerkErrors` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClerkErrorsEncoded extends Schema.Schema.Encoded<typeof ClerkErrors_> {}
+/**
+ * `ClerkErrors`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ClerkErrors: Schema.Schema<ClerkErrors, ClerkErrorsEncoded> = ClerkErrors_
 
 const decodeSessionActivityResponseValue = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1027,13 +1312,7 @@ function decodeSessionActivityResponse(input: unknown): unknown {
   return input === null ? null : decodeSessionActivityResponseValue(input)
 }
 
-/**
- * `SessionActivityResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const SessionActivityResponse = /* @__PURE__ */ withFastDecode(
+const SessionActivityResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.NullOr(
     /* @__PURE__ */ Schema.Struct({
       object: Schema.String,
@@ -1050,10 +1329,33 @@ export const SessionActivityResponse = /* @__PURE__ */ withFastDecode(
   decodeSessionActivityResponse
 )
 /**
+ * `SessionActivityResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export type SessionActivityResponse = typeof SessionActivityResponse.Type
+export interface SessionActivityResponse
+  extends NonNullable<Schema.Schema.Type<typeof SessionActivityResponse_>> {}
+/**
+ * `SessionActivityResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionActivityResponseEncoded
+  extends NonNullable<Schema.Schema.Encoded<typeof SessionActivityResponse_>> {}
+/**
+ * `SessionActivityResponse`
+ *
+ * Its schema decodes `null` too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SessionActivityResponse: Schema.Schema<
+  SessionActivityResponse | null,
+  SessionActivityResponseEncoded | null
+> = SessionActivityResponse_
 
 /** `SessionTask` from the wire; rejects what its Schema must explain. */
 function decodeSessionTask(input: unknown): unknown {
@@ -1063,21 +1365,31 @@ function decodeSessionTask(input: unknown): unknown {
   }
 }
 
+const SessionTask_ = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ key: Schema.String }),
+  decodeSessionTask
+)
 /**
  * `SessionTask`
  *
  * @since 0.1.0
  * @category models
  */
-export const SessionTask = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ key: Schema.String }),
-  decodeSessionTask
-)
+export interface SessionTask extends Schema.Schema.Type<typeof SessionTask_> {}
 /**
+ * `SessionTask` on the wire.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SessionTask extends Schema.Schema.Type<typeof SessionTask> {}
+export interface SessionTaskEncoded extends Schema.Schema.Encoded<typeof SessionTask_> {}
+/**
+ * `SessionTask`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SessionTask: Schema.Schema<SessionTask, SessionTaskEncoded> = SessionTask_
 
 function decodeSessionTasks(input: unknown): unknown {
   return Decode.array(input, decodeSessionTask)
@@ -1115,13 +1427,7 @@ const decodeSession = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   if (value !== Decode.absent) this.tasks = value
 })
 
-/**
- * `Session`
- *
- * @since 0.1.0
- * @category models
- */
-export const Session = /* @__PURE__ */ withFastDecode(
+const Session_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("session"),
     id: Schema.String,
@@ -1143,10 +1449,26 @@ export const Session = /* @__PURE__ */ withFastDecode(
   decodeSession
 )
 /**
+ * `Session`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Session extends Schema.Schema.Type<typeof Session> {}
+export interface Session extends Schema.Schema.Type<typeof Session_> {}
+/**
+ * `Session` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionEncoded extends Schema.Schema.Encoded<typeof Session_> {}
+/**
+ * `Session`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Session: Schema.Schema<Session, SessionEncoded> = Session_
 
 /** `Client` from the wire; rejects what its Schema must explain. */
 function decodeClient(input: unknown): unknown {
@@ -1165,13 +1487,7 @@ function decodeClient(input: unknown): unknown {
   }
 }
 
-/**
- * `Client`
- *
- * @since 0.1.0
- * @category models
- */
-export const Client = /* @__PURE__ */ withFastDecode(
+const Client_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("client"),
     id: Schema.String,
@@ -1187,10 +1503,26 @@ export const Client = /* @__PURE__ */ withFastDecode(
   decodeClient
 )
 /**
+ * `Client`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Client extends Schema.Schema.Type<typeof Client> {}
+export interface Client extends Schema.Schema.Type<typeof Client_> {}
+/**
+ * `Client` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientEncoded extends Schema.Schema.Encoded<typeof Client_> {}
+/**
+ * `Client`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Client: Schema.Schema<Client, ClientEncoded> = Client_
 
 /** `CommerceCreditBalanceResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceCreditBalanceResponse(input: unknown): unknown {
@@ -1201,13 +1533,7 @@ function decodeCommerceCreditBalanceResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `CommerceCreditBalanceResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceCreditBalanceResponse = /* @__PURE__ */ withFastDecode(
+const CommerceCreditBalanceResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: Schema.String,
     balance: /* @__PURE__ */ nullable(CommerceMoneyResponse, "balance")
@@ -1215,11 +1541,31 @@ export const CommerceCreditBalanceResponse = /* @__PURE__ */ withFastDecode(
   decodeCommerceCreditBalanceResponse
 )
 /**
+ * `CommerceCreditBalanceResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceCreditBalanceResponse
-  extends Schema.Schema.Type<typeof CommerceCreditBalanceResponse> {}
+  extends Schema.Schema.Type<typeof CommerceCreditBalanceResponse_> {}
+/**
+ * `CommerceCreditBalanceResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceCreditBalanceResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceCreditBalanceResponse_> {}
+/**
+ * `CommerceCreditBalanceResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceCreditBalanceResponse: Schema.Schema<
+  CommerceCreditBalanceResponse,
+  CommerceCreditBalanceResponseEncoded
+> = CommerceCreditBalanceResponse_
 
 const decodeCommerceCreditLedgerResponse = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1237,13 +1583,7 @@ const decodeCommerceCreditLedgerResponse = /* @__PURE__ */ Decode.model(function
   this.createdAt = Decode.string(input.created_at)
 })
 
-/**
- * `CommerceCreditLedgerResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceCreditLedgerResponse = /* @__PURE__ */ withFastDecode(
+const CommerceCreditLedgerResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: Schema.String,
     id: Schema.String,
@@ -1257,11 +1597,31 @@ export const CommerceCreditLedgerResponse = /* @__PURE__ */ withFastDecode(
   decodeCommerceCreditLedgerResponse
 )
 /**
+ * `CommerceCreditLedgerResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceCreditLedgerResponse
-  extends Schema.Schema.Type<typeof CommerceCreditLedgerResponse> {}
+  extends Schema.Schema.Type<typeof CommerceCreditLedgerResponse_> {}
+/**
+ * `CommerceCreditLedgerResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceCreditLedgerResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceCreditLedgerResponse_> {}
+/**
+ * `CommerceCreditLedgerResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceCreditLedgerResponse: Schema.Schema<
+  CommerceCreditLedgerResponse,
+  CommerceCreditLedgerResponseEncoded
+> = CommerceCreditLedgerResponse_
 
 const decodeCommerceDiscountRedemptionResponse = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1293,13 +1653,7 @@ const decodeCommerceDiscountRedemptionResponse = /* @__PURE__ */ Decode.model(fu
   this.redeemedBy = Decode.nullable(input.redeemed_by, Decode.string)
 })
 
-/**
- * `CommerceDiscountRedemptionResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceDiscountRedemptionResponse = /* @__PURE__ */ withFastDecode(
+const CommerceDiscountRedemptionResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_discount_redemption"),
     id: Schema.String,
@@ -1321,11 +1675,31 @@ export const CommerceDiscountRedemptionResponse = /* @__PURE__ */ withFastDecode
   decodeCommerceDiscountRedemptionResponse
 )
 /**
+ * `CommerceDiscountRedemptionResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceDiscountRedemptionResponse
-  extends Schema.Schema.Type<typeof CommerceDiscountRedemptionResponse> {}
+  extends Schema.Schema.Type<typeof CommerceDiscountRedemptionResponse_> {}
+/**
+ * `CommerceDiscountRedemptionResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceDiscountRedemptionResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceDiscountRedemptionResponse_> {}
+/**
+ * `CommerceDiscountRedemptionResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceDiscountRedemptionResponse: Schema.Schema<
+  CommerceDiscountRedemptionResponse,
+  CommerceDiscountRedemptionResponseEncoded
+> = CommerceDiscountRedemptionResponse_
 
 /** `CommerceProrationDiscountResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceProrationDiscountResponse(input: unknown): unknown {
@@ -1338,13 +1712,7 @@ function decodeCommerceProrationDiscountResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `CommerceProrationDiscountResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceProrationDiscountResponse = /* @__PURE__ */ withFastDecode(
+const CommerceProrationDiscountResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     amount: CommerceMoneyResponse,
     cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
@@ -1354,11 +1722,31 @@ export const CommerceProrationDiscountResponse = /* @__PURE__ */ withFastDecode(
   decodeCommerceProrationDiscountResponse
 )
 /**
+ * `CommerceProrationDiscountResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceProrationDiscountResponse
-  extends Schema.Schema.Type<typeof CommerceProrationDiscountResponse> {}
+  extends Schema.Schema.Type<typeof CommerceProrationDiscountResponse_> {}
+/**
+ * `CommerceProrationDiscountResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceProrationDiscountResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceProrationDiscountResponse_> {}
+/**
+ * `CommerceProrationDiscountResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceProrationDiscountResponse: Schema.Schema<
+  CommerceProrationDiscountResponse,
+  CommerceProrationDiscountResponseEncoded
+> = CommerceProrationDiscountResponse_
 
 /** `CommerceDiscountsResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommerceDiscountsResponse(input: unknown): unknown {
@@ -1369,13 +1757,7 @@ function decodeCommerceDiscountsResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `CommerceDiscountsResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceDiscountsResponse = /* @__PURE__ */ withFastDecode(
+const CommerceDiscountsResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     proration: /* @__PURE__ */ nullable(CommerceProrationDiscountResponse, "proration"),
     total: CommerceMoneyResponse
@@ -1383,10 +1765,30 @@ export const CommerceDiscountsResponse = /* @__PURE__ */ withFastDecode(
   decodeCommerceDiscountsResponse
 )
 /**
+ * `CommerceDiscountsResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof CommerceDiscountsResponse> {}
+export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof CommerceDiscountsResponse_> {}
+/**
+ * `CommerceDiscountsResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceDiscountsResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceDiscountsResponse_> {}
+/**
+ * `CommerceDiscountsResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceDiscountsResponse: Schema.Schema<
+  CommerceDiscountsResponse,
+  CommerceDiscountsResponseEncoded
+> = CommerceDiscountsResponse_
 
 const decodeCommercePayerResponse2 = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1412,13 +1814,7 @@ const decodeCommercePayerResponse2 = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `CommercePayerResponse-2`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePayerResponse2 = /* @__PURE__ */ withFastDecode(
+const CommercePayerResponse2_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_payer"),
     id: Schema.String,
@@ -1437,10 +1833,28 @@ export const CommercePayerResponse2 = /* @__PURE__ */ withFastDecode(
   decodeCommercePayerResponse2
 )
 /**
+ * `CommercePayerResponse-2`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof CommercePayerResponse2> {}
+export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof CommercePayerResponse2_> {}
+/**
+ * `CommercePayerResponse2` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePayerResponse2Encoded
+  extends Schema.Schema.Encoded<typeof CommercePayerResponse2_> {}
+/**
+ * `CommercePayerResponse-2`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePayerResponse2: Schema.Schema<CommercePayerResponse2, CommercePayerResponse2Encoded> =
+  CommercePayerResponse2_
 
 const decodeCommercePaymentSourceResponse = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1476,13 +1890,7 @@ const decodeCommercePaymentSourceResponse = /* @__PURE__ */ Decode.model(functio
   if (value !== Decode.absent) this.isRemovable = value
 })
 
-/**
- * `CommercePaymentSourceResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePaymentSourceResponse = /* @__PURE__ */ withFastDecode(
+const CommercePaymentSourceResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_source"),
     id: Schema.String,
@@ -1508,11 +1916,31 @@ export const CommercePaymentSourceResponse = /* @__PURE__ */ withFastDecode(
   decodeCommercePaymentSourceResponse
 )
 /**
+ * `CommercePaymentSourceResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommercePaymentSourceResponse
-  extends Schema.Schema.Type<typeof CommercePaymentSourceResponse> {}
+  extends Schema.Schema.Type<typeof CommercePaymentSourceResponse_> {}
+/**
+ * `CommercePaymentSourceResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePaymentSourceResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommercePaymentSourceResponse_> {}
+/**
+ * `CommercePaymentSourceResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePaymentSourceResponse: Schema.Schema<
+  CommercePaymentSourceResponse,
+  CommercePaymentSourceResponseEncoded
+> = CommercePaymentSourceResponse_
 
 const decodeCommercePerUnitTotalTier = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1525,13 +1953,7 @@ const decodeCommercePerUnitTotalTier = /* @__PURE__ */ Decode.model(function (
   this.total = decodeCommerceMoneyResponse(input.total)
 })
 
-/**
- * `CommercePerUnitTotalTier`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePerUnitTotalTier = /* @__PURE__ */ withFastDecode(
+const CommercePerUnitTotalTier_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
     feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
@@ -1540,10 +1962,30 @@ export const CommercePerUnitTotalTier = /* @__PURE__ */ withFastDecode(
   decodeCommercePerUnitTotalTier
 )
 /**
+ * `CommercePerUnitTotalTier`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof CommercePerUnitTotalTier> {}
+export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof CommercePerUnitTotalTier_> {}
+/**
+ * `CommercePerUnitTotalTier` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePerUnitTotalTierEncoded
+  extends Schema.Schema.Encoded<typeof CommercePerUnitTotalTier_> {}
+/**
+ * `CommercePerUnitTotalTier`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePerUnitTotalTier: Schema.Schema<
+  CommercePerUnitTotalTier,
+  CommercePerUnitTotalTierEncoded
+> = CommercePerUnitTotalTier_
 
 /** `CommercePerUnitTotal` from the wire; rejects what its Schema must explain. */
 function decodeCommercePerUnitTotal(input: unknown): unknown {
@@ -1555,13 +1997,7 @@ function decodeCommercePerUnitTotal(input: unknown): unknown {
   }
 }
 
-/**
- * `CommercePerUnitTotal`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePerUnitTotal = /* @__PURE__ */ withFastDecode(
+const CommercePerUnitTotal_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     name: Schema.String,
     blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
@@ -1570,10 +2006,27 @@ export const CommercePerUnitTotal = /* @__PURE__ */ withFastDecode(
   decodeCommercePerUnitTotal
 )
 /**
+ * `CommercePerUnitTotal`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof CommercePerUnitTotal> {}
+export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof CommercePerUnitTotal_> {}
+/**
+ * `CommercePerUnitTotal` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePerUnitTotalEncoded extends Schema.Schema.Encoded<typeof CommercePerUnitTotal_> {}
+/**
+ * `CommercePerUnitTotal`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePerUnitTotal: Schema.Schema<CommercePerUnitTotal, CommercePerUnitTotalEncoded> =
+  CommercePerUnitTotal_
 
 const decodeCommercePlanUnitPriceTier = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1586,13 +2039,7 @@ const decodeCommercePlanUnitPriceTier = /* @__PURE__ */ Decode.model(function (
   this.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
 })
 
-/**
- * `CommercePlanUnitPriceTier`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePlanUnitPriceTier = /* @__PURE__ */ withFastDecode(
+const CommercePlanUnitPriceTier_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     startsAtBlock: /* @__PURE__ */ required(Schema.Number, "starts_at_block"),
     endsAfterBlock: /* @__PURE__ */ optionalNullable(Schema.Number, "ends_after_block"),
@@ -1601,10 +2048,30 @@ export const CommercePlanUnitPriceTier = /* @__PURE__ */ withFastDecode(
   decodeCommercePlanUnitPriceTier
 )
 /**
+ * `CommercePlanUnitPriceTier`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof CommercePlanUnitPriceTier> {}
+export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof CommercePlanUnitPriceTier_> {}
+/**
+ * `CommercePlanUnitPriceTier` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePlanUnitPriceTierEncoded
+  extends Schema.Schema.Encoded<typeof CommercePlanUnitPriceTier_> {}
+/**
+ * `CommercePlanUnitPriceTier`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePlanUnitPriceTier: Schema.Schema<
+  CommercePlanUnitPriceTier,
+  CommercePlanUnitPriceTierEncoded
+> = CommercePlanUnitPriceTier_
 
 /** `CommercePlanUnitPrice` from the wire; rejects what its Schema must explain. */
 function decodeCommercePlanUnitPrice(input: unknown): unknown {
@@ -1616,13 +2083,7 @@ function decodeCommercePlanUnitPrice(input: unknown): unknown {
   }
 }
 
-/**
- * `CommercePlanUnitPrice`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePlanUnitPrice = /* @__PURE__ */ withFastDecode(
+const CommercePlanUnitPrice_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     name: Schema.String,
     blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
@@ -1631,10 +2092,27 @@ export const CommercePlanUnitPrice = /* @__PURE__ */ withFastDecode(
   decodeCommercePlanUnitPrice
 )
 /**
+ * `CommercePlanUnitPrice`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof CommercePlanUnitPrice> {}
+export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof CommercePlanUnitPrice_> {}
+/**
+ * `CommercePlanUnitPrice` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePlanUnitPriceEncoded extends Schema.Schema.Encoded<typeof CommercePlanUnitPrice_> {}
+/**
+ * `CommercePlanUnitPrice`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePlanUnitPrice: Schema.Schema<CommercePlanUnitPrice, CommercePlanUnitPriceEncoded> =
+  CommercePlanUnitPrice_
 
 /** `FeatureResponse` from the wire; rejects what its Schema must explain. */
 function decodeFeatureResponse(input: unknown): unknown {
@@ -1649,13 +2127,7 @@ function decodeFeatureResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `FeatureResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const FeatureResponse = /* @__PURE__ */ withFastDecode(
+const FeatureResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("feature"),
     id: Schema.String,
@@ -1667,10 +2139,26 @@ export const FeatureResponse = /* @__PURE__ */ withFastDecode(
   decodeFeatureResponse
 )
 /**
+ * `FeatureResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface FeatureResponse extends Schema.Schema.Type<typeof FeatureResponse> {}
+export interface FeatureResponse extends Schema.Schema.Type<typeof FeatureResponse_> {}
+/**
+ * `FeatureResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FeatureResponseEncoded extends Schema.Schema.Encoded<typeof FeatureResponse_> {}
+/**
+ * `FeatureResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const FeatureResponse: Schema.Schema<FeatureResponse, FeatureResponseEncoded> = FeatureResponse_
 
 function decodeCommercePlanFeatures(input: unknown): unknown {
   return Decode.array(input, decodeFeatureResponse)
@@ -1707,13 +2195,7 @@ const decodeCommercePlan = /* @__PURE__ */ Decode.model(function (this: Decode.B
   if (value !== Decode.absent) this.unitPrices = value
 })
 
-/**
- * `CommercePlan`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePlan = /* @__PURE__ */ withFastDecode(
+const CommercePlan_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_plan"),
     id: Schema.String,
@@ -1738,10 +2220,26 @@ export const CommercePlan = /* @__PURE__ */ withFastDecode(
   decodeCommercePlan
 )
 /**
+ * `CommercePlan`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan> {}
+export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan_> {}
+/**
+ * `CommercePlan` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePlanEncoded extends Schema.Schema.Encoded<typeof CommercePlan_> {}
+/**
+ * `CommercePlan`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePlan: Schema.Schema<CommercePlan, CommercePlanEncoded> = CommercePlan_
 
 /** `FeatureResponse2` from the wire; rejects what its Schema must explain. */
 function decodeFeatureResponse2(input: unknown): unknown {
@@ -1756,13 +2254,7 @@ function decodeFeatureResponse2(input: unknown): unknown {
   }
 }
 
-/**
- * `FeatureResponse-2`
- *
- * @since 0.1.0
- * @category models
- */
-export const FeatureResponse2 = /* @__PURE__ */ withFastDecode(
+const FeatureResponse2_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("feature"),
     id: Schema.String,
@@ -1774,10 +2266,26 @@ export const FeatureResponse2 = /* @__PURE__ */ withFastDecode(
   decodeFeatureResponse2
 )
 /**
+ * `FeatureResponse-2`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface FeatureResponse2 extends Schema.Schema.Type<typeof FeatureResponse2> {}
+export interface FeatureResponse2 extends Schema.Schema.Type<typeof FeatureResponse2_> {}
+/**
+ * `FeatureResponse2` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FeatureResponse2Encoded extends Schema.Schema.Encoded<typeof FeatureResponse2_> {}
+/**
+ * `FeatureResponse-2`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const FeatureResponse2: Schema.Schema<FeatureResponse2, FeatureResponse2Encoded> = FeatureResponse2_
 
 function decodeCommercePlan2Features(input: unknown): unknown {
   return Decode.array(input, decodeFeatureResponse2)
@@ -1823,13 +2331,7 @@ const decodeCommercePlan2 = /* @__PURE__ */ Decode.model(function (this: Decode.
   if (value !== Decode.absent) this.freeTrialDays = value
 })
 
-/**
- * `CommercePlan-2`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePlan2 = /* @__PURE__ */ withFastDecode(
+const CommercePlan2_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_plan"),
     id: Schema.String,
@@ -1864,10 +2366,26 @@ export const CommercePlan2 = /* @__PURE__ */ withFastDecode(
   decodeCommercePlan2
 )
 /**
+ * `CommercePlan-2`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2> {}
+export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2_> {}
+/**
+ * `CommercePlan2` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePlan2Encoded extends Schema.Schema.Encoded<typeof CommercePlan2_> {}
+/**
+ * `CommercePlan-2`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePlan2: Schema.Schema<CommercePlan2, CommercePlan2Encoded> = CommercePlan2_
 
 const decodeCommercePriceTransitionDetails = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1892,13 +2410,7 @@ const decodeCommercePriceTransitionDetails = /* @__PURE__ */ Decode.model(functi
   this.previousSubscriptionItemId = Decode.string(input.previous_subscription_item_id)
 })
 
-/**
- * `CommercePriceTransitionDetails`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePriceTransitionDetails = /* @__PURE__ */ withFastDecode(
+const CommercePriceTransitionDetails_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     previousPlan: /* @__PURE__ */ required(CommercePlan2, "previous_plan"),
     previousPrice: /* @__PURE__ */ required(BillingPriceResponse, "previous_price"),
@@ -1919,11 +2431,31 @@ export const CommercePriceTransitionDetails = /* @__PURE__ */ withFastDecode(
   decodeCommercePriceTransitionDetails
 )
 /**
+ * `CommercePriceTransitionDetails`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommercePriceTransitionDetails
-  extends Schema.Schema.Type<typeof CommercePriceTransitionDetails> {}
+  extends Schema.Schema.Type<typeof CommercePriceTransitionDetails_> {}
+/**
+ * `CommercePriceTransitionDetails` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePriceTransitionDetailsEncoded
+  extends Schema.Schema.Encoded<typeof CommercePriceTransitionDetails_> {}
+/**
+ * `CommercePriceTransitionDetails`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePriceTransitionDetails: Schema.Schema<
+  CommercePriceTransitionDetails,
+  CommercePriceTransitionDetailsEncoded
+> = CommercePriceTransitionDetails_
 
 const decodeCommerceSubscriptionCreditResponse = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -1936,13 +2468,7 @@ const decodeCommerceSubscriptionCreditResponse = /* @__PURE__ */ Decode.model(fu
   if (value !== Decode.absent) this.cycleRemainingPercent = value
 })
 
-/**
- * `CommerceSubscriptionCreditResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceSubscriptionCreditResponse = /* @__PURE__ */ withFastDecode(
+const CommerceSubscriptionCreditResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
     cycleRemainingPercent: /* @__PURE__ */ optional(Schema.Number, "cycle_remaining_percent")
@@ -1950,11 +2476,31 @@ export const CommerceSubscriptionCreditResponse = /* @__PURE__ */ withFastDecode
   decodeCommerceSubscriptionCreditResponse
 )
 /**
+ * `CommerceSubscriptionCreditResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceSubscriptionCreditResponse
-  extends Schema.Schema.Type<typeof CommerceSubscriptionCreditResponse> {}
+  extends Schema.Schema.Type<typeof CommerceSubscriptionCreditResponse_> {}
+/**
+ * `CommerceSubscriptionCreditResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceSubscriptionCreditResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceSubscriptionCreditResponse_> {}
+/**
+ * `CommerceSubscriptionCreditResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceSubscriptionCreditResponse: Schema.Schema<
+  CommerceSubscriptionCreditResponse,
+  CommerceSubscriptionCreditResponseEncoded
+> = CommerceSubscriptionCreditResponse_
 
 function decodeCommerceTotalsResponsePerUnitTotals(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotal)
@@ -1982,13 +2528,7 @@ const decodeCommerceTotalsResponse = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.discounts = value
 })
 
-/**
- * `CommerceTotalsResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceTotalsResponse = /* @__PURE__ */ withFastDecode(
+const CommerceTotalsResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     subtotal: CommerceMoneyResponse,
     baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
@@ -2004,10 +2544,28 @@ export const CommerceTotalsResponse = /* @__PURE__ */ withFastDecode(
   decodeCommerceTotalsResponse
 )
 /**
+ * `CommerceTotalsResponse`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof CommerceTotalsResponse> {}
+export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof CommerceTotalsResponse_> {}
+/**
+ * `CommerceTotalsResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceTotalsResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceTotalsResponse_> {}
+/**
+ * `CommerceTotalsResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceTotalsResponse: Schema.Schema<CommerceTotalsResponse, CommerceTotalsResponseEncoded> =
+  CommerceTotalsResponse_
 
 function decodeCommerceSubscriptionItemNextPaymentResponsePerUnitTotals(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotal)
@@ -2033,13 +2591,7 @@ const decodeCommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ Decode
   if (value !== Decode.absent) this.totals = value
 })
 
-/**
- * `CommerceSubscriptionItemNextPaymentResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ withFastDecode(
+const CommerceSubscriptionItemNextPaymentResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
     date: /* @__PURE__ */ optionalNullable(Schema.Number, "date"),
@@ -2052,11 +2604,31 @@ export const CommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ withF
   decodeCommerceSubscriptionItemNextPaymentResponse
 )
 /**
+ * `CommerceSubscriptionItemNextPaymentResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceSubscriptionItemNextPaymentResponse
-  extends Schema.Schema.Type<typeof CommerceSubscriptionItemNextPaymentResponse> {}
+  extends Schema.Schema.Type<typeof CommerceSubscriptionItemNextPaymentResponse_> {}
+/**
+ * `CommerceSubscriptionItemNextPaymentResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceSubscriptionItemNextPaymentResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceSubscriptionItemNextPaymentResponse_> {}
+/**
+ * `CommerceSubscriptionItemNextPaymentResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceSubscriptionItemNextPaymentResponse: Schema.Schema<
+  CommerceSubscriptionItemNextPaymentResponse,
+  CommerceSubscriptionItemNextPaymentResponseEncoded
+> = CommerceSubscriptionItemNextPaymentResponse_
 
 const decodeCommerceSubscriptionItem2 = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -2119,13 +2691,7 @@ const decodeCommerceSubscriptionItem2 = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `CommerceSubscriptionItem-2`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceSubscriptionItem2 = /* @__PURE__ */ withFastDecode(
+const CommerceSubscriptionItem2_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_subscription_item"),
     id: Schema.String,
@@ -2165,10 +2731,30 @@ export const CommerceSubscriptionItem2 = /* @__PURE__ */ withFastDecode(
   decodeCommerceSubscriptionItem2
 )
 /**
+ * `CommerceSubscriptionItem-2`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof CommerceSubscriptionItem2> {}
+export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof CommerceSubscriptionItem2_> {}
+/**
+ * `CommerceSubscriptionItem2` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceSubscriptionItem2Encoded
+  extends Schema.Schema.Encoded<typeof CommerceSubscriptionItem2_> {}
+/**
+ * `CommerceSubscriptionItem-2`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceSubscriptionItem2: Schema.Schema<
+  CommerceSubscriptionItem2,
+  CommerceSubscriptionItem2Encoded
+> = CommerceSubscriptionItem2_
 
 /** `CommercePriceTransitionResponse` from the wire; rejects what its Schema must explain. */
 function decodeCommercePriceTransitionResponse(input: unknown): unknown {
@@ -2180,13 +2766,7 @@ function decodeCommercePriceTransitionResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `CommercePriceTransitionResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommercePriceTransitionResponse = /* @__PURE__ */ withFastDecode(
+const CommercePriceTransitionResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_price_transition"),
     subscriptionItem: /* @__PURE__ */ required(CommerceSubscriptionItem2, "subscription_item"),
@@ -2195,11 +2775,31 @@ export const CommercePriceTransitionResponse = /* @__PURE__ */ withFastDecode(
   decodeCommercePriceTransitionResponse
 )
 /**
+ * `CommercePriceTransitionResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommercePriceTransitionResponse
-  extends Schema.Schema.Type<typeof CommercePriceTransitionResponse> {}
+  extends Schema.Schema.Type<typeof CommercePriceTransitionResponse_> {}
+/**
+ * `CommercePriceTransitionResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommercePriceTransitionResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommercePriceTransitionResponse_> {}
+/**
+ * `CommercePriceTransitionResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommercePriceTransitionResponse: Schema.Schema<
+  CommercePriceTransitionResponse,
+  CommercePriceTransitionResponseEncoded
+> = CommercePriceTransitionResponse_
 
 function decodeCommerceSubscriptionItemSeatsResponseTiers(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotalTier2)
@@ -2215,13 +2815,7 @@ const decodeCommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ Decode.model
   if (value !== Decode.absent) this.tiers = value
 })
 
-/**
- * `CommerceSubscriptionItemSeatsResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ withFastDecode(
+const CommerceSubscriptionItemSeatsResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     quantity: /* @__PURE__ */ nullable(Schema.Number, "quantity"),
     tiers: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2))
@@ -2229,11 +2823,31 @@ export const CommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ withFastDec
   decodeCommerceSubscriptionItemSeatsResponse
 )
 /**
+ * `CommerceSubscriptionItemSeatsResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceSubscriptionItemSeatsResponse
-  extends Schema.Schema.Type<typeof CommerceSubscriptionItemSeatsResponse> {}
+  extends Schema.Schema.Type<typeof CommerceSubscriptionItemSeatsResponse_> {}
+/**
+ * `CommerceSubscriptionItemSeatsResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceSubscriptionItemSeatsResponseEncoded
+  extends Schema.Schema.Encoded<typeof CommerceSubscriptionItemSeatsResponse_> {}
+/**
+ * `CommerceSubscriptionItemSeatsResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceSubscriptionItemSeatsResponse: Schema.Schema<
+  CommerceSubscriptionItemSeatsResponse,
+  CommerceSubscriptionItemSeatsResponseEncoded
+> = CommerceSubscriptionItemSeatsResponse_
 
 const decodeCommerceSubscriptionItem = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -2286,13 +2900,7 @@ const decodeCommerceSubscriptionItem = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.totals = value
 })
 
-/**
- * `CommerceSubscriptionItem`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceSubscriptionItem = /* @__PURE__ */ withFastDecode(
+const CommerceSubscriptionItem_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_subscription_item"),
     id: Schema.String,
@@ -2329,10 +2937,30 @@ export const CommerceSubscriptionItem = /* @__PURE__ */ withFastDecode(
   decodeCommerceSubscriptionItem
 )
 /**
+ * `CommerceSubscriptionItem`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItem extends Schema.Schema.Type<typeof CommerceSubscriptionItem> {}
+export interface CommerceSubscriptionItem extends Schema.Schema.Type<typeof CommerceSubscriptionItem_> {}
+/**
+ * `CommerceSubscriptionItem` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceSubscriptionItemEncoded
+  extends Schema.Schema.Encoded<typeof CommerceSubscriptionItem_> {}
+/**
+ * `CommerceSubscriptionItem`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceSubscriptionItem: Schema.Schema<
+  CommerceSubscriptionItem,
+  CommerceSubscriptionItemEncoded
+> = CommerceSubscriptionItem_
 
 function decodeCommerceSubscriptionNextPaymentPerUnitTotals(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotal2)
@@ -2356,13 +2984,7 @@ const decodeCommerceSubscriptionNextPayment = /* @__PURE__ */ Decode.model(funct
   if (value !== Decode.absent) this.totals = value
 })
 
-/**
- * `CommerceSubscriptionNextPayment`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceSubscriptionNextPayment = /* @__PURE__ */ withFastDecode(
+const CommerceSubscriptionNextPayment_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     date: Schema.Number,
     amount: CommerceMoneyResponse,
@@ -2375,11 +2997,31 @@ export const CommerceSubscriptionNextPayment = /* @__PURE__ */ withFastDecode(
   decodeCommerceSubscriptionNextPayment
 )
 /**
+ * `CommerceSubscriptionNextPayment`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface CommerceSubscriptionNextPayment
-  extends Schema.Schema.Type<typeof CommerceSubscriptionNextPayment> {}
+  extends Schema.Schema.Type<typeof CommerceSubscriptionNextPayment_> {}
+/**
+ * `CommerceSubscriptionNextPayment` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceSubscriptionNextPaymentEncoded
+  extends Schema.Schema.Encoded<typeof CommerceSubscriptionNextPayment_> {}
+/**
+ * `CommerceSubscriptionNextPayment`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceSubscriptionNextPayment: Schema.Schema<
+  CommerceSubscriptionNextPayment,
+  CommerceSubscriptionNextPaymentEncoded
+> = CommerceSubscriptionNextPayment_
 
 const decodeCommerceSubscription = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -2402,13 +3044,7 @@ const decodeCommerceSubscription = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.eligibleForFreeTrial = value
 })
 
-/**
- * `CommerceSubscription`
- *
- * @since 0.1.0
- * @category models
- */
-export const CommerceSubscription = /* @__PURE__ */ withFastDecode(
+const CommerceSubscription_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("commerce_subscription"),
     id: Schema.String,
@@ -2431,10 +3067,27 @@ export const CommerceSubscription = /* @__PURE__ */ withFastDecode(
   decodeCommerceSubscription
 )
 /**
+ * `CommerceSubscription`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscription extends Schema.Schema.Type<typeof CommerceSubscription> {}
+export interface CommerceSubscription extends Schema.Schema.Type<typeof CommerceSubscription_> {}
+/**
+ * `CommerceSubscription` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommerceSubscriptionEncoded extends Schema.Schema.Encoded<typeof CommerceSubscription_> {}
+/**
+ * `CommerceSubscription`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CommerceSubscription: Schema.Schema<CommerceSubscription, CommerceSubscriptionEncoded> =
+  CommerceSubscription_
 
 /** `Cookies` from the wire; rejects what its Schema must explain. */
 function decodeCookies(input: unknown): unknown {
@@ -2445,13 +3098,7 @@ function decodeCookies(input: unknown): unknown {
   }
 }
 
-/**
- * `Cookies`
- *
- * @since 0.1.0
- * @category models
- */
-export const Cookies = /* @__PURE__ */ withFastDecode(
+const Cookies_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("cookies"),
     cookies: /* @__PURE__ */ Schema.Array(Schema.String)
@@ -2459,10 +3106,26 @@ export const Cookies = /* @__PURE__ */ withFastDecode(
   decodeCookies
 )
 /**
+ * `Cookies`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Cookies extends Schema.Schema.Type<typeof Cookies> {}
+export interface Cookies extends Schema.Schema.Type<typeof Cookies_> {}
+/**
+ * `Cookies` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CookiesEncoded extends Schema.Schema.Encoded<typeof Cookies_> {}
+/**
+ * `Cookies`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Cookies: Schema.Schema<Cookies, CookiesEncoded> = Cookies_
 
 const decodeCreateBillingPriceRequest = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -2481,13 +3144,7 @@ const decodeCreateBillingPriceRequest = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.supportedBillingPeriods = value
 })
 
-/**
- * `CreateBillingPriceRequest`
- *
- * @since 0.1.0
- * @category models
- */
-export const CreateBillingPriceRequest = /* @__PURE__ */ withFastDecode(
+const CreateBillingPriceRequest_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
     currency: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -2502,10 +3159,30 @@ export const CreateBillingPriceRequest = /* @__PURE__ */ withFastDecode(
   decodeCreateBillingPriceRequest
 )
 /**
+ * `CreateBillingPriceRequest`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof CreateBillingPriceRequest> {}
+export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof CreateBillingPriceRequest_> {}
+/**
+ * `CreateBillingPriceRequest` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateBillingPriceRequestEncoded
+  extends Schema.Schema.Encoded<typeof CreateBillingPriceRequest_> {}
+/**
+ * `CreateBillingPriceRequest`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CreateBillingPriceRequest: Schema.Schema<
+  CreateBillingPriceRequest,
+  CreateBillingPriceRequestEncoded
+> = CreateBillingPriceRequest_
 
 const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -2520,13 +3197,7 @@ const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.
   if (value !== Decode.absent) this.externalId = value
 })
 
-/**
- * `DeletedObject`
- *
- * @since 0.1.0
- * @category models
- */
-export const DeletedObject = /* @__PURE__ */ withFastDecode(
+const DeletedObject_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(Schema.String),
     id: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -2537,10 +3208,26 @@ export const DeletedObject = /* @__PURE__ */ withFastDecode(
   decodeDeletedObject
 )
 /**
+ * `DeletedObject`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject> {}
+export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject_> {}
+/**
+ * `DeletedObject` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeletedObjectEncoded extends Schema.Schema.Encoded<typeof DeletedObject_> {}
+/**
+ * `DeletedObject`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DeletedObject: Schema.Schema<DeletedObject, DeletedObjectEncoded> = DeletedObject_
 
 function isDirectoryAttributeMappingValue(input: unknown): boolean {
   return typeof input === "string"
@@ -2599,13 +3286,7 @@ const decodeDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Buil
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `Directory`
- *
- * @since 0.1.0
- * @category models
- */
-export const Directory = /* @__PURE__ */ withFastDecode(
+const Directory_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("directory"),
     id: Schema.String,
@@ -2639,10 +3320,26 @@ export const Directory = /* @__PURE__ */ withFastDecode(
   decodeDirectory
 )
 /**
+ * `Directory`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Directory extends Schema.Schema.Type<typeof Directory> {}
+export interface Directory extends Schema.Schema.Type<typeof Directory_> {}
+/**
+ * `Directory` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DirectoryEncoded extends Schema.Schema.Encoded<typeof Directory_> {}
+/**
+ * `Directory`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Directory: Schema.Schema<Directory, DirectoryEncoded> = Directory_
 
 /** `Directories` from the wire; rejects what its Schema must explain. */
 function decodeDirectories(input: unknown): unknown {
@@ -2660,6 +3357,8 @@ export const Directories = /* @__PURE__ */ withFastDecode(
   decodeDirectories
 )
 /**
+ * `Directories`
+ *
  * @since 0.1.0
  * @category models
  */
@@ -2680,13 +3379,7 @@ function decodePermission(input: unknown): unknown {
   }
 }
 
-/**
- * `Permission`
- *
- * @since 0.1.0
- * @category models
- */
-export const Permission = /* @__PURE__ */ withFastDecode(
+const Permission_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("permission"),
     id: Schema.String,
@@ -2700,10 +3393,26 @@ export const Permission = /* @__PURE__ */ withFastDecode(
   decodePermission
 )
 /**
+ * `Permission`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Permission extends Schema.Schema.Type<typeof Permission> {}
+export interface Permission extends Schema.Schema.Type<typeof Permission_> {}
+/**
+ * `Permission` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PermissionEncoded extends Schema.Schema.Encoded<typeof Permission_> {}
+/**
+ * `Permission`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Permission: Schema.Schema<Permission, PermissionEncoded> = Permission_
 
 /** `Role` from the wire; rejects what its Schema must explain. */
 function decodeRole(input: unknown): unknown {
@@ -2721,13 +3430,7 @@ function decodeRole(input: unknown): unknown {
   }
 }
 
-/**
- * `Role`
- *
- * @since 0.1.0
- * @category models
- */
-export const Role = /* @__PURE__ */ withFastDecode(
+const Role_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("role"),
     id: Schema.String,
@@ -2742,10 +3445,26 @@ export const Role = /* @__PURE__ */ withFastDecode(
   decodeRole
 )
 /**
+ * `Role`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Role extends Schema.Schema.Type<typeof Role> {}
+export interface Role extends Schema.Schema.Type<typeof Role_> {}
+/**
+ * `Role` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RoleEncoded extends Schema.Schema.Encoded<typeof Role_> {}
+/**
+ * `Role`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Role: Schema.Schema<Role, RoleEncoded> = Role_
 
 const decodeDirectoryGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -2767,13 +3486,7 @@ const decodeDirectoryGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `DirectoryGroupRoleMapping`
- *
- * @since 0.1.0
- * @category models
- */
-export const DirectoryGroupRoleMapping = /* @__PURE__ */ withFastDecode(
+const DirectoryGroupRoleMapping_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("directory_group_role_mapping"),
     id: Schema.String,
@@ -2791,10 +3504,30 @@ export const DirectoryGroupRoleMapping = /* @__PURE__ */ withFastDecode(
   decodeDirectoryGroupRoleMapping
 )
 /**
+ * `DirectoryGroupRoleMapping`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DirectoryGroupRoleMapping extends Schema.Schema.Type<typeof DirectoryGroupRoleMapping> {}
+export interface DirectoryGroupRoleMapping extends Schema.Schema.Type<typeof DirectoryGroupRoleMapping_> {}
+/**
+ * `DirectoryGroupRoleMapping` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DirectoryGroupRoleMappingEncoded
+  extends Schema.Schema.Encoded<typeof DirectoryGroupRoleMapping_> {}
+/**
+ * `DirectoryGroupRoleMapping`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DirectoryGroupRoleMapping: Schema.Schema<
+  DirectoryGroupRoleMapping,
+  DirectoryGroupRoleMappingEncoded
+> = DirectoryGroupRoleMapping_
 
 /** `DirectoryGroupRoleMappings` from the wire; rejects what its Schema must explain. */
 function decodeDirectoryGroupRoleMappings(input: unknown): unknown {
@@ -2812,6 +3545,8 @@ export const DirectoryGroupRoleMappings = /* @__PURE__ */ withFastDecode(
   decodeDirectoryGroupRoleMappings
 )
 /**
+ * `DirectoryGroupRoleMappings`
+ *
  * @since 0.1.0
  * @category models
  */
@@ -2837,13 +3572,7 @@ const decodeDomain = /* @__PURE__ */ Decode.model(function (this: Decode.Built, 
   if (value !== Decode.absent) this.cnameTargets = value
 })
 
-/**
- * `Domain`
- *
- * @since 0.1.0
- * @category models
- */
-export const Domain = /* @__PURE__ */ withFastDecode(
+const Domain_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("domain"),
     id: Schema.String,
@@ -2858,10 +3587,26 @@ export const Domain = /* @__PURE__ */ withFastDecode(
   decodeDomain
 )
 /**
+ * `Domain`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Domain extends Schema.Schema.Type<typeof Domain> {}
+export interface Domain extends Schema.Schema.Type<typeof Domain_> {}
+/**
+ * `Domain` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DomainEncoded extends Schema.Schema.Encoded<typeof Domain_> {}
+/**
+ * `Domain`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Domain: Schema.Schema<Domain, DomainEncoded> = Domain_
 
 /** `Domains` from the wire; rejects what its Schema must explain. */
 function decodeDomains(input: unknown): unknown {
@@ -2872,13 +3617,7 @@ function decodeDomains(input: unknown): unknown {
   }
 }
 
-/**
- * `Domains`
- *
- * @since 0.1.0
- * @category models
- */
-export const Domains = /* @__PURE__ */ withFastDecode(
+const Domains_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(Domain),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -2886,10 +3625,26 @@ export const Domains = /* @__PURE__ */ withFastDecode(
   decodeDomains
 )
 /**
+ * `Domains`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Domains extends Schema.Schema.Type<typeof Domains> {}
+export interface Domains extends Schema.Schema.Type<typeof Domains_> {}
+/**
+ * `Domains` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DomainsEncoded extends Schema.Schema.Encoded<typeof Domains_> {}
+/**
+ * `Domains`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Domains: Schema.Schema<Domains, DomainsEncoded> = Domains_
 
 /** `IdentificationLink` from the wire; rejects what its Schema must explain. */
 function decodeIdentificationLink(input: unknown): unknown {
@@ -2900,29 +3655,34 @@ function decodeIdentificationLink(input: unknown): unknown {
   }
 }
 
+const IdentificationLink_ = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ type: Schema.String, id: Schema.String }),
+  decodeIdentificationLink
+)
 /**
  * `IdentificationLink`
  *
  * @since 0.1.0
  * @category models
  */
-export const IdentificationLink = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ type: Schema.String, id: Schema.String }),
-  decodeIdentificationLink
-)
+export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink_> {}
 /**
- * @since 0.1.0
- * @category models
- */
-export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink> {}
-
-/**
- * `UnknownEmailAddressVerification`
+ * `IdentificationLink` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownEmailAddressVerification = /* @__PURE__ */ unknownVariant(
+export interface IdentificationLinkEncoded extends Schema.Schema.Encoded<typeof IdentificationLink_> {}
+/**
+ * `IdentificationLink`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const IdentificationLink: Schema.Schema<IdentificationLink, IdentificationLinkEncoded> =
+  IdentificationLink_
+
+const UnknownEmailAddressVerification_ = /* @__PURE__ */ unknownVariant(
   "object",
   [
     "verification_otp",
@@ -2968,11 +3728,31 @@ export const UnknownEmailAddressVerification = /* @__PURE__ */ unknownVariant(
   }
 )
 /**
+ * `UnknownEmailAddressVerification`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UnknownEmailAddressVerification
-  extends Schema.Schema.Type<typeof UnknownEmailAddressVerification> {}
+  extends Schema.Schema.Type<typeof UnknownEmailAddressVerification_> {}
+/**
+ * `UnknownEmailAddressVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownEmailAddressVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownEmailAddressVerification_> {}
+/**
+ * `UnknownEmailAddressVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownEmailAddressVerification: Schema.Schema<
+  UnknownEmailAddressVerification,
+  UnknownEmailAddressVerificationEncoded
+> = UnknownEmailAddressVerification_
 
 function decodeVerificationAdminObject(input: unknown): unknown {
   return Decode.literal(input, "verification_admin")
@@ -2993,13 +3773,7 @@ const decodeVerificationAdmin = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_admin`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationAdmin = /* @__PURE__ */ withFastDecode(
+const VerificationAdmin_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_admin")),
     status: /* @__PURE__ */ openEnum<"verified">(),
@@ -3011,10 +3785,27 @@ export const VerificationAdmin = /* @__PURE__ */ withFastDecode(
   decodeVerificationAdmin
 )
 /**
+ * `verification_admin`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin> {}
+export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin_> {}
+/**
+ * `VerificationAdmin` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationAdminEncoded extends Schema.Schema.Encoded<typeof VerificationAdmin_> {}
+/**
+ * `verification_admin`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationAdmin: Schema.Schema<VerificationAdmin, VerificationAdminEncoded> =
+  VerificationAdmin_
 
 function decodeVerificationEmailLinkObject(input: unknown): unknown {
   return Decode.literal(input, "verification_email_link")
@@ -3035,13 +3826,7 @@ const decodeVerificationEmailLink = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_email_link`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationEmailLink = /* @__PURE__ */ withFastDecode(
+const VerificationEmailLink_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_email_link")),
     status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
@@ -3053,10 +3838,27 @@ export const VerificationEmailLink = /* @__PURE__ */ withFastDecode(
   decodeVerificationEmailLink
 )
 /**
+ * `verification_email_link`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink> {}
+export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink_> {}
+/**
+ * `VerificationEmailLink` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationEmailLinkEncoded extends Schema.Schema.Encoded<typeof VerificationEmailLink_> {}
+/**
+ * `verification_email_link`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationEmailLink: Schema.Schema<VerificationEmailLink, VerificationEmailLinkEncoded> =
+  VerificationEmailLink_
 
 function decodeVerificationFromOauthObject(input: unknown): unknown {
   return Decode.literal(input, "verification_from_oauth")
@@ -3079,13 +3881,7 @@ const decodeVerificationFromOauth = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_from_oauth`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationFromOauth = /* @__PURE__ */ withFastDecode(
+const VerificationFromOauth_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_from_oauth")),
     status: /* @__PURE__ */ openEnum<"unverified" | "verified">(),
@@ -3098,10 +3894,27 @@ export const VerificationFromOauth = /* @__PURE__ */ withFastDecode(
   decodeVerificationFromOauth
 )
 /**
+ * `verification_from_oauth`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth> {}
+export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth_> {}
+/**
+ * `VerificationFromOauth` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationFromOauthEncoded extends Schema.Schema.Encoded<typeof VerificationFromOauth_> {}
+/**
+ * `verification_from_oauth`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationFromOauth: Schema.Schema<VerificationFromOauth, VerificationFromOauthEncoded> =
+  VerificationFromOauth_
 
 function decodeVerificationOtpObject(input: unknown): unknown {
   return Decode.literal(input, "verification_otp")
@@ -3121,13 +3934,7 @@ const decodeVerificationOtp = /* @__PURE__ */ Decode.model(function (this: Decod
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_otp`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationOtp = /* @__PURE__ */ withFastDecode(
+const VerificationOtp_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_otp")),
     status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
@@ -3149,10 +3956,26 @@ export const VerificationOtp = /* @__PURE__ */ withFastDecode(
   decodeVerificationOtp
 )
 /**
+ * `verification_otp`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp> {}
+export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp_> {}
+/**
+ * `VerificationOtp` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationOtpEncoded extends Schema.Schema.Encoded<typeof VerificationOtp_> {}
+/**
+ * `verification_otp`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationOtp: Schema.Schema<VerificationOtp, VerificationOtpEncoded> = VerificationOtp_
 
 function decodeVerificationSamlObject(input: unknown): unknown {
   return Decode.literal(input, "verification_saml")
@@ -3183,13 +4006,7 @@ const decodeVerificationSaml = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_saml`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationSaml = /* @__PURE__ */ withFastDecode(
+const VerificationSaml_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_saml")),
     status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
@@ -3206,10 +4023,26 @@ export const VerificationSaml = /* @__PURE__ */ withFastDecode(
   decodeVerificationSaml
 )
 /**
+ * `verification_saml`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml> {}
+export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml_> {}
+/**
+ * `VerificationSaml` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationSamlEncoded extends Schema.Schema.Encoded<typeof VerificationSaml_> {}
+/**
+ * `verification_saml`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationSaml: Schema.Schema<VerificationSaml, VerificationSamlEncoded> = VerificationSaml_
 
 function decodeVerificationScimObject(input: unknown): unknown {
   return Decode.literal(input, "verification_scim")
@@ -3228,13 +4061,7 @@ const decodeVerificationScim = /* @__PURE__ */ Decode.model(function (
   this.expireAt = Decode.nullable(input.expire_at, Decode.number)
 })
 
-/**
- * `verification_scim`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationScim = /* @__PURE__ */ withFastDecode(
+const VerificationScim_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_scim")),
     status: /* @__PURE__ */ openEnum<"verified">(),
@@ -3245,10 +4072,26 @@ export const VerificationScim = /* @__PURE__ */ withFastDecode(
   decodeVerificationScim
 )
 /**
+ * `verification_scim`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim> {}
+export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim_> {}
+/**
+ * `VerificationScim` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationScimEncoded extends Schema.Schema.Encoded<typeof VerificationScim_> {}
+/**
+ * `verification_scim`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationScim: Schema.Schema<VerificationScim, VerificationScimEncoded> = VerificationScim_
 
 function decodeVerificationTicketObject(input: unknown): unknown {
   return Decode.literal(input, "verification_ticket")
@@ -3269,13 +4112,7 @@ const decodeVerificationTicket = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_ticket`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationTicket = /* @__PURE__ */ withFastDecode(
+const VerificationTicket_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_ticket")),
     status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "expired">(),
@@ -3287,10 +4124,27 @@ export const VerificationTicket = /* @__PURE__ */ withFastDecode(
   decodeVerificationTicket
 )
 /**
+ * `verification_ticket`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket> {}
+export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket_> {}
+/**
+ * `VerificationTicket` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationTicketEncoded extends Schema.Schema.Encoded<typeof VerificationTicket_> {}
+/**
+ * `verification_ticket`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationTicket: Schema.Schema<VerificationTicket, VerificationTicketEncoded> =
+  VerificationTicket_
 
 function decodeEmailAddressVerification(input: unknown): unknown {
   return (
@@ -3321,13 +4175,7 @@ const decodeEmailAddress = /* @__PURE__ */ Decode.model(function (this: Decode.B
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `EmailAddress`
- *
- * @since 0.1.0
- * @category models
- */
-export const EmailAddress = /* @__PURE__ */ withFastDecode(
+const EmailAddress_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
     object: /* @__PURE__ */ constant("email_address"),
@@ -3354,10 +4202,26 @@ export const EmailAddress = /* @__PURE__ */ withFastDecode(
   decodeEmailAddress
 )
 /**
+ * `EmailAddress`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress> {}
+export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress_> {}
+/**
+ * `EmailAddress` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EmailAddressEncoded extends Schema.Schema.Encoded<typeof EmailAddress_> {}
+/**
+ * `EmailAddress`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EmailAddress: Schema.Schema<EmailAddress, EmailAddressEncoded> = EmailAddress_
 
 function decodeEnterpriseAccountConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -3386,13 +4250,7 @@ const decodeEnterpriseAccountConnection = /* @__PURE__ */ Decode.model(function 
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `EnterpriseAccountConnection`
- *
- * @since 0.1.0
- * @category models
- */
-export const EnterpriseAccountConnection = /* @__PURE__ */ withFastDecode(
+const EnterpriseAccountConnection_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     protocol: Schema.String,
@@ -3415,18 +4273,33 @@ export const EnterpriseAccountConnection = /* @__PURE__ */ withFastDecode(
   decodeEnterpriseAccountConnection
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface EnterpriseAccountConnection extends Schema.Schema.Type<typeof EnterpriseAccountConnection> {}
-
-/**
- * `UnknownEnterpriseAccountVerification`
+ * `EnterpriseAccountConnection`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownEnterpriseAccountVerification = /* @__PURE__ */ unknownVariant(
+export interface EnterpriseAccountConnection
+  extends Schema.Schema.Type<typeof EnterpriseAccountConnection_> {}
+/**
+ * `EnterpriseAccountConnection` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnterpriseAccountConnectionEncoded
+  extends Schema.Schema.Encoded<typeof EnterpriseAccountConnection_> {}
+/**
+ * `EnterpriseAccountConnection`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseAccountConnection: Schema.Schema<
+  EnterpriseAccountConnection,
+  EnterpriseAccountConnectionEncoded
+> = EnterpriseAccountConnection_
+
+const UnknownEnterpriseAccountVerification_ = /* @__PURE__ */ unknownVariant(
   "object",
   ["verification_ticket", "verification_saml", "verification_oauth"],
   {
@@ -3450,11 +4323,31 @@ export const UnknownEnterpriseAccountVerification = /* @__PURE__ */ unknownVaria
   }
 )
 /**
+ * `UnknownEnterpriseAccountVerification`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UnknownEnterpriseAccountVerification
-  extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification> {}
+  extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification_> {}
+/**
+ * `UnknownEnterpriseAccountVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownEnterpriseAccountVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownEnterpriseAccountVerification_> {}
+/**
+ * `UnknownEnterpriseAccountVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownEnterpriseAccountVerification: Schema.Schema<
+  UnknownEnterpriseAccountVerification,
+  UnknownEnterpriseAccountVerificationEncoded
+> = UnknownEnterpriseAccountVerification_
 
 function decodeVerificationOauthObject(input: unknown): unknown {
   return Decode.literal(input, "verification_oauth")
@@ -3484,13 +4377,7 @@ const decodeVerificationOauth = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_oauth`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationOauth = /* @__PURE__ */ withFastDecode(
+const VerificationOauth_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_oauth")),
     status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
@@ -3507,10 +4394,27 @@ export const VerificationOauth = /* @__PURE__ */ withFastDecode(
   decodeVerificationOauth
 )
 /**
+ * `verification_oauth`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth> {}
+export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth_> {}
+/**
+ * `VerificationOauth` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationOauthEncoded extends Schema.Schema.Encoded<typeof VerificationOauth_> {}
+/**
+ * `verification_oauth`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationOauth: Schema.Schema<VerificationOauth, VerificationOauthEncoded> =
+  VerificationOauth_
 
 function decodeEnterpriseAccountVerification(input: unknown): unknown {
   return (
@@ -3561,13 +4465,7 @@ const decodeEnterpriseAccount = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.lastAuthenticatedAt = value
 })
 
-/**
- * `EnterpriseAccount`
- *
- * @since 0.1.0
- * @category models
- */
-export const EnterpriseAccount = /* @__PURE__ */ withFastDecode(
+const EnterpriseAccount_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     object: /* @__PURE__ */ constant("enterprise_account"),
@@ -3598,10 +4496,27 @@ export const EnterpriseAccount = /* @__PURE__ */ withFastDecode(
   decodeEnterpriseAccount
 )
 /**
+ * `EnterpriseAccount`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount> {}
+export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount_> {}
+/**
+ * `EnterpriseAccount` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnterpriseAccountEncoded extends Schema.Schema.Encoded<typeof EnterpriseAccount_> {}
+/**
+ * `EnterpriseAccount`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseAccount: Schema.Schema<EnterpriseAccount, EnterpriseAccountEncoded> =
+  EnterpriseAccount_
 
 const decodeEnterpriseConnectionCustomAttributesItem = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -3759,13 +4674,7 @@ const decodeEnterpriseConnection = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `EnterpriseConnection`
- *
- * @since 0.1.0
- * @category models
- */
-export const EnterpriseConnection = /* @__PURE__ */ withFastDecode(
+const EnterpriseConnection_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("enterprise_connection"),
     id: Schema.String,
@@ -3844,10 +4753,27 @@ export const EnterpriseConnection = /* @__PURE__ */ withFastDecode(
   decodeEnterpriseConnection
 )
 /**
+ * `EnterpriseConnection`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnection extends Schema.Schema.Type<typeof EnterpriseConnection> {}
+export interface EnterpriseConnection extends Schema.Schema.Type<typeof EnterpriseConnection_> {}
+/**
+ * `EnterpriseConnection` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnterpriseConnectionEncoded extends Schema.Schema.Encoded<typeof EnterpriseConnection_> {}
+/**
+ * `EnterpriseConnection`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseConnection: Schema.Schema<EnterpriseConnection, EnterpriseConnectionEncoded> =
+  EnterpriseConnection_
 
 const decodeEnterpriseConnectionTestRunParsedUserInfo = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -3931,13 +4857,7 @@ const decodeEnterpriseConnectionTestRun = /* @__PURE__ */ Decode.model(function 
   this.createdAt = Decode.number(input.created_at)
 })
 
-/**
- * `EnterpriseConnectionTestRun`
- *
- * @since 0.1.0
- * @category models
- */
-export const EnterpriseConnectionTestRun = /* @__PURE__ */ withFastDecode(
+const EnterpriseConnectionTestRun_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     status: /* @__PURE__ */ openEnum<"pending" | "success" | "failed">(),
@@ -3982,10 +4902,31 @@ export const EnterpriseConnectionTestRun = /* @__PURE__ */ withFastDecode(
   decodeEnterpriseConnectionTestRun
 )
 /**
+ * `EnterpriseConnectionTestRun`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionTestRun extends Schema.Schema.Type<typeof EnterpriseConnectionTestRun> {}
+export interface EnterpriseConnectionTestRun
+  extends Schema.Schema.Type<typeof EnterpriseConnectionTestRun_> {}
+/**
+ * `EnterpriseConnectionTestRun` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnterpriseConnectionTestRunEncoded
+  extends Schema.Schema.Encoded<typeof EnterpriseConnectionTestRun_> {}
+/**
+ * `EnterpriseConnectionTestRun`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseConnectionTestRun: Schema.Schema<
+  EnterpriseConnectionTestRun,
+  EnterpriseConnectionTestRunEncoded
+> = EnterpriseConnectionTestRun_
 
 /** `EnterpriseConnectionTestRunResponse` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnectionTestRunResponse(input: unknown): unknown {
@@ -3995,22 +4936,36 @@ function decodeEnterpriseConnectionTestRunResponse(input: unknown): unknown {
   }
 }
 
+const EnterpriseConnectionTestRunResponse_ = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ url: Schema.String }),
+  decodeEnterpriseConnectionTestRunResponse
+)
 /**
  * `EnterpriseConnectionTestRunResponse`
  *
  * @since 0.1.0
  * @category models
  */
-export const EnterpriseConnectionTestRunResponse = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ url: Schema.String }),
-  decodeEnterpriseConnectionTestRunResponse
-)
+export interface EnterpriseConnectionTestRunResponse
+  extends Schema.Schema.Type<typeof EnterpriseConnectionTestRunResponse_> {}
 /**
+ * `EnterpriseConnectionTestRunResponse` on the wire.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionTestRunResponse
-  extends Schema.Schema.Type<typeof EnterpriseConnectionTestRunResponse> {}
+export interface EnterpriseConnectionTestRunResponseEncoded
+  extends Schema.Schema.Encoded<typeof EnterpriseConnectionTestRunResponse_> {}
+/**
+ * `EnterpriseConnectionTestRunResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseConnectionTestRunResponse: Schema.Schema<
+  EnterpriseConnectionTestRunResponse,
+  EnterpriseConnectionTestRunResponseEncoded
+> = EnterpriseConnectionTestRunResponse_
 
 /** `EnterpriseConnectionTestRuns` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnectionTestRuns(input: unknown): unknown {
@@ -4021,13 +4976,7 @@ function decodeEnterpriseConnectionTestRuns(input: unknown): unknown {
   }
 }
 
-/**
- * `EnterpriseConnectionTestRuns`
- *
- * @since 0.1.0
- * @category models
- */
-export const EnterpriseConnectionTestRuns = /* @__PURE__ */ withFastDecode(
+const EnterpriseConnectionTestRuns_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(EnterpriseConnectionTestRun),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -4035,11 +4984,31 @@ export const EnterpriseConnectionTestRuns = /* @__PURE__ */ withFastDecode(
   decodeEnterpriseConnectionTestRuns
 )
 /**
+ * `EnterpriseConnectionTestRuns`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface EnterpriseConnectionTestRuns
-  extends Schema.Schema.Type<typeof EnterpriseConnectionTestRuns> {}
+  extends Schema.Schema.Type<typeof EnterpriseConnectionTestRuns_> {}
+/**
+ * `EnterpriseConnectionTestRuns` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnterpriseConnectionTestRunsEncoded
+  extends Schema.Schema.Encoded<typeof EnterpriseConnectionTestRuns_> {}
+/**
+ * `EnterpriseConnectionTestRuns`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseConnectionTestRuns: Schema.Schema<
+  EnterpriseConnectionTestRuns,
+  EnterpriseConnectionTestRunsEncoded
+> = EnterpriseConnectionTestRuns_
 
 /** `EnterpriseConnections` from the wire; rejects what its Schema must explain. */
 function decodeEnterpriseConnections(input: unknown): unknown {
@@ -4050,13 +5019,7 @@ function decodeEnterpriseConnections(input: unknown): unknown {
   }
 }
 
-/**
- * `EnterpriseConnections`
- *
- * @since 0.1.0
- * @category models
- */
-export const EnterpriseConnections = /* @__PURE__ */ withFastDecode(
+const EnterpriseConnections_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(EnterpriseConnection),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -4064,10 +5027,27 @@ export const EnterpriseConnections = /* @__PURE__ */ withFastDecode(
   decodeEnterpriseConnections
 )
 /**
+ * `EnterpriseConnections`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnections extends Schema.Schema.Type<typeof EnterpriseConnections> {}
+export interface EnterpriseConnections extends Schema.Schema.Type<typeof EnterpriseConnections_> {}
+/**
+ * `EnterpriseConnections` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnterpriseConnectionsEncoded extends Schema.Schema.Encoded<typeof EnterpriseConnections_> {}
+/**
+ * `EnterpriseConnections`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnterpriseConnections: Schema.Schema<EnterpriseConnections, EnterpriseConnectionsEncoded> =
+  EnterpriseConnections_
 
 /** `ExtendFreeTrialRequest` from the wire; rejects what its Schema must explain. */
 function decodeExtendFreeTrialRequest(input: unknown): unknown {
@@ -4077,29 +5057,35 @@ function decodeExtendFreeTrialRequest(input: unknown): unknown {
   }
 }
 
+const ExtendFreeTrialRequest_ = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ extendTo: /* @__PURE__ */ required(Schema.String, "extend_to") }),
+  decodeExtendFreeTrialRequest
+)
 /**
  * `ExtendFreeTrialRequest`
  *
  * @since 0.1.0
  * @category models
  */
-export const ExtendFreeTrialRequest = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ extendTo: /* @__PURE__ */ required(Schema.String, "extend_to") }),
-  decodeExtendFreeTrialRequest
-)
+export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof ExtendFreeTrialRequest_> {}
 /**
- * @since 0.1.0
- * @category models
- */
-export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof ExtendFreeTrialRequest> {}
-
-/**
- * `UnknownExternalAccountWithVerificationVerification`
+ * `ExtendFreeTrialRequest` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownExternalAccountWithVerificationVerification = /* @__PURE__ */ unknownVariant(
+export interface ExtendFreeTrialRequestEncoded
+  extends Schema.Schema.Encoded<typeof ExtendFreeTrialRequest_> {}
+/**
+ * `ExtendFreeTrialRequest`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ExtendFreeTrialRequest: Schema.Schema<ExtendFreeTrialRequest, ExtendFreeTrialRequestEncoded> =
+  ExtendFreeTrialRequest_
+
+const UnknownExternalAccountWithVerificationVerification_ = /* @__PURE__ */ unknownVariant(
   "object",
   ["verification_oauth", "verification_google_one_tap"],
   {
@@ -4123,11 +5109,31 @@ export const UnknownExternalAccountWithVerificationVerification = /* @__PURE__ *
   }
 )
 /**
+ * `UnknownExternalAccountWithVerificationVerification`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UnknownExternalAccountWithVerificationVerification
-  extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification> {}
+  extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification_> {}
+/**
+ * `UnknownExternalAccountWithVerificationVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownExternalAccountWithVerificationVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownExternalAccountWithVerificationVerification_> {}
+/**
+ * `UnknownExternalAccountWithVerificationVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownExternalAccountWithVerificationVerification: Schema.Schema<
+  UnknownExternalAccountWithVerificationVerification,
+  UnknownExternalAccountWithVerificationVerificationEncoded
+> = UnknownExternalAccountWithVerificationVerification_
 
 function decodeVerificationGoogleOneTapObject(input: unknown): unknown {
   return Decode.literal(input, "verification_google_one_tap")
@@ -4150,13 +5156,7 @@ const decodeVerificationGoogleOneTap = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.error = value
 })
 
-/**
- * `verification_google_one_tap`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationGoogleOneTap = /* @__PURE__ */ withFastDecode(
+const VerificationGoogleOneTap_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_google_one_tap")),
     status: /* @__PURE__ */ openEnum<"unverified" | "verified">(),
@@ -4169,10 +5169,30 @@ export const VerificationGoogleOneTap = /* @__PURE__ */ withFastDecode(
   decodeVerificationGoogleOneTap
 )
 /**
+ * `verification_google_one_tap`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap> {}
+export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap_> {}
+/**
+ * `VerificationGoogleOneTap` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationGoogleOneTapEncoded
+  extends Schema.Schema.Encoded<typeof VerificationGoogleOneTap_> {}
+/**
+ * `verification_google_one_tap`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationGoogleOneTap: Schema.Schema<
+  VerificationGoogleOneTap,
+  VerificationGoogleOneTapEncoded
+> = VerificationGoogleOneTap_
 
 function isExternalAccountWithVerificationObject(input: unknown): boolean {
   return input === "external_account" || input === "facebook_account" || input === "google_account"
@@ -4224,13 +5244,7 @@ const decodeExternalAccountWithVerification = /* @__PURE__ */ Decode.model(funct
   this.verification = Decode.nullable(input.verification, decodeExternalAccountWithVerificationVerification)
 })
 
-/**
- * `ExternalAccountWithVerification`
- *
- * @since 0.1.0
- * @category models
- */
-export const ExternalAccountWithVerification = /* @__PURE__ */ withFastDecode(
+const ExternalAccountWithVerification_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.Literal("external_account", "facebook_account", "google_account"),
     id: Schema.String,
@@ -4262,11 +5276,31 @@ export const ExternalAccountWithVerification = /* @__PURE__ */ withFastDecode(
   decodeExternalAccountWithVerification
 )
 /**
+ * `ExternalAccountWithVerification`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface ExternalAccountWithVerification
-  extends Schema.Schema.Type<typeof ExternalAccountWithVerification> {}
+  extends Schema.Schema.Type<typeof ExternalAccountWithVerification_> {}
+/**
+ * `ExternalAccountWithVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExternalAccountWithVerificationEncoded
+  extends Schema.Schema.Encoded<typeof ExternalAccountWithVerification_> {}
+/**
+ * `ExternalAccountWithVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ExternalAccountWithVerification: Schema.Schema<
+  ExternalAccountWithVerification,
+  ExternalAccountWithVerificationEncoded
+> = ExternalAccountWithVerification_
 
 function decodeInstanceAllowedOrigins(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -4284,13 +5318,7 @@ function decodeInstance(input: unknown): unknown {
   }
 }
 
-/**
- * `Instance`
- *
- * @since 0.1.0
- * @category models
- */
-export const Instance = /* @__PURE__ */ withFastDecode(
+const Instance_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("instance"),
     id: Schema.String,
@@ -4301,10 +5329,26 @@ export const Instance = /* @__PURE__ */ withFastDecode(
   decodeInstance
 )
 /**
+ * `Instance`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Instance extends Schema.Schema.Type<typeof Instance> {}
+export interface Instance extends Schema.Schema.Type<typeof Instance_> {}
+/**
+ * `Instance` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InstanceEncoded extends Schema.Schema.Encoded<typeof Instance_> {}
+/**
+ * `Instance`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Instance: Schema.Schema<Instance, InstanceEncoded> = Instance_
 
 /** `InstanceCommunication` from the wire; rejects what its Schema must explain. */
 function decodeInstanceCommunication(input: unknown): unknown {
@@ -4315,13 +5359,7 @@ function decodeInstanceCommunication(input: unknown): unknown {
   }
 }
 
-/**
- * `InstanceCommunication`
- *
- * @since 0.1.0
- * @category models
- */
-export const InstanceCommunication = /* @__PURE__ */ withFastDecode(
+const InstanceCommunication_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("instance_communication"),
     blockedCountryCodes: /* @__PURE__ */ required(
@@ -4332,10 +5370,27 @@ export const InstanceCommunication = /* @__PURE__ */ withFastDecode(
   decodeInstanceCommunication
 )
 /**
+ * `InstanceCommunication`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface InstanceCommunication extends Schema.Schema.Type<typeof InstanceCommunication> {}
+export interface InstanceCommunication extends Schema.Schema.Type<typeof InstanceCommunication_> {}
+/**
+ * `InstanceCommunication` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InstanceCommunicationEncoded extends Schema.Schema.Encoded<typeof InstanceCommunication_> {}
+/**
+ * `InstanceCommunication`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InstanceCommunication: Schema.Schema<InstanceCommunication, InstanceCommunicationEncoded> =
+  InstanceCommunication_
 
 /** `InstanceProtect` from the wire; rejects what its Schema must explain. */
 function decodeInstanceProtect(input: unknown): unknown {
@@ -4348,13 +5403,7 @@ function decodeInstanceProtect(input: unknown): unknown {
   }
 }
 
-/**
- * `InstanceProtect`
- *
- * @since 0.1.0
- * @category models
- */
-export const InstanceProtect = /* @__PURE__ */ withFastDecode(
+const InstanceProtect_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("instance_protect"),
     rulesEnabled: /* @__PURE__ */ required(Schema.Boolean, "rules_enabled"),
@@ -4364,10 +5413,26 @@ export const InstanceProtect = /* @__PURE__ */ withFastDecode(
   decodeInstanceProtect
 )
 /**
+ * `InstanceProtect`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProtect> {}
+export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProtect_> {}
+/**
+ * `InstanceProtect` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InstanceProtectEncoded extends Schema.Schema.Encoded<typeof InstanceProtect_> {}
+/**
+ * `InstanceProtect`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InstanceProtect: Schema.Schema<InstanceProtect, InstanceProtectEncoded> = InstanceProtect_
 
 /** `InstanceRestrictions` from the wire; rejects what its Schema must explain. */
 function decodeInstanceRestrictions(input: unknown): unknown {
@@ -4382,13 +5447,7 @@ function decodeInstanceRestrictions(input: unknown): unknown {
   }
 }
 
-/**
- * `InstanceRestrictions`
- *
- * @since 0.1.0
- * @category models
- */
-export const InstanceRestrictions = /* @__PURE__ */ withFastDecode(
+const InstanceRestrictions_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("instance_restrictions"),
     allowlist: Schema.Boolean,
@@ -4403,10 +5462,27 @@ export const InstanceRestrictions = /* @__PURE__ */ withFastDecode(
   decodeInstanceRestrictions
 )
 /**
+ * `InstanceRestrictions`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface InstanceRestrictions extends Schema.Schema.Type<typeof InstanceRestrictions> {}
+export interface InstanceRestrictions extends Schema.Schema.Type<typeof InstanceRestrictions_> {}
+/**
+ * `InstanceRestrictions` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InstanceRestrictionsEncoded extends Schema.Schema.Encoded<typeof InstanceRestrictions_> {}
+/**
+ * `InstanceRestrictions`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InstanceRestrictions: Schema.Schema<InstanceRestrictions, InstanceRestrictionsEncoded> =
+  InstanceRestrictions_
 
 const decodeInvitation = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -4425,13 +5501,7 @@ const decodeInvitation = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `Invitation`
- *
- * @since 0.1.0
- * @category models
- */
-export const Invitation = /* @__PURE__ */ withFastDecode(
+const Invitation_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("invitation"),
     id: Schema.String,
@@ -4447,10 +5517,26 @@ export const Invitation = /* @__PURE__ */ withFastDecode(
   decodeInvitation
 )
 /**
+ * `Invitation`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Invitation extends Schema.Schema.Type<typeof Invitation> {}
+export interface Invitation extends Schema.Schema.Type<typeof Invitation_> {}
+/**
+ * `Invitation` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvitationEncoded extends Schema.Schema.Encoded<typeof Invitation_> {}
+/**
+ * `Invitation`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Invitation: Schema.Schema<Invitation, InvitationEncoded> = Invitation_
 
 function decodeJWKSEcdsaPrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -4479,13 +5565,7 @@ const decodeJWKSEcdsaPrivateKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-/**
- * `JWKS.ecdsa.PrivateKey`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWKSEcdsaPrivateKey = /* @__PURE__ */ withFastDecode(
+const JWKSEcdsaPrivateKey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
@@ -4503,10 +5583,27 @@ export const JWKSEcdsaPrivateKey = /* @__PURE__ */ withFastDecode(
   decodeJWKSEcdsaPrivateKey
 )
 /**
+ * `JWKS.ecdsa.PrivateKey`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEcdsaPrivateKey extends Schema.Schema.Type<typeof JWKSEcdsaPrivateKey> {}
+export interface JWKSEcdsaPrivateKey extends Schema.Schema.Type<typeof JWKSEcdsaPrivateKey_> {}
+/**
+ * `JWKSEcdsaPrivateKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWKSEcdsaPrivateKeyEncoded extends Schema.Schema.Encoded<typeof JWKSEcdsaPrivateKey_> {}
+/**
+ * `JWKS.ecdsa.PrivateKey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWKSEcdsaPrivateKey: Schema.Schema<JWKSEcdsaPrivateKey, JWKSEcdsaPrivateKeyEncoded> =
+  JWKSEcdsaPrivateKey_
 
 function decodeJWKSEcdsaPublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -4534,13 +5631,7 @@ const decodeJWKSEcdsaPublicKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-/**
- * `JWKS.ecdsa.PublicKey`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWKSEcdsaPublicKey = /* @__PURE__ */ withFastDecode(
+const JWKSEcdsaPublicKey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
@@ -4557,10 +5648,27 @@ export const JWKSEcdsaPublicKey = /* @__PURE__ */ withFastDecode(
   decodeJWKSEcdsaPublicKey
 )
 /**
+ * `JWKS.ecdsa.PublicKey`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEcdsaPublicKey extends Schema.Schema.Type<typeof JWKSEcdsaPublicKey> {}
+export interface JWKSEcdsaPublicKey extends Schema.Schema.Type<typeof JWKSEcdsaPublicKey_> {}
+/**
+ * `JWKSEcdsaPublicKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWKSEcdsaPublicKeyEncoded extends Schema.Schema.Encoded<typeof JWKSEcdsaPublicKey_> {}
+/**
+ * `JWKS.ecdsa.PublicKey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWKSEcdsaPublicKey: Schema.Schema<JWKSEcdsaPublicKey, JWKSEcdsaPublicKeyEncoded> =
+  JWKSEcdsaPublicKey_
 
 function decodeJWKSEd25519PrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -4588,13 +5696,7 @@ const decodeJWKSEd25519PrivateKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-/**
- * `JWKS.ed25519.PrivateKey`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWKSEd25519PrivateKey = /* @__PURE__ */ withFastDecode(
+const JWKSEd25519PrivateKey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
@@ -4611,10 +5713,27 @@ export const JWKSEd25519PrivateKey = /* @__PURE__ */ withFastDecode(
   decodeJWKSEd25519PrivateKey
 )
 /**
+ * `JWKS.ed25519.PrivateKey`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEd25519PrivateKey extends Schema.Schema.Type<typeof JWKSEd25519PrivateKey> {}
+export interface JWKSEd25519PrivateKey extends Schema.Schema.Type<typeof JWKSEd25519PrivateKey_> {}
+/**
+ * `JWKSEd25519PrivateKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWKSEd25519PrivateKeyEncoded extends Schema.Schema.Encoded<typeof JWKSEd25519PrivateKey_> {}
+/**
+ * `JWKS.ed25519.PrivateKey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWKSEd25519PrivateKey: Schema.Schema<JWKSEd25519PrivateKey, JWKSEd25519PrivateKeyEncoded> =
+  JWKSEd25519PrivateKey_
 
 function decodeJWKSEd25519PublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -4641,13 +5760,7 @@ const decodeJWKSEd25519PublicKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-/**
- * `JWKS.ed25519.PublicKey`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWKSEd25519PublicKey = /* @__PURE__ */ withFastDecode(
+const JWKSEd25519PublicKey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
@@ -4663,10 +5776,27 @@ export const JWKSEd25519PublicKey = /* @__PURE__ */ withFastDecode(
   decodeJWKSEd25519PublicKey
 )
 /**
+ * `JWKS.ed25519.PublicKey`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEd25519PublicKey extends Schema.Schema.Type<typeof JWKSEd25519PublicKey> {}
+export interface JWKSEd25519PublicKey extends Schema.Schema.Type<typeof JWKSEd25519PublicKey_> {}
+/**
+ * `JWKSEd25519PublicKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWKSEd25519PublicKeyEncoded extends Schema.Schema.Encoded<typeof JWKSEd25519PublicKey_> {}
+/**
+ * `JWKS.ed25519.PublicKey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWKSEd25519PublicKey: Schema.Schema<JWKSEd25519PublicKey, JWKSEd25519PublicKeyEncoded> =
+  JWKSEd25519PublicKey_
 
 function decodeJWKSRsaPrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -4702,13 +5832,7 @@ const decodeJWKSRsaPrivateKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-/**
- * `JWKS.rsa.PrivateKey`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWKSRsaPrivateKey = /* @__PURE__ */ withFastDecode(
+const JWKSRsaPrivateKey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
@@ -4730,10 +5854,27 @@ export const JWKSRsaPrivateKey = /* @__PURE__ */ withFastDecode(
   decodeJWKSRsaPrivateKey
 )
 /**
+ * `JWKS.rsa.PrivateKey`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSRsaPrivateKey extends Schema.Schema.Type<typeof JWKSRsaPrivateKey> {}
+export interface JWKSRsaPrivateKey extends Schema.Schema.Type<typeof JWKSRsaPrivateKey_> {}
+/**
+ * `JWKSRsaPrivateKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWKSRsaPrivateKeyEncoded extends Schema.Schema.Encoded<typeof JWKSRsaPrivateKey_> {}
+/**
+ * `JWKS.rsa.PrivateKey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWKSRsaPrivateKey: Schema.Schema<JWKSRsaPrivateKey, JWKSRsaPrivateKeyEncoded> =
+  JWKSRsaPrivateKey_
 
 function decodeJWKSRsaPublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -4760,13 +5901,7 @@ const decodeJWKSRsaPublicKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-/**
- * `JWKS.rsa.PublicKey`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWKSRsaPublicKey = /* @__PURE__ */ withFastDecode(
+const JWKSRsaPublicKey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
@@ -4782,10 +5917,26 @@ export const JWKSRsaPublicKey = /* @__PURE__ */ withFastDecode(
   decodeJWKSRsaPublicKey
 )
 /**
+ * `JWKS.rsa.PublicKey`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSRsaPublicKey extends Schema.Schema.Type<typeof JWKSRsaPublicKey> {}
+export interface JWKSRsaPublicKey extends Schema.Schema.Type<typeof JWKSRsaPublicKey_> {}
+/**
+ * `JWKSRsaPublicKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWKSRsaPublicKeyEncoded extends Schema.Schema.Encoded<typeof JWKSRsaPublicKey_> {}
+/**
+ * `JWKS.rsa.PublicKey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWKSRsaPublicKey: Schema.Schema<JWKSRsaPublicKey, JWKSRsaPublicKeyEncoded> = JWKSRsaPublicKey_
 
 function decodeJWKSSymmetricKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -4811,13 +5962,7 @@ const decodeJWKSSymmetricKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-/**
- * `JWKS.symmetric.Key`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWKSSymmetricKey = /* @__PURE__ */ withFastDecode(
+const JWKSSymmetricKey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
@@ -4832,10 +5977,26 @@ export const JWKSSymmetricKey = /* @__PURE__ */ withFastDecode(
   decodeJWKSSymmetricKey
 )
 /**
+ * `JWKS.symmetric.Key`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSSymmetricKey extends Schema.Schema.Type<typeof JWKSSymmetricKey> {}
+export interface JWKSSymmetricKey extends Schema.Schema.Type<typeof JWKSSymmetricKey_> {}
+/**
+ * `JWKSSymmetricKey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWKSSymmetricKeyEncoded extends Schema.Schema.Encoded<typeof JWKSSymmetricKey_> {}
+/**
+ * `JWKS.symmetric.Key`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWKSSymmetricKey: Schema.Schema<JWKSSymmetricKey, JWKSSymmetricKeyEncoded> = JWKSSymmetricKey_
 
 function decodeJWKSKeysItem(input: unknown): unknown {
   return (
@@ -4860,13 +6021,7 @@ const decodeJWKS = /* @__PURE__ */ Decode.model(function (this: Decode.Built, in
   if (value !== Decode.absent) this.keys = value
 })
 
-/**
- * `JWKS`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWKS = /* @__PURE__ */ withFastDecode(
+const JWKS_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     keys: /* @__PURE__ */ Schema.optional(
       /* @__PURE__ */ Schema.Array(
@@ -4885,10 +6040,26 @@ export const JWKS = /* @__PURE__ */ withFastDecode(
   decodeJWKS
 )
 /**
+ * `JWKS`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWKS extends Schema.Schema.Type<typeof JWKS> {}
+export interface JWKS extends Schema.Schema.Type<typeof JWKS_> {}
+/**
+ * `JWKS` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWKSEncoded extends Schema.Schema.Encoded<typeof JWKS_> {}
+/**
+ * `JWKS`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWKS: Schema.Schema<JWKS, JWKSEncoded> = JWKS_
 
 /** `JWTTemplate` from the wire; rejects what its Schema must explain. */
 function decodeJWTTemplate(input: unknown): unknown {
@@ -4907,13 +6078,7 @@ function decodeJWTTemplate(input: unknown): unknown {
   }
 }
 
-/**
- * `JWTTemplate`
- *
- * @since 0.1.0
- * @category models
- */
-export const JWTTemplate = /* @__PURE__ */ withFastDecode(
+const JWTTemplate_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("jwt_template"),
     id: Schema.String,
@@ -4929,10 +6094,26 @@ export const JWTTemplate = /* @__PURE__ */ withFastDecode(
   decodeJWTTemplate
 )
 /**
+ * `JWTTemplate`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate> {}
+export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate_> {}
+/**
+ * `JWTTemplate` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JWTTemplateEncoded extends Schema.Schema.Encoded<typeof JWTTemplate_> {}
+/**
+ * `JWTTemplate`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JWTTemplate: Schema.Schema<JWTTemplate, JWTTemplateEncoded> = JWTTemplate_
 
 const decodeMachineWithoutScopedMachines = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -4949,13 +6130,7 @@ const decodeMachineWithoutScopedMachines = /* @__PURE__ */ Decode.model(function
   if (value !== Decode.absent) this.defaultTokenTtl = value
 })
 
-/**
- * `MachineWithoutScopedMachines`
- *
- * @since 0.1.0
- * @category models
- */
-export const MachineWithoutScopedMachines = /* @__PURE__ */ withFastDecode(
+const MachineWithoutScopedMachines_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
@@ -4968,11 +6143,31 @@ export const MachineWithoutScopedMachines = /* @__PURE__ */ withFastDecode(
   decodeMachineWithoutScopedMachines
 )
 /**
+ * `MachineWithoutScopedMachines`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface MachineWithoutScopedMachines
-  extends Schema.Schema.Type<typeof MachineWithoutScopedMachines> {}
+  extends Schema.Schema.Type<typeof MachineWithoutScopedMachines_> {}
+/**
+ * `MachineWithoutScopedMachines` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MachineWithoutScopedMachinesEncoded
+  extends Schema.Schema.Encoded<typeof MachineWithoutScopedMachines_> {}
+/**
+ * `MachineWithoutScopedMachines`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MachineWithoutScopedMachines: Schema.Schema<
+  MachineWithoutScopedMachines,
+  MachineWithoutScopedMachinesEncoded
+> = MachineWithoutScopedMachines_
 
 const decodeMachine = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -4987,13 +6182,7 @@ const decodeMachine = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   this.scopedMachines = Decode.array(input.scoped_machines, decodeMachineWithoutScopedMachines)
 })
 
-/**
- * `Machine`
- *
- * @since 0.1.0
- * @category models
- */
-export const Machine = /* @__PURE__ */ withFastDecode(
+const Machine_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine"),
     id: Schema.String,
@@ -5010,10 +6199,26 @@ export const Machine = /* @__PURE__ */ withFastDecode(
   decodeMachine
 )
 /**
+ * `Machine`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Machine extends Schema.Schema.Type<typeof Machine> {}
+export interface Machine extends Schema.Schema.Type<typeof Machine_> {}
+/**
+ * `Machine` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MachineEncoded extends Schema.Schema.Encoded<typeof Machine_> {}
+/**
+ * `Machine`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Machine: Schema.Schema<Machine, MachineEncoded> = Machine_
 
 /** `MachineScope` from the wire; rejects what its Schema must explain. */
 function decodeMachineScope(input: unknown): unknown {
@@ -5026,13 +6231,7 @@ function decodeMachineScope(input: unknown): unknown {
   }
 }
 
-/**
- * `MachineScope`
- *
- * @since 0.1.0
- * @category models
- */
-export const MachineScope = /* @__PURE__ */ withFastDecode(
+const MachineScope_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("machine_scope"),
     fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
@@ -5042,10 +6241,26 @@ export const MachineScope = /* @__PURE__ */ withFastDecode(
   decodeMachineScope
 )
 /**
+ * `MachineScope`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface MachineScope extends Schema.Schema.Type<typeof MachineScope> {}
+export interface MachineScope extends Schema.Schema.Type<typeof MachineScope_> {}
+/**
+ * `MachineScope` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MachineScopeEncoded extends Schema.Schema.Encoded<typeof MachineScope_> {}
+/**
+ * `MachineScope`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MachineScope: Schema.Schema<MachineScope, MachineScopeEncoded> = MachineScope_
 
 function decodeOAuthAccessTokenItemScopes(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -5102,6 +6317,8 @@ export const OAuthAccessToken = /* @__PURE__ */ withFastDecode(
   decodeOAuthAccessToken
 )
 /**
+ * `OAuthAccessToken`
+ *
  * @since 0.1.0
  * @category models
  */
@@ -5135,13 +6352,7 @@ function decodeOAuthApplication(input: unknown): unknown {
   }
 }
 
-/**
- * `OAuthApplication`
- *
- * @since 0.1.0
- * @category models
- */
-export const OAuthApplication = /* @__PURE__ */ withFastDecode(
+const OAuthApplication_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("oauth_application"),
     id: Schema.String,
@@ -5168,10 +6379,26 @@ export const OAuthApplication = /* @__PURE__ */ withFastDecode(
   decodeOAuthApplication
 )
 /**
+ * `OAuthApplication`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplication extends Schema.Schema.Type<typeof OAuthApplication> {}
+export interface OAuthApplication extends Schema.Schema.Type<typeof OAuthApplication_> {}
+/**
+ * `OAuthApplication` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OAuthApplicationEncoded extends Schema.Schema.Encoded<typeof OAuthApplication_> {}
+/**
+ * `OAuthApplication`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OAuthApplication: Schema.Schema<OAuthApplication, OAuthApplicationEncoded> = OAuthApplication_
 
 function decodeOAuthApplicationSettingsDefaultScopes(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -5195,13 +6422,7 @@ function decodeOAuthApplicationSettings(input: unknown): unknown {
   }
 }
 
-/**
- * `OAuthApplicationSettings`
- *
- * @since 0.1.0
- * @category models
- */
-export const OAuthApplicationSettings = /* @__PURE__ */ withFastDecode(
+const OAuthApplicationSettings_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("oauth_application_settings"),
     dynamicOauthClientRegistration: /* @__PURE__ */ required(
@@ -5226,10 +6447,30 @@ export const OAuthApplicationSettings = /* @__PURE__ */ withFastDecode(
   decodeOAuthApplicationSettings
 )
 /**
+ * `OAuthApplicationSettings`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplicationSettings extends Schema.Schema.Type<typeof OAuthApplicationSettings> {}
+export interface OAuthApplicationSettings extends Schema.Schema.Type<typeof OAuthApplicationSettings_> {}
+/**
+ * `OAuthApplicationSettings` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OAuthApplicationSettingsEncoded
+  extends Schema.Schema.Encoded<typeof OAuthApplicationSettings_> {}
+/**
+ * `OAuthApplicationSettings`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OAuthApplicationSettings: Schema.Schema<
+  OAuthApplicationSettings,
+  OAuthApplicationSettingsEncoded
+> = OAuthApplicationSettings_
 
 const decodeOAuthApplicationWithSecret = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -5261,13 +6502,7 @@ const decodeOAuthApplicationWithSecret = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.clientSecret = value
 })
 
-/**
- * `OAuthApplicationWithSecret`
- *
- * @since 0.1.0
- * @category models
- */
-export const OAuthApplicationWithSecret = /* @__PURE__ */ withFastDecode(
+const OAuthApplicationWithSecret_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("oauth_application"),
     id: Schema.String,
@@ -5295,10 +6530,30 @@ export const OAuthApplicationWithSecret = /* @__PURE__ */ withFastDecode(
   decodeOAuthApplicationWithSecret
 )
 /**
+ * `OAuthApplicationWithSecret`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OAuthApplicationWithSecret> {}
+export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OAuthApplicationWithSecret_> {}
+/**
+ * `OAuthApplicationWithSecret` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OAuthApplicationWithSecretEncoded
+  extends Schema.Schema.Encoded<typeof OAuthApplicationWithSecret_> {}
+/**
+ * `OAuthApplicationWithSecret`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OAuthApplicationWithSecret: Schema.Schema<
+  OAuthApplicationWithSecret,
+  OAuthApplicationWithSecretEncoded
+> = OAuthApplicationWithSecret_
 
 /** `OAuthApplications` from the wire; rejects what its Schema must explain. */
 function decodeOAuthApplications(input: unknown): unknown {
@@ -5309,13 +6564,7 @@ function decodeOAuthApplications(input: unknown): unknown {
   }
 }
 
-/**
- * `OAuthApplications`
- *
- * @since 0.1.0
- * @category models
- */
-export const OAuthApplications = /* @__PURE__ */ withFastDecode(
+const OAuthApplications_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(OAuthApplication),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -5323,10 +6572,27 @@ export const OAuthApplications = /* @__PURE__ */ withFastDecode(
   decodeOAuthApplications
 )
 /**
+ * `OAuthApplications`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplications> {}
+export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplications_> {}
+/**
+ * `OAuthApplications` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OAuthApplicationsEncoded extends Schema.Schema.Encoded<typeof OAuthApplications_> {}
+/**
+ * `OAuthApplications`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OAuthApplications: Schema.Schema<OAuthApplications, OAuthApplicationsEncoded> =
+  OAuthApplications_
 
 const decodeOrganization = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -5363,13 +6629,7 @@ const decodeOrganization = /* @__PURE__ */ Decode.model(function (this: Decode.B
   if (value !== Decode.absent) this.roleSetKey = value
 })
 
-/**
- * `Organization`
- *
- * @since 0.1.0
- * @category models
- */
-export const Organization = /* @__PURE__ */ withFastDecode(
+const Organization_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("organization"),
     id: Schema.String,
@@ -5396,10 +6656,26 @@ export const Organization = /* @__PURE__ */ withFastDecode(
   decodeOrganization
 )
 /**
+ * `Organization`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Organization extends Schema.Schema.Type<typeof Organization> {}
+export interface Organization extends Schema.Schema.Type<typeof Organization_> {}
+/**
+ * `Organization` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationEncoded extends Schema.Schema.Encoded<typeof Organization_> {}
+/**
+ * `Organization`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Organization: Schema.Schema<Organization, OrganizationEncoded> = Organization_
 
 /** `OrganizationDomainVerification` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationDomainVerification(input: unknown): unknown {
@@ -5413,13 +6689,7 @@ function decodeOrganizationDomainVerification(input: unknown): unknown {
   }
 }
 
-/**
- * `OrganizationDomainVerification`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationDomainVerification = /* @__PURE__ */ withFastDecode(
+const OrganizationDomainVerification_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     status: Schema.String,
     strategy: Schema.String,
@@ -5430,11 +6700,31 @@ export const OrganizationDomainVerification = /* @__PURE__ */ withFastDecode(
   decodeOrganizationDomainVerification
 )
 /**
+ * `OrganizationDomainVerification`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface OrganizationDomainVerification
-  extends Schema.Schema.Type<typeof OrganizationDomainVerification> {}
+  extends Schema.Schema.Type<typeof OrganizationDomainVerification_> {}
+/**
+ * `OrganizationDomainVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationDomainVerificationEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationDomainVerification_> {}
+/**
+ * `OrganizationDomainVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationDomainVerification: Schema.Schema<
+  OrganizationDomainVerification,
+  OrganizationDomainVerificationEncoded
+> = OrganizationDomainVerification_
 
 const decodeOrganizationInvitationPublicOrganizationData = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -5449,13 +6739,7 @@ const decodeOrganizationInvitationPublicOrganizationData = /* @__PURE__ */ Decod
   this.hasImage = Decode.boolean(input.has_image)
 })
 
-/**
- * `OrganizationInvitationPublicOrganizationData`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationInvitationPublicOrganizationData = /* @__PURE__ */ withFastDecode(
+const OrganizationInvitationPublicOrganizationData_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     name: Schema.String,
@@ -5466,11 +6750,31 @@ export const OrganizationInvitationPublicOrganizationData = /* @__PURE__ */ with
   decodeOrganizationInvitationPublicOrganizationData
 )
 /**
+ * `OrganizationInvitationPublicOrganizationData`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface OrganizationInvitationPublicOrganizationData
-  extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData> {}
+  extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData_> {}
+/**
+ * `OrganizationInvitationPublicOrganizationData` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationPublicOrganizationDataEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitationPublicOrganizationData_> {}
+/**
+ * `OrganizationInvitationPublicOrganizationData`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitationPublicOrganizationData: Schema.Schema<
+  OrganizationInvitationPublicOrganizationData,
+  OrganizationInvitationPublicOrganizationDataEncoded
+> = OrganizationInvitationPublicOrganizationData_
 
 const decodeOrganizationDomain = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -5505,13 +6809,7 @@ const decodeOrganizationDomain = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `OrganizationDomain`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationDomain = /* @__PURE__ */ withFastDecode(
+const OrganizationDomain_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("organization_domain"),
     id: Schema.String,
@@ -5542,10 +6840,27 @@ export const OrganizationDomain = /* @__PURE__ */ withFastDecode(
   decodeOrganizationDomain
 )
 /**
+ * `OrganizationDomain`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain> {}
+export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain_> {}
+/**
+ * `OrganizationDomain` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationDomainEncoded extends Schema.Schema.Encoded<typeof OrganizationDomain_> {}
+/**
+ * `OrganizationDomain`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationDomain: Schema.Schema<OrganizationDomain, OrganizationDomainEncoded> =
+  OrganizationDomain_
 
 /** `OrganizationDomains` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationDomains(input: unknown): unknown {
@@ -5556,13 +6871,7 @@ function decodeOrganizationDomains(input: unknown): unknown {
   }
 }
 
-/**
- * `OrganizationDomains`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationDomains = /* @__PURE__ */ withFastDecode(
+const OrganizationDomains_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(OrganizationDomain),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -5570,10 +6879,27 @@ export const OrganizationDomains = /* @__PURE__ */ withFastDecode(
   decodeOrganizationDomains
 )
 /**
+ * `OrganizationDomains`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomains extends Schema.Schema.Type<typeof OrganizationDomains> {}
+export interface OrganizationDomains extends Schema.Schema.Type<typeof OrganizationDomains_> {}
+/**
+ * `OrganizationDomains` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationDomainsEncoded extends Schema.Schema.Encoded<typeof OrganizationDomains_> {}
+/**
+ * `OrganizationDomains`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationDomains: Schema.Schema<OrganizationDomains, OrganizationDomainsEncoded> =
+  OrganizationDomains_
 
 function decodeOrganizationInvitationPublicUserDataValue(input: unknown): unknown {
   if (!Decode.isRecord(input)) return Decode.reject()
@@ -5592,13 +6918,7 @@ function decodeOrganizationInvitationPublicUserData(input: unknown): unknown {
   return input === null ? null : decodeOrganizationInvitationPublicUserDataValue(input)
 }
 
-/**
- * `OrganizationInvitationPublicUserData`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationInvitationPublicUserData = /* @__PURE__ */ withFastDecode(
+const OrganizationInvitationPublicUserData_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.NullOr(
     /* @__PURE__ */ Schema.Struct({
       userId: /* @__PURE__ */ required(Schema.String, "user_id"),
@@ -5612,10 +6932,33 @@ export const OrganizationInvitationPublicUserData = /* @__PURE__ */ withFastDeco
   decodeOrganizationInvitationPublicUserData
 )
 /**
+ * `OrganizationInvitationPublicUserData`
+ *
  * @since 0.1.0
  * @category models
  */
-export type OrganizationInvitationPublicUserData = typeof OrganizationInvitationPublicUserData.Type
+export interface OrganizationInvitationPublicUserData
+  extends NonNullable<Schema.Schema.Type<typeof OrganizationInvitationPublicUserData_>> {}
+/**
+ * `OrganizationInvitationPublicUserData` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationPublicUserDataEncoded
+  extends NonNullable<Schema.Schema.Encoded<typeof OrganizationInvitationPublicUserData_>> {}
+/**
+ * `OrganizationInvitationPublicUserData`
+ *
+ * Its schema decodes `null` too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitationPublicUserData: Schema.Schema<
+  OrganizationInvitationPublicUserData | null,
+  OrganizationInvitationPublicUserDataEncoded | null
+> = OrganizationInvitationPublicUserData_
 
 const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -5645,13 +6988,7 @@ const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `OrganizationInvitation`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationInvitation = /* @__PURE__ */ withFastDecode(
+const OrganizationInvitation_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("organization_invitation"),
     id: Schema.String,
@@ -5672,10 +7009,28 @@ export const OrganizationInvitation = /* @__PURE__ */ withFastDecode(
   decodeOrganizationInvitation
 )
 /**
+ * `OrganizationInvitation`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation> {}
+export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation_> {}
+/**
+ * `OrganizationInvitation` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitation_> {}
+/**
+ * `OrganizationInvitation`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitation: Schema.Schema<OrganizationInvitation, OrganizationInvitationEncoded> =
+  OrganizationInvitation_
 
 const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -5712,13 +7067,7 @@ const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ D
   if (value !== Decode.absent) this.publicOrganizationData = value
 })
 
-/**
- * `OrganizationInvitationWithPublicOrganizationData`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ withFastDecode(
+const OrganizationInvitationWithPublicOrganizationData_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("organization_invitation"),
     id: Schema.String,
@@ -5743,11 +7092,31 @@ export const OrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ 
   decodeOrganizationInvitationWithPublicOrganizationData
 )
 /**
+ * `OrganizationInvitationWithPublicOrganizationData`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface OrganizationInvitationWithPublicOrganizationData
-  extends Schema.Schema.Type<typeof OrganizationInvitationWithPublicOrganizationData> {}
+  extends Schema.Schema.Type<typeof OrganizationInvitationWithPublicOrganizationData_> {}
+/**
+ * `OrganizationInvitationWithPublicOrganizationData` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationWithPublicOrganizationDataEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitationWithPublicOrganizationData_> {}
+/**
+ * `OrganizationInvitationWithPublicOrganizationData`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitationWithPublicOrganizationData: Schema.Schema<
+  OrganizationInvitationWithPublicOrganizationData,
+  OrganizationInvitationWithPublicOrganizationDataEncoded
+> = OrganizationInvitationWithPublicOrganizationData_
 
 /** `OrganizationInvitations` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitations(input: unknown): unknown {
@@ -5758,13 +7127,7 @@ function decodeOrganizationInvitations(input: unknown): unknown {
   }
 }
 
-/**
- * `OrganizationInvitations`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationInvitations = /* @__PURE__ */ withFastDecode(
+const OrganizationInvitations_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(OrganizationInvitation),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -5772,10 +7135,28 @@ export const OrganizationInvitations = /* @__PURE__ */ withFastDecode(
   decodeOrganizationInvitations
 )
 /**
+ * `OrganizationInvitations`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitations extends Schema.Schema.Type<typeof OrganizationInvitations> {}
+export interface OrganizationInvitations extends Schema.Schema.Type<typeof OrganizationInvitations_> {}
+/**
+ * `OrganizationInvitations` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationsEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitations_> {}
+/**
+ * `OrganizationInvitations`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitations: Schema.Schema<OrganizationInvitations, OrganizationInvitationsEncoded> =
+  OrganizationInvitations_
 
 /** `OrganizationInvitationsWithPublicOrganizationData` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationInvitationsWithPublicOrganizationData(input: unknown): unknown {
@@ -5786,13 +7167,7 @@ function decodeOrganizationInvitationsWithPublicOrganizationData(input: unknown)
   }
 }
 
-/**
- * `OrganizationInvitationsWithPublicOrganizationData`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationInvitationsWithPublicOrganizationData = /* @__PURE__ */ withFastDecode(
+const OrganizationInvitationsWithPublicOrganizationData_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(OrganizationInvitationWithPublicOrganizationData),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -5800,11 +7175,31 @@ export const OrganizationInvitationsWithPublicOrganizationData = /* @__PURE__ */
   decodeOrganizationInvitationsWithPublicOrganizationData
 )
 /**
+ * `OrganizationInvitationsWithPublicOrganizationData`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface OrganizationInvitationsWithPublicOrganizationData
-  extends Schema.Schema.Type<typeof OrganizationInvitationsWithPublicOrganizationData> {}
+  extends Schema.Schema.Type<typeof OrganizationInvitationsWithPublicOrganizationData_> {}
+/**
+ * `OrganizationInvitationsWithPublicOrganizationData` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationInvitationsWithPublicOrganizationDataEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationInvitationsWithPublicOrganizationData_> {}
+/**
+ * `OrganizationInvitationsWithPublicOrganizationData`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationInvitationsWithPublicOrganizationData: Schema.Schema<
+  OrganizationInvitationsWithPublicOrganizationData,
+  OrganizationInvitationsWithPublicOrganizationDataEncoded
+> = OrganizationInvitationsWithPublicOrganizationData_
 
 const decodeOrganizationMembershipPublicUserData = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -5827,13 +7222,7 @@ const decodeOrganizationMembershipPublicUserData = /* @__PURE__ */ Decode.model(
   if (value !== Decode.absent) this.deprovisioned = value
 })
 
-/**
- * `OrganizationMembershipPublicUserData`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationMembershipPublicUserData = /* @__PURE__ */ withFastDecode(
+const OrganizationMembershipPublicUserData_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     userId: /* @__PURE__ */ required(Schema.String, "user_id"),
     firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
@@ -5849,11 +7238,31 @@ export const OrganizationMembershipPublicUserData = /* @__PURE__ */ withFastDeco
   decodeOrganizationMembershipPublicUserData
 )
 /**
+ * `OrganizationMembershipPublicUserData`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface OrganizationMembershipPublicUserData
-  extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData> {}
+  extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData_> {}
+/**
+ * `OrganizationMembershipPublicUserData` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationMembershipPublicUserDataEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationMembershipPublicUserData_> {}
+/**
+ * `OrganizationMembershipPublicUserData`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationMembershipPublicUserData: Schema.Schema<
+  OrganizationMembershipPublicUserData,
+  OrganizationMembershipPublicUserDataEncoded
+> = OrganizationMembershipPublicUserData_
 
 function decodeOrganizationMembershipPermissions(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -5885,13 +7294,7 @@ const decodeOrganizationMembership = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `OrganizationMembership`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationMembership = /* @__PURE__ */ withFastDecode(
+const OrganizationMembership_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     object: /* @__PURE__ */ constant("organization_membership"),
@@ -5908,10 +7311,28 @@ export const OrganizationMembership = /* @__PURE__ */ withFastDecode(
   decodeOrganizationMembership
 )
 /**
+ * `OrganizationMembership`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership> {}
+export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership_> {}
+/**
+ * `OrganizationMembership` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationMembershipEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationMembership_> {}
+/**
+ * `OrganizationMembership`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationMembership: Schema.Schema<OrganizationMembership, OrganizationMembershipEncoded> =
+  OrganizationMembership_
 
 /** `OrganizationMemberships` from the wire; rejects what its Schema must explain. */
 function decodeOrganizationMemberships(input: unknown): unknown {
@@ -5922,13 +7343,7 @@ function decodeOrganizationMemberships(input: unknown): unknown {
   }
 }
 
-/**
- * `OrganizationMemberships`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationMemberships = /* @__PURE__ */ withFastDecode(
+const OrganizationMemberships_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(OrganizationMembership),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -5936,10 +7351,28 @@ export const OrganizationMemberships = /* @__PURE__ */ withFastDecode(
   decodeOrganizationMemberships
 )
 /**
+ * `OrganizationMemberships`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMemberships extends Schema.Schema.Type<typeof OrganizationMemberships> {}
+export interface OrganizationMemberships extends Schema.Schema.Type<typeof OrganizationMemberships_> {}
+/**
+ * `OrganizationMemberships` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationMembershipsEncoded
+  extends Schema.Schema.Encoded<typeof OrganizationMemberships_> {}
+/**
+ * `OrganizationMemberships`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationMemberships: Schema.Schema<OrganizationMemberships, OrganizationMembershipsEncoded> =
+  OrganizationMemberships_
 
 const decodeOrganizationSettings = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -5966,13 +7399,7 @@ const decodeOrganizationSettings = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.initialRoleSetKey = value
 })
 
-/**
- * `OrganizationSettings`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationSettings = /* @__PURE__ */ withFastDecode(
+const OrganizationSettings_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("organization_settings"),
     enabled: Schema.Boolean,
@@ -5997,10 +7424,27 @@ export const OrganizationSettings = /* @__PURE__ */ withFastDecode(
   decodeOrganizationSettings
 )
 /**
+ * `OrganizationSettings`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationSettings extends Schema.Schema.Type<typeof OrganizationSettings> {}
+export interface OrganizationSettings extends Schema.Schema.Type<typeof OrganizationSettings_> {}
+/**
+ * `OrganizationSettings` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationSettingsEncoded extends Schema.Schema.Encoded<typeof OrganizationSettings_> {}
+/**
+ * `OrganizationSettings`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationSettings: Schema.Schema<OrganizationSettings, OrganizationSettingsEncoded> =
+  OrganizationSettings_
 
 const decodeOrganizationWithLogo = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -6041,13 +7485,7 @@ const decodeOrganizationWithLogo = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.logoUrl = value
 })
 
-/**
- * `OrganizationWithLogo`
- *
- * @since 0.1.0
- * @category models
- */
-export const OrganizationWithLogo = /* @__PURE__ */ withFastDecode(
+const OrganizationWithLogo_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("organization"),
     id: Schema.String,
@@ -6075,10 +7513,27 @@ export const OrganizationWithLogo = /* @__PURE__ */ withFastDecode(
   decodeOrganizationWithLogo
 )
 /**
+ * `OrganizationWithLogo`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationWithLogo extends Schema.Schema.Type<typeof OrganizationWithLogo> {}
+export interface OrganizationWithLogo extends Schema.Schema.Type<typeof OrganizationWithLogo_> {}
+/**
+ * `OrganizationWithLogo` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationWithLogoEncoded extends Schema.Schema.Encoded<typeof OrganizationWithLogo_> {}
+/**
+ * `OrganizationWithLogo`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrganizationWithLogo: Schema.Schema<OrganizationWithLogo, OrganizationWithLogoEncoded> =
+  OrganizationWithLogo_
 
 /** `Organizations` from the wire; rejects what its Schema must explain. */
 function decodeOrganizations(input: unknown): unknown {
@@ -6089,13 +7544,7 @@ function decodeOrganizations(input: unknown): unknown {
   }
 }
 
-/**
- * `Organizations`
- *
- * @since 0.1.0
- * @category models
- */
-export const Organizations = /* @__PURE__ */ withFastDecode(
+const Organizations_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(Organization),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6103,10 +7552,26 @@ export const Organizations = /* @__PURE__ */ withFastDecode(
   decodeOrganizations
 )
 /**
+ * `Organizations`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Organizations extends Schema.Schema.Type<typeof Organizations> {}
+export interface Organizations extends Schema.Schema.Type<typeof Organizations_> {}
+/**
+ * `Organizations` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationsEncoded extends Schema.Schema.Encoded<typeof Organizations_> {}
+/**
+ * `Organizations`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Organizations: Schema.Schema<Organizations, OrganizationsEncoded> = Organizations_
 
 /** `PaginatedBillingPaymentAttemptResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingPaymentAttemptResponse(input: unknown): unknown {
@@ -6117,13 +7582,7 @@ function decodePaginatedBillingPaymentAttemptResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `PaginatedBillingPaymentAttemptResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const PaginatedBillingPaymentAttemptResponse = /* @__PURE__ */ withFastDecode(
+const PaginatedBillingPaymentAttemptResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6131,11 +7590,31 @@ export const PaginatedBillingPaymentAttemptResponse = /* @__PURE__ */ withFastDe
   decodePaginatedBillingPaymentAttemptResponse
 )
 /**
+ * `PaginatedBillingPaymentAttemptResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface PaginatedBillingPaymentAttemptResponse
-  extends Schema.Schema.Type<typeof PaginatedBillingPaymentAttemptResponse> {}
+  extends Schema.Schema.Type<typeof PaginatedBillingPaymentAttemptResponse_> {}
+/**
+ * `PaginatedBillingPaymentAttemptResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaginatedBillingPaymentAttemptResponseEncoded
+  extends Schema.Schema.Encoded<typeof PaginatedBillingPaymentAttemptResponse_> {}
+/**
+ * `PaginatedBillingPaymentAttemptResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PaginatedBillingPaymentAttemptResponse: Schema.Schema<
+  PaginatedBillingPaymentAttemptResponse,
+  PaginatedBillingPaymentAttemptResponseEncoded
+> = PaginatedBillingPaymentAttemptResponse_
 
 /** `PaginatedBillingPriceResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingPriceResponse(input: unknown): unknown {
@@ -6146,13 +7625,7 @@ function decodePaginatedBillingPriceResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `PaginatedBillingPriceResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const PaginatedBillingPriceResponse = /* @__PURE__ */ withFastDecode(
+const PaginatedBillingPriceResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(BillingPriceResponse),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6160,11 +7633,31 @@ export const PaginatedBillingPriceResponse = /* @__PURE__ */ withFastDecode(
   decodePaginatedBillingPriceResponse
 )
 /**
+ * `PaginatedBillingPriceResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface PaginatedBillingPriceResponse
-  extends Schema.Schema.Type<typeof PaginatedBillingPriceResponse> {}
+  extends Schema.Schema.Type<typeof PaginatedBillingPriceResponse_> {}
+/**
+ * `PaginatedBillingPriceResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaginatedBillingPriceResponseEncoded
+  extends Schema.Schema.Encoded<typeof PaginatedBillingPriceResponse_> {}
+/**
+ * `PaginatedBillingPriceResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PaginatedBillingPriceResponse: Schema.Schema<
+  PaginatedBillingPriceResponse,
+  PaginatedBillingPriceResponseEncoded
+> = PaginatedBillingPriceResponse_
 
 /** `PaginatedBillingStatementResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedBillingStatementResponse(input: unknown): unknown {
@@ -6175,13 +7668,7 @@ function decodePaginatedBillingStatementResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `PaginatedBillingStatementResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const PaginatedBillingStatementResponse = /* @__PURE__ */ withFastDecode(
+const PaginatedBillingStatementResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(BillingStatement),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6189,11 +7676,31 @@ export const PaginatedBillingStatementResponse = /* @__PURE__ */ withFastDecode(
   decodePaginatedBillingStatementResponse
 )
 /**
+ * `PaginatedBillingStatementResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface PaginatedBillingStatementResponse
-  extends Schema.Schema.Type<typeof PaginatedBillingStatementResponse> {}
+  extends Schema.Schema.Type<typeof PaginatedBillingStatementResponse_> {}
+/**
+ * `PaginatedBillingStatementResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaginatedBillingStatementResponseEncoded
+  extends Schema.Schema.Encoded<typeof PaginatedBillingStatementResponse_> {}
+/**
+ * `PaginatedBillingStatementResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PaginatedBillingStatementResponse: Schema.Schema<
+  PaginatedBillingStatementResponse,
+  PaginatedBillingStatementResponseEncoded
+> = PaginatedBillingStatementResponse_
 
 /** `PaginatedCommercePlanResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedCommercePlanResponse(input: unknown): unknown {
@@ -6204,13 +7711,7 @@ function decodePaginatedCommercePlanResponse(input: unknown): unknown {
   }
 }
 
-/**
- * `PaginatedCommercePlanResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const PaginatedCommercePlanResponse = /* @__PURE__ */ withFastDecode(
+const PaginatedCommercePlanResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(CommercePlan),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6218,11 +7719,31 @@ export const PaginatedCommercePlanResponse = /* @__PURE__ */ withFastDecode(
   decodePaginatedCommercePlanResponse
 )
 /**
+ * `PaginatedCommercePlanResponse`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface PaginatedCommercePlanResponse
-  extends Schema.Schema.Type<typeof PaginatedCommercePlanResponse> {}
+  extends Schema.Schema.Type<typeof PaginatedCommercePlanResponse_> {}
+/**
+ * `PaginatedCommercePlanResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaginatedCommercePlanResponseEncoded
+  extends Schema.Schema.Encoded<typeof PaginatedCommercePlanResponse_> {}
+/**
+ * `PaginatedCommercePlanResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PaginatedCommercePlanResponse: Schema.Schema<
+  PaginatedCommercePlanResponse,
+  PaginatedCommercePlanResponseEncoded
+> = PaginatedCommercePlanResponse_
 
 /** `PaginatedCommerceSubscriptionItemResponse` from the wire; rejects what its Schema must explain. */
 function decodePaginatedCommerceSubscriptionItemResponse(input: unknown): unknown {
@@ -6233,13 +7754,7 @@ function decodePaginatedCommerceSubscriptionItemResponse(input: unknown): unknow
   }
 }
 
-/**
- * `PaginatedCommerceSubscriptionItemResponse`
- *
- * @since 0.1.0
- * @category models
- */
-export const PaginatedCommerceSubscriptionItemResponse = /* @__PURE__ */ withFastDecode(
+const PaginatedCommerceSubscriptionItemResponse_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6247,19 +7762,33 @@ export const PaginatedCommerceSubscriptionItemResponse = /* @__PURE__ */ withFas
   decodePaginatedCommerceSubscriptionItemResponse
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface PaginatedCommerceSubscriptionItemResponse
-  extends Schema.Schema.Type<typeof PaginatedCommerceSubscriptionItemResponse> {}
-
-/**
- * `UnknownPasskeyVerification`
+ * `PaginatedCommerceSubscriptionItemResponse`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownPasskeyVerification = /* @__PURE__ */ unknownVariant("object", ["verification_passkey"], {
+export interface PaginatedCommerceSubscriptionItemResponse
+  extends Schema.Schema.Type<typeof PaginatedCommerceSubscriptionItemResponse_> {}
+/**
+ * `PaginatedCommerceSubscriptionItemResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaginatedCommerceSubscriptionItemResponseEncoded
+  extends Schema.Schema.Encoded<typeof PaginatedCommerceSubscriptionItemResponse_> {}
+/**
+ * `PaginatedCommerceSubscriptionItemResponse`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PaginatedCommerceSubscriptionItemResponse: Schema.Schema<
+  PaginatedCommerceSubscriptionItemResponse,
+  PaginatedCommerceSubscriptionItemResponseEncoded
+> = PaginatedCommerceSubscriptionItemResponse_
+
+const UnknownPasskeyVerification_ = /* @__PURE__ */ unknownVariant("object", ["verification_passkey"], {
   object: /* @__PURE__ */ variantField(Schema.String, "object"),
   status: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"verified">(), "status"),
   strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"passkey">(), "strategy"),
@@ -6273,10 +7802,30 @@ export const UnknownPasskeyVerification = /* @__PURE__ */ unknownVariant("object
   )
 })
 /**
+ * `UnknownPasskeyVerification`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification> {}
+export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification_> {}
+/**
+ * `UnknownPasskeyVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownPasskeyVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownPasskeyVerification_> {}
+/**
+ * `UnknownPasskeyVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownPasskeyVerification: Schema.Schema<
+  UnknownPasskeyVerification,
+  UnknownPasskeyVerificationEncoded
+> = UnknownPasskeyVerification_
 
 function decodeVerificationPasskeyObject(input: unknown): unknown {
   return Decode.literal(input, "verification_passkey")
@@ -6301,13 +7850,7 @@ const decodeVerificationPasskey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_passkey`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationPasskey = /* @__PURE__ */ withFastDecode(
+const VerificationPasskey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_passkey")),
     status: /* @__PURE__ */ openEnum<"verified">(),
@@ -6321,10 +7864,27 @@ export const VerificationPasskey = /* @__PURE__ */ withFastDecode(
   decodeVerificationPasskey
 )
 /**
+ * `verification_passkey`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey> {}
+export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey_> {}
+/**
+ * `VerificationPasskey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationPasskeyEncoded extends Schema.Schema.Encoded<typeof VerificationPasskey_> {}
+/**
+ * `verification_passkey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationPasskey: Schema.Schema<VerificationPasskey, VerificationPasskeyEncoded> =
+  VerificationPasskey_
 
 function decodePasskeyVerification(input: unknown): unknown {
   return (
@@ -6344,13 +7904,7 @@ const decodePasskey = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   this.verification = Decode.nullable(input.verification, decodePasskeyVerification)
 })
 
-/**
- * `Passkey`
- *
- * @since 0.1.0
- * @category models
- */
-export const Passkey = /* @__PURE__ */ withFastDecode(
+const Passkey_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
     object: /* @__PURE__ */ constant("passkey"),
@@ -6364,10 +7918,26 @@ export const Passkey = /* @__PURE__ */ withFastDecode(
   decodePasskey
 )
 /**
+ * `Passkey`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
+export interface Passkey extends Schema.Schema.Type<typeof Passkey_> {}
+/**
+ * `Passkey` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PasskeyEncoded extends Schema.Schema.Encoded<typeof Passkey_> {}
+/**
+ * `Passkey`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Passkey: Schema.Schema<Passkey, PasskeyEncoded> = Passkey_
 
 /**
  * `PasswordHasher`
@@ -6377,6 +7947,8 @@ export interface Passkey extends Schema.Schema.Type<typeof Passkey> {}
  */
 export const PasswordHasher = Schema.String
 /**
+ * `PasswordHasher`
+ *
  * @since 0.1.0
  * @category models
  */
@@ -6391,13 +7963,7 @@ function decodePermissions(input: unknown): unknown {
   }
 }
 
-/**
- * `Permissions`
- *
- * @since 0.1.0
- * @category models
- */
-export const Permissions = /* @__PURE__ */ withFastDecode(
+const Permissions_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(Permission),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6405,18 +7971,28 @@ export const Permissions = /* @__PURE__ */ withFastDecode(
   decodePermissions
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface Permissions extends Schema.Schema.Type<typeof Permissions> {}
-
-/**
- * `UnknownPhoneNumberVerification`
+ * `Permissions`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownPhoneNumberVerification = /* @__PURE__ */ unknownVariant(
+export interface Permissions extends Schema.Schema.Type<typeof Permissions_> {}
+/**
+ * `Permissions` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PermissionsEncoded extends Schema.Schema.Encoded<typeof Permissions_> {}
+/**
+ * `Permissions`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Permissions: Schema.Schema<Permissions, PermissionsEncoded> = Permissions_
+
+const UnknownPhoneNumberVerification_ = /* @__PURE__ */ unknownVariant(
   "object",
   ["verification_otp", "verification_admin"],
   {
@@ -6448,11 +8024,31 @@ export const UnknownPhoneNumberVerification = /* @__PURE__ */ unknownVariant(
   }
 )
 /**
+ * `UnknownPhoneNumberVerification`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UnknownPhoneNumberVerification
-  extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification> {}
+  extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification_> {}
+/**
+ * `UnknownPhoneNumberVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownPhoneNumberVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownPhoneNumberVerification_> {}
+/**
+ * `UnknownPhoneNumberVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownPhoneNumberVerification: Schema.Schema<
+  UnknownPhoneNumberVerification,
+  UnknownPhoneNumberVerificationEncoded
+> = UnknownPhoneNumberVerification_
 
 function decodePhoneNumberVerification(input: unknown): unknown {
   return (
@@ -6491,13 +8087,7 @@ const decodePhoneNumber = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `PhoneNumber`
- *
- * @since 0.1.0
- * @category models
- */
-export const PhoneNumber = /* @__PURE__ */ withFastDecode(
+const PhoneNumber_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
     object: /* @__PURE__ */ constant("phone_number"),
@@ -6520,10 +8110,26 @@ export const PhoneNumber = /* @__PURE__ */ withFastDecode(
   decodePhoneNumber
 )
 /**
+ * `PhoneNumber`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber> {}
+export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber_> {}
+/**
+ * `PhoneNumber` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PhoneNumberEncoded extends Schema.Schema.Encoded<typeof PhoneNumber_> {}
+/**
+ * `PhoneNumber`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PhoneNumber: Schema.Schema<PhoneNumber, PhoneNumberEncoded> = PhoneNumber_
 
 /** `PriceTransitionRequest` from the wire; rejects what its Schema must explain. */
 function decodePriceTransitionRequest(input: unknown): unknown {
@@ -6534,13 +8140,7 @@ function decodePriceTransitionRequest(input: unknown): unknown {
   }
 }
 
-/**
- * `PriceTransitionRequest`
- *
- * @since 0.1.0
- * @category models
- */
-export const PriceTransitionRequest = /* @__PURE__ */ withFastDecode(
+const PriceTransitionRequest_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     fromPriceId: /* @__PURE__ */ required(Schema.String, "from_price_id"),
     toPriceId: /* @__PURE__ */ required(Schema.String, "to_price_id")
@@ -6548,10 +8148,28 @@ export const PriceTransitionRequest = /* @__PURE__ */ withFastDecode(
   decodePriceTransitionRequest
 )
 /**
+ * `PriceTransitionRequest`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceTransitionRequest> {}
+export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceTransitionRequest_> {}
+/**
+ * `PriceTransitionRequest` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PriceTransitionRequestEncoded
+  extends Schema.Schema.Encoded<typeof PriceTransitionRequest_> {}
+/**
+ * `PriceTransitionRequest`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PriceTransitionRequest: Schema.Schema<PriceTransitionRequest, PriceTransitionRequestEncoded> =
+  PriceTransitionRequest_
 
 /** `ProxyCheck` from the wire; rejects what its Schema must explain. */
 function decodeProxyCheck(input: unknown): unknown {
@@ -6568,13 +8186,7 @@ function decodeProxyCheck(input: unknown): unknown {
   }
 }
 
-/**
- * `ProxyCheck`
- *
- * @since 0.1.0
- * @category models
- */
-export const ProxyCheck = /* @__PURE__ */ withFastDecode(
+const ProxyCheck_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("proxy_check"),
     id: Schema.String,
@@ -6588,10 +8200,26 @@ export const ProxyCheck = /* @__PURE__ */ withFastDecode(
   decodeProxyCheck
 )
 /**
+ * `ProxyCheck`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ProxyCheck extends Schema.Schema.Type<typeof ProxyCheck> {}
+export interface ProxyCheck extends Schema.Schema.Type<typeof ProxyCheck_> {}
+/**
+ * `ProxyCheck` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProxyCheckEncoded extends Schema.Schema.Encoded<typeof ProxyCheck_> {}
+/**
+ * `ProxyCheck`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ProxyCheck: Schema.Schema<ProxyCheck, ProxyCheckEncoded> = ProxyCheck_
 
 function isReassignmentMappingsValue(input: unknown): boolean {
   return typeof input === "string"
@@ -6613,6 +8241,8 @@ export const ReassignmentMappings = /* @__PURE__ */ withFastDecode(
   decodeReassignmentMappings
 )
 /**
+ * `ReassignmentMappings`
+ *
  * @since 0.1.0
  * @category models
  */
@@ -6630,13 +8260,7 @@ function decodeRedirectURL(input: unknown): unknown {
   }
 }
 
-/**
- * `RedirectURL`
- *
- * @since 0.1.0
- * @category models
- */
-export const RedirectURL = /* @__PURE__ */ withFastDecode(
+const RedirectURL_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("redirect_url"),
     id: Schema.String,
@@ -6647,10 +8271,26 @@ export const RedirectURL = /* @__PURE__ */ withFastDecode(
   decodeRedirectURL
 )
 /**
+ * `RedirectURL`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL> {}
+export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL_> {}
+/**
+ * `RedirectURL` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedirectURLEncoded extends Schema.Schema.Encoded<typeof RedirectURL_> {}
+/**
+ * `RedirectURL`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const RedirectURL: Schema.Schema<RedirectURL, RedirectURLEncoded> = RedirectURL_
 
 const decodeRoleSetItem = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -6667,13 +8307,7 @@ const decodeRoleSetItem = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `RoleSetItem`
- *
- * @since 0.1.0
- * @category models
- */
-export const RoleSetItem = /* @__PURE__ */ withFastDecode(
+const RoleSetItem_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("role_set_item"),
     id: Schema.String,
@@ -6688,10 +8322,26 @@ export const RoleSetItem = /* @__PURE__ */ withFastDecode(
   decodeRoleSetItem
 )
 /**
+ * `RoleSetItem`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface RoleSetItem extends Schema.Schema.Type<typeof RoleSetItem> {}
+export interface RoleSetItem extends Schema.Schema.Type<typeof RoleSetItem_> {}
+/**
+ * `RoleSetItem` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RoleSetItemEncoded extends Schema.Schema.Encoded<typeof RoleSetItem_> {}
+/**
+ * `RoleSetItem`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const RoleSetItem: Schema.Schema<RoleSetItem, RoleSetItemEncoded> = RoleSetItem_
 
 function isRoleSetMigrationMappingsValue(input: unknown): boolean {
   return typeof input === "string"
@@ -6727,13 +8377,7 @@ const decodeRoleSetMigration = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `RoleSetMigration`
- *
- * @since 0.1.0
- * @category models
- */
-export const RoleSetMigration = /* @__PURE__ */ withFastDecode(
+const RoleSetMigration_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("role_set_migration"),
     id: Schema.String,
@@ -6756,10 +8400,26 @@ export const RoleSetMigration = /* @__PURE__ */ withFastDecode(
   decodeRoleSetMigration
 )
 /**
+ * `RoleSetMigration`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigration> {}
+export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigration_> {}
+/**
+ * `RoleSetMigration` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RoleSetMigrationEncoded extends Schema.Schema.Encoded<typeof RoleSetMigration_> {}
+/**
+ * `RoleSetMigration`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const RoleSetMigration: Schema.Schema<RoleSetMigration, RoleSetMigrationEncoded> = RoleSetMigration_
 
 const decodeRoleSet = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -6785,13 +8445,7 @@ const decodeRoleSet = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `RoleSet`
- *
- * @since 0.1.0
- * @category models
- */
-export const RoleSet = /* @__PURE__ */ withFastDecode(
+const RoleSet_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("role_set"),
     id: Schema.String,
@@ -6809,10 +8463,26 @@ export const RoleSet = /* @__PURE__ */ withFastDecode(
   decodeRoleSet
 )
 /**
+ * `RoleSet`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface RoleSet extends Schema.Schema.Type<typeof RoleSet> {}
+export interface RoleSet extends Schema.Schema.Type<typeof RoleSet_> {}
+/**
+ * `RoleSet` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RoleSetEncoded extends Schema.Schema.Encoded<typeof RoleSet_> {}
+/**
+ * `RoleSet`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const RoleSet: Schema.Schema<RoleSet, RoleSetEncoded> = RoleSet_
 
 /** `RoleSets` from the wire; rejects what its Schema must explain. */
 function decodeRoleSets(input: unknown): unknown {
@@ -6823,13 +8493,7 @@ function decodeRoleSets(input: unknown): unknown {
   }
 }
 
-/**
- * `RoleSets`
- *
- * @since 0.1.0
- * @category models
- */
-export const RoleSets = /* @__PURE__ */ withFastDecode(
+const RoleSets_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(RoleSet),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6837,10 +8501,26 @@ export const RoleSets = /* @__PURE__ */ withFastDecode(
   decodeRoleSets
 )
 /**
+ * `RoleSets`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface RoleSets extends Schema.Schema.Type<typeof RoleSets> {}
+export interface RoleSets extends Schema.Schema.Type<typeof RoleSets_> {}
+/**
+ * `RoleSets` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RoleSetsEncoded extends Schema.Schema.Encoded<typeof RoleSets_> {}
+/**
+ * `RoleSets`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const RoleSets: Schema.Schema<RoleSets, RoleSetsEncoded> = RoleSets_
 
 /** `Roles` from the wire; rejects what its Schema must explain. */
 function decodeRoles(input: unknown): unknown {
@@ -6851,13 +8531,7 @@ function decodeRoles(input: unknown): unknown {
   }
 }
 
-/**
- * `Roles`
- *
- * @since 0.1.0
- * @category models
- */
-export const Roles = /* @__PURE__ */ withFastDecode(
+const Roles_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(Role),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -6865,10 +8539,26 @@ export const Roles = /* @__PURE__ */ withFastDecode(
   decodeRoles
 )
 /**
+ * `Roles`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Roles extends Schema.Schema.Type<typeof Roles> {}
+export interface Roles extends Schema.Schema.Type<typeof Roles_> {}
+/**
+ * `Roles` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RolesEncoded extends Schema.Schema.Encoded<typeof Roles_> {}
+/**
+ * `Roles`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Roles: Schema.Schema<Roles, RolesEncoded> = Roles_
 
 function decodeSAMLAccountConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -6903,13 +8593,7 @@ const decodeSAMLAccountConnection = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `SAMLAccountConnection`
- *
- * @since 0.1.0
- * @category models
- */
-export const SAMLAccountConnection = /* @__PURE__ */ withFastDecode(
+const SAMLAccountConnection_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     name: Schema.String,
@@ -6930,18 +8614,29 @@ export const SAMLAccountConnection = /* @__PURE__ */ withFastDecode(
   decodeSAMLAccountConnection
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection> {}
-
-/**
- * `UnknownSAMLAccountVerification`
+ * `SAMLAccountConnection`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownSAMLAccountVerification = /* @__PURE__ */ unknownVariant(
+export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection_> {}
+/**
+ * `SAMLAccountConnection` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SAMLAccountConnectionEncoded extends Schema.Schema.Encoded<typeof SAMLAccountConnection_> {}
+/**
+ * `SAMLAccountConnection`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SAMLAccountConnection: Schema.Schema<SAMLAccountConnection, SAMLAccountConnectionEncoded> =
+  SAMLAccountConnection_
+
+const UnknownSAMLAccountVerification_ = /* @__PURE__ */ unknownVariant(
   "object",
   ["verification_saml", "verification_ticket"],
   {
@@ -6965,11 +8660,31 @@ export const UnknownSAMLAccountVerification = /* @__PURE__ */ unknownVariant(
   }
 )
 /**
+ * `UnknownSAMLAccountVerification`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UnknownSAMLAccountVerification
-  extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification> {}
+  extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification_> {}
+/**
+ * `UnknownSAMLAccountVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownSAMLAccountVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownSAMLAccountVerification_> {}
+/**
+ * `UnknownSAMLAccountVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownSAMLAccountVerification: Schema.Schema<
+  UnknownSAMLAccountVerification,
+  UnknownSAMLAccountVerificationEncoded
+> = UnknownSAMLAccountVerification_
 
 function decodeSAMLAccountVerification(input: unknown): unknown {
   return (
@@ -7007,13 +8722,7 @@ const decodeSAMLAccount = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   if (value !== Decode.absent) this.samlConnection = value
 })
 
-/**
- * `SAMLAccount`
- *
- * @since 0.1.0
- * @category models
- */
-export const SAMLAccount = /* @__PURE__ */ withFastDecode(
+const SAMLAccount_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     object: /* @__PURE__ */ constant("saml_account"),
@@ -7034,10 +8743,26 @@ export const SAMLAccount = /* @__PURE__ */ withFastDecode(
   decodeSAMLAccount
 )
 /**
+ * `SAMLAccount`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount> {}
+export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount_> {}
+/**
+ * `SAMLAccount` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SAMLAccountEncoded extends Schema.Schema.Encoded<typeof SAMLAccount_> {}
+/**
+ * `SAMLAccount`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SAMLAccount: Schema.Schema<SAMLAccount, SAMLAccountEncoded> = SAMLAccount_
 
 /** `SAMLConnectionAttributeMapping` from the wire; rejects what its Schema must explain. */
 function decodeSAMLConnectionAttributeMapping(input: unknown): unknown {
@@ -7050,13 +8775,7 @@ function decodeSAMLConnectionAttributeMapping(input: unknown): unknown {
   }
 }
 
-/**
- * `SAMLConnectionAttributeMapping`
- *
- * @since 0.1.0
- * @category models
- */
-export const SAMLConnectionAttributeMapping = /* @__PURE__ */ withFastDecode(
+const SAMLConnectionAttributeMapping_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     userId: /* @__PURE__ */ required(Schema.String, "user_id"),
     emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
@@ -7066,11 +8785,31 @@ export const SAMLConnectionAttributeMapping = /* @__PURE__ */ withFastDecode(
   decodeSAMLConnectionAttributeMapping
 )
 /**
+ * `SAMLConnectionAttributeMapping`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface SAMLConnectionAttributeMapping
-  extends Schema.Schema.Type<typeof SAMLConnectionAttributeMapping> {}
+  extends Schema.Schema.Type<typeof SAMLConnectionAttributeMapping_> {}
+/**
+ * `SAMLConnectionAttributeMapping` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SAMLConnectionAttributeMappingEncoded
+  extends Schema.Schema.Encoded<typeof SAMLConnectionAttributeMapping_> {}
+/**
+ * `SAMLConnectionAttributeMapping`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SAMLConnectionAttributeMapping: Schema.Schema<
+  SAMLConnectionAttributeMapping,
+  SAMLConnectionAttributeMappingEncoded
+> = SAMLConnectionAttributeMapping_
 
 const decodeSAMLConnectionLoginHint = /* @__PURE__ */ Decode.model(function (
   this: Decode.Built,
@@ -7082,13 +8821,7 @@ const decodeSAMLConnectionLoginHint = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.source = value
 })
 
-/**
- * `SAMLConnectionLoginHint`
- *
- * @since 0.1.0
- * @category models
- */
-export const SAMLConnectionLoginHint = /* @__PURE__ */ withFastDecode(
+const SAMLConnectionLoginHint_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     mode: /* @__PURE__ */ openEnum<"email_address" | "custom_attribute" | "off">(),
     source: /* @__PURE__ */ Schema.optional(Schema.String)
@@ -7096,10 +8829,28 @@ export const SAMLConnectionLoginHint = /* @__PURE__ */ withFastDecode(
   decodeSAMLConnectionLoginHint
 )
 /**
+ * `SAMLConnectionLoginHint`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnectionLoginHint extends Schema.Schema.Type<typeof SAMLConnectionLoginHint> {}
+export interface SAMLConnectionLoginHint extends Schema.Schema.Type<typeof SAMLConnectionLoginHint_> {}
+/**
+ * `SAMLConnectionLoginHint` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SAMLConnectionLoginHintEncoded
+  extends Schema.Schema.Encoded<typeof SAMLConnectionLoginHint_> {}
+/**
+ * `SAMLConnectionLoginHint`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SAMLConnectionLoginHint: Schema.Schema<SAMLConnectionLoginHint, SAMLConnectionLoginHintEncoded> =
+  SAMLConnectionLoginHint_
 
 function decodeSAMLConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -7156,13 +8907,7 @@ const decodeSAMLConnection = /* @__PURE__ */ Decode.model(function (this: Decode
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `SAMLConnection`
- *
- * @since 0.1.0
- * @category models
- */
-export const SAMLConnection = /* @__PURE__ */ withFastDecode(
+const SAMLConnection_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("saml_connection"),
     id: Schema.String,
@@ -7204,10 +8949,26 @@ export const SAMLConnection = /* @__PURE__ */ withFastDecode(
   decodeSAMLConnection
 )
 /**
+ * `SAMLConnection`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection> {}
+export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection_> {}
+/**
+ * `SAMLConnection` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SAMLConnectionEncoded extends Schema.Schema.Encoded<typeof SAMLConnection_> {}
+/**
+ * `SAMLConnection`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SAMLConnection: Schema.Schema<SAMLConnection, SAMLConnectionEncoded> = SAMLConnection_
 
 /** `SAMLConnections` from the wire; rejects what its Schema must explain. */
 function decodeSAMLConnections(input: unknown): unknown {
@@ -7218,13 +8979,7 @@ function decodeSAMLConnections(input: unknown): unknown {
   }
 }
 
-/**
- * `SAMLConnections`
- *
- * @since 0.1.0
- * @category models
- */
-export const SAMLConnections = /* @__PURE__ */ withFastDecode(
+const SAMLConnections_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(SAMLConnection),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -7232,10 +8987,26 @@ export const SAMLConnections = /* @__PURE__ */ withFastDecode(
   decodeSAMLConnections
 )
 /**
+ * `SAMLConnections`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnections> {}
+export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnections_> {}
+/**
+ * `SAMLConnections` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SAMLConnectionsEncoded extends Schema.Schema.Encoded<typeof SAMLConnections_> {}
+/**
+ * `SAMLConnections`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SAMLConnections: Schema.Schema<SAMLConnections, SAMLConnectionsEncoded> = SAMLConnections_
 
 function isSCIMDirectoryAttributeMappingValue(input: unknown): boolean {
   return typeof input === "string"
@@ -7294,13 +9065,7 @@ const decodeSCIMDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `SCIMDirectory`
- *
- * @since 0.1.0
- * @category models
- */
-export const SCIMDirectory = /* @__PURE__ */ withFastDecode(
+const SCIMDirectory_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("scim_directory"),
     id: Schema.String,
@@ -7334,10 +9099,26 @@ export const SCIMDirectory = /* @__PURE__ */ withFastDecode(
   decodeSCIMDirectory
 )
 /**
+ * `SCIMDirectory`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SCIMDirectory extends Schema.Schema.Type<typeof SCIMDirectory> {}
+export interface SCIMDirectory extends Schema.Schema.Type<typeof SCIMDirectory_> {}
+/**
+ * `SCIMDirectory` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SCIMDirectoryEncoded extends Schema.Schema.Encoded<typeof SCIMDirectory_> {}
+/**
+ * `SCIMDirectory`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SCIMDirectory: Schema.Schema<SCIMDirectory, SCIMDirectoryEncoded> = SCIMDirectory_
 
 /** `SCIMDirectories` from the wire; rejects what its Schema must explain. */
 function decodeSCIMDirectories(input: unknown): unknown {
@@ -7355,6 +9136,8 @@ export const SCIMDirectories = /* @__PURE__ */ withFastDecode(
   decodeSCIMDirectories
 )
 /**
+ * `SCIMDirectories`
+ *
  * @since 0.1.0
  * @category models
  */
@@ -7380,13 +9163,7 @@ const decodeSCIMGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `SCIMGroupRoleMapping`
- *
- * @since 0.1.0
- * @category models
- */
-export const SCIMGroupRoleMapping = /* @__PURE__ */ withFastDecode(
+const SCIMGroupRoleMapping_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("scim_group_role_mapping"),
     id: Schema.String,
@@ -7404,10 +9181,27 @@ export const SCIMGroupRoleMapping = /* @__PURE__ */ withFastDecode(
   decodeSCIMGroupRoleMapping
 )
 /**
+ * `SCIMGroupRoleMapping`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SCIMGroupRoleMapping extends Schema.Schema.Type<typeof SCIMGroupRoleMapping> {}
+export interface SCIMGroupRoleMapping extends Schema.Schema.Type<typeof SCIMGroupRoleMapping_> {}
+/**
+ * `SCIMGroupRoleMapping` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SCIMGroupRoleMappingEncoded extends Schema.Schema.Encoded<typeof SCIMGroupRoleMapping_> {}
+/**
+ * `SCIMGroupRoleMapping`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SCIMGroupRoleMapping: Schema.Schema<SCIMGroupRoleMapping, SCIMGroupRoleMappingEncoded> =
+  SCIMGroupRoleMapping_
 
 /** `SCIMGroupRoleMappings` from the wire; rejects what its Schema must explain. */
 function decodeSCIMGroupRoleMappings(input: unknown): unknown {
@@ -7425,6 +9219,8 @@ export const SCIMGroupRoleMappings = /* @__PURE__ */ withFastDecode(
   decodeSCIMGroupRoleMappings
 )
 /**
+ * `SCIMGroupRoleMappings`
+ *
  * @since 0.1.0
  * @category models
  */
@@ -7441,13 +9237,7 @@ const decodeSCIMUserMetadata = /* @__PURE__ */ Decode.model(function (
   this.externalId = Decode.nullable(input.external_id, Decode.string)
 })
 
-/**
- * `SCIMUserMetadata`
- *
- * @since 0.1.0
- * @category models
- */
-export const SCIMUserMetadata = /* @__PURE__ */ withFastDecode(
+const SCIMUserMetadata_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
     directoryEnabled: /* @__PURE__ */ optional(Schema.Boolean, "directory_enabled"),
@@ -7456,10 +9246,26 @@ export const SCIMUserMetadata = /* @__PURE__ */ withFastDecode(
   decodeSCIMUserMetadata
 )
 /**
+ * `SCIMUserMetadata`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata> {}
+export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata_> {}
+/**
+ * `SCIMUserMetadata` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SCIMUserMetadataEncoded extends Schema.Schema.Encoded<typeof SCIMUserMetadata_> {}
+/**
+ * `SCIMUserMetadata`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SCIMUserMetadata: Schema.Schema<SCIMUserMetadata, SCIMUserMetadataEncoded> = SCIMUserMetadata_
 
 /** `Token` from the wire; rejects what its Schema must explain. */
 function decodeToken(input: unknown): unknown {
@@ -7470,21 +9276,31 @@ function decodeToken(input: unknown): unknown {
   }
 }
 
+const Token_ = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ object: /* @__PURE__ */ constant("token"), jwt: Schema.String }),
+  decodeToken
+)
 /**
  * `Token`
  *
  * @since 0.1.0
  * @category models
  */
-export const Token = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ object: /* @__PURE__ */ constant("token"), jwt: Schema.String }),
-  decodeToken
-)
+export interface Token extends Schema.Schema.Type<typeof Token_> {}
 /**
+ * `Token` on the wire.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Token extends Schema.Schema.Type<typeof Token> {}
+export interface TokenEncoded extends Schema.Schema.Encoded<typeof Token_> {}
+/**
+ * `Token`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Token: Schema.Schema<Token, TokenEncoded> = Token_
 
 /** `SessionRefresh` from the wire; rejects what its Schema must explain. */
 function decodeSessionRefresh(input: unknown): unknown {
@@ -7506,6 +9322,8 @@ export const SessionRefresh = /* @__PURE__ */ withFastDecode(
   decodeSessionRefresh
 )
 /**
+ * `SessionRefresh`
+ *
  * @since 0.1.0
  * @category models
  */
@@ -7525,13 +9343,7 @@ const decodeSignInToken = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `SignInToken`
- *
- * @since 0.1.0
- * @category models
- */
-export const SignInToken = /* @__PURE__ */ withFastDecode(
+const SignInToken_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("sign_in_token"),
     id: Schema.String,
@@ -7545,10 +9357,26 @@ export const SignInToken = /* @__PURE__ */ withFastDecode(
   decodeSignInToken
 )
 /**
+ * `SignInToken`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SignInToken extends Schema.Schema.Type<typeof SignInToken> {}
+export interface SignInToken extends Schema.Schema.Type<typeof SignInToken_> {}
+/**
+ * `SignInToken` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignInTokenEncoded extends Schema.Schema.Encoded<typeof SignInToken_> {}
+/**
+ * `SignInToken`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SignInToken: Schema.Schema<SignInToken, SignInTokenEncoded> = SignInToken_
 
 function decodeSignUpVerificationValueSupportedStrategies(input: unknown): unknown {
   return Decode.array(input, Decode.string)
@@ -7575,13 +9403,7 @@ function decodeSignUpVerification(input: unknown): unknown {
   return input === null ? null : decodeSignUpVerificationValue(input)
 }
 
-/**
- * `SignUpVerification`
- *
- * @since 0.1.0
- * @category models
- */
-export const SignUpVerification = /* @__PURE__ */ withFastDecode(
+const SignUpVerification_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.NullOr(
     /* @__PURE__ */ Schema.Struct({
       nextAction: /* @__PURE__ */ optional(
@@ -7597,10 +9419,30 @@ export const SignUpVerification = /* @__PURE__ */ withFastDecode(
   decodeSignUpVerification
 )
 /**
+ * `SignUpVerification`
+ *
  * @since 0.1.0
  * @category models
  */
-export type SignUpVerification = typeof SignUpVerification.Type
+export interface SignUpVerification extends NonNullable<Schema.Schema.Type<typeof SignUpVerification_>> {}
+/**
+ * `SignUpVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignUpVerificationEncoded
+  extends NonNullable<Schema.Schema.Encoded<typeof SignUpVerification_>> {}
+/**
+ * `SignUpVerification`
+ *
+ * Its schema decodes `null` too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SignUpVerification: Schema.Schema<SignUpVerification | null, SignUpVerificationEncoded | null> =
+  SignUpVerification_
 
 /** `SignUpVerifications` from the wire; rejects what its Schema must explain. */
 function decodeSignUpVerifications(input: unknown): unknown {
@@ -7613,13 +9455,7 @@ function decodeSignUpVerifications(input: unknown): unknown {
   }
 }
 
-/**
- * `SignUpVerifications`
- *
- * @since 0.1.0
- * @category models
- */
-export const SignUpVerifications = /* @__PURE__ */ withFastDecode(
+const SignUpVerifications_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     emailAddress: /* @__PURE__ */ nullable(SignUpVerification, "email_address"),
     phoneNumber: /* @__PURE__ */ nullable(SignUpVerification, "phone_number"),
@@ -7629,10 +9465,27 @@ export const SignUpVerifications = /* @__PURE__ */ withFastDecode(
   decodeSignUpVerifications
 )
 /**
+ * `SignUpVerifications`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVerifications> {}
+export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVerifications_> {}
+/**
+ * `SignUpVerifications` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignUpVerificationsEncoded extends Schema.Schema.Encoded<typeof SignUpVerifications_> {}
+/**
+ * `SignUpVerifications`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SignUpVerifications: Schema.Schema<SignUpVerifications, SignUpVerificationsEncoded> =
+  SignUpVerifications_
 
 const decodeSignUp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -7667,13 +9520,7 @@ const decodeSignUp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, 
   if (value !== Decode.absent) this.externalAccount = value
 })
 
-/**
- * `SignUp`
- *
- * @since 0.1.0
- * @category models
- */
-export const SignUp = /* @__PURE__ */ withFastDecode(
+const SignUp_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("sign_up_attempt"),
     id: Schema.String,
@@ -7707,10 +9554,26 @@ export const SignUp = /* @__PURE__ */ withFastDecode(
   decodeSignUp
 )
 /**
+ * `SignUp`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SignUp extends Schema.Schema.Type<typeof SignUp> {}
+export interface SignUp extends Schema.Schema.Type<typeof SignUp_> {}
+/**
+ * `SignUp` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignUpEncoded extends Schema.Schema.Encoded<typeof SignUp_> {}
+/**
+ * `SignUp`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SignUp: Schema.Schema<SignUp, SignUpEncoded> = SignUp_
 
 /** `SvixURL` from the wire; rejects what its Schema must explain. */
 function decodeSvixURL(input: unknown): unknown {
@@ -7720,21 +9583,31 @@ function decodeSvixURL(input: unknown): unknown {
   }
 }
 
+const SvixURL_ = /* @__PURE__ */ withFastDecode(
+  /* @__PURE__ */ Schema.Struct({ svixUrl: /* @__PURE__ */ required(Schema.String, "svix_url") }),
+  decodeSvixURL
+)
 /**
  * `SvixURL`
  *
  * @since 0.1.0
  * @category models
  */
-export const SvixURL = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ svixUrl: /* @__PURE__ */ required(Schema.String, "svix_url") }),
-  decodeSvixURL
-)
+export interface SvixURL extends Schema.Schema.Type<typeof SvixURL_> {}
 /**
+ * `SvixURL` on the wire.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface SvixURL extends Schema.Schema.Type<typeof SvixURL> {}
+export interface SvixURLEncoded extends Schema.Schema.Encoded<typeof SvixURL_> {}
+/**
+ * `SvixURL`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SvixURL: Schema.Schema<SvixURL, SvixURLEncoded> = SvixURL_
 
 function decodeTemplateObject(input: unknown): unknown {
   return Decode.literal(input, "template")
@@ -7810,13 +9683,7 @@ const decodeTemplate = /* @__PURE__ */ Decode.model(function (this: Decode.Built
   if (value !== Decode.absent) this.createdAt = value
 })
 
-/**
- * `Template`
- *
- * @since 0.1.0
- * @category models
- */
-export const Template = /* @__PURE__ */ withFastDecode(
+const Template_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("template")),
@@ -7852,10 +9719,26 @@ export const Template = /* @__PURE__ */ withFastDecode(
   decodeTemplate
 )
 /**
+ * `Template`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Template extends Schema.Schema.Type<typeof Template> {}
+export interface Template extends Schema.Schema.Type<typeof Template_> {}
+/**
+ * `Template` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TemplateEncoded extends Schema.Schema.Encoded<typeof Template_> {}
+/**
+ * `Template`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Template: Schema.Schema<Template, TemplateEncoded> = Template_
 
 /** `TestingToken` from the wire; rejects what its Schema must explain. */
 function decodeTestingToken(input: unknown): unknown {
@@ -7867,13 +9750,7 @@ function decodeTestingToken(input: unknown): unknown {
   }
 }
 
-/**
- * `TestingToken`
- *
- * @since 0.1.0
- * @category models
- */
-export const TestingToken = /* @__PURE__ */ withFastDecode(
+const TestingToken_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("testing_token"),
     token: Schema.String,
@@ -7882,10 +9759,26 @@ export const TestingToken = /* @__PURE__ */ withFastDecode(
   decodeTestingToken
 )
 /**
+ * `TestingToken`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface TestingToken extends Schema.Schema.Type<typeof TestingToken> {}
+export interface TestingToken extends Schema.Schema.Type<typeof TestingToken_> {}
+/**
+ * `TestingToken` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TestingTokenEncoded extends Schema.Schema.Encoded<typeof TestingToken_> {}
+/**
+ * `TestingToken`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TestingToken: Schema.Schema<TestingToken, TestingTokenEncoded> = TestingToken_
 
 /** `TotalCount` from the wire; rejects what its Schema must explain. */
 function decodeTotalCount(input: unknown): unknown {
@@ -7896,13 +9789,7 @@ function decodeTotalCount(input: unknown): unknown {
   }
 }
 
-/**
- * `TotalCount`
- *
- * @since 0.1.0
- * @category models
- */
-export const TotalCount = /* @__PURE__ */ withFastDecode(
+const TotalCount_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("total_count"),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
@@ -7910,10 +9797,26 @@ export const TotalCount = /* @__PURE__ */ withFastDecode(
   decodeTotalCount
 )
 /**
+ * `TotalCount`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface TotalCount extends Schema.Schema.Type<typeof TotalCount> {}
+export interface TotalCount extends Schema.Schema.Type<typeof TotalCount_> {}
+/**
+ * `TotalCount` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TotalCountEncoded extends Schema.Schema.Encoded<typeof TotalCount_> {}
+/**
+ * `TotalCount`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TotalCount: Schema.Schema<TotalCount, TotalCountEncoded> = TotalCount_
 
 const decodeTrustedDevice = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -7933,13 +9836,7 @@ const decodeTrustedDevice = /* @__PURE__ */ Decode.model(function (this: Decode.
   if (value !== Decode.absent) this.revokedAt = value
 })
 
-/**
- * `TrustedDevice`
- *
- * @since 0.1.0
- * @category models
- */
-export const TrustedDevice = /* @__PURE__ */ withFastDecode(
+const TrustedDevice_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("trusted_device"),
     id: Schema.String,
@@ -7956,18 +9853,28 @@ export const TrustedDevice = /* @__PURE__ */ withFastDecode(
   decodeTrustedDevice
 )
 /**
- * @since 0.1.0
- * @category models
- */
-export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice> {}
-
-/**
- * `UnknownWeb3WalletVerification`
+ * `TrustedDevice`
  *
  * @since 0.1.0
  * @category models
  */
-export const UnknownWeb3WalletVerification = /* @__PURE__ */ unknownVariant(
+export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice_> {}
+/**
+ * `TrustedDevice` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TrustedDeviceEncoded extends Schema.Schema.Encoded<typeof TrustedDevice_> {}
+/**
+ * `TrustedDevice`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TrustedDevice: Schema.Schema<TrustedDevice, TrustedDeviceEncoded> = TrustedDevice_
+
+const UnknownWeb3WalletVerification_ = /* @__PURE__ */ unknownVariant(
   "object",
   ["verification_web3", "verification_admin"],
   {
@@ -7998,11 +9905,31 @@ export const UnknownWeb3WalletVerification = /* @__PURE__ */ unknownVariant(
   }
 )
 /**
+ * `UnknownWeb3WalletVerification`
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UnknownWeb3WalletVerification
-  extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification> {}
+  extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification_> {}
+/**
+ * `UnknownWeb3WalletVerification` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnknownWeb3WalletVerificationEncoded
+  extends Schema.Schema.Encoded<typeof UnknownWeb3WalletVerification_> {}
+/**
+ * `UnknownWeb3WalletVerification`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownWeb3WalletVerification: Schema.Schema<
+  UnknownWeb3WalletVerification,
+  UnknownWeb3WalletVerificationEncoded
+> = UnknownWeb3WalletVerification_
 
 function decodeVerificationWeb3Object(input: unknown): unknown {
   return Decode.literal(input, "verification_web3")
@@ -8027,13 +9954,7 @@ const decodeVerificationWeb3 = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-/**
- * `verification_web3`
- *
- * @since 0.1.0
- * @category models
- */
-export const VerificationWeb3 = /* @__PURE__ */ withFastDecode(
+const VerificationWeb3_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_web3")),
     status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
@@ -8053,10 +9974,26 @@ export const VerificationWeb3 = /* @__PURE__ */ withFastDecode(
   decodeVerificationWeb3
 )
 /**
+ * `verification_web3`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3> {}
+export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3_> {}
+/**
+ * `VerificationWeb3` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerificationWeb3Encoded extends Schema.Schema.Encoded<typeof VerificationWeb3_> {}
+/**
+ * `verification_web3`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerificationWeb3: Schema.Schema<VerificationWeb3, VerificationWeb3Encoded> = VerificationWeb3_
 
 function decodeWeb3WalletVerification(input: unknown): unknown {
   return (
@@ -8078,13 +10015,7 @@ const decodeWeb3Wallet = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-/**
- * `Web3Wallet`
- *
- * @since 0.1.0
- * @category models
- */
-export const Web3Wallet = /* @__PURE__ */ withFastDecode(
+const Web3Wallet_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: /* @__PURE__ */ Schema.optional(Schema.String),
     object: /* @__PURE__ */ constant("web3_wallet"),
@@ -8099,10 +10030,26 @@ export const Web3Wallet = /* @__PURE__ */ withFastDecode(
   decodeWeb3Wallet
 )
 /**
+ * `Web3Wallet`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet> {}
+export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet_> {}
+/**
+ * `Web3Wallet` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Web3WalletEncoded extends Schema.Schema.Encoded<typeof Web3Wallet_> {}
+/**
+ * `Web3Wallet`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Web3Wallet: Schema.Schema<Web3Wallet, Web3WalletEncoded> = Web3Wallet_
 
 function decodeUserOrganizationMemberships(input: unknown): unknown {
   return Decode.array(input, decodeOrganizationMembership)
@@ -8184,13 +10131,7 @@ const decodeUser = /* @__PURE__ */ Decode.model(function (this: Decode.Built, in
   if (value !== Decode.absent) this.scim = value
 })
 
-/**
- * `User`
- *
- * @since 0.1.0
- * @category models
- */
-export const User = /* @__PURE__ */ withFastDecode(
+const User_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     id: Schema.String,
     object: /* @__PURE__ */ constant("user"),
@@ -8251,10 +10192,26 @@ export const User = /* @__PURE__ */ withFastDecode(
   decodeUser
 )
 /**
+ * `User`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface User extends Schema.Schema.Type<typeof User> {}
+export interface User extends Schema.Schema.Type<typeof User_> {}
+/**
+ * `User` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UserEncoded extends Schema.Schema.Encoded<typeof User_> {}
+/**
+ * `User`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const User: Schema.Schema<User, UserEncoded> = User_
 
 const decodeWaitlistEntry = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
@@ -8270,13 +10227,7 @@ const decodeWaitlistEntry = /* @__PURE__ */ Decode.model(function (this: Decode.
   if (value !== Decode.absent) this.invitation = value
 })
 
-/**
- * `WaitlistEntry`
- *
- * @since 0.1.0
- * @category models
- */
-export const WaitlistEntry = /* @__PURE__ */ withFastDecode(
+const WaitlistEntry_ = /* @__PURE__ */ withFastDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ constant("waitlist_entry"),
     id: Schema.String,
@@ -8290,7 +10241,23 @@ export const WaitlistEntry = /* @__PURE__ */ withFastDecode(
   decodeWaitlistEntry
 )
 /**
+ * `WaitlistEntry`
+ *
  * @since 0.1.0
  * @category models
  */
-export interface WaitlistEntry extends Schema.Schema.Type<typeof WaitlistEntry> {}
+export interface WaitlistEntry extends Schema.Schema.Type<typeof WaitlistEntry_> {}
+/**
+ * `WaitlistEntry` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitlistEntryEncoded extends Schema.Schema.Encoded<typeof WaitlistEntry_> {}
+/**
+ * `WaitlistEntry`
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WaitlistEntry: Schema.Schema<WaitlistEntry, WaitlistEntryEncoded> = WaitlistEntry_

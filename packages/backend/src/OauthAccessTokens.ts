@@ -9,21 +9,31 @@ import { WireString, constant, nullable, optional, required } from "./internal/f
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const VerifyParams = /* @__PURE__ */ Schema.Struct({
+const VerifyParams_ = /* @__PURE__ */ Schema.Struct({
   accessToken: /* @__PURE__ */ optional(WireString, "access_token"),
   secret: /* @__PURE__ */ Schema.optional(WireString)
 })
 /**
+ * The params of `verify`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
+export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams_> {}
+/**
+ * The params of `verify`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const VerifyParams: Schema.Schema<
+  VerifyParams,
+  Schema.Schema.Encoded<typeof VerifyParams_>
+> = VerifyParams_
 
 /**
+ * What `verify` answers.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -46,6 +56,8 @@ export const VerifyResponse = /* @__PURE__ */ withCompiledDecode(
   )
 )
 /**
+ * What `verify` answers.
+ *
  * @since 0.1.0
  * @category models
  */

@@ -10,11 +10,7 @@ import { PathSegment, Upload, WireString, optional, optionalNullable, required }
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -25,13 +21,27 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   nameQuery: /* @__PURE__ */ optional(WireString, "name_query")
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /oauth_applications` (`ListOAuthApplications`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `orderBy` (query): string, default `+created_at`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -61,11 +71,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,
   redirectUris: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "redirect_uris"),
   callbackUrl: /* @__PURE__ */ optionalNullable(
@@ -81,13 +87,31 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   public: /* @__PURE__ */ optionalNullable(Schema.Boolean, "public")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /oauth_applications` (`CreateOAuthApplication`)
+ *
+ * Params:
+ * - `callbackUrl` (body): string or null, at most 1024 characters
+ * - `scopes` (body): string or null, at most 1024 characters, default `profile email`
+ * - `consentScreenEnabled` (body): boolean or null, default `true`
+ * - `pkceRequired` (body): boolean or null, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -104,18 +128,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplicationWithSecret
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /oauth_applications/{oauth_application_id}` (`GetOAuthApplication`)
@@ -134,11 +163,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplication
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
   name: /* @__PURE__ */ optionalNullable(WireString, "name"),
   redirectUris: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "redirect_uris"),
@@ -155,13 +180,29 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   public: /* @__PURE__ */ optionalNullable(Schema.Boolean, "public")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /oauth_applications/{oauth_application_id}` (`UpdateOAuthApplication`)
+ *
+ * Params:
+ * - `callbackUrl` (body): string or null, at most 1024 characters
+ * - `scopes` (body): string or null, at most 1024 characters, default `profile email`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -178,18 +219,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplication
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /oauth_applications/{oauth_application_id}` (`DeleteOAuthApplication`)
@@ -215,20 +264,28 @@ export {
   deleteOAuthApplication as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UploadLogoParams = /* @__PURE__ */ Schema.Struct({
+const UploadLogoParams_ = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
   uploaderUserId: /* @__PURE__ */ optional(WireString, "uploader_user_id"),
   file: Upload
 })
 /**
+ * The params of `uploadLogo`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams> {}
+export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams_> {}
+/**
+ * The params of `uploadLogo`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UploadLogoParams: Schema.Schema<
+  UploadLogoParams,
+  Schema.Schema.Encoded<typeof UploadLogoParams_>
+> = UploadLogoParams_
 
 /**
  * `PUT /oauth_applications/{oauth_application_id}/logo` (`UploadOAuthApplicationLogo`)
@@ -248,18 +305,26 @@ export const uploadLogo = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplication
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RotateSecretParams = /* @__PURE__ */ Schema.Struct({
+const RotateSecretParams_ = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
 })
 /**
+ * The params of `rotateSecret`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RotateSecretParams extends Schema.Schema.Type<typeof RotateSecretParams> {}
+export interface RotateSecretParams extends Schema.Schema.Type<typeof RotateSecretParams_> {}
+/**
+ * The params of `rotateSecret`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RotateSecretParams: Schema.Schema<
+  RotateSecretParams,
+  Schema.Schema.Encoded<typeof RotateSecretParams_>
+> = RotateSecretParams_
 
 /**
  * `POST /oauth_applications/{oauth_application_id}/rotate_secret` (`RotateOAuthApplicationSecret`)
@@ -278,19 +343,27 @@ export const rotateSecret = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplicationWithSecret
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeTokenParams = /* @__PURE__ */ Schema.Struct({
+const RevokeTokenParams_ = /* @__PURE__ */ Schema.Struct({
   oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
   token: WireString
 })
 /**
+ * The params of `revokeToken`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams> {}
+export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams_> {}
+/**
+ * The params of `revokeToken`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeTokenParams: Schema.Schema<
+  RevokeTokenParams,
+  Schema.Schema.Encoded<typeof RevokeTokenParams_>
+> = RevokeTokenParams_
 
 /**
  * `POST /oauth_applications/{oauth_application_id}/revoke_token` (`RevokeOAuthApplicationToken`)

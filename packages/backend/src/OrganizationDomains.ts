@@ -10,11 +10,7 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   verified: /* @__PURE__ */ Schema.optional(WireString),
   enrollmentMode: /* @__PURE__ */ optional(WireString, "enrollment_mode"),
@@ -26,13 +22,26 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -62,21 +71,29 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   name: /* @__PURE__ */ Schema.optional(WireString),
   enrollmentMode: /* @__PURE__ */ optional(WireString, "enrollment_mode"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /organizations/{organization_id}/domains` (`CreateOrganizationDomain`)
@@ -96,21 +113,29 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationDomain
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   domainId: /* @__PURE__ */ required(PathSegment, "domain_id"),
   enrollmentMode: /* @__PURE__ */ optionalNullable(WireString, "enrollment_mode"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /organizations/{organization_id}/domains/{domain_id}` (`UpdateOrganizationDomain`)
@@ -130,19 +155,27 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationDomain
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /organizations/{organization_id}/domains/{domain_id}` (`DeleteOrganizationDomain`)
@@ -168,19 +201,27 @@ export {
   deleteOrganizationDomain as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const VerifyOwnershipParams = /* @__PURE__ */ Schema.Struct({
+const VerifyOwnershipParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
 })
 /**
+ * The params of `verifyOwnership`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface VerifyOwnershipParams extends Schema.Schema.Type<typeof VerifyOwnershipParams> {}
+export interface VerifyOwnershipParams extends Schema.Schema.Type<typeof VerifyOwnershipParams_> {}
+/**
+ * The params of `verifyOwnership`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const VerifyOwnershipParams: Schema.Schema<
+  VerifyOwnershipParams,
+  Schema.Schema.Encoded<typeof VerifyOwnershipParams_>
+> = VerifyOwnershipParams_
 
 /**
  * `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership` (`VerifyOrganizationDomainOwnership`)
@@ -199,11 +240,7 @@ export const verifyOwnership = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationDomain
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListAllParams = /* @__PURE__ */ Schema.Struct({
+const ListAllParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ optional(WireString, "organization_id"),
   verified: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("true", "false")),
   enrollmentMode: /* @__PURE__ */ optional(
@@ -232,13 +269,32 @@ export const ListAllParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `listAll`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListAllParams extends Schema.Schema.Type<typeof ListAllParams> {}
+export interface ListAllParams extends Schema.Schema.Type<typeof ListAllParams_> {}
+/**
+ * The params of `listAll`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListAllParams: Schema.Schema<
+  ListAllParams,
+  Schema.Schema.Encoded<typeof ListAllParams_>
+> = ListAllParams_
 
 /**
  * `GET /organization_domains` (`ListAllOrganizationDomains`)
+ *
+ * Params:
+ * - `verified` (query): string, one of `true`, `false`
+ * - `enrollmentMode` (query): array of string, each one of `manual_invitation`, `automatic_invitation`, `automatic_suggestion`, `enterprise_sso`, `-manual_invitation`, `-automatic_invitation`, `-automatic_suggestion`, `-enterprise_sso`
+ * - `orderBy` (query): string, default `-created_at`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `limit` (query): integer, 1 to 500, default `10`
  *
  * Documented errors: `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *

@@ -17,11 +17,7 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetAllParams = /* @__PURE__ */ Schema.Struct({
+const GetAllParams_ = /* @__PURE__ */ Schema.Struct({
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   status: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
@@ -35,13 +31,31 @@ export const GetAllParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `getAll`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams> {}
+export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams_> {}
+/**
+ * The params of `getAll`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetAllParams: Schema.Schema<
+  GetAllParams,
+  Schema.Schema.Encoded<typeof GetAllParams_>
+> = GetAllParams_
 
 /**
  * `GET /organization_invitations` (`ListInstanceOrganizationInvitations`)
+ *
+ * Params:
+ * - `orderBy` (query): string, default `-created_at`
+ * - `status` (query): array of string, each one of `pending`, `accepted`, `revoked`, `expired`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -71,11 +85,7 @@ export const streamAll = /* @__PURE__ */ Pagination.stream(getAll, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   status: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
@@ -90,13 +100,28 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`)
+ *
+ * Params:
+ * - `status` (query): array of string, each one of `pending`, `accepted`, `revoked`, `expired`
+ * - `orderBy` (query): string, default `-created_at`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -126,11 +151,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   inviterUserId: /* @__PURE__ */ optionalNullable(WireString, "inviter_user_id"),
@@ -145,13 +166,29 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`)
+ *
+ * Params:
+ * - `expiresInDays` (body): integer or null, 1 to 365
+ * - `notify` (body): boolean or null, default `true`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -168,11 +205,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitation
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
+const BulkCreateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   body: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
@@ -191,13 +224,28 @@ export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
   ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(10))
 })
 /**
+ * The params of `bulkCreate`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams> {}
+export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams_> {}
+/**
+ * The params of `bulkCreate`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const BulkCreateParams: Schema.Schema<
+  BulkCreateParams,
+  Schema.Schema.Encoded<typeof BulkCreateParams_>
+> = BulkCreateParams_
 
 /**
  * `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`)
+ *
+ * Params:
+ * - `body` (body, required): array of object, 1 to 10 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -214,11 +262,7 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitations
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListPendingParams = /* @__PURE__ */ Schema.Struct({
+const ListPendingParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -228,13 +272,29 @@ export const ListPendingParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `listPending`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListPendingParams extends Schema.Schema.Type<typeof ListPendingParams> {}
+export interface ListPendingParams extends Schema.Schema.Type<typeof ListPendingParams_> {}
+/**
+ * The params of `listPending`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListPendingParams: Schema.Schema<
+  ListPendingParams,
+  Schema.Schema.Encoded<typeof ListPendingParams_>
+> = ListPendingParams_
 
 /**
  * `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -265,19 +325,24 @@ export const streamPending = /* @__PURE__ */ Pagination.stream(listPending, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`)
@@ -296,20 +361,28 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitation
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id"),
   requestingUserId: /* @__PURE__ */ optionalNullable(WireString, "requesting_user_id")
 })
 /**
+ * The params of `revoke`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
+export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+/**
+ * The params of `revoke`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeParams: Schema.Schema<
+  RevokeParams,
+  Schema.Schema.Encoded<typeof RevokeParams_>
+> = RevokeParams_
 
 /**
  * `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (`RevokeOrganizationInvitation`)

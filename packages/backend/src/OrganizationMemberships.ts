@@ -17,11 +17,7 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
@@ -47,13 +43,26 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -102,11 +111,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   userId: /* @__PURE__ */ required(WireString, "user_id"),
   role: WireString,
@@ -114,10 +119,22 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`)
@@ -137,20 +154,28 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationMembership
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   role: WireString
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /organizations/{organization_id}/memberships/{user_id}` (`UpdateOrganizationMembership`)
@@ -170,19 +195,27 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationMembership
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /organizations/{organization_id}/memberships/{user_id}` (`DeleteOrganizationMembership`)
@@ -208,21 +241,29 @@ export {
   deleteOrganizationMembership as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateMetadataParams = /* @__PURE__ */ Schema.Struct({
+const UpdateMetadataParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
   privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
 })
 /**
+ * The params of `updateMetadata`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams> {}
+export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams_> {}
+/**
+ * The params of `updateMetadata`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateMetadataParams: Schema.Schema<
+  UpdateMetadataParams,
+  Schema.Schema.Encoded<typeof UpdateMetadataParams_>
+> = UpdateMetadataParams_
 
 /**
  * `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata` (`UpdateOrganizationMembershipMetadata`)
@@ -242,11 +283,7 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationMembership
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetInstanceOrganizationMembershipsParams = /* @__PURE__ */ Schema.Struct({
+const GetInstanceOrganizationMembershipsParams_ = /* @__PURE__ */ Schema.Struct({
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -256,14 +293,30 @@ export const GetInstanceOrganizationMembershipsParams = /* @__PURE__ */ Schema.S
   )
 })
 /**
+ * The params of `getInstanceOrganizationMemberships`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetInstanceOrganizationMembershipsParams
-  extends Schema.Schema.Type<typeof GetInstanceOrganizationMembershipsParams> {}
+  extends Schema.Schema.Type<typeof GetInstanceOrganizationMembershipsParams_> {}
+/**
+ * The params of `getInstanceOrganizationMemberships`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetInstanceOrganizationMembershipsParams: Schema.Schema<
+  GetInstanceOrganizationMembershipsParams,
+  Schema.Schema.Encoded<typeof GetInstanceOrganizationMembershipsParams_>
+> = GetInstanceOrganizationMembershipsParams_
 
 /**
  * `GET /organization_memberships` (`InstanceGetOrganizationMemberships`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *

@@ -10,11 +10,7 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   query: /* @__PURE__ */ Schema.optional(WireString),
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
@@ -25,13 +21,27 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /organization_roles` (`ListOrganizationRoles`)
+ *
+ * Params:
+ * - `orderBy` (query): string, default `-created_at`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -61,11 +71,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,
   key: WireString,
   description: /* @__PURE__ */ optionalNullable(WireString, "description"),
@@ -73,10 +79,22 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   includeInInitialRoleSet: /* @__PURE__ */ optionalNullable(Schema.Boolean, "include_in_initial_role_set")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /organization_roles` (`CreateOrganizationRole`)
@@ -96,18 +114,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`)
@@ -126,11 +149,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
   name: /* @__PURE__ */ optionalNullable(WireString, "name"),
   key: /* @__PURE__ */ optionalNullable(WireString, "key"),
@@ -138,10 +157,22 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "permissions")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /organization_roles/{organization_role_id}` (`UpdateOrganizationRole`)
@@ -161,18 +192,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`)
@@ -198,19 +237,27 @@ export {
   deleteOrganizationRole as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const AssignPermissionParams = /* @__PURE__ */ Schema.Struct({
+const AssignPermissionParams_ = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
   permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
 })
 /**
+ * The params of `assignPermission`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface AssignPermissionParams extends Schema.Schema.Type<typeof AssignPermissionParams> {}
+export interface AssignPermissionParams extends Schema.Schema.Type<typeof AssignPermissionParams_> {}
+/**
+ * The params of `assignPermission`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const AssignPermissionParams: Schema.Schema<
+  AssignPermissionParams,
+  Schema.Schema.Encoded<typeof AssignPermissionParams_>
+> = AssignPermissionParams_
 
 /**
  * `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (`AssignPermissionToOrganizationRole`)
@@ -229,19 +276,27 @@ export const assignPermission = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RemovePermissionParams = /* @__PURE__ */ Schema.Struct({
+const RemovePermissionParams_ = /* @__PURE__ */ Schema.Struct({
   organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
   permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
 })
 /**
+ * The params of `removePermission`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RemovePermissionParams extends Schema.Schema.Type<typeof RemovePermissionParams> {}
+export interface RemovePermissionParams extends Schema.Schema.Type<typeof RemovePermissionParams_> {}
+/**
+ * The params of `removePermission`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RemovePermissionParams: Schema.Schema<
+  RemovePermissionParams,
+  Schema.Schema.Encoded<typeof RemovePermissionParams_>
+> = RemovePermissionParams_
 
 /**
  * `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (`RemovePermissionFromOrganizationRole`)

@@ -18,11 +18,7 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   includeMembersCount: /* @__PURE__ */ optional(Schema.Boolean, "include_members_count"),
   includeMissingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
     Schema.Boolean,
@@ -40,13 +36,27 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /organizations` (`ListOrganizations`)
+ *
+ * Params:
+ * - `orderBy` (query): string, default `-created_at`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -85,11 +95,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,
   createdBy: /* @__PURE__ */ optionalNullable(WireString, "created_by"),
   privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata"),
@@ -103,13 +109,28 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   roleSetKey: /* @__PURE__ */ optionalNullable(WireString, "role_set_key")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /organizations` (`CreateOrganization`)
+ *
+ * Params:
+ * - `maxAllowedMemberships` (body): integer or null, at least 0
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -126,11 +147,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   includeMembersCount: /* @__PURE__ */ optional(Schema.Boolean, "include_members_count"),
   includeMissingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
@@ -139,10 +156,19 @@ export const GetParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /organizations/{organization_id}` (`GetOrganization`)
@@ -165,11 +191,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   name: /* @__PURE__ */ optionalNullable(WireString, "name"),
   slug: /* @__PURE__ */ optionalNullable(WireString, "slug"),
@@ -182,13 +204,28 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   roleSetKey: /* @__PURE__ */ optionalNullable(WireString, "role_set_key")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /organizations/{organization_id}` (`UpdateOrganization`)
+ *
+ * Params:
+ * - `maxAllowedMemberships` (body): integer or null, at least 0
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -205,18 +242,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /organizations/{organization_id}` (`DeleteOrganization`)
@@ -242,20 +287,28 @@ export {
   deleteOrganization as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ReplaceMetadataParams = /* @__PURE__ */ Schema.Struct({
+const ReplaceMetadataParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
   privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
 })
 /**
+ * The params of `replaceMetadata`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams> {}
+export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams_> {}
+/**
+ * The params of `replaceMetadata`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ReplaceMetadataParams: Schema.Schema<
+  ReplaceMetadataParams,
+  Schema.Schema.Encoded<typeof ReplaceMetadataParams_>
+> = ReplaceMetadataParams_
 
 /**
  * `PUT /organizations/{organization_id}/metadata` (`ReplaceOrganizationMetadata`)
@@ -275,20 +328,28 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const MergeMetadataParams = /* @__PURE__ */ Schema.Struct({
+const MergeMetadataParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
   privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
 })
 /**
+ * The params of `mergeMetadata`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface MergeMetadataParams extends Schema.Schema.Type<typeof MergeMetadataParams> {}
+export interface MergeMetadataParams extends Schema.Schema.Type<typeof MergeMetadataParams_> {}
+/**
+ * The params of `mergeMetadata`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const MergeMetadataParams: Schema.Schema<
+  MergeMetadataParams,
+  Schema.Schema.Encoded<typeof MergeMetadataParams_>
+> = MergeMetadataParams_
 
 /**
  * `PATCH /organizations/{organization_id}/metadata` (`MergeOrganizationMetadata`)
@@ -308,20 +369,28 @@ export const mergeMetadata = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UploadLogoParams = /* @__PURE__ */ Schema.Struct({
+const UploadLogoParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   uploaderUserId: /* @__PURE__ */ optional(WireString, "uploader_user_id"),
   file: Upload
 })
 /**
+ * The params of `uploadLogo`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams> {}
+export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams_> {}
+/**
+ * The params of `uploadLogo`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UploadLogoParams: Schema.Schema<
+  UploadLogoParams,
+  Schema.Schema.Encoded<typeof UploadLogoParams_>
+> = UploadLogoParams_
 
 /**
  * `PUT /organizations/{organization_id}/logo` (`UploadOrganizationLogo`)
@@ -341,18 +410,26 @@ export const uploadLogo = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationWithLogo
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteLogoParams = /* @__PURE__ */ Schema.Struct({
+const DeleteLogoParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
 })
 /**
+ * The params of `deleteLogo`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteLogoParams extends Schema.Schema.Type<typeof DeleteLogoParams> {}
+export interface DeleteLogoParams extends Schema.Schema.Type<typeof DeleteLogoParams_> {}
+/**
+ * The params of `deleteLogo`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteLogoParams: Schema.Schema<
+  DeleteLogoParams,
+  Schema.Schema.Encoded<typeof DeleteLogoParams_>
+> = DeleteLogoParams_
 
 /**
  * `DELETE /organizations/{organization_id}/logo` (`DeleteOrganizationLogo`)
@@ -371,19 +448,27 @@ export const deleteLogo = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetBillingSubscriptionParams = /* @__PURE__ */ Schema.Struct({
+const GetBillingSubscriptionParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
 })
 /**
+ * The params of `getBillingSubscription`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetBillingSubscriptionParams
-  extends Schema.Schema.Type<typeof GetBillingSubscriptionParams> {}
+  extends Schema.Schema.Type<typeof GetBillingSubscriptionParams_> {}
+/**
+ * The params of `getBillingSubscription`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetBillingSubscriptionParams: Schema.Schema<
+  GetBillingSubscriptionParams,
+  Schema.Schema.Encoded<typeof GetBillingSubscriptionParams_>
+> = GetBillingSubscriptionParams_
 
 /**
  * `GET /organizations/{organization_id}/billing/subscription` (`GetOrganizationBillingSubscription`)
@@ -402,19 +487,27 @@ export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   success: Models.CommerceSubscription
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
+const GetBillingCreditBalanceParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
 })
 /**
+ * The params of `getBillingCreditBalance`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetBillingCreditBalanceParams
-  extends Schema.Schema.Type<typeof GetBillingCreditBalanceParams> {}
+  extends Schema.Schema.Type<typeof GetBillingCreditBalanceParams_> {}
+/**
+ * The params of `getBillingCreditBalance`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetBillingCreditBalanceParams: Schema.Schema<
+  GetBillingCreditBalanceParams,
+  Schema.Schema.Encoded<typeof GetBillingCreditBalanceParams_>
+> = GetBillingCreditBalanceParams_
 
 /**
  * `GET /organizations/{organization_id}/billing/credits` (`GetOrganizationBillingCreditBalance`)
@@ -433,11 +526,7 @@ export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   success: Models.CommerceCreditBalanceResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const AdjustBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
+const AdjustBillingCreditBalanceParams_ = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
   amount: Schema.Int,
   action: /* @__PURE__ */ Schema.Literal("increase", "decrease"),
@@ -446,14 +535,30 @@ export const AdjustBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
   note: /* @__PURE__ */ Schema.optional(WireString)
 })
 /**
+ * The params of `adjustBillingCreditBalance`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface AdjustBillingCreditBalanceParams
-  extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams> {}
+  extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams_> {}
+/**
+ * The params of `adjustBillingCreditBalance`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const AdjustBillingCreditBalanceParams: Schema.Schema<
+  AdjustBillingCreditBalanceParams,
+  Schema.Schema.Encoded<typeof AdjustBillingCreditBalanceParams_>
+> = AdjustBillingCreditBalanceParams_
 
 /**
  * `POST /organizations/{organization_id}/billing/credits` (`AdjustOrganizationBillingCreditBalance`)
+ *
+ * Params:
+ * - `amount` (body, required): integer, format `int64`
+ * - `action` (body, required): string, one of `increase`, `decrease`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *

@@ -10,11 +10,7 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(WireString, "user_id"),
   phoneNumber: /* @__PURE__ */ required(WireString, "phone_number"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
@@ -22,10 +18,22 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   reservedForSecondFactor: /* @__PURE__ */ optionalNullable(Schema.Boolean, "reserved_for_second_factor")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /phone_numbers` (`CreatePhoneNumber`)
@@ -45,18 +53,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.PhoneNumber
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /phone_numbers/{phone_number_id}` (`GetPhoneNumber`)
@@ -75,21 +88,29 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.PhoneNumber
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id"),
   verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
   primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
   reservedForSecondFactor: /* @__PURE__ */ optionalNullable(Schema.Boolean, "reserved_for_second_factor")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /phone_numbers/{phone_number_id}` (`UpdatePhoneNumber`)
@@ -109,18 +130,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.PhoneNumber
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /phone_numbers/{phone_number_id}` (`DeletePhoneNumber`)
@@ -146,24 +175,28 @@ export {
   deletePhoneNumber as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const PrepareVerificationParams = /* @__PURE__ */ Schema.Struct({
+const PrepareVerificationParams_ = /* @__PURE__ */ Schema.Struct({
   phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
 })
 /**
+ * The params of `prepareVerification`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface PrepareVerificationParams extends Schema.Schema.Type<typeof PrepareVerificationParams> {}
-
+export interface PrepareVerificationParams extends Schema.Schema.Type<typeof PrepareVerificationParams_> {}
 /**
+ * The params of `prepareVerification`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const PrepareVerificationResponse = /* @__PURE__ */ withCompiledDecode(
+export const PrepareVerificationParams: Schema.Schema<
+  PrepareVerificationParams,
+  Schema.Schema.Encoded<typeof PrepareVerificationParams_>
+> = PrepareVerificationParams_
+
+const PrepareVerificationResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(Schema.String),
     id: /* @__PURE__ */ Schema.optional(Schema.String),
@@ -175,10 +208,31 @@ export const PrepareVerificationResponse = /* @__PURE__ */ withCompiledDecode(
   })
 )
 /**
+ * What `prepareVerification` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface PrepareVerificationResponse extends Schema.Schema.Type<typeof PrepareVerificationResponse> {}
+export interface PrepareVerificationResponse
+  extends Schema.Schema.Type<typeof PrepareVerificationResponse_> {}
+/**
+ * `PrepareVerificationResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PrepareVerificationResponseEncoded
+  extends Schema.Schema.Encoded<typeof PrepareVerificationResponse_> {}
+/**
+ * What `prepareVerification` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PrepareVerificationResponse: Schema.Schema<
+  PrepareVerificationResponse,
+  PrepareVerificationResponseEncoded
+> = PrepareVerificationResponse_
 
 /**
  * `POST /phone_numbers/{phone_number_id}/prepare_verification` (`PreparePhoneNumberVerification`)
@@ -197,20 +251,28 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
   success: PrepareVerificationResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const AttemptVerificationParams = /* @__PURE__ */ Schema.Struct({
+const AttemptVerificationParams_ = /* @__PURE__ */ Schema.Struct({
   phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id"),
   verificationId: /* @__PURE__ */ required(WireString, "verification_id"),
   code: WireString
 })
 /**
+ * The params of `attemptVerification`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams> {}
+export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams_> {}
+/**
+ * The params of `attemptVerification`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const AttemptVerificationParams: Schema.Schema<
+  AttemptVerificationParams,
+  Schema.Schema.Encoded<typeof AttemptVerificationParams_>
+> = AttemptVerificationParams_
 
 /**
  * `POST /phone_numbers/{phone_number_id}/attempt_verification` (`AttemptPhoneNumberVerification`)
@@ -230,11 +292,7 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   success: PrepareVerificationResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ReplaceForUserParams = /* @__PURE__ */ Schema.Struct({
+const ReplaceForUserParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   phoneNumber: /* @__PURE__ */ required(WireString, "phone_number"),
   identificationStatus: /* @__PURE__ */ optional(
@@ -243,13 +301,28 @@ export const ReplaceForUserParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `replaceForUser`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceForUserParams> {}
+export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceForUserParams_> {}
+/**
+ * The params of `replaceForUser`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ReplaceForUserParams: Schema.Schema<
+  ReplaceForUserParams,
+  Schema.Schema.Encoded<typeof ReplaceForUserParams_>
+> = ReplaceForUserParams_
 
 /**
  * `PUT /users/{user_id}/phone_number` (`ReplaceUserPhoneNumber`)
+ *
+ * Params:
+ * - `identificationStatus` (body): string, one of `verified`, `reserved`, `unverified`, default `verified`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *

@@ -9,19 +9,27 @@ import * as Models from "./Models.js"
 import { WireString, optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const VerifyParams = /* @__PURE__ */ Schema.Struct({
+const VerifyParams_ = /* @__PURE__ */ Schema.Struct({
   domainId: /* @__PURE__ */ optional(WireString, "domain_id"),
   proxyUrl: /* @__PURE__ */ optional(WireString, "proxy_url")
 })
 /**
+ * The params of `verify`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams> {}
+export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams_> {}
+/**
+ * The params of `verify`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const VerifyParams: Schema.Schema<
+  VerifyParams,
+  Schema.Schema.Encoded<typeof VerifyParams_>
+> = VerifyParams_
 
 /**
  * `POST /proxy_checks` (`VerifyDomainProxy`)

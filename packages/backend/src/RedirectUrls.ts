@@ -10,11 +10,7 @@ import { PathSegment, WireString } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -24,13 +20,26 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /redirect_urls` (`ListRedirectURLs`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkTooManyRequests` (429).
  *
@@ -56,16 +65,24 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({ url: WireString })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({ url: WireString })
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /redirect_urls` (`CreateRedirectURL`)
@@ -85,16 +102,21 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.RedirectURL
 })
 
+const GetParams_ = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GetParams = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /redirect_urls/{id}` (`GetRedirectURL`)
@@ -113,16 +135,24 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.RedirectURL
 })
 
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /redirect_urls/{id}` (`DeleteRedirectURL`)

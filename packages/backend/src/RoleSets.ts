@@ -10,11 +10,7 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   query: /* @__PURE__ */ Schema.optional(WireString),
   orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
   limit: /* @__PURE__ */ Schema.optional(
@@ -25,13 +21,27 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /role_sets` (`ListRoleSets`)
+ *
+ * Params:
+ * - `orderBy` (query): string, default `-created_at`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -61,11 +71,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,
   key: /* @__PURE__ */ Schema.optional(WireString),
   description: /* @__PURE__ */ optionalNullable(WireString, "description"),
@@ -75,13 +81,28 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   roles: /* @__PURE__ */ Schema.Array(WireString)
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /role_sets` (`CreateRoleSet`)
+ *
+ * Params:
+ * - `type` (body): string, one of `initial`, `custom`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -98,18 +119,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.RoleSet
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /role_sets/{role_set_key_or_id}` (`GetRoleSet`)
@@ -128,11 +154,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.RoleSet
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
   name: /* @__PURE__ */ optionalNullable(WireString, "name"),
   key: /* @__PURE__ */ optionalNullable(WireString, "key"),
@@ -142,13 +164,28 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   creatorRoleKey: /* @__PURE__ */ optionalNullable(WireString, "creator_role_key")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /role_sets/{role_set_key_or_id}` (`UpdateRoleSet`)
+ *
+ * Params:
+ * - `type` (body): string or null, one of `initial`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -165,11 +202,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.RoleSet
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ReplaceParams = /* @__PURE__ */ Schema.Struct({
+const ReplaceParams_ = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
   destRoleSetKey: /* @__PURE__ */ required(WireString, "dest_role_set_key"),
   reassignmentMappings: /* @__PURE__ */ optional(
@@ -178,10 +211,22 @@ export const ReplaceParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `replace`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceParams extends Schema.Schema.Type<typeof ReplaceParams> {}
+export interface ReplaceParams extends Schema.Schema.Type<typeof ReplaceParams_> {}
+/**
+ * The params of `replace`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ReplaceParams: Schema.Schema<
+  ReplaceParams,
+  Schema.Schema.Encoded<typeof ReplaceParams_>
+> = ReplaceParams_
 
 /**
  * `POST /role_sets/{role_set_key_or_id}/replace` (`ReplaceRoleSet`)
@@ -201,21 +246,29 @@ export const replace = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const AddRolesParams = /* @__PURE__ */ Schema.Struct({
+const AddRolesParams_ = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
   roleKeys: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(WireString), "role_keys"),
   defaultRoleKey: /* @__PURE__ */ optional(WireString, "default_role_key"),
   creatorRoleKey: /* @__PURE__ */ optional(WireString, "creator_role_key")
 })
 /**
+ * The params of `addRoles`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface AddRolesParams extends Schema.Schema.Type<typeof AddRolesParams> {}
+export interface AddRolesParams extends Schema.Schema.Type<typeof AddRolesParams_> {}
+/**
+ * The params of `addRoles`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const AddRolesParams: Schema.Schema<
+  AddRolesParams,
+  Schema.Schema.Encoded<typeof AddRolesParams_>
+> = AddRolesParams_
 
 /**
  * `POST /role_sets/{role_set_key_or_id}/roles` (`AddRolesToRoleSet`)
@@ -235,20 +288,28 @@ export const addRoles = /* @__PURE__ */ Operation.make({
   success: Models.RoleSet
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ReplaceRoleParams = /* @__PURE__ */ Schema.Struct({
+const ReplaceRoleParams_ = /* @__PURE__ */ Schema.Struct({
   roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
   roleKey: /* @__PURE__ */ required(WireString, "role_key"),
   toRoleKey: /* @__PURE__ */ required(WireString, "to_role_key")
 })
 /**
+ * The params of `replaceRole`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceRoleParams extends Schema.Schema.Type<typeof ReplaceRoleParams> {}
+export interface ReplaceRoleParams extends Schema.Schema.Type<typeof ReplaceRoleParams_> {}
+/**
+ * The params of `replaceRole`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ReplaceRoleParams: Schema.Schema<
+  ReplaceRoleParams,
+  Schema.Schema.Encoded<typeof ReplaceRoleParams_>
+> = ReplaceRoleParams_
 
 /**
  * `POST /role_sets/{role_set_key_or_id}/roles/replace` (`ReplaceRoleInRoleSet`)

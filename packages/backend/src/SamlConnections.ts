@@ -17,11 +17,7 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -33,13 +29,26 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id")
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /saml_connections` (`ListSAMLConnections`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -70,11 +79,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,
   domain: /* @__PURE__ */ Schema.optional(WireString),
   domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
@@ -104,13 +109,28 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   )
 }).pipe(/* @__PURE__ */ presentAnyOf([["domain"], ["domains"]]))
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /saml_connections` (`CreateSAMLConnection`)
+ *
+ * Params:
+ * - `provider` (body, required): string, one of `saml_custom`, `saml_okta`, `saml_google`, `saml_microsoft`
  *
  * Documented errors: `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -128,18 +148,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.SAMLConnection
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /saml_connections/{saml_connection_id}` (`GetSAMLConnection`)
@@ -159,11 +184,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.SAMLConnection
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id"),
   name: /* @__PURE__ */ optionalNullable(WireString, "name"),
   domain: /* @__PURE__ */ optionalNullable(WireString, "domain"),
@@ -209,10 +230,22 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /saml_connections/{saml_connection_id}` (`UpdateSAMLConnection`)
@@ -233,18 +266,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.SAMLConnection
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /saml_connections/{saml_connection_id}` (`DeleteSAMLConnection`)

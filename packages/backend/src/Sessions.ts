@@ -18,11 +18,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   clientId: /* @__PURE__ */ optional(WireString, "client_id"),
   userId: /* @__PURE__ */ optional(WireString, "user_id"),
   status: /* @__PURE__ */ Schema.optional(
@@ -45,13 +41,27 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /sessions` (`GetSessionList`)
+ *
+ * Params:
+ * - `status` (query): string, one of `abandoned`, `active`, `ended`, `expired`, `removed`, `replaced`, `revoked`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -77,19 +87,27 @@ export const list = /* @__PURE__ */ Operation.make({
  */
 export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(WireString, "user_id"),
   activeOrganizationId: /* @__PURE__ */ optional(WireString, "active_organization_id")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /sessions` (`createSession`)
@@ -109,18 +127,23 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Session
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
+const GetParams_ = /* @__PURE__ */ Schema.Struct({
   sessionId: /* @__PURE__ */ required(PathSegment, "session_id")
 })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+/**
+ * The params of `get`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /sessions/{session_id}` (`GetSession`)
@@ -139,11 +162,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Session
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RefreshParams = /* @__PURE__ */ Schema.Struct({
+const RefreshParams_ = /* @__PURE__ */ Schema.Struct({
   sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
   expiredToken: /* @__PURE__ */ required(WireString, "expired_token"),
   refreshToken: /* @__PURE__ */ required(WireString, "refresh_token"),
@@ -153,13 +172,28 @@ export const RefreshParams = /* @__PURE__ */ Schema.Struct({
   requestOriginatingIp: /* @__PURE__ */ optionalNullable(WireString, "request_originating_ip")
 })
 /**
+ * The params of `refresh`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RefreshParams extends Schema.Schema.Type<typeof RefreshParams> {}
+export interface RefreshParams extends Schema.Schema.Type<typeof RefreshParams_> {}
+/**
+ * The params of `refresh`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RefreshParams: Schema.Schema<
+  RefreshParams,
+  Schema.Schema.Encoded<typeof RefreshParams_>
+> = RefreshParams_
 
 /**
  * `POST /sessions/{session_id}/refresh` (`RefreshSession`)
+ *
+ * Params:
+ * - `format` (body): string or null, one of `token`, `cookie`, default `token`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -176,18 +210,26 @@ export const refresh = /* @__PURE__ */ Operation.make({
   success: Models.SessionRefresh
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
   sessionId: /* @__PURE__ */ required(PathSegment, "session_id")
 })
 /**
+ * The params of `revoke`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
+export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+/**
+ * The params of `revoke`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeParams: Schema.Schema<
+  RevokeParams,
+  Schema.Schema.Encoded<typeof RevokeParams_>
+> = RevokeParams_
 
 /**
  * `POST /sessions/{session_id}/revoke` (`RevokeSession`)
@@ -206,11 +248,7 @@ export const revoke = /* @__PURE__ */ Operation.make({
   success: Models.Session
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateTokenParams = /* @__PURE__ */ Schema.Struct({
+const CreateTokenParams_ = /* @__PURE__ */ Schema.Struct({
   sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
   expiresInSeconds: /* @__PURE__ */ optionalNullable(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
@@ -218,29 +256,57 @@ export const CreateTokenParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `createToken`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateTokenParams> {}
-
+export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateTokenParams_> {}
 /**
+ * The params of `createToken`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const CreateTokenResponse = /* @__PURE__ */ withCompiledDecode(
+export const CreateTokenParams: Schema.Schema<
+  CreateTokenParams,
+  Schema.Schema.Encoded<typeof CreateTokenParams_>
+> = CreateTokenParams_
+
+const CreateTokenResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("token")),
     jwt: /* @__PURE__ */ Schema.optional(Schema.String)
   })
 )
 /**
+ * What `createToken` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse> {}
+export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse_> {}
+/**
+ * `CreateTokenResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateTokenResponseEncoded extends Schema.Schema.Encoded<typeof CreateTokenResponse_> {}
+/**
+ * What `createToken` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CreateTokenResponse: Schema.Schema<CreateTokenResponse, CreateTokenResponseEncoded> =
+  CreateTokenResponse_
 
 /**
  * `POST /sessions/{session_id}/tokens` (`CreateSessionToken`)
+ *
+ * Params:
+ * - `expiresInSeconds` (body): integer or null, 30 to 315360000
  *
  * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -257,11 +323,7 @@ export const createToken = /* @__PURE__ */ Operation.make({
   success: CreateTokenResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateTokenFromTemplateParams = /* @__PURE__ */ Schema.Struct({
+const CreateTokenFromTemplateParams_ = /* @__PURE__ */ Schema.Struct({
   sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
   templateName: /* @__PURE__ */ required(PathSegment, "template_name"),
   expiresInSeconds: /* @__PURE__ */ optionalNullable(
@@ -270,14 +332,29 @@ export const CreateTokenFromTemplateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `createTokenFromTemplate`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface CreateTokenFromTemplateParams
-  extends Schema.Schema.Type<typeof CreateTokenFromTemplateParams> {}
+  extends Schema.Schema.Type<typeof CreateTokenFromTemplateParams_> {}
+/**
+ * The params of `createTokenFromTemplate`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateTokenFromTemplateParams: Schema.Schema<
+  CreateTokenFromTemplateParams,
+  Schema.Schema.Encoded<typeof CreateTokenFromTemplateParams_>
+> = CreateTokenFromTemplateParams_
 
 /**
  * `POST /sessions/{session_id}/tokens/{template_name}` (`CreateSessionTokenFromTemplate`)
+ *
+ * Params:
+ * - `expiresInSeconds` (body): integer or null, 30 to 315360000
  *
  * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *

@@ -9,11 +9,7 @@ import * as Models from "./Models.js"
 import { PathSegment, WireString, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(WireString, "user_id"),
   orgId: /* @__PURE__ */ optionalNullable(WireString, "org_id"),
   expiresInSeconds: /* @__PURE__ */ optionalNullable(
@@ -22,13 +18,28 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /sign_in_tokens` (`CreateSignInToken`)
+ *
+ * Params:
+ * - `expiresInSeconds` (body): integer or null, at least 1, default `2592000`
  *
  * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -45,18 +56,26 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.SignInToken
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeParams = /* @__PURE__ */ Schema.Struct({
+const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
   signInTokenId: /* @__PURE__ */ required(PathSegment, "sign_in_token_id")
 })
 /**
+ * The params of `revoke`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams> {}
+export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+/**
+ * The params of `revoke`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeParams: Schema.Schema<
+  RevokeParams,
+  Schema.Schema.Encoded<typeof RevokeParams_>
+> = RevokeParams_
 
 /**
  * `POST /sign_in_tokens/{sign_in_token_id}/revoke` (`RevokeSignInToken`)

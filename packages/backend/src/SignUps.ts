@@ -9,16 +9,21 @@ import * as Models from "./Models.js"
 import { PathSegment, WireString, optionalNullable } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
+const GetParams_ = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GetParams = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /sign_ups/{id}` (`GetSignUp`)
@@ -37,20 +42,28 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.SignUp
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   id: PathSegment,
   externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
   customAction: /* @__PURE__ */ optionalNullable(Schema.Boolean, "custom_action")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /sign_ups/{id}` (`UpdateSignUp`)

@@ -8,16 +8,24 @@ import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({})
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /testing_tokens` (`CreateTestingToken`)

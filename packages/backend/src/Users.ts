@@ -20,11 +20,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
   phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
   externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "external_id"),
@@ -57,13 +53,27 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   orderBy: /* @__PURE__ */ optional(WireString, "order_by")
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+/**
+ * The params of `list`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /users` (`GetUserList`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `orderBy` (query): string, default `-created_at`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -119,11 +129,7 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   cursor: Pagination.createdAtCursor
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
   firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
   lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name"),
@@ -162,13 +168,29 @@ export const CreateParams = /* @__PURE__ */ Schema.Struct({
   locked: /* @__PURE__ */ optionalNullable(Schema.Boolean, "locked")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /users` (`CreateUser`)
+ *
+ * Params:
+ * - `emailAddressIdentificationStatus` (body): array of string, each one of `verified`, `reserved`
+ * - `phoneNumberIdentificationStatus` (body): array of string, each one of `verified`, `reserved`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkPaymentRequired` (402), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -185,11 +207,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CountParams = /* @__PURE__ */ Schema.Struct({
+const CountParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
   phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
   externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "external_id"),
@@ -214,10 +232,22 @@ export const CountParams = /* @__PURE__ */ Schema.Struct({
   providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "provider_user_id")
 })
 /**
+ * The params of `count`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CountParams extends Schema.Schema.Type<typeof CountParams> {}
+export interface CountParams extends Schema.Schema.Type<typeof CountParams_> {}
+/**
+ * The params of `count`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CountParams: Schema.Schema<
+  CountParams,
+  Schema.Schema.Encoded<typeof CountParams_>
+> = CountParams_
 
 /**
  * `GET /users/count` (`GetUsersCount`)
@@ -260,18 +290,21 @@ export const count = /* @__PURE__ */ Operation.make({
   success: Models.TotalCount
 })
 
+const GetParams_ = /* @__PURE__ */ Schema.Struct({ userId: /* @__PURE__ */ required(PathSegment, "user_id") })
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GetParams = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
 /**
+ * The params of `get`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams> {}
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /users/{user_id}` (`GetUser`)
@@ -290,11 +323,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateParams = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
   firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
@@ -325,13 +354,28 @@ export const UpdateParams = /* @__PURE__ */ Schema.Struct({
   bypassClientTrust: /* @__PURE__ */ optionalNullable(Schema.Boolean, "bypass_client_trust")
 })
 /**
+ * The params of `update`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams> {}
+export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+/**
+ * The params of `update`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateParams: Schema.Schema<
+  UpdateParams,
+  Schema.Schema.Encoded<typeof UpdateParams_>
+> = UpdateParams_
 
 /**
  * `PATCH /users/{user_id}` (`UpdateUser`)
+ *
+ * Params:
+ * - `notifyPrimaryEmailAddressChanged` (body): boolean or null, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -348,18 +392,26 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /users/{user_id}` (`DeleteUser`)
@@ -385,18 +437,21 @@ export {
   deleteUser as delete
 }
 
+const BanParams_ = /* @__PURE__ */ Schema.Struct({ userId: /* @__PURE__ */ required(PathSegment, "user_id") })
 /**
+ * The params of `ban`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const BanParams = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+export interface BanParams extends Schema.Schema.Type<typeof BanParams_> {}
 /**
+ * The params of `ban`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface BanParams extends Schema.Schema.Type<typeof BanParams> {}
+export const BanParams: Schema.Schema<BanParams, Schema.Schema.Encoded<typeof BanParams_>> = BanParams_
 
 /**
  * `POST /users/{user_id}/ban` (`BanUser`)
@@ -415,18 +470,26 @@ export const ban = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UnbanParams = /* @__PURE__ */ Schema.Struct({
+const UnbanParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `unban`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UnbanParams extends Schema.Schema.Type<typeof UnbanParams> {}
+export interface UnbanParams extends Schema.Schema.Type<typeof UnbanParams_> {}
+/**
+ * The params of `unban`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UnbanParams: Schema.Schema<
+  UnbanParams,
+  Schema.Schema.Encoded<typeof UnbanParams_>
+> = UnbanParams_
 
 /**
  * `POST /users/{user_id}/unban` (`UnbanUser`)
@@ -445,11 +508,7 @@ export const unban = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const BulkBanParams = /* @__PURE__ */ Schema.Struct({
+const BulkBanParams_ = /* @__PURE__ */ Schema.Struct({
   userIds: /* @__PURE__ */ required(
     /* @__PURE__ */ Schema.Array(WireString).pipe(
       /* @__PURE__ */ Schema.minItems(1),
@@ -459,13 +518,28 @@ export const BulkBanParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `bulkBan`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface BulkBanParams extends Schema.Schema.Type<typeof BulkBanParams> {}
+export interface BulkBanParams extends Schema.Schema.Type<typeof BulkBanParams_> {}
+/**
+ * The params of `bulkBan`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const BulkBanParams: Schema.Schema<
+  BulkBanParams,
+  Schema.Schema.Encoded<typeof BulkBanParams_>
+> = BulkBanParams_
 
 /**
  * `POST /users/ban` (`UsersBan`)
+ *
+ * Params:
+ * - `userIds` (body, required): array of string, 1 to 50 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
  *
@@ -482,11 +556,7 @@ export const bulkBan = /* @__PURE__ */ Operation.make({
   success: /* @__PURE__ */ Schema.Array(Models.User)
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const BulkUnbanParams = /* @__PURE__ */ Schema.Struct({
+const BulkUnbanParams_ = /* @__PURE__ */ Schema.Struct({
   userIds: /* @__PURE__ */ required(
     /* @__PURE__ */ Schema.Array(WireString).pipe(
       /* @__PURE__ */ Schema.minItems(1),
@@ -496,13 +566,28 @@ export const BulkUnbanParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `bulkUnban`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface BulkUnbanParams extends Schema.Schema.Type<typeof BulkUnbanParams> {}
+export interface BulkUnbanParams extends Schema.Schema.Type<typeof BulkUnbanParams_> {}
+/**
+ * The params of `bulkUnban`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const BulkUnbanParams: Schema.Schema<
+  BulkUnbanParams,
+  Schema.Schema.Encoded<typeof BulkUnbanParams_>
+> = BulkUnbanParams_
 
 /**
  * `POST /users/unban` (`UsersUnban`)
+ *
+ * Params:
+ * - `userIds` (body, required): array of string, 1 to 50 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkPaymentRequired` (402), `ClerkTooManyRequests` (429).
  *
@@ -519,18 +604,23 @@ export const bulkUnban = /* @__PURE__ */ Operation.make({
   success: /* @__PURE__ */ Schema.Array(Models.User)
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const LockParams = /* @__PURE__ */ Schema.Struct({
+const LockParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `lock`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface LockParams extends Schema.Schema.Type<typeof LockParams> {}
+export interface LockParams extends Schema.Schema.Type<typeof LockParams_> {}
+/**
+ * The params of `lock`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const LockParams: Schema.Schema<LockParams, Schema.Schema.Encoded<typeof LockParams_>> = LockParams_
 
 /**
  * `POST /users/{user_id}/lock` (`LockUser`)
@@ -549,18 +639,26 @@ export const lock = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UnlockParams = /* @__PURE__ */ Schema.Struct({
+const UnlockParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `unlock`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UnlockParams extends Schema.Schema.Type<typeof UnlockParams> {}
+export interface UnlockParams extends Schema.Schema.Type<typeof UnlockParams_> {}
+/**
+ * The params of `unlock`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UnlockParams: Schema.Schema<
+  UnlockParams,
+  Schema.Schema.Encoded<typeof UnlockParams_>
+> = UnlockParams_
 
 /**
  * `POST /users/{user_id}/unlock` (`UnlockUser`)
@@ -579,19 +677,27 @@ export const unlock = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const SetProfileImageParams = /* @__PURE__ */ Schema.Struct({
+const SetProfileImageParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   file: /* @__PURE__ */ Schema.optional(Upload)
 })
 /**
+ * The params of `setProfileImage`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface SetProfileImageParams extends Schema.Schema.Type<typeof SetProfileImageParams> {}
+export interface SetProfileImageParams extends Schema.Schema.Type<typeof SetProfileImageParams_> {}
+/**
+ * The params of `setProfileImage`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const SetProfileImageParams: Schema.Schema<
+  SetProfileImageParams,
+  Schema.Schema.Encoded<typeof SetProfileImageParams_>
+> = SetProfileImageParams_
 
 /**
  * `POST /users/{user_id}/profile_image` (`SetUserProfileImage`)
@@ -611,18 +717,26 @@ export const setProfileImage = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteProfileImageParams = /* @__PURE__ */ Schema.Struct({
+const DeleteProfileImageParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `deleteProfileImage`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteProfileImageParams extends Schema.Schema.Type<typeof DeleteProfileImageParams> {}
+export interface DeleteProfileImageParams extends Schema.Schema.Type<typeof DeleteProfileImageParams_> {}
+/**
+ * The params of `deleteProfileImage`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteProfileImageParams: Schema.Schema<
+  DeleteProfileImageParams,
+  Schema.Schema.Encoded<typeof DeleteProfileImageParams_>
+> = DeleteProfileImageParams_
 
 /**
  * `DELETE /users/{user_id}/profile_image` (`DeleteUserProfileImage`)
@@ -641,21 +755,29 @@ export const deleteProfileImage = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ReplaceMetadataParams = /* @__PURE__ */ Schema.Struct({
+const ReplaceMetadataParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
   privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata"),
   unsafeMetadata: /* @__PURE__ */ optional(JsonObjectData, "unsafe_metadata")
 })
 /**
+ * The params of `replaceMetadata`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams> {}
+export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams_> {}
+/**
+ * The params of `replaceMetadata`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ReplaceMetadataParams: Schema.Schema<
+  ReplaceMetadataParams,
+  Schema.Schema.Encoded<typeof ReplaceMetadataParams_>
+> = ReplaceMetadataParams_
 
 /**
  * `PUT /users/{user_id}/metadata` (`ReplaceUserMetadata`)
@@ -675,21 +797,29 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UpdateMetadataParams = /* @__PURE__ */ Schema.Struct({
+const UpdateMetadataParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
   privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata"),
   unsafeMetadata: /* @__PURE__ */ optional(JsonObjectData, "unsafe_metadata")
 })
 /**
+ * The params of `updateMetadata`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams> {}
+export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams_> {}
+/**
+ * The params of `updateMetadata`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UpdateMetadataParams: Schema.Schema<
+  UpdateMetadataParams,
+  Schema.Schema.Encoded<typeof UpdateMetadataParams_>
+> = UpdateMetadataParams_
 
 /**
  * `PATCH /users/{user_id}/metadata` (`UpdateUserMetadata`)
@@ -709,19 +839,27 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetBillingSubscriptionParams = /* @__PURE__ */ Schema.Struct({
+const GetBillingSubscriptionParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `getBillingSubscription`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetBillingSubscriptionParams
-  extends Schema.Schema.Type<typeof GetBillingSubscriptionParams> {}
+  extends Schema.Schema.Type<typeof GetBillingSubscriptionParams_> {}
+/**
+ * The params of `getBillingSubscription`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetBillingSubscriptionParams: Schema.Schema<
+  GetBillingSubscriptionParams,
+  Schema.Schema.Encoded<typeof GetBillingSubscriptionParams_>
+> = GetBillingSubscriptionParams_
 
 /**
  * `GET /users/{user_id}/billing/subscription` (`GetUserBillingSubscription`)
@@ -740,19 +878,27 @@ export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   success: Models.CommerceSubscription
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
+const GetBillingCreditBalanceParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `getBillingCreditBalance`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetBillingCreditBalanceParams
-  extends Schema.Schema.Type<typeof GetBillingCreditBalanceParams> {}
+  extends Schema.Schema.Type<typeof GetBillingCreditBalanceParams_> {}
+/**
+ * The params of `getBillingCreditBalance`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetBillingCreditBalanceParams: Schema.Schema<
+  GetBillingCreditBalanceParams,
+  Schema.Schema.Encoded<typeof GetBillingCreditBalanceParams_>
+> = GetBillingCreditBalanceParams_
 
 /**
  * `GET /users/{user_id}/billing/credits` (`GetUserBillingCreditBalance`)
@@ -771,11 +917,7 @@ export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   success: Models.CommerceCreditBalanceResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const AdjustBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
+const AdjustBillingCreditBalanceParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   amount: Schema.Int,
   action: /* @__PURE__ */ Schema.Literal("increase", "decrease"),
@@ -784,14 +926,30 @@ export const AdjustBillingCreditBalanceParams = /* @__PURE__ */ Schema.Struct({
   note: /* @__PURE__ */ Schema.optional(WireString)
 })
 /**
+ * The params of `adjustBillingCreditBalance`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface AdjustBillingCreditBalanceParams
-  extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams> {}
+  extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams_> {}
+/**
+ * The params of `adjustBillingCreditBalance`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const AdjustBillingCreditBalanceParams: Schema.Schema<
+  AdjustBillingCreditBalanceParams,
+  Schema.Schema.Encoded<typeof AdjustBillingCreditBalanceParams_>
+> = AdjustBillingCreditBalanceParams_
 
 /**
  * `POST /users/{user_id}/billing/credits` (`AdjustUserBillingCreditBalance`)
+ *
+ * Params:
+ * - `amount` (body, required): integer, format `int64`
+ * - `action` (body, required): string, one of `increase`, `decrease`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -808,11 +966,7 @@ export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
   success: Models.CommerceCreditLedgerResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetOAuthAccessTokenParams = /* @__PURE__ */ Schema.Struct({
+const GetOAuthAccessTokenParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   provider: PathSegment,
   paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
@@ -824,13 +978,29 @@ export const GetOAuthAccessTokenParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `getOAuthAccessToken`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GetOAuthAccessTokenParams extends Schema.Schema.Type<typeof GetOAuthAccessTokenParams> {}
+export interface GetOAuthAccessTokenParams extends Schema.Schema.Type<typeof GetOAuthAccessTokenParams_> {}
+/**
+ * The params of `getOAuthAccessToken`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetOAuthAccessTokenParams: Schema.Schema<
+  GetOAuthAccessTokenParams,
+  Schema.Schema.Encoded<typeof GetOAuthAccessTokenParams_>
+> = GetOAuthAccessTokenParams_
 
 /**
  * `GET /users/{user_id}/oauth_access_tokens/{provider}` (`GetOAuthAccessToken`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -858,11 +1028,7 @@ export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.streamPaginated
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetOrganizationMembershipsParams = /* @__PURE__ */ Schema.Struct({
+const GetOrganizationMembershipsParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -872,14 +1038,30 @@ export const GetOrganizationMembershipsParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `getOrganizationMemberships`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetOrganizationMembershipsParams
-  extends Schema.Schema.Type<typeof GetOrganizationMembershipsParams> {}
+  extends Schema.Schema.Type<typeof GetOrganizationMembershipsParams_> {}
+/**
+ * The params of `getOrganizationMemberships`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetOrganizationMembershipsParams: Schema.Schema<
+  GetOrganizationMembershipsParams,
+  Schema.Schema.Encoded<typeof GetOrganizationMembershipsParams_>
+> = GetOrganizationMembershipsParams_
 
 /**
  * `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
  *
  * Documented errors: `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -909,11 +1091,7 @@ export const streamOrganizationMemberships = /* @__PURE__ */ Pagination.stream(g
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const GetOrganizationInvitationsParams = /* @__PURE__ */ Schema.Struct({
+const GetOrganizationInvitationsParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
@@ -926,14 +1104,31 @@ export const GetOrganizationInvitationsParams = /* @__PURE__ */ Schema.Struct({
   )
 })
 /**
+ * The params of `getOrganizationInvitations`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface GetOrganizationInvitationsParams
-  extends Schema.Schema.Type<typeof GetOrganizationInvitationsParams> {}
+  extends Schema.Schema.Type<typeof GetOrganizationInvitationsParams_> {}
+/**
+ * The params of `getOrganizationInvitations`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const GetOrganizationInvitationsParams: Schema.Schema<
+  GetOrganizationInvitationsParams,
+  Schema.Schema.Encoded<typeof GetOrganizationInvitationsParams_>
+> = GetOrganizationInvitationsParams_
 
 /**
  * `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `status` (query): string, one of `pending`, `accepted`, `revoked`, `expired`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429).
  *
@@ -963,22 +1158,33 @@ export const streamOrganizationInvitations = /* @__PURE__ */ Pagination.stream(g
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RemovePasswordParams = /* @__PURE__ */ Schema.Struct({
+const RemovePasswordParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   signOutOfOtherSessions: /* @__PURE__ */ optional(Schema.Boolean, "sign_out_of_other_sessions")
 })
 /**
+ * The params of `removePassword`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RemovePasswordParams extends Schema.Schema.Type<typeof RemovePasswordParams> {}
+export interface RemovePasswordParams extends Schema.Schema.Type<typeof RemovePasswordParams_> {}
+/**
+ * The params of `removePassword`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RemovePasswordParams: Schema.Schema<
+  RemovePasswordParams,
+  Schema.Schema.Encoded<typeof RemovePasswordParams_>
+> = RemovePasswordParams_
 
 /**
  * `POST /users/{user_id}/remove_password` (`RemoveUserPassword`)
+ *
+ * Params:
+ * - `signOutOfOtherSessions` (body): boolean, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkForbidden` (403), `ClerkNotFound` (404), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
  *
@@ -995,32 +1201,54 @@ export const removePassword = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const VerifyPasswordParams = /* @__PURE__ */ Schema.Struct({
+const VerifyPasswordParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   password: WireString
 })
 /**
+ * The params of `verifyPassword`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPasswordParams> {}
-
+export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPasswordParams_> {}
 /**
+ * The params of `verifyPassword`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const VerifyPasswordResponse = /* @__PURE__ */ withCompiledDecode(
+export const VerifyPasswordParams: Schema.Schema<
+  VerifyPasswordParams,
+  Schema.Schema.Encoded<typeof VerifyPasswordParams_>
+> = VerifyPasswordParams_
+
+const VerifyPasswordResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({ verified: /* @__PURE__ */ Schema.optional(Schema.Boolean) })
 )
 /**
+ * What `verifyPassword` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerifyPasswordResponse extends Schema.Schema.Type<typeof VerifyPasswordResponse> {}
+export interface VerifyPasswordResponse extends Schema.Schema.Type<typeof VerifyPasswordResponse_> {}
+/**
+ * `VerifyPasswordResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerifyPasswordResponseEncoded
+  extends Schema.Schema.Encoded<typeof VerifyPasswordResponse_> {}
+/**
+ * What `verifyPassword` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerifyPasswordResponse: Schema.Schema<VerifyPasswordResponse, VerifyPasswordResponseEncoded> =
+  VerifyPasswordResponse_
 
 /**
  * `POST /users/{user_id}/verify_password` (`VerifyPassword`)
@@ -1040,35 +1268,56 @@ export const verifyPassword = /* @__PURE__ */ Operation.make({
   success: VerifyPasswordResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const VerifyTotpParams = /* @__PURE__ */ Schema.Struct({
+const VerifyTotpParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   code: WireString
 })
 /**
+ * The params of `verifyTotp`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpParams> {}
-
+export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpParams_> {}
 /**
+ * The params of `verifyTotp`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const VerifyTotpResponse = /* @__PURE__ */ withCompiledDecode(
+export const VerifyTotpParams: Schema.Schema<
+  VerifyTotpParams,
+  Schema.Schema.Encoded<typeof VerifyTotpParams_>
+> = VerifyTotpParams_
+
+const VerifyTotpResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     verified: /* @__PURE__ */ Schema.optional(Schema.Boolean),
     codeType: /* @__PURE__ */ optional(/* @__PURE__ */ openEnum<"totp" | "backup_code">(), "code_type")
   })
 )
 /**
+ * What `verifyTotp` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface VerifyTotpResponse extends Schema.Schema.Type<typeof VerifyTotpResponse> {}
+export interface VerifyTotpResponse extends Schema.Schema.Type<typeof VerifyTotpResponse_> {}
+/**
+ * `VerifyTotpResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerifyTotpResponseEncoded extends Schema.Schema.Encoded<typeof VerifyTotpResponse_> {}
+/**
+ * What `verifyTotp` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerifyTotpResponse: Schema.Schema<VerifyTotpResponse, VerifyTotpResponseEncoded> =
+  VerifyTotpResponse_
 
 /**
  * `POST /users/{user_id}/verify_totp` (`VerifyTOTP`)
@@ -1088,31 +1337,52 @@ export const verifyTotp = /* @__PURE__ */ Operation.make({
   success: VerifyTotpResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DisableMfaParams = /* @__PURE__ */ Schema.Struct({
+const DisableMfaParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `disableMfa`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DisableMfaParams extends Schema.Schema.Type<typeof DisableMfaParams> {}
-
+export interface DisableMfaParams extends Schema.Schema.Type<typeof DisableMfaParams_> {}
 /**
+ * The params of `disableMfa`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const DisableMfaResponse = /* @__PURE__ */ withCompiledDecode(
+export const DisableMfaParams: Schema.Schema<
+  DisableMfaParams,
+  Schema.Schema.Encoded<typeof DisableMfaParams_>
+> = DisableMfaParams_
+
+const DisableMfaResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({ userId: /* @__PURE__ */ optional(Schema.String, "user_id") })
 )
 /**
+ * What `disableMfa` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DisableMfaResponse extends Schema.Schema.Type<typeof DisableMfaResponse> {}
+export interface DisableMfaResponse extends Schema.Schema.Type<typeof DisableMfaResponse_> {}
+/**
+ * `DisableMfaResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DisableMfaResponseEncoded extends Schema.Schema.Encoded<typeof DisableMfaResponse_> {}
+/**
+ * What `disableMfa` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DisableMfaResponse: Schema.Schema<DisableMfaResponse, DisableMfaResponseEncoded> =
+  DisableMfaResponse_
 
 /**
  * `DELETE /users/{user_id}/mfa` (`DisableMFA`)
@@ -1131,18 +1401,26 @@ export const disableMfa = /* @__PURE__ */ Operation.make({
   success: DisableMfaResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteBackupCodesParams = /* @__PURE__ */ Schema.Struct({
+const DeleteBackupCodesParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `deleteBackupCodes`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteBackupCodesParams extends Schema.Schema.Type<typeof DeleteBackupCodesParams> {}
+export interface DeleteBackupCodesParams extends Schema.Schema.Type<typeof DeleteBackupCodesParams_> {}
+/**
+ * The params of `deleteBackupCodes`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteBackupCodesParams: Schema.Schema<
+  DeleteBackupCodesParams,
+  Schema.Schema.Encoded<typeof DeleteBackupCodesParams_>
+> = DeleteBackupCodesParams_
 
 /**
  * `DELETE /users/{user_id}/backup_code` (`DeleteBackupCode`)
@@ -1161,19 +1439,27 @@ export const deleteBackupCodes = /* @__PURE__ */ Operation.make({
   success: DisableMfaResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeletePasskeyParams = /* @__PURE__ */ Schema.Struct({
+const DeletePasskeyParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   passkeyIdentificationId: /* @__PURE__ */ required(PathSegment, "passkey_identification_id")
 })
 /**
+ * The params of `deletePasskey`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeletePasskeyParams extends Schema.Schema.Type<typeof DeletePasskeyParams> {}
+export interface DeletePasskeyParams extends Schema.Schema.Type<typeof DeletePasskeyParams_> {}
+/**
+ * The params of `deletePasskey`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeletePasskeyParams: Schema.Schema<
+  DeletePasskeyParams,
+  Schema.Schema.Encoded<typeof DeletePasskeyParams_>
+> = DeletePasskeyParams_
 
 /**
  * `DELETE /users/{user_id}/passkeys/{passkey_identification_id}` (`UserPasskeyDelete`)
@@ -1192,34 +1478,58 @@ export const deletePasskey = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListTrustedDevicesParams = /* @__PURE__ */ Schema.Struct({
+const ListTrustedDevicesParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `listTrustedDevices`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListTrustedDevicesParams extends Schema.Schema.Type<typeof ListTrustedDevicesParams> {}
-
+export interface ListTrustedDevicesParams extends Schema.Schema.Type<typeof ListTrustedDevicesParams_> {}
 /**
+ * The params of `listTrustedDevices`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const ListTrustedDevicesResponse = /* @__PURE__ */ withCompiledDecode(
+export const ListTrustedDevicesParams: Schema.Schema<
+  ListTrustedDevicesParams,
+  Schema.Schema.Encoded<typeof ListTrustedDevicesParams_>
+> = ListTrustedDevicesParams_
+
+const ListTrustedDevicesResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(Models.TrustedDevice),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
   })
 )
 /**
+ * What `listTrustedDevices` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ListTrustedDevicesResponse extends Schema.Schema.Type<typeof ListTrustedDevicesResponse> {}
+export interface ListTrustedDevicesResponse extends Schema.Schema.Type<typeof ListTrustedDevicesResponse_> {}
+/**
+ * `ListTrustedDevicesResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListTrustedDevicesResponseEncoded
+  extends Schema.Schema.Encoded<typeof ListTrustedDevicesResponse_> {}
+/**
+ * What `listTrustedDevices` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ListTrustedDevicesResponse: Schema.Schema<
+  ListTrustedDevicesResponse,
+  ListTrustedDevicesResponseEncoded
+> = ListTrustedDevicesResponse_
 
 /**
  * `GET /users/{user_id}/trusted_devices` (`ListUserTrustedDevices`)
@@ -1238,19 +1548,27 @@ export const listTrustedDevices = /* @__PURE__ */ Operation.make({
   success: ListTrustedDevicesResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RevokeTrustedDeviceParams = /* @__PURE__ */ Schema.Struct({
+const RevokeTrustedDeviceParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   trustedDeviceId: /* @__PURE__ */ required(PathSegment, "trusted_device_id")
 })
 /**
+ * The params of `revokeTrustedDevice`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RevokeTrustedDeviceParams extends Schema.Schema.Type<typeof RevokeTrustedDeviceParams> {}
+export interface RevokeTrustedDeviceParams extends Schema.Schema.Type<typeof RevokeTrustedDeviceParams_> {}
+/**
+ * The params of `revokeTrustedDevice`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeTrustedDeviceParams: Schema.Schema<
+  RevokeTrustedDeviceParams,
+  Schema.Schema.Encoded<typeof RevokeTrustedDeviceParams_>
+> = RevokeTrustedDeviceParams_
 
 /**
  * `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}` (`RevokeUserTrustedDevice`)
@@ -1269,19 +1587,27 @@ export const revokeTrustedDevice = /* @__PURE__ */ Operation.make({
   success: Models.TrustedDevice
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteWeb3WalletParams = /* @__PURE__ */ Schema.Struct({
+const DeleteWeb3WalletParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   web3WalletIdentificationId: /* @__PURE__ */ required(PathSegment, "web3_wallet_identification_id")
 })
 /**
+ * The params of `deleteWeb3Wallet`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteWeb3WalletParams extends Schema.Schema.Type<typeof DeleteWeb3WalletParams> {}
+export interface DeleteWeb3WalletParams extends Schema.Schema.Type<typeof DeleteWeb3WalletParams_> {}
+/**
+ * The params of `deleteWeb3Wallet`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteWeb3WalletParams: Schema.Schema<
+  DeleteWeb3WalletParams,
+  Schema.Schema.Encoded<typeof DeleteWeb3WalletParams_>
+> = DeleteWeb3WalletParams_
 
 /**
  * `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}` (`UserWeb3WalletDelete`)
@@ -1300,18 +1626,26 @@ export const deleteWeb3Wallet = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteTOTPParams = /* @__PURE__ */ Schema.Struct({
+const DeleteTOTPParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `deleteTOTP`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteTOTPParams extends Schema.Schema.Type<typeof DeleteTOTPParams> {}
+export interface DeleteTOTPParams extends Schema.Schema.Type<typeof DeleteTOTPParams_> {}
+/**
+ * The params of `deleteTOTP`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteTOTPParams: Schema.Schema<
+  DeleteTOTPParams,
+  Schema.Schema.Encoded<typeof DeleteTOTPParams_>
+> = DeleteTOTPParams_
 
 /**
  * `DELETE /users/{user_id}/totp` (`DeleteTOTP`)
@@ -1330,19 +1664,28 @@ export const deleteTOTP = /* @__PURE__ */ Operation.make({
   success: DisableMfaResponse
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteExternalAccountParams = /* @__PURE__ */ Schema.Struct({
+const DeleteExternalAccountParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   externalAccountId: /* @__PURE__ */ required(PathSegment, "external_account_id")
 })
 /**
+ * The params of `deleteExternalAccount`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteExternalAccountParams extends Schema.Schema.Type<typeof DeleteExternalAccountParams> {}
+export interface DeleteExternalAccountParams
+  extends Schema.Schema.Type<typeof DeleteExternalAccountParams_> {}
+/**
+ * The params of `deleteExternalAccount`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteExternalAccountParams: Schema.Schema<
+  DeleteExternalAccountParams,
+  Schema.Schema.Encoded<typeof DeleteExternalAccountParams_>
+> = DeleteExternalAccountParams_
 
 /**
  * `DELETE /users/{user_id}/external_accounts/{external_account_id}` (`DeleteExternalAccount`)
@@ -1361,20 +1704,28 @@ export const deleteExternalAccount = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const SetPasswordCompromisedParams = /* @__PURE__ */ Schema.Struct({
+const SetPasswordCompromisedParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
   revokeAllSessions: /* @__PURE__ */ optionalNullable(Schema.Boolean, "revoke_all_sessions")
 })
 /**
+ * The params of `setPasswordCompromised`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface SetPasswordCompromisedParams
-  extends Schema.Schema.Type<typeof SetPasswordCompromisedParams> {}
+  extends Schema.Schema.Type<typeof SetPasswordCompromisedParams_> {}
+/**
+ * The params of `setPasswordCompromised`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const SetPasswordCompromisedParams: Schema.Schema<
+  SetPasswordCompromisedParams,
+  Schema.Schema.Encoded<typeof SetPasswordCompromisedParams_>
+> = SetPasswordCompromisedParams_
 
 /**
  * `POST /users/{user_id}/password/set_compromised` (`SetUserPasswordCompromised`)
@@ -1394,19 +1745,27 @@ export const setPasswordCompromised = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const UnsetPasswordCompromisedParams = /* @__PURE__ */ Schema.Struct({
+const UnsetPasswordCompromisedParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id")
 })
 /**
+ * The params of `unsetPasswordCompromised`.
+ *
  * @since 0.1.0
  * @category params
  */
 export interface UnsetPasswordCompromisedParams
-  extends Schema.Schema.Type<typeof UnsetPasswordCompromisedParams> {}
+  extends Schema.Schema.Type<typeof UnsetPasswordCompromisedParams_> {}
+/**
+ * The params of `unsetPasswordCompromised`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const UnsetPasswordCompromisedParams: Schema.Schema<
+  UnsetPasswordCompromisedParams,
+  Schema.Schema.Encoded<typeof UnsetPasswordCompromisedParams_>
+> = UnsetPasswordCompromisedParams_
 
 /**
  * `POST /users/{user_id}/password/unset_compromised` (`UnsetUserPasswordCompromised`)

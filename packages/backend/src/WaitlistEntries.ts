@@ -11,11 +11,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const ListParams = /* @__PURE__ */ Schema.Struct({
+const ListParams_ = /* @__PURE__ */ Schema.Struct({
   limit: /* @__PURE__ */ Schema.optional(
     /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
   ),
@@ -29,29 +25,56 @@ export const ListParams = /* @__PURE__ */ Schema.Struct({
   orderBy: /* @__PURE__ */ optional(WireString, "order_by")
 })
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
-
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
 /**
+ * The params of `list`.
+ *
  * @since 0.1.0
- * @category models
+ * @category params
  */
-export const ListResponse = /* @__PURE__ */ withCompiledDecode(
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+
+const ListResponse_ = /* @__PURE__ */ withCompiledDecode(
   /* @__PURE__ */ Schema.Struct({
     data: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry),
     totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
   })
 )
 /**
+ * What `list` answers.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ListResponse extends Schema.Schema.Type<typeof ListResponse> {}
+export interface ListResponse extends Schema.Schema.Type<typeof ListResponse_> {}
+/**
+ * `ListResponse` on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListResponse_> {}
+/**
+ * What `list` answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = ListResponse_
 
 /**
  * `GET /waitlist_entries` (`ListWaitlistEntries`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `status` (query): string, one of `pending`, `invited`, `completed`, `rejected`
+ * - `orderBy` (query): string, default `-created_at`
  *
  * Documented errors: `ClerkTooManyRequests` (429).
  *
@@ -81,22 +104,33 @@ export const stream = /* @__PURE__ */ Pagination.stream(list, {
   maxPageSize: 500
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const CreateParams = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
   notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
 })
 /**
+ * The params of `create`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams> {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+/**
+ * The params of `create`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /waitlist_entries` (`CreateWaitlistEntry`)
+ *
+ * Params:
+ * - `notify` (body): boolean or null, default `true`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -113,11 +147,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.WaitlistEntry
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
+const BulkCreateParams_ = /* @__PURE__ */ Schema.Struct({
   body: /* @__PURE__ */ Schema.Array(
     /* @__PURE__ */ Schema.Struct({
       emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
@@ -126,13 +156,28 @@ export const BulkCreateParams = /* @__PURE__ */ Schema.Struct({
   ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(50))
 })
 /**
+ * The params of `bulkCreate`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams> {}
+export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams_> {}
+/**
+ * The params of `bulkCreate`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const BulkCreateParams: Schema.Schema<
+  BulkCreateParams,
+  Schema.Schema.Encoded<typeof BulkCreateParams_>
+> = BulkCreateParams_
 
 /**
  * `POST /waitlist_entries/bulk` (`CreateBulkWaitlistEntries`)
+ *
+ * Params:
+ * - `body` (body, required): array of object, 1 to 50 items
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -149,18 +194,26 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   success: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry)
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const DeleteParams = /* @__PURE__ */ Schema.Struct({
+const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
   waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id")
 })
 /**
+ * The params of `delete`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams> {}
+export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+/**
+ * The params of `delete`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const DeleteParams: Schema.Schema<
+  DeleteParams,
+  Schema.Schema.Encoded<typeof DeleteParams_>
+> = DeleteParams_
 
 /**
  * `DELETE /waitlist_entries/{waitlist_entry_id}` (`DeleteWaitlistEntry`)
@@ -186,22 +239,33 @@ export {
   deleteWaitlistEntry as delete
 }
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const InviteParams = /* @__PURE__ */ Schema.Struct({
+const InviteParams_ = /* @__PURE__ */ Schema.Struct({
   waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id"),
   ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing")
 })
 /**
+ * The params of `invite`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface InviteParams extends Schema.Schema.Type<typeof InviteParams> {}
+export interface InviteParams extends Schema.Schema.Type<typeof InviteParams_> {}
+/**
+ * The params of `invite`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const InviteParams: Schema.Schema<
+  InviteParams,
+  Schema.Schema.Encoded<typeof InviteParams_>
+> = InviteParams_
 
 /**
  * `POST /waitlist_entries/{waitlist_entry_id}/invite` (`InviteWaitlistEntry`)
+ *
+ * Params:
+ * - `ignoreExisting` (body): boolean or null, default `false`
  *
  * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkConflict` (409), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
@@ -218,18 +282,26 @@ export const invite = /* @__PURE__ */ Operation.make({
   success: Models.WaitlistEntry
 })
 
-/**
- * @since 0.1.0
- * @category params
- */
-export const RejectParams = /* @__PURE__ */ Schema.Struct({
+const RejectParams_ = /* @__PURE__ */ Schema.Struct({
   waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id")
 })
 /**
+ * The params of `reject`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface RejectParams extends Schema.Schema.Type<typeof RejectParams> {}
+export interface RejectParams extends Schema.Schema.Type<typeof RejectParams_> {}
+/**
+ * The params of `reject`.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RejectParams: Schema.Schema<
+  RejectParams,
+  Schema.Schema.Encoded<typeof RejectParams_>
+> = RejectParams_
 
 /**
  * `POST /waitlist_entries/{waitlist_entry_id}/reject` (`RejectWaitlistEntry`)

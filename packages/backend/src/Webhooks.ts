@@ -8,16 +8,24 @@ import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
+const CreateSvixAppParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `createSvixApp`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const CreateSvixAppParams = /* @__PURE__ */ Schema.Struct({})
+export interface CreateSvixAppParams extends Schema.Schema.Type<typeof CreateSvixAppParams_> {}
 /**
+ * The params of `createSvixApp`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface CreateSvixAppParams extends Schema.Schema.Type<typeof CreateSvixAppParams> {}
+export const CreateSvixAppParams: Schema.Schema<
+  CreateSvixAppParams,
+  Schema.Schema.Encoded<typeof CreateSvixAppParams_>
+> = CreateSvixAppParams_
 
 /**
  * `POST /webhooks/svix` (`CreateSvixApp`)
@@ -36,16 +44,24 @@ export const createSvixApp = /* @__PURE__ */ Operation.make({
   success: Models.SvixURL
 })
 
+const DeleteSvixAppParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `deleteSvixApp`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const DeleteSvixAppParams = /* @__PURE__ */ Schema.Struct({})
+export interface DeleteSvixAppParams extends Schema.Schema.Type<typeof DeleteSvixAppParams_> {}
 /**
+ * The params of `deleteSvixApp`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface DeleteSvixAppParams extends Schema.Schema.Type<typeof DeleteSvixAppParams> {}
+export const DeleteSvixAppParams: Schema.Schema<
+  DeleteSvixAppParams,
+  Schema.Schema.Encoded<typeof DeleteSvixAppParams_>
+> = DeleteSvixAppParams_
 
 /**
  * `DELETE /webhooks/svix` (`DeleteSvixApp`)
@@ -64,16 +80,24 @@ export const deleteSvixApp = /* @__PURE__ */ Operation.make({
   success: undefined
 })
 
+const GenerateSvixAuthURLParams_ = /* @__PURE__ */ Schema.Struct({})
 /**
+ * The params of `generateSvixAuthURL`.
+ *
  * @since 0.1.0
  * @category params
  */
-export const GenerateSvixAuthURLParams = /* @__PURE__ */ Schema.Struct({})
+export interface GenerateSvixAuthURLParams extends Schema.Schema.Type<typeof GenerateSvixAuthURLParams_> {}
 /**
+ * The params of `generateSvixAuthURL`.
+ *
  * @since 0.1.0
  * @category params
  */
-export interface GenerateSvixAuthURLParams extends Schema.Schema.Type<typeof GenerateSvixAuthURLParams> {}
+export const GenerateSvixAuthURLParams: Schema.Schema<
+  GenerateSvixAuthURLParams,
+  Schema.Schema.Encoded<typeof GenerateSvixAuthURLParams_>
+> = GenerateSvixAuthURLParams_
 
 /**
  * `POST /webhooks/svix_url` (`GenerateSvixAuthURL`)

@@ -42,8 +42,10 @@ const firebaseHashConfig = Options.file("firebase-hash-config", { exists: "yes" 
   Options.optional,
   Options.withDescription("Firebase's password hash parameters (JSON), needed for Firebase password hashes")
 )
+// The rate budget paces requests; concurrency only has to cover their latency: Clerk's
+// 100 requests a second at a few hundred milliseconds each need dozens in flight.
 const concurrency = Options.integer("concurrency").pipe(
-  Options.withDefault(16),
+  Options.withDefault(64),
   Options.withDescription("Requests in flight at once (per process)")
 )
 const rateLimit = Options.integer("rate-limit").pipe(
@@ -69,21 +71,37 @@ const progressInterval = Options.float("progress-interval").pipe(
 
 const clerk = ClerkClient.layerConfig.pipe(Layer.provide(NodeHttpClient.layerUndici))
 
+/**
+ * Clerk's window opens when the first request arrives, ours when it leaves. A
+ * window of ours exactly as long as Clerk's would open the next burst while
+ * Clerk's is still open whenever the request that opened Clerk's arrived later
+ * than the next burst does (the first request of a run also sets up its
+ * connection), and that burst would meet 429s. A small guard keeps the windows
+ * apart; the 429s it does not prevent are retried after `Retry-After`.
+ */
+const guardMillis = (window: number) => Math.max(50, window * 20)
+
+/**
+ * Workers share the budget as evenly spaced requests rather than bursts of a
+ * window's worth: the processes' windows cannot line up with Clerk's (each
+ * burst arrives spread out, and Clerk's next window opens with its first
+ * straggler), while any stretch of Clerk's window length holds about a
+ * window's worth of evenly spaced requests wherever it starts. Redis counts in
+ * whole milliseconds: the spacing is the guarded window over the limit to the
+ * nearest millisecond, never closer than the window over the limit.
+ */
+const spacing = (limit: number, window: number) => {
+  const exact = (window * 1000) / limit
+  return Duration.millis(Math.max(Math.ceil(exact), Math.round(exact + guardMillis(window) / limit)))
+}
+
 const budget = (limit: number, window: number, redis: Option.Option<Queue.Options["redis"]>) =>
   Option.match(redis, {
-    onNone: () =>
-      RateLimit.layer({
-        limit,
-        // Clerk's window opens when the first request arrives, ours when it leaves; the first
-        // request of a run also sets up its connection (and warms up a cold process), so it
-        // arrives late, and a window of ours exactly as long would open before Clerk's closes.
-        // The guard keeps them apart.
-        interval: Duration.millis(window * 1000 + Math.max(250, window * 20))
-      }),
+    onNone: () => RateLimit.layer({ limit, interval: Duration.millis(window * 1000 + guardMillis(window)) }),
     onSome: (options) =>
       RateLimitRedis.layer({
-        limit,
-        interval: Duration.seconds(window),
+        limit: 1,
+        interval: spacing(limit, window),
         key: "rate",
         redis: { ...options, prefix: Queue.prefix }
       })

@@ -9,7 +9,9 @@ import {
   spawnCli,
   startClerk,
   tempDir,
+  unretried429s,
   usersPerExternalId,
+  windowFills,
   writeJsonl
 } from "./support.js"
 
@@ -183,37 +185,26 @@ describe("users import", () => {
 })
 
 describe("users import under a rate limit", () => {
-  it("uses at least 90% of the budget, and every 429 is retried", async () => {
-    // Clerk's 1,000 per 10 s scaled to 200 per 4 s: the same fixed windows, shorter.
-    const limit = 200
-    const rows = 600
-    clerk = await startClerk({ limit, window: "4 seconds" })
+  it("fills at least 90% of every window it has rows for, and every 429 is retried", async () => {
+    // Clerk's fixed windows, scaled down to 30 per second so a busy machine keeps up: the
+    // budget, not the machine, must be what paces the import.
+    const limit = 30
+    const window = 1000
+    const rows = 5 * limit
+    clerk = await startClerk({ limit, window: `${window} millis` })
     const c = clerk
     const file = Path.join(tempDir(), "users.jsonl")
     writeJsonl(file, clerkRows(rows))
     const result = await runCli(
-      ["users", "import", file, "--rate-limit", String(limit), "--rate-window", "4"],
+      ["users", "import", file, "--rate-limit", String(limit), "--rate-window", String(window / 1000)],
       c.apiUrl
     )
     expect(result.stdout).toContain(`created ${rows}, skipped 0, failed 0`)
-    const accepted = c.arrivals.filter((arrival) => arrival.status !== 429)
-    expect(accepted.length).toBe(rows)
-    // The emulator's fixed windows, each opened by the first request after the last one closed.
-    // Every window but the last had rows waiting: each must have carried at least 90% of the limit.
-    const fills: Array<number> = []
-    let opened = Number.NEGATIVE_INFINITY
-    for (const arrival of [...c.arrivals].sort((a, b) => a.at - b.at)) {
-      if (arrival.at >= opened + 4000) {
-        opened = arrival.at
-        fills.push(0)
-      }
-      if (arrival.status !== 429) fills[fills.length - 1]! += 1
-    }
+    expect(c.arrivals.filter((arrival) => arrival.status !== 429).length).toBe(rows)
+    // Every window but the last had rows waiting: each carried at least 90% of the limit.
+    const fills = windowFills(c.arrivals, window).map((w) => w.accepted)
     expect(fills.length).toBeGreaterThanOrEqual(rows / limit)
     expect(fills.slice(0, -1).filter((fill) => fill < 0.9 * limit)).toEqual([])
-    const answered = new Set(accepted.map((arrival) => arrival.externalId))
-    expect(
-      c.arrivals.filter((arrival) => arrival.status === 429 && !answered.has(arrival.externalId))
-    ).toEqual([])
+    expect(unretried429s(c.arrivals)).toEqual([])
   }, 60_000)
 })

@@ -22,7 +22,7 @@ export interface Arrival {
   readonly method: string
   readonly path: string
   readonly status: number
-  /** `external_id` of a `POST /users` body. */
+  /** `external_id` of a `POST /users` body, or of a `GET /users` lookup. */
   readonly externalId?: string
 }
 
@@ -40,11 +40,12 @@ export const startClerk = async (rateLimit?: {
   const emulator = await Effect.runPromise(ClerkEmulator.make(rateLimit === undefined ? {} : { rateLimit }))
   const arrivals: Array<Arrival> = []
   const server = Http.createServer((req, res) => {
-    // When the request arrived, as the emulator's rate limit counts it.
-    const at = performance.now()
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
+      // The emulator's rate limit reads the clock as it starts handling the request, which is
+      // now (a request waits here while its body arrives, on a busy machine for a while).
+      const at = Date.now()
       const body = Buffer.concat(chunks)
       const url = new URL(req.url ?? "/", "http://127.0.0.1")
       Effect.runPromise(
@@ -57,9 +58,11 @@ export const startClerk = async (rateLimit?: {
         })
       ).then((response) => {
         const externalId =
-          req.method === "POST" && url.pathname === "/v1/users"
-            ? (JSON.parse(body.toString()) as { readonly external_id?: string }).external_id
-            : undefined
+          url.pathname !== "/v1/users"
+            ? undefined
+            : req.method === "POST"
+              ? (JSON.parse(body.toString()) as { readonly external_id?: string }).external_id
+              : (url.searchParams.get("external_id") ?? undefined)
         arrivals.push({
           at,
           method: req.method ?? "GET",
@@ -85,11 +88,38 @@ export const startClerk = async (rateLimit?: {
   }
 }
 
+/**
+ * The emulator's fixed windows, rebuilt from the arrivals: each opens with the
+ * first request after the previous one closed, and counts the requests it
+ * accepted (a 429 takes no slot).
+ */
+export const windowFills = (
+  arrivals: ReadonlyArray<Arrival>,
+  windowMillis: number
+): Array<{ readonly opened: number; readonly accepted: number }> => {
+  const windows: Array<{ opened: number; accepted: number }> = []
+  for (const arrival of [...arrivals].sort((a, b) => a.at - b.at)) {
+    const current = windows.at(-1)
+    if (current === undefined || arrival.at >= current.opened + windowMillis) {
+      windows.push({ opened: arrival.at, accepted: arrival.status === 429 ? 0 : 1 })
+    } else if (arrival.status !== 429) current.accepted += 1
+  }
+  return windows
+}
+
+/** 429s of rows that Clerk never answered otherwise afterwards. */
+export const unretried429s = (arrivals: ReadonlyArray<Arrival>): Array<Arrival> => {
+  const answered = new Set(
+    arrivals.filter((a) => a.status !== 429 && a.externalId !== undefined).map((a) => a.externalId)
+  )
+  return arrivals.filter((a) => a.status === 429 && a.externalId !== undefined && !answered.has(a.externalId))
+}
+
 /** Creations the emulator accepted, by external id. */
 export const createdPerExternalId = (arrivals: ReadonlyArray<Arrival>): Map<string, number> => {
   const counts = new Map<string, number>()
   for (const arrival of arrivals) {
-    if (arrival.externalId !== undefined && arrival.status === 200) {
+    if (arrival.method === "POST" && arrival.externalId !== undefined && arrival.status === 200) {
       counts.set(arrival.externalId, (counts.get(arrival.externalId) ?? 0) + 1)
     }
   }

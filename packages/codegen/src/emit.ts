@@ -3,6 +3,7 @@
  * one module per namespace, `index.ts`, and `docs/operations.md`.
  */
 import { makeRegistry, modelDecoders } from "./decoders.js"
+import { paramFacts } from "./facts.js"
 import { camelCase, lowerFirst, pascalCase, upperFirst } from "./naming.js"
 import { type OperationModel, streamName } from "./operations.js"
 import {
@@ -79,16 +80,74 @@ export const orderComponents = (spec: Spec): ReadonlyArray<string> => {
   return ordered
 }
 
-export const typeAlias = (name: string, expression: string, category = "models") =>
-  `${doc([since, `@category ${category}`])}\n${
-    expression.startsWith("Schema.Struct(") || expression.startsWith("unknownVariant(")
-      ? `export interface ${name} extends Schema.Schema.Type<typeof ${name}> {}`
-      : `export type ${name} = typeof ${name}.Type`
-  }`
+/** The identifiers `declareSchema` may declare for `name`. */
+export const declaredNames = (name: string) => [name, `${name}_`, `${name}Encoded`]
+
+/** Whether `expression` builds an object, whose decoded and wire forms interfaces can name. */
+const isObjectSchema = (expression: string) =>
+  expression.startsWith("Schema.Struct(") || expression.startsWith("unknownVariant(")
+
+/** Whether `expression` builds an object or `null`: the interfaces then name the object. */
+const isNullableObjectSchema = (expression: string) =>
+  expression.startsWith("Schema.NullOr(") && isObjectSchema(expression.slice("Schema.NullOr(".length))
+
+export interface SchemaDeclaration {
+  readonly name: string
+  readonly doc: ReadonlyArray<string>
+  /** The schema as `schemas.ts` emits it. */
+  readonly expression: string
+  /** What builds it, where that is more than `expression` (a fast decoder attached). */
+  readonly value?: string
+  /**
+   * Whether the wire form gets a name of its own (`UserEncoded`): a model's does,
+   * for the programs that build or check wire data; params are only ever encoded
+   * by the SDK itself.
+   */
+  readonly namedEncoded: boolean
+}
+
+/**
+ * Declares a schema under its name. An object schema is built under a private
+ * name (`User_`) and exported typed by interfaces, `User` for the decoded side
+ * and (see `namedEncoded`) `UserEncoded` for the wire: the declaration files then
+ * say `User` wherever the schema is used, instead of spelling out its fields
+ * there again, and so do editors on hover. Building the package checks the
+ * interfaces against the schema.
+ */
+export const declareSchema = (declaration: SchemaDeclaration): string => {
+  const { name, expression, value = expression } = declaration
+  const nullable = isNullableObjectSchema(expression)
+  if (!nullable && !isObjectSchema(expression))
+    return `${doc(declaration.doc)}\nexport const ${name} = ${value}\n${doc(declaration.doc)}\nexport type ${name} = typeof ${name}.Type`
+  const category = declaration.doc.filter((line) => line.startsWith("@category"))
+  const side = (type: string) => {
+    const of = `Schema.Schema.${type}<typeof ${name}_>`
+    return nullable ? `NonNullable<${of}>` : of
+  }
+  const encoded = declaration.namedEncoded ? `${name}Encoded` : side("Encoded")
+  const orNull = nullable ? " | null" : ""
+  return [
+    `const ${name}_ = ${value}`,
+    doc(declaration.doc),
+    `export interface ${name} extends ${side("Type")} {}`,
+    ...(declaration.namedEncoded
+      ? [
+          doc([`\`${name}\` on the wire.`, "", since, ...category]),
+          `export interface ${encoded} extends ${side("Encoded")} {}`
+        ]
+      : []),
+    doc(
+      nullable
+        ? [...declaration.doc.slice(0, 1), "", "Its schema decodes `null` too.", ...declaration.doc.slice(1)]
+        : declaration.doc
+    ),
+    `export const ${name}: Schema.Schema<${name}${orNull}, ${encoded}${orNull}> = ${name}_`
+  ].join("\n")
+}
 
 export const modelsModule = (spec: Spec): string => {
   const ctx: Context = { spec, mode: "response", modelRef: modelName }
-  const names = orderComponents(spec).map(modelName)
+  const names = orderComponents(spec).flatMap((component) => declaredNames(modelName(component)))
   if (new Set(names).size !== names.length) throw new Error("two components share an identifier")
   const registry = makeRegistry()
   const declarations = orderComponents(spec).map((component) => {
@@ -98,7 +157,13 @@ export const modelsModule = (spec: Spec): string => {
     const decoders = modelDecoders(component, schema, ctx, registry)
     const annotated =
       decoders.decoder === undefined ? expression : `withFastDecode(${expression}, ${decoders.decoder})`
-    const model = `${doc([`\`${component}\``, "", since, "@category models"])}\nexport const ${name} = ${pure(annotated)}\n${typeAlias(name, expression)}`
+    const model = declareSchema({
+      name,
+      doc: [`\`${component}\``, "", since, "@category models"],
+      expression,
+      value: pure(annotated),
+      namedEncoded: true
+    })
     return decoders.code === "" ? model : `${decoders.code}\n\n${model}`
   })
   const body = declarations.join("\n\n")
@@ -238,17 +303,30 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
       : `  query: Operation.query([${query.join(", ")}]${comma.length === 0 ? "" : `, [${comma.join(", ")}]`}),\n`
   const local = localName(operation)
   const lines: Array<string> = [
-    `${doc([since, "@category params"])}\nexport const ${paramsName} = ${paramsSchema(operation, requestCtx)}\n${doc([since, "@category params"])}\nexport interface ${paramsName} extends Schema.Schema.Type<typeof ${paramsName}> {}`
+    declareSchema({
+      name: paramsName,
+      doc: [`The params of \`${operation.name}\`.`, "", since, "@category params"],
+      expression: paramsSchema(operation, requestCtx),
+      namedEncoded: false
+    })
   ]
   if (success.named !== undefined) {
     lines.push(
-      `${doc([since, "@category models"])}\nexport const ${success.code} = withCompiledDecode(${success.named})\n${typeAlias(success.code, success.named)}`
+      declareSchema({
+        name: success.code,
+        doc: [`What \`${operation.name}\` answers.`, "", since, "@category models"],
+        expression: success.named,
+        value: `withCompiledDecode(${success.named})`,
+        namedEncoded: true
+      })
     )
   }
   const documented = operation.errorStatuses.map((status) => `\`${errorClass(status)}\` (${status})`)
+  const facts = paramFacts(ctx.spec, operation.params)
   const operationDoc = [
     `\`${operation.method} ${operation.path}\` (\`${operation.operationId}\`)`,
     "",
+    ...(facts.length === 0 ? [] : ["Params:", ...facts, ""]),
     ...(documented.length === 0 ? [] : [`Documented errors: ${documented.join(", ")}.`, ""]),
     `@see ${referenceUrl(operation)}`,
     ...(operation.deprecated ? ["@deprecated Clerk marks this operation deprecated."] : []),

@@ -10,7 +10,7 @@ import { emulatorOperationsModule } from "./emulator.js"
 import { indexModule, modelsModule, namespaceModule, operationsDoc } from "./emit.js"
 import { operationModels } from "./operations.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
-import { withUnknownVariants } from "./schemas.js"
+import { withNamedObjects, withUnknownVariants } from "./schemas.js"
 import { type Spec, loadSpec } from "./spec.js"
 import { loadWebhooksSpec, webhookEventsModule, webhooksSpecPath } from "./webhooks.js"
 
@@ -74,7 +74,9 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
     },
     {
       path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),
-      content: webhookEventsModule(withUnknownVariants(loadWebhooksSpec(webhooksSpecPath(spec))))
+      content: webhookEventsModule(
+        withNamedObjects(withUnknownVariants(loadWebhooksSpec(webhooksSpecPath(spec))))
+      )
     }
   ]
   return [

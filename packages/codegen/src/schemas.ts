@@ -360,3 +360,55 @@ export const withUnknownVariants = <S extends Spec>(spec: S): S => {
   )
   return { ...spec, components: { ...spec.components, schemas: { ...schemas, ...added } } }
 }
+
+/** An object schema written out in place, that could as well be a component of its own. */
+const isInlineObject = (schema: JsonSchema): boolean =>
+  schema.$ref === undefined &&
+  (schema.type === "object" || schema.type === undefined) &&
+  Object.keys(schema.properties ?? {}).length > 0 &&
+  schema.allOf === undefined &&
+  schema.oneOf === undefined &&
+  schema.anyOf === undefined &&
+  !isNullable(schema)
+
+/**
+ * `spec` with each object written inline in a component's properties (or their
+ * items) moved to a component of its own, named after its path
+ * (`WebhookEventPayloadEventAttributes`), and referenced there. It decodes as
+ * before (a non-null object is the same Schema by reference or inline), but its
+ * type gets a name: declaration files and editors say
+ * `WebhookEventPayloadEventAttributes` where the payload uses it, instead of
+ * spelling out its fields in every event that carries the payload.
+ */
+export const withNamedObjects = <S extends Spec>(spec: S): S => {
+  const added: Record<string, JsonSchema> = {}
+  const within = (schema: JsonSchema, path: ReadonlyArray<string>): JsonSchema => {
+    if (schema.$ref !== undefined) return schema
+    let named = schema
+    if (schema.properties !== undefined) {
+      const properties = Object.entries(schema.properties).map(
+        ([key, property]) => [key, nameInline(property, [...path, key])] as const
+      )
+      named = { ...named, properties: Object.fromEntries(properties) }
+    }
+    if (schema.items !== undefined) named = { ...named, items: nameInline(schema.items, [...path, "item"]) }
+    return named
+  }
+  const nameInline = (schema: JsonSchema, path: ReadonlyArray<string>): JsonSchema => {
+    const named = within(schema, path)
+    if (!isInlineObject(schema)) return named
+    const name = path.map(pascalCase).join("")
+    if (name in spec.components.schemas || name in added || modelName(name) !== name)
+      throw new Error(`inline object name ${name} is taken or not an identifier`)
+    added[name] = named
+    return { $ref: `#/components/schemas/${name}` }
+  }
+  const schemas = Object.fromEntries(
+    Object.entries(spec.components.schemas).map(([name, schema]) => [
+      name,
+      // A generic variant's properties are the known members' declarations, decoded as they are.
+      schema["x-unknown-variant-of"] === undefined ? within(schema, [modelName(name)]) : schema
+    ])
+  )
+  return { ...spec, components: { ...spec.components, schemas: { ...schemas, ...added } } }
+}

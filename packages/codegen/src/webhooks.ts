@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { doc, fieldsImport, orderComponents, since, typeAlias } from "./emit.js"
+import { declareSchema, declaredNames, doc, fieldsImport, orderComponents, since } from "./emit.js"
 import { pascalCase } from "./naming.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
 import { type Context, checkUniqueKeys, emit, emitField, fieldsOf, modelName } from "./schemas.js"
@@ -63,12 +63,45 @@ const eventModel = (type: string, body: RequestBody): EventModel => {
 const eventModels = (spec: WebhooksSpec): ReadonlyArray<EventModel> =>
   Object.entries(spec["x-webhooks"]).map(([type, webhook]) => eventModel(type, webhook.post.requestBody))
 
-const eventDeclaration = (event: EventModel, ctx: Context): string => {
+/**
+ * Builds each event's Schema from the base payload's fields, its `type` and its
+ * own fields. Its type names the base payload's fields once, where writing the
+ * Struct out per event would spell them out again in every event's declaration.
+ */
+const eventConstructor = `/** The fields every event has: the payload's, \`type\` aside. */
+type EventFields = Omit<typeof ${basePayload}_.fields, "type">
+
+/** The Schema of the event \`Type\` whose own fields are \`Fields\`. */
+type EventSchema<Type extends string, Fields extends Schema.Struct.Fields> = Schema.Struct<
+  EventFields & { type: Schema.Literal<[Type]> } & Fields
+>
+
+const event = <const Type extends string, const Fields extends Schema.Struct.Fields>(
+  type: Type,
+  fields: Fields
+): EventSchema<Type, Fields> => {
+  const all: EventFields & { type: Schema.Literal<[Type]> } & Fields = {
+    ...${basePayload}_.fields,
+    type: Schema.Literal(type),
+    ...fields
+  }
+  return Schema.Struct(all)
+}`
+
+const eventDeclaration = (event: EventModel, ctx: Context, base: ReadonlyArray<string>): string => {
   const fields = fieldsOf(event.extra)
   checkUniqueKeys(fields, event.type)
-  const own = fields.map((field) => emitField(field, ctx))
-  const expression = `Schema.Struct({ ...${basePayload}.fields, type: Schema.Literal(${JSON.stringify(event.type)}), ${own.join(", ")} })`
-  return `${doc([`\`${event.type}\``, "", since, "@category events"])}\nexport const ${event.name} = ${expression}\n${typeAlias(event.name, expression, "events")}`
+  const shared = fields.filter((field) => base.includes(field.wireName))
+  if (shared.length > 0)
+    throw new Error(`webhook ${event.type}: ${shared.map((field) => field.wireName)} also in ${basePayload}`)
+  const own = `{ ${fields.map((field) => emitField(field, ctx)).join(", ")} }`
+  return declareSchema({
+    name: event.name,
+    doc: [`\`${event.type}\``, "", since, "@category events"],
+    expression: `Schema.Struct(${own})`,
+    value: `event(${JSON.stringify(event.type)}, ${own})`,
+    namedEncoded: true
+  })
 }
 
 /**
@@ -84,13 +117,13 @@ const knownEventTypes: ReadonlySet<string> = new Set(eventTypes)
 ${doc(["An event whose `type` is not in `eventTypes`; its wire type is `eventType`.", "", since, "@category events"])}
 export const UnknownWebhookEvent = Schema.transform(
   Schema.Struct({
-    ...${basePayload}.fields,
+    ...${basePayload}_.fields,
     type: Schema.String.pipe(Schema.filter((type) => !knownEventTypes.has(type))),
     data: Schema.optional(Schema.Unknown)
   }),
   Schema.typeSchema(
     Schema.Struct({
-      ...${basePayload}.fields,
+      ...${basePayload}_.fields,
       type: Schema.Literal("unknown"),
       eventType: Schema.String,
       data: Schema.optional(Schema.Unknown)
@@ -114,23 +147,28 @@ export const webhookEventsModule = (spec: WebhooksSpec): string => {
     ...events.map((event) => event.name),
     "UnknownWebhookEvent",
     "WebhookEvent"
-  ]
+  ].flatMap(declaredNames)
   if (new Set(names).size !== names.length) throw new Error("two webhook schemas share an identifier")
-  if (spec.components.schemas[basePayload]?.properties?.type === undefined) {
-    throw new Error(`${basePayload} has no type property`)
-  }
+  const base = Object.keys(spec.components.schemas[basePayload]?.properties ?? {})
+  if (!base.includes("type")) throw new Error(`${basePayload} has no type property`)
   const models = components.map((component) => {
     const name = modelName(component)
     const expression = emit(spec.components.schemas[component]!, ctx)
-    return `${doc([`\`${component}\``, "", since, "@category models"])}\nexport const ${name} = ${expression}\n${typeAlias(name, expression)}`
+    return declareSchema({
+      name,
+      doc: [`\`${component}\``, "", since, "@category models"],
+      expression,
+      namedEncoded: true
+    })
   })
-  const declarations = events.map((event) => eventDeclaration(event, ctx))
+  const declarations = events.map((event) => eventDeclaration(event, ctx, base))
   const union = `${doc(["Any webhook event Clerk sends, decoded by its `type`.", "", since, "@category events"])}
 export const WebhookEvent = Schema.Union(${[...events.map((event) => event.name), "UnknownWebhookEvent"].join(", ")})
 ${doc([since, "@category events"])}
 export type WebhookEvent = typeof WebhookEvent.Type`
   const body = [
     ...models,
+    eventConstructor,
     ...declarations,
     unknownEventDeclaration.replace(
       "EVENT_TYPES",

@@ -14,19 +14,69 @@ import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
 import { FastDecodeAnnotationId, decodesToItself } from "./compiledDecoder.js"
 
+/*
+ * Each helper's type is an interface of its own, as `Schema.optional`'s is: the
+ * declaration files of the generated schemas then name a property
+ * `nullable<typeof Schema.String, "first_name">` instead of spelling out its
+ * property signature.
+ */
+
 /** A required property, renamed from `wireKey` on the wire. */
-export const required = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(wireKey))
+export interface required<S extends Schema.Schema.All, K extends string>
+  extends Schema.PropertySignature<
+    ":",
+    Schema.Schema.Type<S>,
+    K,
+    ":",
+    Schema.Schema.Encoded<S>,
+    false,
+    Schema.Schema.Context<S>
+  > {}
+
+/** A required property, renamed from `wireKey` on the wire. */
+export const required = <S extends Schema.Schema.All, const K extends string>(
+  schema: S,
+  wireKey: K
+): required<S, K> => Schema.propertySignature(schema).pipe(Schema.fromKey(wireKey))
 
 /** An optional property (`key?: A`), renamed from `wireKey` on the wire. */
-export const optional = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) =>
-  Schema.optional(schema).pipe(Schema.fromKey(wireKey))
+export interface optional<S extends Schema.Schema.All, K extends string>
+  extends Schema.PropertySignature<
+    "?:",
+    Schema.Schema.Type<S> | undefined,
+    K,
+    "?:",
+    Schema.Schema.Encoded<S> | undefined,
+    false,
+    Schema.Schema.Context<S>
+  > {}
+
+/** An optional property (`key?: A`), renamed from `wireKey` on the wire. */
+export const optional = <S extends Schema.Schema.All, const K extends string>(
+  schema: S,
+  wireKey: K
+): optional<S, K> => Schema.optional(schema).pipe(Schema.fromKey(wireKey))
 
 /**
  * A property the spec marks required and nullable. Real responses sometimes omit
  * such properties, so an absent key decodes to `null` instead of failing.
  */
-export const nullable = <S extends Schema.Schema.All, const K extends string>(schema: S, wireKey: K) => {
+export interface nullable<S extends Schema.Schema.All, K extends string>
+  extends Schema.PropertySignature<
+    ":",
+    Schema.Schema.Type<S> | null,
+    K,
+    "?:",
+    Schema.Schema.Encoded<S> | null | undefined,
+    true,
+    Schema.Schema.Context<S>
+  > {}
+
+/** A required, nullable property that may also be absent (see the interface). */
+export const nullable = <S extends Schema.Schema.All, const K extends string>(
+  schema: S,
+  wireKey: K
+): nullable<S, K> => {
   // What `Schema.optionalWith(Schema.NullOr(schema), { default: () => null })` builds, without
   // bundling the machinery behind every other option of `optionalWith`.
   const self = Schema.NullOr(schema)
@@ -39,17 +89,32 @@ export const nullable = <S extends Schema.Schema.All, const K extends string>(sc
 const nullDefault = () => null
 
 /** An optional property that may also be `null`. */
+export interface optionalNullable<S extends Schema.Schema.All, K extends string>
+  extends Schema.PropertySignature<
+    "?:",
+    Schema.Schema.Type<S> | null | undefined,
+    K,
+    "?:",
+    Schema.Schema.Encoded<S> | null | undefined,
+    false,
+    Schema.Schema.Context<S>
+  > {}
+
+/** An optional property that may also be `null`. */
 export const optionalNullable = <S extends Schema.Schema.All, const K extends string>(
   schema: S,
   wireKey: K
-) => Schema.optional(Schema.NullOr(schema)).pipe(Schema.fromKey(wireKey))
+): optionalNullable<S, K> => Schema.optional(Schema.NullOr(schema)).pipe(Schema.fromKey(wireKey))
 
 /**
  * An enum in a response. Clerk adds values without a new API version, so any
  * string decodes. The known literals are in the type only, for completion: at
  * run time the list would decide nothing, yet every program would carry it.
  */
-export const openEnum = <const Literal extends string>(): Schema.Schema<Literal | (string & {}), string> =>
+export interface openEnum<Literal extends string> extends Schema.Schema<Literal | (string & {}), string> {}
+
+/** An enum in a response (see the interface). */
+export const openEnum = <const Literal extends string>(): openEnum<Literal> =>
   Schema.declare((u: unknown): u is Literal | (string & {}) => Predicate.isString(u), {
     identifier: "OpenEnum",
     [FastDecodeAnnotationId]: decodesToItself(Predicate.isString),
@@ -83,7 +148,10 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
  * throw on it in a path and replace it in a query, and Clerk's JSON decoder would
  * replace it in a body, so it is refused before sending rather than altered.
  */
-export const WireString = Schema.String.pipe(
+export interface WireString extends Schema.filter<typeof Schema.String> {}
+
+/** A string sent to Clerk, well-formed Unicode (see the interface). */
+export const WireString: WireString = Schema.String.pipe(
   Schema.filter((s) => !loneSurrogate.test(s) || "must be well-formed Unicode (it holds a lone surrogate)", {
     identifier: "WireString"
   })
@@ -154,7 +222,10 @@ export const JsonData = /* @__PURE__ */ Schema.Unknown.pipe(
  * inside the segment, but an empty, `.` or `..` segment would still change the
  * route after URL normalisation, so those are refused before sending.
  */
-export const PathSegment = WireString.pipe(
+export interface PathSegment extends Schema.filter<WireString> {}
+
+/** A value substituted into a URL path (see the interface). */
+export const PathSegment: PathSegment = WireString.pipe(
   Schema.filter(
     (s) =>
       s === "" || s === "." || s === ".." ? "must be a non-empty path segment other than '.' or '..'" : true,
@@ -170,7 +241,11 @@ export const PathSegment = WireString.pipe(
  * decodes to the constant. Any other value is still refused (inside a
  * discriminated union that sends the object to its `unknownVariant`).
  */
-export const constant = <const Literal extends string>(value: Literal) => {
+export interface constant<Literal extends string>
+  extends Schema.PropertySignature<":", Literal, never, "?:", Literal | undefined, false, never> {}
+
+/** A model's constant `object`, filled in where absent (see the interface). */
+export const constant = <const Literal extends string>(value: Literal): constant<Literal> => {
   const self = Schema.Literal(value)
   return Schema.optionalToRequired(Schema.UndefinedOr(self), self, {
     decode: (wire) => (Option.isNone(wire) || wire.value === undefined ? value : wire.value),
@@ -184,7 +259,14 @@ export const constant = <const Literal extends string>(value: Literal) => {
  * value; a value it does not accept is left out, as an unknown property would
  * be, so the decoded type stays true and the response still decodes.
  */
-export const variantField = <A, I, const K extends string>(schema: Schema.Schema<A, I>, wireKey: K) => {
+export interface variantField<A, K extends string>
+  extends Schema.PropertySignature<"?:", A, K, "?:", unknown, false, never> {}
+
+/** A property of `unknownVariant` (see the interface). */
+export const variantField = <A, I, const K extends string>(
+  schema: Schema.Schema<A, I>,
+  wireKey: K
+): variantField<A, K> => {
   // Built on first use, so importing a module of models compiles no parser.
   let decoder: ((input: unknown) => Option.Option<A>) | undefined
   let encoder: ((value: A) => Option.Option<I>) | undefined
@@ -217,11 +299,18 @@ const isKnown = (value: unknown, known: ReadonlyArray<string>) =>
  * function Schema applies: a response decodes such an object rarely, and no
  * generated copy of these rules has to agree with them.
  */
+export interface unknownVariant<Fields extends Schema.Struct.Fields>
+  extends Schema.transform<
+    Schema.declare<{ readonly [key: string]: unknown }>,
+    Schema.filter<Schema.Struct<Fields>>
+  > {}
+
+/** The generic variant of a discriminated union (see the interface). */
 export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
   discriminator: string,
   known: ReadonlyArray<string>,
   fields: Fields
-) => {
+): unknownVariant<Fields> => {
   const isUnknownVariant = (u: unknown): u is { readonly [key: string]: unknown } =>
     Predicate.isRecord(u) && !isKnown(u[discriminator], known)
   const struct = Schema.Struct(fields)

@@ -88,7 +88,7 @@ export type StreamCall<P, A, E> =
     ? (params?: StreamParams<P>, options?: StreamOptions) => Stream.Stream<A, E, ClerkClient>
     : (params: StreamParams<P>, options?: StreamOptions) => Stream.Stream<A, E, ClerkClient>
 
-type StreamParams<P> = Omit<NonNullable<P>, "limit" | "offset" | "paginated" | "startingAfter">
+export type StreamParams<P> = Omit<NonNullable<P>, "limit" | "offset" | "paginated" | "startingAfter">
 
 /**
  * The walk by `starting_after`: only in the `created_at` ordering (the default),
