@@ -18,15 +18,21 @@ const freePort = (): Promise<number> =>
     })
   })
 
+export const preferDynamic = { prefer: "dynamic=true" } as const
+
 export interface Prism {
   readonly url: string
   readonly stop: () => Promise<void>
 }
 
-/** `dynamic` makes Prism generate responses from the schemas (`-d`) instead of serving examples. */
-export const startPrism = async (spec: string, options: { readonly dynamic: boolean }): Promise<Prism> => {
+/**
+ * Prism serves the spec's examples; a request with the header `prefer: dynamic=true`
+ * ({@link preferDynamic}) gets a response Prism generates from the schemas instead,
+ * as with `prism mock -d`, so one Prism serves both.
+ */
+export const startPrism = async (spec: string): Promise<Prism> => {
   const port = await freePort()
-  const args = ["mock", spec, "-h", "127.0.0.1", "-p", String(port), ...(options.dynamic ? ["-d"] : [])]
+  const args = ["mock", spec, "-h", "127.0.0.1", "-p", String(port)]
   const child: ChildProcess = spawn(join(repoRoot, "node_modules/.bin/prism"), args, {
     stdio: ["ignore", "pipe", "pipe"]
   })
