@@ -100,8 +100,9 @@ const queueError = (message: string) => (cause: unknown) =>
 export const make = Effect.fnUntraced(function* (options: Options) {
   const prefix = options.prefix ?? "effectq:"
   const pollInterval = options.pollInterval ?? "1 second"
-  const lockExpiration = Duration.toMillis(options.lockExpiration ?? "90 seconds")
-  const lockRefresh = Duration.toMillis(options.lockRefreshInterval ?? "30 seconds")
+  // Redis takes whole milliseconds; the cli's refresh interval is a third of the expiration.
+  const lockExpiration = Math.ceil(Duration.toMillis(options.lockExpiration ?? "90 seconds"))
+  const lockRefresh = Math.ceil(Duration.toMillis(options.lockRefreshInterval ?? "30 seconds"))
   const redis = yield* Effect.acquireRelease(
     Effect.sync(() => new Redis(options)),
     (redis) =>
