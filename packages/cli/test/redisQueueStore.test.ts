@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { Redis } from "ioredis"
@@ -90,7 +91,7 @@ describe.runIf(redisAvailable)("the Redis PersistedQueue store", () => {
       const name = "interrupted"
       yield* store.offer({ name, id: "c", element: 1, isCustomId: true })
       const first = yield* take(store, { name, maxAttempts: 1 })
-      yield* first.close(Exit.interrupt(first.id as never))
+      yield* first.close(Exit.interrupt(FiberId.none))
       const second = yield* take(store, { name, maxAttempts: 1 })
       expect([second.id, second.attempts]).toEqual(["c", 0])
       yield* second.close(Exit.void)
