@@ -2,9 +2,8 @@
  * Scale-out on Redis: `enqueue` puts an import's rows on `@effect/experimental`'s
  * `PersistedQueue` (each row's id is its queue id, so enqueueing a file again
  * adds nothing), `work` takes them in any number of processes. The Redis store
- * is `@effect/experimental`'s with two Lua scripts corrected (see
- * `internal/redisQueueStore.ts`). A row whose
- * worker dies stays locked in Redis until its lock expires and is then taken by
+ * under it is this package's own (see `internal/redisQueueStore.ts` for why).
+ * A row whose worker dies stays locked in Redis until its lock expires and is then taken by
  * another worker; the ledger's begun mark makes that worker look the user up
  * before sending anything, so no row is created twice.
  *
@@ -107,8 +106,9 @@ export const layer = (
         RedisQueueStore.layerStore({
           ...options.redis,
           prefix,
-          // A worker whose takers are all busy when it polls waits this long before polling again.
-          pollInterval: "20 millis",
+          // Each idle taker looks at an empty queue this often: rows come back there only when
+          // a worker died or Redis failed, so seconds are no hurry.
+          pollInterval: "250 millis",
           lockExpiration: expiration,
           // Locks are refreshed, and expired ones handed back, three times per expiration.
           lockRefreshInterval: Duration.divide(expiration, 3).pipe((d) =>
@@ -121,7 +121,7 @@ export const layer = (
   )
 }
 
-/** The store names its lock keys by id alone, so ids carry the job to keep jobs apart. */
+/** A row's queue id: its job and its external id. */
 const queueId = (job: string, row: Row) => `${job}:${row.user.externalId}`
 
 const queueOf = (job: string) => PersistedQueue.make({ name: `${job}:rows`, schema: Row })

@@ -1,374 +1,218 @@
 /**
- * `@effect/experimental`'s Redis store for `PersistedQueue` (0.61.1,
- * `packages/experimental/src/PersistedQueue/Redis.ts` in Effect-TS/effect,
- * MIT, Copyright (c) 2023-present The Contributors), with two of its Lua
- * scripts corrected as Effect 4 corrected them (Effect-TS/effect-smol#2500):
+ * A Redis store for `@effect/experimental`'s `PersistedQueue`, written for this
+ * package. The Redis store that ships with `@effect/experimental` 0.61.1 has
+ * two broken Lua scripts: the one that hands back a dead worker's elements
+ * walks `HGETALL`'s reply with `pairs` (so it requeues every pending element,
+ * live ones too, plus their ids as bogus elements), and the one that moves an
+ * element to the failed list declares fewer keys than it reads. Effect 4 fixes
+ * both (Effect-TS/effect-smol#2500), no Effect 3 release does, and a patch of
+ * the installed package would not reach this package's users.
  *
- * - `resetQueue` walked `HGETALL`'s flat reply with `pairs`, so every pending
- *   row, live or not, went back on the queue, and its id with it as a second,
- *   unparseable "row": rows of live workers ran twice, and `take` failed on
- *   the id after popping the rows of its batch, which were lost. It now reads
- *   the reply as field/value pairs.
- * - `failed` declared two keys but reads `KEYS[3]`, so a row could never move
- *   to the failed list.
+ * Keys, under `<prefix><queue name>`: a list of waiting ids, a set of every id
+ * ever offered (so offering an id again is a no-op, even once it is done), a
+ * hash of each id's element and attempts, a set of taken ids, one lock per
+ * taken id (its TTL refreshed while the taker's scope is open) and a hash of
+ * the elements that ran out of attempts. A taken id whose lock has expired (its
+ * worker was killed) goes back on the queue: takers that find the queue empty
+ * look for such ids, at most once per lock refresh interval among all workers.
  *
- * No release of the Effect 3 line carries the fix and a patch of the installed
- * package would not reach the users of this package, so the store lives here
- * until one does. Everything else is upstream's code, unchanged but for
- * formatting; `PersistedQueue` itself (`make`, `layer`, the store's Tag) is
- * still `@effect/experimental`'s.
+ * Lock keys are built inside the scripts from the popped ids, which a single
+ * Redis server allows and Redis Cluster would not.
  */
+import * as PersistedQueue from "@effect/experimental/PersistedQueue"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Mailbox from "effect/Mailbox"
-import * as MutableRef from "effect/MutableRef"
-import * as Option from "effect/Option"
-import * as RcMap from "effect/RcMap"
 import * as Schedule from "effect/Schedule"
-import type { RedisOptions } from "ioredis"
-import { Redis } from "ioredis"
-import * as PersistedQueue from "@effect/experimental/PersistedQueue"
+import * as Schema from "effect/Schema"
+import { Redis, type RedisOptions } from "ioredis"
 
-interface RedisWithQueue extends Redis {
-  offer(keyQueue: string, keyIds: string, id: string, payload: string): Promise<void>
-  resetQueue(keyQueue: string, keyPending: string, prefix: string): Promise<void>
-  requeue(keyQueue: string, keyPending: string, keyLock: string, id: string, payload: string): Promise<void>
-  take(
-    keyQueue: string,
-    keyPending: string,
-    prefix: string,
-    workerId: string,
-    batchSize: number,
-    pttl: number
-  ): Promise<Array<string> | null>
-  complete(keyPending: string, keyLock: string, id: string): Promise<void>
-  failed(keyPending: string, keyLock: string, keyFailed: string, id: string, payload: string): Promise<void>
+export interface Options extends RedisOptions {
+  /** Starts every key of the store. */
+  readonly prefix?: string | undefined
+  /** How long a taker waits before looking at an empty queue again. */
+  readonly pollInterval?: Duration.DurationInput | undefined
+  /** How often a taken element's lock is refreshed. */
+  readonly lockRefreshInterval?: Duration.DurationInput | undefined
+  /** How long a lock outlives its last refresh, so how long a dead worker's element stays taken. */
+  readonly lockExpiration?: Duration.DurationInput | undefined
 }
 
-export const make = Effect.fnUntraced(function* (
-  options: RedisOptions & {
-    readonly prefix?: string | undefined
-    readonly pollInterval?: Duration.DurationInput | undefined
-    readonly lockRefreshInterval?: Duration.DurationInput | undefined
-    readonly lockExpiration?: Duration.DurationInput | undefined
-  }
-) {
-  const pollInterval = options.pollInterval ? Duration.decode(options.pollInterval) : Duration.seconds(1)
+// KEYS: ids, elements, queue. ARGV: id, envelope.
+const offerScript = `
+if redis.call("SADD", KEYS[1], ARGV[1]) == 1 then
+  redis.call("HSET", KEYS[2], ARGV[1], ARGV[2])
+  redis.call("RPUSH", KEYS[3], ARGV[1])
+end`
 
-  const redis = yield* Effect.acquireRelease(
-    Effect.sync(() => new Redis(options) as RedisWithQueue),
-    (redis) => Effect.promise(() => redis.quit())
-  )
+// KEYS: queue, taken, elements. ARGV: lock key prefix, lock token, lock TTL (ms).
+const takeScript = `
+local id = redis.call("LPOP", KEYS[1])
+if not id then return false end
+redis.call("SADD", KEYS[2], id)
+redis.call("SET", ARGV[1] .. id, ARGV[2], "PX", ARGV[3])
+return { id, redis.call("HGET", KEYS[3], id) }`
 
-  redis.defineCommand("offer", {
-    lua: `
-local key_queue = KEYS[1]
-local key_ids = KEYS[2]
-local id = ARGV[1]
-local payload = ARGV[2]
-
-local result = redis.call("SADD", key_ids, id)
-if result == 1 then
-  redis.call("RPUSH", key_queue, payload)
-end
-`,
-    numberOfKeys: 2,
-    readOnly: false
-  })
-
-  redis.defineCommand("resetQueue", {
-    lua: `
-local key_queue = KEYS[1]
-local key_pending = KEYS[2]
-local prefix = ARGV[1]
-
--- HGETALL answers a flat array: field, value, field, value, ...
-local entries = redis.call("HGETALL", key_pending)
-for i = 1, #entries, 2 do
-  local id = entries[i]
-  local payload = entries[i + 1]
-  local lock_key = prefix .. id .. ":lock"
-  local exists = redis.call("EXISTS", lock_key)
-  if exists == 0 then
-    redis.call("RPUSH", key_queue, payload)
-    redis.call("HDEL", key_pending, id)
+// KEYS: taken, queue, last-scan mark. ARGV: lock key prefix, scan interval (ms).
+const requeueExpiredScript = `
+if not redis.call("SET", KEYS[3], "1", "PX", ARGV[2], "NX") then return 0 end
+local requeued = 0
+for _, id in ipairs(redis.call("SMEMBERS", KEYS[1])) do
+  if redis.call("EXISTS", ARGV[1] .. id) == 0 then
+    redis.call("SREM", KEYS[1], id)
+    redis.call("RPUSH", KEYS[2], id)
+    requeued = requeued + 1
   end
 end
-`,
-    numberOfKeys: 2,
-    readOnly: false
-  })
+return requeued`
 
-  redis.defineCommand("requeue", {
-    lua: `
-local key_queue = KEYS[1]
-local key_pending = KEYS[2]
-local key_lock = KEYS[3]
-local id = ARGV[1]
-local payload = ARGV[2]
-
-redis.call("DEL", key_lock)
-redis.call("HDEL", key_pending, id)
-redis.call("RPUSH", key_queue, payload)
-`,
-    numberOfKeys: 3,
-    readOnly: false
-  })
-
-  redis.defineCommand("complete", {
-    lua: `
-local key_pending = KEYS[1]
-local key_lock = KEYS[2]
-local id = ARGV[1]
-
-redis.call("DEL", key_lock)
-redis.call("HDEL", key_pending, id)
-`,
-    numberOfKeys: 2,
-    readOnly: false
-  })
-
-  redis.defineCommand("failed", {
-    lua: `
-local key_pending = KEYS[1]
-local key_lock = KEYS[2]
-local key_failed = KEYS[3]
-local id = ARGV[1]
-local payload = ARGV[2]
-
-redis.call("DEL", key_lock)
-redis.call("HDEL", key_pending, id)
-redis.call("RPUSH", key_failed, payload)
-`,
-    // Upstream declares 2: KEYS[3] is the failed list.
-    numberOfKeys: 3,
-    readOnly: false
-  })
-
-  redis.defineCommand("take", {
-    lua: `
-local key_queue = KEYS[1]
-local key_pending = KEYS[2]
-local prefix = ARGV[1]
-local worker_id = ARGV[2]
-local batch_size = tonumber(ARGV[3])
-local pttl = ARGV[4]
-
-local payloads = redis.call("LPOP", key_queue, batch_size)
-if not payloads then
-  return nil
+// KEYS: taken, lock, queue, elements, failed. ARGV: id, lock token, "done" | "retry" | "failed", envelope.
+// An element whose lock another taker holds, or that went back on the queue, is no longer ours to settle.
+const settleScript = `
+local owner = redis.call("GET", KEYS[2])
+if (owner and owner ~= ARGV[2]) or redis.call("SREM", KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call("DEL", KEYS[2])
+if ARGV[3] == "retry" then
+  redis.call("HSET", KEYS[4], ARGV[1], ARGV[4])
+  redis.call("RPUSH", KEYS[3], ARGV[1])
+else
+  redis.call("HDEL", KEYS[4], ARGV[1])
+  if ARGV[3] == "failed" then redis.call("HSET", KEYS[5], ARGV[1], ARGV[4]) end
 end
+return 1`
 
-for i, payload in ipairs(payloads) do
-  local id = cjson.decode(payload).id
-  local key_lock = prefix .. id .. ":lock"
-  redis.call("SET", key_lock, worker_id, "PX", pttl)
-  redis.call("HSET", key_pending, id, payload)
-end
+const Envelope = Schema.parseJson(Schema.Struct({ attempts: Schema.Number, element: Schema.Unknown }))
 
-return payloads
-`,
-    numberOfKeys: 2,
-    readOnly: false
-  })
+interface Taken {
+  readonly id: string
+  readonly attempts: number
+  readonly element: unknown
+}
 
-  const lockRefreshMillis = options.lockRefreshInterval
-    ? Duration.toMillis(options.lockRefreshInterval)
-    : 30_000
-  const lockExpirationMillis = options.lockExpiration ? Duration.toMillis(options.lockExpiration) : 90_000
+const queueError = (message: string) => (cause: unknown) =>
+  new PersistedQueue.PersistedQueueError({ message, cause })
+
+/**
+ * The store over one ioredis connection, closed with the scope.
+ */
+export const make = Effect.fnUntraced(function* (options: Options) {
   const prefix = options.prefix ?? "effectq:"
-  const keyQueue = (name: string) => `${prefix}${name}`
-  const keyLock = (id: string) => `${prefix}${id}:lock`
-  const keyPending = (name: string) => `${prefix}${name}:pending`
-  const keyFailed = (name: string) => `${prefix}${name}:failed`
-  const workerId = crypto.randomUUID()
-
-  type Element = {
-    readonly id: string
-    readonly element: unknown
-    attempts: number
-    lastFailure?: string
+  const pollInterval = options.pollInterval ?? "1 second"
+  // Redis takes whole milliseconds; the cli's refresh interval is a third of the expiration.
+  const lockExpiration = Math.ceil(Duration.toMillis(options.lockExpiration ?? "90 seconds"))
+  const lockRefresh = Math.ceil(Duration.toMillis(options.lockRefreshInterval ?? "30 seconds"))
+  const redis = yield* Effect.acquireRelease(
+    Effect.sync(() => new Redis(options)),
+    (redis) =>
+      Effect.orElse(
+        Effect.tryPromise(() => redis.quit()),
+        () => Effect.sync(() => redis.disconnect())
+      )
+  )
+  const run = (script: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) =>
+    Effect.tryPromise({
+      try: () => redis.eval(script, keys.length, ...keys, ...args),
+      catch: queueError("Redis failed to run a queue script")
+    })
+  const keys = (name: string) => {
+    const base = `${prefix}${name}`
+    return {
+      queue: base,
+      ids: `${base}:ids`,
+      elements: `${base}:elements`,
+      taken: `${base}:taken`,
+      failed: `${base}:failed`,
+      lastScan: `${base}:scanned`,
+      lockPrefix: `${base}:lock:`
+    }
   }
 
-  const mailboxes = yield* RcMap.make({
-    lookup: Effect.fnUntraced(function* (name: string) {
-      const queueKey = keyQueue(name)
-      const pendingKey = keyPending(name)
-      const mailbox = yield* Mailbox.make<Element>()
-      const takers = MutableRef.make(0)
-      const pollLatch = Effect.unsafeMakeLatch()
-      const takenLatch = Effect.unsafeMakeLatch()
+  const settle = (
+    name: string,
+    id: string,
+    token: string,
+    outcome: "done" | "retry" | "failed",
+    envelope: string
+  ) => {
+    const k = keys(name)
+    return run(
+      settleScript,
+      [k.taken, k.lockPrefix + id, k.queue, k.elements, k.failed],
+      [id, token, outcome, envelope]
+    )
+  }
 
-      yield* Effect.addFinalizer(() =>
-        Effect.flatMap(mailbox.clear, (elements) =>
-          elements.length === 0
-            ? Effect.void
-            : Effect.promise(() =>
-                Promise.all(
-                  Array.from(elements, (element) =>
-                    redis.requeue(
-                      queueKey,
-                      pendingKey,
-                      keyLock(element.id),
-                      element.id,
-                      JSON.stringify(element)
-                    )
-                  )
-                )
-              )
-        )
+  // Pops one id and locks it to this taker; `undefined` when the queue is empty.
+  const takeOne = Effect.fnUntraced(function* (name: string, maxAttempts: number) {
+    const k = keys(name)
+    const token = crypto.randomUUID()
+    const popped = yield* run(
+      takeScript,
+      [k.queue, k.taken, k.elements],
+      [k.lockPrefix, token, lockExpiration]
+    )
+    if (!Array.isArray(popped)) return undefined
+    const [id, raw] = popped as [string, string | undefined]
+    const decoded = yield* Schema.decodeUnknown(Envelope)(raw).pipe(
+      Effect.mapError(queueError(`the element of ${id} in Redis is unreadable`)),
+      // An element nobody can read goes to the failed ones rather than back to the queue forever.
+      Effect.tapError(() => settle(name, id, token, "failed", JSON.stringify({ unreadable: raw ?? null })))
+    )
+    const lock = k.lockPrefix + id
+    yield* Effect.tryPromise(() => redis.pexpire(lock, lockExpiration)).pipe(
+      Effect.catchAll((error) => Effect.logWarning(`effect-clerk: cannot refresh the lock of ${id}`, error)),
+      Effect.repeat(Schedule.spaced(lockRefresh)),
+      // Forked from the uninterruptible take: closing the scope must still be able to stop it.
+      Effect.interruptible,
+      Effect.forkScoped
+    )
+    yield* Effect.addFinalizer((exit) => {
+      // An interrupted taker (a worker shutting down) did not try the element: no attempt is counted.
+      const tried = Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
+      const attempts = tried ? decoded.attempts + 1 : decoded.attempts
+      const outcome = Exit.isSuccess(exit) ? "done" : attempts >= maxAttempts ? "failed" : "retry"
+      const failure = Exit.isFailure(exit) && outcome === "failed" ? Cause.pretty(exit.cause) : undefined
+      const envelope = JSON.stringify({ attempts, element: decoded.element, failure })
+      // A finalizer cannot fail: if Redis is away, the lock expires and the element comes back.
+      return settle(name, id, token, outcome, envelope).pipe(
+        Effect.catchAll((error) => Effect.logWarning(`effect-clerk: cannot settle ${id}`, error))
       )
-
-      yield* Effect.sync(() => {
-        redis.resetQueue(queueKey, pendingKey, prefix)
-      }).pipe(
-        Effect.andThen(Effect.sleep(lockRefreshMillis)),
-        Effect.forever,
-        Effect.forkScoped,
-        Effect.interruptible
-      )
-
-      const poll = (size: number) =>
-        Effect.promise(() => redis.take(queueKey, pendingKey, prefix, workerId, size, lockExpirationMillis))
-
-      yield* Effect.gen(function* () {
-        while (true) {
-          yield* pollLatch.await
-          yield* Effect.yieldNow()
-          const results = takers.current === 0 ? null : yield* poll(takers.current)
-          if (results === null) {
-            yield* Effect.sleep(pollInterval)
-            continue
-          }
-          takenLatch.unsafeClose()
-          yield* mailbox.offerAll(results.map((json) => JSON.parse(json)))
-          yield* takenLatch.await
-          yield* Effect.yieldNow()
-        }
-      }).pipe(Effect.sandbox, Effect.retry(Schedule.spaced(500)), Effect.forkScoped, Effect.interruptible)
-
-      return { mailbox, takers, pollLatch, takenLatch } as const
-    }),
-    idleTimeToLive: Duration.seconds(30)
+    })
+    return { id, attempts: decoded.attempts, element: decoded.element }
   })
 
-  const activeLockKeys = new Set<string>()
-
-  yield* Effect.gen(function* () {
-    while (true) {
-      yield* Effect.sleep(lockRefreshMillis)
-      activeLockKeys.forEach((key) => {
-        redis.pexpire(key, lockExpirationMillis)
-      })
-    }
-  }).pipe(
-    Effect.forkScoped,
-    Effect.interruptible,
-    Effect.annotateLogs({
-      package: "@effect/experimental",
-      module: "PersistedQueue/Redis",
-      fiber: "refreshLocks"
-    })
-  )
-
   return PersistedQueue.PersistedQueueStore.of({
-    offer: ({ element, id, isCustomId, name }) =>
-      Effect.tryPromise({
-        try: (): Promise<unknown> =>
-          isCustomId
-            ? redis.offer(
-                `${prefix}${name}`,
-                `${prefix}${name}:ids`,
-                id,
-                JSON.stringify({ id, element, attempts: 0 })
-              )
-            : redis.lpush(`${prefix}${name}`, JSON.stringify({ id, element, attempts: 0 })),
-        catch: (cause) =>
-          new PersistedQueue.PersistedQueueError({
-            message: "Failed to offer element to persisted queue",
-            cause
-          })
-      }),
-    take: (options) =>
-      Effect.uninterruptibleMask((restore) =>
-        RcMap.get(mailboxes, options.name).pipe(
-          Effect.flatMap(({ mailbox, pollLatch, takenLatch, takers }) => {
-            takers.current++
-            if (takers.current === 1) {
-              pollLatch.unsafeOpen()
-            }
-            return Effect.tap(restore(mailbox.take as Effect.Effect<Element>), () => {
-              takers.current--
-              if (takers.current === 0) {
-                pollLatch.unsafeClose()
-                takenLatch.unsafeOpen()
-              } else if (Option.getOrUndefined(mailbox.unsafeSize()) === 0) {
-                takenLatch.unsafeOpen()
-              }
-            })
-          }),
-          Effect.scoped,
-          Effect.tap((element) => {
-            const lock = keyLock(element.id)
-            activeLockKeys.add(lock)
-            return Effect.addFinalizer(
-              Exit.match({
-                onFailure: (cause) => {
-                  activeLockKeys.delete(lock)
-                  const nextAttempts = element.attempts + 1
-                  if (nextAttempts >= options.maxAttempts) {
-                    return Effect.promise(() =>
-                      redis.failed(
-                        keyPending(options.name),
-                        lock,
-                        keyFailed(options.name),
-                        element.id,
-                        JSON.stringify({
-                          ...element,
-                          lastFailure: Cause.pretty(cause, { renderErrorCause: true }),
-                          attempts: nextAttempts
-                        })
-                      )
-                    )
-                  }
-                  return Effect.promise(() =>
-                    redis.requeue(
-                      keyQueue(options.name),
-                      keyPending(options.name),
-                      lock,
-                      element.id,
-                      JSON.stringify(
-                        Cause.isInterruptedOnly(cause)
-                          ? element
-                          : {
-                              ...element,
-                              lastFailure: Cause.pretty(cause, { renderErrorCause: true }),
-                              attempts: nextAttempts
-                            }
-                      )
-                    )
-                  )
-                },
-                onSuccess: () => {
-                  activeLockKeys.delete(lock)
-                  return Effect.promise(() => redis.complete(keyPending(options.name), lock, element.id))
-                }
-              })
-            )
-          })
-        )
+    offer: ({ element, id, name }) =>
+      Effect.try({
+        try: () => JSON.stringify({ attempts: 0, element }),
+        catch: queueError(`the element of ${id} cannot be written as JSON`)
+      }).pipe(
+        Effect.flatMap((envelope) => {
+          const k = keys(name)
+          return run(offerScript, [k.ids, k.elements, k.queue], [id, envelope])
+        })
+      ),
+    take: ({ maxAttempts, name }) => {
+      const k = keys(name)
+      const waitOnce = run(
+        requeueExpiredScript,
+        [k.taken, k.queue, k.lastScan],
+        [k.lockPrefix, lockRefresh]
+      ).pipe(Effect.zipRight(Effect.sleep(pollInterval)), Effect.as(undefined))
+      // Popping and registering the finalizer are one step, so an interruption cannot lose an element.
+      const poll = Effect.flatMap(Effect.uninterruptible(takeOne(name, maxAttempts)), (taken) =>
+        taken === undefined ? waitOnce : Effect.succeed(taken)
       )
+      return Effect.repeat(poll, { until: (taken): taken is Taken => taken !== undefined })
+    }
   })
 })
 
-export const layerStore = (
-  options: RedisOptions & {
-    readonly prefix?: string | undefined
-    readonly pollInterval?: Duration.DurationInput | undefined
-    readonly lockRefreshInterval?: Duration.DurationInput | undefined
-    readonly lockExpiration?: Duration.DurationInput | undefined
-  }
-) => Layer.scoped(PersistedQueue.PersistedQueueStore, make(options))
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerStore = (options: Options): Layer.Layer<PersistedQueue.PersistedQueueStore> =>
+  Layer.scoped(PersistedQueue.PersistedQueueStore, make(options))
