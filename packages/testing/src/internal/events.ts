@@ -5,6 +5,7 @@
  * message the operation put in the outbox. Creating an organization for a user
  * also makes that user its first member.
  */
+import { isRecord } from "./shape.js"
 import type { OutboxMessage, Store } from "./store.js"
 import { membershipJson, userJson } from "./serialize.js"
 
@@ -17,8 +18,7 @@ type Payload = (answer: unknown, store: Store) => unknown
 
 const asAnswered: Payload = (answer) => answer
 
-const field = (answer: unknown, name: string): unknown =>
-  typeof answer === "object" && answer !== null ? (answer as Record<string, unknown>)[name] : undefined
+const field = (answer: unknown, name: string): unknown => (isRecord(answer) ? answer[name] : undefined)
 
 /** Session events carry the session's user as well. */
 const withUser: Payload = (answer, store) => {
@@ -78,12 +78,10 @@ const event =
 
 /** The creator's membership, made with the organization. */
 const creatorMembership: Emit = (answer, store) =>
-  [...store.memberships.values()]
-    .filter((membership) => membership.organizationId === field(answer, "id"))
-    .map((membership) => ({
-      type: "organizationMembership.created",
-      data: membershipJson(store, membership)
-    }))
+  store.membershipsIn(String(field(answer, "id"))).map((membership) => ({
+    type: "organizationMembership.created",
+    data: membershipJson(store, membership)
+  }))
 
 const emits: Record<string, Emit> = {}
 const on = (emit: Emit, ...operationIds: ReadonlyArray<string>) => {

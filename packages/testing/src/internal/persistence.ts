@@ -3,9 +3,10 @@
  * carries on where it stopped: every table of the store, and the signing key,
  * so session tokens issued before the restart still verify after it.
  *
- * The store is written whole, shortly after requests that changed it; a write goes to a temporary file renamed over the old one, so a
- * crash mid-write leaves the previous state readable. Indexes are not written:
- * restoring a table files every record again.
+ * The store is written whole, shortly after requests that changed it; a write
+ * goes to a temporary file renamed over the old one, so a crash mid-write leaves
+ * the previous state readable. Indexes are not written: restoring a table files
+ * every record again.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { type Duration, Effect } from "effect"
@@ -47,7 +48,7 @@ const dump = (store: Store, signingKey: JWK): string =>
   )
 
 /** Puts the saved fields back into a fresh store, through its tables so that their indexes follow. */
-const restore = (store: Store, saved: Saved["store"]) => {
+export const restore = (store: Store, saved: Saved["store"]) => {
   const fields = store as unknown as Record<string, unknown>
   for (const [name, value] of Object.entries(saved)) {
     const current = fields[name]
@@ -55,7 +56,9 @@ const restore = (store: Store, saved: Saved["store"]) => {
       current.clear()
       for (const [id, record] of value) current.set(id, record)
     } else if (Array.isArray(current) && Array.isArray(value)) {
-      current.splice(0, current.length, ...value)
+      // A loop rather than a spread: a long outbox would overflow the call's argument limit.
+      current.length = 0
+      for (const item of value) current.push(item)
     } else if (typeof current === "number" && typeof value === "number") {
       fields[name] = value
     }
@@ -87,8 +90,6 @@ const isSaved = (value: unknown): value is Saved =>
   "store" in value &&
   typeof value.store === "object" &&
   value.store !== null
-
-export { restore }
 
 /**
  * Keeps `path` up to date with `store`: `changed` says the state changed, and
