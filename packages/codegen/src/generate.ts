@@ -70,7 +70,7 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
     {
       // The emulator answers as the spec says, so Prism checks it against the spec as published.
       path: join(repoRoot, "packages/testing/src/internal/operations.ts"),
-      content: emulatorOperationsModule(loadSpec(spec), loadCorrectedSpec(spec))
+      content: emulatorOperationsModule(loadSpec(spec), loadCorrectedSpec(spec), operations)
     },
     {
       path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),

@@ -1,7 +1,9 @@
-import { Cause, Effect } from "effect"
-import type { Handler } from "./context.js"
+import { Cause, Effect, Either } from "effect"
+import type { HandlerContext, Handlers, Params, RawContext, RawHandler } from "./context.js"
+import { decodeParams, type Wire, wireOf } from "./decode.js"
 import {
   authorizationHeaderInvalid,
+  apiError,
   ClerkApiError,
   malformedRequest,
   notFound,
@@ -23,7 +25,8 @@ import type { Limiter } from "./rateLimit.js"
 import { handlers as restrictions } from "./restrictions.js"
 import { matchRoute } from "./router.js"
 import type { Webhooks } from "./webhooks.js"
-import { isRecord, type OperationSpec, propertiesOf } from "./shape.js"
+import { type OperationId, params } from "./operations.js"
+import type { OperationSpec } from "./shape.js"
 import { handlers as sessions } from "./sessions.js"
 import type { Store } from "./store.js"
 import { handlers as users } from "./users.js"
@@ -54,7 +57,11 @@ export interface EmulatorState {
   readonly webhooks: Webhooks
 }
 
-const handlers: Record<string, Handler> = {
+/** The operations whose handlers read decoded params, by operationId. */
+const handlers: Handlers = {}
+
+/** The operations whose handlers still read the raw request. */
+const rawHandlers: Record<string, RawHandler> = {
   ...users,
   ...identifications,
   ...organizations,
@@ -140,20 +147,25 @@ const json = (
   body: JSON.stringify(body)
 })
 
-/** Clerk refuses a body key its operation does not take with 422 `form_param_unknown`. */
-const unknownParam = (spec: OperationSpec, body: unknown): ClerkApiError | undefined => {
-  const known = spec.body && propertiesOf(spec.body)
-  if (known === undefined || Object.keys(known).length === 0 || !isRecord(body)) return undefined
-  const unknown = Object.keys(body).find((key) => known[key] === undefined)
-  return unknown === undefined
-    ? undefined
-    : new ClerkApiError(
-        422,
-        "form_param_unknown",
-        "is unknown",
-        `${unknown} is not a valid parameter for this request.`,
-        { param_name: unknown }
-      )
+const isOperationId = (id: string): id is OperationId => Object.hasOwn(params, id)
+
+/**
+ * Decodes the request's params with the operation's params schema, then answers
+ * with its handler: a resource module's, or the generic store's.
+ */
+const dispatch = <Id extends OperationId>(
+  id: Id,
+  op: OperationSpec,
+  wire: Wire,
+  raw: RawContext
+): Effect.Effect<unknown, ClerkApiError> => {
+  const decoded = decodeParams(op, params[id], wire)
+  if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+  const handler = handlers[id]
+  const ctx: HandlerContext = { store: raw.store, keys: raw.keys }
+  // Decoded by `params[id]`, the schema whose type `Params<Id>` is.
+  if (handler !== undefined) return handler(decoded.right as Params<Id>, ctx)
+  return (rawHandlers[id] ?? generic(op))(raw)
 }
 
 const route = (
@@ -170,20 +182,27 @@ const route = (
       if (match === undefined) throw notFound(`${method} ${request.url.pathname}`)
       const { operationId } = match.route
       if (!publicOperations.has(operationId)) authenticate(state, request.authorization)
-      const handler = handlers[operationId] ?? generic(match.route.spec)
+      if (!isOperationId(operationId)) throw notFound(`${method} ${request.url.pathname}`)
+      const op = match.route.spec
+      const query = request.url.searchParams
       return Effect.zipRight(
         rateLimited(state.limiter, operationId),
-        Effect.flatMap(parseBody(request), (body) => {
-          const unknown = unknownParam(match.route.spec, body)
-          if (unknown !== undefined) return Effect.fail(unknown)
-          return handler({
-            store: state.store,
-            keys: state.keys,
-            params: match.params,
-            query: request.url.searchParams,
-            body
+        Effect.flatMap(parseBody(request), (body) =>
+          Either.match(wireOf(op, match.params, query, body), {
+            onLeft: Effect.fail,
+            onRight: (wire) =>
+              dispatch(operationId, op, wire, {
+                store: state.store,
+                keys: state.keys,
+                params: match.params,
+                query,
+                body
+              }).pipe(
+                // A handler's store changes happen in one step: no other request runs in between.
+                Effect.withMaxOpsBeforeYield(Number.POSITIVE_INFINITY)
+              )
           })
-        })
+        )
       ).pipe(Effect.map((body) => ({ status: match.route.spec.status, body, operationId })))
     } catch (error) {
       return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
@@ -212,7 +231,7 @@ export const handle = (state: EmulatorState, request: EmulatorRequest): Effect.E
         Effect.as(
           json(
             500,
-            new ClerkApiError(
+            apiError(
               500,
               "internal_clerk_error",
               "Oops, an unexpected error occurred",

@@ -1,18 +1,41 @@
-import { Effect } from "effect"
+import { Effect, type Schema } from "effect"
 import { ClerkApiError } from "./errors.js"
 import type { SigningKeys } from "./keys.js"
+import type { OperationId, params } from "./operations.js"
 import type { Store } from "./store.js"
 
+/** What every handler works on besides its params. */
 export interface HandlerContext {
   readonly store: Store
   readonly keys: SigningKeys
+}
+
+/** The decoded (camelCase) params of an operation, as its params schema in `@effect-clerk/backend` types them. */
+export type Params<Id extends OperationId> = Schema.Schema.Type<(typeof params)[Id]>
+
+/**
+ * Answers the 200 body of an operation from its decoded params, or fails with a
+ * Clerk error. The router runs it without yielding to another request (see
+ * `app.ts`), so a handler that does nothing asynchronous changes the store in
+ * one step.
+ */
+export type Handler<Id extends OperationId> = (
+  params: Params<Id>,
+  ctx: HandlerContext
+) => Effect.Effect<unknown, ClerkApiError>
+
+/** A resource module's handlers, by the operationIds it answers. */
+export type Handlers = { readonly [Id in OperationId]?: Handler<Id> }
+
+/** The raw request a handler not yet reading decoded params gets. */
+export interface RawContext extends HandlerContext {
   readonly params: Record<string, string>
   readonly query: URLSearchParams
   readonly body: unknown
 }
 
 /** Answers the 200 body of an operation, or fails with a Clerk error. */
-export type Handler = (ctx: HandlerContext) => Effect.Effect<unknown, ClerkApiError>
+export type RawHandler = (ctx: RawContext) => Effect.Effect<unknown, ClerkApiError>
 
 /**
  * Runs synchronous emulator code in one step (no fiber yields), which is what
@@ -30,8 +53,8 @@ export const attempt = <A>(f: () => A): Effect.Effect<A, ClerkApiError> =>
 
 /** Lifts a synchronous handler (see `attempt`). */
 export const sync =
-  <A>(f: (ctx: HandlerContext) => A): ((ctx: HandlerContext) => Effect.Effect<A, ClerkApiError>) =>
+  <A>(f: (ctx: RawContext) => A): ((ctx: RawContext) => Effect.Effect<A, ClerkApiError>) =>
   (ctx) =>
     attempt(() => f(ctx))
 
-export const param = (ctx: HandlerContext, name: string): string => ctx.params[name] ?? ""
+export const param = (ctx: RawContext, name: string): string => ctx.params[name] ?? ""

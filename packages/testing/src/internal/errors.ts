@@ -1,21 +1,18 @@
+import { Data } from "effect"
+
 /**
  * An error the emulator answers with, shaped like Clerk's `ClerkErrors` body.
- * Handlers throw it from synchronous code so that every store mutation of one
- * request happens without yielding to another fiber.
+ * Handlers fail with it as a value; the router turns it into the answer.
  */
-export class ClerkApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly longMessage: string,
-    readonly meta: Record<string, unknown> = {},
-    /** Response headers the error answers with besides the JSON ones, like `Retry-After`. */
-    readonly headers: Record<string, string> = {}
-  ) {
-    super(message)
-  }
-
+export class ClerkApiError extends Data.TaggedError("ClerkApiError")<{
+  readonly status: number
+  readonly code: string
+  readonly message: string
+  readonly longMessage: string
+  readonly meta: Record<string, unknown>
+  /** Response headers the error answers with besides the JSON ones, like `Retry-After`. */
+  readonly headers: Record<string, string>
+}> {
   toBody(clerkTraceId: string): unknown {
     return {
       errors: [{ message: this.message, long_message: this.longMessage, code: this.code, meta: this.meta }],
@@ -24,12 +21,22 @@ export class ClerkApiError extends Error {
   }
 }
 
+/** A Clerk error of one status and code; `meta` names the param it is about, where it is about one. */
+export const apiError = (
+  status: number,
+  code: string,
+  message: string,
+  longMessage: string,
+  meta: Record<string, unknown> = {},
+  headers: Record<string, string> = {}
+): ClerkApiError => new ClerkApiError({ status, code, message, longMessage, meta, headers })
+
 export const notFound = (what = "Resource"): ClerkApiError =>
-  new ClerkApiError(404, "resource_not_found", "not found", `${what} not found`)
+  apiError(404, "resource_not_found", "not found", `${what} not found`)
 
 /** 401 for a request without an `Authorization: Bearer <key>` header, as Clerk answers it. */
 export const authorizationHeaderInvalid = (): ClerkApiError =>
-  new ClerkApiError(
+  apiError(
     401,
     "authorization_header_format_invalid",
     "Invalid Authorization header format",
@@ -39,11 +46,11 @@ export const authorizationHeaderInvalid = (): ClerkApiError =>
 /** 401 for a secret key that is not the instance's, as Clerk answers it. */
 export const secretKeyInvalid = (): ClerkApiError => {
   const message = "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."
-  return new ClerkApiError(401, "clerk_key_invalid", message, message)
+  return apiError(401, "clerk_key_invalid", message, message)
 }
 
 export const identifierExists = (param: string, label: string): ClerkApiError =>
-  new ClerkApiError(
+  apiError(
     422,
     "form_identifier_exists",
     `That ${label} is taken. Please try another.`,
@@ -52,22 +59,22 @@ export const identifierExists = (param: string, label: string): ClerkApiError =>
   )
 
 export const paramMissing = (param: string): ClerkApiError =>
-  new ClerkApiError(422, "form_param_missing", `${param} must be included.`, `${param} must be included.`, {
+  apiError(422, "form_param_missing", `${param} must be included.`, `${param} must be included.`, {
     param_name: param
   })
 
 export const paramInvalid = (param: string, longMessage: string): ClerkApiError =>
-  new ClerkApiError(422, "form_param_value_invalid", "is invalid", longMessage, { param_name: param })
+  apiError(422, "form_param_value_invalid", "is invalid", longMessage, { param_name: param })
 
 export const paramFormatInvalid = (param: string, longMessage: string): ClerkApiError =>
-  new ClerkApiError(422, "form_param_format_invalid", "is invalid", longMessage, { param_name: param })
+  apiError(422, "form_param_format_invalid", "is invalid", longMessage, { param_name: param })
 
 export const malformedRequest = (longMessage: string): ClerkApiError =>
-  new ClerkApiError(400, "malformed_request", "malformed request", longMessage)
+  apiError(400, "malformed_request", "malformed request", longMessage)
 
 /** 429, as Clerk answers a request over its instance's rate limit. */
 export const tooManyRequests = (retryAfterSeconds: number): ClerkApiError =>
-  new ClerkApiError(
+  apiError(
     429,
     "too_many_requests",
     "Too many requests",

@@ -6,8 +6,8 @@
  * spec's shape of the answer. So every such resource is stateful: what a create
  * stores, a get answers, an update changes and a delete removes.
  */
-import { type Handler, type HandlerContext, sync } from "./context.js"
-import { ClerkApiError, notFound } from "./errors.js"
+import { type RawHandler, type RawContext, sync } from "./context.js"
+import { apiError, notFound } from "./errors.js"
 import { makeId, randomBase62 } from "./ids.js"
 import { operations } from "./operations.js"
 import {
@@ -202,7 +202,7 @@ const answer = (op: OperationSpec, hint: JsonRecord, now: number): unknown => {
   )
 }
 
-const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now: number): JsonRecord => {
+const create = (ctx: RawContext, op: OperationSpec, fields: JsonRecord, now: number): JsonRecord => {
   const object = objectOf(op.response)
   const properties = op.response === undefined ? {} : propertiesOf(op.response)
   const secrets: JsonRecord = {}
@@ -296,7 +296,7 @@ const machineTokens: ReadonlySet<string> = new Set([
 ])
 
 /** Verifies a machine token: the record of the collection that holds it, else 404. */
-const verify = (ctx: HandlerContext, op: OperationSpec, now: number): unknown => {
+const verify = (ctx: RawContext, op: OperationSpec, now: number): unknown => {
   const body = bodyFields(ctx.body)
   const secret = body.secret ?? body.token ?? body.access_token
   const found = [...collection(ctx.store, parentOf(concrete(op.path, ctx.params))).values()].find(
@@ -307,7 +307,7 @@ const verify = (ctx: HandlerContext, op: OperationSpec, now: number): unknown =>
       (typeof record.expiration !== "number" || record.expiration > now)
   )
   if (found === undefined)
-    throw new ClerkApiError(404, "resource_not_found", "not found", "No valid token matches the one given.")
+    throw apiError(404, "resource_not_found", "not found", "No valid token matches the one given.")
   return answer(op, found, now)
 }
 
@@ -320,7 +320,7 @@ export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord
 }
 
 /** Answers an operation from the generic store, as its path and method say. */
-export const generic = (op: OperationSpec): Handler =>
+export const generic = (op: OperationSpec): RawHandler =>
   sync((ctx) => {
     const { store, params } = ctx
     const now = store.now()

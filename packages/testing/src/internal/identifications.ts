@@ -1,5 +1,5 @@
-import { type Handler, type HandlerContext, param, sync } from "./context.js"
-import { ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
+import { type RawHandler, type RawContext, param, sync } from "./context.js"
+import { apiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
 import { makeId } from "./ids.js"
 import { operations } from "./operations.js"
 import { fill } from "./shape.js"
@@ -69,7 +69,7 @@ const removeIdentification = (store: Store, record: IdentificationRecord): void 
   user.updatedAt = store.now()
 }
 
-const find = (ctx: HandlerContext, kind: Kind, pathParam: string): IdentificationRecord => {
+const find = (ctx: RawContext, kind: Kind, pathParam: string): IdentificationRecord => {
   const record = ctx.store.identifications.get(param(ctx, pathParam))
   if (record === undefined || record.kind !== kind) throw notFound(labels[kind])
   return record
@@ -78,7 +78,7 @@ const find = (ctx: HandlerContext, kind: Kind, pathParam: string): Identificatio
 const toJson = (store: Store, record: IdentificationRecord): unknown =>
   record.kind === "email_address" ? emailAddressJson(record) : phoneNumberJson(store, record)
 
-const create = (kind: Kind): Handler =>
+const create = (kind: Kind): RawHandler =>
   sync((ctx) => {
     const body = bodyObject(ctx.body)
     const userId = reqString(body, "user_id")
@@ -94,7 +94,7 @@ const create = (kind: Kind): Handler =>
     return toJson(ctx.store, record)
   })
 
-const update = (kind: Kind, pathParam: string): Handler =>
+const update = (kind: Kind, pathParam: string): RawHandler =>
   sync((ctx) => {
     const record = find(ctx, kind, pathParam)
     const body = bodyObject(ctx.body)
@@ -113,10 +113,10 @@ const update = (kind: Kind, pathParam: string): Handler =>
     return toJson(ctx.store, record)
   })
 
-const get = (kind: Kind, pathParam: string): Handler =>
+const get = (kind: Kind, pathParam: string): RawHandler =>
   sync((ctx) => toJson(ctx.store, find(ctx, kind, pathParam)))
 
-const remove = (kind: Kind, pathParam: string): Handler =>
+const remove = (kind: Kind, pathParam: string): RawHandler =>
   sync((ctx) => {
     const record = find(ctx, kind, pathParam)
     removeIdentification(ctx.store, record)
@@ -124,7 +124,7 @@ const remove = (kind: Kind, pathParam: string): Handler =>
   })
 
 /** Clerk would email or text a one-time code; the emulator puts it in its outbox instead. */
-const prepare = (kind: Kind, pathParam: string, operationId: string): Handler => {
+const prepare = (kind: Kind, pathParam: string, operationId: string): RawHandler => {
   const response = operations.find((op) => op.operationId === operationId)?.response
   return sync((ctx) => {
     const record = find(ctx, kind, pathParam)
@@ -156,7 +156,7 @@ const prepare = (kind: Kind, pathParam: string, operationId: string): Handler =>
 }
 
 /** The code of the latest message sent for the identification verifies it; any other is refused. */
-const attempt = (kind: Kind, pathParam: string, operationId: string): Handler => {
+const attempt = (kind: Kind, pathParam: string, operationId: string): RawHandler => {
   const response = operations.find((op) => op.operationId === operationId)?.response
   return sync((ctx) => {
     const record = find(ctx, kind, pathParam)
@@ -165,15 +165,9 @@ const attempt = (kind: Kind, pathParam: string, operationId: string): Handler =>
     const verificationId = reqString(body, "verification_id")
     const sent = ctx.store.outbox.filter((message) => message.identificationId === record.id).pop()
     if (sent === undefined || sent.code !== code || sent.verificationId !== verificationId) {
-      throw new ClerkApiError(
-        422,
-        "form_code_incorrect",
-        "Incorrect code",
-        "The verification code is incorrect.",
-        {
-          param_name: "code"
-        }
-      )
+      throw apiError(422, "form_code_incorrect", "Incorrect code", "The verification code is incorrect.", {
+        param_name: "code"
+      })
     }
     const now = ctx.store.now()
     record.verified = true
@@ -191,7 +185,7 @@ const attempt = (kind: Kind, pathParam: string, operationId: string): Handler =>
   })
 }
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   PrepareEmailAddressVerification: prepare(
     "email_address",
     "email_address_id",

@@ -1,5 +1,5 @@
-import { type Handler, param, sync } from "./context.js"
-import { ClerkApiError, identifierExists, notFound, paramFormatInvalid, paramInvalid } from "./errors.js"
+import { type RawHandler, param, sync } from "./context.js"
+import { apiError, identifierExists, notFound, paramFormatInvalid, paramInvalid } from "./errors.js"
 import { randomBase62 } from "./ids.js"
 import {
   bodyArray,
@@ -49,7 +49,7 @@ const readInvitation = (
       (i) => i.emailAddress === emailAddress && i.status === "pending"
     )
     if (pending) {
-      throw new ClerkApiError(
+      throw apiError(
         422,
         "duplicate_record",
         "duplicate invitation",
@@ -75,7 +75,7 @@ const readInvitation = (
   return record
 }
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   CreateInvitation: sync((ctx) => {
     const record = readInvitation(ctx.store, bodyObject(ctx.body), ctx.store.now(), [])
     ctx.store.invitations.set(record.id, record)
@@ -118,7 +118,7 @@ export const handlers: Record<string, Handler> = {
     const invitation = ctx.store.invitations.get(param(ctx, "invitation_id"))
     if (invitation === undefined) throw notFound("invitation")
     if (invitation.status !== "pending") {
-      throw new ClerkApiError(
+      throw apiError(
         400,
         "invitation_not_pending",
         "not pending",

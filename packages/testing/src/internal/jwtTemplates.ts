@@ -6,8 +6,15 @@
  */
 import { Effect } from "effect"
 import { importPKCS8, SignJWT } from "jose"
-import { attempt, type Handler, type HandlerContext, param, sync } from "./context.js"
-import { ClerkApiError, identifierExists, notFound, paramInvalid, paramMissing } from "./errors.js"
+import { attempt, type RawHandler, type RawContext, param, sync } from "./context.js"
+import {
+  apiError,
+  type ClerkApiError,
+  identifierExists,
+  notFound,
+  paramInvalid,
+  paramMissing
+} from "./errors.js"
 import { randomBase62 } from "./ids.js"
 import {
   bodyObject,
@@ -40,7 +47,7 @@ const templateJson = (t: JwtTemplateRecord) => ({
   updated_at: t.updatedAt
 })
 
-const templateParam = (ctx: HandlerContext): JwtTemplateRecord => {
+const templateParam = (ctx: RawContext): JwtTemplateRecord => {
   const template = ctx.store.jwtTemplates.get(param(ctx, "template_id"))
   if (template === undefined) throw notFound("JWT template")
   return template
@@ -208,7 +215,7 @@ const render = (context: JsonObject, value: unknown): unknown => {
   return value
 }
 
-const templateToken: Handler = (ctx) =>
+const templateToken: RawHandler = (ctx) =>
   Effect.flatMap(
     attempt(() => {
       const { store } = ctx
@@ -216,12 +223,7 @@ const templateToken: Handler = (ctx) =>
       const name = param(ctx, "template_name")
       const template = [...store.jwtTemplates.values()].find((t) => t.name === name)
       if (template === undefined) {
-        throw new ClerkApiError(
-          404,
-          "resource_not_found",
-          "not found",
-          `No JWT template named ${name} exists.`
-        )
+        throw apiError(404, "resource_not_found", "not found", `No JWT template named ${name} exists.`)
       }
       const lifetime = bounded(bodyObject(ctx.body), "expires_in_seconds", 30, 315360000) ?? template.lifetime
       const iat = Math.floor(Date.now() / 1000)
@@ -252,7 +254,7 @@ const templateToken: Handler = (ctx) =>
     }
   )
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   ListJWTTemplates: sync((ctx) =>
     listAnswer(
       ctx.query,

@@ -1,4 +1,4 @@
-import { type HandlerContext, param } from "./context.js"
+import { type RawContext, param } from "./context.js"
 import { notFound } from "./errors.js"
 import type { OrganizationRecord, Store, UserRecord } from "./store.js"
 
@@ -16,7 +16,7 @@ export const findOrganization = (store: Store, idOrSlug: string): OrganizationRe
   throw notFound("organization")
 }
 
-export const userParam = (ctx: HandlerContext): UserRecord => findUser(ctx.store, param(ctx, "user_id"))
+export const userParam = (ctx: RawContext): UserRecord => findUser(ctx.store, param(ctx, "user_id"))
 
-export const organizationParam = (ctx: HandlerContext): OrganizationRecord =>
+export const organizationParam = (ctx: RawContext): OrganizationRecord =>
   findOrganization(ctx.store, param(ctx, "organization_id"))

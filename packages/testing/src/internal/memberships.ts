@@ -1,5 +1,5 @@
-import { type Handler, type HandlerContext, param, sync } from "./context.js"
-import { ClerkApiError, notFound, paramInvalid } from "./errors.js"
+import { type RawHandler, type RawContext, param, sync } from "./context.js"
+import { apiError, notFound, paramInvalid } from "./errors.js"
 import { findUser, organizationParam } from "./lookups.js"
 import {
   bodyObject,
@@ -55,7 +55,7 @@ export const assertMembershipRoom = (
       taken++
   }
   if (taken + adding > limit) {
-    throw new ClerkApiError(
+    throw apiError(
       403,
       "organization_membership_quota_exceeded",
       "organization membership quota exceeded",
@@ -73,7 +73,7 @@ export const addMembership = (
   privateMetadata: Metadata
 ): MembershipRecord => {
   if (store.findMembership(organization.id, user.id) !== undefined) {
-    throw new ClerkApiError(
+    throw apiError(
       422,
       "already_a_member_in_organization",
       "already a member",
@@ -113,7 +113,7 @@ const assertKeepsAManager = (store: Store, membership: MembershipRecord, nextRol
     .membershipsIn(membership.organizationId)
     .some((m) => m.id !== membership.id && managesMemberships(store, m.role))
   if (!another) {
-    throw new ClerkApiError(
+    throw apiError(
       400,
       "organization_minimum_permissions_needed",
       "minimum organization permissions needed",
@@ -122,14 +122,14 @@ const assertKeepsAManager = (store: Store, membership: MembershipRecord, nextRol
   }
 }
 
-const membershipParam = (ctx: HandlerContext): MembershipRecord => {
+const membershipParam = (ctx: RawContext): MembershipRecord => {
   const organization = organizationParam(ctx)
   const membership = ctx.store.findMembership(organization.id, param(ctx, "user_id"))
   if (membership === undefined) throw notFound("organization membership")
   return membership
 }
 
-const listed = (ctx: HandlerContext, memberships: ReadonlyArray<MembershipRecord>): unknown => {
+const listed = (ctx: RawContext, memberships: ReadonlyArray<MembershipRecord>): unknown => {
   const { store, query } = ctx
   const p = page(query)
   const user = (m: MembershipRecord) => store.users.get(m.userId)
@@ -156,7 +156,7 @@ const listed = (ctx: HandlerContext, memberships: ReadonlyArray<MembershipRecord
 }
 
 /** The user filters of `GET /organizations/{organization_id}/memberships`. */
-const filterMembers = (ctx: HandlerContext, memberships: ReadonlyArray<MembershipRecord>) => {
+const filterMembers = (ctx: RawContext, memberships: ReadonlyArray<MembershipRecord>) => {
   const { store, query: q } = ctx
   const userIds = queryIdFilter(q, "user_id")
   const emails = queryList(q, "email_address").map((e) => e.toLowerCase())
@@ -199,7 +199,7 @@ const filterMembers = (ctx: HandlerContext, memberships: ReadonlyArray<Membershi
   })
 }
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   CreateOrganizationMembership: sync((ctx) => {
     const organization = organizationParam(ctx)
     const body = bodyObject(ctx.body)

@@ -1,5 +1,5 @@
-import { type Handler, type HandlerContext, param, sync } from "./context.js"
-import { ClerkApiError, notFound, paramInvalid } from "./errors.js"
+import { type RawHandler, type RawContext, param, sync } from "./context.js"
+import { apiError, notFound, paramInvalid } from "./errors.js"
 import { findUser, organizationParam, userParam } from "./lookups.js"
 import { assertMembershipRoom, checkRole } from "./memberships.js"
 import {
@@ -35,7 +35,7 @@ const readInvitation = (
   if (inviterId !== null) findUser(store, inviterId)
   const existing = store.findIdentification("email_address", emailAddress)
   if (existing !== undefined && store.findMembership(organization.id, existing.userId) !== undefined) {
-    throw new ClerkApiError(
+    throw apiError(
       422,
       "already_a_member_in_organization",
       "already a member",
@@ -62,7 +62,7 @@ const invitationsOf = (store: Store, organizationId: string): Array<Organization
   [...store.organizationInvitations.values()].filter((i) => i.organizationId === organizationId)
 
 const listed = (
-  ctx: HandlerContext,
+  ctx: RawContext,
   invitations: ReadonlyArray<OrganizationInvitationRecord>,
   withOrganization: boolean
 ): unknown => {
@@ -88,7 +88,7 @@ const listed = (
   }
 }
 
-const invitationParam = (ctx: HandlerContext): OrganizationInvitationRecord => {
+const invitationParam = (ctx: RawContext): OrganizationInvitationRecord => {
   const organization = organizationParam(ctx)
   const invitation = ctx.store.organizationInvitations.get(param(ctx, "invitation_id"))
   if (invitation === undefined || invitation.organizationId !== organization.id) {
@@ -97,7 +97,7 @@ const invitationParam = (ctx: HandlerContext): OrganizationInvitationRecord => {
   return invitation
 }
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   CreateOrganizationInvitation: sync((ctx) => {
     const now = ctx.store.now()
     const organization = organizationParam(ctx)
@@ -148,7 +148,7 @@ export const handlers: Record<string, Handler> = {
   RevokeOrganizationInvitation: sync((ctx) => {
     const invitation = invitationParam(ctx)
     if (invitation.status !== "pending") {
-      throw new ClerkApiError(
+      throw apiError(
         400,
         "organization_invitation_not_pending",
         "not pending",

@@ -1,5 +1,5 @@
-import { type Handler, sync } from "./context.js"
-import { ClerkApiError, paramFormatInvalid } from "./errors.js"
+import { type RawHandler, sync } from "./context.js"
+import { apiError, paramFormatInvalid } from "./errors.js"
 import { makeId, randomBase62 } from "./ids.js"
 import {
   bodyObject,
@@ -33,7 +33,7 @@ const checkSlug = (store: Store, slug: string, self?: string): string => {
     throw paramFormatInvalid("slug", "slug may contain only lowercase letters, digits and single dashes.")
   }
   if (slugTaken(store, slug, self)) {
-    throw new ClerkApiError(
+    throw apiError(
       422,
       "form_identifier_exists",
       "That slug is taken. Please try another.",
@@ -153,7 +153,7 @@ const deleteOrganization = sync((ctx) => {
   return deletedJson("organization", organization.id, { slug: organization.slug })
 })
 
-const metadata = (merge: boolean): Handler =>
+const metadata = (merge: boolean): RawHandler =>
   sync((ctx) => {
     const organization = organizationParam(ctx)
     const body = bodyObject(ctx.body)
@@ -188,7 +188,7 @@ const deleteLogo = sync((ctx) => {
   return organizationJson(ctx.store, organization)
 })
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   ListOrganizations: listOrganizations,
   CreateOrganization: createOrganization,
   GetOrganization: sync((ctx) =>

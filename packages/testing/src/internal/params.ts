@@ -1,4 +1,4 @@
-import { ClerkApiError, paramFormatInvalid, paramInvalid, paramMissing } from "./errors.js"
+import { apiError, paramFormatInvalid, paramInvalid, paramMissing } from "./errors.js"
 import type { InvitationStatus, Metadata } from "./store.js"
 
 export type JsonObject = Record<string, unknown>
@@ -8,18 +8,13 @@ const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !==
 export const bodyObject = (body: unknown): JsonObject => {
   if (body === undefined) return {}
   if (!isObject(body))
-    throw new ClerkApiError(
-      400,
-      "malformed_request",
-      "malformed request",
-      "The request body must be a JSON object."
-    )
+    throw apiError(400, "malformed_request", "malformed request", "The request body must be a JSON object.")
   return body
 }
 
 export const bodyArray = (body: unknown): Array<JsonObject> => {
   if (!Array.isArray(body) || !body.every(isObject)) {
-    throw new ClerkApiError(
+    throw apiError(
       400,
       "malformed_request",
       "malformed request",
@@ -52,18 +47,12 @@ export const reqString = (o: JsonObject, key: string): string => {
 export const reqFile = (o: JsonObject, key: string): Blob => {
   const v = o[key]
   if (!(v instanceof Blob)) {
-    throw new ClerkApiError(
-      400,
-      "form_param_missing",
-      `${key} must be included.`,
-      `${key} must be included.`,
-      {
-        param_name: key
-      }
-    )
+    throw apiError(400, "form_param_missing", `${key} must be included.`, `${key} must be included.`, {
+      param_name: key
+    })
   }
   if (v.size === 0) {
-    throw new ClerkApiError(400, "form_param_value_invalid", "is invalid", `${key} must not be empty.`, {
+    throw apiError(400, "form_param_value_invalid", "is invalid", `${key} must not be empty.`, {
       param_name: key
     })
   }
@@ -99,7 +88,7 @@ const encoder = new TextEncoder()
 /** Refuses a metadata object over Clerk's limit; every metadata value stored passes here. */
 const withinLimit = (key: string, value: Metadata): Metadata => {
   if (encoder.encode(JSON.stringify(value)).length > metadataLimitBytes) {
-    throw new ClerkApiError(
+    throw apiError(
       422,
       "form_param_exceeds_allowed_size",
       "exceeds the allowed size",

@@ -4,8 +4,8 @@
  * user and invitation creation call it with the identifiers they would add.
  */
 import { Effect } from "effect"
-import { type Handler, param, sync } from "./context.js"
-import { ClerkApiError, paramFormatInvalid } from "./errors.js"
+import { type RawHandler, param, sync } from "./context.js"
+import { apiError, type ClerkApiError, paramFormatInvalid } from "./errors.js"
 import { generic } from "./generic.js"
 import { operations } from "./operations.js"
 import { bodyObject, listAnswer, optBoolean, page, reqString } from "./params.js"
@@ -69,7 +69,7 @@ const restrictionsJson = (r: InstanceRestrictions) => ({
 const byAge = (store: Store, list: Listed) =>
   [...store[list].values()].sort((a, b) => a.createdAt - b.createdAt)
 
-const create = (list: Listed): Handler =>
+const create = (list: Listed): RawHandler =>
   sync((ctx) => {
     const { store } = ctx
     const body = bodyObject(ctx.body)
@@ -77,7 +77,7 @@ const create = (list: Listed): Handler =>
     // `notify` (an invitation to the allowed identifier) is read for its type only: no invitation is sent.
     optBoolean(body, "notify")
     if ([...store[list].values()].some((r) => r.identifier === identifier)) {
-      throw new ClerkApiError(
+      throw apiError(
         400,
         "duplicate_record",
         `duplicate ${list} identifier`,
@@ -94,12 +94,12 @@ const create = (list: Listed): Handler =>
     return listedJson(list, record)
   })
 
-const remove = (list: Listed): Handler =>
+const remove = (list: Listed): RawHandler =>
   sync((ctx) => {
     const id = param(ctx, "identifier_id")
     const record = ctx.store[list].get(id)
     if (record === undefined) {
-      throw new ClerkApiError(
+      throw apiError(
         404,
         "resource_not_found",
         "Identifier not found",
@@ -140,7 +140,7 @@ const onList = (store: Store, list: Listed, kind: IdentificationRecord["kind"], 
 }
 
 const notAllowed = (identifiers: ReadonlyArray<string>): ClerkApiError =>
-  new ClerkApiError(
+  apiError(
     403,
     "not_allowed_access",
     "Access not allowed.",
@@ -163,7 +163,7 @@ export const assertMaySignUp = (
       (i) => i.kind === "email_address" && /[+=#]/.test(i.value.slice(0, i.value.lastIndexOf("@")))
     )
     if (subaddress !== undefined) {
-      throw new ClerkApiError(
+      throw apiError(
         403,
         "not_allowed_access",
         "Email subaddress not allowed.",
@@ -188,7 +188,7 @@ const instanceSettings = operations.find((op) => op.operationId === "UpdateInsta
  */
 const readRestricted = sync((ctx) => optBoolean(bodyObject(ctx.body), "restricted_to_allowlist"))
 
-const updateInstanceSettings: Handler = (ctx) =>
+const updateInstanceSettings: RawHandler = (ctx) =>
   instanceSettings === undefined
     ? Effect.die("the spec has no UpdateInstanceAuthConfig")
     : Effect.flatMap(readRestricted(ctx), (restricted) =>
@@ -200,7 +200,7 @@ const updateInstanceSettings: Handler = (ctx) =>
         })
       )
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   ListAllowlistIdentifiers: sync((ctx) =>
     listAnswer(ctx.query, page(ctx.query), byAge(ctx.store, "allowlist"), (r) => listedJson("allowlist", r))
   ),

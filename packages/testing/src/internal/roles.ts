@@ -4,8 +4,8 @@
  * holds a role by key; its permissions are the role's at the time they are read,
  * so what a session token carries follows the role's current permissions.
  */
-import { type Handler, type HandlerContext, param, sync } from "./context.js"
-import { ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
+import { type RawHandler, type RawContext, param, sync } from "./context.js"
+import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
 import {
   bodyObject,
   containsFold,
@@ -47,13 +47,13 @@ export const roleJson = (store: Store, r: RoleRecord): Wire => ({
   updated_at: r.updatedAt
 })
 
-const roleParam = (ctx: HandlerContext): RoleRecord => {
+const roleParam = (ctx: RawContext): RoleRecord => {
   const role = ctx.store.roles.get(param(ctx, "organization_role_id"))
   if (role === undefined) throw notFound("organization role")
   return role
 }
 
-const permissionParam = (ctx: HandlerContext): PermissionRecord => {
+const permissionParam = (ctx: RawContext): PermissionRecord => {
   const permission = ctx.store.permissions.get(param(ctx, "permission_id"))
   if (permission === undefined) throw notFound("permission")
   return permission
@@ -92,7 +92,7 @@ const permissionIds = (store: Store, body: JsonObject): Array<string> | undefine
 }
 
 const systemPermission = (permission: PermissionRecord): ClerkApiError =>
-  new ClerkApiError(
+  apiError(
     403,
     "system_permission_immutable",
     "System permissions cannot be changed",
@@ -102,7 +102,7 @@ const systemPermission = (permission: PermissionRecord): ClerkApiError =>
 const search = <
   A extends { readonly id: string; readonly name: string; readonly key: string; readonly createdAt: number }
 >(
-  ctx: HandlerContext,
+  ctx: RawContext,
   items: Iterable<A>,
   toJson: (item: A) => Wire
 ) => {
@@ -121,7 +121,7 @@ const search = <
   return { data: paginate(sorted, p).map(toJson), total_count: sorted.length }
 }
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   ListOrganizationRoles: sync((ctx) => search(ctx, ctx.store.roles.values(), (r) => roleJson(ctx.store, r))),
   CreateOrganizationRole: sync((ctx) => {
     const { store } = ctx
@@ -167,7 +167,7 @@ export const handlers: Record<string, Handler> = {
     const { store } = ctx
     const role = roleParam(ctx)
     if ([...store.memberships.values()].some((m) => m.role === role.key)) {
-      throw new ClerkApiError(
+      throw apiError(
         422,
         "organization_role_in_use",
         "Role is in use",
@@ -181,7 +181,7 @@ export const handlers: Record<string, Handler> = {
     const role = roleParam(ctx)
     const permission = permissionParam(ctx)
     if (role.permissionIds.includes(permission.id)) {
-      throw new ClerkApiError(
+      throw apiError(
         409,
         "permission_already_assigned",
         "Permission already assigned",
@@ -196,7 +196,7 @@ export const handlers: Record<string, Handler> = {
     const role = roleParam(ctx)
     const permission = permissionParam(ctx)
     if (!role.permissionIds.includes(permission.id)) {
-      throw new ClerkApiError(
+      throw apiError(
         422,
         "permission_not_assigned",
         "Permission not assigned",

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import { attempt, type Handler, type HandlerContext, param, sync } from "./context.js"
-import { ClerkApiError, notFound, paramInvalid } from "./errors.js"
+import { attempt, type RawHandler, type RawContext, param, sync } from "./context.js"
+import { apiError, type ClerkApiError, notFound, paramInvalid } from "./errors.js"
 import { randomBase62 } from "./ids.js"
 import type { SigningKeys } from "./keys.js"
 import { findOrganization, findUser } from "./lookups.js"
@@ -87,7 +87,7 @@ export const setActiveOrganization = (
   return session
 }
 
-const sessionParam = (ctx: HandlerContext): SessionRecord => {
+const sessionParam = (ctx: RawContext): SessionRecord => {
   const session = ctx.store.sessions.get(param(ctx, "session_id"))
   if (session === undefined) throw notFound("session")
   return session
@@ -103,12 +103,7 @@ export const activeSession = (store: Store, sessionId: string): SessionRecord =>
   const session = store.sessions.get(sessionId)
   if (session === undefined) throw notFound("session")
   if (session.status !== "active") {
-    throw new ClerkApiError(
-      404,
-      "resource_not_found",
-      "not found",
-      `Session ${session.id} is ${session.status}.`
-    )
+    throw apiError(404, "resource_not_found", "not found", `Session ${session.id} is ${session.status}.`)
   }
   return session
 }
@@ -207,7 +202,7 @@ const readExpiresIn = sync((ctx) => {
   return seconds
 })
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   createSession: sync((ctx) => {
     const body = bodyObject(ctx.body)
     const session = createSession(

@@ -38,6 +38,10 @@ export interface OperationSpec {
   readonly response?: Shape
   readonly body?: Shape
   readonly multipart?: boolean
+  /** Query params by wire name. */
+  readonly query?: Readonly<Record<string, Shape>>
+  /** The array query params that travel as one comma-joined value. */
+  readonly comma?: ReadonlyArray<string>
 }
 
 export type JsonRecord = Record<string, unknown>

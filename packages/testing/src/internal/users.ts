@@ -1,6 +1,6 @@
-import { type Handler, param, sync } from "./context.js"
+import { type RawHandler, param, sync } from "./context.js"
 import { findUser, userParam } from "./lookups.js"
-import { ClerkApiError, paramInvalid } from "./errors.js"
+import { apiError, paramInvalid } from "./errors.js"
 import { addIdentification, assertAvailable } from "./identifications.js"
 import { makeId } from "./ids.js"
 import { assertMaySignUp } from "./restrictions.js"
@@ -33,7 +33,7 @@ import type { Metadata, Store, UserRecord } from "./store.js"
 const normalizeUsername = (store: Store, raw: string, self?: string): string => {
   const username = raw.trim().toLowerCase()
   if (username.length < 4 || username.length > 64) {
-    throw new ClerkApiError(
+    throw apiError(
       422,
       "form_username_invalid_length",
       "Username must be between 4 and 64 characters long.",
@@ -42,7 +42,7 @@ const normalizeUsername = (store: Store, raw: string, self?: string): string => 
     )
   }
   if (!/^[a-z0-9_-]+$/.test(username)) {
-    throw new ClerkApiError(
+    throw apiError(
       422,
       "form_username_invalid_character",
       "Username can only contain letters, numbers and '_' or '-'.",
@@ -52,7 +52,7 @@ const normalizeUsername = (store: Store, raw: string, self?: string): string => 
   }
   const other = store.findUserByUsername(username)
   if (other !== undefined && other.id !== self) {
-    throw new ClerkApiError(
+    throw apiError(
       422,
       "form_identifier_exists",
       "That username is taken. Please try another.",
@@ -65,7 +65,7 @@ const normalizeUsername = (store: Store, raw: string, self?: string): string => 
 
 const checkPassword = (password: string, skipChecks: boolean): void => {
   if (!skipChecks && password.length < 8) {
-    throw new ClerkApiError(
+    throw apiError(
       422,
       "form_password_length_too_short",
       "Passwords must be 8 characters or more.",
@@ -393,7 +393,7 @@ const countUsers = sync((ctx) => ({
   total_count: filterUsers(ctx.store, ctx.query).length
 }))
 
-const patchUser = (change: (user: UserRecord, body: JsonObject) => void): Handler =>
+const patchUser = (change: (user: UserRecord, body: JsonObject) => void): RawHandler =>
   sync((ctx) => {
     const user = userParam(ctx)
     change(user, bodyObject(ctx.body))
@@ -413,7 +413,7 @@ const ban = (store: Store, user: UserRecord, now: number): void => {
   }
 }
 
-const bulk = (banned: boolean): Handler =>
+const bulk = (banned: boolean): RawHandler =>
   sync((ctx) => {
     const ids = optStringArray(bodyObject(ctx.body), "user_ids") ?? []
     if (ids.length < 1 || ids.length > 50)
@@ -447,7 +447,7 @@ const readMetadata = (
   })
 }
 
-export const handlers: Record<string, Handler> = {
+export const handlers: Record<string, RawHandler> = {
   GetUserList: listUsers,
   GetUsersCount: countUsers,
   CreateUser: createUser,
