@@ -1,4 +1,4 @@
-import { Effect, type Schema } from "effect"
+import { Cause, Effect, Exit, Option, type Schema } from "effect"
 import { ClerkApiError } from "./errors.js"
 import type { SigningKeys } from "./keys.js"
 import type { OperationId, params } from "./operations.js"
@@ -8,6 +8,8 @@ import type { Store } from "./store.js"
 export interface HandlerContext {
   readonly store: Store
   readonly keys: SigningKeys
+  /** The answer of the generic store to this request, for handlers that add a rule to it. */
+  readonly generic: Effect.Effect<unknown, ClerkApiError>
 }
 
 /** The decoded (camelCase) params of an operation, as its params schema in `@effect-clerk/backend` types them. */
@@ -28,7 +30,9 @@ export type Handler<Id extends OperationId> = (
 export type Handlers = { readonly [Id in OperationId]?: Handler<Id> }
 
 /** The raw request a handler not yet reading decoded params gets. */
-export interface RawContext extends HandlerContext {
+export interface RawContext {
+  readonly store: Store
+  readonly keys: SigningKeys
   readonly params: Record<string, string>
   readonly query: URLSearchParams
   readonly body: unknown
@@ -56,5 +60,17 @@ export const sync =
   <A>(f: (ctx: RawContext) => A): ((ctx: RawContext) => Effect.Effect<A, ClerkApiError>) =>
   (ctx) =>
     attempt(() => f(ctx))
+
+/**
+ * Runs a converted helper from a handler that still throws: its failure is
+ * thrown for `attempt` to catch. Goes once the last such handler is converted.
+ */
+export const runNow = <A>(effect: Effect.Effect<A, ClerkApiError>): A => {
+  const exit = Effect.runSyncExit(effect)
+  if (Exit.isSuccess(exit)) return exit.value
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) throw failure.value
+  throw Cause.squash(exit.cause)
+}
 
 export const param = (ctx: RawContext, name: string): string => ctx.params[name] ?? ""

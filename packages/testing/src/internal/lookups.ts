@@ -1,22 +1,27 @@
-import { type RawContext, param } from "./context.js"
-import { notFound } from "./errors.js"
+import { Effect } from "effect"
+import { type RawContext, param, runNow } from "./context.js"
+import { type ClerkApiError, notFound } from "./errors.js"
 import type { OrganizationRecord, Store, UserRecord } from "./store.js"
 
-export const findUser = (store: Store, id: string): UserRecord => {
-  const user = store.users.get(id)
-  if (user === undefined) throw notFound("user")
-  return user
-}
+export const findUser = (store: Store, id: string): Effect.Effect<UserRecord, ClerkApiError> =>
+  Effect.suspend(() => {
+    const user = store.users.get(id)
+    return user === undefined ? Effect.fail(notFound("user")) : Effect.succeed(user)
+  })
 
 /** Organizations are addressed by id or by slug. */
-export const findOrganization = (store: Store, idOrSlug: string): OrganizationRecord => {
-  const byId = store.organizations.get(idOrSlug)
-  if (byId !== undefined) return byId
-  for (const o of store.organizations.values()) if (o.slug === idOrSlug) return o
-  throw notFound("organization")
-}
+export const findOrganization = (
+  store: Store,
+  idOrSlug: string
+): Effect.Effect<OrganizationRecord, ClerkApiError> =>
+  Effect.suspend(() => {
+    const byId = store.organizations.get(idOrSlug)
+    if (byId !== undefined) return Effect.succeed(byId)
+    for (const o of store.organizations.values()) if (o.slug === idOrSlug) return Effect.succeed(o)
+    return Effect.fail(notFound("organization"))
+  })
 
-export const userParam = (ctx: RawContext): UserRecord => findUser(ctx.store, param(ctx, "user_id"))
+export const userParam = (ctx: RawContext): UserRecord => runNow(findUser(ctx.store, param(ctx, "user_id")))
 
 export const organizationParam = (ctx: RawContext): OrganizationRecord =>
-  findOrganization(ctx.store, param(ctx, "organization_id"))
+  runNow(findOrganization(ctx.store, param(ctx, "organization_id")))

@@ -1,4 +1,5 @@
-import { apiError, paramFormatInvalid, paramInvalid, paramMissing } from "./errors.js"
+import { Effect } from "effect"
+import { apiError, type ClerkApiError, paramFormatInvalid, paramInvalid, paramMissing } from "./errors.js"
 import type { InvitationStatus, Metadata } from "./store.js"
 
 export type JsonObject = Record<string, unknown>
@@ -285,3 +286,154 @@ export const queryInvitationStatus = (q: URLSearchParams): InvitationStatus | un
     throw paramInvalid("status", `status must be one of ${invitationStatuses.join(", ")}.`)
   return known
 }
+
+/*
+ * Rules on decoded (camelCase) params that the params schemas do not state:
+ * the handlers that read decoded params use these.
+ */
+
+/** The page a list answers: Clerk's defaults where the params leave it out (the schema holds the bounds). */
+export const pageOf = (params: {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}): Page => ({
+  limit: params.limit ?? 10,
+  offset: params.offset ?? 0
+})
+
+/**
+ * The answer of a list that takes `paginated`: with `paginated: true` the page
+ * and the count of every match, `{ data, total_count }`; otherwise the bare page.
+ */
+export const listed = <A>(
+  params: { readonly paginated?: boolean | null | undefined },
+  p: Page,
+  items: ReadonlyArray<A>,
+  toJson: (item: A) => unknown
+): unknown => {
+  const data = paginate(items, p).map(toJson)
+  return params.paginated === true ? { data, total_count: items.length } : data
+}
+
+/**
+ * Sorts by an `order_by` value (`field`, `+field` or `-field`) among the fields a
+ * list supports, nulls last, ties broken by id for a stable order.
+ */
+export const sortBy = <A extends { readonly id: string }>(
+  value: string | undefined,
+  items: ReadonlyArray<A>,
+  fields: Record<string, SortKey<A>>,
+  fallback: string
+): Effect.Effect<Array<A>, ClerkApiError> => {
+  const raw = value ?? fallback
+  const field = raw.replace(/^[+-]/, "")
+  const key = fields[field]
+  if (key === undefined)
+    return Effect.fail(
+      paramInvalid(
+        "order_by",
+        `order_by must be one of ${Object.keys(fields).join(", ")}, optionally prefixed with + or -.`
+      )
+    )
+  const sign = raw.startsWith("-") ? -1 : 1
+  return Effect.succeed(
+    [...items].sort((a, b) => {
+      const x = key(a)
+      const y = key(b)
+      if (x === y) return a.id < b.id ? -sign : a.id > b.id ? sign : 0
+      if (x === null) return 1
+      if (y === null) return -1
+      // Text sorts case-insensitively, as the database collation behind Clerk's lists does.
+      const [l, r] =
+        typeof x === "string" && typeof y === "string" ? [x.toLowerCase(), y.toLowerCase()] : [x, y]
+      return (l < r ? -1 : l > r ? 1 : 0) * sign
+    })
+  )
+}
+
+/** A metadata object of the params, to be stored as it is (a create or a replace), held to the size limit. */
+export const metadata = (
+  key: string,
+  value: Metadata | undefined
+): Effect.Effect<Metadata | undefined, ClerkApiError> =>
+  value === undefined ? Effect.succeed(undefined) : limited(key, value)
+
+/**
+ * The params' metadata `patch` merged into `current` as Clerk merges metadata
+ * (objects recursively, a `null` value deletes its key), or `undefined` when the
+ * params have none. The merged object is held to the size limit.
+ */
+export const mergeMetadata = (
+  key: string,
+  patch: Metadata | undefined,
+  current: Metadata
+): Effect.Effect<Metadata | undefined, ClerkApiError> =>
+  patch === undefined ? Effect.succeed(undefined) : limited(key, merge(current, patch))
+
+const limited = (key: string, value: Metadata): Effect.Effect<Metadata, ClerkApiError> =>
+  encoder.encode(JSON.stringify(value)).length > metadataLimitBytes
+    ? Effect.fail(
+        apiError(
+          422,
+          "form_param_exceeds_allowed_size",
+          "exceeds the allowed size",
+          `${key} exceeds the maximum allowed size of 8KB.`,
+          { param_name: key }
+        )
+      )
+    : Effect.succeed(value)
+
+/** Clerk stores email addresses trimmed and lowercased. */
+export const emailOf = (raw: string, key = "email_address"): Effect.Effect<string, ClerkApiError> => {
+  const email = raw.trim().toLowerCase()
+  return emailPattern.test(email)
+    ? Effect.succeed(email)
+    : Effect.fail(paramFormatInvalid(key, `${key} must be a valid email address.`))
+}
+
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+/** A date param (`created_at`, `legal_accepted_at`), an RFC 3339 string, as the epoch ms it is stored as. */
+export const timestampOf = <N extends null | undefined>(
+  key: string,
+  raw: string | N
+): Effect.Effect<number | N, ClerkApiError> => {
+  if (raw === undefined || raw === null) return Effect.succeed(raw)
+  const ms = Date.parse(raw)
+  return Number.isNaN(ms)
+    ? Effect.fail(paramFormatInvalid(key, `${key} must be an RFC 3339 date.`))
+    : Effect.succeed(ms)
+}
+
+/** `expires_in_days`, or `fallback` where absent, within Clerk's 1 to 365. */
+export const daysOf = (
+  days: number | null | undefined,
+  fallback: number
+): Effect.Effect<number, ClerkApiError> => {
+  const value = days ?? fallback
+  return value < 1 || value > 365
+    ? Effect.fail(paramInvalid("expires_in_days", "expires_in_days must be between 1 and 365."))
+    : Effect.succeed(value)
+}
+
+/**
+ * The uploaded file of a multipart body. The upload operations declare 400 (not 422)
+ * for a bad request, so a missing or empty file answers 400.
+ */
+export const fileOf = (
+  key: string,
+  file: Blob | Uint8Array | undefined
+): Effect.Effect<Blob | Uint8Array, ClerkApiError> =>
+  file === undefined
+    ? Effect.fail(
+        apiError(400, "form_param_missing", `${key} must be included.`, `${key} must be included.`, {
+          param_name: key
+        })
+      )
+    : (file instanceof Blob ? file.size : file.length) === 0
+      ? Effect.fail(
+          apiError(400, "form_param_value_invalid", "is invalid", `${key} must not be empty.`, {
+            param_name: key
+          })
+        )
+      : Effect.succeed(file)

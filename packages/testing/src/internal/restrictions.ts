@@ -4,11 +4,9 @@
  * user and invitation creation call it with the identifiers they would add.
  */
 import { Effect } from "effect"
-import { type RawHandler, param, sync } from "./context.js"
+import type { Handler, Handlers } from "./context.js"
 import { apiError, type ClerkApiError, paramFormatInvalid } from "./errors.js"
-import { generic } from "./generic.js"
-import { operations } from "./operations.js"
-import { bodyObject, listAnswer, optBoolean, page, reqString } from "./params.js"
+import { listed, pageOf } from "./params.js"
 import { deletedJson } from "./serialize.js"
 import { isRecord } from "./shape.js"
 import {
@@ -28,23 +26,30 @@ const domainPattern = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/
 /** Classifies and normalizes an identifier as Clerk's lists take it, or refuses it. */
 const readIdentifier = (
   raw: string
-): { readonly identifier: string; readonly identifierType: ListedIdentifierType } => {
+): Effect.Effect<
+  { readonly identifier: string; readonly identifierType: ListedIdentifierType },
+  ClerkApiError
+> => {
   const value = raw.trim()
   if (/^0x[0-9a-f]{40}$/i.test(value))
-    return { identifier: value.toLowerCase(), identifierType: "web3_wallet" }
+    return Effect.succeed({ identifier: value.toLowerCase(), identifierType: "web3_wallet" })
   if (value.includes("@")) {
     const email = normalizeIdentifier("email_address", value)
-    if (emailPattern.test(email)) return { identifier: email, identifierType: "email_address" }
+    if (emailPattern.test(email))
+      return Effect.succeed({ identifier: email, identifierType: "email_address" })
   } else if (domainPattern.test(value.toLowerCase())) {
     // A bare domain stands for every email address at it.
-    return { identifier: value.toLowerCase(), identifierType: "email_address" }
+    return Effect.succeed({ identifier: value.toLowerCase(), identifierType: "email_address" })
   } else {
     const phone = value.replace(/[\s().-]/g, "")
-    if (/^\+[1-9]\d{6,14}$/.test(phone)) return { identifier: phone, identifierType: "phone_number" }
+    if (/^\+[1-9]\d{6,14}$/.test(phone))
+      return Effect.succeed({ identifier: phone, identifierType: "phone_number" })
   }
-  throw paramFormatInvalid(
-    "identifier",
-    "identifier must be either a valid email address, a valid phone number according to E.164 international standard or a valid web3 wallet."
+  return Effect.fail(
+    paramFormatInvalid(
+      "identifier",
+      "identifier must be either a valid email address, a valid phone number according to E.164 international standard or a valid web3 wallet."
+    )
   )
 }
 
@@ -69,15 +74,15 @@ const restrictionsJson = (r: InstanceRestrictions) => ({
 const byAge = (store: Store, list: Listed) =>
   [...store[list].values()].sort((a, b) => a.createdAt - b.createdAt)
 
-const create = (list: Listed): RawHandler =>
-  sync((ctx) => {
-    const { store } = ctx
-    const body = bodyObject(ctx.body)
-    const { identifier, identifierType } = readIdentifier(reqString(body, "identifier"))
-    // `notify` (an invitation to the allowed identifier) is read for its type only: no invitation is sent.
-    optBoolean(body, "notify")
+/**
+ * Adds an identifier to a list. `notify` (an invitation to the allowed identifier)
+ * is decoded for its type only: no invitation is sent.
+ */
+const create = (store: Store, list: Listed, raw: string) =>
+  Effect.gen(function* () {
+    const { identifier, identifierType } = yield* readIdentifier(raw)
     if ([...store[list].values()].some((r) => r.identifier === identifier)) {
-      throw apiError(
+      return yield* apiError(
         400,
         "duplicate_record",
         `duplicate ${list} identifier`,
@@ -94,40 +99,33 @@ const create = (list: Listed): RawHandler =>
     return listedJson(list, record)
   })
 
-const remove = (list: Listed): RawHandler =>
-  sync((ctx) => {
-    const id = param(ctx, "identifier_id")
-    const record = ctx.store[list].get(id)
-    if (record === undefined) {
-      throw apiError(
-        404,
-        "resource_not_found",
-        "Identifier not found",
-        `No identifier was found with id ${id}`
+const remove = (store: Store, list: Listed, id: string) =>
+  Effect.suspend(() => {
+    if (!store[list].delete(id))
+      return Effect.fail(
+        apiError(404, "resource_not_found", "Identifier not found", `No identifier was found with id ${id}`)
       )
-    }
-    ctx.store[list].delete(id)
-    return deletedJson(list === "allowlist" ? "allowlist_identifier" : "blocklist_identifier", id)
+    return Effect.succeed(
+      deletedJson(list === "allowlist" ? "allowlist_identifier" : "blocklist_identifier", id)
+    )
   })
 
-const updateRestrictions = sync((ctx) => {
-  const body = bodyObject(ctx.body)
-  const { restrictions } = ctx.store
-  const fields = [
-    ["allowlist", "allowlist"],
-    ["blocklist", "blocklist"],
-    ["allowlist_blocklist_disabled_on_sign_in", "allowlistBlocklistDisabledOnSignIn"],
-    ["block_email_subaddresses", "blockEmailSubaddresses"],
-    ["block_disposable_email_domains", "blockDisposableEmailDomains"]
-  ] as const
-  // Read (and validate) every field before any is written; null leaves a setting as it is.
-  const changes = fields.flatMap(([key, field]) => {
-    const value = optBoolean(body, key)
-    return typeof value === "boolean" ? [[field, value] as const] : []
+const updateRestrictions: Handler<"UpdateInstanceRestrictions"> = (params, { store }) =>
+  Effect.sync(() => {
+    const { restrictions } = store
+    // null leaves a setting as it is.
+    for (const field of [
+      "allowlist",
+      "blocklist",
+      "allowlistBlocklistDisabledOnSignIn",
+      "blockEmailSubaddresses",
+      "blockDisposableEmailDomains"
+    ] as const) {
+      const value = params[field]
+      if (typeof value === "boolean") restrictions[field] = value
+    }
+    return restrictionsJson(restrictions)
   })
-  for (const [field, value] of changes) restrictions[field] = value
-  return restrictionsJson(restrictions)
-})
 
 const onList = (store: Store, list: Listed, kind: IdentificationRecord["kind"], value: string): boolean => {
   const normalized = normalizeIdentifier(kind, value)
@@ -156,19 +154,21 @@ const notAllowed = (identifiers: ReadonlyArray<string>): ClerkApiError =>
 export const assertMaySignUp = (
   store: Store,
   identifiers: ReadonlyArray<{ readonly kind: IdentificationRecord["kind"]; readonly value: string }>
-): void => {
+): Effect.Effect<void, ClerkApiError> => {
   const { restrictions } = store
   if (restrictions.blockEmailSubaddresses) {
     const subaddress = identifiers.find(
       (i) => i.kind === "email_address" && /[+=#]/.test(i.value.slice(0, i.value.lastIndexOf("@")))
     )
     if (subaddress !== undefined) {
-      throw apiError(
-        403,
-        "not_allowed_access",
-        "Email subaddress not allowed.",
-        "Email address must not contain the characters '+', '=', or '#'.",
-        { param_name: "email_address" }
+      return Effect.fail(
+        apiError(
+          403,
+          "not_allowed_access",
+          "Email subaddress not allowed.",
+          "Email address must not contain the characters '+', '=', or '#'.",
+          { param_name: "email_address" }
+        )
       )
     }
   }
@@ -177,41 +177,34 @@ export const assertMaySignUp = (
       (restrictions.blocklist && onList(store, "blocklist", i.kind, i.value)) ||
       (restrictions.allowlist && !onList(store, "allowlist", i.kind, i.value))
   )
-  if (refused.length > 0) throw notAllowed(refused.map((i) => i.value))
+  return refused.length > 0 ? Effect.fail(notAllowed(refused.map((i) => i.value))) : Effect.void
 }
-
-const instanceSettings = operations.find((op) => op.operationId === "UpdateInstanceAuthConfig")
 
 /**
  * `restricted_to_allowlist` of the beta instance settings is the same setting as the
  * restrictions' `allowlist`; the other settings are kept by the generic store.
  */
-const readRestricted = sync((ctx) => optBoolean(bodyObject(ctx.body), "restricted_to_allowlist"))
+const updateInstanceSettings: Handler<"UpdateInstanceAuthConfig"> = (params, { store, generic }) =>
+  Effect.map(generic, (answer) => {
+    if (typeof params.restrictedToAllowlist === "boolean")
+      store.restrictions.allowlist = params.restrictedToAllowlist
+    return isRecord(answer) ? { ...answer, restricted_to_allowlist: store.restrictions.allowlist } : answer
+  })
 
-const updateInstanceSettings: RawHandler = (ctx) =>
-  instanceSettings === undefined
-    ? Effect.die("the spec has no UpdateInstanceAuthConfig")
-    : Effect.flatMap(readRestricted(ctx), (restricted) =>
-        Effect.map(generic(instanceSettings)(ctx), (answer) => {
-          if (typeof restricted === "boolean") ctx.store.restrictions.allowlist = restricted
-          return isRecord(answer)
-            ? { ...answer, restricted_to_allowlist: ctx.store.restrictions.allowlist }
-            : answer
-        })
-      )
-
-export const handlers: Record<string, RawHandler> = {
-  ListAllowlistIdentifiers: sync((ctx) =>
-    listAnswer(ctx.query, page(ctx.query), byAge(ctx.store, "allowlist"), (r) => listedJson("allowlist", r))
-  ),
-  CreateAllowlistIdentifier: create("allowlist"),
-  DeleteAllowlistIdentifier: remove("allowlist"),
-  ListBlocklistIdentifiers: sync((ctx) => {
-    const records = byAge(ctx.store, "blocklist")
-    return { data: records.map((r) => listedJson("blocklist", r)), total_count: records.length }
-  }),
-  CreateBlocklistIdentifier: create("blocklist"),
-  DeleteBlocklistIdentifier: remove("blocklist"),
+export const handlers: Handlers = {
+  ListAllowlistIdentifiers: (params, { store }) =>
+    Effect.sync(() =>
+      listed(params, pageOf(params), byAge(store, "allowlist"), (r) => listedJson("allowlist", r))
+    ),
+  CreateAllowlistIdentifier: (params, { store }) => create(store, "allowlist", params.identifier),
+  DeleteAllowlistIdentifier: (params, { store }) => remove(store, "allowlist", params.identifierId),
+  ListBlocklistIdentifiers: (_, { store }) =>
+    Effect.sync(() => {
+      const records = byAge(store, "blocklist")
+      return { data: records.map((r) => listedJson("blocklist", r)), total_count: records.length }
+    }),
+  CreateBlocklistIdentifier: (params, { store }) => create(store, "blocklist", params.identifier),
+  DeleteBlocklistIdentifier: (params, { store }) => remove(store, "blocklist", params.identifierId),
   UpdateInstanceRestrictions: updateRestrictions,
   UpdateInstanceAuthConfig: updateInstanceSettings
 }

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { attempt, type RawHandler, type RawContext, param, sync } from "./context.js"
+import { attempt, type RawHandler, type RawContext, param, runNow, sync } from "./context.js"
 import { apiError, type ClerkApiError, notFound, paramInvalid } from "./errors.js"
 import { randomBase62 } from "./ids.js"
 import type { SigningKeys } from "./keys.js"
@@ -37,7 +37,7 @@ const lastJoined = (store: Store, userId: string): string | null => {
 
 /** The organization a session may make active: one the user is a member of. */
 const memberOrganization = (store: Store, userId: string, organizationId: string): string => {
-  const organization = findOrganization(store, organizationId)
+  const organization = runNow(findOrganization(store, organizationId))
   if (store.findMembership(organization.id, userId) === undefined) {
     throw paramInvalid("active_organization_id", "The user is not a member of active_organization_id.")
   }
@@ -49,7 +49,7 @@ const createSession = (
   userId: string,
   activeOrganizationId: string | undefined
 ): SessionRecord => {
-  const user = findUser(store, userId)
+  const user = runNow(findUser(store, userId))
   const organizationId =
     activeOrganizationId === undefined
       ? lastJoined(store, user.id)

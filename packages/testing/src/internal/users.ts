@@ -1,4 +1,4 @@
-import { type RawHandler, param, sync } from "./context.js"
+import { type RawHandler, param, runNow, sync } from "./context.js"
 import { findUser, userParam } from "./lookups.js"
 import { apiError, paramInvalid } from "./errors.js"
 import { addIdentification, assertAvailable } from "./identifications.js"
@@ -88,10 +88,12 @@ const createUser = sync((ctx) => {
     throw paramInvalid("email_address", "An email address is listed twice.")
   if (new Set(phones).size !== phones.length)
     throw paramInvalid("phone_number", "A phone number is listed twice.")
-  assertMaySignUp(store, [
-    ...emails.map((value) => ({ kind: "email_address" as const, value })),
-    ...phones.map((value) => ({ kind: "phone_number" as const, value }))
-  ])
+  runNow(
+    assertMaySignUp(store, [
+      ...emails.map((value) => ({ kind: "email_address" as const, value })),
+      ...phones.map((value) => ({ kind: "phone_number" as const, value }))
+    ])
+  )
   const rawUsername = optString(body, "username")
   const username = rawUsername ? normalizeUsername(store, rawUsername) : null
   const password = optString(body, "password")
@@ -418,7 +420,7 @@ const bulk = (banned: boolean): RawHandler =>
     const ids = optStringArray(bodyObject(ctx.body), "user_ids") ?? []
     if (ids.length < 1 || ids.length > 50)
       throw paramInvalid("user_ids", "user_ids must hold between 1 and 50 ids.")
-    const users = ids.map((id) => findUser(ctx.store, id))
+    const users = ids.map((id) => runNow(findUser(ctx.store, id)))
     const now = ctx.store.now()
     for (const user of users) {
       if (banned) ban(ctx.store, user, now)
