@@ -58,18 +58,19 @@ export interface EmulatorState {
 }
 
 /** The operations whose handlers read decoded params, by operationId. */
-const handlers: Handlers = {}
+const handlers: Handlers = {
+  ...organizations,
+  ...memberships,
+  ...organizationInvitations,
+  ...invitations,
+  ...restrictions
+}
 
 /** The operations whose handlers still read the raw request. */
 const rawHandlers: Record<string, RawHandler> = {
   ...users,
   ...identifications,
-  ...organizations,
-  ...memberships,
-  ...organizationInvitations,
-  ...invitations,
   ...sessions,
-  ...restrictions,
   ...roles,
   ...jwtTemplates
 }
@@ -162,7 +163,11 @@ const dispatch = <Id extends OperationId>(
   const decoded = decodeParams(op, params[id], wire)
   if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
   const handler = handlers[id]
-  const ctx: HandlerContext = { store: raw.store, keys: raw.keys }
+  const ctx: HandlerContext = {
+    store: raw.store,
+    keys: raw.keys,
+    generic: Effect.suspend(() => generic(op)(raw))
+  }
   // Decoded by `params[id]`, the schema whose type `Params<Id>` is.
   if (handler !== undefined) return handler(decoded.right as Params<Id>, ctx)
   return (rawHandlers[id] ?? generic(op))(raw)

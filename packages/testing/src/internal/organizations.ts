@@ -1,49 +1,46 @@
-import { type RawHandler, sync } from "./context.js"
-import { apiError, paramFormatInvalid } from "./errors.js"
+import { Effect } from "effect"
+import type { Handler, HandlerContext, Handlers } from "./context.js"
+import { apiError, type ClerkApiError, paramFormatInvalid } from "./errors.js"
 import { makeId, randomBase62 } from "./ids.js"
+import { findOrganization, findUser } from "./lookups.js"
+import { addMembership } from "./memberships.js"
 import {
-  bodyObject,
   containsFold,
-  mergedMetadata,
-  optBoolean,
-  optInteger,
-  optMetadata,
-  optString,
-  optTimestamp,
-  orderBy,
-  page,
+  fileOf,
+  idFilter,
+  mergeMetadata,
+  metadata,
+  pageOf,
   paginate,
-  queryBoolean,
   passesIdFilter,
-  queryIdFilter,
-  queryString,
-  reqFile,
-  reqString
+  sortBy,
+  timestampOf
 } from "./params.js"
 import { deletedJson, imageUrl, organizationJson } from "./serialize.js"
-import type { OrganizationRecord, Store } from "./store.js"
-import { addMembership } from "./memberships.js"
-import { findUser, organizationParam } from "./lookups.js"
+import type { Metadata, OrganizationRecord, Store } from "./store.js"
 
 const slugTaken = (store: Store, slug: string, self?: string): boolean =>
   [...store.organizations.values()].some((o) => o.slug === slug && o.id !== self)
 
-const checkSlug = (store: Store, slug: string, self?: string): string => {
-  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
-    throw paramFormatInvalid("slug", "slug may contain only lowercase letters, digits and single dashes.")
-  }
+const checkSlug = (store: Store, slug: string, self?: string): Effect.Effect<string, ClerkApiError> => {
+  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug))
+    return Effect.fail(
+      paramFormatInvalid("slug", "slug may contain only lowercase letters, digits and single dashes.")
+    )
   if (slugTaken(store, slug, self)) {
-    throw apiError(
-      422,
-      "form_identifier_exists",
-      "That slug is taken. Please try another.",
-      "That slug is taken. Please try another.",
-      {
-        param_name: "slug"
-      }
+    return Effect.fail(
+      apiError(
+        422,
+        "form_identifier_exists",
+        "That slug is taken. Please try another.",
+        "That slug is taken. Please try another.",
+        {
+          param_name: "slug"
+        }
+      )
     )
   }
-  return slug
+  return Effect.succeed(slug)
 }
 
 const slugFromName = (store: Store, name: string): string => {
@@ -55,47 +52,40 @@ const slugFromName = (store: Store, name: string): string => {
   return slugTaken(store, base) ? `${base}-${randomBase62(8).toLowerCase()}` : base
 }
 
-const createOrganization = sync((ctx) => {
-  const { store } = ctx
-  const body = bodyObject(ctx.body)
-  const name = reqString(body, "name")
-  const createdBy = optString(body, "created_by") ?? null
-  const creator = createdBy === null ? undefined : findUser(store, createdBy)
-  const rawSlug = optString(body, "slug")
-  const slug = rawSlug ? checkSlug(store, rawSlug) : slugFromName(store, name)
-  const maxAllowedMemberships = optInteger(body, "max_allowed_memberships") ?? 5
-  const publicMetadata = optMetadata(body, "public_metadata") ?? {}
-  const privateMetadata = optMetadata(body, "private_metadata") ?? {}
-  const roleSetKey = optString(body, "role_set_key") ?? null
-  const now = store.now()
-  const createdAt = optTimestamp(body, "created_at") ?? now
-  const organization: OrganizationRecord = {
-    id: store.newId("org"),
-    name,
-    slug,
-    maxAllowedMemberships,
-    adminDeleteEnabled: true,
-    publicMetadata,
-    privateMetadata,
-    createdBy,
-    roleSetKey,
-    imageId: null,
-    createdAt,
-    updatedAt: Math.max(createdAt, now)
-  }
-  store.organizations.set(organization.id, organization)
-  // Clerk makes the creator the organization's first admin.
-  if (creator !== undefined) addMembership(store, organization, creator, "org:admin", {}, {})
-  return organizationJson(store, organization)
-})
+const createOrganization: Handler<"CreateOrganization"> = (params, { store }) =>
+  Effect.gen(function* () {
+    const createdBy = params.createdBy ?? null
+    const creator = createdBy === null ? undefined : yield* findUser(store, createdBy)
+    const slug = params.slug ? yield* checkSlug(store, params.slug) : slugFromName(store, params.name)
+    const publicMetadata = yield* metadata("public_metadata", params.publicMetadata ?? undefined)
+    const privateMetadata = yield* metadata("private_metadata", params.privateMetadata ?? undefined)
+    const now = store.now()
+    const createdAt = (yield* timestampOf("created_at", params.createdAt)) ?? now
+    const organization: OrganizationRecord = {
+      id: store.newId("org"),
+      name: params.name,
+      slug,
+      maxAllowedMemberships: params.maxAllowedMemberships ?? 5,
+      adminDeleteEnabled: true,
+      publicMetadata: publicMetadata ?? {},
+      privateMetadata: privateMetadata ?? {},
+      createdBy,
+      roleSetKey: params.roleSetKey ?? null,
+      imageId: null,
+      createdAt,
+      updatedAt: Math.max(createdAt, now)
+    }
+    store.organizations.set(organization.id, organization)
+    // Clerk makes the creator the organization's first admin.
+    if (creator !== undefined) yield* addMembership(store, organization, creator, "org:admin", {}, {})
+    return organizationJson(store, organization)
+  })
 
-const listOrganizations = sync((ctx) => {
-  const { store, query } = ctx
-  const p = page(query)
-  const text = queryString(query, "query")
-  const userIds = queryIdFilter(query, "user_id")
-  const organizationIds = queryIdFilter(query, "organization_id")
-  const includeMembersCount = queryBoolean(query, "include_members_count") ?? false
+const listOrganizations: Handler<"ListOrganizations"> = (params, { store }) => {
+  const text = params.query
+  const userIds = idFilter(params.userId ?? [])
+  const organizationIds = idFilter(params.organizationId ?? [])
+  const includeMembersCount = params.includeMembersCount ?? false
   const matching = [...store.organizations.values()].filter(
     (o) =>
       (text === undefined || [o.id, o.name, o.slug].some((v) => containsFold(v, text))) &&
@@ -105,101 +95,110 @@ const listOrganizations = sync((ctx) => {
         store.membershipsIn(o.id).map((m) => m.userId)
       )
   )
-  const sorted = orderBy(
-    query,
-    matching,
-    {
-      name: (o) => o.name.toLowerCase(),
-      created_at: (o) => o.createdAt,
-      members_count: (o) => store.membershipsIn(o.id).length
-    },
-    "-created_at"
+  return Effect.map(
+    sortBy(
+      params.orderBy,
+      matching,
+      {
+        name: (o) => o.name.toLowerCase(),
+        created_at: (o) => o.createdAt,
+        members_count: (o) => store.membershipsIn(o.id).length
+      },
+      "-created_at"
+    ),
+    (sorted) => ({
+      data: paginate(sorted, pageOf(params)).map((o) => organizationJson(store, o, { includeMembersCount })),
+      total_count: sorted.length
+    })
   )
-  return {
-    data: paginate(sorted, p).map((o) => organizationJson(store, o, { includeMembersCount })),
-    total_count: sorted.length
-  }
-})
+}
 
-const updateOrganization = sync((ctx) => {
-  const { store } = ctx
-  const organization = organizationParam(ctx)
-  const body = bodyObject(ctx.body)
-  const name = optString(body, "name")
-  const rawSlug = optString(body, "slug")
-  const slug = rawSlug ? checkSlug(store, rawSlug, organization.id) : undefined
-  const maxAllowed = optInteger(body, "max_allowed_memberships")
-  const adminDeleteEnabled = optBoolean(body, "admin_delete_enabled")
-  const roleSetKey = optString(body, "role_set_key")
-  const createdAt = optTimestamp(body, "created_at") ?? undefined
-  if (name) organization.name = name
-  if (slug !== undefined) organization.slug = slug
-  if (typeof maxAllowed === "number") organization.maxAllowedMemberships = maxAllowed
-  if (typeof adminDeleteEnabled === "boolean") organization.adminDeleteEnabled = adminDeleteEnabled
-  if (roleSetKey !== undefined) organization.roleSetKey = roleSetKey
-  if (createdAt !== undefined) organization.createdAt = createdAt
-  organization.updatedAt = store.now()
-  return organizationJson(store, organization)
-})
-
-const deleteOrganization = sync((ctx) => {
-  const { store } = ctx
-  const organization = organizationParam(ctx)
-  for (const m of store.membershipsIn(organization.id)) store.memberships.delete(m.id)
-  for (const i of [...store.organizationInvitations.values()]) {
-    if (i.organizationId === organization.id) store.organizationInvitations.delete(i.id)
-  }
-  store.organizations.delete(organization.id)
-  return deletedJson("organization", organization.id, { slug: organization.slug })
-})
-
-const metadata = (merge: boolean): RawHandler =>
-  sync((ctx) => {
-    const organization = organizationParam(ctx)
-    const body = bodyObject(ctx.body)
-    // Both are read (and validated) before either is applied.
-    const read = (key: string, current: Record<string, unknown>) =>
-      merge ? mergedMetadata(body, key, current) : optMetadata(body, key)
-    const publicMetadata = read("public_metadata", organization.publicMetadata)
-    const privateMetadata = read("private_metadata", organization.privateMetadata)
-    if (publicMetadata) organization.publicMetadata = publicMetadata
-    if (privateMetadata) organization.privateMetadata = privateMetadata
-    organization.updatedAt = ctx.store.now()
-    return organizationJson(ctx.store, organization)
+const updateOrganization: Handler<"UpdateOrganization"> = (params, { store }) =>
+  Effect.gen(function* () {
+    const organization = yield* findOrganization(store, params.organizationId)
+    const slug = params.slug ? yield* checkSlug(store, params.slug, organization.id) : undefined
+    const createdAt = yield* timestampOf("created_at", params.createdAt)
+    if (params.name) organization.name = params.name
+    if (slug !== undefined) organization.slug = slug
+    if (typeof params.maxAllowedMemberships === "number")
+      organization.maxAllowedMemberships = params.maxAllowedMemberships
+    if (typeof params.adminDeleteEnabled === "boolean")
+      organization.adminDeleteEnabled = params.adminDeleteEnabled
+    if (params.roleSetKey !== undefined) organization.roleSetKey = params.roleSetKey
+    if (typeof createdAt === "number") organization.createdAt = createdAt
+    organization.updatedAt = store.now()
+    return organizationJson(store, organization)
   })
 
-const uploadLogo = sync((ctx) => {
-  const organization = organizationParam(ctx)
-  const body = bodyObject(ctx.body)
-  reqFile(body, "file")
-  const uploader = optString(body, "uploader_user_id")
-  if (uploader) findUser(ctx.store, uploader)
-  const imageId = makeId("img")
-  organization.imageId = imageId
-  organization.updatedAt = ctx.store.now()
-  // OrganizationWithLogo still carries the deprecated `logo_url` next to `image_url`.
-  return { ...organizationJson(ctx.store, organization), logo_url: imageUrl(imageId) }
-})
+const deleteOrganization: Handler<"DeleteOrganization"> = (params, { store }) =>
+  Effect.map(findOrganization(store, params.organizationId), (organization) => {
+    for (const m of store.membershipsIn(organization.id)) store.memberships.delete(m.id)
+    for (const i of [...store.organizationInvitations.values()]) {
+      if (i.organizationId === organization.id) store.organizationInvitations.delete(i.id)
+    }
+    store.organizations.delete(organization.id)
+    return deletedJson("organization", organization.id, { slug: organization.slug })
+  })
 
-const deleteLogo = sync((ctx) => {
-  const organization = organizationParam(ctx)
-  organization.imageId = null
-  organization.updatedAt = ctx.store.now()
-  return organizationJson(ctx.store, organization)
-})
+/** Both objects are read (and held to the size limit) before either is applied. */
+const setMetadata =
+  (merge: boolean) =>
+  (
+    params: {
+      readonly organizationId: string
+      readonly publicMetadata?: Metadata | undefined
+      readonly privateMetadata?: Metadata | undefined
+    },
+    { store }: HandlerContext
+  ) =>
+    Effect.gen(function* () {
+      const organization = yield* findOrganization(store, params.organizationId)
+      const read = (key: string, patch: Metadata | undefined, current: Metadata) =>
+        merge ? mergeMetadata(key, patch, current) : metadata(key, patch)
+      const publicMetadata = yield* read(
+        "public_metadata",
+        params.publicMetadata,
+        organization.publicMetadata
+      )
+      const privateMetadata = yield* read(
+        "private_metadata",
+        params.privateMetadata,
+        organization.privateMetadata
+      )
+      if (publicMetadata) organization.publicMetadata = publicMetadata
+      if (privateMetadata) organization.privateMetadata = privateMetadata
+      organization.updatedAt = store.now()
+      return organizationJson(store, organization)
+    })
 
-export const handlers: Record<string, RawHandler> = {
+const uploadLogo: Handler<"UploadOrganizationLogo"> = (params, { store }) =>
+  Effect.gen(function* () {
+    const organization = yield* findOrganization(store, params.organizationId)
+    yield* fileOf("file", params.file)
+    if (params.uploaderUserId) yield* findUser(store, params.uploaderUserId)
+    const imageId = makeId("img")
+    organization.imageId = imageId
+    organization.updatedAt = store.now()
+    // OrganizationWithLogo still carries the deprecated `logo_url` next to `image_url`.
+    return { ...organizationJson(store, organization), logo_url: imageUrl(imageId) }
+  })
+
+export const handlers: Handlers = {
   ListOrganizations: listOrganizations,
   CreateOrganization: createOrganization,
-  GetOrganization: sync((ctx) =>
-    organizationJson(ctx.store, organizationParam(ctx), {
-      includeMembersCount: queryBoolean(ctx.query, "include_members_count") ?? false
-    })
-  ),
+  GetOrganization: (params, { store }) =>
+    Effect.map(findOrganization(store, params.organizationId), (organization) =>
+      organizationJson(store, organization, { includeMembersCount: params.includeMembersCount ?? false })
+    ),
   UpdateOrganization: updateOrganization,
   DeleteOrganization: deleteOrganization,
-  MergeOrganizationMetadata: metadata(true),
-  ReplaceOrganizationMetadata: metadata(false),
+  MergeOrganizationMetadata: setMetadata(true),
+  ReplaceOrganizationMetadata: setMetadata(false),
   UploadOrganizationLogo: uploadLogo,
-  DeleteOrganizationLogo: deleteLogo
+  DeleteOrganizationLogo: (params, { store }) =>
+    Effect.map(findOrganization(store, params.organizationId), (organization) => {
+      organization.imageId = null
+      organization.updatedAt = store.now()
+      return organizationJson(store, organization)
+    })
 }
