@@ -59,6 +59,8 @@ export interface EmulatorState {
 
 /** The operations whose handlers read decoded params, by operationId. */
 const handlers: Handlers = {
+  ...users,
+  ...identifications,
   ...organizations,
   ...memberships,
   ...organizationInvitations,
@@ -68,8 +70,6 @@ const handlers: Handlers = {
 
 /** The operations whose handlers still read the raw request. */
 const rawHandlers: Record<string, RawHandler> = {
-  ...users,
-  ...identifications,
   ...sessions,
   ...roles,
   ...jwtTemplates

@@ -1,34 +1,42 @@
-import { type RawHandler, type RawContext, param, sync } from "./context.js"
-import { apiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
+import { Effect } from "effect"
+import type { Handlers } from "./context.js"
+import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
 import { makeId } from "./ids.js"
+import { findUser } from "./lookups.js"
 import { operations } from "./operations.js"
-import { fill } from "./shape.js"
-import { bodyObject, normalizeEmail, optBoolean, reqString } from "./params.js"
-import type { IdentificationRecord, Store, UserRecord } from "./store.js"
+import { emailOf } from "./params.js"
 import { deletedJson, emailAddressJson, phoneNumberJson } from "./serialize.js"
+import { fill } from "./shape.js"
+import type { IdentificationRecord, Store, UserRecord } from "./store.js"
 
 type Kind = IdentificationRecord["kind"]
 
 const labels: Record<Kind, string> = { email_address: "email address", phone_number: "phone number" }
 
-const normalize = (kind: Kind, raw: string): string => {
-  if (kind === "email_address") return normalizeEmail(raw)
+const normalize = (kind: Kind, raw: string): Effect.Effect<string, ClerkApiError> => {
+  if (kind === "email_address") return emailOf(raw)
   const phone = raw.replace(/[\s().-]/g, "")
-  if (!/^\+[1-9]\d{6,14}$/.test(phone)) {
-    throw paramFormatInvalid("phone_number", "phone_number must be a valid phone number in E.164 format.")
-  }
-  return phone
+  return /^\+[1-9]\d{6,14}$/.test(phone)
+    ? Effect.succeed(phone)
+    : Effect.fail(
+        paramFormatInvalid("phone_number", "phone_number must be a valid phone number in E.164 format.")
+      )
 }
 
 const primaryField = (kind: Kind) =>
   kind === "email_address" ? ("primaryEmailAddressId" as const) : ("primaryPhoneNumberId" as const)
 
 /** Validates and checks uniqueness first, so a failing request changes nothing. */
-export const assertAvailable = (store: Store, kind: Kind, raw: string): string => {
-  const value = normalize(kind, raw)
-  if (store.findIdentification(kind, value) !== undefined) throw identifierExists(kind, labels[kind])
-  return value
-}
+export const assertAvailable = (
+  store: Store,
+  kind: Kind,
+  raw: string
+): Effect.Effect<string, ClerkApiError> =>
+  Effect.flatMap(normalize(kind, raw), (value) =>
+    store.findIdentification(kind, value) !== undefined
+      ? Effect.fail(identifierExists(kind, labels[kind]))
+      : Effect.succeed(value)
+  )
 
 export const addIdentification = (
   store: Store,
@@ -69,69 +77,74 @@ const removeIdentification = (store: Store, record: IdentificationRecord): void 
   user.updatedAt = store.now()
 }
 
-const find = (ctx: RawContext, kind: Kind, pathParam: string): IdentificationRecord => {
-  const record = ctx.store.identifications.get(param(ctx, pathParam))
-  if (record === undefined || record.kind !== kind) throw notFound(labels[kind])
-  return record
-}
+const find = (store: Store, kind: Kind, id: string): Effect.Effect<IdentificationRecord, ClerkApiError> =>
+  Effect.suspend(() => {
+    const record = store.identifications.get(id)
+    return record === undefined || record.kind !== kind
+      ? Effect.fail(notFound(labels[kind]))
+      : Effect.succeed(record)
+  })
 
 const toJson = (store: Store, record: IdentificationRecord): unknown =>
   record.kind === "email_address" ? emailAddressJson(record) : phoneNumberJson(store, record)
 
-const create = (kind: Kind): RawHandler =>
-  sync((ctx) => {
-    const body = bodyObject(ctx.body)
-    const userId = reqString(body, "user_id")
-    const raw = reqString(body, kind)
-    const user = ctx.store.users.get(userId)
-    if (user === undefined) throw notFound("user")
-    const value = assertAvailable(ctx.store, kind, raw)
-    const record = addIdentification(ctx.store, user, kind, value, {
-      verified: optBoolean(body, "verified") ?? false,
-      primary: optBoolean(body, "primary") ?? false,
-      reservedForSecondFactor: optBoolean(body, "reserved_for_second_factor") ?? false
+interface Flags {
+  readonly verified?: boolean | null | undefined
+  readonly primary?: boolean | null | undefined
+  readonly reservedForSecondFactor?: boolean | null | undefined
+}
+
+const create = (store: Store, kind: Kind, userId: string, raw: string, flags: Flags) =>
+  Effect.gen(function* () {
+    const user = yield* findUser(store, userId)
+    const value = yield* assertAvailable(store, kind, raw)
+    const record = addIdentification(store, user, kind, value, {
+      verified: flags.verified ?? false,
+      primary: flags.primary ?? false,
+      reservedForSecondFactor: flags.reservedForSecondFactor ?? false
     })
-    return toJson(ctx.store, record)
+    return toJson(store, record)
   })
 
-const update = (kind: Kind, pathParam: string): RawHandler =>
-  sync((ctx) => {
-    const record = find(ctx, kind, pathParam)
-    const body = bodyObject(ctx.body)
-    const user = ctx.store.users.get(record.userId)
-    const verified = optBoolean(body, "verified")
-    const primary = optBoolean(body, "primary")
-    const reserved = optBoolean(body, "reserved_for_second_factor")
-    const now = ctx.store.now()
-    if (typeof verified === "boolean") record.verified = verified
-    if (kind === "phone_number" && typeof reserved === "boolean") record.reservedForSecondFactor = reserved
-    if (primary === true && user !== undefined) {
+const update = (store: Store, kind: Kind, id: string, flags: Flags) =>
+  Effect.map(find(store, kind, id), (record) => {
+    const user = store.users.get(record.userId)
+    const now = store.now()
+    if (typeof flags.verified === "boolean") record.verified = flags.verified
+    if (kind === "phone_number" && typeof flags.reservedForSecondFactor === "boolean")
+      record.reservedForSecondFactor = flags.reservedForSecondFactor
+    if (flags.primary === true && user !== undefined) {
       user[primaryField(kind)] = record.id
       user.updatedAt = now
     }
     record.updatedAt = now
-    return toJson(ctx.store, record)
+    return toJson(store, record)
   })
 
-const get = (kind: Kind, pathParam: string): RawHandler =>
-  sync((ctx) => toJson(ctx.store, find(ctx, kind, pathParam)))
+const get = (store: Store, kind: Kind, id: string) =>
+  Effect.map(find(store, kind, id), (record) => toJson(store, record))
 
-const remove = (kind: Kind, pathParam: string): RawHandler =>
-  sync((ctx) => {
-    const record = find(ctx, kind, pathParam)
-    removeIdentification(ctx.store, record)
+const remove = (store: Store, kind: Kind, id: string) =>
+  Effect.map(find(store, kind, id), (record) => {
+    removeIdentification(store, record)
     return deletedJson(kind, record.id)
   })
 
+const responseOf = (operationId: string) => operations.find((op) => op.operationId === operationId)?.response
+
+const prepareEmailResponse = responseOf("PrepareEmailAddressVerification")
+const preparePhoneResponse = responseOf("PreparePhoneNumberVerification")
+const attemptEmailResponse = responseOf("AttemptEmailAddressVerification")
+const attemptPhoneResponse = responseOf("AttemptPhoneNumberVerification")
+
 /** Clerk would email or text a one-time code; the emulator puts it in its outbox instead. */
-const prepare = (kind: Kind, pathParam: string, operationId: string): RawHandler => {
-  const response = operations.find((op) => op.operationId === operationId)?.response
-  return sync((ctx) => {
-    const record = find(ctx, kind, pathParam)
+const prepare = (store: Store, kind: Kind, id: string) =>
+  Effect.map(find(store, kind, id), (record) => {
+    const response = kind === "email_address" ? prepareEmailResponse : preparePhoneResponse
     const code = String(100000 + ((crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) % 900000))
-    const now = ctx.store.now()
+    const now = store.now()
     const verificationId = makeId("ver")
-    ctx.store.outbox.push({
+    store.outbox.push({
       id: makeId(kind === "email_address" ? "ema" : "sms"),
       channel: kind === "email_address" ? "email" : "sms",
       to: record.value,
@@ -153,23 +166,25 @@ const prepare = (kind: Kind, pathParam: string, operationId: string): RawHandler
     }
     return response === undefined ? verification : fill(response, verification, now)
   })
-}
 
 /** The code of the latest message sent for the identification verifies it; any other is refused. */
-const attempt = (kind: Kind, pathParam: string, operationId: string): RawHandler => {
-  const response = operations.find((op) => op.operationId === operationId)?.response
-  return sync((ctx) => {
-    const record = find(ctx, kind, pathParam)
-    const body = bodyObject(ctx.body)
-    const code = reqString(body, "code")
-    const verificationId = reqString(body, "verification_id")
-    const sent = ctx.store.outbox.filter((message) => message.identificationId === record.id).pop()
+const attempt = (store: Store, kind: Kind, id: string, code: string, verificationId: string) =>
+  Effect.gen(function* () {
+    const response = kind === "email_address" ? attemptEmailResponse : attemptPhoneResponse
+    const record = yield* find(store, kind, id)
+    const sent = store.outbox.filter((message) => message.identificationId === record.id).pop()
     if (sent === undefined || sent.code !== code || sent.verificationId !== verificationId) {
-      throw apiError(422, "form_code_incorrect", "Incorrect code", "The verification code is incorrect.", {
-        param_name: "code"
-      })
+      return yield* apiError(
+        422,
+        "form_code_incorrect",
+        "Incorrect code",
+        "The verification code is incorrect.",
+        {
+          param_name: "code"
+        }
+      )
     }
-    const now = ctx.store.now()
+    const now = store.now()
     record.verified = true
     record.updatedAt = now
     // The answer is the verification, now verified, in the operation's shape.
@@ -181,37 +196,25 @@ const attempt = (kind: Kind, pathParam: string, operationId: string): RawHandler
       attempts: 1,
       expire_at: null
     }
-    return response === undefined ? toJson(ctx.store, record) : fill(response, verification, now)
+    return response === undefined ? toJson(store, record) : fill(response, verification, now)
   })
-}
 
-export const handlers: Record<string, RawHandler> = {
-  PrepareEmailAddressVerification: prepare(
-    "email_address",
-    "email_address_id",
-    "PrepareEmailAddressVerification"
-  ),
-  AttemptEmailAddressVerification: attempt(
-    "email_address",
-    "email_address_id",
-    "AttemptEmailAddressVerification"
-  ),
-  PreparePhoneNumberVerification: prepare(
-    "phone_number",
-    "phone_number_id",
-    "PreparePhoneNumberVerification"
-  ),
-  AttemptPhoneNumberVerification: attempt(
-    "phone_number",
-    "phone_number_id",
-    "AttemptPhoneNumberVerification"
-  ),
-  CreateEmailAddress: create("email_address"),
-  GetEmailAddress: get("email_address", "email_address_id"),
-  UpdateEmailAddress: update("email_address", "email_address_id"),
-  DeleteEmailAddress: remove("email_address", "email_address_id"),
-  CreatePhoneNumber: create("phone_number"),
-  GetPhoneNumber: get("phone_number", "phone_number_id"),
-  UpdatePhoneNumber: update("phone_number", "phone_number_id"),
-  DeletePhoneNumber: remove("phone_number", "phone_number_id")
+export const handlers: Handlers = {
+  PrepareEmailAddressVerification: (params, { store }) =>
+    prepare(store, "email_address", params.emailAddressId),
+  AttemptEmailAddressVerification: (params, { store }) =>
+    attempt(store, "email_address", params.emailAddressId, params.code, params.verificationId),
+  PreparePhoneNumberVerification: (params, { store }) => prepare(store, "phone_number", params.phoneNumberId),
+  AttemptPhoneNumberVerification: (params, { store }) =>
+    attempt(store, "phone_number", params.phoneNumberId, params.code, params.verificationId),
+  CreateEmailAddress: (params, { store }) =>
+    create(store, "email_address", params.userId, params.emailAddress, params),
+  GetEmailAddress: (params, { store }) => get(store, "email_address", params.emailAddressId),
+  UpdateEmailAddress: (params, { store }) => update(store, "email_address", params.emailAddressId, params),
+  DeleteEmailAddress: (params, { store }) => remove(store, "email_address", params.emailAddressId),
+  CreatePhoneNumber: (params, { store }) =>
+    create(store, "phone_number", params.userId, params.phoneNumber, params),
+  GetPhoneNumber: (params, { store }) => get(store, "phone_number", params.phoneNumberId),
+  UpdatePhoneNumber: (params, { store }) => update(store, "phone_number", params.phoneNumberId, params),
+  DeletePhoneNumber: (params, { store }) => remove(store, "phone_number", params.phoneNumberId)
 }

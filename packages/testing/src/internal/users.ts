@@ -1,195 +1,201 @@
-import { type RawHandler, param, runNow, sync } from "./context.js"
-import { findUser, userParam } from "./lookups.js"
-import { apiError, paramInvalid } from "./errors.js"
+import { Effect } from "effect"
+import type { Handler, HandlerContext, Handlers, Params } from "./context.js"
+import { apiError, type ClerkApiError, paramInvalid } from "./errors.js"
 import { addIdentification, assertAvailable } from "./identifications.js"
 import { makeId } from "./ids.js"
-import { assertMaySignUp } from "./restrictions.js"
+import { findUser } from "./lookups.js"
 import {
-  bodyObject,
   containsFold,
-  type JsonObject,
-  mergedMetadata,
-  optBoolean,
-  optInteger,
-  optMetadata,
-  optString,
-  optStringArray,
-  optTimestamp,
-  orderBy,
+  fileOf,
+  idFilter,
+  mergeMetadata,
+  metadata,
   type Page,
-  page,
+  pageOf,
   paginate,
   passesIdFilter,
-  queryBoolean,
-  queryIdFilter,
-  queryInteger,
-  queryList,
-  queryString,
-  reqFile
+  sortBy,
+  timestampOf
 } from "./params.js"
+import { assertMaySignUp } from "./restrictions.js"
 import { deletedJson, membershipJson, userJson } from "./serialize.js"
 import type { Metadata, Store, UserRecord } from "./store.js"
 
-const normalizeUsername = (store: Store, raw: string, self?: string): string => {
+const usernameOf = (store: Store, raw: string, self?: string): Effect.Effect<string, ClerkApiError> => {
   const username = raw.trim().toLowerCase()
   if (username.length < 4 || username.length > 64) {
-    throw apiError(
-      422,
-      "form_username_invalid_length",
-      "Username must be between 4 and 64 characters long.",
-      "Username must be between 4 and 64 characters long.",
-      { param_name: "username" }
+    return Effect.fail(
+      apiError(
+        422,
+        "form_username_invalid_length",
+        "Username must be between 4 and 64 characters long.",
+        "Username must be between 4 and 64 characters long.",
+        { param_name: "username" }
+      )
     )
   }
   if (!/^[a-z0-9_-]+$/.test(username)) {
-    throw apiError(
-      422,
-      "form_username_invalid_character",
-      "Username can only contain letters, numbers and '_' or '-'.",
-      "Username can only contain letters, numbers and '_' or '-'.",
-      { param_name: "username" }
+    return Effect.fail(
+      apiError(
+        422,
+        "form_username_invalid_character",
+        "Username can only contain letters, numbers and '_' or '-'.",
+        "Username can only contain letters, numbers and '_' or '-'.",
+        { param_name: "username" }
+      )
     )
   }
   const other = store.findUserByUsername(username)
   if (other !== undefined && other.id !== self) {
-    throw apiError(
-      422,
-      "form_identifier_exists",
-      "That username is taken. Please try another.",
-      "That username is taken. Please try another.",
-      { param_name: "username" }
+    return Effect.fail(
+      apiError(
+        422,
+        "form_identifier_exists",
+        "That username is taken. Please try another.",
+        "That username is taken. Please try another.",
+        { param_name: "username" }
+      )
     )
   }
-  return username
+  return Effect.succeed(username)
 }
 
-const checkPassword = (password: string, skipChecks: boolean): void => {
-  if (!skipChecks && password.length < 8) {
-    throw apiError(
-      422,
-      "form_password_length_too_short",
-      "Passwords must be 8 characters or more.",
-      "Passwords must be 8 characters or more.",
-      { param_name: "password" }
+const checkPassword = (password: string, skipChecks: boolean): Effect.Effect<void, ClerkApiError> =>
+  !skipChecks && password.length < 8
+    ? Effect.fail(
+        apiError(
+          422,
+          "form_password_length_too_short",
+          "Passwords must be 8 characters or more.",
+          "Passwords must be 8 characters or more.",
+          { param_name: "password" }
+        )
+      )
+    : Effect.void
+
+const createUser: Handler<"CreateUser"> = (params, { store }) =>
+  Effect.gen(function* () {
+    const emails = yield* Effect.forEach(params.emailAddress ?? [], (e) =>
+      assertAvailable(store, "email_address", e)
     )
-  }
-}
-
-const createUser = sync((ctx) => {
-  const { store } = ctx
-  const body = bodyObject(ctx.body)
-  const emails = (optStringArray(body, "email_address") ?? []).map((e) =>
-    assertAvailable(store, "email_address", e)
-  )
-  const phones = (optStringArray(body, "phone_number") ?? []).map((p) =>
-    assertAvailable(store, "phone_number", p)
-  )
-  if (new Set(emails).size !== emails.length)
-    throw paramInvalid("email_address", "An email address is listed twice.")
-  if (new Set(phones).size !== phones.length)
-    throw paramInvalid("phone_number", "A phone number is listed twice.")
-  runNow(
-    assertMaySignUp(store, [
+    const phones = yield* Effect.forEach(params.phoneNumber ?? [], (p) =>
+      assertAvailable(store, "phone_number", p)
+    )
+    if (new Set(emails).size !== emails.length)
+      return yield* paramInvalid("email_address", "An email address is listed twice.")
+    if (new Set(phones).size !== phones.length)
+      return yield* paramInvalid("phone_number", "A phone number is listed twice.")
+    yield* assertMaySignUp(store, [
       ...emails.map((value) => ({ kind: "email_address" as const, value })),
       ...phones.map((value) => ({ kind: "phone_number" as const, value }))
     ])
-  )
-  const rawUsername = optString(body, "username")
-  const username = rawUsername ? normalizeUsername(store, rawUsername) : null
-  const password = optString(body, "password")
-  const passwordDigest = optString(body, "password_digest")
-  if (password) checkPassword(password, optBoolean(body, "skip_password_checks") === true)
-  const now = store.now()
-  const createdAt = optTimestamp(body, "created_at") ?? now
-  const user: UserRecord = {
-    id: store.newId("user"),
-    externalId: optString(body, "external_id") ?? null,
-    username,
-    firstName: optString(body, "first_name") ?? null,
-    lastName: optString(body, "last_name") ?? null,
-    locale: optString(body, "locale") ?? null,
-    passwordEnabled: Boolean(password || passwordDigest),
-    passwordLastUpdatedAt: password || passwordDigest ? now : null,
-    primaryEmailAddressId: null,
-    primaryPhoneNumberId: null,
-    publicMetadata: optMetadata(body, "public_metadata") ?? {},
-    privateMetadata: optMetadata(body, "private_metadata") ?? {},
-    unsafeMetadata: optMetadata(body, "unsafe_metadata") ?? {},
-    banned: optBoolean(body, "banned") ?? false,
-    locked: optBoolean(body, "locked") ?? false,
-    deleteSelfEnabled: optBoolean(body, "delete_self_enabled") ?? true,
-    createOrganizationEnabled: optBoolean(body, "create_organization_enabled") ?? true,
-    createOrganizationsLimit: optInteger(body, "create_organizations_limit") ?? null,
-    bypassClientTrust: optBoolean(body, "bypass_client_trust") ?? false,
-    legalAcceptedAt: optTimestamp(body, "legal_accepted_at") ?? null,
-    lastSignInAt: null,
-    lastActiveAt: null,
-    imageId: null,
-    createdAt,
-    updatedAt: Math.max(now, createdAt)
-  }
-  store.users.set(user.id, user)
-  for (const email of emails)
-    addIdentification(store, user, "email_address", email, { verified: true, primary: false })
-  for (const phone of phones)
-    addIdentification(store, user, "phone_number", phone, { verified: true, primary: false })
-  return userJson(store, user)
-})
-
-const updateUser = sync((ctx) => {
-  const { store } = ctx
-  const user = userParam(ctx)
-  const body = bodyObject(ctx.body)
-  const primaryOf = (key: string, kind: "email_address" | "phone_number"): string | undefined => {
-    const id = optString(body, key)
-    if (id === undefined || id === null) return undefined
-    const found = store.identifications.get(id)
-    if (found === undefined || found.userId !== user.id || found.kind !== kind) {
-      throw paramInvalid(key, `${key} must be the id of one of the user's ${kind.replace("_", " ")}es.`)
+    const username = params.username ? yield* usernameOf(store, params.username) : null
+    const { password, passwordDigest } = params
+    if (password) yield* checkPassword(password, params.skipPasswordChecks === true)
+    const publicMetadata = yield* metadata("public_metadata", params.publicMetadata)
+    const privateMetadata = yield* metadata("private_metadata", params.privateMetadata)
+    const unsafeMetadata = yield* metadata("unsafe_metadata", params.unsafeMetadata)
+    const legalAcceptedAt = yield* timestampOf("legal_accepted_at", params.legalAcceptedAt)
+    const now = store.now()
+    const createdAt = (yield* timestampOf("created_at", params.createdAt)) ?? now
+    const user: UserRecord = {
+      id: store.newId("user"),
+      externalId: params.externalId ?? null,
+      username,
+      firstName: params.firstName ?? null,
+      lastName: params.lastName ?? null,
+      locale: params.locale ?? null,
+      passwordEnabled: Boolean(password || passwordDigest),
+      passwordLastUpdatedAt: password || passwordDigest ? now : null,
+      primaryEmailAddressId: null,
+      primaryPhoneNumberId: null,
+      publicMetadata: publicMetadata ?? {},
+      privateMetadata: privateMetadata ?? {},
+      unsafeMetadata: unsafeMetadata ?? {},
+      banned: params.banned ?? false,
+      locked: params.locked ?? false,
+      deleteSelfEnabled: params.deleteSelfEnabled ?? true,
+      createOrganizationEnabled: params.createOrganizationEnabled ?? true,
+      createOrganizationsLimit: params.createOrganizationsLimit ?? null,
+      bypassClientTrust: params.bypassClientTrust ?? false,
+      legalAcceptedAt: legalAcceptedAt ?? null,
+      lastSignInAt: null,
+      lastActiveAt: null,
+      imageId: null,
+      createdAt,
+      updatedAt: Math.max(now, createdAt)
     }
-    return id
-  }
-  const primaryEmail = primaryOf("primary_email_address_id", "email_address")
-  const primaryPhone = primaryOf("primary_phone_number_id", "phone_number")
-  const rawUsername = optString(body, "username")
-  // An empty or null username clears it.
-  const username =
-    rawUsername === undefined
-      ? undefined
-      : rawUsername
-        ? normalizeUsername(store, rawUsername, user.id)
-        : null
-  const password = optString(body, "password")
-  if (password) checkPassword(password, optBoolean(body, "skip_password_checks") === true)
-  const createdAt = optTimestamp(body, "created_at")
-  const legalAcceptedAt = optTimestamp(body, "legal_accepted_at")
+    store.users.set(user.id, user)
+    for (const email of emails)
+      addIdentification(store, user, "email_address", email, { verified: true, primary: false })
+    for (const phone of phones)
+      addIdentification(store, user, "phone_number", phone, { verified: true, primary: false })
+    return userJson(store, user)
+  })
 
-  const passwordChanged = Boolean(password || optString(body, "password_digest"))
-  // Every field is read (and validated) before any is written, so a rejected request changes nothing.
-  const changes: { [K in keyof UserRecord]?: UserRecord[K] | undefined } = {
-    externalId: optString(body, "external_id"),
-    firstName: optString(body, "first_name"),
-    lastName: optString(body, "last_name"),
-    locale: optString(body, "locale"),
-    username,
-    primaryEmailAddressId: primaryEmail,
-    primaryPhoneNumberId: primaryPhone,
-    deleteSelfEnabled: optBoolean(body, "delete_self_enabled") ?? undefined,
-    createOrganizationEnabled: optBoolean(body, "create_organization_enabled") ?? undefined,
-    createOrganizationsLimit: optInteger(body, "create_organizations_limit"),
-    bypassClientTrust: optBoolean(body, "bypass_client_trust") ?? undefined,
-    createdAt: createdAt ?? undefined,
-    legalAcceptedAt
-  }
-  const now = store.now()
-  store.updateUser(user, changes)
-  if (passwordChanged) {
-    user.passwordEnabled = true
-    user.passwordLastUpdatedAt = now
-  }
-  user.updatedAt = now
-  return userJson(store, user)
-})
+const updateUser: Handler<"UpdateUser"> = (params, { store }) =>
+  Effect.gen(function* () {
+    const user = yield* findUser(store, params.userId)
+    const primaryOf = (
+      key: string,
+      id: string | null | undefined,
+      kind: "email_address" | "phone_number"
+    ): Effect.Effect<string | undefined, ClerkApiError> => {
+      if (id === undefined || id === null) return Effect.succeed(undefined)
+      const found = store.identifications.get(id)
+      return found === undefined || found.userId !== user.id || found.kind !== kind
+        ? Effect.fail(
+            paramInvalid(key, `${key} must be the id of one of the user's ${kind.replace("_", " ")}es.`)
+          )
+        : Effect.succeed(id)
+    }
+    const primaryEmail = yield* primaryOf(
+      "primary_email_address_id",
+      params.primaryEmailAddressId,
+      "email_address"
+    )
+    const primaryPhone = yield* primaryOf(
+      "primary_phone_number_id",
+      params.primaryPhoneNumberId,
+      "phone_number"
+    )
+    // An empty or null username clears it.
+    const username =
+      params.username === undefined
+        ? undefined
+        : params.username
+          ? yield* usernameOf(store, params.username, user.id)
+          : null
+    const { password } = params
+    if (password) yield* checkPassword(password, params.skipPasswordChecks === true)
+    const createdAt = yield* timestampOf("created_at", params.createdAt)
+    const legalAcceptedAt = yield* timestampOf("legal_accepted_at", params.legalAcceptedAt)
+    const passwordChanged = Boolean(password || params.passwordDigest)
+    // Every field is read (and validated) before any is written, so a rejected request changes nothing.
+    const changes: { [K in keyof UserRecord]?: UserRecord[K] | undefined } = {
+      externalId: params.externalId,
+      firstName: params.firstName,
+      lastName: params.lastName,
+      locale: params.locale,
+      username,
+      primaryEmailAddressId: primaryEmail,
+      primaryPhoneNumberId: primaryPhone,
+      deleteSelfEnabled: params.deleteSelfEnabled ?? undefined,
+      createOrganizationEnabled: params.createOrganizationEnabled ?? undefined,
+      createOrganizationsLimit: params.createOrganizationsLimit,
+      bypassClientTrust: params.bypassClientTrust ?? undefined,
+      createdAt: createdAt ?? undefined,
+      legalAcceptedAt
+    }
+    const now = store.now()
+    store.updateUser(user, changes)
+    if (passwordChanged) {
+      user.passwordEnabled = true
+      user.passwordLastUpdatedAt = now
+    }
+    user.updatedAt = now
+    return userJson(store, user)
+  })
 
 /** Deleting a user removes everything that belongs to them. */
 const deleteUserCascade = (store: Store, user: UserRecord): void => {
@@ -243,32 +249,35 @@ const indexedCandidates = (
 }
 
 /** The filters `GET /users` and `GET /users/count` share. */
-const filterUsers = (store: Store, q: URLSearchParams): Array<UserRecord> => {
-  const emails = queryList(q, "email_address")
-  const phones = queryList(q, "phone_number")
-  const externalIds = queryIdFilter(q, "external_id")
-  const usernames = queryList(q, "username")
-  const userIds = queryIdFilter(q, "user_id")
-  const organizationIds = queryIdFilter(q, "organization_id")
+const filterUsers = (store: Store, params: Params<"GetUsersCount">): Array<UserRecord> => {
+  const emails = params.emailAddress ?? []
+  const phones = params.phoneNumber ?? []
+  const externalIds = idFilter(params.externalId ?? [])
+  const usernames = params.username ?? []
+  const userIds = idFilter(params.userId ?? [])
+  const organizationIds = idFilter(params.organizationId ?? [])
   // No user of the emulator has web3 wallets or external accounts.
   const unsupported =
-    queryList(q, "web3_wallet").length > 0 || q.has("provider") || queryList(q, "provider_user_id").length > 0
-  const query = queryString(q, "query")
-  const emailQuery = queryString(q, "email_address_query")
-  const phoneQuery = queryString(q, "phone_number_query")
-  const usernameQuery = queryString(q, "username_query")
-  const nameQuery = queryString(q, "name_query")
-  const banned = queryBoolean(q, "banned")
-  const range = (key: string) => queryInteger(q, key)
+    (params.web3Wallet ?? []).length > 0 ||
+    params.provider !== undefined ||
+    (params.providerUserId ?? []).length > 0
+  const {
+    query,
+    emailAddressQuery: emailQuery,
+    phoneNumberQuery: phoneQuery,
+    usernameQuery,
+    nameQuery,
+    banned
+  } = params
   const bounds: ReadonlyArray<
     readonly [(u: UserRecord) => number | null, number | undefined, "before" | "after"]
   > = [
-    [(u) => u.createdAt, range("created_at_before"), "before"],
-    [(u) => u.createdAt, range("created_at_after"), "after"],
-    [(u) => u.lastActiveAt, range("last_active_at_before"), "before"],
-    [(u) => u.lastActiveAt, range("last_active_at_after") ?? range("last_active_at_since"), "after"],
-    [(u) => u.lastSignInAt, range("last_sign_in_at_before"), "before"],
-    [(u) => u.lastSignInAt, range("last_sign_in_at_after"), "after"]
+    [(u) => u.createdAt, params.createdAtBefore, "before"],
+    [(u) => u.createdAt, params.createdAtAfter, "after"],
+    [(u) => u.lastActiveAt, params.lastActiveAtBefore, "before"],
+    [(u) => u.lastActiveAt, params.lastActiveAtAfter ?? params.lastActiveAtSince, "after"],
+    [(u) => u.lastSignInAt, params.lastSignInAtBefore, "before"],
+    [(u) => u.lastSignInAt, params.lastSignInAtAfter, "after"]
   ]
   if (unsupported) return []
 
@@ -338,70 +347,74 @@ const primaryValue = (store: Store, id: string | null): string | null =>
  */
 const startingAfter = (
   store: Store,
-  q: URLSearchParams,
+  params: Params<"GetUserList">,
   p: Page
-): { readonly createdAt: number; readonly id: string; readonly descending: boolean } | undefined => {
-  const cursor = queryString(q, "starting_after")
-  if (cursor === undefined) return undefined
-  const order = q.get("order_by") ?? "-created_at"
-  if (order.replace(/^[+-]/, "") !== "created_at") {
-    throw paramInvalid("starting_after", "starting_after requires ordering by created_at.")
-  }
-  if (p.offset !== 0) {
-    throw paramInvalid("starting_after", "starting_after cannot be combined with a non-zero offset.")
-  }
+): Effect.Effect<
+  { readonly createdAt: number; readonly id: string; readonly descending: boolean } | undefined,
+  ClerkApiError
+> => {
+  const cursor = params.startingAfter
+  if (cursor === undefined) return Effect.succeed(undefined)
+  const order = params.orderBy ?? "-created_at"
+  if (order.replace(/^[+-]/, "") !== "created_at")
+    return Effect.fail(paramInvalid("starting_after", "starting_after requires ordering by created_at."))
+  if (p.offset !== 0)
+    return Effect.fail(
+      paramInvalid("starting_after", "starting_after cannot be combined with a non-zero offset.")
+    )
   // A user deleted since it ended a page still marks where the next page starts.
   const createdAt = store.users.get(cursor)?.createdAt ?? store.deletedUsers.get(cursor)
-  if (createdAt === undefined) {
-    throw paramInvalid("starting_after", "starting_after must be the id of a user.")
-  }
-  return { createdAt, id: cursor, descending: order.startsWith("-") }
+  return createdAt === undefined
+    ? Effect.fail(paramInvalid("starting_after", "starting_after must be the id of a user."))
+    : Effect.succeed({ createdAt, id: cursor, descending: order.startsWith("-") })
 }
 
-const listUsers = sync((ctx) => {
-  const { store, query } = ctx
-  const p = page(query)
-  const cursor = startingAfter(store, query, p)
-  const sorted = orderBy(
-    query,
-    filterUsers(store, query),
-    {
-      created_at: (u) => u.createdAt,
-      updated_at: (u) => u.updatedAt,
-      email_address: (u) => primaryValue(store, u.primaryEmailAddressId),
-      web3wallet: () => null,
-      first_name: (u) => u.firstName,
-      last_name: (u) => u.lastName,
-      phone_number: (u) => primaryValue(store, u.primaryPhoneNumberId),
-      username: (u) => u.username,
-      last_active_at: (u) => u.lastActiveAt,
-      last_sign_in_at: (u) => u.lastSignInAt
-    },
-    "-created_at"
-  )
-  // orderBy breaks created_at ties by id in the same direction, so "after" compares both.
-  const after =
-    cursor === undefined
-      ? sorted
-      : sorted.filter((u) => {
-          const later = u.createdAt === cursor.createdAt ? u.id > cursor.id : u.createdAt > cursor.createdAt
-          return u.id !== cursor.id && later !== cursor.descending
-        })
-  return paginate(after, p).map((u) => userJson(store, u))
-})
-
-const countUsers = sync((ctx) => ({
-  object: "total_count",
-  total_count: filterUsers(ctx.store, ctx.query).length
-}))
-
-const patchUser = (change: (user: UserRecord, body: JsonObject) => void): RawHandler =>
-  sync((ctx) => {
-    const user = userParam(ctx)
-    change(user, bodyObject(ctx.body))
-    user.updatedAt = ctx.store.now()
-    return userJson(ctx.store, user)
+const listUsers: Handler<"GetUserList"> = (params, { store }) =>
+  Effect.gen(function* () {
+    const p = pageOf(params)
+    const cursor = yield* startingAfter(store, params, p)
+    const sorted = yield* sortBy(
+      params.orderBy,
+      filterUsers(store, params),
+      {
+        created_at: (u) => u.createdAt,
+        updated_at: (u) => u.updatedAt,
+        email_address: (u) => primaryValue(store, u.primaryEmailAddressId),
+        web3wallet: () => null,
+        first_name: (u) => u.firstName,
+        last_name: (u) => u.lastName,
+        phone_number: (u) => primaryValue(store, u.primaryPhoneNumberId),
+        username: (u) => u.username,
+        last_active_at: (u) => u.lastActiveAt,
+        last_sign_in_at: (u) => u.lastSignInAt
+      },
+      "-created_at"
+    )
+    // sortBy breaks created_at ties by id in the same direction, so "after" compares both.
+    const after =
+      cursor === undefined
+        ? sorted
+        : sorted.filter((u) => {
+            const later = u.createdAt === cursor.createdAt ? u.id > cursor.id : u.createdAt > cursor.createdAt
+            return u.id !== cursor.id && later !== cursor.descending
+          })
+    return paginate(after, p).map((u) => userJson(store, u))
   })
+
+/** Applies `change` to the user the path names and answers the user. */
+const patchUser =
+  <P extends { readonly userId: string }>(
+    change: (user: UserRecord, params: P) => Effect.Effect<void, ClerkApiError>
+  ) =>
+  (params: P, { store }: HandlerContext) =>
+    Effect.gen(function* () {
+      const user = yield* findUser(store, params.userId)
+      yield* change(user, params)
+      user.updatedAt = store.now()
+      return userJson(store, user)
+    })
+
+const set = (change: (user: UserRecord) => void) => patchUser((user) => Effect.sync(() => change(user)))
 
 /** Banning a user revokes every session they have, as the spec's ban operation says. */
 const ban = (store: Store, user: UserRecord, now: number): void => {
@@ -415,91 +428,93 @@ const ban = (store: Store, user: UserRecord, now: number): void => {
   }
 }
 
-const bulk = (banned: boolean): RawHandler =>
-  sync((ctx) => {
-    const ids = optStringArray(bodyObject(ctx.body), "user_ids") ?? []
-    if (ids.length < 1 || ids.length > 50)
-      throw paramInvalid("user_ids", "user_ids must hold between 1 and 50 ids.")
-    const users = ids.map((id) => runNow(findUser(ctx.store, id)))
-    const now = ctx.store.now()
-    for (const user of users) {
-      if (banned) ban(ctx.store, user, now)
-      else {
-        user.banned = false
-        user.updatedAt = now
+const bulk =
+  (banned: boolean) =>
+  (params: Params<"UsersBan">, { store }: HandlerContext) =>
+    Effect.gen(function* () {
+      const users = yield* Effect.forEach(params.userIds, (id) => findUser(store, id))
+      const now = store.now()
+      for (const user of users) {
+        if (banned) ban(store, user, now)
+        else {
+          user.banned = false
+          user.updatedAt = now
+        }
       }
-    }
-    return users.map((u) => userJson(ctx.store, u))
-  })
+      return users.map((u) => userJson(store, u))
+    })
 
 type MetadataField = "publicMetadata" | "privateMetadata" | "unsafeMetadata"
 
-/** All three metadata fields of a body, read (and validated) before any is applied. */
-const readMetadata = (
-  read: (key: string, field: MetadataField) => Metadata | undefined
-): Array<readonly [MetadataField, Metadata]> => {
-  const fields = [
-    ["public_metadata", "publicMetadata"],
-    ["private_metadata", "privateMetadata"],
-    ["unsafe_metadata", "unsafeMetadata"]
-  ] as const
-  return fields.flatMap(([key, field]) => {
-    const value = read(key, field)
-    return value === undefined ? [] : [[field, value] as const]
-  })
-}
+/** All three metadata fields of the params, read (and held to the size limit) before any is applied. */
+const setMetadata = (merge: boolean) =>
+  patchUser((user, params: Params<"ReplaceUserMetadata">) =>
+    Effect.gen(function* () {
+      const fields = [
+        ["public_metadata", "publicMetadata"],
+        ["private_metadata", "privateMetadata"],
+        ["unsafe_metadata", "unsafeMetadata"]
+      ] as const
+      const changes: Array<readonly [MetadataField, Metadata]> = []
+      for (const [key, field] of fields) {
+        const value = yield* merge
+          ? mergeMetadata(key, params[field], user[field])
+          : metadata(key, params[field])
+        if (value !== undefined) changes.push([field, value])
+      }
+      for (const [field, value] of changes) user[field] = value
+    })
+  )
 
-export const handlers: Record<string, RawHandler> = {
+export const handlers: Handlers = {
   GetUserList: listUsers,
-  GetUsersCount: countUsers,
+  GetUsersCount: (params, { store }) =>
+    Effect.sync(() => ({ object: "total_count", total_count: filterUsers(store, params).length })),
   CreateUser: createUser,
-  GetUser: sync((ctx) => userJson(ctx.store, userParam(ctx))),
+  GetUser: (params, { store }) => Effect.map(findUser(store, params.userId), (user) => userJson(store, user)),
   UpdateUser: updateUser,
-  DeleteUser: sync((ctx) => {
-    const user = userParam(ctx)
-    deleteUserCascade(ctx.store, user)
-    return deletedJson("user", user.id)
-  }),
-  BanUser: sync((ctx) => {
-    const user = userParam(ctx)
-    ban(ctx.store, user, ctx.store.now())
-    return userJson(ctx.store, user)
-  }),
-  UnbanUser: patchUser((u) => {
+  DeleteUser: (params, { store }) =>
+    Effect.map(findUser(store, params.userId), (user) => {
+      deleteUserCascade(store, user)
+      return deletedJson("user", user.id)
+    }),
+  BanUser: (params, { store }) =>
+    Effect.map(findUser(store, params.userId), (user) => {
+      ban(store, user, store.now())
+      return userJson(store, user)
+    }),
+  UnbanUser: set((u) => {
     u.banned = false
   }),
   UsersBan: bulk(true),
   UsersUnban: bulk(false),
-  LockUser: patchUser((u) => {
+  LockUser: set((u) => {
     u.locked = true
   }),
-  UnlockUser: patchUser((u) => {
+  UnlockUser: set((u) => {
     u.locked = false
   }),
-  SetUserProfileImage: patchUser((u, body) => {
-    reqFile(body, "file")
-    u.imageId = makeId("img")
-  }),
-  DeleteUserProfileImage: patchUser((u) => {
+  SetUserProfileImage: patchUser((u, params: Params<"SetUserProfileImage">) =>
+    Effect.map(fileOf("file", params.file), () => {
+      u.imageId = makeId("img")
+    })
+  ),
+  DeleteUserProfileImage: set((u) => {
     u.imageId = null
   }),
-  UpdateUserMetadata: patchUser((u, body) => {
-    for (const [field, value] of readMetadata((key, field) => mergedMetadata(body, key, u[field])))
-      u[field] = value
-  }),
-  ReplaceUserMetadata: patchUser((u, body) => {
-    for (const [field, value] of readMetadata((key) => optMetadata(body, key))) u[field] = value
-  }),
-  UsersGetOrganizationMemberships: sync((ctx) => {
-    const memberships = orderBy(
-      ctx.query,
-      ctx.store.membershipsOf(param(ctx, "user_id")),
-      { created_at: (m) => m.createdAt },
-      "-created_at"
+  UpdateUserMetadata: setMetadata(true),
+  ReplaceUserMetadata: setMetadata(false),
+  UsersGetOrganizationMemberships: (params, { store }) =>
+    Effect.map(
+      sortBy(
+        undefined,
+        store.membershipsOf(params.userId),
+        { created_at: (m) => m.createdAt },
+        "-created_at"
+      ),
+      (memberships) => ({
+        data: paginate(memberships, pageOf(params)).map((m) => membershipJson(store, m)),
+        total_count: memberships.length
+      })
     )
-    return {
-      data: paginate(memberships, page(ctx.query)).map((m) => membershipJson(ctx.store, m)),
-      total_count: memberships.length
-    }
-  })
 }
