@@ -18,7 +18,6 @@ import { Context, Data, type Duration, Effect, Either, Layer, Redacted, Schema, 
 import type { JWK } from "jose"
 import { type EmulatorRequest, type EmulatorResponse, type EmulatorState, handle } from "./internal/app.js"
 import { makeHttpClient } from "./internal/client.js"
-import { attempt } from "./internal/context.js"
 import type { ClerkApiError } from "./internal/errors.js"
 import { seed as seedGeneric } from "./internal/generic.js"
 import { traceId } from "./internal/ids.js"
@@ -327,9 +326,10 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       seedMembership: (params) => seed(OrganizationMemberships.create(params)),
       seedSession: (params) => seed(Sessions.create(params)),
       setActiveOrganization: (sessionId, organizationId) =>
-        attempt(() =>
-          decodeSession(sessionJson(switchOrganization(state.store, sessionId, organizationId)))
-        ).pipe(Effect.mapError(emulatorError)),
+        switchOrganization(state.store, sessionId, organizationId).pipe(
+          Effect.map((session) => decodeSession(sessionJson(session))),
+          Effect.mapError(emulatorError)
+        ),
       sessionToken: (sessionId, tokenOptions = {}) =>
         signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(Effect.mapError(emulatorError)),
       seedResource: (path, fields) =>

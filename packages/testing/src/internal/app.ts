@@ -59,6 +59,8 @@ export interface EmulatorState {
 
 /** The operations whose handlers read decoded params, by operationId. */
 const handlers: Handlers = {
+  ...sessions,
+  ...jwtTemplates,
   ...users,
   ...identifications,
   ...organizations,
@@ -70,9 +72,7 @@ const handlers: Handlers = {
 
 /** The operations whose handlers still read the raw request. */
 const rawHandlers: Record<string, RawHandler> = {
-  ...sessions,
-  ...roles,
-  ...jwtTemplates
+  ...roles
 }
 
 // Clerk serves the API under `/v1`; requests without it are accepted too.

@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { importPKCS8, SignJWT } from "jose"
-import { attempt, type RawHandler, type RawContext, param, sync } from "./context.js"
+import type { Handler, Handlers, Params } from "./context.js"
 import {
   apiError,
   type ClerkApiError,
@@ -16,21 +16,12 @@ import {
   paramMissing
 } from "./errors.js"
 import { randomBase62 } from "./ids.js"
-import {
-  bodyObject,
-  type JsonObject,
-  listAnswer,
-  optBoolean,
-  optInteger,
-  optMetadata,
-  optString,
-  page,
-  reqString
-} from "./params.js"
+import { type JsonObject, listed, metadata, pageOf } from "./params.js"
+import { findUser } from "./lookups.js"
 import { deletedJson, imageUrl } from "./serialize.js"
 import { activeMembership, activeSession } from "./sessions.js"
 import { isRecord } from "./shape.js"
-import type { JwtTemplateRecord, SessionRecord, Store } from "./store.js"
+import type { JwtTemplateRecord, SessionRecord, Store, UserRecord } from "./store.js"
 
 const algorithms = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
 
@@ -47,47 +38,46 @@ const templateJson = (t: JwtTemplateRecord) => ({
   updated_at: t.updatedAt
 })
 
-const templateParam = (ctx: RawContext): JwtTemplateRecord => {
-  const template = ctx.store.jwtTemplates.get(param(ctx, "template_id"))
-  if (template === undefined) throw notFound("JWT template")
-  return template
-}
+const findTemplate = (store: Store, id: string): Effect.Effect<JwtTemplateRecord, ClerkApiError> =>
+  Effect.suspend(() => {
+    const template = store.jwtTemplates.get(id)
+    return template === undefined ? Effect.fail(notFound("JWT template")) : Effect.succeed(template)
+  })
 
-const bounded = (body: JsonObject, key: string, min: number, max: number): number | undefined => {
-  const value = optInteger(body, key) ?? undefined
-  if (value !== undefined && (value < min || value > max)) {
-    throw paramInvalid(key, `${key} must be between ${min} and ${max}.`)
-  }
-  return value
-}
+type TemplateFields = Omit<JwtTemplateRecord, "id" | "createdAt" | "updatedAt">
 
 /** What a create or update sets; Clerk's defaults fill in what a create leaves out. */
-const readTemplate = (store: Store, body: JsonObject, self?: JwtTemplateRecord) => {
-  const name = reqString(body, "name")
-  if ([...store.jwtTemplates.values()].some((t) => t.name === name && t !== self)) {
-    throw identifierExists("name", "name")
-  }
-  const claims = optMetadata(body, "claims")
-  if (claims === undefined) throw paramMissing("claims")
-  const customSigningKey = optBoolean(body, "custom_signing_key") ?? self?.customSigningKey ?? false
-  const signingAlgorithm = optString(body, "signing_algorithm") ?? self?.signingAlgorithm ?? "RS256"
-  const signingKey = optString(body, "signing_key") ?? self?.signingKey ?? null
-  if (customSigningKey) {
-    if (!algorithms.includes(signingAlgorithm)) {
-      throw paramInvalid("signing_algorithm", `signing_algorithm must be one of ${algorithms.join(", ")}.`)
+const readTemplate = (
+  store: Store,
+  params: Params<"CreateJWTTemplate">,
+  self?: JwtTemplateRecord
+): Effect.Effect<TemplateFields, ClerkApiError> =>
+  Effect.gen(function* () {
+    const { name } = params
+    if ([...store.jwtTemplates.values()].some((t) => t.name === name && t !== self))
+      return yield* identifierExists("name", "name")
+    const claims = (yield* metadata("claims", params.claims)) ?? {}
+    const customSigningKey = params.customSigningKey ?? self?.customSigningKey ?? false
+    const signingAlgorithm = params.signingAlgorithm ?? self?.signingAlgorithm ?? "RS256"
+    const signingKey = params.signingKey ?? self?.signingKey ?? null
+    if (customSigningKey) {
+      if (!algorithms.includes(signingAlgorithm))
+        return yield* paramInvalid(
+          "signing_algorithm",
+          `signing_algorithm must be one of ${algorithms.join(", ")}.`
+        )
+      if (signingKey === null || signingKey === "") return yield* paramMissing("signing_key")
     }
-    if (signingKey === null || signingKey === "") throw paramMissing("signing_key")
-  }
-  return {
-    name,
-    claims,
-    lifetime: bounded(body, "lifetime", 30, 315360000) ?? self?.lifetime ?? 60,
-    allowedClockSkew: bounded(body, "allowed_clock_skew", 0, 300) ?? self?.allowedClockSkew ?? 5,
-    customSigningKey,
-    signingAlgorithm: customSigningKey ? signingAlgorithm : "RS256",
-    signingKey: customSigningKey ? signingKey : null
-  }
-}
+    return {
+      name,
+      claims,
+      lifetime: params.lifetime ?? self?.lifetime ?? 60,
+      allowedClockSkew: params.allowedClockSkew ?? self?.allowedClockSkew ?? 5,
+      customSigningKey,
+      signingAlgorithm: customSigningKey ? signingAlgorithm : "RS256",
+      signingKey: customSigningKey ? signingKey : null
+    }
+  })
 
 /** The key a custom-signed template signs with: an HMAC secret, or a PKCS#8 PEM private key. */
 const customKey = (
@@ -103,7 +93,7 @@ const customKey = (
       })
 
 /** Checks a custom key before anything is stored, so a template that cannot sign is never kept. */
-const checkKey = (fields: ReturnType<typeof readTemplate>): Effect.Effect<void, ClerkApiError> =>
+const checkKey = (fields: TemplateFields): Effect.Effect<void, ClerkApiError> =>
   fields.customSigningKey && fields.signingKey !== null
     ? Effect.asVoid(customKey(fields.signingAlgorithm, fields.signingKey))
     : Effect.void
@@ -113,9 +103,7 @@ const checkKey = (fields: ReturnType<typeof readTemplate>): Effect.Effect<void, 
 const seconds = (millis: number | null): number | null => (millis === null ? null : Math.floor(millis / 1000))
 
 /** The values shortcodes read: `user.*`, `org.*` and `org_membership.*`, as Clerk names them. */
-const shortcodeContext = (store: Store, session: SessionRecord): JsonObject => {
-  const user = store.users.get(session.userId)
-  if (user === undefined) throw notFound("user")
+const shortcodeContext = (store: Store, session: SessionRecord, user: UserRecord): JsonObject => {
   const email =
     user.primaryEmailAddressId === null ? undefined : store.identifications.get(user.primaryEmailAddressId)
   const phone =
@@ -215,93 +203,75 @@ const render = (context: JsonObject, value: unknown): unknown => {
   return value
 }
 
-const templateToken: RawHandler = (ctx) =>
-  Effect.flatMap(
-    attempt(() => {
-      const { store } = ctx
-      const session = activeSession(store, param(ctx, "session_id"))
-      const name = param(ctx, "template_name")
-      const template = [...store.jwtTemplates.values()].find((t) => t.name === name)
-      if (template === undefined) {
-        throw apiError(404, "resource_not_found", "not found", `No JWT template named ${name} exists.`)
-      }
-      const lifetime = bounded(bodyObject(ctx.body), "expires_in_seconds", 30, 315360000) ?? template.lifetime
-      const iat = Math.floor(Date.now() / 1000)
-      const rendered = render(shortcodeContext(store, session), template.claims)
-      const claims: JsonObject = {
-        ...(isRecord(rendered) ? rendered : {}),
-        exp: iat + lifetime,
-        iat,
-        iss: ctx.keys.issuer,
-        jti: randomBase62(20),
-        nbf: iat - template.allowedClockSkew,
-        sub: session.userId
-      }
-      return { template, claims }
-    }),
-    ({ template, claims }) => {
-      const signed =
-        template.customSigningKey && template.signingKey !== null
-          ? Effect.flatMap(customKey(template.signingAlgorithm, template.signingKey), (key) =>
-              Effect.promise(() =>
-                new SignJWT(claims)
-                  .setProtectedHeader({ alg: template.signingAlgorithm, typ: "JWT" })
-                  .sign(key)
-              )
-            )
-          : ctx.keys.sign(claims)
-      return Effect.map(signed, (jwt) => ({ object: "token", jwt }))
+const templateToken: Handler<"CreateSessionTokenFromTemplate"> = (params, { store, keys }) =>
+  Effect.gen(function* () {
+    const session = yield* activeSession(store, params.sessionId)
+    const user = yield* findUser(store, session.userId)
+    const name = params.templateName
+    const template = [...store.jwtTemplates.values()].find((t) => t.name === name)
+    if (template === undefined)
+      return yield* apiError(404, "resource_not_found", "not found", `No JWT template named ${name} exists.`)
+    const lifetime = params.expiresInSeconds ?? template.lifetime
+    const iat = Math.floor(Date.now() / 1000)
+    const rendered = render(shortcodeContext(store, session, user), template.claims)
+    const claims: JsonObject = {
+      ...(isRecord(rendered) ? rendered : {}),
+      exp: iat + lifetime,
+      iat,
+      iss: keys.issuer,
+      jti: randomBase62(20),
+      nbf: iat - template.allowedClockSkew,
+      sub: session.userId
     }
-  )
+    const jwt =
+      template.customSigningKey && template.signingKey !== null
+        ? yield* Effect.flatMap(customKey(template.signingAlgorithm, template.signingKey), (key) =>
+            Effect.promise(() =>
+              new SignJWT(claims).setProtectedHeader({ alg: template.signingAlgorithm, typ: "JWT" }).sign(key)
+            )
+          )
+        : yield* keys.sign(claims)
+    return { object: "token", jwt }
+  })
 
-export const handlers: Record<string, RawHandler> = {
-  ListJWTTemplates: sync((ctx) =>
-    listAnswer(
-      ctx.query,
-      page(ctx.query),
-      [...ctx.store.jwtTemplates.values()].sort((a, b) => b.createdAt - a.createdAt),
-      templateJson
-    )
-  ),
-  CreateJWTTemplate: (ctx) =>
-    attempt(() => readTemplate(ctx.store, bodyObject(ctx.body))).pipe(
-      Effect.tap(checkKey),
-      Effect.flatMap(() =>
-        attempt(() => {
-          const { store } = ctx
-          // Read again: another request may have taken the name while the key was checked.
-          const fields = readTemplate(store, bodyObject(ctx.body))
-          const now = store.now()
-          const template: JwtTemplateRecord = {
-            id: store.newId("jtmp"),
-            ...fields,
-            createdAt: now,
-            updatedAt: now
-          }
-          store.jwtTemplates.set(template.id, template)
-          return templateJson(template)
-        })
+export const handlers: Handlers = {
+  ListJWTTemplates: (params, { store }) =>
+    Effect.sync(() =>
+      listed(
+        params,
+        pageOf(params),
+        [...store.jwtTemplates.values()].sort((a, b) => b.createdAt - a.createdAt),
+        templateJson
       )
     ),
-  GetJWTTemplate: sync((ctx) => templateJson(templateParam(ctx))),
-  UpdateJWTTemplate: (ctx) =>
-    attempt(() => readTemplate(ctx.store, bodyObject(ctx.body), templateParam(ctx))).pipe(
-      Effect.tap(checkKey),
-      Effect.flatMap(() =>
-        attempt(() => {
-          const { store } = ctx
-          const template = templateParam(ctx)
-          Object.assign(template, readTemplate(store, bodyObject(ctx.body), template), {
-            updatedAt: store.now()
-          })
-          return templateJson(template)
-        })
-      )
-    ),
-  DeleteJWTTemplate: sync((ctx) => {
-    const template = templateParam(ctx)
-    ctx.store.jwtTemplates.delete(template.id)
-    return deletedJson("jwt_template", template.id)
-  }),
+  CreateJWTTemplate: (params, { store }) =>
+    Effect.gen(function* () {
+      yield* checkKey(yield* readTemplate(store, params))
+      // Read again: another request may have taken the name while the key was checked.
+      const fields = yield* readTemplate(store, params)
+      const now = store.now()
+      const template: JwtTemplateRecord = {
+        id: store.newId("jtmp"),
+        ...fields,
+        createdAt: now,
+        updatedAt: now
+      }
+      store.jwtTemplates.set(template.id, template)
+      return templateJson(template)
+    }),
+  GetJWTTemplate: (params, { store }) => Effect.map(findTemplate(store, params.templateId), templateJson),
+  UpdateJWTTemplate: (params, { store }) =>
+    Effect.gen(function* () {
+      yield* checkKey(yield* readTemplate(store, params, yield* findTemplate(store, params.templateId)))
+      // Read again: the template may have changed or gone while the key was checked.
+      const template = yield* findTemplate(store, params.templateId)
+      Object.assign(template, yield* readTemplate(store, params, template), { updatedAt: store.now() })
+      return templateJson(template)
+    }),
+  DeleteJWTTemplate: (params, { store }) =>
+    Effect.map(findTemplate(store, params.templateId), (template) => {
+      store.jwtTemplates.delete(template.id)
+      return deletedJson("jwt_template", template.id)
+    }),
   CreateSessionTokenFromTemplate: templateToken
 }

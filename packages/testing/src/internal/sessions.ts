@@ -1,31 +1,12 @@
 import { Effect } from "effect"
-import { attempt, type RawHandler, type RawContext, param, runNow, sync } from "./context.js"
+import type { Handlers } from "./context.js"
 import { apiError, type ClerkApiError, notFound, paramInvalid } from "./errors.js"
 import { randomBase62 } from "./ids.js"
 import type { SigningKeys } from "./keys.js"
 import { findOrganization, findUser } from "./lookups.js"
-import {
-  bodyObject,
-  dayMillis,
-  optInteger,
-  optString,
-  page,
-  listAnswer,
-  queryString,
-  reqString
-} from "./params.js"
+import { dayMillis, listed, pageOf } from "./params.js"
 import { sessionJson } from "./serialize.js"
-import type { MembershipRecord, OrganizationRecord, SessionRecord, SessionStatus, Store } from "./store.js"
-
-const statuses: ReadonlyArray<SessionStatus> = [
-  "abandoned",
-  "active",
-  "ended",
-  "expired",
-  "removed",
-  "replaced",
-  "revoked"
-]
+import type { MembershipRecord, OrganizationRecord, SessionRecord, Store } from "./store.js"
 
 /** Clerk starts a session in the organization the user last created or joined, if any. */
 const lastJoined = (store: Store, userId: string): string | null => {
@@ -36,62 +17,64 @@ const lastJoined = (store: Store, userId: string): string | null => {
 }
 
 /** The organization a session may make active: one the user is a member of. */
-const memberOrganization = (store: Store, userId: string, organizationId: string): string => {
-  const organization = runNow(findOrganization(store, organizationId))
-  if (store.findMembership(organization.id, userId) === undefined) {
-    throw paramInvalid("active_organization_id", "The user is not a member of active_organization_id.")
-  }
-  return organization.id
-}
-
-const createSession = (
+const memberOrganization = (
   store: Store,
   userId: string,
-  activeOrganizationId: string | undefined
-): SessionRecord => {
-  const user = runNow(findUser(store, userId))
-  const organizationId =
-    activeOrganizationId === undefined
-      ? lastJoined(store, user.id)
-      : memberOrganization(store, user.id, activeOrganizationId)
-  const now = store.now()
-  const session: SessionRecord = {
-    id: store.newId("sess"),
-    userId: user.id,
-    clientId: store.newId("client"),
-    status: "active",
-    lastActiveOrganizationId: organizationId,
-    lastActiveAt: now,
-    expireAt: now + 7 * dayMillis,
-    abandonAt: now + 30 * dayMillis,
-    createdAt: now,
-    updatedAt: now
-  }
-  store.sessions.set(session.id, session)
-  user.lastSignInAt = now
-  user.lastActiveAt = now
-  return session
-}
+  organizationId: string
+): Effect.Effect<string, ClerkApiError> =>
+  Effect.flatMap(findOrganization(store, organizationId), (organization) =>
+    store.findMembership(organization.id, userId) === undefined
+      ? Effect.fail(
+          paramInvalid("active_organization_id", "The user is not a member of active_organization_id.")
+        )
+      : Effect.succeed(organization.id)
+  )
+
+const createSession = (store: Store, userId: string, activeOrganizationId: string | undefined) =>
+  Effect.gen(function* () {
+    const user = yield* findUser(store, userId)
+    const organizationId =
+      activeOrganizationId === undefined
+        ? lastJoined(store, user.id)
+        : yield* memberOrganization(store, user.id, activeOrganizationId)
+    const now = store.now()
+    const session: SessionRecord = {
+      id: store.newId("sess"),
+      userId: user.id,
+      clientId: store.newId("client"),
+      status: "active",
+      lastActiveOrganizationId: organizationId,
+      lastActiveAt: now,
+      expireAt: now + 7 * dayMillis,
+      abandonAt: now + 30 * dayMillis,
+      createdAt: now,
+      updatedAt: now
+    }
+    store.sessions.set(session.id, session)
+    user.lastSignInAt = now
+    user.lastActiveAt = now
+    return session
+  })
 
 /** Switches a session's active organization (none with null), as a client's `setActive` would. */
 export const setActiveOrganization = (
   store: Store,
   sessionId: string,
   organizationId: string | null
-): SessionRecord => {
-  const session = store.sessions.get(sessionId)
-  if (session === undefined) throw notFound("session")
-  session.lastActiveOrganizationId =
-    organizationId === null ? null : memberOrganization(store, session.userId, organizationId)
-  session.updatedAt = store.now()
-  return session
-}
+): Effect.Effect<SessionRecord, ClerkApiError> =>
+  Effect.gen(function* () {
+    const session = yield* findSession(store, sessionId)
+    session.lastActiveOrganizationId =
+      organizationId === null ? null : yield* memberOrganization(store, session.userId, organizationId)
+    session.updatedAt = store.now()
+    return session
+  })
 
-const sessionParam = (ctx: RawContext): SessionRecord => {
-  const session = ctx.store.sessions.get(param(ctx, "session_id"))
-  if (session === undefined) throw notFound("session")
-  return session
-}
+const findSession = (store: Store, sessionId: string): Effect.Effect<SessionRecord, ClerkApiError> =>
+  Effect.suspend(() => {
+    const session = store.sessions.get(sessionId)
+    return session === undefined ? Effect.fail(notFound("session")) : Effect.succeed(session)
+  })
 
 export interface TokenOptions {
   readonly expiresInSeconds?: number | undefined
@@ -99,14 +82,14 @@ export interface TokenOptions {
 }
 
 /** A session that may have tokens: an existing, active one. */
-export const activeSession = (store: Store, sessionId: string): SessionRecord => {
-  const session = store.sessions.get(sessionId)
-  if (session === undefined) throw notFound("session")
-  if (session.status !== "active") {
-    throw apiError(404, "resource_not_found", "not found", `Session ${session.id} is ${session.status}.`)
-  }
-  return session
-}
+export const activeSession = (store: Store, sessionId: string): Effect.Effect<SessionRecord, ClerkApiError> =>
+  Effect.flatMap(findSession(store, sessionId), (session) =>
+    session.status === "active"
+      ? Effect.succeed(session)
+      : Effect.fail(
+          apiError(404, "resource_not_found", "not found", `Session ${session.id} is ${session.status}.`)
+        )
+  )
 
 /** The session's active organization and the user's membership in it, while both exist. */
 export const activeMembership = (
@@ -171,8 +154,7 @@ export const sessionToken = (
   options: TokenOptions
 ): Effect.Effect<string, ClerkApiError> =>
   Effect.flatMap(
-    attempt(() => {
-      const session = activeSession(store, sessionId)
+    Effect.map(activeSession(store, sessionId), (session) => {
       const active = activeMembership(store, session)
       const organization = active && organizationClaims(store, active.organization, active.membership)
       const iat = Math.floor(Date.now() / 1000)
@@ -194,55 +176,33 @@ export const sessionToken = (
     keys.sign
   )
 
-const readExpiresIn = sync((ctx) => {
-  const seconds = optInteger(bodyObject(ctx.body), "expires_in_seconds") ?? undefined
-  if (seconds !== undefined && (seconds < 30 || seconds > 315360000)) {
-    throw paramInvalid("expires_in_seconds", "expires_in_seconds must be between 30 and 315360000.")
-  }
-  return seconds
-})
-
-export const handlers: Record<string, RawHandler> = {
-  createSession: sync((ctx) => {
-    const body = bodyObject(ctx.body)
-    const session = createSession(
-      ctx.store,
-      reqString(body, "user_id"),
-      optString(body, "active_organization_id") ?? undefined
-    )
-    return sessionJson(session)
-  }),
-  GetSessionList: sync((ctx) => {
-    const p = page(ctx.query)
-    const userId = queryString(ctx.query, "user_id")
-    const clientId = queryString(ctx.query, "client_id")
-    const status = queryString(ctx.query, "status")
-    if (status !== undefined && !statuses.some((s) => s === status)) {
-      throw paramInvalid("status", `status must be one of ${statuses.join(", ")}.`)
-    }
-    const sessions = [...ctx.store.sessions.values()]
-      .filter(
-        (s) =>
-          (userId === undefined || s.userId === userId) &&
-          (clientId === undefined || s.clientId === clientId) &&
-          (status === undefined || s.status === status)
-      )
-      .sort((a, b) => b.createdAt - a.createdAt)
-    return listAnswer(ctx.query, p, sessions, sessionJson)
-  }),
-  GetSession: sync((ctx) => sessionJson(sessionParam(ctx))),
-  RevokeSession: sync((ctx) => {
-    const session = sessionParam(ctx)
-    session.status = "revoked"
-    session.updatedAt = ctx.store.now()
-    return sessionJson(session)
-  }),
-  CreateSessionToken: (ctx) =>
-    readExpiresIn(ctx).pipe(
-      Effect.flatMap((expiresInSeconds) =>
-        sessionToken(ctx.store, ctx.keys, param(ctx, "session_id"), { expiresInSeconds })
-      ),
-      Effect.map((jwt) => ({ object: "token", jwt }))
+export const handlers: Handlers = {
+  createSession: (params, { store }) =>
+    Effect.map(createSession(store, params.userId, params.activeOrganizationId), sessionJson),
+  GetSessionList: (params, { store }) =>
+    Effect.sync(() => {
+      const { userId, clientId, status } = params
+      const sessions = [...store.sessions.values()]
+        .filter(
+          (s) =>
+            (userId === undefined || s.userId === userId) &&
+            (clientId === undefined || s.clientId === clientId) &&
+            (status === undefined || s.status === status)
+        )
+        .sort((a, b) => b.createdAt - a.createdAt)
+      return listed(params, pageOf(params), sessions, sessionJson)
+    }),
+  GetSession: (params, { store }) => Effect.map(findSession(store, params.sessionId), sessionJson),
+  RevokeSession: (params, { store }) =>
+    Effect.map(findSession(store, params.sessionId), (session) => {
+      session.status = "revoked"
+      session.updatedAt = store.now()
+      return sessionJson(session)
+    }),
+  CreateSessionToken: (params, { store, keys }) =>
+    Effect.map(
+      sessionToken(store, keys, params.sessionId, { expiresInSeconds: params.expiresInSeconds ?? undefined }),
+      (jwt) => ({ object: "token", jwt })
     ),
-  GetJWKS: sync((ctx) => ({ keys: [ctx.keys.publicJwk] }))
+  GetJWKS: (_, { keys }) => Effect.succeed({ keys: [keys.publicJwk] })
 }
