@@ -1,10 +1,10 @@
 import { Cause, Effect, Either } from "effect"
-import type { HandlerContext, Handlers, Params, RawContext, RawHandler } from "./context.js"
-import { decodeParams, type Wire, wireOf } from "./decode.js"
+import type { Handlers, Params } from "./context.js"
+import { decodeParams, wireOf } from "./decode.js"
 import {
   authorizationHeaderInvalid,
   apiError,
-  ClerkApiError,
+  type ClerkApiError,
   malformedRequest,
   notFound,
   secretKeyInvalid,
@@ -14,7 +14,7 @@ import { eventsOf } from "./events.js"
 import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
 import { handlers as invitations } from "./invitations.js"
-import { generic } from "./generic.js"
+import { type GenericRequest, generic } from "./generic.js"
 import type { SigningKeys } from "./keys.js"
 import { handlers as memberships } from "./memberships.js"
 import { handlers as organizationInvitations } from "./organizationInvitations.js"
@@ -57,7 +57,7 @@ export interface EmulatorState {
   readonly webhooks: Webhooks
 }
 
-/** The operations whose handlers read decoded params, by operationId. */
+/** The operations answered by a resource module of their own, by operationId. */
 const handlers: Handlers = {
   ...sessions,
   ...jwtTemplates,
@@ -67,11 +67,7 @@ const handlers: Handlers = {
   ...memberships,
   ...organizationInvitations,
   ...invitations,
-  ...restrictions
-}
-
-/** The operations whose handlers still read the raw request. */
-const rawHandlers: Record<string, RawHandler> = {
+  ...restrictions,
   ...roles
 }
 
@@ -94,23 +90,29 @@ const rateLimited = (
         retryAfter === undefined ? Effect.void : Effect.fail(tooManyRequests(retryAfter))
       )
 
-const authenticate = (state: EmulatorState, authorization: string | undefined): void => {
+const authenticate = (
+  state: EmulatorState,
+  authorization: string | undefined
+): Effect.Effect<void, ClerkApiError> => {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
-  if (token === undefined) throw authorizationHeaderInvalid()
-  if (state.secretKey !== undefined && token !== state.secretKey) throw secretKeyInvalid()
+  if (token === undefined) return Effect.fail(authorizationHeaderInvalid())
+  return state.secretKey !== undefined && token !== state.secretKey
+    ? Effect.fail(secretKeyInvalid())
+    : Effect.void
 }
 
 const decoder = new TextDecoder()
 
-const parseJson = (bytes: Uint8Array): unknown => {
-  const text = decoder.decode(bytes)
-  if (text.trim() === "") return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw malformedRequest("The request body is not valid JSON.")
-  }
-}
+const parseJson = (bytes: Uint8Array): Effect.Effect<unknown, ClerkApiError> =>
+  Effect.suspend(() => {
+    const text = decoder.decode(bytes)
+    return text.trim() === ""
+      ? Effect.succeed(undefined)
+      : Effect.try({
+          try: (): unknown => JSON.parse(text),
+          catch: () => malformedRequest("The request body is not valid JSON.")
+        })
+  })
 
 const isMultipart = (contentType: string | undefined): contentType is string =>
   /^multipart\/form-data\s*(;|$)/i.test(contentType ?? "")
@@ -131,11 +133,11 @@ const parseMultipart = (contentType: string, bytes: Uint8Array): Effect.Effect<u
     catch: (cause) => malformedRequest(`The request body is not valid multipart/form-data: ${String(cause)}`)
   }).pipe(Effect.map((form) => Object.fromEntries(form)))
 
-/** JSON is parsed (and may throw) on the spot; multipart parsing is asynchronous. */
+/** JSON is parsed on the spot; multipart parsing is asynchronous. */
 const parseBody = (request: EmulatorRequest): Effect.Effect<unknown, ClerkApiError> =>
   isMultipart(request.contentType)
     ? parseMultipart(request.contentType, request.body)
-    : Effect.succeed(parseJson(request.body))
+    : parseJson(request.body)
 
 const json = (
   status: number,
@@ -152,25 +154,25 @@ const isOperationId = (id: string): id is OperationId => Object.hasOwn(params, i
 
 /**
  * Decodes the request's params with the operation's params schema, then answers
- * with its handler: a resource module's, or the generic store's.
+ * with the handler of the resource module that has one, else from the generic store.
  */
 const dispatch = <Id extends OperationId>(
   id: Id,
   op: OperationSpec,
-  wire: Wire,
-  raw: RawContext
+  request: GenericRequest,
+  keys: SigningKeys
 ): Effect.Effect<unknown, ClerkApiError> => {
-  const decoded = decodeParams(op, params[id], wire)
+  const decoded = decodeParams(op, params[id], request.wire)
   if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
   const handler = handlers[id]
-  const ctx: HandlerContext = {
-    store: raw.store,
-    keys: raw.keys,
-    generic: Effect.suspend(() => generic(op)(raw))
-  }
+  const answerGenerically = generic(op)
+  if (handler === undefined) return answerGenerically(request)
   // Decoded by `params[id]`, the schema whose type `Params<Id>` is.
-  if (handler !== undefined) return handler(decoded.right as Params<Id>, ctx)
-  return (rawHandlers[id] ?? generic(op))(raw)
+  return handler(decoded.right as Params<Id>, {
+    store: request.store,
+    keys,
+    generic: Effect.suspend(() => answerGenerically(request))
+  })
 }
 
 const route = (
@@ -180,38 +182,28 @@ const route = (
   { readonly status: number; readonly body: unknown; readonly operationId: string },
   ClerkApiError
 > =>
-  Effect.suspend(() => {
-    try {
-      const method = request.method.toUpperCase()
-      const match = matchRoute(method, stripBasePath(request.url.pathname))
-      if (match === undefined) throw notFound(`${method} ${request.url.pathname}`)
-      const { operationId } = match.route
-      if (!publicOperations.has(operationId)) authenticate(state, request.authorization)
-      if (!isOperationId(operationId)) throw notFound(`${method} ${request.url.pathname}`)
-      const op = match.route.spec
-      const query = request.url.searchParams
-      return Effect.zipRight(
-        rateLimited(state.limiter, operationId),
-        Effect.flatMap(parseBody(request), (body) =>
-          Either.match(wireOf(op, match.params, query, body), {
-            onLeft: Effect.fail,
-            onRight: (wire) =>
-              dispatch(operationId, op, wire, {
-                store: state.store,
-                keys: state.keys,
-                params: match.params,
-                query,
-                body
-              }).pipe(
-                // A handler's store changes happen in one step: no other request runs in between.
-                Effect.withMaxOpsBeforeYield(Number.POSITIVE_INFINITY)
-              )
-          })
-        )
-      ).pipe(Effect.map((body) => ({ status: match.route.spec.status, body, operationId })))
-    } catch (error) {
-      return error instanceof ClerkApiError ? Effect.fail(error) : Effect.die(error)
-    }
+  Effect.gen(function* () {
+    const method = request.method.toUpperCase()
+    const match = matchRoute(method, stripBasePath(request.url.pathname))
+    if (match === undefined) return yield* notFound(`${method} ${request.url.pathname}`)
+    const { operationId } = match.route
+    if (!publicOperations.has(operationId)) yield* authenticate(state, request.authorization)
+    if (!isOperationId(operationId)) return yield* notFound(`${method} ${request.url.pathname}`)
+    yield* rateLimited(state.limiter, operationId)
+    const op = match.route.spec
+    const query = request.url.searchParams
+    const body = yield* parseBody(request)
+    const wire = yield* wireOf(op, match.params, query, body)
+    const answer = yield* dispatch(
+      operationId,
+      op,
+      { store: state.store, path: match.params, query, wire, body },
+      state.keys
+    ).pipe(
+      // A handler's store changes happen in one step: no other request runs in between.
+      Effect.withMaxOpsBeforeYield(Number.POSITIVE_INFINITY)
+    )
+    return { status: op.status, body: answer, operationId }
   })
 
 /** Answers a request like Clerk would: a JSON body, Clerk's error shape on failure. */

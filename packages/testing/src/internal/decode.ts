@@ -7,7 +7,14 @@
  */
 import { Either, ParseResult, type Schema } from "effect"
 import type * as AST from "effect/SchemaAST"
-import { apiError, type ClerkApiError, malformedRequest } from "./errors.js"
+import {
+  type ClerkApiError,
+  malformedRequest,
+  paramFormatInvalid,
+  paramInvalid,
+  paramMissing,
+  paramUnknown
+} from "./errors.js"
 import { deref, isRecord, type OperationSpec, type Shape } from "./shape.js"
 
 /** The request's params by wire name, as the SDK's params schema encodes them. */
@@ -127,40 +134,15 @@ const refusal = (op: OperationSpec, issue: ParseResult.ParseIssue): ClerkApiErro
   const leaf: Leaf =
     found.kind === "format" && op.query?.[param] !== undefined ? { ...found, kind: "value" } : found
   const status = op.multipart === true ? 400 : 422
-  const meta = { param_name: param }
   switch (leaf.kind) {
     case "missing":
-      return apiError(
-        status,
-        "form_param_missing",
-        `${param} must be included.`,
-        `${param} must be included.`,
-        meta
-      )
+      return paramMissing(param, status)
     case "unknown":
-      return apiError(
-        status,
-        "form_param_unknown",
-        "is unknown",
-        `${param} is not a valid parameter for this request.`,
-        meta
-      )
+      return paramUnknown(param, status)
     case "format":
-      return apiError(
-        status,
-        "form_param_format_invalid",
-        "is invalid",
-        `${param} is invalid: ${leaf.message}`,
-        meta
-      )
+      return paramFormatInvalid(param, `${param} is invalid: ${leaf.message}`, status)
     case "value":
-      return apiError(
-        status,
-        "form_param_value_invalid",
-        "is invalid",
-        `${param} is invalid: ${leaf.message}`,
-        meta
-      )
+      return paramInvalid(param, `${param} is invalid: ${leaf.message}`, status)
   }
 }
 

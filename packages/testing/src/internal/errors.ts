@@ -58,16 +58,33 @@ export const identifierExists = (param: string, label: string): ClerkApiError =>
     { param_name: param }
   )
 
-export const paramMissing = (param: string): ClerkApiError =>
-  apiError(422, "form_param_missing", `${param} must be included.`, `${param} must be included.`, {
+/*
+ * A bad param answers 422, except in the multipart uploads, which declare 400 for
+ * a bad request: `status` says which.
+ */
+
+export const paramMissing = (param: string, status = 422): ClerkApiError =>
+  apiError(status, "form_param_missing", `${param} must be included.`, `${param} must be included.`, {
     param_name: param
   })
 
-export const paramInvalid = (param: string, longMessage: string): ClerkApiError =>
-  apiError(422, "form_param_value_invalid", "is invalid", longMessage, { param_name: param })
+export const paramInvalid = (param: string, longMessage: string, status = 422): ClerkApiError =>
+  apiError(status, "form_param_value_invalid", "is invalid", longMessage, { param_name: param })
 
-export const paramFormatInvalid = (param: string, longMessage: string): ClerkApiError =>
-  apiError(422, "form_param_format_invalid", "is invalid", longMessage, { param_name: param })
+export const paramFormatInvalid = (param: string, longMessage: string, status = 422): ClerkApiError =>
+  apiError(status, "form_param_format_invalid", "is invalid", longMessage, { param_name: param })
+
+/** Clerk refuses a body key its operation does not take. */
+export const paramUnknown = (param: string, status = 422): ClerkApiError =>
+  apiError(
+    status,
+    "form_param_unknown",
+    "is unknown",
+    `${param} is not a valid parameter for this request.`,
+    {
+      param_name: param
+    }
+  )
 
 export const malformedRequest = (longMessage: string): ClerkApiError =>
   apiError(400, "malformed_request", "malformed request", longMessage)

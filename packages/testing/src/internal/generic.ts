@@ -6,8 +6,8 @@
  * spec's shape of the answer. So every such resource is stateful: what a create
  * stores, a get answers, an update changes and a delete removes.
  */
-import { type RawHandler, type RawContext, sync } from "./context.js"
-import { apiError, notFound } from "./errors.js"
+import { Effect } from "effect"
+import { apiError, type ClerkApiError, notFound } from "./errors.js"
 import { makeId, randomBase62 } from "./ids.js"
 import { operations } from "./operations.js"
 import {
@@ -20,7 +20,7 @@ import {
   propertiesOf,
   type Shape
 } from "./shape.js"
-import { idFilter, passesIdFilter, queryBoolean, queryInteger } from "./params.js"
+import { idFilter, passesIdFilter } from "./params.js"
 import {
   emailAddressJson,
   invitationJson,
@@ -31,6 +31,7 @@ import {
   userJson
 } from "./serialize.js"
 import type { Store } from "./store.js"
+import type { Wire } from "./decode.js"
 
 const segmentsOf = (path: string): ReadonlyArray<string> => path.split("/").slice(1)
 const isParam = (segment: string | undefined): boolean => segment?.startsWith("{") ?? false
@@ -160,13 +161,17 @@ const findIn = (items: Map<string, JsonRecord>, idOrKey: string, param = "id"): 
   )
 
 /** The item a path names: in the generic store, else one of the emulator's own resources. */
-const findItem = (store: Store, itemPath: string, template: string, params: Record<string, string>) => {
+const findItem = (
+  store: Store,
+  itemPath: string,
+  template: string,
+  params: Record<string, string>
+): Effect.Effect<JsonRecord, ClerkApiError> => {
   const segments = segmentsOf(template)
-  const id = params[nameOf(segments[segments.length - 1] ?? "")] ?? ""
   const param = nameOf(segments[segments.length - 1] ?? "")
+  const id = params[param] ?? ""
   const found = findIn(collection(store, parentOf(itemPath)), id, param) ?? ownRecord(store, id)
-  if (found === undefined) throw notFound(nameOf(segments[segments.length - 1] ?? "resource"))
-  return found
+  return found === undefined ? Effect.fail(notFound(param || "resource")) : Effect.succeed(found)
 }
 
 /** The body's fields, without uploads (a multipart file is stored as having an image). */
@@ -202,7 +207,7 @@ const answer = (op: OperationSpec, hint: JsonRecord, now: number): unknown => {
   )
 }
 
-const create = (ctx: RawContext, op: OperationSpec, fields: JsonRecord, now: number): JsonRecord => {
+const create = (request: GenericRequest, op: OperationSpec, fields: JsonRecord, now: number): JsonRecord => {
   const object = objectOf(op.response)
   const properties = op.response === undefined ? {} : propertiesOf(op.response)
   const secrets: JsonRecord = {}
@@ -213,7 +218,7 @@ const create = (ctx: RawContext, op: OperationSpec, fields: JsonRecord, now: num
   const idPattern = properties.id && deref(properties.id).pattern
   const record: JsonRecord = {
     ...secrets,
-    ...pathFields(ctx.params),
+    ...pathFields(request.path),
     ...fields,
     ...(object === undefined ? {} : { object }),
     id: typeof idPattern === "string" ? patterned(idPattern) : newId(object),
@@ -249,14 +254,21 @@ const filterBy = (
   )
 }
 
+/** A number of the decoded query (`limit`, `offset`), which the params schema has checked. */
+const wireNumber = (wire: Wire, key: string, fallback: number): number => {
+  const value = wire[key]
+  return typeof value === "number" ? value : fallback
+}
+
 const listPage = (
   op: OperationSpec,
-  query: URLSearchParams,
+  request: GenericRequest,
   items: ReadonlyArray<JsonRecord>,
   now: number
 ) => {
-  const limit = queryInteger(query, "limit") ?? 10
-  const offset = queryInteger(query, "offset") ?? 0
+  const { query, wire } = request
+  const limit = wireNumber(wire, "limit", 10)
+  const offset = wireNumber(wire, "offset", 0)
   const kind = op.response === undefined ? undefined : listKind(op.response)
   const shape = op.response === undefined ? {} : deref(op.response)
   const itemShape = (kind === "data" ? deref(shape.properties?.data ?? {}).items : shape.items) ?? {}
@@ -265,9 +277,7 @@ const listPage = (
   )
   const page = sorted.slice(offset, offset + limit)
   const data = page.map((item) => fill(itemShape, item, now))
-  return kind === "data" || queryBoolean(query, "paginated") === true
-    ? { data, total_count: sorted.length }
-    : data
+  return kind === "data" || wire.paginated === true ? { data, total_count: sorted.length } : data
 }
 
 /** What an action verb does to its item, beside storing the body's fields. */
@@ -296,19 +306,23 @@ const machineTokens: ReadonlySet<string> = new Set([
 ])
 
 /** Verifies a machine token: the record of the collection that holds it, else 404. */
-const verify = (ctx: RawContext, op: OperationSpec, now: number): unknown => {
-  const body = bodyFields(ctx.body)
+const verify = (
+  request: GenericRequest,
+  op: OperationSpec,
+  now: number
+): Effect.Effect<unknown, ClerkApiError> => {
+  const body = bodyFields(request.body)
   const secret = body.secret ?? body.token ?? body.access_token
-  const found = [...collection(ctx.store, parentOf(concrete(op.path, ctx.params))).values()].find(
+  const found = [...collection(request.store, parentOf(concrete(op.path, request.path))).values()].find(
     (record) =>
       typeof secret === "string" &&
       secretKeys.some((key) => record[key] === secret) &&
       record.revoked !== true &&
       (typeof record.expiration !== "number" || record.expiration > now)
   )
-  if (found === undefined)
-    throw apiError(404, "resource_not_found", "not found", "No valid token matches the one given.")
-  return answer(op, found, now)
+  return found === undefined
+    ? Effect.fail(apiError(404, "resource_not_found", "not found", "No valid token matches the one given."))
+    : Effect.succeed(answer(op, found, now))
 }
 
 /** Stores a record in the collection at `path` (`/machines`), as a create through the API would. */
@@ -319,80 +333,102 @@ export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord
   return record
 }
 
+/**
+ * A request as the generic store reads it: the wire form, which the operation's
+ * params schema has accepted. The store keeps what it is sent in that form, to
+ * answer it back in the spec's shape.
+ */
+export interface GenericRequest {
+  readonly store: Store
+  readonly path: Record<string, string>
+  readonly query: URLSearchParams
+  /** Path, query and body params by wire name, query values as their types. */
+  readonly wire: Wire
+  readonly body: unknown
+}
+
 /** Answers an operation from the generic store, as its path and method say. */
-export const generic = (op: OperationSpec): RawHandler =>
-  sync((ctx) => {
-    const { store, params } = ctx
-    const now = store.now()
-    const segments = segmentsOf(op.path)
-    const last = segments[segments.length - 1] ?? ""
-    const path = concrete(op.path, params)
-    const fields = bodyFields(ctx.body)
+export const generic =
+  (op: OperationSpec) =>
+  (request: GenericRequest): Effect.Effect<unknown, ClerkApiError> =>
+    Effect.suspend(() => {
+      const { store, path: params } = request
+      const now = store.now()
+      const segments = segmentsOf(op.path)
+      const last = segments[segments.length - 1] ?? ""
+      const path = concrete(op.path, params)
+      const fields = bodyFields(request.body)
 
-    // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
-    if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
-      return listPage(op, ctx.query, [...collection(store, path).values()], now)
+      // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
+      if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
+        return Effect.succeed(listPage(op, request, [...collection(store, path).values()], now))
 
-    if (isParam(last)) {
-      const items = collection(store, parentOf(path))
-      const id = params[nameOf(last)] ?? ""
-      const found = findIn(items, id, nameOf(last)) ?? ownRecord(store, id)
-      if (op.method === "PUT" || (op.method === "POST" && found === undefined)) {
-        // The path names the item (`/templates/email/{slug}`): it keeps that name.
-        const record = found ?? create(ctx, op, { ...fields, [nameOf(last)]: id }, now)
-        const stored: JsonRecord = { ...record, ...fields, updated_at: now }
-        items.set(String(stored.id), stored)
-        return answer(op, stored, now)
+      if (isParam(last)) {
+        const items = collection(store, parentOf(path))
+        const id = params[nameOf(last)] ?? ""
+        const found = findIn(items, id, nameOf(last)) ?? ownRecord(store, id)
+        if (op.method === "PUT" || (op.method === "POST" && found === undefined)) {
+          // The path names the item (`/templates/email/{slug}`): it keeps that name.
+          const record = found ?? create(request, op, { ...fields, [nameOf(last)]: id }, now)
+          const stored: JsonRecord = { ...record, ...fields, updated_at: now }
+          items.set(String(stored.id), stored)
+          return Effect.succeed(answer(op, stored, now))
+        }
+        if (found === undefined) return Effect.fail(notFound(nameOf(last)))
+        if (op.method === "DELETE") {
+          items.delete(String(found.id))
+          return Effect.succeed(answer(op, { object: found.object, id: found.id, deleted: true }, now))
+        }
+        if (op.method === "GET") return Effect.succeed(answer(op, found, now))
+        const updated = { ...found, ...fields, updated_at: now }
+        if (items.has(String(found.id))) items.set(String(found.id), updated)
+        return Effect.succeed(answer(op, updated, now))
       }
-      if (found === undefined) throw notFound(nameOf(last))
-      if (op.method === "DELETE") {
-        items.delete(String(found.id))
-        return answer(op, { object: found.object, id: found.id, deleted: true }, now)
-      }
-      if (op.method === "GET") return answer(op, found, now)
-      const updated = { ...found, ...fields, updated_at: now }
-      if (items.has(String(found.id))) items.set(String(found.id), updated)
-      return answer(op, updated, now)
-    }
 
-    if (collections.has(op.path)) {
-      if (op.method === "POST") {
-        const record = create(ctx, op, fields, now)
-        collection(store, path).set(String(record.id), record)
-        return answer(op, record, now)
+      if (collections.has(op.path)) {
+        if (op.method === "POST") {
+          const record = create(request, op, fields, now)
+          collection(store, path).set(String(record.id), record)
+          return Effect.succeed(answer(op, record, now))
+        }
       }
-    }
 
-    if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(ctx.body)) {
-      const items = collection(store, parentOf(path))
-      return ctx.body.map((body) => {
-        const record = create(ctx, op, bodyFields(body), now)
-        items.set(String(record.id), record)
-        return fill(deref(op.response ?? {}).items ?? {}, record, now)
+      const bulk = request.body
+      if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(bulk)) {
+        const items = collection(store, parentOf(path))
+        return Effect.succeed(
+          bulk.map((body) => {
+            const record = create(request, op, bodyFields(body), now)
+            items.set(String(record.id), record)
+            return fill(deref(op.response ?? {}).items ?? {}, record, now)
+          })
+        )
+      }
+
+      if (last === "verify" && machineTokens.has(parentOf(op.path))) return verify(request, op, now)
+
+      // An action on an item, or a singleton that belongs to one (`/users/{user_id}/billing/subscription`):
+      // the owner is the nearest item up the path.
+      let ownerDepth = segments.length - 1
+      while (ownerDepth > 0 && !isParam(segments[ownerDepth - 1])) ownerDepth--
+      const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
+      const ownerPath = concrete(ownerTemplate, params)
+      const owned =
+        ownerDepth > 0 ? findItem(store, ownerPath, ownerTemplate, params) : Effect.succeed(undefined)
+      return Effect.map(owned, (owner) => {
+        if (owner !== undefined && op.method === "POST") {
+          const items = collection(store, parentOf(ownerPath))
+          const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
+          if (items.has(String(owner.id))) items.set(String(owner.id), updated)
+          return answer(op, updated, now)
+        }
+        const singleton = store.singletons.get(path) ?? { ...pathFields(params) }
+        if (op.method === "DELETE") {
+          store.singletons.delete(path)
+          return answer(op, { ...singleton, deleted: true }, now)
+        }
+        const merged = { ...(owner ?? {}), ...singleton, ...fields, updated_at: now }
+        if (op.method !== "GET") store.singletons.set(path, { ...singleton, ...fields, updated_at: now })
+        return answer(op, merged, now)
       })
-    }
-
-    if (last === "verify" && machineTokens.has(parentOf(op.path))) return verify(ctx, op, now)
-
-    // An action on an item, or a singleton that belongs to one (`/users/{user_id}/billing/subscription`):
-    // the owner is the nearest item up the path.
-    let ownerDepth = segments.length - 1
-    while (ownerDepth > 0 && !isParam(segments[ownerDepth - 1])) ownerDepth--
-    const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
-    const ownerPath = concrete(ownerTemplate, params)
-    const owner = ownerDepth > 0 ? findItem(store, ownerPath, ownerTemplate, params) : undefined
-    if (owner !== undefined && op.method === "POST") {
-      const items = collection(store, parentOf(ownerPath))
-      const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
-      if (items.has(String(owner.id))) items.set(String(owner.id), updated)
-      return answer(op, updated, now)
-    }
-    const singleton = store.singletons.get(path) ?? { ...pathFields(params) }
-    if (op.method === "DELETE") {
-      store.singletons.delete(path)
-      return answer(op, { ...singleton, deleted: true }, now)
-    }
-    const merged = { ...(owner ?? {}), ...singleton, ...fields, updated_at: now }
-    if (op.method !== "GET") store.singletons.set(path, { ...singleton, ...fields, updated_at: now })
-    return answer(op, merged, now)
-  })
+    })

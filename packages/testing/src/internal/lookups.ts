@@ -1,5 +1,4 @@
 import { Effect } from "effect"
-import { type RawContext, param, runNow } from "./context.js"
 import { type ClerkApiError, notFound } from "./errors.js"
 import type { OrganizationRecord, Store, UserRecord } from "./store.js"
 
@@ -20,8 +19,3 @@ export const findOrganization = (
     for (const o of store.organizations.values()) if (o.slug === idOrSlug) return Effect.succeed(o)
     return Effect.fail(notFound("organization"))
   })
-
-export const userParam = (ctx: RawContext): UserRecord => runNow(findUser(ctx.store, param(ctx, "user_id")))
-
-export const organizationParam = (ctx: RawContext): OrganizationRecord =>
-  runNow(findOrganization(ctx.store, param(ctx, "organization_id")))

@@ -4,20 +4,10 @@
  * holds a role by key; its permissions are the role's at the time they are read,
  * so what a session token carries follows the role's current permissions.
  */
-import { type RawHandler, type RawContext, param, sync } from "./context.js"
+import { Effect } from "effect"
+import type { Handlers } from "./context.js"
 import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
-import {
-  bodyObject,
-  containsFold,
-  type JsonObject,
-  optString,
-  optStringArray,
-  orderBy,
-  page,
-  paginate,
-  queryString,
-  reqString
-} from "./params.js"
+import { containsFold, pageOf, paginate, sortBy } from "./params.js"
 import { deletedJson, type Wire } from "./serialize.js"
 import type { PermissionRecord, RoleRecord, Store } from "./store.js"
 
@@ -47,48 +37,57 @@ export const roleJson = (store: Store, r: RoleRecord): Wire => ({
   updated_at: r.updatedAt
 })
 
-const roleParam = (ctx: RawContext): RoleRecord => {
-  const role = ctx.store.roles.get(param(ctx, "organization_role_id"))
-  if (role === undefined) throw notFound("organization role")
-  return role
-}
+const findRole = (store: Store, id: string): Effect.Effect<RoleRecord, ClerkApiError> =>
+  Effect.suspend(() => {
+    const role = store.roles.get(id)
+    return role === undefined ? Effect.fail(notFound("organization role")) : Effect.succeed(role)
+  })
 
-const permissionParam = (ctx: RawContext): PermissionRecord => {
-  const permission = ctx.store.permissions.get(param(ctx, "permission_id"))
-  if (permission === undefined) throw notFound("permission")
-  return permission
-}
+const findPermission = (store: Store, id: string): Effect.Effect<PermissionRecord, ClerkApiError> =>
+  Effect.suspend(() => {
+    const permission = store.permissions.get(id)
+    return permission === undefined ? Effect.fail(notFound("permission")) : Effect.succeed(permission)
+  })
 
-const checkRoleKey = (store: Store, key: string, self?: RoleRecord): string => {
-  if (!/^org:[a-z0-9_]+$/.test(key)) {
-    throw paramFormatInvalid(
-      "key",
-      "key must start with org: followed by lowercase letters, digits or underscores."
+const checkRoleKey = (store: Store, key: string, self?: RoleRecord): Effect.Effect<string, ClerkApiError> => {
+  if (!/^org:[a-z0-9_]+$/.test(key))
+    return Effect.fail(
+      paramFormatInvalid(
+        "key",
+        "key must start with org: followed by lowercase letters, digits or underscores."
+      )
     )
-  }
-  if ([...store.roles.values()].some((r) => r.key === key && r !== self)) throw identifierExists("key", "key")
-  return key
+  return [...store.roles.values()].some((r) => r.key === key && r !== self)
+    ? Effect.fail(identifierExists("key", "key"))
+    : Effect.succeed(key)
 }
 
-const checkPermissionKey = (store: Store, key: string, self?: PermissionRecord): string => {
-  if (!/^org:[a-z0-9_]+:[a-z0-9_]+$/.test(key)) {
-    throw paramFormatInvalid("key", "key must have the format org:<feature>:<action>.")
-  }
-  if (key.startsWith("org:sys_")) {
-    throw paramFormatInvalid("key", "key must not begin with org:sys_, which system permissions use.")
-  }
-  if ([...store.permissions.values()].some((p) => p.key === key && p !== self)) {
-    throw identifierExists("key", "key")
-  }
-  return key
+const checkPermissionKey = (
+  store: Store,
+  key: string,
+  self?: PermissionRecord
+): Effect.Effect<string, ClerkApiError> => {
+  if (!/^org:[a-z0-9_]+:[a-z0-9_]+$/.test(key))
+    return Effect.fail(paramFormatInvalid("key", "key must have the format org:<feature>:<action>."))
+  if (key.startsWith("org:sys_"))
+    return Effect.fail(
+      paramFormatInvalid("key", "key must not begin with org:sys_, which system permissions use.")
+    )
+  return [...store.permissions.values()].some((p) => p.key === key && p !== self)
+    ? Effect.fail(identifierExists("key", "key"))
+    : Effect.succeed(key)
 }
 
 /** The permission ids a role is given, each one existing, without repeats. */
-const permissionIds = (store: Store, body: JsonObject): Array<string> | undefined => {
-  const ids = optStringArray(body, "permissions")
-  if (ids === undefined) return undefined
-  for (const id of ids) if (!store.permissions.has(id)) throw notFound(`permission ${id}`)
-  return [...new Set(ids)]
+const permissionIds = (
+  store: Store,
+  ids: ReadonlyArray<string> | null | undefined
+): Effect.Effect<Array<string> | undefined, ClerkApiError> => {
+  if (ids === undefined || ids === null) return Effect.succeed(undefined)
+  const missing = ids.find((id) => !store.permissions.has(id))
+  return missing === undefined
+    ? Effect.succeed([...new Set(ids)])
+    : Effect.fail(notFound(`permission ${missing}`))
 }
 
 const systemPermission = (permission: PermissionRecord): ClerkApiError =>
@@ -102,154 +101,155 @@ const systemPermission = (permission: PermissionRecord): ClerkApiError =>
 const search = <
   A extends { readonly id: string; readonly name: string; readonly key: string; readonly createdAt: number }
 >(
-  ctx: RawContext,
+  params: {
+    readonly query?: string | undefined
+    readonly orderBy?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  },
   items: Iterable<A>,
   toJson: (item: A) => Wire
 ) => {
-  const p = page(ctx.query)
-  const text = queryString(ctx.query, "query")
+  const text = params.query
   const matching = [...items].filter(
     (item) =>
       text === undefined || item.id === text || containsFold(item.name, text) || containsFold(item.key, text)
   )
-  const sorted = orderBy(
-    ctx.query,
-    matching,
-    { created_at: (item) => item.createdAt, name: (item) => item.name, key: (item) => item.key },
-    "-created_at"
+  return Effect.map(
+    sortBy(
+      params.orderBy,
+      matching,
+      { created_at: (item) => item.createdAt, name: (item) => item.name, key: (item) => item.key },
+      "-created_at"
+    ),
+    (sorted) => ({ data: paginate(sorted, pageOf(params)).map(toJson), total_count: sorted.length })
   )
-  return { data: paginate(sorted, p).map(toJson), total_count: sorted.length }
 }
 
-export const handlers: Record<string, RawHandler> = {
-  ListOrganizationRoles: sync((ctx) => search(ctx, ctx.store.roles.values(), (r) => roleJson(ctx.store, r))),
-  CreateOrganizationRole: sync((ctx) => {
-    const { store } = ctx
-    const body = bodyObject(ctx.body)
-    const name = reqString(body, "name")
-    const key = checkRoleKey(store, reqString(body, "key"))
-    const now = store.now()
-    const role: RoleRecord = {
-      id: store.newId("role"),
-      key,
-      name,
-      description: optString(body, "description") ?? null,
-      permissionIds: permissionIds(store, body) ?? [],
-      isCreatorEligible: false,
-      createdAt: now,
-      updatedAt: now
-    }
-    store.roles.set(role.id, role)
-    return roleJson(store, role)
-  }),
-  GetOrganizationRole: sync((ctx) => roleJson(ctx.store, roleParam(ctx))),
-  UpdateOrganizationRole: sync((ctx) => {
-    const { store } = ctx
-    const role = roleParam(ctx)
-    const body = bodyObject(ctx.body)
-    const name = optString(body, "name")
-    const rawKey = optString(body, "key")
-    const key = rawKey ? checkRoleKey(store, rawKey, role) : undefined
-    const description = optString(body, "description")
-    const permissions = permissionIds(store, body)
-    if (name) role.name = name
-    if (key !== undefined && key !== role.key) {
-      // Memberships hold the role itself, so they follow its new key.
-      for (const m of store.memberships.values()) if (m.role === role.key) m.role = key
-      role.key = key
-    }
-    if (description !== undefined) role.description = description
-    if (permissions !== undefined) role.permissionIds = permissions
-    role.updatedAt = store.now()
-    return roleJson(store, role)
-  }),
-  DeleteOrganizationRole: sync((ctx) => {
-    const { store } = ctx
-    const role = roleParam(ctx)
-    if ([...store.memberships.values()].some((m) => m.role === role.key)) {
-      throw apiError(
-        422,
-        "organization_role_in_use",
-        "Role is in use",
-        `Members hold the role ${role.key}; give them another role before deleting it.`
-      )
-    }
-    store.roles.delete(role.id)
-    return deletedJson("role", role.id)
-  }),
-  AssignPermissionToOrganizationRole: sync((ctx) => {
-    const role = roleParam(ctx)
-    const permission = permissionParam(ctx)
-    if (role.permissionIds.includes(permission.id)) {
-      throw apiError(
-        409,
-        "permission_already_assigned",
-        "Permission already assigned",
-        `The role ${role.key} already has the permission ${permission.key}.`
-      )
-    }
-    role.permissionIds.push(permission.id)
-    role.updatedAt = ctx.store.now()
-    return roleJson(ctx.store, role)
-  }),
-  RemovePermissionFromOrganizationRole: sync((ctx) => {
-    const role = roleParam(ctx)
-    const permission = permissionParam(ctx)
-    if (!role.permissionIds.includes(permission.id)) {
-      throw apiError(
-        422,
-        "permission_not_assigned",
-        "Permission not assigned",
-        `The role ${role.key} does not have the permission ${permission.key}.`
-      )
-    }
-    role.permissionIds = role.permissionIds.filter((id) => id !== permission.id)
-    role.updatedAt = ctx.store.now()
-    return roleJson(ctx.store, role)
-  }),
-  ListOrganizationPermissions: sync((ctx) => search(ctx, ctx.store.permissions.values(), permissionJson)),
-  CreateOrganizationPermission: sync((ctx) => {
-    const { store } = ctx
-    const body = bodyObject(ctx.body)
-    const name = reqString(body, "name")
-    const key = checkPermissionKey(store, reqString(body, "key"))
-    const now = store.now()
-    const permission: PermissionRecord = {
-      id: store.newId("perm"),
-      key,
-      name,
-      description: optString(body, "description") ?? "",
-      type: "user",
-      createdAt: now,
-      updatedAt: now
-    }
-    store.permissions.set(permission.id, permission)
-    return permissionJson(permission)
-  }),
-  GetOrganizationPermission: sync((ctx) => permissionJson(permissionParam(ctx))),
-  UpdateOrganizationPermission: sync((ctx) => {
-    const { store } = ctx
-    const permission = permissionParam(ctx)
-    if (permission.type === "system") throw systemPermission(permission)
-    const body = bodyObject(ctx.body)
-    const name = optString(body, "name")
-    const rawKey = optString(body, "key")
-    const key = rawKey ? checkPermissionKey(store, rawKey, permission) : undefined
-    const description = optString(body, "description")
-    if (name) permission.name = name
-    if (key !== undefined) permission.key = key
-    if (description !== undefined && description !== null) permission.description = description
-    permission.updatedAt = store.now()
-    return permissionJson(permission)
-  }),
-  DeleteOrganizationPermission: sync((ctx) => {
-    const { store } = ctx
-    const permission = permissionParam(ctx)
-    if (permission.type === "system") throw systemPermission(permission)
-    for (const role of store.roles.values()) {
+export const handlers: Handlers = {
+  ListOrganizationRoles: (params, { store }) =>
+    search(params, store.roles.values(), (r) => roleJson(store, r)),
+  CreateOrganizationRole: (params, { store }) =>
+    Effect.gen(function* () {
+      const key = yield* checkRoleKey(store, params.key)
+      const permissions = yield* permissionIds(store, params.permissions)
+      const now = store.now()
+      const role: RoleRecord = {
+        id: store.newId("role"),
+        key,
+        name: params.name,
+        description: params.description ?? null,
+        permissionIds: permissions ?? [],
+        isCreatorEligible: false,
+        createdAt: now,
+        updatedAt: now
+      }
+      store.roles.set(role.id, role)
+      return roleJson(store, role)
+    }),
+  GetOrganizationRole: (params, { store }) =>
+    Effect.map(findRole(store, params.organizationRoleId), (role) => roleJson(store, role)),
+  UpdateOrganizationRole: (params, { store }) =>
+    Effect.gen(function* () {
+      const role = yield* findRole(store, params.organizationRoleId)
+      const key = params.key ? yield* checkRoleKey(store, params.key, role) : undefined
+      const permissions = yield* permissionIds(store, params.permissions)
+      if (params.name) role.name = params.name
+      if (key !== undefined && key !== role.key) {
+        // Memberships hold the role itself, so they follow its new key.
+        for (const m of store.memberships.values()) if (m.role === role.key) m.role = key
+        role.key = key
+      }
+      if (params.description !== undefined) role.description = params.description
+      if (permissions !== undefined) role.permissionIds = permissions
+      role.updatedAt = store.now()
+      return roleJson(store, role)
+    }),
+  DeleteOrganizationRole: (params, { store }) =>
+    Effect.gen(function* () {
+      const role = yield* findRole(store, params.organizationRoleId)
+      if ([...store.memberships.values()].some((m) => m.role === role.key)) {
+        return yield* apiError(
+          422,
+          "organization_role_in_use",
+          "Role is in use",
+          `Members hold the role ${role.key}; give them another role before deleting it.`
+        )
+      }
+      store.roles.delete(role.id)
+      return deletedJson("role", role.id)
+    }),
+  AssignPermissionToOrganizationRole: (params, { store }) =>
+    Effect.gen(function* () {
+      const role = yield* findRole(store, params.organizationRoleId)
+      const permission = yield* findPermission(store, params.permissionId)
+      if (role.permissionIds.includes(permission.id)) {
+        return yield* apiError(
+          409,
+          "permission_already_assigned",
+          "Permission already assigned",
+          `The role ${role.key} already has the permission ${permission.key}.`
+        )
+      }
+      role.permissionIds.push(permission.id)
+      role.updatedAt = store.now()
+      return roleJson(store, role)
+    }),
+  RemovePermissionFromOrganizationRole: (params, { store }) =>
+    Effect.gen(function* () {
+      const role = yield* findRole(store, params.organizationRoleId)
+      const permission = yield* findPermission(store, params.permissionId)
+      if (!role.permissionIds.includes(permission.id)) {
+        return yield* apiError(
+          422,
+          "permission_not_assigned",
+          "Permission not assigned",
+          `The role ${role.key} does not have the permission ${permission.key}.`
+        )
+      }
       role.permissionIds = role.permissionIds.filter((id) => id !== permission.id)
-    }
-    store.permissions.delete(permission.id)
-    return deletedJson("permission", permission.id)
-  })
+      role.updatedAt = store.now()
+      return roleJson(store, role)
+    }),
+  ListOrganizationPermissions: (params, { store }) =>
+    search(params, store.permissions.values(), permissionJson),
+  CreateOrganizationPermission: (params, { store }) =>
+    Effect.gen(function* () {
+      const key = yield* checkPermissionKey(store, params.key)
+      const now = store.now()
+      const permission: PermissionRecord = {
+        id: store.newId("perm"),
+        key,
+        name: params.name,
+        description: params.description ?? "",
+        type: "user",
+        createdAt: now,
+        updatedAt: now
+      }
+      store.permissions.set(permission.id, permission)
+      return permissionJson(permission)
+    }),
+  GetOrganizationPermission: (params, { store }) =>
+    Effect.map(findPermission(store, params.permissionId), permissionJson),
+  UpdateOrganizationPermission: (params, { store }) =>
+    Effect.gen(function* () {
+      const permission = yield* findPermission(store, params.permissionId)
+      if (permission.type === "system") return yield* systemPermission(permission)
+      const key = params.key ? yield* checkPermissionKey(store, params.key, permission) : undefined
+      if (params.name) permission.name = params.name
+      if (key !== undefined) permission.key = key
+      if (params.description !== undefined) permission.description = params.description
+      permission.updatedAt = store.now()
+      return permissionJson(permission)
+    }),
+  DeleteOrganizationPermission: (params, { store }) =>
+    Effect.gen(function* () {
+      const permission = yield* findPermission(store, params.permissionId)
+      if (permission.type === "system") return yield* systemPermission(permission)
+      for (const role of store.roles.values()) {
+        role.permissionIds = role.permissionIds.filter((id) => id !== permission.id)
+      }
+      store.permissions.delete(permission.id)
+      return deletedJson("permission", permission.id)
+    })
 }
