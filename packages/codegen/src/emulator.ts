@@ -162,3 +162,21 @@ export const emulatorOperationsModule = (
     ""
   ].join("\n")
 }
+
+/**
+ * The emulator's handler table: the `handlers` of every resource module in
+ * `packages/testing/src/internal/resources/` (one module per resource, named by
+ * its file), so a new resource is one new module and a regeneration, and no
+ * hand-kept list can miss it. An operation no module answers is answered by the
+ * generic store.
+ */
+export const emulatorHandlersModule = (modules: ReadonlyArray<string>): string =>
+  [
+    header,
+    'import type { Handlers } from "./context.js"',
+    ...modules.map((name) => `import { handlers as ${name} } from "./resources/${name}.js"`),
+    "",
+    "/** The operations a resource module answers, by operationId. */",
+    `export const handlers: Handlers = {${modules.map((name) => `...${name}`).join(", ")}}`,
+    ""
+  ].join("\n")

@@ -3,10 +3,10 @@
  * CLI and the staleness test share it.
  */
 import { execFileSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { emulatorOperationsModule } from "./emulator.js"
+import { emulatorHandlersModule, emulatorOperationsModule } from "./emulator.js"
 import { indexModule, modelsModule, namespaceModule, operationsDoc } from "./emit.js"
 import { operationModels } from "./operations.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
@@ -18,6 +18,14 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../
 
 const overlayPath = join(repoRoot, "packages/codegen/overlay.yaml")
 const backendSrc = join(repoRoot, "packages/backend/src")
+const emulatorSrc = join(repoRoot, "packages/testing/src/internal")
+
+/** The emulator's resource modules, by file name without `.ts`, sorted. */
+const emulatorResources = (): ReadonlyArray<string> =>
+  readdirSync(join(emulatorSrc, "resources"))
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => file.slice(0, -3))
+    .sort()
 
 /** The spec the user passed, else `CLERK_OPENAPI_SPEC`, else `../shared/openapi/` beside the repo. */
 export const specPath = (explicit?: string): string => {
@@ -69,9 +77,10 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
     })),
     {
       // The emulator answers as the spec says, so Prism checks it against the spec as published.
-      path: join(repoRoot, "packages/testing/src/internal/operations.ts"),
+      path: join(emulatorSrc, "operations.ts"),
       content: emulatorOperationsModule(loadSpec(spec), loadCorrectedSpec(spec), operations)
     },
+    { path: join(emulatorSrc, "handlers.ts"), content: emulatorHandlersModule(emulatorResources()) },
     {
       path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),
       content: webhookEventsModule(

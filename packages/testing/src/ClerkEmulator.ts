@@ -29,7 +29,7 @@ import { close, listen } from "./internal/server.js"
 import {
   setActiveOrganization as switchOrganization,
   sessionToken as signSessionToken
-} from "./internal/sessions.js"
+} from "./internal/resources/sessions.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 

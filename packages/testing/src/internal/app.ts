@@ -1,5 +1,6 @@
 import { Cause, Effect, Either } from "effect"
-import type { Handlers, Params } from "./context.js"
+import type { Params } from "./context.js"
+import { handlers } from "./handlers.js"
 import { decodeParams, wireOf } from "./decode.js"
 import {
   authorizationHeaderInvalid,
@@ -11,25 +12,15 @@ import {
   tooManyRequests
 } from "./errors.js"
 import { eventsOf } from "./events.js"
-import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
-import { handlers as invitations } from "./invitations.js"
 import { type GenericRequest, generic } from "./generic.js"
 import type { SigningKeys } from "./keys.js"
-import { handlers as memberships } from "./memberships.js"
-import { handlers as organizationInvitations } from "./organizationInvitations.js"
-import { handlers as organizations } from "./organizations.js"
-import { handlers as jwtTemplates } from "./jwtTemplates.js"
-import { handlers as roles } from "./roles.js"
 import type { Limiter } from "./rateLimit.js"
-import { handlers as restrictions } from "./restrictions.js"
 import { matchRoute } from "./router.js"
 import type { Webhooks } from "./webhooks.js"
 import { type OperationId, params } from "./operations.js"
 import type { OperationSpec } from "./shape.js"
-import { handlers as sessions } from "./sessions.js"
 import type { Store } from "./store.js"
-import { handlers as users } from "./users.js"
 
 /** One request, whichever transport (in-process HttpClient or HTTP server) delivered it. */
 export interface EmulatorRequest {
@@ -55,20 +46,6 @@ export interface EmulatorState {
   /** When set, requests over the limit answer 429. */
   readonly limiter: Limiter | undefined
   readonly webhooks: Webhooks
-}
-
-/** The operations answered by a resource module of their own, by operationId. */
-const handlers: Handlers = {
-  ...sessions,
-  ...jwtTemplates,
-  ...users,
-  ...identifications,
-  ...organizations,
-  ...memberships,
-  ...organizationInvitations,
-  ...invitations,
-  ...restrictions,
-  ...roles
 }
 
 // Clerk serves the API under `/v1`; requests without it are accepted too.

@@ -5,11 +5,11 @@
  * so what a session token carries follows the role's current permissions.
  */
 import { Effect } from "effect"
-import type { Handlers } from "./context.js"
-import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
-import { containsFold, pageOf, paginate, sortBy } from "./params.js"
-import { deletedJson, type Wire } from "./serialize.js"
-import type { PermissionRecord, RoleRecord, Store } from "./store.js"
+import type { Handlers } from "../context.js"
+import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "../errors.js"
+import { containsFold, pageOf, paginate, sortBy } from "../params.js"
+import { deletedJson, type Wire } from "../serialize.js"
+import type { PermissionRecord, RoleRecord, Store } from "../store.js"
 
 export const permissionJson = (p: PermissionRecord): Wire => ({
   object: "permission",

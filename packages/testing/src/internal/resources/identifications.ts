@@ -1,13 +1,13 @@
 import { Effect } from "effect"
-import type { Handlers } from "./context.js"
-import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
-import { makeId } from "./ids.js"
-import { findUser } from "./lookups.js"
-import { operations } from "./operations.js"
-import { emailOf } from "./params.js"
-import { deletedJson, emailAddressJson, phoneNumberJson } from "./serialize.js"
-import { fill } from "./shape.js"
-import type { IdentificationRecord, Store, UserRecord } from "./store.js"
+import type { Handlers } from "../context.js"
+import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "../errors.js"
+import { makeId } from "../ids.js"
+import { findUser } from "../lookups.js"
+import { operations } from "../operations.js"
+import { emailOf } from "../params.js"
+import { deletedJson, emailAddressJson, phoneNumberJson } from "../serialize.js"
+import { fill } from "../shape.js"
+import type { IdentificationRecord, Store, UserRecord } from "../store.js"
 
 type Kind = IdentificationRecord["kind"]
 

@@ -1,8 +1,8 @@
 import { Effect } from "effect"
-import type { Handler, HandlerContext, Handlers } from "./context.js"
-import { apiError, type ClerkApiError, paramFormatInvalid } from "./errors.js"
-import { makeId, randomBase62 } from "./ids.js"
-import { findOrganization, findUser } from "./lookups.js"
+import type { Handler, HandlerContext, Handlers } from "../context.js"
+import { apiError, type ClerkApiError, paramFormatInvalid } from "../errors.js"
+import { makeId, randomBase62 } from "../ids.js"
+import { findOrganization, findUser } from "../lookups.js"
 import { addMembership } from "./memberships.js"
 import {
   containsFold,
@@ -15,9 +15,9 @@ import {
   passesIdFilter,
   sortBy,
   timestampOf
-} from "./params.js"
-import { deletedJson, imageUrl, organizationJson } from "./serialize.js"
-import type { Metadata, OrganizationRecord, Store } from "./store.js"
+} from "../params.js"
+import { deletedJson, imageUrl, organizationJson } from "../serialize.js"
+import type { Metadata, OrganizationRecord, Store } from "../store.js"
 
 const slugTaken = (store: Store, slug: string, self?: string): boolean =>
   [...store.organizations.values()].some((o) => o.slug === slug && o.id !== self)

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
-import type { Handlers, Params } from "./context.js"
-import { apiError, type ClerkApiError, notFound, paramInvalid } from "./errors.js"
-import { findOrganization, findUser } from "./lookups.js"
+import type { Handlers, Params } from "../context.js"
+import { apiError, type ClerkApiError, notFound, paramInvalid } from "../errors.js"
+import { findOrganization, findUser } from "../lookups.js"
 import {
   containsFold,
   idFilter,
@@ -11,8 +11,8 @@ import {
   paginate,
   passesIdFilter,
   sortBy
-} from "./params.js"
-import { membershipJson } from "./serialize.js"
+} from "../params.js"
+import { membershipJson } from "../serialize.js"
 import type {
   MembershipRecord,
   Metadata,
@@ -20,7 +20,7 @@ import type {
   OrganizationRecord,
   Store,
   UserRecord
-} from "./store.js"
+} from "../store.js"
 
 /** A role key the instance has: a default role or a custom one created through the API. */
 export const checkRole = (store: Store, role: string): Effect.Effect<string, ClerkApiError> =>

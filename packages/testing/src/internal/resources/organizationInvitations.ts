@@ -1,11 +1,11 @@
 import { Effect } from "effect"
-import type { Handlers, Params } from "./context.js"
-import { apiError, notFound } from "./errors.js"
-import { findOrganization, findUser } from "./lookups.js"
+import type { Handlers, Params } from "../context.js"
+import { apiError, notFound } from "../errors.js"
+import { findOrganization, findUser } from "../lookups.js"
 import { assertMembershipRoom, checkRole } from "./memberships.js"
-import { containsFold, dayMillis, emailOf, metadata, pageOf, paginate, sortBy } from "./params.js"
-import { organizationInvitationJson } from "./serialize.js"
-import type { InvitationStatus, OrganizationInvitationRecord, OrganizationRecord, Store } from "./store.js"
+import { containsFold, dayMillis, emailOf, metadata, pageOf, paginate, sortBy } from "../params.js"
+import { organizationInvitationJson } from "../serialize.js"
+import type { InvitationStatus, OrganizationInvitationRecord, OrganizationRecord, Store } from "../store.js"
 
 type InvitationParams = Params<"CreateOrganizationInvitationBulk">["body"][number]
 

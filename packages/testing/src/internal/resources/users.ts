@@ -1,9 +1,9 @@
 import { Effect } from "effect"
-import type { Handler, HandlerContext, Handlers, Params } from "./context.js"
-import { apiError, type ClerkApiError, paramInvalid } from "./errors.js"
+import type { Handler, HandlerContext, Handlers, Params } from "../context.js"
+import { apiError, type ClerkApiError, paramInvalid } from "../errors.js"
 import { addIdentification, assertAvailable } from "./identifications.js"
-import { makeId } from "./ids.js"
-import { findUser } from "./lookups.js"
+import { makeId } from "../ids.js"
+import { findUser } from "../lookups.js"
 import {
   containsFold,
   fileOf,
@@ -16,10 +16,10 @@ import {
   passesIdFilter,
   sortBy,
   timestampOf
-} from "./params.js"
+} from "../params.js"
 import { assertMaySignUp } from "./restrictions.js"
-import { deletedJson, membershipJson, userJson } from "./serialize.js"
-import type { Metadata, Store, UserRecord } from "./store.js"
+import { deletedJson, membershipJson, userJson } from "../serialize.js"
+import type { Metadata, Store, UserRecord } from "../store.js"
 
 const usernameOf = (store: Store, raw: string, self?: string): Effect.Effect<string, ClerkApiError> => {
   const username = raw.trim().toLowerCase()

@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { importPKCS8, SignJWT } from "jose"
-import type { Handler, Handlers, Params } from "./context.js"
+import type { Handler, Handlers, Params } from "../context.js"
 import {
   apiError,
   type ClerkApiError,
@@ -14,14 +14,14 @@ import {
   notFound,
   paramInvalid,
   paramMissing
-} from "./errors.js"
-import { randomBase62 } from "./ids.js"
-import { type JsonObject, listed, metadata, pageOf } from "./params.js"
-import { findUser } from "./lookups.js"
-import { deletedJson, imageUrl } from "./serialize.js"
+} from "../errors.js"
+import { randomBase62 } from "../ids.js"
+import { type JsonObject, listed, metadata, pageOf } from "../params.js"
+import { findUser } from "../lookups.js"
+import { deletedJson, imageUrl } from "../serialize.js"
 import { activeMembership, activeSession } from "./sessions.js"
-import { isRecord } from "./shape.js"
-import type { JwtTemplateRecord, SessionRecord, Store, UserRecord } from "./store.js"
+import { isRecord } from "../shape.js"
+import type { JwtTemplateRecord, SessionRecord, Store, UserRecord } from "../store.js"
 
 const algorithms = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
 

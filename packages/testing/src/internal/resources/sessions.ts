@@ -1,12 +1,12 @@
 import { Effect } from "effect"
-import type { Handlers } from "./context.js"
-import { apiError, type ClerkApiError, notFound, paramInvalid } from "./errors.js"
-import { randomBase62 } from "./ids.js"
-import type { SigningKeys } from "./keys.js"
-import { findOrganization, findUser } from "./lookups.js"
-import { dayMillis, listed, pageOf } from "./params.js"
-import { sessionJson } from "./serialize.js"
-import type { MembershipRecord, OrganizationRecord, SessionRecord, Store } from "./store.js"
+import type { Handlers } from "../context.js"
+import { apiError, type ClerkApiError, notFound, paramInvalid } from "../errors.js"
+import { randomBase62 } from "../ids.js"
+import type { SigningKeys } from "../keys.js"
+import { findOrganization, findUser } from "../lookups.js"
+import { dayMillis, listed, pageOf } from "../params.js"
+import { sessionJson } from "../serialize.js"
+import type { MembershipRecord, OrganizationRecord, SessionRecord, Store } from "../store.js"
 
 /** Clerk starts a session in the organization the user last created or joined, if any. */
 const lastJoined = (store: Store, userId: string): string | null => {

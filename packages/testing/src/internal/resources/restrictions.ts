@@ -4,11 +4,11 @@
  * user and invitation creation call it with the identifiers they would add.
  */
 import { Effect } from "effect"
-import type { Handler, Handlers } from "./context.js"
-import { apiError, type ClerkApiError, paramFormatInvalid } from "./errors.js"
-import { listed, pageOf } from "./params.js"
-import { deletedJson } from "./serialize.js"
-import { isRecord } from "./shape.js"
+import type { Handler, Handlers } from "../context.js"
+import { apiError, type ClerkApiError, paramFormatInvalid } from "../errors.js"
+import { listed, pageOf } from "../params.js"
+import { deletedJson } from "../serialize.js"
+import { isRecord } from "../shape.js"
 import {
   type IdentificationRecord,
   type InstanceRestrictions,
@@ -16,7 +16,7 @@ import {
   type ListedIdentifierType,
   normalizeIdentifier,
   type Store
-} from "./store.js"
+} from "../store.js"
 
 type Listed = "allowlist" | "blocklist"
 

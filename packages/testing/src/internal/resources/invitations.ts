@@ -1,11 +1,11 @@
 import { Effect } from "effect"
-import type { Handlers, Params } from "./context.js"
-import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
-import { randomBase62 } from "./ids.js"
-import { containsFold, dayMillis, emailOf, listed, metadata, pageOf, sortBy } from "./params.js"
+import type { Handlers, Params } from "../context.js"
+import { apiError, type ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "../errors.js"
+import { randomBase62 } from "../ids.js"
+import { containsFold, dayMillis, emailOf, listed, metadata, pageOf, sortBy } from "../params.js"
 import { assertMaySignUp } from "./restrictions.js"
-import { invitationJson } from "./serialize.js"
-import type { InvitationRecord, Store } from "./store.js"
+import { invitationJson } from "../serialize.js"
+import type { InvitationRecord, Store } from "../store.js"
 
 const parseUrl = (raw: string): Effect.Effect<URL, ClerkApiError> =>
   Effect.try({
