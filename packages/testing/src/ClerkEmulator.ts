@@ -289,7 +289,7 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
     const persisted =
       options.stateFile === undefined
         ? undefined
-        : persist(options.stateFile, store, keys.privateJwk, "200 millis")
+        : persist(options.stateFile, store, keys.privateJwk(), "200 millis")
     // Reads change nothing worth writing; anything else may have.
     const answer = (request: EmulatorRequest) =>
       persisted === undefined || request.method.toUpperCase() === "GET"
@@ -320,7 +320,9 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
     return {
       secretKey,
       issuer,
-      jwks: { keys: [keys.publicJwk] },
+      get jwks() {
+        return { keys: [keys.publicJwk()] }
+      },
       request,
       seedUser: (params) => seed(Users.create(params)),
       seedOrganization: (params) => seed(Organizations.create(params)),

@@ -249,5 +249,5 @@ export const handlers: Record<string, Handler> = {
       ),
       Effect.map((jwt) => ({ object: "token", jwt }))
     ),
-  GetJWKS: sync((ctx) => ({ keys: [ctx.keys.publicJwk] }))
+  GetJWKS: sync((ctx) => ({ keys: [ctx.keys.publicJwk()] }))
 }
