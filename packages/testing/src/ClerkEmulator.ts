@@ -424,7 +424,11 @@ export interface ServerAddress {
  * @since 0.1.0
  * @category errors
  */
-export class ServeError extends Data.TaggedError("ServeError")<{ readonly cause: unknown }> {}
+export class ServeError extends Data.TaggedError("ServeError")<{ readonly cause: unknown }> {
+  override get message(): string {
+    return `the emulator could not listen: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+  }
+}
 
 const address = (hostname: string, port: number): ServerAddress => {
   const url = `http://${hostname}:${port}`
