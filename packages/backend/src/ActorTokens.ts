@@ -9,14 +9,11 @@ import * as Models from "./Models.js"
 import { JsonData, PathSegment, WireString, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(WireString, "user_id"),
-  actor: /* @__PURE__ */ Schema.Struct(
-    { sub: WireString },
-    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: JsonData })
-  ),
-  expiresInSeconds: /* @__PURE__ */ optional(Schema.Int, "expires_in_seconds"),
-  sessionMaxDurationInSeconds: /* @__PURE__ */ optional(Schema.Int, "session_max_duration_in_seconds")
+const CreateParams_ = Schema.Struct({
+  userId: required(WireString, "user_id"),
+  actor: Schema.Struct({ sub: WireString }, Schema.Record({ key: Schema.String, value: JsonData })),
+  expiresInSeconds: optional(Schema.Int, "expires_in_seconds"),
+  sessionMaxDurationInSeconds: optional(Schema.Int, "session_max_duration_in_seconds")
 })
 /**
  * The params of `create`.
@@ -49,7 +46,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateActorToken",
   method: "POST",
   path: "/actor_tokens",
@@ -58,9 +55,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.ActorToken
 })
 
-const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
-  actorTokenId: /* @__PURE__ */ required(PathSegment, "actor_token_id")
-})
+const RevokeParams_ = Schema.Struct({ actorTokenId: required(PathSegment, "actor_token_id") })
 /**
  * The params of `revoke`.
  *
@@ -88,7 +83,7 @@ export const RevokeParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revoke = /* @__PURE__ */ Operation.make({
+export const revoke = Operation.make({
   operationId: "RevokeActorToken",
   method: "POST",
   path: "/actor_tokens/{actor_token_id}/revoke",

@@ -17,23 +17,12 @@ import {
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-const CreateAdminPortalLinkTokenParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ optional(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^org_\w{27}$/)),
-    "organization_id"
-  ),
-  itContactId: /* @__PURE__ */ optional(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(1)),
-    "it_contact_id"
-  ),
-  scopes: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(1)))
-  ),
-  secondsUntilExpiration: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Int.pipe(
-      /* @__PURE__ */ Schema.greaterThan(0),
-      /* @__PURE__ */ Schema.lessThanOrEqualTo(86400)
-    ),
+const CreateAdminPortalLinkTokenParams_ = Schema.Struct({
+  organizationId: optional(WireString.pipe(Schema.pattern(/^org_\w{27}$/)), "organization_id"),
+  itContactId: optional(WireString.pipe(Schema.minLength(1)), "it_contact_id"),
+  scopes: Schema.optional(Schema.Array(WireString.pipe(Schema.minLength(1)))),
+  secondsUntilExpiration: optional(
+    Schema.Int.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(86400)),
     "seconds_until_expiration"
   )
 })
@@ -56,22 +45,22 @@ export const CreateAdminPortalLinkTokenParams: Schema.Schema<
   Schema.Schema.Encoded<typeof CreateAdminPortalLinkTokenParams_>
 > = CreateAdminPortalLinkTokenParams_
 
-const CreateAdminPortalLinkTokenResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("admin_portal_link_token"),
+const CreateAdminPortalLinkTokenResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("admin_portal_link_token"),
     id: Schema.String,
-    adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    organizationId: /* @__PURE__ */ nullable(Schema.String, "organization_id"),
-    itContactId: /* @__PURE__ */ nullable(Schema.String, "it_contact_id"),
-    scopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "scopes"),
+    adminPortalLinkId: required(Schema.String, "admin_portal_link_id"),
+    instanceId: required(Schema.String, "instance_id"),
+    organizationId: nullable(Schema.String, "organization_id"),
+    itContactId: nullable(Schema.String, "it_contact_id"),
+    scopes: nullable(Schema.Array(Schema.String), "scopes"),
     token: Schema.String,
     revoked: Schema.Boolean,
-    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    revocationReason: nullable(Schema.String, "revocation_reason"),
     expired: Schema.Boolean,
-    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    expiration: nullable(Schema.Number, "expiration"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   })
 )
 /**
@@ -116,7 +105,7 @@ export const CreateAdminPortalLinkTokenResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
+export const createAdminPortalLinkToken = Operation.make({
   operationId: "createAdminPortalLinkToken",
   method: "POST",
   path: "/admin_portal_link_tokens",
@@ -125,12 +114,12 @@ export const createAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
   success: CreateAdminPortalLinkTokenResponse
 })
 
-const RevokeAdminPortalLinkTokenParams_ = /* @__PURE__ */ Schema.Struct({
-  adminPortalLinkTokenId: /* @__PURE__ */ required(
-    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^aplt_[0-9A-Fa-f]{32}$/)),
+const RevokeAdminPortalLinkTokenParams_ = Schema.Struct({
+  adminPortalLinkTokenId: required(
+    PathSegment.pipe(Schema.pattern(/^aplt_[0-9A-Fa-f]{32}$/)),
     "adminPortalLinkTokenID"
   ),
-  revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
+  revocationReason: optionalNullable(WireString, "revocation_reason")
 })
 /**
  * The params of `revokeAdminPortalLinkToken`.
@@ -151,21 +140,21 @@ export const RevokeAdminPortalLinkTokenParams: Schema.Schema<
   Schema.Schema.Encoded<typeof RevokeAdminPortalLinkTokenParams_>
 > = RevokeAdminPortalLinkTokenParams_
 
-const RevokeAdminPortalLinkTokenResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("admin_portal_link_token"),
+const RevokeAdminPortalLinkTokenResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("admin_portal_link_token"),
     id: Schema.String,
-    adminPortalLinkId: /* @__PURE__ */ required(Schema.String, "admin_portal_link_id"),
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    organizationId: /* @__PURE__ */ nullable(Schema.String, "organization_id"),
-    itContactId: /* @__PURE__ */ nullable(Schema.String, "it_contact_id"),
-    scopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "scopes"),
+    adminPortalLinkId: required(Schema.String, "admin_portal_link_id"),
+    instanceId: required(Schema.String, "instance_id"),
+    organizationId: nullable(Schema.String, "organization_id"),
+    itContactId: nullable(Schema.String, "it_contact_id"),
+    scopes: nullable(Schema.Array(Schema.String), "scopes"),
     revoked: Schema.Boolean,
-    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    revocationReason: nullable(Schema.String, "revocation_reason"),
     expired: Schema.Boolean,
-    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    expiration: nullable(Schema.Number, "expiration"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   })
 )
 /**
@@ -207,7 +196,7 @@ export const RevokeAdminPortalLinkTokenResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revokeAdminPortalLinkToken = /* @__PURE__ */ Operation.make({
+export const revokeAdminPortalLinkToken = Operation.make({
   operationId: "revokeAdminPortalLinkToken",
   method: "POST",
   path: "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",

@@ -9,19 +9,16 @@ import * as Models from "./Models.js"
 import { PathSegment, WireString, optional, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  onBehalfOf: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Struct({
-      userId: /* @__PURE__ */ optional(WireString, "user_id"),
-      identifier: /* @__PURE__ */ Schema.optional(WireString)
-    }),
+const CreateParams_ = Schema.Struct({
+  onBehalfOf: required(
+    Schema.Struct({ userId: optional(WireString, "user_id"), identifier: Schema.optional(WireString) }),
     "on_behalf_of"
   ),
   permissions: WireString,
-  agentName: /* @__PURE__ */ required(WireString, "agent_name"),
-  taskDescription: /* @__PURE__ */ required(WireString, "task_description"),
-  redirectUrl: /* @__PURE__ */ required(WireString, "redirect_url"),
-  sessionMaxDurationInSeconds: /* @__PURE__ */ optional(Schema.Int, "session_max_duration_in_seconds")
+  agentName: required(WireString, "agent_name"),
+  taskDescription: required(WireString, "task_description"),
+  redirectUrl: required(WireString, "redirect_url"),
+  sessionMaxDurationInSeconds: optional(Schema.Int, "session_max_duration_in_seconds")
 })
 /**
  * The params of `create`.
@@ -54,7 +51,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateAgentTask",
   method: "POST",
   path: "/agents/tasks",
@@ -63,9 +60,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.AgentTask
 })
 
-const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
-  agentTaskId: /* @__PURE__ */ required(PathSegment, "agent_task_id")
-})
+const RevokeParams_ = Schema.Struct({ agentTaskId: required(PathSegment, "agent_task_id") })
 /**
  * The params of `revoke`.
  *
@@ -93,7 +88,7 @@ export const RevokeParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revoke = /* @__PURE__ */ Operation.make({
+export const revoke = Operation.make({
   operationId: "RevokeAgentTask",
   method: "POST",
   path: "/agents/tasks/{agent_task_id}/revoke",

@@ -10,14 +10,10 @@ import { PathSegment, WireString, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListAllowlistIdentifiersParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListAllowlistIdentifiersParams_ = Schema.Struct({
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `listAllowlistIdentifiers`.
@@ -51,14 +47,14 @@ export const ListAllowlistIdentifiersParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
+export const listAllowlistIdentifiers = Operation.make({
   operationId: "ListAllowlistIdentifiers",
   method: "GET",
   path: "/allowlist_identifiers",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(["paginated", "limit", "offset"]),
   params: ListAllowlistIdentifiersParams,
-  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier))
+  success: Schema.Array(Models.AllowlistIdentifier),
+  paginated: Pagination.page(Schema.Array(Models.AllowlistIdentifier))
 })
 
 /**
@@ -67,14 +63,13 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.streamPaginated(
-  listAllowlistIdentifiers,
-  { maxPageSize: 500 }
-)
+export const streamAllowlistIdentifiers = Pagination.streamPaginated(listAllowlistIdentifiers, {
+  maxPageSize: 500
+})
 
-const CreateAllowlistIdentifierParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateAllowlistIdentifierParams_ = Schema.Struct({
   identifier: WireString,
-  notify: /* @__PURE__ */ Schema.optional(Schema.Boolean)
+  notify: Schema.optional(Schema.Boolean)
 })
 /**
  * The params of `createAllowlistIdentifier`.
@@ -107,7 +102,7 @@ export const CreateAllowlistIdentifierParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createAllowlistIdentifier = /* @__PURE__ */ Operation.make({
+export const createAllowlistIdentifier = Operation.make({
   operationId: "CreateAllowlistIdentifier",
   method: "POST",
   path: "/allowlist_identifiers",
@@ -116,8 +111,8 @@ export const createAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   success: Models.AllowlistIdentifier
 })
 
-const DeleteAllowlistIdentifierParams_ = /* @__PURE__ */ Schema.Struct({
-  identifierId: /* @__PURE__ */ required(PathSegment, "identifier_id")
+const DeleteAllowlistIdentifierParams_ = Schema.Struct({
+  identifierId: required(PathSegment, "identifier_id")
 })
 /**
  * The params of `deleteAllowlistIdentifier`.
@@ -147,7 +142,7 @@ export const DeleteAllowlistIdentifierParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
+export const deleteAllowlistIdentifier = Operation.make({
   operationId: "DeleteAllowlistIdentifier",
   method: "DELETE",
   path: "/allowlist_identifiers/{identifier_id}",
@@ -155,9 +150,7 @@ export const deleteAllowlistIdentifier = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-const ListBlocklistIdentifiersParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean)
-})
+const ListBlocklistIdentifiersParams_ = Schema.Struct({ paginated: Schema.optional(Schema.Boolean) })
 /**
  * The params of `listBlocklistIdentifiers`.
  *
@@ -186,16 +179,16 @@ export const ListBlocklistIdentifiersParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listBlocklistIdentifiers = /* @__PURE__ */ Operation.make({
+export const listBlocklistIdentifiers = Operation.make({
   operationId: "ListBlocklistIdentifiers",
   method: "GET",
   path: "/blocklist_identifiers",
-  query: /* @__PURE__ */ Operation.query(["paginated"]),
+  query: Operation.query(["paginated"]),
   params: ListBlocklistIdentifiersParams,
   success: Models.BlocklistIdentifiers
 })
 
-const CreateBlocklistIdentifierParams_ = /* @__PURE__ */ Schema.Struct({ identifier: WireString })
+const CreateBlocklistIdentifierParams_ = Schema.Struct({ identifier: WireString })
 /**
  * The params of `createBlocklistIdentifier`.
  *
@@ -224,7 +217,7 @@ export const CreateBlocklistIdentifierParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createBlocklistIdentifier = /* @__PURE__ */ Operation.make({
+export const createBlocklistIdentifier = Operation.make({
   operationId: "CreateBlocklistIdentifier",
   method: "POST",
   path: "/blocklist_identifiers",
@@ -233,8 +226,8 @@ export const createBlocklistIdentifier = /* @__PURE__ */ Operation.make({
   success: Models.BlocklistIdentifier
 })
 
-const DeleteBlocklistIdentifierParams_ = /* @__PURE__ */ Schema.Struct({
-  identifierId: /* @__PURE__ */ required(PathSegment, "identifier_id")
+const DeleteBlocklistIdentifierParams_ = Schema.Struct({
+  identifierId: required(PathSegment, "identifier_id")
 })
 /**
  * The params of `deleteBlocklistIdentifier`.
@@ -264,7 +257,7 @@ export const DeleteBlocklistIdentifierParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteBlocklistIdentifier = /* @__PURE__ */ Operation.make({
+export const deleteBlocklistIdentifier = Operation.make({
   operationId: "DeleteBlocklistIdentifier",
   method: "DELETE",
   path: "/blocklist_identifiers/{identifier_id}",

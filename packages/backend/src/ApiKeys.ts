@@ -19,21 +19,13 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const GetApiKeysParams_ = /* @__PURE__ */ Schema.Struct({
-  type: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(3))),
-  subject: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
-  includeInvalid: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Literal("true", "false"),
-    "include_invalid"
-  ),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.between(1, 100))
-  ),
-  offset: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
-    "offset"
-  ),
-  query: /* @__PURE__ */ Schema.optional(WireString)
+const GetApiKeysParams_ = Schema.Struct({
+  type: Schema.optional(WireString.pipe(Schema.minLength(3))),
+  subject: WireString.pipe(Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
+  includeInvalid: optional(Schema.Literal("true", "false"), "include_invalid"),
+  limit: Schema.optional(Schema.Finite.pipe(Schema.between(1, 100))),
+  offset: optionalNullable(Schema.Finite.pipe(Schema.greaterThanOrEqualTo(0)), "offset"),
+  query: Schema.optional(WireString)
 })
 /**
  * The params of `getApiKeys`.
@@ -53,29 +45,29 @@ export const GetApiKeysParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetApiKeysParams_>
 > = GetApiKeysParams_
 
-const GetApiKeysResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        object: /* @__PURE__ */ constant("api_key"),
+const GetApiKeysResponse_ = withCompiledDecode(
+  Schema.Struct({
+    data: Schema.Array(
+      Schema.Struct({
+        object: constant("api_key"),
         id: Schema.String,
         type: Schema.String,
         subject: Schema.String,
         name: Schema.String,
-        description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-        claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-        scopes: /* @__PURE__ */ Schema.Array(Schema.String),
+        description: optionalNullable(Schema.String, "description"),
+        claims: nullable(Schema.Unknown, "claims"),
+        scopes: Schema.Array(Schema.String),
         revoked: Schema.Boolean,
-        revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+        revocationReason: nullable(Schema.String, "revocation_reason"),
         expired: Schema.Boolean,
-        expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-        createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-        lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-        createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-        updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+        expiration: nullable(Schema.Number, "expiration"),
+        createdBy: nullable(Schema.String, "created_by"),
+        lastUsedAt: nullable(Schema.Number, "last_used_at"),
+        createdAt: required(Schema.Number, "created_at"),
+        updatedAt: required(Schema.Number, "updated_at")
       })
     ),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+    totalCount: required(Schema.Number, "total_count")
   })
 )
 /**
@@ -117,11 +109,11 @@ export const GetApiKeysResponse: Schema.Schema<GetApiKeysResponse, GetApiKeysRes
  * @since 0.1.0
  * @category operations
  */
-export const getApiKeys = /* @__PURE__ */ Operation.make({
+export const getApiKeys = Operation.make({
   operationId: "getApiKeys",
   method: "GET",
   path: "/api_keys",
-  query: /* @__PURE__ */ Operation.query(["type", "subject", "include_invalid", "limit", "offset", "query"]),
+  query: Operation.query(["type", "subject", "include_invalid", "limit", "offset", "query"]),
   params: GetApiKeysParams,
   success: GetApiKeysResponse
 })
@@ -132,34 +124,23 @@ export const getApiKeys = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamApiKeys = /* @__PURE__ */ Pagination.stream(getApiKeys, {
+export const streamApiKeys = Pagination.stream(getApiKeys, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 100
 })
 
-const CreateApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  type: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(3), /* @__PURE__ */ Schema.maxLength(25))
-  ),
-  name: /* @__PURE__ */ WireString.pipe(
-    /* @__PURE__ */ Schema.minLength(3),
-    /* @__PURE__ */ Schema.pattern(/^(\S(.*\S)?)?$/)
-  ),
-  description: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
-    "description"
-  ),
-  subject: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
-  claims: /* @__PURE__ */ optionalNullable(JsonData, "claims"),
-  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
-  createdBy: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^user_\w{27}$/)),
-    "created_by"
-  ),
-  secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
+const CreateApiKeyParams_ = Schema.Struct({
+  type: Schema.optional(WireString.pipe(Schema.minLength(3), Schema.maxLength(25))),
+  name: WireString.pipe(Schema.minLength(3), Schema.pattern(/^(\S(.*\S)?)?$/)),
+  description: optionalNullable(WireString.pipe(Schema.maxLength(255)), "description"),
+  subject: WireString.pipe(Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
+  claims: optionalNullable(JsonData, "claims"),
+  scopes: Schema.optional(Schema.Array(WireString)),
+  createdBy: optionalNullable(WireString.pipe(Schema.pattern(/^user_\w{27}$/)), "created_by"),
+  secondsUntilExpiration: optionalNullable(
+    Schema.Finite.pipe(Schema.greaterThan(0)),
     "seconds_until_expiration"
   )
 })
@@ -181,25 +162,25 @@ export const CreateApiKeyParams: Schema.Schema<
   Schema.Schema.Encoded<typeof CreateApiKeyParams_>
 > = CreateApiKeyParams_
 
-const CreateApiKeyResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("api_key"),
+const CreateApiKeyResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("api_key"),
     id: Schema.String,
     type: Schema.String,
     subject: Schema.String,
     name: Schema.String,
-    description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-    claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-    scopes: /* @__PURE__ */ Schema.Array(Schema.String),
+    description: optionalNullable(Schema.String, "description"),
+    claims: nullable(Schema.Unknown, "claims"),
+    scopes: Schema.Array(Schema.String),
     secret: Schema.String,
     revoked: Schema.Boolean,
-    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    revocationReason: nullable(Schema.String, "revocation_reason"),
     expired: Schema.Boolean,
-    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-    createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-    lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    expiration: nullable(Schema.Number, "expiration"),
+    createdBy: nullable(Schema.String, "created_by"),
+    lastUsedAt: nullable(Schema.Number, "last_used_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   })
 )
 /**
@@ -243,7 +224,7 @@ export const CreateApiKeyResponse: Schema.Schema<CreateApiKeyResponse, CreateApi
  * @since 0.1.0
  * @category operations
  */
-export const createApiKey = /* @__PURE__ */ Operation.make({
+export const createApiKey = Operation.make({
   operationId: "createApiKey",
   method: "POST",
   path: "/api_keys",
@@ -252,11 +233,8 @@ export const createApiKey = /* @__PURE__ */ Operation.make({
   success: CreateApiKeyResponse
 })
 
-const GetApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(
-    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
-    "apiKeyID"
-  )
+const GetApiKeyParams_ = Schema.Struct({
+  apiKeyId: required(PathSegment.pipe(Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)), "apiKeyID")
 })
 /**
  * The params of `getApiKey`.
@@ -276,24 +254,24 @@ export const GetApiKeyParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetApiKeyParams_>
 > = GetApiKeyParams_
 
-const ApiKey_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("api_key"),
+const ApiKey_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("api_key"),
     id: Schema.String,
     type: Schema.String,
     subject: Schema.String,
     name: Schema.String,
-    description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-    claims: /* @__PURE__ */ nullable(Schema.Unknown, "claims"),
-    scopes: /* @__PURE__ */ Schema.Array(Schema.String),
+    description: optionalNullable(Schema.String, "description"),
+    claims: nullable(Schema.Unknown, "claims"),
+    scopes: Schema.Array(Schema.String),
     revoked: Schema.Boolean,
-    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    revocationReason: nullable(Schema.String, "revocation_reason"),
     expired: Schema.Boolean,
-    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-    createdBy: /* @__PURE__ */ nullable(Schema.String, "created_by"),
-    lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    expiration: nullable(Schema.Number, "expiration"),
+    createdBy: nullable(Schema.String, "created_by"),
+    lastUsedAt: nullable(Schema.Number, "last_used_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   })
 )
 /**
@@ -330,7 +308,7 @@ export const ApiKey: Schema.Schema<ApiKey, ApiKeyEncoded> = ApiKey_
  * @since 0.1.0
  * @category operations
  */
-export const getApiKey = /* @__PURE__ */ Operation.make({
+export const getApiKey = Operation.make({
   operationId: "getApiKey",
   method: "GET",
   path: "/api_keys/{apiKeyID}",
@@ -338,22 +316,14 @@ export const getApiKey = /* @__PURE__ */ Operation.make({
   success: ApiKey
 })
 
-const UpdateApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(
-    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
-    "apiKeyID"
-  ),
-  claims: /* @__PURE__ */ optionalNullable(JsonData, "claims"),
-  scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
-  description: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
-    "description"
-  ),
-  subject: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^(user|org|mch|scim)_\w{27}$/))
-  ),
-  secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
+const UpdateApiKeyParams_ = Schema.Struct({
+  apiKeyId: required(PathSegment.pipe(Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)), "apiKeyID"),
+  claims: optionalNullable(JsonData, "claims"),
+  scopes: Schema.optional(Schema.Array(WireString)),
+  description: optionalNullable(WireString.pipe(Schema.maxLength(255)), "description"),
+  subject: Schema.optional(WireString.pipe(Schema.pattern(/^(user|org|mch|scim)_\w{27}$/))),
+  secondsUntilExpiration: optionalNullable(
+    Schema.Finite.pipe(Schema.greaterThan(0)),
     "seconds_until_expiration"
   )
 })
@@ -390,7 +360,7 @@ export const UpdateApiKeyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateApiKey = /* @__PURE__ */ Operation.make({
+export const updateApiKey = Operation.make({
   operationId: "updateApiKey",
   method: "PATCH",
   path: "/api_keys/{apiKeyID}",
@@ -399,11 +369,8 @@ export const updateApiKey = /* @__PURE__ */ Operation.make({
   success: ApiKey
 })
 
-const DeleteApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(
-    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
-    "apiKeyID"
-  )
+const DeleteApiKeyParams_ = Schema.Struct({
+  apiKeyId: required(PathSegment.pipe(Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)), "apiKeyID")
 })
 /**
  * The params of `deleteApiKey`.
@@ -423,12 +390,8 @@ export const DeleteApiKeyParams: Schema.Schema<
   Schema.Schema.Encoded<typeof DeleteApiKeyParams_>
 > = DeleteApiKeyParams_
 
-const DeleteApiKeyResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    id: Schema.String,
-    object: /* @__PURE__ */ constant("api_key"),
-    deleted: /* @__PURE__ */ Schema.Literal(true)
-  })
+const DeleteApiKeyResponse_ = withCompiledDecode(
+  Schema.Struct({ id: Schema.String, object: constant("api_key"), deleted: Schema.Literal(true) })
 )
 /**
  * What `deleteApiKey` answers.
@@ -465,7 +428,7 @@ export const DeleteApiKeyResponse: Schema.Schema<DeleteApiKeyResponse, DeleteApi
  * @since 0.1.0
  * @category operations
  */
-export const deleteApiKey = /* @__PURE__ */ Operation.make({
+export const deleteApiKey = Operation.make({
   operationId: "deleteApiKey",
   method: "DELETE",
   path: "/api_keys/{apiKeyID}",
@@ -473,11 +436,8 @@ export const deleteApiKey = /* @__PURE__ */ Operation.make({
   success: DeleteApiKeyResponse
 })
 
-const GetApiKeySecretParams_ = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(
-    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
-    "apiKeyID"
-  )
+const GetApiKeySecretParams_ = Schema.Struct({
+  apiKeyId: required(PathSegment.pipe(Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)), "apiKeyID")
 })
 /**
  * The params of `getApiKeySecret`.
@@ -497,9 +457,7 @@ export const GetApiKeySecretParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetApiKeySecretParams_>
 > = GetApiKeySecretParams_
 
-const GetApiKeySecretResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({ secret: Schema.String })
-)
+const GetApiKeySecretResponse_ = withCompiledDecode(Schema.Struct({ secret: Schema.String }))
 /**
  * What `getApiKeySecret` answers.
  *
@@ -536,7 +494,7 @@ export const GetApiKeySecretResponse: Schema.Schema<GetApiKeySecretResponse, Get
  * @since 0.1.0
  * @category operations
  */
-export const getApiKeySecret = /* @__PURE__ */ Operation.make({
+export const getApiKeySecret = Operation.make({
   operationId: "getApiKeySecret",
   method: "GET",
   path: "/api_keys/{apiKeyID}/secret",
@@ -544,12 +502,9 @@ export const getApiKeySecret = /* @__PURE__ */ Operation.make({
   success: GetApiKeySecretResponse
 })
 
-const RevokeApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  apiKeyId: /* @__PURE__ */ required(
-    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)),
-    "apiKeyID"
-  ),
-  revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
+const RevokeApiKeyParams_ = Schema.Struct({
+  apiKeyId: required(PathSegment.pipe(Schema.pattern(/^(ak|api_key)_[0-9A-Fa-f]{32}$/)), "apiKeyID"),
+  revocationReason: optionalNullable(WireString, "revocation_reason")
 })
 /**
  * The params of `revokeApiKey`.
@@ -581,7 +536,7 @@ export const RevokeApiKeyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revokeApiKey = /* @__PURE__ */ Operation.make({
+export const revokeApiKey = Operation.make({
   operationId: "revokeApiKey",
   method: "POST",
   path: "/api_keys/{apiKeyID}/revoke",
@@ -590,7 +545,7 @@ export const revokeApiKey = /* @__PURE__ */ Operation.make({
   success: ApiKey
 })
 
-const VerifyApiKeyParams_ = /* @__PURE__ */ Schema.Struct({ secret: WireString })
+const VerifyApiKeyParams_ = Schema.Struct({ secret: WireString })
 /**
  * The params of `verifyApiKey`.
  *
@@ -618,7 +573,7 @@ export const VerifyApiKeyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const verifyApiKey = /* @__PURE__ */ Operation.make({
+export const verifyApiKey = Operation.make({
   operationId: "verifyApiKey",
   method: "POST",
   path: "/api_keys/verify",

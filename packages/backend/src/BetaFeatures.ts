@@ -9,11 +9,11 @@ import { WireString, optional, optionalNullable } from "./internal/fields.js"
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-const UpdateInstanceSettingsParams_ = /* @__PURE__ */ Schema.Struct({
-  restrictedToAllowlist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "restricted_to_allowlist"),
-  fromEmailAddress: /* @__PURE__ */ optionalNullable(WireString, "from_email_address"),
-  progressiveSignUp: /* @__PURE__ */ optionalNullable(Schema.Boolean, "progressive_sign_up"),
-  testMode: /* @__PURE__ */ optionalNullable(Schema.Boolean, "test_mode")
+const UpdateInstanceSettingsParams_ = Schema.Struct({
+  restrictedToAllowlist: optionalNullable(Schema.Boolean, "restricted_to_allowlist"),
+  fromEmailAddress: optionalNullable(WireString, "from_email_address"),
+  progressiveSignUp: optionalNullable(Schema.Boolean, "progressive_sign_up"),
+  testMode: optionalNullable(Schema.Boolean, "test_mode")
 })
 /**
  * The params of `updateInstanceSettings`.
@@ -34,14 +34,14 @@ export const UpdateInstanceSettingsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof UpdateInstanceSettingsParams_>
 > = UpdateInstanceSettingsParams_
 
-const UpdateInstanceSettingsResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("instance_settings")),
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    restrictedToAllowlist: /* @__PURE__ */ optional(Schema.Boolean, "restricted_to_allowlist"),
-    fromEmailAddress: /* @__PURE__ */ optional(Schema.String, "from_email_address"),
-    progressiveSignUp: /* @__PURE__ */ optional(Schema.Boolean, "progressive_sign_up"),
-    enhancedEmailDeliverability: /* @__PURE__ */ optional(Schema.Boolean, "enhanced_email_deliverability")
+const UpdateInstanceSettingsResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("instance_settings")),
+    id: Schema.optional(Schema.String),
+    restrictedToAllowlist: optional(Schema.Boolean, "restricted_to_allowlist"),
+    fromEmailAddress: optional(Schema.String, "from_email_address"),
+    progressiveSignUp: optional(Schema.Boolean, "progressive_sign_up"),
+    enhancedEmailDeliverability: optional(Schema.Boolean, "enhanced_email_deliverability")
   })
 )
 /**
@@ -83,7 +83,7 @@ export const UpdateInstanceSettingsResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateInstanceSettings = /* @__PURE__ */ Operation.make({
+export const updateInstanceSettings = Operation.make({
   operationId: "UpdateInstanceAuthConfig",
   method: "PATCH",
   path: "/beta_features/instance_settings",
@@ -92,9 +92,9 @@ export const updateInstanceSettings = /* @__PURE__ */ Operation.make({
   success: UpdateInstanceSettingsResponse
 })
 
-const UpdateProductionInstanceDomainParams_ = /* @__PURE__ */ Schema.Struct({
-  homeUrl: /* @__PURE__ */ optional(WireString, "home_url"),
-  isSecondary: /* @__PURE__ */ optional(Schema.Boolean, "is_secondary")
+const UpdateProductionInstanceDomainParams_ = Schema.Struct({
+  homeUrl: optional(WireString, "home_url"),
+  isSecondary: optional(Schema.Boolean, "is_secondary")
 })
 /**
  * The params of `updateProductionInstanceDomain`.
@@ -125,7 +125,7 @@ export const UpdateProductionInstanceDomainParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateProductionInstanceDomain = /* @__PURE__ */ Operation.make({
+export const updateProductionInstanceDomain = Operation.make({
   operationId: "UpdateProductionInstanceDomain",
   method: "PUT",
   path: "/beta_features/domain",
@@ -134,9 +134,9 @@ export const updateProductionInstanceDomain = /* @__PURE__ */ Operation.make({
   success: undefined
 })
 
-const ChangeDomainParams_ = /* @__PURE__ */ Schema.Struct({
-  homeUrl: /* @__PURE__ */ optional(WireString, "home_url"),
-  isSecondary: /* @__PURE__ */ optional(Schema.Boolean, "is_secondary")
+const ChangeDomainParams_ = Schema.Struct({
+  homeUrl: optional(WireString, "home_url"),
+  isSecondary: optional(Schema.Boolean, "is_secondary")
 })
 /**
  * The params of `changeDomain`.
@@ -165,7 +165,7 @@ export const ChangeDomainParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const changeDomain = /* @__PURE__ */ Operation.make({
+export const changeDomain = Operation.make({
   operationId: "ChangeProductionInstanceDomain",
   method: "POST",
   path: "/instance/change_domain",

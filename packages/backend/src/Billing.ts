@@ -10,15 +10,11 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListPlansParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  payerType: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("user", "org"), "payer_type")
+const ListPlansParams_ = Schema.Struct({
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  payerType: optional(Schema.Literal("user", "org"), "payer_type")
 })
 /**
  * The params of `listPlans`.
@@ -52,11 +48,11 @@ export const ListPlansParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPlans = /* @__PURE__ */ Operation.make({
+export const listPlans = Operation.make({
   operationId: "GetCommercePlanList",
   method: "GET",
   path: "/billing/plans",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "payer_type"]),
+  query: Operation.query(["paginated", "limit", "offset", "payer_type"]),
   params: ListPlansParams,
   success: Models.PaginatedCommercePlanResponse
 })
@@ -67,22 +63,18 @@ export const listPlans = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPlans = /* @__PURE__ */ Pagination.stream(listPlans, {
+export const streamPlans = Pagination.stream(listPlans, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const ListPricesParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  planId: /* @__PURE__ */ optional(WireString, "plan_id")
+const ListPricesParams_ = Schema.Struct({
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  planId: optional(WireString, "plan_id")
 })
 /**
  * The params of `listPrices`.
@@ -115,11 +107,11 @@ export const ListPricesParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPrices = /* @__PURE__ */ Operation.make({
+export const listPrices = Operation.make({
   operationId: "GetBillingPriceList",
   method: "GET",
   path: "/billing/prices",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "plan_id"]),
+  query: Operation.query(["paginated", "limit", "offset", "plan_id"]),
   params: ListPricesParams,
   success: Models.PaginatedBillingPriceResponse
 })
@@ -130,23 +122,20 @@ export const listPrices = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPrices = /* @__PURE__ */ Pagination.stream(listPrices, {
+export const streamPrices = Pagination.stream(listPrices, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreatePriceParams_ = /* @__PURE__ */ Schema.Struct({
-  planId: /* @__PURE__ */ required(WireString, "plan_id"),
-  currency: /* @__PURE__ */ Schema.optional(WireString),
-  amount: /* @__PURE__ */ Schema.NullOr(Schema.Int),
-  annualMonthlyAmount: /* @__PURE__ */ optionalNullable(Schema.Int, "annual_monthly_amount"),
-  description: /* @__PURE__ */ Schema.optional(WireString),
-  supportedBillingPeriods: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Literal("month", "annual", "both"),
-    "supported_billing_periods"
-  )
+const CreatePriceParams_ = Schema.Struct({
+  planId: required(WireString, "plan_id"),
+  currency: Schema.optional(WireString),
+  amount: Schema.NullOr(Schema.Int),
+  annualMonthlyAmount: optionalNullable(Schema.Int, "annual_monthly_amount"),
+  description: Schema.optional(WireString),
+  supportedBillingPeriods: optional(Schema.Literal("month", "annual", "both"), "supported_billing_periods")
 })
 /**
  * The params of `createPrice`.
@@ -181,7 +170,7 @@ export const CreatePriceParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createPrice = /* @__PURE__ */ Operation.make({
+export const createPrice = Operation.make({
   operationId: "CreateBillingPrice",
   method: "POST",
   path: "/billing/prices",
@@ -190,21 +179,15 @@ export const createPrice = /* @__PURE__ */ Operation.make({
   success: Models.BillingPriceResponse
 })
 
-const ListSubscriptionItemsParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("active", "ended", "past_due", "upcoming", "free_trial")
-  ),
-  payerType: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("user", "org"), "payer_type"),
-  planId: /* @__PURE__ */ optional(WireString, "plan_id"),
-  includeFree: /* @__PURE__ */ optional(Schema.Boolean, "include_free"),
-  query: /* @__PURE__ */ Schema.optional(WireString)
+const ListSubscriptionItemsParams_ = Schema.Struct({
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  status: Schema.optional(Schema.Literal("active", "ended", "past_due", "upcoming", "free_trial")),
+  payerType: optional(Schema.Literal("user", "org"), "payer_type"),
+  planId: optional(WireString, "plan_id"),
+  includeFree: optional(Schema.Boolean, "include_free"),
+  query: Schema.optional(WireString)
 })
 /**
  * The params of `listSubscriptionItems`.
@@ -241,11 +224,11 @@ export const ListSubscriptionItemsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listSubscriptionItems = /* @__PURE__ */ Operation.make({
+export const listSubscriptionItems = Operation.make({
   operationId: "GetCommerceSubscriptionItemList",
   method: "GET",
   path: "/billing/subscription_items",
-  query: /* @__PURE__ */ Operation.query([
+  query: Operation.query([
     "paginated",
     "limit",
     "offset",
@@ -265,16 +248,16 @@ export const listSubscriptionItems = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamSubscriptionItems = /* @__PURE__ */ Pagination.stream(listSubscriptionItems, {
+export const streamSubscriptionItems = Pagination.stream(listSubscriptionItems, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CancelSubscriptionItemParams_ = /* @__PURE__ */ Schema.Struct({
-  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
-  endNow: /* @__PURE__ */ optional(Schema.Boolean, "end_now")
+const CancelSubscriptionItemParams_ = Schema.Struct({
+  subscriptionItemId: required(PathSegment, "subscription_item_id"),
+  endNow: optional(Schema.Boolean, "end_now")
 })
 /**
  * The params of `cancelSubscriptionItem`.
@@ -307,18 +290,18 @@ export const CancelSubscriptionItemParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const cancelSubscriptionItem = /* @__PURE__ */ Operation.make({
+export const cancelSubscriptionItem = Operation.make({
   operationId: "CancelCommerceSubscriptionItem",
   method: "DELETE",
   path: "/billing/subscription_items/{subscription_item_id}",
-  query: /* @__PURE__ */ Operation.query(["end_now"]),
+  query: Operation.query(["end_now"]),
   params: CancelSubscriptionItemParams,
   success: Models.CommerceSubscriptionItem
 })
 
-const ExtendSubscriptionItemFreeTrialParams_ = /* @__PURE__ */ Schema.Struct({
-  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
-  extendTo: /* @__PURE__ */ required(WireString, "extend_to")
+const ExtendSubscriptionItemFreeTrialParams_ = Schema.Struct({
+  subscriptionItemId: required(PathSegment, "subscription_item_id"),
+  extendTo: required(WireString, "extend_to")
 })
 /**
  * The params of `extendSubscriptionItemFreeTrial`.
@@ -351,7 +334,7 @@ export const ExtendSubscriptionItemFreeTrialParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const extendSubscriptionItemFreeTrial = /* @__PURE__ */ Operation.make({
+export const extendSubscriptionItemFreeTrial = Operation.make({
   operationId: "ExtendBillingSubscriptionItemFreeTrial",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
@@ -360,10 +343,10 @@ export const extendSubscriptionItemFreeTrial = /* @__PURE__ */ Operation.make({
   success: Models.CommerceSubscriptionItem2
 })
 
-const CreatePriceTransitionParams_ = /* @__PURE__ */ Schema.Struct({
-  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
-  fromPriceId: /* @__PURE__ */ required(WireString, "from_price_id"),
-  toPriceId: /* @__PURE__ */ required(WireString, "to_price_id")
+const CreatePriceTransitionParams_ = Schema.Struct({
+  subscriptionItemId: required(PathSegment, "subscription_item_id"),
+  fromPriceId: required(WireString, "from_price_id"),
+  toPriceId: required(WireString, "to_price_id")
 })
 /**
  * The params of `createPriceTransition`.
@@ -393,7 +376,7 @@ export const CreatePriceTransitionParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createPriceTransition = /* @__PURE__ */ Operation.make({
+export const createPriceTransition = Operation.make({
   operationId: "CreateBillingPriceTransition",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/price_transition",
@@ -402,9 +385,9 @@ export const createPriceTransition = /* @__PURE__ */ Operation.make({
   success: Models.CommercePriceTransitionResponse
 })
 
-const ApplySubscriptionItemDiscountParams_ = /* @__PURE__ */ Schema.Struct({
-  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
-  discountId: /* @__PURE__ */ required(WireString, "discount_id")
+const ApplySubscriptionItemDiscountParams_ = Schema.Struct({
+  subscriptionItemId: required(PathSegment, "subscription_item_id"),
+  discountId: required(WireString, "discount_id")
 })
 /**
  * The params of `applySubscriptionItemDiscount`.
@@ -434,7 +417,7 @@ export const ApplySubscriptionItemDiscountParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const applySubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
+export const applySubscriptionItemDiscount = Operation.make({
   operationId: "ApplyBillingSubscriptionItemDiscount",
   method: "POST",
   path: "/billing/subscription_items/{subscription_item_id}/discounts",
@@ -443,9 +426,9 @@ export const applySubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   success: Models.CommerceDiscountRedemptionResponse
 })
 
-const RemoveSubscriptionItemDiscountParams_ = /* @__PURE__ */ Schema.Struct({
-  subscriptionItemId: /* @__PURE__ */ required(PathSegment, "subscription_item_id"),
-  discountId: /* @__PURE__ */ required(PathSegment, "discount_id")
+const RemoveSubscriptionItemDiscountParams_ = Schema.Struct({
+  subscriptionItemId: required(PathSegment, "subscription_item_id"),
+  discountId: required(PathSegment, "discount_id")
 })
 /**
  * The params of `removeSubscriptionItemDiscount`.
@@ -475,7 +458,7 @@ export const RemoveSubscriptionItemDiscountParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const removeSubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
+export const removeSubscriptionItemDiscount = Operation.make({
   operationId: "RemoveBillingSubscriptionItemDiscount",
   method: "DELETE",
   path: "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
@@ -483,14 +466,10 @@ export const removeSubscriptionItemDiscount = /* @__PURE__ */ Operation.make({
   success: Models.CommerceDiscountRedemptionResponse
 })
 
-const ListStatementsParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListStatementsParams_ = Schema.Struct({
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `listStatements`.
@@ -523,11 +502,11 @@ export const ListStatementsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listStatements = /* @__PURE__ */ Operation.make({
+export const listStatements = Operation.make({
   operationId: "GetBillingStatementList",
   method: "GET",
   path: "/billing/statements",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(["paginated", "limit", "offset"]),
   params: ListStatementsParams,
   success: Models.PaginatedBillingStatementResponse
 })
@@ -538,16 +517,14 @@ export const listStatements = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamStatements = /* @__PURE__ */ Pagination.stream(listStatements, {
+export const streamStatements = Pagination.stream(listStatements, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const GetStatementParams_ = /* @__PURE__ */ Schema.Struct({
-  statementId: /* @__PURE__ */ required(PathSegment, "statementID")
-})
+const GetStatementParams_ = Schema.Struct({ statementId: required(PathSegment, "statementID") })
 /**
  * The params of `getStatement`.
  *
@@ -575,7 +552,7 @@ export const GetStatementParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getStatement = /* @__PURE__ */ Operation.make({
+export const getStatement = Operation.make({
   operationId: "GetBillingStatement",
   method: "GET",
   path: "/billing/statements/{statementID}",
@@ -583,15 +560,11 @@ export const getStatement = /* @__PURE__ */ Operation.make({
   success: Models.BillingStatement
 })
 
-const GetStatementPaymentAttemptsParams_ = /* @__PURE__ */ Schema.Struct({
-  statementId: /* @__PURE__ */ required(PathSegment, "statementID"),
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const GetStatementPaymentAttemptsParams_ = Schema.Struct({
+  statementId: required(PathSegment, "statementID"),
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `getStatementPaymentAttempts`.
@@ -625,11 +598,11 @@ export const GetStatementPaymentAttemptsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.make({
+export const getStatementPaymentAttempts = Operation.make({
   operationId: "GetBillingStatementPaymentAttempts",
   method: "GET",
   path: "/billing/statements/{statementID}/payment_attempts",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(["paginated", "limit", "offset"]),
   params: GetStatementPaymentAttemptsParams,
   success: Models.PaginatedBillingPaymentAttemptResponse
 })
@@ -640,7 +613,7 @@ export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamStatementPaymentAttempts = /* @__PURE__ */ Pagination.stream(getStatementPaymentAttempts, {
+export const streamStatementPaymentAttempts = Pagination.stream(getStatementPaymentAttempts, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",

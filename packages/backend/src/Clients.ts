@@ -10,14 +10,10 @@ import { PathSegment, WireString, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -48,14 +44,14 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "GetClientList",
   method: "GET",
   path: "/clients",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Client),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Client))
+  success: Schema.Array(Models.Client),
+  paginated: Pagination.page(Schema.Array(Models.Client))
 })
 
 /**
@@ -64,9 +60,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-const VerifyParams_ = /* @__PURE__ */ Schema.Struct({ token: WireString })
+const VerifyParams_ = Schema.Struct({ token: WireString })
 /**
  * The params of `verify`.
  *
@@ -94,7 +90,7 @@ export const VerifyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const verify = /* @__PURE__ */ Operation.make({
+export const verify = Operation.make({
   operationId: "VerifyClient",
   method: "POST",
   path: "/clients/verify",
@@ -103,9 +99,7 @@ export const verify = /* @__PURE__ */ Operation.make({
   success: Models.Client
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  clientId: /* @__PURE__ */ required(PathSegment, "client_id")
-})
+const GetParams_ = Schema.Struct({ clientId: required(PathSegment, "client_id") })
 /**
  * The params of `get`.
  *
@@ -130,7 +124,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetClient",
   method: "GET",
   path: "/clients/{client_id}",

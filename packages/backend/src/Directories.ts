@@ -11,13 +11,9 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -34,11 +30,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
-const ListResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: Models.Directories,
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  })
+const ListResponse_ = withCompiledDecode(
+  Schema.Struct({ data: Models.Directories, totalCount: required(Schema.Number, "total_count") })
 )
 /**
  * What `list` answers.
@@ -75,11 +68,11 @@ export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = Li
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListDirectories",
   method: "GET",
   path: "/directories",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
+  query: Operation.query(["limit", "offset"]),
   params: ListParams,
   success: ListResponse
 })
@@ -90,34 +83,29 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(WireString, "enterprise_connection_id"),
-  name: /* @__PURE__ */ Schema.optional(WireString),
+const CreateParams_ = Schema.Struct({
+  enterpriseConnectionId: required(WireString, "enterprise_connection_id"),
+  name: Schema.optional(WireString),
   provider: WireString,
-  groupRoleMappings: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        directoryGroupId: /* @__PURE__ */ optional(WireString, "directory_group_id"),
-        scimGroupId: /* @__PURE__ */ optional(WireString, "scim_group_id"),
-        directoryGroupDisplayName: /* @__PURE__ */ optional(
-          /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
+  groupRoleMappings: optional(
+    Schema.Array(
+      Schema.Struct({
+        directoryGroupId: optional(WireString, "directory_group_id"),
+        scimGroupId: optional(WireString, "scim_group_id"),
+        directoryGroupDisplayName: optional(
+          WireString.pipe(Schema.maxLength(255)),
           "directory_group_display_name"
         ),
-        scimGroupDisplayName: /* @__PURE__ */ optional(
-          /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
-          "scim_group_display_name"
-        ),
-        roleId: /* @__PURE__ */ required(WireString, "role_id"),
-        precedence: /* @__PURE__ */ Schema.optional(
-          /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
-        )
+        scimGroupDisplayName: optional(WireString.pipe(Schema.maxLength(255)), "scim_group_display_name"),
+        roleId: required(WireString, "role_id"),
+        precedence: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))
       })
     ),
     "group_role_mappings"
@@ -150,7 +138,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateDirectory",
   method: "POST",
   path: "/directories",
@@ -159,9 +147,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Directory
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(PathSegment, "directory_id")
-})
+const GetParams_ = Schema.Struct({ directoryId: required(PathSegment, "directory_id") })
 /**
  * The params of `get`.
  *
@@ -186,7 +172,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetDirectory",
   method: "GET",
   path: "/directories/{directory_id}",
@@ -194,16 +180,16 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Directory
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
-  name: /* @__PURE__ */ Schema.optional(WireString),
-  enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  provider: /* @__PURE__ */ Schema.optional(WireString),
-  attributeMapping: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: /* @__PURE__ */ Schema.NullOr(WireString) }),
+const UpdateParams_ = Schema.Struct({
+  directoryId: required(PathSegment, "directory_id"),
+  name: Schema.optional(WireString),
+  enabled: Schema.optional(Schema.Boolean),
+  provider: Schema.optional(WireString),
+  attributeMapping: optional(
+    Schema.Record({ key: Schema.String, value: Schema.NullOr(WireString) }),
     "attribute_mapping"
   ),
-  groupRoleMappingEnabled: /* @__PURE__ */ optional(Schema.Boolean, "group_role_mapping_enabled")
+  groupRoleMappingEnabled: optional(Schema.Boolean, "group_role_mapping_enabled")
 })
 /**
  * The params of `update`.
@@ -232,7 +218,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateDirectory",
   method: "PATCH",
   path: "/directories/{directory_id}",
@@ -241,9 +227,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Directory
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(PathSegment, "directory_id")
-})
+const DeleteParams_ = Schema.Struct({ directoryId: required(PathSegment, "directory_id") })
 /**
  * The params of `delete`.
  *
@@ -271,7 +255,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteDirectory = /* @__PURE__ */ Operation.make({
+const deleteDirectory = Operation.make({
   operationId: "DeleteDirectory",
   method: "DELETE",
   path: "/directories/{directory_id}",
@@ -286,9 +270,7 @@ export {
   deleteDirectory as delete
 }
 
-const RotateApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(PathSegment, "directory_id")
-})
+const RotateApiKeyParams_ = Schema.Struct({ directoryId: required(PathSegment, "directory_id") })
 /**
  * The params of `rotateApiKey`.
  *
@@ -316,7 +298,7 @@ export const RotateApiKeyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const rotateApiKey = /* @__PURE__ */ Operation.make({
+export const rotateApiKey = Operation.make({
   operationId: "RotateDirectoryAPIKey",
   method: "POST",
   path: "/directories/{directory_id}/rotate_api_key",
@@ -324,9 +306,7 @@ export const rotateApiKey = /* @__PURE__ */ Operation.make({
   success: Models.Directory
 })
 
-const ListGroupRoleMappingsParams_ = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(PathSegment, "directory_id")
-})
+const ListGroupRoleMappingsParams_ = Schema.Struct({ directoryId: required(PathSegment, "directory_id") })
 /**
  * The params of `listGroupRoleMappings`.
  *
@@ -346,10 +326,10 @@ export const ListGroupRoleMappingsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListGroupRoleMappingsParams_>
 > = ListGroupRoleMappingsParams_
 
-const ListGroupRoleMappingsResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
+const ListGroupRoleMappingsResponse_ = withCompiledDecode(
+  Schema.Struct({
     data: Models.DirectoryGroupRoleMappings,
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+    totalCount: required(Schema.Number, "total_count")
   })
 )
 /**
@@ -388,7 +368,7 @@ export const ListGroupRoleMappingsResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
+export const listGroupRoleMappings = Operation.make({
   operationId: "ListDirectoryGroupRoleMappings",
   method: "GET",
   path: "/directories/{directory_id}/group_role_mappings",
@@ -396,14 +376,12 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
   success: ListGroupRoleMappingsResponse
 })
 
-const CreateGroupRoleMappingParams_ = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
-  directoryGroupId: /* @__PURE__ */ optional(WireString, "directory_group_id"),
-  scimGroupId: /* @__PURE__ */ optional(WireString, "scim_group_id"),
-  roleId: /* @__PURE__ */ required(WireString, "role_id"),
-  precedence: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
-  )
+const CreateGroupRoleMappingParams_ = Schema.Struct({
+  directoryId: required(PathSegment, "directory_id"),
+  directoryGroupId: optional(WireString, "directory_group_id"),
+  scimGroupId: optional(WireString, "scim_group_id"),
+  roleId: required(WireString, "role_id"),
+  precedence: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))
 })
 /**
  * The params of `createGroupRoleMapping`.
@@ -436,7 +414,7 @@ export const CreateGroupRoleMappingParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
+export const createGroupRoleMapping = Operation.make({
   operationId: "CreateDirectoryGroupRoleMapping",
   method: "POST",
   path: "/directories/{directory_id}/group_role_mappings",
@@ -445,13 +423,13 @@ export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
   success: Models.DirectoryGroupRoleMapping
 })
 
-const ReplaceGroupRoleMappingsParams_ = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
-  mappings: /* @__PURE__ */ Schema.Array(
-    /* @__PURE__ */ Schema.Struct({
-      directoryGroupId: /* @__PURE__ */ optional(WireString, "directory_group_id"),
-      scimGroupId: /* @__PURE__ */ optional(WireString, "scim_group_id"),
-      roleId: /* @__PURE__ */ required(WireString, "role_id")
+const ReplaceGroupRoleMappingsParams_ = Schema.Struct({
+  directoryId: required(PathSegment, "directory_id"),
+  mappings: Schema.Array(
+    Schema.Struct({
+      directoryGroupId: optional(WireString, "directory_group_id"),
+      scimGroupId: optional(WireString, "scim_group_id"),
+      roleId: required(WireString, "role_id")
     })
   )
 })
@@ -483,7 +461,7 @@ export const ReplaceGroupRoleMappingsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
+export const replaceGroupRoleMappings = Operation.make({
   operationId: "ReplaceDirectoryGroupRoleMappings",
   method: "PUT",
   path: "/directories/{directory_id}/group_role_mappings",
@@ -492,9 +470,9 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   success: ListGroupRoleMappingsResponse
 })
 
-const DeleteGroupRoleMappingParams_ = /* @__PURE__ */ Schema.Struct({
-  directoryId: /* @__PURE__ */ required(PathSegment, "directory_id"),
-  mappingId: /* @__PURE__ */ required(PathSegment, "mapping_id")
+const DeleteGroupRoleMappingParams_ = Schema.Struct({
+  directoryId: required(PathSegment, "directory_id"),
+  mappingId: required(PathSegment, "mapping_id")
 })
 /**
  * The params of `deleteGroupRoleMapping`.
@@ -515,11 +493,11 @@ export const DeleteGroupRoleMappingParams: Schema.Schema<
   Schema.Schema.Encoded<typeof DeleteGroupRoleMappingParams_>
 > = DeleteGroupRoleMappingParams_
 
-const DeleteGroupRoleMappingResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("directory_group_role_mapping"),
+const DeleteGroupRoleMappingResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("directory_group_role_mapping"),
     id: Schema.String,
-    deleted: /* @__PURE__ */ Schema.Literal(true)
+    deleted: Schema.Literal(true)
   })
 )
 /**
@@ -558,7 +536,7 @@ export const DeleteGroupRoleMappingResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteGroupRoleMapping = /* @__PURE__ */ Operation.make({
+export const deleteGroupRoleMapping = Operation.make({
   operationId: "DeleteDirectoryGroupRoleMapping",
   method: "DELETE",
   path: "/directories/{directory_id}/group_role_mappings/{mapping_id}",

@@ -9,7 +9,7 @@ import * as Models from "./Models.js"
 import { PathSegment, WireString, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({})
+const ListParams_ = Schema.Struct({})
 /**
  * The params of `list`.
  *
@@ -34,7 +34,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListDomains",
   method: "GET",
   path: "/domains",
@@ -42,10 +42,10 @@ export const list = /* @__PURE__ */ Operation.make({
   success: Models.Domains
 })
 
-const AddParams_ = /* @__PURE__ */ Schema.Struct({
+const AddParams_ = Schema.Struct({
   name: WireString,
-  isSatellite: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal(true), "is_satellite"),
-  proxyUrl: /* @__PURE__ */ optionalNullable(WireString, "proxy_url")
+  isSatellite: required(Schema.Literal(true), "is_satellite"),
+  proxyUrl: optionalNullable(WireString, "proxy_url")
 })
 /**
  * The params of `add`.
@@ -74,7 +74,7 @@ export const AddParams: Schema.Schema<AddParams, Schema.Schema.Encoded<typeof Ad
  * @since 0.1.0
  * @category operations
  */
-export const add = /* @__PURE__ */ Operation.make({
+export const add = Operation.make({
   operationId: "AddDomain",
   method: "POST",
   path: "/domains",
@@ -83,11 +83,11 @@ export const add = /* @__PURE__ */ Operation.make({
   success: Models.Domain
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  domainId: /* @__PURE__ */ required(PathSegment, "domain_id"),
-  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
-  proxyUrl: /* @__PURE__ */ optionalNullable(WireString, "proxy_url"),
-  isSecondary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_secondary")
+const UpdateParams_ = Schema.Struct({
+  domainId: required(PathSegment, "domain_id"),
+  name: optionalNullable(WireString, "name"),
+  proxyUrl: optionalNullable(WireString, "proxy_url"),
+  isSecondary: optionalNullable(Schema.Boolean, "is_secondary")
 })
 /**
  * The params of `update`.
@@ -116,7 +116,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateDomain",
   method: "PATCH",
   path: "/domains/{domain_id}",
@@ -125,9 +125,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Domain
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
-})
+const DeleteParams_ = Schema.Struct({ domainId: required(PathSegment, "domain_id") })
 /**
  * The params of `delete`.
  *
@@ -155,7 +153,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteDomain = /* @__PURE__ */ Operation.make({
+const deleteDomain = Operation.make({
   operationId: "DeleteDomain",
   method: "DELETE",
   path: "/domains/{domain_id}",

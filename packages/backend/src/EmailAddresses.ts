@@ -10,15 +10,12 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(WireString, "user_id"),
-  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
-  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
-  primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
-  notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "notify_primary_email_address_changed"
-  )
+const CreateParams_ = Schema.Struct({
+  userId: required(WireString, "user_id"),
+  emailAddress: required(WireString, "email_address"),
+  verified: optionalNullable(Schema.Boolean, "verified"),
+  primary: optionalNullable(Schema.Boolean, "primary"),
+  notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed")
 })
 /**
  * The params of `create`.
@@ -50,7 +47,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateEmailAddress",
   method: "POST",
   path: "/email_addresses",
@@ -59,9 +56,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.EmailAddress
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
-})
+const GetParams_ = Schema.Struct({ emailAddressId: required(PathSegment, "email_address_id") })
 /**
  * The params of `get`.
  *
@@ -86,7 +81,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetEmailAddress",
   method: "GET",
   path: "/email_addresses/{email_address_id}",
@@ -94,14 +89,11 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.EmailAddress
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id"),
-  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
-  primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
-  notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "notify_primary_email_address_changed"
-  )
+const UpdateParams_ = Schema.Struct({
+  emailAddressId: required(PathSegment, "email_address_id"),
+  verified: optionalNullable(Schema.Boolean, "verified"),
+  primary: optionalNullable(Schema.Boolean, "primary"),
+  notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed")
 })
 /**
  * The params of `update`.
@@ -133,7 +125,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateEmailAddress",
   method: "PATCH",
   path: "/email_addresses/{email_address_id}",
@@ -142,9 +134,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.EmailAddress
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
-})
+const DeleteParams_ = Schema.Struct({ emailAddressId: required(PathSegment, "email_address_id") })
 /**
  * The params of `delete`.
  *
@@ -172,7 +162,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteEmailAddress = /* @__PURE__ */ Operation.make({
+const deleteEmailAddress = Operation.make({
   operationId: "DeleteEmailAddress",
   method: "DELETE",
   path: "/email_addresses/{email_address_id}",
@@ -187,8 +177,8 @@ export {
   deleteEmailAddress as delete
 }
 
-const PrepareVerificationParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id")
+const PrepareVerificationParams_ = Schema.Struct({
+  emailAddressId: required(PathSegment, "email_address_id")
 })
 /**
  * The params of `prepareVerification`.
@@ -208,15 +198,15 @@ export const PrepareVerificationParams: Schema.Schema<
   Schema.Schema.Encoded<typeof PrepareVerificationParams_>
 > = PrepareVerificationParams_
 
-const PrepareVerificationResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(Schema.String),
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    status: /* @__PURE__ */ Schema.optional(Schema.String),
-    strategy: /* @__PURE__ */ Schema.optional(Schema.String),
-    attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
-    channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
+const PrepareVerificationResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.String),
+    id: Schema.optional(Schema.String),
+    status: Schema.optional(Schema.String),
+    strategy: Schema.optional(Schema.String),
+    attempts: optionalNullable(Schema.Number, "attempts"),
+    expireAt: optionalNullable(Schema.Number, "expire_at"),
+    channel: optionalNullable(Schema.String, "channel")
   })
 )
 /**
@@ -255,7 +245,7 @@ export const PrepareVerificationResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const prepareVerification = /* @__PURE__ */ Operation.make({
+export const prepareVerification = Operation.make({
   operationId: "PrepareEmailAddressVerification",
   method: "POST",
   path: "/email_addresses/{email_address_id}/prepare_verification",
@@ -263,9 +253,9 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
   success: PrepareVerificationResponse
 })
 
-const AttemptVerificationParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddressId: /* @__PURE__ */ required(PathSegment, "email_address_id"),
-  verificationId: /* @__PURE__ */ required(WireString, "verification_id"),
+const AttemptVerificationParams_ = Schema.Struct({
+  emailAddressId: required(PathSegment, "email_address_id"),
+  verificationId: required(WireString, "verification_id"),
   code: WireString
 })
 /**
@@ -295,7 +285,7 @@ export const AttemptVerificationParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const attemptVerification = /* @__PURE__ */ Operation.make({
+export const attemptVerification = Operation.make({
   operationId: "AttemptEmailAddressVerification",
   method: "POST",
   path: "/email_addresses/{email_address_id}/attempt_verification",
@@ -304,17 +294,14 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   success: PrepareVerificationResponse
 })
 
-const ReplaceForUserParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
-  identificationStatus: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Literal("verified", "reserved", "unverified"),
+const ReplaceForUserParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  emailAddress: required(WireString, "email_address"),
+  identificationStatus: optional(
+    Schema.Literal("verified", "reserved", "unverified"),
     "identification_status"
   ),
-  notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "notify_primary_email_address_changed"
-  )
+  notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed")
 })
 /**
  * The params of `replaceForUser`.
@@ -347,7 +334,7 @@ export const ReplaceForUserParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const replaceForUser = /* @__PURE__ */ Operation.make({
+export const replaceForUser = Operation.make({
   operationId: "ReplaceUserEmailAddress",
   method: "PUT",
   path: "/users/{user_id}/email_address",

@@ -17,15 +17,11 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  templateType: required(Schema.Literal("email", "sms"), "template_type"),
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -57,14 +53,14 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "GetTemplateList",
   method: "GET",
   path: "/templates/{template_type}",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Template),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Template))
+  success: Schema.Array(Models.Template),
+  paginated: Pagination.page(Schema.Array(Models.Template))
 })
 
 /**
@@ -73,10 +69,10 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
+const GetParams_ = Schema.Struct({
+  templateType: required(Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment
 })
 /**
@@ -107,7 +103,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetTemplate",
   method: "GET",
   path: "/templates/{template_type}/{slug}",
@@ -115,16 +111,16 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Template
 })
 
-const UpsertParams_ = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
+const UpsertParams_ = Schema.Struct({
+  templateType: required(Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment,
-  name: /* @__PURE__ */ Schema.optional(WireString),
-  subject: /* @__PURE__ */ optionalNullable(WireString, "subject"),
-  markup: /* @__PURE__ */ optionalNullable(WireString, "markup"),
-  body: /* @__PURE__ */ Schema.optional(WireString),
-  deliveredByClerk: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delivered_by_clerk"),
-  fromEmailName: /* @__PURE__ */ optional(WireString, "from_email_name"),
-  replyToEmailName: /* @__PURE__ */ optional(WireString, "reply_to_email_name")
+  name: Schema.optional(WireString),
+  subject: optionalNullable(WireString, "subject"),
+  markup: optionalNullable(WireString, "markup"),
+  body: Schema.optional(WireString),
+  deliveredByClerk: optionalNullable(Schema.Boolean, "delivered_by_clerk"),
+  fromEmailName: optional(WireString, "from_email_name"),
+  replyToEmailName: optional(WireString, "reply_to_email_name")
 })
 /**
  * The params of `upsert`.
@@ -157,7 +153,7 @@ export const UpsertParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const upsert = /* @__PURE__ */ Operation.make({
+export const upsert = Operation.make({
   operationId: "UpsertTemplate",
   method: "PUT",
   path: "/templates/{template_type}/{slug}",
@@ -166,8 +162,8 @@ export const upsert = /* @__PURE__ */ Operation.make({
   success: Models.Template
 })
 
-const RevertParams_ = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
+const RevertParams_ = Schema.Struct({
+  templateType: required(Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment
 })
 /**
@@ -201,7 +197,7 @@ export const RevertParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revert = /* @__PURE__ */ Operation.make({
+export const revert = Operation.make({
   operationId: "RevertTemplate",
   method: "POST",
   path: "/templates/{template_type}/{slug}/revert",
@@ -209,13 +205,13 @@ export const revert = /* @__PURE__ */ Operation.make({
   success: Models.Template
 })
 
-const PreviewParams_ = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(PathSegment, "template_type"),
+const PreviewParams_ = Schema.Struct({
+  templateType: required(PathSegment, "template_type"),
   slug: PathSegment,
-  subject: /* @__PURE__ */ optionalNullable(WireString, "subject"),
-  body: /* @__PURE__ */ Schema.optional(WireString),
-  fromEmailName: /* @__PURE__ */ optional(WireString, "from_email_name"),
-  replyToEmailName: /* @__PURE__ */ optional(WireString, "reply_to_email_name")
+  subject: optionalNullable(WireString, "subject"),
+  body: Schema.optional(WireString),
+  fromEmailName: optional(WireString, "from_email_name"),
+  replyToEmailName: optional(WireString, "reply_to_email_name")
 })
 /**
  * The params of `preview`.
@@ -245,7 +241,7 @@ export const PreviewParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const preview = /* @__PURE__ */ Operation.make({
+export const preview = Operation.make({
   operationId: "PreviewTemplate",
   method: "POST",
   path: "/templates/{template_type}/{slug}/preview",
@@ -254,10 +250,10 @@ export const preview = /* @__PURE__ */ Operation.make({
   success: JsonObject
 })
 
-const ToggleTemplateDeliveryParams_ = /* @__PURE__ */ Schema.Struct({
-  templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),
+const ToggleTemplateDeliveryParams_ = Schema.Struct({
+  templateType: required(Schema.Literal("email", "sms"), "template_type"),
   slug: PathSegment,
-  deliveredByClerk: /* @__PURE__ */ optional(Schema.Boolean, "delivered_by_clerk")
+  deliveredByClerk: optional(Schema.Boolean, "delivered_by_clerk")
 })
 /**
  * The params of `toggleTemplateDelivery`.
@@ -291,7 +287,7 @@ export const ToggleTemplateDeliveryParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const toggleTemplateDelivery = /* @__PURE__ */ Operation.make({
+export const toggleTemplateDelivery = Operation.make({
   operationId: "ToggleTemplateDelivery",
   method: "POST",
   path: "/templates/{template_type}/{slug}/toggle_delivery",

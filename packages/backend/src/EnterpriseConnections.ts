@@ -10,15 +10,11 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  organizationId: /* @__PURE__ */ optional(WireString, "organization_id"),
-  active: /* @__PURE__ */ Schema.optional(Schema.Boolean)
+const ListParams_ = Schema.Struct({
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  organizationId: optional(WireString, "organization_id"),
+  active: Schema.optional(Schema.Boolean)
 })
 /**
  * The params of `list`.
@@ -48,11 +44,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListEnterpriseConnections",
   method: "GET",
   path: "/enterprise_connections",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "organization_id", "active"]),
+  query: Operation.query(["limit", "offset", "organization_id", "active"]),
   params: ListParams,
   success: Models.EnterpriseConnections
 })
@@ -63,16 +59,16 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = Schema.Struct({
   name: WireString,
-  provider: /* @__PURE__ */ Schema.Literal(
+  provider: Schema.Literal(
     "saml_custom",
     "saml_okta",
     "saml_google",
@@ -81,72 +77,66 @@ const CreateParams_ = /* @__PURE__ */ Schema.Struct({
     "oidc_github_enterprise",
     "oidc_gitlab"
   ),
-  domains: /* @__PURE__ */ Schema.Array(WireString).pipe(/* @__PURE__ */ Schema.minItems(1)),
-  organizationId: /* @__PURE__ */ optionalNullable(WireString, "organization_id"),
-  allowOrganizationAccountLinking: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "allow_organization_account_linking"
-  ),
-  active: /* @__PURE__ */ optionalNullable(Schema.Boolean, "active"),
-  saml: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      idpEntityId: /* @__PURE__ */ optionalNullable(WireString, "idp_entity_id"),
-      idpSsoUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_sso_url"),
-      idpCertificate: /* @__PURE__ */ optionalNullable(WireString, "idp_certificate"),
-      idpMetadataUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata_url"),
-      idpMetadata: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata"),
-      attributeMapping: /* @__PURE__ */ optionalNullable(
-        /* @__PURE__ */ Schema.Struct({
-          userId: /* @__PURE__ */ optionalNullable(WireString, "user_id"),
-          emailAddress: /* @__PURE__ */ optionalNullable(WireString, "email_address"),
-          firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
-          lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name")
+  domains: Schema.Array(WireString).pipe(Schema.minItems(1)),
+  organizationId: optionalNullable(WireString, "organization_id"),
+  allowOrganizationAccountLinking: optionalNullable(Schema.Boolean, "allow_organization_account_linking"),
+  active: optionalNullable(Schema.Boolean, "active"),
+  saml: optionalNullable(
+    Schema.Struct({
+      idpEntityId: optionalNullable(WireString, "idp_entity_id"),
+      idpSsoUrl: optionalNullable(WireString, "idp_sso_url"),
+      idpCertificate: optionalNullable(WireString, "idp_certificate"),
+      idpMetadataUrl: optionalNullable(WireString, "idp_metadata_url"),
+      idpMetadata: optionalNullable(WireString, "idp_metadata"),
+      attributeMapping: optionalNullable(
+        Schema.Struct({
+          userId: optionalNullable(WireString, "user_id"),
+          emailAddress: optionalNullable(WireString, "email_address"),
+          firstName: optionalNullable(WireString, "first_name"),
+          lastName: optionalNullable(WireString, "last_name")
         }),
         "attribute_mapping"
       ),
-      allowSubdomains: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_subdomains"),
-      allowIdpInitiated: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_idp_initiated"),
-      forceAuthn: /* @__PURE__ */ optionalNullable(Schema.Boolean, "force_authn"),
-      loginHint: /* @__PURE__ */ optionalNullable(
-        /* @__PURE__ */ Schema.Struct({
-          mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
-          source: /* @__PURE__ */ Schema.optional(WireString)
+      allowSubdomains: optionalNullable(Schema.Boolean, "allow_subdomains"),
+      allowIdpInitiated: optionalNullable(Schema.Boolean, "allow_idp_initiated"),
+      forceAuthn: optionalNullable(Schema.Boolean, "force_authn"),
+      loginHint: optionalNullable(
+        Schema.Struct({
+          mode: Schema.Literal("email_address", "custom_attribute", "off"),
+          source: Schema.optional(WireString)
         }),
         "login_hint"
       )
     }),
     "saml"
   ),
-  oidc: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      clientId: /* @__PURE__ */ optionalNullable(WireString, "client_id"),
-      clientSecret: /* @__PURE__ */ optionalNullable(WireString, "client_secret"),
-      discoveryUrl: /* @__PURE__ */ optionalNullable(WireString, "discovery_url"),
-      authUrl: /* @__PURE__ */ optionalNullable(WireString, "auth_url"),
-      tokenUrl: /* @__PURE__ */ optionalNullable(WireString, "token_url"),
-      userInfoUrl: /* @__PURE__ */ optionalNullable(WireString, "user_info_url"),
-      requiresPkce: /* @__PURE__ */ optionalNullable(Schema.Boolean, "requires_pkce")
+  oidc: optionalNullable(
+    Schema.Struct({
+      clientId: optionalNullable(WireString, "client_id"),
+      clientSecret: optionalNullable(WireString, "client_secret"),
+      discoveryUrl: optionalNullable(WireString, "discovery_url"),
+      authUrl: optionalNullable(WireString, "auth_url"),
+      tokenUrl: optionalNullable(WireString, "token_url"),
+      userInfoUrl: optionalNullable(WireString, "user_info_url"),
+      requiresPkce: optionalNullable(Schema.Boolean, "requires_pkce")
     }),
     "oidc"
   ),
-  customAttributes: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        name: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(1)),
-        key: /* @__PURE__ */ WireString.pipe(
-          /* @__PURE__ */ Schema.minLength(1),
-          /* @__PURE__ */ Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)
-        ),
-        ssoPath: /* @__PURE__ */ optional(WireString, "sso_path"),
-        scimPath: /* @__PURE__ */ optional(WireString, "scim_path"),
-        directoryPath: /* @__PURE__ */ optional(WireString, "directory_path"),
-        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
+  customAttributes: optional(
+    Schema.Array(
+      Schema.Struct({
+        name: WireString.pipe(Schema.minLength(1)),
+        key: WireString.pipe(Schema.minLength(1), Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)),
+        ssoPath: optional(WireString, "sso_path"),
+        scimPath: optional(WireString, "scim_path"),
+        directoryPath: optional(WireString, "directory_path"),
+        multiValued: optional(Schema.Boolean, "multi_valued")
       })
     ),
     "custom_attributes"
   ),
-  authenticatable: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  disableJitProvisioning: /* @__PURE__ */ optional(Schema.Boolean, "disable_jit_provisioning")
+  authenticatable: Schema.optional(Schema.Boolean),
+  disableJitProvisioning: optional(Schema.Boolean, "disable_jit_provisioning")
 })
 /**
  * The params of `create`.
@@ -179,7 +169,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateEnterpriseConnection",
   method: "POST",
   path: "/enterprise_connections",
@@ -188,8 +178,8 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.EnterpriseConnection
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
+const GetParams_ = Schema.Struct({
+  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id")
 })
 /**
  * The params of `get`.
@@ -215,7 +205,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetEnterpriseConnection",
   method: "GET",
   path: "/enterprise_connections/{enterprise_connection_id}",
@@ -223,75 +213,66 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.EnterpriseConnection
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id"),
-  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
-  domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "domains"),
-  active: /* @__PURE__ */ optionalNullable(Schema.Boolean, "active"),
-  syncUserAttributes: /* @__PURE__ */ optionalNullable(Schema.Boolean, "sync_user_attributes"),
-  disableAdditionalIdentifications: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "disable_additional_identifications"
-  ),
-  allowOrganizationAccountLinking: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "allow_organization_account_linking"
-  ),
-  organizationId: /* @__PURE__ */ optionalNullable(WireString, "organization_id"),
-  saml: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      name: /* @__PURE__ */ optionalNullable(WireString, "name"),
-      idpEntityId: /* @__PURE__ */ optionalNullable(WireString, "idp_entity_id"),
-      idpSsoUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_sso_url"),
-      idpCertificate: /* @__PURE__ */ optionalNullable(WireString, "idp_certificate"),
-      idpMetadataUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata_url"),
-      idpMetadata: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata"),
-      attributeMapping: /* @__PURE__ */ optionalNullable(
-        /* @__PURE__ */ Schema.Struct({
-          userId: /* @__PURE__ */ optionalNullable(WireString, "user_id"),
-          emailAddress: /* @__PURE__ */ optionalNullable(WireString, "email_address"),
-          firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
-          lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name")
+const UpdateParams_ = Schema.Struct({
+  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id"),
+  name: optionalNullable(WireString, "name"),
+  domains: optionalNullable(Schema.Array(WireString), "domains"),
+  active: optionalNullable(Schema.Boolean, "active"),
+  syncUserAttributes: optionalNullable(Schema.Boolean, "sync_user_attributes"),
+  disableAdditionalIdentifications: optionalNullable(Schema.Boolean, "disable_additional_identifications"),
+  allowOrganizationAccountLinking: optionalNullable(Schema.Boolean, "allow_organization_account_linking"),
+  organizationId: optionalNullable(WireString, "organization_id"),
+  saml: optionalNullable(
+    Schema.Struct({
+      name: optionalNullable(WireString, "name"),
+      idpEntityId: optionalNullable(WireString, "idp_entity_id"),
+      idpSsoUrl: optionalNullable(WireString, "idp_sso_url"),
+      idpCertificate: optionalNullable(WireString, "idp_certificate"),
+      idpMetadataUrl: optionalNullable(WireString, "idp_metadata_url"),
+      idpMetadata: optionalNullable(WireString, "idp_metadata"),
+      attributeMapping: optionalNullable(
+        Schema.Struct({
+          userId: optionalNullable(WireString, "user_id"),
+          emailAddress: optionalNullable(WireString, "email_address"),
+          firstName: optionalNullable(WireString, "first_name"),
+          lastName: optionalNullable(WireString, "last_name")
         }),
         "attribute_mapping"
       ),
-      allowSubdomains: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_subdomains"),
-      allowIdpInitiated: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_idp_initiated"),
-      forceAuthn: /* @__PURE__ */ optionalNullable(Schema.Boolean, "force_authn"),
-      loginHint: /* @__PURE__ */ optionalNullable(
-        /* @__PURE__ */ Schema.Struct({
-          mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
-          source: /* @__PURE__ */ Schema.optional(WireString)
+      allowSubdomains: optionalNullable(Schema.Boolean, "allow_subdomains"),
+      allowIdpInitiated: optionalNullable(Schema.Boolean, "allow_idp_initiated"),
+      forceAuthn: optionalNullable(Schema.Boolean, "force_authn"),
+      loginHint: optionalNullable(
+        Schema.Struct({
+          mode: Schema.Literal("email_address", "custom_attribute", "off"),
+          source: Schema.optional(WireString)
         }),
         "login_hint"
       )
     }),
     "saml"
   ),
-  oidc: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      clientId: /* @__PURE__ */ optionalNullable(WireString, "client_id"),
-      clientSecret: /* @__PURE__ */ optionalNullable(WireString, "client_secret"),
-      discoveryUrl: /* @__PURE__ */ optionalNullable(WireString, "discovery_url"),
-      authUrl: /* @__PURE__ */ optionalNullable(WireString, "auth_url"),
-      tokenUrl: /* @__PURE__ */ optionalNullable(WireString, "token_url"),
-      userInfoUrl: /* @__PURE__ */ optionalNullable(WireString, "user_info_url"),
-      requiresPkce: /* @__PURE__ */ optionalNullable(Schema.Boolean, "requires_pkce")
+  oidc: optionalNullable(
+    Schema.Struct({
+      clientId: optionalNullable(WireString, "client_id"),
+      clientSecret: optionalNullable(WireString, "client_secret"),
+      discoveryUrl: optionalNullable(WireString, "discovery_url"),
+      authUrl: optionalNullable(WireString, "auth_url"),
+      tokenUrl: optionalNullable(WireString, "token_url"),
+      userInfoUrl: optionalNullable(WireString, "user_info_url"),
+      requiresPkce: optionalNullable(Schema.Boolean, "requires_pkce")
     }),
     "oidc"
   ),
-  customAttributes: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        name: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.minLength(1)),
-        key: /* @__PURE__ */ WireString.pipe(
-          /* @__PURE__ */ Schema.minLength(1),
-          /* @__PURE__ */ Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)
-        ),
-        ssoPath: /* @__PURE__ */ optional(WireString, "sso_path"),
-        scimPath: /* @__PURE__ */ optional(WireString, "scim_path"),
-        directoryPath: /* @__PURE__ */ optional(WireString, "directory_path"),
-        multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
+  customAttributes: optionalNullable(
+    Schema.Array(
+      Schema.Struct({
+        name: WireString.pipe(Schema.minLength(1)),
+        key: WireString.pipe(Schema.minLength(1), Schema.pattern(/^[^_][A-Za-z0-9_-]*$/)),
+        ssoPath: optional(WireString, "sso_path"),
+        scimPath: optional(WireString, "scim_path"),
+        directoryPath: optional(WireString, "directory_path"),
+        multiValued: optional(Schema.Boolean, "multi_valued")
       })
     ),
     "custom_attributes"
@@ -324,7 +305,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateEnterpriseConnection",
   method: "PATCH",
   path: "/enterprise_connections/{enterprise_connection_id}",
@@ -333,8 +314,8 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.EnterpriseConnection
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
+const DeleteParams_ = Schema.Struct({
+  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id")
 })
 /**
  * The params of `delete`.
@@ -363,7 +344,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteEnterpriseConnection = /* @__PURE__ */ Operation.make({
+const deleteEnterpriseConnection = Operation.make({
   operationId: "DeleteEnterpriseConnection",
   method: "DELETE",
   path: "/enterprise_connections/{enterprise_connection_id}",
@@ -378,17 +359,11 @@ export {
   deleteEnterpriseConnection as delete
 }
 
-const ListTestRunsParams_ = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id"),
-  status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "success", "failed"))
-  ),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListTestRunsParams_ = Schema.Struct({
+  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id"),
+  status: Schema.optional(Schema.Array(Schema.Literal("pending", "success", "failed"))),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `listTestRuns`.
@@ -422,11 +397,11 @@ export const ListTestRunsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listTestRuns = /* @__PURE__ */ Operation.make({
+export const listTestRuns = Operation.make({
   operationId: "ListEnterpriseConnectionTestRuns",
   method: "GET",
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
-  query: /* @__PURE__ */ Operation.query(["status", "limit", "offset"]),
+  query: Operation.query(["status", "limit", "offset"]),
   params: ListTestRunsParams,
   success: Models.EnterpriseConnectionTestRuns
 })
@@ -437,15 +412,15 @@ export const listTestRuns = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamTestRuns = /* @__PURE__ */ Pagination.stream(listTestRuns, {
+export const streamTestRuns = Pagination.stream(listTestRuns, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateTestRunParams_ = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(PathSegment, "enterprise_connection_id")
+const CreateTestRunParams_ = Schema.Struct({
+  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id")
 })
 /**
  * The params of `createTestRun`.
@@ -474,7 +449,7 @@ export const CreateTestRunParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createTestRun = /* @__PURE__ */ Operation.make({
+export const createTestRun = Operation.make({
   operationId: "CreateEnterpriseConnectionTestRun",
   method: "POST",
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",

@@ -9,7 +9,7 @@ import * as Models from "./Models.js"
 import { WireString, optional, optionalNullable } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({})
+const GetParams_ = Schema.Struct({})
 /**
  * The params of `get`.
  *
@@ -34,7 +34,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetInstance",
   method: "GET",
   path: "/instance",
@@ -42,17 +42,17 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Instance
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  testMode: /* @__PURE__ */ optionalNullable(Schema.Boolean, "test_mode"),
-  hibp: /* @__PURE__ */ optionalNullable(Schema.Boolean, "hibp"),
-  supportEmail: /* @__PURE__ */ optionalNullable(WireString, "support_email"),
-  clerkJsVersion: /* @__PURE__ */ optionalNullable(WireString, "clerk_js_version"),
-  developmentOrigin: /* @__PURE__ */ optionalNullable(WireString, "development_origin"),
-  allowedOrigins: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "allowed_origins"),
-  cookielessDev: /* @__PURE__ */ optionalNullable(Schema.Boolean, "cookieless_dev"),
-  urlBasedSessionSyncing: /* @__PURE__ */ optionalNullable(Schema.Boolean, "url_based_session_syncing"),
-  preferredSignInStrategyWhenPasswordRequired: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Literal("password", "otp", ""),
+const UpdateParams_ = Schema.Struct({
+  testMode: optionalNullable(Schema.Boolean, "test_mode"),
+  hibp: optionalNullable(Schema.Boolean, "hibp"),
+  supportEmail: optionalNullable(WireString, "support_email"),
+  clerkJsVersion: optionalNullable(WireString, "clerk_js_version"),
+  developmentOrigin: optionalNullable(WireString, "development_origin"),
+  allowedOrigins: optional(Schema.Array(WireString), "allowed_origins"),
+  cookielessDev: optionalNullable(Schema.Boolean, "cookieless_dev"),
+  urlBasedSessionSyncing: optionalNullable(Schema.Boolean, "url_based_session_syncing"),
+  preferredSignInStrategyWhenPasswordRequired: optionalNullable(
+    Schema.Literal("password", "otp", ""),
     "preferred_sign_in_strategy_when_password_required"
   )
 })
@@ -86,7 +86,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateInstance",
   method: "PATCH",
   path: "/instance",
@@ -95,18 +95,15 @@ export const update = /* @__PURE__ */ Operation.make({
   success: undefined
 })
 
-const UpdateRestrictionsParams_ = /* @__PURE__ */ Schema.Struct({
-  allowlist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allowlist"),
-  blocklist: /* @__PURE__ */ optionalNullable(Schema.Boolean, "blocklist"),
-  allowlistBlocklistDisabledOnSignIn: /* @__PURE__ */ optionalNullable(
+const UpdateRestrictionsParams_ = Schema.Struct({
+  allowlist: optionalNullable(Schema.Boolean, "allowlist"),
+  blocklist: optionalNullable(Schema.Boolean, "blocklist"),
+  allowlistBlocklistDisabledOnSignIn: optionalNullable(
     Schema.Boolean,
     "allowlist_blocklist_disabled_on_sign_in"
   ),
-  blockEmailSubaddresses: /* @__PURE__ */ optionalNullable(Schema.Boolean, "block_email_subaddresses"),
-  blockDisposableEmailDomains: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "block_disposable_email_domains"
-  )
+  blockEmailSubaddresses: optionalNullable(Schema.Boolean, "block_email_subaddresses"),
+  blockDisposableEmailDomains: optionalNullable(Schema.Boolean, "block_disposable_email_domains")
 })
 /**
  * The params of `updateRestrictions`.
@@ -135,7 +132,7 @@ export const UpdateRestrictionsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateRestrictions = /* @__PURE__ */ Operation.make({
+export const updateRestrictions = Operation.make({
   operationId: "UpdateInstanceRestrictions",
   method: "PATCH",
   path: "/instance/restrictions",
@@ -144,7 +141,7 @@ export const updateRestrictions = /* @__PURE__ */ Operation.make({
   success: Models.InstanceRestrictions
 })
 
-const GetInstanceProtectParams_ = /* @__PURE__ */ Schema.Struct({})
+const GetInstanceProtectParams_ = Schema.Struct({})
 /**
  * The params of `getInstanceProtect`.
  *
@@ -172,7 +169,7 @@ export const GetInstanceProtectParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getInstanceProtect = /* @__PURE__ */ Operation.make({
+export const getInstanceProtect = Operation.make({
   operationId: "GetInstanceProtect",
   method: "GET",
   path: "/instance/protect",
@@ -180,9 +177,9 @@ export const getInstanceProtect = /* @__PURE__ */ Operation.make({
   success: Models.InstanceProtect
 })
 
-const UpdateInstanceProtectParams_ = /* @__PURE__ */ Schema.Struct({
-  rulesEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "rules_enabled"),
-  specterEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "specter_enabled")
+const UpdateInstanceProtectParams_ = Schema.Struct({
+  rulesEnabled: optionalNullable(Schema.Boolean, "rules_enabled"),
+  specterEnabled: optionalNullable(Schema.Boolean, "specter_enabled")
 })
 /**
  * The params of `updateInstanceProtect`.
@@ -212,7 +209,7 @@ export const UpdateInstanceProtectParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateInstanceProtect = /* @__PURE__ */ Operation.make({
+export const updateInstanceProtect = Operation.make({
   operationId: "UpdateInstanceProtect",
   method: "PATCH",
   path: "/instance/protect",
@@ -221,7 +218,7 @@ export const updateInstanceProtect = /* @__PURE__ */ Operation.make({
   success: Models.InstanceProtect
 })
 
-const GetCommunicationParams_ = /* @__PURE__ */ Schema.Struct({})
+const GetCommunicationParams_ = Schema.Struct({})
 /**
  * The params of `getCommunication`.
  *
@@ -249,7 +246,7 @@ export const GetCommunicationParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getCommunication = /* @__PURE__ */ Operation.make({
+export const getCommunication = Operation.make({
   operationId: "GetInstanceCommunication",
   method: "GET",
   path: "/instance/communication",
@@ -257,11 +254,9 @@ export const getCommunication = /* @__PURE__ */ Operation.make({
   success: Models.InstanceCommunication
 })
 
-const UpdateCommunicationParams_ = /* @__PURE__ */ Schema.Struct({
-  blockedCountryCodes: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^[A-Z]{2}$/))
-    ).pipe(/* @__PURE__ */ Schema.maxItems(250)),
+const UpdateCommunicationParams_ = Schema.Struct({
+  blockedCountryCodes: optionalNullable(
+    Schema.Array(WireString.pipe(Schema.pattern(/^[A-Z]{2}$/))).pipe(Schema.maxItems(250)),
     "blocked_country_codes"
   )
 })
@@ -295,7 +290,7 @@ export const UpdateCommunicationParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateCommunication = /* @__PURE__ */ Operation.make({
+export const updateCommunication = Operation.make({
   operationId: "UpdateInstanceCommunication",
   method: "PATCH",
   path: "/instance/communication",
@@ -304,7 +299,7 @@ export const updateCommunication = /* @__PURE__ */ Operation.make({
   success: Models.InstanceCommunication
 })
 
-const GetOAuthApplicationSettingsParams_ = /* @__PURE__ */ Schema.Struct({})
+const GetOAuthApplicationSettingsParams_ = Schema.Struct({})
 /**
  * The params of `getOAuthApplicationSettings`.
  *
@@ -333,7 +328,7 @@ export const GetOAuthApplicationSettingsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
+export const getOAuthApplicationSettings = Operation.make({
   operationId: "GetInstanceOAuthApplicationSettings",
   method: "GET",
   path: "/instance/oauth_application_settings",
@@ -341,22 +336,19 @@ export const getOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplicationSettings
 })
 
-const UpdateOAuthApplicationSettingsParams_ = /* @__PURE__ */ Schema.Struct({
-  dynamicOauthClientRegistration: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "dynamic_oauth_client_registration"
-  ),
-  defaultScopes: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "default_scopes"),
-  oauthJwtAccessTokens: /* @__PURE__ */ optionalNullable(Schema.Boolean, "oauth_jwt_access_tokens"),
-  clientIdMetadataDocumentsAdvertised: /* @__PURE__ */ optionalNullable(
+const UpdateOAuthApplicationSettingsParams_ = Schema.Struct({
+  dynamicOauthClientRegistration: optionalNullable(Schema.Boolean, "dynamic_oauth_client_registration"),
+  defaultScopes: optionalNullable(Schema.Array(WireString), "default_scopes"),
+  oauthJwtAccessTokens: optionalNullable(Schema.Boolean, "oauth_jwt_access_tokens"),
+  clientIdMetadataDocumentsAdvertised: optionalNullable(
     Schema.Boolean,
     "client_id_metadata_documents_advertised"
   ),
-  clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: /* @__PURE__ */ optionalNullable(
+  clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: optionalNullable(
     Schema.Boolean,
     "client_id_metadata_documents_only_allow_pre_registered_clients"
   ),
-  clientIdMetadataDocumentsBlockImplicitlyAllowedClients: /* @__PURE__ */ optionalNullable(
+  clientIdMetadataDocumentsBlockImplicitlyAllowedClients: optionalNullable(
     Schema.Boolean,
     "client_id_metadata_documents_block_implicitly_allowed_clients"
   )
@@ -389,7 +381,7 @@ export const UpdateOAuthApplicationSettingsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
+export const updateOAuthApplicationSettings = Operation.make({
   operationId: "UpdateInstanceOAuthApplicationSettings",
   method: "PATCH",
   path: "/instance/oauth_application_settings",
@@ -398,7 +390,7 @@ export const updateOAuthApplicationSettings = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplicationSettings
 })
 
-const GetOrganizationSettingsParams_ = /* @__PURE__ */ Schema.Struct({})
+const GetOrganizationSettingsParams_ = Schema.Struct({})
 /**
  * The params of `getOrganizationSettings`.
  *
@@ -427,7 +419,7 @@ export const GetOrganizationSettingsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationSettings = /* @__PURE__ */ Operation.make({
+export const getOrganizationSettings = Operation.make({
   operationId: "GetInstanceOrganizationSettings",
   method: "GET",
   path: "/instance/organization_settings",
@@ -435,18 +427,15 @@ export const getOrganizationSettings = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationSettings
 })
 
-const UpdateOrganizationSettingsParams_ = /* @__PURE__ */ Schema.Struct({
-  enabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "enabled"),
-  maxAllowedMemberships: /* @__PURE__ */ optionalNullable(Schema.Int, "max_allowed_memberships"),
-  adminDeleteEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "admin_delete_enabled"),
-  domainsEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "domains_enabled"),
-  slugDisabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "slug_disabled"),
-  domainsEnrollmentModes: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(WireString),
-    "domains_enrollment_modes"
-  ),
-  creatorRoleId: /* @__PURE__ */ optionalNullable(WireString, "creator_role_id"),
-  domainsDefaultRoleId: /* @__PURE__ */ optionalNullable(WireString, "domains_default_role_id")
+const UpdateOrganizationSettingsParams_ = Schema.Struct({
+  enabled: optionalNullable(Schema.Boolean, "enabled"),
+  maxAllowedMemberships: optionalNullable(Schema.Int, "max_allowed_memberships"),
+  adminDeleteEnabled: optionalNullable(Schema.Boolean, "admin_delete_enabled"),
+  domainsEnabled: optionalNullable(Schema.Boolean, "domains_enabled"),
+  slugDisabled: optionalNullable(Schema.Boolean, "slug_disabled"),
+  domainsEnrollmentModes: optional(Schema.Array(WireString), "domains_enrollment_modes"),
+  creatorRoleId: optionalNullable(WireString, "creator_role_id"),
+  domainsDefaultRoleId: optionalNullable(WireString, "domains_default_role_id")
 })
 /**
  * The params of `updateOrganizationSettings`.
@@ -476,7 +465,7 @@ export const UpdateOrganizationSettingsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateOrganizationSettings = /* @__PURE__ */ Operation.make({
+export const updateOrganizationSettings = Operation.make({
   operationId: "UpdateInstanceOrganizationSettings",
   method: "PATCH",
   path: "/instance/organization_settings",

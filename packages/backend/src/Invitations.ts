@@ -21,19 +21,13 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
-  ),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  status: Schema.optional(Schema.Array(Schema.Literal("pending", "accepted", "revoked", "expired"))),
+  query: Schema.optional(WireString),
+  orderBy: optional(WireString, "order_by"),
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -65,14 +59,14 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListInvitations",
   method: "GET",
   path: "/invitations",
-  query: /* @__PURE__ */ Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
+  query: Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Invitation),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Invitation))
+  success: Schema.Array(Models.Invitation),
+  paginated: Pagination.page(Schema.Array(Models.Invitation))
 })
 
 /**
@@ -81,22 +75,16 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
-  redirectUrl: /* @__PURE__ */ optional(WireString, "redirect_url"),
-  notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify"),
-  ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing"),
-  expiresInDays: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
-    "expires_in_days"
-  ),
-  templateSlug: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Literal("invitation", "waitlist_invitation"),
-    "template_slug"
-  )
+const CreateParams_ = Schema.Struct({
+  emailAddress: required(WireString, "email_address"),
+  publicMetadata: optional(JsonObjectData, "public_metadata"),
+  redirectUrl: optional(WireString, "redirect_url"),
+  notify: optionalNullable(Schema.Boolean, "notify"),
+  ignoreExisting: optionalNullable(Schema.Boolean, "ignore_existing"),
+  expiresInDays: optionalNullable(Schema.Int.pipe(Schema.between(1, 365)), "expires_in_days"),
+  templateSlug: optional(Schema.Literal("invitation", "waitlist_invitation"), "template_slug")
 })
 /**
  * The params of `create`.
@@ -131,7 +119,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateInvitation",
   method: "POST",
   path: "/invitations",
@@ -140,24 +128,18 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Invitation
 })
 
-const BulkCreateParams_ = /* @__PURE__ */ Schema.Struct({
-  body: /* @__PURE__ */ Schema.Array(
-    /* @__PURE__ */ Schema.Struct({
-      emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
-      publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
-      redirectUrl: /* @__PURE__ */ optionalNullable(WireString, "redirect_url"),
-      notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify"),
-      ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing"),
-      expiresInDays: /* @__PURE__ */ optionalNullable(
-        /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
-        "expires_in_days"
-      ),
-      templateSlug: /* @__PURE__ */ optional(
-        /* @__PURE__ */ Schema.Literal("invitation", "waitlist_invitation"),
-        "template_slug"
-      )
+const BulkCreateParams_ = Schema.Struct({
+  body: Schema.Array(
+    Schema.Struct({
+      emailAddress: required(WireString, "email_address"),
+      publicMetadata: optionalNullable(JsonObjectData, "public_metadata"),
+      redirectUrl: optionalNullable(WireString, "redirect_url"),
+      notify: optionalNullable(Schema.Boolean, "notify"),
+      ignoreExisting: optionalNullable(Schema.Boolean, "ignore_existing"),
+      expiresInDays: optionalNullable(Schema.Int.pipe(Schema.between(1, 365)), "expires_in_days"),
+      templateSlug: optional(Schema.Literal("invitation", "waitlist_invitation"), "template_slug")
     })
-  ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(10))
+  ).pipe(Schema.minItems(1), Schema.maxItems(10))
 })
 /**
  * The params of `bulkCreate`.
@@ -189,18 +171,16 @@ export const BulkCreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const bulkCreate = /* @__PURE__ */ Operation.make({
+export const bulkCreate = Operation.make({
   operationId: "CreateBulkInvitations",
   method: "POST",
   path: "/invitations/bulk",
   body: Operation.jsonArrayBody,
   params: BulkCreateParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Invitation)
+  success: Schema.Array(Models.Invitation)
 })
 
-const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
-  invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id")
-})
+const RevokeParams_ = Schema.Struct({ invitationId: required(PathSegment, "invitation_id") })
 /**
  * The params of `revoke`.
  *
@@ -219,18 +199,18 @@ export const RevokeParams: Schema.Schema<
   Schema.Schema.Encoded<typeof RevokeParams_>
 > = RevokeParams_
 
-const RevokeResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("invitation"),
+const RevokeResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("invitation"),
     id: Schema.String,
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    revoked: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal(true)),
-    status: /* @__PURE__ */ openEnum<"revoked">(),
-    url: /* @__PURE__ */ Schema.optional(Schema.String),
-    expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    emailAddress: required(Schema.String, "email_address"),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    revoked: Schema.optional(Schema.Literal(true)),
+    status: openEnum<"revoked">(),
+    url: Schema.optional(Schema.String),
+    expiresAt: optionalNullable(Schema.Number, "expires_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   })
 )
 /**
@@ -264,7 +244,7 @@ export const RevokeResponse: Schema.Schema<RevokeResponse, RevokeResponseEncoded
  * @since 0.1.0
  * @category operations
  */
-export const revoke = /* @__PURE__ */ Operation.make({
+export const revoke = Operation.make({
   operationId: "RevokeInvitation",
   method: "POST",
   path: "/invitations/{invitation_id}/revoke",

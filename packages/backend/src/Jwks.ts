@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
-const GetJWKSParams_ = /* @__PURE__ */ Schema.Struct({})
+const GetJWKSParams_ = Schema.Struct({})
 /**
  * The params of `getJWKS`.
  *
@@ -36,7 +36,7 @@ export const GetJWKSParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getJWKS = /* @__PURE__ */ Operation.make({
+export const getJWKS = Operation.make({
   operationId: "GetJWKS",
   method: "GET",
   path: "/jwks",

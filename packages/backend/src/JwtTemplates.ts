@@ -17,14 +17,10 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -54,14 +50,14 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListJWTTemplates",
   method: "GET",
   path: "/jwt_templates",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.JWTTemplate),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.JWTTemplate))
+  success: Schema.Array(Models.JWTTemplate),
+  paginated: Pagination.page(Schema.Array(Models.JWTTemplate))
 })
 
 /**
@@ -70,22 +66,16 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = Schema.Struct({
   name: WireString,
   claims: JsonObjectData,
-  lifetime: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
-    "lifetime"
-  ),
-  allowedClockSkew: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(0, 300)),
-    "allowed_clock_skew"
-  ),
-  customSigningKey: /* @__PURE__ */ optional(Schema.Boolean, "custom_signing_key"),
-  signingAlgorithm: /* @__PURE__ */ optionalNullable(WireString, "signing_algorithm"),
-  signingKey: /* @__PURE__ */ optionalNullable(WireString, "signing_key")
+  lifetime: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "lifetime"),
+  allowedClockSkew: optionalNullable(Schema.Int.pipe(Schema.between(0, 300)), "allowed_clock_skew"),
+  customSigningKey: optional(Schema.Boolean, "custom_signing_key"),
+  signingAlgorithm: optionalNullable(WireString, "signing_algorithm"),
+  signingKey: optionalNullable(WireString, "signing_key")
 })
 /**
  * The params of `create`.
@@ -118,7 +108,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateJWTTemplate",
   method: "POST",
   path: "/jwt_templates",
@@ -127,9 +117,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.JWTTemplate
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  templateId: /* @__PURE__ */ required(PathSegment, "template_id")
-})
+const GetParams_ = Schema.Struct({ templateId: required(PathSegment, "template_id") })
 /**
  * The params of `get`.
  *
@@ -154,7 +142,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetJWTTemplate",
   method: "GET",
   path: "/jwt_templates/{template_id}",
@@ -162,21 +150,15 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.JWTTemplate
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  templateId: /* @__PURE__ */ required(PathSegment, "template_id"),
+const UpdateParams_ = Schema.Struct({
+  templateId: required(PathSegment, "template_id"),
   name: WireString,
   claims: JsonObjectData,
-  lifetime: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
-    "lifetime"
-  ),
-  allowedClockSkew: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(0, 300)),
-    "allowed_clock_skew"
-  ),
-  customSigningKey: /* @__PURE__ */ optional(Schema.Boolean, "custom_signing_key"),
-  signingAlgorithm: /* @__PURE__ */ optionalNullable(WireString, "signing_algorithm"),
-  signingKey: /* @__PURE__ */ optionalNullable(WireString, "signing_key")
+  lifetime: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "lifetime"),
+  allowedClockSkew: optionalNullable(Schema.Int.pipe(Schema.between(0, 300)), "allowed_clock_skew"),
+  customSigningKey: optional(Schema.Boolean, "custom_signing_key"),
+  signingAlgorithm: optionalNullable(WireString, "signing_algorithm"),
+  signingKey: optionalNullable(WireString, "signing_key")
 })
 /**
  * The params of `update`.
@@ -209,7 +191,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateJWTTemplate",
   method: "PATCH",
   path: "/jwt_templates/{template_id}",
@@ -218,9 +200,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.JWTTemplate
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  templateId: /* @__PURE__ */ required(PathSegment, "template_id")
-})
+const DeleteParams_ = Schema.Struct({ templateId: required(PathSegment, "template_id") })
 /**
  * The params of `delete`.
  *
@@ -248,7 +228,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteJWTTemplate = /* @__PURE__ */ Operation.make({
+const deleteJWTTemplate = Operation.make({
   operationId: "DeleteJWTTemplate",
   method: "DELETE",
   path: "/jwt_templates/{template_id}",

@@ -19,17 +19,12 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListTokensParams_ = /* @__PURE__ */ Schema.Struct({
-  subject: /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.pattern(/^mch_\w{27}$/)),
-  revoked: /* @__PURE__ */ optionalNullable(Schema.Boolean, "revoked"),
-  expired: /* @__PURE__ */ optionalNullable(Schema.Boolean, "expired"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.between(1, 100))
-  ),
-  offset: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
-    "offset"
-  )
+const ListTokensParams_ = Schema.Struct({
+  subject: WireString.pipe(Schema.pattern(/^mch_\w{27}$/)),
+  revoked: optionalNullable(Schema.Boolean, "revoked"),
+  expired: optionalNullable(Schema.Boolean, "expired"),
+  limit: Schema.optional(Schema.Finite.pipe(Schema.between(1, 100))),
+  offset: optionalNullable(Schema.Finite.pipe(Schema.greaterThanOrEqualTo(0)), "offset")
 })
 /**
  * The params of `listTokens`.
@@ -49,28 +44,28 @@ export const ListTokensParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListTokensParams_>
 > = ListTokensParams_
 
-const ListTokensResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    m2mTokens: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(
-        /* @__PURE__ */ Schema.Struct({
-          object: /* @__PURE__ */ constant("machine_to_machine_token"),
+const ListTokensResponse_ = withCompiledDecode(
+  Schema.Struct({
+    m2mTokens: required(
+      Schema.Array(
+        Schema.Struct({
+          object: constant("machine_to_machine_token"),
           id: Schema.String,
           subject: Schema.String,
-          claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-          scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+          claims: optionalNullable(Schema.Unknown, "claims"),
+          scopes: Schema.optional(Schema.Array(Schema.String)),
           revoked: Schema.Boolean,
-          revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+          revocationReason: nullable(Schema.String, "revocation_reason"),
           expired: Schema.Boolean,
-          expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-          lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-          createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-          updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+          expiration: nullable(Schema.Number, "expiration"),
+          lastUsedAt: nullable(Schema.Number, "last_used_at"),
+          createdAt: required(Schema.Number, "created_at"),
+          updatedAt: required(Schema.Number, "updated_at")
         })
       ),
       "m2m_tokens"
     ),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+    totalCount: required(Schema.Number, "total_count")
   })
 )
 /**
@@ -112,11 +107,11 @@ export const ListTokensResponse: Schema.Schema<ListTokensResponse, ListTokensRes
  * @since 0.1.0
  * @category operations
  */
-export const listTokens = /* @__PURE__ */ Operation.make({
+export const listTokens = Operation.make({
   operationId: "getM2MTokens",
   method: "GET",
   path: "/m2m_tokens",
-  query: /* @__PURE__ */ Operation.query(["subject", "revoked", "expired", "limit", "offset"]),
+  query: Operation.query(["subject", "revoked", "expired", "limit", "offset"]),
   params: ListTokensParams,
   success: ListTokensResponse
 })
@@ -127,22 +122,22 @@ export const listTokens = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamTokens = /* @__PURE__ */ Pagination.stream(listTokens, {
+export const streamTokens = Pagination.stream(listTokens, {
   items: (page) => page.m2mTokens,
   itemsKey: "m2m_tokens",
   totalCountKey: "total_count",
   maxPageSize: 100
 })
 
-const CreateTokenParams_ = /* @__PURE__ */ Schema.Struct({
-  tokenFormat: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Literal("opaque", "jwt"), "token_format"),
-  secondsUntilExpiration: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Finite.pipe(/* @__PURE__ */ Schema.greaterThan(0)),
+const CreateTokenParams_ = Schema.Struct({
+  tokenFormat: optional(Schema.Literal("opaque", "jwt"), "token_format"),
+  secondsUntilExpiration: optionalNullable(
+    Schema.Finite.pipe(Schema.greaterThan(0)),
     "seconds_until_expiration"
   ),
-  claims: /* @__PURE__ */ optionalNullable(JsonData, "claims"),
-  minRemainingTtlSeconds: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
+  claims: optionalNullable(JsonData, "claims"),
+  minRemainingTtlSeconds: optional(
+    Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)),
     "min_remaining_ttl_seconds"
   )
 })
@@ -164,21 +159,21 @@ export const CreateTokenParams: Schema.Schema<
   Schema.Schema.Encoded<typeof CreateTokenParams_>
 > = CreateTokenParams_
 
-const CreateTokenResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine_to_machine_token"),
+const CreateTokenResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("machine_to_machine_token"),
     id: Schema.String,
     subject: Schema.String,
-    claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-    scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    claims: optionalNullable(Schema.Unknown, "claims"),
+    scopes: Schema.optional(Schema.Array(Schema.String)),
     token: Schema.String,
     revoked: Schema.Boolean,
-    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    revocationReason: nullable(Schema.String, "revocation_reason"),
     expired: Schema.Boolean,
-    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-    lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    expiration: nullable(Schema.Number, "expiration"),
+    lastUsedAt: nullable(Schema.Number, "last_used_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   })
 )
 /**
@@ -218,7 +213,7 @@ export const CreateTokenResponse: Schema.Schema<CreateTokenResponse, CreateToken
  * @since 0.1.0
  * @category operations
  */
-export const createToken = /* @__PURE__ */ Operation.make({
+export const createToken = Operation.make({
   operationId: "createM2MToken",
   method: "POST",
   path: "/m2m_tokens",
@@ -227,12 +222,9 @@ export const createToken = /* @__PURE__ */ Operation.make({
   success: CreateTokenResponse
 })
 
-const RevokeTokenParams_ = /* @__PURE__ */ Schema.Struct({
-  m2mTokenId: /* @__PURE__ */ required(
-    /* @__PURE__ */ PathSegment.pipe(/* @__PURE__ */ Schema.pattern(/^mt_[0-9A-Fa-f]{32}$/)),
-    "m2m_token_id"
-  ),
-  revocationReason: /* @__PURE__ */ optionalNullable(WireString, "revocation_reason")
+const RevokeTokenParams_ = Schema.Struct({
+  m2mTokenId: required(PathSegment.pipe(Schema.pattern(/^mt_[0-9A-Fa-f]{32}$/)), "m2m_token_id"),
+  revocationReason: optionalNullable(WireString, "revocation_reason")
 })
 /**
  * The params of `revokeToken`.
@@ -252,20 +244,20 @@ export const RevokeTokenParams: Schema.Schema<
   Schema.Schema.Encoded<typeof RevokeTokenParams_>
 > = RevokeTokenParams_
 
-const MachineToMachineToken_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine_to_machine_token"),
+const MachineToMachineToken_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("machine_to_machine_token"),
     id: Schema.String,
     subject: Schema.String,
-    claims: /* @__PURE__ */ optionalNullable(Schema.Unknown, "claims"),
-    scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    claims: optionalNullable(Schema.Unknown, "claims"),
+    scopes: Schema.optional(Schema.Array(Schema.String)),
     revoked: Schema.Boolean,
-    revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+    revocationReason: nullable(Schema.String, "revocation_reason"),
     expired: Schema.Boolean,
-    expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-    lastUsedAt: /* @__PURE__ */ nullable(Schema.Number, "last_used_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    expiration: nullable(Schema.Number, "expiration"),
+    lastUsedAt: nullable(Schema.Number, "last_used_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   })
 )
 /**
@@ -303,7 +295,7 @@ export const MachineToMachineToken: Schema.Schema<MachineToMachineToken, Machine
  * @since 0.1.0
  * @category operations
  */
-export const revokeToken = /* @__PURE__ */ Operation.make({
+export const revokeToken = Operation.make({
   operationId: "revokeM2MToken",
   method: "POST",
   path: "/m2m_tokens/{m2m_token_id}/revoke",
@@ -312,7 +304,7 @@ export const revokeToken = /* @__PURE__ */ Operation.make({
   success: MachineToMachineToken
 })
 
-const VerifyTokenParams_ = /* @__PURE__ */ Schema.Struct({ token: WireString })
+const VerifyTokenParams_ = Schema.Struct({ token: WireString })
 /**
  * The params of `verifyToken`.
  *
@@ -340,7 +332,7 @@ export const VerifyTokenParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const verifyToken = /* @__PURE__ */ Operation.make({
+export const verifyToken = Operation.make({
   operationId: "verifyM2MToken",
   method: "POST",
   path: "/m2m_tokens/verify",

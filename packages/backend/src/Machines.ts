@@ -11,15 +11,11 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by")
+const ListParams_ = Schema.Struct({
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  query: Schema.optional(WireString),
+  orderBy: optional(WireString, "order_by")
 })
 /**
  * The params of `list`.
@@ -36,11 +32,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
-const ListResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(Models.Machine),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  })
+const ListResponse_ = withCompiledDecode(
+  Schema.Struct({ data: Schema.Array(Models.Machine), totalCount: required(Schema.Number, "total_count") })
 )
 /**
  * What `list` answers.
@@ -78,11 +71,11 @@ export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = Li
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListMachines",
   method: "GET",
   path: "/machines",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by"]),
+  query: Operation.query(["limit", "offset", "query", "order_by"]),
   params: ListParams,
   success: ListResponse
 })
@@ -93,26 +86,17 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  name: /* @__PURE__ */ WireString.pipe(
-    /* @__PURE__ */ Schema.minLength(1),
-    /* @__PURE__ */ Schema.maxLength(255)
-  ),
-  scopedMachines: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(WireString).pipe(/* @__PURE__ */ Schema.maxItems(150)),
-    "scoped_machines"
-  ),
-  defaultTokenTtl: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 315360000)),
-    "default_token_ttl"
-  )
+const CreateParams_ = Schema.Struct({
+  name: WireString.pipe(Schema.minLength(1), Schema.maxLength(255)),
+  scopedMachines: optional(Schema.Array(WireString).pipe(Schema.maxItems(150)), "scoped_machines"),
+  defaultTokenTtl: optional(Schema.Int.pipe(Schema.between(1, 315360000)), "default_token_ttl")
 })
 /**
  * The params of `create`.
@@ -132,20 +116,17 @@ export const CreateParams: Schema.Schema<
   Schema.Schema.Encoded<typeof CreateParams_>
 > = CreateParams_
 
-const CreateResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine"),
+const CreateResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("machine"),
     id: Schema.String,
     name: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl"),
-    scopedMachines: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(Models.MachineWithoutScopedMachines),
-      "scoped_machines"
-    ),
-    secretKey: /* @__PURE__ */ required(Schema.String, "secret_key")
+    instanceId: required(Schema.String, "instance_id"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    defaultTokenTtl: optional(Schema.Number, "default_token_ttl"),
+    scopedMachines: required(Schema.Array(Models.MachineWithoutScopedMachines), "scoped_machines"),
+    secretKey: required(Schema.String, "secret_key")
   })
 )
 /**
@@ -184,7 +165,7 @@ export const CreateResponse: Schema.Schema<CreateResponse, CreateResponseEncoded
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateMachine",
   method: "POST",
   path: "/machines",
@@ -193,9 +174,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: CreateResponse
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
-})
+const GetParams_ = Schema.Struct({ machineId: required(PathSegment, "machine_id") })
 /**
  * The params of `get`.
  *
@@ -220,7 +199,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetMachine",
   method: "GET",
   path: "/machines/{machine_id}",
@@ -228,18 +207,10 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Machine
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
-  name: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ WireString.pipe(
-      /* @__PURE__ */ Schema.minLength(1),
-      /* @__PURE__ */ Schema.maxLength(255)
-    )
-  ),
-  defaultTokenTtl: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 315360000)),
-    "default_token_ttl"
-  )
+const UpdateParams_ = Schema.Struct({
+  machineId: required(PathSegment, "machine_id"),
+  name: Schema.optional(WireString.pipe(Schema.minLength(1), Schema.maxLength(255))),
+  defaultTokenTtl: optional(Schema.Int.pipe(Schema.between(1, 315360000)), "default_token_ttl")
 })
 /**
  * The params of `update`.
@@ -272,7 +243,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateMachine",
   method: "PATCH",
   path: "/machines/{machine_id}",
@@ -281,9 +252,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Machine
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
-})
+const DeleteParams_ = Schema.Struct({ machineId: required(PathSegment, "machine_id") })
 /**
  * The params of `delete`.
  *
@@ -302,12 +271,8 @@ export const DeleteParams: Schema.Schema<
   Schema.Schema.Encoded<typeof DeleteParams_>
 > = DeleteParams_
 
-const DeleteResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine"),
-    id: Schema.String,
-    deleted: /* @__PURE__ */ Schema.Literal(true)
-  })
+const DeleteResponse_ = withCompiledDecode(
+  Schema.Struct({ object: constant("machine"), id: Schema.String, deleted: Schema.Literal(true) })
 )
 /**
  * What `delete` answers.
@@ -340,7 +305,7 @@ export const DeleteResponse: Schema.Schema<DeleteResponse, DeleteResponseEncoded
  * @since 0.1.0
  * @category operations
  */
-const deleteMachine = /* @__PURE__ */ Operation.make({
+const deleteMachine = Operation.make({
   operationId: "DeleteMachine",
   method: "DELETE",
   path: "/machines/{machine_id}",
@@ -355,9 +320,7 @@ export {
   deleteMachine as delete
 }
 
-const GetSecretKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  machineId: /* @__PURE__ */ required(PathSegment, "machine_id")
-})
+const GetSecretKeyParams_ = Schema.Struct({ machineId: required(PathSegment, "machine_id") })
 /**
  * The params of `getSecretKey`.
  *
@@ -376,11 +339,8 @@ export const GetSecretKeyParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetSecretKeyParams_>
 > = GetSecretKeyParams_
 
-const MachineSecretKey_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine_secret_key"),
-    secret: Schema.String
-  })
+const MachineSecretKey_ = withCompiledDecode(
+  Schema.Struct({ object: constant("machine_secret_key"), secret: Schema.String })
 )
 /**
  * What `getSecretKey` answers.
@@ -413,7 +373,7 @@ export const MachineSecretKey: Schema.Schema<MachineSecretKey, MachineSecretKeyE
  * @since 0.1.0
  * @category operations
  */
-export const getSecretKey = /* @__PURE__ */ Operation.make({
+export const getSecretKey = Operation.make({
   operationId: "GetMachineSecretKey",
   method: "GET",
   path: "/machines/{machine_id}/secret_key",
@@ -421,12 +381,9 @@ export const getSecretKey = /* @__PURE__ */ Operation.make({
   success: MachineSecretKey
 })
 
-const RotateSecretKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
-  previousTokenTtl: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(0, 28800)),
-    "previous_token_ttl"
-  )
+const RotateSecretKeyParams_ = Schema.Struct({
+  machineId: required(PathSegment, "machine_id"),
+  previousTokenTtl: required(Schema.Int.pipe(Schema.between(0, 28800)), "previous_token_ttl")
 })
 /**
  * The params of `rotateSecretKey`.
@@ -458,7 +415,7 @@ export const RotateSecretKeyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const rotateSecretKey = /* @__PURE__ */ Operation.make({
+export const rotateSecretKey = Operation.make({
   operationId: "RotateMachineSecretKey",
   method: "POST",
   path: "/machines/{machine_id}/secret_key/rotate",
@@ -467,9 +424,9 @@ export const rotateSecretKey = /* @__PURE__ */ Operation.make({
   success: MachineSecretKey
 })
 
-const CreateScopeParams_ = /* @__PURE__ */ Schema.Struct({
-  machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
-  toMachineId: /* @__PURE__ */ required(WireString, "to_machine_id")
+const CreateScopeParams_ = Schema.Struct({
+  machineId: required(PathSegment, "machine_id"),
+  toMachineId: required(WireString, "to_machine_id")
 })
 /**
  * The params of `createScope`.
@@ -498,7 +455,7 @@ export const CreateScopeParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createScope = /* @__PURE__ */ Operation.make({
+export const createScope = Operation.make({
   operationId: "CreateMachineScope",
   method: "POST",
   path: "/machines/{machine_id}/scopes",
@@ -507,9 +464,9 @@ export const createScope = /* @__PURE__ */ Operation.make({
   success: Models.MachineScope
 })
 
-const DeleteScopeParams_ = /* @__PURE__ */ Schema.Struct({
-  machineId: /* @__PURE__ */ required(PathSegment, "machine_id"),
-  otherMachineId: /* @__PURE__ */ required(PathSegment, "other_machine_id")
+const DeleteScopeParams_ = Schema.Struct({
+  machineId: required(PathSegment, "machine_id"),
+  otherMachineId: required(PathSegment, "other_machine_id")
 })
 /**
  * The params of `deleteScope`.
@@ -529,12 +486,12 @@ export const DeleteScopeParams: Schema.Schema<
   Schema.Schema.Encoded<typeof DeleteScopeParams_>
 > = DeleteScopeParams_
 
-const DeleteScopeResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine_scope"),
-    fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
-    toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
-    deleted: /* @__PURE__ */ Schema.Literal(true)
+const DeleteScopeResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("machine_scope"),
+    fromMachineId: required(Schema.String, "from_machine_id"),
+    toMachineId: required(Schema.String, "to_machine_id"),
+    deleted: Schema.Literal(true)
   })
 )
 /**
@@ -569,7 +526,7 @@ export const DeleteScopeResponse: Schema.Schema<DeleteScopeResponse, DeleteScope
  * @since 0.1.0
  * @category operations
  */
-export const deleteScope = /* @__PURE__ */ Operation.make({
+export const deleteScope = Operation.make({
   operationId: "DeleteMachineScope",
   method: "DELETE",
   path: "/machines/{machine_id}/scopes/{other_machine_id}",

@@ -8,13 +8,13 @@ import * as Schema from "effect/Schema"
 import { WireString, optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const GetPublicInterstitialParams_ = /* @__PURE__ */ Schema.Struct({
-  frontendApi: /* @__PURE__ */ optional(WireString, "frontend_api"),
-  publishableKey: /* @__PURE__ */ optional(WireString, "publishable_key"),
-  proxyUrl: /* @__PURE__ */ optional(WireString, "proxy_url"),
-  domain: /* @__PURE__ */ Schema.optional(WireString),
-  signInUrl: /* @__PURE__ */ optional(WireString, "sign_in_url"),
-  useDomainForScript: /* @__PURE__ */ optional(Schema.Boolean, "use_domain_for_script")
+const GetPublicInterstitialParams_ = Schema.Struct({
+  frontendApi: optional(WireString, "frontend_api"),
+  publishableKey: optional(WireString, "publishable_key"),
+  proxyUrl: optional(WireString, "proxy_url"),
+  domain: Schema.optional(WireString),
+  signInUrl: optional(WireString, "sign_in_url"),
+  useDomainForScript: optional(Schema.Boolean, "use_domain_for_script")
 })
 /**
  * The params of `getPublicInterstitial`.
@@ -44,11 +44,11 @@ export const GetPublicInterstitialParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getPublicInterstitial = /* @__PURE__ */ Operation.make({
+export const getPublicInterstitial = Operation.make({
   operationId: "GetPublicInterstitial",
   method: "GET",
   path: "/public/interstitial",
-  query: /* @__PURE__ */ Operation.query([
+  query: Operation.query([
     "frontend_api",
     "publishable_key",
     "proxy_url",

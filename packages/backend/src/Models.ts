@@ -20,7 +20,7 @@ import {
   variantField
 } from "./internal/fields.js"
 
-const decodeActorToken = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeActorToken = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "actor_token")
   this.id = Decode.string(input.id)
@@ -35,17 +35,17 @@ const decodeActorToken = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const ActorToken_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("actor_token"),
+const ActorToken_ = withFastDecode(
+  Schema.Struct({
+    object: constant("actor_token"),
     id: Schema.String,
-    status: /* @__PURE__ */ openEnum<"pending" | "accepted" | "revoked">(),
-    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
+    status: openEnum<"pending" | "accepted" | "revoked">(),
+    userId: required(Schema.String, "user_id"),
     actor: JsonObject,
-    token: /* @__PURE__ */ Schema.optional(Schema.String),
-    url: /* @__PURE__ */ Schema.optional(Schema.String),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    token: Schema.optional(Schema.String),
+    url: Schema.optional(Schema.String),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeActorToken
 )
@@ -71,10 +71,7 @@ export interface ActorTokenEncoded extends Schema.Schema.Encoded<typeof ActorTok
  */
 export const ActorToken: Schema.Schema<ActorToken, ActorTokenEncoded> = ActorToken_
 
-const decodeAdjustCreditBalanceRequest = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeAdjustCreditBalanceRequest = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.amount = Decode.number(input.amount)
   this.action = Decode.string(input.action)
@@ -85,13 +82,13 @@ const decodeAdjustCreditBalanceRequest = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.note = value
 })
 
-const AdjustCreditBalanceRequest_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const AdjustCreditBalanceRequest_ = withFastDecode(
+  Schema.Struct({
     amount: Schema.Number,
-    action: /* @__PURE__ */ openEnum<"increase" | "decrease">(),
-    currency: /* @__PURE__ */ Schema.optional(Schema.String),
-    idempotencyKey: /* @__PURE__ */ required(Schema.String, "idempotency_key"),
-    note: /* @__PURE__ */ Schema.optional(Schema.String)
+    action: openEnum<"increase" | "decrease">(),
+    currency: Schema.optional(Schema.String),
+    idempotencyKey: required(Schema.String, "idempotency_key"),
+    note: Schema.optional(Schema.String)
   }),
   decodeAdjustCreditBalanceRequest
 )
@@ -121,23 +118,22 @@ export const AdjustCreditBalanceRequest: Schema.Schema<
   AdjustCreditBalanceRequestEncoded
 > = AdjustCreditBalanceRequest_
 
-const decodeAgentTask = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
-  let value: unknown
+const decodeAgentTask = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.constant(input.object, "agent_task")
   this.agentId = Decode.string(input.agent_id)
   this.agentTaskId = Decode.string(input.agent_task_id)
   this.taskId = Decode.string(input.task_id)
-  value = Decode.optional(input.url, input, "url", Decode.string)
+  const value = Decode.optional(input.url, input, "url", Decode.string)
   if (value !== Decode.absent) this.url = value
 })
 
-const AgentTask_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("agent_task"),
-    agentId: /* @__PURE__ */ required(Schema.String, "agent_id"),
-    agentTaskId: /* @__PURE__ */ required(Schema.String, "agent_task_id"),
-    taskId: /* @__PURE__ */ required(Schema.String, "task_id"),
-    url: /* @__PURE__ */ Schema.optional(Schema.String)
+const AgentTask_ = withFastDecode(
+  Schema.Struct({
+    object: constant("agent_task"),
+    agentId: required(Schema.String, "agent_id"),
+    agentTaskId: required(Schema.String, "agent_task_id"),
+    taskId: required(Schema.String, "task_id"),
+    url: Schema.optional(Schema.String)
   }),
   decodeAgentTask
 )
@@ -167,10 +163,7 @@ function decodeAllowlistIdentifierObject(input: unknown): unknown {
   return Decode.literal(input, "allowlist_identifier")
 }
 
-const decodeAllowlistIdentifier = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeAllowlistIdentifier = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeAllowlistIdentifierObject)
   if (value !== Decode.absent) this.object = value
@@ -190,19 +183,16 @@ const decodeAllowlistIdentifier = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.updatedAt = value
 })
 
-const AllowlistIdentifier_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("allowlist_identifier")),
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    invitationId: /* @__PURE__ */ optional(Schema.String, "invitation_id"),
-    identifier: /* @__PURE__ */ Schema.optional(Schema.String),
-    identifierType: /* @__PURE__ */ optional(
-      /* @__PURE__ */ openEnum<"email_address" | "phone_number" | "web3_wallet">(),
-      "identifier_type"
-    ),
-    instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
-    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
+const AllowlistIdentifier_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("allowlist_identifier")),
+    id: Schema.optional(Schema.String),
+    invitationId: optional(Schema.String, "invitation_id"),
+    identifier: Schema.optional(Schema.String),
+    identifierType: optional(openEnum<"email_address" | "phone_number" | "web3_wallet">(), "identifier_type"),
+    instanceId: optional(Schema.String, "instance_id"),
+    createdAt: optional(Schema.Number, "created_at"),
+    updatedAt: optional(Schema.Number, "updated_at")
   }),
   decodeAllowlistIdentifier
 )
@@ -237,8 +227,8 @@ function decodeApplyCommerceDiscountRequest(input: unknown): unknown {
   }
 }
 
-const ApplyCommerceDiscountRequest_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ discountId: /* @__PURE__ */ required(Schema.String, "discount_id") }),
+const ApplyCommerceDiscountRequest_ = withFastDecode(
+  Schema.Struct({ discountId: required(Schema.String, "discount_id") }),
   decodeApplyCommerceDiscountRequest
 )
 /**
@@ -279,12 +269,12 @@ function decodeCommerceMoneyResponse(input: unknown): unknown {
   }
 }
 
-const CommerceMoneyResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommerceMoneyResponse_ = withFastDecode(
+  Schema.Struct({
     amount: Schema.Number,
-    amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
+    amountFormatted: required(Schema.String, "amount_formatted"),
     currency: Schema.String,
-    currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol")
+    currencySymbol: required(Schema.String, "currency_symbol")
   }),
   decodeCommerceMoneyResponse
 )
@@ -322,12 +312,12 @@ function decodeBillingProrationDiscountDetail(input: unknown): unknown {
   }
 }
 
-const BillingProrationDiscountDetail_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const BillingProrationDiscountDetail_ = withFastDecode(
+  Schema.Struct({
     amount: CommerceMoneyResponse,
-    cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
-    cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
-    cyclePassedPercent: /* @__PURE__ */ required(Schema.Number, "cycle_passed_percent")
+    cycleDaysPassed: required(Schema.Number, "cycle_days_passed"),
+    cycleDaysTotal: required(Schema.Number, "cycle_days_total"),
+    cyclePassedPercent: required(Schema.Number, "cycle_passed_percent")
   }),
   decodeBillingProrationDiscountDetail
 )
@@ -367,9 +357,9 @@ function decodeBillingDiscountsResponse(input: unknown): unknown {
   }
 }
 
-const BillingDiscountsResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    proration: /* @__PURE__ */ nullable(BillingProrationDiscountDetail, "proration"),
+const BillingDiscountsResponse_ = withFastDecode(
+  Schema.Struct({
+    proration: nullable(BillingProrationDiscountDetail, "proration"),
     total: CommerceMoneyResponse
   }),
   decodeBillingDiscountsResponse
@@ -400,10 +390,7 @@ export const BillingDiscountsResponse: Schema.Schema<
   BillingDiscountsResponseEncoded
 > = BillingDiscountsResponse_
 
-const decodeCommercePayerResponse = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommercePayerResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_payer")
   this.id = Decode.string(input.id)
@@ -430,21 +417,21 @@ const decodeCommercePayerResponse = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.updatedAt = value
 })
 
-const CommercePayerResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_payer"),
+const CommercePayerResponse_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_payer"),
     id: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    userId: /* @__PURE__ */ optionalNullable(Schema.String, "user_id"),
-    firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
-    email: /* @__PURE__ */ optionalNullable(Schema.String, "email"),
-    organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
-    organizationName: /* @__PURE__ */ optionalNullable(Schema.String, "organization_name"),
-    imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
-    creditsBalance: /* @__PURE__ */ optional(CommerceMoneyResponse, "credits_balance"),
-    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
+    instanceId: required(Schema.String, "instance_id"),
+    userId: optionalNullable(Schema.String, "user_id"),
+    firstName: optionalNullable(Schema.String, "first_name"),
+    lastName: optionalNullable(Schema.String, "last_name"),
+    email: optionalNullable(Schema.String, "email"),
+    organizationId: optionalNullable(Schema.String, "organization_id"),
+    organizationName: optionalNullable(Schema.String, "organization_name"),
+    imageUrl: optional(Schema.String, "image_url"),
+    creditsBalance: optional(CommerceMoneyResponse, "credits_balance"),
+    createdAt: optional(Schema.Number, "created_at"),
+    updatedAt: optional(Schema.Number, "updated_at")
   }),
   decodeCommercePayerResponse
 )
@@ -471,10 +458,7 @@ export interface CommercePayerResponseEncoded extends Schema.Schema.Encoded<type
 export const CommercePayerResponse: Schema.Schema<CommercePayerResponse, CommercePayerResponseEncoded> =
   CommercePayerResponse_
 
-const decodeCommercePaymentMethodResponse = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommercePaymentMethodResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_payment_method")
   this.id = Decode.string(input.id)
@@ -502,28 +486,25 @@ const decodeCommercePaymentMethodResponse = /* @__PURE__ */ Decode.model(functio
   if (value !== Decode.absent) this.isRemovable = value
 })
 
-const CommercePaymentMethodResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_payment_method"),
+const CommercePaymentMethodResponse_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_payment_method"),
     id: Schema.String,
-    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-    paymentType: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum<"card" | "link" | "payer-credits">(),
-      "payment_type"
-    ),
-    isDefault: /* @__PURE__ */ optional(Schema.Boolean, "is_default"),
+    payerId: required(Schema.String, "payer_id"),
+    paymentType: required(openEnum<"card" | "link" | "payer-credits">(), "payment_type"),
+    isDefault: optional(Schema.Boolean, "is_default"),
     gateway: Schema.String,
-    gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
-    gatewayExternalAccountId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_account_id"),
-    last4: /* @__PURE__ */ nullable(Schema.String, "last4"),
-    status: /* @__PURE__ */ openEnum<"active" | "disconnected">(),
-    walletType: /* @__PURE__ */ optionalNullable(Schema.String, "wallet_type"),
-    cardType: /* @__PURE__ */ nullable(Schema.String, "card_type"),
-    expiryYear: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_year"),
-    expiryMonth: /* @__PURE__ */ optionalNullable(Schema.Number, "expiry_month"),
-    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
-    isRemovable: /* @__PURE__ */ optional(Schema.Boolean, "is_removable")
+    gatewayExternalId: required(Schema.String, "gateway_external_id"),
+    gatewayExternalAccountId: nullable(Schema.String, "gateway_external_account_id"),
+    last4: nullable(Schema.String, "last4"),
+    status: openEnum<"active" | "disconnected">(),
+    walletType: optionalNullable(Schema.String, "wallet_type"),
+    cardType: nullable(Schema.String, "card_type"),
+    expiryYear: optionalNullable(Schema.Number, "expiry_year"),
+    expiryMonth: optionalNullable(Schema.Number, "expiry_month"),
+    createdAt: optional(Schema.Number, "created_at"),
+    updatedAt: optional(Schema.Number, "updated_at"),
+    isRemovable: optional(Schema.Boolean, "is_removable")
   }),
   decodeCommercePaymentMethodResponse
 )
@@ -563,10 +544,10 @@ function decodeCommercePayerCreditResponse(input: unknown): unknown {
   }
 }
 
-const CommercePayerCreditResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    remainingBalance: /* @__PURE__ */ required(CommerceMoneyResponse, "remaining_balance"),
-    appliedAmount: /* @__PURE__ */ required(CommerceMoneyResponse, "applied_amount")
+const CommercePayerCreditResponse_ = withFastDecode(
+  Schema.Struct({
+    remainingBalance: required(CommerceMoneyResponse, "remaining_balance"),
+    appliedAmount: required(CommerceMoneyResponse, "applied_amount")
   }),
   decodeCommercePayerCreditResponse
 )
@@ -608,12 +589,12 @@ function decodeCommerceProrationCreditDetailResponse(input: unknown): unknown {
   }
 }
 
-const CommerceProrationCreditDetailResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommerceProrationCreditDetailResponse_ = withFastDecode(
+  Schema.Struct({
     amount: CommerceMoneyResponse,
-    cycleDaysRemaining: /* @__PURE__ */ required(Schema.Number, "cycle_days_remaining"),
-    cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
-    cycleRemainingPercent: /* @__PURE__ */ required(Schema.Number, "cycle_remaining_percent")
+    cycleDaysRemaining: required(Schema.Number, "cycle_days_remaining"),
+    cycleDaysTotal: required(Schema.Number, "cycle_days_total"),
+    cycleRemainingPercent: required(Schema.Number, "cycle_remaining_percent")
   }),
   decodeCommerceProrationCreditDetailResponse
 )
@@ -654,10 +635,10 @@ function decodeCommerceCreditsResponse(input: unknown): unknown {
   }
 }
 
-const CommerceCreditsResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    proration: /* @__PURE__ */ nullable(CommerceProrationCreditDetailResponse, "proration"),
-    payer: /* @__PURE__ */ nullable(CommercePayerCreditResponse, "payer"),
+const CommerceCreditsResponse_ = withFastDecode(
+  Schema.Struct({
+    proration: nullable(CommerceProrationCreditDetailResponse, "proration"),
+    payer: nullable(CommercePayerCreditResponse, "payer"),
     total: CommerceMoneyResponse
   }),
   decodeCommerceCreditsResponse
@@ -686,21 +667,17 @@ export interface CommerceCreditsResponseEncoded
 export const CommerceCreditsResponse: Schema.Schema<CommerceCreditsResponse, CommerceCreditsResponseEncoded> =
   CommerceCreditsResponse_
 
-const decodeCommercePerUnitTotalTier2 = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
-  value = Decode.optionalNullable(input.quantity, input, "quantity", Decode.number)
+const decodeCommercePerUnitTotalTier2 = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  const value = Decode.optionalNullable(input.quantity, input, "quantity", Decode.number)
   if (value !== Decode.absent) this.quantity = value
   this.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
   this.total = decodeCommerceMoneyResponse(input.total)
 })
 
-const CommercePerUnitTotalTier2_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
-    feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
+const CommercePerUnitTotalTier2_ = withFastDecode(
+  Schema.Struct({
+    quantity: optionalNullable(Schema.Number, "quantity"),
+    feePerBlock: required(CommerceMoneyResponse, "fee_per_block"),
     total: CommerceMoneyResponse
   }),
   decodeCommercePerUnitTotalTier2
@@ -741,11 +718,11 @@ function decodeCommercePerUnitTotal2(input: unknown): unknown {
   }
 }
 
-const CommercePerUnitTotal2_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommercePerUnitTotal2_ = withFastDecode(
+  Schema.Struct({
     name: Schema.String,
-    blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
-    tiers: /* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2)
+    blockSize: required(Schema.Number, "block_size"),
+    tiers: Schema.Array(CommercePerUnitTotalTier2)
   }),
   decodeCommercePerUnitTotal2
 )
@@ -776,10 +753,7 @@ function decodeCommerceTotalsResponse2PerUnitTotals(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotal2)
 }
 
-const decodeCommerceTotalsResponse2 = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommerceTotalsResponse2 = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.subtotal = decodeCommerceMoneyResponse(input.subtotal)
   this.baseFee = decodeCommerceMoneyResponse(input.base_fee)
@@ -798,18 +772,15 @@ const decodeCommerceTotalsResponse2 = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.discounts = value
 })
 
-const CommerceTotalsResponse2_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommerceTotalsResponse2_ = withFastDecode(
+  Schema.Struct({
     subtotal: CommerceMoneyResponse,
-    baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
-    taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total"),
-    grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
-    perUnitTotals: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(CommercePerUnitTotal2),
-      "per_unit_totals"
-    ),
-    credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
-    discounts: /* @__PURE__ */ optionalNullable(BillingDiscountsResponse, "discounts")
+    baseFee: required(CommerceMoneyResponse, "base_fee"),
+    taxTotal: required(CommerceMoneyResponse, "tax_total"),
+    grandTotal: required(CommerceMoneyResponse, "grand_total"),
+    perUnitTotals: optional(Schema.Array(CommercePerUnitTotal2), "per_unit_totals"),
+    credits: optionalNullable(CommerceCreditsResponse, "credits"),
+    discounts: optionalNullable(BillingDiscountsResponse, "discounts")
   }),
   decodeCommerceTotalsResponse2
 )
@@ -837,10 +808,7 @@ export interface CommerceTotalsResponse2Encoded
 export const CommerceTotalsResponse2: Schema.Schema<CommerceTotalsResponse2, CommerceTotalsResponse2Encoded> =
   CommerceTotalsResponse2_
 
-const decodeBillingPaymentAttempt = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeBillingPaymentAttempt = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_payment")
   this.id = Decode.string(input.id)
@@ -870,31 +838,31 @@ const decodeBillingPaymentAttempt = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const BillingPaymentAttempt_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_payment"),
+const BillingPaymentAttempt_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_payment"),
     id: Schema.String,
-    paymentId: /* @__PURE__ */ required(Schema.String, "payment_id"),
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    chargeType: /* @__PURE__ */ required(Schema.String, "charge_type"),
-    payeeId: /* @__PURE__ */ required(Schema.String, "payee_id"),
+    paymentId: required(Schema.String, "payment_id"),
+    instanceId: required(Schema.String, "instance_id"),
+    chargeType: required(Schema.String, "charge_type"),
+    payeeId: required(Schema.String, "payee_id"),
     payee: JsonObject,
-    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    payerId: required(Schema.String, "payer_id"),
     payer: CommercePayerResponse,
-    subscriptionItemId: /* @__PURE__ */ optional(Schema.String, "subscription_item_id"),
-    subscriptionItem: /* @__PURE__ */ optional(JsonObject, "subscription_item"),
+    subscriptionItemId: optional(Schema.String, "subscription_item_id"),
+    subscriptionItem: optional(JsonObject, "subscription_item"),
     amount: CommerceMoneyResponse,
-    totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals"),
-    paymentMethodId: /* @__PURE__ */ required(Schema.String, "payment_method_id"),
-    paymentMethod: /* @__PURE__ */ required(CommercePaymentMethodResponse, "payment_method"),
-    statementId: /* @__PURE__ */ required(Schema.String, "statement_id"),
-    gatewayExternalId: /* @__PURE__ */ nullable(Schema.String, "gateway_external_id"),
-    gatewayExternalUrl: /* @__PURE__ */ nullable(Schema.String, "gateway_external_url"),
-    status: /* @__PURE__ */ openEnum<"pending" | "paid" | "failed">(),
-    paidAt: /* @__PURE__ */ nullable(Schema.Number, "paid_at"),
-    failedAt: /* @__PURE__ */ nullable(Schema.Number, "failed_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    totals: optionalNullable(CommerceTotalsResponse2, "totals"),
+    paymentMethodId: required(Schema.String, "payment_method_id"),
+    paymentMethod: required(CommercePaymentMethodResponse, "payment_method"),
+    statementId: required(Schema.String, "statement_id"),
+    gatewayExternalId: nullable(Schema.String, "gateway_external_id"),
+    gatewayExternalUrl: nullable(Schema.String, "gateway_external_url"),
+    status: openEnum<"pending" | "paid" | "failed">(),
+    paidAt: nullable(Schema.Number, "paid_at"),
+    failedAt: nullable(Schema.Number, "failed_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeBillingPaymentAttempt
 )
@@ -921,11 +889,7 @@ export interface BillingPaymentAttemptEncoded extends Schema.Schema.Encoded<type
 export const BillingPaymentAttempt: Schema.Schema<BillingPaymentAttempt, BillingPaymentAttemptEncoded> =
   BillingPaymentAttempt_
 
-const decodeBillingPriceResponse = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeBillingPriceResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.constant(input.object, "commerce_price")
   this.id = Decode.string(input.id)
   this.planId = Decode.string(input.plan_id)
@@ -936,32 +900,29 @@ const decodeBillingPriceResponse = /* @__PURE__ */ Decode.model(function (
   this.annualMonthlyAmount = Decode.number(input.annual_monthly_amount)
   this.fee = Decode.nullable(input.fee, decodeCommerceMoneyResponse)
   this.annualMonthlyFee = Decode.nullable(input.annual_monthly_fee, decodeCommerceMoneyResponse)
-  value = Decode.optionalNullable(input.description, input, "description", Decode.string)
+  const value = Decode.optionalNullable(input.description, input, "description", Decode.string)
   if (value !== Decode.absent) this.description = value
   this.isDefault = Decode.boolean(input.is_default)
   this.createdAt = Decode.number(input.created_at)
   this.supportedBillingPeriods = Decode.string(input.supported_billing_periods)
 })
 
-const BillingPriceResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_price"),
+const BillingPriceResponse_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_price"),
     id: Schema.String,
-    planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    planId: required(Schema.String, "plan_id"),
+    instanceId: required(Schema.String, "instance_id"),
     currency: Schema.String,
-    currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol"),
+    currencySymbol: required(Schema.String, "currency_symbol"),
     amount: Schema.Number,
-    annualMonthlyAmount: /* @__PURE__ */ required(Schema.Number, "annual_monthly_amount"),
-    fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
-    annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-    description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-    isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    supportedBillingPeriods: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum<"month" | "annual" | "both">(),
-      "supported_billing_periods"
-    )
+    annualMonthlyAmount: required(Schema.Number, "annual_monthly_amount"),
+    fee: nullable(CommerceMoneyResponse, "fee"),
+    annualMonthlyFee: nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+    description: optionalNullable(Schema.String, "description"),
+    isDefault: required(Schema.Boolean, "is_default"),
+    createdAt: required(Schema.Number, "created_at"),
+    supportedBillingPeriods: required(openEnum<"month" | "annual" | "both">(), "supported_billing_periods")
   }),
   decodeBillingPriceResponse
 )
@@ -1022,25 +983,25 @@ function decodeBillingStatement(input: unknown): unknown {
   }
 }
 
-const BillingStatement_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_statement"),
+const BillingStatement_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_statement"),
     id: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    instanceId: required(Schema.String, "instance_id"),
     timestamp: Schema.Number,
     payer: CommercePayerResponse,
-    status: /* @__PURE__ */ openEnum<"open" | "closed">(),
-    totals: /* @__PURE__ */ Schema.Struct({
-      grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
+    status: openEnum<"open" | "closed">(),
+    totals: Schema.Struct({
+      grandTotal: required(CommerceMoneyResponse, "grand_total"),
       subtotal: CommerceMoneyResponse,
-      baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
-      taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total")
+      baseFee: required(CommerceMoneyResponse, "base_fee"),
+      taxTotal: required(CommerceMoneyResponse, "tax_total")
     }),
-    groups: /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        object: /* @__PURE__ */ constant("commerce_statement_group"),
+    groups: Schema.Array(
+      Schema.Struct({
+        object: constant("commerce_statement_group"),
         timestamp: Schema.Number,
-        items: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt)
+        items: Schema.Array(BillingPaymentAttempt)
       })
     )
   }),
@@ -1072,10 +1033,7 @@ function decodeBlocklistIdentifierObject(input: unknown): unknown {
   return Decode.literal(input, "blocklist_identifier")
 }
 
-const decodeBlocklistIdentifier = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeBlocklistIdentifier = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeBlocklistIdentifierObject)
   if (value !== Decode.absent) this.object = value
@@ -1093,18 +1051,15 @@ const decodeBlocklistIdentifier = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.updatedAt = value
 })
 
-const BlocklistIdentifier_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("blocklist_identifier")),
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    identifier: /* @__PURE__ */ Schema.optional(Schema.String),
-    identifierType: /* @__PURE__ */ optional(
-      /* @__PURE__ */ openEnum<"email_address" | "phone_number" | "web3_wallet">(),
-      "identifier_type"
-    ),
-    instanceId: /* @__PURE__ */ optional(Schema.String, "instance_id"),
-    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
+const BlocklistIdentifier_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("blocklist_identifier")),
+    id: Schema.optional(Schema.String),
+    identifier: Schema.optional(Schema.String),
+    identifierType: optional(openEnum<"email_address" | "phone_number" | "web3_wallet">(), "identifier_type"),
+    instanceId: optional(Schema.String, "instance_id"),
+    createdAt: optional(Schema.Number, "created_at"),
+    updatedAt: optional(Schema.Number, "updated_at")
   }),
   decodeBlocklistIdentifier
 )
@@ -1140,10 +1095,10 @@ function decodeBlocklistIdentifiers(input: unknown): unknown {
   }
 }
 
-const BlocklistIdentifiers_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(BlocklistIdentifier),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const BlocklistIdentifiers_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(BlocklistIdentifier),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodeBlocklistIdentifiers
 )
@@ -1180,8 +1135,8 @@ function decodeCNameTarget(input: unknown): unknown {
   }
 }
 
-const CNameTarget_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ host: Schema.String, value: Schema.String, required: Schema.Boolean }),
+const CNameTarget_ = withFastDecode(
+  Schema.Struct({ host: Schema.String, value: Schema.String, required: Schema.Boolean }),
   decodeCNameTarget
 )
 /**
@@ -1206,21 +1161,20 @@ export interface CNameTargetEncoded extends Schema.Schema.Encoded<typeof CNameTa
  */
 export const CNameTarget: Schema.Schema<CNameTarget, CNameTargetEncoded> = CNameTarget_
 
-const decodeClerkError = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
-  let value: unknown
+const decodeClerkError = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.message = Decode.string(input.message)
   this.longMessage = Decode.string(input.long_message)
   this.code = Decode.string(input.code)
-  value = Decode.optional(input.meta, input, "meta", Decode.record)
+  const value = Decode.optional(input.meta, input, "meta", Decode.record)
   if (value !== Decode.absent) this.meta = value
 })
 
-const ClerkError_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const ClerkError_ = withFastDecode(
+  Schema.Struct({
     message: Schema.String,
-    longMessage: /* @__PURE__ */ required(Schema.String, "long_message"),
+    longMessage: required(Schema.String, "long_message"),
     code: Schema.String,
-    meta: /* @__PURE__ */ Schema.optional(JsonObject)
+    meta: Schema.optional(JsonObject)
   }),
   decodeClerkError
 )
@@ -1246,7 +1200,7 @@ export interface ClerkErrorEncoded extends Schema.Schema.Encoded<typeof ClerkErr
  */
 export const ClerkError: Schema.Schema<ClerkError, ClerkErrorEncoded> = ClerkError_
 
-const decodeClerkErrors = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeClerkErrors = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.errors = Decode.array(input.errors, decodeClerkError)
   value = Decode.optional(input.meta, input, "meta", Decode.record)
@@ -1255,11 +1209,11 @@ const decodeClerkErrors = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   if (value !== Decode.absent) this.clerkTraceId = value
 })
 
-const ClerkErrors_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    errors: /* @__PURE__ */ Schema.Array(ClerkError),
-    meta: /* @__PURE__ */ Schema.optional(JsonObject),
-    clerkTraceId: /* @__PURE__ */ optional(Schema.String, "clerk_trace_id")
+const ClerkErrors_ = withFastDecode(
+  Schema.Struct({
+    errors: Schema.Array(ClerkError),
+    meta: Schema.optional(JsonObject),
+    clerkTraceId: optional(Schema.String, "clerk_trace_id")
   }),
   decodeClerkErrors
 )
@@ -1285,10 +1239,7 @@ export interface ClerkErrorsEncoded extends Schema.Schema.Encoded<typeof ClerkEr
  */
 export const ClerkErrors: Schema.Schema<ClerkErrors, ClerkErrorsEncoded> = ClerkErrors_
 
-const decodeSessionActivityResponseValue = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeSessionActivityResponseValue = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.string(input.object)
   this.id = Decode.string(input.id)
@@ -1312,18 +1263,18 @@ function decodeSessionActivityResponse(input: unknown): unknown {
   return input === null ? null : decodeSessionActivityResponseValue(input)
 }
 
-const SessionActivityResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.NullOr(
-    /* @__PURE__ */ Schema.Struct({
+const SessionActivityResponse_ = withFastDecode(
+  Schema.NullOr(
+    Schema.Struct({
       object: Schema.String,
       id: Schema.String,
-      deviceType: /* @__PURE__ */ optional(Schema.String, "device_type"),
-      isMobile: /* @__PURE__ */ required(Schema.Boolean, "is_mobile"),
-      browserName: /* @__PURE__ */ optional(Schema.String, "browser_name"),
-      browserVersion: /* @__PURE__ */ optional(Schema.String, "browser_version"),
-      ipAddress: /* @__PURE__ */ optional(Schema.String, "ip_address"),
-      city: /* @__PURE__ */ Schema.optional(Schema.String),
-      country: /* @__PURE__ */ Schema.optional(Schema.String)
+      deviceType: optional(Schema.String, "device_type"),
+      isMobile: required(Schema.Boolean, "is_mobile"),
+      browserName: optional(Schema.String, "browser_name"),
+      browserVersion: optional(Schema.String, "browser_version"),
+      ipAddress: optional(Schema.String, "ip_address"),
+      city: Schema.optional(Schema.String),
+      country: Schema.optional(Schema.String)
     })
   ),
   decodeSessionActivityResponse
@@ -1365,10 +1316,7 @@ function decodeSessionTask(input: unknown): unknown {
   }
 }
 
-const SessionTask_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ key: Schema.String }),
-  decodeSessionTask
-)
+const SessionTask_ = withFastDecode(Schema.Struct({ key: Schema.String }), decodeSessionTask)
 /**
  * `SessionTask`
  *
@@ -1395,7 +1343,7 @@ function decodeSessionTasks(input: unknown): unknown {
   return Decode.array(input, decodeSessionTask)
 }
 
-const decodeSession = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeSession = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "session")
   this.id = Decode.string(input.id)
@@ -1427,24 +1375,24 @@ const decodeSession = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   if (value !== Decode.absent) this.tasks = value
 })
 
-const Session_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("session"),
+const Session_ = withFastDecode(
+  Schema.Struct({
+    object: constant("session"),
     id: Schema.String,
-    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-    clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
-    actor: /* @__PURE__ */ optionalNullable(JsonObject, "actor"),
-    status: /* @__PURE__ */ openEnum<
+    userId: required(Schema.String, "user_id"),
+    clientId: required(Schema.String, "client_id"),
+    actor: optionalNullable(JsonObject, "actor"),
+    status: openEnum<
       "active" | "revoked" | "ended" | "expired" | "removed" | "abandoned" | "replaced" | "pending"
     >(),
-    lastActiveOrganizationId: /* @__PURE__ */ optionalNullable(Schema.String, "last_active_organization_id"),
-    lastActiveAt: /* @__PURE__ */ required(Schema.Number, "last_active_at"),
-    latestActivity: /* @__PURE__ */ optionalNullable(SessionActivityResponse, "latest_activity"),
-    expireAt: /* @__PURE__ */ required(Schema.Number, "expire_at"),
-    abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    tasks: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(SessionTask), "tasks")
+    lastActiveOrganizationId: optionalNullable(Schema.String, "last_active_organization_id"),
+    lastActiveAt: required(Schema.Number, "last_active_at"),
+    latestActivity: optionalNullable(SessionActivityResponse, "latest_activity"),
+    expireAt: required(Schema.Number, "expire_at"),
+    abandonAt: required(Schema.Number, "abandon_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    tasks: optionalNullable(Schema.Array(SessionTask), "tasks")
   }),
   decodeSession
 )
@@ -1487,18 +1435,18 @@ function decodeClient(input: unknown): unknown {
   }
 }
 
-const Client_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("client"),
+const Client_ = withFastDecode(
+  Schema.Struct({
+    object: constant("client"),
     id: Schema.String,
-    sessionIds: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "session_ids"),
-    sessions: /* @__PURE__ */ Schema.Array(Session),
-    signInId: /* @__PURE__ */ nullable(Schema.String, "sign_in_id"),
-    signUpId: /* @__PURE__ */ nullable(Schema.String, "sign_up_id"),
-    lastActiveSessionId: /* @__PURE__ */ nullable(Schema.String, "last_active_session_id"),
-    lastAuthenticationStrategy: /* @__PURE__ */ nullable(Schema.String, "last_authentication_strategy"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
+    sessionIds: required(Schema.Array(Schema.String), "session_ids"),
+    sessions: Schema.Array(Session),
+    signInId: nullable(Schema.String, "sign_in_id"),
+    signUpId: nullable(Schema.String, "sign_up_id"),
+    lastActiveSessionId: nullable(Schema.String, "last_active_session_id"),
+    lastAuthenticationStrategy: nullable(Schema.String, "last_authentication_strategy"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    createdAt: required(Schema.Number, "created_at")
   }),
   decodeClient
 )
@@ -1533,11 +1481,8 @@ function decodeCommerceCreditBalanceResponse(input: unknown): unknown {
   }
 }
 
-const CommerceCreditBalanceResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: Schema.String,
-    balance: /* @__PURE__ */ nullable(CommerceMoneyResponse, "balance")
-  }),
+const CommerceCreditBalanceResponse_ = withFastDecode(
+  Schema.Struct({ object: Schema.String, balance: nullable(CommerceMoneyResponse, "balance") }),
   decodeCommerceCreditBalanceResponse
 )
 /**
@@ -1567,32 +1512,28 @@ export const CommerceCreditBalanceResponse: Schema.Schema<
   CommerceCreditBalanceResponseEncoded
 > = CommerceCreditBalanceResponse_
 
-const decodeCommerceCreditLedgerResponse = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeCommerceCreditLedgerResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.string(input.object)
   this.id = Decode.string(input.id)
   this.payerId = Decode.string(input.payer_id)
   this.amount = decodeCommerceMoneyResponse(input.amount)
   this.sourceType = Decode.string(input.source_type)
   this.sourceId = Decode.string(input.source_id)
-  value = Decode.optionalNullable(input.note, input, "note", Decode.string)
+  const value = Decode.optionalNullable(input.note, input, "note", Decode.string)
   if (value !== Decode.absent) this.note = value
   this.createdAt = Decode.string(input.created_at)
 })
 
-const CommerceCreditLedgerResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommerceCreditLedgerResponse_ = withFastDecode(
+  Schema.Struct({
     object: Schema.String,
     id: Schema.String,
-    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
+    payerId: required(Schema.String, "payer_id"),
     amount: CommerceMoneyResponse,
-    sourceType: /* @__PURE__ */ required(Schema.String, "source_type"),
-    sourceId: /* @__PURE__ */ required(Schema.String, "source_id"),
-    note: /* @__PURE__ */ optionalNullable(Schema.String, "note"),
-    createdAt: /* @__PURE__ */ required(Schema.String, "created_at")
+    sourceType: required(Schema.String, "source_type"),
+    sourceId: required(Schema.String, "source_id"),
+    note: optionalNullable(Schema.String, "note"),
+    createdAt: required(Schema.String, "created_at")
   }),
   decodeCommerceCreditLedgerResponse
 )
@@ -1623,7 +1564,7 @@ export const CommerceCreditLedgerResponse: Schema.Schema<
   CommerceCreditLedgerResponseEncoded
 > = CommerceCreditLedgerResponse_
 
-const decodeCommerceDiscountRedemptionResponse = /* @__PURE__ */ Decode.model(function (
+const decodeCommerceDiscountRedemptionResponse = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -1653,24 +1594,24 @@ const decodeCommerceDiscountRedemptionResponse = /* @__PURE__ */ Decode.model(fu
   this.redeemedBy = Decode.nullable(input.redeemed_by, Decode.string)
 })
 
-const CommerceDiscountRedemptionResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_discount_redemption"),
+const CommerceDiscountRedemptionResponse_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_discount_redemption"),
     id: Schema.String,
-    subscriptionItemId: /* @__PURE__ */ required(Schema.String, "subscription_item_id"),
-    discountId: /* @__PURE__ */ required(Schema.String, "discount_id"),
-    name: /* @__PURE__ */ Schema.optional(Schema.String),
-    source: /* @__PURE__ */ openEnum<"promotion" | "manual" | "promo_code">(),
-    promoCode: /* @__PURE__ */ optional(Schema.String, "promo_code"),
-    effect: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"percentage" | "fixed_amount">()),
-    percentOff: /* @__PURE__ */ optionalNullable(Schema.Number, "percent_off"),
-    amountOff: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount_off"),
-    amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
-    cyclesRemaining: /* @__PURE__ */ nullable(Schema.Number, "cycles_remaining"),
-    cyclesApplied: /* @__PURE__ */ required(Schema.Number, "cycles_applied"),
-    status: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"active" | "exhausted" | "removed">()),
-    redeemedAt: /* @__PURE__ */ required(Schema.Number, "redeemed_at"),
-    redeemedBy: /* @__PURE__ */ nullable(Schema.String, "redeemed_by")
+    subscriptionItemId: required(Schema.String, "subscription_item_id"),
+    discountId: required(Schema.String, "discount_id"),
+    name: Schema.optional(Schema.String),
+    source: openEnum<"promotion" | "manual" | "promo_code">(),
+    promoCode: optional(Schema.String, "promo_code"),
+    effect: Schema.optional(openEnum<"percentage" | "fixed_amount">()),
+    percentOff: optionalNullable(Schema.Number, "percent_off"),
+    amountOff: optionalNullable(CommerceMoneyResponse, "amount_off"),
+    amount: optionalNullable(CommerceMoneyResponse, "amount"),
+    cyclesRemaining: nullable(Schema.Number, "cycles_remaining"),
+    cyclesApplied: required(Schema.Number, "cycles_applied"),
+    status: Schema.optional(openEnum<"active" | "exhausted" | "removed">()),
+    redeemedAt: required(Schema.Number, "redeemed_at"),
+    redeemedBy: nullable(Schema.String, "redeemed_by")
   }),
   decodeCommerceDiscountRedemptionResponse
 )
@@ -1712,12 +1653,12 @@ function decodeCommerceProrationDiscountResponse(input: unknown): unknown {
   }
 }
 
-const CommerceProrationDiscountResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommerceProrationDiscountResponse_ = withFastDecode(
+  Schema.Struct({
     amount: CommerceMoneyResponse,
-    cycleDaysPassed: /* @__PURE__ */ required(Schema.Number, "cycle_days_passed"),
-    cycleDaysTotal: /* @__PURE__ */ required(Schema.Number, "cycle_days_total"),
-    cyclePassedPercent: /* @__PURE__ */ required(Schema.Number, "cycle_passed_percent")
+    cycleDaysPassed: required(Schema.Number, "cycle_days_passed"),
+    cycleDaysTotal: required(Schema.Number, "cycle_days_total"),
+    cyclePassedPercent: required(Schema.Number, "cycle_passed_percent")
   }),
   decodeCommerceProrationDiscountResponse
 )
@@ -1757,9 +1698,9 @@ function decodeCommerceDiscountsResponse(input: unknown): unknown {
   }
 }
 
-const CommerceDiscountsResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    proration: /* @__PURE__ */ nullable(CommerceProrationDiscountResponse, "proration"),
+const CommerceDiscountsResponse_ = withFastDecode(
+  Schema.Struct({
+    proration: nullable(CommerceProrationDiscountResponse, "proration"),
     total: CommerceMoneyResponse
   }),
   decodeCommerceDiscountsResponse
@@ -1790,10 +1731,7 @@ export const CommerceDiscountsResponse: Schema.Schema<
   CommerceDiscountsResponseEncoded
 > = CommerceDiscountsResponse_
 
-const decodeCommercePayerResponse2 = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommercePayerResponse2 = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_payer")
   this.id = Decode.string(input.id)
@@ -1814,21 +1752,21 @@ const decodeCommercePayerResponse2 = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const CommercePayerResponse2_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_payer"),
+const CommercePayerResponse2_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_payer"),
     id: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    userId: /* @__PURE__ */ optional(Schema.String, "user_id"),
-    firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ required(Schema.String, "last_name"),
+    instanceId: required(Schema.String, "instance_id"),
+    userId: optional(Schema.String, "user_id"),
+    firstName: required(Schema.String, "first_name"),
+    lastName: required(Schema.String, "last_name"),
     email: Schema.String,
-    organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
-    organizationName: /* @__PURE__ */ optional(Schema.String, "organization_name"),
-    imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
-    creditsBalance: /* @__PURE__ */ optional(CommerceMoneyResponse, "credits_balance"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    organizationId: optional(Schema.String, "organization_id"),
+    organizationName: optional(Schema.String, "organization_name"),
+    imageUrl: required(Schema.String, "image_url"),
+    creditsBalance: optional(CommerceMoneyResponse, "credits_balance"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeCommercePayerResponse2
 )
@@ -1856,10 +1794,7 @@ export interface CommercePayerResponse2Encoded
 export const CommercePayerResponse2: Schema.Schema<CommercePayerResponse2, CommercePayerResponse2Encoded> =
   CommercePayerResponse2_
 
-const decodeCommercePaymentSourceResponse = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommercePaymentSourceResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_source")
   this.id = Decode.string(input.id)
@@ -1890,28 +1825,25 @@ const decodeCommercePaymentSourceResponse = /* @__PURE__ */ Decode.model(functio
   if (value !== Decode.absent) this.isRemovable = value
 })
 
-const CommercePaymentSourceResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_source"),
+const CommercePaymentSourceResponse_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_source"),
     id: Schema.String,
-    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-    paymentMethod: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum<"card" | "apple_pay" | "google_pay">(),
-      "payment_method"
-    ),
-    isDefault: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_default"),
+    payerId: required(Schema.String, "payer_id"),
+    paymentMethod: required(openEnum<"card" | "apple_pay" | "google_pay">(), "payment_method"),
+    isDefault: optionalNullable(Schema.Boolean, "is_default"),
     gateway: Schema.String,
-    gatewayExternalId: /* @__PURE__ */ required(Schema.String, "gateway_external_id"),
-    gatewayExternalAccountId: /* @__PURE__ */ optionalNullable(Schema.String, "gateway_external_account_id"),
+    gatewayExternalId: required(Schema.String, "gateway_external_id"),
+    gatewayExternalAccountId: optionalNullable(Schema.String, "gateway_external_account_id"),
     last4: Schema.String,
-    status: /* @__PURE__ */ openEnum<"active" | "disconnected">(),
-    walletType: /* @__PURE__ */ required(Schema.String, "wallet_type"),
-    cardType: /* @__PURE__ */ required(Schema.String, "card_type"),
-    expiryYear: /* @__PURE__ */ optional(Schema.Number, "expiry_year"),
-    expiryMonth: /* @__PURE__ */ optional(Schema.Number, "expiry_month"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    isRemovable: /* @__PURE__ */ optionalNullable(Schema.Boolean, "is_removable")
+    status: openEnum<"active" | "disconnected">(),
+    walletType: required(Schema.String, "wallet_type"),
+    cardType: required(Schema.String, "card_type"),
+    expiryYear: optional(Schema.Number, "expiry_year"),
+    expiryMonth: optional(Schema.Number, "expiry_month"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    isRemovable: optionalNullable(Schema.Boolean, "is_removable")
   }),
   decodeCommercePaymentSourceResponse
 )
@@ -1942,21 +1874,17 @@ export const CommercePaymentSourceResponse: Schema.Schema<
   CommercePaymentSourceResponseEncoded
 > = CommercePaymentSourceResponse_
 
-const decodeCommercePerUnitTotalTier = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
-  value = Decode.optionalNullable(input.quantity, input, "quantity", Decode.number)
+const decodeCommercePerUnitTotalTier = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  const value = Decode.optionalNullable(input.quantity, input, "quantity", Decode.number)
   if (value !== Decode.absent) this.quantity = value
   this.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
   this.total = decodeCommerceMoneyResponse(input.total)
 })
 
-const CommercePerUnitTotalTier_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    quantity: /* @__PURE__ */ optionalNullable(Schema.Number, "quantity"),
-    feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block"),
+const CommercePerUnitTotalTier_ = withFastDecode(
+  Schema.Struct({
+    quantity: optionalNullable(Schema.Number, "quantity"),
+    feePerBlock: required(CommerceMoneyResponse, "fee_per_block"),
     total: CommerceMoneyResponse
   }),
   decodeCommercePerUnitTotalTier
@@ -1997,11 +1925,11 @@ function decodeCommercePerUnitTotal(input: unknown): unknown {
   }
 }
 
-const CommercePerUnitTotal_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommercePerUnitTotal_ = withFastDecode(
+  Schema.Struct({
     name: Schema.String,
-    blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
-    tiers: /* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier)
+    blockSize: required(Schema.Number, "block_size"),
+    tiers: Schema.Array(CommercePerUnitTotalTier)
   }),
   decodeCommercePerUnitTotal
 )
@@ -2028,22 +1956,18 @@ export interface CommercePerUnitTotalEncoded extends Schema.Schema.Encoded<typeo
 export const CommercePerUnitTotal: Schema.Schema<CommercePerUnitTotal, CommercePerUnitTotalEncoded> =
   CommercePerUnitTotal_
 
-const decodeCommercePlanUnitPriceTier = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeCommercePlanUnitPriceTier = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.startsAtBlock = Decode.number(input.starts_at_block)
-  value = Decode.optionalNullable(input.ends_after_block, input, "ends_after_block", Decode.number)
+  const value = Decode.optionalNullable(input.ends_after_block, input, "ends_after_block", Decode.number)
   if (value !== Decode.absent) this.endsAfterBlock = value
   this.feePerBlock = decodeCommerceMoneyResponse(input.fee_per_block)
 })
 
-const CommercePlanUnitPriceTier_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    startsAtBlock: /* @__PURE__ */ required(Schema.Number, "starts_at_block"),
-    endsAfterBlock: /* @__PURE__ */ optionalNullable(Schema.Number, "ends_after_block"),
-    feePerBlock: /* @__PURE__ */ required(CommerceMoneyResponse, "fee_per_block")
+const CommercePlanUnitPriceTier_ = withFastDecode(
+  Schema.Struct({
+    startsAtBlock: required(Schema.Number, "starts_at_block"),
+    endsAfterBlock: optionalNullable(Schema.Number, "ends_after_block"),
+    feePerBlock: required(CommerceMoneyResponse, "fee_per_block")
   }),
   decodeCommercePlanUnitPriceTier
 )
@@ -2083,11 +2007,11 @@ function decodeCommercePlanUnitPrice(input: unknown): unknown {
   }
 }
 
-const CommercePlanUnitPrice_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommercePlanUnitPrice_ = withFastDecode(
+  Schema.Struct({
     name: Schema.String,
-    blockSize: /* @__PURE__ */ required(Schema.Number, "block_size"),
-    tiers: /* @__PURE__ */ Schema.Array(CommercePlanUnitPriceTier)
+    blockSize: required(Schema.Number, "block_size"),
+    tiers: Schema.Array(CommercePlanUnitPriceTier)
   }),
   decodeCommercePlanUnitPrice
 )
@@ -2127,14 +2051,14 @@ function decodeFeatureResponse(input: unknown): unknown {
   }
 }
 
-const FeatureResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("feature"),
+const FeatureResponse_ = withFastDecode(
+  Schema.Struct({
+    object: constant("feature"),
     id: Schema.String,
     name: Schema.String,
-    description: /* @__PURE__ */ nullable(Schema.String, "description"),
+    description: nullable(Schema.String, "description"),
     slug: Schema.String,
-    avatarUrl: /* @__PURE__ */ nullable(Schema.String, "avatar_url")
+    avatarUrl: nullable(Schema.String, "avatar_url")
   }),
   decodeFeatureResponse
 )
@@ -2168,7 +2092,7 @@ function decodeCommercePlanUnitPrices(input: unknown): unknown {
   return Decode.array(input, decodeCommercePlanUnitPrice)
 }
 
-const decodeCommercePlan = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeCommercePlan = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_plan")
   this.id = Decode.string(input.id)
@@ -2195,27 +2119,27 @@ const decodeCommercePlan = /* @__PURE__ */ Decode.model(function (this: Decode.B
   if (value !== Decode.absent) this.unitPrices = value
 })
 
-const CommercePlan_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_plan"),
+const CommercePlan_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_plan"),
     id: Schema.String,
     name: Schema.String,
-    fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
-    annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-    annualFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_fee"),
-    description: /* @__PURE__ */ optionalNullable(Schema.String, "description"),
-    productId: /* @__PURE__ */ required(Schema.String, "product_id"),
-    isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
-    isRecurring: /* @__PURE__ */ required(Schema.Boolean, "is_recurring"),
-    publiclyVisible: /* @__PURE__ */ required(Schema.Boolean, "publicly_visible"),
-    hasBaseFee: /* @__PURE__ */ required(Schema.Boolean, "has_base_fee"),
-    forPayerType: /* @__PURE__ */ required(Schema.String, "for_payer_type"),
+    fee: nullable(CommerceMoneyResponse, "fee"),
+    annualMonthlyFee: nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+    annualFee: nullable(CommerceMoneyResponse, "annual_fee"),
+    description: optionalNullable(Schema.String, "description"),
+    productId: required(Schema.String, "product_id"),
+    isDefault: required(Schema.Boolean, "is_default"),
+    isRecurring: required(Schema.Boolean, "is_recurring"),
+    publiclyVisible: required(Schema.Boolean, "publicly_visible"),
+    hasBaseFee: required(Schema.Boolean, "has_base_fee"),
+    forPayerType: required(Schema.String, "for_payer_type"),
     slug: Schema.String,
-    avatarUrl: /* @__PURE__ */ optionalNullable(Schema.String, "avatar_url"),
-    features: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(FeatureResponse)),
-    freeTrialEnabled: /* @__PURE__ */ required(Schema.Boolean, "free_trial_enabled"),
-    freeTrialDays: /* @__PURE__ */ nullable(Schema.Number, "free_trial_days"),
-    unitPrices: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(CommercePlanUnitPrice), "unit_prices")
+    avatarUrl: optionalNullable(Schema.String, "avatar_url"),
+    features: Schema.optional(Schema.Array(FeatureResponse)),
+    freeTrialEnabled: required(Schema.Boolean, "free_trial_enabled"),
+    freeTrialDays: nullable(Schema.Number, "free_trial_days"),
+    unitPrices: optional(Schema.Array(CommercePlanUnitPrice), "unit_prices")
   }),
   decodeCommercePlan
 )
@@ -2254,14 +2178,14 @@ function decodeFeatureResponse2(input: unknown): unknown {
   }
 }
 
-const FeatureResponse2_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("feature"),
+const FeatureResponse2_ = withFastDecode(
+  Schema.Struct({
+    object: constant("feature"),
     id: Schema.String,
     name: Schema.String,
     description: Schema.String,
     slug: Schema.String,
-    avatarUrl: /* @__PURE__ */ required(Schema.String, "avatar_url")
+    avatarUrl: required(Schema.String, "avatar_url")
   }),
   decodeFeatureResponse2
 )
@@ -2291,7 +2215,7 @@ function decodeCommercePlan2Features(input: unknown): unknown {
   return Decode.array(input, decodeFeatureResponse2)
 }
 
-const decodeCommercePlan2 = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeCommercePlan2 = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_plan")
   this.id = Decode.string(input.id)
@@ -2331,37 +2255,37 @@ const decodeCommercePlan2 = /* @__PURE__ */ Decode.model(function (this: Decode.
   if (value !== Decode.absent) this.freeTrialDays = value
 })
 
-const CommercePlan2_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_plan"),
+const CommercePlan2_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_plan"),
     id: Schema.String,
     name: Schema.String,
-    fee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "fee"),
-    annualMonthlyFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_monthly_fee"),
-    annualFee: /* @__PURE__ */ nullable(CommerceMoneyResponse, "annual_fee"),
+    fee: nullable(CommerceMoneyResponse, "fee"),
+    annualMonthlyFee: nullable(CommerceMoneyResponse, "annual_monthly_fee"),
+    annualFee: nullable(CommerceMoneyResponse, "annual_fee"),
     amount: Schema.Number,
-    amountFormatted: /* @__PURE__ */ required(Schema.String, "amount_formatted"),
-    annualMonthlyAmount: /* @__PURE__ */ required(Schema.Number, "annual_monthly_amount"),
-    annualMonthlyAmountFormatted: /* @__PURE__ */ required(Schema.String, "annual_monthly_amount_formatted"),
-    annualAmount: /* @__PURE__ */ required(Schema.Number, "annual_amount"),
-    annualAmountFormatted: /* @__PURE__ */ required(Schema.String, "annual_amount_formatted"),
-    currencySymbol: /* @__PURE__ */ required(Schema.String, "currency_symbol"),
+    amountFormatted: required(Schema.String, "amount_formatted"),
+    annualMonthlyAmount: required(Schema.Number, "annual_monthly_amount"),
+    annualMonthlyAmountFormatted: required(Schema.String, "annual_monthly_amount_formatted"),
+    annualAmount: required(Schema.Number, "annual_amount"),
+    annualAmountFormatted: required(Schema.String, "annual_amount_formatted"),
+    currencySymbol: required(Schema.String, "currency_symbol"),
     currency: Schema.String,
-    description: /* @__PURE__ */ Schema.optional(Schema.String),
-    productId: /* @__PURE__ */ required(Schema.String, "product_id"),
-    isDefault: /* @__PURE__ */ required(Schema.Boolean, "is_default"),
-    isRecurring: /* @__PURE__ */ required(Schema.Boolean, "is_recurring"),
-    publiclyVisible: /* @__PURE__ */ required(Schema.Boolean, "publicly_visible"),
-    hasBaseFee: /* @__PURE__ */ required(Schema.Boolean, "has_base_fee"),
-    payerType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "payer_type"),
-    forPayerType: /* @__PURE__ */ required(Schema.String, "for_payer_type"),
+    description: Schema.optional(Schema.String),
+    productId: required(Schema.String, "product_id"),
+    isDefault: required(Schema.Boolean, "is_default"),
+    isRecurring: required(Schema.Boolean, "is_recurring"),
+    publiclyVisible: required(Schema.Boolean, "publicly_visible"),
+    hasBaseFee: required(Schema.Boolean, "has_base_fee"),
+    payerType: required(Schema.Array(Schema.String), "payer_type"),
+    forPayerType: required(Schema.String, "for_payer_type"),
     slug: Schema.String,
-    avatarUrl: /* @__PURE__ */ optional(Schema.String, "avatar_url"),
-    period: /* @__PURE__ */ Schema.optional(Schema.String),
-    interval: /* @__PURE__ */ Schema.optional(Schema.Number),
-    features: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(FeatureResponse2)),
-    freeTrialEnabled: /* @__PURE__ */ optional(Schema.Boolean, "free_trial_enabled"),
-    freeTrialDays: /* @__PURE__ */ optionalNullable(Schema.Number, "free_trial_days")
+    avatarUrl: optional(Schema.String, "avatar_url"),
+    period: Schema.optional(Schema.String),
+    interval: Schema.optional(Schema.Number),
+    features: Schema.optional(Schema.Array(FeatureResponse2)),
+    freeTrialEnabled: optional(Schema.Boolean, "free_trial_enabled"),
+    freeTrialDays: optionalNullable(Schema.Number, "free_trial_days")
   }),
   decodeCommercePlan2
 )
@@ -2387,10 +2311,7 @@ export interface CommercePlan2Encoded extends Schema.Schema.Encoded<typeof Comme
  */
 export const CommercePlan2: Schema.Schema<CommercePlan2, CommercePlan2Encoded> = CommercePlan2_
 
-const decodeCommercePriceTransitionDetails = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommercePriceTransitionDetails = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.previousPlan = decodeCommercePlan2(input.previous_plan)
   this.previousPrice = decodeBillingPriceResponse(input.previous_price)
@@ -2410,23 +2331,20 @@ const decodeCommercePriceTransitionDetails = /* @__PURE__ */ Decode.model(functi
   this.previousSubscriptionItemId = Decode.string(input.previous_subscription_item_id)
 })
 
-const CommercePriceTransitionDetails_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    previousPlan: /* @__PURE__ */ required(CommercePlan2, "previous_plan"),
-    previousPrice: /* @__PURE__ */ required(BillingPriceResponse, "previous_price"),
-    effectiveAt: /* @__PURE__ */ required(Schema.Number, "effective_at"),
-    effectiveMode: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum<"immediate" | "end_of_period">(),
-      "effective_mode"
-    ),
-    nextBillingDate: /* @__PURE__ */ optionalNullable(Schema.Number, "next_billing_date"),
-    chargedImmediately: /* @__PURE__ */ required(Schema.Boolean, "charged_immediately"),
-    immediateCharge: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "immediate_charge"),
-    previousSubscriptionItemStatus: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum<"canceled" | "ended" | "abandoned">(),
+const CommercePriceTransitionDetails_ = withFastDecode(
+  Schema.Struct({
+    previousPlan: required(CommercePlan2, "previous_plan"),
+    previousPrice: required(BillingPriceResponse, "previous_price"),
+    effectiveAt: required(Schema.Number, "effective_at"),
+    effectiveMode: required(openEnum<"immediate" | "end_of_period">(), "effective_mode"),
+    nextBillingDate: optionalNullable(Schema.Number, "next_billing_date"),
+    chargedImmediately: required(Schema.Boolean, "charged_immediately"),
+    immediateCharge: optionalNullable(CommerceMoneyResponse, "immediate_charge"),
+    previousSubscriptionItemStatus: required(
+      openEnum<"canceled" | "ended" | "abandoned">(),
       "previous_subscription_item_status"
     ),
-    previousSubscriptionItemId: /* @__PURE__ */ required(Schema.String, "previous_subscription_item_id")
+    previousSubscriptionItemId: required(Schema.String, "previous_subscription_item_id")
   }),
   decodeCommercePriceTransitionDetails
 )
@@ -2457,7 +2375,7 @@ export const CommercePriceTransitionDetails: Schema.Schema<
   CommercePriceTransitionDetailsEncoded
 > = CommercePriceTransitionDetails_
 
-const decodeCommerceSubscriptionCreditResponse = /* @__PURE__ */ Decode.model(function (
+const decodeCommerceSubscriptionCreditResponse = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -2468,10 +2386,10 @@ const decodeCommerceSubscriptionCreditResponse = /* @__PURE__ */ Decode.model(fu
   if (value !== Decode.absent) this.cycleRemainingPercent = value
 })
 
-const CommerceSubscriptionCreditResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
-    cycleRemainingPercent: /* @__PURE__ */ optional(Schema.Number, "cycle_remaining_percent")
+const CommerceSubscriptionCreditResponse_ = withFastDecode(
+  Schema.Struct({
+    amount: optionalNullable(CommerceMoneyResponse, "amount"),
+    cycleRemainingPercent: optional(Schema.Number, "cycle_remaining_percent")
   }),
   decodeCommerceSubscriptionCreditResponse
 )
@@ -2506,10 +2424,7 @@ function decodeCommerceTotalsResponsePerUnitTotals(input: unknown): unknown {
   return Decode.array(input, decodeCommercePerUnitTotal)
 }
 
-const decodeCommerceTotalsResponse = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommerceTotalsResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.subtotal = decodeCommerceMoneyResponse(input.subtotal)
   this.baseFee = decodeCommerceMoneyResponse(input.base_fee)
@@ -2528,18 +2443,15 @@ const decodeCommerceTotalsResponse = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.discounts = value
 })
 
-const CommerceTotalsResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommerceTotalsResponse_ = withFastDecode(
+  Schema.Struct({
     subtotal: CommerceMoneyResponse,
-    baseFee: /* @__PURE__ */ required(CommerceMoneyResponse, "base_fee"),
-    taxTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "tax_total"),
-    grandTotal: /* @__PURE__ */ required(CommerceMoneyResponse, "grand_total"),
-    perUnitTotals: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(CommercePerUnitTotal),
-      "per_unit_totals"
-    ),
-    credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
-    discounts: /* @__PURE__ */ optionalNullable(CommerceDiscountsResponse, "discounts")
+    baseFee: required(CommerceMoneyResponse, "base_fee"),
+    taxTotal: required(CommerceMoneyResponse, "tax_total"),
+    grandTotal: required(CommerceMoneyResponse, "grand_total"),
+    perUnitTotals: optional(Schema.Array(CommercePerUnitTotal), "per_unit_totals"),
+    credits: optionalNullable(CommerceCreditsResponse, "credits"),
+    discounts: optionalNullable(CommerceDiscountsResponse, "discounts")
   }),
   decodeCommerceTotalsResponse
 )
@@ -2571,7 +2483,7 @@ function decodeCommerceSubscriptionItemNextPaymentResponsePerUnitTotals(input: u
   return Decode.array(input, decodeCommercePerUnitTotal)
 }
 
-const decodeCommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ Decode.model(function (
+const decodeCommerceSubscriptionItemNextPaymentResponse = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -2591,15 +2503,12 @@ const decodeCommerceSubscriptionItemNextPaymentResponse = /* @__PURE__ */ Decode
   if (value !== Decode.absent) this.totals = value
 })
 
-const CommerceSubscriptionItemNextPaymentResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
-    date: /* @__PURE__ */ optionalNullable(Schema.Number, "date"),
-    perUnitTotals: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(CommercePerUnitTotal),
-      "per_unit_totals"
-    ),
-    totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse, "totals")
+const CommerceSubscriptionItemNextPaymentResponse_ = withFastDecode(
+  Schema.Struct({
+    amount: optionalNullable(CommerceMoneyResponse, "amount"),
+    date: optionalNullable(Schema.Number, "date"),
+    perUnitTotals: optional(Schema.Array(CommercePerUnitTotal), "per_unit_totals"),
+    totals: optionalNullable(CommerceTotalsResponse, "totals")
   }),
   decodeCommerceSubscriptionItemNextPaymentResponse
 )
@@ -2630,10 +2539,7 @@ export const CommerceSubscriptionItemNextPaymentResponse: Schema.Schema<
   CommerceSubscriptionItemNextPaymentResponseEncoded
 > = CommerceSubscriptionItemNextPaymentResponse_
 
-const decodeCommerceSubscriptionItem2 = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommerceSubscriptionItem2 = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_subscription_item")
   this.id = Decode.string(input.id)
@@ -2691,42 +2597,34 @@ const decodeCommerceSubscriptionItem2 = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const CommerceSubscriptionItem2_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_subscription_item"),
+const CommerceSubscriptionItem2_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_subscription_item"),
     id: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    status: /* @__PURE__ */ openEnum<
-      "active" | "ended" | "past_due" | "upcoming" | "incomplete" | "abandoned"
-    >(),
-    credit: /* @__PURE__ */ optionalNullable(CommerceSubscriptionCreditResponse, "credit"),
-    planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
-    priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
-    plan: /* @__PURE__ */ nullable(CommercePlan2, "plan"),
-    planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum<"month" | "annual">(), "plan_period"),
-    paymentSourceId: /* @__PURE__ */ required(Schema.String, "payment_source_id"),
-    paymentSource: /* @__PURE__ */ optionalNullable(CommercePaymentSourceResponse, "payment_source"),
-    lifetimePaid: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "lifetime_paid"),
-    amount: /* @__PURE__ */ optionalNullable(CommerceMoneyResponse, "amount"),
-    nextInvoice: /* @__PURE__ */ optionalNullable(
-      CommerceSubscriptionItemNextPaymentResponse,
-      "next_invoice"
-    ),
-    nextPayment: /* @__PURE__ */ optionalNullable(
-      CommerceSubscriptionItemNextPaymentResponse,
-      "next_payment"
-    ),
-    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-    payer: /* @__PURE__ */ optionalNullable(CommercePayerResponse2, "payer"),
-    isFreeTrial: /* @__PURE__ */ required(Schema.Boolean, "is_free_trial"),
-    periodStart: /* @__PURE__ */ optionalNullable(Schema.Number, "period_start"),
-    periodEnd: /* @__PURE__ */ optionalNullable(Schema.Number, "period_end"),
-    prorationDate: /* @__PURE__ */ required(Schema.String, "proration_date"),
-    canceledAt: /* @__PURE__ */ optionalNullable(Schema.Number, "canceled_at"),
-    pastDueAt: /* @__PURE__ */ optionalNullable(Schema.Number, "past_due_at"),
-    endedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "ended_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    instanceId: required(Schema.String, "instance_id"),
+    status: openEnum<"active" | "ended" | "past_due" | "upcoming" | "incomplete" | "abandoned">(),
+    credit: optionalNullable(CommerceSubscriptionCreditResponse, "credit"),
+    planId: required(Schema.String, "plan_id"),
+    priceId: optional(Schema.String, "price_id"),
+    plan: nullable(CommercePlan2, "plan"),
+    planPeriod: required(openEnum<"month" | "annual">(), "plan_period"),
+    paymentSourceId: required(Schema.String, "payment_source_id"),
+    paymentSource: optionalNullable(CommercePaymentSourceResponse, "payment_source"),
+    lifetimePaid: optionalNullable(CommerceMoneyResponse, "lifetime_paid"),
+    amount: optionalNullable(CommerceMoneyResponse, "amount"),
+    nextInvoice: optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_invoice"),
+    nextPayment: optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_payment"),
+    payerId: required(Schema.String, "payer_id"),
+    payer: optionalNullable(CommercePayerResponse2, "payer"),
+    isFreeTrial: required(Schema.Boolean, "is_free_trial"),
+    periodStart: optionalNullable(Schema.Number, "period_start"),
+    periodEnd: optionalNullable(Schema.Number, "period_end"),
+    prorationDate: required(Schema.String, "proration_date"),
+    canceledAt: optionalNullable(Schema.Number, "canceled_at"),
+    pastDueAt: optionalNullable(Schema.Number, "past_due_at"),
+    endedAt: optionalNullable(Schema.Number, "ended_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeCommerceSubscriptionItem2
 )
@@ -2766,10 +2664,10 @@ function decodeCommercePriceTransitionResponse(input: unknown): unknown {
   }
 }
 
-const CommercePriceTransitionResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_price_transition"),
-    subscriptionItem: /* @__PURE__ */ required(CommerceSubscriptionItem2, "subscription_item"),
+const CommercePriceTransitionResponse_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_price_transition"),
+    subscriptionItem: required(CommerceSubscriptionItem2, "subscription_item"),
     transition: CommercePriceTransitionDetails
   }),
   decodeCommercePriceTransitionResponse
@@ -2805,20 +2703,19 @@ function decodeCommerceSubscriptionItemSeatsResponseTiers(input: unknown): unkno
   return Decode.array(input, decodeCommercePerUnitTotalTier2)
 }
 
-const decodeCommerceSubscriptionItemSeatsResponse = /* @__PURE__ */ Decode.model(function (
+const decodeCommerceSubscriptionItemSeatsResponse = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
-  let value: unknown
   this.quantity = Decode.nullable(input.quantity, Decode.number)
-  value = Decode.optional(input.tiers, input, "tiers", decodeCommerceSubscriptionItemSeatsResponseTiers)
+  const value = Decode.optional(input.tiers, input, "tiers", decodeCommerceSubscriptionItemSeatsResponseTiers)
   if (value !== Decode.absent) this.tiers = value
 })
 
-const CommerceSubscriptionItemSeatsResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    quantity: /* @__PURE__ */ nullable(Schema.Number, "quantity"),
-    tiers: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(CommercePerUnitTotalTier2))
+const CommerceSubscriptionItemSeatsResponse_ = withFastDecode(
+  Schema.Struct({
+    quantity: nullable(Schema.Number, "quantity"),
+    tiers: Schema.optional(Schema.Array(CommercePerUnitTotalTier2))
   }),
   decodeCommerceSubscriptionItemSeatsResponse
 )
@@ -2849,10 +2746,7 @@ export const CommerceSubscriptionItemSeatsResponse: Schema.Schema<
   CommerceSubscriptionItemSeatsResponseEncoded
 > = CommerceSubscriptionItemSeatsResponse_
 
-const decodeCommerceSubscriptionItem = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommerceSubscriptionItem = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_subscription_item")
   this.id = Decode.string(input.id)
@@ -2900,39 +2794,36 @@ const decodeCommerceSubscriptionItem = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.totals = value
 })
 
-const CommerceSubscriptionItem_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_subscription_item"),
+const CommerceSubscriptionItem_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_subscription_item"),
     id: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    status: /* @__PURE__ */ openEnum<
+    instanceId: required(Schema.String, "instance_id"),
+    status: openEnum<
       "active" | "canceled" | "expired" | "ended" | "past_due" | "upcoming" | "incomplete" | "abandoned"
     >(),
-    credit: /* @__PURE__ */ Schema.optional(CommerceSubscriptionCreditResponse),
-    credits: /* @__PURE__ */ optionalNullable(CommerceCreditsResponse, "credits"),
-    planId: /* @__PURE__ */ nullable(Schema.String, "plan_id"),
-    priceId: /* @__PURE__ */ optional(Schema.String, "price_id"),
-    plan: /* @__PURE__ */ optionalNullable(CommercePlan, "plan"),
-    planPeriod: /* @__PURE__ */ required(/* @__PURE__ */ openEnum<"month" | "annual">(), "plan_period"),
-    paymentMethod: /* @__PURE__ */ optional(CommercePaymentMethodResponse, "payment_method"),
-    lifetimePaid: /* @__PURE__ */ optional(CommerceMoneyResponse, "lifetime_paid"),
-    nextPayment: /* @__PURE__ */ optionalNullable(
-      CommerceSubscriptionItemNextPaymentResponse,
-      "next_payment"
-    ),
-    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-    payer: /* @__PURE__ */ Schema.optional(CommercePayerResponse),
-    isFreeTrial: /* @__PURE__ */ required(Schema.Boolean, "is_free_trial"),
-    periodStart: /* @__PURE__ */ required(Schema.Number, "period_start"),
-    periodEnd: /* @__PURE__ */ nullable(Schema.Number, "period_end"),
-    prorationDate: /* @__PURE__ */ optional(Schema.String, "proration_date"),
-    canceledAt: /* @__PURE__ */ nullable(Schema.Number, "canceled_at"),
-    pastDueAt: /* @__PURE__ */ nullable(Schema.Number, "past_due_at"),
-    endedAt: /* @__PURE__ */ nullable(Schema.Number, "ended_at"),
-    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
-    seats: /* @__PURE__ */ optionalNullable(CommerceSubscriptionItemSeatsResponse, "seats"),
-    totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals")
+    credit: Schema.optional(CommerceSubscriptionCreditResponse),
+    credits: optionalNullable(CommerceCreditsResponse, "credits"),
+    planId: nullable(Schema.String, "plan_id"),
+    priceId: optional(Schema.String, "price_id"),
+    plan: optionalNullable(CommercePlan, "plan"),
+    planPeriod: required(openEnum<"month" | "annual">(), "plan_period"),
+    paymentMethod: optional(CommercePaymentMethodResponse, "payment_method"),
+    lifetimePaid: optional(CommerceMoneyResponse, "lifetime_paid"),
+    nextPayment: optionalNullable(CommerceSubscriptionItemNextPaymentResponse, "next_payment"),
+    payerId: required(Schema.String, "payer_id"),
+    payer: Schema.optional(CommercePayerResponse),
+    isFreeTrial: required(Schema.Boolean, "is_free_trial"),
+    periodStart: required(Schema.Number, "period_start"),
+    periodEnd: nullable(Schema.Number, "period_end"),
+    prorationDate: optional(Schema.String, "proration_date"),
+    canceledAt: nullable(Schema.Number, "canceled_at"),
+    pastDueAt: nullable(Schema.Number, "past_due_at"),
+    endedAt: nullable(Schema.Number, "ended_at"),
+    createdAt: optional(Schema.Number, "created_at"),
+    updatedAt: optional(Schema.Number, "updated_at"),
+    seats: optionalNullable(CommerceSubscriptionItemSeatsResponse, "seats"),
+    totals: optionalNullable(CommerceTotalsResponse2, "totals")
   }),
   decodeCommerceSubscriptionItem
 )
@@ -2966,10 +2857,7 @@ function decodeCommerceSubscriptionNextPaymentPerUnitTotals(input: unknown): unk
   return Decode.array(input, decodeCommercePerUnitTotal2)
 }
 
-const decodeCommerceSubscriptionNextPayment = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommerceSubscriptionNextPayment = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.date = Decode.number(input.date)
   this.amount = decodeCommerceMoneyResponse(input.amount)
@@ -2984,15 +2872,12 @@ const decodeCommerceSubscriptionNextPayment = /* @__PURE__ */ Decode.model(funct
   if (value !== Decode.absent) this.totals = value
 })
 
-const CommerceSubscriptionNextPayment_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const CommerceSubscriptionNextPayment_ = withFastDecode(
+  Schema.Struct({
     date: Schema.Number,
     amount: CommerceMoneyResponse,
-    perUnitTotals: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(CommercePerUnitTotal2),
-      "per_unit_totals"
-    ),
-    totals: /* @__PURE__ */ optionalNullable(CommerceTotalsResponse2, "totals")
+    perUnitTotals: optional(Schema.Array(CommercePerUnitTotal2), "per_unit_totals"),
+    totals: optionalNullable(CommerceTotalsResponse2, "totals")
   }),
   decodeCommerceSubscriptionNextPayment
 )
@@ -3023,10 +2908,7 @@ export const CommerceSubscriptionNextPayment: Schema.Schema<
   CommerceSubscriptionNextPaymentEncoded
 > = CommerceSubscriptionNextPayment_
 
-const decodeCommerceSubscription = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCommerceSubscription = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "commerce_subscription")
   this.id = Decode.string(input.id)
@@ -3044,25 +2926,20 @@ const decodeCommerceSubscription = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.eligibleForFreeTrial = value
 })
 
-const CommerceSubscription_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("commerce_subscription"),
+const CommerceSubscription_ = withFastDecode(
+  Schema.Struct({
+    object: constant("commerce_subscription"),
     id: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    status: /* @__PURE__ */ openEnum<
-      "active" | "past_due" | "canceled" | "ended" | "abandoned" | "incomplete"
-    >(),
-    payerId: /* @__PURE__ */ required(Schema.String, "payer_id"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    activeAt: /* @__PURE__ */ nullable(Schema.Number, "active_at"),
-    pastDueAt: /* @__PURE__ */ nullable(Schema.Number, "past_due_at"),
-    subscriptionItems: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
-      "subscription_items"
-    ),
-    nextPayment: /* @__PURE__ */ optional(CommerceSubscriptionNextPayment, "next_payment"),
-    eligibleForFreeTrial: /* @__PURE__ */ optional(Schema.Boolean, "eligible_for_free_trial")
+    instanceId: required(Schema.String, "instance_id"),
+    status: openEnum<"active" | "past_due" | "canceled" | "ended" | "abandoned" | "incomplete">(),
+    payerId: required(Schema.String, "payer_id"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    activeAt: nullable(Schema.Number, "active_at"),
+    pastDueAt: nullable(Schema.Number, "past_due_at"),
+    subscriptionItems: required(Schema.Array(CommerceSubscriptionItem), "subscription_items"),
+    nextPayment: optional(CommerceSubscriptionNextPayment, "next_payment"),
+    eligibleForFreeTrial: optional(Schema.Boolean, "eligible_for_free_trial")
   }),
   decodeCommerceSubscription
 )
@@ -3098,11 +2975,8 @@ function decodeCookies(input: unknown): unknown {
   }
 }
 
-const Cookies_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("cookies"),
-    cookies: /* @__PURE__ */ Schema.Array(Schema.String)
-  }),
+const Cookies_ = withFastDecode(
+  Schema.Struct({ object: constant("cookies"), cookies: Schema.Array(Schema.String) }),
   decodeCookies
 )
 /**
@@ -3127,10 +3001,7 @@ export interface CookiesEncoded extends Schema.Schema.Encoded<typeof Cookies_> {
  */
 export const Cookies: Schema.Schema<Cookies, CookiesEncoded> = Cookies_
 
-const decodeCreateBillingPriceRequest = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeCreateBillingPriceRequest = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.planId = Decode.string(input.plan_id)
   value = Decode.optional(input.currency, input, "currency", Decode.string)
@@ -3144,17 +3015,14 @@ const decodeCreateBillingPriceRequest = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.supportedBillingPeriods = value
 })
 
-const CreateBillingPriceRequest_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    planId: /* @__PURE__ */ required(Schema.String, "plan_id"),
-    currency: /* @__PURE__ */ Schema.optional(Schema.String),
-    amount: /* @__PURE__ */ nullable(Schema.Number, "amount"),
-    annualMonthlyAmount: /* @__PURE__ */ optionalNullable(Schema.Number, "annual_monthly_amount"),
-    description: /* @__PURE__ */ Schema.optional(Schema.String),
-    supportedBillingPeriods: /* @__PURE__ */ optional(
-      /* @__PURE__ */ openEnum<"month" | "annual" | "both">(),
-      "supported_billing_periods"
-    )
+const CreateBillingPriceRequest_ = withFastDecode(
+  Schema.Struct({
+    planId: required(Schema.String, "plan_id"),
+    currency: Schema.optional(Schema.String),
+    amount: nullable(Schema.Number, "amount"),
+    annualMonthlyAmount: optionalNullable(Schema.Number, "annual_monthly_amount"),
+    description: Schema.optional(Schema.String),
+    supportedBillingPeriods: optional(openEnum<"month" | "annual" | "both">(), "supported_billing_periods")
   }),
   decodeCreateBillingPriceRequest
 )
@@ -3184,7 +3052,7 @@ export const CreateBillingPriceRequest: Schema.Schema<
   CreateBillingPriceRequestEncoded
 > = CreateBillingPriceRequest_
 
-const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeDeletedObject = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", Decode.string)
   if (value !== Decode.absent) this.object = value
@@ -3197,13 +3065,13 @@ const decodeDeletedObject = /* @__PURE__ */ Decode.model(function (this: Decode.
   if (value !== Decode.absent) this.externalId = value
 })
 
-const DeletedObject_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(Schema.String),
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    slug: /* @__PURE__ */ Schema.optional(Schema.String),
+const DeletedObject_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.String),
+    id: Schema.optional(Schema.String),
+    slug: Schema.optional(Schema.String),
     deleted: Schema.Boolean,
-    externalId: /* @__PURE__ */ optional(Schema.String, "external_id")
+    externalId: optional(Schema.String, "external_id")
   }),
   decodeDeletedObject
 )
@@ -3233,10 +3101,7 @@ function isDirectoryAttributeMappingValue(input: unknown): boolean {
   return typeof input === "string"
 }
 
-const decodeDirectoryCustomAttributesItem = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeDirectoryCustomAttributesItem = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.name, input, "name", Decode.string)
   if (value !== Decode.absent) this.name = value
@@ -3256,7 +3121,7 @@ function decodeDirectoryCustomAttributes(input: unknown): unknown {
   return Decode.array(input, decodeDirectoryCustomAttributesItem)
 }
 
-const decodeDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeDirectory = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "directory")
   this.id = Decode.string(input.id)
@@ -3286,36 +3151,36 @@ const decodeDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Buil
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const Directory_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("directory"),
+const Directory_ = withFastDecode(
+  Schema.Struct({
+    object: constant("directory"),
     id: Schema.String,
     name: Schema.String,
-    enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
-    endpointUrl: /* @__PURE__ */ required(Schema.String, "endpoint_url"),
+    enterpriseConnectionId: optionalNullable(Schema.String, "enterprise_connection_id"),
+    endpointUrl: required(Schema.String, "endpoint_url"),
     provider: Schema.String,
     enabled: Schema.Boolean,
-    groupRoleMappingEnabled: /* @__PURE__ */ required(Schema.Boolean, "group_role_mapping_enabled"),
-    attributeMapping: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+    groupRoleMappingEnabled: required(Schema.Boolean, "group_role_mapping_enabled"),
+    attributeMapping: required(
+      Schema.Record({ key: Schema.String, value: Schema.String }),
       "attribute_mapping"
     ),
-    customAttributes: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(
-        /* @__PURE__ */ Schema.Struct({
-          name: /* @__PURE__ */ Schema.optional(Schema.String),
-          key: /* @__PURE__ */ Schema.optional(Schema.String),
-          ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
-          scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
-          directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
-          multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
+    customAttributes: optional(
+      Schema.Array(
+        Schema.Struct({
+          name: Schema.optional(Schema.String),
+          key: Schema.optional(Schema.String),
+          ssoPath: optional(Schema.String, "sso_path"),
+          scimPath: optional(Schema.String, "scim_path"),
+          directoryPath: optional(Schema.String, "directory_path"),
+          multiValued: optional(Schema.Boolean, "multi_valued")
         })
       ),
       "custom_attributes"
     ),
-    apiKey: /* @__PURE__ */ optionalNullable(Schema.String, "api_key"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    apiKey: optionalNullable(Schema.String, "api_key"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeDirectory
 )
@@ -3352,10 +3217,7 @@ function decodeDirectories(input: unknown): unknown {
  * @since 0.1.0
  * @category models
  */
-export const Directories = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Array(Directory),
-  decodeDirectories
-)
+export const Directories = withFastDecode(Schema.Array(Directory), decodeDirectories)
 /**
  * `Directories`
  *
@@ -3379,16 +3241,16 @@ function decodePermission(input: unknown): unknown {
   }
 }
 
-const Permission_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("permission"),
+const Permission_ = withFastDecode(
+  Schema.Struct({
+    object: constant("permission"),
     id: Schema.String,
     name: Schema.String,
     key: Schema.String,
     description: Schema.String,
     type: Schema.String,
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodePermission
 )
@@ -3430,17 +3292,17 @@ function decodeRole(input: unknown): unknown {
   }
 }
 
-const Role_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("role"),
+const Role_ = withFastDecode(
+  Schema.Struct({
+    object: constant("role"),
     id: Schema.String,
     name: Schema.String,
     key: Schema.String,
-    description: /* @__PURE__ */ nullable(Schema.String, "description"),
-    isCreatorEligible: /* @__PURE__ */ required(Schema.Boolean, "is_creator_eligible"),
-    permissions: /* @__PURE__ */ Schema.Array(Permission),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    description: nullable(Schema.String, "description"),
+    isCreatorEligible: required(Schema.Boolean, "is_creator_eligible"),
+    permissions: Schema.Array(Permission),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeRole
 )
@@ -3466,11 +3328,7 @@ export interface RoleEncoded extends Schema.Schema.Encoded<typeof Role_> {}
  */
 export const Role: Schema.Schema<Role, RoleEncoded> = Role_
 
-const decodeDirectoryGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeDirectoryGroupRoleMapping = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.constant(input.object, "directory_group_role_mapping")
   this.id = Decode.string(input.id)
   this.directoryId = Decode.string(input.directory_id)
@@ -3479,27 +3337,27 @@ const decodeDirectoryGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
   this.scimGroupId = Decode.string(input.scim_group_id)
   this.directoryGroupDisplayName = Decode.string(input.directory_group_display_name)
   this.scimGroupDisplayName = Decode.string(input.scim_group_display_name)
-  value = Decode.optional(input.role, input, "role", decodeRole)
+  const value = Decode.optional(input.role, input, "role", decodeRole)
   if (value !== Decode.absent) this.role = value
   this.precedence = Decode.number(input.precedence)
   this.createdAt = Decode.number(input.created_at)
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const DirectoryGroupRoleMapping_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("directory_group_role_mapping"),
+const DirectoryGroupRoleMapping_ = withFastDecode(
+  Schema.Struct({
+    object: constant("directory_group_role_mapping"),
     id: Schema.String,
-    directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
-    scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
-    directoryGroupId: /* @__PURE__ */ required(Schema.String, "directory_group_id"),
-    scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
-    directoryGroupDisplayName: /* @__PURE__ */ required(Schema.String, "directory_group_display_name"),
-    scimGroupDisplayName: /* @__PURE__ */ required(Schema.String, "scim_group_display_name"),
-    role: /* @__PURE__ */ Schema.optional(Role),
+    directoryId: required(Schema.String, "directory_id"),
+    scimDirectoryId: required(Schema.String, "scim_directory_id"),
+    directoryGroupId: required(Schema.String, "directory_group_id"),
+    scimGroupId: required(Schema.String, "scim_group_id"),
+    directoryGroupDisplayName: required(Schema.String, "directory_group_display_name"),
+    scimGroupDisplayName: required(Schema.String, "scim_group_display_name"),
+    role: Schema.optional(Role),
     precedence: Schema.Number,
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeDirectoryGroupRoleMapping
 )
@@ -3540,8 +3398,8 @@ function decodeDirectoryGroupRoleMappings(input: unknown): unknown {
  * @since 0.1.0
  * @category models
  */
-export const DirectoryGroupRoleMappings = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Array(DirectoryGroupRoleMapping),
+export const DirectoryGroupRoleMappings = withFastDecode(
+  Schema.Array(DirectoryGroupRoleMapping),
   decodeDirectoryGroupRoleMappings
 )
 /**
@@ -3556,7 +3414,7 @@ function decodeDomainCnameTargets(input: unknown): unknown {
   return Decode.array(input, decodeCNameTarget)
 }
 
-const decodeDomain = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeDomain = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "domain")
   this.id = Decode.string(input.id)
@@ -3572,17 +3430,17 @@ const decodeDomain = /* @__PURE__ */ Decode.model(function (this: Decode.Built, 
   if (value !== Decode.absent) this.cnameTargets = value
 })
 
-const Domain_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("domain"),
+const Domain_ = withFastDecode(
+  Schema.Struct({
+    object: constant("domain"),
     id: Schema.String,
     name: Schema.String,
-    isSatellite: /* @__PURE__ */ required(Schema.Boolean, "is_satellite"),
-    frontendApiUrl: /* @__PURE__ */ required(Schema.String, "frontend_api_url"),
-    accountsPortalUrl: /* @__PURE__ */ optionalNullable(Schema.String, "accounts_portal_url"),
-    proxyUrl: /* @__PURE__ */ optionalNullable(Schema.String, "proxy_url"),
-    developmentOrigin: /* @__PURE__ */ required(Schema.String, "development_origin"),
-    cnameTargets: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(CNameTarget), "cname_targets")
+    isSatellite: required(Schema.Boolean, "is_satellite"),
+    frontendApiUrl: required(Schema.String, "frontend_api_url"),
+    accountsPortalUrl: optionalNullable(Schema.String, "accounts_portal_url"),
+    proxyUrl: optionalNullable(Schema.String, "proxy_url"),
+    developmentOrigin: required(Schema.String, "development_origin"),
+    cnameTargets: optionalNullable(Schema.Array(CNameTarget), "cname_targets")
   }),
   decodeDomain
 )
@@ -3617,11 +3475,8 @@ function decodeDomains(input: unknown): unknown {
   }
 }
 
-const Domains_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(Domain),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const Domains_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(Domain), totalCount: required(Schema.Number, "total_count") }),
   decodeDomains
 )
 /**
@@ -3655,8 +3510,8 @@ function decodeIdentificationLink(input: unknown): unknown {
   }
 }
 
-const IdentificationLink_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ type: Schema.String, id: Schema.String }),
+const IdentificationLink_ = withFastDecode(
+  Schema.Struct({ type: Schema.String, id: Schema.String }),
   decodeIdentificationLink
 )
 /**
@@ -3682,7 +3537,7 @@ export interface IdentificationLinkEncoded extends Schema.Schema.Encoded<typeof 
 export const IdentificationLink: Schema.Schema<IdentificationLink, IdentificationLinkEncoded> =
   IdentificationLink_
 
-const UnknownEmailAddressVerification_ = /* @__PURE__ */ unknownVariant(
+const UnknownEmailAddressVerification_ = unknownVariant(
   "object",
   [
     "verification_otp",
@@ -3694,13 +3549,13 @@ const UnknownEmailAddressVerification_ = /* @__PURE__ */ unknownVariant(
     "verification_scim"
   ],
   {
-    object: /* @__PURE__ */ variantField(Schema.String, "object"),
-    status: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+    object: variantField(Schema.String, "object"),
+    status: variantField(
+      openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
       "status"
     ),
-    strategy: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<
+    strategy: variantField(
+      openEnum<
         | "phone_code"
         | "email_code"
         | "reset_password_email_code"
@@ -3713,16 +3568,13 @@ const UnknownEmailAddressVerification_ = /* @__PURE__ */ unknownVariant(
       >(),
       "strategy"
     ),
-    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-    channel: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "channel"),
-    verifiedAtClient: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
-      "verified_at_client"
-    ),
-    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error"),
-    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    channel: variantField(Schema.NullOr(Schema.String), "channel"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client"),
+    error: variantField(Schema.NullOr(ClerkError), "error"),
+    externalVerificationRedirectUrl: variantField(
+      Schema.NullOr(Schema.String),
       "external_verification_redirect_url"
     )
   }
@@ -3758,10 +3610,7 @@ function decodeVerificationAdminObject(input: unknown): unknown {
   return Decode.literal(input, "verification_admin")
 }
 
-const decodeVerificationAdmin = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationAdmin = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationAdminObject)
   if (value !== Decode.absent) this.object = value
@@ -3773,14 +3622,14 @@ const decodeVerificationAdmin = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationAdmin_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_admin")),
-    status: /* @__PURE__ */ openEnum<"verified">(),
-    strategy: /* @__PURE__ */ openEnum<"admin">(),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+const VerificationAdmin_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_admin")),
+    status: openEnum<"verified">(),
+    strategy: openEnum<"admin">(),
+    attempts: nullable(Schema.Number, "attempts"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationAdmin
 )
@@ -3811,10 +3660,7 @@ function decodeVerificationEmailLinkObject(input: unknown): unknown {
   return Decode.literal(input, "verification_email_link")
 }
 
-const decodeVerificationEmailLink = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationEmailLink = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationEmailLinkObject)
   if (value !== Decode.absent) this.object = value
@@ -3826,14 +3672,14 @@ const decodeVerificationEmailLink = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationEmailLink_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_email_link")),
-    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
-    strategy: /* @__PURE__ */ openEnum<"email_link">(),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+const VerificationEmailLink_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_email_link")),
+    status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
+    strategy: openEnum<"email_link">(),
+    attempts: nullable(Schema.Number, "attempts"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationEmailLink
 )
@@ -3864,10 +3710,7 @@ function decodeVerificationFromOauthObject(input: unknown): unknown {
   return Decode.literal(input, "verification_from_oauth")
 }
 
-const decodeVerificationFromOauth = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationFromOauth = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationFromOauthObject)
   if (value !== Decode.absent) this.object = value
@@ -3881,15 +3724,15 @@ const decodeVerificationFromOauth = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationFromOauth_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_from_oauth")),
-    status: /* @__PURE__ */ openEnum<"unverified" | "verified">(),
+const VerificationFromOauth_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_from_oauth")),
+    status: openEnum<"unverified" | "verified">(),
     strategy: Schema.String,
-    error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+    error: optionalNullable(ClerkError, "error"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    attempts: nullable(Schema.Number, "attempts"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationFromOauth
 )
@@ -3920,7 +3763,7 @@ function decodeVerificationOtpObject(input: unknown): unknown {
   return Decode.literal(input, "verification_otp")
 }
 
-const decodeVerificationOtp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeVerificationOtp = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationOtpObject)
   if (value !== Decode.absent) this.object = value
@@ -3934,11 +3777,11 @@ const decodeVerificationOtp = /* @__PURE__ */ Decode.model(function (this: Decod
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationOtp_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_otp")),
-    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
-    strategy: /* @__PURE__ */ openEnum<
+const VerificationOtp_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_otp")),
+    status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
+    strategy: openEnum<
       | "phone_code"
       | "email_code"
       | "reset_password_email_code"
@@ -3948,10 +3791,10 @@ const VerificationOtp_ = /* @__PURE__ */ withFastDecode(
       | "email_link"
       | "from_oauth_microsoft"
     >(),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+    attempts: nullable(Schema.Number, "attempts"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    channel: optionalNullable(Schema.String, "channel"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationOtp
 )
@@ -3981,10 +3824,7 @@ function decodeVerificationSamlObject(input: unknown): unknown {
   return Decode.literal(input, "verification_saml")
 }
 
-const decodeVerificationSaml = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationSaml = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationSamlObject)
   if (value !== Decode.absent) this.object = value
@@ -4006,19 +3846,16 @@ const decodeVerificationSaml = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationSaml_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_saml")),
-    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
-    strategy: /* @__PURE__ */ openEnum<"saml">(),
-    externalVerificationRedirectUrl: /* @__PURE__ */ optionalNullable(
-      Schema.String,
-      "external_verification_redirect_url"
-    ),
-    error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
-    expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+const VerificationSaml_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_saml")),
+    status: openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+    strategy: openEnum<"saml">(),
+    externalVerificationRedirectUrl: optionalNullable(Schema.String, "external_verification_redirect_url"),
+    error: optionalNullable(ClerkError, "error"),
+    expireAt: optionalNullable(Schema.Number, "expire_at"),
+    attempts: nullable(Schema.Number, "attempts"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationSaml
 )
@@ -4048,12 +3885,8 @@ function decodeVerificationScimObject(input: unknown): unknown {
   return Decode.literal(input, "verification_scim")
 }
 
-const decodeVerificationScim = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
-  value = Decode.optional(input.object, input, "object", decodeVerificationScimObject)
+const decodeVerificationScim = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  const value = Decode.optional(input.object, input, "object", decodeVerificationScimObject)
   if (value !== Decode.absent) this.object = value
   this.status = Decode.string(input.status)
   this.strategy = Decode.string(input.strategy)
@@ -4061,13 +3894,13 @@ const decodeVerificationScim = /* @__PURE__ */ Decode.model(function (
   this.expireAt = Decode.nullable(input.expire_at, Decode.number)
 })
 
-const VerificationScim_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_scim")),
-    status: /* @__PURE__ */ openEnum<"verified">(),
-    strategy: /* @__PURE__ */ openEnum<"scim">(),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at")
+const VerificationScim_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_scim")),
+    status: openEnum<"verified">(),
+    strategy: openEnum<"scim">(),
+    attempts: nullable(Schema.Number, "attempts"),
+    expireAt: nullable(Schema.Number, "expire_at")
   }),
   decodeVerificationScim
 )
@@ -4097,10 +3930,7 @@ function decodeVerificationTicketObject(input: unknown): unknown {
   return Decode.literal(input, "verification_ticket")
 }
 
-const decodeVerificationTicket = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationTicket = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationTicketObject)
   if (value !== Decode.absent) this.object = value
@@ -4112,14 +3942,14 @@ const decodeVerificationTicket = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationTicket_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_ticket")),
-    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "expired">(),
-    strategy: /* @__PURE__ */ openEnum<"ticket">(),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+const VerificationTicket_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_ticket")),
+    status: openEnum<"unverified" | "verified" | "expired">(),
+    strategy: openEnum<"ticket">(),
+    attempts: nullable(Schema.Number, "attempts"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationTicket
 )
@@ -4160,7 +3990,7 @@ function decodeEmailAddressVerification(input: unknown): unknown {
   )
 }
 
-const decodeEmailAddress = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeEmailAddress = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
@@ -4175,14 +4005,14 @@ const decodeEmailAddress = /* @__PURE__ */ Decode.model(function (this: Decode.B
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const EmailAddress_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ constant("email_address"),
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+const EmailAddress_ = withFastDecode(
+  Schema.Struct({
+    id: Schema.optional(Schema.String),
+    object: constant("email_address"),
+    emailAddress: required(Schema.String, "email_address"),
     reserved: Schema.Boolean,
-    verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(
+    verification: nullable(
+      Schema.Union(
         UnknownEmailAddressVerification,
         VerificationOtp,
         VerificationAdmin,
@@ -4194,10 +4024,10 @@ const EmailAddress_ = /* @__PURE__ */ withFastDecode(
       ),
       "verification"
     ),
-    linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
-    matchesSsoConnection: /* @__PURE__ */ optional(Schema.Boolean, "matches_sso_connection"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    linkedTo: required(Schema.Array(IdentificationLink), "linked_to"),
+    matchesSsoConnection: optional(Schema.Boolean, "matches_sso_connection"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeEmailAddress
 )
@@ -4227,10 +4057,7 @@ function decodeEnterpriseAccountConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeEnterpriseAccountConnection = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeEnterpriseAccountConnection = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
   this.protocol = Decode.string(input.protocol)
@@ -4250,25 +4077,22 @@ const decodeEnterpriseAccountConnection = /* @__PURE__ */ Decode.model(function 
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const EnterpriseAccountConnection_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const EnterpriseAccountConnection_ = withFastDecode(
+  Schema.Struct({
     id: Schema.String,
     protocol: Schema.String,
     provider: Schema.String,
     name: Schema.String,
-    logoPublicUrl: /* @__PURE__ */ nullable(Schema.String, "logo_public_url"),
-    domain: /* @__PURE__ */ Schema.optional(Schema.String),
-    domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    logoPublicUrl: nullable(Schema.String, "logo_public_url"),
+    domain: Schema.optional(Schema.String),
+    domains: Schema.optional(Schema.Array(Schema.String)),
     active: Schema.Boolean,
-    syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
-    allowSubdomains: /* @__PURE__ */ required(Schema.Boolean, "allow_subdomains"),
-    allowIdpInitiated: /* @__PURE__ */ required(Schema.Boolean, "allow_idp_initiated"),
-    disableAdditionalIdentifications: /* @__PURE__ */ required(
-      Schema.Boolean,
-      "disable_additional_identifications"
-    ),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    syncUserAttributes: required(Schema.Boolean, "sync_user_attributes"),
+    allowSubdomains: required(Schema.Boolean, "allow_subdomains"),
+    allowIdpInitiated: required(Schema.Boolean, "allow_idp_initiated"),
+    disableAdditionalIdentifications: required(Schema.Boolean, "disable_additional_identifications"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeEnterpriseAccountConnection
 )
@@ -4299,27 +4123,24 @@ export const EnterpriseAccountConnection: Schema.Schema<
   EnterpriseAccountConnectionEncoded
 > = EnterpriseAccountConnection_
 
-const UnknownEnterpriseAccountVerification_ = /* @__PURE__ */ unknownVariant(
+const UnknownEnterpriseAccountVerification_ = unknownVariant(
   "object",
   ["verification_ticket", "verification_saml", "verification_oauth"],
   {
-    object: /* @__PURE__ */ variantField(Schema.String, "object"),
-    status: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<"unverified" | "verified" | "expired" | "failed" | "transferable">(),
+    object: variantField(Schema.String, "object"),
+    status: variantField(
+      openEnum<"unverified" | "verified" | "expired" | "failed" | "transferable">(),
       "status"
     ),
-    strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"ticket" | "saml">(), "strategy"),
-    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-    verifiedAtClient: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
-      "verified_at_client"
-    ),
-    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
+    strategy: variantField(openEnum<"ticket" | "saml">(), "strategy"),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client"),
+    externalVerificationRedirectUrl: variantField(
+      Schema.NullOr(Schema.String),
       "external_verification_redirect_url"
     ),
-    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error")
+    error: variantField(Schema.NullOr(ClerkError), "error")
   }
 )
 /**
@@ -4353,10 +4174,7 @@ function decodeVerificationOauthObject(input: unknown): unknown {
   return Decode.literal(input, "verification_oauth")
 }
 
-const decodeVerificationOauth = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationOauth = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationOauthObject)
   if (value !== Decode.absent) this.object = value
@@ -4377,19 +4195,16 @@ const decodeVerificationOauth = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationOauth_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_oauth")),
-    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+const VerificationOauth_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_oauth")),
+    status: openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
     strategy: Schema.String,
-    externalVerificationRedirectUrl: /* @__PURE__ */ optional(
-      Schema.String,
-      "external_verification_redirect_url"
-    ),
-    error: /* @__PURE__ */ optionalNullable(ClerkError, "error"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+    externalVerificationRedirectUrl: optional(Schema.String, "external_verification_redirect_url"),
+    error: optionalNullable(ClerkError, "error"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    attempts: nullable(Schema.Number, "attempts"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationOauth
 )
@@ -4426,10 +4241,7 @@ function decodeEnterpriseAccountVerification(input: unknown): unknown {
   )
 }
 
-const decodeEnterpriseAccount = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeEnterpriseAccount = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
   this.object = Decode.constant(input.object, "enterprise_account")
@@ -4465,21 +4277,21 @@ const decodeEnterpriseAccount = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.lastAuthenticatedAt = value
 })
 
-const EnterpriseAccount_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const EnterpriseAccount_ = withFastDecode(
+  Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ constant("enterprise_account"),
-    protocol: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"oauth" | "saml">()),
+    object: constant("enterprise_account"),
+    protocol: Schema.optional(openEnum<"oauth" | "saml">()),
     provider: Schema.String,
     active: Schema.Boolean,
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-    firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
-    providerUserId: /* @__PURE__ */ optionalNullable(Schema.String, "provider_user_id"),
-    enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
-    publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-    verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(
+    emailAddress: required(Schema.String, "email_address"),
+    firstName: optionalNullable(Schema.String, "first_name"),
+    lastName: optionalNullable(Schema.String, "last_name"),
+    providerUserId: optionalNullable(Schema.String, "provider_user_id"),
+    enterpriseConnectionId: optionalNullable(Schema.String, "enterprise_connection_id"),
+    publicMetadata: optional(JsonObject, "public_metadata"),
+    verification: nullable(
+      Schema.Union(
         UnknownEnterpriseAccountVerification,
         VerificationTicket,
         VerificationSaml,
@@ -4487,11 +4299,8 @@ const EnterpriseAccount_ = /* @__PURE__ */ withFastDecode(
       ),
       "verification"
     ),
-    enterpriseConnection: /* @__PURE__ */ optionalNullable(
-      EnterpriseAccountConnection,
-      "enterprise_connection"
-    ),
-    lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at")
+    enterpriseConnection: optionalNullable(EnterpriseAccountConnection, "enterprise_connection"),
+    lastAuthenticatedAt: optionalNullable(Schema.Number, "last_authenticated_at")
   }),
   decodeEnterpriseAccount
 )
@@ -4518,7 +4327,7 @@ export interface EnterpriseAccountEncoded extends Schema.Schema.Encoded<typeof E
 export const EnterpriseAccount: Schema.Schema<EnterpriseAccount, EnterpriseAccountEncoded> =
   EnterpriseAccount_
 
-const decodeEnterpriseConnectionCustomAttributesItem = /* @__PURE__ */ Decode.model(function (
+const decodeEnterpriseConnectionCustomAttributesItem = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -4539,17 +4348,16 @@ function decodeEnterpriseConnectionCustomAttributes(input: unknown): unknown {
   return Decode.array(input, decodeEnterpriseConnectionCustomAttributesItem)
 }
 
-const decodeEnterpriseConnectionSamlConnectionLoginHint = /* @__PURE__ */ Decode.model(function (
+const decodeEnterpriseConnectionSamlConnectionLoginHint = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
-  let value: unknown
   this.mode = Decode.string(input.mode)
-  value = Decode.optional(input.source, input, "source", Decode.string)
+  const value = Decode.optional(input.source, input, "source", Decode.string)
   if (value !== Decode.absent) this.source = value
 })
 
-const decodeEnterpriseConnectionSamlConnection = /* @__PURE__ */ Decode.model(function (
+const decodeEnterpriseConnectionSamlConnection = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -4587,10 +4395,7 @@ const decodeEnterpriseConnectionSamlConnection = /* @__PURE__ */ Decode.model(fu
   if (value !== Decode.absent) this.loginHint = value
 })
 
-const decodeEnterpriseConnectionOauthConfig = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeEnterpriseConnectionOauthConfig = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
@@ -4618,10 +4423,7 @@ const decodeEnterpriseConnectionOauthConfig = /* @__PURE__ */ Decode.model(funct
   if (value !== Decode.absent) this.updatedAt = value
 })
 
-const decodeEnterpriseConnection = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeEnterpriseConnection = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "enterprise_connection")
   this.id = Decode.string(input.id)
@@ -4674,81 +4476,75 @@ const decodeEnterpriseConnection = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const EnterpriseConnection_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("enterprise_connection"),
+const EnterpriseConnection_ = withFastDecode(
+  Schema.Struct({
+    object: constant("enterprise_connection"),
     id: Schema.String,
     name: Schema.String,
     provider: Schema.String,
-    logoPublicUrl: /* @__PURE__ */ optionalNullable(Schema.String, "logo_public_url"),
+    logoPublicUrl: optionalNullable(Schema.String, "logo_public_url"),
     active: Schema.Boolean,
-    domains: /* @__PURE__ */ Schema.Array(Schema.String),
-    organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
-    syncUserAttributes: /* @__PURE__ */ optional(Schema.Boolean, "sync_user_attributes"),
-    disableAdditionalIdentifications: /* @__PURE__ */ optional(
-      Schema.Boolean,
-      "disable_additional_identifications"
-    ),
-    allowOrganizationAccountLinking: /* @__PURE__ */ optional(
-      Schema.Boolean,
-      "allow_organization_account_linking"
-    ),
-    customAttributes: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(
-        /* @__PURE__ */ Schema.Struct({
+    domains: Schema.Array(Schema.String),
+    organizationId: optionalNullable(Schema.String, "organization_id"),
+    syncUserAttributes: optional(Schema.Boolean, "sync_user_attributes"),
+    disableAdditionalIdentifications: optional(Schema.Boolean, "disable_additional_identifications"),
+    allowOrganizationAccountLinking: optional(Schema.Boolean, "allow_organization_account_linking"),
+    customAttributes: optional(
+      Schema.Array(
+        Schema.Struct({
           name: Schema.String,
           key: Schema.String,
-          ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
-          scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
-          directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
-          multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
+          ssoPath: optional(Schema.String, "sso_path"),
+          scimPath: optional(Schema.String, "scim_path"),
+          directoryPath: optional(Schema.String, "directory_path"),
+          multiValued: optional(Schema.Boolean, "multi_valued")
         })
       ),
       "custom_attributes"
     ),
-    samlConnection: /* @__PURE__ */ optionalNullable(
-      /* @__PURE__ */ Schema.Struct({
-        id: /* @__PURE__ */ Schema.optional(Schema.String),
-        name: /* @__PURE__ */ Schema.optional(Schema.String),
-        idpEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "idp_entity_id"),
-        idpSsoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_sso_url"),
-        idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
-        acsUrl: /* @__PURE__ */ optionalNullable(Schema.String, "acs_url"),
-        spEntityId: /* @__PURE__ */ optionalNullable(Schema.String, "sp_entity_id"),
-        spMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "sp_metadata_url"),
-        active: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-        allowIdpInitiated: /* @__PURE__ */ optional(Schema.Boolean, "allow_idp_initiated"),
-        allowSubdomains: /* @__PURE__ */ optional(Schema.Boolean, "allow_subdomains"),
-        forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
-        loginHint: /* @__PURE__ */ optional(
-          /* @__PURE__ */ Schema.Struct({
-            mode: /* @__PURE__ */ openEnum<"email_address" | "custom_attribute" | "off">(),
-            source: /* @__PURE__ */ Schema.optional(Schema.String)
+    samlConnection: optionalNullable(
+      Schema.Struct({
+        id: Schema.optional(Schema.String),
+        name: Schema.optional(Schema.String),
+        idpEntityId: optionalNullable(Schema.String, "idp_entity_id"),
+        idpSsoUrl: optionalNullable(Schema.String, "idp_sso_url"),
+        idpMetadataUrl: optionalNullable(Schema.String, "idp_metadata_url"),
+        acsUrl: optionalNullable(Schema.String, "acs_url"),
+        spEntityId: optionalNullable(Schema.String, "sp_entity_id"),
+        spMetadataUrl: optionalNullable(Schema.String, "sp_metadata_url"),
+        active: Schema.optional(Schema.Boolean),
+        allowIdpInitiated: optional(Schema.Boolean, "allow_idp_initiated"),
+        allowSubdomains: optional(Schema.Boolean, "allow_subdomains"),
+        forceAuthn: optional(Schema.Boolean, "force_authn"),
+        loginHint: optional(
+          Schema.Struct({
+            mode: openEnum<"email_address" | "custom_attribute" | "off">(),
+            source: Schema.optional(Schema.String)
           }),
           "login_hint"
         )
       }),
       "saml_connection"
     ),
-    oauthConfig: /* @__PURE__ */ optionalNullable(
-      /* @__PURE__ */ Schema.Struct({
-        id: /* @__PURE__ */ Schema.optional(Schema.String),
-        name: /* @__PURE__ */ Schema.optional(Schema.String),
-        providerKey: /* @__PURE__ */ optional(Schema.String, "provider_key"),
-        clientId: /* @__PURE__ */ optionalNullable(Schema.String, "client_id"),
-        discoveryUrl: /* @__PURE__ */ optionalNullable(Schema.String, "discovery_url"),
-        authUrl: /* @__PURE__ */ optionalNullable(Schema.String, "auth_url"),
-        tokenUrl: /* @__PURE__ */ optionalNullable(Schema.String, "token_url"),
-        userInfoUrl: /* @__PURE__ */ optionalNullable(Schema.String, "user_info_url"),
-        requiresPkce: /* @__PURE__ */ optional(Schema.Boolean, "requires_pkce"),
-        logoPublicUrl: /* @__PURE__ */ optionalNullable(Schema.String, "logo_public_url"),
-        createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at"),
-        updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at")
+    oauthConfig: optionalNullable(
+      Schema.Struct({
+        id: Schema.optional(Schema.String),
+        name: Schema.optional(Schema.String),
+        providerKey: optional(Schema.String, "provider_key"),
+        clientId: optionalNullable(Schema.String, "client_id"),
+        discoveryUrl: optionalNullable(Schema.String, "discovery_url"),
+        authUrl: optionalNullable(Schema.String, "auth_url"),
+        tokenUrl: optionalNullable(Schema.String, "token_url"),
+        userInfoUrl: optionalNullable(Schema.String, "user_info_url"),
+        requiresPkce: optional(Schema.Boolean, "requires_pkce"),
+        logoPublicUrl: optionalNullable(Schema.String, "logo_public_url"),
+        createdAt: optional(Schema.Number, "created_at"),
+        updatedAt: optional(Schema.Number, "updated_at")
       }),
       "oauth_config"
     ),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeEnterpriseConnection
 )
@@ -4775,7 +4571,7 @@ export interface EnterpriseConnectionEncoded extends Schema.Schema.Encoded<typeo
 export const EnterpriseConnection: Schema.Schema<EnterpriseConnection, EnterpriseConnectionEncoded> =
   EnterpriseConnection_
 
-const decodeEnterpriseConnectionTestRunParsedUserInfo = /* @__PURE__ */ Decode.model(function (
+const decodeEnterpriseConnectionTestRunParsedUserInfo = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -4790,7 +4586,7 @@ const decodeEnterpriseConnectionTestRunParsedUserInfo = /* @__PURE__ */ Decode.m
   if (value !== Decode.absent) this.userId = value
 })
 
-const decodeEnterpriseConnectionTestRunLogsItem = /* @__PURE__ */ Decode.model(function (
+const decodeEnterpriseConnectionTestRunLogsItem = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -4807,10 +4603,7 @@ function decodeEnterpriseConnectionTestRunLogs(input: unknown): unknown {
   return Decode.array(input, decodeEnterpriseConnectionTestRunLogsItem)
 }
 
-const decodeEnterpriseConnectionTestRunSaml = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeEnterpriseConnectionTestRunSaml = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.saml_request, input, "saml_request", Decode.string)
   if (value !== Decode.absent) this.samlRequest = value
@@ -4820,7 +4613,7 @@ const decodeEnterpriseConnectionTestRunSaml = /* @__PURE__ */ Decode.model(funct
   if (value !== Decode.absent) this.relayState = value
 })
 
-const decodeEnterpriseConnectionTestRunOauth = /* @__PURE__ */ Decode.model(function (
+const decodeEnterpriseConnectionTestRunOauth = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -4833,10 +4626,7 @@ const decodeEnterpriseConnectionTestRunOauth = /* @__PURE__ */ Decode.model(func
   if (value !== Decode.absent) this.userInfo = value
 })
 
-const decodeEnterpriseConnectionTestRun = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeEnterpriseConnectionTestRun = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
   this.status = Decode.string(input.status)
@@ -4857,47 +4647,47 @@ const decodeEnterpriseConnectionTestRun = /* @__PURE__ */ Decode.model(function 
   this.createdAt = Decode.number(input.created_at)
 })
 
-const EnterpriseConnectionTestRun_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const EnterpriseConnectionTestRun_ = withFastDecode(
+  Schema.Struct({
     id: Schema.String,
-    status: /* @__PURE__ */ openEnum<"pending" | "success" | "failed">(),
-    connectionType: /* @__PURE__ */ required(/* @__PURE__ */ openEnum<"saml" | "oauth">(), "connection_type"),
-    parsedUserInfo: /* @__PURE__ */ optionalNullable(
-      /* @__PURE__ */ Schema.Struct({
-        emailAddress: /* @__PURE__ */ optional(Schema.String, "email_address"),
-        firstName: /* @__PURE__ */ optional(Schema.String, "first_name"),
-        lastName: /* @__PURE__ */ optional(Schema.String, "last_name"),
-        userId: /* @__PURE__ */ optional(Schema.String, "user_id")
+    status: openEnum<"pending" | "success" | "failed">(),
+    connectionType: required(openEnum<"saml" | "oauth">(), "connection_type"),
+    parsedUserInfo: optionalNullable(
+      Schema.Struct({
+        emailAddress: optional(Schema.String, "email_address"),
+        firstName: optional(Schema.String, "first_name"),
+        lastName: optional(Schema.String, "last_name"),
+        userId: optional(Schema.String, "user_id")
       }),
       "parsed_user_info"
     ),
-    logs: /* @__PURE__ */ Schema.optional(
-      /* @__PURE__ */ Schema.Array(
-        /* @__PURE__ */ Schema.Struct({
+    logs: Schema.optional(
+      Schema.Array(
+        Schema.Struct({
           level: Schema.String,
-          code: /* @__PURE__ */ Schema.optional(Schema.String),
-          shortMessage: /* @__PURE__ */ optional(Schema.String, "short_message"),
+          code: Schema.optional(Schema.String),
+          shortMessage: optional(Schema.String, "short_message"),
           message: Schema.String
         })
       )
     ),
-    saml: /* @__PURE__ */ optionalNullable(
-      /* @__PURE__ */ Schema.Struct({
-        samlRequest: /* @__PURE__ */ optional(Schema.String, "saml_request"),
-        samlResponse: /* @__PURE__ */ optional(Schema.String, "saml_response"),
-        relayState: /* @__PURE__ */ optional(Schema.String, "relay_state")
+    saml: optionalNullable(
+      Schema.Struct({
+        samlRequest: optional(Schema.String, "saml_request"),
+        samlResponse: optional(Schema.String, "saml_response"),
+        relayState: optional(Schema.String, "relay_state")
       }),
       "saml"
     ),
-    oauth: /* @__PURE__ */ optionalNullable(
-      /* @__PURE__ */ Schema.Struct({
-        idToken: /* @__PURE__ */ optional(Schema.String, "id_token"),
-        accessToken: /* @__PURE__ */ optional(Schema.String, "access_token"),
-        userInfo: /* @__PURE__ */ optional(Schema.String, "user_info")
+    oauth: optionalNullable(
+      Schema.Struct({
+        idToken: optional(Schema.String, "id_token"),
+        accessToken: optional(Schema.String, "access_token"),
+        userInfo: optional(Schema.String, "user_info")
       }),
       "oauth"
     ),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
+    createdAt: required(Schema.Number, "created_at")
   }),
   decodeEnterpriseConnectionTestRun
 )
@@ -4936,8 +4726,8 @@ function decodeEnterpriseConnectionTestRunResponse(input: unknown): unknown {
   }
 }
 
-const EnterpriseConnectionTestRunResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ url: Schema.String }),
+const EnterpriseConnectionTestRunResponse_ = withFastDecode(
+  Schema.Struct({ url: Schema.String }),
   decodeEnterpriseConnectionTestRunResponse
 )
 /**
@@ -4976,10 +4766,10 @@ function decodeEnterpriseConnectionTestRuns(input: unknown): unknown {
   }
 }
 
-const EnterpriseConnectionTestRuns_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(EnterpriseConnectionTestRun),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const EnterpriseConnectionTestRuns_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(EnterpriseConnectionTestRun),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodeEnterpriseConnectionTestRuns
 )
@@ -5019,10 +4809,10 @@ function decodeEnterpriseConnections(input: unknown): unknown {
   }
 }
 
-const EnterpriseConnections_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(EnterpriseConnection),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const EnterpriseConnections_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(EnterpriseConnection),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodeEnterpriseConnections
 )
@@ -5057,8 +4847,8 @@ function decodeExtendFreeTrialRequest(input: unknown): unknown {
   }
 }
 
-const ExtendFreeTrialRequest_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ extendTo: /* @__PURE__ */ required(Schema.String, "extend_to") }),
+const ExtendFreeTrialRequest_ = withFastDecode(
+  Schema.Struct({ extendTo: required(Schema.String, "extend_to") }),
   decodeExtendFreeTrialRequest
 )
 /**
@@ -5085,27 +4875,21 @@ export interface ExtendFreeTrialRequestEncoded
 export const ExtendFreeTrialRequest: Schema.Schema<ExtendFreeTrialRequest, ExtendFreeTrialRequestEncoded> =
   ExtendFreeTrialRequest_
 
-const UnknownExternalAccountWithVerificationVerification_ = /* @__PURE__ */ unknownVariant(
+const UnknownExternalAccountWithVerificationVerification_ = unknownVariant(
   "object",
   ["verification_oauth", "verification_google_one_tap"],
   {
-    object: /* @__PURE__ */ variantField(Schema.String, "object"),
-    status: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+    object: variantField(Schema.String, "object"),
+    status: variantField(
+      openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
       "status"
     ),
-    strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"google_one_tap">(), "strategy"),
-    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
-      Schema.String,
-      "external_verification_redirect_url"
-    ),
-    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error"),
-    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-    verifiedAtClient: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
-      "verified_at_client"
-    )
+    strategy: variantField(openEnum<"google_one_tap">(), "strategy"),
+    externalVerificationRedirectUrl: variantField(Schema.String, "external_verification_redirect_url"),
+    error: variantField(Schema.NullOr(ClerkError), "error"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
   }
 )
 /**
@@ -5139,10 +4923,7 @@ function decodeVerificationGoogleOneTapObject(input: unknown): unknown {
   return Decode.literal(input, "verification_google_one_tap")
 }
 
-const decodeVerificationGoogleOneTap = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationGoogleOneTap = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationGoogleOneTapObject)
   if (value !== Decode.absent) this.object = value
@@ -5156,15 +4937,15 @@ const decodeVerificationGoogleOneTap = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.error = value
 })
 
-const VerificationGoogleOneTap_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_google_one_tap")),
-    status: /* @__PURE__ */ openEnum<"unverified" | "verified">(),
-    strategy: /* @__PURE__ */ openEnum<"google_one_tap">(),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client"),
-    error: /* @__PURE__ */ optionalNullable(ClerkError, "error")
+const VerificationGoogleOneTap_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_google_one_tap")),
+    status: openEnum<"unverified" | "verified">(),
+    strategy: openEnum<"google_one_tap">(),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    attempts: nullable(Schema.Number, "attempts"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client"),
+    error: optionalNullable(ClerkError, "error")
   }),
   decodeVerificationGoogleOneTap
 )
@@ -5207,10 +4988,7 @@ function decodeExternalAccountWithVerificationVerification(input: unknown): unkn
   )
 }
 
-const decodeExternalAccountWithVerification = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeExternalAccountWithVerification = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.check(input.object, isExternalAccountWithVerificationObject)
   this.id = Decode.string(input.id)
@@ -5244,28 +5022,28 @@ const decodeExternalAccountWithVerification = /* @__PURE__ */ Decode.model(funct
   this.verification = Decode.nullable(input.verification, decodeExternalAccountWithVerificationVerification)
 })
 
-const ExternalAccountWithVerification_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.Literal("external_account", "facebook_account", "google_account"),
+const ExternalAccountWithVerification_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.Literal("external_account", "facebook_account", "google_account"),
     id: Schema.String,
     provider: Schema.String,
-    identificationId: /* @__PURE__ */ required(Schema.String, "identification_id"),
-    providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
-    approvedScopes: /* @__PURE__ */ required(Schema.String, "approved_scopes"),
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-    emailAddressVerified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "email_address_verified"),
-    firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ required(Schema.String, "last_name"),
-    avatarUrl: /* @__PURE__ */ optional(Schema.String, "avatar_url"),
-    imageUrl: /* @__PURE__ */ optionalNullable(Schema.String, "image_url"),
-    username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
-    phoneNumber: /* @__PURE__ */ optionalNullable(Schema.String, "phone_number"),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    label: /* @__PURE__ */ optionalNullable(Schema.String, "label"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(
+    identificationId: required(Schema.String, "identification_id"),
+    providerUserId: required(Schema.String, "provider_user_id"),
+    approvedScopes: required(Schema.String, "approved_scopes"),
+    emailAddress: required(Schema.String, "email_address"),
+    emailAddressVerified: optionalNullable(Schema.Boolean, "email_address_verified"),
+    firstName: required(Schema.String, "first_name"),
+    lastName: required(Schema.String, "last_name"),
+    avatarUrl: optional(Schema.String, "avatar_url"),
+    imageUrl: optionalNullable(Schema.String, "image_url"),
+    username: optionalNullable(Schema.String, "username"),
+    phoneNumber: optionalNullable(Schema.String, "phone_number"),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    label: optionalNullable(Schema.String, "label"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    verification: nullable(
+      Schema.Union(
         UnknownExternalAccountWithVerificationVerification,
         VerificationOauth,
         VerificationGoogleOneTap
@@ -5318,13 +5096,13 @@ function decodeInstance(input: unknown): unknown {
   }
 }
 
-const Instance_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("instance"),
+const Instance_ = withFastDecode(
+  Schema.Struct({
+    object: constant("instance"),
     id: Schema.String,
-    environmentType: /* @__PURE__ */ required(Schema.String, "environment_type"),
-    allowedOrigins: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "allowed_origins"),
-    workspaceId: /* @__PURE__ */ nullable(Schema.String, "workspace_id")
+    environmentType: required(Schema.String, "environment_type"),
+    allowedOrigins: nullable(Schema.Array(Schema.String), "allowed_origins"),
+    workspaceId: nullable(Schema.String, "workspace_id")
   }),
   decodeInstance
 )
@@ -5359,13 +5137,10 @@ function decodeInstanceCommunication(input: unknown): unknown {
   }
 }
 
-const InstanceCommunication_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("instance_communication"),
-    blockedCountryCodes: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(Schema.String),
-      "blocked_country_codes"
-    )
+const InstanceCommunication_ = withFastDecode(
+  Schema.Struct({
+    object: constant("instance_communication"),
+    blockedCountryCodes: required(Schema.Array(Schema.String), "blocked_country_codes")
   }),
   decodeInstanceCommunication
 )
@@ -5403,12 +5178,12 @@ function decodeInstanceProtect(input: unknown): unknown {
   }
 }
 
-const InstanceProtect_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("instance_protect"),
-    rulesEnabled: /* @__PURE__ */ required(Schema.Boolean, "rules_enabled"),
-    specterEnabled: /* @__PURE__ */ required(Schema.Boolean, "specter_enabled"),
-    checksBypassed: /* @__PURE__ */ required(Schema.Boolean, "checks_bypassed")
+const InstanceProtect_ = withFastDecode(
+  Schema.Struct({
+    object: constant("instance_protect"),
+    rulesEnabled: required(Schema.Boolean, "rules_enabled"),
+    specterEnabled: required(Schema.Boolean, "specter_enabled"),
+    checksBypassed: required(Schema.Boolean, "checks_bypassed")
   }),
   decodeInstanceProtect
 )
@@ -5447,17 +5222,14 @@ function decodeInstanceRestrictions(input: unknown): unknown {
   }
 }
 
-const InstanceRestrictions_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("instance_restrictions"),
+const InstanceRestrictions_ = withFastDecode(
+  Schema.Struct({
+    object: constant("instance_restrictions"),
     allowlist: Schema.Boolean,
     blocklist: Schema.Boolean,
-    allowlistBlocklistDisabledOnSignIn: /* @__PURE__ */ required(
-      Schema.Boolean,
-      "allowlist_blocklist_disabled_on_sign_in"
-    ),
-    blockEmailSubaddresses: /* @__PURE__ */ required(Schema.Boolean, "block_email_subaddresses"),
-    blockDisposableEmailDomains: /* @__PURE__ */ required(Schema.Boolean, "block_disposable_email_domains")
+    allowlistBlocklistDisabledOnSignIn: required(Schema.Boolean, "allowlist_blocklist_disabled_on_sign_in"),
+    blockEmailSubaddresses: required(Schema.Boolean, "block_email_subaddresses"),
+    blockDisposableEmailDomains: required(Schema.Boolean, "block_disposable_email_domains")
   }),
   decodeInstanceRestrictions
 )
@@ -5484,7 +5256,7 @@ export interface InstanceRestrictionsEncoded extends Schema.Schema.Encoded<typeo
 export const InstanceRestrictions: Schema.Schema<InstanceRestrictions, InstanceRestrictionsEncoded> =
   InstanceRestrictions_
 
-const decodeInvitation = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeInvitation = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "invitation")
   this.id = Decode.string(input.id)
@@ -5501,18 +5273,18 @@ const decodeInvitation = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const Invitation_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("invitation"),
+const Invitation_ = withFastDecode(
+  Schema.Struct({
+    object: constant("invitation"),
     id: Schema.String,
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    revoked: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-    status: /* @__PURE__ */ openEnum<"pending" | "accepted" | "revoked" | "expired">(),
-    url: /* @__PURE__ */ Schema.optional(Schema.String),
-    expiresAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expires_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    emailAddress: required(Schema.String, "email_address"),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    revoked: Schema.optional(Schema.Boolean),
+    status: openEnum<"pending" | "accepted" | "revoked" | "expired">(),
+    url: Schema.optional(Schema.String),
+    expiresAt: optionalNullable(Schema.Number, "expires_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeInvitation
 )
@@ -5542,10 +5314,7 @@ function decodeJWKSEcdsaPrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeJWKSEcdsaPrivateKey = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeJWKSEcdsaPrivateKey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
@@ -5565,20 +5334,20 @@ const decodeJWKSEcdsaPrivateKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-const JWKSEcdsaPrivateKey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const JWKSEcdsaPrivateKey_ = withFastDecode(
+  Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum<"EC">(),
+    kty: openEnum<"EC">(),
     crv: Schema.String,
     x: Schema.String,
     y: Schema.String,
     d: Schema.String,
-    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+    x5c: Schema.optional(Schema.Array(Schema.String)),
+    x5t: Schema.optional(Schema.String),
+    x5tS256: optional(Schema.String, "x5t#S256"),
+    x5u: Schema.optional(Schema.String)
   }),
   decodeJWKSEcdsaPrivateKey
 )
@@ -5609,10 +5378,7 @@ function decodeJWKSEcdsaPublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeJWKSEcdsaPublicKey = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeJWKSEcdsaPublicKey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
@@ -5631,19 +5397,19 @@ const decodeJWKSEcdsaPublicKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-const JWKSEcdsaPublicKey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const JWKSEcdsaPublicKey_ = withFastDecode(
+  Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum<"EC">(),
+    kty: openEnum<"EC">(),
     crv: Schema.String,
     x: Schema.String,
     y: Schema.String,
-    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+    x5c: Schema.optional(Schema.Array(Schema.String)),
+    x5t: Schema.optional(Schema.String),
+    x5tS256: optional(Schema.String, "x5t#S256"),
+    x5u: Schema.optional(Schema.String)
   }),
   decodeJWKSEcdsaPublicKey
 )
@@ -5674,10 +5440,7 @@ function decodeJWKSEd25519PrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeJWKSEd25519PrivateKey = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeJWKSEd25519PrivateKey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
@@ -5696,19 +5459,19 @@ const decodeJWKSEd25519PrivateKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-const JWKSEd25519PrivateKey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const JWKSEd25519PrivateKey_ = withFastDecode(
+  Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum<"OKP">(),
-    crv: /* @__PURE__ */ openEnum<"Ed25519">(),
+    kty: openEnum<"OKP">(),
+    crv: openEnum<"Ed25519">(),
     x: Schema.String,
     d: Schema.String,
-    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+    x5c: Schema.optional(Schema.Array(Schema.String)),
+    x5t: Schema.optional(Schema.String),
+    x5tS256: optional(Schema.String, "x5t#S256"),
+    x5u: Schema.optional(Schema.String)
   }),
   decodeJWKSEd25519PrivateKey
 )
@@ -5739,10 +5502,7 @@ function decodeJWKSEd25519PublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeJWKSEd25519PublicKey = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeJWKSEd25519PublicKey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
@@ -5760,18 +5520,18 @@ const decodeJWKSEd25519PublicKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-const JWKSEd25519PublicKey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const JWKSEd25519PublicKey_ = withFastDecode(
+  Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum<"OKP">(),
-    crv: /* @__PURE__ */ openEnum<"Ed25519">(),
+    kty: openEnum<"OKP">(),
+    crv: openEnum<"Ed25519">(),
     x: Schema.String,
-    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+    x5c: Schema.optional(Schema.Array(Schema.String)),
+    x5t: Schema.optional(Schema.String),
+    x5tS256: optional(Schema.String, "x5t#S256"),
+    x5u: Schema.optional(Schema.String)
   }),
   decodeJWKSEd25519PublicKey
 )
@@ -5802,10 +5562,7 @@ function decodeJWKSRsaPrivateKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeJWKSRsaPrivateKey = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeJWKSRsaPrivateKey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
@@ -5832,24 +5589,24 @@ const decodeJWKSRsaPrivateKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-const JWKSRsaPrivateKey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const JWKSRsaPrivateKey_ = withFastDecode(
+  Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum<"RSA">(),
+    kty: openEnum<"RSA">(),
     n: Schema.String,
     e: Schema.String,
     d: Schema.String,
     p: Schema.String,
     q: Schema.String,
-    dp: /* @__PURE__ */ Schema.optional(Schema.String),
-    dq: /* @__PURE__ */ Schema.optional(Schema.String),
-    qi: /* @__PURE__ */ Schema.optional(Schema.String),
-    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+    dp: Schema.optional(Schema.String),
+    dq: Schema.optional(Schema.String),
+    qi: Schema.optional(Schema.String),
+    x5c: Schema.optional(Schema.Array(Schema.String)),
+    x5t: Schema.optional(Schema.String),
+    x5tS256: optional(Schema.String, "x5t#S256"),
+    x5u: Schema.optional(Schema.String)
   }),
   decodeJWKSRsaPrivateKey
 )
@@ -5880,10 +5637,7 @@ function decodeJWKSRsaPublicKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeJWKSRsaPublicKey = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeJWKSRsaPublicKey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
@@ -5901,18 +5655,18 @@ const decodeJWKSRsaPublicKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-const JWKSRsaPublicKey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const JWKSRsaPublicKey_ = withFastDecode(
+  Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum<"RSA">(),
+    kty: openEnum<"RSA">(),
     n: Schema.String,
     e: Schema.String,
-    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+    x5c: Schema.optional(Schema.Array(Schema.String)),
+    x5t: Schema.optional(Schema.String),
+    x5tS256: optional(Schema.String, "x5t#S256"),
+    x5u: Schema.optional(Schema.String)
   }),
   decodeJWKSRsaPublicKey
 )
@@ -5942,10 +5696,7 @@ function decodeJWKSSymmetricKeyX5c(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeJWKSSymmetricKey = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeJWKSSymmetricKey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
@@ -5962,17 +5713,17 @@ const decodeJWKSSymmetricKey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.x5u = value
 })
 
-const JWKSSymmetricKey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const JWKSSymmetricKey_ = withFastDecode(
+  Schema.Struct({
     kid: Schema.String,
     alg: Schema.String,
     use: Schema.String,
-    kty: /* @__PURE__ */ openEnum<"oct">(),
+    kty: openEnum<"oct">(),
     k: Schema.String,
-    x5c: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    x5t: /* @__PURE__ */ Schema.optional(Schema.String),
-    x5tS256: /* @__PURE__ */ optional(Schema.String, "x5t#S256"),
-    x5u: /* @__PURE__ */ Schema.optional(Schema.String)
+    x5c: Schema.optional(Schema.Array(Schema.String)),
+    x5t: Schema.optional(Schema.String),
+    x5tS256: optional(Schema.String, "x5t#S256"),
+    x5u: Schema.optional(Schema.String)
   }),
   decodeJWKSSymmetricKey
 )
@@ -6015,17 +5766,16 @@ function decodeJWKSKeys(input: unknown): unknown {
   return Decode.array(input, decodeJWKSKeysItem)
 }
 
-const decodeJWKS = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
-  let value: unknown
-  value = Decode.optional(input.keys, input, "keys", decodeJWKSKeys)
+const decodeJWKS = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  const value = Decode.optional(input.keys, input, "keys", decodeJWKSKeys)
   if (value !== Decode.absent) this.keys = value
 })
 
-const JWKS_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    keys: /* @__PURE__ */ Schema.optional(
-      /* @__PURE__ */ Schema.Array(
-        /* @__PURE__ */ Schema.Union(
+const JWKS_ = withFastDecode(
+  Schema.Struct({
+    keys: Schema.optional(
+      Schema.Array(
+        Schema.Union(
           JWKSEd25519PublicKey,
           JWKSEcdsaPublicKey,
           JWKSRsaPublicKey,
@@ -6078,18 +5828,18 @@ function decodeJWTTemplate(input: unknown): unknown {
   }
 }
 
-const JWTTemplate_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("jwt_template"),
+const JWTTemplate_ = withFastDecode(
+  Schema.Struct({
+    object: constant("jwt_template"),
     id: Schema.String,
     name: Schema.String,
     claims: JsonObject,
     lifetime: Schema.Number,
-    allowedClockSkew: /* @__PURE__ */ required(Schema.Number, "allowed_clock_skew"),
-    customSigningKey: /* @__PURE__ */ required(Schema.Boolean, "custom_signing_key"),
-    signingAlgorithm: /* @__PURE__ */ required(Schema.String, "signing_algorithm"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    allowedClockSkew: required(Schema.Number, "allowed_clock_skew"),
+    customSigningKey: required(Schema.Boolean, "custom_signing_key"),
+    signingAlgorithm: required(Schema.String, "signing_algorithm"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeJWTTemplate
 )
@@ -6115,30 +5865,26 @@ export interface JWTTemplateEncoded extends Schema.Schema.Encoded<typeof JWTTemp
  */
 export const JWTTemplate: Schema.Schema<JWTTemplate, JWTTemplateEncoded> = JWTTemplate_
 
-const decodeMachineWithoutScopedMachines = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeMachineWithoutScopedMachines = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.constant(input.object, "machine")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.instanceId = Decode.string(input.instance_id)
   this.createdAt = Decode.number(input.created_at)
   this.updatedAt = Decode.number(input.updated_at)
-  value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
+  const value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
   if (value !== Decode.absent) this.defaultTokenTtl = value
 })
 
-const MachineWithoutScopedMachines_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine"),
+const MachineWithoutScopedMachines_ = withFastDecode(
+  Schema.Struct({
+    object: constant("machine"),
     id: Schema.String,
     name: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl")
+    instanceId: required(Schema.String, "instance_id"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    defaultTokenTtl: optional(Schema.Number, "default_token_ttl")
   }),
   decodeMachineWithoutScopedMachines
 )
@@ -6169,32 +5915,28 @@ export const MachineWithoutScopedMachines: Schema.Schema<
   MachineWithoutScopedMachinesEncoded
 > = MachineWithoutScopedMachines_
 
-const decodeMachine = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
-  let value: unknown
+const decodeMachine = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.constant(input.object, "machine")
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.instanceId = Decode.string(input.instance_id)
   this.createdAt = Decode.number(input.created_at)
   this.updatedAt = Decode.number(input.updated_at)
-  value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
+  const value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
   if (value !== Decode.absent) this.defaultTokenTtl = value
   this.scopedMachines = Decode.array(input.scoped_machines, decodeMachineWithoutScopedMachines)
 })
 
-const Machine_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine"),
+const Machine_ = withFastDecode(
+  Schema.Struct({
+    object: constant("machine"),
     id: Schema.String,
     name: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    defaultTokenTtl: /* @__PURE__ */ optional(Schema.Number, "default_token_ttl"),
-    scopedMachines: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(MachineWithoutScopedMachines),
-      "scoped_machines"
-    )
+    instanceId: required(Schema.String, "instance_id"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    defaultTokenTtl: optional(Schema.Number, "default_token_ttl"),
+    scopedMachines: required(Schema.Array(MachineWithoutScopedMachines), "scoped_machines")
   }),
   decodeMachine
 )
@@ -6231,12 +5973,12 @@ function decodeMachineScope(input: unknown): unknown {
   }
 }
 
-const MachineScope_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("machine_scope"),
-    fromMachineId: /* @__PURE__ */ required(Schema.String, "from_machine_id"),
-    toMachineId: /* @__PURE__ */ required(Schema.String, "to_machine_id"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at")
+const MachineScope_ = withFastDecode(
+  Schema.Struct({
+    object: constant("machine_scope"),
+    fromMachineId: required(Schema.String, "from_machine_id"),
+    toMachineId: required(Schema.String, "to_machine_id"),
+    createdAt: required(Schema.Number, "created_at")
   }),
   decodeMachineScope
 )
@@ -6266,10 +6008,7 @@ function decodeOAuthAccessTokenItemScopes(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeOAuthAccessTokenItem = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeOAuthAccessTokenItem = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "oauth_access_token")
   this.externalAccountId = Decode.string(input.external_account_id)
@@ -6298,20 +6037,20 @@ function decodeOAuthAccessToken(input: unknown): unknown {
  * @since 0.1.0
  * @category models
  */
-export const OAuthAccessToken = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Array(
-    /* @__PURE__ */ Schema.Struct({
-      object: /* @__PURE__ */ constant("oauth_access_token"),
-      externalAccountId: /* @__PURE__ */ required(Schema.String, "external_account_id"),
-      providerUserId: /* @__PURE__ */ required(Schema.String, "provider_user_id"),
+export const OAuthAccessToken = withFastDecode(
+  Schema.Array(
+    Schema.Struct({
+      object: constant("oauth_access_token"),
+      externalAccountId: required(Schema.String, "external_account_id"),
+      providerUserId: required(Schema.String, "provider_user_id"),
       token: Schema.String,
-      expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
+      expiresAt: nullable(Schema.Number, "expires_at"),
       provider: Schema.String,
-      publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-      label: /* @__PURE__ */ nullable(Schema.String, "label"),
-      scopes: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-      idToken: /* @__PURE__ */ optional(Schema.String, "id_token"),
-      tokenSecret: /* @__PURE__ */ optional(Schema.String, "token_secret")
+      publicMetadata: required(JsonObject, "public_metadata"),
+      label: nullable(Schema.String, "label"),
+      scopes: Schema.optional(Schema.Array(Schema.String)),
+      idToken: optional(Schema.String, "id_token"),
+      tokenSecret: optional(Schema.String, "token_secret")
     })
   ),
   decodeOAuthAccessToken
@@ -6352,29 +6091,29 @@ function decodeOAuthApplication(input: unknown): unknown {
   }
 }
 
-const OAuthApplication_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("oauth_application"),
+const OAuthApplication_ = withFastDecode(
+  Schema.Struct({
+    object: constant("oauth_application"),
     id: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    instanceId: required(Schema.String, "instance_id"),
     name: Schema.String,
-    clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
-    clientUri: /* @__PURE__ */ nullable(Schema.String, "client_uri"),
-    clientImageUrl: /* @__PURE__ */ nullable(Schema.String, "client_image_url"),
-    dynamicallyRegistered: /* @__PURE__ */ required(Schema.Boolean, "dynamically_registered"),
-    consentScreenEnabled: /* @__PURE__ */ required(Schema.Boolean, "consent_screen_enabled"),
-    pkceRequired: /* @__PURE__ */ required(Schema.Boolean, "pkce_required"),
+    clientId: required(Schema.String, "client_id"),
+    clientUri: nullable(Schema.String, "client_uri"),
+    clientImageUrl: nullable(Schema.String, "client_image_url"),
+    dynamicallyRegistered: required(Schema.Boolean, "dynamically_registered"),
+    consentScreenEnabled: required(Schema.Boolean, "consent_screen_enabled"),
+    pkceRequired: required(Schema.Boolean, "pkce_required"),
     public: Schema.Boolean,
     scopes: Schema.String,
-    redirectUris: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "redirect_uris"),
-    callbackUrl: /* @__PURE__ */ required(Schema.String, "callback_url"),
-    authorizeUrl: /* @__PURE__ */ required(Schema.String, "authorize_url"),
-    tokenFetchUrl: /* @__PURE__ */ required(Schema.String, "token_fetch_url"),
-    userInfoUrl: /* @__PURE__ */ required(Schema.String, "user_info_url"),
-    discoveryUrl: /* @__PURE__ */ required(Schema.String, "discovery_url"),
-    tokenIntrospectionUrl: /* @__PURE__ */ required(Schema.String, "token_introspection_url"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    redirectUris: required(Schema.Array(Schema.String), "redirect_uris"),
+    callbackUrl: required(Schema.String, "callback_url"),
+    authorizeUrl: required(Schema.String, "authorize_url"),
+    tokenFetchUrl: required(Schema.String, "token_fetch_url"),
+    userInfoUrl: required(Schema.String, "user_info_url"),
+    discoveryUrl: required(Schema.String, "discovery_url"),
+    tokenIntrospectionUrl: required(Schema.String, "token_introspection_url"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeOAuthApplication
 )
@@ -6422,24 +6161,18 @@ function decodeOAuthApplicationSettings(input: unknown): unknown {
   }
 }
 
-const OAuthApplicationSettings_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("oauth_application_settings"),
-    dynamicOauthClientRegistration: /* @__PURE__ */ required(
-      Schema.Boolean,
-      "dynamic_oauth_client_registration"
-    ),
-    defaultScopes: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "default_scopes"),
-    oauthJwtAccessTokens: /* @__PURE__ */ required(Schema.Boolean, "oauth_jwt_access_tokens"),
-    clientIdMetadataDocumentsAdvertised: /* @__PURE__ */ required(
-      Schema.Boolean,
-      "client_id_metadata_documents_advertised"
-    ),
-    clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: /* @__PURE__ */ required(
+const OAuthApplicationSettings_ = withFastDecode(
+  Schema.Struct({
+    object: constant("oauth_application_settings"),
+    dynamicOauthClientRegistration: required(Schema.Boolean, "dynamic_oauth_client_registration"),
+    defaultScopes: nullable(Schema.Array(Schema.String), "default_scopes"),
+    oauthJwtAccessTokens: required(Schema.Boolean, "oauth_jwt_access_tokens"),
+    clientIdMetadataDocumentsAdvertised: required(Schema.Boolean, "client_id_metadata_documents_advertised"),
+    clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: required(
       Schema.Boolean,
       "client_id_metadata_documents_only_allow_pre_registered_clients"
     ),
-    clientIdMetadataDocumentsBlockImplicitlyAllowedClients: /* @__PURE__ */ required(
+    clientIdMetadataDocumentsBlockImplicitlyAllowedClients: required(
       Schema.Boolean,
       "client_id_metadata_documents_block_implicitly_allowed_clients"
     )
@@ -6472,11 +6205,7 @@ export const OAuthApplicationSettings: Schema.Schema<
   OAuthApplicationSettingsEncoded
 > = OAuthApplicationSettings_
 
-const decodeOAuthApplicationWithSecret = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeOAuthApplicationWithSecret = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.constant(input.object, "oauth_application")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
@@ -6498,34 +6227,34 @@ const decodeOAuthApplicationWithSecret = /* @__PURE__ */ Decode.model(function (
   this.tokenIntrospectionUrl = Decode.string(input.token_introspection_url)
   this.createdAt = Decode.number(input.created_at)
   this.updatedAt = Decode.number(input.updated_at)
-  value = Decode.optional(input.client_secret, input, "client_secret", Decode.string)
+  const value = Decode.optional(input.client_secret, input, "client_secret", Decode.string)
   if (value !== Decode.absent) this.clientSecret = value
 })
 
-const OAuthApplicationWithSecret_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("oauth_application"),
+const OAuthApplicationWithSecret_ = withFastDecode(
+  Schema.Struct({
+    object: constant("oauth_application"),
     id: Schema.String,
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
+    instanceId: required(Schema.String, "instance_id"),
     name: Schema.String,
-    clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
-    clientUri: /* @__PURE__ */ nullable(Schema.String, "client_uri"),
-    clientImageUrl: /* @__PURE__ */ nullable(Schema.String, "client_image_url"),
-    dynamicallyRegistered: /* @__PURE__ */ required(Schema.Boolean, "dynamically_registered"),
-    consentScreenEnabled: /* @__PURE__ */ required(Schema.Boolean, "consent_screen_enabled"),
-    pkceRequired: /* @__PURE__ */ required(Schema.Boolean, "pkce_required"),
+    clientId: required(Schema.String, "client_id"),
+    clientUri: nullable(Schema.String, "client_uri"),
+    clientImageUrl: nullable(Schema.String, "client_image_url"),
+    dynamicallyRegistered: required(Schema.Boolean, "dynamically_registered"),
+    consentScreenEnabled: required(Schema.Boolean, "consent_screen_enabled"),
+    pkceRequired: required(Schema.Boolean, "pkce_required"),
     public: Schema.Boolean,
     scopes: Schema.String,
-    redirectUris: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "redirect_uris"),
-    callbackUrl: /* @__PURE__ */ required(Schema.String, "callback_url"),
-    authorizeUrl: /* @__PURE__ */ required(Schema.String, "authorize_url"),
-    tokenFetchUrl: /* @__PURE__ */ required(Schema.String, "token_fetch_url"),
-    userInfoUrl: /* @__PURE__ */ required(Schema.String, "user_info_url"),
-    discoveryUrl: /* @__PURE__ */ required(Schema.String, "discovery_url"),
-    tokenIntrospectionUrl: /* @__PURE__ */ required(Schema.String, "token_introspection_url"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    clientSecret: /* @__PURE__ */ optional(Schema.String, "client_secret")
+    redirectUris: required(Schema.Array(Schema.String), "redirect_uris"),
+    callbackUrl: required(Schema.String, "callback_url"),
+    authorizeUrl: required(Schema.String, "authorize_url"),
+    tokenFetchUrl: required(Schema.String, "token_fetch_url"),
+    userInfoUrl: required(Schema.String, "user_info_url"),
+    discoveryUrl: required(Schema.String, "discovery_url"),
+    tokenIntrospectionUrl: required(Schema.String, "token_introspection_url"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    clientSecret: optional(Schema.String, "client_secret")
   }),
   decodeOAuthApplicationWithSecret
 )
@@ -6564,11 +6293,8 @@ function decodeOAuthApplications(input: unknown): unknown {
   }
 }
 
-const OAuthApplications_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(OAuthApplication),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const OAuthApplications_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(OAuthApplication), totalCount: required(Schema.Number, "total_count") }),
   decodeOAuthApplications
 )
 /**
@@ -6594,7 +6320,7 @@ export interface OAuthApplicationsEncoded extends Schema.Schema.Encoded<typeof O
 export const OAuthApplications: Schema.Schema<OAuthApplications, OAuthApplicationsEncoded> =
   OAuthApplications_
 
-const decodeOrganization = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeOrganization = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "organization")
   this.id = Decode.string(input.id)
@@ -6629,29 +6355,29 @@ const decodeOrganization = /* @__PURE__ */ Decode.model(function (this: Decode.B
   if (value !== Decode.absent) this.roleSetKey = value
 })
 
-const Organization_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("organization"),
+const Organization_ = withFastDecode(
+  Schema.Struct({
+    object: constant("organization"),
     id: Schema.String,
     name: Schema.String,
     slug: Schema.String,
-    imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
-    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-    membersCount: /* @__PURE__ */ optional(Schema.Number, "members_count"),
-    missingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
+    imageUrl: optional(Schema.String, "image_url"),
+    hasImage: required(Schema.Boolean, "has_image"),
+    membersCount: optional(Schema.Number, "members_count"),
+    missingMemberWithElevatedPermissions: optional(
       Schema.Boolean,
       "missing_member_with_elevated_permissions"
     ),
-    pendingInvitationsCount: /* @__PURE__ */ optional(Schema.Number, "pending_invitations_count"),
-    maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
-    adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-    createdBy: /* @__PURE__ */ optional(Schema.String, "created_by"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    lastActiveAt: /* @__PURE__ */ optional(Schema.Number, "last_active_at"),
-    roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key")
+    pendingInvitationsCount: optional(Schema.Number, "pending_invitations_count"),
+    maxAllowedMemberships: required(Schema.Number, "max_allowed_memberships"),
+    adminDeleteEnabled: required(Schema.Boolean, "admin_delete_enabled"),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    privateMetadata: optional(JsonObject, "private_metadata"),
+    createdBy: optional(Schema.String, "created_by"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    lastActiveAt: optional(Schema.Number, "last_active_at"),
+    roleSetKey: optionalNullable(Schema.String, "role_set_key")
   }),
   decodeOrganization
 )
@@ -6689,13 +6415,13 @@ function decodeOrganizationDomainVerification(input: unknown): unknown {
   }
 }
 
-const OrganizationDomainVerification_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const OrganizationDomainVerification_ = withFastDecode(
+  Schema.Struct({
     status: Schema.String,
     strategy: Schema.String,
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    verifiedAt: /* @__PURE__ */ nullable(Schema.Number, "verified_at")
+    attempts: nullable(Schema.Number, "attempts"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    verifiedAt: nullable(Schema.Number, "verified_at")
   }),
   decodeOrganizationDomainVerification
 )
@@ -6726,26 +6452,25 @@ export const OrganizationDomainVerification: Schema.Schema<
   OrganizationDomainVerificationEncoded
 > = OrganizationDomainVerification_
 
-const decodeOrganizationInvitationPublicOrganizationData = /* @__PURE__ */ Decode.model(function (
+const decodeOrganizationInvitationPublicOrganizationData = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
-  let value: unknown
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
   this.slug = Decode.string(input.slug)
-  value = Decode.optional(input.image_url, input, "image_url", Decode.string)
+  const value = Decode.optional(input.image_url, input, "image_url", Decode.string)
   if (value !== Decode.absent) this.imageUrl = value
   this.hasImage = Decode.boolean(input.has_image)
 })
 
-const OrganizationInvitationPublicOrganizationData_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const OrganizationInvitationPublicOrganizationData_ = withFastDecode(
+  Schema.Struct({
     id: Schema.String,
     name: Schema.String,
     slug: Schema.String,
-    imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
-    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image")
+    imageUrl: optional(Schema.String, "image_url"),
+    hasImage: required(Schema.Boolean, "has_image")
   }),
   decodeOrganizationInvitationPublicOrganizationData
 )
@@ -6776,11 +6501,7 @@ export const OrganizationInvitationPublicOrganizationData: Schema.Schema<
   OrganizationInvitationPublicOrganizationDataEncoded
 > = OrganizationInvitationPublicOrganizationData_
 
-const decodeOrganizationDomain = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeOrganizationDomain = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.constant(input.object, "organization_domain")
   this.id = Decode.string(input.id)
   this.organizationId = Decode.string(input.organization_id)
@@ -6798,7 +6519,7 @@ const decodeOrganizationDomain = /* @__PURE__ */ Decode.model(function (
   this.verification = Decode.nullable(input.verification, decodeOrganizationDomainVerification)
   this.totalPendingInvitations = Decode.number(input.total_pending_invitations)
   this.totalPendingSuggestions = Decode.number(input.total_pending_suggestions)
-  value = Decode.optionalNullable(
+  const value = Decode.optionalNullable(
     input.public_organization_data,
     input,
     "public_organization_data",
@@ -6809,33 +6530,28 @@ const decodeOrganizationDomain = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const OrganizationDomain_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("organization_domain"),
+const OrganizationDomain_ = withFastDecode(
+  Schema.Struct({
+    object: constant("organization_domain"),
     id: Schema.String,
-    organizationId: /* @__PURE__ */ required(Schema.String, "organization_id"),
+    organizationId: required(Schema.String, "organization_id"),
     name: Schema.String,
-    enrollmentMode: /* @__PURE__ */ required(
-      /* @__PURE__ */ openEnum<
-        "manual_invitation" | "automatic_invitation" | "automatic_suggestion" | "enterprise_sso"
-      >(),
+    enrollmentMode: required(
+      openEnum<"manual_invitation" | "automatic_invitation" | "automatic_suggestion" | "enterprise_sso">(),
       "enrollment_mode"
     ),
-    affiliationEmailAddress: /* @__PURE__ */ nullable(Schema.String, "affiliation_email_address"),
-    affiliationVerification: /* @__PURE__ */ nullable(
-      OrganizationDomainVerification,
-      "affiliation_verification"
-    ),
-    ownershipVerification: /* @__PURE__ */ nullable(OrganizationDomainVerification, "ownership_verification"),
-    verification: /* @__PURE__ */ nullable(OrganizationDomainVerification, "verification"),
-    totalPendingInvitations: /* @__PURE__ */ required(Schema.Number, "total_pending_invitations"),
-    totalPendingSuggestions: /* @__PURE__ */ required(Schema.Number, "total_pending_suggestions"),
-    publicOrganizationData: /* @__PURE__ */ optionalNullable(
+    affiliationEmailAddress: nullable(Schema.String, "affiliation_email_address"),
+    affiliationVerification: nullable(OrganizationDomainVerification, "affiliation_verification"),
+    ownershipVerification: nullable(OrganizationDomainVerification, "ownership_verification"),
+    verification: nullable(OrganizationDomainVerification, "verification"),
+    totalPendingInvitations: required(Schema.Number, "total_pending_invitations"),
+    totalPendingSuggestions: required(Schema.Number, "total_pending_suggestions"),
+    publicOrganizationData: optionalNullable(
       OrganizationInvitationPublicOrganizationData,
       "public_organization_data"
     ),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeOrganizationDomain
 )
@@ -6871,10 +6587,10 @@ function decodeOrganizationDomains(input: unknown): unknown {
   }
 }
 
-const OrganizationDomains_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(OrganizationDomain),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const OrganizationDomains_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(OrganizationDomain),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodeOrganizationDomains
 )
@@ -6918,14 +6634,14 @@ function decodeOrganizationInvitationPublicUserData(input: unknown): unknown {
   return input === null ? null : decodeOrganizationInvitationPublicUserDataValue(input)
 }
 
-const OrganizationInvitationPublicUserData_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.NullOr(
-    /* @__PURE__ */ Schema.Struct({
-      userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-      firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
-      lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
-      imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
-      hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
+const OrganizationInvitationPublicUserData_ = withFastDecode(
+  Schema.NullOr(
+    Schema.Struct({
+      userId: required(Schema.String, "user_id"),
+      firstName: nullable(Schema.String, "first_name"),
+      lastName: nullable(Schema.String, "last_name"),
+      imageUrl: required(Schema.String, "image_url"),
+      hasImage: required(Schema.Boolean, "has_image"),
       identifier: Schema.String
     })
   ),
@@ -6960,10 +6676,7 @@ export const OrganizationInvitationPublicUserData: Schema.Schema<
   OrganizationInvitationPublicUserDataEncoded | null
 > = OrganizationInvitationPublicUserData_
 
-const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeOrganizationInvitation = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "organization_invitation")
   this.id = Decode.string(input.id)
@@ -6988,23 +6701,23 @@ const decodeOrganizationInvitation = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const OrganizationInvitation_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("organization_invitation"),
+const OrganizationInvitation_ = withFastDecode(
+  Schema.Struct({
+    object: constant("organization_invitation"),
     id: Schema.String,
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    emailAddress: required(Schema.String, "email_address"),
     role: Schema.String,
-    roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
-    organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
-    inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
-    publicInviterData: /* @__PURE__ */ nullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
-    status: /* @__PURE__ */ Schema.optional(Schema.String),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-    url: /* @__PURE__ */ nullable(Schema.String, "url"),
-    expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    roleName: required(Schema.String, "role_name"),
+    organizationId: optional(Schema.String, "organization_id"),
+    inviterId: nullable(Schema.String, "inviter_id"),
+    publicInviterData: nullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    status: Schema.optional(Schema.String),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    privateMetadata: optional(JsonObject, "private_metadata"),
+    url: nullable(Schema.String, "url"),
+    expiresAt: nullable(Schema.Number, "expires_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeOrganizationInvitation
 )
@@ -7032,7 +6745,7 @@ export interface OrganizationInvitationEncoded
 export const OrganizationInvitation: Schema.Schema<OrganizationInvitation, OrganizationInvitationEncoded> =
   OrganizationInvitation_
 
-const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ Decode.model(function (
+const decodeOrganizationInvitationWithPublicOrganizationData = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -7067,27 +6780,24 @@ const decodeOrganizationInvitationWithPublicOrganizationData = /* @__PURE__ */ D
   if (value !== Decode.absent) this.publicOrganizationData = value
 })
 
-const OrganizationInvitationWithPublicOrganizationData_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("organization_invitation"),
+const OrganizationInvitationWithPublicOrganizationData_ = withFastDecode(
+  Schema.Struct({
+    object: constant("organization_invitation"),
     id: Schema.String,
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
+    emailAddress: required(Schema.String, "email_address"),
     role: Schema.String,
-    roleName: /* @__PURE__ */ required(Schema.String, "role_name"),
-    organizationId: /* @__PURE__ */ optional(Schema.String, "organization_id"),
-    inviterId: /* @__PURE__ */ nullable(Schema.String, "inviter_id"),
-    publicInviterData: /* @__PURE__ */ nullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
-    status: /* @__PURE__ */ Schema.optional(Schema.String),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-    url: /* @__PURE__ */ nullable(Schema.String, "url"),
-    expiresAt: /* @__PURE__ */ nullable(Schema.Number, "expires_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    publicOrganizationData: /* @__PURE__ */ optional(
-      OrganizationInvitationPublicOrganizationData,
-      "public_organization_data"
-    )
+    roleName: required(Schema.String, "role_name"),
+    organizationId: optional(Schema.String, "organization_id"),
+    inviterId: nullable(Schema.String, "inviter_id"),
+    publicInviterData: nullable(OrganizationInvitationPublicUserData, "public_inviter_data"),
+    status: Schema.optional(Schema.String),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    privateMetadata: optional(JsonObject, "private_metadata"),
+    url: nullable(Schema.String, "url"),
+    expiresAt: nullable(Schema.Number, "expires_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    publicOrganizationData: optional(OrganizationInvitationPublicOrganizationData, "public_organization_data")
   }),
   decodeOrganizationInvitationWithPublicOrganizationData
 )
@@ -7127,10 +6837,10 @@ function decodeOrganizationInvitations(input: unknown): unknown {
   }
 }
 
-const OrganizationInvitations_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(OrganizationInvitation),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const OrganizationInvitations_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(OrganizationInvitation),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodeOrganizationInvitations
 )
@@ -7167,10 +6877,10 @@ function decodeOrganizationInvitationsWithPublicOrganizationData(input: unknown)
   }
 }
 
-const OrganizationInvitationsWithPublicOrganizationData_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(OrganizationInvitationWithPublicOrganizationData),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const OrganizationInvitationsWithPublicOrganizationData_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(OrganizationInvitationWithPublicOrganizationData),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodeOrganizationInvitationsWithPublicOrganizationData
 )
@@ -7201,7 +6911,7 @@ export const OrganizationInvitationsWithPublicOrganizationData: Schema.Schema<
   OrganizationInvitationsWithPublicOrganizationDataEncoded
 > = OrganizationInvitationsWithPublicOrganizationData_
 
-const decodeOrganizationMembershipPublicUserData = /* @__PURE__ */ Decode.model(function (
+const decodeOrganizationMembershipPublicUserData = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -7222,18 +6932,18 @@ const decodeOrganizationMembershipPublicUserData = /* @__PURE__ */ Decode.model(
   if (value !== Decode.absent) this.deprovisioned = value
 })
 
-const OrganizationMembershipPublicUserData_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-    firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
-    profileImageUrl: /* @__PURE__ */ nullable(Schema.String, "profile_image_url"),
-    imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
-    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-    identifier: /* @__PURE__ */ optionalNullable(Schema.String, "identifier"),
-    username: /* @__PURE__ */ optionalNullable(Schema.String, "username"),
-    banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-    deprovisioned: /* @__PURE__ */ Schema.optional(Schema.Boolean)
+const OrganizationMembershipPublicUserData_ = withFastDecode(
+  Schema.Struct({
+    userId: required(Schema.String, "user_id"),
+    firstName: nullable(Schema.String, "first_name"),
+    lastName: nullable(Schema.String, "last_name"),
+    profileImageUrl: nullable(Schema.String, "profile_image_url"),
+    imageUrl: required(Schema.String, "image_url"),
+    hasImage: required(Schema.Boolean, "has_image"),
+    identifier: optionalNullable(Schema.String, "identifier"),
+    username: optionalNullable(Schema.String, "username"),
+    banned: Schema.optional(Schema.Boolean),
+    deprovisioned: Schema.optional(Schema.Boolean)
   }),
   decodeOrganizationMembershipPublicUserData
 )
@@ -7268,10 +6978,7 @@ function decodeOrganizationMembershipPermissions(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeOrganizationMembership = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeOrganizationMembership = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
   this.object = Decode.constant(input.object, "organization_membership")
@@ -7294,19 +7001,19 @@ const decodeOrganizationMembership = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const OrganizationMembership_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const OrganizationMembership_ = withFastDecode(
+  Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ constant("organization_membership"),
+    object: constant("organization_membership"),
     role: Schema.String,
-    roleName: /* @__PURE__ */ optional(Schema.String, "role_name"),
-    permissions: /* @__PURE__ */ nullable(/* @__PURE__ */ Schema.Array(Schema.String), "permissions"),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
+    roleName: optional(Schema.String, "role_name"),
+    permissions: nullable(Schema.Array(Schema.String), "permissions"),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    privateMetadata: optional(JsonObject, "private_metadata"),
     organization: Organization,
-    publicUserData: /* @__PURE__ */ optional(OrganizationMembershipPublicUserData, "public_user_data"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    publicUserData: optional(OrganizationMembershipPublicUserData, "public_user_data"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeOrganizationMembership
 )
@@ -7343,10 +7050,10 @@ function decodeOrganizationMemberships(input: unknown): unknown {
   }
 }
 
-const OrganizationMemberships_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(OrganizationMembership),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const OrganizationMemberships_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(OrganizationMembership),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodeOrganizationMemberships
 )
@@ -7374,10 +7081,7 @@ export interface OrganizationMembershipsEncoded
 export const OrganizationMemberships: Schema.Schema<OrganizationMemberships, OrganizationMembershipsEncoded> =
   OrganizationMemberships_
 
-const decodeOrganizationSettings = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeOrganizationSettings = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "organization_settings")
   this.enabled = Decode.boolean(input.enabled)
@@ -7399,27 +7103,25 @@ const decodeOrganizationSettings = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.initialRoleSetKey = value
 })
 
-const OrganizationSettings_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("organization_settings"),
+const OrganizationSettings_ = withFastDecode(
+  Schema.Struct({
+    object: constant("organization_settings"),
     enabled: Schema.Boolean,
-    maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
-    maxAllowedRoles: /* @__PURE__ */ required(Schema.Number, "max_allowed_roles"),
-    maxRoleSetsAllowed: /* @__PURE__ */ optional(Schema.Number, "max_role_sets_allowed"),
-    maxAllowedDomains: /* @__PURE__ */ required(Schema.Number, "max_allowed_domains"),
-    maxAllowedPermissions: /* @__PURE__ */ optional(Schema.Number, "max_allowed_permissions"),
-    creatorRole: /* @__PURE__ */ required(Schema.String, "creator_role"),
-    adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
-    domainsEnabled: /* @__PURE__ */ required(Schema.Boolean, "domains_enabled"),
-    slugDisabled: /* @__PURE__ */ optional(Schema.Boolean, "slug_disabled"),
-    domainsEnrollmentModes: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(
-        /* @__PURE__ */ openEnum<"manual_invitation" | "automatic_invitation" | "automatic_suggestion">()
-      ),
+    maxAllowedMemberships: required(Schema.Number, "max_allowed_memberships"),
+    maxAllowedRoles: required(Schema.Number, "max_allowed_roles"),
+    maxRoleSetsAllowed: optional(Schema.Number, "max_role_sets_allowed"),
+    maxAllowedDomains: required(Schema.Number, "max_allowed_domains"),
+    maxAllowedPermissions: optional(Schema.Number, "max_allowed_permissions"),
+    creatorRole: required(Schema.String, "creator_role"),
+    adminDeleteEnabled: required(Schema.Boolean, "admin_delete_enabled"),
+    domainsEnabled: required(Schema.Boolean, "domains_enabled"),
+    slugDisabled: optional(Schema.Boolean, "slug_disabled"),
+    domainsEnrollmentModes: required(
+      Schema.Array(openEnum<"manual_invitation" | "automatic_invitation" | "automatic_suggestion">()),
       "domains_enrollment_modes"
     ),
-    domainsDefaultRole: /* @__PURE__ */ required(Schema.String, "domains_default_role"),
-    initialRoleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "initial_role_set_key")
+    domainsDefaultRole: required(Schema.String, "domains_default_role"),
+    initialRoleSetKey: optionalNullable(Schema.String, "initial_role_set_key")
   }),
   decodeOrganizationSettings
 )
@@ -7446,10 +7148,7 @@ export interface OrganizationSettingsEncoded extends Schema.Schema.Encoded<typeo
 export const OrganizationSettings: Schema.Schema<OrganizationSettings, OrganizationSettingsEncoded> =
   OrganizationSettings_
 
-const decodeOrganizationWithLogo = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeOrganizationWithLogo = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "organization")
   this.id = Decode.string(input.id)
@@ -7485,30 +7184,30 @@ const decodeOrganizationWithLogo = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.logoUrl = value
 })
 
-const OrganizationWithLogo_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("organization"),
+const OrganizationWithLogo_ = withFastDecode(
+  Schema.Struct({
+    object: constant("organization"),
     id: Schema.String,
     name: Schema.String,
     slug: Schema.String,
-    imageUrl: /* @__PURE__ */ required(Schema.String, "image_url"),
-    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-    membersCount: /* @__PURE__ */ optional(Schema.Number, "members_count"),
-    missingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
+    imageUrl: required(Schema.String, "image_url"),
+    hasImage: required(Schema.Boolean, "has_image"),
+    membersCount: optional(Schema.Number, "members_count"),
+    missingMemberWithElevatedPermissions: optional(
       Schema.Boolean,
       "missing_member_with_elevated_permissions"
     ),
-    pendingInvitationsCount: /* @__PURE__ */ optional(Schema.Number, "pending_invitations_count"),
-    maxAllowedMemberships: /* @__PURE__ */ required(Schema.Number, "max_allowed_memberships"),
-    adminDeleteEnabled: /* @__PURE__ */ required(Schema.Boolean, "admin_delete_enabled"),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    privateMetadata: /* @__PURE__ */ optional(JsonObject, "private_metadata"),
-    createdBy: /* @__PURE__ */ optional(Schema.String, "created_by"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    lastActiveAt: /* @__PURE__ */ optional(Schema.Number, "last_active_at"),
-    roleSetKey: /* @__PURE__ */ optionalNullable(Schema.String, "role_set_key"),
-    logoUrl: /* @__PURE__ */ optional(Schema.String, "logo_url")
+    pendingInvitationsCount: optional(Schema.Number, "pending_invitations_count"),
+    maxAllowedMemberships: required(Schema.Number, "max_allowed_memberships"),
+    adminDeleteEnabled: required(Schema.Boolean, "admin_delete_enabled"),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    privateMetadata: optional(JsonObject, "private_metadata"),
+    createdBy: optional(Schema.String, "created_by"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    lastActiveAt: optional(Schema.Number, "last_active_at"),
+    roleSetKey: optionalNullable(Schema.String, "role_set_key"),
+    logoUrl: optional(Schema.String, "logo_url")
   }),
   decodeOrganizationWithLogo
 )
@@ -7544,11 +7243,8 @@ function decodeOrganizations(input: unknown): unknown {
   }
 }
 
-const Organizations_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(Organization),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const Organizations_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(Organization), totalCount: required(Schema.Number, "total_count") }),
   decodeOrganizations
 )
 /**
@@ -7582,10 +7278,10 @@ function decodePaginatedBillingPaymentAttemptResponse(input: unknown): unknown {
   }
 }
 
-const PaginatedBillingPaymentAttemptResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(BillingPaymentAttempt),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const PaginatedBillingPaymentAttemptResponse_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(BillingPaymentAttempt),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodePaginatedBillingPaymentAttemptResponse
 )
@@ -7625,10 +7321,10 @@ function decodePaginatedBillingPriceResponse(input: unknown): unknown {
   }
 }
 
-const PaginatedBillingPriceResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(BillingPriceResponse),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const PaginatedBillingPriceResponse_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(BillingPriceResponse),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodePaginatedBillingPriceResponse
 )
@@ -7668,11 +7364,8 @@ function decodePaginatedBillingStatementResponse(input: unknown): unknown {
   }
 }
 
-const PaginatedBillingStatementResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(BillingStatement),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const PaginatedBillingStatementResponse_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(BillingStatement), totalCount: required(Schema.Number, "total_count") }),
   decodePaginatedBillingStatementResponse
 )
 /**
@@ -7711,11 +7404,8 @@ function decodePaginatedCommercePlanResponse(input: unknown): unknown {
   }
 }
 
-const PaginatedCommercePlanResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(CommercePlan),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const PaginatedCommercePlanResponse_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(CommercePlan), totalCount: required(Schema.Number, "total_count") }),
   decodePaginatedCommercePlanResponse
 )
 /**
@@ -7754,10 +7444,10 @@ function decodePaginatedCommerceSubscriptionItemResponse(input: unknown): unknow
   }
 }
 
-const PaginatedCommerceSubscriptionItemResponse_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(CommerceSubscriptionItem),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const PaginatedCommerceSubscriptionItemResponse_ = withFastDecode(
+  Schema.Struct({
+    data: Schema.Array(CommerceSubscriptionItem),
+    totalCount: required(Schema.Number, "total_count")
   }),
   decodePaginatedCommerceSubscriptionItemResponse
 )
@@ -7788,18 +7478,15 @@ export const PaginatedCommerceSubscriptionItemResponse: Schema.Schema<
   PaginatedCommerceSubscriptionItemResponseEncoded
 > = PaginatedCommerceSubscriptionItemResponse_
 
-const UnknownPasskeyVerification_ = /* @__PURE__ */ unknownVariant("object", ["verification_passkey"], {
-  object: /* @__PURE__ */ variantField(Schema.String, "object"),
-  status: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"verified">(), "status"),
-  strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"passkey">(), "strategy"),
-  nonce: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"nonce">(), "nonce"),
-  message: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "message"),
-  attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-  expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-  verifiedAtClient: /* @__PURE__ */ variantField(
-    /* @__PURE__ */ Schema.NullOr(Schema.String),
-    "verified_at_client"
-  )
+const UnknownPasskeyVerification_ = unknownVariant("object", ["verification_passkey"], {
+  object: variantField(Schema.String, "object"),
+  status: variantField(openEnum<"verified">(), "status"),
+  strategy: variantField(openEnum<"passkey">(), "strategy"),
+  nonce: variantField(openEnum<"nonce">(), "nonce"),
+  message: variantField(Schema.NullOr(Schema.String), "message"),
+  attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+  expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+  verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
 })
 /**
  * `UnknownPasskeyVerification`
@@ -7831,10 +7518,7 @@ function decodeVerificationPasskeyObject(input: unknown): unknown {
   return Decode.literal(input, "verification_passkey")
 }
 
-const decodeVerificationPasskey = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationPasskey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationPasskeyObject)
   if (value !== Decode.absent) this.object = value
@@ -7850,16 +7534,16 @@ const decodeVerificationPasskey = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationPasskey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_passkey")),
-    status: /* @__PURE__ */ openEnum<"verified">(),
-    strategy: /* @__PURE__ */ openEnum<"passkey">(),
-    nonce: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ openEnum<"nonce">()),
-    message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+const VerificationPasskey_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_passkey")),
+    status: openEnum<"verified">(),
+    strategy: openEnum<"passkey">(),
+    nonce: Schema.optional(openEnum<"nonce">()),
+    message: optionalNullable(Schema.String, "message"),
+    attempts: nullable(Schema.Number, "attempts"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationPasskey
 )
@@ -7894,9 +7578,8 @@ function decodePasskeyVerification(input: unknown): unknown {
   )
 }
 
-const decodePasskey = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
-  let value: unknown
-  value = Decode.optional(input.id, input, "id", Decode.string)
+const decodePasskey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  const value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
   this.object = Decode.constant(input.object, "passkey")
   this.name = Decode.string(input.name)
@@ -7904,16 +7587,13 @@ const decodePasskey = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   this.verification = Decode.nullable(input.verification, decodePasskeyVerification)
 })
 
-const Passkey_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ constant("passkey"),
+const Passkey_ = withFastDecode(
+  Schema.Struct({
+    id: Schema.optional(Schema.String),
+    object: constant("passkey"),
     name: Schema.String,
-    lastUsedAt: /* @__PURE__ */ required(Schema.Number, "last_used_at"),
-    verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(UnknownPasskeyVerification, VerificationPasskey),
-      "verification"
-    )
+    lastUsedAt: required(Schema.Number, "last_used_at"),
+    verification: nullable(Schema.Union(UnknownPasskeyVerification, VerificationPasskey), "verification")
   }),
   decodePasskey
 )
@@ -7963,11 +7643,8 @@ function decodePermissions(input: unknown): unknown {
   }
 }
 
-const Permissions_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(Permission),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const Permissions_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(Permission), totalCount: required(Schema.Number, "total_count") }),
   decodePermissions
 )
 /**
@@ -7992,37 +7669,27 @@ export interface PermissionsEncoded extends Schema.Schema.Encoded<typeof Permiss
  */
 export const Permissions: Schema.Schema<Permissions, PermissionsEncoded> = Permissions_
 
-const UnknownPhoneNumberVerification_ = /* @__PURE__ */ unknownVariant(
-  "object",
-  ["verification_otp", "verification_admin"],
-  {
-    object: /* @__PURE__ */ variantField(Schema.String, "object"),
-    status: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
-      "status"
-    ),
-    strategy: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<
-        | "phone_code"
-        | "email_code"
-        | "reset_password_email_code"
-        | "admin"
-        | "ticket"
-        | "saml"
-        | "email_link"
-        | "from_oauth_microsoft"
-      >(),
-      "strategy"
-    ),
-    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-    channel: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "channel"),
-    verifiedAtClient: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
-      "verified_at_client"
-    )
-  }
-)
+const UnknownPhoneNumberVerification_ = unknownVariant("object", ["verification_otp", "verification_admin"], {
+  object: variantField(Schema.String, "object"),
+  status: variantField(openEnum<"unverified" | "verified" | "failed" | "expired">(), "status"),
+  strategy: variantField(
+    openEnum<
+      | "phone_code"
+      | "email_code"
+      | "reset_password_email_code"
+      | "admin"
+      | "ticket"
+      | "saml"
+      | "email_link"
+      | "from_oauth_microsoft"
+    >(),
+    "strategy"
+  ),
+  attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+  expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+  channel: variantField(Schema.NullOr(Schema.String), "channel"),
+  verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+})
 /**
  * `UnknownPhoneNumberVerification`
  *
@@ -8063,7 +7730,7 @@ function decodePhoneNumberBackupCodes(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodePhoneNumber = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodePhoneNumber = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
@@ -8087,25 +7754,22 @@ const decodePhoneNumber = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const PhoneNumber_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ constant("phone_number"),
-    phoneNumber: /* @__PURE__ */ required(Schema.String, "phone_number"),
-    reservedForSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "reserved_for_second_factor"),
-    defaultSecondFactor: /* @__PURE__ */ optional(Schema.Boolean, "default_second_factor"),
+const PhoneNumber_ = withFastDecode(
+  Schema.Struct({
+    id: Schema.optional(Schema.String),
+    object: constant("phone_number"),
+    phoneNumber: required(Schema.String, "phone_number"),
+    reservedForSecondFactor: optional(Schema.Boolean, "reserved_for_second_factor"),
+    defaultSecondFactor: optional(Schema.Boolean, "default_second_factor"),
     reserved: Schema.Boolean,
-    verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(UnknownPhoneNumberVerification, VerificationOtp, VerificationAdmin),
+    verification: nullable(
+      Schema.Union(UnknownPhoneNumberVerification, VerificationOtp, VerificationAdmin),
       "verification"
     ),
-    linkedTo: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(IdentificationLink), "linked_to"),
-    backupCodes: /* @__PURE__ */ optionalNullable(
-      /* @__PURE__ */ Schema.Array(Schema.String),
-      "backup_codes"
-    ),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    linkedTo: required(Schema.Array(IdentificationLink), "linked_to"),
+    backupCodes: optionalNullable(Schema.Array(Schema.String), "backup_codes"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodePhoneNumber
 )
@@ -8140,10 +7804,10 @@ function decodePriceTransitionRequest(input: unknown): unknown {
   }
 }
 
-const PriceTransitionRequest_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    fromPriceId: /* @__PURE__ */ required(Schema.String, "from_price_id"),
-    toPriceId: /* @__PURE__ */ required(Schema.String, "to_price_id")
+const PriceTransitionRequest_ = withFastDecode(
+  Schema.Struct({
+    fromPriceId: required(Schema.String, "from_price_id"),
+    toPriceId: required(Schema.String, "to_price_id")
   }),
   decodePriceTransitionRequest
 )
@@ -8186,16 +7850,16 @@ function decodeProxyCheck(input: unknown): unknown {
   }
 }
 
-const ProxyCheck_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("proxy_check"),
+const ProxyCheck_ = withFastDecode(
+  Schema.Struct({
+    object: constant("proxy_check"),
     id: Schema.String,
-    domainId: /* @__PURE__ */ required(Schema.String, "domain_id"),
-    lastRunAt: /* @__PURE__ */ nullable(Schema.Number, "last_run_at"),
-    proxyUrl: /* @__PURE__ */ required(Schema.String, "proxy_url"),
+    domainId: required(Schema.String, "domain_id"),
+    lastRunAt: nullable(Schema.Number, "last_run_at"),
+    proxyUrl: required(Schema.String, "proxy_url"),
     successful: Schema.Boolean,
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeProxyCheck
 )
@@ -8236,8 +7900,8 @@ function decodeReassignmentMappings(input: unknown): unknown {
  * @since 0.1.0
  * @category models
  */
-export const ReassignmentMappings = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+export const ReassignmentMappings = withFastDecode(
+  Schema.Record({ key: Schema.String, value: Schema.String }),
   decodeReassignmentMappings
 )
 /**
@@ -8260,13 +7924,13 @@ function decodeRedirectURL(input: unknown): unknown {
   }
 }
 
-const RedirectURL_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("redirect_url"),
+const RedirectURL_ = withFastDecode(
+  Schema.Struct({
+    object: constant("redirect_url"),
     id: Schema.String,
     url: Schema.String,
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeRedirectURL
 )
@@ -8292,7 +7956,7 @@ export interface RedirectURLEncoded extends Schema.Schema.Encoded<typeof Redirec
  */
 export const RedirectURL: Schema.Schema<RedirectURL, RedirectURLEncoded> = RedirectURL_
 
-const decodeRoleSetItem = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeRoleSetItem = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "role_set_item")
   this.id = Decode.string(input.id)
@@ -8307,17 +7971,17 @@ const decodeRoleSetItem = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const RoleSetItem_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("role_set_item"),
+const RoleSetItem_ = withFastDecode(
+  Schema.Struct({
+    object: constant("role_set_item"),
     id: Schema.String,
     name: Schema.String,
     key: Schema.String,
-    description: /* @__PURE__ */ nullable(Schema.String, "description"),
-    membersCount: /* @__PURE__ */ optionalNullable(Schema.Number, "members_count"),
-    hasMembers: /* @__PURE__ */ optionalNullable(Schema.Boolean, "has_members"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    description: nullable(Schema.String, "description"),
+    membersCount: optionalNullable(Schema.Number, "members_count"),
+    hasMembers: optionalNullable(Schema.Boolean, "has_members"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeRoleSetItem
 )
@@ -8351,10 +8015,7 @@ function decodeRoleSetMigrationMappings(input: unknown): unknown {
   return Decode.recordOf(input, isRoleSetMigrationMappingsValue)
 }
 
-const decodeRoleSetMigration = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeRoleSetMigration = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "role_set_migration")
   this.id = Decode.string(input.id)
@@ -8377,25 +8038,22 @@ const decodeRoleSetMigration = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const RoleSetMigration_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("role_set_migration"),
+const RoleSetMigration_ = withFastDecode(
+  Schema.Struct({
+    object: constant("role_set_migration"),
     id: Schema.String,
-    organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
-    instanceId: /* @__PURE__ */ required(Schema.String, "instance_id"),
-    sourceRoleSetId: /* @__PURE__ */ required(Schema.String, "source_role_set_id"),
-    destRoleSetId: /* @__PURE__ */ optionalNullable(Schema.String, "dest_role_set_id"),
-    triggerType: /* @__PURE__ */ required(Schema.String, "trigger_type"),
+    organizationId: optionalNullable(Schema.String, "organization_id"),
+    instanceId: required(Schema.String, "instance_id"),
+    sourceRoleSetId: required(Schema.String, "source_role_set_id"),
+    destRoleSetId: optionalNullable(Schema.String, "dest_role_set_id"),
+    triggerType: required(Schema.String, "trigger_type"),
     status: Schema.String,
-    migratedMembers: /* @__PURE__ */ required(Schema.Number, "migrated_members"),
-    mappings: /* @__PURE__ */ optionalNullable(
-      /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
-      "mappings"
-    ),
-    startedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "started_at"),
-    completedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "completed_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    migratedMembers: required(Schema.Number, "migrated_members"),
+    mappings: optionalNullable(Schema.Record({ key: Schema.String, value: Schema.String }), "mappings"),
+    startedAt: optionalNullable(Schema.Number, "started_at"),
+    completedAt: optionalNullable(Schema.Number, "completed_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeRoleSetMigration
 )
@@ -8421,7 +8079,7 @@ export interface RoleSetMigrationEncoded extends Schema.Schema.Encoded<typeof Ro
  */
 export const RoleSetMigration: Schema.Schema<RoleSetMigration, RoleSetMigrationEncoded> = RoleSetMigration_
 
-const decodeRoleSet = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeRoleSet = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "role_set")
   this.id = Decode.string(input.id)
@@ -8445,20 +8103,20 @@ const decodeRoleSet = /* @__PURE__ */ Decode.model(function (this: Decode.Built,
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const RoleSet_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("role_set"),
+const RoleSet_ = withFastDecode(
+  Schema.Struct({
+    object: constant("role_set"),
     id: Schema.String,
     name: Schema.String,
     key: Schema.String,
-    description: /* @__PURE__ */ nullable(Schema.String, "description"),
-    roles: /* @__PURE__ */ Schema.Array(RoleSetItem),
-    defaultRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "default_role"),
-    creatorRole: /* @__PURE__ */ optionalNullable(RoleSetItem, "creator_role"),
-    type: /* @__PURE__ */ openEnum<"initial" | "custom">(),
-    roleSetMigration: /* @__PURE__ */ optionalNullable(RoleSetMigration, "role_set_migration"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    description: nullable(Schema.String, "description"),
+    roles: Schema.Array(RoleSetItem),
+    defaultRole: optionalNullable(RoleSetItem, "default_role"),
+    creatorRole: optionalNullable(RoleSetItem, "creator_role"),
+    type: openEnum<"initial" | "custom">(),
+    roleSetMigration: optionalNullable(RoleSetMigration, "role_set_migration"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeRoleSet
 )
@@ -8493,11 +8151,8 @@ function decodeRoleSets(input: unknown): unknown {
   }
 }
 
-const RoleSets_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(RoleSet),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const RoleSets_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(RoleSet), totalCount: required(Schema.Number, "total_count") }),
   decodeRoleSets
 )
 /**
@@ -8531,11 +8186,8 @@ function decodeRoles(input: unknown): unknown {
   }
 }
 
-const Roles_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(Role),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const Roles_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(Role), totalCount: required(Schema.Number, "total_count") }),
   decodeRoles
 )
 /**
@@ -8564,10 +8216,7 @@ function decodeSAMLAccountConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeSAMLAccountConnection = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeSAMLAccountConnection = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
   this.name = Decode.string(input.name)
@@ -8593,23 +8242,20 @@ const decodeSAMLAccountConnection = /* @__PURE__ */ Decode.model(function (
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const SAMLAccountConnection_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const SAMLAccountConnection_ = withFastDecode(
+  Schema.Struct({
     id: Schema.String,
     name: Schema.String,
-    domain: /* @__PURE__ */ Schema.optional(Schema.String),
-    domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
+    domain: Schema.optional(Schema.String),
+    domains: Schema.optional(Schema.Array(Schema.String)),
     active: Schema.Boolean,
     provider: Schema.String,
-    syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
-    allowSubdomains: /* @__PURE__ */ optional(Schema.Boolean, "allow_subdomains"),
-    allowIdpInitiated: /* @__PURE__ */ optional(Schema.Boolean, "allow_idp_initiated"),
-    disableAdditionalIdentifications: /* @__PURE__ */ optional(
-      Schema.Boolean,
-      "disable_additional_identifications"
-    ),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    syncUserAttributes: required(Schema.Boolean, "sync_user_attributes"),
+    allowSubdomains: optional(Schema.Boolean, "allow_subdomains"),
+    allowIdpInitiated: optional(Schema.Boolean, "allow_idp_initiated"),
+    disableAdditionalIdentifications: optional(Schema.Boolean, "disable_additional_identifications"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeSAMLAccountConnection
 )
@@ -8636,27 +8282,24 @@ export interface SAMLAccountConnectionEncoded extends Schema.Schema.Encoded<type
 export const SAMLAccountConnection: Schema.Schema<SAMLAccountConnection, SAMLAccountConnectionEncoded> =
   SAMLAccountConnection_
 
-const UnknownSAMLAccountVerification_ = /* @__PURE__ */ unknownVariant(
+const UnknownSAMLAccountVerification_ = unknownVariant(
   "object",
   ["verification_saml", "verification_ticket"],
   {
-    object: /* @__PURE__ */ variantField(Schema.String, "object"),
-    status: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
+    object: variantField(Schema.String, "object"),
+    status: variantField(
+      openEnum<"unverified" | "verified" | "failed" | "expired" | "transferable">(),
       "status"
     ),
-    strategy: /* @__PURE__ */ variantField(/* @__PURE__ */ openEnum<"saml" | "ticket">(), "strategy"),
-    externalVerificationRedirectUrl: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
+    strategy: variantField(openEnum<"saml" | "ticket">(), "strategy"),
+    externalVerificationRedirectUrl: variantField(
+      Schema.NullOr(Schema.String),
       "external_verification_redirect_url"
     ),
-    error: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(ClerkError), "error"),
-    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-    verifiedAtClient: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
-      "verified_at_client"
-    )
+    error: variantField(Schema.NullOr(ClerkError), "error"),
+    expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+    attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+    verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
   }
 )
 /**
@@ -8695,7 +8338,7 @@ function decodeSAMLAccountVerification(input: unknown): unknown {
   )
 }
 
-const decodeSAMLAccount = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeSAMLAccount = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
   this.object = Decode.constant(input.object, "saml_account")
@@ -8722,23 +8365,23 @@ const decodeSAMLAccount = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   if (value !== Decode.absent) this.samlConnection = value
 })
 
-const SAMLAccount_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const SAMLAccount_ = withFastDecode(
+  Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ constant("saml_account"),
+    object: constant("saml_account"),
     provider: Schema.String,
     active: Schema.Boolean,
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-    firstName: /* @__PURE__ */ optionalNullable(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ optionalNullable(Schema.String, "last_name"),
-    providerUserId: /* @__PURE__ */ optionalNullable(Schema.String, "provider_user_id"),
-    lastAuthenticatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_authenticated_at"),
-    publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-    verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(UnknownSAMLAccountVerification, VerificationSaml, VerificationTicket),
+    emailAddress: required(Schema.String, "email_address"),
+    firstName: optionalNullable(Schema.String, "first_name"),
+    lastName: optionalNullable(Schema.String, "last_name"),
+    providerUserId: optionalNullable(Schema.String, "provider_user_id"),
+    lastAuthenticatedAt: optionalNullable(Schema.Number, "last_authenticated_at"),
+    publicMetadata: optional(JsonObject, "public_metadata"),
+    verification: nullable(
+      Schema.Union(UnknownSAMLAccountVerification, VerificationSaml, VerificationTicket),
       "verification"
     ),
-    samlConnection: /* @__PURE__ */ optionalNullable(SAMLAccountConnection, "saml_connection")
+    samlConnection: optionalNullable(SAMLAccountConnection, "saml_connection")
   }),
   decodeSAMLAccount
 )
@@ -8775,12 +8418,12 @@ function decodeSAMLConnectionAttributeMapping(input: unknown): unknown {
   }
 }
 
-const SAMLConnectionAttributeMapping_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-    firstName: /* @__PURE__ */ required(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ required(Schema.String, "last_name")
+const SAMLConnectionAttributeMapping_ = withFastDecode(
+  Schema.Struct({
+    userId: required(Schema.String, "user_id"),
+    emailAddress: required(Schema.String, "email_address"),
+    firstName: required(Schema.String, "first_name"),
+    lastName: required(Schema.String, "last_name")
   }),
   decodeSAMLConnectionAttributeMapping
 )
@@ -8811,20 +8454,16 @@ export const SAMLConnectionAttributeMapping: Schema.Schema<
   SAMLConnectionAttributeMappingEncoded
 > = SAMLConnectionAttributeMapping_
 
-const decodeSAMLConnectionLoginHint = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeSAMLConnectionLoginHint = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.mode = Decode.string(input.mode)
-  value = Decode.optional(input.source, input, "source", Decode.string)
+  const value = Decode.optional(input.source, input, "source", Decode.string)
   if (value !== Decode.absent) this.source = value
 })
 
-const SAMLConnectionLoginHint_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    mode: /* @__PURE__ */ openEnum<"email_address" | "custom_attribute" | "off">(),
-    source: /* @__PURE__ */ Schema.optional(Schema.String)
+const SAMLConnectionLoginHint_ = withFastDecode(
+  Schema.Struct({
+    mode: openEnum<"email_address" | "custom_attribute" | "off">(),
+    source: Schema.optional(Schema.String)
   }),
   decodeSAMLConnectionLoginHint
 )
@@ -8856,7 +8495,7 @@ function decodeSAMLConnectionDomains(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeSAMLConnection = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeSAMLConnection = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "saml_connection")
   this.id = Decode.string(input.id)
@@ -8907,44 +8546,38 @@ const decodeSAMLConnection = /* @__PURE__ */ Decode.model(function (this: Decode
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const SAMLConnection_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("saml_connection"),
+const SAMLConnection_ = withFastDecode(
+  Schema.Struct({
+    object: constant("saml_connection"),
     id: Schema.String,
     name: Schema.String,
-    domain: /* @__PURE__ */ Schema.optional(Schema.String),
-    domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(Schema.String)),
-    idpEntityId: /* @__PURE__ */ nullable(Schema.String, "idp_entity_id"),
-    idpSsoUrl: /* @__PURE__ */ nullable(Schema.String, "idp_sso_url"),
-    idpCertificate: /* @__PURE__ */ nullable(Schema.String, "idp_certificate"),
-    idpCertificateIssuedAt: /* @__PURE__ */ nullable(Schema.Number, "idp_certificate_issued_at"),
-    idpCertificateExpiresAt: /* @__PURE__ */ nullable(Schema.Number, "idp_certificate_expires_at"),
-    idpMetadataUrl: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata_url"),
-    idpMetadata: /* @__PURE__ */ optionalNullable(Schema.String, "idp_metadata"),
-    acsUrl: /* @__PURE__ */ required(Schema.String, "acs_url"),
-    spEntityId: /* @__PURE__ */ required(Schema.String, "sp_entity_id"),
-    spMetadataUrl: /* @__PURE__ */ required(Schema.String, "sp_metadata_url"),
-    organizationId: /* @__PURE__ */ optionalNullable(Schema.String, "organization_id"),
-    attributeMapping: /* @__PURE__ */ optional(SAMLConnectionAttributeMapping, "attribute_mapping"),
+    domain: Schema.optional(Schema.String),
+    domains: Schema.optional(Schema.Array(Schema.String)),
+    idpEntityId: nullable(Schema.String, "idp_entity_id"),
+    idpSsoUrl: nullable(Schema.String, "idp_sso_url"),
+    idpCertificate: nullable(Schema.String, "idp_certificate"),
+    idpCertificateIssuedAt: nullable(Schema.Number, "idp_certificate_issued_at"),
+    idpCertificateExpiresAt: nullable(Schema.Number, "idp_certificate_expires_at"),
+    idpMetadataUrl: optionalNullable(Schema.String, "idp_metadata_url"),
+    idpMetadata: optionalNullable(Schema.String, "idp_metadata"),
+    acsUrl: required(Schema.String, "acs_url"),
+    spEntityId: required(Schema.String, "sp_entity_id"),
+    spMetadataUrl: required(Schema.String, "sp_metadata_url"),
+    organizationId: optionalNullable(Schema.String, "organization_id"),
+    attributeMapping: optional(SAMLConnectionAttributeMapping, "attribute_mapping"),
     active: Schema.Boolean,
     provider: Schema.String,
-    userCount: /* @__PURE__ */ required(Schema.Number, "user_count"),
-    syncUserAttributes: /* @__PURE__ */ required(Schema.Boolean, "sync_user_attributes"),
-    allowSubdomains: /* @__PURE__ */ required(Schema.Boolean, "allow_subdomains"),
-    allowIdpInitiated: /* @__PURE__ */ required(Schema.Boolean, "allow_idp_initiated"),
-    disableAdditionalIdentifications: /* @__PURE__ */ required(
-      Schema.Boolean,
-      "disable_additional_identifications"
-    ),
-    allowOrganizationAccountLinking: /* @__PURE__ */ required(
-      Schema.Boolean,
-      "allow_organization_account_linking"
-    ),
-    forceAuthn: /* @__PURE__ */ required(Schema.Boolean, "force_authn"),
-    loginHint: /* @__PURE__ */ required(SAMLConnectionLoginHint, "login_hint"),
-    enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    userCount: required(Schema.Number, "user_count"),
+    syncUserAttributes: required(Schema.Boolean, "sync_user_attributes"),
+    allowSubdomains: required(Schema.Boolean, "allow_subdomains"),
+    allowIdpInitiated: required(Schema.Boolean, "allow_idp_initiated"),
+    disableAdditionalIdentifications: required(Schema.Boolean, "disable_additional_identifications"),
+    allowOrganizationAccountLinking: required(Schema.Boolean, "allow_organization_account_linking"),
+    forceAuthn: required(Schema.Boolean, "force_authn"),
+    loginHint: required(SAMLConnectionLoginHint, "login_hint"),
+    enterpriseConnectionId: optionalNullable(Schema.String, "enterprise_connection_id"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeSAMLConnection
 )
@@ -8979,11 +8612,8 @@ function decodeSAMLConnections(input: unknown): unknown {
   }
 }
 
-const SAMLConnections_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(SAMLConnection),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const SAMLConnections_ = withFastDecode(
+  Schema.Struct({ data: Schema.Array(SAMLConnection), totalCount: required(Schema.Number, "total_count") }),
   decodeSAMLConnections
 )
 /**
@@ -9012,7 +8642,7 @@ function isSCIMDirectoryAttributeMappingValue(input: unknown): boolean {
   return typeof input === "string"
 }
 
-const decodeSCIMDirectoryCustomAttributesItem = /* @__PURE__ */ Decode.model(function (
+const decodeSCIMDirectoryCustomAttributesItem = Decode.model(function (
   this: Decode.Built,
   input: Decode.Wire
 ) {
@@ -9035,7 +8665,7 @@ function decodeSCIMDirectoryCustomAttributes(input: unknown): unknown {
   return Decode.array(input, decodeSCIMDirectoryCustomAttributesItem)
 }
 
-const decodeSCIMDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeSCIMDirectory = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "scim_directory")
   this.id = Decode.string(input.id)
@@ -9065,36 +8695,36 @@ const decodeSCIMDirectory = /* @__PURE__ */ Decode.model(function (this: Decode.
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const SCIMDirectory_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("scim_directory"),
+const SCIMDirectory_ = withFastDecode(
+  Schema.Struct({
+    object: constant("scim_directory"),
     id: Schema.String,
     name: Schema.String,
-    enterpriseConnectionId: /* @__PURE__ */ optionalNullable(Schema.String, "enterprise_connection_id"),
-    endpointUrl: /* @__PURE__ */ required(Schema.String, "endpoint_url"),
+    enterpriseConnectionId: optionalNullable(Schema.String, "enterprise_connection_id"),
+    endpointUrl: required(Schema.String, "endpoint_url"),
     provider: Schema.String,
     enabled: Schema.Boolean,
-    groupRoleMappingEnabled: /* @__PURE__ */ required(Schema.Boolean, "group_role_mapping_enabled"),
-    attributeMapping: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Record({ key: Schema.String, value: Schema.String }),
+    groupRoleMappingEnabled: required(Schema.Boolean, "group_role_mapping_enabled"),
+    attributeMapping: required(
+      Schema.Record({ key: Schema.String, value: Schema.String }),
       "attribute_mapping"
     ),
-    customAttributes: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(
-        /* @__PURE__ */ Schema.Struct({
-          name: /* @__PURE__ */ Schema.optional(Schema.String),
-          key: /* @__PURE__ */ Schema.optional(Schema.String),
-          ssoPath: /* @__PURE__ */ optional(Schema.String, "sso_path"),
-          scimPath: /* @__PURE__ */ optional(Schema.String, "scim_path"),
-          directoryPath: /* @__PURE__ */ optional(Schema.String, "directory_path"),
-          multiValued: /* @__PURE__ */ optional(Schema.Boolean, "multi_valued")
+    customAttributes: optional(
+      Schema.Array(
+        Schema.Struct({
+          name: Schema.optional(Schema.String),
+          key: Schema.optional(Schema.String),
+          ssoPath: optional(Schema.String, "sso_path"),
+          scimPath: optional(Schema.String, "scim_path"),
+          directoryPath: optional(Schema.String, "directory_path"),
+          multiValued: optional(Schema.Boolean, "multi_valued")
         })
       ),
       "custom_attributes"
     ),
-    apiKey: /* @__PURE__ */ optionalNullable(Schema.String, "api_key"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    apiKey: optionalNullable(Schema.String, "api_key"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeSCIMDirectory
 )
@@ -9131,10 +8761,7 @@ function decodeSCIMDirectories(input: unknown): unknown {
  * @since 0.1.0
  * @category models
  */
-export const SCIMDirectories = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Array(SCIMDirectory),
-  decodeSCIMDirectories
-)
+export const SCIMDirectories = withFastDecode(Schema.Array(SCIMDirectory), decodeSCIMDirectories)
 /**
  * `SCIMDirectories`
  *
@@ -9143,11 +8770,7 @@ export const SCIMDirectories = /* @__PURE__ */ withFastDecode(
  */
 export type SCIMDirectories = typeof SCIMDirectories.Type
 
-const decodeSCIMGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeSCIMGroupRoleMapping = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.object = Decode.constant(input.object, "scim_group_role_mapping")
   this.id = Decode.string(input.id)
   this.scimDirectoryId = Decode.string(input.scim_directory_id)
@@ -9156,27 +8779,27 @@ const decodeSCIMGroupRoleMapping = /* @__PURE__ */ Decode.model(function (
   this.directoryGroupId = Decode.string(input.directory_group_id)
   this.scimGroupDisplayName = Decode.string(input.scim_group_display_name)
   this.directoryGroupDisplayName = Decode.string(input.directory_group_display_name)
-  value = Decode.optional(input.role, input, "role", decodeRole)
+  const value = Decode.optional(input.role, input, "role", decodeRole)
   if (value !== Decode.absent) this.role = value
   this.precedence = Decode.number(input.precedence)
   this.createdAt = Decode.number(input.created_at)
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const SCIMGroupRoleMapping_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("scim_group_role_mapping"),
+const SCIMGroupRoleMapping_ = withFastDecode(
+  Schema.Struct({
+    object: constant("scim_group_role_mapping"),
     id: Schema.String,
-    scimDirectoryId: /* @__PURE__ */ required(Schema.String, "scim_directory_id"),
-    directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
-    scimGroupId: /* @__PURE__ */ required(Schema.String, "scim_group_id"),
-    directoryGroupId: /* @__PURE__ */ required(Schema.String, "directory_group_id"),
-    scimGroupDisplayName: /* @__PURE__ */ required(Schema.String, "scim_group_display_name"),
-    directoryGroupDisplayName: /* @__PURE__ */ required(Schema.String, "directory_group_display_name"),
-    role: /* @__PURE__ */ Schema.optional(Role),
+    scimDirectoryId: required(Schema.String, "scim_directory_id"),
+    directoryId: required(Schema.String, "directory_id"),
+    scimGroupId: required(Schema.String, "scim_group_id"),
+    directoryGroupId: required(Schema.String, "directory_group_id"),
+    scimGroupDisplayName: required(Schema.String, "scim_group_display_name"),
+    directoryGroupDisplayName: required(Schema.String, "directory_group_display_name"),
+    role: Schema.optional(Role),
     precedence: Schema.Number,
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeSCIMGroupRoleMapping
 )
@@ -9214,8 +8837,8 @@ function decodeSCIMGroupRoleMappings(input: unknown): unknown {
  * @since 0.1.0
  * @category models
  */
-export const SCIMGroupRoleMappings = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Array(SCIMGroupRoleMapping),
+export const SCIMGroupRoleMappings = withFastDecode(
+  Schema.Array(SCIMGroupRoleMapping),
   decodeSCIMGroupRoleMappings
 )
 /**
@@ -9226,22 +8849,18 @@ export const SCIMGroupRoleMappings = /* @__PURE__ */ withFastDecode(
  */
 export type SCIMGroupRoleMappings = typeof SCIMGroupRoleMappings.Type
 
-const decodeSCIMUserMetadata = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
-  let value: unknown
+const decodeSCIMUserMetadata = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   this.directoryId = Decode.string(input.directory_id)
-  value = Decode.optional(input.directory_enabled, input, "directory_enabled", Decode.boolean)
+  const value = Decode.optional(input.directory_enabled, input, "directory_enabled", Decode.boolean)
   if (value !== Decode.absent) this.directoryEnabled = value
   this.externalId = Decode.nullable(input.external_id, Decode.string)
 })
 
-const SCIMUserMetadata_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    directoryId: /* @__PURE__ */ required(Schema.String, "directory_id"),
-    directoryEnabled: /* @__PURE__ */ optional(Schema.Boolean, "directory_enabled"),
-    externalId: /* @__PURE__ */ nullable(Schema.String, "external_id")
+const SCIMUserMetadata_ = withFastDecode(
+  Schema.Struct({
+    directoryId: required(Schema.String, "directory_id"),
+    directoryEnabled: optional(Schema.Boolean, "directory_enabled"),
+    externalId: nullable(Schema.String, "external_id")
   }),
   decodeSCIMUserMetadata
 )
@@ -9276,10 +8895,7 @@ function decodeToken(input: unknown): unknown {
   }
 }
 
-const Token_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ object: /* @__PURE__ */ constant("token"), jwt: Schema.String }),
-  decodeToken
-)
+const Token_ = withFastDecode(Schema.Struct({ object: constant("token"), jwt: Schema.String }), decodeToken)
 /**
  * `Token`
  *
@@ -9317,10 +8933,7 @@ function decodeSessionRefresh(input: unknown): unknown {
  * @since 0.1.0
  * @category models
  */
-export const SessionRefresh = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Union(Token, Cookies),
-  decodeSessionRefresh
-)
+export const SessionRefresh = withFastDecode(Schema.Union(Token, Cookies), decodeSessionRefresh)
 /**
  * `SessionRefresh`
  *
@@ -9329,7 +8942,7 @@ export const SessionRefresh = /* @__PURE__ */ withFastDecode(
  */
 export type SessionRefresh = typeof SessionRefresh.Type
 
-const decodeSignInToken = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeSignInToken = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "sign_in_token")
   this.id = Decode.string(input.id)
@@ -9343,16 +8956,16 @@ const decodeSignInToken = /* @__PURE__ */ Decode.model(function (this: Decode.Bu
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const SignInToken_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("sign_in_token"),
+const SignInToken_ = withFastDecode(
+  Schema.Struct({
+    object: constant("sign_in_token"),
     id: Schema.String,
-    status: /* @__PURE__ */ openEnum<"pending" | "accepted" | "revoked">(),
-    userId: /* @__PURE__ */ required(Schema.String, "user_id"),
-    token: /* @__PURE__ */ Schema.optional(Schema.String),
-    url: /* @__PURE__ */ optionalNullable(Schema.String, "url"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    status: openEnum<"pending" | "accepted" | "revoked">(),
+    userId: required(Schema.String, "user_id"),
+    token: Schema.optional(Schema.String),
+    url: optionalNullable(Schema.String, "url"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeSignInToken
 )
@@ -9382,10 +8995,7 @@ function decodeSignUpVerificationValueSupportedStrategies(input: unknown): unkno
   return Decode.array(input, Decode.string)
 }
 
-const decodeSignUpVerificationValue = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeSignUpVerificationValue = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.next_action, input, "next_action", Decode.string)
   if (value !== Decode.absent) this.nextAction = value
@@ -9403,17 +9013,11 @@ function decodeSignUpVerification(input: unknown): unknown {
   return input === null ? null : decodeSignUpVerificationValue(input)
 }
 
-const SignUpVerification_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.NullOr(
-    /* @__PURE__ */ Schema.Struct({
-      nextAction: /* @__PURE__ */ optional(
-        /* @__PURE__ */ openEnum<"needs_prepare" | "needs_attempt" | "">(),
-        "next_action"
-      ),
-      supportedStrategies: /* @__PURE__ */ optional(
-        /* @__PURE__ */ Schema.Array(Schema.String),
-        "supported_strategies"
-      )
+const SignUpVerification_ = withFastDecode(
+  Schema.NullOr(
+    Schema.Struct({
+      nextAction: optional(openEnum<"needs_prepare" | "needs_attempt" | "">(), "next_action"),
+      supportedStrategies: optional(Schema.Array(Schema.String), "supported_strategies")
     })
   ),
   decodeSignUpVerification
@@ -9455,12 +9059,12 @@ function decodeSignUpVerifications(input: unknown): unknown {
   }
 }
 
-const SignUpVerifications_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    emailAddress: /* @__PURE__ */ nullable(SignUpVerification, "email_address"),
-    phoneNumber: /* @__PURE__ */ nullable(SignUpVerification, "phone_number"),
-    web3Wallet: /* @__PURE__ */ nullable(SignUpVerification, "web3_wallet"),
-    externalAccount: /* @__PURE__ */ nullable(JsonObject, "external_account")
+const SignUpVerifications_ = withFastDecode(
+  Schema.Struct({
+    emailAddress: nullable(SignUpVerification, "email_address"),
+    phoneNumber: nullable(SignUpVerification, "phone_number"),
+    web3Wallet: nullable(SignUpVerification, "web3_wallet"),
+    externalAccount: nullable(JsonObject, "external_account")
   }),
   decodeSignUpVerifications
 )
@@ -9487,7 +9091,7 @@ export interface SignUpVerificationsEncoded extends Schema.Schema.Encoded<typeof
 export const SignUpVerifications: Schema.Schema<SignUpVerifications, SignUpVerificationsEncoded> =
   SignUpVerifications_
 
-const decodeSignUp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeSignUp = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "sign_up_attempt")
   this.id = Decode.string(input.id)
@@ -9520,36 +9124,33 @@ const decodeSignUp = /* @__PURE__ */ Decode.model(function (this: Decode.Built, 
   if (value !== Decode.absent) this.externalAccount = value
 })
 
-const SignUp_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("sign_up_attempt"),
+const SignUp_ = withFastDecode(
+  Schema.Struct({
+    object: constant("sign_up_attempt"),
     id: Schema.String,
-    status: /* @__PURE__ */ openEnum<"missing_requirements" | "complete" | "abandoned">(),
-    requiredFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "required_fields"),
-    optionalFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "optional_fields"),
-    missingFields: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Schema.String), "missing_fields"),
-    unverifiedFields: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(Schema.String),
-      "unverified_fields"
-    ),
+    status: openEnum<"missing_requirements" | "complete" | "abandoned">(),
+    requiredFields: required(Schema.Array(Schema.String), "required_fields"),
+    optionalFields: required(Schema.Array(Schema.String), "optional_fields"),
+    missingFields: required(Schema.Array(Schema.String), "missing_fields"),
+    unverifiedFields: required(Schema.Array(Schema.String), "unverified_fields"),
     verifications: SignUpVerifications,
-    username: /* @__PURE__ */ nullable(Schema.String, "username"),
-    emailAddress: /* @__PURE__ */ nullable(Schema.String, "email_address"),
-    phoneNumber: /* @__PURE__ */ nullable(Schema.String, "phone_number"),
-    web3Wallet: /* @__PURE__ */ nullable(Schema.String, "web3_wallet"),
-    passwordEnabled: /* @__PURE__ */ required(Schema.Boolean, "password_enabled"),
-    firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
-    unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
-    publicMetadata: /* @__PURE__ */ optional(JsonObject, "public_metadata"),
-    customAction: /* @__PURE__ */ required(Schema.Boolean, "custom_action"),
-    externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
-    createdSessionId: /* @__PURE__ */ nullable(Schema.String, "created_session_id"),
-    createdUserId: /* @__PURE__ */ nullable(Schema.String, "created_user_id"),
-    abandonAt: /* @__PURE__ */ required(Schema.Number, "abandon_at"),
-    legalAcceptedAt: /* @__PURE__ */ nullable(Schema.Number, "legal_accepted_at"),
-    locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
-    externalAccount: /* @__PURE__ */ optional(JsonObject, "external_account")
+    username: nullable(Schema.String, "username"),
+    emailAddress: nullable(Schema.String, "email_address"),
+    phoneNumber: nullable(Schema.String, "phone_number"),
+    web3Wallet: nullable(Schema.String, "web3_wallet"),
+    passwordEnabled: required(Schema.Boolean, "password_enabled"),
+    firstName: nullable(Schema.String, "first_name"),
+    lastName: nullable(Schema.String, "last_name"),
+    unsafeMetadata: optional(JsonObject, "unsafe_metadata"),
+    publicMetadata: optional(JsonObject, "public_metadata"),
+    customAction: required(Schema.Boolean, "custom_action"),
+    externalId: nullable(Schema.String, "external_id"),
+    createdSessionId: nullable(Schema.String, "created_session_id"),
+    createdUserId: nullable(Schema.String, "created_user_id"),
+    abandonAt: required(Schema.Number, "abandon_at"),
+    legalAcceptedAt: nullable(Schema.Number, "legal_accepted_at"),
+    locale: optionalNullable(Schema.String, "locale"),
+    externalAccount: optional(JsonObject, "external_account")
   }),
   decodeSignUp
 )
@@ -9583,8 +9184,8 @@ function decodeSvixURL(input: unknown): unknown {
   }
 }
 
-const SvixURL_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({ svixUrl: /* @__PURE__ */ required(Schema.String, "svix_url") }),
+const SvixURL_ = withFastDecode(
+  Schema.Struct({ svixUrl: required(Schema.String, "svix_url") }),
   decodeSvixURL
 )
 /**
@@ -9621,7 +9222,7 @@ function decodeTemplateRequiredVariables(input: unknown): unknown {
   return Decode.array(input, Decode.string)
 }
 
-const decodeTemplate = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeTemplate = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
@@ -9683,38 +9284,32 @@ const decodeTemplate = /* @__PURE__ */ Decode.model(function (this: Decode.Built
   if (value !== Decode.absent) this.createdAt = value
 })
 
-const Template_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("template")),
-    instanceId: /* @__PURE__ */ optionalNullable(Schema.String, "instance_id"),
-    resourceType: /* @__PURE__ */ optional(Schema.String, "resource_type"),
-    templateType: /* @__PURE__ */ optional(Schema.String, "template_type"),
-    name: /* @__PURE__ */ Schema.optional(Schema.String),
-    slug: /* @__PURE__ */ Schema.optional(Schema.String),
-    position: /* @__PURE__ */ Schema.optional(Schema.Number),
-    canRevert: /* @__PURE__ */ optional(Schema.Boolean, "can_revert"),
-    canDelete: /* @__PURE__ */ optional(Schema.Boolean, "can_delete"),
-    canEditBody: /* @__PURE__ */ optional(Schema.Boolean, "can_edit_body"),
-    canToggle: /* @__PURE__ */ optional(Schema.Boolean, "can_toggle"),
-    subject: /* @__PURE__ */ optionalNullable(Schema.String, "subject"),
-    markup: /* @__PURE__ */ Schema.optional(Schema.String),
-    body: /* @__PURE__ */ Schema.optional(Schema.String),
-    availableVariables: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(Schema.String),
-      "available_variables"
-    ),
-    requiredVariables: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(Schema.String),
-      "required_variables"
-    ),
-    fromEmailName: /* @__PURE__ */ optional(Schema.String, "from_email_name"),
-    replyToEmailName: /* @__PURE__ */ optional(Schema.String, "reply_to_email_name"),
-    deliveredByClerk: /* @__PURE__ */ optional(Schema.Boolean, "delivered_by_clerk"),
-    enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-    flaggedAsSuspicious: /* @__PURE__ */ optional(Schema.Boolean, "flagged_as_suspicious"),
-    updatedAt: /* @__PURE__ */ optional(Schema.Number, "updated_at"),
-    createdAt: /* @__PURE__ */ optional(Schema.Number, "created_at")
+const Template_ = withFastDecode(
+  Schema.Struct({
+    id: Schema.optional(Schema.String),
+    object: Schema.optional(Schema.Literal("template")),
+    instanceId: optionalNullable(Schema.String, "instance_id"),
+    resourceType: optional(Schema.String, "resource_type"),
+    templateType: optional(Schema.String, "template_type"),
+    name: Schema.optional(Schema.String),
+    slug: Schema.optional(Schema.String),
+    position: Schema.optional(Schema.Number),
+    canRevert: optional(Schema.Boolean, "can_revert"),
+    canDelete: optional(Schema.Boolean, "can_delete"),
+    canEditBody: optional(Schema.Boolean, "can_edit_body"),
+    canToggle: optional(Schema.Boolean, "can_toggle"),
+    subject: optionalNullable(Schema.String, "subject"),
+    markup: Schema.optional(Schema.String),
+    body: Schema.optional(Schema.String),
+    availableVariables: optional(Schema.Array(Schema.String), "available_variables"),
+    requiredVariables: optional(Schema.Array(Schema.String), "required_variables"),
+    fromEmailName: optional(Schema.String, "from_email_name"),
+    replyToEmailName: optional(Schema.String, "reply_to_email_name"),
+    deliveredByClerk: optional(Schema.Boolean, "delivered_by_clerk"),
+    enabled: Schema.optional(Schema.Boolean),
+    flaggedAsSuspicious: optional(Schema.Boolean, "flagged_as_suspicious"),
+    updatedAt: optional(Schema.Number, "updated_at"),
+    createdAt: optional(Schema.Number, "created_at")
   }),
   decodeTemplate
 )
@@ -9750,11 +9345,11 @@ function decodeTestingToken(input: unknown): unknown {
   }
 }
 
-const TestingToken_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("testing_token"),
+const TestingToken_ = withFastDecode(
+  Schema.Struct({
+    object: constant("testing_token"),
     token: Schema.String,
-    expiresAt: /* @__PURE__ */ required(Schema.Number, "expires_at")
+    expiresAt: required(Schema.Number, "expires_at")
   }),
   decodeTestingToken
 )
@@ -9789,11 +9384,8 @@ function decodeTotalCount(input: unknown): unknown {
   }
 }
 
-const TotalCount_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("total_count"),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  }),
+const TotalCount_ = withFastDecode(
+  Schema.Struct({ object: constant("total_count"), totalCount: required(Schema.Number, "total_count") }),
   decodeTotalCount
 )
 /**
@@ -9818,7 +9410,7 @@ export interface TotalCountEncoded extends Schema.Schema.Encoded<typeof TotalCou
  */
 export const TotalCount: Schema.Schema<TotalCount, TotalCountEncoded> = TotalCount_
 
-const decodeTrustedDevice = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeTrustedDevice = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "trusted_device")
   this.id = Decode.string(input.id)
@@ -9836,19 +9428,19 @@ const decodeTrustedDevice = /* @__PURE__ */ Decode.model(function (this: Decode.
   if (value !== Decode.absent) this.revokedAt = value
 })
 
-const TrustedDevice_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("trusted_device"),
+const TrustedDevice_ = withFastDecode(
+  Schema.Struct({
+    object: constant("trusted_device"),
     id: Schema.String,
-    platform: /* @__PURE__ */ openEnum<"ios" | "android">(),
-    appIdentifier: /* @__PURE__ */ required(Schema.String, "app_identifier"),
-    name: /* @__PURE__ */ optionalNullable(Schema.String, "name"),
-    algorithm: /* @__PURE__ */ openEnum<"ES256">(),
-    status: /* @__PURE__ */ openEnum<"active" | "revoked">(),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    lastUsedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "last_used_at"),
-    revokedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "revoked_at")
+    platform: openEnum<"ios" | "android">(),
+    appIdentifier: required(Schema.String, "app_identifier"),
+    name: optionalNullable(Schema.String, "name"),
+    algorithm: openEnum<"ES256">(),
+    status: openEnum<"active" | "revoked">(),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    lastUsedAt: optionalNullable(Schema.Number, "last_used_at"),
+    revokedAt: optionalNullable(Schema.Number, "revoked_at")
   }),
   decodeTrustedDevice
 )
@@ -9874,36 +9466,26 @@ export interface TrustedDeviceEncoded extends Schema.Schema.Encoded<typeof Trust
  */
 export const TrustedDevice: Schema.Schema<TrustedDevice, TrustedDeviceEncoded> = TrustedDevice_
 
-const UnknownWeb3WalletVerification_ = /* @__PURE__ */ unknownVariant(
-  "object",
-  ["verification_web3", "verification_admin"],
-  {
-    object: /* @__PURE__ */ variantField(Schema.String, "object"),
-    status: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
-      "status"
-    ),
-    strategy: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ openEnum<
-        | "web3_metamask_signature"
-        | "web3_base_signature"
-        | "web3_coinbase_wallet_signature"
-        | "web3_okx_wallet_signature"
-        | "web3_solana_signature"
-        | "admin"
-      >(),
-      "strategy"
-    ),
-    nonce: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "nonce"),
-    message: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.String), "message"),
-    attempts: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "attempts"),
-    expireAt: /* @__PURE__ */ variantField(/* @__PURE__ */ Schema.NullOr(Schema.Number), "expire_at"),
-    verifiedAtClient: /* @__PURE__ */ variantField(
-      /* @__PURE__ */ Schema.NullOr(Schema.String),
-      "verified_at_client"
-    )
-  }
-)
+const UnknownWeb3WalletVerification_ = unknownVariant("object", ["verification_web3", "verification_admin"], {
+  object: variantField(Schema.String, "object"),
+  status: variantField(openEnum<"unverified" | "verified" | "failed" | "expired">(), "status"),
+  strategy: variantField(
+    openEnum<
+      | "web3_metamask_signature"
+      | "web3_base_signature"
+      | "web3_coinbase_wallet_signature"
+      | "web3_okx_wallet_signature"
+      | "web3_solana_signature"
+      | "admin"
+    >(),
+    "strategy"
+  ),
+  nonce: variantField(Schema.NullOr(Schema.String), "nonce"),
+  message: variantField(Schema.NullOr(Schema.String), "message"),
+  attempts: variantField(Schema.NullOr(Schema.Number), "attempts"),
+  expireAt: variantField(Schema.NullOr(Schema.Number), "expire_at"),
+  verifiedAtClient: variantField(Schema.NullOr(Schema.String), "verified_at_client")
+})
 /**
  * `UnknownWeb3WalletVerification`
  *
@@ -9935,10 +9517,7 @@ function decodeVerificationWeb3Object(input: unknown): unknown {
   return Decode.literal(input, "verification_web3")
 }
 
-const decodeVerificationWeb3 = /* @__PURE__ */ Decode.model(function (
-  this: Decode.Built,
-  input: Decode.Wire
-) {
+const decodeVerificationWeb3 = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationWeb3Object)
   if (value !== Decode.absent) this.object = value
@@ -9954,22 +9533,22 @@ const decodeVerificationWeb3 = /* @__PURE__ */ Decode.model(function (
   if (value !== Decode.absent) this.verifiedAtClient = value
 })
 
-const VerificationWeb3_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("verification_web3")),
-    status: /* @__PURE__ */ openEnum<"unverified" | "verified" | "failed" | "expired">(),
-    strategy: /* @__PURE__ */ openEnum<
+const VerificationWeb3_ = withFastDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.Literal("verification_web3")),
+    status: openEnum<"unverified" | "verified" | "failed" | "expired">(),
+    strategy: openEnum<
       | "web3_metamask_signature"
       | "web3_base_signature"
       | "web3_coinbase_wallet_signature"
       | "web3_okx_wallet_signature"
       | "web3_solana_signature"
     >(),
-    nonce: /* @__PURE__ */ optionalNullable(Schema.String, "nonce"),
-    message: /* @__PURE__ */ optionalNullable(Schema.String, "message"),
-    attempts: /* @__PURE__ */ nullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ nullable(Schema.Number, "expire_at"),
-    verifiedAtClient: /* @__PURE__ */ optionalNullable(Schema.String, "verified_at_client")
+    nonce: optionalNullable(Schema.String, "nonce"),
+    message: optionalNullable(Schema.String, "message"),
+    attempts: nullable(Schema.Number, "attempts"),
+    expireAt: nullable(Schema.Number, "expire_at"),
+    verifiedAtClient: optionalNullable(Schema.String, "verified_at_client")
   }),
   decodeVerificationWeb3
 )
@@ -10004,9 +9583,8 @@ function decodeWeb3WalletVerification(input: unknown): unknown {
   )
 }
 
-const decodeWeb3Wallet = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
-  let value: unknown
-  value = Decode.optional(input.id, input, "id", Decode.string)
+const decodeWeb3Wallet = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  const value = Decode.optional(input.id, input, "id", Decode.string)
   if (value !== Decode.absent) this.id = value
   this.object = Decode.constant(input.object, "web3_wallet")
   this.web3Wallet = Decode.string(input.web3_wallet)
@@ -10015,17 +9593,17 @@ const decodeWeb3Wallet = /* @__PURE__ */ Decode.model(function (this: Decode.Bui
   this.updatedAt = Decode.number(input.updated_at)
 })
 
-const Web3Wallet_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    object: /* @__PURE__ */ constant("web3_wallet"),
-    web3Wallet: /* @__PURE__ */ required(Schema.String, "web3_wallet"),
-    verification: /* @__PURE__ */ nullable(
-      /* @__PURE__ */ Schema.Union(UnknownWeb3WalletVerification, VerificationWeb3, VerificationAdmin),
+const Web3Wallet_ = withFastDecode(
+  Schema.Struct({
+    id: Schema.optional(Schema.String),
+    object: constant("web3_wallet"),
+    web3Wallet: required(Schema.String, "web3_wallet"),
+    verification: nullable(
+      Schema.Union(UnknownWeb3WalletVerification, VerificationWeb3, VerificationAdmin),
       "verification"
     ),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at")
   }),
   decodeWeb3Wallet
 )
@@ -10055,7 +9633,7 @@ function decodeUserOrganizationMemberships(input: unknown): unknown {
   return Decode.array(input, decodeOrganizationMembership)
 }
 
-const decodeUser = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeUser = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
   this.object = Decode.constant(input.object, "user")
@@ -10131,63 +9709,54 @@ const decodeUser = /* @__PURE__ */ Decode.model(function (this: Decode.Built, in
   if (value !== Decode.absent) this.scim = value
 })
 
-const User_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
+const User_ = withFastDecode(
+  Schema.Struct({
     id: Schema.String,
-    object: /* @__PURE__ */ constant("user"),
-    externalId: /* @__PURE__ */ nullable(Schema.String, "external_id"),
-    primaryEmailAddressId: /* @__PURE__ */ nullable(Schema.String, "primary_email_address_id"),
-    primaryPhoneNumberId: /* @__PURE__ */ nullable(Schema.String, "primary_phone_number_id"),
-    primaryWeb3WalletId: /* @__PURE__ */ nullable(Schema.String, "primary_web3_wallet_id"),
-    username: /* @__PURE__ */ nullable(Schema.String, "username"),
-    firstName: /* @__PURE__ */ nullable(Schema.String, "first_name"),
-    lastName: /* @__PURE__ */ nullable(Schema.String, "last_name"),
-    locale: /* @__PURE__ */ optionalNullable(Schema.String, "locale"),
-    profileImageUrl: /* @__PURE__ */ optional(Schema.String, "profile_image_url"),
-    imageUrl: /* @__PURE__ */ optional(Schema.String, "image_url"),
-    hasImage: /* @__PURE__ */ required(Schema.Boolean, "has_image"),
-    publicMetadata: /* @__PURE__ */ required(JsonObject, "public_metadata"),
-    privateMetadata: /* @__PURE__ */ optionalNullable(JsonObject, "private_metadata"),
-    unsafeMetadata: /* @__PURE__ */ optional(JsonObject, "unsafe_metadata"),
-    emailAddresses: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(EmailAddress), "email_addresses"),
-    phoneNumbers: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(PhoneNumber), "phone_numbers"),
-    web3Wallets: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(Web3Wallet), "web3_wallets"),
-    passkeys: /* @__PURE__ */ Schema.Array(Passkey),
-    passwordEnabled: /* @__PURE__ */ required(Schema.Boolean, "password_enabled"),
-    twoFactorEnabled: /* @__PURE__ */ required(Schema.Boolean, "two_factor_enabled"),
-    totpEnabled: /* @__PURE__ */ required(Schema.Boolean, "totp_enabled"),
-    backupCodeEnabled: /* @__PURE__ */ required(Schema.Boolean, "backup_code_enabled"),
-    mfaEnabledAt: /* @__PURE__ */ nullable(Schema.Number, "mfa_enabled_at"),
-    mfaDisabledAt: /* @__PURE__ */ nullable(Schema.Number, "mfa_disabled_at"),
-    passwordLastUpdatedAt: /* @__PURE__ */ optionalNullable(Schema.Number, "password_last_updated_at"),
-    externalAccounts: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(ExternalAccountWithVerification),
-      "external_accounts"
-    ),
-    samlAccounts: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(SAMLAccount), "saml_accounts"),
-    enterpriseAccounts: /* @__PURE__ */ required(
-      /* @__PURE__ */ Schema.Array(EnterpriseAccount),
-      "enterprise_accounts"
-    ),
-    organizationMemberships: /* @__PURE__ */ optional(
-      /* @__PURE__ */ Schema.Array(OrganizationMembership),
-      "organization_memberships"
-    ),
-    lastSignInAt: /* @__PURE__ */ nullable(Schema.Number, "last_sign_in_at"),
+    object: constant("user"),
+    externalId: nullable(Schema.String, "external_id"),
+    primaryEmailAddressId: nullable(Schema.String, "primary_email_address_id"),
+    primaryPhoneNumberId: nullable(Schema.String, "primary_phone_number_id"),
+    primaryWeb3WalletId: nullable(Schema.String, "primary_web3_wallet_id"),
+    username: nullable(Schema.String, "username"),
+    firstName: nullable(Schema.String, "first_name"),
+    lastName: nullable(Schema.String, "last_name"),
+    locale: optionalNullable(Schema.String, "locale"),
+    profileImageUrl: optional(Schema.String, "profile_image_url"),
+    imageUrl: optional(Schema.String, "image_url"),
+    hasImage: required(Schema.Boolean, "has_image"),
+    publicMetadata: required(JsonObject, "public_metadata"),
+    privateMetadata: optionalNullable(JsonObject, "private_metadata"),
+    unsafeMetadata: optional(JsonObject, "unsafe_metadata"),
+    emailAddresses: required(Schema.Array(EmailAddress), "email_addresses"),
+    phoneNumbers: required(Schema.Array(PhoneNumber), "phone_numbers"),
+    web3Wallets: required(Schema.Array(Web3Wallet), "web3_wallets"),
+    passkeys: Schema.Array(Passkey),
+    passwordEnabled: required(Schema.Boolean, "password_enabled"),
+    twoFactorEnabled: required(Schema.Boolean, "two_factor_enabled"),
+    totpEnabled: required(Schema.Boolean, "totp_enabled"),
+    backupCodeEnabled: required(Schema.Boolean, "backup_code_enabled"),
+    mfaEnabledAt: nullable(Schema.Number, "mfa_enabled_at"),
+    mfaDisabledAt: nullable(Schema.Number, "mfa_disabled_at"),
+    passwordLastUpdatedAt: optionalNullable(Schema.Number, "password_last_updated_at"),
+    externalAccounts: required(Schema.Array(ExternalAccountWithVerification), "external_accounts"),
+    samlAccounts: required(Schema.Array(SAMLAccount), "saml_accounts"),
+    enterpriseAccounts: required(Schema.Array(EnterpriseAccount), "enterprise_accounts"),
+    organizationMemberships: optional(Schema.Array(OrganizationMembership), "organization_memberships"),
+    lastSignInAt: nullable(Schema.Number, "last_sign_in_at"),
     banned: Schema.Boolean,
     locked: Schema.Boolean,
-    deprovisioned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-    lockoutExpiresInSeconds: /* @__PURE__ */ nullable(Schema.Number, "lockout_expires_in_seconds"),
-    verificationAttemptsRemaining: /* @__PURE__ */ nullable(Schema.Number, "verification_attempts_remaining"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    deleteSelfEnabled: /* @__PURE__ */ required(Schema.Boolean, "delete_self_enabled"),
-    createOrganizationEnabled: /* @__PURE__ */ required(Schema.Boolean, "create_organization_enabled"),
-    createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Number, "create_organizations_limit"),
-    lastActiveAt: /* @__PURE__ */ nullable(Schema.Number, "last_active_at"),
-    legalAcceptedAt: /* @__PURE__ */ nullable(Schema.Number, "legal_accepted_at"),
-    bypassClientTrust: /* @__PURE__ */ optional(Schema.Boolean, "bypass_client_trust"),
-    scim: /* @__PURE__ */ optionalNullable(SCIMUserMetadata, "scim")
+    deprovisioned: Schema.optional(Schema.Boolean),
+    lockoutExpiresInSeconds: nullable(Schema.Number, "lockout_expires_in_seconds"),
+    verificationAttemptsRemaining: nullable(Schema.Number, "verification_attempts_remaining"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    createdAt: required(Schema.Number, "created_at"),
+    deleteSelfEnabled: required(Schema.Boolean, "delete_self_enabled"),
+    createOrganizationEnabled: required(Schema.Boolean, "create_organization_enabled"),
+    createOrganizationsLimit: optionalNullable(Schema.Number, "create_organizations_limit"),
+    lastActiveAt: nullable(Schema.Number, "last_active_at"),
+    legalAcceptedAt: nullable(Schema.Number, "legal_accepted_at"),
+    bypassClientTrust: optional(Schema.Boolean, "bypass_client_trust"),
+    scim: optionalNullable(SCIMUserMetadata, "scim")
   }),
   decodeUser
 )
@@ -10213,7 +9782,7 @@ export interface UserEncoded extends Schema.Schema.Encoded<typeof User_> {}
  */
 export const User: Schema.Schema<User, UserEncoded> = User_
 
-const decodeWaitlistEntry = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+const decodeWaitlistEntry = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.object = Decode.constant(input.object, "waitlist_entry")
   this.id = Decode.string(input.id)
@@ -10227,16 +9796,16 @@ const decodeWaitlistEntry = /* @__PURE__ */ Decode.model(function (this: Decode.
   if (value !== Decode.absent) this.invitation = value
 })
 
-const WaitlistEntry_ = /* @__PURE__ */ withFastDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("waitlist_entry"),
+const WaitlistEntry_ = withFastDecode(
+  Schema.Struct({
+    object: constant("waitlist_entry"),
     id: Schema.String,
-    emailAddress: /* @__PURE__ */ required(Schema.String, "email_address"),
-    status: /* @__PURE__ */ openEnum<"pending" | "invited" | "rejected" | "completed">(),
-    isLocked: /* @__PURE__ */ optional(Schema.Boolean, "is_locked"),
-    createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-    updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at"),
-    invitation: /* @__PURE__ */ optionalNullable(Invitation, "invitation")
+    emailAddress: required(Schema.String, "email_address"),
+    status: openEnum<"pending" | "invited" | "rejected" | "completed">(),
+    isLocked: optional(Schema.Boolean, "is_locked"),
+    createdAt: required(Schema.Number, "created_at"),
+    updatedAt: required(Schema.Number, "updated_at"),
+    invitation: optionalNullable(Invitation, "invitation")
   }),
   decodeWaitlistEntry
 )

@@ -9,9 +9,9 @@ import { WireString, constant, nullable, optional, required } from "./internal/f
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-const VerifyParams_ = /* @__PURE__ */ Schema.Struct({
-  accessToken: /* @__PURE__ */ optional(WireString, "access_token"),
-  secret: /* @__PURE__ */ Schema.optional(WireString)
+const VerifyParams_ = Schema.Struct({
+  accessToken: optional(WireString, "access_token"),
+  secret: Schema.optional(WireString)
 })
 /**
  * The params of `verify`.
@@ -37,22 +37,22 @@ export const VerifyParams: Schema.Schema<
  * @since 0.1.0
  * @category models
  */
-export const VerifyResponse = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Union(
-    /* @__PURE__ */ Schema.Struct({
-      object: /* @__PURE__ */ constant("clerk_idp_oauth_access_token"),
+export const VerifyResponse = withCompiledDecode(
+  Schema.Union(
+    Schema.Struct({
+      object: constant("clerk_idp_oauth_access_token"),
       id: Schema.String,
-      clientId: /* @__PURE__ */ required(Schema.String, "client_id"),
+      clientId: required(Schema.String, "client_id"),
       subject: Schema.String,
-      scopes: /* @__PURE__ */ Schema.Array(Schema.String),
+      scopes: Schema.Array(Schema.String),
       revoked: Schema.Boolean,
-      revocationReason: /* @__PURE__ */ nullable(Schema.String, "revocation_reason"),
+      revocationReason: nullable(Schema.String, "revocation_reason"),
       expired: Schema.Boolean,
-      expiration: /* @__PURE__ */ nullable(Schema.Number, "expiration"),
-      createdAt: /* @__PURE__ */ required(Schema.Number, "created_at"),
-      updatedAt: /* @__PURE__ */ required(Schema.Number, "updated_at")
+      expiration: nullable(Schema.Number, "expiration"),
+      createdAt: required(Schema.Number, "created_at"),
+      updatedAt: required(Schema.Number, "updated_at")
     }),
-    /* @__PURE__ */ Schema.Struct({ active: /* @__PURE__ */ Schema.Literal(false) })
+    Schema.Struct({ active: Schema.Literal(false) })
   )
 )
 /**
@@ -72,7 +72,7 @@ export type VerifyResponse = typeof VerifyResponse.Type
  * @since 0.1.0
  * @category operations
  */
-export const verify = /* @__PURE__ */ Operation.make({
+export const verify = Operation.make({
   operationId: "verifyOAuthAccessToken",
   method: "POST",
   path: "/oauth_applications/access_tokens/verify",

@@ -10,15 +10,11 @@ import { PathSegment, Upload, WireString, optional, optionalNullable, required }
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  nameQuery: /* @__PURE__ */ optional(WireString, "name_query")
+const ListParams_ = Schema.Struct({
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  orderBy: optional(WireString, "order_by"),
+  nameQuery: optional(WireString, "name_query")
 })
 /**
  * The params of `list`.
@@ -49,11 +45,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListOAuthApplications",
   method: "GET",
   path: "/oauth_applications",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "order_by", "name_query"]),
+  query: Operation.query(["limit", "offset", "order_by", "name_query"]),
   params: ListParams,
   success: Models.OAuthApplications
 })
@@ -64,27 +60,21 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = Schema.Struct({
   name: WireString,
-  redirectUris: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "redirect_uris"),
-  callbackUrl: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
-    "callback_url"
-  ),
-  scopes: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
-    "scopes"
-  ),
-  consentScreenEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "consent_screen_enabled"),
-  pkceRequired: /* @__PURE__ */ optionalNullable(Schema.Boolean, "pkce_required"),
-  public: /* @__PURE__ */ optionalNullable(Schema.Boolean, "public")
+  redirectUris: optionalNullable(Schema.Array(WireString), "redirect_uris"),
+  callbackUrl: optionalNullable(WireString.pipe(Schema.maxLength(1024)), "callback_url"),
+  scopes: optionalNullable(WireString.pipe(Schema.maxLength(1024)), "scopes"),
+  consentScreenEnabled: optionalNullable(Schema.Boolean, "consent_screen_enabled"),
+  pkceRequired: optionalNullable(Schema.Boolean, "pkce_required"),
+  public: optionalNullable(Schema.Boolean, "public")
 })
 /**
  * The params of `create`.
@@ -119,7 +109,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateOAuthApplication",
   method: "POST",
   path: "/oauth_applications",
@@ -128,9 +118,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplicationWithSecret
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
-})
+const GetParams_ = Schema.Struct({ oauthApplicationId: required(PathSegment, "oauth_application_id") })
 /**
  * The params of `get`.
  *
@@ -155,7 +143,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetOAuthApplication",
   method: "GET",
   path: "/oauth_applications/{oauth_application_id}",
@@ -163,21 +151,15 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplication
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
-  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
-  redirectUris: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "redirect_uris"),
-  callbackUrl: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
-    "callback_url"
-  ),
-  scopes: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(1024)),
-    "scopes"
-  ),
-  consentScreenEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "consent_screen_enabled"),
-  pkceRequired: /* @__PURE__ */ optionalNullable(Schema.Boolean, "pkce_required"),
-  public: /* @__PURE__ */ optionalNullable(Schema.Boolean, "public")
+const UpdateParams_ = Schema.Struct({
+  oauthApplicationId: required(PathSegment, "oauth_application_id"),
+  name: optionalNullable(WireString, "name"),
+  redirectUris: optionalNullable(Schema.Array(WireString), "redirect_uris"),
+  callbackUrl: optionalNullable(WireString.pipe(Schema.maxLength(1024)), "callback_url"),
+  scopes: optionalNullable(WireString.pipe(Schema.maxLength(1024)), "scopes"),
+  consentScreenEnabled: optionalNullable(Schema.Boolean, "consent_screen_enabled"),
+  pkceRequired: optionalNullable(Schema.Boolean, "pkce_required"),
+  public: optionalNullable(Schema.Boolean, "public")
 })
 /**
  * The params of `update`.
@@ -210,7 +192,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateOAuthApplication",
   method: "PATCH",
   path: "/oauth_applications/{oauth_application_id}",
@@ -219,9 +201,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplication
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
-})
+const DeleteParams_ = Schema.Struct({ oauthApplicationId: required(PathSegment, "oauth_application_id") })
 /**
  * The params of `delete`.
  *
@@ -249,7 +229,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteOAuthApplication = /* @__PURE__ */ Operation.make({
+const deleteOAuthApplication = Operation.make({
   operationId: "DeleteOAuthApplication",
   method: "DELETE",
   path: "/oauth_applications/{oauth_application_id}",
@@ -264,9 +244,9 @@ export {
   deleteOAuthApplication as delete
 }
 
-const UploadLogoParams_ = /* @__PURE__ */ Schema.Struct({
-  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
-  uploaderUserId: /* @__PURE__ */ optional(WireString, "uploader_user_id"),
+const UploadLogoParams_ = Schema.Struct({
+  oauthApplicationId: required(PathSegment, "oauth_application_id"),
+  uploaderUserId: optional(WireString, "uploader_user_id"),
   file: Upload
 })
 /**
@@ -296,7 +276,7 @@ export const UploadLogoParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const uploadLogo = /* @__PURE__ */ Operation.make({
+export const uploadLogo = Operation.make({
   operationId: "UploadOAuthApplicationLogo",
   method: "PUT",
   path: "/oauth_applications/{oauth_application_id}/logo",
@@ -305,8 +285,8 @@ export const uploadLogo = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplication
 })
 
-const RotateSecretParams_ = /* @__PURE__ */ Schema.Struct({
-  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id")
+const RotateSecretParams_ = Schema.Struct({
+  oauthApplicationId: required(PathSegment, "oauth_application_id")
 })
 /**
  * The params of `rotateSecret`.
@@ -335,7 +315,7 @@ export const RotateSecretParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const rotateSecret = /* @__PURE__ */ Operation.make({
+export const rotateSecret = Operation.make({
   operationId: "RotateOAuthApplicationSecret",
   method: "POST",
   path: "/oauth_applications/{oauth_application_id}/rotate_secret",
@@ -343,8 +323,8 @@ export const rotateSecret = /* @__PURE__ */ Operation.make({
   success: Models.OAuthApplicationWithSecret
 })
 
-const RevokeTokenParams_ = /* @__PURE__ */ Schema.Struct({
-  oauthApplicationId: /* @__PURE__ */ required(PathSegment, "oauth_application_id"),
+const RevokeTokenParams_ = Schema.Struct({
+  oauthApplicationId: required(PathSegment, "oauth_application_id"),
   token: WireString
 })
 /**
@@ -374,7 +354,7 @@ export const RevokeTokenParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revokeToken = /* @__PURE__ */ Operation.make({
+export const revokeToken = Operation.make({
   operationId: "RevokeOAuthApplicationToken",
   method: "POST",
   path: "/oauth_applications/{oauth_application_id}/revoke_token",

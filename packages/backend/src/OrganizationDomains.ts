@@ -10,16 +10,12 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  verified: /* @__PURE__ */ Schema.optional(WireString),
-  enrollmentMode: /* @__PURE__ */ optional(WireString, "enrollment_mode"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  verified: Schema.optional(WireString),
+  enrollmentMode: optional(WireString, "enrollment_mode"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -49,11 +45,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListOrganizationDomains",
   method: "GET",
   path: "/organizations/{organization_id}/domains",
-  query: /* @__PURE__ */ Operation.query(["verified", "enrollment_mode", "limit", "offset"]),
+  query: Operation.query(["verified", "enrollment_mode", "limit", "offset"]),
   params: ListParams,
   success: Models.OrganizationDomains
 })
@@ -64,18 +60,18 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  name: /* @__PURE__ */ Schema.optional(WireString),
-  enrollmentMode: /* @__PURE__ */ optional(WireString, "enrollment_mode"),
-  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified")
+const CreateParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  name: Schema.optional(WireString),
+  enrollmentMode: optional(WireString, "enrollment_mode"),
+  verified: optionalNullable(Schema.Boolean, "verified")
 })
 /**
  * The params of `create`.
@@ -104,7 +100,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateOrganizationDomain",
   method: "POST",
   path: "/organizations/{organization_id}/domains",
@@ -113,11 +109,11 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationDomain
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  domainId: /* @__PURE__ */ required(PathSegment, "domain_id"),
-  enrollmentMode: /* @__PURE__ */ optionalNullable(WireString, "enrollment_mode"),
-  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified")
+const UpdateParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  domainId: required(PathSegment, "domain_id"),
+  enrollmentMode: optionalNullable(WireString, "enrollment_mode"),
+  verified: optionalNullable(Schema.Boolean, "verified")
 })
 /**
  * The params of `update`.
@@ -146,7 +142,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateOrganizationDomain",
   method: "PATCH",
   path: "/organizations/{organization_id}/domains/{domain_id}",
@@ -155,9 +151,9 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationDomain
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
+const DeleteParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  domainId: required(PathSegment, "domain_id")
 })
 /**
  * The params of `delete`.
@@ -186,7 +182,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganizationDomain = /* @__PURE__ */ Operation.make({
+const deleteOrganizationDomain = Operation.make({
   operationId: "DeleteOrganizationDomain",
   method: "DELETE",
   path: "/organizations/{organization_id}/domains/{domain_id}",
@@ -201,9 +197,9 @@ export {
   deleteOrganizationDomain as delete
 }
 
-const VerifyOwnershipParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  domainId: /* @__PURE__ */ required(PathSegment, "domain_id")
+const VerifyOwnershipParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  domainId: required(PathSegment, "domain_id")
 })
 /**
  * The params of `verifyOwnership`.
@@ -232,7 +228,7 @@ export const VerifyOwnershipParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const verifyOwnership = /* @__PURE__ */ Operation.make({
+export const verifyOwnership = Operation.make({
   operationId: "VerifyOrganizationDomainOwnership",
   method: "POST",
   path: "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
@@ -240,12 +236,12 @@ export const verifyOwnership = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationDomain
 })
 
-const ListAllParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ optional(WireString, "organization_id"),
-  verified: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("true", "false")),
-  enrollmentMode: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Literal(
+const ListAllParams_ = Schema.Struct({
+  organizationId: optional(WireString, "organization_id"),
+  verified: Schema.optional(Schema.Literal("true", "false")),
+  enrollmentMode: optional(
+    Schema.Array(
+      Schema.Literal(
         "manual_invitation",
         "automatic_invitation",
         "automatic_suggestion",
@@ -258,15 +254,11 @@ const ListAllParams_ = /* @__PURE__ */ Schema.Struct({
     ),
     "enrollment_mode"
   ),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  )
+  query: Schema.optional(WireString),
+  domains: Schema.optional(Schema.Array(WireString)),
+  orderBy: optional(WireString, "order_by"),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500)))
 })
 /**
  * The params of `listAll`.
@@ -302,11 +294,11 @@ export const ListAllParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listAll = /* @__PURE__ */ Operation.make({
+export const listAll = Operation.make({
   operationId: "ListAllOrganizationDomains",
   method: "GET",
   path: "/organization_domains",
-  query: /* @__PURE__ */ Operation.query(
+  query: Operation.query(
     ["organization_id", "verified", "enrollment_mode", "query", "domains", "order_by", "offset", "limit"],
     ["enrollment_mode"]
   ),
@@ -320,7 +312,7 @@ export const listAll = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAll = /* @__PURE__ */ Pagination.stream(listAll, {
+export const streamAll = Pagination.stream(listAll, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",

@@ -17,18 +17,12 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const GetAllParams_ = /* @__PURE__ */ Schema.Struct({
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
-  ),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const GetAllParams_ = Schema.Struct({
+  orderBy: optional(WireString, "order_by"),
+  status: Schema.optional(Schema.Array(Schema.Literal("pending", "accepted", "revoked", "expired"))),
+  query: Schema.optional(WireString),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `getAll`.
@@ -63,11 +57,11 @@ export const GetAllParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getAll = /* @__PURE__ */ Operation.make({
+export const getAll = Operation.make({
   operationId: "ListInstanceOrganizationInvitations",
   method: "GET",
   path: "/organization_invitations",
-  query: /* @__PURE__ */ Operation.query(["order_by", "status", "query", "limit", "offset"]),
+  query: Operation.query(["order_by", "status", "query", "limit", "offset"]),
   params: GetAllParams,
   success: Models.OrganizationInvitationsWithPublicOrganizationData
 })
@@ -78,26 +72,20 @@ export const getAll = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAll = /* @__PURE__ */ Pagination.stream(getAll, {
+export const streamAll = Pagination.stream(getAll, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired"))
-  ),
-  emailAddress: /* @__PURE__ */ optional(WireString, "email_address"),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  status: Schema.optional(Schema.Array(Schema.Literal("pending", "accepted", "revoked", "expired"))),
+  emailAddress: optional(WireString, "email_address"),
+  orderBy: optional(WireString, "order_by"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -129,11 +117,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListOrganizationInvitations",
   method: "GET",
   path: "/organizations/{organization_id}/invitations",
-  query: /* @__PURE__ */ Operation.query(["status", "email_address", "order_by", "limit", "offset"]),
+  query: Operation.query(["status", "email_address", "order_by", "limit", "offset"]),
   params: ListParams,
   success: Models.OrganizationInvitations
 })
@@ -144,26 +132,23 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
-  inviterUserId: /* @__PURE__ */ optionalNullable(WireString, "inviter_user_id"),
+const CreateParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  emailAddress: required(WireString, "email_address"),
+  inviterUserId: optionalNullable(WireString, "inviter_user_id"),
   role: WireString,
-  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata"),
-  redirectUrl: /* @__PURE__ */ optionalNullable(WireString, "redirect_url"),
-  expiresInDays: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
-    "expires_in_days"
-  ),
-  notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
+  publicMetadata: optionalNullable(JsonObjectData, "public_metadata"),
+  privateMetadata: optionalNullable(JsonObjectData, "private_metadata"),
+  redirectUrl: optionalNullable(WireString, "redirect_url"),
+  expiresInDays: optionalNullable(Schema.Int.pipe(Schema.between(1, 365)), "expires_in_days"),
+  notify: optionalNullable(Schema.Boolean, "notify")
 })
 /**
  * The params of `create`.
@@ -196,7 +181,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateOrganizationInvitation",
   method: "POST",
   path: "/organizations/{organization_id}/invitations",
@@ -205,23 +190,20 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitation
 })
 
-const BulkCreateParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  body: /* @__PURE__ */ Schema.Array(
-    /* @__PURE__ */ Schema.Struct({
-      emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
-      inviterUserId: /* @__PURE__ */ optionalNullable(WireString, "inviter_user_id"),
+const BulkCreateParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  body: Schema.Array(
+    Schema.Struct({
+      emailAddress: required(WireString, "email_address"),
+      inviterUserId: optionalNullable(WireString, "inviter_user_id"),
       role: WireString,
-      publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
-      privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata"),
-      redirectUrl: /* @__PURE__ */ optionalNullable(WireString, "redirect_url"),
-      expiresInDays: /* @__PURE__ */ optionalNullable(
-        /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 365)),
-        "expires_in_days"
-      ),
-      notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
+      publicMetadata: optionalNullable(JsonObjectData, "public_metadata"),
+      privateMetadata: optionalNullable(JsonObjectData, "private_metadata"),
+      redirectUrl: optionalNullable(WireString, "redirect_url"),
+      expiresInDays: optionalNullable(Schema.Int.pipe(Schema.between(1, 365)), "expires_in_days"),
+      notify: optionalNullable(Schema.Boolean, "notify")
     })
-  ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(10))
+  ).pipe(Schema.minItems(1), Schema.maxItems(10))
 })
 /**
  * The params of `bulkCreate`.
@@ -253,7 +235,7 @@ export const BulkCreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const bulkCreate = /* @__PURE__ */ Operation.make({
+export const bulkCreate = Operation.make({
   operationId: "CreateOrganizationInvitationBulk",
   method: "POST",
   path: "/organizations/{organization_id}/invitations/bulk",
@@ -262,14 +244,10 @@ export const bulkCreate = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitations
 })
 
-const ListPendingParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListPendingParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `listPending`.
@@ -303,11 +281,11 @@ export const ListPendingParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPending = /* @__PURE__ */ Operation.make({
+export const listPending = Operation.make({
   operationId: "ListPendingOrganizationInvitations",
   method: "GET",
   path: "/organizations/{organization_id}/invitations/pending",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
+  query: Operation.query(["limit", "offset"]),
   params: ListPendingParams,
   success: Models.OrganizationInvitations
 })
@@ -318,16 +296,16 @@ export const listPending = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPending = /* @__PURE__ */ Pagination.stream(listPending, {
+export const streamPending = Pagination.stream(listPending, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id")
+const GetParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  invitationId: required(PathSegment, "invitation_id")
 })
 /**
  * The params of `get`.
@@ -353,7 +331,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetOrganizationInvitation",
   method: "GET",
   path: "/organizations/{organization_id}/invitations/{invitation_id}",
@@ -361,10 +339,10 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationInvitation
 })
 
-const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  invitationId: /* @__PURE__ */ required(PathSegment, "invitation_id"),
-  requestingUserId: /* @__PURE__ */ optionalNullable(WireString, "requesting_user_id")
+const RevokeParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  invitationId: required(PathSegment, "invitation_id"),
+  requestingUserId: optionalNullable(WireString, "requesting_user_id")
 })
 /**
  * The params of `revoke`.
@@ -393,7 +371,7 @@ export const RevokeParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revoke = /* @__PURE__ */ Operation.make({
+export const revoke = Operation.make({
   operationId: "RevokeOrganizationInvitation",
   method: "POST",
   path: "/organizations/{organization_id}/invitations/{invitation_id}/revoke",

@@ -17,30 +17,26 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
-  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
-  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
-  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
-  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "web3_wallet"),
-  role: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  emailAddressQuery: /* @__PURE__ */ optional(WireString, "email_address_query"),
-  phoneNumberQuery: /* @__PURE__ */ optional(WireString, "phone_number_query"),
-  usernameQuery: /* @__PURE__ */ optional(WireString, "username_query"),
-  nameQuery: /* @__PURE__ */ optional(WireString, "name_query"),
-  lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
-  lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
-  createdAtBefore: /* @__PURE__ */ optional(Schema.Int, "created_at_before"),
-  createdAtAfter: /* @__PURE__ */ optional(Schema.Int, "created_at_after"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  orderBy: optional(WireString, "order_by"),
+  userId: optional(Schema.Array(WireString), "user_id"),
+  emailAddress: optional(Schema.Array(WireString), "email_address"),
+  phoneNumber: optional(Schema.Array(WireString), "phone_number"),
+  username: Schema.optional(Schema.Array(WireString)),
+  web3Wallet: optional(Schema.Array(WireString), "web3_wallet"),
+  role: Schema.optional(Schema.Array(WireString)),
+  query: Schema.optional(WireString),
+  emailAddressQuery: optional(WireString, "email_address_query"),
+  phoneNumberQuery: optional(WireString, "phone_number_query"),
+  usernameQuery: optional(WireString, "username_query"),
+  nameQuery: optional(WireString, "name_query"),
+  lastActiveAtBefore: optional(Schema.Int, "last_active_at_before"),
+  lastActiveAtAfter: optional(Schema.Int, "last_active_at_after"),
+  createdAtBefore: optional(Schema.Int, "created_at_before"),
+  createdAtAfter: optional(Schema.Int, "created_at_after"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -70,11 +66,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListOrganizationMemberships",
   method: "GET",
   path: "/organizations/{organization_id}/memberships",
-  query: /* @__PURE__ */ Operation.query([
+  query: Operation.query([
     "order_by",
     "user_id",
     "email_address",
@@ -104,19 +100,19 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  userId: /* @__PURE__ */ required(WireString, "user_id"),
+const CreateParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  userId: required(WireString, "user_id"),
   role: WireString,
-  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata")
+  publicMetadata: optionalNullable(JsonObjectData, "public_metadata"),
+  privateMetadata: optionalNullable(JsonObjectData, "private_metadata")
 })
 /**
  * The params of `create`.
@@ -145,7 +141,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateOrganizationMembership",
   method: "POST",
   path: "/organizations/{organization_id}/memberships",
@@ -154,9 +150,9 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationMembership
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+const UpdateParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  userId: required(PathSegment, "user_id"),
   role: WireString
 })
 /**
@@ -186,7 +182,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateOrganizationMembership",
   method: "PATCH",
   path: "/organizations/{organization_id}/memberships/{user_id}",
@@ -195,9 +191,9 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationMembership
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
+const DeleteParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  userId: required(PathSegment, "user_id")
 })
 /**
  * The params of `delete`.
@@ -226,7 +222,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganizationMembership = /* @__PURE__ */ Operation.make({
+const deleteOrganizationMembership = Operation.make({
   operationId: "DeleteOrganizationMembership",
   method: "DELETE",
   path: "/organizations/{organization_id}/memberships/{user_id}",
@@ -241,11 +237,11 @@ export {
   deleteOrganizationMembership as delete
 }
 
-const UpdateMetadataParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
+const UpdateMetadataParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  userId: required(PathSegment, "user_id"),
+  publicMetadata: optional(JsonObjectData, "public_metadata"),
+  privateMetadata: optional(JsonObjectData, "private_metadata")
 })
 /**
  * The params of `updateMetadata`.
@@ -274,7 +270,7 @@ export const UpdateMetadataParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateMetadata = /* @__PURE__ */ Operation.make({
+export const updateMetadata = Operation.make({
   operationId: "UpdateOrganizationMembershipMetadata",
   method: "PATCH",
   path: "/organizations/{organization_id}/memberships/{user_id}/metadata",
@@ -283,14 +279,10 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationMembership
 })
 
-const GetInstanceOrganizationMembershipsParams_ = /* @__PURE__ */ Schema.Struct({
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const GetInstanceOrganizationMembershipsParams_ = Schema.Struct({
+  orderBy: optional(WireString, "order_by"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `getInstanceOrganizationMemberships`.
@@ -324,11 +316,11 @@ export const GetInstanceOrganizationMembershipsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.make({
+export const getInstanceOrganizationMemberships = Operation.make({
   operationId: "InstanceGetOrganizationMemberships",
   method: "GET",
   path: "/organization_memberships",
-  query: /* @__PURE__ */ Operation.query(["order_by", "limit", "offset"]),
+  query: Operation.query(["order_by", "limit", "offset"]),
   params: GetInstanceOrganizationMembershipsParams,
   success: Models.OrganizationMemberships
 })
@@ -339,7 +331,9 @@ export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.make
  * @since 0.1.0
  * @category streams
  */
-export const streamInstanceOrganizationMemberships = /* @__PURE__ */ Pagination.stream(
-  getInstanceOrganizationMemberships,
-  { items: (page) => page.data, itemsKey: "data", totalCountKey: "total_count", maxPageSize: 500 }
-)
+export const streamInstanceOrganizationMemberships = Pagination.stream(getInstanceOrganizationMemberships, {
+  items: (page) => page.data,
+  itemsKey: "data",
+  totalCountKey: "total_count",
+  maxPageSize: 500
+})

@@ -10,15 +10,11 @@ import { PathSegment, WireString, optional, required } from "./internal/fields.j
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  query: Schema.optional(WireString),
+  orderBy: optional(WireString, "order_by"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -48,11 +44,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListOrganizationPermissions",
   method: "GET",
   path: "/organization_permissions",
-  query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
+  query: Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
   success: Models.Permissions
 })
@@ -63,17 +59,17 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = Schema.Struct({
   name: WireString,
   key: WireString,
-  description: /* @__PURE__ */ Schema.optional(WireString)
+  description: Schema.optional(WireString)
 })
 /**
  * The params of `create`.
@@ -102,7 +98,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateOrganizationPermission",
   method: "POST",
   path: "/organization_permissions",
@@ -111,9 +107,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Permission
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
-})
+const GetParams_ = Schema.Struct({ permissionId: required(PathSegment, "permission_id") })
 /**
  * The params of `get`.
  *
@@ -138,7 +132,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetOrganizationPermission",
   method: "GET",
   path: "/organization_permissions/{permission_id}",
@@ -146,11 +140,11 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Permission
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id"),
-  name: /* @__PURE__ */ Schema.optional(WireString),
-  key: /* @__PURE__ */ Schema.optional(WireString),
-  description: /* @__PURE__ */ Schema.optional(WireString)
+const UpdateParams_ = Schema.Struct({
+  permissionId: required(PathSegment, "permission_id"),
+  name: Schema.optional(WireString),
+  key: Schema.optional(WireString),
+  description: Schema.optional(WireString)
 })
 /**
  * The params of `update`.
@@ -179,7 +173,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateOrganizationPermission",
   method: "PATCH",
   path: "/organization_permissions/{permission_id}",
@@ -188,9 +182,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Permission
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
-})
+const DeleteParams_ = Schema.Struct({ permissionId: required(PathSegment, "permission_id") })
 /**
  * The params of `delete`.
  *
@@ -218,7 +210,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganizationPermission = /* @__PURE__ */ Operation.make({
+const deleteOrganizationPermission = Operation.make({
   operationId: "DeleteOrganizationPermission",
   method: "DELETE",
   path: "/organization_permissions/{permission_id}",

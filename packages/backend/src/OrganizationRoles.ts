@@ -10,15 +10,11 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  query: Schema.optional(WireString),
+  orderBy: optional(WireString, "order_by"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -49,11 +45,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListOrganizationRoles",
   method: "GET",
   path: "/organization_roles",
-  query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
+  query: Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
   success: Models.Roles
 })
@@ -64,19 +60,19 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = Schema.Struct({
   name: WireString,
   key: WireString,
-  description: /* @__PURE__ */ optionalNullable(WireString, "description"),
-  permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "permissions"),
-  includeInInitialRoleSet: /* @__PURE__ */ optionalNullable(Schema.Boolean, "include_in_initial_role_set")
+  description: optionalNullable(WireString, "description"),
+  permissions: optionalNullable(Schema.Array(WireString), "permissions"),
+  includeInInitialRoleSet: optionalNullable(Schema.Boolean, "include_in_initial_role_set")
 })
 /**
  * The params of `create`.
@@ -105,7 +101,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateOrganizationRole",
   method: "POST",
   path: "/organization_roles",
@@ -114,9 +110,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
-})
+const GetParams_ = Schema.Struct({ organizationRoleId: required(PathSegment, "organization_role_id") })
 /**
  * The params of `get`.
  *
@@ -141,7 +135,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetOrganizationRole",
   method: "GET",
   path: "/organization_roles/{organization_role_id}",
@@ -149,12 +143,12 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
-  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
-  key: /* @__PURE__ */ optionalNullable(WireString, "key"),
-  description: /* @__PURE__ */ optionalNullable(WireString, "description"),
-  permissions: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "permissions")
+const UpdateParams_ = Schema.Struct({
+  organizationRoleId: required(PathSegment, "organization_role_id"),
+  name: optionalNullable(WireString, "name"),
+  key: optionalNullable(WireString, "key"),
+  description: optionalNullable(WireString, "description"),
+  permissions: optionalNullable(Schema.Array(WireString), "permissions")
 })
 /**
  * The params of `update`.
@@ -183,7 +177,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateOrganizationRole",
   method: "PATCH",
   path: "/organization_roles/{organization_role_id}",
@@ -192,9 +186,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id")
-})
+const DeleteParams_ = Schema.Struct({ organizationRoleId: required(PathSegment, "organization_role_id") })
 /**
  * The params of `delete`.
  *
@@ -222,7 +214,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganizationRole = /* @__PURE__ */ Operation.make({
+const deleteOrganizationRole = Operation.make({
   operationId: "DeleteOrganizationRole",
   method: "DELETE",
   path: "/organization_roles/{organization_role_id}",
@@ -237,9 +229,9 @@ export {
   deleteOrganizationRole as delete
 }
 
-const AssignPermissionParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
-  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
+const AssignPermissionParams_ = Schema.Struct({
+  organizationRoleId: required(PathSegment, "organization_role_id"),
+  permissionId: required(PathSegment, "permission_id")
 })
 /**
  * The params of `assignPermission`.
@@ -268,7 +260,7 @@ export const AssignPermissionParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const assignPermission = /* @__PURE__ */ Operation.make({
+export const assignPermission = Operation.make({
   operationId: "AssignPermissionToOrganizationRole",
   method: "POST",
   path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
@@ -276,9 +268,9 @@ export const assignPermission = /* @__PURE__ */ Operation.make({
   success: Models.Role
 })
 
-const RemovePermissionParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationRoleId: /* @__PURE__ */ required(PathSegment, "organization_role_id"),
-  permissionId: /* @__PURE__ */ required(PathSegment, "permission_id")
+const RemovePermissionParams_ = Schema.Struct({
+  organizationRoleId: required(PathSegment, "organization_role_id"),
+  permissionId: required(PathSegment, "permission_id")
 })
 /**
  * The params of `removePermission`.
@@ -307,7 +299,7 @@ export const RemovePermissionParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const removePermission = /* @__PURE__ */ Operation.make({
+export const removePermission = Operation.make({
   operationId: "RemovePermissionFromOrganizationRole",
   method: "DELETE",
   path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",

@@ -18,22 +18,18 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  includeMembersCount: /* @__PURE__ */ optional(Schema.Boolean, "include_members_count"),
-  includeMissingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
+const ListParams_ = Schema.Struct({
+  includeMembersCount: optional(Schema.Boolean, "include_members_count"),
+  includeMissingMemberWithElevatedPermissions: optional(
     Schema.Boolean,
     "include_missing_member_with_elevated_permissions"
   ),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
-  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id"),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+  query: Schema.optional(WireString),
+  userId: optional(Schema.Array(WireString), "user_id"),
+  organizationId: optional(Schema.Array(WireString), "organization_id"),
+  orderBy: optional(WireString, "order_by"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -64,11 +60,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListOrganizations",
   method: "GET",
   path: "/organizations",
-  query: /* @__PURE__ */ Operation.query([
+  query: Operation.query([
     "include_members_count",
     "include_missing_member_with_elevated_permissions",
     "query",
@@ -88,25 +84,25 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = Schema.Struct({
   name: WireString,
-  createdBy: /* @__PURE__ */ optionalNullable(WireString, "created_by"),
-  privateMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "private_metadata"),
-  publicMetadata: /* @__PURE__ */ optionalNullable(JsonObjectData, "public_metadata"),
-  slug: /* @__PURE__ */ optionalNullable(WireString, "slug"),
-  maxAllowedMemberships: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
+  createdBy: optionalNullable(WireString, "created_by"),
+  privateMetadata: optionalNullable(JsonObjectData, "private_metadata"),
+  publicMetadata: optionalNullable(JsonObjectData, "public_metadata"),
+  slug: optionalNullable(WireString, "slug"),
+  maxAllowedMemberships: optionalNullable(
+    Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)),
     "max_allowed_memberships"
   ),
-  createdAt: /* @__PURE__ */ optionalNullable(WireString, "created_at"),
-  roleSetKey: /* @__PURE__ */ optionalNullable(WireString, "role_set_key")
+  createdAt: optionalNullable(WireString, "created_at"),
+  roleSetKey: optionalNullable(WireString, "role_set_key")
 })
 /**
  * The params of `create`.
@@ -138,7 +134,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateOrganization",
   method: "POST",
   path: "/organizations",
@@ -147,10 +143,10 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  includeMembersCount: /* @__PURE__ */ optional(Schema.Boolean, "include_members_count"),
-  includeMissingMemberWithElevatedPermissions: /* @__PURE__ */ optional(
+const GetParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  includeMembersCount: optional(Schema.Boolean, "include_members_count"),
+  includeMissingMemberWithElevatedPermissions: optional(
     Schema.Boolean,
     "include_missing_member_with_elevated_permissions"
   )
@@ -179,29 +175,26 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetOrganization",
   method: "GET",
   path: "/organizations/{organization_id}",
-  query: /* @__PURE__ */ Operation.query([
-    "include_members_count",
-    "include_missing_member_with_elevated_permissions"
-  ]),
+  query: Operation.query(["include_members_count", "include_missing_member_with_elevated_permissions"]),
   params: GetParams,
   success: Models.Organization
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
-  slug: /* @__PURE__ */ optionalNullable(WireString, "slug"),
-  maxAllowedMemberships: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0)),
+const UpdateParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  name: optionalNullable(WireString, "name"),
+  slug: optionalNullable(WireString, "slug"),
+  maxAllowedMemberships: optionalNullable(
+    Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)),
     "max_allowed_memberships"
   ),
-  adminDeleteEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "admin_delete_enabled"),
-  createdAt: /* @__PURE__ */ optionalNullable(WireString, "created_at"),
-  roleSetKey: /* @__PURE__ */ optionalNullable(WireString, "role_set_key")
+  adminDeleteEnabled: optionalNullable(Schema.Boolean, "admin_delete_enabled"),
+  createdAt: optionalNullable(WireString, "created_at"),
+  roleSetKey: optionalNullable(WireString, "role_set_key")
 })
 /**
  * The params of `update`.
@@ -233,7 +226,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateOrganization",
   method: "PATCH",
   path: "/organizations/{organization_id}",
@@ -242,9 +235,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
-})
+const DeleteParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id") })
 /**
  * The params of `delete`.
  *
@@ -272,7 +263,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteOrganization = /* @__PURE__ */ Operation.make({
+const deleteOrganization = Operation.make({
   operationId: "DeleteOrganization",
   method: "DELETE",
   path: "/organizations/{organization_id}",
@@ -287,10 +278,10 @@ export {
   deleteOrganization as delete
 }
 
-const ReplaceMetadataParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
+const ReplaceMetadataParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  publicMetadata: optional(JsonObjectData, "public_metadata"),
+  privateMetadata: optional(JsonObjectData, "private_metadata")
 })
 /**
  * The params of `replaceMetadata`.
@@ -319,7 +310,7 @@ export const ReplaceMetadataParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const replaceMetadata = /* @__PURE__ */ Operation.make({
+export const replaceMetadata = Operation.make({
   operationId: "ReplaceOrganizationMetadata",
   method: "PUT",
   path: "/organizations/{organization_id}/metadata",
@@ -328,10 +319,10 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-const MergeMetadataParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata")
+const MergeMetadataParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  publicMetadata: optional(JsonObjectData, "public_metadata"),
+  privateMetadata: optional(JsonObjectData, "private_metadata")
 })
 /**
  * The params of `mergeMetadata`.
@@ -360,7 +351,7 @@ export const MergeMetadataParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const mergeMetadata = /* @__PURE__ */ Operation.make({
+export const mergeMetadata = Operation.make({
   operationId: "MergeOrganizationMetadata",
   method: "PATCH",
   path: "/organizations/{organization_id}/metadata",
@@ -369,9 +360,9 @@ export const mergeMetadata = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-const UploadLogoParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
-  uploaderUserId: /* @__PURE__ */ optional(WireString, "uploader_user_id"),
+const UploadLogoParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  uploaderUserId: optional(WireString, "uploader_user_id"),
   file: Upload
 })
 /**
@@ -401,7 +392,7 @@ export const UploadLogoParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const uploadLogo = /* @__PURE__ */ Operation.make({
+export const uploadLogo = Operation.make({
   operationId: "UploadOrganizationLogo",
   method: "PUT",
   path: "/organizations/{organization_id}/logo",
@@ -410,9 +401,7 @@ export const uploadLogo = /* @__PURE__ */ Operation.make({
   success: Models.OrganizationWithLogo
 })
 
-const DeleteLogoParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
-})
+const DeleteLogoParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id") })
 /**
  * The params of `deleteLogo`.
  *
@@ -440,7 +429,7 @@ export const DeleteLogoParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteLogo = /* @__PURE__ */ Operation.make({
+export const deleteLogo = Operation.make({
   operationId: "DeleteOrganizationLogo",
   method: "DELETE",
   path: "/organizations/{organization_id}/logo",
@@ -448,8 +437,8 @@ export const deleteLogo = /* @__PURE__ */ Operation.make({
   success: Models.Organization
 })
 
-const GetBillingSubscriptionParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
+const GetBillingSubscriptionParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id")
 })
 /**
  * The params of `getBillingSubscription`.
@@ -479,7 +468,7 @@ export const GetBillingSubscriptionParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getBillingSubscription = /* @__PURE__ */ Operation.make({
+export const getBillingSubscription = Operation.make({
   operationId: "GetOrganizationBillingSubscription",
   method: "GET",
   path: "/organizations/{organization_id}/billing/subscription",
@@ -487,8 +476,8 @@ export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   success: Models.CommerceSubscription
 })
 
-const GetBillingCreditBalanceParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id")
+const GetBillingCreditBalanceParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id")
 })
 /**
  * The params of `getBillingCreditBalance`.
@@ -518,7 +507,7 @@ export const GetBillingCreditBalanceParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
+export const getBillingCreditBalance = Operation.make({
   operationId: "GetOrganizationBillingCreditBalance",
   method: "GET",
   path: "/organizations/{organization_id}/billing/credits",
@@ -526,13 +515,13 @@ export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   success: Models.CommerceCreditBalanceResponse
 })
 
-const AdjustBillingCreditBalanceParams_ = /* @__PURE__ */ Schema.Struct({
-  organizationId: /* @__PURE__ */ required(PathSegment, "organization_id"),
+const AdjustBillingCreditBalanceParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
   amount: Schema.Int,
-  action: /* @__PURE__ */ Schema.Literal("increase", "decrease"),
-  currency: /* @__PURE__ */ Schema.optional(WireString),
-  idempotencyKey: /* @__PURE__ */ required(WireString, "idempotency_key"),
-  note: /* @__PURE__ */ Schema.optional(WireString)
+  action: Schema.Literal("increase", "decrease"),
+  currency: Schema.optional(WireString),
+  idempotencyKey: required(WireString, "idempotency_key"),
+  note: Schema.optional(WireString)
 })
 /**
  * The params of `adjustBillingCreditBalance`.
@@ -566,7 +555,7 @@ export const AdjustBillingCreditBalanceParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
+export const adjustBillingCreditBalance = Operation.make({
   operationId: "AdjustOrganizationBillingCreditBalance",
   method: "POST",
   path: "/organizations/{organization_id}/billing/credits",

@@ -10,12 +10,12 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(WireString, "user_id"),
-  phoneNumber: /* @__PURE__ */ required(WireString, "phone_number"),
-  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
-  primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
-  reservedForSecondFactor: /* @__PURE__ */ optionalNullable(Schema.Boolean, "reserved_for_second_factor")
+const CreateParams_ = Schema.Struct({
+  userId: required(WireString, "user_id"),
+  phoneNumber: required(WireString, "phone_number"),
+  verified: optionalNullable(Schema.Boolean, "verified"),
+  primary: optionalNullable(Schema.Boolean, "primary"),
+  reservedForSecondFactor: optionalNullable(Schema.Boolean, "reserved_for_second_factor")
 })
 /**
  * The params of `create`.
@@ -44,7 +44,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreatePhoneNumber",
   method: "POST",
   path: "/phone_numbers",
@@ -53,9 +53,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.PhoneNumber
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
-})
+const GetParams_ = Schema.Struct({ phoneNumberId: required(PathSegment, "phone_number_id") })
 /**
  * The params of `get`.
  *
@@ -80,7 +78,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetPhoneNumber",
   method: "GET",
   path: "/phone_numbers/{phone_number_id}",
@@ -88,11 +86,11 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.PhoneNumber
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id"),
-  verified: /* @__PURE__ */ optionalNullable(Schema.Boolean, "verified"),
-  primary: /* @__PURE__ */ optionalNullable(Schema.Boolean, "primary"),
-  reservedForSecondFactor: /* @__PURE__ */ optionalNullable(Schema.Boolean, "reserved_for_second_factor")
+const UpdateParams_ = Schema.Struct({
+  phoneNumberId: required(PathSegment, "phone_number_id"),
+  verified: optionalNullable(Schema.Boolean, "verified"),
+  primary: optionalNullable(Schema.Boolean, "primary"),
+  reservedForSecondFactor: optionalNullable(Schema.Boolean, "reserved_for_second_factor")
 })
 /**
  * The params of `update`.
@@ -121,7 +119,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdatePhoneNumber",
   method: "PATCH",
   path: "/phone_numbers/{phone_number_id}",
@@ -130,9 +128,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.PhoneNumber
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
-})
+const DeleteParams_ = Schema.Struct({ phoneNumberId: required(PathSegment, "phone_number_id") })
 /**
  * The params of `delete`.
  *
@@ -160,7 +156,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deletePhoneNumber = /* @__PURE__ */ Operation.make({
+const deletePhoneNumber = Operation.make({
   operationId: "DeletePhoneNumber",
   method: "DELETE",
   path: "/phone_numbers/{phone_number_id}",
@@ -175,9 +171,7 @@ export {
   deletePhoneNumber as delete
 }
 
-const PrepareVerificationParams_ = /* @__PURE__ */ Schema.Struct({
-  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id")
-})
+const PrepareVerificationParams_ = Schema.Struct({ phoneNumberId: required(PathSegment, "phone_number_id") })
 /**
  * The params of `prepareVerification`.
  *
@@ -196,15 +190,15 @@ export const PrepareVerificationParams: Schema.Schema<
   Schema.Schema.Encoded<typeof PrepareVerificationParams_>
 > = PrepareVerificationParams_
 
-const PrepareVerificationResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(Schema.String),
-    id: /* @__PURE__ */ Schema.optional(Schema.String),
-    status: /* @__PURE__ */ Schema.optional(Schema.String),
-    strategy: /* @__PURE__ */ Schema.optional(Schema.String),
-    attempts: /* @__PURE__ */ optionalNullable(Schema.Number, "attempts"),
-    expireAt: /* @__PURE__ */ optionalNullable(Schema.Number, "expire_at"),
-    channel: /* @__PURE__ */ optionalNullable(Schema.String, "channel")
+const PrepareVerificationResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: Schema.optional(Schema.String),
+    id: Schema.optional(Schema.String),
+    status: Schema.optional(Schema.String),
+    strategy: Schema.optional(Schema.String),
+    attempts: optionalNullable(Schema.Number, "attempts"),
+    expireAt: optionalNullable(Schema.Number, "expire_at"),
+    channel: optionalNullable(Schema.String, "channel")
   })
 )
 /**
@@ -243,7 +237,7 @@ export const PrepareVerificationResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const prepareVerification = /* @__PURE__ */ Operation.make({
+export const prepareVerification = Operation.make({
   operationId: "PreparePhoneNumberVerification",
   method: "POST",
   path: "/phone_numbers/{phone_number_id}/prepare_verification",
@@ -251,9 +245,9 @@ export const prepareVerification = /* @__PURE__ */ Operation.make({
   success: PrepareVerificationResponse
 })
 
-const AttemptVerificationParams_ = /* @__PURE__ */ Schema.Struct({
-  phoneNumberId: /* @__PURE__ */ required(PathSegment, "phone_number_id"),
-  verificationId: /* @__PURE__ */ required(WireString, "verification_id"),
+const AttemptVerificationParams_ = Schema.Struct({
+  phoneNumberId: required(PathSegment, "phone_number_id"),
+  verificationId: required(WireString, "verification_id"),
   code: WireString
 })
 /**
@@ -283,7 +277,7 @@ export const AttemptVerificationParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const attemptVerification = /* @__PURE__ */ Operation.make({
+export const attemptVerification = Operation.make({
   operationId: "AttemptPhoneNumberVerification",
   method: "POST",
   path: "/phone_numbers/{phone_number_id}/attempt_verification",
@@ -292,11 +286,11 @@ export const attemptVerification = /* @__PURE__ */ Operation.make({
   success: PrepareVerificationResponse
 })
 
-const ReplaceForUserParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  phoneNumber: /* @__PURE__ */ required(WireString, "phone_number"),
-  identificationStatus: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Literal("verified", "reserved", "unverified"),
+const ReplaceForUserParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  phoneNumber: required(WireString, "phone_number"),
+  identificationStatus: optional(
+    Schema.Literal("verified", "reserved", "unverified"),
     "identification_status"
   )
 })
@@ -330,7 +324,7 @@ export const ReplaceForUserParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const replaceForUser = /* @__PURE__ */ Operation.make({
+export const replaceForUser = Operation.make({
   operationId: "ReplaceUserPhoneNumber",
   method: "PUT",
   path: "/users/{user_id}/phone_number",

@@ -9,9 +9,9 @@ import * as Models from "./Models.js"
 import { WireString, optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const VerifyParams_ = /* @__PURE__ */ Schema.Struct({
-  domainId: /* @__PURE__ */ optional(WireString, "domain_id"),
-  proxyUrl: /* @__PURE__ */ optional(WireString, "proxy_url")
+const VerifyParams_ = Schema.Struct({
+  domainId: optional(WireString, "domain_id"),
+  proxyUrl: optional(WireString, "proxy_url")
 })
 /**
  * The params of `verify`.
@@ -40,7 +40,7 @@ export const VerifyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const verify = /* @__PURE__ */ Operation.make({
+export const verify = Operation.make({
   operationId: "VerifyDomainProxy",
   method: "POST",
   path: "/proxy_checks",

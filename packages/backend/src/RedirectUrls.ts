@@ -10,14 +10,10 @@ import { PathSegment, WireString } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -47,14 +43,14 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListRedirectURLs",
   method: "GET",
   path: "/redirect_urls",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(["paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.RedirectURL),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.RedirectURL))
+  success: Schema.Array(Models.RedirectURL),
+  paginated: Pagination.page(Schema.Array(Models.RedirectURL))
 })
 
 /**
@@ -63,9 +59,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({ url: WireString })
+const CreateParams_ = Schema.Struct({ url: WireString })
 /**
  * The params of `create`.
  *
@@ -93,7 +89,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateRedirectURL",
   method: "POST",
   path: "/redirect_urls",
@@ -102,7 +98,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.RedirectURL
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
+const GetParams_ = Schema.Struct({ id: PathSegment })
 /**
  * The params of `get`.
  *
@@ -127,7 +123,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetRedirectURL",
   method: "GET",
   path: "/redirect_urls/{id}",
@@ -135,7 +131,7 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.RedirectURL
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
+const DeleteParams_ = Schema.Struct({ id: PathSegment })
 /**
  * The params of `delete`.
  *
@@ -163,7 +159,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteRedirectURL = /* @__PURE__ */ Operation.make({
+const deleteRedirectURL = Operation.make({
   operationId: "DeleteRedirectURL",
   method: "DELETE",
   path: "/redirect_urls/{id}",

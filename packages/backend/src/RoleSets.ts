@@ -10,15 +10,11 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  query: Schema.optional(WireString),
+  orderBy: optional(WireString, "order_by"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -49,11 +45,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListRoleSets",
   method: "GET",
   path: "/role_sets",
-  query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
+  query: Operation.query(["query", "order_by", "limit", "offset"]),
   params: ListParams,
   success: Models.RoleSets
 })
@@ -64,21 +60,21 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = Schema.Struct({
   name: WireString,
-  key: /* @__PURE__ */ Schema.optional(WireString),
-  description: /* @__PURE__ */ optionalNullable(WireString, "description"),
-  defaultRoleKey: /* @__PURE__ */ required(WireString, "default_role_key"),
-  creatorRoleKey: /* @__PURE__ */ required(WireString, "creator_role_key"),
-  type: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("initial", "custom")),
-  roles: /* @__PURE__ */ Schema.Array(WireString)
+  key: Schema.optional(WireString),
+  description: optionalNullable(WireString, "description"),
+  defaultRoleKey: required(WireString, "default_role_key"),
+  creatorRoleKey: required(WireString, "creator_role_key"),
+  type: Schema.optional(Schema.Literal("initial", "custom")),
+  roles: Schema.Array(WireString)
 })
 /**
  * The params of `create`.
@@ -110,7 +106,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateRoleSet",
   method: "POST",
   path: "/role_sets",
@@ -119,9 +115,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.RoleSet
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id")
-})
+const GetParams_ = Schema.Struct({ roleSetKeyOrId: required(PathSegment, "role_set_key_or_id") })
 /**
  * The params of `get`.
  *
@@ -146,7 +140,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetRoleSet",
   method: "GET",
   path: "/role_sets/{role_set_key_or_id}",
@@ -154,14 +148,14 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.RoleSet
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
-  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
-  key: /* @__PURE__ */ optionalNullable(WireString, "key"),
-  description: /* @__PURE__ */ optionalNullable(WireString, "description"),
-  type: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Literal("initial"), "type"),
-  defaultRoleKey: /* @__PURE__ */ optionalNullable(WireString, "default_role_key"),
-  creatorRoleKey: /* @__PURE__ */ optionalNullable(WireString, "creator_role_key")
+const UpdateParams_ = Schema.Struct({
+  roleSetKeyOrId: required(PathSegment, "role_set_key_or_id"),
+  name: optionalNullable(WireString, "name"),
+  key: optionalNullable(WireString, "key"),
+  description: optionalNullable(WireString, "description"),
+  type: optionalNullable(Schema.Literal("initial"), "type"),
+  defaultRoleKey: optionalNullable(WireString, "default_role_key"),
+  creatorRoleKey: optionalNullable(WireString, "creator_role_key")
 })
 /**
  * The params of `update`.
@@ -193,7 +187,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateRoleSet",
   method: "PATCH",
   path: "/role_sets/{role_set_key_or_id}",
@@ -202,11 +196,11 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.RoleSet
 })
 
-const ReplaceParams_ = /* @__PURE__ */ Schema.Struct({
-  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
-  destRoleSetKey: /* @__PURE__ */ required(WireString, "dest_role_set_key"),
-  reassignmentMappings: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: WireString }),
+const ReplaceParams_ = Schema.Struct({
+  roleSetKeyOrId: required(PathSegment, "role_set_key_or_id"),
+  destRoleSetKey: required(WireString, "dest_role_set_key"),
+  reassignmentMappings: optional(
+    Schema.Record({ key: Schema.String, value: WireString }),
     "reassignment_mappings"
   )
 })
@@ -237,7 +231,7 @@ export const ReplaceParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const replace = /* @__PURE__ */ Operation.make({
+export const replace = Operation.make({
   operationId: "ReplaceRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/replace",
@@ -246,11 +240,11 @@ export const replace = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-const AddRolesParams_ = /* @__PURE__ */ Schema.Struct({
-  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
-  roleKeys: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Array(WireString), "role_keys"),
-  defaultRoleKey: /* @__PURE__ */ optional(WireString, "default_role_key"),
-  creatorRoleKey: /* @__PURE__ */ optional(WireString, "creator_role_key")
+const AddRolesParams_ = Schema.Struct({
+  roleSetKeyOrId: required(PathSegment, "role_set_key_or_id"),
+  roleKeys: required(Schema.Array(WireString), "role_keys"),
+  defaultRoleKey: optional(WireString, "default_role_key"),
+  creatorRoleKey: optional(WireString, "creator_role_key")
 })
 /**
  * The params of `addRoles`.
@@ -279,7 +273,7 @@ export const AddRolesParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const addRoles = /* @__PURE__ */ Operation.make({
+export const addRoles = Operation.make({
   operationId: "AddRolesToRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/roles",
@@ -288,10 +282,10 @@ export const addRoles = /* @__PURE__ */ Operation.make({
   success: Models.RoleSet
 })
 
-const ReplaceRoleParams_ = /* @__PURE__ */ Schema.Struct({
-  roleSetKeyOrId: /* @__PURE__ */ required(PathSegment, "role_set_key_or_id"),
-  roleKey: /* @__PURE__ */ required(WireString, "role_key"),
-  toRoleKey: /* @__PURE__ */ required(WireString, "to_role_key")
+const ReplaceRoleParams_ = Schema.Struct({
+  roleSetKeyOrId: required(PathSegment, "role_set_key_or_id"),
+  roleKey: required(WireString, "role_key"),
+  toRoleKey: required(WireString, "to_role_key")
 })
 /**
  * The params of `replaceRole`.
@@ -320,7 +314,7 @@ export const ReplaceRoleParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const replaceRole = /* @__PURE__ */ Operation.make({
+export const replaceRole = Operation.make({
   operationId: "ReplaceRoleInRoleSet",
   method: "POST",
   path: "/role_sets/{role_set_key_or_id}/roles/replace",

@@ -17,16 +17,12 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by"),
-  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id")
+const ListParams_ = Schema.Struct({
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  query: Schema.optional(WireString),
+  orderBy: optional(WireString, "order_by"),
+  organizationId: optional(Schema.Array(WireString), "organization_id")
 })
 /**
  * The params of `list`.
@@ -57,11 +53,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListSAMLConnections",
   method: "GET",
   path: "/saml_connections",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by", "organization_id"]),
+  query: Operation.query(["limit", "offset", "query", "order_by", "organization_id"]),
   params: ListParams,
   success: Models.SAMLConnections
 })
@@ -72,42 +68,42 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
+const CreateParams_ = Schema.Struct({
   name: WireString,
-  domain: /* @__PURE__ */ Schema.optional(WireString),
-  domains: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
-  provider: /* @__PURE__ */ Schema.Literal("saml_custom", "saml_okta", "saml_google", "saml_microsoft"),
-  idpEntityId: /* @__PURE__ */ optionalNullable(WireString, "idp_entity_id"),
-  idpSsoUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_sso_url"),
-  idpCertificate: /* @__PURE__ */ optionalNullable(WireString, "idp_certificate"),
-  idpMetadataUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata_url"),
-  idpMetadata: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata"),
-  organizationId: /* @__PURE__ */ optionalNullable(WireString, "organization_id"),
-  attributeMapping: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      userId: /* @__PURE__ */ optional(WireString, "user_id"),
-      emailAddress: /* @__PURE__ */ optional(WireString, "email_address"),
-      firstName: /* @__PURE__ */ optional(WireString, "first_name"),
-      lastName: /* @__PURE__ */ optional(WireString, "last_name")
+  domain: Schema.optional(WireString),
+  domains: Schema.optional(Schema.Array(WireString)),
+  provider: Schema.Literal("saml_custom", "saml_okta", "saml_google", "saml_microsoft"),
+  idpEntityId: optionalNullable(WireString, "idp_entity_id"),
+  idpSsoUrl: optionalNullable(WireString, "idp_sso_url"),
+  idpCertificate: optionalNullable(WireString, "idp_certificate"),
+  idpMetadataUrl: optionalNullable(WireString, "idp_metadata_url"),
+  idpMetadata: optionalNullable(WireString, "idp_metadata"),
+  organizationId: optionalNullable(WireString, "organization_id"),
+  attributeMapping: optionalNullable(
+    Schema.Struct({
+      userId: optional(WireString, "user_id"),
+      emailAddress: optional(WireString, "email_address"),
+      firstName: optional(WireString, "first_name"),
+      lastName: optional(WireString, "last_name")
     }),
     "attribute_mapping"
   ),
-  forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
-  loginHint: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
-      source: /* @__PURE__ */ Schema.optional(WireString)
+  forceAuthn: optional(Schema.Boolean, "force_authn"),
+  loginHint: optionalNullable(
+    Schema.Struct({
+      mode: Schema.Literal("email_address", "custom_attribute", "off"),
+      source: Schema.optional(WireString)
     }),
     "login_hint"
   )
-}).pipe(/* @__PURE__ */ presentAnyOf([["domain"], ["domains"]]))
+}).pipe(presentAnyOf([["domain"], ["domains"]]))
 /**
  * The params of `create`.
  *
@@ -139,7 +135,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateSAMLConnection",
   method: "POST",
   path: "/saml_connections",
@@ -148,9 +144,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.SAMLConnection
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id")
-})
+const GetParams_ = Schema.Struct({ samlConnectionId: required(PathSegment, "saml_connection_id") })
 /**
  * The params of `get`.
  *
@@ -176,7 +170,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetSAMLConnection",
   method: "GET",
   path: "/saml_connections/{saml_connection_id}",
@@ -184,50 +178,41 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.SAMLConnection
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id"),
-  name: /* @__PURE__ */ optionalNullable(WireString, "name"),
-  domain: /* @__PURE__ */ optionalNullable(WireString, "domain"),
-  domains: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Array(WireString), "domains"),
-  idpEntityId: /* @__PURE__ */ optionalNullable(WireString, "idp_entity_id"),
-  idpSsoUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_sso_url"),
-  idpCertificate: /* @__PURE__ */ optionalNullable(WireString, "idp_certificate"),
-  idpMetadataUrl: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata_url"),
-  idpMetadata: /* @__PURE__ */ optionalNullable(WireString, "idp_metadata"),
-  organizationId: /* @__PURE__ */ optionalNullable(WireString, "organization_id"),
-  attributeMapping: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      userId: /* @__PURE__ */ optional(WireString, "user_id"),
-      emailAddress: /* @__PURE__ */ optional(WireString, "email_address"),
-      firstName: /* @__PURE__ */ optional(WireString, "first_name"),
-      lastName: /* @__PURE__ */ optional(WireString, "last_name")
+const UpdateParams_ = Schema.Struct({
+  samlConnectionId: required(PathSegment, "saml_connection_id"),
+  name: optionalNullable(WireString, "name"),
+  domain: optionalNullable(WireString, "domain"),
+  domains: optionalNullable(Schema.Array(WireString), "domains"),
+  idpEntityId: optionalNullable(WireString, "idp_entity_id"),
+  idpSsoUrl: optionalNullable(WireString, "idp_sso_url"),
+  idpCertificate: optionalNullable(WireString, "idp_certificate"),
+  idpMetadataUrl: optionalNullable(WireString, "idp_metadata_url"),
+  idpMetadata: optionalNullable(WireString, "idp_metadata"),
+  organizationId: optionalNullable(WireString, "organization_id"),
+  attributeMapping: optionalNullable(
+    Schema.Struct({
+      userId: optional(WireString, "user_id"),
+      emailAddress: optional(WireString, "email_address"),
+      firstName: optional(WireString, "first_name"),
+      lastName: optional(WireString, "last_name")
     }),
     "attribute_mapping"
   ),
-  active: /* @__PURE__ */ optionalNullable(Schema.Boolean, "active"),
-  syncUserAttributes: /* @__PURE__ */ optionalNullable(Schema.Boolean, "sync_user_attributes"),
-  allowSubdomains: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_subdomains"),
-  allowIdpInitiated: /* @__PURE__ */ optionalNullable(Schema.Boolean, "allow_idp_initiated"),
-  disableAdditionalIdentifications: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "disable_additional_identifications"
-  ),
-  allowOrganizationAccountLinking: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "allow_organization_account_linking"
-  ),
-  forceAuthn: /* @__PURE__ */ optional(Schema.Boolean, "force_authn"),
-  loginHint: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Struct({
-      mode: /* @__PURE__ */ Schema.Literal("email_address", "custom_attribute", "off"),
-      source: /* @__PURE__ */ Schema.optional(WireString)
+  active: optionalNullable(Schema.Boolean, "active"),
+  syncUserAttributes: optionalNullable(Schema.Boolean, "sync_user_attributes"),
+  allowSubdomains: optionalNullable(Schema.Boolean, "allow_subdomains"),
+  allowIdpInitiated: optionalNullable(Schema.Boolean, "allow_idp_initiated"),
+  disableAdditionalIdentifications: optionalNullable(Schema.Boolean, "disable_additional_identifications"),
+  allowOrganizationAccountLinking: optionalNullable(Schema.Boolean, "allow_organization_account_linking"),
+  forceAuthn: optional(Schema.Boolean, "force_authn"),
+  loginHint: optionalNullable(
+    Schema.Struct({
+      mode: Schema.Literal("email_address", "custom_attribute", "off"),
+      source: Schema.optional(WireString)
     }),
     "login_hint"
   ),
-  consentVerifiedDomainsDeletion: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "consent_verified_domains_deletion"
-  )
+  consentVerifiedDomainsDeletion: optionalNullable(Schema.Boolean, "consent_verified_domains_deletion")
 })
 /**
  * The params of `update`.
@@ -257,7 +242,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateSAMLConnection",
   method: "PATCH",
   path: "/saml_connections/{saml_connection_id}",
@@ -266,9 +251,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.SAMLConnection
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  samlConnectionId: /* @__PURE__ */ required(PathSegment, "saml_connection_id")
-})
+const DeleteParams_ = Schema.Struct({ samlConnectionId: required(PathSegment, "saml_connection_id") })
 /**
  * The params of `delete`.
  *
@@ -297,7 +280,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteSAMLConnection = /* @__PURE__ */ Operation.make({
+const deleteSAMLConnection = Operation.make({
   operationId: "DeleteSAMLConnection",
   method: "DELETE",
   path: "/saml_connections/{saml_connection_id}",

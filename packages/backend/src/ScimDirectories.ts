@@ -11,13 +11,9 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const ListParams_ = Schema.Struct({
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -34,11 +30,8 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
-const ListResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: Models.SCIMDirectories,
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  })
+const ListResponse_ = withCompiledDecode(
+  Schema.Struct({ data: Models.SCIMDirectories, totalCount: required(Schema.Number, "total_count") })
 )
 /**
  * What `list` answers.
@@ -75,11 +68,11 @@ export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = Li
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListSCIMDirectories",
   method: "GET",
   path: "/scim_directories",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
+  query: Operation.query(["limit", "offset"]),
   params: ListParams,
   success: ListResponse
 })
@@ -90,29 +83,24 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  enterpriseConnectionId: /* @__PURE__ */ required(WireString, "enterprise_connection_id"),
-  name: /* @__PURE__ */ Schema.optional(WireString),
+const CreateParams_ = Schema.Struct({
+  enterpriseConnectionId: required(WireString, "enterprise_connection_id"),
+  name: Schema.optional(WireString),
   provider: WireString,
-  groupRoleMappings: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(
-      /* @__PURE__ */ Schema.Struct({
-        scimGroupId: /* @__PURE__ */ required(WireString, "scim_group_id"),
-        scimGroupDisplayName: /* @__PURE__ */ optional(
-          /* @__PURE__ */ WireString.pipe(/* @__PURE__ */ Schema.maxLength(255)),
-          "scim_group_display_name"
-        ),
-        roleId: /* @__PURE__ */ required(WireString, "role_id"),
-        precedence: /* @__PURE__ */ Schema.optional(
-          /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
-        )
+  groupRoleMappings: optional(
+    Schema.Array(
+      Schema.Struct({
+        scimGroupId: required(WireString, "scim_group_id"),
+        scimGroupDisplayName: optional(WireString.pipe(Schema.maxLength(255)), "scim_group_display_name"),
+        roleId: required(WireString, "role_id"),
+        precedence: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))
       })
     ),
     "group_role_mappings"
@@ -145,7 +133,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateSCIMDirectory",
   method: "POST",
   path: "/scim_directories",
@@ -154,9 +142,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.SCIMDirectory
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id")
-})
+const GetParams_ = Schema.Struct({ scimDirectoryId: required(PathSegment, "scim_directory_id") })
 /**
  * The params of `get`.
  *
@@ -181,7 +167,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetSCIMDirectory",
   method: "GET",
   path: "/scim_directories/{scim_directory_id}",
@@ -189,16 +175,16 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.SCIMDirectory
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
-  name: /* @__PURE__ */ Schema.optional(WireString),
-  enabled: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  provider: /* @__PURE__ */ Schema.optional(WireString),
-  attributeMapping: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Record({ key: Schema.String, value: /* @__PURE__ */ Schema.NullOr(WireString) }),
+const UpdateParams_ = Schema.Struct({
+  scimDirectoryId: required(PathSegment, "scim_directory_id"),
+  name: Schema.optional(WireString),
+  enabled: Schema.optional(Schema.Boolean),
+  provider: Schema.optional(WireString),
+  attributeMapping: optional(
+    Schema.Record({ key: Schema.String, value: Schema.NullOr(WireString) }),
     "attribute_mapping"
   ),
-  groupRoleMappingEnabled: /* @__PURE__ */ optional(Schema.Boolean, "group_role_mapping_enabled")
+  groupRoleMappingEnabled: optional(Schema.Boolean, "group_role_mapping_enabled")
 })
 /**
  * The params of `update`.
@@ -227,7 +213,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateSCIMDirectory",
   method: "PATCH",
   path: "/scim_directories/{scim_directory_id}",
@@ -236,9 +222,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.SCIMDirectory
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id")
-})
+const DeleteParams_ = Schema.Struct({ scimDirectoryId: required(PathSegment, "scim_directory_id") })
 /**
  * The params of `delete`.
  *
@@ -266,7 +250,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteSCIMDirectory = /* @__PURE__ */ Operation.make({
+const deleteSCIMDirectory = Operation.make({
   operationId: "DeleteSCIMDirectory",
   method: "DELETE",
   path: "/scim_directories/{scim_directory_id}",
@@ -281,9 +265,7 @@ export {
   deleteSCIMDirectory as delete
 }
 
-const RotateApiKeyParams_ = /* @__PURE__ */ Schema.Struct({
-  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id")
-})
+const RotateApiKeyParams_ = Schema.Struct({ scimDirectoryId: required(PathSegment, "scim_directory_id") })
 /**
  * The params of `rotateApiKey`.
  *
@@ -311,7 +293,7 @@ export const RotateApiKeyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const rotateApiKey = /* @__PURE__ */ Operation.make({
+export const rotateApiKey = Operation.make({
   operationId: "RotateSCIMDirectoryAPIKey",
   method: "POST",
   path: "/scim_directories/{scim_directory_id}/rotate_api_key",
@@ -319,8 +301,8 @@ export const rotateApiKey = /* @__PURE__ */ Operation.make({
   success: Models.SCIMDirectory
 })
 
-const ListGroupRoleMappingsParams_ = /* @__PURE__ */ Schema.Struct({
-  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id")
+const ListGroupRoleMappingsParams_ = Schema.Struct({
+  scimDirectoryId: required(PathSegment, "scim_directory_id")
 })
 /**
  * The params of `listGroupRoleMappings`.
@@ -341,11 +323,8 @@ export const ListGroupRoleMappingsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListGroupRoleMappingsParams_>
 > = ListGroupRoleMappingsParams_
 
-const ListGroupRoleMappingsResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: Models.SCIMGroupRoleMappings,
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
-  })
+const ListGroupRoleMappingsResponse_ = withCompiledDecode(
+  Schema.Struct({ data: Models.SCIMGroupRoleMappings, totalCount: required(Schema.Number, "total_count") })
 )
 /**
  * What `listGroupRoleMappings` answers.
@@ -383,7 +362,7 @@ export const ListGroupRoleMappingsResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
+export const listGroupRoleMappings = Operation.make({
   operationId: "ListSCIMGroupRoleMappings",
   method: "GET",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
@@ -391,13 +370,11 @@ export const listGroupRoleMappings = /* @__PURE__ */ Operation.make({
   success: ListGroupRoleMappingsResponse
 })
 
-const CreateGroupRoleMappingParams_ = /* @__PURE__ */ Schema.Struct({
-  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
-  scimGroupId: /* @__PURE__ */ required(WireString, "scim_group_id"),
-  roleId: /* @__PURE__ */ required(WireString, "role_id"),
-  precedence: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1))
-  )
+const CreateGroupRoleMappingParams_ = Schema.Struct({
+  scimDirectoryId: required(PathSegment, "scim_directory_id"),
+  scimGroupId: required(WireString, "scim_group_id"),
+  roleId: required(WireString, "role_id"),
+  precedence: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))
 })
 /**
  * The params of `createGroupRoleMapping`.
@@ -430,7 +407,7 @@ export const CreateGroupRoleMappingParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
+export const createGroupRoleMapping = Operation.make({
   operationId: "CreateSCIMGroupRoleMapping",
   method: "POST",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
@@ -439,12 +416,12 @@ export const createGroupRoleMapping = /* @__PURE__ */ Operation.make({
   success: Models.SCIMGroupRoleMapping
 })
 
-const ReplaceGroupRoleMappingsParams_ = /* @__PURE__ */ Schema.Struct({
-  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
-  mappings: /* @__PURE__ */ Schema.Array(
-    /* @__PURE__ */ Schema.Struct({
-      scimGroupId: /* @__PURE__ */ required(WireString, "scim_group_id"),
-      roleId: /* @__PURE__ */ required(WireString, "role_id")
+const ReplaceGroupRoleMappingsParams_ = Schema.Struct({
+  scimDirectoryId: required(PathSegment, "scim_directory_id"),
+  mappings: Schema.Array(
+    Schema.Struct({
+      scimGroupId: required(WireString, "scim_group_id"),
+      roleId: required(WireString, "role_id")
     })
   )
 })
@@ -476,7 +453,7 @@ export const ReplaceGroupRoleMappingsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
+export const replaceGroupRoleMappings = Operation.make({
   operationId: "ReplaceSCIMGroupRoleMappings",
   method: "PUT",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings",
@@ -485,9 +462,9 @@ export const replaceGroupRoleMappings = /* @__PURE__ */ Operation.make({
   success: ListGroupRoleMappingsResponse
 })
 
-const DeleteGroupRoleMappingParams_ = /* @__PURE__ */ Schema.Struct({
-  scimDirectoryId: /* @__PURE__ */ required(PathSegment, "scim_directory_id"),
-  mappingId: /* @__PURE__ */ required(PathSegment, "mapping_id")
+const DeleteGroupRoleMappingParams_ = Schema.Struct({
+  scimDirectoryId: required(PathSegment, "scim_directory_id"),
+  mappingId: required(PathSegment, "mapping_id")
 })
 /**
  * The params of `deleteGroupRoleMapping`.
@@ -508,11 +485,11 @@ export const DeleteGroupRoleMappingParams: Schema.Schema<
   Schema.Schema.Encoded<typeof DeleteGroupRoleMappingParams_>
 > = DeleteGroupRoleMappingParams_
 
-const DeleteGroupRoleMappingResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ constant("scim_group_role_mapping"),
+const DeleteGroupRoleMappingResponse_ = withCompiledDecode(
+  Schema.Struct({
+    object: constant("scim_group_role_mapping"),
     id: Schema.String,
-    deleted: /* @__PURE__ */ Schema.Literal(true)
+    deleted: Schema.Literal(true)
   })
 )
 /**
@@ -551,7 +528,7 @@ export const DeleteGroupRoleMappingResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteGroupRoleMapping = /* @__PURE__ */ Operation.make({
+export const deleteGroupRoleMapping = Operation.make({
   operationId: "DeleteSCIMGroupRoleMapping",
   method: "DELETE",
   path: "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",

@@ -18,27 +18,15 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  clientId: /* @__PURE__ */ optional(WireString, "client_id"),
-  userId: /* @__PURE__ */ optional(WireString, "user_id"),
-  status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal(
-      "abandoned",
-      "active",
-      "ended",
-      "expired",
-      "removed",
-      "replaced",
-      "revoked"
-    )
+const ListParams_ = Schema.Struct({
+  clientId: optional(WireString, "client_id"),
+  userId: optional(WireString, "user_id"),
+  status: Schema.optional(
+    Schema.Literal("abandoned", "active", "ended", "expired", "removed", "replaced", "revoked")
   ),
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `list`.
@@ -69,14 +57,14 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "GetSessionList",
   method: "GET",
   path: "/sessions",
-  query: /* @__PURE__ */ Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
+  query: Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Session),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Session))
+  success: Schema.Array(Models.Session),
+  paginated: Pagination.page(Schema.Array(Models.Session))
 })
 
 /**
@@ -85,11 +73,11 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(WireString, "user_id"),
-  activeOrganizationId: /* @__PURE__ */ optional(WireString, "active_organization_id")
+const CreateParams_ = Schema.Struct({
+  userId: required(WireString, "user_id"),
+  activeOrganizationId: optional(WireString, "active_organization_id")
 })
 /**
  * The params of `create`.
@@ -118,7 +106,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "createSession",
   method: "POST",
   path: "/sessions",
@@ -127,9 +115,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.Session
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({
-  sessionId: /* @__PURE__ */ required(PathSegment, "session_id")
-})
+const GetParams_ = Schema.Struct({ sessionId: required(PathSegment, "session_id") })
 /**
  * The params of `get`.
  *
@@ -154,7 +140,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetSession",
   method: "GET",
   path: "/sessions/{session_id}",
@@ -162,14 +148,14 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.Session
 })
 
-const RefreshParams_ = /* @__PURE__ */ Schema.Struct({
-  sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
-  expiredToken: /* @__PURE__ */ required(WireString, "expired_token"),
-  refreshToken: /* @__PURE__ */ required(WireString, "refresh_token"),
-  requestOrigin: /* @__PURE__ */ required(WireString, "request_origin"),
-  requestHeaders: /* @__PURE__ */ optionalNullable(JsonObjectData, "request_headers"),
-  format: /* @__PURE__ */ optionalNullable(/* @__PURE__ */ Schema.Literal("token", "cookie"), "format"),
-  requestOriginatingIp: /* @__PURE__ */ optionalNullable(WireString, "request_originating_ip")
+const RefreshParams_ = Schema.Struct({
+  sessionId: required(PathSegment, "session_id"),
+  expiredToken: required(WireString, "expired_token"),
+  refreshToken: required(WireString, "refresh_token"),
+  requestOrigin: required(WireString, "request_origin"),
+  requestHeaders: optionalNullable(JsonObjectData, "request_headers"),
+  format: optionalNullable(Schema.Literal("token", "cookie"), "format"),
+  requestOriginatingIp: optionalNullable(WireString, "request_originating_ip")
 })
 /**
  * The params of `refresh`.
@@ -201,7 +187,7 @@ export const RefreshParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const refresh = /* @__PURE__ */ Operation.make({
+export const refresh = Operation.make({
   operationId: "RefreshSession",
   method: "POST",
   path: "/sessions/{session_id}/refresh",
@@ -210,9 +196,7 @@ export const refresh = /* @__PURE__ */ Operation.make({
   success: Models.SessionRefresh
 })
 
-const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
-  sessionId: /* @__PURE__ */ required(PathSegment, "session_id")
-})
+const RevokeParams_ = Schema.Struct({ sessionId: required(PathSegment, "session_id") })
 /**
  * The params of `revoke`.
  *
@@ -240,7 +224,7 @@ export const RevokeParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revoke = /* @__PURE__ */ Operation.make({
+export const revoke = Operation.make({
   operationId: "RevokeSession",
   method: "POST",
   path: "/sessions/{session_id}/revoke",
@@ -248,12 +232,9 @@ export const revoke = /* @__PURE__ */ Operation.make({
   success: Models.Session
 })
 
-const CreateTokenParams_ = /* @__PURE__ */ Schema.Struct({
-  sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
-  expiresInSeconds: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
-    "expires_in_seconds"
-  )
+const CreateTokenParams_ = Schema.Struct({
+  sessionId: required(PathSegment, "session_id"),
+  expiresInSeconds: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "expires_in_seconds")
 })
 /**
  * The params of `createToken`.
@@ -273,11 +254,8 @@ export const CreateTokenParams: Schema.Schema<
   Schema.Schema.Encoded<typeof CreateTokenParams_>
 > = CreateTokenParams_
 
-const CreateTokenResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    object: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Literal("token")),
-    jwt: /* @__PURE__ */ Schema.optional(Schema.String)
-  })
+const CreateTokenResponse_ = withCompiledDecode(
+  Schema.Struct({ object: Schema.optional(Schema.Literal("token")), jwt: Schema.optional(Schema.String) })
 )
 /**
  * What `createToken` answers.
@@ -314,7 +292,7 @@ export const CreateTokenResponse: Schema.Schema<CreateTokenResponse, CreateToken
  * @since 0.1.0
  * @category operations
  */
-export const createToken = /* @__PURE__ */ Operation.make({
+export const createToken = Operation.make({
   operationId: "CreateSessionToken",
   method: "POST",
   path: "/sessions/{session_id}/tokens",
@@ -323,13 +301,10 @@ export const createToken = /* @__PURE__ */ Operation.make({
   success: CreateTokenResponse
 })
 
-const CreateTokenFromTemplateParams_ = /* @__PURE__ */ Schema.Struct({
-  sessionId: /* @__PURE__ */ required(PathSegment, "session_id"),
-  templateName: /* @__PURE__ */ required(PathSegment, "template_name"),
-  expiresInSeconds: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(30, 315360000)),
-    "expires_in_seconds"
-  )
+const CreateTokenFromTemplateParams_ = Schema.Struct({
+  sessionId: required(PathSegment, "session_id"),
+  templateName: required(PathSegment, "template_name"),
+  expiresInSeconds: optionalNullable(Schema.Int.pipe(Schema.between(30, 315360000)), "expires_in_seconds")
 })
 /**
  * The params of `createTokenFromTemplate`.
@@ -362,7 +337,7 @@ export const CreateTokenFromTemplateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createTokenFromTemplate = /* @__PURE__ */ Operation.make({
+export const createTokenFromTemplate = Operation.make({
   operationId: "CreateSessionTokenFromTemplate",
   method: "POST",
   path: "/sessions/{session_id}/tokens/{template_name}",

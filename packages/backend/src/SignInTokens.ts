@@ -9,13 +9,10 @@ import * as Models from "./Models.js"
 import { PathSegment, WireString, optionalNullable, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(WireString, "user_id"),
-  orgId: /* @__PURE__ */ optionalNullable(WireString, "org_id"),
-  expiresInSeconds: /* @__PURE__ */ optionalNullable(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(1)),
-    "expires_in_seconds"
-  )
+const CreateParams_ = Schema.Struct({
+  userId: required(WireString, "user_id"),
+  orgId: optionalNullable(WireString, "org_id"),
+  expiresInSeconds: optionalNullable(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)), "expires_in_seconds")
 })
 /**
  * The params of `create`.
@@ -47,7 +44,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateSignInToken",
   method: "POST",
   path: "/sign_in_tokens",
@@ -56,9 +53,7 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.SignInToken
 })
 
-const RevokeParams_ = /* @__PURE__ */ Schema.Struct({
-  signInTokenId: /* @__PURE__ */ required(PathSegment, "sign_in_token_id")
-})
+const RevokeParams_ = Schema.Struct({ signInTokenId: required(PathSegment, "sign_in_token_id") })
 /**
  * The params of `revoke`.
  *
@@ -86,7 +81,7 @@ export const RevokeParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revoke = /* @__PURE__ */ Operation.make({
+export const revoke = Operation.make({
   operationId: "RevokeSignInToken",
   method: "POST",
   path: "/sign_in_tokens/{sign_in_token_id}/revoke",

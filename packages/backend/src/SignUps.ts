@@ -9,7 +9,7 @@ import * as Models from "./Models.js"
 import { PathSegment, WireString, optionalNullable } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({ id: PathSegment })
+const GetParams_ = Schema.Struct({ id: PathSegment })
 /**
  * The params of `get`.
  *
@@ -34,7 +34,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetSignUp",
   method: "GET",
   path: "/sign_ups/{id}",
@@ -42,10 +42,10 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.SignUp
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
+const UpdateParams_ = Schema.Struct({
   id: PathSegment,
-  externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
-  customAction: /* @__PURE__ */ optionalNullable(Schema.Boolean, "custom_action")
+  externalId: optionalNullable(WireString, "external_id"),
+  customAction: optionalNullable(Schema.Boolean, "custom_action")
 })
 /**
  * The params of `update`.
@@ -74,7 +74,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateSignUp",
   method: "PATCH",
   path: "/sign_ups/{id}",

@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({})
+const CreateParams_ = Schema.Struct({})
 /**
  * The params of `create`.
  *
@@ -36,7 +36,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateTestingToken",
   method: "POST",
   path: "/testing_tokens",

@@ -20,37 +20,33 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
-  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
-  externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "external_id"),
-  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
-  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "web3_wallet"),
-  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
-  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id"),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  emailAddressQuery: /* @__PURE__ */ optional(WireString, "email_address_query"),
-  phoneNumberQuery: /* @__PURE__ */ optional(WireString, "phone_number_query"),
-  usernameQuery: /* @__PURE__ */ optional(WireString, "username_query"),
-  nameQuery: /* @__PURE__ */ optional(WireString, "name_query"),
-  banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
-  lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
-  lastActiveAtSince: /* @__PURE__ */ optional(Schema.Int, "last_active_at_since"),
-  createdAtBefore: /* @__PURE__ */ optional(Schema.Int, "created_at_before"),
-  createdAtAfter: /* @__PURE__ */ optional(Schema.Int, "created_at_after"),
-  lastSignInAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_before"),
-  lastSignInAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_after"),
-  provider: /* @__PURE__ */ Schema.optional(WireString),
-  providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "provider_user_id"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  startingAfter: /* @__PURE__ */ optional(WireString, "starting_after"),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by")
+const ListParams_ = Schema.Struct({
+  emailAddress: optional(Schema.Array(WireString), "email_address"),
+  phoneNumber: optional(Schema.Array(WireString), "phone_number"),
+  externalId: optional(Schema.Array(WireString), "external_id"),
+  username: Schema.optional(Schema.Array(WireString)),
+  web3Wallet: optional(Schema.Array(WireString), "web3_wallet"),
+  userId: optional(Schema.Array(WireString), "user_id"),
+  organizationId: optional(Schema.Array(WireString), "organization_id"),
+  query: Schema.optional(WireString),
+  emailAddressQuery: optional(WireString, "email_address_query"),
+  phoneNumberQuery: optional(WireString, "phone_number_query"),
+  usernameQuery: optional(WireString, "username_query"),
+  nameQuery: optional(WireString, "name_query"),
+  banned: Schema.optional(Schema.Boolean),
+  lastActiveAtBefore: optional(Schema.Int, "last_active_at_before"),
+  lastActiveAtAfter: optional(Schema.Int, "last_active_at_after"),
+  lastActiveAtSince: optional(Schema.Int, "last_active_at_since"),
+  createdAtBefore: optional(Schema.Int, "created_at_before"),
+  createdAtAfter: optional(Schema.Int, "created_at_after"),
+  lastSignInAtBefore: optional(Schema.Int, "last_sign_in_at_before"),
+  lastSignInAtAfter: optional(Schema.Int, "last_sign_in_at_after"),
+  provider: Schema.optional(WireString),
+  providerUserId: optional(Schema.Array(WireString), "provider_user_id"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  startingAfter: optional(WireString, "starting_after"),
+  orderBy: optional(WireString, "order_by")
 })
 /**
  * The params of `list`.
@@ -81,11 +77,11 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "GetUserList",
   method: "GET",
   path: "/users",
-  query: /* @__PURE__ */ Operation.query([
+  query: Operation.query([
     "email_address",
     "phone_number",
     "external_id",
@@ -114,7 +110,7 @@ export const list = /* @__PURE__ */ Operation.make({
     "order_by"
   ]),
   params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.User)
+  success: Schema.Array(Models.User)
 })
 
 /**
@@ -123,49 +119,49 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page,
   maxPageSize: 500,
   cursor: Pagination.createdAtCursor
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
-  firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
-  lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name"),
-  locale: /* @__PURE__ */ optionalNullable(WireString, "locale"),
-  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
-  emailAddressIdentificationStatus: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("verified", "reserved")),
+const CreateParams_ = Schema.Struct({
+  externalId: optionalNullable(WireString, "external_id"),
+  firstName: optionalNullable(WireString, "first_name"),
+  lastName: optionalNullable(WireString, "last_name"),
+  locale: optionalNullable(WireString, "locale"),
+  emailAddress: optional(Schema.Array(WireString), "email_address"),
+  emailAddressIdentificationStatus: optional(
+    Schema.Array(Schema.Literal("verified", "reserved")),
     "email_address_identification_status"
   ),
-  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
-  phoneNumberIdentificationStatus: /* @__PURE__ */ optional(
-    /* @__PURE__ */ Schema.Array(/* @__PURE__ */ Schema.Literal("verified", "reserved")),
+  phoneNumber: optional(Schema.Array(WireString), "phone_number"),
+  phoneNumberIdentificationStatus: optional(
+    Schema.Array(Schema.Literal("verified", "reserved")),
     "phone_number_identification_status"
   ),
-  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "web3_wallet"),
-  username: /* @__PURE__ */ optionalNullable(WireString, "username"),
-  password: /* @__PURE__ */ optionalNullable(WireString, "password"),
-  passwordDigest: /* @__PURE__ */ optionalNullable(WireString, "password_digest"),
-  passwordHasher: /* @__PURE__ */ optional(WireString, "password_hasher"),
-  skipPasswordChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_checks"),
-  skipPasswordRequirement: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_requirement"),
-  totpSecret: /* @__PURE__ */ optionalNullable(WireString, "totp_secret"),
-  backupCodes: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "backup_codes"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata"),
-  unsafeMetadata: /* @__PURE__ */ optional(JsonObjectData, "unsafe_metadata"),
-  deleteSelfEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delete_self_enabled"),
-  legalAcceptedAt: /* @__PURE__ */ optionalNullable(WireString, "legal_accepted_at"),
-  skipLegalChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_legal_checks"),
-  skipUserRequirement: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_user_requirement"),
-  createOrganizationEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "create_organization_enabled"),
-  createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Int, "create_organizations_limit"),
-  createdAt: /* @__PURE__ */ optionalNullable(WireString, "created_at"),
-  bypassClientTrust: /* @__PURE__ */ optionalNullable(Schema.Boolean, "bypass_client_trust"),
-  banned: /* @__PURE__ */ optionalNullable(Schema.Boolean, "banned"),
-  locked: /* @__PURE__ */ optionalNullable(Schema.Boolean, "locked")
+  web3Wallet: optional(Schema.Array(WireString), "web3_wallet"),
+  username: optionalNullable(WireString, "username"),
+  password: optionalNullable(WireString, "password"),
+  passwordDigest: optionalNullable(WireString, "password_digest"),
+  passwordHasher: optional(WireString, "password_hasher"),
+  skipPasswordChecks: optionalNullable(Schema.Boolean, "skip_password_checks"),
+  skipPasswordRequirement: optionalNullable(Schema.Boolean, "skip_password_requirement"),
+  totpSecret: optionalNullable(WireString, "totp_secret"),
+  backupCodes: optional(Schema.Array(WireString), "backup_codes"),
+  publicMetadata: optional(JsonObjectData, "public_metadata"),
+  privateMetadata: optional(JsonObjectData, "private_metadata"),
+  unsafeMetadata: optional(JsonObjectData, "unsafe_metadata"),
+  deleteSelfEnabled: optionalNullable(Schema.Boolean, "delete_self_enabled"),
+  legalAcceptedAt: optionalNullable(WireString, "legal_accepted_at"),
+  skipLegalChecks: optionalNullable(Schema.Boolean, "skip_legal_checks"),
+  skipUserRequirement: optionalNullable(Schema.Boolean, "skip_user_requirement"),
+  createOrganizationEnabled: optionalNullable(Schema.Boolean, "create_organization_enabled"),
+  createOrganizationsLimit: optionalNullable(Schema.Int, "create_organizations_limit"),
+  createdAt: optionalNullable(WireString, "created_at"),
+  bypassClientTrust: optionalNullable(Schema.Boolean, "bypass_client_trust"),
+  banned: optionalNullable(Schema.Boolean, "banned"),
+  locked: optionalNullable(Schema.Boolean, "locked")
 })
 /**
  * The params of `create`.
@@ -198,7 +194,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateUser",
   method: "POST",
   path: "/users",
@@ -207,29 +203,29 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const CountParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "email_address"),
-  phoneNumber: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "phone_number"),
-  externalId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "external_id"),
-  username: /* @__PURE__ */ Schema.optional(/* @__PURE__ */ Schema.Array(WireString)),
-  web3Wallet: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "web3_wallet"),
-  userId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "user_id"),
-  organizationId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "organization_id"),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  emailAddressQuery: /* @__PURE__ */ optional(WireString, "email_address_query"),
-  phoneNumberQuery: /* @__PURE__ */ optional(WireString, "phone_number_query"),
-  usernameQuery: /* @__PURE__ */ optional(WireString, "username_query"),
-  nameQuery: /* @__PURE__ */ optional(WireString, "name_query"),
-  banned: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  lastActiveAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_active_at_before"),
-  lastActiveAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_active_at_after"),
-  lastActiveAtSince: /* @__PURE__ */ optional(Schema.Int, "last_active_at_since"),
-  createdAtBefore: /* @__PURE__ */ optional(Schema.Int, "created_at_before"),
-  createdAtAfter: /* @__PURE__ */ optional(Schema.Int, "created_at_after"),
-  lastSignInAtBefore: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_before"),
-  lastSignInAtAfter: /* @__PURE__ */ optional(Schema.Int, "last_sign_in_at_after"),
-  provider: /* @__PURE__ */ Schema.optional(WireString),
-  providerUserId: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "provider_user_id")
+const CountParams_ = Schema.Struct({
+  emailAddress: optional(Schema.Array(WireString), "email_address"),
+  phoneNumber: optional(Schema.Array(WireString), "phone_number"),
+  externalId: optional(Schema.Array(WireString), "external_id"),
+  username: Schema.optional(Schema.Array(WireString)),
+  web3Wallet: optional(Schema.Array(WireString), "web3_wallet"),
+  userId: optional(Schema.Array(WireString), "user_id"),
+  organizationId: optional(Schema.Array(WireString), "organization_id"),
+  query: Schema.optional(WireString),
+  emailAddressQuery: optional(WireString, "email_address_query"),
+  phoneNumberQuery: optional(WireString, "phone_number_query"),
+  usernameQuery: optional(WireString, "username_query"),
+  nameQuery: optional(WireString, "name_query"),
+  banned: Schema.optional(Schema.Boolean),
+  lastActiveAtBefore: optional(Schema.Int, "last_active_at_before"),
+  lastActiveAtAfter: optional(Schema.Int, "last_active_at_after"),
+  lastActiveAtSince: optional(Schema.Int, "last_active_at_since"),
+  createdAtBefore: optional(Schema.Int, "created_at_before"),
+  createdAtAfter: optional(Schema.Int, "created_at_after"),
+  lastSignInAtBefore: optional(Schema.Int, "last_sign_in_at_before"),
+  lastSignInAtAfter: optional(Schema.Int, "last_sign_in_at_after"),
+  provider: Schema.optional(WireString),
+  providerUserId: optional(Schema.Array(WireString), "provider_user_id")
 })
 /**
  * The params of `count`.
@@ -258,11 +254,11 @@ export const CountParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const count = /* @__PURE__ */ Operation.make({
+export const count = Operation.make({
   operationId: "GetUsersCount",
   method: "GET",
   path: "/users/count",
-  query: /* @__PURE__ */ Operation.query([
+  query: Operation.query([
     "email_address",
     "phone_number",
     "external_id",
@@ -290,7 +286,7 @@ export const count = /* @__PURE__ */ Operation.make({
   success: Models.TotalCount
 })
 
-const GetParams_ = /* @__PURE__ */ Schema.Struct({ userId: /* @__PURE__ */ required(PathSegment, "user_id") })
+const GetParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `get`.
  *
@@ -315,7 +311,7 @@ export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof Ge
  * @since 0.1.0
  * @category operations
  */
-export const get = /* @__PURE__ */ Operation.make({
+export const get = Operation.make({
   operationId: "GetUser",
   method: "GET",
   path: "/users/{user_id}",
@@ -323,35 +319,32 @@ export const get = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const UpdateParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  externalId: /* @__PURE__ */ optionalNullable(WireString, "external_id"),
-  firstName: /* @__PURE__ */ optionalNullable(WireString, "first_name"),
-  lastName: /* @__PURE__ */ optionalNullable(WireString, "last_name"),
-  locale: /* @__PURE__ */ optionalNullable(WireString, "locale"),
-  primaryEmailAddressId: /* @__PURE__ */ optionalNullable(WireString, "primary_email_address_id"),
-  notifyPrimaryEmailAddressChanged: /* @__PURE__ */ optionalNullable(
-    Schema.Boolean,
-    "notify_primary_email_address_changed"
-  ),
-  primaryPhoneNumberId: /* @__PURE__ */ optionalNullable(WireString, "primary_phone_number_id"),
-  primaryWeb3WalletId: /* @__PURE__ */ optionalNullable(WireString, "primary_web3_wallet_id"),
-  username: /* @__PURE__ */ optionalNullable(WireString, "username"),
-  profileImageId: /* @__PURE__ */ optionalNullable(WireString, "profile_image_id"),
-  password: /* @__PURE__ */ optionalNullable(WireString, "password"),
-  passwordDigest: /* @__PURE__ */ optional(WireString, "password_digest"),
-  passwordHasher: /* @__PURE__ */ optional(WireString, "password_hasher"),
-  skipPasswordChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_password_checks"),
-  signOutOfOtherSessions: /* @__PURE__ */ optionalNullable(Schema.Boolean, "sign_out_of_other_sessions"),
-  totpSecret: /* @__PURE__ */ optionalNullable(WireString, "totp_secret"),
-  backupCodes: /* @__PURE__ */ optional(/* @__PURE__ */ Schema.Array(WireString), "backup_codes"),
-  deleteSelfEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "delete_self_enabled"),
-  createOrganizationEnabled: /* @__PURE__ */ optionalNullable(Schema.Boolean, "create_organization_enabled"),
-  legalAcceptedAt: /* @__PURE__ */ optionalNullable(WireString, "legal_accepted_at"),
-  skipLegalChecks: /* @__PURE__ */ optionalNullable(Schema.Boolean, "skip_legal_checks"),
-  createOrganizationsLimit: /* @__PURE__ */ optionalNullable(Schema.Int, "create_organizations_limit"),
-  createdAt: /* @__PURE__ */ optionalNullable(WireString, "created_at"),
-  bypassClientTrust: /* @__PURE__ */ optionalNullable(Schema.Boolean, "bypass_client_trust")
+const UpdateParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  externalId: optionalNullable(WireString, "external_id"),
+  firstName: optionalNullable(WireString, "first_name"),
+  lastName: optionalNullable(WireString, "last_name"),
+  locale: optionalNullable(WireString, "locale"),
+  primaryEmailAddressId: optionalNullable(WireString, "primary_email_address_id"),
+  notifyPrimaryEmailAddressChanged: optionalNullable(Schema.Boolean, "notify_primary_email_address_changed"),
+  primaryPhoneNumberId: optionalNullable(WireString, "primary_phone_number_id"),
+  primaryWeb3WalletId: optionalNullable(WireString, "primary_web3_wallet_id"),
+  username: optionalNullable(WireString, "username"),
+  profileImageId: optionalNullable(WireString, "profile_image_id"),
+  password: optionalNullable(WireString, "password"),
+  passwordDigest: optional(WireString, "password_digest"),
+  passwordHasher: optional(WireString, "password_hasher"),
+  skipPasswordChecks: optionalNullable(Schema.Boolean, "skip_password_checks"),
+  signOutOfOtherSessions: optionalNullable(Schema.Boolean, "sign_out_of_other_sessions"),
+  totpSecret: optionalNullable(WireString, "totp_secret"),
+  backupCodes: optional(Schema.Array(WireString), "backup_codes"),
+  deleteSelfEnabled: optionalNullable(Schema.Boolean, "delete_self_enabled"),
+  createOrganizationEnabled: optionalNullable(Schema.Boolean, "create_organization_enabled"),
+  legalAcceptedAt: optionalNullable(WireString, "legal_accepted_at"),
+  skipLegalChecks: optionalNullable(Schema.Boolean, "skip_legal_checks"),
+  createOrganizationsLimit: optionalNullable(Schema.Int, "create_organizations_limit"),
+  createdAt: optionalNullable(WireString, "created_at"),
+  bypassClientTrust: optionalNullable(Schema.Boolean, "bypass_client_trust")
 })
 /**
  * The params of `update`.
@@ -383,7 +376,7 @@ export const UpdateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const update = /* @__PURE__ */ Operation.make({
+export const update = Operation.make({
   operationId: "UpdateUser",
   method: "PATCH",
   path: "/users/{user_id}",
@@ -392,9 +385,7 @@ export const update = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const DeleteParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `delete`.
  *
@@ -422,7 +413,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteUser = /* @__PURE__ */ Operation.make({
+const deleteUser = Operation.make({
   operationId: "DeleteUser",
   method: "DELETE",
   path: "/users/{user_id}",
@@ -437,7 +428,7 @@ export {
   deleteUser as delete
 }
 
-const BanParams_ = /* @__PURE__ */ Schema.Struct({ userId: /* @__PURE__ */ required(PathSegment, "user_id") })
+const BanParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `ban`.
  *
@@ -462,7 +453,7 @@ export const BanParams: Schema.Schema<BanParams, Schema.Schema.Encoded<typeof Ba
  * @since 0.1.0
  * @category operations
  */
-export const ban = /* @__PURE__ */ Operation.make({
+export const ban = Operation.make({
   operationId: "BanUser",
   method: "POST",
   path: "/users/{user_id}/ban",
@@ -470,9 +461,7 @@ export const ban = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const UnbanParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const UnbanParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `unban`.
  *
@@ -500,7 +489,7 @@ export const UnbanParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const unban = /* @__PURE__ */ Operation.make({
+export const unban = Operation.make({
   operationId: "UnbanUser",
   method: "POST",
   path: "/users/{user_id}/unban",
@@ -508,14 +497,8 @@ export const unban = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const BulkBanParams_ = /* @__PURE__ */ Schema.Struct({
-  userIds: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(WireString).pipe(
-      /* @__PURE__ */ Schema.minItems(1),
-      /* @__PURE__ */ Schema.maxItems(50)
-    ),
-    "user_ids"
-  )
+const BulkBanParams_ = Schema.Struct({
+  userIds: required(Schema.Array(WireString).pipe(Schema.minItems(1), Schema.maxItems(50)), "user_ids")
 })
 /**
  * The params of `bulkBan`.
@@ -547,23 +530,17 @@ export const BulkBanParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const bulkBan = /* @__PURE__ */ Operation.make({
+export const bulkBan = Operation.make({
   operationId: "UsersBan",
   method: "POST",
   path: "/users/ban",
   body: Operation.jsonBody,
   params: BulkBanParams,
-  success: /* @__PURE__ */ Schema.Array(Models.User)
+  success: Schema.Array(Models.User)
 })
 
-const BulkUnbanParams_ = /* @__PURE__ */ Schema.Struct({
-  userIds: /* @__PURE__ */ required(
-    /* @__PURE__ */ Schema.Array(WireString).pipe(
-      /* @__PURE__ */ Schema.minItems(1),
-      /* @__PURE__ */ Schema.maxItems(50)
-    ),
-    "user_ids"
-  )
+const BulkUnbanParams_ = Schema.Struct({
+  userIds: required(Schema.Array(WireString).pipe(Schema.minItems(1), Schema.maxItems(50)), "user_ids")
 })
 /**
  * The params of `bulkUnban`.
@@ -595,18 +572,16 @@ export const BulkUnbanParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const bulkUnban = /* @__PURE__ */ Operation.make({
+export const bulkUnban = Operation.make({
   operationId: "UsersUnban",
   method: "POST",
   path: "/users/unban",
   body: Operation.jsonBody,
   params: BulkUnbanParams,
-  success: /* @__PURE__ */ Schema.Array(Models.User)
+  success: Schema.Array(Models.User)
 })
 
-const LockParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const LockParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `lock`.
  *
@@ -631,7 +606,7 @@ export const LockParams: Schema.Schema<LockParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const lock = /* @__PURE__ */ Operation.make({
+export const lock = Operation.make({
   operationId: "LockUser",
   method: "POST",
   path: "/users/{user_id}/lock",
@@ -639,9 +614,7 @@ export const lock = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const UnlockParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const UnlockParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `unlock`.
  *
@@ -669,7 +642,7 @@ export const UnlockParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const unlock = /* @__PURE__ */ Operation.make({
+export const unlock = Operation.make({
   operationId: "UnlockUser",
   method: "POST",
   path: "/users/{user_id}/unlock",
@@ -677,9 +650,9 @@ export const unlock = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const SetProfileImageParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  file: /* @__PURE__ */ Schema.optional(Upload)
+const SetProfileImageParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  file: Schema.optional(Upload)
 })
 /**
  * The params of `setProfileImage`.
@@ -708,7 +681,7 @@ export const SetProfileImageParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const setProfileImage = /* @__PURE__ */ Operation.make({
+export const setProfileImage = Operation.make({
   operationId: "SetUserProfileImage",
   method: "POST",
   path: "/users/{user_id}/profile_image",
@@ -717,9 +690,7 @@ export const setProfileImage = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const DeleteProfileImageParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const DeleteProfileImageParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `deleteProfileImage`.
  *
@@ -747,7 +718,7 @@ export const DeleteProfileImageParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteProfileImage = /* @__PURE__ */ Operation.make({
+export const deleteProfileImage = Operation.make({
   operationId: "DeleteUserProfileImage",
   method: "DELETE",
   path: "/users/{user_id}/profile_image",
@@ -755,11 +726,11 @@ export const deleteProfileImage = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const ReplaceMetadataParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata"),
-  unsafeMetadata: /* @__PURE__ */ optional(JsonObjectData, "unsafe_metadata")
+const ReplaceMetadataParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  publicMetadata: optional(JsonObjectData, "public_metadata"),
+  privateMetadata: optional(JsonObjectData, "private_metadata"),
+  unsafeMetadata: optional(JsonObjectData, "unsafe_metadata")
 })
 /**
  * The params of `replaceMetadata`.
@@ -788,7 +759,7 @@ export const ReplaceMetadataParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const replaceMetadata = /* @__PURE__ */ Operation.make({
+export const replaceMetadata = Operation.make({
   operationId: "ReplaceUserMetadata",
   method: "PUT",
   path: "/users/{user_id}/metadata",
@@ -797,11 +768,11 @@ export const replaceMetadata = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const UpdateMetadataParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  publicMetadata: /* @__PURE__ */ optional(JsonObjectData, "public_metadata"),
-  privateMetadata: /* @__PURE__ */ optional(JsonObjectData, "private_metadata"),
-  unsafeMetadata: /* @__PURE__ */ optional(JsonObjectData, "unsafe_metadata")
+const UpdateMetadataParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  publicMetadata: optional(JsonObjectData, "public_metadata"),
+  privateMetadata: optional(JsonObjectData, "private_metadata"),
+  unsafeMetadata: optional(JsonObjectData, "unsafe_metadata")
 })
 /**
  * The params of `updateMetadata`.
@@ -830,7 +801,7 @@ export const UpdateMetadataParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const updateMetadata = /* @__PURE__ */ Operation.make({
+export const updateMetadata = Operation.make({
   operationId: "UpdateUserMetadata",
   method: "PATCH",
   path: "/users/{user_id}/metadata",
@@ -839,9 +810,7 @@ export const updateMetadata = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const GetBillingSubscriptionParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const GetBillingSubscriptionParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `getBillingSubscription`.
  *
@@ -870,7 +839,7 @@ export const GetBillingSubscriptionParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getBillingSubscription = /* @__PURE__ */ Operation.make({
+export const getBillingSubscription = Operation.make({
   operationId: "GetUserBillingSubscription",
   method: "GET",
   path: "/users/{user_id}/billing/subscription",
@@ -878,9 +847,7 @@ export const getBillingSubscription = /* @__PURE__ */ Operation.make({
   success: Models.CommerceSubscription
 })
 
-const GetBillingCreditBalanceParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const GetBillingCreditBalanceParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `getBillingCreditBalance`.
  *
@@ -909,7 +876,7 @@ export const GetBillingCreditBalanceParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
+export const getBillingCreditBalance = Operation.make({
   operationId: "GetUserBillingCreditBalance",
   method: "GET",
   path: "/users/{user_id}/billing/credits",
@@ -917,13 +884,13 @@ export const getBillingCreditBalance = /* @__PURE__ */ Operation.make({
   success: Models.CommerceCreditBalanceResponse
 })
 
-const AdjustBillingCreditBalanceParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+const AdjustBillingCreditBalanceParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
   amount: Schema.Int,
-  action: /* @__PURE__ */ Schema.Literal("increase", "decrease"),
-  currency: /* @__PURE__ */ Schema.optional(WireString),
-  idempotencyKey: /* @__PURE__ */ required(WireString, "idempotency_key"),
-  note: /* @__PURE__ */ Schema.optional(WireString)
+  action: Schema.Literal("increase", "decrease"),
+  currency: Schema.optional(WireString),
+  idempotencyKey: required(WireString, "idempotency_key"),
+  note: Schema.optional(WireString)
 })
 /**
  * The params of `adjustBillingCreditBalance`.
@@ -957,7 +924,7 @@ export const AdjustBillingCreditBalanceParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
+export const adjustBillingCreditBalance = Operation.make({
   operationId: "AdjustUserBillingCreditBalance",
   method: "POST",
   path: "/users/{user_id}/billing/credits",
@@ -966,16 +933,12 @@ export const adjustBillingCreditBalance = /* @__PURE__ */ Operation.make({
   success: Models.CommerceCreditLedgerResponse
 })
 
-const GetOAuthAccessTokenParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+const GetOAuthAccessTokenParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
   provider: PathSegment,
-  paginated: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+  paginated: Schema.optional(Schema.Boolean),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `getOAuthAccessToken`.
@@ -1008,14 +971,14 @@ export const GetOAuthAccessTokenParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
+export const getOAuthAccessToken = Operation.make({
   operationId: "GetOAuthAccessToken",
   method: "GET",
   path: "/users/{user_id}/oauth_access_tokens/{provider}",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(["paginated", "limit", "offset"]),
   params: GetOAuthAccessTokenParams,
   success: Models.OAuthAccessToken,
-  paginated: /* @__PURE__ */ Pagination.page(Models.OAuthAccessToken)
+  paginated: Pagination.page(Models.OAuthAccessToken)
 })
 
 /**
@@ -1024,18 +987,12 @@ export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.streamPaginated(getOAuthAccessToken, {
-  maxPageSize: 500
-})
+export const streamOAuthAccessToken = Pagination.streamPaginated(getOAuthAccessToken, { maxPageSize: 500 })
 
-const GetOrganizationMembershipsParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  )
+const GetOrganizationMembershipsParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 })
 /**
  * The params of `getOrganizationMemberships`.
@@ -1069,11 +1026,11 @@ export const GetOrganizationMembershipsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
+export const getOrganizationMemberships = Operation.make({
   operationId: "UsersGetOrganizationMemberships",
   method: "GET",
   path: "/users/{user_id}/organization_memberships",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
+  query: Operation.query(["limit", "offset"]),
   params: GetOrganizationMembershipsParams,
   success: Models.OrganizationMemberships
 })
@@ -1084,24 +1041,18 @@ export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOrganizationMemberships = /* @__PURE__ */ Pagination.stream(getOrganizationMemberships, {
+export const streamOrganizationMemberships = Pagination.stream(getOrganizationMemberships, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const GetOrganizationInvitationsParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "accepted", "revoked", "expired")
-  )
+const GetOrganizationInvitationsParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  status: Schema.optional(Schema.Literal("pending", "accepted", "revoked", "expired"))
 })
 /**
  * The params of `getOrganizationInvitations`.
@@ -1136,11 +1087,11 @@ export const GetOrganizationInvitationsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationInvitations = /* @__PURE__ */ Operation.make({
+export const getOrganizationInvitations = Operation.make({
   operationId: "UsersGetOrganizationInvitations",
   method: "GET",
   path: "/users/{user_id}/organization_invitations",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "status"]),
+  query: Operation.query(["limit", "offset", "status"]),
   params: GetOrganizationInvitationsParams,
   success: Models.OrganizationInvitationsWithPublicOrganizationData
 })
@@ -1151,16 +1102,16 @@ export const getOrganizationInvitations = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOrganizationInvitations = /* @__PURE__ */ Pagination.stream(getOrganizationInvitations, {
+export const streamOrganizationInvitations = Pagination.stream(getOrganizationInvitations, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const RemovePasswordParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  signOutOfOtherSessions: /* @__PURE__ */ optional(Schema.Boolean, "sign_out_of_other_sessions")
+const RemovePasswordParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  signOutOfOtherSessions: optional(Schema.Boolean, "sign_out_of_other_sessions")
 })
 /**
  * The params of `removePassword`.
@@ -1192,7 +1143,7 @@ export const RemovePasswordParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const removePassword = /* @__PURE__ */ Operation.make({
+export const removePassword = Operation.make({
   operationId: "RemoveUserPassword",
   method: "POST",
   path: "/users/{user_id}/remove_password",
@@ -1201,8 +1152,8 @@ export const removePassword = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const VerifyPasswordParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
+const VerifyPasswordParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
   password: WireString
 })
 /**
@@ -1223,8 +1174,8 @@ export const VerifyPasswordParams: Schema.Schema<
   Schema.Schema.Encoded<typeof VerifyPasswordParams_>
 > = VerifyPasswordParams_
 
-const VerifyPasswordResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({ verified: /* @__PURE__ */ Schema.optional(Schema.Boolean) })
+const VerifyPasswordResponse_ = withCompiledDecode(
+  Schema.Struct({ verified: Schema.optional(Schema.Boolean) })
 )
 /**
  * What `verifyPassword` answers.
@@ -1259,7 +1210,7 @@ export const VerifyPasswordResponse: Schema.Schema<VerifyPasswordResponse, Verif
  * @since 0.1.0
  * @category operations
  */
-export const verifyPassword = /* @__PURE__ */ Operation.make({
+export const verifyPassword = Operation.make({
   operationId: "VerifyPassword",
   method: "POST",
   path: "/users/{user_id}/verify_password",
@@ -1268,10 +1219,7 @@ export const verifyPassword = /* @__PURE__ */ Operation.make({
   success: VerifyPasswordResponse
 })
 
-const VerifyTotpParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  code: WireString
-})
+const VerifyTotpParams_ = Schema.Struct({ userId: required(PathSegment, "user_id"), code: WireString })
 /**
  * The params of `verifyTotp`.
  *
@@ -1290,10 +1238,10 @@ export const VerifyTotpParams: Schema.Schema<
   Schema.Schema.Encoded<typeof VerifyTotpParams_>
 > = VerifyTotpParams_
 
-const VerifyTotpResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    verified: /* @__PURE__ */ Schema.optional(Schema.Boolean),
-    codeType: /* @__PURE__ */ optional(/* @__PURE__ */ openEnum<"totp" | "backup_code">(), "code_type")
+const VerifyTotpResponse_ = withCompiledDecode(
+  Schema.Struct({
+    verified: Schema.optional(Schema.Boolean),
+    codeType: optional(openEnum<"totp" | "backup_code">(), "code_type")
   })
 )
 /**
@@ -1328,7 +1276,7 @@ export const VerifyTotpResponse: Schema.Schema<VerifyTotpResponse, VerifyTotpRes
  * @since 0.1.0
  * @category operations
  */
-export const verifyTotp = /* @__PURE__ */ Operation.make({
+export const verifyTotp = Operation.make({
   operationId: "VerifyTOTP",
   method: "POST",
   path: "/users/{user_id}/verify_totp",
@@ -1337,9 +1285,7 @@ export const verifyTotp = /* @__PURE__ */ Operation.make({
   success: VerifyTotpResponse
 })
 
-const DisableMfaParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const DisableMfaParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `disableMfa`.
  *
@@ -1358,9 +1304,7 @@ export const DisableMfaParams: Schema.Schema<
   Schema.Schema.Encoded<typeof DisableMfaParams_>
 > = DisableMfaParams_
 
-const DisableMfaResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({ userId: /* @__PURE__ */ optional(Schema.String, "user_id") })
-)
+const DisableMfaResponse_ = withCompiledDecode(Schema.Struct({ userId: optional(Schema.String, "user_id") }))
 /**
  * What `disableMfa` answers.
  *
@@ -1393,7 +1337,7 @@ export const DisableMfaResponse: Schema.Schema<DisableMfaResponse, DisableMfaRes
  * @since 0.1.0
  * @category operations
  */
-export const disableMfa = /* @__PURE__ */ Operation.make({
+export const disableMfa = Operation.make({
   operationId: "DisableMFA",
   method: "DELETE",
   path: "/users/{user_id}/mfa",
@@ -1401,9 +1345,7 @@ export const disableMfa = /* @__PURE__ */ Operation.make({
   success: DisableMfaResponse
 })
 
-const DeleteBackupCodesParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const DeleteBackupCodesParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `deleteBackupCodes`.
  *
@@ -1431,7 +1373,7 @@ export const DeleteBackupCodesParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteBackupCodes = /* @__PURE__ */ Operation.make({
+export const deleteBackupCodes = Operation.make({
   operationId: "DeleteBackupCode",
   method: "DELETE",
   path: "/users/{user_id}/backup_code",
@@ -1439,9 +1381,9 @@ export const deleteBackupCodes = /* @__PURE__ */ Operation.make({
   success: DisableMfaResponse
 })
 
-const DeletePasskeyParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  passkeyIdentificationId: /* @__PURE__ */ required(PathSegment, "passkey_identification_id")
+const DeletePasskeyParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  passkeyIdentificationId: required(PathSegment, "passkey_identification_id")
 })
 /**
  * The params of `deletePasskey`.
@@ -1470,7 +1412,7 @@ export const DeletePasskeyParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deletePasskey = /* @__PURE__ */ Operation.make({
+export const deletePasskey = Operation.make({
   operationId: "UserPasskeyDelete",
   method: "DELETE",
   path: "/users/{user_id}/passkeys/{passkey_identification_id}",
@@ -1478,9 +1420,7 @@ export const deletePasskey = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-const ListTrustedDevicesParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const ListTrustedDevicesParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `listTrustedDevices`.
  *
@@ -1499,10 +1439,10 @@ export const ListTrustedDevicesParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListTrustedDevicesParams_>
 > = ListTrustedDevicesParams_
 
-const ListTrustedDevicesResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(Models.TrustedDevice),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const ListTrustedDevicesResponse_ = withCompiledDecode(
+  Schema.Struct({
+    data: Schema.Array(Models.TrustedDevice),
+    totalCount: required(Schema.Number, "total_count")
   })
 )
 /**
@@ -1540,7 +1480,7 @@ export const ListTrustedDevicesResponse: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listTrustedDevices = /* @__PURE__ */ Operation.make({
+export const listTrustedDevices = Operation.make({
   operationId: "ListUserTrustedDevices",
   method: "GET",
   path: "/users/{user_id}/trusted_devices",
@@ -1548,9 +1488,9 @@ export const listTrustedDevices = /* @__PURE__ */ Operation.make({
   success: ListTrustedDevicesResponse
 })
 
-const RevokeTrustedDeviceParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  trustedDeviceId: /* @__PURE__ */ required(PathSegment, "trusted_device_id")
+const RevokeTrustedDeviceParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  trustedDeviceId: required(PathSegment, "trusted_device_id")
 })
 /**
  * The params of `revokeTrustedDevice`.
@@ -1579,7 +1519,7 @@ export const RevokeTrustedDeviceParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const revokeTrustedDevice = /* @__PURE__ */ Operation.make({
+export const revokeTrustedDevice = Operation.make({
   operationId: "RevokeUserTrustedDevice",
   method: "DELETE",
   path: "/users/{user_id}/trusted_devices/{trusted_device_id}",
@@ -1587,9 +1527,9 @@ export const revokeTrustedDevice = /* @__PURE__ */ Operation.make({
   success: Models.TrustedDevice
 })
 
-const DeleteWeb3WalletParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  web3WalletIdentificationId: /* @__PURE__ */ required(PathSegment, "web3_wallet_identification_id")
+const DeleteWeb3WalletParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  web3WalletIdentificationId: required(PathSegment, "web3_wallet_identification_id")
 })
 /**
  * The params of `deleteWeb3Wallet`.
@@ -1618,7 +1558,7 @@ export const DeleteWeb3WalletParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteWeb3Wallet = /* @__PURE__ */ Operation.make({
+export const deleteWeb3Wallet = Operation.make({
   operationId: "UserWeb3WalletDelete",
   method: "DELETE",
   path: "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
@@ -1626,9 +1566,7 @@ export const deleteWeb3Wallet = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-const DeleteTOTPParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const DeleteTOTPParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `deleteTOTP`.
  *
@@ -1656,7 +1594,7 @@ export const DeleteTOTPParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteTOTP = /* @__PURE__ */ Operation.make({
+export const deleteTOTP = Operation.make({
   operationId: "DeleteTOTP",
   method: "DELETE",
   path: "/users/{user_id}/totp",
@@ -1664,9 +1602,9 @@ export const deleteTOTP = /* @__PURE__ */ Operation.make({
   success: DisableMfaResponse
 })
 
-const DeleteExternalAccountParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  externalAccountId: /* @__PURE__ */ required(PathSegment, "external_account_id")
+const DeleteExternalAccountParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  externalAccountId: required(PathSegment, "external_account_id")
 })
 /**
  * The params of `deleteExternalAccount`.
@@ -1696,7 +1634,7 @@ export const DeleteExternalAccountParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteExternalAccount = /* @__PURE__ */ Operation.make({
+export const deleteExternalAccount = Operation.make({
   operationId: "DeleteExternalAccount",
   method: "DELETE",
   path: "/users/{user_id}/external_accounts/{external_account_id}",
@@ -1704,9 +1642,9 @@ export const deleteExternalAccount = /* @__PURE__ */ Operation.make({
   success: Models.DeletedObject
 })
 
-const SetPasswordCompromisedParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id"),
-  revokeAllSessions: /* @__PURE__ */ optionalNullable(Schema.Boolean, "revoke_all_sessions")
+const SetPasswordCompromisedParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  revokeAllSessions: optionalNullable(Schema.Boolean, "revoke_all_sessions")
 })
 /**
  * The params of `setPasswordCompromised`.
@@ -1736,7 +1674,7 @@ export const SetPasswordCompromisedParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const setPasswordCompromised = /* @__PURE__ */ Operation.make({
+export const setPasswordCompromised = Operation.make({
   operationId: "SetUserPasswordCompromised",
   method: "POST",
   path: "/users/{user_id}/password/set_compromised",
@@ -1745,9 +1683,7 @@ export const setPasswordCompromised = /* @__PURE__ */ Operation.make({
   success: Models.User
 })
 
-const UnsetPasswordCompromisedParams_ = /* @__PURE__ */ Schema.Struct({
-  userId: /* @__PURE__ */ required(PathSegment, "user_id")
-})
+const UnsetPasswordCompromisedParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
 /**
  * The params of `unsetPasswordCompromised`.
  *
@@ -1776,7 +1712,7 @@ export const UnsetPasswordCompromisedParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const unsetPasswordCompromised = /* @__PURE__ */ Operation.make({
+export const unsetPasswordCompromised = Operation.make({
   operationId: "UnsetUserPasswordCompromised",
   method: "POST",
   path: "/users/{user_id}/password/unset_compromised",

@@ -11,18 +11,12 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = /* @__PURE__ */ Schema.Struct({
-  limit: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.between(1, 500))
-  ),
-  offset: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Int.pipe(/* @__PURE__ */ Schema.greaterThanOrEqualTo(0))
-  ),
-  query: /* @__PURE__ */ Schema.optional(WireString),
-  status: /* @__PURE__ */ Schema.optional(
-    /* @__PURE__ */ Schema.Literal("pending", "invited", "completed", "rejected")
-  ),
-  orderBy: /* @__PURE__ */ optional(WireString, "order_by")
+const ListParams_ = Schema.Struct({
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
+  query: Schema.optional(WireString),
+  status: Schema.optional(Schema.Literal("pending", "invited", "completed", "rejected")),
+  orderBy: optional(WireString, "order_by")
 })
 /**
  * The params of `list`.
@@ -39,10 +33,10 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
-const ListResponse_ = /* @__PURE__ */ withCompiledDecode(
-  /* @__PURE__ */ Schema.Struct({
-    data: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry),
-    totalCount: /* @__PURE__ */ required(Schema.Number, "total_count")
+const ListResponse_ = withCompiledDecode(
+  Schema.Struct({
+    data: Schema.Array(Models.WaitlistEntry),
+    totalCount: required(Schema.Number, "total_count")
   })
 )
 /**
@@ -82,11 +76,11 @@ export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = Li
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
+export const list = Operation.make({
   operationId: "ListWaitlistEntries",
   method: "GET",
   path: "/waitlist_entries",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "status", "order_by"]),
+  query: Operation.query(["limit", "offset", "query", "status", "order_by"]),
   params: ListParams,
   success: ListResponse
 })
@@ -97,16 +91,16 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
+export const stream = Pagination.stream(list, {
   items: (page) => page.data,
   itemsKey: "data",
   totalCountKey: "total_count",
   maxPageSize: 500
 })
 
-const CreateParams_ = /* @__PURE__ */ Schema.Struct({
-  emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
-  notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
+const CreateParams_ = Schema.Struct({
+  emailAddress: required(WireString, "email_address"),
+  notify: optionalNullable(Schema.Boolean, "notify")
 })
 /**
  * The params of `create`.
@@ -138,7 +132,7 @@ export const CreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const create = /* @__PURE__ */ Operation.make({
+export const create = Operation.make({
   operationId: "CreateWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries",
@@ -147,13 +141,13 @@ export const create = /* @__PURE__ */ Operation.make({
   success: Models.WaitlistEntry
 })
 
-const BulkCreateParams_ = /* @__PURE__ */ Schema.Struct({
-  body: /* @__PURE__ */ Schema.Array(
-    /* @__PURE__ */ Schema.Struct({
-      emailAddress: /* @__PURE__ */ required(WireString, "email_address"),
-      notify: /* @__PURE__ */ optionalNullable(Schema.Boolean, "notify")
+const BulkCreateParams_ = Schema.Struct({
+  body: Schema.Array(
+    Schema.Struct({
+      emailAddress: required(WireString, "email_address"),
+      notify: optionalNullable(Schema.Boolean, "notify")
     })
-  ).pipe(/* @__PURE__ */ Schema.minItems(1), /* @__PURE__ */ Schema.maxItems(50))
+  ).pipe(Schema.minItems(1), Schema.maxItems(50))
 })
 /**
  * The params of `bulkCreate`.
@@ -185,18 +179,16 @@ export const BulkCreateParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const bulkCreate = /* @__PURE__ */ Operation.make({
+export const bulkCreate = Operation.make({
   operationId: "CreateBulkWaitlistEntries",
   method: "POST",
   path: "/waitlist_entries/bulk",
   body: Operation.jsonArrayBody,
   params: BulkCreateParams,
-  success: /* @__PURE__ */ Schema.Array(Models.WaitlistEntry)
+  success: Schema.Array(Models.WaitlistEntry)
 })
 
-const DeleteParams_ = /* @__PURE__ */ Schema.Struct({
-  waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id")
-})
+const DeleteParams_ = Schema.Struct({ waitlistEntryId: required(PathSegment, "waitlist_entry_id") })
 /**
  * The params of `delete`.
  *
@@ -224,7 +216,7 @@ export const DeleteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-const deleteWaitlistEntry = /* @__PURE__ */ Operation.make({
+const deleteWaitlistEntry = Operation.make({
   operationId: "DeleteWaitlistEntry",
   method: "DELETE",
   path: "/waitlist_entries/{waitlist_entry_id}",
@@ -239,9 +231,9 @@ export {
   deleteWaitlistEntry as delete
 }
 
-const InviteParams_ = /* @__PURE__ */ Schema.Struct({
-  waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id"),
-  ignoreExisting: /* @__PURE__ */ optionalNullable(Schema.Boolean, "ignore_existing")
+const InviteParams_ = Schema.Struct({
+  waitlistEntryId: required(PathSegment, "waitlist_entry_id"),
+  ignoreExisting: optionalNullable(Schema.Boolean, "ignore_existing")
 })
 /**
  * The params of `invite`.
@@ -273,7 +265,7 @@ export const InviteParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const invite = /* @__PURE__ */ Operation.make({
+export const invite = Operation.make({
   operationId: "InviteWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries/{waitlist_entry_id}/invite",
@@ -282,9 +274,7 @@ export const invite = /* @__PURE__ */ Operation.make({
   success: Models.WaitlistEntry
 })
 
-const RejectParams_ = /* @__PURE__ */ Schema.Struct({
-  waitlistEntryId: /* @__PURE__ */ required(PathSegment, "waitlist_entry_id")
-})
+const RejectParams_ = Schema.Struct({ waitlistEntryId: required(PathSegment, "waitlist_entry_id") })
 /**
  * The params of `reject`.
  *
@@ -312,7 +302,7 @@ export const RejectParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const reject = /* @__PURE__ */ Operation.make({
+export const reject = Operation.make({
   operationId: "RejectWaitlistEntry",
   method: "POST",
   path: "/waitlist_entries/{waitlist_entry_id}/reject",

@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import * as Operation from "./internal/operation.js"
 
-const CreateSvixAppParams_ = /* @__PURE__ */ Schema.Struct({})
+const CreateSvixAppParams_ = Schema.Struct({})
 /**
  * The params of `createSvixApp`.
  *
@@ -36,7 +36,7 @@ export const CreateSvixAppParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const createSvixApp = /* @__PURE__ */ Operation.make({
+export const createSvixApp = Operation.make({
   operationId: "CreateSvixApp",
   method: "POST",
   path: "/webhooks/svix",
@@ -44,7 +44,7 @@ export const createSvixApp = /* @__PURE__ */ Operation.make({
   success: Models.SvixURL
 })
 
-const DeleteSvixAppParams_ = /* @__PURE__ */ Schema.Struct({})
+const DeleteSvixAppParams_ = Schema.Struct({})
 /**
  * The params of `deleteSvixApp`.
  *
@@ -72,7 +72,7 @@ export const DeleteSvixAppParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const deleteSvixApp = /* @__PURE__ */ Operation.make({
+export const deleteSvixApp = Operation.make({
   operationId: "DeleteSvixApp",
   method: "DELETE",
   path: "/webhooks/svix",
@@ -80,7 +80,7 @@ export const deleteSvixApp = /* @__PURE__ */ Operation.make({
   success: undefined
 })
 
-const GenerateSvixAuthURLParams_ = /* @__PURE__ */ Schema.Struct({})
+const GenerateSvixAuthURLParams_ = Schema.Struct({})
 /**
  * The params of `generateSvixAuthURL`.
  *
@@ -108,7 +108,7 @@ export const GenerateSvixAuthURLParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const generateSvixAuthURL = /* @__PURE__ */ Operation.make({
+export const generateSvixAuthURL = Operation.make({
   operationId: "GenerateSvixAuthURL",
   method: "POST",
   path: "/webhooks/svix_url",

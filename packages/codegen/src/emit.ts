@@ -52,17 +52,6 @@ export const fieldsImport = (code: string, from = "./internal/fields.js") => {
   return used.length === 0 ? "" : `import { ${used.join(", ")} } from "${from}"\n`
 }
 
-/**
- * Marks every schema, operation and stream constructor call as pure, so that a
- * bundler drops the declarations a program does not use: a program calling one
- * operation must not carry the other operations and their models.
- */
-export const pure = (code: string) =>
-  code.replace(
-    /(?<![\w.$])((?:Schema|Operation|Pagination|WireString|PathSegment)(?:\.\w+)+|required|optional|nullable|optionalNullable|openEnum<[^>]*>|constant|unknownVariant|variantField|presentAnyOf|withFastDecode|withCompiledDecode)\(/g,
-    "/* @__PURE__ */ $1("
-  )
-
 /** Components ordered so each is declared after the ones it references. */
 export const orderComponents = (spec: Spec): ReadonlyArray<string> => {
   const ordered: Array<string> = []
@@ -161,7 +150,7 @@ export const modelsModule = (spec: Spec): string => {
       name,
       doc: [`\`${component}\``, "", since, "@category models"],
       expression,
-      value: pure(annotated),
+      value: annotated,
       namedEncoded: true
     })
     return decoders.code === "" ? model : `${decoders.code}\n\n${model}`
@@ -378,7 +367,7 @@ export const namespaceModule = (spec: Spec, operations: ReadonlyArray<OperationM
     responseNames: responseNames(operations, ctx),
     declared: new Set()
   }
-  const body = pure(operations.map((operation) => operationBlock(operation, module)).join("\n\n"))
+  const body = operations.map((operation) => operationBlock(operation, module)).join("\n\n")
   const imports = [
     `import * as Schema from "effect/Schema"`,
     ...(body.includes("Errors.") ? [`import * as Errors from "./Errors.js"`] : []),
