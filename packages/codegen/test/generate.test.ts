@@ -31,9 +31,7 @@ describe.skipIf(!haveSpec)("generated files", () => {
     const models = files.find((file) => file.path.endsWith("/backend/src/Models.ts"))!.content
     // An object schema is built under a private name (`User_`) and exported typed by its interfaces.
     const declares = (module: string, name: string, wrapper: string) =>
-      [`export const ${name} = `, `const ${name}_ = `].some((start) =>
-        module.includes(`${start}${wrapper}(`)
-      )
+      [`export const ${name} = `, `const ${name}_ = `].some((start) => module.includes(`${start}${wrapper}(`))
     const carries = (module: string, success: string): boolean => {
       const model = /^Models\.(\w+)$/.exec(success)?.[1]
       if (model !== undefined) return declares(models, model, "withFastDecode")
