@@ -18,7 +18,8 @@ import {
   isTagProperty,
   mergeAllOf,
   modelName,
-  unknownVariantOf
+  unknownVariantOf,
+  use
 } from "./schemas.js"
 import { type JsonSchema, refName, resolve } from "./spec.js"
 
@@ -237,7 +238,7 @@ const union = (
   if (generic !== undefined) {
     if (variants.some((variant) => variant.tagged))
       throw new Error(`${name}: a member Schema tries before the generic variant`)
-    attempts.push(`decodeUnknownVariant(${generic}, input)`)
+    attempts.push(`${use(ctx, "decodeUnknownVariant")}(${generic}, input)`)
   }
   const steps = [
     ...variants.filter((variant) => variant.tagged),
@@ -314,7 +315,9 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
         : `Decode.nullable(${read(field.wireName)}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
     properties.push([key, expression])
   }
-  const pairs = properties.filter((property) => !("read" in property))
+  const pairs = properties.filter(
+    (property): property is readonly [key: string, expression: string] => !("read" in property)
+  )
   if (pairs.length === properties.length) {
     const entries = pairs.map(([key, expression]) => `    ${key}: ${expression}`)
     out.functions.push(
