@@ -10,11 +10,13 @@ import { PathSegment, WireString, required } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListAllowlistIdentifiersParams_ = Schema.Struct({
+const listAllowlistIdentifiersQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListAllowlistIdentifiersParams_ = Schema.Struct(listAllowlistIdentifiersQuery)
 /**
  * The params of `listAllowlistIdentifiers`.
  *
@@ -51,7 +53,7 @@ export const listAllowlistIdentifiers = Operation.make({
   operationId: "ListAllowlistIdentifiers",
   method: "GET",
   path: "/allowlist_identifiers",
-  query: Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(listAllowlistIdentifiersQuery),
   params: ListAllowlistIdentifiersParams,
   success: Schema.Array(Models.AllowlistIdentifier),
   paginated: Pagination.page(Schema.Array(Models.AllowlistIdentifier))
@@ -150,7 +152,9 @@ export const deleteAllowlistIdentifier = Operation.make({
   success: Models.DeletedObject
 })
 
-const ListBlocklistIdentifiersParams_ = Schema.Struct({ paginated: Schema.optional(Schema.Boolean) })
+const listBlocklistIdentifiersQuery = { paginated: Schema.optional(Schema.Boolean) }
+
+const ListBlocklistIdentifiersParams_ = Schema.Struct(listBlocklistIdentifiersQuery)
 /**
  * The params of `listBlocklistIdentifiers`.
  *
@@ -183,7 +187,7 @@ export const listBlocklistIdentifiers = Operation.make({
   operationId: "ListBlocklistIdentifiers",
   method: "GET",
   path: "/blocklist_identifiers",
-  query: Operation.query(["paginated"]),
+  query: Operation.query(listBlocklistIdentifiersQuery),
   params: ListBlocklistIdentifiersParams,
   success: Models.BlocklistIdentifiers
 })

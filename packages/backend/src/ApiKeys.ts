@@ -19,14 +19,16 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const GetApiKeysParams_ = Schema.Struct({
+const getApiKeysQuery = {
   type: Schema.optional(WireString.pipe(Schema.minLength(3))),
   subject: WireString.pipe(Schema.pattern(/^(user|org|mch|scim)_\w{27}$/)),
   includeInvalid: optional(Schema.Literal("true", "false"), "include_invalid"),
   limit: Schema.optional(Schema.Finite.pipe(Schema.between(1, 100))),
   offset: optionalNullable(Schema.Finite.pipe(Schema.greaterThanOrEqualTo(0)), "offset"),
   query: Schema.optional(WireString)
-})
+}
+
+const GetApiKeysParams_ = Schema.Struct(getApiKeysQuery)
 /**
  * The params of `getApiKeys`.
  *
@@ -113,7 +115,7 @@ export const getApiKeys = Operation.make({
   operationId: "getApiKeys",
   method: "GET",
   path: "/api_keys",
-  query: Operation.query(["type", "subject", "include_invalid", "limit", "offset", "query"]),
+  query: Operation.query(getApiKeysQuery),
   params: GetApiKeysParams,
   success: GetApiKeysResponse
 })

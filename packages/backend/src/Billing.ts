@@ -10,12 +10,14 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListPlansParams_ = Schema.Struct({
+const listPlansQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   payerType: optional(Schema.Literal("user", "org"), "payer_type")
-})
+}
+
+const ListPlansParams_ = Schema.Struct(listPlansQuery)
 /**
  * The params of `listPlans`.
  *
@@ -52,7 +54,7 @@ export const listPlans = Operation.make({
   operationId: "GetCommercePlanList",
   method: "GET",
   path: "/billing/plans",
-  query: Operation.query(["paginated", "limit", "offset", "payer_type"]),
+  query: Operation.query(listPlansQuery),
   params: ListPlansParams,
   success: Models.PaginatedCommercePlanResponse
 })
@@ -70,12 +72,14 @@ export const streamPlans = Pagination.stream(listPlans, {
   maxPageSize: 500
 })
 
-const ListPricesParams_ = Schema.Struct({
+const listPricesQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   planId: optional(WireString, "plan_id")
-})
+}
+
+const ListPricesParams_ = Schema.Struct(listPricesQuery)
 /**
  * The params of `listPrices`.
  *
@@ -111,7 +115,7 @@ export const listPrices = Operation.make({
   operationId: "GetBillingPriceList",
   method: "GET",
   path: "/billing/prices",
-  query: Operation.query(["paginated", "limit", "offset", "plan_id"]),
+  query: Operation.query(listPricesQuery),
   params: ListPricesParams,
   success: Models.PaginatedBillingPriceResponse
 })
@@ -179,7 +183,7 @@ export const createPrice = Operation.make({
   success: Models.BillingPriceResponse
 })
 
-const ListSubscriptionItemsParams_ = Schema.Struct({
+const listSubscriptionItemsQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
@@ -188,7 +192,9 @@ const ListSubscriptionItemsParams_ = Schema.Struct({
   planId: optional(WireString, "plan_id"),
   includeFree: optional(Schema.Boolean, "include_free"),
   query: Schema.optional(WireString)
-})
+}
+
+const ListSubscriptionItemsParams_ = Schema.Struct(listSubscriptionItemsQuery)
 /**
  * The params of `listSubscriptionItems`.
  *
@@ -228,16 +234,7 @@ export const listSubscriptionItems = Operation.make({
   operationId: "GetCommerceSubscriptionItemList",
   method: "GET",
   path: "/billing/subscription_items",
-  query: Operation.query([
-    "paginated",
-    "limit",
-    "offset",
-    "status",
-    "payer_type",
-    "plan_id",
-    "include_free",
-    "query"
-  ]),
+  query: Operation.query(listSubscriptionItemsQuery),
   params: ListSubscriptionItemsParams,
   success: Models.PaginatedCommerceSubscriptionItemResponse
 })
@@ -255,9 +252,11 @@ export const streamSubscriptionItems = Pagination.stream(listSubscriptionItems, 
   maxPageSize: 500
 })
 
+const cancelSubscriptionItemQuery = { endNow: optional(Schema.Boolean, "end_now") }
+
 const CancelSubscriptionItemParams_ = Schema.Struct({
   subscriptionItemId: required(PathSegment, "subscription_item_id"),
-  endNow: optional(Schema.Boolean, "end_now")
+  ...cancelSubscriptionItemQuery
 })
 /**
  * The params of `cancelSubscriptionItem`.
@@ -294,7 +293,7 @@ export const cancelSubscriptionItem = Operation.make({
   operationId: "CancelCommerceSubscriptionItem",
   method: "DELETE",
   path: "/billing/subscription_items/{subscription_item_id}",
-  query: Operation.query(["end_now"]),
+  query: Operation.query(cancelSubscriptionItemQuery),
   params: CancelSubscriptionItemParams,
   success: Models.CommerceSubscriptionItem
 })
@@ -466,11 +465,13 @@ export const removeSubscriptionItemDiscount = Operation.make({
   success: Models.CommerceDiscountRedemptionResponse
 })
 
-const ListStatementsParams_ = Schema.Struct({
+const listStatementsQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListStatementsParams_ = Schema.Struct(listStatementsQuery)
 /**
  * The params of `listStatements`.
  *
@@ -506,7 +507,7 @@ export const listStatements = Operation.make({
   operationId: "GetBillingStatementList",
   method: "GET",
   path: "/billing/statements",
-  query: Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(listStatementsQuery),
   params: ListStatementsParams,
   success: Models.PaginatedBillingStatementResponse
 })
@@ -560,11 +561,15 @@ export const getStatement = Operation.make({
   success: Models.BillingStatement
 })
 
-const GetStatementPaymentAttemptsParams_ = Schema.Struct({
-  statementId: required(PathSegment, "statementID"),
+const getStatementPaymentAttemptsQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+}
+
+const GetStatementPaymentAttemptsParams_ = Schema.Struct({
+  statementId: required(PathSegment, "statementID"),
+  ...getStatementPaymentAttemptsQuery
 })
 /**
  * The params of `getStatementPaymentAttempts`.
@@ -602,7 +607,7 @@ export const getStatementPaymentAttempts = Operation.make({
   operationId: "GetBillingStatementPaymentAttempts",
   method: "GET",
   path: "/billing/statements/{statementID}/payment_attempts",
-  query: Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(getStatementPaymentAttemptsQuery),
   params: GetStatementPaymentAttemptsParams,
   success: Models.PaginatedBillingPaymentAttemptResponse
 })

@@ -17,11 +17,15 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
-  templateType: required(Schema.Literal("email", "sms"), "template_type"),
+const listQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+}
+
+const ListParams_ = Schema.Struct({
+  templateType: required(Schema.Literal("email", "sms"), "template_type"),
+  ...listQuery
 })
 /**
  * The params of `list`.
@@ -57,7 +61,7 @@ export const list = Operation.make({
   operationId: "GetTemplateList",
   method: "GET",
   path: "/templates/{template_type}",
-  query: Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Schema.Array(Models.Template),
   paginated: Pagination.page(Schema.Array(Models.Template))

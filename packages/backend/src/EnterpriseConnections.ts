@@ -10,12 +10,14 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   organizationId: optional(WireString, "organization_id"),
   active: Schema.optional(Schema.Boolean)
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -48,7 +50,7 @@ export const list = Operation.make({
   operationId: "ListEnterpriseConnections",
   method: "GET",
   path: "/enterprise_connections",
-  query: Operation.query(["limit", "offset", "organization_id", "active"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.EnterpriseConnections
 })
@@ -359,11 +361,15 @@ export {
   deleteEnterpriseConnection as delete
 }
 
-const ListTestRunsParams_ = Schema.Struct({
-  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id"),
+const listTestRunsQuery = {
   status: Schema.optional(Schema.Array(Schema.Literal("pending", "success", "failed"))),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+}
+
+const ListTestRunsParams_ = Schema.Struct({
+  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id"),
+  ...listTestRunsQuery
 })
 /**
  * The params of `listTestRuns`.
@@ -401,7 +407,7 @@ export const listTestRuns = Operation.make({
   operationId: "ListEnterpriseConnectionTestRuns",
   method: "GET",
   path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
-  query: Operation.query(["status", "limit", "offset"]),
+  query: Operation.query(listTestRunsQuery),
   params: ListTestRunsParams,
   success: Models.EnterpriseConnectionTestRuns
 })

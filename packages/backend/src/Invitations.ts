@@ -21,14 +21,16 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   status: Schema.optional(Schema.Array(Schema.Literal("pending", "accepted", "revoked", "expired"))),
   query: Schema.optional(WireString),
   orderBy: optional(WireString, "order_by"),
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -63,7 +65,7 @@ export const list = Operation.make({
   operationId: "ListInvitations",
   method: "GET",
   path: "/invitations",
-  query: Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Schema.Array(Models.Invitation),
   paginated: Pagination.page(Schema.Array(Models.Invitation))

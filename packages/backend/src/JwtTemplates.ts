@@ -17,11 +17,13 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -54,7 +56,7 @@ export const list = Operation.make({
   operationId: "ListJWTTemplates",
   method: "GET",
   path: "/jwt_templates",
-  query: Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Schema.Array(Models.JWTTemplate),
   paginated: Pagination.page(Schema.Array(Models.JWTTemplate))

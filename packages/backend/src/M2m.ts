@@ -19,13 +19,15 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListTokensParams_ = Schema.Struct({
+const listTokensQuery = {
   subject: WireString.pipe(Schema.pattern(/^mch_\w{27}$/)),
   revoked: optionalNullable(Schema.Boolean, "revoked"),
   expired: optionalNullable(Schema.Boolean, "expired"),
   limit: Schema.optional(Schema.Finite.pipe(Schema.between(1, 100))),
   offset: optionalNullable(Schema.Finite.pipe(Schema.greaterThanOrEqualTo(0)), "offset")
-})
+}
+
+const ListTokensParams_ = Schema.Struct(listTokensQuery)
 /**
  * The params of `listTokens`.
  *
@@ -111,7 +113,7 @@ export const listTokens = Operation.make({
   operationId: "getM2MTokens",
   method: "GET",
   path: "/m2m_tokens",
-  query: Operation.query(["subject", "revoked", "expired", "limit", "offset"]),
+  query: Operation.query(listTokensQuery),
   params: ListTokensParams,
   success: ListTokensResponse
 })

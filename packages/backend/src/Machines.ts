@@ -11,12 +11,14 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   query: Schema.optional(WireString),
   orderBy: optional(WireString, "order_by")
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -75,7 +77,7 @@ export const list = Operation.make({
   operationId: "ListMachines",
   method: "GET",
   path: "/machines",
-  query: Operation.query(["limit", "offset", "query", "order_by"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: ListResponse
 })

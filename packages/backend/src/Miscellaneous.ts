@@ -8,14 +8,16 @@ import * as Schema from "effect/Schema"
 import { WireString, optional } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 
-const GetPublicInterstitialParams_ = Schema.Struct({
+const getPublicInterstitialQuery = {
   frontendApi: optional(WireString, "frontend_api"),
   publishableKey: optional(WireString, "publishable_key"),
   proxyUrl: optional(WireString, "proxy_url"),
   domain: Schema.optional(WireString),
   signInUrl: optional(WireString, "sign_in_url"),
   useDomainForScript: optional(Schema.Boolean, "use_domain_for_script")
-})
+}
+
+const GetPublicInterstitialParams_ = Schema.Struct(getPublicInterstitialQuery)
 /**
  * The params of `getPublicInterstitial`.
  *
@@ -48,14 +50,7 @@ export const getPublicInterstitial = Operation.make({
   operationId: "GetPublicInterstitial",
   method: "GET",
   path: "/public/interstitial",
-  query: Operation.query([
-    "frontend_api",
-    "publishable_key",
-    "proxy_url",
-    "domain",
-    "sign_in_url",
-    "use_domain_for_script"
-  ]),
+  query: Operation.query(getPublicInterstitialQuery),
   params: GetPublicInterstitialParams,
   success: undefined
 })

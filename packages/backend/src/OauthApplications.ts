@@ -10,12 +10,14 @@ import { PathSegment, Upload, WireString, optional, optionalNullable, required }
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   orderBy: optional(WireString, "order_by"),
   nameQuery: optional(WireString, "name_query")
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -49,7 +51,7 @@ export const list = Operation.make({
   operationId: "ListOAuthApplications",
   method: "GET",
   path: "/oauth_applications",
-  query: Operation.query(["limit", "offset", "order_by", "name_query"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.OAuthApplications
 })

@@ -10,13 +10,14 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
+const listQuery = {
   verified: Schema.optional(WireString),
   enrollmentMode: optional(WireString, "enrollment_mode"),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id"), ...listQuery })
 /**
  * The params of `list`.
  *
@@ -49,7 +50,7 @@ export const list = Operation.make({
   operationId: "ListOrganizationDomains",
   method: "GET",
   path: "/organizations/{organization_id}/domains",
-  query: Operation.query(["verified", "enrollment_mode", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.OrganizationDomains
 })
@@ -236,7 +237,7 @@ export const verifyOwnership = Operation.make({
   success: Models.OrganizationDomain
 })
 
-const ListAllParams_ = Schema.Struct({
+const listAllQuery = {
   organizationId: optional(WireString, "organization_id"),
   verified: Schema.optional(Schema.Literal("true", "false")),
   enrollmentMode: optional(
@@ -259,7 +260,9 @@ const ListAllParams_ = Schema.Struct({
   orderBy: optional(WireString, "order_by"),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500)))
-})
+}
+
+const ListAllParams_ = Schema.Struct(listAllQuery)
 /**
  * The params of `listAll`.
  *
@@ -298,10 +301,7 @@ export const listAll = Operation.make({
   operationId: "ListAllOrganizationDomains",
   method: "GET",
   path: "/organization_domains",
-  query: Operation.query(
-    ["organization_id", "verified", "enrollment_mode", "query", "domains", "order_by", "offset", "limit"],
-    ["enrollment_mode"]
-  ),
+  query: Operation.query(listAllQuery, ["enrollmentMode"]),
   params: ListAllParams,
   success: Models.OrganizationDomains
 })

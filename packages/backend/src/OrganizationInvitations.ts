@@ -17,13 +17,15 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const GetAllParams_ = Schema.Struct({
+const getAllQuery = {
   orderBy: optional(WireString, "order_by"),
   status: Schema.optional(Schema.Array(Schema.Literal("pending", "accepted", "revoked", "expired"))),
   query: Schema.optional(WireString),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const GetAllParams_ = Schema.Struct(getAllQuery)
 /**
  * The params of `getAll`.
  *
@@ -61,7 +63,7 @@ export const getAll = Operation.make({
   operationId: "ListInstanceOrganizationInvitations",
   method: "GET",
   path: "/organization_invitations",
-  query: Operation.query(["order_by", "status", "query", "limit", "offset"]),
+  query: Operation.query(getAllQuery),
   params: GetAllParams,
   success: Models.OrganizationInvitationsWithPublicOrganizationData
 })
@@ -79,14 +81,15 @@ export const streamAll = Pagination.stream(getAll, {
   maxPageSize: 500
 })
 
-const ListParams_ = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
+const listQuery = {
   status: Schema.optional(Schema.Array(Schema.Literal("pending", "accepted", "revoked", "expired"))),
   emailAddress: optional(WireString, "email_address"),
   orderBy: optional(WireString, "order_by"),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id"), ...listQuery })
 /**
  * The params of `list`.
  *
@@ -121,7 +124,7 @@ export const list = Operation.make({
   operationId: "ListOrganizationInvitations",
   method: "GET",
   path: "/organizations/{organization_id}/invitations",
-  query: Operation.query(["status", "email_address", "order_by", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.OrganizationInvitations
 })
@@ -244,10 +247,14 @@ export const bulkCreate = Operation.make({
   success: Models.OrganizationInvitations
 })
 
-const ListPendingParams_ = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
+const listPendingQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+}
+
+const ListPendingParams_ = Schema.Struct({
+  organizationId: required(PathSegment, "organization_id"),
+  ...listPendingQuery
 })
 /**
  * The params of `listPending`.
@@ -285,7 +292,7 @@ export const listPending = Operation.make({
   operationId: "ListPendingOrganizationInvitations",
   method: "GET",
   path: "/organizations/{organization_id}/invitations/pending",
-  query: Operation.query(["limit", "offset"]),
+  query: Operation.query(listPendingQuery),
   params: ListPendingParams,
   success: Models.OrganizationInvitations
 })

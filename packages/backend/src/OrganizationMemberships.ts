@@ -17,8 +17,7 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
+const listQuery = {
   orderBy: optional(WireString, "order_by"),
   userId: optional(Schema.Array(WireString), "user_id"),
   emailAddress: optional(Schema.Array(WireString), "email_address"),
@@ -37,7 +36,9 @@ const ListParams_ = Schema.Struct({
   createdAtAfter: optional(Schema.Int, "created_at_after"),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id"), ...listQuery })
 /**
  * The params of `list`.
  *
@@ -70,26 +71,7 @@ export const list = Operation.make({
   operationId: "ListOrganizationMemberships",
   method: "GET",
   path: "/organizations/{organization_id}/memberships",
-  query: Operation.query([
-    "order_by",
-    "user_id",
-    "email_address",
-    "phone_number",
-    "username",
-    "web3_wallet",
-    "role",
-    "query",
-    "email_address_query",
-    "phone_number_query",
-    "username_query",
-    "name_query",
-    "last_active_at_before",
-    "last_active_at_after",
-    "created_at_before",
-    "created_at_after",
-    "limit",
-    "offset"
-  ]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.OrganizationMemberships
 })
@@ -279,11 +261,13 @@ export const updateMetadata = Operation.make({
   success: Models.OrganizationMembership
 })
 
-const GetInstanceOrganizationMembershipsParams_ = Schema.Struct({
+const getInstanceOrganizationMembershipsQuery = {
   orderBy: optional(WireString, "order_by"),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const GetInstanceOrganizationMembershipsParams_ = Schema.Struct(getInstanceOrganizationMembershipsQuery)
 /**
  * The params of `getInstanceOrganizationMemberships`.
  *
@@ -320,7 +304,7 @@ export const getInstanceOrganizationMemberships = Operation.make({
   operationId: "InstanceGetOrganizationMemberships",
   method: "GET",
   path: "/organization_memberships",
-  query: Operation.query(["order_by", "limit", "offset"]),
+  query: Operation.query(getInstanceOrganizationMembershipsQuery),
   params: GetInstanceOrganizationMembershipsParams,
   success: Models.OrganizationMemberships
 })

@@ -10,12 +10,14 @@ import { PathSegment, WireString, optional, required } from "./internal/fields.j
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   query: Schema.optional(WireString),
   orderBy: optional(WireString, "order_by"),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -48,7 +50,7 @@ export const list = Operation.make({
   operationId: "ListOrganizationPermissions",
   method: "GET",
   path: "/organization_permissions",
-  query: Operation.query(["query", "order_by", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.Permissions
 })

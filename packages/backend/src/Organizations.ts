@@ -18,7 +18,7 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   includeMembersCount: optional(Schema.Boolean, "include_members_count"),
   includeMissingMemberWithElevatedPermissions: optional(
     Schema.Boolean,
@@ -30,7 +30,9 @@ const ListParams_ = Schema.Struct({
   orderBy: optional(WireString, "order_by"),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -64,16 +66,7 @@ export const list = Operation.make({
   operationId: "ListOrganizations",
   method: "GET",
   path: "/organizations",
-  query: Operation.query([
-    "include_members_count",
-    "include_missing_member_with_elevated_permissions",
-    "query",
-    "user_id",
-    "organization_id",
-    "order_by",
-    "limit",
-    "offset"
-  ]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.Organizations
 })
@@ -143,14 +136,15 @@ export const create = Operation.make({
   success: Models.Organization
 })
 
-const GetParams_ = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
+const getQuery = {
   includeMembersCount: optional(Schema.Boolean, "include_members_count"),
   includeMissingMemberWithElevatedPermissions: optional(
     Schema.Boolean,
     "include_missing_member_with_elevated_permissions"
   )
-})
+}
+
+const GetParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id"), ...getQuery })
 /**
  * The params of `get`.
  *
@@ -179,7 +173,7 @@ export const get = Operation.make({
   operationId: "GetOrganization",
   method: "GET",
   path: "/organizations/{organization_id}",
-  query: Operation.query(["include_members_count", "include_missing_member_with_elevated_permissions"]),
+  query: Operation.query(getQuery),
   params: GetParams,
   success: Models.Organization
 })

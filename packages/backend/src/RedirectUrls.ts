@@ -10,11 +10,13 @@ import { PathSegment, WireString } from "./internal/fields.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -47,7 +49,7 @@ export const list = Operation.make({
   operationId: "ListRedirectURLs",
   method: "GET",
   path: "/redirect_urls",
-  query: Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Schema.Array(Models.RedirectURL),
   paginated: Pagination.page(Schema.Array(Models.RedirectURL))

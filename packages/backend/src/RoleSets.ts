@@ -10,12 +10,14 @@ import { PathSegment, WireString, optional, optionalNullable, required } from ".
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   query: Schema.optional(WireString),
   orderBy: optional(WireString, "order_by"),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -49,7 +51,7 @@ export const list = Operation.make({
   operationId: "ListRoleSets",
   method: "GET",
   path: "/role_sets",
-  query: Operation.query(["query", "order_by", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.RoleSets
 })

@@ -17,13 +17,15 @@ import {
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   query: Schema.optional(WireString),
   orderBy: optional(WireString, "order_by"),
   organizationId: optional(Schema.Array(WireString), "organization_id")
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -57,7 +59,7 @@ export const list = Operation.make({
   operationId: "ListSAMLConnections",
   method: "GET",
   path: "/saml_connections",
-  query: Operation.query(["limit", "offset", "query", "order_by", "organization_id"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Models.SAMLConnections
 })

@@ -11,10 +11,12 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -72,7 +74,7 @@ export const list = Operation.make({
   operationId: "ListSCIMDirectories",
   method: "GET",
   path: "/scim_directories",
-  query: Operation.query(["limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: ListResponse
 })

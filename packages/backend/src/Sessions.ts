@@ -18,7 +18,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   clientId: optional(WireString, "client_id"),
   userId: optional(WireString, "user_id"),
   status: Schema.optional(
@@ -27,7 +27,9 @@ const ListParams_ = Schema.Struct({
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -61,7 +63,7 @@ export const list = Operation.make({
   operationId: "GetSessionList",
   method: "GET",
   path: "/sessions",
-  query: Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Schema.Array(Models.Session),
   paginated: Pagination.page(Schema.Array(Models.Session))

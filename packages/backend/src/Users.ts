@@ -20,7 +20,7 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   emailAddress: optional(Schema.Array(WireString), "email_address"),
   phoneNumber: optional(Schema.Array(WireString), "phone_number"),
   externalId: optional(Schema.Array(WireString), "external_id"),
@@ -47,7 +47,9 @@ const ListParams_ = Schema.Struct({
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   startingAfter: optional(WireString, "starting_after"),
   orderBy: optional(WireString, "order_by")
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -81,34 +83,7 @@ export const list = Operation.make({
   operationId: "GetUserList",
   method: "GET",
   path: "/users",
-  query: Operation.query([
-    "email_address",
-    "phone_number",
-    "external_id",
-    "username",
-    "web3_wallet",
-    "user_id",
-    "organization_id",
-    "query",
-    "email_address_query",
-    "phone_number_query",
-    "username_query",
-    "name_query",
-    "banned",
-    "last_active_at_before",
-    "last_active_at_after",
-    "last_active_at_since",
-    "created_at_before",
-    "created_at_after",
-    "last_sign_in_at_before",
-    "last_sign_in_at_after",
-    "provider",
-    "provider_user_id",
-    "limit",
-    "offset",
-    "starting_after",
-    "order_by"
-  ]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: Schema.Array(Models.User)
 })
@@ -203,7 +178,7 @@ export const create = Operation.make({
   success: Models.User
 })
 
-const CountParams_ = Schema.Struct({
+const countQuery = {
   emailAddress: optional(Schema.Array(WireString), "email_address"),
   phoneNumber: optional(Schema.Array(WireString), "phone_number"),
   externalId: optional(Schema.Array(WireString), "external_id"),
@@ -226,7 +201,9 @@ const CountParams_ = Schema.Struct({
   lastSignInAtAfter: optional(Schema.Int, "last_sign_in_at_after"),
   provider: Schema.optional(WireString),
   providerUserId: optional(Schema.Array(WireString), "provider_user_id")
-})
+}
+
+const CountParams_ = Schema.Struct(countQuery)
 /**
  * The params of `count`.
  *
@@ -258,30 +235,7 @@ export const count = Operation.make({
   operationId: "GetUsersCount",
   method: "GET",
   path: "/users/count",
-  query: Operation.query([
-    "email_address",
-    "phone_number",
-    "external_id",
-    "username",
-    "web3_wallet",
-    "user_id",
-    "organization_id",
-    "query",
-    "email_address_query",
-    "phone_number_query",
-    "username_query",
-    "name_query",
-    "banned",
-    "last_active_at_before",
-    "last_active_at_after",
-    "last_active_at_since",
-    "created_at_before",
-    "created_at_after",
-    "last_sign_in_at_before",
-    "last_sign_in_at_after",
-    "provider",
-    "provider_user_id"
-  ]),
+  query: Operation.query(countQuery),
   params: CountParams,
   success: Models.TotalCount
 })
@@ -933,12 +887,16 @@ export const adjustBillingCreditBalance = Operation.make({
   success: Models.CommerceCreditLedgerResponse
 })
 
-const GetOAuthAccessTokenParams_ = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  provider: PathSegment,
+const getOAuthAccessTokenQuery = {
   paginated: Schema.optional(Schema.Boolean),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+}
+
+const GetOAuthAccessTokenParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  provider: PathSegment,
+  ...getOAuthAccessTokenQuery
 })
 /**
  * The params of `getOAuthAccessToken`.
@@ -975,7 +933,7 @@ export const getOAuthAccessToken = Operation.make({
   operationId: "GetOAuthAccessToken",
   method: "GET",
   path: "/users/{user_id}/oauth_access_tokens/{provider}",
-  query: Operation.query(["paginated", "limit", "offset"]),
+  query: Operation.query(getOAuthAccessTokenQuery),
   params: GetOAuthAccessTokenParams,
   success: Models.OAuthAccessToken,
   paginated: Pagination.page(Models.OAuthAccessToken)
@@ -989,10 +947,14 @@ export const getOAuthAccessToken = Operation.make({
  */
 export const streamOAuthAccessToken = Pagination.streamPaginated(getOAuthAccessToken, { maxPageSize: 500 })
 
-const GetOrganizationMembershipsParams_ = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
+const getOrganizationMembershipsQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
+}
+
+const GetOrganizationMembershipsParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  ...getOrganizationMembershipsQuery
 })
 /**
  * The params of `getOrganizationMemberships`.
@@ -1030,7 +992,7 @@ export const getOrganizationMemberships = Operation.make({
   operationId: "UsersGetOrganizationMemberships",
   method: "GET",
   path: "/users/{user_id}/organization_memberships",
-  query: Operation.query(["limit", "offset"]),
+  query: Operation.query(getOrganizationMembershipsQuery),
   params: GetOrganizationMembershipsParams,
   success: Models.OrganizationMemberships
 })
@@ -1048,11 +1010,15 @@ export const streamOrganizationMemberships = Pagination.stream(getOrganizationMe
   maxPageSize: 500
 })
 
-const GetOrganizationInvitationsParams_ = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
+const getOrganizationInvitationsQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   status: Schema.optional(Schema.Literal("pending", "accepted", "revoked", "expired"))
+}
+
+const GetOrganizationInvitationsParams_ = Schema.Struct({
+  userId: required(PathSegment, "user_id"),
+  ...getOrganizationInvitationsQuery
 })
 /**
  * The params of `getOrganizationInvitations`.
@@ -1091,7 +1057,7 @@ export const getOrganizationInvitations = Operation.make({
   operationId: "UsersGetOrganizationInvitations",
   method: "GET",
   path: "/users/{user_id}/organization_invitations",
-  query: Operation.query(["limit", "offset", "status"]),
+  query: Operation.query(getOrganizationInvitationsQuery),
   params: GetOrganizationInvitationsParams,
   success: Models.OrganizationInvitationsWithPublicOrganizationData
 })

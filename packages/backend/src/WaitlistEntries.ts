@@ -11,13 +11,15 @@ import { withCompiledDecode } from "./internal/compiledDecoder.js"
 import * as Operation from "./internal/operation.js"
 import * as Pagination from "./internal/pagination.js"
 
-const ListParams_ = Schema.Struct({
+const listQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0))),
   query: Schema.optional(WireString),
   status: Schema.optional(Schema.Literal("pending", "invited", "completed", "rejected")),
   orderBy: optional(WireString, "order_by")
-})
+}
+
+const ListParams_ = Schema.Struct(listQuery)
 /**
  * The params of `list`.
  *
@@ -80,7 +82,7 @@ export const list = Operation.make({
   operationId: "ListWaitlistEntries",
   method: "GET",
   path: "/waitlist_entries",
-  query: Operation.query(["limit", "offset", "query", "status", "order_by"]),
+  query: Operation.query(listQuery),
   params: ListParams,
   success: ListResponse
 })

@@ -178,12 +178,32 @@ const localName = (operation: OperationModel) =>
 const referenceUrl = (operation: OperationModel) =>
   `https://clerk.com/docs/reference/backend-api/tag/${operation.tag.toLowerCase().replace(/[^a-z0-9]+/g, "-")}/${operation.method.toLowerCase()}${operation.path}`
 
-const paramsSchema = (operation: OperationModel, ctx: Context): Emitted => {
+/** The params of `location` as Struct fields. */
+const paramFields = (
+  operation: OperationModel,
+  location: OperationModel["params"][number]["location"],
+  ctx: Context
+): ReadonlyArray<string> =>
+  operation.params
+    .filter((param) => param.location === location)
+    .map((param) => emitField(param, ctx, location === "path" ? emitPathParam(param.schema, ctx) : undefined))
+
+/**
+ * The params schema: path params, the query params (`query`, the name of their
+ * fields, declared apart so the operation reads their wire names from them), then
+ * the body's.
+ */
+const paramsSchema = (operation: OperationModel, ctx: Context, query: string | undefined): Emitted => {
   checkUniqueKeys(operation.params, operation.operationId)
-  const fields = operation.params.map((param) =>
-    emitField(param, ctx, param.location === "path" ? emitPathParam(param.schema, ctx) : undefined)
-  )
-  const struct = `Schema.Struct({ ${fields.join(", ")} })`
+  const fields = [
+    ...paramFields(operation, "path", ctx),
+    ...(query === undefined ? [] : [`...${query}`]),
+    ...paramFields(operation, "body", ctx)
+  ]
+  const struct =
+    query !== undefined && fields.length === 1
+      ? `Schema.Struct(${query})`
+      : `Schema.Struct({ ${fields.join(", ")} })`
   const groups = operation.bodyPresenceGroups.map(
     (group) => `[${group.map((name) => JSON.stringify(camelCase(name))).join(", ")}]`
   )
@@ -283,20 +303,20 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
   const { ctx, requestCtx } = module
   const paramsName = `${upperFirst(operation.name)}Params`
   const success = successSchema(operation, ctx, module.responseNames, module.declared)
-  const query = operation.params
-    .filter((param) => param.location === "query")
-    .map((param) => JSON.stringify(param.wireName))
-  const comma = operation.commaQuery.map((name) => JSON.stringify(name))
-  const queryLine =
-    query.length === 0
-      ? ""
-      : `  query: Operation.query([${query.join(", ")}]${comma.length === 0 ? "" : `, [${comma.join(", ")}]`}),\n`
   const local = localName(operation)
+  const queryFields = paramFields(operation, "query", requestCtx)
+  const query = queryFields.length === 0 ? undefined : `${local}Query`
+  const comma = operation.commaQuery.map((name) => JSON.stringify(camelCase(name)))
+  const queryLine =
+    query === undefined
+      ? ""
+      : `  query: Operation.query(${query}${comma.length === 0 ? "" : `, [${comma.join(", ")}]`}),\n`
   const lines: Array<string> = [
+    ...(query === undefined ? [] : [`const ${query} = { ${queryFields.join(", ")} }`]),
     declareSchema({
       name: paramsName,
       doc: [`The params of \`${operation.name}\`.`, "", since, "@category params"],
-      schema: paramsSchema(operation, requestCtx),
+      schema: paramsSchema(operation, requestCtx, query),
       namedEncoded: false
     })
   ]
