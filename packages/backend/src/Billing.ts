@@ -254,10 +254,12 @@ export const streamSubscriptionItems = Pagination.stream(listSubscriptionItems, 
 
 const cancelSubscriptionItemQuery = { endNow: optional(Schema.Boolean, "end_now") }
 
-const CancelSubscriptionItemParams_ = Schema.Struct({
-  subscriptionItemId: required(PathSegment, "subscription_item_id"),
-  ...cancelSubscriptionItemQuery
-})
+const CancelSubscriptionItemParams_ = Schema.Struct(
+  Operation.withQuery(
+    { subscriptionItemId: required(PathSegment, "subscription_item_id") },
+    cancelSubscriptionItemQuery
+  )
+)
 /**
  * The params of `cancelSubscriptionItem`.
  *
@@ -567,10 +569,9 @@ const getStatementPaymentAttemptsQuery = {
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 }
 
-const GetStatementPaymentAttemptsParams_ = Schema.Struct({
-  statementId: required(PathSegment, "statementID"),
-  ...getStatementPaymentAttemptsQuery
-})
+const GetStatementPaymentAttemptsParams_ = Schema.Struct(
+  Operation.withQuery({ statementId: required(PathSegment, "statementID") }, getStatementPaymentAttemptsQuery)
+)
 /**
  * The params of `getStatementPaymentAttempts`.
  *

@@ -23,10 +23,9 @@ const listQuery = {
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 }
 
-const ListParams_ = Schema.Struct({
-  templateType: required(Schema.Literal("email", "sms"), "template_type"),
-  ...listQuery
-})
+const ListParams_ = Schema.Struct(
+  Operation.withQuery({ templateType: required(Schema.Literal("email", "sms"), "template_type") }, listQuery)
+)
 /**
  * The params of `list`.
  *

@@ -367,10 +367,12 @@ const listTestRunsQuery = {
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 }
 
-const ListTestRunsParams_ = Schema.Struct({
-  enterpriseConnectionId: required(PathSegment, "enterprise_connection_id"),
-  ...listTestRunsQuery
-})
+const ListTestRunsParams_ = Schema.Struct(
+  Operation.withQuery(
+    { enterpriseConnectionId: required(PathSegment, "enterprise_connection_id") },
+    listTestRunsQuery
+  )
+)
 /**
  * The params of `listTestRuns`.
  *

@@ -89,7 +89,9 @@ const listQuery = {
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 }
 
-const ListParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id"), ...listQuery })
+const ListParams_ = Schema.Struct(
+  Operation.withQuery({ organizationId: required(PathSegment, "organization_id") }, listQuery)
+)
 /**
  * The params of `list`.
  *
@@ -252,10 +254,9 @@ const listPendingQuery = {
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 }
 
-const ListPendingParams_ = Schema.Struct({
-  organizationId: required(PathSegment, "organization_id"),
-  ...listPendingQuery
-})
+const ListPendingParams_ = Schema.Struct(
+  Operation.withQuery({ organizationId: required(PathSegment, "organization_id") }, listPendingQuery)
+)
 /**
  * The params of `listPending`.
  *

@@ -38,7 +38,9 @@ const listQuery = {
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 }
 
-const ListParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id"), ...listQuery })
+const ListParams_ = Schema.Struct(
+  Operation.withQuery({ organizationId: required(PathSegment, "organization_id") }, listQuery)
+)
 /**
  * The params of `list`.
  *

@@ -144,7 +144,9 @@ const getQuery = {
   )
 }
 
-const GetParams_ = Schema.Struct({ organizationId: required(PathSegment, "organization_id"), ...getQuery })
+const GetParams_ = Schema.Struct(
+  Operation.withQuery({ organizationId: required(PathSegment, "organization_id") }, getQuery)
+)
 /**
  * The params of `get`.
  *

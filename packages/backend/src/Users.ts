@@ -893,11 +893,12 @@ const getOAuthAccessTokenQuery = {
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 }
 
-const GetOAuthAccessTokenParams_ = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  provider: PathSegment,
-  ...getOAuthAccessTokenQuery
-})
+const GetOAuthAccessTokenParams_ = Schema.Struct(
+  Operation.withQuery(
+    { userId: required(PathSegment, "user_id"), provider: PathSegment },
+    getOAuthAccessTokenQuery
+  )
+)
 /**
  * The params of `getOAuthAccessToken`.
  *
@@ -952,10 +953,9 @@ const getOrganizationMembershipsQuery = {
   offset: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)))
 }
 
-const GetOrganizationMembershipsParams_ = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  ...getOrganizationMembershipsQuery
-})
+const GetOrganizationMembershipsParams_ = Schema.Struct(
+  Operation.withQuery({ userId: required(PathSegment, "user_id") }, getOrganizationMembershipsQuery)
+)
 /**
  * The params of `getOrganizationMemberships`.
  *
@@ -1016,10 +1016,9 @@ const getOrganizationInvitationsQuery = {
   status: Schema.optional(Schema.Literal("pending", "accepted", "revoked", "expired"))
 }
 
-const GetOrganizationInvitationsParams_ = Schema.Struct({
-  userId: required(PathSegment, "user_id"),
-  ...getOrganizationInvitationsQuery
-})
+const GetOrganizationInvitationsParams_ = Schema.Struct(
+  Operation.withQuery({ userId: required(PathSegment, "user_id") }, getOrganizationInvitationsQuery)
+)
 /**
  * The params of `getOrganizationInvitations`.
  *

@@ -189,21 +189,20 @@ const paramFields = (
     .map((param) => emitField(param, ctx, location === "path" ? emitPathParam(param.schema, ctx) : undefined))
 
 /**
- * The params schema: path params, the query params (`query`, the name of their
- * fields, declared apart so the operation reads their wire names from them), then
- * the body's.
+ * The params schema: path and body params, and the query params (`query`, the
+ * name of their fields, declared apart so the operation reads their wire names
+ * from them).
  */
 const paramsSchema = (operation: OperationModel, ctx: Context, query: string | undefined): Emitted => {
   checkUniqueKeys(operation.params, operation.operationId)
-  const fields = [
-    ...paramFields(operation, "path", ctx),
-    ...(query === undefined ? [] : [`...${query}`]),
-    ...paramFields(operation, "body", ctx)
-  ]
+  const fields = [...paramFields(operation, "path", ctx), ...paramFields(operation, "body", ctx)]
+  const object = `{ ${fields.join(", ")} }`
   const struct =
-    query !== undefined && fields.length === 1
-      ? `Schema.Struct(${query})`
-      : `Schema.Struct({ ${fields.join(", ")} })`
+    query === undefined
+      ? `Schema.Struct(${object})`
+      : fields.length === 0
+        ? `Schema.Struct(${query})`
+        : `Schema.Struct(Operation.withQuery(${object}, ${query}))`
   const groups = operation.bodyPresenceGroups.map(
     (group) => `[${group.map((name) => JSON.stringify(camelCase(name))).join(", ")}]`
   )

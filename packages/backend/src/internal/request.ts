@@ -78,6 +78,20 @@ export const query = (fields: Schema.Struct.Fields, comma: ReadonlyArray<string>
   }
 }
 
+/**
+ * The fields of an operation's params: its path and body fields, and its query
+ * fields, declared apart for `query`. A call rather than a spread, which a
+ * bundler must keep in case it runs a getter: an operation a program does not
+ * use must leave its fields behind.
+ */
+export const withQuery = <
+  const Fields extends Schema.Struct.Fields,
+  const Query extends Schema.Struct.Fields
+>(
+  fields: Fields,
+  query: Query
+): Fields & Query => ({ ...fields, ...query })
+
 const toFormData = (fields: Wire): FormData => {
   const form = new FormData()
   for (const [name, value] of Object.entries(fields)) {
