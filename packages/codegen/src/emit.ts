@@ -30,7 +30,7 @@ export const doc = (lines: ReadonlyArray<string>) =>
   `/**\n${lines.map((line) => ` *${line === "" ? "" : ` ${line}`}`).join("\n")}\n */`
 
 /** The import of the fields helpers a module's code uses (`Context.uses`), so it imports nothing unused. */
-export const fieldsImport = (uses: ReadonlySet<string>, from = "./internal/fields.js") => {
+export const fieldsImport = (uses: ReadonlySet<string>, from = "../internal/fields.js") => {
   const helpers = [
     "JsonData",
     "JsonObject",
@@ -152,8 +152,8 @@ export const modelsModule = (spec: Spec): string => {
   const body = declarations.join("\n\n")
   const imports = [
     `import * as Schema from "effect/Schema"`,
-    `import { withFastDecode } from "./internal/compiledDecoder.js"`,
-    `import * as Decode from "./internal/fastDecode.js"`
+    `import { withFastDecode } from "../internal/compiledDecoder.js"`,
+    `import * as Decode from "../internal/fastDecode.js"`
   ]
   return `${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\n${header}\n${imports.join("\n")}\n${fieldsImport(ctx.uses!)}\n${body}\n`
 }
@@ -400,10 +400,10 @@ export const namespaceModule = (spec: Spec, operations: ReadonlyArray<OperationM
     ...(uses.has("Models") ? [`import * as Models from "./Models.js"`] : []),
     fieldsImport(uses).trim(),
     ...(uses.has("withCompiledDecode")
-      ? [`import { withCompiledDecode } from "./internal/compiledDecoder.js"`]
+      ? [`import { withCompiledDecode } from "../internal/compiledDecoder.js"`]
       : []),
-    `import * as Operation from "./internal/operation.js"`,
-    ...(uses.has("Pagination") ? [`import * as Pagination from "./internal/pagination.js"`] : [])
+    `import * as Operation from "../internal/operation.js"`,
+    ...(uses.has("Pagination") ? [`import * as Pagination from "../internal/pagination.js"`] : [])
   ].filter((line) => line !== "")
   return `${doc([`Clerk's ${operations[0]!.tag} operations.`, "", since])}\n${header}\n${imports.join("\n")}\n\n${body}\n`
 }
@@ -420,11 +420,11 @@ ${[
   `export type {\n  /** ${since} */\n  Page\n} from "./internal/pagination.js"`,
   ...[
     `export * from "./Errors.js"`,
-    `export * as Models from "./Models.js"`,
+    `export * as Models from "./generated/Models.js"`,
     `export * as RateLimit from "./RateLimit.js"`,
     `export * as RetryPolicy from "./RetryPolicy.js"`,
     `export * as Timeout from "./Timeout.js"`,
-    ...namespaces.map((namespace) => `export * as ${namespace} from "./${namespace}.js"`)
+    ...namespaces.map((namespace) => `export * as ${namespace} from "./generated/${namespace}.js"`)
   ].map(documentedExport)
 ].join("\n\n")}
 `

@@ -28,7 +28,7 @@ describe.skipIf(!haveSpec)("generated files", () => {
   })
 
   it("give every operation's response a schema that carries its fast decoder", () => {
-    const models = files.find((file) => file.path.endsWith("/backend/src/Models.ts"))!.content
+    const models = files.find((file) => file.path.endsWith("/backend/src/generated/Models.ts"))!.content
     // An object schema is built under a private name (`User_`) and exported typed by its interfaces.
     const declares = (module: string, name: string, wrapper: string) =>
       [`export const ${name} = `, `const ${name}_ = `].some((start) => module.includes(`${start}${wrapper}(`))
@@ -42,7 +42,7 @@ describe.skipIf(!haveSpec)("generated files", () => {
       return declares(module, success, "withCompiledDecode")
     }
     const operations = files
-      .filter((file) => /\/backend\/src\/[A-Z]\w+\.ts$/.test(file.path))
+      .filter((file) => /\/backend\/src\/generated\/[A-Z]\w+\.ts$/.test(file.path))
       .flatMap((file) =>
         Array.from(file.content.matchAll(/^ {2}success: (.+?),?$/gm), ([, success]) => ({
           success: success!,
