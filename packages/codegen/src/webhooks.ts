@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { declareSchema, declaredNames, doc, fieldsImport, orderComponents, since } from "./emit.js"
+import { declareSchema, declaredNames, doc, fieldsImport, membersOf, orderComponents, since } from "./emit.js"
 import { pascalCase } from "./naming.js"
 import { applyOverlay, loadOverlay } from "./overlay.js"
 import { type Context, checkUniqueKeys, emitField, emitShaped, fieldsOf, modelName } from "./schemas.js"
@@ -155,10 +155,12 @@ export const webhookEventsModule = (spec: WebhooksSpec): string => {
   if (!base.includes("type")) throw new Error(`${basePayload} has no type property`)
   const models = components.map((component) => {
     const name = modelName(component)
+    const emitted = emitShaped(spec.components.schemas[component]!, ctx)
     return declareSchema({
       name,
       doc: [`\`${component}\``, "", since, "@category models"],
-      schema: emitShaped(spec.components.schemas[component]!, ctx),
+      schema: emitted,
+      ...(emitted.shape === "struct" ? { members: membersOf(spec.components.schemas[component]!, ctx) } : {}),
       namedEncoded: true
     })
   })

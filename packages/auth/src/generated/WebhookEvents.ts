@@ -30,14 +30,24 @@ const BillingAmount_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingAmount extends Schema.Schema.Type<typeof BillingAmount_> {}
+export interface BillingAmount {
+  readonly amount: number
+  readonly amountFormatted: string
+  readonly currency: string
+  readonly currencySymbol: string
+}
 /**
  * `BillingAmount` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingAmountEncoded extends Schema.Schema.Encoded<typeof BillingAmount_> {}
+export interface BillingAmountEncoded {
+  readonly amount: number
+  readonly amount_formatted: string
+  readonly currency: string
+  readonly currency_symbol: string
+}
 /**
  * `BillingAmount`
  *
@@ -58,14 +68,24 @@ const BillingPayee_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingPayee extends Schema.Schema.Type<typeof BillingPayee_> {}
+export interface BillingPayee {
+  readonly id: string
+  readonly gatewayType: string
+  readonly gatewayExternalId: string
+  readonly gatewayStatus: string
+}
 /**
  * `BillingPayee` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPayeeEncoded extends Schema.Schema.Encoded<typeof BillingPayee_> {}
+export interface BillingPayeeEncoded {
+  readonly id: string
+  readonly gateway_type: string
+  readonly gateway_external_id: string
+  readonly gateway_status: string
+}
 /**
  * `BillingPayee`
  *
@@ -93,15 +113,38 @@ const BillingPayerEventPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingPayerEventPayload extends Schema.Schema.Type<typeof BillingPayerEventPayload_> {}
+export interface BillingPayerEventPayload {
+  readonly object?: "commerce_payer" | undefined
+  readonly id: string
+  readonly userId: string
+  readonly firstName: string
+  readonly lastName: string
+  readonly email: string
+  readonly organizationId?: string | undefined
+  readonly organizationName?: string | undefined
+  readonly imageUrl: string
+  readonly createdAt?: number | undefined
+  readonly updatedAt?: number | undefined
+}
 /**
  * `BillingPayerEventPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPayerEventPayloadEncoded
-  extends Schema.Schema.Encoded<typeof BillingPayerEventPayload_> {}
+export interface BillingPayerEventPayloadEncoded {
+  readonly object?: "commerce_payer" | undefined
+  readonly id: string
+  readonly user_id: string
+  readonly first_name: string
+  readonly last_name: string
+  readonly email: string
+  readonly organization_id?: string | undefined
+  readonly organization_name?: string | undefined
+  readonly image_url: string
+  readonly created_at?: number | undefined
+  readonly updated_at?: number | undefined
+}
 /**
  * `BillingPayerEventPayload`
  *
@@ -123,15 +166,20 @@ const BillingPaymentFailedReason_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingPaymentFailedReason extends Schema.Schema.Type<typeof BillingPaymentFailedReason_> {}
+export interface BillingPaymentFailedReason {
+  readonly code: string
+  readonly declineCode: string
+}
 /**
  * `BillingPaymentFailedReason` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPaymentFailedReasonEncoded
-  extends Schema.Schema.Encoded<typeof BillingPaymentFailedReason_> {}
+export interface BillingPaymentFailedReasonEncoded {
+  readonly code: string
+  readonly decline_code: string
+}
 /**
  * `BillingPaymentFailedReason`
  *
@@ -159,14 +207,32 @@ const BillingPaymentSource_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingPaymentSource extends Schema.Schema.Type<typeof BillingPaymentSource_> {}
+export interface BillingPaymentSource {
+  readonly id: string
+  readonly gateway: string
+  readonly gatewayExternalId: string
+  readonly gatewayExternalAccountId: string | null
+  readonly paymentMethod: "link" | "card" | (string & {})
+  readonly status: "active" | "disconnected" | (string & {})
+  readonly cardType: string | null
+  readonly last4: string | null
+}
 /**
  * `BillingPaymentSource` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPaymentSourceEncoded extends Schema.Schema.Encoded<typeof BillingPaymentSource_> {}
+export interface BillingPaymentSourceEncoded {
+  readonly id: string
+  readonly gateway: string
+  readonly gateway_external_id: string
+  readonly gateway_external_account_id?: string | null | undefined
+  readonly payment_method: string
+  readonly status: string
+  readonly card_type?: string | null | undefined
+  readonly last4?: string | null | undefined
+}
 /**
  * `BillingPaymentSource`
  *
@@ -190,14 +256,28 @@ const BillingPlan_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingPlan extends Schema.Schema.Type<typeof BillingPlan_> {}
+export interface BillingPlan {
+  readonly id: string
+  readonly slug: string
+  readonly name: string
+  readonly isRecurring: boolean
+  readonly amount: number
+  readonly currency: string
+}
 /**
  * `BillingPlan` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPlanEncoded extends Schema.Schema.Encoded<typeof BillingPlan_> {}
+export interface BillingPlanEncoded {
+  readonly id: string
+  readonly slug: string
+  readonly name: string
+  readonly is_recurring: boolean
+  readonly amount: number
+  readonly currency: string
+}
 /**
  * `BillingPlan`
  *
@@ -213,14 +293,18 @@ const BillingSeats_ = Schema.Struct({ quantity: nullable(Schema.Number, "quantit
  * @since 0.1.0
  * @category models
  */
-export interface BillingSeats extends Schema.Schema.Type<typeof BillingSeats_> {}
+export interface BillingSeats {
+  readonly quantity: number | null
+}
 /**
  * `BillingSeats` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSeatsEncoded extends Schema.Schema.Encoded<typeof BillingSeats_> {}
+export interface BillingSeatsEncoded {
+  readonly quantity?: number | null | undefined
+}
 /**
  * `BillingSeats`
  *
@@ -241,15 +325,24 @@ const BillingSubscriptionCredit_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionCredit extends Schema.Schema.Type<typeof BillingSubscriptionCredit_> {}
+export interface BillingSubscriptionCredit {
+  readonly amount: BillingAmount
+  readonly cycleDaysRemaining: number
+  readonly cycleDaysTotal: number
+  readonly cycleRemainingPercent: number
+}
 /**
  * `BillingSubscriptionCredit` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionCreditEncoded
-  extends Schema.Schema.Encoded<typeof BillingSubscriptionCredit_> {}
+export interface BillingSubscriptionCreditEncoded {
+  readonly amount: BillingAmountEncoded
+  readonly cycle_days_remaining: number
+  readonly cycle_days_total: number
+  readonly cycle_remaining_percent: number
+}
 /**
  * `BillingSubscriptionCredit`
  *
@@ -271,16 +364,20 @@ const BillingSubscriptionPayerCredit_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionPayerCredit
-  extends Schema.Schema.Type<typeof BillingSubscriptionPayerCredit_> {}
+export interface BillingSubscriptionPayerCredit {
+  readonly appliedAmount: BillingAmount
+  readonly remainingBalance: BillingAmount
+}
 /**
  * `BillingSubscriptionPayerCredit` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionPayerCreditEncoded
-  extends Schema.Schema.Encoded<typeof BillingSubscriptionPayerCredit_> {}
+export interface BillingSubscriptionPayerCreditEncoded {
+  readonly applied_amount: BillingAmountEncoded
+  readonly remaining_balance: BillingAmountEncoded
+}
 /**
  * `BillingSubscriptionPayerCredit`
  *
@@ -303,15 +400,22 @@ const BillingSubscriptionCredits_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionCredits extends Schema.Schema.Type<typeof BillingSubscriptionCredits_> {}
+export interface BillingSubscriptionCredits {
+  readonly proration?: BillingSubscriptionCredit | null | undefined
+  readonly payer?: BillingSubscriptionPayerCredit | null | undefined
+  readonly total: BillingAmount
+}
 /**
  * `BillingSubscriptionCredits` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionCreditsEncoded
-  extends Schema.Schema.Encoded<typeof BillingSubscriptionCredits_> {}
+export interface BillingSubscriptionCreditsEncoded {
+  readonly proration?: BillingSubscriptionCreditEncoded | null | undefined
+  readonly payer?: BillingSubscriptionPayerCreditEncoded | null | undefined
+  readonly total: BillingAmountEncoded
+}
 /**
  * `BillingSubscriptionCredits`
  *
@@ -347,15 +451,53 @@ const BillingSubscriptionItem_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItem extends Schema.Schema.Type<typeof BillingSubscriptionItem_> {}
+export interface BillingSubscriptionItem {
+  readonly id: string
+  readonly object?: "commerce_subscription_item" | undefined
+  readonly status:
+    | "abandoned"
+    | "active"
+    | "canceled"
+    | "ended"
+    | "expired"
+    | "incomplete"
+    | "past_due"
+    | "upcoming"
+    | (string & {})
+  readonly createdAt?: number | undefined
+  readonly updatedAt?: number | undefined
+  readonly periodStart: number
+  readonly periodEnd: number
+  readonly interval?: "month" | "annual" | (string & {}) | undefined
+  readonly planId: string | null
+  readonly plan: BillingPlan | null
+  readonly payer?: BillingPayerEventPayload | undefined
+  readonly subscriptionId?: string | undefined
+  readonly credit?: BillingSubscriptionCredit | undefined
+  readonly credits?: BillingSubscriptionCredits | null | undefined
+}
 /**
  * `BillingSubscriptionItem` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEncoded
-  extends Schema.Schema.Encoded<typeof BillingSubscriptionItem_> {}
+export interface BillingSubscriptionItemEncoded {
+  readonly id: string
+  readonly object?: "commerce_subscription_item" | undefined
+  readonly status: string
+  readonly created_at?: number | undefined
+  readonly updated_at?: number | undefined
+  readonly period_start: number
+  readonly period_end: number
+  readonly interval?: string | undefined
+  readonly plan_id?: string | null | undefined
+  readonly plan?: BillingPlanEncoded | null | undefined
+  readonly payer?: BillingPayerEventPayloadEncoded | undefined
+  readonly subscription_id?: string | undefined
+  readonly credit?: BillingSubscriptionCreditEncoded | undefined
+  readonly credits?: BillingSubscriptionCreditsEncoded | null | undefined
+}
 /**
  * `BillingSubscriptionItem`
  *
@@ -377,16 +519,24 @@ const BillingSubscriptionItemEventPlanUnitPriceTier_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEventPlanUnitPriceTier
-  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlanUnitPriceTier_> {}
+export interface BillingSubscriptionItemEventPlanUnitPriceTier {
+  readonly startsAtBlock: number
+  readonly endsAfterBlock: number | null
+  readonly amountPerBlock: number
+  readonly currency: string
+}
 /**
  * `BillingSubscriptionItemEventPlanUnitPriceTier` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEventPlanUnitPriceTierEncoded
-  extends Schema.Schema.Encoded<typeof BillingSubscriptionItemEventPlanUnitPriceTier_> {}
+export interface BillingSubscriptionItemEventPlanUnitPriceTierEncoded {
+  readonly starts_at_block: number
+  readonly ends_after_block?: number | null | undefined
+  readonly amount_per_block: number
+  readonly currency: string
+}
 /**
  * `BillingSubscriptionItemEventPlanUnitPriceTier`
  *
@@ -409,16 +559,22 @@ const BillingSubscriptionItemEventPlanUnitPrice_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEventPlanUnitPrice
-  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlanUnitPrice_> {}
+export interface BillingSubscriptionItemEventPlanUnitPrice {
+  readonly name: string
+  readonly blockSize: number
+  readonly tiers: ReadonlyArray<BillingSubscriptionItemEventPlanUnitPriceTier>
+}
 /**
  * `BillingSubscriptionItemEventPlanUnitPrice` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEventPlanUnitPriceEncoded
-  extends Schema.Schema.Encoded<typeof BillingSubscriptionItemEventPlanUnitPrice_> {}
+export interface BillingSubscriptionItemEventPlanUnitPriceEncoded {
+  readonly name: string
+  readonly block_size: number
+  readonly tiers: ReadonlyArray<BillingSubscriptionItemEventPlanUnitPriceTierEncoded>
+}
 /**
  * `BillingSubscriptionItemEventPlanUnitPrice`
  *
@@ -445,16 +601,30 @@ const BillingSubscriptionItemEventPlan_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEventPlan
-  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPlan_> {}
+export interface BillingSubscriptionItemEventPlan {
+  readonly id: string
+  readonly slug: string
+  readonly name: string
+  readonly isRecurring: boolean
+  readonly amount: number
+  readonly currency: string
+  readonly unitPrices?: ReadonlyArray<BillingSubscriptionItemEventPlanUnitPrice> | undefined
+}
 /**
  * `BillingSubscriptionItemEventPlan` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEventPlanEncoded
-  extends Schema.Schema.Encoded<typeof BillingSubscriptionItemEventPlan_> {}
+export interface BillingSubscriptionItemEventPlanEncoded {
+  readonly id: string
+  readonly slug: string
+  readonly name: string
+  readonly is_recurring: boolean
+  readonly amount: number
+  readonly currency: string
+  readonly unit_prices?: ReadonlyArray<BillingSubscriptionItemEventPlanUnitPriceEncoded> | undefined
+}
 /**
  * `BillingSubscriptionItemEventPlan`
  *
@@ -488,16 +658,52 @@ const BillingSubscriptionItemEventPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEventPayload
-  extends Schema.Schema.Type<typeof BillingSubscriptionItemEventPayload_> {}
+export interface BillingSubscriptionItemEventPayload {
+  readonly object: "commerce_subscription_item" | "subscription_item"
+  readonly id: string
+  readonly status:
+    | "abandoned"
+    | "active"
+    | "canceled"
+    | "ended"
+    | "incomplete"
+    | "past_due"
+    | "upcoming"
+    | (string & {})
+  readonly isFreeTrial: boolean
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly periodStart: number
+  readonly periodEnd: number | null
+  readonly interval: string
+  readonly planId: string | null
+  readonly plan: BillingSubscriptionItemEventPlan | null
+  readonly payer?: BillingPayerEventPayload | undefined
+  readonly subscriptionId: string | null
+  readonly seats?: BillingSeats | undefined
+}
 /**
  * `BillingSubscriptionItemEventPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingSubscriptionItemEventPayloadEncoded
-  extends Schema.Schema.Encoded<typeof BillingSubscriptionItemEventPayload_> {}
+export interface BillingSubscriptionItemEventPayloadEncoded {
+  readonly object: "commerce_subscription_item" | "subscription_item"
+  readonly id: string
+  readonly status: string
+  readonly is_free_trial: boolean
+  readonly created_at: number
+  readonly updated_at: number
+  readonly period_start: number
+  readonly period_end?: number | null | undefined
+  readonly interval: string
+  readonly plan_id?: string | null | undefined
+  readonly plan?: BillingSubscriptionItemEventPlanEncoded | null | undefined
+  readonly payer?: BillingPayerEventPayloadEncoded | undefined
+  readonly subscription_id?: string | null | undefined
+  readonly seats?: BillingSeatsEncoded | undefined
+}
 /**
  * `BillingSubscriptionItemEventPayload`
  *
@@ -522,14 +728,26 @@ const BillingUnitTotal_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingUnitTotal extends Schema.Schema.Type<typeof BillingUnitTotal_> {}
+export interface BillingUnitTotal {
+  readonly name?: string | undefined
+  readonly amount?: number | undefined
+  readonly quantity?: number | null | undefined
+  readonly total?: number | undefined
+  readonly currency?: string | undefined
+}
 /**
  * `BillingUnitTotal` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingUnitTotalEncoded extends Schema.Schema.Encoded<typeof BillingUnitTotal_> {}
+export interface BillingUnitTotalEncoded {
+  readonly name?: string | undefined
+  readonly amount?: number | undefined
+  readonly quantity?: number | null | undefined
+  readonly total?: number | undefined
+  readonly currency?: string | undefined
+}
 /**
  * `BillingUnitTotal`
  *
@@ -550,14 +768,24 @@ const BillingTotals_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface BillingTotals extends Schema.Schema.Type<typeof BillingTotals_> {}
+export interface BillingTotals {
+  readonly subtotal: BillingAmount
+  readonly taxTotal: BillingAmount
+  readonly grandTotal: BillingAmount
+  readonly perUnitTotals?: ReadonlyArray<BillingUnitTotal> | undefined
+}
 /**
  * `BillingTotals` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingTotalsEncoded extends Schema.Schema.Encoded<typeof BillingTotals_> {}
+export interface BillingTotalsEncoded {
+  readonly subtotal: BillingAmountEncoded
+  readonly tax_total: BillingAmountEncoded
+  readonly grand_total: BillingAmountEncoded
+  readonly per_unit_totals?: ReadonlyArray<BillingUnitTotalEncoded> | undefined
+}
 /**
  * `BillingTotals`
  *
@@ -578,14 +806,24 @@ const ClerkError_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface ClerkError extends Schema.Schema.Type<typeof ClerkError_> {}
+export interface ClerkError {
+  readonly message: string
+  readonly longMessage: string
+  readonly code: string
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * `ClerkError` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ClerkErrorEncoded extends Schema.Schema.Encoded<typeof ClerkError_> {}
+export interface ClerkErrorEncoded {
+  readonly message: string
+  readonly long_message: string
+  readonly code: string
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * `ClerkError`
  *
@@ -607,14 +845,26 @@ const DeletedObject_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject_> {}
+export interface DeletedObject {
+  readonly object: string
+  readonly id?: string | undefined
+  readonly slug?: string | null | undefined
+  readonly deleted: boolean
+  readonly externalId?: string | undefined
+}
 /**
  * `DeletedObject` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DeletedObjectEncoded extends Schema.Schema.Encoded<typeof DeletedObject_> {}
+export interface DeletedObjectEncoded {
+  readonly object: string
+  readonly id?: string | undefined
+  readonly slug?: string | null | undefined
+  readonly deleted: boolean
+  readonly external_id?: string | undefined
+}
 /**
  * `DeletedObject`
  *
@@ -630,14 +880,20 @@ const IdentificationLink_ = Schema.Struct({ type: Schema.String, id: Schema.Stri
  * @since 0.1.0
  * @category models
  */
-export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink_> {}
+export interface IdentificationLink {
+  readonly type: string
+  readonly id: string
+}
 /**
  * `IdentificationLink` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface IdentificationLinkEncoded extends Schema.Schema.Encoded<typeof IdentificationLink_> {}
+export interface IdentificationLinkEncoded {
+  readonly type: string
+  readonly id: string
+}
 /**
  * `IdentificationLink`
  *
@@ -694,16 +950,35 @@ const UnknownEmailAddressVerification_ = unknownVariant(
  * @since 0.1.0
  * @category models
  */
-export interface UnknownEmailAddressVerification
-  extends Schema.Schema.Type<typeof UnknownEmailAddressVerification_> {}
+export interface UnknownEmailAddressVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy?:
+    | "phone_code"
+    | "email_code"
+    | "reset_password_email_code"
+    | "admin"
+    | "ticket"
+    | "saml"
+    | "email_link"
+    | "scim"
+    | (string & {})
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly channel?: string | null
+  readonly verifiedAtClient?: string | null
+  readonly error?: ClerkError | null
+  readonly externalVerificationRedirectUrl?: string | null
+}
 /**
  * `UnknownEmailAddressVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownEmailAddressVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownEmailAddressVerification_> {}
+export interface UnknownEmailAddressVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownEmailAddressVerification`
  *
@@ -729,14 +1004,28 @@ const VerificationAdmin_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin_> {}
+export interface VerificationAdmin {
+  readonly object?: "verification_admin" | undefined
+  readonly status: "verified" | (string & {})
+  readonly strategy: "admin" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationAdmin` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationAdminEncoded extends Schema.Schema.Encoded<typeof VerificationAdmin_> {}
+export interface VerificationAdminEncoded {
+  readonly object?: "verification_admin" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_admin`
  *
@@ -760,14 +1049,28 @@ const VerificationEmailLink_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink_> {}
+export interface VerificationEmailLink {
+  readonly object?: "verification_email_link" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy: "email_link" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationEmailLink` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationEmailLinkEncoded extends Schema.Schema.Encoded<typeof VerificationEmailLink_> {}
+export interface VerificationEmailLinkEncoded {
+  readonly object?: "verification_email_link" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_email_link`
  *
@@ -792,14 +1095,30 @@ const VerificationFromOauth_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth_> {}
+export interface VerificationFromOauth {
+  readonly object?: "verification_from_oauth" | undefined
+  readonly status: "unverified" | "verified" | (string & {})
+  readonly strategy: string
+  readonly error?: ClerkError | null | undefined
+  readonly expireAt: number | null
+  readonly attempts: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationFromOauth` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationFromOauthEncoded extends Schema.Schema.Encoded<typeof VerificationFromOauth_> {}
+export interface VerificationFromOauthEncoded {
+  readonly object?: "verification_from_oauth" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly error?: ClerkErrorEncoded | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_from_oauth`
  *
@@ -824,14 +1143,30 @@ const VerificationOtp_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp_> {}
+export interface VerificationOtp {
+  readonly object?: "verification_otp" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy: "phone_code" | "email_code" | "reset_password_email_code" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly channel?: string | null | undefined
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationOtp` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOtpEncoded extends Schema.Schema.Encoded<typeof VerificationOtp_> {}
+export interface VerificationOtpEncoded {
+  readonly object?: "verification_otp" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly channel?: string | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_otp`
  *
@@ -856,14 +1191,32 @@ const VerificationSaml_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml_> {}
+export interface VerificationSaml {
+  readonly object?: "verification_saml" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy: "saml" | (string & {})
+  readonly externalVerificationRedirectUrl?: string | null | undefined
+  readonly error?: ClerkError | null | undefined
+  readonly expireAt?: number | null | undefined
+  readonly attempts: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationSaml` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationSamlEncoded extends Schema.Schema.Encoded<typeof VerificationSaml_> {}
+export interface VerificationSamlEncoded {
+  readonly object?: "verification_saml" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly external_verification_redirect_url?: string | null | undefined
+  readonly error?: ClerkErrorEncoded | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_saml`
  *
@@ -885,14 +1238,26 @@ const VerificationScim_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim_> {}
+export interface VerificationScim {
+  readonly object?: "verification_scim" | undefined
+  readonly status: "verified" | (string & {})
+  readonly strategy: "scim" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+}
 /**
  * `VerificationScim` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationScimEncoded extends Schema.Schema.Encoded<typeof VerificationScim_> {}
+export interface VerificationScimEncoded {
+  readonly object?: "verification_scim" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+}
 /**
  * `verification_scim`
  *
@@ -915,14 +1280,28 @@ const VerificationTicket_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket_> {}
+export interface VerificationTicket {
+  readonly object?: "verification_ticket" | undefined
+  readonly status: "unverified" | "verified" | "expired" | (string & {})
+  readonly strategy: "ticket" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationTicket` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationTicketEncoded extends Schema.Schema.Encoded<typeof VerificationTicket_> {}
+export interface VerificationTicketEncoded {
+  readonly object?: "verification_ticket" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_ticket`
  *
@@ -961,14 +1340,53 @@ const EmailAddress_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress_> {}
+export interface EmailAddress {
+  readonly id?: string | undefined
+  readonly object: "email_address"
+  readonly emailAddress: string
+  readonly reserved: boolean
+  readonly verification:
+    | UnknownEmailAddressVerification
+    | VerificationOtp
+    | VerificationAdmin
+    | VerificationFromOauth
+    | VerificationTicket
+    | VerificationSaml
+    | VerificationEmailLink
+    | VerificationScim
+    | null
+  readonly linkedTo: ReadonlyArray<IdentificationLink>
+  readonly matchesSsoConnection?: boolean | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `EmailAddress` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EmailAddressEncoded extends Schema.Schema.Encoded<typeof EmailAddress_> {}
+export interface EmailAddressEncoded {
+  readonly id?: string | undefined
+  readonly object?: "email_address" | undefined
+  readonly email_address: string
+  readonly reserved: boolean
+  readonly verification?:
+    | UnknownEmailAddressVerificationEncoded
+    | VerificationOtpEncoded
+    | VerificationAdminEncoded
+    | VerificationFromOauthEncoded
+    | VerificationTicketEncoded
+    | VerificationSamlEncoded
+    | VerificationEmailLinkEncoded
+    | VerificationScimEncoded
+    | null
+    | undefined
+  readonly linked_to: ReadonlyArray<IdentificationLinkEncoded>
+  readonly matches_sso_connection?: boolean | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `EmailAddress`
  *
@@ -999,14 +1417,44 @@ const EmailEventPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface EmailEventPayload extends Schema.Schema.Type<typeof EmailEventPayload_> {}
+export interface EmailEventPayload {
+  readonly id: string
+  readonly object: string
+  readonly slug: string | null
+  readonly fromEmailName: string
+  readonly replyToEmailName?: string | null | undefined
+  readonly toEmailAddress?: string | undefined
+  readonly emailAddressId?: string | null | undefined
+  readonly userId?: string | null | undefined
+  readonly subject?: string | undefined
+  readonly body?: string | undefined
+  readonly bodyPlain?: string | null | undefined
+  readonly status?: string | undefined
+  readonly data: { readonly [key: string]: unknown }
+  readonly deliveredByClerk: boolean
+}
 /**
  * `EmailEventPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EmailEventPayloadEncoded extends Schema.Schema.Encoded<typeof EmailEventPayload_> {}
+export interface EmailEventPayloadEncoded {
+  readonly id: string
+  readonly object: string
+  readonly slug?: string | null | undefined
+  readonly from_email_name: string
+  readonly reply_to_email_name?: string | null | undefined
+  readonly to_email_address?: string | undefined
+  readonly email_address_id?: string | null | undefined
+  readonly user_id?: string | null | undefined
+  readonly subject?: string | undefined
+  readonly body?: string | undefined
+  readonly body_plain?: string | null | undefined
+  readonly status?: string | undefined
+  readonly data: { readonly [key: string]: unknown }
+  readonly delivered_by_clerk: boolean
+}
 /**
  * `EmailEventPayload`
  *
@@ -1038,16 +1486,44 @@ const EnterpriseAccountConnection_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccountConnection
-  extends Schema.Schema.Type<typeof EnterpriseAccountConnection_> {}
+export interface EnterpriseAccountConnection {
+  readonly id: string
+  readonly protocol: string
+  readonly provider: string
+  readonly name: string
+  readonly logoPublicUrl: string | null
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly active: boolean
+  readonly syncUserAttributes: boolean
+  readonly allowSubdomains: boolean
+  readonly allowIdpInitiated: boolean
+  readonly disableAdditionalIdentifications: boolean
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `EnterpriseAccountConnection` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccountConnectionEncoded
-  extends Schema.Schema.Encoded<typeof EnterpriseAccountConnection_> {}
+export interface EnterpriseAccountConnectionEncoded {
+  readonly id: string
+  readonly protocol: string
+  readonly provider: string
+  readonly name: string
+  readonly logo_public_url?: string | null | undefined
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly active: boolean
+  readonly sync_user_attributes: boolean
+  readonly allow_subdomains: boolean
+  readonly allow_idp_initiated: boolean
+  readonly disable_additional_identifications: boolean
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `EnterpriseAccountConnection`
  *
@@ -1085,16 +1561,25 @@ const UnknownEnterpriseAccountVerification_ = unknownVariant(
  * @since 0.1.0
  * @category models
  */
-export interface UnknownEnterpriseAccountVerification
-  extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification_> {}
+export interface UnknownEnterpriseAccountVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "expired" | "failed" | "transferable" | (string & {})
+  readonly strategy?: "ticket" | "saml" | (string & {})
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly verifiedAtClient?: string | null
+  readonly externalVerificationRedirectUrl?: string | null
+  readonly error?: ClerkError | null
+}
 /**
  * `UnknownEnterpriseAccountVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownEnterpriseAccountVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownEnterpriseAccountVerification_> {}
+export interface UnknownEnterpriseAccountVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownEnterpriseAccountVerification`
  *
@@ -1122,14 +1607,32 @@ const VerificationOauth_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth_> {}
+export interface VerificationOauth {
+  readonly object?: "verification_oauth" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy: string
+  readonly externalVerificationRedirectUrl?: string | undefined
+  readonly error?: ClerkError | null | undefined
+  readonly expireAt: number
+  readonly attempts: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationOauth` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOauthEncoded extends Schema.Schema.Encoded<typeof VerificationOauth_> {}
+export interface VerificationOauthEncoded {
+  readonly object?: "verification_oauth" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly external_verification_redirect_url?: string | undefined
+  readonly error?: ClerkErrorEncoded | null | undefined
+  readonly expire_at: number
+  readonly attempts?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_oauth`
  *
@@ -1169,14 +1672,55 @@ const EnterpriseAccount_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount_> {}
+export interface EnterpriseAccount {
+  readonly id: string
+  readonly object: "enterprise_account"
+  readonly protocol?: "oauth" | "saml" | (string & {}) | undefined
+  readonly provider: string
+  readonly active: boolean
+  readonly emailAddress: string
+  readonly firstName?: string | null | undefined
+  readonly lastName?: string | null | undefined
+  readonly providerUserId?: string | null | undefined
+  readonly enterpriseConnectionId?: string | null | undefined
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly verification:
+    | UnknownEnterpriseAccountVerification
+    | VerificationTicket
+    | VerificationSaml
+    | VerificationOauth
+    | null
+  readonly enterpriseConnection?: EnterpriseAccountConnection | null | undefined
+  readonly lastAuthenticatedAt?: number | null | undefined
+}
 /**
  * `EnterpriseAccount` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccountEncoded extends Schema.Schema.Encoded<typeof EnterpriseAccount_> {}
+export interface EnterpriseAccountEncoded {
+  readonly id: string
+  readonly object?: "enterprise_account" | undefined
+  readonly protocol?: string | undefined
+  readonly provider: string
+  readonly active: boolean
+  readonly email_address: string
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly provider_user_id?: string | null | undefined
+  readonly enterprise_connection_id?: string | null | undefined
+  readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly verification?:
+    | UnknownEnterpriseAccountVerificationEncoded
+    | VerificationTicketEncoded
+    | VerificationSamlEncoded
+    | VerificationOauthEncoded
+    | null
+    | undefined
+  readonly enterprise_connection?: EnterpriseAccountConnectionEncoded | null | undefined
+  readonly last_authenticated_at?: number | null | undefined
+}
 /**
  * `EnterpriseAccount`
  *
@@ -1209,16 +1753,25 @@ const UnknownExternalAccountWithVerificationVerification_ = unknownVariant(
  * @since 0.1.0
  * @category models
  */
-export interface UnknownExternalAccountWithVerificationVerification
-  extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification_> {}
+export interface UnknownExternalAccountWithVerificationVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy?: "google_one_tap" | (string & {})
+  readonly externalVerificationRedirectUrl?: string
+  readonly error?: ClerkError | null
+  readonly expireAt?: number | null
+  readonly attempts?: number | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownExternalAccountWithVerificationVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownExternalAccountWithVerificationVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownExternalAccountWithVerificationVerification_> {}
+export interface UnknownExternalAccountWithVerificationVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownExternalAccountWithVerificationVerification`
  *
@@ -1245,15 +1798,30 @@ const VerificationGoogleOneTap_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap_> {}
+export interface VerificationGoogleOneTap {
+  readonly object?: "verification_google_one_tap" | undefined
+  readonly status: "unverified" | "verified" | (string & {})
+  readonly strategy: "google_one_tap" | (string & {})
+  readonly expireAt: number | null
+  readonly attempts: number | null
+  readonly verifiedAtClient?: string | null | undefined
+  readonly error?: ClerkError | null | undefined
+}
 /**
  * `VerificationGoogleOneTap` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationGoogleOneTapEncoded
-  extends Schema.Schema.Encoded<typeof VerificationGoogleOneTap_> {}
+export interface VerificationGoogleOneTapEncoded {
+  readonly object?: "verification_google_one_tap" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly expire_at?: number | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+  readonly error?: ClerkErrorEncoded | null | undefined
+}
 /**
  * `verification_google_one_tap`
  *
@@ -1299,16 +1867,63 @@ const ExternalAccountWithVerification_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface ExternalAccountWithVerification
-  extends Schema.Schema.Type<typeof ExternalAccountWithVerification_> {}
+export interface ExternalAccountWithVerification {
+  readonly object: "external_account" | "facebook_account" | "google_account"
+  readonly id: string
+  readonly provider: string
+  readonly identificationId: string
+  readonly providerUserId: string
+  readonly approvedScopes: string
+  readonly emailAddress: string
+  readonly emailAddressVerified?: boolean | null | undefined
+  readonly firstName: string
+  readonly lastName: string
+  readonly avatarUrl?: string | undefined
+  readonly imageUrl?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly phoneNumber?: string | null | undefined
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly label?: string | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly verification:
+    | UnknownExternalAccountWithVerificationVerification
+    | VerificationOauth
+    | VerificationGoogleOneTap
+    | null
+}
 /**
  * `ExternalAccountWithVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ExternalAccountWithVerificationEncoded
-  extends Schema.Schema.Encoded<typeof ExternalAccountWithVerification_> {}
+export interface ExternalAccountWithVerificationEncoded {
+  readonly object: "external_account" | "facebook_account" | "google_account"
+  readonly id: string
+  readonly provider: string
+  readonly identification_id: string
+  readonly provider_user_id: string
+  readonly approved_scopes: string
+  readonly email_address: string
+  readonly email_address_verified?: boolean | null | undefined
+  readonly first_name: string
+  readonly last_name: string
+  readonly avatar_url?: string | undefined
+  readonly image_url?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly phone_number?: string | null | undefined
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly label?: string | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly verification?:
+    | UnknownExternalAccountWithVerificationVerificationEncoded
+    | VerificationOauthEncoded
+    | VerificationGoogleOneTapEncoded
+    | null
+    | undefined
+}
 /**
  * `ExternalAccountWithVerification`
  *
@@ -1338,14 +1953,36 @@ const Invitation_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface Invitation extends Schema.Schema.Type<typeof Invitation_> {}
+export interface Invitation {
+  readonly object: "invitation"
+  readonly id: string
+  readonly emailAddress: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly revoked?: boolean | undefined
+  readonly status: "pending" | "accepted" | "revoked" | "expired" | (string & {})
+  readonly url?: string | undefined
+  readonly expiresAt?: number | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Invitation` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface InvitationEncoded extends Schema.Schema.Encoded<typeof Invitation_> {}
+export interface InvitationEncoded {
+  readonly object?: "invitation" | undefined
+  readonly id: string
+  readonly email_address: string
+  readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly revoked?: boolean | undefined
+  readonly status: string
+  readonly url?: string | undefined
+  readonly expires_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Invitation`
  *
@@ -1380,14 +2017,52 @@ const Organization_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface Organization extends Schema.Schema.Type<typeof Organization_> {}
+export interface Organization {
+  readonly object: "organization"
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly imageUrl?: string | undefined
+  readonly hasImage: boolean
+  readonly membersCount?: number | undefined
+  readonly missingMemberWithElevatedPermissions?: boolean | undefined
+  readonly pendingInvitationsCount?: number | undefined
+  readonly maxAllowedMemberships: number
+  readonly adminDeleteEnabled: boolean
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly createdBy?: string | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly lastActiveAt?: number | undefined
+  readonly roleSetKey?: string | null | undefined
+}
 /**
  * `Organization` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationEncoded extends Schema.Schema.Encoded<typeof Organization_> {}
+export interface OrganizationEncoded {
+  readonly object?: "organization" | undefined
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly image_url?: string | undefined
+  readonly has_image: boolean
+  readonly members_count?: number | undefined
+  readonly missing_member_with_elevated_permissions?: boolean | undefined
+  readonly pending_invitations_count?: number | undefined
+  readonly max_allowed_memberships: number
+  readonly admin_delete_enabled: boolean
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly created_by?: string | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly last_active_at?: number | undefined
+  readonly role_set_key?: string | null | undefined
+}
 /**
  * `Organization`
  *
@@ -1409,16 +2084,26 @@ const OrganizationDomainVerification_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomainVerification
-  extends Schema.Schema.Type<typeof OrganizationDomainVerification_> {}
+export interface OrganizationDomainVerification {
+  readonly status: string
+  readonly strategy: string
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAt: number | null
+}
 /**
  * `OrganizationDomainVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomainVerificationEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationDomainVerification_> {}
+export interface OrganizationDomainVerificationEncoded {
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at?: number | null | undefined
+}
 /**
  * `OrganizationDomainVerification`
  *
@@ -1443,16 +2128,26 @@ const OrganizationInvitationPublicOrganizationData_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationPublicOrganizationData
-  extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData_> {}
+export interface OrganizationInvitationPublicOrganizationData {
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly imageUrl?: string | undefined
+  readonly hasImage: boolean
+}
 /**
  * `OrganizationInvitationPublicOrganizationData` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationPublicOrganizationDataEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationInvitationPublicOrganizationData_> {}
+export interface OrganizationInvitationPublicOrganizationDataEncoded {
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly image_url?: string | undefined
+  readonly has_image: boolean
+}
 /**
  * `OrganizationInvitationPublicOrganizationData`
  *
@@ -1492,14 +2187,49 @@ const OrganizationDomain_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain_> {}
+export interface OrganizationDomain {
+  readonly object: "organization_domain"
+  readonly id: string
+  readonly organizationId: string
+  readonly name: string
+  readonly enrollmentMode:
+    | "manual_invitation"
+    | "automatic_invitation"
+    | "automatic_suggestion"
+    | "enterprise_sso"
+    | (string & {})
+  readonly affiliationEmailAddress: string | null
+  readonly affiliationVerification: OrganizationDomainVerification | null
+  readonly ownershipVerification: OrganizationDomainVerification | null
+  readonly verification: OrganizationDomainVerification | null
+  readonly totalPendingInvitations: number
+  readonly totalPendingSuggestions: number
+  readonly publicOrganizationData?: OrganizationInvitationPublicOrganizationData | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `OrganizationDomain` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomainEncoded extends Schema.Schema.Encoded<typeof OrganizationDomain_> {}
+export interface OrganizationDomainEncoded {
+  readonly object?: "organization_domain" | undefined
+  readonly id: string
+  readonly organization_id: string
+  readonly name: string
+  readonly enrollment_mode: string
+  readonly affiliation_email_address?: string | null | undefined
+  readonly affiliation_verification?: OrganizationDomainVerificationEncoded | null | undefined
+  readonly ownership_verification?: OrganizationDomainVerificationEncoded | null | undefined
+  readonly verification?: OrganizationDomainVerificationEncoded | null | undefined
+  readonly total_pending_invitations: number
+  readonly total_pending_suggestions: number
+  readonly public_organization_data?: OrganizationInvitationPublicOrganizationDataEncoded | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `OrganizationDomain`
  *
@@ -1525,16 +2255,28 @@ const OrganizationInvitationPublicUserData_ = Schema.NullOr(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationPublicUserData
-  extends NonNullable<Schema.Schema.Type<typeof OrganizationInvitationPublicUserData_>> {}
+export interface OrganizationInvitationPublicUserData {
+  readonly userId: string
+  readonly firstName: string | null
+  readonly lastName: string | null
+  readonly imageUrl: string
+  readonly hasImage: boolean
+  readonly identifier: string
+}
 /**
  * `OrganizationInvitationPublicUserData` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationPublicUserDataEncoded
-  extends NonNullable<Schema.Schema.Encoded<typeof OrganizationInvitationPublicUserData_>> {}
+export interface OrganizationInvitationPublicUserDataEncoded {
+  readonly user_id: string
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly image_url: string
+  readonly has_image: boolean
+  readonly identifier: string
+}
 /**
  * `OrganizationInvitationPublicUserData`
  *
@@ -1571,15 +2313,46 @@ const OrganizationInvitation_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation_> {}
+export interface OrganizationInvitation {
+  readonly object: "organization_invitation"
+  readonly id: string
+  readonly emailAddress: string
+  readonly role: string
+  readonly roleName: string
+  readonly organizationId?: string | undefined
+  readonly inviterId: string | null
+  readonly publicInviterData?: OrganizationInvitationPublicUserData | null | null | undefined
+  readonly status?: string | undefined
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly url: string | null
+  readonly expiresAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `OrganizationInvitation` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationInvitation_> {}
+export interface OrganizationInvitationEncoded {
+  readonly object?: "organization_invitation" | undefined
+  readonly id: string
+  readonly email_address: string
+  readonly role: string
+  readonly role_name: string
+  readonly organization_id?: string | undefined
+  readonly inviter_id?: string | null | undefined
+  readonly public_inviter_data?: OrganizationInvitationPublicUserDataEncoded | null | null | undefined
+  readonly status?: string | undefined
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly url?: string | null | undefined
+  readonly expires_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `OrganizationInvitation`
  *
@@ -1621,16 +2394,59 @@ const OrganizationInvitationAcceptedPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationAcceptedPayload
-  extends Schema.Schema.Type<typeof OrganizationInvitationAcceptedPayload_> {}
+export interface OrganizationInvitationAcceptedPayload {
+  readonly object: "organization_invitation"
+  readonly id: string
+  readonly emailAddress: string
+  readonly role: string
+  readonly roleName: string
+  readonly organizationId?: string | undefined
+  readonly inviterId: string | null
+  readonly publicInviterData?: OrganizationInvitationPublicUserData | null | null | undefined
+  readonly status?: string | undefined
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly url: string | null
+  readonly expiresAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly userId: string
+  readonly data?:
+    | { readonly publicOrganizationData?: OrganizationInvitationPublicOrganizationData | null | undefined }
+    | undefined
+}
 /**
  * `OrganizationInvitationAcceptedPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationAcceptedPayloadEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationInvitationAcceptedPayload_> {}
+export interface OrganizationInvitationAcceptedPayloadEncoded {
+  readonly object?: "organization_invitation" | undefined
+  readonly id: string
+  readonly email_address: string
+  readonly role: string
+  readonly role_name: string
+  readonly organization_id?: string | undefined
+  readonly inviter_id?: string | null | undefined
+  readonly public_inviter_data?: OrganizationInvitationPublicUserDataEncoded | null | null | undefined
+  readonly status?: string | undefined
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly url?: string | null | undefined
+  readonly expires_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly user_id: string
+  readonly data?:
+    | {
+        readonly public_organization_data?:
+          | OrganizationInvitationPublicOrganizationDataEncoded
+          | null
+          | undefined
+      }
+    | undefined
+}
 /**
  * `OrganizationInvitationAcceptedPayload`
  *
@@ -1660,16 +2476,36 @@ const OrganizationMembershipPublicUserData_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembershipPublicUserData
-  extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData_> {}
+export interface OrganizationMembershipPublicUserData {
+  readonly userId: string
+  readonly firstName: string | null
+  readonly lastName: string | null
+  readonly profileImageUrl: string | null
+  readonly imageUrl: string
+  readonly hasImage: boolean
+  readonly identifier?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly banned?: boolean | undefined
+  readonly deprovisioned?: boolean | undefined
+}
 /**
  * `OrganizationMembershipPublicUserData` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembershipPublicUserDataEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationMembershipPublicUserData_> {}
+export interface OrganizationMembershipPublicUserDataEncoded {
+  readonly user_id: string
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly profile_image_url?: string | null | undefined
+  readonly image_url: string
+  readonly has_image: boolean
+  readonly identifier?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly banned?: boolean | undefined
+  readonly deprovisioned?: boolean | undefined
+}
 /**
  * `OrganizationMembershipPublicUserData`
  *
@@ -1700,15 +2536,38 @@ const OrganizationMembership_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership_> {}
+export interface OrganizationMembership {
+  readonly id: string
+  readonly object: "organization_membership"
+  readonly role: string
+  readonly roleName?: string | undefined
+  readonly permissions: ReadonlyArray<string>
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly organization: Organization
+  readonly publicUserData?: OrganizationMembershipPublicUserData | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `OrganizationMembership` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembershipEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationMembership_> {}
+export interface OrganizationMembershipEncoded {
+  readonly id: string
+  readonly object?: "organization_membership" | undefined
+  readonly role: string
+  readonly role_name?: string | undefined
+  readonly permissions: ReadonlyArray<string>
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly organization: OrganizationEncoded
+  readonly public_user_data?: OrganizationMembershipPublicUserDataEncoded | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `OrganizationMembership`
  *
@@ -1734,15 +2593,25 @@ const UnknownPasskeyVerification_ = unknownVariant("object", ["verification_pass
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification_> {}
+export interface UnknownPasskeyVerification {
+  readonly object?: string
+  readonly status?: "verified" | (string & {})
+  readonly strategy?: "passkey" | (string & {})
+  readonly nonce?: "nonce" | (string & {})
+  readonly message?: string | null
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownPasskeyVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPasskeyVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownPasskeyVerification_> {}
+export interface UnknownPasskeyVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownPasskeyVerification`
  *
@@ -1770,14 +2639,32 @@ const VerificationPasskey_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey_> {}
+export interface VerificationPasskey {
+  readonly object?: "verification_passkey" | undefined
+  readonly status: "verified" | (string & {})
+  readonly strategy: "passkey" | (string & {})
+  readonly nonce?: "nonce" | (string & {}) | undefined
+  readonly message?: string | null | undefined
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationPasskey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationPasskeyEncoded extends Schema.Schema.Encoded<typeof VerificationPasskey_> {}
+export interface VerificationPasskeyEncoded {
+  readonly object?: "verification_passkey" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly nonce?: string | undefined
+  readonly message?: string | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_passkey`
  *
@@ -1800,14 +2687,26 @@ const Passkey_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface Passkey extends Schema.Schema.Type<typeof Passkey_> {}
+export interface Passkey {
+  readonly id?: string | undefined
+  readonly object: "passkey"
+  readonly name: string
+  readonly lastUsedAt: number
+  readonly verification: UnknownPasskeyVerification | VerificationPasskey | null
+}
 /**
  * `Passkey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PasskeyEncoded extends Schema.Schema.Encoded<typeof Passkey_> {}
+export interface PasskeyEncoded {
+  readonly id?: string | undefined
+  readonly object?: "passkey" | undefined
+  readonly name: string
+  readonly last_used_at: number
+  readonly verification?: UnknownPasskeyVerificationEncoded | VerificationPasskeyEncoded | null | undefined
+}
 /**
  * `Passkey`
  *
@@ -1843,15 +2742,54 @@ const PaymentAttemptEventPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface PaymentAttemptEventPayload extends Schema.Schema.Type<typeof PaymentAttemptEventPayload_> {}
+export interface PaymentAttemptEventPayload {
+  readonly id: string
+  readonly instanceId: string
+  readonly paymentId: string
+  readonly invoiceId?: string | undefined
+  readonly statementId: string
+  readonly gatewayExternalId: string
+  readonly status: "pending" | "paid" | "failed" | (string & {})
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly paidAt: number | null
+  readonly failedAt: number | null
+  readonly failedReason: BillingPaymentFailedReason | null
+  readonly billingDate: number
+  readonly chargeType: "checkout" | "recurring" | (string & {})
+  readonly payee: BillingPayee
+  readonly payer: BillingPayerEventPayload
+  readonly totals: BillingTotals
+  readonly paymentSource: BillingPaymentSource
+  readonly subscriptionItems: ReadonlyArray<BillingSubscriptionItem>
+}
 /**
  * `PaymentAttemptEventPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PaymentAttemptEventPayloadEncoded
-  extends Schema.Schema.Encoded<typeof PaymentAttemptEventPayload_> {}
+export interface PaymentAttemptEventPayloadEncoded {
+  readonly id: string
+  readonly instance_id: string
+  readonly payment_id: string
+  readonly invoice_id?: string | undefined
+  readonly statement_id: string
+  readonly gateway_external_id: string
+  readonly status: string
+  readonly created_at: number
+  readonly updated_at: number
+  readonly paid_at?: number | null | undefined
+  readonly failed_at?: number | null | undefined
+  readonly failed_reason?: BillingPaymentFailedReasonEncoded | null | undefined
+  readonly billing_date: number
+  readonly charge_type: string
+  readonly payee: BillingPayeeEncoded
+  readonly payer: BillingPayerEventPayloadEncoded
+  readonly totals: BillingTotalsEncoded
+  readonly payment_source: BillingPaymentSourceEncoded
+  readonly subscription_items: ReadonlyArray<BillingSubscriptionItemEncoded>
+}
 /**
  * `PaymentAttemptEventPayload`
  *
@@ -1879,14 +2817,32 @@ const Permission_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface Permission extends Schema.Schema.Type<typeof Permission_> {}
+export interface Permission {
+  readonly object: "permission"
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description: string
+  readonly type: string
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Permission` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PermissionEncoded extends Schema.Schema.Encoded<typeof Permission_> {}
+export interface PermissionEncoded {
+  readonly object?: "permission" | undefined
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description: string
+  readonly type: string
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Permission`
  *
@@ -1913,16 +2869,24 @@ const UnknownPhoneNumberVerification_ = unknownVariant("object", ["verification_
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPhoneNumberVerification
-  extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification_> {}
+export interface UnknownPhoneNumberVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy?: "phone_code" | "email_code" | "reset_password_email_code" | "admin" | (string & {})
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly channel?: string | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownPhoneNumberVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPhoneNumberVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownPhoneNumberVerification_> {}
+export interface UnknownPhoneNumberVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownPhoneNumberVerification`
  *
@@ -1956,14 +2920,43 @@ const PhoneNumber_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber_> {}
+export interface PhoneNumber {
+  readonly id?: string | undefined
+  readonly object: "phone_number"
+  readonly phoneNumber: string
+  readonly reservedForSecondFactor?: boolean | undefined
+  readonly defaultSecondFactor?: boolean | undefined
+  readonly reserved: boolean
+  readonly verification: UnknownPhoneNumberVerification | VerificationOtp | VerificationAdmin | null
+  readonly linkedTo: ReadonlyArray<IdentificationLink>
+  readonly backupCodes?: ReadonlyArray<string> | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `PhoneNumber` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PhoneNumberEncoded extends Schema.Schema.Encoded<typeof PhoneNumber_> {}
+export interface PhoneNumberEncoded {
+  readonly id?: string | undefined
+  readonly object?: "phone_number" | undefined
+  readonly phone_number: string
+  readonly reserved_for_second_factor?: boolean | undefined
+  readonly default_second_factor?: boolean | undefined
+  readonly reserved: boolean
+  readonly verification?:
+    | UnknownPhoneNumberVerificationEncoded
+    | VerificationOtpEncoded
+    | VerificationAdminEncoded
+    | null
+    | undefined
+  readonly linked_to: ReadonlyArray<IdentificationLinkEncoded>
+  readonly backup_codes?: ReadonlyArray<string> | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `PhoneNumber`
  *
@@ -1989,14 +2982,34 @@ const Role_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface Role extends Schema.Schema.Type<typeof Role_> {}
+export interface Role {
+  readonly object: "role"
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description: string | null
+  readonly isCreatorEligible?: boolean | undefined
+  readonly permissions: ReadonlyArray<Permission>
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Role` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RoleEncoded extends Schema.Schema.Encoded<typeof Role_> {}
+export interface RoleEncoded {
+  readonly object?: "role" | undefined
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description?: string | null | undefined
+  readonly is_creator_eligible?: boolean | undefined
+  readonly permissions: ReadonlyArray<PermissionEncoded>
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Role`
  *
@@ -2025,14 +3038,40 @@ const SAMLAccountConnection_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection_> {}
+export interface SAMLAccountConnection {
+  readonly id: string
+  readonly name: string
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly active: boolean
+  readonly provider: string
+  readonly syncUserAttributes: boolean
+  readonly allowSubdomains?: boolean | undefined
+  readonly allowIdpInitiated?: boolean | undefined
+  readonly disableAdditionalIdentifications?: boolean | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `SAMLAccountConnection` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccountConnectionEncoded extends Schema.Schema.Encoded<typeof SAMLAccountConnection_> {}
+export interface SAMLAccountConnectionEncoded {
+  readonly id: string
+  readonly name: string
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly active: boolean
+  readonly provider: string
+  readonly sync_user_attributes: boolean
+  readonly allow_subdomains?: boolean | undefined
+  readonly allow_idp_initiated?: boolean | undefined
+  readonly disable_additional_identifications?: boolean | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `SAMLAccountConnection`
  *
@@ -2068,16 +3107,25 @@ const UnknownSAMLAccountVerification_ = unknownVariant(
  * @since 0.1.0
  * @category models
  */
-export interface UnknownSAMLAccountVerification
-  extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification_> {}
+export interface UnknownSAMLAccountVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy?: "saml" | "ticket" | (string & {})
+  readonly externalVerificationRedirectUrl?: string | null
+  readonly error?: ClerkError | null
+  readonly expireAt?: number | null
+  readonly attempts?: number | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownSAMLAccountVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownSAMLAccountVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownSAMLAccountVerification_> {}
+export interface UnknownSAMLAccountVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownSAMLAccountVerification`
  *
@@ -2112,14 +3160,45 @@ const SAMLAccount_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount_> {}
+export interface SAMLAccount {
+  readonly id: string
+  readonly object: "saml_account"
+  readonly provider: string
+  readonly active: boolean
+  readonly emailAddress: string
+  readonly firstName?: string | null | undefined
+  readonly lastName?: string | null | undefined
+  readonly providerUserId?: string | null | undefined
+  readonly lastAuthenticatedAt?: number | null | undefined
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly verification: UnknownSAMLAccountVerification | VerificationSaml | VerificationTicket | null
+  readonly samlConnection?: SAMLAccountConnection | null | undefined
+}
 /**
  * `SAMLAccount` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccountEncoded extends Schema.Schema.Encoded<typeof SAMLAccount_> {}
+export interface SAMLAccountEncoded {
+  readonly id: string
+  readonly object?: "saml_account" | undefined
+  readonly provider: string
+  readonly active: boolean
+  readonly email_address: string
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly provider_user_id?: string | null | undefined
+  readonly last_authenticated_at?: number | null | undefined
+  readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly verification?:
+    | UnknownSAMLAccountVerificationEncoded
+    | VerificationSamlEncoded
+    | VerificationTicketEncoded
+    | null
+    | undefined
+  readonly saml_connection?: SAMLAccountConnectionEncoded | null | undefined
+}
 /**
  * `SAMLAccount`
  *
@@ -2139,14 +3218,22 @@ const SCIMUserMetadata_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata_> {}
+export interface SCIMUserMetadata {
+  readonly directoryId: string
+  readonly directoryEnabled?: boolean | undefined
+  readonly externalId: string | null
+}
 /**
  * `SCIMUserMetadata` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SCIMUserMetadataEncoded extends Schema.Schema.Encoded<typeof SCIMUserMetadata_> {}
+export interface SCIMUserMetadataEncoded {
+  readonly directory_id: string
+  readonly directory_enabled?: boolean | undefined
+  readonly external_id?: string | null | undefined
+}
 /**
  * `SCIMUserMetadata`
  *
@@ -2174,16 +3261,34 @@ const SessionActivityResponse_ = Schema.NullOr(
  * @since 0.1.0
  * @category models
  */
-export interface SessionActivityResponse
-  extends NonNullable<Schema.Schema.Type<typeof SessionActivityResponse_>> {}
+export interface SessionActivityResponse {
+  readonly object: string
+  readonly id: string
+  readonly deviceType?: string | undefined
+  readonly isMobile: boolean
+  readonly browserName?: string | undefined
+  readonly browserVersion?: string | undefined
+  readonly ipAddress?: string | undefined
+  readonly city?: string | undefined
+  readonly country?: string | undefined
+}
 /**
  * `SessionActivityResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SessionActivityResponseEncoded
-  extends NonNullable<Schema.Schema.Encoded<typeof SessionActivityResponse_>> {}
+export interface SessionActivityResponseEncoded {
+  readonly object: string
+  readonly id: string
+  readonly device_type?: string | undefined
+  readonly is_mobile: boolean
+  readonly browser_name?: string | undefined
+  readonly browser_version?: string | undefined
+  readonly ip_address?: string | undefined
+  readonly city?: string | undefined
+  readonly country?: string | undefined
+}
 /**
  * `SessionActivityResponse`
  *
@@ -2218,14 +3323,50 @@ const Session_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface Session extends Schema.Schema.Type<typeof Session_> {}
+export interface Session {
+  readonly object: "session"
+  readonly id: string
+  readonly userId: string
+  readonly clientId: string
+  readonly actor?: { readonly [key: string]: unknown } | null | undefined
+  readonly status:
+    | "active"
+    | "revoked"
+    | "ended"
+    | "expired"
+    | "removed"
+    | "abandoned"
+    | "replaced"
+    | (string & {})
+  readonly lastActiveOrganizationId?: string | null | undefined
+  readonly lastActiveAt: number
+  readonly latestActivity?: SessionActivityResponse | null | null | undefined
+  readonly expireAt: number
+  readonly abandonAt: number
+  readonly updatedAt: number
+  readonly createdAt: number
+}
 /**
  * `Session` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SessionEncoded extends Schema.Schema.Encoded<typeof Session_> {}
+export interface SessionEncoded {
+  readonly object?: "session" | undefined
+  readonly id: string
+  readonly user_id: string
+  readonly client_id: string
+  readonly actor?: { readonly [key: string]: unknown } | null | undefined
+  readonly status: string
+  readonly last_active_organization_id?: string | null | undefined
+  readonly last_active_at: number
+  readonly latest_activity?: SessionActivityResponseEncoded | null | null | undefined
+  readonly expire_at: number
+  readonly abandon_at: number
+  readonly updated_at: number
+  readonly created_at: number
+}
 /**
  * `Session`
  *
@@ -2260,16 +3401,32 @@ const UnknownWeb3WalletVerification_ = unknownVariant("object", ["verification_w
  * @since 0.1.0
  * @category models
  */
-export interface UnknownWeb3WalletVerification
-  extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification_> {}
+export interface UnknownWeb3WalletVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy?:
+    | "web3_metamask_signature"
+    | "web3_base_signature"
+    | "web3_coinbase_wallet_signature"
+    | "web3_okx_wallet_signature"
+    | "web3_solana_signature"
+    | "admin"
+    | (string & {})
+  readonly nonce?: string | null
+  readonly message?: string | null
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownWeb3WalletVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownWeb3WalletVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownWeb3WalletVerification_> {}
+export interface UnknownWeb3WalletVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownWeb3WalletVerification`
  *
@@ -2303,14 +3460,38 @@ const VerificationWeb3_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3_> {}
+export interface VerificationWeb3 {
+  readonly object?: "verification_web3" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy:
+    | "web3_metamask_signature"
+    | "web3_base_signature"
+    | "web3_coinbase_wallet_signature"
+    | "web3_okx_wallet_signature"
+    | "web3_solana_signature"
+    | (string & {})
+  readonly nonce?: string | null | undefined
+  readonly message?: string | null | undefined
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationWeb3` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationWeb3Encoded extends Schema.Schema.Encoded<typeof VerificationWeb3_> {}
+export interface VerificationWeb3Encoded {
+  readonly object?: "verification_web3" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly nonce?: string | null | undefined
+  readonly message?: string | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_web3`
  *
@@ -2336,14 +3517,33 @@ const Web3Wallet_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet_> {}
+export interface Web3Wallet {
+  readonly id?: string | undefined
+  readonly object: "web3_wallet"
+  readonly web3Wallet: string
+  readonly verification: UnknownWeb3WalletVerification | VerificationWeb3 | VerificationAdmin | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Web3Wallet` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Web3WalletEncoded extends Schema.Schema.Encoded<typeof Web3Wallet_> {}
+export interface Web3WalletEncoded {
+  readonly id?: string | undefined
+  readonly object?: "web3_wallet" | undefined
+  readonly web3_wallet: string
+  readonly verification?:
+    | UnknownWeb3WalletVerificationEncoded
+    | VerificationWeb3Encoded
+    | VerificationAdminEncoded
+    | null
+    | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Web3Wallet`
  *
@@ -2406,14 +3606,108 @@ const User_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface User extends Schema.Schema.Type<typeof User_> {}
+export interface User {
+  readonly id: string
+  readonly object: "user"
+  readonly externalId: string | null
+  readonly primaryEmailAddressId: string | null
+  readonly primaryPhoneNumberId: string | null
+  readonly primaryWeb3WalletId: string | null
+  readonly username: string | null
+  readonly firstName: string | null
+  readonly lastName: string | null
+  readonly locale?: string | null | undefined
+  readonly profileImageUrl?: string | undefined
+  readonly imageUrl?: string | undefined
+  readonly hasImage: boolean
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly unsafeMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly emailAddresses: ReadonlyArray<EmailAddress>
+  readonly phoneNumbers: ReadonlyArray<PhoneNumber>
+  readonly web3Wallets: ReadonlyArray<Web3Wallet>
+  readonly passkeys: ReadonlyArray<Passkey>
+  readonly passwordEnabled: boolean
+  readonly twoFactorEnabled: boolean
+  readonly totpEnabled: boolean
+  readonly backupCodeEnabled: boolean
+  readonly mfaEnabledAt: number | null
+  readonly mfaDisabledAt: number | null
+  readonly passwordLastUpdatedAt?: number | null | undefined
+  readonly externalAccounts: ReadonlyArray<ExternalAccountWithVerification>
+  readonly samlAccounts: ReadonlyArray<SAMLAccount>
+  readonly enterpriseAccounts: ReadonlyArray<EnterpriseAccount>
+  readonly organizationMemberships?: ReadonlyArray<OrganizationMembership> | undefined
+  readonly lastSignInAt: number | null
+  readonly banned: boolean
+  readonly locked: boolean
+  readonly deprovisioned?: boolean | undefined
+  readonly lockoutExpiresInSeconds: number | null
+  readonly verificationAttemptsRemaining: number | null
+  readonly updatedAt: number
+  readonly createdAt: number
+  readonly deleteSelfEnabled: boolean
+  readonly createOrganizationEnabled: boolean
+  readonly createOrganizationsLimit?: number | null | undefined
+  readonly lastActiveAt: number | null
+  readonly legalAcceptedAt: number | null
+  readonly bypassClientTrust?: boolean | undefined
+  readonly scim?: SCIMUserMetadata | null | undefined
+}
 /**
  * `User` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UserEncoded extends Schema.Schema.Encoded<typeof User_> {}
+export interface UserEncoded {
+  readonly id: string
+  readonly object?: "user" | undefined
+  readonly external_id?: string | null | undefined
+  readonly primary_email_address_id?: string | null | undefined
+  readonly primary_phone_number_id?: string | null | undefined
+  readonly primary_web3_wallet_id?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly locale?: string | null | undefined
+  readonly profile_image_url?: string | undefined
+  readonly image_url?: string | undefined
+  readonly has_image: boolean
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly unsafe_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly email_addresses: ReadonlyArray<EmailAddressEncoded>
+  readonly phone_numbers: ReadonlyArray<PhoneNumberEncoded>
+  readonly web3_wallets: ReadonlyArray<Web3WalletEncoded>
+  readonly passkeys: ReadonlyArray<PasskeyEncoded>
+  readonly password_enabled: boolean
+  readonly two_factor_enabled: boolean
+  readonly totp_enabled: boolean
+  readonly backup_code_enabled: boolean
+  readonly mfa_enabled_at?: number | null | undefined
+  readonly mfa_disabled_at?: number | null | undefined
+  readonly password_last_updated_at?: number | null | undefined
+  readonly external_accounts: ReadonlyArray<ExternalAccountWithVerificationEncoded>
+  readonly saml_accounts: ReadonlyArray<SAMLAccountEncoded>
+  readonly enterprise_accounts: ReadonlyArray<EnterpriseAccountEncoded>
+  readonly organization_memberships?: ReadonlyArray<OrganizationMembershipEncoded> | undefined
+  readonly last_sign_in_at?: number | null | undefined
+  readonly banned: boolean
+  readonly locked: boolean
+  readonly deprovisioned?: boolean | undefined
+  readonly lockout_expires_in_seconds?: number | null | undefined
+  readonly verification_attempts_remaining?: number | null | undefined
+  readonly updated_at: number
+  readonly created_at: number
+  readonly delete_self_enabled: boolean
+  readonly create_organization_enabled: boolean
+  readonly create_organizations_limit?: number | null | undefined
+  readonly last_active_at?: number | null | undefined
+  readonly legal_accepted_at?: number | null | undefined
+  readonly bypass_client_trust?: boolean | undefined
+  readonly scim?: SCIMUserMetadataEncoded | null | undefined
+}
 /**
  * `User`
  *
@@ -2444,14 +3738,52 @@ const SessionEventPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface SessionEventPayload extends Schema.Schema.Type<typeof SessionEventPayload_> {}
+export interface SessionEventPayload {
+  readonly object: "session"
+  readonly id: string
+  readonly userId: string
+  readonly clientId: string
+  readonly actor?: { readonly [key: string]: unknown } | null | undefined
+  readonly status:
+    | "active"
+    | "revoked"
+    | "ended"
+    | "expired"
+    | "removed"
+    | "abandoned"
+    | "replaced"
+    | (string & {})
+  readonly lastActiveOrganizationId?: string | null | undefined
+  readonly lastActiveAt: number
+  readonly latestActivity?: SessionActivityResponse | null | null | undefined
+  readonly expireAt: number
+  readonly abandonAt: number
+  readonly updatedAt: number
+  readonly createdAt: number
+  readonly user: User
+}
 /**
  * `SessionEventPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SessionEventPayloadEncoded extends Schema.Schema.Encoded<typeof SessionEventPayload_> {}
+export interface SessionEventPayloadEncoded {
+  readonly object?: "session" | undefined
+  readonly id: string
+  readonly user_id: string
+  readonly client_id: string
+  readonly actor?: { readonly [key: string]: unknown } | null | undefined
+  readonly status: string
+  readonly last_active_organization_id?: string | null | undefined
+  readonly last_active_at: number
+  readonly latest_activity?: SessionActivityResponseEncoded | null | null | undefined
+  readonly expire_at: number
+  readonly abandon_at: number
+  readonly updated_at: number
+  readonly created_at: number
+  readonly user: UserEncoded
+}
 /**
  * `SessionEventPayload`
  *
@@ -2481,14 +3813,40 @@ const SmsEventPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface SmsEventPayload extends Schema.Schema.Type<typeof SmsEventPayload_> {}
+export interface SmsEventPayload {
+  readonly object: string
+  readonly id: string
+  readonly slug?: string | null | undefined
+  readonly fromPhoneNumber: string
+  readonly toPhoneNumber: string
+  readonly phoneNumberId?: string | null | undefined
+  readonly userId?: string | null | undefined
+  readonly message: string
+  readonly status: string
+  readonly data: { readonly [key: string]: unknown }
+  readonly deliveredByClerk: boolean
+  readonly createdAtMs?: number | undefined
+}
 /**
  * `SmsEventPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SmsEventPayloadEncoded extends Schema.Schema.Encoded<typeof SmsEventPayload_> {}
+export interface SmsEventPayloadEncoded {
+  readonly object: string
+  readonly id: string
+  readonly slug?: string | null | undefined
+  readonly from_phone_number: string
+  readonly to_phone_number: string
+  readonly phone_number_id?: string | null | undefined
+  readonly user_id?: string | null | undefined
+  readonly message: string
+  readonly status: string
+  readonly data: { readonly [key: string]: unknown }
+  readonly delivered_by_clerk: boolean
+  readonly created_at_ms?: number | undefined
+}
 /**
  * `SmsEventPayload`
  *
@@ -2519,15 +3877,44 @@ const SubscriptionEventPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface SubscriptionEventPayload extends Schema.Schema.Type<typeof SubscriptionEventPayload_> {}
+export interface SubscriptionEventPayload {
+  readonly object: "commerce_subscription"
+  readonly id: string
+  readonly status: "ended" | "canceled" | "abandoned" | "past_due" | "active" | "incomplete" | (string & {})
+  readonly activeAt: number | null
+  readonly canceledAt: number | null
+  readonly createdAt: number
+  readonly endedAt: number | null
+  readonly pastDueAt: number | null
+  readonly updatedAt: number
+  readonly latestPaymentId: string | null
+  readonly payerId: string
+  readonly payer: BillingPayerEventPayload
+  readonly paymentSourceId: string | null
+  readonly items: ReadonlyArray<BillingSubscriptionItemEventPayload>
+}
 /**
  * `SubscriptionEventPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SubscriptionEventPayloadEncoded
-  extends Schema.Schema.Encoded<typeof SubscriptionEventPayload_> {}
+export interface SubscriptionEventPayloadEncoded {
+  readonly object?: "commerce_subscription" | undefined
+  readonly id: string
+  readonly status: string
+  readonly active_at?: number | null | undefined
+  readonly canceled_at?: number | null | undefined
+  readonly created_at: number
+  readonly ended_at?: number | null | undefined
+  readonly past_due_at?: number | null | undefined
+  readonly updated_at: number
+  readonly latest_payment_id?: string | null | undefined
+  readonly payer_id: string
+  readonly payer: BillingPayerEventPayloadEncoded
+  readonly payment_source_id?: string | null | undefined
+  readonly items: ReadonlyArray<BillingSubscriptionItemEventPayloadEncoded>
+}
 /**
  * `SubscriptionEventPayload`
  *
@@ -2555,14 +3942,32 @@ const WaitlistEntry_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface WaitlistEntry extends Schema.Schema.Type<typeof WaitlistEntry_> {}
+export interface WaitlistEntry {
+  readonly object: "waitlist_entry" | "waitlistEntry"
+  readonly id: string
+  readonly emailAddress: string
+  readonly status: "pending" | "invited" | "rejected" | "completed" | (string & {})
+  readonly isLocked?: boolean | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly invitation?: Invitation | null | undefined
+}
 /**
  * `WaitlistEntry` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface WaitlistEntryEncoded extends Schema.Schema.Encoded<typeof WaitlistEntry_> {}
+export interface WaitlistEntryEncoded {
+  readonly object: "waitlist_entry" | "waitlistEntry"
+  readonly id: string
+  readonly email_address: string
+  readonly status: string
+  readonly is_locked?: boolean | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly invitation?: InvitationEncoded | null | undefined
+}
 /**
  * `WaitlistEntry`
  *
@@ -2581,16 +3986,20 @@ const WebhookEventPayloadEventAttributesHttpRequest_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface WebhookEventPayloadEventAttributesHttpRequest
-  extends Schema.Schema.Type<typeof WebhookEventPayloadEventAttributesHttpRequest_> {}
+export interface WebhookEventPayloadEventAttributesHttpRequest {
+  readonly clientIp?: string | undefined
+  readonly userAgent?: string | undefined
+}
 /**
  * `WebhookEventPayloadEventAttributesHttpRequest` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface WebhookEventPayloadEventAttributesHttpRequestEncoded
-  extends Schema.Schema.Encoded<typeof WebhookEventPayloadEventAttributesHttpRequest_> {}
+export interface WebhookEventPayloadEventAttributesHttpRequestEncoded {
+  readonly client_ip?: string | undefined
+  readonly user_agent?: string | undefined
+}
 /**
  * `WebhookEventPayloadEventAttributesHttpRequest`
  *
@@ -2611,16 +4020,18 @@ const WebhookEventPayloadEventAttributes_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface WebhookEventPayloadEventAttributes
-  extends Schema.Schema.Type<typeof WebhookEventPayloadEventAttributes_> {}
+export interface WebhookEventPayloadEventAttributes {
+  readonly httpRequest?: WebhookEventPayloadEventAttributesHttpRequest | undefined
+}
 /**
  * `WebhookEventPayloadEventAttributes` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface WebhookEventPayloadEventAttributesEncoded
-  extends Schema.Schema.Encoded<typeof WebhookEventPayloadEventAttributes_> {}
+export interface WebhookEventPayloadEventAttributesEncoded {
+  readonly http_request?: WebhookEventPayloadEventAttributesHttpRequestEncoded | undefined
+}
 /**
  * `WebhookEventPayloadEventAttributes`
  *
@@ -2645,14 +4056,26 @@ const WebhookEventPayload_ = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export interface WebhookEventPayload extends Schema.Schema.Type<typeof WebhookEventPayload_> {}
+export interface WebhookEventPayload {
+  readonly object: string
+  readonly type: string
+  readonly eventAttributes?: WebhookEventPayloadEventAttributes | undefined
+  readonly timestamp: number
+  readonly instanceId: string
+}
 /**
  * `WebhookEventPayload` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface WebhookEventPayloadEncoded extends Schema.Schema.Encoded<typeof WebhookEventPayload_> {}
+export interface WebhookEventPayloadEncoded {
+  readonly object: string
+  readonly type: string
+  readonly event_attributes?: WebhookEventPayloadEventAttributesEncoded | undefined
+  readonly timestamp: number
+  readonly instance_id: string
+}
 /**
  * `WebhookEventPayload`
  *

@@ -69,16 +69,44 @@ const CreateAdminPortalLinkTokenResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CreateAdminPortalLinkTokenResponse
-  extends Schema.Schema.Type<typeof CreateAdminPortalLinkTokenResponse_> {}
+export interface CreateAdminPortalLinkTokenResponse {
+  readonly object: "admin_portal_link_token"
+  readonly id: string
+  readonly adminPortalLinkId: string
+  readonly instanceId: string
+  readonly organizationId: string | null
+  readonly itContactId: string | null
+  readonly scopes: ReadonlyArray<string> | null
+  readonly token: string
+  readonly revoked: boolean
+  readonly revocationReason: string | null
+  readonly expired: boolean
+  readonly expiration: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `CreateAdminPortalLinkTokenResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CreateAdminPortalLinkTokenResponseEncoded
-  extends Schema.Schema.Encoded<typeof CreateAdminPortalLinkTokenResponse_> {}
+export interface CreateAdminPortalLinkTokenResponseEncoded {
+  readonly object?: "admin_portal_link_token" | undefined
+  readonly id: string
+  readonly admin_portal_link_id: string
+  readonly instance_id: string
+  readonly organization_id?: string | null | undefined
+  readonly it_contact_id?: string | null | undefined
+  readonly scopes?: ReadonlyArray<string> | null | undefined
+  readonly token: string
+  readonly revoked: boolean
+  readonly revocation_reason?: string | null | undefined
+  readonly expired: boolean
+  readonly expiration?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * What `createAdminPortalLinkToken` answers.
  *
@@ -163,16 +191,42 @@ const RevokeAdminPortalLinkTokenResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface RevokeAdminPortalLinkTokenResponse
-  extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenResponse_> {}
+export interface RevokeAdminPortalLinkTokenResponse {
+  readonly object: "admin_portal_link_token"
+  readonly id: string
+  readonly adminPortalLinkId: string
+  readonly instanceId: string
+  readonly organizationId: string | null
+  readonly itContactId: string | null
+  readonly scopes: ReadonlyArray<string> | null
+  readonly revoked: boolean
+  readonly revocationReason: string | null
+  readonly expired: boolean
+  readonly expiration: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `RevokeAdminPortalLinkTokenResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RevokeAdminPortalLinkTokenResponseEncoded
-  extends Schema.Schema.Encoded<typeof RevokeAdminPortalLinkTokenResponse_> {}
+export interface RevokeAdminPortalLinkTokenResponseEncoded {
+  readonly object?: "admin_portal_link_token" | undefined
+  readonly id: string
+  readonly admin_portal_link_id: string
+  readonly instance_id: string
+  readonly organization_id?: string | null | undefined
+  readonly it_contact_id?: string | null | undefined
+  readonly scopes?: ReadonlyArray<string> | null | undefined
+  readonly revoked: boolean
+  readonly revocation_reason?: string | null | undefined
+  readonly expired: boolean
+  readonly expiration?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * What `revokeAdminPortalLinkToken` answers.
  *

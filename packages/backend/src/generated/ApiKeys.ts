@@ -78,14 +78,54 @@ const GetApiKeysResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface GetApiKeysResponse extends Schema.Schema.Type<typeof GetApiKeysResponse_> {}
+export interface GetApiKeysResponse {
+  readonly data: ReadonlyArray<{
+    readonly object: "api_key"
+    readonly id: string
+    readonly type: string
+    readonly subject: string
+    readonly name: string
+    readonly description?: string | null | undefined
+    readonly claims: unknown | null
+    readonly scopes: ReadonlyArray<string>
+    readonly revoked: boolean
+    readonly revocationReason: string | null
+    readonly expired: boolean
+    readonly expiration: number | null
+    readonly createdBy: string | null
+    readonly lastUsedAt: number | null
+    readonly createdAt: number
+    readonly updatedAt: number
+  }>
+  readonly totalCount: number
+}
 /**
  * `GetApiKeysResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface GetApiKeysResponseEncoded extends Schema.Schema.Encoded<typeof GetApiKeysResponse_> {}
+export interface GetApiKeysResponseEncoded {
+  readonly data: ReadonlyArray<{
+    readonly object?: "api_key" | undefined
+    readonly id: string
+    readonly type: string
+    readonly subject: string
+    readonly name: string
+    readonly description?: string | null | undefined
+    readonly claims?: unknown | null | undefined
+    readonly scopes: ReadonlyArray<string>
+    readonly revoked: boolean
+    readonly revocation_reason?: string | null | undefined
+    readonly expired: boolean
+    readonly expiration?: number | null | undefined
+    readonly created_by?: string | null | undefined
+    readonly last_used_at?: number | null | undefined
+    readonly created_at: number
+    readonly updated_at: number
+  }>
+  readonly total_count: number
+}
 /**
  * What `getApiKeys` answers.
  *
@@ -191,14 +231,50 @@ const CreateApiKeyResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CreateApiKeyResponse extends Schema.Schema.Type<typeof CreateApiKeyResponse_> {}
+export interface CreateApiKeyResponse {
+  readonly object: "api_key"
+  readonly id: string
+  readonly type: string
+  readonly subject: string
+  readonly name: string
+  readonly description?: string | null | undefined
+  readonly claims: unknown | null
+  readonly scopes: ReadonlyArray<string>
+  readonly secret: string
+  readonly revoked: boolean
+  readonly revocationReason: string | null
+  readonly expired: boolean
+  readonly expiration: number | null
+  readonly createdBy: string | null
+  readonly lastUsedAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `CreateApiKeyResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CreateApiKeyResponseEncoded extends Schema.Schema.Encoded<typeof CreateApiKeyResponse_> {}
+export interface CreateApiKeyResponseEncoded {
+  readonly object?: "api_key" | undefined
+  readonly id: string
+  readonly type: string
+  readonly subject: string
+  readonly name: string
+  readonly description?: string | null | undefined
+  readonly claims?: unknown | null | undefined
+  readonly scopes: ReadonlyArray<string>
+  readonly secret: string
+  readonly revoked: boolean
+  readonly revocation_reason?: string | null | undefined
+  readonly expired: boolean
+  readonly expiration?: number | null | undefined
+  readonly created_by?: string | null | undefined
+  readonly last_used_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * What `createApiKey` answers.
  *
@@ -282,14 +358,48 @@ const ApiKey_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ApiKey extends Schema.Schema.Type<typeof ApiKey_> {}
+export interface ApiKey {
+  readonly object: "api_key"
+  readonly id: string
+  readonly type: string
+  readonly subject: string
+  readonly name: string
+  readonly description?: string | null | undefined
+  readonly claims: unknown | null
+  readonly scopes: ReadonlyArray<string>
+  readonly revoked: boolean
+  readonly revocationReason: string | null
+  readonly expired: boolean
+  readonly expiration: number | null
+  readonly createdBy: string | null
+  readonly lastUsedAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `ApiKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ApiKeyEncoded extends Schema.Schema.Encoded<typeof ApiKey_> {}
+export interface ApiKeyEncoded {
+  readonly object?: "api_key" | undefined
+  readonly id: string
+  readonly type: string
+  readonly subject: string
+  readonly name: string
+  readonly description?: string | null | undefined
+  readonly claims?: unknown | null | undefined
+  readonly scopes: ReadonlyArray<string>
+  readonly revoked: boolean
+  readonly revocation_reason?: string | null | undefined
+  readonly expired: boolean
+  readonly expiration?: number | null | undefined
+  readonly created_by?: string | null | undefined
+  readonly last_used_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * What `getApiKey` answers.
  *
@@ -401,14 +511,22 @@ const DeleteApiKeyResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface DeleteApiKeyResponse extends Schema.Schema.Type<typeof DeleteApiKeyResponse_> {}
+export interface DeleteApiKeyResponse {
+  readonly id: string
+  readonly object: "api_key"
+  readonly deleted: true
+}
 /**
  * `DeleteApiKeyResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DeleteApiKeyResponseEncoded extends Schema.Schema.Encoded<typeof DeleteApiKeyResponse_> {}
+export interface DeleteApiKeyResponseEncoded {
+  readonly id: string
+  readonly object?: "api_key" | undefined
+  readonly deleted: true
+}
 /**
  * What `deleteApiKey` answers.
  *
@@ -466,15 +584,18 @@ const GetApiKeySecretResponse_ = withCompiledDecode(Schema.Struct({ secret: Sche
  * @since 0.1.0
  * @category models
  */
-export interface GetApiKeySecretResponse extends Schema.Schema.Type<typeof GetApiKeySecretResponse_> {}
+export interface GetApiKeySecretResponse {
+  readonly secret: string
+}
 /**
  * `GetApiKeySecretResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface GetApiKeySecretResponseEncoded
-  extends Schema.Schema.Encoded<typeof GetApiKeySecretResponse_> {}
+export interface GetApiKeySecretResponseEncoded {
+  readonly secret: string
+}
 /**
  * What `getApiKeySecret` answers.
  *

@@ -50,16 +50,28 @@ const UpdateInstanceSettingsResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface UpdateInstanceSettingsResponse
-  extends Schema.Schema.Type<typeof UpdateInstanceSettingsResponse_> {}
+export interface UpdateInstanceSettingsResponse {
+  readonly object?: "instance_settings" | undefined
+  readonly id?: string | undefined
+  readonly restrictedToAllowlist?: boolean | undefined
+  readonly fromEmailAddress?: string | undefined
+  readonly progressiveSignUp?: boolean | undefined
+  readonly enhancedEmailDeliverability?: boolean | undefined
+}
 /**
  * `UpdateInstanceSettingsResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UpdateInstanceSettingsResponseEncoded
-  extends Schema.Schema.Encoded<typeof UpdateInstanceSettingsResponse_> {}
+export interface UpdateInstanceSettingsResponseEncoded {
+  readonly object?: "instance_settings" | undefined
+  readonly id?: string | undefined
+  readonly restricted_to_allowlist?: boolean | undefined
+  readonly from_email_address?: string | undefined
+  readonly progressive_sign_up?: boolean | undefined
+  readonly enhanced_email_deliverability?: boolean | undefined
+}
 /**
  * What `updateInstanceSettings` answers.
  *

@@ -215,16 +215,30 @@ const PrepareVerificationResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface PrepareVerificationResponse
-  extends Schema.Schema.Type<typeof PrepareVerificationResponse_> {}
+export interface PrepareVerificationResponse {
+  readonly object?: string | undefined
+  readonly id?: string | undefined
+  readonly status?: string | undefined
+  readonly strategy?: string | undefined
+  readonly attempts?: number | null | undefined
+  readonly expireAt?: number | null | undefined
+  readonly channel?: string | null | undefined
+}
 /**
  * `PrepareVerificationResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PrepareVerificationResponseEncoded
-  extends Schema.Schema.Encoded<typeof PrepareVerificationResponse_> {}
+export interface PrepareVerificationResponseEncoded {
+  readonly object?: string | undefined
+  readonly id?: string | undefined
+  readonly status?: string | undefined
+  readonly strategy?: string | undefined
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly channel?: string | null | undefined
+}
 /**
  * What `prepareVerification` answers.
  *

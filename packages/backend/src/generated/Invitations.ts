@@ -221,14 +221,36 @@ const RevokeResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface RevokeResponse extends Schema.Schema.Type<typeof RevokeResponse_> {}
+export interface RevokeResponse {
+  readonly object: "invitation"
+  readonly id: string
+  readonly emailAddress: string
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly revoked?: true | undefined
+  readonly status: "revoked" | (string & {})
+  readonly url?: string | undefined
+  readonly expiresAt?: number | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `RevokeResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RevokeResponseEncoded extends Schema.Schema.Encoded<typeof RevokeResponse_> {}
+export interface RevokeResponseEncoded {
+  readonly object?: "invitation" | undefined
+  readonly id: string
+  readonly email_address: string
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly revoked?: true | undefined
+  readonly status: string
+  readonly url?: string | undefined
+  readonly expires_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * What `revoke` answers.
  *

@@ -76,14 +76,46 @@ const ListTokensResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ListTokensResponse extends Schema.Schema.Type<typeof ListTokensResponse_> {}
+export interface ListTokensResponse {
+  readonly m2mTokens: ReadonlyArray<{
+    readonly object: "machine_to_machine_token"
+    readonly id: string
+    readonly subject: string
+    readonly claims?: unknown | null | undefined
+    readonly scopes?: ReadonlyArray<string> | undefined
+    readonly revoked: boolean
+    readonly revocationReason: string | null
+    readonly expired: boolean
+    readonly expiration: number | null
+    readonly lastUsedAt: number | null
+    readonly createdAt: number
+    readonly updatedAt: number
+  }>
+  readonly totalCount: number
+}
 /**
  * `ListTokensResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ListTokensResponseEncoded extends Schema.Schema.Encoded<typeof ListTokensResponse_> {}
+export interface ListTokensResponseEncoded {
+  readonly m2m_tokens: ReadonlyArray<{
+    readonly object?: "machine_to_machine_token" | undefined
+    readonly id: string
+    readonly subject: string
+    readonly claims?: unknown | null | undefined
+    readonly scopes?: ReadonlyArray<string> | undefined
+    readonly revoked: boolean
+    readonly revocation_reason?: string | null | undefined
+    readonly expired: boolean
+    readonly expiration?: number | null | undefined
+    readonly last_used_at?: number | null | undefined
+    readonly created_at: number
+    readonly updated_at: number
+  }>
+  readonly total_count: number
+}
 /**
  * What `listTokens` answers.
  *
@@ -184,14 +216,42 @@ const CreateTokenResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse_> {}
+export interface CreateTokenResponse {
+  readonly object: "machine_to_machine_token"
+  readonly id: string
+  readonly subject: string
+  readonly claims?: unknown | null | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly token: string
+  readonly revoked: boolean
+  readonly revocationReason: string | null
+  readonly expired: boolean
+  readonly expiration: number | null
+  readonly lastUsedAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `CreateTokenResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CreateTokenResponseEncoded extends Schema.Schema.Encoded<typeof CreateTokenResponse_> {}
+export interface CreateTokenResponseEncoded {
+  readonly object?: "machine_to_machine_token" | undefined
+  readonly id: string
+  readonly subject: string
+  readonly claims?: unknown | null | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly token: string
+  readonly revoked: boolean
+  readonly revocation_reason?: string | null | undefined
+  readonly expired: boolean
+  readonly expiration?: number | null | undefined
+  readonly last_used_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * What `createToken` answers.
  *
@@ -268,14 +328,40 @@ const MachineToMachineToken_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface MachineToMachineToken extends Schema.Schema.Type<typeof MachineToMachineToken_> {}
+export interface MachineToMachineToken {
+  readonly object: "machine_to_machine_token"
+  readonly id: string
+  readonly subject: string
+  readonly claims?: unknown | null | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly revoked: boolean
+  readonly revocationReason: string | null
+  readonly expired: boolean
+  readonly expiration: number | null
+  readonly lastUsedAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `MachineToMachineToken` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface MachineToMachineTokenEncoded extends Schema.Schema.Encoded<typeof MachineToMachineToken_> {}
+export interface MachineToMachineTokenEncoded {
+  readonly object?: "machine_to_machine_token" | undefined
+  readonly id: string
+  readonly subject: string
+  readonly claims?: unknown | null | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly revoked: boolean
+  readonly revocation_reason?: string | null | undefined
+  readonly expired: boolean
+  readonly expiration?: number | null | undefined
+  readonly last_used_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * What `revokeToken` answers.
  *

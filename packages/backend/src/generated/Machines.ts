@@ -43,14 +43,20 @@ const ListResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ListResponse extends Schema.Schema.Type<typeof ListResponse_> {}
+export interface ListResponse {
+  readonly data: ReadonlyArray<Models.Machine>
+  readonly totalCount: number
+}
 /**
  * `ListResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListResponse_> {}
+export interface ListResponseEncoded {
+  readonly data: ReadonlyArray<Models.MachineEncoded>
+  readonly total_count: number
+}
 /**
  * What `list` answers.
  *
@@ -137,14 +143,34 @@ const CreateResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CreateResponse extends Schema.Schema.Type<typeof CreateResponse_> {}
+export interface CreateResponse {
+  readonly object: "machine"
+  readonly id: string
+  readonly name: string
+  readonly instanceId: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly defaultTokenTtl?: number | undefined
+  readonly scopedMachines: ReadonlyArray<Models.MachineWithoutScopedMachines>
+  readonly secretKey: string
+}
 /**
  * `CreateResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CreateResponseEncoded extends Schema.Schema.Encoded<typeof CreateResponse_> {}
+export interface CreateResponseEncoded {
+  readonly object?: "machine" | undefined
+  readonly id: string
+  readonly name: string
+  readonly instance_id: string
+  readonly created_at: number
+  readonly updated_at: number
+  readonly default_token_ttl?: number | undefined
+  readonly scoped_machines: ReadonlyArray<Models.MachineWithoutScopedMachinesEncoded>
+  readonly secret_key: string
+}
 /**
  * What `create` answers.
  *
@@ -282,14 +308,22 @@ const DeleteResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface DeleteResponse extends Schema.Schema.Type<typeof DeleteResponse_> {}
+export interface DeleteResponse {
+  readonly object: "machine"
+  readonly id: string
+  readonly deleted: true
+}
 /**
  * `DeleteResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DeleteResponseEncoded extends Schema.Schema.Encoded<typeof DeleteResponse_> {}
+export interface DeleteResponseEncoded {
+  readonly object?: "machine" | undefined
+  readonly id: string
+  readonly deleted: true
+}
 /**
  * What `delete` answers.
  *
@@ -350,14 +384,20 @@ const MachineSecretKey_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface MachineSecretKey extends Schema.Schema.Type<typeof MachineSecretKey_> {}
+export interface MachineSecretKey {
+  readonly object: "machine_secret_key"
+  readonly secret: string
+}
 /**
  * `MachineSecretKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface MachineSecretKeyEncoded extends Schema.Schema.Encoded<typeof MachineSecretKey_> {}
+export interface MachineSecretKeyEncoded {
+  readonly object?: "machine_secret_key" | undefined
+  readonly secret: string
+}
 /**
  * What `getSecretKey` answers.
  *
@@ -502,14 +542,24 @@ const DeleteScopeResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface DeleteScopeResponse extends Schema.Schema.Type<typeof DeleteScopeResponse_> {}
+export interface DeleteScopeResponse {
+  readonly object: "machine_scope"
+  readonly fromMachineId: string
+  readonly toMachineId: string
+  readonly deleted: true
+}
 /**
  * `DeleteScopeResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DeleteScopeResponseEncoded extends Schema.Schema.Encoded<typeof DeleteScopeResponse_> {}
+export interface DeleteScopeResponseEncoded {
+  readonly object?: "machine_scope" | undefined
+  readonly from_machine_id: string
+  readonly to_machine_id: string
+  readonly deleted: true
+}
 /**
  * What `deleteScope` answers.
  *

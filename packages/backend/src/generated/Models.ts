@@ -55,14 +55,34 @@ const ActorToken_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ActorToken extends Schema.Schema.Type<typeof ActorToken_> {}
+export interface ActorToken {
+  readonly object: "actor_token"
+  readonly id: string
+  readonly status: "pending" | "accepted" | "revoked" | (string & {})
+  readonly userId: string
+  readonly actor: { readonly [key: string]: unknown }
+  readonly token?: string | undefined
+  readonly url?: string | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `ActorToken` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ActorTokenEncoded extends Schema.Schema.Encoded<typeof ActorToken_> {}
+export interface ActorTokenEncoded {
+  readonly object?: "actor_token" | undefined
+  readonly id: string
+  readonly status: string
+  readonly user_id: string
+  readonly actor: { readonly [key: string]: unknown }
+  readonly token?: string | undefined
+  readonly url?: string | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `ActorToken`
  *
@@ -98,15 +118,26 @@ const AdjustCreditBalanceRequest_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface AdjustCreditBalanceRequest extends Schema.Schema.Type<typeof AdjustCreditBalanceRequest_> {}
+export interface AdjustCreditBalanceRequest {
+  readonly amount: number
+  readonly action: "increase" | "decrease" | (string & {})
+  readonly currency?: string | undefined
+  readonly idempotencyKey: string
+  readonly note?: string | undefined
+}
 /**
  * `AdjustCreditBalanceRequest` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface AdjustCreditBalanceRequestEncoded
-  extends Schema.Schema.Encoded<typeof AdjustCreditBalanceRequest_> {}
+export interface AdjustCreditBalanceRequestEncoded {
+  readonly amount: number
+  readonly action: string
+  readonly currency?: string | undefined
+  readonly idempotency_key: string
+  readonly note?: string | undefined
+}
 /**
  * `AdjustCreditBalanceRequest`
  *
@@ -143,14 +174,26 @@ const AgentTask_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface AgentTask extends Schema.Schema.Type<typeof AgentTask_> {}
+export interface AgentTask {
+  readonly object: "agent_task"
+  readonly agentId: string
+  readonly agentTaskId: string
+  readonly taskId: string
+  readonly url?: string | undefined
+}
 /**
  * `AgentTask` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface AgentTaskEncoded extends Schema.Schema.Encoded<typeof AgentTask_> {}
+export interface AgentTaskEncoded {
+  readonly object?: "agent_task" | undefined
+  readonly agent_id: string
+  readonly agent_task_id: string
+  readonly task_id: string
+  readonly url?: string | undefined
+}
 /**
  * `AgentTask`
  *
@@ -202,14 +245,32 @@ const AllowlistIdentifier_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface AllowlistIdentifier extends Schema.Schema.Type<typeof AllowlistIdentifier_> {}
+export interface AllowlistIdentifier {
+  readonly object?: "allowlist_identifier" | undefined
+  readonly id?: string | undefined
+  readonly invitationId?: string | undefined
+  readonly identifier?: string | undefined
+  readonly identifierType?: "email_address" | "phone_number" | "web3_wallet" | (string & {}) | undefined
+  readonly instanceId?: string | undefined
+  readonly createdAt?: number | undefined
+  readonly updatedAt?: number | undefined
+}
 /**
  * `AllowlistIdentifier` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface AllowlistIdentifierEncoded extends Schema.Schema.Encoded<typeof AllowlistIdentifier_> {}
+export interface AllowlistIdentifierEncoded {
+  readonly object?: "allowlist_identifier" | undefined
+  readonly id?: string | undefined
+  readonly invitation_id?: string | undefined
+  readonly identifier?: string | undefined
+  readonly identifier_type?: string | undefined
+  readonly instance_id?: string | undefined
+  readonly created_at?: number | undefined
+  readonly updated_at?: number | undefined
+}
 /**
  * `AllowlistIdentifier`
  *
@@ -237,16 +298,18 @@ const ApplyCommerceDiscountRequest_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ApplyCommerceDiscountRequest
-  extends Schema.Schema.Type<typeof ApplyCommerceDiscountRequest_> {}
+export interface ApplyCommerceDiscountRequest {
+  readonly discountId: string
+}
 /**
  * `ApplyCommerceDiscountRequest` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ApplyCommerceDiscountRequestEncoded
-  extends Schema.Schema.Encoded<typeof ApplyCommerceDiscountRequest_> {}
+export interface ApplyCommerceDiscountRequestEncoded {
+  readonly discount_id: string
+}
 /**
  * `ApplyCommerceDiscountRequest`
  *
@@ -284,14 +347,24 @@ const CommerceMoneyResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceMoneyResponse extends Schema.Schema.Type<typeof CommerceMoneyResponse_> {}
+export interface CommerceMoneyResponse {
+  readonly amount: number
+  readonly amountFormatted: string
+  readonly currency: string
+  readonly currencySymbol: string
+}
 /**
  * `CommerceMoneyResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceMoneyResponseEncoded extends Schema.Schema.Encoded<typeof CommerceMoneyResponse_> {}
+export interface CommerceMoneyResponseEncoded {
+  readonly amount: number
+  readonly amount_formatted: string
+  readonly currency: string
+  readonly currency_symbol: string
+}
 /**
  * `CommerceMoneyResponse`
  *
@@ -327,16 +400,24 @@ const BillingProrationDiscountDetail_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface BillingProrationDiscountDetail
-  extends Schema.Schema.Type<typeof BillingProrationDiscountDetail_> {}
+export interface BillingProrationDiscountDetail {
+  readonly amount: CommerceMoneyResponse
+  readonly cycleDaysPassed: number
+  readonly cycleDaysTotal: number
+  readonly cyclePassedPercent: number
+}
 /**
  * `BillingProrationDiscountDetail` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingProrationDiscountDetailEncoded
-  extends Schema.Schema.Encoded<typeof BillingProrationDiscountDetail_> {}
+export interface BillingProrationDiscountDetailEncoded {
+  readonly amount: CommerceMoneyResponseEncoded
+  readonly cycle_days_passed: number
+  readonly cycle_days_total: number
+  readonly cycle_passed_percent: number
+}
 /**
  * `BillingProrationDiscountDetail`
  *
@@ -370,15 +451,20 @@ const BillingDiscountsResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface BillingDiscountsResponse extends Schema.Schema.Type<typeof BillingDiscountsResponse_> {}
+export interface BillingDiscountsResponse {
+  readonly proration: BillingProrationDiscountDetail | null
+  readonly total: CommerceMoneyResponse
+}
 /**
  * `BillingDiscountsResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingDiscountsResponseEncoded
-  extends Schema.Schema.Encoded<typeof BillingDiscountsResponse_> {}
+export interface BillingDiscountsResponseEncoded {
+  readonly proration?: BillingProrationDiscountDetailEncoded | null | undefined
+  readonly total: CommerceMoneyResponseEncoded
+}
 /**
  * `BillingDiscountsResponse`
  *
@@ -441,14 +527,42 @@ const CommercePayerResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerResponse extends Schema.Schema.Type<typeof CommercePayerResponse_> {}
+export interface CommercePayerResponse {
+  readonly object: "commerce_payer"
+  readonly id: string
+  readonly instanceId: string
+  readonly userId?: string | null | undefined
+  readonly firstName?: string | null | undefined
+  readonly lastName?: string | null | undefined
+  readonly email?: string | null | undefined
+  readonly organizationId?: string | null | undefined
+  readonly organizationName?: string | null | undefined
+  readonly imageUrl?: string | undefined
+  readonly creditsBalance?: CommerceMoneyResponse | undefined
+  readonly createdAt?: number | undefined
+  readonly updatedAt?: number | undefined
+}
 /**
  * `CommercePayerResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerResponseEncoded extends Schema.Schema.Encoded<typeof CommercePayerResponse_> {}
+export interface CommercePayerResponseEncoded {
+  readonly object?: "commerce_payer" | undefined
+  readonly id: string
+  readonly instance_id: string
+  readonly user_id?: string | null | undefined
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly email?: string | null | undefined
+  readonly organization_id?: string | null | undefined
+  readonly organization_name?: string | null | undefined
+  readonly image_url?: string | undefined
+  readonly credits_balance?: CommerceMoneyResponseEncoded | undefined
+  readonly created_at?: number | undefined
+  readonly updated_at?: number | undefined
+}
 /**
  * `CommercePayerResponse`
  *
@@ -514,16 +628,50 @@ const CommercePaymentMethodResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePaymentMethodResponse
-  extends Schema.Schema.Type<typeof CommercePaymentMethodResponse_> {}
+export interface CommercePaymentMethodResponse {
+  readonly object: "commerce_payment_method"
+  readonly id: string
+  readonly payerId: string
+  readonly paymentType: "card" | "link" | "payer-credits" | (string & {})
+  readonly isDefault?: boolean | undefined
+  readonly gateway: string
+  readonly gatewayExternalId: string
+  readonly gatewayExternalAccountId: string | null
+  readonly last4: string | null
+  readonly status: "active" | "disconnected" | (string & {})
+  readonly walletType?: string | null | undefined
+  readonly cardType: string | null
+  readonly expiryYear?: number | null | undefined
+  readonly expiryMonth?: number | null | undefined
+  readonly createdAt?: number | undefined
+  readonly updatedAt?: number | undefined
+  readonly isRemovable?: boolean | undefined
+}
 /**
  * `CommercePaymentMethodResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePaymentMethodResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommercePaymentMethodResponse_> {}
+export interface CommercePaymentMethodResponseEncoded {
+  readonly object?: "commerce_payment_method" | undefined
+  readonly id: string
+  readonly payer_id: string
+  readonly payment_type: string
+  readonly is_default?: boolean | undefined
+  readonly gateway: string
+  readonly gateway_external_id: string
+  readonly gateway_external_account_id?: string | null | undefined
+  readonly last4?: string | null | undefined
+  readonly status: string
+  readonly wallet_type?: string | null | undefined
+  readonly card_type?: string | null | undefined
+  readonly expiry_year?: number | null | undefined
+  readonly expiry_month?: number | null | undefined
+  readonly created_at?: number | undefined
+  readonly updated_at?: number | undefined
+  readonly is_removable?: boolean | undefined
+}
 /**
  * `CommercePaymentMethodResponse`
  *
@@ -557,16 +705,20 @@ const CommercePayerCreditResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerCreditResponse
-  extends Schema.Schema.Type<typeof CommercePayerCreditResponse_> {}
+export interface CommercePayerCreditResponse {
+  readonly remainingBalance: CommerceMoneyResponse
+  readonly appliedAmount: CommerceMoneyResponse
+}
 /**
  * `CommercePayerCreditResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerCreditResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommercePayerCreditResponse_> {}
+export interface CommercePayerCreditResponseEncoded {
+  readonly remaining_balance: CommerceMoneyResponseEncoded
+  readonly applied_amount: CommerceMoneyResponseEncoded
+}
 /**
  * `CommercePayerCreditResponse`
  *
@@ -604,16 +756,24 @@ const CommerceProrationCreditDetailResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceProrationCreditDetailResponse
-  extends Schema.Schema.Type<typeof CommerceProrationCreditDetailResponse_> {}
+export interface CommerceProrationCreditDetailResponse {
+  readonly amount: CommerceMoneyResponse
+  readonly cycleDaysRemaining: number
+  readonly cycleDaysTotal: number
+  readonly cycleRemainingPercent: number
+}
 /**
  * `CommerceProrationCreditDetailResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceProrationCreditDetailResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceProrationCreditDetailResponse_> {}
+export interface CommerceProrationCreditDetailResponseEncoded {
+  readonly amount: CommerceMoneyResponseEncoded
+  readonly cycle_days_remaining: number
+  readonly cycle_days_total: number
+  readonly cycle_remaining_percent: number
+}
 /**
  * `CommerceProrationCreditDetailResponse`
  *
@@ -649,15 +809,22 @@ const CommerceCreditsResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceCreditsResponse extends Schema.Schema.Type<typeof CommerceCreditsResponse_> {}
+export interface CommerceCreditsResponse {
+  readonly proration: CommerceProrationCreditDetailResponse | null
+  readonly payer: CommercePayerCreditResponse | null
+  readonly total: CommerceMoneyResponse
+}
 /**
  * `CommerceCreditsResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceCreditsResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceCreditsResponse_> {}
+export interface CommerceCreditsResponseEncoded {
+  readonly proration?: CommerceProrationCreditDetailResponseEncoded | null | undefined
+  readonly payer?: CommercePayerCreditResponseEncoded | null | undefined
+  readonly total: CommerceMoneyResponseEncoded
+}
 /**
  * `CommerceCreditsResponse`
  *
@@ -688,15 +855,22 @@ const CommercePerUnitTotalTier2_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotalTier2 extends Schema.Schema.Type<typeof CommercePerUnitTotalTier2_> {}
+export interface CommercePerUnitTotalTier2 {
+  readonly quantity?: number | null | undefined
+  readonly feePerBlock: CommerceMoneyResponse
+  readonly total: CommerceMoneyResponse
+}
 /**
  * `CommercePerUnitTotalTier2` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotalTier2Encoded
-  extends Schema.Schema.Encoded<typeof CommercePerUnitTotalTier2_> {}
+export interface CommercePerUnitTotalTier2Encoded {
+  readonly quantity?: number | null | undefined
+  readonly fee_per_block: CommerceMoneyResponseEncoded
+  readonly total: CommerceMoneyResponseEncoded
+}
 /**
  * `CommercePerUnitTotalTier-2`
  *
@@ -732,14 +906,22 @@ const CommercePerUnitTotal2_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotal2 extends Schema.Schema.Type<typeof CommercePerUnitTotal2_> {}
+export interface CommercePerUnitTotal2 {
+  readonly name: string
+  readonly blockSize: number
+  readonly tiers: ReadonlyArray<CommercePerUnitTotalTier2>
+}
 /**
  * `CommercePerUnitTotal2` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotal2Encoded extends Schema.Schema.Encoded<typeof CommercePerUnitTotal2_> {}
+export interface CommercePerUnitTotal2Encoded {
+  readonly name: string
+  readonly block_size: number
+  readonly tiers: ReadonlyArray<CommercePerUnitTotalTier2Encoded>
+}
 /**
  * `CommercePerUnitTotal-2`
  *
@@ -790,15 +972,30 @@ const CommerceTotalsResponse2_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceTotalsResponse2 extends Schema.Schema.Type<typeof CommerceTotalsResponse2_> {}
+export interface CommerceTotalsResponse2 {
+  readonly subtotal: CommerceMoneyResponse
+  readonly baseFee: CommerceMoneyResponse
+  readonly taxTotal: CommerceMoneyResponse
+  readonly grandTotal: CommerceMoneyResponse
+  readonly perUnitTotals?: ReadonlyArray<CommercePerUnitTotal2> | undefined
+  readonly credits?: CommerceCreditsResponse | null | undefined
+  readonly discounts?: BillingDiscountsResponse | null | undefined
+}
 /**
  * `CommerceTotalsResponse2` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceTotalsResponse2Encoded
-  extends Schema.Schema.Encoded<typeof CommerceTotalsResponse2_> {}
+export interface CommerceTotalsResponse2Encoded {
+  readonly subtotal: CommerceMoneyResponseEncoded
+  readonly base_fee: CommerceMoneyResponseEncoded
+  readonly tax_total: CommerceMoneyResponseEncoded
+  readonly grand_total: CommerceMoneyResponseEncoded
+  readonly per_unit_totals?: ReadonlyArray<CommercePerUnitTotal2Encoded> | undefined
+  readonly credits?: CommerceCreditsResponseEncoded | null | undefined
+  readonly discounts?: BillingDiscountsResponseEncoded | null | undefined
+}
 /**
  * `CommerceTotalsResponse-2`
  *
@@ -872,14 +1069,62 @@ const BillingPaymentAttempt_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface BillingPaymentAttempt extends Schema.Schema.Type<typeof BillingPaymentAttempt_> {}
+export interface BillingPaymentAttempt {
+  readonly object: "commerce_payment"
+  readonly id: string
+  readonly paymentId: string
+  readonly instanceId: string
+  readonly chargeType: string
+  readonly payeeId: string
+  readonly payee: { readonly [key: string]: unknown }
+  readonly payerId: string
+  readonly payer: CommercePayerResponse
+  readonly subscriptionItemId?: string | undefined
+  readonly subscriptionItem?: { readonly [key: string]: unknown } | undefined
+  readonly amount: CommerceMoneyResponse
+  readonly totals?: CommerceTotalsResponse2 | null | undefined
+  readonly paymentMethodId: string
+  readonly paymentMethod: CommercePaymentMethodResponse
+  readonly statementId: string
+  readonly gatewayExternalId: string | null
+  readonly gatewayExternalUrl: string | null
+  readonly status: "pending" | "paid" | "failed" | (string & {})
+  readonly paidAt: number | null
+  readonly failedAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `BillingPaymentAttempt` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPaymentAttemptEncoded extends Schema.Schema.Encoded<typeof BillingPaymentAttempt_> {}
+export interface BillingPaymentAttemptEncoded {
+  readonly object?: "commerce_payment" | undefined
+  readonly id: string
+  readonly payment_id: string
+  readonly instance_id: string
+  readonly charge_type: string
+  readonly payee_id: string
+  readonly payee: { readonly [key: string]: unknown }
+  readonly payer_id: string
+  readonly payer: CommercePayerResponseEncoded
+  readonly subscription_item_id?: string | undefined
+  readonly subscription_item?: { readonly [key: string]: unknown } | undefined
+  readonly amount: CommerceMoneyResponseEncoded
+  readonly totals?: CommerceTotalsResponse2Encoded | null | undefined
+  readonly payment_method_id: string
+  readonly payment_method: CommercePaymentMethodResponseEncoded
+  readonly statement_id: string
+  readonly gateway_external_id?: string | null | undefined
+  readonly gateway_external_url?: string | null | undefined
+  readonly status: string
+  readonly paid_at?: number | null | undefined
+  readonly failed_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `BillingPaymentAttempt`
  *
@@ -932,14 +1177,44 @@ const BillingPriceResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface BillingPriceResponse extends Schema.Schema.Type<typeof BillingPriceResponse_> {}
+export interface BillingPriceResponse {
+  readonly object: "commerce_price"
+  readonly id: string
+  readonly planId: string
+  readonly instanceId: string
+  readonly currency: string
+  readonly currencySymbol: string
+  readonly amount: number
+  readonly annualMonthlyAmount: number
+  readonly fee: CommerceMoneyResponse | null
+  readonly annualMonthlyFee: CommerceMoneyResponse | null
+  readonly description?: string | null | undefined
+  readonly isDefault: boolean
+  readonly createdAt: number
+  readonly supportedBillingPeriods: "month" | "annual" | "both" | (string & {})
+}
 /**
  * `BillingPriceResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingPriceResponseEncoded extends Schema.Schema.Encoded<typeof BillingPriceResponse_> {}
+export interface BillingPriceResponseEncoded {
+  readonly object?: "commerce_price" | undefined
+  readonly id: string
+  readonly plan_id: string
+  readonly instance_id: string
+  readonly currency: string
+  readonly currency_symbol: string
+  readonly amount: number
+  readonly annual_monthly_amount: number
+  readonly fee?: CommerceMoneyResponseEncoded | null | undefined
+  readonly annual_monthly_fee?: CommerceMoneyResponseEncoded | null | undefined
+  readonly description?: string | null | undefined
+  readonly is_default: boolean
+  readonly created_at: number
+  readonly supported_billing_periods: string
+}
 /**
  * `BillingPriceResponse`
  *
@@ -1013,14 +1288,50 @@ const BillingStatement_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface BillingStatement extends Schema.Schema.Type<typeof BillingStatement_> {}
+export interface BillingStatement {
+  readonly object: "commerce_statement"
+  readonly id: string
+  readonly instanceId: string
+  readonly timestamp: number
+  readonly payer: CommercePayerResponse
+  readonly status: "open" | "closed" | (string & {})
+  readonly totals: {
+    readonly grandTotal: CommerceMoneyResponse
+    readonly subtotal: CommerceMoneyResponse
+    readonly baseFee: CommerceMoneyResponse
+    readonly taxTotal: CommerceMoneyResponse
+  }
+  readonly groups: ReadonlyArray<{
+    readonly object: "commerce_statement_group"
+    readonly timestamp: number
+    readonly items: ReadonlyArray<BillingPaymentAttempt>
+  }>
+}
 /**
  * `BillingStatement` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BillingStatementEncoded extends Schema.Schema.Encoded<typeof BillingStatement_> {}
+export interface BillingStatementEncoded {
+  readonly object?: "commerce_statement" | undefined
+  readonly id: string
+  readonly instance_id: string
+  readonly timestamp: number
+  readonly payer: CommercePayerResponseEncoded
+  readonly status: string
+  readonly totals: {
+    readonly grand_total: CommerceMoneyResponseEncoded
+    readonly subtotal: CommerceMoneyResponseEncoded
+    readonly base_fee: CommerceMoneyResponseEncoded
+    readonly tax_total: CommerceMoneyResponseEncoded
+  }
+  readonly groups: ReadonlyArray<{
+    readonly object?: "commerce_statement_group" | undefined
+    readonly timestamp: number
+    readonly items: ReadonlyArray<BillingPaymentAttemptEncoded>
+  }>
+}
 /**
  * `BillingStatement`
  *
@@ -1069,14 +1380,30 @@ const BlocklistIdentifier_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface BlocklistIdentifier extends Schema.Schema.Type<typeof BlocklistIdentifier_> {}
+export interface BlocklistIdentifier {
+  readonly object?: "blocklist_identifier" | undefined
+  readonly id?: string | undefined
+  readonly identifier?: string | undefined
+  readonly identifierType?: "email_address" | "phone_number" | "web3_wallet" | (string & {}) | undefined
+  readonly instanceId?: string | undefined
+  readonly createdAt?: number | undefined
+  readonly updatedAt?: number | undefined
+}
 /**
  * `BlocklistIdentifier` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BlocklistIdentifierEncoded extends Schema.Schema.Encoded<typeof BlocklistIdentifier_> {}
+export interface BlocklistIdentifierEncoded {
+  readonly object?: "blocklist_identifier" | undefined
+  readonly id?: string | undefined
+  readonly identifier?: string | undefined
+  readonly identifier_type?: string | undefined
+  readonly instance_id?: string | undefined
+  readonly created_at?: number | undefined
+  readonly updated_at?: number | undefined
+}
 /**
  * `BlocklistIdentifier`
  *
@@ -1108,14 +1435,20 @@ const BlocklistIdentifiers_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface BlocklistIdentifiers extends Schema.Schema.Type<typeof BlocklistIdentifiers_> {}
+export interface BlocklistIdentifiers {
+  readonly data: ReadonlyArray<BlocklistIdentifier>
+  readonly totalCount: number
+}
 /**
  * `BlocklistIdentifiers` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BlocklistIdentifiersEncoded extends Schema.Schema.Encoded<typeof BlocklistIdentifiers_> {}
+export interface BlocklistIdentifiersEncoded {
+  readonly data: ReadonlyArray<BlocklistIdentifierEncoded>
+  readonly total_count: number
+}
 /**
  * `BlocklistIdentifiers`
  *
@@ -1145,14 +1478,22 @@ const CNameTarget_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CNameTarget extends Schema.Schema.Type<typeof CNameTarget_> {}
+export interface CNameTarget {
+  readonly host: string
+  readonly value: string
+  readonly required: boolean
+}
 /**
  * `CNameTarget` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CNameTargetEncoded extends Schema.Schema.Encoded<typeof CNameTarget_> {}
+export interface CNameTargetEncoded {
+  readonly host: string
+  readonly value: string
+  readonly required: boolean
+}
 /**
  * `CNameTarget`
  *
@@ -1184,14 +1525,24 @@ const ClerkError_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ClerkError extends Schema.Schema.Type<typeof ClerkError_> {}
+export interface ClerkError {
+  readonly message: string
+  readonly longMessage: string
+  readonly code: string
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * `ClerkError` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ClerkErrorEncoded extends Schema.Schema.Encoded<typeof ClerkError_> {}
+export interface ClerkErrorEncoded {
+  readonly message: string
+  readonly long_message: string
+  readonly code: string
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * `ClerkError`
  *
@@ -1223,14 +1574,22 @@ const ClerkErrors_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ClerkErrors extends Schema.Schema.Type<typeof ClerkErrors_> {}
+export interface ClerkErrors {
+  readonly errors: ReadonlyArray<ClerkError>
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+  readonly clerkTraceId?: string | undefined
+}
 /**
  * `ClerkErrors` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ClerkErrorsEncoded extends Schema.Schema.Encoded<typeof ClerkErrors_> {}
+export interface ClerkErrorsEncoded {
+  readonly errors: ReadonlyArray<ClerkErrorEncoded>
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+  readonly clerk_trace_id?: string | undefined
+}
 /**
  * `ClerkErrors`
  *
@@ -1285,16 +1644,34 @@ const SessionActivityResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SessionActivityResponse
-  extends NonNullable<Schema.Schema.Type<typeof SessionActivityResponse_>> {}
+export interface SessionActivityResponse {
+  readonly object: string
+  readonly id: string
+  readonly deviceType?: string | undefined
+  readonly isMobile: boolean
+  readonly browserName?: string | undefined
+  readonly browserVersion?: string | undefined
+  readonly ipAddress?: string | undefined
+  readonly city?: string | undefined
+  readonly country?: string | undefined
+}
 /**
  * `SessionActivityResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SessionActivityResponseEncoded
-  extends NonNullable<Schema.Schema.Encoded<typeof SessionActivityResponse_>> {}
+export interface SessionActivityResponseEncoded {
+  readonly object: string
+  readonly id: string
+  readonly device_type?: string | undefined
+  readonly is_mobile: boolean
+  readonly browser_name?: string | undefined
+  readonly browser_version?: string | undefined
+  readonly ip_address?: string | undefined
+  readonly city?: string | undefined
+  readonly country?: string | undefined
+}
 /**
  * `SessionActivityResponse`
  *
@@ -1323,14 +1700,18 @@ const SessionTask_ = withFastDecode(Schema.Struct({ key: Schema.String }), decod
  * @since 0.1.0
  * @category models
  */
-export interface SessionTask extends Schema.Schema.Type<typeof SessionTask_> {}
+export interface SessionTask {
+  readonly key: string
+}
 /**
  * `SessionTask` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SessionTaskEncoded extends Schema.Schema.Encoded<typeof SessionTask_> {}
+export interface SessionTaskEncoded {
+  readonly key: string
+}
 /**
  * `SessionTask`
  *
@@ -1402,14 +1783,53 @@ const Session_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Session extends Schema.Schema.Type<typeof Session_> {}
+export interface Session {
+  readonly object: "session"
+  readonly id: string
+  readonly userId: string
+  readonly clientId: string
+  readonly actor?: { readonly [key: string]: unknown } | null | undefined
+  readonly status:
+    | "active"
+    | "revoked"
+    | "ended"
+    | "expired"
+    | "removed"
+    | "abandoned"
+    | "replaced"
+    | "pending"
+    | (string & {})
+  readonly lastActiveOrganizationId?: string | null | undefined
+  readonly lastActiveAt: number
+  readonly latestActivity?: SessionActivityResponse | null | null | undefined
+  readonly expireAt: number
+  readonly abandonAt: number
+  readonly updatedAt: number
+  readonly createdAt: number
+  readonly tasks?: ReadonlyArray<SessionTask> | null | undefined
+}
 /**
  * `Session` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SessionEncoded extends Schema.Schema.Encoded<typeof Session_> {}
+export interface SessionEncoded {
+  readonly object?: "session" | undefined
+  readonly id: string
+  readonly user_id: string
+  readonly client_id: string
+  readonly actor?: { readonly [key: string]: unknown } | null | undefined
+  readonly status: string
+  readonly last_active_organization_id?: string | null | undefined
+  readonly last_active_at: number
+  readonly latest_activity?: SessionActivityResponseEncoded | null | null | undefined
+  readonly expire_at: number
+  readonly abandon_at: number
+  readonly updated_at: number
+  readonly created_at: number
+  readonly tasks?: ReadonlyArray<SessionTaskEncoded> | null | undefined
+}
 /**
  * `Session`
  *
@@ -1456,14 +1876,36 @@ const Client_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Client extends Schema.Schema.Type<typeof Client_> {}
+export interface Client {
+  readonly object: "client"
+  readonly id: string
+  readonly sessionIds: ReadonlyArray<string>
+  readonly sessions: ReadonlyArray<Session>
+  readonly signInId: string | null
+  readonly signUpId: string | null
+  readonly lastActiveSessionId: string | null
+  readonly lastAuthenticationStrategy: string | null
+  readonly updatedAt: number
+  readonly createdAt: number
+}
 /**
  * `Client` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ClientEncoded extends Schema.Schema.Encoded<typeof Client_> {}
+export interface ClientEncoded {
+  readonly object?: "client" | undefined
+  readonly id: string
+  readonly session_ids: ReadonlyArray<string>
+  readonly sessions: ReadonlyArray<SessionEncoded>
+  readonly sign_in_id?: string | null | undefined
+  readonly sign_up_id?: string | null | undefined
+  readonly last_active_session_id?: string | null | undefined
+  readonly last_authentication_strategy?: string | null | undefined
+  readonly updated_at: number
+  readonly created_at: number
+}
 /**
  * `Client`
  *
@@ -1491,16 +1933,20 @@ const CommerceCreditBalanceResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceCreditBalanceResponse
-  extends Schema.Schema.Type<typeof CommerceCreditBalanceResponse_> {}
+export interface CommerceCreditBalanceResponse {
+  readonly object: string
+  readonly balance: CommerceMoneyResponse | null
+}
 /**
  * `CommerceCreditBalanceResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceCreditBalanceResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceCreditBalanceResponse_> {}
+export interface CommerceCreditBalanceResponseEncoded {
+  readonly object: string
+  readonly balance?: CommerceMoneyResponseEncoded | null | undefined
+}
 /**
  * `CommerceCreditBalanceResponse`
  *
@@ -1543,16 +1989,32 @@ const CommerceCreditLedgerResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceCreditLedgerResponse
-  extends Schema.Schema.Type<typeof CommerceCreditLedgerResponse_> {}
+export interface CommerceCreditLedgerResponse {
+  readonly object: string
+  readonly id: string
+  readonly payerId: string
+  readonly amount: CommerceMoneyResponse
+  readonly sourceType: string
+  readonly sourceId: string
+  readonly note?: string | null | undefined
+  readonly createdAt: string
+}
 /**
  * `CommerceCreditLedgerResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceCreditLedgerResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceCreditLedgerResponse_> {}
+export interface CommerceCreditLedgerResponseEncoded {
+  readonly object: string
+  readonly id: string
+  readonly payer_id: string
+  readonly amount: CommerceMoneyResponseEncoded
+  readonly source_type: string
+  readonly source_id: string
+  readonly note?: string | null | undefined
+  readonly created_at: string
+}
 /**
  * `CommerceCreditLedgerResponse`
  *
@@ -1621,16 +2083,48 @@ const CommerceDiscountRedemptionResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceDiscountRedemptionResponse
-  extends Schema.Schema.Type<typeof CommerceDiscountRedemptionResponse_> {}
+export interface CommerceDiscountRedemptionResponse {
+  readonly object: "commerce_discount_redemption"
+  readonly id: string
+  readonly subscriptionItemId: string
+  readonly discountId: string
+  readonly name?: string | undefined
+  readonly source: "promotion" | "manual" | "promo_code" | (string & {})
+  readonly promoCode?: string | undefined
+  readonly effect?: "percentage" | "fixed_amount" | (string & {}) | undefined
+  readonly percentOff?: number | null | undefined
+  readonly amountOff?: CommerceMoneyResponse | null | undefined
+  readonly amount?: CommerceMoneyResponse | null | undefined
+  readonly cyclesRemaining: number | null
+  readonly cyclesApplied: number
+  readonly status?: "active" | "exhausted" | "removed" | (string & {}) | undefined
+  readonly redeemedAt: number
+  readonly redeemedBy: string | null
+}
 /**
  * `CommerceDiscountRedemptionResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceDiscountRedemptionResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceDiscountRedemptionResponse_> {}
+export interface CommerceDiscountRedemptionResponseEncoded {
+  readonly object?: "commerce_discount_redemption" | undefined
+  readonly id: string
+  readonly subscription_item_id: string
+  readonly discount_id: string
+  readonly name?: string | undefined
+  readonly source: string
+  readonly promo_code?: string | undefined
+  readonly effect?: string | undefined
+  readonly percent_off?: number | null | undefined
+  readonly amount_off?: CommerceMoneyResponseEncoded | null | undefined
+  readonly amount?: CommerceMoneyResponseEncoded | null | undefined
+  readonly cycles_remaining?: number | null | undefined
+  readonly cycles_applied: number
+  readonly status?: string | undefined
+  readonly redeemed_at: number
+  readonly redeemed_by?: string | null | undefined
+}
 /**
  * `CommerceDiscountRedemptionResponse`
  *
@@ -1668,16 +2162,24 @@ const CommerceProrationDiscountResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceProrationDiscountResponse
-  extends Schema.Schema.Type<typeof CommerceProrationDiscountResponse_> {}
+export interface CommerceProrationDiscountResponse {
+  readonly amount: CommerceMoneyResponse
+  readonly cycleDaysPassed: number
+  readonly cycleDaysTotal: number
+  readonly cyclePassedPercent: number
+}
 /**
  * `CommerceProrationDiscountResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceProrationDiscountResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceProrationDiscountResponse_> {}
+export interface CommerceProrationDiscountResponseEncoded {
+  readonly amount: CommerceMoneyResponseEncoded
+  readonly cycle_days_passed: number
+  readonly cycle_days_total: number
+  readonly cycle_passed_percent: number
+}
 /**
  * `CommerceProrationDiscountResponse`
  *
@@ -1711,15 +2213,20 @@ const CommerceDiscountsResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceDiscountsResponse extends Schema.Schema.Type<typeof CommerceDiscountsResponse_> {}
+export interface CommerceDiscountsResponse {
+  readonly proration: CommerceProrationDiscountResponse | null
+  readonly total: CommerceMoneyResponse
+}
 /**
  * `CommerceDiscountsResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceDiscountsResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceDiscountsResponse_> {}
+export interface CommerceDiscountsResponseEncoded {
+  readonly proration?: CommerceProrationDiscountResponseEncoded | null | undefined
+  readonly total: CommerceMoneyResponseEncoded
+}
 /**
  * `CommerceDiscountsResponse`
  *
@@ -1776,15 +2283,42 @@ const CommercePayerResponse2_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerResponse2 extends Schema.Schema.Type<typeof CommercePayerResponse2_> {}
+export interface CommercePayerResponse2 {
+  readonly object: "commerce_payer"
+  readonly id: string
+  readonly instanceId: string
+  readonly userId?: string | undefined
+  readonly firstName: string
+  readonly lastName: string
+  readonly email: string
+  readonly organizationId?: string | undefined
+  readonly organizationName?: string | undefined
+  readonly imageUrl: string
+  readonly creditsBalance?: CommerceMoneyResponse | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `CommercePayerResponse2` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePayerResponse2Encoded
-  extends Schema.Schema.Encoded<typeof CommercePayerResponse2_> {}
+export interface CommercePayerResponse2Encoded {
+  readonly object?: "commerce_payer" | undefined
+  readonly id: string
+  readonly instance_id: string
+  readonly user_id?: string | undefined
+  readonly first_name: string
+  readonly last_name: string
+  readonly email: string
+  readonly organization_id?: string | undefined
+  readonly organization_name?: string | undefined
+  readonly image_url: string
+  readonly credits_balance?: CommerceMoneyResponseEncoded | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `CommercePayerResponse-2`
  *
@@ -1853,16 +2387,50 @@ const CommercePaymentSourceResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePaymentSourceResponse
-  extends Schema.Schema.Type<typeof CommercePaymentSourceResponse_> {}
+export interface CommercePaymentSourceResponse {
+  readonly object: "commerce_source"
+  readonly id: string
+  readonly payerId: string
+  readonly paymentMethod: "card" | "apple_pay" | "google_pay" | (string & {})
+  readonly isDefault?: boolean | null | undefined
+  readonly gateway: string
+  readonly gatewayExternalId: string
+  readonly gatewayExternalAccountId?: string | null | undefined
+  readonly last4: string
+  readonly status: "active" | "disconnected" | (string & {})
+  readonly walletType: string
+  readonly cardType: string
+  readonly expiryYear?: number | undefined
+  readonly expiryMonth?: number | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly isRemovable?: boolean | null | undefined
+}
 /**
  * `CommercePaymentSourceResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePaymentSourceResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommercePaymentSourceResponse_> {}
+export interface CommercePaymentSourceResponseEncoded {
+  readonly object?: "commerce_source" | undefined
+  readonly id: string
+  readonly payer_id: string
+  readonly payment_method: string
+  readonly is_default?: boolean | null | undefined
+  readonly gateway: string
+  readonly gateway_external_id: string
+  readonly gateway_external_account_id?: string | null | undefined
+  readonly last4: string
+  readonly status: string
+  readonly wallet_type: string
+  readonly card_type: string
+  readonly expiry_year?: number | undefined
+  readonly expiry_month?: number | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly is_removable?: boolean | null | undefined
+}
 /**
  * `CommercePaymentSourceResponse`
  *
@@ -1895,15 +2463,22 @@ const CommercePerUnitTotalTier_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotalTier extends Schema.Schema.Type<typeof CommercePerUnitTotalTier_> {}
+export interface CommercePerUnitTotalTier {
+  readonly quantity?: number | null | undefined
+  readonly feePerBlock: CommerceMoneyResponse
+  readonly total: CommerceMoneyResponse
+}
 /**
  * `CommercePerUnitTotalTier` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotalTierEncoded
-  extends Schema.Schema.Encoded<typeof CommercePerUnitTotalTier_> {}
+export interface CommercePerUnitTotalTierEncoded {
+  readonly quantity?: number | null | undefined
+  readonly fee_per_block: CommerceMoneyResponseEncoded
+  readonly total: CommerceMoneyResponseEncoded
+}
 /**
  * `CommercePerUnitTotalTier`
  *
@@ -1939,14 +2514,22 @@ const CommercePerUnitTotal_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotal extends Schema.Schema.Type<typeof CommercePerUnitTotal_> {}
+export interface CommercePerUnitTotal {
+  readonly name: string
+  readonly blockSize: number
+  readonly tiers: ReadonlyArray<CommercePerUnitTotalTier>
+}
 /**
  * `CommercePerUnitTotal` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePerUnitTotalEncoded extends Schema.Schema.Encoded<typeof CommercePerUnitTotal_> {}
+export interface CommercePerUnitTotalEncoded {
+  readonly name: string
+  readonly block_size: number
+  readonly tiers: ReadonlyArray<CommercePerUnitTotalTierEncoded>
+}
 /**
  * `CommercePerUnitTotal`
  *
@@ -1977,15 +2560,22 @@ const CommercePlanUnitPriceTier_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlanUnitPriceTier extends Schema.Schema.Type<typeof CommercePlanUnitPriceTier_> {}
+export interface CommercePlanUnitPriceTier {
+  readonly startsAtBlock: number
+  readonly endsAfterBlock?: number | null | undefined
+  readonly feePerBlock: CommerceMoneyResponse
+}
 /**
  * `CommercePlanUnitPriceTier` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlanUnitPriceTierEncoded
-  extends Schema.Schema.Encoded<typeof CommercePlanUnitPriceTier_> {}
+export interface CommercePlanUnitPriceTierEncoded {
+  readonly starts_at_block: number
+  readonly ends_after_block?: number | null | undefined
+  readonly fee_per_block: CommerceMoneyResponseEncoded
+}
 /**
  * `CommercePlanUnitPriceTier`
  *
@@ -2021,14 +2611,22 @@ const CommercePlanUnitPrice_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlanUnitPrice extends Schema.Schema.Type<typeof CommercePlanUnitPrice_> {}
+export interface CommercePlanUnitPrice {
+  readonly name: string
+  readonly blockSize: number
+  readonly tiers: ReadonlyArray<CommercePlanUnitPriceTier>
+}
 /**
  * `CommercePlanUnitPrice` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlanUnitPriceEncoded extends Schema.Schema.Encoded<typeof CommercePlanUnitPrice_> {}
+export interface CommercePlanUnitPriceEncoded {
+  readonly name: string
+  readonly block_size: number
+  readonly tiers: ReadonlyArray<CommercePlanUnitPriceTierEncoded>
+}
 /**
  * `CommercePlanUnitPrice`
  *
@@ -2068,14 +2666,28 @@ const FeatureResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface FeatureResponse extends Schema.Schema.Type<typeof FeatureResponse_> {}
+export interface FeatureResponse {
+  readonly object: "feature"
+  readonly id: string
+  readonly name: string
+  readonly description: string | null
+  readonly slug: string
+  readonly avatarUrl: string | null
+}
 /**
  * `FeatureResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface FeatureResponseEncoded extends Schema.Schema.Encoded<typeof FeatureResponse_> {}
+export interface FeatureResponseEncoded {
+  readonly object?: "feature" | undefined
+  readonly id: string
+  readonly name: string
+  readonly description?: string | null | undefined
+  readonly slug: string
+  readonly avatar_url?: string | null | undefined
+}
 /**
  * `FeatureResponse`
  *
@@ -2149,14 +2761,54 @@ const CommercePlan_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlan extends Schema.Schema.Type<typeof CommercePlan_> {}
+export interface CommercePlan {
+  readonly object: "commerce_plan"
+  readonly id: string
+  readonly name: string
+  readonly fee: CommerceMoneyResponse | null
+  readonly annualMonthlyFee: CommerceMoneyResponse | null
+  readonly annualFee: CommerceMoneyResponse | null
+  readonly description?: string | null | undefined
+  readonly productId: string
+  readonly isDefault: boolean
+  readonly isRecurring: boolean
+  readonly publiclyVisible: boolean
+  readonly hasBaseFee: boolean
+  readonly forPayerType: string
+  readonly slug: string
+  readonly avatarUrl?: string | null | undefined
+  readonly features?: ReadonlyArray<FeatureResponse> | undefined
+  readonly freeTrialEnabled: boolean
+  readonly freeTrialDays: number | null
+  readonly unitPrices?: ReadonlyArray<CommercePlanUnitPrice> | undefined
+}
 /**
  * `CommercePlan` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlanEncoded extends Schema.Schema.Encoded<typeof CommercePlan_> {}
+export interface CommercePlanEncoded {
+  readonly object?: "commerce_plan" | undefined
+  readonly id: string
+  readonly name: string
+  readonly fee?: CommerceMoneyResponseEncoded | null | undefined
+  readonly annual_monthly_fee?: CommerceMoneyResponseEncoded | null | undefined
+  readonly annual_fee?: CommerceMoneyResponseEncoded | null | undefined
+  readonly description?: string | null | undefined
+  readonly product_id: string
+  readonly is_default: boolean
+  readonly is_recurring: boolean
+  readonly publicly_visible: boolean
+  readonly has_base_fee: boolean
+  readonly for_payer_type: string
+  readonly slug: string
+  readonly avatar_url?: string | null | undefined
+  readonly features?: ReadonlyArray<FeatureResponseEncoded> | undefined
+  readonly free_trial_enabled: boolean
+  readonly free_trial_days?: number | null | undefined
+  readonly unit_prices?: ReadonlyArray<CommercePlanUnitPriceEncoded> | undefined
+}
 /**
  * `CommercePlan`
  *
@@ -2195,14 +2847,28 @@ const FeatureResponse2_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface FeatureResponse2 extends Schema.Schema.Type<typeof FeatureResponse2_> {}
+export interface FeatureResponse2 {
+  readonly object: "feature"
+  readonly id: string
+  readonly name: string
+  readonly description: string
+  readonly slug: string
+  readonly avatarUrl: string
+}
 /**
  * `FeatureResponse2` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface FeatureResponse2Encoded extends Schema.Schema.Encoded<typeof FeatureResponse2_> {}
+export interface FeatureResponse2Encoded {
+  readonly object?: "feature" | undefined
+  readonly id: string
+  readonly name: string
+  readonly description: string
+  readonly slug: string
+  readonly avatar_url: string
+}
 /**
  * `FeatureResponse-2`
  *
@@ -2295,14 +2961,74 @@ const CommercePlan2_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlan2 extends Schema.Schema.Type<typeof CommercePlan2_> {}
+export interface CommercePlan2 {
+  readonly object: "commerce_plan"
+  readonly id: string
+  readonly name: string
+  readonly fee: CommerceMoneyResponse | null
+  readonly annualMonthlyFee: CommerceMoneyResponse | null
+  readonly annualFee: CommerceMoneyResponse | null
+  readonly amount: number
+  readonly amountFormatted: string
+  readonly annualMonthlyAmount: number
+  readonly annualMonthlyAmountFormatted: string
+  readonly annualAmount: number
+  readonly annualAmountFormatted: string
+  readonly currencySymbol: string
+  readonly currency: string
+  readonly description?: string | undefined
+  readonly productId: string
+  readonly isDefault: boolean
+  readonly isRecurring: boolean
+  readonly publiclyVisible: boolean
+  readonly hasBaseFee: boolean
+  readonly payerType: ReadonlyArray<string>
+  readonly forPayerType: string
+  readonly slug: string
+  readonly avatarUrl?: string | undefined
+  readonly period?: string | undefined
+  readonly interval?: number | undefined
+  readonly features?: ReadonlyArray<FeatureResponse2> | undefined
+  readonly freeTrialEnabled?: boolean | undefined
+  readonly freeTrialDays?: number | null | undefined
+}
 /**
  * `CommercePlan2` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePlan2Encoded extends Schema.Schema.Encoded<typeof CommercePlan2_> {}
+export interface CommercePlan2Encoded {
+  readonly object?: "commerce_plan" | undefined
+  readonly id: string
+  readonly name: string
+  readonly fee?: CommerceMoneyResponseEncoded | null | undefined
+  readonly annual_monthly_fee?: CommerceMoneyResponseEncoded | null | undefined
+  readonly annual_fee?: CommerceMoneyResponseEncoded | null | undefined
+  readonly amount: number
+  readonly amount_formatted: string
+  readonly annual_monthly_amount: number
+  readonly annual_monthly_amount_formatted: string
+  readonly annual_amount: number
+  readonly annual_amount_formatted: string
+  readonly currency_symbol: string
+  readonly currency: string
+  readonly description?: string | undefined
+  readonly product_id: string
+  readonly is_default: boolean
+  readonly is_recurring: boolean
+  readonly publicly_visible: boolean
+  readonly has_base_fee: boolean
+  readonly payer_type: ReadonlyArray<string>
+  readonly for_payer_type: string
+  readonly slug: string
+  readonly avatar_url?: string | undefined
+  readonly period?: string | undefined
+  readonly interval?: number | undefined
+  readonly features?: ReadonlyArray<FeatureResponse2Encoded> | undefined
+  readonly free_trial_enabled?: boolean | undefined
+  readonly free_trial_days?: number | null | undefined
+}
 /**
  * `CommercePlan-2`
  *
@@ -2354,16 +3080,34 @@ const CommercePriceTransitionDetails_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePriceTransitionDetails
-  extends Schema.Schema.Type<typeof CommercePriceTransitionDetails_> {}
+export interface CommercePriceTransitionDetails {
+  readonly previousPlan: CommercePlan2
+  readonly previousPrice: BillingPriceResponse
+  readonly effectiveAt: number
+  readonly effectiveMode: "immediate" | "end_of_period" | (string & {})
+  readonly nextBillingDate?: number | null | undefined
+  readonly chargedImmediately: boolean
+  readonly immediateCharge?: CommerceMoneyResponse | null | undefined
+  readonly previousSubscriptionItemStatus: "canceled" | "ended" | "abandoned" | (string & {})
+  readonly previousSubscriptionItemId: string
+}
 /**
  * `CommercePriceTransitionDetails` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePriceTransitionDetailsEncoded
-  extends Schema.Schema.Encoded<typeof CommercePriceTransitionDetails_> {}
+export interface CommercePriceTransitionDetailsEncoded {
+  readonly previous_plan: CommercePlan2Encoded
+  readonly previous_price: BillingPriceResponseEncoded
+  readonly effective_at: number
+  readonly effective_mode: string
+  readonly next_billing_date?: number | null | undefined
+  readonly charged_immediately: boolean
+  readonly immediate_charge?: CommerceMoneyResponseEncoded | null | undefined
+  readonly previous_subscription_item_status: string
+  readonly previous_subscription_item_id: string
+}
 /**
  * `CommercePriceTransitionDetails`
  *
@@ -2399,16 +3143,20 @@ const CommerceSubscriptionCreditResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionCreditResponse
-  extends Schema.Schema.Type<typeof CommerceSubscriptionCreditResponse_> {}
+export interface CommerceSubscriptionCreditResponse {
+  readonly amount?: CommerceMoneyResponse | null | undefined
+  readonly cycleRemainingPercent?: number | undefined
+}
 /**
  * `CommerceSubscriptionCreditResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionCreditResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceSubscriptionCreditResponse_> {}
+export interface CommerceSubscriptionCreditResponseEncoded {
+  readonly amount?: CommerceMoneyResponseEncoded | null | undefined
+  readonly cycle_remaining_percent?: number | undefined
+}
 /**
  * `CommerceSubscriptionCreditResponse`
  *
@@ -2461,15 +3209,30 @@ const CommerceTotalsResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceTotalsResponse extends Schema.Schema.Type<typeof CommerceTotalsResponse_> {}
+export interface CommerceTotalsResponse {
+  readonly subtotal: CommerceMoneyResponse
+  readonly baseFee: CommerceMoneyResponse
+  readonly taxTotal: CommerceMoneyResponse
+  readonly grandTotal: CommerceMoneyResponse
+  readonly perUnitTotals?: ReadonlyArray<CommercePerUnitTotal> | undefined
+  readonly credits?: CommerceCreditsResponse | null | undefined
+  readonly discounts?: CommerceDiscountsResponse | null | undefined
+}
 /**
  * `CommerceTotalsResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceTotalsResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceTotalsResponse_> {}
+export interface CommerceTotalsResponseEncoded {
+  readonly subtotal: CommerceMoneyResponseEncoded
+  readonly base_fee: CommerceMoneyResponseEncoded
+  readonly tax_total: CommerceMoneyResponseEncoded
+  readonly grand_total: CommerceMoneyResponseEncoded
+  readonly per_unit_totals?: ReadonlyArray<CommercePerUnitTotalEncoded> | undefined
+  readonly credits?: CommerceCreditsResponseEncoded | null | undefined
+  readonly discounts?: CommerceDiscountsResponseEncoded | null | undefined
+}
 /**
  * `CommerceTotalsResponse`
  *
@@ -2518,16 +3281,24 @@ const CommerceSubscriptionItemNextPaymentResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItemNextPaymentResponse
-  extends Schema.Schema.Type<typeof CommerceSubscriptionItemNextPaymentResponse_> {}
+export interface CommerceSubscriptionItemNextPaymentResponse {
+  readonly amount?: CommerceMoneyResponse | null | undefined
+  readonly date?: number | null | undefined
+  readonly perUnitTotals?: ReadonlyArray<CommercePerUnitTotal> | undefined
+  readonly totals?: CommerceTotalsResponse | null | undefined
+}
 /**
  * `CommerceSubscriptionItemNextPaymentResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItemNextPaymentResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceSubscriptionItemNextPaymentResponse_> {}
+export interface CommerceSubscriptionItemNextPaymentResponseEncoded {
+  readonly amount?: CommerceMoneyResponseEncoded | null | undefined
+  readonly date?: number | null | undefined
+  readonly per_unit_totals?: ReadonlyArray<CommercePerUnitTotalEncoded> | undefined
+  readonly totals?: CommerceTotalsResponseEncoded | null | undefined
+}
 /**
  * `CommerceSubscriptionItemNextPaymentResponse`
  *
@@ -2634,15 +3405,68 @@ const CommerceSubscriptionItem2_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItem2 extends Schema.Schema.Type<typeof CommerceSubscriptionItem2_> {}
+export interface CommerceSubscriptionItem2 {
+  readonly object: "commerce_subscription_item"
+  readonly id: string
+  readonly instanceId: string
+  readonly status: "active" | "ended" | "past_due" | "upcoming" | "incomplete" | "abandoned" | (string & {})
+  readonly credit?: CommerceSubscriptionCreditResponse | null | undefined
+  readonly planId: string
+  readonly priceId?: string | undefined
+  readonly plan: CommercePlan2 | null
+  readonly planPeriod: "month" | "annual" | (string & {})
+  readonly paymentSourceId: string
+  readonly paymentSource?: CommercePaymentSourceResponse | null | undefined
+  readonly lifetimePaid?: CommerceMoneyResponse | null | undefined
+  readonly amount?: CommerceMoneyResponse | null | undefined
+  readonly nextInvoice?: CommerceSubscriptionItemNextPaymentResponse | null | undefined
+  readonly nextPayment?: CommerceSubscriptionItemNextPaymentResponse | null | undefined
+  readonly payerId: string
+  readonly payer?: CommercePayerResponse2 | null | undefined
+  readonly isFreeTrial: boolean
+  readonly periodStart?: number | null | undefined
+  readonly periodEnd?: number | null | undefined
+  readonly prorationDate: string
+  readonly canceledAt?: number | null | undefined
+  readonly pastDueAt?: number | null | undefined
+  readonly endedAt?: number | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `CommerceSubscriptionItem2` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItem2Encoded
-  extends Schema.Schema.Encoded<typeof CommerceSubscriptionItem2_> {}
+export interface CommerceSubscriptionItem2Encoded {
+  readonly object?: "commerce_subscription_item" | undefined
+  readonly id: string
+  readonly instance_id: string
+  readonly status: string
+  readonly credit?: CommerceSubscriptionCreditResponseEncoded | null | undefined
+  readonly plan_id: string
+  readonly price_id?: string | undefined
+  readonly plan?: CommercePlan2Encoded | null | undefined
+  readonly plan_period: string
+  readonly payment_source_id: string
+  readonly payment_source?: CommercePaymentSourceResponseEncoded | null | undefined
+  readonly lifetime_paid?: CommerceMoneyResponseEncoded | null | undefined
+  readonly amount?: CommerceMoneyResponseEncoded | null | undefined
+  readonly next_invoice?: CommerceSubscriptionItemNextPaymentResponseEncoded | null | undefined
+  readonly next_payment?: CommerceSubscriptionItemNextPaymentResponseEncoded | null | undefined
+  readonly payer_id: string
+  readonly payer?: CommercePayerResponse2Encoded | null | undefined
+  readonly is_free_trial: boolean
+  readonly period_start?: number | null | undefined
+  readonly period_end?: number | null | undefined
+  readonly proration_date: string
+  readonly canceled_at?: number | null | undefined
+  readonly past_due_at?: number | null | undefined
+  readonly ended_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `CommerceSubscriptionItem-2`
  *
@@ -2678,16 +3502,22 @@ const CommercePriceTransitionResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommercePriceTransitionResponse
-  extends Schema.Schema.Type<typeof CommercePriceTransitionResponse_> {}
+export interface CommercePriceTransitionResponse {
+  readonly object: "commerce_price_transition"
+  readonly subscriptionItem: CommerceSubscriptionItem2
+  readonly transition: CommercePriceTransitionDetails
+}
 /**
  * `CommercePriceTransitionResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommercePriceTransitionResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommercePriceTransitionResponse_> {}
+export interface CommercePriceTransitionResponseEncoded {
+  readonly object?: "commerce_price_transition" | undefined
+  readonly subscription_item: CommerceSubscriptionItem2Encoded
+  readonly transition: CommercePriceTransitionDetailsEncoded
+}
 /**
  * `CommercePriceTransitionResponse`
  *
@@ -2725,16 +3555,20 @@ const CommerceSubscriptionItemSeatsResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItemSeatsResponse
-  extends Schema.Schema.Type<typeof CommerceSubscriptionItemSeatsResponse_> {}
+export interface CommerceSubscriptionItemSeatsResponse {
+  readonly quantity: number | null
+  readonly tiers?: ReadonlyArray<CommercePerUnitTotalTier2> | undefined
+}
 /**
  * `CommerceSubscriptionItemSeatsResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItemSeatsResponseEncoded
-  extends Schema.Schema.Encoded<typeof CommerceSubscriptionItemSeatsResponse_> {}
+export interface CommerceSubscriptionItemSeatsResponseEncoded {
+  readonly quantity?: number | null | undefined
+  readonly tiers?: ReadonlyArray<CommercePerUnitTotalTier2Encoded> | undefined
+}
 /**
  * `CommerceSubscriptionItemSeatsResponse`
  *
@@ -2833,15 +3667,77 @@ const CommerceSubscriptionItem_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItem extends Schema.Schema.Type<typeof CommerceSubscriptionItem_> {}
+export interface CommerceSubscriptionItem {
+  readonly object: "commerce_subscription_item"
+  readonly id: string
+  readonly instanceId: string
+  readonly status:
+    | "active"
+    | "canceled"
+    | "expired"
+    | "ended"
+    | "past_due"
+    | "upcoming"
+    | "incomplete"
+    | "abandoned"
+    | (string & {})
+  readonly credit?: CommerceSubscriptionCreditResponse | undefined
+  readonly credits?: CommerceCreditsResponse | null | undefined
+  readonly planId: string | null
+  readonly priceId?: string | undefined
+  readonly plan?: CommercePlan | null | undefined
+  readonly planPeriod: "month" | "annual" | (string & {})
+  readonly paymentMethod?: CommercePaymentMethodResponse | undefined
+  readonly lifetimePaid?: CommerceMoneyResponse | undefined
+  readonly nextPayment?: CommerceSubscriptionItemNextPaymentResponse | null | undefined
+  readonly payerId: string
+  readonly payer?: CommercePayerResponse | undefined
+  readonly isFreeTrial: boolean
+  readonly periodStart: number
+  readonly periodEnd: number | null
+  readonly prorationDate?: string | undefined
+  readonly canceledAt: number | null
+  readonly pastDueAt: number | null
+  readonly endedAt: number | null
+  readonly createdAt?: number | undefined
+  readonly updatedAt?: number | undefined
+  readonly seats?: CommerceSubscriptionItemSeatsResponse | null | undefined
+  readonly totals?: CommerceTotalsResponse2 | null | undefined
+}
 /**
  * `CommerceSubscriptionItem` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionItemEncoded
-  extends Schema.Schema.Encoded<typeof CommerceSubscriptionItem_> {}
+export interface CommerceSubscriptionItemEncoded {
+  readonly object?: "commerce_subscription_item" | undefined
+  readonly id: string
+  readonly instance_id: string
+  readonly status: string
+  readonly credit?: CommerceSubscriptionCreditResponseEncoded | undefined
+  readonly credits?: CommerceCreditsResponseEncoded | null | undefined
+  readonly plan_id?: string | null | undefined
+  readonly price_id?: string | undefined
+  readonly plan?: CommercePlanEncoded | null | undefined
+  readonly plan_period: string
+  readonly payment_method?: CommercePaymentMethodResponseEncoded | undefined
+  readonly lifetime_paid?: CommerceMoneyResponseEncoded | undefined
+  readonly next_payment?: CommerceSubscriptionItemNextPaymentResponseEncoded | null | undefined
+  readonly payer_id: string
+  readonly payer?: CommercePayerResponseEncoded | undefined
+  readonly is_free_trial: boolean
+  readonly period_start: number
+  readonly period_end?: number | null | undefined
+  readonly proration_date?: string | undefined
+  readonly canceled_at?: number | null | undefined
+  readonly past_due_at?: number | null | undefined
+  readonly ended_at?: number | null | undefined
+  readonly created_at?: number | undefined
+  readonly updated_at?: number | undefined
+  readonly seats?: CommerceSubscriptionItemSeatsResponseEncoded | null | undefined
+  readonly totals?: CommerceTotalsResponse2Encoded | null | undefined
+}
 /**
  * `CommerceSubscriptionItem`
  *
@@ -2887,16 +3783,24 @@ const CommerceSubscriptionNextPayment_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionNextPayment
-  extends Schema.Schema.Type<typeof CommerceSubscriptionNextPayment_> {}
+export interface CommerceSubscriptionNextPayment {
+  readonly date: number
+  readonly amount: CommerceMoneyResponse
+  readonly perUnitTotals?: ReadonlyArray<CommercePerUnitTotal2> | undefined
+  readonly totals?: CommerceTotalsResponse2 | null | undefined
+}
 /**
  * `CommerceSubscriptionNextPayment` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionNextPaymentEncoded
-  extends Schema.Schema.Encoded<typeof CommerceSubscriptionNextPayment_> {}
+export interface CommerceSubscriptionNextPaymentEncoded {
+  readonly date: number
+  readonly amount: CommerceMoneyResponseEncoded
+  readonly per_unit_totals?: ReadonlyArray<CommercePerUnitTotal2Encoded> | undefined
+  readonly totals?: CommerceTotalsResponse2Encoded | null | undefined
+}
 /**
  * `CommerceSubscriptionNextPayment`
  *
@@ -2949,14 +3853,40 @@ const CommerceSubscription_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscription extends Schema.Schema.Type<typeof CommerceSubscription_> {}
+export interface CommerceSubscription {
+  readonly object: "commerce_subscription"
+  readonly id: string
+  readonly instanceId: string
+  readonly status: "active" | "past_due" | "canceled" | "ended" | "abandoned" | "incomplete" | (string & {})
+  readonly payerId: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly activeAt: number | null
+  readonly pastDueAt: number | null
+  readonly subscriptionItems: ReadonlyArray<CommerceSubscriptionItem>
+  readonly nextPayment?: CommerceSubscriptionNextPayment | undefined
+  readonly eligibleForFreeTrial?: boolean | undefined
+}
 /**
  * `CommerceSubscription` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommerceSubscriptionEncoded extends Schema.Schema.Encoded<typeof CommerceSubscription_> {}
+export interface CommerceSubscriptionEncoded {
+  readonly object?: "commerce_subscription" | undefined
+  readonly id: string
+  readonly instance_id: string
+  readonly status: string
+  readonly payer_id: string
+  readonly created_at: number
+  readonly updated_at: number
+  readonly active_at?: number | null | undefined
+  readonly past_due_at?: number | null | undefined
+  readonly subscription_items: ReadonlyArray<CommerceSubscriptionItemEncoded>
+  readonly next_payment?: CommerceSubscriptionNextPaymentEncoded | undefined
+  readonly eligible_for_free_trial?: boolean | undefined
+}
 /**
  * `CommerceSubscription`
  *
@@ -2985,14 +3915,20 @@ const Cookies_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Cookies extends Schema.Schema.Type<typeof Cookies_> {}
+export interface Cookies {
+  readonly object: "cookies"
+  readonly cookies: ReadonlyArray<string>
+}
 /**
  * `Cookies` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CookiesEncoded extends Schema.Schema.Encoded<typeof Cookies_> {}
+export interface CookiesEncoded {
+  readonly object?: "cookies" | undefined
+  readonly cookies: ReadonlyArray<string>
+}
 /**
  * `Cookies`
  *
@@ -3032,15 +3968,28 @@ const CreateBillingPriceRequest_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CreateBillingPriceRequest extends Schema.Schema.Type<typeof CreateBillingPriceRequest_> {}
+export interface CreateBillingPriceRequest {
+  readonly planId: string
+  readonly currency?: string | undefined
+  readonly amount: number | null
+  readonly annualMonthlyAmount?: number | null | undefined
+  readonly description?: string | undefined
+  readonly supportedBillingPeriods?: "month" | "annual" | "both" | (string & {}) | undefined
+}
 /**
  * `CreateBillingPriceRequest` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CreateBillingPriceRequestEncoded
-  extends Schema.Schema.Encoded<typeof CreateBillingPriceRequest_> {}
+export interface CreateBillingPriceRequestEncoded {
+  readonly plan_id: string
+  readonly currency?: string | undefined
+  readonly amount?: number | null | undefined
+  readonly annual_monthly_amount?: number | null | undefined
+  readonly description?: string | undefined
+  readonly supported_billing_periods?: string | undefined
+}
 /**
  * `CreateBillingPriceRequest`
  *
@@ -3081,14 +4030,26 @@ const DeletedObject_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface DeletedObject extends Schema.Schema.Type<typeof DeletedObject_> {}
+export interface DeletedObject {
+  readonly object?: string | undefined
+  readonly id?: string | undefined
+  readonly slug?: string | undefined
+  readonly deleted: boolean
+  readonly externalId?: string | undefined
+}
 /**
  * `DeletedObject` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DeletedObjectEncoded extends Schema.Schema.Encoded<typeof DeletedObject_> {}
+export interface DeletedObjectEncoded {
+  readonly object?: string | undefined
+  readonly id?: string | undefined
+  readonly slug?: string | undefined
+  readonly deleted: boolean
+  readonly external_id?: string | undefined
+}
 /**
  * `DeletedObject`
  *
@@ -3190,14 +4151,60 @@ const Directory_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Directory extends Schema.Schema.Type<typeof Directory_> {}
+export interface Directory {
+  readonly object: "directory"
+  readonly id: string
+  readonly name: string
+  readonly enterpriseConnectionId?: string | null | undefined
+  readonly endpointUrl: string
+  readonly provider: string
+  readonly enabled: boolean
+  readonly groupRoleMappingEnabled: boolean
+  readonly attributeMapping: { readonly [x: string]: string }
+  readonly customAttributes?:
+    | ReadonlyArray<{
+        readonly name?: string | undefined
+        readonly key?: string | undefined
+        readonly ssoPath?: string | undefined
+        readonly scimPath?: string | undefined
+        readonly directoryPath?: string | undefined
+        readonly multiValued?: boolean | undefined
+      }>
+    | undefined
+  readonly apiKey?: string | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Directory` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DirectoryEncoded extends Schema.Schema.Encoded<typeof Directory_> {}
+export interface DirectoryEncoded {
+  readonly object?: "directory" | undefined
+  readonly id: string
+  readonly name: string
+  readonly enterprise_connection_id?: string | null | undefined
+  readonly endpoint_url: string
+  readonly provider: string
+  readonly enabled: boolean
+  readonly group_role_mapping_enabled: boolean
+  readonly attribute_mapping: { readonly [x: string]: string }
+  readonly custom_attributes?:
+    | ReadonlyArray<{
+        readonly name?: string | undefined
+        readonly key?: string | undefined
+        readonly sso_path?: string | undefined
+        readonly scim_path?: string | undefined
+        readonly directory_path?: string | undefined
+        readonly multi_valued?: boolean | undefined
+      }>
+    | undefined
+  readonly api_key?: string | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Directory`
  *
@@ -3260,14 +4267,32 @@ const Permission_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Permission extends Schema.Schema.Type<typeof Permission_> {}
+export interface Permission {
+  readonly object: "permission"
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description: string
+  readonly type: string
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Permission` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PermissionEncoded extends Schema.Schema.Encoded<typeof Permission_> {}
+export interface PermissionEncoded {
+  readonly object?: "permission" | undefined
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description: string
+  readonly type: string
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Permission`
  *
@@ -3312,14 +4337,34 @@ const Role_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Role extends Schema.Schema.Type<typeof Role_> {}
+export interface Role {
+  readonly object: "role"
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description: string | null
+  readonly isCreatorEligible: boolean
+  readonly permissions: ReadonlyArray<Permission>
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Role` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RoleEncoded extends Schema.Schema.Encoded<typeof Role_> {}
+export interface RoleEncoded {
+  readonly object?: "role" | undefined
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description?: string | null | undefined
+  readonly is_creator_eligible: boolean
+  readonly permissions: ReadonlyArray<PermissionEncoded>
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Role`
  *
@@ -3367,15 +4412,40 @@ const DirectoryGroupRoleMapping_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface DirectoryGroupRoleMapping extends Schema.Schema.Type<typeof DirectoryGroupRoleMapping_> {}
+export interface DirectoryGroupRoleMapping {
+  readonly object: "directory_group_role_mapping"
+  readonly id: string
+  readonly directoryId: string
+  readonly scimDirectoryId: string
+  readonly directoryGroupId: string
+  readonly scimGroupId: string
+  readonly directoryGroupDisplayName: string
+  readonly scimGroupDisplayName: string
+  readonly role?: Role | undefined
+  readonly precedence: number
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `DirectoryGroupRoleMapping` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DirectoryGroupRoleMappingEncoded
-  extends Schema.Schema.Encoded<typeof DirectoryGroupRoleMapping_> {}
+export interface DirectoryGroupRoleMappingEncoded {
+  readonly object?: "directory_group_role_mapping" | undefined
+  readonly id: string
+  readonly directory_id: string
+  readonly scim_directory_id: string
+  readonly directory_group_id: string
+  readonly scim_group_id: string
+  readonly directory_group_display_name: string
+  readonly scim_group_display_name: string
+  readonly role?: RoleEncoded | undefined
+  readonly precedence: number
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `DirectoryGroupRoleMapping`
  *
@@ -3450,14 +4520,34 @@ const Domain_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Domain extends Schema.Schema.Type<typeof Domain_> {}
+export interface Domain {
+  readonly object: "domain"
+  readonly id: string
+  readonly name: string
+  readonly isSatellite: boolean
+  readonly frontendApiUrl: string
+  readonly accountsPortalUrl?: string | null | undefined
+  readonly proxyUrl?: string | null | undefined
+  readonly developmentOrigin: string
+  readonly cnameTargets?: ReadonlyArray<CNameTarget> | null | undefined
+}
 /**
  * `Domain` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DomainEncoded extends Schema.Schema.Encoded<typeof Domain_> {}
+export interface DomainEncoded {
+  readonly object?: "domain" | undefined
+  readonly id: string
+  readonly name: string
+  readonly is_satellite: boolean
+  readonly frontend_api_url: string
+  readonly accounts_portal_url?: string | null | undefined
+  readonly proxy_url?: string | null | undefined
+  readonly development_origin: string
+  readonly cname_targets?: ReadonlyArray<CNameTargetEncoded> | null | undefined
+}
 /**
  * `Domain`
  *
@@ -3485,14 +4575,20 @@ const Domains_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Domains extends Schema.Schema.Type<typeof Domains_> {}
+export interface Domains {
+  readonly data: ReadonlyArray<Domain>
+  readonly totalCount: number
+}
 /**
  * `Domains` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DomainsEncoded extends Schema.Schema.Encoded<typeof Domains_> {}
+export interface DomainsEncoded {
+  readonly data: ReadonlyArray<DomainEncoded>
+  readonly total_count: number
+}
 /**
  * `Domains`
  *
@@ -3520,14 +4616,20 @@ const IdentificationLink_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface IdentificationLink extends Schema.Schema.Type<typeof IdentificationLink_> {}
+export interface IdentificationLink {
+  readonly type: string
+  readonly id: string
+}
 /**
  * `IdentificationLink` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface IdentificationLinkEncoded extends Schema.Schema.Encoded<typeof IdentificationLink_> {}
+export interface IdentificationLinkEncoded {
+  readonly type: string
+  readonly id: string
+}
 /**
  * `IdentificationLink`
  *
@@ -3585,16 +4687,36 @@ const UnknownEmailAddressVerification_ = unknownVariant(
  * @since 0.1.0
  * @category models
  */
-export interface UnknownEmailAddressVerification
-  extends Schema.Schema.Type<typeof UnknownEmailAddressVerification_> {}
+export interface UnknownEmailAddressVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy?:
+    | "phone_code"
+    | "email_code"
+    | "reset_password_email_code"
+    | "admin"
+    | "ticket"
+    | "saml"
+    | "email_link"
+    | "from_oauth_microsoft"
+    | "scim"
+    | (string & {})
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly channel?: string | null
+  readonly verifiedAtClient?: string | null
+  readonly error?: ClerkError | null
+  readonly externalVerificationRedirectUrl?: string | null
+}
 /**
  * `UnknownEmailAddressVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownEmailAddressVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownEmailAddressVerification_> {}
+export interface UnknownEmailAddressVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownEmailAddressVerification`
  *
@@ -3639,14 +4761,28 @@ const VerificationAdmin_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationAdmin extends Schema.Schema.Type<typeof VerificationAdmin_> {}
+export interface VerificationAdmin {
+  readonly object?: "verification_admin" | undefined
+  readonly status: "verified" | (string & {})
+  readonly strategy: "admin" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationAdmin` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationAdminEncoded extends Schema.Schema.Encoded<typeof VerificationAdmin_> {}
+export interface VerificationAdminEncoded {
+  readonly object?: "verification_admin" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_admin`
  *
@@ -3689,14 +4825,28 @@ const VerificationEmailLink_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationEmailLink extends Schema.Schema.Type<typeof VerificationEmailLink_> {}
+export interface VerificationEmailLink {
+  readonly object?: "verification_email_link" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy: "email_link" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationEmailLink` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationEmailLinkEncoded extends Schema.Schema.Encoded<typeof VerificationEmailLink_> {}
+export interface VerificationEmailLinkEncoded {
+  readonly object?: "verification_email_link" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_email_link`
  *
@@ -3742,14 +4892,30 @@ const VerificationFromOauth_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationFromOauth extends Schema.Schema.Type<typeof VerificationFromOauth_> {}
+export interface VerificationFromOauth {
+  readonly object?: "verification_from_oauth" | undefined
+  readonly status: "unverified" | "verified" | (string & {})
+  readonly strategy: string
+  readonly error?: ClerkError | null | undefined
+  readonly expireAt: number | null
+  readonly attempts: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationFromOauth` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationFromOauthEncoded extends Schema.Schema.Encoded<typeof VerificationFromOauth_> {}
+export interface VerificationFromOauthEncoded {
+  readonly object?: "verification_from_oauth" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly error?: ClerkErrorEncoded | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_from_oauth`
  *
@@ -3804,14 +4970,39 @@ const VerificationOtp_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOtp extends Schema.Schema.Type<typeof VerificationOtp_> {}
+export interface VerificationOtp {
+  readonly object?: "verification_otp" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy:
+    | "phone_code"
+    | "email_code"
+    | "reset_password_email_code"
+    | "admin"
+    | "ticket"
+    | "saml"
+    | "email_link"
+    | "from_oauth_microsoft"
+    | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly channel?: string | null | undefined
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationOtp` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOtpEncoded extends Schema.Schema.Encoded<typeof VerificationOtp_> {}
+export interface VerificationOtpEncoded {
+  readonly object?: "verification_otp" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly channel?: string | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_otp`
  *
@@ -3865,14 +5056,32 @@ const VerificationSaml_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationSaml extends Schema.Schema.Type<typeof VerificationSaml_> {}
+export interface VerificationSaml {
+  readonly object?: "verification_saml" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy: "saml" | (string & {})
+  readonly externalVerificationRedirectUrl?: string | null | undefined
+  readonly error?: ClerkError | null | undefined
+  readonly expireAt?: number | null | undefined
+  readonly attempts: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationSaml` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationSamlEncoded extends Schema.Schema.Encoded<typeof VerificationSaml_> {}
+export interface VerificationSamlEncoded {
+  readonly object?: "verification_saml" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly external_verification_redirect_url?: string | null | undefined
+  readonly error?: ClerkErrorEncoded | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_saml`
  *
@@ -3910,14 +5119,26 @@ const VerificationScim_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationScim extends Schema.Schema.Type<typeof VerificationScim_> {}
+export interface VerificationScim {
+  readonly object?: "verification_scim" | undefined
+  readonly status: "verified" | (string & {})
+  readonly strategy: "scim" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+}
 /**
  * `VerificationScim` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationScimEncoded extends Schema.Schema.Encoded<typeof VerificationScim_> {}
+export interface VerificationScimEncoded {
+  readonly object?: "verification_scim" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+}
 /**
  * `verification_scim`
  *
@@ -3959,14 +5180,28 @@ const VerificationTicket_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationTicket extends Schema.Schema.Type<typeof VerificationTicket_> {}
+export interface VerificationTicket {
+  readonly object?: "verification_ticket" | undefined
+  readonly status: "unverified" | "verified" | "expired" | (string & {})
+  readonly strategy: "ticket" | (string & {})
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationTicket` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationTicketEncoded extends Schema.Schema.Encoded<typeof VerificationTicket_> {}
+export interface VerificationTicketEncoded {
+  readonly object?: "verification_ticket" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_ticket`
  *
@@ -4037,14 +5272,53 @@ const EmailAddress_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface EmailAddress extends Schema.Schema.Type<typeof EmailAddress_> {}
+export interface EmailAddress {
+  readonly id?: string | undefined
+  readonly object: "email_address"
+  readonly emailAddress: string
+  readonly reserved: boolean
+  readonly verification:
+    | UnknownEmailAddressVerification
+    | VerificationOtp
+    | VerificationAdmin
+    | VerificationFromOauth
+    | VerificationTicket
+    | VerificationSaml
+    | VerificationEmailLink
+    | VerificationScim
+    | null
+  readonly linkedTo: ReadonlyArray<IdentificationLink>
+  readonly matchesSsoConnection?: boolean | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `EmailAddress` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EmailAddressEncoded extends Schema.Schema.Encoded<typeof EmailAddress_> {}
+export interface EmailAddressEncoded {
+  readonly id?: string | undefined
+  readonly object?: "email_address" | undefined
+  readonly email_address: string
+  readonly reserved: boolean
+  readonly verification?:
+    | UnknownEmailAddressVerificationEncoded
+    | VerificationOtpEncoded
+    | VerificationAdminEncoded
+    | VerificationFromOauthEncoded
+    | VerificationTicketEncoded
+    | VerificationSamlEncoded
+    | VerificationEmailLinkEncoded
+    | VerificationScimEncoded
+    | null
+    | undefined
+  readonly linked_to: ReadonlyArray<IdentificationLinkEncoded>
+  readonly matches_sso_connection?: boolean | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `EmailAddress`
  *
@@ -4102,16 +5376,44 @@ const EnterpriseAccountConnection_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccountConnection
-  extends Schema.Schema.Type<typeof EnterpriseAccountConnection_> {}
+export interface EnterpriseAccountConnection {
+  readonly id: string
+  readonly protocol: string
+  readonly provider: string
+  readonly name: string
+  readonly logoPublicUrl: string | null
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly active: boolean
+  readonly syncUserAttributes: boolean
+  readonly allowSubdomains: boolean
+  readonly allowIdpInitiated: boolean
+  readonly disableAdditionalIdentifications: boolean
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `EnterpriseAccountConnection` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccountConnectionEncoded
-  extends Schema.Schema.Encoded<typeof EnterpriseAccountConnection_> {}
+export interface EnterpriseAccountConnectionEncoded {
+  readonly id: string
+  readonly protocol: string
+  readonly provider: string
+  readonly name: string
+  readonly logo_public_url?: string | null | undefined
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly active: boolean
+  readonly sync_user_attributes: boolean
+  readonly allow_subdomains: boolean
+  readonly allow_idp_initiated: boolean
+  readonly disable_additional_identifications: boolean
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `EnterpriseAccountConnection`
  *
@@ -4149,16 +5451,25 @@ const UnknownEnterpriseAccountVerification_ = unknownVariant(
  * @since 0.1.0
  * @category models
  */
-export interface UnknownEnterpriseAccountVerification
-  extends Schema.Schema.Type<typeof UnknownEnterpriseAccountVerification_> {}
+export interface UnknownEnterpriseAccountVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "expired" | "failed" | "transferable" | (string & {})
+  readonly strategy?: "ticket" | "saml" | (string & {})
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly verifiedAtClient?: string | null
+  readonly externalVerificationRedirectUrl?: string | null
+  readonly error?: ClerkError | null
+}
 /**
  * `UnknownEnterpriseAccountVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownEnterpriseAccountVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownEnterpriseAccountVerification_> {}
+export interface UnknownEnterpriseAccountVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownEnterpriseAccountVerification`
  *
@@ -4214,14 +5525,32 @@ const VerificationOauth_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOauth extends Schema.Schema.Type<typeof VerificationOauth_> {}
+export interface VerificationOauth {
+  readonly object?: "verification_oauth" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy: string
+  readonly externalVerificationRedirectUrl?: string | undefined
+  readonly error?: ClerkError | null | undefined
+  readonly expireAt: number | null
+  readonly attempts: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationOauth` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationOauthEncoded extends Schema.Schema.Encoded<typeof VerificationOauth_> {}
+export interface VerificationOauthEncoded {
+  readonly object?: "verification_oauth" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly external_verification_redirect_url?: string | undefined
+  readonly error?: ClerkErrorEncoded | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_oauth`
  *
@@ -4310,14 +5639,55 @@ const EnterpriseAccount_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccount extends Schema.Schema.Type<typeof EnterpriseAccount_> {}
+export interface EnterpriseAccount {
+  readonly id: string
+  readonly object: "enterprise_account"
+  readonly protocol?: "oauth" | "saml" | (string & {}) | undefined
+  readonly provider: string
+  readonly active: boolean
+  readonly emailAddress: string
+  readonly firstName?: string | null | undefined
+  readonly lastName?: string | null | undefined
+  readonly providerUserId?: string | null | undefined
+  readonly enterpriseConnectionId?: string | null | undefined
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly verification:
+    | UnknownEnterpriseAccountVerification
+    | VerificationTicket
+    | VerificationSaml
+    | VerificationOauth
+    | null
+  readonly enterpriseConnection?: EnterpriseAccountConnection | null | undefined
+  readonly lastAuthenticatedAt?: number | null | undefined
+}
 /**
  * `EnterpriseAccount` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseAccountEncoded extends Schema.Schema.Encoded<typeof EnterpriseAccount_> {}
+export interface EnterpriseAccountEncoded {
+  readonly id: string
+  readonly object?: "enterprise_account" | undefined
+  readonly protocol?: string | undefined
+  readonly provider: string
+  readonly active: boolean
+  readonly email_address: string
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly provider_user_id?: string | null | undefined
+  readonly enterprise_connection_id?: string | null | undefined
+  readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly verification?:
+    | UnknownEnterpriseAccountVerificationEncoded
+    | VerificationTicketEncoded
+    | VerificationSamlEncoded
+    | VerificationOauthEncoded
+    | null
+    | undefined
+  readonly enterprise_connection?: EnterpriseAccountConnectionEncoded | null | undefined
+  readonly last_authenticated_at?: number | null | undefined
+}
 /**
  * `EnterpriseAccount`
  *
@@ -4554,14 +5924,137 @@ const EnterpriseConnection_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnection extends Schema.Schema.Type<typeof EnterpriseConnection_> {}
+export interface EnterpriseConnection {
+  readonly object: "enterprise_connection"
+  readonly id: string
+  readonly name: string
+  readonly provider: string
+  readonly logoPublicUrl?: string | null | undefined
+  readonly active: boolean
+  readonly domains: ReadonlyArray<string>
+  readonly organizationId?: string | null | undefined
+  readonly syncUserAttributes?: boolean | undefined
+  readonly disableAdditionalIdentifications?: boolean | undefined
+  readonly allowOrganizationAccountLinking?: boolean | undefined
+  readonly customAttributes?:
+    | ReadonlyArray<{
+        readonly name: string
+        readonly key: string
+        readonly ssoPath?: string | undefined
+        readonly scimPath?: string | undefined
+        readonly directoryPath?: string | undefined
+        readonly multiValued?: boolean | undefined
+      }>
+    | undefined
+  readonly samlConnection?:
+    | {
+        readonly id?: string | undefined
+        readonly name?: string | undefined
+        readonly idpEntityId?: string | null | undefined
+        readonly idpSsoUrl?: string | null | undefined
+        readonly idpMetadataUrl?: string | null | undefined
+        readonly acsUrl?: string | null | undefined
+        readonly spEntityId?: string | null | undefined
+        readonly spMetadataUrl?: string | null | undefined
+        readonly active?: boolean | undefined
+        readonly allowIdpInitiated?: boolean | undefined
+        readonly allowSubdomains?: boolean | undefined
+        readonly forceAuthn?: boolean | undefined
+        readonly loginHint?:
+          | {
+              readonly mode: "email_address" | "custom_attribute" | "off" | (string & {})
+              readonly source?: string | undefined
+            }
+          | undefined
+      }
+    | null
+    | undefined
+  readonly oauthConfig?:
+    | {
+        readonly id?: string | undefined
+        readonly name?: string | undefined
+        readonly providerKey?: string | undefined
+        readonly clientId?: string | null | undefined
+        readonly discoveryUrl?: string | null | undefined
+        readonly authUrl?: string | null | undefined
+        readonly tokenUrl?: string | null | undefined
+        readonly userInfoUrl?: string | null | undefined
+        readonly requiresPkce?: boolean | undefined
+        readonly logoPublicUrl?: string | null | undefined
+        readonly createdAt?: number | undefined
+        readonly updatedAt?: number | undefined
+      }
+    | null
+    | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `EnterpriseConnection` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionEncoded extends Schema.Schema.Encoded<typeof EnterpriseConnection_> {}
+export interface EnterpriseConnectionEncoded {
+  readonly object?: "enterprise_connection" | undefined
+  readonly id: string
+  readonly name: string
+  readonly provider: string
+  readonly logo_public_url?: string | null | undefined
+  readonly active: boolean
+  readonly domains: ReadonlyArray<string>
+  readonly organization_id?: string | null | undefined
+  readonly sync_user_attributes?: boolean | undefined
+  readonly disable_additional_identifications?: boolean | undefined
+  readonly allow_organization_account_linking?: boolean | undefined
+  readonly custom_attributes?:
+    | ReadonlyArray<{
+        readonly name: string
+        readonly key: string
+        readonly sso_path?: string | undefined
+        readonly scim_path?: string | undefined
+        readonly directory_path?: string | undefined
+        readonly multi_valued?: boolean | undefined
+      }>
+    | undefined
+  readonly saml_connection?:
+    | {
+        readonly id?: string | undefined
+        readonly name?: string | undefined
+        readonly idp_entity_id?: string | null | undefined
+        readonly idp_sso_url?: string | null | undefined
+        readonly idp_metadata_url?: string | null | undefined
+        readonly acs_url?: string | null | undefined
+        readonly sp_entity_id?: string | null | undefined
+        readonly sp_metadata_url?: string | null | undefined
+        readonly active?: boolean | undefined
+        readonly allow_idp_initiated?: boolean | undefined
+        readonly allow_subdomains?: boolean | undefined
+        readonly force_authn?: boolean | undefined
+        readonly login_hint?: { readonly mode: string; readonly source?: string | undefined } | undefined
+      }
+    | null
+    | undefined
+  readonly oauth_config?:
+    | {
+        readonly id?: string | undefined
+        readonly name?: string | undefined
+        readonly provider_key?: string | undefined
+        readonly client_id?: string | null | undefined
+        readonly discovery_url?: string | null | undefined
+        readonly auth_url?: string | null | undefined
+        readonly token_url?: string | null | undefined
+        readonly user_info_url?: string | null | undefined
+        readonly requires_pkce?: boolean | undefined
+        readonly logo_public_url?: string | null | undefined
+        readonly created_at?: number | undefined
+        readonly updated_at?: number | undefined
+      }
+    | null
+    | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `EnterpriseConnection`
  *
@@ -4697,16 +6190,90 @@ const EnterpriseConnectionTestRun_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionTestRun
-  extends Schema.Schema.Type<typeof EnterpriseConnectionTestRun_> {}
+export interface EnterpriseConnectionTestRun {
+  readonly id: string
+  readonly status: "pending" | "success" | "failed" | (string & {})
+  readonly connectionType: "saml" | "oauth" | (string & {})
+  readonly parsedUserInfo?:
+    | {
+        readonly emailAddress?: string | undefined
+        readonly firstName?: string | undefined
+        readonly lastName?: string | undefined
+        readonly userId?: string | undefined
+      }
+    | null
+    | undefined
+  readonly logs?:
+    | ReadonlyArray<{
+        readonly level: string
+        readonly code?: string | undefined
+        readonly shortMessage?: string | undefined
+        readonly message: string
+      }>
+    | undefined
+  readonly saml?:
+    | {
+        readonly samlRequest?: string | undefined
+        readonly samlResponse?: string | undefined
+        readonly relayState?: string | undefined
+      }
+    | null
+    | undefined
+  readonly oauth?:
+    | {
+        readonly idToken?: string | undefined
+        readonly accessToken?: string | undefined
+        readonly userInfo?: string | undefined
+      }
+    | null
+    | undefined
+  readonly createdAt: number
+}
 /**
  * `EnterpriseConnectionTestRun` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionTestRunEncoded
-  extends Schema.Schema.Encoded<typeof EnterpriseConnectionTestRun_> {}
+export interface EnterpriseConnectionTestRunEncoded {
+  readonly id: string
+  readonly status: string
+  readonly connection_type: string
+  readonly parsed_user_info?:
+    | {
+        readonly email_address?: string | undefined
+        readonly first_name?: string | undefined
+        readonly last_name?: string | undefined
+        readonly user_id?: string | undefined
+      }
+    | null
+    | undefined
+  readonly logs?:
+    | ReadonlyArray<{
+        readonly level: string
+        readonly code?: string | undefined
+        readonly short_message?: string | undefined
+        readonly message: string
+      }>
+    | undefined
+  readonly saml?:
+    | {
+        readonly saml_request?: string | undefined
+        readonly saml_response?: string | undefined
+        readonly relay_state?: string | undefined
+      }
+    | null
+    | undefined
+  readonly oauth?:
+    | {
+        readonly id_token?: string | undefined
+        readonly access_token?: string | undefined
+        readonly user_info?: string | undefined
+      }
+    | null
+    | undefined
+  readonly created_at: number
+}
 /**
  * `EnterpriseConnectionTestRun`
  *
@@ -4736,16 +6303,18 @@ const EnterpriseConnectionTestRunResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionTestRunResponse
-  extends Schema.Schema.Type<typeof EnterpriseConnectionTestRunResponse_> {}
+export interface EnterpriseConnectionTestRunResponse {
+  readonly url: string
+}
 /**
  * `EnterpriseConnectionTestRunResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionTestRunResponseEncoded
-  extends Schema.Schema.Encoded<typeof EnterpriseConnectionTestRunResponse_> {}
+export interface EnterpriseConnectionTestRunResponseEncoded {
+  readonly url: string
+}
 /**
  * `EnterpriseConnectionTestRunResponse`
  *
@@ -4779,16 +6348,20 @@ const EnterpriseConnectionTestRuns_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionTestRuns
-  extends Schema.Schema.Type<typeof EnterpriseConnectionTestRuns_> {}
+export interface EnterpriseConnectionTestRuns {
+  readonly data: ReadonlyArray<EnterpriseConnectionTestRun>
+  readonly totalCount: number
+}
 /**
  * `EnterpriseConnectionTestRuns` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionTestRunsEncoded
-  extends Schema.Schema.Encoded<typeof EnterpriseConnectionTestRuns_> {}
+export interface EnterpriseConnectionTestRunsEncoded {
+  readonly data: ReadonlyArray<EnterpriseConnectionTestRunEncoded>
+  readonly total_count: number
+}
 /**
  * `EnterpriseConnectionTestRuns`
  *
@@ -4822,14 +6395,20 @@ const EnterpriseConnections_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnections extends Schema.Schema.Type<typeof EnterpriseConnections_> {}
+export interface EnterpriseConnections {
+  readonly data: ReadonlyArray<EnterpriseConnection>
+  readonly totalCount: number
+}
 /**
  * `EnterpriseConnections` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EnterpriseConnectionsEncoded extends Schema.Schema.Encoded<typeof EnterpriseConnections_> {}
+export interface EnterpriseConnectionsEncoded {
+  readonly data: ReadonlyArray<EnterpriseConnectionEncoded>
+  readonly total_count: number
+}
 /**
  * `EnterpriseConnections`
  *
@@ -4857,15 +6436,18 @@ const ExtendFreeTrialRequest_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ExtendFreeTrialRequest extends Schema.Schema.Type<typeof ExtendFreeTrialRequest_> {}
+export interface ExtendFreeTrialRequest {
+  readonly extendTo: string
+}
 /**
  * `ExtendFreeTrialRequest` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ExtendFreeTrialRequestEncoded
-  extends Schema.Schema.Encoded<typeof ExtendFreeTrialRequest_> {}
+export interface ExtendFreeTrialRequestEncoded {
+  readonly extend_to: string
+}
 /**
  * `ExtendFreeTrialRequest`
  *
@@ -4898,16 +6480,25 @@ const UnknownExternalAccountWithVerificationVerification_ = unknownVariant(
  * @since 0.1.0
  * @category models
  */
-export interface UnknownExternalAccountWithVerificationVerification
-  extends Schema.Schema.Type<typeof UnknownExternalAccountWithVerificationVerification_> {}
+export interface UnknownExternalAccountWithVerificationVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy?: "google_one_tap" | (string & {})
+  readonly externalVerificationRedirectUrl?: string
+  readonly error?: ClerkError | null
+  readonly expireAt?: number | null
+  readonly attempts?: number | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownExternalAccountWithVerificationVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownExternalAccountWithVerificationVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownExternalAccountWithVerificationVerification_> {}
+export interface UnknownExternalAccountWithVerificationVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownExternalAccountWithVerificationVerification`
  *
@@ -4955,15 +6546,30 @@ const VerificationGoogleOneTap_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationGoogleOneTap extends Schema.Schema.Type<typeof VerificationGoogleOneTap_> {}
+export interface VerificationGoogleOneTap {
+  readonly object?: "verification_google_one_tap" | undefined
+  readonly status: "unverified" | "verified" | (string & {})
+  readonly strategy: "google_one_tap" | (string & {})
+  readonly expireAt: number | null
+  readonly attempts: number | null
+  readonly verifiedAtClient?: string | null | undefined
+  readonly error?: ClerkError | null | undefined
+}
 /**
  * `VerificationGoogleOneTap` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationGoogleOneTapEncoded
-  extends Schema.Schema.Encoded<typeof VerificationGoogleOneTap_> {}
+export interface VerificationGoogleOneTapEncoded {
+  readonly object?: "verification_google_one_tap" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly expire_at?: number | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+  readonly error?: ClerkErrorEncoded | null | undefined
+}
 /**
  * `verification_google_one_tap`
  *
@@ -5059,16 +6665,63 @@ const ExternalAccountWithVerification_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ExternalAccountWithVerification
-  extends Schema.Schema.Type<typeof ExternalAccountWithVerification_> {}
+export interface ExternalAccountWithVerification {
+  readonly object: "external_account" | "facebook_account" | "google_account"
+  readonly id: string
+  readonly provider: string
+  readonly identificationId: string
+  readonly providerUserId: string
+  readonly approvedScopes: string
+  readonly emailAddress: string
+  readonly emailAddressVerified?: boolean | null | undefined
+  readonly firstName: string
+  readonly lastName: string
+  readonly avatarUrl?: string | undefined
+  readonly imageUrl?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly phoneNumber?: string | null | undefined
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly label?: string | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly verification:
+    | UnknownExternalAccountWithVerificationVerification
+    | VerificationOauth
+    | VerificationGoogleOneTap
+    | null
+}
 /**
  * `ExternalAccountWithVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ExternalAccountWithVerificationEncoded
-  extends Schema.Schema.Encoded<typeof ExternalAccountWithVerification_> {}
+export interface ExternalAccountWithVerificationEncoded {
+  readonly object: "external_account" | "facebook_account" | "google_account"
+  readonly id: string
+  readonly provider: string
+  readonly identification_id: string
+  readonly provider_user_id: string
+  readonly approved_scopes: string
+  readonly email_address: string
+  readonly email_address_verified?: boolean | null | undefined
+  readonly first_name: string
+  readonly last_name: string
+  readonly avatar_url?: string | undefined
+  readonly image_url?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly phone_number?: string | null | undefined
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly label?: string | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly verification?:
+    | UnknownExternalAccountWithVerificationVerificationEncoded
+    | VerificationOauthEncoded
+    | VerificationGoogleOneTapEncoded
+    | null
+    | undefined
+}
 /**
  * `ExternalAccountWithVerification`
  *
@@ -5112,14 +6765,26 @@ const Instance_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Instance extends Schema.Schema.Type<typeof Instance_> {}
+export interface Instance {
+  readonly object: "instance"
+  readonly id: string
+  readonly environmentType: string
+  readonly allowedOrigins: ReadonlyArray<string> | null
+  readonly workspaceId: string | null
+}
 /**
  * `Instance` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface InstanceEncoded extends Schema.Schema.Encoded<typeof Instance_> {}
+export interface InstanceEncoded {
+  readonly object?: "instance" | undefined
+  readonly id: string
+  readonly environment_type: string
+  readonly allowed_origins?: ReadonlyArray<string> | null | undefined
+  readonly workspace_id?: string | null | undefined
+}
 /**
  * `Instance`
  *
@@ -5150,14 +6815,20 @@ const InstanceCommunication_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface InstanceCommunication extends Schema.Schema.Type<typeof InstanceCommunication_> {}
+export interface InstanceCommunication {
+  readonly object: "instance_communication"
+  readonly blockedCountryCodes: ReadonlyArray<string>
+}
 /**
  * `InstanceCommunication` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface InstanceCommunicationEncoded extends Schema.Schema.Encoded<typeof InstanceCommunication_> {}
+export interface InstanceCommunicationEncoded {
+  readonly object?: "instance_communication" | undefined
+  readonly blocked_country_codes: ReadonlyArray<string>
+}
 /**
  * `InstanceCommunication`
  *
@@ -5193,14 +6864,24 @@ const InstanceProtect_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface InstanceProtect extends Schema.Schema.Type<typeof InstanceProtect_> {}
+export interface InstanceProtect {
+  readonly object: "instance_protect"
+  readonly rulesEnabled: boolean
+  readonly specterEnabled: boolean
+  readonly checksBypassed: boolean
+}
 /**
  * `InstanceProtect` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface InstanceProtectEncoded extends Schema.Schema.Encoded<typeof InstanceProtect_> {}
+export interface InstanceProtectEncoded {
+  readonly object?: "instance_protect" | undefined
+  readonly rules_enabled: boolean
+  readonly specter_enabled: boolean
+  readonly checks_bypassed: boolean
+}
 /**
  * `InstanceProtect`
  *
@@ -5239,14 +6920,28 @@ const InstanceRestrictions_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface InstanceRestrictions extends Schema.Schema.Type<typeof InstanceRestrictions_> {}
+export interface InstanceRestrictions {
+  readonly object: "instance_restrictions"
+  readonly allowlist: boolean
+  readonly blocklist: boolean
+  readonly allowlistBlocklistDisabledOnSignIn: boolean
+  readonly blockEmailSubaddresses: boolean
+  readonly blockDisposableEmailDomains: boolean
+}
 /**
  * `InstanceRestrictions` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface InstanceRestrictionsEncoded extends Schema.Schema.Encoded<typeof InstanceRestrictions_> {}
+export interface InstanceRestrictionsEncoded {
+  readonly object?: "instance_restrictions" | undefined
+  readonly allowlist: boolean
+  readonly blocklist: boolean
+  readonly allowlist_blocklist_disabled_on_sign_in: boolean
+  readonly block_email_subaddresses: boolean
+  readonly block_disposable_email_domains: boolean
+}
 /**
  * `InstanceRestrictions`
  *
@@ -5294,14 +6989,36 @@ const Invitation_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Invitation extends Schema.Schema.Type<typeof Invitation_> {}
+export interface Invitation {
+  readonly object: "invitation"
+  readonly id: string
+  readonly emailAddress: string
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly revoked?: boolean | undefined
+  readonly status: "pending" | "accepted" | "revoked" | "expired" | (string & {})
+  readonly url?: string | undefined
+  readonly expiresAt?: number | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Invitation` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface InvitationEncoded extends Schema.Schema.Encoded<typeof Invitation_> {}
+export interface InvitationEncoded {
+  readonly object?: "invitation" | undefined
+  readonly id: string
+  readonly email_address: string
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly revoked?: boolean | undefined
+  readonly status: string
+  readonly url?: string | undefined
+  readonly expires_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Invitation`
  *
@@ -5357,14 +7074,40 @@ const JWKSEcdsaPrivateKey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEcdsaPrivateKey extends Schema.Schema.Type<typeof JWKSEcdsaPrivateKey_> {}
+export interface JWKSEcdsaPrivateKey {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: "EC" | (string & {})
+  readonly crv: string
+  readonly x: string
+  readonly y: string
+  readonly d: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly x5tS256?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKSEcdsaPrivateKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEcdsaPrivateKeyEncoded extends Schema.Schema.Encoded<typeof JWKSEcdsaPrivateKey_> {}
+export interface JWKSEcdsaPrivateKeyEncoded {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: string
+  readonly crv: string
+  readonly x: string
+  readonly y: string
+  readonly d: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly "x5t#S256"?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKS.ecdsa.PrivateKey`
  *
@@ -5419,14 +7162,38 @@ const JWKSEcdsaPublicKey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEcdsaPublicKey extends Schema.Schema.Type<typeof JWKSEcdsaPublicKey_> {}
+export interface JWKSEcdsaPublicKey {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: "EC" | (string & {})
+  readonly crv: string
+  readonly x: string
+  readonly y: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly x5tS256?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKSEcdsaPublicKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEcdsaPublicKeyEncoded extends Schema.Schema.Encoded<typeof JWKSEcdsaPublicKey_> {}
+export interface JWKSEcdsaPublicKeyEncoded {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: string
+  readonly crv: string
+  readonly x: string
+  readonly y: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly "x5t#S256"?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKS.ecdsa.PublicKey`
  *
@@ -5481,14 +7248,38 @@ const JWKSEd25519PrivateKey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEd25519PrivateKey extends Schema.Schema.Type<typeof JWKSEd25519PrivateKey_> {}
+export interface JWKSEd25519PrivateKey {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: "OKP" | (string & {})
+  readonly crv: "Ed25519" | (string & {})
+  readonly x: string
+  readonly d: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly x5tS256?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKSEd25519PrivateKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEd25519PrivateKeyEncoded extends Schema.Schema.Encoded<typeof JWKSEd25519PrivateKey_> {}
+export interface JWKSEd25519PrivateKeyEncoded {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: string
+  readonly crv: string
+  readonly x: string
+  readonly d: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly "x5t#S256"?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKS.ed25519.PrivateKey`
  *
@@ -5541,14 +7332,36 @@ const JWKSEd25519PublicKey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEd25519PublicKey extends Schema.Schema.Type<typeof JWKSEd25519PublicKey_> {}
+export interface JWKSEd25519PublicKey {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: "OKP" | (string & {})
+  readonly crv: "Ed25519" | (string & {})
+  readonly x: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly x5tS256?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKSEd25519PublicKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEd25519PublicKeyEncoded extends Schema.Schema.Encoded<typeof JWKSEd25519PublicKey_> {}
+export interface JWKSEd25519PublicKeyEncoded {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: string
+  readonly crv: string
+  readonly x: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly "x5t#S256"?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKS.ed25519.PublicKey`
  *
@@ -5616,14 +7429,48 @@ const JWKSRsaPrivateKey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWKSRsaPrivateKey extends Schema.Schema.Type<typeof JWKSRsaPrivateKey_> {}
+export interface JWKSRsaPrivateKey {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: "RSA" | (string & {})
+  readonly n: string
+  readonly e: string
+  readonly d: string
+  readonly p: string
+  readonly q: string
+  readonly dp?: string | undefined
+  readonly dq?: string | undefined
+  readonly qi?: string | undefined
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly x5tS256?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKSRsaPrivateKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSRsaPrivateKeyEncoded extends Schema.Schema.Encoded<typeof JWKSRsaPrivateKey_> {}
+export interface JWKSRsaPrivateKeyEncoded {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: string
+  readonly n: string
+  readonly e: string
+  readonly d: string
+  readonly p: string
+  readonly q: string
+  readonly dp?: string | undefined
+  readonly dq?: string | undefined
+  readonly qi?: string | undefined
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly "x5t#S256"?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKS.rsa.PrivateKey`
  *
@@ -5676,14 +7523,36 @@ const JWKSRsaPublicKey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWKSRsaPublicKey extends Schema.Schema.Type<typeof JWKSRsaPublicKey_> {}
+export interface JWKSRsaPublicKey {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: "RSA" | (string & {})
+  readonly n: string
+  readonly e: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly x5tS256?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKSRsaPublicKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSRsaPublicKeyEncoded extends Schema.Schema.Encoded<typeof JWKSRsaPublicKey_> {}
+export interface JWKSRsaPublicKeyEncoded {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: string
+  readonly n: string
+  readonly e: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly "x5t#S256"?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKS.rsa.PublicKey`
  *
@@ -5733,14 +7602,34 @@ const JWKSSymmetricKey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWKSSymmetricKey extends Schema.Schema.Type<typeof JWKSSymmetricKey_> {}
+export interface JWKSSymmetricKey {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: "oct" | (string & {})
+  readonly k: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly x5tS256?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKSSymmetricKey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSSymmetricKeyEncoded extends Schema.Schema.Encoded<typeof JWKSSymmetricKey_> {}
+export interface JWKSSymmetricKeyEncoded {
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+  readonly kty: string
+  readonly k: string
+  readonly x5c?: ReadonlyArray<string> | undefined
+  readonly x5t?: string | undefined
+  readonly "x5t#S256"?: string | undefined
+  readonly x5u?: string | undefined
+}
 /**
  * `JWKS.symmetric.Key`
  *
@@ -5795,14 +7684,38 @@ const JWKS_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWKS extends Schema.Schema.Type<typeof JWKS_> {}
+export interface JWKS {
+  readonly keys?:
+    | ReadonlyArray<
+        | JWKSEd25519PublicKey
+        | JWKSEcdsaPublicKey
+        | JWKSRsaPublicKey
+        | JWKSEd25519PrivateKey
+        | JWKSEcdsaPrivateKey
+        | JWKSRsaPrivateKey
+        | JWKSSymmetricKey
+      >
+    | undefined
+}
 /**
  * `JWKS` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWKSEncoded extends Schema.Schema.Encoded<typeof JWKS_> {}
+export interface JWKSEncoded {
+  readonly keys?:
+    | ReadonlyArray<
+        | JWKSEd25519PublicKeyEncoded
+        | JWKSEcdsaPublicKeyEncoded
+        | JWKSRsaPublicKeyEncoded
+        | JWKSEd25519PrivateKeyEncoded
+        | JWKSEcdsaPrivateKeyEncoded
+        | JWKSRsaPrivateKeyEncoded
+        | JWKSSymmetricKeyEncoded
+      >
+    | undefined
+}
 /**
  * `JWKS`
  *
@@ -5849,14 +7762,36 @@ const JWTTemplate_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface JWTTemplate extends Schema.Schema.Type<typeof JWTTemplate_> {}
+export interface JWTTemplate {
+  readonly object: "jwt_template"
+  readonly id: string
+  readonly name: string
+  readonly claims: { readonly [key: string]: unknown }
+  readonly lifetime: number
+  readonly allowedClockSkew: number
+  readonly customSigningKey: boolean
+  readonly signingAlgorithm: string
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `JWTTemplate` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JWTTemplateEncoded extends Schema.Schema.Encoded<typeof JWTTemplate_> {}
+export interface JWTTemplateEncoded {
+  readonly object?: "jwt_template" | undefined
+  readonly id: string
+  readonly name: string
+  readonly claims: { readonly [key: string]: unknown }
+  readonly lifetime: number
+  readonly allowed_clock_skew: number
+  readonly custom_signing_key: boolean
+  readonly signing_algorithm: string
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `JWTTemplate`
  *
@@ -5894,16 +7829,30 @@ const MachineWithoutScopedMachines_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface MachineWithoutScopedMachines
-  extends Schema.Schema.Type<typeof MachineWithoutScopedMachines_> {}
+export interface MachineWithoutScopedMachines {
+  readonly object: "machine"
+  readonly id: string
+  readonly name: string
+  readonly instanceId: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly defaultTokenTtl?: number | undefined
+}
 /**
  * `MachineWithoutScopedMachines` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface MachineWithoutScopedMachinesEncoded
-  extends Schema.Schema.Encoded<typeof MachineWithoutScopedMachines_> {}
+export interface MachineWithoutScopedMachinesEncoded {
+  readonly object?: "machine" | undefined
+  readonly id: string
+  readonly name: string
+  readonly instance_id: string
+  readonly created_at: number
+  readonly updated_at: number
+  readonly default_token_ttl?: number | undefined
+}
 /**
  * `MachineWithoutScopedMachines`
  *
@@ -5946,14 +7895,32 @@ const Machine_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Machine extends Schema.Schema.Type<typeof Machine_> {}
+export interface Machine {
+  readonly object: "machine"
+  readonly id: string
+  readonly name: string
+  readonly instanceId: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly defaultTokenTtl?: number | undefined
+  readonly scopedMachines: ReadonlyArray<MachineWithoutScopedMachines>
+}
 /**
  * `Machine` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface MachineEncoded extends Schema.Schema.Encoded<typeof Machine_> {}
+export interface MachineEncoded {
+  readonly object?: "machine" | undefined
+  readonly id: string
+  readonly name: string
+  readonly instance_id: string
+  readonly created_at: number
+  readonly updated_at: number
+  readonly default_token_ttl?: number | undefined
+  readonly scoped_machines: ReadonlyArray<MachineWithoutScopedMachinesEncoded>
+}
 /**
  * `Machine`
  *
@@ -5988,14 +7955,24 @@ const MachineScope_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface MachineScope extends Schema.Schema.Type<typeof MachineScope_> {}
+export interface MachineScope {
+  readonly object: "machine_scope"
+  readonly fromMachineId: string
+  readonly toMachineId: string
+  readonly createdAt: number
+}
 /**
  * `MachineScope` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface MachineScopeEncoded extends Schema.Schema.Encoded<typeof MachineScope_> {}
+export interface MachineScopeEncoded {
+  readonly object?: "machine_scope" | undefined
+  readonly from_machine_id: string
+  readonly to_machine_id: string
+  readonly created_at: number
+}
 /**
  * `MachineScope`
  *
@@ -6123,14 +8100,58 @@ const OAuthApplication_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplication extends Schema.Schema.Type<typeof OAuthApplication_> {}
+export interface OAuthApplication {
+  readonly object: "oauth_application"
+  readonly id: string
+  readonly instanceId: string
+  readonly name: string
+  readonly clientId: string
+  readonly clientUri: string | null
+  readonly clientImageUrl: string | null
+  readonly dynamicallyRegistered: boolean
+  readonly consentScreenEnabled: boolean
+  readonly pkceRequired: boolean
+  readonly public: boolean
+  readonly scopes: string
+  readonly redirectUris: ReadonlyArray<string>
+  readonly callbackUrl: string
+  readonly authorizeUrl: string
+  readonly tokenFetchUrl: string
+  readonly userInfoUrl: string
+  readonly discoveryUrl: string
+  readonly tokenIntrospectionUrl: string
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `OAuthApplication` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplicationEncoded extends Schema.Schema.Encoded<typeof OAuthApplication_> {}
+export interface OAuthApplicationEncoded {
+  readonly object?: "oauth_application" | undefined
+  readonly id: string
+  readonly instance_id: string
+  readonly name: string
+  readonly client_id: string
+  readonly client_uri?: string | null | undefined
+  readonly client_image_url?: string | null | undefined
+  readonly dynamically_registered: boolean
+  readonly consent_screen_enabled: boolean
+  readonly pkce_required: boolean
+  readonly public: boolean
+  readonly scopes: string
+  readonly redirect_uris: ReadonlyArray<string>
+  readonly callback_url: string
+  readonly authorize_url: string
+  readonly token_fetch_url: string
+  readonly user_info_url: string
+  readonly discovery_url: string
+  readonly token_introspection_url: string
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `OAuthApplication`
  *
@@ -6185,15 +8206,30 @@ const OAuthApplicationSettings_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplicationSettings extends Schema.Schema.Type<typeof OAuthApplicationSettings_> {}
+export interface OAuthApplicationSettings {
+  readonly object: "oauth_application_settings"
+  readonly dynamicOauthClientRegistration: boolean
+  readonly defaultScopes: ReadonlyArray<string> | null
+  readonly oauthJwtAccessTokens: boolean
+  readonly clientIdMetadataDocumentsAdvertised: boolean
+  readonly clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: boolean
+  readonly clientIdMetadataDocumentsBlockImplicitlyAllowedClients: boolean
+}
 /**
  * `OAuthApplicationSettings` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplicationSettingsEncoded
-  extends Schema.Schema.Encoded<typeof OAuthApplicationSettings_> {}
+export interface OAuthApplicationSettingsEncoded {
+  readonly object?: "oauth_application_settings" | undefined
+  readonly dynamic_oauth_client_registration: boolean
+  readonly default_scopes?: ReadonlyArray<string> | null | undefined
+  readonly oauth_jwt_access_tokens: boolean
+  readonly client_id_metadata_documents_advertised: boolean
+  readonly client_id_metadata_documents_only_allow_pre_registered_clients: boolean
+  readonly client_id_metadata_documents_block_implicitly_allowed_clients: boolean
+}
 /**
  * `OAuthApplicationSettings`
  *
@@ -6264,15 +8300,60 @@ const OAuthApplicationWithSecret_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplicationWithSecret extends Schema.Schema.Type<typeof OAuthApplicationWithSecret_> {}
+export interface OAuthApplicationWithSecret {
+  readonly object: "oauth_application"
+  readonly id: string
+  readonly instanceId: string
+  readonly name: string
+  readonly clientId: string
+  readonly clientUri: string | null
+  readonly clientImageUrl: string | null
+  readonly dynamicallyRegistered: boolean
+  readonly consentScreenEnabled: boolean
+  readonly pkceRequired: boolean
+  readonly public: boolean
+  readonly scopes: string
+  readonly redirectUris: ReadonlyArray<string>
+  readonly callbackUrl: string
+  readonly authorizeUrl: string
+  readonly tokenFetchUrl: string
+  readonly userInfoUrl: string
+  readonly discoveryUrl: string
+  readonly tokenIntrospectionUrl: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly clientSecret?: string | undefined
+}
 /**
  * `OAuthApplicationWithSecret` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplicationWithSecretEncoded
-  extends Schema.Schema.Encoded<typeof OAuthApplicationWithSecret_> {}
+export interface OAuthApplicationWithSecretEncoded {
+  readonly object?: "oauth_application" | undefined
+  readonly id: string
+  readonly instance_id: string
+  readonly name: string
+  readonly client_id: string
+  readonly client_uri?: string | null | undefined
+  readonly client_image_url?: string | null | undefined
+  readonly dynamically_registered: boolean
+  readonly consent_screen_enabled: boolean
+  readonly pkce_required: boolean
+  readonly public: boolean
+  readonly scopes: string
+  readonly redirect_uris: ReadonlyArray<string>
+  readonly callback_url: string
+  readonly authorize_url: string
+  readonly token_fetch_url: string
+  readonly user_info_url: string
+  readonly discovery_url: string
+  readonly token_introspection_url: string
+  readonly created_at: number
+  readonly updated_at: number
+  readonly client_secret?: string | undefined
+}
 /**
  * `OAuthApplicationWithSecret`
  *
@@ -6303,14 +8384,20 @@ const OAuthApplications_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplications extends Schema.Schema.Type<typeof OAuthApplications_> {}
+export interface OAuthApplications {
+  readonly data: ReadonlyArray<OAuthApplication>
+  readonly totalCount: number
+}
 /**
  * `OAuthApplications` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OAuthApplicationsEncoded extends Schema.Schema.Encoded<typeof OAuthApplications_> {}
+export interface OAuthApplicationsEncoded {
+  readonly data: ReadonlyArray<OAuthApplicationEncoded>
+  readonly total_count: number
+}
 /**
  * `OAuthApplications`
  *
@@ -6387,14 +8474,52 @@ const Organization_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Organization extends Schema.Schema.Type<typeof Organization_> {}
+export interface Organization {
+  readonly object: "organization"
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly imageUrl?: string | undefined
+  readonly hasImage: boolean
+  readonly membersCount?: number | undefined
+  readonly missingMemberWithElevatedPermissions?: boolean | undefined
+  readonly pendingInvitationsCount?: number | undefined
+  readonly maxAllowedMemberships: number
+  readonly adminDeleteEnabled: boolean
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly createdBy?: string | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly lastActiveAt?: number | undefined
+  readonly roleSetKey?: string | null | undefined
+}
 /**
  * `Organization` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationEncoded extends Schema.Schema.Encoded<typeof Organization_> {}
+export interface OrganizationEncoded {
+  readonly object?: "organization" | undefined
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly image_url?: string | undefined
+  readonly has_image: boolean
+  readonly members_count?: number | undefined
+  readonly missing_member_with_elevated_permissions?: boolean | undefined
+  readonly pending_invitations_count?: number | undefined
+  readonly max_allowed_memberships: number
+  readonly admin_delete_enabled: boolean
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly created_by?: string | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly last_active_at?: number | undefined
+  readonly role_set_key?: string | null | undefined
+}
 /**
  * `Organization`
  *
@@ -6431,16 +8556,26 @@ const OrganizationDomainVerification_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomainVerification
-  extends Schema.Schema.Type<typeof OrganizationDomainVerification_> {}
+export interface OrganizationDomainVerification {
+  readonly status: string
+  readonly strategy: string
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAt: number | null
+}
 /**
  * `OrganizationDomainVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomainVerificationEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationDomainVerification_> {}
+export interface OrganizationDomainVerificationEncoded {
+  readonly status: string
+  readonly strategy: string
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at?: number | null | undefined
+}
 /**
  * `OrganizationDomainVerification`
  *
@@ -6480,16 +8615,26 @@ const OrganizationInvitationPublicOrganizationData_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationPublicOrganizationData
-  extends Schema.Schema.Type<typeof OrganizationInvitationPublicOrganizationData_> {}
+export interface OrganizationInvitationPublicOrganizationData {
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly imageUrl?: string | undefined
+  readonly hasImage: boolean
+}
 /**
  * `OrganizationInvitationPublicOrganizationData` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationPublicOrganizationDataEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationInvitationPublicOrganizationData_> {}
+export interface OrganizationInvitationPublicOrganizationDataEncoded {
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly image_url?: string | undefined
+  readonly has_image: boolean
+}
 /**
  * `OrganizationInvitationPublicOrganizationData`
  *
@@ -6561,14 +8706,49 @@ const OrganizationDomain_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomain extends Schema.Schema.Type<typeof OrganizationDomain_> {}
+export interface OrganizationDomain {
+  readonly object: "organization_domain"
+  readonly id: string
+  readonly organizationId: string
+  readonly name: string
+  readonly enrollmentMode:
+    | "manual_invitation"
+    | "automatic_invitation"
+    | "automatic_suggestion"
+    | "enterprise_sso"
+    | (string & {})
+  readonly affiliationEmailAddress: string | null
+  readonly affiliationVerification: OrganizationDomainVerification | null
+  readonly ownershipVerification: OrganizationDomainVerification | null
+  readonly verification: OrganizationDomainVerification | null
+  readonly totalPendingInvitations: number
+  readonly totalPendingSuggestions: number
+  readonly publicOrganizationData?: OrganizationInvitationPublicOrganizationData | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `OrganizationDomain` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomainEncoded extends Schema.Schema.Encoded<typeof OrganizationDomain_> {}
+export interface OrganizationDomainEncoded {
+  readonly object?: "organization_domain" | undefined
+  readonly id: string
+  readonly organization_id: string
+  readonly name: string
+  readonly enrollment_mode: string
+  readonly affiliation_email_address?: string | null | undefined
+  readonly affiliation_verification?: OrganizationDomainVerificationEncoded | null | undefined
+  readonly ownership_verification?: OrganizationDomainVerificationEncoded | null | undefined
+  readonly verification?: OrganizationDomainVerificationEncoded | null | undefined
+  readonly total_pending_invitations: number
+  readonly total_pending_suggestions: number
+  readonly public_organization_data?: OrganizationInvitationPublicOrganizationDataEncoded | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `OrganizationDomain`
  *
@@ -6600,14 +8780,20 @@ const OrganizationDomains_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomains extends Schema.Schema.Type<typeof OrganizationDomains_> {}
+export interface OrganizationDomains {
+  readonly data: ReadonlyArray<OrganizationDomain>
+  readonly totalCount: number
+}
 /**
  * `OrganizationDomains` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationDomainsEncoded extends Schema.Schema.Encoded<typeof OrganizationDomains_> {}
+export interface OrganizationDomainsEncoded {
+  readonly data: ReadonlyArray<OrganizationDomainEncoded>
+  readonly total_count: number
+}
 /**
  * `OrganizationDomains`
  *
@@ -6653,16 +8839,28 @@ const OrganizationInvitationPublicUserData_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationPublicUserData
-  extends NonNullable<Schema.Schema.Type<typeof OrganizationInvitationPublicUserData_>> {}
+export interface OrganizationInvitationPublicUserData {
+  readonly userId: string
+  readonly firstName: string | null
+  readonly lastName: string | null
+  readonly imageUrl: string
+  readonly hasImage: boolean
+  readonly identifier: string
+}
 /**
  * `OrganizationInvitationPublicUserData` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationPublicUserDataEncoded
-  extends NonNullable<Schema.Schema.Encoded<typeof OrganizationInvitationPublicUserData_>> {}
+export interface OrganizationInvitationPublicUserDataEncoded {
+  readonly user_id: string
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly image_url: string
+  readonly has_image: boolean
+  readonly identifier: string
+}
 /**
  * `OrganizationInvitationPublicUserData`
  *
@@ -6727,15 +8925,46 @@ const OrganizationInvitation_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitation extends Schema.Schema.Type<typeof OrganizationInvitation_> {}
+export interface OrganizationInvitation {
+  readonly object: "organization_invitation"
+  readonly id: string
+  readonly emailAddress: string
+  readonly role: string
+  readonly roleName: string
+  readonly organizationId?: string | undefined
+  readonly inviterId: string | null
+  readonly publicInviterData: OrganizationInvitationPublicUserData | null | null
+  readonly status?: string | undefined
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly url: string | null
+  readonly expiresAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `OrganizationInvitation` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationInvitation_> {}
+export interface OrganizationInvitationEncoded {
+  readonly object?: "organization_invitation" | undefined
+  readonly id: string
+  readonly email_address: string
+  readonly role: string
+  readonly role_name: string
+  readonly organization_id?: string | undefined
+  readonly inviter_id?: string | null | undefined
+  readonly public_inviter_data?: OrganizationInvitationPublicUserDataEncoded | null | null | undefined
+  readonly status?: string | undefined
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly url?: string | null | undefined
+  readonly expires_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `OrganizationInvitation`
  *
@@ -6807,16 +9036,48 @@ const OrganizationInvitationWithPublicOrganizationData_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationWithPublicOrganizationData
-  extends Schema.Schema.Type<typeof OrganizationInvitationWithPublicOrganizationData_> {}
+export interface OrganizationInvitationWithPublicOrganizationData {
+  readonly object: "organization_invitation"
+  readonly id: string
+  readonly emailAddress: string
+  readonly role: string
+  readonly roleName: string
+  readonly organizationId?: string | undefined
+  readonly inviterId: string | null
+  readonly publicInviterData: OrganizationInvitationPublicUserData | null | null
+  readonly status?: string | undefined
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly url: string | null
+  readonly expiresAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly publicOrganizationData?: OrganizationInvitationPublicOrganizationData | undefined
+}
 /**
  * `OrganizationInvitationWithPublicOrganizationData` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationWithPublicOrganizationDataEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationInvitationWithPublicOrganizationData_> {}
+export interface OrganizationInvitationWithPublicOrganizationDataEncoded {
+  readonly object?: "organization_invitation" | undefined
+  readonly id: string
+  readonly email_address: string
+  readonly role: string
+  readonly role_name: string
+  readonly organization_id?: string | undefined
+  readonly inviter_id?: string | null | undefined
+  readonly public_inviter_data?: OrganizationInvitationPublicUserDataEncoded | null | null | undefined
+  readonly status?: string | undefined
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly url?: string | null | undefined
+  readonly expires_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly public_organization_data?: OrganizationInvitationPublicOrganizationDataEncoded | undefined
+}
 /**
  * `OrganizationInvitationWithPublicOrganizationData`
  *
@@ -6850,15 +9111,20 @@ const OrganizationInvitations_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitations extends Schema.Schema.Type<typeof OrganizationInvitations_> {}
+export interface OrganizationInvitations {
+  readonly data: ReadonlyArray<OrganizationInvitation>
+  readonly totalCount: number
+}
 /**
  * `OrganizationInvitations` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationsEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationInvitations_> {}
+export interface OrganizationInvitationsEncoded {
+  readonly data: ReadonlyArray<OrganizationInvitationEncoded>
+  readonly total_count: number
+}
 /**
  * `OrganizationInvitations`
  *
@@ -6890,16 +9156,20 @@ const OrganizationInvitationsWithPublicOrganizationData_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationsWithPublicOrganizationData
-  extends Schema.Schema.Type<typeof OrganizationInvitationsWithPublicOrganizationData_> {}
+export interface OrganizationInvitationsWithPublicOrganizationData {
+  readonly data: ReadonlyArray<OrganizationInvitationWithPublicOrganizationData>
+  readonly totalCount: number
+}
 /**
  * `OrganizationInvitationsWithPublicOrganizationData` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationInvitationsWithPublicOrganizationDataEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationInvitationsWithPublicOrganizationData_> {}
+export interface OrganizationInvitationsWithPublicOrganizationDataEncoded {
+  readonly data: ReadonlyArray<OrganizationInvitationWithPublicOrganizationDataEncoded>
+  readonly total_count: number
+}
 /**
  * `OrganizationInvitationsWithPublicOrganizationData`
  *
@@ -6953,16 +9223,36 @@ const OrganizationMembershipPublicUserData_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembershipPublicUserData
-  extends Schema.Schema.Type<typeof OrganizationMembershipPublicUserData_> {}
+export interface OrganizationMembershipPublicUserData {
+  readonly userId: string
+  readonly firstName: string | null
+  readonly lastName: string | null
+  readonly profileImageUrl: string | null
+  readonly imageUrl: string
+  readonly hasImage: boolean
+  readonly identifier?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly banned?: boolean | undefined
+  readonly deprovisioned?: boolean | undefined
+}
 /**
  * `OrganizationMembershipPublicUserData` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembershipPublicUserDataEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationMembershipPublicUserData_> {}
+export interface OrganizationMembershipPublicUserDataEncoded {
+  readonly user_id: string
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly profile_image_url?: string | null | undefined
+  readonly image_url: string
+  readonly has_image: boolean
+  readonly identifier?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly banned?: boolean | undefined
+  readonly deprovisioned?: boolean | undefined
+}
 /**
  * `OrganizationMembershipPublicUserData`
  *
@@ -7023,15 +9313,38 @@ const OrganizationMembership_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembership extends Schema.Schema.Type<typeof OrganizationMembership_> {}
+export interface OrganizationMembership {
+  readonly id: string
+  readonly object: "organization_membership"
+  readonly role: string
+  readonly roleName?: string | undefined
+  readonly permissions: ReadonlyArray<string> | null
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly organization: Organization
+  readonly publicUserData?: OrganizationMembershipPublicUserData | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `OrganizationMembership` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembershipEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationMembership_> {}
+export interface OrganizationMembershipEncoded {
+  readonly id: string
+  readonly object?: "organization_membership" | undefined
+  readonly role: string
+  readonly role_name?: string | undefined
+  readonly permissions?: ReadonlyArray<string> | null | undefined
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly organization: OrganizationEncoded
+  readonly public_user_data?: OrganizationMembershipPublicUserDataEncoded | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `OrganizationMembership`
  *
@@ -7063,15 +9376,20 @@ const OrganizationMemberships_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMemberships extends Schema.Schema.Type<typeof OrganizationMemberships_> {}
+export interface OrganizationMemberships {
+  readonly data: ReadonlyArray<OrganizationMembership>
+  readonly totalCount: number
+}
 /**
  * `OrganizationMemberships` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationMembershipsEncoded
-  extends Schema.Schema.Encoded<typeof OrganizationMemberships_> {}
+export interface OrganizationMembershipsEncoded {
+  readonly data: ReadonlyArray<OrganizationMembershipEncoded>
+  readonly total_count: number
+}
 /**
  * `OrganizationMemberships`
  *
@@ -7131,14 +9449,46 @@ const OrganizationSettings_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationSettings extends Schema.Schema.Type<typeof OrganizationSettings_> {}
+export interface OrganizationSettings {
+  readonly object: "organization_settings"
+  readonly enabled: boolean
+  readonly maxAllowedMemberships: number
+  readonly maxAllowedRoles: number
+  readonly maxRoleSetsAllowed?: number | undefined
+  readonly maxAllowedDomains: number
+  readonly maxAllowedPermissions?: number | undefined
+  readonly creatorRole: string
+  readonly adminDeleteEnabled: boolean
+  readonly domainsEnabled: boolean
+  readonly slugDisabled?: boolean | undefined
+  readonly domainsEnrollmentModes: ReadonlyArray<
+    "manual_invitation" | "automatic_invitation" | "automatic_suggestion" | (string & {})
+  >
+  readonly domainsDefaultRole: string
+  readonly initialRoleSetKey?: string | null | undefined
+}
 /**
  * `OrganizationSettings` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationSettingsEncoded extends Schema.Schema.Encoded<typeof OrganizationSettings_> {}
+export interface OrganizationSettingsEncoded {
+  readonly object?: "organization_settings" | undefined
+  readonly enabled: boolean
+  readonly max_allowed_memberships: number
+  readonly max_allowed_roles: number
+  readonly max_role_sets_allowed?: number | undefined
+  readonly max_allowed_domains: number
+  readonly max_allowed_permissions?: number | undefined
+  readonly creator_role: string
+  readonly admin_delete_enabled: boolean
+  readonly domains_enabled: boolean
+  readonly slug_disabled?: boolean | undefined
+  readonly domains_enrollment_modes: ReadonlyArray<string>
+  readonly domains_default_role: string
+  readonly initial_role_set_key?: string | null | undefined
+}
 /**
  * `OrganizationSettings`
  *
@@ -7217,14 +9567,54 @@ const OrganizationWithLogo_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationWithLogo extends Schema.Schema.Type<typeof OrganizationWithLogo_> {}
+export interface OrganizationWithLogo {
+  readonly object: "organization"
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly imageUrl: string
+  readonly hasImage: boolean
+  readonly membersCount?: number | undefined
+  readonly missingMemberWithElevatedPermissions?: boolean | undefined
+  readonly pendingInvitationsCount?: number | undefined
+  readonly maxAllowedMemberships: number
+  readonly adminDeleteEnabled: boolean
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly createdBy?: string | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly lastActiveAt?: number | undefined
+  readonly roleSetKey?: string | null | undefined
+  readonly logoUrl?: string | undefined
+}
 /**
  * `OrganizationWithLogo` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationWithLogoEncoded extends Schema.Schema.Encoded<typeof OrganizationWithLogo_> {}
+export interface OrganizationWithLogoEncoded {
+  readonly object?: "organization" | undefined
+  readonly id: string
+  readonly name: string
+  readonly slug: string
+  readonly image_url: string
+  readonly has_image: boolean
+  readonly members_count?: number | undefined
+  readonly missing_member_with_elevated_permissions?: boolean | undefined
+  readonly pending_invitations_count?: number | undefined
+  readonly max_allowed_memberships: number
+  readonly admin_delete_enabled: boolean
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly created_by?: string | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly last_active_at?: number | undefined
+  readonly role_set_key?: string | null | undefined
+  readonly logo_url?: string | undefined
+}
 /**
  * `OrganizationWithLogo`
  *
@@ -7253,14 +9643,20 @@ const Organizations_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Organizations extends Schema.Schema.Type<typeof Organizations_> {}
+export interface Organizations {
+  readonly data: ReadonlyArray<Organization>
+  readonly totalCount: number
+}
 /**
  * `Organizations` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OrganizationsEncoded extends Schema.Schema.Encoded<typeof Organizations_> {}
+export interface OrganizationsEncoded {
+  readonly data: ReadonlyArray<OrganizationEncoded>
+  readonly total_count: number
+}
 /**
  * `Organizations`
  *
@@ -7291,16 +9687,20 @@ const PaginatedBillingPaymentAttemptResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedBillingPaymentAttemptResponse
-  extends Schema.Schema.Type<typeof PaginatedBillingPaymentAttemptResponse_> {}
+export interface PaginatedBillingPaymentAttemptResponse {
+  readonly data: ReadonlyArray<BillingPaymentAttempt>
+  readonly totalCount: number
+}
 /**
  * `PaginatedBillingPaymentAttemptResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedBillingPaymentAttemptResponseEncoded
-  extends Schema.Schema.Encoded<typeof PaginatedBillingPaymentAttemptResponse_> {}
+export interface PaginatedBillingPaymentAttemptResponseEncoded {
+  readonly data: ReadonlyArray<BillingPaymentAttemptEncoded>
+  readonly total_count: number
+}
 /**
  * `PaginatedBillingPaymentAttemptResponse`
  *
@@ -7334,16 +9734,20 @@ const PaginatedBillingPriceResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedBillingPriceResponse
-  extends Schema.Schema.Type<typeof PaginatedBillingPriceResponse_> {}
+export interface PaginatedBillingPriceResponse {
+  readonly data: ReadonlyArray<BillingPriceResponse>
+  readonly totalCount: number
+}
 /**
  * `PaginatedBillingPriceResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedBillingPriceResponseEncoded
-  extends Schema.Schema.Encoded<typeof PaginatedBillingPriceResponse_> {}
+export interface PaginatedBillingPriceResponseEncoded {
+  readonly data: ReadonlyArray<BillingPriceResponseEncoded>
+  readonly total_count: number
+}
 /**
  * `PaginatedBillingPriceResponse`
  *
@@ -7374,16 +9778,20 @@ const PaginatedBillingStatementResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedBillingStatementResponse
-  extends Schema.Schema.Type<typeof PaginatedBillingStatementResponse_> {}
+export interface PaginatedBillingStatementResponse {
+  readonly data: ReadonlyArray<BillingStatement>
+  readonly totalCount: number
+}
 /**
  * `PaginatedBillingStatementResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedBillingStatementResponseEncoded
-  extends Schema.Schema.Encoded<typeof PaginatedBillingStatementResponse_> {}
+export interface PaginatedBillingStatementResponseEncoded {
+  readonly data: ReadonlyArray<BillingStatementEncoded>
+  readonly total_count: number
+}
 /**
  * `PaginatedBillingStatementResponse`
  *
@@ -7414,16 +9822,20 @@ const PaginatedCommercePlanResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedCommercePlanResponse
-  extends Schema.Schema.Type<typeof PaginatedCommercePlanResponse_> {}
+export interface PaginatedCommercePlanResponse {
+  readonly data: ReadonlyArray<CommercePlan>
+  readonly totalCount: number
+}
 /**
  * `PaginatedCommercePlanResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedCommercePlanResponseEncoded
-  extends Schema.Schema.Encoded<typeof PaginatedCommercePlanResponse_> {}
+export interface PaginatedCommercePlanResponseEncoded {
+  readonly data: ReadonlyArray<CommercePlanEncoded>
+  readonly total_count: number
+}
 /**
  * `PaginatedCommercePlanResponse`
  *
@@ -7457,16 +9869,20 @@ const PaginatedCommerceSubscriptionItemResponse_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedCommerceSubscriptionItemResponse
-  extends Schema.Schema.Type<typeof PaginatedCommerceSubscriptionItemResponse_> {}
+export interface PaginatedCommerceSubscriptionItemResponse {
+  readonly data: ReadonlyArray<CommerceSubscriptionItem>
+  readonly totalCount: number
+}
 /**
  * `PaginatedCommerceSubscriptionItemResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PaginatedCommerceSubscriptionItemResponseEncoded
-  extends Schema.Schema.Encoded<typeof PaginatedCommerceSubscriptionItemResponse_> {}
+export interface PaginatedCommerceSubscriptionItemResponseEncoded {
+  readonly data: ReadonlyArray<CommerceSubscriptionItemEncoded>
+  readonly total_count: number
+}
 /**
  * `PaginatedCommerceSubscriptionItemResponse`
  *
@@ -7494,15 +9910,25 @@ const UnknownPasskeyVerification_ = unknownVariant("object", ["verification_pass
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPasskeyVerification extends Schema.Schema.Type<typeof UnknownPasskeyVerification_> {}
+export interface UnknownPasskeyVerification {
+  readonly object?: string
+  readonly status?: "verified" | (string & {})
+  readonly strategy?: "passkey" | (string & {})
+  readonly nonce?: "nonce" | (string & {})
+  readonly message?: string | null
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownPasskeyVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPasskeyVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownPasskeyVerification_> {}
+export interface UnknownPasskeyVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownPasskeyVerification`
  *
@@ -7553,14 +9979,32 @@ const VerificationPasskey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationPasskey extends Schema.Schema.Type<typeof VerificationPasskey_> {}
+export interface VerificationPasskey {
+  readonly object?: "verification_passkey" | undefined
+  readonly status: "verified" | (string & {})
+  readonly strategy: "passkey" | (string & {})
+  readonly nonce?: "nonce" | (string & {}) | undefined
+  readonly message?: string | null | undefined
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationPasskey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationPasskeyEncoded extends Schema.Schema.Encoded<typeof VerificationPasskey_> {}
+export interface VerificationPasskeyEncoded {
+  readonly object?: "verification_passkey" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly nonce?: string | undefined
+  readonly message?: string | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_passkey`
  *
@@ -7603,14 +10047,26 @@ const Passkey_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Passkey extends Schema.Schema.Type<typeof Passkey_> {}
+export interface Passkey {
+  readonly id?: string | undefined
+  readonly object: "passkey"
+  readonly name: string
+  readonly lastUsedAt: number
+  readonly verification: UnknownPasskeyVerification | VerificationPasskey | null
+}
 /**
  * `Passkey` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PasskeyEncoded extends Schema.Schema.Encoded<typeof Passkey_> {}
+export interface PasskeyEncoded {
+  readonly id?: string | undefined
+  readonly object?: "passkey" | undefined
+  readonly name: string
+  readonly last_used_at: number
+  readonly verification?: UnknownPasskeyVerificationEncoded | VerificationPasskeyEncoded | null | undefined
+}
 /**
  * `Passkey`
  *
@@ -7653,14 +10109,20 @@ const Permissions_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Permissions extends Schema.Schema.Type<typeof Permissions_> {}
+export interface Permissions {
+  readonly data: ReadonlyArray<Permission>
+  readonly totalCount: number
+}
 /**
  * `Permissions` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PermissionsEncoded extends Schema.Schema.Encoded<typeof Permissions_> {}
+export interface PermissionsEncoded {
+  readonly data: ReadonlyArray<PermissionEncoded>
+  readonly total_count: number
+}
 /**
  * `Permissions`
  *
@@ -7696,16 +10158,33 @@ const UnknownPhoneNumberVerification_ = unknownVariant("object", ["verification_
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPhoneNumberVerification
-  extends Schema.Schema.Type<typeof UnknownPhoneNumberVerification_> {}
+export interface UnknownPhoneNumberVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy?:
+    | "phone_code"
+    | "email_code"
+    | "reset_password_email_code"
+    | "admin"
+    | "ticket"
+    | "saml"
+    | "email_link"
+    | "from_oauth_microsoft"
+    | (string & {})
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly channel?: string | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownPhoneNumberVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownPhoneNumberVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownPhoneNumberVerification_> {}
+export interface UnknownPhoneNumberVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownPhoneNumberVerification`
  *
@@ -7779,14 +10258,43 @@ const PhoneNumber_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface PhoneNumber extends Schema.Schema.Type<typeof PhoneNumber_> {}
+export interface PhoneNumber {
+  readonly id?: string | undefined
+  readonly object: "phone_number"
+  readonly phoneNumber: string
+  readonly reservedForSecondFactor?: boolean | undefined
+  readonly defaultSecondFactor?: boolean | undefined
+  readonly reserved: boolean
+  readonly verification: UnknownPhoneNumberVerification | VerificationOtp | VerificationAdmin | null
+  readonly linkedTo: ReadonlyArray<IdentificationLink>
+  readonly backupCodes?: ReadonlyArray<string> | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `PhoneNumber` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PhoneNumberEncoded extends Schema.Schema.Encoded<typeof PhoneNumber_> {}
+export interface PhoneNumberEncoded {
+  readonly id?: string | undefined
+  readonly object?: "phone_number" | undefined
+  readonly phone_number: string
+  readonly reserved_for_second_factor?: boolean | undefined
+  readonly default_second_factor?: boolean | undefined
+  readonly reserved: boolean
+  readonly verification?:
+    | UnknownPhoneNumberVerificationEncoded
+    | VerificationOtpEncoded
+    | VerificationAdminEncoded
+    | null
+    | undefined
+  readonly linked_to: ReadonlyArray<IdentificationLinkEncoded>
+  readonly backup_codes?: ReadonlyArray<string> | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `PhoneNumber`
  *
@@ -7817,15 +10325,20 @@ const PriceTransitionRequest_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface PriceTransitionRequest extends Schema.Schema.Type<typeof PriceTransitionRequest_> {}
+export interface PriceTransitionRequest {
+  readonly fromPriceId: string
+  readonly toPriceId: string
+}
 /**
  * `PriceTransitionRequest` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface PriceTransitionRequestEncoded
-  extends Schema.Schema.Encoded<typeof PriceTransitionRequest_> {}
+export interface PriceTransitionRequestEncoded {
+  readonly from_price_id: string
+  readonly to_price_id: string
+}
 /**
  * `PriceTransitionRequest`
  *
@@ -7869,14 +10382,32 @@ const ProxyCheck_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ProxyCheck extends Schema.Schema.Type<typeof ProxyCheck_> {}
+export interface ProxyCheck {
+  readonly object: "proxy_check"
+  readonly id: string
+  readonly domainId: string
+  readonly lastRunAt: number | null
+  readonly proxyUrl: string
+  readonly successful: boolean
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `ProxyCheck` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ProxyCheckEncoded extends Schema.Schema.Encoded<typeof ProxyCheck_> {}
+export interface ProxyCheckEncoded {
+  readonly object?: "proxy_check" | undefined
+  readonly id: string
+  readonly domain_id: string
+  readonly last_run_at?: number | null | undefined
+  readonly proxy_url: string
+  readonly successful: boolean
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `ProxyCheck`
  *
@@ -7940,14 +10471,26 @@ const RedirectURL_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface RedirectURL extends Schema.Schema.Type<typeof RedirectURL_> {}
+export interface RedirectURL {
+  readonly object: "redirect_url"
+  readonly id: string
+  readonly url: string
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `RedirectURL` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RedirectURLEncoded extends Schema.Schema.Encoded<typeof RedirectURL_> {}
+export interface RedirectURLEncoded {
+  readonly object?: "redirect_url" | undefined
+  readonly id: string
+  readonly url: string
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `RedirectURL`
  *
@@ -7991,14 +10534,34 @@ const RoleSetItem_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface RoleSetItem extends Schema.Schema.Type<typeof RoleSetItem_> {}
+export interface RoleSetItem {
+  readonly object: "role_set_item"
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description: string | null
+  readonly membersCount?: number | null | undefined
+  readonly hasMembers?: boolean | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `RoleSetItem` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RoleSetItemEncoded extends Schema.Schema.Encoded<typeof RoleSetItem_> {}
+export interface RoleSetItemEncoded {
+  readonly object?: "role_set_item" | undefined
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description?: string | null | undefined
+  readonly members_count?: number | null | undefined
+  readonly has_members?: boolean | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `RoleSetItem`
  *
@@ -8063,14 +10626,44 @@ const RoleSetMigration_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface RoleSetMigration extends Schema.Schema.Type<typeof RoleSetMigration_> {}
+export interface RoleSetMigration {
+  readonly object: "role_set_migration"
+  readonly id: string
+  readonly organizationId?: string | null | undefined
+  readonly instanceId: string
+  readonly sourceRoleSetId: string
+  readonly destRoleSetId?: string | null | undefined
+  readonly triggerType: string
+  readonly status: string
+  readonly migratedMembers: number
+  readonly mappings?: { readonly [x: string]: string } | null | undefined
+  readonly startedAt?: number | null | undefined
+  readonly completedAt?: number | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `RoleSetMigration` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RoleSetMigrationEncoded extends Schema.Schema.Encoded<typeof RoleSetMigration_> {}
+export interface RoleSetMigrationEncoded {
+  readonly object?: "role_set_migration" | undefined
+  readonly id: string
+  readonly organization_id?: string | null | undefined
+  readonly instance_id: string
+  readonly source_role_set_id: string
+  readonly dest_role_set_id?: string | null | undefined
+  readonly trigger_type: string
+  readonly status: string
+  readonly migrated_members: number
+  readonly mappings?: { readonly [x: string]: string } | null | undefined
+  readonly started_at?: number | null | undefined
+  readonly completed_at?: number | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `RoleSetMigration`
  *
@@ -8126,14 +10719,40 @@ const RoleSet_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface RoleSet extends Schema.Schema.Type<typeof RoleSet_> {}
+export interface RoleSet {
+  readonly object: "role_set"
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description: string | null
+  readonly roles: ReadonlyArray<RoleSetItem>
+  readonly defaultRole?: RoleSetItem | null | undefined
+  readonly creatorRole?: RoleSetItem | null | undefined
+  readonly type: "initial" | "custom" | (string & {})
+  readonly roleSetMigration?: RoleSetMigration | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `RoleSet` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RoleSetEncoded extends Schema.Schema.Encoded<typeof RoleSet_> {}
+export interface RoleSetEncoded {
+  readonly object?: "role_set" | undefined
+  readonly id: string
+  readonly name: string
+  readonly key: string
+  readonly description?: string | null | undefined
+  readonly roles: ReadonlyArray<RoleSetItemEncoded>
+  readonly default_role?: RoleSetItemEncoded | null | undefined
+  readonly creator_role?: RoleSetItemEncoded | null | undefined
+  readonly type: string
+  readonly role_set_migration?: RoleSetMigrationEncoded | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `RoleSet`
  *
@@ -8161,14 +10780,20 @@ const RoleSets_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface RoleSets extends Schema.Schema.Type<typeof RoleSets_> {}
+export interface RoleSets {
+  readonly data: ReadonlyArray<RoleSet>
+  readonly totalCount: number
+}
 /**
  * `RoleSets` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RoleSetsEncoded extends Schema.Schema.Encoded<typeof RoleSets_> {}
+export interface RoleSetsEncoded {
+  readonly data: ReadonlyArray<RoleSetEncoded>
+  readonly total_count: number
+}
 /**
  * `RoleSets`
  *
@@ -8196,14 +10821,20 @@ const Roles_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Roles extends Schema.Schema.Type<typeof Roles_> {}
+export interface Roles {
+  readonly data: ReadonlyArray<Role>
+  readonly totalCount: number
+}
 /**
  * `Roles` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RolesEncoded extends Schema.Schema.Encoded<typeof Roles_> {}
+export interface RolesEncoded {
+  readonly data: ReadonlyArray<RoleEncoded>
+  readonly total_count: number
+}
 /**
  * `Roles`
  *
@@ -8265,14 +10896,40 @@ const SAMLAccountConnection_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccountConnection extends Schema.Schema.Type<typeof SAMLAccountConnection_> {}
+export interface SAMLAccountConnection {
+  readonly id: string
+  readonly name: string
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly active: boolean
+  readonly provider: string
+  readonly syncUserAttributes: boolean
+  readonly allowSubdomains?: boolean | undefined
+  readonly allowIdpInitiated?: boolean | undefined
+  readonly disableAdditionalIdentifications?: boolean | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `SAMLAccountConnection` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccountConnectionEncoded extends Schema.Schema.Encoded<typeof SAMLAccountConnection_> {}
+export interface SAMLAccountConnectionEncoded {
+  readonly id: string
+  readonly name: string
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly active: boolean
+  readonly provider: string
+  readonly sync_user_attributes: boolean
+  readonly allow_subdomains?: boolean | undefined
+  readonly allow_idp_initiated?: boolean | undefined
+  readonly disable_additional_identifications?: boolean | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `SAMLAccountConnection`
  *
@@ -8308,16 +10965,25 @@ const UnknownSAMLAccountVerification_ = unknownVariant(
  * @since 0.1.0
  * @category models
  */
-export interface UnknownSAMLAccountVerification
-  extends Schema.Schema.Type<typeof UnknownSAMLAccountVerification_> {}
+export interface UnknownSAMLAccountVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | "transferable" | (string & {})
+  readonly strategy?: "saml" | "ticket" | (string & {})
+  readonly externalVerificationRedirectUrl?: string | null
+  readonly error?: ClerkError | null
+  readonly expireAt?: number | null
+  readonly attempts?: number | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownSAMLAccountVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownSAMLAccountVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownSAMLAccountVerification_> {}
+export interface UnknownSAMLAccountVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownSAMLAccountVerification`
  *
@@ -8391,14 +11057,45 @@ const SAMLAccount_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccount extends Schema.Schema.Type<typeof SAMLAccount_> {}
+export interface SAMLAccount {
+  readonly id: string
+  readonly object: "saml_account"
+  readonly provider: string
+  readonly active: boolean
+  readonly emailAddress: string
+  readonly firstName?: string | null | undefined
+  readonly lastName?: string | null | undefined
+  readonly providerUserId?: string | null | undefined
+  readonly lastAuthenticatedAt?: number | null | undefined
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly verification: UnknownSAMLAccountVerification | VerificationSaml | VerificationTicket | null
+  readonly samlConnection?: SAMLAccountConnection | null | undefined
+}
 /**
  * `SAMLAccount` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLAccountEncoded extends Schema.Schema.Encoded<typeof SAMLAccount_> {}
+export interface SAMLAccountEncoded {
+  readonly id: string
+  readonly object?: "saml_account" | undefined
+  readonly provider: string
+  readonly active: boolean
+  readonly email_address: string
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly provider_user_id?: string | null | undefined
+  readonly last_authenticated_at?: number | null | undefined
+  readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly verification?:
+    | UnknownSAMLAccountVerificationEncoded
+    | VerificationSamlEncoded
+    | VerificationTicketEncoded
+    | null
+    | undefined
+  readonly saml_connection?: SAMLAccountConnectionEncoded | null | undefined
+}
 /**
  * `SAMLAccount`
  *
@@ -8433,16 +11130,24 @@ const SAMLConnectionAttributeMapping_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnectionAttributeMapping
-  extends Schema.Schema.Type<typeof SAMLConnectionAttributeMapping_> {}
+export interface SAMLConnectionAttributeMapping {
+  readonly userId: string
+  readonly emailAddress: string
+  readonly firstName: string
+  readonly lastName: string
+}
 /**
  * `SAMLConnectionAttributeMapping` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnectionAttributeMappingEncoded
-  extends Schema.Schema.Encoded<typeof SAMLConnectionAttributeMapping_> {}
+export interface SAMLConnectionAttributeMappingEncoded {
+  readonly user_id: string
+  readonly email_address: string
+  readonly first_name: string
+  readonly last_name: string
+}
 /**
  * `SAMLConnectionAttributeMapping`
  *
@@ -8473,15 +11178,20 @@ const SAMLConnectionLoginHint_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnectionLoginHint extends Schema.Schema.Type<typeof SAMLConnectionLoginHint_> {}
+export interface SAMLConnectionLoginHint {
+  readonly mode: "email_address" | "custom_attribute" | "off" | (string & {})
+  readonly source?: string | undefined
+}
 /**
  * `SAMLConnectionLoginHint` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnectionLoginHintEncoded
-  extends Schema.Schema.Encoded<typeof SAMLConnectionLoginHint_> {}
+export interface SAMLConnectionLoginHintEncoded {
+  readonly mode: string
+  readonly source?: string | undefined
+}
 /**
  * `SAMLConnectionLoginHint`
  *
@@ -8587,14 +11297,76 @@ const SAMLConnection_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnection extends Schema.Schema.Type<typeof SAMLConnection_> {}
+export interface SAMLConnection {
+  readonly object: "saml_connection"
+  readonly id: string
+  readonly name: string
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly idpEntityId: string | null
+  readonly idpSsoUrl: string | null
+  readonly idpCertificate: string | null
+  readonly idpCertificateIssuedAt: number | null
+  readonly idpCertificateExpiresAt: number | null
+  readonly idpMetadataUrl?: string | null | undefined
+  readonly idpMetadata?: string | null | undefined
+  readonly acsUrl: string
+  readonly spEntityId: string
+  readonly spMetadataUrl: string
+  readonly organizationId?: string | null | undefined
+  readonly attributeMapping?: SAMLConnectionAttributeMapping | undefined
+  readonly active: boolean
+  readonly provider: string
+  readonly userCount: number
+  readonly syncUserAttributes: boolean
+  readonly allowSubdomains: boolean
+  readonly allowIdpInitiated: boolean
+  readonly disableAdditionalIdentifications: boolean
+  readonly allowOrganizationAccountLinking: boolean
+  readonly forceAuthn: boolean
+  readonly loginHint: SAMLConnectionLoginHint
+  readonly enterpriseConnectionId?: string | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `SAMLConnection` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnectionEncoded extends Schema.Schema.Encoded<typeof SAMLConnection_> {}
+export interface SAMLConnectionEncoded {
+  readonly object?: "saml_connection" | undefined
+  readonly id: string
+  readonly name: string
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly idp_entity_id?: string | null | undefined
+  readonly idp_sso_url?: string | null | undefined
+  readonly idp_certificate?: string | null | undefined
+  readonly idp_certificate_issued_at?: number | null | undefined
+  readonly idp_certificate_expires_at?: number | null | undefined
+  readonly idp_metadata_url?: string | null | undefined
+  readonly idp_metadata?: string | null | undefined
+  readonly acs_url: string
+  readonly sp_entity_id: string
+  readonly sp_metadata_url: string
+  readonly organization_id?: string | null | undefined
+  readonly attribute_mapping?: SAMLConnectionAttributeMappingEncoded | undefined
+  readonly active: boolean
+  readonly provider: string
+  readonly user_count: number
+  readonly sync_user_attributes: boolean
+  readonly allow_subdomains: boolean
+  readonly allow_idp_initiated: boolean
+  readonly disable_additional_identifications: boolean
+  readonly allow_organization_account_linking: boolean
+  readonly force_authn: boolean
+  readonly login_hint: SAMLConnectionLoginHintEncoded
+  readonly enterprise_connection_id?: string | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `SAMLConnection`
  *
@@ -8622,14 +11394,20 @@ const SAMLConnections_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnections extends Schema.Schema.Type<typeof SAMLConnections_> {}
+export interface SAMLConnections {
+  readonly data: ReadonlyArray<SAMLConnection>
+  readonly totalCount: number
+}
 /**
  * `SAMLConnections` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SAMLConnectionsEncoded extends Schema.Schema.Encoded<typeof SAMLConnections_> {}
+export interface SAMLConnectionsEncoded {
+  readonly data: ReadonlyArray<SAMLConnectionEncoded>
+  readonly total_count: number
+}
 /**
  * `SAMLConnections`
  *
@@ -8734,14 +11512,60 @@ const SCIMDirectory_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SCIMDirectory extends Schema.Schema.Type<typeof SCIMDirectory_> {}
+export interface SCIMDirectory {
+  readonly object: "scim_directory"
+  readonly id: string
+  readonly name: string
+  readonly enterpriseConnectionId?: string | null | undefined
+  readonly endpointUrl: string
+  readonly provider: string
+  readonly enabled: boolean
+  readonly groupRoleMappingEnabled: boolean
+  readonly attributeMapping: { readonly [x: string]: string }
+  readonly customAttributes?:
+    | ReadonlyArray<{
+        readonly name?: string | undefined
+        readonly key?: string | undefined
+        readonly ssoPath?: string | undefined
+        readonly scimPath?: string | undefined
+        readonly directoryPath?: string | undefined
+        readonly multiValued?: boolean | undefined
+      }>
+    | undefined
+  readonly apiKey?: string | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `SCIMDirectory` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SCIMDirectoryEncoded extends Schema.Schema.Encoded<typeof SCIMDirectory_> {}
+export interface SCIMDirectoryEncoded {
+  readonly object?: "scim_directory" | undefined
+  readonly id: string
+  readonly name: string
+  readonly enterprise_connection_id?: string | null | undefined
+  readonly endpoint_url: string
+  readonly provider: string
+  readonly enabled: boolean
+  readonly group_role_mapping_enabled: boolean
+  readonly attribute_mapping: { readonly [x: string]: string }
+  readonly custom_attributes?:
+    | ReadonlyArray<{
+        readonly name?: string | undefined
+        readonly key?: string | undefined
+        readonly sso_path?: string | undefined
+        readonly scim_path?: string | undefined
+        readonly directory_path?: string | undefined
+        readonly multi_valued?: boolean | undefined
+      }>
+    | undefined
+  readonly api_key?: string | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `SCIMDirectory`
  *
@@ -8809,14 +11633,40 @@ const SCIMGroupRoleMapping_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SCIMGroupRoleMapping extends Schema.Schema.Type<typeof SCIMGroupRoleMapping_> {}
+export interface SCIMGroupRoleMapping {
+  readonly object: "scim_group_role_mapping"
+  readonly id: string
+  readonly scimDirectoryId: string
+  readonly directoryId: string
+  readonly scimGroupId: string
+  readonly directoryGroupId: string
+  readonly scimGroupDisplayName: string
+  readonly directoryGroupDisplayName: string
+  readonly role?: Role | undefined
+  readonly precedence: number
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `SCIMGroupRoleMapping` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SCIMGroupRoleMappingEncoded extends Schema.Schema.Encoded<typeof SCIMGroupRoleMapping_> {}
+export interface SCIMGroupRoleMappingEncoded {
+  readonly object?: "scim_group_role_mapping" | undefined
+  readonly id: string
+  readonly scim_directory_id: string
+  readonly directory_id: string
+  readonly scim_group_id: string
+  readonly directory_group_id: string
+  readonly scim_group_display_name: string
+  readonly directory_group_display_name: string
+  readonly role?: RoleEncoded | undefined
+  readonly precedence: number
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `SCIMGroupRoleMapping`
  *
@@ -8870,14 +11720,22 @@ const SCIMUserMetadata_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SCIMUserMetadata extends Schema.Schema.Type<typeof SCIMUserMetadata_> {}
+export interface SCIMUserMetadata {
+  readonly directoryId: string
+  readonly directoryEnabled?: boolean | undefined
+  readonly externalId: string | null
+}
 /**
  * `SCIMUserMetadata` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SCIMUserMetadataEncoded extends Schema.Schema.Encoded<typeof SCIMUserMetadata_> {}
+export interface SCIMUserMetadataEncoded {
+  readonly directory_id: string
+  readonly directory_enabled?: boolean | undefined
+  readonly external_id?: string | null | undefined
+}
 /**
  * `SCIMUserMetadata`
  *
@@ -8902,14 +11760,20 @@ const Token_ = withFastDecode(Schema.Struct({ object: constant("token"), jwt: Sc
  * @since 0.1.0
  * @category models
  */
-export interface Token extends Schema.Schema.Type<typeof Token_> {}
+export interface Token {
+  readonly object: "token"
+  readonly jwt: string
+}
 /**
  * `Token` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface TokenEncoded extends Schema.Schema.Encoded<typeof Token_> {}
+export interface TokenEncoded {
+  readonly object?: "token" | undefined
+  readonly jwt: string
+}
 /**
  * `Token`
  *
@@ -8975,14 +11839,32 @@ const SignInToken_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SignInToken extends Schema.Schema.Type<typeof SignInToken_> {}
+export interface SignInToken {
+  readonly object: "sign_in_token"
+  readonly id: string
+  readonly status: "pending" | "accepted" | "revoked" | (string & {})
+  readonly userId: string
+  readonly token?: string | undefined
+  readonly url?: string | null | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `SignInToken` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SignInTokenEncoded extends Schema.Schema.Encoded<typeof SignInToken_> {}
+export interface SignInTokenEncoded {
+  readonly object?: "sign_in_token" | undefined
+  readonly id: string
+  readonly status: string
+  readonly user_id: string
+  readonly token?: string | undefined
+  readonly url?: string | null | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `SignInToken`
  *
@@ -9028,15 +11910,20 @@ const SignUpVerification_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SignUpVerification extends NonNullable<Schema.Schema.Type<typeof SignUpVerification_>> {}
+export interface SignUpVerification {
+  readonly nextAction?: "needs_prepare" | "needs_attempt" | "" | (string & {}) | undefined
+  readonly supportedStrategies?: ReadonlyArray<string> | undefined
+}
 /**
  * `SignUpVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SignUpVerificationEncoded
-  extends NonNullable<Schema.Schema.Encoded<typeof SignUpVerification_>> {}
+export interface SignUpVerificationEncoded {
+  readonly next_action?: string | undefined
+  readonly supported_strategies?: ReadonlyArray<string> | undefined
+}
 /**
  * `SignUpVerification`
  *
@@ -9074,14 +11961,24 @@ const SignUpVerifications_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SignUpVerifications extends Schema.Schema.Type<typeof SignUpVerifications_> {}
+export interface SignUpVerifications {
+  readonly emailAddress: SignUpVerification | null | null
+  readonly phoneNumber: SignUpVerification | null | null
+  readonly web3Wallet: SignUpVerification | null | null
+  readonly externalAccount: { readonly [key: string]: unknown } | null
+}
 /**
  * `SignUpVerifications` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SignUpVerificationsEncoded extends Schema.Schema.Encoded<typeof SignUpVerifications_> {}
+export interface SignUpVerificationsEncoded {
+  readonly email_address?: SignUpVerificationEncoded | null | null | undefined
+  readonly phone_number?: SignUpVerificationEncoded | null | null | undefined
+  readonly web3_wallet?: SignUpVerificationEncoded | null | null | undefined
+  readonly external_account?: { readonly [key: string]: unknown } | null | undefined
+}
 /**
  * `SignUpVerifications`
  *
@@ -9160,14 +12057,66 @@ const SignUp_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SignUp extends Schema.Schema.Type<typeof SignUp_> {}
+export interface SignUp {
+  readonly object: "sign_up_attempt"
+  readonly id: string
+  readonly status: "missing_requirements" | "complete" | "abandoned" | (string & {})
+  readonly requiredFields: ReadonlyArray<string>
+  readonly optionalFields: ReadonlyArray<string>
+  readonly missingFields: ReadonlyArray<string>
+  readonly unverifiedFields: ReadonlyArray<string>
+  readonly verifications: SignUpVerifications
+  readonly username: string | null
+  readonly emailAddress: string | null
+  readonly phoneNumber: string | null
+  readonly web3Wallet: string | null
+  readonly passwordEnabled: boolean
+  readonly firstName: string | null
+  readonly lastName: string | null
+  readonly unsafeMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly customAction: boolean
+  readonly externalId: string | null
+  readonly createdSessionId: string | null
+  readonly createdUserId: string | null
+  readonly abandonAt: number
+  readonly legalAcceptedAt: number | null
+  readonly locale?: string | null | undefined
+  readonly externalAccount?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * `SignUp` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SignUpEncoded extends Schema.Schema.Encoded<typeof SignUp_> {}
+export interface SignUpEncoded {
+  readonly object?: "sign_up_attempt" | undefined
+  readonly id: string
+  readonly status: string
+  readonly required_fields: ReadonlyArray<string>
+  readonly optional_fields: ReadonlyArray<string>
+  readonly missing_fields: ReadonlyArray<string>
+  readonly unverified_fields: ReadonlyArray<string>
+  readonly verifications: SignUpVerificationsEncoded
+  readonly username?: string | null | undefined
+  readonly email_address?: string | null | undefined
+  readonly phone_number?: string | null | undefined
+  readonly web3_wallet?: string | null | undefined
+  readonly password_enabled: boolean
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly unsafe_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly custom_action: boolean
+  readonly external_id?: string | null | undefined
+  readonly created_session_id?: string | null | undefined
+  readonly created_user_id?: string | null | undefined
+  readonly abandon_at: number
+  readonly legal_accepted_at?: number | null | undefined
+  readonly locale?: string | null | undefined
+  readonly external_account?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * `SignUp`
  *
@@ -9194,14 +12143,18 @@ const SvixURL_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface SvixURL extends Schema.Schema.Type<typeof SvixURL_> {}
+export interface SvixURL {
+  readonly svixUrl: string
+}
 /**
  * `SvixURL` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SvixURLEncoded extends Schema.Schema.Encoded<typeof SvixURL_> {}
+export interface SvixURLEncoded {
+  readonly svix_url: string
+}
 /**
  * `SvixURL`
  *
@@ -9319,14 +12272,64 @@ const Template_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Template extends Schema.Schema.Type<typeof Template_> {}
+export interface Template {
+  readonly id?: string | undefined
+  readonly object?: "template" | undefined
+  readonly instanceId?: string | null | undefined
+  readonly resourceType?: string | undefined
+  readonly templateType?: string | undefined
+  readonly name?: string | undefined
+  readonly slug?: string | undefined
+  readonly position?: number | undefined
+  readonly canRevert?: boolean | undefined
+  readonly canDelete?: boolean | undefined
+  readonly canEditBody?: boolean | undefined
+  readonly canToggle?: boolean | undefined
+  readonly subject?: string | null | undefined
+  readonly markup?: string | undefined
+  readonly body?: string | undefined
+  readonly availableVariables?: ReadonlyArray<string> | undefined
+  readonly requiredVariables?: ReadonlyArray<string> | undefined
+  readonly fromEmailName?: string | undefined
+  readonly replyToEmailName?: string | undefined
+  readonly deliveredByClerk?: boolean | undefined
+  readonly enabled?: boolean | undefined
+  readonly flaggedAsSuspicious?: boolean | undefined
+  readonly updatedAt?: number | undefined
+  readonly createdAt?: number | undefined
+}
 /**
  * `Template` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface TemplateEncoded extends Schema.Schema.Encoded<typeof Template_> {}
+export interface TemplateEncoded {
+  readonly id?: string | undefined
+  readonly object?: "template" | undefined
+  readonly instance_id?: string | null | undefined
+  readonly resource_type?: string | undefined
+  readonly template_type?: string | undefined
+  readonly name?: string | undefined
+  readonly slug?: string | undefined
+  readonly position?: number | undefined
+  readonly can_revert?: boolean | undefined
+  readonly can_delete?: boolean | undefined
+  readonly can_edit_body?: boolean | undefined
+  readonly can_toggle?: boolean | undefined
+  readonly subject?: string | null | undefined
+  readonly markup?: string | undefined
+  readonly body?: string | undefined
+  readonly available_variables?: ReadonlyArray<string> | undefined
+  readonly required_variables?: ReadonlyArray<string> | undefined
+  readonly from_email_name?: string | undefined
+  readonly reply_to_email_name?: string | undefined
+  readonly delivered_by_clerk?: boolean | undefined
+  readonly enabled?: boolean | undefined
+  readonly flagged_as_suspicious?: boolean | undefined
+  readonly updated_at?: number | undefined
+  readonly created_at?: number | undefined
+}
 /**
  * `Template`
  *
@@ -9359,14 +12362,22 @@ const TestingToken_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface TestingToken extends Schema.Schema.Type<typeof TestingToken_> {}
+export interface TestingToken {
+  readonly object: "testing_token"
+  readonly token: string
+  readonly expiresAt: number
+}
 /**
  * `TestingToken` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface TestingTokenEncoded extends Schema.Schema.Encoded<typeof TestingToken_> {}
+export interface TestingTokenEncoded {
+  readonly object?: "testing_token" | undefined
+  readonly token: string
+  readonly expires_at: number
+}
 /**
  * `TestingToken`
  *
@@ -9394,14 +12405,20 @@ const TotalCount_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface TotalCount extends Schema.Schema.Type<typeof TotalCount_> {}
+export interface TotalCount {
+  readonly object: "total_count"
+  readonly totalCount: number
+}
 /**
  * `TotalCount` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface TotalCountEncoded extends Schema.Schema.Encoded<typeof TotalCount_> {}
+export interface TotalCountEncoded {
+  readonly object?: "total_count" | undefined
+  readonly total_count: number
+}
 /**
  * `TotalCount`
  *
@@ -9450,14 +12467,38 @@ const TrustedDevice_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface TrustedDevice extends Schema.Schema.Type<typeof TrustedDevice_> {}
+export interface TrustedDevice {
+  readonly object: "trusted_device"
+  readonly id: string
+  readonly platform: "ios" | "android" | (string & {})
+  readonly appIdentifier: string
+  readonly name?: string | null | undefined
+  readonly algorithm: "ES256" | (string & {})
+  readonly status: "active" | "revoked" | (string & {})
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly lastUsedAt?: number | null | undefined
+  readonly revokedAt?: number | null | undefined
+}
 /**
  * `TrustedDevice` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface TrustedDeviceEncoded extends Schema.Schema.Encoded<typeof TrustedDevice_> {}
+export interface TrustedDeviceEncoded {
+  readonly object?: "trusted_device" | undefined
+  readonly id: string
+  readonly platform: string
+  readonly app_identifier: string
+  readonly name?: string | null | undefined
+  readonly algorithm: string
+  readonly status: string
+  readonly created_at: number
+  readonly updated_at: number
+  readonly last_used_at?: number | null | undefined
+  readonly revoked_at?: number | null | undefined
+}
 /**
  * `TrustedDevice`
  *
@@ -9492,16 +12533,32 @@ const UnknownWeb3WalletVerification_ = unknownVariant("object", ["verification_w
  * @since 0.1.0
  * @category models
  */
-export interface UnknownWeb3WalletVerification
-  extends Schema.Schema.Type<typeof UnknownWeb3WalletVerification_> {}
+export interface UnknownWeb3WalletVerification {
+  readonly object?: string
+  readonly status?: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy?:
+    | "web3_metamask_signature"
+    | "web3_base_signature"
+    | "web3_coinbase_wallet_signature"
+    | "web3_okx_wallet_signature"
+    | "web3_solana_signature"
+    | "admin"
+    | (string & {})
+  readonly nonce?: string | null
+  readonly message?: string | null
+  readonly attempts?: number | null
+  readonly expireAt?: number | null
+  readonly verifiedAtClient?: string | null
+}
 /**
  * `UnknownWeb3WalletVerification` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UnknownWeb3WalletVerificationEncoded
-  extends Schema.Schema.Encoded<typeof UnknownWeb3WalletVerification_> {}
+export interface UnknownWeb3WalletVerificationEncoded {
+  readonly [key: string]: unknown
+}
 /**
  * `UnknownWeb3WalletVerification`
  *
@@ -9558,14 +12615,38 @@ const VerificationWeb3_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerificationWeb3 extends Schema.Schema.Type<typeof VerificationWeb3_> {}
+export interface VerificationWeb3 {
+  readonly object?: "verification_web3" | undefined
+  readonly status: "unverified" | "verified" | "failed" | "expired" | (string & {})
+  readonly strategy:
+    | "web3_metamask_signature"
+    | "web3_base_signature"
+    | "web3_coinbase_wallet_signature"
+    | "web3_okx_wallet_signature"
+    | "web3_solana_signature"
+    | (string & {})
+  readonly nonce?: string | null | undefined
+  readonly message?: string | null | undefined
+  readonly attempts: number | null
+  readonly expireAt: number | null
+  readonly verifiedAtClient?: string | null | undefined
+}
 /**
  * `VerificationWeb3` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerificationWeb3Encoded extends Schema.Schema.Encoded<typeof VerificationWeb3_> {}
+export interface VerificationWeb3Encoded {
+  readonly object?: "verification_web3" | undefined
+  readonly status: string
+  readonly strategy: string
+  readonly nonce?: string | null | undefined
+  readonly message?: string | null | undefined
+  readonly attempts?: number | null | undefined
+  readonly expire_at?: number | null | undefined
+  readonly verified_at_client?: string | null | undefined
+}
 /**
  * `verification_web3`
  *
@@ -9613,14 +12694,33 @@ const Web3Wallet_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface Web3Wallet extends Schema.Schema.Type<typeof Web3Wallet_> {}
+export interface Web3Wallet {
+  readonly id?: string | undefined
+  readonly object: "web3_wallet"
+  readonly web3Wallet: string
+  readonly verification: UnknownWeb3WalletVerification | VerificationWeb3 | VerificationAdmin | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
 /**
  * `Web3Wallet` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Web3WalletEncoded extends Schema.Schema.Encoded<typeof Web3Wallet_> {}
+export interface Web3WalletEncoded {
+  readonly id?: string | undefined
+  readonly object?: "web3_wallet" | undefined
+  readonly web3_wallet: string
+  readonly verification?:
+    | UnknownWeb3WalletVerificationEncoded
+    | VerificationWeb3Encoded
+    | VerificationAdminEncoded
+    | null
+    | undefined
+  readonly created_at: number
+  readonly updated_at: number
+}
 /**
  * `Web3Wallet`
  *
@@ -9766,14 +12866,108 @@ const User_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface User extends Schema.Schema.Type<typeof User_> {}
+export interface User {
+  readonly id: string
+  readonly object: "user"
+  readonly externalId: string | null
+  readonly primaryEmailAddressId: string | null
+  readonly primaryPhoneNumberId: string | null
+  readonly primaryWeb3WalletId: string | null
+  readonly username: string | null
+  readonly firstName: string | null
+  readonly lastName: string | null
+  readonly locale?: string | null | undefined
+  readonly profileImageUrl?: string | undefined
+  readonly imageUrl?: string | undefined
+  readonly hasImage: boolean
+  readonly publicMetadata: { readonly [key: string]: unknown }
+  readonly privateMetadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly unsafeMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly emailAddresses: ReadonlyArray<EmailAddress>
+  readonly phoneNumbers: ReadonlyArray<PhoneNumber>
+  readonly web3Wallets: ReadonlyArray<Web3Wallet>
+  readonly passkeys: ReadonlyArray<Passkey>
+  readonly passwordEnabled: boolean
+  readonly twoFactorEnabled: boolean
+  readonly totpEnabled: boolean
+  readonly backupCodeEnabled: boolean
+  readonly mfaEnabledAt: number | null
+  readonly mfaDisabledAt: number | null
+  readonly passwordLastUpdatedAt?: number | null | undefined
+  readonly externalAccounts: ReadonlyArray<ExternalAccountWithVerification>
+  readonly samlAccounts: ReadonlyArray<SAMLAccount>
+  readonly enterpriseAccounts: ReadonlyArray<EnterpriseAccount>
+  readonly organizationMemberships?: ReadonlyArray<OrganizationMembership> | undefined
+  readonly lastSignInAt: number | null
+  readonly banned: boolean
+  readonly locked: boolean
+  readonly deprovisioned?: boolean | undefined
+  readonly lockoutExpiresInSeconds: number | null
+  readonly verificationAttemptsRemaining: number | null
+  readonly updatedAt: number
+  readonly createdAt: number
+  readonly deleteSelfEnabled: boolean
+  readonly createOrganizationEnabled: boolean
+  readonly createOrganizationsLimit?: number | null | undefined
+  readonly lastActiveAt: number | null
+  readonly legalAcceptedAt: number | null
+  readonly bypassClientTrust?: boolean | undefined
+  readonly scim?: SCIMUserMetadata | null | undefined
+}
 /**
  * `User` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface UserEncoded extends Schema.Schema.Encoded<typeof User_> {}
+export interface UserEncoded {
+  readonly id: string
+  readonly object?: "user" | undefined
+  readonly external_id?: string | null | undefined
+  readonly primary_email_address_id?: string | null | undefined
+  readonly primary_phone_number_id?: string | null | undefined
+  readonly primary_web3_wallet_id?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly first_name?: string | null | undefined
+  readonly last_name?: string | null | undefined
+  readonly locale?: string | null | undefined
+  readonly profile_image_url?: string | undefined
+  readonly image_url?: string | undefined
+  readonly has_image: boolean
+  readonly public_metadata: { readonly [key: string]: unknown }
+  readonly private_metadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly unsafe_metadata?: { readonly [key: string]: unknown } | undefined
+  readonly email_addresses: ReadonlyArray<EmailAddressEncoded>
+  readonly phone_numbers: ReadonlyArray<PhoneNumberEncoded>
+  readonly web3_wallets: ReadonlyArray<Web3WalletEncoded>
+  readonly passkeys: ReadonlyArray<PasskeyEncoded>
+  readonly password_enabled: boolean
+  readonly two_factor_enabled: boolean
+  readonly totp_enabled: boolean
+  readonly backup_code_enabled: boolean
+  readonly mfa_enabled_at?: number | null | undefined
+  readonly mfa_disabled_at?: number | null | undefined
+  readonly password_last_updated_at?: number | null | undefined
+  readonly external_accounts: ReadonlyArray<ExternalAccountWithVerificationEncoded>
+  readonly saml_accounts: ReadonlyArray<SAMLAccountEncoded>
+  readonly enterprise_accounts: ReadonlyArray<EnterpriseAccountEncoded>
+  readonly organization_memberships?: ReadonlyArray<OrganizationMembershipEncoded> | undefined
+  readonly last_sign_in_at?: number | null | undefined
+  readonly banned: boolean
+  readonly locked: boolean
+  readonly deprovisioned?: boolean | undefined
+  readonly lockout_expires_in_seconds?: number | null | undefined
+  readonly verification_attempts_remaining?: number | null | undefined
+  readonly updated_at: number
+  readonly created_at: number
+  readonly delete_self_enabled: boolean
+  readonly create_organization_enabled: boolean
+  readonly create_organizations_limit?: number | null | undefined
+  readonly last_active_at?: number | null | undefined
+  readonly legal_accepted_at?: number | null | undefined
+  readonly bypass_client_trust?: boolean | undefined
+  readonly scim?: SCIMUserMetadataEncoded | null | undefined
+}
 /**
  * `User`
  *
@@ -9815,14 +13009,32 @@ const WaitlistEntry_ = withFastDecode(
  * @since 0.1.0
  * @category models
  */
-export interface WaitlistEntry extends Schema.Schema.Type<typeof WaitlistEntry_> {}
+export interface WaitlistEntry {
+  readonly object: "waitlist_entry"
+  readonly id: string
+  readonly emailAddress: string
+  readonly status: "pending" | "invited" | "rejected" | "completed" | (string & {})
+  readonly isLocked?: boolean | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly invitation?: Invitation | null | undefined
+}
 /**
  * `WaitlistEntry` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface WaitlistEntryEncoded extends Schema.Schema.Encoded<typeof WaitlistEntry_> {}
+export interface WaitlistEntryEncoded {
+  readonly object?: "waitlist_entry" | undefined
+  readonly id: string
+  readonly email_address: string
+  readonly status: string
+  readonly is_locked?: boolean | undefined
+  readonly created_at: number
+  readonly updated_at: number
+  readonly invitation?: InvitationEncoded | null | undefined
+}
 /**
  * `WaitlistEntry`
  *

@@ -41,14 +41,20 @@ const ListResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ListResponse extends Schema.Schema.Type<typeof ListResponse_> {}
+export interface ListResponse {
+  readonly data: Models.SCIMDirectories
+  readonly totalCount: number
+}
 /**
  * `ListResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListResponse_> {}
+export interface ListResponseEncoded {
+  readonly data: typeof Models.SCIMDirectories.Encoded
+  readonly total_count: number
+}
 /**
  * What `list` answers.
  *
@@ -334,16 +340,20 @@ const ListGroupRoleMappingsResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ListGroupRoleMappingsResponse
-  extends Schema.Schema.Type<typeof ListGroupRoleMappingsResponse_> {}
+export interface ListGroupRoleMappingsResponse {
+  readonly data: Models.SCIMGroupRoleMappings
+  readonly totalCount: number
+}
 /**
  * `ListGroupRoleMappingsResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ListGroupRoleMappingsResponseEncoded
-  extends Schema.Schema.Encoded<typeof ListGroupRoleMappingsResponse_> {}
+export interface ListGroupRoleMappingsResponseEncoded {
+  readonly data: typeof Models.SCIMGroupRoleMappings.Encoded
+  readonly total_count: number
+}
 /**
  * What `listGroupRoleMappings` answers.
  *
@@ -500,16 +510,22 @@ const DeleteGroupRoleMappingResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface DeleteGroupRoleMappingResponse
-  extends Schema.Schema.Type<typeof DeleteGroupRoleMappingResponse_> {}
+export interface DeleteGroupRoleMappingResponse {
+  readonly object: "scim_group_role_mapping"
+  readonly id: string
+  readonly deleted: true
+}
 /**
  * `DeleteGroupRoleMappingResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DeleteGroupRoleMappingResponseEncoded
-  extends Schema.Schema.Encoded<typeof DeleteGroupRoleMappingResponse_> {}
+export interface DeleteGroupRoleMappingResponseEncoded {
+  readonly object?: "scim_group_role_mapping" | undefined
+  readonly id: string
+  readonly deleted: true
+}
 /**
  * What `deleteGroupRoleMapping` answers.
  *

@@ -265,14 +265,20 @@ const CreateTokenResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface CreateTokenResponse extends Schema.Schema.Type<typeof CreateTokenResponse_> {}
+export interface CreateTokenResponse {
+  readonly object?: "token" | undefined
+  readonly jwt?: string | undefined
+}
 /**
  * `CreateTokenResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CreateTokenResponseEncoded extends Schema.Schema.Encoded<typeof CreateTokenResponse_> {}
+export interface CreateTokenResponseEncoded {
+  readonly object?: "token" | undefined
+  readonly jwt?: string | undefined
+}
 /**
  * What `createToken` answers.
  *

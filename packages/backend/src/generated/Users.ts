@@ -1148,15 +1148,18 @@ const VerifyPasswordResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerifyPasswordResponse extends Schema.Schema.Type<typeof VerifyPasswordResponse_> {}
+export interface VerifyPasswordResponse {
+  readonly verified?: boolean | undefined
+}
 /**
  * `VerifyPasswordResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerifyPasswordResponseEncoded
-  extends Schema.Schema.Encoded<typeof VerifyPasswordResponse_> {}
+export interface VerifyPasswordResponseEncoded {
+  readonly verified?: boolean | undefined
+}
 /**
  * What `verifyPassword` answers.
  *
@@ -1215,14 +1218,20 @@ const VerifyTotpResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface VerifyTotpResponse extends Schema.Schema.Type<typeof VerifyTotpResponse_> {}
+export interface VerifyTotpResponse {
+  readonly verified?: boolean | undefined
+  readonly codeType?: "totp" | "backup_code" | (string & {}) | undefined
+}
 /**
  * `VerifyTotpResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface VerifyTotpResponseEncoded extends Schema.Schema.Encoded<typeof VerifyTotpResponse_> {}
+export interface VerifyTotpResponseEncoded {
+  readonly verified?: boolean | undefined
+  readonly code_type?: string | undefined
+}
 /**
  * What `verifyTotp` answers.
  *
@@ -1276,14 +1285,18 @@ const DisableMfaResponse_ = withCompiledDecode(Schema.Struct({ userId: optional(
  * @since 0.1.0
  * @category models
  */
-export interface DisableMfaResponse extends Schema.Schema.Type<typeof DisableMfaResponse_> {}
+export interface DisableMfaResponse {
+  readonly userId?: string | undefined
+}
 /**
  * `DisableMfaResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DisableMfaResponseEncoded extends Schema.Schema.Encoded<typeof DisableMfaResponse_> {}
+export interface DisableMfaResponseEncoded {
+  readonly user_id?: string | undefined
+}
 /**
  * What `disableMfa` answers.
  *
@@ -1416,15 +1429,20 @@ const ListTrustedDevicesResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ListTrustedDevicesResponse extends Schema.Schema.Type<typeof ListTrustedDevicesResponse_> {}
+export interface ListTrustedDevicesResponse {
+  readonly data: ReadonlyArray<Models.TrustedDevice>
+  readonly totalCount: number
+}
 /**
  * `ListTrustedDevicesResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ListTrustedDevicesResponseEncoded
-  extends Schema.Schema.Encoded<typeof ListTrustedDevicesResponse_> {}
+export interface ListTrustedDevicesResponseEncoded {
+  readonly data: ReadonlyArray<Models.TrustedDeviceEncoded>
+  readonly total_count: number
+}
 /**
  * What `listTrustedDevices` answers.
  *

@@ -47,14 +47,20 @@ const ListResponse_ = withCompiledDecode(
  * @since 0.1.0
  * @category models
  */
-export interface ListResponse extends Schema.Schema.Type<typeof ListResponse_> {}
+export interface ListResponse {
+  readonly data: ReadonlyArray<Models.WaitlistEntry>
+  readonly totalCount: number
+}
 /**
  * `ListResponse` on the wire.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListResponse_> {}
+export interface ListResponseEncoded {
+  readonly data: ReadonlyArray<Models.WaitlistEntryEncoded>
+  readonly total_count: number
+}
 /**
  * What `list` answers.
  *
