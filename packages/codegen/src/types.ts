@@ -1,6 +1,6 @@
 /**
- * The TypeScript types a response schema decodes to and from, written out as
- * the schemas of `schemas.ts` build them. A model's interfaces then state its
+ * The TypeScript types a schema decodes to and from (a model, or an operation's
+ * params), written out as the schemas of `schemas.ts` build them. A model's interfaces then state its
  * fields in the declaration files, where `Schema.Schema.Type<typeof User_>`
  * would leave every program that uses `User` to work them out of the schema's
  * type again. Building the package checks each pair of interfaces against its
@@ -10,6 +10,7 @@
 import { camelCase } from "./naming.js"
 import {
   type Context,
+  type Field,
   alternatives,
   constantTag,
   emitShaped,
@@ -58,30 +59,35 @@ const reference = (component: string, ctx: Context, side: Side): string => {
 const property = (key: string, type: string, optional: boolean) =>
   `readonly ${/^[A-Za-z_$][\w$]*$/.test(key) ? key : literal(key)}${optional ? "?" : ""}: ${type}`
 
-/** One property of an object, by the rules of `emitField` in response mode. */
-const fieldType = (field: ReturnType<typeof fieldsOf>[number], ctx: Context, side: Side): string => {
+/** One property of an object, by the rules of `emitField`. */
+const fieldType = (field: Field, ctx: Context, side: Side, valueType?: string): string => {
   const key = side === "Type" ? camelCase(field.wireName) : field.wireName
-  const constant = constantTag(field)
+  const response = ctx.mode === "response"
+  const constant = response ? constantTag(field) : undefined
   if (constant !== undefined)
     return side === "Type"
       ? property(key, literal(constant), false)
       : property(key, `${literal(constant)} | undefined`, true)
-  const inner = nonNullType(field.schema, ctx, side, field.wireName)
-  const nullable = isNullableProperty(field.schema, ctx)
+  const inner = valueType ?? nonNullType(field.schema, ctx, side, field.wireName)
+  const nullable = response ? isNullableProperty(field.schema, ctx) : isNullable(field.schema)
   if (field.required && !nullable) return property(key, inner, false)
   if (field.required)
-    return side === "Type"
+    return side === "Type" || !response
       ? property(key, `${inner} | null`, false)
       : property(key, `${inner} | null | undefined`, true)
   if (nullable) return property(key, `${inner} | null | undefined`, true)
   return property(key, `${inner} | undefined`, true)
 }
 
-/** An object's members, `{ ... }`. */
-export const objectType = (schema: JsonSchema, ctx: Context, side: Side): string =>
-  `{ ${fieldsOf(schema)
+/** An object's members, `{ ... }`; params open to more keys take any JSON under them (`emitObject`). */
+export const objectType = (schema: JsonSchema, ctx: Context, side: Side): string => {
+  const members = `{ ${fieldsOf(schema)
     .map((field) => fieldType(field, ctx, side))
     .join("; ")} }`
+  return ctx.mode === "request" && schema.additionalProperties === true
+    ? `${members} & { readonly [x: string]: unknown }`
+    : members
+}
 
 /** The members of a discriminated union's generic variant (`unknownVariant` of `fields.ts`). */
 const unknownVariantType = (schema: JsonSchema, ctx: Context, side: Side): string =>
@@ -92,14 +98,16 @@ const unknownVariantType = (schema: JsonSchema, ctx: Context, side: Side): strin
         .join("; ")} }`
 
 const nonNullType = (schema: JsonSchema, ctx: Context, side: Side, propertyName?: string): string => {
-  if (ctx.mode !== "response") throw new Error("types are written for response schemas only")
-  if (schema.$ref !== undefined) return reference(refName(schema.$ref), ctx, side)
+  if (schema.$ref !== undefined)
+    return ctx.mode === "response"
+      ? reference(refName(schema.$ref), ctx, side)
+      : nonNullType(resolve(ctx.spec, schema), ctx, side, propertyName)
   if (schema.allOf !== undefined) {
     if (schema.allOf.length === 1) return nonNullType(schema.allOf[0]!, ctx, side, propertyName)
     return objectType(mergeAllOf(ctx, schema), ctx, side)
   }
   const members = alternatives(schema)
-  if (schema.discriminator?.propertyName !== undefined)
+  if (schema.discriminator?.propertyName !== undefined && ctx.mode === "response")
     return union([
       reference(unknownVariantOf(schema), ctx, side),
       ...members.map((member) => typeOf(member, ctx, side))
@@ -109,7 +117,8 @@ const nonNullType = (schema: JsonSchema, ctx: Context, side: Side, propertyName?
   if (members.length > 1) return union(members.map((member) => typeOf(member, ctx, side)))
   if (schema.enum !== undefined) {
     const values = schema.enum.filter((value) => value !== null)
-    const strict = isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
+    const strict =
+      ctx.mode === "request" || isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
     if (strict || side === "Type")
       return union([...values.map(literal), ...(strict ? [] : ["(string & {})"])])
     return "string"
@@ -133,6 +142,7 @@ const nonNullType = (schema: JsonSchema, ctx: Context, side: Side, propertyName?
         Object.keys(schema.additionalProperties).length > 0
       )
         return `{ readonly [x: string]: ${typeOf(schema.additionalProperties, ctx, side)} }`
+      // `JsonObject` (`JsonObjectData` in params), `Schema.Unknown` (`JsonData`).
       return schema.type === "object" ? "{ readonly [key: string]: unknown }" : "unknown"
     default:
       throw new Error(`unsupported schema type ${schema.type}`)
@@ -144,6 +154,25 @@ export const typeOf = (schema: JsonSchema, ctx: Context, side: Side): string => 
   const inner = nonNullType(schema, ctx, side)
   return isNullable(schema) ? `${inner} | null` : inner
 }
+
+/** An operation's param, as `schemas.ts` declares it: path params are safe segments or enum values. */
+export interface Param extends Field {
+  readonly location: "path" | "query" | "body"
+}
+
+/** The members of an operation's params on `side`, as an interface's body. */
+export const paramsBody = (params: ReadonlyArray<Param>, ctx: Context, side: Side): string =>
+  `{ ${params
+    .map((param) => {
+      if (param.location !== "path") return fieldType(param, ctx, side)
+      const resolved = resolve(ctx.spec, param.schema)
+      const value =
+        resolved.enum !== undefined || resolved.type !== "string"
+          ? nonNullType(resolved, ctx, side)
+          : "string"
+      return fieldType(param, ctx, side, value)
+    })
+    .join("; ")} }`
 
 /** The members of an object schema (or a generic variant) on `side`, as an interface's body. */
 export const interfaceBody = (schema: JsonSchema, ctx: Context, side: Side): string => {

@@ -21,7 +21,12 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly userId: string
+  readonly actor: { readonly sub: string } & { readonly [x: string]: unknown }
+  readonly expiresInSeconds?: number | undefined
+  readonly sessionMaxDurationInSeconds?: number | undefined
+}
 /**
  * The params of `create`.
  *
@@ -30,7 +35,12 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly user_id: string
+    readonly actor: { readonly sub: string } & { readonly [x: string]: unknown }
+    readonly expires_in_seconds?: number | undefined
+    readonly session_max_duration_in_seconds?: number | undefined
+  }
 > = CreateParams_
 
 /**
@@ -62,17 +72,16 @@ const RevokeParams_ = Schema.Struct({ actorTokenId: required(PathSegment, "actor
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+export interface RevokeParams {
+  readonly actorTokenId: string
+}
 /**
  * The params of `revoke`.
  *
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams: Schema.Schema<
-  RevokeParams,
-  Schema.Schema.Encoded<typeof RevokeParams_>
-> = RevokeParams_
+export const RevokeParams: Schema.Schema<RevokeParams, { readonly actor_token_id: string }> = RevokeParams_
 
 /**
  * `POST /actor_tokens/{actor_token_id}/revoke` (`RevokeActorToken`)

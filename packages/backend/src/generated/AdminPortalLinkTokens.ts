@@ -32,8 +32,12 @@ const CreateAdminPortalLinkTokenParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateAdminPortalLinkTokenParams
-  extends Schema.Schema.Type<typeof CreateAdminPortalLinkTokenParams_> {}
+export interface CreateAdminPortalLinkTokenParams {
+  readonly organizationId?: string | undefined
+  readonly itContactId?: string | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly secondsUntilExpiration?: number | undefined
+}
 /**
  * The params of `createAdminPortalLinkToken`.
  *
@@ -42,7 +46,12 @@ export interface CreateAdminPortalLinkTokenParams
  */
 export const CreateAdminPortalLinkTokenParams: Schema.Schema<
   CreateAdminPortalLinkTokenParams,
-  Schema.Schema.Encoded<typeof CreateAdminPortalLinkTokenParams_>
+  {
+    readonly organization_id?: string | undefined
+    readonly it_contact_id?: string | undefined
+    readonly scopes?: ReadonlyArray<string> | undefined
+    readonly seconds_until_expiration?: number | undefined
+  }
 > = CreateAdminPortalLinkTokenParams_
 
 const CreateAdminPortalLinkTokenResponse_ = withCompiledDecode(
@@ -155,8 +164,10 @@ const RevokeAdminPortalLinkTokenParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RevokeAdminPortalLinkTokenParams
-  extends Schema.Schema.Type<typeof RevokeAdminPortalLinkTokenParams_> {}
+export interface RevokeAdminPortalLinkTokenParams {
+  readonly adminPortalLinkTokenId: string
+  readonly revocationReason?: string | null | undefined
+}
 /**
  * The params of `revokeAdminPortalLinkToken`.
  *
@@ -165,7 +176,7 @@ export interface RevokeAdminPortalLinkTokenParams
  */
 export const RevokeAdminPortalLinkTokenParams: Schema.Schema<
   RevokeAdminPortalLinkTokenParams,
-  Schema.Schema.Encoded<typeof RevokeAdminPortalLinkTokenParams_>
+  { readonly adminPortalLinkTokenID: string; readonly revocation_reason?: string | null | undefined }
 > = RevokeAdminPortalLinkTokenParams_
 
 const RevokeAdminPortalLinkTokenResponse_ = withCompiledDecode(

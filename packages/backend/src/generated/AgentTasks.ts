@@ -26,7 +26,14 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly onBehalfOf: { readonly userId?: string | undefined; readonly identifier?: string | undefined }
+  readonly permissions: string
+  readonly agentName: string
+  readonly taskDescription: string
+  readonly redirectUrl: string
+  readonly sessionMaxDurationInSeconds?: number | undefined
+}
 /**
  * The params of `create`.
  *
@@ -35,7 +42,14 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly on_behalf_of: { readonly user_id?: string | undefined; readonly identifier?: string | undefined }
+    readonly permissions: string
+    readonly agent_name: string
+    readonly task_description: string
+    readonly redirect_url: string
+    readonly session_max_duration_in_seconds?: number | undefined
+  }
 > = CreateParams_
 
 /**
@@ -67,17 +81,16 @@ const RevokeParams_ = Schema.Struct({ agentTaskId: required(PathSegment, "agent_
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+export interface RevokeParams {
+  readonly agentTaskId: string
+}
 /**
  * The params of `revoke`.
  *
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams: Schema.Schema<
-  RevokeParams,
-  Schema.Schema.Encoded<typeof RevokeParams_>
-> = RevokeParams_
+export const RevokeParams: Schema.Schema<RevokeParams, { readonly agent_task_id: string }> = RevokeParams_
 
 /**
  * `POST /agents/tasks/{agent_task_id}/revoke` (`RevokeAgentTask`)

@@ -23,8 +23,11 @@ const ListAllowlistIdentifiersParams_ = Schema.Struct(listAllowlistIdentifiersQu
  * @since 0.1.0
  * @category params
  */
-export interface ListAllowlistIdentifiersParams
-  extends Schema.Schema.Type<typeof ListAllowlistIdentifiersParams_> {}
+export interface ListAllowlistIdentifiersParams {
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `listAllowlistIdentifiers`.
  *
@@ -33,7 +36,11 @@ export interface ListAllowlistIdentifiersParams
  */
 export const ListAllowlistIdentifiersParams: Schema.Schema<
   ListAllowlistIdentifiersParams,
-  Schema.Schema.Encoded<typeof ListAllowlistIdentifiersParams_>
+  {
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
 > = ListAllowlistIdentifiersParams_
 
 /**
@@ -79,8 +86,10 @@ const CreateAllowlistIdentifierParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateAllowlistIdentifierParams
-  extends Schema.Schema.Type<typeof CreateAllowlistIdentifierParams_> {}
+export interface CreateAllowlistIdentifierParams {
+  readonly identifier: string
+  readonly notify?: boolean | undefined
+}
 /**
  * The params of `createAllowlistIdentifier`.
  *
@@ -89,7 +98,7 @@ export interface CreateAllowlistIdentifierParams
  */
 export const CreateAllowlistIdentifierParams: Schema.Schema<
   CreateAllowlistIdentifierParams,
-  Schema.Schema.Encoded<typeof CreateAllowlistIdentifierParams_>
+  { readonly identifier: string; readonly notify?: boolean | undefined }
 > = CreateAllowlistIdentifierParams_
 
 /**
@@ -122,8 +131,9 @@ const DeleteAllowlistIdentifierParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteAllowlistIdentifierParams
-  extends Schema.Schema.Type<typeof DeleteAllowlistIdentifierParams_> {}
+export interface DeleteAllowlistIdentifierParams {
+  readonly identifierId: string
+}
 /**
  * The params of `deleteAllowlistIdentifier`.
  *
@@ -132,7 +142,7 @@ export interface DeleteAllowlistIdentifierParams
  */
 export const DeleteAllowlistIdentifierParams: Schema.Schema<
   DeleteAllowlistIdentifierParams,
-  Schema.Schema.Encoded<typeof DeleteAllowlistIdentifierParams_>
+  { readonly identifier_id: string }
 > = DeleteAllowlistIdentifierParams_
 
 /**
@@ -161,8 +171,9 @@ const ListBlocklistIdentifiersParams_ = Schema.Struct(listBlocklistIdentifiersQu
  * @since 0.1.0
  * @category params
  */
-export interface ListBlocklistIdentifiersParams
-  extends Schema.Schema.Type<typeof ListBlocklistIdentifiersParams_> {}
+export interface ListBlocklistIdentifiersParams {
+  readonly paginated?: boolean | undefined
+}
 /**
  * The params of `listBlocklistIdentifiers`.
  *
@@ -171,7 +182,7 @@ export interface ListBlocklistIdentifiersParams
  */
 export const ListBlocklistIdentifiersParams: Schema.Schema<
   ListBlocklistIdentifiersParams,
-  Schema.Schema.Encoded<typeof ListBlocklistIdentifiersParams_>
+  { readonly paginated?: boolean | undefined }
 > = ListBlocklistIdentifiersParams_
 
 /**
@@ -199,8 +210,9 @@ const CreateBlocklistIdentifierParams_ = Schema.Struct({ identifier: WireString 
  * @since 0.1.0
  * @category params
  */
-export interface CreateBlocklistIdentifierParams
-  extends Schema.Schema.Type<typeof CreateBlocklistIdentifierParams_> {}
+export interface CreateBlocklistIdentifierParams {
+  readonly identifier: string
+}
 /**
  * The params of `createBlocklistIdentifier`.
  *
@@ -209,7 +221,7 @@ export interface CreateBlocklistIdentifierParams
  */
 export const CreateBlocklistIdentifierParams: Schema.Schema<
   CreateBlocklistIdentifierParams,
-  Schema.Schema.Encoded<typeof CreateBlocklistIdentifierParams_>
+  { readonly identifier: string }
 > = CreateBlocklistIdentifierParams_
 
 /**
@@ -239,8 +251,9 @@ const DeleteBlocklistIdentifierParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteBlocklistIdentifierParams
-  extends Schema.Schema.Type<typeof DeleteBlocklistIdentifierParams_> {}
+export interface DeleteBlocklistIdentifierParams {
+  readonly identifierId: string
+}
 /**
  * The params of `deleteBlocklistIdentifier`.
  *
@@ -249,7 +262,7 @@ export interface DeleteBlocklistIdentifierParams
  */
 export const DeleteBlocklistIdentifierParams: Schema.Schema<
   DeleteBlocklistIdentifierParams,
-  Schema.Schema.Encoded<typeof DeleteBlocklistIdentifierParams_>
+  { readonly identifier_id: string }
 > = DeleteBlocklistIdentifierParams_
 
 /**

@@ -35,7 +35,14 @@ const GetApiKeysParams_ = Schema.Struct(getApiKeysQuery)
  * @since 0.1.0
  * @category params
  */
-export interface GetApiKeysParams extends Schema.Schema.Type<typeof GetApiKeysParams_> {}
+export interface GetApiKeysParams {
+  readonly type?: string | undefined
+  readonly subject: string
+  readonly includeInvalid?: "true" | "false" | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | null | undefined
+  readonly query?: string | undefined
+}
 /**
  * The params of `getApiKeys`.
  *
@@ -44,7 +51,14 @@ export interface GetApiKeysParams extends Schema.Schema.Type<typeof GetApiKeysPa
  */
 export const GetApiKeysParams: Schema.Schema<
   GetApiKeysParams,
-  Schema.Schema.Encoded<typeof GetApiKeysParams_>
+  {
+    readonly type?: string | undefined
+    readonly subject: string
+    readonly include_invalid?: "true" | "false" | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | null | undefined
+    readonly query?: string | undefined
+  }
 > = GetApiKeysParams_
 
 const GetApiKeysResponse_ = withCompiledDecode(
@@ -192,7 +206,16 @@ const CreateApiKeyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateApiKeyParams extends Schema.Schema.Type<typeof CreateApiKeyParams_> {}
+export interface CreateApiKeyParams {
+  readonly type?: string | undefined
+  readonly name: string
+  readonly description?: string | null | undefined
+  readonly subject: string
+  readonly claims?: unknown | null | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly createdBy?: string | null | undefined
+  readonly secondsUntilExpiration?: number | null | undefined
+}
 /**
  * The params of `createApiKey`.
  *
@@ -201,7 +224,16 @@ export interface CreateApiKeyParams extends Schema.Schema.Type<typeof CreateApiK
  */
 export const CreateApiKeyParams: Schema.Schema<
   CreateApiKeyParams,
-  Schema.Schema.Encoded<typeof CreateApiKeyParams_>
+  {
+    readonly type?: string | undefined
+    readonly name: string
+    readonly description?: string | null | undefined
+    readonly subject: string
+    readonly claims?: unknown | null | undefined
+    readonly scopes?: ReadonlyArray<string> | undefined
+    readonly created_by?: string | null | undefined
+    readonly seconds_until_expiration?: number | null | undefined
+  }
 > = CreateApiKeyParams_
 
 const CreateApiKeyResponse_ = withCompiledDecode(
@@ -320,17 +352,16 @@ const GetApiKeyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface GetApiKeyParams extends Schema.Schema.Type<typeof GetApiKeyParams_> {}
+export interface GetApiKeyParams {
+  readonly apiKeyId: string
+}
 /**
  * The params of `getApiKey`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetApiKeyParams: Schema.Schema<
-  GetApiKeyParams,
-  Schema.Schema.Encoded<typeof GetApiKeyParams_>
-> = GetApiKeyParams_
+export const GetApiKeyParams: Schema.Schema<GetApiKeyParams, { readonly apiKeyID: string }> = GetApiKeyParams_
 
 const ApiKey_ = withCompiledDecode(
   Schema.Struct({
@@ -445,7 +476,14 @@ const UpdateApiKeyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateApiKeyParams extends Schema.Schema.Type<typeof UpdateApiKeyParams_> {}
+export interface UpdateApiKeyParams {
+  readonly apiKeyId: string
+  readonly claims?: unknown | null | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly description?: string | null | undefined
+  readonly subject?: string | undefined
+  readonly secondsUntilExpiration?: number | null | undefined
+}
 /**
  * The params of `updateApiKey`.
  *
@@ -454,7 +492,14 @@ export interface UpdateApiKeyParams extends Schema.Schema.Type<typeof UpdateApiK
  */
 export const UpdateApiKeyParams: Schema.Schema<
   UpdateApiKeyParams,
-  Schema.Schema.Encoded<typeof UpdateApiKeyParams_>
+  {
+    readonly apiKeyID: string
+    readonly claims?: unknown | null | undefined
+    readonly scopes?: ReadonlyArray<string> | undefined
+    readonly description?: string | null | undefined
+    readonly subject?: string | undefined
+    readonly seconds_until_expiration?: number | null | undefined
+  }
 > = UpdateApiKeyParams_
 
 /**
@@ -490,17 +535,17 @@ const DeleteApiKeyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteApiKeyParams extends Schema.Schema.Type<typeof DeleteApiKeyParams_> {}
+export interface DeleteApiKeyParams {
+  readonly apiKeyId: string
+}
 /**
  * The params of `deleteApiKey`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteApiKeyParams: Schema.Schema<
-  DeleteApiKeyParams,
-  Schema.Schema.Encoded<typeof DeleteApiKeyParams_>
-> = DeleteApiKeyParams_
+export const DeleteApiKeyParams: Schema.Schema<DeleteApiKeyParams, { readonly apiKeyID: string }> =
+  DeleteApiKeyParams_
 
 const DeleteApiKeyResponse_ = withCompiledDecode(
   Schema.Struct({ id: Schema.String, object: constant("api_key"), deleted: Schema.Literal(true) })
@@ -565,17 +610,17 @@ const GetApiKeySecretParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface GetApiKeySecretParams extends Schema.Schema.Type<typeof GetApiKeySecretParams_> {}
+export interface GetApiKeySecretParams {
+  readonly apiKeyId: string
+}
 /**
  * The params of `getApiKeySecret`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetApiKeySecretParams: Schema.Schema<
-  GetApiKeySecretParams,
-  Schema.Schema.Encoded<typeof GetApiKeySecretParams_>
-> = GetApiKeySecretParams_
+export const GetApiKeySecretParams: Schema.Schema<GetApiKeySecretParams, { readonly apiKeyID: string }> =
+  GetApiKeySecretParams_
 
 const GetApiKeySecretResponse_ = withCompiledDecode(Schema.Struct({ secret: Schema.String }))
 /**
@@ -635,7 +680,10 @@ const RevokeApiKeyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RevokeApiKeyParams extends Schema.Schema.Type<typeof RevokeApiKeyParams_> {}
+export interface RevokeApiKeyParams {
+  readonly apiKeyId: string
+  readonly revocationReason?: string | null | undefined
+}
 /**
  * The params of `revokeApiKey`.
  *
@@ -644,7 +692,7 @@ export interface RevokeApiKeyParams extends Schema.Schema.Type<typeof RevokeApiK
  */
 export const RevokeApiKeyParams: Schema.Schema<
   RevokeApiKeyParams,
-  Schema.Schema.Encoded<typeof RevokeApiKeyParams_>
+  { readonly apiKeyID: string; readonly revocation_reason?: string | null | undefined }
 > = RevokeApiKeyParams_
 
 /**
@@ -675,17 +723,17 @@ const VerifyApiKeyParams_ = Schema.Struct({ secret: WireString })
  * @since 0.1.0
  * @category params
  */
-export interface VerifyApiKeyParams extends Schema.Schema.Type<typeof VerifyApiKeyParams_> {}
+export interface VerifyApiKeyParams {
+  readonly secret: string
+}
 /**
  * The params of `verifyApiKey`.
  *
  * @since 0.1.0
  * @category params
  */
-export const VerifyApiKeyParams: Schema.Schema<
-  VerifyApiKeyParams,
-  Schema.Schema.Encoded<typeof VerifyApiKeyParams_>
-> = VerifyApiKeyParams_
+export const VerifyApiKeyParams: Schema.Schema<VerifyApiKeyParams, { readonly secret: string }> =
+  VerifyApiKeyParams_
 
 /**
  * `POST /api_keys/verify` (`verifyApiKey`)

@@ -21,8 +21,12 @@ const UpdateInstanceSettingsParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateInstanceSettingsParams
-  extends Schema.Schema.Type<typeof UpdateInstanceSettingsParams_> {}
+export interface UpdateInstanceSettingsParams {
+  readonly restrictedToAllowlist?: boolean | null | undefined
+  readonly fromEmailAddress?: string | null | undefined
+  readonly progressiveSignUp?: boolean | null | undefined
+  readonly testMode?: boolean | null | undefined
+}
 /**
  * The params of `updateInstanceSettings`.
  *
@@ -31,7 +35,12 @@ export interface UpdateInstanceSettingsParams
  */
 export const UpdateInstanceSettingsParams: Schema.Schema<
   UpdateInstanceSettingsParams,
-  Schema.Schema.Encoded<typeof UpdateInstanceSettingsParams_>
+  {
+    readonly restricted_to_allowlist?: boolean | null | undefined
+    readonly from_email_address?: string | null | undefined
+    readonly progressive_sign_up?: boolean | null | undefined
+    readonly test_mode?: boolean | null | undefined
+  }
 > = UpdateInstanceSettingsParams_
 
 const UpdateInstanceSettingsResponse_ = withCompiledDecode(
@@ -114,8 +123,10 @@ const UpdateProductionInstanceDomainParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateProductionInstanceDomainParams
-  extends Schema.Schema.Type<typeof UpdateProductionInstanceDomainParams_> {}
+export interface UpdateProductionInstanceDomainParams {
+  readonly homeUrl?: string | undefined
+  readonly isSecondary?: boolean | undefined
+}
 /**
  * The params of `updateProductionInstanceDomain`.
  *
@@ -124,7 +135,7 @@ export interface UpdateProductionInstanceDomainParams
  */
 export const UpdateProductionInstanceDomainParams: Schema.Schema<
   UpdateProductionInstanceDomainParams,
-  Schema.Schema.Encoded<typeof UpdateProductionInstanceDomainParams_>
+  { readonly home_url?: string | undefined; readonly is_secondary?: boolean | undefined }
 > = UpdateProductionInstanceDomainParams_
 
 /**
@@ -156,7 +167,10 @@ const ChangeDomainParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ChangeDomainParams extends Schema.Schema.Type<typeof ChangeDomainParams_> {}
+export interface ChangeDomainParams {
+  readonly homeUrl?: string | undefined
+  readonly isSecondary?: boolean | undefined
+}
 /**
  * The params of `changeDomain`.
  *
@@ -165,7 +179,7 @@ export interface ChangeDomainParams extends Schema.Schema.Type<typeof ChangeDoma
  */
 export const ChangeDomainParams: Schema.Schema<
   ChangeDomainParams,
-  Schema.Schema.Encoded<typeof ChangeDomainParams_>
+  { readonly home_url?: string | undefined; readonly is_secondary?: boolean | undefined }
 > = ChangeDomainParams_
 
 /**

@@ -24,7 +24,12 @@ const ListPlansParams_ = Schema.Struct(listPlansQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListPlansParams extends Schema.Schema.Type<typeof ListPlansParams_> {}
+export interface ListPlansParams {
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly payerType?: "user" | "org" | undefined
+}
 /**
  * The params of `listPlans`.
  *
@@ -33,7 +38,12 @@ export interface ListPlansParams extends Schema.Schema.Type<typeof ListPlansPara
  */
 export const ListPlansParams: Schema.Schema<
   ListPlansParams,
-  Schema.Schema.Encoded<typeof ListPlansParams_>
+  {
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly payer_type?: "user" | "org" | undefined
+  }
 > = ListPlansParams_
 
 /**
@@ -86,7 +96,12 @@ const ListPricesParams_ = Schema.Struct(listPricesQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListPricesParams extends Schema.Schema.Type<typeof ListPricesParams_> {}
+export interface ListPricesParams {
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly planId?: string | undefined
+}
 /**
  * The params of `listPrices`.
  *
@@ -95,7 +110,12 @@ export interface ListPricesParams extends Schema.Schema.Type<typeof ListPricesPa
  */
 export const ListPricesParams: Schema.Schema<
   ListPricesParams,
-  Schema.Schema.Encoded<typeof ListPricesParams_>
+  {
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly plan_id?: string | undefined
+  }
 > = ListPricesParams_
 
 /**
@@ -147,7 +167,14 @@ const CreatePriceParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreatePriceParams extends Schema.Schema.Type<typeof CreatePriceParams_> {}
+export interface CreatePriceParams {
+  readonly planId: string
+  readonly currency?: string | undefined
+  readonly amount: number | null
+  readonly annualMonthlyAmount?: number | null | undefined
+  readonly description?: string | undefined
+  readonly supportedBillingPeriods?: "month" | "annual" | "both" | undefined
+}
 /**
  * The params of `createPrice`.
  *
@@ -156,7 +183,14 @@ export interface CreatePriceParams extends Schema.Schema.Type<typeof CreatePrice
  */
 export const CreatePriceParams: Schema.Schema<
   CreatePriceParams,
-  Schema.Schema.Encoded<typeof CreatePriceParams_>
+  {
+    readonly plan_id: string
+    readonly currency?: string | undefined
+    readonly amount: number | null
+    readonly annual_monthly_amount?: number | null | undefined
+    readonly description?: string | undefined
+    readonly supported_billing_periods?: "month" | "annual" | "both" | undefined
+  }
 > = CreatePriceParams_
 
 /**
@@ -201,8 +235,16 @@ const ListSubscriptionItemsParams_ = Schema.Struct(listSubscriptionItemsQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListSubscriptionItemsParams
-  extends Schema.Schema.Type<typeof ListSubscriptionItemsParams_> {}
+export interface ListSubscriptionItemsParams {
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly status?: "active" | "ended" | "past_due" | "upcoming" | "free_trial" | undefined
+  readonly payerType?: "user" | "org" | undefined
+  readonly planId?: string | undefined
+  readonly includeFree?: boolean | undefined
+  readonly query?: string | undefined
+}
 /**
  * The params of `listSubscriptionItems`.
  *
@@ -211,7 +253,16 @@ export interface ListSubscriptionItemsParams
  */
 export const ListSubscriptionItemsParams: Schema.Schema<
   ListSubscriptionItemsParams,
-  Schema.Schema.Encoded<typeof ListSubscriptionItemsParams_>
+  {
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly status?: "active" | "ended" | "past_due" | "upcoming" | "free_trial" | undefined
+    readonly payer_type?: "user" | "org" | undefined
+    readonly plan_id?: string | undefined
+    readonly include_free?: boolean | undefined
+    readonly query?: string | undefined
+  }
 > = ListSubscriptionItemsParams_
 
 /**
@@ -266,8 +317,10 @@ const CancelSubscriptionItemParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface CancelSubscriptionItemParams
-  extends Schema.Schema.Type<typeof CancelSubscriptionItemParams_> {}
+export interface CancelSubscriptionItemParams {
+  readonly subscriptionItemId: string
+  readonly endNow?: boolean | undefined
+}
 /**
  * The params of `cancelSubscriptionItem`.
  *
@@ -276,7 +329,7 @@ export interface CancelSubscriptionItemParams
  */
 export const CancelSubscriptionItemParams: Schema.Schema<
   CancelSubscriptionItemParams,
-  Schema.Schema.Encoded<typeof CancelSubscriptionItemParams_>
+  { readonly subscription_item_id: string; readonly end_now?: boolean | undefined }
 > = CancelSubscriptionItemParams_
 
 /**
@@ -310,8 +363,10 @@ const ExtendSubscriptionItemFreeTrialParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ExtendSubscriptionItemFreeTrialParams
-  extends Schema.Schema.Type<typeof ExtendSubscriptionItemFreeTrialParams_> {}
+export interface ExtendSubscriptionItemFreeTrialParams {
+  readonly subscriptionItemId: string
+  readonly extendTo: string
+}
 /**
  * The params of `extendSubscriptionItemFreeTrial`.
  *
@@ -320,7 +375,7 @@ export interface ExtendSubscriptionItemFreeTrialParams
  */
 export const ExtendSubscriptionItemFreeTrialParams: Schema.Schema<
   ExtendSubscriptionItemFreeTrialParams,
-  Schema.Schema.Encoded<typeof ExtendSubscriptionItemFreeTrialParams_>
+  { readonly subscription_item_id: string; readonly extend_to: string }
 > = ExtendSubscriptionItemFreeTrialParams_
 
 /**
@@ -355,8 +410,11 @@ const CreatePriceTransitionParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreatePriceTransitionParams
-  extends Schema.Schema.Type<typeof CreatePriceTransitionParams_> {}
+export interface CreatePriceTransitionParams {
+  readonly subscriptionItemId: string
+  readonly fromPriceId: string
+  readonly toPriceId: string
+}
 /**
  * The params of `createPriceTransition`.
  *
@@ -365,7 +423,7 @@ export interface CreatePriceTransitionParams
  */
 export const CreatePriceTransitionParams: Schema.Schema<
   CreatePriceTransitionParams,
-  Schema.Schema.Encoded<typeof CreatePriceTransitionParams_>
+  { readonly subscription_item_id: string; readonly from_price_id: string; readonly to_price_id: string }
 > = CreatePriceTransitionParams_
 
 /**
@@ -396,8 +454,10 @@ const ApplySubscriptionItemDiscountParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ApplySubscriptionItemDiscountParams
-  extends Schema.Schema.Type<typeof ApplySubscriptionItemDiscountParams_> {}
+export interface ApplySubscriptionItemDiscountParams {
+  readonly subscriptionItemId: string
+  readonly discountId: string
+}
 /**
  * The params of `applySubscriptionItemDiscount`.
  *
@@ -406,7 +466,7 @@ export interface ApplySubscriptionItemDiscountParams
  */
 export const ApplySubscriptionItemDiscountParams: Schema.Schema<
   ApplySubscriptionItemDiscountParams,
-  Schema.Schema.Encoded<typeof ApplySubscriptionItemDiscountParams_>
+  { readonly subscription_item_id: string; readonly discount_id: string }
 > = ApplySubscriptionItemDiscountParams_
 
 /**
@@ -437,8 +497,10 @@ const RemoveSubscriptionItemDiscountParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RemoveSubscriptionItemDiscountParams
-  extends Schema.Schema.Type<typeof RemoveSubscriptionItemDiscountParams_> {}
+export interface RemoveSubscriptionItemDiscountParams {
+  readonly subscriptionItemId: string
+  readonly discountId: string
+}
 /**
  * The params of `removeSubscriptionItemDiscount`.
  *
@@ -447,7 +509,7 @@ export interface RemoveSubscriptionItemDiscountParams
  */
 export const RemoveSubscriptionItemDiscountParams: Schema.Schema<
   RemoveSubscriptionItemDiscountParams,
-  Schema.Schema.Encoded<typeof RemoveSubscriptionItemDiscountParams_>
+  { readonly subscription_item_id: string; readonly discount_id: string }
 > = RemoveSubscriptionItemDiscountParams_
 
 /**
@@ -480,7 +542,11 @@ const ListStatementsParams_ = Schema.Struct(listStatementsQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListStatementsParams extends Schema.Schema.Type<typeof ListStatementsParams_> {}
+export interface ListStatementsParams {
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `listStatements`.
  *
@@ -489,7 +555,11 @@ export interface ListStatementsParams extends Schema.Schema.Type<typeof ListStat
  */
 export const ListStatementsParams: Schema.Schema<
   ListStatementsParams,
-  Schema.Schema.Encoded<typeof ListStatementsParams_>
+  {
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
 > = ListStatementsParams_
 
 /**
@@ -534,17 +604,17 @@ const GetStatementParams_ = Schema.Struct({ statementId: required(PathSegment, "
  * @since 0.1.0
  * @category params
  */
-export interface GetStatementParams extends Schema.Schema.Type<typeof GetStatementParams_> {}
+export interface GetStatementParams {
+  readonly statementId: string
+}
 /**
  * The params of `getStatement`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetStatementParams: Schema.Schema<
-  GetStatementParams,
-  Schema.Schema.Encoded<typeof GetStatementParams_>
-> = GetStatementParams_
+export const GetStatementParams: Schema.Schema<GetStatementParams, { readonly statementID: string }> =
+  GetStatementParams_
 
 /**
  * `GET /billing/statements/{statementID}` (`GetBillingStatement`)
@@ -578,8 +648,12 @@ const GetStatementPaymentAttemptsParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface GetStatementPaymentAttemptsParams
-  extends Schema.Schema.Type<typeof GetStatementPaymentAttemptsParams_> {}
+export interface GetStatementPaymentAttemptsParams {
+  readonly statementId: string
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `getStatementPaymentAttempts`.
  *
@@ -588,7 +662,12 @@ export interface GetStatementPaymentAttemptsParams
  */
 export const GetStatementPaymentAttemptsParams: Schema.Schema<
   GetStatementPaymentAttemptsParams,
-  Schema.Schema.Encoded<typeof GetStatementPaymentAttemptsParams_>
+  {
+    readonly statementID: string
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
 > = GetStatementPaymentAttemptsParams_
 
 /**

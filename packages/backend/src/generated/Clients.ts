@@ -23,14 +23,25 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /clients` (`GetClientList`)
@@ -71,17 +82,16 @@ const VerifyParams_ = Schema.Struct({ token: WireString })
  * @since 0.1.0
  * @category params
  */
-export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams_> {}
+export interface VerifyParams {
+  readonly token: string
+}
 /**
  * The params of `verify`.
  *
  * @since 0.1.0
  * @category params
  */
-export const VerifyParams: Schema.Schema<
-  VerifyParams,
-  Schema.Schema.Encoded<typeof VerifyParams_>
-> = VerifyParams_
+export const VerifyParams: Schema.Schema<VerifyParams, { readonly token: string }> = VerifyParams_
 
 /**
  * `POST /clients/verify` (`VerifyClient`)
@@ -108,14 +118,16 @@ const GetParams_ = Schema.Struct({ clientId: required(PathSegment, "client_id") 
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly clientId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly client_id: string }> = GetParams_
 
 /**
  * `GET /clients/{client_id}` (`GetClient`)

@@ -23,14 +23,20 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  { readonly limit?: number | undefined; readonly offset?: number | undefined }
+> = ListParams_
 
 const ListResponse_ = withCompiledDecode(
   Schema.Struct({ data: Models.Directories, totalCount: required(Schema.Number, "total_count") })
@@ -125,7 +131,21 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly enterpriseConnectionId: string
+  readonly name?: string | undefined
+  readonly provider: string
+  readonly groupRoleMappings?:
+    | ReadonlyArray<{
+        readonly directoryGroupId?: string | undefined
+        readonly scimGroupId?: string | undefined
+        readonly directoryGroupDisplayName?: string | undefined
+        readonly scimGroupDisplayName?: string | undefined
+        readonly roleId: string
+        readonly precedence?: number | undefined
+      }>
+    | undefined
+}
 /**
  * The params of `create`.
  *
@@ -134,7 +154,21 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly enterprise_connection_id: string
+    readonly name?: string | undefined
+    readonly provider: string
+    readonly group_role_mappings?:
+      | ReadonlyArray<{
+          readonly directory_group_id?: string | undefined
+          readonly scim_group_id?: string | undefined
+          readonly directory_group_display_name?: string | undefined
+          readonly scim_group_display_name?: string | undefined
+          readonly role_id: string
+          readonly precedence?: number | undefined
+        }>
+      | undefined
+  }
 > = CreateParams_
 
 /**
@@ -162,14 +196,16 @@ const GetParams_ = Schema.Struct({ directoryId: required(PathSegment, "directory
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly directoryId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly directory_id: string }> = GetParams_
 
 /**
  * `GET /directories/{directory_id}` (`GetDirectory`)
@@ -205,7 +241,14 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly directoryId: string
+  readonly name?: string | undefined
+  readonly enabled?: boolean | undefined
+  readonly provider?: string | undefined
+  readonly attributeMapping?: { readonly [x: string]: string | null } | undefined
+  readonly groupRoleMappingEnabled?: boolean | undefined
+}
 /**
  * The params of `update`.
  *
@@ -214,7 +257,14 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly directory_id: string
+    readonly name?: string | undefined
+    readonly enabled?: boolean | undefined
+    readonly provider?: string | undefined
+    readonly attribute_mapping?: { readonly [x: string]: string | null } | undefined
+    readonly group_role_mapping_enabled?: boolean | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -242,17 +292,16 @@ const DeleteParams_ = Schema.Struct({ directoryId: required(PathSegment, "direct
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly directoryId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly directory_id: string }> = DeleteParams_
 
 /**
  * `DELETE /directories/{directory_id}` (`DeleteDirectory`)
@@ -285,17 +334,17 @@ const RotateApiKeyParams_ = Schema.Struct({ directoryId: required(PathSegment, "
  * @since 0.1.0
  * @category params
  */
-export interface RotateApiKeyParams extends Schema.Schema.Type<typeof RotateApiKeyParams_> {}
+export interface RotateApiKeyParams {
+  readonly directoryId: string
+}
 /**
  * The params of `rotateApiKey`.
  *
  * @since 0.1.0
  * @category params
  */
-export const RotateApiKeyParams: Schema.Schema<
-  RotateApiKeyParams,
-  Schema.Schema.Encoded<typeof RotateApiKeyParams_>
-> = RotateApiKeyParams_
+export const RotateApiKeyParams: Schema.Schema<RotateApiKeyParams, { readonly directory_id: string }> =
+  RotateApiKeyParams_
 
 /**
  * `POST /directories/{directory_id}/rotate_api_key` (`RotateDirectoryAPIKey`)
@@ -321,8 +370,9 @@ const ListGroupRoleMappingsParams_ = Schema.Struct({ directoryId: required(PathS
  * @since 0.1.0
  * @category params
  */
-export interface ListGroupRoleMappingsParams
-  extends Schema.Schema.Type<typeof ListGroupRoleMappingsParams_> {}
+export interface ListGroupRoleMappingsParams {
+  readonly directoryId: string
+}
 /**
  * The params of `listGroupRoleMappings`.
  *
@@ -331,7 +381,7 @@ export interface ListGroupRoleMappingsParams
  */
 export const ListGroupRoleMappingsParams: Schema.Schema<
   ListGroupRoleMappingsParams,
-  Schema.Schema.Encoded<typeof ListGroupRoleMappingsParams_>
+  { readonly directory_id: string }
 > = ListGroupRoleMappingsParams_
 
 const ListGroupRoleMappingsResponse_ = withCompiledDecode(
@@ -401,8 +451,13 @@ const CreateGroupRoleMappingParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateGroupRoleMappingParams
-  extends Schema.Schema.Type<typeof CreateGroupRoleMappingParams_> {}
+export interface CreateGroupRoleMappingParams {
+  readonly directoryId: string
+  readonly directoryGroupId?: string | undefined
+  readonly scimGroupId?: string | undefined
+  readonly roleId: string
+  readonly precedence?: number | undefined
+}
 /**
  * The params of `createGroupRoleMapping`.
  *
@@ -411,7 +466,13 @@ export interface CreateGroupRoleMappingParams
  */
 export const CreateGroupRoleMappingParams: Schema.Schema<
   CreateGroupRoleMappingParams,
-  Schema.Schema.Encoded<typeof CreateGroupRoleMappingParams_>
+  {
+    readonly directory_id: string
+    readonly directory_group_id?: string | undefined
+    readonly scim_group_id?: string | undefined
+    readonly role_id: string
+    readonly precedence?: number | undefined
+  }
 > = CreateGroupRoleMappingParams_
 
 /**
@@ -451,8 +512,14 @@ const ReplaceGroupRoleMappingsParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceGroupRoleMappingsParams
-  extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsParams_> {}
+export interface ReplaceGroupRoleMappingsParams {
+  readonly directoryId: string
+  readonly mappings: ReadonlyArray<{
+    readonly directoryGroupId?: string | undefined
+    readonly scimGroupId?: string | undefined
+    readonly roleId: string
+  }>
+}
 /**
  * The params of `replaceGroupRoleMappings`.
  *
@@ -461,7 +528,14 @@ export interface ReplaceGroupRoleMappingsParams
  */
 export const ReplaceGroupRoleMappingsParams: Schema.Schema<
   ReplaceGroupRoleMappingsParams,
-  Schema.Schema.Encoded<typeof ReplaceGroupRoleMappingsParams_>
+  {
+    readonly directory_id: string
+    readonly mappings: ReadonlyArray<{
+      readonly directory_group_id?: string | undefined
+      readonly scim_group_id?: string | undefined
+      readonly role_id: string
+    }>
+  }
 > = ReplaceGroupRoleMappingsParams_
 
 /**
@@ -492,8 +566,10 @@ const DeleteGroupRoleMappingParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteGroupRoleMappingParams
-  extends Schema.Schema.Type<typeof DeleteGroupRoleMappingParams_> {}
+export interface DeleteGroupRoleMappingParams {
+  readonly directoryId: string
+  readonly mappingId: string
+}
 /**
  * The params of `deleteGroupRoleMapping`.
  *
@@ -502,7 +578,7 @@ export interface DeleteGroupRoleMappingParams
  */
 export const DeleteGroupRoleMappingParams: Schema.Schema<
   DeleteGroupRoleMappingParams,
-  Schema.Schema.Encoded<typeof DeleteGroupRoleMappingParams_>
+  { readonly directory_id: string; readonly mapping_id: string }
 > = DeleteGroupRoleMappingParams_
 
 const DeleteGroupRoleMappingResponse_ = withCompiledDecode(

@@ -16,14 +16,14 @@ const ListParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<ListParams, {}> = ListParams_
 
 /**
  * `GET /domains` (`ListDomains`)
@@ -53,14 +53,21 @@ const AddParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface AddParams extends Schema.Schema.Type<typeof AddParams_> {}
+export interface AddParams {
+  readonly name: string
+  readonly isSatellite: true
+  readonly proxyUrl?: string | null | undefined
+}
 /**
  * The params of `add`.
  *
  * @since 0.1.0
  * @category params
  */
-export const AddParams: Schema.Schema<AddParams, Schema.Schema.Encoded<typeof AddParams_>> = AddParams_
+export const AddParams: Schema.Schema<
+  AddParams,
+  { readonly name: string; readonly is_satellite: true; readonly proxy_url?: string | null | undefined }
+> = AddParams_
 
 /**
  * `POST /domains` (`AddDomain`)
@@ -95,7 +102,12 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly domainId: string
+  readonly name?: string | null | undefined
+  readonly proxyUrl?: string | null | undefined
+  readonly isSecondary?: boolean | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -104,7 +116,12 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly domain_id: string
+    readonly name?: string | null | undefined
+    readonly proxy_url?: string | null | undefined
+    readonly is_secondary?: boolean | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -132,17 +149,16 @@ const DeleteParams_ = Schema.Struct({ domainId: required(PathSegment, "domain_id
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly domainId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly domain_id: string }> = DeleteParams_
 
 /**
  * `DELETE /domains/{domain_id}` (`DeleteDomain`)

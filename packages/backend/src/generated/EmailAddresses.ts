@@ -23,7 +23,13 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly userId: string
+  readonly emailAddress: string
+  readonly verified?: boolean | null | undefined
+  readonly primary?: boolean | null | undefined
+  readonly notifyPrimaryEmailAddressChanged?: boolean | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -32,7 +38,13 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly user_id: string
+    readonly email_address: string
+    readonly verified?: boolean | null | undefined
+    readonly primary?: boolean | null | undefined
+    readonly notify_primary_email_address_changed?: boolean | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -63,14 +75,16 @@ const GetParams_ = Schema.Struct({ emailAddressId: required(PathSegment, "email_
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly emailAddressId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly email_address_id: string }> = GetParams_
 
 /**
  * `GET /email_addresses/{email_address_id}` (`GetEmailAddress`)
@@ -101,7 +115,12 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly emailAddressId: string
+  readonly verified?: boolean | null | undefined
+  readonly primary?: boolean | null | undefined
+  readonly notifyPrimaryEmailAddressChanged?: boolean | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -110,7 +129,12 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly email_address_id: string
+    readonly verified?: boolean | null | undefined
+    readonly primary?: boolean | null | undefined
+    readonly notify_primary_email_address_changed?: boolean | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -141,17 +165,16 @@ const DeleteParams_ = Schema.Struct({ emailAddressId: required(PathSegment, "ema
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly emailAddressId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly email_address_id: string }> = DeleteParams_
 
 /**
  * `DELETE /email_addresses/{email_address_id}` (`DeleteEmailAddress`)
@@ -186,7 +209,9 @@ const PrepareVerificationParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface PrepareVerificationParams extends Schema.Schema.Type<typeof PrepareVerificationParams_> {}
+export interface PrepareVerificationParams {
+  readonly emailAddressId: string
+}
 /**
  * The params of `prepareVerification`.
  *
@@ -195,7 +220,7 @@ export interface PrepareVerificationParams extends Schema.Schema.Type<typeof Pre
  */
 export const PrepareVerificationParams: Schema.Schema<
   PrepareVerificationParams,
-  Schema.Schema.Encoded<typeof PrepareVerificationParams_>
+  { readonly email_address_id: string }
 > = PrepareVerificationParams_
 
 const PrepareVerificationResponse_ = withCompiledDecode(
@@ -278,7 +303,11 @@ const AttemptVerificationParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams_> {}
+export interface AttemptVerificationParams {
+  readonly emailAddressId: string
+  readonly verificationId: string
+  readonly code: string
+}
 /**
  * The params of `attemptVerification`.
  *
@@ -287,7 +316,7 @@ export interface AttemptVerificationParams extends Schema.Schema.Type<typeof Att
  */
 export const AttemptVerificationParams: Schema.Schema<
   AttemptVerificationParams,
-  Schema.Schema.Encoded<typeof AttemptVerificationParams_>
+  { readonly email_address_id: string; readonly verification_id: string; readonly code: string }
 > = AttemptVerificationParams_
 
 /**
@@ -323,7 +352,12 @@ const ReplaceForUserParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceForUserParams_> {}
+export interface ReplaceForUserParams {
+  readonly userId: string
+  readonly emailAddress: string
+  readonly identificationStatus?: "verified" | "reserved" | "unverified" | undefined
+  readonly notifyPrimaryEmailAddressChanged?: boolean | null | undefined
+}
 /**
  * The params of `replaceForUser`.
  *
@@ -332,7 +366,12 @@ export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceF
  */
 export const ReplaceForUserParams: Schema.Schema<
   ReplaceForUserParams,
-  Schema.Schema.Encoded<typeof ReplaceForUserParams_>
+  {
+    readonly user_id: string
+    readonly email_address: string
+    readonly identification_status?: "verified" | "reserved" | "unverified" | undefined
+    readonly notify_primary_email_address_changed?: boolean | null | undefined
+  }
 > = ReplaceForUserParams_
 
 /**

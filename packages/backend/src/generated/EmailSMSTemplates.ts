@@ -32,14 +32,27 @@ const ListParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly templateType: "email" | "sms"
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly template_type: "email" | "sms"
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /templates/{template_type}` (`GetTemplateList`)
@@ -84,14 +97,20 @@ const GetParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly templateType: "email" | "sms"
+  readonly slug: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<
+  GetParams,
+  { readonly template_type: "email" | "sms"; readonly slug: string }
+> = GetParams_
 
 /**
  * `GET /templates/{template_type}/{slug}` (`GetTemplate`)
@@ -131,7 +150,17 @@ const UpsertParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpsertParams extends Schema.Schema.Type<typeof UpsertParams_> {}
+export interface UpsertParams {
+  readonly templateType: "email" | "sms"
+  readonly slug: string
+  readonly name?: string | undefined
+  readonly subject?: string | null | undefined
+  readonly markup?: string | null | undefined
+  readonly body?: string | undefined
+  readonly deliveredByClerk?: boolean | null | undefined
+  readonly fromEmailName?: string | undefined
+  readonly replyToEmailName?: string | undefined
+}
 /**
  * The params of `upsert`.
  *
@@ -140,7 +169,17 @@ export interface UpsertParams extends Schema.Schema.Type<typeof UpsertParams_> {
  */
 export const UpsertParams: Schema.Schema<
   UpsertParams,
-  Schema.Schema.Encoded<typeof UpsertParams_>
+  {
+    readonly template_type: "email" | "sms"
+    readonly slug: string
+    readonly name?: string | undefined
+    readonly subject?: string | null | undefined
+    readonly markup?: string | null | undefined
+    readonly body?: string | undefined
+    readonly delivered_by_clerk?: boolean | null | undefined
+    readonly from_email_name?: string | undefined
+    readonly reply_to_email_name?: string | undefined
+  }
 > = UpsertParams_
 
 /**
@@ -175,7 +214,10 @@ const RevertParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RevertParams extends Schema.Schema.Type<typeof RevertParams_> {}
+export interface RevertParams {
+  readonly templateType: "email" | "sms"
+  readonly slug: string
+}
 /**
  * The params of `revert`.
  *
@@ -184,7 +226,7 @@ export interface RevertParams extends Schema.Schema.Type<typeof RevertParams_> {
  */
 export const RevertParams: Schema.Schema<
   RevertParams,
-  Schema.Schema.Encoded<typeof RevertParams_>
+  { readonly template_type: "email" | "sms"; readonly slug: string }
 > = RevertParams_
 
 /**
@@ -222,7 +264,14 @@ const PreviewParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface PreviewParams extends Schema.Schema.Type<typeof PreviewParams_> {}
+export interface PreviewParams {
+  readonly templateType: string
+  readonly slug: string
+  readonly subject?: string | null | undefined
+  readonly body?: string | undefined
+  readonly fromEmailName?: string | undefined
+  readonly replyToEmailName?: string | undefined
+}
 /**
  * The params of `preview`.
  *
@@ -231,7 +280,14 @@ export interface PreviewParams extends Schema.Schema.Type<typeof PreviewParams_>
  */
 export const PreviewParams: Schema.Schema<
   PreviewParams,
-  Schema.Schema.Encoded<typeof PreviewParams_>
+  {
+    readonly template_type: string
+    readonly slug: string
+    readonly subject?: string | null | undefined
+    readonly body?: string | undefined
+    readonly from_email_name?: string | undefined
+    readonly reply_to_email_name?: string | undefined
+  }
 > = PreviewParams_
 
 /**
@@ -264,8 +320,11 @@ const ToggleTemplateDeliveryParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ToggleTemplateDeliveryParams
-  extends Schema.Schema.Type<typeof ToggleTemplateDeliveryParams_> {}
+export interface ToggleTemplateDeliveryParams {
+  readonly templateType: "email" | "sms"
+  readonly slug: string
+  readonly deliveredByClerk?: boolean | undefined
+}
 /**
  * The params of `toggleTemplateDelivery`.
  *
@@ -274,7 +333,11 @@ export interface ToggleTemplateDeliveryParams
  */
 export const ToggleTemplateDeliveryParams: Schema.Schema<
   ToggleTemplateDeliveryParams,
-  Schema.Schema.Encoded<typeof ToggleTemplateDeliveryParams_>
+  {
+    readonly template_type: "email" | "sms"
+    readonly slug: string
+    readonly delivered_by_clerk?: boolean | undefined
+  }
 > = ToggleTemplateDeliveryParams_
 
 /**

@@ -24,14 +24,27 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly organizationId?: string | undefined
+  readonly active?: boolean | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly organization_id?: string | undefined
+    readonly active?: boolean | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /enterprise_connections` (`ListEnterpriseConnections`)
@@ -146,7 +159,74 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly provider:
+    | "saml_custom"
+    | "saml_okta"
+    | "saml_google"
+    | "saml_microsoft"
+    | "oidc_custom"
+    | "oidc_github_enterprise"
+    | "oidc_gitlab"
+  readonly domains: ReadonlyArray<string>
+  readonly organizationId?: string | null | undefined
+  readonly allowOrganizationAccountLinking?: boolean | null | undefined
+  readonly active?: boolean | null | undefined
+  readonly saml?:
+    | {
+        readonly idpEntityId?: string | null | undefined
+        readonly idpSsoUrl?: string | null | undefined
+        readonly idpCertificate?: string | null | undefined
+        readonly idpMetadataUrl?: string | null | undefined
+        readonly idpMetadata?: string | null | undefined
+        readonly attributeMapping?:
+          | {
+              readonly userId?: string | null | undefined
+              readonly emailAddress?: string | null | undefined
+              readonly firstName?: string | null | undefined
+              readonly lastName?: string | null | undefined
+            }
+          | null
+          | undefined
+        readonly allowSubdomains?: boolean | null | undefined
+        readonly allowIdpInitiated?: boolean | null | undefined
+        readonly forceAuthn?: boolean | null | undefined
+        readonly loginHint?:
+          | {
+              readonly mode: "email_address" | "custom_attribute" | "off"
+              readonly source?: string | undefined
+            }
+          | null
+          | undefined
+      }
+    | null
+    | undefined
+  readonly oidc?:
+    | {
+        readonly clientId?: string | null | undefined
+        readonly clientSecret?: string | null | undefined
+        readonly discoveryUrl?: string | null | undefined
+        readonly authUrl?: string | null | undefined
+        readonly tokenUrl?: string | null | undefined
+        readonly userInfoUrl?: string | null | undefined
+        readonly requiresPkce?: boolean | null | undefined
+      }
+    | null
+    | undefined
+  readonly customAttributes?:
+    | ReadonlyArray<{
+        readonly name: string
+        readonly key: string
+        readonly ssoPath?: string | undefined
+        readonly scimPath?: string | undefined
+        readonly directoryPath?: string | undefined
+        readonly multiValued?: boolean | undefined
+      }>
+    | undefined
+  readonly authenticatable?: boolean | undefined
+  readonly disableJitProvisioning?: boolean | undefined
+}
 /**
  * The params of `create`.
  *
@@ -155,7 +235,74 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly name: string
+    readonly provider:
+      | "saml_custom"
+      | "saml_okta"
+      | "saml_google"
+      | "saml_microsoft"
+      | "oidc_custom"
+      | "oidc_github_enterprise"
+      | "oidc_gitlab"
+    readonly domains: ReadonlyArray<string>
+    readonly organization_id?: string | null | undefined
+    readonly allow_organization_account_linking?: boolean | null | undefined
+    readonly active?: boolean | null | undefined
+    readonly saml?:
+      | {
+          readonly idp_entity_id?: string | null | undefined
+          readonly idp_sso_url?: string | null | undefined
+          readonly idp_certificate?: string | null | undefined
+          readonly idp_metadata_url?: string | null | undefined
+          readonly idp_metadata?: string | null | undefined
+          readonly attribute_mapping?:
+            | {
+                readonly user_id?: string | null | undefined
+                readonly email_address?: string | null | undefined
+                readonly first_name?: string | null | undefined
+                readonly last_name?: string | null | undefined
+              }
+            | null
+            | undefined
+          readonly allow_subdomains?: boolean | null | undefined
+          readonly allow_idp_initiated?: boolean | null | undefined
+          readonly force_authn?: boolean | null | undefined
+          readonly login_hint?:
+            | {
+                readonly mode: "email_address" | "custom_attribute" | "off"
+                readonly source?: string | undefined
+              }
+            | null
+            | undefined
+        }
+      | null
+      | undefined
+    readonly oidc?:
+      | {
+          readonly client_id?: string | null | undefined
+          readonly client_secret?: string | null | undefined
+          readonly discovery_url?: string | null | undefined
+          readonly auth_url?: string | null | undefined
+          readonly token_url?: string | null | undefined
+          readonly user_info_url?: string | null | undefined
+          readonly requires_pkce?: boolean | null | undefined
+        }
+      | null
+      | undefined
+    readonly custom_attributes?:
+      | ReadonlyArray<{
+          readonly name: string
+          readonly key: string
+          readonly sso_path?: string | undefined
+          readonly scim_path?: string | undefined
+          readonly directory_path?: string | undefined
+          readonly multi_valued?: boolean | undefined
+        }>
+      | undefined
+    readonly authenticatable?: boolean | undefined
+    readonly disable_jit_provisioning?: boolean | undefined
+  }
 > = CreateParams_
 
 /**
@@ -189,14 +336,16 @@ const GetParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly enterpriseConnectionId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly enterprise_connection_id: string }> = GetParams_
 
 /**
  * `GET /enterprise_connections/{enterprise_connection_id}` (`GetEnterpriseConnection`)
@@ -286,7 +435,69 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly enterpriseConnectionId: string
+  readonly name?: string | null | undefined
+  readonly domains?: ReadonlyArray<string> | null | undefined
+  readonly active?: boolean | null | undefined
+  readonly syncUserAttributes?: boolean | null | undefined
+  readonly disableAdditionalIdentifications?: boolean | null | undefined
+  readonly allowOrganizationAccountLinking?: boolean | null | undefined
+  readonly organizationId?: string | null | undefined
+  readonly saml?:
+    | {
+        readonly name?: string | null | undefined
+        readonly idpEntityId?: string | null | undefined
+        readonly idpSsoUrl?: string | null | undefined
+        readonly idpCertificate?: string | null | undefined
+        readonly idpMetadataUrl?: string | null | undefined
+        readonly idpMetadata?: string | null | undefined
+        readonly attributeMapping?:
+          | {
+              readonly userId?: string | null | undefined
+              readonly emailAddress?: string | null | undefined
+              readonly firstName?: string | null | undefined
+              readonly lastName?: string | null | undefined
+            }
+          | null
+          | undefined
+        readonly allowSubdomains?: boolean | null | undefined
+        readonly allowIdpInitiated?: boolean | null | undefined
+        readonly forceAuthn?: boolean | null | undefined
+        readonly loginHint?:
+          | {
+              readonly mode: "email_address" | "custom_attribute" | "off"
+              readonly source?: string | undefined
+            }
+          | null
+          | undefined
+      }
+    | null
+    | undefined
+  readonly oidc?:
+    | {
+        readonly clientId?: string | null | undefined
+        readonly clientSecret?: string | null | undefined
+        readonly discoveryUrl?: string | null | undefined
+        readonly authUrl?: string | null | undefined
+        readonly tokenUrl?: string | null | undefined
+        readonly userInfoUrl?: string | null | undefined
+        readonly requiresPkce?: boolean | null | undefined
+      }
+    | null
+    | undefined
+  readonly customAttributes?:
+    | ReadonlyArray<{
+        readonly name: string
+        readonly key: string
+        readonly ssoPath?: string | undefined
+        readonly scimPath?: string | undefined
+        readonly directoryPath?: string | undefined
+        readonly multiValued?: boolean | undefined
+      }>
+    | null
+    | undefined
+}
 /**
  * The params of `update`.
  *
@@ -295,7 +506,69 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly enterprise_connection_id: string
+    readonly name?: string | null | undefined
+    readonly domains?: ReadonlyArray<string> | null | undefined
+    readonly active?: boolean | null | undefined
+    readonly sync_user_attributes?: boolean | null | undefined
+    readonly disable_additional_identifications?: boolean | null | undefined
+    readonly allow_organization_account_linking?: boolean | null | undefined
+    readonly organization_id?: string | null | undefined
+    readonly saml?:
+      | {
+          readonly name?: string | null | undefined
+          readonly idp_entity_id?: string | null | undefined
+          readonly idp_sso_url?: string | null | undefined
+          readonly idp_certificate?: string | null | undefined
+          readonly idp_metadata_url?: string | null | undefined
+          readonly idp_metadata?: string | null | undefined
+          readonly attribute_mapping?:
+            | {
+                readonly user_id?: string | null | undefined
+                readonly email_address?: string | null | undefined
+                readonly first_name?: string | null | undefined
+                readonly last_name?: string | null | undefined
+              }
+            | null
+            | undefined
+          readonly allow_subdomains?: boolean | null | undefined
+          readonly allow_idp_initiated?: boolean | null | undefined
+          readonly force_authn?: boolean | null | undefined
+          readonly login_hint?:
+            | {
+                readonly mode: "email_address" | "custom_attribute" | "off"
+                readonly source?: string | undefined
+              }
+            | null
+            | undefined
+        }
+      | null
+      | undefined
+    readonly oidc?:
+      | {
+          readonly client_id?: string | null | undefined
+          readonly client_secret?: string | null | undefined
+          readonly discovery_url?: string | null | undefined
+          readonly auth_url?: string | null | undefined
+          readonly token_url?: string | null | undefined
+          readonly user_info_url?: string | null | undefined
+          readonly requires_pkce?: boolean | null | undefined
+        }
+      | null
+      | undefined
+    readonly custom_attributes?:
+      | ReadonlyArray<{
+          readonly name: string
+          readonly key: string
+          readonly sso_path?: string | undefined
+          readonly scim_path?: string | undefined
+          readonly directory_path?: string | undefined
+          readonly multi_valued?: boolean | undefined
+        }>
+      | null
+      | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -325,17 +598,17 @@ const DeleteParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly enterpriseConnectionId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly enterprise_connection_id: string }> =
+  DeleteParams_
 
 /**
  * `DELETE /enterprise_connections/{enterprise_connection_id}` (`DeleteEnterpriseConnection`)
@@ -379,7 +652,12 @@ const ListTestRunsParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface ListTestRunsParams extends Schema.Schema.Type<typeof ListTestRunsParams_> {}
+export interface ListTestRunsParams {
+  readonly enterpriseConnectionId: string
+  readonly status?: ReadonlyArray<"pending" | "success" | "failed"> | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `listTestRuns`.
  *
@@ -388,7 +666,12 @@ export interface ListTestRunsParams extends Schema.Schema.Type<typeof ListTestRu
  */
 export const ListTestRunsParams: Schema.Schema<
   ListTestRunsParams,
-  Schema.Schema.Encoded<typeof ListTestRunsParams_>
+  {
+    readonly enterprise_connection_id: string
+    readonly status?: ReadonlyArray<"pending" | "success" | "failed"> | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
 > = ListTestRunsParams_
 
 /**
@@ -436,7 +719,9 @@ const CreateTestRunParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateTestRunParams extends Schema.Schema.Type<typeof CreateTestRunParams_> {}
+export interface CreateTestRunParams {
+  readonly enterpriseConnectionId: string
+}
 /**
  * The params of `createTestRun`.
  *
@@ -445,7 +730,7 @@ export interface CreateTestRunParams extends Schema.Schema.Type<typeof CreateTes
  */
 export const CreateTestRunParams: Schema.Schema<
   CreateTestRunParams,
-  Schema.Schema.Encoded<typeof CreateTestRunParams_>
+  { readonly enterprise_connection_id: string }
 > = CreateTestRunParams_
 
 /**

@@ -16,14 +16,14 @@ const GetParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, {}> = GetParams_
 
 /**
  * `GET /instance` (`GetInstance`)
@@ -62,7 +62,17 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly testMode?: boolean | null | undefined
+  readonly hibp?: boolean | null | undefined
+  readonly supportEmail?: string | null | undefined
+  readonly clerkJsVersion?: string | null | undefined
+  readonly developmentOrigin?: string | null | undefined
+  readonly allowedOrigins?: ReadonlyArray<string> | undefined
+  readonly cookielessDev?: boolean | null | undefined
+  readonly urlBasedSessionSyncing?: boolean | null | undefined
+  readonly preferredSignInStrategyWhenPasswordRequired?: "password" | "otp" | "" | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -71,7 +81,17 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly test_mode?: boolean | null | undefined
+    readonly hibp?: boolean | null | undefined
+    readonly support_email?: string | null | undefined
+    readonly clerk_js_version?: string | null | undefined
+    readonly development_origin?: string | null | undefined
+    readonly allowed_origins?: ReadonlyArray<string> | undefined
+    readonly cookieless_dev?: boolean | null | undefined
+    readonly url_based_session_syncing?: boolean | null | undefined
+    readonly preferred_sign_in_strategy_when_password_required?: "password" | "otp" | "" | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -111,7 +131,13 @@ const UpdateRestrictionsParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateRestrictionsParams extends Schema.Schema.Type<typeof UpdateRestrictionsParams_> {}
+export interface UpdateRestrictionsParams {
+  readonly allowlist?: boolean | null | undefined
+  readonly blocklist?: boolean | null | undefined
+  readonly allowlistBlocklistDisabledOnSignIn?: boolean | null | undefined
+  readonly blockEmailSubaddresses?: boolean | null | undefined
+  readonly blockDisposableEmailDomains?: boolean | null | undefined
+}
 /**
  * The params of `updateRestrictions`.
  *
@@ -120,7 +146,13 @@ export interface UpdateRestrictionsParams extends Schema.Schema.Type<typeof Upda
  */
 export const UpdateRestrictionsParams: Schema.Schema<
   UpdateRestrictionsParams,
-  Schema.Schema.Encoded<typeof UpdateRestrictionsParams_>
+  {
+    readonly allowlist?: boolean | null | undefined
+    readonly blocklist?: boolean | null | undefined
+    readonly allowlist_blocklist_disabled_on_sign_in?: boolean | null | undefined
+    readonly block_email_subaddresses?: boolean | null | undefined
+    readonly block_disposable_email_domains?: boolean | null | undefined
+  }
 > = UpdateRestrictionsParams_
 
 /**
@@ -148,17 +180,14 @@ const GetInstanceProtectParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetInstanceProtectParams extends Schema.Schema.Type<typeof GetInstanceProtectParams_> {}
+export interface GetInstanceProtectParams {}
 /**
  * The params of `getInstanceProtect`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetInstanceProtectParams: Schema.Schema<
-  GetInstanceProtectParams,
-  Schema.Schema.Encoded<typeof GetInstanceProtectParams_>
-> = GetInstanceProtectParams_
+export const GetInstanceProtectParams: Schema.Schema<GetInstanceProtectParams, {}> = GetInstanceProtectParams_
 
 /**
  * `GET /instance/protect` (`GetInstanceProtect`)
@@ -187,8 +216,10 @@ const UpdateInstanceProtectParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateInstanceProtectParams
-  extends Schema.Schema.Type<typeof UpdateInstanceProtectParams_> {}
+export interface UpdateInstanceProtectParams {
+  readonly rulesEnabled?: boolean | null | undefined
+  readonly specterEnabled?: boolean | null | undefined
+}
 /**
  * The params of `updateInstanceProtect`.
  *
@@ -197,7 +228,10 @@ export interface UpdateInstanceProtectParams
  */
 export const UpdateInstanceProtectParams: Schema.Schema<
   UpdateInstanceProtectParams,
-  Schema.Schema.Encoded<typeof UpdateInstanceProtectParams_>
+  {
+    readonly rules_enabled?: boolean | null | undefined
+    readonly specter_enabled?: boolean | null | undefined
+  }
 > = UpdateInstanceProtectParams_
 
 /**
@@ -225,17 +259,14 @@ const GetCommunicationParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetCommunicationParams extends Schema.Schema.Type<typeof GetCommunicationParams_> {}
+export interface GetCommunicationParams {}
 /**
  * The params of `getCommunication`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetCommunicationParams: Schema.Schema<
-  GetCommunicationParams,
-  Schema.Schema.Encoded<typeof GetCommunicationParams_>
-> = GetCommunicationParams_
+export const GetCommunicationParams: Schema.Schema<GetCommunicationParams, {}> = GetCommunicationParams_
 
 /**
  * `GET /instance/communication` (`GetInstanceCommunication`)
@@ -266,7 +297,9 @@ const UpdateCommunicationParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateCommunicationParams extends Schema.Schema.Type<typeof UpdateCommunicationParams_> {}
+export interface UpdateCommunicationParams {
+  readonly blockedCountryCodes?: ReadonlyArray<string> | null | undefined
+}
 /**
  * The params of `updateCommunication`.
  *
@@ -275,7 +308,7 @@ export interface UpdateCommunicationParams extends Schema.Schema.Type<typeof Upd
  */
 export const UpdateCommunicationParams: Schema.Schema<
   UpdateCommunicationParams,
-  Schema.Schema.Encoded<typeof UpdateCommunicationParams_>
+  { readonly blocked_country_codes?: ReadonlyArray<string> | null | undefined }
 > = UpdateCommunicationParams_
 
 /**
@@ -306,18 +339,15 @@ const GetOAuthApplicationSettingsParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetOAuthApplicationSettingsParams
-  extends Schema.Schema.Type<typeof GetOAuthApplicationSettingsParams_> {}
+export interface GetOAuthApplicationSettingsParams {}
 /**
  * The params of `getOAuthApplicationSettings`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetOAuthApplicationSettingsParams: Schema.Schema<
-  GetOAuthApplicationSettingsParams,
-  Schema.Schema.Encoded<typeof GetOAuthApplicationSettingsParams_>
-> = GetOAuthApplicationSettingsParams_
+export const GetOAuthApplicationSettingsParams: Schema.Schema<GetOAuthApplicationSettingsParams, {}> =
+  GetOAuthApplicationSettingsParams_
 
 /**
  * `GET /instance/oauth_application_settings` (`GetInstanceOAuthApplicationSettings`)
@@ -359,8 +389,14 @@ const UpdateOAuthApplicationSettingsParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateOAuthApplicationSettingsParams
-  extends Schema.Schema.Type<typeof UpdateOAuthApplicationSettingsParams_> {}
+export interface UpdateOAuthApplicationSettingsParams {
+  readonly dynamicOauthClientRegistration?: boolean | null | undefined
+  readonly defaultScopes?: ReadonlyArray<string> | null | undefined
+  readonly oauthJwtAccessTokens?: boolean | null | undefined
+  readonly clientIdMetadataDocumentsAdvertised?: boolean | null | undefined
+  readonly clientIdMetadataDocumentsOnlyAllowPreRegisteredClients?: boolean | null | undefined
+  readonly clientIdMetadataDocumentsBlockImplicitlyAllowedClients?: boolean | null | undefined
+}
 /**
  * The params of `updateOAuthApplicationSettings`.
  *
@@ -369,7 +405,14 @@ export interface UpdateOAuthApplicationSettingsParams
  */
 export const UpdateOAuthApplicationSettingsParams: Schema.Schema<
   UpdateOAuthApplicationSettingsParams,
-  Schema.Schema.Encoded<typeof UpdateOAuthApplicationSettingsParams_>
+  {
+    readonly dynamic_oauth_client_registration?: boolean | null | undefined
+    readonly default_scopes?: ReadonlyArray<string> | null | undefined
+    readonly oauth_jwt_access_tokens?: boolean | null | undefined
+    readonly client_id_metadata_documents_advertised?: boolean | null | undefined
+    readonly client_id_metadata_documents_only_allow_pre_registered_clients?: boolean | null | undefined
+    readonly client_id_metadata_documents_block_implicitly_allowed_clients?: boolean | null | undefined
+  }
 > = UpdateOAuthApplicationSettingsParams_
 
 /**
@@ -397,18 +440,15 @@ const GetOrganizationSettingsParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetOrganizationSettingsParams
-  extends Schema.Schema.Type<typeof GetOrganizationSettingsParams_> {}
+export interface GetOrganizationSettingsParams {}
 /**
  * The params of `getOrganizationSettings`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetOrganizationSettingsParams: Schema.Schema<
-  GetOrganizationSettingsParams,
-  Schema.Schema.Encoded<typeof GetOrganizationSettingsParams_>
-> = GetOrganizationSettingsParams_
+export const GetOrganizationSettingsParams: Schema.Schema<GetOrganizationSettingsParams, {}> =
+  GetOrganizationSettingsParams_
 
 /**
  * `GET /instance/organization_settings` (`GetInstanceOrganizationSettings`)
@@ -443,8 +483,16 @@ const UpdateOrganizationSettingsParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateOrganizationSettingsParams
-  extends Schema.Schema.Type<typeof UpdateOrganizationSettingsParams_> {}
+export interface UpdateOrganizationSettingsParams {
+  readonly enabled?: boolean | null | undefined
+  readonly maxAllowedMemberships?: number | null | undefined
+  readonly adminDeleteEnabled?: boolean | null | undefined
+  readonly domainsEnabled?: boolean | null | undefined
+  readonly slugDisabled?: boolean | null | undefined
+  readonly domainsEnrollmentModes?: ReadonlyArray<string> | undefined
+  readonly creatorRoleId?: string | null | undefined
+  readonly domainsDefaultRoleId?: string | null | undefined
+}
 /**
  * The params of `updateOrganizationSettings`.
  *
@@ -453,7 +501,16 @@ export interface UpdateOrganizationSettingsParams
  */
 export const UpdateOrganizationSettingsParams: Schema.Schema<
   UpdateOrganizationSettingsParams,
-  Schema.Schema.Encoded<typeof UpdateOrganizationSettingsParams_>
+  {
+    readonly enabled?: boolean | null | undefined
+    readonly max_allowed_memberships?: number | null | undefined
+    readonly admin_delete_enabled?: boolean | null | undefined
+    readonly domains_enabled?: boolean | null | undefined
+    readonly slug_disabled?: boolean | null | undefined
+    readonly domains_enrollment_modes?: ReadonlyArray<string> | undefined
+    readonly creator_role_id?: string | null | undefined
+    readonly domains_default_role_id?: string | null | undefined
+  }
 > = UpdateOrganizationSettingsParams_
 
 /**

@@ -37,14 +37,31 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly status?: ReadonlyArray<"pending" | "accepted" | "revoked" | "expired"> | undefined
+  readonly query?: string | undefined
+  readonly orderBy?: string | undefined
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly status?: ReadonlyArray<"pending" | "accepted" | "revoked" | "expired"> | undefined
+    readonly query?: string | undefined
+    readonly order_by?: string | undefined
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /invitations` (`ListInvitations`)
@@ -94,7 +111,15 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly emailAddress: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly redirectUrl?: string | undefined
+  readonly notify?: boolean | null | undefined
+  readonly ignoreExisting?: boolean | null | undefined
+  readonly expiresInDays?: number | null | undefined
+  readonly templateSlug?: "invitation" | "waitlist_invitation" | undefined
+}
 /**
  * The params of `create`.
  *
@@ -103,7 +128,15 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly email_address: string
+    readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly redirect_url?: string | undefined
+    readonly notify?: boolean | null | undefined
+    readonly ignore_existing?: boolean | null | undefined
+    readonly expires_in_days?: number | null | undefined
+    readonly template_slug?: "invitation" | "waitlist_invitation" | undefined
+  }
 > = CreateParams_
 
 /**
@@ -149,7 +182,17 @@ const BulkCreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams_> {}
+export interface BulkCreateParams {
+  readonly body: ReadonlyArray<{
+    readonly emailAddress: string
+    readonly publicMetadata?: { readonly [key: string]: unknown } | null | undefined
+    readonly redirectUrl?: string | null | undefined
+    readonly notify?: boolean | null | undefined
+    readonly ignoreExisting?: boolean | null | undefined
+    readonly expiresInDays?: number | null | undefined
+    readonly templateSlug?: "invitation" | "waitlist_invitation" | undefined
+  }>
+}
 /**
  * The params of `bulkCreate`.
  *
@@ -158,7 +201,17 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
  */
 export const BulkCreateParams: Schema.Schema<
   BulkCreateParams,
-  Schema.Schema.Encoded<typeof BulkCreateParams_>
+  {
+    readonly body: ReadonlyArray<{
+      readonly email_address: string
+      readonly public_metadata?: { readonly [key: string]: unknown } | null | undefined
+      readonly redirect_url?: string | null | undefined
+      readonly notify?: boolean | null | undefined
+      readonly ignore_existing?: boolean | null | undefined
+      readonly expires_in_days?: number | null | undefined
+      readonly template_slug?: "invitation" | "waitlist_invitation" | undefined
+    }>
+  }
 > = BulkCreateParams_
 
 /**
@@ -189,17 +242,16 @@ const RevokeParams_ = Schema.Struct({ invitationId: required(PathSegment, "invit
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+export interface RevokeParams {
+  readonly invitationId: string
+}
 /**
  * The params of `revoke`.
  *
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams: Schema.Schema<
-  RevokeParams,
-  Schema.Schema.Encoded<typeof RevokeParams_>
-> = RevokeParams_
+export const RevokeParams: Schema.Schema<RevokeParams, { readonly invitation_id: string }> = RevokeParams_
 
 const RevokeResponse_ = withCompiledDecode(
   Schema.Struct({

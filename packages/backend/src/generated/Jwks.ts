@@ -15,17 +15,14 @@ const GetJWKSParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetJWKSParams extends Schema.Schema.Type<typeof GetJWKSParams_> {}
+export interface GetJWKSParams {}
 /**
  * The params of `getJWKS`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetJWKSParams: Schema.Schema<
-  GetJWKSParams,
-  Schema.Schema.Encoded<typeof GetJWKSParams_>
-> = GetJWKSParams_
+export const GetJWKSParams: Schema.Schema<GetJWKSParams, {}> = GetJWKSParams_
 
 /**
  * `GET /jwks` (`GetJWKS`)

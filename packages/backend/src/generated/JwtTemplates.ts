@@ -30,14 +30,25 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /jwt_templates` (`ListJWTTemplates`)
@@ -85,7 +96,15 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly claims: { readonly [key: string]: unknown }
+  readonly lifetime?: number | null | undefined
+  readonly allowedClockSkew?: number | null | undefined
+  readonly customSigningKey?: boolean | undefined
+  readonly signingAlgorithm?: string | null | undefined
+  readonly signingKey?: string | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -94,7 +113,15 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly name: string
+    readonly claims: { readonly [key: string]: unknown }
+    readonly lifetime?: number | null | undefined
+    readonly allowed_clock_skew?: number | null | undefined
+    readonly custom_signing_key?: boolean | undefined
+    readonly signing_algorithm?: string | null | undefined
+    readonly signing_key?: string | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -126,14 +153,16 @@ const GetParams_ = Schema.Struct({ templateId: required(PathSegment, "template_i
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly templateId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly template_id: string }> = GetParams_
 
 /**
  * `GET /jwt_templates/{template_id}` (`GetJWTTemplate`)
@@ -168,7 +197,16 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly templateId: string
+  readonly name: string
+  readonly claims: { readonly [key: string]: unknown }
+  readonly lifetime?: number | null | undefined
+  readonly allowedClockSkew?: number | null | undefined
+  readonly customSigningKey?: boolean | undefined
+  readonly signingAlgorithm?: string | null | undefined
+  readonly signingKey?: string | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -177,7 +215,16 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly template_id: string
+    readonly name: string
+    readonly claims: { readonly [key: string]: unknown }
+    readonly lifetime?: number | null | undefined
+    readonly allowed_clock_skew?: number | null | undefined
+    readonly custom_signing_key?: boolean | undefined
+    readonly signing_algorithm?: string | null | undefined
+    readonly signing_key?: string | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -209,17 +256,16 @@ const DeleteParams_ = Schema.Struct({ templateId: required(PathSegment, "templat
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly templateId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly template_id: string }> = DeleteParams_
 
 /**
  * `DELETE /jwt_templates/{template_id}` (`DeleteJWTTemplate`)

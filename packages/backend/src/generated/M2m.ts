@@ -34,7 +34,13 @@ const ListTokensParams_ = Schema.Struct(listTokensQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListTokensParams extends Schema.Schema.Type<typeof ListTokensParams_> {}
+export interface ListTokensParams {
+  readonly subject: string
+  readonly revoked?: boolean | null | undefined
+  readonly expired?: boolean | null | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | null | undefined
+}
 /**
  * The params of `listTokens`.
  *
@@ -43,7 +49,13 @@ export interface ListTokensParams extends Schema.Schema.Type<typeof ListTokensPa
  */
 export const ListTokensParams: Schema.Schema<
   ListTokensParams,
-  Schema.Schema.Encoded<typeof ListTokensParams_>
+  {
+    readonly subject: string
+    readonly revoked?: boolean | null | undefined
+    readonly expired?: boolean | null | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | null | undefined
+  }
 > = ListTokensParams_
 
 const ListTokensResponse_ = withCompiledDecode(
@@ -181,7 +193,12 @@ const CreateTokenParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateTokenParams_> {}
+export interface CreateTokenParams {
+  readonly tokenFormat?: "opaque" | "jwt" | undefined
+  readonly secondsUntilExpiration?: number | null | undefined
+  readonly claims?: unknown | null | undefined
+  readonly minRemainingTtlSeconds?: number | undefined
+}
 /**
  * The params of `createToken`.
  *
@@ -190,7 +207,12 @@ export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateToken
  */
 export const CreateTokenParams: Schema.Schema<
   CreateTokenParams,
-  Schema.Schema.Encoded<typeof CreateTokenParams_>
+  {
+    readonly token_format?: "opaque" | "jwt" | undefined
+    readonly seconds_until_expiration?: number | null | undefined
+    readonly claims?: unknown | null | undefined
+    readonly min_remaining_ttl_seconds?: number | undefined
+  }
 > = CreateTokenParams_
 
 const CreateTokenResponse_ = withCompiledDecode(
@@ -294,7 +316,10 @@ const RevokeTokenParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams_> {}
+export interface RevokeTokenParams {
+  readonly m2mTokenId: string
+  readonly revocationReason?: string | null | undefined
+}
 /**
  * The params of `revokeToken`.
  *
@@ -303,7 +328,7 @@ export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeToken
  */
 export const RevokeTokenParams: Schema.Schema<
   RevokeTokenParams,
-  Schema.Schema.Encoded<typeof RevokeTokenParams_>
+  { readonly m2m_token_id: string; readonly revocation_reason?: string | null | undefined }
 > = RevokeTokenParams_
 
 const MachineToMachineToken_ = withCompiledDecode(
@@ -399,17 +424,17 @@ const VerifyTokenParams_ = Schema.Struct({ token: WireString })
  * @since 0.1.0
  * @category params
  */
-export interface VerifyTokenParams extends Schema.Schema.Type<typeof VerifyTokenParams_> {}
+export interface VerifyTokenParams {
+  readonly token: string
+}
 /**
  * The params of `verifyToken`.
  *
  * @since 0.1.0
  * @category params
  */
-export const VerifyTokenParams: Schema.Schema<
-  VerifyTokenParams,
-  Schema.Schema.Encoded<typeof VerifyTokenParams_>
-> = VerifyTokenParams_
+export const VerifyTokenParams: Schema.Schema<VerifyTokenParams, { readonly token: string }> =
+  VerifyTokenParams_
 
 /**
  * `POST /m2m_tokens/verify` (`verifyM2MToken`)

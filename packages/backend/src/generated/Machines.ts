@@ -25,14 +25,27 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly query?: string | undefined
+  readonly orderBy?: string | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly query?: string | undefined
+    readonly order_by?: string | undefined
+  }
+> = ListParams_
 
 const ListResponse_ = withCompiledDecode(
   Schema.Struct({ data: Schema.Array(Models.Machine), totalCount: required(Schema.Number, "total_count") })
@@ -112,7 +125,11 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly scopedMachines?: ReadonlyArray<string> | undefined
+  readonly defaultTokenTtl?: number | undefined
+}
 /**
  * The params of `create`.
  *
@@ -121,7 +138,11 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly name: string
+    readonly scoped_machines?: ReadonlyArray<string> | undefined
+    readonly default_token_ttl?: number | undefined
+  }
 > = CreateParams_
 
 const CreateResponse_ = withCompiledDecode(
@@ -209,14 +230,16 @@ const GetParams_ = Schema.Struct({ machineId: required(PathSegment, "machine_id"
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly machineId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly machine_id: string }> = GetParams_
 
 /**
  * `GET /machines/{machine_id}` (`GetMachine`)
@@ -246,7 +269,11 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly machineId: string
+  readonly name?: string | undefined
+  readonly defaultTokenTtl?: number | undefined
+}
 /**
  * The params of `update`.
  *
@@ -255,7 +282,11 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly machine_id: string
+    readonly name?: string | undefined
+    readonly default_token_ttl?: number | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -287,17 +318,16 @@ const DeleteParams_ = Schema.Struct({ machineId: required(PathSegment, "machine_
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly machineId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly machine_id: string }> = DeleteParams_
 
 const DeleteResponse_ = withCompiledDecode(
   Schema.Struct({ object: constant("machine"), id: Schema.String, deleted: Schema.Literal(true) })
@@ -363,17 +393,17 @@ const GetSecretKeyParams_ = Schema.Struct({ machineId: required(PathSegment, "ma
  * @since 0.1.0
  * @category params
  */
-export interface GetSecretKeyParams extends Schema.Schema.Type<typeof GetSecretKeyParams_> {}
+export interface GetSecretKeyParams {
+  readonly machineId: string
+}
 /**
  * The params of `getSecretKey`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetSecretKeyParams: Schema.Schema<
-  GetSecretKeyParams,
-  Schema.Schema.Encoded<typeof GetSecretKeyParams_>
-> = GetSecretKeyParams_
+export const GetSecretKeyParams: Schema.Schema<GetSecretKeyParams, { readonly machine_id: string }> =
+  GetSecretKeyParams_
 
 const MachineSecretKey_ = withCompiledDecode(
   Schema.Struct({ object: constant("machine_secret_key"), secret: Schema.String })
@@ -433,7 +463,10 @@ const RotateSecretKeyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RotateSecretKeyParams extends Schema.Schema.Type<typeof RotateSecretKeyParams_> {}
+export interface RotateSecretKeyParams {
+  readonly machineId: string
+  readonly previousTokenTtl: number
+}
 /**
  * The params of `rotateSecretKey`.
  *
@@ -442,7 +475,7 @@ export interface RotateSecretKeyParams extends Schema.Schema.Type<typeof RotateS
  */
 export const RotateSecretKeyParams: Schema.Schema<
   RotateSecretKeyParams,
-  Schema.Schema.Encoded<typeof RotateSecretKeyParams_>
+  { readonly machine_id: string; readonly previous_token_ttl: number }
 > = RotateSecretKeyParams_
 
 /**
@@ -476,7 +509,10 @@ const CreateScopeParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateScopeParams extends Schema.Schema.Type<typeof CreateScopeParams_> {}
+export interface CreateScopeParams {
+  readonly machineId: string
+  readonly toMachineId: string
+}
 /**
  * The params of `createScope`.
  *
@@ -485,7 +521,7 @@ export interface CreateScopeParams extends Schema.Schema.Type<typeof CreateScope
  */
 export const CreateScopeParams: Schema.Schema<
   CreateScopeParams,
-  Schema.Schema.Encoded<typeof CreateScopeParams_>
+  { readonly machine_id: string; readonly to_machine_id: string }
 > = CreateScopeParams_
 
 /**
@@ -516,7 +552,10 @@ const DeleteScopeParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScopeParams_> {}
+export interface DeleteScopeParams {
+  readonly machineId: string
+  readonly otherMachineId: string
+}
 /**
  * The params of `deleteScope`.
  *
@@ -525,7 +564,7 @@ export interface DeleteScopeParams extends Schema.Schema.Type<typeof DeleteScope
  */
 export const DeleteScopeParams: Schema.Schema<
   DeleteScopeParams,
-  Schema.Schema.Encoded<typeof DeleteScopeParams_>
+  { readonly machine_id: string; readonly other_machine_id: string }
 > = DeleteScopeParams_
 
 const DeleteScopeResponse_ = withCompiledDecode(

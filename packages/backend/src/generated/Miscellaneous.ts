@@ -24,8 +24,14 @@ const GetPublicInterstitialParams_ = Schema.Struct(getPublicInterstitialQuery)
  * @since 0.1.0
  * @category params
  */
-export interface GetPublicInterstitialParams
-  extends Schema.Schema.Type<typeof GetPublicInterstitialParams_> {}
+export interface GetPublicInterstitialParams {
+  readonly frontendApi?: string | undefined
+  readonly publishableKey?: string | undefined
+  readonly proxyUrl?: string | undefined
+  readonly domain?: string | undefined
+  readonly signInUrl?: string | undefined
+  readonly useDomainForScript?: boolean | undefined
+}
 /**
  * The params of `getPublicInterstitial`.
  *
@@ -34,7 +40,14 @@ export interface GetPublicInterstitialParams
  */
 export const GetPublicInterstitialParams: Schema.Schema<
   GetPublicInterstitialParams,
-  Schema.Schema.Encoded<typeof GetPublicInterstitialParams_>
+  {
+    readonly frontend_api?: string | undefined
+    readonly publishable_key?: string | undefined
+    readonly proxy_url?: string | undefined
+    readonly domain?: string | undefined
+    readonly sign_in_url?: string | undefined
+    readonly use_domain_for_script?: boolean | undefined
+  }
 > = GetPublicInterstitialParams_
 
 /**

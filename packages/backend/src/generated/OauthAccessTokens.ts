@@ -19,7 +19,10 @@ const VerifyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams_> {}
+export interface VerifyParams {
+  readonly accessToken?: string | undefined
+  readonly secret?: string | undefined
+}
 /**
  * The params of `verify`.
  *
@@ -28,7 +31,7 @@ export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams_> {
  */
 export const VerifyParams: Schema.Schema<
   VerifyParams,
-  Schema.Schema.Encoded<typeof VerifyParams_>
+  { readonly access_token?: string | undefined; readonly secret?: string | undefined }
 > = VerifyParams_
 
 /**

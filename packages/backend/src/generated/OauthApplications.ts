@@ -24,14 +24,27 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly orderBy?: string | undefined
+  readonly nameQuery?: string | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly order_by?: string | undefined
+    readonly name_query?: string | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /oauth_applications` (`ListOAuthApplications`)
@@ -84,7 +97,15 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly redirectUris?: ReadonlyArray<string> | null | undefined
+  readonly callbackUrl?: string | null | undefined
+  readonly scopes?: string | null | undefined
+  readonly consentScreenEnabled?: boolean | null | undefined
+  readonly pkceRequired?: boolean | null | undefined
+  readonly public?: boolean | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -93,7 +114,15 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly name: string
+    readonly redirect_uris?: ReadonlyArray<string> | null | undefined
+    readonly callback_url?: string | null | undefined
+    readonly scopes?: string | null | undefined
+    readonly consent_screen_enabled?: boolean | null | undefined
+    readonly pkce_required?: boolean | null | undefined
+    readonly public?: boolean | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -127,14 +156,16 @@ const GetParams_ = Schema.Struct({ oauthApplicationId: required(PathSegment, "oa
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly oauthApplicationId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly oauth_application_id: string }> = GetParams_
 
 /**
  * `GET /oauth_applications/{oauth_application_id}` (`GetOAuthApplication`)
@@ -169,7 +200,16 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly oauthApplicationId: string
+  readonly name?: string | null | undefined
+  readonly redirectUris?: ReadonlyArray<string> | null | undefined
+  readonly callbackUrl?: string | null | undefined
+  readonly scopes?: string | null | undefined
+  readonly consentScreenEnabled?: boolean | null | undefined
+  readonly pkceRequired?: boolean | null | undefined
+  readonly public?: boolean | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -178,7 +218,16 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly oauth_application_id: string
+    readonly name?: string | null | undefined
+    readonly redirect_uris?: ReadonlyArray<string> | null | undefined
+    readonly callback_url?: string | null | undefined
+    readonly scopes?: string | null | undefined
+    readonly consent_screen_enabled?: boolean | null | undefined
+    readonly pkce_required?: boolean | null | undefined
+    readonly public?: boolean | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -210,17 +259,17 @@ const DeleteParams_ = Schema.Struct({ oauthApplicationId: required(PathSegment, 
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly oauthApplicationId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly oauth_application_id: string }> =
+  DeleteParams_
 
 /**
  * `DELETE /oauth_applications/{oauth_application_id}` (`DeleteOAuthApplication`)
@@ -257,7 +306,11 @@ const UploadLogoParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams_> {}
+export interface UploadLogoParams {
+  readonly oauthApplicationId: string
+  readonly uploaderUserId?: string | undefined
+  readonly file: Uint8Array | Blob
+}
 /**
  * The params of `uploadLogo`.
  *
@@ -266,7 +319,11 @@ export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoPa
  */
 export const UploadLogoParams: Schema.Schema<
   UploadLogoParams,
-  Schema.Schema.Encoded<typeof UploadLogoParams_>
+  {
+    readonly oauth_application_id: string
+    readonly uploader_user_id?: string | undefined
+    readonly file: Uint8Array | Blob
+  }
 > = UploadLogoParams_
 
 /**
@@ -296,7 +353,9 @@ const RotateSecretParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RotateSecretParams extends Schema.Schema.Type<typeof RotateSecretParams_> {}
+export interface RotateSecretParams {
+  readonly oauthApplicationId: string
+}
 /**
  * The params of `rotateSecret`.
  *
@@ -305,7 +364,7 @@ export interface RotateSecretParams extends Schema.Schema.Type<typeof RotateSecr
  */
 export const RotateSecretParams: Schema.Schema<
   RotateSecretParams,
-  Schema.Schema.Encoded<typeof RotateSecretParams_>
+  { readonly oauth_application_id: string }
 > = RotateSecretParams_
 
 /**
@@ -335,7 +394,10 @@ const RevokeTokenParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeTokenParams_> {}
+export interface RevokeTokenParams {
+  readonly oauthApplicationId: string
+  readonly token: string
+}
 /**
  * The params of `revokeToken`.
  *
@@ -344,7 +406,7 @@ export interface RevokeTokenParams extends Schema.Schema.Type<typeof RevokeToken
  */
 export const RevokeTokenParams: Schema.Schema<
   RevokeTokenParams,
-  Schema.Schema.Encoded<typeof RevokeTokenParams_>
+  { readonly oauth_application_id: string; readonly token: string }
 > = RevokeTokenParams_
 
 /**

@@ -26,14 +26,29 @@ const ListParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly organizationId: string
+  readonly verified?: string | undefined
+  readonly enrollmentMode?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly organization_id: string
+    readonly verified?: string | undefined
+    readonly enrollment_mode?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`)
@@ -82,7 +97,12 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly organizationId: string
+  readonly name?: string | undefined
+  readonly enrollmentMode?: string | undefined
+  readonly verified?: boolean | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -91,7 +111,12 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly organization_id: string
+    readonly name?: string | undefined
+    readonly enrollment_mode?: string | undefined
+    readonly verified?: boolean | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -124,7 +149,12 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly organizationId: string
+  readonly domainId: string
+  readonly enrollmentMode?: string | null | undefined
+  readonly verified?: boolean | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -133,7 +163,12 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly organization_id: string
+    readonly domain_id: string
+    readonly enrollment_mode?: string | null | undefined
+    readonly verified?: boolean | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -164,7 +199,10 @@ const DeleteParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly organizationId: string
+  readonly domainId: string
+}
 /**
  * The params of `delete`.
  *
@@ -173,7 +211,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {
  */
 export const DeleteParams: Schema.Schema<
   DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
+  { readonly organization_id: string; readonly domain_id: string }
 > = DeleteParams_
 
 /**
@@ -210,7 +248,10 @@ const VerifyOwnershipParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface VerifyOwnershipParams extends Schema.Schema.Type<typeof VerifyOwnershipParams_> {}
+export interface VerifyOwnershipParams {
+  readonly organizationId: string
+  readonly domainId: string
+}
 /**
  * The params of `verifyOwnership`.
  *
@@ -219,7 +260,7 @@ export interface VerifyOwnershipParams extends Schema.Schema.Type<typeof VerifyO
  */
 export const VerifyOwnershipParams: Schema.Schema<
   VerifyOwnershipParams,
-  Schema.Schema.Encoded<typeof VerifyOwnershipParams_>
+  { readonly organization_id: string; readonly domain_id: string }
 > = VerifyOwnershipParams_
 
 /**
@@ -271,7 +312,27 @@ const ListAllParams_ = Schema.Struct(listAllQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListAllParams extends Schema.Schema.Type<typeof ListAllParams_> {}
+export interface ListAllParams {
+  readonly organizationId?: string | undefined
+  readonly verified?: "true" | "false" | undefined
+  readonly enrollmentMode?:
+    | ReadonlyArray<
+        | "manual_invitation"
+        | "automatic_invitation"
+        | "automatic_suggestion"
+        | "enterprise_sso"
+        | "-manual_invitation"
+        | "-automatic_invitation"
+        | "-automatic_suggestion"
+        | "-enterprise_sso"
+      >
+    | undefined
+  readonly query?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly orderBy?: string | undefined
+  readonly offset?: number | undefined
+  readonly limit?: number | undefined
+}
 /**
  * The params of `listAll`.
  *
@@ -280,7 +341,27 @@ export interface ListAllParams extends Schema.Schema.Type<typeof ListAllParams_>
  */
 export const ListAllParams: Schema.Schema<
   ListAllParams,
-  Schema.Schema.Encoded<typeof ListAllParams_>
+  {
+    readonly organization_id?: string | undefined
+    readonly verified?: "true" | "false" | undefined
+    readonly enrollment_mode?:
+      | ReadonlyArray<
+          | "manual_invitation"
+          | "automatic_invitation"
+          | "automatic_suggestion"
+          | "enterprise_sso"
+          | "-manual_invitation"
+          | "-automatic_invitation"
+          | "-automatic_suggestion"
+          | "-enterprise_sso"
+        >
+      | undefined
+    readonly query?: string | undefined
+    readonly domains?: ReadonlyArray<string> | undefined
+    readonly order_by?: string | undefined
+    readonly offset?: number | undefined
+    readonly limit?: number | undefined
+  }
 > = ListAllParams_
 
 /**

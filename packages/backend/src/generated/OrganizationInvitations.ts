@@ -32,7 +32,13 @@ const GetAllParams_ = Schema.Struct(getAllQuery)
  * @since 0.1.0
  * @category params
  */
-export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams_> {}
+export interface GetAllParams {
+  readonly orderBy?: string | undefined
+  readonly status?: ReadonlyArray<"pending" | "accepted" | "revoked" | "expired"> | undefined
+  readonly query?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `getAll`.
  *
@@ -41,7 +47,13 @@ export interface GetAllParams extends Schema.Schema.Type<typeof GetAllParams_> {
  */
 export const GetAllParams: Schema.Schema<
   GetAllParams,
-  Schema.Schema.Encoded<typeof GetAllParams_>
+  {
+    readonly order_by?: string | undefined
+    readonly status?: ReadonlyArray<"pending" | "accepted" | "revoked" | "expired"> | undefined
+    readonly query?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
 > = GetAllParams_
 
 /**
@@ -98,14 +110,31 @@ const ListParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly organizationId: string
+  readonly status?: ReadonlyArray<"pending" | "accepted" | "revoked" | "expired"> | undefined
+  readonly emailAddress?: string | undefined
+  readonly orderBy?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly organization_id: string
+    readonly status?: ReadonlyArray<"pending" | "accepted" | "revoked" | "expired"> | undefined
+    readonly email_address?: string | undefined
+    readonly order_by?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`)
@@ -161,7 +190,17 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly organizationId: string
+  readonly emailAddress: string
+  readonly inviterUserId?: string | null | undefined
+  readonly role: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly redirectUrl?: string | null | undefined
+  readonly expiresInDays?: number | null | undefined
+  readonly notify?: boolean | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -170,7 +209,17 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly organization_id: string
+    readonly email_address: string
+    readonly inviter_user_id?: string | null | undefined
+    readonly role: string
+    readonly public_metadata?: { readonly [key: string]: unknown } | null | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | null | undefined
+    readonly redirect_url?: string | null | undefined
+    readonly expires_in_days?: number | null | undefined
+    readonly notify?: boolean | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -216,7 +265,19 @@ const BulkCreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams_> {}
+export interface BulkCreateParams {
+  readonly organizationId: string
+  readonly body: ReadonlyArray<{
+    readonly emailAddress: string
+    readonly inviterUserId?: string | null | undefined
+    readonly role: string
+    readonly publicMetadata?: { readonly [key: string]: unknown } | null | undefined
+    readonly privateMetadata?: { readonly [key: string]: unknown } | null | undefined
+    readonly redirectUrl?: string | null | undefined
+    readonly expiresInDays?: number | null | undefined
+    readonly notify?: boolean | null | undefined
+  }>
+}
 /**
  * The params of `bulkCreate`.
  *
@@ -225,7 +286,19 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
  */
 export const BulkCreateParams: Schema.Schema<
   BulkCreateParams,
-  Schema.Schema.Encoded<typeof BulkCreateParams_>
+  {
+    readonly organization_id: string
+    readonly body: ReadonlyArray<{
+      readonly email_address: string
+      readonly inviter_user_id?: string | null | undefined
+      readonly role: string
+      readonly public_metadata?: { readonly [key: string]: unknown } | null | undefined
+      readonly private_metadata?: { readonly [key: string]: unknown } | null | undefined
+      readonly redirect_url?: string | null | undefined
+      readonly expires_in_days?: number | null | undefined
+      readonly notify?: boolean | null | undefined
+    }>
+  }
 > = BulkCreateParams_
 
 /**
@@ -263,7 +336,11 @@ const ListPendingParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface ListPendingParams extends Schema.Schema.Type<typeof ListPendingParams_> {}
+export interface ListPendingParams {
+  readonly organizationId: string
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `listPending`.
  *
@@ -272,7 +349,11 @@ export interface ListPendingParams extends Schema.Schema.Type<typeof ListPending
  */
 export const ListPendingParams: Schema.Schema<
   ListPendingParams,
-  Schema.Schema.Encoded<typeof ListPendingParams_>
+  {
+    readonly organization_id: string
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
 > = ListPendingParams_
 
 /**
@@ -321,14 +402,20 @@ const GetParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly organizationId: string
+  readonly invitationId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<
+  GetParams,
+  { readonly organization_id: string; readonly invitation_id: string }
+> = GetParams_
 
 /**
  * `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`)
@@ -358,7 +445,11 @@ const RevokeParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+export interface RevokeParams {
+  readonly organizationId: string
+  readonly invitationId: string
+  readonly requestingUserId?: string | null | undefined
+}
 /**
  * The params of `revoke`.
  *
@@ -367,7 +458,11 @@ export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {
  */
 export const RevokeParams: Schema.Schema<
   RevokeParams,
-  Schema.Schema.Encoded<typeof RevokeParams_>
+  {
+    readonly organization_id: string
+    readonly invitation_id: string
+    readonly requesting_user_id?: string | null | undefined
+  }
 > = RevokeParams_
 
 /**

@@ -47,14 +47,57 @@ const ListParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly organizationId: string
+  readonly orderBy?: string | undefined
+  readonly userId?: ReadonlyArray<string> | undefined
+  readonly emailAddress?: ReadonlyArray<string> | undefined
+  readonly phoneNumber?: ReadonlyArray<string> | undefined
+  readonly username?: ReadonlyArray<string> | undefined
+  readonly web3Wallet?: ReadonlyArray<string> | undefined
+  readonly role?: ReadonlyArray<string> | undefined
+  readonly query?: string | undefined
+  readonly emailAddressQuery?: string | undefined
+  readonly phoneNumberQuery?: string | undefined
+  readonly usernameQuery?: string | undefined
+  readonly nameQuery?: string | undefined
+  readonly lastActiveAtBefore?: number | undefined
+  readonly lastActiveAtAfter?: number | undefined
+  readonly createdAtBefore?: number | undefined
+  readonly createdAtAfter?: number | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly organization_id: string
+    readonly order_by?: string | undefined
+    readonly user_id?: ReadonlyArray<string> | undefined
+    readonly email_address?: ReadonlyArray<string> | undefined
+    readonly phone_number?: ReadonlyArray<string> | undefined
+    readonly username?: ReadonlyArray<string> | undefined
+    readonly web3_wallet?: ReadonlyArray<string> | undefined
+    readonly role?: ReadonlyArray<string> | undefined
+    readonly query?: string | undefined
+    readonly email_address_query?: string | undefined
+    readonly phone_number_query?: string | undefined
+    readonly username_query?: string | undefined
+    readonly name_query?: string | undefined
+    readonly last_active_at_before?: number | undefined
+    readonly last_active_at_after?: number | undefined
+    readonly created_at_before?: number | undefined
+    readonly created_at_after?: number | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`)
@@ -104,7 +147,13 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly organizationId: string
+  readonly userId: string
+  readonly role: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -113,7 +162,13 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly organization_id: string
+    readonly user_id: string
+    readonly role: string
+    readonly public_metadata?: { readonly [key: string]: unknown } | null | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -145,7 +200,11 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly organizationId: string
+  readonly userId: string
+  readonly role: string
+}
 /**
  * The params of `update`.
  *
@@ -154,7 +213,7 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  { readonly organization_id: string; readonly user_id: string; readonly role: string }
 > = UpdateParams_
 
 /**
@@ -185,7 +244,10 @@ const DeleteParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly organizationId: string
+  readonly userId: string
+}
 /**
  * The params of `delete`.
  *
@@ -194,7 +256,7 @@ export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {
  */
 export const DeleteParams: Schema.Schema<
   DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
+  { readonly organization_id: string; readonly user_id: string }
 > = DeleteParams_
 
 /**
@@ -233,7 +295,12 @@ const UpdateMetadataParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams_> {}
+export interface UpdateMetadataParams {
+  readonly organizationId: string
+  readonly userId: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * The params of `updateMetadata`.
  *
@@ -242,7 +309,12 @@ export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMe
  */
 export const UpdateMetadataParams: Schema.Schema<
   UpdateMetadataParams,
-  Schema.Schema.Encoded<typeof UpdateMetadataParams_>
+  {
+    readonly organization_id: string
+    readonly user_id: string
+    readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  }
 > = UpdateMetadataParams_
 
 /**
@@ -276,8 +348,11 @@ const GetInstanceOrganizationMembershipsParams_ = Schema.Struct(getInstanceOrgan
  * @since 0.1.0
  * @category params
  */
-export interface GetInstanceOrganizationMembershipsParams
-  extends Schema.Schema.Type<typeof GetInstanceOrganizationMembershipsParams_> {}
+export interface GetInstanceOrganizationMembershipsParams {
+  readonly orderBy?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `getInstanceOrganizationMemberships`.
  *
@@ -286,7 +361,11 @@ export interface GetInstanceOrganizationMembershipsParams
  */
 export const GetInstanceOrganizationMembershipsParams: Schema.Schema<
   GetInstanceOrganizationMembershipsParams,
-  Schema.Schema.Encoded<typeof GetInstanceOrganizationMembershipsParams_>
+  {
+    readonly order_by?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
 > = GetInstanceOrganizationMembershipsParams_
 
 /**

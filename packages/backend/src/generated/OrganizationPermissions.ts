@@ -24,14 +24,27 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly query?: string | undefined
+  readonly orderBy?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly query?: string | undefined
+    readonly order_by?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /organization_permissions` (`ListOrganizationPermissions`)
@@ -79,7 +92,11 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly key: string
+  readonly description?: string | undefined
+}
 /**
  * The params of `create`.
  *
@@ -88,7 +105,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  { readonly name: string; readonly key: string; readonly description?: string | undefined }
 > = CreateParams_
 
 /**
@@ -116,14 +133,16 @@ const GetParams_ = Schema.Struct({ permissionId: required(PathSegment, "permissi
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly permissionId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly permission_id: string }> = GetParams_
 
 /**
  * `GET /organization_permissions/{permission_id}` (`GetOrganizationPermission`)
@@ -154,7 +173,12 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly permissionId: string
+  readonly name?: string | undefined
+  readonly key?: string | undefined
+  readonly description?: string | undefined
+}
 /**
  * The params of `update`.
  *
@@ -163,7 +187,12 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly permission_id: string
+    readonly name?: string | undefined
+    readonly key?: string | undefined
+    readonly description?: string | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -191,17 +220,16 @@ const DeleteParams_ = Schema.Struct({ permissionId: required(PathSegment, "permi
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly permissionId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly permission_id: string }> = DeleteParams_
 
 /**
  * `DELETE /organization_permissions/{permission_id}` (`DeleteOrganizationPermission`)

@@ -24,14 +24,27 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly query?: string | undefined
+  readonly orderBy?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly query?: string | undefined
+    readonly order_by?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /organization_roles` (`ListOrganizationRoles`)
@@ -82,7 +95,13 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly key: string
+  readonly description?: string | null | undefined
+  readonly permissions?: ReadonlyArray<string> | null | undefined
+  readonly includeInInitialRoleSet?: boolean | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -91,7 +110,13 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly name: string
+    readonly key: string
+    readonly description?: string | null | undefined
+    readonly permissions?: ReadonlyArray<string> | null | undefined
+    readonly include_in_initial_role_set?: boolean | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -119,14 +144,16 @@ const GetParams_ = Schema.Struct({ organizationRoleId: required(PathSegment, "or
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly organizationRoleId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly organization_role_id: string }> = GetParams_
 
 /**
  * `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`)
@@ -158,7 +185,13 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly organizationRoleId: string
+  readonly name?: string | null | undefined
+  readonly key?: string | null | undefined
+  readonly description?: string | null | undefined
+  readonly permissions?: ReadonlyArray<string> | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -167,7 +200,13 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly organization_role_id: string
+    readonly name?: string | null | undefined
+    readonly key?: string | null | undefined
+    readonly description?: string | null | undefined
+    readonly permissions?: ReadonlyArray<string> | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -195,17 +234,17 @@ const DeleteParams_ = Schema.Struct({ organizationRoleId: required(PathSegment, 
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly organizationRoleId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly organization_role_id: string }> =
+  DeleteParams_
 
 /**
  * `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`)
@@ -241,7 +280,10 @@ const AssignPermissionParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface AssignPermissionParams extends Schema.Schema.Type<typeof AssignPermissionParams_> {}
+export interface AssignPermissionParams {
+  readonly organizationRoleId: string
+  readonly permissionId: string
+}
 /**
  * The params of `assignPermission`.
  *
@@ -250,7 +292,7 @@ export interface AssignPermissionParams extends Schema.Schema.Type<typeof Assign
  */
 export const AssignPermissionParams: Schema.Schema<
   AssignPermissionParams,
-  Schema.Schema.Encoded<typeof AssignPermissionParams_>
+  { readonly organization_role_id: string; readonly permission_id: string }
 > = AssignPermissionParams_
 
 /**
@@ -280,7 +322,10 @@ const RemovePermissionParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RemovePermissionParams extends Schema.Schema.Type<typeof RemovePermissionParams_> {}
+export interface RemovePermissionParams {
+  readonly organizationRoleId: string
+  readonly permissionId: string
+}
 /**
  * The params of `removePermission`.
  *
@@ -289,7 +334,7 @@ export interface RemovePermissionParams extends Schema.Schema.Type<typeof Remove
  */
 export const RemovePermissionParams: Schema.Schema<
   RemovePermissionParams,
-  Schema.Schema.Encoded<typeof RemovePermissionParams_>
+  { readonly organization_role_id: string; readonly permission_id: string }
 > = RemovePermissionParams_
 
 /**

@@ -39,14 +39,35 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly includeMembersCount?: boolean | undefined
+  readonly includeMissingMemberWithElevatedPermissions?: boolean | undefined
+  readonly query?: string | undefined
+  readonly userId?: ReadonlyArray<string> | undefined
+  readonly organizationId?: ReadonlyArray<string> | undefined
+  readonly orderBy?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly include_members_count?: boolean | undefined
+    readonly include_missing_member_with_elevated_permissions?: boolean | undefined
+    readonly query?: string | undefined
+    readonly user_id?: ReadonlyArray<string> | undefined
+    readonly organization_id?: ReadonlyArray<string> | undefined
+    readonly order_by?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /organizations` (`ListOrganizations`)
@@ -103,7 +124,16 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly createdBy?: string | null | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly publicMetadata?: { readonly [key: string]: unknown } | null | undefined
+  readonly slug?: string | null | undefined
+  readonly maxAllowedMemberships?: number | null | undefined
+  readonly createdAt?: string | null | undefined
+  readonly roleSetKey?: string | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -112,7 +142,16 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly name: string
+    readonly created_by?: string | null | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | null | undefined
+    readonly public_metadata?: { readonly [key: string]: unknown } | null | undefined
+    readonly slug?: string | null | undefined
+    readonly max_allowed_memberships?: number | null | undefined
+    readonly created_at?: string | null | undefined
+    readonly role_set_key?: string | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -153,14 +192,25 @@ const GetParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly organizationId: string
+  readonly includeMembersCount?: boolean | undefined
+  readonly includeMissingMemberWithElevatedPermissions?: boolean | undefined
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<
+  GetParams,
+  {
+    readonly organization_id: string
+    readonly include_members_count?: boolean | undefined
+    readonly include_missing_member_with_elevated_permissions?: boolean | undefined
+  }
+> = GetParams_
 
 /**
  * `GET /organizations/{organization_id}` (`GetOrganization`)
@@ -198,7 +248,15 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly organizationId: string
+  readonly name?: string | null | undefined
+  readonly slug?: string | null | undefined
+  readonly maxAllowedMemberships?: number | null | undefined
+  readonly adminDeleteEnabled?: boolean | null | undefined
+  readonly createdAt?: string | null | undefined
+  readonly roleSetKey?: string | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -207,7 +265,15 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly organization_id: string
+    readonly name?: string | null | undefined
+    readonly slug?: string | null | undefined
+    readonly max_allowed_memberships?: number | null | undefined
+    readonly admin_delete_enabled?: boolean | null | undefined
+    readonly created_at?: string | null | undefined
+    readonly role_set_key?: string | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -238,17 +304,16 @@ const DeleteParams_ = Schema.Struct({ organizationId: required(PathSegment, "org
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly organizationId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly organization_id: string }> = DeleteParams_
 
 /**
  * `DELETE /organizations/{organization_id}` (`DeleteOrganization`)
@@ -285,7 +350,11 @@ const ReplaceMetadataParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams_> {}
+export interface ReplaceMetadataParams {
+  readonly organizationId: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * The params of `replaceMetadata`.
  *
@@ -294,7 +363,11 @@ export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof Replace
  */
 export const ReplaceMetadataParams: Schema.Schema<
   ReplaceMetadataParams,
-  Schema.Schema.Encoded<typeof ReplaceMetadataParams_>
+  {
+    readonly organization_id: string
+    readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  }
 > = ReplaceMetadataParams_
 
 /**
@@ -326,7 +399,11 @@ const MergeMetadataParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface MergeMetadataParams extends Schema.Schema.Type<typeof MergeMetadataParams_> {}
+export interface MergeMetadataParams {
+  readonly organizationId: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * The params of `mergeMetadata`.
  *
@@ -335,7 +412,11 @@ export interface MergeMetadataParams extends Schema.Schema.Type<typeof MergeMeta
  */
 export const MergeMetadataParams: Schema.Schema<
   MergeMetadataParams,
-  Schema.Schema.Encoded<typeof MergeMetadataParams_>
+  {
+    readonly organization_id: string
+    readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+  }
 > = MergeMetadataParams_
 
 /**
@@ -367,7 +448,11 @@ const UploadLogoParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoParams_> {}
+export interface UploadLogoParams {
+  readonly organizationId: string
+  readonly uploaderUserId?: string | undefined
+  readonly file: Uint8Array | Blob
+}
 /**
  * The params of `uploadLogo`.
  *
@@ -376,7 +461,11 @@ export interface UploadLogoParams extends Schema.Schema.Type<typeof UploadLogoPa
  */
 export const UploadLogoParams: Schema.Schema<
   UploadLogoParams,
-  Schema.Schema.Encoded<typeof UploadLogoParams_>
+  {
+    readonly organization_id: string
+    readonly uploader_user_id?: string | undefined
+    readonly file: Uint8Array | Blob
+  }
 > = UploadLogoParams_
 
 /**
@@ -404,17 +493,17 @@ const DeleteLogoParams_ = Schema.Struct({ organizationId: required(PathSegment, 
  * @since 0.1.0
  * @category params
  */
-export interface DeleteLogoParams extends Schema.Schema.Type<typeof DeleteLogoParams_> {}
+export interface DeleteLogoParams {
+  readonly organizationId: string
+}
 /**
  * The params of `deleteLogo`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteLogoParams: Schema.Schema<
-  DeleteLogoParams,
-  Schema.Schema.Encoded<typeof DeleteLogoParams_>
-> = DeleteLogoParams_
+export const DeleteLogoParams: Schema.Schema<DeleteLogoParams, { readonly organization_id: string }> =
+  DeleteLogoParams_
 
 /**
  * `DELETE /organizations/{organization_id}/logo` (`DeleteOrganizationLogo`)
@@ -442,8 +531,9 @@ const GetBillingSubscriptionParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface GetBillingSubscriptionParams
-  extends Schema.Schema.Type<typeof GetBillingSubscriptionParams_> {}
+export interface GetBillingSubscriptionParams {
+  readonly organizationId: string
+}
 /**
  * The params of `getBillingSubscription`.
  *
@@ -452,7 +542,7 @@ export interface GetBillingSubscriptionParams
  */
 export const GetBillingSubscriptionParams: Schema.Schema<
   GetBillingSubscriptionParams,
-  Schema.Schema.Encoded<typeof GetBillingSubscriptionParams_>
+  { readonly organization_id: string }
 > = GetBillingSubscriptionParams_
 
 /**
@@ -481,8 +571,9 @@ const GetBillingCreditBalanceParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface GetBillingCreditBalanceParams
-  extends Schema.Schema.Type<typeof GetBillingCreditBalanceParams_> {}
+export interface GetBillingCreditBalanceParams {
+  readonly organizationId: string
+}
 /**
  * The params of `getBillingCreditBalance`.
  *
@@ -491,7 +582,7 @@ export interface GetBillingCreditBalanceParams
  */
 export const GetBillingCreditBalanceParams: Schema.Schema<
   GetBillingCreditBalanceParams,
-  Schema.Schema.Encoded<typeof GetBillingCreditBalanceParams_>
+  { readonly organization_id: string }
 > = GetBillingCreditBalanceParams_
 
 /**
@@ -525,8 +616,14 @@ const AdjustBillingCreditBalanceParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface AdjustBillingCreditBalanceParams
-  extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams_> {}
+export interface AdjustBillingCreditBalanceParams {
+  readonly organizationId: string
+  readonly amount: number
+  readonly action: "increase" | "decrease"
+  readonly currency?: string | undefined
+  readonly idempotencyKey: string
+  readonly note?: string | undefined
+}
 /**
  * The params of `adjustBillingCreditBalance`.
  *
@@ -535,7 +632,14 @@ export interface AdjustBillingCreditBalanceParams
  */
 export const AdjustBillingCreditBalanceParams: Schema.Schema<
   AdjustBillingCreditBalanceParams,
-  Schema.Schema.Encoded<typeof AdjustBillingCreditBalanceParams_>
+  {
+    readonly organization_id: string
+    readonly amount: number
+    readonly action: "increase" | "decrease"
+    readonly currency?: string | undefined
+    readonly idempotency_key: string
+    readonly note?: string | undefined
+  }
 > = AdjustBillingCreditBalanceParams_
 
 /**

@@ -23,7 +23,13 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly userId: string
+  readonly phoneNumber: string
+  readonly verified?: boolean | null | undefined
+  readonly primary?: boolean | null | undefined
+  readonly reservedForSecondFactor?: boolean | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -32,7 +38,13 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly user_id: string
+    readonly phone_number: string
+    readonly verified?: boolean | null | undefined
+    readonly primary?: boolean | null | undefined
+    readonly reserved_for_second_factor?: boolean | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -60,14 +72,16 @@ const GetParams_ = Schema.Struct({ phoneNumberId: required(PathSegment, "phone_n
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly phoneNumberId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly phone_number_id: string }> = GetParams_
 
 /**
  * `GET /phone_numbers/{phone_number_id}` (`GetPhoneNumber`)
@@ -98,7 +112,12 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly phoneNumberId: string
+  readonly verified?: boolean | null | undefined
+  readonly primary?: boolean | null | undefined
+  readonly reservedForSecondFactor?: boolean | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -107,7 +126,12 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly phone_number_id: string
+    readonly verified?: boolean | null | undefined
+    readonly primary?: boolean | null | undefined
+    readonly reserved_for_second_factor?: boolean | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -135,17 +159,16 @@ const DeleteParams_ = Schema.Struct({ phoneNumberId: required(PathSegment, "phon
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly phoneNumberId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly phone_number_id: string }> = DeleteParams_
 
 /**
  * `DELETE /phone_numbers/{phone_number_id}` (`DeletePhoneNumber`)
@@ -178,7 +201,9 @@ const PrepareVerificationParams_ = Schema.Struct({ phoneNumberId: required(PathS
  * @since 0.1.0
  * @category params
  */
-export interface PrepareVerificationParams extends Schema.Schema.Type<typeof PrepareVerificationParams_> {}
+export interface PrepareVerificationParams {
+  readonly phoneNumberId: string
+}
 /**
  * The params of `prepareVerification`.
  *
@@ -187,7 +212,7 @@ export interface PrepareVerificationParams extends Schema.Schema.Type<typeof Pre
  */
 export const PrepareVerificationParams: Schema.Schema<
   PrepareVerificationParams,
-  Schema.Schema.Encoded<typeof PrepareVerificationParams_>
+  { readonly phone_number_id: string }
 > = PrepareVerificationParams_
 
 const PrepareVerificationResponse_ = withCompiledDecode(
@@ -270,7 +295,11 @@ const AttemptVerificationParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface AttemptVerificationParams extends Schema.Schema.Type<typeof AttemptVerificationParams_> {}
+export interface AttemptVerificationParams {
+  readonly phoneNumberId: string
+  readonly verificationId: string
+  readonly code: string
+}
 /**
  * The params of `attemptVerification`.
  *
@@ -279,7 +308,7 @@ export interface AttemptVerificationParams extends Schema.Schema.Type<typeof Att
  */
 export const AttemptVerificationParams: Schema.Schema<
   AttemptVerificationParams,
-  Schema.Schema.Encoded<typeof AttemptVerificationParams_>
+  { readonly phone_number_id: string; readonly verification_id: string; readonly code: string }
 > = AttemptVerificationParams_
 
 /**
@@ -314,7 +343,11 @@ const ReplaceForUserParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceForUserParams_> {}
+export interface ReplaceForUserParams {
+  readonly userId: string
+  readonly phoneNumber: string
+  readonly identificationStatus?: "verified" | "reserved" | "unverified" | undefined
+}
 /**
  * The params of `replaceForUser`.
  *
@@ -323,7 +356,11 @@ export interface ReplaceForUserParams extends Schema.Schema.Type<typeof ReplaceF
  */
 export const ReplaceForUserParams: Schema.Schema<
   ReplaceForUserParams,
-  Schema.Schema.Encoded<typeof ReplaceForUserParams_>
+  {
+    readonly user_id: string
+    readonly phone_number: string
+    readonly identification_status?: "verified" | "reserved" | "unverified" | undefined
+  }
 > = ReplaceForUserParams_
 
 /**

@@ -19,7 +19,10 @@ const VerifyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams_> {}
+export interface VerifyParams {
+  readonly domainId?: string | undefined
+  readonly proxyUrl?: string | undefined
+}
 /**
  * The params of `verify`.
  *
@@ -28,7 +31,7 @@ export interface VerifyParams extends Schema.Schema.Type<typeof VerifyParams_> {
  */
 export const VerifyParams: Schema.Schema<
   VerifyParams,
-  Schema.Schema.Encoded<typeof VerifyParams_>
+  { readonly domain_id?: string | undefined; readonly proxy_url?: string | undefined }
 > = VerifyParams_
 
 /**

@@ -23,14 +23,25 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /redirect_urls` (`ListRedirectURLs`)
@@ -70,17 +81,16 @@ const CreateParams_ = Schema.Struct({ url: WireString })
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly url: string
+}
 /**
  * The params of `create`.
  *
  * @since 0.1.0
  * @category params
  */
-export const CreateParams: Schema.Schema<
-  CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
-> = CreateParams_
+export const CreateParams: Schema.Schema<CreateParams, { readonly url: string }> = CreateParams_
 
 /**
  * `POST /redirect_urls` (`CreateRedirectURL`)
@@ -107,14 +117,16 @@ const GetParams_ = Schema.Struct({ id: PathSegment })
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly id: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly id: string }> = GetParams_
 
 /**
  * `GET /redirect_urls/{id}` (`GetRedirectURL`)
@@ -140,17 +152,16 @@ const DeleteParams_ = Schema.Struct({ id: PathSegment })
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly id: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly id: string }> = DeleteParams_
 
 /**
  * `DELETE /redirect_urls/{id}` (`DeleteRedirectURL`)

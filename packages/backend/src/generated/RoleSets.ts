@@ -24,14 +24,27 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly query?: string | undefined
+  readonly orderBy?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly query?: string | undefined
+    readonly order_by?: string | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /role_sets` (`ListRoleSets`)
@@ -84,7 +97,15 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly key?: string | undefined
+  readonly description?: string | null | undefined
+  readonly defaultRoleKey: string
+  readonly creatorRoleKey: string
+  readonly type?: "initial" | "custom" | undefined
+  readonly roles: ReadonlyArray<string>
+}
 /**
  * The params of `create`.
  *
@@ -93,7 +114,15 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly name: string
+    readonly key?: string | undefined
+    readonly description?: string | null | undefined
+    readonly default_role_key: string
+    readonly creator_role_key: string
+    readonly type?: "initial" | "custom" | undefined
+    readonly roles: ReadonlyArray<string>
+  }
 > = CreateParams_
 
 /**
@@ -124,14 +153,16 @@ const GetParams_ = Schema.Struct({ roleSetKeyOrId: required(PathSegment, "role_s
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly roleSetKeyOrId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly role_set_key_or_id: string }> = GetParams_
 
 /**
  * `GET /role_sets/{role_set_key_or_id}` (`GetRoleSet`)
@@ -165,7 +196,15 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly roleSetKeyOrId: string
+  readonly name?: string | null | undefined
+  readonly key?: string | null | undefined
+  readonly description?: string | null | undefined
+  readonly type?: "initial" | null | undefined
+  readonly defaultRoleKey?: string | null | undefined
+  readonly creatorRoleKey?: string | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -174,7 +213,15 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly role_set_key_or_id: string
+    readonly name?: string | null | undefined
+    readonly key?: string | null | undefined
+    readonly description?: string | null | undefined
+    readonly type?: "initial" | null | undefined
+    readonly default_role_key?: string | null | undefined
+    readonly creator_role_key?: string | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -212,7 +259,11 @@ const ReplaceParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceParams extends Schema.Schema.Type<typeof ReplaceParams_> {}
+export interface ReplaceParams {
+  readonly roleSetKeyOrId: string
+  readonly destRoleSetKey: string
+  readonly reassignmentMappings?: { readonly [x: string]: string } | undefined
+}
 /**
  * The params of `replace`.
  *
@@ -221,7 +272,11 @@ export interface ReplaceParams extends Schema.Schema.Type<typeof ReplaceParams_>
  */
 export const ReplaceParams: Schema.Schema<
   ReplaceParams,
-  Schema.Schema.Encoded<typeof ReplaceParams_>
+  {
+    readonly role_set_key_or_id: string
+    readonly dest_role_set_key: string
+    readonly reassignment_mappings?: { readonly [x: string]: string } | undefined
+  }
 > = ReplaceParams_
 
 /**
@@ -254,7 +309,12 @@ const AddRolesParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface AddRolesParams extends Schema.Schema.Type<typeof AddRolesParams_> {}
+export interface AddRolesParams {
+  readonly roleSetKeyOrId: string
+  readonly roleKeys: ReadonlyArray<string>
+  readonly defaultRoleKey?: string | undefined
+  readonly creatorRoleKey?: string | undefined
+}
 /**
  * The params of `addRoles`.
  *
@@ -263,7 +323,12 @@ export interface AddRolesParams extends Schema.Schema.Type<typeof AddRolesParams
  */
 export const AddRolesParams: Schema.Schema<
   AddRolesParams,
-  Schema.Schema.Encoded<typeof AddRolesParams_>
+  {
+    readonly role_set_key_or_id: string
+    readonly role_keys: ReadonlyArray<string>
+    readonly default_role_key?: string | undefined
+    readonly creator_role_key?: string | undefined
+  }
 > = AddRolesParams_
 
 /**
@@ -295,7 +360,11 @@ const ReplaceRoleParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceRoleParams extends Schema.Schema.Type<typeof ReplaceRoleParams_> {}
+export interface ReplaceRoleParams {
+  readonly roleSetKeyOrId: string
+  readonly roleKey: string
+  readonly toRoleKey: string
+}
 /**
  * The params of `replaceRole`.
  *
@@ -304,7 +373,7 @@ export interface ReplaceRoleParams extends Schema.Schema.Type<typeof ReplaceRole
  */
 export const ReplaceRoleParams: Schema.Schema<
   ReplaceRoleParams,
-  Schema.Schema.Encoded<typeof ReplaceRoleParams_>
+  { readonly role_set_key_or_id: string; readonly role_key: string; readonly to_role_key: string }
 > = ReplaceRoleParams_
 
 /**

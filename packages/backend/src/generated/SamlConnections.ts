@@ -32,14 +32,29 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly query?: string | undefined
+  readonly orderBy?: string | undefined
+  readonly organizationId?: ReadonlyArray<string> | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly query?: string | undefined
+    readonly order_by?: string | undefined
+    readonly organization_id?: ReadonlyArray<string> | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /saml_connections` (`ListSAMLConnections`)
@@ -112,7 +127,32 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly name: string
+  readonly domain?: string | undefined
+  readonly domains?: ReadonlyArray<string> | undefined
+  readonly provider: "saml_custom" | "saml_okta" | "saml_google" | "saml_microsoft"
+  readonly idpEntityId?: string | null | undefined
+  readonly idpSsoUrl?: string | null | undefined
+  readonly idpCertificate?: string | null | undefined
+  readonly idpMetadataUrl?: string | null | undefined
+  readonly idpMetadata?: string | null | undefined
+  readonly organizationId?: string | null | undefined
+  readonly attributeMapping?:
+    | {
+        readonly userId?: string | undefined
+        readonly emailAddress?: string | undefined
+        readonly firstName?: string | undefined
+        readonly lastName?: string | undefined
+      }
+    | null
+    | undefined
+  readonly forceAuthn?: boolean | undefined
+  readonly loginHint?:
+    | { readonly mode: "email_address" | "custom_attribute" | "off"; readonly source?: string | undefined }
+    | null
+    | undefined
+}
 /**
  * The params of `create`.
  *
@@ -121,7 +161,32 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly name: string
+    readonly domain?: string | undefined
+    readonly domains?: ReadonlyArray<string> | undefined
+    readonly provider: "saml_custom" | "saml_okta" | "saml_google" | "saml_microsoft"
+    readonly idp_entity_id?: string | null | undefined
+    readonly idp_sso_url?: string | null | undefined
+    readonly idp_certificate?: string | null | undefined
+    readonly idp_metadata_url?: string | null | undefined
+    readonly idp_metadata?: string | null | undefined
+    readonly organization_id?: string | null | undefined
+    readonly attribute_mapping?:
+      | {
+          readonly user_id?: string | undefined
+          readonly email_address?: string | undefined
+          readonly first_name?: string | undefined
+          readonly last_name?: string | undefined
+        }
+      | null
+      | undefined
+    readonly force_authn?: boolean | undefined
+    readonly login_hint?:
+      | { readonly mode: "email_address" | "custom_attribute" | "off"; readonly source?: string | undefined }
+      | null
+      | undefined
+  }
 > = CreateParams_
 
 /**
@@ -153,14 +218,16 @@ const GetParams_ = Schema.Struct({ samlConnectionId: required(PathSegment, "saml
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly samlConnectionId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly saml_connection_id: string }> = GetParams_
 
 /**
  * `GET /saml_connections/{saml_connection_id}` (`GetSAMLConnection`)
@@ -222,7 +289,39 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly samlConnectionId: string
+  readonly name?: string | null | undefined
+  readonly domain?: string | null | undefined
+  readonly domains?: ReadonlyArray<string> | null | undefined
+  readonly idpEntityId?: string | null | undefined
+  readonly idpSsoUrl?: string | null | undefined
+  readonly idpCertificate?: string | null | undefined
+  readonly idpMetadataUrl?: string | null | undefined
+  readonly idpMetadata?: string | null | undefined
+  readonly organizationId?: string | null | undefined
+  readonly attributeMapping?:
+    | {
+        readonly userId?: string | undefined
+        readonly emailAddress?: string | undefined
+        readonly firstName?: string | undefined
+        readonly lastName?: string | undefined
+      }
+    | null
+    | undefined
+  readonly active?: boolean | null | undefined
+  readonly syncUserAttributes?: boolean | null | undefined
+  readonly allowSubdomains?: boolean | null | undefined
+  readonly allowIdpInitiated?: boolean | null | undefined
+  readonly disableAdditionalIdentifications?: boolean | null | undefined
+  readonly allowOrganizationAccountLinking?: boolean | null | undefined
+  readonly forceAuthn?: boolean | undefined
+  readonly loginHint?:
+    | { readonly mode: "email_address" | "custom_attribute" | "off"; readonly source?: string | undefined }
+    | null
+    | undefined
+  readonly consentVerifiedDomainsDeletion?: boolean | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -231,7 +330,39 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly saml_connection_id: string
+    readonly name?: string | null | undefined
+    readonly domain?: string | null | undefined
+    readonly domains?: ReadonlyArray<string> | null | undefined
+    readonly idp_entity_id?: string | null | undefined
+    readonly idp_sso_url?: string | null | undefined
+    readonly idp_certificate?: string | null | undefined
+    readonly idp_metadata_url?: string | null | undefined
+    readonly idp_metadata?: string | null | undefined
+    readonly organization_id?: string | null | undefined
+    readonly attribute_mapping?:
+      | {
+          readonly user_id?: string | undefined
+          readonly email_address?: string | undefined
+          readonly first_name?: string | undefined
+          readonly last_name?: string | undefined
+        }
+      | null
+      | undefined
+    readonly active?: boolean | null | undefined
+    readonly sync_user_attributes?: boolean | null | undefined
+    readonly allow_subdomains?: boolean | null | undefined
+    readonly allow_idp_initiated?: boolean | null | undefined
+    readonly disable_additional_identifications?: boolean | null | undefined
+    readonly allow_organization_account_linking?: boolean | null | undefined
+    readonly force_authn?: boolean | undefined
+    readonly login_hint?:
+      | { readonly mode: "email_address" | "custom_attribute" | "off"; readonly source?: string | undefined }
+      | null
+      | undefined
+    readonly consent_verified_domains_deletion?: boolean | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -260,17 +391,17 @@ const DeleteParams_ = Schema.Struct({ samlConnectionId: required(PathSegment, "s
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly samlConnectionId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly saml_connection_id: string }> =
+  DeleteParams_
 
 /**
  * `DELETE /saml_connections/{saml_connection_id}` (`DeleteSAMLConnection`)

@@ -23,14 +23,20 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  { readonly limit?: number | undefined; readonly offset?: number | undefined }
+> = ListParams_
 
 const ListResponse_ = withCompiledDecode(
   Schema.Struct({ data: Models.SCIMDirectories, totalCount: required(Schema.Number, "total_count") })
@@ -120,7 +126,19 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly enterpriseConnectionId: string
+  readonly name?: string | undefined
+  readonly provider: string
+  readonly groupRoleMappings?:
+    | ReadonlyArray<{
+        readonly scimGroupId: string
+        readonly scimGroupDisplayName?: string | undefined
+        readonly roleId: string
+        readonly precedence?: number | undefined
+      }>
+    | undefined
+}
 /**
  * The params of `create`.
  *
@@ -129,7 +147,19 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly enterprise_connection_id: string
+    readonly name?: string | undefined
+    readonly provider: string
+    readonly group_role_mappings?:
+      | ReadonlyArray<{
+          readonly scim_group_id: string
+          readonly scim_group_display_name?: string | undefined
+          readonly role_id: string
+          readonly precedence?: number | undefined
+        }>
+      | undefined
+  }
 > = CreateParams_
 
 /**
@@ -157,14 +187,16 @@ const GetParams_ = Schema.Struct({ scimDirectoryId: required(PathSegment, "scim_
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly scimDirectoryId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly scim_directory_id: string }> = GetParams_
 
 /**
  * `GET /scim_directories/{scim_directory_id}` (`GetSCIMDirectory`)
@@ -200,7 +232,14 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly scimDirectoryId: string
+  readonly name?: string | undefined
+  readonly enabled?: boolean | undefined
+  readonly provider?: string | undefined
+  readonly attributeMapping?: { readonly [x: string]: string | null } | undefined
+  readonly groupRoleMappingEnabled?: boolean | undefined
+}
 /**
  * The params of `update`.
  *
@@ -209,7 +248,14 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly scim_directory_id: string
+    readonly name?: string | undefined
+    readonly enabled?: boolean | undefined
+    readonly provider?: string | undefined
+    readonly attribute_mapping?: { readonly [x: string]: string | null } | undefined
+    readonly group_role_mapping_enabled?: boolean | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -237,17 +283,16 @@ const DeleteParams_ = Schema.Struct({ scimDirectoryId: required(PathSegment, "sc
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly scimDirectoryId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly scim_directory_id: string }> = DeleteParams_
 
 /**
  * `DELETE /scim_directories/{scim_directory_id}` (`DeleteSCIMDirectory`)
@@ -280,17 +325,17 @@ const RotateApiKeyParams_ = Schema.Struct({ scimDirectoryId: required(PathSegmen
  * @since 0.1.0
  * @category params
  */
-export interface RotateApiKeyParams extends Schema.Schema.Type<typeof RotateApiKeyParams_> {}
+export interface RotateApiKeyParams {
+  readonly scimDirectoryId: string
+}
 /**
  * The params of `rotateApiKey`.
  *
  * @since 0.1.0
  * @category params
  */
-export const RotateApiKeyParams: Schema.Schema<
-  RotateApiKeyParams,
-  Schema.Schema.Encoded<typeof RotateApiKeyParams_>
-> = RotateApiKeyParams_
+export const RotateApiKeyParams: Schema.Schema<RotateApiKeyParams, { readonly scim_directory_id: string }> =
+  RotateApiKeyParams_
 
 /**
  * `POST /scim_directories/{scim_directory_id}/rotate_api_key` (`RotateSCIMDirectoryAPIKey`)
@@ -318,8 +363,9 @@ const ListGroupRoleMappingsParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ListGroupRoleMappingsParams
-  extends Schema.Schema.Type<typeof ListGroupRoleMappingsParams_> {}
+export interface ListGroupRoleMappingsParams {
+  readonly scimDirectoryId: string
+}
 /**
  * The params of `listGroupRoleMappings`.
  *
@@ -328,7 +374,7 @@ export interface ListGroupRoleMappingsParams
  */
 export const ListGroupRoleMappingsParams: Schema.Schema<
   ListGroupRoleMappingsParams,
-  Schema.Schema.Encoded<typeof ListGroupRoleMappingsParams_>
+  { readonly scim_directory_id: string }
 > = ListGroupRoleMappingsParams_
 
 const ListGroupRoleMappingsResponse_ = withCompiledDecode(
@@ -394,8 +440,12 @@ const CreateGroupRoleMappingParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateGroupRoleMappingParams
-  extends Schema.Schema.Type<typeof CreateGroupRoleMappingParams_> {}
+export interface CreateGroupRoleMappingParams {
+  readonly scimDirectoryId: string
+  readonly scimGroupId: string
+  readonly roleId: string
+  readonly precedence?: number | undefined
+}
 /**
  * The params of `createGroupRoleMapping`.
  *
@@ -404,7 +454,12 @@ export interface CreateGroupRoleMappingParams
  */
 export const CreateGroupRoleMappingParams: Schema.Schema<
   CreateGroupRoleMappingParams,
-  Schema.Schema.Encoded<typeof CreateGroupRoleMappingParams_>
+  {
+    readonly scim_directory_id: string
+    readonly scim_group_id: string
+    readonly role_id: string
+    readonly precedence?: number | undefined
+  }
 > = CreateGroupRoleMappingParams_
 
 /**
@@ -443,8 +498,10 @@ const ReplaceGroupRoleMappingsParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceGroupRoleMappingsParams
-  extends Schema.Schema.Type<typeof ReplaceGroupRoleMappingsParams_> {}
+export interface ReplaceGroupRoleMappingsParams {
+  readonly scimDirectoryId: string
+  readonly mappings: ReadonlyArray<{ readonly scimGroupId: string; readonly roleId: string }>
+}
 /**
  * The params of `replaceGroupRoleMappings`.
  *
@@ -453,7 +510,10 @@ export interface ReplaceGroupRoleMappingsParams
  */
 export const ReplaceGroupRoleMappingsParams: Schema.Schema<
   ReplaceGroupRoleMappingsParams,
-  Schema.Schema.Encoded<typeof ReplaceGroupRoleMappingsParams_>
+  {
+    readonly scim_directory_id: string
+    readonly mappings: ReadonlyArray<{ readonly scim_group_id: string; readonly role_id: string }>
+  }
 > = ReplaceGroupRoleMappingsParams_
 
 /**
@@ -484,8 +544,10 @@ const DeleteGroupRoleMappingParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteGroupRoleMappingParams
-  extends Schema.Schema.Type<typeof DeleteGroupRoleMappingParams_> {}
+export interface DeleteGroupRoleMappingParams {
+  readonly scimDirectoryId: string
+  readonly mappingId: string
+}
 /**
  * The params of `deleteGroupRoleMapping`.
  *
@@ -494,7 +556,7 @@ export interface DeleteGroupRoleMappingParams
  */
 export const DeleteGroupRoleMappingParams: Schema.Schema<
   DeleteGroupRoleMappingParams,
-  Schema.Schema.Encoded<typeof DeleteGroupRoleMappingParams_>
+  { readonly scim_directory_id: string; readonly mapping_id: string }
 > = DeleteGroupRoleMappingParams_
 
 const DeleteGroupRoleMappingResponse_ = withCompiledDecode(

@@ -36,14 +36,47 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly clientId?: string | undefined
+  readonly userId?: string | undefined
+  readonly status?:
+    | "abandoned"
+    | "active"
+    | "ended"
+    | "expired"
+    | "removed"
+    | "replaced"
+    | "revoked"
+    | undefined
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly client_id?: string | undefined
+    readonly user_id?: string | undefined
+    readonly status?:
+      | "abandoned"
+      | "active"
+      | "ended"
+      | "expired"
+      | "removed"
+      | "replaced"
+      | "revoked"
+      | undefined
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /sessions` (`GetSessionList`)
@@ -87,7 +120,10 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly userId: string
+  readonly activeOrganizationId?: string | undefined
+}
 /**
  * The params of `create`.
  *
@@ -96,7 +132,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  { readonly user_id: string; readonly active_organization_id?: string | undefined }
 > = CreateParams_
 
 /**
@@ -124,14 +160,16 @@ const GetParams_ = Schema.Struct({ sessionId: required(PathSegment, "session_id"
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly sessionId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly session_id: string }> = GetParams_
 
 /**
  * `GET /sessions/{session_id}` (`GetSession`)
@@ -165,7 +203,15 @@ const RefreshParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RefreshParams extends Schema.Schema.Type<typeof RefreshParams_> {}
+export interface RefreshParams {
+  readonly sessionId: string
+  readonly expiredToken: string
+  readonly refreshToken: string
+  readonly requestOrigin: string
+  readonly requestHeaders?: { readonly [key: string]: unknown } | null | undefined
+  readonly format?: "token" | "cookie" | null | undefined
+  readonly requestOriginatingIp?: string | null | undefined
+}
 /**
  * The params of `refresh`.
  *
@@ -174,7 +220,15 @@ export interface RefreshParams extends Schema.Schema.Type<typeof RefreshParams_>
  */
 export const RefreshParams: Schema.Schema<
   RefreshParams,
-  Schema.Schema.Encoded<typeof RefreshParams_>
+  {
+    readonly session_id: string
+    readonly expired_token: string
+    readonly refresh_token: string
+    readonly request_origin: string
+    readonly request_headers?: { readonly [key: string]: unknown } | null | undefined
+    readonly format?: "token" | "cookie" | null | undefined
+    readonly request_originating_ip?: string | null | undefined
+  }
 > = RefreshParams_
 
 /**
@@ -205,17 +259,16 @@ const RevokeParams_ = Schema.Struct({ sessionId: required(PathSegment, "session_
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+export interface RevokeParams {
+  readonly sessionId: string
+}
 /**
  * The params of `revoke`.
  *
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams: Schema.Schema<
-  RevokeParams,
-  Schema.Schema.Encoded<typeof RevokeParams_>
-> = RevokeParams_
+export const RevokeParams: Schema.Schema<RevokeParams, { readonly session_id: string }> = RevokeParams_
 
 /**
  * `POST /sessions/{session_id}/revoke` (`RevokeSession`)
@@ -244,7 +297,10 @@ const CreateTokenParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateTokenParams_> {}
+export interface CreateTokenParams {
+  readonly sessionId: string
+  readonly expiresInSeconds?: number | null | undefined
+}
 /**
  * The params of `createToken`.
  *
@@ -253,7 +309,7 @@ export interface CreateTokenParams extends Schema.Schema.Type<typeof CreateToken
  */
 export const CreateTokenParams: Schema.Schema<
   CreateTokenParams,
-  Schema.Schema.Encoded<typeof CreateTokenParams_>
+  { readonly session_id: string; readonly expires_in_seconds?: number | null | undefined }
 > = CreateTokenParams_
 
 const CreateTokenResponse_ = withCompiledDecode(
@@ -320,8 +376,11 @@ const CreateTokenFromTemplateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateTokenFromTemplateParams
-  extends Schema.Schema.Type<typeof CreateTokenFromTemplateParams_> {}
+export interface CreateTokenFromTemplateParams {
+  readonly sessionId: string
+  readonly templateName: string
+  readonly expiresInSeconds?: number | null | undefined
+}
 /**
  * The params of `createTokenFromTemplate`.
  *
@@ -330,7 +389,11 @@ export interface CreateTokenFromTemplateParams
  */
 export const CreateTokenFromTemplateParams: Schema.Schema<
   CreateTokenFromTemplateParams,
-  Schema.Schema.Encoded<typeof CreateTokenFromTemplateParams_>
+  {
+    readonly session_id: string
+    readonly template_name: string
+    readonly expires_in_seconds?: number | null | undefined
+  }
 > = CreateTokenFromTemplateParams_
 
 /**

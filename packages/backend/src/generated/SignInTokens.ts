@@ -20,7 +20,11 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly userId: string
+  readonly orgId?: string | null | undefined
+  readonly expiresInSeconds?: number | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -29,7 +33,11 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly user_id: string
+    readonly org_id?: string | null | undefined
+    readonly expires_in_seconds?: number | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -60,17 +68,16 @@ const RevokeParams_ = Schema.Struct({ signInTokenId: required(PathSegment, "sign
  * @since 0.1.0
  * @category params
  */
-export interface RevokeParams extends Schema.Schema.Type<typeof RevokeParams_> {}
+export interface RevokeParams {
+  readonly signInTokenId: string
+}
 /**
  * The params of `revoke`.
  *
  * @since 0.1.0
  * @category params
  */
-export const RevokeParams: Schema.Schema<
-  RevokeParams,
-  Schema.Schema.Encoded<typeof RevokeParams_>
-> = RevokeParams_
+export const RevokeParams: Schema.Schema<RevokeParams, { readonly sign_in_token_id: string }> = RevokeParams_
 
 /**
  * `POST /sign_in_tokens/{sign_in_token_id}/revoke` (`RevokeSignInToken`)

@@ -16,14 +16,16 @@ const GetParams_ = Schema.Struct({ id: PathSegment })
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly id: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly id: string }> = GetParams_
 
 /**
  * `GET /sign_ups/{id}` (`GetSignUp`)
@@ -53,7 +55,11 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly id: string
+  readonly externalId?: string | null | undefined
+  readonly customAction?: boolean | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -62,7 +68,11 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly id: string
+    readonly external_id?: string | null | undefined
+    readonly custom_action?: boolean | null | undefined
+  }
 > = UpdateParams_
 
 /**

@@ -15,17 +15,14 @@ const CreateParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {}
 /**
  * The params of `create`.
  *
  * @since 0.1.0
  * @category params
  */
-export const CreateParams: Schema.Schema<
-  CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
-> = CreateParams_
+export const CreateParams: Schema.Schema<CreateParams, {}> = CreateParams_
 
 /**
  * `POST /testing_tokens` (`CreateTestingToken`)

@@ -56,14 +56,71 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly emailAddress?: ReadonlyArray<string> | undefined
+  readonly phoneNumber?: ReadonlyArray<string> | undefined
+  readonly externalId?: ReadonlyArray<string> | undefined
+  readonly username?: ReadonlyArray<string> | undefined
+  readonly web3Wallet?: ReadonlyArray<string> | undefined
+  readonly userId?: ReadonlyArray<string> | undefined
+  readonly organizationId?: ReadonlyArray<string> | undefined
+  readonly query?: string | undefined
+  readonly emailAddressQuery?: string | undefined
+  readonly phoneNumberQuery?: string | undefined
+  readonly usernameQuery?: string | undefined
+  readonly nameQuery?: string | undefined
+  readonly banned?: boolean | undefined
+  readonly lastActiveAtBefore?: number | undefined
+  readonly lastActiveAtAfter?: number | undefined
+  readonly lastActiveAtSince?: number | undefined
+  readonly createdAtBefore?: number | undefined
+  readonly createdAtAfter?: number | undefined
+  readonly lastSignInAtBefore?: number | undefined
+  readonly lastSignInAtAfter?: number | undefined
+  readonly provider?: string | undefined
+  readonly providerUserId?: ReadonlyArray<string> | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly startingAfter?: string | undefined
+  readonly orderBy?: string | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly email_address?: ReadonlyArray<string> | undefined
+    readonly phone_number?: ReadonlyArray<string> | undefined
+    readonly external_id?: ReadonlyArray<string> | undefined
+    readonly username?: ReadonlyArray<string> | undefined
+    readonly web3_wallet?: ReadonlyArray<string> | undefined
+    readonly user_id?: ReadonlyArray<string> | undefined
+    readonly organization_id?: ReadonlyArray<string> | undefined
+    readonly query?: string | undefined
+    readonly email_address_query?: string | undefined
+    readonly phone_number_query?: string | undefined
+    readonly username_query?: string | undefined
+    readonly name_query?: string | undefined
+    readonly banned?: boolean | undefined
+    readonly last_active_at_before?: number | undefined
+    readonly last_active_at_after?: number | undefined
+    readonly last_active_at_since?: number | undefined
+    readonly created_at_before?: number | undefined
+    readonly created_at_after?: number | undefined
+    readonly last_sign_in_at_before?: number | undefined
+    readonly last_sign_in_at_after?: number | undefined
+    readonly provider?: string | undefined
+    readonly provider_user_id?: ReadonlyArray<string> | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly starting_after?: string | undefined
+    readonly order_by?: string | undefined
+  }
+> = ListParams_
 
 /**
  * `GET /users` (`GetUserList`)
@@ -144,7 +201,38 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly externalId?: string | null | undefined
+  readonly firstName?: string | null | undefined
+  readonly lastName?: string | null | undefined
+  readonly locale?: string | null | undefined
+  readonly emailAddress?: ReadonlyArray<string> | undefined
+  readonly emailAddressIdentificationStatus?: ReadonlyArray<"verified" | "reserved"> | undefined
+  readonly phoneNumber?: ReadonlyArray<string> | undefined
+  readonly phoneNumberIdentificationStatus?: ReadonlyArray<"verified" | "reserved"> | undefined
+  readonly web3Wallet?: ReadonlyArray<string> | undefined
+  readonly username?: string | null | undefined
+  readonly password?: string | null | undefined
+  readonly passwordDigest?: string | null | undefined
+  readonly passwordHasher?: string | undefined
+  readonly skipPasswordChecks?: boolean | null | undefined
+  readonly skipPasswordRequirement?: boolean | null | undefined
+  readonly totpSecret?: string | null | undefined
+  readonly backupCodes?: ReadonlyArray<string> | undefined
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly unsafeMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly deleteSelfEnabled?: boolean | null | undefined
+  readonly legalAcceptedAt?: string | null | undefined
+  readonly skipLegalChecks?: boolean | null | undefined
+  readonly skipUserRequirement?: boolean | null | undefined
+  readonly createOrganizationEnabled?: boolean | null | undefined
+  readonly createOrganizationsLimit?: number | null | undefined
+  readonly createdAt?: string | null | undefined
+  readonly bypassClientTrust?: boolean | null | undefined
+  readonly banned?: boolean | null | undefined
+  readonly locked?: boolean | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -153,7 +241,38 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  {
+    readonly external_id?: string | null | undefined
+    readonly first_name?: string | null | undefined
+    readonly last_name?: string | null | undefined
+    readonly locale?: string | null | undefined
+    readonly email_address?: ReadonlyArray<string> | undefined
+    readonly email_address_identification_status?: ReadonlyArray<"verified" | "reserved"> | undefined
+    readonly phone_number?: ReadonlyArray<string> | undefined
+    readonly phone_number_identification_status?: ReadonlyArray<"verified" | "reserved"> | undefined
+    readonly web3_wallet?: ReadonlyArray<string> | undefined
+    readonly username?: string | null | undefined
+    readonly password?: string | null | undefined
+    readonly password_digest?: string | null | undefined
+    readonly password_hasher?: string | undefined
+    readonly skip_password_checks?: boolean | null | undefined
+    readonly skip_password_requirement?: boolean | null | undefined
+    readonly totp_secret?: string | null | undefined
+    readonly backup_codes?: ReadonlyArray<string> | undefined
+    readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly unsafe_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly delete_self_enabled?: boolean | null | undefined
+    readonly legal_accepted_at?: string | null | undefined
+    readonly skip_legal_checks?: boolean | null | undefined
+    readonly skip_user_requirement?: boolean | null | undefined
+    readonly create_organization_enabled?: boolean | null | undefined
+    readonly create_organizations_limit?: number | null | undefined
+    readonly created_at?: string | null | undefined
+    readonly bypass_client_trust?: boolean | null | undefined
+    readonly banned?: boolean | null | undefined
+    readonly locked?: boolean | null | undefined
+  }
 > = CreateParams_
 
 /**
@@ -210,7 +329,30 @@ const CountParams_ = Schema.Struct(countQuery)
  * @since 0.1.0
  * @category params
  */
-export interface CountParams extends Schema.Schema.Type<typeof CountParams_> {}
+export interface CountParams {
+  readonly emailAddress?: ReadonlyArray<string> | undefined
+  readonly phoneNumber?: ReadonlyArray<string> | undefined
+  readonly externalId?: ReadonlyArray<string> | undefined
+  readonly username?: ReadonlyArray<string> | undefined
+  readonly web3Wallet?: ReadonlyArray<string> | undefined
+  readonly userId?: ReadonlyArray<string> | undefined
+  readonly organizationId?: ReadonlyArray<string> | undefined
+  readonly query?: string | undefined
+  readonly emailAddressQuery?: string | undefined
+  readonly phoneNumberQuery?: string | undefined
+  readonly usernameQuery?: string | undefined
+  readonly nameQuery?: string | undefined
+  readonly banned?: boolean | undefined
+  readonly lastActiveAtBefore?: number | undefined
+  readonly lastActiveAtAfter?: number | undefined
+  readonly lastActiveAtSince?: number | undefined
+  readonly createdAtBefore?: number | undefined
+  readonly createdAtAfter?: number | undefined
+  readonly lastSignInAtBefore?: number | undefined
+  readonly lastSignInAtAfter?: number | undefined
+  readonly provider?: string | undefined
+  readonly providerUserId?: ReadonlyArray<string> | undefined
+}
 /**
  * The params of `count`.
  *
@@ -219,7 +361,30 @@ export interface CountParams extends Schema.Schema.Type<typeof CountParams_> {}
  */
 export const CountParams: Schema.Schema<
   CountParams,
-  Schema.Schema.Encoded<typeof CountParams_>
+  {
+    readonly email_address?: ReadonlyArray<string> | undefined
+    readonly phone_number?: ReadonlyArray<string> | undefined
+    readonly external_id?: ReadonlyArray<string> | undefined
+    readonly username?: ReadonlyArray<string> | undefined
+    readonly web3_wallet?: ReadonlyArray<string> | undefined
+    readonly user_id?: ReadonlyArray<string> | undefined
+    readonly organization_id?: ReadonlyArray<string> | undefined
+    readonly query?: string | undefined
+    readonly email_address_query?: string | undefined
+    readonly phone_number_query?: string | undefined
+    readonly username_query?: string | undefined
+    readonly name_query?: string | undefined
+    readonly banned?: boolean | undefined
+    readonly last_active_at_before?: number | undefined
+    readonly last_active_at_after?: number | undefined
+    readonly last_active_at_since?: number | undefined
+    readonly created_at_before?: number | undefined
+    readonly created_at_after?: number | undefined
+    readonly last_sign_in_at_before?: number | undefined
+    readonly last_sign_in_at_after?: number | undefined
+    readonly provider?: string | undefined
+    readonly provider_user_id?: ReadonlyArray<string> | undefined
+  }
 > = CountParams_
 
 /**
@@ -247,14 +412,16 @@ const GetParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
  * @since 0.1.0
  * @category params
  */
-export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
+export interface GetParams {
+  readonly userId: string
+}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
+export const GetParams: Schema.Schema<GetParams, { readonly user_id: string }> = GetParams_
 
 /**
  * `GET /users/{user_id}` (`GetUser`)
@@ -306,7 +473,33 @@ const UpdateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {}
+export interface UpdateParams {
+  readonly userId: string
+  readonly externalId?: string | null | undefined
+  readonly firstName?: string | null | undefined
+  readonly lastName?: string | null | undefined
+  readonly locale?: string | null | undefined
+  readonly primaryEmailAddressId?: string | null | undefined
+  readonly notifyPrimaryEmailAddressChanged?: boolean | null | undefined
+  readonly primaryPhoneNumberId?: string | null | undefined
+  readonly primaryWeb3WalletId?: string | null | undefined
+  readonly username?: string | null | undefined
+  readonly profileImageId?: string | null | undefined
+  readonly password?: string | null | undefined
+  readonly passwordDigest?: string | undefined
+  readonly passwordHasher?: string | undefined
+  readonly skipPasswordChecks?: boolean | null | undefined
+  readonly signOutOfOtherSessions?: boolean | null | undefined
+  readonly totpSecret?: string | null | undefined
+  readonly backupCodes?: ReadonlyArray<string> | undefined
+  readonly deleteSelfEnabled?: boolean | null | undefined
+  readonly createOrganizationEnabled?: boolean | null | undefined
+  readonly legalAcceptedAt?: string | null | undefined
+  readonly skipLegalChecks?: boolean | null | undefined
+  readonly createOrganizationsLimit?: number | null | undefined
+  readonly createdAt?: string | null | undefined
+  readonly bypassClientTrust?: boolean | null | undefined
+}
 /**
  * The params of `update`.
  *
@@ -315,7 +508,33 @@ export interface UpdateParams extends Schema.Schema.Type<typeof UpdateParams_> {
  */
 export const UpdateParams: Schema.Schema<
   UpdateParams,
-  Schema.Schema.Encoded<typeof UpdateParams_>
+  {
+    readonly user_id: string
+    readonly external_id?: string | null | undefined
+    readonly first_name?: string | null | undefined
+    readonly last_name?: string | null | undefined
+    readonly locale?: string | null | undefined
+    readonly primary_email_address_id?: string | null | undefined
+    readonly notify_primary_email_address_changed?: boolean | null | undefined
+    readonly primary_phone_number_id?: string | null | undefined
+    readonly primary_web3_wallet_id?: string | null | undefined
+    readonly username?: string | null | undefined
+    readonly profile_image_id?: string | null | undefined
+    readonly password?: string | null | undefined
+    readonly password_digest?: string | undefined
+    readonly password_hasher?: string | undefined
+    readonly skip_password_checks?: boolean | null | undefined
+    readonly sign_out_of_other_sessions?: boolean | null | undefined
+    readonly totp_secret?: string | null | undefined
+    readonly backup_codes?: ReadonlyArray<string> | undefined
+    readonly delete_self_enabled?: boolean | null | undefined
+    readonly create_organization_enabled?: boolean | null | undefined
+    readonly legal_accepted_at?: string | null | undefined
+    readonly skip_legal_checks?: boolean | null | undefined
+    readonly create_organizations_limit?: number | null | undefined
+    readonly created_at?: string | null | undefined
+    readonly bypass_client_trust?: boolean | null | undefined
+  }
 > = UpdateParams_
 
 /**
@@ -346,17 +565,16 @@ const DeleteParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") }
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly userId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly user_id: string }> = DeleteParams_
 
 /**
  * `DELETE /users/{user_id}` (`DeleteUser`)
@@ -389,14 +607,16 @@ const BanParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
  * @since 0.1.0
  * @category params
  */
-export interface BanParams extends Schema.Schema.Type<typeof BanParams_> {}
+export interface BanParams {
+  readonly userId: string
+}
 /**
  * The params of `ban`.
  *
  * @since 0.1.0
  * @category params
  */
-export const BanParams: Schema.Schema<BanParams, Schema.Schema.Encoded<typeof BanParams_>> = BanParams_
+export const BanParams: Schema.Schema<BanParams, { readonly user_id: string }> = BanParams_
 
 /**
  * `POST /users/{user_id}/ban` (`BanUser`)
@@ -422,17 +642,16 @@ const UnbanParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
  * @since 0.1.0
  * @category params
  */
-export interface UnbanParams extends Schema.Schema.Type<typeof UnbanParams_> {}
+export interface UnbanParams {
+  readonly userId: string
+}
 /**
  * The params of `unban`.
  *
  * @since 0.1.0
  * @category params
  */
-export const UnbanParams: Schema.Schema<
-  UnbanParams,
-  Schema.Schema.Encoded<typeof UnbanParams_>
-> = UnbanParams_
+export const UnbanParams: Schema.Schema<UnbanParams, { readonly user_id: string }> = UnbanParams_
 
 /**
  * `POST /users/{user_id}/unban` (`UnbanUser`)
@@ -460,17 +679,17 @@ const BulkBanParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface BulkBanParams extends Schema.Schema.Type<typeof BulkBanParams_> {}
+export interface BulkBanParams {
+  readonly userIds: ReadonlyArray<string>
+}
 /**
  * The params of `bulkBan`.
  *
  * @since 0.1.0
  * @category params
  */
-export const BulkBanParams: Schema.Schema<
-  BulkBanParams,
-  Schema.Schema.Encoded<typeof BulkBanParams_>
-> = BulkBanParams_
+export const BulkBanParams: Schema.Schema<BulkBanParams, { readonly user_ids: ReadonlyArray<string> }> =
+  BulkBanParams_
 
 /**
  * `POST /users/ban` (`UsersBan`)
@@ -502,17 +721,17 @@ const BulkUnbanParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface BulkUnbanParams extends Schema.Schema.Type<typeof BulkUnbanParams_> {}
+export interface BulkUnbanParams {
+  readonly userIds: ReadonlyArray<string>
+}
 /**
  * The params of `bulkUnban`.
  *
  * @since 0.1.0
  * @category params
  */
-export const BulkUnbanParams: Schema.Schema<
-  BulkUnbanParams,
-  Schema.Schema.Encoded<typeof BulkUnbanParams_>
-> = BulkUnbanParams_
+export const BulkUnbanParams: Schema.Schema<BulkUnbanParams, { readonly user_ids: ReadonlyArray<string> }> =
+  BulkUnbanParams_
 
 /**
  * `POST /users/unban` (`UsersUnban`)
@@ -542,14 +761,16 @@ const LockParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") })
  * @since 0.1.0
  * @category params
  */
-export interface LockParams extends Schema.Schema.Type<typeof LockParams_> {}
+export interface LockParams {
+  readonly userId: string
+}
 /**
  * The params of `lock`.
  *
  * @since 0.1.0
  * @category params
  */
-export const LockParams: Schema.Schema<LockParams, Schema.Schema.Encoded<typeof LockParams_>> = LockParams_
+export const LockParams: Schema.Schema<LockParams, { readonly user_id: string }> = LockParams_
 
 /**
  * `POST /users/{user_id}/lock` (`LockUser`)
@@ -575,17 +796,16 @@ const UnlockParams_ = Schema.Struct({ userId: required(PathSegment, "user_id") }
  * @since 0.1.0
  * @category params
  */
-export interface UnlockParams extends Schema.Schema.Type<typeof UnlockParams_> {}
+export interface UnlockParams {
+  readonly userId: string
+}
 /**
  * The params of `unlock`.
  *
  * @since 0.1.0
  * @category params
  */
-export const UnlockParams: Schema.Schema<
-  UnlockParams,
-  Schema.Schema.Encoded<typeof UnlockParams_>
-> = UnlockParams_
+export const UnlockParams: Schema.Schema<UnlockParams, { readonly user_id: string }> = UnlockParams_
 
 /**
  * `POST /users/{user_id}/unlock` (`UnlockUser`)
@@ -614,7 +834,10 @@ const SetProfileImageParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface SetProfileImageParams extends Schema.Schema.Type<typeof SetProfileImageParams_> {}
+export interface SetProfileImageParams {
+  readonly userId: string
+  readonly file?: Uint8Array | Blob | undefined
+}
 /**
  * The params of `setProfileImage`.
  *
@@ -623,7 +846,7 @@ export interface SetProfileImageParams extends Schema.Schema.Type<typeof SetProf
  */
 export const SetProfileImageParams: Schema.Schema<
   SetProfileImageParams,
-  Schema.Schema.Encoded<typeof SetProfileImageParams_>
+  { readonly user_id: string; readonly file?: Uint8Array | Blob | undefined }
 > = SetProfileImageParams_
 
 /**
@@ -651,17 +874,17 @@ const DeleteProfileImageParams_ = Schema.Struct({ userId: required(PathSegment, 
  * @since 0.1.0
  * @category params
  */
-export interface DeleteProfileImageParams extends Schema.Schema.Type<typeof DeleteProfileImageParams_> {}
+export interface DeleteProfileImageParams {
+  readonly userId: string
+}
 /**
  * The params of `deleteProfileImage`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteProfileImageParams: Schema.Schema<
-  DeleteProfileImageParams,
-  Schema.Schema.Encoded<typeof DeleteProfileImageParams_>
-> = DeleteProfileImageParams_
+export const DeleteProfileImageParams: Schema.Schema<DeleteProfileImageParams, { readonly user_id: string }> =
+  DeleteProfileImageParams_
 
 /**
  * `DELETE /users/{user_id}/profile_image` (`DeleteUserProfileImage`)
@@ -692,7 +915,12 @@ const ReplaceMetadataParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof ReplaceMetadataParams_> {}
+export interface ReplaceMetadataParams {
+  readonly userId: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly unsafeMetadata?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * The params of `replaceMetadata`.
  *
@@ -701,7 +929,12 @@ export interface ReplaceMetadataParams extends Schema.Schema.Type<typeof Replace
  */
 export const ReplaceMetadataParams: Schema.Schema<
   ReplaceMetadataParams,
-  Schema.Schema.Encoded<typeof ReplaceMetadataParams_>
+  {
+    readonly user_id: string
+    readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly unsafe_metadata?: { readonly [key: string]: unknown } | undefined
+  }
 > = ReplaceMetadataParams_
 
 /**
@@ -734,7 +967,12 @@ const UpdateMetadataParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMetadataParams_> {}
+export interface UpdateMetadataParams {
+  readonly userId: string
+  readonly publicMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly privateMetadata?: { readonly [key: string]: unknown } | undefined
+  readonly unsafeMetadata?: { readonly [key: string]: unknown } | undefined
+}
 /**
  * The params of `updateMetadata`.
  *
@@ -743,7 +981,12 @@ export interface UpdateMetadataParams extends Schema.Schema.Type<typeof UpdateMe
  */
 export const UpdateMetadataParams: Schema.Schema<
   UpdateMetadataParams,
-  Schema.Schema.Encoded<typeof UpdateMetadataParams_>
+  {
+    readonly user_id: string
+    readonly public_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly private_metadata?: { readonly [key: string]: unknown } | undefined
+    readonly unsafe_metadata?: { readonly [key: string]: unknown } | undefined
+  }
 > = UpdateMetadataParams_
 
 /**
@@ -771,8 +1014,9 @@ const GetBillingSubscriptionParams_ = Schema.Struct({ userId: required(PathSegme
  * @since 0.1.0
  * @category params
  */
-export interface GetBillingSubscriptionParams
-  extends Schema.Schema.Type<typeof GetBillingSubscriptionParams_> {}
+export interface GetBillingSubscriptionParams {
+  readonly userId: string
+}
 /**
  * The params of `getBillingSubscription`.
  *
@@ -781,7 +1025,7 @@ export interface GetBillingSubscriptionParams
  */
 export const GetBillingSubscriptionParams: Schema.Schema<
   GetBillingSubscriptionParams,
-  Schema.Schema.Encoded<typeof GetBillingSubscriptionParams_>
+  { readonly user_id: string }
 > = GetBillingSubscriptionParams_
 
 /**
@@ -808,8 +1052,9 @@ const GetBillingCreditBalanceParams_ = Schema.Struct({ userId: required(PathSegm
  * @since 0.1.0
  * @category params
  */
-export interface GetBillingCreditBalanceParams
-  extends Schema.Schema.Type<typeof GetBillingCreditBalanceParams_> {}
+export interface GetBillingCreditBalanceParams {
+  readonly userId: string
+}
 /**
  * The params of `getBillingCreditBalance`.
  *
@@ -818,7 +1063,7 @@ export interface GetBillingCreditBalanceParams
  */
 export const GetBillingCreditBalanceParams: Schema.Schema<
   GetBillingCreditBalanceParams,
-  Schema.Schema.Encoded<typeof GetBillingCreditBalanceParams_>
+  { readonly user_id: string }
 > = GetBillingCreditBalanceParams_
 
 /**
@@ -852,8 +1097,14 @@ const AdjustBillingCreditBalanceParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface AdjustBillingCreditBalanceParams
-  extends Schema.Schema.Type<typeof AdjustBillingCreditBalanceParams_> {}
+export interface AdjustBillingCreditBalanceParams {
+  readonly userId: string
+  readonly amount: number
+  readonly action: "increase" | "decrease"
+  readonly currency?: string | undefined
+  readonly idempotencyKey: string
+  readonly note?: string | undefined
+}
 /**
  * The params of `adjustBillingCreditBalance`.
  *
@@ -862,7 +1113,14 @@ export interface AdjustBillingCreditBalanceParams
  */
 export const AdjustBillingCreditBalanceParams: Schema.Schema<
   AdjustBillingCreditBalanceParams,
-  Schema.Schema.Encoded<typeof AdjustBillingCreditBalanceParams_>
+  {
+    readonly user_id: string
+    readonly amount: number
+    readonly action: "increase" | "decrease"
+    readonly currency?: string | undefined
+    readonly idempotency_key: string
+    readonly note?: string | undefined
+  }
 > = AdjustBillingCreditBalanceParams_
 
 /**
@@ -905,7 +1163,13 @@ const GetOAuthAccessTokenParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface GetOAuthAccessTokenParams extends Schema.Schema.Type<typeof GetOAuthAccessTokenParams_> {}
+export interface GetOAuthAccessTokenParams {
+  readonly userId: string
+  readonly provider: string
+  readonly paginated?: boolean | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `getOAuthAccessToken`.
  *
@@ -914,7 +1178,13 @@ export interface GetOAuthAccessTokenParams extends Schema.Schema.Type<typeof Get
  */
 export const GetOAuthAccessTokenParams: Schema.Schema<
   GetOAuthAccessTokenParams,
-  Schema.Schema.Encoded<typeof GetOAuthAccessTokenParams_>
+  {
+    readonly user_id: string
+    readonly provider: string
+    readonly paginated?: boolean | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }
 > = GetOAuthAccessTokenParams_
 
 /**
@@ -962,8 +1232,11 @@ const GetOrganizationMembershipsParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface GetOrganizationMembershipsParams
-  extends Schema.Schema.Type<typeof GetOrganizationMembershipsParams_> {}
+export interface GetOrganizationMembershipsParams {
+  readonly userId: string
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
 /**
  * The params of `getOrganizationMemberships`.
  *
@@ -972,7 +1245,7 @@ export interface GetOrganizationMembershipsParams
  */
 export const GetOrganizationMembershipsParams: Schema.Schema<
   GetOrganizationMembershipsParams,
-  Schema.Schema.Encoded<typeof GetOrganizationMembershipsParams_>
+  { readonly user_id: string; readonly limit?: number | undefined; readonly offset?: number | undefined }
 > = GetOrganizationMembershipsParams_
 
 /**
@@ -1025,8 +1298,12 @@ const GetOrganizationInvitationsParams_ = Schema.Struct(
  * @since 0.1.0
  * @category params
  */
-export interface GetOrganizationInvitationsParams
-  extends Schema.Schema.Type<typeof GetOrganizationInvitationsParams_> {}
+export interface GetOrganizationInvitationsParams {
+  readonly userId: string
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly status?: "pending" | "accepted" | "revoked" | "expired" | undefined
+}
 /**
  * The params of `getOrganizationInvitations`.
  *
@@ -1035,7 +1312,12 @@ export interface GetOrganizationInvitationsParams
  */
 export const GetOrganizationInvitationsParams: Schema.Schema<
   GetOrganizationInvitationsParams,
-  Schema.Schema.Encoded<typeof GetOrganizationInvitationsParams_>
+  {
+    readonly user_id: string
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly status?: "pending" | "accepted" | "revoked" | "expired" | undefined
+  }
 > = GetOrganizationInvitationsParams_
 
 /**
@@ -1084,7 +1366,10 @@ const RemovePasswordParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RemovePasswordParams extends Schema.Schema.Type<typeof RemovePasswordParams_> {}
+export interface RemovePasswordParams {
+  readonly userId: string
+  readonly signOutOfOtherSessions?: boolean | undefined
+}
 /**
  * The params of `removePassword`.
  *
@@ -1093,7 +1378,7 @@ export interface RemovePasswordParams extends Schema.Schema.Type<typeof RemovePa
  */
 export const RemovePasswordParams: Schema.Schema<
   RemovePasswordParams,
-  Schema.Schema.Encoded<typeof RemovePasswordParams_>
+  { readonly user_id: string; readonly sign_out_of_other_sessions?: boolean | undefined }
 > = RemovePasswordParams_
 
 /**
@@ -1127,7 +1412,10 @@ const VerifyPasswordParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPasswordParams_> {}
+export interface VerifyPasswordParams {
+  readonly userId: string
+  readonly password: string
+}
 /**
  * The params of `verifyPassword`.
  *
@@ -1136,7 +1424,7 @@ export interface VerifyPasswordParams extends Schema.Schema.Type<typeof VerifyPa
  */
 export const VerifyPasswordParams: Schema.Schema<
   VerifyPasswordParams,
-  Schema.Schema.Encoded<typeof VerifyPasswordParams_>
+  { readonly user_id: string; readonly password: string }
 > = VerifyPasswordParams_
 
 const VerifyPasswordResponse_ = withCompiledDecode(
@@ -1194,7 +1482,10 @@ const VerifyTotpParams_ = Schema.Struct({ userId: required(PathSegment, "user_id
  * @since 0.1.0
  * @category params
  */
-export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpParams_> {}
+export interface VerifyTotpParams {
+  readonly userId: string
+  readonly code: string
+}
 /**
  * The params of `verifyTotp`.
  *
@@ -1203,7 +1494,7 @@ export interface VerifyTotpParams extends Schema.Schema.Type<typeof VerifyTotpPa
  */
 export const VerifyTotpParams: Schema.Schema<
   VerifyTotpParams,
-  Schema.Schema.Encoded<typeof VerifyTotpParams_>
+  { readonly user_id: string; readonly code: string }
 > = VerifyTotpParams_
 
 const VerifyTotpResponse_ = withCompiledDecode(
@@ -1266,17 +1557,17 @@ const DisableMfaParams_ = Schema.Struct({ userId: required(PathSegment, "user_id
  * @since 0.1.0
  * @category params
  */
-export interface DisableMfaParams extends Schema.Schema.Type<typeof DisableMfaParams_> {}
+export interface DisableMfaParams {
+  readonly userId: string
+}
 /**
  * The params of `disableMfa`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DisableMfaParams: Schema.Schema<
-  DisableMfaParams,
-  Schema.Schema.Encoded<typeof DisableMfaParams_>
-> = DisableMfaParams_
+export const DisableMfaParams: Schema.Schema<DisableMfaParams, { readonly user_id: string }> =
+  DisableMfaParams_
 
 const DisableMfaResponse_ = withCompiledDecode(Schema.Struct({ userId: optional(Schema.String, "user_id") }))
 /**
@@ -1330,17 +1621,17 @@ const DeleteBackupCodesParams_ = Schema.Struct({ userId: required(PathSegment, "
  * @since 0.1.0
  * @category params
  */
-export interface DeleteBackupCodesParams extends Schema.Schema.Type<typeof DeleteBackupCodesParams_> {}
+export interface DeleteBackupCodesParams {
+  readonly userId: string
+}
 /**
  * The params of `deleteBackupCodes`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteBackupCodesParams: Schema.Schema<
-  DeleteBackupCodesParams,
-  Schema.Schema.Encoded<typeof DeleteBackupCodesParams_>
-> = DeleteBackupCodesParams_
+export const DeleteBackupCodesParams: Schema.Schema<DeleteBackupCodesParams, { readonly user_id: string }> =
+  DeleteBackupCodesParams_
 
 /**
  * `DELETE /users/{user_id}/backup_code` (`DeleteBackupCode`)
@@ -1369,7 +1660,10 @@ const DeletePasskeyParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeletePasskeyParams extends Schema.Schema.Type<typeof DeletePasskeyParams_> {}
+export interface DeletePasskeyParams {
+  readonly userId: string
+  readonly passkeyIdentificationId: string
+}
 /**
  * The params of `deletePasskey`.
  *
@@ -1378,7 +1672,7 @@ export interface DeletePasskeyParams extends Schema.Schema.Type<typeof DeletePas
  */
 export const DeletePasskeyParams: Schema.Schema<
   DeletePasskeyParams,
-  Schema.Schema.Encoded<typeof DeletePasskeyParams_>
+  { readonly user_id: string; readonly passkey_identification_id: string }
 > = DeletePasskeyParams_
 
 /**
@@ -1405,17 +1699,17 @@ const ListTrustedDevicesParams_ = Schema.Struct({ userId: required(PathSegment, 
  * @since 0.1.0
  * @category params
  */
-export interface ListTrustedDevicesParams extends Schema.Schema.Type<typeof ListTrustedDevicesParams_> {}
+export interface ListTrustedDevicesParams {
+  readonly userId: string
+}
 /**
  * The params of `listTrustedDevices`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListTrustedDevicesParams: Schema.Schema<
-  ListTrustedDevicesParams,
-  Schema.Schema.Encoded<typeof ListTrustedDevicesParams_>
-> = ListTrustedDevicesParams_
+export const ListTrustedDevicesParams: Schema.Schema<ListTrustedDevicesParams, { readonly user_id: string }> =
+  ListTrustedDevicesParams_
 
 const ListTrustedDevicesResponse_ = withCompiledDecode(
   Schema.Struct({
@@ -1481,7 +1775,10 @@ const RevokeTrustedDeviceParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface RevokeTrustedDeviceParams extends Schema.Schema.Type<typeof RevokeTrustedDeviceParams_> {}
+export interface RevokeTrustedDeviceParams {
+  readonly userId: string
+  readonly trustedDeviceId: string
+}
 /**
  * The params of `revokeTrustedDevice`.
  *
@@ -1490,7 +1787,7 @@ export interface RevokeTrustedDeviceParams extends Schema.Schema.Type<typeof Rev
  */
 export const RevokeTrustedDeviceParams: Schema.Schema<
   RevokeTrustedDeviceParams,
-  Schema.Schema.Encoded<typeof RevokeTrustedDeviceParams_>
+  { readonly user_id: string; readonly trusted_device_id: string }
 > = RevokeTrustedDeviceParams_
 
 /**
@@ -1520,7 +1817,10 @@ const DeleteWeb3WalletParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteWeb3WalletParams extends Schema.Schema.Type<typeof DeleteWeb3WalletParams_> {}
+export interface DeleteWeb3WalletParams {
+  readonly userId: string
+  readonly web3WalletIdentificationId: string
+}
 /**
  * The params of `deleteWeb3Wallet`.
  *
@@ -1529,7 +1829,7 @@ export interface DeleteWeb3WalletParams extends Schema.Schema.Type<typeof Delete
  */
 export const DeleteWeb3WalletParams: Schema.Schema<
   DeleteWeb3WalletParams,
-  Schema.Schema.Encoded<typeof DeleteWeb3WalletParams_>
+  { readonly user_id: string; readonly web3_wallet_identification_id: string }
 > = DeleteWeb3WalletParams_
 
 /**
@@ -1556,17 +1856,17 @@ const DeleteTOTPParams_ = Schema.Struct({ userId: required(PathSegment, "user_id
  * @since 0.1.0
  * @category params
  */
-export interface DeleteTOTPParams extends Schema.Schema.Type<typeof DeleteTOTPParams_> {}
+export interface DeleteTOTPParams {
+  readonly userId: string
+}
 /**
  * The params of `deleteTOTP`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteTOTPParams: Schema.Schema<
-  DeleteTOTPParams,
-  Schema.Schema.Encoded<typeof DeleteTOTPParams_>
-> = DeleteTOTPParams_
+export const DeleteTOTPParams: Schema.Schema<DeleteTOTPParams, { readonly user_id: string }> =
+  DeleteTOTPParams_
 
 /**
  * `DELETE /users/{user_id}/totp` (`DeleteTOTP`)
@@ -1595,8 +1895,10 @@ const DeleteExternalAccountParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface DeleteExternalAccountParams
-  extends Schema.Schema.Type<typeof DeleteExternalAccountParams_> {}
+export interface DeleteExternalAccountParams {
+  readonly userId: string
+  readonly externalAccountId: string
+}
 /**
  * The params of `deleteExternalAccount`.
  *
@@ -1605,7 +1907,7 @@ export interface DeleteExternalAccountParams
  */
 export const DeleteExternalAccountParams: Schema.Schema<
   DeleteExternalAccountParams,
-  Schema.Schema.Encoded<typeof DeleteExternalAccountParams_>
+  { readonly user_id: string; readonly external_account_id: string }
 > = DeleteExternalAccountParams_
 
 /**
@@ -1635,8 +1937,10 @@ const SetPasswordCompromisedParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface SetPasswordCompromisedParams
-  extends Schema.Schema.Type<typeof SetPasswordCompromisedParams_> {}
+export interface SetPasswordCompromisedParams {
+  readonly userId: string
+  readonly revokeAllSessions?: boolean | null | undefined
+}
 /**
  * The params of `setPasswordCompromised`.
  *
@@ -1645,7 +1949,7 @@ export interface SetPasswordCompromisedParams
  */
 export const SetPasswordCompromisedParams: Schema.Schema<
   SetPasswordCompromisedParams,
-  Schema.Schema.Encoded<typeof SetPasswordCompromisedParams_>
+  { readonly user_id: string; readonly revoke_all_sessions?: boolean | null | undefined }
 > = SetPasswordCompromisedParams_
 
 /**
@@ -1673,8 +1977,9 @@ const UnsetPasswordCompromisedParams_ = Schema.Struct({ userId: required(PathSeg
  * @since 0.1.0
  * @category params
  */
-export interface UnsetPasswordCompromisedParams
-  extends Schema.Schema.Type<typeof UnsetPasswordCompromisedParams_> {}
+export interface UnsetPasswordCompromisedParams {
+  readonly userId: string
+}
 /**
  * The params of `unsetPasswordCompromised`.
  *
@@ -1683,7 +1988,7 @@ export interface UnsetPasswordCompromisedParams
  */
 export const UnsetPasswordCompromisedParams: Schema.Schema<
   UnsetPasswordCompromisedParams,
-  Schema.Schema.Encoded<typeof UnsetPasswordCompromisedParams_>
+  { readonly user_id: string }
 > = UnsetPasswordCompromisedParams_
 
 /**

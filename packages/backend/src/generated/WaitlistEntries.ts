@@ -26,14 +26,29 @@ const ListParams_ = Schema.Struct(listQuery)
  * @since 0.1.0
  * @category params
  */
-export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
+export interface ListParams {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+  readonly query?: string | undefined
+  readonly status?: "pending" | "invited" | "completed" | "rejected" | undefined
+  readonly orderBy?: string | undefined
+}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
+export const ListParams: Schema.Schema<
+  ListParams,
+  {
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+    readonly query?: string | undefined
+    readonly status?: "pending" | "invited" | "completed" | "rejected" | undefined
+    readonly order_by?: string | undefined
+  }
+> = ListParams_
 
 const ListResponse_ = withCompiledDecode(
   Schema.Struct({
@@ -116,7 +131,10 @@ const CreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
+export interface CreateParams {
+  readonly emailAddress: string
+  readonly notify?: boolean | null | undefined
+}
 /**
  * The params of `create`.
  *
@@ -125,7 +143,7 @@ export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {
  */
 export const CreateParams: Schema.Schema<
   CreateParams,
-  Schema.Schema.Encoded<typeof CreateParams_>
+  { readonly email_address: string; readonly notify?: boolean | null | undefined }
 > = CreateParams_
 
 /**
@@ -163,7 +181,12 @@ const BulkCreateParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreateParams_> {}
+export interface BulkCreateParams {
+  readonly body: ReadonlyArray<{
+    readonly emailAddress: string
+    readonly notify?: boolean | null | undefined
+  }>
+}
 /**
  * The params of `bulkCreate`.
  *
@@ -172,7 +195,12 @@ export interface BulkCreateParams extends Schema.Schema.Type<typeof BulkCreatePa
  */
 export const BulkCreateParams: Schema.Schema<
   BulkCreateParams,
-  Schema.Schema.Encoded<typeof BulkCreateParams_>
+  {
+    readonly body: ReadonlyArray<{
+      readonly email_address: string
+      readonly notify?: boolean | null | undefined
+    }>
+  }
 > = BulkCreateParams_
 
 /**
@@ -203,17 +231,16 @@ const DeleteParams_ = Schema.Struct({ waitlistEntryId: required(PathSegment, "wa
  * @since 0.1.0
  * @category params
  */
-export interface DeleteParams extends Schema.Schema.Type<typeof DeleteParams_> {}
+export interface DeleteParams {
+  readonly waitlistEntryId: string
+}
 /**
  * The params of `delete`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteParams: Schema.Schema<
-  DeleteParams,
-  Schema.Schema.Encoded<typeof DeleteParams_>
-> = DeleteParams_
+export const DeleteParams: Schema.Schema<DeleteParams, { readonly waitlist_entry_id: string }> = DeleteParams_
 
 /**
  * `DELETE /waitlist_entries/{waitlist_entry_id}` (`DeleteWaitlistEntry`)
@@ -249,7 +276,10 @@ const InviteParams_ = Schema.Struct({
  * @since 0.1.0
  * @category params
  */
-export interface InviteParams extends Schema.Schema.Type<typeof InviteParams_> {}
+export interface InviteParams {
+  readonly waitlistEntryId: string
+  readonly ignoreExisting?: boolean | null | undefined
+}
 /**
  * The params of `invite`.
  *
@@ -258,7 +288,7 @@ export interface InviteParams extends Schema.Schema.Type<typeof InviteParams_> {
  */
 export const InviteParams: Schema.Schema<
   InviteParams,
-  Schema.Schema.Encoded<typeof InviteParams_>
+  { readonly waitlist_entry_id: string; readonly ignore_existing?: boolean | null | undefined }
 > = InviteParams_
 
 /**
@@ -289,17 +319,16 @@ const RejectParams_ = Schema.Struct({ waitlistEntryId: required(PathSegment, "wa
  * @since 0.1.0
  * @category params
  */
-export interface RejectParams extends Schema.Schema.Type<typeof RejectParams_> {}
+export interface RejectParams {
+  readonly waitlistEntryId: string
+}
 /**
  * The params of `reject`.
  *
  * @since 0.1.0
  * @category params
  */
-export const RejectParams: Schema.Schema<
-  RejectParams,
-  Schema.Schema.Encoded<typeof RejectParams_>
-> = RejectParams_
+export const RejectParams: Schema.Schema<RejectParams, { readonly waitlist_entry_id: string }> = RejectParams_
 
 /**
  * `POST /waitlist_entries/{waitlist_entry_id}/reject` (`RejectWaitlistEntry`)

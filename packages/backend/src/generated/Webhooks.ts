@@ -15,17 +15,14 @@ const CreateSvixAppParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface CreateSvixAppParams extends Schema.Schema.Type<typeof CreateSvixAppParams_> {}
+export interface CreateSvixAppParams {}
 /**
  * The params of `createSvixApp`.
  *
  * @since 0.1.0
  * @category params
  */
-export const CreateSvixAppParams: Schema.Schema<
-  CreateSvixAppParams,
-  Schema.Schema.Encoded<typeof CreateSvixAppParams_>
-> = CreateSvixAppParams_
+export const CreateSvixAppParams: Schema.Schema<CreateSvixAppParams, {}> = CreateSvixAppParams_
 
 /**
  * `POST /webhooks/svix` (`CreateSvixApp`)
@@ -51,17 +48,14 @@ const DeleteSvixAppParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface DeleteSvixAppParams extends Schema.Schema.Type<typeof DeleteSvixAppParams_> {}
+export interface DeleteSvixAppParams {}
 /**
  * The params of `deleteSvixApp`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteSvixAppParams: Schema.Schema<
-  DeleteSvixAppParams,
-  Schema.Schema.Encoded<typeof DeleteSvixAppParams_>
-> = DeleteSvixAppParams_
+export const DeleteSvixAppParams: Schema.Schema<DeleteSvixAppParams, {}> = DeleteSvixAppParams_
 
 /**
  * `DELETE /webhooks/svix` (`DeleteSvixApp`)
@@ -87,17 +81,15 @@ const GenerateSvixAuthURLParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GenerateSvixAuthURLParams extends Schema.Schema.Type<typeof GenerateSvixAuthURLParams_> {}
+export interface GenerateSvixAuthURLParams {}
 /**
  * The params of `generateSvixAuthURL`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GenerateSvixAuthURLParams: Schema.Schema<
-  GenerateSvixAuthURLParams,
-  Schema.Schema.Encoded<typeof GenerateSvixAuthURLParams_>
-> = GenerateSvixAuthURLParams_
+export const GenerateSvixAuthURLParams: Schema.Schema<GenerateSvixAuthURLParams, {}> =
+  GenerateSvixAuthURLParams_
 
 /**
  * `POST /webhooks/svix_url` (`GenerateSvixAuthURL`)
