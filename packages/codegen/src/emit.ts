@@ -338,10 +338,15 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
       name: paramsName,
       doc: [`The params of \`${operation.name}\`.`, "", since, "@category params"],
       schema: paramsSchema(operation, requestCtx, query),
-      members: {
-        type: paramsBody(operation.params, requestCtx, "Type"),
-        encoded: paramsBody(operation.params, requestCtx, "Encoded")
-      },
+      // Without params the interface extends the empty Struct's type: an empty interface says nothing.
+      ...(operation.params.length === 0
+        ? {}
+        : {
+            members: {
+              type: paramsBody(operation.params, requestCtx, "Type"),
+              encoded: paramsBody(operation.params, requestCtx, "Encoded")
+            }
+          }),
       namedEncoded: false
     })
   ]

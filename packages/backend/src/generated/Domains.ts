@@ -16,14 +16,14 @@ const ListParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface ListParams {}
+export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
 /**
  * The params of `list`.
  *
  * @since 0.1.0
  * @category params
  */
-export const ListParams: Schema.Schema<ListParams, {}> = ListParams_
+export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
 /**
  * `GET /domains` (`ListDomains`)

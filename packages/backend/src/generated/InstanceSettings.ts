@@ -16,14 +16,14 @@ const GetParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetParams {}
+export interface GetParams extends Schema.Schema.Type<typeof GetParams_> {}
 /**
  * The params of `get`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetParams: Schema.Schema<GetParams, {}> = GetParams_
+export const GetParams: Schema.Schema<GetParams, Schema.Schema.Encoded<typeof GetParams_>> = GetParams_
 
 /**
  * `GET /instance` (`GetInstance`)
@@ -180,14 +180,17 @@ const GetInstanceProtectParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetInstanceProtectParams {}
+export interface GetInstanceProtectParams extends Schema.Schema.Type<typeof GetInstanceProtectParams_> {}
 /**
  * The params of `getInstanceProtect`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetInstanceProtectParams: Schema.Schema<GetInstanceProtectParams, {}> = GetInstanceProtectParams_
+export const GetInstanceProtectParams: Schema.Schema<
+  GetInstanceProtectParams,
+  Schema.Schema.Encoded<typeof GetInstanceProtectParams_>
+> = GetInstanceProtectParams_
 
 /**
  * `GET /instance/protect` (`GetInstanceProtect`)
@@ -259,14 +262,17 @@ const GetCommunicationParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetCommunicationParams {}
+export interface GetCommunicationParams extends Schema.Schema.Type<typeof GetCommunicationParams_> {}
 /**
  * The params of `getCommunication`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetCommunicationParams: Schema.Schema<GetCommunicationParams, {}> = GetCommunicationParams_
+export const GetCommunicationParams: Schema.Schema<
+  GetCommunicationParams,
+  Schema.Schema.Encoded<typeof GetCommunicationParams_>
+> = GetCommunicationParams_
 
 /**
  * `GET /instance/communication` (`GetInstanceCommunication`)
@@ -339,15 +345,18 @@ const GetOAuthApplicationSettingsParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetOAuthApplicationSettingsParams {}
+export interface GetOAuthApplicationSettingsParams
+  extends Schema.Schema.Type<typeof GetOAuthApplicationSettingsParams_> {}
 /**
  * The params of `getOAuthApplicationSettings`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetOAuthApplicationSettingsParams: Schema.Schema<GetOAuthApplicationSettingsParams, {}> =
-  GetOAuthApplicationSettingsParams_
+export const GetOAuthApplicationSettingsParams: Schema.Schema<
+  GetOAuthApplicationSettingsParams,
+  Schema.Schema.Encoded<typeof GetOAuthApplicationSettingsParams_>
+> = GetOAuthApplicationSettingsParams_
 
 /**
  * `GET /instance/oauth_application_settings` (`GetInstanceOAuthApplicationSettings`)
@@ -440,15 +449,18 @@ const GetOrganizationSettingsParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetOrganizationSettingsParams {}
+export interface GetOrganizationSettingsParams
+  extends Schema.Schema.Type<typeof GetOrganizationSettingsParams_> {}
 /**
  * The params of `getOrganizationSettings`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetOrganizationSettingsParams: Schema.Schema<GetOrganizationSettingsParams, {}> =
-  GetOrganizationSettingsParams_
+export const GetOrganizationSettingsParams: Schema.Schema<
+  GetOrganizationSettingsParams,
+  Schema.Schema.Encoded<typeof GetOrganizationSettingsParams_>
+> = GetOrganizationSettingsParams_
 
 /**
  * `GET /instance/organization_settings` (`GetInstanceOrganizationSettings`)

@@ -15,14 +15,17 @@ const GetJWKSParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GetJWKSParams {}
+export interface GetJWKSParams extends Schema.Schema.Type<typeof GetJWKSParams_> {}
 /**
  * The params of `getJWKS`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GetJWKSParams: Schema.Schema<GetJWKSParams, {}> = GetJWKSParams_
+export const GetJWKSParams: Schema.Schema<
+  GetJWKSParams,
+  Schema.Schema.Encoded<typeof GetJWKSParams_>
+> = GetJWKSParams_
 
 /**
  * `GET /jwks` (`GetJWKS`)

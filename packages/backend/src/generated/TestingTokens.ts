@@ -15,14 +15,17 @@ const CreateParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams {}
+export interface CreateParams extends Schema.Schema.Type<typeof CreateParams_> {}
 /**
  * The params of `create`.
  *
  * @since 0.1.0
  * @category params
  */
-export const CreateParams: Schema.Schema<CreateParams, {}> = CreateParams_
+export const CreateParams: Schema.Schema<
+  CreateParams,
+  Schema.Schema.Encoded<typeof CreateParams_>
+> = CreateParams_
 
 /**
  * `POST /testing_tokens` (`CreateTestingToken`)

@@ -15,14 +15,17 @@ const CreateSvixAppParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface CreateSvixAppParams {}
+export interface CreateSvixAppParams extends Schema.Schema.Type<typeof CreateSvixAppParams_> {}
 /**
  * The params of `createSvixApp`.
  *
  * @since 0.1.0
  * @category params
  */
-export const CreateSvixAppParams: Schema.Schema<CreateSvixAppParams, {}> = CreateSvixAppParams_
+export const CreateSvixAppParams: Schema.Schema<
+  CreateSvixAppParams,
+  Schema.Schema.Encoded<typeof CreateSvixAppParams_>
+> = CreateSvixAppParams_
 
 /**
  * `POST /webhooks/svix` (`CreateSvixApp`)
@@ -48,14 +51,17 @@ const DeleteSvixAppParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface DeleteSvixAppParams {}
+export interface DeleteSvixAppParams extends Schema.Schema.Type<typeof DeleteSvixAppParams_> {}
 /**
  * The params of `deleteSvixApp`.
  *
  * @since 0.1.0
  * @category params
  */
-export const DeleteSvixAppParams: Schema.Schema<DeleteSvixAppParams, {}> = DeleteSvixAppParams_
+export const DeleteSvixAppParams: Schema.Schema<
+  DeleteSvixAppParams,
+  Schema.Schema.Encoded<typeof DeleteSvixAppParams_>
+> = DeleteSvixAppParams_
 
 /**
  * `DELETE /webhooks/svix` (`DeleteSvixApp`)
@@ -81,15 +87,17 @@ const GenerateSvixAuthURLParams_ = Schema.Struct({})
  * @since 0.1.0
  * @category params
  */
-export interface GenerateSvixAuthURLParams {}
+export interface GenerateSvixAuthURLParams extends Schema.Schema.Type<typeof GenerateSvixAuthURLParams_> {}
 /**
  * The params of `generateSvixAuthURL`.
  *
  * @since 0.1.0
  * @category params
  */
-export const GenerateSvixAuthURLParams: Schema.Schema<GenerateSvixAuthURLParams, {}> =
-  GenerateSvixAuthURLParams_
+export const GenerateSvixAuthURLParams: Schema.Schema<
+  GenerateSvixAuthURLParams,
+  Schema.Schema.Encoded<typeof GenerateSvixAuthURLParams_>
+> = GenerateSvixAuthURLParams_
 
 /**
  * `POST /webhooks/svix_url` (`GenerateSvixAuthURL`)
