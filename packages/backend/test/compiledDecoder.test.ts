@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
-import * as Models from "../src/Models.js"
+import * as Models from "../src/generated/Models.js"
 import * as FakeClerk from "./fakeClerk.js"
 import {
   parseJsonFor,

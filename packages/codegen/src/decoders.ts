@@ -18,7 +18,8 @@ import {
   isTagProperty,
   mergeAllOf,
   modelName,
-  unknownVariantOf
+  unknownVariantOf,
+  use
 } from "./schemas.js"
 import { type JsonSchema, refName, resolve } from "./spec.js"
 
@@ -237,7 +238,7 @@ const union = (
   if (generic !== undefined) {
     if (variants.some((variant) => variant.tagged))
       throw new Error(`${name}: a member Schema tries before the generic variant`)
-    attempts.push(`decodeUnknownVariant(${generic}, input)`)
+    attempts.push(`${use(ctx, "decodeUnknownVariant")}(${generic}, input)`)
   }
   const steps = [
     ...variants.filter((variant) => variant.tagged),
@@ -279,11 +280,17 @@ const read = (wireName: string) =>
 const presence = (required: boolean, nullable: boolean) =>
   required ? (nullable ? "nullable" : "required") : nullable ? "optionalNullable" : "optional"
 
+/** An optional key's read, which answers `Decode.absent` where the key is. */
+interface OptionalRead {
+  readonly key: string
+  readonly read: string
+}
+
 const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Value => {
   const fn = uniqueName(out, decoderName(name))
-  // Fixed keys in the Schema's order, each as `[key, expression]`, or as the
-  // statement storing it where an optional key may be absent.
-  const properties: Array<readonly [key: string, expression: string] | string> = []
+  // Fixed keys in the Schema's order, each as `[key, expression]`, or, where an
+  // optional key may be absent, as `{ key, read }`, stored only when present.
+  const properties: Array<readonly [key: string, expression: string] | OptionalRead> = []
   for (const field of fieldsOf(schema)) {
     const key = camelCase(field.wireName)
     const how = presence(field.required, isNullableProperty(field.schema, ctx))
@@ -298,9 +305,7 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
     if (how === "optional" || how === "optionalNullable") {
       const decoder = decoderOf(value, out, `${name}${upperFirst(key)}`)
       // Stored here, by name: a store inside a shared helper would see every model's keys and be slow.
-      properties.push(
-        `  value = Decode.${how}(${read(field.wireName)}, input, ${wire}, ${decoder})\n  if (value !== Decode.absent) this.${key} = value`
-      )
+      properties.push({ key, read: `Decode.${how}(${read(field.wireName)}, input, ${wire}, ${decoder})` })
       continue
     }
     // A required key is read as Schema reads it, inherited or not.
@@ -310,7 +315,9 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
         : `Decode.nullable(${read(field.wireName)}, ${decoderOf(value, out, `${name}${upperFirst(key)}`)})`
     properties.push([key, expression])
   }
-  const pairs = properties.filter((property) => typeof property !== "string")
+  const pairs = properties.filter(
+    (property): property is readonly [key: string, expression: string] => !("read" in property)
+  )
   if (pairs.length === properties.length) {
     const entries = pairs.map(([key, expression]) => `    ${key}: ${expression}`)
     out.functions.push(
@@ -319,11 +326,14 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
     return { kind: "apply", apply: (v) => `${fn}(${v})` }
   }
   // With an optional key the object is built by a constructor (`Decode.model`), which V8 sizes for all keys.
+  const reads = properties.length - pairs.length
   const statements = properties.map((property) =>
-    typeof property === "string" ? property : `  this.${property[0]} = ${property[1]}`
+    "read" in property
+      ? `  ${reads === 1 ? "const " : ""}value = ${property.read}\n  if (value !== Decode.absent) this.${property.key} = value`
+      : `  this.${property[0]} = ${property[1]}`
   )
   out.functions.push(
-    `const ${fn} = /* @__PURE__ */ Decode.model(function (this: Decode.Built, input: Decode.Wire) {\n  let value: unknown\n${statements.join("\n")}\n})`
+    `const ${fn} = Decode.model(function (this: Decode.Built, input: Decode.Wire) {\n${reads === 1 ? "" : "  let value: unknown\n"}${statements.join("\n")}\n})`
   )
   return { kind: "apply", apply: (v) => `${fn}(${v})` }
 }

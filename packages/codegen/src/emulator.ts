@@ -117,7 +117,7 @@ export const emulatorOperationsModule = (spec: Spec, corrected: Spec): string =>
   const sorted = Object.fromEntries([...shapes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
   return [
     header,
-    'import type { OperationSpec, Shape } from "./shape.js"',
+    'import type { OperationSpec, Shape } from "../shape.js"',
     "",
     `/** The spec's component schemas that operations refer to, by name. */`,
     `export const shapes: Readonly<Record<string, Shape>> = ${JSON.stringify(sorted)}`,

@@ -18,6 +18,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../
 
 const overlayPath = join(repoRoot, "packages/codegen/overlay.yaml")
 const backendSrc = join(repoRoot, "packages/backend/src")
+/** Generated modules sit in a folder of their own, apart from the hand-written ones; the index stays the package's entry. */
+const backendGenerated = join(backendSrc, "generated")
 
 /** The spec the user passed, else `CLERK_OPENAPI_SPEC`, else `../shared/openapi/` beside the repo. */
 export const specPath = (explicit?: string): string => {
@@ -58,10 +60,10 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
   const operations = operationModels(parsed)
   const namespaces = [...new Set(operations.map((operation) => operation.namespace))].sort()
   const files: Array<GeneratedFile> = [
-    { path: join(backendSrc, "Models.ts"), content: modelsModule(parsed) },
+    { path: join(backendGenerated, "Models.ts"), content: modelsModule(parsed) },
     { path: join(backendSrc, "index.ts"), content: indexModule(namespaces) },
     ...namespaces.map((namespace) => ({
-      path: join(backendSrc, `${namespace}.ts`),
+      path: join(backendGenerated, `${namespace}.ts`),
       content: namespaceModule(
         parsed,
         operations.filter((operation) => operation.namespace === namespace)
@@ -69,11 +71,11 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
     })),
     {
       // The emulator answers as the spec says, so Prism checks it against the spec as published.
-      path: join(repoRoot, "packages/testing/src/internal/operations.ts"),
+      path: join(repoRoot, "packages/testing/src/internal/generated/operations.ts"),
       content: emulatorOperationsModule(loadSpec(spec), loadCorrectedSpec(spec))
     },
     {
-      path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),
+      path: join(repoRoot, "packages/auth/src/generated/WebhookEvents.ts"),
       content: webhookEventsModule(
         withNamedObjects(withUnknownVariants(loadWebhooksSpec(webhooksSpecPath(spec))))
       )

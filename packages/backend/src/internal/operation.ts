@@ -49,7 +49,8 @@ export {
   jsonArray as jsonArrayBody,
   multipart as multipartBody,
   optionalJson as optionalJsonBody,
-  query
+  query,
+  withQuery
 } from "./request.js"
 
 export interface Definition<P, PI, A, AI> extends RequestShape {

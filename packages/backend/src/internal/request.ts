@@ -6,6 +6,7 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 type Wire = { readonly [key: string]: unknown }
 
@@ -42,12 +43,22 @@ export interface Query {
   readonly encode: (wire: Wire) => ReadonlyArray<readonly [string, string]>
 }
 
+/** The name a field of params has on the wire: its key, or the one `Schema.fromKey` gave it. */
+const wireName = (key: string, field: Schema.Struct.Field): string =>
+  Schema.isPropertySignature(field) &&
+  field.ast._tag === "PropertySignatureTransformation" &&
+  typeof field.ast.from.fromKey === "string"
+    ? field.ast.from.fromKey
+    : key
+
 /**
- * Query params by wire name. Arrays travel as repeated keys, except those in
+ * The query params, from their fields in the params schema, which name them on
+ * the wire. Arrays travel as repeated keys, except those whose keys are in
  * `comma` (declared with `explode: false`), which travel as one comma-joined value.
  */
-export const query = (names: ReadonlyArray<string>, comma: ReadonlyArray<string> = []): Query => {
-  const commaNames: ReadonlySet<string> = new Set(comma)
+export const query = (fields: Schema.Struct.Fields, comma: ReadonlyArray<string> = []): Query => {
+  const names = Object.entries(fields).map(([key, field]) => wireName(key, field))
+  const commaNames: ReadonlySet<string> = new Set(comma.map((key) => wireName(key, fields[key]!)))
   return {
     names,
     encode: (wire) => {
@@ -66,6 +77,20 @@ export const query = (names: ReadonlyArray<string>, comma: ReadonlyArray<string>
     }
   }
 }
+
+/**
+ * The fields of an operation's params: its path and body fields, and its query
+ * fields, declared apart for `query`. A call rather than a spread, which a
+ * bundler must keep in case it runs a getter: an operation a program does not
+ * use must leave its fields behind.
+ */
+export const withQuery = <
+  const Fields extends Schema.Struct.Fields,
+  const Query extends Schema.Struct.Fields
+>(
+  fields: Fields,
+  query: Query
+): Fields & Query => ({ ...fields, ...query })
 
 const toFormData = (fields: Wire): FormData => {
   const form = new FormData()

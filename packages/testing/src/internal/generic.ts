@@ -9,7 +9,7 @@
 import { type Handler, type HandlerContext, sync } from "./context.js"
 import { ClerkApiError, notFound } from "./errors.js"
 import { makeId, randomBase62 } from "./ids.js"
-import { operations } from "./operations.js"
+import { operations } from "./generated/operations.js"
 import {
   deref,
   fill,

@@ -1,7 +1,7 @@
 import { type Handler, type HandlerContext, param, sync } from "./context.js"
 import { ClerkApiError, identifierExists, notFound, paramFormatInvalid } from "./errors.js"
 import { makeId } from "./ids.js"
-import { operations } from "./operations.js"
+import { operations } from "./generated/operations.js"
 import { fill } from "./shape.js"
 import { bodyObject, normalizeEmail, optBoolean, reqString } from "./params.js"
 import type { IdentificationRecord, Store, UserRecord } from "./store.js"
