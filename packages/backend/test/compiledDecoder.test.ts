@@ -5,8 +5,10 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import * as Backend from "../src/index.js"
 import * as Models from "../src/Models.js"
 import * as FakeClerk from "./fakeClerk.js"
 import {
@@ -28,6 +30,20 @@ import {
 
 const models = Object.entries(Models).flatMap(([name, value]) =>
   Schema.isSchema(value) ? [[name, value as Schema.Schema<unknown, unknown>] as const] : []
+)
+
+/**
+ * The response schemas an operation module declares inline (`withCompiledDecode`):
+ * they have no generated decoder, so the compiler decodes them from their AST.
+ */
+const inlineResponses = Object.entries(Backend).flatMap(([namespace, module]) =>
+  namespace === "Models" || !Predicate.isRecord(module)
+    ? []
+    : Object.entries(module).flatMap(([name, value]) =>
+        Schema.isSchema(value) && Predicate.isFunction(value.ast.annotations[FastDecodeAnnotationId])
+          ? [[`${namespace}.${name}`, value as Schema.Schema<unknown, unknown>] as const]
+          : []
+      )
 )
 
 /** The key order of every object in a value, so "equal" also means "same order". */
@@ -184,6 +200,11 @@ describe("compiled decoder", () => {
     expect(models.length).toBeGreaterThan(150)
   })
 
+  it("covers every response schema an operation module declares", () => {
+    expect(inlineResponses.length).toBeGreaterThan(30)
+    expect(inlineResponses.map(([name]) => name)).toContain("M2m.MachineToMachineToken")
+  })
+
   it("has a generated decoder for every model that builds a new value", () => {
     const withDecoder = models.filter(([, schema]) => generatedDecoder(schema) !== undefined)
     expect(withDecoder.length).toBeGreaterThan(150)
@@ -191,7 +212,7 @@ describe("compiled decoder", () => {
     expect(generatedDecoder(Models.SessionActivityResponse)).toBeDefined()
   })
 
-  for (const [name, schema] of models) {
+  for (const [name, schema] of [...models, ...inlineResponses]) {
     const encoded = Arbitrary.make(Schema.encodedSchema(schema))
     const check = agreement(schema)
 
