@@ -5,9 +5,11 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import * as Models from "../src/generated/Models.js"
+import * as Backend from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 import {
   parseJsonFor,
@@ -28,6 +30,20 @@ import {
 
 const models = Object.entries(Models).flatMap(([name, value]) =>
   Schema.isSchema(value) ? [[name, value as Schema.Schema<unknown, unknown>] as const] : []
+)
+
+/**
+ * The response schemas an operation module declares inline (`withCompiledDecode`):
+ * they have no generated decoder, so the compiler decodes them from their AST.
+ */
+const inlineResponses = Object.entries(Backend).flatMap(([namespace, module]) =>
+  namespace === "Models" || !Predicate.isRecord(module)
+    ? []
+    : Object.entries(module).flatMap(([name, value]) =>
+        Schema.isSchema(value) && Predicate.isFunction(value.ast.annotations[FastDecodeAnnotationId])
+          ? [[`${namespace}.${name}`, value as Schema.Schema<unknown, unknown>] as const]
+          : []
+      )
 )
 
 /** The key order of every object in a value, so "equal" also means "same order". */
@@ -51,19 +67,45 @@ const generatedDecoder = (
   }
 }
 
-/** The fast path, and the model's generated decoder, must take exactly Schema's decision and build exactly Schema's value. */
-const agrees = <A, I>(schema: Schema.Schema<A, I>, input: unknown) => {
-  const expected = Schema.decodeUnknownEither(schema)(input)
+/**
+ * Whether the fast path, and the model's generated decoder, take exactly
+ * Schema's decision on an input and build exactly Schema's value. The decoders
+ * are made once per schema, as an operation makes them.
+ */
+const agreement = <A, I>(schema: Schema.Schema<A, I>) => {
+  const schemaDecode = Schema.decodeUnknownEither(schema)
   const generated = generatedDecoder(schema)
-  const results = [fastPath(schema)(input), ...(generated === undefined ? [] : [generated(input)])]
-  for (const actual of results) {
-    expect(Option.isSome(actual)).toBe(Either.isRight(expected))
-    if (Option.isSome(actual) && Either.isRight(expected)) {
-      expect(actual.value).toStrictEqual(expected.right)
-      expect(shape(actual.value)).toStrictEqual(shape(expected.right))
+  const decoders = generated === undefined ? [fastPath(schema)] : [fastPath(schema), generated]
+  return (input: unknown) => {
+    const expected = schemaDecode(input)
+    for (const decode of decoders) {
+      const actual = decode(input)
+      expect(Option.isSome(actual)).toBe(Either.isRight(expected))
+      if (Option.isSome(actual) && Either.isRight(expected)) {
+        expect(actual.value).toStrictEqual(expected.right)
+        expect(shape(actual.value)).toStrictEqual(shape(expected.right))
+      }
     }
+    return Either.isRight(expected)
   }
-  return Either.isRight(expected)
+}
+
+const agrees = <A, I>(schema: Schema.Schema<A, I>, input: unknown) => agreement(schema)(input)
+
+/** A model's property runs at the size of a user's (about 18 KB of JSON per value). */
+const budgetChars = 20_000
+
+/**
+ * `runs` scaled down for a model whose values are much larger than a user's:
+ * each of them already nests many objects (a page of billing statements is
+ * about 280 KB), so fewer of them check as much while costing what a user does.
+ */
+const runsFor = (arbitrary: FastCheck.Arbitrary<unknown>, runs: number) => {
+  const sizes = FastCheck.sample(arbitrary, { numRuns: 5, seed: 1 }).map(
+    (value) => JSON.stringify(value)?.length ?? 0
+  )
+  const chars = sizes.reduce((sum, size) => sum + size, 0) / sizes.length
+  return Math.max(3, Math.min(runs, Math.round((runs * budgetChars) / chars)))
 }
 
 type Path = ReadonlyArray<string | number>
@@ -158,6 +200,11 @@ describe("compiled decoder", () => {
     expect(models.length).toBeGreaterThan(150)
   })
 
+  it("covers every response schema an operation module declares", () => {
+    expect(inlineResponses.length).toBeGreaterThan(30)
+    expect(inlineResponses.map(([name]) => name)).toContain("M2m.MachineToMachineToken")
+  })
+
   it("has a generated decoder for every model that builds a new value", () => {
     const withDecoder = models.filter(([, schema]) => generatedDecoder(schema) !== undefined)
     expect(withDecoder.length).toBeGreaterThan(150)
@@ -165,16 +212,17 @@ describe("compiled decoder", () => {
     expect(generatedDecoder(Models.SessionActivityResponse)).toBeDefined()
   })
 
-  for (const [name, schema] of models) {
+  for (const [name, schema] of [...models, ...inlineResponses]) {
     const encoded = Arbitrary.make(Schema.encodedSchema(schema))
+    const check = agreement(schema)
 
     it.effect(`${name}: decodes valid wire values like Schema`, () =>
       Effect.sync(() =>
         FastCheck.assert(
           FastCheck.property(encoded, (input) => {
-            expect(agrees(schema, input)).toBe(true)
+            expect(check(input)).toBe(true)
           }),
-          { numRuns: 20 }
+          { numRuns: runsFor(encoded, 20) }
         )
       )
     )
@@ -185,14 +233,16 @@ describe("compiled decoder", () => {
         FastCheck.assert(
           FastCheck.property(
             encoded,
-            FastCheck.nat(),
-            FastCheck.constantFrom(...mutations),
-            (input, n, mutation) => {
+            FastCheck.array(FastCheck.nat(), { minLength: mutations.length, maxLength: mutations.length }),
+            (input, ns) => {
+              // Every mutation on each value, each at a path of its own: the value is made once for five checks.
               const paths = pathsOf(input)
-              if (!agrees(schema, mutate(input, paths[n % paths.length]!, mutation))) rejected++
+              mutations.forEach((mutation, i) => {
+                if (!check(mutate(input, paths[ns[i]! % paths.length]!, mutation))) rejected++
+              })
             }
           ),
-          { numRuns: 30 }
+          { numRuns: runsFor(encoded, 6) }
         )
         // Mutations that still decode exist (dropping an optional key); most must not.
         if (!isGenericVariant(schema)) expect(rejected).toBeGreaterThan(0)
@@ -210,24 +260,26 @@ describe("compiled decoder", () => {
             (input, choices) => {
               const retagged = retag(input, choices)
               // Where nothing changed, "decodes valid wire values" has checked it already.
-              if (JSON.stringify(retagged) !== JSON.stringify(input)) agrees(schema, retagged)
+              if (JSON.stringify(retagged) !== JSON.stringify(input)) check(retagged)
             }
           ),
-          { numRuns: 10 }
+          { numRuns: runsFor(encoded, 10) }
         )
       )
     )
   }
 
   it.effect("decodes a list of users, the hot path, like Schema", () =>
-    Effect.sync(() =>
+    Effect.sync(() => {
+      const Users = Schema.Array(Models.User)
+      const check = agreement(Users)
       FastCheck.assert(
-        FastCheck.property(Arbitrary.make(Schema.encodedSchema(Schema.Array(Models.User))), (input) => {
-          expect(agrees(Schema.Array(Models.User), input)).toBe(true)
+        FastCheck.property(Arbitrary.make(Schema.encodedSchema(Users)), (input) => {
+          expect(check(input)).toBe(true)
         }),
         { numRuns: 20 }
       )
-    )
+    })
   )
 
   const Thing = Schema.Struct({

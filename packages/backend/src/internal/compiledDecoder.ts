@@ -24,8 +24,8 @@ import { parseJson } from "./json.js"
  * Marks a schema that comes with its own fast decoder: a plain function that
  * returns the decoded value, or `undefined` where Schema would reject the input
  * (Schema then explains why). The compiled decoder calls it instead of
- * compiling the node. Models carry a generated one (`withFastDecode`),
- * declarations their predicate (`decodesToItself`).
+ * compiling the node. Models carry a generated one (`withFastDecode`), a
+ * union's generic variant the one of `unknownVariant`.
  */
 export const FastDecodeAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/FastDecodeAnnotation")
 
@@ -39,15 +39,6 @@ export const withFastDecode = <S extends { annotations(annotations: AST.Annotati
   schema: S,
   decode: (input: unknown) => unknown
 ): S => schema.annotations({ [FastDecodeAnnotationId]: (input: unknown) => attempt(input, decode) })
-
-/**
- * The fast decoder of a declaration that decodes an input to itself exactly
- * when `predicate` holds (what `Schema.declare(predicate)` does).
- */
-export const decodesToItself =
-  (predicate: (input: unknown) => boolean) =>
-  (input: unknown): unknown =>
-    predicate(input) ? input : undefined
 
 /**
  * `schema` with a decoder compiled from its AST on first use, for a response
@@ -154,7 +145,7 @@ const compileNode = (ast: AST.AST): Decode | undefined => {
       return check((input) => values.some((value) => value === input))
     }
     case "Declaration":
-      return undefined
+      return ast.typeParameters.length === 0 ? declaration(ast) : undefined
     case "Refinement":
       return refinement(ast)
     case "TupleType":
@@ -174,6 +165,24 @@ const compileNode = (ast: AST.AST): Decode | undefined => {
       return transformation(ast)
     case "TemplateLiteral":
       return undefined
+  }
+}
+
+/**
+ * A declaration without type parameters (`openEnum`, `JsonObject`) runs its
+ * own decoder, as Schema's parser does, without the parser around it. One that
+ * answers with an Effect rather than an Either is left to Schema.
+ */
+const declaration = (ast: AST.Declaration): Decode => {
+  const parse = ast.decodeUnknown()
+  let slow: Decode | undefined
+  return (input) => {
+    const result = parse(input, AST.defaultParseOption, ast)
+    if (!Either.isEither(result)) {
+      slow ??= bySchema(ast)
+      return slow(input)
+    }
+    return Either.isRight(result) ? result.right : Invalid
   }
 }
 

@@ -12,7 +12,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
-import { FastDecodeAnnotationId, decodesToItself } from "./compiledDecoder.js"
+import { FastDecodeAnnotationId } from "./compiledDecoder.js"
 
 /*
  * Each helper's type is an interface of its own, as `Schema.optional`'s is: the
@@ -117,7 +117,6 @@ export interface openEnum<Literal extends string> extends Schema.Schema<Literal 
 export const openEnum = <const Literal extends string>(): openEnum<Literal> =>
   Schema.declare((u: unknown): u is Literal | (string & {}) => Predicate.isString(u), {
     identifier: "OpenEnum",
-    [FastDecodeAnnotationId]: decodesToItself(Predicate.isString),
     jsonSchema: { type: "string" },
     arbitrary: () => (fc) => fc.string(),
     pretty: () => (s) => JSON.stringify(s),
@@ -133,7 +132,6 @@ export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Sc
   Predicate.isRecord,
   {
     identifier: "JsonObject",
-    [FastDecodeAnnotationId]: decodesToItself(Predicate.isRecord),
     jsonSchema: { type: "object" },
     arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue()),
     equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
