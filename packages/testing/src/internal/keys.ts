@@ -25,9 +25,11 @@ export const makeSigningKeys = (issuer: string, saved?: JWK): Effect.Effect<Sign
   Effect.gen(function* () {
     const restored = saved === undefined ? undefined : yield* importSaved(saved)
     const kid = saved?.kid ?? `ins_${randomBase62(27)}`
-    let generated: KeyObject | undefined
-    const privateKey = () =>
-      restored ?? (generated ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey)
+    let generated = restored
+    const privateKey = (): KeyObject => {
+      if (generated === undefined) generated = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey
+      return generated
+    }
     const privateJwk = (): JWK => ({ ...privateKey().export({ format: "jwk" }), kid })
     return {
       kid,
