@@ -38,6 +38,16 @@ export const ListAllowlistIdentifiersParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListAllowlistIdentifiersParams_>
 > = ListAllowlistIdentifiersParams_
 
+const listAllowlistIdentifiersOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListAllowlistIdentifiers",
+  method: "GET",
+  path: "/allowlist_identifiers",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  params: ListAllowlistIdentifiersParams,
+  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier))
+})
+
 /**
  * `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`)
  *
@@ -51,15 +61,7 @@ export const ListAllowlistIdentifiersParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
-  operationId: "ListAllowlistIdentifiers",
-  method: "GET",
-  path: "/allowlist_identifiers",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
-  params: ListAllowlistIdentifiersParams,
-  success: /* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.AllowlistIdentifier))
-})
+export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.call(listAllowlistIdentifiersOperation)
 
 /**
  * Every item of `listAllowlistIdentifiers`, across all pages.
@@ -68,7 +70,7 @@ export const listAllowlistIdentifiers = /* @__PURE__ */ Operation.make({
  * @category streams
  */
 export const streamAllowlistIdentifiers = /* @__PURE__ */ Pagination.streamPaginated(
-  listAllowlistIdentifiers,
+  listAllowlistIdentifiersOperation,
   { maxPageSize: 500 }
 )
 

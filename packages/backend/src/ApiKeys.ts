@@ -101,6 +101,15 @@ export interface GetApiKeysResponseEncoded extends Schema.Schema.Encoded<typeof 
 export const GetApiKeysResponse: Schema.Schema<GetApiKeysResponse, GetApiKeysResponseEncoded> =
   GetApiKeysResponse_
 
+const getApiKeysOperation = /* @__PURE__ */ Operation.define({
+  operationId: "getApiKeys",
+  method: "GET",
+  path: "/api_keys",
+  query: /* @__PURE__ */ Operation.query(["type", "subject", "include_invalid", "limit", "offset", "query"]),
+  params: GetApiKeysParams,
+  success: GetApiKeysResponse
+})
+
 /**
  * `GET /api_keys` (`getApiKeys`)
  *
@@ -117,14 +126,7 @@ export const GetApiKeysResponse: Schema.Schema<GetApiKeysResponse, GetApiKeysRes
  * @since 0.1.0
  * @category operations
  */
-export const getApiKeys = /* @__PURE__ */ Operation.make({
-  operationId: "getApiKeys",
-  method: "GET",
-  path: "/api_keys",
-  query: /* @__PURE__ */ Operation.query(["type", "subject", "include_invalid", "limit", "offset", "query"]),
-  params: GetApiKeysParams,
-  success: GetApiKeysResponse
-})
+export const getApiKeys = /* @__PURE__ */ Operation.call(getApiKeysOperation)
 
 /**
  * Every item of `getApiKeys`, across all pages.
@@ -132,10 +134,9 @@ export const getApiKeys = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamApiKeys = /* @__PURE__ */ Pagination.stream(getApiKeys, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamApiKeys = /* @__PURE__ */ Pagination.stream(getApiKeysOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 100
 })
 

@@ -38,6 +38,15 @@ export const ListPlansParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListPlansParams_>
 > = ListPlansParams_
 
+const listPlansOperation = /* @__PURE__ */ Operation.define({
+  operationId: "GetCommercePlanList",
+  method: "GET",
+  path: "/billing/plans",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "payer_type"]),
+  params: ListPlansParams,
+  success: Models.PaginatedCommercePlanResponse
+})
+
 /**
  * `GET /billing/plans` (`GetCommercePlanList`)
  *
@@ -52,14 +61,7 @@ export const ListPlansParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPlans = /* @__PURE__ */ Operation.make({
-  operationId: "GetCommercePlanList",
-  method: "GET",
-  path: "/billing/plans",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "payer_type"]),
-  params: ListPlansParams,
-  success: Models.PaginatedCommercePlanResponse
-})
+export const listPlans = /* @__PURE__ */ Operation.call(listPlansOperation)
 
 /**
  * Every item of `listPlans`, across all pages.
@@ -67,10 +69,9 @@ export const listPlans = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPlans = /* @__PURE__ */ Pagination.stream(listPlans, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamPlans = /* @__PURE__ */ Pagination.stream(listPlansOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -102,6 +103,15 @@ export const ListPricesParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListPricesParams_>
 > = ListPricesParams_
 
+const listPricesOperation = /* @__PURE__ */ Operation.define({
+  operationId: "GetBillingPriceList",
+  method: "GET",
+  path: "/billing/prices",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "plan_id"]),
+  params: ListPricesParams,
+  success: Models.PaginatedBillingPriceResponse
+})
+
 /**
  * `GET /billing/prices` (`GetBillingPriceList`)
  *
@@ -115,14 +125,7 @@ export const ListPricesParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPrices = /* @__PURE__ */ Operation.make({
-  operationId: "GetBillingPriceList",
-  method: "GET",
-  path: "/billing/prices",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset", "plan_id"]),
-  params: ListPricesParams,
-  success: Models.PaginatedBillingPriceResponse
-})
+export const listPrices = /* @__PURE__ */ Operation.call(listPricesOperation)
 
 /**
  * Every item of `listPrices`, across all pages.
@@ -130,10 +133,9 @@ export const listPrices = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPrices = /* @__PURE__ */ Pagination.stream(listPrices, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamPrices = /* @__PURE__ */ Pagination.stream(listPricesOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -225,23 +227,7 @@ export const ListSubscriptionItemsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListSubscriptionItemsParams_>
 > = ListSubscriptionItemsParams_
 
-/**
- * `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`)
- *
- * Params:
- * - `limit` (query): integer, 1 to 500, default `10`
- * - `offset` (query): integer, at least 0, default `0`
- * - `status` (query): string, one of `active`, `ended`, `past_due`, `upcoming`, `free_trial`
- * - `payerType` (query): string, one of `user`, `org`
- * - `includeFree` (query): boolean, default `false`
- *
- * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
- *
- * @see https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/subscription_items
- * @since 0.1.0
- * @category operations
- */
-export const listSubscriptionItems = /* @__PURE__ */ Operation.make({
+const listSubscriptionItemsOperation = /* @__PURE__ */ Operation.define({
   operationId: "GetCommerceSubscriptionItemList",
   method: "GET",
   path: "/billing/subscription_items",
@@ -260,15 +246,32 @@ export const listSubscriptionItems = /* @__PURE__ */ Operation.make({
 })
 
 /**
+ * `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `status` (query): string, one of `active`, `ended`, `past_due`, `upcoming`, `free_trial`
+ * - `payerType` (query): string, one of `user`, `org`
+ * - `includeFree` (query): boolean, default `false`
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429), `ClerkInternalServerError` (500).
+ *
+ * @see https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/subscription_items
+ * @since 0.1.0
+ * @category operations
+ */
+export const listSubscriptionItems = /* @__PURE__ */ Operation.call(listSubscriptionItemsOperation)
+
+/**
  * Every item of `listSubscriptionItems`, across all pages.
  *
  * @since 0.1.0
  * @category streams
  */
-export const streamSubscriptionItems = /* @__PURE__ */ Pagination.stream(listSubscriptionItems, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamSubscriptionItems = /* @__PURE__ */ Pagination.stream(listSubscriptionItemsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -510,6 +513,15 @@ export const ListStatementsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListStatementsParams_>
 > = ListStatementsParams_
 
+const listStatementsOperation = /* @__PURE__ */ Operation.define({
+  operationId: "GetBillingStatementList",
+  method: "GET",
+  path: "/billing/statements",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  params: ListStatementsParams,
+  success: Models.PaginatedBillingStatementResponse
+})
+
 /**
  * `GET /billing/statements` (`GetBillingStatementList`)
  *
@@ -523,14 +535,7 @@ export const ListStatementsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listStatements = /* @__PURE__ */ Operation.make({
-  operationId: "GetBillingStatementList",
-  method: "GET",
-  path: "/billing/statements",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
-  params: ListStatementsParams,
-  success: Models.PaginatedBillingStatementResponse
-})
+export const listStatements = /* @__PURE__ */ Operation.call(listStatementsOperation)
 
 /**
  * Every item of `listStatements`, across all pages.
@@ -538,10 +543,9 @@ export const listStatements = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamStatements = /* @__PURE__ */ Pagination.stream(listStatements, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamStatements = /* @__PURE__ */ Pagination.stream(listStatementsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -612,6 +616,15 @@ export const GetStatementPaymentAttemptsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetStatementPaymentAttemptsParams_>
 > = GetStatementPaymentAttemptsParams_
 
+const getStatementPaymentAttemptsOperation = /* @__PURE__ */ Operation.define({
+  operationId: "GetBillingStatementPaymentAttempts",
+  method: "GET",
+  path: "/billing/statements/{statementID}/payment_attempts",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  params: GetStatementPaymentAttemptsParams,
+  success: Models.PaginatedBillingPaymentAttemptResponse
+})
+
 /**
  * `GET /billing/statements/{statementID}/payment_attempts` (`GetBillingStatementPaymentAttempts`)
  *
@@ -625,14 +638,9 @@ export const GetStatementPaymentAttemptsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.make({
-  operationId: "GetBillingStatementPaymentAttempts",
-  method: "GET",
-  path: "/billing/statements/{statementID}/payment_attempts",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
-  params: GetStatementPaymentAttemptsParams,
-  success: Models.PaginatedBillingPaymentAttemptResponse
-})
+export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.call(
+  getStatementPaymentAttemptsOperation
+)
 
 /**
  * Every item of `getStatementPaymentAttempts`, across all pages.
@@ -640,9 +648,7 @@ export const getStatementPaymentAttempts = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamStatementPaymentAttempts = /* @__PURE__ */ Pagination.stream(getStatementPaymentAttempts, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
-  maxPageSize: 500
-})
+export const streamStatementPaymentAttempts = /* @__PURE__ */ Pagination.stream(
+  getStatementPaymentAttemptsOperation,
+  { items: "data", total: "totalCount", maxPageSize: 500 }
+)

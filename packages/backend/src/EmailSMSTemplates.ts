@@ -42,6 +42,16 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "GetTemplateList",
+  method: "GET",
+  path: "/templates/{template_type}",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  params: ListParams,
+  success: /* @__PURE__ */ Schema.Array(Models.Template),
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Template))
+})
+
 /**
  * `GET /templates/{template_type}` (`GetTemplateList`)
  *
@@ -57,15 +67,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "GetTemplateList",
-  method: "GET",
-  path: "/templates/{template_type}",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
-  params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Template),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Template))
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -73,7 +75,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const GetParams_ = /* @__PURE__ */ Schema.Struct({
   templateType: /* @__PURE__ */ required(/* @__PURE__ */ Schema.Literal("email", "sms"), "template_type"),

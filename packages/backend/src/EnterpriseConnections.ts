@@ -35,6 +35,15 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListEnterpriseConnections",
+  method: "GET",
+  path: "/enterprise_connections",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "organization_id", "active"]),
+  params: ListParams,
+  success: Models.EnterpriseConnections
+})
+
 /**
  * `GET /enterprise_connections` (`ListEnterpriseConnections`)
  *
@@ -48,14 +57,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListEnterpriseConnections",
-  method: "GET",
-  path: "/enterprise_connections",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "organization_id", "active"]),
-  params: ListParams,
-  success: Models.EnterpriseConnections
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -63,10 +65,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -408,6 +409,15 @@ export const ListTestRunsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListTestRunsParams_>
 > = ListTestRunsParams_
 
+const listTestRunsOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListEnterpriseConnectionTestRuns",
+  method: "GET",
+  path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
+  query: /* @__PURE__ */ Operation.query(["status", "limit", "offset"]),
+  params: ListTestRunsParams,
+  success: Models.EnterpriseConnectionTestRuns
+})
+
 /**
  * `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`)
  *
@@ -422,14 +432,7 @@ export const ListTestRunsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listTestRuns = /* @__PURE__ */ Operation.make({
-  operationId: "ListEnterpriseConnectionTestRuns",
-  method: "GET",
-  path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
-  query: /* @__PURE__ */ Operation.query(["status", "limit", "offset"]),
-  params: ListTestRunsParams,
-  success: Models.EnterpriseConnectionTestRuns
-})
+export const listTestRuns = /* @__PURE__ */ Operation.call(listTestRunsOperation)
 
 /**
  * Every item of `listTestRuns`, across all pages.
@@ -437,10 +440,9 @@ export const listTestRuns = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamTestRuns = /* @__PURE__ */ Pagination.stream(listTestRuns, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamTestRuns = /* @__PURE__ */ Pagination.stream(listTestRunsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

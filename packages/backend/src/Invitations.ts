@@ -50,6 +50,16 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListInvitations",
+  method: "GET",
+  path: "/invitations",
+  query: /* @__PURE__ */ Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
+  params: ListParams,
+  success: /* @__PURE__ */ Schema.Array(Models.Invitation),
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Invitation))
+})
+
 /**
  * `GET /invitations` (`ListInvitations`)
  *
@@ -65,15 +75,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListInvitations",
-  method: "GET",
-  path: "/invitations",
-  query: /* @__PURE__ */ Operation.query(["status", "query", "order_by", "paginated", "limit", "offset"]),
-  params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Invitation),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Invitation))
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -81,7 +83,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   emailAddress: /* @__PURE__ */ required(WireString, "email_address"),

@@ -41,6 +41,16 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListJWTTemplates",
+  method: "GET",
+  path: "/jwt_templates",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  params: ListParams,
+  success: /* @__PURE__ */ Schema.Array(Models.JWTTemplate),
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.JWTTemplate))
+})
+
 /**
  * `GET /jwt_templates` (`ListJWTTemplates`)
  *
@@ -54,15 +64,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListJWTTemplates",
-  method: "GET",
-  path: "/jwt_templates",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
-  params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.JWTTemplate),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.JWTTemplate))
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -70,7 +72,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   name: WireString,

@@ -96,6 +96,15 @@ export interface ListTokensResponseEncoded extends Schema.Schema.Encoded<typeof 
 export const ListTokensResponse: Schema.Schema<ListTokensResponse, ListTokensResponseEncoded> =
   ListTokensResponse_
 
+const listTokensOperation = /* @__PURE__ */ Operation.define({
+  operationId: "getM2MTokens",
+  method: "GET",
+  path: "/m2m_tokens",
+  query: /* @__PURE__ */ Operation.query(["subject", "revoked", "expired", "limit", "offset"]),
+  params: ListTokensParams,
+  success: ListTokensResponse
+})
+
 /**
  * `GET /m2m_tokens` (`getM2MTokens`)
  *
@@ -112,14 +121,7 @@ export const ListTokensResponse: Schema.Schema<ListTokensResponse, ListTokensRes
  * @since 0.1.0
  * @category operations
  */
-export const listTokens = /* @__PURE__ */ Operation.make({
-  operationId: "getM2MTokens",
-  method: "GET",
-  path: "/m2m_tokens",
-  query: /* @__PURE__ */ Operation.query(["subject", "revoked", "expired", "limit", "offset"]),
-  params: ListTokensParams,
-  success: ListTokensResponse
-})
+export const listTokens = /* @__PURE__ */ Operation.call(listTokensOperation)
 
 /**
  * Every item of `listTokens`, across all pages.
@@ -127,10 +129,9 @@ export const listTokens = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamTokens = /* @__PURE__ */ Pagination.stream(listTokens, {
-  items: (page) => page.m2mTokens,
-  itemsKey: "m2m_tokens",
-  totalCountKey: "total_count",
+export const streamTokens = /* @__PURE__ */ Pagination.stream(listTokensOperation, {
+  items: "m2mTokens",
+  total: "totalCount",
   maxPageSize: 100
 })
 

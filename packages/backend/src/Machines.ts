@@ -64,6 +64,15 @@ export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListRe
  */
 export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = ListResponse_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListMachines",
+  method: "GET",
+  path: "/machines",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by"]),
+  params: ListParams,
+  success: ListResponse
+})
+
 /**
  * `GET /machines` (`ListMachines`)
  *
@@ -78,14 +87,7 @@ export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = Li
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListMachines",
-  method: "GET",
-  path: "/machines",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by"]),
-  params: ListParams,
-  success: ListResponse
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -93,10 +95,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

@@ -36,6 +36,15 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListOrganizationDomains",
+  method: "GET",
+  path: "/organizations/{organization_id}/domains",
+  query: /* @__PURE__ */ Operation.query(["verified", "enrollment_mode", "limit", "offset"]),
+  params: ListParams,
+  success: Models.OrganizationDomains
+})
+
 /**
  * `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`)
  *
@@ -49,14 +58,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListOrganizationDomains",
-  method: "GET",
-  path: "/organizations/{organization_id}/domains",
-  query: /* @__PURE__ */ Operation.query(["verified", "enrollment_mode", "limit", "offset"]),
-  params: ListParams,
-  success: Models.OrganizationDomains
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -64,10 +66,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -286,6 +287,18 @@ export const ListAllParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListAllParams_>
 > = ListAllParams_
 
+const listAllOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListAllOrganizationDomains",
+  method: "GET",
+  path: "/organization_domains",
+  query: /* @__PURE__ */ Operation.query(
+    ["organization_id", "verified", "enrollment_mode", "query", "domains", "order_by", "offset", "limit"],
+    ["enrollment_mode"]
+  ),
+  params: ListAllParams,
+  success: Models.OrganizationDomains
+})
+
 /**
  * `GET /organization_domains` (`ListAllOrganizationDomains`)
  *
@@ -302,17 +315,7 @@ export const ListAllParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listAll = /* @__PURE__ */ Operation.make({
-  operationId: "ListAllOrganizationDomains",
-  method: "GET",
-  path: "/organization_domains",
-  query: /* @__PURE__ */ Operation.query(
-    ["organization_id", "verified", "enrollment_mode", "query", "domains", "order_by", "offset", "limit"],
-    ["enrollment_mode"]
-  ),
-  params: ListAllParams,
-  success: Models.OrganizationDomains
-})
+export const listAll = /* @__PURE__ */ Operation.call(listAllOperation)
 
 /**
  * Every item of `listAll`, across all pages.
@@ -320,9 +323,8 @@ export const listAll = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAll = /* @__PURE__ */ Pagination.stream(listAll, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamAll = /* @__PURE__ */ Pagination.stream(listAllOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })

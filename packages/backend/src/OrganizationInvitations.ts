@@ -48,6 +48,15 @@ export const GetAllParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetAllParams_>
 > = GetAllParams_
 
+const getAllOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListInstanceOrganizationInvitations",
+  method: "GET",
+  path: "/organization_invitations",
+  query: /* @__PURE__ */ Operation.query(["order_by", "status", "query", "limit", "offset"]),
+  params: GetAllParams,
+  success: Models.OrganizationInvitationsWithPublicOrganizationData
+})
+
 /**
  * `GET /organization_invitations` (`ListInstanceOrganizationInvitations`)
  *
@@ -63,14 +72,7 @@ export const GetAllParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getAll = /* @__PURE__ */ Operation.make({
-  operationId: "ListInstanceOrganizationInvitations",
-  method: "GET",
-  path: "/organization_invitations",
-  query: /* @__PURE__ */ Operation.query(["order_by", "status", "query", "limit", "offset"]),
-  params: GetAllParams,
-  success: Models.OrganizationInvitationsWithPublicOrganizationData
-})
+export const getAll = /* @__PURE__ */ Operation.call(getAllOperation)
 
 /**
  * Every item of `getAll`, across all pages.
@@ -78,10 +80,9 @@ export const getAll = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAll = /* @__PURE__ */ Pagination.stream(getAll, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamAll = /* @__PURE__ */ Pagination.stream(getAllOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -114,6 +115,15 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListOrganizationInvitations",
+  method: "GET",
+  path: "/organizations/{organization_id}/invitations",
+  query: /* @__PURE__ */ Operation.query(["status", "email_address", "order_by", "limit", "offset"]),
+  params: ListParams,
+  success: Models.OrganizationInvitations
+})
+
 /**
  * `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`)
  *
@@ -129,14 +139,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListOrganizationInvitations",
-  method: "GET",
-  path: "/organizations/{organization_id}/invitations",
-  query: /* @__PURE__ */ Operation.query(["status", "email_address", "order_by", "limit", "offset"]),
-  params: ListParams,
-  success: Models.OrganizationInvitations
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -144,10 +147,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -289,6 +291,15 @@ export const ListPendingParams: Schema.Schema<
   Schema.Schema.Encoded<typeof ListPendingParams_>
 > = ListPendingParams_
 
+const listPendingOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListPendingOrganizationInvitations",
+  method: "GET",
+  path: "/organizations/{organization_id}/invitations/pending",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
+  params: ListPendingParams,
+  success: Models.OrganizationInvitations
+})
+
 /**
  * `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`)
  *
@@ -303,14 +314,7 @@ export const ListPendingParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPending = /* @__PURE__ */ Operation.make({
-  operationId: "ListPendingOrganizationInvitations",
-  method: "GET",
-  path: "/organizations/{organization_id}/invitations/pending",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
-  params: ListPendingParams,
-  success: Models.OrganizationInvitations
-})
+export const listPending = /* @__PURE__ */ Operation.call(listPendingOperation)
 
 /**
  * Every item of `listPending`, across all pages.
@@ -318,10 +322,9 @@ export const listPending = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPending = /* @__PURE__ */ Pagination.stream(listPending, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamPending = /* @__PURE__ */ Pagination.stream(listPendingOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

@@ -57,20 +57,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
-/**
- * `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`)
- *
- * Params:
- * - `limit` (query): integer, 1 to 500, default `10`
- * - `offset` (query): integer, at least 0, default `0`
- *
- * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
- *
- * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get/organizations/{organization_id}/memberships
- * @since 0.1.0
- * @category operations
- */
-export const list = /* @__PURE__ */ Operation.make({
+const listOperation = /* @__PURE__ */ Operation.define({
   operationId: "ListOrganizationMemberships",
   method: "GET",
   path: "/organizations/{organization_id}/memberships",
@@ -99,15 +86,29 @@ export const list = /* @__PURE__ */ Operation.make({
 })
 
 /**
+ * `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ *
+ * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
+ * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get/organizations/{organization_id}/memberships
+ * @since 0.1.0
+ * @category operations
+ */
+export const list = /* @__PURE__ */ Operation.call(listOperation)
+
+/**
  * Every item of `list`, across all pages.
  *
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -311,6 +312,15 @@ export const GetInstanceOrganizationMembershipsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetInstanceOrganizationMembershipsParams_>
 > = GetInstanceOrganizationMembershipsParams_
 
+const getInstanceOrganizationMembershipsOperation = /* @__PURE__ */ Operation.define({
+  operationId: "InstanceGetOrganizationMemberships",
+  method: "GET",
+  path: "/organization_memberships",
+  query: /* @__PURE__ */ Operation.query(["order_by", "limit", "offset"]),
+  params: GetInstanceOrganizationMembershipsParams,
+  success: Models.OrganizationMemberships
+})
+
 /**
  * `GET /organization_memberships` (`InstanceGetOrganizationMemberships`)
  *
@@ -324,14 +334,9 @@ export const GetInstanceOrganizationMembershipsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.make({
-  operationId: "InstanceGetOrganizationMemberships",
-  method: "GET",
-  path: "/organization_memberships",
-  query: /* @__PURE__ */ Operation.query(["order_by", "limit", "offset"]),
-  params: GetInstanceOrganizationMembershipsParams,
-  success: Models.OrganizationMemberships
-})
+export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.call(
+  getInstanceOrganizationMembershipsOperation
+)
 
 /**
  * Every item of `getInstanceOrganizationMemberships`, across all pages.
@@ -340,6 +345,6 @@ export const getInstanceOrganizationMemberships = /* @__PURE__ */ Operation.make
  * @category streams
  */
 export const streamInstanceOrganizationMemberships = /* @__PURE__ */ Pagination.stream(
-  getInstanceOrganizationMemberships,
-  { items: (page) => page.data, itemsKey: "data", totalCountKey: "total_count", maxPageSize: 500 }
+  getInstanceOrganizationMembershipsOperation,
+  { items: "data", total: "totalCount", maxPageSize: 500 }
 )

@@ -50,21 +50,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
-/**
- * `GET /organizations` (`ListOrganizations`)
- *
- * Params:
- * - `orderBy` (query): string, default `-created_at`
- * - `limit` (query): integer, 1 to 500, default `10`
- * - `offset` (query): integer, at least 0, default `0`
- *
- * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
- *
- * @see https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations
- * @since 0.1.0
- * @category operations
- */
-export const list = /* @__PURE__ */ Operation.make({
+const listOperation = /* @__PURE__ */ Operation.define({
   operationId: "ListOrganizations",
   method: "GET",
   path: "/organizations",
@@ -83,15 +69,30 @@ export const list = /* @__PURE__ */ Operation.make({
 })
 
 /**
+ * `GET /organizations` (`ListOrganizations`)
+ *
+ * Params:
+ * - `orderBy` (query): string, default `-created_at`
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
+ * @see https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations
+ * @since 0.1.0
+ * @category operations
+ */
+export const list = /* @__PURE__ */ Operation.call(listOperation)
+
+/**
  * Every item of `list`, across all pages.
  *
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

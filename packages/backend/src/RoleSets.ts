@@ -35,6 +35,15 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListRoleSets",
+  method: "GET",
+  path: "/role_sets",
+  query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
+  params: ListParams,
+  success: Models.RoleSets
+})
+
 /**
  * `GET /role_sets` (`ListRoleSets`)
  *
@@ -49,14 +58,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListRoleSets",
-  method: "GET",
-  path: "/role_sets",
-  query: /* @__PURE__ */ Operation.query(["query", "order_by", "limit", "offset"]),
-  params: ListParams,
-  success: Models.RoleSets
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -64,10 +66,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

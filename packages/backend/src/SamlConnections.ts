@@ -43,6 +43,15 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListSAMLConnections",
+  method: "GET",
+  path: "/saml_connections",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by", "organization_id"]),
+  params: ListParams,
+  success: Models.SAMLConnections
+})
+
 /**
  * `GET /saml_connections` (`ListSAMLConnections`)
  *
@@ -57,14 +66,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListSAMLConnections",
-  method: "GET",
-  path: "/saml_connections",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "order_by", "organization_id"]),
-  params: ListParams,
-  success: Models.SAMLConnections
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -72,10 +74,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

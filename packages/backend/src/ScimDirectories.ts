@@ -62,6 +62,15 @@ export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListRe
  */
 export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = ListResponse_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListSCIMDirectories",
+  method: "GET",
+  path: "/scim_directories",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
+  params: ListParams,
+  success: ListResponse
+})
+
 /**
  * `GET /scim_directories` (`ListSCIMDirectories`)
  *
@@ -75,14 +84,7 @@ export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = Li
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListSCIMDirectories",
-  method: "GET",
-  path: "/scim_directories",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
-  params: ListParams,
-  success: ListResponse
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -90,10 +92,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

@@ -55,6 +55,16 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "GetSessionList",
+  method: "GET",
+  path: "/sessions",
+  query: /* @__PURE__ */ Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
+  params: ListParams,
+  success: /* @__PURE__ */ Schema.Array(Models.Session),
+  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Session))
+})
+
 /**
  * `GET /sessions` (`GetSessionList`)
  *
@@ -69,15 +79,7 @@ export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof 
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "GetSessionList",
-  method: "GET",
-  path: "/sessions",
-  query: /* @__PURE__ */ Operation.query(["client_id", "user_id", "status", "paginated", "limit", "offset"]),
-  params: ListParams,
-  success: /* @__PURE__ */ Schema.Array(Models.Session),
-  paginated: /* @__PURE__ */ Pagination.page(/* @__PURE__ */ Schema.Array(Models.Session))
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -85,7 +87,7 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = /* @__PURE__ */ Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const CreateParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(WireString, "user_id"),

@@ -67,21 +67,7 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams_> {}
  */
 export const ListParams: Schema.Schema<ListParams, Schema.Schema.Encoded<typeof ListParams_>> = ListParams_
 
-/**
- * `GET /users` (`GetUserList`)
- *
- * Params:
- * - `limit` (query): integer, 1 to 500, default `10`
- * - `offset` (query): integer, at least 0, default `0`
- * - `orderBy` (query): string, default `-created_at`
- *
- * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
- *
- * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users
- * @since 0.1.0
- * @category operations
- */
-export const list = /* @__PURE__ */ Operation.make({
+const listOperation = /* @__PURE__ */ Operation.define({
   operationId: "GetUserList",
   method: "GET",
   path: "/users",
@@ -118,13 +104,28 @@ export const list = /* @__PURE__ */ Operation.make({
 })
 
 /**
+ * `GET /users` (`GetUserList`)
+ *
+ * Params:
+ * - `limit` (query): integer, 1 to 500, default `10`
+ * - `offset` (query): integer, at least 0, default `0`
+ * - `orderBy` (query): string, default `-created_at`
+ *
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ *
+ * @see https://clerk.com/docs/reference/backend-api/tag/users/get/users
+ * @since 0.1.0
+ * @category operations
+ */
+export const list = /* @__PURE__ */ Operation.call(listOperation)
+
+/**
  * Every item of `list`, across all pages.
  *
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page,
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
   maxPageSize: 500,
   cursor: Pagination.createdAtCursor
 })
@@ -995,6 +996,16 @@ export const GetOAuthAccessTokenParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetOAuthAccessTokenParams_>
 > = GetOAuthAccessTokenParams_
 
+const getOAuthAccessTokenOperation = /* @__PURE__ */ Operation.define({
+  operationId: "GetOAuthAccessToken",
+  method: "GET",
+  path: "/users/{user_id}/oauth_access_tokens/{provider}",
+  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
+  params: GetOAuthAccessTokenParams,
+  success: Models.OAuthAccessToken,
+  paginated: /* @__PURE__ */ Pagination.page(Models.OAuthAccessToken)
+})
+
 /**
  * `GET /users/{user_id}/oauth_access_tokens/{provider}` (`GetOAuthAccessToken`)
  *
@@ -1008,15 +1019,7 @@ export const GetOAuthAccessTokenParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
-  operationId: "GetOAuthAccessToken",
-  method: "GET",
-  path: "/users/{user_id}/oauth_access_tokens/{provider}",
-  query: /* @__PURE__ */ Operation.query(["paginated", "limit", "offset"]),
-  params: GetOAuthAccessTokenParams,
-  success: Models.OAuthAccessToken,
-  paginated: /* @__PURE__ */ Pagination.page(Models.OAuthAccessToken)
-})
+export const getOAuthAccessToken = /* @__PURE__ */ Operation.call(getOAuthAccessTokenOperation)
 
 /**
  * Every item of `getOAuthAccessToken`, across all pages.
@@ -1024,9 +1027,10 @@ export const getOAuthAccessToken = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.streamPaginated(getOAuthAccessToken, {
-  maxPageSize: 500
-})
+export const streamOAuthAccessToken = /* @__PURE__ */ Pagination.streamPaginated(
+  getOAuthAccessTokenOperation,
+  { maxPageSize: 500 }
+)
 
 const GetOrganizationMembershipsParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
@@ -1056,6 +1060,15 @@ export const GetOrganizationMembershipsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetOrganizationMembershipsParams_>
 > = GetOrganizationMembershipsParams_
 
+const getOrganizationMembershipsOperation = /* @__PURE__ */ Operation.define({
+  operationId: "UsersGetOrganizationMemberships",
+  method: "GET",
+  path: "/users/{user_id}/organization_memberships",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
+  params: GetOrganizationMembershipsParams,
+  success: Models.OrganizationMemberships
+})
+
 /**
  * `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`)
  *
@@ -1069,14 +1082,7 @@ export const GetOrganizationMembershipsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
-  operationId: "UsersGetOrganizationMemberships",
-  method: "GET",
-  path: "/users/{user_id}/organization_memberships",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset"]),
-  params: GetOrganizationMembershipsParams,
-  success: Models.OrganizationMemberships
-})
+export const getOrganizationMemberships = /* @__PURE__ */ Operation.call(getOrganizationMembershipsOperation)
 
 /**
  * Every item of `getOrganizationMemberships`, across all pages.
@@ -1084,12 +1090,10 @@ export const getOrganizationMemberships = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOrganizationMemberships = /* @__PURE__ */ Pagination.stream(getOrganizationMemberships, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
-  maxPageSize: 500
-})
+export const streamOrganizationMemberships = /* @__PURE__ */ Pagination.stream(
+  getOrganizationMembershipsOperation,
+  { items: "data", total: "totalCount", maxPageSize: 500 }
+)
 
 const GetOrganizationInvitationsParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),
@@ -1122,6 +1126,15 @@ export const GetOrganizationInvitationsParams: Schema.Schema<
   Schema.Schema.Encoded<typeof GetOrganizationInvitationsParams_>
 > = GetOrganizationInvitationsParams_
 
+const getOrganizationInvitationsOperation = /* @__PURE__ */ Operation.define({
+  operationId: "UsersGetOrganizationInvitations",
+  method: "GET",
+  path: "/users/{user_id}/organization_invitations",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "status"]),
+  params: GetOrganizationInvitationsParams,
+  success: Models.OrganizationInvitationsWithPublicOrganizationData
+})
+
 /**
  * `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`)
  *
@@ -1136,14 +1149,7 @@ export const GetOrganizationInvitationsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationInvitations = /* @__PURE__ */ Operation.make({
-  operationId: "UsersGetOrganizationInvitations",
-  method: "GET",
-  path: "/users/{user_id}/organization_invitations",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "status"]),
-  params: GetOrganizationInvitationsParams,
-  success: Models.OrganizationInvitationsWithPublicOrganizationData
-})
+export const getOrganizationInvitations = /* @__PURE__ */ Operation.call(getOrganizationInvitationsOperation)
 
 /**
  * Every item of `getOrganizationInvitations`, across all pages.
@@ -1151,12 +1157,10 @@ export const getOrganizationInvitations = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOrganizationInvitations = /* @__PURE__ */ Pagination.stream(getOrganizationInvitations, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
-  maxPageSize: 500
-})
+export const streamOrganizationInvitations = /* @__PURE__ */ Pagination.stream(
+  getOrganizationInvitationsOperation,
+  { items: "data", total: "totalCount", maxPageSize: 500 }
+)
 
 const RemovePasswordParams_ = /* @__PURE__ */ Schema.Struct({
   userId: /* @__PURE__ */ required(PathSegment, "user_id"),

@@ -67,6 +67,15 @@ export interface ListResponseEncoded extends Schema.Schema.Encoded<typeof ListRe
  */
 export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = ListResponse_
 
+const listOperation = /* @__PURE__ */ Operation.define({
+  operationId: "ListWaitlistEntries",
+  method: "GET",
+  path: "/waitlist_entries",
+  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "status", "order_by"]),
+  params: ListParams,
+  success: ListResponse
+})
+
 /**
  * `GET /waitlist_entries` (`ListWaitlistEntries`)
  *
@@ -82,14 +91,7 @@ export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = Li
  * @since 0.1.0
  * @category operations
  */
-export const list = /* @__PURE__ */ Operation.make({
-  operationId: "ListWaitlistEntries",
-  method: "GET",
-  path: "/waitlist_entries",
-  query: /* @__PURE__ */ Operation.query(["limit", "offset", "query", "status", "order_by"]),
-  params: ListParams,
-  success: ListResponse
-})
+export const list = /* @__PURE__ */ Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -97,10 +99,9 @@ export const list = /* @__PURE__ */ Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = /* @__PURE__ */ Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = /* @__PURE__ */ Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

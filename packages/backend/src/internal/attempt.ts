@@ -1,34 +1,32 @@
 /**
- * One attempt of an operation: send the request, read the whole answer within
- * the timeout, and say what kind of failure it was when repeating might help.
+ * Executing, the second step of a call: send the request through the client's
+ * HttpClient and read the whole answer, each attempt bounded by the `Timeout`
+ * service and taking a permit of the `RateLimit` service, repeated as the
+ * `RetryPolicy` service says. Per-call options reach these pieces as the
+ * services themselves (see `operation.ts`).
  */
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Cause from "effect/Cause"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
+import type * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Inspectable from "effect/Inspectable"
 import * as Either from "effect/Either"
+import * as Inspectable from "effect/Inspectable"
 import * as Predicate from "effect/Predicate"
-import type { HttpMethod } from "@effect/platform/HttpMethod"
-import { type Failure, type FailureKind, type Service, isRepeatable } from "../RetryPolicy.js"
-import { parseRetryAfter } from "./response.js"
-import { boundsAttempts, withTimeout } from "./timeout.js"
-
-export interface Answer {
-  readonly response: HttpClientResponse.HttpClientResponse
-  /** The body as sent: text, or the bytes of a success read ahead (`BodyRead`); `textOf` reads either. */
-  readonly body: string | Uint8Array
-  /** The body broke off mid-stream (a reset after the answer started). */
-  readonly broken: boolean
-}
+import type * as Tracer from "effect/Tracer"
+import type { Service as ClerkClientService } from "../ClerkClient.js"
+import { RateLimit } from "../RateLimit.js"
+import { type Failure, type FailureKind, RetryPolicy, isRepeatable } from "../RetryPolicy.js"
+import { Timeout } from "../Timeout.js"
+import { type Answer, rejection } from "./response.js"
 
 /**
- * How a success body is read: as text (`undefined`), which undici decodes as it
- * joins the chunks, or by `readAhead`. A function rather than a name, so a
- * program without streams does not bundle the other way.
+ * How a success body is read: as text (`undefined`), or by `readAhead`. A
+ * function rather than a name, so a program without streams does not bundle
+ * the other way.
  */
 export type BodyRead =
   | ((
@@ -45,27 +43,13 @@ export type BodyRead =
 export const readAhead = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
 
-const utf8 = new TextDecoder()
-
-export const textOf = (answer: Answer): string =>
-  typeof answer.body === "string" ? answer.body : utf8.decode(answer.body)
-
-/** A transport that bounds the attempt itself reports the timeout as the cause of its own error. */
-const transportTimeout = (error: HttpClientError.HttpClientError) =>
-  Cause.isTimeoutException(error.cause) ? error.cause : undefined
-
 const readBody = (response: HttpClientResponse.HttpClientResponse, read: BodyRead) => {
   const body: Effect.Effect<string | Uint8Array, HttpClientError.ResponseError> =
     read !== undefined && response.status >= 200 && response.status < 300 ? read(response) : response.text
-  return Effect.matchEffect(body, {
+  return Effect.match(body, {
     // A body that breaks off is kept as a description: for a write it is still an answer that must not be repeated.
-    onFailure: (error) => {
-      const timeout = transportTimeout(error)
-      return timeout === undefined
-        ? Effect.succeed({ body: `<body unreadable: ${error.description ?? error.reason}>`, broken: true })
-        : Effect.fail(timeout)
-    },
-    onSuccess: (body) => Effect.succeed({ body, broken: false })
+    onFailure: (error) => ({ body: `<body unreadable: ${error.description ?? error.reason}>`, broken: true }),
+    onSuccess: (body) => ({ body, broken: false })
   })
 }
 
@@ -118,46 +102,16 @@ const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.
       })
 }
 
-/** Sends `request` and reads its body; a transport error leaves without the secret. */
-const send = <R>(
-  httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>,
+/** One attempt's exchange: the answer with its whole body; a transport error leaves without the secret. */
+const exchange = (
+  httpClient: ClerkClientService["httpClient"],
   request: HttpClientRequest.HttpClientRequest,
   read: BodyRead
-): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException, R> =>
+): Effect.Effect<Answer, HttpClientError.HttpClientError> =>
   httpClient.execute(request).pipe(
     Effect.flatMap((response) => Effect.map(readBody(response, read), (body) => ({ response, ...body }))),
-    Effect.mapError((error) =>
-      error._tag === "TimeoutException" ? error : (transportTimeout(error) ?? withoutSecret(error))
-    )
+    Effect.mapError(withoutSecret)
   )
-
-/**
- * The platform's own HTTP span is turned off: it records the full URL and query,
- * which carry user ids and emails, while the operation's span already describes
- * the request.
- */
-const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true)
-
-/**
- * Sends `request` and reads its body, all within `timeout`; interruption (by the
- * timeout or the caller) aborts the socket. With an `attemptTimeout` the
- * HttpClient bounds the exchange itself, reading it from the context (see
- * `timeout.ts`); otherwise the attempt runs in a fiber of its own, so whatever
- * the HttpClient does is bounded. A transport that bounds attempts is one of
- * ours and never traces, so the platform's tracing switch is left alone.
- */
-export const exchange = (
-  httpClient: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest,
-  timeout: Duration.Duration,
-  attemptTimeout: number | undefined,
-  read: BodyRead
-): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> => {
-  if (attemptTimeout !== undefined) return send(httpClient, request, read)
-  const bounded = withTimeout(send(httpClient, request, read), timeout)
-  return boundsAttempts(httpClient) ? bounded : untraced(bounded)
-}
 
 /** Error codes raised before a connection existed (Node and undici): nothing was sent. */
 const notConnectedCodes = new Set([
@@ -186,53 +140,99 @@ const hasCode = (codes: ReadonlySet<string>, cause: unknown, depth = 0): boolean
   )
 }
 
-export const transportKind = (error: HttpClientError.HttpClientError): FailureKind | undefined => {
+const transportKind = (error: HttpClientError.HttpClientError | Cause.TimeoutException): FailureKind | undefined => {
+  if (error._tag === "TimeoutException") return "TimedOut"
   if (error._tag !== "RequestError" || error.reason !== "Transport") return undefined
   if (hasCode(invalidRequestCodes, error.cause)) return undefined
   return hasCode(notConnectedCodes, error.cause) ? "NotConnected" : "ConnectionLost"
 }
 
-/** 501 and 505 say the server will never do it; the others may pass. */
-export const statusKind = (status: number): FailureKind | undefined =>
-  status === 429
-    ? "RateLimited"
-    : status === 408 || status === 500 || status === 502 || status === 503 || status === 504
-      ? "Unavailable"
-      : undefined
+/**
+ * Sleeps until the Clock reads `deadline`. A timer may fire a few milliseconds
+ * early on a busy event loop (Node counts from the loop's cached time), and a
+ * request sent before its `Retry-After` has passed earns another 429.
+ */
+const waitUntil = (deadline: number): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    now >= deadline
+      ? Effect.void
+      : Effect.zipRight(
+          Effect.sleep(deadline - now),
+          Effect.suspend(() => waitUntil(deadline))
+        )
+  )
 
-export const retryAfterOf = (response: HttpClientResponse.HttpClientResponse, now: number) => {
-  if (response.status !== 429 && response.status !== 503) return undefined
-  const seconds = parseRetryAfter(response.headers["retry-after"], now)
-  return seconds === undefined ? undefined : Duration.seconds(seconds)
-}
-
-export interface Context {
+/** What `execute` needs to know of the call. */
+export interface Call<X, E> {
   readonly operationId: string
   readonly method: HttpMethod
-  readonly policy: Service
+  readonly span: Tracer.Span
+  readonly client: ClerkClientService
+  readonly request: HttpClientRequest.HttpClientRequest
+  readonly read: BodyRead
+  /** A 2xx answer as the call's value, or the error it fails with. */
+  readonly succeeded: (answer: Answer) => Either.Either<X, E>
 }
 
+export type ExecuteError = HttpClientError.HttpClientError | Cause.TimeoutException | ReturnType<typeof rejection>["error"]
+
 /**
- * A failure the policy may repeat goes to the error channel, where `Effect.retry`
- * sees it; any other is settled as a `Left` so the retry never sees it.
+ * Runs the attempts of one call. A failure the policy may repeat goes to the
+ * error channel as a `Failure`, where the retry sees it; any other is settled as
+ * a `Left`, so the retry never sees it.
  */
-export const failWith = <A, E>(
-  context: Context,
-  error: E,
-  kind: FailureKind | undefined,
-  attempt: number,
-  retryAfter?: Duration.Duration
-): Effect.Effect<Either.Either<A, E>, Failure<E>> => {
-  if (kind === undefined) return Effect.succeed(Either.left(error))
-  const failure: Failure<E> = {
-    kind,
-    operationId: context.operationId,
-    method: context.method,
-    attempt,
-    retryAfter,
-    error
-  }
-  return isRepeatable(failure, context.policy.replayWrites)
-    ? Effect.fail(failure)
-    : Effect.succeed(Either.left(error))
-}
+export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteError> =>
+  Effect.clockWith((clock) =>
+    Effect.flatMap(Effect.all([RetryPolicy, Timeout, RateLimit]), ([policy, timeout, rateLimit]) => {
+      const { span, client, request, read } = call
+      let attempts = 0
+      // The Clock time before which the last `Retry-After` forbids another attempt.
+      let notBefore = 0
+      type Outcome = Either.Either<X, E | ExecuteError>
+      const settled = (
+        error: E | ExecuteError,
+        kind: FailureKind | undefined,
+        retryAfter?: Duration.Duration
+      ): Effect.Effect<Outcome, Failure<E | ExecuteError>> => {
+        if (kind === undefined) return Effect.succeed(Either.left(error))
+        const failure: Failure<E | ExecuteError> = {
+          kind,
+          operationId: call.operationId,
+          method: call.method,
+          attempt: attempts,
+          retryAfter,
+          error
+        }
+        if (!isRepeatable(failure, policy.replayWrites)) return Effect.succeed(Either.left(error))
+        if (retryAfter !== undefined) notBefore = clock.unsafeCurrentTimeMillis() + Duration.toMillis(retryAfter)
+        return Effect.fail(failure)
+      }
+      const onAnswer = (answer: Answer): Effect.Effect<Outcome, Failure<E | ExecuteError>> => {
+        const status = answer.response.status
+        span.attribute("http.response.status_code", status)
+        if (status >= 200 && status < 300) {
+          const value = call.succeeded(answer)
+          // A success whose body broke off may be read again where repeating is safe.
+          return Either.isLeft(value) && answer.broken
+            ? settled(value.left, "ConnectionLost")
+            : Effect.succeed(value)
+        }
+        const rejected = rejection(answer, clock.unsafeCurrentTimeMillis(), client.scrub)
+        return settled(rejected.error, rejected.kind, rejected.retryAfter)
+      }
+      const attempt = Effect.suspend(() => {
+        attempts += 1
+        span.attribute("clerk.attempts", attempts)
+        return Effect.zipRight(
+          waitUntil(notBefore),
+          rateLimit.limit(Effect.timeout(exchange(client.httpClient, request, read), timeout))
+        )
+      }).pipe(
+        Effect.matchEffect({
+          onFailure: (error) => settled(error, transportKind(error)),
+          onSuccess: onAnswer
+        })
+      )
+      return Effect.flatten(Effect.retryOrElse(attempt, policy.schedule, (failure) => Effect.fail(failure.error)))
+    })
+  )
