@@ -140,7 +140,9 @@ const hasCode = (codes: ReadonlySet<string>, cause: unknown, depth = 0): boolean
   )
 }
 
-const transportKind = (error: HttpClientError.HttpClientError | Cause.TimeoutException): FailureKind | undefined => {
+const transportKind = (
+  error: HttpClientError.HttpClientError | Cause.TimeoutException
+): FailureKind | undefined => {
   if (error._tag === "TimeoutException") return "TimedOut"
   if (error._tag !== "RequestError" || error.reason !== "Transport") return undefined
   if (hasCode(invalidRequestCodes, error.cause)) return undefined
@@ -174,7 +176,10 @@ export interface Call<X, E> {
   readonly succeeded: (answer: Answer) => Either.Either<X, E>
 }
 
-export type ExecuteError = HttpClientError.HttpClientError | Cause.TimeoutException | ReturnType<typeof rejection>["error"]
+export type ExecuteError =
+  | HttpClientError.HttpClientError
+  | Cause.TimeoutException
+  | ReturnType<typeof rejection>["error"]
 
 /**
  * Runs the attempts of one call. A failure the policy may repeat goes to the
@@ -204,7 +209,8 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
           error
         }
         if (!isRepeatable(failure, policy.replayWrites)) return Effect.succeed(Either.left(error))
-        if (retryAfter !== undefined) notBefore = clock.unsafeCurrentTimeMillis() + Duration.toMillis(retryAfter)
+        if (retryAfter !== undefined)
+          notBefore = clock.unsafeCurrentTimeMillis() + Duration.toMillis(retryAfter)
         return Effect.fail(failure)
       }
       const onAnswer = (answer: Answer): Effect.Effect<Outcome, Failure<E | ExecuteError>> => {
@@ -233,6 +239,8 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
           onSuccess: onAnswer
         })
       )
-      return Effect.flatten(Effect.retryOrElse(attempt, policy.schedule, (failure) => Effect.fail(failure.error)))
+      return Effect.flatten(
+        Effect.retryOrElse(attempt, policy.schedule, (failure) => Effect.fail(failure.error))
+      )
     })
   )

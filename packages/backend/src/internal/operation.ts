@@ -63,7 +63,9 @@ type Parse<A> = (answer: Answer, scrub: Scrub) => Either.Either<Parsed<A, Operat
 export interface Operation<P, A, Page = never> {
   readonly operationId: string
   readonly method: HttpMethod
-  readonly encode: (params: P | undefined) => Effect.Effect<HttpClientRequest.HttpClientRequest, OperationError>
+  readonly encode: (
+    params: P | undefined
+  ) => Effect.Effect<HttpClientRequest.HttpClientRequest, OperationError>
   /** The parser of the bare answer, and of the page a call with `paginated: true` gets. */
   readonly parse: Parse<A>
   readonly parsePage: Parse<Page> | undefined
@@ -144,7 +146,8 @@ const endWithoutValue = (span: Tracer.Span, clock: Clock.Clock) =>
 
 /** The call's options replace the services they name, for this call only. */
 const withOptions = <A, E, R>(effect: Effect.Effect<A, E, R>, options: CallOptionsCheck.CheckedOptions) => {
-  const retried = options.retry === undefined ? effect : Effect.provideService(effect, RetryPolicy, options.retry)
+  const retried =
+    options.retry === undefined ? effect : Effect.provideService(effect, RetryPolicy, options.retry)
   return options.timeout === undefined ? retried : Effect.provideService(retried, Timeout, options.timeout)
 }
 
@@ -175,7 +178,8 @@ export const run = <P, A, Page, X>(
         const checked = CallOptionsCheck.check(operation.operationId, options)
         if (Either.isLeft(checked)) return Effect.fail(checked.left)
         const parse: Parse<A | Page> =
-          operation.parsePage !== undefined && (params as { paginated?: unknown } | undefined)?.paginated === true
+          operation.parsePage !== undefined &&
+          (params as { paginated?: unknown } | undefined)?.paginated === true
             ? operation.parsePage
             : operation.parse
         return Effect.flatMap(Effect.zip(operation.encode(params), ClerkClient), ([request, client]) =>
@@ -199,7 +203,8 @@ export const run = <P, A, Page, X>(
     )
   )
 
-const decodeNow: Settle<unknown, unknown> = (parse, answer) => Either.flatMap(parse(answer), (body) => body.decode())
+const decodeNow: Settle<unknown, unknown> = (parse, answer) =>
+  Either.flatMap(parse(answer), (body) => body.decode())
 
 /**
  * The call of a defined operation; a list's definition is kept apart so its
@@ -212,7 +217,8 @@ export function call<P, A, Page>(
   operation: Operation<P, A, Page>
 ): [Page] extends [never] ? Call<P, A, OperationError> : PaginatedCall<P, A, Page, OperationError>
 export function call<P, A, Page>(operation: Operation<P, A, Page>) {
-  return (params: P | undefined, options?: CallOptions) => run(operation, params, options, decodeNow, undefined)
+  return (params: P | undefined, options?: CallOptions) =>
+    run(operation, params, options, decodeNow, undefined)
 }
 
 /**

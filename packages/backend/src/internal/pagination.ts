@@ -149,13 +149,17 @@ export const streamPaginated = <P extends Paged | undefined, A>(
 const decodeLater: Settle<unknown, Effect.Effect<Parsed<unknown, OperationError>, OperationError>> = (
   parse,
   answer
-) => (answer.broken ? Either.map(parse(answer), Effect.succeed) : Either.right(Effect.suspend(() => parse(answer))))
+) =>
+  answer.broken
+    ? Either.map(parse(answer), Effect.succeed)
+    : Either.right(Effect.suspend(() => parse(answer)))
 
 const walk = <P extends Paged | undefined, A>(
   operation: Operation<P, unknown, unknown>,
   shape: WalkShape
 ): StreamCall<P, A, OperationError> => {
-  const fetchPage = (params: P, options: CallOptions) => run(operation, params, options, decodeLater, readAhead)
+  const fetchPage = (params: P, options: CallOptions) =>
+    run(operation, params, options, decodeLater, readAhead)
   /** The items of a decoded page, its total, and the last item's id. */
   const read = (page: unknown) => {
     const record = (page ?? {}) as { readonly [key: string]: unknown }
@@ -204,7 +208,9 @@ const walk = <P extends Paged | undefined, A>(
             const { items, total, lastId } = read(yield* parsed.decode())
             const seen = offset + items.length
             const done =
-              items.length < limit || (total !== undefined && seen >= total) || (byCursor && lastId === undefined)
+              items.length < limit ||
+              (total !== undefined && seen >= total) ||
+              (byCursor && lastId === undefined)
             // The next page travels while this one is consumed: one page ahead, never more.
             const next = done
               ? undefined

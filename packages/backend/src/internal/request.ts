@@ -132,7 +132,9 @@ export const encoder = <P, PI>(
   operationId: string,
   shape: RequestShape,
   params: Schema.Schema<P, PI>
-): ((params: P | undefined) => Effect.Effect<HttpClientRequest.HttpClientRequest, RequestValidationError>) => {
+): ((
+  params: P | undefined
+) => Effect.Effect<HttpClientRequest.HttpClientRequest, RequestValidationError>) => {
   // A key the operation does not know (a typo from JavaScript, a field of another
   // operation) is refused rather than dropped: the caller meant it to be sent.
   const encodeParams = ParseResult.encodeUnknownEither(params, { errors: "all", onExcessProperty: "error" })
@@ -147,7 +149,9 @@ export const encoder = <P, PI>(
   }
 }
 
-const compile = (shape: RequestShape): ((wire: Wire) => Effect.Effect<HttpClientRequest.HttpClientRequest>) => {
+const compile = (
+  shape: RequestShape
+): ((wire: Wire) => Effect.Effect<HttpClientRequest.HttpClientRequest>) => {
   const parts = pathParts(shape.path)
   const notInBody: ReadonlySet<string> = new Set([
     ...parts.filter((_, i) => i % 2 === 1),
