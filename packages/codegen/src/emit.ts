@@ -367,7 +367,9 @@ export const ${streamName(operation.name)} = Pagination.streamPaginated(${operat
   } else {
     // The stream reads the decoded page, so it names the decoded keys.
     const shape = [
-      ...(pagination.itemsKey === undefined ? [] : [`items: ${JSON.stringify(camelCase(pagination.itemsKey))}`]),
+      ...(pagination.itemsKey === undefined
+        ? []
+        : [`items: ${JSON.stringify(camelCase(pagination.itemsKey))}`]),
       ...(pagination.totalCountKey === undefined
         ? []
         : [`total: ${JSON.stringify(camelCase(pagination.totalCountKey))}`]),
