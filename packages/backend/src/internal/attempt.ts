@@ -11,17 +11,21 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Inspectable from "effect/Inspectable"
 import * as Predicate from "effect/Predicate"
+import * as Schedule from "effect/Schedule"
 import type * as Tracer from "effect/Tracer"
-import type { Service as ClerkClientService } from "../ClerkClient.js"
+import { ClerkClient, type Service as ClerkClientService } from "../ClerkClient.js"
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, type FailureKind, RetryPolicy, isRepeatable } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
 import { type Answer, rejection } from "./response.js"
+import type { Scrub } from "./scrub.js"
+import { withTimeout } from "./timeout.js"
 
 /**
  * How a success body is read: as text (`undefined`), or by `readAhead`. A
@@ -169,11 +173,10 @@ export interface Call<X, E> {
   readonly operationId: string
   readonly method: HttpMethod
   readonly span: Tracer.Span
-  readonly client: ClerkClientService
   readonly request: HttpClientRequest.HttpClientRequest
   readonly read: BodyRead
-  /** A 2xx answer as the call's value, or the error it fails with. */
-  readonly succeeded: (answer: Answer) => Either.Either<X, E>
+  /** A 2xx answer as the call's value, or the error it fails with; `scrub` takes the secret out of what it keeps. */
+  readonly succeeded: (answer: Answer, scrub: Scrub) => Either.Either<X, E>
 }
 
 export type ExecuteError =
@@ -186,10 +189,14 @@ export type ExecuteError =
  * error channel as a `Failure`, where the retry sees it; any other is settled as
  * a `Left`, so the retry never sees it.
  */
-export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteError> =>
+export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteError, ClerkClient> =>
   Effect.clockWith((clock) =>
-    Effect.flatMap(Effect.all([RetryPolicy, Timeout, RateLimit]), ([policy, timeout, rateLimit]) => {
-      const { span, client, request, read } = call
+    Effect.contextWithEffect((context: Context.Context<ClerkClient>) => {
+      const client = Context.get(context, ClerkClient)
+      const policy = Context.get(context, RetryPolicy)
+      const timeout = Context.get(context, Timeout)
+      const rateLimit = Context.get(context, RateLimit)
+      const { span, request, read } = call
       let attempts = 0
       // The Clock time before which the last `Retry-After` forbids another attempt.
       let notBefore = 0
@@ -217,7 +224,7 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
         const status = answer.response.status
         span.attribute("http.response.status_code", status)
         if (status >= 200 && status < 300) {
-          const value = call.succeeded(answer)
+          const value = call.succeeded(answer, client.scrub)
           // A success whose body broke off may be read again where repeating is safe.
           return Either.isLeft(value) && answer.broken
             ? settled(value.left, "ConnectionLost")
@@ -231,7 +238,7 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
         span.attribute("clerk.attempts", attempts)
         return Effect.zipRight(
           waitUntil(notBefore),
-          rateLimit.limit(Effect.timeout(exchange(client.httpClient, request, read), timeout))
+          rateLimit.limit(withTimeout(exchange(client.httpClient, request, read), timeout))
         )
       }).pipe(
         Effect.matchEffect({
@@ -239,8 +246,17 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
           onSuccess: onAnswer
         })
       )
-      return Effect.flatten(
-        Effect.retryOrElse(attempt, policy.schedule, (failure) => Effect.fail(failure.error))
-      )
+      // The policy's schedule is driven only once an attempt has failed in a repeatable
+      // way, and sees that failure first: a call that succeeds pays nothing for it.
+      const retried = (first: Failure<E | ExecuteError>) =>
+        Effect.flatMap(Schedule.driver(policy.schedule), (driver) => {
+          const next = (failure: Failure<E | ExecuteError>): Effect.Effect<Outcome, E | ExecuteError> =>
+            Effect.matchEffect(driver.next(failure), {
+              onFailure: () => Effect.fail(failure.error),
+              onSuccess: () => Effect.catchAll(attempt, next)
+            })
+          return next(first)
+        })
+      return Effect.flatten(Effect.catchAll(attempt, retried))
     })
   )

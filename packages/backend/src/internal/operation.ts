@@ -17,7 +17,7 @@ import * as Exit from "effect/Exit"
 import type * as Schema from "effect/Schema"
 import type * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
-import { ClerkClient } from "../ClerkClient.js"
+import type { ClerkClient } from "../ClerkClient.js"
 import type { OperationError } from "../Errors.js"
 import { RetryPolicy } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
@@ -182,16 +182,15 @@ export const run = <P, A, Page, X>(
           (params as { paginated?: unknown } | undefined)?.paginated === true
             ? operation.parsePage
             : operation.parse
-        return Effect.flatMap(Effect.zip(operation.encode(params), ClerkClient), ([request, client]) =>
+        return Effect.flatMap(operation.encode(params), (request) =>
           withOptions(
             execute({
               operationId: operation.operationId,
               method: operation.method,
               span,
-              client,
               request,
               read,
-              succeeded: (answer) => settle((answer) => parse(answer, client.scrub), answer)
+              succeeded: (answer, scrub) => settle((answer) => parse(answer, scrub), answer)
             }),
             checked.right
           )
