@@ -23,7 +23,7 @@ import { ClerkClient, type Service as ClerkClientService } from "../ClerkClient.
 import { RateLimit } from "../RateLimit.js"
 import { type Failure, type FailureKind, RetryPolicy, isRepeatable } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
-import { type Answer, rejection } from "./response.js"
+import { type Answer, type Rejection, rejection } from "./response.js"
 import type { Scrub } from "./scrub.js"
 import { withTimeout } from "./timeout.js"
 
@@ -179,10 +179,7 @@ export interface Call<X, E> {
   readonly succeeded: (answer: Answer, scrub: Scrub) => Either.Either<X, E>
 }
 
-export type ExecuteError =
-  | HttpClientError.HttpClientError
-  | Cause.TimeoutException
-  | ReturnType<typeof rejection>["error"]
+export type ExecuteError = HttpClientError.HttpClientError | Cause.TimeoutException | Rejection["error"]
 
 /**
  * Runs the attempts of one call. A failure the policy may repeat goes to the
@@ -236,10 +233,8 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
       const attempt = Effect.suspend(() => {
         attempts += 1
         span.attribute("clerk.attempts", attempts)
-        return Effect.zipRight(
-          waitUntil(notBefore),
-          rateLimit.limit(withTimeout(exchange(client.httpClient, request, read), timeout))
-        )
+        const limited = rateLimit.limit(withTimeout(exchange(client.httpClient, request, read), timeout))
+        return notBefore === 0 ? limited : Effect.zipRight(waitUntil(notBefore), limited)
       }).pipe(
         Effect.matchEffect({
           onFailure: (error) => settled(error, transportKind(error)),

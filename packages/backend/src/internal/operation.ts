@@ -93,7 +93,7 @@ export function define<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Oper
     encode: encoder(operationId, definition, definition.params),
     parse:
       success === undefined
-        ? () => Either.right({ json: undefined, decode: () => Either.right(undefined as A) })
+        ? () => Either.right({ decode: () => Either.right(undefined as A) })
         : parser(CompiledDecoder.parseJsonFor(success)),
     parsePage:
       definition.paginated === undefined

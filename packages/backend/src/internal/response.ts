@@ -171,9 +171,8 @@ const failure = (
   return tagged(status, status === 429 ? { ...fields, retryAfter } : fields)
 }
 
-/** A 2xx body parsed as JSON, with what decodes it into the call's value. */
+/** A 2xx body parsed as JSON: what decodes it into the call's value. */
 export interface Parsed<A, E> {
-  readonly json: unknown
   /** Once only (see `ParsedJson`). */
   readonly decode: () => Either.Either<A, E>
 }
@@ -197,7 +196,6 @@ export const parsed = <A>(
       })
     )
   return Either.right({
-    json: result.json,
     decode: () => {
       const decoded = result.decode()
       return decoded._tag === "Decoded"
