@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { type Scrub, scrubbing } from "./internal/scrub.js"
+import { type Scrub, scrubbing, withoutSecret } from "./internal/scrub.js"
 import { version } from "./internal/version.js"
 
 /**
@@ -140,8 +140,11 @@ export const make = (
           scrub: scrubbing(Redacted.value(options.secretKey)),
           // The platform's own HTTP span is turned off, and with it the trace headers it
           // would send: it records the full URL and query, which carry user ids and
-          // emails, while the operation's span already describes the request.
-          httpClient: HttpClient.withTracerDisabledWhen(withClerkHeaders, () => true)
+          // emails, while the operation's span already describes the request. Errors of
+          // the transport or of the caller's middleware leave without the bearer token.
+          httpClient: HttpClient.withTracerDisabledWhen(withClerkHeaders, () => true).pipe(
+            HttpClient.transformResponse(Effect.mapError(withoutSecret))
+          )
         }
       })
 

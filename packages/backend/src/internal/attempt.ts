@@ -5,17 +5,20 @@
  * `RetryPolicy` service says. Per-call options reach these pieces as the
  * services themselves (see `operation.ts`).
  */
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Inspectable from "effect/Inspectable"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import type * as Tracer from "effect/Tracer"
@@ -25,7 +28,6 @@ import { type Failure, type FailureKind, RetryPolicy, isRepeatable } from "../Re
 import { Timeout } from "../Timeout.js"
 import { type Answer, type Rejection, rejection } from "./response.js"
 import type { Scrub } from "./scrub.js"
-import { withTimeout } from "./timeout.js"
 
 /**
  * How a success body is read: as text (`undefined`), or by `readAhead`. A
@@ -57,64 +59,89 @@ const readBody = (response: HttpClientResponse.HttpClientResponse, read: BodyRea
   })
 }
 
-/**
- * A transport error keeps the request it failed to send, and `Headers` are only
- * redacted inside a logger: the bearer token must not travel on in the error.
- * `HttpClientRequest` offers no way to drop a header; overwriting it is the next best.
- */
-const redacted = (request: HttpClientRequest.HttpClientRequest) =>
-  HttpClientRequest.setHeader(request, "authorization", "<redacted>")
-
-/**
- * A response whose `request` is the redacted one. The response is not ours to
- * change (its body may still be read), so the copy reads everything else through
- * to it. Its renderings are replaced too: a wrapping response (the platform's
- * interruptible one) renders the response it wraps, not `this`.
- */
-const withRedactedRequest = (
-  response: HttpClientResponse.HttpClientResponse
-): HttpClientResponse.HttpClientResponse => {
-  const request = redacted(response.request)
-  const render = () => ({ ...Object(response.toJSON()), request: request.toJSON() })
-  return Object.create(response, {
-    request: { value: request, enumerable: true },
-    toJSON: { value: render },
-    toString: { value: () => Inspectable.format(render()) },
-    [Inspectable.NodeInspectSymbol]: { value: render }
-  })
-}
-
-/**
- * A `RequestError` comes from the transport, a `ResponseError` from the transport
- * or a middleware of the caller's HttpClient (`filterStatusOk`); both hold the request.
- */
-const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError => {
-  const description = error.description === undefined ? {} : { description: error.description }
-  return error._tag === "RequestError"
-    ? new HttpClientError.RequestError({
-        request: redacted(error.request),
-        reason: error.reason,
-        cause: error.cause,
-        ...description
-      })
-    : new HttpClientError.ResponseError({
-        request: redacted(error.request),
-        response: withRedactedRequest(error.response),
-        reason: error.reason,
-        cause: error.cause,
-        ...description
-      })
-}
-
-/** One attempt's exchange: the answer with its whole body; a transport error leaves without the secret. */
+/** One attempt's exchange: the answer with its whole body. */
 const exchange = (
   httpClient: ClerkClientService["httpClient"],
   request: HttpClientRequest.HttpClientRequest,
   read: BodyRead
 ): Effect.Effect<Answer, HttpClientError.HttpClientError> =>
-  httpClient.execute(request).pipe(
-    Effect.flatMap((response) => Effect.map(readBody(response, read), (body) => ({ response, ...body }))),
-    Effect.mapError(withoutSecret)
+  Effect.flatMap(httpClient.execute(request), (response) =>
+    Effect.map(readBody(response, read), (body) => ({ response, ...body }))
+  )
+
+const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/** The longest delay `setTimeout` keeps; longer ones fire at once. */
+const maxTimerMillis = 2 ** 31 - 1
+
+/** Calls `expire` once `timeout` has passed on `clock`; answers what cancels it. */
+const startTimer = (
+  clock: Clock.Clock,
+  timeout: Duration.Duration,
+  expire: () => void
+): Effect.Effect<() => void> => {
+  const millis = Duration.toMillis(timeout)
+  if (clock === liveClock && millis <= maxTimerMillis) {
+    return Effect.sync(() => {
+      const timer = setTimeout(expire, millis)
+      return () => clearTimeout(timer)
+    })
+  }
+  return Effect.map(Effect.fork(clock.sleep(timeout)), (sleeping) => {
+    sleeping.addObserver((exit) => {
+      if (Exit.isSuccess(exit)) expire()
+    })
+    return () => sleeping.unsafeInterruptAsFork(FiberId.none)
+  })
+}
+
+/**
+ * The one timeout of an attempt, for any HttpClient and any Clock: the attempt
+ * runs in a fiber of its own while the Clock's timer runs; whichever ends first
+ * decides. A timed-out attempt is interrupted, which aborts its socket, and a
+ * `TimeoutException` takes its place.
+ *
+ * `Effect.timeout` does the same with a second fiber that sleeps, waits for that
+ * fiber's interruption once the attempt has won, and copies the winner's
+ * FiberRefs back: a cost that shows against a call as small as get-user. Here
+ * the live Clock's timer is a plain `setTimeout`, the one its sleep would set;
+ * any other Clock (such as `TestClock`) sleeps in a fiber, as only it can tell
+ * when its time has passed.
+ */
+const withTimeout = <A, E>(
+  effect: Effect.Effect<A, E>,
+  timeout: Duration.Duration
+): Effect.Effect<A, E | Cause.TimeoutException> =>
+  Effect.clockWith((clock) =>
+    // The fork carries the attempt's exit as its value, so a failed attempt is not
+    // also logged as a fiber that failed unobserved (`Effect.timeout` does the same).
+    Effect.flatMap(Effect.fork(Effect.exit(effect)), (attempt) => {
+      let expired = () => {}
+      return Effect.flatMap(
+        startTimer(clock, timeout, () => expired()),
+        (cancel) =>
+          Effect.async<A, E | Cause.TimeoutException>((resume) => {
+            expired = () =>
+              resume(
+                Effect.zipRight(
+                  Fiber.interrupt(attempt),
+                  Effect.fail(
+                    new Cause.TimeoutException(`Operation timed out after '${Duration.format(timeout)}'`)
+                  )
+                )
+              )
+            // Whichever comes first resumes; the fiber ignores a second call.
+            attempt.addObserver((exit) => {
+              cancel()
+              resume(Exit.flatten(exit))
+            })
+            return Effect.suspend(() => {
+              cancel()
+              return Fiber.interrupt(attempt)
+            })
+          })
+      )
+    })
   )
 
 /** Error codes raised before a connection existed (Node and undici): nothing was sent. */
