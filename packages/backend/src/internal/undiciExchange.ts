@@ -1,6 +1,14 @@
 /**
- * One request on undici's own API, from sending it to the end of its body.
- * Interrupting the request or a read of its body aborts the socket.
+ * One request on undici's own API, from sending it to the end of its body: the
+ * answer is given once its whole body has arrived, as bytes. Interrupting the
+ * request at any point before that aborts the socket.
+ *
+ * Read whole in the same step, the body's text is made only when it is read,
+ * and dies young: read in a second step, each page's text outlived the young
+ * collections that followed it, and a loop over large lists spent its time in
+ * full collections. Held as bytes, a page fetched ahead of its consumer
+ * (`Pagination.stream`) waits outside V8's heap. Clerk's answers are JSON that
+ * is read whole anyway; a download to stream as it arrives wants another client.
  */
 import { EventEmitter } from "node:events"
 import { Readable } from "node:stream"
@@ -12,6 +20,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Fiber from "effect/Fiber"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
@@ -84,31 +93,36 @@ export const request = (
           body: toBody(request.body, fiber),
           signal: abort
         },
-        (error, data) =>
-          resume(
-            error === null
-              ? Effect.succeed(new UndiciResponse(request, data))
-              : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: error }))
+        (error, data) => {
+          if (error !== null)
+            return resume(
+              Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: error }))
+            )
+          // A body that breaks off is still an answer; reading it fails with the cause.
+          data.body.arrayBuffer().then(
+            (bytes) => resume(Effect.succeed(new UndiciResponse(request, data, Either.right(bytes)))),
+            (cause: unknown) => resume(Effect.succeed(new UndiciResponse(request, data, Either.left(cause))))
           )
+        }
       )
       return Effect.sync(() => abort.abort())
     })
   })
 
+const utf8 = new TextDecoder()
+
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   private headersCache: Headers.Headers | undefined
-  private textRead: Effect.Effect<string, HttpClientError.ResponseError> | undefined
-  private bufferRead: Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> | undefined
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
-    private readonly source: Undici.Dispatcher.ResponseData
+    private readonly source: Undici.Dispatcher.ResponseData,
+    /** The whole body, or why it could not be read. */
+    private readonly body: Either.Either<ArrayBuffer, unknown>
   ) {
     super()
-    // A body destroyed by an abort must not throw from the stream's 'error' event.
-    source.body.on("error", () => {})
   }
 
   get status() {
@@ -138,30 +152,15 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     })
   }
 
-  /**
-   * The body can be consumed once: each way of reading it is memoised, as the
-   * platform's clients do. An interrupted read destroys the body, which closes the socket.
-   */
-  private read<A>(consume: () => Promise<A>): Effect.Effect<A, HttpClientError.ResponseError> {
-    let result: Promise<A> | undefined
-    return Effect.async<A, HttpClientError.ResponseError>((resume) => {
-      result ??= consume()
-      result.then(
-        (value) => resume(Effect.succeed(value)),
-        (cause: unknown) => resume(Effect.fail(this.decodeError(cause)))
-      )
-      return Effect.sync(() => this.source.body.destroy())
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return Either.match(this.body, {
+      onLeft: (cause) => Effect.fail(this.decodeError(cause)),
+      onRight: Effect.succeed
     })
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    if (this.textRead === undefined) this.textRead = this.read(() => this.source.body.text())
-    return this.textRead
-  }
-
-  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    if (this.bufferRead === undefined) this.bufferRead = this.read(() => this.source.body.arrayBuffer())
-    return this.bufferRead
+    return Effect.map(this.arrayBuffer, (bytes) => utf8.decode(bytes))
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
@@ -191,7 +190,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return Stream.fromAsyncIterable(this.source.body, (cause) => this.decodeError(cause))
+    return Stream.map(Stream.fromEffect(this.arrayBuffer), (bytes) => new Uint8Array(bytes))
   }
 
   toJSON(): unknown {
