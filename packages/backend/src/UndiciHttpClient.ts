@@ -7,8 +7,8 @@
  * as get-user (`pnpm bench` compares the transports).
  *
  * It does not trace or propagate trace headers, and it needs `undici` installed.
- * An answer whose body is never read holds its connection until it is
- * interrupted or, inside an operation, its attempt times out.
+ * Each answer comes once its whole body has arrived (Clerk's answers are JSON,
+ * read whole anyway): a download to stream as it arrives wants another client.
  *
  * @since 0.1.0
  */
