@@ -379,36 +379,49 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
   const pagination = operation.pagination
   if (operation.paginatedPage || pagination !== undefined) use(ctx, "Pagination")
   const paginatedLine = operation.paginatedPage ? `,\n  paginated: Pagination.page(${success.code})` : ""
-  lines.push(`${doc(operationDoc)}
-${local === operation.name ? "export " : ""}const ${local} = Operation.make({
+  const definition = `{
   operationId: ${JSON.stringify(operation.operationId)},
   method: ${JSON.stringify(operation.method)},
   path: ${JSON.stringify(operation.path)},
 ${queryLine}${operation.body === "none" ? "" : `  body: Operation.${operation.body}Body,\n`}  params: ${paramsName},
   success: ${success.code}${paginatedLine}
-})${local === operation.name ? "" : `\nexport {\n  /**\n   * ${since}\n   * @category operations\n   */\n  ${local} as ${operation.name}\n}`}`)
+}`
+  const exported = local === operation.name ? "export " : ""
+  const renamed =
+    local === operation.name
+      ? ""
+      : `\nexport {\n  /**\n   * ${since}\n   * @category operations\n   */\n  ${local} as ${operation.name}\n}`
+  if (pagination === undefined) {
+    lines.push(`${doc(operationDoc)}\n${exported}const ${local} = Operation.make(${definition})${renamed}`)
+    return lines.join("\n\n")
+  }
+  // A list's definition makes both its call and its stream.
+  const operationConst = `${local}Operation`
+  lines.push(`const ${operationConst} = Operation.define(${definition})`)
+  lines.push(`${doc(operationDoc)}\n${exported}const ${local} = Operation.call(${operationConst})${renamed}`)
   const streamDoc = doc([
     `Every item of \`${operation.name}\`, across all pages.`,
     "",
     since,
     "@category streams"
   ])
-  if (pagination?.paginated === true) {
+  if (pagination.paginated) {
     lines.push(`${streamDoc}
-export const ${streamName(operation.name)} = Pagination.streamPaginated(${local}, { maxPageSize: ${pagination.maxPageSize} })`)
-  } else if (pagination !== undefined) {
+export const ${streamName(operation.name)} = Pagination.streamPaginated(${operationConst}, { maxPageSize: ${pagination.maxPageSize} })`)
+  } else {
+    // The stream reads the decoded page, so it names the decoded keys.
     const shape = [
-      pagination.itemsKey === undefined
-        ? "items: (page) => page"
-        : `items: (page) => page.${camelCase(pagination.itemsKey)}, itemsKey: ${JSON.stringify(pagination.itemsKey)}`,
+      ...(pagination.itemsKey === undefined
+        ? []
+        : [`items: ${JSON.stringify(camelCase(pagination.itemsKey))}`]),
       ...(pagination.totalCountKey === undefined
         ? []
-        : [`totalCountKey: ${JSON.stringify(pagination.totalCountKey)}`]),
+        : [`total: ${JSON.stringify(camelCase(pagination.totalCountKey))}`]),
       `maxPageSize: ${pagination.maxPageSize}`,
       ...(pagination.cursor ? ["cursor: Pagination.createdAtCursor"] : [])
     ]
     lines.push(`${streamDoc}
-export const ${streamName(operation.name)} = Pagination.stream(${local}, { ${shape.join(", ")} })`)
+export const ${streamName(operation.name)} = Pagination.stream(${operationConst}, { ${shape.join(", ")} })`)
   }
   return lines.join("\n\n")
 }

@@ -43,6 +43,16 @@ export const ListAllowlistIdentifiersParams: Schema.Schema<
   }
 > = ListAllowlistIdentifiersParams_
 
+const listAllowlistIdentifiersOperation = Operation.define({
+  operationId: "ListAllowlistIdentifiers",
+  method: "GET",
+  path: "/allowlist_identifiers",
+  query: Operation.query(listAllowlistIdentifiersQuery),
+  params: ListAllowlistIdentifiersParams,
+  success: Schema.Array(Models.AllowlistIdentifier),
+  paginated: Pagination.page(Schema.Array(Models.AllowlistIdentifier))
+})
+
 /**
  * `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`)
  *
@@ -56,15 +66,7 @@ export const ListAllowlistIdentifiersParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listAllowlistIdentifiers = Operation.make({
-  operationId: "ListAllowlistIdentifiers",
-  method: "GET",
-  path: "/allowlist_identifiers",
-  query: Operation.query(listAllowlistIdentifiersQuery),
-  params: ListAllowlistIdentifiersParams,
-  success: Schema.Array(Models.AllowlistIdentifier),
-  paginated: Pagination.page(Schema.Array(Models.AllowlistIdentifier))
-})
+export const listAllowlistIdentifiers = Operation.call(listAllowlistIdentifiersOperation)
 
 /**
  * Every item of `listAllowlistIdentifiers`, across all pages.
@@ -72,7 +74,7 @@ export const listAllowlistIdentifiers = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAllowlistIdentifiers = Pagination.streamPaginated(listAllowlistIdentifiers, {
+export const streamAllowlistIdentifiers = Pagination.streamPaginated(listAllowlistIdentifiersOperation, {
   maxPageSize: 500
 })
 

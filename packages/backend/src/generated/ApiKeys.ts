@@ -149,6 +149,15 @@ export interface GetApiKeysResponseEncoded {
 export const GetApiKeysResponse: Schema.Schema<GetApiKeysResponse, GetApiKeysResponseEncoded> =
   GetApiKeysResponse_
 
+const getApiKeysOperation = Operation.define({
+  operationId: "getApiKeys",
+  method: "GET",
+  path: "/api_keys",
+  query: Operation.query(getApiKeysQuery),
+  params: GetApiKeysParams,
+  success: GetApiKeysResponse
+})
+
 /**
  * `GET /api_keys` (`getApiKeys`)
  *
@@ -165,14 +174,7 @@ export const GetApiKeysResponse: Schema.Schema<GetApiKeysResponse, GetApiKeysRes
  * @since 0.1.0
  * @category operations
  */
-export const getApiKeys = Operation.make({
-  operationId: "getApiKeys",
-  method: "GET",
-  path: "/api_keys",
-  query: Operation.query(getApiKeysQuery),
-  params: GetApiKeysParams,
-  success: GetApiKeysResponse
-})
+export const getApiKeys = Operation.call(getApiKeysOperation)
 
 /**
  * Every item of `getApiKeys`, across all pages.
@@ -180,10 +182,9 @@ export const getApiKeys = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamApiKeys = Pagination.stream(getApiKeys, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamApiKeys = Pagination.stream(getApiKeysOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 100
 })
 

@@ -46,6 +46,15 @@ export const ListPlansParams: Schema.Schema<
   }
 > = ListPlansParams_
 
+const listPlansOperation = Operation.define({
+  operationId: "GetCommercePlanList",
+  method: "GET",
+  path: "/billing/plans",
+  query: Operation.query(listPlansQuery),
+  params: ListPlansParams,
+  success: Models.PaginatedCommercePlanResponse
+})
+
 /**
  * `GET /billing/plans` (`GetCommercePlanList`)
  *
@@ -60,14 +69,7 @@ export const ListPlansParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPlans = Operation.make({
-  operationId: "GetCommercePlanList",
-  method: "GET",
-  path: "/billing/plans",
-  query: Operation.query(listPlansQuery),
-  params: ListPlansParams,
-  success: Models.PaginatedCommercePlanResponse
-})
+export const listPlans = Operation.call(listPlansOperation)
 
 /**
  * Every item of `listPlans`, across all pages.
@@ -75,10 +77,9 @@ export const listPlans = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPlans = Pagination.stream(listPlans, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamPlans = Pagination.stream(listPlansOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -118,6 +119,15 @@ export const ListPricesParams: Schema.Schema<
   }
 > = ListPricesParams_
 
+const listPricesOperation = Operation.define({
+  operationId: "GetBillingPriceList",
+  method: "GET",
+  path: "/billing/prices",
+  query: Operation.query(listPricesQuery),
+  params: ListPricesParams,
+  success: Models.PaginatedBillingPriceResponse
+})
+
 /**
  * `GET /billing/prices` (`GetBillingPriceList`)
  *
@@ -131,14 +141,7 @@ export const ListPricesParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPrices = Operation.make({
-  operationId: "GetBillingPriceList",
-  method: "GET",
-  path: "/billing/prices",
-  query: Operation.query(listPricesQuery),
-  params: ListPricesParams,
-  success: Models.PaginatedBillingPriceResponse
-})
+export const listPrices = Operation.call(listPricesOperation)
 
 /**
  * Every item of `listPrices`, across all pages.
@@ -146,10 +149,9 @@ export const listPrices = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPrices = Pagination.stream(listPrices, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamPrices = Pagination.stream(listPricesOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -265,6 +267,15 @@ export const ListSubscriptionItemsParams: Schema.Schema<
   }
 > = ListSubscriptionItemsParams_
 
+const listSubscriptionItemsOperation = Operation.define({
+  operationId: "GetCommerceSubscriptionItemList",
+  method: "GET",
+  path: "/billing/subscription_items",
+  query: Operation.query(listSubscriptionItemsQuery),
+  params: ListSubscriptionItemsParams,
+  success: Models.PaginatedCommerceSubscriptionItemResponse
+})
+
 /**
  * `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`)
  *
@@ -281,14 +292,7 @@ export const ListSubscriptionItemsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listSubscriptionItems = Operation.make({
-  operationId: "GetCommerceSubscriptionItemList",
-  method: "GET",
-  path: "/billing/subscription_items",
-  query: Operation.query(listSubscriptionItemsQuery),
-  params: ListSubscriptionItemsParams,
-  success: Models.PaginatedCommerceSubscriptionItemResponse
-})
+export const listSubscriptionItems = Operation.call(listSubscriptionItemsOperation)
 
 /**
  * Every item of `listSubscriptionItems`, across all pages.
@@ -296,10 +300,9 @@ export const listSubscriptionItems = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamSubscriptionItems = Pagination.stream(listSubscriptionItems, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamSubscriptionItems = Pagination.stream(listSubscriptionItemsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -562,6 +565,15 @@ export const ListStatementsParams: Schema.Schema<
   }
 > = ListStatementsParams_
 
+const listStatementsOperation = Operation.define({
+  operationId: "GetBillingStatementList",
+  method: "GET",
+  path: "/billing/statements",
+  query: Operation.query(listStatementsQuery),
+  params: ListStatementsParams,
+  success: Models.PaginatedBillingStatementResponse
+})
+
 /**
  * `GET /billing/statements` (`GetBillingStatementList`)
  *
@@ -575,14 +587,7 @@ export const ListStatementsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listStatements = Operation.make({
-  operationId: "GetBillingStatementList",
-  method: "GET",
-  path: "/billing/statements",
-  query: Operation.query(listStatementsQuery),
-  params: ListStatementsParams,
-  success: Models.PaginatedBillingStatementResponse
-})
+export const listStatements = Operation.call(listStatementsOperation)
 
 /**
  * Every item of `listStatements`, across all pages.
@@ -590,10 +595,9 @@ export const listStatements = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamStatements = Pagination.stream(listStatements, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamStatements = Pagination.stream(listStatementsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -670,6 +674,15 @@ export const GetStatementPaymentAttemptsParams: Schema.Schema<
   }
 > = GetStatementPaymentAttemptsParams_
 
+const getStatementPaymentAttemptsOperation = Operation.define({
+  operationId: "GetBillingStatementPaymentAttempts",
+  method: "GET",
+  path: "/billing/statements/{statementID}/payment_attempts",
+  query: Operation.query(getStatementPaymentAttemptsQuery),
+  params: GetStatementPaymentAttemptsParams,
+  success: Models.PaginatedBillingPaymentAttemptResponse
+})
+
 /**
  * `GET /billing/statements/{statementID}/payment_attempts` (`GetBillingStatementPaymentAttempts`)
  *
@@ -683,14 +696,7 @@ export const GetStatementPaymentAttemptsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getStatementPaymentAttempts = Operation.make({
-  operationId: "GetBillingStatementPaymentAttempts",
-  method: "GET",
-  path: "/billing/statements/{statementID}/payment_attempts",
-  query: Operation.query(getStatementPaymentAttemptsQuery),
-  params: GetStatementPaymentAttemptsParams,
-  success: Models.PaginatedBillingPaymentAttemptResponse
-})
+export const getStatementPaymentAttempts = Operation.call(getStatementPaymentAttemptsOperation)
 
 /**
  * Every item of `getStatementPaymentAttempts`, across all pages.
@@ -698,9 +704,8 @@ export const getStatementPaymentAttempts = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamStatementPaymentAttempts = Pagination.stream(getStatementPaymentAttempts, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamStatementPaymentAttempts = Pagination.stream(getStatementPaymentAttemptsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })

@@ -43,6 +43,16 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "GetClientList",
+  method: "GET",
+  path: "/clients",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Schema.Array(Models.Client),
+  paginated: Pagination.page(Schema.Array(Models.Client))
+})
+
 /**
  * `GET /clients` (`GetClientList`)
  *
@@ -57,15 +67,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "GetClientList",
-  method: "GET",
-  path: "/clients",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Schema.Array(Models.Client),
-  paginated: Pagination.page(Schema.Array(Models.Client))
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -73,7 +75,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const VerifyParams_ = Schema.Struct({ token: WireString })
 /**

@@ -54,6 +54,16 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "GetTemplateList",
+  method: "GET",
+  path: "/templates/{template_type}",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Schema.Array(Models.Template),
+  paginated: Pagination.page(Schema.Array(Models.Template))
+})
+
 /**
  * `GET /templates/{template_type}` (`GetTemplateList`)
  *
@@ -69,15 +79,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "GetTemplateList",
-  method: "GET",
-  path: "/templates/{template_type}",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Schema.Array(Models.Template),
-  paginated: Pagination.page(Schema.Array(Models.Template))
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -85,7 +87,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const GetParams_ = Schema.Struct({
   templateType: required(Schema.Literal("email", "sms"), "template_type"),

@@ -46,6 +46,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListEnterpriseConnections",
+  method: "GET",
+  path: "/enterprise_connections",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Models.EnterpriseConnections
+})
+
 /**
  * `GET /enterprise_connections` (`ListEnterpriseConnections`)
  *
@@ -59,14 +68,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListEnterpriseConnections",
-  method: "GET",
-  path: "/enterprise_connections",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Models.EnterpriseConnections
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -74,10 +76,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -674,6 +675,15 @@ export const ListTestRunsParams: Schema.Schema<
   }
 > = ListTestRunsParams_
 
+const listTestRunsOperation = Operation.define({
+  operationId: "ListEnterpriseConnectionTestRuns",
+  method: "GET",
+  path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
+  query: Operation.query(listTestRunsQuery),
+  params: ListTestRunsParams,
+  success: Models.EnterpriseConnectionTestRuns
+})
+
 /**
  * `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`)
  *
@@ -688,14 +698,7 @@ export const ListTestRunsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listTestRuns = Operation.make({
-  operationId: "ListEnterpriseConnectionTestRuns",
-  method: "GET",
-  path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
-  query: Operation.query(listTestRunsQuery),
-  params: ListTestRunsParams,
-  success: Models.EnterpriseConnectionTestRuns
-})
+export const listTestRuns = Operation.call(listTestRunsOperation)
 
 /**
  * Every item of `listTestRuns`, across all pages.
@@ -703,10 +706,9 @@ export const listTestRuns = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamTestRuns = Pagination.stream(listTestRuns, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamTestRuns = Pagination.stream(listTestRunsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

@@ -63,6 +63,16 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListInvitations",
+  method: "GET",
+  path: "/invitations",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Schema.Array(Models.Invitation),
+  paginated: Pagination.page(Schema.Array(Models.Invitation))
+})
+
 /**
  * `GET /invitations` (`ListInvitations`)
  *
@@ -78,15 +88,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListInvitations",
-  method: "GET",
-  path: "/invitations",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Schema.Array(Models.Invitation),
-  paginated: Pagination.page(Schema.Array(Models.Invitation))
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -94,7 +96,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const CreateParams_ = Schema.Struct({
   emailAddress: required(WireString, "email_address"),

@@ -50,6 +50,16 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListJWTTemplates",
+  method: "GET",
+  path: "/jwt_templates",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Schema.Array(Models.JWTTemplate),
+  paginated: Pagination.page(Schema.Array(Models.JWTTemplate))
+})
+
 /**
  * `GET /jwt_templates` (`ListJWTTemplates`)
  *
@@ -63,15 +73,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListJWTTemplates",
-  method: "GET",
-  path: "/jwt_templates",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Schema.Array(Models.JWTTemplate),
-  paginated: Pagination.page(Schema.Array(Models.JWTTemplate))
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -79,7 +81,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const CreateParams_ = Schema.Struct({
   name: WireString,

@@ -137,6 +137,15 @@ export interface ListTokensResponseEncoded {
 export const ListTokensResponse: Schema.Schema<ListTokensResponse, ListTokensResponseEncoded> =
   ListTokensResponse_
 
+const listTokensOperation = Operation.define({
+  operationId: "getM2MTokens",
+  method: "GET",
+  path: "/m2m_tokens",
+  query: Operation.query(listTokensQuery),
+  params: ListTokensParams,
+  success: ListTokensResponse
+})
+
 /**
  * `GET /m2m_tokens` (`getM2MTokens`)
  *
@@ -153,14 +162,7 @@ export const ListTokensResponse: Schema.Schema<ListTokensResponse, ListTokensRes
  * @since 0.1.0
  * @category operations
  */
-export const listTokens = Operation.make({
-  operationId: "getM2MTokens",
-  method: "GET",
-  path: "/m2m_tokens",
-  query: Operation.query(listTokensQuery),
-  params: ListTokensParams,
-  success: ListTokensResponse
-})
+export const listTokens = Operation.call(listTokensOperation)
 
 /**
  * Every item of `listTokens`, across all pages.
@@ -168,10 +170,9 @@ export const listTokens = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamTokens = Pagination.stream(listTokens, {
-  items: (page) => page.m2mTokens,
-  itemsKey: "m2m_tokens",
-  totalCountKey: "total_count",
+export const streamTokens = Pagination.stream(listTokensOperation, {
+  items: "m2mTokens",
+  total: "totalCount",
   maxPageSize: 100
 })
 

@@ -50,6 +50,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListOrganizationDomains",
+  method: "GET",
+  path: "/organizations/{organization_id}/domains",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Models.OrganizationDomains
+})
+
 /**
  * `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`)
  *
@@ -63,14 +72,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListOrganizationDomains",
-  method: "GET",
-  path: "/organizations/{organization_id}/domains",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Models.OrganizationDomains
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -78,10 +80,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -364,6 +365,15 @@ export const ListAllParams: Schema.Schema<
   }
 > = ListAllParams_
 
+const listAllOperation = Operation.define({
+  operationId: "ListAllOrganizationDomains",
+  method: "GET",
+  path: "/organization_domains",
+  query: Operation.query(listAllQuery, ["enrollmentMode"]),
+  params: ListAllParams,
+  success: Models.OrganizationDomains
+})
+
 /**
  * `GET /organization_domains` (`ListAllOrganizationDomains`)
  *
@@ -380,14 +390,7 @@ export const ListAllParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listAll = Operation.make({
-  operationId: "ListAllOrganizationDomains",
-  method: "GET",
-  path: "/organization_domains",
-  query: Operation.query(listAllQuery, ["enrollmentMode"]),
-  params: ListAllParams,
-  success: Models.OrganizationDomains
-})
+export const listAll = Operation.call(listAllOperation)
 
 /**
  * Every item of `listAll`, across all pages.
@@ -395,9 +398,8 @@ export const listAll = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAll = Pagination.stream(listAll, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamAll = Pagination.stream(listAllOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })

@@ -56,6 +56,15 @@ export const GetAllParams: Schema.Schema<
   }
 > = GetAllParams_
 
+const getAllOperation = Operation.define({
+  operationId: "ListInstanceOrganizationInvitations",
+  method: "GET",
+  path: "/organization_invitations",
+  query: Operation.query(getAllQuery),
+  params: GetAllParams,
+  success: Models.OrganizationInvitationsWithPublicOrganizationData
+})
+
 /**
  * `GET /organization_invitations` (`ListInstanceOrganizationInvitations`)
  *
@@ -71,14 +80,7 @@ export const GetAllParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getAll = Operation.make({
-  operationId: "ListInstanceOrganizationInvitations",
-  method: "GET",
-  path: "/organization_invitations",
-  query: Operation.query(getAllQuery),
-  params: GetAllParams,
-  success: Models.OrganizationInvitationsWithPublicOrganizationData
-})
+export const getAll = Operation.call(getAllOperation)
 
 /**
  * Every item of `getAll`, across all pages.
@@ -86,10 +88,9 @@ export const getAll = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamAll = Pagination.stream(getAll, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamAll = Pagination.stream(getAllOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -136,6 +137,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListOrganizationInvitations",
+  method: "GET",
+  path: "/organizations/{organization_id}/invitations",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Models.OrganizationInvitations
+})
+
 /**
  * `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`)
  *
@@ -151,14 +161,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListOrganizationInvitations",
-  method: "GET",
-  path: "/organizations/{organization_id}/invitations",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Models.OrganizationInvitations
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -166,10 +169,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -356,6 +358,15 @@ export const ListPendingParams: Schema.Schema<
   }
 > = ListPendingParams_
 
+const listPendingOperation = Operation.define({
+  operationId: "ListPendingOrganizationInvitations",
+  method: "GET",
+  path: "/organizations/{organization_id}/invitations/pending",
+  query: Operation.query(listPendingQuery),
+  params: ListPendingParams,
+  success: Models.OrganizationInvitations
+})
+
 /**
  * `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`)
  *
@@ -370,14 +381,7 @@ export const ListPendingParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const listPending = Operation.make({
-  operationId: "ListPendingOrganizationInvitations",
-  method: "GET",
-  path: "/organizations/{organization_id}/invitations/pending",
-  query: Operation.query(listPendingQuery),
-  params: ListPendingParams,
-  success: Models.OrganizationInvitations
-})
+export const listPending = Operation.call(listPendingOperation)
 
 /**
  * Every item of `listPending`, across all pages.
@@ -385,10 +389,9 @@ export const listPending = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamPending = Pagination.stream(listPending, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamPending = Pagination.stream(listPendingOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

@@ -99,6 +99,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListOrganizationMemberships",
+  method: "GET",
+  path: "/organizations/{organization_id}/memberships",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Models.OrganizationMemberships
+})
+
 /**
  * `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`)
  *
@@ -112,14 +121,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListOrganizationMemberships",
-  method: "GET",
-  path: "/organizations/{organization_id}/memberships",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Models.OrganizationMemberships
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -127,10 +129,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -368,6 +369,15 @@ export const GetInstanceOrganizationMembershipsParams: Schema.Schema<
   }
 > = GetInstanceOrganizationMembershipsParams_
 
+const getInstanceOrganizationMembershipsOperation = Operation.define({
+  operationId: "InstanceGetOrganizationMemberships",
+  method: "GET",
+  path: "/organization_memberships",
+  query: Operation.query(getInstanceOrganizationMembershipsQuery),
+  params: GetInstanceOrganizationMembershipsParams,
+  success: Models.OrganizationMemberships
+})
+
 /**
  * `GET /organization_memberships` (`InstanceGetOrganizationMemberships`)
  *
@@ -381,14 +391,7 @@ export const GetInstanceOrganizationMembershipsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getInstanceOrganizationMemberships = Operation.make({
-  operationId: "InstanceGetOrganizationMemberships",
-  method: "GET",
-  path: "/organization_memberships",
-  query: Operation.query(getInstanceOrganizationMembershipsQuery),
-  params: GetInstanceOrganizationMembershipsParams,
-  success: Models.OrganizationMemberships
-})
+export const getInstanceOrganizationMemberships = Operation.call(getInstanceOrganizationMembershipsOperation)
 
 /**
  * Every item of `getInstanceOrganizationMemberships`, across all pages.
@@ -396,9 +399,7 @@ export const getInstanceOrganizationMemberships = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamInstanceOrganizationMemberships = Pagination.stream(getInstanceOrganizationMemberships, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
-  maxPageSize: 500
-})
+export const streamInstanceOrganizationMemberships = Pagination.stream(
+  getInstanceOrganizationMembershipsOperation,
+  { items: "data", total: "totalCount", maxPageSize: 500 }
+)

@@ -46,6 +46,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListOrganizationPermissions",
+  method: "GET",
+  path: "/organization_permissions",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Models.Permissions
+})
+
 /**
  * `GET /organization_permissions` (`ListOrganizationPermissions`)
  *
@@ -59,14 +68,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListOrganizationPermissions",
-  method: "GET",
-  path: "/organization_permissions",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Models.Permissions
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -74,10 +76,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

@@ -69,6 +69,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListOrganizations",
+  method: "GET",
+  path: "/organizations",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Models.Organizations
+})
+
 /**
  * `GET /organizations` (`ListOrganizations`)
  *
@@ -83,14 +92,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListOrganizations",
-  method: "GET",
-  path: "/organizations",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Models.Organizations
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -98,10 +100,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

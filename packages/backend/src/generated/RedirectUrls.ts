@@ -43,6 +43,16 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListRedirectURLs",
+  method: "GET",
+  path: "/redirect_urls",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Schema.Array(Models.RedirectURL),
+  paginated: Pagination.page(Schema.Array(Models.RedirectURL))
+})
+
 /**
  * `GET /redirect_urls` (`ListRedirectURLs`)
  *
@@ -56,15 +66,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListRedirectURLs",
-  method: "GET",
-  path: "/redirect_urls",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Schema.Array(Models.RedirectURL),
-  paginated: Pagination.page(Schema.Array(Models.RedirectURL))
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -72,7 +74,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const CreateParams_ = Schema.Struct({ url: WireString })
 /**

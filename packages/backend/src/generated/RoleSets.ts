@@ -46,6 +46,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListRoleSets",
+  method: "GET",
+  path: "/role_sets",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Models.RoleSets
+})
+
 /**
  * `GET /role_sets` (`ListRoleSets`)
  *
@@ -60,14 +69,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListRoleSets",
-  method: "GET",
-  path: "/role_sets",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Models.RoleSets
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -75,10 +77,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

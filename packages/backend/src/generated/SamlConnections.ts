@@ -56,6 +56,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "ListSAMLConnections",
+  method: "GET",
+  path: "/saml_connections",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Models.SAMLConnections
+})
+
 /**
  * `GET /saml_connections` (`ListSAMLConnections`)
  *
@@ -70,14 +79,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListSAMLConnections",
-  method: "GET",
-  path: "/saml_connections",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Models.SAMLConnections
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -85,10 +87,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

@@ -69,6 +69,15 @@ export interface ListResponseEncoded {
  */
 export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = ListResponse_
 
+const listOperation = Operation.define({
+  operationId: "ListSCIMDirectories",
+  method: "GET",
+  path: "/scim_directories",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: ListResponse
+})
+
 /**
  * `GET /scim_directories` (`ListSCIMDirectories`)
  *
@@ -82,14 +91,7 @@ export const ListResponse: Schema.Schema<ListResponse, ListResponseEncoded> = Li
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "ListSCIMDirectories",
-  method: "GET",
-  path: "/scim_directories",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: ListResponse
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -97,10 +99,9 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const stream = Pagination.stream(listOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 

@@ -78,6 +78,16 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "GetSessionList",
+  method: "GET",
+  path: "/sessions",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Schema.Array(Models.Session),
+  paginated: Pagination.page(Schema.Array(Models.Session))
+})
+
 /**
  * `GET /sessions` (`GetSessionList`)
  *
@@ -92,15 +102,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "GetSessionList",
-  method: "GET",
-  path: "/sessions",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Schema.Array(Models.Session),
-  paginated: Pagination.page(Schema.Array(Models.Session))
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -108,7 +110,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.streamPaginated(list, { maxPageSize: 500 })
+export const stream = Pagination.streamPaginated(listOperation, { maxPageSize: 500 })
 
 const CreateParams_ = Schema.Struct({
   userId: required(WireString, "user_id"),

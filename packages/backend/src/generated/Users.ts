@@ -122,6 +122,15 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
+const listOperation = Operation.define({
+  operationId: "GetUserList",
+  method: "GET",
+  path: "/users",
+  query: Operation.query(listQuery),
+  params: ListParams,
+  success: Schema.Array(Models.User)
+})
+
 /**
  * `GET /users` (`GetUserList`)
  *
@@ -136,14 +145,7 @@ export const ListParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const list = Operation.make({
-  operationId: "GetUserList",
-  method: "GET",
-  path: "/users",
-  query: Operation.query(listQuery),
-  params: ListParams,
-  success: Schema.Array(Models.User)
-})
+export const list = Operation.call(listOperation)
 
 /**
  * Every item of `list`, across all pages.
@@ -151,8 +153,7 @@ export const list = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const stream = Pagination.stream(list, {
-  items: (page) => page,
+export const stream = Pagination.stream(listOperation, {
   maxPageSize: 500,
   cursor: Pagination.createdAtCursor
 })
@@ -1187,6 +1188,16 @@ export const GetOAuthAccessTokenParams: Schema.Schema<
   }
 > = GetOAuthAccessTokenParams_
 
+const getOAuthAccessTokenOperation = Operation.define({
+  operationId: "GetOAuthAccessToken",
+  method: "GET",
+  path: "/users/{user_id}/oauth_access_tokens/{provider}",
+  query: Operation.query(getOAuthAccessTokenQuery),
+  params: GetOAuthAccessTokenParams,
+  success: Models.OAuthAccessToken,
+  paginated: Pagination.page(Models.OAuthAccessToken)
+})
+
 /**
  * `GET /users/{user_id}/oauth_access_tokens/{provider}` (`GetOAuthAccessToken`)
  *
@@ -1200,15 +1211,7 @@ export const GetOAuthAccessTokenParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOAuthAccessToken = Operation.make({
-  operationId: "GetOAuthAccessToken",
-  method: "GET",
-  path: "/users/{user_id}/oauth_access_tokens/{provider}",
-  query: Operation.query(getOAuthAccessTokenQuery),
-  params: GetOAuthAccessTokenParams,
-  success: Models.OAuthAccessToken,
-  paginated: Pagination.page(Models.OAuthAccessToken)
-})
+export const getOAuthAccessToken = Operation.call(getOAuthAccessTokenOperation)
 
 /**
  * Every item of `getOAuthAccessToken`, across all pages.
@@ -1216,7 +1219,9 @@ export const getOAuthAccessToken = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOAuthAccessToken = Pagination.streamPaginated(getOAuthAccessToken, { maxPageSize: 500 })
+export const streamOAuthAccessToken = Pagination.streamPaginated(getOAuthAccessTokenOperation, {
+  maxPageSize: 500
+})
 
 const getOrganizationMembershipsQuery = {
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
@@ -1248,6 +1253,15 @@ export const GetOrganizationMembershipsParams: Schema.Schema<
   { readonly user_id: string; readonly limit?: number | undefined; readonly offset?: number | undefined }
 > = GetOrganizationMembershipsParams_
 
+const getOrganizationMembershipsOperation = Operation.define({
+  operationId: "UsersGetOrganizationMemberships",
+  method: "GET",
+  path: "/users/{user_id}/organization_memberships",
+  query: Operation.query(getOrganizationMembershipsQuery),
+  params: GetOrganizationMembershipsParams,
+  success: Models.OrganizationMemberships
+})
+
 /**
  * `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`)
  *
@@ -1261,14 +1275,7 @@ export const GetOrganizationMembershipsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationMemberships = Operation.make({
-  operationId: "UsersGetOrganizationMemberships",
-  method: "GET",
-  path: "/users/{user_id}/organization_memberships",
-  query: Operation.query(getOrganizationMembershipsQuery),
-  params: GetOrganizationMembershipsParams,
-  success: Models.OrganizationMemberships
-})
+export const getOrganizationMemberships = Operation.call(getOrganizationMembershipsOperation)
 
 /**
  * Every item of `getOrganizationMemberships`, across all pages.
@@ -1276,10 +1283,9 @@ export const getOrganizationMemberships = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOrganizationMemberships = Pagination.stream(getOrganizationMemberships, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamOrganizationMemberships = Pagination.stream(getOrganizationMembershipsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
@@ -1320,6 +1326,15 @@ export const GetOrganizationInvitationsParams: Schema.Schema<
   }
 > = GetOrganizationInvitationsParams_
 
+const getOrganizationInvitationsOperation = Operation.define({
+  operationId: "UsersGetOrganizationInvitations",
+  method: "GET",
+  path: "/users/{user_id}/organization_invitations",
+  query: Operation.query(getOrganizationInvitationsQuery),
+  params: GetOrganizationInvitationsParams,
+  success: Models.OrganizationInvitationsWithPublicOrganizationData
+})
+
 /**
  * `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`)
  *
@@ -1334,14 +1349,7 @@ export const GetOrganizationInvitationsParams: Schema.Schema<
  * @since 0.1.0
  * @category operations
  */
-export const getOrganizationInvitations = Operation.make({
-  operationId: "UsersGetOrganizationInvitations",
-  method: "GET",
-  path: "/users/{user_id}/organization_invitations",
-  query: Operation.query(getOrganizationInvitationsQuery),
-  params: GetOrganizationInvitationsParams,
-  success: Models.OrganizationInvitationsWithPublicOrganizationData
-})
+export const getOrganizationInvitations = Operation.call(getOrganizationInvitationsOperation)
 
 /**
  * Every item of `getOrganizationInvitations`, across all pages.
@@ -1349,10 +1357,9 @@ export const getOrganizationInvitations = Operation.make({
  * @since 0.1.0
  * @category streams
  */
-export const streamOrganizationInvitations = Pagination.stream(getOrganizationInvitations, {
-  items: (page) => page.data,
-  itemsKey: "data",
-  totalCountKey: "total_count",
+export const streamOrganizationInvitations = Pagination.stream(getOrganizationInvitationsOperation, {
+  items: "data",
+  total: "totalCount",
   maxPageSize: 500
 })
 
