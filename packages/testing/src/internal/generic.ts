@@ -54,10 +54,14 @@ const collections: ReadonlySet<string> = new Set(
 function listKind(response: Shape): "array" | "data" | undefined {
   const shape = deref(response)
   if (shape.type === "array") return "array"
-  const data = shape.properties?.data
-  return data !== undefined && deref(data).type === "array" && shape.properties?.total_count !== undefined
-    ? "data"
-    : undefined
+  return itemsKey(shape) === undefined ? undefined : "data"
+}
+
+/** The key of a paged answer's items: `data` beside `total_count`, or a named list (`m2m_tokens`). */
+function itemsKey(shape: Shape): string | undefined {
+  const properties = shape.properties ?? {}
+  if (properties.total_count === undefined) return undefined
+  return Object.keys(properties).find((key) => deref(properties[key] ?? {}).type === "array")
 }
 
 /** Clerk's id prefixes for the objects the generic store creates; others get the object's initials. */
@@ -76,7 +80,12 @@ const prefixes: Record<string, string> = {
 }
 
 /** Prefixes of secrets by object, as the auth package tells machine tokens apart by them. */
-const secretPrefixes: Record<string, string> = { api_key: "ak_", m2m_token: "mt_", machine: "ak_" }
+const secretPrefixes: Record<string, string> = {
+  api_key: "ak_",
+  m2m_token: "mt_",
+  machine_to_machine_token: "mt_",
+  machine: "ak_"
+}
 
 const secretKeys = ["secret", "token", "client_secret", "secret_key"]
 
@@ -85,7 +94,11 @@ const objectOf = (response: Shape | undefined): string | undefined => {
   const shape = deref(response)
   const kind = listKind(response)
   const item =
-    kind === "array" ? shape.items : kind === "data" ? deref(shape.properties?.data ?? {}).items : response
+    kind === "array"
+      ? shape.items
+      : kind === "data"
+        ? deref(shape.properties?.[itemsKey(shape) ?? ""] ?? {}).items
+        : response
   const value = item && propertiesOf(item).object?.enum?.[0]
   return typeof value === "string" ? value : undefined
 }
@@ -211,10 +224,19 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
       secrets[key] = `${(object && secretPrefixes[object]) ?? ""}${randomBase62(32)}`
   }
   const idPattern = properties.id && deref(properties.id).pattern
+  // Tokens and keys created with a lifetime expire at creation plus that many seconds.
+  const ttl = fields.seconds_until_expiration
+  // An M2M token belongs to the machine whose secret key created it.
+  const machine =
+    object === "machine_to_machine_token"
+      ? [...collection(ctx.store, "/machines").values()].find((item) => item.secret_key === ctx.bearer)
+      : undefined
   const record: JsonRecord = {
     ...secrets,
     ...pathFields(ctx.params),
+    ...(machine === undefined ? {} : { subject: machine.id }),
     ...fields,
+    ...(typeof ttl === "number" && properties.expiration !== undefined ? { expiration: now + ttl * 1000 } : {}),
     ...(object === undefined ? {} : { object }),
     id: typeof idPattern === "string" ? patterned(idPattern) : newId(object),
     created_at: now,
@@ -259,14 +281,15 @@ const listPage = (
   const offset = queryInteger(query, "offset") ?? 0
   const kind = op.response === undefined ? undefined : listKind(op.response)
   const shape = op.response === undefined ? {} : deref(op.response)
-  const itemShape = (kind === "data" ? deref(shape.properties?.data ?? {}).items : shape.items) ?? {}
+  const key = itemsKey(shape) ?? "data"
+  const itemShape = (kind === "data" ? deref(shape.properties?.[key] ?? {}).items : shape.items) ?? {}
   const sorted = [...filterBy(query, itemShape, items)].sort(
     (a, b) => Number(b.created_at ?? 0) - Number(a.created_at ?? 0)
   )
   const page = sorted.slice(offset, offset + limit)
   const data = page.map((item) => fill(itemShape, item, now))
   return kind === "data" || queryBoolean(query, "paginated") === true
-    ? { data, total_count: sorted.length }
+    ? { [key]: data, total_count: sorted.length }
     : data
 }
 
@@ -309,6 +332,15 @@ const verify = (ctx: HandlerContext, op: OperationSpec, now: number): unknown =>
   if (found === undefined)
     throw new ClerkApiError(404, "resource_not_found", "not found", "No valid token matches the one given.")
   return answer(op, found, now)
+}
+
+/** An OAuth application revokes an access token it issued: the token stops verifying. */
+const revokeIssued = (store: Store, token: unknown, now: number): undefined => {
+  const tokens = collection(store, "/oauth_applications/access_tokens")
+  const found = [...tokens.values()].find((record) => secretKeys.some((key) => record[key] === token))
+  if (found === undefined) throw notFound("token")
+  tokens.set(String(found.id), { ...found, revoked: true, updated_at: now })
+  return undefined
 }
 
 /** Stores a record in the collection at `path` (`/machines`), as a create through the API would. */
@@ -381,6 +413,8 @@ export const generic = (op: OperationSpec): Handler =>
     const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
     const ownerPath = concrete(ownerTemplate, params)
     const owner = ownerDepth > 0 ? findItem(store, ownerPath, ownerTemplate, params) : undefined
+    if (owner !== undefined && op.method === "POST" && last === "revoke_token")
+      return revokeIssued(store, fields.token, now)
     if (owner !== undefined && op.method === "POST") {
       const items = collection(store, parentOf(ownerPath))
       const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
