@@ -8,13 +8,7 @@ import { createServer } from "node:http"
 import { ClerkAuth, CurrentAuth, clerkMiddleware, decodeJwt, requireAuth } from "@effect-clerk/auth"
 import { ActorTokens, ClerkClient } from "@effect-clerk/backend"
 import { ClerkEmulator } from "@effect-clerk/testing"
-import {
-  HttpClient,
-  HttpClientRequest,
-  HttpRouter,
-  HttpServer,
-  HttpServerResponse
-} from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Redacted } from "effect"
@@ -120,7 +114,9 @@ describe("session claims end to end: emulator → session token → middleware",
       // An actor token signs its user in as the actor: the session's tokens carry `act`.
       const support = yield* emulator.seedUser({ emailAddress: ["support@example.com"] })
       const actorToken = yield* ActorTokens.create({ userId: ada.id, actor: { sub: support.id } }).pipe(
-        Effect.provide(ClerkClient.layer({ secretKey: Redacted.make(emulator.secretKey), apiUrl: clerk.apiUrl }))
+        Effect.provide(
+          ClerkClient.layer({ secretKey: Redacted.make(emulator.secretKey), apiUrl: clerk.apiUrl })
+        )
       )
       expect(actorToken.status).toBe("pending")
       const impersonated = yield* emulator.acceptActorToken(actorToken.id)

@@ -1,4 +1,12 @@
-import { ApiKeys, ClerkClient, M2m, Machines, OauthAccessTokens, OauthApplications, Users } from "@effect-clerk/backend"
+import {
+  ApiKeys,
+  ClerkClient,
+  M2m,
+  Machines,
+  OauthAccessTokens,
+  OauthApplications,
+  Users
+} from "@effect-clerk/backend"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { expect } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
@@ -89,9 +97,9 @@ sharedEmulator("M2M tokens through the SDK", (it) => {
       expect(revoked).toMatchObject({ id: token.id, revoked: true, revocationReason: "rotated" })
       expect(yield* Effect.flip(M2m.verifyToken({ token: token.token ?? "" }))).toMatchObject(notFound)
       expect((yield* M2m.listTokens({ subject: machine.id, revoked: false })).m2mTokens).toEqual([])
-      expect((yield* M2m.listTokens({ subject: machine.id, revoked: true })).m2mTokens.map((t) => t.id)).toEqual([
-        token.id
-      ])
+      expect(
+        (yield* M2m.listTokens({ subject: machine.id, revoked: true })).m2mTokens.map((t) => t.id)
+      ).toEqual([token.id])
     })
   )
 })

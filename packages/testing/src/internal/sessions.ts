@@ -110,7 +110,12 @@ export const acceptActorToken = (store: Store, tokenOrId: string): SessionRecord
   const token = [...(tokens?.values() ?? [])].find((t) => t.id === tokenOrId || t.token === tokenOrId)
   if (tokens === undefined || token === undefined) throw notFound("actor_token")
   if (token.status !== "pending" || typeof token.user_id !== "string")
-    throw new ClerkApiError(400, "actor_token_cannot_be_used", "cannot use", `Actor token is ${String(token.status)}.`)
+    throw new ClerkApiError(
+      400,
+      "actor_token_cannot_be_used",
+      "cannot use",
+      `Actor token is ${String(token.status)}.`
+    )
   const actor = typeof token.actor === "object" && token.actor !== null ? { ...token.actor } : {}
   const session = createSession(store, token.user_id, undefined, actor)
   tokens.set(String(token.id), { ...token, status: "accepted", updated_at: session.createdAt })
