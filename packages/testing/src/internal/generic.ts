@@ -236,7 +236,9 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
     ...pathFields(ctx.params),
     ...(machine === undefined ? {} : { subject: machine.id }),
     ...fields,
-    ...(typeof ttl === "number" && properties.expiration !== undefined ? { expiration: now + ttl * 1000 } : {}),
+    ...(typeof ttl === "number" && properties.expiration !== undefined
+      ? { expiration: now + ttl * 1000 }
+      : {}),
     ...(object === undefined ? {} : { object }),
     id: typeof idPattern === "string" ? patterned(idPattern) : newId(object),
     created_at: now,
@@ -263,11 +265,18 @@ const filterBy = (
   const filters = [...new Set(query.keys())]
     .filter((key) => !pagingKeys.has(key) && fields[key] !== undefined)
     .map((key) => [key, idFilter(query.getAll(key).flatMap((v) => v.split(",")))] as const)
-  return items.filter((item) =>
-    filters.every(([key, filter]) => {
-      const value = item[key]
-      return passesIdFilter(filter, [value === undefined || value === null ? null : String(value)])
-    })
+  // `query` searches the items' text fields where no field of that name exists.
+  const search = fields.query === undefined ? query.get("query")?.toLowerCase() : undefined
+  return items.filter(
+    (item) =>
+      (search === undefined ||
+        Object.values(item).some(
+          (value) => typeof value === "string" && value.toLowerCase().includes(search)
+        )) &&
+      filters.every(([key, filter]) => {
+        const value = item[key]
+        return passesIdFilter(filter, [value === undefined || value === null ? null : String(value)])
+      })
   )
 }
 
@@ -398,9 +407,11 @@ export const generic = (op: OperationSpec): Handler =>
     if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(ctx.body)) {
       const items = collection(store, parentOf(path))
       return ctx.body.map((body) => {
+        // Stored filled out, as a single create stores it: defaults such as a status are there to filter by.
         const record = create(ctx, op, bodyFields(body), now)
-        items.set(String(record.id), record)
-        return fill(deref(op.response ?? {}).items ?? {}, record, now)
+        const filled = fill(deref(op.response ?? {}).items ?? {}, record, now)
+        items.set(String(record.id), isRecord(filled) ? { ...record, ...filled } : record)
+        return filled
       })
     }
 
@@ -416,10 +427,23 @@ export const generic = (op: OperationSpec): Handler =>
     if (owner !== undefined && op.method === "POST" && last === "revoke_token")
       return revokeIssued(store, fields.token, now)
     if (owner !== undefined && op.method === "POST") {
+      if (last === "revoke" && owner.object === "actor_token" && owner.status !== "pending")
+        throw new ClerkApiError(
+          400,
+          "actor_token_cannot_be_revoked",
+          "cannot revoke",
+          `Actor token cannot be revoked because its status is ${String(owner.status)}. Only pending tokens can be revoked.`
+        )
       const items = collection(store, parentOf(ownerPath))
       const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
       if (items.has(String(owner.id))) items.set(String(owner.id), updated)
       return answer(op, updated, now)
+    }
+    // A POST that mints a secret outside any collection (`/testing_tokens`) mints a new one each time.
+    if (owner === undefined && op.method === "POST" && op.response !== undefined) {
+      const properties = propertiesOf(op.response)
+      if (secretKeys.some((key) => properties[key] !== undefined))
+        return answer(op, create(ctx, op, fields, now), now)
     }
     const singleton = store.singletons.get(path) ?? { ...pathFields(params) }
     if (op.method === "DELETE") {
