@@ -262,8 +262,9 @@ const filterBy = (
   items: ReadonlyArray<JsonRecord>
 ): ReadonlyArray<JsonRecord> => {
   const fields = propertiesOf(itemShape)
+  // A field the answer does not show but the store keeps (an organization domain's `verified`) filters too.
   const filters = [...new Set(query.keys())]
-    .filter((key) => !pagingKeys.has(key) && fields[key] !== undefined)
+    .filter((key) => !pagingKeys.has(key) && (fields[key] !== undefined || items.some((item) => key in item)))
     .map((key) => [key, idFilter(query.getAll(key).flatMap((v) => v.split(",")))] as const)
   // `query` searches the items' text fields where no field of that name exists.
   const search = fields.query === undefined ? query.get("query")?.toLowerCase() : undefined
@@ -352,6 +353,40 @@ const revokeIssued = (store: Store, token: unknown, now: number): undefined => {
   return undefined
 }
 
+/** A role set names its roles by key; it answers them as items of the instance's roles. */
+const roleSetFields = (store: Store, fields: JsonRecord): JsonRecord => {
+  const item = (param: string, key: unknown): JsonRecord => {
+    const role = typeof key === "string" ? store.findRole(key) : undefined
+    if (role === undefined)
+      throw new ClerkApiError(
+        422,
+        "form_param_value_invalid",
+        "is invalid",
+        `${String(key)} is not a role.`,
+        {
+          param_name: param
+        }
+      )
+    const { id, key: roleKey, name, description, createdAt, updatedAt } = role
+    return {
+      object: "role_set_item",
+      id,
+      key: roleKey,
+      name,
+      description,
+      created_at: createdAt,
+      updated_at: updatedAt
+    }
+  }
+  const { roles, default_role_key: defaultKey, creator_role_key: creatorKey } = fields
+  return {
+    ...fields,
+    ...(Array.isArray(roles) ? { roles: roles.map((key) => item("roles", key)) } : {}),
+    ...(defaultKey === undefined ? {} : { default_role: item("default_role_key", defaultKey) }),
+    ...(creatorKey === undefined ? {} : { creator_role: item("creator_role_key", creatorKey) })
+  }
+}
+
 /** Stores a record in the collection at `path` (`/machines`), as a create through the API would. */
 export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord => {
   const now = store.now()
@@ -368,7 +403,8 @@ export const generic = (op: OperationSpec): Handler =>
     const segments = segmentsOf(op.path)
     const last = segments[segments.length - 1] ?? ""
     const path = concrete(op.path, params)
-    const fields = bodyFields(ctx.body)
+    const fields =
+      objectOf(op.response) === "role_set" ? roleSetFields(store, bodyFields(ctx.body)) : bodyFields(ctx.body)
 
     // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
     if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
