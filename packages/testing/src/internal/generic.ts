@@ -224,6 +224,7 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
       secrets[key] = `${(object && secretPrefixes[object]) ?? ""}${randomBase62(32)}`
   }
   const idPattern = properties.id && deref(properties.id).pattern
+  const id = typeof idPattern === "string" ? patterned(idPattern) : newId(object)
   // Tokens and keys created with a lifetime expire at creation plus that many seconds.
   const ttl = fields.seconds_until_expiration
   // An M2M token belongs to the machine whose secret key created it.
@@ -240,7 +241,11 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
       ? { expiration: now + ttl * 1000 }
       : {}),
     ...(object === undefined ? {} : { object }),
-    id: typeof idPattern === "string" ? patterned(idPattern) : newId(object),
+    id,
+    // An object named by `<object>_id` rather than `id` (an agent task's agent_task_id) is found by it.
+    ...(object !== undefined && properties.id === undefined && properties[`${object}_id`] !== undefined
+      ? { [`${object}_id`]: id }
+      : {}),
     created_at: now,
     updated_at: now
   }
