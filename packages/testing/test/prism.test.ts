@@ -437,9 +437,18 @@ describe.runIf(requireSpec("prism proxy"))(
             CreateBlocklistIdentifier: { identifier: "blocked@example.com" },
             verifyApiKey: { secret: "" },
             verifyM2MToken: { token: "" },
-            verifyOAuthAccessToken: { access_token: "oat_seeded" }
+            verifyOAuthAccessToken: { access_token: "oat_seeded" },
+            // Role sets name existing roles; an application revokes a token it issued.
+            CreateRoleSet: {
+              name: "Role set",
+              default_role_key: "org:member",
+              creator_role_key: "org:admin",
+              roles: ["org:admin", "org:member"]
+            },
+            RevokeOAuthApplicationToken: { token: "oat_to_revoke" }
           }
           yield* emulator.seedResource("/oauth_applications/access_tokens", { token: "oat_seeded" })
+          yield* emulator.seedResource("/oauth_applications/access_tokens", { token: "oat_to_revoke" })
           const bodyOf = (op: OperationSpec) => {
             if (op.operationId === "verifyApiKey") return { secret: secrets.get("createApiKey") }
             if (op.operationId === "verifyM2MToken") return { token: secrets.get("createM2MToken") }
