@@ -236,6 +236,10 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
     ...secrets,
     ...pathFields(ctx.params),
     ...(machine === undefined ? {} : { subject: machine.id }),
+    // A machine scope goes from the machine in its path and is named by the one it reaches.
+    ...(object === "machine_scope"
+      ? { from_machine_id: ctx.params.machine_id, other_machine_id: fields.to_machine_id }
+      : {}),
     ...fields,
     ...(typeof ttl === "number" && properties.expiration !== undefined
       ? { expiration: now + ttl * 1000 }
