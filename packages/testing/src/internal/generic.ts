@@ -431,6 +431,15 @@ export const generic = (op: OperationSpec): Handler =>
         return answer(op, stored, now)
       }
       if (found === undefined) throw notFound(nameOf(last))
+      // Canceling a subscription item keeps it: canceled at the period's end, or ended now with end_now.
+      if (op.method === "DELETE" && found.object === "commerce_subscription_item") {
+        const endNow = queryBoolean(ctx.query, "end_now") === true
+        const canceled = endNow
+          ? { ...found, status: "ended", ended_at: now, canceled_at: now, updated_at: now }
+          : { ...found, status: "canceled", canceled_at: now, updated_at: now }
+        items.set(String(found.id), canceled)
+        return answer(op, canceled, now)
+      }
       if (op.method === "DELETE") {
         items.delete(String(found.id))
         return answer(op, { object: found.object, id: found.id, deleted: true }, now)
