@@ -39,25 +39,37 @@ sharedEmulator("Billing through the SDK", (it) => {
     })
   )
 
-  it.effect("a seeded subscription item is listed by status and canceled; unknown items answer 404", () =>
-    Effect.gen(function* () {
-      const emulator = yield* ClerkEmulator.ClerkEmulator
-      const user = yield* Users.create({ firstName: "Payer" })
-      const item = yield* emulator.seedResource("/billing/subscription_items", {
-        object: "commerce_subscription_item",
-        status: "active",
-        payer_id: user.id,
-        plan_id: "cplan_pro"
+  it.effect(
+    "a seeded subscription item is canceled, then ended, and stays listed by status; unknown ids 404",
+    () =>
+      Effect.gen(function* () {
+        const emulator = yield* ClerkEmulator.ClerkEmulator
+        const user = yield* Users.create({ firstName: "Payer" })
+        const item = yield* emulator.seedResource("/billing/subscription_items", {
+          object: "commerce_subscription_item",
+          status: "active",
+          payer_id: user.id,
+          plan_id: "cplan_pro"
+        })
+        expect((yield* Billing.listSubscriptionItems({ status: "active" })).data.map((i) => i.id)).toEqual([
+          item.id
+        ])
+        const canceled = yield* Billing.cancelSubscriptionItem({ subscriptionItemId: item.id })
+        expect(canceled).toMatchObject({ id: item.id, status: "canceled" })
+        expect(canceled.canceledAt).toEqual(expect.any(Number))
+        expect((yield* Billing.listSubscriptionItems({ status: "active" })).data).toEqual([])
+        expect((yield* Billing.listSubscriptionItems({})).data.map((i) => [i.id, i.status])).toEqual([
+          [item.id, "canceled"]
+        ])
+        const ended = yield* Billing.cancelSubscriptionItem({ subscriptionItemId: item.id, endNow: true })
+        expect(ended).toMatchObject({ id: item.id, status: "ended" })
+        expect((yield* Billing.listSubscriptionItems({ status: "ended" })).data.map((i) => i.id)).toEqual([
+          item.id
+        ])
+        expect(
+          yield* Effect.flip(Billing.cancelSubscriptionItem({ subscriptionItemId: "csubi_missing" }))
+        ).toMatchObject(notFound)
       })
-      expect((yield* Billing.listSubscriptionItems({ status: "active" })).data.map((i) => i.id)).toEqual([
-        item.id
-      ])
-      yield* Billing.cancelSubscriptionItem({ subscriptionItemId: item.id })
-      expect((yield* Billing.listSubscriptionItems({ status: "active" })).data).toEqual([])
-      expect(
-        yield* Effect.flip(Billing.cancelSubscriptionItem({ subscriptionItemId: "csubi_missing" }))
-      ).toMatchObject(notFound)
-    })
   )
 })
 
