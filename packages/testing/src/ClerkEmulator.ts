@@ -28,7 +28,10 @@ import { fixedWindow, validate } from "./internal/rateLimit.js"
 import { sessionJson, snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
 import {
+  acceptActorToken as acceptActor,
+  type SessionState,
   setActiveOrganization as switchOrganization,
+  setSessionState as setState,
   sessionToken as signSessionToken
 } from "./internal/sessions.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
@@ -136,7 +139,14 @@ export type {
    * @since 0.1.0
    * @category models
    */
-  OutboxMessage
+  OutboxMessage,
+  /**
+   * What `setSessionState` sets on a session: its pending tasks and its factors' verification age.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  SessionState
 }
 
 /**
@@ -201,6 +211,20 @@ export interface Emulator {
   readonly setActiveOrganization: (
     sessionId: string,
     organizationId: string | null
+  ) => Effect.Effect<Models.Session, ClerkEmulatorError>
+  /**
+   * Signs in with an actor token (by id or token), as Clerk's ticket sign-in would outside the
+   * Backend API: the token is accepted once and the new session's tokens carry its actor as `act`.
+   */
+  readonly acceptActorToken: (tokenOrId: string) => Effect.Effect<Models.Session, ClerkEmulatorError>
+  /**
+   * Sets what a client's sign-in would on a session: its pending tasks (a session with any is
+   * `pending`, its tokens carry `sts: "pending"`) and the minutes since each factor was verified
+   * (`fva`; -1: never). A session starts active, its first factor verified at creation.
+   */
+  readonly setSessionState: (
+    sessionId: string,
+    state: SessionState
   ) => Effect.Effect<Models.Session, ClerkEmulatorError>
   /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
   readonly sessionToken: (
@@ -332,6 +356,14 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
         attempt(() =>
           decodeSession(sessionJson(switchOrganization(state.store, sessionId, organizationId)))
         ).pipe(Effect.mapError(emulatorError)),
+      acceptActorToken: (tokenOrId) =>
+        attempt(() => decodeSession(sessionJson(acceptActor(state.store, tokenOrId)))).pipe(
+          Effect.mapError(emulatorError)
+        ),
+      setSessionState: (sessionId, sessionState) =>
+        attempt(() => decodeSession(sessionJson(setState(state.store, sessionId, sessionState)))).pipe(
+          Effect.mapError(emulatorError)
+        ),
       sessionToken: (sessionId, tokenOptions = {}) =>
         signSessionToken(state.store, keys, sessionId, tokenOptions).pipe(Effect.mapError(emulatorError)),
       seedResource: (path, fields) =>

@@ -150,7 +150,7 @@ export const CreateParams: Schema.Schema<
  * - `expiresInDays` (body): integer or null, 1 to 365
  * - `templateSlug` (body): string, one of `invitation`, `waitlist_invitation`
  *
- * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/invitations/post/invitations
  * @since 0.1.0
@@ -222,7 +222,7 @@ export const BulkCreateParams: Schema.Schema<
  * Params:
  * - `body` (body, required): array of object, 1 to 10 items
  *
- * Documented errors: `ClerkBadRequest` (400), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ * Documented errors: `ClerkBadRequest` (400), `ClerkForbidden` (403), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/invitations/post/invitations/bulk
  * @since 0.1.0

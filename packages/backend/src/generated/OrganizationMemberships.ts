@@ -220,7 +220,7 @@ export const UpdateParams: Schema.Schema<
 /**
  * `PATCH /organizations/{organization_id}/memberships/{user_id}` (`UpdateOrganizationMembership`)
  *
- * Documented errors: `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ * Documented errors: `ClerkBadRequest` (400), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/patch/organizations/{organization_id}/memberships/{user_id}
  * @since 0.1.0
@@ -263,7 +263,7 @@ export const DeleteParams: Schema.Schema<
 /**
  * `DELETE /organizations/{organization_id}/memberships/{user_id}` (`DeleteOrganizationMembership`)
  *
- * Documented errors: `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
+ * Documented errors: `ClerkBadRequest` (400), `ClerkUnauthorized` (401), `ClerkNotFound` (404), `ClerkUnprocessableEntity` (422), `ClerkTooManyRequests` (429).
  *
  * @see https://clerk.com/docs/reference/backend-api/tag/organization-memberships/delete/organizations/{organization_id}/memberships/{user_id}
  * @since 0.1.0

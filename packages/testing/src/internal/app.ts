@@ -86,8 +86,11 @@ const rateLimited = (
         retryAfter === undefined ? Effect.void : Effect.fail(tooManyRequests(retryAfter))
       )
 
+const bearerOf = (authorization: string | undefined): string | undefined =>
+  /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
+
 const authenticate = (state: EmulatorState, authorization: string | undefined): void => {
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
+  const token = bearerOf(authorization)
   if (token === undefined) throw authorizationHeaderInvalid()
   if (state.secretKey !== undefined && token !== state.secretKey) throw secretKeyInvalid()
 }
@@ -181,7 +184,8 @@ const route = (
             keys: state.keys,
             params: match.params,
             query: request.url.searchParams,
-            body
+            body,
+            bearer: bearerOf(request.authorization)
           })
         })
       ).pipe(Effect.map((body) => ({ status: match.route.spec.status, body, operationId })))

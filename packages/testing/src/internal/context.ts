@@ -9,6 +9,8 @@ export interface HandlerContext {
   readonly params: Record<string, string>
   readonly query: URLSearchParams
   readonly body: unknown
+  /** The request's bearer token: an M2M token is created by the machine whose secret key sent it. */
+  readonly bearer?: string | undefined
 }
 
 /** Answers the 200 body of an operation, or fails with a Clerk error. */

@@ -54,10 +54,14 @@ const collections: ReadonlySet<string> = new Set(
 function listKind(response: Shape): "array" | "data" | undefined {
   const shape = deref(response)
   if (shape.type === "array") return "array"
-  const data = shape.properties?.data
-  return data !== undefined && deref(data).type === "array" && shape.properties?.total_count !== undefined
-    ? "data"
-    : undefined
+  return itemsKey(shape) === undefined ? undefined : "data"
+}
+
+/** The key of a paged answer's items: `data` beside `total_count`, or a named list (`m2m_tokens`). */
+function itemsKey(shape: Shape): string | undefined {
+  const properties = shape.properties ?? {}
+  if (properties.total_count === undefined) return undefined
+  return Object.keys(properties).find((key) => deref(properties[key] ?? {}).type === "array")
 }
 
 /** Clerk's id prefixes for the objects the generic store creates; others get the object's initials. */
@@ -76,7 +80,12 @@ const prefixes: Record<string, string> = {
 }
 
 /** Prefixes of secrets by object, as the auth package tells machine tokens apart by them. */
-const secretPrefixes: Record<string, string> = { api_key: "ak_", m2m_token: "mt_", machine: "ak_" }
+const secretPrefixes: Record<string, string> = {
+  api_key: "ak_",
+  m2m_token: "mt_",
+  machine_to_machine_token: "mt_",
+  machine: "ak_"
+}
 
 const secretKeys = ["secret", "token", "client_secret", "secret_key"]
 
@@ -85,7 +94,11 @@ const objectOf = (response: Shape | undefined): string | undefined => {
   const shape = deref(response)
   const kind = listKind(response)
   const item =
-    kind === "array" ? shape.items : kind === "data" ? deref(shape.properties?.data ?? {}).items : response
+    kind === "array"
+      ? shape.items
+      : kind === "data"
+        ? deref(shape.properties?.[itemsKey(shape) ?? ""] ?? {}).items
+        : response
   const value = item && propertiesOf(item).object?.enum?.[0]
   return typeof value === "string" ? value : undefined
 }
@@ -211,12 +224,32 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
       secrets[key] = `${(object && secretPrefixes[object]) ?? ""}${randomBase62(32)}`
   }
   const idPattern = properties.id && deref(properties.id).pattern
+  const id = typeof idPattern === "string" ? patterned(idPattern) : newId(object)
+  // Tokens and keys created with a lifetime expire at creation plus that many seconds.
+  const ttl = fields.seconds_until_expiration
+  // An M2M token belongs to the machine whose secret key created it.
+  const machine =
+    object === "machine_to_machine_token"
+      ? [...collection(ctx.store, "/machines").values()].find((item) => item.secret_key === ctx.bearer)
+      : undefined
   const record: JsonRecord = {
     ...secrets,
     ...pathFields(ctx.params),
+    ...(machine === undefined ? {} : { subject: machine.id }),
+    // A machine scope goes from the machine in its path and is named by the one it reaches.
+    ...(object === "machine_scope"
+      ? { from_machine_id: ctx.params.machine_id, other_machine_id: fields.to_machine_id }
+      : {}),
     ...fields,
+    ...(typeof ttl === "number" && properties.expiration !== undefined
+      ? { expiration: now + ttl * 1000 }
+      : {}),
     ...(object === undefined ? {} : { object }),
-    id: typeof idPattern === "string" ? patterned(idPattern) : newId(object),
+    id,
+    // An object named by `<object>_id` rather than `id` (an agent task's agent_task_id) is found by it.
+    ...(object !== undefined && properties.id === undefined && properties[`${object}_id`] !== undefined
+      ? { [`${object}_id`]: id }
+      : {}),
     created_at: now,
     updated_at: now
   }
@@ -238,14 +271,22 @@ const filterBy = (
   items: ReadonlyArray<JsonRecord>
 ): ReadonlyArray<JsonRecord> => {
   const fields = propertiesOf(itemShape)
+  // A field the answer does not show but the store keeps (an organization domain's `verified`) filters too.
   const filters = [...new Set(query.keys())]
-    .filter((key) => !pagingKeys.has(key) && fields[key] !== undefined)
+    .filter((key) => !pagingKeys.has(key) && (fields[key] !== undefined || items.some((item) => key in item)))
     .map((key) => [key, idFilter(query.getAll(key).flatMap((v) => v.split(",")))] as const)
-  return items.filter((item) =>
-    filters.every(([key, filter]) => {
-      const value = item[key]
-      return passesIdFilter(filter, [value === undefined || value === null ? null : String(value)])
-    })
+  // `query` searches the items' text fields where no field of that name exists.
+  const search = fields.query === undefined ? query.get("query")?.toLowerCase() : undefined
+  return items.filter(
+    (item) =>
+      (search === undefined ||
+        Object.values(item).some(
+          (value) => typeof value === "string" && value.toLowerCase().includes(search)
+        )) &&
+      filters.every(([key, filter]) => {
+        const value = item[key]
+        return passesIdFilter(filter, [value === undefined || value === null ? null : String(value)])
+      })
   )
 }
 
@@ -259,14 +300,15 @@ const listPage = (
   const offset = queryInteger(query, "offset") ?? 0
   const kind = op.response === undefined ? undefined : listKind(op.response)
   const shape = op.response === undefined ? {} : deref(op.response)
-  const itemShape = (kind === "data" ? deref(shape.properties?.data ?? {}).items : shape.items) ?? {}
+  const key = itemsKey(shape) ?? "data"
+  const itemShape = (kind === "data" ? deref(shape.properties?.[key] ?? {}).items : shape.items) ?? {}
   const sorted = [...filterBy(query, itemShape, items)].sort(
     (a, b) => Number(b.created_at ?? 0) - Number(a.created_at ?? 0)
   )
   const page = sorted.slice(offset, offset + limit)
   const data = page.map((item) => fill(itemShape, item, now))
   return kind === "data" || queryBoolean(query, "paginated") === true
-    ? { data, total_count: sorted.length }
+    ? { [key]: data, total_count: sorted.length }
     : data
 }
 
@@ -311,6 +353,49 @@ const verify = (ctx: HandlerContext, op: OperationSpec, now: number): unknown =>
   return answer(op, found, now)
 }
 
+/** An OAuth application revokes an access token it issued: the token stops verifying. */
+const revokeIssued = (store: Store, token: unknown, now: number): undefined => {
+  const tokens = collection(store, "/oauth_applications/access_tokens")
+  const found = [...tokens.values()].find((record) => secretKeys.some((key) => record[key] === token))
+  if (found === undefined) throw notFound("token")
+  tokens.set(String(found.id), { ...found, revoked: true, updated_at: now })
+  return undefined
+}
+
+/** A role set names its roles by key; it answers them as items of the instance's roles. */
+const roleSetFields = (store: Store, fields: JsonRecord): JsonRecord => {
+  const item = (param: string, key: unknown): JsonRecord => {
+    const role = typeof key === "string" ? store.findRole(key) : undefined
+    if (role === undefined)
+      throw new ClerkApiError(
+        422,
+        "form_param_value_invalid",
+        "is invalid",
+        `${String(key)} is not a role.`,
+        {
+          param_name: param
+        }
+      )
+    const { id, key: roleKey, name, description, createdAt, updatedAt } = role
+    return {
+      object: "role_set_item",
+      id,
+      key: roleKey,
+      name,
+      description,
+      created_at: createdAt,
+      updated_at: updatedAt
+    }
+  }
+  const { roles, default_role_key: defaultKey, creator_role_key: creatorKey } = fields
+  return {
+    ...fields,
+    ...(Array.isArray(roles) ? { roles: roles.map((key) => item("roles", key)) } : {}),
+    ...(defaultKey === undefined ? {} : { default_role: item("default_role_key", defaultKey) }),
+    ...(creatorKey === undefined ? {} : { creator_role: item("creator_role_key", creatorKey) })
+  }
+}
+
 /** Stores a record in the collection at `path` (`/machines`), as a create through the API would. */
 export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord => {
   const now = store.now()
@@ -327,7 +412,8 @@ export const generic = (op: OperationSpec): Handler =>
     const segments = segmentsOf(op.path)
     const last = segments[segments.length - 1] ?? ""
     const path = concrete(op.path, params)
-    const fields = bodyFields(ctx.body)
+    const fields =
+      objectOf(op.response) === "role_set" ? roleSetFields(store, bodyFields(ctx.body)) : bodyFields(ctx.body)
 
     // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
     if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
@@ -345,6 +431,15 @@ export const generic = (op: OperationSpec): Handler =>
         return answer(op, stored, now)
       }
       if (found === undefined) throw notFound(nameOf(last))
+      // Canceling a subscription item keeps it: canceled at the period's end, or ended now with end_now.
+      if (op.method === "DELETE" && found.object === "commerce_subscription_item") {
+        const endNow = queryBoolean(ctx.query, "end_now") === true
+        const canceled = endNow
+          ? { ...found, status: "ended", ended_at: now, canceled_at: now, updated_at: now }
+          : { ...found, status: "canceled", canceled_at: now, updated_at: now }
+        items.set(String(found.id), canceled)
+        return answer(op, canceled, now)
+      }
       if (op.method === "DELETE") {
         items.delete(String(found.id))
         return answer(op, { object: found.object, id: found.id, deleted: true }, now)
@@ -366,9 +461,11 @@ export const generic = (op: OperationSpec): Handler =>
     if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(ctx.body)) {
       const items = collection(store, parentOf(path))
       return ctx.body.map((body) => {
+        // Stored filled out, as a single create stores it: defaults such as a status are there to filter by.
         const record = create(ctx, op, bodyFields(body), now)
-        items.set(String(record.id), record)
-        return fill(deref(op.response ?? {}).items ?? {}, record, now)
+        const filled = fill(deref(op.response ?? {}).items ?? {}, record, now)
+        items.set(String(record.id), isRecord(filled) ? { ...record, ...filled } : record)
+        return filled
       })
     }
 
@@ -381,11 +478,26 @@ export const generic = (op: OperationSpec): Handler =>
     const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
     const ownerPath = concrete(ownerTemplate, params)
     const owner = ownerDepth > 0 ? findItem(store, ownerPath, ownerTemplate, params) : undefined
+    if (owner !== undefined && op.method === "POST" && last === "revoke_token")
+      return revokeIssued(store, fields.token, now)
     if (owner !== undefined && op.method === "POST") {
+      if (last === "revoke" && owner.object === "actor_token" && owner.status !== "pending")
+        throw new ClerkApiError(
+          400,
+          "actor_token_cannot_be_revoked",
+          "cannot revoke",
+          `Actor token cannot be revoked because its status is ${String(owner.status)}. Only pending tokens can be revoked.`
+        )
       const items = collection(store, parentOf(ownerPath))
       const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
       if (items.has(String(owner.id))) items.set(String(owner.id), updated)
       return answer(op, updated, now)
+    }
+    // A POST that mints a secret outside any collection (`/testing_tokens`) mints a new one each time.
+    if (owner === undefined && op.method === "POST" && op.response !== undefined) {
+      const properties = propertiesOf(op.response)
+      if (secretKeys.some((key) => properties[key] !== undefined))
+        return answer(op, create(ctx, op, fields, now), now)
     }
     const singleton = store.singletons.get(path) ?? { ...pathFields(params) }
     if (op.method === "DELETE") {

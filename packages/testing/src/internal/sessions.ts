@@ -20,6 +20,7 @@ import type { MembershipRecord, OrganizationRecord, SessionRecord, SessionStatus
 const statuses: ReadonlyArray<SessionStatus> = [
   "abandoned",
   "active",
+  "pending",
   "ended",
   "expired",
   "removed",
@@ -47,7 +48,8 @@ const memberOrganization = (store: Store, userId: string, organizationId: string
 const createSession = (
   store: Store,
   userId: string,
-  activeOrganizationId: string | undefined
+  activeOrganizationId: string | undefined,
+  actor: Record<string, unknown> | null = null
 ): SessionRecord => {
   const user = findUser(store, userId)
   const organizationId =
@@ -65,7 +67,8 @@ const createSession = (
     expireAt: now + 7 * dayMillis,
     abandonAt: now + 30 * dayMillis,
     createdAt: now,
-    updatedAt: now
+    updatedAt: now,
+    actor
   }
   store.sessions.set(session.id, session)
   user.lastSignInAt = now
@@ -98,11 +101,66 @@ export interface TokenOptions {
   readonly azp?: string | undefined
 }
 
-/** A session that may have tokens: an existing, active one. */
+/**
+ * An actor token's user signs in with it (Clerk's ticket sign-in, outside the Backend API):
+ * the token is accepted once and the new session carries its actor.
+ */
+export const acceptActorToken = (store: Store, tokenOrId: string): SessionRecord => {
+  const tokens = store.resources.get("/actor_tokens")
+  const token = [...(tokens?.values() ?? [])].find((t) => t.id === tokenOrId || t.token === tokenOrId)
+  if (tokens === undefined || token === undefined) throw notFound("actor_token")
+  if (token.status !== "pending" || typeof token.user_id !== "string")
+    throw new ClerkApiError(
+      400,
+      "actor_token_cannot_be_used",
+      "cannot use",
+      `Actor token is ${String(token.status)}.`
+    )
+  const actor = typeof token.actor === "object" && token.actor !== null ? { ...token.actor } : {}
+  const session = createSession(store, token.user_id, undefined, actor)
+  tokens.set(String(token.id), { ...token, status: "accepted", updated_at: session.createdAt })
+  return session
+}
+
+export interface SessionState {
+  /** Tasks left to the user; a session with any is pending, with none active. */
+  readonly tasks?: ReadonlyArray<string> | undefined
+  /** Minutes since the first and the second factor were verified; -1: never. */
+  readonly factorVerificationAge?: readonly [first: number, second: number] | undefined
+}
+
+/** Sets what a client's sign-in would: the session's pending tasks and when its factors were verified. */
+export const setSessionState = (store: Store, sessionId: string, state: SessionState): SessionRecord => {
+  const session = store.sessions.get(sessionId)
+  if (session === undefined || (session.status !== "active" && session.status !== "pending"))
+    throw notFound("session")
+  const now = store.now()
+  if (state.tasks !== undefined) {
+    session.tasks = state.tasks
+    session.status = state.tasks.length > 0 ? "pending" : "active"
+  }
+  if (state.factorVerificationAge !== undefined) {
+    const [first, second] = state.factorVerificationAge.map((minutes) =>
+      minutes < 0 ? null : now - minutes * 60_000
+    )
+    session.factorsVerifiedAt = [first ?? null, second ?? null]
+  }
+  session.updatedAt = now
+  return session
+}
+
+/** Clerk's `fva`: whole minutes since each factor was verified, -1 for one never verified. */
+const factorVerificationAge = (session: SessionRecord, now: number): readonly [number, number] => {
+  const [first, second] = session.factorsVerifiedAt ?? [session.createdAt, null]
+  const age = (at: number | null) => (at === null ? -1 : Math.max(0, Math.floor((now - at) / 60_000)))
+  return [age(first), age(second)]
+}
+
+/** A session that may have tokens: an existing, active or pending one. */
 export const activeSession = (store: Store, sessionId: string): SessionRecord => {
   const session = store.sessions.get(sessionId)
   if (session === undefined) throw notFound("session")
-  if (session.status !== "active") {
+  if (session.status !== "active" && session.status !== "pending") {
     throw new ClerkApiError(
       404,
       "resource_not_found",
@@ -182,15 +240,17 @@ export const sessionToken = (
       const organization = active && organizationClaims(store, active.organization, active.membership)
       const iat = Math.floor(Date.now() / 1000)
       return {
+        ...(session.actor ? { act: session.actor } : {}),
         ...(options.azp === undefined ? {} : { azp: options.azp }),
         exp: iat + (options.expiresInSeconds ?? 60),
         ...(organization?.fea === undefined ? {} : { fea: organization.fea }),
-        fva: [0, -1],
+        fva: factorVerificationAge(session, store.now()),
         iat,
         iss: keys.issuer,
         jti: randomBase62(20),
         nbf: iat - 10,
         sid: session.id,
+        sts: session.status,
         sub: session.userId,
         v: 2,
         ...(organization === undefined ? {} : { o: organization.o })
