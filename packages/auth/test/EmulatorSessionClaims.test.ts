@@ -1,27 +1,12 @@
-/**
- * Session claims the auth package decides on, issued by the emulator and verified by the
- * middleware on a real HTTP server: a pending session (`sts`) is signed out unless the route
- * accepts pending sessions; an impersonated session carries its actor (`act`); and the factor
- * verification age (`fva`) decides `has({ reverification })`.
- */
-import { createServer } from "node:http"
 import { ClerkAuth, CurrentAuth, clerkMiddleware, decodeJwt, requireAuth } from "@effect-clerk/auth"
 import { ActorTokens, ClerkClient } from "@effect-clerk/backend"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { HttpClient, HttpClientRequest, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { clientLayer } from "./support/client.js"
-
-const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
-  Effect.gen(function* () {
-    const context = yield* Layer.build(
-      Layer.provideMerge(app, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
-    )
-    const { address } = Context.get(context, HttpServer.HttpServer)
-    return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : yield* Effect.die("not TCP")
-  })
+import { serve } from "./support/httpServer.js"
 
 const get = (url: string, token: string) =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>
