@@ -1,14 +1,41 @@
 /**
- * The building blocks of the generated model decoders (`Models.ts`). The
- * decoders among them return the decoded value or throw `rejection` where the
- * model's Schema would reject the input. Throwing keeps the generated code to
- * one expression per property (a smaller bundle than checks written out), and
- * a valid response, the rule, never throws;
- * `withFastDecode` catches the rejection and Schema then explains it. They
- * follow the rules of `fields.ts` exactly; `compiledDecoder.test.ts` checks it
- * on every model.
+ * The building blocks of the generated decoders (of every model in
+ * `Models.ts` and of the inline response schemas of the operation modules).
+ * The decoders among them return the decoded value or throw `rejection` where
+ * the schema would reject the input. Throwing keeps the generated code to one
+ * expression per property (a smaller bundle than checks written out), and a
+ * valid response, the rule, never throws; the response decoder catches the
+ * rejection and Schema then explains it. They follow the rules of `fields.ts`
+ * exactly; `fastDecode.test.ts` checks it on every schema that carries one.
  */
 import * as Predicate from "effect/Predicate"
+import type * as AST from "effect/SchemaAST"
+
+/** Where a schema carries its generated decoder (`withFastDecode`). */
+export const FastDecodeAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/FastDecodeAnnotation")
+
+/**
+ * `schema` with its generated decoder attached. A plain call rather than
+ * `.annotations({ [FastDecodeAnnotationId]: ... })` in the generated code,
+ * whose computed key a bundler must keep as a possible side effect.
+ */
+export const withFastDecode = <S extends { annotations(annotations: AST.Annotations): S }>(
+  schema: S,
+  decode: (input: unknown) => unknown
+): S => schema.annotations({ [FastDecodeAnnotationId]: decode })
+
+/** The generated decoder a schema's AST carries, if any. */
+export const carried = (ast: AST.AST): ((input: unknown) => unknown) | undefined => {
+  const decode = ast.annotations[FastDecodeAnnotationId]
+  return Predicate.isFunction(decode) ? (decode as (input: unknown) => unknown) : undefined
+}
+
+/**
+ * The generated decoder `schema` carries, for a decoder in another module; one
+ * that carries none rejects everything, so Schema alone decodes.
+ */
+export const decoderOf = (schema: { readonly ast: AST.AST }): ((input: unknown) => unknown) =>
+  carried(schema.ast) ?? reject
 
 /** Thrown where Schema would reject the input. Not an `Error`: no stack trace is taken. */
 const rejection: unique symbol = Symbol("rejection")
@@ -17,13 +44,13 @@ export const reject = (): never => {
   throw rejection
 }
 
-/** `decode(input)`, or `undefined` where it rejects `input`. */
-export const attempt = (input: unknown, decode: (input: unknown) => unknown): unknown => {
+/** `decode(input)`, or `invalid` where it rejects `input`. */
+export const attempt = (input: unknown, decode: (input: unknown) => unknown, invalid?: unknown): unknown => {
   try {
     return decode(input)
   } catch (error) {
     if (error !== rejection) throw error
-    return undefined
+    return invalid
   }
 }
 
@@ -51,12 +78,18 @@ export const constant = <const A>(input: unknown, value: A): A =>
 export const check = (input: unknown, test: (input: unknown) => boolean): unknown =>
   test(input) ? input : reject()
 
-/** `Schema.Array`. */
-export const array = <A>(input: unknown, decodeItem: (item: unknown) => A): Array<A> => {
+/**
+ * `Schema.Array`. With `release`, each input item is let go of once decoded
+ * (see `parseJsonFor` of `responseDecoder.ts`).
+ */
+export const array = <A>(input: unknown, decodeItem: (item: unknown) => A, release?: boolean): Array<A> => {
   if (!Array.isArray(input)) return reject()
   const length = input.length
   const output = new Array<A>(length)
-  for (let i = 0; i < length; i++) output[i] = decodeItem(input[i])
+  for (let i = 0; i < length; i++) {
+    output[i] = decodeItem(input[i])
+    if (release === true) input[i] = undefined
+  }
   return output
 }
 
@@ -152,7 +185,7 @@ export const member = (
   input: unknown,
   decode: (input: unknown) => unknown,
   tagKey?: string,
-  tag?: string,
+  tag?: unknown,
   untagged?: boolean
 ): unknown => {
   if (tagKey !== undefined) {

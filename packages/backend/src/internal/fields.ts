@@ -12,7 +12,6 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
-import { FastDecodeAnnotationId } from "./compiledDecoder.js"
 
 /*
  * Each helper's type is an interface of its own, as `Schema.optional`'s is: the
@@ -206,13 +205,13 @@ const jsonData = (value: unknown) => {
 }
 
 /** Free-form JSON sent to Clerk (metadata): checked to be JSON data all through, so nothing is altered on the way. */
-export const JsonObjectData = /* @__PURE__ */ JsonObject.pipe(
-  /* @__PURE__ */ Schema.filter(jsonData, { identifier: "JsonObjectData" })
+export const JsonObjectData = JsonObject.pipe(
+  Schema.filter(jsonData, { identifier: "JsonObjectData" })
 )
 
 /** A param of any JSON value, checked like `JsonObjectData`. */
-export const JsonData = /* @__PURE__ */ Schema.Unknown.pipe(
-  /* @__PURE__ */ Schema.filter(jsonData, { identifier: "JsonData" })
+export const JsonData = Schema.Unknown.pipe(
+  Schema.filter(jsonData, { identifier: "JsonData" })
 )
 
 /**
@@ -282,6 +281,9 @@ export const variantField = <A, I, const K extends string>(
   }).pipe(Schema.fromKey(wireKey))
 }
 
+/** Where an `unknownVariant` carries its decoder, for `decodeUnknownVariant`. */
+const UnknownVariantDecodeId: unique symbol = Symbol.for("@effect-clerk/backend/UnknownVariantDecode")
+
 const isKnown = (value: unknown, known: ReadonlyArray<string>) =>
   typeof value === "string" && known.includes(value)
 
@@ -346,7 +348,7 @@ export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
   // again: a known member's value must be left to that member, not rebuilt as this one.
   const decoded = struct.pipe(Schema.filter((value) => !isKnown(Reflect.get(value, discriminator), known)))
   // On the outer transformation, which the decoded side (`Schema.typeSchema`) does not keep.
-  return Schema.compose(wire, decoded, { strict: false }).annotations({ [FastDecodeAnnotationId]: decode })
+  return Schema.compose(wire, decoded, { strict: false }).annotations({ [UnknownVariantDecodeId]: decode })
 }
 
 /**
@@ -354,14 +356,14 @@ export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
  * `variant` (an `unknownVariant`) where `input` is one, else `undefined`.
  */
 export const decodeUnknownVariant = (variant: { readonly ast: AST.AST }, input: unknown): unknown => {
-  const decode = variant.ast.annotations[FastDecodeAnnotationId]
+  const decode = variant.ast.annotations[UnknownVariantDecodeId]
   return Predicate.isFunction(decode) ? decode(input) : undefined
 }
 
 /** A file for the multipart upload operations. */
-export const Upload = /* @__PURE__ */ Schema.Union(
+export const Upload = Schema.Union(
   Schema.Uint8ArrayFromSelf,
-  /* @__PURE__ */ Schema.instanceOf(Blob)
+  Schema.instanceOf(Blob)
 )
 
 /**
