@@ -15,10 +15,10 @@ import {
   fieldsOf,
   constantTag,
   isNullable,
-  isNullableProperty,
   isTagProperty,
   mergeAllOf,
   modelName,
+  presenceOf,
   unknownVariantOf,
   use
 } from "./schemas.js"
@@ -143,7 +143,7 @@ const nonNullDecoding = (
   if (schema.enum !== undefined) {
     const values = schema.enum.filter((value) => value !== null)
     const strict = isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
-    if (!strict) return test((v) => `typeof ${v} === "string"`, "Decode.string")
+    if (!strict) return test((v) => `Decode.isOpenEnumValue(${v})`, "Decode.openEnum")
     const check = (v: string) => values.map((value) => `${v} === ${literal(value)}`).join(" || ")
     return values.length === 1 ? { kind: "test", test: check, literal: values[0] } : test(check)
   }
@@ -174,7 +174,7 @@ const nonNullDecoding = (
         const fn = predicateOf(entry, out, `${name}Value`)
         return { kind: "apply", apply: (v) => `Decode.recordOf(${v}, ${fn})` }
       }
-      return schema.type === "object" ? test((v) => `Decode.isRecord(${v})`, "Decode.record") : anything
+      return schema.type === "object" ? test((v) => `Decode.isJsonObject(${v})`, "Decode.jsonObject") : anything
     default:
       throw new Error(`unsupported schema type ${schema.type}`)
   }
@@ -288,10 +288,6 @@ const plainRead = (wireName: string) =>
 const read = (wireName: string) =>
   isInherited(wireName) ? `Decode.own(input, ${literal(wireName)})` : plainRead(wireName)
 
-/** How a property is read, after `fields.ts`: which helper the model's Schema uses for it. */
-const presence = (required: boolean, nullable: boolean) =>
-  required ? (nullable ? "nullable" : "required") : nullable ? "optionalNullable" : "optional"
-
 /** An optional key's read, which answers `Decode.absent` where the key is. */
 interface OptionalRead {
   readonly key: string
@@ -305,11 +301,11 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
   const properties: Array<readonly [key: string, expression: string] | OptionalRead> = []
   for (const field of fieldsOf(schema)) {
     const key = camelCase(field.wireName)
-    const how = presence(field.required, isNullableProperty(field.schema, ctx))
+    // The helper of `fields.ts` the model's Schema uses for the property.
+    const how = presenceOf(field, ctx)
     const plain = plainRead(field.wireName)
-    const constant = constantTag(field)
-    if (constant !== undefined) {
-      properties.push([key, `Decode.constant(${plain}, ${literal(constant)})`])
+    if (how === "constant") {
+      properties.push([key, `Decode.constant(${plain}, ${literal(constantTag(field))})`])
       continue
     }
     const value = nonNullDecoding(field.schema, ctx, out, `${name}${upperFirst(key)}`, field.wireName)

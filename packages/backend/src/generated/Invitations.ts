@@ -265,10 +265,10 @@ const decodeRevokeResponse = Decode.model(function (this: Decode.Built, input: D
   this.object = Decode.constant(input.object, "invitation")
   this.id = Decode.string(input.id)
   this.emailAddress = Decode.string(input.email_address)
-  this.publicMetadata = Decode.record(input.public_metadata)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
   value = Decode.optional(input.revoked, input, "revoked", decodeRevokeResponseRevoked)
   if (value !== Decode.absent) this.revoked = value
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   value = Decode.optional(input.url, input, "url", Decode.string)
   if (value !== Decode.absent) this.url = value
   value = Decode.optionalNullable(input.expires_at, input, "expires_at", Decode.number)

@@ -24,9 +24,9 @@ const decodeActorToken = Decode.model(function (this: Decode.Built, input: Decod
   let value: unknown
   this.object = Decode.constant(input.object, "actor_token")
   this.id = Decode.string(input.id)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   this.userId = Decode.string(input.user_id)
-  this.actor = Decode.record(input.actor)
+  this.actor = Decode.jsonObject(input.actor)
   value = Decode.optional(input.token, input, "token", Decode.string)
   if (value !== Decode.absent) this.token = value
   value = Decode.optional(input.url, input, "url", Decode.string)
@@ -95,7 +95,7 @@ export const ActorToken: Schema.Schema<ActorToken, ActorTokenEncoded> = ActorTok
 const decodeAdjustCreditBalanceRequest = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.amount = Decode.number(input.amount)
-  this.action = Decode.string(input.action)
+  this.action = Decode.openEnum(input.action)
   value = Decode.optional(input.currency, input, "currency", Decode.string)
   if (value !== Decode.absent) this.currency = value
   this.idempotencyKey = Decode.string(input.idempotency_key)
@@ -219,7 +219,7 @@ const decodeAllowlistIdentifier = Decode.model(function (this: Decode.Built, inp
   if (value !== Decode.absent) this.invitationId = value
   value = Decode.optional(input.identifier, input, "identifier", Decode.string)
   if (value !== Decode.absent) this.identifier = value
-  value = Decode.optional(input.identifier_type, input, "identifier_type", Decode.string)
+  value = Decode.optional(input.identifier_type, input, "identifier_type", Decode.openEnum)
   if (value !== Decode.absent) this.identifierType = value
   value = Decode.optional(input.instance_id, input, "instance_id", Decode.string)
   if (value !== Decode.absent) this.instanceId = value
@@ -582,14 +582,14 @@ const decodeCommercePaymentMethodResponse = Decode.model(function (this: Decode.
   this.object = Decode.constant(input.object, "commerce_payment_method")
   this.id = Decode.string(input.id)
   this.payerId = Decode.string(input.payer_id)
-  this.paymentType = Decode.string(input.payment_type)
+  this.paymentType = Decode.openEnum(input.payment_type)
   value = Decode.optional(input.is_default, input, "is_default", Decode.boolean)
   if (value !== Decode.absent) this.isDefault = value
   this.gateway = Decode.string(input.gateway)
   this.gatewayExternalId = Decode.string(input.gateway_external_id)
   this.gatewayExternalAccountId = Decode.nullable(input.gateway_external_account_id, Decode.string)
   this.last4 = Decode.nullable(input.last4, Decode.string)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   value = Decode.optionalNullable(input.wallet_type, input, "wallet_type", Decode.string)
   if (value !== Decode.absent) this.walletType = value
   this.cardType = Decode.nullable(input.card_type, Decode.string)
@@ -1021,12 +1021,12 @@ const decodeBillingPaymentAttempt = Decode.model(function (this: Decode.Built, i
   this.instanceId = Decode.string(input.instance_id)
   this.chargeType = Decode.string(input.charge_type)
   this.payeeId = Decode.string(input.payee_id)
-  this.payee = Decode.record(input.payee)
+  this.payee = Decode.jsonObject(input.payee)
   this.payerId = Decode.string(input.payer_id)
   this.payer = decodeCommercePayerResponse(input.payer)
   value = Decode.optional(input.subscription_item_id, input, "subscription_item_id", Decode.string)
   if (value !== Decode.absent) this.subscriptionItemId = value
-  value = Decode.optional(input.subscription_item, input, "subscription_item", Decode.record)
+  value = Decode.optional(input.subscription_item, input, "subscription_item", Decode.jsonObject)
   if (value !== Decode.absent) this.subscriptionItem = value
   this.amount = decodeCommerceMoneyResponse(input.amount)
   value = Decode.optionalNullable(input.totals, input, "totals", decodeCommerceTotalsResponse2)
@@ -1036,7 +1036,7 @@ const decodeBillingPaymentAttempt = Decode.model(function (this: Decode.Built, i
   this.statementId = Decode.string(input.statement_id)
   this.gatewayExternalId = Decode.nullable(input.gateway_external_id, Decode.string)
   this.gatewayExternalUrl = Decode.nullable(input.gateway_external_url, Decode.string)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   this.paidAt = Decode.nullable(input.paid_at, Decode.number)
   this.failedAt = Decode.nullable(input.failed_at, Decode.number)
   this.createdAt = Decode.number(input.created_at)
@@ -1158,7 +1158,7 @@ const decodeBillingPriceResponse = Decode.model(function (this: Decode.Built, in
   if (value !== Decode.absent) this.description = value
   this.isDefault = Decode.boolean(input.is_default)
   this.createdAt = Decode.number(input.created_at)
-  this.supportedBillingPeriods = Decode.string(input.supported_billing_periods)
+  this.supportedBillingPeriods = Decode.openEnum(input.supported_billing_periods)
 })
 
 const BillingPriceResponse_ = Decode.withFastDecode(
@@ -1261,7 +1261,7 @@ function decodeBillingStatement(input: unknown): unknown {
     instanceId: Decode.string(input.instance_id),
     timestamp: Decode.number(input.timestamp),
     payer: decodeCommercePayerResponse(input.payer),
-    status: Decode.string(input.status),
+    status: Decode.openEnum(input.status),
     totals: decodeBillingStatementTotals(input.totals),
     groups: Decode.array(input.groups, decodeBillingStatementGroupsItem)
   }
@@ -1362,7 +1362,7 @@ const decodeBlocklistIdentifier = Decode.model(function (this: Decode.Built, inp
   if (value !== Decode.absent) this.id = value
   value = Decode.optional(input.identifier, input, "identifier", Decode.string)
   if (value !== Decode.absent) this.identifier = value
-  value = Decode.optional(input.identifier_type, input, "identifier_type", Decode.string)
+  value = Decode.optional(input.identifier_type, input, "identifier_type", Decode.openEnum)
   if (value !== Decode.absent) this.identifierType = value
   value = Decode.optional(input.instance_id, input, "instance_id", Decode.string)
   if (value !== Decode.absent) this.instanceId = value
@@ -1517,7 +1517,7 @@ const decodeClerkError = Decode.model(function (this: Decode.Built, input: Decod
   this.message = Decode.string(input.message)
   this.longMessage = Decode.string(input.long_message)
   this.code = Decode.string(input.code)
-  const value = Decode.optional(input.meta, input, "meta", Decode.record)
+  const value = Decode.optional(input.meta, input, "meta", Decode.jsonObject)
   if (value !== Decode.absent) this.meta = value
 })
 
@@ -1566,7 +1566,7 @@ export const ClerkError: Schema.Schema<ClerkError, ClerkErrorEncoded> = ClerkErr
 const decodeClerkErrors = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.errors = Decode.array(input.errors, decodeClerkError)
-  value = Decode.optional(input.meta, input, "meta", Decode.record)
+  value = Decode.optional(input.meta, input, "meta", Decode.jsonObject)
   if (value !== Decode.absent) this.meta = value
   value = Decode.optional(input.clerk_trace_id, input, "clerk_trace_id", Decode.string)
   if (value !== Decode.absent) this.clerkTraceId = value
@@ -1743,9 +1743,9 @@ const decodeSession = Decode.model(function (this: Decode.Built, input: Decode.W
   this.id = Decode.string(input.id)
   this.userId = Decode.string(input.user_id)
   this.clientId = Decode.string(input.client_id)
-  value = Decode.optionalNullable(input.actor, input, "actor", Decode.record)
+  value = Decode.optionalNullable(input.actor, input, "actor", Decode.jsonObject)
   if (value !== Decode.absent) this.actor = value
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   value = Decode.optionalNullable(
     input.last_active_organization_id,
     input,
@@ -2052,10 +2052,10 @@ const decodeCommerceDiscountRedemptionResponse = Decode.model(function (
   this.discountId = Decode.string(input.discount_id)
   value = Decode.optional(input.name, input, "name", Decode.string)
   if (value !== Decode.absent) this.name = value
-  this.source = Decode.string(input.source)
+  this.source = Decode.openEnum(input.source)
   value = Decode.optional(input.promo_code, input, "promo_code", Decode.string)
   if (value !== Decode.absent) this.promoCode = value
-  value = Decode.optional(input.effect, input, "effect", Decode.string)
+  value = Decode.optional(input.effect, input, "effect", Decode.openEnum)
   if (value !== Decode.absent) this.effect = value
   value = Decode.optionalNullable(input.percent_off, input, "percent_off", Decode.number)
   if (value !== Decode.absent) this.percentOff = value
@@ -2065,7 +2065,7 @@ const decodeCommerceDiscountRedemptionResponse = Decode.model(function (
   if (value !== Decode.absent) this.amount = value
   this.cyclesRemaining = Decode.nullable(input.cycles_remaining, Decode.number)
   this.cyclesApplied = Decode.number(input.cycles_applied)
-  value = Decode.optional(input.status, input, "status", Decode.string)
+  value = Decode.optional(input.status, input, "status", Decode.openEnum)
   if (value !== Decode.absent) this.status = value
   this.redeemedAt = Decode.number(input.redeemed_at)
   this.redeemedBy = Decode.nullable(input.redeemed_by, Decode.string)
@@ -2350,7 +2350,7 @@ const decodeCommercePaymentSourceResponse = Decode.model(function (this: Decode.
   this.object = Decode.constant(input.object, "commerce_source")
   this.id = Decode.string(input.id)
   this.payerId = Decode.string(input.payer_id)
-  this.paymentMethod = Decode.string(input.payment_method)
+  this.paymentMethod = Decode.openEnum(input.payment_method)
   value = Decode.optionalNullable(input.is_default, input, "is_default", Decode.boolean)
   if (value !== Decode.absent) this.isDefault = value
   this.gateway = Decode.string(input.gateway)
@@ -2363,7 +2363,7 @@ const decodeCommercePaymentSourceResponse = Decode.model(function (this: Decode.
   )
   if (value !== Decode.absent) this.gatewayExternalAccountId = value
   this.last4 = Decode.string(input.last4)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   this.walletType = Decode.string(input.wallet_type)
   this.cardType = Decode.string(input.card_type)
   value = Decode.optional(input.expiry_year, input, "expiry_year", Decode.number)
@@ -3064,7 +3064,7 @@ const decodeCommercePriceTransitionDetails = Decode.model(function (this: Decode
   this.previousPlan = decodeCommercePlan2(input.previous_plan)
   this.previousPrice = decodeBillingPriceResponse(input.previous_price)
   this.effectiveAt = Decode.number(input.effective_at)
-  this.effectiveMode = Decode.string(input.effective_mode)
+  this.effectiveMode = Decode.openEnum(input.effective_mode)
   value = Decode.optionalNullable(input.next_billing_date, input, "next_billing_date", Decode.number)
   if (value !== Decode.absent) this.nextBillingDate = value
   this.chargedImmediately = Decode.boolean(input.charged_immediately)
@@ -3075,7 +3075,7 @@ const decodeCommercePriceTransitionDetails = Decode.model(function (this: Decode
     decodeCommerceMoneyResponse
   )
   if (value !== Decode.absent) this.immediateCharge = value
-  this.previousSubscriptionItemStatus = Decode.string(input.previous_subscription_item_status)
+  this.previousSubscriptionItemStatus = Decode.openEnum(input.previous_subscription_item_status)
   this.previousSubscriptionItemId = Decode.string(input.previous_subscription_item_id)
 })
 
@@ -3341,14 +3341,14 @@ const decodeCommerceSubscriptionItem2 = Decode.model(function (this: Decode.Buil
   this.object = Decode.constant(input.object, "commerce_subscription_item")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   value = Decode.optionalNullable(input.credit, input, "credit", decodeCommerceSubscriptionCreditResponse)
   if (value !== Decode.absent) this.credit = value
   this.planId = Decode.string(input.plan_id)
   value = Decode.optional(input.price_id, input, "price_id", Decode.string)
   if (value !== Decode.absent) this.priceId = value
   this.plan = Decode.nullable(input.plan, decodeCommercePlan2)
-  this.planPeriod = Decode.string(input.plan_period)
+  this.planPeriod = Decode.openEnum(input.plan_period)
   this.paymentSourceId = Decode.string(input.payment_source_id)
   value = Decode.optionalNullable(
     input.payment_source,
@@ -3613,7 +3613,7 @@ const decodeCommerceSubscriptionItem = Decode.model(function (this: Decode.Built
   this.object = Decode.constant(input.object, "commerce_subscription_item")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   value = Decode.optional(input.credit, input, "credit", decodeCommerceSubscriptionCreditResponse)
   if (value !== Decode.absent) this.credit = value
   value = Decode.optionalNullable(input.credits, input, "credits", decodeCommerceCreditsResponse)
@@ -3623,7 +3623,7 @@ const decodeCommerceSubscriptionItem = Decode.model(function (this: Decode.Built
   if (value !== Decode.absent) this.priceId = value
   value = Decode.optionalNullable(input.plan, input, "plan", decodeCommercePlan)
   if (value !== Decode.absent) this.plan = value
-  this.planPeriod = Decode.string(input.plan_period)
+  this.planPeriod = Decode.openEnum(input.plan_period)
   value = Decode.optional(input.payment_method, input, "payment_method", decodeCommercePaymentMethodResponse)
   if (value !== Decode.absent) this.paymentMethod = value
   value = Decode.optional(input.lifetime_paid, input, "lifetime_paid", decodeCommerceMoneyResponse)
@@ -3847,7 +3847,7 @@ const decodeCommerceSubscription = Decode.model(function (this: Decode.Built, in
   this.object = Decode.constant(input.object, "commerce_subscription")
   this.id = Decode.string(input.id)
   this.instanceId = Decode.string(input.instance_id)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   this.payerId = Decode.string(input.payer_id)
   this.createdAt = Decode.number(input.created_at)
   this.updatedAt = Decode.number(input.updated_at)
@@ -3978,7 +3978,12 @@ const decodeCreateBillingPriceRequest = Decode.model(function (this: Decode.Buil
   if (value !== Decode.absent) this.annualMonthlyAmount = value
   value = Decode.optional(input.description, input, "description", Decode.string)
   if (value !== Decode.absent) this.description = value
-  value = Decode.optional(input.supported_billing_periods, input, "supported_billing_periods", Decode.string)
+  value = Decode.optional(
+    input.supported_billing_periods,
+    input,
+    "supported_billing_periods",
+    Decode.openEnum
+  )
   if (value !== Decode.absent) this.supportedBillingPeriods = value
 })
 
@@ -4772,8 +4777,8 @@ const decodeVerificationAdmin = Decode.model(function (this: Decode.Built, input
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationAdminObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
   this.attempts = Decode.nullable(input.attempts, Decode.number)
   this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
@@ -4837,8 +4842,8 @@ const decodeVerificationEmailLink = Decode.model(function (this: Decode.Built, i
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationEmailLinkObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
   this.attempts = Decode.nullable(input.attempts, Decode.number)
   this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
@@ -4902,7 +4907,7 @@ const decodeVerificationFromOauth = Decode.model(function (this: Decode.Built, i
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationFromOauthObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   this.strategy = Decode.string(input.strategy)
   value = Decode.optionalNullable(input.error, input, "error", decodeClerkError)
   if (value !== Decode.absent) this.error = value
@@ -4972,8 +4977,8 @@ const decodeVerificationOtp = Decode.model(function (this: Decode.Built, input: 
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationOtpObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
   this.attempts = Decode.nullable(input.attempts, Decode.number)
   this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.channel, input, "channel", Decode.string)
@@ -5059,8 +5064,8 @@ const decodeVerificationSaml = Decode.model(function (this: Decode.Built, input:
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationSamlObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
   value = Decode.optionalNullable(
     input.external_verification_redirect_url,
     input,
@@ -5138,8 +5143,8 @@ function decodeVerificationScimObject(input: unknown): unknown {
 const decodeVerificationScim = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   const value = Decode.optional(input.object, input, "object", decodeVerificationScimObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
   this.attempts = Decode.nullable(input.attempts, Decode.number)
   this.expireAt = Decode.nullable(input.expire_at, Decode.number)
 })
@@ -5197,8 +5202,8 @@ const decodeVerificationTicket = Decode.model(function (this: Decode.Built, inpu
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationTicketObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
   this.attempts = Decode.nullable(input.attempts, Decode.number)
   this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
@@ -5534,7 +5539,7 @@ const decodeVerificationOauth = Decode.model(function (this: Decode.Built, input
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationOauthObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   this.strategy = Decode.string(input.strategy)
   value = Decode.optional(
     input.external_verification_redirect_url,
@@ -5620,7 +5625,7 @@ const decodeEnterpriseAccount = Decode.model(function (this: Decode.Built, input
   let value: unknown
   this.id = Decode.string(input.id)
   this.object = Decode.constant(input.object, "enterprise_account")
-  value = Decode.optional(input.protocol, input, "protocol", Decode.string)
+  value = Decode.optional(input.protocol, input, "protocol", Decode.openEnum)
   if (value !== Decode.absent) this.protocol = value
   this.provider = Decode.string(input.provider)
   this.active = Decode.boolean(input.active)
@@ -5638,7 +5643,7 @@ const decodeEnterpriseAccount = Decode.model(function (this: Decode.Built, input
     Decode.string
   )
   if (value !== Decode.absent) this.enterpriseConnectionId = value
-  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
+  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.publicMetadata = value
   this.verification = Decode.nullable(input.verification, decodeEnterpriseAccountVerification)
   value = Decode.optionalNullable(
@@ -5768,7 +5773,7 @@ const decodeEnterpriseConnectionSamlConnectionLoginHint = Decode.model(function 
   this: Decode.Built,
   input: Decode.Wire
 ) {
-  this.mode = Decode.string(input.mode)
+  this.mode = Decode.openEnum(input.mode)
   const value = Decode.optional(input.source, input, "source", Decode.string)
   if (value !== Decode.absent) this.source = value
 })
@@ -6170,8 +6175,8 @@ const decodeEnterpriseConnectionTestRunOauth = Decode.model(function (
 const decodeEnterpriseConnectionTestRun = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
   this.id = Decode.string(input.id)
-  this.status = Decode.string(input.status)
-  this.connectionType = Decode.string(input.connection_type)
+  this.status = Decode.openEnum(input.status)
+  this.connectionType = Decode.openEnum(input.connection_type)
   value = Decode.optionalNullable(
     input.parsed_user_info,
     input,
@@ -6567,8 +6572,8 @@ const decodeVerificationGoogleOneTap = Decode.model(function (this: Decode.Built
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationGoogleOneTapObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
   this.expireAt = Decode.nullable(input.expire_at, Decode.number)
   this.attempts = Decode.nullable(input.attempts, Decode.number)
   value = Decode.optionalNullable(input.verified_at_client, input, "verified_at_client", Decode.string)
@@ -6670,7 +6675,7 @@ const decodeExternalAccountWithVerification = Decode.model(function (this: Decod
   if (value !== Decode.absent) this.username = value
   value = Decode.optionalNullable(input.phone_number, input, "phone_number", Decode.string)
   if (value !== Decode.absent) this.phoneNumber = value
-  this.publicMetadata = Decode.record(input.public_metadata)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
   value = Decode.optionalNullable(input.label, input, "label", Decode.string)
   if (value !== Decode.absent) this.label = value
   this.createdAt = Decode.number(input.created_at)
@@ -7007,10 +7012,10 @@ const decodeInvitation = Decode.model(function (this: Decode.Built, input: Decod
   this.object = Decode.constant(input.object, "invitation")
   this.id = Decode.string(input.id)
   this.emailAddress = Decode.string(input.email_address)
-  this.publicMetadata = Decode.record(input.public_metadata)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
   value = Decode.optional(input.revoked, input, "revoked", Decode.boolean)
   if (value !== Decode.absent) this.revoked = value
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   value = Decode.optional(input.url, input, "url", Decode.string)
   if (value !== Decode.absent) this.url = value
   value = Decode.optionalNullable(input.expires_at, input, "expires_at", Decode.number)
@@ -7088,7 +7093,7 @@ const decodeJWKSEcdsaPrivateKey = Decode.model(function (this: Decode.Built, inp
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
   this.use = Decode.string(input.use)
-  this.kty = Decode.string(input.kty)
+  this.kty = Decode.openEnum(input.kty)
   this.crv = Decode.string(input.crv)
   this.x = Decode.string(input.x)
   this.y = Decode.string(input.y)
@@ -7179,7 +7184,7 @@ const decodeJWKSEcdsaPublicKey = Decode.model(function (this: Decode.Built, inpu
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
   this.use = Decode.string(input.use)
-  this.kty = Decode.string(input.kty)
+  this.kty = Decode.openEnum(input.kty)
   this.crv = Decode.string(input.crv)
   this.x = Decode.string(input.x)
   this.y = Decode.string(input.y)
@@ -7266,8 +7271,8 @@ const decodeJWKSEd25519PrivateKey = Decode.model(function (this: Decode.Built, i
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
   this.use = Decode.string(input.use)
-  this.kty = Decode.string(input.kty)
-  this.crv = Decode.string(input.crv)
+  this.kty = Decode.openEnum(input.kty)
+  this.crv = Decode.openEnum(input.crv)
   this.x = Decode.string(input.x)
   this.d = Decode.string(input.d)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEd25519PrivateKeyX5c)
@@ -7353,8 +7358,8 @@ const decodeJWKSEd25519PublicKey = Decode.model(function (this: Decode.Built, in
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
   this.use = Decode.string(input.use)
-  this.kty = Decode.string(input.kty)
-  this.crv = Decode.string(input.crv)
+  this.kty = Decode.openEnum(input.kty)
+  this.crv = Decode.openEnum(input.crv)
   this.x = Decode.string(input.x)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSEd25519PublicKeyX5c)
   if (value !== Decode.absent) this.x5c = value
@@ -7436,7 +7441,7 @@ const decodeJWKSRsaPrivateKey = Decode.model(function (this: Decode.Built, input
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
   this.use = Decode.string(input.use)
-  this.kty = Decode.string(input.kty)
+  this.kty = Decode.openEnum(input.kty)
   this.n = Decode.string(input.n)
   this.e = Decode.string(input.e)
   this.d = Decode.string(input.d)
@@ -7546,7 +7551,7 @@ const decodeJWKSRsaPublicKey = Decode.model(function (this: Decode.Built, input:
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
   this.use = Decode.string(input.use)
-  this.kty = Decode.string(input.kty)
+  this.kty = Decode.openEnum(input.kty)
   this.n = Decode.string(input.n)
   this.e = Decode.string(input.e)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSRsaPublicKeyX5c)
@@ -7628,7 +7633,7 @@ const decodeJWKSSymmetricKey = Decode.model(function (this: Decode.Built, input:
   this.kid = Decode.string(input.kid)
   this.alg = Decode.string(input.alg)
   this.use = Decode.string(input.use)
-  this.kty = Decode.string(input.kty)
+  this.kty = Decode.openEnum(input.kty)
   this.k = Decode.string(input.k)
   value = Decode.optional(input.x5c, input, "x5c", decodeJWKSSymmetricKeyX5c)
   if (value !== Decode.absent) this.x5c = value
@@ -7790,7 +7795,7 @@ function decodeJWTTemplate(input: unknown): unknown {
     object: Decode.constant(input.object, "jwt_template"),
     id: Decode.string(input.id),
     name: Decode.string(input.name),
-    claims: Decode.record(input.claims),
+    claims: Decode.jsonObject(input.claims),
     lifetime: Decode.number(input.lifetime),
     allowedClockSkew: Decode.number(input.allowed_clock_skew),
     customSigningKey: Decode.boolean(input.custom_signing_key),
@@ -8054,7 +8059,7 @@ const decodeOAuthAccessTokenItem = Decode.model(function (this: Decode.Built, in
   this.token = Decode.string(input.token)
   this.expiresAt = Decode.nullable(input.expires_at, Decode.number)
   this.provider = Decode.string(input.provider)
-  this.publicMetadata = Decode.record(input.public_metadata)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
   this.label = Decode.nullable(input.label, Decode.string)
   value = Decode.optional(input.scopes, input, "scopes", decodeOAuthAccessTokenItemScopes)
   if (value !== Decode.absent) this.scopes = value
@@ -8492,8 +8497,8 @@ const decodeOrganization = Decode.model(function (this: Decode.Built, input: Dec
   if (value !== Decode.absent) this.pendingInvitationsCount = value
   this.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
   this.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
-  this.publicMetadata = Decode.record(input.public_metadata)
-  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.privateMetadata = value
   value = Decode.optional(input.created_by, input, "created_by", Decode.string)
   if (value !== Decode.absent) this.createdBy = value
@@ -8716,7 +8721,7 @@ const decodeOrganizationDomain = Decode.model(function (this: Decode.Built, inpu
   this.id = Decode.string(input.id)
   this.organizationId = Decode.string(input.organization_id)
   this.name = Decode.string(input.name)
-  this.enrollmentMode = Decode.string(input.enrollment_mode)
+  this.enrollmentMode = Decode.openEnum(input.enrollment_mode)
   this.affiliationEmailAddress = Decode.nullable(input.affiliation_email_address, Decode.string)
   this.affiliationVerification = Decode.nullable(
     input.affiliation_verification,
@@ -8956,8 +8961,8 @@ const decodeOrganizationInvitation = Decode.model(function (this: Decode.Built, 
   )
   value = Decode.optional(input.status, input, "status", Decode.string)
   if (value !== Decode.absent) this.status = value
-  this.publicMetadata = Decode.record(input.public_metadata)
-  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.privateMetadata = value
   this.url = Decode.nullable(input.url, Decode.string)
   this.expiresAt = Decode.nullable(input.expires_at, Decode.number)
@@ -9060,8 +9065,8 @@ const decodeOrganizationInvitationWithPublicOrganizationData = Decode.model(func
   )
   value = Decode.optional(input.status, input, "status", Decode.string)
   if (value !== Decode.absent) this.status = value
-  this.publicMetadata = Decode.record(input.public_metadata)
-  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.privateMetadata = value
   this.url = Decode.nullable(input.url, Decode.string)
   this.expiresAt = Decode.nullable(input.expires_at, Decode.number)
@@ -9345,8 +9350,8 @@ const decodeOrganizationMembership = Decode.model(function (this: Decode.Built, 
   value = Decode.optional(input.role_name, input, "role_name", Decode.string)
   if (value !== Decode.absent) this.roleName = value
   this.permissions = Decode.nullable(input.permissions, decodeOrganizationMembershipPermissions)
-  this.publicMetadata = Decode.record(input.public_metadata)
-  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.privateMetadata = value
   this.organization = decodeOrganization(input.organization)
   value = Decode.optional(
@@ -9485,7 +9490,7 @@ const decodeOrganizationSettings = Decode.model(function (this: Decode.Built, in
   this.domainsEnabled = Decode.boolean(input.domains_enabled)
   value = Decode.optional(input.slug_disabled, input, "slug_disabled", Decode.boolean)
   if (value !== Decode.absent) this.slugDisabled = value
-  this.domainsEnrollmentModes = Decode.array(input.domains_enrollment_modes, Decode.string)
+  this.domainsEnrollmentModes = Decode.array(input.domains_enrollment_modes, Decode.openEnum)
   this.domainsDefaultRole = Decode.string(input.domains_default_role)
   value = Decode.optionalNullable(input.initial_role_set_key, input, "initial_role_set_key", Decode.string)
   if (value !== Decode.absent) this.initialRoleSetKey = value
@@ -9590,8 +9595,8 @@ const decodeOrganizationWithLogo = Decode.model(function (this: Decode.Built, in
   if (value !== Decode.absent) this.pendingInvitationsCount = value
   this.maxAllowedMemberships = Decode.number(input.max_allowed_memberships)
   this.adminDeleteEnabled = Decode.boolean(input.admin_delete_enabled)
-  this.publicMetadata = Decode.record(input.public_metadata)
-  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.record)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
+  value = Decode.optional(input.private_metadata, input, "private_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.privateMetadata = value
   value = Decode.optional(input.created_by, input, "created_by", Decode.string)
   if (value !== Decode.absent) this.createdBy = value
@@ -10020,9 +10025,9 @@ const decodeVerificationPasskey = Decode.model(function (this: Decode.Built, inp
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationPasskeyObject)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
-  value = Decode.optional(input.nonce, input, "nonce", Decode.string)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
+  value = Decode.optional(input.nonce, input, "nonce", Decode.openEnum)
   if (value !== Decode.absent) this.nonce = value
   value = Decode.optionalNullable(input.message, input, "message", Decode.string)
   if (value !== Decode.absent) this.message = value
@@ -10766,7 +10771,7 @@ const decodeRoleSet = Decode.model(function (this: Decode.Built, input: Decode.W
   if (value !== Decode.absent) this.defaultRole = value
   value = Decode.optionalNullable(input.creator_role, input, "creator_role", decodeRoleSetItem)
   if (value !== Decode.absent) this.creatorRole = value
-  this.type = Decode.string(input.type)
+  this.type = Decode.openEnum(input.type)
   value = Decode.optionalNullable(
     input.role_set_migration,
     input,
@@ -11103,7 +11108,7 @@ const decodeSAMLAccount = Decode.model(function (this: Decode.Built, input: Deco
   if (value !== Decode.absent) this.providerUserId = value
   value = Decode.optionalNullable(input.last_authenticated_at, input, "last_authenticated_at", Decode.number)
   if (value !== Decode.absent) this.lastAuthenticatedAt = value
-  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
+  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.publicMetadata = value
   this.verification = Decode.nullable(input.verification, decodeSAMLAccountVerification)
   value = Decode.optionalNullable(
@@ -11245,7 +11250,7 @@ export const SAMLConnectionAttributeMapping: Schema.Schema<
 
 /** `SAMLConnectionLoginHint` from the wire; rejects what its Schema must explain. */
 const decodeSAMLConnectionLoginHint = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
-  this.mode = Decode.string(input.mode)
+  this.mode = Decode.openEnum(input.mode)
   const value = Decode.optional(input.source, input, "source", Decode.string)
   if (value !== Decode.absent) this.source = value
 })
@@ -11903,7 +11908,7 @@ const decodeSignInToken = Decode.model(function (this: Decode.Built, input: Deco
   let value: unknown
   this.object = Decode.constant(input.object, "sign_in_token")
   this.id = Decode.string(input.id)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   this.userId = Decode.string(input.user_id)
   value = Decode.optional(input.token, input, "token", Decode.string)
   if (value !== Decode.absent) this.token = value
@@ -11972,7 +11977,7 @@ function decodeSignUpVerificationValueSupportedStrategies(input: unknown): unkno
 
 const decodeSignUpVerificationValue = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
   let value: unknown
-  value = Decode.optional(input.next_action, input, "next_action", Decode.string)
+  value = Decode.optional(input.next_action, input, "next_action", Decode.openEnum)
   if (value !== Decode.absent) this.nextAction = value
   value = Decode.optional(
     input.supported_strategies,
@@ -12035,7 +12040,7 @@ function decodeSignUpVerifications(input: unknown): unknown {
     emailAddress: Decode.nullable(input.email_address, decodeSignUpVerification),
     phoneNumber: Decode.nullable(input.phone_number, decodeSignUpVerification),
     web3Wallet: Decode.nullable(input.web3_wallet, decodeSignUpVerification),
-    externalAccount: Decode.nullable(input.external_account, Decode.record)
+    externalAccount: Decode.nullable(input.external_account, Decode.jsonObject)
   }
 }
 
@@ -12086,7 +12091,7 @@ const decodeSignUp = Decode.model(function (this: Decode.Built, input: Decode.Wi
   let value: unknown
   this.object = Decode.constant(input.object, "sign_up_attempt")
   this.id = Decode.string(input.id)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   this.requiredFields = Decode.array(input.required_fields, Decode.string)
   this.optionalFields = Decode.array(input.optional_fields, Decode.string)
   this.missingFields = Decode.array(input.missing_fields, Decode.string)
@@ -12099,9 +12104,9 @@ const decodeSignUp = Decode.model(function (this: Decode.Built, input: Decode.Wi
   this.passwordEnabled = Decode.boolean(input.password_enabled)
   this.firstName = Decode.nullable(input.first_name, Decode.string)
   this.lastName = Decode.nullable(input.last_name, Decode.string)
-  value = Decode.optional(input.unsafe_metadata, input, "unsafe_metadata", Decode.record)
+  value = Decode.optional(input.unsafe_metadata, input, "unsafe_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.unsafeMetadata = value
-  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.record)
+  value = Decode.optional(input.public_metadata, input, "public_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.publicMetadata = value
   this.customAction = Decode.boolean(input.custom_action)
   this.externalId = Decode.nullable(input.external_id, Decode.string)
@@ -12111,7 +12116,7 @@ const decodeSignUp = Decode.model(function (this: Decode.Built, input: Decode.Wi
   this.legalAcceptedAt = Decode.nullable(input.legal_accepted_at, Decode.number)
   value = Decode.optionalNullable(input.locale, input, "locale", Decode.string)
   if (value !== Decode.absent) this.locale = value
-  value = Decode.optional(input.external_account, input, "external_account", Decode.record)
+  value = Decode.optional(input.external_account, input, "external_account", Decode.jsonObject)
   if (value !== Decode.absent) this.externalAccount = value
 })
 
@@ -12527,12 +12532,12 @@ const decodeTrustedDevice = Decode.model(function (this: Decode.Built, input: De
   let value: unknown
   this.object = Decode.constant(input.object, "trusted_device")
   this.id = Decode.string(input.id)
-  this.platform = Decode.string(input.platform)
+  this.platform = Decode.openEnum(input.platform)
   this.appIdentifier = Decode.string(input.app_identifier)
   value = Decode.optionalNullable(input.name, input, "name", Decode.string)
   if (value !== Decode.absent) this.name = value
-  this.algorithm = Decode.string(input.algorithm)
-  this.status = Decode.string(input.status)
+  this.algorithm = Decode.openEnum(input.algorithm)
+  this.status = Decode.openEnum(input.status)
   this.createdAt = Decode.number(input.created_at)
   this.updatedAt = Decode.number(input.updated_at)
   value = Decode.optionalNullable(input.last_used_at, input, "last_used_at", Decode.number)
@@ -12675,8 +12680,8 @@ const decodeVerificationWeb3 = Decode.model(function (this: Decode.Built, input:
   let value: unknown
   value = Decode.optional(input.object, input, "object", decodeVerificationWeb3Object)
   if (value !== Decode.absent) this.object = value
-  this.status = Decode.string(input.status)
-  this.strategy = Decode.string(input.strategy)
+  this.status = Decode.openEnum(input.status)
+  this.strategy = Decode.openEnum(input.strategy)
   value = Decode.optionalNullable(input.nonce, input, "nonce", Decode.string)
   if (value !== Decode.absent) this.nonce = value
   value = Decode.optionalNullable(input.message, input, "message", Decode.string)
@@ -12850,10 +12855,10 @@ const decodeUser = Decode.model(function (this: Decode.Built, input: Decode.Wire
   value = Decode.optional(input.image_url, input, "image_url", Decode.string)
   if (value !== Decode.absent) this.imageUrl = value
   this.hasImage = Decode.boolean(input.has_image)
-  this.publicMetadata = Decode.record(input.public_metadata)
-  value = Decode.optionalNullable(input.private_metadata, input, "private_metadata", Decode.record)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
+  value = Decode.optionalNullable(input.private_metadata, input, "private_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.privateMetadata = value
-  value = Decode.optional(input.unsafe_metadata, input, "unsafe_metadata", Decode.record)
+  value = Decode.optional(input.unsafe_metadata, input, "unsafe_metadata", Decode.jsonObject)
   if (value !== Decode.absent) this.unsafeMetadata = value
   this.emailAddresses = Decode.array(input.email_addresses, decodeEmailAddress)
   this.phoneNumbers = Decode.array(input.phone_numbers, decodePhoneNumber)
@@ -13081,7 +13086,7 @@ const decodeWaitlistEntry = Decode.model(function (this: Decode.Built, input: De
   this.object = Decode.constant(input.object, "waitlist_entry")
   this.id = Decode.string(input.id)
   this.emailAddress = Decode.string(input.email_address)
-  this.status = Decode.string(input.status)
+  this.status = Decode.openEnum(input.status)
   value = Decode.optional(input.is_locked, input, "is_locked", Decode.boolean)
   if (value !== Decode.absent) this.isLocked = value
   this.createdAt = Decode.number(input.created_at)

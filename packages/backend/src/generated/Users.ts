@@ -1516,7 +1516,7 @@ const decodeVerifyTotpResponse = Decode.model(function (this: Decode.Built, inpu
   let value: unknown
   value = Decode.optional(input.verified, input, "verified", Decode.boolean)
   if (value !== Decode.absent) this.verified = value
-  value = Decode.optional(input.code_type, input, "code_type", Decode.string)
+  value = Decode.optional(input.code_type, input, "code_type", Decode.openEnum)
   if (value !== Decode.absent) this.codeType = value
 })
 

@@ -10,6 +10,9 @@
  */
 import * as Predicate from "effect/Predicate"
 import type * as AST from "effect/SchemaAST"
+import { constantWhereAbsent, isJsonObject, isOpenEnumValue, nullWhereAbsent } from "./fields.js"
+
+export { isJsonObject, isOpenEnumValue }
 
 /** Where a schema carries its generated decoder (`withFastDecode`). */
 export const FastDecodeAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/FastDecodeAnnotation")
@@ -62,9 +65,12 @@ export const number = (input: unknown): number => (typeof input === "number" ? i
 
 export const boolean = (input: unknown): boolean => (typeof input === "boolean" ? input : reject())
 
-/** A free-form JSON object (`JsonObject`), kept as it is. */
-export const record = (input: unknown): { readonly [key: string]: unknown } =>
-  isRecord(input) ? input : reject()
+/** `JsonObject` of `fields.ts`: kept as it is. */
+export const jsonObject = (input: unknown): { readonly [key: string]: unknown } =>
+  isJsonObject(input) ? input : reject()
+
+/** `openEnum` of `fields.ts`. */
+export const openEnum = (input: unknown): string => (isOpenEnumValue(input) ? input : reject())
 
 export const unknown = (input: unknown): unknown => input
 
@@ -72,7 +78,7 @@ export const literal = <const A>(input: unknown, value: A): A => (input === valu
 
 /** `constant` of `fields.ts`: the model's constant, also where the wire has none. */
 export const constant = <const A>(input: unknown, value: A): A =>
-  input === value || input === undefined ? value : reject()
+  literal(constantWhereAbsent(input, value), value)
 
 /** A value that Schema decodes to itself exactly when `test` holds. */
 export const check = (input: unknown, test: (input: unknown) => boolean): unknown =>
@@ -116,9 +122,11 @@ export const recordOf = (input: unknown, test: (value: unknown) => boolean): { [
 export const own = (input: { readonly [key: string]: unknown }, wireKey: string): unknown =>
   Object.hasOwn(input, wireKey) ? input[wireKey] : undefined
 
-/** `nullable` of `fields.ts`: absent, `undefined` and `null` all decode to `null`. */
-export const nullable = <A>(value: unknown, decode: (value: unknown) => A): A | null =>
-  value === undefined || value === null ? null : decode(value)
+/** `nullable` of `fields.ts`: its rule for an absent value, then Schema's `NullOr`. */
+export const nullable = <A>(value: unknown, decode: (value: unknown) => A): A | null => {
+  const present = nullWhereAbsent(value)
+  return present === null ? null : decode(present)
+}
 
 /** What `optional` gives where the wire has no such key: the decoded object gets none either. */
 export const absent: unique symbol = Symbol("absent")

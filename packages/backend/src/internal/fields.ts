@@ -80,10 +80,16 @@ export const nullable = <S extends Schema.Schema.All, const K extends string>(
   // bundling the machinery behind every other option of `optionalWith`.
   const self = Schema.NullOr(schema)
   return Schema.optionalToRequired(Schema.UndefinedOr(self), Schema.typeSchema(self), {
-    decode: (value) => (Option.isNone(value) || value.value === undefined ? null : value.value),
+    decode: (value) => nullWhereAbsent(Option.getOrUndefined(value)),
     encode: Option.some
   }).pipe(Schema.withConstructorDefault(nullDefault), Schema.fromKey(wireKey))
 }
+
+/**
+ * The rule of `nullable`, which the generated decoders (`fastDecode.ts`) apply
+ * too: an absent (or `undefined`) value is `null`.
+ */
+export const nullWhereAbsent = <A>(value: A | undefined): A | null => (value === undefined ? null : value)
 
 const nullDefault = () => null
 
@@ -112,9 +118,12 @@ export const optionalNullable = <S extends Schema.Schema.All, const K extends st
  */
 export interface openEnum<Literal extends string> extends Schema.Schema<Literal | (string & {}), string> {}
 
+/** What an `openEnum` accepts, for its schema and the generated decoders alike: any string. */
+export const isOpenEnumValue = (u: unknown): u is string => typeof u === "string"
+
 /** An enum in a response (see the interface). */
 export const openEnum = <const Literal extends string>(): openEnum<Literal> =>
-  Schema.declare((u: unknown): u is Literal | (string & {}) => Predicate.isString(u), {
+  Schema.declare((u: unknown): u is Literal | (string & {}) => isOpenEnumValue(u), {
     identifier: "OpenEnum",
     jsonSchema: { type: "string" },
     arbitrary: () => (fc) => fc.string(),
@@ -122,13 +131,16 @@ export const openEnum = <const Literal extends string>(): openEnum<Literal> =>
     equivalence: () => (a, b) => a === b
   })
 
+/** What a `JsonObject` accepts, for its schema and the generated decoders alike: any object but an array. */
+export const isJsonObject = (u: unknown): u is { readonly [key: string]: unknown } => Predicate.isRecord(u)
+
 /**
  * A free-form JSON object such as `public_metadata`. It is user data: decoded as
  * the very object `JSON.parse` produced, so no key is renamed or dropped and a
  * `__proto__` key stays an own key instead of becoming a prototype.
  */
 export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Schema.declare(
-  Predicate.isRecord,
+  isJsonObject,
   {
     identifier: "JsonObject",
     jsonSchema: { type: "object" },
@@ -245,10 +257,17 @@ export interface constant<Literal extends string>
 export const constant = <const Literal extends string>(value: Literal): constant<Literal> => {
   const self = Schema.Literal(value)
   return Schema.optionalToRequired(Schema.UndefinedOr(self), self, {
-    decode: (wire) => (Option.isNone(wire) || wire.value === undefined ? value : wire.value),
+    decode: (wire) => constantWhereAbsent(Option.getOrUndefined(wire), value),
     encode: Option.some
   })
 }
+
+/**
+ * The rule of `constant`, which the generated decoders (`fastDecode.ts`) apply
+ * too: an absent (or `undefined`) value is the constant.
+ */
+export const constantWhereAbsent = <A>(value: A | undefined, constant: A): A =>
+  value === undefined ? constant : value
 
 /**
  * A property of `unknownVariant`, renamed from `wireKey`: decoded by `schema`
