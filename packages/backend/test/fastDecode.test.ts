@@ -268,17 +268,19 @@ describe("generated decoders", () => {
     })
   )
 
-  it.effect("picks a union member by its discriminator, else decodes the generic variant's known fields", () =>
-    Effect.sync(() => {
-      const unions = models.filter(([, schema]) => AST.isUnion(AST.encodedAST(schema.ast)))
-      expect(unions.length).toBeGreaterThan(0)
-      for (const [, schema] of unions) {
-        // Whatever the union decides (a generic variant takes it), the generated decoder decides the same.
-        agrees(schema, { object: "a_kind_from_the_future", x: 1 })
-        expect(agrees(schema, [])).toBe(false)
-        agrees(schema, null)
-      }
-    })
+  it.effect(
+    "picks a union member by its discriminator, else decodes the generic variant's known fields",
+    () =>
+      Effect.sync(() => {
+        const unions = models.filter(([, schema]) => AST.isUnion(AST.encodedAST(schema.ast)))
+        expect(unions.length).toBeGreaterThan(0)
+        for (const [, schema] of unions) {
+          // Whatever the union decides (a generic variant takes it), the generated decoder decides the same.
+          agrees(schema, { object: "a_kind_from_the_future", x: 1 })
+          expect(agrees(schema, [])).toBe(false)
+          agrees(schema, null)
+        }
+      })
   )
 })
 
@@ -332,24 +334,26 @@ describe("decoding a response body", () => {
     })
   )
 
-  it.effect("an inline response schema decodes through its generated decoder, and Schema explains a rejection", () =>
-    Effect.sync(() => {
-      const Verified = Backend.Users.VerifyTotpResponse
-      const decode = generatedDecoder(Verified)
-      if (decode === undefined) throw new Error("VerifyTotpResponse carries no decoder")
-      const wire = { verified: true, code_type: "totp" }
-      expect(decode(wire)).toStrictEqual(Option.some({ verified: true, codeType: "totp" }))
-      expect(decode({ verified: "yes", code_type: "totp" })).toStrictEqual(Option.none())
-      expect(decodeJson(Verified)(JSON.stringify(wire))).toStrictEqual({
-        _tag: "Decoded",
-        value: { verified: true, codeType: "totp" }
+  it.effect(
+    "an inline response schema decodes through its generated decoder, and Schema explains a rejection",
+    () =>
+      Effect.sync(() => {
+        const Verified = Backend.Users.VerifyTotpResponse
+        const decode = generatedDecoder(Verified)
+        if (decode === undefined) throw new Error("VerifyTotpResponse carries no decoder")
+        const wire = { verified: true, code_type: "totp" }
+        expect(decode(wire)).toStrictEqual(Option.some({ verified: true, codeType: "totp" }))
+        expect(decode({ verified: "yes", code_type: "totp" })).toStrictEqual(Option.none())
+        expect(decodeJson(Verified)(JSON.stringify(wire))).toStrictEqual({
+          _tag: "Decoded",
+          value: { verified: true, codeType: "totp" }
+        })
+        const invalid = decodeJson(Verified)(JSON.stringify({ verified: 1 }))
+        const expected = Schema.decodeUnknownEither(Verified)({ verified: 1 })
+        expect(invalid._tag).toBe("Invalid")
+        expect(invalid._tag === "Invalid" && String(ParseResult.parseError(invalid.issue))).toBe(
+          Either.isLeft(expected) && String(expected.left)
+        )
       })
-      const invalid = decodeJson(Verified)(JSON.stringify({ verified: 1 }))
-      const expected = Schema.decodeUnknownEither(Verified)({ verified: 1 })
-      expect(invalid._tag).toBe("Invalid")
-      expect(invalid._tag === "Invalid" && String(ParseResult.parseError(invalid.issue))).toBe(
-        Either.isLeft(expected) && String(expected.left)
-      )
-    })
   )
 })

@@ -174,7 +174,9 @@ const nonNullDecoding = (
         const fn = predicateOf(entry, out, `${name}Value`)
         return { kind: "apply", apply: (v) => `Decode.recordOf(${v}, ${fn})` }
       }
-      return schema.type === "object" ? test((v) => `Decode.isJsonObject(${v})`, "Decode.jsonObject") : anything
+      return schema.type === "object"
+        ? test((v) => `Decode.isJsonObject(${v})`, "Decode.jsonObject")
+        : anything
     default:
       throw new Error(`unsupported schema type ${schema.type}`)
   }
@@ -367,7 +369,9 @@ export const modelDecoders = (
   if (value.decoder !== decoder) {
     if (out.names.has(decoder)) throw new Error(`${decoder} names two functions`)
     out.names.add(decoder)
-    out.functions.push(`function ${decoder}(input: unknown): unknown {\n  return ${decode(value, "input", out, name)}\n}`)
+    out.functions.push(
+      `function ${decoder}(input: unknown): unknown {\n  return ${decode(value, "input", out, name)}\n}`
+    )
   }
   const described = out.functions.map((fn) =>
     fn.startsWith(`function ${decoder}(`) || fn.startsWith(`const ${decoder} =`)

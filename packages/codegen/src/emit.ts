@@ -356,7 +356,8 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
       operation.success.kind === "json"
         ? modelDecoders(success.code, operation.success.schema, ctx, module.decoders)
         : undefined
-    if (decoders?.decoder === undefined) throw new Error(`${success.code}: an inline response without a decoder`)
+    if (decoders?.decoder === undefined)
+      throw new Error(`${success.code}: an inline response without a decoder`)
     use(ctx, "Decode")
     lines.push(
       decoders.code,

@@ -139,15 +139,12 @@ export const isJsonObject = (u: unknown): u is { readonly [key: string]: unknown
  * the very object `JSON.parse` produced, so no key is renamed or dropped and a
  * `__proto__` key stays an own key instead of becoming a prototype.
  */
-export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Schema.declare(
-  isJsonObject,
-  {
-    identifier: "JsonObject",
-    jsonSchema: { type: "object" },
-    arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue()),
-    equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
-  }
-)
+export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Schema.declare(isJsonObject, {
+  identifier: "JsonObject",
+  jsonSchema: { type: "object" },
+  arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue()),
+  equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
+})
 
 /** A UTF-16 surrogate without its partner: no UTF-8 encoding exists for it. */
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
@@ -217,14 +214,10 @@ const jsonData = (value: unknown) => {
 }
 
 /** Free-form JSON sent to Clerk (metadata): checked to be JSON data all through, so nothing is altered on the way. */
-export const JsonObjectData = JsonObject.pipe(
-  Schema.filter(jsonData, { identifier: "JsonObjectData" })
-)
+export const JsonObjectData = JsonObject.pipe(Schema.filter(jsonData, { identifier: "JsonObjectData" }))
 
 /** A param of any JSON value, checked like `JsonObjectData`. */
-export const JsonData = Schema.Unknown.pipe(
-  Schema.filter(jsonData, { identifier: "JsonData" })
-)
+export const JsonData = Schema.Unknown.pipe(Schema.filter(jsonData, { identifier: "JsonData" }))
 
 /**
  * A value substituted into a URL path. Percent-encoding keeps `/`, `?` and `#`
@@ -380,10 +373,7 @@ export const decodeUnknownVariant = (variant: { readonly ast: AST.AST }, input: 
 }
 
 /** A file for the multipart upload operations. */
-export const Upload = Schema.Union(
-  Schema.Uint8ArrayFromSelf,
-  Schema.instanceOf(Blob)
-)
+export const Upload = Schema.Union(Schema.Uint8ArrayFromSelf, Schema.instanceOf(Blob))
 
 /**
  * Params whose spec says "at least one of these groups of fields is present"
