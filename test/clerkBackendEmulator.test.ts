@@ -1,0 +1,425 @@
+/**
+ * `@clerk/backend`, a client no one here wrote, driven against the standalone
+ * emulator as a team that tests with it would drive it: each resource through
+ * the calls its users make, reading the answers through Clerk's own resource
+ * classes. A field the emulator leaves out or names differently shows up here
+ * as `undefined` or a thrown error, which spec validation alone does not catch
+ * (Clerk's SDK reads some fields the spec marks optional).
+ */
+import { createClerkClient, verifyToken } from "@clerk/backend"
+import { isClerkAPIResponseError } from "@clerk/backend/errors"
+import { ClerkEmulator } from "@effect-clerk/testing"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+const secretKey = "sk_test_clerk_backend_emulator"
+let server: ClerkEmulator.RunningServer
+let clerk: ReturnType<typeof createClerkClient>
+
+beforeAll(async () => {
+  server = await ClerkEmulator.startServer({ secretKey })
+  clerk = createClerkClient({ secretKey, apiUrl: server.url })
+})
+afterAll(() => server.close())
+
+/** The status and first error code a call is refused with. */
+const refusal = async (call: Promise<unknown>) => {
+  try {
+    await call
+  } catch (error) {
+    if (isClerkAPIResponseError(error)) return { status: error.status, code: error.errors[0]?.code }
+    throw error
+  }
+  throw new Error("the call was not refused")
+}
+
+let counter = 0
+const unique = (name: string) => `${name}-${++counter}`
+
+describe("@clerk/backend against the emulator", () => {
+  it("users: create, read, filter, update, metadata, password, ban, lock, delete", async () => {
+    const email = `${unique("ada")}@example.com`
+    const ada = await clerk.users.createUser({
+      emailAddress: [email],
+      phoneNumber: ["+15555550100"],
+      firstName: "Ada",
+      lastName: "Lovelace",
+      password: "analytical-engine-1843",
+      publicMetadata: { plan: "pro" },
+      privateMetadata: { internal: 1 }
+    })
+    expect(ada.id).toMatch(/^user_/)
+    expect(ada.firstName).toBe("Ada")
+    expect(ada.fullName).toBe("Ada Lovelace")
+    expect(ada.primaryEmailAddress?.emailAddress).toBe(email)
+    expect(ada.primaryPhoneNumber?.phoneNumber).toBe("+15555550100")
+    expect(ada.passwordEnabled).toBe(true)
+    expect(ada.publicMetadata).toEqual({ plan: "pro" })
+    expect(ada.privateMetadata).toEqual({ internal: 1 })
+    expect(ada.createdAt).toBeGreaterThan(0)
+
+    const byEmail = await clerk.users.getUserList({ emailAddress: [email] })
+    expect(byEmail.data.map((user) => user.id)).toEqual([ada.id])
+    expect(byEmail.totalCount).toBe(1)
+    expect((await clerk.users.getUserList({ query: "Lovelace" })).data.map((user) => user.id)).toContain(
+      ada.id
+    )
+    expect(await clerk.users.getCount({ emailAddress: [email] })).toBe(1)
+
+    const renamed = await clerk.users.updateUser(ada.id, { firstName: "Augusta", username: unique("ada") })
+    expect(renamed.firstName).toBe("Augusta")
+    const merged = await clerk.users.updateUserMetadata(ada.id, { publicMetadata: { theme: "dark" } })
+    expect(merged.publicMetadata).toEqual({ plan: "pro", theme: "dark" })
+
+    expect(await clerk.users.verifyPassword({ userId: ada.id, password: "analytical-engine-1843" })).toEqual({
+      verified: true
+    })
+    expect(await refusal(clerk.users.verifyPassword({ userId: ada.id, password: "wrong" }))).toMatchObject({
+      status: 422
+    })
+
+    expect((await clerk.users.banUser(ada.id)).banned).toBe(true)
+    expect((await clerk.users.unbanUser(ada.id)).banned).toBe(false)
+    expect((await clerk.users.lockUser(ada.id)).locked).toBe(true)
+    expect((await clerk.users.unlockUser(ada.id)).locked).toBe(false)
+
+    const deleted = await clerk.users.deleteUser(ada.id)
+    expect(deleted.id).toBe(ada.id)
+    expect(await refusal(clerk.users.getUser(ada.id))).toEqual({ status: 404, code: "resource_not_found" })
+  })
+
+  it("email addresses and phone numbers of a user", async () => {
+    const user = await clerk.users.createUser({ emailAddress: [`${unique("grace")}@example.com`] })
+    const second = await clerk.emailAddresses.createEmailAddress({
+      userId: user.id,
+      emailAddress: `${unique("grace")}@example.com`,
+      verified: true
+    })
+    expect(second.id).toMatch(/^idn_/)
+    expect(second.verification?.status).toBe("verified")
+    expect((await clerk.emailAddresses.getEmailAddress(second.id)).emailAddress).toBe(second.emailAddress)
+    const primary = await clerk.emailAddresses.updateEmailAddress(second.id, { primary: true })
+    expect(primary.id).toBe(second.id)
+    expect((await clerk.users.getUser(user.id)).primaryEmailAddressId).toBe(second.id)
+
+    const phone = await clerk.phoneNumbers.createPhoneNumber({
+      userId: user.id,
+      phoneNumber: "+15555550123",
+      verified: true
+    })
+    expect(phone.phoneNumber).toBe("+15555550123")
+    expect((await clerk.phoneNumbers.getPhoneNumber(phone.id)).id).toBe(phone.id)
+    expect((await clerk.phoneNumbers.deletePhoneNumber(phone.id)).deleted).toBe(true)
+    expect(await refusal(clerk.phoneNumbers.getPhoneNumber(phone.id))).toMatchObject({ status: 404 })
+  })
+
+  it("organizations, memberships, invitations and domains", async () => {
+    const owner = await clerk.users.createUser({ emailAddress: [`${unique("owner")}@example.com`] })
+    const member = await clerk.users.createUser({ emailAddress: [`${unique("member")}@example.com`] })
+    const slug = unique("engines")
+    const org = await clerk.organizations.createOrganization({ name: "Engines", slug, createdBy: owner.id })
+    expect(org.slug).toBe(slug)
+    expect((await clerk.organizations.getOrganization({ slug })).id).toBe(org.id)
+    expect((await clerk.organizations.getOrganization({ organizationId: org.id })).name).toBe("Engines")
+    const listed = await clerk.organizations.getOrganizationList({ query: slug, includeMembersCount: true })
+    expect(listed.data.map((o) => [o.id, o.membersCount])).toEqual([[org.id, 1]])
+
+    expect((await clerk.organizations.updateOrganization(org.id, { name: "Difference Engines" })).name).toBe(
+      "Difference Engines"
+    )
+    const withMetadata = await clerk.organizations.updateOrganizationMetadata(org.id, {
+      publicMetadata: { tier: "gold" }
+    })
+    expect(withMetadata.publicMetadata).toEqual({ tier: "gold" })
+
+    const membership = await clerk.organizations.createOrganizationMembership({
+      organizationId: org.id,
+      userId: member.id,
+      role: "org:member"
+    })
+    expect(membership.role).toBe("org:member")
+    expect(membership.publicUserData?.userId).toBe(member.id)
+    expect(membership.organization.id).toBe(org.id)
+    const members = await clerk.organizations.getOrganizationMembershipList({ organizationId: org.id })
+    expect(members.totalCount).toBe(2)
+    expect(new Set(members.data.map((m) => m.publicUserData?.userId))).toEqual(new Set([owner.id, member.id]))
+    const ofUser = await clerk.users.getOrganizationMembershipList({ userId: member.id })
+    expect(ofUser.data.map((m) => m.organization.id)).toEqual([org.id])
+
+    const promoted = await clerk.organizations.updateOrganizationMembership({
+      organizationId: org.id,
+      userId: member.id,
+      role: "org:admin"
+    })
+    expect(promoted.role).toBe("org:admin")
+    const annotated = await clerk.organizations.updateOrganizationMembershipMetadata({
+      organizationId: org.id,
+      userId: member.id,
+      publicMetadata: { team: "analysis" }
+    })
+    expect(annotated.publicMetadata).toEqual({ team: "analysis" })
+    await clerk.organizations.deleteOrganizationMembership({ organizationId: org.id, userId: member.id })
+    expect(
+      (await clerk.organizations.getOrganizationMembershipList({ organizationId: org.id })).totalCount
+    ).toBe(1)
+    // The last admin stays.
+    expect(
+      await refusal(
+        clerk.organizations.deleteOrganizationMembership({ organizationId: org.id, userId: owner.id })
+      )
+    ).toEqual({ status: 400, code: "organization_minimum_permissions_needed" })
+
+    const invitation = await clerk.organizations.createOrganizationInvitation({
+      organizationId: org.id,
+      emailAddress: `${unique("invitee")}@example.com`,
+      role: "org:member",
+      inviterUserId: owner.id
+    })
+    expect(invitation.status).toBe("pending")
+    expect(invitation.organizationId).toBe(org.id)
+    expect(
+      (
+        await clerk.organizations.getOrganizationInvitation({
+          organizationId: org.id,
+          invitationId: invitation.id
+        })
+      ).emailAddress
+    ).toBe(invitation.emailAddress)
+    const pending = await clerk.organizations.getOrganizationInvitationList({
+      organizationId: org.id,
+      status: ["pending"]
+    })
+    expect(pending.data.map((i) => i.id)).toEqual([invitation.id])
+    const revoked = await clerk.organizations.revokeOrganizationInvitation({
+      organizationId: org.id,
+      invitationId: invitation.id,
+      requestingUserId: owner.id
+    })
+    expect(revoked.status).toBe("revoked")
+
+    const domain = await clerk.organizations.createOrganizationDomain({
+      organizationId: org.id,
+      name: `${unique("engines")}.example.com`,
+      enrollmentMode: "automatic_invitation",
+      verified: true
+    })
+    // @clerk/backend has no class for organization domains: it answers Clerk's JSON as it came.
+    expect(Reflect.get(domain, "enrollment_mode")).toBe("automatic_invitation")
+    expect(Reflect.get(domain, "verification")).toMatchObject({ status: "verified" })
+    const domains = await clerk.organizations.getOrganizationDomainList({ organizationId: org.id })
+    expect(domains.data.map((d) => d.id)).toEqual([domain.id])
+    await clerk.organizations.deleteOrganizationDomain({ organizationId: org.id, domainId: domain.id })
+    expect((await clerk.organizations.getOrganizationDomainList({ organizationId: org.id })).totalCount).toBe(
+      0
+    )
+
+    await clerk.organizations.deleteOrganization(org.id)
+    expect(await refusal(clerk.organizations.getOrganization({ organizationId: org.id }))).toMatchObject({
+      status: 404
+    })
+  })
+
+  it("instance invitations, allowlist and blocklist", async () => {
+    const email = `${unique("invited")}@example.com`
+    const invitation = await clerk.invitations.createInvitation({
+      emailAddress: email,
+      publicMetadata: { a: 1 }
+    })
+    expect(invitation.status).toBe("pending")
+    expect(invitation.publicMetadata).toEqual({ a: 1 })
+    expect((await clerk.invitations.getInvitationList({ query: email })).data.map((i) => i.id)).toEqual([
+      invitation.id
+    ])
+    expect((await clerk.invitations.revokeInvitation(invitation.id)).revoked).toBe(true)
+    // Revoked invitations are left out unless asked for.
+    expect((await clerk.invitations.getInvitationList({ query: email })).data).toEqual([])
+    expect(
+      (await clerk.invitations.getInvitationList({ query: email, status: "revoked" })).data.map((i) => i.id)
+    ).toEqual([invitation.id])
+
+    await clerk.instance.updateRestrictions({ blocklist: true })
+    const blocked = await clerk.blocklistIdentifiers.createBlocklistIdentifier({
+      identifier: "*@spam.example"
+    })
+    expect(blocked.identifierType).toBe("email_address")
+    expect(await refusal(clerk.users.createUser({ emailAddress: ["eve@spam.example"] }))).toEqual({
+      status: 403,
+      code: "not_allowed_access"
+    })
+    expect((await clerk.blocklistIdentifiers.getBlocklistIdentifierList()).data.map((b) => b.id)).toContain(
+      blocked.id
+    )
+    await clerk.blocklistIdentifiers.deleteBlocklistIdentifier(blocked.id)
+    expect((await clerk.users.createUser({ emailAddress: ["eve@spam.example"] })).id).toMatch(/^user_/)
+
+    const allowed = await clerk.allowlistIdentifiers.createAllowlistIdentifier({
+      identifier: "allowed@example.com",
+      notify: false
+    })
+    expect(allowed.identifier).toBe("allowed@example.com")
+    expect((await clerk.allowlistIdentifiers.getAllowlistIdentifierList()).data.map((a) => a.id)).toContain(
+      allowed.id
+    )
+    expect((await clerk.allowlistIdentifiers.deleteAllowlistIdentifier(allowed.id)).deleted).toBe(true)
+  })
+
+  it("sessions and their tokens, verified by @clerk/backend's own verifyToken", async () => {
+    const user = await clerk.users.createUser({ emailAddress: [`${unique("session")}@example.com`] })
+    const session = await clerk.sessions.createSession({ userId: user.id })
+    expect(session.userId).toBe(user.id)
+    expect(session.status).toBe("active")
+    expect((await clerk.sessions.getSession(session.id)).id).toBe(session.id)
+    expect((await clerk.sessions.getSessionList({ userId: user.id })).data.map((s) => s.id)).toEqual([
+      session.id
+    ])
+
+    const { jwt } = await clerk.sessions.getToken(session.id)
+    const claims = await verifyToken(jwt, { secretKey, apiUrl: server.url })
+    expect(claims.sub).toBe(user.id)
+    expect(claims.sid).toBe(session.id)
+
+    const template = await clerk.jwtTemplates.create({
+      name: unique("hasura"),
+      claims: { role: "user", email: "{{user.primary_email_address}}" },
+      lifetime: 120
+    })
+    expect(template.lifetime).toBe(120)
+    expect((await clerk.jwtTemplates.list()).data.map((t) => t.id)).toContain(template.id)
+    const templated = await clerk.sessions.getToken(session.id, template.name)
+    const templateClaims = await verifyToken(templated.jwt, { secretKey, apiUrl: server.url })
+    expect(templateClaims.role).toBe("user")
+    expect(templateClaims.email).toBe(user.emailAddresses[0]?.emailAddress)
+    expect(
+      (await clerk.jwtTemplates.update({ templateId: template.id, name: template.name, claims: { a: 1 } }))
+        .claims
+    ).toEqual({
+      a: 1
+    })
+    expect((await clerk.jwtTemplates.delete(template.id)).deleted).toBe(true)
+
+    expect((await clerk.sessions.revokeSession(session.id)).status).toBe("revoked")
+    expect((await clerk.sessions.getSession(session.id)).status).toBe("revoked")
+  })
+
+  it("machines, M2M tokens and API keys", async () => {
+    const caller = await clerk.machines.create({ name: unique("caller"), defaultTokenTtl: 3600 })
+    const callee = await clerk.machines.create({ name: unique("callee"), scopedMachines: [caller.id] })
+    expect(caller.defaultTokenTtl).toBe(3600)
+    expect(callee.scopedMachines.map((m) => m.id)).toEqual([caller.id])
+    expect((await clerk.machines.get(caller.id)).name).toBe(caller.name)
+    const { secret } = await clerk.machines.getSecretKey(caller.id)
+    expect(secret).toMatch(/^ak_/)
+
+    const token = await clerk.m2m.createToken({ machineSecretKey: secret, secondsUntilExpiration: 600 })
+    expect(token.subject).toBe(caller.id)
+    expect(token.token).toMatch(/^mt_/)
+    const verified = await clerk.m2m.verify({ machineSecretKey: secret, token: token.token ?? "" })
+    expect(verified.id).toBe(token.id)
+    expect(verified.revoked).toBe(false)
+    const revoked = await clerk.m2m.revokeToken({ m2mTokenId: token.id, revocationReason: "rotated" })
+    expect(revoked.revoked).toBe(true)
+    expect(revoked.revocationReason).toBe("rotated")
+
+    const owner = await clerk.users.createUser({ emailAddress: [`${unique("keys")}@example.com`] })
+    const apiKey = await clerk.apiKeys.create({ name: unique("ci"), subject: owner.id, scopes: ["read"] })
+    expect(apiKey.subject).toBe(owner.id)
+    expect(apiKey.secret).toMatch(/^ak_/)
+    const checked = await clerk.apiKeys.verify(apiKey.secret ?? "")
+    expect(checked.id).toBe(apiKey.id)
+    expect(checked.scopes).toEqual(["read"])
+    expect((await clerk.apiKeys.list({ subject: owner.id })).data.map((k) => k.id)).toEqual([apiKey.id])
+    expect((await clerk.apiKeys.revoke({ apiKeyId: apiKey.id, revocationReason: "leaked" })).revoked).toBe(
+      true
+    )
+    expect(await refusal(clerk.apiKeys.verify(apiKey.secret ?? ""))).toMatchObject({ status: 404 })
+
+    await clerk.machines.delete(callee.id)
+    expect(await refusal(clerk.machines.get(callee.id))).toMatchObject({ status: 404 })
+  })
+
+  it("sign-in, actor and testing tokens, redirect URLs, JWKS", async () => {
+    const user = await clerk.users.createUser({ emailAddress: [`${unique("tokens")}@example.com`] })
+    const signIn = await clerk.signInTokens.createSignInToken({ userId: user.id, expiresInSeconds: 600 })
+    expect(signIn.userId).toBe(user.id)
+    expect(signIn.token.length).toBeGreaterThan(0)
+    expect((await clerk.signInTokens.revokeSignInToken(signIn.id)).status).toBe("revoked")
+
+    const actor = await clerk.actorTokens.create({ userId: user.id, actor: { sub: "user_support" } })
+    expect(actor.status).toBe("pending")
+    expect(actor.actor).toEqual({ sub: "user_support" })
+    expect((await clerk.actorTokens.revoke(actor.id)).status).toBe("revoked")
+
+    const testing = await clerk.testingTokens.createTestingToken()
+    expect(testing.token.length).toBeGreaterThan(0)
+    // @clerk/backend hands the testing token back as Clerk sent it, in snake_case.
+    expect(Reflect.get(testing, "expires_at")).toBeGreaterThan(Math.floor(Date.now() / 1000))
+
+    const redirect = await clerk.redirectUrls.createRedirectUrl({
+      url: `https://${unique("app")}.example.com/cb`
+    })
+    expect((await clerk.redirectUrls.getRedirectUrl(redirect.id)).url).toBe(redirect.url)
+    expect((await clerk.redirectUrls.getRedirectUrlList()).data.map((r) => r.id)).toContain(redirect.id)
+    await clerk.redirectUrls.deleteRedirectUrl(redirect.id)
+    expect(await refusal(clerk.redirectUrls.getRedirectUrl(redirect.id))).toMatchObject({ status: 404 })
+
+    const jwks = await clerk.jwks.getJwks()
+    expect(jwks.keys?.[0]?.kty).toBe("RSA")
+  })
+
+  it("OAuth applications, SAML connections, roles and permissions, waitlist", async () => {
+    const app = await clerk.oauthApplications.create({
+      name: unique("partner"),
+      redirectUris: ["https://partner.example.com/cb"],
+      scopes: "profile email"
+    })
+    expect(app.clientId.length).toBeGreaterThan(0)
+    expect(app.clientSecret?.length).toBeGreaterThan(0)
+    const rotated = await clerk.oauthApplications.rotateSecret(app.id)
+    expect(rotated.clientSecret).not.toBe(app.clientSecret)
+    expect((await clerk.oauthApplications.update({ oauthApplicationId: app.id, name: "Renamed" })).name).toBe(
+      "Renamed"
+    )
+    expect((await clerk.oauthApplications.list()).data.map((a) => a.id)).toContain(app.id)
+    expect((await clerk.oauthApplications.delete(app.id)).deleted).toBe(true)
+
+    const saml = await clerk.samlConnections.createSamlConnection({
+      name: unique("okta"),
+      domain: `${unique("corp")}.example.com`,
+      provider: "saml_okta"
+    })
+    expect(saml.provider).toBe("saml_okta")
+    expect((await clerk.samlConnections.getSamlConnection(saml.id)).domain).toBe(saml.domain)
+    expect((await clerk.samlConnections.updateSamlConnection(saml.id, { active: true })).active).toBe(true)
+    await clerk.samlConnections.deleteSamlConnection(saml.id)
+    expect(await refusal(clerk.samlConnections.getSamlConnection(saml.id))).toMatchObject({ status: 404 })
+
+    const permission = await clerk.organizationPermissions.createOrganizationPermission({
+      name: "Read reports",
+      key: `org:reports${++counter}:read`,
+      description: "reads reports"
+    })
+    const role = await clerk.organizationRoles.createOrganizationRole({
+      name: "Analyst",
+      key: `org:analyst${++counter}`,
+      description: "analyses",
+      permissions: [permission.id]
+    })
+    expect(role.permissions.map((p) => p.key)).toEqual([permission.key])
+    expect((await clerk.organizationRoles.getOrganizationRole(role.id)).key).toBe(role.key)
+    const without = await clerk.organizationRoles.removePermissionFromOrganizationRole({
+      organizationRoleId: role.id,
+      permissionId: permission.id
+    })
+    expect(without.permissions).toEqual([])
+    expect((await clerk.organizationRoles.deleteOrganizationRole(role.id)).deleted).toBe(true)
+    expect((await clerk.organizationPermissions.deleteOrganizationPermission(permission.id)).deleted).toBe(
+      true
+    )
+
+    const entry = await clerk.waitlistEntries.create({ emailAddress: `${unique("wait")}@example.com` })
+    expect(entry.status).toBe("pending")
+    expect((await clerk.waitlistEntries.list({ query: entry.emailAddress })).data.map((e) => e.id)).toEqual([
+      entry.id
+    ])
+    expect((await clerk.waitlistEntries.reject(entry.id)).status).toBe("rejected")
+  })
+})
