@@ -422,4 +422,97 @@ describe("@clerk/backend against the emulator", () => {
     ])
     expect((await clerk.waitlistEntries.reject(entry.id)).status).toBe("rejected")
   })
+  it("bulk invitations, user invitation lists, instance-wide memberships, organization settings", async () => {
+    const invited = await clerk.invitations.createInvitationBulk([
+      { emailAddress: `${unique("bulk")}@example.com` },
+      { emailAddress: `${unique("bulk")}@example.com`, publicMetadata: { cohort: 2 } }
+    ])
+    expect(invited.map((invitation) => invitation.status)).toEqual(["pending", "pending"])
+    expect(invited[1]?.publicMetadata).toEqual({ cohort: 2 })
+
+    const admin = await clerk.users.createUser({ emailAddress: [`${unique("admin")}@example.com`] })
+    const org = await clerk.organizations.createOrganization({ name: "Bulk", createdBy: admin.id })
+    const bulk = await clerk.organizations.createOrganizationInvitationBulk(org.id, [
+      { emailAddress: `${unique("a")}@example.com`, role: "org:member", inviterUserId: admin.id },
+      { emailAddress: `${unique("b")}@example.com`, role: "org:admin", inviterUserId: admin.id }
+    ])
+    expect(bulk.data.map((invitation) => invitation.role)).toEqual(["org:member", "org:admin"])
+    const ofOrg = await clerk.organizations.getOrganizationInvitationList({ organizationId: org.id })
+    expect(ofOrg.totalCount).toBe(2)
+
+    const all = await clerk.organizations.getInstanceOrganizationMembershipList({ limit: 500 })
+    expect(all.data.some((membership) => membership.organization.id === org.id)).toBe(true)
+
+    const settings = await clerk.instance.updateOrganizationSettings({ maxAllowedMemberships: 7 })
+    expect(settings.maxAllowedMemberships).toBe(7)
+    expect((await clerk.instance.getOrganizationSettings()).maxAllowedMemberships).toBe(7)
+  })
+
+  it("sessions by status, clients as read models of sessions, a ban ends sessions", async () => {
+    const user = await clerk.users.createUser({ emailAddress: [`${unique("client")}@example.com`] })
+    const first = await clerk.sessions.createSession({ userId: user.id })
+    const second = await clerk.sessions.createSession({ userId: user.id })
+    await clerk.sessions.revokeSession(first.id)
+    const active = await clerk.sessions.getSessionList({ userId: user.id, status: "active" })
+    expect(active.data.map((session) => session.id)).toEqual([second.id])
+    const client = await clerk.clients.getClient(second.clientId)
+    expect(client.sessionIds).toContain(second.id)
+    expect(client.lastActiveSessionId).toBe(second.id)
+    expect((await clerk.clients.getClientList()).data.map((c) => c.id)).toContain(second.clientId)
+    // Banning revokes every session of the user.
+    await clerk.users.banUser(user.id)
+    expect((await clerk.sessions.getSession(second.id)).status).not.toBe("active")
+  })
+
+  it("users: replace metadata, compromised passwords, MFA removal, OAuth tokens, memberships of a user", async () => {
+    const user = await clerk.users.createUser({
+      emailAddress: [`${unique("mfa")}@example.com`],
+      password: "a-long-enough-password",
+      publicMetadata: { a: 1, b: 2 }
+    })
+    const replaced = await clerk.users.replaceUserMetadata(user.id, { publicMetadata: { c: 3 } })
+    expect(replaced.publicMetadata).toEqual({ c: 3 })
+    // Typed as `{ userId }` by @clerk/backend, which has no class for it: Clerk's JSON comes through as sent.
+    for (const answer of [
+      await clerk.users.disableUserMFA(user.id),
+      await clerk.users.deleteUserBackupCodes(user.id),
+      await clerk.users.deleteUserTOTP(user.id)
+    ])
+      expect(Reflect.get(answer, "user_id")).toBe(user.id)
+    const tokens = await clerk.users.getUserOauthAccessToken(user.id, "google")
+    expect(tokens.data).toEqual([])
+    expect((await clerk.users.getOrganizationMembershipList({ userId: user.id })).totalCount).toBe(0)
+    expect((await clerk.users.getOrganizationInvitationList({ userId: user.id })).totalCount).toBe(0)
+    expect((await clerk.users.setPasswordCompromised(user.id)).id).toBe(user.id)
+    expect((await clerk.users.unsetPasswordCompromised(user.id)).id).toBe(user.id)
+    const listed = await clerk.users.getUserList({ userId: [user.id], orderBy: "+created_at", limit: 1 })
+    expect(listed.data.map((u) => u.id)).toEqual([user.id])
+  })
+
+  it("machines: list, update, rotate, scopes; API keys: get, update, secret; M2M list", async () => {
+    const one = await clerk.machines.create({ name: unique("one") })
+    const two = await clerk.machines.create({ name: unique("two") })
+    const scope = await clerk.machines.createScope(one.id, two.id)
+    expect([scope.fromMachineId, scope.toMachineId]).toEqual([one.id, two.id])
+    expect((await clerk.machines.get(one.id)).scopedMachines.map((m) => m.id)).toEqual([two.id])
+    await clerk.machines.deleteScope(one.id, two.id)
+    expect((await clerk.machines.get(one.id)).scopedMachines).toEqual([])
+    expect((await clerk.machines.update({ machineId: one.id, name: "renamed" })).name).toBe("renamed")
+    expect((await clerk.machines.list({ query: "renamed" })).data.map((m) => m.id)).toEqual([one.id])
+    const before = (await clerk.machines.getSecretKey(one.id)).secret
+    const after = await clerk.machines.rotateSecretKey({ machineId: one.id, previousTokenTtl: 0 })
+    expect(after.secret).not.toBe(before)
+    expect(after.secret).toMatch(/^ak_/)
+
+    const token = await clerk.m2m.createToken({ machineSecretKey: after.secret })
+    const listed = await clerk.m2m.list({ subject: one.id })
+    expect(listed.data.map((t) => t.id)).toEqual([token.id])
+
+    const owner = await clerk.users.createUser({ emailAddress: [`${unique("key")}@example.com`] })
+    const key = await clerk.apiKeys.create({ name: unique("key"), subject: owner.id })
+    expect((await clerk.apiKeys.get(key.id)).name).toBe(key.name)
+    const updated = await clerk.apiKeys.update({ apiKeyId: key.id, subject: owner.id, description: "ci" })
+    expect(updated.description).toBe("ci")
+    expect((await clerk.apiKeys.getSecret(key.id)).secret).toBe(key.secret)
+  })
 })

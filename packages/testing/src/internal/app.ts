@@ -8,6 +8,7 @@ import {
   secretKeyInvalid,
   tooManyRequests
 } from "./errors.js"
+import { handlers as clients } from "./clients.js"
 import { eventsOf } from "./events.js"
 import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
@@ -66,7 +67,8 @@ const handlers: Record<string, Handler> = {
   ...restrictions,
   ...roles,
   ...jwtTemplates,
-  ...testingTokens
+  ...testingTokens,
+  ...clients
 }
 
 // Clerk serves the API under `/v1`; requests without it are accepted too.

@@ -7,6 +7,7 @@
  * stores, a get answers, an update changes and a delete removes.
  */
 import { type Handler, type HandlerContext, sync } from "./context.js"
+import { clientRecord } from "./clients.js"
 import { ClerkApiError, notFound } from "./errors.js"
 import { makeId, randomBase62 } from "./ids.js"
 import { operations } from "./generated/operations.js"
@@ -239,24 +240,6 @@ const ownRecord = (store: Store, id: string): JsonRecord | undefined => {
   const organizationInvitation = store.organizationInvitations.get(id)
   if (organizationInvitation) return organizationInvitationJson(store, organizationInvitation)
   return clientRecord(store, id)
-}
-
-/** A client is a read model of the sessions it holds. */
-const clientRecord = (store: Store, id: string): JsonRecord | undefined => {
-  const sessions = [...store.sessions.values()].filter((session) => session.clientId === id)
-  const latest = sessions[sessions.length - 1]
-  if (latest === undefined) return undefined
-  return {
-    object: "client",
-    id,
-    session_ids: sessions.map((session) => session.id),
-    sessions: sessions.map(sessionJson),
-    sign_in_id: null,
-    sign_up_id: null,
-    last_active_session_id: latest.id,
-    created_at: sessions[0]?.createdAt,
-    updated_at: latest.updatedAt
-  }
 }
 
 /** Items are addressed by id, or by the key, slug or name some resources also answer to. */
