@@ -515,4 +515,49 @@ describe("@clerk/backend against the emulator", () => {
     expect(updated.description).toBe("ci")
     expect((await clerk.apiKeys.getSecret(key.id)).secret).toBe(key.secret)
   })
+  it("authenticateRequest of @clerk/backend accepts the emulator's session tokens, API keys and M2M tokens", async () => {
+    // A publishable key names the instance's Frontend API host; header tokens never reach it.
+    const publishableKey = `pk_test_${Buffer.from("clerk.emulator.example$").toString("base64")}`
+    const requestWith = (token: string) =>
+      new Request("http://localhost/api", { headers: { authorization: `Bearer ${token}` } })
+
+    const user = await clerk.users.createUser({ emailAddress: [`${unique("auth")}@example.com`] })
+    const session = await clerk.sessions.createSession({ userId: user.id })
+    const { jwt } = await clerk.sessions.getToken(session.id)
+    const signedIn = await clerk.authenticateRequest(requestWith(jwt), { publishableKey })
+    expect(signedIn.isAuthenticated).toBe(true)
+    const auth = signedIn.toAuth()
+    expect(auth?.tokenType === "session_token" ? [auth.userId, auth.sessionId] : auth).toEqual([
+      user.id,
+      session.id
+    ])
+    const forged = await clerk.authenticateRequest(requestWith(`${jwt.slice(0, -4)}AAAA`), { publishableKey })
+    expect(forged.isAuthenticated).toBe(false)
+
+    const key = await clerk.apiKeys.create({ name: unique("auth"), subject: user.id, scopes: ["write"] })
+    const byKey = await clerk.authenticateRequest(requestWith(key.secret ?? ""), {
+      publishableKey,
+      acceptsToken: "api_key"
+    })
+    expect(byKey.isAuthenticated).toBe(true)
+    const keyAuth = byKey.toAuth()
+    expect(keyAuth?.tokenType === "api_key" ? [keyAuth.userId, keyAuth.scopes] : keyAuth).toEqual([
+      user.id,
+      ["write"]
+    ])
+
+    const caller = await clerk.machines.create({ name: unique("auth-caller") })
+    const callee = await clerk.machines.create({ name: unique("auth-callee"), scopedMachines: [caller.id] })
+    const callerSecret = (await clerk.machines.getSecretKey(caller.id)).secret
+    const calleeSecret = (await clerk.machines.getSecretKey(callee.id)).secret
+    const m2m = await clerk.m2m.createToken({ machineSecretKey: callerSecret })
+    const byMachine = await clerk.authenticateRequest(requestWith(m2m.token ?? ""), {
+      publishableKey,
+      acceptsToken: "m2m_token",
+      machineSecretKey: calleeSecret
+    })
+    expect(byMachine.isAuthenticated).toBe(true)
+    const machineAuth = byMachine.toAuth()
+    expect(machineAuth?.tokenType === "m2m_token" ? machineAuth.machineId : machineAuth).toBe(caller.id)
+  })
 })
