@@ -236,7 +236,6 @@ describe("@clerk/backend against the emulator", () => {
       (await clerk.invitations.getInvitationList({ query: email, status: "revoked" })).data.map((i) => i.id)
     ).toEqual([invitation.id])
 
-    await clerk.instance.updateRestrictions({ blocklist: true })
     const blocked = await clerk.blocklistIdentifiers.createBlocklistIdentifier({
       identifier: "*@spam.example"
     })
@@ -559,5 +558,68 @@ describe("@clerk/backend against the emulator", () => {
     expect(byMachine.isAuthenticated).toBe(true)
     const machineAuth = byMachine.toAuth()
     expect(machineAuth?.tokenType === "m2m_token" ? machineAuth.machineId : machineAuth).toBe(caller.id)
+  })
+  it("waitlist, domains, enterprise connections, role sets, instance, billing plans", async () => {
+    const [first, second] = await clerk.waitlistEntries.createBulk([
+      { emailAddress: `${unique("wl")}@example.com` },
+      { emailAddress: `${unique("wl")}@example.com` }
+    ])
+    expect([first?.status, second?.status]).toEqual(["pending", "pending"])
+    const invited = await clerk.waitlistEntries.invite(first?.id ?? "")
+    expect(invited.status).toBe("invited")
+    expect((await clerk.waitlistEntries.delete(second?.id ?? "")).deleted).toBe(true)
+
+    // The primary domain serves the Frontend API that issues the session tokens.
+    const [primary] = (await clerk.domains.list()).data
+    expect(primary?.isSatellite).toBe(false)
+    const { jwt } = await clerk.sessions.getToken(
+      (await clerk.sessions.createSession({ userId: (await clerk.users.createUser({})).id })).id
+    )
+    const issuer: unknown = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString()).iss
+    expect(primary?.frontendApiUrl).toBe(issuer)
+    const satelliteName = `${unique("sat")}.example.com`
+    const satellite = await clerk.domains.add({ name: satelliteName, is_satellite: true })
+    expect(satellite.isSatellite).toBe(true)
+    expect(satellite.frontendApiUrl).toBe(`https://clerk.${satelliteName}`)
+    expect((await clerk.domains.list()).data.map((domain) => domain.id)).toContain(satellite.id)
+    expect((await clerk.domains.delete(satellite.id)).deleted).toBe(true)
+
+    const connection = await clerk.enterpriseConnections.createEnterpriseConnection({
+      name: unique("sso"),
+      domains: [`${unique("sso")}.example.com`],
+      provider: "saml_custom"
+    })
+    expect(connection.name.length).toBeGreaterThan(0)
+    const renamed = await clerk.enterpriseConnections.updateEnterpriseConnection(connection.id, {
+      name: "Renamed"
+    })
+    expect(renamed.name).toBe("Renamed")
+    expect((await clerk.enterpriseConnections.getEnterpriseConnectionList()).data.map((c) => c.id)).toContain(
+      connection.id
+    )
+    await clerk.enterpriseConnections.deleteEnterpriseConnection(connection.id)
+    expect(await refusal(clerk.enterpriseConnections.getEnterpriseConnection(connection.id))).toMatchObject({
+      status: 404
+    })
+
+    const roleSet = await clerk.roleSets.createRoleSet({
+      name: "Support",
+      key: `role_set:${unique("support").replace("-", "_")}`,
+      defaultRoleKey: "org:member",
+      creatorRoleKey: "org:admin",
+      roles: ["org:admin", "org:member"]
+    })
+    expect(roleSet.roles.map((role) => role.key).sort()).toEqual(["org:admin", "org:member"])
+    expect((await clerk.roleSets.getRoleSet(roleSet.id)).name).toBe("Support")
+
+    const instance = await clerk.instance.get()
+    expect(instance.id).toMatch(/^ins_/)
+    expect(instance.environmentType).toBe("development")
+    await clerk.instance.update({ supportEmail: "help@example.com" })
+    const restrictions = await clerk.instance.updateRestrictions({ allowlist: false })
+    expect(restrictions.allowlist).toBe(false)
+
+    const plans = await clerk.billing.getPlanList()
+    expect(Array.isArray(plans.data)).toBe(true)
   })
 })

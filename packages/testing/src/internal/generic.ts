@@ -163,8 +163,15 @@ const withDomainVerification = (_store: Store, domain: JsonRecord): JsonRecord =
   }
 }
 
+/** A domain added through the API is served by a Frontend API on its `clerk.` subdomain. */
+const withFrontendApi = (_store: Store, domain: JsonRecord): JsonRecord =>
+  typeof domain.frontend_api_url === "string" && domain.frontend_api_url !== ""
+    ? domain
+    : { ...domain, frontend_api_url: `https://clerk.${String(domain.name)}` }
+
 /** Objects whose answer is derived from the store beyond their own record. */
 const views: Record<string, (store: Store, record: JsonRecord) => JsonRecord> = {
+  domain: withFrontendApi,
   machine: withScopedMachines,
   organization_domain: withDomainVerification
 }
