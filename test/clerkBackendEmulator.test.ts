@@ -622,4 +622,63 @@ describe("@clerk/backend against the emulator", () => {
     const plans = await clerk.billing.getPlanList()
     expect(Array.isArray(plans.data)).toBe(true)
   })
+  it("agent tasks, billing subscriptions, JWT template reads, error details", async () => {
+    const user = await clerk.users.createUser({ emailAddress: [`${unique("agent")}@example.com`] })
+    const task = await clerk.agentTasks.create({
+      onBehalfOf: { userId: user.id },
+      permissions: "*",
+      agentName: "Reporter",
+      taskDescription: "Writes the weekly report",
+      redirectUrl: "https://app.example.com/done"
+    })
+    expect(task.agentTaskId.length).toBeGreaterThan(0)
+    expect(task.taskId).toBe(task.agentTaskId)
+    expect(task.agentId.length).toBeGreaterThan(0)
+    expect(task.url).toMatch(/^https:\/\//)
+    expect((await clerk.agentTasks.revoke(task.agentTaskId)).agentTaskId).toBe(task.agentTaskId)
+
+    const subscription = await clerk.billing.getUserBillingSubscription(user.id)
+    expect(subscription.id).toMatch(/^csub_/)
+    expect(subscription.payerId.length).toBeGreaterThan(0)
+    expect((await clerk.billing.getUserBillingSubscription(user.id)).id).toBe(subscription.id)
+
+    const template = await clerk.jwtTemplates.create({ name: unique("read"), claims: { a: "{{user.id}}" } })
+    expect((await clerk.jwtTemplates.get(template.id)).name).toBe(template.name)
+
+    // Clerk's errors reach @clerk/backend with their code, message and trace id.
+    try {
+      await clerk.users.getUser("user_missing")
+      expect.unreachable()
+    } catch (error) {
+      expect(isClerkAPIResponseError(error)).toBe(true)
+      if (!isClerkAPIResponseError(error)) return
+      expect(error.status).toBe(404)
+      expect(error.clerkTraceId?.length).toBeGreaterThan(0)
+      expect(error.errors[0]?.longMessage?.length).toBeGreaterThan(0)
+    }
+  })
+
+  it("a rate-limited emulator answers 429 with Retry-After, which @clerk/backend reports", async () => {
+    const limited = await ClerkEmulator.startServer({
+      secretKey,
+      rateLimit: { limit: 2, window: "10 seconds" }
+    })
+    try {
+      const client = createClerkClient({ secretKey, apiUrl: limited.url })
+      await client.users.getCount()
+      await client.users.getCount()
+      try {
+        await client.users.getCount()
+        expect.unreachable()
+      } catch (error) {
+        expect(isClerkAPIResponseError(error)).toBe(true)
+        if (!isClerkAPIResponseError(error)) return
+        expect(error.status).toBe(429)
+        expect(error.retryAfter).toBeGreaterThan(0)
+        expect(error.retryAfter).toBeLessThanOrEqual(10)
+      }
+    } finally {
+      await limited.close()
+    }
+  })
 })

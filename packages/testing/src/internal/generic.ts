@@ -7,9 +7,11 @@
  * stores, a get answers, an update changes and a delete removes.
  */
 import { type Handler, type HandlerContext, sync } from "./context.js"
+import { createHash } from "node:crypto"
 import { clientRecord } from "./clients.js"
 import { ClerkApiError, notFound } from "./errors.js"
 import { makeId, randomBase62 } from "./ids.js"
+import { instanceIdOf } from "./instance.js"
 import { operations } from "./generated/operations.js"
 import {
   deref,
@@ -69,6 +71,7 @@ function itemsKey(shape: Shape): string | undefined {
 const prefixes: Record<string, string> = {
   actor_token: "act",
   api_key: "ak",
+  commerce_subscription: "csub",
   domain: "dmn",
   m2m_token: "mt",
   machine: "mch",
@@ -90,8 +93,24 @@ const secretPrefixes: Record<string, string> = {
 
 const secretKeys = ["secret", "token", "client_secret", "secret_key"]
 
-/** Public identifiers minted with an object, beside its secrets. */
-const publicIds: Record<string, ReadonlyArray<string>> = { oauth_application: ["client_id"] }
+/** Stable per agent name within the instance, as Clerk's `agent_id` is. */
+const agentIdOf = (name: unknown): string =>
+  `agt_${createHash("sha256").update(String(name)).digest("base64url").slice(0, 27)}`
+
+/**
+ * Fields an object gets when it is created, beside its id and secrets: a
+ * subscription's payer; an OAuth application's public client id; an agent task's agent, its deprecated
+ * `task_id` alias and the Frontend API URL that signs the agent in.
+ */
+const minted: Record<string, (ctx: HandlerContext, fields: JsonRecord, id: string) => JsonRecord> = {
+  commerce_subscription: () => ({ payer_id: makeId("cpayer") }),
+  oauth_application: () => ({ client_id: randomBase62(16) }),
+  agent_task: (ctx, fields, id) => ({
+    agent_id: agentIdOf(fields.agent_name),
+    task_id: id,
+    url: `${ctx.keys.issuer}/v1/agents/tasks/${id}/accept?token=${randomBase62(32)}`
+  })
+}
 
 const machinesPath = "/machines"
 const scopesPath = (machineId: string) => `${machinesPath}/${encodeURIComponent(machineId)}/scopes`
@@ -308,7 +327,7 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
     if (properties[key] !== undefined)
       secrets[key] = `${(object && secretPrefixes[object]) ?? ""}${randomBase62(32)}`
   }
-  for (const key of (object && publicIds[object]) ?? []) secrets[key] = randomBase62(16)
+
   const idPattern = properties.id && deref(properties.id).pattern
   const id = typeof idPattern === "string" ? patterned(idPattern) : newId(object)
   // Tokens and keys created with a lifetime expire at creation plus that many seconds.
@@ -336,6 +355,8 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
     ...(object !== undefined && properties.id === undefined && properties[`${object}_id`] !== undefined
       ? { [`${object}_id`]: id }
       : {}),
+    ...(properties.instance_id === undefined ? {} : { instance_id: instanceIdOf(ctx.store) }),
+    ...(object === undefined ? {} : minted[object]?.(ctx, fields, id)),
     created_at: now,
     updated_at: now
   }
@@ -490,6 +511,31 @@ export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord
   return record
 }
 
+/**
+ * What a singleton takes from the item that owns it (a machine's secret key for
+ * `GET /machines/{id}/secret_key`): everything, but an owner of another kind
+ * keeps its identity (its id is not a subscription's id).
+ */
+const ownerFields = (owner: JsonRecord | undefined, object: string | undefined): JsonRecord => {
+  if (owner === undefined || owner.object === object) return owner ?? {}
+  const { id: _id, object: _object, created_at: _created, updated_at: _updated, ...fields } = owner
+  return fields
+}
+
+/** A singleton answered for the first time: its own id, the instance's id, what its kind mints. */
+const newSingleton = (ctx: HandlerContext, op: OperationSpec, now: number): JsonRecord => {
+  const properties = op.response === undefined ? {} : propertiesOf(op.response)
+  const object = objectOf(op.response)
+  const id = newId(object)
+  return {
+    ...pathFields(ctx.params),
+    ...(properties.id === undefined ? {} : { id }),
+    ...(properties.instance_id === undefined ? {} : { instance_id: instanceIdOf(ctx.store) }),
+    ...(object === undefined ? {} : minted[object]?.(ctx, {}, id)),
+    created_at: now
+  }
+}
+
 /** Answers an operation from the generic store, as its path and method say. */
 export const generic = (op: OperationSpec): Handler =>
   sync((ctx) => presentAnswer(ctx.store, answerFromStore(op, ctx)))
@@ -588,12 +634,15 @@ const answerFromStore = (op: OperationSpec, ctx: HandlerContext): unknown => {
     if (secretKeys.some((key) => properties[key] !== undefined))
       return answer(op, create(ctx, op, fields, now), now)
   }
-  const singleton = store.singletons.get(path) ?? { ...pathFields(params) }
+  const existing = store.singletons.get(path)
+  const singleton = existing ?? newSingleton(ctx, op, now)
+  // First read of a singleton (a user's billing subscription): kept, so its id stays the same.
+  if (existing === undefined && op.method === "GET") store.singletons.set(path, singleton)
   if (op.method === "DELETE") {
     store.singletons.delete(path)
     return answer(op, { ...singleton, deleted: true }, now)
   }
-  const merged = { ...(owner ?? {}), ...singleton, ...fields, updated_at: now }
+  const merged = { ...ownerFields(owner, objectOf(op.response)), ...singleton, ...fields, updated_at: now }
   if (op.method !== "GET") store.singletons.set(path, { ...singleton, ...fields, updated_at: now })
   return answer(op, merged, now)
 }

@@ -3,9 +3,8 @@
  * (`GET /instance`, the `instance_id` of webhook events), a development or
  * production environment (by the secret key, as Clerk's `sk_test_`/`sk_live_`
  * keys tell them apart), and a primary domain whose Frontend API is the issuer of
- * the session tokens. Seeded once into the generic store, so a state file keeps it.
+ * the session tokens. Seeded once into the generic store (`generic.ts`), so a state file keeps it.
  */
-import { seed } from "./generic.js"
 import { makeId } from "./ids.js"
 import type { Store } from "./store.js"
 
@@ -25,16 +24,22 @@ export const seedInstance = (
   })
   const frontendApi = new URL(options.issuer)
   const name = frontendApi.hostname.replace(/^clerk\./, "")
-  seed(store, "/domains", {
+  const id = makeId("dmn")
+  const now = store.now()
+  const domains = store.resources.get("/domains") ?? new Map()
+  store.resources.set("/domains", domains)
+  domains.set(id, {
     object: "domain",
-    id: makeId("dmn"),
+    id,
     name,
     is_satellite: false,
     frontend_api_url: frontendApi.origin,
     accounts_portal_url: `https://accounts.${name}`,
     proxy_url: null,
     development_origin: "",
-    cname_targets: null
+    cname_targets: null,
+    created_at: now,
+    updated_at: now
   })
 }
 
