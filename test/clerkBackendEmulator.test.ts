@@ -681,4 +681,47 @@ describe("@clerk/backend against the emulator", () => {
       await limited.close()
     }
   })
+  it("Clerk's rules as @clerk/backend meets them", async () => {
+    // A wrong secret key.
+    const stranger = createClerkClient({ secretKey: "sk_test_wrong", apiUrl: server.url })
+    expect(await refusal(stranger.users.getCount())).toEqual({ status: 401, code: "clerk_key_invalid" })
+
+    // Metadata over Clerk's 8 KB limit.
+    const user = await clerk.users.createUser({ emailAddress: [`${unique("rules")}@example.com`] })
+    expect(
+      await refusal(clerk.users.updateUserMetadata(user.id, { publicMetadata: { blob: "x".repeat(9000) } }))
+    ).toMatchObject({ status: 422 })
+
+    // Pending invitations count toward an organization's membership limit.
+    const org = await clerk.organizations.createOrganization({
+      name: "Small",
+      createdBy: user.id,
+      maxAllowedMemberships: 2
+    })
+    await clerk.organizations.createOrganizationInvitation({
+      organizationId: org.id,
+      emailAddress: `${unique("seat")}@example.com`,
+      role: "org:member",
+      inviterUserId: user.id
+    })
+    const late = await clerk.users.createUser({ emailAddress: [`${unique("late")}@example.com`] })
+    expect(
+      await refusal(
+        clerk.organizations.createOrganizationMembership({
+          organizationId: org.id,
+          userId: late.id,
+          role: "org:member"
+        })
+      )
+    ).toMatchObject({ status: 403 })
+
+    // A session starts in the organization its user last created or joined: the token says so.
+    const session = await clerk.sessions.createSession({ userId: user.id })
+    const claims = await verifyToken((await clerk.sessions.getToken(session.id)).jwt, {
+      secretKey,
+      apiUrl: server.url
+    })
+    expect(Reflect.get(Object(claims.o), "id")).toBe(org.id)
+    expect(Reflect.get(Object(claims.o), "rol")).toBe("admin")
+  })
 })
