@@ -8,7 +8,10 @@
  */
 import { createClerkClient, verifyToken } from "@clerk/backend"
 import { isClerkAPIResponseError } from "@clerk/backend/errors"
+import { type WebhookEvent, verifyWebhook } from "@clerk/backend/webhooks"
+import { createServer } from "node:http"
 import { ClerkEmulator } from "@effect-clerk/testing"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const secretKey = "sk_test_clerk_backend_emulator"
@@ -723,5 +726,73 @@ describe("@clerk/backend against the emulator", () => {
     })
     expect(Reflect.get(Object(claims.o), "id")).toBe(org.id)
     expect(Reflect.get(Object(claims.o), "rol")).toBe("admin")
+  })
+  it("webhook deliveries pass @clerk/backend's verifyWebhook and read as its typed events", async () => {
+    const received: Array<WebhookEvent> = []
+    const refusals: Array<unknown> = []
+    const signingSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    // An endpoint as a user's app writes it with @clerk/backend: a fetch Request in, verifyWebhook on it.
+    const endpoint = createServer((incoming, outgoing) => {
+      const chunks: Array<Buffer> = []
+      incoming.on("data", (chunk: Buffer) => chunks.push(chunk))
+      incoming.on("end", () => {
+        const headers = new Headers()
+        for (const [name, value] of Object.entries(incoming.headers))
+          if (typeof value === "string") headers.set(name, value)
+        const request = new Request("http://127.0.0.1/hooks", {
+          method: "POST",
+          headers,
+          body: Buffer.concat(chunks)
+        })
+        verifyWebhook(request, { signingSecret }).then(
+          (event) => {
+            received.push(event)
+            outgoing.writeHead(204).end()
+          },
+          (error: unknown) => {
+            refusals.push(error)
+            outgoing.writeHead(400).end()
+          }
+        )
+      })
+    })
+    await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve))
+    const address = endpoint.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    try {
+      await Effect.runPromise(
+        server.emulator.addWebhookEndpoint(`http://127.0.0.1:${port}/hooks`, { secret: signingSecret })
+      )
+      const user = await clerk.users.createUser({
+        emailAddress: [`${unique("hook")}@example.com`],
+        firstName: "Hook"
+      })
+      const org = await clerk.organizations.createOrganization({ name: "Hooks", createdBy: user.id })
+      await clerk.users.deleteUser(user.id)
+      const wanted = [
+        "user.created",
+        "organization.created",
+        "organizationMembership.created",
+        "user.deleted"
+      ]
+      for (
+        let waited = 0;
+        wanted.some((type) => !received.some((event) => event.type === type));
+        waited += 50
+      ) {
+        if (waited > 10_000)
+          throw new Error(`events received: ${received.map((event) => event.type).join(", ")}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(refusals).toEqual([])
+      const created = received.find((event) => event.type === "user.created")
+      expect(created?.type === "user.created" ? [created.data.id, created.data.first_name] : created).toEqual(
+        [user.id, "Hook"]
+      )
+      const organization = received.find((event) => event.type === "organization.created")
+      expect(organization?.type === "organization.created" ? organization.data.id : organization).toBe(org.id)
+    } finally {
+      await new Promise((resolve) => endpoint.close(resolve))
+    }
   })
 })
