@@ -795,4 +795,35 @@ describe("@clerk/backend against the emulator", () => {
       await new Promise((resolve) => endpoint.close(resolve))
     }
   })
+  it("multipart uploads (profile image, organization logo) and list orderings", async () => {
+    const png = new Blob([new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10])], { type: "image/png" })
+    const user = await clerk.users.createUser({ emailAddress: [`${unique("image")}@example.com`] })
+    const imaged = await clerk.users.updateUserProfileImage(user.id, { file: png })
+    expect(imaged.hasImage).toBe(true)
+    expect(imaged.imageUrl).not.toBe(user.imageUrl)
+    expect((await clerk.users.deleteUserProfileImage(user.id)).hasImage).toBe(false)
+
+    const org = await clerk.organizations.createOrganization({ name: "Logo", createdBy: user.id })
+    const withLogo = await clerk.organizations.updateOrganizationLogo(org.id, {
+      file: png,
+      uploaderUserId: user.id
+    })
+    expect(withLogo.hasImage).toBe(true)
+    expect((await clerk.organizations.deleteOrganizationLogo(org.id)).hasImage).toBe(false)
+
+    const names = ["Zed", "Amy", "Kim"].map((name) => `${name}${unique("order")}`)
+    const made = []
+    for (const firstName of names)
+      made.push(
+        await clerk.users.createUser({ firstName, emailAddress: [`${firstName.toLowerCase()}@example.com`] })
+      )
+    const ids = made.map((u) => u.id)
+    const byCreation = await clerk.users.getUserList({ userId: ids, orderBy: "+created_at" })
+    expect(byCreation.data.map((u) => u.id)).toEqual(ids)
+    const newestFirst = await clerk.users.getUserList({ userId: ids })
+    expect(newestFirst.data.map((u) => u.id)).toEqual([...ids].reverse())
+    const paged = await clerk.users.getUserList({ userId: ids, orderBy: "+created_at", limit: 2, offset: 1 })
+    expect(paged.data.map((u) => u.id)).toEqual(ids.slice(1))
+    expect(paged.totalCount).toBe(3)
+  })
 })
