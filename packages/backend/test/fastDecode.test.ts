@@ -12,6 +12,7 @@ import * as Models from "../src/generated/Models.js"
 import * as Backend from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
 import * as Decode from "../src/internal/fastDecode.js"
+import { page } from "../src/internal/pagination.js"
 import { fastDecoder, parseJsonFor } from "../src/internal/responseDecoder.js"
 
 const models = Object.entries(Models).flatMap(([name, value]) =>
@@ -196,7 +197,13 @@ describe("generated decoders", () => {
     expect(generatedDecoder(Models.SessionActivityResponse)).toBeDefined()
   })
 
-  for (const [name, schema] of [...models, ...inlineResponses]) {
+  /** What lists that take `paginated` answer: the page's decoder composes the list's. */
+  const pages = [
+    ["Pagination.page(Schema.Array(User))", page(Schema.Array(Models.User))],
+    ["Pagination.page(OAuthAccessToken)", page(Models.OAuthAccessToken)]
+  ] as const
+
+  for (const [name, schema] of [...models, ...inlineResponses, ...pages]) {
     // A generic variant is decoded within its union (`decodeUnknownVariant`), checked there.
     if (isGenericVariant(schema)) continue
     const encoded = Arbitrary.make(Schema.encodedSchema(schema))
