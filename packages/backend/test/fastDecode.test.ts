@@ -198,10 +198,13 @@ describe("generated decoders", () => {
   })
 
   /** What lists that take `paginated` answer: the page's decoder composes the list's. */
-  const pages = [
-    ["Pagination.page(Schema.Array(User))", page(Schema.Array(Models.User))],
-    ["Pagination.page(OAuthAccessToken)", page(Models.OAuthAccessToken)]
-  ] as const
+  const pages: ReadonlyArray<readonly [string, Schema.Schema<unknown, unknown>]> = [
+    [
+      "Pagination.page(Schema.Array(User))",
+      page(Schema.Array(Models.User)) as Schema.Schema<unknown, unknown>
+    ],
+    ["Pagination.page(OAuthAccessToken)", page(Models.OAuthAccessToken) as Schema.Schema<unknown, unknown>]
+  ]
 
   for (const [name, schema] of [...models, ...inlineResponses, ...pages]) {
     // A generic variant is decoded within its union (`decodeUnknownVariant`), checked there.
