@@ -36,9 +36,8 @@ export type JsonParser<A> = (text: string) => ParsedJson<A> | { readonly _tag: "
  *
  * The decoder owns the parsed value, so a list lets go of each parsed item once
  * it is decoded: a page is otherwise held twice while it is copied, and the
- * young collections that run meanwhile copy both (this halved the GC time of
- * listing 100,000 users). A rejection parses the text again, for Schema to
- * explain and for the error to carry the body as sent.
+ * young collections that run meanwhile copy both. A rejection parses the text
+ * again, for Schema to explain and for the error to carry the body as sent.
  */
 export const parseJsonFor = <A, I>(schema: Schema.Schema<A, I>): JsonParser<A> => {
   // `null` once known to have none: Schema alone decodes it.
