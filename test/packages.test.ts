@@ -3,7 +3,7 @@
 // but no build info.
 import { execFile } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
 import { repoRoot } from "../packages/codegen/src/generate.js"
@@ -24,12 +24,26 @@ const packages = readdirSync(join(repoRoot, "packages"))
   }))
   .filter(({ manifest }) => manifest.private !== true)
 
-/** A module users may import: a top-level `src/*.ts` file other than the index and the bin. */
+/** The modules of `src/<folder>`, by their paths under `src/` without `.ts`. */
+const modulesIn = (dir: string, folder: string): ReadonlyArray<string> => {
+  const path = join(repoRoot, "packages", dir, "src", folder)
+  return existsSync(path)
+    ? readdirSync(path)
+        .filter((name) => name.endsWith(".ts"))
+        .map((name) => join(folder, name.slice(0, -".ts".length)))
+    : []
+}
+
+/**
+ * The modules users may import, by their paths under `src/`: each top-level
+ * file other than the index and the bin, and each generated module
+ * (`generated/Users`), which users import by its name alone (`./Users`).
+ */
 const publicModules = (dir: string): ReadonlyArray<string> =>
-  readdirSync(join(repoRoot, "packages", dir, "src"))
-    .filter((name) => name.endsWith(".ts") && name !== "index.ts" && name !== "bin.ts")
-    .map((name) => name.slice(0, -".ts".length))
-    .sort()
+  [
+    ...modulesIn(dir, "").filter((module) => module !== "index" && module !== "bin"),
+    ...modulesIn(dir, "generated")
+  ].sort()
 
 const entry = (module: string) => ({
   "@effect-clerk/source": `./src/${module}.ts`,
@@ -54,7 +68,7 @@ if (!built && process.env.CI) throw new Error("the packages are not built: `pnpm
 describe.concurrent.each(packages)("$manifest.name", ({ dir, manifest }) => {
   it("exports its index and each public module by name, and nothing under internal/", () => {
     const expected: Record<string, unknown> = { "./package.json": "./package.json", ".": entry("index") }
-    for (const module of publicModules(dir)) expected[`./${module}`] = entry(module)
+    for (const module of publicModules(dir)) expected[`./${basename(module)}`] = entry(module)
     expect(manifest.exports).toEqual(expected)
   })
 

@@ -14,7 +14,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { Webhook } from "standardwebhooks"
 import { WebhookVerificationError, type WebhookVerificationReason } from "./Errors.js"
-import { WebhookEvent } from "./WebhookEvents.js"
+import { WebhookEvent } from "./generated/WebhookEvents.js"
 
 /**
  * @since 0.1.0

@@ -51,7 +51,7 @@ export * from "./SessionToken.js"
 /**
  * @since 0.1.0
  */
-export * as WebhookEvents from "./WebhookEvents.js"
+export * as WebhookEvents from "./generated/WebhookEvents.js"
 
 /**
  * @since 0.1.0

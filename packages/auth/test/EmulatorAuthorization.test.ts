@@ -1,11 +1,3 @@
-/**
- * Issue 18's end to end: the emulator issues a session token for a member of an
- * organization whose custom role holds a permission; the auth middleware on a
- * real HTTP server verifies it, expands the version 2 claims and answers 200 to
- * the member with the permission and 403 to a member without it. The token of a
- * JWT template is verified with the instance's JWKS as the auth package fetches it.
- */
-import { createServer } from "node:http"
 import {
   ClerkAuth,
   CurrentAuth,
@@ -28,20 +20,12 @@ import {
   HttpServer,
   HttpServerResponse
 } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { jwtVerify } from "jose"
 import { clientLayer } from "./support/client.js"
-
-const serve = <E, R>(app: Layer.Layer<never, E, R | HttpServer.HttpServer>) =>
-  Effect.gen(function* () {
-    const context = yield* Layer.build(
-      Layer.provideMerge(app, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
-    )
-    const { address } = Context.get(context, HttpServer.HttpServer)
-    return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : yield* Effect.die("not TCP")
-  })
+import { serve } from "./support/httpServer.js"
 
 const get = (url: string, token?: string) =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>

@@ -14,8 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { type Scrub, scrubbing } from "./internal/scrub.js"
-import { boundsAttempts, markBoundsAttempts } from "./internal/timeout.js"
+import { type Scrub, scrubbing, withoutSecret } from "./internal/scrub.js"
 import { version } from "./internal/version.js"
 
 /**
@@ -137,12 +136,15 @@ export const make = (
         const withClerkHeaders = HttpClient.mapRequest(neverFollowRedirects(httpClient), (request) =>
           HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, apiUrl), clerkHeaders)
         )
-        // A transport that bounds attempts itself never traces; it stays recognisable through the wrapper.
         return {
           scrub: scrubbing(Redacted.value(options.secretKey)),
-          httpClient: boundsAttempts(httpClient)
-            ? markBoundsAttempts(withClerkHeaders)
-            : HttpClient.withTracerPropagation(withClerkHeaders, false)
+          // The platform's own HTTP span is turned off, and with it the trace headers it
+          // would send: it records the full URL and query, which carry user ids and
+          // emails, while the operation's span already describes the request. Errors of
+          // the transport or of the caller's middleware leave without the bearer token.
+          httpClient: HttpClient.withTracerDisabledWhen(withClerkHeaders, () => true).pipe(
+            HttpClient.transformResponse(Effect.mapError(withoutSecret))
+          )
         }
       })
 

@@ -1,14 +1,14 @@
 /**
  * An `HttpClient` for Node on undici's own `request` API, the transport this SDK
- * is fastest with. Any `@effect/platform` HttpClient works; this one skips the
- * WHATWG layer and the per-request bookkeeping of the platform's clients, and it
- * bounds each attempt's timeout itself instead of running the attempt in a fiber
- * of its own, which shows on small calls such as get-user (`pnpm bench` compares
- * the transports).
+ * is fastest with, and the one its README provides. Any `@effect/platform`
+ * HttpClient works; this one skips the WHATWG layer and the per-request
+ * bookkeeping of the platform's clients (an AbortController, a finalization
+ * registry and a wrapper for every response), which shows on small calls such
+ * as get-user (`pnpm bench` compares the transports).
  *
  * It does not trace or propagate trace headers, and it needs `undici` installed.
- * An answer whose body is never read holds its connection until it is
- * interrupted or, inside an operation, its attempt times out.
+ * Each answer comes once its whole body has arrived (Clerk's answers are JSON,
+ * read whole anyway): a download to stream as it arrives wants another client.
  *
  * @since 0.1.0
  */
@@ -17,19 +17,16 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Undici from "undici"
-import { markBoundsAttempts } from "./internal/timeout.js"
-import { send } from "./internal/undiciExchange.js"
+import * as UndiciExchange from "./internal/undiciExchange.js"
 
 /**
  * @since 0.1.0
  * @category constructors
  */
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
-  markBoundsAttempts(
-    HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(
-      (request) => Effect.flatMap(request, (request) => send(dispatcher, request)),
-      Effect.succeed
-    )
+  HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(
+    (request) => Effect.flatMap(request, (request) => UndiciExchange.request(dispatcher, request)),
+    Effect.succeed
   )
 
 /**

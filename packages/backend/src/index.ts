@@ -27,7 +27,7 @@ export * from "./Errors.js"
 /**
  * @since 0.1.0
  */
-export * as Models from "./Models.js"
+export * as Models from "./generated/Models.js"
 
 /**
  * @since 0.1.0
@@ -47,204 +47,204 @@ export * as Timeout from "./Timeout.js"
 /**
  * @since 0.1.0
  */
-export * as ActorTokens from "./ActorTokens.js"
+export * as ActorTokens from "./generated/ActorTokens.js"
 
 /**
  * @since 0.1.0
  */
-export * as AdminPortalLinkTokens from "./AdminPortalLinkTokens.js"
+export * as AdminPortalLinkTokens from "./generated/AdminPortalLinkTokens.js"
 
 /**
  * @since 0.1.0
  */
-export * as AgentTasks from "./AgentTasks.js"
+export * as AgentTasks from "./generated/AgentTasks.js"
 
 /**
  * @since 0.1.0
  */
-export * as AllowListBlockList from "./AllowListBlockList.js"
+export * as AllowListBlockList from "./generated/AllowListBlockList.js"
 
 /**
  * @since 0.1.0
  */
-export * as ApiKeys from "./ApiKeys.js"
+export * as ApiKeys from "./generated/ApiKeys.js"
 
 /**
  * @since 0.1.0
  */
-export * as BetaFeatures from "./BetaFeatures.js"
+export * as BetaFeatures from "./generated/BetaFeatures.js"
 
 /**
  * @since 0.1.0
  */
-export * as Billing from "./Billing.js"
+export * as Billing from "./generated/Billing.js"
 
 /**
  * @since 0.1.0
  */
-export * as Clients from "./Clients.js"
+export * as Clients from "./generated/Clients.js"
 
 /**
  * @since 0.1.0
  */
-export * as Directories from "./Directories.js"
+export * as Directories from "./generated/Directories.js"
 
 /**
  * @since 0.1.0
  */
-export * as Domains from "./Domains.js"
+export * as Domains from "./generated/Domains.js"
 
 /**
  * @since 0.1.0
  */
-export * as EmailAddresses from "./EmailAddresses.js"
+export * as EmailAddresses from "./generated/EmailAddresses.js"
 
 /**
  * @since 0.1.0
  */
-export * as EmailSMSTemplates from "./EmailSMSTemplates.js"
+export * as EmailSMSTemplates from "./generated/EmailSMSTemplates.js"
 
 /**
  * @since 0.1.0
  */
-export * as EnterpriseConnections from "./EnterpriseConnections.js"
+export * as EnterpriseConnections from "./generated/EnterpriseConnections.js"
 
 /**
  * @since 0.1.0
  */
-export * as InstanceSettings from "./InstanceSettings.js"
+export * as InstanceSettings from "./generated/InstanceSettings.js"
 
 /**
  * @since 0.1.0
  */
-export * as Invitations from "./Invitations.js"
+export * as Invitations from "./generated/Invitations.js"
 
 /**
  * @since 0.1.0
  */
-export * as Jwks from "./Jwks.js"
+export * as Jwks from "./generated/Jwks.js"
 
 /**
  * @since 0.1.0
  */
-export * as JwtTemplates from "./JwtTemplates.js"
+export * as JwtTemplates from "./generated/JwtTemplates.js"
 
 /**
  * @since 0.1.0
  */
-export * as M2m from "./M2m.js"
+export * as M2m from "./generated/M2m.js"
 
 /**
  * @since 0.1.0
  */
-export * as Machines from "./Machines.js"
+export * as Machines from "./generated/Machines.js"
 
 /**
  * @since 0.1.0
  */
-export * as Miscellaneous from "./Miscellaneous.js"
+export * as Miscellaneous from "./generated/Miscellaneous.js"
 
 /**
  * @since 0.1.0
  */
-export * as OauthAccessTokens from "./OauthAccessTokens.js"
+export * as OauthAccessTokens from "./generated/OauthAccessTokens.js"
 
 /**
  * @since 0.1.0
  */
-export * as OauthApplications from "./OauthApplications.js"
+export * as OauthApplications from "./generated/OauthApplications.js"
 
 /**
  * @since 0.1.0
  */
-export * as OrganizationDomains from "./OrganizationDomains.js"
+export * as OrganizationDomains from "./generated/OrganizationDomains.js"
 
 /**
  * @since 0.1.0
  */
-export * as OrganizationInvitations from "./OrganizationInvitations.js"
+export * as OrganizationInvitations from "./generated/OrganizationInvitations.js"
 
 /**
  * @since 0.1.0
  */
-export * as OrganizationMemberships from "./OrganizationMemberships.js"
+export * as OrganizationMemberships from "./generated/OrganizationMemberships.js"
 
 /**
  * @since 0.1.0
  */
-export * as OrganizationPermissions from "./OrganizationPermissions.js"
+export * as OrganizationPermissions from "./generated/OrganizationPermissions.js"
 
 /**
  * @since 0.1.0
  */
-export * as OrganizationRoles from "./OrganizationRoles.js"
+export * as OrganizationRoles from "./generated/OrganizationRoles.js"
 
 /**
  * @since 0.1.0
  */
-export * as Organizations from "./Organizations.js"
+export * as Organizations from "./generated/Organizations.js"
 
 /**
  * @since 0.1.0
  */
-export * as PhoneNumbers from "./PhoneNumbers.js"
+export * as PhoneNumbers from "./generated/PhoneNumbers.js"
 
 /**
  * @since 0.1.0
  */
-export * as ProxyChecks from "./ProxyChecks.js"
+export * as ProxyChecks from "./generated/ProxyChecks.js"
 
 /**
  * @since 0.1.0
  */
-export * as RedirectUrls from "./RedirectUrls.js"
+export * as RedirectUrls from "./generated/RedirectUrls.js"
 
 /**
  * @since 0.1.0
  */
-export * as RoleSets from "./RoleSets.js"
+export * as RoleSets from "./generated/RoleSets.js"
 
 /**
  * @since 0.1.0
  */
-export * as SamlConnections from "./SamlConnections.js"
+export * as SamlConnections from "./generated/SamlConnections.js"
 
 /**
  * @since 0.1.0
  */
-export * as ScimDirectories from "./ScimDirectories.js"
+export * as ScimDirectories from "./generated/ScimDirectories.js"
 
 /**
  * @since 0.1.0
  */
-export * as Sessions from "./Sessions.js"
+export * as Sessions from "./generated/Sessions.js"
 
 /**
  * @since 0.1.0
  */
-export * as SignInTokens from "./SignInTokens.js"
+export * as SignInTokens from "./generated/SignInTokens.js"
 
 /**
  * @since 0.1.0
  */
-export * as SignUps from "./SignUps.js"
+export * as SignUps from "./generated/SignUps.js"
 
 /**
  * @since 0.1.0
  */
-export * as TestingTokens from "./TestingTokens.js"
+export * as TestingTokens from "./generated/TestingTokens.js"
 
 /**
  * @since 0.1.0
  */
-export * as Users from "./Users.js"
+export * as Users from "./generated/Users.js"
 
 /**
  * @since 0.1.0
  */
-export * as WaitlistEntries from "./WaitlistEntries.js"
+export * as WaitlistEntries from "./generated/WaitlistEntries.js"
 
 /**
  * @since 0.1.0
  */
-export * as Webhooks from "./Webhooks.js"
+export * as Webhooks from "./generated/Webhooks.js"

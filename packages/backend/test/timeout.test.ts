@@ -108,7 +108,8 @@ for (const transport of nodeTransports) {
       Effect.gen(function* () {
         reset()
         const retry = RetryPolicy.make({ baseDelay: "1 millis", maxAttempts: 3 })
-        yield* Effect.flip(Users.get({ userId: "slow-headers" }, { timeout: "100 millis", retry }))
+        // Long enough for each attempt's request to reach the server on a busy machine.
+        yield* Effect.flip(Users.get({ userId: "slow-headers" }, { timeout: "400 millis", retry }))
         expect(requests).toEqual([
           "GET /v1/users/slow-headers",
           "GET /v1/users/slow-headers",
@@ -116,7 +117,7 @@ for (const transport of nodeTransports) {
         ])
         requests.length = 0
         const error = yield* Effect.flip(
-          Users.create({ emailAddress: ["ada@example.com"] }, { timeout: "100 millis", retry })
+          Users.create({ emailAddress: ["ada@example.com"] }, { timeout: "400 millis", retry })
         )
         expect(error._tag).toBe("TimeoutException")
         expect(requests).toEqual(["POST /v1/users"])

@@ -3,15 +3,10 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import * as ClerkClient from "../src/ClerkClient.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
-import { BoundedAttempt, boundsAttempts } from "../src/internal/timeout.js"
 import { closeServer, listenLocally } from "./localServer.js"
 
 /**
@@ -146,62 +141,37 @@ describe("UndiciHttpClient", () => {
     }).pipe(Effect.provide(UndiciHttpClient.layer))
   )
 
-  const bounded = (successAsBytes: boolean, millis = 1000) =>
-    Effect.provideService(BoundedAttempt, { millis, successAsBytes })
-
-  it.scopedLive(
-    "under BoundedAttempt a stalled answer fails with the timeout as cause and its socket closes",
-    () =>
-      Effect.gen(function* () {
-        const client = yield* HttpClient.HttpClient
-        const limit = bounded(false, 100)
-        const beforeHeaders = yield* Effect.flip(limit(client.get(`${origin}/stall`)))
-        expect(beforeHeaders._tag).toBe("RequestError")
-        expect(Cause.isTimeoutException(beforeHeaders.cause)).toBe(true)
-        yield* untilClosed("/stall")
-
-        // The body is read before the answer is given, so a stalled body fails the request.
-        const inBody = yield* Effect.flip(limit(client.get(`${origin}/stall-body`)))
-        expect(inBody._tag).toBe("RequestError")
-        expect(Cause.isTimeoutException(inBody.cause)).toBe(true)
-        yield* untilClosed("/stall-body")
-      }).pipe(Effect.provide(UndiciHttpClient.layer))
-  )
-
-  it.scopedLive(
-    "under BoundedAttempt the answer comes once its whole body is read, as the attempt asks",
-    () =>
-      Effect.gen(function* () {
-        const client = yield* HttpClient.HttpClient
-        lateHalvesSent.length = 0
-
-        const asText = yield* bounded(false)(client.get(`${origin}/late-half`))
-        expect(lateHalvesSent).toEqual(["/late-half"])
-        expect(yield* asText.text).toBe('{"half":"two"}')
-
-        const asBytes = yield* bounded(true)(client.get(`${origin}/late-half?status=201`))
-        expect(lateHalvesSent).toEqual(["/late-half", "/late-half?status=201"])
-        expect(Buffer.from(yield* asBytes.arrayBuffer).toString("utf8")).toBe('{"half":"two"}')
-
-        // Bytes are for a success body only: an error body is read as text.
-        const failed = yield* bounded(true)(client.get(`${origin}/late-half?status=404`))
-        expect(failed.status).toBe(404)
-        expect(yield* failed.text).toBe('{"half":"two"}')
-
-        // Without BoundedAttempt the answer comes with its headers, before the body is whole.
-        const lazy = yield* client.get(`${origin}/late-half?status=202`)
-        expect(lateHalvesSent).not.toContain("/late-half?status=202")
-        expect(yield* lazy.text).toBe('{"half":"two"}')
-      }).pipe(Effect.provide(UndiciHttpClient.layer))
-  )
-
-  it.scopedLive("under BoundedAttempt a body that breaks off is an answer whose read fails", () =>
+  it.scopedLive("the answer comes once its whole body has arrived, to be read as text or bytes", () =>
     Effect.gen(function* () {
       const client = yield* HttpClient.HttpClient
-      for (const successAsBytes of [false, true]) {
-        const response = yield* bounded(successAsBytes)(client.get(`${origin}/broken-body`))
+      lateHalvesSent.length = 0
+      const answer = yield* client.get(`${origin}/late-half`)
+      expect(lateHalvesSent).toEqual(["/late-half"])
+      expect(yield* answer.text).toBe('{"half":"two"}')
+      // The body is kept: it reads again, either way.
+      expect(yield* answer.text).toBe('{"half":"two"}')
+      expect(Buffer.from(yield* answer.arrayBuffer).toString("utf8")).toBe('{"half":"two"}')
+    }).pipe(Effect.provide(UndiciHttpClient.layer))
+  )
+
+  it.scopedLive("interrupting a request whose body stalls closes its socket", () =>
+    Effect.gen(function* () {
+      closed.length = 0
+      const client = yield* HttpClient.HttpClient
+      const result = yield* Effect.timeout(client.get(`${origin}/stall-body`), "100 millis").pipe(Effect.flip)
+      expect(result._tag).toBe("TimeoutException")
+      yield* untilClosed("/stall-body")
+    }).pipe(Effect.provide(UndiciHttpClient.layer))
+  )
+
+  it.scopedLive("a body that breaks off is an answer whose read fails", () =>
+    Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      for (const asBytes of [false, true]) {
+        // The headers came: it is an answer, whose body cannot be read.
+        const response = yield* client.get(`${origin}/broken-body`)
         expect(response.status).toBe(200)
-        const read: Effect.Effect<unknown, HttpClientError.ResponseError> = successAsBytes
+        const read: Effect.Effect<unknown, HttpClientError.ResponseError> = asBytes
           ? response.arrayBuffer
           : response.text
         const error = yield* Effect.flip(read)
@@ -219,18 +189,5 @@ describe("UndiciHttpClient", () => {
       expect(result._tag).toBe("TimeoutException")
       yield* untilClosed("/stall")
     }).pipe(Effect.provide(UndiciHttpClient.layer))
-  )
-
-  it.scopedLive("ClerkClient keeps the transport recognisable, so attempts are bounded without a fiber", () =>
-    Effect.gen(function* () {
-      const clerk = yield* ClerkClient.ClerkClient
-      expect(boundsAttempts(clerk.httpClient)).toBe(true)
-    }).pipe(
-      Effect.provide(
-        ClerkClient.layer({ secretKey: Redacted.make("sk_test_1"), apiUrl: `${origin}/v1` }).pipe(
-          Layer.provide(UndiciHttpClient.layer)
-        )
-      )
-    )
   )
 })

@@ -4,7 +4,7 @@
  */
 import { createClerkClient } from "@clerk/backend"
 import { ClerkClient, Users } from "@effect-clerk/backend"
-import * as UndiciHttpClient from "@effect-clerk/backend/UndiciHttpClient"
+import { UndiciHttpClient } from "@effect-clerk/backend/node"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
@@ -96,7 +96,7 @@ const clerkBackendClient = (origin: string) => {
   )
 }
 
-/** The SDK over its own undici transport (what Node programs should use), or over any other HttpClient. */
+/** The SDK as the README's first example provides it (its undici transport), or over any other HttpClient. */
 export const sdkRuntime = (
   apiUrl: string,
   transport: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layer

@@ -18,6 +18,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Exporter from "./Exporter.js"
 import * as Importer from "./Importer.js"
 import * as Ledger from "./Ledger.js"
@@ -32,6 +33,16 @@ import * as Source from "./Source.js"
  */
 export class CliError extends Data.TaggedError("CliError")<{ readonly message: string }> {}
 
+// Zero or negative counts and durations would stall a run (no request in flight, an
+// empty budget) or make it spin, so the command line refuses them before anything starts.
+const positiveInteger = (name: string) =>
+  Schema.Int.pipe(Schema.positive({ message: () => `--${name} must be a whole number above 0` }))
+const positiveSeconds = (name: string) =>
+  Schema.Number.pipe(
+    Schema.finite({ message: () => `--${name} must be a finite number of seconds` }),
+    Schema.positive({ message: () => `--${name} must be a number of seconds above 0` })
+  )
+
 const format = Options.choice("format", Source.formats).pipe(
   Options.withDefault("clerk" as const),
   Options.withDescription(
@@ -45,14 +56,17 @@ const firebaseHashConfig = Options.file("firebase-hash-config", { exists: "yes" 
 // The rate budget paces requests; concurrency only has to cover their latency: Clerk's
 // 100 requests a second at a few hundred milliseconds each need dozens in flight.
 const concurrency = Options.integer("concurrency").pipe(
+  Options.withSchema(positiveInteger("concurrency")),
   Options.withDefault(64),
   Options.withDescription("Requests in flight at once (per process)")
 )
 const rateLimit = Options.integer("rate-limit").pipe(
+  Options.withSchema(positiveInteger("rate-limit")),
   Options.withDefault(RateLimit.clerkLimits.production.limit),
   Options.withDescription("Requests per window to stay under (all processes of a queue together)")
 )
 const rateWindow = Options.float("rate-window").pipe(
+  Options.withSchema(positiveSeconds("rate-window")),
   Options.withDefault(10),
   Options.withDescription("The rate window, in seconds")
 )
@@ -65,6 +79,7 @@ const job = Options.text("job").pipe(
   Options.withDescription("Names the queue job: workers take the rows of the job of the same name")
 )
 const progressInterval = Options.float("progress-interval").pipe(
+  Options.withSchema(positiveSeconds("progress-interval")),
   Options.withDefault(5),
   Options.withDescription("Seconds between progress lines when stderr is not a terminal")
 )
@@ -251,6 +266,7 @@ const workerCommand = Command.make(
     rateLimit,
     rateWindow,
     lockExpiration: Options.float("lock-expiration").pipe(
+      Options.withSchema(positiveSeconds("lock-expiration")),
       Options.withDefault(30),
       Options.withDescription("Seconds before the rows of a worker that died go to other workers")
     )

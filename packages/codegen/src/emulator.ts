@@ -146,7 +146,7 @@ export const emulatorOperationsModule = (
   return [
     header,
     ...namespaces.map((namespace) => `import * as ${namespace} from "@effect-clerk/backend/${namespace}"`),
-    'import type { OperationSpec, Shape } from "./shape.js"',
+    'import type { OperationSpec, Shape } from "../shape.js"',
     "",
     `/** The spec's component schemas that operations refer to, by name. */`,
     `export const shapes: Readonly<Record<string, Shape>> = ${JSON.stringify(sorted)}`,
@@ -173,8 +173,8 @@ export const emulatorOperationsModule = (
 export const emulatorHandlersModule = (modules: ReadonlyArray<string>): string =>
   [
     header,
-    'import type { Handlers } from "./context.js"',
-    ...modules.map((name) => `import { handlers as ${name} } from "./resources/${name}.js"`),
+    'import type { Handlers } from "../context.js"',
+    ...modules.map((name) => `import { handlers as ${name} } from "../resources/${name}.js"`),
     "",
     "/** The operations a resource module answers, by operationId. */",
     `export const handlers: Handlers = {${modules.map((name) => `...${name}`).join(", ")}}`,

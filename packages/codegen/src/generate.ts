@@ -18,6 +18,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../
 
 const overlayPath = join(repoRoot, "packages/codegen/overlay.yaml")
 const backendSrc = join(repoRoot, "packages/backend/src")
+/** Generated modules sit in a folder of their own, apart from the hand-written ones; the index stays the package's entry. */
+const backendGenerated = join(backendSrc, "generated")
 const emulatorSrc = join(repoRoot, "packages/testing/src/internal")
 
 /** The emulator's resource modules, by file name without `.ts`, sorted. */
@@ -66,10 +68,10 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
   const operations = operationModels(parsed)
   const namespaces = [...new Set(operations.map((operation) => operation.namespace))].sort()
   const files: Array<GeneratedFile> = [
-    { path: join(backendSrc, "Models.ts"), content: modelsModule(parsed) },
+    { path: join(backendGenerated, "Models.ts"), content: modelsModule(parsed) },
     { path: join(backendSrc, "index.ts"), content: indexModule(namespaces) },
     ...namespaces.map((namespace) => ({
-      path: join(backendSrc, `${namespace}.ts`),
+      path: join(backendGenerated, `${namespace}.ts`),
       content: namespaceModule(
         parsed,
         operations.filter((operation) => operation.namespace === namespace)
@@ -77,12 +79,15 @@ export const generate = (spec: string): ReadonlyArray<GeneratedFile> => {
     })),
     {
       // The emulator answers as the spec says, so Prism checks it against the spec as published.
-      path: join(emulatorSrc, "operations.ts"),
+      path: join(emulatorSrc, "generated/operations.ts"),
       content: emulatorOperationsModule(loadSpec(spec), loadCorrectedSpec(spec), operations)
     },
-    { path: join(emulatorSrc, "handlers.ts"), content: emulatorHandlersModule(emulatorResources()) },
     {
-      path: join(repoRoot, "packages/auth/src/WebhookEvents.ts"),
+      path: join(emulatorSrc, "generated/handlers.ts"),
+      content: emulatorHandlersModule(emulatorResources())
+    },
+    {
+      path: join(repoRoot, "packages/auth/src/generated/WebhookEvents.ts"),
       content: webhookEventsModule(
         withNamedObjects(withUnknownVariants(loadWebhooksSpec(webhooksSpecPath(spec))))
       )

@@ -3,7 +3,8 @@
  * from the spec plus overlay. `--check` writes nothing and fails when the
  * committed files differ from what the generator produces.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { dirname } from "node:path"
 import { generate, specPath } from "./generate.js"
 
 const check = process.argv.includes("--check")
@@ -19,6 +20,9 @@ if (check) {
   }
   console.log(`${files.length} generated files are up to date`)
 } else {
-  for (const file of stale) writeFileSync(file.path, file.content)
+  for (const file of stale) {
+    mkdirSync(dirname(file.path), { recursive: true })
+    writeFileSync(file.path, file.content)
+  }
   console.log(`wrote ${stale.length} of ${files.length} generated files`)
 }

@@ -18,7 +18,38 @@ export interface Context {
   readonly modelRef: (component: string) => string
   /** Component refs being inlined (request mode), to stop on a cycle. */
   readonly inlining?: ReadonlyArray<string>
+  /**
+   * Where the module being written records the identifiers its code takes from
+   * other modules (`optional`, `Models`, ...) as it writes them, so that it
+   * imports exactly those.
+   */
+  readonly uses?: Set<string>
 }
+
+/** `name`, recorded as used by the module being written. */
+export const use = (ctx: Context, name: string): string => {
+  ctx.uses?.add(name)
+  return name
+}
+
+/**
+ * A Schema expression and what it builds: a declaration names an object's
+ * decoded and wire forms by interfaces, and a module names a response that is an
+ * object or a union.
+ */
+export interface Emitted {
+  readonly code: string
+  /** `struct` for an object (a Struct, or a generic variant), `union` for a Union. */
+  readonly shape: "struct" | "union" | "other"
+  /** Whether `null` is decoded too (`Schema.NullOr` around the shape). */
+  readonly nullable: boolean
+  /** An object's constant `object` tag, in response mode. */
+  readonly tag?: string
+}
+
+type Shaped = Omit<Emitted, "nullable">
+
+const other = (code: string): Shaped => ({ code, shape: "other" })
 
 export const modelName = (component: string): string => pascalCase(component)
 
@@ -51,7 +82,7 @@ const regexLiteral = (pattern: string) => {
   return `/${pattern.replace(/\//g, "\\/")}/`
 }
 
-const pipeChecks = (base: string, checks: ReadonlyArray<string>) =>
+const pipeChecks = (base: string, checks: ReadonlyArray<string>): string =>
   checks.length === 0 ? base : `${base}.pipe(${checks.join(", ")})`
 
 const numberChecks = (schema: JsonSchema): ReadonlyArray<string> => {
@@ -117,10 +148,10 @@ export const unknownVariantOf = (union: JsonSchema): string => {
  * The Schema expression for `schema`, without its own nullability: property
  * emitters decide how `null` is handled; everywhere else `emit` adds `NullOr`.
  */
-const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): string => {
+const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): Shaped => {
   if (schema.$ref !== undefined) {
     const component = refName(schema.$ref)
-    if (ctx.mode === "response") return ctx.modelRef(component)
+    if (ctx.mode === "response") return other(ctx.modelRef(component))
     if (ctx.inlining?.includes(component)) throw new Error(`cyclic request schema through ${component}`)
     return emitNonNull(resolve(ctx.spec, schema), { ...ctx, inlining: [...(ctx.inlining ?? []), component] })
   }
@@ -134,39 +165,52 @@ const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): s
     // First, so a variant whose tag is missing (the spec makes some optional) or unknown
     // decodes to the generic variant instead of the first member its other fields fit.
     const fallback = ctx.modelRef(unknownVariantOf(schema))
-    return `Schema.Union(${[fallback, ...members.map((member) => emit(member, ctx))].join(", ")})`
+    return {
+      code: `Schema.Union(${[fallback, ...members.map((member) => emit(member, ctx))].join(", ")})`,
+      shape: "union"
+    }
   }
   const variantOf = schema["x-unknown-variant-of"]
   if (variantOf !== undefined) {
     const fields = fieldsOf(schema).map(
       (field) =>
-        `${camelCase(field.wireName)}: variantField(${emit(field.schema, ctx)}, ${literal(field.wireName)})`
+        `${camelCase(field.wireName)}: ${use(ctx, "variantField")}(${emit(field.schema, ctx)}, ${literal(field.wireName)})`
     )
-    return `unknownVariant(${literal(variantOf.discriminator)}, [${variantOf.known.map(literal).join(", ")}], { ${fields.join(", ")} })`
+    return {
+      code: `${use(ctx, "unknownVariant")}(${literal(variantOf.discriminator)}, [${variantOf.known.map(literal).join(", ")}], { ${fields.join(", ")} })`,
+      shape: "struct"
+    }
   }
   if (members.length === 1) return emitNonNull(members[0]!, ctx, propertyName)
-  if (members.length > 1) return `Schema.Union(${members.map((member) => emit(member, ctx)).join(", ")})`
+  if (members.length > 1)
+    return { code: `Schema.Union(${members.map((member) => emit(member, ctx)).join(", ")})`, shape: "union" }
   if (schema.enum !== undefined) {
     const values = schema.enum.filter((value) => value !== null)
     const strict =
       ctx.mode === "request" || isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
-    return strict
-      ? `Schema.Literal(${values.map(literal).join(", ")})`
-      : `openEnum<${values.map(literal).join(" | ")}>()`
+    return other(
+      strict
+        ? `Schema.Literal(${values.map(literal).join(", ")})`
+        : `${use(ctx, "openEnum")}<${values.map(literal).join(" | ")}>()`
+    )
   }
   switch (schema.type) {
     case "string":
-      if (schema.format === "binary") return "Upload"
-      return ctx.mode === "request" ? pipeChecks("WireString", stringChecks(schema)) : "Schema.String"
+      if (schema.format === "binary") return other(use(ctx, "Upload"))
+      return other(
+        ctx.mode === "request" ? pipeChecks(use(ctx, "WireString"), stringChecks(schema)) : "Schema.String"
+      )
     case "integer":
-      return ctx.mode === "request" ? pipeChecks("Schema.Int", numberChecks(schema)) : "Schema.Number"
+      return other(ctx.mode === "request" ? pipeChecks("Schema.Int", numberChecks(schema)) : "Schema.Number")
     case "number":
-      return ctx.mode === "request" ? pipeChecks("Schema.Finite", numberChecks(schema)) : "Schema.Number"
+      return other(
+        ctx.mode === "request" ? pipeChecks("Schema.Finite", numberChecks(schema)) : "Schema.Number"
+      )
     case "boolean":
-      return "Schema.Boolean"
+      return other("Schema.Boolean")
     case "array": {
       const items = `Schema.Array(${emit(schema.items ?? {}, ctx)})`
-      return ctx.mode === "request" ? pipeChecks(items, arrayChecks(schema)) : items
+      return other(ctx.mode === "request" ? pipeChecks(items, arrayChecks(schema)) : items)
     }
     case "object":
     case undefined:
@@ -176,10 +220,13 @@ const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): s
         typeof schema.additionalProperties === "object" &&
         Object.keys(schema.additionalProperties).length > 0
       ) {
-        return `Schema.Record({ key: Schema.String, value: ${emit(schema.additionalProperties, ctx)} })`
+        return other(
+          `Schema.Record({ key: Schema.String, value: ${emit(schema.additionalProperties, ctx)} })`
+        )
       }
-      if (ctx.mode === "request") return schema.type === "object" ? "JsonObjectData" : "JsonData"
-      return schema.type === "object" ? "JsonObject" : "Schema.Unknown"
+      if (ctx.mode === "request")
+        return other(use(ctx, schema.type === "object" ? "JsonObjectData" : "JsonData"))
+      return other(schema.type === "object" ? use(ctx, "JsonObject") : "Schema.Unknown")
     default:
       throw new Error(`unsupported schema type ${schema.type}`)
   }
@@ -191,15 +238,20 @@ const emitNonNull = (schema: JsonSchema, ctx: Context, propertyName?: string): s
  */
 export const emitPathParam = (schema: JsonSchema, ctx: Context): string => {
   const resolved = resolve(ctx.spec, schema)
-  if (resolved.enum !== undefined || resolved.type !== "string") return emitNonNull(resolved, ctx)
-  return pipeChecks("PathSegment", stringChecks(resolved))
+  if (resolved.enum !== undefined || resolved.type !== "string") return emitNonNull(resolved, ctx).code
+  return pipeChecks(use(ctx, "PathSegment"), stringChecks(resolved))
+}
+
+/** The Schema expression for `schema`, `null` included where the spec allows it, and what it builds. */
+export const emitShaped = (schema: JsonSchema, ctx: Context): Emitted => {
+  const inner = emitNonNull(schema, ctx)
+  return isNullable(schema)
+    ? { ...inner, code: `Schema.NullOr(${inner.code})`, nullable: true }
+    : { ...inner, nullable: false }
 }
 
 /** The Schema expression for `schema`, `null` included where the spec allows it. */
-export const emit = (schema: JsonSchema, ctx: Context): string => {
-  const inner = emitNonNull(schema, ctx)
-  return isNullable(schema) ? `Schema.NullOr(${inner})` : inner
-}
+export const emit = (schema: JsonSchema, ctx: Context): string => emitShaped(schema, ctx).code
 
 /** `allOf` of several object schemas: one object with every member's properties. */
 export const mergeAllOf = (ctx: Context, schema: JsonSchema): JsonSchema => {
@@ -224,21 +276,39 @@ export interface Field {
   readonly required: boolean
 }
 
+/**
+ * How a property is present, which names the helper of `fields.ts` its schema
+ * uses; the generated decoders follow the same choice (`decoders.ts`).
+ */
+export type Presence = "constant" | "required" | "nullable" | "optional" | "optionalNullable"
+
+export const presenceOf = (field: Field, ctx: Context): Presence => {
+  const nullable = ctx.mode === "response" ? isNullableProperty(field.schema, ctx) : isNullable(field.schema)
+  if (ctx.mode === "response" && constantTag(field) !== undefined) return "constant"
+  if (field.required) return nullable ? "nullable" : "required"
+  return nullable ? "optionalNullable" : "optional"
+}
+
 /** One `key: schema` line of a Struct, with the wire name and presence rules of its mode. */
 export const emitField = (field: Field, ctx: Context, valueExpression?: string): string => {
   const key = camelCase(field.wireName)
-  const inner = valueExpression ?? emitNonNull(field.schema, ctx, field.wireName)
+  const inner = valueExpression ?? emitNonNull(field.schema, ctx, field.wireName).code
   const wire = literal(field.wireName)
   const renamed = key !== field.wireName
-  const nullable = ctx.mode === "response" ? isNullableProperty(field.schema, ctx) : isNullable(field.schema)
-  const constant = ctx.mode === "response" ? constantTag(field) : undefined
-  if (constant !== undefined) return `${key}: constant(${literal(constant)})`
-  if (field.required && !nullable) return `${key}: ${renamed ? `required(${inner}, ${wire})` : inner}`
-  if (field.required && ctx.mode === "response") return `${key}: nullable(${inner}, ${wire})`
-  if (field.required)
-    return `${key}: ${renamed ? `required(Schema.NullOr(${inner}), ${wire})` : `Schema.NullOr(${inner})`}`
-  if (nullable) return `${key}: optionalNullable(${inner}, ${wire})`
-  return `${key}: ${renamed ? `optional(${inner}, ${wire})` : `Schema.optional(${inner})`}`
+  switch (presenceOf(field, ctx)) {
+    case "constant":
+      return `${key}: ${use(ctx, "constant")}(${literal(constantTag(field))})`
+    case "required":
+      return `${key}: ${renamed ? `${use(ctx, "required")}(${inner}, ${wire})` : inner}`
+    case "nullable":
+      // A request sends a required nullable property as it is; a response may also lack it.
+      if (ctx.mode === "response") return `${key}: ${use(ctx, "nullable")}(${inner}, ${wire})`
+      return `${key}: ${renamed ? `${use(ctx, "required")}(Schema.NullOr(${inner}), ${wire})` : `Schema.NullOr(${inner})`}`
+    case "optionalNullable":
+      return `${key}: ${use(ctx, "optionalNullable")}(${inner}, ${wire})`
+    case "optional":
+      return `${key}: ${renamed ? `${use(ctx, "optional")}(${inner}, ${wire})` : `Schema.optional(${inner})`}`
+  }
 }
 
 export const fieldsOf = (schema: JsonSchema): ReadonlyArray<Field> =>
@@ -258,15 +328,19 @@ export const checkUniqueKeys = (fields: ReadonlyArray<Pick<Field, "wireName">>, 
   }
 }
 
-const emitObject = (schema: JsonSchema, ctx: Context): string => {
+const emitObject = (schema: JsonSchema, ctx: Context): Shaped => {
   const fields = fieldsOf(schema)
   checkUniqueKeys(fields, "object")
   const struct = `{ ${fields.map((field) => emitField(field, ctx)).join(", ")} }`
+  const tag =
+    ctx.mode === "response" ? fields.map(constantTag).find((value) => value !== undefined) : undefined
   // Params refuse keys they do not know, unless the spec opens the object to more
   // (the actor of an actor token carries any claims beside `sub`).
-  return ctx.mode === "request" && schema.additionalProperties === true
-    ? `Schema.Struct(${struct}, Schema.Record({ key: Schema.String, value: JsonData }))`
-    : `Schema.Struct(${struct})`
+  const code =
+    ctx.mode === "request" && schema.additionalProperties === true
+      ? `Schema.Struct(${struct}, Schema.Record({ key: Schema.String, value: ${use(ctx, "JsonData")} }))`
+      : `Schema.Struct(${struct})`
+  return { code, shape: "struct", ...(typeof tag === "string" ? { tag } : {}) }
 }
 
 /** Component names referenced (directly or nested) by `schema`, for ordering Models.ts. */

@@ -28,23 +28,21 @@ describe.skipIf(!haveSpec)("generated files", () => {
   })
 
   it("give every operation's response a schema that carries its fast decoder", () => {
-    const models = files.find((file) => file.path.endsWith("/backend/src/Models.ts"))!.content
+    const models = files.find((file) => file.path.endsWith("/backend/src/generated/Models.ts"))!.content
     // An object schema is built under a private name (`User_`) and exported typed by its interfaces.
     const declares = (module: string, name: string, wrapper: string) =>
-      [`export const ${name} = `, `const ${name}_ = `].some((start) =>
-        module.includes(`${start}/* @__PURE__ */ ${wrapper}(`)
-      )
+      [`export const ${name} = `, `const ${name}_ = `].some((start) => module.includes(`${start}${wrapper}(`))
     const carries = (module: string, success: string): boolean => {
       const model = /^Models\.(\w+)$/.exec(success)?.[1]
-      if (model !== undefined) return declares(models, model, "withFastDecode")
-      const item = /^\/\* @__PURE__ \*\/ Schema\.Array\((.+)\)$/.exec(success)?.[1]
+      if (model !== undefined) return declares(models, model, "Decode.withFastDecode")
+      const item = /^Schema\.Array\((.+)\)$/.exec(success)?.[1]
       if (item !== undefined) return carries(module, item)
       // A declaration that decodes a value to itself: its guard is its decoder.
       if (success === "JsonObject" || success === "undefined") return true
-      return declares(module, success, "withCompiledDecode")
+      return declares(module, success, "Decode.withFastDecode")
     }
     const operations = files
-      .filter((file) => /\/backend\/src\/[A-Z]\w+\.ts$/.test(file.path))
+      .filter((file) => /\/backend\/src\/generated\/[A-Z]\w+\.ts$/.test(file.path))
       .flatMap((file) =>
         Array.from(file.content.matchAll(/^ {2}success: (.+?),?$/gm), ([, success]) => ({
           success: success!,

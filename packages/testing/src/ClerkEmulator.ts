@@ -27,9 +27,13 @@ import { fixedWindow, validate } from "./internal/rateLimit.js"
 import { sessionJson, snapshotJson } from "./internal/serialize.js"
 import { close, listen } from "./internal/server.js"
 import {
+  acceptActorToken as acceptActor,
+  type SessionState,
   setActiveOrganization as switchOrganization,
+  setSessionState as setState,
   sessionToken as signSessionToken
 } from "./internal/resources/sessions.js"
+import { instanceIdOf, seedInstance } from "./internal/instance.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
@@ -135,7 +139,14 @@ export type {
    * @since 0.1.0
    * @category models
    */
-  OutboxMessage
+  OutboxMessage,
+  /**
+   * What `setSessionState` sets on a session: its pending tasks and its factors' verification age.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  SessionState
 }
 
 /**
@@ -200,6 +211,20 @@ export interface Emulator {
   readonly setActiveOrganization: (
     sessionId: string,
     organizationId: string | null
+  ) => Effect.Effect<Models.Session, ClerkEmulatorError>
+  /**
+   * Signs in with an actor token (by id or token), as Clerk's ticket sign-in would outside the
+   * Backend API: the token is accepted once and the new session's tokens carry its actor as `act`.
+   */
+  readonly acceptActorToken: (tokenOrId: string) => Effect.Effect<Models.Session, ClerkEmulatorError>
+  /**
+   * Sets what a client's sign-in would on a session: its pending tasks (a session with any is
+   * `pending`, its tokens carry `sts: "pending"`) and the minutes since each factor was verified
+   * (`fva`; -1: never). A session starts active, its first factor verified at creation.
+   */
+  readonly setSessionState: (
+    sessionId: string,
+    state: SessionState
   ) => Effect.Effect<Models.Session, ClerkEmulatorError>
   /** Signs a session token like `POST /sessions/{id}/tokens`, with an optional `azp` claim. */
   readonly sessionToken: (
@@ -282,13 +307,14 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
     const keys = yield* Effect.mapError(makeSigningKeys(issuer, saved?.signingKey), invalid)
     const store = new Store()
     if (saved !== undefined) restore(store, saved.store)
-    const webhooks = new Webhooks()
-    const state: EmulatorState = { store, keys, secretKey: options.secretKey, limiter, webhooks }
     const secretKey = options.secretKey ?? "sk_test_emulator"
+    seedInstance(store, { issuer, secretKey })
+    const webhooks = new Webhooks(instanceIdOf(store))
+    const state: EmulatorState = { store, keys, secretKey: options.secretKey, limiter, webhooks }
     const persisted =
       options.stateFile === undefined
         ? undefined
-        : persist(options.stateFile, store, keys.privateJwk, "200 millis")
+        : persist(options.stateFile, store, keys.privateJwk(), "200 millis")
     // Reads change nothing worth writing; anything else may have.
     const answer = (request: EmulatorRequest) =>
       persisted === undefined || request.method.toUpperCase() === "GET"
@@ -319,7 +345,9 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
     return {
       secretKey,
       issuer,
-      jwks: { keys: [keys.publicJwk] },
+      get jwks() {
+        return { keys: [keys.publicJwk()] }
+      },
       request,
       seedUser: (params) => seed(Users.create(params)),
       seedOrganization: (params) => seed(Organizations.create(params)),
@@ -327,6 +355,16 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
       seedSession: (params) => seed(Sessions.create(params)),
       setActiveOrganization: (sessionId, organizationId) =>
         switchOrganization(state.store, sessionId, organizationId).pipe(
+          Effect.map((session) => decodeSession(sessionJson(session))),
+          Effect.mapError(emulatorError)
+        ),
+      acceptActorToken: (tokenOrId) =>
+        acceptActor(state.store, tokenOrId).pipe(
+          Effect.map((session) => decodeSession(sessionJson(session))),
+          Effect.mapError(emulatorError)
+        ),
+      setSessionState: (sessionId, sessionState) =>
+        setState(state.store, sessionId, sessionState).pipe(
           Effect.map((session) => decodeSession(sessionJson(session))),
           Effect.mapError(emulatorError)
         ),
@@ -422,7 +460,11 @@ export interface ServerAddress {
  * @since 0.1.0
  * @category errors
  */
-export class ServeError extends Data.TaggedError("ServeError")<{ readonly cause: unknown }> {}
+export class ServeError extends Data.TaggedError("ServeError")<{ readonly cause: unknown }> {
+  override get message(): string {
+    return `the emulator could not listen: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+  }
+}
 
 const address = (hostname: string, port: number): ServerAddress => {
   const url = `http://${hostname}:${port}`

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
 import { NodeContext } from "@effect/platform-node"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { Duration, Effect, Schedule } from "effect"
@@ -91,23 +93,46 @@ describe("clerk-emulator serve", () => {
     90_000
   )
 
-  it.effect("an unusable --rate-window fails with the reason", () =>
+  const serveWithWindow = (window: string) =>
+    Effect.flip(
+      cli([
+        "node",
+        "clerk-emulator",
+        "serve",
+        "--port",
+        "0",
+        "--rate-limit",
+        "5",
+        "--rate-window",
+        window
+      ]).pipe(Effect.provide(NodeContext.layer))
+    )
+
+  it.effect("a --rate-window that is not a duration is refused by the command line", () =>
     Effect.gen(function* () {
-      const error = yield* Effect.flip(
-        cli([
-          "node",
-          "clerk-emulator",
-          "serve",
-          "--port",
-          "0",
-          "--rate-limit",
-          "5",
-          "--rate-window",
-          "soon"
-        ]).pipe(Effect.provide(NodeContext.layer))
-      )
+      const error = yield* serveWithWindow("soon")
+      expect(ValidationError.isValidationError(error)).toBe(true)
+      expect(
+        ValidationError.isValidationError(error) && "error" in error ? HelpDoc.toAnsiText(error.error) : ""
+      ).toContain("--rate-window must be a duration")
+    })
+  )
+
+  it.effect("a --rate-window the emulator cannot use fails with its reason", () =>
+    Effect.gen(function* () {
+      const error = yield* serveWithWindow("0 seconds")
       expect(error).toBeInstanceOf(ClerkEmulator.InvalidOptionsError)
       expect(String(error)).toContain("rateLimit.window must be")
+    })
+  )
+
+  it.effect("a port it cannot listen on fails with the reason", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        cli(["node", "clerk-emulator", "serve", "--port", "70000"]).pipe(Effect.provide(NodeContext.layer))
+      )
+      expect(error).toBeInstanceOf(ClerkEmulator.ServeError)
+      expect(String(error)).toMatch(/the emulator could not listen: .*70000/)
     })
   )
 })

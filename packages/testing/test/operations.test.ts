@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { operations } from "../src/internal/operations.js"
+import { operations } from "../src/internal/generated/operations.js"
 import { at, str } from "./harness.js"
 import { readSpec, requireSpec } from "./spec.js"
 

@@ -82,4 +82,32 @@ describe("an emulator with a state file", () => {
       expect(error.message).toContain("cannot be restored")
     })
   )
+
+  it.live("refuses a state file whose signing key is not an RSA private key", () =>
+    Effect.gen(function* () {
+      const file = freshFile()
+      const first = yield* ClerkEmulator.make({ stateFile: file })
+      const ada = yield* first.seedUser({ emailAddress: ["ada@example.com"] })
+      yield* savedWith(file, ada.id)
+      const state = JSON.parse(readFileSync(file, "utf8"))
+      for (const signingKey of [
+        {
+          ...state.signingKey,
+          d: undefined,
+          p: undefined,
+          q: undefined,
+          dp: undefined,
+          dq: undefined,
+          qi: undefined
+        },
+        { ...state.signingKey, kid: undefined },
+        { kty: "oct", k: "c2VjcmV0", kid: state.signingKey.kid }
+      ]) {
+        writeFileSync(file, JSON.stringify({ ...state, signingKey }))
+        const error = yield* Effect.flip(ClerkEmulator.make({ stateFile: file }))
+        expect(error).toBeInstanceOf(ClerkEmulator.InvalidOptionsError)
+        expect(error.message).toContain("signing key")
+      }
+    })
+  )
 })

@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
 import { createServer } from "node:net"
-import { resolve } from "node:path"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import { describe, expect, layer } from "@effect/vitest"
 import { Context, Data, Duration, Effect, Layer } from "effect"
+import { loadCorrectedSpec } from "../../codegen/src/generate.js"
 import { at, str } from "./harness.js"
-import { operations } from "../src/internal/operations.js"
+import { operations } from "../src/internal/generated/operations.js"
 import { matchRoute } from "../src/internal/router.js"
 import { fill, type OperationSpec } from "../src/internal/shape.js"
 import { repoRoot, requireSpec, specPath } from "./spec.js"
@@ -64,54 +67,69 @@ class Prism extends Context.Tag("test/Prism")<
   }
 >() {}
 
-const PrismLive = Layer.scoped(
-  Prism,
-  Effect.gen(function* () {
-    const emulator = yield* Effect.acquireRelease(
-      Effect.promise(() => ClerkEmulator.startServer()),
-      (server) => Effect.promise(() => server.close())
-    )
-    const port = yield* freePort
-    const child = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        spawn(
-          process.execPath,
-          [
-            resolve(repoRoot, "node_modules/@stoplight/prism-cli/dist/index.js"),
-            "proxy",
-            specPath,
-            emulator.apiUrl,
-            "--errors",
-            "-p",
-            String(port),
-            "-h",
-            "127.0.0.1"
-          ],
-          { stdio: ["ignore", "pipe", "pipe"] }
-        )
-      ),
-      (child) => Effect.sync(() => child.kill())
-    )
-    yield* waitForListening(child)
-    const send = (method: string, path: string, body?: unknown) =>
-      Effect.promise(async (): Promise<Exchange> => {
-        // A FormData body goes as multipart, fetch choosing the boundary; anything else as JSON.
-        const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-          method,
-          headers: {
-            authorization: "Bearer sk_test_prism",
-            ...(body instanceof FormData ? {} : { "content-type": "application/json" })
-          },
-          ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) })
+/** Prism proxying an emulator, checking its answers against the spec file `specFile` names. */
+const prismLayer = (specFile: Effect.Effect<string>) =>
+  Layer.scoped(
+    Prism,
+    Effect.gen(function* () {
+      const spec = yield* specFile
+      const emulator = yield* Effect.acquireRelease(
+        Effect.promise(() => ClerkEmulator.startServer()),
+        (server) => Effect.promise(() => server.close())
+      )
+      const port = yield* freePort
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          spawn(
+            process.execPath,
+            [
+              resolve(repoRoot, "node_modules/@stoplight/prism-cli/dist/index.js"),
+              "proxy",
+              spec,
+              emulator.apiUrl,
+              "--errors",
+              "-p",
+              String(port),
+              "-h",
+              "127.0.0.1"
+            ],
+            { stdio: ["ignore", "pipe", "pipe"] }
+          )
+        ),
+        (child) => Effect.sync(() => child.kill())
+      )
+      yield* waitForListening(child)
+      const send = (method: string, path: string, body?: unknown) =>
+        Effect.promise(async (): Promise<Exchange> => {
+          // A FormData body goes as multipart, fetch choosing the boundary; anything else as JSON.
+          const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+            method,
+            headers: {
+              authorization: "Bearer sk_test_prism",
+              ...(body instanceof FormData ? {} : { "content-type": "application/json" })
+            },
+            ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) })
+          })
+          const text = await response.text()
+          return {
+            status: response.status,
+            violations: response.headers.get("sl-violations"),
+            body: text === "" ? undefined : JSON.parse(text)
+          }
         })
-        const text = await response.text()
-        return {
-          status: response.status,
-          violations: response.headers.get("sl-violations"),
-          body: text === "" ? undefined : JSON.parse(text)
-        }
-      })
-    return { send, emulator: emulator.emulator, covered: new Set<string>() }
+      return { send, emulator: emulator.emulator, covered: new Set<string>() }
+    })
+  )
+
+// The emulator's answers are shaped by the spec as published, which Prism checks.
+const PrismLive = prismLayer(Effect.succeed(specPath))
+
+/** The spec with the overlay's corrections: the statuses Clerk answers beyond the published spec. */
+const CorrectedPrismLive = prismLayer(
+  Effect.sync(() => {
+    const file = join(tmpdir(), `clerk-bapi-corrected-emulator-${process.pid}.json`)
+    writeFileSync(file, JSON.stringify(loadCorrectedSpec(specPath)))
+    return file
   })
 )
 
@@ -389,7 +407,8 @@ describe.runIf(requireSpec("prism proxy"))(
           const { send, emulator, covered } = yield* Prism
           const user = yield* emulator.seedUser({
             emailAddress: ["every@example.com"],
-            phoneNumber: ["+15555550199"]
+            phoneNumber: ["+15555550199"],
+            password: "every-operation-1"
           })
           const org = yield* emulator.seedOrganization({ name: "Every", createdBy: user.id })
           const member = yield* emulator.seedUser({ firstName: "Member" })
@@ -437,9 +456,19 @@ describe.runIf(requireSpec("prism proxy"))(
             CreateBlocklistIdentifier: { identifier: "blocked@example.com" },
             verifyApiKey: { secret: "" },
             verifyM2MToken: { token: "" },
-            verifyOAuthAccessToken: { access_token: "oat_seeded" }
+            verifyOAuthAccessToken: { access_token: "oat_seeded" },
+            // Role sets name existing roles; an application revokes a token it issued.
+            CreateRoleSet: {
+              name: "Role set",
+              default_role_key: "org:member",
+              creator_role_key: "org:admin",
+              roles: ["org:admin", "org:member"]
+            },
+            RevokeOAuthApplicationToken: { token: "oat_to_revoke" },
+            VerifyPassword: { password: "every-operation-1" }
           }
           yield* emulator.seedResource("/oauth_applications/access_tokens", { token: "oat_seeded" })
+          yield* emulator.seedResource("/oauth_applications/access_tokens", { token: "oat_to_revoke" })
           const bodyOf = (op: OperationSpec) => {
             if (op.operationId === "verifyApiKey") return { secret: secrets.get("createApiKey") }
             if (op.operationId === "verifyM2MToken") return { token: secrets.get("createM2MToken") }
@@ -506,6 +535,45 @@ describe.runIf(requireSpec("prism proxy"))(
           }
           expect(failures).toEqual([])
           expect(covered.size).toBe(249)
+        })
+      )
+    })
+  }
+)
+
+describe.runIf(requireSpec("prism proxy, corrected spec"))(
+  "Clerk's answers beyond the published spec validate against the overlay's corrections (Prism proxy)",
+  () => {
+    layer(CorrectedPrismLive, { excludeTestServices: true, timeout: Duration.seconds(90) })((it) => {
+      it.effect("400 organization_minimum_permissions_needed and 403 not_allowed_access", () =>
+        Effect.gen(function* () {
+          const prism = yield* Prism
+          const send = (method: string, path: string, body?: unknown) =>
+            Effect.map(prism.send(method, path, body), ({ status, violations, body }) => ({
+              status,
+              violations,
+              code: at(body, "errors", 0, "code")
+            }))
+          const user = yield* Effect.map(prism.send("POST", "/users", { first_name: "Last" }), (e) =>
+            str(e.body, "id")
+          )
+          const org = yield* Effect.map(
+            prism.send("POST", "/organizations", { name: "Solo", created_by: user }),
+            (e) => str(e.body, "id")
+          )
+          const lastAdmin = { status: 400, violations: null, code: "organization_minimum_permissions_needed" }
+          expect(
+            yield* send("PATCH", `/organizations/${org}/memberships/${user}`, { role: "org:member" })
+          ).toEqual(lastAdmin)
+          expect(yield* send("DELETE", `/organizations/${org}/memberships/${user}`)).toEqual(lastAdmin)
+          yield* prism.send("POST", "/blocklist_identifiers", { identifier: "blocked@corrected.test" })
+          const blocked = { status: 403, violations: null, code: "not_allowed_access" }
+          expect(yield* send("POST", "/invitations", { email_address: "blocked@corrected.test" })).toEqual(
+            blocked
+          )
+          expect(
+            yield* send("POST", "/invitations/bulk", [{ email_address: "blocked@corrected.test" }])
+          ).toEqual(blocked)
         })
       )
     })

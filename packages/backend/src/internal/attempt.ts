@@ -1,34 +1,38 @@
 /**
- * One attempt of an operation: send the request, read the whole answer within
- * the timeout, and say what kind of failure it was when repeating might help.
+ * Executing, the second step of a call: send the request through the client's
+ * HttpClient and read the whole answer, each attempt bounded by the `Timeout`
+ * service and taking a permit of the `RateLimit` service, repeated as the
+ * `RetryPolicy` service says. Per-call options reach these pieces as the
+ * services themselves (see `operation.ts`).
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Inspectable from "effect/Inspectable"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Predicate from "effect/Predicate"
-import type { HttpMethod } from "@effect/platform/HttpMethod"
-import { type Failure, type FailureKind, type Service, isRepeatable } from "../RetryPolicy.js"
-import { parseRetryAfter } from "./response.js"
-import { boundsAttempts, withTimeout } from "./timeout.js"
-
-export interface Answer {
-  readonly response: HttpClientResponse.HttpClientResponse
-  /** The body as sent: text, or the bytes of a success read ahead (`BodyRead`); `textOf` reads either. */
-  readonly body: string | Uint8Array
-  /** The body broke off mid-stream (a reset after the answer started). */
-  readonly broken: boolean
-}
+import * as Schedule from "effect/Schedule"
+import type * as Tracer from "effect/Tracer"
+import { ClerkClient, type Service as ClerkClientService } from "../ClerkClient.js"
+import { RateLimit } from "../RateLimit.js"
+import { type Failure, type FailureKind, RetryPolicy, isRepeatable } from "../RetryPolicy.js"
+import { Timeout } from "../Timeout.js"
+import { type Answer, type Rejection, rejection } from "./response.js"
+import type { Scrub } from "./scrub.js"
 
 /**
- * How a success body is read: as text (`undefined`), which undici decodes as it
- * joins the chunks, or by `readAhead`. A function rather than a name, so a
- * program without streams does not bundle the other way.
+ * How a success body is read: as text (`undefined`), or by `readAhead`. A
+ * function rather than a name, so a program without streams does not bundle
+ * the other way.
  */
 export type BodyRead =
   | ((
@@ -45,119 +49,100 @@ export type BodyRead =
 export const readAhead = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
 
-const utf8 = new TextDecoder()
-
-export const textOf = (answer: Answer): string =>
-  typeof answer.body === "string" ? answer.body : utf8.decode(answer.body)
-
-/** A transport that bounds the attempt itself reports the timeout as the cause of its own error. */
-const transportTimeout = (error: HttpClientError.HttpClientError) =>
-  Cause.isTimeoutException(error.cause) ? error.cause : undefined
-
 const readBody = (response: HttpClientResponse.HttpClientResponse, read: BodyRead) => {
   const body: Effect.Effect<string | Uint8Array, HttpClientError.ResponseError> =
     read !== undefined && response.status >= 200 && response.status < 300 ? read(response) : response.text
-  return Effect.matchEffect(body, {
+  return Effect.match(body, {
     // A body that breaks off is kept as a description: for a write it is still an answer that must not be repeated.
-    onFailure: (error) => {
-      const timeout = transportTimeout(error)
-      return timeout === undefined
-        ? Effect.succeed({ body: `<body unreadable: ${error.description ?? error.reason}>`, broken: true })
-        : Effect.fail(timeout)
-    },
-    onSuccess: (body) => Effect.succeed({ body, broken: false })
+    onFailure: (error) => ({ body: `<body unreadable: ${error.description ?? error.reason}>`, broken: true }),
+    onSuccess: (body) => ({ body, broken: false })
   })
 }
 
-/**
- * A transport error keeps the request it failed to send, and `Headers` are only
- * redacted inside a logger: the bearer token must not travel on in the error.
- * `HttpClientRequest` offers no way to drop a header; overwriting it is the next best.
- */
-const redacted = (request: HttpClientRequest.HttpClientRequest) =>
-  HttpClientRequest.setHeader(request, "authorization", "<redacted>")
-
-/**
- * A response whose `request` is the redacted one. The response is not ours to
- * change (its body may still be read), so the copy reads everything else through
- * to it. Its renderings are replaced too: a wrapping response (the platform's
- * interruptible one) renders the response it wraps, not `this`.
- */
-const withRedactedRequest = (
-  response: HttpClientResponse.HttpClientResponse
-): HttpClientResponse.HttpClientResponse => {
-  const request = redacted(response.request)
-  const render = () => ({ ...Object(response.toJSON()), request: request.toJSON() })
-  return Object.create(response, {
-    request: { value: request, enumerable: true },
-    toJSON: { value: render },
-    toString: { value: () => Inspectable.format(render()) },
-    [Inspectable.NodeInspectSymbol]: { value: render }
-  })
-}
-
-/**
- * A `RequestError` comes from the transport, a `ResponseError` from the transport
- * or a middleware of the caller's HttpClient (`filterStatusOk`); both hold the request.
- */
-const withoutSecret = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError => {
-  const description = error.description === undefined ? {} : { description: error.description }
-  return error._tag === "RequestError"
-    ? new HttpClientError.RequestError({
-        request: redacted(error.request),
-        reason: error.reason,
-        cause: error.cause,
-        ...description
-      })
-    : new HttpClientError.ResponseError({
-        request: redacted(error.request),
-        response: withRedactedRequest(error.response),
-        reason: error.reason,
-        cause: error.cause,
-        ...description
-      })
-}
-
-/** Sends `request` and reads its body; a transport error leaves without the secret. */
-const send = <R>(
-  httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>,
+/** One attempt's exchange: the answer with its whole body. */
+const exchange = (
+  httpClient: ClerkClientService["httpClient"],
   request: HttpClientRequest.HttpClientRequest,
   read: BodyRead
-): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException, R> =>
-  httpClient.execute(request).pipe(
-    Effect.flatMap((response) => Effect.map(readBody(response, read), (body) => ({ response, ...body }))),
-    Effect.mapError((error) =>
-      error._tag === "TimeoutException" ? error : (transportTimeout(error) ?? withoutSecret(error))
-    )
+): Effect.Effect<Answer, HttpClientError.HttpClientError> =>
+  Effect.flatMap(httpClient.execute(request), (response) =>
+    Effect.map(readBody(response, read), (body) => ({ response, ...body }))
   )
 
-/**
- * The platform's own HTTP span is turned off: it records the full URL and query,
- * which carry user ids and emails, while the operation's span already describes
- * the request.
- */
-const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true)
+const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/** The longest delay `setTimeout` keeps; longer ones fire at once. */
+const maxTimerMillis = 2 ** 31 - 1
+
+/** Calls `expire` once `timeout` has passed on `clock`; answers what cancels it. */
+const startTimer = (
+  clock: Clock.Clock,
+  timeout: Duration.Duration,
+  expire: () => void
+): Effect.Effect<() => void> => {
+  const millis = Duration.toMillis(timeout)
+  if (clock === liveClock && millis <= maxTimerMillis) {
+    return Effect.sync(() => {
+      const timer = setTimeout(expire, millis)
+      return () => clearTimeout(timer)
+    })
+  }
+  return Effect.map(Effect.fork(clock.sleep(timeout)), (sleeping) => {
+    sleeping.addObserver((exit) => {
+      if (Exit.isSuccess(exit)) expire()
+    })
+    return () => sleeping.unsafeInterruptAsFork(FiberId.none)
+  })
+}
 
 /**
- * Sends `request` and reads its body, all within `timeout`; interruption (by the
- * timeout or the caller) aborts the socket. With an `attemptTimeout` the
- * HttpClient bounds the exchange itself, reading it from the context (see
- * `timeout.ts`); otherwise the attempt runs in a fiber of its own, so whatever
- * the HttpClient does is bounded. A transport that bounds attempts is one of
- * ours and never traces, so the platform's tracing switch is left alone.
+ * The one timeout of an attempt, for any HttpClient and any Clock: the attempt
+ * runs in a fiber of its own while the Clock's timer runs; whichever ends first
+ * decides. A timed-out attempt is interrupted, which aborts its socket, and a
+ * `TimeoutException` takes its place.
+ *
+ * `Effect.timeout` does the same with a second fiber that sleeps, waits for that
+ * fiber's interruption once the attempt has won, and copies the winner's
+ * FiberRefs back: a cost that shows against a call as small as get-user. Here
+ * the live Clock's timer is a plain `setTimeout`, the one its sleep would set;
+ * any other Clock (such as `TestClock`) sleeps in a fiber, as only it can tell
+ * when its time has passed.
  */
-export const exchange = (
-  httpClient: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest,
-  timeout: Duration.Duration,
-  attemptTimeout: number | undefined,
-  read: BodyRead
-): Effect.Effect<Answer, HttpClientError.HttpClientError | Cause.TimeoutException> => {
-  if (attemptTimeout !== undefined) return send(httpClient, request, read)
-  const bounded = withTimeout(send(httpClient, request, read), timeout)
-  return boundsAttempts(httpClient) ? bounded : untraced(bounded)
-}
+const withTimeout = <A, E>(
+  effect: Effect.Effect<A, E>,
+  timeout: Duration.Duration
+): Effect.Effect<A, E | Cause.TimeoutException> =>
+  Effect.clockWith((clock) =>
+    // The fork carries the attempt's exit as its value, so a failed attempt is not
+    // also logged as a fiber that failed unobserved (`Effect.timeout` does the same).
+    Effect.flatMap(Effect.fork(Effect.exit(effect)), (attempt) => {
+      let expired = () => {}
+      return Effect.flatMap(
+        startTimer(clock, timeout, () => expired()),
+        (cancel) =>
+          Effect.async<A, E | Cause.TimeoutException>((resume) => {
+            expired = () =>
+              resume(
+                Effect.zipRight(
+                  Fiber.interrupt(attempt),
+                  Effect.fail(
+                    new Cause.TimeoutException(`Operation timed out after '${Duration.format(timeout)}'`)
+                  )
+                )
+              )
+            // Whichever comes first resumes; the fiber ignores a second call.
+            attempt.addObserver((exit) => {
+              cancel()
+              resume(Exit.flatten(exit))
+            })
+            return Effect.suspend(() => {
+              cancel()
+              return Fiber.interrupt(attempt)
+            })
+          })
+      )
+    })
+  )
 
 /** Error codes raised before a connection existed (Node and undici): nothing was sent. */
 const notConnectedCodes = new Set([
@@ -186,53 +171,114 @@ const hasCode = (codes: ReadonlySet<string>, cause: unknown, depth = 0): boolean
   )
 }
 
-export const transportKind = (error: HttpClientError.HttpClientError): FailureKind | undefined => {
+const transportKind = (
+  error: HttpClientError.HttpClientError | Cause.TimeoutException
+): FailureKind | undefined => {
+  if (error._tag === "TimeoutException") return "TimedOut"
   if (error._tag !== "RequestError" || error.reason !== "Transport") return undefined
   if (hasCode(invalidRequestCodes, error.cause)) return undefined
   return hasCode(notConnectedCodes, error.cause) ? "NotConnected" : "ConnectionLost"
 }
 
-/** 501 and 505 say the server will never do it; the others may pass. */
-export const statusKind = (status: number): FailureKind | undefined =>
-  status === 429
-    ? "RateLimited"
-    : status === 408 || status === 500 || status === 502 || status === 503 || status === 504
-      ? "Unavailable"
-      : undefined
+/**
+ * Sleeps until the Clock reads `deadline`. A timer may fire a few milliseconds
+ * early on a busy event loop (Node counts from the loop's cached time), and a
+ * request sent before its `Retry-After` has passed earns another 429.
+ */
+const waitUntil = (deadline: number): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    now >= deadline
+      ? Effect.void
+      : Effect.zipRight(
+          Effect.sleep(deadline - now),
+          Effect.suspend(() => waitUntil(deadline))
+        )
+  )
 
-export const retryAfterOf = (response: HttpClientResponse.HttpClientResponse, now: number) => {
-  if (response.status !== 429 && response.status !== 503) return undefined
-  const seconds = parseRetryAfter(response.headers["retry-after"], now)
-  return seconds === undefined ? undefined : Duration.seconds(seconds)
-}
-
-export interface Context {
+/** What `execute` needs to know of the call. */
+export interface Call<X, E> {
   readonly operationId: string
   readonly method: HttpMethod
-  readonly policy: Service
+  readonly span: Tracer.Span
+  readonly request: HttpClientRequest.HttpClientRequest
+  readonly read: BodyRead
+  /** A 2xx answer as the call's value, or the error it fails with; `scrub` takes the secret out of what it keeps. */
+  readonly succeeded: (answer: Answer, scrub: Scrub) => Either.Either<X, E>
 }
 
+export type ExecuteError = HttpClientError.HttpClientError | Cause.TimeoutException | Rejection["error"]
+
 /**
- * A failure the policy may repeat goes to the error channel, where `Effect.retry`
- * sees it; any other is settled as a `Left` so the retry never sees it.
+ * Runs the attempts of one call. A failure the policy may repeat goes to the
+ * error channel as a `Failure`, where the retry sees it; any other is settled as
+ * a `Left`, so the retry never sees it.
  */
-export const failWith = <A, E>(
-  context: Context,
-  error: E,
-  kind: FailureKind | undefined,
-  attempt: number,
-  retryAfter?: Duration.Duration
-): Effect.Effect<Either.Either<A, E>, Failure<E>> => {
-  if (kind === undefined) return Effect.succeed(Either.left(error))
-  const failure: Failure<E> = {
-    kind,
-    operationId: context.operationId,
-    method: context.method,
-    attempt,
-    retryAfter,
-    error
-  }
-  return isRepeatable(failure, context.policy.replayWrites)
-    ? Effect.fail(failure)
-    : Effect.succeed(Either.left(error))
-}
+export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteError, ClerkClient> =>
+  Effect.clockWith((clock) =>
+    Effect.contextWithEffect((context: Context.Context<ClerkClient>) => {
+      const client = Context.get(context, ClerkClient)
+      const policy = Context.get(context, RetryPolicy)
+      const timeout = Context.get(context, Timeout)
+      const rateLimit = Context.get(context, RateLimit)
+      const { span, request, read } = call
+      let attempts = 0
+      // The Clock time before which the last `Retry-After` forbids another attempt.
+      let notBefore = 0
+      type Outcome = Either.Either<X, E | ExecuteError>
+      const settled = (
+        error: E | ExecuteError,
+        kind: FailureKind | undefined,
+        retryAfter?: Duration.Duration
+      ): Effect.Effect<Outcome, Failure<E | ExecuteError>> => {
+        if (kind === undefined) return Effect.succeed(Either.left(error))
+        const failure: Failure<E | ExecuteError> = {
+          kind,
+          operationId: call.operationId,
+          method: call.method,
+          attempt: attempts,
+          retryAfter,
+          error
+        }
+        if (!isRepeatable(failure, policy.replayWrites)) return Effect.succeed(Either.left(error))
+        if (retryAfter !== undefined)
+          notBefore = clock.unsafeCurrentTimeMillis() + Duration.toMillis(retryAfter)
+        return Effect.fail(failure)
+      }
+      const onAnswer = (answer: Answer): Effect.Effect<Outcome, Failure<E | ExecuteError>> => {
+        const status = answer.response.status
+        span.attribute("http.response.status_code", status)
+        if (status >= 200 && status < 300) {
+          const value = call.succeeded(answer, client.scrub)
+          // A success whose body broke off may be read again where repeating is safe.
+          return Either.isLeft(value) && answer.broken
+            ? settled(value.left, "ConnectionLost")
+            : Effect.succeed(value)
+        }
+        const rejected = rejection(answer, clock.unsafeCurrentTimeMillis(), client.scrub)
+        return settled(rejected.error, rejected.kind, rejected.retryAfter)
+      }
+      const attempt = Effect.suspend(() => {
+        attempts += 1
+        span.attribute("clerk.attempts", attempts)
+        const limited = rateLimit.limit(withTimeout(exchange(client.httpClient, request, read), timeout))
+        return notBefore === 0 ? limited : Effect.zipRight(waitUntil(notBefore), limited)
+      }).pipe(
+        Effect.matchEffect({
+          onFailure: (error) => settled(error, transportKind(error)),
+          onSuccess: onAnswer
+        })
+      )
+      // The policy's schedule is driven only once an attempt has failed in a repeatable
+      // way, and sees that failure first: a call that succeeds pays nothing for it.
+      const retried = (first: Failure<E | ExecuteError>) =>
+        Effect.flatMap(Schedule.driver(policy.schedule), (driver) => {
+          const next = (failure: Failure<E | ExecuteError>): Effect.Effect<Outcome, E | ExecuteError> =>
+            Effect.matchEffect(driver.next(failure), {
+              onFailure: () => Effect.fail(failure.error),
+              onSuccess: () => Effect.catchAll(attempt, next)
+            })
+          return next(first)
+        })
+      return Effect.flatten(Effect.catchAll(attempt, retried))
+    })
+  )

@@ -1,44 +1,32 @@
 /**
- * The one function behind every generated operation: validate and encode the
- * params, send, then decode the answer into the success value or a typed error.
+ * The one function behind every generated operation, a composition of four
+ * steps: encode the params into a request (`request.ts`), execute it with the
+ * client's retry, rate limit and timeout (`attempt.ts`), match the answer's
+ * status (`response.ts`), and decode the body with the model's decoder.
  *
- * A call runs on every request of a program, so its path is kept short: all
- * that depends on the operation alone is prepared in `make`, and the retry
- * machinery is only set up once an attempt has failed in a repeatable way.
+ * `define` prepares everything that depends on the operation alone, once;
+ * `make` turns a definition into the call, and `Pagination.stream` turns a
+ * list's definition into its stream.
  */
-import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
-import * as Tracer from "effect/Tracer"
+import type * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
-import { ClerkClient, type Service as ClerkClientService } from "../ClerkClient.js"
-import { type OperationError, RequestValidationError } from "../Errors.js"
-import { RateLimit } from "../RateLimit.js"
-import { type Failure, RetryPolicy } from "../RetryPolicy.js"
+import type { ClerkClient } from "../ClerkClient.js"
+import type { OperationError } from "../Errors.js"
+import { RetryPolicy } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
-import {
-  type Answer,
-  type BodyRead,
-  exchange,
-  failWith,
-  readAhead,
-  retryAfterOf,
-  statusKind,
-  textOf,
-  transportKind
-} from "./attempt.js"
+import { type BodyRead, execute } from "./attempt.js"
 import * as CallOptionsCheck from "./callOptions.js"
-import * as CompiledDecoder from "./compiledDecoder.js"
-import { toIssues } from "./issues.js"
-import { type RequestShape, compile } from "./request.js"
-import { type Parsed, failure, parsed } from "./response.js"
+import * as ResponseDecoder from "./responseDecoder.js"
+import { type RequestShape, encoder } from "./request.js"
+import { type Answer, type Parsed, parsed, textOf } from "./response.js"
 import type { Scrub } from "./scrub.js"
-import { BoundedAttempt, attemptTimeoutFor } from "./timeout.js"
 
 /**
  * The query and body encodings of a `Definition`; an operation without query
@@ -49,7 +37,8 @@ export {
   jsonArray as jsonArrayBody,
   multipart as multipartBody,
   optionalJson as optionalJsonBody,
-  query
+  query,
+  withQuery
 } from "./request.js"
 
 export interface Definition<P, PI, A, AI> extends RequestShape {
@@ -63,6 +52,66 @@ export interface Definition<P, PI, A, AI> extends RequestShape {
    * `{ data, total_count }` on every list that takes the flag, whatever the spec shows.
    */
   readonly paginated?: Schema.Schema.AnyNoContext | undefined
+}
+
+/** Parses a 2xx answer: JSON first, decoding on demand (see `Parsed`). */
+type Parse<A> = (answer: Answer, scrub: Scrub) => Either.Either<Parsed<A, OperationError>, OperationError>
+
+/**
+ * An operation ready to run: what `define` works out once from a `Definition`.
+ * `Page` is the answer to `paginated: true`, `never` where the list does not take it.
+ */
+export interface Operation<P, A, Page = never> {
+  readonly operationId: string
+  readonly method: HttpMethod
+  readonly encode: (
+    params: P | undefined
+  ) => Effect.Effect<HttpClientRequest.HttpClientRequest, OperationError>
+  /** The parser of the bare answer, and of the page a call with `paginated: true` gets. */
+  readonly parse: Parse<A>
+  readonly parsePage: Parse<Page> | undefined
+  readonly spanName: string
+  readonly spanOptions: Tracer.SpanOptions
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export function define<P, PI, A, AI, Page, PageI>(
+  definition: Definition<P, PI, A, AI> & { readonly paginated: Schema.Schema<Page, PageI> }
+): Operation<P, A, Page>
+export function define<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Operation<P, A>
+export function define<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Operation<P, A, unknown> {
+  const { operationId, method } = definition
+  const parser = <X>(parseJson: ResponseDecoder.JsonParser<X>): Parse<X> => {
+    return (answer, scrub) => parsed(operationId, parseJson, answer.response, textOf(answer), scrub)
+  }
+  const success = definition.success
+  return {
+    operationId,
+    method,
+    encode: encoder(operationId, definition, definition.params),
+    parse:
+      success === undefined
+        ? () => Either.right({ decode: () => Either.right(undefined as A) })
+        : parser(ResponseDecoder.parseJsonFor(success)),
+    parsePage:
+      definition.paginated === undefined
+        ? undefined
+        : parser(ResponseDecoder.parseJsonFor(definition.paginated) as ResponseDecoder.JsonParser<unknown>),
+    spanName: `Clerk.${operationId}`,
+    // The call site inside this module is all a captured stack would show.
+    spanOptions: {
+      kind: "client",
+      captureStackTrace: false,
+      attributes: {
+        "clerk.operation_id": operationId,
+        "http.request.method": method,
+        "http.route": definition.path
+      }
+    }
+  }
 }
 
 /** Operations whose params are all optional can be called without any. */
@@ -87,21 +136,6 @@ export interface PaginatedCall<P, A, Page, E> {
 type Args<P> = {} extends P ? [params?: P, options?: CallOptions] : [params: P, options?: CallOptions]
 
 /**
- * Sleeps until the Clock reads `deadline`. A timer may fire a few milliseconds
- * early on a busy event loop (Node counts from the loop's cached time), and a
- * request sent before its `Retry-After` has passed earns another 429.
- */
-const waitUntil = (deadline: number): Effect.Effect<void> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    now >= deadline
-      ? Effect.void
-      : Effect.zipRight(
-          Effect.sleep(deadline - now),
-          Effect.suspend(() => waitUntil(deadline))
-        )
-  )
-
-/**
  * Ends a successful call's span without its value. A span outlives the call's
  * first young-generation collections, so it sits in the old generation, and a
  * decoded page it pointed to would be copied and promoted with it: that cost a
@@ -111,63 +145,85 @@ const waitUntil = (deadline: number): Effect.Effect<void> =>
 const endWithoutValue = (span: Tracer.Span, clock: Clock.Clock) =>
   span.end(clock.unsafeCurrentTimeNanos(), Exit.void)
 
-/**
- * The variant of a call that leaves decoding to the caller: it answers, once
- * the request has succeeded, with the Effect that parses the body, which in
- * turn gives what decodes it. `Pagination.stream` fetches the next page ahead
- * with it and parses the page only when the consumer gets to it, so one decoded
- * page is alive at a time (two doubled the GC time of streaming); the parsed
- * page tells whether there is another, to be requested before this one is decoded.
- */
-export type DecodeLater<P, A, E> = (
-  params: P,
-  options?: CallOptions
-) => Effect.Effect<Effect.Effect<Parsed<A, E>, E>, E, ClerkClient>
-
-/**
- * The key under which a call keeps what `decodeLater` builds its variant from:
- * kept outside `make`, so a program without streams does not bundle it.
- */
-const Internals: unique symbol = Symbol.for("@effect-clerk/backend/Operation/Internals")
-
-/** Parses a 2xx answer by the shape the call asked for. */
-type Parse<A, E> = (answer: Answer) => Either.Either<Parsed<A, E>, E>
-
-/** The parser of one shape; what an error keeps of the body is scrubbed of the secret. */
-type ParserOf<A, E> = (scrub: Scrub) => Parse<A, E>
-
-interface Internals<P, A, E> {
-  /** `decoded` turns a 2xx answer, parsed by `parse`, into the call's value or the error it must fail with. */
-  readonly run: <X>(
-    params: P | undefined,
-    options: CallOptions | undefined,
-    decoded: (parse: Parse<A, E>) => (answer: Answer) => Either.Either<X, E>,
-    read: BodyRead
-  ) => Effect.Effect<X, E, ClerkClient>
+/** The call's options replace the services they name, for this call only. */
+const withOptions = <A, E, R>(effect: Effect.Effect<A, E, R>, options: CallOptionsCheck.CheckedOptions) => {
+  const retried =
+    options.retry === undefined ? effect : Effect.provideService(effect, RetryPolicy, options.retry)
+  return options.timeout === undefined ? retried : Effect.provideService(retried, Timeout, options.timeout)
 }
 
 /**
- * The `DecodeLater` variant of an operation made by `make`, or `undefined` for
- * any other function. A broken body is parsed at once: its failure decides
- * whether the request is repeated.
+ * What a call answers, from its 2xx answer and the parser of its body: the
+ * decoded value, or (for `Pagination.stream`) the Effect that parses and
+ * decodes the page later.
  */
-export const decodeLater = <P, A, E>(call: object): DecodeLater<P, A, E> | undefined => {
-  const internals = (call as { readonly [Internals]?: Internals<P, A, E> })[Internals]
-  if (internals === undefined) return undefined
-  const { run } = internals
-  return (params, options) =>
-    run(
-      params,
-      options,
-      (parse) => (answer) =>
-        answer.broken
-          ? Either.map(parse(answer), Effect.succeed)
-          : Either.right(Effect.suspend(() => parse(answer))),
-      readAhead
+export type Settle<A, X> = (
+  parse: (answer: Answer) => Either.Either<Parsed<A, OperationError>, OperationError>,
+  answer: Answer
+) => Either.Either<X, OperationError>
+
+/**
+ * Runs one call of `operation`: encode, execute, match status, then `settle`.
+ * `read` is how a success body is read (see `attempt.ts`).
+ */
+export const run = <P, A, Page, X>(
+  operation: Operation<P, A, Page>,
+  params: P | undefined,
+  options: CallOptions | undefined,
+  settle: Settle<A | Page, X>,
+  read: BodyRead
+): Effect.Effect<X, OperationError, ClerkClient> =>
+  Effect.clockWith((clock) =>
+    Effect.useSpan(operation.spanName, operation.spanOptions, (span) =>
+      Effect.suspend(() => {
+        const checked = CallOptionsCheck.check(operation.operationId, options)
+        if (Either.isLeft(checked)) return Effect.fail(checked.left)
+        const parse: Parse<A | Page> =
+          operation.parsePage !== undefined &&
+          (params as { paginated?: unknown } | undefined)?.paginated === true
+            ? operation.parsePage
+            : operation.parse
+        return Effect.flatMap(operation.encode(params), (request) =>
+          withOptions(
+            execute({
+              operationId: operation.operationId,
+              method: operation.method,
+              span,
+              request,
+              read,
+              succeeded: (answer, scrub) => settle((answer) => parse(answer, scrub), answer)
+            }),
+            checked.right
+          )
+        ).pipe(
+          Effect.tap(() => Effect.sync(() => endWithoutValue(span, clock))),
+          Effect.withParentSpan(span)
+        )
+      })
     )
+  )
+
+const decodeNow: Settle<unknown, unknown> = (parse, answer) =>
+  Either.flatMap(parse(answer), (body) => body.decode())
+
+/**
+ * The call of a defined operation; a list's definition is kept apart so its
+ * stream is made from the same one.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function call<P, A, Page>(
+  operation: Operation<P, A, Page>
+): [Page] extends [never] ? Call<P, A, OperationError> : PaginatedCall<P, A, Page, OperationError>
+export function call<P, A, Page>(operation: Operation<P, A, Page>) {
+  return (params: P | undefined, options?: CallOptions) =>
+    run(operation, params, options, decodeNow, undefined)
 }
 
 /**
+ * The call of an operation: `call(define(definition))`.
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -175,194 +231,6 @@ export function make<P, PI, A, AI, Page, PageI>(
   definition: Definition<P, PI, A, AI> & { readonly paginated: Schema.Schema<Page, PageI> }
 ): PaginatedCall<P, A, Page, OperationError>
 export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P, A, OperationError>
-export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Call<P, A, OperationError> {
-  type E = OperationError
-  const { operationId, method } = definition
-  // A key the operation does not know (a typo from JavaScript, a field of another
-  // operation) is refused rather than dropped: the caller meant it to be sent.
-  const encodeParams = ParseResult.encodeUnknownEither(definition.params, {
-    errors: "all",
-    onExcessProperty: "error"
-  })
-  const parseSuccess =
-    definition.success === undefined ? undefined : CompiledDecoder.parseJsonFor(definition.success)
-  const parsePage =
-    definition.paginated === undefined ? undefined : CompiledDecoder.parseJsonFor(definition.paginated)
-  const toRequest = compile(definition)
-  const spanName = `Clerk.${operationId}`
-  // The call site inside this module is all a captured stack would show.
-  const spanOptions: Tracer.SpanOptions = {
-    kind: "client",
-    captureStackTrace: false,
-    attributes: {
-      "clerk.operation_id": operationId,
-      "http.request.method": method,
-      "http.route": definition.path
-    }
-  }
-
-  const invalidParams = (issue: ParseResult.ParseIssue) => {
-    const issues = toIssues(issue)
-    return Effect.fail(
-      new RequestValidationError({ operationId, field: issues[0]?.path.map(String).join(".") ?? "", issues })
-    )
-  }
-
-  const parse: ParserOf<A, E> = (scrub) => (answer) =>
-    parseSuccess === undefined
-      ? Either.right({ json: undefined, decode: () => Either.right(undefined as A) })
-      : parsed(operationId, parseSuccess, answer.response, textOf(answer), scrub)
-
-  // The page shape is a second success type of the same call; the call's type says which a caller gets.
-  const parsePaginated: ParserOf<A, E> | undefined =
-    parsePage === undefined
-      ? undefined
-      : (scrub) => (answer) =>
-          parsed(
-            operationId,
-            parsePage as CompiledDecoder.JsonParser<A>,
-            answer.response,
-            textOf(answer),
-            scrub
-          )
-
-  const parserFor = (wire: { readonly [key: string]: unknown }, scrub: Scrub): Parse<A, E> =>
-    (parsePaginated !== undefined && wire.paginated === true ? parsePaginated : parse)(scrub)
-
-  const decode =
-    (parse: Parse<A, E>) =>
-    (answer: Answer): Either.Either<A, E> =>
-      Either.flatMap(parse(answer), (body) => body.decode())
-
-  /** `decoded` turns a 2xx answer into the call's value, or the error it must fail with. */
-  const send = <X>(
-    context: Context.Context<ClerkClient>,
-    client: ClerkClientService,
-    span: Tracer.Span,
-    clock: Clock.Clock,
-    wire: { readonly [key: string]: unknown },
-    options: CallOptionsCheck.CheckedOptions,
-    decoded: (answer: Answer) => Either.Either<X, E>,
-    read: BodyRead
-  ): Effect.Effect<X, E> => {
-    const { httpClient, scrub } = client
-    const policy = options.retry ?? Context.get(context, RetryPolicy)
-    const timeout = options.timeout ?? Context.get(context, Timeout)
-    const attemptTimeout = attemptTimeoutFor(httpClient, clock, timeout)
-    const rateLimit = Context.get(context, RateLimit)
-    const retryContext = { operationId, method, policy }
-    let attempts = 0
-
-    const settle = (answer: Answer): Effect.Effect<Either.Either<X, E>, Failure<E>> => {
-      const { response } = answer
-      const status = response.status
-      span.attribute("http.response.status_code", status)
-      if (status >= 200 && status < 300) {
-        const value = decoded(answer)
-        // A success whose body broke off may be read again where repeating is safe.
-        return Either.isLeft(value) && answer.broken
-          ? failWith<X, E>(retryContext, value.left, "ConnectionLost", attempts)
-          : Effect.succeed(value)
-      }
-      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        failWith<X, E>(
-          retryContext,
-          failure(response, textOf(answer), now, scrub),
-          statusKind(response.status),
-          attempts,
-          retryAfterOf(response, now)
-        )
-      )
-    }
-
-    const attempt = (request: Parameters<typeof exchange>[1]) =>
-      Effect.suspend(() => {
-        attempts += 1
-        span.attribute("clerk.attempts", attempts)
-        return rateLimit.limit(exchange(httpClient, request, timeout, attemptTimeout, read))
-      }).pipe(
-        Effect.matchEffect({
-          onFailure: (error) =>
-            failWith<X, E>(
-              retryContext,
-              error,
-              error._tag === "TimeoutException" ? "TimedOut" : transportKind(error),
-              attempts
-            ),
-          onSuccess: settle
-        })
-      )
-
-    /**
-     * Retries start from the failure the first attempt already had: the schedule
-     * sees it as its first input, exactly as if `Effect.retry` had run that attempt.
-     */
-    const retried = (again: Effect.Effect<Either.Either<X, E>, Failure<E>>, first: Failure<E>) => {
-      let pending: Failure<E> | undefined = first
-      // The Clock time before which the last `Retry-After` forbids another attempt.
-      let notBefore = 0
-      const next = Effect.suspend(() => {
-        if (pending === undefined) return Effect.zipRight(waitUntil(notBefore), again)
-        const failed = pending
-        pending = undefined
-        return Effect.fail(failed)
-      }).pipe(
-        Effect.mapError((failure) => {
-          if (failure.retryAfter !== undefined)
-            notBefore = clock.unsafeCurrentTimeMillis() + Duration.toMillis(failure.retryAfter)
-          return failure
-        })
-      )
-      // `Effect.retry` with the failure's typed error once the schedule stops, without
-      // bundling the option forms of `Effect.retry`.
-      return Effect.retryOrElse(next, policy.schedule, (failure) => Effect.fail(failure.error))
-    }
-
-    return Effect.flatMap(toRequest(wire), (request) => {
-      const once = attempt(request)
-      return Effect.catchAll(once, (first) => retried(once, first))
-    }).pipe(
-      Effect.flatMap((result) => {
-        if (Either.isRight(result)) endWithoutValue(span, clock)
-        return result
-      }),
-      // One change of the context for the span and the timeout (see `timeout.ts`).
-      Effect.mapInputContext((outer: Context.Context<never>) => {
-        const withSpan = Context.add(outer, Tracer.ParentSpan, span)
-        return attemptTimeout === undefined
-          ? withSpan
-          : Context.add(withSpan, BoundedAttempt, {
-              millis: attemptTimeout,
-              successAsBytes: read !== undefined
-            })
-      })
-    )
-  }
-
-  const run = <X>(
-    params: P | undefined,
-    options: CallOptions | undefined,
-    decoded: (parse: Parse<A, E>) => (answer: Answer) => Either.Either<X, E>,
-    read: BodyRead
-  ) =>
-    Effect.clockWith((clock) =>
-      Effect.useSpan(spanName, spanOptions, (span) =>
-        Effect.suspend(() => {
-          const wire = encodeParams(params ?? {})
-          if (Either.isLeft(wire)) return invalidParams(wire.left)
-          const checked = CallOptionsCheck.check(operationId, options)
-          if (Either.isLeft(checked)) return Effect.fail(checked.left)
-          const encoded = wire.right as { readonly [key: string]: unknown }
-          return Effect.contextWithEffect((context: Context.Context<ClerkClient>) => {
-            const client = Context.get(context, ClerkClient)
-            const parse = parserFor(encoded, client.scrub)
-            return send(context, client, span, clock, encoded, checked.right, decoded(parse), read)
-          })
-        })
-      )
-    )
-
-  const call = (params: P | undefined, options?: CallOptions) => run(params, options, decode, undefined)
-  const internals: Internals<P, A, E> = { run }
-  return Object.assign(call, { [Internals]: internals }) as Call<P, A, OperationError>
+export function make<P, PI, A, AI>(definition: Definition<P, PI, A, AI>) {
+  return call(define(definition))
 }

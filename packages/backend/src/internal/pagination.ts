@@ -18,11 +18,15 @@ import * as Fiber from "effect/Fiber"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as Either from "effect/Either"
 import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
-import { withCompiledDecode } from "./compiledDecoder.js"
+import type { OperationError } from "../Errors.js"
+import { readAhead } from "./attempt.js"
+import * as Decode from "./fastDecode.js"
 import { required } from "./fields.js"
-import { type DecodeLater, type PaginatedCall, decodeLater } from "./operation.js"
+import { type Operation, type Settle, run } from "./operation.js"
+import { fastDecoder } from "./responseDecoder.js"
 import type { Parsed } from "./response.js"
 
 /**
@@ -43,8 +47,18 @@ export interface Page<A> {
  */
 export const page = <A, I>(
   list: Schema.Schema<ReadonlyArray<A>, ReadonlyArray<I>>
-): Schema.Schema<Page<A>, PageWire<I>> =>
-  withCompiledDecode(Schema.Struct({ data: list, totalCount: required(Schema.Number, "total_count") }))
+): Schema.Schema<Page<A>, PageWire<I>> => {
+  // Found on first use: the list's decoder, like any response's (`responseDecoder.ts`).
+  let decodeData: ((input: unknown) => unknown) | undefined
+  return Decode.withFastDecode(
+    Schema.Struct({ data: list, totalCount: required(Schema.Number, "total_count") }),
+    (input) => {
+      if (!Decode.isRecord(input)) return Decode.reject()
+      decodeData ??= fastDecoder(list.ast) ?? Decode.reject
+      return { data: decodeData(input.data), totalCount: Decode.number(input.total_count) }
+    }
+  )
+}
 
 interface PageWire<I> {
   readonly data: ReadonlyArray<I>
@@ -56,17 +70,17 @@ export interface Paged {
   readonly offset?: number | null | undefined
 }
 
-export interface PageShape<Page, A> {
-  /** The items of a decoded page. */
-  readonly items: (page: Page) => ReadonlyArray<A>
-  /** The wire key of the items, for pages that are an object; a bare-array page is its items. */
-  readonly itemsKey?: string
-  /** The wire key of the total: lists that report it stop there instead of asking for an empty page. */
-  readonly totalCountKey?: string
+/**
+ * How a list's pages are walked, in the keys of its decoded page; the
+ * operation's definition says how each page is fetched.
+ */
+export interface PageShape<K extends string = never, T extends string = never> {
+  /** The key of the items in a page that is an object; a page that is an array is its items. */
+  readonly items?: K
+  /** The key of the total: lists that report it stop there instead of asking for an empty page. */
+  readonly total?: T
   /** The largest `limit` the operation accepts; the default page size. */
   readonly maxPageSize: number
-  /** Every page is asked for with `paginated: true`, so it reports the total and the walk stops there. */
-  readonly paginated?: true
   /**
    * The list takes `starting_after`, the id of the last item of the previous page;
    * `allowed` tells, from the caller's params, whether their ordering permits it.
@@ -74,6 +88,11 @@ export interface PageShape<Page, A> {
   readonly cursor?: {
     readonly allowed: (params: { readonly [key: string]: unknown }) => boolean
   }
+}
+
+/** Every page is asked for with `paginated: true`, so it reports the total and the walk stops there. */
+interface WalkShape extends PageShape<string, string> {
+  readonly paginated?: true
 }
 
 /** The per-call options (retry, timeout) apply to each page request. */
@@ -94,47 +113,72 @@ export type StreamParams<P> = Omit<NonNullable<P>, "limit" | "offset" | "paginat
  * The walk by `starting_after`: only in the `created_at` ordering (the default),
  * the one whose values are unique and never change, as the API requires.
  */
-export const createdAtCursor: NonNullable<PageShape<unknown, unknown>["cursor"]> = {
+export const createdAtCursor: NonNullable<PageShape["cursor"]> = {
   allowed: (params) => params.orderBy === undefined || /^[+-]?created_at$/.test(String(params.orderBy))
 }
 
-/** `P` may include `undefined`: lists whose params are all optional take `params?`. */
-export const stream = <P extends Paged | undefined, Page, A, E>(
-  list: (params: P, options?: CallOptions) => Effect.Effect<Page, E, ClerkClient>,
-  shape: PageShape<Page, A>
-): StreamCall<P, A, E> => walk(list, shape)
+/** The items of a page whose items sit under `K`. */
+type ItemOf<Page, K extends keyof Page> = Page[K] extends ReadonlyArray<infer A> ? A : never
+
+/**
+ * The stream of a list whose page is an array, or an object with its items under `shape.items`.
+ * `P` may include `undefined`: lists whose params are all optional take `params?`.
+ */
+export function stream<P extends Paged | undefined, A>(
+  operation: Operation<P, ReadonlyArray<A>>,
+  shape: PageShape
+): StreamCall<P, A, OperationError>
+export function stream<
+  P extends Paged | undefined,
+  Page,
+  K extends keyof Page & string,
+  T extends { [Key in keyof Page]: Page[Key] extends number ? Key : never }[keyof Page] & string = never
+>(
+  operation: Operation<P, Page>,
+  shape: PageShape<K, T> & { readonly items: K }
+): StreamCall<P, ItemOf<Page, K>, OperationError>
+export function stream<P extends Paged | undefined>(
+  operation: Operation<P, unknown>,
+  shape: PageShape<string, string>
+): StreamCall<P, unknown, OperationError> {
+  return walk(operation, shape)
+}
 
 /** The stream of a list that takes `paginated`: it asks for `{ data, total_count }` pages and stops at the total. */
-export const streamPaginated = <P extends Paged | undefined, A, E>(
-  list: PaginatedCall<P, ReadonlyArray<A>, Page<A>, E>,
+export const streamPaginated = <P extends Paged | undefined, A>(
+  operation: Operation<P, ReadonlyArray<A>, Page<A>>,
   shape: { readonly maxPageSize: number }
-): StreamCall<P, A, E> =>
-  walk<P, Page<A>, A, E>(list, {
-    items: (page) => page.data,
-    itemsKey: "data",
-    totalCountKey: "total_count",
-    maxPageSize: shape.maxPageSize,
-    paginated: true
-  })
+): StreamCall<P, A, OperationError> =>
+  walk<P, A>(operation, { ...shape, items: "data", total: "totalCount", paginated: true })
 
-const walk = <P extends Paged | undefined, Page, A, E>(
-  list: object,
-  shape: PageShape<Page, A>
-): StreamCall<P, A, E> => {
-  // The page ahead travels as the bytes of its answer and is decoded when the consumer reaches it.
-  const fetchPage: DecodeLater<P, Page, E> | undefined = decodeLater<P, Page, E>(list)
-  if (fetchPage === undefined) throw new Error("Pagination.stream takes an operation made by Operation.make")
-  /** The number of items, the total and the last item's id, read from the parsed page before it is decoded. */
-  const onWire = (json: unknown) => {
-    const page =
-      shape.itemsKey === undefined ? json : Predicate.isRecord(json) ? json[shape.itemsKey] : undefined
-    const total =
-      shape.totalCountKey !== undefined && Predicate.isRecord(json) ? json[shape.totalCountKey] : undefined
-    // A page that is not a list fails to decode: no next page is asked for.
-    const items: ReadonlyArray<unknown> = Array.isArray(page) ? page : []
-    const last = items[items.length - 1]
+/**
+ * A page fetched ahead of the consumer waits as the bytes of its answer, and is
+ * parsed and decoded when the consumer reaches it, so one decoded page is alive
+ * at a time (two doubled the GC time of streaming). A broken body is parsed at
+ * once: its failure decides whether the request is repeated.
+ */
+const decodeLater: Settle<unknown, Effect.Effect<Parsed<unknown, OperationError>, OperationError>> = (
+  parse,
+  answer
+) =>
+  answer.broken
+    ? Either.map(parse(answer), Effect.succeed)
+    : Either.right(Effect.suspend(() => parse(answer)))
+
+const walk = <P extends Paged | undefined, A>(
+  operation: Operation<P, unknown, unknown>,
+  shape: WalkShape
+): StreamCall<P, A, OperationError> => {
+  const fetchPage = (params: P, options: CallOptions) =>
+    run(operation, params, options, decodeLater, readAhead)
+  /** The items of a decoded page, its total, and the last item's id. */
+  const read = (page: unknown) => {
+    const record = (page ?? {}) as { readonly [key: string]: unknown }
+    const items = (shape.items === undefined ? page : record[shape.items]) as ReadonlyArray<A>
+    const total = shape.total === undefined ? undefined : record[shape.total]
+    const last: unknown = items[items.length - 1]
     return {
-      count: items.length,
+      items,
       total: typeof total === "number" ? total : undefined,
       lastId: Predicate.isRecord(last) && typeof last.id === "string" ? last.id : undefined
     }
@@ -164,22 +208,25 @@ const walk = <P extends Paged | undefined, Page, A, E>(
           Effect.forkIn(fetchPage(paramsAt(position), callOptions), scope)
         interface Ahead {
           readonly offset: number
-          readonly page: Fiber.RuntimeFiber<Effect.Effect<Parsed<Page, E>, E>, E>
+          readonly page: Fiber.RuntimeFiber<
+            Effect.Effect<Parsed<unknown, OperationError>, OperationError>,
+            OperationError
+          >
         }
         const take = ({ offset, page }: Ahead) =>
           Effect.gen(function* () {
             const parsed = yield* Effect.flatten(Fiber.join(page))
-            const { count, total, lastId } = onWire(parsed.json)
-            const seen = offset + count
-            // A cursor page whose last item has no id fails to decode below; no next page is asked for.
+            const { items, total, lastId } = read(yield* parsed.decode())
+            const seen = offset + items.length
             const done =
-              count < limit || (total !== undefined && seen >= total) || (byCursor && lastId === undefined)
-            // The next page travels while this one is decoded and consumed: one page ahead, never more.
+              items.length < limit ||
+              (total !== undefined && seen >= total) ||
+              (byCursor && lastId === undefined)
+            // The next page travels while this one is consumed: one page ahead, never more.
             const next = done
               ? undefined
               : { offset: seen, page: yield* request({ offset: seen, after: lastId }) }
-            const body = yield* parsed.decode()
-            return [Chunk.unsafeFromArray(shape.items(body)), next] as const
+            return [Chunk.unsafeFromArray(items), next] as const
           })
         /**
          * A channel holds the last chunk it emitted until it emits another. The
@@ -190,7 +237,7 @@ const walk = <P extends Paged | undefined, Page, A, E>(
          */
         const emit = (
           ahead: Ahead
-        ): Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown, ClerkClient> =>
+        ): Channel.Channel<Chunk.Chunk<A>, unknown, OperationError, unknown, void, unknown, ClerkClient> =>
           Channel.flatMap(Channel.fromEffect(take(ahead)), ([items, next]) =>
             next === undefined
               ? Channel.write(items)
@@ -203,5 +250,5 @@ const walk = <P extends Paged | undefined, Page, A, E>(
       })
     )
   }
-  return pages as StreamCall<P, A, E>
+  return pages as StreamCall<P, A, OperationError>
 }

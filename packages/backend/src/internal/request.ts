@@ -1,11 +1,17 @@
 /**
- * Turns an operation's encoded params (wire names, already validated) into an
- * `HttpClientRequest`: path segments percent-encoded, query arrays as repeated keys,
- * the remaining fields as a JSON body or multipart form.
+ * Encoding, the first step of a call: a call's params are checked against the
+ * operation's Schema and become an `HttpClientRequest`, with path segments
+ * percent-encoded, query arrays as repeated keys, the remaining fields as a JSON
+ * body or multipart form.
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { RequestValidationError } from "../Errors.js"
+import { toIssues } from "./issues.js"
 
 type Wire = { readonly [key: string]: unknown }
 
@@ -42,12 +48,22 @@ export interface Query {
   readonly encode: (wire: Wire) => ReadonlyArray<readonly [string, string]>
 }
 
+/** The name a field of params has on the wire: its key, or the one `Schema.fromKey` gave it. */
+const wireName = (key: string, field: Schema.Struct.Field): string =>
+  Schema.isPropertySignature(field) &&
+  field.ast._tag === "PropertySignatureTransformation" &&
+  typeof field.ast.from.fromKey === "string"
+    ? field.ast.from.fromKey
+    : key
+
 /**
- * Query params by wire name. Arrays travel as repeated keys, except those in
+ * The query params, from their fields in the params schema, which name them on
+ * the wire. Arrays travel as repeated keys, except those whose keys are in
  * `comma` (declared with `explode: false`), which travel as one comma-joined value.
  */
-export const query = (names: ReadonlyArray<string>, comma: ReadonlyArray<string> = []): Query => {
-  const commaNames: ReadonlySet<string> = new Set(comma)
+export const query = (fields: Schema.Struct.Fields, comma: ReadonlyArray<string> = []): Query => {
+  const names = Object.entries(fields).map(([key, field]) => wireName(key, field))
+  const commaNames: ReadonlySet<string> = new Set(comma.map((key) => wireName(key, fields[key]!)))
   return {
     names,
     encode: (wire) => {
@@ -66,6 +82,20 @@ export const query = (names: ReadonlyArray<string>, comma: ReadonlyArray<string>
     }
   }
 }
+
+/**
+ * The fields of an operation's params: its path and body fields, and its query
+ * fields, declared apart for `query`. A call rather than a spread, which a
+ * bundler must keep in case it runs a getter: an operation a program does not
+ * use must leave its fields behind.
+ */
+export const withQuery = <
+  const Fields extends Schema.Struct.Fields,
+  const Query extends Schema.Struct.Fields
+>(
+  fields: Fields,
+  query: Query
+): Fields & Query => ({ ...fields, ...query })
 
 const toFormData = (fields: Wire): FormData => {
   const form = new FormData()
@@ -119,10 +149,31 @@ export const jsonArray: Body = (request, wire) =>
   Effect.succeed(HttpClientRequest.bodyUnsafeJson(request, wire.body))
 
 /**
- * Everything that depends on the shape alone is worked out once per operation,
- * so a call only substitutes its values.
+ * The encoder of one operation: everything that depends on the shape alone is
+ * worked out once, so a call only checks and substitutes its values.
  */
-export const compile = (
+export const encoder = <P, PI>(
+  operationId: string,
+  shape: RequestShape,
+  params: Schema.Schema<P, PI>
+): ((
+  params: P | undefined
+) => Effect.Effect<HttpClientRequest.HttpClientRequest, RequestValidationError>) => {
+  // A key the operation does not know (a typo from JavaScript, a field of another
+  // operation) is refused rather than dropped: the caller meant it to be sent.
+  const encodeParams = ParseResult.encodeUnknownEither(params, { errors: "all", onExcessProperty: "error" })
+  const toRequest = compile(shape)
+  return (params) => {
+    const wire = encodeParams(params ?? {})
+    if (Either.isRight(wire)) return toRequest(wire.right as Wire)
+    const issues = toIssues(wire.left)
+    return Effect.fail(
+      new RequestValidationError({ operationId, field: issues[0]?.path.map(String).join(".") ?? "", issues })
+    )
+  }
+}
+
+const compile = (
   shape: RequestShape
 ): ((wire: Wire) => Effect.Effect<HttpClientRequest.HttpClientRequest>) => {
   const parts = pathParts(shape.path)

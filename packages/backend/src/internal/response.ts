@@ -1,9 +1,11 @@
 /**
- * Turns an `HttpClientResponse` into the operation's success value or one of the
- * errors DESIGN.md names. The body is read once, as text, so whatever Clerk sent
- * can be kept in the error when it is not what the spec promises.
+ * Matching the status, the third step of a call: an answer becomes the
+ * operation's parsed success or one of the errors DESIGN.md names, together with
+ * what the retry policy needs to know of it. The body is read once, so whatever
+ * Clerk sent can be kept in the error when it is not what the spec promises.
  */
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -29,7 +31,8 @@ import {
   SDKError,
   ValidationIssue
 } from "../Errors.js"
-import type { JsonParser } from "./compiledDecoder.js"
+import type { FailureKind } from "../RetryPolicy.js"
+import type { JsonParser } from "./responseDecoder.js"
 import { toIssues } from "./issues.js"
 import { parseJson } from "./json.js"
 import type { Scrub } from "./scrub.js"
@@ -47,8 +50,21 @@ const ClerkErrorBody = Schema.Struct({
 })
 const decodeClerkErrorBody = Schema.decodeUnknownOption(ClerkErrorBody)
 
+export interface Answer {
+  readonly response: HttpClientResponse.HttpClientResponse
+  /** The body as sent: text, or the bytes of a success read ahead (see `attempt.ts`); `textOf` reads either. */
+  readonly body: string | Uint8Array
+  /** The body broke off mid-stream (a reset after the answer started). */
+  readonly broken: boolean
+}
+
+const utf8 = new TextDecoder()
+
+export const textOf = (answer: Answer): string =>
+  typeof answer.body === "string" ? answer.body : utf8.decode(answer.body)
+
 /** `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
   if (value === undefined) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed)
@@ -98,10 +114,40 @@ const header = (response: HttpClientResponse.HttpClientResponse, name: string, s
   return value === undefined ? undefined : scrub.text(value)
 }
 
-export const failure = (
+/** 501 and 505 say the server will never do it; the others may pass. */
+const statusKind = (status: number): FailureKind | undefined =>
+  status === 429
+    ? "RateLimited"
+    : status === 408 || status === 500 || status === 502 || status === 503 || status === 504
+      ? "Unavailable"
+      : undefined
+
+/**
+ * A non-2xx answer: the error the call fails with, how far repeating it might
+ * help, and the delay its `Retry-After` asks for (429 or 503).
+ */
+export interface Rejection {
+  readonly error: ClerkErrors | SDKError
+  readonly kind: FailureKind | undefined
+  readonly retryAfter: Duration.Duration | undefined
+}
+
+export const rejection = (answer: Answer, now: number, scrub: Scrub): Rejection => {
+  const { response } = answer
+  const status = response.status
+  const seconds =
+    status === 429 || status === 503 ? parseRetryAfter(response.headers["retry-after"], now) : undefined
+  return {
+    error: failure(response, textOf(answer), seconds, scrub),
+    kind: statusKind(status),
+    retryAfter: seconds === undefined ? undefined : Duration.seconds(seconds)
+  }
+}
+
+const failure = (
   response: HttpClientResponse.HttpClientResponse,
   answered: string,
-  now: number,
+  retryAfter: number | undefined,
   scrub: Scrub
 ): ClerkErrors | SDKError => {
   const status = response.status
@@ -122,15 +168,11 @@ export const failure = (
     clerkTraceId: body.value.clerkTraceId ?? header(response, "x-clerk-trace-id", scrub)
   }
   // Only a 429 carries `Retry-After`.
-  return tagged(
-    status,
-    status === 429 ? { ...fields, retryAfter: parseRetryAfter(response.headers["retry-after"], now) } : fields
-  )
+  return tagged(status, status === 429 ? { ...fields, retryAfter } : fields)
 }
 
-/** A 2xx body parsed as JSON, with what decodes it into the call's value. */
+/** A 2xx body parsed as JSON: what decodes it into the call's value. */
 export interface Parsed<A, E> {
-  readonly json: unknown
   /** Once only (see `ParsedJson`). */
   readonly decode: () => Either.Either<A, E>
 }
@@ -154,7 +196,6 @@ export const parsed = <A>(
       })
     )
   return Either.right({
-    json: result.json,
     decode: () => {
       const decoded = result.decode()
       return decoded._tag === "Decoded"

@@ -1,6 +1,6 @@
 import { Cause, Effect, Either } from "effect"
 import type { Params } from "./context.js"
-import { handlers } from "./handlers.js"
+import { handlers } from "./generated/handlers.js"
 import { decodeParams, wireOf } from "./decode.js"
 import {
   authorizationHeaderInvalid,
@@ -13,12 +13,12 @@ import {
 } from "./errors.js"
 import { eventsOf } from "./events.js"
 import { traceId } from "./ids.js"
-import { type GenericRequest, generic } from "./generic.js"
+import { type GenericRequest, generic, isMachineSecretKey } from "./generic.js"
 import type { SigningKeys } from "./keys.js"
 import type { Limiter } from "./rateLimit.js"
 import { matchRoute } from "./router.js"
 import type { Webhooks } from "./webhooks.js"
-import { type OperationId, params } from "./operations.js"
+import { type OperationId, params } from "./generated/operations.js"
 import type { OperationSpec } from "./shape.js"
 import type { Store } from "./store.js"
 
@@ -67,15 +67,22 @@ const rateLimited = (
         retryAfter === undefined ? Effect.void : Effect.fail(tooManyRequests(retryAfter))
       )
 
+const bearerOf = (authorization: string | undefined): string | undefined =>
+  /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
+
+/** Operations on M2M tokens, which a machine calls with its own secret key as well as the instance's. */
+const machineOperations = new Set(["getM2MTokens", "createM2MToken", "revokeM2MToken", "verifyM2MToken"])
+
 const authenticate = (
   state: EmulatorState,
-  authorization: string | undefined
+  operationId: string,
+  token: string | undefined
 ): Effect.Effect<void, ClerkApiError> => {
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
   if (token === undefined) return Effect.fail(authorizationHeaderInvalid())
-  return state.secretKey !== undefined && token !== state.secretKey
-    ? Effect.fail(secretKeyInvalid())
-    : Effect.void
+  if (state.secretKey === undefined || token === state.secretKey) return Effect.void
+  return machineOperations.has(operationId) && isMachineSecretKey(state.store, token)
+    ? Effect.void
+    : Effect.fail(secretKeyInvalid())
 }
 
 const decoder = new TextDecoder()
@@ -136,8 +143,7 @@ const isOperationId = (id: string): id is OperationId => Object.hasOwn(params, i
 const dispatch = <Id extends OperationId>(
   id: Id,
   op: OperationSpec,
-  request: GenericRequest,
-  keys: SigningKeys
+  request: GenericRequest
 ): Effect.Effect<unknown, ClerkApiError> => {
   const decoded = decodeParams(op, params[id], request.wire)
   if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
@@ -147,7 +153,7 @@ const dispatch = <Id extends OperationId>(
   // Decoded by `params[id]`, the schema whose type `Params<Id>` is.
   return handler(decoded.right as Params<Id>, {
     store: request.store,
-    keys,
+    keys: request.keys,
     generic: Effect.suspend(() => answerGenerically(request))
   })
 }
@@ -164,19 +170,23 @@ const route = (
     const match = matchRoute(method, stripBasePath(request.url.pathname))
     if (match === undefined) return yield* notFound(`${method} ${request.url.pathname}`)
     const { operationId } = match.route
-    if (!publicOperations.has(operationId)) yield* authenticate(state, request.authorization)
+    const bearer = bearerOf(request.authorization)
+    if (!publicOperations.has(operationId)) yield* authenticate(state, operationId, bearer)
     if (!isOperationId(operationId)) return yield* notFound(`${method} ${request.url.pathname}`)
     yield* rateLimited(state.limiter, operationId)
     const op = match.route.spec
     const query = request.url.searchParams
     const body = yield* parseBody(request)
     const wire = yield* wireOf(op, match.params, query, body)
-    const answer = yield* dispatch(
-      operationId,
-      op,
-      { store: state.store, path: match.params, query, wire, body },
-      state.keys
-    ).pipe(
+    const answer = yield* dispatch(operationId, op, {
+      store: state.store,
+      keys: state.keys,
+      path: match.params,
+      query,
+      wire,
+      body,
+      bearer
+    }).pipe(
       // A handler's store changes happen in one step: no other request runs in between.
       Effect.withMaxOpsBeforeYield(Number.POSITIVE_INFINITY)
     )

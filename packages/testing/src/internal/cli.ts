@@ -1,5 +1,5 @@
 import { Command, Options } from "@effect/cli"
-import { Console, type Duration, Effect, Option } from "effect"
+import { Console, Duration, Effect, Option } from "effect"
 import { ClerkEmulator, layerWith, serve } from "../ClerkEmulator.js"
 
 const port = Options.integer("port").pipe(
@@ -20,9 +20,11 @@ const rateLimit = Options.integer("rate-limit").pipe(
   ),
   Options.optional
 )
+// Only parsed here: whether the window is usable is the emulator's rule (InvalidOptionsError).
 const rateWindow = Options.text("rate-window").pipe(
+  Options.filterMap(Duration.decodeUnknown, "--rate-window must be a duration such as '10 seconds'"),
   Options.withDescription("The window of --rate-limit, e.g. '10 seconds'."),
-  Options.withDefault("10 seconds")
+  Options.withDefault(Duration.seconds(10))
 )
 
 const stateFile = Options.file("state-file").pipe(
@@ -66,7 +68,7 @@ const serveCommand = Command.make(
           rateLimit: Option.getOrUndefined(
             Option.map(options.rateLimit, (limit) => ({
               limit,
-              window: options.rateWindow as Duration.DurationInput
+              window: options.rateWindow
             }))
           )
         })

@@ -75,7 +75,8 @@ export const makeHttpClient = (
       Effect.map((response) =>
         HttpClientResponse.fromWeb(
           request,
-          new Response(request.method === "HEAD" ? null : response.body, {
+          // A 204 answer may carry no body at all: `Response` refuses even an empty one.
+          new Response(request.method === "HEAD" || response.status === 204 ? null : response.body, {
             status: response.status,
             headers: response.headers
           })

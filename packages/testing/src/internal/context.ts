@@ -1,7 +1,7 @@
 import type { Effect, Schema } from "effect"
 import type { ClerkApiError } from "./errors.js"
 import type { SigningKeys } from "./keys.js"
-import type { OperationId, params } from "./operations.js"
+import type { OperationId, params } from "./generated/operations.js"
 import type { Store } from "./store.js"
 
 /** What every handler works on besides its params. */

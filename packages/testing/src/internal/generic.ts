@@ -6,10 +6,15 @@
  * spec's shape of the answer. So every such resource is stateful: what a create
  * stores, a get answers, an update changes and a delete removes.
  */
+import { createHash } from "node:crypto"
 import { Effect } from "effect"
+import { clientRecord } from "./resources/clients.js"
+import type { Wire } from "./decode.js"
 import { apiError, type ClerkApiError, notFound } from "./errors.js"
+import type { SigningKeys } from "./keys.js"
 import { makeId, randomBase62 } from "./ids.js"
-import { operations } from "./operations.js"
+import { instanceIdOf } from "./instance.js"
+import { operations } from "./generated/operations.js"
 import {
   deref,
   fill,
@@ -31,7 +36,6 @@ import {
   userJson
 } from "./serialize.js"
 import type { Store } from "./store.js"
-import type { Wire } from "./decode.js"
 
 const segmentsOf = (path: string): ReadonlyArray<string> => path.split("/").slice(1)
 const isParam = (segment: string | undefined): boolean => segment?.startsWith("{") ?? false
@@ -55,16 +59,21 @@ const collections: ReadonlySet<string> = new Set(
 function listKind(response: Shape): "array" | "data" | undefined {
   const shape = deref(response)
   if (shape.type === "array") return "array"
-  const data = shape.properties?.data
-  return data !== undefined && deref(data).type === "array" && shape.properties?.total_count !== undefined
-    ? "data"
-    : undefined
+  return itemsKey(shape) === undefined ? undefined : "data"
+}
+
+/** The key of a paged answer's items: `data` beside `total_count`, or a named list (`m2m_tokens`). */
+function itemsKey(shape: Shape): string | undefined {
+  const properties = shape.properties ?? {}
+  if (properties.total_count === undefined) return undefined
+  return Object.keys(properties).find((key) => deref(properties[key] ?? {}).type === "array")
 }
 
 /** Clerk's id prefixes for the objects the generic store creates; others get the object's initials. */
 const prefixes: Record<string, string> = {
   actor_token: "act",
   api_key: "ak",
+  commerce_subscription: "csub",
   domain: "dmn",
   m2m_token: "mt",
   machine: "mch",
@@ -77,16 +86,151 @@ const prefixes: Record<string, string> = {
 }
 
 /** Prefixes of secrets by object, as the auth package tells machine tokens apart by them. */
-const secretPrefixes: Record<string, string> = { api_key: "ak_", m2m_token: "mt_", machine: "ak_" }
+const secretPrefixes: Record<string, string> = {
+  api_key: "ak_",
+  m2m_token: "mt_",
+  machine_to_machine_token: "mt_",
+  machine: "ak_"
+}
 
 const secretKeys = ["secret", "token", "client_secret", "secret_key"]
+
+/** Stable per agent name within the instance, as Clerk's `agent_id` is. */
+const agentIdOf = (name: unknown): string =>
+  `agt_${createHash("sha256").update(String(name)).digest("base64url").slice(0, 27)}`
+
+/**
+ * Fields an object gets when it is created, beside its id and secrets: a
+ * subscription's payer; an OAuth application's public client id; an agent task's agent, its deprecated
+ * `task_id` alias and the Frontend API URL that signs the agent in.
+ */
+const minted: Record<string, (request: GenericRequest, fields: JsonRecord, id: string) => JsonRecord> = {
+  commerce_subscription: () => ({ payer_id: makeId("cpayer") }),
+  oauth_application: () => ({ client_id: randomBase62(16) }),
+  agent_task: (request, fields, id) => ({
+    agent_id: agentIdOf(fields.agent_name),
+    task_id: id,
+    url: `${request.keys.issuer}/v1/agents/tasks/${id}/accept?token=${randomBase62(32)}`
+  })
+}
+
+const machinesPath = "/machines"
+const scopesPath = (machineId: string) => `${machinesPath}/${encodeURIComponent(machineId)}/scopes`
+
+/**
+ * A machine created with `scoped_machines` gets a scope to each, as
+ * `POST /machines/{id}/scopes` would make it; an id that names no machine is refused.
+ */
+const addScopes = (
+  store: Store,
+  machineId: string,
+  targets: unknown,
+  now: number
+): Effect.Effect<void, ClerkApiError> => {
+  if (!Array.isArray(targets)) return Effect.void
+  const machines = collection(store, machinesPath)
+  const missing = targets.filter((target) => typeof target !== "string" || !machines.has(target))
+  if (missing.length > 0)
+    return Effect.fail(
+      apiError(
+        422,
+        "form_param_value_invalid",
+        "is invalid",
+        `${missing.map(String).join(", ")} ${missing.length === 1 ? "is" : "are"} not a machine of this instance.`,
+        { param_name: "scoped_machines" }
+      )
+    )
+  const scopes = collection(store, scopesPath(machineId))
+  for (const target of targets as ReadonlyArray<string>)
+    scopes.set(target, {
+      object: "machine_scope",
+      id: target,
+      from_machine_id: machineId,
+      to_machine_id: target,
+      other_machine_id: target,
+      created_at: now,
+      updated_at: now
+    })
+  return Effect.void
+}
+
+/** Whether `token` is the secret key of one of the instance's machines. */
+export const isMachineSecretKey = (store: Store, token: string): boolean =>
+  [...collection(store, machinesPath).values()].some((machine) => machine.secret_key === token)
+
+/** A machine answers the machines its scopes reach as they are now, without their own scopes or secret. */
+const withScopedMachines = (store: Store, machine: JsonRecord): JsonRecord => {
+  const machines = collection(store, machinesPath)
+  const reached = [...collection(store, scopesPath(String(machine.id))).values()].flatMap((scope) => {
+    const target = machines.get(String(scope.to_machine_id))
+    if (target === undefined) return []
+    const { scoped_machines: _, secret_key: __, ...summary } = target
+    return [summary]
+  })
+  return { ...machine, scoped_machines: reached }
+}
+
+/**
+ * An organization domain's verifications follow its `verified` flag (true unless
+ * the create says otherwise), as set through the API rather than proven.
+ */
+const withDomainVerification = (_store: Store, domain: JsonRecord): JsonRecord => {
+  const verified = domain.verified !== false
+  const verification = {
+    status: verified ? "verified" : "unverified",
+    strategy: "admin",
+    attempts: null,
+    expire_at: null,
+    verified_at: null
+  }
+  const ownership = { ...verification, verified_at: verified ? domain.updated_at : null }
+  return {
+    ...domain,
+    verification,
+    affiliation_verification: verification,
+    ownership_verification: ownership
+  }
+}
+
+/** A domain added through the API is served by a Frontend API on its `clerk.` subdomain. */
+const withFrontendApi = (_store: Store, domain: JsonRecord): JsonRecord =>
+  typeof domain.frontend_api_url === "string" && domain.frontend_api_url !== ""
+    ? domain
+    : { ...domain, frontend_api_url: `https://clerk.${String(domain.name)}` }
+
+/** Objects whose answer is derived from the store beyond their own record. */
+const views: Record<string, (store: Store, record: JsonRecord) => JsonRecord> = {
+  domain: withFrontendApi,
+  machine: withScopedMachines,
+  organization_domain: withDomainVerification
+}
+
+const present = (store: Store, item: unknown): unknown => {
+  // A deleted object answers its id alone.
+  const view =
+    isRecord(item) && typeof item.object === "string" && item.deleted !== true
+      ? views[item.object]
+      : undefined
+  return view === undefined || !isRecord(item) ? item : view(store, item)
+}
+
+/** An answer (one object, or the items of a list) with its objects' views applied. */
+const presentAnswer = (store: Store, answer: unknown): unknown => {
+  if (isRecord(answer) && Array.isArray(answer.data))
+    return { ...answer, data: answer.data.map((item) => present(store, item)) }
+  return Array.isArray(answer) ? answer.map((item) => present(store, item)) : present(store, answer)
+}
 
 const objectOf = (response: Shape | undefined): string | undefined => {
   if (response === undefined) return undefined
   const shape = deref(response)
   const kind = listKind(response)
   const item =
-    kind === "array" ? shape.items : kind === "data" ? deref(shape.properties?.data ?? {}).items : response
+    kind === "array"
+      ? shape.items
+      : kind === "data"
+        ? deref(shape.properties?.[itemsKey(shape) ?? ""] ?? {}).items
+        : response
   const value = item && propertiesOf(item).object?.enum?.[0]
   return typeof value === "string" ? value : undefined
 }
@@ -132,24 +276,6 @@ const ownRecord = (store: Store, id: string): JsonRecord | undefined => {
   const organizationInvitation = store.organizationInvitations.get(id)
   if (organizationInvitation) return organizationInvitationJson(store, organizationInvitation)
   return clientRecord(store, id)
-}
-
-/** A client is a read model of the sessions it holds. */
-const clientRecord = (store: Store, id: string): JsonRecord | undefined => {
-  const sessions = [...store.sessions.values()].filter((session) => session.clientId === id)
-  const latest = sessions[sessions.length - 1]
-  if (latest === undefined) return undefined
-  return {
-    object: "client",
-    id,
-    session_ids: sessions.map((session) => session.id),
-    sessions: sessions.map(sessionJson),
-    sign_in_id: null,
-    sign_up_id: null,
-    last_active_session_id: latest.id,
-    created_at: sessions[0]?.createdAt,
-    updated_at: latest.updatedAt
-  }
 }
 
 /** Items are addressed by id, or by the key, slug or name some resources also answer to. */
@@ -215,13 +341,38 @@ const create = (request: GenericRequest, op: OperationSpec, fields: JsonRecord, 
     if (properties[key] !== undefined)
       secrets[key] = `${(object && secretPrefixes[object]) ?? ""}${randomBase62(32)}`
   }
+
   const idPattern = properties.id && deref(properties.id).pattern
+  const id = typeof idPattern === "string" ? patterned(idPattern) : newId(object)
+  // Tokens and keys created with a lifetime expire at creation plus that many seconds.
+  const ttl = fields.seconds_until_expiration
+  // An M2M token belongs to the machine whose secret key created it.
+  const machine =
+    object === "machine_to_machine_token"
+      ? [...collection(request.store, machinesPath).values()].find(
+          (item) => item.secret_key === request.bearer
+        )
+      : undefined
   const record: JsonRecord = {
     ...secrets,
     ...pathFields(request.path),
+    ...(machine === undefined ? {} : { subject: machine.id }),
+    // A machine scope goes from the machine in its path and is named by the one it reaches.
+    ...(object === "machine_scope"
+      ? { from_machine_id: request.path.machine_id, other_machine_id: fields.to_machine_id }
+      : {}),
     ...fields,
+    ...(typeof ttl === "number" && properties.expiration !== undefined
+      ? { expiration: now + ttl * 1000 }
+      : {}),
     ...(object === undefined ? {} : { object }),
-    id: typeof idPattern === "string" ? patterned(idPattern) : newId(object),
+    id,
+    // An object named by `<object>_id` rather than `id` (an agent task's agent_task_id) is found by it.
+    ...(object !== undefined && properties.id === undefined && properties[`${object}_id`] !== undefined
+      ? { [`${object}_id`]: id }
+      : {}),
+    ...(properties.instance_id === undefined ? {} : { instance_id: instanceIdOf(request.store) }),
+    ...(object === undefined ? {} : minted[object]?.(request, fields, id)),
     created_at: now,
     updated_at: now
   }
@@ -243,14 +394,22 @@ const filterBy = (
   items: ReadonlyArray<JsonRecord>
 ): ReadonlyArray<JsonRecord> => {
   const fields = propertiesOf(itemShape)
+  // A field the answer does not show but the store keeps (an organization domain's `verified`) filters too.
   const filters = [...new Set(query.keys())]
-    .filter((key) => !pagingKeys.has(key) && fields[key] !== undefined)
+    .filter((key) => !pagingKeys.has(key) && (fields[key] !== undefined || items.some((item) => key in item)))
     .map((key) => [key, idFilter(query.getAll(key).flatMap((v) => v.split(",")))] as const)
-  return items.filter((item) =>
-    filters.every(([key, filter]) => {
-      const value = item[key]
-      return passesIdFilter(filter, [value === undefined || value === null ? null : String(value)])
-    })
+  // `query` searches the items' text fields where no field of that name exists.
+  const search = fields.query === undefined ? query.get("query")?.toLowerCase() : undefined
+  return items.filter(
+    (item) =>
+      (search === undefined ||
+        Object.values(item).some(
+          (value) => typeof value === "string" && value.toLowerCase().includes(search)
+        )) &&
+      filters.every(([key, filter]) => {
+        const value = item[key]
+        return passesIdFilter(filter, [value === undefined || value === null ? null : String(value)])
+      })
   )
 }
 
@@ -271,13 +430,14 @@ const listPage = (
   const offset = wireNumber(wire, "offset", 0)
   const kind = op.response === undefined ? undefined : listKind(op.response)
   const shape = op.response === undefined ? {} : deref(op.response)
-  const itemShape = (kind === "data" ? deref(shape.properties?.data ?? {}).items : shape.items) ?? {}
+  const key = itemsKey(shape) ?? "data"
+  const itemShape = (kind === "data" ? deref(shape.properties?.[key] ?? {}).items : shape.items) ?? {}
   const sorted = [...filterBy(query, itemShape, items)].sort(
     (a, b) => Number(b.created_at ?? 0) - Number(a.created_at ?? 0)
   )
   const page = sorted.slice(offset, offset + limit)
   const data = page.map((item) => fill(itemShape, item, now))
-  return kind === "data" || wire.paginated === true ? { data, total_count: sorted.length } : data
+  return kind === "data" || wire.paginated === true ? { [key]: data, total_count: sorted.length } : data
 }
 
 /** What an action verb does to its item, beside storing the body's fields. */
@@ -325,6 +485,52 @@ const verify = (
     : Effect.succeed(answer(op, found, now))
 }
 
+/** An OAuth application revokes an access token it issued: the token stops verifying. */
+const revokeIssued = (store: Store, token: unknown, now: number): Effect.Effect<undefined, ClerkApiError> => {
+  const tokens = collection(store, "/oauth_applications/access_tokens")
+  const found = [...tokens.values()].find((record) => secretKeys.some((key) => record[key] === token))
+  if (found === undefined) return Effect.fail(notFound("token"))
+  tokens.set(String(found.id), { ...found, revoked: true, updated_at: now })
+  return Effect.succeed(undefined)
+}
+
+/** A role set names its roles by key; it answers them as items of the instance's roles. */
+const roleSetFields = (store: Store, fields: JsonRecord): Effect.Effect<JsonRecord, ClerkApiError> => {
+  const item = (param: string, key: unknown): Effect.Effect<JsonRecord, ClerkApiError> => {
+    const role = typeof key === "string" ? store.findRole(key) : undefined
+    if (role === undefined)
+      return Effect.fail(
+        apiError(422, "form_param_value_invalid", "is invalid", `${String(key)} is not a role.`, {
+          param_name: param
+        })
+      )
+    const { id, key: roleKey, name, description, createdAt, updatedAt } = role
+    return Effect.succeed({
+      object: "role_set_item",
+      id,
+      key: roleKey,
+      name,
+      description,
+      created_at: createdAt,
+      updated_at: updatedAt
+    })
+  }
+  const { roles, default_role_key: defaultKey, creator_role_key: creatorKey } = fields
+  return Effect.all({
+    roles: Array.isArray(roles)
+      ? Effect.forEach(roles, (key) => item("roles", key))
+      : Effect.succeed(undefined),
+    default_role: defaultKey === undefined ? Effect.succeed(undefined) : item("default_role_key", defaultKey),
+    creator_role: creatorKey === undefined ? Effect.succeed(undefined) : item("creator_role_key", creatorKey)
+  }).pipe(
+    Effect.map((items) => {
+      const named: JsonRecord = { ...fields }
+      for (const [key, value] of Object.entries(items)) if (value !== undefined) named[key] = value
+      return named
+    })
+  )
+}
+
 /** Stores a record in the collection at `path` (`/machines`), as a create through the API would. */
 export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord => {
   const now = store.now()
@@ -334,101 +540,161 @@ export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord
 }
 
 /**
+ * What a singleton takes from the item that owns it (a machine's secret key for
+ * `GET /machines/{id}/secret_key`): everything, but an owner of another kind
+ * keeps its identity (its id is not a subscription's id).
+ */
+const ownerFields = (owner: JsonRecord | undefined, object: string | undefined): JsonRecord => {
+  if (owner === undefined || owner.object === object) return owner ?? {}
+  const { id: _id, object: _object, created_at: _created, updated_at: _updated, ...fields } = owner
+  return fields
+}
+
+/** A singleton answered for the first time: its own id, the instance's id, what its kind mints. */
+const newSingleton = (request: GenericRequest, op: OperationSpec, now: number): JsonRecord => {
+  const properties = op.response === undefined ? {} : propertiesOf(op.response)
+  const object = objectOf(op.response)
+  const id = newId(object)
+  return {
+    ...pathFields(request.path),
+    ...(properties.id === undefined ? {} : { id }),
+    ...(properties.instance_id === undefined ? {} : { instance_id: instanceIdOf(request.store) }),
+    ...(object === undefined ? {} : minted[object]?.(request, {}, id)),
+    created_at: now
+  }
+}
+
+/**
  * A request as the generic store reads it: the wire form, which the operation's
  * params schema has accepted. The store keeps what it is sent in that form, to
  * answer it back in the spec's shape.
  */
 export interface GenericRequest {
   readonly store: Store
+  readonly keys: SigningKeys
   readonly path: Record<string, string>
   readonly query: URLSearchParams
   /** Path, query and body params by wire name, query values as their types. */
   readonly wire: Wire
   readonly body: unknown
+  /** The request's bearer token: an M2M token is created by the machine whose secret key sent it. */
+  readonly bearer: string | undefined
 }
 
 /** Answers an operation from the generic store, as its path and method say. */
 export const generic =
   (op: OperationSpec) =>
   (request: GenericRequest): Effect.Effect<unknown, ClerkApiError> =>
-    Effect.suspend(() => {
-      const { store, path: params } = request
-      const now = store.now()
-      const segments = segmentsOf(op.path)
-      const last = segments[segments.length - 1] ?? ""
-      const path = concrete(op.path, params)
-      const fields = bodyFields(request.body)
+    Effect.map(
+      Effect.suspend(() => answerFromStore(op, request)),
+      (answered) => presentAnswer(request.store, answered)
+    )
 
-      // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
-      if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
-        return Effect.succeed(listPage(op, request, [...collection(store, path).values()], now))
+const answerFromStore = (op: OperationSpec, request: GenericRequest): Effect.Effect<unknown, ClerkApiError> =>
+  Effect.gen(function* () {
+    const { store, path: params } = request
+    const now = store.now()
+    const segments = segmentsOf(op.path)
+    const last = segments[segments.length - 1] ?? ""
+    const path = concrete(op.path, params)
+    const fields =
+      objectOf(op.response) === "role_set"
+        ? yield* roleSetFields(store, bodyFields(request.body))
+        : bodyFields(request.body)
 
-      if (isParam(last)) {
-        const items = collection(store, parentOf(path))
-        const id = params[nameOf(last)] ?? ""
-        const found = findIn(items, id, nameOf(last)) ?? ownRecord(store, id)
-        if (op.method === "PUT" || (op.method === "POST" && found === undefined)) {
-          // The path names the item (`/templates/email/{slug}`): it keeps that name.
-          const record = found ?? create(request, op, { ...fields, [nameOf(last)]: id }, now)
-          const stored: JsonRecord = { ...record, ...fields, updated_at: now }
-          items.set(String(stored.id), stored)
-          return Effect.succeed(answer(op, stored, now))
-        }
-        if (found === undefined) return Effect.fail(notFound(nameOf(last)))
-        if (op.method === "DELETE") {
-          items.delete(String(found.id))
-          return Effect.succeed(answer(op, { object: found.object, id: found.id, deleted: true }, now))
-        }
-        if (op.method === "GET") return Effect.succeed(answer(op, found, now))
-        const updated = { ...found, ...fields, updated_at: now }
-        if (items.has(String(found.id))) items.set(String(found.id), updated)
-        return Effect.succeed(answer(op, updated, now))
+    // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
+    if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
+      return listPage(op, request, [...collection(store, path).values()], now)
+
+    if (isParam(last)) {
+      const items = collection(store, parentOf(path))
+      const id = params[nameOf(last)] ?? ""
+      const found = findIn(items, id, nameOf(last)) ?? ownRecord(store, id)
+      if (op.method === "PUT" || (op.method === "POST" && found === undefined)) {
+        // The path names the item (`/templates/email/{slug}`): it keeps that name.
+        const record = found ?? create(request, op, { ...fields, [nameOf(last)]: id }, now)
+        const stored: JsonRecord = { ...record, ...fields, updated_at: now }
+        items.set(String(stored.id), stored)
+        return answer(op, stored, now)
       }
-
-      if (collections.has(op.path)) {
-        if (op.method === "POST") {
-          const record = create(request, op, fields, now)
-          collection(store, path).set(String(record.id), record)
-          return Effect.succeed(answer(op, record, now))
-        }
+      if (found === undefined) return yield* notFound(nameOf(last))
+      // Canceling a subscription item keeps it: canceled at the period's end, or ended now with end_now.
+      if (op.method === "DELETE" && found.object === "commerce_subscription_item") {
+        const canceled =
+          request.wire.end_now === true
+            ? { ...found, status: "ended", ended_at: now, canceled_at: now, updated_at: now }
+            : { ...found, status: "canceled", canceled_at: now, updated_at: now }
+        items.set(String(found.id), canceled)
+        return answer(op, canceled, now)
       }
-
-      const bulk = request.body
-      if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(bulk)) {
-        const items = collection(store, parentOf(path))
-        return Effect.succeed(
-          bulk.map((body) => {
-            const record = create(request, op, bodyFields(body), now)
-            items.set(String(record.id), record)
-            return fill(deref(op.response ?? {}).items ?? {}, record, now)
-          })
-        )
+      if (op.method === "DELETE") {
+        items.delete(String(found.id))
+        return answer(op, { object: found.object, id: found.id, deleted: true }, now)
       }
+      if (op.method === "GET") return answer(op, found, now)
+      const updated = { ...found, ...fields, updated_at: now }
+      if (items.has(String(found.id))) items.set(String(found.id), updated)
+      return answer(op, updated, now)
+    }
 
-      if (last === "verify" && machineTokens.has(parentOf(op.path))) return verify(request, op, now)
+    if (collections.has(op.path) && op.method === "POST") {
+      const record = create(request, op, fields, now)
+      if (record.object === "machine") yield* addScopes(store, String(record.id), fields.scoped_machines, now)
+      collection(store, path).set(String(record.id), record)
+      return answer(op, record, now)
+    }
 
-      // An action on an item, or a singleton that belongs to one (`/users/{user_id}/billing/subscription`):
-      // the owner is the nearest item up the path.
-      let ownerDepth = segments.length - 1
-      while (ownerDepth > 0 && !isParam(segments[ownerDepth - 1])) ownerDepth--
-      const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
-      const ownerPath = concrete(ownerTemplate, params)
-      const owned =
-        ownerDepth > 0 ? findItem(store, ownerPath, ownerTemplate, params) : Effect.succeed(undefined)
-      return Effect.map(owned, (owner) => {
-        if (owner !== undefined && op.method === "POST") {
-          const items = collection(store, parentOf(ownerPath))
-          const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
-          if (items.has(String(owner.id))) items.set(String(owner.id), updated)
-          return answer(op, updated, now)
-        }
-        const singleton = store.singletons.get(path) ?? { ...pathFields(params) }
-        if (op.method === "DELETE") {
-          store.singletons.delete(path)
-          return answer(op, { ...singleton, deleted: true }, now)
-        }
-        const merged = { ...(owner ?? {}), ...singleton, ...fields, updated_at: now }
-        if (op.method !== "GET") store.singletons.set(path, { ...singleton, ...fields, updated_at: now })
-        return answer(op, merged, now)
+    const bulk = request.body
+    if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(bulk)) {
+      const items = collection(store, parentOf(path))
+      return bulk.map((body) => {
+        // Stored filled out, as a single create stores it: defaults such as a status are there to filter by.
+        const record = create(request, op, bodyFields(body), now)
+        const filled = fill(deref(op.response ?? {}).items ?? {}, record, now)
+        items.set(String(record.id), isRecord(filled) ? { ...record, ...filled } : record)
+        return filled
       })
-    })
+    }
+
+    if (last === "verify" && machineTokens.has(parentOf(op.path))) return yield* verify(request, op, now)
+
+    // An action on an item, or a singleton that belongs to one (`/users/{user_id}/billing/subscription`):
+    // the owner is the nearest item up the path.
+    let ownerDepth = segments.length - 1
+    while (ownerDepth > 0 && !isParam(segments[ownerDepth - 1])) ownerDepth--
+    const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
+    const ownerPath = concrete(ownerTemplate, params)
+    const owner = ownerDepth > 0 ? yield* findItem(store, ownerPath, ownerTemplate, params) : undefined
+    if (owner !== undefined && op.method === "POST" && last === "revoke_token")
+      return yield* revokeIssued(store, fields.token, now)
+    if (owner !== undefined && op.method === "POST") {
+      if (last === "revoke" && owner.object === "actor_token" && owner.status !== "pending")
+        return yield* apiError(
+          400,
+          "actor_token_cannot_be_revoked",
+          "cannot revoke",
+          `Actor token cannot be revoked because its status is ${String(owner.status)}. Only pending tokens can be revoked.`
+        )
+      const items = collection(store, parentOf(ownerPath))
+      const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
+      if (items.has(String(owner.id))) items.set(String(owner.id), updated)
+      return answer(op, updated, now)
+    }
+    // A POST that mints a secret outside any collection mints a new one each time.
+    if (owner === undefined && op.method === "POST" && op.response !== undefined) {
+      const properties = propertiesOf(op.response)
+      if (secretKeys.some((key) => properties[key] !== undefined))
+        return answer(op, create(request, op, fields, now), now)
+    }
+    const existing = store.singletons.get(path)
+    const singleton = existing ?? newSingleton(request, op, now)
+    // First read of a singleton (a user's billing subscription): kept, so its id stays the same.
+    if (existing === undefined && op.method === "GET") store.singletons.set(path, singleton)
+    if (op.method === "DELETE") {
+      store.singletons.delete(path)
+      return answer(op, { ...singleton, deleted: true }, now)
+    }
+    const merged = { ...ownerFields(owner, objectOf(op.response)), ...singleton, ...fields, updated_at: now }
+    if (op.method !== "GET") store.singletons.set(path, { ...singleton, ...fields, updated_at: now })
+    return answer(op, merged, now)
+  })

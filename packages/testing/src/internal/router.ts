@@ -1,4 +1,4 @@
-import { operations } from "./operations.js"
+import { operations } from "./generated/operations.js"
 import type { OperationSpec } from "./shape.js"
 
 export interface Route {

@@ -233,14 +233,15 @@ export const sessionJson = (s: SessionRecord): Wire => ({
   id: s.id,
   user_id: s.userId,
   client_id: s.clientId,
-  actor: null,
+  actor: s.actor ?? null,
   status: s.status,
   last_active_organization_id: s.lastActiveOrganizationId,
   last_active_at: s.lastActiveAt,
   expire_at: s.expireAt,
   abandon_at: s.abandonAt,
   updated_at: s.updatedAt,
-  created_at: s.createdAt
+  created_at: s.createdAt,
+  ...(s.tasks === undefined ? {} : { tasks: s.tasks.map((key) => ({ key })) })
 })
 
 export const deletedJson = (object: string, id: string, extra: Record<string, string> = {}): unknown => ({

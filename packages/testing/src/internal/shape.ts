@@ -5,7 +5,7 @@
  * value of a shape, taking what it can from a hint: a stored record, a request body.
  */
 import { randomBase62 } from "./ids.js"
-import { shapes } from "./operations.js"
+import { shapes } from "./generated/operations.js"
 
 export interface Shape {
   readonly ref?: string

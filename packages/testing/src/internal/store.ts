@@ -14,6 +14,8 @@ export interface UserRecord {
   locale: string | null
   passwordEnabled: boolean
   passwordLastUpdatedAt: number | null
+  /** The hash of a password set in clear (see `passwords.ts`); null without one, or for a digest. */
+  passwordHash: string | null
   primaryEmailAddressId: string | null
   primaryPhoneNumberId: string | null
   publicMetadata: Metadata
@@ -99,7 +101,15 @@ export interface InvitationRecord {
   updatedAt: number
 }
 
-export type SessionStatus = "active" | "revoked" | "ended" | "expired" | "removed" | "abandoned" | "replaced"
+export type SessionStatus =
+  | "active"
+  | "pending"
+  | "revoked"
+  | "ended"
+  | "expired"
+  | "removed"
+  | "abandoned"
+  | "replaced"
 
 export interface SessionRecord {
   readonly id: string
@@ -113,6 +123,12 @@ export interface SessionRecord {
   readonly abandonAt: number
   readonly createdAt: number
   updatedAt: number
+  /** The user the session impersonates the user for (`act`), when an actor token created it. */
+  actor?: Record<string, unknown> | null | undefined
+  /** Tasks the user must finish (`choose-organization`, ...): while any is left the session is pending. */
+  tasks?: ReadonlyArray<string> | undefined
+  /** When the first and second factor were last verified (null: never); absent: the first at creation. */
+  factorsVerifiedAt?: readonly [first: number | null, second: number | null] | undefined
 }
 
 export type ListedIdentifierType = "email_address" | "phone_number" | "web3_wallet"

@@ -30,7 +30,12 @@ const memberOrganization = (
       : Effect.succeed(organization.id)
   )
 
-const createSession = (store: Store, userId: string, activeOrganizationId: string | undefined) =>
+const createSession = (
+  store: Store,
+  userId: string,
+  activeOrganizationId: string | undefined,
+  actor: Record<string, unknown> | null = null
+) =>
   Effect.gen(function* () {
     const user = yield* findUser(store, userId)
     const organizationId =
@@ -48,7 +53,8 @@ const createSession = (store: Store, userId: string, activeOrganizationId: strin
       expireAt: now + 7 * dayMillis,
       abandonAt: now + 30 * dayMillis,
       createdAt: now,
-      updatedAt: now
+      updatedAt: now,
+      actor
     }
     store.sessions.set(session.id, session)
     user.lastSignInAt = now
@@ -81,10 +87,72 @@ export interface TokenOptions {
   readonly azp?: string | undefined
 }
 
-/** A session that may have tokens: an existing, active one. */
+/**
+ * An actor token's user signs in with it (Clerk's ticket sign-in, outside the Backend API):
+ * the token is accepted once and the new session carries its actor.
+ */
+export const acceptActorToken = (
+  store: Store,
+  tokenOrId: string
+): Effect.Effect<SessionRecord, ClerkApiError> =>
+  Effect.gen(function* () {
+    const tokens = store.resources.get("/actor_tokens")
+    const token = [...(tokens?.values() ?? [])].find((t) => t.id === tokenOrId || t.token === tokenOrId)
+    if (tokens === undefined || token === undefined) return yield* notFound("actor_token")
+    if (token.status !== "pending" || typeof token.user_id !== "string")
+      return yield* apiError(
+        400,
+        "actor_token_cannot_be_used",
+        "cannot use",
+        `Actor token is ${String(token.status)}.`
+      )
+    const actor = typeof token.actor === "object" && token.actor !== null ? { ...token.actor } : {}
+    const session = yield* createSession(store, token.user_id, undefined, actor)
+    tokens.set(String(token.id), { ...token, status: "accepted", updated_at: session.createdAt })
+    return session
+  })
+
+export interface SessionState {
+  /** Tasks left to the user; a session with any is pending, with none active. */
+  readonly tasks?: ReadonlyArray<string> | undefined
+  /** Minutes since the first and the second factor were verified; -1: never. */
+  readonly factorVerificationAge?: readonly [first: number, second: number] | undefined
+}
+
+/** Sets what a client's sign-in would: the session's pending tasks and when its factors were verified. */
+export const setSessionState = (
+  store: Store,
+  sessionId: string,
+  state: SessionState
+): Effect.Effect<SessionRecord, ClerkApiError> =>
+  Effect.flatMap(findSession(store, sessionId), (session) => {
+    if (session.status !== "active" && session.status !== "pending") return Effect.fail(notFound("session"))
+    const now = store.now()
+    if (state.tasks !== undefined) {
+      session.tasks = state.tasks
+      session.status = state.tasks.length > 0 ? "pending" : "active"
+    }
+    if (state.factorVerificationAge !== undefined) {
+      const [first, second] = state.factorVerificationAge.map((minutes) =>
+        minutes < 0 ? null : now - minutes * 60_000
+      )
+      session.factorsVerifiedAt = [first ?? null, second ?? null]
+    }
+    session.updatedAt = now
+    return Effect.succeed(session)
+  })
+
+/** Clerk's `fva`: whole minutes since each factor was verified, -1 for one never verified. */
+const factorVerificationAge = (session: SessionRecord, now: number): readonly [number, number] => {
+  const [first, second] = session.factorsVerifiedAt ?? [session.createdAt, null]
+  const age = (at: number | null) => (at === null ? -1 : Math.max(0, Math.floor((now - at) / 60_000)))
+  return [age(first), age(second)]
+}
+
+/** A session that may have tokens: an existing, active or pending one. */
 export const activeSession = (store: Store, sessionId: string): Effect.Effect<SessionRecord, ClerkApiError> =>
   Effect.flatMap(findSession(store, sessionId), (session) =>
-    session.status === "active"
+    session.status === "active" || session.status === "pending"
       ? Effect.succeed(session)
       : Effect.fail(
           apiError(404, "resource_not_found", "not found", `Session ${session.id} is ${session.status}.`)
@@ -159,15 +227,17 @@ export const sessionToken = (
       const organization = active && organizationClaims(store, active.organization, active.membership)
       const iat = Math.floor(Date.now() / 1000)
       return {
+        ...(session.actor ? { act: session.actor } : {}),
         ...(options.azp === undefined ? {} : { azp: options.azp }),
         exp: iat + (options.expiresInSeconds ?? 60),
         ...(organization?.fea === undefined ? {} : { fea: organization.fea }),
-        fva: [0, -1],
+        fva: factorVerificationAge(session, store.now()),
         iat,
         iss: keys.issuer,
         jti: randomBase62(20),
         nbf: iat - 10,
         sid: session.id,
+        sts: session.status,
         sub: session.userId,
         v: 2,
         ...(organization === undefined ? {} : { o: organization.o })
@@ -204,5 +274,5 @@ export const handlers: Handlers = {
       sessionToken(store, keys, params.sessionId, { expiresInSeconds: params.expiresInSeconds ?? undefined }),
       (jwt) => ({ object: "token", jwt })
     ),
-  GetJWKS: (_, { keys }) => Effect.succeed({ keys: [keys.publicJwk] })
+  GetJWKS: (_, { keys }) => Effect.sync(() => ({ keys: [keys.publicJwk()] }))
 }
