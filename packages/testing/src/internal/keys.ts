@@ -6,7 +6,7 @@ import { randomBase62 } from "./ids.js"
 export interface SigningKeys {
   readonly kid: string
   readonly issuer: string
-  /** The public key as `GET /jwks` serves it. */
+  /** The public key as `GET /jwks` serves it, derived from the private key once. */
   readonly publicJwk: () => JWK
   /** The private key, with its `kid`, for a state file to keep. */
   readonly privateJwk: () => JWK
@@ -31,16 +31,22 @@ export const makeSigningKeys = (issuer: string, saved?: JWK): Effect.Effect<Sign
       return generated
     }
     const privateJwk = (): JWK => ({ ...privateKey().export({ format: "jwk" }), kid })
+    // Derived once, on the first `GET /jwks`: every later one serves the same (frozen) key.
+    let publicJwk: JWK | undefined
     return {
       kid,
       issuer,
       privateJwk,
-      publicJwk: () => ({
-        ...createPublicKey(privateKey()).export({ format: "jwk" }),
-        use: "sig",
-        kid,
-        alg: "RS256"
-      }),
+      publicJwk: () => {
+        if (publicJwk === undefined)
+          publicJwk = Object.freeze({
+            ...createPublicKey(privateKey()).export({ format: "jwk" }),
+            use: "sig",
+            kid,
+            alg: "RS256"
+          })
+        return publicJwk
+      },
       sign: (claims) =>
         Effect.promise(() =>
           new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(privateKey())
