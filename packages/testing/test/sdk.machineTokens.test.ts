@@ -104,6 +104,28 @@ sharedEmulator("M2M tokens through the SDK", (it) => {
   )
 })
 
+sharedEmulator("M2M token expiry through the SDK", (it) => {
+  it.effect("once its expiration passes a token no longer verifies, and lists show it expired", () =>
+    Effect.gen(function* () {
+      const machine = yield* Machines.create({ name: "short-lived" })
+      const client = yield* ClerkClient.ClerkClient
+      const asMachine = ClerkClient.withSecretKey(client, Redacted.make(machine.secretKey ?? ""))
+      const token = yield* M2m.createToken({ secondsUntilExpiration: 1 }).pipe(
+        Effect.provideService(ClerkClient.ClerkClient, asMachine)
+      )
+      expect(token.expired).toBe(false)
+      expect(yield* M2m.verifyToken({ token: token.token ?? "" })).toMatchObject({ expired: false })
+      // Real time, not the TestClock: the emulator reads the wall clock. Waiting past the
+      // expiration with a margin only makes the check later, never wrong.
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1_500)))
+      const refused = yield* Effect.flip(M2m.verifyToken({ token: token.token ?? "" }))
+      expect(refused._tag).toBe("ClerkNotFound")
+      const listed = yield* M2m.listTokens({ subject: machine.id })
+      expect(listed.m2mTokens.map((t) => [t.id, t.expired])).toEqual([[token.id, true]])
+    })
+  )
+})
+
 sharedEmulator("OAuth applications and access tokens through the SDK", (it) => {
   it.effect("create, get, list, update, rotate the secret, delete and 404 afterwards", () =>
     Effect.gen(function* () {

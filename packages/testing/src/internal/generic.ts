@@ -317,11 +317,19 @@ const pathFields = (params: Record<string, string>): JsonRecord => {
   return fields
 }
 
-/** The answer's shape filled from the hint; an `object` the answer cannot carry is left to the shape. */
-const answer = (op: OperationSpec, hint: JsonRecord, now: number): unknown => {
+/** A token whose expiration has passed says so: `expired` follows the clock, not what was stored. */
+const withExpiry = (record: JsonRecord, now: number): JsonRecord =>
+  typeof record.expiration === "number" && "expired" in record
+    ? { ...record, expired: record.expiration <= now }
+    : record
+
+/** The answer's shape filled from the stored record; an `object` the answer cannot carry is left to the shape. */
+
+const answer = (op: OperationSpec, stored: JsonRecord, now: number): unknown => {
   if (op.response === undefined) return undefined
   const properties = propertiesOf(op.response)
   const allowed = properties.object?.enum
+  const hint = properties.expired === undefined ? stored : withExpiry({ expired: false, ...stored }, now)
   const { object, ...rest } = hint
   const kept = allowed === undefined || allowed.includes(object) ? hint : rest
   // An answer of a secret alone (`GET /machines/{id}/secret_key`) carries its owner's secret.
@@ -436,7 +444,10 @@ const listPage = (
     (a, b) => Number(b.created_at ?? 0) - Number(a.created_at ?? 0)
   )
   const page = sorted.slice(offset, offset + limit)
-  const data = page.map((item) => fill(itemShape, item, now))
+  const expires = propertiesOf(itemShape).expired !== undefined
+  const data = page.map((item) =>
+    fill(itemShape, expires ? withExpiry({ expired: false, ...item }, now) : item, now)
+  )
   return kind === "data" || wire.paginated === true ? { [key]: data, total_count: sorted.length } : data
 }
 
@@ -465,7 +476,11 @@ const machineTokens: ReadonlySet<string> = new Set([
   "/oauth_applications/access_tokens"
 ])
 
-/** Verifies a machine token: the record of the collection that holds it, else 404. */
+/**
+ * Verifies a machine token: the record of the collection that holds it, else 404.
+ * A revoked or expired token does not verify (Clerk's own SDK documents that
+ * verifying one fails); gets and lists still show it, with its `expired` flag.
+ */
 const verify = (
   request: GenericRequest,
   op: OperationSpec,
