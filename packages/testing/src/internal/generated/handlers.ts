@@ -5,6 +5,7 @@ import { handlers as identifications } from "../resources/identifications.js"
 import { handlers as invitations } from "../resources/invitations.js"
 import { handlers as jwtTemplates } from "../resources/jwtTemplates.js"
 import { handlers as memberships } from "../resources/memberships.js"
+import { handlers as miscellaneous } from "../resources/miscellaneous.js"
 import { handlers as organizationInvitations } from "../resources/organizationInvitations.js"
 import { handlers as organizations } from "../resources/organizations.js"
 import { handlers as restrictions } from "../resources/restrictions.js"
@@ -20,6 +21,7 @@ export const handlers: Handlers = {
   ...invitations,
   ...jwtTemplates,
   ...memberships,
+  ...miscellaneous,
   ...organizationInvitations,
   ...organizations,
   ...restrictions,
