@@ -489,7 +489,9 @@ describe.runIf(requireSpec("prism proxy"))(
               ? `?subject=${user.id}`
               : op.operationId === "getM2MTokens"
                 ? `?subject=${values.get("/machines/{machine_id}")}`
-                : ""
+                : op.operationId === "GetPublicInterstitial"
+                  ? "?frontend_api=clerk.example.test"
+                  : ""
           // Creates first, so later operations find what they address; deletes last, deepest first.
           const rank = (op: OperationSpec) =>
             op.method === "DELETE"
