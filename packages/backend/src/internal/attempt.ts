@@ -30,30 +30,43 @@ import { type Answer, type Rejection, rejection } from "./response.js"
 import type { Scrub } from "./scrub.js"
 
 /**
- * The whole body, as bytes: its text is made only where it is parsed, in the
- * same step, and dies young. Kept as text in the answer, a large page outlived
- * the young collections that ran while the call went on and reached the old
- * generation, so a loop over large lists spent its time in full collections;
- * held as bytes, a page fetched ahead of its consumer (`Pagination.stream`)
- * also waits outside V8's heap.
+ * How a success body is read: as text (`undefined`), or by `readAhead`. A
+ * function rather than a name, so a program without streams does not bundle
+ * the other way.
  */
-const readBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.match(response.arrayBuffer, {
+export type BodyRead =
+  | ((
+      response: HttpClientResponse.HttpClientResponse
+    ) => Effect.Effect<Uint8Array, HttpClientError.ResponseError>)
+  | undefined
+
+/**
+ * A page fetched ahead of the consumer (`Pagination.stream`) waits as bytes,
+ * outside V8's heap: its text arriving while the consumer's page was alive set
+ * off young collections that promoted that page, so a long stream's memory grew
+ * with its length; held as bytes, it stays flat.
+ */
+export const readAhead = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
+
+const readBody = (response: HttpClientResponse.HttpClientResponse, read: BodyRead) => {
+  const body: Effect.Effect<string | Uint8Array, HttpClientError.ResponseError> =
+    read !== undefined && response.status >= 200 && response.status < 300 ? read(response) : response.text
+  return Effect.match(body, {
     // A body that breaks off is kept as a description: for a write it is still an answer that must not be repeated.
-    onFailure: (error) => ({
-      body: `<body unreadable: ${error.description ?? error.reason}>`,
-      broken: true
-    }),
-    onSuccess: (buffer) => ({ body: new Uint8Array(buffer), broken: false })
+    onFailure: (error) => ({ body: `<body unreadable: ${error.description ?? error.reason}>`, broken: true }),
+    onSuccess: (body) => ({ body, broken: false })
   })
+}
 
 /** One attempt's exchange: the answer with its whole body. */
 const exchange = (
   httpClient: ClerkClientService["httpClient"],
-  request: HttpClientRequest.HttpClientRequest
+  request: HttpClientRequest.HttpClientRequest,
+  read: BodyRead
 ): Effect.Effect<Answer, HttpClientError.HttpClientError> =>
   Effect.flatMap(httpClient.execute(request), (response) =>
-    Effect.map(readBody(response), (body) => ({ response, ...body }))
+    Effect.map(readBody(response, read), (body) => ({ response, ...body }))
   )
 
 const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
@@ -188,6 +201,7 @@ export interface Call<X, E> {
   readonly method: HttpMethod
   readonly span: Tracer.Span
   readonly request: HttpClientRequest.HttpClientRequest
+  readonly read: BodyRead
   /** A 2xx answer as the call's value, or the error it fails with; `scrub` takes the secret out of what it keeps. */
   readonly succeeded: (answer: Answer, scrub: Scrub) => Either.Either<X, E>
 }
@@ -206,7 +220,7 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
       const policy = Context.get(context, RetryPolicy)
       const timeout = Context.get(context, Timeout)
       const rateLimit = Context.get(context, RateLimit)
-      const { span, request } = call
+      const { span, request, read } = call
       let attempts = 0
       // The Clock time before which the last `Retry-After` forbids another attempt.
       let notBefore = 0
@@ -246,7 +260,7 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
       const attempt = Effect.suspend(() => {
         attempts += 1
         span.attribute("clerk.attempts", attempts)
-        const limited = rateLimit.limit(withTimeout(exchange(client.httpClient, request), timeout))
+        const limited = rateLimit.limit(withTimeout(exchange(client.httpClient, request, read), timeout))
         return notBefore === 0 ? limited : Effect.zipRight(waitUntil(notBefore), limited)
       }).pipe(
         Effect.matchEffect({

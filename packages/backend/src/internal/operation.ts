@@ -21,7 +21,7 @@ import type { ClerkClient } from "../ClerkClient.js"
 import type { OperationError } from "../Errors.js"
 import { RetryPolicy } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
-import { execute } from "./attempt.js"
+import { type BodyRead, execute } from "./attempt.js"
 import * as CallOptionsCheck from "./callOptions.js"
 import * as CompiledDecoder from "./compiledDecoder.js"
 import { type RequestShape, encoder } from "./request.js"
@@ -164,12 +164,14 @@ export type Settle<A, X> = (
 
 /**
  * Runs one call of `operation`: encode, execute, match status, then `settle`.
+ * `read` is how a success body is read (see `attempt.ts`).
  */
 export const run = <P, A, Page, X>(
   operation: Operation<P, A, Page>,
   params: P | undefined,
   options: CallOptions | undefined,
-  settle: Settle<A | Page, X>
+  settle: Settle<A | Page, X>,
+  read: BodyRead
 ): Effect.Effect<X, OperationError, ClerkClient> =>
   Effect.clockWith((clock) =>
     Effect.useSpan(operation.spanName, operation.spanOptions, (span) =>
@@ -188,6 +190,7 @@ export const run = <P, A, Page, X>(
               method: operation.method,
               span,
               request,
+              read,
               succeeded: (answer, scrub) => settle((answer) => parse(answer, scrub), answer)
             }),
             checked.right
@@ -214,7 +217,8 @@ export function call<P, A, Page>(
   operation: Operation<P, A, Page>
 ): [Page] extends [never] ? Call<P, A, OperationError> : PaginatedCall<P, A, Page, OperationError>
 export function call<P, A, Page>(operation: Operation<P, A, Page>) {
-  return (params: P | undefined, options?: CallOptions) => run(operation, params, options, decodeNow)
+  return (params: P | undefined, options?: CallOptions) =>
+    run(operation, params, options, decodeNow, undefined)
 }
 
 /**

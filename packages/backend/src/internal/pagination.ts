@@ -22,6 +22,7 @@ import * as Either from "effect/Either"
 import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
 import type { OperationError } from "../Errors.js"
+import { readAhead } from "./attempt.js"
 import { withCompiledDecode } from "./compiledDecoder.js"
 import { required } from "./fields.js"
 import { type Operation, type Settle, run } from "./operation.js"
@@ -157,7 +158,8 @@ const walk = <P extends Paged | undefined, A>(
   operation: Operation<P, unknown, unknown>,
   shape: WalkShape
 ): StreamCall<P, A, OperationError> => {
-  const fetchPage = (params: P, options: CallOptions) => run(operation, params, options, decodeLater)
+  const fetchPage = (params: P, options: CallOptions) =>
+    run(operation, params, options, decodeLater, readAhead)
   /** The items of a decoded page, its total, and the last item's id. */
   const read = (page: unknown) => {
     const record = (page ?? {}) as { readonly [key: string]: unknown }

@@ -52,7 +52,7 @@ const decodeClerkErrorBody = Schema.decodeUnknownOption(ClerkErrorBody)
 
 export interface Answer {
   readonly response: HttpClientResponse.HttpClientResponse
-  /** The body as sent (see `attempt.ts`), or a description of why it broke off; `textOf` reads either. */
+  /** The body as sent: text, or the bytes of a success read ahead (see `attempt.ts`); `textOf` reads either. */
   readonly body: string | Uint8Array
   /** The body broke off mid-stream (a reset after the answer started). */
   readonly broken: boolean
