@@ -29,9 +29,9 @@ export class ClerkErrorDetail extends Schema.Class<ClerkErrorDetail>("ClerkError
 }) {}
 
 const clerkErrorFields = {
-  errors: /* @__PURE__ */ Schema.Array(ClerkErrorDetail),
-  meta: /* @__PURE__ */ Schema.optional(Schema.Unknown),
-  clerkTraceId: /* @__PURE__ */ Schema.optional(Schema.String)
+  errors: Schema.Array(ClerkErrorDetail),
+  meta: Schema.optional(Schema.Unknown),
+  clerkTraceId: Schema.optional(Schema.String)
 }
 
 /**
@@ -68,10 +68,7 @@ const describe = (
  * @since 0.1.0
  * @category errors
  */
-export class ClerkBadRequest extends /* @__PURE__ */ Schema.TaggedError<ClerkBadRequest>()(
-  "ClerkBadRequest",
-  /* @__PURE__ */ fieldsOf(400)
-) {
+export class ClerkBadRequest extends Schema.TaggedError<ClerkBadRequest>()("ClerkBadRequest", fieldsOf(400)) {
   override get message() {
     return describe(this._tag, this)
   }
@@ -81,9 +78,9 @@ export class ClerkBadRequest extends /* @__PURE__ */ Schema.TaggedError<ClerkBad
  * @since 0.1.0
  * @category errors
  */
-export class ClerkUnauthorized extends /* @__PURE__ */ Schema.TaggedError<ClerkUnauthorized>()(
+export class ClerkUnauthorized extends Schema.TaggedError<ClerkUnauthorized>()(
   "ClerkUnauthorized",
-  /* @__PURE__ */ fieldsOf(401)
+  fieldsOf(401)
 ) {
   override get message() {
     return describe(this._tag, this)
@@ -94,9 +91,9 @@ export class ClerkUnauthorized extends /* @__PURE__ */ Schema.TaggedError<ClerkU
  * @since 0.1.0
  * @category errors
  */
-export class ClerkPaymentRequired extends /* @__PURE__ */ Schema.TaggedError<ClerkPaymentRequired>()(
+export class ClerkPaymentRequired extends Schema.TaggedError<ClerkPaymentRequired>()(
   "ClerkPaymentRequired",
-  /* @__PURE__ */ fieldsOf(402)
+  fieldsOf(402)
 ) {
   override get message() {
     return describe(this._tag, this)
@@ -107,10 +104,7 @@ export class ClerkPaymentRequired extends /* @__PURE__ */ Schema.TaggedError<Cle
  * @since 0.1.0
  * @category errors
  */
-export class ClerkForbidden extends /* @__PURE__ */ Schema.TaggedError<ClerkForbidden>()(
-  "ClerkForbidden",
-  /* @__PURE__ */ fieldsOf(403)
-) {
+export class ClerkForbidden extends Schema.TaggedError<ClerkForbidden>()("ClerkForbidden", fieldsOf(403)) {
   override get message() {
     return describe(this._tag, this)
   }
@@ -120,10 +114,7 @@ export class ClerkForbidden extends /* @__PURE__ */ Schema.TaggedError<ClerkForb
  * @since 0.1.0
  * @category errors
  */
-export class ClerkNotFound extends /* @__PURE__ */ Schema.TaggedError<ClerkNotFound>()(
-  "ClerkNotFound",
-  /* @__PURE__ */ fieldsOf(404)
-) {
+export class ClerkNotFound extends Schema.TaggedError<ClerkNotFound>()("ClerkNotFound", fieldsOf(404)) {
   override get message() {
     return describe(this._tag, this)
   }
@@ -133,10 +124,7 @@ export class ClerkNotFound extends /* @__PURE__ */ Schema.TaggedError<ClerkNotFo
  * @since 0.1.0
  * @category errors
  */
-export class ClerkConflict extends /* @__PURE__ */ Schema.TaggedError<ClerkConflict>()(
-  "ClerkConflict",
-  /* @__PURE__ */ fieldsOf(409)
-) {
+export class ClerkConflict extends Schema.TaggedError<ClerkConflict>()("ClerkConflict", fieldsOf(409)) {
   override get message() {
     return describe(this._tag, this)
   }
@@ -146,10 +134,7 @@ export class ClerkConflict extends /* @__PURE__ */ Schema.TaggedError<ClerkConfl
  * @since 0.1.0
  * @category errors
  */
-export class ClerkGone extends /* @__PURE__ */ Schema.TaggedError<ClerkGone>()(
-  "ClerkGone",
-  /* @__PURE__ */ fieldsOf(410)
-) {
+export class ClerkGone extends Schema.TaggedError<ClerkGone>()("ClerkGone", fieldsOf(410)) {
   override get message() {
     return describe(this._tag, this)
   }
@@ -159,9 +144,9 @@ export class ClerkGone extends /* @__PURE__ */ Schema.TaggedError<ClerkGone>()(
  * @since 0.1.0
  * @category errors
  */
-export class ClerkPayloadTooLarge extends /* @__PURE__ */ Schema.TaggedError<ClerkPayloadTooLarge>()(
+export class ClerkPayloadTooLarge extends Schema.TaggedError<ClerkPayloadTooLarge>()(
   "ClerkPayloadTooLarge",
-  /* @__PURE__ */ fieldsOf(413)
+  fieldsOf(413)
 ) {
   override get message() {
     return describe(this._tag, this)
@@ -172,9 +157,9 @@ export class ClerkPayloadTooLarge extends /* @__PURE__ */ Schema.TaggedError<Cle
  * @since 0.1.0
  * @category errors
  */
-export class ClerkUnprocessableEntity extends /* @__PURE__ */ Schema.TaggedError<ClerkUnprocessableEntity>()(
+export class ClerkUnprocessableEntity extends Schema.TaggedError<ClerkUnprocessableEntity>()(
   "ClerkUnprocessableEntity",
-  /* @__PURE__ */ fieldsOf(422)
+  fieldsOf(422)
 ) {
   override get message() {
     return describe(this._tag, this)
@@ -185,10 +170,7 @@ export class ClerkUnprocessableEntity extends /* @__PURE__ */ Schema.TaggedError
  * @since 0.1.0
  * @category errors
  */
-export class ClerkLocked extends /* @__PURE__ */ Schema.TaggedError<ClerkLocked>()(
-  "ClerkLocked",
-  /* @__PURE__ */ fieldsOf(423)
-) {
+export class ClerkLocked extends Schema.TaggedError<ClerkLocked>()("ClerkLocked", fieldsOf(423)) {
   override get message() {
     return describe(this._tag, this)
   }
@@ -201,9 +183,9 @@ export class ClerkLocked extends /* @__PURE__ */ Schema.TaggedError<ClerkLocked>
  * @since 0.1.0
  * @category errors
  */
-export class ClerkTooManyRequests extends /* @__PURE__ */ Schema.TaggedError<ClerkTooManyRequests>()(
+export class ClerkTooManyRequests extends Schema.TaggedError<ClerkTooManyRequests>()(
   "ClerkTooManyRequests",
-  /* @__PURE__ */ withRetryAfter(fieldsOf(429))
+  withRetryAfter(fieldsOf(429))
 ) {
   override get message() {
     const wait = this.retryAfter === undefined ? "" : `, retry after ${this.retryAfter}s`
@@ -215,9 +197,9 @@ export class ClerkTooManyRequests extends /* @__PURE__ */ Schema.TaggedError<Cle
  * @since 0.1.0
  * @category errors
  */
-export class ClerkInternalServerError extends /* @__PURE__ */ Schema.TaggedError<ClerkInternalServerError>()(
+export class ClerkInternalServerError extends Schema.TaggedError<ClerkInternalServerError>()(
   "ClerkInternalServerError",
-  /* @__PURE__ */ fieldsOf(500)
+  fieldsOf(500)
 ) {
   override get message() {
     return describe(this._tag, this)

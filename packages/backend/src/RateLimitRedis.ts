@@ -13,7 +13,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { RedisOptions } from "ioredis"
-import { RateLimit, type Service } from "./RateLimit.js"
+import {
+  type Budget,
+  checkOptions,
+  type InvalidRateLimitOptions,
+  RateLimit,
+  type Service
+} from "./RateLimit.js"
 
 /**
  * @since 0.1.0
@@ -41,30 +47,30 @@ export interface Options {
  * window is stretched to the next whole step instead (3 per 1,002 ms), which
  * can only make the budget stricter, by less than a millisecond per request.
  */
-const wholeMillisecondSteps = (options: Options): Duration.Duration => {
-  const step = Math.ceil(Duration.toMillis(options.interval) / options.limit)
-  return Duration.millis(step * options.limit)
+const wholeMillisecondSteps = (budget: Budget): Duration.Duration => {
+  const step = Math.ceil(Duration.toMillis(budget.interval) / budget.limit)
+  return Duration.millis(step * budget.limit)
 }
 
 /**
  * Each attempt takes a permit from the shared budget, waiting when it is spent.
  * If Redis cannot be reached the request goes ahead and a warning is logged:
  * an outage of the limiter must not stop calls to Clerk, whose own 429 answers
- * and the retry policy remain in force.
+ * and the retry policy remain in force. A budget it cannot keep fails the layer
+ * (see `RateLimit.checkOptions`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<never> =>
+export const layer = (options: Options): Layer.Layer<never, InvalidRateLimitOptions> =>
   Layer.effect(
     RateLimit,
-    Effect.map(ExperimentalRateLimiter.makeSleep, (sleep): Service => {
-      const algorithm = options.algorithm ?? "fixed-window"
+    Effect.zipWith(checkOptions(options), ExperimentalRateLimiter.makeSleep, (budget, sleep): Service => {
       const permit = sleep({
         key: options.key,
-        limit: options.limit,
-        window: algorithm === "fixed-window" ? wholeMillisecondSteps(options) : options.interval,
-        algorithm
+        limit: budget.limit,
+        window: budget.algorithm === "fixed-window" ? wholeMillisecondSteps(budget) : budget.interval,
+        algorithm: budget.algorithm
       }).pipe(
         Effect.catchAll((error) =>
           Effect.logWarning("Clerk rate limiter unavailable; sending without a permit", error)

@@ -170,7 +170,7 @@ export const fromSchedule = (
  * @since 0.1.0
  * @category constructors
  */
-export const disabled: Service = /* @__PURE__ */ fromSchedule(Schedule.stop)
+export const disabled: Service = fromSchedule(Schedule.stop)
 
 /**
  * The policy every operation uses unless a Layer or the call's options replace it.

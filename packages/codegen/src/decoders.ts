@@ -1,11 +1,12 @@
 /**
- * Generated fast-path decoders for the response models: for each model a plain
+ * Generated fast-path decoders for the response models and the operation
+ * modules' inline response schemas: for each a plain
  * function (a constructor, where the model has optional keys) that checks the
  * wire value and builds the camelCase object with fixed keys in one pass, one
  * expression per property. Where the model's Schema would reject the input, the
  * runtime's helpers (`internal/fastDecode.ts`) throw and Schema then explains
  * why. They follow the rules of `internal/fields.ts` exactly;
- * `compiledDecoder.test.ts` proves it on every model.
+ * `fastDecode.test.ts` proves it on every one.
  */
 import { camelCase, upperFirst } from "./naming.js"
 import {
@@ -14,10 +15,10 @@ import {
   fieldsOf,
   constantTag,
   isNullable,
-  isNullableProperty,
   isTagProperty,
   mergeAllOf,
   modelName,
+  presenceOf,
   unknownVariantOf,
   use
 } from "./schemas.js"
@@ -36,14 +37,25 @@ type Value =
       readonly decoder?: string
       readonly literal?: unknown
     }
-  | { readonly kind: "apply"; readonly apply: (v: string) => string }
+  | {
+      readonly kind: "apply"
+      readonly apply: (v: string) => string
+      /** The function `apply` calls on the value alone, where it is one. */
+      readonly decoder?: string
+    }
 
-/** What the decoders of all models share: the function names taken. */
+/**
+ * What the decoders of one module share: the function names taken, and how
+ * the module reaches a model's decoder declared in another module (the models
+ * module's own decoders are reached by name).
+ */
 export interface Registry {
   readonly names: Set<string>
+  readonly external?: (component: string) => string
 }
 
-export const makeRegistry = (): Registry => ({ names: new Set() })
+export const makeRegistry = (external?: (component: string) => string): Registry =>
+  external === undefined ? { names: new Set() } : { names: new Set(), external }
 
 /** The functions written so far for one model, in dependency order. */
 interface Output extends Registry {
@@ -58,6 +70,9 @@ const test = (check: (v: string) => string, decoder?: string): Value =>
   decoder === undefined ? { kind: "test", test: check } : { kind: "test", test: check, decoder }
 
 const anything = test(() => "true", "Decode.unknown")
+
+/** A value decoded by the function named `decoder`. */
+const call = (decoder: string): Value => ({ kind: "apply", apply: (v) => `${decoder}(${v})`, decoder })
 
 const uniqueName = (out: Output, wanted: string) => {
   let name = wanted
@@ -77,9 +92,7 @@ const decode = (value: Value, v: string, out: Output, name: string): string => {
 
 /** A name for the decoder of `value` as a function, writing one where the value has none. */
 const decoderOf = (value: Value, out: Output, name: string): string => {
-  if (value.kind === "test" && value.decoder !== undefined) return value.decoder
-  const direct = value.kind === "apply" ? /^([\w.]+)\(v\)$/.exec(value.apply("v")) : null
-  if (direct !== null) return direct[1]!
+  if (value.decoder !== undefined) return value.decoder
   const expression = decode(value, "input", out, name)
   const fn = uniqueName(out, `decode${name}`)
   out.functions.push(`function ${fn}(input: unknown): unknown {\n  return ${expression}\n}`)
@@ -88,8 +101,6 @@ const decoderOf = (value: Value, out: Output, name: string): string => {
 
 /** A name for the test of a value that decodes to itself, writing one where it has none. */
 const predicateOf = (value: Value & { readonly kind: "test" }, out: Output, name: string): string => {
-  const direct = /^(\w+)\(v\)$/.exec(value.test("v"))
-  if (direct !== null) return direct[1]!
   const fn = uniqueName(out, `is${name}`)
   out.functions.push(`function ${fn}(input: unknown): boolean {\n  return ${value.test("input")}\n}`)
   return fn
@@ -115,9 +126,10 @@ const nonNullDecoding = (
 ): Value => {
   if (schema.$ref !== undefined) {
     const model = modelName(refName(schema.$ref))
-    return out.names.has(decoderName(model))
-      ? { kind: "apply", apply: (v) => `${decoderName(model)}(${v})` }
-      : decoding(resolve(ctx.spec, schema), ctx, out, model)
+    if (out.names.has(decoderName(model))) return call(decoderName(model))
+    // Every model has a decoder (`modelDecoders`); another module reaches it through its schema.
+    if (out.external !== undefined) return call(out.external(refName(schema.$ref)))
+    return decoding(resolve(ctx.spec, schema), ctx, out, model)
   }
   if (schema.allOf !== undefined) {
     if (schema.allOf.length === 1) return nonNullDecoding(schema.allOf[0]!, ctx, out, name, propertyName)
@@ -125,13 +137,13 @@ const nonNullDecoding = (
   }
   const members = alternatives(schema)
   if (schema.discriminator !== undefined)
-    return union(members, modelName(unknownVariantOf(schema)), ctx, out, name)
+    return union(members, ctx.modelRef(unknownVariantOf(schema)), ctx, out, name)
   if (members.length === 1) return nonNullDecoding(members[0]!, ctx, out, name, propertyName)
   if (members.length > 1) return union(members, undefined, ctx, out, name)
   if (schema.enum !== undefined) {
     const values = schema.enum.filter((value) => value !== null)
     const strict = isTagProperty(propertyName) || values.some((v) => typeof v !== "string")
-    if (!strict) return test((v) => `typeof ${v} === "string"`, "Decode.string")
+    if (!strict) return test((v) => `Decode.isOpenEnumValue(${v})`, "Decode.openEnum")
     const check = (v: string) => values.map((value) => `${v} === ${literal(value)}`).join(" || ")
     return values.length === 1 ? { kind: "test", test: check, literal: values[0] } : test(check)
   }
@@ -162,7 +174,9 @@ const nonNullDecoding = (
         const fn = predicateOf(entry, out, `${name}Value`)
         return { kind: "apply", apply: (v) => `Decode.recordOf(${v}, ${fn})` }
       }
-      return schema.type === "object" ? test((v) => `Decode.isRecord(${v})`, "Decode.record") : anything
+      return schema.type === "object"
+        ? test((v) => `Decode.isJsonObject(${v})`, "Decode.jsonObject")
+        : anything
     default:
       throw new Error(`unsupported schema type ${schema.type}`)
   }
@@ -261,7 +275,7 @@ const union = (
   }
   const body = [...tests, `  return ${[...attempts, "Decode.reject()"].join(" ??\n    ")}`]
   out.functions.push(`function ${fn}(input: unknown): unknown {\n${body.join("\n")}\n}`)
-  return { kind: "apply", apply: (v) => `${fn}(${v})` }
+  return call(fn)
 }
 
 /**
@@ -276,10 +290,6 @@ const plainRead = (wireName: string) =>
 const read = (wireName: string) =>
   isInherited(wireName) ? `Decode.own(input, ${literal(wireName)})` : plainRead(wireName)
 
-/** How a property is read, after `fields.ts`: which helper the model's Schema uses for it. */
-const presence = (required: boolean, nullable: boolean) =>
-  required ? (nullable ? "nullable" : "required") : nullable ? "optionalNullable" : "optional"
-
 /** An optional key's read, which answers `Decode.absent` where the key is. */
 interface OptionalRead {
   readonly key: string
@@ -293,11 +303,11 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
   const properties: Array<readonly [key: string, expression: string] | OptionalRead> = []
   for (const field of fieldsOf(schema)) {
     const key = camelCase(field.wireName)
-    const how = presence(field.required, isNullableProperty(field.schema, ctx))
+    // The helper of `fields.ts` the model's Schema uses for the property.
+    const how = presenceOf(field, ctx)
     const plain = plainRead(field.wireName)
-    const constant = constantTag(field)
-    if (constant !== undefined) {
-      properties.push([key, `Decode.constant(${plain}, ${literal(constant)})`])
+    if (how === "constant") {
+      properties.push([key, `Decode.constant(${plain}, ${literal(constantTag(field))})`])
       continue
     }
     const value = nonNullDecoding(field.schema, ctx, out, `${name}${upperFirst(key)}`, field.wireName)
@@ -323,7 +333,7 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
     out.functions.push(
       `function ${fn}(input: unknown): unknown {\n  if (!Decode.isRecord(input)) return Decode.reject()\n  return {\n${entries.join(",\n")}\n  }\n}`
     )
-    return { kind: "apply", apply: (v) => `${fn}(${v})` }
+    return call(fn)
   }
   // With an optional key the object is built by a constructor (`Decode.model`), which V8 sizes for all keys.
   const reads = properties.length - pairs.length
@@ -335,34 +345,36 @@ const struct = (schema: JsonSchema, ctx: Context, out: Output, name: string): Va
   out.functions.push(
     `const ${fn} = Decode.model(function (this: Decode.Built, input: Decode.Wire) {\n${reads === 1 ? "" : "  let value: unknown\n"}${statements.join("\n")}\n})`
   )
-  return { kind: "apply", apply: (v) => `${fn}(${v})` }
+  return call(fn)
 }
 
 /**
- * The decoder functions of one model (its own and the inline ones it needs),
- * or nothing where the model decodes a value to itself (Schema's path is as fast).
+ * The decoder functions of one model or inline response schema (its own and
+ * the inline ones it needs). Every one gets a decoder, also where it decodes a
+ * value to itself, so that a schema referring to it can call it. A
+ * discriminated union's generic variant carries its own (`unknownVariant` of
+ * fields.ts) and gets none.
  */
 export const modelDecoders = (
-  component: string,
+  name: string,
   schema: JsonSchema,
   ctx: Context,
   registry: Registry
 ): { readonly code: string; readonly decoder?: string } => {
-  // A generic variant carries its decoder (`unknownVariant` of fields.ts).
   if (schema["x-unknown-variant-of"] !== undefined) return { code: "" }
-  const name = modelName(component)
   const out: Output = { ...registry, functions: [] }
   // A nullable model's decoder wraps the one of its non-null value.
   const value = decoding(schema, ctx, out, isNullable(schema) ? `${name}Value` : name)
-  if (value.kind === "test") return { code: out.functions.join("\n\n") }
   const decoder = decoderName(name)
-  if (value.apply("v") !== `${decoder}(v)`) {
+  if (value.decoder !== decoder) {
     if (out.names.has(decoder)) throw new Error(`${decoder} names two functions`)
     out.names.add(decoder)
-    out.functions.push(`function ${decoder}(input: unknown): unknown {\n  return ${value.apply("input")}\n}`)
+    out.functions.push(
+      `function ${decoder}(input: unknown): unknown {\n  return ${decode(value, "input", out, name)}\n}`
+    )
   }
   const described = out.functions.map((fn) =>
-    fn.startsWith(`function ${decoder}(`)
+    fn.startsWith(`function ${decoder}(`) || fn.startsWith(`const ${decoder} =`)
       ? `/** \`${name}\` from the wire; rejects what its Schema must explain. */\n${fn}`
       : fn
   )

@@ -2,7 +2,7 @@
  * Writes the backend package's generated modules as source text: `Models.ts`,
  * one module per namespace, `index.ts`, and `docs/operations.md`.
  */
-import { makeRegistry, modelDecoders } from "./decoders.js"
+import { type Registry, makeRegistry, modelDecoders } from "./decoders.js"
 import { paramFacts } from "./facts.js"
 import { camelCase, lowerFirst, pascalCase, upperFirst } from "./naming.js"
 import { type OperationModel, streamName } from "./operations.js"
@@ -158,7 +158,7 @@ export const modelsModule = (spec: Spec): string => {
     const name = modelName(component)
     const schema = spec.components.schemas[component]!
     const emitted = emitShaped(schema, ctx)
-    const decoders = modelDecoders(component, schema, ctx, registry)
+    const decoders = modelDecoders(name, schema, ctx, registry)
     const model = declareSchema({
       name,
       doc: [`\`${component}\``, "", since, "@category models"],
@@ -166,7 +166,7 @@ export const modelsModule = (spec: Spec): string => {
       ...(emitted.shape === "struct" ? { members: membersOf(schema, ctx) } : {}),
       ...(decoders.decoder === undefined
         ? {}
-        : { value: `withFastDecode(${emitted.code}, ${decoders.decoder})` }),
+        : { value: `Decode.withFastDecode(${emitted.code}, ${decoders.decoder})` }),
       namedEncoded: true
     })
     return decoders.code === "" ? model : `${decoders.code}\n\n${model}`
@@ -174,7 +174,6 @@ export const modelsModule = (spec: Spec): string => {
   const body = declarations.join("\n\n")
   const imports = [
     `import * as Schema from "effect/Schema"`,
-    `import { withFastDecode } from "../internal/compiledDecoder.js"`,
     `import * as Decode from "../internal/fastDecode.js"`
   ]
   return `${doc(["The models of Clerk's Backend API, decoded from the snake_case wire.", "", since])}\n${header}\n${imports.join("\n")}\n${fieldsImport(ctx.uses!)}\n${body}\n`
@@ -296,6 +295,8 @@ interface ModuleContext {
   readonly responseNames: ReadonlyMap<string, string>
   /** Response names already declared earlier in the module. */
   readonly declared: Set<string>
+  /** The decoders of the module's inline responses. */
+  readonly decoders: Registry
 }
 
 /** The class of each status `Errors.ts` names. */
@@ -351,7 +352,15 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
     })
   ]
   if (success.named !== undefined) {
+    const decoders =
+      operation.success.kind === "json"
+        ? modelDecoders(success.code, operation.success.schema, ctx, module.decoders)
+        : undefined
+    if (decoders?.decoder === undefined)
+      throw new Error(`${success.code}: an inline response without a decoder`)
+    use(ctx, "Decode")
     lines.push(
+      decoders.code,
       declareSchema({
         name: success.code,
         doc: [`What \`${operation.name}\` answers.`, "", since, "@category models"],
@@ -359,7 +368,7 @@ const operationBlock = (operation: OperationModel, module: ModuleContext): strin
         ...(success.named.shape === "struct" && operation.success.kind === "json"
           ? { members: membersOf(operation.success.schema, ctx) }
           : {}),
-        value: `${use(ctx, "withCompiledDecode")}(${success.named.code})`,
+        value: `Decode.withFastDecode(${success.named.code}, ${decoders.decoder})`,
         namedEncoded: true
       })
     )
@@ -439,16 +448,15 @@ export const namespaceModule = (spec: Spec, operations: ReadonlyArray<OperationM
     ctx,
     requestCtx,
     responseNames: responseNames(operations, ctx),
-    declared: new Set()
+    declared: new Set(),
+    decoders: makeRegistry((component) => `Decode.decoderOf(${ctx.modelRef(component)})`)
   }
   const body = operations.map((operation) => operationBlock(operation, module)).join("\n\n")
   const imports = [
     `import * as Schema from "effect/Schema"`,
     ...(uses.has("Models") ? [`import * as Models from "./Models.js"`] : []),
     fieldsImport(uses).trim(),
-    ...(uses.has("withCompiledDecode")
-      ? [`import { withCompiledDecode } from "../internal/compiledDecoder.js"`]
-      : []),
+    ...(uses.has("Decode") ? [`import * as Decode from "../internal/fastDecode.js"`] : []),
     `import * as Operation from "../internal/operation.js"`,
     ...(uses.has("Pagination") ? [`import * as Pagination from "../internal/pagination.js"`] : [])
   ].filter((line) => line !== "")

@@ -276,22 +276,39 @@ export interface Field {
   readonly required: boolean
 }
 
+/**
+ * How a property is present, which names the helper of `fields.ts` its schema
+ * uses; the generated decoders follow the same choice (`decoders.ts`).
+ */
+export type Presence = "constant" | "required" | "nullable" | "optional" | "optionalNullable"
+
+export const presenceOf = (field: Field, ctx: Context): Presence => {
+  const nullable = ctx.mode === "response" ? isNullableProperty(field.schema, ctx) : isNullable(field.schema)
+  if (ctx.mode === "response" && constantTag(field) !== undefined) return "constant"
+  if (field.required) return nullable ? "nullable" : "required"
+  return nullable ? "optionalNullable" : "optional"
+}
+
 /** One `key: schema` line of a Struct, with the wire name and presence rules of its mode. */
 export const emitField = (field: Field, ctx: Context, valueExpression?: string): string => {
   const key = camelCase(field.wireName)
   const inner = valueExpression ?? emitNonNull(field.schema, ctx, field.wireName).code
   const wire = literal(field.wireName)
   const renamed = key !== field.wireName
-  const nullable = ctx.mode === "response" ? isNullableProperty(field.schema, ctx) : isNullable(field.schema)
-  const constant = ctx.mode === "response" ? constantTag(field) : undefined
-  if (constant !== undefined) return `${key}: ${use(ctx, "constant")}(${literal(constant)})`
-  if (field.required && !nullable)
-    return `${key}: ${renamed ? `${use(ctx, "required")}(${inner}, ${wire})` : inner}`
-  if (field.required && ctx.mode === "response") return `${key}: ${use(ctx, "nullable")}(${inner}, ${wire})`
-  if (field.required)
-    return `${key}: ${renamed ? `${use(ctx, "required")}(Schema.NullOr(${inner}), ${wire})` : `Schema.NullOr(${inner})`}`
-  if (nullable) return `${key}: ${use(ctx, "optionalNullable")}(${inner}, ${wire})`
-  return `${key}: ${renamed ? `${use(ctx, "optional")}(${inner}, ${wire})` : `Schema.optional(${inner})`}`
+  switch (presenceOf(field, ctx)) {
+    case "constant":
+      return `${key}: ${use(ctx, "constant")}(${literal(constantTag(field))})`
+    case "required":
+      return `${key}: ${renamed ? `${use(ctx, "required")}(${inner}, ${wire})` : inner}`
+    case "nullable":
+      // A request sends a required nullable property as it is; a response may also lack it.
+      if (ctx.mode === "response") return `${key}: ${use(ctx, "nullable")}(${inner}, ${wire})`
+      return `${key}: ${renamed ? `${use(ctx, "required")}(Schema.NullOr(${inner}), ${wire})` : `Schema.NullOr(${inner})`}`
+    case "optionalNullable":
+      return `${key}: ${use(ctx, "optionalNullable")}(${inner}, ${wire})`
+    case "optional":
+      return `${key}: ${renamed ? `${use(ctx, "optional")}(${inner}, ${wire})` : `Schema.optional(${inner})`}`
+  }
 }
 
 export const fieldsOf = (schema: JsonSchema): ReadonlyArray<Field> =>

@@ -34,12 +34,12 @@ describe.skipIf(!haveSpec)("generated files", () => {
       [`export const ${name} = `, `const ${name}_ = `].some((start) => module.includes(`${start}${wrapper}(`))
     const carries = (module: string, success: string): boolean => {
       const model = /^Models\.(\w+)$/.exec(success)?.[1]
-      if (model !== undefined) return declares(models, model, "withFastDecode")
+      if (model !== undefined) return declares(models, model, "Decode.withFastDecode")
       const item = /^Schema\.Array\((.+)\)$/.exec(success)?.[1]
       if (item !== undefined) return carries(module, item)
       // A declaration that decodes a value to itself: its guard is its decoder.
       if (success === "JsonObject" || success === "undefined") return true
-      return declares(module, success, "withCompiledDecode")
+      return declares(module, success, "Decode.withFastDecode")
     }
     const operations = files
       .filter((file) => /\/backend\/src\/generated\/[A-Z]\w+\.ts$/.test(file.path))

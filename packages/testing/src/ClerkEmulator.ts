@@ -34,6 +34,7 @@ import {
   setSessionState as setState,
   sessionToken as signSessionToken
 } from "./internal/sessions.js"
+import { instanceIdOf, seedInstance } from "./internal/instance.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
@@ -307,9 +308,10 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
     const keys = yield* Effect.mapError(makeSigningKeys(issuer, saved?.signingKey), invalid)
     const store = new Store()
     if (saved !== undefined) restore(store, saved.store)
-    const webhooks = new Webhooks()
-    const state: EmulatorState = { store, keys, secretKey: options.secretKey, limiter, webhooks }
     const secretKey = options.secretKey ?? "sk_test_emulator"
+    seedInstance(store, { issuer, secretKey })
+    const webhooks = new Webhooks(instanceIdOf(store))
+    const state: EmulatorState = { store, keys, secretKey: options.secretKey, limiter, webhooks }
     const persisted =
       options.stateFile === undefined
         ? undefined

@@ -407,7 +407,8 @@ describe.runIf(requireSpec("prism proxy"))(
           const { send, emulator, covered } = yield* Prism
           const user = yield* emulator.seedUser({
             emailAddress: ["every@example.com"],
-            phoneNumber: ["+15555550199"]
+            phoneNumber: ["+15555550199"],
+            password: "every-operation-1"
           })
           const org = yield* emulator.seedOrganization({ name: "Every", createdBy: user.id })
           const member = yield* emulator.seedUser({ firstName: "Member" })
@@ -463,7 +464,8 @@ describe.runIf(requireSpec("prism proxy"))(
               creator_role_key: "org:admin",
               roles: ["org:admin", "org:member"]
             },
-            RevokeOAuthApplicationToken: { token: "oat_to_revoke" }
+            RevokeOAuthApplicationToken: { token: "oat_to_revoke" },
+            VerifyPassword: { password: "every-operation-1" }
           }
           yield* emulator.seedResource("/oauth_applications/access_tokens", { token: "oat_seeded" })
           yield* emulator.seedResource("/oauth_applications/access_tokens", { token: "oat_to_revoke" })

@@ -14,7 +14,7 @@ import {
   optionalNullable,
   required
 } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 
 const CreateAdminPortalLinkTokenParams_ = Schema.Struct({
@@ -54,7 +54,32 @@ export const CreateAdminPortalLinkTokenParams: Schema.Schema<
   }
 > = CreateAdminPortalLinkTokenParams_
 
-const CreateAdminPortalLinkTokenResponse_ = withCompiledDecode(
+function decodeCreateAdminPortalLinkTokenResponseScopes(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `CreateAdminPortalLinkTokenResponse` from the wire; rejects what its Schema must explain. */
+function decodeCreateAdminPortalLinkTokenResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    object: Decode.constant(input.object, "admin_portal_link_token"),
+    id: Decode.string(input.id),
+    adminPortalLinkId: Decode.string(input.admin_portal_link_id),
+    instanceId: Decode.string(input.instance_id),
+    organizationId: Decode.nullable(input.organization_id, Decode.string),
+    itContactId: Decode.nullable(input.it_contact_id, Decode.string),
+    scopes: Decode.nullable(input.scopes, decodeCreateAdminPortalLinkTokenResponseScopes),
+    token: Decode.string(input.token),
+    revoked: Decode.boolean(input.revoked),
+    revocationReason: Decode.nullable(input.revocation_reason, Decode.string),
+    expired: Decode.boolean(input.expired),
+    expiration: Decode.nullable(input.expiration, Decode.number),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
+  }
+}
+
+const CreateAdminPortalLinkTokenResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("admin_portal_link_token"),
     id: Schema.String,
@@ -70,7 +95,8 @@ const CreateAdminPortalLinkTokenResponse_ = withCompiledDecode(
     expiration: nullable(Schema.Number, "expiration"),
     createdAt: required(Schema.Number, "created_at"),
     updatedAt: required(Schema.Number, "updated_at")
-  })
+  }),
+  decodeCreateAdminPortalLinkTokenResponse
 )
 /**
  * What `createAdminPortalLinkToken` answers.
@@ -179,7 +205,31 @@ export const RevokeAdminPortalLinkTokenParams: Schema.Schema<
   { readonly adminPortalLinkTokenID: string; readonly revocation_reason?: string | null | undefined }
 > = RevokeAdminPortalLinkTokenParams_
 
-const RevokeAdminPortalLinkTokenResponse_ = withCompiledDecode(
+function decodeRevokeAdminPortalLinkTokenResponseScopes(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `RevokeAdminPortalLinkTokenResponse` from the wire; rejects what its Schema must explain. */
+function decodeRevokeAdminPortalLinkTokenResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    object: Decode.constant(input.object, "admin_portal_link_token"),
+    id: Decode.string(input.id),
+    adminPortalLinkId: Decode.string(input.admin_portal_link_id),
+    instanceId: Decode.string(input.instance_id),
+    organizationId: Decode.nullable(input.organization_id, Decode.string),
+    itContactId: Decode.nullable(input.it_contact_id, Decode.string),
+    scopes: Decode.nullable(input.scopes, decodeRevokeAdminPortalLinkTokenResponseScopes),
+    revoked: Decode.boolean(input.revoked),
+    revocationReason: Decode.nullable(input.revocation_reason, Decode.string),
+    expired: Decode.boolean(input.expired),
+    expiration: Decode.nullable(input.expiration, Decode.number),
+    createdAt: Decode.number(input.created_at),
+    updatedAt: Decode.number(input.updated_at)
+  }
+}
+
+const RevokeAdminPortalLinkTokenResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("admin_portal_link_token"),
     id: Schema.String,
@@ -194,7 +244,8 @@ const RevokeAdminPortalLinkTokenResponse_ = withCompiledDecode(
     expiration: nullable(Schema.Number, "expiration"),
     createdAt: required(Schema.Number, "created_at"),
     updatedAt: required(Schema.Number, "updated_at")
-  })
+  }),
+  decodeRevokeAdminPortalLinkTokenResponse
 )
 /**
  * What `revokeAdminPortalLinkToken` answers.

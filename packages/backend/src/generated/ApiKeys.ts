@@ -15,7 +15,7 @@ import {
   optionalNullable,
   required
 } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 import * as Pagination from "../internal/pagination.js"
 
@@ -61,7 +61,36 @@ export const GetApiKeysParams: Schema.Schema<
   }
 > = GetApiKeysParams_
 
-const GetApiKeysResponse_ = withCompiledDecode(
+const decodeGetApiKeysResponseDataItem = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  this.object = Decode.constant(input.object, "api_key")
+  this.id = Decode.string(input.id)
+  this.type = Decode.string(input.type)
+  this.subject = Decode.string(input.subject)
+  this.name = Decode.string(input.name)
+  const value = Decode.optionalNullable(input.description, input, "description", Decode.string)
+  if (value !== Decode.absent) this.description = value
+  this.claims = Decode.nullable(input.claims, Decode.unknown)
+  this.scopes = Decode.array(input.scopes, Decode.string)
+  this.revoked = Decode.boolean(input.revoked)
+  this.revocationReason = Decode.nullable(input.revocation_reason, Decode.string)
+  this.expired = Decode.boolean(input.expired)
+  this.expiration = Decode.nullable(input.expiration, Decode.number)
+  this.createdBy = Decode.nullable(input.created_by, Decode.string)
+  this.lastUsedAt = Decode.nullable(input.last_used_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
+
+/** `GetApiKeysResponse` from the wire; rejects what its Schema must explain. */
+function decodeGetApiKeysResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    data: Decode.array(input.data, decodeGetApiKeysResponseDataItem),
+    totalCount: Decode.number(input.total_count)
+  }
+}
+
+const GetApiKeysResponse_ = Decode.withFastDecode(
   Schema.Struct({
     data: Schema.Array(
       Schema.Struct({
@@ -84,7 +113,8 @@ const GetApiKeysResponse_ = withCompiledDecode(
       })
     ),
     totalCount: required(Schema.Number, "total_count")
-  })
+  }),
+  decodeGetApiKeysResponse
 )
 /**
  * What `getApiKeys` answers.
@@ -237,7 +267,29 @@ export const CreateApiKeyParams: Schema.Schema<
   }
 > = CreateApiKeyParams_
 
-const CreateApiKeyResponse_ = withCompiledDecode(
+/** `CreateApiKeyResponse` from the wire; rejects what its Schema must explain. */
+const decodeCreateApiKeyResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  this.object = Decode.constant(input.object, "api_key")
+  this.id = Decode.string(input.id)
+  this.type = Decode.string(input.type)
+  this.subject = Decode.string(input.subject)
+  this.name = Decode.string(input.name)
+  const value = Decode.optionalNullable(input.description, input, "description", Decode.string)
+  if (value !== Decode.absent) this.description = value
+  this.claims = Decode.nullable(input.claims, Decode.unknown)
+  this.scopes = Decode.array(input.scopes, Decode.string)
+  this.secret = Decode.string(input.secret)
+  this.revoked = Decode.boolean(input.revoked)
+  this.revocationReason = Decode.nullable(input.revocation_reason, Decode.string)
+  this.expired = Decode.boolean(input.expired)
+  this.expiration = Decode.nullable(input.expiration, Decode.number)
+  this.createdBy = Decode.nullable(input.created_by, Decode.string)
+  this.lastUsedAt = Decode.nullable(input.last_used_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
+
+const CreateApiKeyResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("api_key"),
     id: Schema.String,
@@ -256,7 +308,8 @@ const CreateApiKeyResponse_ = withCompiledDecode(
     lastUsedAt: nullable(Schema.Number, "last_used_at"),
     createdAt: required(Schema.Number, "created_at"),
     updatedAt: required(Schema.Number, "updated_at")
-  })
+  }),
+  decodeCreateApiKeyResponse
 )
 /**
  * What `createApiKey` answers.
@@ -364,7 +417,28 @@ export interface GetApiKeyParams {
  */
 export const GetApiKeyParams: Schema.Schema<GetApiKeyParams, { readonly apiKeyID: string }> = GetApiKeyParams_
 
-const ApiKey_ = withCompiledDecode(
+/** `ApiKey` from the wire; rejects what its Schema must explain. */
+const decodeApiKey = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  this.object = Decode.constant(input.object, "api_key")
+  this.id = Decode.string(input.id)
+  this.type = Decode.string(input.type)
+  this.subject = Decode.string(input.subject)
+  this.name = Decode.string(input.name)
+  const value = Decode.optionalNullable(input.description, input, "description", Decode.string)
+  if (value !== Decode.absent) this.description = value
+  this.claims = Decode.nullable(input.claims, Decode.unknown)
+  this.scopes = Decode.array(input.scopes, Decode.string)
+  this.revoked = Decode.boolean(input.revoked)
+  this.revocationReason = Decode.nullable(input.revocation_reason, Decode.string)
+  this.expired = Decode.boolean(input.expired)
+  this.expiration = Decode.nullable(input.expiration, Decode.number)
+  this.createdBy = Decode.nullable(input.created_by, Decode.string)
+  this.lastUsedAt = Decode.nullable(input.last_used_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
+
+const ApiKey_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("api_key"),
     id: Schema.String,
@@ -382,7 +456,8 @@ const ApiKey_ = withCompiledDecode(
     lastUsedAt: nullable(Schema.Number, "last_used_at"),
     createdAt: required(Schema.Number, "created_at"),
     updatedAt: required(Schema.Number, "updated_at")
-  })
+  }),
+  decodeApiKey
 )
 /**
  * What `getApiKey` answers.
@@ -548,8 +623,19 @@ export interface DeleteApiKeyParams {
 export const DeleteApiKeyParams: Schema.Schema<DeleteApiKeyParams, { readonly apiKeyID: string }> =
   DeleteApiKeyParams_
 
-const DeleteApiKeyResponse_ = withCompiledDecode(
-  Schema.Struct({ id: Schema.String, object: constant("api_key"), deleted: Schema.Literal(true) })
+/** `DeleteApiKeyResponse` from the wire; rejects what its Schema must explain. */
+function decodeDeleteApiKeyResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    id: Decode.string(input.id),
+    object: Decode.constant(input.object, "api_key"),
+    deleted: Decode.literal(input.deleted, true)
+  }
+}
+
+const DeleteApiKeyResponse_ = Decode.withFastDecode(
+  Schema.Struct({ id: Schema.String, object: constant("api_key"), deleted: Schema.Literal(true) }),
+  decodeDeleteApiKeyResponse
 )
 /**
  * What `deleteApiKey` answers.
@@ -623,7 +709,18 @@ export interface GetApiKeySecretParams {
 export const GetApiKeySecretParams: Schema.Schema<GetApiKeySecretParams, { readonly apiKeyID: string }> =
   GetApiKeySecretParams_
 
-const GetApiKeySecretResponse_ = withCompiledDecode(Schema.Struct({ secret: Schema.String }))
+/** `GetApiKeySecretResponse` from the wire; rejects what its Schema must explain. */
+function decodeGetApiKeySecretResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    secret: Decode.string(input.secret)
+  }
+}
+
+const GetApiKeySecretResponse_ = Decode.withFastDecode(
+  Schema.Struct({ secret: Schema.String }),
+  decodeGetApiKeySecretResponse
+)
 /**
  * What `getApiKeySecret` answers.
  *

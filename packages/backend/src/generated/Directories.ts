@@ -7,7 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { PathSegment, WireString, constant, optional, required } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 import * as Pagination from "../internal/pagination.js"
 
@@ -38,8 +38,18 @@ export const ListParams: Schema.Schema<
   { readonly limit?: number | undefined; readonly offset?: number | undefined }
 > = ListParams_
 
-const ListResponse_ = withCompiledDecode(
-  Schema.Struct({ data: Models.Directories, totalCount: required(Schema.Number, "total_count") })
+/** `ListResponse` from the wire; rejects what its Schema must explain. */
+function decodeListResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    data: Decode.decoderOf(Models.Directories)(input.data),
+    totalCount: Decode.number(input.total_count)
+  }
+}
+
+const ListResponse_ = Decode.withFastDecode(
+  Schema.Struct({ data: Models.Directories, totalCount: required(Schema.Number, "total_count") }),
+  decodeListResponse
 )
 /**
  * What `list` answers.
@@ -385,11 +395,21 @@ export const ListGroupRoleMappingsParams: Schema.Schema<
   { readonly directory_id: string }
 > = ListGroupRoleMappingsParams_
 
-const ListGroupRoleMappingsResponse_ = withCompiledDecode(
+/** `ListGroupRoleMappingsResponse` from the wire; rejects what its Schema must explain. */
+function decodeListGroupRoleMappingsResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    data: Decode.decoderOf(Models.DirectoryGroupRoleMappings)(input.data),
+    totalCount: Decode.number(input.total_count)
+  }
+}
+
+const ListGroupRoleMappingsResponse_ = Decode.withFastDecode(
   Schema.Struct({
     data: Models.DirectoryGroupRoleMappings,
     totalCount: required(Schema.Number, "total_count")
-  })
+  }),
+  decodeListGroupRoleMappingsResponse
 )
 /**
  * What `listGroupRoleMappings` answers.
@@ -582,12 +602,23 @@ export const DeleteGroupRoleMappingParams: Schema.Schema<
   { readonly directory_id: string; readonly mapping_id: string }
 > = DeleteGroupRoleMappingParams_
 
-const DeleteGroupRoleMappingResponse_ = withCompiledDecode(
+/** `DeleteGroupRoleMappingResponse` from the wire; rejects what its Schema must explain. */
+function decodeDeleteGroupRoleMappingResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    object: Decode.constant(input.object, "directory_group_role_mapping"),
+    id: Decode.string(input.id),
+    deleted: Decode.literal(input.deleted, true)
+  }
+}
+
+const DeleteGroupRoleMappingResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("directory_group_role_mapping"),
     id: Schema.String,
     deleted: Schema.Literal(true)
-  })
+  }),
+  decodeDeleteGroupRoleMappingResponse
 )
 /**
  * What `deleteGroupRoleMapping` answers.

@@ -17,7 +17,7 @@ import {
   optionalNullable,
   required
 } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 import * as Pagination from "../internal/pagination.js"
 
@@ -255,7 +255,29 @@ export interface RevokeParams {
  */
 export const RevokeParams: Schema.Schema<RevokeParams, { readonly invitation_id: string }> = RevokeParams_
 
-const RevokeResponse_ = withCompiledDecode(
+function decodeRevokeResponseRevoked(input: unknown): unknown {
+  return Decode.literal(input, true)
+}
+
+/** `RevokeResponse` from the wire; rejects what its Schema must explain. */
+const decodeRevokeResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  let value: unknown
+  this.object = Decode.constant(input.object, "invitation")
+  this.id = Decode.string(input.id)
+  this.emailAddress = Decode.string(input.email_address)
+  this.publicMetadata = Decode.jsonObject(input.public_metadata)
+  value = Decode.optional(input.revoked, input, "revoked", decodeRevokeResponseRevoked)
+  if (value !== Decode.absent) this.revoked = value
+  this.status = Decode.openEnum(input.status)
+  value = Decode.optional(input.url, input, "url", Decode.string)
+  if (value !== Decode.absent) this.url = value
+  value = Decode.optionalNullable(input.expires_at, input, "expires_at", Decode.number)
+  if (value !== Decode.absent) this.expiresAt = value
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
+
+const RevokeResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("invitation"),
     id: Schema.String,
@@ -267,7 +289,8 @@ const RevokeResponse_ = withCompiledDecode(
     expiresAt: optionalNullable(Schema.Number, "expires_at"),
     createdAt: required(Schema.Number, "created_at"),
     updatedAt: required(Schema.Number, "updated_at")
-  })
+  }),
+  decodeRevokeResponse
 )
 /**
  * What `revoke` answers.

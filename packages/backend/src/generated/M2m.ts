@@ -15,7 +15,7 @@ import {
   optionalNullable,
   required
 } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 import * as Pagination from "../internal/pagination.js"
 
@@ -58,7 +58,38 @@ export const ListTokensParams: Schema.Schema<
   }
 > = ListTokensParams_
 
-const ListTokensResponse_ = withCompiledDecode(
+function decodeListTokensResponseM2mTokensItemScopes(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+const decodeListTokensResponseM2mTokensItem = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  let value: unknown
+  this.object = Decode.constant(input.object, "machine_to_machine_token")
+  this.id = Decode.string(input.id)
+  this.subject = Decode.string(input.subject)
+  value = Decode.optionalNullable(input.claims, input, "claims", Decode.unknown)
+  if (value !== Decode.absent) this.claims = value
+  value = Decode.optional(input.scopes, input, "scopes", decodeListTokensResponseM2mTokensItemScopes)
+  if (value !== Decode.absent) this.scopes = value
+  this.revoked = Decode.boolean(input.revoked)
+  this.revocationReason = Decode.nullable(input.revocation_reason, Decode.string)
+  this.expired = Decode.boolean(input.expired)
+  this.expiration = Decode.nullable(input.expiration, Decode.number)
+  this.lastUsedAt = Decode.nullable(input.last_used_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
+
+/** `ListTokensResponse` from the wire; rejects what its Schema must explain. */
+function decodeListTokensResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    m2mTokens: Decode.array(input.m2m_tokens, decodeListTokensResponseM2mTokensItem),
+    totalCount: Decode.number(input.total_count)
+  }
+}
+
+const ListTokensResponse_ = Decode.withFastDecode(
   Schema.Struct({
     m2mTokens: required(
       Schema.Array(
@@ -80,7 +111,8 @@ const ListTokensResponse_ = withCompiledDecode(
       "m2m_tokens"
     ),
     totalCount: required(Schema.Number, "total_count")
-  })
+  }),
+  decodeListTokensResponse
 )
 /**
  * What `listTokens` answers.
@@ -216,7 +248,31 @@ export const CreateTokenParams: Schema.Schema<
   }
 > = CreateTokenParams_
 
-const CreateTokenResponse_ = withCompiledDecode(
+function decodeCreateTokenResponseScopes(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `CreateTokenResponse` from the wire; rejects what its Schema must explain. */
+const decodeCreateTokenResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  let value: unknown
+  this.object = Decode.constant(input.object, "machine_to_machine_token")
+  this.id = Decode.string(input.id)
+  this.subject = Decode.string(input.subject)
+  value = Decode.optionalNullable(input.claims, input, "claims", Decode.unknown)
+  if (value !== Decode.absent) this.claims = value
+  value = Decode.optional(input.scopes, input, "scopes", decodeCreateTokenResponseScopes)
+  if (value !== Decode.absent) this.scopes = value
+  this.token = Decode.string(input.token)
+  this.revoked = Decode.boolean(input.revoked)
+  this.revocationReason = Decode.nullable(input.revocation_reason, Decode.string)
+  this.expired = Decode.boolean(input.expired)
+  this.expiration = Decode.nullable(input.expiration, Decode.number)
+  this.lastUsedAt = Decode.nullable(input.last_used_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
+
+const CreateTokenResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("machine_to_machine_token"),
     id: Schema.String,
@@ -231,7 +287,8 @@ const CreateTokenResponse_ = withCompiledDecode(
     lastUsedAt: nullable(Schema.Number, "last_used_at"),
     createdAt: required(Schema.Number, "created_at"),
     updatedAt: required(Schema.Number, "updated_at")
-  })
+  }),
+  decodeCreateTokenResponse
 )
 /**
  * What `createToken` answers.
@@ -332,7 +389,30 @@ export const RevokeTokenParams: Schema.Schema<
   { readonly m2m_token_id: string; readonly revocation_reason?: string | null | undefined }
 > = RevokeTokenParams_
 
-const MachineToMachineToken_ = withCompiledDecode(
+function decodeMachineToMachineTokenScopes(input: unknown): unknown {
+  return Decode.array(input, Decode.string)
+}
+
+/** `MachineToMachineToken` from the wire; rejects what its Schema must explain. */
+const decodeMachineToMachineToken = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  let value: unknown
+  this.object = Decode.constant(input.object, "machine_to_machine_token")
+  this.id = Decode.string(input.id)
+  this.subject = Decode.string(input.subject)
+  value = Decode.optionalNullable(input.claims, input, "claims", Decode.unknown)
+  if (value !== Decode.absent) this.claims = value
+  value = Decode.optional(input.scopes, input, "scopes", decodeMachineToMachineTokenScopes)
+  if (value !== Decode.absent) this.scopes = value
+  this.revoked = Decode.boolean(input.revoked)
+  this.revocationReason = Decode.nullable(input.revocation_reason, Decode.string)
+  this.expired = Decode.boolean(input.expired)
+  this.expiration = Decode.nullable(input.expiration, Decode.number)
+  this.lastUsedAt = Decode.nullable(input.last_used_at, Decode.number)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+})
+
+const MachineToMachineToken_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("machine_to_machine_token"),
     id: Schema.String,
@@ -346,7 +426,8 @@ const MachineToMachineToken_ = withCompiledDecode(
     lastUsedAt: nullable(Schema.Number, "last_used_at"),
     createdAt: required(Schema.Number, "created_at"),
     updatedAt: required(Schema.Number, "updated_at")
-  })
+  }),
+  decodeMachineToMachineToken
 )
 /**
  * What `revokeToken` answers.

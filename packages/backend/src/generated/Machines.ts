@@ -7,7 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { PathSegment, WireString, constant, optional, required } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 import * as Pagination from "../internal/pagination.js"
 
@@ -47,8 +47,18 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
-const ListResponse_ = withCompiledDecode(
-  Schema.Struct({ data: Schema.Array(Models.Machine), totalCount: required(Schema.Number, "total_count") })
+/** `ListResponse` from the wire; rejects what its Schema must explain. */
+function decodeListResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    data: Decode.array(input.data, Decode.decoderOf(Models.Machine)),
+    totalCount: Decode.number(input.total_count)
+  }
+}
+
+const ListResponse_ = Decode.withFastDecode(
+  Schema.Struct({ data: Schema.Array(Models.Machine), totalCount: required(Schema.Number, "total_count") }),
+  decodeListResponse
 )
 /**
  * What `list` answers.
@@ -146,7 +156,24 @@ export const CreateParams: Schema.Schema<
   }
 > = CreateParams_
 
-const CreateResponse_ = withCompiledDecode(
+/** `CreateResponse` from the wire; rejects what its Schema must explain. */
+const decodeCreateResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  this.object = Decode.constant(input.object, "machine")
+  this.id = Decode.string(input.id)
+  this.name = Decode.string(input.name)
+  this.instanceId = Decode.string(input.instance_id)
+  this.createdAt = Decode.number(input.created_at)
+  this.updatedAt = Decode.number(input.updated_at)
+  const value = Decode.optional(input.default_token_ttl, input, "default_token_ttl", Decode.number)
+  if (value !== Decode.absent) this.defaultTokenTtl = value
+  this.scopedMachines = Decode.array(
+    input.scoped_machines,
+    Decode.decoderOf(Models.MachineWithoutScopedMachines)
+  )
+  this.secretKey = Decode.string(input.secret_key)
+})
+
+const CreateResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("machine"),
     id: Schema.String,
@@ -157,7 +184,8 @@ const CreateResponse_ = withCompiledDecode(
     defaultTokenTtl: optional(Schema.Number, "default_token_ttl"),
     scopedMachines: required(Schema.Array(Models.MachineWithoutScopedMachines), "scoped_machines"),
     secretKey: required(Schema.String, "secret_key")
-  })
+  }),
+  decodeCreateResponse
 )
 /**
  * What `create` answers.
@@ -330,8 +358,19 @@ export interface DeleteParams {
  */
 export const DeleteParams: Schema.Schema<DeleteParams, { readonly machine_id: string }> = DeleteParams_
 
-const DeleteResponse_ = withCompiledDecode(
-  Schema.Struct({ object: constant("machine"), id: Schema.String, deleted: Schema.Literal(true) })
+/** `DeleteResponse` from the wire; rejects what its Schema must explain. */
+function decodeDeleteResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    object: Decode.constant(input.object, "machine"),
+    id: Decode.string(input.id),
+    deleted: Decode.literal(input.deleted, true)
+  }
+}
+
+const DeleteResponse_ = Decode.withFastDecode(
+  Schema.Struct({ object: constant("machine"), id: Schema.String, deleted: Schema.Literal(true) }),
+  decodeDeleteResponse
 )
 /**
  * What `delete` answers.
@@ -406,8 +445,18 @@ export interface GetSecretKeyParams {
 export const GetSecretKeyParams: Schema.Schema<GetSecretKeyParams, { readonly machine_id: string }> =
   GetSecretKeyParams_
 
-const MachineSecretKey_ = withCompiledDecode(
-  Schema.Struct({ object: constant("machine_secret_key"), secret: Schema.String })
+/** `MachineSecretKey` from the wire; rejects what its Schema must explain. */
+function decodeMachineSecretKey(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    object: Decode.constant(input.object, "machine_secret_key"),
+    secret: Decode.string(input.secret)
+  }
+}
+
+const MachineSecretKey_ = Decode.withFastDecode(
+  Schema.Struct({ object: constant("machine_secret_key"), secret: Schema.String }),
+  decodeMachineSecretKey
 )
 /**
  * What `getSecretKey` answers.
@@ -568,13 +617,25 @@ export const DeleteScopeParams: Schema.Schema<
   { readonly machine_id: string; readonly other_machine_id: string }
 > = DeleteScopeParams_
 
-const DeleteScopeResponse_ = withCompiledDecode(
+/** `DeleteScopeResponse` from the wire; rejects what its Schema must explain. */
+function decodeDeleteScopeResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    object: Decode.constant(input.object, "machine_scope"),
+    fromMachineId: Decode.string(input.from_machine_id),
+    toMachineId: Decode.string(input.to_machine_id),
+    deleted: Decode.literal(input.deleted, true)
+  }
+}
+
+const DeleteScopeResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: constant("machine_scope"),
     fromMachineId: required(Schema.String, "from_machine_id"),
     toMachineId: required(Schema.String, "to_machine_id"),
     deleted: Schema.Literal(true)
-  })
+  }),
+  decodeDeleteScopeResponse
 )
 /**
  * What `deleteScope` answers.

@@ -7,7 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { PathSegment, WireString, optional, optionalNullable, required } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 
 const CreateParams_ = Schema.Struct({
@@ -215,7 +215,26 @@ export const PrepareVerificationParams: Schema.Schema<
   { readonly phone_number_id: string }
 > = PrepareVerificationParams_
 
-const PrepareVerificationResponse_ = withCompiledDecode(
+/** `PrepareVerificationResponse` from the wire; rejects what its Schema must explain. */
+const decodePrepareVerificationResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", Decode.string)
+  if (value !== Decode.absent) this.object = value
+  value = Decode.optional(input.id, input, "id", Decode.string)
+  if (value !== Decode.absent) this.id = value
+  value = Decode.optional(input.status, input, "status", Decode.string)
+  if (value !== Decode.absent) this.status = value
+  value = Decode.optional(input.strategy, input, "strategy", Decode.string)
+  if (value !== Decode.absent) this.strategy = value
+  value = Decode.optionalNullable(input.attempts, input, "attempts", Decode.number)
+  if (value !== Decode.absent) this.attempts = value
+  value = Decode.optionalNullable(input.expire_at, input, "expire_at", Decode.number)
+  if (value !== Decode.absent) this.expireAt = value
+  value = Decode.optionalNullable(input.channel, input, "channel", Decode.string)
+  if (value !== Decode.absent) this.channel = value
+})
+
+const PrepareVerificationResponse_ = Decode.withFastDecode(
   Schema.Struct({
     object: Schema.optional(Schema.String),
     id: Schema.optional(Schema.String),
@@ -224,7 +243,8 @@ const PrepareVerificationResponse_ = withCompiledDecode(
     attempts: optionalNullable(Schema.Number, "attempts"),
     expireAt: optionalNullable(Schema.Number, "expire_at"),
     channel: optionalNullable(Schema.String, "channel")
-  })
+  }),
+  decodePrepareVerificationResponse
 )
 /**
  * What `prepareVerification` answers.

@@ -14,7 +14,7 @@ import {
   optionalNullable,
   required
 } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 import * as Pagination from "../internal/pagination.js"
 
@@ -314,8 +314,22 @@ export const CreateTokenParams: Schema.Schema<
   { readonly session_id: string; readonly expires_in_seconds?: number | null | undefined }
 > = CreateTokenParams_
 
-const CreateTokenResponse_ = withCompiledDecode(
-  Schema.Struct({ object: Schema.optional(Schema.Literal("token")), jwt: Schema.optional(Schema.String) })
+function decodeCreateTokenResponseObject(input: unknown): unknown {
+  return Decode.literal(input, "token")
+}
+
+/** `CreateTokenResponse` from the wire; rejects what its Schema must explain. */
+const decodeCreateTokenResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  let value: unknown
+  value = Decode.optional(input.object, input, "object", decodeCreateTokenResponseObject)
+  if (value !== Decode.absent) this.object = value
+  value = Decode.optional(input.jwt, input, "jwt", Decode.string)
+  if (value !== Decode.absent) this.jwt = value
+})
+
+const CreateTokenResponse_ = Decode.withFastDecode(
+  Schema.Struct({ object: Schema.optional(Schema.Literal("token")), jwt: Schema.optional(Schema.String) }),
+  decodeCreateTokenResponse
 )
 /**
  * What `createToken` answers.

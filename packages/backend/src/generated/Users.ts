@@ -16,7 +16,7 @@ import {
   optionalNullable,
   required
 } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 import * as Pagination from "../internal/pagination.js"
 
@@ -1434,8 +1434,15 @@ export const VerifyPasswordParams: Schema.Schema<
   { readonly user_id: string; readonly password: string }
 > = VerifyPasswordParams_
 
-const VerifyPasswordResponse_ = withCompiledDecode(
-  Schema.Struct({ verified: Schema.optional(Schema.Boolean) })
+/** `VerifyPasswordResponse` from the wire; rejects what its Schema must explain. */
+const decodeVerifyPasswordResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  const value = Decode.optional(input.verified, input, "verified", Decode.boolean)
+  if (value !== Decode.absent) this.verified = value
+})
+
+const VerifyPasswordResponse_ = Decode.withFastDecode(
+  Schema.Struct({ verified: Schema.optional(Schema.Boolean) }),
+  decodeVerifyPasswordResponse
 )
 /**
  * What `verifyPassword` answers.
@@ -1504,11 +1511,21 @@ export const VerifyTotpParams: Schema.Schema<
   { readonly user_id: string; readonly code: string }
 > = VerifyTotpParams_
 
-const VerifyTotpResponse_ = withCompiledDecode(
+/** `VerifyTotpResponse` from the wire; rejects what its Schema must explain. */
+const decodeVerifyTotpResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  let value: unknown
+  value = Decode.optional(input.verified, input, "verified", Decode.boolean)
+  if (value !== Decode.absent) this.verified = value
+  value = Decode.optional(input.code_type, input, "code_type", Decode.openEnum)
+  if (value !== Decode.absent) this.codeType = value
+})
+
+const VerifyTotpResponse_ = Decode.withFastDecode(
   Schema.Struct({
     verified: Schema.optional(Schema.Boolean),
     codeType: optional(openEnum<"totp" | "backup_code">(), "code_type")
-  })
+  }),
+  decodeVerifyTotpResponse
 )
 /**
  * What `verifyTotp` answers.
@@ -1576,7 +1593,16 @@ export interface DisableMfaParams {
 export const DisableMfaParams: Schema.Schema<DisableMfaParams, { readonly user_id: string }> =
   DisableMfaParams_
 
-const DisableMfaResponse_ = withCompiledDecode(Schema.Struct({ userId: optional(Schema.String, "user_id") }))
+/** `DisableMfaResponse` from the wire; rejects what its Schema must explain. */
+const decodeDisableMfaResponse = Decode.model(function (this: Decode.Built, input: Decode.Wire) {
+  const value = Decode.optional(input.user_id, input, "user_id", Decode.string)
+  if (value !== Decode.absent) this.userId = value
+})
+
+const DisableMfaResponse_ = Decode.withFastDecode(
+  Schema.Struct({ userId: optional(Schema.String, "user_id") }),
+  decodeDisableMfaResponse
+)
 /**
  * What `disableMfa` answers.
  *
@@ -1718,11 +1744,21 @@ export interface ListTrustedDevicesParams {
 export const ListTrustedDevicesParams: Schema.Schema<ListTrustedDevicesParams, { readonly user_id: string }> =
   ListTrustedDevicesParams_
 
-const ListTrustedDevicesResponse_ = withCompiledDecode(
+/** `ListTrustedDevicesResponse` from the wire; rejects what its Schema must explain. */
+function decodeListTrustedDevicesResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    data: Decode.array(input.data, Decode.decoderOf(Models.TrustedDevice)),
+    totalCount: Decode.number(input.total_count)
+  }
+}
+
+const ListTrustedDevicesResponse_ = Decode.withFastDecode(
   Schema.Struct({
     data: Schema.Array(Models.TrustedDevice),
     totalCount: required(Schema.Number, "total_count")
-  })
+  }),
+  decodeListTrustedDevicesResponse
 )
 /**
  * What `listTrustedDevices` answers.

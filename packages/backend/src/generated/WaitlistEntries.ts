@@ -7,7 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Models from "./Models.js"
 import { PathSegment, WireString, optional, optionalNullable, required } from "../internal/fields.js"
-import { withCompiledDecode } from "../internal/compiledDecoder.js"
+import * as Decode from "../internal/fastDecode.js"
 import * as Operation from "../internal/operation.js"
 import * as Pagination from "../internal/pagination.js"
 
@@ -50,11 +50,21 @@ export const ListParams: Schema.Schema<
   }
 > = ListParams_
 
-const ListResponse_ = withCompiledDecode(
+/** `ListResponse` from the wire; rejects what its Schema must explain. */
+function decodeListResponse(input: unknown): unknown {
+  if (!Decode.isRecord(input)) return Decode.reject()
+  return {
+    data: Decode.array(input.data, Decode.decoderOf(Models.WaitlistEntry)),
+    totalCount: Decode.number(input.total_count)
+  }
+}
+
+const ListResponse_ = Decode.withFastDecode(
   Schema.Struct({
     data: Schema.Array(Models.WaitlistEntry),
     totalCount: required(Schema.Number, "total_count")
-  })
+  }),
+  decodeListResponse
 )
 /**
  * What `list` answers.

@@ -1,14 +1,44 @@
 /**
- * The building blocks of the generated model decoders (`Models.ts`). The
- * decoders among them return the decoded value or throw `rejection` where the
- * model's Schema would reject the input. Throwing keeps the generated code to
- * one expression per property (a smaller bundle than checks written out), and
- * a valid response, the rule, never throws;
- * `withFastDecode` catches the rejection and Schema then explains it. They
- * follow the rules of `fields.ts` exactly; `compiledDecoder.test.ts` checks it
- * on every model.
+ * The building blocks of the generated decoders (of every model in
+ * `Models.ts` and of the inline response schemas of the operation modules).
+ * The decoders among them return the decoded value or throw `rejection` where
+ * the schema would reject the input. Throwing keeps the generated code to one
+ * expression per property (a smaller bundle than checks written out), and a
+ * valid response, the rule, never throws; the response decoder catches the
+ * rejection and Schema then explains it. They follow the rules of `fields.ts`
+ * exactly; `fastDecode.test.ts` checks it on every schema that carries one.
  */
 import * as Predicate from "effect/Predicate"
+import type * as AST from "effect/SchemaAST"
+import { constantWhereAbsent, isJsonObject, isOpenEnumValue, nullWhereAbsent } from "./fields.js"
+
+export { isJsonObject, isOpenEnumValue }
+
+/** Where a schema carries its generated decoder (`withFastDecode`). */
+export const FastDecodeAnnotationId: unique symbol = Symbol.for("@effect-clerk/backend/FastDecodeAnnotation")
+
+/**
+ * `schema` with its generated decoder attached. A plain call rather than
+ * `.annotations({ [FastDecodeAnnotationId]: ... })` in the generated code,
+ * whose computed key a bundler must keep as a possible side effect.
+ */
+export const withFastDecode = <S extends { annotations(annotations: AST.Annotations): S }>(
+  schema: S,
+  decode: (input: unknown) => unknown
+): S => schema.annotations({ [FastDecodeAnnotationId]: decode })
+
+/** The generated decoder a schema's AST carries, if any. */
+export const carried = (ast: AST.AST): ((input: unknown) => unknown) | undefined => {
+  const decode = ast.annotations[FastDecodeAnnotationId]
+  return Predicate.isFunction(decode) ? (decode as (input: unknown) => unknown) : undefined
+}
+
+/**
+ * The generated decoder `schema` carries, for a decoder in another module; one
+ * that carries none rejects everything, so Schema alone decodes.
+ */
+export const decoderOf = (schema: { readonly ast: AST.AST }): ((input: unknown) => unknown) =>
+  carried(schema.ast) ?? reject
 
 /** Thrown where Schema would reject the input. Not an `Error`: no stack trace is taken. */
 const rejection: unique symbol = Symbol("rejection")
@@ -17,13 +47,13 @@ export const reject = (): never => {
   throw rejection
 }
 
-/** `decode(input)`, or `undefined` where it rejects `input`. */
-export const attempt = (input: unknown, decode: (input: unknown) => unknown): unknown => {
+/** `decode(input)`, or `invalid` where it rejects `input`. */
+export const attempt = (input: unknown, decode: (input: unknown) => unknown, invalid?: unknown): unknown => {
   try {
     return decode(input)
   } catch (error) {
     if (error !== rejection) throw error
-    return undefined
+    return invalid
   }
 }
 
@@ -35,9 +65,12 @@ export const number = (input: unknown): number => (typeof input === "number" ? i
 
 export const boolean = (input: unknown): boolean => (typeof input === "boolean" ? input : reject())
 
-/** A free-form JSON object (`JsonObject`), kept as it is. */
-export const record = (input: unknown): { readonly [key: string]: unknown } =>
-  isRecord(input) ? input : reject()
+/** `JsonObject` of `fields.ts`: kept as it is. */
+export const jsonObject = (input: unknown): { readonly [key: string]: unknown } =>
+  isJsonObject(input) ? input : reject()
+
+/** `openEnum` of `fields.ts`. */
+export const openEnum = (input: unknown): string => (isOpenEnumValue(input) ? input : reject())
 
 export const unknown = (input: unknown): unknown => input
 
@@ -45,18 +78,24 @@ export const literal = <const A>(input: unknown, value: A): A => (input === valu
 
 /** `constant` of `fields.ts`: the model's constant, also where the wire has none. */
 export const constant = <const A>(input: unknown, value: A): A =>
-  input === value || input === undefined ? value : reject()
+  literal(constantWhereAbsent(input, value), value)
 
 /** A value that Schema decodes to itself exactly when `test` holds. */
 export const check = (input: unknown, test: (input: unknown) => boolean): unknown =>
   test(input) ? input : reject()
 
-/** `Schema.Array`. */
-export const array = <A>(input: unknown, decodeItem: (item: unknown) => A): Array<A> => {
+/**
+ * `Schema.Array`. With `release`, each input item is let go of once decoded
+ * (see `parseJsonFor` of `responseDecoder.ts`).
+ */
+export const array = <A>(input: unknown, decodeItem: (item: unknown) => A, release?: boolean): Array<A> => {
   if (!Array.isArray(input)) return reject()
   const length = input.length
   const output = new Array<A>(length)
-  for (let i = 0; i < length; i++) output[i] = decodeItem(input[i])
+  for (let i = 0; i < length; i++) {
+    output[i] = decodeItem(input[i])
+    if (release === true) input[i] = undefined
+  }
   return output
 }
 
@@ -83,9 +122,11 @@ export const recordOf = (input: unknown, test: (value: unknown) => boolean): { [
 export const own = (input: { readonly [key: string]: unknown }, wireKey: string): unknown =>
   Object.hasOwn(input, wireKey) ? input[wireKey] : undefined
 
-/** `nullable` of `fields.ts`: absent, `undefined` and `null` all decode to `null`. */
-export const nullable = <A>(value: unknown, decode: (value: unknown) => A): A | null =>
-  value === undefined || value === null ? null : decode(value)
+/** `nullable` of `fields.ts`: its rule for an absent value, then Schema's `NullOr`. */
+export const nullable = <A>(value: unknown, decode: (value: unknown) => A): A | null => {
+  const present = nullWhereAbsent(value)
+  return present === null ? null : decode(present)
+}
 
 /** What `optional` gives where the wire has no such key: the decoded object gets none either. */
 export const absent: unique symbol = Symbol("absent")
@@ -152,7 +193,7 @@ export const member = (
   input: unknown,
   decode: (input: unknown) => unknown,
   tagKey?: string,
-  tag?: string,
+  tag?: unknown,
   untagged?: boolean
 ): unknown => {
   if (tagKey !== undefined) {

@@ -12,7 +12,6 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
-import { FastDecodeAnnotationId } from "./compiledDecoder.js"
 
 /*
  * Each helper's type is an interface of its own, as `Schema.optional`'s is: the
@@ -81,10 +80,16 @@ export const nullable = <S extends Schema.Schema.All, const K extends string>(
   // bundling the machinery behind every other option of `optionalWith`.
   const self = Schema.NullOr(schema)
   return Schema.optionalToRequired(Schema.UndefinedOr(self), Schema.typeSchema(self), {
-    decode: (value) => (Option.isNone(value) || value.value === undefined ? null : value.value),
+    decode: (value) => nullWhereAbsent(Option.getOrUndefined(value)),
     encode: Option.some
   }).pipe(Schema.withConstructorDefault(nullDefault), Schema.fromKey(wireKey))
 }
+
+/**
+ * The rule of `nullable`, which the generated decoders (`fastDecode.ts`) apply
+ * too: an absent (or `undefined`) value is `null`.
+ */
+export const nullWhereAbsent = <A>(value: A | undefined): A | null => (value === undefined ? null : value)
 
 const nullDefault = () => null
 
@@ -113,9 +118,12 @@ export const optionalNullable = <S extends Schema.Schema.All, const K extends st
  */
 export interface openEnum<Literal extends string> extends Schema.Schema<Literal | (string & {}), string> {}
 
+/** What an `openEnum` accepts, for its schema and the generated decoders alike: any string. */
+export const isOpenEnumValue = (u: unknown): u is string => typeof u === "string"
+
 /** An enum in a response (see the interface). */
 export const openEnum = <const Literal extends string>(): openEnum<Literal> =>
-  Schema.declare((u: unknown): u is Literal | (string & {}) => Predicate.isString(u), {
+  Schema.declare((u: unknown): u is Literal | (string & {}) => isOpenEnumValue(u), {
     identifier: "OpenEnum",
     jsonSchema: { type: "string" },
     arbitrary: () => (fc) => fc.string(),
@@ -123,20 +131,20 @@ export const openEnum = <const Literal extends string>(): openEnum<Literal> =>
     equivalence: () => (a, b) => a === b
   })
 
+/** What a `JsonObject` accepts, for its schema and the generated decoders alike: any object but an array. */
+export const isJsonObject = (u: unknown): u is { readonly [key: string]: unknown } => Predicate.isRecord(u)
+
 /**
  * A free-form JSON object such as `public_metadata`. It is user data: decoded as
  * the very object `JSON.parse` produced, so no key is renamed or dropped and a
  * `__proto__` key stays an own key instead of becoming a prototype.
  */
-export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Schema.declare(
-  Predicate.isRecord,
-  {
-    identifier: "JsonObject",
-    jsonSchema: { type: "object" },
-    arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue()),
-    equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
-  }
-)
+export const JsonObject: Schema.Schema<{ readonly [key: string]: unknown }> = Schema.declare(isJsonObject, {
+  identifier: "JsonObject",
+  jsonSchema: { type: "object" },
+  arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue()),
+  equivalence: () => (a, b) => JSON.stringify(a) === JSON.stringify(b)
+})
 
 /** A UTF-16 surrogate without its partner: no UTF-8 encoding exists for it. */
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
@@ -206,14 +214,10 @@ const jsonData = (value: unknown) => {
 }
 
 /** Free-form JSON sent to Clerk (metadata): checked to be JSON data all through, so nothing is altered on the way. */
-export const JsonObjectData = /* @__PURE__ */ JsonObject.pipe(
-  /* @__PURE__ */ Schema.filter(jsonData, { identifier: "JsonObjectData" })
-)
+export const JsonObjectData = JsonObject.pipe(Schema.filter(jsonData, { identifier: "JsonObjectData" }))
 
 /** A param of any JSON value, checked like `JsonObjectData`. */
-export const JsonData = /* @__PURE__ */ Schema.Unknown.pipe(
-  /* @__PURE__ */ Schema.filter(jsonData, { identifier: "JsonData" })
-)
+export const JsonData = Schema.Unknown.pipe(Schema.filter(jsonData, { identifier: "JsonData" }))
 
 /**
  * A value substituted into a URL path. Percent-encoding keeps `/`, `?` and `#`
@@ -246,10 +250,17 @@ export interface constant<Literal extends string>
 export const constant = <const Literal extends string>(value: Literal): constant<Literal> => {
   const self = Schema.Literal(value)
   return Schema.optionalToRequired(Schema.UndefinedOr(self), self, {
-    decode: (wire) => (Option.isNone(wire) || wire.value === undefined ? value : wire.value),
+    decode: (wire) => constantWhereAbsent(Option.getOrUndefined(wire), value),
     encode: Option.some
   })
 }
+
+/**
+ * The rule of `constant`, which the generated decoders (`fastDecode.ts`) apply
+ * too: an absent (or `undefined`) value is the constant.
+ */
+export const constantWhereAbsent = <A>(value: A | undefined, constant: A): A =>
+  value === undefined ? constant : value
 
 /**
  * A property of `unknownVariant`, renamed from `wireKey`: decoded by `schema`
@@ -281,6 +292,9 @@ export const variantField = <A, I, const K extends string>(
     encode: Option.flatMap(encode)
   }).pipe(Schema.fromKey(wireKey))
 }
+
+/** Where an `unknownVariant` carries its decoder, for `decodeUnknownVariant`. */
+const UnknownVariantDecodeId: unique symbol = Symbol.for("@effect-clerk/backend/UnknownVariantDecode")
 
 const isKnown = (value: unknown, known: ReadonlyArray<string>) =>
   typeof value === "string" && known.includes(value)
@@ -346,7 +360,7 @@ export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
   // again: a known member's value must be left to that member, not rebuilt as this one.
   const decoded = struct.pipe(Schema.filter((value) => !isKnown(Reflect.get(value, discriminator), known)))
   // On the outer transformation, which the decoded side (`Schema.typeSchema`) does not keep.
-  return Schema.compose(wire, decoded, { strict: false }).annotations({ [FastDecodeAnnotationId]: decode })
+  return Schema.compose(wire, decoded, { strict: false }).annotations({ [UnknownVariantDecodeId]: decode })
 }
 
 /**
@@ -354,15 +368,12 @@ export const unknownVariant = <const Fields extends Schema.Struct.Fields>(
  * `variant` (an `unknownVariant`) where `input` is one, else `undefined`.
  */
 export const decodeUnknownVariant = (variant: { readonly ast: AST.AST }, input: unknown): unknown => {
-  const decode = variant.ast.annotations[FastDecodeAnnotationId]
+  const decode = variant.ast.annotations[UnknownVariantDecodeId]
   return Predicate.isFunction(decode) ? decode(input) : undefined
 }
 
 /** A file for the multipart upload operations. */
-export const Upload = /* @__PURE__ */ Schema.Union(
-  Schema.Uint8ArrayFromSelf,
-  /* @__PURE__ */ Schema.instanceOf(Blob)
-)
+export const Upload = Schema.Union(Schema.Uint8ArrayFromSelf, Schema.instanceOf(Blob))
 
 /**
  * Params whose spec says "at least one of these groups of fields is present"

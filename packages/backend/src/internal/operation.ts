@@ -23,7 +23,7 @@ import { RetryPolicy } from "../RetryPolicy.js"
 import { Timeout } from "../Timeout.js"
 import { type BodyRead, execute } from "./attempt.js"
 import * as CallOptionsCheck from "./callOptions.js"
-import * as CompiledDecoder from "./compiledDecoder.js"
+import * as ResponseDecoder from "./responseDecoder.js"
 import { type RequestShape, encoder } from "./request.js"
 import { type Answer, type Parsed, parsed, textOf } from "./response.js"
 import type { Scrub } from "./scrub.js"
@@ -84,7 +84,7 @@ export function define<P, PI, A, AI, Page, PageI>(
 export function define<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Operation<P, A>
 export function define<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Operation<P, A, unknown> {
   const { operationId, method } = definition
-  const parser = <X>(parseJson: CompiledDecoder.JsonParser<X>): Parse<X> => {
+  const parser = <X>(parseJson: ResponseDecoder.JsonParser<X>): Parse<X> => {
     return (answer, scrub) => parsed(operationId, parseJson, answer.response, textOf(answer), scrub)
   }
   const success = definition.success
@@ -95,11 +95,11 @@ export function define<P, PI, A, AI>(definition: Definition<P, PI, A, AI>): Oper
     parse:
       success === undefined
         ? () => Either.right({ decode: () => Either.right(undefined as A) })
-        : parser(CompiledDecoder.parseJsonFor(success)),
+        : parser(ResponseDecoder.parseJsonFor(success)),
     parsePage:
       definition.paginated === undefined
         ? undefined
-        : parser(CompiledDecoder.parseJsonFor(definition.paginated) as CompiledDecoder.JsonParser<unknown>),
+        : parser(ResponseDecoder.parseJsonFor(definition.paginated) as ResponseDecoder.JsonParser<unknown>),
     spanName: `Clerk.${operationId}`,
     // The call site inside this module is all a captured stack would show.
     spanOptions: {

@@ -23,9 +23,10 @@ import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
 import type { OperationError } from "../Errors.js"
 import { readAhead } from "./attempt.js"
-import { withCompiledDecode } from "./compiledDecoder.js"
+import * as Decode from "./fastDecode.js"
 import { required } from "./fields.js"
 import { type Operation, type Settle, run } from "./operation.js"
+import { fastDecoder } from "./responseDecoder.js"
 import type { Parsed } from "./response.js"
 
 /**
@@ -46,8 +47,18 @@ export interface Page<A> {
  */
 export const page = <A, I>(
   list: Schema.Schema<ReadonlyArray<A>, ReadonlyArray<I>>
-): Schema.Schema<Page<A>, PageWire<I>> =>
-  withCompiledDecode(Schema.Struct({ data: list, totalCount: required(Schema.Number, "total_count") }))
+): Schema.Schema<Page<A>, PageWire<I>> => {
+  // Found on first use: the list's decoder, like any response's (`responseDecoder.ts`).
+  let decodeData: ((input: unknown) => unknown) | undefined
+  return Decode.withFastDecode(
+    Schema.Struct({ data: list, totalCount: required(Schema.Number, "total_count") }),
+    (input) => {
+      if (!Decode.isRecord(input)) return Decode.reject()
+      decodeData ??= fastDecoder(list.ast) ?? Decode.reject
+      return { data: decodeData(input.data), totalCount: Decode.number(input.total_count) }
+    }
+  )
+}
 
 interface PageWire<I> {
   readonly data: ReadonlyArray<I>

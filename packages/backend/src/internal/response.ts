@@ -32,7 +32,7 @@ import {
   ValidationIssue
 } from "../Errors.js"
 import type { FailureKind } from "../RetryPolicy.js"
-import type { JsonParser } from "./compiledDecoder.js"
+import type { JsonParser } from "./responseDecoder.js"
 import { toIssues } from "./issues.js"
 import { parseJson } from "./json.js"
 import type { Scrub } from "./scrub.js"

@@ -8,11 +8,12 @@ import {
   secretKeyInvalid,
   tooManyRequests
 } from "./errors.js"
+import { handlers as clients } from "./clients.js"
 import { eventsOf } from "./events.js"
 import { handlers as identifications } from "./identifications.js"
 import { traceId } from "./ids.js"
 import { handlers as invitations } from "./invitations.js"
-import { generic } from "./generic.js"
+import { generic, isMachineSecretKey } from "./generic.js"
 import type { SigningKeys } from "./keys.js"
 import { handlers as memberships } from "./memberships.js"
 import { handlers as organizationInvitations } from "./organizationInvitations.js"
@@ -26,6 +27,7 @@ import type { Webhooks } from "./webhooks.js"
 import { isRecord, type OperationSpec, propertiesOf } from "./shape.js"
 import { handlers as sessions } from "./sessions.js"
 import type { Store } from "./store.js"
+import { handlers as testingTokens } from "./testingTokens.js"
 import { handlers as users } from "./users.js"
 
 /** One request, whichever transport (in-process HttpClient or HTTP server) delivered it. */
@@ -64,7 +66,9 @@ const handlers: Record<string, Handler> = {
   ...sessions,
   ...restrictions,
   ...roles,
-  ...jwtTemplates
+  ...jwtTemplates,
+  ...testingTokens,
+  ...clients
 }
 
 // Clerk serves the API under `/v1`; requests without it are accepted too.
@@ -89,10 +93,15 @@ const rateLimited = (
 const bearerOf = (authorization: string | undefined): string | undefined =>
   /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
 
-const authenticate = (state: EmulatorState, authorization: string | undefined): void => {
+/** Operations on M2M tokens, which a machine calls with its own secret key as well as the instance's. */
+const machineOperations = new Set(["getM2MTokens", "createM2MToken", "revokeM2MToken", "verifyM2MToken"])
+
+const authenticate = (state: EmulatorState, operationId: string, authorization: string | undefined): void => {
   const token = bearerOf(authorization)
   if (token === undefined) throw authorizationHeaderInvalid()
-  if (state.secretKey !== undefined && token !== state.secretKey) throw secretKeyInvalid()
+  if (state.secretKey === undefined || token === state.secretKey) return
+  if (machineOperations.has(operationId) && isMachineSecretKey(state.store, token)) return
+  throw secretKeyInvalid()
 }
 
 const decoder = new TextDecoder()
@@ -172,7 +181,7 @@ const route = (
       const match = matchRoute(method, stripBasePath(request.url.pathname))
       if (match === undefined) throw notFound(`${method} ${request.url.pathname}`)
       const { operationId } = match.route
-      if (!publicOperations.has(operationId)) authenticate(state, request.authorization)
+      if (!publicOperations.has(operationId)) authenticate(state, operationId, request.authorization)
       const handler = handlers[operationId] ?? generic(match.route.spec)
       return Effect.zipRight(
         rateLimited(state.limiter, operationId),

@@ -7,8 +7,11 @@
  * stores, a get answers, an update changes and a delete removes.
  */
 import { type Handler, type HandlerContext, sync } from "./context.js"
+import { createHash } from "node:crypto"
+import { clientRecord } from "./clients.js"
 import { ClerkApiError, notFound } from "./errors.js"
 import { makeId, randomBase62 } from "./ids.js"
+import { instanceIdOf } from "./instance.js"
 import { operations } from "./generated/operations.js"
 import {
   deref,
@@ -68,6 +71,7 @@ function itemsKey(shape: Shape): string | undefined {
 const prefixes: Record<string, string> = {
   actor_token: "act",
   api_key: "ak",
+  commerce_subscription: "csub",
   domain: "dmn",
   m2m_token: "mt",
   machine: "mch",
@@ -88,6 +92,124 @@ const secretPrefixes: Record<string, string> = {
 }
 
 const secretKeys = ["secret", "token", "client_secret", "secret_key"]
+
+/** Stable per agent name within the instance, as Clerk's `agent_id` is. */
+const agentIdOf = (name: unknown): string =>
+  `agt_${createHash("sha256").update(String(name)).digest("base64url").slice(0, 27)}`
+
+/**
+ * Fields an object gets when it is created, beside its id and secrets: a
+ * subscription's payer; an OAuth application's public client id; an agent task's agent, its deprecated
+ * `task_id` alias and the Frontend API URL that signs the agent in.
+ */
+const minted: Record<string, (ctx: HandlerContext, fields: JsonRecord, id: string) => JsonRecord> = {
+  commerce_subscription: () => ({ payer_id: makeId("cpayer") }),
+  oauth_application: () => ({ client_id: randomBase62(16) }),
+  agent_task: (ctx, fields, id) => ({
+    agent_id: agentIdOf(fields.agent_name),
+    task_id: id,
+    url: `${ctx.keys.issuer}/v1/agents/tasks/${id}/accept?token=${randomBase62(32)}`
+  })
+}
+
+const machinesPath = "/machines"
+const scopesPath = (machineId: string) => `${machinesPath}/${encodeURIComponent(machineId)}/scopes`
+
+/**
+ * A machine created with `scoped_machines` gets a scope to each, as
+ * `POST /machines/{id}/scopes` would make it; an id that names no machine is refused.
+ */
+const addScopes = (store: Store, machineId: string, targets: unknown, now: number): void => {
+  if (!Array.isArray(targets)) return
+  const machines = collection(store, machinesPath)
+  const missing = targets.filter((target) => typeof target !== "string" || !machines.has(target))
+  if (missing.length > 0)
+    throw new ClerkApiError(
+      422,
+      "form_param_value_invalid",
+      "is invalid",
+      `${missing.map(String).join(", ")} ${missing.length === 1 ? "is" : "are"} not a machine of this instance.`,
+      { param_name: "scoped_machines" }
+    )
+  const scopes = collection(store, scopesPath(machineId))
+  for (const target of targets as ReadonlyArray<string>)
+    scopes.set(target, {
+      object: "machine_scope",
+      id: target,
+      from_machine_id: machineId,
+      to_machine_id: target,
+      other_machine_id: target,
+      created_at: now,
+      updated_at: now
+    })
+}
+
+/** Whether `token` is the secret key of one of the instance's machines. */
+export const isMachineSecretKey = (store: Store, token: string): boolean =>
+  [...collection(store, machinesPath).values()].some((machine) => machine.secret_key === token)
+
+/** A machine answers the machines its scopes reach as they are now, without their own scopes or secret. */
+const withScopedMachines = (store: Store, machine: JsonRecord): JsonRecord => {
+  const machines = collection(store, machinesPath)
+  const reached = [...collection(store, scopesPath(String(machine.id))).values()].flatMap((scope) => {
+    const target = machines.get(String(scope.to_machine_id))
+    if (target === undefined) return []
+    const { scoped_machines: _, secret_key: __, ...summary } = target
+    return [summary]
+  })
+  return { ...machine, scoped_machines: reached }
+}
+
+/**
+ * An organization domain's verifications follow its `verified` flag (true unless
+ * the create says otherwise), as set through the API rather than proven.
+ */
+const withDomainVerification = (_store: Store, domain: JsonRecord): JsonRecord => {
+  const verified = domain.verified !== false
+  const verification = {
+    status: verified ? "verified" : "unverified",
+    strategy: "admin",
+    attempts: null,
+    expire_at: null,
+    verified_at: null
+  }
+  const ownership = { ...verification, verified_at: verified ? domain.updated_at : null }
+  return {
+    ...domain,
+    verification,
+    affiliation_verification: verification,
+    ownership_verification: ownership
+  }
+}
+
+/** A domain added through the API is served by a Frontend API on its `clerk.` subdomain. */
+const withFrontendApi = (_store: Store, domain: JsonRecord): JsonRecord =>
+  typeof domain.frontend_api_url === "string" && domain.frontend_api_url !== ""
+    ? domain
+    : { ...domain, frontend_api_url: `https://clerk.${String(domain.name)}` }
+
+/** Objects whose answer is derived from the store beyond their own record. */
+const views: Record<string, (store: Store, record: JsonRecord) => JsonRecord> = {
+  domain: withFrontendApi,
+  machine: withScopedMachines,
+  organization_domain: withDomainVerification
+}
+
+const present = (store: Store, item: unknown): unknown => {
+  // A deleted object answers its id alone.
+  const view =
+    isRecord(item) && typeof item.object === "string" && item.deleted !== true
+      ? views[item.object]
+      : undefined
+  return view === undefined || !isRecord(item) ? item : view(store, item)
+}
+
+/** An answer (one object, or the items of a list) with its objects' views applied. */
+const presentAnswer = (store: Store, answer: unknown): unknown => {
+  if (isRecord(answer) && Array.isArray(answer.data))
+    return { ...answer, data: answer.data.map((item) => present(store, item)) }
+  return Array.isArray(answer) ? answer.map((item) => present(store, item)) : present(store, answer)
+}
 
 const objectOf = (response: Shape | undefined): string | undefined => {
   if (response === undefined) return undefined
@@ -144,24 +266,6 @@ const ownRecord = (store: Store, id: string): JsonRecord | undefined => {
   const organizationInvitation = store.organizationInvitations.get(id)
   if (organizationInvitation) return organizationInvitationJson(store, organizationInvitation)
   return clientRecord(store, id)
-}
-
-/** A client is a read model of the sessions it holds. */
-const clientRecord = (store: Store, id: string): JsonRecord | undefined => {
-  const sessions = [...store.sessions.values()].filter((session) => session.clientId === id)
-  const latest = sessions[sessions.length - 1]
-  if (latest === undefined) return undefined
-  return {
-    object: "client",
-    id,
-    session_ids: sessions.map((session) => session.id),
-    sessions: sessions.map(sessionJson),
-    sign_in_id: null,
-    sign_up_id: null,
-    last_active_session_id: latest.id,
-    created_at: sessions[0]?.createdAt,
-    updated_at: latest.updatedAt
-  }
 }
 
 /** Items are addressed by id, or by the key, slug or name some resources also answer to. */
@@ -223,6 +327,7 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
     if (properties[key] !== undefined)
       secrets[key] = `${(object && secretPrefixes[object]) ?? ""}${randomBase62(32)}`
   }
+
   const idPattern = properties.id && deref(properties.id).pattern
   const id = typeof idPattern === "string" ? patterned(idPattern) : newId(object)
   // Tokens and keys created with a lifetime expire at creation plus that many seconds.
@@ -250,6 +355,8 @@ const create = (ctx: HandlerContext, op: OperationSpec, fields: JsonRecord, now:
     ...(object !== undefined && properties.id === undefined && properties[`${object}_id`] !== undefined
       ? { [`${object}_id`]: id }
       : {}),
+    ...(properties.instance_id === undefined ? {} : { instance_id: instanceIdOf(ctx.store) }),
+    ...(object === undefined ? {} : minted[object]?.(ctx, fields, id)),
     created_at: now,
     updated_at: now
   }
@@ -404,107 +511,138 @@ export const seed = (store: Store, path: string, fields: JsonRecord): JsonRecord
   return record
 }
 
+/**
+ * What a singleton takes from the item that owns it (a machine's secret key for
+ * `GET /machines/{id}/secret_key`): everything, but an owner of another kind
+ * keeps its identity (its id is not a subscription's id).
+ */
+const ownerFields = (owner: JsonRecord | undefined, object: string | undefined): JsonRecord => {
+  if (owner === undefined || owner.object === object) return owner ?? {}
+  const { id: _id, object: _object, created_at: _created, updated_at: _updated, ...fields } = owner
+  return fields
+}
+
+/** A singleton answered for the first time: its own id, the instance's id, what its kind mints. */
+const newSingleton = (ctx: HandlerContext, op: OperationSpec, now: number): JsonRecord => {
+  const properties = op.response === undefined ? {} : propertiesOf(op.response)
+  const object = objectOf(op.response)
+  const id = newId(object)
+  return {
+    ...pathFields(ctx.params),
+    ...(properties.id === undefined ? {} : { id }),
+    ...(properties.instance_id === undefined ? {} : { instance_id: instanceIdOf(ctx.store) }),
+    ...(object === undefined ? {} : minted[object]?.(ctx, {}, id)),
+    created_at: now
+  }
+}
+
 /** Answers an operation from the generic store, as its path and method say. */
 export const generic = (op: OperationSpec): Handler =>
-  sync((ctx) => {
-    const { store, params } = ctx
-    const now = store.now()
-    const segments = segmentsOf(op.path)
-    const last = segments[segments.length - 1] ?? ""
-    const path = concrete(op.path, params)
-    const fields =
-      objectOf(op.response) === "role_set" ? roleSetFields(store, bodyFields(ctx.body)) : bodyFields(ctx.body)
+  sync((ctx) => presentAnswer(ctx.store, answerFromStore(op, ctx)))
 
-    // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
-    if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
-      return listPage(op, ctx.query, [...collection(store, path).values()], now)
+const answerFromStore = (op: OperationSpec, ctx: HandlerContext): unknown => {
+  const { store, params } = ctx
+  const now = store.now()
+  const segments = segmentsOf(op.path)
+  const last = segments[segments.length - 1] ?? ""
+  const path = concrete(op.path, params)
+  const fields =
+    objectOf(op.response) === "role_set" ? roleSetFields(store, bodyFields(ctx.body)) : bodyFields(ctx.body)
 
-    if (isParam(last)) {
-      const items = collection(store, parentOf(path))
-      const id = params[nameOf(last)] ?? ""
-      const found = findIn(items, id, nameOf(last)) ?? ownRecord(store, id)
-      if (op.method === "PUT" || (op.method === "POST" && found === undefined)) {
-        // The path names the item (`/templates/email/{slug}`): it keeps that name.
-        const record = found ?? create(ctx, op, { ...fields, [nameOf(last)]: id }, now)
-        const stored: JsonRecord = { ...record, ...fields, updated_at: now }
-        items.set(String(stored.id), stored)
-        return answer(op, stored, now)
-      }
-      if (found === undefined) throw notFound(nameOf(last))
-      // Canceling a subscription item keeps it: canceled at the period's end, or ended now with end_now.
-      if (op.method === "DELETE" && found.object === "commerce_subscription_item") {
-        const endNow = queryBoolean(ctx.query, "end_now") === true
-        const canceled = endNow
-          ? { ...found, status: "ended", ended_at: now, canceled_at: now, updated_at: now }
-          : { ...found, status: "canceled", canceled_at: now, updated_at: now }
-        items.set(String(found.id), canceled)
-        return answer(op, canceled, now)
-      }
-      if (op.method === "DELETE") {
-        items.delete(String(found.id))
-        return answer(op, { object: found.object, id: found.id, deleted: true }, now)
-      }
-      if (op.method === "GET") return answer(op, found, now)
-      const updated = { ...found, ...fields, updated_at: now }
-      if (items.has(String(found.id))) items.set(String(found.id), updated)
-      return answer(op, updated, now)
+  // `GET /users/{user_id}/oauth_access_tokens/{provider}` names a list, not an item.
+  if (op.method === "GET" && op.response !== undefined && listKind(op.response) !== undefined)
+    return listPage(op, ctx.query, [...collection(store, path).values()], now)
+
+  if (isParam(last)) {
+    const items = collection(store, parentOf(path))
+    const id = params[nameOf(last)] ?? ""
+    const found = findIn(items, id, nameOf(last)) ?? ownRecord(store, id)
+    if (op.method === "PUT" || (op.method === "POST" && found === undefined)) {
+      // The path names the item (`/templates/email/{slug}`): it keeps that name.
+      const record = found ?? create(ctx, op, { ...fields, [nameOf(last)]: id }, now)
+      const stored: JsonRecord = { ...record, ...fields, updated_at: now }
+      items.set(String(stored.id), stored)
+      return answer(op, stored, now)
     }
-
-    if (collections.has(op.path)) {
-      if (op.method === "POST") {
-        const record = create(ctx, op, fields, now)
-        collection(store, path).set(String(record.id), record)
-        return answer(op, record, now)
-      }
+    if (found === undefined) throw notFound(nameOf(last))
+    // Canceling a subscription item keeps it: canceled at the period's end, or ended now with end_now.
+    if (op.method === "DELETE" && found.object === "commerce_subscription_item") {
+      const endNow = queryBoolean(ctx.query, "end_now") === true
+      const canceled = endNow
+        ? { ...found, status: "ended", ended_at: now, canceled_at: now, updated_at: now }
+        : { ...found, status: "canceled", canceled_at: now, updated_at: now }
+      items.set(String(found.id), canceled)
+      return answer(op, canceled, now)
     }
-
-    if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(ctx.body)) {
-      const items = collection(store, parentOf(path))
-      return ctx.body.map((body) => {
-        // Stored filled out, as a single create stores it: defaults such as a status are there to filter by.
-        const record = create(ctx, op, bodyFields(body), now)
-        const filled = fill(deref(op.response ?? {}).items ?? {}, record, now)
-        items.set(String(record.id), isRecord(filled) ? { ...record, ...filled } : record)
-        return filled
-      })
-    }
-
-    if (last === "verify" && machineTokens.has(parentOf(op.path))) return verify(ctx, op, now)
-
-    // An action on an item, or a singleton that belongs to one (`/users/{user_id}/billing/subscription`):
-    // the owner is the nearest item up the path.
-    let ownerDepth = segments.length - 1
-    while (ownerDepth > 0 && !isParam(segments[ownerDepth - 1])) ownerDepth--
-    const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
-    const ownerPath = concrete(ownerTemplate, params)
-    const owner = ownerDepth > 0 ? findItem(store, ownerPath, ownerTemplate, params) : undefined
-    if (owner !== undefined && op.method === "POST" && last === "revoke_token")
-      return revokeIssued(store, fields.token, now)
-    if (owner !== undefined && op.method === "POST") {
-      if (last === "revoke" && owner.object === "actor_token" && owner.status !== "pending")
-        throw new ClerkApiError(
-          400,
-          "actor_token_cannot_be_revoked",
-          "cannot revoke",
-          `Actor token cannot be revoked because its status is ${String(owner.status)}. Only pending tokens can be revoked.`
-        )
-      const items = collection(store, parentOf(ownerPath))
-      const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
-      if (items.has(String(owner.id))) items.set(String(owner.id), updated)
-      return answer(op, updated, now)
-    }
-    // A POST that mints a secret outside any collection (`/testing_tokens`) mints a new one each time.
-    if (owner === undefined && op.method === "POST" && op.response !== undefined) {
-      const properties = propertiesOf(op.response)
-      if (secretKeys.some((key) => properties[key] !== undefined))
-        return answer(op, create(ctx, op, fields, now), now)
-    }
-    const singleton = store.singletons.get(path) ?? { ...pathFields(params) }
     if (op.method === "DELETE") {
-      store.singletons.delete(path)
-      return answer(op, { ...singleton, deleted: true }, now)
+      items.delete(String(found.id))
+      return answer(op, { object: found.object, id: found.id, deleted: true }, now)
     }
-    const merged = { ...(owner ?? {}), ...singleton, ...fields, updated_at: now }
-    if (op.method !== "GET") store.singletons.set(path, { ...singleton, ...fields, updated_at: now })
-    return answer(op, merged, now)
-  })
+    if (op.method === "GET") return answer(op, found, now)
+    const updated = { ...found, ...fields, updated_at: now }
+    if (items.has(String(found.id))) items.set(String(found.id), updated)
+    return answer(op, updated, now)
+  }
+
+  if (collections.has(op.path)) {
+    if (op.method === "POST") {
+      const record = create(ctx, op, fields, now)
+      if (record.object === "machine") addScopes(store, String(record.id), fields.scoped_machines, now)
+      collection(store, path).set(String(record.id), record)
+      return answer(op, record, now)
+    }
+  }
+
+  if (last === "bulk" && collections.has(parentOf(op.path)) && Array.isArray(ctx.body)) {
+    const items = collection(store, parentOf(path))
+    return ctx.body.map((body) => {
+      // Stored filled out, as a single create stores it: defaults such as a status are there to filter by.
+      const record = create(ctx, op, bodyFields(body), now)
+      const filled = fill(deref(op.response ?? {}).items ?? {}, record, now)
+      items.set(String(record.id), isRecord(filled) ? { ...record, ...filled } : record)
+      return filled
+    })
+  }
+
+  if (last === "verify" && machineTokens.has(parentOf(op.path))) return verify(ctx, op, now)
+
+  // An action on an item, or a singleton that belongs to one (`/users/{user_id}/billing/subscription`):
+  // the owner is the nearest item up the path.
+  let ownerDepth = segments.length - 1
+  while (ownerDepth > 0 && !isParam(segments[ownerDepth - 1])) ownerDepth--
+  const ownerTemplate = `/${segments.slice(0, ownerDepth).join("/")}`
+  const ownerPath = concrete(ownerTemplate, params)
+  const owner = ownerDepth > 0 ? findItem(store, ownerPath, ownerTemplate, params) : undefined
+  if (owner !== undefined && op.method === "POST" && last === "revoke_token")
+    return revokeIssued(store, fields.token, now)
+  if (owner !== undefined && op.method === "POST") {
+    if (last === "revoke" && owner.object === "actor_token" && owner.status !== "pending")
+      throw new ClerkApiError(
+        400,
+        "actor_token_cannot_be_revoked",
+        "cannot revoke",
+        `Actor token cannot be revoked because its status is ${String(owner.status)}. Only pending tokens can be revoked.`
+      )
+    const items = collection(store, parentOf(ownerPath))
+    const updated = { ...owner, ...fields, ...act(last, owner, now), updated_at: now }
+    if (items.has(String(owner.id))) items.set(String(owner.id), updated)
+    return answer(op, updated, now)
+  }
+  // A POST that mints a secret outside any collection (`/testing_tokens`) mints a new one each time.
+  if (owner === undefined && op.method === "POST" && op.response !== undefined) {
+    const properties = propertiesOf(op.response)
+    if (secretKeys.some((key) => properties[key] !== undefined))
+      return answer(op, create(ctx, op, fields, now), now)
+  }
+  const existing = store.singletons.get(path)
+  const singleton = existing ?? newSingleton(ctx, op, now)
+  // First read of a singleton (a user's billing subscription): kept, so its id stays the same.
+  if (existing === undefined && op.method === "GET") store.singletons.set(path, singleton)
+  if (op.method === "DELETE") {
+    store.singletons.delete(path)
+    return answer(op, { ...singleton, deleted: true }, now)
+  }
+  const merged = { ...ownerFields(owner, objectOf(op.response)), ...singleton, ...fields, updated_at: now }
+  if (op.method !== "GET") store.singletons.set(path, { ...singleton, ...fields, updated_at: now })
+  return answer(op, merged, now)
+}

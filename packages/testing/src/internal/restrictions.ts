@@ -134,7 +134,13 @@ const onList = (store: Store, list: Listed, kind: IdentificationRecord["kind"], 
   const domain = kind === "email_address" ? normalized.slice(normalized.lastIndexOf("@") + 1) : undefined
   for (const record of store[list].values()) {
     if (record.identifierType !== kind) continue
-    if (record.identifier === normalized || record.identifier === domain) return true
+    // A bare domain or `*@domain` stands for every address at that domain.
+    if (
+      record.identifier === normalized ||
+      record.identifier === domain ||
+      record.identifier === `*@${domain}`
+    )
+      return true
   }
   return false
 }

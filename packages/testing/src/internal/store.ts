@@ -14,6 +14,8 @@ export interface UserRecord {
   locale: string | null
   passwordEnabled: boolean
   passwordLastUpdatedAt: number | null
+  /** The hash of a password set in clear (see `passwords.ts`); null without one, or for a digest. */
+  passwordHash: string | null
   primaryEmailAddressId: string | null
   primaryPhoneNumberId: string | null
   publicMetadata: Metadata

@@ -3,9 +3,11 @@ import { findUser, userParam } from "./lookups.js"
 import { ClerkApiError, paramInvalid } from "./errors.js"
 import { addIdentification, assertAvailable } from "./identifications.js"
 import { makeId } from "./ids.js"
+import { hashPassword, passwordMatches } from "./passwords.js"
 import { assertMaySignUp } from "./restrictions.js"
 import {
   bodyObject,
+  reqString,
   containsFold,
   type JsonObject,
   mergedMetadata,
@@ -108,6 +110,7 @@ const createUser = sync((ctx) => {
     locale: optString(body, "locale") ?? null,
     passwordEnabled: Boolean(password || passwordDigest),
     passwordLastUpdatedAt: password || passwordDigest ? now : null,
+    passwordHash: password ? hashPassword(password) : null,
     primaryEmailAddressId: null,
     primaryPhoneNumberId: null,
     publicMetadata: optMetadata(body, "public_metadata") ?? {},
@@ -184,9 +187,31 @@ const updateUser = sync((ctx) => {
   if (passwordChanged) {
     user.passwordEnabled = true
     user.passwordLastUpdatedAt = now
+    user.passwordHash = password ? hashPassword(password) : null
   }
   user.updatedAt = now
   return userJson(store, user)
+})
+
+/**
+ * `verify_password`: a password set in clear is checked against its hash; a user
+ * without a password answers 400, a wrong password (or one set as a digest, which
+ * the emulator cannot check) 422, the statuses the spec documents.
+ */
+const verifyPassword = sync((ctx) => {
+  const user = userParam(ctx)
+  const password = reqString(bodyObject(ctx.body), "password")
+  if (!user.passwordEnabled)
+    throw new ClerkApiError(400, "password_not_set", "no password", "The user does not have a password set.")
+  if (!user.passwordHash || !passwordMatches(user.passwordHash, password))
+    throw new ClerkApiError(
+      422,
+      "form_password_incorrect",
+      "Password is incorrect.",
+      "Password is incorrect. Try again, or use another method.",
+      { param_name: "password" }
+    )
+  return { verified: true }
 })
 
 /** Deleting a user removes everything that belongs to them. */
@@ -453,6 +478,7 @@ export const handlers: Record<string, Handler> = {
   CreateUser: createUser,
   GetUser: sync((ctx) => userJson(ctx.store, userParam(ctx))),
   UpdateUser: updateUser,
+  VerifyPassword: verifyPassword,
   DeleteUser: sync((ctx) => {
     const user = userParam(ctx)
     deleteUserCascade(ctx.store, user)

@@ -8,7 +8,7 @@
 import { Effect, Schedule } from "effect"
 import { Webhook } from "standardwebhooks"
 import type { Event } from "./events.js"
-import { makeId, randomBase62 } from "./ids.js"
+import { randomBase62 } from "./ids.js"
 
 export interface Endpoint {
   readonly url: string
@@ -67,7 +67,8 @@ const attempt = (endpoint: Endpoint, delivery: Delivery, body: string) =>
 export class Webhooks {
   readonly endpoints: Array<Endpoint> = []
   readonly deliveries: Array<Delivery> = []
-  readonly instanceId = makeId("ins")
+  /** The emulated instance's id, which every event names. */
+  constructor(private readonly instanceId: string) {}
 
   /** Records and sends `event` to every endpoint, in the background. */
   emit({ type, data }: Event): Effect.Effect<void> {
