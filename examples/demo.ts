@@ -11,9 +11,9 @@
  *   CLERK_SECRET_KEY=sk_test_… pnpm demo --real
  */
 import { ClerkClient, Organizations, OrganizationMemberships, Users } from "@effect-clerk/backend"
+import { UndiciHttpClient } from "@effect-clerk/backend/node"
 import { ClerkEmulator } from "@effect-clerk/testing"
 import type { HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Chunk, type ConfigError, Console, Effect, Layer, Redacted, Stream } from "effect"
 
 const runId = Date.now().toString(36)
@@ -121,7 +121,7 @@ const clerk: Layer.Layer<
 
 flow
   .pipe(
-    Effect.provide(clerk.pipe(Layer.provide(NodeHttpClient.layerUndici))),
+    Effect.provide(clerk.pipe(Layer.provide(UndiciHttpClient.layer))),
     Effect.tapErrorCause((cause) => Effect.logError("the demo failed", cause)),
     Effect.runPromise
   )

@@ -32,7 +32,8 @@ import {
   HttpClientRequest,
   HttpServer
 } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { UndiciHttpClient } from "@effect-clerk/backend/node"
+import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Console, Context, Effect, Layer, Redacted, Schema } from "effect"
 
 class Me extends Schema.Class<Me>("Me")({ userId: Schema.String, orgRole: Schema.NullOr(Schema.String) }) {}
@@ -74,7 +75,7 @@ const program = Effect.gen(function* () {
   const backend = ClerkClient.layer({
     secretKey: Redacted.make(emulator.secretKey),
     apiUrl: clerk.apiUrl
-  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  }).pipe(Layer.provide(UndiciHttpClient.layer))
   // ClerkAuth fetches and caches the instance's JWKS through the Backend API client.
   const clerkAuth = ClerkAuth.layer({ authorizedParties: ["http://localhost:3000"] }).pipe(
     Layer.provide(backend)

@@ -6,8 +6,8 @@
  * fresh machine with no network and no account.
  */
 import { ClerkClient } from "@effect-clerk/backend"
+import { UndiciHttpClient } from "@effect-clerk/backend/node"
 import { ClerkEmulator } from "@effect-clerk/testing"
-import { NodeHttpClient } from "@effect/platform-node"
 import type { HttpClient } from "@effect/platform"
 import { Config, type ConfigError, Console, Effect, Layer, Redacted } from "effect"
 
@@ -31,13 +31,13 @@ const againstClerk: Target = Layer.unwrapEffect(
 )
 
 /**
- * `ClerkClient` over Node's undici transport, pointed at Clerk or at the emulator.
+ * `ClerkClient` over the SDK's undici transport (`UndiciHttpClient`), pointed at Clerk or at the emulator.
  */
 export const ClerkLive = Layer.unwrapEffect(
   Effect.map(Config.string("CLERK_SECRET_KEY").pipe(Config.withDefault("")), (secretKey) =>
     secretKey.trim() === "" ? againstEmulator : againstClerk
   )
-).pipe(Layer.provide(NodeHttpClient.layerUndici))
+).pipe(Layer.provide(UndiciHttpClient.layer))
 
 /** A suffix that keeps the examples' email addresses unique across runs against a real instance. */
 export const runId = Date.now().toString(36)

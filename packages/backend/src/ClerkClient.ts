@@ -186,14 +186,11 @@ export const layerConfig: Layer.Layer<
   ClerkClient,
   InvalidClientOptions | ConfigError.ConfigError,
   HttpClient.HttpClient
-> = /* @__PURE__ */ Layer.unwrapEffect(
-  /* @__PURE__ */ Effect.map(
-    /* @__PURE__ */ Config.all({
-      secretKey: /* @__PURE__ */ Config.redacted("CLERK_SECRET_KEY"),
-      apiUrl: /* @__PURE__ */ Config.withDefault(
-        /* @__PURE__ */ Config.string("CLERK_API_URL"),
-        defaultApiUrl
-      )
+> = Layer.unwrapEffect(
+  Effect.map(
+    Config.all({
+      secretKey: Config.redacted("CLERK_SECRET_KEY"),
+      apiUrl: Config.withDefault(Config.string("CLERK_API_URL"), defaultApiUrl)
     }),
     layer
   )

@@ -8,12 +8,24 @@ export interface Collections {
   readonly ms: number
 }
 
+/** V8's `gc`, which `node --expose-gc` puts on the global object. */
+const collectGarbage = (): (() => void) => {
+  const gc: unknown = Reflect.get(globalThis, "gc")
+  if (typeof gc !== "function") throw new Error("the bench needs node --expose-gc")
+  return () => gc()
+}
+
 /**
  * The wall time of `f`, and the collections that ran meanwhile. A client that
  * lets a page's text or objects outlive a young collection shows up here as
- * more GC time and more full collections than its peers.
+ * more GC time and more full collections than its peers. Each run starts from
+ * a collected heap, so the garbage one client leaves is not collected on the
+ * next one's time.
  */
 export const time = async (f: () => Promise<void>): Promise<{ ms: number; gc: Collections }> => {
+  collectGarbage()()
+  // Its own entry arrives on a later turn, before the observer starts.
+  await new Promise((resolve) => setTimeout(resolve, 0))
   let full = 0
   let gcMs = 0
   const observer = new PerformanceObserver((list) => {
