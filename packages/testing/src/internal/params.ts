@@ -142,6 +142,39 @@ export const mergeMetadata = (
 ): Effect.Effect<Metadata | undefined, ClerkApiError> =>
   patch === undefined ? Effect.succeed(undefined) : limited(key, merge(current, patch))
 
+/** The metadata fields a record may have, by the wire names they are refused under. */
+const metadataWireNames = {
+  publicMetadata: "public_metadata",
+  privateMetadata: "private_metadata",
+  unsafeMetadata: "unsafe_metadata"
+} as const
+
+export type MetadataField = keyof typeof metadataWireNames
+
+/**
+ * Sets a record's metadata `fields` from the params: merged into what it holds
+ * (Clerk's metadata update) or replacing it. Every field is read and held to the
+ * size limit before any is set, so a refused request changes nothing; a field
+ * the params leave out stays as it is.
+ */
+export const setMetadata = <F extends MetadataField>(
+  record: Record<F, Metadata>,
+  params: { readonly [K in F]?: Metadata | undefined },
+  fields: ReadonlyArray<F>,
+  how: "merge" | "replace"
+): Effect.Effect<void, ClerkApiError> =>
+  Effect.gen(function* () {
+    const changes: Array<readonly [F, Metadata]> = []
+    for (const field of fields) {
+      const key = metadataWireNames[field]
+      const value = yield* how === "merge"
+        ? mergeMetadata(key, params[field], record[field])
+        : metadata(key, params[field])
+      if (value !== undefined) changes.push([field, value])
+    }
+    for (const [field, value] of changes) record[field] = value
+  })
+
 const limited = (key: string, value: Metadata): Effect.Effect<Metadata, ClerkApiError> =>
   encoder.encode(JSON.stringify(value)).length > metadataLimitBytes
     ? Effect.fail(

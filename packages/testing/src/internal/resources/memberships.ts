@@ -5,7 +5,7 @@ import { findOrganization, findUser } from "../lookups.js"
 import {
   containsFold,
   idFilter,
-  mergeMetadata,
+  setMetadata,
   metadata,
   pageOf,
   paginate,
@@ -251,18 +251,7 @@ export const handlers: Handlers = {
   UpdateOrganizationMembershipMetadata: (params, { store }) =>
     Effect.gen(function* () {
       const membership = yield* findMembershipOf(store, params.organizationId, params.userId)
-      const publicMetadata = yield* mergeMetadata(
-        "public_metadata",
-        params.publicMetadata,
-        membership.publicMetadata
-      )
-      const privateMetadata = yield* mergeMetadata(
-        "private_metadata",
-        params.privateMetadata,
-        membership.privateMetadata
-      )
-      if (publicMetadata) membership.publicMetadata = publicMetadata
-      if (privateMetadata) membership.privateMetadata = privateMetadata
+      yield* setMetadata(membership, params, ["publicMetadata", "privateMetadata"], "merge")
       membership.updatedAt = store.now()
       return membershipJson(store, membership)
     }),

@@ -8,7 +8,7 @@ import {
   containsFold,
   fileOf,
   idFilter,
-  mergeMetadata,
+  setMetadata,
   metadata,
   pageOf,
   paginate,
@@ -140,9 +140,8 @@ const deleteOrganization: Handler<"DeleteOrganization"> = (params, { store }) =>
     return deletedJson("organization", organization.id, { slug: organization.slug })
   })
 
-/** Both objects are read (and held to the size limit) before either is applied. */
-const setMetadata =
-  (merge: boolean) =>
+const updateMetadata =
+  (how: "merge" | "replace") =>
   (
     params: {
       readonly organizationId: string
@@ -153,20 +152,7 @@ const setMetadata =
   ) =>
     Effect.gen(function* () {
       const organization = yield* findOrganization(store, params.organizationId)
-      const read = (key: string, patch: Metadata | undefined, current: Metadata) =>
-        merge ? mergeMetadata(key, patch, current) : metadata(key, patch)
-      const publicMetadata = yield* read(
-        "public_metadata",
-        params.publicMetadata,
-        organization.publicMetadata
-      )
-      const privateMetadata = yield* read(
-        "private_metadata",
-        params.privateMetadata,
-        organization.privateMetadata
-      )
-      if (publicMetadata) organization.publicMetadata = publicMetadata
-      if (privateMetadata) organization.privateMetadata = privateMetadata
+      yield* setMetadata(organization, params, ["publicMetadata", "privateMetadata"], how)
       organization.updatedAt = store.now()
       return organizationJson(store, organization)
     })
@@ -192,8 +178,8 @@ export const handlers: Handlers = {
     ),
   UpdateOrganization: updateOrganization,
   DeleteOrganization: deleteOrganization,
-  MergeOrganizationMetadata: setMetadata(true),
-  ReplaceOrganizationMetadata: setMetadata(false),
+  MergeOrganizationMetadata: updateMetadata("merge"),
+  ReplaceOrganizationMetadata: updateMetadata("replace"),
   UploadOrganizationLogo: uploadLogo,
   DeleteOrganizationLogo: (params, { store }) =>
     Effect.map(findOrganization(store, params.organizationId), (organization) => {

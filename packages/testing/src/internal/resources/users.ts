@@ -9,7 +9,7 @@ import {
   containsFold,
   fileOf,
   idFilter,
-  mergeMetadata,
+  setMetadata,
   metadata,
   type Page,
   pageOf,
@@ -20,7 +20,7 @@ import {
 } from "../params.js"
 import { assertMaySignUp } from "./restrictions.js"
 import { deletedJson, membershipJson, userJson } from "../serialize.js"
-import type { Metadata, Store, UserRecord } from "../store.js"
+import type { Store, UserRecord } from "../store.js"
 
 const usernameOf = (store: Store, raw: string, self?: string): Effect.Effect<string, ClerkApiError> => {
   const username = raw.trim().toLowerCase()
@@ -471,26 +471,9 @@ const bulk =
       return users.map((u) => userJson(store, u))
     })
 
-type MetadataField = "publicMetadata" | "privateMetadata" | "unsafeMetadata"
-
-/** All three metadata fields of the params, read (and held to the size limit) before any is applied. */
-const setMetadata = (merge: boolean) =>
+const updateMetadata = (how: "merge" | "replace") =>
   patchUser((user, params: Params<"ReplaceUserMetadata">) =>
-    Effect.gen(function* () {
-      const fields = [
-        ["public_metadata", "publicMetadata"],
-        ["private_metadata", "privateMetadata"],
-        ["unsafe_metadata", "unsafeMetadata"]
-      ] as const
-      const changes: Array<readonly [MetadataField, Metadata]> = []
-      for (const [key, field] of fields) {
-        const value = yield* merge
-          ? mergeMetadata(key, params[field], user[field])
-          : metadata(key, params[field])
-        if (value !== undefined) changes.push([field, value])
-      }
-      for (const [field, value] of changes) user[field] = value
-    })
+    setMetadata(user, params, ["publicMetadata", "privateMetadata", "unsafeMetadata"], how)
   )
 
 export const handlers: Handlers = {
@@ -530,8 +513,8 @@ export const handlers: Handlers = {
   DeleteUserProfileImage: set((u) => {
     u.imageId = null
   }),
-  UpdateUserMetadata: setMetadata(true),
-  ReplaceUserMetadata: setMetadata(false),
+  UpdateUserMetadata: updateMetadata("merge"),
+  ReplaceUserMetadata: updateMetadata("replace"),
   UsersGetOrganizationMemberships: (params, { store }) =>
     Effect.map(
       sortBy(
