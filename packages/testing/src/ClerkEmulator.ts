@@ -33,7 +33,7 @@ import {
   setSessionState as setState,
   sessionToken as signSessionToken
 } from "./internal/resources/sessions.js"
-import { instanceIdOf, seedInstance } from "./internal/instance.js"
+import { seedInstance } from "./internal/instance.js"
 import { type OutboxMessage, Store } from "./internal/store.js"
 import { type Delivery, newSecret, Webhooks } from "./internal/webhooks.js"
 
@@ -309,7 +309,7 @@ export function make(options: Options = {}): Effect.Effect<Emulator, InvalidOpti
     if (saved !== undefined) restore(store, saved.store)
     const secretKey = options.secretKey ?? "sk_test_emulator"
     seedInstance(store, { issuer, secretKey })
-    const webhooks = new Webhooks(instanceIdOf(store))
+    const webhooks = new Webhooks(store.instanceId)
     const state: EmulatorState = { store, keys, secretKey: options.secretKey, limiter, webhooks }
     const persisted =
       options.stateFile === undefined

@@ -13,7 +13,6 @@ import type { Wire } from "./decode.js"
 import { apiError, type ClerkApiError, notFound } from "./errors.js"
 import type { SigningKeys } from "./keys.js"
 import { makeId, randomBase62 } from "./ids.js"
-import { instanceIdOf } from "./instance.js"
 import { operations } from "./generated/operations.js"
 import {
   deref,
@@ -379,7 +378,7 @@ const create = (request: GenericRequest, op: OperationSpec, fields: JsonRecord, 
     ...(object !== undefined && properties.id === undefined && properties[`${object}_id`] !== undefined
       ? { [`${object}_id`]: id }
       : {}),
-    ...(properties.instance_id === undefined ? {} : { instance_id: instanceIdOf(request.store) }),
+    ...(properties.instance_id === undefined ? {} : { instance_id: request.store.instanceId }),
     ...(object === undefined ? {} : minted[object]?.(request, fields, id)),
     created_at: now,
     updated_at: now
@@ -573,7 +572,7 @@ const newSingleton = (request: GenericRequest, op: OperationSpec, now: number): 
   return {
     ...pathFields(request.path),
     ...(properties.id === undefined ? {} : { id }),
-    ...(properties.instance_id === undefined ? {} : { instance_id: instanceIdOf(request.store) }),
+    ...(properties.instance_id === undefined ? {} : { instance_id: request.store.instanceId }),
     ...(object === undefined ? {} : minted[object]?.(request, {}, id)),
     created_at: now
   }

@@ -3,8 +3,9 @@
  * (`GET /instance`, the `instance_id` of webhook events), a development or
  * production environment (by the secret key, as Clerk's `sk_test_`/`sk_live_`
  * keys tell them apart), and a primary domain whose Frontend API is the issuer of
- * the session tokens. Seeded once into the generic store (`generic.ts`), so a state file keeps it.
+ * the session tokens. Seeded once into the generic store, so a state file keeps it.
  */
+import { seed } from "./generic.js"
 import { makeId } from "./ids.js"
 import type { Store } from "./store.js"
 
@@ -24,24 +25,15 @@ export const seedInstance = (
   })
   const frontendApi = new URL(options.issuer)
   const name = frontendApi.hostname.replace(/^clerk\./, "")
-  const id = makeId("dmn")
-  const now = store.now()
-  const domains = store.resources.get("/domains") ?? new Map()
-  store.resources.set("/domains", domains)
-  domains.set(id, {
+  seed(store, "/domains", {
     object: "domain",
-    id,
+    id: makeId("dmn"),
     name,
     is_satellite: false,
     frontend_api_url: frontendApi.origin,
     accounts_portal_url: `https://accounts.${name}`,
     proxy_url: null,
     development_origin: "",
-    cname_targets: null,
-    created_at: now,
-    updated_at: now
+    cname_targets: null
   })
 }
-
-/** The id of the instance `seedInstance` seeded. */
-export const instanceIdOf = (store: Store): string => String(store.singletons.get(instancePath)?.id ?? "")

@@ -338,6 +338,11 @@ export class Store {
   readonly resources = new Map<string, Map<string, Record<string, unknown>>>()
   /** Singleton resources of the generic operations (`/instance`), by concrete path. */
   readonly singletons = new Map<string, Record<string, unknown>>()
+
+  /** The id of the instance the emulator stands for (`instance.ts` seeds it as `/instance`). */
+  get instanceId(): string {
+    return String(this.singletons.get("/instance")?.id ?? "")
+  }
   /** The `created_at` of deleted users, so a `starting_after` cursor naming one still works. */
   readonly deletedUsers = new Map<string, number>()
   private lastNow = 0
