@@ -21,6 +21,18 @@ export default defineConfig({
     // many files spend most of their time waiting on child processes (Prism, tsx,
     // redis-server, the CLI) and servers, and another file can run meanwhile.
     maxWorkers: "100%",
+    // A worker runs its files one after another in one module graph, so the SDK's
+    // modules are evaluated once per worker instead of once per file (evaluation was
+    // most of each file's time). Safe because no file changes process-wide state it
+    // does not restore: no module mocks, stubbed globals or environment writes; the
+    // setup file undoes the one change @effect/vitest makes.
+    isolate: false,
+    setupFiles: ["test/support/effectVitestDefaults.ts"],
+    // Without isolation, the pool ends a worker that has sat idle beyond the minimum
+    // count, and that can catch a worker just handed the next file: the file is lost
+    // ("Terminating worker thread") and the run ends without a summary. All workers
+    // stay for the whole run.
+    minWorkers: "100%",
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
