@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { ClerkClient, RetryPolicy, Users } from "../src/index.js"
 import * as FakeClerk from "./fakeClerk.js"
@@ -97,4 +99,47 @@ describe("operation spans", () => {
       }
     })
   )
+  describe("the span the HttpClient runs under", () => {
+    /** The name of the span current where the HttpClient sends the request. */
+    const spanSeenBySending = (
+      tracing: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+    ) =>
+      Effect.gen(function* () {
+        const seen: Array<string> = []
+        const watched = Layer.effect(
+          HttpClient.HttpClient,
+          Effect.map(HttpClient.HttpClient, (client) =>
+            HttpClient.transform(client, (sending) =>
+              Effect.zipRight(
+                Effect.map(Effect.option(Effect.currentSpan), (span) =>
+                  seen.push(Option.match(span, { onNone: () => "none", onSome: (span) => span.name }))
+                ),
+                sending
+              )
+            )
+          )
+        ).pipe(Layer.provide(FakeClerk.make([{ body: FakeClerk.user() }]).httpClient))
+        const layer = ClerkClient.layer({
+          secretKey: Redacted.make(FakeClerk.secretKey),
+          apiUrl: FakeClerk.apiUrl
+        }).pipe(Layer.provide(watched))
+        yield* Users.get({ userId }).pipe(Effect.withSpan("caller"), Effect.provide(layer), tracing)
+        return seen
+      })
+
+    it.live("is the operation's, under a tracer that keeps spans", () =>
+      Effect.gen(function* () {
+        const recorder = TracingRecorder.make()
+        expect(yield* spanSeenBySending(Effect.withTracer(recorder.tracer))).toEqual(["Clerk.GetUser"])
+      })
+    )
+
+    it.live(
+      "is the caller's under Effect's own tracer, which keeps none: the call makes no span for nothing",
+      () =>
+        Effect.gen(function* () {
+          expect(yield* spanSeenBySending((effect) => effect)).toEqual(["caller"])
+        })
+    )
+  })
 })

@@ -199,7 +199,7 @@ const waitUntil = (deadline: number): Effect.Effect<void> =>
 export interface Call<X, E> {
   readonly operationId: string
   readonly method: HttpMethod
-  readonly span: Tracer.Span
+  readonly span: Tracer.Span | undefined
   readonly request: HttpClientRequest.HttpClientRequest
   readonly read: BodyRead
   /** A 2xx answer as the call's value, or the error it fails with; `scrub` takes the secret out of what it keeps. */
@@ -246,7 +246,7 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
       }
       const onAnswer = (answer: Answer): Effect.Effect<Outcome, Failure<E | ExecuteError>> => {
         const status = answer.response.status
-        span.attribute("http.response.status_code", status)
+        span?.attribute("http.response.status_code", status)
         if (status >= 200 && status < 300) {
           const value = call.succeeded(answer, client.scrub)
           // A success whose body broke off may be read again where repeating is safe.
@@ -259,7 +259,7 @@ export const execute = <X, E>(call: Call<X, E>): Effect.Effect<X, E | ExecuteErr
       }
       const attempt = Effect.suspend(() => {
         attempts += 1
-        span.attribute("clerk.attempts", attempts)
+        span?.attribute("clerk.attempts", attempts)
         const limited = rateLimit.limit(withTimeout(exchange(client.httpClient, request, read), timeout))
         return notBefore === 0 ? limited : Effect.zipRight(waitUntil(notBefore), limited)
       }).pipe(

@@ -11,11 +11,13 @@
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import type * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as Schema from "effect/Schema"
-import type * as Tracer from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 import type { CallOptions } from "../CallOptions.js"
 import type { ClerkClient } from "../ClerkClient.js"
 import type { OperationError } from "../Errors.js"
@@ -145,6 +147,32 @@ type Args<P> = {} extends P ? [params?: P, options?: CallOptions] : [params: P, 
 const endWithoutValue = (span: Tracer.Span, clock: Clock.Clock) =>
   span.end(clock.unsafeCurrentTimeNanos(), Exit.void)
 
+/** Effect's own tracer, the one in place until a program provides another: it keeps its spans nowhere. */
+const untraced = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
+/**
+ * Runs `call` inside the operation's span when the program has a tracer that
+ * keeps spans (OpenTelemetry, a test's recorder). Under Effect's own tracer no
+ * one can see a span, and making, carrying and ending one for nothing weighed
+ * on a call as small as get-user: the call runs without (`span` is `undefined`).
+ */
+const traced = <X, E, R>(
+  operation: Operation<never, unknown, unknown>,
+  call: (span: Tracer.Span | undefined) => Effect.Effect<X, E, R>
+): Effect.Effect<X, E, R> =>
+  Tracer.tracerWith((tracer) =>
+    tracer === untraced
+      ? call(undefined)
+      : Effect.clockWith((clock) =>
+          Effect.useSpan(operation.spanName, operation.spanOptions, (span) =>
+            call(span).pipe(
+              Effect.tap(() => Effect.sync(() => endWithoutValue(span, clock))),
+              Effect.withParentSpan(span)
+            )
+          )
+        )
+  )
+
 /** The call's options replace the services they name, for this call only. */
 const withOptions = <A, E, R>(effect: Effect.Effect<A, E, R>, options: CallOptionsCheck.CheckedOptions) => {
   const retried =
@@ -173,34 +201,29 @@ export const run = <P, A, Page, X>(
   settle: Settle<A | Page, X>,
   read: BodyRead
 ): Effect.Effect<X, OperationError, ClerkClient> =>
-  Effect.clockWith((clock) =>
-    Effect.useSpan(operation.spanName, operation.spanOptions, (span) =>
-      Effect.suspend(() => {
-        const checked = CallOptionsCheck.check(operation.operationId, options)
-        if (Either.isLeft(checked)) return Effect.fail(checked.left)
-        const parse: Parse<A | Page> =
-          operation.parsePage !== undefined &&
-          (params as { paginated?: unknown } | undefined)?.paginated === true
-            ? operation.parsePage
-            : operation.parse
-        return Effect.flatMap(operation.encode(params), (request) =>
-          withOptions(
-            execute({
-              operationId: operation.operationId,
-              method: operation.method,
-              span,
-              request,
-              read,
-              succeeded: (answer, scrub) => settle((answer) => parse(answer, scrub), answer)
-            }),
-            checked.right
-          )
-        ).pipe(
-          Effect.tap(() => Effect.sync(() => endWithoutValue(span, clock))),
-          Effect.withParentSpan(span)
+  traced(operation, (span) =>
+    Effect.suspend(() => {
+      const checked = CallOptionsCheck.check(operation.operationId, options)
+      if (Either.isLeft(checked)) return Effect.fail(checked.left)
+      const parse: Parse<A | Page> =
+        operation.parsePage !== undefined &&
+        (params as { paginated?: unknown } | undefined)?.paginated === true
+          ? operation.parsePage
+          : operation.parse
+      return Effect.flatMap(operation.encode(params), (request) =>
+        withOptions(
+          execute({
+            operationId: operation.operationId,
+            method: operation.method,
+            span,
+            request,
+            read,
+            succeeded: (answer, scrub) => settle((answer) => parse(answer, scrub), answer)
+          }),
+          checked.right
         )
-      })
-    )
+      )
+    })
   )
 
 const decodeNow: Settle<unknown, unknown> = (parse, answer) =>
