@@ -199,6 +199,7 @@ const waitUntil = (deadline: number): Effect.Effect<void> =>
 export interface Call<X, E> {
   readonly operationId: string
   readonly method: HttpMethod
+  /** Where the attempts and the last status are recorded; none where the program keeps no spans. */
   readonly span: Tracer.Span | undefined
   readonly request: HttpClientRequest.HttpClientRequest
   readonly read: BodyRead

@@ -157,7 +157,7 @@ const untraced = Context.get(DefaultServices.liveServices, Tracer.Tracer)
  * on a call as small as get-user: the call runs without (`span` is `undefined`).
  */
 const traced = <X, E, R>(
-  operation: Operation<never, unknown, unknown>,
+  operation: Pick<Operation<never, unknown>, "spanName" | "spanOptions">,
   call: (span: Tracer.Span | undefined) => Effect.Effect<X, E, R>
 ): Effect.Effect<X, E, R> =>
   Tracer.tracerWith((tracer) =>
