@@ -4,7 +4,7 @@
  * program on `@clerk/backend`.
  */
 import { ClerkClient, Organizations, Users } from "@effect-clerk/backend"
-import { NodeHttpClient } from "@effect/platform-node"
+import { UndiciHttpClient } from "@effect-clerk/backend/node"
 import { Chunk, Effect, Stream } from "effect"
 
 export const program = Effect.gen(function* () {
@@ -23,5 +23,5 @@ export const program = Effect.gen(function* () {
 }).pipe(
   Effect.catchTag("ClerkNotFound", (e) => Effect.as(Effect.logWarning(e.clerkTraceId), undefined)),
   Effect.provide(ClerkClient.layerConfig),
-  Effect.provide(NodeHttpClient.layerUndici)
+  Effect.provide(UndiciHttpClient.layer)
 )

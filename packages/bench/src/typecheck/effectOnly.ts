@@ -1,10 +1,9 @@
 /**
  * What `effectClerk.ts` costs before the SDK: a program of the same shape on
- * `effect` and `@effect/platform-node` alone (an HttpClient call, a stream, a
- * caught error, the undici layer). `typecheck.ts` reports it as the floor.
+ * `effect` and `@effect/platform` alone (an HttpClient call, a stream, a
+ * caught error, a transport layer). `typecheck.ts` reports it as the floor.
  */
-import { HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { Chunk, Effect, Stream } from "effect"
 
 export const program = Effect.gen(function* () {
@@ -14,5 +13,5 @@ export const program = Effect.gen(function* () {
   return { status: response.status, all: Chunk.size(all) }
 }).pipe(
   Effect.catchTag("RequestError", (e) => Effect.as(Effect.logWarning(e.message), undefined)),
-  Effect.provide(NodeHttpClient.layerUndici)
+  Effect.provide(FetchHttpClient.layer)
 )
