@@ -151,21 +151,21 @@ const endWithoutValue = (span: Tracer.Span, clock: Clock.Clock) =>
 const untraced = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
 /**
- * Runs `call` inside the operation's span when the program has a tracer that
+ * Runs `body` inside the operation's span when the program has a tracer that
  * keeps spans (OpenTelemetry, a test's recorder). Under Effect's own tracer no
  * one can see a span, and making, carrying and ending one for nothing weighed
  * on a call as small as get-user: the call runs without (`span` is `undefined`).
  */
 const traced = <X, E, R>(
   operation: Pick<Operation<never, unknown>, "spanName" | "spanOptions">,
-  call: (span: Tracer.Span | undefined) => Effect.Effect<X, E, R>
+  body: (span: Tracer.Span | undefined) => Effect.Effect<X, E, R>
 ): Effect.Effect<X, E, R> =>
   Tracer.tracerWith((tracer) =>
     tracer === untraced
-      ? call(undefined)
+      ? body(undefined)
       : Effect.clockWith((clock) =>
           Effect.useSpan(operation.spanName, operation.spanOptions, (span) =>
-            call(span).pipe(
+            body(span).pipe(
               Effect.tap(() => Effect.sync(() => endWithoutValue(span, clock))),
               Effect.withParentSpan(span)
             )
